@@ -1,0 +1,347 @@
+// KubeClient: the one REST + watch client every steer component uses to reach the apiserver.
+// Configuration, credentials and TLS come from @kubernetes/client-node's KubeConfig (kubeconfig files,
+// contexts, tokens, client certificates); requests go over keep-alive Node http(s) agents so that the
+// hot paths (scheduler binds, status updates, informer watches) reuse connections. Objects are plain
+// JSON as on the wire, typed with `kubernetes-types`.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Status } from 'kubernetes-types/meta/v1';
+import { ResourceType, resourcePath } from './resources';
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  resourceVersion?: string;
+  uid?: string;
+  [k: string]: unknown;
+}
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta & Record<string, unknown>;
+}
+
+export interface KubeList<T> {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: T[];
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+export interface WatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+export interface ListOptions {
+  namespace?: string; // omitted for a namespaced resource: all namespaces
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic';
+const patchContentTypes: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+
+/** An error answer from the apiserver, carrying its metav1.Status. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: Status,
+  ) {
+    super(status.message || `HTTP ${code}`);
+    this.name = 'ApiError';
+  }
+  get reason(): string {
+    return this.status.reason || '';
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 404;
+}
+export function isConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 409;
+}
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists';
+}
+export function isGone(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 410;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  timeoutMs?: number;
+}
+
+/** A running watch; stop() ends it without calling onClose with an error. */
+export interface WatchHandle {
+  stop(): void;
+}
+
+export interface LoadOptions {
+  kubeconfig?: string; // a file; default $KUBECONFIG or ~/.kube/config
+  context?: string;
+  server?: string; // overrides the cluster's server
+  namespace?: string;
+}
+
+export class KubeClient {
+  readonly server: URL;
+  readonly defaultNamespace: string;
+  private readonly agent: http.Agent;
+  private readonly baseOptions: https.RequestOptions = {};
+  private readonly ready: Promise<void>;
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    opts: { namespace?: string } = {},
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    const ctx = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
+    this.defaultNamespace = opts.namespace || ctx?.namespace || 'default';
+    // Credentials and TLS settings are resolved once by client-node; connections are kept alive.
+    this.ready = kubeConfig.applyToHTTPSOptions(this.baseOptions).then(() => undefined);
+    const secure = this.server.protocol === 'https:';
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 64 })
+      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  }
+
+  /** Loads a kubeconfig the way kubectl does ($KUBECONFIG, ~/.kube/config), or just a server URL. */
+  static load(opts: LoadOptions = {}): KubeClient {
+    const kc = new KubeConfig();
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else if (opts.server && !process.env.KUBECONFIG) kc.loadFromClusterAndUser(
+      { name: 'steer', server: opts.server, skipTLSVerify: true },
+      { name: 'steer' },
+    );
+    else kc.loadFromDefault();
+    if (opts.context) kc.setCurrentContext(opts.context);
+    if (opts.server) {
+      const cur = kc.getCurrentCluster();
+      if (cur && cur.server !== opts.server) {
+        kc.clusters = kc.clusters.map((c) => (c.name === cur.name ? { ...c, server: opts.server as string } : c));
+      }
+    }
+    return new KubeClient(kc, { namespace: opts.namespace });
+  }
+
+  static forServer(server: string, token?: string): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser({ name: 'steer', server, skipTLSVerify: true }, { name: 'steer', token });
+    return new KubeClient(kc);
+  }
+
+  /** Closes idle keep-alive connections (watches are ended by their handles). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async requestOptions(method: string, path: string, o: RequestOptions): Promise<https.RequestOptions> {
+    await this.ready;
+    const url = new URL(this.server.toString().replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(o.query || {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {
+      ...(this.baseOptions.headers as Record<string, string> | undefined),
+      Accept: o.accept || 'application/json',
+    };
+    if (o.body !== undefined) headers['Content-Type'] = o.contentType || 'application/json';
+    return {
+      ...this.baseOptions,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      method,
+      headers,
+      agent: this.agent,
+    };
+  }
+
+  /** One request; resolves with the parsed JSON body (or text), rejects with ApiError on 4xx/5xx. */
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const options = await this.requestOptions(method, path, o);
+    const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    const mod = options.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = mod.request(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const code = res.statusCode || 0;
+          const isJson = (res.headers['content-type'] || '').includes('json');
+          let parsed: unknown = text;
+          if (isJson && text) {
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = text;
+            }
+          }
+          if (code >= 400) reject(new ApiError(code, toStatus(code, parsed)));
+          else resolve(parsed as T);
+        });
+      });
+      req.on('error', reject);
+      if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      if (payload !== undefined) req.end(payload);
+      else req.end();
+    });
+  }
+
+  get<T>(r: ResourceType, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
+    return this.request<T>('GET', resourcePath(r, { namespace, name, subresource }));
+  }
+
+  list<T>(r: ResourceType, o: ListOptions = {}): Promise<KubeList<T>> {
+    const { namespace, ...query } = o;
+    return this.request<KubeList<T>>('GET', resourcePath(r, { namespace }), { query: { ...query } });
+  }
+
+  create<T>(r: ResourceType, namespace: string | undefined, obj: T, subresourceOf?: { name: string; subresource: string }): Promise<T> {
+    const path = subresourceOf
+      ? resourcePath(r, { namespace, name: subresourceOf.name, subresource: subresourceOf.subresource })
+      : resourcePath(r, { namespace });
+    return this.request<T>('POST', path, { body: obj });
+  }
+
+  /** PUT of a whole object (or its status/scale); its metadata.resourceVersion makes it conditional. */
+  update<T extends KubeObject>(r: ResourceType, obj: T, subresource?: string): Promise<T> {
+    const md = obj.metadata || {};
+    if (!md.name) throw new Error('update: metadata.name is required');
+    return this.request<T>('PUT', resourcePath(r, { namespace: md.namespace, name: md.name, subresource }), { body: obj });
+  }
+
+  patch<T>(r: ResourceType, namespace: string | undefined, name: string, patch: unknown, type: PatchType = 'merge', subresource?: string): Promise<T> {
+    return this.request<T>('PATCH', resourcePath(r, { namespace, name, subresource }), {
+      body: patch,
+      contentType: patchContentTypes[type],
+    });
+  }
+
+  delete<T = Status>(r: ResourceType, namespace: string | undefined, name: string, o: DeleteOptions = {}): Promise<T> {
+    const body = Object.keys(o).length ? { kind: 'DeleteOptions', apiVersion: 'v1', ...o } : undefined;
+    return this.request<T>('DELETE', resourcePath(r, { namespace, name }), { body });
+  }
+
+  /**
+   * Streams watch events. onEvent gets each event in order; onClose is called once when the stream
+   * ends: with no error when the server closed it (resume from the last resourceVersion seen), with
+   * an ApiError for an error answer (410 Gone: re-list), or another error for a broken connection.
+   */
+  async watch<T>(
+    r: ResourceType,
+    o: WatchOptions,
+    onEvent: (e: WatchEvent<T>) => void,
+    onClose: (err?: Error) => void,
+  ): Promise<WatchHandle> {
+    const { namespace, ...query } = o;
+    return this.watchPath<T>(resourcePath(r, { namespace }), { ...query }, onEvent, onClose);
+  }
+
+  async watchPath<T>(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (e: WatchEvent<T>) => void,
+    onClose: (err?: Error) => void,
+  ): Promise<WatchHandle> {
+    const options = await this.requestOptions('GET', path, { query: { ...query, watch: 'true' } });
+    // A watch holds its connection for as long as it lasts: give it its own socket, not the pool's.
+    options.agent = false;
+    const mod = options.protocol === 'https:' ? https : http;
+    let stopped = false;
+    let closed = false;
+    const finish = (err?: Error) => {
+      if (closed) return;
+      closed = true;
+      if (!stopped) onClose(err);
+    };
+    const req = mod.request(options, (res) => {
+      const code = res.statusCode || 0;
+      if (code >= 400) {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let parsed: unknown = Buffer.concat(chunks).toString('utf8');
+          try {
+            parsed = JSON.parse(parsed as string);
+          } catch {
+            /* keep text */
+          }
+          finish(new ApiError(code, toStatus(code, parsed)));
+        });
+        return;
+      }
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (!line || stopped) continue;
+          let ev: WatchEvent<T>;
+          try {
+            ev = JSON.parse(line) as WatchEvent<T>;
+          } catch {
+            finish(new Error(`watch ${path}: malformed event line`));
+            req.destroy();
+            return;
+          }
+          onEvent(ev);
+        }
+      });
+      res.on('end', () => finish());
+      res.on('error', (e) => finish(e));
+      res.on('close', () => finish());
+    });
+    req.on('error', (e) => finish(e));
+    req.end();
+    return {
+      stop: () => {
+        stopped = true;
+        req.destroy();
+      },
+    };
+  }
+}
+
+function toStatus(code: number, body: unknown): Status {
+  if (body && typeof body === 'object' && (body as Status).kind === 'Status') return body as Status;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    code,
+    message: typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${code}`,
+  };
+}

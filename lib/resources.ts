@@ -1,0 +1,96 @@
+// The API resources steer serves and its components use: one table, shared by the apiserver's
+// discovery and routing and by every client, so a path or a kind is spelled in one place.
+
+export interface ResourceType {
+  group: string; // '' for the core group
+  version: string;
+  resource: string; // plural, lower case: 'pods'
+  kind: string; // 'Pod'
+  listKind: string; // 'PodList'
+  singular: string; // 'pod'
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  subresources: string[]; // 'status', 'scale', 'binding', 'log', 'eviction'
+}
+
+function rt(
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+  shortNames: string[] = [],
+  categories: string[] = [],
+  subresources: string[] = [],
+): ResourceType {
+  return {
+    group,
+    version,
+    resource,
+    kind,
+    listKind: `${kind}List`,
+    singular: kind.toLowerCase(),
+    namespaced,
+    shortNames,
+    categories,
+    subresources,
+  };
+}
+
+export const Resources = {
+  namespaces: rt('', 'v1', 'namespaces', 'Namespace', false, ['ns'], [], ['status', 'finalize']),
+  nodes: rt('', 'v1', 'nodes', 'Node', false, ['no'], [], ['status']),
+  pods: rt('', 'v1', 'pods', 'Pod', true, ['po'], ['all'], ['status', 'binding', 'log', 'eviction']),
+  services: rt('', 'v1', 'services', 'Service', true, ['svc'], ['all'], ['status']),
+  endpoints: rt('', 'v1', 'endpoints', 'Endpoints', true, ['ep']),
+  events: rt('', 'v1', 'events', 'Event', true, ['ev']),
+  configmaps: rt('', 'v1', 'configmaps', 'ConfigMap', true, ['cm']),
+  secrets: rt('', 'v1', 'secrets', 'Secret', true),
+  serviceaccounts: rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa']),
+  deployments: rt('apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['all'], ['status', 'scale']),
+  replicasets: rt('apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], ['all'], ['status', 'scale']),
+  daemonsets: rt('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['all'], ['status']),
+  leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+} as const;
+
+export type ResourceName = keyof typeof Resources;
+
+export const allResources: ResourceType[] = Object.values(Resources);
+
+/** 'apps/v1' or 'v1'. */
+export function groupVersion(r: Pick<ResourceType, 'group' | 'version'>): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** The URL path of a collection or object: /api/v1/namespaces/default/pods/web/status. */
+export function resourcePath(
+  r: ResourceType,
+  where: { namespace?: string; name?: string; subresource?: string } = {},
+): string {
+  let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  if (r.namespaced && where.namespace) p += `/namespaces/${encodeURIComponent(where.namespace)}`;
+  p += `/${r.resource}`;
+  if (where.name !== undefined) {
+    p += `/${encodeURIComponent(where.name)}`;
+    if (where.subresource) p += `/${where.subresource}`;
+  }
+  return p;
+}
+
+/** Finds a resource by plural, singular, kind or short name, optionally qualified ('deployments.apps'). */
+export function findResource(name: string): ResourceType | undefined {
+  const lower = name.toLowerCase();
+  const [base, ...groupParts] = lower.split('.');
+  const group = groupParts.join('.');
+  return allResources.find(
+    (r) =>
+      (!group || r.group === group) &&
+      (r.resource === base || r.singular === base || r.kind.toLowerCase() === base || r.shortNames.includes(base)),
+  );
+}
+
+/** Finds a resource by apiVersion and kind, as written in a manifest. */
+export function resourceForKind(apiVersion: string, kind: string): ResourceType | undefined {
+  return allResources.find((r) => groupVersion(r) === apiVersion && r.kind === kind);
+}

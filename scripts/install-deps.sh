@@ -1,0 +1,25 @@
+#!/bin/bash
+# Installs, from Debian's packages, every program steer and its tests use on a fresh Debian 12 machine
+# (root). Idempotent and quick when all is there. kubectl 1.20 (Debian's kubernetes-client) is unpacked
+# into tools/kubectl/ rather than installed, because another /usr/bin/kubectl may own that path.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+PKGS="containerd runc containernetworking-plugins docker-registry skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps prometheus"
+missing=""
+for p in $PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done
+KUBECTL="$HERE/tools/kubectl/usr/bin/kubectl"
+if [ -n "$missing" ] || [ ! -x "$KUBECTL" ]; then
+  apt-get update -qq
+fi
+if [ -n "$missing" ]; then
+  echo "installing:$missing" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-upgrade $missing >/dev/null
+fi
+if [ ! -x "$KUBECTL" ]; then
+  tmp=$(mktemp -d); chmod 777 "$tmp"
+  (cd "$tmp" && apt-get download -qq kubernetes-client)
+  mkdir -p "$HERE/tools/kubectl"
+  dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$HERE/tools/kubectl"
+  rm -rf "$tmp"
+fi
+"$KUBECTL" version --client --short 2>/dev/null || "$KUBECTL" version --client

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The README's test command: builds, runs the unit and integration tests in parallel, then the tests
+// that drive the real containerd (test/e2e) one file at a time, and prints jest's totals of both
+// passes as one plain line "N passed, N failed" (CI reads it). Extra arguments go to both jest runs.
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const jest = path.join(root, 'node_modules', '.bin', 'jest');
+const extra = process.argv.slice(2);
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  return r.status === null ? 1 : r.status;
+}
+
+if (run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']) !== 0) {
+  console.error('build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+let passed = 0;
+let failed = 0;
+let status = 0;
+const passes = [
+  { name: 'unit+integration', args: ['--testPathIgnorePatterns', '/test/e2e/', '/node_modules/', '/dist/'] },
+  { name: 'e2e', args: ['--runInBand', '--passWithNoTests', '--testPathPatterns', '/test/e2e/'] },
+];
+for (const pass of passes) {
+  const out = path.join(os.tmpdir(), `steer-jest-${process.pid}-${pass.name}.json`);
+  const code = run(jest, [...pass.args, '--json', '--outputFile', out, ...extra]);
+  let results;
+  try {
+    results = JSON.parse(fs.readFileSync(out, 'utf8'));
+    fs.unlinkSync(out);
+  } catch {
+    results = undefined;
+  }
+  if (results) {
+    passed += results.numPassedTests;
+    // A suite that failed to load counts as a failure even though it ran no test.
+    failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+    if (code !== 0 && results.numTotalTests === 0 && results.numRuntimeErrorTestSuites === 0 && results.numTotalTestSuites === 0) {
+      continue; // no tests in this pass (e.g. no e2e files selected)
+    }
+  } else {
+    failed += 1;
+  }
+  if (code !== 0) status = 1;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : status);
