@@ -6,6 +6,7 @@ import { register as registerApiserver } from '../apiserver/command';
 import { register as registerScheduler } from '../scheduler/command';
 import { register as registerControllers } from '../controllers/command';
 import { register as registerNodeAgent } from '../node-agent/command';
+import { register as registerRuntime } from '../node-agent/runtime-setup-command';
 import { register as registerClientVerbs } from './command';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerScheduler(program);
   registerControllers(program);
   registerNodeAgent(program);
+  registerRuntime(program);
   registerClientVerbs(program);
   return program;
 }
