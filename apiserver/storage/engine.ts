@@ -1,0 +1,328 @@
+// The in-memory core both backends share: the current objects of every bucket, a bounded history of
+// changes (for watches and for reading an older revision while paging), and in-order delivery of
+// committed changes to watchers. A backend adds durability through `persist`, which receives the
+// changes of one or more writes as one batch; writes are acknowledged and delivered to watchers only
+// after their batch is stored, in revision order (group commit: one batch per burst of writes).
+import {
+  ConflictError,
+  KeyExistsError,
+  KObj,
+  ListOptions,
+  ListResult,
+  NotFoundError,
+  Storage,
+  StorageEvent,
+  StoredObject,
+  TooOldRevisionError,
+  WatchSubscription,
+} from './types';
+
+export interface EngineOptions {
+  /** How many past changes are kept for watches and paging (default 10,000). */
+  historySize?: number;
+}
+
+/** What a backend must store for one batch of committed writes. */
+export interface PersistBatch {
+  events: StorageEvent[];
+  rev: number;
+  /** Revisions of history entries dropped by this batch (the backend may forget them). */
+  droppedRevs: number[];
+}
+
+interface Bucket {
+  objects: Map<string, StoredObject>;
+  sortedKeys: string[] | null; // lazily rebuilt after creates/deletes
+}
+
+interface Watcher {
+  bucket: string;
+  prefix: string;
+  lastRev: number;
+  onEvent: (ev: StorageEvent) => void;
+}
+
+interface PendingWrite {
+  event: StorageEvent;
+  droppedRevs: number[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export function stamp(obj: KObj, rev: number): StoredObject {
+  obj.metadata.resourceVersion = String(rev);
+  return { rev, obj, json: JSON.stringify(obj) };
+}
+
+function lowerBound(keys: string[], after: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class StorageEngine implements Storage {
+  protected rev = 0;
+  private committedRev = 0;
+  private compacted = 0;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly history: StorageEvent[] = [];
+  private readonly historySize: number;
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private pending: PendingWrite[] = [];
+  private flushing = false;
+  private failed: Error | undefined;
+  private closed = false;
+
+  /** durable: writes go through persistBatch (which a backend overrides) before they are acknowledged. */
+  constructor(
+    opts: EngineOptions = {},
+    private readonly durable = false,
+  ) {
+    this.historySize = Math.max(1, opts.historySize ?? 10_000);
+  }
+
+  protected persistBatch(_batch: PersistBatch): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Loads state at startup (backends): objects, the revision, and the history kept on disk. */
+  protected restore(objects: Array<{ bucket: string; key: string; stored: StoredObject }>, rev: number, history: StorageEvent[]): void {
+    for (const { bucket, key, stored } of objects) this.bucket(bucket).objects.set(key, stored);
+    this.rev = rev;
+    this.committedRev = rev;
+    history.sort((a, b) => a.rev - b.rev);
+    this.history.push(...history.slice(-this.historySize));
+    // Changes older than the oldest kept one are gone: watches must start at or after it.
+    this.compacted = this.history.length ? this.history[0].rev - 1 : rev;
+  }
+
+  currentRevision(): number {
+    return this.rev;
+  }
+
+  compactedRevision(): number {
+    return this.compacted;
+  }
+
+  private bucket(name: string): Bucket {
+    let b = this.buckets.get(name);
+    if (!b) {
+      b = { objects: new Map(), sortedKeys: null };
+      this.buckets.set(name, b);
+    }
+    return b;
+  }
+
+  private sortedKeys(b: Bucket): string[] {
+    if (!b.sortedKeys) b.sortedKeys = [...b.objects.keys()].sort();
+    return b.sortedKeys;
+  }
+
+  async get(bucket: string, key: string): Promise<StoredObject | undefined> {
+    return this.buckets.get(bucket)?.objects.get(key);
+  }
+
+  getSync(bucket: string, key: string): StoredObject | undefined {
+    return this.buckets.get(bucket)?.objects.get(key);
+  }
+
+  count(bucket: string): number {
+    return this.buckets.get(bucket)?.objects.size ?? 0;
+  }
+
+  async list(bucket: string, opts: ListOptions = {}): Promise<ListResult> {
+    return this.listSync(bucket, opts);
+  }
+
+  listSync(bucket: string, opts: ListOptions = {}): ListResult {
+    const b = this.bucket(bucket);
+    const atRev = opts.rev && opts.rev < this.rev ? opts.rev : this.rev;
+    const prefix = opts.prefix ?? '';
+    let keys = this.sortedKeys(b);
+    let lookup = (k: string): StoredObject | undefined => b.objects.get(k);
+    if (atRev < this.rev) {
+      // Reconstruct the bucket at an older revision by undoing newer changes, newest first.
+      if (atRev < this.compacted) throw new TooOldRevisionError(atRev, this.compacted);
+      const older = new Map<string, StoredObject | null>();
+      for (let i = this.history.length - 1; i >= 0 && this.history[i].rev > atRev; i--) {
+        const ev = this.history[i];
+        if (ev.bucket !== bucket) continue;
+        older.set(ev.key, ev.type === 'ADDED' ? null : (ev.prev ?? null));
+      }
+      if (older.size) {
+        const merged = new Set(keys);
+        for (const k of older.keys()) merged.add(k);
+        keys = [...merged].sort();
+        lookup = (k) => {
+          const o = older.get(k);
+          return o === undefined ? b.objects.get(k) : (o ?? undefined);
+        };
+      }
+    }
+    // lowerBound finds the first key > its argument; no key equals a prefix (prefixes end in '/').
+    let i = opts.startAfter !== undefined ? lowerBound(keys, opts.startAfter) : prefix ? lowerBound(keys, prefix) : 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const items: StoredObject[] = [];
+    let lastKey: string | undefined;
+    for (; i < keys.length; i++) {
+      const k = keys[i];
+      if (prefix && !k.startsWith(prefix)) break;
+      const s = lookup(k);
+      if (!s) continue;
+      if (opts.filter && !opts.filter(s.obj)) continue;
+      if (items.length >= limit) {
+        // There is at least one more matching item: the caller gets a continue point.
+        let remaining: number | undefined;
+        if (!opts.filter) {
+          remaining = 0;
+          for (let j = i; j < keys.length && (!prefix || keys[j].startsWith(prefix)); j++) if (lookup(keys[j])) remaining++;
+        }
+        return { items, rev: atRev, continueAfter: lastKey, remaining };
+      }
+      items.push(s);
+      lastKey = k;
+    }
+    return { items, rev: atRev };
+  }
+
+  create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
+    this.checkOpen();
+    const b = this.bucket(bucket);
+    if (b.objects.has(key)) return Promise.reject(new KeyExistsError(key));
+    const stored = stamp(obj, ++this.rev);
+    b.objects.set(key, stored);
+    b.sortedKeys = null;
+    return this.record({ type: 'ADDED', rev: stored.rev, bucket, key, object: stored }).then(() => stored);
+  }
+
+  update(bucket: string, key: string, obj: KObj, expectedRev?: number): Promise<StoredObject> {
+    this.checkOpen();
+    const b = this.bucket(bucket);
+    const prev = b.objects.get(key);
+    if (!prev) return Promise.reject(new NotFoundError(key));
+    if (expectedRev !== undefined && prev.rev !== expectedRev) return Promise.reject(new ConflictError(key, prev.rev));
+    const stored = stamp(obj, ++this.rev);
+    b.objects.set(key, stored);
+    return this.record({ type: 'MODIFIED', rev: stored.rev, bucket, key, object: stored, prev }).then(() => stored);
+  }
+
+  delete(bucket: string, key: string, expectedRev?: number): Promise<StoredObject> {
+    this.checkOpen();
+    const b = this.bucket(bucket);
+    const prev = b.objects.get(key);
+    if (!prev) return Promise.reject(new NotFoundError(key));
+    if (expectedRev !== undefined && prev.rev !== expectedRev) return Promise.reject(new ConflictError(key, prev.rev));
+    b.objects.delete(key);
+    b.sortedKeys = null;
+    // A deleted object is reported with the revision of its deletion, as Kubernetes does.
+    const last = stamp(JSON.parse(prev.json) as KObj, ++this.rev);
+    return this.record({ type: 'DELETED', rev: last.rev, bucket, key, object: last, prev }).then(() => last);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('storage is closed');
+    if (this.failed) throw this.failed;
+  }
+
+  /** Appends to history at once (so reads at a revision see it), then commits and delivers in order. */
+  private record(event: StorageEvent): Promise<void> {
+    this.history.push(event);
+    const droppedRevs: number[] = [];
+    if (this.history.length > this.historySize * 1.25) {
+      const drop = this.history.length - this.historySize;
+      for (const ev of this.history.splice(0, drop)) droppedRevs.push(ev.rev);
+      this.compacted = droppedRevs[droppedRevs.length - 1];
+    }
+    if (!this.durable) {
+      this.deliver(event);
+      this.committedRev = event.rev;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ event, droppedRevs, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length) {
+        const batch = this.pending;
+        this.pending = [];
+        const events = batch.map((p) => p.event);
+        try {
+          await this.persistBatch({ events, rev: events[events.length - 1].rev, droppedRevs: batch.flatMap((p) => p.droppedRevs) });
+        } catch (err) {
+          // The in-memory state is now ahead of the disk: refuse further writes rather than diverge.
+          this.failed = err instanceof Error ? err : new Error(String(err));
+          for (const p of [...batch, ...this.pending]) p.reject(this.failed);
+          this.pending = [];
+          return;
+        }
+        for (const p of batch) {
+          this.committedRev = p.event.rev;
+          this.deliver(p.event);
+          p.resolve();
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private deliver(ev: StorageEvent): void {
+    const set = this.watchers.get(ev.bucket);
+    if (!set) return;
+    for (const w of set) {
+      if (ev.rev <= w.lastRev || (w.prefix && !ev.key.startsWith(w.prefix))) continue;
+      w.lastRev = ev.rev;
+      try {
+        w.onEvent(ev);
+      } catch {
+        // A failing watcher must not stop delivery to the others.
+      }
+    }
+  }
+
+  watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix = ''): WatchSubscription {
+    if (fromRev < this.compacted) throw new TooOldRevisionError(fromRev, this.compacted);
+    const w: Watcher = { bucket, prefix, lastRev: fromRev, onEvent };
+    // Replay committed history after fromRev, then register, in the same tick: no gap, no duplicate.
+    if (fromRev < this.committedRev) {
+      let i = this.history.length;
+      while (i > 0 && this.history[i - 1].rev > fromRev) i--;
+      for (; i < this.history.length; i++) {
+        const ev = this.history[i];
+        if (ev.rev > this.committedRev) break;
+        if (ev.bucket !== bucket || (prefix && !ev.key.startsWith(prefix))) continue;
+        w.lastRev = ev.rev;
+        onEvent(ev);
+      }
+    }
+    w.lastRev = Math.max(w.lastRev, Math.min(this.committedRev, fromRev));
+    let set = this.watchers.get(bucket);
+    if (!set) {
+      set = new Set();
+      this.watchers.set(bucket, set);
+    }
+    set.add(w);
+    return { stop: () => set!.delete(w) };
+  }
+
+  /** Waits for pending writes to be stored. */
+  protected async drain(): Promise<void> {
+    while (this.flushing || this.pending.length) await new Promise((r) => setImmediate(r));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drain();
+    this.watchers.clear();
+  }
+}

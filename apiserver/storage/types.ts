@@ -1,0 +1,120 @@
+// The storage interface the API server's registry is written against. It models etcd: one
+// cluster-wide revision bumped by every write and stamped on the object as metadata.resourceVersion,
+// reads at a consistent revision, compare-and-swap writes, and watches that replay every change after a
+// revision from a bounded history. Backends: memory (tests), LevelDB (default); etcd can be added later.
+
+/** A stored Kubernetes object as JSON; metadata is always present. */
+export interface KObj {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * One stored object at one revision. `obj` and `json` are shared with the storage's cache and every
+ * reader: never mutate them (clone with JSON.parse(json) first).
+ */
+export interface StoredObject {
+  rev: number;
+  obj: KObj;
+  json: string;
+}
+
+export type StorageEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StorageEvent {
+  type: StorageEventType;
+  rev: number;
+  bucket: string;
+  key: string; // "namespace/name" or "name"
+  /** The object after the change; for DELETED, the last state with resourceVersion = the delete's revision. */
+  object: StoredObject;
+  /** The object before the change (MODIFIED, DELETED). */
+  prev?: StoredObject;
+  /** Encodings of this event, made once and shared by every watcher (see watch/). */
+  encoded?: Map<string, string>;
+}
+
+export interface ListOptions {
+  /** Only keys starting with this ("ns/" for one namespace). */
+  prefix?: string;
+  /** Read at this revision (paging continues); 0/undefined = the current revision. */
+  rev?: number;
+  /** Start after this key (paging). */
+  startAfter?: string;
+  /** Return at most this many matching items (0/undefined = all). */
+  limit?: number;
+  /** Only items for which this returns true count toward the limit and are returned. */
+  filter?: (obj: KObj) => boolean;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The revision the list was read at. */
+  rev: number;
+  /** Set when the list stopped at the limit with keys left: the last key returned. */
+  continueAfter?: string;
+  /** Keys left after the last returned one (only when no filter was given). */
+  remaining?: number;
+}
+
+export interface WatchSubscription {
+  stop(): void;
+}
+
+export interface Storage {
+  /** The newest revision handed out. */
+  currentRevision(): number;
+  /** Watches and list-at-revision work from any revision >= this. */
+  compactedRevision(): number;
+  get(bucket: string, key: string): Promise<StoredObject | undefined>;
+  list(bucket: string, opts?: ListOptions): Promise<ListResult>;
+  /** Stores a new object; throws KeyExistsError. Sets obj.metadata.resourceVersion; takes ownership of obj. */
+  create(bucket: string, key: string, obj: KObj): Promise<StoredObject>;
+  /** Replaces an object; throws NotFoundError, or ConflictError when expectedRev is given and stale. */
+  update(bucket: string, key: string, obj: KObj, expectedRev?: number): Promise<StoredObject>;
+  /** Removes an object; resolves with its last state stamped with the delete's revision. */
+  delete(bucket: string, key: string, expectedRev?: number): Promise<StoredObject>;
+  /**
+   * Delivers, in revision order, every change to the bucket (under prefix) after fromRev, then live
+   * changes until stopped. Throws TooOldRevisionError when fromRev has been compacted away.
+   */
+  watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix?: string): WatchSubscription;
+  /** Number of objects in a bucket (metrics). */
+  count(bucket: string): number;
+  close(): Promise<void>;
+}
+
+export class StorageError extends Error {}
+export class KeyExistsError extends StorageError {
+  constructor(readonly key: string) {
+    super(`key exists: ${key}`);
+  }
+}
+export class NotFoundError extends StorageError {
+  constructor(readonly key: string) {
+    super(`key not found: ${key}`);
+  }
+}
+export class ConflictError extends StorageError {
+  constructor(
+    readonly key: string,
+    readonly currentRev: number,
+  ) {
+    super(`revision conflict on ${key}`);
+  }
+}
+export class TooOldRevisionError extends StorageError {
+  constructor(
+    readonly requested: number,
+    readonly oldest: number,
+  ) {
+    super(`too old resource version: ${requested} (${oldest})`);
+  }
+}
