@@ -1,0 +1,38 @@
+// Flags every client verb shares (kubectl's global flags), and turning them into a KubeClient.
+import { Command, Option } from 'commander';
+import { KubeClient } from '../lib/client';
+
+export interface ClientFlags {
+  kubeconfig?: string;
+  context?: string;
+  server?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+}
+
+/** Adds --kubeconfig, --context, -s/--server, -n/--namespace to a verb (kubectl accepts them on every verb). */
+export function withClientOptions(cmd: Command): Command {
+  return cmd
+    .option('--kubeconfig <file>', 'path to the kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'the kubeconfig context to use')
+    .option('-s, --server <url>', 'the address of the API server')
+    .option('-n, --namespace <ns>', 'the namespace for this request');
+}
+
+export function withAllNamespaces(cmd: Command): Command {
+  return cmd.addOption(new Option('-A, --all-namespaces', 'list across all namespaces'));
+}
+
+export function clientFromFlags(flags: ClientFlags): KubeClient {
+  return KubeClient.load({
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    server: flags.server,
+    namespace: flags.namespace,
+  });
+}
+
+/** The namespace a verb works in: -n, else the context's namespace, else default. */
+export function namespaceOf(client: KubeClient, flags: ClientFlags): string {
+  return flags.namespace || client.defaultNamespace;
+}
