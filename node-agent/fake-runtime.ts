@@ -1,0 +1,331 @@
+// An in-memory ContainerRuntime: sandboxes and containers are plain records, "processes" never run.
+// Unit tests drive it (inject exits with crash(), fail operations with failNext()) and hollow nodes
+// run hundreds of them in one process, so every call is O(objects) at most and allocates little.
+import {
+  Container,
+  ContainerConfig,
+  ContainerRuntime,
+  ContainerState,
+  ContainerStats,
+  ContainerStatus,
+  ExecResult,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  RuntimeError,
+  RuntimeStatus,
+  RuntimeVersion,
+} from './runtime';
+
+const NOT_FOUND = 5;
+
+interface FakeSandbox {
+  sandbox: PodSandbox;
+  config: PodSandboxConfig;
+  ip: string;
+}
+
+interface FakeContainer {
+  status: ContainerStatus;
+  config: ContainerConfig;
+}
+
+export type FakeOperation =
+  | 'pullImage'
+  | 'runPodSandbox'
+  | 'stopPodSandbox'
+  | 'removePodSandbox'
+  | 'createContainer'
+  | 'startContainer'
+  | 'stopContainer'
+  | 'removeContainer'
+  | 'execSync';
+
+export interface FakeRuntimeOptions {
+  /** Images present without a pull; any other image is pullable unless listed in missingImages. */
+  images?: string[];
+  /** Images whose pull fails with NOT_FOUND. */
+  missingImages?: string[];
+  /** Pod IPs are handed out from 10.<ipPrefix>.x.y; give each hollow node its own prefix. */
+  ipPrefix?: number;
+  /** Exit code a container gets when stopped (SIGTERM honoured). */
+  stopExitCode?: number;
+  /** Answers execSync (probes); default exit 0. */
+  exec?: (containerId: string, cmd: string[]) => ExecResult | Promise<ExecResult>;
+  /** Called after every state-changing call; tests use it to observe ordering. */
+  onCall?: (op: string, id: string) => void;
+  /** Keep `calls` (default true); hollow nodes turn it off so long runs do not grow memory. */
+  recordCalls?: boolean;
+}
+
+export class FakeRuntime implements ContainerRuntime {
+  private readonly sandboxes = new Map<string, FakeSandbox>();
+  private readonly containers = new Map<string, FakeContainer>();
+  private readonly images = new Map<string, string>();
+  private readonly missing: Set<string>;
+  private readonly failures = new Map<string, RuntimeError[]>();
+  private nextId = 1;
+  private nextIp = 2;
+  /** Every state-changing call in order ("runPodSandbox web", "startContainer <id>"), for assertions. */
+  readonly calls: string[] = [];
+  closed = false;
+
+  constructor(private readonly opts: FakeRuntimeOptions = {}) {
+    for (const img of opts.images || []) this.images.set(img, digestOf(img));
+    this.missing = new Set(opts.missingImages || []);
+  }
+
+  // ---- test controls ----
+
+  /** Makes the container exit now, as if its process died with exitCode. */
+  crash(containerId: string, exitCode = 1, reason = exitCode === 0 ? 'Completed' : 'Error'): void {
+    const c = this.mustContainer(containerId);
+    if (c.status.state !== 'CONTAINER_RUNNING') throw new RuntimeError(`container ${containerId} is not running`);
+    this.exit(c, exitCode, reason);
+  }
+
+  /** The next call of op fails with err (queued: call twice to fail twice). */
+  failNext(op: FakeOperation, err: RuntimeError = new RuntimeError(`injected ${op} failure`)): void {
+    const q = this.failures.get(op) || [];
+    q.push(err);
+    this.failures.set(op, q);
+  }
+
+  /** Sandbox and container counts, for leak checks. */
+  counts(): { sandboxes: number; containers: number; running: number } {
+    let running = 0;
+    for (const c of this.containers.values()) if (c.status.state === 'CONTAINER_RUNNING') running++;
+    return { sandboxes: this.sandboxes.size, containers: this.containers.size, running };
+  }
+
+  containerConfig(id: string): ContainerConfig {
+    return this.mustContainer(id).config;
+  }
+
+  sandboxConfig(id: string): PodSandboxConfig {
+    return this.mustSandbox(id).config;
+  }
+
+  // ---- ContainerRuntime ----
+
+  async version(): Promise<RuntimeVersion> {
+    return { runtimeName: 'fake', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    return { runtimeReady: !this.closed, networkReady: !this.closed };
+  }
+
+  async pullImage(image: string): Promise<string> {
+    this.maybeFail('pullImage');
+    if (this.missing.has(image)) throw new RuntimeError(`failed to resolve reference "${image}": not found`, NOT_FOUND);
+    const ref = digestOf(image);
+    this.images.set(image, ref);
+    this.record('pullImage', image);
+    return ref;
+  }
+
+  async imageStatus(image: string): Promise<string | undefined> {
+    return this.images.get(image);
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    this.maybeFail('runPodSandbox');
+    const id = this.newId('sb');
+    const n = this.nextIp++;
+    const prefix = this.opts.ipPrefix ?? 88;
+    const sandbox: PodSandbox = {
+      id,
+      name: config.name,
+      namespace: config.namespace,
+      uid: config.uid,
+      attempt: config.attempt,
+      state: 'SANDBOX_READY',
+      createdAt: Date.now(),
+      labels: { ...config.labels },
+      annotations: { ...config.annotations },
+    };
+    this.sandboxes.set(id, { sandbox, config, ip: `10.${prefix}.${(n >> 8) & 255}.${n & 255}` });
+    this.record('runPodSandbox', config.name);
+    return id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    this.maybeFail('stopPodSandbox');
+    const sb = this.sandboxes.get(id);
+    if (!sb) return; // CRI: stopping a missing sandbox is not an error
+    for (const c of this.containers.values()) {
+      if (c.status.podSandboxId === id && c.status.state === 'CONTAINER_RUNNING') this.exit(c, 137, 'Error');
+    }
+    sb.sandbox.state = 'SANDBOX_NOTREADY';
+    this.record('stopPodSandbox', id);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    this.maybeFail('removePodSandbox');
+    if (!this.sandboxes.has(id)) return;
+    for (const [cid, c] of this.containers) if (c.status.podSandboxId === id) this.containers.delete(cid);
+    this.sandboxes.delete(id);
+    this.record('removePodSandbox', id);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    const sb = this.mustSandbox(id);
+    return { ...sb.sandbox, labels: { ...sb.sandbox.labels }, ip: sb.sandbox.state === 'SANDBOX_READY' ? sb.ip : '' };
+  }
+
+  async listPodSandboxes(): Promise<PodSandbox[]> {
+    return [...this.sandboxes.values()].map((s) => ({ ...s.sandbox }));
+  }
+
+  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    this.maybeFail('createContainer');
+    const sb = this.mustSandbox(podSandboxId);
+    if (sb.sandbox.state !== 'SANDBOX_READY') throw new RuntimeError(`sandbox ${podSandboxId} is not ready`);
+    const imageRef = this.images.get(config.image);
+    if (!imageRef) throw new RuntimeError(`failed to resolve image "${config.image}": not found`, NOT_FOUND);
+    const id = this.newId('ctr');
+    const status: ContainerStatus = {
+      id,
+      podSandboxId,
+      name: config.name,
+      attempt: config.attempt,
+      image: config.image,
+      imageRef: `${config.image.split(':')[0]}@${imageRef}`,
+      state: 'CONTAINER_CREATED',
+      createdAt: Date.now(),
+      labels: { ...config.labels },
+      annotations: { ...config.annotations },
+      startedAt: 0,
+      finishedAt: 0,
+      exitCode: 0,
+      reason: '',
+      message: '',
+      logPath: `${sandboxConfig.logDirectory}/${config.logPath}`,
+    };
+    this.containers.set(id, { status, config });
+    this.record('createContainer', config.name);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    this.maybeFail('startContainer');
+    const c = this.mustContainer(id);
+    if (c.status.state !== 'CONTAINER_CREATED') throw new RuntimeError(`container ${id} is in state ${c.status.state}`);
+    c.status.state = 'CONTAINER_RUNNING';
+    c.status.startedAt = Date.now();
+    c.status.pid = 100000 + this.nextId;
+    this.record('startContainer', id);
+  }
+
+  async stopContainer(id: string, _timeoutSeconds: number): Promise<void> {
+    this.maybeFail('stopContainer');
+    const c = this.containers.get(id);
+    if (!c) throw new RuntimeError(`container ${id} not found`, NOT_FOUND);
+    if (c.status.state === 'CONTAINER_RUNNING') this.exit(c, this.opts.stopExitCode ?? 143, 'Error');
+    else if (c.status.state === 'CONTAINER_CREATED') this.exit(c, 0, 'Completed');
+    this.record('stopContainer', id);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    this.maybeFail('removeContainer');
+    this.containers.delete(id);
+    this.record('removeContainer', id);
+  }
+
+  async listContainers(filter: { podSandboxId?: string } = {}): Promise<Container[]> {
+    const out: Container[] = [];
+    for (const { status } of this.containers.values()) {
+      if (filter.podSandboxId && status.podSandboxId !== filter.podSandboxId) continue;
+      out.push({
+        id: status.id,
+        podSandboxId: status.podSandboxId,
+        name: status.name,
+        attempt: status.attempt,
+        image: status.image,
+        imageRef: status.imageRef,
+        state: status.state,
+        createdAt: status.createdAt,
+        labels: status.labels,
+        annotations: status.annotations,
+      });
+    }
+    return out;
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    return { ...this.mustContainer(id).status };
+  }
+
+  async execSync(id: string, cmd: string[], _timeoutSeconds: number): Promise<ExecResult> {
+    this.maybeFail('execSync');
+    const c = this.mustContainer(id);
+    if (c.status.state !== 'CONTAINER_RUNNING') throw new RuntimeError(`container ${id} is not running`);
+    if (this.opts.exec) return this.opts.exec(id, cmd);
+    return { exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+  }
+
+  async containerStats(): Promise<ContainerStats[]> {
+    const now = Date.now();
+    const out: ContainerStats[] = [];
+    for (const { status } of this.containers.values()) {
+      if (status.state !== 'CONTAINER_RUNNING') continue;
+      // A steady fake load: 1 ms of CPU per second of life, 4 MiB of memory.
+      out.push({
+        id: status.id,
+        cpuUsageCoreNanoSeconds: (now - status.startedAt) * 1000,
+        memoryWorkingSetBytes: 4 * 1024 * 1024,
+        timestamp: now,
+      });
+    }
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  // ---- helpers ----
+
+  private exit(c: FakeContainer, exitCode: number, reason: string): void {
+    c.status.state = 'CONTAINER_EXITED' as ContainerState;
+    c.status.exitCode = exitCode;
+    c.status.reason = reason;
+    c.status.finishedAt = Date.now();
+    if (!c.status.startedAt) c.status.startedAt = c.status.finishedAt;
+    c.status.pid = undefined;
+  }
+
+  private maybeFail(op: FakeOperation): void {
+    const q = this.failures.get(op);
+    const err = q?.shift();
+    if (err) throw err;
+  }
+
+  private record(op: string, id: string): void {
+    if (this.opts.recordCalls !== false) this.calls.push(`${op} ${id}`);
+    this.opts.onCall?.(op, id);
+  }
+
+  private newId(prefix: string): string {
+    return `${prefix}${(this.nextId++).toString(16).padStart(8, '0')}`;
+  }
+
+  private mustSandbox(id: string): FakeSandbox {
+    const sb = this.sandboxes.get(id);
+    if (!sb) throw new RuntimeError(`sandbox ${id} not found`, NOT_FOUND);
+    return sb;
+  }
+
+  private mustContainer(id: string): FakeContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new RuntimeError(`container ${id} not found`, NOT_FOUND);
+    return c;
+  }
+}
+
+function digestOf(image: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < image.length; i++) h = Math.imul(h ^ image.charCodeAt(i), 0x01000193) >>> 0;
+  return `sha256:${h.toString(16).padStart(8, '0').repeat(8)}`;
+}

@@ -1,0 +1,350 @@
+// Pure translation of a Pod's spec into CRI configs: sandbox (hostname, DNS, port mappings, labels,
+// cgroup parent, log directory), containers (command/args with $(VAR) expansion, env incl. valueFrom,
+// working dir, mounts, cgroup resources), plus the QoS class. No I/O: config maps, secrets and volume
+// paths are looked up by the caller and passed in.
+import type { Container, EnvVar, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
+import type { ContainerConfig, DnsConfig, LinuxResources, Mount, PodSandboxConfig, PortMapping } from './runtime';
+import {
+  ANNOTATION_GRACE_PERIOD,
+  ANNOTATION_RESTART_COUNT,
+  LABEL_CONTAINER_HASH,
+  LABEL_CONTAINER_KIND,
+  LABEL_CONTAINER_NAME,
+  LABEL_NODE,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+} from './labels';
+import { containerHash } from './sync';
+import { milliValue } from '../lib/quantity';
+
+/** A quantity as a number (cpu in cores, memory in bytes), exact via lib/quantity. */
+export function parseQuantity(q: string | number | undefined): number {
+  if (q === undefined || q === '') return 0;
+  return milliValue(q) / 1000;
+}
+
+function resourceValue(r: ResourceRequirements | undefined, kind: 'requests' | 'limits', name: string): number | undefined {
+  const v = r?.[kind]?.[name];
+  return v === undefined ? undefined : parseQuantity(v as string | number);
+}
+
+export const MIN_CPU_SHARES = 2;
+export const CPU_PERIOD_US = 100_000;
+const MIN_QUOTA_US = 1000;
+
+/** kubelet's mapping: shares from the cpu request (or limit), CFS quota from the cpu limit, memory limit. */
+export function linuxResources(c: Container): LinuxResources {
+  const cpuReq = resourceValue(c.resources, 'requests', 'cpu') ?? resourceValue(c.resources, 'limits', 'cpu');
+  const cpuLimit = resourceValue(c.resources, 'limits', 'cpu');
+  const memLimit = resourceValue(c.resources, 'limits', 'memory');
+  const out: LinuxResources = {
+    cpuShares: cpuReq ? Math.max(MIN_CPU_SHARES, Math.floor(cpuReq * 1024)) : MIN_CPU_SHARES,
+  };
+  if (cpuLimit) {
+    out.cpuPeriod = CPU_PERIOD_US;
+    out.cpuQuota = Math.max(MIN_QUOTA_US, Math.floor(cpuLimit * CPU_PERIOD_US));
+  }
+  if (memLimit) out.memoryLimitInBytes = Math.floor(memLimit);
+  return out;
+}
+
+export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const all = [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of all) {
+    for (const r of ['cpu', 'memory']) {
+      const req = c.resources?.requests?.[r] ?? c.resources?.limits?.[r];
+      const lim = c.resources?.limits?.[r];
+      if (req !== undefined || lim !== undefined) any = true;
+      if (lim === undefined || req === undefined || parseQuantity(req as string) !== parseQuantity(lim as string)) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+export interface SandboxOptions {
+  nodeName: string;
+  /** Pod log root: each pod's logs go to <logRoot>/<ns>_<name>_<uid>/<container>/<attempt>.log. */
+  logRoot: string;
+  /** cgroup parent of every pod: <cgroupRoot>/pod<uid>. */
+  cgroupRoot: string;
+  /** Cluster DNS servers; empty: the host's resolver for ClusterFirst pods (kubelet's fallback). */
+  clusterDNS: string[];
+  clusterDomain: string;
+  hostDns: DnsConfig;
+}
+
+export function podLogDirectory(logRoot: string, pod: Pod): string {
+  const md = pod.metadata || {};
+  return `${logRoot}/${md.namespace || 'default'}_${md.name}_${md.uid}`;
+}
+
+export function podCgroupParent(cgroupRoot: string, uid: string): string {
+  return `${cgroupRoot.replace(/\/$/, '')}/pod${uid}`;
+}
+
+export function dnsConfig(pod: Pod, o: Pick<SandboxOptions, 'clusterDNS' | 'clusterDomain' | 'hostDns'>): DnsConfig {
+  const spec = pod.spec!;
+  const ns = pod.metadata?.namespace || 'default';
+  let policy = spec.dnsPolicy || 'ClusterFirst';
+  if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
+  else if (policy === 'ClusterFirst' && spec.hostNetwork) policy = 'Default';
+  let cfg: DnsConfig;
+  if (policy === 'None') cfg = { servers: [], searches: [], options: [] };
+  else if (policy === 'ClusterFirst' && o.clusterDNS.length) {
+    const d = o.clusterDomain;
+    cfg = {
+      servers: [...o.clusterDNS],
+      searches: [`${ns}.svc.${d}`, `svc.${d}`, d, ...o.hostDns.searches],
+      options: ['ndots:5'],
+    };
+  } else cfg = { servers: [...o.hostDns.servers], searches: [...o.hostDns.searches], options: [...o.hostDns.options] };
+  const extra = spec.dnsConfig;
+  if (extra) {
+    for (const s of extra.nameservers || []) if (!cfg.servers.includes(s)) cfg.servers.push(s);
+    for (const s of extra.searches || []) if (!cfg.searches.includes(s)) cfg.searches.push(s);
+    for (const opt of extra.options || []) {
+      const text = opt.value !== undefined ? `${opt.name}:${opt.value}` : `${opt.name}`;
+      cfg.options = cfg.options.filter((x) => x.split(':')[0] !== opt.name);
+      cfg.options.push(text);
+    }
+  }
+  cfg.searches = cfg.searches.slice(0, 32);
+  return cfg;
+}
+
+/** Parses resolv.conf text into a DnsConfig. */
+export function parseResolvConf(text: string): DnsConfig {
+  const out: DnsConfig = { servers: [], searches: [], options: [] };
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[#;].*$/, '').trim();
+    const [key, ...rest] = line.split(/\s+/);
+    if (key === 'nameserver' && rest[0]) out.servers.push(rest[0]);
+    else if (key === 'search' || key === 'domain') out.searches.push(...rest);
+    else if (key === 'options') out.options.push(...rest);
+  }
+  return out;
+}
+
+export function portMappings(pod: Pod): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const c of pod.spec?.containers || []) {
+    for (const p of c.ports || []) {
+      if (!p.hostPort) continue;
+      const protocol = (p.protocol || 'TCP') as PortMapping['protocol'];
+      out.push({ protocol, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIP || '' });
+    }
+  }
+  return out;
+}
+
+export function podSandboxConfig(pod: Pod, attempt: number, o: SandboxOptions): PodSandboxConfig {
+  const md = pod.metadata || {};
+  const uid = md.uid || '';
+  const hostname = (pod.spec?.hostname || md.name || '').slice(0, 63).replace(/[.-]+$/, '');
+  return {
+    name: md.name || '',
+    namespace: md.namespace || 'default',
+    uid,
+    attempt,
+    hostname,
+    logDirectory: podLogDirectory(o.logRoot, pod),
+    dnsConfig: dnsConfig(pod, o),
+    portMappings: portMappings(pod),
+    labels: {
+      ...(md.labels || {}),
+      [LABEL_POD_NAME]: md.name || '',
+      [LABEL_POD_NAMESPACE]: md.namespace || 'default',
+      [LABEL_POD_UID]: uid,
+      [LABEL_NODE]: o.nodeName,
+    },
+    annotations: { ...(md.annotations || {}) },
+    cgroupParent: podCgroupParent(o.cgroupRoot, uid),
+  };
+}
+
+/** The data env and volumes may read: config maps and secrets by name (secret values decoded). */
+export interface PodData {
+  configMaps: Record<string, Record<string, string> | undefined>;
+  secrets: Record<string, Record<string, string> | undefined>;
+}
+
+export interface EnvContext {
+  podIP: string;
+  hostIP: string;
+  nodeName: string;
+  data: PodData;
+}
+
+/** Names of the config maps and secrets the pod's env and volumes refer to. */
+export function referencedData(pod: Pod): { configMaps: string[]; secrets: string[] } {
+  const cms = new Set<string>();
+  const secrets = new Set<string>();
+  for (const c of [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || [])]) {
+    for (const e of c.env || []) {
+      if (e.valueFrom?.configMapKeyRef?.name) cms.add(e.valueFrom.configMapKeyRef.name);
+      if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name);
+    }
+    for (const f of c.envFrom || []) {
+      if (f.configMapRef?.name) cms.add(f.configMapRef.name);
+      if (f.secretRef?.name) secrets.add(f.secretRef.name);
+    }
+  }
+  for (const v of pod.spec?.volumes || []) {
+    if (v.configMap?.name) cms.add(v.configMap.name);
+    if (v.secret?.secretName) secrets.add(v.secret.secretName);
+  }
+  return { configMaps: [...cms], secrets: [...secrets] };
+}
+
+/** Kubernetes' $(VAR) expansion: known names are replaced, $$ escapes, unknown references stay. */
+export function expandVars(s: string, env: Map<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
+    if (m === '$$') return '$';
+    return name !== undefined && env.has(name) ? (env.get(name) as string) : m;
+  });
+}
+
+function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
+  const md = pod.metadata || {};
+  const sub = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(path);
+  if (sub) return ((sub[1] === 'labels' ? md.labels : md.annotations) || {})[sub[2]] || '';
+  switch (path) {
+    case 'metadata.name':
+      return md.name || '';
+    case 'metadata.namespace':
+      return md.namespace || 'default';
+    case 'metadata.uid':
+      return md.uid || '';
+    case 'spec.nodeName':
+      return pod.spec?.nodeName || ctx.nodeName;
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName || '';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return ctx.hostIP;
+    case 'status.podIP':
+    case 'status.podIPs':
+      return ctx.podIP;
+    default:
+      throw new Error(`unsupported fieldRef fieldPath ${path}`);
+  }
+}
+
+function resourceFieldValue(c: Container, resource: string, divisor: string | number | undefined): string {
+  const [kind, name] = resource.split('.') as ['limits' | 'requests', string];
+  // An unset limit reads as 0 here (kubelet would report the node's allocatable).
+  const v = resourceValue(c.resources, kind, name) ?? 0;
+  const d = divisor === undefined ? 1 : parseQuantity(divisor) || 1;
+  return String(Math.ceil(v / d));
+}
+
+/** The container's environment in order, valueFrom resolved and $(VAR) expanded; throws when a required key is missing. */
+export function resolveEnv(pod: Pod, c: Container, ctx: EnvContext): { name: string; value: string }[] {
+  const env = new Map<string, string>();
+  const lookup = (kind: 'configMaps' | 'secrets', name: string, optional: boolean | undefined) => {
+    const data = ctx.data[kind][name];
+    if (!data && !optional) throw new Error(`${kind === 'configMaps' ? 'configmap' : 'secret'} "${name}" not found`);
+    return data;
+  };
+  for (const f of c.envFrom || []) {
+    const src = f.configMapRef
+      ? lookup('configMaps', f.configMapRef.name || '', f.configMapRef.optional)
+      : f.secretRef
+        ? lookup('secrets', f.secretRef.name || '', f.secretRef.optional)
+        : undefined;
+    for (const [k, v] of Object.entries(src || {})) env.set(`${f.prefix || ''}${k}`, v);
+  }
+  for (const e of c.env || []) env.set(e.name, envValue(pod, c, e, ctx, env, lookup));
+  return [...env].map(([name, value]) => ({ name, value }));
+}
+
+function envValue(
+  pod: Pod,
+  c: Container,
+  e: EnvVar,
+  ctx: EnvContext,
+  env: Map<string, string>,
+  lookup: (kind: 'configMaps' | 'secrets', name: string, optional: boolean | undefined) => Record<string, string> | undefined,
+): string {
+  if (e.value !== undefined) return expandVars(e.value, env);
+  const vf = e.valueFrom;
+  if (!vf) return '';
+  if (vf.fieldRef) return fieldRefValue(pod, vf.fieldRef.fieldPath, ctx);
+  if (vf.resourceFieldRef) return resourceFieldValue(c, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor);
+  const ref = vf.configMapKeyRef || vf.secretKeyRef;
+  if (ref) {
+    const kind = vf.configMapKeyRef ? 'configMaps' : 'secrets';
+    const data = lookup(kind, ref.name || '', ref.optional);
+    const v = data?.[ref.key];
+    if (v === undefined && !ref.optional) throw new Error(`couldn't find key ${ref.key} in ${kind === 'configMaps' ? 'ConfigMap' : 'Secret'} ${pod.metadata?.namespace}/${ref.name}`);
+    return v ?? '';
+  }
+  return '';
+}
+
+export interface ContainerConfigOptions {
+  nodeName: string;
+  env: { name: string; value: string }[];
+  mounts: Mount[];
+  gracePeriodSeconds: number;
+}
+
+export function containerLogPath(name: string, attempt: number): string {
+  return `${name}/${attempt}.log`;
+}
+
+export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: number, o: ContainerConfigOptions): ContainerConfig {
+  const md = pod.metadata || {};
+  const envMap = new Map(o.env.map((e) => [e.name, e.value] as [string, string]));
+  return {
+    name: c.name,
+    attempt,
+    image: c.image || '',
+    command: (c.command || []).map((s) => expandVars(s, envMap)),
+    args: (c.args || []).map((s) => expandVars(s, envMap)),
+    workingDir: c.workingDir || '',
+    env: o.env,
+    mounts: o.mounts,
+    logPath: containerLogPath(c.name, attempt),
+    labels: {
+      [LABEL_POD_NAME]: md.name || '',
+      [LABEL_POD_NAMESPACE]: md.namespace || 'default',
+      [LABEL_POD_UID]: md.uid || '',
+      [LABEL_CONTAINER_NAME]: c.name,
+      [LABEL_CONTAINER_KIND]: init ? 'init' : 'regular',
+      [LABEL_CONTAINER_HASH]: containerHash(c),
+      [LABEL_NODE]: o.nodeName,
+    },
+    annotations: {
+      [ANNOTATION_RESTART_COUNT]: String(attempt),
+      [ANNOTATION_GRACE_PERIOD]: String(o.gracePeriodSeconds),
+    },
+    resources: linuxResources(c),
+  };
+}
+
+/** The host directory behind each of the pod's volumes (for the kinds the agent supports). */
+export function volumeHostPaths(pod: Pod, podDir: string): Map<string, { path: string; kind: string; readOnly: boolean }> {
+  const out = new Map<string, { path: string; kind: string; readOnly: boolean }>();
+  for (const v of pod.spec?.volumes || []) {
+    if (v.emptyDir) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~empty-dir/${v.name}`, kind: 'emptyDir', readOnly: false });
+    else if (v.hostPath) out.set(v.name, { path: v.hostPath.path, kind: 'hostPath', readOnly: false });
+    else if (v.configMap) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~configmap/${v.name}`, kind: 'configMap', readOnly: true });
+    else if (v.secret) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~secret/${v.name}`, kind: 'secret', readOnly: true });
+  }
+  return out;
+}
+
+/** The container's mounts; throws for a volumeMount naming a volume the agent cannot provide. */
+export function containerMounts(c: Container, volumes: Map<string, { path: string; readOnly: boolean }>): Mount[] {
+  return (c.volumeMounts || []).map((vm) => {
+    const v = volumes.get(vm.name);
+    if (!v) throw new Error(`volume "${vm.name}" is not defined or not supported`);
+    const hostPath = vm.subPath ? `${v.path}/${vm.subPath}` : v.path;
+    return { containerPath: vm.mountPath, hostPath, readonly: !!vm.readOnly || v.readOnly };
+  });
+}

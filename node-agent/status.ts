@@ -1,0 +1,181 @@
+// Pure computation of a pod's status from what the runtime shows, like kubelet's
+// generateAPIPodStatus + getPhase: container states, restart counts, readiness, conditions, phase.
+// Transition times are carried over from the previous status when a condition did not change, so a
+// status computed twice from the same observation is identical (and is not written again).
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
+import { ObservedContainer, ObservedPod, newestContainer, previousContainer } from './observed';
+import { ProbeView, Waiting, restartPolicy } from './sync';
+import { qosClass } from './podspec';
+
+export interface StatusContext {
+  now: number;
+  /** 'containerd', 'fake': containerIDs are '<runtime>://<id>'. */
+  runtimeName: string;
+  hostIP: string;
+  probes: ProbeView;
+  waiting: Record<string, Waiting>;
+}
+
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function terminatedState(c: ObservedContainer, runtimeName: string): ContainerState {
+  return {
+    terminated: {
+      exitCode: c.exitCode,
+      reason: c.reason || (c.exitCode === 0 ? 'Completed' : 'Error'),
+      ...(c.message ? { message: c.message } : {}),
+      startedAt: c.startedAt ? rfc3339(c.startedAt) : undefined,
+      finishedAt: c.finishedAt ? rfc3339(c.finishedAt) : undefined,
+      containerID: `${runtimeName}://${c.id}`,
+    },
+  };
+}
+
+function containerStatus(
+  spec: Container,
+  init: boolean,
+  observed: ObservedPod,
+  ctx: StatusContext,
+  initializing: boolean,
+): ContainerStatus {
+  const cur = newestContainer(observed, spec.name, init);
+  const prev = previousContainer(observed, spec.name, init);
+  const waiting = ctx.waiting[spec.name];
+  const out: ContainerStatus = {
+    name: spec.name,
+    image: spec.image || '',
+    imageID: cur?.imageRef || '',
+    ready: false,
+    restartCount: cur ? cur.attempt : 0,
+    state: {},
+    lastState: {},
+  };
+  if (cur) out.containerID = `${ctx.runtimeName}://${cur.id}`;
+  if (waiting) {
+    out.state = { waiting: { reason: waiting.reason, message: waiting.message } };
+    if (cur && cur.state === 'CONTAINER_EXITED') out.lastState = terminatedState(cur, ctx.runtimeName);
+    else if (prev && prev.state === 'CONTAINER_EXITED') out.lastState = terminatedState(prev, ctx.runtimeName);
+  } else if (!cur) {
+    out.state = { waiting: { reason: initializing ? 'PodInitializing' : 'ContainerCreating' } };
+  } else if (cur.state === 'CONTAINER_RUNNING') {
+    out.state = { running: { startedAt: rfc3339(cur.startedAt || cur.createdAt) } };
+    const started = !spec.startupProbe || ctx.probes.startup(cur.id) === 'success';
+    out.started = started;
+    out.ready = !init && started && (!spec.readinessProbe || ctx.probes.readiness(cur.id) === 'success');
+    if (prev && prev.state === 'CONTAINER_EXITED') out.lastState = terminatedState(prev, ctx.runtimeName);
+  } else if (cur.state === 'CONTAINER_EXITED') {
+    out.state = terminatedState(cur, ctx.runtimeName);
+    out.started = false;
+    if (prev && prev.state === 'CONTAINER_EXITED') out.lastState = terminatedState(prev, ctx.runtimeName);
+  } else {
+    out.state = { waiting: { reason: 'ContainerCreating' } };
+  }
+  return out;
+}
+
+/** kubelet's getPhase over the computed container statuses. */
+export function podPhase(pod: Pod, initStatuses: ContainerStatus[], statuses: ContainerStatus[]): PodStatus['phase'] {
+  const policy = restartPolicy(pod);
+  let pendingInit = 0;
+  let failedInit = 0;
+  for (const s of initStatuses) {
+    if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.state?.waiting && s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++;
+    else pendingInit++;
+  }
+  if (failedInit > 0 && policy === 'Never') return 'Failed';
+  if (pendingInit > 0 || failedInit > 0) return 'Pending';
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const s of statuses) {
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.lastState?.terminated) {
+      stopped++;
+      if (s.lastState.terminated.exitCode === 0) succeeded++;
+    } else waiting++;
+  }
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'OnFailure') return 'Running';
+    return 'Failed';
+  }
+  return 'Pending';
+}
+
+function condition(
+  old: PodCondition[] | undefined,
+  type: string,
+  ok: boolean,
+  now: number,
+  reason?: string,
+  message?: string,
+): PodCondition {
+  const status = ok ? 'True' : 'False';
+  const prev = old?.find((c) => c.type === type);
+  const c: PodCondition = {
+    type,
+    status,
+    lastTransitionTime: prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now),
+  };
+  if (!ok && reason) c.reason = reason;
+  if (!ok && message) c.message = message;
+  return c;
+}
+
+export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusContext): PodStatus {
+  const spec = pod.spec!;
+  const old = pod.status || {};
+  const inits = spec.initContainers || [];
+  const initStatuses = inits.map((c) => containerStatus(c, true, observed, ctx, false));
+  const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
+  const statuses = spec.containers.map((c) => containerStatus(c, false, observed, ctx, !initDone));
+  let phase = podPhase(pod, initStatuses, statuses);
+  // A terminal phase is final.
+  if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
+
+  const sandbox = observed.sandboxes[0];
+  const podIP = sandbox && sandbox.state === 'SANDBOX_READY' && sandbox.ip ? sandbox.ip : old.podIP;
+
+  const notInit = inits.filter((_, i) => initStatuses[i].state?.terminated?.exitCode !== 0).map((c) => c.name);
+  const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const readyReason = terminal && phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady';
+  const readyMsg = terminal && phase === 'Succeeded' ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
+  const conditions: PodCondition[] = [
+    condition(old.conditions, 'Initialized', notInit.length === 0 || phase === 'Succeeded', ctx.now, 'ContainersNotInitialized', `containers with incomplete status: [${notInit.join(' ')}]`),
+    condition(old.conditions, 'Ready', notReady.length === 0, ctx.now, readyReason, readyMsg),
+    condition(old.conditions, 'ContainersReady', notReady.length === 0, ctx.now, readyReason, readyMsg),
+    old.conditions?.find((c) => c.type === 'PodScheduled') || condition(undefined, 'PodScheduled', true, ctx.now),
+  ];
+  // Conditions owned by others (readiness gates, DisruptionTarget) are kept.
+  for (const c of old.conditions || []) {
+    if (!conditions.some((k) => k.type === c.type)) conditions.push(c);
+  }
+
+  const status: PodStatus = {
+    phase,
+    conditions,
+    hostIP: ctx.hostIP,
+    hostIPs: [{ ip: ctx.hostIP }],
+    startTime: old.startTime || rfc3339(ctx.now),
+    containerStatuses: statuses,
+    qosClass: qosClass(pod),
+  };
+  if (podIP) {
+    status.podIP = podIP;
+    status.podIPs = [{ ip: podIP }];
+  }
+  if (inits.length) status.initContainerStatuses = initStatuses;
+  return status;
+}

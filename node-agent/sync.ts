@@ -1,0 +1,319 @@
+// The pure heart of the node agent: given a pod and what the runtime shows of it, decide what to do
+// next (kubelet's computePodActions). No I/O, no timers: time, back-off state and probe results come
+// in through SyncContext, so every case is a table test. The agent loop (agent.ts) applies the actions.
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import { createHash } from 'node:crypto';
+import { ObservedContainer, ObservedPod, newestContainer } from './observed';
+
+export type PodAction =
+  /** Stop every running container (grace period) and every ready sandbox of the pod. */
+  | { type: 'KillPod'; gracePeriodSeconds: number; reason: string }
+  | { type: 'CreateSandbox'; attempt: number }
+  /** Pull (per imagePullPolicy), create and start one container in the newest sandbox. */
+  | { type: 'StartContainer'; name: string; init: boolean; attempt: number; backoffKey?: string; crashedAt?: number }
+  | { type: 'KillContainer'; id: string; name: string; gracePeriodSeconds: number; reason: string; message: string }
+  | { type: 'RemoveContainer'; id: string; name: string }
+  | { type: 'RemoveSandbox'; id: string }
+  /** Everything is stopped: remove sandboxes, containers, volumes and logs, then delete the pod object. */
+  | { type: 'FinalizeDeletion' };
+
+export type ProbeResult = 'success' | 'failure' | 'unknown';
+
+export interface ProbeView {
+  liveness(containerId: string): ProbeResult;
+  startup(containerId: string): ProbeResult;
+  readiness(containerId: string): ProbeResult;
+}
+
+/** Why a container cannot be started right now (image pull or create failures), from the loop. */
+export interface StartBlock {
+  reason: string; // ImagePullBackOff, ErrImagePull, CreateContainerError, ...
+  message: string;
+  remainingMs: number;
+}
+
+export interface SyncContext {
+  now: number;
+  /** Crash back-off: ms still to wait after a failure at eventTime (0 = go). */
+  backoffRemaining(key: string, eventTime: number, now: number): number;
+  backoffDelay(key: string): number;
+  probes: ProbeView;
+  startBlocked(key: string, now: number): StartBlock | undefined;
+}
+
+export interface Waiting {
+  reason: string;
+  message: string;
+}
+
+export interface SyncResult {
+  actions: PodAction[];
+  /** Containers that are waiting for a reason the runtime cannot show (CrashLoopBackOff, ...). */
+  waiting: Record<string, Waiting>;
+  /** Sync this pod again after this long (a back-off ends). */
+  requeueAfterMs?: number;
+}
+
+export const noProbes: ProbeView = {
+  liveness: () => 'success',
+  startup: () => 'success',
+  readiness: () => 'success',
+};
+
+export function backoffKey(uid: string, containerName: string): string {
+  return `${uid}/${containerName}`;
+}
+
+/** A stable hash of a container's spec; a running container with another hash is restarted. */
+export function containerHash(c: Container): string {
+  return createHash('sha256').update(stableJson(c)).digest('hex').slice(0, 16);
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function gracePeriodSeconds(pod: Pod): number {
+  const md = pod.metadata || {};
+  if (md.deletionTimestamp && md.deletionGracePeriodSeconds !== undefined) return md.deletionGracePeriodSeconds;
+  return pod.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+export function restartPolicy(pod: Pod): 'Always' | 'OnFailure' | 'Never' {
+  const p = pod.spec?.restartPolicy;
+  return p === 'OnFailure' || p === 'Never' ? p : 'Always';
+}
+
+function isRunning(c: ObservedContainer | undefined): boolean {
+  return !!c && c.state === 'CONTAINER_RUNNING';
+}
+
+function isExited(c: ObservedContainer | undefined): boolean {
+  return !!c && c.state === 'CONTAINER_EXITED';
+}
+
+/** Would the policy restart a container that exited this way? */
+export function shouldRestart(pod: Pod, c: ObservedContainer): boolean {
+  const policy = restartPolicy(pod);
+  if (policy === 'Always') return true;
+  if (policy === 'OnFailure') return c.exitCode !== 0;
+  return false;
+}
+
+/**
+ * The pod is finished when nothing will run again: every init container done or failed for good and
+ * no regular container that the restart policy would (re)start. Computed from the runtime alone, so a
+ * pod whose sandbox was stopped after completion is not brought back.
+ */
+export function isPodFinished(pod: Pod, observed: ObservedPod): boolean {
+  const policy = restartPolicy(pod);
+  if (policy === 'Always') return false;
+  const spec = pod.spec;
+  if (!spec) return false;
+  for (const ic of spec.initContainers || []) {
+    const c = newestContainer(observed, ic.name, true);
+    if (!c) return false;
+    if (isExited(c) && c.exitCode !== 0 && policy === 'Never') return true;
+    if (!isExited(c) || c.exitCode !== 0) return false;
+  }
+  for (const sc of spec.containers) {
+    const c = newestContainer(observed, sc.name, false);
+    if (!c || !isExited(c)) return false;
+    if (shouldRestart(pod, c)) return false;
+  }
+  return true;
+}
+
+/** Decides the next actions for one pod. */
+export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncContext): SyncResult {
+  const result: SyncResult = { actions: [], waiting: {} };
+  const spec = pod.spec;
+  const uid = pod.metadata?.uid || observed.uid;
+  const running = observed.containers.filter(isRunning);
+  const readySandboxes = observed.sandboxes.filter((s) => s.state === 'SANDBOX_READY');
+
+  gcDeadContainers(pod, observed, result);
+
+  // Deletion: stop everything with the grace period, then finalize.
+  if (pod.metadata?.deletionTimestamp || !spec) {
+    if (running.length || readySandboxes.length) {
+      result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'deleted' });
+    } else {
+      result.actions.push({ type: 'FinalizeDeletion' });
+    }
+    return result;
+  }
+
+  // A finished pod (terminal phase written, or nothing left to run) only gets stopped.
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed' || isPodFinished(pod, observed)) {
+    if (running.length || readySandboxes.length) {
+      result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'completed' });
+    }
+    return result;
+  }
+
+  const sandbox = observed.sandboxes[0];
+  const needSandbox =
+    !sandbox || sandbox.state !== 'SANDBOX_READY' || readySandboxes.length > 1 || (!spec.hostNetwork && !sandbox.ip);
+  if (needSandbox) {
+    const attempt = sandbox ? sandbox.attempt + 1 : 0;
+    if (running.length || readySandboxes.length) {
+      result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'sandbox changed' });
+    }
+    result.actions.push({ type: 'CreateSandbox', attempt });
+    // In a new sandbox init containers run again from the first; OnFailure keeps what succeeded.
+    const inits = spec.initContainers || [];
+    if (inits.length) {
+      planStart(pod, observed, inits[0], true, uid, ctx, result, false);
+    } else {
+      for (const c of spec.containers) {
+        const last = newestContainer(observed, c.name, false);
+        if (last && isExited(last) && !shouldRestart(pod, last)) continue;
+        planStart(pod, observed, c, false, uid, ctx, result, false);
+      }
+    }
+    return result;
+  }
+
+  // Init containers, one at a time, in order, in the current sandbox.
+  for (const ic of spec.initContainers || []) {
+    const c = newestContainer(observed, ic.name, true, sandbox.id);
+    if (!c) {
+      planStart(pod, observed, ic, true, uid, ctx, result, false);
+      return result;
+    }
+    if (isRunning(c)) return result;
+    if (isExited(c) && c.exitCode === 0) continue;
+    // Failed, or created and never started.
+    if (c.state !== 'CONTAINER_EXITED') {
+      result.actions.push({ type: 'KillContainer', id: c.id, name: c.name, gracePeriodSeconds: 0, reason: 'Unknown', message: 'container in an unknown state' });
+    }
+    if (restartPolicy(pod) === 'Never') {
+      result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'init container failed' });
+      return result;
+    }
+    planStart(pod, observed, ic, true, uid, ctx, result, isExited(c));
+    return result;
+  }
+
+  // Regular containers.
+  let keep = 0;
+  for (const sc of spec.containers) {
+    const c = newestContainer(observed, sc.name, false, sandbox.id);
+    if (!c) {
+      const last = newestContainer(observed, sc.name, false);
+      if (last && isExited(last) && !shouldRestart(pod, last)) continue;
+      planStart(pod, observed, sc, false, uid, ctx, result, false);
+      continue;
+    }
+    if (isRunning(c)) {
+      const kill = (reason: string, message: string) => {
+        result.actions.push({ type: 'KillContainer', id: c.id, name: c.name, gracePeriodSeconds: containerGrace(pod), reason, message });
+        // A restart caused by the agent itself is not a crash: no back-off (as in kubelet).
+        if (restartPolicy(pod) !== 'Never') planStart(pod, observed, sc, false, uid, ctx, result, false);
+      };
+      const hash = containerHash(sc);
+      if (c.hash && c.hash !== hash) kill('SpecChanged', `Container ${sc.name} definition changed, will be restarted`);
+      else if (sc.startupProbe && ctx.probes.startup(c.id) === 'failure') {
+        kill('StartupProbeFailed', `Container ${sc.name} failed startup probe, will be restarted`);
+      } else if (sc.livenessProbe && ctx.probes.liveness(c.id) === 'failure') {
+        kill('LivenessProbeFailed', `Container ${sc.name} failed liveness probe, will be restarted`);
+      } else keep++;
+      continue;
+    }
+    if (!isExited(c)) {
+      // Created but never started (the agent died in between), or unknown: replace it.
+      result.actions.push({ type: 'KillContainer', id: c.id, name: c.name, gracePeriodSeconds: 0, reason: 'Unknown', message: 'container in an unknown state' });
+      planStart(pod, observed, sc, false, uid, ctx, result, false);
+      continue;
+    }
+    if (shouldRestart(pod, c)) planStart(pod, observed, sc, false, uid, ctx, result, true);
+  }
+  const starts = result.actions.filter((a) => a.type === 'StartContainer').length;
+  if (keep === 0 && starts === 0 && Object.keys(result.waiting).length === 0) {
+    result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'no containers to run' });
+  }
+  return result;
+}
+
+function containerGrace(pod: Pod): number {
+  return pod.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+/** Adds a StartContainer, or a waiting reason when back-off or a start failure holds it back. */
+function planStart(
+  pod: Pod,
+  observed: ObservedPod,
+  c: Container,
+  init: boolean,
+  uid: string,
+  ctx: SyncContext,
+  result: SyncResult,
+  afterCrash: boolean,
+): void {
+  const key = backoffKey(uid, c.name);
+  const last = newestContainer(observed, c.name, init);
+  const attempt = last ? last.attempt + 1 : 0;
+  const requeue = (ms: number) => {
+    result.requeueAfterMs = result.requeueAfterMs === undefined ? ms : Math.min(result.requeueAfterMs, ms);
+  };
+  const blocked = ctx.startBlocked(key, ctx.now);
+  if (blocked && blocked.remainingMs > 0) {
+    result.waiting[c.name] = { reason: blocked.reason, message: blocked.message };
+    requeue(blocked.remainingMs);
+    return;
+  }
+  if (afterCrash && last && isExited(last)) {
+    const remaining = ctx.backoffRemaining(key, last.finishedAt, ctx.now);
+    if (remaining > 0) {
+      const delay = Math.round(ctx.backoffDelay(key) / 1000);
+      const md = pod.metadata || {};
+      result.waiting[c.name] = {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${formatDuration(delay)} restarting failed container=${c.name} pod=${md.name}_${md.namespace}(${uid})`,
+      };
+      requeue(remaining);
+      return;
+    }
+    result.actions.push({ type: 'StartContainer', name: c.name, init, attempt, backoffKey: key, crashedAt: last.finishedAt });
+    return;
+  }
+  result.actions.push({ type: 'StartContainer', name: c.name, init, attempt });
+}
+
+/** Go's duration style, as kubelet prints it: 10s, 1m20s, 5m0s. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  return `${m}m${seconds % 60}s`;
+}
+
+/**
+ * Keeps, per container name, the newest instance and the one before it (lastState and `previous`
+ * logs); older exited instances are removed, as are stopped sandboxes that no kept container uses.
+ */
+function gcDeadContainers(pod: Pod, observed: ObservedPod, result: SyncResult): void {
+  const seen = new Map<string, number>();
+  const kept = new Set<string>();
+  for (const c of observed.containers) {
+    const k = `${c.init ? 'i' : 'c'}/${c.name}`;
+    const n = (seen.get(k) || 0) + 1;
+    seen.set(k, n);
+    if (n > 2 && isExited(c)) result.actions.push({ type: 'RemoveContainer', id: c.id, name: c.name });
+    else kept.add(c.podSandboxId);
+  }
+  if (pod.metadata?.deletionTimestamp) return;
+  for (const s of observed.sandboxes.slice(1)) {
+    if (s.state !== 'SANDBOX_READY' && !kept.has(s.id)) result.actions.push({ type: 'RemoveSandbox', id: s.id });
+  }
+}
