@@ -1,0 +1,117 @@
+// Node runtime setup from TypeScript: runs setup.sh / teardown.sh (beside this file in the source tree)
+// and parses what they report. The scripts hold the machine-wide lock, so these functions are safe to
+// call concurrently from several processes; a runtime that already runs for the same state dir (with
+// the same settings) is reused.
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { promisify } from 'util';
+import { CriRuntime } from '../cri/cri-runtime';
+
+const execFileAsync = promisify(execFile);
+
+export interface RuntimeOptions {
+  stateDir: string;
+  podSubnet?: string; // default 10.88.0.0/16
+  bridge?: string; // default steer0; at most 15 characters
+  nodeName?: string;
+  /** The shared registry's state dir (built images are cached there); default /var/lib/steer/registry. */
+  registryDir?: string;
+}
+
+export interface RuntimeInfo {
+  criSocket: string;
+  stateDir: string;
+  registry: string; // '127.0.0.1:5000'
+  pids: { containerd: number; registry: number }; // registry: 0 when it was started by someone else
+  bridge: string;
+  podSubnet: string;
+  networkName: string; // the CNI network's name
+  /** Parent of the per-pod cgroups: pods use `${cgroupRoot}/pod<uid>` (see podCgroupParent). */
+  cgroupRoot: string;
+  /** Where per-pod log directories belong. */
+  podLogDir: string;
+}
+
+export const DEFAULT_POD_SUBNET = '10.88.0.0/16';
+export const DEFAULT_BRIDGE = 'steer0';
+export const REGISTRY = '127.0.0.1:5000';
+/** The images setup.sh builds and pushes. */
+export const IMAGES = {
+  pause: `${REGISTRY}/pause:3.9`,
+  nginx: `${REGISTRY}/nginx:1.22`,
+  busybox: `${REGISTRY}/busybox:1.35`,
+} as const;
+
+/** The scripts live in the source tree; compiled code runs from dist/, so look in both places. */
+export function scriptsDir(): string {
+  const candidates = [__dirname, path.resolve(__dirname, '../../../node-agent/runtime-setup')];
+  for (const dir of candidates) if (fs.existsSync(path.join(dir, 'setup.sh'))) return dir;
+  throw new Error(`runtime setup scripts not found (looked in ${candidates.join(', ')})`);
+}
+
+function scriptEnv(stateDir: string, registryDir?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, RT: path.resolve(stateDir) };
+  if (registryDir) env.STEER_REGISTRY_DIR = path.resolve(registryDir);
+  return env;
+}
+
+async function runScript(script: string, env: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('bash', [path.join(scriptsDir(), script)], {
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 10 * 60 * 1000,
+    });
+    return stdout;
+  } catch (err) {
+    const e = err as Error & { stderr?: string; code?: number | string };
+    throw new Error(`${script} failed (exit ${e.code}): ${(e.stderr ?? e.message).trim().split('\n').slice(-6).join('\n')}`);
+  }
+}
+
+/** Sets up (or reuses) the runtime for opts.stateDir and the shared registry with its images. */
+export async function ensureRuntime(opts: RuntimeOptions): Promise<RuntimeInfo> {
+  const env = scriptEnv(opts.stateDir, opts.registryDir);
+  env.POD_SUBNET = opts.podSubnet ?? DEFAULT_POD_SUBNET;
+  env.BRIDGE = opts.bridge ?? DEFAULT_BRIDGE;
+  if (opts.nodeName) env.NODE_NAME = opts.nodeName;
+  const stdout = await runScript('setup.sh', env);
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as RuntimeInfo;
+}
+
+/** The cgroup_parent for a pod's sandbox and containers (cgroupfs driver). */
+export function podCgroupParent(cgroupRoot: string, podUid: string): string {
+  return `${cgroupRoot}/pod${podUid}`;
+}
+
+/**
+ * Stops and removes every pod of the runtime through CRI (which releases IPs and CNI rules properly),
+ * then runs teardown.sh: stops that state dir's containerd (by saved PID) and anything left of its pods,
+ * and removes its bridge, netns, iptables rules, cgroup dirs and mounts. The shared registry keeps
+ * running unless stopRegistry is set.
+ */
+export async function teardownRuntime(
+  stateDir: string,
+  opts: { stopRegistry?: boolean; registryDir?: string } = {},
+): Promise<void> {
+  const rt = path.resolve(stateDir);
+  const socket = path.join(rt, 'containerd', 'containerd.sock');
+  if (fs.existsSync(socket) && fs.existsSync(path.join(rt, 'containerd', 'pid'))) {
+    const cri = new CriRuntime(socket, { timeoutMs: 30000 });
+    try {
+      for (const sandbox of await cri.listPodSandboxes()) {
+        await cri.stopPodSandbox(sandbox.id);
+        await cri.removePodSandbox(sandbox.id);
+      }
+    } catch {
+      // containerd unreachable or a pod stuck: teardown.sh kills what is left
+    } finally {
+      cri.close();
+    }
+  }
+  const env = scriptEnv(rt, opts.registryDir);
+  if (opts.stopRegistry) env.STOP_REGISTRY = '1';
+  await runScript('teardown.sh', env);
+}
