@@ -1,0 +1,401 @@
+// ContainerRuntime over CRI v1 gRPC (containerd's CRI plugin) on a unix socket, with our own
+// api.proto. Rules from docs/runtime.md that this class enforces for every caller:
+// - namespace options (network POD, pid CONTAINER, ipc POD) on the sandbox AND on every container,
+//   else containers share the pause process's PID namespace;
+// - never an oom_score_adj (root here cannot lower it; containerd clamps the sandbox's with
+//   restrict_oom_score_adj);
+// - containerd never removes the per-pod parent cgroup dirs: removePodSandbox rmdirs them;
+// - CreateContainer does not pull: callers pull first (pullImage).
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  Container,
+  ContainerConfig,
+  ContainerRuntime,
+  ContainerStats,
+  ContainerStatus,
+  ExecResult,
+  LinuxResources,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  RuntimeError,
+  RuntimeStatus,
+  RuntimeVersion,
+} from '../runtime';
+import {
+  ImageServiceRpcs,
+  NamespaceOption,
+  RuntimeServiceRpcs,
+  WireContainer,
+  WireContainerConfig,
+  WireLinuxResources,
+  WirePodSandbox,
+  WirePodSandboxConfig,
+} from './wire';
+
+const POD_NAMESPACES: NamespaceOption = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' };
+const CGROUP_FS = '/sys/fs/cgroup';
+
+/** api.proto sits beside this file in the source tree; compiled code runs from dist/. */
+function protoPath(): string {
+  const candidates = [path.join(__dirname, 'api.proto'), path.resolve(__dirname, '../../../node-agent/cri/api.proto')];
+  for (const p of candidates) if (fs.existsSync(p)) return p;
+  throw new Error(`CRI api.proto not found (looked in ${candidates.join(', ')})`);
+}
+
+let packageCache: grpc.GrpcObject | undefined;
+function criPackage(): grpc.GrpcObject {
+  if (!packageCache) {
+    const def = protoLoader.loadSync(protoPath(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    const root = grpc.loadPackageDefinition(def);
+    packageCache = (root.runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  }
+  return packageCache;
+}
+
+type UnaryMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (err: grpc.ServiceError | null, response?: object) => void,
+) => grpc.ClientUnaryCall;
+
+/** Nanoseconds (int64 as a decimal string) to milliseconds since the epoch. */
+export function nsToMs(ns: string | number | undefined): number {
+  if (ns === undefined || ns === '' || ns === 0 || ns === '0') return 0;
+  return Number(BigInt(ns) / 1000000n);
+}
+
+export interface CriRuntimeOptions {
+  /** Deadline of each call, except ExecSync (its own timeout + 10 s) and PullImage (5 min). */
+  timeoutMs?: number;
+}
+
+export class CriRuntime implements ContainerRuntime {
+  private readonly runtimeClient: grpc.Client;
+  private readonly imageClient: grpc.Client;
+  private readonly timeoutMs: number;
+  /** cgroup_parent of the sandboxes this process ran, for cleanup when verbose status lacks it. */
+  private readonly sandboxCgroupParents = new Map<string, string>();
+
+  constructor(
+    readonly socketPath: string,
+    opts: CriRuntimeOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 60000;
+    const pkg = criPackage();
+    const RuntimeService = pkg.RuntimeService as grpc.ServiceClientConstructor;
+    const ImageService = pkg.ImageService as grpc.ServiceClientConstructor;
+    const target = `unix://${socketPath}`;
+    const creds = grpc.credentials.createInsecure();
+    this.runtimeClient = new RuntimeService(target, creds);
+    // one connection for both services
+    this.imageClient = new ImageService(target, creds, { channelOverride: this.runtimeClient.getChannel() });
+  }
+
+  private invoke<Res>(client: grpc.Client, method: string, request: object, timeoutMs: number): Promise<Res> {
+    const fn = (client as unknown as Record<string, UnaryMethod>)[method];
+    return new Promise<Res>((resolve, reject) => {
+      fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, response) => {
+        if (err) reject(new RuntimeError(`CRI ${method}: ${err.details || err.message}`, err.code));
+        else resolve(response as Res);
+      });
+    });
+  }
+
+  private rt<M extends keyof RuntimeServiceRpcs>(
+    method: M,
+    request: RuntimeServiceRpcs[M][0],
+    timeoutMs = this.timeoutMs,
+  ): Promise<RuntimeServiceRpcs[M][1]> {
+    return this.invoke(this.runtimeClient, method, request, timeoutMs);
+  }
+
+  private img<M extends keyof ImageServiceRpcs>(
+    method: M,
+    request: ImageServiceRpcs[M][0],
+    timeoutMs = this.timeoutMs,
+  ): Promise<ImageServiceRpcs[M][1]> {
+    return this.invoke(this.imageClient, method, request, timeoutMs);
+  }
+
+  async version(): Promise<RuntimeVersion> {
+    const v = await this.rt('Version', { version: 'v1' });
+    return { runtimeName: v.runtime_name, runtimeVersion: v.runtime_version, runtimeApiVersion: v.runtime_api_version };
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const res = await this.rt('Status', { verbose: false });
+    const conditions = res.status?.conditions ?? [];
+    const cond = (type: string) => conditions.find((c) => c.type === type);
+    const notReady = conditions.filter((c) => !c.status).map((c) => `${c.type}: ${c.reason} ${c.message}`.trim());
+    return {
+      runtimeReady: cond('RuntimeReady')?.status ?? false,
+      networkReady: cond('NetworkReady')?.status ?? false,
+      message: notReady.length ? notReady.join('; ') : undefined,
+    };
+  }
+
+  async pullImage(image: string): Promise<string> {
+    const res = await this.img('PullImage', { image: { image } }, Math.max(this.timeoutMs, 5 * 60 * 1000));
+    return res.image_ref;
+  }
+
+  async imageStatus(image: string): Promise<string | undefined> {
+    const res = await this.img('ImageStatus', { image: { image }, verbose: false });
+    return res.image?.id || undefined;
+  }
+
+  async removeImage(image: string): Promise<void> {
+    await this.img('RemoveImage', { image: { image } });
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const res = await this.rt('RunPodSandbox', { config: toWireSandboxConfig(config) });
+    if (config.cgroupParent) this.sandboxCgroupParents.set(res.pod_sandbox_id, config.cgroupParent);
+    return res.pod_sandbox_id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await this.rt('StopPodSandbox', { pod_sandbox_id: id });
+  }
+
+  /** Removes the sandbox (and its containers), then the per-pod cgroup dirs it leaves behind. */
+  async removePodSandbox(id: string): Promise<void> {
+    let cgroupParent = this.sandboxCgroupParents.get(id);
+    try {
+      const res = await this.rt('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
+      cgroupParent = sandboxCgroupParentFromInfo(res.info) ?? cgroupParent;
+    } catch (err) {
+      if (!(err instanceof RuntimeError && err.code === grpc.status.NOT_FOUND)) throw err;
+    }
+    await this.rt('RemovePodSandbox', { pod_sandbox_id: id });
+    this.sandboxCgroupParents.delete(id);
+    if (cgroupParent) removePodCgroups(cgroupParent);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    const res = await this.rt('PodSandboxStatus', { pod_sandbox_id: id, verbose: false });
+    if (!res.status) throw new RuntimeError(`pod sandbox ${id} not found`, grpc.status.NOT_FOUND);
+    return { ...fromWireSandbox(res.status), ip: res.status.network?.ip ?? '' };
+  }
+
+  async listPodSandboxes(): Promise<PodSandbox[]> {
+    const res = await this.rt('ListPodSandbox', {});
+    return res.items.map(fromWireSandbox);
+  }
+
+  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    const res = await this.rt('CreateContainer', {
+      pod_sandbox_id: podSandboxId,
+      config: toWireContainerConfig(config),
+      sandbox_config: toWireSandboxConfig(sandboxConfig),
+    });
+    return res.container_id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.rt('StartContainer', { container_id: id });
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.rt('StopContainer', { container_id: id, timeout: Math.max(0, Math.round(timeoutSeconds)) }, this.timeoutMs + timeoutSeconds * 1000);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.rt('RemoveContainer', { container_id: id });
+  }
+
+  async listContainers(filter: { podSandboxId?: string } = {}): Promise<Container[]> {
+    const res = await this.rt('ListContainers', filter.podSandboxId ? { filter: { pod_sandbox_id: filter.podSandboxId } } : {});
+    return res.containers.map(fromWireContainer);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    const res = await this.rt('ContainerStatus', { container_id: id, verbose: true });
+    const s = res.status;
+    if (!s) throw new RuntimeError(`container ${id} not found`, grpc.status.NOT_FOUND);
+    let podSandboxId = '';
+    let pid: number | undefined;
+    if (res.info?.info) {
+      // containerd's verbose info: JSON with the host PID of the container's init and its sandbox
+      const info = JSON.parse(res.info.info) as { pid?: number; sandboxID?: string };
+      if (typeof info.pid === 'number' && info.pid > 0) pid = info.pid;
+      podSandboxId = info.sandboxID ?? '';
+    }
+    return {
+      id: s.id,
+      podSandboxId,
+      name: s.metadata?.name ?? '',
+      attempt: s.metadata?.attempt ?? 0,
+      image: s.image?.image ?? '',
+      imageRef: s.image_ref,
+      state: s.state,
+      createdAt: nsToMs(s.created_at),
+      labels: s.labels ?? {},
+      annotations: s.annotations ?? {},
+      startedAt: nsToMs(s.started_at),
+      finishedAt: nsToMs(s.finished_at),
+      exitCode: s.exit_code,
+      reason: s.reason,
+      message: s.message,
+      logPath: s.log_path,
+      pid,
+    };
+  }
+
+  async updateContainerResources(id: string, resources: LinuxResources): Promise<void> {
+    await this.rt('UpdateContainerResources', { container_id: id, linux: toWireResources(resources) });
+  }
+
+  async execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+    const res = await this.rt(
+      'ExecSync',
+      { container_id: id, cmd, timeout: Math.max(0, Math.round(timeoutSeconds)) },
+      (timeoutSeconds > 0 ? timeoutSeconds * 1000 : this.timeoutMs) + 10000,
+    );
+    return { exitCode: res.exit_code, stdout: Buffer.from(res.stdout), stderr: Buffer.from(res.stderr) };
+  }
+
+  async containerStats(): Promise<ContainerStats[]> {
+    const res = await this.rt('ListContainerStats', {});
+    return res.stats.map((s) => ({
+      id: s.attributes?.id ?? '',
+      cpuUsageCoreNanoSeconds: Number(s.cpu?.usage_core_nano_seconds?.value ?? 0),
+      memoryWorkingSetBytes: Number(s.memory?.working_set_bytes?.value ?? 0),
+      timestamp: nsToMs(s.cpu?.timestamp ?? s.memory?.timestamp),
+    }));
+  }
+
+  close(): void {
+    this.imageClient.close();
+    this.runtimeClient.close();
+  }
+}
+
+export function toWireSandboxConfig(c: PodSandboxConfig): WirePodSandboxConfig {
+  return {
+    metadata: { name: c.name, uid: c.uid, namespace: c.namespace, attempt: c.attempt },
+    hostname: c.hostname,
+    log_directory: c.logDirectory,
+    dns_config: c.dnsConfig ? { servers: c.dnsConfig.servers, searches: c.dnsConfig.searches, options: c.dnsConfig.options } : undefined,
+    port_mappings: c.portMappings.map((p) => ({ protocol: p.protocol, container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp })),
+    labels: c.labels,
+    annotations: c.annotations,
+    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: POD_NAMESPACES } },
+  };
+}
+
+function toWireResources(r: LinuxResources): WireLinuxResources {
+  // no oom_score_adj, ever: see the file comment
+  return {
+    cpu_period: r.cpuPeriod ?? 0,
+    cpu_quota: r.cpuQuota ?? 0,
+    cpu_shares: r.cpuShares ?? 0,
+    memory_limit_in_bytes: r.memoryLimitInBytes ?? 0,
+  };
+}
+
+export function toWireContainerConfig(c: ContainerConfig): WireContainerConfig {
+  return {
+    metadata: { name: c.name, attempt: c.attempt },
+    image: { image: c.image },
+    command: c.command,
+    args: c.args,
+    working_dir: c.workingDir,
+    envs: c.env.map((e) => ({ key: e.name, value: e.value })),
+    mounts: c.mounts.map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readonly })),
+    labels: c.labels,
+    annotations: c.annotations,
+    log_path: c.logPath,
+    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: POD_NAMESPACES } },
+  };
+}
+
+function fromWireSandbox(s: WirePodSandbox): PodSandbox {
+  return {
+    id: s.id,
+    name: s.metadata?.name ?? '',
+    namespace: s.metadata?.namespace ?? '',
+    uid: s.metadata?.uid ?? '',
+    attempt: s.metadata?.attempt ?? 0,
+    state: s.state,
+    createdAt: nsToMs(s.created_at),
+    labels: s.labels ?? {},
+    annotations: s.annotations ?? {},
+  };
+}
+
+function fromWireContainer(c: WireContainer): Container {
+  return {
+    id: c.id,
+    podSandboxId: c.pod_sandbox_id,
+    name: c.metadata?.name ?? '',
+    attempt: c.metadata?.attempt ?? 0,
+    image: c.image?.image ?? '',
+    imageRef: c.image_ref,
+    state: c.state,
+    createdAt: nsToMs(c.created_at),
+    labels: c.labels ?? {},
+    annotations: c.annotations ?? {},
+  };
+}
+
+/** containerd's verbose PodSandboxStatus info holds the sandbox config it was created with. */
+export function sandboxCgroupParentFromInfo(info: Record<string, string> | undefined): string | undefined {
+  if (!info?.info) return undefined;
+  try {
+    const parsed = JSON.parse(info.info) as { config?: { linux?: { cgroup_parent?: string } } };
+    return parsed.config?.linux?.cgroup_parent || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * rmdir the pod's parent cgroup dir (and any empty child left in it) in every cgroup v1 hierarchy, and
+ * in the unified one. A dir that still holds processes stays (rmdir fails with EBUSY) and is reported.
+ */
+export function removePodCgroups(cgroupParent: string, cgroupFs = CGROUP_FS): string[] {
+  const rel = path.posix.normalize('/' + cgroupParent);
+  // never walk outside a per-pod dir: refuse the cgroup root and the hierarchy roots
+  if (rel === '/' || rel.split('/').filter(Boolean).length < 2) throw new Error(`refusing to remove cgroup ${cgroupParent}`);
+  const left: string[] = [];
+  let hierarchies: string[];
+  try {
+    hierarchies = fs.readdirSync(cgroupFs);
+  } catch {
+    return left;
+  }
+  const rmTree = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // gone already
+    }
+    for (const e of entries) if (e.isDirectory()) rmTree(path.join(dir, e.name));
+    try {
+      fs.rmdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') left.push(dir);
+    }
+  };
+  const seen = new Set<string>();
+  for (const h of hierarchies) {
+    const base = path.join(cgroupFs, h);
+    let real: string;
+    try {
+      real = fs.realpathSync(base); // cpu and cpuacct are symlinks to cpu,cpuacct
+    } catch {
+      continue;
+    }
+    if (seen.has(real)) continue;
+    seen.add(real);
+    rmTree(path.join(real, rel));
+  }
+  return left;
+}
