@@ -170,8 +170,8 @@ if [ -f "$RT/containerd/pid" ]; then
   p=$(cat "$RT/containerd/pid")
   if alive "$p" && cmdline_has "$p" containerd "$RT/containerd/config.toml"; then
     if [ "$(cat "$RT/runtime.env" 2>/dev/null)" != "$SETTINGS" ]; then
-      echo "containerd for $RT already runs with other settings:" >&2; cat "$RT/runtime.env" >&2
-      echo "run teardown first" >&2; exit 5
+      { echo "running with:"; cat "$RT/runtime.env"; echo "asked for:"; echo "$SETTINGS"; } >&2
+      echo "containerd for $RT already runs with other settings; run teardown first" >&2; exit 5
     fi
     CTR_PID=$p
   fi
