@@ -1,0 +1,61 @@
+// The three patch types Kubernetes accepts (JSON patch, JSON merge patch, strategic merge patch);
+// server-side apply and anything else is 415.
+import * as jsonPatch from 'fast-json-patch';
+import { strategicMergePatch } from '../adapters';
+import { ApiStatusError, errors } from '../errors';
+import { isPlainObject } from '../registry/objects';
+import { parseJSON } from './request';
+
+// json-merge-patch ships no types: its one function we use.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mergePatchLib = require('json-merge-patch') as { apply(target: unknown, patch: unknown): unknown };
+
+export type PatchKind = 'json' | 'merge' | 'strategic';
+
+export function patchKind(contentType: string): PatchKind {
+  switch (contentType) {
+    case 'application/json-patch+json':
+      return 'json';
+    case 'application/merge-patch+json':
+      return 'merge';
+    case 'application/strategic-merge-patch+json':
+      return 'strategic';
+    default:
+      throw errors.unsupportedMediaType(contentType);
+  }
+}
+
+/** Parses a patch body of a kind; malformed → 400. */
+export function parsePatch(kind: PatchKind, text: string | undefined): unknown {
+  if (text === undefined || text.trim() === '') throw errors.badRequest('the patch body is empty');
+  const patch = parseJSON(text);
+  if (kind === 'json') {
+    if (!Array.isArray(patch)) throw errors.badRequest('the JSON patch must be an array of operations');
+    const err = jsonPatch.validate(patch as jsonPatch.Operation[]);
+    if (err) throw errors.badRequest(`invalid JSON patch: ${err.message.split('\n')[0]}`);
+  } else if (!isPlainObject(patch)) {
+    throw errors.badRequest(`the ${kind === 'merge' ? 'merge' : 'strategic merge'} patch must be a JSON object`);
+  }
+  return patch;
+}
+
+function unprocessable(message: string): ApiStatusError {
+  return new ApiStatusError(422, 'Invalid', message);
+}
+
+/** Applies a parsed patch to a private copy of the object; returns the patched document. */
+export function applyPatch(kind: PatchKind, original: unknown, patch: unknown, objectKind: string): unknown {
+  try {
+    switch (kind) {
+      case 'json':
+        return jsonPatch.applyPatch(original, patch as jsonPatch.Operation[], true, true).newDocument;
+      case 'merge':
+        return mergePatchLib.apply(original, patch);
+      case 'strategic':
+        return strategicMergePatch(original, patch, objectKind, (o, p) => mergePatchLib.apply(o, p));
+    }
+  } catch (err) {
+    if (err instanceof ApiStatusError) throw err;
+    throw unprocessable(`the patch could not be applied: ${(err as Error).message.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,182 @@
+// Watch streams: newline-delimited {"type","object"} events from a resourceVersion, with label/field
+// selectors applied (an object leaving the selection is DELETED, entering it is ADDED), bookmarks,
+// timeoutSeconds and Table encoding for kubectl. Each event is serialized once per encoding and shared
+// by every watcher; each watcher batches its writes per tick.
+import type { Request, Response } from 'express';
+import type { ResourceType } from '../../lib/resources';
+import { groupVersion } from '../../lib/resources';
+import { toTable } from '../adapters';
+import { ApiStatusError } from '../errors';
+import { CompiledSelectors, Registry } from '../registry/registry';
+import type { StorageEvent, StoredObject, WatchSubscription } from '../storage/types';
+import { qBool, qInt, qs, sendError } from './request';
+
+export interface WatchHooks {
+  onStart(rt: ResourceType): void;
+  onEnd(rt: ResourceType): void;
+}
+
+type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+type Encoding = 'json' | 'table';
+
+/** Buffered output above which a watcher is considered stuck and is closed (it will re-watch). */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** Bookmark interval when the client allows bookmarks. */
+const BOOKMARK_INTERVAL_MS = 10_000;
+
+function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefinitions: boolean): string {
+  const table = toTable(rt, [obj], { now: Date.now(), includeColumnDefinitions });
+  if (!table) return JSON.stringify(obj);
+  table.metadata = { ...(table.metadata || {}), resourceVersion: rv };
+  return JSON.stringify(table);
+}
+
+function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean): string {
+  const body = enc === 'json' ? stored.json : tableJSON(rt, stored.obj, String(stored.rev), first);
+  return `{"type":"${type}","object":${body}}\n`;
+}
+
+/** The event's line for a type and encoding, made once per event and reused by every watcher. */
+function encodeEvent(rt: ResourceType, ev: StorageEvent, type: EventType, enc: Encoding, first: boolean): string {
+  if (first && enc === 'table') return encodeStored(rt, type, ev.object, enc, true);
+  const key = `${type}|${enc}`;
+  let cache = ev.encoded;
+  if (!cache) cache = ev.encoded = new Map();
+  let line = cache.get(key);
+  if (line === undefined) {
+    line = encodeStored(rt, type, ev.object, enc, false);
+    cache.set(key, line);
+  }
+  return line;
+}
+
+/** Which event, if any, a watcher with these selectors sees for a change. */
+export function filteredType(ev: StorageEvent, sel: CompiledSelectors): EventType | undefined {
+  if (sel.empty) return ev.type;
+  switch (ev.type) {
+    case 'ADDED':
+      return sel.matches(ev.object.obj) ? 'ADDED' : undefined;
+    case 'DELETED':
+      return sel.matches(ev.object.obj) ? 'DELETED' : undefined;
+    case 'MODIFIED': {
+      const now = sel.matches(ev.object.obj);
+      const before = ev.prev ? sel.matches(ev.prev.obj) : false;
+      if (now && before) return 'MODIFIED';
+      if (now) return 'ADDED';
+      if (before) return 'DELETED';
+      return undefined;
+    }
+  }
+}
+
+export async function serveWatch(
+  req: Request,
+  res: Response,
+  registry: Registry,
+  rt: ResourceType,
+  namespace: string | undefined,
+  sel: CompiledSelectors,
+  hooks: WatchHooks,
+): Promise<void> {
+  const rvParam = qs(req, 'resourceVersion');
+  const timeoutSeconds = qInt(req, 'timeoutSeconds');
+  const bookmarks = qBool(req, 'allowWatchBookmarks');
+  const enc: Encoding = req.headers.accept?.includes('as=Table') && toTable(rt, [], { now: 0 }) ? 'table' : 'json';
+  let fromRev: number | undefined;
+  if (rvParam !== undefined && rvParam !== '' && rvParam !== '0') {
+    if (!/^\d+$/.test(rvParam)) throw new ApiStatusError(400, 'BadRequest', `invalid resource version: ${JSON.stringify(rvParam)}`);
+    fromRev = Number(rvParam);
+  }
+
+  let closed = false;
+  let sub: WatchSubscription | undefined;
+  let lastRev = 0;
+  let first = true;
+  let pending: string[] = [];
+  let flushScheduled = false;
+  const timers: NodeJS.Timeout[] = [];
+
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    sub?.stop();
+    for (const t of timers) clearTimeout(t);
+    hooks.onEnd(rt);
+    if (!res.writableEnded) {
+      if (pending.length) res.write(pending.join(''));
+      res.end();
+    }
+  };
+  const flush = () => {
+    flushScheduled = false;
+    if (closed || !pending.length) return;
+    const chunk = pending.length === 1 ? pending[0] : pending.join('');
+    pending = [];
+    res.write(chunk);
+    if (res.writableLength > MAX_BUFFERED_BYTES) finish();
+  };
+  const send = (line: string) => {
+    if (closed) return;
+    pending.push(line);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+  const deliver = (ev: StorageEvent) => {
+    lastRev = ev.rev;
+    const type = filteredType(ev, sel);
+    if (!type) return;
+    send(encodeEvent(rt, ev, type, enc, first && enc === 'table'));
+    first = false;
+  };
+
+  hooks.onStart(rt);
+  res.on('close', finish);
+  let initial: StoredObject[] = [];
+  const pendingLive: StorageEvent[] = [];
+  try {
+    if (fromRev === undefined) {
+      // No resourceVersion: the current state as ADDED events, then every change after it.
+      const page = await registry.list(rt, namespace, {});
+      initial = page.items.filter((s) => sel.matches(s.obj));
+      fromRev = page.rev;
+    }
+    sub = registry.watch(rt, namespace, fromRev, (ev) => {
+      if (initial.length) return void pendingLive.push(ev);
+      deliver(ev);
+    });
+  } catch (err) {
+    if (err instanceof ApiStatusError && err.code === 410) {
+      // As Kubernetes does: a 200 stream carrying one ERROR event with the 410 Status.
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+      res.end(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
+      finish();
+      return;
+    }
+    finish();
+    if (err instanceof ApiStatusError) return sendError(res, err);
+    throw err;
+  }
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.flushHeaders();
+  lastRev = fromRev;
+  for (const s of initial) {
+    send(encodeStored(rt, 'ADDED', s, enc, first));
+    first = false;
+  }
+  initial = [];
+  for (const ev of pendingLive) deliver(ev);
+
+  if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  else timers.push(setTimeout(finish, (1800 + Math.random() * 1800) * 1000)); // as Kubernetes' min-request-timeout
+  if (bookmarks) {
+    const tick = () => {
+      if (closed) return;
+      const bookmark = { kind: rt.kind, apiVersion: groupVersion(rt), metadata: { resourceVersion: String(lastRev) } };
+      send(`${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
+      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    };
+    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+  }
+}

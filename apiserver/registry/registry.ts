@@ -1,0 +1,570 @@
+// The registry: Kubernetes REST semantics for every resource on top of the storage interface —
+// create (generateName, server-set metadata, defaults, validation), get, list (selectors, paging over
+// one snapshot), update (optimistic concurrency, status/spec split, generation), delete (finalizers,
+// graceful pod deletion, propagation finalizers), and the status, scale and binding subresources.
+import { randomUUID } from 'node:crypto';
+import type { StatusCause } from 'kubernetes-types/meta/v1';
+import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/selectors';
+import { ResourceType, Resources, groupVersion } from '../../lib/resources';
+import { applyDefaults, pruneUnknownFields, validate } from '../adapters';
+import { ApiStatusError, errors } from '../errors';
+import { ConflictError, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, TooOldRevisionError, WatchSubscription } from '../storage/types';
+import { checkMetadataTypes } from './meta';
+import { clone, deepEqual, finalizersOf, isPlainObject, Json, randomSuffix, rfc3339 } from './objects';
+import { ServiceAllocations } from './services';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+/** What a write may change: the main resource (not status), only status, or both (server-internal writes). */
+export type UpdateScope = 'status' | 'all';
+
+/** Per-request settings that change how a write is done. */
+export interface WriteContext {
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+  /** Warnings to send back in Warning headers. */
+  warnings?: string[];
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListPage {
+  items: StoredObject[];
+  rev: number;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  orphanDependents?: boolean;
+}
+
+export interface DeleteResult {
+  object: StoredObject;
+  /** true: removed from storage; false: only marked (finalizers or graceful pod deletion). */
+  removed: boolean;
+}
+
+/** Resources whose metadata.generation tracks spec changes. */
+const GENERATION_TRACKED = new Set(['deployments', 'replicasets', 'daemonsets']);
+/** Resources a PUT may create (Kubernetes' AllowCreateOnUpdate). */
+const CREATE_ON_UPDATE = new Set(['endpoints', 'events', 'leases']);
+const MAX_CONFLICT_RETRIES = 20;
+
+export function bucketOf(rt: ResourceType): string {
+  return rt.group ? `${rt.group}/${rt.resource}` : rt.resource;
+}
+
+export function keyOf(rt: ResourceType, namespace: string | undefined, name: string): string {
+  return rt.namespaced ? `${namespace}/${name}` : name;
+}
+
+export function namespacePrefix(rt: ResourceType, namespace: string | undefined): string {
+  return rt.namespaced && namespace ? `${namespace}/` : '';
+}
+
+export interface CompiledSelectors {
+  labels: LabelRequirement[];
+  fields: FieldRequirement[];
+  matches(obj: KObj): boolean;
+  empty: boolean;
+}
+
+export function compileSelectors(rt: ResourceType, labelSelector?: string, fieldSelector?: string): CompiledSelectors {
+  try {
+    const labels = labelSelector ? parseLabelSelector(labelSelector) : [];
+    const fields = fieldSelector ? parseFieldSelector(rt.resource, fieldSelector) : [];
+    const empty = labels.length === 0 && fields.length === 0;
+    return {
+      labels,
+      fields,
+      empty,
+      matches: (obj) =>
+        empty ||
+        ((labels.length === 0 || matchesLabels(labels, (obj.metadata.labels as Record<string, string> | undefined) ?? {})) &&
+          (fields.length === 0 || matchesFields(fields, obj))),
+    };
+  } catch (err) {
+    if (err instanceof SelectorError) throw errors.badRequest(err.message);
+    throw err;
+  }
+}
+
+interface ContinueToken {
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<ContinueToken>;
+    if (typeof t.rv === 'number' && Number.isInteger(t.rv) && t.rv > 0 && typeof t.start === 'string') return { rv: t.rv, start: t.start };
+  } catch {
+    /* fall through */
+  }
+  throw errors.badRequest('continue key is not valid: the continue token could not be decoded');
+}
+
+export class Registry {
+  readonly services: ServiceAllocations;
+
+  constructor(
+    readonly storage: Storage,
+    opts: { serviceClusterIPRange: string; nodePortRange: string },
+  ) {
+    this.services = new ServiceAllocations(opts.serviceClusterIPRange, opts.nodePortRange);
+  }
+
+  /** Rebuilds allocator state and creates the namespaces every cluster has. */
+  async init(): Promise<void> {
+    const svcs = await this.storage.list(bucketOf(Resources.services));
+    for (const s of svcs.items) this.services.claimExisting(s.obj);
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      if (!(await this.storage.get(bucketOf(Resources.namespaces), ns))) {
+        try {
+          await this.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+        } catch (err) {
+          if (!(err instanceof ApiStatusError && err.code === 409)) throw err;
+        }
+      }
+    }
+  }
+
+  async get(rt: ResourceType, namespace: string | undefined, name: string): Promise<StoredObject> {
+    const s = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
+    if (!s) throw errors.notFound(rt, name);
+    return s;
+  }
+
+  async list(rt: ResourceType, namespace: string | undefined, q: ListQuery): Promise<ListPage> {
+    const sel = compileSelectors(rt, q.labelSelector, q.fieldSelector);
+    const limit = q.limit && q.limit > 0 ? q.limit : undefined;
+    let rev: number | undefined;
+    let startAfter: string | undefined;
+    if (q.continue) {
+      const t = decodeContinue(q.continue);
+      rev = t.rv;
+      startAfter = t.start;
+    }
+    try {
+      const r = await this.storage.list(bucketOf(rt), {
+        prefix: namespacePrefix(rt, namespace),
+        rev,
+        startAfter,
+        limit,
+        filter: sel.empty ? undefined : sel.matches,
+      });
+      return {
+        items: r.items,
+        rev: r.rev,
+        continue: r.continueAfter !== undefined ? encodeContinue(r.rev, r.continueAfter) : undefined,
+        remainingItemCount: r.remaining,
+      };
+    } catch (err) {
+      if (err instanceof TooOldRevisionError) {
+        throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      }
+      throw err;
+    }
+  }
+
+  /** Subscribes to changes after fromRev; throws a 410 ApiStatusError when it is compacted away. */
+  watch(rt: ResourceType, namespace: string | undefined, fromRev: number, onEvent: (ev: StorageEvent) => void): WatchSubscription {
+    try {
+      return this.storage.watch(bucketOf(rt), fromRev, onEvent, namespacePrefix(rt, namespace));
+    } catch (err) {
+      if (err instanceof TooOldRevisionError) throw errors.gone(err.message);
+      throw err;
+    }
+  }
+
+  // ---- create -------------------------------------------------------------------------------------
+
+  async create(rt: ResourceType, namespace: string | undefined, body: unknown, ctx: WriteContext = {}): Promise<StoredObject> {
+    const obj = this.decode(rt, body, ctx);
+    const md = obj.metadata;
+    if (rt.namespaced) {
+      if (md.namespace && namespace && md.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      const ns = namespace ?? md.namespace;
+      if (!ns) throw errors.badRequest('the namespace of the object is required');
+      md.namespace = ns;
+      await this.checkNamespaceOpen(ns);
+    } else {
+      delete md.namespace;
+    }
+    // Server-owned metadata.
+    for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields']) delete md[f];
+    md.uid = randomUUID();
+    md.creationTimestamp = rfc3339();
+    if (GENERATION_TRACKED.has(rt.resource)) md.generation = 1;
+    else delete md.generation;
+    this.prepareForCreate(rt, obj);
+
+    const generate = !md.name && typeof md.generateName === 'string' && md.generateName !== '';
+    for (let attempt = 0; ; attempt++) {
+      if (generate) md.name = `${md.generateName as string}${randomSuffix()}`;
+      const alloc = rt === Resources.services ? this.services.begin(undefined) : undefined;
+      try {
+        applyDefaults(rt, obj as Json, alloc ?? this.services.noAllocation);
+        if (alloc) alloc.finish(obj);
+        const causes = [...validate(rt, obj), ...(alloc ? alloc.causes : [])];
+        if (!md.name && !causes.some((c) => c.field === 'metadata.name')) {
+          causes.unshift({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
+        }
+        if (causes.length) throw errors.invalid(rt, String(md.name ?? md.generateName ?? ''), causes as StatusCause[]);
+        if (ctx.dryRun) {
+          alloc?.rollback();
+          return { rev: this.storage.currentRevision(), obj, json: JSON.stringify(obj) };
+        }
+        const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), obj);
+        alloc?.commit();
+        if (rt === Resources.namespaces) await this.createDefaultServiceAccount(md.name as string);
+        return stored;
+      } catch (err) {
+        alloc?.rollback();
+        if (err instanceof KeyExistsError) {
+          if (generate && attempt < 5) continue;
+          throw errors.alreadyExists(rt, md.name as string);
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async createDefaultServiceAccount(namespace: string): Promise<void> {
+    const sa = Resources.serviceaccounts;
+    try {
+      await this.storage.create(bucketOf(sa), keyOf(sa, namespace, 'default'), {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace, uid: randomUUID(), creationTimestamp: rfc3339() },
+      });
+    } catch (err) {
+      if (!(err instanceof KeyExistsError)) throw err;
+    }
+  }
+
+  private async checkNamespaceOpen(ns: string): Promise<void> {
+    const nsObj = await this.storage.get(bucketOf(Resources.namespaces), ns);
+    if (!nsObj) throw errors.notFound(Resources.namespaces, ns);
+    if (nsObj.obj.metadata.deletionTimestamp) {
+      throw new ApiStatusError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
+        name: ns,
+        kind: 'namespaces',
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  /** Status is not accepted on create for resources with a status subresource (nodes excepted). */
+  private prepareForCreate(rt: ResourceType, obj: KObj): void {
+    if (rt === Resources.pods) {
+      obj.status = { phase: 'Pending' };
+    } else if (rt === Resources.namespaces) {
+      obj.status = { phase: 'Active' };
+    } else if (rt === Resources.services) {
+      obj.status = { loadBalancer: {} };
+    } else if (rt.subresources.includes('status') && rt !== Resources.nodes) {
+      obj.status = {};
+    }
+  }
+
+  /** Checks the body's shape and kind, prunes unknown fields; returns a fresh object the caller owns. */
+  private decode(rt: ResourceType, body: unknown, ctx: WriteContext, kind = rt.kind, apiVersion = groupVersion(rt)): KObj {
+    if (!isPlainObject(body)) throw errors.badRequest(`Object '${kind}' is missing or is not a JSON/YAML object`);
+    if (body.kind !== undefined && body.kind !== kind) {
+      throw errors.badRequest(`${typeof body.kind === 'string' ? body.kind : 'the kind'} in the request body does not match ${kind} (the resource in the URL)`);
+    }
+    if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) {
+      throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    }
+    const metaCauses = checkMetadataTypes(body);
+    if (metaCauses.length) throw errors.invalid(rt, typeof (body.metadata as Json | undefined)?.name === 'string' ? ((body.metadata as Json).name as string) : '', metaCauses);
+    if (body.metadata === undefined || body.metadata === null) body.metadata = {};
+    const obj = body as KObj;
+    obj.apiVersion = apiVersion;
+    obj.kind = kind;
+    const unknown = kind === rt.kind ? pruneUnknownFields(rt, obj) : [];
+    if (unknown.length) {
+      if (ctx.fieldValidation === 'Strict') {
+        throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+      }
+      if (ctx.fieldValidation !== 'Ignore') ctx.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
+    }
+    return obj;
+  }
+
+  // ---- update -------------------------------------------------------------------------------------
+
+  /**
+   * PUT of an object or its status. metadata.resourceVersion, when given, must be current (409).
+   * Returns created=true when a PUT made a new object (resources that allow it).
+   */
+  async update(rt: ResourceType, namespace: string | undefined, name: string, body: unknown, ctx: WriteContext = {}, subresource?: 'status'): Promise<{ stored: StoredObject; created: boolean }> {
+    const obj = this.decode(rt, body, ctx);
+    const md = obj.metadata;
+    if (md.name !== undefined && md.name !== name) throw errors.badRequest(`the name of the object (${String(md.name)}) does not match the name on the URL (${name})`);
+    if (rt.namespaced && md.namespace && md.namespace !== namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    md.name = name;
+    const rv = this.parseRV(md.resourceVersion);
+    const current = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
+    if (!current) {
+      if (CREATE_ON_UPDATE.has(rt.resource) && !subresource) {
+        delete md.resourceVersion;
+        return { stored: await this.create(rt, namespace, obj, ctx), created: true };
+      }
+      throw errors.notFound(rt, name);
+    }
+    const stored = await this.writeUpdate(rt, current, obj, rv, ctx, subresource);
+    return { stored, created: false };
+  }
+
+  private parseRV(rv: unknown): number | undefined {
+    if (rv === undefined || rv === null || rv === '') return undefined;
+    const n = Number(rv);
+    if (typeof rv !== 'string' || !/^\d+$/.test(rv) || !Number.isSafeInteger(n)) {
+      throw errors.badRequest(`invalid resourceVersion ${JSON.stringify(rv)}: must be an unsigned integer string`);
+    }
+    return n;
+  }
+
+  /**
+   * Turns a requested new state into the stored one and writes it with compare-and-swap on the
+   * current revision. expectedRev (the client's precondition) gives a 409 when stale.
+   */
+  private async writeUpdate(rt: ResourceType, current: StoredObject, requested: KObj, expectedRev: number | undefined, ctx: WriteContext, subresource?: UpdateScope): Promise<StoredObject> {
+    if (expectedRev !== undefined && expectedRev !== current.rev) throw errors.modified(rt, String(current.obj.metadata.name));
+    const old = current.obj;
+    let next: KObj;
+    if (subresource === 'status') {
+      // Writes to /status change only status.
+      next = clone<KObj>(current.json);
+      next.status = requested.status;
+      if (next.status === undefined) delete next.status;
+    } else {
+      next = requested;
+      if (subresource !== 'all' && rt.subresources.includes('status')) {
+        if (old.status === undefined) delete next.status;
+        else next.status = clone(JSON.stringify(old.status));
+      }
+    }
+    const md = next.metadata;
+    const omd = old.metadata;
+    // Metadata the server owns is kept from the stored object (server-internal writes may set it).
+    if (subresource !== 'all') {
+      for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generation']) {
+        if (omd[f] === undefined) delete md[f];
+        else md[f] = omd[f];
+      }
+    }
+    delete md.selfLink;
+    delete md.managedFields;
+    if (md.generateName === undefined && omd.generateName !== undefined) md.generateName = omd.generateName;
+    if (GENERATION_TRACKED.has(rt.resource) && !deepEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
+
+    const alloc = rt === Resources.services && subresource !== 'status' ? this.services.begin(old) : undefined;
+    try {
+      if (subresource !== 'status') {
+        if (alloc) alloc.keepAllocations(next);
+        applyDefaults(rt, next as Json, alloc ?? this.services.noAllocation);
+        alloc?.finish(next);
+      }
+      const causes = [...validate(rt, next, old), ...(alloc ? alloc.causes : [])];
+      if (causes.length) throw errors.invalid(rt, String(md.name), causes as StatusCause[]);
+      if (ctx.dryRun) {
+        alloc?.rollback();
+        return { rev: current.rev, obj: next, json: JSON.stringify(next) };
+      }
+      let stored: StoredObject;
+      // An object being deleted whose last finalizer is removed goes away (grace already elapsed).
+      if (md.deletionTimestamp && finalizersOf(next).length === 0 && !md.deletionGracePeriodSeconds && rt !== Resources.namespaces) {
+        stored = await this.storage.delete(bucketOf(rt), keyOf(rt, md.namespace, String(md.name)), current.rev);
+        this.services.release(rt === Resources.services ? stored.obj : undefined);
+      } else {
+        stored = await this.storage.update(bucketOf(rt), keyOf(rt, md.namespace, String(md.name)), next, current.rev);
+      }
+      alloc?.commit();
+      return stored;
+    } catch (err) {
+      alloc?.rollback();
+      if (err instanceof ConflictError) throw errors.modified(rt, String(md.name));
+      if (err instanceof NotFoundError) throw errors.notFound(rt, String(md.name));
+      throw err;
+    }
+  }
+
+  /**
+   * Read-modify-write with retries on concurrent changes: mutate gets a private copy of the current
+   * object and returns the requested new state. A precondition (resourceVersion the client sent) is not
+   * retried.
+   */
+  async guaranteedUpdate(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    mutate: (copy: KObj, current: StoredObject) => KObj,
+    ctx: WriteContext = {},
+    subresource?: UpdateScope,
+    precondition?: (requested: KObj, current: StoredObject) => number | undefined,
+  ): Promise<StoredObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(rt, namespace, name);
+      const requested = mutate(clone<KObj>(current.json), current);
+      const pre = precondition?.(requested, current);
+      try {
+        return await this.writeUpdate(rt, current, this.decode(rt, requested, ctx), pre, ctx, subresource);
+      } catch (err) {
+        const conflict = err instanceof ApiStatusError && err.code === 409 && err.reason === 'Conflict';
+        if (conflict && pre === undefined && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  // ---- delete -------------------------------------------------------------------------------------
+
+  async delete(rt: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions = {}, ctx: WriteContext = {}): Promise<DeleteResult> {
+    if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+      // Kubernetes treats negative grace as "use the default"; reject garbage.
+      if (!Number.isInteger(opts.gracePeriodSeconds)) throw errors.badRequest('gracePeriodSeconds must be an integer');
+      opts.gracePeriodSeconds = undefined;
+    }
+    const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw errors.invalid(rt, name, [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }]);
+    }
+    if (rt === Resources.namespaces) return this.deleteNamespace(name, opts, ctx);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(rt, namespace, name);
+      const omd = current.obj.metadata;
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== omd.uid) {
+        throw errors.conflict(rt, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(omd.uid)}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== omd.resourceVersion) {
+        throw errors.conflict(rt, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(omd.resourceVersion)}`);
+      }
+      const obj = clone<KObj>(current.json);
+      const md = obj.metadata;
+      let finalizers = finalizersOf(obj);
+      if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
+      else if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
+      let grace = 0;
+      if (rt === Resources.pods) grace = this.podGracePeriod(obj, opts.gracePeriodSeconds);
+      const prevGrace = md.deletionGracePeriodSeconds as number | undefined;
+      if (md.deletionTimestamp && prevGrace !== undefined && prevGrace < grace) grace = prevGrace;
+      try {
+        if (ctx.dryRun) return { object: current, removed: finalizers.length === 0 && grace === 0 };
+        if (finalizers.length === 0 && grace === 0) {
+          const removed = await this.storage.delete(bucketOf(rt), keyOf(rt, namespace, name), current.rev);
+          if (rt === Resources.services) this.services.release(removed.obj);
+          return { object: removed, removed: true };
+        }
+        // Mark only: finalizers or a running pod's node agent finish the deletion.
+        const changed = !md.deletionTimestamp || prevGrace !== grace || !deepEqual(finalizers, finalizersOf(obj));
+        if (!changed) return { object: current, removed: false };
+        if (!md.deletionTimestamp || prevGrace !== grace) md.deletionTimestamp = rfc3339(Date.now() + grace * 1000);
+        md.deletionGracePeriodSeconds = grace;
+        if (finalizers.length) md.finalizers = finalizers;
+        if (GENERATION_TRACKED.has(rt.resource) && !omd.deletionTimestamp) md.generation = ((md.generation as number) || 0) + 1;
+        const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), obj, current.rev);
+        return { object: stored, removed: false };
+      } catch (err) {
+        if ((err instanceof ConflictError || err instanceof NotFoundError) && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Marks a namespace Terminating; NamespaceCleaner empties and removes it. */
+  private async deleteNamespace(name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult> {
+    const rt = Resources.namespaces;
+    if (['default', 'kube-system', 'kube-public'].includes(name)) throw errors.forbidden(rt, name, 'this namespace may not be deleted');
+    const current = await this.get(rt, undefined, name);
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== current.obj.metadata.uid) throw errors.conflict(rt, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(current.obj.metadata.uid)}`);
+    if (current.obj.metadata.deletionTimestamp || ctx.dryRun) return { object: current, removed: false };
+    const stored = await this.guaranteedUpdate(rt, undefined, name, (ns) => {
+      ns.metadata.deletionTimestamp = rfc3339();
+      ns.metadata.deletionGracePeriodSeconds = 0;
+      ns.status = { ...(isPlainObject(ns.status) ? ns.status : {}), phase: 'Terminating' };
+      return ns;
+    }, ctx, 'all');
+    return { object: stored, removed: false };
+  }
+
+  /** A pod on a node gets its grace period; one never scheduled, or already finished, goes at once. */
+  private podGracePeriod(pod: KObj, requested: number | undefined): number {
+    const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as Json;
+    const status = (isPlainObject(pod.status) ? pod.status : {}) as Json;
+    if (!spec.nodeName) return 0;
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') return 0;
+    if (requested !== undefined) return requested;
+    const t = spec.terminationGracePeriodSeconds;
+    return typeof t === 'number' && t >= 0 ? t : 30;
+  }
+
+  async deleteCollection(rt: ResourceType, namespace: string | undefined, q: ListQuery, opts: DeleteOptions, ctx: WriteContext = {}): Promise<StoredObject[]> {
+    const page = await this.list(rt, namespace, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
+    const out: StoredObject[] = [];
+    for (const item of page.items) {
+      try {
+        out.push((await this.delete(rt, item.obj.metadata.namespace, String(item.obj.metadata.name), { ...opts, preconditions: undefined }, ctx)).object);
+      } catch (err) {
+        if (!(err instanceof ApiStatusError && err.code === 404)) throw err;
+      }
+    }
+    return out;
+  }
+
+  // ---- binding ------------------------------------------------------------------------------------
+
+  async bind(namespace: string, name: string, binding: unknown, ctx: WriteContext = {}): Promise<StoredObject> {
+    const rt = Resources.pods;
+    if (!isPlainObject(binding)) throw errors.badRequest("Object 'Binding' is missing or is not a JSON object");
+    const target = binding.target;
+    const md = isPlainObject(binding.metadata) ? binding.metadata : {};
+    if (md.name !== undefined && md.name !== name) throw errors.badRequest(`the name of the binding (${String(md.name)}) does not match the pod name on the URL (${name})`);
+    if (!isPlainObject(target) || typeof target.name !== 'string' || target.name === '') {
+      throw new ApiStatusError(422, 'Invalid', `Binding.core "${name}" is invalid: target.name: Required value`, {
+        name,
+        kind: 'Binding',
+        causes: [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }],
+      });
+    }
+    if (target.kind !== undefined && target.kind !== '' && target.kind !== 'Node') {
+      throw new ApiStatusError(422, 'Invalid', `Binding.core "${name}" is invalid: target.kind: Invalid value: ${JSON.stringify(target.kind)}: must be empty or 'Node'`, {
+        name,
+        kind: 'Binding',
+        causes: [{ reason: 'FieldValueInvalid', field: 'target.kind', message: 'must be empty or Node' }],
+      });
+    }
+    const nodeName = target.name;
+    return this.guaranteedUpdate(rt, namespace, name, (pod) => {
+      const spec = (isPlainObject(pod.spec) ? pod.spec : (pod.spec = {})) as Json;
+      if (pod.metadata.deletionTimestamp) throw errors.conflict(rt, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      if (spec.nodeName) throw errors.conflict(rt, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+      spec.nodeName = nodeName;
+      const status = (isPlainObject(pod.status) ? pod.status : (pod.status = {})) as Json;
+      const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isPlainObject(c) && c.type === 'PodScheduled'));
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() });
+      status.conditions = conditions;
+      return pod;
+    }, ctx, 'all');
+  }
+}

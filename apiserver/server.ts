@@ -1,0 +1,164 @@
+// The API server: storage + registry behind an Express app speaking the Kubernetes REST API.
+// startApiServer() is used by `steer apiserver`, `steer up` and the tests.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import express, { NextFunction, Request, Response } from 'express';
+import { allResources } from '../lib/resources';
+import { loadTokenFile, tokenAuth } from './auth';
+import { ApiStatusError, errors } from './errors';
+import { installDiscovery } from './handlers/discovery';
+import { sendError } from './handlers/request';
+import { RequestInfo, resourceHandler } from './handlers/resources';
+import { ensureProcessMetrics, inflightRequests, metricsRegistry, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
+import { NamespaceCleaner } from './registry/namespaces';
+import { bucketOf, Registry } from './registry/registry';
+import { LevelStorage } from './storage/leveldb';
+import { MemoryStorage } from './storage/memory';
+import type { Storage } from './storage/types';
+
+export interface ApiServerOptions {
+  host?: string;
+  port?: number;
+  /** LevelDB directory; omitted = in-memory storage. */
+  dataDir?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tokenFile?: string;
+  serviceClusterIPRange?: string;
+  nodePortRange?: string;
+  /** Largest accepted request body (default 3 MiB); larger → 413. */
+  maxBodyBytes?: number;
+  /** Changes kept for watches and paging (default 10,000). */
+  watchHistorySize?: number;
+  /** fsync every write batch (survives power loss, not only process kill). */
+  fsync?: boolean;
+  /** Log each request to stderr. */
+  verbose?: boolean;
+}
+
+export interface RunningApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<RunningApiServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const storage: Storage = opts.dataDir
+    ? await LevelStorage.open(opts.dataDir, { historySize: opts.watchHistorySize, sync: opts.fsync })
+    : new MemoryStorage({ historySize: opts.watchHistorySize });
+  const registry = new Registry(storage, {
+    serviceClusterIPRange: opts.serviceClusterIPRange ?? '10.96.0.0/12',
+    nodePortRange: opts.nodePortRange ?? '30000-32767',
+  });
+  try {
+    await registry.init();
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  ensureProcessMetrics();
+  const countObjects = (): Array<[string, number]> => allResources.map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
+  objectCountSources.add(countObjects);
+  const cleaner = new NamespaceCleaner(registry);
+  cleaner.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  if (opts.tokenFile) app.use(tokenAuth(loadTokenFile(opts.tokenFile)));
+
+  // Metrics and inflight accounting for every request (watches are counted when they end).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const start = process.hrtime.bigint();
+    const kind = req.method === 'GET' || req.method === 'HEAD' ? 'readOnly' : 'mutating';
+    inflightRequests.inc({ request_kind: kind });
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      inflightRequests.dec({ request_kind: kind });
+      const info = res.locals.requestInfo as RequestInfo | undefined;
+      const labels = {
+        verb: info?.verb ?? req.method,
+        group: info?.group ?? '',
+        version: info?.version ?? '',
+        resource: info?.resource ?? '',
+        subresource: info?.subresource ?? '',
+      };
+      requestTotal.inc({ ...labels, code: String(res.statusCode) });
+      if (labels.verb !== 'WATCH') requestDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+      if (opts.verbose) process.stderr.write(`${req.method} ${req.originalUrl} ${res.statusCode}\n`);
+    };
+    res.on('finish', end);
+    res.on('close', end);
+    next();
+  });
+
+  app.use(express.raw({ type: () => true, limit: maxBody }));
+  let address = `${host}:6443`;
+  installDiscovery(app, () => address);
+  app.get('/metrics', async (_req, res) => {
+    const body = await metricsRegistry.metrics();
+    res.writeHead(200, { 'Content-Type': metricsRegistry.contentType });
+    res.end(body);
+  });
+  app.get('/openapi/v3', (_req, res) => sendError(res, errors.pathNotFound()));
+  app.use(
+    resourceHandler(registry, {
+      onStart: (rt) => registeredWatchers.inc({ group: rt.group, version: rt.version, kind: rt.kind }),
+      onEnd: (rt) => registeredWatchers.dec({ group: rt.group, version: rt.version, kind: rt.kind }),
+    }),
+  );
+  app.use((_req: Request, res: Response) => sendError(res, errors.pathNotFound()));
+  // Error handler: every failure becomes a metav1.Status.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ApiStatusError) return sendError(res, err);
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e && e.type === 'entity.too.large') return sendError(res, errors.tooLarge(maxBody));
+    if (e && (e.type === 'request.aborted' || e.type === 'request.size.invalid')) return sendError(res, errors.badRequest(e.message || 'bad request'));
+    if (e && e.type === 'encoding.unsupported') return sendError(res, errors.unsupportedMediaType(String(req.headers['content-encoding'])));
+    if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, errors.badRequest(e.message || 'bad request'));
+    process.stderr.write(`apiserver: ${req.method} ${req.originalUrl}: ${(err as Error)?.stack || String(err)}\n`);
+    sendError(res, errors.internal((err as Error)?.message || String(err)));
+  });
+
+  const tls = opts.tlsCertFile && opts.tlsKeyFile;
+  const server = tls
+    ? https.createServer({ cert: fs.readFileSync(opts.tlsCertFile!), key: fs.readFileSync(opts.tlsKeyFile!) }, app)
+    : http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // watches and log follows are long-lived
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 6443, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  address = `${host}:${port}`;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closed = false;
+  return {
+    url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
+    port,
+    async close() {
+      if (closed) return;
+      closed = true;
+      cleaner.stop();
+      objectCountSources.delete(countObjects);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// Starts an in-memory apiserver on a free loopback port for a test, with a KubeClient, a client-node
+// KubeConfig and a kubeconfig file pointing at it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ApiServerOptions, RunningApiServer, startApiServer } from '../../apiserver/server';
+import { KubeClient } from '../../lib/client';
+import { writeKubeconfig } from '../../lib/kubeconfig';
+
+export interface TestApiServer {
+  url: string;
+  client: KubeClient;
+  kubeConfig: KubeConfig;
+  kubeconfigPath: string;
+  server: RunningApiServer;
+  stop(): Promise<void>;
+}
+
+export async function startTestApiServer(opts: Partial<ApiServerOptions> & { token?: string } = {}): Promise<TestApiServer> {
+  const { token, ...serverOpts } = opts;
+  const server = await startApiServer({ host: '127.0.0.1', port: 0, ...serverOpts });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-test-kube-'));
+  const kubeconfigPath = path.join(dir, 'kubeconfig');
+  writeKubeconfig(kubeconfigPath, { server: server.url, token });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const client = new KubeClient(kubeConfig);
+  return {
+    url: server.url,
+    client,
+    kubeConfig,
+    kubeconfigPath,
+    server,
+    async stop() {
+      client.close();
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
