@@ -1,0 +1,102 @@
+// NodeInfo: a node plus the running totals of the pods placed on it (bound, or assumed by this
+// scheduler and not yet seen bound through the watch): requested resources, used host ports and pods
+// per owner. Filters and scores read these totals instead of summing pods each time.
+import type { Node, Taint } from 'kubernetes-types/core/v1';
+import { milliValue, value } from '../../lib/quantity';
+import type { HostPort, PodInfo, Resources } from './pod-info';
+
+export interface Allocatable extends Resources {
+  pods: number;
+}
+
+export function portKey(protocol: string, hostIP: string, port: number): string {
+  return `${protocol}/${hostIP}/${port}`;
+}
+
+export class NodeInfo {
+  node: Node;
+  allocatable: Allocatable = { milliCpu: 0, memory: 0, pods: 0 };
+  readonly requested: Resources = { milliCpu: 0, memory: 0 };
+  readonly nonZeroRequested: Resources = { milliCpu: 0, memory: 0 };
+  readonly pods = new Map<string, PodInfo>(); // by pod uid
+  /** protocol/hostIP/port → number of pods using it. */
+  readonly usedPorts = new Map<string, number>();
+  /** owner uid → number of this owner's pods on the node. */
+  readonly ownerCounts = new Map<string, number>();
+  labels: Record<string, string> = {};
+  taints: Taint[] = [];
+  ready = false;
+  /** Bumped on every change, so callers can tell a stale view. */
+  generation = 0;
+
+  constructor(node: Node) {
+    this.node = node;
+    this.setNode(node);
+  }
+
+  get name(): string {
+    return this.node.metadata?.name ?? '';
+  }
+
+  setNode(node: Node): void {
+    this.node = node;
+    const alloc = node.status?.allocatable ?? node.status?.capacity ?? {};
+    this.allocatable = {
+      milliCpu: alloc.cpu !== undefined ? milliValue(alloc.cpu) : 0,
+      memory: alloc.memory !== undefined ? value(alloc.memory) : 0,
+      pods: alloc.pods !== undefined ? value(alloc.pods) : 0,
+    };
+    this.labels = node.metadata?.labels ?? {};
+    this.taints = node.spec?.taints ?? [];
+    this.ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    this.generation++;
+  }
+
+  addPod(p: PodInfo): void {
+    if (this.pods.has(p.uid)) this.removePod(p.uid);
+    this.pods.set(p.uid, p);
+    this.requested.milliCpu += p.requests.milliCpu;
+    this.requested.memory += p.requests.memory;
+    this.nonZeroRequested.milliCpu += p.nonZeroRequests.milliCpu;
+    this.nonZeroRequested.memory += p.nonZeroRequests.memory;
+    for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), 1);
+    if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, 1);
+    this.generation++;
+  }
+
+  /** Removes a pod by uid; returns whether it was there. */
+  removePod(uid: string): boolean {
+    const p = this.pods.get(uid);
+    if (!p) return false;
+    this.pods.delete(uid);
+    this.requested.milliCpu -= p.requests.milliCpu;
+    this.requested.memory -= p.requests.memory;
+    this.nonZeroRequested.milliCpu -= p.nonZeroRequests.milliCpu;
+    this.nonZeroRequested.memory -= p.nonZeroRequests.memory;
+    for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), -1);
+    if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, -1);
+    this.generation++;
+    return true;
+  }
+
+  /** Whether a wanted host port clashes with one in use: same protocol and port, and either IP is a wildcard or they are equal. */
+  portInUse(want: HostPort): boolean {
+    if (this.usedPorts.size === 0) return false;
+    if (want.hostIP === '0.0.0.0') {
+      const suffix = `/${want.port}`;
+      const prefix = `${want.protocol}/`;
+      for (const k of this.usedPorts.keys()) if (k.startsWith(prefix) && k.endsWith(suffix)) return true;
+      return false;
+    }
+    return (
+      this.usedPorts.has(portKey(want.protocol, want.hostIP, want.port)) ||
+      this.usedPorts.has(portKey(want.protocol, '0.0.0.0', want.port))
+    );
+  }
+}
+
+function bump(m: Map<string, number>, key: string, by: number): void {
+  const n = (m.get(key) ?? 0) + by;
+  if (n <= 0) m.delete(key);
+  else m.set(key, n);
+}

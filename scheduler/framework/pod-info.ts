@@ -1,0 +1,100 @@
+// PodInfo: a pod plus what the scheduler derives from it once (resource requests, host ports, owner),
+// so filters run over thousands of nodes without re-reading the spec.
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import { milliValue, value } from '../../lib/quantity';
+
+export interface Resources {
+  milliCpu: number;
+  memory: number; // bytes
+}
+
+export interface HostPort {
+  protocol: string;
+  hostIP: string; // '0.0.0.0' when unset: every address
+  port: number;
+}
+
+export interface PodInfo {
+  pod: Pod;
+  key: string; // namespace/name
+  uid: string;
+  requests: Resources;
+  /**
+   * Requests with kube-scheduler's defaults for unset ones (100m cpu, 200Mi memory), so that scoring
+   * still spreads pods that request nothing.
+   */
+  nonZeroRequests: Resources;
+  hostPorts: HostPort[];
+  priority: number;
+  /** uid of the controlling owner (ReplicaSet, DaemonSet, …), if any. */
+  ownerUid?: string;
+}
+
+export const DefaultMilliCpuRequest = 100;
+export const DefaultMemoryRequest = 200 * 1024 * 1024;
+
+export function podKey(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+}
+
+function containerRequests(c: Container): Resources {
+  const req = c.resources?.requests ?? {};
+  // A limit with no request means request = limit (the apiserver's defaulting does the same).
+  const lim = c.resources?.limits ?? {};
+  const cpu = req.cpu ?? lim.cpu;
+  const mem = req.memory ?? lim.memory;
+  return { milliCpu: cpu !== undefined ? milliValue(cpu) : 0, memory: mem !== undefined ? value(mem) : 0 };
+}
+
+/**
+ * The pod's effective requests: the sum over its containers, or the largest init container's if
+ * larger (init containers run one at a time, before the others), plus the pod overhead.
+ */
+export function computePodRequests(pod: Pod, nonZero: boolean): Resources {
+  const total: Resources = { milliCpu: 0, memory: 0 };
+  for (const c of pod.spec?.containers ?? []) {
+    const r = containerRequests(c);
+    total.milliCpu += nonZero && r.milliCpu === 0 ? DefaultMilliCpuRequest : r.milliCpu;
+    total.memory += nonZero && r.memory === 0 ? DefaultMemoryRequest : r.memory;
+  }
+  for (const c of pod.spec?.initContainers ?? []) {
+    const r = containerRequests(c);
+    // A restartable init container (sidecar) keeps running: it adds to the total.
+    if (c.restartPolicy === 'Always') {
+      total.milliCpu += r.milliCpu;
+      total.memory += r.memory;
+      continue;
+    }
+    total.milliCpu = Math.max(total.milliCpu, r.milliCpu);
+    total.memory = Math.max(total.memory, r.memory);
+  }
+  const overhead = pod.spec?.overhead;
+  if (overhead?.cpu !== undefined) total.milliCpu += milliValue(overhead.cpu);
+  if (overhead?.memory !== undefined) total.memory += value(overhead.memory);
+  return total;
+}
+
+export function podHostPorts(pod: Pod): HostPort[] {
+  const ports: HostPort[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort) continue;
+      ports.push({ protocol: p.protocol || 'TCP', hostIP: p.hostIP || '0.0.0.0', port: p.hostPort });
+    }
+  }
+  return ports;
+}
+
+export function newPodInfo(pod: Pod): PodInfo {
+  const md = pod.metadata ?? {};
+  return {
+    pod,
+    key: podKey(pod),
+    uid: md.uid ?? podKey(pod),
+    requests: computePodRequests(pod, false),
+    nonZeroRequests: computePodRequests(pod, true),
+    hostPorts: podHostPorts(pod),
+    priority: pod.spec?.priority ?? 0,
+    ownerUid: md.ownerReferences?.find((r) => r.controller)?.uid,
+  };
+}

@@ -1,0 +1,111 @@
+// The scheduler framework's vocabulary, after kube-scheduler's: a pod passes through named extension
+// points (queue sort, pre-filter, filter, pre-score, score + normalize, reserve, bind), and each plugin
+// is a small object with a name and the method(s) of its point(s).
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { NodeInfo } from './node-info';
+import type { PodInfo } from './pod-info';
+
+/** Highest score a plugin may give a node (after normalization). */
+export const MaxNodeScore = 100;
+
+export type StatusCode =
+  | 'Unschedulable' // fails now, may fit after a cluster change
+  | 'UnschedulableAndUnresolvable' // no cluster change to this node would help (e.g. wrong name)
+  | 'Error'; // an internal failure
+
+/** A non-success outcome of a plugin; success is `null`. */
+export interface Status {
+  code: StatusCode;
+  /** Kubernetes' human reasons, e.g. "Insufficient cpu"; counted per node in the FailedScheduling message. */
+  reasons: string[];
+  plugin?: string;
+}
+
+export function unschedulable(...reasons: string[]): Status {
+  return { code: 'Unschedulable', reasons };
+}
+export function unresolvable(...reasons: string[]): Status {
+  return { code: 'UnschedulableAndUnresolvable', reasons };
+}
+export function errorStatus(message: string): Status {
+  return { code: 'Error', reasons: [message] };
+}
+
+/**
+ * Data a plugin computes once per pod per scheduling cycle (in pre-filter or pre-score) and reads for
+ * every node; keyed by plugin name.
+ */
+export class CycleState {
+  private readonly data = new Map<string, unknown>();
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+  write(key: string, value: unknown): void {
+    this.data.set(key, value);
+  }
+}
+
+export interface Plugin {
+  readonly name: string;
+}
+
+/** A pod waiting in the scheduling queue. */
+export interface QueuedPodInfo {
+  podInfo: PodInfo;
+  /** When it was last added to the queue (queue sort's age). */
+  timestamp: number;
+  /** When it first entered the queue (end-to-end scheduling latency). */
+  initialAttemptTimestamp: number;
+  attempts: number;
+  /** Plugins that rejected it in its last attempt (for relevant-event requeueing). */
+  unschedulablePlugins: Set<string>;
+}
+
+export interface QueueSortPlugin extends Plugin {
+  less(a: QueuedPodInfo, b: QueuedPodInfo): boolean;
+}
+
+export interface PreFilterPlugin extends Plugin {
+  /** Computes per-pod state; a non-null status rejects the pod for every node. */
+  preFilter(state: CycleState, pod: PodInfo): Status | null;
+}
+
+export interface FilterPlugin extends Plugin {
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
+}
+
+export interface PreScorePlugin extends Plugin {
+  preScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[]): void;
+}
+
+export interface NodeScore {
+  node: NodeInfo;
+  score: number;
+}
+
+export interface ScorePlugin extends Plugin {
+  /** A raw score for one node; NormalizeScore (if any) then maps the raw scores to [0, MaxNodeScore]. */
+  score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
+  normalizeScores?(state: CycleState, pod: PodInfo, scores: NodeScore[]): void;
+}
+
+export interface ReservePlugin extends Plugin {
+  reserve(state: CycleState, pod: PodInfo, nodeName: string): Status | null;
+  unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
+}
+
+export interface BindPlugin extends Plugin {
+  bind(pod: Pod, nodeName: string): Promise<Status | null>;
+}
+
+/** Which kind of cluster change could make a pod rejected by a plugin schedulable. */
+export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'PodDelete' | 'AssignedPodUpdate';
+
+export interface EnqueueExtensions {
+  /** The cluster events after which a pod this plugin rejected is worth retrying. */
+  events(): ClusterEvent[];
+}
+
+export function hasEvents(p: Plugin): p is Plugin & EnqueueExtensions {
+  return typeof (p as Partial<EnqueueExtensions>).events === 'function';
+}

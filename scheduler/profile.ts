@@ -1,0 +1,66 @@
+// The default profile: which plugins run at which extension point, in which order, with which score
+// weights (kube-scheduler's defaults where it has the same plugin). Weights are configurable by name.
+import type { KubeClient } from '../lib/client';
+import type { Profile, WeightedScorePlugin } from './framework/framework';
+import { NodeResourcesBalancedAllocation } from './plugins/balanced-allocation';
+import { DefaultBinder } from './plugins/default-binder';
+import { NodeAffinity } from './plugins/node-affinity';
+import { NodeName } from './plugins/node-name';
+import { NodePorts } from './plugins/node-ports';
+import { NodeReady } from './plugins/node-ready';
+import { NodeResourcesFit } from './plugins/node-resources-fit';
+import { NodeUnschedulable } from './plugins/node-unschedulable';
+import { OwnerSpread } from './plugins/owner-spread';
+import { PrioritySort } from './plugins/queue-sort';
+import { TaintToleration } from './plugins/taint-toleration';
+
+export const DefaultSchedulerName = 'default-scheduler';
+
+export type ScorePluginName =
+  | typeof NodeResourcesFit.pluginName
+  | typeof NodeResourcesBalancedAllocation.pluginName
+  | typeof NodeAffinity.pluginName
+  | typeof TaintToleration.pluginName
+  | typeof OwnerSpread.pluginName;
+
+export const DefaultScoreWeights: Record<ScorePluginName, number> = {
+  NodeResourcesFit: 1,
+  NodeResourcesBalancedAllocation: 1,
+  NodeAffinity: 2,
+  TaintToleration: 3,
+  OwnerSpread: 2,
+};
+
+export function isScorePluginName(name: string): name is ScorePluginName {
+  return Object.prototype.hasOwnProperty.call(DefaultScoreWeights, name);
+}
+
+export interface ProfileOptions {
+  schedulerName?: string;
+  scoreWeights?: Partial<Record<ScorePluginName, number>>;
+}
+
+export function defaultProfile(client: KubeClient, opts: ProfileOptions = {}): Profile {
+  const weights = { ...DefaultScoreWeights, ...opts.scoreWeights };
+  const affinity = new NodeAffinity();
+  const taints = new TaintToleration();
+  const fit = new NodeResourcesFit();
+  const score: WeightedScorePlugin[] = [
+    { plugin: fit, weight: weights.NodeResourcesFit },
+    { plugin: new NodeResourcesBalancedAllocation(), weight: weights.NodeResourcesBalancedAllocation },
+    { plugin: affinity, weight: weights.NodeAffinity },
+    { plugin: taints, weight: weights.TaintToleration },
+    { plugin: new OwnerSpread(), weight: weights.OwnerSpread },
+  ];
+  return {
+    schedulerName: opts.schedulerName ?? DefaultSchedulerName,
+    queueSort: new PrioritySort(),
+    preFilter: [affinity],
+    // Cheapest and most selective first: a node is dropped at its first failing filter.
+    filter: [new NodeUnschedulable(), new NodeReady(), new NodeName(), taints, affinity, new NodePorts(), fit],
+    preScore: [],
+    score,
+    reserve: [],
+    bind: [new DefaultBinder(client)],
+  };
+}
