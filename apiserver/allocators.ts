@@ -79,7 +79,7 @@ export class ClusterIPAllocator {
   readonly firstIP: string;
   constructor(cidr: string) {
     const { base, size } = parseCIDR(cidr);
-    this.range = new RangeAllocator(base + 2, size - 3, ipToString, "ClusterIP");
+    this.range = new RangeAllocator(base + 2, size - 3, ipToString, 'ClusterIP');
     this.firstIP = ipToString(base + 1);
   }
   next(): string {

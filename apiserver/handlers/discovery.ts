@@ -59,6 +59,7 @@ export function apiResourceList(gv: string): unknown {
       });
     }
   }
+  if (gv === 'v1') resources.push({ name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] });
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources };
 }
 

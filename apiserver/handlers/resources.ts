@@ -217,6 +217,17 @@ async function writeScale(registry: Registry, rt: ResourceType, ns: string | und
 
 export function resourceHandler(registry: Registry, watchHooks: WatchHooks) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const legacyBinding = /^\/api\/v1\/namespaces\/([^/]+)\/bindings\/?$/.exec(req.path);
+    if (legacyBinding && req.method === 'POST') {
+      // The legacy core/v1 "bindings" collection: the pod is named by the Binding's metadata.name.
+      res.locals.requestInfo = { verb: 'POST', group: '', version: 'v1', resource: 'bindings', subresource: '', watch: false } satisfies RequestInfo;
+      const ctx = writeContext(req, res);
+      const body = parseBody(req);
+      const podName = isPlainObject(body) && isPlainObject(body.metadata) ? body.metadata.name : undefined;
+      if (typeof podName !== 'string' || !podName) throw errors.badRequest('the Binding needs metadata.name (the pod to bind)');
+      await registry.bind(decodeURIComponent(legacyBinding[1]), podName, body, ctx);
+      return sendJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    }
     const info = parseResourcePath(req.method, req.path, qBool(req, 'watch'));
     if (!info || !info.rt) return next();
     res.locals.requestInfo = info;
