@@ -1,0 +1,161 @@
+// The floor for pod start: the raw CRI sequence PullImage (image cached) + RunPodSandbox +
+// CreateContainer + StartContainer with nothing of steer around it. The node agent's benchmarks call
+// measureCriFloor in the same run to report their figures as ratios to it (absolute times differ 3×
+// between machines of this kind). Runnable alone: `node dist/bench/cri-floor.js [--count 10]
+// [--concurrent 30] [--state-dir DIR] [--keep]` sets up its own runtime, prints the figures, tears down.
+import * as crypto from 'crypto';
+import * as path from 'path';
+import { Command } from 'commander';
+import { CriRuntime } from '../node-agent/cri/cri-runtime';
+import { ContainerConfig, ContainerRuntime, PodSandboxConfig } from '../node-agent/runtime';
+import { ensureRuntime, IMAGES, podCgroupParent, teardownRuntime } from '../node-agent/runtime-setup';
+
+export interface CriFloorOptions {
+  /** Parent of per-pod cgroups (RuntimeInfo.cgroupRoot). */
+  cgroupRoot: string;
+  /** Where pod log dirs go (RuntimeInfo.podLogDir). */
+  podLogDir: string;
+  image?: string; // default the local nginx image
+  sequentialCount?: number; // default 10
+  concurrentCount?: number; // default 30
+  warmup?: boolean; // one untimed pod first (pulls the image, warms containerd); default true
+  /** Give each pod a hostPort mapping from this port on (portmap costs real time); default none. */
+  hostPortBase?: number;
+}
+
+export interface CriFloorResult {
+  sequential: { count: number; samplesMs: number[]; p50Ms: number; p99Ms: number; meanMs: number };
+  concurrent: { count: number; totalMs: number; perPodMs: number };
+}
+
+/** Nearest-rank percentile of samples (p in 0..100). */
+export function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+interface StartedPod {
+  sandboxId: string;
+}
+
+async function startPod(runtime: ContainerRuntime, opts: CriFloorOptions, index: number, hostPort?: number): Promise<StartedPod> {
+  const uid = crypto.randomUUID();
+  const image = opts.image ?? IMAGES.nginx;
+  const sandbox: PodSandboxConfig = {
+    name: `floor-${index}`,
+    namespace: 'bench',
+    uid,
+    attempt: 0,
+    hostname: `floor-${index}`,
+    logDirectory: path.join(opts.podLogDir, `bench_floor-${index}_${uid}`),
+    portMappings: hostPort ? [{ protocol: 'TCP', containerPort: 80, hostPort, hostIp: '' }] : [],
+    labels: { 'steer.bench': 'cri-floor' },
+    annotations: {},
+    cgroupParent: podCgroupParent(opts.cgroupRoot, uid),
+  };
+  const container: ContainerConfig = {
+    name: 'app',
+    attempt: 0,
+    image,
+    command: [],
+    args: [],
+    workingDir: '',
+    env: [],
+    mounts: [],
+    logPath: 'app/0.log',
+    labels: {},
+    annotations: {},
+    resources: {},
+  };
+  await runtime.pullImage(image);
+  const sandboxId = await runtime.runPodSandbox(sandbox);
+  const containerId = await runtime.createContainer(sandboxId, container, sandbox);
+  await runtime.startContainer(containerId);
+  return { sandboxId };
+}
+
+async function removePod(runtime: ContainerRuntime, pod: StartedPod): Promise<void> {
+  await runtime.stopPodSandbox(pod.sandboxId);
+  await runtime.removePodSandbox(pod.sandboxId);
+}
+
+export async function measureCriFloor(runtime: ContainerRuntime, opts: CriFloorOptions): Promise<CriFloorResult> {
+  const seqCount = opts.sequentialCount ?? 10;
+  const concCount = opts.concurrentCount ?? 30;
+  const port = (i: number) => (opts.hostPortBase ? opts.hostPortBase + i : undefined);
+  if (opts.warmup ?? true) await removePod(runtime, await startPod(runtime, opts, -1, port(0)));
+
+  const samplesMs: number[] = [];
+  for (let i = 0; i < seqCount; i++) {
+    const t0 = process.hrtime.bigint();
+    const pod = await startPod(runtime, opts, i, port(i));
+    samplesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    await removePod(runtime, pod); // cleanup is not part of the figure
+  }
+
+  const t0 = process.hrtime.bigint();
+  const settled = await Promise.allSettled(Array.from({ length: concCount }, (_, i) => startPod(runtime, opts, 1000 + i, port(i))));
+  const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const pods = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  await Promise.all(pods.map((p) => removePod(runtime, p)));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+
+  return {
+    sequential: {
+      count: seqCount,
+      samplesMs,
+      p50Ms: percentile(samplesMs, 50),
+      p99Ms: percentile(samplesMs, 99),
+      meanMs: samplesMs.reduce((a, b) => a + b, 0) / Math.max(1, samplesMs.length),
+    },
+    concurrent: { count: concCount, totalMs, perPodMs: totalMs / Math.max(1, concCount) },
+  };
+}
+
+export function formatCriFloor(r: CriFloorResult): string {
+  const f = (n: number) => n.toFixed(1);
+  return [
+    'CRI floor (PullImage cached + RunPodSandbox + CreateContainer + StartContainer)',
+    `  one at a time ×${r.sequential.count}: p50 ${f(r.sequential.p50Ms)} ms, p99 ${f(r.sequential.p99Ms)} ms, mean ${f(r.sequential.meanMs)} ms`,
+    `  ${r.concurrent.count} concurrent: total ${f(r.concurrent.totalMs)} ms (${f(r.concurrent.perPodMs)} ms per pod)`,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('cri-floor')
+    .option('--count <n>', 'pods started one at a time', '10')
+    .option('--concurrent <n>', 'pods started at once', '30')
+    .option('--state-dir <dir>', 'runtime state dir for the benchmark', '/var/lib/steer-bench/cri-floor')
+    .option('--bridge <name>', 'CNI bridge', 'steerbench0')
+    .option('--pod-subnet <cidr>', 'pod subnet', '10.209.0.0/24')
+    .option('--host-port-base <port>', 'give each pod a hostPort from this port on')
+    .option('--keep', 'leave the runtime running afterwards', false)
+    .option('--json', 'print the result as JSON', false)
+    .parse(argv);
+  const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; keep: boolean; json: boolean }>();
+  const info = await ensureRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
+  const runtime = new CriRuntime(info.criSocket);
+  try {
+    const result = await measureCriFloor(runtime, {
+      cgroupRoot: info.cgroupRoot,
+      podLogDir: info.podLogDir,
+      sequentialCount: Number(o.count),
+      concurrentCount: Number(o.concurrent),
+      hostPortBase: o.hostPortBase ? Number(o.hostPortBase) : undefined,
+    });
+    process.stdout.write((o.json ? JSON.stringify(result) : formatCriFloor(result)) + '\n');
+  } finally {
+    runtime.close();
+    if (!o.keep) await teardownRuntime(info.stateDir);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
