@@ -1,7 +1,10 @@
-// The API server's seams to team B's pure modules (strategic merge patch, defaulting, validation,
-// tables). Each is loaded when present, so the server builds and runs while they are being written;
-// call sites depend only on the signatures below.
+// The API server's seams to team B's pure modules (strategic merge patch, defaulting, unknown-field
+// pruning, validation, tables). Modules not yet written (validation, tables) are loaded when present,
+// so the server builds and runs meanwhile; call sites depend only on the signatures below.
 import type { ResourceType } from '../lib/resources';
+import { applyDefaults as applyKubernetesDefaults } from './defaults';
+import { pruneUnknownFields as pruneBySchema } from './schema';
+import { strategicMergePatch as strategicMerge } from './strategic-merge';
 
 export interface FieldCause {
   reason: string;
@@ -27,15 +30,8 @@ export interface Table {
   rows: Array<{ cells: unknown[]; object?: unknown }>;
 }
 
-interface StrategicMergeModule {
-  strategicMergePatch(original: unknown, patch: unknown, kind: string): unknown;
-}
-interface DefaultsModule {
-  applyDefaults(resource: ResourceType, obj: Record<string, unknown>, alloc: DefaultsAllocators): void;
-}
 interface ValidationModule {
   validate(resource: ResourceType, obj: unknown, old?: unknown): FieldCause[];
-  pruneUnknownFields(resource: ResourceType, obj: unknown): string[];
 }
 interface TablesModule {
   toTable(resource: ResourceType, objects: unknown[], opts: { now: number; includeColumnDefinitions?: boolean }): Table;
@@ -52,29 +48,25 @@ function load<T>(path: string, fn: keyof T): T | undefined {
   }
 }
 
-const strategic = load<StrategicMergeModule>('./strategic-merge', 'strategicMergePatch');
-const defaults = load<DefaultsModule>('./defaults', 'applyDefaults');
 const validation = load<ValidationModule>('./validation', 'validate');
 const tables = load<TablesModule>('./tables', 'toTable');
 
-export const haveStrategicMerge = !!strategic;
 export const haveTables = !!tables;
 
-/** Strategic merge patch; without the module, a JSON merge patch (the same for maps, not for lists). */
-export function strategicMergePatch(original: unknown, patch: unknown, kind: string, fallback: (o: unknown, p: unknown) => unknown): unknown {
-  return strategic ? strategic.strategicMergePatch(original, patch, kind) : fallback(original, patch);
+export function strategicMergePatch(original: unknown, patch: unknown, kind: string): unknown {
+  return strategicMerge(original, patch, kind);
 }
 
 export function applyDefaults(rt: ResourceType, obj: Record<string, unknown>, alloc: DefaultsAllocators): void {
-  defaults?.applyDefaults(rt, obj, alloc);
+  applyKubernetesDefaults(rt, obj, alloc);
 }
 
 export function validate(rt: ResourceType, obj: unknown, old?: unknown): FieldCause[] {
   return validation ? validation.validate(rt, obj, old) : [];
 }
 
-export function pruneUnknownFields(rt: ResourceType, obj: unknown): string[] {
-  return validation?.pruneUnknownFields ? validation.pruneUnknownFields(rt, obj) : [];
+export function pruneUnknownFields(rt: ResourceType, obj: Record<string, unknown>): string[] {
+  return pruneBySchema(rt, obj);
 }
 
 export function toTable(rt: ResourceType, objects: unknown[], opts: { now: number; includeColumnDefinitions?: boolean }): Table | undefined {

@@ -52,7 +52,7 @@ export function applyPatch(kind: PatchKind, original: unknown, patch: unknown, o
       case 'merge':
         return mergePatchLib.apply(original, patch);
       case 'strategic':
-        return strategicMergePatch(original, patch, objectKind, (o, p) => mergePatchLib.apply(o, p));
+        return strategicMergePatch(original, patch, objectKind);
     }
   } catch (err) {
     if (err instanceof ApiStatusError) throw err;

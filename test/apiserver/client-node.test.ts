@@ -265,7 +265,7 @@ test('watch from a compacted resourceVersion gets a 410 Expired ERROR event', as
 test('watch without resourceVersion starts with the current objects; KubernetesObjectApi works', async () => {
   const oapi = KubernetesObjectApi.makeApiClient(srv.kubeConfig);
   const created = await oapi.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'oapi', namespace: 'default' }, data: { a: '1' } });
-  expect(created.metadata?.uid).toBeDefined();
+  expect((created.metadata as { uid?: string }).uid).toBeDefined();
   const read = await oapi.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'oapi', namespace: 'default' } });
   expect((read as { data?: Record<string, string> }).data).toEqual({ a: '1' });
   await oapi.patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'oapi', namespace: 'default' }, data: { b: '2' } });
