@@ -1,0 +1,142 @@
+// Hollow nodes (kubemark style): N node agents in one process, each on its own in-memory FakeRuntime,
+// sharing one pod informer (all pods, split by spec.nodeName), one event recorder and one HTTP server.
+// They register real Nodes, renew real Leases and drive pods to Running + Ready, so the scheduler and
+// controllers can be tested at scale without containers. stopNode(name) silences one node's heartbeat
+// (its Lease goes stale) for node-lifecycle tests; resumeNode(name) brings it back.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { KubeClient } from '../lib/client';
+import { EventRecorder } from '../lib/events';
+import { NodeAgent } from './agent';
+import { FakeRuntime } from './fake-runtime';
+import { InformerPodSource } from './pod-source';
+import type { Prober } from './probes';
+import { RunningAgentServer, startAgentServer } from './server';
+
+export interface HollowNodesOptions {
+  client: KubeClient;
+  count: number;
+  namePrefix?: string;
+  /** Made-up capacity per node. */
+  cpu?: number;
+  memoryBytes?: number;
+  maxPods?: number;
+  labels?: Record<string, string>;
+  stateDir?: string;
+  relistIntervalMs?: number;
+  leaseRenewIntervalMs?: number;
+  leaseDurationSeconds?: number;
+  nodeStatusReportIntervalMs?: number;
+  /** One HTTP server for all hollow nodes on this port (0 = free; false = none). */
+  port?: number | false;
+  /** How many nodes register at once (keeps a big start from flooding the apiserver). */
+  startConcurrency?: number;
+  log?: (msg: string) => void;
+}
+
+export interface HollowNodes {
+  names: string[];
+  agents: NodeAgent[];
+  runtimes: Map<string, FakeRuntime>;
+  port: number;
+  agent(name: string): NodeAgent | undefined;
+  /** Stops one node's Lease heartbeat (and node status updates): the node goes silent. */
+  stopNode(name: string): void;
+  /** Resumes a silenced node's heartbeat. */
+  resumeNode(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Probes on hollow nodes have nothing to talk to: they all succeed. */
+const hollowProber: Prober = { run: async () => ({ ok: true, output: '' }) };
+
+export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNodes> {
+  const prefix = o.namePrefix ?? 'hollow-node-';
+  const stateDir = o.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'steer-hollow-'));
+  const ownState = !o.stateDir;
+  const source = new InformerPodSource(o.client);
+  const events = new EventRecorder(o.client, { component: 'kubelet', host: `${prefix}*` });
+  const agents: NodeAgent[] = [];
+  const runtimes = new Map<string, FakeRuntime>();
+  let server: RunningAgentServer | undefined;
+  if (o.port !== false) server = await startAgentServer(() => agents, '127.0.0.1', o.port ?? 0);
+  await source.start();
+  const names = Array.from({ length: o.count }, (_, i) => `${prefix}${i}`);
+  const started: NodeAgent[] = [];
+  const stopAll = async () => {
+    await Promise.all(started.map((a) => a.stop().catch(() => undefined)));
+    source.stop();
+    await events.flush();
+    await server?.close();
+    if (ownState) fs.rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const concurrency = Math.max(1, o.startConcurrency ?? 20);
+    for (let i = 0; i < names.length; i += concurrency) {
+      await Promise.all(
+        names.slice(i, i + concurrency).map(async (name, j) => {
+          const n = i + j;
+          const runtime = new FakeRuntime({ ipPrefix: 100 + (n % 100), recordCalls: false });
+          runtimes.set(name, runtime);
+          const agent = new NodeAgent({
+            client: o.client,
+            nodeName: name,
+            runtime,
+            stateDir: path.join(stateDir, name),
+            cgroupFs: false,
+            address: `10.250.${(n >> 8) & 255}.${n & 255}`,
+            port: server?.port ?? 10250,
+            facts: {
+              cpu: o.cpu ?? 4,
+              memoryBytes: o.memoryBytes ?? 16 * 1024 ** 3,
+              maxPods: o.maxPods ?? 110,
+              ephemeralStorageBytes: 100 * 1024 ** 3,
+              labels: { 'node.steer.io/hollow': 'true', ...(o.labels || {}) },
+            },
+            relistIntervalMs: o.relistIntervalMs ?? 1000,
+            resyncIntervalMs: 30_000,
+            leaseRenewIntervalMs: o.leaseRenewIntervalMs ?? 10_000,
+            leaseDurationSeconds: o.leaseDurationSeconds ?? 40,
+            nodeStatusReportIntervalMs: o.nodeStatusReportIntervalMs ?? 60_000,
+            nodeStatusUpdateIntervalMs: 10_000,
+            statsIntervalMs: 0,
+            workers: 2,
+            podSource: source,
+            prober: hollowProber,
+            events,
+            log: o.log,
+          });
+          started.push(agent);
+          await agent.start();
+          agents.push(agent);
+        }),
+      );
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const byName = new Map(agents.map((a) => [a.nodeName, a]));
+  return {
+    names,
+    agents,
+    runtimes,
+    port: server?.port ?? 0,
+    agent: (name) => byName.get(name),
+    stopNode: (name) => {
+      const a = byName.get(name);
+      if (!a) throw new Error(`no hollow node ${name}`);
+      a.heartbeat.stop();
+      a.pauseNodeStatus(true);
+    },
+    resumeNode: async (name) => {
+      const a = byName.get(name);
+      if (!a) throw new Error(`no hollow node ${name}`);
+      a.pauseNodeStatus(false);
+      await a.heartbeat.start();
+      await a.syncNodeStatus(true);
+    },
+    stop: stopAll,
+  };
+}

@@ -1,0 +1,136 @@
+// The node agent's Prometheus metrics, named like kubelet's. They are module-level singletons in the
+// default registry (several agents may share a process: hollow nodes, `steer up`), so every series
+// carries a `node` label. Gauges that describe current state are computed at scrape time from the
+// agents registered here.
+import type { ContainerRuntime } from './runtime';
+import { counter, gauge, histogram } from '../lib/metrics';
+
+export const podStartDuration = histogram({
+  name: 'kubelet_pod_start_duration_seconds',
+  help: 'Duration in seconds from the agent seeing a pod bound to its node until all its containers run.',
+  labelNames: ['node'],
+  buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 60],
+});
+
+export const runtimeOperationsDuration = histogram({
+  name: 'kubelet_runtime_operations_duration_seconds',
+  help: 'Duration in seconds of runtime operations, by operation type.',
+  labelNames: ['node', 'operation_type'],
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+});
+
+export const runtimeOperationsErrors = counter({
+  name: 'kubelet_runtime_operations_errors_total',
+  help: 'Cumulative number of runtime operation errors by operation type.',
+  labelNames: ['node', 'operation_type'],
+});
+
+export const plegRelistDuration = histogram({
+  name: 'kubelet_pleg_relist_duration_seconds',
+  help: 'Duration in seconds of relisting pods and containers from the runtime (PLEG).',
+  labelNames: ['node'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+});
+
+export const probeTotal = counter({
+  name: 'prober_probe_total',
+  help: 'Cumulative number of liveness, readiness or startup probes, by result.',
+  labelNames: ['node', 'probe_type', 'result'],
+});
+
+/** What an agent tells the metrics about itself at scrape time. */
+export interface AgentMetricsSource {
+  nodeName: string;
+  runningPods(): number;
+  runningContainers(): number;
+  /** Per-container usage from the last CRI stats call, with pod identity. */
+  containerUsage(): { namespace: string; pod: string; container: string; cpuSeconds: number; memoryBytes: number }[];
+}
+
+const sources = new Set<AgentMetricsSource>();
+
+export function registerAgentMetrics(s: AgentMetricsSource): () => void {
+  sources.add(s);
+  return () => sources.delete(s);
+}
+
+gauge({
+  name: 'kubelet_running_pods',
+  help: 'Number of pods that have a running pod sandbox.',
+  labelNames: ['node'],
+  collect() {
+    this.reset();
+    for (const s of sources) this.set({ node: s.nodeName }, s.runningPods());
+  },
+});
+
+gauge({
+  name: 'kubelet_running_containers',
+  help: 'Number of containers currently running.',
+  labelNames: ['node', 'container_state'],
+  collect() {
+    this.reset();
+    for (const s of sources) this.set({ node: s.nodeName, container_state: 'running' }, s.runningContainers());
+  },
+});
+
+gauge({
+  name: 'container_cpu_usage_seconds_total',
+  help: 'Cumulative cpu time consumed by the container in core-seconds (from CRI stats).',
+  labelNames: ['node', 'namespace', 'pod', 'container'],
+  collect() {
+    this.reset();
+    for (const s of sources) {
+      for (const u of s.containerUsage()) this.set({ node: s.nodeName, namespace: u.namespace, pod: u.pod, container: u.container }, u.cpuSeconds);
+    }
+  },
+});
+
+gauge({
+  name: 'container_memory_working_set_bytes',
+  help: 'Current working set of the container in bytes (from CRI stats).',
+  labelNames: ['node', 'namespace', 'pod', 'container'],
+  collect() {
+    this.reset();
+    for (const s of sources) {
+      for (const u of s.containerUsage()) this.set({ node: s.nodeName, namespace: u.namespace, pod: u.pod, container: u.container }, u.memoryBytes);
+    }
+  },
+});
+
+/** Wraps a runtime so that every call is timed and its errors counted, per operation. */
+export function instrumentRuntime(runtime: ContainerRuntime, nodeName: string): ContainerRuntime {
+  const timed = <A extends unknown[], R>(op: string, fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const end = runtimeOperationsDuration.startTimer({ node: nodeName, operation_type: op });
+      try {
+        return await fn(...a);
+      } catch (err) {
+        runtimeOperationsErrors.inc({ node: nodeName, operation_type: op });
+        throw err;
+      } finally {
+        end();
+      }
+    };
+  const r = runtime;
+  return {
+    version: timed('version', () => r.version()),
+    status: timed('status', () => r.status()),
+    pullImage: timed('pull_image', (image: string) => r.pullImage(image)),
+    imageStatus: timed('image_status', (image: string) => r.imageStatus(image)),
+    runPodSandbox: timed('run_podsandbox', (c) => r.runPodSandbox(c)),
+    stopPodSandbox: timed('stop_podsandbox', (id: string) => r.stopPodSandbox(id)),
+    removePodSandbox: timed('remove_podsandbox', (id: string) => r.removePodSandbox(id)),
+    podSandboxStatus: timed('podsandbox_status', (id: string) => r.podSandboxStatus(id)),
+    listPodSandboxes: timed('list_podsandbox', () => r.listPodSandboxes()),
+    createContainer: timed('create_container', (id, c, s) => r.createContainer(id, c, s)),
+    startContainer: timed('start_container', (id: string) => r.startContainer(id)),
+    stopContainer: timed('stop_container', (id: string, t: number) => r.stopContainer(id, t)),
+    removeContainer: timed('remove_container', (id: string) => r.removeContainer(id)),
+    listContainers: timed('list_containers', (f?: { podSandboxId?: string }) => r.listContainers(f)),
+    containerStatus: timed('container_status', (id: string) => r.containerStatus(id)),
+    execSync: timed('exec_sync', (id: string, cmd: string[], t: number) => r.execSync(id, cmd, t)),
+    containerStats: timed('list_container_stats', () => r.containerStats()),
+    close: () => r.close(),
+  };
+}

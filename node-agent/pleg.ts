@@ -1,0 +1,179 @@
+// PLEG (kubelet's pod lifecycle event generator) plus the runtime cache: relists the runtime's
+// sandboxes and containers every `intervalMs`, keeps per-pod observations (only objects labelled with
+// this node), and reports which pods changed. Pod workers ask for an observation newer than a moment
+// (`observe(uid, since)`), which joins a relist that started after it, so concurrent workers share one
+// relist instead of each listing the runtime. Detailed statuses are fetched only for new or changed
+// objects, so a steady relist is two list calls.
+import type { ContainerRuntime, ContainerState, SandboxState } from './runtime';
+import { LABEL_NODE, LABEL_POD_UID } from './labels';
+import { ObservedContainer, ObservedPod, ObservedSandbox, emptyObserved, observedContainer, observedSandbox, sortObserved } from './observed';
+import { plegRelistDuration } from './metrics';
+
+export interface PlegOptions {
+  runtime: ContainerRuntime;
+  nodeName: string;
+  intervalMs: number;
+  /** Called with the uids of pods whose runtime state changed. */
+  onChange: (uids: string[]) => void;
+  onError?: (err: unknown) => void;
+}
+
+export class Pleg {
+  private pods = new Map<string, ObservedPod>();
+  private readonly sandboxCache = new Map<string, { state: SandboxState; obs: ObservedSandbox }>();
+  private readonly containerCache = new Map<string, { state: ContainerState; obs: ObservedContainer }>();
+  private current?: { startedAt: number; done: Promise<void> };
+  private next?: { done: Promise<void> };
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private lastCompleted = 0;
+  private relistCount = 0;
+
+  constructor(private readonly o: PlegOptions) {}
+
+  start(): Promise<void> {
+    const first = this.relist();
+    const tick = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        this.relist()
+          .catch((err) => this.o.onError?.(err))
+          .finally(tick);
+      }, this.o.intervalMs);
+      this.timer.unref?.();
+    };
+    return first.then(tick);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Pods seen in the last relist, by uid. */
+  allPods(): Map<string, ObservedPod> {
+    return this.pods;
+  }
+
+  relists(): number {
+    return this.relistCount;
+  }
+
+  lastRelistAt(): number {
+    return this.lastCompleted;
+  }
+
+  /** The pod as seen by a relist that started at or after `since` (ms since epoch). */
+  async observe(uid: string, since: number): Promise<ObservedPod> {
+    await this.relistAfter(since);
+    return this.pods.get(uid) || emptyObserved(uid);
+  }
+
+  /** Waits for a relist that started at or after `since`. */
+  relistAfter(since: number): Promise<void> {
+    if (this.current && this.current.startedAt >= since) return this.current.done;
+    if (!this.current) return this.relist();
+    // One in flight started too early: queue exactly one more behind it, shared by all callers.
+    if (!this.next) {
+      const after = this.current.done.catch(() => undefined).then(() => {
+        this.next = undefined;
+        return this.relist();
+      });
+      this.next = { done: after };
+    }
+    return this.next.done;
+  }
+
+  /** One relist now (joins one in flight that is as fresh). */
+  relist(): Promise<void> {
+    if (this.current) {
+      const cur = this.current;
+      return cur.done.catch(() => undefined).then(() => this.relistAfter(Date.now()));
+    }
+    const startedAt = Date.now();
+    const done = this.doRelist().finally(() => {
+      this.current = undefined;
+      this.lastCompleted = Date.now();
+    });
+    this.current = { startedAt, done };
+    return done;
+  }
+
+  private async doRelist(): Promise<void> {
+    const end = plegRelistDuration.startTimer({ node: this.o.nodeName });
+    const rt = this.o.runtime;
+    const [sandboxes, containers] = await Promise.all([rt.listPodSandboxes(), rt.listContainers()]);
+    const pods = new Map<string, ObservedPod>();
+    const changed = new Set<string>();
+    const seenSandboxes = new Set<string>();
+    const seenContainers = new Set<string>();
+    const fetches: Promise<void>[] = [];
+
+    for (const s of sandboxes) {
+      if (s.labels[LABEL_NODE] !== this.o.nodeName) continue;
+      const uid = s.labels[LABEL_POD_UID] || s.uid;
+      seenSandboxes.add(s.id);
+      let p = pods.get(uid);
+      if (!p) pods.set(uid, (p = emptyObserved(uid)));
+      const cached = this.sandboxCache.get(s.id);
+      if (cached && cached.state === s.state) {
+        p.sandboxes.push(cached.obs);
+        continue;
+      }
+      changed.add(uid);
+      const pod = p;
+      fetches.push(
+        rt.podSandboxStatus(s.id).then(
+          (st) => {
+            const obs = observedSandbox(st);
+            this.sandboxCache.set(s.id, { state: s.state, obs });
+            pod.sandboxes.push(obs);
+          },
+          () => {
+            // Gone between list and status: the next relist settles it.
+          },
+        ),
+      );
+    }
+    for (const c of containers) {
+      if (c.labels[LABEL_NODE] !== this.o.nodeName) continue;
+      const uid = c.labels[LABEL_POD_UID];
+      if (!uid) continue;
+      seenContainers.add(c.id);
+      let p = pods.get(uid);
+      if (!p) pods.set(uid, (p = emptyObserved(uid)));
+      const cached = this.containerCache.get(c.id);
+      if (cached && cached.state === c.state) {
+        p.containers.push(cached.obs);
+        continue;
+      }
+      changed.add(uid);
+      const pod = p;
+      fetches.push(
+        rt.containerStatus(c.id).then(
+          (st) => {
+            const obs = observedContainer(st);
+            // Cache under the state the status showed: a container that exited between list and status
+            // is fetched again next time, so its exit is not missed.
+            this.containerCache.set(c.id, { state: st.state, obs });
+            pod.containers.push(obs);
+          },
+          () => undefined,
+        ),
+      );
+    }
+    await Promise.all(fetches);
+    for (const id of this.sandboxCache.keys()) if (!seenSandboxes.has(id)) this.sandboxCache.delete(id);
+    for (const id of this.containerCache.keys()) if (!seenContainers.has(id)) this.containerCache.delete(id);
+    for (const p of pods.values()) sortObserved(p);
+    // Pods that disappeared, or lost objects, changed too.
+    for (const [uid, old] of this.pods) {
+      const now = pods.get(uid);
+      if (!now || now.sandboxes.length !== old.sandboxes.length || now.containers.length !== old.containers.length) changed.add(uid);
+    }
+    this.pods = pods;
+    this.relistCount++;
+    end();
+    if (changed.size) this.o.onChange([...changed]);
+  }
+}

@@ -1,0 +1,174 @@
+// The agent's HTTP endpoint (kubelet's port 10250, plain HTTP here): /containerLogs for the
+// apiserver's pods/log proxy, /healthz, /metrics (Prometheus), /stats/summary and /pods. One server
+// can front several agents (hollow nodes): pods are looked up in each in turn.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { Request, Response } from 'express';
+import { register } from 'prom-client';
+import type { Status } from 'kubernetes-types/meta/v1';
+import type { NodeAgent } from './agent';
+import { followLog, readLog } from './logs';
+
+function sendStatus(res: Response, code: number, reason: string, message: string): void {
+  const body: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  res.status(code).type('application/json').send(JSON.stringify(body));
+}
+
+function boolParam(v: unknown): boolean {
+  return v === 'true' || v === '1' || v === '';
+}
+
+function intParam(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid ${name}: ${String(v)}`);
+  return n;
+}
+
+export function agentApp(agents: () => NodeAgent[]): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(register.contentType).send(await register.metrics());
+  });
+
+  app.get('/pods', (_req, res) => {
+    res.json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agents().flatMap((a) => a.listPods()) });
+  });
+
+  app.get('/stats/summary', (_req, res) => {
+    res.json(agents().map(summary)[0] ?? {});
+  });
+
+  app.get('/containerLogs/:namespace/:pod/:container', async (req: Request, res: Response) => {
+    const { namespace, pod: podName, container } = req.params as Record<string, string>;
+    const q = req.query as Record<string, string | undefined>;
+    let tailLines: number | undefined;
+    let limitBytes: number | undefined;
+    let sinceMs: number | undefined;
+    try {
+      tailLines = intParam(q.tailLines, 'tailLines');
+      limitBytes = intParam(q.limitBytes, 'limitBytes');
+      const sinceSeconds = intParam(q.sinceSeconds, 'sinceSeconds');
+      if (sinceSeconds !== undefined) sinceMs = Date.now() - sinceSeconds * 1000;
+      if (q.sinceTime) {
+        sinceMs = Date.parse(q.sinceTime);
+        if (Number.isNaN(sinceMs)) throw new Error(`invalid sinceTime: ${q.sinceTime}`);
+      }
+    } catch (err) {
+      return sendStatus(res, 400, 'BadRequest', (err as Error).message);
+    }
+    const agent = agents().find((a) => a.findPod(namespace, podName));
+    const pod = agent?.findPod(namespace, podName);
+    if (!agent || !pod) return sendStatus(res, 404, 'NotFound', `pods "${podName}" not found`);
+    const names = [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || [])].map((c) => c.name);
+    if (!names.includes(container)) {
+      return sendStatus(res, 400, 'BadRequest', `container ${container} is not valid for pod ${podName}`);
+    }
+    const previous = boolParam(q.previous);
+    const c = agent.containerFor(pod, container, previous);
+    if (!c) {
+      if (previous) return sendStatus(res, 400, 'BadRequest', `previous terminated container "${container}" in pod "${podName}" not found`);
+      return sendStatus(res, 400, 'BadRequest', `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating`);
+    }
+    const timestamps = boolParam(q.timestamps);
+    let initial: { text: string; size: number };
+    try {
+      initial = readLog(c.logPath, { timestamps, tailLines, sinceMs, limitBytes });
+    } catch (err) {
+      return sendStatus(res, 500, 'InternalError', `failed to read log of container "${container}": ${(err as Error).message}`);
+    }
+    res.status(200).type('text/plain');
+    const follow = boolParam(q.follow) && !previous;
+    if (!follow) {
+      res.send(initial.text);
+      return;
+    }
+    res.flushHeaders();
+    if (initial.text) res.write(initial.text);
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
+    const uid = pod.metadata?.uid || '';
+    const remaining = limitBytes === undefined ? undefined : Math.max(0, limitBytes - Buffer.byteLength(initial.text));
+    await followLog(c.logPath, initial.size, {
+      timestamps,
+      sinceMs,
+      limitBytes: remaining,
+      isRunning: () => agent.isContainerRunning(uid, c.id),
+      write: (s) => res.write(s),
+      closed: () => closed,
+    });
+    if (!closed) res.end();
+  });
+
+  app.use((_req: Request, res: Response) => sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource'));
+  return app;
+}
+
+function summary(a: NodeAgent) {
+  const now = new Date().toISOString();
+  const byPod = new Map<string, ReturnType<NodeAgent['containerUsage']>>();
+  for (const u of a.containerUsage()) {
+    const list = byPod.get(u.uid) || [];
+    list.push(u);
+    byPod.set(u.uid, list);
+  }
+  let nodeCpu = 0;
+  let nodeMem = 0;
+  const pods = [...byPod.entries()].map(([uid, list]) => {
+    const cpu = list.reduce((s, u) => s + u.cpuSeconds, 0);
+    const mem = list.reduce((s, u) => s + u.memoryBytes, 0);
+    nodeCpu += cpu;
+    nodeMem += mem;
+    return {
+      podRef: { name: list[0].pod, namespace: list[0].namespace, uid },
+      containers: list.map((u) => ({
+        name: u.container,
+        cpu: { time: new Date(u.timestamp).toISOString(), usageCoreNanoSeconds: Math.round(u.cpuSeconds * 1e9) },
+        memory: { time: new Date(u.timestamp).toISOString(), workingSetBytes: u.memoryBytes },
+      })),
+      cpu: { time: now, usageCoreNanoSeconds: Math.round(cpu * 1e9) },
+      memory: { time: now, workingSetBytes: mem },
+    };
+  });
+  return {
+    node: {
+      nodeName: a.nodeName,
+      cpu: { time: now, usageCoreNanoSeconds: Math.round(nodeCpu * 1e9) },
+      memory: { time: now, workingSetBytes: nodeMem },
+    },
+    pods,
+  };
+}
+
+export interface RunningAgentServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function startAgentServer(agents: () => NodeAgent[], host: string, port: number): Promise<RunningAgentServer> {
+  const server = http.createServer(agentApp(agents));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const p = (server.address() as AddressInfo).port;
+      resolve({
+        port: p,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${p}`,
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
