@@ -92,57 +92,20 @@ has_tag() {
   curl -sf -m 5 -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REGISTRY/v2/$1/manifests/$2"
 }
 IMG="$REG_DIR/images"
-PATHENV='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
-build_pause() {
-  local R=$IMG/pause-rootfs
-  gcc -Os -static -s -o "$IMG/pause" "$HERE/pause.c"
-  rm -rf "$R" && mkdir -p "$R" && cp "$IMG/pause" "$R/pause"
-  rm -rf "$IMG/oci-pause"
-  "$HERE/mkoci.sh" "$R" "$IMG/oci-pause" 3.9 "{\"Entrypoint\":[\"/pause\"],\"Env\":[$PATHENV],\"WorkingDir\":\"/\"}"
-}
-build_nginx() {
-  local D=$IMG/deb R=$IMG/nginx-rootfs
-  if ! ls "$D"/nginx_*.deb >/dev/null 2>&1 || ! ls "$D"/nginx-common_*.deb >/dev/null 2>&1; then
-    rm -rf "$D" && mkdir -p "$D" && chmod 777 "$D"   # _apt downloads into it
-    (cd "$D" && apt-get download -qq nginx nginx-common)
-  fi
-  rm -rf "$D/x" && for d in "$D"/*.deb; do dpkg-deb -x "$d" "$D/x"; done
-  rm -rf "$R" && mkdir -p "$R"
-  install -D -m 0755 "$D/x/usr/sbin/nginx" "$R/usr/sbin/nginx"
-  # the binary's shared libraries, at the paths ldd names (real files, so no ld.so.cache is needed)
-  for lib in $(ldd "$D/x/usr/sbin/nginx" | grep -oE '/[^ ]+'); do install -D -m 0755 "$(readlink -f "$lib")" "$R$lib"; done
-  install -D -m 0644 "$HERE/nginx.conf" "$R/etc/nginx/nginx.conf"
-  install -D -m 0644 "$D/x/etc/nginx/mime.types" "$R/etc/nginx/mime.types"
-  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' > "$R/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' > "$R/etc/group"
-  printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$R/etc/nsswitch.conf"
-  mkdir -p "$R"/var/lib/nginx/{body,proxy,fastcgi,uwsgi,scgi} "$R/var/log/nginx" "$R/run" "$R/tmp" "$R/usr/share/nginx/html" "$R/proc" "$R/sys" "$R/dev"
-  chmod 1777 "$R/tmp"
-  echo '<h1>hello from nginx in a locally built OCI image</h1>' > "$R/usr/share/nginx/html/index.html"
-  rm -rf "$IMG/oci-nginx"
-  "$HERE/mkoci.sh" "$R" "$IMG/oci-nginx" 1.22 "{\"Entrypoint\":[\"/usr/sbin/nginx\"],\"Cmd\":[\"-g\",\"daemon off;\"],\"Env\":[$PATHENV],\"WorkingDir\":\"/\",\"ExposedPorts\":{\"80/tcp\":{}},\"StopSignal\":\"SIGQUIT\"}"
-}
-build_busybox() {
-  local R=$IMG/busybox-rootfs bb=/bin/busybox   # busybox-static's binary: needs no libraries
-  [ -x "$bb" ] || { echo "busybox-static is not installed" >&2; return 1; }
-  rm -rf "$R" && mkdir -p "$R/bin" "$R/tmp" "$R/etc" "$R/proc" "$R/sys" "$R/dev" && chmod 1777 "$R/tmp"
-  cp "$bb" "$R/bin/busybox"
-  for a in $("$R/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$R/bin/$a"; done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$R/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' > "$R/etc/group"
-  rm -rf "$IMG/oci-busybox"
-  "$HERE/mkoci.sh" "$R" "$IMG/oci-busybox" 1.35 "{\"Cmd\":[\"sh\"],\"Env\":[\"PATH=/bin\"],\"WorkingDir\":\"/\"}"
-}
+# images are rebuilt and pushed again when their recipe changed since they were built
+RECIPE=$(cat "$HERE/build-images.sh" "$HERE/mkoci.sh" "$HERE/pause.c" "$HERE/nginx.conf" | sha256sum | cut -d' ' -f1)
+stale=0
+[ "$(cat "$IMG/recipe.sha256" 2>/dev/null)" = "$RECIPE" ] || { stale=1; rm -rf "$IMG"/oci-*; }
 built=""
 for img in pause:3.9 nginx:1.22 busybox:1.35; do
   n=${img%%:*}; t=${img##*:}
-  has_tag "$n" "$t" && continue
-  mkdir -p "$IMG"
-  [ -f "$IMG/oci-$n/index.json" ] || build_$n >&2
+  [ $stale = 0 ] && has_tag "$n" "$t" && continue
+  [ -f "$IMG/oci-$n/index.json" ] || "$HERE/build-images.sh" "$IMG" "$n" >&2
   skopeo copy -q --dest-tls-verify=false "oci:$IMG/oci-$n:$t" "docker://$REGISTRY/$n:$t" >&2
   has_tag "$n" "$t" || { echo "push of $REGISTRY/$n:$t did not land" >&2; exit 1; }
   built="$built $img"
 done
+echo "$RECIPE" > "$IMG/recipe.sha256"
 T2=$(ms)
 
 # ---- 3. claims: no two live runtimes may share a bridge or a subnet ----
