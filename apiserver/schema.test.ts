@@ -83,3 +83,17 @@ describe('typeMismatches', () => {
     expect(typeMismatches(Resources.pods, [1])).toEqual([{ path: '', value: [1], expected: 'object', actual: 'array' }]);
   });
 });
+
+describe('typeMismatches: nulls', () => {
+  it('accepts null fields but not null list elements or map values', () => {
+    const found = typeMismatches(Resources.pods, {
+      metadata: { creationTimestamp: null, labels: { a: null } },
+      spec: { nodeName: null, containers: [null, { name: 'c', args: [null] }] },
+    });
+    expect(found.map((m) => [m.path, m.expected, m.actual])).toEqual([
+      ['metadata.labels[a]', 'string', 'null'],
+      ['spec.containers[0]', 'object', 'null'],
+      ['spec.containers[1].args[0]', 'string', 'null'],
+    ]);
+  });
+});

@@ -88,12 +88,27 @@ interface Walker {
   mismatch?(m: TypeMismatch): void;
 }
 
+/** The OpenAPI name of a type, for messages. */
+function expectedName(type: string, format: string): string {
+  if (type === 'string' || type === 'Date') return 'string';
+  if (type === 'boolean') return 'boolean';
+  if (type === 'number') return format === 'int32' || format === 'int64' ? 'integer' : 'number';
+  if (type === 'IntOrString') return 'string or integer';
+  if (arrayRe.test(type)) return 'array';
+  return 'object';
+}
+
 /**
- * Walks a value against a type. Nulls are accepted anywhere (Kubernetes reads them as unset); a value
- * of the wrong type is reported and not walked into.
+ * Walks a value against a type. A null field is accepted (Kubernetes reads it as unset); a value of the
+ * wrong type is reported and not walked into.
  */
-function walk(value: unknown, type: string, format: string, path: string, w: Walker, quantity = false): void {
-  if (value === null || value === undefined || type === 'any') return;
+function walk(value: unknown, type: string, format: string, path: string, w: Walker, quantity = false, inCollection = false): void {
+  if (value === undefined || type === 'any') return;
+  if (value === null) {
+    // A null field is unset; a null list element or map value has no sensible meaning: refuse it.
+    if (inCollection) w.mismatch?.({ path, value, expected: expectedName(type, format), actual: 'null' });
+    return;
+  }
   const actual = jsonType(value);
   const mismatch = (expected: string, detail?: string): void => w.mismatch?.({ path, value, expected, actual, detail });
 
@@ -124,14 +139,14 @@ function walk(value: unknown, type: string, format: string, path: string, w: Wal
   const array = arrayRe.exec(type);
   if (array) {
     if (actual !== 'array') return mismatch('array');
-    (value as unknown[]).forEach((item, i) => walk(item, array[1], '', `${path}[${i}]`, w, quantity));
+    (value as unknown[]).forEach((item, i) => walk(item, array[1], '', `${path}[${i}]`, w, quantity, true));
     return;
   }
   const map = mapRe.exec(type);
   if (map) {
     if (actual !== 'object') return mismatch('object');
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      walk(v, map[1], format, `${path}[${k}]`, w, quantity);
+      walk(v, map[1], format, `${path}[${k}]`, w, quantity, true);
     }
     return;
   }

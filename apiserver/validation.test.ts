@@ -1,0 +1,318 @@
+import { Resources, allResources, type ResourceType } from '../lib/resources';
+import { applyDefaults } from './defaults';
+import { causesToMessage, pruneUnknownFields, validate, type FieldCause } from './validation';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test fixtures are edited freely
+
+const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+
+const podSpec = () => ({
+  containers: [
+    {
+      name: 'nginx',
+      image: 'nginx:1.25',
+      ports: [{ containerPort: 80, name: 'http' }],
+      env: [{ name: 'MODE', value: 'prod' }],
+      volumeMounts: [{ name: 'data', mountPath: '/data' }],
+      resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      livenessProbe: { httpGet: { path: '/', port: 80 } },
+      readinessProbe: { tcpSocket: { port: 'http' } },
+    },
+  ],
+  volumes: [{ name: 'data', emptyDir: {} }],
+});
+
+const valid: Record<string, Obj> = {
+  pods: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } }, spec: podSpec() },
+  deployments: {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'nginx', namespace: 'default' },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'nginx' } },
+      template: { metadata: { labels: { app: 'nginx' } }, spec: podSpec() },
+    },
+  },
+  replicasets: {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'nginx-abc', namespace: 'default' },
+    spec: {
+      replicas: 1,
+      selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['nginx'] }] },
+      template: { metadata: { labels: { app: 'nginx' } }, spec: podSpec() },
+    },
+  },
+  daemonsets: {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agent', namespace: 'kube-system' },
+    spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: podSpec() } },
+  },
+  services: {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'nginx', namespace: 'default' },
+    spec: { type: 'NodePort', selector: { app: 'nginx' }, ports: [{ port: 80, targetPort: 80, nodePort: 30080 }] },
+  },
+  nodes: {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'node-1', labels: { 'node-role.kubernetes.io/control-plane': '' } },
+    spec: { podCIDR: '10.244.1.0/24', taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] },
+    status: {
+      capacity: { cpu: '2', memory: '4Gi', pods: '110' },
+      addresses: [{ type: 'InternalIP', address: '192.168.1.5' }, { type: 'Hostname', address: 'node-1' }],
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
+  },
+  namespaces: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } },
+  configmaps: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { 'app.conf': 'x=1' } },
+  secrets: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' }, data: { password: 'aGVsbG8=' } },
+  serviceaccounts: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } },
+  endpoints: {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'nginx', namespace: 'default' },
+    subsets: [{ addresses: [{ ip: '10.244.1.5' }], ports: [{ port: 80 }] }],
+  },
+  events: {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'web.17a8', namespace: 'default' },
+    involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' },
+    reason: 'Started',
+    type: 'Normal',
+    count: 1,
+  },
+  leases: {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'node-1', namespace: 'kube-node-lease' },
+    spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40 },
+  },
+};
+
+const alloc = { clusterIP: () => '10.96.0.10', nodePort: () => 30001 };
+
+describe('valid objects pass', () => {
+  it.each(allResources.map((r) => [r.resource, r] as const))('%s', (name, r) => {
+    const obj = clone(valid[name]);
+    expect(validate(r, obj)).toEqual([]);
+    // ...and still pass once defaulted, and as an update of themselves.
+    applyDefaults(r, obj, alloc);
+    expect(validate(r, obj)).toEqual([]);
+    expect(validate(r, obj, clone(obj))).toEqual([]);
+    expect(pruneUnknownFields(r, obj)).toEqual([]);
+  });
+});
+
+type Case = [description: string, resource: ResourceType, edit: (o: Obj) => void, want: Array<[field: string, message: string | RegExp]>];
+
+function sample(r: ResourceType): Obj {
+  return clone(valid[r.resource]);
+}
+
+const R = Resources;
+const pod = R.pods;
+const dep = R.deployments;
+const svc = R.services;
+
+const cases: Case[] = [
+  // wrong JSON types
+  ['replicas as a string', dep, (o) => (o.spec.replicas = 'three'), [['spec.replicas', 'Invalid value: "string": spec.replicas in body must be of type integer: "string"']]],
+  ['containers as a map', pod, (o) => (o.spec.containers = {}), [['spec.containers', 'Invalid value: "object": spec.containers in body must be of type array: "object"']]],
+  ['a label value as a number', pod, (o) => (o.metadata.labels = { a: 1 }), [['metadata.labels[a]', /must be of type string: "integer"/]]],
+  ['secret data not base64', R.secrets, (o) => (o.data = { x: '!!' }), [['data[x]', 'Invalid value: "!!": illegal base64 data']]],
+
+  // metadata
+  ['no name', pod, (o) => delete o.metadata.name, [['metadata.name', 'Required value: name or generateName is required']]],
+  ['generateName instead of a name', pod, (o) => { delete o.metadata.name; o.metadata.generateName = 'web-'; }, []],
+  ['a bad generateName', pod, (o) => { delete o.metadata.name; o.metadata.generateName = 'Web-'; }, [['metadata.generateName', /^Invalid value: "Web-": a lowercase RFC 1123 subdomain/]]],
+  ['an upper-case name', dep, (o) => (o.metadata.name = 'Nginx'), [['metadata.name', /^Invalid value: "Nginx": a lowercase RFC 1123 subdomain must consist of/]]],
+  ['a name too long', pod, (o) => (o.metadata.name = 'a'.repeat(254)), [['metadata.name', /must be no more than 253 characters$/]]],
+  ['a dotted namespace name', R.namespaces, (o) => (o.metadata.name = 'a.b'), [['metadata.name', /a lowercase RFC 1123 label must consist/]]],
+  ['a service name starting with a digit', svc, (o) => (o.metadata.name = '1web'), [['metadata.name', /a DNS-1035 label must consist/]]],
+  ['a missing namespace', pod, (o) => delete o.metadata.namespace, [['metadata.namespace', 'Required value']]],
+  ['a bad namespace', pod, (o) => (o.metadata.namespace = 'Bad_NS'), [['metadata.namespace', /^Invalid value: "Bad_NS": a lowercase RFC 1123 label/]]],
+  ['a namespace on a node', R.nodes, (o) => (o.metadata.namespace = 'default'), [['metadata.namespace', 'Forbidden: not allowed on this type']]],
+  ['a bad label key', pod, (o) => (o.metadata.labels = { 'a b': 'x' }), [['metadata.labels', /^Invalid value: "a b": name part must consist of/]]],
+  ['a bad label value', pod, (o) => (o.metadata.labels = { a: '-x' }), [['metadata.labels', /^Invalid value: "-x": a valid label must be an empty string/]]],
+  ['a bad annotation key', pod, (o) => (o.metadata.annotations = { '/x': 'y' }), [['metadata.annotations', /prefix part must be non-empty/]]],
+  ['annotations too large', pod, (o) => (o.metadata.annotations = { big: 'x'.repeat(256 * 1024) }), [['metadata.annotations', 'Too long: must have at most 262144 bytes']]],
+  ['a bad finalizer', pod, (o) => (o.metadata.finalizers = ['bad finalizer']), [['metadata.finalizers[0]', /name part must consist/]]],
+  ['an owner reference without uid', pod, (o) => (o.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs' }]), [['metadata.ownerReferences[0].uid', 'Invalid value: "": uid must not be empty']]],
+
+  // pods
+  ['no containers', pod, (o) => (o.spec.containers = []), [['spec.containers', 'Required value']]],
+  ['no image', pod, (o) => delete o.spec.containers[0].image, [['spec.containers[0].image', 'Required value']]],
+  ['a duplicate container name', pod, (o) => o.spec.containers.push({ name: 'nginx', image: 'x' }), [['spec.containers[1].name', 'Duplicate value: "nginx"']]],
+  ['a bad container name', pod, (o) => (o.spec.containers[0].name = 'Web_1'), [['spec.containers[0].name', /^Invalid value: "Web_1": a lowercase RFC 1123 label/]]],
+  ['a port out of range', pod, (o) => (o.spec.containers[0].ports[0].containerPort = 70000), [['spec.containers[0].ports[0].containerPort', 'Invalid value: 70000: must be between 1 and 65535, inclusive']]],
+  ['a zero port', pod, (o) => (o.spec.containers[0].ports[0].containerPort = 0), [['spec.containers[0].ports[0].containerPort', 'Required value']]],
+  ['a bad protocol', pod, (o) => (o.spec.containers[0].ports[0].protocol = 'ICMP'), [['spec.containers[0].ports[0].protocol', 'Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"']]],
+  ['duplicate port names', pod, (o) => o.spec.containers[0].ports.push({ containerPort: 81, name: 'http' }), [['spec.containers[0].ports[1].name', 'Duplicate value: "http"']]],
+  ['duplicate host ports', pod, (o) => { o.spec.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }]; o.spec.containers[0].readinessProbe.tcpSocket.port = 80; }, [['spec.containers[0].ports[1].hostPort', 'Duplicate value: "8080/TCP"']]],
+  ['a bad restartPolicy', pod, (o) => (o.spec.restartPolicy = 'Sometimes'), [['spec.restartPolicy', 'Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']]],
+  ['a bad imagePullPolicy', pod, (o) => (o.spec.containers[0].imagePullPolicy = 'Maybe'), [['spec.containers[0].imagePullPolicy', 'Unsupported value: "Maybe": supported values: "Always", "IfNotPresent", "Never"']]],
+  ['a bad quantity', pod, (o) => (o.spec.containers[0].resources.limits.cpu = 'lots'), [['spec.containers[0].resources.limits[cpu]', `Invalid value: "lots": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`]]],
+  ['requests over limits', pod, (o) => (o.spec.containers[0].resources.requests.memory = '2Gi'), [['spec.containers[0].resources.requests[memory]', 'Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi']]],
+  ['numeric quantities', pod, (o) => (o.spec.containers[0].resources = { requests: { cpu: 0.5 }, limits: { cpu: 1 } }), []],
+  ['a negative quantity', pod, (o) => (o.spec.containers[0].resources.requests.cpu = '-1'), [['spec.containers[0].resources.requests[cpu]', 'Invalid value: "-1": must be greater than or equal to 0']]],
+  ['an unknown resource name', pod, (o) => (o.spec.containers[0].resources.limits.gpu = '1'), [['spec.containers[0].resources.limits[gpu]', 'Invalid value: "gpu": must be a standard resource type or fully qualified']]],
+  ['a probe without handler', pod, (o) => (o.spec.containers[0].livenessProbe = { periodSeconds: 5 }), [['spec.containers[0].livenessProbe', 'Required value: must specify a handler type']]],
+  ['a probe with two handlers', pod, (o) => (o.spec.containers[0].livenessProbe.exec = { command: ['true'] }), [['spec.containers[0].livenessProbe.httpGet', 'Forbidden: may not specify more than 1 handler type']]],
+  ['a liveness successThreshold of 2', pod, (o) => (o.spec.containers[0].livenessProbe.successThreshold = 2), [['spec.containers[0].livenessProbe.successThreshold', 'Invalid value: 2: must be 1']]],
+  ['a negative probe period', pod, (o) => (o.spec.containers[0].readinessProbe.periodSeconds = -1), [['spec.containers[0].readinessProbe.periodSeconds', 'Invalid value: -1: must be greater than or equal to 0']]],
+  ['a bad probe port', pod, (o) => (o.spec.containers[0].livenessProbe.httpGet.port = 0), [['spec.containers[0].livenessProbe.httpGet.port', 'Required value']]],
+  ['an env var with =', pod, (o) => (o.spec.containers[0].env[0].name = 'A=B'), [['spec.containers[0].env[0].name', /^Invalid value: "A=B": a valid environment variable name/]]],
+  ['an env var without name', pod, (o) => (o.spec.containers[0].env[0] = { value: 'x' }), [['spec.containers[0].env[0].name', 'Required value']]],
+  ['an env var with value and valueFrom', pod, (o) => (o.spec.containers[0].env[0].valueFrom = { fieldRef: { fieldPath: 'metadata.name' } }), [['spec.containers[0].env[0].valueFrom', 'Invalid value: "": may not be specified when `value` is not empty']]],
+  ['duplicate volume names', pod, (o) => o.spec.volumes.push({ name: 'data', emptyDir: {} }), [['spec.volumes[1].name', 'Duplicate value: "data"']]],
+  ['a volume with two sources', pod, (o) => (o.spec.volumes[0].hostPath = { path: '/x' }), [['spec.volumes[0].hostPath', 'Forbidden: may not specify more than 1 volume type']]],
+  ['a volume without a source', pod, (o) => (o.spec.volumes[0] = { name: 'data' }), [['spec.volumes[0]', 'Required value: must specify a volume type']]],
+  ['a mount of a missing volume', pod, (o) => (o.spec.containers[0].volumeMounts[0].name = 'nope'), [['spec.containers[0].volumeMounts[0].name', 'Not found: "nope"']]],
+  ['a duplicate mountPath', pod, (o) => o.spec.containers[0].volumeMounts.push({ name: 'data', mountPath: '/data' }), [['spec.containers[0].volumeMounts[1].mountPath', 'Invalid value: "/data": must be unique']]],
+  ['a bad toleration', pod, (o) => (o.spec.tolerations = [{ key: 'a', operator: 'Exists', value: 'x' }]), [['spec.tolerations[0].operator', `Invalid value: "x": value must be empty when \`operator\` is 'Exists'`]]],
+  ['a bad toleration effect', pod, (o) => (o.spec.tolerations = [{ operator: 'Exists', effect: 'Never' }]), [['spec.tolerations[0].effect', 'Unsupported value: "Never": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"']]],
+  ['a bad nodeSelector', pod, (o) => (o.spec.nodeSelector = { 'x y': 'z' }), [['spec.nodeSelector', /^Invalid value: "x y"/]]],
+  ['a bad phase', pod, (o) => (o.status = { phase: 'Sleeping' }), [['status.phase', 'Unsupported value: "Sleeping": supported values: "Pending", "Running", "Succeeded", "Failed", "Unknown"']]],
+
+  // deployments and friends
+  ['negative replicas', dep, (o) => (o.spec.replicas = -1), [['spec.replicas', 'Invalid value: -1: must be greater than or equal to 0']]],
+  ['no selector', dep, (o) => delete o.spec.selector, [['spec.selector', 'Required value']]],
+  ['an empty selector', dep, (o) => (o.spec.selector = {}), [['spec.selector', 'Invalid value: {}: empty selector is invalid for deployment']]],
+  ['a selector that does not match', dep, (o) => (o.spec.template.metadata.labels = { app: 'web', tier: 'x' }), [['spec.template.metadata.labels', 'Invalid value: map[string]string{"app":"web", "tier":"x"}: `selector` does not match template `labels`']]],
+  ['a bad selector operator', R.replicasets, (o) => (o.spec.selector.matchExpressions[0].operator = 'Near'), [['spec.selector.matchExpressions[0].operator', 'Invalid value: "Near": not a valid selector operator']]],
+  ['a bad strategy', dep, (o) => (o.spec.strategy = { type: 'BlueGreen' }), [['spec.strategy.type', 'Unsupported value: "BlueGreen": supported values: "Recreate", "RollingUpdate"']]],
+  ['Recreate with rollingUpdate', dep, (o) => (o.spec.strategy = { type: 'Recreate', rollingUpdate: { maxSurge: 1 } }), [['spec.strategy.rollingUpdate', "Forbidden: may not be specified when strategy `type` is 'Recreate'"]]],
+  ['maxSurge and maxUnavailable both 0', dep, (o) => (o.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: '0%' } }), [['spec.strategy.rollingUpdate.maxUnavailable', 'Invalid value: "0%": may not be 0 when `maxSurge` is 0']]],
+  ['a bad percent', dep, (o) => (o.spec.strategy = { rollingUpdate: { maxSurge: '25' } }), [['spec.strategy.rollingUpdate.maxSurge', /^Invalid value: "25": a valid percent string must be a numeric string followed by an ending '%'/]]],
+  ['over 100%', dep, (o) => (o.spec.strategy = { rollingUpdate: { maxUnavailable: '150%' } }), [['spec.strategy.rollingUpdate.maxUnavailable', 'Invalid value: "150%": must not be greater than 100%']]],
+  ['a template restartPolicy Never', dep, (o) => (o.spec.template.spec.restartPolicy = 'Never'), [['spec.template.spec.restartPolicy', 'Unsupported value: "Never": supported values: "Always"']]],
+  ['a template without containers', dep, (o) => (o.spec.template.spec.containers = []), [['spec.template.spec.containers', 'Required value']]],
+  ['progressDeadlineSeconds ≤ minReadySeconds', dep, (o) => { o.spec.minReadySeconds = 10; o.spec.progressDeadlineSeconds = 10; }, [['spec.progressDeadlineSeconds', 'Invalid value: 10: must be greater than minReadySeconds']]],
+  ['status readyReplicas over replicas', dep, (o) => (o.status = { replicas: 1, readyReplicas: 2, availableReplicas: 1 }), [['status.readyReplicas', 'Invalid value: 2: cannot be greater than status.replicas']]],
+  ['a DaemonSet strategy', R.daemonsets, (o) => (o.spec.updateStrategy = { type: 'Whenever' }), [['spec.updateStrategy.type', 'Unsupported value: "Whenever": supported values: "OnDelete", "RollingUpdate"']]],
+
+  // services
+  ['no ports', svc, (o) => (o.spec.ports = []), [['spec.ports', 'Required value']]],
+  ['headless without ports', svc, (o) => { o.spec.type = 'ClusterIP'; o.spec.clusterIP = 'None'; o.spec.ports = []; }, []],
+  ['a port out of range', svc, (o) => (o.spec.ports[0].port = 0), [['spec.ports[0].port', 'Invalid value: 0: must be between 1 and 65535, inclusive']]],
+  ['a nodePort out of range', svc, (o) => (o.spec.ports[0].nodePort = 80), [['spec.ports[0].nodePort', 'Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767']]],
+  ['a nodePort on ClusterIP', svc, (o) => (o.spec.type = 'ClusterIP'), [['spec.ports[0].nodePort', "Forbidden: may not be used when `type` is 'ClusterIP'"]]],
+  ['a bad type', svc, (o) => (o.spec.type = 'Ingress'), [['spec.type', 'Unsupported value: "Ingress": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']]],
+  ['unnamed ports when several', svc, (o) => o.spec.ports.push({ port: 443, name: 'https' }), [['spec.ports[0].name', 'Required value']]],
+  ['duplicate port names', svc, (o) => { o.spec.ports = [{ name: 'a', port: 80 }, { name: 'a', port: 81 }]; }, [['spec.ports[1].name', 'Duplicate value: "a"']]],
+  ['a bad targetPort', svc, (o) => (o.spec.ports[0].targetPort = 99999), [['spec.ports[0].targetPort', 'Invalid value: 99999: must be between 1 and 65535, inclusive']]],
+  ['a bad clusterIP', svc, (o) => (o.spec.clusterIP = 'abc'), [['spec.clusterIP', 'Invalid value: "abc": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']]],
+  ['ExternalName without a name', svc, (o) => { o.spec = { type: 'ExternalName' }; }, [['spec.externalName', 'Required value']]],
+
+  // other kinds
+  ['a bad taint effect', R.nodes, (o) => (o.spec.taints[0].effect = 'Maybe'), [['spec.taints[0].effect', 'Unsupported value: "Maybe": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"']]],
+  ['a bad capacity', R.nodes, (o) => (o.status.capacity.cpu = 'two'), [['status.capacity[cpu]', /^Invalid value: "two": quantities must match/]]],
+  ['a bad podCIDR', R.nodes, (o) => (o.spec.podCIDR = '10.0.0.0'), [['spec.podCIDR', 'Invalid value: "10.0.0.0": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)']]],
+  ['a bad namespace finalizer', R.namespaces, (o) => (o.spec = { finalizers: ['foo'] }), [['spec.finalizers[0]', 'Invalid value: "foo": name is neither a standard finalizer name nor is it fully qualified']]],
+  ['a bad namespace phase', R.namespaces, (o) => (o.status = { phase: 'Gone' }), [['status.phase', 'Unsupported value: "Gone": supported values: "Active", "Terminating"']]],
+  ['a bad configmap key', R.configmaps, (o) => (o.data = { 'a/b': 'x' }), [['data[a/b]', /^Invalid value: "a\/b": a valid config key must consist of alphanumeric characters/]]],
+  ['a configmap key in data and binaryData', R.configmaps, (o) => (o.binaryData = { 'app.conf': 'eA==' }), [['data[app.conf]', 'Invalid value: "app.conf": duplicate of key present in binaryData']]],
+  ['a bad secret key', R.secrets, (o) => (o.data = { '..x': 'eA==' }), [['data[..x]', `Invalid value: "..x": must not start with '..'`]]],
+  ['a TLS secret without its keys', R.secrets, (o) => (o.type = 'kubernetes.io/tls'), [['data[tls.crt]', 'Required value'], ['data[tls.key]', 'Required value']]],
+  ['a bad endpoint IP', R.endpoints, (o) => (o.subsets[0].addresses[0].ip = 'x'), [['subsets[0].addresses[0].ip', 'Invalid value: "x": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']]],
+  ['an event for another namespace', R.events, (o) => (o.involvedObject.namespace = 'other'), [['involvedObject.namespace', 'Invalid value: "other": does not match event.namespace']]],
+  ['a bad event type', R.events, (o) => (o.type = 'Info'), [['type', 'Unsupported value: "Info": supported values: "Normal", "Warning"']]],
+  ['a zero lease duration', R.leases, (o) => (o.spec.leaseDurationSeconds = 0), [['spec.leaseDurationSeconds', 'Invalid value: 0: must be greater than 0']]],
+];
+
+function matchCauses(causes: FieldCause[], want: Array<[string, string | RegExp]>): void {
+  expect(causes.map((c) => c.field)).toEqual(want.map(([f]) => f));
+  causes.forEach((c, i) => {
+    const [, message] = want[i];
+    if (typeof message === 'string') expect(c.message).toBe(message);
+    else expect(c.message).toMatch(message);
+  });
+}
+
+describe('validate', () => {
+  it.each(cases)('%s', (_d, resource, edit, want) => {
+    const obj = sample(resource);
+    edit(obj);
+    matchCauses(validate(resource, obj), want);
+  });
+
+  it('gives the reasons Kubernetes gives', () => {
+    const reasons = (r: ResourceType, edit: (o: Obj) => void): string[] => {
+      const o = sample(r);
+      edit(o);
+      return validate(r, o).map((c) => c.reason);
+    };
+    expect(reasons(dep, (o) => (o.spec.replicas = -1))).toEqual(['FieldValueInvalid']);
+    expect(reasons(pod, (o) => delete o.spec.containers[0].image)).toEqual(['FieldValueRequired']);
+    expect(reasons(pod, (o) => (o.spec.restartPolicy = 'x'))).toEqual(['FieldValueNotSupported']);
+    expect(reasons(pod, (o) => o.spec.volumes.push({ name: 'data', emptyDir: {} }))).toEqual(['FieldValueDuplicate']);
+    expect(reasons(pod, (o) => (o.metadata.annotations = { a: 'x'.repeat(300000) }))).toEqual(['FieldValueTooLong']);
+    expect(reasons(R.nodes, (o) => (o.metadata.namespace = 'x'))).toEqual(['FieldValueForbidden']);
+    expect(reasons(pod, (o) => (o.spec.containers[0].volumeMounts[0].name = 'x'))).toEqual(['FieldValueNotFound']);
+  });
+});
+
+describe('validate on update', () => {
+  const updateCases: Array<[string, ResourceType, (o: Obj) => void, Array<[string, string | RegExp]>]> = [
+    ['a changed deployment selector', dep, (o) => { o.spec.selector = { matchLabels: { app: 'other' } }; o.spec.template.metadata.labels = { app: 'other' }; }, [['spec.selector', 'Invalid value: {"matchLabels":{"app":"other"}}: field is immutable']]],
+    ['a scaled deployment', dep, (o) => (o.spec.replicas = 10), []],
+    ['a renamed object', R.configmaps, (o) => (o.metadata.name = 'other'), [['metadata.name', 'Invalid value: "other": field is immutable']]],
+    ['a new pod image', pod, (o) => (o.spec.containers[0].image = 'nginx:1.26'), []],
+    ['a binding', pod, (o) => (o.spec.nodeName = 'node-1'), []],
+    ['a changed pod port', pod, (o) => (o.spec.containers[0].ports[0].containerPort = 81), [['spec', /^Forbidden: pod updates may not change fields other than/]]],
+    ['a changed service clusterIP', svc, (o) => { o.spec.clusterIP = '10.96.0.99'; o.spec.clusterIPs = ['10.96.0.99']; }, [['spec.clusterIP', 'Invalid value: "10.96.0.99": field is immutable']]],
+    ['a changed secret type', R.secrets, (o) => (o.type = 'example.com/x'), [['type', 'Invalid value: "example.com/x": field is immutable']]],
+  ];
+  it.each(updateCases)('%s', (_d, r, edit, want) => {
+    const old = sample(r);
+    applyDefaults(r, old, alloc);
+    const next = clone(old);
+    edit(next);
+    matchCauses(validate(r, next, old), want);
+  });
+
+  it('lets a pod be rebound nowhere else', () => {
+    const old = sample(pod);
+    old.spec.nodeName = 'node-1';
+    const next = clone(old);
+    next.spec.nodeName = 'node-2';
+    expect(validate(pod, next, old).map((c) => c.field)).toEqual(['spec']);
+  });
+
+  it('rejects changes to an immutable configmap', () => {
+    const old = { ...sample(R.configmaps), immutable: true };
+    const next = clone(old);
+    next.data = { other: 'x' };
+    matchCauses(validate(R.configmaps, next, old), [['data', 'Forbidden: field is immutable when `immutable` is set']]);
+  });
+});
+
+describe('validate never throws', () => {
+  const junk: unknown[] = [null, undefined, 0, 'x', [], true, {}, { metadata: null }, { metadata: [] }, { spec: null }, { spec: 'x' }, { spec: { containers: [null, 'x', 1] } }, { spec: { template: [] } }, { spec: { selector: 'app=x' } }, { metadata: { labels: [] } }, { data: { a: 1 } }, { subsets: [{ addresses: 'x' }] }, { spec: { ports: [{ port: 'x' }] } }, { involvedObject: 'x' }, { spec: { containers: [null] } }, { spec: { template: { spec: { containers: [{ ports: [null], env: [null] }] } } } }, { metadata: { labels: { a: null } } }, { spec: { ports: [null] } }, { subsets: [null] }, { data: { a: null } }, { spec: { taints: [null], replicas: null, selector: null, template: null, strategy: null } }, { metadata: { creationTimestamp: null, ownerReferences: [null] } }];
+  const resources = allResources.map((r) => [r.resource, r] as const);
+  it.each(resources)('%s', (_name, r) => {
+    for (const j of junk) {
+      const causes = validate(r, clone(j));
+      expect(Array.isArray(causes)).toBe(true);
+      if (j === null || typeof j !== 'object' || Array.isArray(j)) expect(causes.length).toBeGreaterThan(0);
+      expect(() => validate(r, valid[r.resource], j)).not.toThrow();
+    }
+  });
+});
+
+describe('causesToMessage', () => {
+  it('joins causes as Kubernetes does', () => {
+    expect(causesToMessage([{ reason: 'FieldValueRequired', field: 'a', message: 'Required value' }])).toBe('a: Required value');
+    expect(
+      causesToMessage([
+        { reason: 'FieldValueRequired', field: 'a', message: 'Required value' },
+        { reason: 'FieldValueInvalid', field: 'b', message: 'Invalid value: 1: x' },
+      ]),
+    ).toBe('[a: Required value, b: Invalid value: 1: x]');
+  });
+});
