@@ -285,7 +285,7 @@ describe('validate on update', () => {
   });
 
   it('rejects changes to an immutable configmap', () => {
-    const old = { ...sample(R.configmaps), immutable: true };
+    const old: Obj = { ...sample(R.configmaps), immutable: true };
     const next = clone(old);
     next.data = { other: 'x' };
     matchCauses(validate(R.configmaps, next, old), [['data', 'Forbidden: field is immutable when `immutable` is set']]);
