@@ -1,13 +1,342 @@
-// Registers the kubectl-style client verbs and `steer up`/`down`. Placeholder until the CLI issue lands.
+// Registers the kubectl-style client verbs (apply, get, describe, delete, scale, rollout, logs,
+// cordon/uncordon/drain, top, version, why) and the single-node `up`/`down`/`server`.
+// Each verb's flags follow kubectl's spelling so a Kubernetes user needs no new habits.
 import { Command } from 'commander';
+import { KubeObject } from '../lib/client';
+import { Resources } from '../lib/resources';
+import { ClientFlags, clientFromFlags, namespaceOf, withAllNamespaces, withClientOptions } from './options';
+import { ReportedError, action } from './errors';
+import { processStreams } from './io';
+import { loadManifests } from './manifests';
+import { parseResourceArgs, resolveResource } from './resource-args';
+import { placeObject, runApply } from './verbs/apply';
+import { DeleteTarget, listTargets, parseCascade, runDelete } from './verbs/delete';
+import { describeObject } from './verbs/describe';
+import { parseOutput, runGet } from './verbs/get';
+import { runLogs } from './verbs/logs';
+import { runCordon, runDrain } from './verbs/nodes';
+import { runRolloutHistory, runRolloutRestart, runRolloutStatus, runRolloutUndo, runScale } from './verbs/rollout';
+import { runTopNodes, runTopPods } from './verbs/top';
+import { runVersion } from './verbs/version';
+import { runWhy } from './verbs/why';
+import { register as registerCluster } from './cluster/command';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** `KIND NAME` or `KIND/NAME` → one resource and name (scale, rollout, describe of one object). */
+function oneObject(args: string[]): { kind: string; name: string } {
+  if (args.length === 1 && args[0].includes('/')) {
+    const [kind, name] = [args[0].slice(0, args[0].indexOf('/')), args[0].slice(args[0].indexOf('/') + 1)];
+    return { kind, name };
+  }
+  if (args.length === 2) return { kind: args[0], name: args[1] };
+  throw new Error('you must specify a resource as TYPE NAME or TYPE/NAME');
+}
+
+/** Parses a Go duration as kubectl's --timeout takes it: 30s, 5m, 1h, 0 (none). */
+export function parseDuration(v: string | undefined): number | undefined {
+  if (v === undefined || v === '' || v === '0') return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new Error(`invalid duration "${v}"`);
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] || 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * mult;
+}
+
+function boolFlag(v: string | boolean | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v === 'boolean') return v;
+  return !['false', '0', 'no'].includes(v.toLowerCase());
+}
 
 export function register(program: Command): void {
-  program
-    .command('version')
-    .description('print the steer version')
-    .action(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const pkg = require('../../package.json') as { version: string };
-      console.log(`steer ${pkg.version}`);
-    });
+  withClientOptions(
+    program
+      .command('apply')
+      .description('apply a configuration to resources from files, a directory or stdin (client-side apply, like kubectl)')
+      .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect, [] as string[])
+      .option('-R, --recursive', 'process directories recursively'),
+  ).action(
+    action(async (o: ClientFlags & { filename: string[]; recursive?: boolean }) => {
+      const client = clientFromFlags(o);
+      const manifests = loadManifests(o.filename, !!o.recursive);
+      const ok = await runApply(client, manifests, namespaceOf(client, o), !!o.namespace, processStreams);
+      client.close();
+      if (!ok) throw new ReportedError();
+    }),
+  );
+
+  withAllNamespaces(
+    withClientOptions(
+      program
+        .command('get')
+        .description('display one or many resources (kubectl get)')
+        .argument('<resources...>', 'TYPE [NAME...] | TYPE/NAME... | TYPE1,TYPE2 | all')
+        .option('-o, --output <format>', 'wide|yaml|json|name')
+        .option('-l, --selector <selector>', 'label selector, e.g. app=nginx')
+        .option('--field-selector <selector>', 'field selector, e.g. status.phase=Running')
+        .option('-w, --watch', 'after listing, watch for changes')
+        .option('--watch-only', 'watch for changes without listing first')
+        .option('--no-headers', 'do not print column headers'),
+    ),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { output?: string; selector?: string; fieldSelector?: string; watch?: boolean; watchOnly?: boolean; headers?: boolean }) => {
+      const client = clientFromFlags(o);
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const ok = await runGet(
+          client,
+          parseResourceArgs(args),
+          {
+            namespace: namespaceOf(client, o),
+            allNamespaces: o.allNamespaces,
+            output: parseOutput(o.output),
+            selector: o.selector,
+            fieldSelector: o.fieldSelector,
+            watch: o.watch,
+            watchOnly: o.watchOnly,
+            noHeaders: o.headers === false,
+            signal: ac.signal,
+          },
+          processStreams,
+        );
+        if (!ok) throw new ReportedError();
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        client.close();
+      }
+    }),
+  );
+
+  withAllNamespaces(
+    withClientOptions(
+      program
+        .command('describe')
+        .description('show details of a resource and its events')
+        .argument('<resources...>', 'TYPE [NAME...] | TYPE/NAME')
+        .option('-l, --selector <selector>', 'label selector'),
+    ),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { selector?: string }) => {
+      const client = clientFromFlags(o);
+      const ns = namespaceOf(client, o);
+      const blocks: string[] = [];
+      for (const sel of parseResourceArgs(args)) {
+        const r = sel.resource;
+        const scope = r.namespaced && !o.allNamespaces ? ns : undefined;
+        const objects: KubeObject[] = sel.names.length
+          ? await Promise.all(sel.names.map((n) => client.get<KubeObject>(r, scope, n)))
+          : (await client.list<KubeObject>(r, { namespace: scope, labelSelector: o.selector })).items;
+        for (const obj of objects) blocks.push(await describeObject(client, r, obj));
+      }
+      processStreams.out(blocks.join('\n\n'));
+      client.close();
+    }),
+  );
+
+  withClientOptions(
+    program
+      .command('delete')
+      .description('delete resources by file, by type and name, or by type with --all / -l')
+      .argument('[resources...]', 'TYPE NAME... | TYPE/NAME... | TYPE --all')
+      .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect, [] as string[])
+      .option('-R, --recursive', 'process directories recursively')
+      .option('--all', 'delete all resources of the type in the namespace')
+      .option('-l, --selector <selector>', 'label selector')
+      .option('--cascade [policy]', 'background|foreground|orphan (true=background, false=orphan)', 'background')
+      .option('--grace-period <seconds>', 'seconds given to the pod to terminate gracefully')
+      .option('--wait [bool]', 'wait for the objects to be gone before returning', 'true')
+      .option('--ignore-not-found', 'treat "not found" as success')
+      .option('--timeout <duration>', 'how long to wait for the deletion, e.g. 60s'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { filename: string[]; recursive?: boolean; all?: boolean; selector?: string; cascade?: string | boolean; gracePeriod?: string; wait?: string | boolean; ignoreNotFound?: boolean; timeout?: string }) => {
+      const client = clientFromFlags(o);
+      const ns = namespaceOf(client, o);
+      const targets: DeleteTarget[] = [];
+      if (o.filename.length) {
+        for (const m of loadManifests(o.filename, !!o.recursive)) {
+          const { resource, object } = placeObject(m, ns, !!o.namespace);
+          const md = object.metadata as { name: string; namespace?: string };
+          targets.push({ resource, namespace: md.namespace, name: md.name });
+        }
+      } else {
+        for (const sel of parseResourceArgs(args)) {
+          if (sel.names.length) targets.push(...sel.names.map((name) => ({ resource: sel.resource, namespace: ns, name })));
+          else if (o.all || o.selector) targets.push(...(await listTargets(client, sel.resource, ns, o.selector)));
+          else throw new Error('resource(s) were provided, but no name was specified');
+        }
+        if (targets.length === 0) processStreams.out('No resources found\n');
+      }
+      const ok = await runDelete(
+        client,
+        targets,
+        {
+          propagation: parseCascade(o.cascade === true ? 'background' : (o.cascade as string | undefined)),
+          wait: boolFlag(o.wait, true),
+          gracePeriodSeconds: o.gracePeriod !== undefined && Number(o.gracePeriod) >= 0 ? Number(o.gracePeriod) : undefined,
+          ignoreNotFound: o.ignoreNotFound,
+          timeoutMs: parseDuration(o.timeout),
+        },
+        processStreams,
+      );
+      client.close();
+      if (!ok) throw new ReportedError();
+    }),
+  );
+
+  withClientOptions(
+    program
+      .command('scale')
+      .description('set a new size for a deployment or replica set')
+      .argument('<resource...>', 'TYPE NAME | TYPE/NAME')
+      .requiredOption('--replicas <n>', 'the new desired number of replicas')
+      .option('--current-replicas <n>', 'precondition: only scale if the current size is this'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { replicas: string; currentReplicas?: string }) => {
+      const client = clientFromFlags(o);
+      const { kind, name } = oneObject(args);
+      const current = o.currentReplicas !== undefined ? Number(o.currentReplicas) : undefined;
+      await runScale(client, resolveResource(kind), namespaceOf(client, o), name, Number(o.replicas), current, processStreams);
+      client.close();
+    }),
+  );
+
+  const rollout = program.command('rollout').description('manage the rollout of a deployment or daemon set');
+  withClientOptions(
+    rollout
+      .command('status')
+      .argument('<resource...>', 'TYPE NAME | TYPE/NAME')
+      .option('--timeout <duration>', 'give up after this long, e.g. 5m (default: never)')
+      .option('-w, --watch [bool]', 'watch the status until the rollout finishes', 'true')
+      .description('show the status of a rollout, waiting until it finishes'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { timeout?: string; watch?: string | boolean }) => {
+      const client = clientFromFlags(o);
+      const { kind, name } = oneObject(args);
+      await runRolloutStatus(client, resolveResource(kind), namespaceOf(client, o), name, { timeoutMs: parseDuration(o.timeout), watch: boolFlag(o.watch, true) }, processStreams);
+      client.close();
+    }),
+  );
+  withClientOptions(rollout.command('history').argument('<resource...>').description('list the revisions of a deployment')).action(
+    action(async (args: string[], o: ClientFlags) => {
+      const client = clientFromFlags(o);
+      const { name } = oneObject(args);
+      await runRolloutHistory(client, namespaceOf(client, o), name, processStreams);
+      client.close();
+    }),
+  );
+  withClientOptions(
+    rollout.command('undo').argument('<resource...>').option('--to-revision <n>', 'the revision to roll back to (default: the previous)', '0').description('roll a deployment back to an earlier revision'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { toRevision: string }) => {
+      const client = clientFromFlags(o);
+      const { name } = oneObject(args);
+      await runRolloutUndo(client, namespaceOf(client, o), name, Number(o.toRevision), processStreams);
+      client.close();
+    }),
+  );
+  withClientOptions(rollout.command('restart').argument('<resource...>').description('restart every pod of a deployment or daemon set with a rolling update')).action(
+    action(async (args: string[], o: ClientFlags) => {
+      const client = clientFromFlags(o);
+      const { kind, name } = oneObject(args);
+      await runRolloutRestart(client, resolveResource(kind), namespaceOf(client, o), name, processStreams);
+      client.close();
+    }),
+  );
+
+  withClientOptions(
+    program
+      .command('logs')
+      .description("print a container's log")
+      .argument('<pod>', 'POD | TYPE/NAME (e.g. deploy/nginx: its first pod)')
+      .option('-c, --container <name>', 'the container (default: the only one)')
+      .option('-f, --follow', 'stream the log as it grows')
+      .option('--tail <n>', 'lines from the end to show (-1: all)', '-1')
+      .option('-p, --previous', "the previous (exited) instance's log")
+      .option('--timestamps', 'prefix each line with its time')
+      .option('--since <duration>', 'only lines newer than this, e.g. 5m'),
+  ).action(
+    action(async (pod: string, o: ClientFlags & { container?: string; follow?: boolean; tail: string; previous?: boolean; timestamps?: boolean; since?: string }) => {
+      const client = clientFromFlags(o);
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      const since = parseDuration(o.since);
+      await runLogs(
+        client,
+        namespaceOf(client, o),
+        pod,
+        { container: o.container, follow: o.follow, tail: Number(o.tail), previous: o.previous, timestamps: o.timestamps, sinceSeconds: since ? Math.ceil(since / 1000) : undefined, signal: ac.signal },
+        processStreams,
+      );
+      client.close();
+    }),
+  );
+
+  for (const [verb, unschedulable] of [['cordon', true], ['uncordon', false]] as const) {
+    withClientOptions(program.command(verb).argument('<node>').description(unschedulable ? 'mark a node unschedulable' : 'mark a node schedulable')).action(
+      action(async (node: string, o: ClientFlags) => {
+        const client = clientFromFlags(o);
+        await runCordon(client, node, unschedulable, processStreams);
+        client.close();
+      }),
+    );
+  }
+  withClientOptions(
+    program
+      .command('drain')
+      .argument('<node>')
+      .description('cordon a node and evict its pods')
+      .option('--ignore-daemonsets', 'leave DaemonSet-managed pods in place')
+      .option('--force', 'also delete pods no controller manages')
+      .option('--delete-emptydir-data', 'also delete pods using emptyDir volumes')
+      .option('--grace-period <seconds>', 'seconds given to each pod to terminate')
+      .option('--timeout <duration>', 'how long to wait, e.g. 2m'),
+  ).action(
+    action(async (node: string, o: ClientFlags & { ignoreDaemonsets?: boolean; force?: boolean; deleteEmptydirData?: boolean; gracePeriod?: string; timeout?: string }) => {
+      const client = clientFromFlags(o);
+      await runDrain(
+        client,
+        node,
+        { ignoreDaemonSets: o.ignoreDaemonsets, force: o.force, deleteEmptyDirData: o.deleteEmptydirData, gracePeriodSeconds: o.gracePeriod ? Number(o.gracePeriod) : undefined, timeoutMs: parseDuration(o.timeout) },
+        processStreams,
+      );
+      client.close();
+    }),
+  );
+
+  const top = program.command('top').description('CPU and memory use of pods or nodes');
+  withAllNamespaces(withClientOptions(top.command('pods').alias('pod').alias('po').option('-l, --selector <selector>', 'label selector'))).action(
+    action(async (o: ClientFlags & { selector?: string }) => {
+      const client = clientFromFlags(o);
+      await runTopPods(client, o.allNamespaces ? undefined : namespaceOf(client, o), o.selector, processStreams);
+      client.close();
+    }),
+  );
+  withClientOptions(top.command('nodes').alias('node').alias('no')).action(
+    action(async (o: ClientFlags) => {
+      const client = clientFromFlags(o);
+      await runTopNodes(client, processStreams);
+      client.close();
+    }),
+  );
+
+  withClientOptions(program.command('version').description('print the client and server versions').option('--client', 'the client version only')).action(
+    action(async (o: ClientFlags & { client?: boolean }) => {
+      await runVersion(o.client ? undefined : () => clientFromFlags(o), processStreams);
+    }),
+  );
+
+  const why = program.command('why').description('explain why something is not as expected');
+  const explainPending = action(async (pod: string, o: ClientFlags) => {
+    const client = clientFromFlags(o);
+    const [kind, name] = pod.includes('/') ? [pod.slice(0, pod.indexOf('/')), pod.slice(pod.indexOf('/') + 1)] : ['pod', pod];
+    if (resolveResource(kind) !== Resources.pods) throw new Error('why pending explains pods: steer why pending POD');
+    await runWhy(client, namespaceOf(client, o), name, processStreams);
+    client.close();
+  });
+  withClientOptions(why.command('pending').argument('<pod>').description("explain in one screen why a pod isn't running: scheduling, image pulls, back-off, probes")).action(explainPending);
+  withClientOptions(program.command('explain-pending').argument('<pod>').description('same as `steer why pending POD`')).action(explainPending);
+
+  registerCluster(program);
 }

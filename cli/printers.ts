@@ -1,0 +1,165 @@
+// Output the way kubectl prints it: server-side Tables through a tab writer (min width 6, padding 3),
+// `-o name` as `kind.group/name`, `-o yaml|json` with sorted keys, and kubectl's human durations.
+import * as yaml from 'js-yaml';
+import { KubeObject } from '../lib/client';
+import { ResourceType } from '../lib/resources';
+
+/** meta.k8s.io/v1 Table, as the apiserver sends it for kubectl's Table Accept header. */
+export interface TableColumnDefinition {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+export interface TableRow {
+  cells: unknown[];
+  object?: unknown;
+}
+export interface Table {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string };
+  columnDefinitions?: TableColumnDefinition[];
+  rows?: TableRow[];
+}
+
+/** `deployment.apps` / `pod`: how kubectl names a resource in `-o name` and in apply's messages. */
+export function kindQualifier(r: ResourceType): string {
+  return r.group ? `${r.singular}.${r.group}` : r.singular;
+}
+
+export function qualifiedName(r: ResourceType, name: string): string {
+  return `${kindQualifier(r)}/${name}`;
+}
+
+/** kubectl's human-readable duration (apimachinery's HumanDuration): 9s, 5m30s, 3h, 2d4h, 1y. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.floor(days / 365);
+  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${years}y` : `${years}y${days % 365}d`;
+  return `${years}y`;
+}
+
+export function ageOf(timestamp: string | undefined, now = Date.now()): string {
+  if (!timestamp) return '<unknown>';
+  const t = Date.parse(timestamp);
+  return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+}
+
+/**
+ * Go's text/tabwriter as kubectl configures it: each column is as wide as its widest cell plus 3
+ * spaces, at least 6; the last cell of a line is not padded. `minWidths` keeps columns at least as wide
+ * as an earlier block (kubectl's watch rows line up under the header).
+ */
+export function tabulate(rows: string[][], minWidths: number[] = []): { text: string; widths: number[] } {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      if (i === row.length - 1) return;
+      widths[i] = Math.max(widths[i] || 0, cell.length + 3, 6, minWidths[i] || 0);
+    });
+  }
+  const text = rows
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('') + '\n')
+    .join('');
+  return { text, widths };
+}
+
+export interface TableOptions {
+  wide?: boolean;
+  noHeaders?: boolean;
+  /** Prefix names with `kind.group/` (kubectl does this for `get all` and several types). */
+  kindPrefix?: string;
+  /** Add a NAMESPACE column first (-A). */
+  withNamespace?: boolean;
+}
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '<none>';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function rowNamespace(row: TableRow): string {
+  const obj = row.object as KubeObject | undefined;
+  return obj?.metadata?.namespace || '';
+}
+
+/** The header and body cells of a Table, with kubectl's column choice (priority 0, or all with -o wide). */
+export function tableCells(table: Table, o: TableOptions): { header: string[]; rows: string[][] } {
+  const columns: Array<{ def: TableColumnDefinition; index: number }> = (table.columnDefinitions || [])
+    .map((def, index) => ({ def, index }))
+    .filter(({ def }) => o.wide || !def.priority);
+  const header = columns.map(({ def }) => def.name.toUpperCase());
+  const nameIndex = columns.findIndex(({ def }) => def.format === 'name' || def.name.toLowerCase() === 'name');
+  const rows = (table.rows || []).map((row) => {
+    const cells = columns.map(({ index }) => cellText(row.cells[index]));
+    if (o.kindPrefix && nameIndex >= 0) cells[nameIndex] = `${o.kindPrefix}/${cells[nameIndex]}`;
+    return o.withNamespace ? [rowNamespace(row), ...cells] : cells;
+  });
+  return { header: o.withNamespace ? ['NAMESPACE', ...header] : header, rows };
+}
+
+export function printTable(table: Table, o: TableOptions): string {
+  const { header, rows } = tableCells(table, o);
+  if (rows.length === 0) return '';
+  return tabulate(o.noHeaders ? rows : [header, ...rows]).text;
+}
+
+/** A minimal Table (NAME, AGE) built client-side, as kubectl shows objects a server sent without one. */
+export function fallbackTable(items: KubeObject[], now = Date.now()): Table {
+  return {
+    apiVersion: 'meta.k8s.io/v1',
+    kind: 'Table',
+    metadata: {},
+    columnDefinitions: [
+      { name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 },
+      { name: 'Age', type: 'string', format: '', description: 'Age', priority: 0 },
+    ],
+    rows: items.map((it) => ({
+      cells: [it.metadata?.name || '', ageOf(it.metadata?.creationTimestamp as string | undefined, now)],
+      object: it,
+    })),
+  };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function sortKeys(v: unknown): Json {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    const out: { [k: string]: Json } = {};
+    for (const k of Object.keys(v).sort()) {
+      const value = (v as Record<string, unknown>)[k];
+      if (value !== undefined) out[k] = sortKeys(value);
+    }
+    return out;
+  }
+  return v as Json;
+}
+
+export function toYaml(v: unknown): string {
+  return yaml.dump(sortKeys(v), { lineWidth: -1, noRefs: true });
+}
+
+export function toJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v), null, 4) + '\n';
+}
+
+/** What kubectl prints for `-o yaml|json` of several objects: a v1 List. */
+export function asList(items: KubeObject[]): KubeObject & { items: KubeObject[] } {
+  return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items } as KubeObject & { items: KubeObject[] };
+}

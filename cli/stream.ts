@@ -1,0 +1,54 @@
+// A streamed GET (logs -f): the body is handed over chunk by chunk as it arrives, with the client's
+// credentials and TLS settings. KubeClient.request buffers whole bodies, which a follow never ends.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { ApiError, KubeClient } from '../lib/client';
+import type { Status } from 'kubernetes-types/meta/v1';
+
+export async function streamGet(
+  client: KubeClient,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+  onChunk: (chunk: Buffer) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const base: https.RequestOptions = {};
+  await client.kubeConfig.applyToHTTPSOptions(base);
+  const url = new URL(client.server.toString().replace(/\/$/, '') + path);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== false) url.searchParams.set(k, String(v));
+  const mod = url.protocol === 'https:' ? https : http;
+  await new Promise<void>((resolve, reject) => {
+    const req = mod.request(
+      { ...base, protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers: { ...(base.headers as Record<string, string>), Accept: 'application/json, */*' } },
+      (res) => {
+        const code = res.statusCode || 0;
+        if (code >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let status: Status = { kind: 'Status', status: 'Failure', code, message: text || `HTTP ${code}` };
+            try {
+              const parsed = JSON.parse(text) as Status;
+              if (parsed.kind === 'Status') status = parsed;
+            } catch {
+              /* plain text error */
+            }
+            reject(new ApiError(code, status));
+          });
+          return;
+        }
+        res.on('data', (c: Buffer) => onChunk(c));
+        res.on('end', () => resolve());
+        res.on('error', reject);
+        res.on('close', () => resolve());
+      },
+    );
+    req.on('error', reject);
+    signal?.addEventListener('abort', () => {
+      req.destroy();
+      resolve();
+    }, { once: true });
+    req.end();
+  });
+}

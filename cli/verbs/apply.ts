@@ -1,0 +1,46 @@
+// `steer apply -f`: kubectl's client-side apply for every object in the files, in order.
+import { KubeClient } from '../../lib/client';
+import { ResourceType, resourceForKind } from '../../lib/resources';
+import { applyObject } from '../apply/apply';
+import { JsonMap } from '../apply/three-way';
+import { describeError } from '../errors';
+import { Streams } from '../io';
+import { Manifest } from '../manifests';
+import { qualifiedName } from '../printers';
+
+/**
+ * The resource of a manifest and the object with its namespace settled as kubectl settles it: the
+ * file's namespace, else -n / the context's; a file namespace that contradicts an explicit -n is an error.
+ */
+export function placeObject(m: Manifest, namespace: string, explicitNamespace: boolean): { resource: ResourceType; object: JsonMap } {
+  const apiVersion = String(m.object.apiVersion);
+  const kind = String(m.object.kind);
+  const resource = resourceForKind(apiVersion, kind);
+  if (!resource) throw new Error(`unable to recognize "${m.source}": no matches for kind "${kind}" in version "${apiVersion}"`);
+  const md = (m.object.metadata as JsonMap | undefined) || {};
+  if (!md.name) throw new Error(`error when retrieving current configuration from "${m.source}": resource name may not be empty`);
+  if (!resource.namespaced) return { resource, object: m.object };
+  const fileNamespace = typeof md.namespace === 'string' && md.namespace ? md.namespace : undefined;
+  if (fileNamespace && explicitNamespace && fileNamespace !== namespace) {
+    throw new Error(
+      `the namespace from the provided object "${fileNamespace}" does not match the namespace "${namespace}". You must pass '--namespace=${fileNamespace}' to perform this operation.`,
+    );
+  }
+  return { resource, object: { ...m.object, metadata: { ...md, namespace: fileNamespace || namespace } } };
+}
+
+/** Applies each manifest and prints `kind.group/name created|configured|unchanged`; false if any failed. */
+export async function runApply(client: KubeClient, manifests: Manifest[], namespace: string, explicitNamespace: boolean, streams: Streams): Promise<boolean> {
+  let ok = true;
+  for (const m of manifests) {
+    try {
+      const { resource, object } = placeObject(m, namespace, explicitNamespace);
+      const result = await applyObject(client, resource, object);
+      streams.out(`${qualifiedName(resource, String((object.metadata as JsonMap).name))} ${result}\n`);
+    } catch (err) {
+      streams.err(describeError(err) + '\n');
+      ok = false;
+    }
+  }
+  return ok;
+}

@@ -1,0 +1,58 @@
+// `steer logs`: a pod's (or a workload's first pod's) container log through pods/log, as kubectl asks
+// for it: container, tailLines, previous, timestamps, follow.
+import type { Pod } from 'kubernetes-types/core/v1';
+import { KubeClient, KubeObject } from '../../lib/client';
+import { Resources, resourcePath } from '../../lib/resources';
+import { labelSelectorToString } from '../../lib/selectors';
+import { Streams } from '../io';
+import { resolveResource } from '../resource-args';
+import { streamGet } from '../stream';
+
+export interface LogsOptions {
+  container?: string;
+  follow?: boolean;
+  tail?: number;
+  previous?: boolean;
+  timestamps?: boolean;
+  sinceSeconds?: number;
+  signal?: AbortSignal;
+}
+
+/** The pod a logs target names: `pod`, `pod/name`, or `deploy/name` (its first pod, as kubectl). */
+export async function resolveLogsPod(client: KubeClient, namespace: string, target: string, streams: Streams): Promise<Pod> {
+  const slash = target.indexOf('/');
+  if (slash < 0) return client.get<Pod>(Resources.pods, namespace, target);
+  const r = resolveResource(target.slice(0, slash));
+  const name = target.slice(slash + 1);
+  if (r === Resources.pods) return client.get<Pod>(r, namespace, name);
+  const owner = await client.get<KubeObject & { spec?: { selector?: { matchLabels?: Record<string, string> } } }>(r, namespace, name);
+  const selector = labelSelectorToString(owner.spec?.selector);
+  const pods = await client.list<Pod>(Resources.pods, { namespace, labelSelector: selector });
+  const items = (pods.items || []).sort((a, b) => String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)));
+  if (items.length === 0) throw new Error(`timed out waiting for the condition (no pods for ${target})`);
+  if (items.length > 1) streams.err(`Found ${items.length} pods, using pod/${items[0].metadata?.name}\n`);
+  return items[0];
+}
+
+export async function runLogs(client: KubeClient, namespace: string, target: string, o: LogsOptions, streams: Streams): Promise<void> {
+  const pod = await resolveLogsPod(client, namespace, target, streams);
+  const containers = (pod.spec?.containers || []).map((c) => c.name);
+  let container = o.container;
+  if (container && !containers.includes(container) && !(pod.spec?.initContainers || []).some((c) => c.name === container)) {
+    throw new Error(`container ${container} is not valid for pod ${pod.metadata?.name}`);
+  }
+  if (!container) {
+    if (containers.length > 1) {
+      throw new Error(`a container name must be specified for pod ${pod.metadata?.name}, choose one of: [${containers.join(' ')}]`);
+    }
+    container = containers[0];
+  }
+  const path = resourcePath(Resources.pods, { namespace: pod.metadata?.namespace || namespace, name: pod.metadata?.name, subresource: 'log' });
+  await streamGet(
+    client,
+    path,
+    { container, follow: o.follow, tailLines: o.tail !== undefined && o.tail >= 0 ? o.tail : undefined, previous: o.previous, timestamps: o.timestamps, sinceSeconds: o.sinceSeconds },
+    (chunk) => streams.out(chunk.toString('utf8')),
+    o.signal,
+  );
+}

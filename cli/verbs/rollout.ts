@@ -1,0 +1,169 @@
+// `steer scale` and `steer rollout status|history|undo|restart` for Deployments (and DaemonSets /
+// ReplicaSets where kubectl supports them), with kubectl's messages.
+import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import { KubeClient, KubeObject } from '../../lib/client';
+import { ResourceType, Resources } from '../../lib/resources';
+import { labelSelectorToString } from '../../lib/selectors';
+import { Streams } from '../io';
+import { Progress } from '../progress';
+import { qualifiedName, tabulate } from '../printers';
+
+export async function runScale(
+  client: KubeClient,
+  r: ResourceType,
+  namespace: string,
+  name: string,
+  replicas: number,
+  currentReplicas: number | undefined,
+  streams: Streams,
+): Promise<void> {
+  if (!r.subresources.includes('scale')) throw new Error(`cannot scale ${r.resource}: no scale subresource`);
+  if (!Number.isInteger(replicas) || replicas < 0) throw new Error('The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0');
+  const ns = r.namespaced ? namespace : undefined;
+  if (currentReplicas !== undefined) {
+    const scale = await client.get<{ spec?: { replicas?: number }; metadata?: Record<string, unknown> }>(r, ns, name, 'scale');
+    const was = scale.spec?.replicas ?? 0;
+    if (was !== currentReplicas) throw new Error(`Expected replicas to be ${currentReplicas}, was ${was}`);
+    await client.update(r, { ...scale, apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { ...scale.spec, replicas } } as KubeObject, 'scale');
+  } else {
+    await client.patch(r, ns, name, { spec: { replicas } }, 'merge', 'scale');
+  }
+  streams.out(`${qualifiedName(r, name)} scaled\n`);
+}
+
+export interface RolloutState {
+  done: boolean;
+  message: string;
+}
+
+/** kubectl's DeploymentStatusViewer: what `rollout status` prints for a Deployment as it is now. */
+export function deploymentRolloutState(d: Deployment): RolloutState {
+  const name = d.metadata?.name;
+  const st = d.status || {};
+  if ((d.metadata?.generation ?? 0) <= (st.observedGeneration ?? 0)) {
+    const progressing = (st.conditions || []).find((c) => c.type === 'Progressing');
+    if (progressing?.reason === 'ProgressDeadlineExceeded') {
+      throw new Error(`deployment "${name}" exceeded its progress deadline`);
+    }
+    const want = d.spec?.replicas ?? 1;
+    const updated = st.updatedReplicas ?? 0;
+    if (updated < want) {
+      return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
+    }
+    if ((st.replicas ?? 0) > updated) {
+      return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...` };
+    }
+    if ((st.availableReplicas ?? 0) < updated) {
+      return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
+    }
+    return { done: true, message: `deployment "${name}" successfully rolled out` };
+  }
+  return { done: false, message: 'Waiting for deployment spec update to be observed...' };
+}
+
+/** kubectl's DaemonSetStatusViewer. */
+export function daemonSetRolloutState(ds: DaemonSet): RolloutState {
+  const name = ds.metadata?.name;
+  const st = ds.status;
+  if (st && (ds.metadata?.generation ?? 0) <= (st.observedGeneration ?? 0)) {
+    if ((st.updatedNumberScheduled ?? 0) < st.desiredNumberScheduled) {
+      return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${st.updatedNumberScheduled ?? 0} out of ${st.desiredNumberScheduled} new pods have been updated...` };
+    }
+    if ((st.numberAvailable ?? 0) < st.desiredNumberScheduled) {
+      return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${st.numberAvailable ?? 0} of ${st.desiredNumberScheduled} updated pods are available...` };
+    }
+    return { done: true, message: `daemon set "${name}" successfully rolled out` };
+  }
+  return { done: false, message: 'Waiting for daemon set spec update to be observed...' };
+}
+
+function rolloutStateOf(r: ResourceType, obj: KubeObject): RolloutState {
+  if (r === Resources.deployments) return deploymentRolloutState(obj as Deployment);
+  if (r === Resources.daemonsets) return daemonSetRolloutState(obj as DaemonSet);
+  throw new Error(`no status viewer has been implemented for ${r.kind}`);
+}
+
+/** `rollout status`: prints each new state until the rollout is done (or the timeout passes). */
+export async function runRolloutStatus(
+  client: KubeClient,
+  r: ResourceType,
+  namespace: string,
+  name: string,
+  o: { timeoutMs?: number; watch?: boolean },
+  streams: Streams,
+): Promise<void> {
+  const deadline = o.timeoutMs ? Date.now() + o.timeoutMs : Infinity;
+  const progress = new Progress(streams);
+  let last = '';
+  try {
+    for (;;) {
+      const obj = await client.get<KubeObject>(r, namespace, name);
+      const state = rolloutStateOf(r, obj);
+      if (state.message !== last) {
+        streams.out(state.message + '\n');
+        last = state.message;
+        progress.update(state.message);
+      }
+      if (state.done || o.watch === false) return;
+      if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  } finally {
+    progress.done();
+  }
+}
+
+const revisionAnnotation = 'deployment.kubernetes.io/revision';
+const changeCauseAnnotation = 'kubernetes.io/change-cause';
+
+/** The ReplicaSets a Deployment owns, oldest revision first. */
+export async function ownedReplicaSets(client: KubeClient, d: Deployment): Promise<ReplicaSet[]> {
+  const list = await client.list<ReplicaSet>(Resources.replicasets, {
+    namespace: d.metadata?.namespace,
+    labelSelector: labelSelectorToString(d.spec?.selector),
+  });
+  return (list.items || [])
+    .filter((rs) => (rs.metadata?.ownerReferences || []).some((o) => o.uid === d.metadata?.uid && o.controller))
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+}
+
+export function revisionOf(o: { metadata?: { annotations?: Record<string, string> } }): number {
+  const v = Number(o.metadata?.annotations?.[revisionAnnotation] ?? '0');
+  return Number.isFinite(v) ? v : 0;
+}
+
+export async function runRolloutHistory(client: KubeClient, namespace: string, name: string, streams: Streams): Promise<void> {
+  const d = await client.get<Deployment>(Resources.deployments, namespace, name);
+  const sets = await ownedReplicaSets(client, d);
+  const rows = [['REVISION', 'CHANGE-CAUSE'], ...sets.map((rs) => [String(revisionOf(rs)), rs.metadata?.annotations?.[changeCauseAnnotation] || '<none>'])];
+  streams.out(`${qualifiedName(Resources.deployments, name)} \n` + tabulate(rows).text + '\n');
+}
+
+export async function runRolloutUndo(client: KubeClient, namespace: string, name: string, toRevision: number, streams: Streams): Promise<void> {
+  const d = await client.get<Deployment>(Resources.deployments, namespace, name);
+  const sets = await ownedReplicaSets(client, d);
+  const current = revisionOf(d);
+  let target: ReplicaSet | undefined;
+  if (toRevision > 0) {
+    target = sets.find((rs) => revisionOf(rs) === toRevision);
+    if (!target) throw new Error(`unable to find specified revision ${toRevision} in history`);
+  } else {
+    target = [...sets].reverse().find((rs) => revisionOf(rs) !== current && revisionOf(rs) < current) || undefined;
+    if (!target) throw new Error('no rollout history found for deployment "' + name + '"');
+  }
+  if (revisionOf(target) === current) {
+    streams.out(`${qualifiedName(Resources.deployments, name)} skipped rollback (current template already matches revision ${current})\n`);
+    return;
+  }
+  const template = JSON.parse(JSON.stringify(target.spec?.template || {}));
+  if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
+  await client.patch(Resources.deployments, namespace, name, [{ op: 'replace', path: '/spec/template', value: template }], 'json');
+  streams.out(`${qualifiedName(Resources.deployments, name)} rolled back\n`);
+}
+
+export async function runRolloutRestart(client: KubeClient, r: ResourceType, namespace: string, name: string, streams: Streams, now = new Date()): Promise<void> {
+  if (r !== Resources.deployments && r !== Resources.daemonsets) throw new Error(`${r.resource} "${name}" restarting is not supported`);
+  const restartedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await client.patch(r, namespace, name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } }, 'strategic');
+  streams.out(`${qualifiedName(r, name)} restarted\n`);
+}
