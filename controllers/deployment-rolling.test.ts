@@ -2,7 +2,7 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import { DeploymentPlan, planDeploymentSync } from './deployment-sync';
 import { SyncState } from './deployment-state';
 import { cleanupUnhealthyReplicas, reconcileNewReplicaSet, reconcileOldReplicaSets, scaleDownOldReplicaSetsForRollingUpdate } from './deployment-rolling';
-import { deployment, replicaSet } from './deployment-testing';
+import { deployment, imageOf, replicaSet } from './deployment-testing';
 import { RevisionAnnotation, specReplicas } from './deployment-util';
 
 const now = new Date('2026-11-23T12:00:00Z');
@@ -12,7 +12,7 @@ function scales(plan: DeploymentPlan): Record<string, number> {
   const out: Record<string, number> = {};
   for (const a of plan.actions) {
     if (a.type === 'createReplicaSet' || a.type === 'updateReplicaSet') {
-      out[a.replicaSet.spec!.template.spec!.containers[0].image!] = a.replicaSet.spec!.replicas ?? 0;
+      out[imageOf(a.replicaSet)] = a.replicaSet.spec!.replicas ?? 0;
     }
   }
   return out;
@@ -92,7 +92,7 @@ describe('planDeploymentSync: rolling update steps', () => {
     expect(create).toBeDefined();
     const rs = create!.type === 'createReplicaSet' ? create!.replicaSet : undefined;
     expect(rs!.spec!.replicas).toBe(3);
-    const hash = rs!.spec!.template.metadata!.labels!['pod-template-hash'];
+    const hash = rs!.spec!.template!.metadata!.labels!['pod-template-hash'];
     expect(rs!.metadata!.name).toBe(`web-${hash}`);
     expect(rs!.spec!.selector.matchLabels).toEqual({ app: 'web', 'pod-template-hash': hash });
     expect(rs!.metadata!.labels!['pod-template-hash']).toBe(hash);
@@ -135,7 +135,7 @@ describe('planDeploymentSync: rolling update steps', () => {
         if (plan.actions.every((a) => a.type === 'updateDeploymentStatus' || a.type === 'patchDeploymentAnnotations')) break;
       }
       expect(steps).toBeLessThan(50);
-      const byImage = Object.fromEntries(rss.map((rs) => [rs.spec!.template.spec!.containers[0].image, specReplicas(rs)]));
+      const byImage = Object.fromEntries(rss.map((rs) => [imageOf(rs), specReplicas(rs)]));
       expect(byImage).toEqual({ v1: 0, v2: 7 });
     }
   });
@@ -147,10 +147,11 @@ export function applyPlan(rss: ReplicaSet[], plan: DeploymentPlan): ReplicaSet[]
   for (const a of plan.actions) {
     if (a.type === 'createReplicaSet') {
       const rs = structuredClone(a.replicaSet);
-      rs.metadata!.uid = `uid-${rs.metadata!.name}`;
-      rs.metadata!.creationTimestamp = new Date(1000 * (out.length + 10)).toISOString();
-      rs.status = { replicas: 0, availableReplicas: 0, readyReplicas: 0 };
-      out.push(rs);
+      out.push({
+        ...rs,
+        metadata: { ...rs.metadata, uid: `uid-${rs.metadata!.name}`, creationTimestamp: new Date(1000 * (out.length + 10)).toISOString() },
+        status: { replicas: 0, availableReplicas: 0, readyReplicas: 0 },
+      });
     } else if (a.type === 'updateReplicaSet') {
       out = out.map((rs) => (rs.metadata?.name === a.replicaSet.metadata?.name ? { ...structuredClone(a.replicaSet), status: rs.status } : rs));
     } else if (a.type === 'deleteReplicaSet') {

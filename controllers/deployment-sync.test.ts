@@ -1,13 +1,13 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { SyncState } from './deployment-state';
 import { findActiveOrLatest, planDeploymentSync, replicaSetFraction, scale } from './deployment-sync';
-import { deployment, replicaSet } from './deployment-testing';
+import { deployment, imageOf, replicaSet } from './deployment-testing';
 import { specReplicas } from './deployment-util';
 
 const now = new Date('2026-11-23T12:00:00Z');
 
 function sizes(s: SyncState): Record<string, number> {
-  return Object.fromEntries(s.replicaSets().map((rs) => [rs.spec!.template.spec!.containers[0].image!, specReplicas(rs)]));
+  return Object.fromEntries(s.replicaSets().map((rs) => [imageOf(rs), specReplicas(rs)]));
 }
 
 describe('proportional scaling (Kubernetes TestScale cases)', () => {
@@ -38,7 +38,7 @@ describe('proportional scaling (Kubernetes TestScale cases)', () => {
       replicaSet(d, { image, replicas, created, available: 0, desired: c.annotated[0], max: c.annotated[1] }),
     );
     const s = new SyncState({ deployment: d, replicaSets: rss, now });
-    const newRS = rss.find((rs) => rs.spec!.template.spec!.containers[0].image === 'new');
+    const newRS = rss.find((rs) => imageOf(rs) === 'new');
     scale(s, newRS, rss.filter((rs) => rs !== newRS));
     expect(sizes(s)).toEqual(c.expected);
   });
@@ -86,7 +86,7 @@ describe('planDeploymentSync: scaling events, pause, clean-up', () => {
     const cur = replicaSet(d, { image: 'new', replicas: 5, created: 2, desired: 10, max: 13, revision: 2, available: 0 });
     const plan = planDeploymentSync({ deployment: d, replicaSets: [old, cur], now });
     expect(plan.actions.some((a) => a.type === 'createReplicaSet')).toBe(false);
-    const updated = plan.actions.filter((a) => a.type === 'updateReplicaSet').map((a) => (a.type === 'updateReplicaSet' ? [a.replicaSet.spec!.template.spec!.containers[0].image, a.replicaSet.spec!.replicas, a.replicaSet.metadata!.annotations!['deployment.kubernetes.io/desired-replicas']] : []));
+    const updated = plan.actions.filter((a) => a.type === 'updateReplicaSet').map((a) => (a.type === 'updateReplicaSet' ? [imageOf(a.replicaSet), a.replicaSet.spec!.replicas, a.replicaSet.metadata!.annotations!['deployment.kubernetes.io/desired-replicas']] : []));
     expect(updated).toEqual([
       ['old', 15, '20'],
       ['new', 10, '20'],
@@ -123,7 +123,7 @@ describe('planDeploymentSync: scaling events, pause, clean-up', () => {
     ];
     const dd = { ...d, status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 } };
     const plan = planDeploymentSync({ deployment: dd, replicaSets: rss, now });
-    const deleted = plan.actions.filter((a) => a.type === 'deleteReplicaSet').map((a) => (a.type === 'deleteReplicaSet' ? a.replicaSet.spec!.template.spec!.containers[0].image : ''));
+    const deleted = plan.actions.filter((a) => a.type === 'deleteReplicaSet').map((a) => (a.type === 'deleteReplicaSet' ? imageOf(a.replicaSet) : ''));
     expect(deleted).toEqual(['v1']);
   });
 

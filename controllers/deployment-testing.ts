@@ -101,3 +101,8 @@ export function replicaSet(d: Deployment, f: ReplicaSetFixture): ReplicaSet {
     },
   };
 }
+
+/** The first container's image: how the tests name ReplicaSets. */
+export function imageOf(rs: ReplicaSet): string {
+  return rs.spec?.template?.spec?.containers[0]?.image ?? '';
+}
