@@ -93,6 +93,14 @@ describe('removePodCgroups on a fake cgroupfs', () => {
     expect(removePodCgroups('/steer0-pods/poda', root)).toEqual([]); // again: nothing to do
   });
 
+  test('cgroup v2: the pod dir directly under the unified mount', () => {
+    fs.writeFileSync(path.join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+    fs.mkdirSync(path.join(root, 'steer0-pods', 'podc', 'ctr9'), { recursive: true });
+    expect(removePodCgroups('/steer0-pods/podc', root)).toEqual([]);
+    expect(fs.existsSync(path.join(root, 'steer0-pods', 'podc'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'steer0-pods'))).toBe(true);
+  });
+
   test('refuses a hierarchy root or a top-level dir', () => {
     expect(() => removePodCgroups('/', root)).toThrow(/refusing/);
     expect(() => removePodCgroups('/steer0-pods', root)).toThrow(/refusing/);

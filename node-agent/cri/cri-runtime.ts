@@ -385,6 +385,8 @@ export function removePodCgroups(cgroupParent: string, cgroupFs = CGROUP_FS): st
     }
   };
   const seen = new Set<string>();
+  // cgroup v2 (unified at the mount point itself): the pod dir sits directly under it
+  if (fs.existsSync(path.join(cgroupFs, 'cgroup.controllers'))) rmTree(path.join(cgroupFs, rel));
   for (const h of hierarchies) {
     const base = path.join(cgroupFs, h);
     let real: string;

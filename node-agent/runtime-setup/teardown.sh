@@ -27,8 +27,12 @@ stop_pid() {  # stop_pid PID: SIGTERM, up to 10 s, then SIGKILL
   for i in $(seq 100); do alive "$p" || return 0; sleep 0.1; done
   kill -9 "$p" 2>/dev/null; sleep 0.1
 }
-cg_procs() {  # PIDs in RT's pod cgroup root
-  [ -n "$CGROUP_ROOT" ] && [ -d "/sys/fs/cgroup/pids$CGROUP_ROOT" ] && find "/sys/fs/cgroup/pids$CGROUP_ROOT" -name cgroup.procs -exec cat {} + 2>/dev/null
+cg_procs() {  # PIDs in RT's pod cgroup root (the v1 pids hierarchy, or the v2 unified one)
+  [ -n "$CGROUP_ROOT" ] || return 0
+  for d in "/sys/fs/cgroup/pids$CGROUP_ROOT" "/sys/fs/cgroup$CGROUP_ROOT"; do
+    [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done
+  return 0
 }
 
 # 1. the pods' network namespaces (from containerd while it runs, and from the pod processes), then
@@ -98,7 +102,7 @@ fi
 
 # 4. cgroup dirs, mounts left under RT, containerd's root and state, IPAM, pod logs
 if [ -n "$CGROUP_ROOT" ]; then
-  for h in /sys/fs/cgroup/*"$CGROUP_ROOT"; do [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+  for h in /sys/fs/cgroup/*"$CGROUP_ROOT" "/sys/fs/cgroup$CGROUP_ROOT"; do [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null; done
 fi
 awk '{print $2}' /proc/self/mounts | grep "^$RT/" | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
 if awk '{print $2}' /proc/self/mounts | grep -q "^$RT/"; then
@@ -108,7 +112,9 @@ rm -rf "$RT/containerd/root" "$RT/containerd/state" "$RT/containerd/opt" "$RT/cn
 rm -f "$SOCK" "$SOCK.ttrpc" "$RT/containerd/debug.sock"
 left=""
 [ -n "$BRIDGE" ] && ip link show "$BRIDGE" >/dev/null 2>&1 && left="$left bridge:$BRIDGE"
-[ -n "$CGROUP_ROOT" ] && ls -d /sys/fs/cgroup/*"$CGROUP_ROOT" >/dev/null 2>&1 && left="$left cgroups:$CGROUP_ROOT"
+if [ -n "$CGROUP_ROOT" ]; then
+  for h in /sys/fs/cgroup/*"$CGROUP_ROOT" "/sys/fs/cgroup$CGROUP_ROOT"; do [ -d "$h" ] && left="$left cgroup:$h"; done
+fi
 [ -z "$(pgrep -f "containerd-shim-runc-v2 .*-address $SOCK( |$)")" ] || left="$left shims"
 [ -z "$left" ] || { echo "teardown of $RT left:$left" >&2; exit 1; }
 echo "teardown $RT done" >&2

@@ -189,11 +189,18 @@ describe('CRI runtime on real containerd', () => {
     expect(st.podSandboxId).toBe(sandboxId);
     expect(st.pid).toBeGreaterThan(1);
     const procCgroup = fs.readFileSync(`/proc/${st.pid}/cgroup`, 'utf8');
-    const memLine = procCgroup.split('\n').find((l) => /^\d+:memory:/.test(l));
-    expect(memLine).toBe(`${memLine!.split(':')[0]}:memory:${sandboxConfig.cgroupParent}/${containerId}`);
-    const dir = path.join('/sys/fs/cgroup/memory', sandboxConfig.cgroupParent, containerId);
-    expect(fs.readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(64 * 1024 * 1024));
-    expect(fs.readFileSync(path.join('/sys/fs/cgroup/cpu', sandboxConfig.cgroupParent, containerId, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('50000');
+    const leaf = `${sandboxConfig.cgroupParent}/${containerId}`;
+    if (fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+      // cgroup v2 only (not the machines runtime.md measured, which are v1 hybrid)
+      expect(procCgroup).toContain(`0::${leaf}`);
+      expect(fs.readFileSync(path.join('/sys/fs/cgroup', leaf, 'memory.max'), 'utf8').trim()).toBe(String(64 * 1024 * 1024));
+      expect(fs.readFileSync(path.join('/sys/fs/cgroup', leaf, 'cpu.max'), 'utf8').trim()).toBe('50000 100000');
+    } else {
+      expect(procCgroup).toMatch(new RegExp(`^\\d+:memory:${leaf}$`, 'm'));
+      expect(fs.readFileSync(path.join('/sys/fs/cgroup/memory', leaf, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(64 * 1024 * 1024));
+      expect(fs.readFileSync(path.join('/sys/fs/cgroup/cpu', leaf, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('50000');
+      expect(fs.readFileSync(path.join('/sys/fs/cgroup/cpu', leaf, 'cpu.shares'), 'utf8').trim()).toBe('512');
+    }
     // its own PID namespace (pid: CONTAINER on the container too): nginx is PID 1 in it
     const nsPid = fs.readFileSync(`/proc/${st.pid}/status`, 'utf8').match(/^NSpid:\s+(.*)$/m)![1].trim().split(/\s+/);
     expect(nsPid[nsPid.length - 1]).toBe('1');
@@ -274,6 +281,7 @@ describe('CRI runtime on real containerd', () => {
     const leftovers = fs
       .readdirSync('/sys/fs/cgroup')
       .map((h) => path.join('/sys/fs/cgroup', h, sandboxConfig.cgroupParent))
+      .concat(path.join('/sys/fs/cgroup', sandboxConfig.cgroupParent)) // cgroup v2
       .filter((d) => fs.existsSync(d));
     expect(leftovers).toEqual([]);
     // removing again is not an error (CRI: idempotent)
@@ -296,6 +304,7 @@ describe('CRI runtime on real containerd', () => {
     expect(linkExists(rt.bridge)).toBe(false);
     expect(mountsUnder(rt.stateDir)).toEqual([]);
     expect(fs.readdirSync('/sys/fs/cgroup').filter((h) => fs.existsSync(path.join('/sys/fs/cgroup', h, rt.cgroupRoot)))).toEqual([]);
+    expect(fs.existsSync(path.join('/sys/fs/cgroup', rt.cgroupRoot))).toBe(false);
     const rules = execFileSync('bash', ['-c', 'iptables -S; iptables -t nat -S'], { encoding: 'utf8' });
     expect(rules).not.toContain(`"${rt.networkName}"`);
     expect(rules).not.toContain(`${sbInfo.ip}/32`);
