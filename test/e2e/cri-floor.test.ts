@@ -1,0 +1,37 @@
+// measureCriFloor on the real runtime (small counts): figures are real timings, and it leaves no pod.
+import { measureCriFloor, percentile, formatCriFloor } from '../../bench/cri-floor';
+import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { startTestRuntime, TestRuntime } from './helpers/runtime';
+
+jest.setTimeout(240000);
+
+test('percentile is nearest-rank', () => {
+  expect(percentile([5, 1, 4, 2, 3], 50)).toBe(3);
+  expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99)).toBe(10);
+  expect(percentile([7], 99)).toBe(7);
+  expect(percentile([], 50)).toBeNaN();
+});
+
+describe('measureCriFloor on containerd', () => {
+  let rt: TestRuntime;
+  let cri: CriRuntime;
+  beforeAll(async () => {
+    rt = await startTestRuntime('cri-floor');
+    cri = new CriRuntime(rt.criSocket);
+  });
+  afterAll(async () => {
+    cri?.close();
+    await rt?.stop();
+  });
+
+  test('sequential and concurrent figures, with every pod removed afterwards', async () => {
+    const r = await measureCriFloor(cri, { cgroupRoot: rt.cgroupRoot, podLogDir: rt.podLogDir, sequentialCount: 3, concurrentCount: 4 });
+    expect(r.sequential.samplesMs).toHaveLength(3);
+    for (const ms of r.sequential.samplesMs) expect(ms).toBeGreaterThan(5); // a real sandbox start takes more than this
+    expect(r.sequential.p50Ms).toBeLessThanOrEqual(r.sequential.p99Ms);
+    expect(r.concurrent.count).toBe(4);
+    expect(r.concurrent.totalMs).toBeGreaterThan(5);
+    expect(formatCriFloor(r)).toMatch(/p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(await cri.listPodSandboxes()).toEqual([]);
+  });
+});
