@@ -9,7 +9,7 @@ import type { ConfigMap, Pod, PodStatus, Secret } from 'kubernetes-types/core/v1
 import type { NodeStatus } from 'kubernetes-types/core/v1';
 import { ApiError, isNotFound, KubeClient } from '../lib/client';
 import { EventRecorder } from '../lib/events';
-import { Resources } from '../lib/resources';
+import { resourcePath, Resources } from '../lib/resources';
 import { WorkQueue } from '../lib/workqueue';
 import { runWorkers } from '../lib/controller';
 import { Backoff, BackoffOptions } from './backoff';
@@ -579,7 +579,14 @@ export class NodeAgent {
     const uid = pod.metadata!.uid!;
     await this.removeAll(uid, observed, podCgroupParent(this.sandboxOpts.cgroupRoot, uid), podLogDirectory(this.logRoot, pod));
     try {
-      await this.client.delete(Resources.pods, pod.metadata?.namespace, pod.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+      // The uid check and grace 0 go in the query and a GET, not a DeleteOptions body: lib/client sends a
+      // DELETE body without Content-Length, which Node's HTTP server cannot frame (400).
+      const cur = await this.client.get<Pod>(Resources.pods, pod.metadata?.namespace, pod.metadata!.name!);
+      if (cur.metadata?.uid === uid) {
+        await this.client.request('DELETE', resourcePath(Resources.pods, { namespace: pod.metadata?.namespace, name: pod.metadata!.name! }), {
+          query: { gracePeriodSeconds: 0 },
+        });
+      }
     } catch (err) {
       // Already gone, or a new pod with the same name (precondition failed): ours is gone either way.
       if (!isNotFound(err) && !(err instanceof ApiError && err.code === 409)) throw err;

@@ -1,12 +1,133 @@
-// Registers `steer node-agent`. Placeholder until the node-agent issue lands its real entry point here.
-import { Command } from 'commander';
+// Registers `steer node-agent`: one agent on a CRI runtime (containerd), or one agent / N hollow agents
+// on the in-memory fake runtime (`--runtime fake --count N`). Runs until SIGINT/SIGTERM.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { KubeClient } from '../lib/client';
+import { CriRuntime } from './cri/cri-runtime';
+import { FakeRuntime } from './fake-runtime';
+import { startHollowNodes } from './hollow';
+import type { ContainerRuntime } from './runtime';
+import { startNodeAgent } from './start';
+
+interface NodeAgentFlags {
+  kubeconfig?: string;
+  server?: string;
+  nodeName: string;
+  criSocket?: string;
+  runtime: string;
+  stateDir: string;
+  logDir?: string;
+  port: number;
+  address?: string;
+  bindAddress?: string;
+  leaseRenewInterval: number;
+  leaseDuration: number;
+  relistInterval: number;
+  cgroupRoot: string;
+  clusterDns?: string;
+  clusterDomain: string;
+  maxPods: number;
+  count: number;
+  crashBackoffInitial: number;
+  crashBackoffMax: number;
+}
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+/** "10s", "500ms", "2m" or plain milliseconds. */
+function duration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`invalid duration ${v} (use e.g. 500ms, 10s, 2m)`);
+  const n = Number(m[1]);
+  const unit = m[2] || 'ms';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
 
 export function register(program: Command): void {
   program
     .command('node-agent')
-    .description('node-agent (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('steer node-agent is not built yet');
+    .description("run the node agent (steer's kubelet): realize pods bound to this node through CRI")
+    .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
+    .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
+    .option('--node-name <name>', 'name of the Node to register', os.hostname())
+    .option('--cri-socket <path>', 'containerd CRI socket (with --runtime cri)')
+    .option('--runtime <kind>', 'cri or fake', 'cri')
+    .option('--state-dir <dir>', 'pod volumes and state', '/var/lib/steer/node-agent')
+    .option('--log-dir <dir>', 'container log root (default <state-dir>/pod-logs)')
+    .option('--port <n>', 'HTTP port for logs, metrics, healthz (0 = any free port)', int('--port'), 10250)
+    .option('--address <ip>', "the node's InternalIP (default: first non-loopback IPv4)")
+    .option('--bind-address <ip>', 'address the HTTP server listens on (default: --address)')
+    .option('--lease-renew-interval <d>', 'node Lease renewal period', duration, 10_000)
+    .option('--lease-duration <s>', 'node Lease duration in seconds', int('--lease-duration'), 40)
+    .option('--relist-interval <d>', 'runtime relist (PLEG) period', duration, 100)
+    .option('--cgroup-root <path>', 'parent cgroup of all pods', '/steerpods')
+    .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers for ClusterFirst pods')
+    .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .option('--max-pods <n>', 'pods this node accepts', int('--max-pods'), 110)
+    .option('--count <n>', 'with --runtime fake: run N hollow nodes named <node-name>-<i>', int('--count'), 1)
+    .option('--crash-backoff-initial <d>', 'first CrashLoopBackOff delay', duration, 10_000)
+    .option('--crash-backoff-max <d>', 'CrashLoopBackOff cap', duration, 300_000)
+    .action(async (flags: NodeAgentFlags) => {
+      const client = KubeClient.load({ kubeconfig: flags.kubeconfig, server: flags.server });
+      if (flags.runtime !== 'cri' && flags.runtime !== 'fake') throw new InvalidArgumentError('--runtime must be cri or fake');
+      let stop: () => Promise<void>;
+      if (flags.runtime === 'fake' && flags.count > 1) {
+        const hollow = await startHollowNodes({
+          client,
+          count: flags.count,
+          namePrefix: `${flags.nodeName}-`,
+          maxPods: flags.maxPods,
+          leaseRenewIntervalMs: flags.leaseRenewInterval,
+          leaseDurationSeconds: flags.leaseDuration,
+          port: flags.port,
+        });
+        console.error(`steer node-agent: ${hollow.names.length} hollow nodes running (logs/metrics on port ${hollow.port})`);
+        stop = hollow.stop;
+      } else {
+        let runtime: ContainerRuntime;
+        if (flags.runtime === 'fake') runtime = new FakeRuntime();
+        else {
+          if (!flags.criSocket) throw new InvalidArgumentError('--cri-socket is required with --runtime cri');
+          runtime = new CriRuntime(flags.criSocket);
+        }
+        const running = await startNodeAgent({
+          client,
+          nodeName: flags.nodeName,
+          runtime,
+          stateDir: path.resolve(flags.stateDir),
+          logRoot: flags.logDir ? path.resolve(flags.logDir) : undefined,
+          cgroupRoot: flags.cgroupRoot,
+          cgroupFs: flags.runtime === 'fake' ? false : undefined,
+          address: flags.address,
+          bindAddress: flags.bindAddress,
+          port: flags.port,
+          maxPods: flags.maxPods,
+          leaseRenewIntervalMs: flags.leaseRenewInterval,
+          leaseDurationSeconds: flags.leaseDuration,
+          relistIntervalMs: flags.relistInterval,
+          clusterDNS: flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()).filter(Boolean) : [],
+          clusterDomain: flags.clusterDomain,
+          backoff: { initialMs: flags.crashBackoffInitial, maxMs: flags.crashBackoffMax },
+        });
+        console.error(`steer node-agent: node ${running.nodeName} registered; serving on ${running.url || '(no server)'}`);
+        stop = async () => {
+          await running.stop();
+          runtime.close();
+        };
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      await stop();
+      client.close();
     });
 }
