@@ -425,6 +425,9 @@ export class Registry {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(rt, namespace, name);
       const requested = mutate(clone<KObj>(current.json), current);
+      const md = isPlainObject(requested.metadata) ? requested.metadata : undefined;
+      if (md && md.name !== name) throw errors.badRequest(`the name of the object (${String(md.name)}) does not match the name on the URL (${name})`);
+      if (md && rt.namespaced && md.namespace !== namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       const pre = precondition?.(requested, current);
       try {
         return await this.writeUpdate(rt, current, this.decode(rt, requested, ctx), pre, ctx, subresource);
