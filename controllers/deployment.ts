@@ -1,0 +1,302 @@
+// The Deployment controller: informers on Deployments, ReplicaSets and Pods feed a work queue of
+// Deployment keys; a worker claims the Deployment's ReplicaSets (adopt matching orphans, release those
+// that stopped matching), asks the pure core (deployment-sync.ts) for a plan and carries it out through
+// the API. Every write is conditional on the resourceVersion the plan was made from, so a stale cache
+// costs a retry, never a wrong action; ReplicaSet names are deterministic (<deployment>-<hash>), so a
+// slow watch can never make it create a ReplicaSet twice.
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { isAlreadyExists, isConflict, isNotFound, KubeObject } from '../lib/client';
+import { Controller, ControllerContext, runWorkers } from '../lib/controller';
+import type { Informer } from '../lib/informer';
+import { objectKey, splitKey } from '../lib/informer';
+import { histogram } from '../lib/metrics';
+import { Resources } from '../lib/resources';
+import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
+import { WorkQueue } from '../lib/workqueue';
+import { deploymentComplete } from './deployment-progress';
+import { DeploymentPlan, planDeploymentSync } from './deployment-sync';
+import { claimObjects, controllerRefOf, equalIgnoreHash, newControllerRef } from './deployment-util';
+
+export interface DeploymentControllerOptions {
+  /** Concurrent reconciles (Kubernetes' --concurrent-deployment-syncs, default 5). */
+  workers?: number;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+const convergenceSeconds = histogram({
+  name: 'steer_convergence_seconds',
+  help: 'Time from a spec change (a new generation) until observed state fully matches it, per kind.',
+  labelNames: ['kind'],
+  buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+});
+
+export class DeploymentController implements Controller {
+  readonly name = 'deployment';
+  private readonly queue = new WorkQueue<string>('deployment', { maxDelayMs: 30_000 });
+  private readonly deployments: Informer<Deployment>;
+  private readonly replicaSets: Informer<ReplicaSet>;
+  private readonly pods: Informer<Pod>;
+  private readonly workers: number;
+  private readonly now: () => Date;
+  private running?: Promise<void>;
+  /** key → [generation, when this controller first saw it]: for steer_convergence_seconds. */
+  private readonly generationSeen = new Map<string, [number, number]>();
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    opts: DeploymentControllerOptions = {},
+  ) {
+    this.workers = opts.workers ?? 5;
+    this.now = opts.now ?? (() => new Date());
+    this.deployments = ctx.informers.informerFor<Deployment>(Resources.deployments);
+    this.replicaSets = ctx.informers.informerFor<ReplicaSet>(Resources.replicasets);
+    this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
+  }
+
+  async start(): Promise<void> {
+    this.deployments.onAdd((d) => this.enqueue(d));
+    this.deployments.onUpdate((_old, d) => this.enqueue(d));
+    this.deployments.onDelete((d) => {
+      this.generationSeen.delete(objectKey(d));
+      this.enqueue(d);
+    });
+    this.replicaSets.onAdd((rs) => this.replicaSetChanged(undefined, rs));
+    this.replicaSets.onUpdate((old, rs) => this.replicaSetChanged(old, rs));
+    this.replicaSets.onDelete((rs) => this.enqueueController(rs));
+    // Recreate waits for old pods to be gone; their disappearance must wake it.
+    this.pods.onUpdate((_old, pod) => this.podChanged(pod));
+    this.pods.onDelete((pod) => this.podChanged(pod));
+    this.ctx.informers.start();
+    await Promise.all([this.deployments.start(), this.replicaSets.start(), this.pods.start()]);
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
+      controller: this.name,
+      onError: (key, err) => {
+        // Conflicts are the normal price of a stale cache: retried quietly.
+        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`deployment: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
+      },
+    });
+  }
+
+  stop(): void {
+    this.queue.shutDown();
+  }
+
+  /** Resolves when the workers have exited after stop(). */
+  async stopped(): Promise<void> {
+    await this.running;
+  }
+
+  private enqueue(d: Deployment): void {
+    this.queue.add(objectKey(d));
+  }
+
+  /** The Deployment controlling an object through its controller reference, if it still exists. */
+  private controllerOf(o: KubeObject): Deployment | undefined {
+    const ref = controllerRefOf(o);
+    if (!ref || ref.kind !== 'Deployment') return undefined;
+    const d = this.deployments.get(o.metadata?.namespace, ref.name);
+    return d && d.metadata?.uid === ref.uid ? d : undefined;
+  }
+
+  private enqueueController(o: KubeObject): void {
+    const d = this.controllerOf(o);
+    if (d) this.enqueue(d);
+  }
+
+  /** Deployments in the namespace whose selector matches an orphan's labels (adoption candidates). */
+  private enqueueMatching(rs: ReplicaSet): void {
+    for (const d of this.deployments.list(rs.metadata?.namespace)) {
+      const sel = safeSelector(d);
+      if (sel && matchesLabels(sel, rs.metadata?.labels ?? {})) this.enqueue(d);
+    }
+  }
+
+  private replicaSetChanged(old: ReplicaSet | undefined, rs: ReplicaSet): void {
+    const oldRef = old ? controllerRefOf(old) : undefined;
+    const ref = controllerRefOf(rs);
+    if (old && oldRef && oldRef.uid !== ref?.uid) this.enqueueController(old);
+    if (ref) {
+      this.enqueueController(rs);
+      return;
+    }
+    const labelsChanged = !old || JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(rs.metadata?.labels ?? {});
+    if (labelsChanged || oldRef) this.enqueueMatching(rs);
+  }
+
+  private podChanged(pod: Pod): void {
+    const ref = controllerRefOf(pod);
+    if (!ref || ref.kind !== 'ReplicaSet') return;
+    const rs = this.replicaSets.get(pod.metadata?.namespace, ref.name);
+    if (!rs || rs.metadata?.uid !== ref.uid) return;
+    const d = this.controllerOf(rs);
+    if (d && d.spec?.strategy?.type === 'Recreate') this.enqueue(d);
+  }
+
+  /** One reconcile of one Deployment key. */
+  async sync(key: string): Promise<void | { requeueAfterMs?: number }> {
+    const cached = this.deployments.getByKey(key);
+    if (!cached) return;
+    const d = withKind(cached);
+    const { namespace } = splitKey(key);
+    const selector = safeSelector(d);
+    const sel = d.spec?.selector;
+    if (!selector || (!Object.keys(sel?.matchLabels ?? {}).length && !(sel?.matchExpressions ?? []).length)) {
+      this.ctx.recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+      if ((d.status?.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) {
+        await this.ctx.client.update<Deployment>(Resources.deployments, { ...d, status: { ...d.status, observedGeneration: d.metadata?.generation } }, 'status');
+      }
+      return;
+    }
+    const replicaSets = await this.claimReplicaSets(d, selector, this.replicaSets.list(namespace));
+    const podsByReplicaSetUid = new Map<string, Pod[]>();
+    if (d.spec?.strategy?.type === 'Recreate') {
+      for (const rs of replicaSets) {
+        const uid = rs.metadata?.uid;
+        if (uid) podsByReplicaSetUid.set(uid, this.pods.byIndex('ownerUid', uid));
+      }
+    }
+    const now = this.now();
+    const plan = planDeploymentSync({ deployment: d, replicaSets, podsByReplicaSetUid, now });
+    const status = await this.execute(d, plan);
+    this.observeConvergence(key, d, status ?? d.status, now);
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  private observeConvergence(key: string, d: Deployment, status: Deployment['status'], now: Date): void {
+    const gen = d.metadata?.generation ?? 0;
+    const seen = this.generationSeen.get(key);
+    if (!seen || seen[0] !== gen) this.generationSeen.set(key, [gen, now.getTime()]);
+    const [g, since] = this.generationSeen.get(key)!;
+    if (g === gen && since > 0 && status && deploymentComplete(d, status)) {
+      convergenceSeconds.observe({ kind: 'Deployment' }, Math.max(0, now.getTime() - since) / 1000);
+      this.generationSeen.set(key, [gen, 0]); // observed once per generation
+    }
+  }
+
+  /** Adopts matching orphans and releases ReplicaSets that no longer match; returns the owned ones. */
+  private async claimReplicaSets(d: Deployment, selector: LabelRequirement[], candidates: ReplicaSet[]): Promise<ReplicaSet[]> {
+    const claim = claimObjects(d, selector, candidates);
+    const owned = new Map(claim.owned.map((rs) => [rs.metadata?.name ?? '', rs]));
+    if (claim.adopt.length > 0) {
+      // Kubernetes re-reads the owner before adopting: never adopt for a Deployment deleted meanwhile.
+      const fresh = await this.ctx.client.get<Deployment>(Resources.deployments, d.metadata?.namespace, d.metadata?.name ?? '').catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      const canAdopt = fresh && fresh.metadata?.uid === d.metadata?.uid && !fresh.metadata?.deletionTimestamp;
+      for (const rs of claim.adopt) {
+        const name = rs.metadata?.name ?? '';
+        if (!canAdopt) {
+          owned.delete(name);
+          continue;
+        }
+        const adopted: ReplicaSet = {
+          ...rs,
+          metadata: { ...rs.metadata, ownerReferences: [...(rs.metadata?.ownerReferences ?? []), newControllerRef(d, 'apps/v1', 'Deployment')] },
+        };
+        try {
+          owned.set(name, await this.ctx.client.update<ReplicaSet>(Resources.replicasets, adopted));
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          owned.delete(name);
+        }
+      }
+    }
+    for (const rs of claim.release) {
+      const released: ReplicaSet = {
+        ...rs,
+        metadata: { ...rs.metadata, ownerReferences: (rs.metadata?.ownerReferences ?? []).filter((r) => r.uid !== d.metadata?.uid) },
+      };
+      try {
+        await this.ctx.client.update<ReplicaSet>(Resources.replicasets, released);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return [...owned.values()];
+  }
+
+  /** Carries out a plan in order; throws (→ retry with back-off) on the first failed write. */
+  private async execute(d: Deployment, plan: DeploymentPlan): Promise<Deployment['status'] | undefined> {
+    const client = this.ctx.client;
+    const latest = new Map<string, ReplicaSet>();
+    let resourceVersion = d.metadata?.resourceVersion;
+    let writtenStatus: Deployment['status'] | undefined;
+    for (const action of plan.actions) {
+      switch (action.type) {
+        case 'createReplicaSet': {
+          const rs = action.replicaSet;
+          try {
+            latest.set(rs.metadata?.name ?? '', await client.create<ReplicaSet>(Resources.replicasets, rs.metadata?.namespace, rs));
+          } catch (e) {
+            if (!isAlreadyExists(e)) throw e;
+            const existing = await client.get<ReplicaSet>(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '');
+            const ours = controllerRefOf(existing)?.uid === d.metadata?.uid;
+            if (ours && equalIgnoreHash(existing.spec?.template, d.spec?.template)) {
+              // Our own earlier create that the cache has not shown yet.
+              latest.set(rs.metadata?.name ?? '', existing);
+              break;
+            }
+            // A different ReplicaSet already has this name: a hash collision. Bump collisionCount so the
+            // next sync computes a different hash.
+            const collisionCount = (d.status?.collisionCount ?? 0) + 1;
+            await client.update<Deployment>(Resources.deployments, { ...d, metadata: { ...d.metadata, resourceVersion }, status: { ...d.status, collisionCount } }, 'status');
+            throw new Error(`replica set ${rs.metadata?.name} exists with another template: collisionCount now ${collisionCount}`);
+          }
+          break;
+        }
+        case 'updateReplicaSet': {
+          const rs = action.replicaSet;
+          const prior = latest.get(rs.metadata?.name ?? '');
+          const body = prior ? { ...rs, metadata: { ...rs.metadata, resourceVersion: prior.metadata?.resourceVersion } } : rs;
+          latest.set(rs.metadata?.name ?? '', await client.update<ReplicaSet>(Resources.replicasets, body));
+          break;
+        }
+        case 'deleteReplicaSet': {
+          const rs = action.replicaSet;
+          try {
+            await client.delete(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '', {
+              preconditions: { uid: rs.metadata?.uid, resourceVersion: rs.metadata?.resourceVersion },
+            });
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+          break;
+        }
+        case 'patchDeploymentAnnotations': {
+          const res = await client.patch<Deployment>(Resources.deployments, d.metadata?.namespace, d.metadata?.name ?? '', { metadata: { annotations: action.annotations } }, 'merge');
+          if (res.metadata?.uid !== d.metadata?.uid || res.metadata?.generation !== d.metadata?.generation) {
+            throw new Error(`deployment ${d.metadata?.name} changed while syncing; will sync again`);
+          }
+          resourceVersion = res.metadata?.resourceVersion;
+          break;
+        }
+        case 'updateDeployment':
+          await client.update<Deployment>(Resources.deployments, action.deployment);
+          break;
+        case 'updateDeploymentStatus': {
+          const res = await client.update<Deployment>(Resources.deployments, { ...d, metadata: { ...d.metadata, resourceVersion }, status: action.status }, 'status');
+          writtenStatus = res.status ?? action.status;
+          break;
+        }
+      }
+    }
+    for (const e of plan.events) this.ctx.recorder.event(d, e.type, e.reason, e.message);
+    return writtenStatus;
+  }
+}
+
+function safeSelector(d: Deployment): LabelRequirement[] | undefined {
+  try {
+    return selectorFromLabelSelector(d.spec?.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Objects from lists may lack kind/apiVersion; events and owner references need them. */
+function withKind(d: Deployment): Deployment {
+  return { ...d, apiVersion: d.apiVersion ?? 'apps/v1', kind: d.kind ?? 'Deployment' };
+}
