@@ -1,4 +1,95 @@
-import { Command } from 'commander';
+// Registers `steer up`, `steer down` and `steer server` (the all-in-one process `up` starts).
+import { Command, InvalidArgumentError } from 'commander';
+import { action } from '../errors';
+import { processStreams } from '../io';
+import { down } from './down';
+import { defaultNodeName, runServer } from './server';
+import { defaultStateDir } from './state';
+import { splitHostPort, up, upSummary } from './up';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+}
+
+const stateDirHelp = `state directory (default $STEER_STATE_DIR or ${defaultStateDir})`;
+
 export function register(program: Command): void {
-  void program;
+  program
+    .command('up')
+    .description('start a single-node steer cluster (installs what is missing; needs root) and run nginx on it')
+    .option('--state-dir <dir>', stateDirHelp)
+    .option('--listen <host:port>', 'apiserver address', '127.0.0.1:6443')
+    .option('--node-name <name>', 'name of the node', defaultNodeName())
+    .option('--agent-port <port>', 'node agent port (/stats/summary, /metrics, logs)', port, 10250)
+    .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', port, 10251)
+    .option('--controllers-metrics-port <port>', 'controllers /metrics port', port, 10252)
+    .option('--pod-subnet <cidr>', 'pod IP range (default 10.88.0.0/16)')
+    .option('--bridge <name>', 'pod network bridge (default steer0)')
+    .option('--no-install-deps', 'do not run scripts/install-deps.sh for missing packages')
+    .option('-f, --filename <manifest>', 'manifest to apply once up (default manifests/nginx.yaml)')
+    .option('--no-apply', 'apply no manifest')
+    .option('--timeout <seconds>', 'how long each wait may take', '180')
+    .action(
+      action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; bridge?: string; installDeps: boolean; filename?: string; apply: boolean; timeout: string }) => {
+        const t0 = Date.now();
+        const result = await up(
+          {
+            stateDir: o.stateDir,
+            listen: o.listen,
+            nodeName: o.nodeName,
+            agentPort: o.agentPort,
+            schedulerMetricsPort: o.schedulerMetricsPort,
+            controllersMetricsPort: o.controllersMetricsPort,
+            podSubnet: o.podSubnet,
+            bridge: o.bridge,
+            installDeps: o.installDeps,
+            manifest: o.apply ? o.filename : false,
+            timeoutMs: Number(o.timeout) * 1000,
+            writeUserKubeconfig: true,
+          },
+          processStreams,
+        );
+        processStreams.out(upSummary(result));
+        processStreams.err(`(up took ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
+      }),
+    );
+
+  program
+    .command('down')
+    .description('stop the cluster `steer up` started and remove its pods (--purge: and its data)')
+    .option('--state-dir <dir>', stateDirHelp)
+    .option('--purge', 'also delete the state directory (cluster data, images cache, logs)')
+    .action(
+      action(async (o: { stateDir?: string; purge?: boolean }) => {
+        await down({ stateDir: o.stateDir, purge: !!o.purge }, processStreams);
+      }),
+    );
+
+  program
+    .command('server')
+    .description('run apiserver, scheduler, controllers and a node agent in this one process (what `steer up` starts)')
+    .option('--state-dir <dir>', stateDirHelp)
+    .option('--listen <host:port>', 'apiserver address', '127.0.0.1:6443')
+    .option('--node-name <name>', 'name of the node', defaultNodeName())
+    .option('--agent-port <port>', 'node agent port', port, 10250)
+    .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', port, 10251)
+    .option('--controllers-metrics-port <port>', 'controllers /metrics port', port, 10252)
+    .option('--pod-subnet <cidr>', 'pod IP range, when the runtime is set up here')
+    .option('--bridge <name>', 'pod network bridge, when the runtime is set up here')
+    .action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; bridge?: string }) => {
+      const [host, p] = splitHostPort(o.listen);
+      await runServer({
+        stateDir: o.stateDir,
+        host,
+        port: p,
+        nodeName: o.nodeName,
+        agentPort: o.agentPort,
+        schedulerMetricsPort: o.schedulerMetricsPort,
+        controllersMetricsPort: o.controllersMetricsPort,
+        podSubnet: o.podSubnet,
+        bridge: o.bridge,
+      });
+    });
 }

@@ -1,0 +1,61 @@
+// `steer down [--purge]`: stops the `steer server` process `steer up` started (by its saved PID:
+// SIGTERM, then SIGKILL after a grace period), removes every pod sandbox and container through the
+// runtime teardown (which also stops that state dir's containerd and removes its bridge, netns, cgroups
+// and mounts), and with --purge deletes the state directory.
+import * as fs from 'node:fs';
+import { RuntimeInfo, teardownRuntime } from '../../node-agent/runtime-setup';
+import { Streams } from '../io';
+import { Progress } from '../progress';
+import { clusterPaths, isAlive, readJson, runningServerPid } from './state';
+
+export interface DownOptions {
+  stateDir?: string;
+  purge: boolean;
+  graceMs?: number;
+}
+
+async function waitExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !isAlive(pid);
+}
+
+export async function down(o: DownOptions, streams: Streams): Promise<void> {
+  const paths = clusterPaths(o.stateDir);
+  const progress = new Progress(streams);
+  try {
+    const pid = runningServerPid(paths);
+    if (pid) {
+      progress.update(`stopping steer server (PID ${pid})`);
+      process.kill(pid, 'SIGTERM');
+      if (!(await waitExit(pid, o.graceMs ?? 20_000))) {
+        streams.err(`steer server did not stop within ${Math.round((o.graceMs ?? 20_000) / 1000)}s: killing it\n`);
+        process.kill(pid, 'SIGKILL');
+        await waitExit(pid, 5000);
+      }
+      progress.done(`✓ stopped steer server (PID ${pid})`);
+    } else {
+      streams.err('steer server is not running\n');
+    }
+    for (const f of [paths.pidFile, paths.serverInfo]) fs.rmSync(f, { force: true });
+
+    if (fs.existsSync(paths.runtime)) {
+      progress.update('removing pods, containers and sandboxes; stopping containerd');
+      const runtime = readJson<RuntimeInfo>(paths.runtimeInfo);
+      // Stop the registry only if this cluster's runtime setup started it (pid 0: someone else's).
+      const stopRegistry = o.purge || (!!runtime && runtime.pids.registry > 0);
+      await teardownRuntime(paths.runtime, { stopRegistry });
+      progress.done('✓ runtime torn down');
+    }
+    if (o.purge) {
+      progress.update(`removing ${paths.root}`);
+      fs.rmSync(paths.root, { recursive: true, force: true });
+      progress.done(`✓ removed ${paths.root}`);
+    }
+  } finally {
+    progress.done();
+  }
+}

@@ -1,0 +1,159 @@
+// `steer server`: the whole single-node cluster in ONE process, as k3s does — apiserver (LevelDB),
+// scheduler, controllers and a node agent on containerd, each started through its component's exported
+// start function. One Node.js heap for all four keeps steer's own memory small. Runs until SIGTERM /
+// SIGINT, then stops the components in reverse order.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startApiServer } from '../../apiserver/server';
+import { KubeClient } from '../../lib/client';
+import { writeKubeconfig } from '../../lib/kubeconfig';
+import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { RuntimeInfo, ensureRuntime } from '../../node-agent/runtime-setup';
+import { startNodeAgent } from '../../node-agent/start';
+import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
+
+export interface ServerOptions {
+  stateDir?: string;
+  host: string;
+  port: number;
+  nodeName: string;
+  agentPort: number;
+  schedulerMetricsPort: number;
+  controllersMetricsPort: number;
+  podSubnet?: string;
+  bridge?: string;
+}
+
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+interface SchedulerModule {
+  startScheduler(o: { client: KubeClient; metricsPort?: number; metricsHost?: string }): Promise<{ stop(): Promise<void> }>;
+}
+interface ControllersModule {
+  startControllers(o: { client: KubeClient; metricsPort?: number; metricsHost?: string }): Promise<{ stop?(): Promise<void>; close?(): Promise<void> }>;
+}
+
+/**
+ * Loads a component's start function by module path. Late-bound on purpose: a component whose code has
+ * not landed yet makes `steer server` fail with a clear message instead of breaking the whole build.
+ */
+function loadComponent<T>(modulePath: string, exportName: string): T {
+  let mod: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(path.join(__dirname, '..', '..', modulePath)) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`component ${modulePath} is not available: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof mod[exportName] !== 'function') throw new Error(`component ${modulePath} does not export ${exportName}()`);
+  return mod as T;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`${new Date().toISOString()} steer server: ${msg}\n`);
+}
+
+/** Starts every component; resolves with a stop function once all are up. */
+export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo; stop(): Promise<void> }> {
+  const paths: ClusterPaths = clusterPaths(o.stateDir);
+  const started: Stoppable[] = [];
+  const stopAll = async () => {
+    for (const s of [...started].reverse()) {
+      try {
+        await s.stop();
+        log(`${s.name} stopped`);
+      } catch (err) {
+        log(`${s.name} stop failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    let runtime = readJson<RuntimeInfo>(paths.runtimeInfo);
+    if (!runtime || !fs.existsSync(runtime.criSocket)) {
+      log('setting up the container runtime');
+      runtime = await ensureRuntime({ stateDir: paths.runtime, nodeName: o.nodeName, podSubnet: o.podSubnet, bridge: o.bridge });
+      writeJson(paths.runtimeInfo, runtime);
+    }
+
+    fs.mkdirSync(paths.apiserverData, { recursive: true });
+    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData });
+    started.push({ name: 'apiserver', stop: () => api.close() });
+    log(`apiserver listening on ${api.url}`);
+    // The in-process components reach the apiserver over loopback HTTP, exactly as separate processes would.
+    const localUrl = `http://127.0.0.1:${api.port}`;
+    const client = KubeClient.forServer(o.host === '0.0.0.0' || o.host === '127.0.0.1' ? localUrl : api.url);
+    started.push({ name: 'client', stop: async () => client.close() });
+    if (!fs.existsSync(paths.kubeconfig)) writeKubeconfig(paths.kubeconfig, { server: api.url });
+
+    const controllers = loadComponent<ControllersModule>('controllers/manager', 'startControllers');
+    const ctl = await controllers.startControllers({ client, metricsPort: o.controllersMetricsPort, metricsHost: '127.0.0.1' });
+    started.push({ name: 'controllers', stop: async () => (ctl.stop ? ctl.stop() : ctl.close?.()) });
+    log('controllers started');
+
+    const scheduler = loadComponent<SchedulerModule>('scheduler/scheduler', 'startScheduler');
+    const sched = await scheduler.startScheduler({ client, metricsPort: o.schedulerMetricsPort, metricsHost: '127.0.0.1' });
+    started.push({ name: 'scheduler', stop: () => sched.stop() });
+    log('scheduler started');
+
+    const cri = new CriRuntime(runtime.criSocket);
+    const agent = await startNodeAgent({
+      client,
+      nodeName: o.nodeName,
+      runtime: cri,
+      stateDir: paths.agent,
+      logRoot: runtime.podLogDir,
+      cgroupRoot: runtime.cgroupRoot,
+      port: o.agentPort,
+    });
+    started.push({ name: 'node agent', stop: () => agent.stop() });
+    log(`node agent ${agent.nodeName} started (${agent.url || 'no HTTP server'})`);
+
+    const info: ServerInfo = {
+      pid: process.pid,
+      apiserverUrl: api.url,
+      nodeName: agent.nodeName,
+      agentPort: agent.port,
+      schedulerMetricsPort: o.schedulerMetricsPort,
+      controllersMetricsPort: o.controllersMetricsPort,
+    };
+    writeJson(paths.serverInfo, info);
+    return { info, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Runs the server in the foreground until a signal; the PID file names this process. */
+export async function runServer(o: ServerOptions): Promise<void> {
+  const paths = clusterPaths(o.stateDir);
+  fs.mkdirSync(paths.root, { recursive: true });
+  fs.writeFileSync(paths.pidFile, `${process.pid}\n`);
+  const { stop } = await startServer(o);
+  log('all components are running');
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${sig}: stopping`);
+      stop().finally(resolve);
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+  try {
+    fs.unlinkSync(paths.serverInfo);
+  } catch {
+    // already gone
+  }
+  log('stopped');
+}
+
+export function defaultNodeName(): string {
+  return os.hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-') || 'steer-node';
+}

@@ -1,0 +1,229 @@
+// `steer up`: one command from a fresh Debian 12 (root) to nginx running on a single-node cluster.
+//   1. installs missing Debian packages (scripts/install-deps.sh);
+//   2. sets up containerd, CNI and the local registry with its images (node-agent runtime setup);
+//   3. starts `steer server` (all components in one background process; log and PID under the state dir);
+//   4. writes a kubeconfig for steer, kubectl and client-node;
+//   5. waits for the node to be Ready, applies manifests/nginx.yaml, waits until it runs and prints how
+//      to reach it.
+// Every step is skipped when already done, so a second run is quick.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { KubeClient } from '../../lib/client';
+import { writeKubeconfig } from '../../lib/kubeconfig';
+import { Resources } from '../../lib/resources';
+import { labelSelectorToString } from '../../lib/selectors';
+import { ensureRuntime } from '../../node-agent/runtime-setup';
+import { Streams } from '../io';
+import { loadManifests } from '../manifests';
+import { Progress } from '../progress';
+import { runApply } from '../verbs/apply';
+import { ClusterPaths, ServerInfo, clusterPaths, packageRoot, readJson, runningServerPid, writeJson } from './state';
+
+export interface UpOptions {
+  stateDir?: string;
+  listen: string; // host:port of the apiserver
+  nodeName: string;
+  agentPort: number;
+  schedulerMetricsPort: number;
+  controllersMetricsPort: number;
+  podSubnet?: string;
+  bridge?: string;
+  installDeps: boolean;
+  manifest?: string | false; // default manifests/nginx.yaml; false: apply nothing
+  timeoutMs: number;
+  /** Also write ~/.kube/config when it does not exist. */
+  writeUserKubeconfig: boolean;
+}
+
+export interface UpResult {
+  paths: ClusterPaths;
+  info: ServerInfo;
+  kubeconfig: string;
+  podIPs: string[];
+  steps: Array<{ step: string; ms: number }>;
+}
+
+const requiredCommands = ['containerd', 'runc', 'docker-registry', 'skopeo', 'umoci', 'gcc', 'curl', 'iptables', 'ip'];
+
+function missingCommands(): string[] {
+  return requiredCommands.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status !== 0);
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, progress: Progress, onTick?: () => void): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  progress.update(what);
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    onTick?.();
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s: ${what}${lastErr ? ` (${(lastErr as Error).message})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
+  if (process.getuid && process.getuid() !== 0) throw new Error('steer up needs root (containerd, CNI and cgroups)');
+  const paths = clusterPaths(o.stateDir);
+  const steps: UpResult['steps'] = [];
+  const progress = new Progress(streams);
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    progress.update(name);
+    const v = await fn();
+    const ms = Date.now() - t0;
+    steps.push({ step: name, ms });
+    progress.done(`✓ ${name} (${(ms / 1000).toFixed(1)}s)`);
+    return v;
+  };
+  fs.mkdirSync(paths.logs, { recursive: true });
+  const root = packageRoot();
+
+  try {
+    let pid = runningServerPid(paths);
+    let info = pid ? readJson<ServerInfo>(paths.serverInfo) : undefined;
+
+    if (!pid) {
+      if (o.installDeps) {
+        await step('dependencies', async () => {
+          const missing = missingCommands();
+          if (missing.length === 0) return;
+          streams.err(`installing Debian packages (missing: ${missing.join(' ')})\n`);
+          const r = spawnSync('bash', [path.join(root, 'scripts', 'install-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+          if (r.status !== 0) throw new Error(`scripts/install-deps.sh failed (exit ${r.status})`);
+        });
+      }
+      await step('container runtime (containerd, CNI, local registry and images)', async () => {
+        const runtime = await ensureRuntime({ stateDir: paths.runtime, nodeName: o.nodeName, podSubnet: o.podSubnet, bridge: o.bridge });
+        writeJson(paths.runtimeInfo, runtime);
+      });
+      await step('steer server (apiserver, scheduler, controllers, node agent)', async () => {
+        try {
+          fs.unlinkSync(paths.serverInfo);
+        } catch {
+          // not there
+        }
+        const [host, port] = splitHostPort(o.listen);
+        const log = fs.openSync(paths.serverLog, 'a');
+        const child = spawn(
+          process.execPath,
+          [
+            path.join(root, 'bin', 'steer.js'),
+            'server',
+            '--state-dir', paths.root,
+            '--listen', `${host}:${port}`,
+            '--node-name', o.nodeName,
+            '--agent-port', String(o.agentPort),
+            '--scheduler-metrics-port', String(o.schedulerMetricsPort),
+            '--controllers-metrics-port', String(o.controllersMetricsPort),
+          ],
+          { detached: true, stdio: ['ignore', log, log], cwd: root },
+        );
+        fs.closeSync(log);
+        child.unref();
+        fs.writeFileSync(paths.pidFile, `${child.pid}\n`);
+        pid = child.pid;
+        info = await waitFor('waiting for the components to start', o.timeoutMs, async () => readJson<ServerInfo>(paths.serverInfo), progress, () => {
+          if (child.exitCode !== null || !runningServerPid(paths)) {
+            throw new FatalError(`steer server exited; the end of ${paths.serverLog}:\n${tail(paths.serverLog, 15)}`);
+          }
+        });
+      });
+    } else {
+      streams.err(`steer server already running (PID ${pid})\n`);
+    }
+    if (!info) throw new Error(`steer server (PID ${pid}) runs but has not written ${paths.serverInfo}; see ${paths.serverLog}`);
+
+    writeKubeconfig(paths.kubeconfig, { server: info.apiserverUrl });
+    const userKubeconfig = path.join(os.homedir(), '.kube', 'config');
+    if (o.writeUserKubeconfig && !fs.existsSync(userKubeconfig)) {
+      writeKubeconfig(userKubeconfig, { server: info.apiserverUrl });
+      streams.err(`wrote ${userKubeconfig}\n`);
+    }
+    const client = KubeClient.load({ kubeconfig: paths.kubeconfig });
+    const serverInfo = info;
+    try {
+      await step(`node ${serverInfo.nodeName} Ready`, () =>
+        waitFor(`waiting for node ${serverInfo.nodeName} to be Ready`, o.timeoutMs, async () => {
+          const node = await client.get<Node>(Resources.nodes, undefined, serverInfo.nodeName);
+          return (node.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True') ? node : undefined;
+        }, progress),
+      );
+      let podIPs: string[] = [];
+      if (o.manifest !== false) {
+        const manifest = o.manifest || path.join(root, 'manifests', 'nginx.yaml');
+        await step(`apply ${path.relative(process.cwd(), manifest) || manifest}`, async () => {
+          progress.done();
+          const ok = await runApply(client, loadManifests([manifest], false), 'default', false, streams);
+          if (!ok) throw new Error(`applying ${manifest} failed`);
+        });
+        const deployments = loadManifests([manifest], false).filter((m) => m.object.kind === 'Deployment');
+        for (const m of deployments) {
+          const name = String((m.object.metadata as { name: string }).name);
+          const ns = String((m.object.metadata as { namespace?: string }).namespace || 'default');
+          podIPs = await step(`deployment ${name} Running`, () =>
+            waitFor(`waiting for deployment ${name} to be available`, o.timeoutMs, async () => {
+              const d = await client.get<Deployment>(Resources.deployments, ns, name);
+              const pods = await client.list<Pod>(Resources.pods, { namespace: ns, labelSelector: labelSelectorToString(d.spec?.selector) });
+              const ready = pods.items.filter(
+                (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && (p.status.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True'),
+              );
+              return ready.length >= Math.max(1, d.spec?.replicas ?? 1) ? ready.map((p) => p.status?.podIP || '').filter(Boolean) : undefined;
+            }, progress),
+          );
+        }
+      }
+      return { paths, info: serverInfo, kubeconfig: paths.kubeconfig, podIPs, steps };
+    } finally {
+      client.close();
+    }
+  } finally {
+    progress.done();
+  }
+}
+
+class FatalError extends Error {}
+
+export function splitHostPort(listen: string): [string, number] {
+  const i = listen.lastIndexOf(':');
+  if (i < 0) return ['127.0.0.1', Number(listen)];
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const port = Number(listen.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --listen ${listen}`);
+  return [host, port];
+}
+
+/** The closing message: how to use the cluster and reach nginx. */
+export function upSummary(r: UpResult): string {
+  const lines = [
+    '',
+    `steer is up: apiserver ${r.info.apiserverUrl}, node ${r.info.nodeName}; state in ${r.paths.root}, log ${r.paths.serverLog}`,
+    '',
+    `  export KUBECONFIG=${r.kubeconfig}`,
+    '  steer get pods -o wide            # or kubectl, with the same KUBECONFIG',
+  ];
+  if (r.podIPs.length) {
+    lines.push('', 'nginx answers on its pod IP:');
+    for (const ip of r.podIPs) lines.push(`  curl http://${ip}/`);
+  }
+  lines.push('', 'stop everything with `steer down` (`steer down --purge` also removes the data)');
+  return lines.join('\n') + '\n';
+}
