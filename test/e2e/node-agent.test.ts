@@ -1,0 +1,210 @@
+// End to end on real containerd: apiserver + one node agent on a runtime of its own. An nginx pod
+// bound to the node → Running with a podIP; the pod IP and a hostPort on 127.0.0.1 serve nginx's page;
+// the memory limit is in the container's cgroup; logs (agent endpoint and apiserver pods/log) show the
+// access line; killing nginx's host process → restarted, restartCount 1, Ready again; restarting the
+// agent → no duplicate containers; deleting the pod → sandbox, containers, cgroups and logs gone.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { isNotFound } from '../../lib/client';
+import { Resources } from '../../lib/resources';
+import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { IMAGES } from '../../node-agent/runtime-setup';
+import { LABEL_POD_UID } from '../../node-agent/labels';
+import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
+import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { startTestRuntime, TestRuntime } from './helpers/runtime';
+
+jest.setTimeout(240_000);
+
+function httpGet(host: string, port: number, p = '/', timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: p, timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** The memory limit of the cgroup a host PID is in (cgroup v1 memory controller, or v2 memory.max). */
+function memoryLimitOf(pid: number): number {
+  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+  const v1 = lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
+  if (v1) {
+    const rel = v1.split(':')[2];
+    return Number(fs.readFileSync(path.join('/sys/fs/cgroup/memory', rel, 'memory.limit_in_bytes'), 'utf8').trim());
+  }
+  const v2 = lines.find((l) => l.startsWith('0::'))!;
+  return Number(fs.readFileSync(path.join('/sys/fs/cgroup', v2.slice(3), 'memory.max'), 'utf8').trim());
+}
+
+describe('node agent on real containerd', () => {
+  let rt: TestRuntime;
+  let api: TestApiServer;
+  let cri: CriRuntime;
+  let agent: RunningNodeAgent | undefined;
+  let stateDir: string;
+  let hostPort: number;
+  const nodeName = 'e2e-agent-node';
+
+  const startAgent = () =>
+    startNodeAgent({
+      client: api.client,
+      nodeName,
+      runtime: cri,
+      stateDir,
+      logRoot: rt.podLogDir,
+      cgroupRoot: rt.cgroupRoot,
+      address: '127.0.0.1',
+      port: 0,
+      relistIntervalMs: 100,
+      log: (m) => console.error(m),
+    });
+
+  beforeAll(async () => {
+    rt = await startTestRuntime('node-agent');
+    api = await startTestApiServer();
+    cri = new CriRuntime(rt.criSocket);
+    stateDir = path.join(rt.stateDir, 'agent');
+    hostPort = await freePort();
+    agent = await startAgent();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    cri?.close();
+    await api?.stop();
+    await rt?.stop();
+  });
+
+  const getPod = () => api.client.get<Pod>(Resources.pods, 'default', 'nginx');
+  const containerIdOf = (p: Pod) => p.status!.containerStatuses![0].containerID!.replace(/^containerd:\/\//, '');
+  const podContainers = async (uid: string) => (await cri.listContainers()).filter((c) => c.labels[LABEL_POD_UID] === uid);
+
+  test('an nginx pod bound to the node runs, serves on its pod IP and hostPort, with its memory limit', async () => {
+    await api.client.create<Pod>(Resources.pods, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'nginx', namespace: 'default', labels: { app: 'nginx' } },
+      spec: {
+        nodeName,
+        terminationGracePeriodSeconds: 2,
+        containers: [
+          {
+            name: 'nginx',
+            image: IMAGES.nginx,
+            ports: [{ containerPort: 80, hostPort, hostIP: '127.0.0.1' }],
+            resources: { limits: { memory: '64Mi', cpu: '500m' } },
+            readinessProbe: { httpGet: { path: '/', port: 80 }, periodSeconds: 1 },
+          },
+        ],
+      },
+    });
+    const pod = await waitFor('nginx Running and Ready', async () => {
+      const p = await getPod();
+      return p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready && p;
+    });
+    expect(pod.status?.podIP).toMatch(/^10\.210\./);
+    expect(pod.status?.containerStatuses?.[0].containerID).toMatch(/^containerd:\/\//);
+    expect(pod.status?.containerStatuses?.[0].imageID).toContain('sha256:');
+    const viaPodIP = await httpGet(pod.status!.podIP!, 80);
+    expect(viaPodIP.status).toBe(200);
+    expect(viaPodIP.body).toContain('hello from nginx');
+    const viaHostPort = await waitFor('hostPort', async () => {
+      const r = await httpGet('127.0.0.1', hostPort);
+      return r.status === 200 && r;
+    });
+    expect(viaHostPort.body).toContain('hello from nginx');
+    const st = await cri.containerStatus(containerIdOf(pod));
+    expect(st.pid).toBeGreaterThan(0);
+    expect(memoryLimitOf(st.pid!)).toBe(64 * 1024 * 1024);
+  });
+
+  test("logs show nginx's access line, through the agent and through the apiserver's pods/log", async () => {
+    await httpGet((await getPod()).status!.podIP!, 80, '/from-the-e2e-test');
+    const node = agent!;
+    const line = await waitFor('access line in the agent log endpoint', async () => {
+      const r = await httpGet('127.0.0.1', node.port, '/containerLogs/default/nginx/nginx');
+      return r.status === 200 && r.body.includes('GET /from-the-e2e-test HTTP/1.1') && r.body;
+    });
+    expect(line).not.toMatch(/^\d{4}-\d\d-\d\dT\S+ std(out|err) [PF] /m); // CRI prefix stripped
+    const ts = await httpGet('127.0.0.1', node.port, '/containerLogs/default/nginx/nginx?timestamps=true&tailLines=1');
+    expect(ts.body).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \S/);
+    const viaApi = await api.client.request<string>('GET', '/api/v1/namespaces/default/pods/nginx/log', { accept: '*/*' });
+    expect(viaApi).toContain('GET /from-the-e2e-test HTTP/1.1');
+  });
+
+  test("killing nginx's host process restarts it: restartCount 1, Ready and serving again", async () => {
+    const before = await getPod();
+    const st = await cri.containerStatus(containerIdOf(before));
+    process.kill(st.pid!, 'SIGKILL');
+    const pod = await waitFor('restarted and Ready', async () => {
+      const p = await getPod();
+      const cs = p.status?.containerStatuses?.[0];
+      return cs?.restartCount === 1 && cs.ready && cs.state?.running && p;
+    });
+    expect(pod.status?.containerStatuses?.[0].lastState?.terminated?.exitCode).toBe(137);
+    expect((await httpGet(pod.status!.podIP!, 80)).status).toBe(200);
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  test('restarting the agent while the pod runs leaves no duplicate containers', async () => {
+    const pod = await getPod();
+    const uid = pod.metadata!.uid!;
+    const before = (await podContainers(uid)).filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.id);
+    const sandboxesBefore = (await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid).length;
+    expect(before).toHaveLength(1);
+    await agent!.stop();
+    agent = await startAgent();
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = (await podContainers(uid)).filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.id);
+    expect(after).toEqual(before);
+    expect((await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid)).toHaveLength(sandboxesBefore);
+    const again = await getPod();
+    expect(again.status?.containerStatuses?.[0].restartCount).toBe(1);
+    expect(again.status?.phase).toBe('Running');
+  });
+
+  test('deleting the pod removes containers, sandbox, cgroups and logs, then the object', async () => {
+    const pod = await getPod();
+    const uid = pod.metadata!.uid!;
+    await api.client.delete(Resources.pods, 'default', 'nginx');
+    await waitFor('pod object gone', async () => getPod().then(() => false, (e) => isNotFound(e)));
+    expect(await podContainers(uid)).toEqual([]);
+    expect((await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid)).toEqual([]);
+    expect(fs.readdirSync(rt.podLogDir).filter((d) => d.endsWith(uid))).toEqual([]);
+    expect(fs.existsSync(path.join('/sys/fs/cgroup/memory', rt.cgroupRoot, `pod${uid}`))).toBe(false);
+  });
+});
