@@ -1,0 +1,366 @@
+// The end-to-end scenario on real containerd, driven through the `steer` binary as a user would
+// (issue 7): up on a clean state dir → apply nginx → curl its pod IP → scale to 3 (with `get -w`
+// running) → kill an nginx process from the host → it restarts → delete a pod → replaced → the same
+// apply / scale / get -w with the real kubectl 1.20 → Prometheus scrapes every component →
+// down leaves no process, container or sandbox. Each step's time is printed at the end.
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import * as yaml from 'js-yaml';
+import { KubeClient } from '../../lib/client';
+import { Resources } from '../../lib/resources';
+
+jest.setTimeout(240_000);
+
+const repo = path.join(__dirname, '..', '..');
+const steerBin = path.join(repo, 'bin', 'steer.js');
+const kubectlBin = path.join(repo, 'tools', 'kubectl', 'usr', 'bin', 'kubectl');
+const stateDir = '/var/lib/steer-test/scenario';
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-scenario-home-'));
+const kubeconfig = path.join(stateDir, 'kubeconfig');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], timeoutMs = 200_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: repo, timeout: timeoutMs, env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig }, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+const steer = (...args: string[]) => run(process.execPath, [steerBin, ...args]);
+const kubectl = (...args: string[]) => run(kubectlBin, args, 60_000);
+
+/** A background command whose output is collected (get -w), stopped with stop(). */
+function background(cmd: string, args: string[]): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
+  const child = spawn(cmd, args, { cwd: repo, env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  return {
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on('error', reject);
+  });
+}
+
+async function eventually<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out (${timeoutMs / 1000}s): ${what}${last ? `; last error: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const isReady = (p: Pod) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && (p.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+let client: KubeClient | undefined;
+async function nginxPods(): Promise<Pod[]> {
+  const list = await client!.list<Pod>(Resources.pods, { namespace: 'default', labelSelector: 'app=nginx' });
+  return list.items;
+}
+async function readyNginx(n: number, what: string, timeoutMs = 120_000): Promise<Pod[]> {
+  return eventually(what, timeoutMs, async () => {
+    const pods = await nginxPods();
+    const ready = pods.filter(isReady);
+    return ready.length === n && pods.filter((p) => !p.metadata?.deletionTimestamp).length === n ? ready : undefined;
+  });
+}
+
+const timings: Array<[string, number]> = [];
+async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings.push([step, Date.now() - t0]);
+  }
+}
+
+/** Later steps need the cluster from step 1; they fail at once with this reason when it is missing. */
+let brokenAt = '';
+function requireCluster(): void {
+  if (brokenAt) throw new Error(`cannot run: the cluster is not usable since step "${brokenAt}"`);
+}
+
+const ports = { api: 0, agent: 0, sched: 0, ctrl: 0, prom: 0 };
+
+afterAll(async () => {
+  client?.close();
+  // Whatever happened, leave nothing running.
+  if (fs.existsSync(stateDir)) await steer('down', '--state-dir', stateDir, '--purge');
+  fs.rmSync(home, { recursive: true, force: true });
+  const width = Math.max(...timings.map(([s]) => s.length));
+  // eslint-disable-next-line no-console
+  console.log(['scenario step timings:', ...timings.map(([s, ms]) => `  ${s.padEnd(width)}  ${(ms / 1000).toFixed(1)} s`)].join('\n'));
+});
+
+describe('the nginx scenario on a single-node steer cluster', () => {
+  it('1. steer up on a clean state dir', async () => {
+    brokenAt = '1. up';
+    expect(fs.existsSync(steerBin)).toBe(true);
+    expect(fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js'))).toBe(true);
+    if (fs.existsSync(stateDir)) await steer('down', '--state-dir', stateDir, '--purge'); // a crashed earlier run
+    ports.api = await freePort();
+    ports.agent = await freePort();
+    ports.sched = await freePort();
+    ports.ctrl = await freePort();
+    const r = await timed('1. steer up (clean state)', () =>
+      steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${ports.api}`, '--node-name', 'scenario-node', '--agent-port', String(ports.agent), '--scheduler-metrics-port', String(ports.sched), '--controllers-metrics-port', String(ports.ctrl), '--pod-subnet', '10.211.0.0/24', '--bridge', 'steerscn0', '--no-apply'),
+    );
+    if (r.code !== 0) {
+      const log = fs.existsSync(path.join(stateDir, 'logs', 'server.log')) ? fs.readFileSync(path.join(stateDir, 'logs', 'server.log'), 'utf8').split('\n').slice(-30).join('\n') : '';
+      throw new Error(`steer up failed (exit ${r.code}):\n${r.stderr}\n--- server.log ---\n${log}`);
+    }
+    expect(r.stdout).toContain(`export KUBECONFIG=${kubeconfig}`);
+    client = KubeClient.load({ kubeconfig });
+    const nodes = await client.list(Resources.nodes);
+    expect(nodes.items.map((n) => (n as { metadata?: { name?: string } }).metadata?.name)).toEqual(['scenario-node']);
+    brokenAt = '';
+  });
+
+  it('2. steer apply -f manifests/nginx.yaml → 1 replica Running, its pod IP serves the nginx page', async () => {
+    requireCluster();
+    const r = await timed('2. apply nginx.yaml → 1 Running', async () => {
+      const out = await steer('apply', '-f', 'manifests/nginx.yaml');
+      await readyNginx(1, '1 nginx pod Running and Ready');
+      return out;
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('deployment.apps/nginx created\nservice/nginx created\n');
+    const [pod] = await nginxPods();
+    const page = await timed('2b. curl pod IP', () => eventually('nginx page on the pod IP', 20_000, async () => {
+      const res = await httpGet(`http://${pod.status?.podIP}/`);
+      return res.status === 200 ? res : undefined;
+    }));
+    expect(page.body).toContain('nginx');
+  });
+
+  it('1b. a second steer up is idempotent and quick', async () => {
+    requireCluster();
+    const t0 = Date.now();
+    const r = await timed('1b. steer up again (idempotent)', () =>
+      steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${ports.api}`, '--node-name', 'scenario-node', '--agent-port', String(ports.agent), '--pod-subnet', '10.211.0.0/24', '--bridge', 'steerscn0'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('already running');
+    expect(r.stdout).toContain('deployment.apps/nginx unchanged');
+    expect(r.stdout).toContain('service/nginx unchanged');
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('3. steer scale deployment nginx --replicas=3 → 3 Running (steer get pods -w shows them)', async () => {
+    requireCluster();
+    const watch = background(process.execPath, [steerBin, 'get', 'pods', '-w']);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const r = await timed('3. scale to 3 → 3 Running', async () => {
+        const out = await steer('scale', 'deployment', 'nginx', '--replicas=3');
+        await readyNginx(3, '3 nginx pods Running and Ready');
+        return out;
+      });
+      expect(r.stdout).toBe('deployment.apps/nginx scaled\n');
+      const names = (await nginxPods()).map((p) => p.metadata?.name || '');
+      await eventually('get -w printed every new pod as Running', 10_000, async () => {
+        const out = watch.output();
+        return names.every((n) => new RegExp(`^${n}\\s+1/1\\s+Running`, 'm').test(out)) ? true : undefined;
+      });
+      expect(watch.output().split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE/);
+    } finally {
+      await watch.stop();
+    }
+    const rollout = await steer('rollout', 'status', 'deployment/nginx', '--timeout', '60s');
+    expect(rollout.stdout).toContain('deployment "nginx" successfully rolled out');
+  });
+
+  it('4. killing an nginx container process from the host → restarted (restartCount 1) and Ready', async () => {
+    requireCluster();
+    const [victim] = await nginxPods();
+    const containerId = (victim.status?.containerStatuses?.[0]?.containerID || '').replace(/^containerd:\/\//, '');
+    expect(containerId).not.toBe('');
+    const tasks = await run('ctr', ['--address', path.join(stateDir, 'runtime', 'containerd', 'containerd.sock'), '-n', 'k8s.io', 'tasks', 'ls']);
+    const line = tasks.stdout.split('\n').find((l) => l.startsWith(containerId));
+    expect(line).toBeDefined();
+    const pid = Number(line!.trim().split(/\s+/)[1]);
+    expect(pid).toBeGreaterThan(1);
+    await timed('4. kill nginx process → restarted and Ready', async () => {
+      process.kill(pid, 'SIGKILL');
+      await eventually('the killed container restarted and Ready again', 90_000, async () => {
+        const p = await client!.get<Pod>(Resources.pods, 'default', victim.metadata?.name || '');
+        const cs = p.status?.containerStatuses?.[0];
+        return cs && cs.restartCount === 1 && cs.ready && isReady(p) ? p : undefined;
+      });
+    });
+    await readyNginx(3, '3 nginx pods Ready after the restart');
+  });
+
+  it('5. steer delete pod → a replacement is created and Running; 3 again', async () => {
+    requireCluster();
+    const [victim] = await nginxPods();
+    const name = victim.metadata?.name || '';
+    const r = await timed('5. delete pod → replacement Running', async () => {
+      const out = await steer('delete', 'pod', name);
+      await eventually('3 Ready nginx pods without the deleted one', 120_000, async () => {
+        const pods = await nginxPods();
+        return pods.length === 3 && pods.every(isReady) && !pods.some((p) => p.metadata?.name === name) ? pods : undefined;
+      });
+      return out;
+    });
+    expect(r.stdout).toBe(`pod "${name}" deleted\n`);
+  });
+
+  it('6. the same with the real kubectl 1.20: apply, scale, get -w', async () => {
+    requireCluster();
+    expect(fs.existsSync(kubectlBin)).toBe(true);
+    // nginx.yaml says replicas: 1, so kubectl's three-way apply scales back to 1 — and must find steer's
+    // last-applied annotation for the Service identical to its own (unchanged).
+    const applied = await timed('6a. kubectl apply → 1 Running', async () => {
+      const out = await kubectl('apply', '-f', 'manifests/nginx.yaml');
+      await readyNginx(1, 'kubectl apply: back to 1 Ready nginx pod');
+      return out;
+    });
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toBe('deployment.apps/nginx configured\nservice/nginx unchanged\n');
+    const again = await steer('apply', '-f', 'manifests/nginx.yaml');
+    expect(again.stdout).toBe('deployment.apps/nginx unchanged\nservice/nginx unchanged\n');
+
+    const watch = background(kubectlBin, ['get', 'pods', '-w']);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const scaled = await timed('6b. kubectl scale to 3 → 3 Running', async () => {
+        const out = await kubectl('scale', 'deployment', 'nginx', '--replicas=3');
+        await readyNginx(3, 'kubectl scale: 3 Ready nginx pods');
+        return out;
+      });
+      expect(scaled.stdout).toBe('deployment.apps/nginx scaled\n');
+      const names = (await nginxPods()).map((p) => p.metadata?.name || '');
+      await eventually('kubectl get -w printed every pod as Running', 10_000, async () => {
+        const out = watch.output();
+        return names.every((n) => new RegExp(`^${n}\\s+1/1\\s+Running`, 'm').test(out)) ? true : undefined;
+      });
+    } finally {
+      await watch.stop();
+    }
+    const table = await kubectl('get', 'deployments');
+    expect(table.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nnginx\s+3\/3\s+3\s+3\s+/);
+  });
+
+  it('7. Prometheus scrapes every component; kube_deployment_status_replicas_available{deployment="nginx"} is 3', async () => {
+    requireCluster();
+    ports.prom = await freePort();
+    const config = yaml.load(fs.readFileSync(path.join(repo, 'manifests', 'prometheus.yml'), 'utf8')) as {
+      global: Record<string, unknown>;
+      scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; kubernetes_sd_configs?: Array<{ api_server: string }> }>;
+    };
+    const portFor: Record<string, number> = { '6443': ports.api, '10251': ports.sched, '10252': ports.ctrl };
+    for (const job of config.scrape_configs) {
+      for (const sc of job.static_configs || []) sc.targets = sc.targets.map((t) => t.replace(/:(\d+)$/, (_m, p: string) => `:${portFor[p] ?? p}`));
+      for (const sd of job.kubernetes_sd_configs || []) sd.api_server = `http://127.0.0.1:${ports.api}`;
+    }
+    const promDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-prom-'));
+    fs.writeFileSync(path.join(promDir, 'prometheus.yml'), yaml.dump(config));
+    const prom = background('prometheus', [`--config.file=${path.join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${ports.prom}`]);
+    const api = (q: string) => httpGet(`http://127.0.0.1:${ports.prom}${q}`).then((r) => JSON.parse(r.body));
+    try {
+      await timed('7. prometheus: all targets up, replicas_available 3', async () => {
+        const targets = await eventually('every Prometheus target up', 90_000, async () => {
+          const t = (await api('/api/v1/targets')) as { data: { activeTargets: Array<{ scrapePool: string; health: string; lastError: string }> } };
+          const active = t.data.activeTargets;
+          const pools = new Set(active.map((a) => a.scrapePool));
+          return pools.size === 4 && active.every((a) => a.health === 'up') ? active : undefined;
+        }).catch(async (err) => {
+          const t = await api('/api/v1/targets').catch(() => ({}));
+          throw new Error(`${(err as Error).message}\ntargets: ${JSON.stringify(t)}\nprometheus: ${prom.output().slice(-2000)}`);
+        });
+        expect(targets.length).toBeGreaterThanOrEqual(4);
+        await eventually('kube_deployment_status_replicas_available{deployment="nginx"} == 3', 60_000, async () => {
+          const q = (await api(`/api/v1/query?query=${encodeURIComponent('kube_deployment_status_replicas_available{deployment="nginx"}')}`)) as { data: { result: Array<{ value: [number, string] }> } };
+          return q.data.result.length === 1 && q.data.result[0].value[1] === '3' ? true : undefined;
+        });
+      });
+    } finally {
+      await prom.stop();
+      fs.rmSync(promDir, { recursive: true, force: true });
+    }
+  });
+
+  it('8. steer down leaves no steer process, container or sandbox', async () => {
+    const runtimeInfo = JSON.parse(fs.readFileSync(path.join(stateDir, 'runtime.json'), 'utf8')) as { pids: { containerd: number } };
+    const serverPid = Number(fs.readFileSync(path.join(stateDir, 'server.pid'), 'utf8'));
+    const r = await timed('8. steer down', () => steer('down', '--state-dir', stateDir));
+    expect(r.code).toBe(0);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(serverPid)).toBe(false);
+    expect(alive(runtimeInfo.pids.containerd)).toBe(false);
+    // No process (shim, runc, nginx, pause) still refers to this cluster's state dir.
+    const leftovers: string[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        if (cmd.includes(stateDir)) leftovers.push(`${entry}: ${cmd}`);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    expect(leftovers).toEqual([]);
+    const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(stateDir));
+    expect(mounts).toEqual([]);
+    const bridge = await run('ip', ['link', 'show', 'steerscn0']);
+    expect(bridge.code).not.toBe(0);
+  });
+});
