@@ -189,6 +189,8 @@ describe('parseFieldSelector', () => {
     ['replicasets', 'status.replicas!=0', 'status.replicas!=0'],
     ['configmaps', 'metadata.namespace=kube-system', 'metadata.namespace=kube-system'],
     ['pods', 'metadata.name=a\\,b', 'metadata.name=a\\,b'],
+    ['pods', 'metadata.name=a,,spec.nodeName=n', 'metadata.name=a,spec.nodeName=n'],
+    ['pods', 'metadata.name=a\\=b', 'metadata.name=a\\=b'],
   ];
   it.each(ok)('%s: %j', (resource, input, printed) => {
     expect(fieldRequirementsToString(parseFieldSelector(resource, input))).toBe(printed);
@@ -200,6 +202,7 @@ describe('parseFieldSelector', () => {
     ['pods', 'spec.nodeName', "invalid selector: 'spec.nodeName'; can't understand 'spec.nodeName'"],
     ['pods', '=x', "can't understand '=x'"],
     ['pods', 'metadata.name=a\\x', 'invalid escape sequence'],
+    ['pods', 'metadata.name=a!=b', 'unescaped equals'],
   ];
   it.each(bad)('%s: rejects %j', (resource, input, message) => {
     expect(() => parseFieldSelector(resource, input)).toThrow(SelectorError);

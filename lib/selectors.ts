@@ -512,25 +512,21 @@ export function parseFieldSelector(resource: string, s: string): FieldRequiremen
   const reqs: FieldRequirement[] = [];
   if (s.trim() === '') return reqs;
   for (const part of splitUnescaped(s, ',')) {
-    let field: string;
-    let operator: FieldOperator;
-    let raw: string;
-    let idx: number;
-    if ((idx = part.indexOf('!=')) >= 0) {
-      operator = '!=';
-      field = part.slice(0, idx);
-      raw = part.slice(idx + 2);
-    } else if ((idx = part.indexOf('==')) >= 0) {
-      operator = '=';
-      field = part.slice(0, idx);
-      raw = part.slice(idx + 2);
-    } else if ((idx = part.indexOf('=')) >= 0) {
-      operator = '=';
-      field = part.slice(0, idx);
-      raw = part.slice(idx + 1);
-    } else {
-      throw new SelectorError(`invalid selector: '${s}'; can't understand '${part}'`);
+    if (part === '') continue; // "a=b,,c=d" is read as "a=b,c=d", as Kubernetes does
+    // The leftmost operator wins, trying "!=" and "==" before "=" at each position.
+    let field = '';
+    let operator: FieldOperator | undefined;
+    let raw = '';
+    for (let i = 0; i < part.length && !operator; i++) {
+      const rest = part.slice(i);
+      const op = rest.startsWith('!=') ? '!=' : rest.startsWith('==') ? '==' : rest.startsWith('=') ? '=' : undefined;
+      if (op) {
+        operator = op === '!=' ? '!=' : '=';
+        field = part.slice(0, i);
+        raw = part.slice(i + op.length);
+      }
     }
+    if (!operator) throw new SelectorError(`invalid selector: '${s}'; can't understand '${part}'`);
     field = field.trim();
     if (!field) throw new SelectorError(`invalid selector: '${s}'; can't understand '${part}'`);
     if (!fieldGetter(resource, field)) throw new SelectorError(`field label not supported: ${field}`);
