@@ -61,7 +61,7 @@ test('acknowledged writes survive SIGKILL; watches resume from an older resource
   const acked = new Map<string, string>(); // name → resourceVersion acknowledged last
   const deleted = new Set<string>();
   for (let i = 0; i < 30; i++) {
-    const o = await client.create<CM>(Resources.configmaps, 'default', { metadata: { name: `cm-${i}` }, data: { v: '0' } } as CM);
+    const o = await client.create<CM>(Resources.configmaps, 'default', { metadata: { name: `cm-${i}` }, data: { v: '0' } } as unknown as CM);
     acked.set(o.metadata.name, o.metadata.resourceVersion);
   }
   const midRev = Number(acked.get('cm-29'));
@@ -78,7 +78,7 @@ test('acknowledged writes survive SIGKILL; watches resume from an older resource
   let ackedInBurst = 0;
   const burst = Array.from({ length: 200 }, (_, i) =>
     client
-      .create<CM>(Resources.configmaps, 'default', { metadata: { name: `burst-${i}` } } as CM)
+      .create<CM>(Resources.configmaps, 'default', { metadata: { name: `burst-${i}` } } as unknown as CM)
       .then((o) => {
         acked.set(o.metadata.name, o.metadata.resourceVersion);
         if (++ackedInBurst === 100) void kill9(first);
@@ -111,7 +111,7 @@ test('acknowledged writes survive SIGKILL; watches resume from an older resource
   expect(revs).toEqual([...revs].sort((a, b) => a - b));
 
   // New writes continue the revision sequence.
-  const next = await client.create<CM>(Resources.configmaps, 'default', { metadata: { name: 'after-restart' } } as CM);
+  const next = await client.create<CM>(Resources.configmaps, 'default', { metadata: { name: 'after-restart' } } as unknown as CM);
   expect(Number(next.metadata.resourceVersion)).toBeGreaterThan(Number(list.metadata.resourceVersion));
   client.close();
   await kill9(second);
