@@ -147,15 +147,33 @@ export class Framework {
   /** Weighted sum of every score plugin's normalized score, per node. */
   runScores(state: CycleState, pod: PodInfo, nodes: NodeInfo[]): Float64Array {
     for (const p of this.profile.preScore) p.preScore(state, pod, nodes);
-    const totals = new Float64Array(nodes.length);
+    const n = nodes.length;
+    const totals = new Float64Array(n);
     for (const { plugin, weight } of this.profile.score) {
       if (weight === 0) continue;
-      const scores: NodeScore[] = new Array(nodes.length);
-      for (let i = 0; i < nodes.length; i++) scores[i] = { node: nodes[i], score: plugin.score(state, pod, nodes[i]) };
-      plugin.normalizeScores?.(state, pod, scores);
-      for (let i = 0; i < nodes.length; i++) totals[i] += scores[i].score * weight;
+      if (!plugin.normalizeScores) {
+        for (let i = 0; i < n; i++) totals[i] += plugin.score(state, pod, nodes[i]) * weight;
+        continue;
+      }
+      // Score objects are reused from pod to pod: thousands per pod would otherwise keep the GC busy.
+      const scores = this.scoreScratch(n);
+      for (let i = 0; i < n; i++) {
+        scores[i].node = nodes[i];
+        scores[i].score = plugin.score(state, pod, nodes[i]);
+      }
+      plugin.normalizeScores(state, pod, scores);
+      for (let i = 0; i < n; i++) totals[i] += scores[i].score * weight;
     }
     return totals;
+  }
+
+  private scratch: NodeScore[] = [];
+
+  private scoreScratch(n: number): NodeScore[] {
+    const s = this.scratch;
+    while (s.length < n) s.push({ node: undefined as unknown as NodeInfo, score: 0 });
+    s.length = n;
+    return s;
   }
 
   runReserve(state: CycleState, pod: PodInfo, nodeName: string): Status | null {

@@ -19,8 +19,14 @@ export class NodeResourcesBalancedAllocation implements ScorePlugin {
   readonly name = NodeResourcesBalancedAllocation.pluginName;
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const fractions: number[] = [];
     const a = node.allocatable;
+    // The two-resource case without allocations: std of {x, y} is |x − y| / 2.
+    if (a.milliCpu > 0 && a.memory > 0) {
+      const cpu = Math.min((node.requested.milliCpu + pod.requests.milliCpu) / a.milliCpu, 1);
+      const mem = Math.min((node.requested.memory + pod.requests.memory) / a.memory, 1);
+      return Math.floor((1 - Math.abs(cpu - mem) / 2) * MaxNodeScore);
+    }
+    const fractions: number[] = [];
     if (a.milliCpu > 0) fractions.push((node.requested.milliCpu + pod.requests.milliCpu) / a.milliCpu);
     if (a.memory > 0) fractions.push((node.requested.memory + pod.requests.memory) / a.memory);
     return balancedScore(fractions);

@@ -60,6 +60,9 @@ interface PreFilterState {
   required?: CompiledTerm[]; // undefined: no required affinity
 }
 
+const filterStateKey = 'NodeAffinity/filter';
+const scoreStateKey = 'NodeAffinity/score';
+
 interface PreScoreState {
   preferred: Array<{ weight: number; term: CompiledTerm }>;
 }
@@ -69,16 +72,16 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, ScorePlugin,
   readonly name = NodeAffinity.pluginName;
 
   preFilter(state: CycleState, pod: PodInfo): Status | null {
-    state.write(this.name, this.computeState(pod));
+    state.write(filterStateKey, this.computeState(pod));
     const preferred = pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
-    state.write(`${this.name}/score`, {
+    state.write(scoreStateKey, {
       preferred: preferred.map((p) => ({ weight: p.weight, term: compileTerm(p.preference) })),
     } satisfies PreScoreState);
     return null;
   }
 
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
-    const s = state.read<PreFilterState>(this.name) ?? this.computeState(pod);
+    const s = state.read<PreFilterState>(filterStateKey) ?? this.computeState(pod);
     for (const [k, v] of s.nodeSelector) {
       if (node.labels[k] !== v) return unresolvable(ErrReasonPod);
     }
@@ -87,8 +90,8 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, ScorePlugin,
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const s = state.read<PreScoreState>(`${this.name}/score`);
-    const preferred = s?.preferred ?? [];
+    const preferred = state.read<PreScoreState>(scoreStateKey)?.preferred;
+    if (!preferred || preferred.length === 0) return 0;
     let total = 0;
     for (const p of preferred) if (p.weight !== 0 && termMatches(p.term, node)) total += p.weight;
     return total;
