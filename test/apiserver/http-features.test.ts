@@ -1,0 +1,128 @@
+// Metrics, bearer-token auth, TLS, the pods/log proxy, Table watches, YAML bodies and dryRun.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { KubeClient } from '../../lib/client';
+import { Resources } from '../../lib/resources';
+import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+describe('plain server', () => {
+  let srv: TestApiServer;
+  beforeAll(async () => {
+    srv = await startTestApiServer();
+  });
+  afterAll(async () => {
+    await srv.stop();
+  });
+
+  test('/metrics exposes request, latency, inflight, watcher, storage and process metrics', async () => {
+    await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'metric-cm' } });
+    const ac = new AbortController();
+    const watch = await fetch(`${srv.url}/api/v1/namespaces/default/pods?watch=1`, { signal: ac.signal });
+    expect(watch.status).toBe(200);
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    ac.abort();
+    expect(text).toContain('apiserver_request_total{verb="POST",group="",version="v1",resource="configmaps",subresource="",code="201"}');
+    expect(text).toMatch(/apiserver_request_duration_seconds_bucket\{le="0.005",verb="POST",group="",version="v1",resource="configmaps",subresource=""\}/);
+    expect(text).toMatch(/apiserver_current_inflight_requests\{request_kind="readOnly"\} \d/);
+    expect(text).toMatch(/apiserver_registered_watchers\{group="",version="v1",kind="Pod"\} [1-9]/);
+    expect(text).toMatch(/apiserver_storage_objects\{resource="configmaps"\} [1-9]/);
+    expect(text).toMatch(/apiserver_storage_objects\{resource="namespaces"\} [4-9]/);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  test('YAML bodies, dryRun, Table lists and Table watch events', async () => {
+    const yamlRes = await fetch(`${srv.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  a: "1"\n',
+    });
+    expect(yamlRes.status).toBe(201);
+    expect(((await yamlRes.json()) as { data: Record<string, string> }).data).toEqual({ a: '1' });
+    const dry = await fetch(`${srv.url}/api/v1/namespaces/default/configmaps?dryRun=All`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"metadata":{"name":"dry"}}' });
+    expect(dry.status).toBe(201);
+    expect((await fetch(`${srv.url}/api/v1/namespaces/default/configmaps/dry`)).status).toBe(404);
+
+    const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+    const list = (await (await fetch(`${srv.url}/api/v1/namespaces/default/configmaps?limit=500`, { headers: { accept: tableAccept } })).json()) as {
+      kind: string;
+      metadata: { resourceVersion: string };
+      columnDefinitions: Array<{ name: string }>;
+      rows: Array<{ cells: unknown[] }>;
+    };
+    expect(list.kind).toBe('Table');
+    expect(list.columnDefinitions.map((c) => c.name)).toEqual(expect.arrayContaining(['Name', 'Age']));
+    expect(list.rows.map((r) => r.cells[0])).toContain('from-yaml');
+
+    const ac = new AbortController();
+    const res = await fetch(`${srv.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`, { headers: { accept: tableAccept }, signal: ac.signal });
+    const reader = res.body!.getReader();
+    await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'w-1' } });
+    await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'w-2' } });
+    let buf = '';
+    while (buf.split('\n').length < 3) buf += Buffer.from((await reader.read()).value!).toString();
+    ac.abort();
+    const events = buf.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { kind: string; columnDefinitions?: unknown[]; rows: Array<{ cells: unknown[] }> } });
+    expect(events.map((e) => [e.type, e.object.kind, e.object.rows[0].cells[0]])).toEqual([
+      ['ADDED', 'Table', 'w-1'],
+      ['ADDED', 'Table', 'w-2'],
+    ]);
+    expect(events[0].object.columnDefinitions?.length).toBeGreaterThan(0);
+    expect(events[1].object.columnDefinitions ?? []).toHaveLength(0);
+  });
+
+  test('pods/log is proxied to the node agent, 503 when none serves it', async () => {
+    const seen: string[] = [];
+    const agent = http.createServer((req, res) => {
+      seen.push(req.url!);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('line 1\nline 2\n');
+    });
+    await new Promise<void>((r) => agent.listen(0, '127.0.0.1', r));
+    const port = (agent.address() as AddressInfo).port;
+    await srv.client.create(Resources.nodes, undefined, {
+      metadata: { name: 'log-node' },
+      status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } },
+    });
+    await srv.client.create(Resources.pods, 'default', { metadata: { name: 'logger' }, spec: { nodeName: 'log-node', containers: [{ name: 'main', image: 'busybox' }] } });
+    const core = srv.kubeConfig.makeApiClient(CoreV1Api);
+    const text = await core.readNamespacedPodLog({ name: 'logger', namespace: 'default', tailLines: 2, timestamps: true });
+    expect(text).toBe('line 1\nline 2\n');
+    expect(seen).toEqual(['/containerLogs/default/logger/main?tailLines=2&timestamps=true']);
+    await new Promise<void>((r) => agent.close(() => r()));
+    const down = await fetch(`${srv.url}/api/v1/namespaces/default/pods/logger/log`);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { kind: string; reason: string }).reason).toBe('ServiceUnavailable');
+    await srv.client.create(Resources.pods, 'default', { metadata: { name: 'orphan-logger' }, spec: { nodeName: 'no-such-node', containers: [{ name: 'main', image: 'busybox' }] } });
+    expect((await fetch(`${srv.url}/api/v1/namespaces/default/pods/orphan-logger/log`)).status).toBe(503);
+  });
+});
+
+test('bearer tokens: 401 without a listed token; probes stay open; TLS', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-auth-'));
+  const tokenFile = path.join(dir, 'tokens.csv');
+  fs.writeFileSync(tokenFile, 's3cret-token,admin,1,"system:masters"\n');
+  const srv = await startTestApiServer({ tokenFile, token: 's3cret-token', tlsCertFile: path.join(FIXTURES, 'tls.crt'), tlsKeyFile: path.join(FIXTURES, 'tls.key') });
+  try {
+    expect(srv.url).toMatch(/^https:\/\//);
+    const ns = await srv.client.list(Resources.namespaces);
+    expect(ns.items.length).toBeGreaterThanOrEqual(4);
+    const core = srv.kubeConfig.makeApiClient(CoreV1Api);
+    expect((await core.readNamespace({ name: 'default' })).metadata?.name).toBe('default');
+    const anonymous = KubeClient.forServer(srv.url);
+    await expect(anonymous.list(Resources.pods)).rejects.toMatchObject({ code: 401, status: { kind: 'Status', reason: 'Unauthorized' } });
+    const wrong = KubeClient.forServer(srv.url, 'wrong');
+    await expect(wrong.get(Resources.namespaces, undefined, 'default')).rejects.toMatchObject({ code: 401 });
+    await expect(anonymous.request('GET', '/healthz')).resolves.toBe('ok');
+    anonymous.close();
+    wrong.close();
+  } finally {
+    await srv.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
