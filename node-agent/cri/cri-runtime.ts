@@ -39,21 +39,52 @@ import {
 const POD_NAMESPACES: NamespaceOption = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' };
 const CGROUP_FS = '/sys/fs/cgroup';
 
-/** api.proto sits beside this file in the source tree; compiled code runs from dist/. */
-function protoPath(): string {
-  const candidates = [path.join(__dirname, 'api.proto'), path.resolve(__dirname, '../../../node-agent/cri/api.proto')];
+/** The .proto files sit beside this file in the source tree; compiled code runs from dist/. */
+function protoPath(file: string): string {
+  const candidates = [path.join(__dirname, file), path.resolve(__dirname, '../../../node-agent/cri', file)];
   for (const p of candidates) if (fs.existsSync(p)) return p;
-  throw new Error(`CRI api.proto not found (looked in ${candidates.join(', ')})`);
+  throw new Error(`${file} not found (looked in ${candidates.join(', ')})`);
 }
+
+const LOAD_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
 
 let packageCache: grpc.GrpcObject | undefined;
 function criPackage(): grpc.GrpcObject {
   if (!packageCache) {
-    const def = protoLoader.loadSync(protoPath(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-    const root = grpc.loadPackageDefinition(def);
+    const root = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('api.proto'), LOAD_OPTIONS));
     packageCache = (root.runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
   }
   return packageCache;
+}
+
+let eventsServiceCache: grpc.ServiceClientConstructor | undefined;
+function containerdEventsService(): grpc.ServiceClientConstructor {
+  if (!eventsServiceCache) {
+    const root = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('containerd-events.proto'), LOAD_OPTIONS));
+    const v1 = (((root.containerd as grpc.GrpcObject).services as grpc.GrpcObject).events as grpc.GrpcObject).v1 as grpc.GrpcObject;
+    eventsServiceCache = v1.Events as grpc.ServiceClientConstructor;
+  }
+  return eventsServiceCache;
+}
+
+/** A container's (or sandbox's) init process exited, as containerd's event service reports it. */
+export interface ContainerExitEvent {
+  containerId: string; // the CRI container or pod sandbox ID
+  pid: number;
+  exitStatus: number;
+  exitedAt: number; // ms since epoch
+}
+
+interface WireTimestamp {
+  seconds: string;
+  nanos: number;
+}
+
+interface WireEnvelope {
+  timestamp: WireTimestamp | null;
+  namespace: string;
+  topic: string;
+  event: { type_url: string; value: { container_id: string; id: string; pid: number; exit_status: number; exited_at: WireTimestamp | null } | null } | null;
 }
 
 type UnaryMethod = (
@@ -268,6 +299,40 @@ export class CriRuntime implements ContainerRuntime {
       memoryWorkingSetBytes: Number(s.memory?.working_set_bytes?.value ?? 0),
       timestamp: nsToMs(s.cpu?.timestamp ?? s.memory?.timestamp),
     }));
+  }
+
+  /**
+   * Calls onExit for every container or sandbox init process that exits from now on, as soon as
+   * containerd publishes /tasks/exit (CRI GetContainerEvents is not implemented in containerd 1.6).
+   * Exec'd processes are left out. The event says only "this ID's process exited": callers read the
+   * rest with containerStatus. onError gets stream failures (e.g. containerd restarted); the watch is
+   * then over and must be started again. Returns a function that ends the watch.
+   */
+  watchContainerExits(onExit: (event: ContainerExitEvent) => void, onError?: (err: RuntimeError) => void): () => void {
+    const Events = containerdEventsService();
+    const client = new Events(`unix://${this.socketPath}`, grpc.credentials.createInsecure(), { channelOverride: this.runtimeClient.getChannel() });
+    const subscribe = (client as unknown as Record<string, (req: object) => grpc.ClientReadableStream<WireEnvelope>>).Subscribe;
+    const stream = subscribe.call(client, { filters: ['namespace==k8s.io,topic=="/tasks/exit"'] });
+    let ended = false;
+    stream.on('data', (env: WireEnvelope) => {
+      const exit = env.event?.value;
+      if (!exit || env.topic !== '/tasks/exit' || (exit.id && exit.id !== exit.container_id)) return;
+      const at = exit.exited_at ?? env.timestamp;
+      onExit({
+        containerId: exit.container_id,
+        pid: exit.pid,
+        exitStatus: exit.exit_status,
+        exitedAt: at ? Number(at.seconds) * 1000 + Math.floor(at.nanos / 1e6) : Date.now(),
+      });
+    });
+    stream.on('error', (err: grpc.ServiceError) => {
+      if (ended || err.code === grpc.status.CANCELLED) return;
+      onError?.(new RuntimeError(`containerd events: ${err.details || err.message}`, err.code));
+    });
+    return () => {
+      ended = true;
+      stream.cancel();
+    };
   }
 
   close(): void {

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { ContainerExitEvent, CriRuntime } from '../../node-agent/cri/cri-runtime';
 import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime';
 import { ensureRuntime, IMAGES } from '../../node-agent/runtime-setup';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
@@ -260,7 +260,17 @@ describe('CRI runtime on real containerd', () => {
 
   test('killing the container process from the host gives CONTAINER_EXITED with exit code 137', async () => {
     const { pid } = await cri.containerStatus(containerId);
+    const exits: ContainerExitEvent[] = [];
+    const errors: Error[] = [];
+    const stopWatch = cri.watchContainerExits((e) => exits.push(e), (err) => errors.push(err));
+    await new Promise((r) => setTimeout(r, 300)); // let the subscription reach containerd
+    const killedAt = Date.now();
     process.kill(pid!, 'SIGKILL');
+    const exit = await eventually(async () => exits.find((e) => e.containerId === containerId), 5000, 'the /tasks/exit event');
+    stopWatch();
+    expect(exit).toMatchObject({ containerId, pid, exitStatus: 137 });
+    expect(exit.exitedAt).toBeGreaterThanOrEqual(killedAt - 1000);
+    expect(errors).toEqual([]);
     const st = await eventually(async () => {
       const s = await cri.containerStatus(containerId);
       return s.state === 'CONTAINER_EXITED' ? s : undefined;
