@@ -3,6 +3,7 @@
 // runtime teardown (which also stops that state dir's containerd and removes its bridge, netns, cgroups
 // and mounts), and with --purge deletes the state directory.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RuntimeInfo, teardownRuntime } from '../../node-agent/runtime-setup';
 import { Streams } from '../io';
 import { Progress } from '../progress';
@@ -45,8 +46,11 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
     if (fs.existsSync(paths.runtime)) {
       progress.update('removing pods, containers and sandboxes; stopping containerd');
       const runtime = readJson<RuntimeInfo>(paths.runtimeInfo);
-      // Stop the registry only if this cluster's runtime setup started it (pid 0: someone else's).
-      const stopRegistry = o.purge || (!!runtime && runtime.pids.registry > 0);
+      // The local registry is shared by every runtime on the machine: stop it only if this cluster's
+      // setup started it (pid 0: someone else's), or if --purge deletes its data (it lives under the
+      // default state dir, /var/lib/steer/registry).
+      const registryDir = path.resolve(process.env.STEER_REGISTRY_DIR || '/var/lib/steer/registry');
+      const stopRegistry = (!!runtime && runtime.pids.registry > 0) || (o.purge && registryDir.startsWith(paths.root + path.sep));
       await teardownRuntime(paths.runtime, { stopRegistry });
       progress.done('✓ runtime torn down');
     }
