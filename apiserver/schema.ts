@@ -67,6 +67,49 @@ const arrayRe = /^Array<(.+)>$/;
 const mapRe = /^\{ \[key: string\]: (.+); \}$/;
 const base64Re = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** A type name compiled once into what a value of it must look like. */
+type Desc =
+  | { kind: 'string'; byte: boolean; quantity: boolean }
+  | { kind: 'date' | 'boolean' | 'integer' | 'number' | 'intOrString' | 'any' }
+  | { kind: 'array'; item: Desc }
+  | { kind: 'map'; value: Desc }
+  | { kind: 'model'; name: string };
+
+const descCache = new Map<string, Desc>();
+const modelFieldCache = new Map<string, Map<string, Desc> | null>();
+
+function describeType(type: string, format: string, quantity: boolean): Desc {
+  const cacheKey = `${type}|${format}|${quantity}`;
+  let desc = descCache.get(cacheKey);
+  if (desc) return desc;
+  const array = arrayRe.exec(type);
+  const map = mapRe.exec(type);
+  if (type === 'string') desc = { kind: 'string', byte: format === 'byte', quantity };
+  else if (type === 'Date') desc = { kind: 'date' };
+  else if (type === 'boolean') desc = { kind: 'boolean' };
+  else if (type === 'number') desc = { kind: format === 'int32' || format === 'int64' ? 'integer' : 'number' };
+  else if (type === 'IntOrString') desc = { kind: 'intOrString' };
+  else if (array) desc = { kind: 'array', item: describeType(array[1], '', quantity) };
+  else if (map) desc = { kind: 'map', value: describeType(map[1], format, quantity) };
+  else if (fieldsOf(type)) desc = { kind: 'model', name: type };
+  else desc = { kind: 'any' }; // 'any', or a type this table does not know: accept anything
+  descCache.set(cacheKey, desc);
+  return desc;
+}
+
+/** The fields of a model, each compiled; built on first use so that recursive types are fine. */
+function modelFields(name: string): Map<string, Desc> | undefined {
+  let fields = modelFieldCache.get(name);
+  if (fields === undefined) {
+    const attrs = fieldsOf(name);
+    fields = attrs
+      ? new Map([...attrs.values()].map((a) => [a.baseName, describeType(a.type, a.format, quantityFields.has(`${name}.${a.baseName}`))]))
+      : null;
+    modelFieldCache.set(name, fields);
+  }
+  return fields ?? undefined;
+}
+
 function jsonType(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (v === null) return 'null';
@@ -89,78 +132,88 @@ interface Walker {
 }
 
 /** The OpenAPI name of a type, for messages. */
-function expectedName(type: string, format: string): string {
-  if (type === 'string' || type === 'Date') return 'string';
-  if (type === 'boolean') return 'boolean';
-  if (type === 'number') return format === 'int32' || format === 'int64' ? 'integer' : 'number';
-  if (type === 'IntOrString') return 'string or integer';
-  if (arrayRe.test(type)) return 'array';
-  return 'object';
+function expectedName(desc: Desc): string {
+  switch (desc.kind) {
+    case 'string':
+    case 'date':
+      return 'string';
+    case 'intOrString':
+      return 'string or integer';
+    case 'map':
+    case 'model':
+    case 'any':
+      return 'object';
+    default:
+      return desc.kind;
+  }
+}
+
+/** Whether a (non-null) value has the JSON type a scalar type wants. */
+function scalarFits(desc: Desc, value: unknown): boolean {
+  switch (desc.kind) {
+    case 'string':
+      return typeof value === 'string' || (desc.quantity && typeof value === 'number');
+    case 'date':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'intOrString':
+      return typeof value === 'string' || Number.isInteger(value);
+    case 'array':
+      return Array.isArray(value);
+    default:
+      return isMap(value);
+  }
 }
 
 /**
  * Walks a value against a type. A null field is accepted (Kubernetes reads it as unset); a value of the
  * wrong type is reported and not walked into.
  */
-function walk(value: unknown, type: string, format: string, path: string, w: Walker, quantity = false, inCollection = false): void {
-  if (value === undefined || type === 'any') return;
+function walk(value: unknown, desc: Desc, path: string, w: Walker, inCollection = false): void {
+  if (value === undefined || desc.kind === 'any') return;
   if (value === null) {
     // A null field is unset; a null list element or map value has no sensible meaning: refuse it.
-    if (inCollection) w.mismatch?.({ path, value, expected: expectedName(type, format), actual: 'null' });
+    if (inCollection) w.mismatch?.({ path, value, expected: expectedName(desc), actual: 'null' });
     return;
   }
-  const actual = jsonType(value);
-  const mismatch = (expected: string, detail?: string): void => w.mismatch?.({ path, value, expected, actual, detail });
-
-  switch (type) {
+  if (!scalarFits(desc, value)) {
+    w.mismatch?.({ path, value, expected: expectedName(desc), actual: jsonType(value) });
+    return;
+  }
+  switch (desc.kind) {
     case 'string':
-      if (quantity && (actual === 'integer' || actual === 'number')) return;
-      if (actual !== 'string') return mismatch('string');
-      if (format === 'byte' && !base64Re.test(value as string)) mismatch('string', 'illegal base64 data');
-      return;
-    case 'Date':
-      if (actual !== 'string') mismatch('string');
-      return;
-    case 'boolean':
-      if (actual !== 'boolean') mismatch('boolean');
-      return;
-    case 'number':
-      if (format === 'int32' || format === 'int64') {
-        if (actual !== 'integer') mismatch('integer');
-      } else if (actual !== 'integer' && actual !== 'number') {
-        mismatch('number');
+      if (desc.byte && typeof value === 'string' && !base64Re.test(value)) {
+        w.mismatch?.({ path, value, expected: 'string', actual: 'string', detail: 'illegal base64 data' });
       }
       return;
-    case 'IntOrString':
-      if (actual !== 'integer' && actual !== 'string') mismatch('string or integer');
+    case 'array': {
+      const list = value as unknown[];
+      for (let i = 0; i < list.length; i++) walk(list[i], desc.item, `${path}[${i}]`, w, true);
       return;
-  }
-
-  const array = arrayRe.exec(type);
-  if (array) {
-    if (actual !== 'array') return mismatch('array');
-    (value as unknown[]).forEach((item, i) => walk(item, array[1], '', `${path}[${i}]`, w, quantity, true));
-    return;
-  }
-  const map = mapRe.exec(type);
-  if (map) {
-    if (actual !== 'object') return mismatch('object');
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      walk(v, map[1], format, `${path}[${k}]`, w, quantity, true);
     }
-    return;
-  }
-  const fields = fieldsOf(type);
-  if (!fields) return; // a type this table does not know: accept anything
-  if (actual !== 'object') return mismatch('object');
-  const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    const attr = fields.get(key);
-    if (!attr) {
-      w.unknown?.(child(path, key), obj, key);
-      continue;
+    case 'map': {
+      const obj = value as Record<string, unknown>;
+      for (const k of Object.keys(obj)) walk(obj[k], desc.value, `${path}[${k}]`, w, true);
+      return;
     }
-    walk(obj[key], attr.type, attr.format, child(path, key), w, quantityFields.has(`${type}.${key}`));
+    case 'model': {
+      const fields = modelFields(desc.name);
+      if (!fields) return;
+      const obj = value as Record<string, unknown>;
+      for (const key of Object.keys(obj)) {
+        const fieldDesc = fields.get(key);
+        if (fieldDesc) walk(obj[key], fieldDesc, child(path, key), w);
+        else w.unknown?.(child(path, key), obj, key);
+      }
+      return;
+    }
+    default:
+      return;
   }
 }
 
@@ -172,7 +225,7 @@ export function pruneUnknownFields(resource: ResourceType, obj: Record<string, u
   const model = modelNameFor(resource);
   if (!model || !isMap(obj)) return [];
   const removed: string[] = [];
-  walk(obj, model, '', '', {
+  walk(obj, describeType(model, '', false), '', {
     unknown(path, parent, key) {
       removed.push(path);
       delete parent[key];
@@ -190,6 +243,6 @@ export function typeMismatches(resource: ResourceType, obj: unknown): TypeMismat
     found.push({ path: '', value: obj, expected: 'object', actual: jsonType(obj) });
     return found;
   }
-  walk(obj, model, '', '', { mismatch: (m) => found.push(m) });
+  walk(obj, describeType(model, '', false), '', { mismatch: (m) => found.push(m) });
   return found;
 }

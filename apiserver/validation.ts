@@ -35,13 +35,28 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** A copy without the null-valued fields of maps. */
+/** The value without the null-valued fields of maps; the same reference when it has none. */
 function withoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item = withoutNulls(v[i]);
+      if (item !== v[i]) (out ??= v.slice())[i] = item;
+    }
+    return out ?? v;
+  }
   if (!isMap(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(v)) if (val !== null) out[k] = withoutNulls(val);
-  return out;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, val] of Object.entries(v)) {
+    if (val === null) {
+      out ??= { ...v };
+      delete out[k];
+      continue;
+    }
+    const cleaned = withoutNulls(val);
+    if (cleaned !== val) (out ??= { ...v })[k] = cleaned;
+  }
+  return out ?? v;
 }
 
 /**
