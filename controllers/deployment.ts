@@ -11,7 +11,7 @@ import { Controller, ControllerContext, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
 import { histogram } from '../lib/metrics';
-import { Resources } from '../lib/resources';
+import { resourcePath, Resources } from '../lib/resources';
 import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
 import { deploymentComplete } from './deployment-progress';
@@ -257,9 +257,12 @@ export class DeploymentController implements Controller {
         case 'deleteReplicaSet': {
           const rs = action.replicaSet;
           try {
-            await client.delete(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '', {
-              preconditions: { uid: rs.metadata?.uid, resourceVersion: rs.metadata?.resourceVersion },
-            });
+            // DeleteOptions preconditions would travel in a DELETE body, which KubeClient cannot send
+            // reliably yet (no Content-Length on DELETE); re-read instead, so that only the empty
+            // ReplicaSet the plan was made from is deleted.
+            const fresh = await client.get<ReplicaSet>(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '');
+            if (fresh.metadata?.uid !== rs.metadata?.uid || (fresh.spec?.replicas ?? 0) !== 0 || (fresh.status?.replicas ?? 0) !== 0) break;
+            await client.request('DELETE', resourcePath(Resources.replicasets, { namespace: rs.metadata?.namespace, name: rs.metadata?.name ?? '' }));
           } catch (e) {
             if (!isNotFound(e)) throw e;
           }
