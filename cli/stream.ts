@@ -11,6 +11,7 @@ export async function streamGet(
   query: Record<string, string | number | boolean | undefined>,
   onChunk: (chunk: Buffer) => void,
   signal?: AbortSignal,
+  accept = 'application/json, */*',
 ): Promise<void> {
   const base: https.RequestOptions = {};
   await client.kubeConfig.applyToHTTPSOptions(base);
@@ -19,7 +20,7 @@ export async function streamGet(
   const mod = url.protocol === 'https:' ? https : http;
   await new Promise<void>((resolve, reject) => {
     const req = mod.request(
-      { ...base, protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers: { ...(base.headers as Record<string, string>), Accept: 'application/json, */*' } },
+      { ...base, protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers: { ...(base.headers as Record<string, string>), Accept: accept } },
       (res) => {
         const code = res.statusCode || 0;
         if (code >= 400) {
@@ -51,4 +52,35 @@ export async function streamGet(
     }, { once: true });
     req.end();
   });
+}
+
+/**
+ * A watch whose events are asked for with a chosen Accept header (kubectl's Table one for `get -w`);
+ * resolves when the server ends the stream or the signal aborts it.
+ */
+export async function watchLines<T>(
+  client: KubeClient,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+  accept: string,
+  onEvent: (e: { type: string; object: T }) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let buffered = '';
+  await streamGet(
+    client,
+    path,
+    { ...query, watch: true },
+    (chunk) => {
+      buffered += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onEvent(JSON.parse(line) as { type: string; object: T });
+      }
+    },
+    signal,
+    accept,
+  );
 }

@@ -1,12 +1,13 @@
 // `steer get`: asks the server for Tables (kubectl's Accept header) and prints them as kubectl does;
 // `-o yaml|json|name` print objects; `-w` prints a row per watch event as it happens.
 import type { Status } from 'kubernetes-types/meta/v1';
-import { ApiError, KubeClient, KubeList, KubeObject, WatchEvent } from '../../lib/client';
+import { ApiError, KubeClient, KubeList, KubeObject } from '../../lib/client';
 import { ResourceType, resourcePath } from '../../lib/resources';
 import { describeError } from '../errors';
 import { Streams } from '../io';
 import { Table, asList, fallbackTable, kindQualifier, printTable, qualifiedName, tableCells, tabulate, toJson, toYaml } from '../printers';
 import { ResourceSelection } from '../resource-args';
+import { watchLines } from '../stream';
 
 export const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
@@ -157,59 +158,52 @@ async function watchSelection(client: KubeClient, sel: ResourceSelection, o: Get
       for (const obj of objects) streams.out(printObjects([obj], sel, o, true));
     } else if (table) {
       const { header, rows } = tableCells(table, { wide, withNamespace });
-      const block = tabulate(o.noHeaders ? rows : [header, ...rows]);
-      widths = block.widths;
-      if (rows.length > 0 || !o.noHeaders) streams.out(block.text);
+      if (rows.length > 0) {
+        const block = tabulate(o.noHeaders ? rows : [header, ...rows]);
+        widths = block.widths;
+        streams.out(block.text);
+      }
     }
   }
   const objectOutput = o.output === 'yaml' || o.output === 'json' || o.output === 'name';
-  await new Promise<void>((resolve) => {
-    let handle: { stop(): void } | undefined;
-    const onAbort = () => {
-      handle?.stop();
-      resolve();
-    };
-    if (o.signal?.aborted) return resolve();
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    client
-      .watchPath<unknown>(
-        resourcePath(sel.resource, { namespace: scope(sel.resource, o) }),
-        { resourceVersion: listRV, labelSelector: o.selector, fieldSelector },
-        (ev: WatchEvent<unknown>) => {
-          if (ev.type === 'BOOKMARK') return;
-          if (ev.type === 'ERROR') {
-            const st = ev.object as Status;
-            streams.out(tabulate([['STATUS', 'REASON', 'MESSAGE'], [st.status || 'Failure', st.reason || '', st.message || '']]).text);
-            return;
-          }
-          if (objectOutput) {
-            streams.out(printObjects([ev.object as KubeObject], sel, o, true));
-            return;
-          }
-          let t: Table;
-          if (isTable(ev.object)) {
-            t = ev.object;
-            if (t.columnDefinitions && t.columnDefinitions.length > 0) columns = t.columnDefinitions;
-            else t = { ...t, columnDefinitions: columns || [] };
-          } else {
-            t = fallbackTable([ev.object as KubeObject]);
-          }
-          const { rows } = tableCells(t, { wide, withNamespace });
-          if (rows.length === 0) return;
-          const block = tabulate(rows, widths);
-          streams.out(block.text);
-        },
-        () => {
-          // The server ended the watch: kubectl exits quietly too.
-          o.signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      )
-      .then((h) => {
-        handle = h;
-        if (o.signal?.aborted) h.stop();
-      })
-      .catch(() => resolve());
+  let headerShown = widths.length > 0 || !!o.noHeaders;
+  const onEvent = (ev: { type: string; object: unknown }) => {
+    if (ev.type === 'BOOKMARK') return;
+    if (ev.type === 'ERROR') {
+      const st = ev.object as Status;
+      streams.out(tabulate([['STATUS', 'REASON', 'MESSAGE'], [st.status || 'Failure', st.reason || '', st.message || '']]).text);
+      return;
+    }
+    if (objectOutput) {
+      streams.out(printObjects([ev.object as KubeObject], sel, o, true));
+      return;
+    }
+    let t: Table;
+    if (isTable(ev.object)) {
+      t = ev.object;
+      if (t.columnDefinitions && t.columnDefinitions.length > 0) columns = t.columnDefinitions;
+      else t = { ...t, columnDefinitions: columns || [] };
+    } else {
+      t = fallbackTable([ev.object as KubeObject]);
+    }
+    const { header, rows } = tableCells(t, { wide, withNamespace });
+    if (rows.length === 0) return;
+    // Nothing listed yet: the first row comes with the header, as kubectl prints it.
+    const block = tabulate(headerShown ? rows : [header, ...rows], widths);
+    if (!headerShown) widths = block.widths;
+    headerShown = true;
+    streams.out(block.text);
+  };
+  await watchLines(
+    client,
+    resourcePath(sel.resource, { namespace: scope(sel.resource, o) }),
+    { resourceVersion: listRV, labelSelector: o.selector, fieldSelector },
+    objectOutput ? 'application/json' : tableAccept,
+    onEvent,
+    o.signal,
+  ).catch((err) => {
+    // A watch the server ends (or Ctrl-C) ends quietly, as kubectl; a refused one is an error.
+    if (err instanceof ApiError) throw err;
   });
   return true;
 }

@@ -126,6 +126,34 @@ describe('client verbs against the apiserver', () => {
     expect(again.stderr).toContain('(NotFound)');
   });
 
+  it('get -w prints the table, then a row per change', async () => {
+    const s = bufferStreams();
+    const ac = new AbortController();
+    const watching = runGet(api.client, parseResourceArgs(['pods']), { namespace: 'default', selector: 'w=1', watch: true, signal: ac.signal }, s);
+    await new Promise((r) => setTimeout(r, 300));
+    await api.client.create(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w1', namespace: 'default', labels: { w: '1' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const deadline = Date.now() + 5000;
+    while (!/^w1\s+0\/1\s+Pending/m.test(s.stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await watching;
+    expect(s.stdout).toMatch(/^w1\s+0\/1\s+Pending\s+0\s+\d+s$/m);
+  });
+
+  it('describe and why pending explain an unscheduled pod', async () => {
+    await api.client.create(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lonely', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const { describeObject } = await import('../../cli/verbs/describe');
+    const { runWhy } = await import('../../cli/verbs/why');
+    const pod = await api.client.get(Resources.pods, 'default', 'lonely');
+    const text = await describeObject(api.client, Resources.pods, pod as never);
+    expect(text).toMatch(/^Name:\s+lonely$/m);
+    expect(text).toMatch(/^Status:\s+Pending$/m);
+    expect(text).toContain('Events:  <none>');
+    const s = bufferStreams();
+    await runWhy(api.client, 'default', 'lonely', s);
+    expect(s.stdout).toContain('pod/lonely (namespace default): Pending');
+    expect(s.stdout).toContain('[scheduling] not scheduled yet');
+  });
+
   it('reads manifests from a directory recursively', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-manifests-'));
     fs.mkdirSync(path.join(dir, 'sub'));
