@@ -23,7 +23,12 @@ export interface RuntimeInfo {
   criSocket: string;
   stateDir: string;
   registry: string; // '127.0.0.1:5000'
-  pids: { containerd: number; registry: number }; // registry: 0 when it was started by someone else
+  /**
+   * registry: the shared registry's PID, whichever setup started it (0 if it serves but was not started
+   * by a steer setup). It is not this runtime's own: teardownRuntime({ stopRegistry: true }) stops it
+   * only when no other steer runtime on the machine is alive.
+   */
+  pids: { containerd: number; registry: number };
   bridge: string;
   podSubnet: string;
   networkName: string; // the CNI network's name
@@ -90,7 +95,7 @@ export function podCgroupParent(cgroupRoot: string, podUid: string): string {
  * Stops and removes every pod of the runtime through CRI (which releases IPs and CNI rules properly),
  * then runs teardown.sh: stops that state dir's containerd (by saved PID) and anything left of its pods,
  * and removes its bridge, netns, iptables rules, cgroup dirs and mounts. The shared registry keeps
- * running unless stopRegistry is set.
+ * running unless stopRegistry is set and no other steer runtime on the machine is alive.
  */
 export async function teardownRuntime(
   stateDir: string,

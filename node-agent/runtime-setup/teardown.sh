@@ -58,7 +58,16 @@ if [ -f "$RT/containerd/pid" ]; then
   rm -f "$RT/containerd/pid"
 fi
 for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $SOCK( |$)"); do kill -9 "$p" 2>/dev/null; done
-if [ "${STOP_REGISTRY:-0}" = 1 ] && [ -f "$REG_DIR/pid" ]; then
+# other live steer runtimes (their claims name them): shared things stay while one is alive
+others=0
+for f in "$RUN_DIR"/claims/*; do
+  [ -f "$f" ] || continue; o=$(cat "$f")
+  [ "$o" = "$RT" ] && { rm -f "$f"; continue; }
+  [ -f "$o/containerd/pid" ] && alive "$(cat "$o/containerd/pid")" && others=1
+done
+if [ "${STOP_REGISTRY:-0}" = 1 ] && [ $others = 1 ]; then
+  echo "registry left running: other steer runtimes still use it" >&2
+elif [ "${STOP_REGISTRY:-0}" = 1 ] && [ -f "$REG_DIR/pid" ]; then
   p=$(cat "$REG_DIR/pid")
   alive "$p" && cmdline_has "$p" docker-registry "$REG_DIR/config.yml" && stop_pid "$p"
   rm -f "$REG_DIR/pid"
@@ -82,12 +91,6 @@ if [ -n "$NETNAME" ]; then
   done
 fi
 # the CNI plugins' shared chains go too once they are empty and no other steer runtime is alive
-others=0
-for f in "$RUN_DIR"/claims/*; do
-  [ -f "$f" ] || continue; o=$(cat "$f")
-  [ "$o" = "$RT" ] && { rm -f "$f"; continue; }
-  [ -f "$o/containerd/pid" ] && alive "$(cat "$o/containerd/pid")" && others=1
-done
 if [ $others = 0 ]; then
   for t in filter nat; do
     S=$(iptables -t $t -S 2>/dev/null)

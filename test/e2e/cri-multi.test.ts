@@ -7,14 +7,14 @@ import * as http from 'http';
 import * as path from 'path';
 import { CriRuntime } from '../../node-agent/cri/cri-runtime';
 import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime';
-import { ensureRuntime, IMAGES } from '../../node-agent/runtime-setup';
+import { ensureRuntime, IMAGES, teardownRuntime } from '../../node-agent/runtime-setup';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
 jest.setTimeout(240000);
 
-function httpGet(host: string, port: number): Promise<number> {
+function httpGet(host: string, port: number, urlPath = '/'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/', timeout: 3000 }, (res) => {
+    const req = http.get({ host, port, path: urlPath, timeout: 3000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -115,8 +115,11 @@ describe('two runtimes on one machine', () => {
     expect(st.exitCode).toBe(0);
 
     a.cri.close();
+    // asking to stop the shared registry while host b lives leaves it serving
+    await teardownRuntime(a.rt.stateDir, { stopRegistry: true });
     await a.rt.stop();
     hosts.shift();
+    expect(await httpGet('127.0.0.1', 5000, '/v2/')).toBe(200);
     expect(await httpGet(server.ip, 80)).toBe(200);
     expect((await b.cri.status()).networkReady).toBe(true);
     const again = await runPod(b, 'after', { name: 'nginx', image: IMAGES.nginx, command: [], args: [], env: [] });
