@@ -6,20 +6,15 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Status } from 'kubernetes-types/meta/v1';
+import type { ObjectMeta as K8sObjectMeta, Status } from 'kubernetes-types/meta/v1';
 import { ResourceType, resourcePath } from './resources';
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  resourceVersion?: string;
-  uid?: string;
-  [k: string]: unknown;
-}
+// Every typed object from `kubernetes-types` (Pod, Lease, …) is a KubeObject.
+export type ObjectMeta = K8sObjectMeta;
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: ObjectMeta & Record<string, unknown>;
+  metadata?: ObjectMeta;
 }
 
 export interface KubeList<T> {
