@@ -15,7 +15,7 @@ export interface RuntimeOptions {
   podSubnet?: string; // default 10.88.0.0/16
   bridge?: string; // default steer0; at most 15 characters
   nodeName?: string;
-  /** The shared registry's state dir (built images are cached there); default /var/lib/steer/registry. */
+  /** The shared registry's state dir (built images are cached there); default /var/lib/steer-registry. */
   registryDir?: string;
 }
 
@@ -38,6 +38,12 @@ export interface RuntimeInfo {
   podLogDir: string;
 }
 
+/**
+ * The shared registry's state dir (data, built images, PID, log) unless STEER_REGISTRY_DIR says
+ * otherwise. Outside /var/lib/steer on purpose: removing a cluster's state must not remove images
+ * other runtimes on the machine pull.
+ */
+export const DEFAULT_REGISTRY_DIR = '/var/lib/steer-registry';
 export const DEFAULT_POD_SUBNET = '10.88.0.0/16';
 export const DEFAULT_BRIDGE = 'steer0';
 export const REGISTRY = '127.0.0.1:5000';

@@ -6,14 +6,14 @@
 # built once and kept in the registry's state dir. Concurrent runs are serialized with flock.
 #
 # Environment: RT (required, absolute), POD_SUBNET (10.88.0.0/16), BRIDGE (steer0, at most 15 chars),
-# NODE_NAME (informational), STEER_REGISTRY_DIR (/var/lib/steer/registry), STEER_RUN_DIR (/run/steer).
+# NODE_NAME (informational), STEER_REGISTRY_DIR (/var/lib/steer-registry), STEER_RUN_DIR (/run/steer).
 # Prints, as its last stdout line, one JSON object describing the runtime.
 set -euo pipefail
 RT=${RT:?set RT to the runtime state directory}
 POD_SUBNET=${POD_SUBNET:-10.88.0.0/16}
 BRIDGE=${BRIDGE:-steer0}
 NODE_NAME=${NODE_NAME:-$(hostname)}
-REG_DIR=${STEER_REGISTRY_DIR:-/var/lib/steer/registry}
+REG_DIR=${STEER_REGISTRY_DIR:-/var/lib/steer-registry}
 RUN_DIR=${STEER_RUN_DIR:-/run/steer}
 REGISTRY=127.0.0.1:5000
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -7,7 +7,7 @@
 set -uo pipefail
 RT=${RT:?set RT to the runtime state directory}
 RUN_DIR=${STEER_RUN_DIR:-/run/steer}
-REG_DIR=${STEER_REGISTRY_DIR:-/var/lib/steer/registry}
+REG_DIR=${STEER_REGISTRY_DIR:-/var/lib/steer-registry}
 SOCK="$RT/containerd/containerd.sock"
 [ -f "$RT/runtime.env" ] && . "$RT/runtime.env"
 BRIDGE=${BRIDGE:-}; NETNAME=${NETNAME:-}; CGROUP_ROOT=${CGROUP_ROOT:-}
