@@ -221,6 +221,11 @@ const cases: Case[] = [
   ['a TLS secret without its keys', R.secrets, (o) => (o.type = 'kubernetes.io/tls'), [['data[tls.crt]', 'Required value'], ['data[tls.key]', 'Required value']]],
   ['a bad endpoint IP', R.endpoints, (o) => (o.subsets[0].addresses[0].ip = 'x'), [['subsets[0].addresses[0].ip', 'Invalid value: "x": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']]],
   ['an event for another namespace', R.events, (o) => (o.involvedObject.namespace = 'other'), [['involvedObject.namespace', 'Invalid value: "other": does not match event.namespace']]],
+  ['an event about a node, in default', R.events, (o) => (o.involvedObject = { kind: 'Node', name: 'node-1' }), []],
+  ['an event about a node, elsewhere', R.events, (o) => { o.involvedObject = { kind: 'Node', name: 'node-1' }; o.metadata.namespace = 'team-a'; }, [['involvedObject.namespace', 'Invalid value: "": does not match event.namespace']]],
+  ['a new-style event without reporter', R.events, (o) => (o.eventTime = '2026-11-23T06:49:03.000000Z'), [['reportingController', 'Required value'], ['reportingInstance', 'Required value'], ['action', 'Required value']]],
+  ['a complete new-style event', R.events, (o) => Object.assign(o, { eventTime: '2026-11-23T06:49:03.000000Z', reportingComponent: 'steer.io/scheduler', reportingInstance: 'sched-1', action: 'Binding' }), []],
+  ['an upper-case event name', R.events, (o) => (o.metadata.name = 'Web.1'), [['metadata.name', /a lowercase RFC 1123 subdomain/]]],
   ['a bad event type', R.events, (o) => (o.type = 'Info'), [['type', 'Unsupported value: "Info": supported values: "Normal", "Warning"']]],
   ['a zero lease duration', R.leases, (o) => (o.spec.leaseDurationSeconds = 0), [['spec.leaseDurationSeconds', 'Invalid value: 0: must be greater than 0']]],
 ];

@@ -28,7 +28,6 @@ export { pruneUnknownFields } from './schema';
 const nameRules: Record<string, NameRule> = {
   Namespace: 'label',
   Service: 'dns1035',
-  Event: 'path',
 };
 
 function isMap(v: unknown): v is Record<string, unknown> {

@@ -100,13 +100,6 @@ export function dns1035Label(v: string): string[] {
 
 export const dns1123Subdomain = validateDNS1123Subdomain;
 
-/** A path segment name must also not be '.' or '..' nor contain '/' or '%'. */
-function pathSegmentName(v: string): string[] {
-  if (v === '.' || v === '..') return [`may not be '${v}'`];
-  for (const c of ['/', '%']) if (v.includes(c)) return [`may not contain '${c}'`];
-  return [];
-}
-
 /** IANA service names, used for named ports (IsValidPortName). */
 export function portName(v: string): string[] {
   const errs: string[] = [];
@@ -173,7 +166,7 @@ export function positive(field: string, v: unknown): FieldCause[] {
 
 // ---- metadata ----
 
-export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
+export type NameRule = 'subdomain' | 'label' | 'dns1035';
 
 function nameErrors(rule: NameRule, name: string): string[] {
   switch (rule) {
@@ -183,8 +176,6 @@ function nameErrors(rule: NameRule, name: string): string[] {
       return dns1123Label(name);
     case 'dns1035':
       return dns1035Label(name);
-    case 'path':
-      return pathSegmentName(name);
   }
 }
 

@@ -352,24 +352,32 @@ const eventTypes = ['Normal', 'Warning'];
 export function validateEvent(ev: Event): FieldCause[] {
   const causes: FieldCause[] = [];
   const involved = ev.involvedObject;
-  if (!involved) causes.push(required('involvedObject'));
-  else {
-    const ns = ev.metadata?.namespace ?? '';
-    if (involved.namespace && ns && involved.namespace !== ns) {
-      causes.push(invalid('involvedObject.namespace', involved.namespace, 'does not match event.namespace'));
+  if (!involved) return [required('involvedObject')];
+  const ns = ev.metadata?.namespace ?? '';
+  const involvedNs = involved.namespace ?? '';
+  if (!ev.eventTime) {
+    // A v1 event without eventTime lives in its object's namespace; events about cluster-scoped
+    // objects go to "default" (legacyValidateEvent).
+    const agrees = involvedNs === '' ? ns === '' || ns === 'default' : ns === involvedNs;
+    if (!agrees) causes.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
+  } else {
+    // An event written with the newer fields must say who reported it, and why.
+    if (involvedNs === '' && ns !== 'default' && ns !== 'kube-system') {
+      causes.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
     }
-    if (involved.name) {
-      for (const msg of validateInvolvedName(involved.name)) causes.push(invalid('involvedObject.name', involved.name, msg));
-    }
+    if (!ev.reportingComponent) causes.push(required('reportingController'));
+    else for (const msg of validateQualifiedName(ev.reportingComponent)) causes.push(invalid('reportingController', ev.reportingComponent, msg));
+    if (!ev.reportingInstance) causes.push(required('reportingInstance'));
+    else if (ev.reportingInstance.length > 128) causes.push(invalid('reportingInstance', '', 'can have at most 128 characters'));
+    if (!ev.action) causes.push(required('action'));
+    else if (ev.action.length > 128) causes.push(invalid('action', '', 'can have at most 128 characters'));
+    if (!ev.reason) causes.push(required('reason'));
+    if ((ev.message ?? '').length > 1024) causes.push(invalid('message', '', 'can have at most 1024 characters'));
   }
+  if (ev.reason && ev.reason.length > 128) causes.push(invalid('reason', '', 'can have at most 128 characters'));
   if (ev.type !== undefined && ev.type !== '' && !eventTypes.includes(ev.type)) causes.push(notSupported('type', ev.type, eventTypes));
   causes.push(...nonNegative('count', ev.count));
-  if (ev.reason && ev.reason.length > 128) causes.push(tooLong('reason', 128));
   return causes;
-}
-
-function validateInvolvedName(name: string): string[] {
-  return name.length > 253 ? ['must be no more than 253 characters'] : [];
 }
 
 // ---- Lease ----
