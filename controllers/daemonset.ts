@@ -1,0 +1,246 @@
+// The DaemonSet controller (the "global service"): informers on DaemonSets, Nodes and Pods feed a work
+// queue of DaemonSet keys; a worker claims the DaemonSet's pods, asks the pure core (daemonset-sync.ts)
+// what to create and delete, and does it. Pods are created with generateName, so expectations remember
+// creates and deletes not yet seen in the cache: until they are, a sync only writes status.
+import type { DaemonSet } from 'kubernetes-types/apps/v1';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { isConflict, isNotFound, KubeObject } from '../lib/client';
+import { Controller, ControllerContext, runWorkers } from '../lib/controller';
+import type { Informer } from '../lib/informer';
+import { objectKey, splitKey } from '../lib/informer';
+import { resourcePath, Resources } from '../lib/resources';
+import { matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
+import { WorkQueue } from '../lib/workqueue';
+import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './daemonset-sync';
+import { claimObjects, controllerRefOf, newControllerRef } from './deployment-util';
+
+export interface DaemonSetControllerOptions {
+  workers?: number;
+  /** How long unobserved creates/deletes block further ones (Kubernetes: 5 minutes). */
+  expectationsTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/** Creates (by node) and deletes (by pod uid) issued but not yet seen through the watch. */
+export class DaemonExpectations {
+  private readonly pending = new Map<string, { creates: Set<string>; deletes: Set<string>; since: number }>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  expect(key: string, createsOn: string[], deleteUids: string[], now: number): void {
+    this.pending.set(key, { creates: new Set(createsOn), deletes: new Set(deleteUids), since: now });
+  }
+
+  creationObserved(key: string, nodeName: string): void {
+    this.pending.get(key)?.creates.delete(nodeName);
+  }
+
+  deletionObserved(key: string, uid: string): void {
+    this.pending.get(key)?.deletes.delete(uid);
+  }
+
+  /** A create that failed will never be observed. */
+  creationFailed(key: string, nodeName: string): void {
+    this.creationObserved(key, nodeName);
+  }
+
+  satisfied(key: string, now: number): boolean {
+    const e = this.pending.get(key);
+    if (!e) return true;
+    if ((e.creates.size === 0 && e.deletes.size === 0) || now - e.since > this.timeoutMs) {
+      this.pending.delete(key);
+      return true;
+    }
+    return false;
+  }
+
+  forget(key: string): void {
+    this.pending.delete(key);
+  }
+}
+
+export class DaemonSetController implements Controller {
+  readonly name = 'daemonset';
+  private readonly queue = new WorkQueue<string>('daemonset', { maxDelayMs: 30_000 });
+  private readonly daemonSets: Informer<DaemonSet>;
+  private readonly nodes: Informer<Node>;
+  private readonly pods: Informer<Pod>;
+  private readonly expectations: DaemonExpectations;
+  private readonly workers: number;
+  private readonly now: () => Date;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    opts: DaemonSetControllerOptions = {},
+  ) {
+    this.workers = opts.workers ?? 2;
+    this.now = opts.now ?? (() => new Date());
+    this.expectations = new DaemonExpectations(opts.expectationsTimeoutMs ?? 60_000);
+    this.daemonSets = ctx.informers.informerFor<DaemonSet>(Resources.daemonsets);
+    this.nodes = ctx.informers.informerFor<Node>(Resources.nodes);
+    this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
+  }
+
+  async start(): Promise<void> {
+    this.daemonSets.onAdd((ds) => this.queue.add(objectKey(ds)));
+    this.daemonSets.onUpdate((_o, ds) => this.queue.add(objectKey(ds)));
+    this.daemonSets.onDelete((ds) => {
+      this.expectations.forget(objectKey(ds));
+      this.queue.add(objectKey(ds));
+    });
+    this.nodes.onAdd(() => this.enqueueAll());
+    this.nodes.onUpdate((old, node) => {
+      if (nodeChangeMatters(old, node)) this.enqueueAll();
+    });
+    this.nodes.onDelete(() => this.enqueueAll());
+    this.pods.onAdd((pod) => this.podChanged(pod, 'add'));
+    this.pods.onUpdate((old, pod) => {
+      if (!old.metadata?.deletionTimestamp && pod.metadata?.deletionTimestamp) this.podChanged(pod, 'delete');
+      else this.podChanged(pod, 'update', old);
+    });
+    this.pods.onDelete((pod) => this.podChanged(pod, 'delete'));
+    this.ctx.informers.start();
+    await Promise.all([this.daemonSets.start(), this.nodes.start(), this.pods.start()]);
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
+      controller: this.name,
+      onError: (key, err) => {
+        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`daemonset: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
+      },
+    });
+  }
+
+  stop(): void {
+    this.queue.shutDown();
+  }
+
+  async stopped(): Promise<void> {
+    await this.running;
+  }
+
+  private enqueueAll(): void {
+    for (const ds of this.daemonSets.list()) this.queue.add(objectKey(ds));
+  }
+
+  private ownerKey(o: KubeObject): string | undefined {
+    const ref = controllerRefOf(o);
+    if (!ref || ref.kind !== 'DaemonSet') return undefined;
+    const ds = this.daemonSets.get(o.metadata?.namespace, ref.name);
+    return ds && ds.metadata?.uid === ref.uid ? objectKey(ds) : undefined;
+  }
+
+  private podChanged(pod: Pod, how: 'add' | 'update' | 'delete', old?: Pod): void {
+    const key = this.ownerKey(pod);
+    if (key) {
+      if (how === 'add') this.expectations.creationObserved(key, pod.spec?.nodeName ?? '');
+      if (how === 'delete') this.expectations.deletionObserved(key, pod.metadata?.uid ?? '');
+      this.queue.add(key);
+      return;
+    }
+    if (controllerRefOf(pod)) return;
+    // An orphan: DaemonSets whose selector matches may adopt it.
+    if (how === 'update' && old && JSON.stringify(old.metadata?.labels) === JSON.stringify(pod.metadata?.labels)) return;
+    for (const ds of this.daemonSets.list(pod.metadata?.namespace)) {
+      try {
+        if (matchesLabels(selectorFromLabelSelector(ds.spec?.selector), pod.metadata?.labels ?? {})) this.queue.add(objectKey(ds));
+      } catch {
+        /* an invalid selector adopts nothing */
+      }
+    }
+  }
+
+  async sync(key: string): Promise<void | { requeueAfterMs?: number }> {
+    const cached = this.daemonSets.getByKey(key);
+    if (!cached) {
+      this.expectations.forget(key);
+      return;
+    }
+    const ds: DaemonSet = { ...cached, apiVersion: cached.apiVersion ?? 'apps/v1', kind: cached.kind ?? 'DaemonSet' };
+    const { namespace } = splitKey(key);
+    let selector;
+    try {
+      selector = selectorFromLabelSelector(ds.spec?.selector);
+    } catch (e) {
+      this.ctx.recorder.event(ds, 'Warning', 'InvalidSelector', `Invalid selector: ${(e as Error).message}`);
+      return;
+    }
+    const pods = await this.claimPods(ds, selector, this.pods.list(namespace));
+    const now = this.now();
+    const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key, now.getTime());
+    const plan = planDaemonSet({ daemonSet: ds, nodes: this.nodes.list(), pods, now, expectationsSatisfied: satisfied });
+    await this.execute(key, ds, plan);
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  private async claimPods(ds: DaemonSet, selector: ReturnType<typeof selectorFromLabelSelector>, candidates: Pod[]): Promise<Pod[]> {
+    const claim = claimObjects(ds, selector, candidates);
+    const owned = new Map(claim.owned.map((p) => [p.metadata?.name ?? '', p]));
+    for (const pod of claim.adopt) {
+      try {
+        owned.set(
+          pod.metadata?.name ?? '',
+          await this.ctx.client.update<Pod>(Resources.pods, { ...pod, metadata: { ...pod.metadata, ownerReferences: [...(pod.metadata?.ownerReferences ?? []), newControllerRef(ds, 'apps/v1', 'DaemonSet')] } }),
+        );
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+        owned.delete(pod.metadata?.name ?? '');
+      }
+    }
+    for (const pod of claim.release) {
+      try {
+        await this.ctx.client.update<Pod>(Resources.pods, { ...pod, metadata: { ...pod.metadata, ownerReferences: (pod.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ds.metadata?.uid) } });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return [...owned.values()];
+  }
+
+  private async execute(key: string, ds: DaemonSet, plan: DaemonSetPlan): Promise<void> {
+    const client = this.ctx.client;
+    if (plan.createOn.length || plan.delete.length) {
+      this.expectations.expect(key, plan.createOn, plan.delete.map((p) => p.metadata?.uid ?? ''), Date.now());
+    }
+    const errors: unknown[] = [];
+    await Promise.all([
+      ...plan.createOn.map(async (nodeName) => {
+        try {
+          const pod = await client.create<Pod>(Resources.pods, ds.metadata?.namespace, newDaemonPod(ds, nodeName, plan.hash));
+          this.ctx.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
+        } catch (e) {
+          this.expectations.creationFailed(key, nodeName);
+          this.ctx.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
+          errors.push(e);
+        }
+      }),
+      ...plan.delete.map(async (pod) => {
+        try {
+          // No DeleteOptions body: KubeClient does not frame DELETE bodies; the pod's own grace period applies.
+          await client.request('DELETE', resourcePath(Resources.pods, { namespace: pod.metadata?.namespace, name: pod.metadata?.name ?? '' }));
+          this.ctx.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
+        } catch (e) {
+          this.expectations.deletionObserved(key, pod.metadata?.uid ?? '');
+          if (!isNotFound(e)) errors.push(e);
+        }
+      }),
+    ]);
+    if (!statusEqual(ds.status ?? {}, plan.status)) {
+      await client.update<DaemonSet>(Resources.daemonsets, { ...ds, status: plan.status }, 'status');
+    }
+    if (errors.length) throw errors[0];
+  }
+}
+
+function statusEqual(a: object, b: object): boolean {
+  const norm = (o: object) => JSON.stringify(Object.entries(o).filter(([, v]) => v !== undefined && v !== 0).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return norm(a) === norm(b);
+}
+
+/** Labels, taints and unschedulable decide placement; heartbeats alone do not. */
+function nodeChangeMatters(old: Node, cur: Node): boolean {
+  return (
+    JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(cur.metadata?.labels ?? {}) ||
+    JSON.stringify(old.spec?.taints ?? []) !== JSON.stringify(cur.spec?.taints ?? []) ||
+    !!old.spec?.unschedulable !== !!cur.spec?.unschedulable
+  );
+}
