@@ -3,6 +3,7 @@
 // per owner. Filters and scores read these totals instead of summing pods each time.
 import type { Node, Taint } from 'kubernetes-types/core/v1';
 import { milliValue, value } from '../../lib/quantity';
+import { isScalarResource } from './pod-info';
 import type { HostPort, PodInfo, Resources } from './pod-info';
 
 export interface Allocatable extends Resources {
@@ -18,6 +19,9 @@ export class NodeInfo {
   allocatable: Allocatable = { milliCpu: 0, memory: 0, pods: 0 };
   readonly requested: Resources = { milliCpu: 0, memory: 0 };
   readonly nonZeroRequested: Resources = { milliCpu: 0, memory: 0 };
+  /** Allocatable and requested amounts of scalar resources (ephemeral-storage, extended resources). */
+  allocatableScalar = new Map<string, number>();
+  readonly requestedScalar = new Map<string, number>();
   readonly pods = new Map<string, PodInfo>(); // by pod uid
   /** protocol/hostIP/port → number of pods using it. */
   readonly usedPorts = new Map<string, number>();
@@ -46,6 +50,8 @@ export class NodeInfo {
       memory: alloc.memory !== undefined ? value(alloc.memory) : 0,
       pods: alloc.pods !== undefined ? value(alloc.pods) : 0,
     };
+    this.allocatableScalar = new Map();
+    for (const [name, q] of Object.entries(alloc)) if (isScalarResource(name)) this.allocatableScalar.set(name, value(q));
     this.labels = node.metadata?.labels ?? {};
     this.taints = node.spec?.taints ?? [];
     this.ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -59,6 +65,7 @@ export class NodeInfo {
     this.requested.memory += p.requests.memory;
     this.nonZeroRequested.milliCpu += p.nonZeroRequests.milliCpu;
     this.nonZeroRequested.memory += p.nonZeroRequests.memory;
+    for (const [k, v] of p.scalarRequests) bump(this.requestedScalar, k, v);
     for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), 1);
     if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, 1);
     this.generation++;
@@ -73,6 +80,7 @@ export class NodeInfo {
     this.requested.memory -= p.requests.memory;
     this.nonZeroRequested.milliCpu -= p.nonZeroRequests.milliCpu;
     this.nonZeroRequested.memory -= p.nonZeroRequests.memory;
+    for (const [k, v] of p.scalarRequests) bump(this.requestedScalar, k, -v);
     for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), -1);
     if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, -1);
     this.generation++;

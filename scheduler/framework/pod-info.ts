@@ -24,6 +24,8 @@ export interface PodInfo {
    * still spreads pods that request nothing.
    */
   nonZeroRequests: Resources;
+  /** Requests of other resources (ephemeral-storage, hugepages-*, extended resources like nvidia.com/gpu), by name. */
+  scalarRequests: Map<string, number>;
   hostPorts: HostPort[];
   priority: number;
   /** uid of the controlling owner (ReplicaSet, DaemonSet, …), if any. */
@@ -74,6 +76,39 @@ export function computePodRequests(pod: Pod, nonZero: boolean): Resources {
   return total;
 }
 
+/** Whether the scheduler counts a resource besides cpu and memory. */
+export function isScalarResource(name: string): boolean {
+  return name === 'ephemeral-storage' || name.startsWith('hugepages-') || name.includes('/');
+}
+
+function containerScalars(c: Container): Map<string, number> {
+  const out = new Map<string, number>();
+  const req = c.resources?.requests ?? {};
+  const lim = c.resources?.limits ?? {};
+  for (const name of new Set([...Object.keys(req), ...Object.keys(lim)])) {
+    if (!isScalarResource(name)) continue;
+    const q = req[name] ?? lim[name];
+    if (q !== undefined) out.set(name, value(q));
+  }
+  return out;
+}
+
+/** Effective requests of scalar resources, combined across containers like cpu and memory. */
+export function computeScalarRequests(pod: Pod): Map<string, number> {
+  const total = new Map<string, number>();
+  const add = (m: Map<string, number>) => {
+    for (const [k, v] of m) total.set(k, (total.get(k) ?? 0) + v);
+  };
+  for (const c of pod.spec?.containers ?? []) add(containerScalars(c));
+  for (const c of pod.spec?.initContainers ?? []) {
+    const m = containerScalars(c);
+    if (c.restartPolicy === 'Always') add(m);
+    else for (const [k, v] of m) total.set(k, Math.max(total.get(k) ?? 0, v));
+  }
+  for (const [k, v] of Object.entries(pod.spec?.overhead ?? {})) if (isScalarResource(k)) total.set(k, (total.get(k) ?? 0) + value(v));
+  return total;
+}
+
 export function podHostPorts(pod: Pod): HostPort[] {
   const ports: HostPort[] = [];
   for (const c of pod.spec?.containers ?? []) {
@@ -93,6 +128,7 @@ export function newPodInfo(pod: Pod): PodInfo {
     uid: md.uid ?? podKey(pod),
     requests: computePodRequests(pod, false),
     nonZeroRequests: computePodRequests(pod, true),
+    scalarRequests: computeScalarRequests(pod),
     hostPorts: podHostPorts(pod),
     priority: pod.spec?.priority ?? 0,
     ownerUid: md.ownerReferences?.find((r) => r.controller)?.uid,

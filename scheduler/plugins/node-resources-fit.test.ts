@@ -28,6 +28,23 @@ describe('NodeResourcesFit filter', () => {
     expect(plugin.filter(state, podInfo('p'), node)).toBeNull();
   });
 
+  test('extended resources and ephemeral-storage', () => {
+    const node = nodeInfo('n', {}, []);
+    node.setNode({ ...node.node, status: { ...node.node.status, allocatable: { ...node.node.status!.allocatable, 'nvidia.com/gpu': '2', 'ephemeral-storage': '10Gi' } } });
+    const gpuPod = (name: string, gpus: string) => {
+      const p = makePod(name);
+      p.spec!.containers[0].resources = { limits: { 'nvidia.com/gpu': gpus } };
+      return newPodInfo(p);
+    };
+    node.addPod(gpuPod('a', '1'));
+    expect(plugin.filter(state, gpuPod('p', '1'), node)).toBeNull();
+    expect(plugin.filter(state, gpuPod('q', '2'), node)?.reasons).toEqual(['Insufficient nvidia.com/gpu']);
+    expect(plugin.filter(state, gpuPod('r', '1'), nodeInfo('plain'))?.reasons).toEqual(['Insufficient nvidia.com/gpu']);
+    const disk = makePod('d');
+    disk.spec!.containers[0].resources = { requests: { 'ephemeral-storage': '20Gi' } };
+    expect(plugin.filter(state, newPodInfo(disk), node)?.reasons).toEqual(['Insufficient ephemeral-storage']);
+  });
+
   test('init containers: the largest of them or the sum of the app containers counts', () => {
     const pod = makePod('p', { cpu: '500m' });
     pod.spec!.initContainers = [{ name: 'init', image: 'x', resources: { requests: { cpu: '1500m' } } }];

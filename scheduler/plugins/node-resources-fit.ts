@@ -1,5 +1,6 @@
-// NodeResourcesFit: filter out nodes where the pod's cpu/memory requests, added to those of the pods
-// already there (bound or assumed), exceed allocatable, or that are at their pod count limit; score
+// NodeResourcesFit: filter out nodes where the pod's requests (cpu, memory, ephemeral-storage, extended
+// resources such as nvidia.com/gpu), added to those of the pods already there (bound or assumed),
+// exceed allocatable, or that are at their pod count limit; score
 // the rest by the LeastAllocated strategy (the more free cpu and memory after placing the pod, the
 // better), the default of kube-scheduler.
 import type { ClusterEvent, CycleState, EnqueueExtensions, FilterPlugin, ScorePlugin, Status } from '../framework/types';
@@ -37,6 +38,11 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin, EnqueueExten
     }
     if (req.memory > 0 && req.memory > node.allocatable.memory - node.requested.memory) {
       (reasons ??= []).push(ReasonInsufficientMemory);
+    }
+    for (const [name, want] of pod.scalarRequests) {
+      if (want > 0 && want > (node.allocatableScalar.get(name) ?? 0) - (node.requestedScalar.get(name) ?? 0)) {
+        (reasons ??= []).push(`Insufficient ${name}`);
+      }
     }
     return reasons ? unschedulable(...reasons) : null;
   }
