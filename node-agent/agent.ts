@@ -80,6 +80,12 @@ export interface NodeAgentOptions {
   log?: (msg: string) => void;
 }
 
+/** What one sync learned while acting, so later actions need not ask the runtime again. */
+interface SyncState {
+  observed: ObservedPod;
+  sandbox?: { id: string; ip: string; attempt: number };
+}
+
 export interface PodUsage {
   namespace: string;
   pod: string;
@@ -101,6 +107,8 @@ export class NodeAgent {
   readonly heartbeat: LeaseHeartbeat;
   private readonly pods = new Map<string, Pod>();
   private readonly firstSeen = new Map<string, number>();
+  /** When this agent last changed a pod in the runtime: its next sync needs a relist begun after. */
+  private readonly lastActionAt = new Map<string, number>();
   private readonly startRecorded = new Set<string>();
   private readonly crashBackoff: Backoff;
   private readonly imageBackoff: Backoff;
@@ -297,9 +305,10 @@ export class NodeAgent {
   /** One level-based sync of one pod; the return value asks for a timed re-sync. */
   async syncPod(uid: string): Promise<{ requeueAfterMs?: number } | void> {
     if (this.stopped) return;
-    const started = Date.now();
     const pod = this.pods.get(uid);
-    const observed = await this.pleg.observe(uid, started);
+    // The PLEG cache is good enough unless this agent changed the pod since the last relist began:
+    // nobody else creates or removes our objects, and exits trigger this sync from a relist.
+    const observed = await this.pleg.observe(uid, this.lastActionAt.get(uid) ?? 0);
     if (!pod) {
       await this.cleanupOrphan(uid, observed);
       return;
@@ -307,6 +316,7 @@ export class NodeAgent {
     const result = computePodActions(pod, observed, this.syncContext());
     let changedRuntime = false;
     let finalized = false;
+    const state: SyncState = { observed };
     for (const a of result.actions) {
       if (this.stopped) return;
       if (a.type === 'FinalizeDeletion') {
@@ -314,8 +324,13 @@ export class NodeAgent {
         finalized = true;
         break;
       }
-      const ok = await this.apply(pod, a, result);
-      changedRuntime = true;
+      let ok: boolean;
+      try {
+        ok = await this.apply(pod, a, result, state);
+      } finally {
+        changedRuntime = true;
+        this.lastActionAt.set(uid, Date.now());
+      }
       if (!ok) break; // later actions depend on this one (a sandbox, an init container)
     }
     if (finalized || this.stopped) return;
@@ -365,15 +380,15 @@ export class NodeAgent {
   }
 
   /** Applies one action; false when the remaining actions of this sync must wait. */
-  private async apply(pod: Pod, a: PodAction, result: SyncResult): Promise<boolean> {
+  private async apply(pod: Pod, a: PodAction, result: SyncResult, state: SyncState): Promise<boolean> {
     switch (a.type) {
       case 'KillPod':
         await this.killPod(pod, a.gracePeriodSeconds);
         return true;
       case 'CreateSandbox':
-        return this.createSandbox(pod, a.attempt);
+        return this.createSandbox(pod, a.attempt, state);
       case 'StartContainer':
-        return this.startContainer(pod, a, result);
+        return this.startContainer(pod, a, result, state);
       case 'KillContainer': {
         const msg = a.reason === 'Unknown' || a.reason === 'SpecChanged' ? `Stopping container ${a.name}` : a.message;
         this.recorder.event(pod, 'Normal', 'Killing', msg);
@@ -456,7 +471,7 @@ export class NodeAgent {
     return data;
   }
 
-  private async createSandbox(pod: Pod, attempt: number): Promise<boolean> {
+  private async createSandbox(pod: Pod, attempt: number, state: SyncState): Promise<boolean> {
     const uid = pod.metadata!.uid!;
     const dir = podDir(this.o.stateDir, uid);
     try {
@@ -475,6 +490,8 @@ export class NodeAgent {
       const id = await this.runtime.runPodSandbox(cfg);
       if (attempt > 0) this.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       const st = await this.runtime.podSandboxStatus(id);
+      this.pleg.remember(st);
+      state.sandbox = { id, ip: st.ip, attempt };
       if (!pod.spec?.hostNetwork) writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
       return true;
     } catch (err) {
@@ -512,7 +529,7 @@ export class NodeAgent {
     return true;
   }
 
-  private async startContainer(pod: Pod, a: Extract<PodAction, { type: 'StartContainer' }>, result: SyncResult): Promise<boolean> {
+  private async startContainer(pod: Pod, a: Extract<PodAction, { type: 'StartContainer' }>, result: SyncResult, state: SyncState): Promise<boolean> {
     const uid = pod.metadata!.uid!;
     const spec = (a.init ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === a.name);
     if (!spec) return false;
@@ -525,8 +542,8 @@ export class NodeAgent {
       if (b) result.waiting[a.name] = { reason: b.reason === 'ImagePullBackOff' ? 'ErrImagePull' : b.reason, message: b.message };
       return false;
     }
-    const obs = await this.pleg.observe(uid, Date.now());
-    const sandbox = obs.sandboxes.find((s) => s.state === 'SANDBOX_READY');
+    // The sandbox this sync created, else the ready one it observed (sync.ts only starts containers then).
+    const sandbox = state.sandbox ?? state.observed.sandboxes.find((s) => s.state === 'SANDBOX_READY');
     if (!sandbox) return false;
     const dir = podDir(this.o.stateDir, uid);
     let cfgEnv: { name: string; value: string }[];
@@ -596,6 +613,7 @@ export class NodeAgent {
 
   private forget(uid: string): void {
     this.firstSeen.delete(uid);
+    this.lastActionAt.delete(uid);
     this.startRecorded.delete(uid);
     this.crashBackoff.deletePrefix(`${uid}/`);
     this.imageBackoff.deletePrefix(`${uid}/`);
