@@ -25,7 +25,11 @@ build_nginx() {
   rm -rf "$D/x" && for d in "$D"/*.deb; do dpkg-deb -x "$d" "$D/x"; done
   rm -rf "$R" && mkdir -p "$R"
   install -D -m 0755 "$D/x/usr/sbin/nginx" "$R/usr/sbin/nginx"
-  # the binary's shared libraries, at the paths ldd names (real files, so no ld.so.cache is needed)
+  # the binary's shared libraries, at the paths ldd names (real files, so no ld.so.cache is needed);
+  # they come from the host, so nginx's library packages must be installed (scripts/install-deps.sh)
+  if ldd "$D/x/usr/sbin/nginx" | grep -q 'not found'; then
+    echo "nginx needs libraries this host lacks:" >&2; ldd "$D/x/usr/sbin/nginx" | grep 'not found' >&2; return 1
+  fi
   for lib in $(ldd "$D/x/usr/sbin/nginx" | grep -oE '/[^ ]+'); do install -D -m 0755 "$(readlink -f "$lib")" "$R$lib"; done
   install -D -m 0644 "$HERE/nginx.conf" "$R/etc/nginx/nginx.conf"
   install -D -m 0644 "$D/x/etc/nginx/mime.types" "$R/etc/nginx/mime.types"
