@@ -144,6 +144,13 @@ describe('labelSelectorToString', () => {
   });
 });
 
+describe('labelSelectorToString on content that does not validate', () => {
+  it('prints instead of throwing', () => {
+    expect(labelSelectorToString({ matchLabels: { 'bad key': 'x' } })).toBe('bad key=x');
+    expect(labelSelectorToString({ matchExpressions: [{ key: 'a', operator: 'Near', values: ['b'] }] })).toBe('a in (<invalid operator Near>)');
+  });
+});
+
 describe('key and value syntax', () => {
   it.each([
     ['app', true],

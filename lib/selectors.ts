@@ -387,11 +387,23 @@ export function labelRequirementsToString(reqs: readonly LabelRequirement[]): st
 
 /**
  * metav1.LabelSelector → "app=nginx,tier in (a,b)" (sorted by key, as Kubernetes prints it; Scale
- * status.selector, `kubectl describe`). Empty and null selectors give "".
+ * status.selector, `kubectl describe`). Empty and null selectors give "". Never throws: content that
+ * would not validate is printed as it is.
  */
 export function labelSelectorToString(sel: LabelSelector | null | undefined): string {
   if (!sel) return '';
-  return labelRequirementsToString(selectorFromLabelSelector(sel));
+  const operators: Record<string, LabelOperator> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+  const reqs: LabelRequirement[] = Object.entries(sel.matchLabels ?? {}).map(([key, value]) => ({
+    key,
+    operator: '=' as LabelOperator,
+    values: [String(value)],
+  }));
+  for (const expr of sel.matchExpressions ?? []) {
+    const operator = operators[expr.operator];
+    if (operator) reqs.push({ key: expr.key, operator, values: operator === 'exists' || operator === '!' ? [] : [...(expr.values ?? [])] });
+    else reqs.push({ key: expr.key, operator: 'in', values: [`<invalid operator ${expr.operator}>`] });
+  }
+  return sortRequirements(reqs).map(requirementToString).join(',');
 }
 
 // ---- field selectors ----
