@@ -1,12 +1,80 @@
-// Registers `steer scheduler`. Placeholder until the scheduler issue lands its real entry point here.
-import { Command } from 'commander';
+// Registers `steer scheduler`: runs the scheduler against the apiserver named by a kubeconfig until
+// SIGINT/SIGTERM.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { KubeClient } from '../lib/client';
+import { DefaultSchedulerName, isScorePluginName, ScorePluginName } from './profile';
+import { startScheduler } from './scheduler';
+
+function intInRange(min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** "NodeAffinity=5" (repeatable) → weights. */
+function collectWeight(v: string, acc: Partial<Record<ScorePluginName, number>>): Partial<Record<ScorePluginName, number>> {
+  const [name, weight] = v.split('=');
+  if (!isScorePluginName(name)) throw new InvalidArgumentError(`unknown score plugin ${JSON.stringify(name)}`);
+  const w = Number(weight);
+  if (!Number.isInteger(w) || w < 0) throw new InvalidArgumentError('the weight must be a non-negative integer');
+  return { ...acc, [name]: w };
+}
+
+interface SchedulerCommandOptions {
+  kubeconfig?: string;
+  server?: string;
+  schedulerName: string;
+  leaderElect: boolean;
+  leaderElectNamespace: string;
+  metricsPort: number;
+  bindAddress: string;
+  percentageOfNodesToScore: number;
+  scoreWeight: Partial<Record<ScorePluginName, number>>;
+  parallelBinds: number;
+}
 
 export function register(program: Command): void {
   program
     .command('scheduler')
-    .description('scheduler (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('steer scheduler is not built yet');
+    .description('assign pending pods to nodes (binds them through pods/binding)')
+    .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
+    .option('--server <url>', "the apiserver's URL (overrides the kubeconfig's)")
+    .option('--scheduler-name <name>', 'schedule the pods whose spec.schedulerName is this', DefaultSchedulerName)
+    .addOption(new Option('--leader-elect', 'take part in leader election so that only one of several schedulers binds').default(false))
+    .option('--leader-elect-namespace <ns>', 'namespace of the leader election Lease', 'kube-system')
+    .option('--metrics-port <port>', 'port for /metrics and /healthz (0 disables)', intInRange(0, 65535), 10251)
+    .option('--bind-address <ip>', 'address the metrics server listens on', '0.0.0.0')
+    .option(
+      '--percentage-of-nodes-to-score <pct>',
+      'share of nodes to find feasible before scoring (0 = adaptive: 50% minus 1% per 125 nodes, at least 5%)',
+      intInRange(0, 100),
+      0,
+    )
+    .option('--score-weight <plugin=weight>', 'weight of a score plugin (repeatable), e.g. OwnerSpread=3', collectWeight, {})
+    .option('--parallel-binds <n>', 'bind requests in flight at most', intInRange(1, 10_000), 64)
+    .action(async (o: SchedulerCommandOptions) => {
+      const client = KubeClient.load({ kubeconfig: o.kubeconfig, server: o.server });
+      const running = await startScheduler({
+        client,
+        schedulerName: o.schedulerName,
+        leaderElect: o.leaderElect,
+        leaderElection: { namespace: o.leaderElectNamespace },
+        metricsPort: o.metricsPort,
+        metricsHost: o.bindAddress,
+        percentageOfNodesToScore: o.percentageOfNodesToScore,
+        scoreWeights: o.scoreWeight,
+        parallelBinds: o.parallelBinds,
+      });
+      const where = running.metricsPort ? `, metrics on ${o.bindAddress}:${running.metricsPort}` : '';
+      console.log(`steer scheduler ${o.schedulerName} running against ${client.server.origin}${where}`);
+      await new Promise<void>((resolve) => {
+        const shutdown = () => resolve();
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+      await running.stop();
+      client.close();
     });
 }
