@@ -183,6 +183,9 @@ export class KubeClient {
   async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
     const options = await this.requestOptions(method, path, o);
     const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    // Node frames bodies of DELETE (and GET) requests neither chunked nor with a length by default: say
+    // the length, or the server never sees the body and reads it as the next request on the connection.
+    if (payload !== undefined) (options.headers as Record<string, string | number>)['Content-Length'] = Buffer.byteLength(payload);
     const mod = options.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
       const req = mod.request(options, (res) => {

@@ -1,0 +1,161 @@
+import type { ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { compareDeletionOrder, Expectations, podFromTemplate, reconcileReplicaSet, statusEqual } from './replicaset';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+function rs(replicas: number, extra: Partial<ReplicaSet['spec']> = {}, meta: Partial<ReplicaSet['metadata']> = {}): ReplicaSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'web', namespace: 'default', uid: 'rs-uid', generation: 3, ...meta },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web', tier: 'fe' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      ...extra,
+    },
+  };
+}
+
+interface PodOpts {
+  owner?: string | null; // uid of the controller; null = orphan
+  labels?: Record<string, string>;
+  node?: string;
+  phase?: string;
+  ready?: string; // lastTransitionTime of Ready=True
+  created?: string;
+  deleting?: boolean;
+  restarts?: number;
+}
+function pod(name: string, o: PodOpts = {}): Pod {
+  const owner = o.owner === undefined ? 'rs-uid' : o.owner;
+  return {
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: `uid-${name}`,
+      labels: o.labels ?? { app: 'web', tier: 'fe' },
+      creationTimestamp: o.created ?? '2026-11-23T11:00:00Z',
+      deletionTimestamp: o.deleting ? '2026-11-23T11:59:00Z' : undefined,
+      ownerReferences: owner ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: owner, controller: true }] : undefined,
+    },
+    spec: { nodeName: o.node, containers: [] },
+    status: {
+      phase: o.phase ?? (o.node ? 'Running' : 'Pending'),
+      conditions: o.ready ? [{ type: 'Ready', status: 'True', lastTransitionTime: o.ready }] : [],
+      containerStatuses: o.restarts ? [{ name: 'c', image: 'x', imageID: '', ready: true, restartCount: o.restarts }] : undefined,
+    },
+  };
+}
+
+const names = (ps: Pod[]) => ps.map((p) => p.metadata?.name);
+
+describe('reconcileReplicaSet', () => {
+  const cases: Array<{ name: string; rs: ReplicaSet; pods: Pod[]; create?: number; del?: string[]; adopt?: string[]; release?: string[] }> = [
+    { name: 'creates all replicas from nothing', rs: rs(3), pods: [], create: 3 },
+    { name: 'does nothing when counts match', rs: rs(2), pods: [pod('a', { node: 'n' }), pod('b', { node: 'n' })], create: 0, del: [] },
+    { name: 'creates the shortfall', rs: rs(3), pods: [pod('a')], create: 2 },
+    { name: 'caps creation at the burst', rs: rs(1000), pods: [], create: 500 },
+    { name: 'ignores terminating and finished pods when counting', rs: rs(2), pods: [pod('a', { deleting: true }), pod('b', { phase: 'Failed', node: 'n' }), pod('c', { phase: 'Succeeded', node: 'n' })], create: 2 },
+    { name: 'ignores pods of other controllers', rs: rs(1), pods: [pod('a', { owner: 'other' })], create: 1, adopt: [] },
+    { name: 'adopts a matching orphan instead of creating', rs: rs(1), pods: [pod('a', { owner: null })], create: 0, adopt: ['a'] },
+    { name: 'does not adopt a non-matching orphan', rs: rs(1), pods: [pod('a', { owner: null, labels: { app: 'db' } })], create: 1, adopt: [] },
+    { name: 'does not adopt a terminating orphan', rs: rs(1), pods: [pod('a', { owner: null, deleting: true })], create: 1, adopt: [] },
+    { name: 'releases an owned pod that stopped matching and replaces it', rs: rs(1), pods: [pod('a', { labels: { app: 'debug' } })], create: 1, release: ['a'] },
+    {
+      name: 'deletes unscheduled before pending before running',
+      rs: rs(1),
+      pods: [pod('run', { node: 'n', ready: '2026-11-23T11:10:00Z' }), pod('pend', { node: 'n', phase: 'Pending' }), pod('unsched')],
+      del: ['unsched', 'pend'],
+    },
+    {
+      name: 'deletes not-ready before ready, then the most recently ready',
+      rs: rs(1),
+      pods: [pod('old', { node: 'n', ready: '2026-11-23T10:00:00Z' }), pod('new', { node: 'n', ready: '2026-11-23T11:30:00Z' }), pod('notready', { node: 'n' })],
+      del: ['notready', 'new'],
+    },
+    {
+      name: 'among equals deletes more restarts, then the newest first',
+      rs: rs(1),
+      pods: [pod('a', { node: 'n', created: '2026-11-23T10:00:00Z' }), pod('b', { node: 'n', created: '2026-11-23T11:00:00Z' }), pod('c', { node: 'n', created: '2026-11-23T09:00:00Z', restarts: 3 })],
+      del: ['c', 'b'],
+    },
+    { name: 'scales to zero', rs: rs(0), pods: [pod('a', { node: 'n' }), pod('b')], del: ['b', 'a'] },
+    { name: 'a deleting ReplicaSet neither creates nor adopts', rs: rs(3, {}, { deletionTimestamp: '2026-11-23T11:00:00Z' }), pods: [pod('x', { owner: null })], create: 0, adopt: [] },
+  ];
+  it.each(cases)('$name', (c) => {
+    const a = reconcileReplicaSet(c.rs, c.pods, NOW);
+    if (c.create !== undefined) expect(a.create).toBe(c.create);
+    if (c.del !== undefined) expect(names(a.delete)).toEqual(c.del);
+    if (c.adopt !== undefined) expect(names(a.adopt)).toEqual(c.adopt);
+    if (c.release !== undefined) expect(names(a.release)).toEqual(c.release);
+  });
+
+  it('does not create or delete when expectations are pending (manage=false), but still computes status', () => {
+    const a = reconcileReplicaSet(rs(5), [pod('a', { node: 'n', ready: '2026-11-23T11:00:00Z' })], NOW, { manage: false });
+    expect(a.create).toBe(0);
+    expect(a.status.replicas).toBe(1);
+  });
+
+  it('computes status: replicas, fullyLabeled, ready, available with minReadySeconds, observedGeneration', () => {
+    const pods = [
+      pod('a', { node: 'n', ready: '2026-11-23T11:00:00Z' }), // available
+      pod('b', { node: 'n', ready: '2026-11-23T11:59:55Z' }), // ready 5 s, needs 10
+      pod('c', { node: 'n', labels: { app: 'web' } }), // matches selector, not the full template labels
+      pod('d', { deleting: true, node: 'n', ready: '2026-11-23T11:00:00Z' }), // not counted
+    ];
+    const a = reconcileReplicaSet(rs(3, { minReadySeconds: 10 }), pods, NOW);
+    expect(a.status).toEqual({ replicas: 3, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 1, observedGeneration: 3 });
+    expect(a.requeueAfterMs).toBe(5001);
+  });
+
+  it('reports an invalid selector instead of acting', () => {
+    const bad = rs(1, { selector: { matchExpressions: [{ key: 'app', operator: 'Bogus', values: ['x'] }] } });
+    const a = reconcileReplicaSet(bad, [], NOW);
+    expect(a.selectorError).toBeTruthy();
+    expect(a.create).toBe(0);
+  });
+});
+
+describe('helpers', () => {
+  it('podFromTemplate uses generateName, template labels and a controller ownerReference', () => {
+    const p = podFromTemplate(rs(1));
+    expect(p.metadata?.generateName).toBe('web-');
+    expect(p.metadata?.name).toBeUndefined();
+    expect(p.metadata?.labels).toEqual({ app: 'web', tier: 'fe' });
+    expect(p.metadata?.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'rs-uid', controller: true, blockOwnerDeletion: true }]);
+    expect(p.spec?.containers[0].image).toBe('nginx');
+  });
+
+  it('compareDeletionOrder is a total order usable by sort', () => {
+    const ps = [pod('x', { node: 'n', ready: '2026-11-23T10:00:00Z' }), pod('y')];
+    expect(names([...ps].sort(compareDeletionOrder))).toEqual(['y', 'x']);
+  });
+
+  it('statusEqual ignores absent-vs-zero differences', () => {
+    expect(statusEqual(undefined, { replicas: 0 })).toBe(true);
+    expect(statusEqual({ replicas: 1 }, { replicas: 2 })).toBe(false);
+  });
+
+  it('Expectations: satisfied only after every create and delete is observed, or after the timeout', () => {
+    const e = new Expectations(50);
+    expect(e.satisfied('k')).toBe(true);
+    e.expectCreations('k', 2);
+    e.expectDeletions('k', ['u1']);
+    expect(e.satisfied('k')).toBe(false);
+    e.creationObserved('k');
+    e.creationObserved('k');
+    expect(e.satisfied('k')).toBe(false);
+    e.deletionObserved('k', 'u1');
+    expect(e.satisfied('k')).toBe(true);
+    e.expectCreations('k', 1);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 100;
+    try {
+      expect(e.satisfied('k')).toBe(true);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});
