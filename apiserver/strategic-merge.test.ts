@@ -211,6 +211,20 @@ const cases: Case[] = [
     { metadata: { finalizers: ['b', 'a'] } },
   ],
   [
+    '$setElementOrder keeps server-only elements next to their neighbours',
+    'Pod',
+    { spec: { containers: [{ name: 'a' }, { name: 'injected' }, { name: 'b' }, { name: 'c' }] } },
+    { spec: { '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }, { name: 'b' }, { name: 'd' }], containers: [{ name: 'd' }] } },
+    { spec: { containers: [{ name: 'c' }, { name: 'a' }, { name: 'injected' }, { name: 'b' }, { name: 'd' }] } },
+  ],
+  [
+    '$setElementOrder puts a leading server-only element first',
+    'Pod',
+    { spec: { containers: [{ name: 'x' }, { name: 'a' }, { name: 'b' }] } },
+    { spec: { '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }] } },
+    { spec: { containers: [{ name: 'x' }, { name: 'b' }, { name: 'a' }] } },
+  ],
+  [
     'ownerReferences merge by uid',
     'ReplicaSet',
     { metadata: { ownerReferences: [{ uid: '1', name: 'a' }] } },

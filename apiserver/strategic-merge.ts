@@ -211,17 +211,33 @@ function mergeList(original: unknown, patch: unknown[], schema: Schema | undefin
   return cleanList(patch, schema);
 }
 
-/** Orders a merged list as `$setElementOrder` says; elements it does not name keep their order, after. */
+/**
+ * Orders a merged list as `$setElementOrder` says. Elements it does not name (present only on the
+ * server) keep their place relative to their neighbours: each goes right after the element it followed
+ * in the merged list, or first when nothing named preceded it.
+ */
 function reorder(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
   const keyOf = (e: unknown): unknown => (mergeKey && isMap(e) ? e[mergeKey] : e);
   const wanted = order.map((o) => (mergeKey && isMap(o) ? o[mergeKey] : o));
-  const ordered: unknown[] = [];
-  const rest = [...list];
+  const named = new Set<number>();
+  const result: unknown[] = [];
   for (const w of wanted) {
-    const i = rest.findIndex((e) => scalarEqual(keyOf(e), w));
-    if (i >= 0) ordered.push(...rest.splice(i, 1));
+    const i = list.findIndex((e, j) => !named.has(j) && scalarEqual(keyOf(e), w));
+    if (i >= 0) {
+      named.add(i);
+      result.push(list[i]);
+    }
   }
-  return [...ordered, ...rest];
+  let insertAt = 0;
+  for (let j = 0; j < list.length; j++) {
+    if (named.has(j)) {
+      insertAt = result.indexOf(list[j]) + 1;
+      continue;
+    }
+    result.splice(insertAt, 0, list[j]);
+    insertAt++;
+  }
+  return result;
 }
 
 /** A patch map that lands where nothing was: directives and nulls removed, all the way down. */
