@@ -251,7 +251,27 @@ describe('scheduler (integration)', () => {
     });
   });
 
-  test('only pods for this scheduler name, and none that are being deleted', async () => {
+  test('a pod being deleted is not scheduled', async () => {
+    const { client } = api;
+    sched = await start();
+    const pod = makePod('doomed');
+    const { uid: _uid, ...metadata } = pod.metadata ?? {};
+    await client.create<Pod>(Resources.pods, 'default', { ...pod, metadata: { ...metadata, finalizers: ['example.com/hold'] } });
+    await waitFor('reported unschedulable (no nodes)', async () => {
+      const p = await client.get<Pod>(Resources.pods, 'default', 'doomed');
+      return p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.message === 'no nodes available to schedule pods');
+    });
+    await client.delete(Resources.pods, 'default', 'doomed');
+    await waitFor('deletionTimestamp', async () => (await client.get<Pod>(Resources.pods, 'default', 'doomed')).metadata?.deletionTimestamp);
+    await createNode(client, 'n1');
+    await createPod(client, 'alive');
+    expect(await waitFor('the other pod bound', () => nodeOf(client, 'alive'))).toBe('n1');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await nodeOf(client, 'doomed')).toBeUndefined();
+    await client.patch<Pod>(Resources.pods, 'default', 'doomed', { metadata: { finalizers: null } });
+  });
+
+  test('only pods for this scheduler name', async () => {
     const { client } = api;
     await createNode(client, 'n1');
     sched = await start({ schedulerName: 'custom' });
