@@ -4,10 +4,10 @@
 // and mounts), and with --purge deletes the state directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeInfo, teardownRuntime } from '../../node-agent/runtime-setup';
+import { teardownRuntime } from '../../node-agent/runtime-setup';
 import { Streams } from '../io';
 import { Progress } from '../progress';
-import { clusterPaths, isAlive, readJson, runningServerPid } from './state';
+import { clusterPaths, isAlive, runningServerPid } from './state';
 
 export interface DownOptions {
   stateDir?: string;
@@ -45,12 +45,11 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
 
     if (fs.existsSync(paths.runtime)) {
       progress.update('removing pods, containers and sandboxes; stopping containerd');
-      const runtime = readJson<RuntimeInfo>(paths.runtimeInfo);
-      // The local registry is shared by every runtime on the machine: stop it only if this cluster's
-      // setup started it (pid 0: someone else's), or if --purge deletes its data (it lives under the
-      // default state dir, /var/lib/steer/registry).
+      // The local registry is shared by every runtime on the machine (and setup reports its PID even
+      // when another runtime started it), so it keeps running — unless --purge deletes its data (it
+      // lives under the default state dir, /var/lib/steer/registry).
       const registryDir = path.resolve(process.env.STEER_REGISTRY_DIR || '/var/lib/steer/registry');
-      const stopRegistry = (!!runtime && runtime.pids.registry > 0) || (o.purge && registryDir.startsWith(paths.root + path.sep));
+      const stopRegistry = o.purge && registryDir.startsWith(paths.root + path.sep);
       await teardownRuntime(paths.runtime, { stopRegistry });
       progress.done('✓ runtime torn down');
     }

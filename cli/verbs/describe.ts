@@ -133,16 +133,16 @@ export async function eventsFor(client: KubeClient, obj: KubeObject, kind: strin
 
 function describePod(p: Pod): Lines {
   const lines: Lines = [];
-  metaLines(lines, p as KubeObject, 14);
-  kv(lines, 0, 'Priority', p.spec?.priority ?? 0, 14);
-  kv(lines, 0, 'Node', p.spec?.nodeName ? `${p.spec.nodeName}/${p.status?.hostIP || ''}` : '<none>', 14);
-  kv(lines, 0, 'Start Time', p.status?.startTime ? rfc1123(p.status.startTime) : '<none>', 14);
-  kv(lines, 0, 'Status', p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase || 'Pending', 14);
-  if (p.status?.reason) kv(lines, 0, 'Reason', p.status.reason, 14);
-  if (p.status?.message) kv(lines, 0, 'Message', p.status.message, 14);
-  kv(lines, 0, 'IP', p.status?.podIP, 14);
+  metaLines(lines, p as KubeObject, 19);
+  kv(lines, 0, 'Priority', p.spec?.priority ?? 0, 19);
+  kv(lines, 0, 'Node', p.spec?.nodeName ? `${p.spec.nodeName}/${p.status?.hostIP || ''}` : '<none>', 19);
+  kv(lines, 0, 'Start Time', p.status?.startTime ? rfc1123(p.status.startTime) : '<none>', 19);
+  kv(lines, 0, 'Status', p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase || 'Pending', 19);
+  if (p.status?.reason) kv(lines, 0, 'Reason', p.status.reason, 19);
+  if (p.status?.message) kv(lines, 0, 'Message', p.status.message, 19);
+  kv(lines, 0, 'IP', p.status?.podIP, 19);
   const owner = p.metadata?.ownerReferences?.find((o) => o.controller);
-  kv(lines, 0, 'Controlled By', owner ? `${owner.kind}/${owner.name}` : '<none>', 14);
+  kv(lines, 0, 'Controlled By', owner ? `${owner.kind}/${owner.name}` : '<none>', 19);
   lines.push('Containers:');
   for (const c of p.spec?.containers || []) containerLines(lines, c, 2, p.status);
   conditionLines(lines, p.status?.conditions, false);
