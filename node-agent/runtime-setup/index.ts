@@ -97,6 +97,24 @@ export function podCgroupParent(cgroupRoot: string, podUid: string): string {
   return `${cgroupRoot}/pod${podUid}`;
 }
 
+function readPid(file: string): number {
+  try {
+    return Number(fs.readFileSync(file, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Stops and removes every pod of the runtime through CRI (which releases IPs and CNI rules properly),
  * then runs teardown.sh: stops that state dir's containerd (by saved PID) and anything left of its pods,
@@ -109,7 +127,7 @@ export async function teardownRuntime(
 ): Promise<void> {
   const rt = path.resolve(stateDir);
   const socket = path.join(rt, 'containerd', 'containerd.sock');
-  if (fs.existsSync(socket) && fs.existsSync(path.join(rt, 'containerd', 'pid'))) {
+  if (fs.existsSync(socket) && processAlive(readPid(path.join(rt, 'containerd', 'pid')))) {
     const cri = new CriRuntime(socket, { timeoutMs: 30000 });
     try {
       for (const sandbox of await cri.listPodSandboxes()) {

@@ -37,8 +37,11 @@ cg_procs() {  # PIDs in RT's pod cgroup root (the v1 pids hierarchy, or the v2 u
 
 # 1. the pods' network namespaces (from containerd while it runs, and from the pod processes), then
 #    SIGKILL whatever still runs in RT's pod cgroups
+CTR_PID=$(cat "$RT/containerd/pid" 2>/dev/null || true)
+ctr_up=0
+alive "$CTR_PID" && cmdline_has "$CTR_PID" containerd "$RT/containerd/config.toml" && [ -S "$SOCK" ] && ctr_up=1
 netns=$( {
-  if [ -S "$SOCK" ] && command -v ctr >/dev/null; then
+  if [ $ctr_up = 1 ] && command -v ctr >/dev/null; then   # ctr would wait on a dead socket
     for id in $(ctr --address "$SOCK" -n k8s.io containers ls -q 2>/dev/null); do
       ctr --address "$SOCK" -n k8s.io containers info "$id" 2>/dev/null |
         jq -r '.Spec.linux.namespaces[]? | select(.type=="network") | .path // empty'
