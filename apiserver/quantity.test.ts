@@ -1,4 +1,4 @@
-import { QuantityError, compareQuantities, integerValue, isQuantity, milliValue, parseQuantity } from './quantity';
+import { QuantityError, compareQuantities, formatQuantity, integerValue, isQuantity, milliValue, parseQuantity } from './quantity';
 
 describe('parseQuantity', () => {
   it.each<[string | number, number, string]>([
@@ -56,4 +56,26 @@ describe('milliValue / integerValue', () => {
     expect(milliValue(q)).toBe(milli);
     expect(integerValue(q)).toBe(units);
   });
+});
+
+describe('formatQuantity', () => {
+  it.each<[string | number, string]>([
+    ['2048Mi', '2Gi'],
+    ['1Gi', '1Gi'],
+    ['1536Mi', '1536Mi'],
+    ['0.5Gi', '512Mi'],
+    ['1000m', '1'],
+    ['1500m', '1500m'],
+    ['100m', '100m'],
+    ['0.1', '100m'],
+    ['1k', '1k'],
+    ['1000', '1k'],
+    ['1e3', '1e3'],
+    ['1234567n', '1234567n'],
+    ['0', '0'],
+    ['-2', '-2'],
+    [2, '2'],
+    ['512', '512'],
+    ['100Ki', '100Ki'],
+  ])('%p → %s', (input, want) => expect(formatQuantity(input)).toBe(want));
 });

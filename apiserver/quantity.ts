@@ -96,3 +96,48 @@ export function milliValue(input: string | number): number {
 export function integerValue(input: string | number): number {
   return Math.ceil(parseQuantity(input).value - 1e-9);
 }
+
+const decimalSuffixByExponent: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
+const binarySuffixByPower: Array<[number, string]> = [
+  [60, 'Ei'],
+  [50, 'Pi'],
+  [40, 'Ti'],
+  [30, 'Gi'],
+  [20, 'Mi'],
+  [10, 'Ki'],
+];
+
+// The value as an exact integer number of nano-units (Kubernetes keeps at most nano precision, rounding up).
+function nanos(value: number): bigint {
+  return BigInt(Math.ceil(Number((value * 1e9).toPrecision(15))));
+}
+
+/**
+ * A quantity in Kubernetes' canonical form (Quantity.String()): "2048Mi" → "2Gi", "1000m" → "1",
+ * "1500m" → "1500m", "1e3" → "1e3", "0.5Gi" → "512Mi".
+ */
+export function formatQuantity(input: string | number | Quantity): string {
+  const q = typeof input === 'object' ? input : parseQuantity(input);
+  const negative = q.value < 0;
+  const abs = Math.abs(q.value);
+  const sign = negative ? '-' : '';
+  const n = nanos(abs);
+  if (n === 0n) return '0';
+  if (q.format === 'BinarySI' && n % 1_000_000_000n === 0n) {
+    const units = n / 1_000_000_000n;
+    for (const [power, suffix] of binarySuffixByPower) {
+      const unit = 1n << BigInt(power);
+      if (units % unit === 0n) return `${sign}${units / unit}${suffix}`;
+    }
+    if (units < 1024n) return `${sign}${units}`;
+  }
+  // Decimal: the largest multiple-of-3 exponent that leaves an integer mantissa.
+  let mantissa = n;
+  let exponent = -9;
+  while (exponent < 18 && mantissa % 1000n === 0n) {
+    mantissa /= 1000n;
+    exponent += 3;
+  }
+  if (q.format === 'DecimalExponent') return exponent === 0 ? `${sign}${mantissa}` : `${sign}${mantissa}e${exponent}`;
+  return `${sign}${mantissa}${decimalSuffixByExponent[exponent]}`;
+}

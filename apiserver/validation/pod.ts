@@ -1,7 +1,7 @@
 // Pod and pod-template validation (ValidatePodSpec and friends in k8s.io/kubernetes/pkg/apis/core/validation).
 import type { Container, ContainerPort, EnvVar, Pod, PodSpec, Probe, Toleration, Volume } from 'kubernetes-types/core/v1';
 import { validateQualifiedName, validateLabelValue } from '../../lib/selectors';
-import { QuantityError, compareQuantities, parseQuantity, type Quantity } from '../quantity';
+import { QuantityError, compareQuantities, formatQuantity, parseQuantity, type Quantity } from '../quantity';
 import {
   type FieldCause,
   at,
@@ -284,9 +284,10 @@ export function validateResources(
   for (const [name, request] of Object.entries(parsed.requests)) {
     const limit = parsed.limits[name];
     if (limit && compareQuantities(request, limit) > 0) {
-      const reqValue = String(resources.requests?.[name]);
-      const limValue = String(resources.limits?.[name]);
-      causes.push(invalid(key(at(field, 'requests'), name), reqValue, `must be less than or equal to ${name} limit of ${limValue}`));
+      // Kubernetes prints both quantities in canonical form ("2048Mi" as "2Gi").
+      causes.push(
+        invalid(key(at(field, 'requests'), name), formatQuantity(request), `must be less than or equal to ${name} limit of ${formatQuantity(limit)}`),
+      );
     }
   }
   return causes;
