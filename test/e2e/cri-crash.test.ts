@@ -1,12 +1,13 @@
-// Teardown when containerd is gone (crashed or killed) while its pods still run: nothing of the
-// runtime may be left — no pod process, shim, netns, bridge, mount, cgroup dir or iptables rule.
+// containerd gone (crashed or killed) while its pods still run: ensureRuntime brings it back with the
+// pods intact; and teardown without it leaves nothing of the runtime — no pod process, shim, netns,
+// bridge, mount, cgroup dir or iptables rule.
 import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CriRuntime } from '../../node-agent/cri/cri-runtime';
 import { PodSandboxConfig } from '../../node-agent/runtime';
-import { IMAGES } from '../../node-agent/runtime-setup';
+import { ensureRuntime, IMAGES } from '../../node-agent/runtime-setup';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
 jest.setTimeout(180000);
@@ -40,7 +41,7 @@ describe('teardown after containerd died with pods running', () => {
     if (rt && !stopped) await rt.stop();
   });
 
-  test('kills the pods and removes everything of the runtime', async () => {
+  test('ensureRuntime restarts a dead containerd that finds its pods again; teardown without containerd kills the pods and removes everything', async () => {
     rt = await startTestRuntime('cri-crash');
     const cri = new CriRuntime(rt.criSocket);
     const uid = crypto.randomUUID();
@@ -69,9 +70,25 @@ describe('teardown after containerd died with pods running', () => {
     const podNetns = netnsInode(nginxPid);
     cri.close();
 
+    // containerd dies; ensureRuntime starts a new one on the same root, which finds the pod again
     process.kill(rt.pids.containerd, 'SIGKILL');
     for (let i = 0; i < 50 && alive(rt.pids.containerd); i++) await new Promise((r) => setTimeout(r, 100));
     expect(running(nginxPid)).toBe(true); // the shim keeps the pod running without containerd
+    const restarted = await ensureRuntime({ stateDir: rt.stateDir, bridge: rt.bridge, podSubnet: rt.podSubnet, nodeName: `cri-crash-${rt.slot}` });
+    expect(restarted.pids.containerd).not.toBe(rt.pids.containerd);
+    const cri2 = new CriRuntime(restarted.criSocket);
+    try {
+      const st = await cri2.containerStatus(containerId);
+      expect(st).toMatchObject({ state: 'CONTAINER_RUNNING', pid: nginxPid, podSandboxId: sandboxId });
+      expect((await cri2.podSandboxStatus(sandboxId)).ip).toBe(ip);
+    } finally {
+      cri2.close();
+    }
+
+    // and dies again: teardown must clean up without it
+    process.kill(restarted.pids.containerd, 'SIGKILL');
+    for (let i = 0; i < 50 && alive(restarted.pids.containerd); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(running(nginxPid)).toBe(true);
 
     stopped = true;
     await rt.stop();
