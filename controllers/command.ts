@@ -1,12 +1,94 @@
-// Registers `steer controllers`. Placeholder until the controllers issue lands its real entry point here.
-import { Command } from 'commander';
+// Registers `steer controllers`: the controller manager (Deployment, ReplicaSet, DaemonSet, garbage
+// collector, node lifecycle) against an apiserver, optionally with leader election. Runs until
+// SIGINT/SIGTERM, then steps down (releasing the Lease) and exits.
+import { Command, InvalidArgumentError } from 'commander';
+import { KubeClient } from '../lib/client';
+import { allControllerNames, ControllerName, startControllers } from './manager';
+
+interface ControllersFlags {
+  kubeconfig?: string;
+  server?: string;
+  identity?: string;
+  leaderElect?: boolean;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
+  leaderElectResourceNamespace: string;
+  leaderElectResourceName: string;
+  metricsPort: number;
+  metricsBindAddress: string;
+  controllers?: string;
+  workers?: number;
+  nodeMonitorGracePeriod: number;
+  nodeMonitorPeriod: number;
+}
+
+function nonNegInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+/** "10s", "500ms", "2m" or plain seconds → seconds. */
+export function seconds(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`invalid duration ${v} (use e.g. 500ms, 10s, 2m)`);
+  const n = Number(m[1]);
+  return n * { ms: 0.001, s: 1, m: 60, h: 3600 }[(m[2] || 's') as 'ms' | 's' | 'm' | 'h'];
+}
 
 export function register(program: Command): void {
   program
     .command('controllers')
-    .description('controllers (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('steer controllers is not built yet');
+    .description('run the controller manager (deployment, replicaset, daemonset, garbage collector, node lifecycle)')
+    .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
+    .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
+    .option('--identity <id>', 'leader election identity (default hostname_uuid)')
+    .option('--leader-elect', 'campaign for the kube-system Lease; only the leader runs controllers')
+    .option('--leader-elect-lease-duration <d>', 'lease duration', seconds, 15)
+    .option('--leader-elect-renew-deadline <d>', 'how long the leader keeps trying to renew before it steps down', seconds, 10)
+    .option('--leader-elect-retry-period <d>', 'time between acquire/renew attempts', seconds, 2)
+    .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', 'kube-system')
+    .option('--leader-elect-resource-name <name>', 'name of the Lease', 'steer-controller-manager')
+    .option('--metrics-port <port>', 'serve /metrics on this port (0 disables)', nonNegInt('--metrics-port'), 10252)
+    .option('--metrics-bind-address <addr>', 'address for /metrics', '0.0.0.0')
+    .option('--controllers <list>', `comma-separated controllers to run (default all: ${allControllerNames.join(',')})`)
+    .option('--workers <n>', 'concurrent reconciles per controller', nonNegInt('--workers'))
+    .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', seconds, 5)
+    .option('--node-monitor-period <d>', 'how often nodes are checked', seconds, 0.5)
+    .action(async (f: ControllersFlags) => {
+      let controllers: ControllerName[] | undefined;
+      if (f.controllers) {
+        const names = f.controllers.split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = names.filter((n) => !(allControllerNames as readonly string[]).includes(n));
+        if (unknown.length) throw new InvalidArgumentError(`unknown controllers: ${unknown.join(', ')}`);
+        controllers = names as ControllerName[];
+      }
+      const client = KubeClient.load({ kubeconfig: f.kubeconfig, server: f.server });
+      const running = await startControllers({
+        client,
+        identity: f.identity,
+        leaderElect: !!f.leaderElect,
+        leaseNamespace: f.leaderElectResourceNamespace,
+        leaseName: f.leaderElectResourceName,
+        leaseDurationSeconds: f.leaderElectLeaseDuration,
+        renewDeadlineSeconds: f.leaderElectRenewDeadline,
+        retryPeriodSeconds: f.leaderElectRetryPeriod,
+        metricsPort: f.metricsPort,
+        metricsHost: f.metricsBindAddress,
+        controllers,
+        workers: f.workers,
+        nodeLifecycle: { nodeMonitorGracePeriodSeconds: f.nodeMonitorGracePeriod, nodeMonitorPeriodMs: f.nodeMonitorPeriod * 1000 },
+      });
+      if (running.metricsPort) console.log(`controllers: metrics on :${running.metricsPort}/metrics`);
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      await running.stop();
+      client.close();
     });
 }

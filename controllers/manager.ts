@@ -1,0 +1,174 @@
+// The controller manager (steer's kube-controller-manager): runs every controller in one process on one
+// set of shared informers. With leader election, instances campaign for a Lease in kube-system and only
+// the leader runs controllers; when it loses the Lease it stops them, and the next leader starts afresh.
+// It serves /metrics (workqueue, reconcile, convergence and kube-state-metrics) on --metrics-port.
+import * as http from 'node:http';
+import * as os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { register } from 'prom-client';
+import type { KubeClient } from '../lib/client';
+import type { Controller, ControllerContext } from '../lib/controller';
+import { EventRecorder } from '../lib/events';
+import { LeaderElector } from '../lib/leader-election';
+import { Resources } from '../lib/resources';
+import { SharedInformerFactory } from '../lib/shared-informers';
+import { DaemonSetController } from './daemonset';
+import { DeploymentController } from './deployment';
+import { GarbageCollector } from './garbage-collector';
+import { addStateSource } from './metrics';
+import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
+import { ReplicaSetController } from './replicaset';
+
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle'] as const;
+export type ControllerName = (typeof allControllerNames)[number];
+
+export interface ControllerManagerOptions {
+  client: KubeClient;
+  /** Unique per instance (default hostname_uuid). */
+  identity?: string;
+  /** Campaign for the Lease before running controllers (default false: run at once). */
+  leaderElect?: boolean;
+  leaseNamespace?: string; // kube-system
+  leaseName?: string; // steer-controller-manager
+  leaseDurationSeconds?: number; // 15
+  renewDeadlineSeconds?: number; // 10
+  retryPeriodSeconds?: number; // 2
+  /** Serve /metrics on this port (the command's default is 10252; 0 or unset: no metrics server). */
+  metricsPort?: number;
+  metricsHost?: string;
+  /** Explicit metrics address; port 0 picks a free port (tests). Overrides metricsPort. */
+  metricsListen?: { host?: string; port: number };
+  /** Which controllers to run (default all). */
+  controllers?: ControllerName[];
+  nodeLifecycle?: NodeLifecycleOptions;
+  /** Concurrent reconciles per controller (default each controller's own). */
+  workers?: number;
+  log?: (msg: string) => void;
+}
+
+export interface RunningControllers {
+  identity: string;
+  /** The bound metrics port, when serving metrics. */
+  metricsPort?: number;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+interface ActiveSet {
+  informers: SharedInformerFactory;
+  recorder: EventRecorder;
+  controllers: Controller[];
+  removeSource: () => void;
+}
+
+function startMetricsServer(host: string, port: number): Promise<http.Server> {
+  const app = express();
+  app.get('/metrics', async (_req, res) => {
+    try {
+      res.set('Content-Type', register.contentType);
+      res.send(await register.metrics());
+    } catch (err) {
+      res.status(500).send(String((err as Error).message));
+    }
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(app);
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export async function startControllers(opts: ControllerManagerOptions): Promise<RunningControllers> {
+  const identity = opts.identity ?? `${os.hostname()}_${randomUUID()}`;
+  const log = opts.log ?? ((m: string) => console.log(`controllers: ${m}`));
+  const enabled = new Set<ControllerName>(opts.controllers ?? allControllerNames);
+  let active: ActiveSet | undefined;
+  let transition: Promise<void> = Promise.resolve();
+
+  const startSet = async (): Promise<void> => {
+    const informers = new SharedInformerFactory(opts.client);
+    const recorder = new EventRecorder(opts.client, { component: 'controller-manager', host: identity });
+    const ctx: ControllerContext = { client: opts.client, informers, recorder };
+    const w = opts.workers !== undefined ? { workers: opts.workers } : {};
+    const controllers: Controller[] = [];
+    if (enabled.has('deployment')) controllers.push(new DeploymentController(ctx, w));
+    if (enabled.has('replicaset')) controllers.push(new ReplicaSetController(ctx, w));
+    if (enabled.has('daemonset')) controllers.push(new DaemonSetController(ctx, w));
+    if (enabled.has('garbage-collector')) controllers.push(new GarbageCollector(ctx, w));
+    if (enabled.has('node-lifecycle')) controllers.push(new NodeLifecycleController(ctx, opts.nodeLifecycle));
+    const deployments = informers.informerFor<Deployment>(Resources.deployments);
+    const pods = informers.informerFor<Pod>(Resources.pods);
+    const nodes = informers.informerFor<Node>(Resources.nodes);
+    const removeSource = addStateSource({ deployments: () => deployments.list(), pods: () => pods.list(), nodes: () => nodes.list() });
+    active = { informers, recorder, controllers, removeSource };
+    informers.start();
+    await Promise.all(controllers.map((c) => c.start()));
+    log(`${identity} running controllers: ${controllers.map((c) => c.name).join(', ')}`);
+  };
+
+  const stopSet = async (): Promise<void> => {
+    const set = active;
+    active = undefined;
+    if (!set) return;
+    for (const c of set.controllers) c.stop();
+    // Let in-flight reconciles finish before the informers go away.
+    await Promise.all(set.controllers.map((c) => (c as Controller & { stopped?: () => Promise<void> }).stopped?.()));
+    set.informers.stop();
+    set.removeSource();
+    await set.recorder.flush();
+  };
+
+  // Leadership changes are applied one after another, never overlapping.
+  const serialize = (fn: () => Promise<void>): Promise<void> => {
+    transition = transition.then(fn).catch((err: unknown) => log(`error: ${(err as Error)?.message ?? err}`));
+    return transition;
+  };
+
+  let metricsServer: http.Server | undefined;
+  let metricsPort: number | undefined;
+  const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
+  if (listen) {
+    metricsServer = await startMetricsServer(listen.host ?? '0.0.0.0', listen.port);
+    metricsPort = (metricsServer.address() as { port: number }).port;
+  }
+
+  let elector: LeaderElector | undefined;
+  if (opts.leaderElect) {
+    elector = new LeaderElector(opts.client, {
+      namespace: opts.leaseNamespace ?? 'kube-system',
+      name: opts.leaseName ?? 'steer-controller-manager',
+      identity,
+      leaseDurationSeconds: opts.leaseDurationSeconds ?? 15,
+      renewDeadlineSeconds: opts.renewDeadlineSeconds ?? 10,
+      retryPeriodSeconds: opts.retryPeriodSeconds ?? 2,
+      onStartedLeading: () => {
+        log(`${identity} became leader`);
+        void serialize(startSet);
+      },
+      onStoppedLeading: () => {
+        log(`${identity} stopped leading`);
+        return serialize(stopSet);
+      },
+    });
+    void elector.run();
+  } else {
+    await serialize(startSet);
+  }
+
+  return {
+    identity,
+    metricsPort,
+    isLeader: () => (elector ? elector.isLeader() && active !== undefined : active !== undefined),
+    async stop() {
+      await elector?.stop();
+      await serialize(stopSet);
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,217 @@
+// Node lifecycle controller, after Kubernetes' node lifecycle + taint eviction controllers, with steer's
+// fast defaults. Node agents renew a Lease in kube-node-lease; a node whose Lease (or Ready heartbeat) has
+// not moved for the grace period is marked Ready=Unknown (all conditions Unknown) and tainted
+// node.kubernetes.io/unreachable:NoExecute. Pods on it that do not tolerate the taint are deleted at
+// once (after their tolerationSeconds if they tolerate it for a while) with gracePeriodSeconds 0, since
+// the node cannot confirm a graceful stop; their ReplicaSets then replace them on healthy nodes. When the
+// Lease renews again, the taint is removed and the conditions put back.
+import type { Lease } from 'kubernetes-types/coordination/v1';
+import type { Node, NodeCondition, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
+import { isNotFound } from '../lib/client';
+import type { Controller, ControllerContext } from '../lib/controller';
+import type { Informer } from '../lib/informer';
+import { Resources } from '../lib/resources';
+
+export const UnreachableTaintKey = 'node.kubernetes.io/unreachable';
+const UnknownReason = 'NodeStatusUnknown';
+
+export interface NodeLifecycleOptions {
+  /** How long a node may go without renewing its Lease before it is unreachable (default 5 s; Kubernetes 40 s). */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** How often every node is checked (default 500 ms; Kubernetes 5 s). */
+  nodeMonitorPeriodMs?: number;
+  now?: () => number;
+}
+
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Whether a toleration tolerates a taint (Kubernetes' ToleratesTaint). */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  if (!t.key && t.operator !== 'Exists') return false;
+  if (t.operator === 'Exists') return true;
+  return (t.value ?? '') === (taint.value ?? '');
+}
+
+/**
+ * When a pod on a node with this NoExecute taint must go: 'now', a time in ms, or 'never' (tolerated
+ * without a time limit). With several matching tolerations the shortest tolerationSeconds wins.
+ */
+export function evictionTime(pod: Pod, taint: Taint, addedMs: number): number | 'now' | 'never' {
+  const matching = (pod.spec?.tolerations || []).filter((t) => toleratesTaint(t, taint));
+  if (matching.length === 0) return 'now';
+  const limited = matching.filter((t) => t.tolerationSeconds !== undefined && t.tolerationSeconds !== null);
+  if (limited.length === 0) return 'never';
+  const secs = Math.min(...limited.map((t) => Math.max(0, t.tolerationSeconds as number)));
+  return secs <= 0 ? 'now' : addedMs + secs * 1000;
+}
+
+/** The node's conditions, all Unknown, as Kubernetes writes them for a silent node. */
+export function unknownConditions(node: Node, nowMs: number): NodeCondition[] {
+  const conds = node.status?.conditions?.length ? node.status.conditions : [{ type: 'Ready', status: 'Unknown' } as NodeCondition];
+  return conds.map((c) =>
+    c.status === 'Unknown' && c.reason === UnknownReason
+      ? c
+      : {
+          ...c,
+          status: 'Unknown',
+          reason: UnknownReason,
+          message: 'Kubelet stopped posting node status.',
+          lastTransitionTime: rfc3339(nowMs),
+        },
+  );
+}
+
+export function isMarkedUnknown(node: Node): boolean {
+  const ready = (node.status?.conditions || []).find((c) => c.type === 'Ready');
+  return ready?.status === 'Unknown' && ready.reason === UnknownReason;
+}
+
+export function unreachableTaint(node: Node): Taint | undefined {
+  return (node.spec?.taints || []).find((t) => t.key === UnreachableTaintKey && t.effect === 'NoExecute');
+}
+
+export class NodeLifecycleController implements Controller {
+  readonly name = 'node-lifecycle';
+  private readonly nodes: Informer<Node>;
+  private readonly leases: Informer<Lease>;
+  private readonly pods: Informer<Pod>;
+  private readonly graceMs: number;
+  private readonly periodMs: number;
+  private readonly now: () => number;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private busy = false;
+  /** node → [last heartbeat seen (lease renewTime / Ready heartbeat), local time it changed]. */
+  private readonly probes = new Map<string, [string, number]>();
+  /** Conditions a node had before we marked it Unknown, to put back when it comes back. */
+  private readonly savedConditions = new Map<string, NodeCondition[]>();
+  private readonly evicting = new Set<string>();
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    opts: NodeLifecycleOptions = {},
+  ) {
+    this.graceMs = (opts.nodeMonitorGracePeriodSeconds ?? 5) * 1000;
+    this.periodMs = opts.nodeMonitorPeriodMs ?? 500;
+    this.now = opts.now ?? Date.now;
+    this.nodes = ctx.informers.informerFor<Node>(Resources.nodes);
+    this.leases = ctx.informers.informerFor<Lease>(Resources.leases, { namespace: 'kube-node-lease' });
+    this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.ctx.informers.start();
+    await Promise.all([this.nodes.start(), this.leases.start(), this.pods.start()]);
+    const tick = async () => {
+      if (this.stopped) return;
+      if (!this.busy) {
+        this.busy = true;
+        try {
+          await this.monitor();
+        } catch (err) {
+          console.error(`node-lifecycle: ${(err as Error)?.message ?? err}`);
+        } finally {
+          this.busy = false;
+        }
+      }
+      if (!this.stopped) this.timer = setTimeout(tick, this.periodMs);
+    };
+    this.timer = setTimeout(tick, this.periodMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** The latest heartbeat signal for a node, as an opaque string that changes on every renewal. */
+  private heartbeat(node: Node): string {
+    const name = node.metadata?.name || '';
+    const lease = this.leases.get('kube-node-lease', name);
+    const ready = (node.status?.conditions || []).find((c) => c.type === 'Ready');
+    return `${lease?.spec?.renewTime ?? ''}|${ready?.lastHeartbeatTime ?? ''}`;
+  }
+
+  /** One pass over every node. */
+  async monitor(): Promise<void> {
+    const now = this.now();
+    const seen = new Set<string>();
+    for (const node of this.nodes.list()) {
+      const name = node.metadata?.name || '';
+      seen.add(name);
+      const hb = this.heartbeat(node);
+      const probe = this.probes.get(name);
+      // Measured on our own clock from when we saw the heartbeat change: immune to clock skew.
+      if (!probe || probe[0] !== hb) this.probes.set(name, [hb, now]);
+      const silentFor = now - this.probes.get(name)![1];
+      if (silentFor > this.graceMs) await this.markUnreachable(node, now);
+      else if (unreachableTaint(node) || isMarkedUnknown(node)) await this.markReachable(node);
+      const taint = unreachableTaint(node);
+      if (taint) await this.evictPods(node, taint, now);
+    }
+    for (const name of [...this.probes.keys()]) if (!seen.has(name)) this.probes.delete(name);
+  }
+
+  private async markUnreachable(node: Node, now: number): Promise<void> {
+    const name = node.metadata?.name || '';
+    if (!isMarkedUnknown(node)) {
+      if (node.status?.conditions?.length) this.savedConditions.set(name, node.status.conditions);
+      await this.ignoreNotFound(() => this.ctx.client.patch(Resources.nodes, undefined, name, { status: { conditions: unknownConditions(node, now) } }, 'merge', 'status'));
+      this.ctx.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+    }
+    if (!unreachableTaint(node)) {
+      const taints = [...(node.spec?.taints || []), { key: UnreachableTaintKey, effect: 'NoExecute', timeAdded: rfc3339(now) }];
+      await this.ignoreNotFound(() => this.ctx.client.patch(Resources.nodes, undefined, name, { spec: { taints } }, 'merge'));
+    }
+  }
+
+  private async markReachable(node: Node): Promise<void> {
+    const name = node.metadata?.name || '';
+    if (unreachableTaint(node)) {
+      const taints = (node.spec?.taints || []).filter((t) => !(t.key === UnreachableTaintKey && t.effect === 'NoExecute'));
+      await this.ignoreNotFound(() => this.ctx.client.patch(Resources.nodes, undefined, name, { spec: { taints: taints.length ? taints : null } }, 'merge'));
+    }
+    const saved = this.savedConditions.get(name);
+    if (isMarkedUnknown(node) && saved) {
+      // The agent reports fresh conditions soon; until then put back what it last said.
+      await this.ignoreNotFound(() => this.ctx.client.patch(Resources.nodes, undefined, name, { status: { conditions: saved } }, 'merge', 'status'));
+      this.ctx.recorder.event(node, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
+    }
+    this.savedConditions.delete(name);
+  }
+
+  private async evictPods(node: Node, taint: Taint, now: number): Promise<void> {
+    const added = taint.timeAdded ? Date.parse(taint.timeAdded) : now;
+    for (const pod of this.pods.byIndex('nodeName', node.metadata?.name || '')) {
+      const when = evictionTime(pod, taint, added);
+      if (when === 'never' || (when !== 'now' && when > now)) continue;
+      const key = `${pod.metadata?.namespace}/${pod.metadata?.name}/${pod.metadata?.uid}`;
+      if (this.evicting.has(key)) continue;
+      this.evicting.add(key);
+      try {
+        await this.ctx.client.delete(Resources.pods, pod.metadata?.namespace, pod.metadata?.name || '', {
+          gracePeriodSeconds: 0,
+          preconditions: pod.metadata?.uid ? { uid: pod.metadata.uid } : undefined,
+        });
+        this.ctx.recorder.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+      } catch (err) {
+        if (!isNotFound(err)) console.error(`node-lifecycle: evict ${key}: ${(err as Error).message}`);
+      } finally {
+        this.evicting.delete(key);
+      }
+    }
+  }
+
+  private async ignoreNotFound(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
