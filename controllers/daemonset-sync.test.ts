@@ -190,6 +190,14 @@ describe('planDaemonSet: rolling update', () => {
     expect(plan.status).toMatchObject({ updatedNumberScheduled: 1, numberReady: 2, numberAvailable: 2, numberUnavailable: 2 });
   });
 
+  test('a node whose old pod is already gone counts against maxUnavailable', () => {
+    const oldDs = daemonSet({ image: 'agent:1' });
+    const ds = daemonSet({ image: 'agent:2', maxUnavailable: 1 });
+    const plan = planDaemonSet({ daemonSet: ds, nodes: [node('a'), node('b')], pods: [pod(oldDs, 'b')], now });
+    expect(plan.createOn).toEqual(['a']);
+    expect(plan.delete).toEqual([]);
+  });
+
   test('OnDelete: old pods stay', () => {
     const oldDs = daemonSet({ image: 'agent:1' });
     const ds = daemonSet({ image: 'agent:2', onDelete: true });

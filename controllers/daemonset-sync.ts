@@ -124,7 +124,11 @@ export function planDaemonSet(input: DaemonSetSyncInput): DaemonSetPlan {
       for (const node of sortedNodes) {
         const name = node.metadata?.name ?? '';
         const here = byNode.get(name);
-        if (!here) continue;
+        if (!here) {
+          // A node that should run a pod but has none (e.g. its old pod just went) is unavailable too.
+          if (placement.get(name)!.shouldRun) numUnavailable++;
+          continue;
+        }
         let newPod: Pod | undefined;
         let oldPod: Pod | undefined;
         let ok = true;
