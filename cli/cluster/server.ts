@@ -34,7 +34,7 @@ interface SchedulerModule {
   startScheduler(o: { client: KubeClient; metricsPort?: number; metricsHost?: string }): Promise<{ stop(): Promise<void> }>;
 }
 interface ControllersModule {
-  startControllers(o: { client: KubeClient; metricsPort?: number; metricsHost?: string }): Promise<{ stop?(): Promise<void>; close?(): Promise<void> }>;
+  startControllers(o: { client: KubeClient; metricsPort?: number; metricsHost?: string; leaderElect?: boolean }): Promise<{ stop?(): Promise<void>; close?(): Promise<void> }>;
 }
 
 /**
@@ -90,7 +90,8 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     if (!fs.existsSync(paths.kubeconfig)) writeKubeconfig(paths.kubeconfig, { server: api.url });
 
     const controllers = loadComponent<ControllersModule>('controllers/manager', 'startControllers');
-    const ctl = await controllers.startControllers({ client, metricsPort: o.controllersMetricsPort, metricsHost: '127.0.0.1' });
+    // One controller manager in this cluster: no Lease to campaign for before the controllers run.
+    const ctl = await controllers.startControllers({ client, metricsPort: o.controllersMetricsPort, metricsHost: '127.0.0.1', leaderElect: false });
     started.push({ name: 'controllers', stop: async () => (ctl.stop ? ctl.stop() : ctl.close?.()) });
     log('controllers started');
 
