@@ -327,6 +327,13 @@ describe('strategicMergePatch', () => {
     ['a bad $setElementOrder', { spec: { '$setElementOrder/containers': 'x' } }, /invalid \$setElementOrder\/containers/],
     ['deleting the whole object', { $patch: 'delete' }, /cannot delete the whole object/],
   ];
+  it('rejects absurdly deep JSON with a PatchError', () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100000; i++) deep = { a: deep };
+    expect(() => strategicMergePatch({}, { spec: deep }, 'Pod')).toThrow(PatchError);
+    expect(() => strategicMergePatch({ spec: deep }, { spec: { x: 1 } }, 'Pod')).toThrow(PatchError);
+  });
+
   it.each(bad)('rejects %s', (_name, patch, message) => {
     expect(() => strategicMergePatch({ spec: { containers: [{ name: 'a' }] } }, patch, 'Pod')).toThrow(PatchError);
     expect(() => strategicMergePatch({ spec: { containers: [{ name: 'a' }] } }, patch, 'Pod')).toThrow(message);

@@ -94,10 +94,16 @@ function describeJson(v: unknown): string {
  */
 export function strategicMergePatch(original: unknown, patch: unknown, kind: string): unknown {
   if (!isMap(patch)) throw new PatchError(`patch must be a JSON object, got ${describeJson(patch)}`);
-  const base = isMap(original) ? clone(original) : {};
   const directive = patch[patchDirective];
   if (directive === 'delete') throw new PatchError('cannot delete the whole object with "$patch": "delete"');
-  return mergeMap(base, patch, kindSchemas[kind] ?? genericObject);
+  try {
+    const base = isMap(original) ? clone(original) : {};
+    return mergeMap(base, patch, kindSchemas[kind] ?? genericObject);
+  } catch (err) {
+    // Absurdly deep JSON exhausts the stack: that is bad input, not a server fault.
+    if (err instanceof RangeError) throw new PatchError('patch or object is nested too deeply');
+    throw err;
+  }
 }
 
 function checkDirective(value: unknown): 'replace' | 'delete' | 'merge' | undefined {

@@ -311,6 +311,15 @@ describe('validate never throws', () => {
   });
 });
 
+describe('validate on absurdly deep JSON', () => {
+  it('reports instead of throwing', () => {
+    let deep: Obj = {};
+    for (let i = 0; i < 100000; i++) deep = { a: deep };
+    const obj = { ...sample(pod), status: deep };
+    expect(validate(pod, obj)).toEqual([{ reason: 'FieldValueInvalid', field: '<root>', message: 'Invalid value: {…}: object is nested too deeply' }]);
+  });
+});
+
 describe('causesToMessage', () => {
   it('joins causes as Kubernetes does', () => {
     expect(causesToMessage([{ reason: 'FieldValueRequired', field: 'a', message: 'Required value' }])).toBe('a: Required value');

@@ -63,6 +63,16 @@ function withoutNulls(v: unknown): unknown {
  * the object is valid. Never throws on malformed input: wrong JSON types come back as causes.
  */
 export function validate(resource: ResourceType, obj: unknown, old?: unknown): FieldCause[] {
+  try {
+    return validateObject(resource, obj, old);
+  } catch (err) {
+    // Absurdly deep JSON exhausts the stack: report it as invalid input rather than fail.
+    if (err instanceof RangeError) return [invalidPrinted('<root>', '{…}', 'object is nested too deeply')];
+    throw err;
+  }
+}
+
+function validateObject(resource: ResourceType, obj: unknown, old?: unknown): FieldCause[] {
   const mismatches = typeMismatches(resource, obj);
   if (mismatches.length > 0) {
     return mismatches.map((m) => {
