@@ -34,7 +34,7 @@ interface SchedulerModule {
   startScheduler(o: { client: KubeClient; metricsPort?: number; metricsHost?: string }): Promise<{ stop(): Promise<void> }>;
 }
 interface ControllersModule {
-  startControllers(o: { client: KubeClient; metricsPort?: number; metricsHost?: string; leaderElect?: boolean }): Promise<{ stop?(): Promise<void>; close?(): Promise<void> }>;
+  startControllers(o: { client: KubeClient; metricsPort?: number; metricsHost?: string; leaderElect?: boolean; nodeLifecycle?: { nodeMonitorGracePeriodSeconds?: number } }): Promise<{ stop?(): Promise<void>; close?(): Promise<void> }>;
 }
 
 /**
@@ -91,7 +91,15 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
 
     const controllers = loadComponent<ControllersModule>('controllers/manager', 'startControllers');
     // One controller manager in this cluster: no Lease to campaign for before the controllers run.
-    const ctl = await controllers.startControllers({ client, metricsPort: o.controllersMetricsPort, metricsHost: '127.0.0.1', leaderElect: false });
+    // Kubernetes' node-monitor grace period (40 s): the node agent renews its Lease every 10 s, so the
+    // controllers' 5 s default would mark the node unreachable between renewals and evict every pod.
+    const ctl = await controllers.startControllers({
+      client,
+      metricsPort: o.controllersMetricsPort,
+      metricsHost: '127.0.0.1',
+      leaderElect: false,
+      nodeLifecycle: { nodeMonitorGracePeriodSeconds: 40 },
+    });
     started.push({ name: 'controllers', stop: async () => (ctl.stop ? ctl.stop() : ctl.close?.()) });
     log('controllers started');
 
