@@ -1,0 +1,368 @@
+// API server benchmark (issue 3). Against one `steer apiserver` child process (in-memory storage, or
+// LevelDB with --data-dir) on this machine:
+//   1. p50/p99 latency of create, update (PUT) and get at a fixed, open-loop 500 requests/s each;
+//   2. LIST of 10,000 pods (JSON, and as a kubectl Table);
+//   3. pods/binding throughput with 64 requests in flight (the scheduler's path);
+//   4. watch fan-out: 1,000 watchers each receive all of 1,000 writes, none missed, in order.
+// Each figure is printed next to a floor measured in the same run against a trivial Node HTTP server
+// (same machine, same client, same bytes): what any Node server costs, so the ratio is the apiserver's.
+//
+// Usage: npm run build && node dist/bench/apiserver.js [--rate 500] [--seconds 6] [--pods 10000]
+//        [--watchers 1000] [--writes 1000] [--data-dir DIR]
+import { ChildProcess, spawn } from 'node:child_process';
+import * as http from 'node:http';
+import * as path from 'node:path';
+
+interface Options {
+  rate: number;
+  seconds: number;
+  pods: number;
+  watchers: number;
+  writes: number;
+  dataDir?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { rate: 500, seconds: 6, pods: 10_000, watchers: 1000, writes: 1000 };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '');
+    const val = argv[++i];
+    if (key === 'data-dir') o.dataDir = val;
+    else if (key in o) (o as unknown as Record<string, number>)[key] = Number(val);
+    else throw new Error(`unknown option ${argv[i - 1]}`);
+  }
+  return o;
+}
+
+// ---- processes ----------------------------------------------------------------------------------
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    let out = '';
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`child exited ${code}: ${out}`)));
+  });
+}
+
+/** The floor: a Node HTTP server that does no work beyond answering with canned bytes. */
+const FLOOR_SERVER = `
+const http = require('http');
+let listBody = '{}';
+const watchers = new Set();
+const server = http.createServer((req, res) => {
+  if (req.url.startsWith('/setlist')) { const c = []; req.on('data', (d) => c.push(d)); req.on('end', () => { listBody = Buffer.concat(c); res.end('{}'); }); return; }
+  if (req.url.startsWith('/list')) { res.writeHead(200, {'content-type': 'application/json'}); res.end(listBody); return; }
+  if (req.url.startsWith('/watch')) { res.writeHead(200, {'content-type': 'application/json'}); res.flushHeaders(); watchers.add(res); res.on('close', () => watchers.delete(res)); return; }
+  if (req.url.startsWith('/write')) {
+    const c = []; req.on('data', (d) => c.push(d));
+    req.on('end', () => { const line = '{"type":"ADDED","object":' + Buffer.concat(c).toString() + '}\\n'; for (const w of watchers) w.write(line); res.end('{}'); });
+    return;
+  }
+  req.resume(); req.on('end', () => { res.writeHead(200, {'content-type': 'application/json'}); res.end('{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"x"}}'); });
+});
+server.listen(0, '127.0.0.1', () => console.log('floor on http://127.0.0.1:' + server.address().port));
+`;
+
+// ---- HTTP client --------------------------------------------------------------------------------
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function request(base: string, method: string, p: string, body?: string, contentType = 'application/json', accept = 'application/json'): Promise<{ code: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base + p);
+    const headers: http.OutgoingHttpHeaders = { accept };
+    if (body !== undefined) {
+      headers['content-type'] = contentType;
+      headers['content-length'] = Buffer.byteLength(body);
+    }
+    const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function ok(base: string, method: string, p: string, body?: string, ct?: string): Promise<string> {
+  const r = await request(base, method, p, body, ct);
+  if (r.code >= 300) throw new Error(`${method} ${p}: ${r.code} ${r.body.slice(0, 300)}`);
+  return r.body;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Open loop: request i is sent at start + i/rate whatever happened before; latency = its response time. */
+async function fixedRate(rate: number, seconds: number, send: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number }> {
+  const total = Math.round(rate * seconds);
+  const lat: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t0 = performance.now();
+    inflight.push(
+      send(i).then(
+        () => void lat.push(performance.now() - t0),
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - start) / 1000;
+  lat.sort((a, b) => a - b);
+  return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1], errors, achieved: total / elapsed };
+}
+
+async function withConcurrency<T>(n: number, items: T[], fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+// ---- figures ------------------------------------------------------------------------------------
+
+interface Row {
+  what: string;
+  figure: string;
+  floor: string;
+  ratio: string;
+  goal?: string;
+}
+const rows: Row[] = [];
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+function addLatencyRow(what: string, r: { p50: number; p99: number; errors: number; achieved: number }, f: { p50: number; p99: number }, goal?: string) {
+  rows.push({ what: `${what} p50`, figure: ms(r.p50), floor: ms(f.p50), ratio: `${(r.p50 / f.p50).toFixed(1)}x` });
+  rows.push({ what: `${what} p99`, figure: ms(r.p99), floor: ms(f.p99), ratio: `${(r.p99 / f.p99).toFixed(1)}x`, goal });
+  if (r.errors) rows.push({ what: `${what} errors`, figure: String(r.errors), floor: '0', ratio: '' });
+}
+
+const cm = (name: string, v: number) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { bench: 'true' } }, data: { v: String(v), payload: 'x'.repeat(200) } });
+const pod = (name: string) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'bench', tier: 'web' } },
+    spec: { containers: [{ name: 'web', image: '127.0.0.1:5000/nginx:1.22', ports: [{ containerPort: 80 }], resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+  });
+
+async function latencyBench(api: string, floor: string, o: Options): Promise<void> {
+  const ns = '/api/v1/namespaces/default/configmaps';
+  const fl = await fixedRate(o.rate, o.seconds, async () => void (await ok(floor, 'POST', '/x', cm('f', 0))));
+  process.stderr.write(`  floor p50 ${fl.p50.toFixed(2)} ms\n`);
+  const create = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(api, 'POST', ns, cm(`lat-${i}`, 0))));
+  addLatencyRow(`create @${o.rate}/s`, create, fl, 'goal p99 <= 10 ms');
+  const n = Math.round(o.rate * o.seconds);
+  const update = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(api, 'PUT', `${ns}/lat-${i % n}`, cm(`lat-${i % n}`, 1))));
+  addLatencyRow(`update (PUT) @${o.rate}/s`, update, fl, 'goal p99 <= 10 ms');
+  const get = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(api, 'GET', `${ns}/lat-${i % n}`)));
+  const flGet = await fixedRate(o.rate, o.seconds, async () => void (await ok(floor, 'GET', '/x')));
+  addLatencyRow(`get @${o.rate}/s`, get, flGet);
+}
+
+async function listBench(api: string, floor: string, o: Options): Promise<void> {
+  await ok(api, 'POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: 'bench' } }));
+  const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(5, '0')}`);
+  const t0 = performance.now();
+  await withConcurrency(32, names, async (name) => void (await ok(api, 'POST', '/api/v1/namespaces/bench/pods', pod(name))));
+  const createRate = o.pods / ((performance.now() - t0) / 1000);
+  rows.push({ what: `create ${o.pods} pods (32 in flight)`, figure: `${createRate.toFixed(0)} /s`, floor: '', ratio: '' });
+
+  const timeIt = async (fn: () => Promise<unknown>, runs = 5) => {
+    const t: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const s = performance.now();
+      await fn();
+      t.push(performance.now() - s);
+    }
+    return t.sort((a, b) => a - b);
+  };
+  let bytes = 0;
+  const list = await timeIt(async () => {
+    const body = await ok(api, 'GET', '/api/v1/namespaces/bench/pods');
+    bytes = body.length;
+    const parsed = JSON.parse(body) as { items: unknown[] };
+    if (parsed.items.length !== o.pods) throw new Error(`LIST returned ${parsed.items.length} pods`);
+  });
+  const body = await ok(api, 'GET', '/api/v1/namespaces/bench/pods');
+  await ok(floor, 'POST', '/setlist', body);
+  const fl = await timeIt(async () => JSON.parse(await ok(floor, 'GET', '/list')));
+  rows.push({ what: `LIST ${o.pods} pods (JSON, ${(bytes / 1e6).toFixed(1)} MB, median of 5)`, figure: ms(pct(list, 50)), floor: ms(pct(fl, 50)), ratio: `${(pct(list, 50) / pct(fl, 50)).toFixed(1)}x`, goal: 'goal <= 150 ms' });
+  const table = await timeIt(async () => {
+    const r = await request(api, 'GET', '/api/v1/namespaces/bench/pods?limit=500', undefined, undefined, 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    if (r.code !== 200) throw new Error(`table list ${r.code}`);
+  });
+  rows.push({ what: 'LIST 500 pods as a Table (kubectl get)', figure: ms(pct(table, 50)), floor: '', ratio: '' });
+  const all = await timeIt(async () => {
+    const r = await request(api, 'GET', '/api/v1/namespaces/bench/pods', undefined, undefined, 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    if (r.code !== 200) throw new Error(`table list ${r.code}`);
+  }, 3);
+  rows.push({ what: `LIST ${o.pods} pods as a Table`, figure: ms(pct(all, 50)), floor: '', ratio: '' });
+
+  // Bindings, as the scheduler sends them.
+  const toBind = names.slice(0, Math.min(5000, names.length));
+  const b0 = performance.now();
+  await withConcurrency(64, toBind, async (name, i) =>
+    void (await ok(api, 'POST', `/api/v1/namespaces/bench/pods/${name}/binding`, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: `node-${i % 100}` } }))),
+  );
+  const bindRate = toBind.length / ((performance.now() - b0) / 1000);
+  const f0 = performance.now();
+  await withConcurrency(64, toBind, async () => void (await ok(floor, 'POST', '/x', '{"apiVersion":"v1","kind":"Binding"}')));
+  const floorRate = toBind.length / ((performance.now() - f0) / 1000);
+  rows.push({ what: `pods/binding, 64 in flight (${toBind.length})`, figure: `${bindRate.toFixed(0)} /s`, floor: `${floorRate.toFixed(0)} /s`, ratio: `${(floorRate / bindRate).toFixed(1)}x` });
+}
+
+/** Opens n watch streams; resolves when each has seen `expected` event lines. */
+function openWatchers(base: string, p: string, n: number, expected: number, check: (lines: string[]) => void): Promise<{ ready: Promise<void>; done: Promise<number[]>; close(): void }> {
+  const reqs: http.ClientRequest[] = [];
+  const doneAt: number[] = [];
+  let readyCount = 0;
+  let finished = 0;
+  return new Promise((resolveSetup) => {
+    let resolveReady!: () => void;
+    let resolveDone!: (t: number[]) => void;
+    let rejectDone!: (e: Error) => void;
+    const ready = new Promise<void>((r) => (resolveReady = r));
+    const done = new Promise<number[]>((r, j) => {
+      resolveDone = r;
+      rejectDone = j;
+    });
+    for (let i = 0; i < n; i++) {
+      const url = new URL(base + p);
+      const parseAll = i === 0;
+      const req = http.get({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, agent: false }, (res) => {
+        if (++readyCount === n) resolveReady();
+        let count = 0;
+        let complete = false;
+        let rest = '';
+        const lines: string[] = [];
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (parseAll) {
+            const parts = (rest + chunk).split('\n');
+            rest = parts.pop()!;
+            lines.push(...parts);
+            count = lines.length;
+          } else {
+            for (let k = chunk.indexOf('\n'); k >= 0; k = chunk.indexOf('\n', k + 1)) count++;
+          }
+          if (count > expected) rejectDone(new Error(`watcher ${i} saw ${count} events, expected ${expected}`));
+          if (count >= expected && !complete) {
+            complete = true;
+            doneAt.push(performance.now());
+            if (parseAll) {
+              try {
+                check(lines);
+              } catch (e) {
+                rejectDone(e as Error);
+              }
+            }
+            if (++finished === n) resolveDone(doneAt);
+          }
+        });
+      });
+      req.on('error', (e) => rejectDone(e));
+      reqs.push(req);
+    }
+    resolveSetup({ ready, done, close: () => reqs.forEach((r) => r.destroy()) });
+  });
+}
+
+async function fanoutBench(api: string, floor: string, o: Options): Promise<void> {
+  await ok(api, 'POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: 'fan' } }));
+  const rv = (JSON.parse(await ok(api, 'GET', '/api/v1/namespaces/fan/configmaps')) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const checkOrder = (lines: string[]) => {
+    const events = lines.map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string; resourceVersion: string } } });
+    const names = new Set(events.map((e) => e.object.metadata.name));
+    if (names.size !== o.writes) throw new Error(`watcher 0 saw ${names.size} distinct objects`);
+    const revs = events.map((e) => Number(e.object.metadata.resourceVersion));
+    for (let i = 1; i < revs.length; i++) if (revs[i] <= revs[i - 1]) throw new Error('events out of order');
+  };
+  const w = await openWatchers(api, `/api/v1/namespaces/fan/configmaps?watch=true&resourceVersion=${rv}`, o.watchers, o.writes, checkOrder);
+  await w.ready;
+  const items = Array.from({ length: o.writes }, (_, i) => i);
+  const t0 = performance.now();
+  await withConcurrency(16, items, async (i) => void (await ok(api, 'POST', '/api/v1/namespaces/fan/configmaps', cm(`fan-${i}`, i))));
+  const writesDone = performance.now();
+  const doneAt = await w.done;
+  const total = Math.max(...doneAt) - t0;
+  w.close();
+
+  // Floor: the trivial server writes the same event lines to the same number of sockets.
+  const fw = await openWatchers(floor, '/watch', o.watchers, o.writes, () => undefined);
+  await fw.ready;
+  await new Promise((r) => setTimeout(r, 200));
+  const f0 = performance.now();
+  const sample = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fan-0', namespace: 'fan', resourceVersion: '1', uid: '00000000-0000-0000-0000-000000000000', creationTimestamp: '2026-01-01T00:00:00Z', labels: { bench: 'true' } }, data: { v: '0', payload: 'x'.repeat(200) } });
+  await withConcurrency(16, items, async () => void (await ok(floor, 'POST', '/write', sample)));
+  const fDone = await fw.done;
+  const floorTotal = Math.max(...fDone) - f0;
+  fw.close();
+  rows.push({
+    what: `watch fan-out: ${o.watchers} watchers x ${o.writes} writes, all delivered`,
+    figure: ms(total),
+    floor: ms(floorTotal),
+    ratio: `${(total / floorTotal).toFixed(1)}x`,
+  });
+  rows.push({ what: '  (writes alone took)', figure: ms(writesDone - t0), floor: '', ratio: '' });
+  rows.push({ what: '  events delivered per second', figure: `${((o.watchers * o.writes) / (total / 1000)).toFixed(0)} /s`, floor: `${((o.watchers * o.writes) / (floorTotal / 1000)).toFixed(0)} /s`, ratio: '' });
+}
+
+function printRows(): void {
+  const cols: Array<keyof Row> = ['what', 'figure', 'floor', 'ratio', 'goal'];
+  const head: Row = { what: 'measure', figure: 'steer', floor: 'floor', ratio: 'ratio', goal: '' };
+  const all = [head, ...rows];
+  const width = cols.map((c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  for (const r of all) console.log(cols.map((c, i) => (r[c] ?? '').padEnd(width[i])).join('  ').trimEnd());
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const apiArgs = [path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--listen', '127.0.0.1:0', '--watch-history', '20000'];
+  if (o.dataDir) apiArgs.push('--data-dir', o.dataDir);
+  const api = await startChild(apiArgs, /serving on (http:\/\/\S+)/);
+  const floor = await startChild(['-e', FLOOR_SERVER], /floor on (http:\/\/\S+)/);
+  console.log(`steer apiserver ${o.dataDir ? `(LevelDB in ${o.dataDir})` : '(in-memory)'} at ${api.url}; floor: a bare Node HTTP server at ${floor.url}`);
+  try {
+    process.stderr.write('latency at a fixed rate...\n');
+    await latencyBench(api.url, floor.url, o);
+    process.stderr.write('LIST and bindings...\n');
+    await listBench(api.url, floor.url, o);
+    process.stderr.write('watch fan-out...\n');
+    await fanoutBench(api.url, floor.url, o);
+  } finally {
+    printRows();
+    api.child.kill('SIGTERM');
+    floor.child.kill('SIGTERM');
+    agent.destroy();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
