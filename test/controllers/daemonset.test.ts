@@ -38,7 +38,7 @@ describe('DaemonSet controller (in-process apiserver, hollow nodes)', () => {
 
   beforeAll(async () => {
     srv = await startTestApiServer();
-    hollow.push(await startHollowNodes({ client: srv.client, count: 3, namePrefix: 'ds-node-', port: false, leaseRenewIntervalMs: 2000 }));
+    hollow.push(await startHollowNodes({ client: srv.client, count: 3, namePrefix: 'ds-node-', port: false, leaseRenewIntervalMs: 2000, log: () => undefined }));
     informers = new SharedInformerFactory(srv.client);
     recorder = new EventRecorder(srv.client, { component: 'daemonset-controller' });
     const ctx: ControllerContext = { client: srv.client, informers, recorder };
@@ -96,7 +96,7 @@ describe('DaemonSet controller (in-process apiserver, hollow nodes)', () => {
     }
 
     // A 4th node joins.
-    hollow.push(await startHollowNodes({ client: srv.client, count: 1, namePrefix: 'ds-late-', port: false, leaseRenewIntervalMs: 2000 }));
+    hollow.push(await startHollowNodes({ client: srv.client, count: 1, namePrefix: 'ds-late-', port: false, leaseRenewIntervalMs: 2000, log: () => undefined }));
     ({ pods } = await waitSettled(4, 'agent:1'));
     expect(readyOn(pods)).toEqual(['ds-late-0', 'ds-node-0', 'ds-node-1', 'ds-node-2']);
 
