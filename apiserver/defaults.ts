@@ -2,6 +2,7 @@
 // standard admission plugins add), for the kinds in lib/resources.ts. Runs before validation, on input
 // that may be malformed: a field of the wrong JSON type is left alone for validation to report.
 import type { ResourceType } from '../lib/resources';
+import { compareQuantities } from './quantity';
 
 type JsonMap = Record<string, unknown>;
 
@@ -194,24 +195,31 @@ function defaultVolume(v: JsonMap): void {
   if (hostPath) setDefault(hostPath, 'type', '');
 }
 
+function sameQuantity(a: unknown, b: unknown): boolean {
+  if ((typeof a !== 'string' && typeof a !== 'number') || (typeof b !== 'string' && typeof b !== 'number')) return a === b;
+  try {
+    return compareQuantities(a, b) === 0;
+  } catch {
+    return String(a) === String(b); // not quantities: validation reports them
+  }
+}
+
 /** The pod's QoS class, from its containers' requests and limits (Guaranteed, Burstable, BestEffort). */
 export function qosClass(spec: JsonMap): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const containers = [...mapsIn(spec, 'initContainers'), ...mapsIn(spec, 'containers')];
-  let any = false;
+  let hasAnyResource = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {
     const resources = existingMap(c, 'resources') ?? {};
     const requests = existingMap(resources, 'requests') ?? {};
     const limits = existingMap(resources, 'limits') ?? {};
     const names = ['cpu', 'memory'];
-    if (names.some((n) => !missing(requests[n]) || !missing(limits[n]))) any = true;
+    if (names.some((n) => !missing(requests[n]) || !missing(limits[n]))) hasAnyResource = true;
     for (const n of names) {
-      if (missing(limits[n]) || (!missing(requests[n]) && String(requests[n]) !== String(limits[n]))) {
-        guaranteed = false;
-      }
+      if (missing(limits[n]) || (!missing(requests[n]) && !sameQuantity(requests[n], limits[n]))) guaranteed = false;
     }
   }
-  if (!any) return 'BestEffort';
+  if (!hasAnyResource) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 

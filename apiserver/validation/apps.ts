@@ -4,7 +4,6 @@ import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import {
   type FieldCause,
-  at,
   canonicalJson,
   forbidden,
   goStringMap,
