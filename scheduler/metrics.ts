@@ -48,15 +48,16 @@ export const pendingPods = getOrCreate(
   () =>
     new Gauge({
       name: 'scheduler_pending_pods',
-      help: "Number of pending pods, by the queue type. 'active' means number of pods in activeQ; 'backoff' means number of pods in backoffQ; 'unschedulable' means number of pods in unschedulablePods.",
+      help: "Number of pending pods, by the queue type. 'active' means number of pods in activeQ; 'backoff' means number of pods in backoffQ; 'unschedulable' means number of pods in unschedulablePods; 'gated' means pods waiting for their schedulingGates to be removed.",
       labelNames: ['queue'] as const,
       collect() {
-        const sum: Record<QueueName, number> = { active: 0, backoff: 0, unschedulable: 0 };
+        const sum: Record<QueueName, number> = { active: 0, backoff: 0, unschedulable: 0, gated: 0 };
         for (const lengths of pendingSources) {
           const l = lengths();
           sum.active += l.active;
           sum.backoff += l.backoff;
           sum.unschedulable += l.unschedulable;
+          sum.gated += l.gated;
         }
         for (const [queue, n] of Object.entries(sum)) this.set({ queue }, n);
       },

@@ -58,7 +58,7 @@ describe('SchedulingQueue', () => {
     q.add(podInfo('p'));
     const item = q.tryPop()!;
     q.addBackoff(item);
-    expect(q.lengths()).toEqual({ active: 0, backoff: 1, unschedulable: 0 });
+    expect(q.lengths()).toEqual({ active: 0, backoff: 1, unschedulable: 0, gated: 0 });
     clock.t = 999;
     q.flushBackoffCompleted();
     expect(q.tryPop()).toBeUndefined();
@@ -80,7 +80,7 @@ describe('SchedulingQueue', () => {
     q.addUnschedulable(item, q.schedulingCycle);
     clock.t = 5000;
     q.flushBackoffCompleted();
-    expect(q.lengths()).toEqual({ active: 0, backoff: 0, unschedulable: 1 });
+    expect(q.lengths()).toEqual({ active: 0, backoff: 0, unschedulable: 1, gated: 0 });
     q.moveAllToActiveOrBackoff('NodeUpdate'); // not relevant to NodeResourcesFit
     expect(q.whereIs(item.podInfo.uid)).toBe('unschedulable');
     q.moveAllToActiveOrBackoff('NodeAdd');
@@ -142,6 +142,19 @@ describe('SchedulingQueue', () => {
     q.update(newer);
     q.addBackoff(ib);
     expect(ib.podInfo).toBe(newer);
+  });
+
+  test('pods with scheduling gates wait until the last gate is removed', () => {
+    const q = make({ t: 0 });
+    const p = podInfo('gated');
+    const withGates = (names: string[]) => ({ ...p, pod: { ...p.pod, spec: { ...p.pod.spec!, schedulingGates: names.map((name) => ({ name })) } } });
+    q.add(withGates(['a', 'b']));
+    expect(q.whereIs(p.uid)).toBe('gated');
+    expect(q.tryPop()).toBeUndefined();
+    q.update(withGates(['b']));
+    expect(q.lengths()).toEqual({ active: 0, backoff: 0, unschedulable: 0, gated: 1 });
+    q.update(withGates([]));
+    expect(q.tryPop()?.podInfo.uid).toBe(p.uid);
   });
 
   test('pop waits for a pod', async () => {

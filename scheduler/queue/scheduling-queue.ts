@@ -26,12 +26,14 @@ interface InFlight {
   deleted: boolean;
 }
 
-export type QueueName = 'active' | 'backoff' | 'unschedulable';
+export type QueueName = 'active' | 'backoff' | 'unschedulable' | 'gated';
 
 export class SchedulingQueue {
   private readonly active: KeyedHeap<QueuedPodInfo>;
   private readonly backoff: KeyedHeap<QueuedPodInfo>;
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
+  /** Pods with spec.schedulingGates: not scheduled until every gate is removed. */
+  private readonly gated = new Map<string, PodInfo>();
   private readonly inFlight = new Map<string, InFlight>();
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -65,7 +67,7 @@ export class SchedulingQueue {
   }
 
   lengths(): Record<QueueName, number> {
-    return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size };
+    return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size, gated: this.gated.size };
   }
 
   /** Where a pod is waiting, if it is. */
@@ -73,6 +75,7 @@ export class SchedulingQueue {
     if (this.active.has(uid)) return 'active';
     if (this.backoff.has(uid)) return 'backoff';
     if (this.unschedulable.has(uid)) return 'unschedulable';
+    if (this.gated.has(uid)) return 'gated';
     return undefined;
   }
 
@@ -81,6 +84,10 @@ export class SchedulingQueue {
     if (this.closed) return;
     if (this.inFlight.has(podInfo.uid) || this.whereIs(podInfo.uid)) {
       this.update(podInfo);
+      return;
+    }
+    if (isGated(podInfo)) {
+      this.gated.set(podInfo.uid, podInfo);
       return;
     }
     const now = this.now();
@@ -98,6 +105,11 @@ export class SchedulingQueue {
     const flight = this.inFlight.get(uid);
     if (flight) {
       flight.latest = podInfo;
+      return;
+    }
+    if (this.gated.has(uid)) {
+      this.gated.delete(uid);
+      this.add(podInfo); // gated again, or its last gate is gone: schedule it
       return;
     }
     const inActive = this.active.get(uid);
@@ -130,6 +142,7 @@ export class SchedulingQueue {
     this.active.delete(uid);
     this.backoff.delete(uid);
     this.unschedulable.delete(uid);
+    this.gated.delete(uid);
   }
 
   /** Takes the next pod to schedule without waiting; undefined when the active queue is empty. */
@@ -279,6 +292,11 @@ export class SchedulingQueue {
     this.waiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** Whether the pod still has scheduling gates (spec.schedulingGates). */
+export function isGated(p: PodInfo): boolean {
+  return (p.pod.spec?.schedulingGates?.length ?? 0) > 0;
 }
 
 /** Whether an update changed what scheduling looks at (spec, labels, annotations), not just status. */

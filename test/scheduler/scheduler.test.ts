@@ -271,6 +271,21 @@ describe('scheduler (integration)', () => {
     await client.patch<Pod>(Resources.pods, 'default', 'doomed', { metadata: { finalizers: null } });
   });
 
+  test('a pod with scheduling gates is held back', async () => {
+    // (Removing the gates is covered by the queue's unit test: the apiserver does not allow that
+    // update yet.)
+    const { client } = api;
+    await createNode(client, 'n1');
+    sched = await start();
+    const pod = makePod('gated');
+    const { uid: _uid, ...metadata } = pod.metadata ?? {};
+    const created = await client.create<Pod>(Resources.pods, 'default', { ...pod, metadata, spec: { ...pod.spec!, schedulingGates: [{ name: 'example.com/wait' }] } });
+    await createPod(client, 'free');
+    expect(await waitFor('the ungated pod bound', () => nodeOf(client, 'free'))).toBe('n1');
+    expect(await nodeOf(client, 'gated')).toBeUndefined();
+    expect(sched.scheduler.queue.whereIs(created.metadata!.uid!)).toBe('gated');
+  });
+
   test('only pods for this scheduler name', async () => {
     const { client } = api;
     await createNode(client, 'n1');
