@@ -1,5 +1,18 @@
 // Pod and pod-template validation (ValidatePodSpec and friends in k8s.io/kubernetes/pkg/apis/core/validation).
-import type { Container, ContainerPort, EnvVar, Pod, PodSpec, Probe, Toleration, Volume } from 'kubernetes-types/core/v1';
+import type {
+  Affinity,
+  Container,
+  ContainerPort,
+  EnvVar,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  Pod,
+  PodAffinityTerm,
+  PodSpec,
+  Probe,
+  Toleration,
+  Volume,
+} from 'kubernetes-types/core/v1';
 import { validateQualifiedName, validateLabelValue } from '../../lib/selectors';
 import { QuantityError, compareQuantities, formatQuantity, parseQuantity, type Quantity } from '../quantity';
 import {
@@ -24,6 +37,7 @@ import {
   portName,
   portRangeMessage,
   required,
+  validateLabelSelector,
   validateLabels,
 } from './common';
 
@@ -79,9 +93,108 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
     if (v) for (const msg of dns1123Label(v)) causes.push(invalid(at(field, k), v, msg));
   }
   (spec.tolerations ?? []).forEach((t, i) => causes.push(...validateToleration(t, idx(at(field, 'tolerations'), i))));
+  if (spec.affinity) causes.push(...validateAffinity(spec.affinity, at(field, 'affinity')));
+  (spec.topologySpreadConstraints ?? []).forEach((c, i) => {
+    const base = idx(at(field, 'topologySpreadConstraints'), i);
+    if (!(c.maxSkew > 0)) causes.push(invalid(at(base, 'maxSkew'), c.maxSkew, 'must be greater than zero'));
+    if (!c.topologyKey) causes.push(required(at(base, 'topologyKey'), 'can not be empty'));
+    else for (const msg of validateQualifiedName(c.topologyKey)) causes.push(invalid(at(base, 'topologyKey'), c.topologyKey, msg));
+    if (!unsatisfiableActions.includes(c.whenUnsatisfiable)) {
+      causes.push(notSupported(at(base, 'whenUnsatisfiable'), c.whenUnsatisfiable, unsatisfiableActions));
+    }
+    causes.push(...validateLabelSelector(at(base, 'labelSelector'), c.labelSelector));
+  });
   (spec.imagePullSecrets ?? []).forEach((s, i) => {
     if (!s.name) causes.push(required(at(idx(at(field, 'imagePullSecrets'), i), 'name')));
   });
+  return causes;
+}
+
+const nodeSelectorOperators = ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'];
+const unsatisfiableActions = ['DoNotSchedule', 'ScheduleAnyway'];
+
+/** A node selector requirement (node affinity): operator and the values it needs. */
+function validateNodeSelectorRequirement(r: NodeSelectorRequirement, field: string, keyMustBeLabel: boolean): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0) causes.push(required(at(field, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      break;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0) causes.push(forbidden(at(field, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      break;
+    case 'Gt':
+    case 'Lt':
+      if (values.length !== 1) causes.push(required(at(field, 'values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+      else if (!/^-?\d+$/.test(values[0])) causes.push(invalid(idx(at(field, 'values'), 0), values[0], 'must be an integer'));
+      break;
+    default:
+      causes.push(notSupported(at(field, 'operator'), r.operator, nodeSelectorOperators));
+  }
+  if (keyMustBeLabel) for (const msg of validateQualifiedName(r.key)) causes.push(invalid(at(field, 'key'), r.key, msg));
+  return causes;
+}
+
+function validateNodeSelectorTerm(term: NodeSelectorTerm, field: string): FieldCause[] {
+  const causes: FieldCause[] = [];
+  (term.matchExpressions ?? []).forEach((r, i) => causes.push(...validateNodeSelectorRequirement(r, idx(at(field, 'matchExpressions'), i), true)));
+  (term.matchFields ?? []).forEach((r, i) => {
+    const base = idx(at(field, 'matchFields'), i);
+    if (r.key !== 'metadata.name') causes.push(invalid(at(base, 'key'), r.key, 'not a valid field selector key'));
+    causes.push(...validateNodeSelectorRequirement(r, base, false));
+  });
+  return causes;
+}
+
+function validateWeight(field: string, weight: number): FieldCause[] {
+  return weight >= 1 && weight <= 100 ? [] : [invalid(field, weight, 'must be in the range 1-100')];
+}
+
+function validatePodAffinityTerm(term: PodAffinityTerm, field: string): FieldCause[] {
+  const causes = validateLabelSelector(at(field, 'labelSelector'), term.labelSelector);
+  causes.push(...validateLabelSelector(at(field, 'namespaceSelector'), term.namespaceSelector));
+  if (!term.topologyKey) causes.push(required(at(field, 'topologyKey'), 'can not be empty'));
+  else for (const msg of validateQualifiedName(term.topologyKey)) causes.push(invalid(at(field, 'topologyKey'), term.topologyKey, msg));
+  (term.namespaces ?? []).forEach((ns, i) => {
+    for (const msg of dns1123Label(ns)) causes.push(invalid(idx(at(field, 'namespaces'), i), ns, msg));
+  });
+  return causes;
+}
+
+/** Node affinity, pod affinity and anti-affinity: operators, values, weights, topology keys. */
+function validateAffinity(affinity: Affinity, field: string): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const node = affinity.nodeAffinity;
+  if (node) {
+    const base = at(field, 'nodeAffinity');
+    const requiredTerms = node.requiredDuringSchedulingIgnoredDuringExecution;
+    if (requiredTerms) {
+      const termsField = at(at(base, 'requiredDuringSchedulingIgnoredDuringExecution'), 'nodeSelectorTerms');
+      if (requiredTerms.nodeSelectorTerms.length === 0) causes.push(required(termsField, 'must have at least one node selector term'));
+      requiredTerms.nodeSelectorTerms.forEach((t, i) => causes.push(...validateNodeSelectorTerm(t, idx(termsField, i))));
+    }
+    (node.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((p, i) => {
+      const pBase = idx(at(base, 'preferredDuringSchedulingIgnoredDuringExecution'), i);
+      causes.push(...validateWeight(at(pBase, 'weight'), p.weight));
+      causes.push(...validateNodeSelectorTerm(p.preference, at(pBase, 'preference')));
+    });
+  }
+  for (const kind of ['podAffinity', 'podAntiAffinity'] as const) {
+    const a = affinity[kind];
+    if (!a) continue;
+    const base = at(field, kind);
+    (a.requiredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
+      causes.push(...validatePodAffinityTerm(t, idx(at(base, 'requiredDuringSchedulingIgnoredDuringExecution'), i)));
+    });
+    (a.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((p, i) => {
+      const pBase = idx(at(base, 'preferredDuringSchedulingIgnoredDuringExecution'), i);
+      causes.push(...validateWeight(at(pBase, 'weight'), p.weight));
+      causes.push(...validatePodAffinityTerm(p.podAffinityTerm, at(pBase, 'podAffinityTerm')));
+    });
+  }
   return causes;
 }
 
