@@ -1,9 +1,11 @@
 // The floor for pod start: the raw CRI sequence PullImage (image cached) + RunPodSandbox +
 // CreateContainer + StartContainer with nothing of steer around it. The node agent's benchmarks call
 // measureCriFloor in the same run to report their figures as ratios to it (absolute times differ 3×
-// between machines of this kind). Runnable alone: `node dist/bench/cri-floor.js [--count 10]
-// [--concurrent 30] [--state-dir DIR] [--keep]` sets up its own runtime, prints the figures, tears down.
+// between machines of this kind). measureRestartFloor is the floor for "killed container serving
+// again". Runnable alone: `node dist/bench/cri-floor.js [--count 10] [--concurrent 30] [--restarts 10]
+// [--state-dir DIR] [--keep] [--json]` sets up its own runtime, prints the figures, tears down.
 import * as crypto from 'crypto';
+import * as http from 'http';
 import * as path from 'path';
 import { Command } from 'commander';
 import { CriRuntime } from '../node-agent/cri/cri-runtime';
@@ -115,6 +117,116 @@ export async function measureCriFloor(runtime: ContainerRuntime, opts: CriFloorO
   };
 }
 
+export interface RestartFloorOptions {
+  cgroupRoot: string;
+  podLogDir: string;
+  count?: number; // kills, default 10
+}
+
+export interface RestartFloorResult {
+  count: number;
+  samplesMs: number[];
+  p50Ms: number;
+  p99Ms: number;
+  /** How the exit was noticed: containerd's event stream, or ContainerStatus polling every 10 ms. */
+  detection: 'events' | 'polling';
+}
+
+function httpOk(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path: '/', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The floor for "a killed container is serving again": one nginx pod; each round SIGKILLs the
+ * container's process from the host, notices the exit (containerd's /tasks/exit event when the
+ * runtime offers watchContainerExits, else polling), removes it, creates and starts the next attempt
+ * in the same sandbox, and waits for HTTP 200 on the pod IP. Figures are kill → 200.
+ */
+export async function measureRestartFloor(
+  runtime: ContainerRuntime & Partial<Pick<CriRuntime, 'watchContainerExits'>>,
+  opts: RestartFloorOptions,
+): Promise<RestartFloorResult> {
+  const count = opts.count ?? 10;
+  const uid = crypto.randomUUID();
+  const sandbox: PodSandboxConfig = {
+    name: 'restart-floor',
+    namespace: 'bench',
+    uid,
+    attempt: 0,
+    hostname: 'restart-floor',
+    logDirectory: path.join(opts.podLogDir, `bench_restart-floor_${uid}`),
+    portMappings: [],
+    labels: { 'steer.bench': 'restart-floor' },
+    annotations: {},
+    cgroupParent: podCgroupParent(opts.cgroupRoot, uid),
+  };
+  const container = (attempt: number): ContainerConfig => ({
+    name: 'app',
+    attempt,
+    image: IMAGES.nginx,
+    command: [],
+    args: [],
+    workingDir: '',
+    env: [],
+    mounts: [],
+    logPath: `app/${attempt}.log`,
+    labels: {},
+    annotations: {},
+    resources: {},
+  });
+  const exited = new Set<string>();
+  const waiters = new Map<string, () => void>();
+  const stopWatch = runtime.watchContainerExits?.((e) => {
+    exited.add(e.containerId);
+    waiters.get(e.containerId)?.();
+  });
+  const waitExit = async (id: string): Promise<void> => {
+    if (stopWatch) {
+      if (!exited.has(id)) await new Promise<void>((resolve) => waiters.set(id, resolve));
+      waiters.delete(id);
+      return;
+    }
+    while ((await runtime.containerStatus(id)).state !== 'CONTAINER_EXITED') await sleep(10);
+  };
+
+  await runtime.pullImage(IMAGES.nginx);
+  const sandboxId = await runtime.runPodSandbox(sandbox);
+  const samplesMs: number[] = [];
+  try {
+    const ip = (await runtime.podSandboxStatus(sandboxId)).ip;
+    let containerId = await runtime.createContainer(sandboxId, container(0), sandbox);
+    await runtime.startContainer(containerId);
+    while (!(await httpOk(ip, 80))) await sleep(10);
+    if (stopWatch) await sleep(200); // let the event subscription settle before the first kill
+    for (let attempt = 1; attempt <= count; attempt++) {
+      const { pid } = await runtime.containerStatus(containerId);
+      if (!pid) throw new Error('the runtime reports no host PID for the container');
+      const t0 = process.hrtime.bigint();
+      process.kill(pid, 'SIGKILL');
+      await waitExit(containerId);
+      await runtime.removeContainer(containerId);
+      containerId = await runtime.createContainer(sandboxId, container(attempt), sandbox);
+      await runtime.startContainer(containerId);
+      while (!(await httpOk(ip, 80))) await sleep(5);
+      samplesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  } finally {
+    stopWatch?.();
+    await runtime.stopPodSandbox(sandboxId);
+    await runtime.removePodSandbox(sandboxId);
+  }
+  return { count, samplesMs, p50Ms: percentile(samplesMs, 50), p99Ms: percentile(samplesMs, 99), detection: stopWatch ? 'events' : 'polling' };
+}
+
 export function formatCriFloor(r: CriFloorResult): string {
   const f = (n: number) => n.toFixed(1);
   return [
@@ -132,10 +244,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--bridge <name>', 'CNI bridge', 'steerbench0')
     .option('--pod-subnet <cidr>', 'pod subnet', '10.209.0.0/24')
     .option('--host-port-base <port>', 'give each pod a hostPort from this port on')
+    .option('--restarts <n>', 'also measure kill → serving again this many times (0: skip)', '10')
     .option('--keep', 'leave the runtime running afterwards', false)
     .option('--json', 'print the result as JSON', false)
     .parse(argv);
-  const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; keep: boolean; json: boolean }>();
+  const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; restarts: string; keep: boolean; json: boolean }>();
   const info = await ensureRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
   const runtime = new CriRuntime(info.criSocket);
   try {
@@ -146,11 +259,17 @@ async function main(argv: string[]): Promise<void> {
       concurrentCount: Number(o.concurrent),
       hostPortBase: o.hostPortBase ? Number(o.hostPortBase) : undefined,
     });
-    process.stdout.write((o.json ? JSON.stringify(result) : formatCriFloor(result)) + '\n');
+    const restart = Number(o.restarts) > 0 ? await measureRestartFloor(runtime, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: Number(o.restarts) }) : undefined;
+    if (o.json) process.stdout.write(JSON.stringify({ ...result, restart }) + '\n');
+    else process.stdout.write(formatCriFloor(result) + (restart ? '\n' + formatRestartFloor(restart) : '') + '\n');
   } finally {
     runtime.close();
     if (!o.keep) await teardownRuntime(info.stateDir);
   }
+}
+
+export function formatRestartFloor(r: RestartFloorResult): string {
+  return `  kill → serving again ×${r.count} (exit seen by ${r.detection}, remove + create + start, HTTP 200): p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`;
 }
 
 if (require.main === module) {

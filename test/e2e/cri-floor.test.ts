@@ -1,5 +1,5 @@
 // measureCriFloor on the real runtime (small counts): figures are real timings, and it leaves no pod.
-import { measureCriFloor, percentile, formatCriFloor } from '../../bench/cri-floor';
+import { formatCriFloor, formatRestartFloor, measureCriFloor, measureRestartFloor, percentile } from '../../bench/cri-floor';
 import { CriRuntime } from '../../node-agent/cri/cri-runtime';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
@@ -32,6 +32,15 @@ describe('measureCriFloor on containerd', () => {
     expect(r.concurrent.count).toBe(4);
     expect(r.concurrent.totalMs).toBeGreaterThan(5);
     expect(formatCriFloor(r)).toMatch(/p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(await cri.listPodSandboxes()).toEqual([]);
+  });
+
+  test('restart floor: kill → exit event → new attempt serving, each round timed; the pod is removed', async () => {
+    const r = await measureRestartFloor(cri, { cgroupRoot: rt.cgroupRoot, podLogDir: rt.podLogDir, count: 2 });
+    expect(r.detection).toBe('events');
+    expect(r.samplesMs).toHaveLength(2);
+    for (const ms of r.samplesMs) expect(ms).toBeGreaterThan(5);
+    expect(formatRestartFloor(r)).toMatch(/kill → serving again ×2 .* p50 [\d.]+ ms/);
     expect(await cri.listPodSandboxes()).toEqual([]);
   });
 });
