@@ -12,6 +12,7 @@
 //
 // Usage: npm run build && node dist/bench/scheduler.js [--nodes 5000] [--placed 1000] [--pods 10000] [--inproc]
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
@@ -106,6 +107,19 @@ async function startApiServerChild(): Promise<{ url: string; child: ChildProcess
   return { url, child };
 }
 
+/** User + system CPU seconds a child process has used so far (Linux /proc), if readable. */
+function childCpuSeconds(child: ChildProcess | undefined): number | undefined {
+  if (!child?.pid) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Counts pods seen bound on the apiserver's watch; resolves when `target` distinct pods are bound. */
 async function watchBindings(client: KubeClient, target: number, prefix: string): Promise<{ done: Promise<number>; stop: () => void }> {
   const bound = new Set<string>();
@@ -130,7 +144,7 @@ async function watchBindings(client: KubeClient, target: number, prefix: string)
 }
 
 /** The scheduling algorithm alone: filter + score + assume over the same cluster shape, no API. */
-function measureAlgorithm(o: BenchOptions): { podsPerSecond: number; evaluated: number } {
+function measureAlgorithm(o: BenchOptions): { podsPerSecond: number; podsPerCpuSecond: number; evaluated: number } {
   const cache = new SchedulerCache();
   for (const n of range(o.nodes, 'node-')) cache.addNode(benchNode(n));
   const nodeNames = range(o.nodes, 'node-');
@@ -145,6 +159,7 @@ function measureAlgorithm(o: BenchOptions): { podsPerSecond: number; evaluated: 
   });
   let evaluated = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const pi of pods) {
     try {
       const r = fwk.schedulePod(new CycleState(), pi, cache.listNodes());
@@ -155,7 +170,9 @@ function measureAlgorithm(o: BenchOptions): { podsPerSecond: number; evaluated: 
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { podsPerSecond: pods.length / seconds, evaluated: evaluated / pods.length };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { podsPerSecond: pods.length / seconds, podsPerCpuSecond: pods.length / cpuSeconds, evaluated: evaluated / pods.length };
 }
 
 async function main(): Promise<void> {
@@ -201,8 +218,14 @@ async function main(): Promise<void> {
     while (scheduler.queue.lengths().active < o.pods) await new Promise((r) => setTimeout(r, 20));
     const watcher = await watchBindings(client, o.pods, 'pod-');
     const start = performance.now();
+    const selfCpu0 = process.cpuUsage();
+    const apiCpu0 = childCpuSeconds(child);
     scheduler.startLeading();
     const end = await watcher.done;
+    const selfCpu = process.cpuUsage(selfCpu0);
+    const schedCpuMsPerPod = ((selfCpu.user + selfCpu.system) / 1000) / o.pods;
+    const apiCpu1 = childCpuSeconds(child);
+    const apiCpuMsPerPod = apiCpu0 !== undefined && apiCpu1 !== undefined ? ((apiCpu1 - apiCpu0) * 1000) / o.pods : undefined;
     const seconds = (end - start) / 1000;
     const schedRate = o.pods / seconds;
     watcher.stop();
@@ -237,7 +260,10 @@ async function main(): Promise<void> {
       ['  time to bind all measured pods (s)', seconds.toFixed(2)],
       ['floor: apiserver bindings per second, POSTed directly, no scheduling', floorRate.toFixed(0)],
       ['ratio scheduler / floor', (schedRate / floorRate).toFixed(2)],
+      ['  CPU per pod in the scheduler process (ms; includes watch decoding, events)', schedCpuMsPerPod.toFixed(2)],
+      ['  CPU per pod in the apiserver (ms; binding, events, watch fan-out)', apiCpuMsPerPod === undefined ? 'n/a (in process)' : apiCpuMsPerPod.toFixed(2)],
       ['scheduling algorithm alone: pods per second (no API)', algo.podsPerSecond.toFixed(0)],
+      ['  … per CPU-second (what one free core would do)', algo.podsPerCpuSecond.toFixed(0)],
       ['  nodes evaluated per pod (adaptive share)', algo.evaluated.toFixed(0)],
       ['  Scheduled events still being written after the last binding (s)', eventLagSeconds.toFixed(1)],
       ['apiserver pod creates per second (setup, for reference)', (o.pods / createSeconds).toFixed(0)],
