@@ -14,7 +14,7 @@ import { Informer } from '../../lib/informer';
 import { resourcePath, Resources } from '../../lib/resources';
 import { SharedInformerFactory } from '../../lib/shared-informers';
 import { DeploymentController } from '../../controllers/deployment';
-import { RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment-util';
+import { computeTemplateHash, RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment-util';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 
 const ns = 'default';
@@ -113,7 +113,8 @@ class ReplicaSetStandIn {
       };
       await this.client.create<Pod>(Resources.pods, ns, pod);
       mine.set(podName, { ready: false });
-      setTimeout(() => void this.markReady(name, uid, podName), this.readyDelayMs);
+      // Image "never-ready": a pod that starts but never passes its readiness probe.
+      if (pod.spec!.containers[0].image !== 'never-ready') setTimeout(() => void this.markReady(name, uid, podName), this.readyDelayMs);
     }
     if (mine.size > want) {
       // Not-ready pods go first, like the real controller.
@@ -356,6 +357,45 @@ describe('Deployment controller (in-process apiserver)', () => {
       const pods = await podsOf('paused');
       return pods.length === 1 && pods[0].spec!.containers[0].image === 'nginx:2' ? x : undefined;
     });
+  });
+
+  test('a rollout that stops moving gets Progressing=False/ProgressDeadlineExceeded after progressDeadlineSeconds', async () => {
+    const manifest = deploymentManifest('stuck', 2, 'nginx:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    manifest.spec!.progressDeadlineSeconds = 2;
+    await client().create<Deployment>(Resources.deployments, ns, manifest);
+    await waitRolledOut('stuck', 2);
+    const started = Date.now();
+    await client().patch(Resources.deployments, ns, 'stuck', { spec: { template: { spec: { containers: [{ name: 'web', image: 'never-ready' }] } } } }, 'strategic');
+    const d = await waitFor('deadline exceeded', async () => {
+      const x = await getDeploy('stuck');
+      return x.status?.conditions?.some((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded') ? x : undefined;
+    });
+    // Condition times have whole-second precision (as in Kubernetes), so the deadline can pass up to 1 s early.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    // The old pods keep serving: maxUnavailable 0 means none of them was taken away.
+    expect(d.status!.availableReplicas).toBe(2);
+    expect(d.status!.conditions!.find((c) => c.type === 'Available')).toMatchObject({ status: 'True' });
+  });
+
+  test('a name collision with a foreign ReplicaSet bumps collisionCount and uses another hash', async () => {
+    const manifest = deploymentManifest('clash', 1, 'nginx:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    manifest.spec!.paused = true; // paused: no ReplicaSet yet, but the server has defaulted the template
+    const created = await client().create<Deployment>(Resources.deployments, ns, manifest);
+    const hash = computeTemplateHash(created.spec!.template, undefined);
+    await client().create<ReplicaSet>(Resources.replicasets, ns, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: `clash-${hash}`, namespace: ns, labels: { app: 'squatter' } },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'squatter' } }, template: { metadata: { labels: { app: 'squatter' } }, spec: { containers: [{ name: 'x', image: 'x' }] } } },
+    });
+    await client().patch(Resources.deployments, ns, 'clash', { spec: { paused: false } }, 'merge');
+    const d = await waitRolledOut('clash', 1);
+    expect(d.status!.collisionCount).toBe(1);
+    const rss = await rsOf(d);
+    expect(rss).toHaveLength(1);
+    expect(rss[0].metadata!.name).toBe(`clash-${computeTemplateHash(created.spec!.template, 1)}`);
+    const squatter = await client().get<ReplicaSet>(Resources.replicasets, ns, `clash-${hash}`);
+    expect(squatter.metadata!.ownerReferences ?? []).toEqual([]);
   });
 
   test('adopts an orphaned ReplicaSet that matches its selector instead of creating one', async () => {
