@@ -1,5 +1,9 @@
 // The DaemonSet controller against a real in-process apiserver and hollow (fake-runtime) node agents,
 // which run the daemon pods and report them Running and Ready.
+import { execFile, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { ControllerContext } from '../../lib/controller';
@@ -144,5 +148,24 @@ describe('DaemonSet controller (in-process apiserver, hollow nodes)', () => {
     expect(readyOn(pods)).toEqual(['ds-late-0', 'ds-node-0', 'ds-node-1', 'ds-node-2']);
     expect(worst).toBeLessThanOrEqual(1);
     expect(worst).toBe(1); // pods really were replaced one at a time
+  });
+
+  const kubectlWorks = fs.existsSync('/usr/bin/kubectl') && spawnSync('/usr/bin/kubectl', ['version', '--client'], { timeout: 20_000, env: { ...process.env, HOME: os.tmpdir() } }).status === 0;
+  (kubectlWorks ? test : test.skip)('kubectl rollout status daemonset reads the status and finishes', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-kubectl-ds-'));
+    try {
+      await srv.client.patch(Resources.daemonsets, ns, 'agent', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:3' }] } } } }, 'strategic');
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile('/usr/bin/kubectl', ['--kubeconfig', srv.kubeconfigPath, 'rollout', 'status', 'daemonset/agent', '--timeout=40s'], { env: { ...process.env, HOME: home, KUBECONFIG: srv.kubeconfigPath }, timeout: 50_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain('daemon set "agent" successfully rolled out');
+      expect(r.code).toBe(0);
+      expect((await podsOf()).map((p) => p.spec!.containers[0].image)).toEqual(['agent:3', 'agent:3', 'agent:3', 'agent:3']);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
