@@ -15,7 +15,7 @@ import { runWorkers } from '../lib/controller';
 import { Backoff, BackoffOptions } from './backoff';
 import { podDir, prepareVolume, removePodCgroups, removeTree, writeEtcHosts } from './host-files';
 import { instrumentRuntime, podStartDuration, registerAgentMetrics } from './metrics';
-import { newestContainer, ObservedPod } from './observed';
+import { newestContainer, ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox, sortObserved } from './observed';
 import { Pleg } from './pleg';
 import { InformerPodSource, PodSource } from './pod-source';
 import {
@@ -84,6 +84,11 @@ export interface NodeAgentOptions {
 interface SyncState {
   observed: ObservedPod;
   sandbox?: { id: string; ip: string; attempt: number };
+  /** Statuses of the sandbox created and containers started by this sync. */
+  createdSandbox?: ObservedSandbox;
+  started: ObservedContainer[];
+  /** Set by any action other than create/start: the status then needs a fresh relist. */
+  needsRelist: boolean;
 }
 
 export interface PodUsage {
@@ -316,7 +321,7 @@ export class NodeAgent {
     const result = computePodActions(pod, observed, this.syncContext());
     let changedRuntime = false;
     let finalized = false;
-    const state: SyncState = { observed };
+    const state: SyncState = { observed, started: [], needsRelist: false };
     for (const a of result.actions) {
       if (this.stopped) return;
       if (a.type === 'FinalizeDeletion') {
@@ -324,17 +329,28 @@ export class NodeAgent {
         finalized = true;
         break;
       }
-      let ok: boolean;
+      let ok = false;
       try {
         ok = await this.apply(pod, a, result, state);
       } finally {
+        if (!ok || (a.type !== 'CreateSandbox' && a.type !== 'StartContainer')) state.needsRelist = true;
         changedRuntime = true;
         this.lastActionAt.set(uid, Date.now());
       }
       if (!ok) break; // later actions depend on this one (a sandbox, an init container)
     }
     if (finalized || this.stopped) return;
-    const after = changedRuntime ? await this.pleg.observe(uid, Date.now()) : observed;
+    // When this sync only created and started things, it knows their statuses already; anything else
+    // (kills, removals, failures) is read back with a fresh relist.
+    let after = observed;
+    if (changedRuntime && state.needsRelist) after = await this.pleg.observe(uid, Date.now());
+    else if (changedRuntime) {
+      after = sortObserved({
+        uid,
+        sandboxes: state.createdSandbox ? [state.createdSandbox, ...observed.sandboxes] : observed.sandboxes,
+        containers: [...state.started, ...observed.containers],
+      });
+    }
     const podIP = after.sandboxes[0]?.state === 'SANDBOX_READY' ? after.sandboxes[0].ip : '';
     this.probes.syncPod(
       pod,
@@ -492,6 +508,7 @@ export class NodeAgent {
       const st = await this.runtime.podSandboxStatus(id);
       this.pleg.remember(st);
       state.sandbox = { id, ip: st.ip, attempt };
+      state.createdSandbox = observedSandbox(st);
       if (!pod.spec?.hostNetwork) writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
       return true;
     } catch (err) {
@@ -588,6 +605,9 @@ export class NodeAgent {
     }
     this.startBlocks.delete(key);
     this.recorder.event(pod, 'Normal', 'Started', `Started container ${a.name}`);
+    const st = await this.runtime.containerStatus(id);
+    this.pleg.rememberContainer(st);
+    state.started.push(observedContainer(st));
     return true;
   }
 

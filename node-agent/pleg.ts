@@ -4,7 +4,7 @@
 // (`observe(uid, since)`), which joins a relist that started after it, so concurrent workers share one
 // relist instead of each listing the runtime. Detailed statuses are fetched only for new or changed
 // objects, so a steady relist is two list calls.
-import type { ContainerRuntime, ContainerState, PodSandboxStatus, SandboxState } from './runtime';
+import type { ContainerRuntime, ContainerState, ContainerStatus, PodSandboxStatus, SandboxState } from './runtime';
 import { LABEL_NODE, LABEL_POD_UID } from './labels';
 import { ObservedContainer, ObservedPod, ObservedSandbox, emptyObserved, observedContainer, observedSandbox, sortObserved } from './observed';
 import { plegRelistDuration } from './metrics';
@@ -66,6 +66,11 @@ export class Pleg {
   /** Caches a sandbox status the caller just fetched, so the next relist need not fetch it again. */
   remember(st: PodSandboxStatus): void {
     this.sandboxCache.set(st.id, { state: st.state, obs: observedSandbox(st) });
+  }
+
+  /** Caches a container status the caller just fetched. */
+  rememberContainer(st: ContainerStatus): void {
+    this.containerCache.set(st.id, { state: st.state, obs: observedContainer(st) });
   }
 
   /** The pod as seen by a relist that started at or after `since` (ms since epoch). */
