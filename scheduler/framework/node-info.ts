@@ -30,8 +30,6 @@ export class NodeInfo {
   labels: Record<string, string> = {};
   taints: Taint[] = [];
   ready = false;
-  /** Bumped on every change, so callers can tell a stale view. */
-  generation = 0;
 
   constructor(node: Node) {
     this.node = node;
@@ -55,7 +53,6 @@ export class NodeInfo {
     this.labels = node.metadata?.labels ?? {};
     this.taints = node.spec?.taints ?? [];
     this.ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    this.generation++;
   }
 
   addPod(p: PodInfo): void {
@@ -68,7 +65,6 @@ export class NodeInfo {
     for (const [k, v] of p.scalarRequests) bump(this.requestedScalar, k, v);
     for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), 1);
     if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, 1);
-    this.generation++;
   }
 
   /** Removes a pod by uid; returns whether it was there. */
@@ -83,7 +79,6 @@ export class NodeInfo {
     for (const [k, v] of p.scalarRequests) bump(this.requestedScalar, k, -v);
     for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), -1);
     if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, -1);
-    this.generation++;
     return true;
   }
 

@@ -98,8 +98,11 @@ export interface BindPlugin extends Plugin {
   bind(pod: Pod, nodeName: string): Promise<Status | null>;
 }
 
-/** Which kind of cluster change could make a pod rejected by a plugin schedulable. */
-export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'PodDelete' | 'AssignedPodUpdate';
+/**
+ * Which kind of cluster change could make a pod rejected by a plugin schedulable. PodDelete also
+ * stands for a bound pod that finished (Succeeded/Failed): both free the node's resources and ports.
+ */
+export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'PodDelete';
 
 export interface EnqueueExtensions {
   /** The cluster events after which a pod this plugin rejected is worth retrying. */

@@ -205,6 +205,7 @@ describe('scheduler (integration)', () => {
     // and nothing binds later either
     await new Promise((r) => setTimeout(r, 500));
     expect((await listPods(client)).filter((p) => p.spec?.nodeName).length).toBe(500);
+    await sched.scheduler.flushEvents(); // ~550 events are still being written: let them land before the apiserver stops
   });
 
   test('host ports: two pods wanting the same hostPort go to different nodes', async () => {
