@@ -121,6 +121,12 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     started.push({ name: 'node agent', stop: () => agent.stop() });
     log(`node agent ${agent.nodeName} started (${agent.url || 'no HTTP server'})`);
 
+    // Prometheus finds the node agent through this file (file_sd_configs in manifests/prometheus.yml):
+    // the agent listens on the node's address, which only the running agent knows.
+    if (agent.url) {
+      writeJson(paths.prometheusNodeTargets, [{ targets: [new URL(agent.url).host], labels: { node: agent.nodeName } }]);
+    }
+
     const info: ServerInfo = {
       pid: process.pid,
       apiserverUrl: api.url,

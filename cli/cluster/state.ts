@@ -6,6 +6,7 @@
 //   logs/server.log  the all-in-one `steer server` process's log
 //   server.pid       its PID;  server.json  its addresses;  runtime.json  what runtime setup reported
 //   kubeconfig       a kubeconfig for steer, kubectl and client-node
+//   prometheus-node-targets.json  the node agent's /metrics address for Prometheus' file_sd_configs
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -22,6 +23,7 @@ export interface ClusterPaths {
   serverInfo: string;
   runtimeInfo: string;
   kubeconfig: string;
+  prometheusNodeTargets: string;
 }
 
 export function clusterPaths(stateDir?: string): ClusterPaths {
@@ -37,6 +39,7 @@ export function clusterPaths(stateDir?: string): ClusterPaths {
     serverInfo: path.join(root, 'server.json'),
     runtimeInfo: path.join(root, 'runtime.json'),
     kubeconfig: path.join(root, 'kubeconfig'),
+    prometheusNodeTargets: path.join(root, 'prometheus-node-targets.json'),
   };
 }
 

@@ -297,12 +297,12 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     ports.prom = await freePort();
     const config = yaml.load(fs.readFileSync(path.join(repo, 'manifests', 'prometheus.yml'), 'utf8')) as {
       global: Record<string, unknown>;
-      scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; kubernetes_sd_configs?: Array<{ api_server: string }> }>;
+      scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; file_sd_configs?: Array<{ files: string[] }> }>;
     };
     const portFor: Record<string, number> = { '6443': ports.api, '10251': ports.sched, '10252': ports.ctrl };
     for (const job of config.scrape_configs) {
       for (const sc of job.static_configs || []) sc.targets = sc.targets.map((t) => t.replace(/:(\d+)$/, (_m, p: string) => `:${portFor[p] ?? p}`));
-      for (const sd of job.kubernetes_sd_configs || []) sd.api_server = `http://127.0.0.1:${ports.api}`;
+      for (const sd of job.file_sd_configs || []) sd.files = sd.files.map((f) => f.replace('/var/lib/steer/', `${stateDir}/`));
     }
     const promDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-prom-'));
     fs.writeFileSync(path.join(promDir, 'prometheus.yml'), yaml.dump(config));
