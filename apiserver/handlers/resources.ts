@@ -262,6 +262,11 @@ export function resourceHandler(registry: Registry, watchHooks: WatchHooks) {
       }
     }
 
+    if (info.verb === 'WATCH') {
+      // A watch of one object (/watch/.../pods/NAME or ?watch=1 on the object): a name field selector.
+      const fields = [qs(req, 'fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(',');
+      return serveWatch(req, res, registry, rt, ns, compileSelectors(rt, qs(req, 'labelSelector'), fields), watchHooks);
+    }
     if (subresource === 'log' && req.method === 'GET') return serveLogs(req, res, registry, ns!, name);
     if (subresource === 'binding') {
       if (req.method !== 'POST') throw errors.methodNotAllowed(req.method, 'pods/binding');

@@ -76,6 +76,15 @@ describe('plain server', () => {
     expect(events[1].object.columnDefinitions ?? []).toHaveLength(0);
   });
 
+  test('watching one object by its path', async () => {
+    const created = (await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'single' } })) as { metadata: { resourceVersion: string } };
+    await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'other-one' } });
+    await srv.client.patch(Resources.configmaps, 'default', 'single', { data: { a: '1' } });
+    const res = await fetch(`${srv.url}/api/v1/watch/namespaces/default/configmaps/single?resourceVersion=${created.metadata.resourceVersion}&timeoutSeconds=1`);
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } });
+    expect(lines.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED single']);
+  });
+
   test('pods/log is proxied to the node agent, 503 when none serves it', async () => {
     const seen: string[] = [];
     const agent = http.createServer((req, res) => {
