@@ -8,7 +8,7 @@ import { isConflict, isNotFound, KubeObject } from '../lib/client';
 import { Controller, ControllerContext, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
-import { resourcePath, Resources } from '../lib/resources';
+import { Resources } from '../lib/resources';
 import { matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
 import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './daemonset-sync';
@@ -215,8 +215,8 @@ export class DaemonSetController implements Controller {
       }),
       ...plan.delete.map(async (pod) => {
         try {
-          // No DeleteOptions body: KubeClient does not frame DELETE bodies; the pod's own grace period applies.
-          await client.request('DELETE', resourcePath(Resources.pods, { namespace: pod.metadata?.namespace, name: pod.metadata?.name ?? '' }));
+          // The pod's own grace period applies; the uid guards against deleting a namesake.
+          await client.delete(Resources.pods, pod.metadata?.namespace, pod.metadata?.name ?? '', { preconditions: { uid: pod.metadata?.uid } });
           this.ctx.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
         } catch (e) {
           this.expectations.deletionObserved(key, pod.metadata?.uid ?? '');

@@ -362,10 +362,6 @@ export function findNewReplicaSet(d: Deployment, rss: ReplicaSet[]): ReplicaSet 
   return [...rss].sort(byCreationTimestamp).find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
 }
 
-export function findOldReplicaSets(d: Deployment, rss: ReplicaSet[], newRS: ReplicaSet | undefined): ReplicaSet[] {
-  return rss.filter((rs) => !newRS || rs.metadata?.uid !== newRS.metadata?.uid || rs.metadata?.name !== newRS.metadata?.name);
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Conditions
 

@@ -11,7 +11,7 @@ import { Controller, ControllerContext, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
 import { histogram } from '../lib/metrics';
-import { resourcePath, Resources } from '../lib/resources';
+import { Resources } from '../lib/resources';
 import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
 import { deploymentComplete } from './deployment-progress';
@@ -159,8 +159,9 @@ export class DeploymentController implements Controller {
     }
     const now = this.now();
     const plan = planDeploymentSync({ deployment: d, replicaSets, podsByReplicaSetUid, now });
-    const status = await this.execute(d, plan);
-    this.observeConvergence(key, d, status ?? d.status, now);
+    const done = await this.execute(d, plan);
+    if (done.retryAfterMs !== undefined) return { requeueAfterMs: done.retryAfterMs };
+    this.observeConvergence(key, d, done.status ?? d.status, now);
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }
 
@@ -219,7 +220,7 @@ export class DeploymentController implements Controller {
   }
 
   /** Carries out a plan in order; throws (→ retry with back-off) on the first failed write. */
-  private async execute(d: Deployment, plan: DeploymentPlan): Promise<Deployment['status'] | undefined> {
+  private async execute(d: Deployment, plan: DeploymentPlan): Promise<{ status?: Deployment['status']; retryAfterMs?: number }> {
     const client = this.ctx.client;
     const latest = new Map<string, ReplicaSet>();
     let resourceVersion = d.metadata?.resourceVersion;
@@ -235,9 +236,9 @@ export class DeploymentController implements Controller {
             const existing = await client.get<ReplicaSet>(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '');
             const ours = controllerRefOf(existing)?.uid === d.metadata?.uid;
             if (ours && equalIgnoreHash(existing.spec?.template, d.spec?.template)) {
-              // Our own earlier create that the cache has not shown yet.
-              latest.set(rs.metadata?.name ?? '', existing);
-              break;
+              // Our own earlier create that the cache has not shown yet: the rest of this plan was made
+              // without it, so drop it and look again once the watch has caught up.
+              return { status: undefined, retryAfterMs: 100 };
             }
             // A different ReplicaSet already has this name: a hash collision. Bump collisionCount so the
             // next sync computes a different hash.
@@ -257,12 +258,10 @@ export class DeploymentController implements Controller {
         case 'deleteReplicaSet': {
           const rs = action.replicaSet;
           try {
-            // DeleteOptions preconditions would travel in a DELETE body, which KubeClient cannot send
-            // reliably yet (no Content-Length on DELETE); re-read instead, so that only the empty
-            // ReplicaSet the plan was made from is deleted.
-            const fresh = await client.get<ReplicaSet>(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '');
-            if (fresh.metadata?.uid !== rs.metadata?.uid || (fresh.spec?.replicas ?? 0) !== 0 || (fresh.status?.replicas ?? 0) !== 0) break;
-            await client.request('DELETE', resourcePath(Resources.replicasets, { namespace: rs.metadata?.namespace, name: rs.metadata?.name ?? '' }));
+            // Only the empty ReplicaSet the plan was made from: a changed one fails the precondition (409).
+            await client.delete(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '', {
+              preconditions: { uid: rs.metadata?.uid, resourceVersion: rs.metadata?.resourceVersion },
+            });
           } catch (e) {
             if (!isNotFound(e)) throw e;
           }
@@ -287,7 +286,7 @@ export class DeploymentController implements Controller {
       }
     }
     for (const e of plan.events) this.ctx.recorder.event(d, e.type, e.reason, e.message);
-    return writtenStatus;
+    return { status: writtenStatus };
   }
 }
 

@@ -11,7 +11,7 @@ import { isConflict, isNotFound, KubeClient } from '../../lib/client';
 import type { ControllerContext } from '../../lib/controller';
 import { EventRecorder } from '../../lib/events';
 import { Informer } from '../../lib/informer';
-import { resourcePath, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { SharedInformerFactory } from '../../lib/shared-informers';
 import { DeploymentController } from '../../controllers/deployment';
 import { computeTemplateHash, RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment-util';
@@ -120,8 +120,7 @@ class ReplicaSetStandIn {
       // Not-ready pods go first, like the real controller.
       const victims = [...mine.entries()].sort((a, b) => Number(a[1].ready) - Number(b[1].ready)).slice(0, mine.size - want);
       for (const [podName] of victims) {
-        // Query parameters, not a DeleteOptions body: KubeClient sends DELETE bodies without framing.
-        await this.client.request('DELETE', resourcePath(Resources.pods, { namespace: ns, name: podName }), { query: { gracePeriodSeconds: 0 } }).catch((e: unknown) => {
+        await this.client.delete(Resources.pods, ns, podName, { gracePeriodSeconds: 0 }).catch((e: unknown) => {
           if (!isNotFound(e)) throw e;
         });
         mine.delete(podName);
