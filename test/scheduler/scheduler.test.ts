@@ -1,7 +1,8 @@
 // The scheduler against a real (in-memory) apiserver: nodes and pods go in through the API, the
 // scheduler binds through pods/binding, and the tests read the outcome back through the API.
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
-import type { ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import { startControllers } from '../../controllers/manager';
 import * as http from 'node:http';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { KubeClient } from '../../lib/client';
@@ -74,9 +75,16 @@ describe('scheduler (integration)', () => {
     await api.stop();
   });
 
+  // One big node and two small ones: resource scoring alone would stack every replica on the big one.
+  async function unevenNodes(client: KubeClient): Promise<void> {
+    await createNode(client, 'n1', { cpu: '16', memory: '32Gi' });
+    await createNode(client, 'n2', { cpu: '4', memory: '8Gi' });
+    await createNode(client, 'n3', { cpu: '4', memory: '8Gi' });
+  }
+
   test('3 nodes + 3 replicas of one owner: one pod per node', async () => {
     const { client } = api;
-    for (const n of ['n1', 'n2', 'n3']) await createNode(client, n);
+    await unevenNodes(client);
     sched = await start();
     const owner = await createOwner(client, 'web');
     for (let i = 0; i < 3; i++) await createPod(client, `web-${i}`, { ownerUid: owner, cpu: '100m' });
@@ -91,6 +99,45 @@ describe('scheduler (integration)', () => {
       return evs.filter((e) => e.reason === 'Scheduled').length === 3;
     });
     expect(events.every((e) => e.type !== 'Warning')).toBe(true);
+  });
+
+  test('3 nodes + a Deployment of 3 replicas (real controllers): one pod per node', async () => {
+    const { client } = api;
+    await unevenNodes(client);
+    sched = await start();
+    const controllers = await startControllers({ client, controllers: ['deployment', 'replicaset'], log: () => undefined });
+    try {
+      await client.create<Deployment>(Resources.deployments, 'default', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: '100m' } } }] } },
+        },
+      });
+      const pods = await waitFor('3 replicas bound', async () => {
+        const ps = (await listPods(client)).filter((p) => p.metadata?.labels?.app === 'web');
+        return ps.length === 3 && ps.every((p) => p.spec?.nodeName) && ps;
+      });
+      expect(new Set(pods.map((p) => p.spec?.nodeName))).toEqual(new Set(['n1', 'n2', 'n3']));
+    } finally {
+      await controllers.stop();
+    }
+  });
+
+  test('without owner spreading (weight 0) resource scoring stacks the replicas on the big node', async () => {
+    const { client } = api;
+    await unevenNodes(client);
+    sched = await start({ scoreWeights: { OwnerSpread: 0 } });
+    const owner = await createOwner(client, 'stacked');
+    for (let i = 0; i < 3; i++) await createPod(client, `stacked-${i}`, { ownerUid: owner, cpu: '100m' });
+    const placed = await waitFor('3 pods bound', async () => {
+      const nodes = await Promise.all([0, 1, 2].map((i) => nodeOf(client, `stacked-${i}`)));
+      return nodes.every(Boolean) && nodes;
+    });
+    expect(placed).toEqual(['n1', 'n1', 'n1']);
   });
 
   test('a cordoned node gets no new pods', async () => {
