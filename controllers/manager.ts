@@ -54,7 +54,8 @@ export interface RunningControllers {
   /** The bound metrics port, when serving metrics. */
   metricsPort?: number;
   isLeader(): boolean;
-  stop(): Promise<void>;
+  /** Stops; releaseLease: false leaves the Lease to expire, as a crash would (tests). */
+  stop(o?: { releaseLease?: boolean }): Promise<void>;
 }
 
 interface ActiveSet {
@@ -165,8 +166,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     identity,
     metricsPort,
     isLeader: () => (elector ? elector.isLeader() && active !== undefined : active !== undefined),
-    async stop() {
-      await elector?.stop();
+    async stop(o: { releaseLease?: boolean } = {}) {
+      await elector?.stop(o.releaseLease ?? true);
       await serialize(stopSet);
       if (metricsServer) await new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
     },

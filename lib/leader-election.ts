@@ -35,6 +35,7 @@ export class LeaderElector {
   private lastRenew = 0;
   private wake?: () => void;
   private runPromise?: Promise<void>;
+  private releaseOnStop = true;
 
   constructor(
     private readonly client: KubeClient,
@@ -60,7 +61,8 @@ export class LeaderElector {
   }
 
   /** Stops campaigning; a leader steps down (and releases the Lease). Resolves when done. */
-  async stop(): Promise<void> {
+  async stop(release = this.opts.releaseOnStop !== false): Promise<void> {
+    this.releaseOnStop = release;
     this.stopped = true;
     this.wake?.();
     await this.runPromise;
@@ -101,7 +103,7 @@ export class LeaderElector {
         if (Date.now() - this.lastRenew >= this.opts.renewDeadlineSeconds * 1000 || this.observedHolder !== this.opts.identity) break;
       }
       this.leader = false;
-      if (this.stopped && this.opts.releaseOnStop !== false) await this.release();
+      if (this.stopped && this.releaseOnStop) await this.release();
       await this.safely(this.opts.onStoppedLeading);
     }
   }
