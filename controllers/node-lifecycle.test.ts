@@ -1,0 +1,63 @@
+import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
+import { evictionTime, isMarkedUnknown, toleratesTaint, unknownConditions, unreachableTaint, UnreachableTaintKey } from './node-lifecycle';
+
+const taint: Taint = { key: UnreachableTaintKey, effect: 'NoExecute' };
+const podWith = (tolerations?: Toleration[]): Pod => ({ metadata: { name: 'p' }, spec: { containers: [], tolerations } });
+
+describe('toleratesTaint', () => {
+  const cases: Array<[string, Toleration, boolean]> = [
+    ['exact key, Exists', { key: UnreachableTaintKey, operator: 'Exists', effect: 'NoExecute' }, true],
+    ['key without effect', { key: UnreachableTaintKey, operator: 'Exists' }, true],
+    ['empty key with Exists tolerates everything', { operator: 'Exists' }, true],
+    ['other key', { key: 'node.kubernetes.io/not-ready', operator: 'Exists' }, false],
+    ['other effect', { key: UnreachableTaintKey, operator: 'Exists', effect: 'NoSchedule' }, false],
+    ['Equal with the same (empty) value', { key: UnreachableTaintKey, operator: 'Equal', value: '' }, true],
+    ['Equal with another value', { key: UnreachableTaintKey, operator: 'Equal', value: 'x' }, false],
+  ];
+  it.each(cases)('%s', (_n, t, want) => expect(toleratesTaint(t, taint)).toBe(want));
+});
+
+describe('evictionTime', () => {
+  it('evicts pods without a matching toleration now', () => {
+    expect(evictionTime(podWith(), taint, 1000)).toBe('now');
+    expect(evictionTime(podWith([{ key: 'x', operator: 'Exists' }]), taint, 1000)).toBe('now');
+  });
+  it('waits tolerationSeconds from when the taint was added; the shortest wins', () => {
+    expect(evictionTime(podWith([{ key: UnreachableTaintKey, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }]), taint, 1000)).toBe(31_000);
+    expect(
+      evictionTime(podWith([{ key: UnreachableTaintKey, operator: 'Exists', tolerationSeconds: 30 }, { operator: 'Exists', tolerationSeconds: 5 }]), taint, 0),
+    ).toBe(5000);
+    expect(evictionTime(podWith([{ key: UnreachableTaintKey, operator: 'Exists', tolerationSeconds: 0 }]), taint, 0)).toBe('now');
+  });
+  it('never evicts a pod that tolerates the taint without a time limit', () => {
+    expect(evictionTime(podWith([{ key: UnreachableTaintKey, operator: 'Exists', effect: 'NoExecute' }]), taint, 0)).toBe('never');
+  });
+});
+
+describe('node conditions and taint', () => {
+  const node: Node = {
+    metadata: { name: 'n1' },
+    spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] },
+    status: {
+      conditions: [
+        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' },
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: '2026-11-23T10:00:00Z' },
+      ],
+    },
+  };
+  it('marks every condition Unknown with Kubernetes reason and message', () => {
+    const conds = unknownConditions(node, Date.parse('2026-11-23T12:00:00Z'));
+    expect(conds.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['MemoryPressure', 'Unknown', 'NodeStatusUnknown'],
+      ['Ready', 'Unknown', 'NodeStatusUnknown'],
+    ]);
+    expect(conds[1].message).toBe('Kubelet stopped posting node status.');
+    expect(conds[1].lastTransitionTime).toBe('2026-11-23T12:00:00Z');
+    expect(isMarkedUnknown(node)).toBe(false);
+    expect(isMarkedUnknown({ ...node, status: { conditions: conds } })).toBe(true);
+  });
+  it('finds only the unreachable NoExecute taint', () => {
+    expect(unreachableTaint(node)).toBeUndefined();
+    expect(unreachableTaint({ ...node, spec: { taints: [taint] } })).toEqual(taint);
+  });
+});
