@@ -8,7 +8,7 @@
 // (same machine, same client, same bytes): what any Node server costs, so the ratio is the apiserver's.
 //
 // Usage: npm run build && node dist/bench/apiserver.js [--rate 500] [--seconds 6] [--pods 10000]
-//        [--watchers 1000] [--writes 1000] [--data-dir DIR]
+//        [--watchers 1000] [--writes 1000] [--data-dir DIR] [--only latency,list,fanout]
 import { ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -20,6 +20,8 @@ interface Options {
   watchers: number;
   writes: number;
   dataDir?: string;
+  /** Run only these parts (latency, list, fanout); default all. */
+  only?: string[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -28,6 +30,7 @@ function parseArgs(argv: string[]): Options {
     const key = argv[i].replace(/^--/, '');
     const val = argv[++i];
     if (key === 'data-dir') o.dataDir = val;
+    else if (key === 'only') o.only = val.split(',');
     else if (key in o) (o as unknown as Record<string, number>)[key] = Number(val);
     else throw new Error(`unknown option ${argv[i - 1]}`);
   }
@@ -251,7 +254,8 @@ function openWatchers(base: string, p: string, n: number, expected: number, chec
       resolveDone = r;
       rejectDone = j;
     });
-    for (let i = 0; i < n; i++) {
+    // Watchers connect 50 at a time: a storm of 1,000 simultaneous connects overflows the listen backlog.
+    const open = (i: number) => {
       const url = new URL(base + p);
       const parseAll = i === 0;
       const req = http.get({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, agent: false }, (res) => {
@@ -287,7 +291,14 @@ function openWatchers(base: string, p: string, n: number, expected: number, chec
       });
       req.on('error', (e) => rejectDone(e));
       reqs.push(req);
-    }
+      return req;
+    };
+    const openBatch = (from: number) => {
+      const batch: Promise<void>[] = [];
+      for (let i = from; i < Math.min(n, from + 50); i++) batch.push(new Promise((r) => open(i).once('response', () => r())));
+      void Promise.all(batch).then(() => (from + 50 < n ? openBatch(from + 50) : undefined));
+    };
+    openBatch(0);
     resolveSetup({ ready, done, close: () => reqs.forEach((r) => r.destroy()) });
   });
 }
@@ -348,12 +359,19 @@ async function main(): Promise<void> {
   const floor = await startChild(['-e', FLOOR_SERVER], /floor on (http:\/\/\S+)/);
   console.log(`steer apiserver ${o.dataDir ? `(LevelDB in ${o.dataDir})` : '(in-memory)'} at ${api.url}; floor: a bare Node HTTP server at ${floor.url}`);
   try {
-    process.stderr.write('latency at a fixed rate...\n');
-    await latencyBench(api.url, floor.url, o);
-    process.stderr.write('LIST and bindings...\n');
-    await listBench(api.url, floor.url, o);
-    process.stderr.write('watch fan-out...\n');
-    await fanoutBench(api.url, floor.url, o);
+    const part = (name: string) => !o.only || o.only.includes(name);
+    if (part('latency')) {
+      process.stderr.write('latency at a fixed rate...\n');
+      await latencyBench(api.url, floor.url, o);
+    }
+    if (part('list')) {
+      process.stderr.write('LIST and bindings...\n');
+      await listBench(api.url, floor.url, o);
+    }
+    if (part('fanout')) {
+      process.stderr.write('watch fan-out...\n');
+      await fanoutBench(api.url, floor.url, o);
+    }
   } finally {
     printRows();
     api.child.kill('SIGTERM');
