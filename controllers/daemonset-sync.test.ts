@@ -139,6 +139,15 @@ describe('planDaemonSet: manage', () => {
     expect(plan.createOn).toEqual([]);
   });
 
+  test('a node in failed-pod back-off gets no new pod until the back-off ends', () => {
+    const backoff = new Map([['n1', now.getTime() + 4000]]);
+    const plan = planDaemonSet({ daemonSet: ds, nodes: [node('n1'), node('n2')], pods: [], now, createBackoffUntil: backoff });
+    expect(plan.createOn).toEqual(['n2']);
+    expect(plan.requeueAfterMs).toBe(4050);
+    const later = planDaemonSet({ daemonSet: ds, nodes: [node('n1')], pods: [], now: new Date(now.getTime() + 4001), createBackoffUntil: backoff });
+    expect(later.createOn).toEqual(['n1']);
+  });
+
   test('expectations not yet satisfied: status only', () => {
     const plan = planDaemonSet({ daemonSet: ds, nodes: [node('n1')], pods: [], now, expectationsSatisfied: false });
     expect(plan.createOn).toEqual([]);

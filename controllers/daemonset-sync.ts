@@ -17,6 +17,11 @@ export interface DaemonSetSyncInput {
    * status is computed, so a slow watch never causes a second pod on a node (Kubernetes' expectations).
    */
   expectationsSatisfied?: boolean;
+  /**
+   * Nodes where a daemon pod recently failed, with the time (ms) before which no new one is created
+   * there: a node agent that keeps rejecting the pod must not make the controller loop hot.
+   */
+  createBackoffUntil?: Map<string, number>;
 }
 
 export interface DaemonSetPlan {
@@ -93,7 +98,9 @@ export function planDaemonSet(input: DaemonSetSyncInput): DaemonSetPlan {
       const { shouldRun, shouldContinueRunning } = placement.get(name)!;
       const here = byNode.get(name);
       if (shouldRun && !here) {
-        createOn.push(name);
+        const until = input.createBackoffUntil?.get(name);
+        if (until !== undefined && until > now.getTime()) requeueBy(until);
+        else createOn.push(name);
       } else if (shouldContinueRunning && here) {
         const running: Pod[] = [];
         for (const p of here) {

@@ -66,6 +66,9 @@ export class DaemonSetController implements Controller {
   private readonly nodes: Informer<Node>;
   private readonly pods: Informer<Pod>;
   private readonly expectations: DaemonExpectations;
+  /** DaemonSet key → node → no new pod before this time (ms), after failed pods there. */
+  private readonly failedPodBackoff = new Map<string, Map<string, number>>();
+  private readonly failureCounts = new Map<string, number>();
   private readonly workers: number;
   private readonly now: () => Date;
   private running?: Promise<void>;
@@ -87,6 +90,8 @@ export class DaemonSetController implements Controller {
     this.daemonSets.onUpdate((_o, ds) => this.queue.add(objectKey(ds)));
     this.daemonSets.onDelete((ds) => {
       this.expectations.forget(objectKey(ds));
+      this.failedPodBackoff.delete(objectKey(ds));
+      for (const k of [...this.failureCounts.keys()]) if (k.startsWith(`${objectKey(ds)}|`)) this.failureCounts.delete(k);
       this.queue.add(objectKey(ds));
     });
     this.nodes.onAdd(() => this.enqueueAll());
@@ -131,6 +136,10 @@ export class DaemonSetController implements Controller {
 
   private podChanged(pod: Pod, how: 'add' | 'update' | 'delete', old?: Pod): void {
     const key = this.ownerKey(pod);
+    if (key && pod.status?.phase === 'Running' && pod.spec?.nodeName) {
+      this.failureCounts.delete(`${key}|${pod.spec.nodeName}`);
+      this.failedPodBackoff.get(key)?.delete(pod.spec.nodeName);
+    }
     if (key) {
       if (how === 'add') this.expectations.creationObserved(key, pod.spec?.nodeName ?? '');
       if (how === 'delete') this.expectations.deletionObserved(key, pod.metadata?.uid ?? '');
@@ -167,9 +176,31 @@ export class DaemonSetController implements Controller {
     const pods = await this.claimPods(ds, selector, this.pods.list(namespace));
     const now = this.now();
     const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key, now.getTime());
-    const plan = planDaemonSet({ daemonSet: ds, nodes: this.nodes.list(), pods, now, expectationsSatisfied: satisfied });
+    const plan = planDaemonSet({ daemonSet: ds, nodes: this.nodes.list(), pods, now, expectationsSatisfied: satisfied, createBackoffUntil: this.failedPodBackoff.get(key) });
+    this.recordFailedPods(key, ds, plan, now.getTime());
     await this.execute(key, ds, plan);
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  /**
+   * Failed pods the plan deletes put their node in back-off for the next create: 1 s, doubling per
+   * failure up to 5 minutes (Kubernetes' daemon controller does the same); cleared when a pod runs there.
+   */
+  private recordFailedPods(key: string, ds: DaemonSet, plan: DaemonSetPlan, now: number): void {
+    let perNode = this.failedPodBackoff.get(key);
+    for (const pod of plan.delete) {
+      if (pod.status?.phase !== 'Failed' || !pod.spec?.nodeName) continue;
+      if (!perNode) this.failedPodBackoff.set(key, (perNode = new Map()));
+      const failures = (this.failureCounts.get(`${key}|${pod.spec.nodeName}`) ?? 0) + 1;
+      this.failureCounts.set(`${key}|${pod.spec.nodeName}`, failures);
+      perNode.set(pod.spec.nodeName, now + Math.min(1000 * 2 ** (failures - 1), 300_000));
+      this.ctx.recorder.event(
+        ds,
+        'Warning',
+        'FailedDaemonPod',
+        `Found failed daemon pod ${pod.metadata?.namespace}/${pod.metadata?.name} on node ${pod.spec.nodeName}, will try to kill it`,
+      );
+    }
   }
 
   private async claimPods(ds: DaemonSet, selector: ReturnType<typeof selectorFromLabelSelector>, candidates: Pod[]): Promise<Pod[]> {
