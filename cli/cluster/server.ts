@@ -148,6 +148,15 @@ export async function runServer(o: ServerOptions): Promise<void> {
   const paths = clusterPaths(o.stateDir);
   fs.mkdirSync(paths.root, { recursive: true });
   fs.writeFileSync(paths.pidFile, `${process.pid}\n`);
+  // One component's stray error must leave a trace in the log before the process goes.
+  process.on('uncaughtException', (err) => {
+    log(`uncaught exception: ${err.stack || err.message}`);
+    process.exit(70);
+  });
+  process.on('unhandledRejection', (reason) => {
+    log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+  });
+  process.on('exit', (code) => log(`exiting with code ${code}`));
   const { stop } = await startServer(o);
   log('all components are running');
   await new Promise<void>((resolve) => {

@@ -138,12 +138,17 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
           { detached: true, stdio: ['ignore', log, log], cwd: root },
         );
         fs.closeSync(log);
+        let exitedWith = '';
+        child.on('exit', (code, signal) => {
+          exitedWith = signal ? `killed by ${signal}` : `exit code ${code}`;
+        });
         child.unref();
         fs.writeFileSync(paths.pidFile, `${child.pid}\n`);
         pid = child.pid;
         info = await waitFor('waiting for the components to start', o.timeoutMs, async () => readJson<ServerInfo>(paths.serverInfo), progress, () => {
-          if (child.exitCode !== null || !runningServerPid(paths)) {
-            throw new FatalError(`steer server exited; the end of ${paths.serverLog}:\n${tail(paths.serverLog, 15)}`);
+          if (exitedWith || child.exitCode !== null || !runningServerPid(paths)) {
+            const how = exitedWith || (child.exitCode !== null ? `exit code ${child.exitCode}` : `PID ${child.pid} no longer a steer server`);
+            throw new FatalError(`steer server exited (${how}); the end of ${paths.serverLog}:\n${tail(paths.serverLog, 15)}`);
           }
         });
       });
