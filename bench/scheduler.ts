@@ -11,6 +11,7 @@
 // algorithm alone (no API), for the scheduler's own cost.
 //
 // Usage: npm run build && node dist/bench/scheduler.js [--nodes 5000] [--placed 1000] [--pods 10000] [--inproc]
+//        [--concurrency 64: setup and floor requests in flight]
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
     console.log(`setup: ${o.nodes} nodes + ${o.placed} placed pods in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     // The scheduler lists everything first, then the measured pods fill its queue before it may start.
-    const scheduler = new Scheduler({ client, parallelBinds: o.concurrency });
+    const scheduler = new Scheduler({ client });
     await scheduler.startInformers();
     t = performance.now();
     await pool(range(o.pods, 'pod-'), o.concurrency, (name) => client.create<Pod>(Resources.pods, 'default', benchPod(name)));

@@ -53,7 +53,7 @@ export function register(program: Command): void {
       0,
     )
     .option('--score-weight <plugin=weight>', 'weight of a score plugin (repeatable), e.g. OwnerSpread=3', collectWeight, {})
-    .option('--parallel-binds <n>', 'bind requests in flight at most', intInRange(1, 10_000), 64)
+    .option('--parallel-binds <n>', 'bind requests in flight at most', intInRange(1, 10_000), 256)
     .action(async (o: SchedulerCommandOptions) => {
       const client = KubeClient.load({ kubeconfig: o.kubeconfig, server: o.server });
       const running = await startScheduler({

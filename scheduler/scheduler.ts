@@ -54,7 +54,11 @@ export interface SchedulerOptions {
   scoreWeights?: Partial<Record<ScorePluginName, number>>;
   /** A custom profile (plugins per extension point) instead of the default one; schedulerName is taken from it. */
   profile?: Profile;
-  /** Bind requests in flight at most (default 64). */
+  /**
+   * Bind requests in flight at most (default 256). More than the client's sockets on purpose: the
+   * loop keeps scheduling while bindings wait for a socket, so the connections never idle between a
+   * bind's answer and the next pod's decision.
+   */
   parallelBinds?: number;
   podInitialBackoffSeconds?: number; // default 1
   podMaxBackoffSeconds?: number; // default 10
@@ -102,7 +106,7 @@ export class Scheduler {
     this.client = opts.client;
     const profile = opts.profile ?? defaultProfile(opts.client, { schedulerName: opts.schedulerName, scoreWeights: opts.scoreWeights });
     this.schedulerName = profile.schedulerName;
-    this.parallelBinds = Math.max(1, opts.parallelBinds ?? 64);
+    this.parallelBinds = Math.max(1, opts.parallelBinds ?? 256);
     this.framework = new Framework(profile, opts.percentageOfNodesToScore ?? 0);
     const sort = this.framework.profile.queueSort;
     this.queue = new SchedulingQueue({
