@@ -382,7 +382,8 @@ export class Registry {
     if (md.generateName === undefined && omd.generateName !== undefined) md.generateName = omd.generateName;
     if (GENERATION_TRACKED.has(rt.resource) && !deepEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
 
-    const alloc = rt === Resources.services && subresource !== 'status' ? this.services.begin(old) : undefined;
+    // Only user writes to a Service's main resource change its allocations.
+    const alloc = rt === Resources.services && subresource === undefined && !ctx.trusted ? this.services.begin(old) : undefined;
     try {
       if (subresource !== 'status' && !ctx.trusted) {
         if (alloc) alloc.keepAllocations(next);
