@@ -320,9 +320,14 @@ describe('the nginx scenario on a single-node steer cluster', () => {
           throw new Error(`${(err as Error).message}\ntargets: ${JSON.stringify(t)}\nprometheus: ${prom.output().slice(-2000)}`);
         });
         expect(targets.length).toBeGreaterThanOrEqual(4);
+        // In the all-in-one process the components share prom-client's default registry, so the series
+        // can show up under several jobs: each must read 3, and the controllers' job must have it.
         await eventually('kube_deployment_status_replicas_available{deployment="nginx"} == 3', 60_000, async () => {
-          const q = (await api(`/api/v1/query?query=${encodeURIComponent('kube_deployment_status_replicas_available{deployment="nginx"}')}`)) as { data: { result: Array<{ value: [number, string] }> } };
-          return q.data.result.length === 1 && q.data.result[0].value[1] === '3' ? true : undefined;
+          const q = (await api(`/api/v1/query?query=${encodeURIComponent('kube_deployment_status_replicas_available{deployment="nginx"}')}`)) as {
+            data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+          };
+          const series = q.data.result;
+          return series.length > 0 && series.every((r) => r.value[1] === '3') && series.some((r) => r.metric.job === 'steer-controllers') ? true : undefined;
         });
       });
     } finally {
