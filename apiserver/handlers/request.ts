@@ -45,9 +45,9 @@ export function parseBody(req: Request, opts: { allowEmpty?: boolean } = {}): un
     throw errors.badRequest('the request body is empty');
   }
   const ct = mediaType(req);
-  if (ct === '' || ct === 'application/json' || ct === '*/*' || ct === 'text/plain' || ct === 'application/x-www-form-urlencoded') return parseJSON(text);
+  // No Content-Type means JSON (kubectl scale --current-replicas sends none).
+  if (ct === '' || ct === 'application/json' || ct === '*/*') return parseJSON(text);
   if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') return parseYAML(text);
-  if (ct === 'application/vnd.kubernetes.protobuf') throw errors.unsupportedMediaType(ct);
   throw errors.unsupportedMediaType(ct);
 }
 
