@@ -124,6 +124,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     if (e && (e.type === 'request.aborted' || e.type === 'request.size.invalid')) return sendError(res, errors.badRequest(e.message || 'bad request'));
     if (e && e.type === 'encoding.unsupported') return sendError(res, errors.unsupportedMediaType(String(req.headers['content-encoding'])));
     if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, errors.badRequest(e.message || 'bad request'));
+    // Only pathological input (objects nested tens of thousands deep) exhausts the stack.
+    if (err instanceof RangeError && /call stack/.test(err.message)) return sendError(res, errors.badRequest('the object is nested too deeply'));
     process.stderr.write(`apiserver: ${req.method} ${req.originalUrl}: ${(err as Error)?.stack || String(err)}\n`);
     sendError(res, errors.internal((err as Error)?.message || String(err)));
   });
