@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   fsync?: boolean;
   /** Log each request to stderr. */
   verbose?: boolean;
+  /** How often watches that allow bookmarks get one (default 10 s). */
+  watchBookmarkIntervalMs?: number;
 }
 
 export interface RunningApiServer {
@@ -113,6 +115,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     resourceHandler(registry, {
       onStart: (rt) => registeredWatchers.inc({ group: rt.group, version: rt.version, kind: rt.kind }),
       onEnd: (rt) => registeredWatchers.dec({ group: rt.group, version: rt.version, kind: rt.kind }),
+      bookmarkIntervalMs: opts.watchBookmarkIntervalMs,
     }),
   );
   app.use((_req: Request, res: Response) => sendError(res, errors.pathNotFound()));

@@ -14,6 +14,8 @@ import { qBool, qInt, qs, sendError } from './request';
 export interface WatchHooks {
   onStart(rt: ResourceType): void;
   onEnd(rt: ResourceType): void;
+  /** How often a watch that allows bookmarks gets one (default 10 s). */
+  bookmarkIntervalMs?: number;
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -21,8 +23,7 @@ type Encoding = 'json' | 'table';
 
 /** Buffered output above which a watcher is considered stuck and is closed (it will re-watch). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
-/** Bookmark interval when the client allows bookmarks. */
-const BOOKMARK_INTERVAL_MS = 10_000;
+const DEFAULT_BOOKMARK_INTERVAL_MS = 10_000;
 
 function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefinitions: boolean): string {
   const table = toTable(rt, [obj], { now: Date.now(), includeColumnDefinitions });
@@ -171,12 +172,13 @@ export async function serveWatch(
   if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
   else timers.push(setTimeout(finish, (1800 + Math.random() * 1800) * 1000)); // as Kubernetes' min-request-timeout
   if (bookmarks) {
+    const interval = hooks.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
     const tick = () => {
       if (closed) return;
       const bookmark = { kind: rt.kind, apiVersion: groupVersion(rt), metadata: { resourceVersion: String(lastRev) } };
       send(`${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
-      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+      timers.push(setTimeout(tick, interval));
     };
-    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    timers.push(setTimeout(tick, interval));
   }
 }

@@ -76,8 +76,22 @@ describe('plain server', () => {
     expect(events[1].object.columnDefinitions ?? []).toHaveLength(0);
   });
 
+  test('watches that allow bookmarks get BOOKMARK events with the latest resourceVersion', async () => {
+    const fast = await startTestApiServer({ watchBookmarkIntervalMs: 100 });
+    try {
+      const res = await fetch(`${fast.url}/api/v1/namespaces/default/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=1`);
+      const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { kind: string; metadata: { resourceVersion: string } } });
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+      expect(lines.every((e) => e.type === 'BOOKMARK' && e.object.kind === 'Pod' && Number(e.object.metadata.resourceVersion) > 0)).toBe(true);
+      const plain = await fetch(`${fast.url}/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1`);
+      expect((await plain.text()).trim()).toBe('');
+    } finally {
+      await fast.stop();
+    }
+  });
+
   test('watching one object by its path', async () => {
-    const created = (await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'single' } })) as { metadata: { resourceVersion: string } };
+    const created = await srv.client.create<{ metadata: { name?: string; resourceVersion?: string } }>(Resources.configmaps, 'default', { metadata: { name: 'single' } });
     await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'other-one' } });
     await srv.client.patch(Resources.configmaps, 'default', 'single', { data: { a: '1' } });
     const res = await fetch(`${srv.url}/api/v1/watch/namespaces/default/configmaps/single?resourceVersion=${created.metadata.resourceVersion}&timeoutSeconds=1`);
