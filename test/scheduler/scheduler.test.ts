@@ -182,6 +182,21 @@ describe('scheduler (integration)', () => {
     expect(Date.now() - joined).toBeLessThan(3000);
   });
 
+  test('a pod waiting for room schedules as soon as a pod on the node is deleted', async () => {
+    const { client } = api;
+    await createNode(client, 'n1', { cpu: '1' });
+    sched = await start({ podMaxInUnschedulablePodsSeconds: 600 }); // only the event can move it
+    await createPod(client, 'holder', { cpu: '800m' });
+    expect(await waitFor('holder bound', () => nodeOf(client, 'holder'))).toBe('n1');
+    await createPod(client, 'waiter', { cpu: '500m' });
+    await waitFor('waiter unschedulable', async () => {
+      const p = await client.get<Pod>(Resources.pods, 'default', 'waiter');
+      return p.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message === '0/1 nodes are available: 1 Insufficient cpu.';
+    });
+    await client.request('DELETE', resourcePath(Resources.pods, { namespace: 'default', name: 'holder' }), { query: { gracePeriodSeconds: 0 } });
+    expect(await waitFor('waiter bound', () => nodeOf(client, 'waiter'), 5000)).toBe('n1');
+  });
+
   test('taints and tolerations', async () => {
     const { client } = api;
     await createNode(client, 'gpu', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], labels: { accel: 'gpu' } });
