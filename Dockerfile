@@ -1,7 +1,7 @@
 # steer's image: Debian 12 packages plus this repository built with npm. The base image is made from
 # Debian packages by deploy/build-base-image.sh (debootstrap + docker import); no registry is needed.
 #   DOCKER_HOST=unix:///run/steer-docker/docker.sock bash deploy/build-base-image.sh
-#   docker build --network host -t steer:latest .     (or: docker-compose build)
+#   bash deploy/build-image.sh       (a clean context, plus the host's extra CA certificates)
 FROM steer-base:bookworm
 
 # The runtime's packages (containerd, runc, CNI plugins, the local registry and image tools, gcc for the
@@ -10,6 +10,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends containerd runc containernetworking-plugins docker-registry \
       skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps ca-certificates nodejs npm \
  && rm -rf /var/lib/apt/lists/*
+
+# CAs the host trusts beyond Debian's (a TLS-intercepting proxy in front of the npm registry); may be empty.
+COPY extra-ca/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 
 WORKDIR /opt/steer
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
@@ -24,7 +29,7 @@ COPY bench bench
 COPY manifests manifests
 COPY scripts scripts
 # npm ci runs `prepare`, which compiles to dist/.
-RUN npm ci --no-audit --no-fund --ignore-scripts=false && npm prune --omit=dev
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 ENV PATH=/opt/steer/bin:$PATH
 ENTRYPOINT ["node", "/opt/steer/bin/steer.js"]
