@@ -64,6 +64,8 @@ export interface NodeAgentOptions {
   nodeStatusUpdateIntervalMs?: number;
   /** PLEG relist period (default 100 ms). */
   relistIntervalMs?: number;
+  /** How often host PIDs of running containers are checked for a fast exit (default 20 ms; 0 = off). */
+  pidWatchIntervalMs?: number;
   /** Every pod is re-synced this often even without events (default 10 s). */
   resyncIntervalMs?: number;
   backoff?: BackoffOptions;
@@ -182,6 +184,7 @@ export class NodeAgent {
       runtime: this.runtime,
       nodeName: o.nodeName,
       intervalMs: o.relistIntervalMs ?? 100,
+      pidWatchMs: o.pidWatchIntervalMs ?? 20,
       onChange: (uids) => {
         for (const u of uids) this.queue.add(u);
       },

@@ -214,7 +214,6 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.status.state !== 'CONTAINER_CREATED') throw new RuntimeError(`container ${id} is in state ${c.status.state}`);
     c.status.state = 'CONTAINER_RUNNING';
     c.status.startedAt = Date.now();
-    c.status.pid = 100000 + this.nextId;
     this.record('startContainer', id);
   }
 

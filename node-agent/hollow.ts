@@ -101,6 +101,7 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
             nodeStatusReportIntervalMs: o.nodeStatusReportIntervalMs ?? 60_000,
             nodeStatusUpdateIntervalMs: 10_000,
             statsIntervalMs: 0,
+            pidWatchIntervalMs: 0, // fake containers have no host processes
             workers: 2,
             podSource: source,
             prober: hollowProber,

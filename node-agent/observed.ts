@@ -28,6 +28,8 @@ export interface ObservedContainer {
   imageRef: string;
   hash: string;
   logPath: string;
+  /** Host PID of a running container's init, when the runtime tells it. */
+  pid?: number;
 }
 
 export interface ObservedPod {
@@ -62,6 +64,7 @@ export function observedContainer(c: ContainerStatus): ObservedContainer {
     imageRef: c.imageRef,
     hash: c.labels[LABEL_CONTAINER_HASH] || '',
     logPath: c.logPath,
+    pid: c.pid,
   };
 }
 
