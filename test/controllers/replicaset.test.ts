@@ -224,6 +224,25 @@ describe('node lifecycle', () => {
   }, 60_000);
 });
 
+describe('metrics endpoint', () => {
+  it('serves workqueue, reconcile, convergence and kube-state metrics', async () => {
+    const m = await startControllers({ client: api.client, controllers: ['replicaset'], metricsListen: { host: '127.0.0.1', port: 0 }, log: () => undefined });
+    try {
+      await waitFor('ReplicaSet convergence observed', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${m.metricsPort}/metrics`)).text();
+        return text.includes('steer_convergence_seconds_count{kind="ReplicaSet"}') && text;
+      });
+      const text = await (await fetch(`http://127.0.0.1:${m.metricsPort}/metrics`)).text();
+      expect(text).toMatch(/workqueue_adds_total\{name="replicaset"\} \d+/);
+      expect(text).toMatch(/controller_runtime_reconcile_total\{controller="replicaset",result="success"\} \d+/);
+      expect(text).toMatch(/kube_node_status_condition\{node="rs-node-1",condition="Ready",status="true"\} 1/);
+      expect(text).toMatch(/kube_pod_status_phase\{namespace="default",pod="spread-[a-z0-9]{5}",uid="[^"]+",phase="Running"\} 1/);
+    } finally {
+      await m.stop();
+    }
+  });
+});
+
 describe('leader election', () => {
   it('two managers: only one acts; the other takes over within the lease duration', async () => {
     const common = {
