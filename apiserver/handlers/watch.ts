@@ -24,6 +24,8 @@ type Encoding = 'json' | 'table';
 /** Buffered output above which a watcher is considered stuck and is closed (it will re-watch). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 const DEFAULT_BOOKMARK_INTERVAL_MS = 10_000;
+/** Shortest time between two socket writes of one busy watch stream. */
+const FLUSH_INTERVAL_MS = 10;
 
 function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefinitions: boolean): string {
   const table = toTable(rt, [obj], { now: Date.now(), includeColumnDefinitions });
@@ -102,6 +104,7 @@ export async function serveWatch(
     closed = true;
     sub?.stop();
     for (const t of timers) clearTimeout(t);
+    if (flushTimer) clearTimeout(flushTimer);
     hooks.onEnd(rt);
     if (!res.writableEnded) {
       if (pending.length) res.write(pending.join(''));
@@ -111,17 +114,25 @@ export async function serveWatch(
   const flush = () => {
     flushScheduled = false;
     if (closed || !pending.length) return;
+    lastFlush = performance.now();
+    flushTimer = undefined;
     const chunk = pending.length === 1 ? pending[0] : pending.join('');
     pending = [];
     res.write(chunk);
     if (res.writableLength > MAX_BUFFERED_BYTES) finish();
   };
+  // A quiet stream is flushed at once; a busy one at most every FLUSH_INTERVAL_MS, so that a burst of
+  // writes costs each watcher a few socket writes instead of one per event.
+  let lastFlush = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
   const send = (line: string) => {
     if (closed) return;
     pending.push(line);
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(flush);
+      const wait = lastFlush + FLUSH_INTERVAL_MS - performance.now();
+      if (wait <= 0) setImmediate(flush);
+      else flushTimer = setTimeout(flush, wait);
     }
   };
   const deliver = (ev: StorageEvent) => {
