@@ -47,8 +47,8 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
       progress.update('removing pods, containers and sandboxes; stopping containerd');
       // The local registry is shared by every runtime on the machine (and setup reports its PID even
       // when another runtime started it), so it keeps running — unless --purge deletes its data (it
-      // lives under the default state dir, /var/lib/steer/registry).
-      const registryDir = path.resolve(process.env.STEER_REGISTRY_DIR || '/var/lib/steer/registry');
+      // lives in /var/lib/steer-registry unless STEER_REGISTRY_DIR puts it under the state dir).
+      const registryDir = path.resolve(process.env.STEER_REGISTRY_DIR || '/var/lib/steer-registry');
       const stopRegistry = o.purge && registryDir.startsWith(paths.root + path.sep);
       await teardownRuntime(paths.runtime, { stopRegistry });
       progress.done('✓ runtime torn down');
