@@ -33,6 +33,7 @@ export class Pleg {
   private next?: { done: Promise<void> };
   private timer?: NodeJS.Timeout;
   private pidTimer?: NodeJS.Timeout;
+  private readonly refreshing = new Set<string>();
   private stopped = false;
   private lastCompleted = 0;
   private relistCount = 0;
@@ -123,13 +124,45 @@ export class Pleg {
   }
 
   private checkPids(): void {
-    if (this.current) return; // a relist is under way anyway
-    for (const { state, obs } of this.containerCache.values()) {
-      if (state !== 'CONTAINER_RUNNING' || !obs.pid) continue;
-      if (!processAlive(obs.pid)) {
-        this.relist().catch((err) => this.o.onError?.(err));
-        return;
+    for (const [id, { state, obs }] of this.containerCache) {
+      if (state !== 'CONTAINER_RUNNING' || !obs.pid || this.refreshing.has(id)) continue;
+      if (!processAlive(obs.pid)) void this.refreshDead(id);
+    }
+  }
+
+  /**
+   * A running container's process is gone: ask the runtime for that one container's status (its
+   * exit code) instead of relisting everything, and report its pod. The shim may need a moment to
+   * record the exit, so it asks a few times before falling back to a full relist.
+   */
+  private async refreshDead(id: string): Promise<void> {
+    this.refreshing.add(id);
+    try {
+      for (let i = 0; i < 20 && !this.stopped; i++) {
+        let st: ContainerStatus;
+        try {
+          st = await this.o.runtime.containerStatus(id);
+        } catch {
+          break; // removed meanwhile: the relist settles it
+        }
+        if (st.state !== 'CONTAINER_RUNNING') {
+          const obs = observedContainer(st);
+          this.containerCache.set(id, { state: st.state, obs });
+          const uid = st.labels[LABEL_POD_UID];
+          const pod = uid ? this.pods.get(uid) : undefined;
+          if (uid && pod) {
+            this.pods.set(uid, { ...pod, containers: pod.containers.map((c) => (c.id === id ? obs : c)) });
+            this.o.onChange([uid]);
+          }
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 5));
       }
+      await this.relist();
+    } catch (err) {
+      this.o.onError?.(err);
+    } finally {
+      this.refreshing.delete(id);
     }
   }
 
