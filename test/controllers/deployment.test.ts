@@ -405,7 +405,16 @@ describe('Deployment controller (in-process apiserver)', () => {
       metadata: { name: 'adopt-orphan', namespace: ns, labels: { app: 'adopt', 'pod-template-hash': 'orphan' } },
       spec: { replicas: 1, selector: { matchLabels: { app: 'adopt', 'pod-template-hash': 'orphan' } }, template: orphanTemplate },
     });
-    await client().create<Deployment>(Resources.deployments, ns, deploymentManifest('adopt', 2, 'nginx:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }));
+    // Created paused: the Deployment and ReplicaSet watches are separate streams, so the controller may
+    // see the Deployment before the orphan; paused, it creates nothing until the orphan is adopted.
+    const manifest = deploymentManifest('adopt', 2, 'nginx:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    manifest.spec!.paused = true;
+    const created = await client().create<Deployment>(Resources.deployments, ns, manifest);
+    await waitFor('orphan adopted', async () => {
+      const rs = await client().get<ReplicaSet>(Resources.replicasets, ns, 'adopt-orphan');
+      return rs.metadata?.ownerReferences?.some((r) => r.uid === created.metadata?.uid && r.controller) ?? false;
+    });
+    await client().patch(Resources.deployments, ns, 'adopt', { spec: { paused: false } }, 'merge');
     const d = await waitRolledOut('adopt', 2);
     const rss = await rsOf(d);
     expect(rss.map((rs) => rs.metadata!.name)).toEqual(['adopt-orphan']);
