@@ -109,6 +109,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     log('scheduler started');
 
     const cri = new CriRuntime(runtime.criSocket);
+    started.push({ name: 'CRI client', stop: async () => cri.close() });
     const agent = await startNodeAgent({
       client,
       nodeName: o.nodeName,
@@ -176,6 +177,9 @@ export async function runServer(o: ServerOptions): Promise<void> {
     // already gone
   }
   log('stopped');
+  // Every component has stopped; a timer or socket one of them left open must not keep the process
+  // (and so `steer down`) waiting.
+  process.exit(0);
 }
 
 export function defaultNodeName(): string {
