@@ -118,8 +118,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     active = undefined;
     if (!set) return;
     for (const c of set.controllers) c.stop();
-    // Let in-flight reconciles finish before the informers go away.
-    await Promise.all(set.controllers.map((c) => (c as Controller & { stopped?: () => Promise<void> }).stopped?.()));
+    // Let in-flight reconciles finish before the informers go away, but never wait on a stuck one.
+    const drained = Promise.all(set.controllers.map((c) => (c as Controller & { stopped?: () => Promise<void> }).stopped?.()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
     set.informers.stop();
     set.removeSource();
     await set.recorder.flush();
@@ -169,7 +172,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     async stop(o: { releaseLease?: boolean } = {}) {
       await elector?.stop(o.releaseLease ?? true);
       await serialize(stopSet);
-      if (metricsServer) await new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
+      if (metricsServer) {
+        const closed = new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
+        metricsServer.closeAllConnections(); // scrapers keep connections alive
+        await closed;
+      }
     },
   };
 }
