@@ -83,7 +83,7 @@ export class NodeLifecycleController implements Controller {
   private readonly periodMs: number;
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
-  private stopped = false;
+  private isStopped = false;
   private busy = false;
   /** node → [last heartbeat seen (lease renewTime / Ready heartbeat), local time it changed]. */
   private readonly probes = new Map<string, [string, number]>();
@@ -104,11 +104,11 @@ export class NodeLifecycleController implements Controller {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
+    this.isStopped = false;
     this.ctx.informers.start();
     await Promise.all([this.nodes.start(), this.leases.start(), this.pods.start()]);
     const tick = async () => {
-      if (this.stopped) return;
+      if (this.isStopped) return;
       if (!this.busy) {
         this.busy = true;
         try {
@@ -119,13 +119,13 @@ export class NodeLifecycleController implements Controller {
           this.busy = false;
         }
       }
-      if (!this.stopped) this.timer = setTimeout(tick, this.periodMs);
+      if (!this.isStopped) this.timer = setTimeout(tick, this.periodMs);
     };
     this.timer = setTimeout(tick, this.periodMs);
   }
 
   stop(): void {
-    this.stopped = true;
+    this.isStopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
 

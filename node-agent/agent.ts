@@ -35,6 +35,11 @@ import { DefaultProber, ProbeManager, Prober } from './probes';
 import { ContainerRuntime, ContainerStats, RuntimeError, RuntimeVersion } from './runtime';
 import { computePodStatus } from './status';
 import { computePodActions, gracePeriodSeconds, PodAction, StartBlock, SyncResult } from './sync';
+
+// steer's fast heartbeat (Kubernetes renews every 10 s with a 40 s lease): the node lifecycle
+// controller's 5 s grace period must see at least two renewals, so a lost node is noticed in seconds.
+export const DEFAULT_LEASE_RENEW_INTERVAL_MS = 2_000;
+export const DEFAULT_LEASE_DURATION_SECONDS = 10;
 import { hostFacts, LeaseHeartbeat, NodeFacts, nodeObject, nodeStatus, registerNode, statusFingerprint, updateNodeStatus } from './node-status';
 
 export interface NodeAgentOptions {
@@ -191,8 +196,8 @@ export class NodeAgent {
       onError: (err) => this.log(`relist failed: ${(err as Error).message}`),
     });
     this.heartbeat = new LeaseHeartbeat(o.client, o.nodeName, {
-      durationSeconds: o.leaseDurationSeconds ?? 40,
-      renewIntervalMs: o.leaseRenewIntervalMs ?? 10_000,
+      durationSeconds: o.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS,
+      renewIntervalMs: o.leaseRenewIntervalMs ?? DEFAULT_LEASE_RENEW_INTERVAL_MS,
       onError: (err) => this.log(`lease renewal failed: ${(err as Error).message}`),
     });
   }

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../lib/client';
+import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_INTERVAL_MS } from './agent';
 import { CriRuntime } from './cri/cri-runtime';
 import { FakeRuntime } from './fake-runtime';
 import { startHollowNodes } from './hollow';
@@ -64,8 +65,8 @@ export function register(program: Command): void {
     .option('--port <n>', 'HTTP port for logs, metrics, healthz (0 = any free port)', int('--port'), 10250)
     .option('--address <ip>', "the node's InternalIP (default: first non-loopback IPv4)")
     .option('--bind-address <ip>', 'address the HTTP server listens on (default: --address)')
-    .option('--lease-renew-interval <d>', 'node Lease renewal period', duration, 10_000)
-    .option('--lease-duration <s>', 'node Lease duration in seconds', int('--lease-duration'), 40)
+    .option('--lease-renew-interval <d>', 'node Lease renewal period', duration, DEFAULT_LEASE_RENEW_INTERVAL_MS)
+    .option('--lease-duration <s>', 'node Lease duration in seconds', int('--lease-duration'), DEFAULT_LEASE_DURATION_SECONDS)
     .option('--relist-interval <d>', 'runtime relist (PLEG) period', duration, 100)
     .option('--cgroup-root <path>', 'parent cgroup of all pods', '/steerpods')
     .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers for ClusterFirst pods')

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeClient } from '../lib/client';
 import { EventRecorder } from '../lib/events';
-import { NodeAgent } from './agent';
+import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_INTERVAL_MS, NodeAgent } from './agent';
 import { FakeRuntime } from './fake-runtime';
 import { InformerPodSource } from './pod-source';
 import type { Prober } from './probes';
@@ -96,8 +96,8 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
             },
             relistIntervalMs: o.relistIntervalMs ?? 1000,
             resyncIntervalMs: 30_000,
-            leaseRenewIntervalMs: o.leaseRenewIntervalMs ?? 10_000,
-            leaseDurationSeconds: o.leaseDurationSeconds ?? 40,
+            leaseRenewIntervalMs: o.leaseRenewIntervalMs ?? DEFAULT_LEASE_RENEW_INTERVAL_MS,
+            leaseDurationSeconds: o.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS,
             nodeStatusReportIntervalMs: o.nodeStatusReportIntervalMs ?? 60_000,
             nodeStatusUpdateIntervalMs: 10_000,
             statsIntervalMs: 0,

@@ -4,13 +4,14 @@
 // SIGINT, then stops the components in reverse order.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { startApiServer } from '../../apiserver/server';
+import { startControllers } from '../../controllers/manager';
 import { KubeClient } from '../../lib/client';
 import { writeKubeconfig } from '../../lib/kubeconfig';
 import { CriRuntime } from '../../node-agent/cri/cri-runtime';
 import { RuntimeInfo, ensureRuntime } from '../../node-agent/runtime-setup';
 import { startNodeAgent } from '../../node-agent/start';
+import { startScheduler } from '../../scheduler/scheduler';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
 
 export interface ServerOptions {
@@ -28,29 +29,6 @@ export interface ServerOptions {
 interface Stoppable {
   name: string;
   stop(): Promise<void>;
-}
-
-interface SchedulerModule {
-  startScheduler(o: { client: KubeClient; metricsPort?: number; metricsHost?: string }): Promise<{ stop(): Promise<void> }>;
-}
-interface ControllersModule {
-  startControllers(o: { client: KubeClient; metricsPort?: number; metricsHost?: string; leaderElect?: boolean; nodeLifecycle?: { nodeMonitorGracePeriodSeconds?: number } }): Promise<{ stop?(): Promise<void>; close?(): Promise<void> }>;
-}
-
-/**
- * Loads a component's start function by module path. Late-bound on purpose: a component whose code has
- * not landed yet makes `steer server` fail with a clear message instead of breaking the whole build.
- */
-function loadComponent<T>(modulePath: string, exportName: string): T {
-  let mod: Record<string, unknown>;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(path.join(__dirname, '..', '..', modulePath)) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`component ${modulePath} is not available: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (typeof mod[exportName] !== 'function') throw new Error(`component ${modulePath} does not export ${exportName}()`);
-  return mod as T;
 }
 
 function log(msg: string): void {
@@ -89,22 +67,17 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     started.push({ name: 'client', stop: async () => client.close() });
     if (!fs.existsSync(paths.kubeconfig)) writeKubeconfig(paths.kubeconfig, { server: api.url });
 
-    const controllers = loadComponent<ControllersModule>('controllers/manager', 'startControllers');
     // One controller manager in this cluster: no Lease to campaign for before the controllers run.
-    // Kubernetes' node-monitor grace period (40 s): the node agent renews its Lease every 10 s, so the
-    // controllers' 5 s default would mark the node unreachable between renewals and evict every pod.
-    const ctl = await controllers.startControllers({
+    const ctl = await startControllers({
       client,
       metricsPort: o.controllersMetricsPort,
       metricsHost: '127.0.0.1',
       leaderElect: false,
-      nodeLifecycle: { nodeMonitorGracePeriodSeconds: 40 },
     });
-    started.push({ name: 'controllers', stop: async () => (ctl.stop ? ctl.stop() : ctl.close?.()) });
+    started.push({ name: 'controllers', stop: () => ctl.stop() });
     log('controllers started');
 
-    const scheduler = loadComponent<SchedulerModule>('scheduler/scheduler', 'startScheduler');
-    const sched = await scheduler.startScheduler({ client, metricsPort: o.schedulerMetricsPort, metricsHost: '127.0.0.1' });
+    const sched = await startScheduler({ client, metricsPort: o.schedulerMetricsPort, metricsHost: '127.0.0.1' });
     started.push({ name: 'scheduler', stop: () => sched.stop() });
     log('scheduler started');
 
