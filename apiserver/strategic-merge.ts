@@ -3,6 +3,8 @@
 // (patchMergeKey tags) or are replaced; the directives `$patch`, `$retainKeys`, `$setElementOrder/…` and
 // `$deleteFromPrimitiveList/…` are honoured and never reach storage. Pure: inputs are not mutated.
 
+import { PatchMeta, patchMetaForKind } from '../lib/patch-meta';
+
 export class PatchError extends Error {
   constructor(message: string) {
     super(message);
@@ -11,65 +13,6 @@ export class PatchError extends Error {
 }
 
 type JsonMap = Record<string, unknown>;
-
-/** What the Kubernetes type says about a field: its sub-fields, and how a list of it merges. */
-interface Schema {
-  fields?: Record<string, Schema>;
-  /** A list whose elements are maps merged by this key. */
-  mergeKey?: string;
-  /** A list of scalars merged as a set (patchStrategy merge without a key, e.g. finalizers). */
-  set?: boolean;
-  /** The schema of each list element or map value. */
-  items?: Schema;
-}
-
-const mergeBy = (mergeKey: string, items?: Schema): Schema => ({ mergeKey, items });
-const struct = (fields: Record<string, Schema>): Schema => ({ fields });
-const conditions = mergeBy('type');
-
-// The patch strategies of Kubernetes' types (k8s.io/api), for the kinds steer serves.
-const objectMeta = struct({ finalizers: { set: true }, ownerReferences: mergeBy('uid') });
-const container = struct({
-  ports: mergeBy('containerPort'),
-  env: mergeBy('name'),
-  volumeMounts: mergeBy('mountPath'),
-  volumeDevices: mergeBy('devicePath'),
-});
-const podSpec = struct({
-  containers: mergeBy('name', container),
-  initContainers: mergeBy('name', container),
-  ephemeralContainers: mergeBy('name', container),
-  volumes: mergeBy('name'),
-  imagePullSecrets: mergeBy('name'),
-  hostAliases: mergeBy('ip'),
-  topologySpreadConstraints: mergeBy('topologyKey'),
-  schedulingGates: mergeBy('name'),
-  resourceClaims: mergeBy('name'),
-  // tolerations, readinessGates and affinity terms have no strategy: replaced as a whole.
-});
-const podStatus = struct({ conditions, podIPs: mergeBy('ip'), hostIPs: mergeBy('ip') });
-const podTemplate = struct({ metadata: objectMeta, spec: podSpec });
-const workloadStatus = struct({ conditions });
-
-const kindSchemas: Record<string, Schema> = {
-  Pod: struct({ metadata: objectMeta, spec: podSpec, status: podStatus }),
-  Deployment: struct({ metadata: objectMeta, spec: struct({ template: podTemplate }), status: workloadStatus }),
-  ReplicaSet: struct({ metadata: objectMeta, spec: struct({ template: podTemplate }), status: workloadStatus }),
-  DaemonSet: struct({ metadata: objectMeta, spec: struct({ template: podTemplate }), status: workloadStatus }),
-  Service: struct({
-    metadata: objectMeta,
-    spec: struct({ ports: mergeBy('port') }),
-    status: struct({ conditions }),
-  }),
-  Node: struct({
-    metadata: objectMeta,
-    spec: struct({ taints: mergeBy('key'), podCIDRs: { set: true } }),
-    status: struct({ conditions, addresses: mergeBy('type') }),
-  }),
-  Namespace: struct({ metadata: objectMeta, status: struct({ conditions }) }),
-  ServiceAccount: struct({ metadata: objectMeta, secrets: mergeBy('name') }),
-};
-const genericObject = struct({ metadata: objectMeta });
 
 const patchDirective = '$patch';
 const retainKeysDirective = '$retainKeys';
@@ -98,7 +41,7 @@ export function strategicMergePatch(original: unknown, patch: unknown, kind: str
   if (directive === 'delete') throw new PatchError('cannot delete the whole object with "$patch": "delete"');
   try {
     const base = isMap(original) ? clone(original) : {};
-    return mergeMap(base, patch, kindSchemas[kind] ?? genericObject);
+    return mergeMap(base, patch, patchMetaForKind(kind));
   } catch (err) {
     // Absurdly deep JSON exhausts the stack: that is bad input, not a server fault.
     if (err instanceof RangeError) throw new PatchError('patch or object is nested too deeply');
@@ -120,7 +63,7 @@ function stringList(value: unknown, name: string): string[] {
 }
 
 /** Merges a patch map into `original` (a private copy, mutated and returned). */
-function mergeMap(original: JsonMap, patch: JsonMap, schema: Schema | undefined): JsonMap {
+function mergeMap(original: JsonMap, patch: JsonMap, schema: PatchMeta | undefined): JsonMap {
   const directive = checkDirective(patch[patchDirective]);
   if (directive === 'replace') return cleanMap(patch, schema);
 
@@ -172,7 +115,7 @@ function scalarEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Merges a patch list into the original value of a field, by the field's strategy. */
-function mergeList(original: unknown, patch: unknown[], schema: Schema | undefined, field: string): unknown[] {
+function mergeList(original: unknown, patch: unknown[], schema: PatchMeta | undefined, field: string): unknown[] {
   // A `{"$patch": "replace"}` element replaces the whole list with the other elements.
   const replaceAll = patch.some((e) => isMap(e) && checkDirective(e[patchDirective]) === 'replace');
   const current = Array.isArray(original) ? original : [];
@@ -247,7 +190,7 @@ function reorder(list: unknown[], order: unknown[], mergeKey: string | undefined
 }
 
 /** A patch map that lands where nothing was: directives and nulls removed, all the way down. */
-function cleanMap(patch: JsonMap, schema: Schema | undefined): JsonMap {
+function cleanMap(patch: JsonMap, schema: PatchMeta | undefined): JsonMap {
   const out: JsonMap = {};
   for (const [key, value] of Object.entries(patch)) {
     if (key.startsWith('$') || value === null) continue;
@@ -264,7 +207,7 @@ function cleanMap(patch: JsonMap, schema: Schema | undefined): JsonMap {
   return out;
 }
 
-function cleanList(list: unknown[], schema: Schema | undefined): unknown[] {
+function cleanList(list: unknown[], schema: PatchMeta | undefined): unknown[] {
   const out: unknown[] = [];
   for (const element of list) {
     if (isMap(element)) {

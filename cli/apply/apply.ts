@@ -2,7 +2,7 @@
 // absent, otherwise send the three-way strategic merge patch (or nothing when it is empty).
 import { KubeClient, KubeObject, isNotFound } from '../../lib/client';
 import { ResourceType, resourcePath } from '../../lib/resources';
-import { patchMetaForKind } from './patch-meta';
+import { patchMetaForKind } from '../../lib/patch-meta';
 import { Json, JsonMap, threeWayMergePatch } from './three-way';
 
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';

@@ -7,7 +7,7 @@
 //   patch     = deletions merged with delta.
 // Fields the server or other writers added (never in original) are therefore left alone, while fields
 // removed from the file are removed from the object. Pure: inputs are not mutated.
-import { PatchMeta } from './patch-meta';
+import { PatchMeta } from '../../lib/patch-meta';
 
 export type Json = null | boolean | number | string | Json[] | JsonMap;
 export interface JsonMap {

@@ -1,6 +1,7 @@
 // How Kubernetes' types say their lists merge (the patchStrategy/patchMergeKey struct tags of
-// k8s.io/api), for the kinds steer serves. The client needs this to compute the same strategic merge
-// patch kubectl computes; a list not described here is atomic (replaced as a whole).
+// k8s.io/api), for the kinds steer serves. One table for both sides of a strategic merge patch: the
+// apiserver applies patches with it and the CLI computes kubectl-compatible apply patches with it.
+// A list not described here is atomic (replaced as a whole).
 
 export interface PatchMeta {
   fields?: Record<string, PatchMeta>;
@@ -14,6 +15,7 @@ export interface PatchMeta {
 
 const mergeBy = (mergeKey: string, items?: PatchMeta): PatchMeta => ({ mergeKey, items });
 const struct = (fields: Record<string, PatchMeta>): PatchMeta => ({ fields });
+const conditions = mergeBy('type');
 
 const objectMeta = struct({ finalizers: { set: true }, ownerReferences: mergeBy('uid') });
 const container = struct({
@@ -32,28 +34,34 @@ const podSpec = struct({
   topologySpreadConstraints: mergeBy('topologyKey'),
   schedulingGates: mergeBy('name'),
   resourceClaims: mergeBy('name'),
+  // tolerations, readinessGates and affinity terms have no strategy: replaced as a whole.
 });
 const podTemplate = struct({ metadata: objectMeta, spec: podSpec });
-const conditions = mergeBy('type');
 const workload = struct({ metadata: objectMeta, spec: struct({ template: podTemplate }), status: struct({ conditions }) });
 
 const byKind: Record<string, PatchMeta> = {
-  Pod: struct({ metadata: objectMeta, spec: podSpec, status: struct({ conditions, podIPs: mergeBy('ip') }) }),
+  Pod: struct({
+    metadata: objectMeta,
+    spec: podSpec,
+    status: struct({ conditions, podIPs: mergeBy('ip'), hostIPs: mergeBy('ip') }),
+  }),
   Deployment: workload,
   ReplicaSet: workload,
   DaemonSet: workload,
   StatefulSet: workload,
   Job: workload,
-  Service: struct({ metadata: objectMeta, spec: struct({ ports: mergeBy('port') }) }),
+  Service: struct({ metadata: objectMeta, spec: struct({ ports: mergeBy('port') }), status: struct({ conditions }) }),
   Node: struct({
     metadata: objectMeta,
-    spec: struct({ podCIDRs: { set: true } }),
+    spec: struct({ taints: mergeBy('key'), podCIDRs: { set: true } }),
     status: struct({ conditions, addresses: mergeBy('type') }),
   }),
-  Namespace: struct({ metadata: objectMeta, spec: struct({ finalizers: { set: true } }) }),
+  Namespace: struct({ metadata: objectMeta, spec: struct({ finalizers: { set: true } }), status: struct({ conditions }) }),
+  ServiceAccount: struct({ metadata: objectMeta, secrets: mergeBy('name') }),
 };
+const genericObject = struct({ metadata: objectMeta });
 
 /** The patch metadata of a kind; unknown kinds still merge metadata like every object. */
 export function patchMetaForKind(kind: string | undefined): PatchMeta {
-  return (kind && byKind[kind]) || struct({ metadata: objectMeta });
+  return (kind && byKind[kind]) || genericObject;
 }
