@@ -28,7 +28,7 @@ let failed = 0;
 let status = 0;
 const passes = [
   { name: 'unit+integration', args: ['--testPathIgnorePatterns', '/test/e2e/', '/node_modules/', '/dist/'] },
-  { name: 'e2e', args: ['--runInBand', '--passWithNoTests', '--testPathPatterns', '/test/e2e/'] },
+  { name: 'e2e', args: ['--runInBand', '--passWithNoTests', '--testPathPattern', '/test/e2e/'] },
 ];
 for (const pass of passes) {
   const out = path.join(os.tmpdir(), `steer-jest-${process.pid}-${pass.name}.json`);
