@@ -2,7 +2,7 @@
 // standard admission plugins add), for the kinds in lib/resources.ts. Runs before validation, on input
 // that may be malformed: a field of the wrong JSON type is left alone for validation to report.
 import type { ResourceType } from '../lib/resources';
-import { compareQuantities } from './quantity';
+import { compareQuantities } from '../lib/quantity';
 
 type JsonMap = Record<string, unknown>;
 

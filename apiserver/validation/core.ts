@@ -12,7 +12,7 @@ import type {
 } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { validateQualifiedName, validateLabelValue } from '../../lib/selectors';
-import { QuantityError, parseQuantity } from '../quantity';
+import { QuantityError, parseQuantity } from '../../lib/quantity';
 import {
   type FieldCause,
   at,

@@ -14,7 +14,7 @@ import type {
   Volume,
 } from 'kubernetes-types/core/v1';
 import { validateQualifiedName, validateLabelValue } from '../../lib/selectors';
-import { QuantityError, compareQuantities, formatQuantity, parseQuantity, type Quantity } from '../quantity';
+import { QuantityError, compareQuantities, formatQuantity, parseQuantity, type Quantity } from '../../lib/quantity';
 import {
   type FieldCause,
   at,

@@ -1,4 +1,4 @@
-import { QuantityError, compareQuantities, formatQuantity, integerValue, isQuantity, milliValue, parseQuantity } from './quantity';
+import { QuantityError, compareQuantities, formatQuantity, isQuantity, milliValue, parseQuantity, value as integerValue } from './quantity';
 
 describe('parseQuantity', () => {
   it.each<[string | number, number, string]>([
