@@ -14,24 +14,12 @@ import { DaemonSetController } from '../../controllers/daemonset';
 import { ControllerRevisionHashLabel } from '../../controllers/daemonset-util';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { sleep, waitForWithin } from '../helpers/wait';
+
+const waitFor = waitForWithin(30000);
 
 const ns = 'default';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
 
 describe('DaemonSet controller (in-process apiserver, hollow nodes)', () => {
   let srv: TestApiServer;

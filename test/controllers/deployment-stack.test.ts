@@ -12,24 +12,12 @@ import { ReplicaSetController } from '../../controllers/replicaset';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
 import { RunningScheduler, startScheduler } from '../../scheduler/scheduler';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { sleep, waitForWithin } from '../helpers/wait';
+
+const waitFor = waitForWithin(40000);
 
 const ns = 'default';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
 
 const isReady = (p: Pod) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 

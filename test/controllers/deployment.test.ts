@@ -16,24 +16,10 @@ import { SharedInformerFactory } from '../../lib/shared-informers';
 import { DeploymentController } from '../../controllers/deployment';
 import { computeTemplateHash, RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment-util';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { sleep, waitFor } from '../helpers/wait';
 
 const ns = 'default';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(50);
-  }
-}
 
 /**
  * A minimal ReplicaSet controller for these tests: keeps spec.replicas pods per ReplicaSet (bound to a

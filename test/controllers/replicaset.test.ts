@@ -9,24 +9,10 @@ import { UnreachableTaintKey } from '../../controllers/node-lifecycle';
 import { startScheduler } from '../../scheduler/scheduler';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { sleep, waitFor } from '../helpers/wait';
 
 const ns = 'default';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(50);
-  }
-}
 
 function replicaSet(name: string, replicas: number): ReplicaSet {
   return {

@@ -16,6 +16,9 @@ import { LABEL_POD_UID } from '../../node-agent/labels';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { waitForWithin } from '../helpers/wait';
+
+const waitFor = waitForWithin(60000);
 
 jest.setTimeout(240_000);
 
@@ -32,20 +35,6 @@ function httpGet(host: string, port: number, p = '/', timeoutMs = 3000): Promise
   });
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -8,26 +8,16 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { isNotFound } from '../../lib/client';
 import { Resources } from '../../lib/resources';
+import { DEFAULT_LEASE_DURATION_SECONDS } from '../../node-agent/agent';
 import { FakeRuntime } from '../../node-agent/fake-runtime';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { waitForWithin } from '../helpers/wait';
+
+const waitFor = waitForWithin(15000);
 
 jest.setTimeout(60_000);
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('node agent on the fake runtime', () => {
   let api: TestApiServer;
@@ -111,7 +101,7 @@ describe('node agent on the fake runtime', () => {
       const l = await api.client.get<Lease>(Resources.leases, 'kube-node-lease', nodeName);
       return l.spec?.renewTime !== first.spec?.renewTime && l;
     });
-    expect(renewed.spec?.leaseDurationSeconds).toBe(40);
+    expect(renewed.spec?.leaseDurationSeconds).toBe(DEFAULT_LEASE_DURATION_SECONDS);
   });
 
   test('a bound pod becomes Running and Ready with podIP, container status and resources', async () => {

@@ -5,18 +5,12 @@ import type { Lease } from 'kubernetes-types/coordination/v1';
 import { Resources } from '../../lib/resources';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { waitForWithin } from '../helpers/wait';
+
+const waitFor = waitForWithin(30000);
 
 jest.setTimeout(90_000);
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('hollow nodes', () => {
   let api: TestApiServer;

@@ -12,18 +12,12 @@ import { makeNode, makePod, NodeSpec, PodSpecOptions } from './fixtures';
 import { defaultProfile } from '../../scheduler/profile';
 import { DefaultBinder } from '../../scheduler/plugins/default-binder';
 import type { BindPlugin, Status } from '../../scheduler/framework/types';
+import { waitForWithin } from '../helpers/wait';
+
+const waitFor = waitForWithin(15000);
 
 jest.setTimeout(60_000);
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function createNode(client: KubeClient, name: string, spec: NodeSpec = {}): Promise<Node> {
   const node = makeNode(name, spec);
