@@ -11,8 +11,6 @@
 //      the agent plus the small benchmark driver).
 // Usage: npm run build && node dist/bench/node-agent.js [--count 10] [--concurrent 30] [--kills 5]
 //        [--state-dir DIR] [--keep]
-import { ChildProcess, spawn } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -22,29 +20,12 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { KubeClient, WatchHandle } from '../lib/client';
 import { Resources } from '../lib/resources';
 import { CriRuntime } from '../node-agent/cri/cri-runtime';
-import { ensureRuntime, IMAGES, podCgroupParent, teardownRuntime } from '../node-agent/runtime-setup';
-import type { PodSandboxConfig } from '../node-agent/runtime';
+import { ensureRuntime, IMAGES, teardownRuntime } from '../node-agent/runtime-setup';
 import { startNodeAgent } from '../node-agent/start';
-import { formatCriFloor, measureCriFloor, percentile } from './cri-floor';
+import { formatCriFloor, measureCriFloor, measureRestartFloor, percentile } from './cri-floor';
+import { startApiServerChild } from './apiserver-child';
 
 const NS = 'default';
-
-async function startApiServerChild(): Promise<{ url: string; child: ChildProcess }> {
-  const serverModule = path.join(__dirname, '..', 'apiserver', 'server.js');
-  const script = `require(${JSON.stringify(serverModule)}).startApiServer({ host: '127.0.0.1', port: 0 })
-    .then((s) => console.log('URL ' + s.url)).catch((e) => { console.error(e); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /URL (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`apiserver exited with ${code}`)));
-  });
-  return { url, child };
-}
 
 /** Tracks pods through one watch: resolves waiters when a pod is Running (all containers running) or gone. */
 class PodWatcher {
@@ -119,49 +100,6 @@ function httpOk(host: string): Promise<boolean> {
   });
 }
 
-/**
- * The floor for "killed → serving again": in a sandbox that already runs, the raw CRI CreateContainer +
- * StartContainer of nginx until its first HTTP 200 on the pod IP (no exit detection, no API), ×k.
- */
-async function measureRestartFloor(cri: CriRuntime, info: { cgroupRoot: string; podLogDir: string }, k: number): Promise<number[]> {
-  const uid = crypto.randomUUID();
-  const sandbox: PodSandboxConfig = {
-    name: 'restart-floor',
-    namespace: 'bench',
-    uid,
-    attempt: 0,
-    hostname: 'restart-floor',
-    logDirectory: path.join(info.podLogDir, `bench_restart-floor_${uid}`),
-    portMappings: [],
-    labels: { 'steer.bench': 'restart-floor' },
-    annotations: {},
-    cgroupParent: podCgroupParent(info.cgroupRoot, uid),
-  };
-  await cri.pullImage(IMAGES.nginx);
-  const sandboxId = await cri.runPodSandbox(sandbox);
-  const samples: number[] = [];
-  try {
-    const ip = (await cri.podSandboxStatus(sandboxId)).ip;
-    for (let i = 0; i < k; i++) {
-      const t0 = performance.now();
-      const id = await cri.createContainer(
-        sandboxId,
-        { name: 'app', attempt: i, image: IMAGES.nginx, command: [], args: [], workingDir: '', env: [], mounts: [], logPath: `app/${i}.log`, labels: {}, annotations: {}, resources: {} },
-        sandbox,
-      );
-      await cri.startContainer(id);
-      while (!(await httpOk(ip))) await new Promise((r) => setTimeout(r, 5));
-      samples.push(performance.now() - t0);
-      await cri.stopContainer(id, 0);
-      await cri.removeContainer(id);
-    }
-  } finally {
-    await cri.stopPodSandbox(sandboxId);
-    await cri.removePodSandbox(sandboxId);
-  }
-  return samples;
-}
-
 function rssMiB(pid = process.pid): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -192,7 +130,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(`node-agent bench: containerd ${info.criSocket}; apiserver in a child process at ${url}`);
     const floor = await measureCriFloor(cri, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, sequentialCount: count, concurrentCount: concurrent });
     console.log(formatCriFloor(floor));
-    const restartFloor = await measureRestartFloor(cri, info, kills);
+    // The floor: the same kill through raw CRI — exit event, new container, first HTTP 200 (bench/cri-floor.ts).
+    const restartFloor = (await measureRestartFloor(cri, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: kills })).samplesMs;
 
     agent = await startNodeAgent({
       client,
@@ -284,7 +223,7 @@ async function main(argv: string[]): Promise<void> {
     for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
     console.log(`\nsamples one-at-a-time (ms): ${seq.map(f).join(' ')}`);
     console.log(`samples kill→serving (ms): ${killSamples.map(f).join(' ')}`);
-    console.log('floor of kill→serving: raw CRI CreateContainer + StartContainer in a running sandbox until HTTP 200 (no exit detection)');
+    console.log('floor of kill→serving: the same kill through raw CRI — exit event, new container, first HTTP 200 (bench/cri-floor.ts measureRestartFloor)');
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
   } finally {
     watcher.stop();

@@ -12,10 +12,9 @@
 //
 // Usage: npm run build && node dist/bench/scheduler.js [--nodes 5000] [--placed 1000] [--pods 10000] [--inproc]
 //        [--concurrency 64: setup and floor requests in flight]
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../lib/client';
 import { Resources } from '../lib/resources';
@@ -25,6 +24,7 @@ import { newPodInfo } from '../scheduler/framework/pod-info';
 import { CycleState } from '../scheduler/framework/types';
 import { defaultProfile } from '../scheduler/profile';
 import { Scheduler } from '../scheduler/scheduler';
+import { startApiServerChild } from './apiserver-child';
 
 interface BenchOptions {
   nodes: number;
@@ -89,23 +89,6 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unkno
 
 function range(n: number, prefix: string): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-}
-
-async function startApiServerChild(): Promise<{ url: string; child: ChildProcess }> {
-  const serverModule = path.join(__dirname, '..', 'apiserver', 'server.js');
-  const script = `require(${JSON.stringify(serverModule)}).startApiServer({ host: '127.0.0.1', port: 0 })
-    .then((s) => console.log('URL ' + s.url)).catch((e) => { console.error(e); process.exit(1); });`;
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /URL (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`apiserver exited with ${code}`)));
-  });
-  return { url, child };
 }
 
 /** User + system CPU seconds a child process has used so far (Linux /proc), if readable. */
@@ -191,7 +174,7 @@ async function main(): Promise<void> {
     url = s.url;
     closeInproc = () => s.close();
   } else {
-    ({ url, child } = await startApiServerChild());
+    ({ url, child } = await startApiServerChild(['--max-old-space-size=4096']));
   }
   const client = KubeClient.forServer(url);
   try {
