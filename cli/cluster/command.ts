@@ -15,10 +15,9 @@ function port(v: string): number {
 
 const stateDirHelp = `state directory (default $STEER_STATE_DIR or ${defaultStateDir})`;
 
-export function register(program: Command): void {
-  program
-    .command('up')
-    .description('start a single-node steer cluster (installs what is missing; needs root) and run nginx on it')
+/** The options `up` and the `server` it starts share: where the cluster lives and what it listens on. */
+function withClusterOptions(cmd: Command): Command {
+  return cmd
     .option('--state-dir <dir>', stateDirHelp)
     .option('--listen <host:port>', 'apiserver address', '127.0.0.1:6443')
     .option('--node-name <name>', 'name of the node', defaultNodeName())
@@ -26,7 +25,15 @@ export function register(program: Command): void {
     .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', port, 10251)
     .option('--controllers-metrics-port <port>', 'controllers /metrics port', port, 10252)
     .option('--pod-subnet <cidr>', 'pod IP range (default 10.88.0.0/16)')
-    .option('--bridge <name>', 'pod network bridge (default steer0)')
+    .option('--bridge <name>', 'pod network bridge (default steer0)');
+}
+
+export function register(program: Command): void {
+  withClusterOptions(
+    program
+      .command('up')
+      .description('start a single-node steer cluster (installs what is missing; needs root) and run nginx on it'),
+  )
     .option('--no-install-deps', 'do not run scripts/install-deps.sh for missing packages')
     .option('-f, --filename <manifest>', 'manifest to apply once up (default manifests/nginx.yaml)')
     .option('--no-apply', 'apply no manifest')
@@ -67,17 +74,11 @@ export function register(program: Command): void {
       }),
     );
 
-  program
-    .command('server')
-    .description('run apiserver, scheduler, controllers and a node agent in this one process (what `steer up` starts)')
-    .option('--state-dir <dir>', stateDirHelp)
-    .option('--listen <host:port>', 'apiserver address', '127.0.0.1:6443')
-    .option('--node-name <name>', 'name of the node', defaultNodeName())
-    .option('--agent-port <port>', 'node agent port', port, 10250)
-    .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', port, 10251)
-    .option('--controllers-metrics-port <port>', 'controllers /metrics port', port, 10252)
-    .option('--pod-subnet <cidr>', 'pod IP range, when the runtime is set up here')
-    .option('--bridge <name>', 'pod network bridge, when the runtime is set up here')
+  withClusterOptions(
+    program
+      .command('server')
+      .description('run apiserver, scheduler, controllers and a node agent in this one process (what `steer up` starts)'),
+  )
     .action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; bridge?: string }) => {
       const [host, p] = splitHostPort(o.listen);
       await runServer({

@@ -258,16 +258,8 @@ export class CriRuntime implements ContainerRuntime {
       podSandboxId = info.sandboxID ?? '';
     }
     return {
-      id: s.id,
-      podSandboxId,
-      name: s.metadata?.name ?? '',
-      attempt: s.metadata?.attempt ?? 0,
-      image: s.image?.image ?? '',
-      imageRef: s.image_ref,
-      state: s.state,
-      createdAt: nsToMs(s.created_at),
-      labels: s.labels ?? {},
-      annotations: s.annotations ?? {},
+      // ContainerStatus carries the same summary fields as ListContainers, less the sandbox id.
+      ...fromWireContainer({ ...s, pod_sandbox_id: podSandboxId }),
       startedAt: nsToMs(s.started_at),
       finishedAt: nsToMs(s.finished_at),
       exitCode: s.exit_code,
