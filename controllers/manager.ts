@@ -17,12 +17,13 @@ import { Resources } from '../lib/resources';
 import { SharedInformerFactory } from '../lib/shared-informers';
 import { DaemonSetController } from './daemonset';
 import { DeploymentController } from './deployment';
+import { EndpointsController } from './endpoints';
 import { GarbageCollector } from './garbage-collector';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -103,6 +104,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('daemonset')) controllers.push(new DaemonSetController(ctx, w));
     if (enabled.has('garbage-collector')) controllers.push(new GarbageCollector(ctx, w));
     if (enabled.has('node-lifecycle')) controllers.push(new NodeLifecycleController(ctx, opts.nodeLifecycle));
+    if (enabled.has('endpoints')) controllers.push(new EndpointsController(ctx, w));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

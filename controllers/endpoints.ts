@@ -1,0 +1,289 @@
+// The Endpoints controller, after Kubernetes' pkg/controller/endpoint. The pure core,
+// reconcileEndpoints(service, pods), turns a Service with a selector and the pods of its namespace into
+// the Endpoints object it should have: ready pods in `addresses`, not-ready ones in `notReadyAddresses`
+// (all in `addresses` with publishNotReadyAddresses), each service port resolved against the pod's
+// container ports (named targetPorts included), subsets grouped by identical port sets. Services
+// without a selector are left alone: their Endpoints belong to whoever wrote them.
+// The controller class wires it to Service, Pod and Endpoints informers and a work queue keyed by the
+// Service's namespace/name; it writes only when the desired object differs from the cached one.
+import type { ContainerPort, EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1';
+import { isAlreadyExists, isConflict, isNotFound } from '../lib/client';
+import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
+import type { Informer } from '../lib/informer';
+import { objectKey, splitKey } from '../lib/informer';
+import { Resources } from '../lib/resources';
+import { WorkQueue } from '../lib/workqueue';
+import { isPodReady } from './replicaset';
+
+/** The label Kubernetes puts on the Endpoints of a headless Service. */
+export const HeadlessServiceLabel = 'service.kubernetes.io/headless';
+
+export interface EndpointsPlan {
+  /** The Endpoints the Service should have; undefined when the controller leaves this Service alone. */
+  desired?: Endpoints;
+  /** Pod ports that could not be resolved (a named targetPort the pod does not declare). */
+  unresolved: Array<{ pod: string; port: string }>;
+}
+
+/** A Service selects pods only through a non-empty selector map (an empty one selects nothing). */
+export function hasSelector(svc: Service): boolean {
+  return !!svc.spec?.selector && Object.keys(svc.spec.selector).length > 0;
+}
+
+export function selectorMatches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  const l = labels || {};
+  return Object.entries(selector).every(([k, v]) => l[k] === v);
+}
+
+function isTerminal(p: Pod): boolean {
+  return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+}
+
+/** Kubernetes' ShouldPodBeInEndpoints: live, has an IP, and not terminating (unless terminating ones count). */
+export function shouldPodBeInEndpoints(p: Pod, includeTerminating: boolean): boolean {
+  if (isTerminal(p)) return false;
+  if (!p.status?.podIP && !(p.status?.podIPs || []).length) return false;
+  if (!includeTerminating && p.metadata?.deletionTimestamp) return false;
+  return true;
+}
+
+/**
+ * Kubernetes' podutil.FindPort: the container port a service port's targetPort means on this pod.
+ * A number is taken as is; a name is looked up among the pod's container ports of the same protocol.
+ */
+export function findPort(p: Pod, sp: ServicePort): number | undefined {
+  const target = sp.targetPort ?? sp.port;
+  if (typeof target === 'number') return target;
+  if (/^\d+$/.test(target)) return Number(target);
+  const protocol = sp.protocol || 'TCP';
+  for (const c of p.spec?.containers || []) {
+    for (const cp of c.ports || ([] as ContainerPort[])) {
+      if (cp.name === target && (cp.protocol || 'TCP') === protocol) return cp.containerPort;
+    }
+  }
+  return undefined;
+}
+
+function podIP(p: Pod): string {
+  return p.status?.podIP || p.status?.podIPs?.[0]?.ip || '';
+}
+
+function addressFor(p: Pod, svc: Service): EndpointAddress {
+  const a: EndpointAddress = { ip: podIP(p) };
+  // The pod's hostname is published only when the pod names this Service as its subdomain.
+  if (p.spec?.hostname && p.spec.subdomain === svc.metadata?.name && p.metadata?.namespace === svc.metadata?.namespace) a.hostname = p.spec.hostname;
+  if (p.spec?.nodeName) a.nodeName = p.spec.nodeName;
+  a.targetRef = { kind: 'Pod', namespace: p.metadata?.namespace, name: p.metadata?.name, uid: p.metadata?.uid };
+  return a;
+}
+
+function portKey(ports: EndpointPort[]): string {
+  return ports.map((p) => `${p.name ?? ''}/${p.port}/${p.protocol ?? 'TCP'}`).join(',');
+}
+
+function compareAddresses(a: EndpointAddress, b: EndpointAddress): number {
+  return a.ip.localeCompare(b.ip, 'en', { numeric: true }) || (a.targetRef?.uid ?? '').localeCompare(b.targetRef?.uid ?? '');
+}
+
+function comparePorts(a: EndpointPort, b: EndpointPort): number {
+  return (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port || (a.protocol ?? '').localeCompare(b.protocol ?? '');
+}
+
+/**
+ * Kubernetes' RepackSubsets: every address goes to the subset of its exact port set; within a subset,
+ * addresses and ports are sorted so the same pods always produce the same object.
+ */
+export function repackSubsets(entries: Array<{ address: EndpointAddress; ready: boolean; ports: EndpointPort[] }>): EndpointSubset[] {
+  // First every port of each address (one pod, readiness kept apart), then addresses by port set.
+  const byAddress = new Map<string, { address: EndpointAddress; ready: boolean; ports: Map<string, EndpointPort> }>();
+  for (const e of entries) {
+    const key = `${e.ready ? 'r' : 'n'}|${e.address.ip}|${e.address.targetRef?.uid ?? ''}`;
+    let a = byAddress.get(key);
+    if (!a) byAddress.set(key, (a = { address: e.address, ready: e.ready, ports: new Map() }));
+    for (const p of e.ports) a.ports.set(portKey([p]), p);
+  }
+  const groups = new Map<string, { ports: EndpointPort[]; ready: EndpointAddress[]; notReady: EndpointAddress[] }>();
+  for (const a of byAddress.values()) {
+    const ports = [...a.ports.values()].sort(comparePorts);
+    const key = portKey(ports);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { ports, ready: [], notReady: [] }));
+    (a.ready ? g.ready : g.notReady).push(a.address);
+  }
+  const subsets: EndpointSubset[] = [];
+  for (const key of [...groups.keys()].sort()) {
+    const g = groups.get(key)!;
+    const s: EndpointSubset = {};
+    if (g.ready.length) s.addresses = g.ready.sort(compareAddresses);
+    if (g.notReady.length) s.notReadyAddresses = g.notReady.sort(compareAddresses);
+    if (g.ports.length) s.ports = g.ports;
+    subsets.push(s);
+  }
+  return subsets;
+}
+
+/** The pure core: the Endpoints a Service should have, given the pods of its namespace. */
+export function reconcileEndpoints(svc: Service, pods: Pod[]): EndpointsPlan {
+  const plan: EndpointsPlan = { unresolved: [] };
+  if (!hasSelector(svc)) return plan;
+  const selector = svc.spec!.selector!;
+  const ns = svc.metadata?.namespace;
+  const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
+  const headless = svc.spec?.clusterIP === 'None';
+  const servicePorts = svc.spec?.ports || [];
+  const entries: Array<{ address: EndpointAddress; ready: boolean; ports: EndpointPort[] }> = [];
+  for (const p of pods) {
+    if (p.metadata?.namespace !== ns || !selectorMatches(selector, p.metadata?.labels)) continue;
+    if (!shouldPodBeInEndpoints(p, publishNotReady)) continue;
+    const address = addressFor(p, svc);
+    const ready = publishNotReady || isPodReady(p);
+    if (servicePorts.length === 0) {
+      // A headless Service without ports still lists its pods (for DNS); others list nothing.
+      if (headless) entries.push({ address, ready, ports: [] });
+      continue;
+    }
+    for (const sp of servicePorts) {
+      const port = findPort(p, sp);
+      if (port === undefined) {
+        plan.unresolved.push({ pod: p.metadata?.name ?? '', port: String(sp.targetPort ?? sp.port) });
+        continue;
+      }
+      const ep: EndpointPort = { port, protocol: sp.protocol || 'TCP' };
+      if (sp.name) ep.name = sp.name;
+      if (sp.appProtocol) ep.appProtocol = sp.appProtocol;
+      // Kubernetes adds one subset per (pod, service port); repacking merges them by port set.
+      entries.push({ address, ready, ports: [ep] });
+    }
+  }
+  const labels: Record<string, string> = { ...(svc.metadata?.labels || {}) };
+  if (headless) labels[HeadlessServiceLabel] = '';
+  else delete labels[HeadlessServiceLabel];
+  plan.desired = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: svc.metadata?.name, namespace: ns, labels },
+    subsets: repackSubsets(entries),
+  };
+  return plan;
+}
+
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : val,
+  );
+}
+
+/** Whether the current Endpoints already say what the desired ones say (subsets and labels). */
+export function endpointsEqual(current: Endpoints, desired: Endpoints): boolean {
+  // The apiserver defaults port protocols; an empty subsets list and a missing one are the same.
+  const norm = (e: Endpoints) => ({
+    labels: e.metadata?.labels || {},
+    subsets: (e.subsets || []).map((s) => ({
+      addresses: s.addresses || [],
+      notReadyAddresses: s.notReadyAddresses || [],
+      ports: (s.ports || []).map((p) => ({ ...p, protocol: p.protocol || 'TCP' })),
+    })),
+  });
+  return canonical(norm(current)) === canonical(norm(desired));
+}
+
+export interface EndpointsControllerOptions {
+  workers?: number;
+}
+
+export class EndpointsController implements Controller {
+  readonly name = 'endpoints';
+  private readonly queue = new WorkQueue<string>('endpoints', { maxDelayMs: 30_000 });
+  private readonly services: Informer<Service>;
+  private readonly pods: Informer<Pod>;
+  private readonly endpoints: Informer<Endpoints>;
+  private readonly workers: number;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    opts: EndpointsControllerOptions = {},
+  ) {
+    this.workers = opts.workers ?? 5;
+    this.services = ctx.informers.informerFor<Service>(Resources.services);
+    this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
+    this.endpoints = ctx.informers.informerFor<Endpoints>(Resources.endpoints);
+  }
+
+  async start(): Promise<void> {
+    const enqueue = (o: Service | Endpoints) => this.queue.add(objectKey(o));
+    this.services.onAdd(enqueue);
+    this.services.onUpdate((_o, s) => enqueue(s));
+    this.services.onDelete(enqueue);
+    // Someone else changing or deleting an Endpoints we manage gets it rewritten.
+    this.endpoints.onAdd(enqueue);
+    this.endpoints.onUpdate((_o, e) => enqueue(e));
+    this.endpoints.onDelete(enqueue);
+    this.pods.onAdd((p) => this.podChanged(p));
+    this.pods.onUpdate((o, p) => this.podChanged(p, o));
+    this.pods.onDelete((p) => this.podChanged(p));
+    this.ctx.informers.start();
+    await Promise.all([this.services.start(), this.pods.start(), this.endpoints.start()]);
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
+      controller: this.name,
+      onError: (key, err) => {
+        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`endpoints: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
+      },
+    });
+  }
+
+  stop(): void {
+    this.queue.shutDown();
+  }
+
+  async stopped(): Promise<void> {
+    await this.running;
+  }
+
+  /** Every Service whose selector matches the pod now or matched it before the update. */
+  private podChanged(p: Pod, old?: Pod): void {
+    for (const svc of this.services.list(p.metadata?.namespace)) {
+      if (!hasSelector(svc)) continue;
+      const sel = svc.spec!.selector!;
+      if (selectorMatches(sel, p.metadata?.labels) || (old && selectorMatches(sel, old.metadata?.labels))) this.queue.add(objectKey(svc));
+    }
+  }
+
+  private async sync(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const svc = this.services.getByKey(key);
+    const current = this.endpoints.getByKey(key);
+    if (!svc) {
+      // The Service is gone: so are its Endpoints (Kubernetes deletes them here, not through GC).
+      if (current) {
+        try {
+          await this.ctx.client.delete(Resources.endpoints, namespace, name);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      return;
+    }
+    const plan = reconcileEndpoints(svc, this.pods.list(namespace));
+    if (!plan.desired) return;
+    const desired = plan.desired;
+    if (current) {
+      if (endpointsEqual(current, desired)) return;
+      const annotations = current.metadata?.annotations;
+      await this.ctx.client.update<Endpoints>(Resources.endpoints, {
+        ...desired,
+        metadata: { ...desired.metadata, resourceVersion: current.metadata?.resourceVersion, ...(annotations ? { annotations } : {}) },
+      });
+      return;
+    }
+    try {
+      await this.ctx.client.create<Endpoints>(Resources.endpoints, namespace, desired);
+    } catch (err) {
+      // The cache had not seen it yet: the watch will bring it, and the update handler requeues.
+      if (!isAlreadyExists(err)) throw err;
+      return { requeueAfterMs: 100 };
+    }
+  }
+}
