@@ -23,6 +23,14 @@ import { Progress } from '../progress';
 import { runApply } from '../verbs/apply';
 import { ClusterPaths, ServerInfo, clusterPaths, packageRoot, readJson, runningServerPid, writeJson } from './state';
 
+/** V8 flags of the `steer server` process (bench/server.ts measures what they save). */
+export const serverNodeFlags: readonly string[] = [];
+
+/** The script `steer up` runs the server with. */
+export function serverEntry(root: string): string {
+  return path.join(root, 'bin', 'steer.js');
+}
+
 export interface UpOptions {
   stateDir?: string;
   listen: string; // host:port of the apiserver
@@ -126,7 +134,8 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
         const child = spawn(
           process.execPath,
           [
-            path.join(root, 'bin', 'steer.js'),
+            ...serverNodeFlags,
+            serverEntry(root),
             'server',
             '--state-dir', paths.root,
             '--listen', `${host}:${port}`,
