@@ -1,0 +1,486 @@
+// The service proxy (kube-proxy's iptables mode) the node agent runs when asked to: from Services and
+// Endpoints it computes the nat and filter rules that send a ClusterIP or NodePort connection to one
+// ready endpoint, and applies them with one `iptables-restore --noflush` of only its own chains.
+//
+// Rules follow kube-proxy's layout: SERVICES → SVC-* (one per service port; `statistic --mode random`
+// picks an endpoint) → SEP-* (one per endpoint: DNAT), NODEPORTS → EXT-* (mark for masquerade, then
+// SVC-*), a MARK-MASQ / POSTROUTING pair that masquerades marked traffic (hairpin, outside callers,
+// localhost NodePorts), and REJECT in the filter table for service ports without endpoints.
+// Every chain is named STEER-<tag>-…, the tag derived from the instance (steer server passes its bridge),
+// so two steer clusters on one machine never touch each other's chains, and nobody else's rules are
+// touched at all: besides its own chains it only inserts (and on stop deletes) the jumps to them from
+// the built-in chains. computeProxyRules is pure and table-tested on its text.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { Endpoints, Service, ServicePort } from 'kubernetes-types/core/v1';
+import type { KubeClient } from '../lib/client';
+import { objectKey } from '../lib/informer';
+import { Resources } from '../lib/resources';
+import { SharedInformerFactory } from '../lib/shared-informers';
+
+/** kube-proxy's masquerade mark bit. */
+export const MasqueradeMark = '0x4000';
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const DEFAULT_AFFINITY_SECONDS = 10800;
+
+/** Four characters naming one steer instance's chains (base32 of a hash of the instance name). */
+export function chainTag(instance: string): string {
+  return base32(createHash('sha256').update(instance).digest()).slice(0, 4);
+}
+
+function base32(buf: Buffer): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of buf) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out;
+}
+
+/** The chain names of one instance; all start with `STEER-<tag>-` (at most 27 characters). */
+export class ChainNames {
+  readonly prefix: string;
+  readonly services: string;
+  readonly nodePorts: string;
+  readonly postrouting: string;
+  readonly markMasq: string;
+  readonly forward: string;
+  readonly firewall: string;
+
+  constructor(readonly tag: string) {
+    this.prefix = `STEER-${tag}-`;
+    this.services = `${this.prefix}SERVICES`;
+    this.nodePorts = `${this.prefix}NODEPORTS`;
+    this.postrouting = `${this.prefix}POSTROUTING`;
+    this.markMasq = `${this.prefix}MARK-MASQ`;
+    this.forward = `${this.prefix}FORWARD`;
+    this.firewall = `${this.prefix}FIREWALL`;
+  }
+
+  private hashed(kind: string, id: string): string {
+    return `${this.prefix}${kind}-${base32(createHash('sha256').update(`${this.tag}/${id}`).digest()).slice(0, 12)}`;
+  }
+
+  svc(portName: string): string {
+    return this.hashed('SVC', portName);
+  }
+
+  ext(portName: string): string {
+    return this.hashed('EXT', portName);
+  }
+
+  sep(portName: string, endpoint: string): string {
+    return this.hashed('SEP', `${portName}/${endpoint}`);
+  }
+}
+
+export interface ProxyRulesOptions {
+  tag: string;
+  /** The pod network: traffic to a ClusterIP from outside it is masqueraded. Unset: all of it is. */
+  clusterCIDR?: string;
+  /** NodePorts answer on 127.0.0.1 too (needs net.ipv4.conf.all.route_localnet=1, as kube-proxy sets). */
+  localhostNodePorts?: boolean;
+}
+
+export interface ProxyRules {
+  /** Chains and rules per table, in iptables-restore syntax (rules without the table header). */
+  nat: { chains: string[]; rules: string[] };
+  filter: { chains: string[]; rules: string[] };
+}
+
+/** A jump from a built-in chain to one of ours; ensured with -C / -I, removed with -D. */
+export interface HookRule {
+  table: 'nat' | 'filter';
+  chain: string;
+  args: string[];
+}
+
+export function hookRules(names: ChainNames, opts: { localhostNodePorts?: boolean } = {}): HookRule[] {
+  const comment = (c: string) => ['-m', 'comment', '--comment', c];
+  const hooks: HookRule[] = [
+    { table: 'nat', chain: 'PREROUTING', args: [...comment('steer service portals'), '-j', names.services] },
+    { table: 'nat', chain: 'OUTPUT', args: [...comment('steer service portals'), '-j', names.services] },
+    { table: 'nat', chain: 'POSTROUTING', args: [...comment('steer postrouting rules'), '-j', names.postrouting] },
+    { table: 'filter', chain: 'FORWARD', args: [...comment('steer forwarding rules'), '-j', names.forward] },
+  ];
+  for (const chain of ['INPUT', 'FORWARD', 'OUTPUT']) {
+    hooks.push({ table: 'filter', chain, args: ['-m', 'conntrack', '--ctstate', 'NEW', ...comment('steer service portals'), '-j', names.services] });
+  }
+  if (opts.localhostNodePorts) hooks.push({ table: 'filter', chain: 'INPUT', args: [...comment('steer firewall'), '-j', names.firewall] });
+  return hooks;
+}
+
+interface EndpointAddr {
+  ip: string;
+  port: number;
+}
+
+/** The ready endpoints of one service port: addresses of the subsets whose port has its name and protocol. */
+export function endpointsFor(ep: Endpoints | undefined, sp: ServicePort): EndpointAddr[] {
+  const out: EndpointAddr[] = [];
+  const seen = new Set<string>();
+  const protocol = sp.protocol || 'TCP';
+  for (const subset of ep?.subsets || []) {
+    const port = (subset.ports || []).find((p) => (p.name || '') === (sp.name || '') && (p.protocol || 'TCP') === protocol);
+    if (!port) continue;
+    for (const a of subset.addresses || []) {
+      const key = `${a.ip}:${port.port}`;
+      if (!IPV4.test(a.ip) || seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ip: a.ip, port: port.port });
+    }
+  }
+  return out.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || a.port - b.port);
+}
+
+function quote(s: string): string {
+  return `"${s.replace(/["\\]/g, '')}"`;
+}
+
+/** The probability that the i-th of n remaining endpoints is picked, as kube-proxy prints it. */
+export function probability(remaining: number): string {
+  return (1 / remaining).toFixed(10);
+}
+
+/** The pure core: the nat and filter chains and rules for these Services and Endpoints. */
+export function computeProxyRules(services: Service[], endpoints: Endpoints[], opts: ProxyRulesOptions): ProxyRules {
+  const names = new ChainNames(opts.tag);
+  const epByKey = new Map(endpoints.map((e) => [objectKey(e), e]));
+  const natChains = [names.services, names.nodePorts, names.postrouting, names.markMasq];
+  const filterChains = [names.services, names.forward];
+  if (opts.localhostNodePorts) filterChains.push(names.firewall);
+  const nat: string[] = [];
+  const nodePortRules: string[] = [];
+  const filter: string[] = [];
+  const sorted = [...services].sort((a, b) => objectKey(a).localeCompare(objectKey(b)));
+  for (const svc of sorted) {
+    const spec = svc.spec;
+    if (!spec || spec.type === 'ExternalName') continue;
+    const clusterIP = spec.clusterIP;
+    if (!clusterIP || clusterIP === 'None' || !IPV4.test(clusterIP)) continue;
+    const withNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+    const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : 0;
+    for (const sp of spec.ports || []) {
+      const protocol = (sp.protocol || 'TCP').toLowerCase();
+      if (!['tcp', 'udp', 'sctp'].includes(protocol)) continue;
+      const portName = `${objectKey(svc)}${sp.name ? `:${sp.name}` : ''}`;
+      const id = `${portName}/${protocol}`;
+      const match = (port: number) => ['-p', protocol, '-m', protocol, '--dport', String(port)].join(' ');
+      const eps = endpointsFor(epByKey.get(objectKey(svc)), sp);
+      const nodePort = withNodePorts && sp.nodePort ? sp.nodePort : 0;
+      if (eps.length === 0) {
+        // kube-proxy answers "connection refused" at once instead of letting the SYN time out.
+        filter.push(`-A ${names.services} -d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
+        if (nodePort) {
+          filter.push(`-A ${names.services} -m addrtype --dst-type LOCAL ${match(nodePort)} -m comment --comment ${quote(`${portName} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
+        }
+        continue;
+      }
+      const svcChain = names.svc(id);
+      natChains.push(svcChain);
+      nat.push(`-A ${names.services} -d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} cluster IP`)} -j ${svcChain}`);
+      // Callers outside the pod network (the host itself, other machines) are masqueraded so replies
+      // come back through this node and get un-DNATed.
+      const outside = opts.clusterCIDR ? `! -s ${opts.clusterCIDR} ` : '';
+      nat.push(`-A ${svcChain} ${outside}-d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} cluster IP`)} -j ${names.markMasq}`);
+      if (nodePort) {
+        const extChain = names.ext(id);
+        natChains.push(extChain);
+        nodePortRules.push(`-A ${names.nodePorts} ${match(nodePort)} -m comment --comment ${quote(portName)} -j ${extChain}`);
+        nat.push(`-A ${extChain} -m comment --comment ${quote('masquerade traffic for ' + portName + ' external destinations')} -j ${names.markMasq}`);
+        nat.push(`-A ${extChain} -j ${svcChain}`);
+      }
+      const sepChains = eps.map((e) => names.sep(id, `${e.ip}:${e.port}`));
+      if (affinity) {
+        eps.forEach((e, i) => {
+          nat.push(`-A ${svcChain} -m comment --comment ${quote(`${portName} -> ${e.ip}:${e.port}`)} -m recent --name ${sepChains[i]} --mask 255.255.255.255 --rsource --rcheck --seconds ${affinity} --reap -j ${sepChains[i]}`);
+        });
+      }
+      eps.forEach((e, i) => {
+        const remaining = eps.length - i;
+        const pick = remaining > 1 ? `-m statistic --mode random --probability ${probability(remaining)} ` : '';
+        nat.push(`-A ${svcChain} -m comment --comment ${quote(`${portName} -> ${e.ip}:${e.port}`)} ${pick}-j ${sepChains[i]}`);
+      });
+      eps.forEach((e, i) => {
+        const sep = sepChains[i];
+        natChains.push(sep);
+        // A pod reaching itself through its Service (hairpin): masquerade, or its reply would bypass us.
+        nat.push(`-A ${sep} -s ${e.ip}/32 -m comment --comment ${quote(portName)} -j ${names.markMasq}`);
+        const recent = affinity ? `-m recent --name ${sep} --mask 255.255.255.255 --rsource --set ` : '';
+        nat.push(`-A ${sep} -p ${protocol} -m comment --comment ${quote(portName)} ${recent}-m ${protocol} -j DNAT --to-destination ${e.ip}:${e.port}`);
+      });
+    }
+  }
+  const localOnly = opts.localhostNodePorts ? '' : '! -d 127.0.0.0/8 ';
+  const natRules = [
+    `-A ${names.markMasq} -j MARK --or-mark ${MasqueradeMark}`,
+    `-A ${names.postrouting} -m mark ! --mark ${MasqueradeMark}/${MasqueradeMark} -j RETURN`,
+    `-A ${names.postrouting} -j MARK --xor-mark ${MasqueradeMark}`,
+    `-A ${names.postrouting} -m comment --comment "steer service traffic requiring SNAT" -j MASQUERADE --random-fully`,
+    ...nat,
+    ...nodePortRules,
+    // Last in SERVICES: anything else addressed to this node may be a NodePort.
+    `-A ${names.services} -m comment --comment "steer service nodeports; this must be the last rule in this chain" ${localOnly}-m addrtype --dst-type LOCAL -j ${names.nodePorts}`,
+  ];
+  const filterRules = [
+    ...filter,
+    `-A ${names.forward} -m comment --comment "steer forwarding rules" -m mark --mark ${MasqueradeMark}/${MasqueradeMark} -j ACCEPT`,
+    `-A ${names.forward} -m comment --comment "steer forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+  ];
+  if (opts.localhostNodePorts) {
+    // route_localnet lets 127.0.0.1 be routed; never accept such packets from outside (CVE-2020-8558).
+    filterRules.push(`-A ${names.firewall} ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
+  }
+  return { nat: { chains: natChains, rules: natRules }, filter: { chains: filterChains, rules: filterRules } };
+}
+
+/** Chains named in `iptables-save` output that belong to this prefix. */
+export function chainsInSave(save: string, prefix: string): string[] {
+  const out: string[] = [];
+  for (const line of save.split('\n')) {
+    const m = /^:(\S+) /.exec(line);
+    if (m && m[1].startsWith(prefix)) out.push(m[1]);
+  }
+  return out;
+}
+
+/**
+ * The iptables-restore --noflush input: every chain we want is declared (created, or flushed when it
+ * exists) and refilled; chains of ours that are no longer wanted are declared (flushed) and deleted.
+ */
+export function restoreInput(rules: ProxyRules, existing: { nat: string[]; filter: string[] }): string {
+  const lines: string[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    const want = new Set(rules[table].chains);
+    const stale = existing[table].filter((c) => !want.has(c));
+    lines.push(`*${table}`);
+    for (const c of [...want, ...stale]) lines.push(`:${c} - [0:0]`);
+    lines.push(...rules[table].rules);
+    for (const c of stale) lines.push(`-X ${c}`);
+    lines.push('COMMIT');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- applying rules ----
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command (after the prefix, e.g. `ip netns exec NAME`) with optional stdin. */
+export function runCommand(prefix: string[], args: string[], input?: string): Promise<CommandResult> {
+  const argv = [...prefix, ...args];
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${argv[0]}: ${err.message}` }));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.on('error', () => undefined); // the command may exit before reading its input
+    child.stdin.end(input ?? '');
+  });
+}
+
+export class IptablesError extends Error {}
+
+/** The iptables commands of one network namespace (the host's, or one reached through a prefix). */
+export class Iptables {
+  constructor(private readonly prefix: string[] = []) {}
+
+  async save(table: 'nat' | 'filter'): Promise<string> {
+    const r = await runCommand(this.prefix, ['iptables-save', '-t', table]);
+    if (r.code !== 0) throw new IptablesError(`iptables-save -t ${table} failed: ${r.stderr.trim()}`);
+    return r.stdout;
+  }
+
+  async restore(input: string): Promise<void> {
+    const r = await runCommand(this.prefix, ['iptables-restore', '--noflush', '-w', '5'], input);
+    if (r.code !== 0) throw new IptablesError(`iptables-restore failed: ${r.stderr.trim()}`);
+  }
+
+  /** Inserts the rule at the top of its chain unless it is there already. */
+  async ensure(h: HookRule): Promise<void> {
+    const check = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-C', h.chain, ...h.args]);
+    if (check.code === 0) return;
+    const r = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-I', h.chain, '1', ...h.args]);
+    if (r.code !== 0) throw new IptablesError(`iptables -t ${h.table} -I ${h.chain} failed: ${r.stderr.trim()}`);
+  }
+
+  /** Deletes every copy of the rule. */
+  async remove(h: HookRule): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      const r = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-D', h.chain, ...h.args]);
+      if (r.code !== 0) return;
+    }
+  }
+
+  async sysctl(key: string, value?: string): Promise<string> {
+    const r = await runCommand(this.prefix, value === undefined ? ['sysctl', '-n', key] : ['sysctl', '-w', `${key}=${value}`]);
+    if (r.code !== 0) throw new IptablesError(`sysctl ${key} failed: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  }
+}
+
+const RouteLocalnet = 'net.ipv4.conf.all.route_localnet';
+
+/**
+ * Removes every chain of an instance and the jumps to them from the built-in chains (whatever options
+ * the instance ran with): what the proxy does on stop, and what `steer down` does after a crash.
+ */
+export async function removeProxyRules(instance: string, prefix: string[] = []): Promise<void> {
+  const ipt = new Iptables(prefix);
+  const names = new ChainNames(chainTag(instance));
+  for (const h of hookRules(names, { localhostNodePorts: true })) await ipt.remove(h);
+  const existing = { nat: chainsInSave(await ipt.save('nat'), names.prefix), filter: chainsInSave(await ipt.save('filter'), names.prefix) };
+  if (!existing.nat.length && !existing.filter.length) return;
+  await ipt.restore(restoreInput({ nat: { chains: [], rules: [] }, filter: { chains: [], rules: [] } }, existing));
+}
+
+export interface ServiceProxyOptions {
+  client: KubeClient;
+  /** Names this instance's chains (steer server passes its bridge); see chainTag. */
+  instance: string;
+  clusterCIDR?: string;
+  /** Default true, as kube-proxy's --iptables-localhost-nodeports. */
+  localhostNodePorts?: boolean;
+  /** At most one sync per this period; changes in between are merged (default 250 ms). */
+  minSyncIntervalMs?: number;
+  /** A full resync even without changes, which also restores rules someone removed (default 30 s). */
+  resyncIntervalMs?: number;
+  /** Runs every command through this prefix (tests: ['ip', 'netns', 'exec', NAME]). */
+  commandPrefix?: string[];
+  log?: (msg: string) => void;
+}
+
+export class ServiceProxy {
+  private readonly informers: SharedInformerFactory;
+  private readonly ipt: Iptables;
+  private readonly names: ChainNames;
+  private readonly localhostNodePorts: boolean;
+  private readonly minSyncIntervalMs: number;
+  private readonly log: (msg: string) => void;
+  private timer?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
+  private dirty = false;
+  private lastSyncAt = 0;
+  private stopped = false;
+  private routeLocalnetBefore?: string;
+  private lastApplied = '';
+  /** Completed syncs (tests wait on it). */
+  syncCount = 0;
+
+  constructor(private readonly o: ServiceProxyOptions) {
+    this.informers = new SharedInformerFactory(o.client);
+    this.ipt = new Iptables(o.commandPrefix);
+    this.names = new ChainNames(chainTag(o.instance));
+    this.localhostNodePorts = o.localhostNodePorts ?? true;
+    this.minSyncIntervalMs = o.minSyncIntervalMs ?? 250;
+    this.log = o.log ?? ((m) => console.error(`service-proxy: ${m}`));
+  }
+
+  get chainPrefix(): string {
+    return this.names.prefix;
+  }
+
+  async start(): Promise<void> {
+    const services = this.informers.informerFor<Service>(Resources.services);
+    const endpoints = this.informers.informerFor<Endpoints>(Resources.endpoints);
+    const changed = () => this.request();
+    services.onAdd(changed);
+    services.onUpdate(changed);
+    services.onDelete(changed);
+    endpoints.onAdd(changed);
+    endpoints.onUpdate(changed);
+    endpoints.onDelete(changed);
+    this.informers.start();
+    await this.informers.waitForSync();
+    if (this.localhostNodePorts) {
+      const before = await this.ipt.sysctl(RouteLocalnet);
+      if (before !== '1') {
+        await this.ipt.sysctl(RouteLocalnet, '1');
+        this.routeLocalnetBefore = before;
+      }
+    }
+    await this.sync(true);
+    const resync = this.o.resyncIntervalMs ?? 30_000;
+    if (resync > 0) {
+      this.resyncTimer = setInterval(() => {
+        this.lastApplied = ''; // reapply even if nothing changed here: someone may have flushed us
+        this.request();
+      }, resync);
+      this.resyncTimer.unref();
+    }
+  }
+
+  /** Asks for a sync; runs at most once per minSyncIntervalMs, never two at once. */
+  request(): void {
+    if (this.stopped) return;
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastSyncAt + this.minSyncIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sync(false);
+    }, wait);
+  }
+
+  private async sync(initial: boolean): Promise<void> {
+    if (this.stopped) return;
+    const run = async () => {
+      this.lastSyncAt = Date.now();
+      const services = this.informers.informerFor<Service>(Resources.services).list();
+      const endpoints = this.informers.informerFor<Endpoints>(Resources.endpoints).list();
+      const rules = computeProxyRules(services, endpoints, { tag: this.names.tag, clusterCIDR: this.o.clusterCIDR, localhostNodePorts: this.localhostNodePorts });
+      const existing = { nat: chainsInSave(await this.ipt.save('nat'), this.names.prefix), filter: chainsInSave(await this.ipt.save('filter'), this.names.prefix) };
+      const input = restoreInput(rules, existing);
+      if (input !== this.lastApplied) {
+        await this.ipt.restore(input);
+        this.lastApplied = input;
+      }
+      for (const h of hookRules(this.names, { localhostNodePorts: this.localhostNodePorts })) await this.ipt.ensure(h);
+      this.syncCount++;
+    };
+    this.syncing = run();
+    try {
+      await this.syncing;
+    } catch (err) {
+      if (initial) throw err;
+      this.log(`sync failed: ${(err as Error).message}`);
+      this.lastApplied = '';
+      this.dirty = true;
+    } finally {
+      this.syncing = undefined;
+    }
+    if (this.dirty && !this.stopped) {
+      this.dirty = false;
+      this.request();
+    }
+  }
+
+  /** Stops watching and removes every rule and chain this proxy made. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.resyncTimer);
+    this.informers.stop();
+    await this.syncing?.catch(() => undefined);
+    await removeProxyRules(this.o.instance, this.o.commandPrefix);
+    if (this.routeLocalnetBefore !== undefined) await this.ipt.sysctl(RouteLocalnet, this.routeLocalnetBefore).catch(() => undefined);
+  }
+}
