@@ -58,6 +58,8 @@ export interface NodeAgentOptions {
   /** The port reported in daemonEndpoints (the HTTP server's, set by startNodeAgent). */
   port?: number;
   maxPods?: number;
+  /** This node's pod CIDR, registered as spec.podCIDR/podCIDRs (cross-node pod routes use it). */
+  podCIDR?: string;
   labels?: Record<string, string>;
   /** Host facts override (hollow nodes report made-up capacity). */
   facts?: Partial<NodeFacts>;
@@ -174,7 +176,7 @@ export class NodeAgent {
       clusterDomain: o.clusterDomain || 'cluster.local',
       hostDns,
     };
-    this.facts = { ...hostFacts(o.nodeName, { address: o.address, port: o.port ?? 10250, maxPods: o.maxPods, stateDir: o.stateDir }), ...o.facts };
+    this.facts = { ...hostFacts(o.nodeName, { address: o.address, port: o.port ?? 10250, maxPods: o.maxPods, stateDir: o.stateDir }), podCIDR: o.podCIDR, ...o.facts };
     this.facts.labels = { ...(o.labels || {}), ...(o.facts?.labels || {}) };
     this.queue = new WorkQueue<string>('node-agent', { baseDelayMs: 200, maxDelayMs: 10_000 });
     this.probes = new ProbeManager({

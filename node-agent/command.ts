@@ -7,6 +7,7 @@ import { KubeClient } from '../lib/client';
 import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_INTERVAL_MS } from './agent';
 import { CriRuntime } from './cri/cri-runtime';
 import { FakeRuntime } from './fake-runtime';
+import { canonicalIPv4Cidr } from './pod-routes';
 import { startHollowNodes } from './hollow';
 import type { ContainerRuntime } from './runtime';
 import { startNodeAgent } from './start';
@@ -32,6 +33,8 @@ interface NodeAgentFlags {
   count: number;
   crashBackoffInitial: number;
   crashBackoffMax: number;
+  podCidr?: string;
+  podRoutes?: boolean;
 }
 
 function int(name: string) {
@@ -49,6 +52,13 @@ function duration(v: string): number {
   const n = Number(m[1]);
   const unit = m[2] || 'ms';
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+function podCidr(v: string): string {
+  const canonical = canonicalIPv4Cidr(v);
+  if (!canonical) throw new InvalidArgumentError(`invalid pod CIDR ${v} (use an IPv4 network such as 10.88.1.0/24)`);
+  if (canonical !== v.trim()) throw new InvalidArgumentError(`pod CIDR ${v} has host bits set (did you mean ${canonical}?)`);
+  return canonical;
 }
 
 export function register(program: Command): void {
@@ -75,6 +85,8 @@ export function register(program: Command): void {
     .option('--count <n>', 'with --runtime fake: run N hollow nodes named <node-name>-<i>', int('--count'), 1)
     .option('--crash-backoff-initial <d>', 'first CrashLoopBackOff delay', duration, 10_000)
     .option('--crash-backoff-max <d>', 'CrashLoopBackOff cap', duration, 300_000)
+    .option('--pod-cidr <cidr>', "this node's pod network, registered as the Node's spec.podCIDR (e.g. 10.88.1.0/24)", podCidr)
+    .option('--pod-routes', "keep host routes to the other nodes' pod CIDRs via their InternalIPs (nodes on one L2 network)")
     .action(async (flags: NodeAgentFlags) => {
       const client = KubeClient.load({ kubeconfig: flags.kubeconfig, server: flags.server });
       if (flags.runtime !== 'cri' && flags.runtime !== 'fake') throw new InvalidArgumentError('--runtime must be cri or fake');
@@ -116,6 +128,8 @@ export function register(program: Command): void {
           clusterDNS: flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()).filter(Boolean) : [],
           clusterDomain: flags.clusterDomain,
           backoff: { initialMs: flags.crashBackoffInitial, maxMs: flags.crashBackoffMax },
+          podCIDR: flags.podCidr,
+          podRoutes: flags.podRoutes === true,
         });
         console.error(`steer node-agent: node ${running.nodeName} registered; serving on ${running.url || '(no server)'}`);
         stop = async () => {

@@ -26,6 +26,8 @@ export interface NodeFacts {
   kernelVersion: string;
   osImage: string;
   architecture: string;
+  /** The node's pod CIDR (spec.podCIDR/podCIDRs), when the agent was given one (--pod-cidr). */
+  podCIDR?: string;
 }
 
 function readFirst(paths: string[]): string {
@@ -148,7 +150,7 @@ export function nodeObject(f: NodeFacts, status: NodeStatus): Node {
         ...f.labels,
       },
     },
-    spec: {},
+    spec: f.podCIDR ? { podCIDR: f.podCIDR, podCIDRs: [f.podCIDR] } : {},
     status,
   };
 }
@@ -172,7 +174,10 @@ export async function registerNode(client: KubeClient, node: Node): Promise<Node
   }
   const existing = await client.get<Node>(Resources.nodes, undefined, node.metadata!.name!);
   const labels = { ...(existing.metadata?.labels || {}), ...(node.metadata?.labels || {}) };
-  const merged = await client.patch<Node>(Resources.nodes, undefined, node.metadata!.name!, { metadata: { labels } }, 'merge');
+  // A pod CIDR given to the agent wins over a stale one (the routes of every node follow it).
+  const podCIDR = node.spec?.podCIDR;
+  const spec = podCIDR && existing.spec?.podCIDR !== podCIDR ? { spec: { podCIDR, podCIDRs: [podCIDR] } } : {};
+  const merged = await client.patch<Node>(Resources.nodes, undefined, node.metadata!.name!, { metadata: { labels }, ...spec }, 'merge');
   return client.update<Node>(Resources.nodes, { ...merged, status: node.status }, 'status');
 }
 

@@ -2,6 +2,7 @@
 // `steer up` and tests) and, in hollow.ts, startHollowNodes.
 import { NodeAgent, NodeAgentOptions } from './agent';
 import { defaultNodeAddress } from './node-status';
+import { canonicalIPv4Cidr, PodRouteSync, PodRouteSyncOptions } from './pod-routes';
 import { RunningAgentServer, startAgentServer } from './server';
 
 export interface StartNodeAgentOptions extends NodeAgentOptions {
@@ -10,6 +11,11 @@ export interface StartNodeAgentOptions extends NodeAgentOptions {
   serve?: boolean;
   /** Address the HTTP server binds to (default: the node address). */
   bindAddress?: string;
+  /**
+   * Keep host routes to the other nodes' pod CIDRs via their InternalIPs (pod-routes.ts). Off by
+   * default: it changes the host's routing table, which single-host setups and tests must not touch.
+   */
+  podRoutes?: boolean | Omit<PodRouteSyncOptions, 'client' | 'nodeName'>;
 }
 
 export interface RunningNodeAgent {
@@ -22,6 +28,9 @@ export interface RunningNodeAgent {
 }
 
 export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<RunningNodeAgent> {
+  if (opts.podCIDR !== undefined && canonicalIPv4Cidr(opts.podCIDR) !== opts.podCIDR) {
+    throw new Error(`invalid pod CIDR ${JSON.stringify(opts.podCIDR)}: want an IPv4 network such as 10.88.1.0/24`);
+  }
   const address = opts.address || defaultNodeAddress();
   let server: RunningAgentServer | undefined;
   let agent: NodeAgent | undefined;
@@ -37,12 +46,26 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
     throw err;
   }
   const a = agent;
+  let routes: PodRouteSync | undefined;
+  if (opts.podRoutes) {
+    const routeOpts = opts.podRoutes === true ? {} : opts.podRoutes;
+    routes = new PodRouteSync({ ...routeOpts, client: opts.client, nodeName: a.nodeName, log: routeOpts.log ?? opts.log });
+    try {
+      await routes.start();
+    } catch (err) {
+      await routes.stop();
+      await a.stop().catch(() => undefined);
+      await server?.close();
+      throw err;
+    }
+  }
   return {
     agent: a,
     nodeName: a.nodeName,
     port: server?.port ?? 0,
     url: server?.url ?? '',
     stop: async () => {
+      await routes?.stop();
       await a.stop();
       await server?.close();
     },
