@@ -2,6 +2,7 @@
 // message, field) that the apiserver returns as a 422 Invalid Status. First the JSON types of known
 // fields (Kubernetes refuses those while decoding), then metadata and each kind's rules.
 import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { Job } from 'kubernetes-types/batch/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
@@ -9,6 +10,7 @@ import type { ResourceType } from '../lib/resources';
 import { typeMismatches } from './schema';
 import { type FieldCause, type NameRule, invalid, invalidPrinted, validateObjectMeta } from './validation/common';
 import { validateDaemonSet, validateDeployment, validateReplicaSet } from './validation/apps';
+import { validateJob } from './validation/batch';
 import {
   validateConfigMap,
   validateEndpoints,
@@ -105,6 +107,8 @@ function validateKind(resource: ResourceType, obj: Record<string, unknown>, old:
       return validateReplicaSet(obj as ReplicaSet, old as ReplicaSet | undefined);
     case 'apps/DaemonSet':
       return validateDaemonSet(obj as DaemonSet, old as DaemonSet | undefined);
+    case 'batch/Job':
+      return validateJob(obj as Job, old as Job | undefined);
     case '/Service':
       return validateService(obj as Service, old as Service | undefined);
     case '/Node':

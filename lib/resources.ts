@@ -51,6 +51,7 @@ export const Resources = {
   deployments: rt('apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['all'], ['status', 'scale']),
   replicasets: rt('apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], ['all'], ['status', 'scale']),
   daemonsets: rt('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['all'], ['status']),
+  jobs: rt('batch', 'v1', 'jobs', 'Job', true, [], ['all'], ['status']),
   leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
 } as const;
 

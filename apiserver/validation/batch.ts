@@ -1,0 +1,190 @@
+// batch/v1 validation: Job (k8s.io/kubernetes/pkg/apis/batch/validation), with kube-apiserver's
+// messages. The selector and template labels the apiserver generates are in defaults.ts.
+import type { Job, JobSpec, JobStatus } from 'kubernetes-types/batch/v1';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
+import {
+  type FieldCause,
+  canonicalJson,
+  goStringMap,
+  invalid,
+  invalidPrinted,
+  key,
+  nonNegative,
+  notSupported,
+  required,
+  selectorMatches,
+  validateLabelSelector,
+  validateTemplateMeta,
+} from './common';
+import { validatePodSpec } from './pod';
+import { ControllerUidLabel, LegacyControllerUidLabel } from '../defaults';
+
+const completionModes = ['NonIndexed', 'Indexed'];
+const jobRestartPolicies = ['OnFailure', 'Never'];
+const podReplacementPolicies = ['TerminatingOrFailed', 'Failed'];
+// maxParallelismForIndexedJob and maxCompletionsForIndexedJob... Kubernetes caps Indexed parallelism.
+const maxParallelismForIndexedJob = 100_000;
+
+function validateJobSpec(spec: JobSpec): FieldCause[] {
+  const causes: FieldCause[] = [];
+  causes.push(...nonNegative('spec.parallelism', spec.parallelism));
+  causes.push(...nonNegative('spec.completions', spec.completions));
+  causes.push(...nonNegative('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds));
+  causes.push(...nonNegative('spec.backoffLimit', spec.backoffLimit));
+  causes.push(...nonNegative('spec.ttlSecondsAfterFinished', spec.ttlSecondsAfterFinished));
+  const mode = spec.completionMode;
+  if (mode !== undefined) {
+    if (!completionModes.includes(mode)) causes.push(notSupported('spec.completionMode', mode, completionModes));
+    if (mode === 'Indexed') {
+      if (spec.completions === undefined) causes.push(required('spec.completions', 'when completion mode is Indexed'));
+      if (spec.parallelism !== undefined && spec.parallelism > maxParallelismForIndexedJob) {
+        causes.push(
+          invalid('spec.parallelism', spec.parallelism, `must be less than or equal to ${maxParallelismForIndexedJob} when completion mode is Indexed`),
+        );
+      }
+    }
+  }
+  if (spec.podReplacementPolicy !== undefined && !podReplacementPolicies.includes(spec.podReplacementPolicy)) {
+    causes.push(notSupported('spec.podReplacementPolicy', spec.podReplacementPolicy, podReplacementPolicies));
+  }
+  if (!spec.selector) causes.push(required('spec.selector'));
+  else {
+    const selectorCauses = validateLabelSelector('spec.selector', spec.selector);
+    causes.push(...selectorCauses);
+    // Whether manual or generated, the selector must select the pods the Job makes.
+    if (selectorCauses.length === 0 && !selectorMatches(spec.selector, spec.template?.metadata?.labels)) {
+      causes.push(
+        invalidPrinted('spec.template.metadata.labels', goStringMap(spec.template?.metadata?.labels), '`selector` does not match template `labels`'),
+      );
+    }
+  }
+  const template = spec.template;
+  if (!template) {
+    causes.push(required('spec.template'));
+    return causes;
+  }
+  causes.push(...validateTemplateMeta('spec.template.metadata', template.metadata));
+  causes.push(...validatePodSpec(template.spec, 'spec.template.spec'));
+  // Defaulting turns an unset restartPolicy into Always, so both mean "not set" here.
+  const restartPolicy = template.spec?.restartPolicy;
+  if (restartPolicy === undefined || restartPolicy === 'Always' || restartPolicy === '') {
+    causes.push(required('spec.template.spec.restartPolicy', 'valid values: "OnFailure", "Never"'));
+  } else if (!jobRestartPolicies.includes(restartPolicy)) {
+    causes.push(notSupported('spec.template.spec.restartPolicy', restartPolicy, jobRestartPolicies));
+  }
+  return causes;
+}
+
+/** ValidateGeneratedSelector: without manualSelector, the selector and labels must be the generated ones. */
+function validateGeneratedSelector(job: Job): FieldCause[] {
+  const spec = job.spec;
+  const uid = job.metadata?.uid;
+  if (!spec || spec.manualSelector === true || !spec.selector || !uid) return [];
+  const causes: FieldCause[] = [];
+  const labels = spec.template?.metadata?.labels ?? {};
+  for (const label of [LegacyControllerUidLabel, ControllerUidLabel]) {
+    const field = key('spec.template.metadata.labels', label);
+    const value = labels[label];
+    if (value === undefined) causes.push(required(field, `must be '${uid}'`));
+    else if (value !== uid) causes.push(invalid(field, value, `must be '${uid}'`));
+  }
+  const expected = { matchLabels: { [ControllerUidLabel]: uid } };
+  if (canonicalJson(spec.selector) !== canonicalJson(expected)) {
+    causes.push(invalid('spec.selector', spec.selector, '`selector` not auto-generated'));
+  }
+  return causes;
+}
+
+function validateJobStatus(status: JobStatus | undefined): FieldCause[] {
+  if (!status) return [];
+  const causes: FieldCause[] = [];
+  for (const k of ['active', 'succeeded', 'failed', 'ready', 'terminating'] as const) {
+    causes.push(...nonNegative(`status.${k}`, status[k]));
+  }
+  for (const k of ['completedIndexes', 'failedIndexes'] as const) {
+    const v = status[k];
+    if (v !== undefined && v !== '' && parseIndexes(v) === undefined) causes.push(invalid(`status.${k}`, v, 'error parsing list of indexes'));
+  }
+  return causes;
+}
+
+/** "1,3-5,7" → [1, 3, 4, 5, 7]; undefined when malformed. Shared with the Job controller. */
+export function parseIndexes(text: string): number[] | undefined {
+  if (text === '') return [];
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    if (last < first || last - first > 1_000_000) return undefined;
+    for (let i = first; i <= last; i++) out.push(i);
+  }
+  return out;
+}
+
+/**
+ * validatePodTemplateUpdate: the template is immutable, except that a Job suspended and never started
+ * may change its scheduling directives (node affinity, node selector, tolerations, scheduling gates,
+ * labels and annotations), as Kubernetes allows.
+ */
+function templateUpdate(job: Job, old: Job): FieldCause[] {
+  const template: PodTemplateSpec = job.spec?.template ?? {};
+  let oldTemplate: PodTemplateSpec = old.spec?.template ?? {};
+  const mutableScheduling = old.spec?.suspend === true && !old.status?.startTime;
+  if (mutableScheduling) {
+    const oldSpec = oldTemplate.spec ?? { containers: [] };
+    const newSpec = template.spec ?? { containers: [] };
+    let affinity = oldSpec.affinity;
+    if (!newSpec.affinity && affinity) {
+      const { nodeAffinity: _dropped, ...rest } = affinity;
+      affinity = Object.keys(rest).length ? rest : undefined;
+    } else if (newSpec.affinity) {
+      affinity = { ...(affinity ?? {}), nodeAffinity: newSpec.affinity.nodeAffinity };
+      if (affinity.nodeAffinity === undefined) delete affinity.nodeAffinity;
+    }
+    oldTemplate = {
+      metadata: { ...(oldTemplate.metadata ?? {}), labels: template.metadata?.labels, annotations: template.metadata?.annotations },
+      spec: {
+        ...oldSpec,
+        affinity,
+        nodeSelector: newSpec.nodeSelector,
+        tolerations: newSpec.tolerations,
+        schedulingGates: newSpec.schedulingGates,
+      },
+    };
+  }
+  if (canonicalJson(template) === canonicalJson(oldTemplate)) return [];
+  return [invalid('spec.template', template, 'field is immutable')];
+}
+
+function immutable(field: string, value: unknown, old: unknown): FieldCause[] {
+  return canonicalJson(value ?? null) === canonicalJson(old ?? null) ? [] : [invalid(field, value ?? null, 'field is immutable')];
+}
+
+/** Completions may change only for Indexed Jobs, and only together with parallelism (elastic Indexed Jobs). */
+function completionsUpdate(spec: JobSpec, old: JobSpec): FieldCause[] {
+  if (spec.completionMode !== 'Indexed') return immutable('spec.completions', spec.completions, old.completions);
+  if (spec.completions === old.completions || spec.completions === undefined) return [];
+  if (spec.completions !== spec.parallelism) {
+    return [invalid('spec.completions', spec.completions, 'can only be modified in tandem with spec.parallelism')];
+  }
+  return [];
+}
+
+export function validateJob(job: Job, old?: Job): FieldCause[] {
+  const spec = job.spec;
+  if (!spec) return [required('spec')];
+  const causes: FieldCause[] = [...validateGeneratedSelector(job), ...validateJobSpec(spec)];
+  causes.push(...validateJobStatus(job.status));
+  if (old?.spec) {
+    causes.push(...completionsUpdate(spec, old.spec));
+    causes.push(...immutable('spec.selector', spec.selector, old.spec.selector));
+    causes.push(...templateUpdate(job, old));
+    causes.push(...immutable('spec.completionMode', spec.completionMode, old.spec.completionMode));
+    causes.push(...immutable('spec.podFailurePolicy', spec.podFailurePolicy, old.spec.podFailurePolicy));
+    causes.push(...immutable('spec.backoffLimitPerIndex', spec.backoffLimitPerIndex, old.spec.backoffLimitPerIndex));
+    causes.push(...immutable('spec.managedBy', spec.managedBy, old.spec.managedBy));
+  }
+  return causes;
+}
