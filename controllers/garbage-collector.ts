@@ -23,6 +23,7 @@ export const collectedResources: ResourceType[] = [
   Resources.deployments,
   Resources.replicasets,
   Resources.daemonsets,
+  Resources.jobs,
   Resources.pods,
   Resources.services,
   Resources.endpoints,

@@ -19,11 +19,12 @@ import { DaemonSetController } from './daemonset';
 import { DeploymentController } from './deployment';
 import { EndpointsController } from './endpoints';
 import { GarbageCollector } from './garbage-collector';
+import { JobController } from './job';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -105,6 +106,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('garbage-collector')) controllers.push(new GarbageCollector(ctx, w));
     if (enabled.has('node-lifecycle')) controllers.push(new NodeLifecycleController(ctx, opts.nodeLifecycle));
     if (enabled.has('endpoints')) controllers.push(new EndpointsController(ctx, w));
+    if (enabled.has('job')) controllers.push(new JobController(ctx, w));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -1,0 +1,397 @@
+// Table tests of the Job controller's pure core: no apiserver, no timers.
+import type { Job, JobStatus } from 'kubernetes-types/batch/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import {
+  CompletionIndexAnnotation,
+  CompletionIndexEnv,
+  failureBackoffRemaining,
+  formatIndexes,
+  jobStatusEqual,
+  podForJob,
+  reconcileJob,
+} from './job';
+
+const uid = 'job-uid-1';
+const now = new Date('2026-11-23T12:00:00Z');
+const iso = (offsetSeconds: number): string => new Date(now.getTime() + offsetSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function job(spec: Partial<NonNullable<Job['spec']>> = {}, status?: JobStatus): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'pi', namespace: 'default', uid },
+    spec: {
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
+      template: {
+        metadata: { labels: { 'batch.kubernetes.io/controller-uid': uid, 'job-name': 'pi' } },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+      },
+      ...spec,
+    },
+    status,
+  };
+}
+
+let podSeq = 0;
+type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+function pod(phase: Phase, o: { index?: number; finishedAgo?: number; restarts?: number; ready?: boolean; deleting?: boolean; owner?: string | null } = {}): Pod {
+  podSeq++;
+  const finishedAt = o.finishedAgo !== undefined ? iso(-o.finishedAgo) : undefined;
+  return {
+    metadata: {
+      name: `pi-${podSeq}`,
+      namespace: 'default',
+      uid: `pod-${podSeq}`,
+      creationTimestamp: iso(-1000 + podSeq),
+      labels: { 'batch.kubernetes.io/controller-uid': uid },
+      annotations: o.index !== undefined ? { [CompletionIndexAnnotation]: String(o.index) } : undefined,
+      ownerReferences: o.owner === null ? undefined : [{ apiVersion: 'batch/v1', kind: 'Job', name: 'pi', uid: o.owner ?? uid, controller: true }],
+      deletionTimestamp: o.deleting ? iso(-1) : undefined,
+    },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
+    status: {
+      phase,
+      conditions: o.ready ? [{ type: 'Ready', status: 'True', lastTransitionTime: iso(-5) }] : [],
+      containerStatuses: [
+        {
+          name: 'c',
+          image: 'busybox',
+          imageID: '',
+          ready: !!o.ready,
+          restartCount: o.restarts ?? 0,
+          state: finishedAt ? { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt } } : { running: { startedAt: iso(-10) } },
+        },
+      ],
+    },
+  };
+}
+
+const cond = (s: JobStatus, type: string) => s.conditions?.find((c) => c.type === type);
+
+describe('reconcileJob: NonIndexed', () => {
+  const cases: {
+    name: string;
+    spec?: Partial<NonNullable<Job['spec']>>;
+    pods: () => Pod[];
+    create: number;
+    deleted?: number;
+    succeeded: number;
+    failed: number;
+    active: number;
+    condition?: [string, string];
+  }[] = [
+    { name: 'new job: one pod', pods: () => [], create: 1, succeeded: 0, failed: 0, active: 1 },
+    { name: 'parallelism 2 of 3: two pods', spec: { completions: 3, parallelism: 2 }, pods: () => [], create: 2, succeeded: 0, failed: 0, active: 2 },
+    {
+      name: 'never more than the completions still missing',
+      spec: { completions: 3, parallelism: 2 },
+      pods: () => [pod('Succeeded', { finishedAgo: 5 }), pod('Succeeded', { finishedAgo: 4 }), pod('Running')],
+      create: 0,
+      succeeded: 2,
+      failed: 0,
+      active: 1,
+    },
+    {
+      name: 'one missing, none running: one pod',
+      spec: { completions: 3, parallelism: 2 },
+      pods: () => [pod('Succeeded', { finishedAgo: 5 }), pod('Succeeded', { finishedAgo: 4 })],
+      create: 1,
+      succeeded: 2,
+      failed: 0,
+      active: 1,
+    },
+    {
+      name: 'all completions: Complete, nothing created',
+      spec: { completions: 3, parallelism: 2 },
+      pods: () => [pod('Succeeded', { finishedAgo: 5 }), pod('Succeeded', { finishedAgo: 4 }), pod('Succeeded', { finishedAgo: 3 })],
+      create: 0,
+      succeeded: 3,
+      failed: 0,
+      active: 0,
+      condition: ['Complete', 'CompletionsReached'],
+    },
+    {
+      name: 'parallelism lowered: excess active pods deleted',
+      spec: { completions: 10, parallelism: 1 },
+      pods: () => [pod('Running', { ready: true }), pod('Pending'), pod('Running', { ready: true })],
+      create: 0,
+      deleted: 2,
+      succeeded: 0,
+      failed: 0,
+      active: 1,
+    },
+    {
+      name: 'failures up to backoffLimit: replaced (back-off over)',
+      spec: { backoffLimit: 2 },
+      pods: () => [pod('Failed', { finishedAgo: 3600 }), pod('Failed', { finishedAgo: 3500 })],
+      create: 1,
+      succeeded: 0,
+      failed: 2,
+      active: 1,
+    },
+    {
+      name: 'failures over backoffLimit: Failed, active pods deleted',
+      spec: { backoffLimit: 1, completions: 2, parallelism: 2 },
+      pods: () => [pod('Failed', { finishedAgo: 30 }), pod('Failed', { finishedAgo: 20 }), pod('Running')],
+      create: 0,
+      deleted: 1,
+      succeeded: 0,
+      failed: 2,
+      active: 0,
+      condition: ['Failed', 'BackoffLimitExceeded'],
+    },
+    {
+      name: 'OnFailure: container restarts count against backoffLimit',
+      spec: {
+        backoffLimit: 3,
+        template: { metadata: { labels: { 'batch.kubernetes.io/controller-uid': uid } }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'b' }] } },
+      },
+      pods: () => [pod('Running', { restarts: 3 })],
+      create: 0,
+      deleted: 1,
+      succeeded: 0,
+      failed: 0,
+      active: 0,
+      condition: ['Failed', 'BackoffLimitExceeded'],
+    },
+    {
+      name: 'work queue (no completions): parallelism pods until one succeeds',
+      spec: { completions: undefined, parallelism: 3 },
+      pods: () => [],
+      create: 3,
+      succeeded: 0,
+      failed: 0,
+      active: 3,
+    },
+    {
+      name: 'work queue: after a success no new pods, others finish',
+      spec: { completions: undefined, parallelism: 3 },
+      pods: () => [pod('Succeeded', { finishedAgo: 1 }), pod('Running')],
+      create: 0,
+      succeeded: 1,
+      failed: 0,
+      active: 1,
+    },
+    {
+      name: 'work queue: a success and nobody left: Complete',
+      spec: { completions: undefined, parallelism: 3 },
+      pods: () => [pod('Succeeded', { finishedAgo: 1 }), pod('Succeeded', { finishedAgo: 2 })],
+      create: 0,
+      succeeded: 2,
+      failed: 0,
+      active: 0,
+      condition: ['Complete', 'CompletionsReached'],
+    },
+    {
+      name: 'terminating pods are not active and are replaced (TerminatingOrFailed)',
+      spec: { podReplacementPolicy: 'TerminatingOrFailed' },
+      pods: () => [pod('Running', { deleting: true })],
+      create: 1,
+      succeeded: 0,
+      failed: 0,
+      active: 1,
+    },
+    {
+      name: 'podReplacementPolicy Failed: a terminating pod holds its slot',
+      spec: { podReplacementPolicy: 'Failed' },
+      pods: () => [pod('Running', { deleting: true })],
+      create: 0,
+      succeeded: 0,
+      failed: 0,
+      active: 0,
+    },
+    {
+      name: 'pods of another Job are ignored',
+      pods: () => [pod('Succeeded', { owner: 'other', finishedAgo: 1 }), pod('Running', { owner: 'other' })],
+      create: 1,
+      succeeded: 0,
+      failed: 0,
+      active: 1,
+    },
+    {
+      name: 'suspended: active pods deleted, nothing created',
+      spec: { suspend: true, completions: 2, parallelism: 2 },
+      pods: () => [pod('Running'), pod('Running')],
+      create: 0,
+      deleted: 2,
+      succeeded: 0,
+      failed: 0,
+      active: 0,
+      condition: ['Suspended', 'JobSuspended'],
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    const plan = reconcileJob(job(c.spec), c.pods(), now);
+    expect(plan.create.length).toBe(c.create);
+    expect(plan.delete.length).toBe(c.deleted ?? 0);
+    expect(plan.status.succeeded).toBe(c.succeeded);
+    expect(plan.status.failed).toBe(c.failed);
+    expect(plan.status.active).toBe(c.active);
+    if (c.condition) {
+      expect(cond(plan.status, c.condition[0])).toMatchObject({ status: 'True', reason: c.condition[1] });
+    } else {
+      expect(plan.status.conditions ?? []).toEqual([]);
+    }
+    expect(plan.create.every((i) => i === undefined)).toBe(true);
+  });
+
+  it('completion sets completionTime, keeps startTime and emits Completed once', () => {
+    const start = iso(-60);
+    const plan = reconcileJob(job({}, { startTime: start }), [pod('Succeeded', { finishedAgo: 1 })], now);
+    expect(plan.status.startTime).toBe(start);
+    expect(plan.status.completionTime).toBe(iso(0));
+    expect(plan.events).toEqual([{ type: 'Normal', reason: 'Completed', message: 'Job completed' }]);
+    // Next sync of the finished Job: same status, no event.
+    const again = reconcileJob(job({}, plan.status), [pod('Succeeded', { finishedAgo: 1 })], new Date(now.getTime() + 5000));
+    expect(again.events).toEqual([]);
+    expect(jobStatusEqual(plan.status, again.status)).toBe(true);
+  });
+
+  it('deleted succeeded pods do not lower the count', () => {
+    const plan = reconcileJob(job({ completions: 3, parallelism: 1 }, { succeeded: 2, startTime: iso(-10) }), [], now);
+    expect(plan.status.succeeded).toBe(2);
+    expect(plan.create.length).toBe(1);
+  });
+
+  it('activeDeadlineSeconds: requeue before, DeadlineExceeded after, active pods deleted', () => {
+    const running = [pod('Running')];
+    const before = reconcileJob(job({ activeDeadlineSeconds: 30 }, { startTime: iso(-20) }), running, now);
+    expect(before.delete).toEqual([]);
+    expect(before.requeueAfterMs).toBe(10_000);
+    const after = reconcileJob(job({ activeDeadlineSeconds: 30 }, { startTime: iso(-31) }), running, now);
+    expect(after.delete).toEqual(running);
+    expect(cond(after.status, 'Failed')).toMatchObject({ status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
+    expect(after.events[0]).toMatchObject({ type: 'Warning', reason: 'DeadlineExceeded' });
+    expect(after.status.active).toBe(0);
+  });
+
+  it('startTime is set when the Job starts, not while suspended; resuming resets it', () => {
+    expect(reconcileJob(job(), [], now).status.startTime).toBe(iso(0));
+    const suspended = reconcileJob(job({ suspend: true }), [], now);
+    expect(suspended.status.startTime).toBeUndefined();
+    const resumed = reconcileJob(job({ suspend: false }, suspended.status), [], new Date(now.getTime() + 7000));
+    expect(resumed.status.startTime).toBe(iso(7));
+    expect(cond(resumed.status, 'Suspended')).toMatchObject({ status: 'False', reason: 'JobResumed' });
+    expect(resumed.create.length).toBe(1);
+  });
+
+  it('pod failure back-off: no replacement until 10 s × 2^(n-1) after the last failure', () => {
+    const failedPods = [pod('Failed', { finishedAgo: 15 }), pod('Failed', { finishedAgo: 5 })];
+    const plan = reconcileJob(job({ backoffLimit: 6 }), failedPods, now);
+    expect(plan.create).toEqual([]);
+    expect(plan.requeueAfterMs).toBe(15_000); // 2 failures: 20 s after the one 5 s ago
+    expect(failureBackoffRemaining(failedPods, now.getTime() + 15_000, 10_000, 360_000)).toBe(0);
+    // A success resets the count.
+    expect(failureBackoffRemaining([pod('Failed', { finishedAgo: 30 }), pod('Succeeded', { finishedAgo: 20 })], now.getTime(), 10_000, 360_000)).toBe(0);
+    // Capped.
+    const many = Array.from({ length: 12 }, (_, i) => pod('Failed', { finishedAgo: 100 - i }));
+    expect(failureBackoffRemaining(many, now.getTime(), 10_000, 360_000)).toBe(360_000 - 89_000);
+  });
+
+  it('while earlier creates are unobserved (manage false) it counts but does not act', () => {
+    const plan = reconcileJob(job({ completions: 5, parallelism: 5 }), [pod('Running')], now, { manage: false });
+    expect(plan.create).toEqual([]);
+    expect(plan.delete).toEqual([]);
+    expect(plan.status.active).toBe(1);
+  });
+
+  it('adopts matching orphans, never finished ones', () => {
+    const orphan = pod('Running', { owner: null });
+    const finishedOrphan = pod('Succeeded', { owner: null, finishedAgo: 1 });
+    const plan = reconcileJob(job(), [orphan, finishedOrphan], now);
+    expect(plan.adopt).toEqual([orphan]);
+    expect(plan.create).toEqual([]);
+    expect(plan.status.succeeded).toBe(0);
+  });
+
+  it('ttlSecondsAfterFinished: requeue until due, then delete the Job', () => {
+    const finished: JobStatus = {
+      succeeded: 1,
+      completionTime: iso(-10),
+      conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: iso(-10) }],
+    };
+    const early = reconcileJob(job({ ttlSecondsAfterFinished: 60 }, finished), [], now);
+    expect(early.deleteJob).toBe(false);
+    expect(early.requeueAfterMs).toBe(50_000);
+    const due = reconcileJob(job({ ttlSecondsAfterFinished: 5 }, finished), [], now);
+    expect(due.deleteJob).toBe(true);
+    // A failed Job counts from its Failed condition.
+    const failed: JobStatus = { failed: 7, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: iso(-100) }] };
+    expect(reconcileJob(job({ ttlSecondsAfterFinished: 50 }, failed), [], now).deleteJob).toBe(true);
+  });
+
+  it('an invalid selector is reported, not acted on', () => {
+    const plan = reconcileJob(job({ selector: { matchExpressions: [{ key: 'a', operator: 'Bogus' }] } }), [], now);
+    expect(plan.selectorError).toBeDefined();
+    expect(plan.create).toEqual([]);
+  });
+});
+
+describe('reconcileJob: Indexed', () => {
+  const indexed = (spec: Partial<NonNullable<Job['spec']>> = {}, status?: JobStatus) =>
+    job({ completionMode: 'Indexed', completions: 5, parallelism: 2, ...spec }, status);
+
+  it('creates the lowest missing indexes up to parallelism', () => {
+    expect(reconcileJob(indexed(), [], now).create).toEqual([0, 1]);
+    const plan = reconcileJob(indexed(), [pod('Succeeded', { index: 0, finishedAgo: 1 }), pod('Running', { index: 1 })], now);
+    expect(plan.create).toEqual([2]);
+    expect(plan.status.completedIndexes).toBe('0');
+    expect(plan.status.succeeded).toBe(1);
+  });
+
+  it('completedIndexes accumulate over deleted pods and compress runs', () => {
+    const plan = reconcileJob(indexed({}, { completedIndexes: '0,1', succeeded: 2 }), [pod('Succeeded', { index: 2, finishedAgo: 1 }), pod('Succeeded', { index: 4, finishedAgo: 1 })], now);
+    expect(plan.status.completedIndexes).toBe('0-2,4');
+    expect(plan.status.succeeded).toBe(4);
+    expect(plan.create).toEqual([3]);
+  });
+
+  it('Complete once every index succeeded; a second success of one index does not count twice', () => {
+    const pods = [0, 1, 2, 3, 3, 4].map((i) => pod('Succeeded', { index: i, finishedAgo: 1 }));
+    const plan = reconcileJob(indexed(), pods, now);
+    expect(plan.status.succeeded).toBe(5);
+    expect(cond(plan.status, 'Complete')?.status).toBe('True');
+    expect(formatIndexes([4, 0, 1, 2, 3])).toBe('0-4');
+    expect(formatIndexes([1, 3, 4, 5, 7])).toBe('1,3-5,7');
+    expect(formatIndexes([1, 2])).toBe('1,2');
+  });
+
+  it('deletes duplicate, out-of-range, unindexed and already-completed pods', () => {
+    const dupA = pod('Running', { index: 1 });
+    const dupB = pod('Pending', { index: 1 });
+    const outOfRange = pod('Running', { index: 9 });
+    const noIndex = pod('Running');
+    const doneAgain = pod('Running', { index: 0 });
+    const plan = reconcileJob(indexed({ parallelism: 5 }, { completedIndexes: '0', succeeded: 1 }), [dupA, dupB, outOfRange, noIndex, doneAgain], now);
+    expect(new Set(plan.delete)).toEqual(new Set([dupB, outOfRange, noIndex, doneAgain]));
+    expect(plan.create).toEqual([2, 3, 4]);
+  });
+
+  it('pods carry the index annotation, label, env and hostname', () => {
+    const p = podForJob(indexed(), 3);
+    expect(p.metadata?.generateName).toBe('pi-3-');
+    expect(p.metadata?.annotations?.[CompletionIndexAnnotation]).toBe('3');
+    expect(p.metadata?.labels?.[CompletionIndexAnnotation]).toBe('3');
+    expect(p.spec?.hostname).toBe('pi-3');
+    expect(p.spec?.containers[0].env).toEqual([
+      { name: CompletionIndexEnv, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${CompletionIndexAnnotation}']` } } },
+    ]);
+    expect(p.metadata?.ownerReferences).toEqual([{ apiVersion: 'batch/v1', kind: 'Job', name: 'pi', uid, controller: true, blockOwnerDeletion: true }]);
+  });
+});
+
+describe('podForJob: NonIndexed', () => {
+  it('template labels, owner reference, generateName, no index', () => {
+    const p = podForJob(job());
+    expect(p.metadata?.generateName).toBe('pi-');
+    expect(p.metadata?.labels).toEqual({ 'batch.kubernetes.io/controller-uid': uid, 'job-name': 'pi' });
+    expect(p.metadata?.annotations).toBeUndefined();
+    expect(p.spec?.containers[0].env).toBeUndefined();
+    expect(p.spec?.restartPolicy).toBe('Never');
+  });
+});

@@ -1,0 +1,569 @@
+// The Job controller, after Kubernetes' pkg/controller/job. The pure core, reconcileJob(job, pods, now),
+// claims pods, counts succeeded and failed ones, decides which pods to create (up to parallelism, never
+// more than the completions still missing; in Indexed mode one per missing index) or delete, and when the
+// Job is Complete, Failed (BackoffLimitExceeded, DeadlineExceeded), Suspended or due for deletion
+// (ttlSecondsAfterFinished). JobController wires it to informers and a work queue, with the ReplicaSet
+// controller's expectations so a slow watch never makes it create a pod twice.
+//
+// Unlike Kubernetes ≥ 1.26, pods carry no batch.kubernetes.io/job-tracking finalizer: counts come from
+// the pods that exist, and status.succeeded/failed never go down, so a finished pod deleted before the
+// controller saw it is not counted.
+import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import { isConflict, isNotFound } from '../lib/client';
+import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
+import type { Informer } from '../lib/informer';
+import { objectKey, splitKey } from '../lib/informer';
+import { Resources } from '../lib/resources';
+import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/selectors';
+import { WorkQueue } from '../lib/workqueue';
+import { parseIndexes } from '../apiserver/validation/batch';
+import { compareDeletionOrder, controllerRef, Expectations, isPodReady } from './replicaset';
+
+/** Annotation (and label) holding an Indexed Job pod's completion index. */
+export const CompletionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
+export const CompletionIndexEnv = 'JOB_COMPLETION_INDEX';
+
+export interface JobEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface JobPlan {
+  /** Matching orphans to take (controller ownerReference). */
+  adopt: Pod[];
+  /** Pods to create: a completion index each in Indexed mode, undefined otherwise. */
+  create: (number | undefined)[];
+  /** Active pods to delete. */
+  delete: Pod[];
+  status: JobStatus;
+  events: JobEvent[];
+  /** The Job is finished and its ttlSecondsAfterFinished has passed. */
+  deleteJob: boolean;
+  /** Sync again then (deadline, back-off, TTL). */
+  requeueAfterMs?: number;
+  selectorError?: string;
+}
+
+export interface JobReconcileOptions {
+  /** False while creates/deletes are still unobserved: count, but create or delete nothing. */
+  manage?: boolean;
+  /** At most this many creates per sync (Kubernetes' burst, 500). */
+  burst?: number;
+  /** Pod failure back-off: base × 2^(failures since the last success − 1), capped (10 s, 6 min). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export const DefaultBackoffBaseMs = 10_000;
+export const DefaultBackoffMaxMs = 360_000;
+
+/** RFC 3339 in seconds, as Kubernetes writes metav1.Time. */
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function condition(status: JobStatus | undefined, type: string): JobCondition | undefined {
+  return (status?.conditions ?? []).find((c) => c.type === type);
+}
+
+function isTrue(status: JobStatus | undefined, type: string): boolean {
+  return condition(status, type)?.status === 'True';
+}
+
+/** Complete or Failed: nothing more to run. */
+export function isJobFinished(job: Job): boolean {
+  return isTrue(job.status, 'Complete') || isTrue(job.status, 'Failed');
+}
+
+/** Sets (or adds) a condition; an unchanged one keeps its timestamps. */
+function setCondition(conditions: JobCondition[], type: string, status: 'True' | 'False', reason: string, message: string, now: string): JobCondition[] {
+  const old = conditions.find((c) => c.type === type);
+  if (old && old.status === status && old.reason === reason && old.message === message) return conditions;
+  const next: JobCondition = { type, status, reason, message, lastProbeTime: now, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now };
+  return old ? conditions.map((c) => (c === old ? next : c)) : [...conditions, next];
+}
+
+/** The completion index of an Indexed Job's pod, from its annotation (or label); undefined if none or malformed. */
+export function podIndex(p: Pod): number | undefined {
+  const raw = p.metadata?.annotations?.[CompletionIndexAnnotation] ?? p.metadata?.labels?.[CompletionIndexAnnotation];
+  if (raw === undefined || !/^(0|[1-9][0-9]*)$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** [1, 3, 4, 5, 7] → "1,3-5,7" (sorted, runs of three or more compressed), as status.completedIndexes. */
+export function formatIndexes(indexes: Iterable<number>): string {
+  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    if (j - i >= 2) parts.push(`${sorted[i]}-${sorted[j]}`);
+    else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** When a finished pod finished: its containers' latest finishedAt, else its creation. */
+function finishedAt(p: Pod): number {
+  let t = 0;
+  for (const s of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
+    const f = s.state?.terminated?.finishedAt;
+    if (f) t = Math.max(t, Date.parse(f) || 0);
+  }
+  return t || Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
+}
+
+function restartCount(p: Pod): number {
+  return [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].reduce((n, s) => n + (s.restartCount ?? 0), 0);
+}
+
+/**
+ * How long new pods must still wait after failures (0: go): base × 2^(n−1) after the newest failure,
+ * n being the failures since the newest success.
+ */
+export function failureBackoffRemaining(finished: Pod[], now: number, baseMs: number, maxMs: number): number {
+  const sorted = [...finished].sort((a, b) => finishedAt(a) - finishedAt(b));
+  let failures = 0;
+  let lastFailure = 0;
+  for (const p of sorted) {
+    if (p.status?.phase === 'Succeeded') failures = 0;
+    else {
+      failures++;
+      lastFailure = finishedAt(p);
+    }
+  }
+  if (failures === 0) return 0;
+  const delay = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
+  return Math.max(0, lastFailure + delay - now);
+}
+
+/** The pure core: what to do about one Job given the pods of its namespace. */
+export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcileOptions = {}): JobPlan {
+  const manage = opts.manage ?? true;
+  const burst = opts.burst ?? 500;
+  const nowMs = now.getTime();
+  const nowStr = rfc3339(now);
+  const uid = job.metadata?.uid;
+  const spec = job.spec ?? { template: {} };
+  const old = job.status ?? {};
+  const plan: JobPlan = { adopt: [], create: [], delete: [], status: { ...old }, events: [], deleteJob: false };
+  let selector;
+  try {
+    selector = selectorFromLabelSelector(spec.selector);
+  } catch (err) {
+    if (!(err instanceof SelectorError)) throw err;
+    plan.selectorError = err.message;
+    return plan;
+  }
+  const deleting = !!job.metadata?.deletionTimestamp;
+  const owned: Pod[] = [];
+  for (const p of pods) {
+    if (p.metadata?.namespace !== job.metadata?.namespace) continue;
+    const ref = controllerRef(p);
+    if (ref) {
+      if (ref.uid === uid) owned.push(p);
+      continue;
+    }
+    const phase = p.status?.phase;
+    if (deleting || p.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') continue;
+    if (!matchesLabels(selector, p.metadata?.labels ?? {})) continue;
+    plan.adopt.push(p);
+    owned.push(p);
+  }
+  const active = owned.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const terminating = owned.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const succeededPods = owned.filter((p) => p.status?.phase === 'Succeeded');
+  const failedPods = owned.filter((p) => p.status?.phase === 'Failed');
+  const indexed = spec.completionMode === 'Indexed';
+  const completions = spec.completions;
+
+  const status: JobStatus = { ...old };
+  let conditions = [...(old.conditions ?? [])];
+  const finishedBefore = isTrue(old, 'Complete') || isTrue(old, 'Failed');
+
+  // Counts never go down: pods may be deleted after they were counted.
+  const completed = new Set<number>(indexed ? (parseIndexes(old.completedIndexes ?? '') ?? []) : []);
+  if (indexed) {
+    for (const p of succeededPods) {
+      const i = podIndex(p);
+      if (i !== undefined && completions !== undefined && i < completions) completed.add(i);
+    }
+    status.completedIndexes = formatIndexes(completed);
+    status.succeeded = Math.max(old.succeeded ?? 0, completed.size);
+  } else {
+    status.succeeded = Math.max(old.succeeded ?? 0, succeededPods.length);
+  }
+  status.failed = Math.max(old.failed ?? 0, failedPods.length);
+  const succeeded = status.succeeded;
+  const failed = status.failed;
+
+  const deleteAllActive = (): void => {
+    plan.delete = [...active];
+  };
+
+  if (finishedBefore) {
+    // A finished Job only lets its leftover pods go and waits for its TTL.
+    deleteAllActive();
+  } else {
+    const suspended = spec.suspend === true;
+    const wasSuspended = isTrue(old, 'Suspended');
+    if (!suspended && wasSuspended) {
+      conditions = setCondition(conditions, 'Suspended', 'False', 'JobResumed', 'Job resumed', nowStr);
+      plan.events.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
+      status.startTime = nowStr; // the active deadline counts from the resumption
+    } else if (!suspended && !status.startTime) {
+      status.startTime = nowStr;
+    }
+
+    const backoffLimit = spec.backoffLimit ?? 6;
+    let failure: { reason: string; message: string } | undefined;
+    if (failed > backoffLimit) failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    else if (spec.template?.spec?.restartPolicy === 'OnFailure') {
+      // Container restarts in place count as failures (pastBackoffLimitOnFailure).
+      const restarts = active.reduce((n, p) => n + restartCount(p), 0) + failed;
+      if (backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit) {
+        failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+      }
+    }
+    const deadline = spec.activeDeadlineSeconds;
+    const startMs = status.startTime ? Date.parse(status.startTime) : NaN;
+    if (!failure && !suspended && deadline !== undefined && !Number.isNaN(startMs)) {
+      const remaining = startMs + deadline * 1000 - nowMs;
+      if (remaining <= 0) failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+      else plan.requeueAfterMs = remaining;
+    }
+
+    let complete = false;
+    if (indexed) complete = completions !== undefined && completed.size >= completions;
+    else if (completions !== undefined) complete = succeeded >= completions;
+    else complete = succeeded > 0 && active.length === 0; // work queue: one success and nobody left working
+
+    if (failure) {
+      deleteAllActive();
+      conditions = setCondition(conditions, 'Failed', 'True', failure.reason, failure.message, nowStr);
+      plan.events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
+      plan.requeueAfterMs = undefined;
+    } else if (complete) {
+      deleteAllActive();
+      conditions = setCondition(conditions, 'Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', nowStr);
+      status.completionTime = nowStr;
+      plan.events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
+      plan.requeueAfterMs = undefined;
+    } else if (suspended) {
+      deleteAllActive();
+      if (!wasSuspended) {
+        conditions = setCondition(conditions, 'Suspended', 'True', 'JobSuspended', 'Job suspended', nowStr);
+        plan.events.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
+      }
+      plan.requeueAfterMs = undefined;
+    } else if (manage && !deleting) {
+      manageActive(plan, { spec, active, terminating, completed, succeeded, burst });
+      if (plan.create.length > 0) {
+        const wait = failureBackoffRemaining([...succeededPods, ...failedPods], nowMs, opts.backoffBaseMs ?? DefaultBackoffBaseMs, opts.backoffMaxMs ?? DefaultBackoffMaxMs);
+        if (wait > 0) {
+          plan.create = [];
+          plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
+        }
+      }
+    }
+    if (!manage) plan.delete = []; // counted, but acted on once earlier actions are observed
+  }
+  // Status as Kubernetes reports it: the pods this sync leaves running or starts.
+  const deleted = new Set(plan.delete);
+  const remaining = active.filter((p) => !deleted.has(p));
+  status.active = remaining.length + plan.create.length;
+  status.ready = remaining.filter(isPodReady).length;
+  status.terminating = terminating.length + plan.delete.length;
+  if (conditions.length > 0) status.conditions = conditions;
+  if (!indexed) delete status.completedIndexes;
+  plan.status = status;
+
+  // ttlSecondsAfterFinished: the finish time is the completion time or the Failed condition's.
+  const ttl = spec.ttlSecondsAfterFinished;
+  const finishedNow = isTrue(status, 'Complete') || isTrue(status, 'Failed');
+  if (ttl !== undefined && finishedNow) {
+    const finishedAtStr = status.completionTime ?? condition(status, 'Failed')?.lastTransitionTime ?? condition(status, 'Complete')?.lastTransitionTime;
+    const finished = finishedAtStr ? Date.parse(finishedAtStr) : nowMs;
+    const left = finished + ttl * 1000 - nowMs;
+    if (left <= 0) plan.deleteJob = true;
+    else plan.requeueAfterMs = left;
+  }
+  return plan;
+}
+
+/** manageJob: create or delete pods so that the right number (or the right indexes) run. */
+function manageActive(
+  plan: JobPlan,
+  o: { spec: NonNullable<Job['spec']>; active: Pod[]; terminating: Pod[]; completed: Set<number>; succeeded: number; burst: number },
+): void {
+  const { spec, active } = o;
+  const parallelism = Math.max(0, spec.parallelism ?? 1);
+  // podReplacementPolicy Failed: a terminating pod still holds its slot until it is gone.
+  const held = spec.podReplacementPolicy === 'Failed' ? o.terminating.length : 0;
+  if (spec.completionMode === 'Indexed') {
+    const completions = spec.completions ?? 0;
+    const byIndex = new Map<number, Pod[]>();
+    const extra: Pod[] = [];
+    for (const p of active) {
+      const i = podIndex(p);
+      // Invalid, out of range or already completed: not wanted.
+      if (i === undefined || i >= completions || o.completed.has(i)) extra.push(p);
+      else byIndex.set(i, [...(byIndex.get(i) ?? []), p]);
+    }
+    const keep: Pod[] = [];
+    for (const group of byIndex.values()) {
+      // Duplicates of one index: keep the most advanced, delete the rest.
+      const sorted = [...group].sort(compareDeletionOrder);
+      keep.push(sorted[sorted.length - 1]);
+      extra.push(...sorted.slice(0, -1));
+    }
+    const excess = keep.length + held - parallelism;
+    if (excess > 0) {
+      // Highest indexes go first, as Kubernetes does when parallelism shrinks.
+      const byIndexDesc = [...keep].sort((a, b) => (podIndex(b) ?? 0) - (podIndex(a) ?? 0));
+      extra.push(...byIndexDesc.slice(0, excess));
+    }
+    plan.delete = extra;
+    const room = Math.min(o.burst, parallelism - keep.length - held);
+    for (let i = 0; i < completions && plan.create.length < room; i++) {
+      if (!o.completed.has(i) && !byIndex.has(i)) plan.create.push(i);
+    }
+    return;
+  }
+  let wantActive: number;
+  if (spec.completions === undefined) wantActive = o.succeeded > 0 ? active.length : parallelism;
+  else wantActive = Math.max(0, Math.min(spec.completions - o.succeeded, parallelism));
+  const diff = active.length + held - wantActive;
+  if (diff > 0) plan.delete = [...active].sort(compareDeletionOrder).slice(0, Math.min(diff, active.length));
+  else if (diff < 0) plan.create = Array.from({ length: Math.min(-diff, o.burst) }, () => undefined);
+}
+
+export function jobOwnerRef(job: Job): OwnerReference {
+  return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata?.name ?? '', uid: job.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
+}
+
+function withIndexEnv(c: Container): Container {
+  if ((c.env ?? []).some((e) => e.name === CompletionIndexEnv)) return c;
+  const env = [...(c.env ?? []), { name: CompletionIndexEnv, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${CompletionIndexAnnotation}']` } } }];
+  return { ...c, env };
+}
+
+/** The pod a Job creates: its template, owned by it; with index, an Indexed Job's pod for that index. */
+export function podForJob(job: Job, index?: number): Pod {
+  const tmpl = job.spec?.template ?? {};
+  const name = job.metadata?.name ?? '';
+  const spec = JSON.parse(JSON.stringify(tmpl.spec ?? { containers: [] })) as NonNullable<Pod['spec']>;
+  const labels = { ...(tmpl.metadata?.labels ?? {}) };
+  const annotations = { ...(tmpl.metadata?.annotations ?? {}) };
+  if (index !== undefined) {
+    annotations[CompletionIndexAnnotation] = String(index);
+    labels[CompletionIndexAnnotation] = String(index);
+    spec.containers = spec.containers.map(withIndexEnv);
+    if (spec.initContainers) spec.initContainers = spec.initContainers.map(withIndexEnv);
+    const hostname = `${name}-${index}`;
+    if (!spec.hostname && hostname.length <= 63) spec.hostname = hostname;
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: index === undefined ? `${name}-` : `${name}-${index}-`,
+      namespace: job.metadata?.namespace,
+      labels,
+      annotations: Object.keys(annotations).length ? annotations : undefined,
+      ownerReferences: [jobOwnerRef(job)],
+    },
+    spec,
+  };
+}
+
+/** Status fields the controller writes, compared structurally (key order and absent-vs-undefined ignored). */
+export function jobStatusEqual(a: JobStatus | undefined, b: JobStatus): boolean {
+  const norm = (s: JobStatus | undefined): string => {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(s ?? {}).sort(([x], [y]) => x.localeCompare(y))) if (v !== undefined) o[k] = v;
+    return JSON.stringify(o);
+  };
+  return norm(a) === norm(b);
+}
+
+export interface JobControllerOptions extends Omit<JobReconcileOptions, 'manage'> {
+  workers?: number;
+  expectationsTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export class JobController implements Controller {
+  readonly name = 'job';
+  private readonly queue = new WorkQueue<string>('job', { maxDelayMs: 30_000 });
+  private readonly jobs: Informer<Job>;
+  private readonly pods: Informer<Pod>;
+  private readonly expectations: Expectations;
+  private readonly workers: number;
+  private readonly now: () => Date;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly opts: JobControllerOptions = {},
+  ) {
+    this.workers = opts.workers ?? 5;
+    this.now = opts.now ?? (() => new Date());
+    this.expectations = new Expectations(opts.expectationsTimeoutMs ?? 60_000);
+    this.jobs = ctx.informers.informerFor<Job>(Resources.jobs);
+    this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
+  }
+
+  async start(): Promise<void> {
+    this.jobs.onAdd((j) => this.queue.add(objectKey(j)));
+    this.jobs.onUpdate((_o, j) => this.queue.add(objectKey(j)));
+    this.jobs.onDelete((j) => this.expectations.delete(objectKey(j)));
+    this.pods.onAdd((p) => {
+      const key = this.ownerKey(p);
+      if (key) {
+        this.expectations.creationObserved(key);
+        this.queue.add(key);
+      } else if (!controllerRef(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
+    });
+    this.pods.onUpdate((o, p) => {
+      const key = this.ownerKey(p);
+      if (p.metadata?.deletionTimestamp && !o.metadata?.deletionTimestamp && key && p.metadata.uid) this.expectations.deletionObserved(key, p.metadata.uid);
+      if (key) this.queue.add(key);
+      else if (!controllerRef(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
+    });
+    this.pods.onDelete((p) => {
+      const key = this.ownerKey(p);
+      if (!key) return;
+      if (p.metadata?.uid) this.expectations.deletionObserved(key, p.metadata.uid);
+      this.queue.add(key);
+    });
+    this.ctx.informers.start();
+    await Promise.all([this.jobs.start(), this.pods.start()]);
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
+      controller: this.name,
+      onError: (key, err) => {
+        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`job: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
+      },
+    });
+  }
+
+  stop(): void {
+    this.queue.shutDown();
+  }
+
+  async stopped(): Promise<void> {
+    await this.running;
+  }
+
+  private ownerKey(p: Pod): string | undefined {
+    const ref = controllerRef(p);
+    if (!ref || ref.kind !== 'Job') return undefined;
+    const key = `${p.metadata?.namespace}/${ref.name}`;
+    const job = this.jobs.getByKey(key);
+    return job && job.metadata?.uid === ref.uid ? key : undefined;
+  }
+
+  private matchingJobs(p: Pod): string[] {
+    const out: string[] = [];
+    for (const job of this.jobs.list(p.metadata?.namespace)) {
+      try {
+        if (matchesLabels(selectorFromLabelSelector(job.spec?.selector), p.metadata?.labels ?? {})) out.push(objectKey(job));
+      } catch {
+        /* an invalid selector matches nothing */
+      }
+    }
+    return out;
+  }
+
+  private async sync(key: string): Promise<ReconcileResult> {
+    const job = this.jobs.getByKey(key);
+    if (!job) {
+      this.expectations.delete(key);
+      return;
+    }
+    const { namespace, name } = splitKey(key);
+    const plan = reconcileJob(job, this.pods.list(namespace), this.now(), { ...this.opts, manage: this.expectations.satisfied(key) });
+    if (plan.selectorError) {
+      this.ctx.recorder.event(job, 'Warning', 'InvalidSelector', plan.selectorError);
+      return;
+    }
+    if (plan.deleteJob) {
+      try {
+        await this.ctx.client.delete(Resources.jobs, namespace, name, { propagationPolicy: 'Background', preconditions: { uid: job.metadata?.uid } });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+      return;
+    }
+    for (const p of plan.adopt) await this.adopt(job, p);
+    if (plan.delete.length) await this.deletePods(key, job, plan.delete);
+    let createError: Error | undefined;
+    if (plan.create.length) createError = await this.createPods(key, job, plan.create);
+    if (!jobStatusEqual(job.status, plan.status)) {
+      try {
+        await this.ctx.client.patch<Job>(Resources.jobs, namespace, name, { status: plan.status }, 'merge', 'status');
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        return;
+      }
+      for (const e of plan.events) this.ctx.recorder.event(job, e.type, e.reason, e.message);
+    }
+    if (createError) throw createError;
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, plan.requeueAfterMs) } : undefined;
+  }
+
+  private async adopt(job: Job, p: Pod): Promise<void> {
+    const refs = [...(p.metadata?.ownerReferences ?? []).filter((r) => r.uid !== job.metadata?.uid), jobOwnerRef(job)];
+    try {
+      await this.ctx.client.patch<Pod>(Resources.pods, p.metadata?.namespace, p.metadata?.name ?? '', { metadata: { ownerReferences: refs } }, 'merge');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Slow start (batches of 1, 2, 4, …) as the ReplicaSet controller: a bad template costs one error. */
+  private async createPods(key: string, job: Job, indexes: (number | undefined)[]): Promise<Error | undefined> {
+    this.expectations.expectCreations(key, indexes.length);
+    let next = 0;
+    let batch = 1;
+    while (next < indexes.length) {
+      const slice = indexes.slice(next, next + batch);
+      next += slice.length;
+      const results = await Promise.allSettled(slice.map((i) => this.ctx.client.create<Pod>(Resources.pods, job.metadata?.namespace, podForJob(job, i))));
+      let firstError: Error | undefined;
+      for (const r of results) {
+        if (r.status === 'fulfilled') this.ctx.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata?.name}`);
+        else {
+          this.expectations.creationObserved(key);
+          firstError = firstError ?? (r.reason as Error);
+        }
+      }
+      if (firstError) {
+        for (let i = next; i < indexes.length; i++) this.expectations.creationObserved(key);
+        this.ctx.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${firstError.message}`);
+        return firstError;
+      }
+      batch *= 2;
+    }
+    return undefined;
+  }
+
+  private async deletePods(key: string, job: Job, pods: Pod[]): Promise<void> {
+    this.expectations.expectDeletions(key, pods.map((p) => p.metadata?.uid ?? ''));
+    const results = await Promise.allSettled(pods.map((p) => this.ctx.client.delete(Resources.pods, p.metadata?.namespace, p.metadata?.name ?? '')));
+    let firstError: unknown;
+    results.forEach((r, i) => {
+      const p = pods[i];
+      if (r.status === 'fulfilled') this.ctx.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
+      else {
+        this.expectations.deletionObserved(key, p.metadata?.uid ?? '');
+        if (!isNotFound(r.reason)) firstError = firstError ?? r.reason;
+      }
+    });
+    if (firstError) throw firstError;
+  }
+}
