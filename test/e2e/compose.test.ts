@@ -1,0 +1,234 @@
+// The docker-compose cluster for real (issue 7): Debian's Docker engine started by deploy/dockerd.sh
+// (own data root, exec root, socket and PID file), the base image from debootstrap and steer's image
+// built, `docker-compose up -d`, then the nginx scenario on two nodes: both Ready with a pod CIDR →
+// apply nginx.yaml → scale to 3, spread over node-1 and node-2 → every pod IP answers from BOTH node
+// containers (cross-node pod routes) → a killed nginx process is restarted → a deleted pod is replaced
+// → `docker-compose down` leaves no pod cgroups and no mounts on the host → the engine is stopped by
+// its PID. Each step's time is printed at the end. Needs root, deploy/install-docker.sh's packages and
+// network access to the Debian mirror and the npm registry for the image builds (cached afterwards in
+// the engine's data root, /var/lib/steer-docker).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { KubeClient } from '../../lib/client';
+import { Resources } from '../../lib/resources';
+import { waitFor } from '../helpers/wait';
+import { Compose, DOCKER_HOST, mustRun, repo, run, StepTimer } from './helpers/compose';
+
+jest.setTimeout(20 * 60_000);
+
+const PROJECT = 'steere2e';
+const compose = new Compose(PROJECT);
+const kubeconfig = path.join(repo, 'deploy', 'compose-kubeconfig');
+const steerBin = path.join(repo, 'bin', 'steer.js');
+const dockerdPidFile = `${process.env.STEER_DOCKER_RUN || '/run/steer-docker'}/dockerd.pid`;
+const NODES = ['node-1', 'node-2'];
+const timer = new StepTimer();
+
+const steer = (...args: string[]) => run(process.execPath, [steerBin, ...args], { env: { KUBECONFIG: kubeconfig } });
+const isReady = (p: Pod) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && (p.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+let client: KubeClient | undefined;
+async function nginxPods(): Promise<Pod[]> {
+  return (await client!.list<Pod>(Resources.pods, { namespace: 'default', labelSelector: 'app=nginx' })).items;
+}
+async function readyNginx(n: number, what: string, timeoutMs = 180_000): Promise<Pod[]> {
+  return waitFor(what, async () => {
+    const pods = await nginxPods();
+    const ready = pods.filter(isReady);
+    return ready.length === n && pods.filter((p) => !p.metadata?.deletionTimestamp).length === n ? ready : undefined;
+  }, timeoutMs, 250);
+}
+
+/** Pod cgroups on the host's cgroupfs (each node's runtime uses /<bridge>-pods, e.g. /steernode1-pods). */
+function hostPodCgroups(): string[] {
+  const found: string[] = [];
+  for (const hierarchy of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) {
+    const dir = path.join('/sys/fs/cgroup', hierarchy);
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const e of entries) if (/^steernode\d+-pods$/.test(e)) found.push(path.join(dir, e));
+  }
+  return found;
+}
+
+/** Host mounts that belong to the engine's containers or to pods (rootfs overlays, shm, netns, ...). */
+function hostLeftoverMounts(): string[] {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] || '')
+    .filter((mp) => /^\/(var\/lib|run)\/steer-docker\/.+/.test(mp) || /\/k8s\.io\/|\/steernode\d+-pods/.test(mp));
+}
+
+function dockerdPid(): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(dockerdPidFile, 'utf8').trim());
+    return pid > 0 && fs.existsSync(`/proc/${pid}`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Later steps need the cluster; they fail at once with this reason when it is missing. */
+let brokenAt = '';
+function requireCluster(): void {
+  if (brokenAt) throw new Error(`cannot run: the cluster is not usable since step "${brokenAt}"`);
+}
+
+async function composeDown(): Promise<void> {
+  // -v: the apiserver's and nodes' volumes go too, so the next up starts clean.
+  await compose.run(['down', '-v', '--remove-orphans', '--timeout', '60'], 180_000);
+}
+
+afterAll(async () => {
+  client?.close();
+  // Whatever happened, leave nothing running: the cluster, then the engine.
+  if (dockerdPid()) {
+    await composeDown();
+    await run('bash', ['deploy/dockerd.sh', 'stop'], { timeoutMs: 60_000 });
+  }
+  // eslint-disable-next-line no-console
+  console.log(timer.table('docker-compose scenario step timings:'));
+});
+
+describe('a 2-node steer cluster from docker-compose', () => {
+  it('1. the engine starts (own data root, exec root, socket, PID file)', async () => {
+    brokenAt = '1. engine';
+    for (const bin of ['dockerd', 'docker', 'docker-compose', 'debootstrap']) {
+      const r = await run('sh', ['-c', `command -v ${bin}`]);
+      if (r.code !== 0) throw new Error(`${bin} is not installed: run bash deploy/install-docker.sh`);
+    }
+    await timer.time('1. dockerd start', () => mustRun('bash', ['deploy/dockerd.sh', 'start'], { timeoutMs: 90_000 }));
+    expect(dockerdPid()).toBeDefined();
+    const info = await mustRun('docker', ['info', '--format', '{{.DockerRootDir}}']);
+    expect(info.stdout.trim()).toBe(process.env.STEER_DOCKER_DATA || '/var/lib/steer-docker/data');
+    // An interrupted earlier run may have left its cluster (and volumes) behind.
+    await timer.time('1b. leftovers of an earlier run removed', composeDown);
+    brokenAt = '';
+  });
+
+  it('2. images: the base from debootstrap (once), steer:latest from the Dockerfile', async () => {
+    requireCluster();
+    brokenAt = '2. images';
+    const base = await run('docker', ['image', 'inspect', 'steer-base:bookworm']);
+    if (base.code !== 0) await timer.time('2. base image (debootstrap + import)', () => mustRun('bash', ['deploy/build-base-image.sh'], { timeoutMs: 900_000 }));
+    else timer.steps.push(['2. base image (present, reused)', 0]);
+    await timer.time('2b. steer image (docker build)', () => mustRun('bash', ['deploy/build-image.sh'], { timeoutMs: 1_200_000 }));
+    // Layers replaced by this build are of no further use.
+    await run('docker', ['image', 'prune', '-f']);
+    brokenAt = '';
+  });
+
+  it('3. docker-compose up -d → both nodes Ready, each with its pod CIDR', async () => {
+    requireCluster();
+    brokenAt = '3. up';
+    await timer.time('3. docker-compose up -d', () => compose.mustRun(['up', '-d']));
+    client = KubeClient.load({ kubeconfig });
+    const nodes = await timer.time('3b. both nodes Ready', () =>
+      waitFor('node-1 and node-2 Ready', async () => {
+        const list = await client!.list<Node>(Resources.nodes);
+        const ready = list.items.filter((n) => (n.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length === 2 ? list.items : undefined;
+      }, 180_000, 500),
+    );
+    expect(nodes.map((n) => n.metadata?.name).sort()).toEqual(NODES);
+    expect(Object.fromEntries(nodes.map((n) => [n.metadata!.name, n.spec?.podCIDR]))).toEqual({ 'node-1': '10.88.1.0/24', 'node-2': '10.88.2.0/24' });
+    // Each node routes the other's pod CIDR via the other's address.
+    for (const [self, other, via] of [['node-1', '10.88.2.0/24', '172.28.0.22'], ['node-2', '10.88.1.0/24', '172.28.0.21']]) {
+      await waitFor(`${self}: route ${other} via ${via}`, async () => (await compose.exec(self, ['ip', 'route', 'show', other])).stdout.includes(`via ${via}`), 30_000, 500);
+    }
+    brokenAt = '';
+  });
+
+  it('4. steer apply -f manifests/nginx.yaml → 1 Running', async () => {
+    requireCluster();
+    const r = await timer.time('4. apply nginx.yaml → 1 Running', async () => {
+      const out = await steer('apply', '-f', 'manifests/nginx.yaml');
+      await readyNginx(1, '1 nginx pod Running and Ready');
+      return out;
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('deployment.apps/nginx created\nservice/nginx created\n');
+  });
+
+  it('5. scale to 3 → 3 Running over node-1 and node-2; every pod IP answers from both node containers', async () => {
+    requireCluster();
+    const r = await timer.time('5. scale to 3 → 3 Running', async () => {
+      const out = await steer('scale', 'deployment', 'nginx', '--replicas=3');
+      await readyNginx(3, '3 nginx pods Running and Ready');
+      return out;
+    });
+    expect(r.stdout).toBe('deployment.apps/nginx scaled\n');
+    const pods = await nginxPods();
+    expect(new Set(pods.map((p) => p.spec?.nodeName))).toEqual(new Set(NODES));
+    await timer.time('5b. curl 3 pod IPs from both nodes', async () => {
+      for (const pod of pods) {
+        const podIP = pod.status?.podIP || '';
+        expect(podIP).toMatch(pod.spec?.nodeName === 'node-1' ? /^10\.88\.1\./ : /^10\.88\.2\./);
+        for (const from of NODES) {
+          const res = await waitFor(`${from} → ${pod.metadata?.name} (${pod.spec?.nodeName}) at ${podIP}`, async () => {
+            const c = await compose.exec(from, ['curl', '-sS', '-m', '5', `http://${podIP}/`]);
+            return c.code === 0 ? c : undefined;
+          }, 30_000, 500);
+          expect(res.stdout).toContain('nginx');
+        }
+      }
+    });
+  });
+
+  it('6. killing an nginx container process → restarted (restartCount 1) and Ready', async () => {
+    requireCluster();
+    const [victim] = await nginxPods();
+    const node = victim.spec?.nodeName || '';
+    const containerId = (victim.status?.containerStatuses?.[0]?.containerID || '').replace(/^containerd:\/\//, '');
+    expect(containerId).not.toBe('');
+    // The task's PID as the node container sees it (containerd runs there).
+    const tasks = await compose.exec(node, ['ctr', '--address', '/var/lib/steer/runtime/containerd/containerd.sock', '-n', 'k8s.io', 'tasks', 'ls']);
+    const line = tasks.stdout.split('\n').find((l) => l.startsWith(containerId));
+    expect(line).toBeDefined();
+    const pid = Number(line!.trim().split(/\s+/)[1]);
+    expect(pid).toBeGreaterThan(1);
+    await timer.time('6. kill nginx process → restarted and Ready', async () => {
+      const k = await compose.exec(node, ['kill', '-KILL', String(pid)]);
+      expect(k.code).toBe(0);
+      await waitFor('the killed container restarted and Ready again', async () => {
+        const p = await client!.get<Pod>(Resources.pods, 'default', victim.metadata?.name || '');
+        const cs = p.status?.containerStatuses?.[0];
+        return cs && cs.restartCount === 1 && cs.ready && isReady(p) ? p : undefined;
+      }, 90_000, 250);
+    });
+  });
+
+  it('7. deleting a pod → replaced', async () => {
+    requireCluster();
+    const [victim] = await nginxPods();
+    const name = victim.metadata?.name || '';
+    await timer.time('7. delete a pod → replaced, 3 Running', async () => {
+      const d = await steer('delete', 'pod', name);
+      expect(d.stdout).toBe(`pod "${name}" deleted\n`);
+      const pods = await readyNginx(3, '3 nginx pods Running and Ready after the delete');
+      expect(pods.map((p) => p.metadata?.name)).not.toContain(name);
+    });
+  });
+
+  it('8. docker-compose down → no pod cgroups or mounts left on the host; the engine stops by its PID', async () => {
+    // Runs even when an earlier step failed: whatever was started must go.
+    // With the cluster up, pods ran and their cgroups are there: the check below is not vacuous.
+    if (!brokenAt) expect(hostPodCgroups().length).toBeGreaterThan(0);
+    await timer.time('8. docker-compose down', () => compose.mustRun(['down', '-v', '--remove-orphans', '--timeout', '60'], 180_000));
+    expect(hostPodCgroups()).toEqual([]);
+    expect(hostLeftoverMounts()).toEqual([]);
+    expect((await mustRun('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout.trim()).toBe('');
+    const pid = dockerdPid();
+    expect(pid).toBeDefined();
+    await timer.time('8b. dockerd stop', () => mustRun('bash', ['deploy/dockerd.sh', 'stop'], { timeoutMs: 60_000 }));
+    expect(fs.existsSync(`/proc/${pid}`)).toBe(false);
+    expect(fs.existsSync(DOCKER_HOST.replace(/^unix:\/\//, ''))).toBe(false);
+    expect(hostLeftoverMounts()).toEqual([]);
+  });
+});
