@@ -86,6 +86,25 @@ const valid: Record<string, Obj> = {
     type: 'Normal',
     count: 1,
   },
+  jobs: {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'pi', namespace: 'default', uid: 'b3a1c0de-0000-4000-8000-000000000001' },
+    spec: {
+      completions: 3,
+      parallelism: 2,
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'b3a1c0de-0000-4000-8000-000000000001' } },
+      template: {
+        metadata: {
+          labels: {
+            'batch.kubernetes.io/controller-uid': 'b3a1c0de-0000-4000-8000-000000000001',
+            'controller-uid': 'b3a1c0de-0000-4000-8000-000000000001',
+          },
+        },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'perl:5.34', command: ['perl', '-e', 'print 1'] }] },
+      },
+    },
+  },
   leases: {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
