@@ -12,7 +12,7 @@ import { parseResourceArgs, resolveResource } from './resource-args';
 import { placeObject, runApply } from './verbs/apply';
 import { DeleteTarget, listTargets, parseCascade, runDelete } from './verbs/delete';
 import { describeObject } from './verbs/describe';
-import { parseOutput, runGet } from './verbs/get';
+import { labelColumnKeys, parseOutput, runGet } from './verbs/get';
 import { runLogs } from './verbs/logs';
 import { runCordon, runDrain } from './verbs/nodes';
 import { runRolloutHistory, runRolloutRestart, runRolloutStatus, runRolloutUndo, runScale } from './verbs/rollout';
@@ -71,15 +71,21 @@ export function register(program: Command): void {
         .command('get')
         .description('display one or many resources (kubectl get)')
         .argument('<resources...>', 'TYPE [NAME...] | TYPE/NAME... | TYPE1,TYPE2 | all')
-        .option('-o, --output <format>', 'wide|yaml|json|name')
+        .option('-o, --output <format>', 'wide|yaml|json|name|jsonpath=TEMPLATE|jsonpath-file=FILE|custom-columns=SPEC|custom-columns-file=FILE')
         .option('-l, --selector <selector>', 'label selector, e.g. app=nginx')
         .option('--field-selector <selector>', 'field selector, e.g. status.phase=Running')
         .option('-w, --watch', 'after listing, watch for changes')
         .option('--watch-only', 'watch for changes without listing first')
-        .option('--no-headers', 'do not print column headers'),
+        .option('--no-headers', 'do not print column headers')
+        .option('--show-labels', 'show all labels as the last column')
+        .option('-L, --label-columns <keys>', 'a column per label key, e.g. -L app,tier (repeatable)', collect, [] as string[])
+        .option('--sort-by <jsonpath>', 'sort by a JSONPath expression, e.g. .metadata.name'),
     ),
   ).action(
-    action(async (args: string[], o: ClientFlags & { output?: string; selector?: string; fieldSelector?: string; watch?: boolean; watchOnly?: boolean; headers?: boolean }) => {
+    action(async (args: string[], o: ClientFlags & { output?: string; selector?: string; fieldSelector?: string; watch?: boolean; watchOnly?: boolean; headers?: boolean; showLabels?: boolean; labelColumns: string[]; sortBy?: string }) => {
+      // Flags are checked before anything is asked of the server.
+      const output = parseOutput(o.output);
+      const selections = parseResourceArgs(args);
       const client = clientFromFlags(o);
       const ac = new AbortController();
       const onSigint = () => ac.abort();
@@ -87,16 +93,19 @@ export function register(program: Command): void {
       try {
         const ok = await runGet(
           client,
-          parseResourceArgs(args),
+          selections,
           {
             namespace: namespaceOf(client, o),
             allNamespaces: o.allNamespaces,
-            output: parseOutput(o.output),
+            ...output,
             selector: o.selector,
             fieldSelector: o.fieldSelector,
             watch: o.watch,
             watchOnly: o.watchOnly,
             noHeaders: o.headers === false,
+            showLabels: o.showLabels,
+            labelColumns: labelColumnKeys(o.labelColumns),
+            sortBy: o.sortBy,
             signal: ac.signal,
           },
           processStreams,

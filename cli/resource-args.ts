@@ -9,10 +9,9 @@ export interface ResourceSelection {
 
 /** The types `all` expands to, in kubectl's order. */
 export function allCategory(): ResourceType[] {
-  const order = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets'];
-  return allResources
-    .filter((r) => r.categories.includes('all'))
-    .sort((a, b) => order.indexOf(a.resource) - order.indexOf(b.resource));
+  const order = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'horizontalpodautoscalers', 'jobs', 'cronjobs'];
+  const rank = (r: ResourceType) => (order.includes(r.resource) ? order.indexOf(r.resource) : order.length);
+  return allResources.filter((r) => r.categories.includes('all')).sort((a, b) => rank(a) - rank(b));
 }
 
 export function resolveResource(name: string): ResourceType {

@@ -1,35 +1,119 @@
-// `steer get`: asks the server for Tables (kubectl's Accept header) and prints them as kubectl does;
-// `-o yaml|json|name` print objects; `-w` prints a row per watch event as it happens.
+// `steer get`: asks the server for Tables (kubectl's Accept header) and prints them as kubectl does
+// (with -L label columns, --show-labels, --sort-by); `-o yaml|json|name|jsonpath|custom-columns` print
+// objects; `-w` prints a row (or an object) per watch event as it happens.
+import * as fs from 'node:fs';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, KubeClient, KubeList, KubeObject } from '../../lib/client';
 import { ResourceType, resourcePath } from '../../lib/resources';
 import { describeError } from '../errors';
 import { Streams } from '../io';
-import { Table, asList, fallbackTable, kindQualifier, printTable, qualifiedName, tableCells, tabulate, toJson, toYaml } from '../printers';
+import { JsonPath, compileJsonPath, executeJsonPath } from '../jsonpath';
+import {
+  CustomColumn,
+  Table,
+  TableOptions,
+  TableRow,
+  asList,
+  customColumnCells,
+  customColumnHeader,
+  fallbackTable,
+  kindQualifier,
+  parseCustomColumns,
+  parseCustomColumnsFile,
+  printTable,
+  qualifiedName,
+  tableCells,
+  tabulate,
+  toJson,
+  toYaml,
+} from '../printers';
 import { ResourceSelection } from '../resource-args';
+import { compileSortBy, sortByJsonPath } from '../sorting';
 import { watchLines } from '../stream';
 
 export const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
-export type OutputFormat = '' | 'wide' | 'yaml' | 'json' | 'name';
+export type OutputFormat = '' | 'wide' | 'yaml' | 'json' | 'name' | 'jsonpath' | 'custom-columns';
 
-export interface GetOptions {
+/** What -o asked for; jsonpath and custom-columns carry their parsed templates. */
+export interface OutputSpec {
+  output: OutputFormat;
+  jsonPath?: JsonPath;
+  customColumns?: CustomColumn[];
+}
+
+export interface GetOptions extends Partial<OutputSpec> {
   namespace: string;
   allNamespaces?: boolean;
-  output?: OutputFormat;
   selector?: string;
   fieldSelector?: string;
   watch?: boolean;
   watchOnly?: boolean;
   noHeaders?: boolean;
+  /** --show-labels */
+  showLabels?: boolean;
+  /** -L/--label-columns keys (each flag may hold several, comma-separated). */
+  labelColumns?: string[];
+  /** --sort-by JSONPath. */
+  sortBy?: string;
   /** Ends a watch (tests; Ctrl-C otherwise). */
   signal?: AbortSignal;
 }
 
-export function parseOutput(o: string | undefined): OutputFormat {
+const allowedFormats = 'custom-columns,custom-columns-file,json,jsonpath,jsonpath-file,name,wide,yaml';
+
+/** Parses -o as kubectl does: `json`, `jsonpath=TEMPLATE`, `jsonpath-file=FILE`, `custom-columns=SPEC`, `custom-columns-file=FILE`… */
+export function parseOutput(o: string | undefined, readFile: (file: string) => string = (f) => fs.readFileSync(f, 'utf8')): OutputSpec {
   const v = (o || '').trim();
-  if (v === '' || v === 'wide' || v === 'yaml' || v === 'json' || v === 'name') return v;
-  throw new Error(`unable to match a printer suitable for the output format "${v}", allowed formats are: json,name,wide,yaml`);
+  if (v === '' || v === 'wide' || v === 'yaml' || v === 'json' || v === 'name') return { output: v };
+  const eq = v.indexOf('=');
+  const format = eq < 0 ? v : v.slice(0, eq);
+  const arg = eq < 0 ? undefined : v.slice(eq + 1);
+  const read = (file: string) => {
+    try {
+      return readFile(file);
+    } catch (err) {
+      throw new Error(`error reading template ${file}, ${(err as Error).message}`);
+    }
+  };
+  switch (format) {
+    case 'jsonpath':
+    case 'jsonpath-file':
+      if (arg === undefined || arg === '') throw new Error('template format specified but no template given');
+      return { output: 'jsonpath', jsonPath: compileJsonPath(format === 'jsonpath' ? arg : read(arg)) };
+    case 'custom-columns':
+      return { output: 'custom-columns', customColumns: parseCustomColumns(arg ?? '') };
+    case 'custom-columns-file':
+      if (arg === undefined || arg === '') throw new Error('custom-columns-file format specified but no custom columns file given');
+      return { output: 'custom-columns', customColumns: parseCustomColumnsFile(read(arg)) };
+    default:
+      throw new Error(`unable to match a printer suitable for the output format "${v}", allowed formats are: ${allowedFormats}`);
+  }
+}
+
+/** -L app,tier -L zone → [app, tier, zone]. */
+export function labelColumnKeys(flags: string[] | undefined): string[] {
+  return (flags || []).flatMap((f) => f.split(',')).map((k) => k.trim()).filter(Boolean);
+}
+
+/** Formats that print objects rather than the server's Table. */
+function printsObjects(o: GetOptions): boolean {
+  return o.output === 'yaml' || o.output === 'json' || o.output === 'name' || o.output === 'jsonpath' || o.output === 'custom-columns';
+}
+
+function tableOptions(o: GetOptions, sel: ResourceSelection, kindPrefix: boolean): TableOptions {
+  return {
+    wide: o.output === 'wide',
+    noHeaders: o.noHeaders,
+    withNamespace: !!(o.allNamespaces && sel.resource.namespaced),
+    kindPrefix: kindPrefix ? kindQualifier(sel.resource) : undefined,
+    labelColumns: o.labelColumns,
+    showLabels: o.showLabels,
+  };
+}
+
+function withKind(obj: KubeObject, r: ResourceType): KubeObject {
+  return { apiVersion: obj.apiVersion, kind: obj.kind || r.kind, ...obj };
 }
 
 function isTable(v: unknown): v is Table {
@@ -42,7 +126,7 @@ function scope(r: ResourceType, o: GetOptions): string | undefined {
 
 /** Fetches one type as a Table (or objects for -o yaml/json/name). */
 async function fetchSelection(client: KubeClient, sel: ResourceSelection, o: GetOptions, streams: Streams): Promise<{ table?: Table; objects: KubeObject[]; failed: boolean; listRV?: string }> {
-  const wantObjects = o.output === 'yaml' || o.output === 'json' || o.output === 'name';
+  const wantObjects = printsObjects(o);
   const accept = wantObjects ? 'application/json' : tableAccept;
   const namespace = scope(sel.resource, o);
   const objects: KubeObject[] = [];
@@ -72,7 +156,8 @@ async function fetchSelection(client: KubeClient, sel: ResourceSelection, o: Get
   }
   const got = await client.request<unknown>('GET', resourcePath(sel.resource, { namespace }), {
     accept,
-    query: { labelSelector: o.selector, fieldSelector: o.fieldSelector, limit: 500 },
+    // --sort-by on a Table needs whole objects in its rows (kubectl's includeObject=Object).
+    query: { labelSelector: o.selector, fieldSelector: o.fieldSelector, limit: 500, includeObject: o.sortBy && !wantObjects ? 'Object' : undefined },
   });
   if (isTable(got)) {
     addTable(got);
@@ -86,54 +171,95 @@ async function fetchSelection(client: KubeClient, sel: ResourceSelection, o: Get
   return { table, objects, failed, listRV };
 }
 
-function printObjects(objects: KubeObject[], sel: ResourceSelection, o: GetOptions, single: boolean): string {
-  if (o.output === 'name') return objects.map((obj) => qualifiedName(sel.resource, obj.metadata?.name || '') + '\n').join('');
-  const withKind = objects.map((obj) => ({ apiVersion: obj.apiVersion, kind: obj.kind || sel.resource.kind, ...obj }));
-  const doc = single && withKind.length === 1 ? withKind[0] : asList(withKind);
+/** An object and the resource it was listed as (`-o name` prints `kind.group/name`). */
+interface Fetched {
+  resource: ResourceType;
+  object: KubeObject;
+}
+
+/** One object in a non-table format, as a watch prints each event. */
+function printOne(item: Fetched, o: GetOptions): string {
+  switch (o.output) {
+    case 'name':
+      return qualifiedName(item.resource, item.object.metadata?.name || '') + '\n';
+    case 'jsonpath':
+      return executeJsonPath(o.jsonPath as JsonPath, item.object);
+    case 'json':
+      return toJson(item.object);
+    default:
+      return toYaml(item.object);
+  }
+}
+
+/** Everything fetched, in a non-table format: one object alone when one was named, else a v1 List. */
+function printFetched(items: Fetched[], o: GetOptions, namedSingle: boolean): string {
+  if (o.output === 'name') return items.map((it) => printOne(it, o)).join('');
+  if (o.output === 'custom-columns') {
+    const columns = o.customColumns as CustomColumn[];
+    const rows = items.map((it) => customColumnCells(columns, it.object));
+    return tabulate(o.noHeaders ? rows : [customColumnHeader(columns), ...rows]).text;
+  }
+  const objects = items.map((it) => it.object);
+  const doc = namedSingle && objects.length === 1 ? objects[0] : asList(objects);
+  if (o.output === 'jsonpath') return executeJsonPath(o.jsonPath as JsonPath, doc);
   return o.output === 'json' ? toJson(doc) : toYaml(doc);
+}
+
+function isPartial(row: TableRow): boolean {
+  const obj = row.object as KubeObject | undefined;
+  return !obj || obj.kind === 'PartialObjectMetadata' || obj.kind === 'PartialObjectMetadataList';
+}
+
+/**
+ * Sorts a Table's rows by --sort-by over each row's whole object. A server that sends only metadata in
+ * rows (ignoring includeObject=Object) gets a second request for the objects, matched by uid.
+ */
+async function sortTable(client: KubeClient, sel: ResourceSelection, table: Table, path: JsonPath, o: GetOptions, streams: Streams): Promise<Table> {
+  const rows = table.rows || [];
+  const full = new Map<string, KubeObject>();
+  if (rows.some(isPartial)) {
+    const { objects } = await fetchSelection(client, sel, { ...o, output: 'json', sortBy: undefined }, streams);
+    for (const obj of objects) if (obj.metadata?.uid) full.set(obj.metadata.uid, withKind(obj, sel.resource));
+  }
+  const objectOf = (row: TableRow) => {
+    const obj = row.object as KubeObject | undefined;
+    return (obj?.metadata?.uid && full.get(obj.metadata.uid)) || obj;
+  };
+  return { ...table, rows: sortByJsonPath(rows, path, objectOf) };
 }
 
 /** Runs `get` over the selections; returns false when some object was not found. */
 export async function runGet(client: KubeClient, selections: ResourceSelection[], o: GetOptions, streams: Streams): Promise<boolean> {
+  const sortPath = o.sortBy ? compileSortBy(o.sortBy) : undefined;
   if (o.watch || o.watchOnly) {
     if (selections.length !== 1) throw new Error('you may only specify a single resource type with --watch');
+    if (sortPath) streams.err('warning: --watch or --watch-only requested, --sort-by will be ignored\n');
     return watchSelection(client, selections[0], o, streams);
   }
-  const objectOutput = o.output === 'yaml' || o.output === 'json';
+  const objectOutput = printsObjects(o);
   const kindPrefix = selections.length > 1;
   let ok = true;
   let printedAny = false;
-  const allObjects: KubeObject[] = [];
+  let fetched: Fetched[] = [];
   const namedSingle = selections.length === 1 && selections[0].names.length === 1;
   for (const sel of selections) {
-    const { table, objects, failed } = await fetchSelection(client, sel, o, streams);
+    const { table: got, objects, failed } = await fetchSelection(client, sel, o, streams);
     if (failed) ok = false;
     if (objectOutput) {
-      allObjects.push(...objects.map((obj) => ({ apiVersion: obj.apiVersion, kind: obj.kind || sel.resource.kind, ...obj })));
+      fetched.push(...objects.map((obj) => ({ resource: sel.resource, object: withKind(obj, sel.resource) })));
       continue;
     }
-    if (o.output === 'name') {
-      const text = printObjects(objects, sel, o, false);
-      if (text) printedAny = true;
-      streams.out(text);
-      continue;
-    }
-    if (!table || !(table.rows || []).length) continue;
-    const text = printTable(table, {
-      wide: o.output === 'wide',
-      noHeaders: o.noHeaders,
-      withNamespace: o.allNamespaces && sel.resource.namespaced,
-      kindPrefix: kindPrefix ? kindQualifier(sel.resource) : undefined,
-    });
+    if (!got || !(got.rows || []).length) continue;
+    const table = sortPath ? await sortTable(client, sel, got, sortPath, o, streams) : got;
+    const text = printTable(table, tableOptions(o, sel, kindPrefix));
     if (printedAny && text) streams.out('\n');
     if (text) printedAny = true;
     streams.out(text);
   }
   if (objectOutput) {
-    if (allObjects.length > 0 || !namedSingle) {
-      const doc = namedSingle && allObjects.length === 1 ? allObjects[0] : asList(allObjects);
-      streams.out(o.output === 'json' ? toJson(doc) : toYaml(doc));
-    }
+    // kubectl 1.20 says "No resources found" only above tables; these formats print what they have.
+    if (sortPath) fetched = sortByJsonPath(fetched, sortPath, (it) => it.object);
+    if (fetched.length > 0 || !namedSingle) streams.out(printFetched(fetched, o, namedSingle));
     return ok;
   }
   if (!printedAny && ok && selections.every((s) => s.names.length === 0)) {
@@ -144,29 +270,39 @@ export async function runGet(client: KubeClient, selections: ResourceSelection[]
   return ok;
 }
 
-/** `get -w`: the current table, then one row per change (DELETED rows too, with no marker, as kubectl). */
+/** `get -w`: the current table (or objects), then one row (or object) per change; DELETED ones too, with no marker, as kubectl. */
 async function watchSelection(client: KubeClient, sel: ResourceSelection, o: GetOptions, streams: Streams): Promise<boolean> {
-  const wide = o.output === 'wide';
-  const withNamespace = !!(o.allNamespaces && sel.resource.namespaced);
+  const topts = tableOptions(o, sel, false);
   const fieldSelector = sel.names.length === 1 ? `metadata.name=${sel.names[0]}` : o.fieldSelector;
   const listSel: ResourceSelection = { resource: sel.resource, names: [] };
-  const { table, objects, listRV } = await fetchSelection(client, listSel, { ...o, fieldSelector }, streams);
+  const { table, objects, listRV } = await fetchSelection(client, listSel, { ...o, sortBy: undefined, fieldSelector }, streams);
+  const objectOutput = printsObjects(o);
   let widths: number[] = [];
   let columns = table?.columnDefinitions;
+  let headerShown = !!o.noHeaders;
+  // Table rows and custom-columns rows line up under the first block, as kubectl's watch output does.
+  const printRows = (header: string[], rows: string[][]) => {
+    if (rows.length === 0) return;
+    const block = tabulate(headerShown ? rows : [header, ...rows], widths);
+    if (!headerShown) widths = block.widths;
+    headerShown = true;
+    streams.out(block.text);
+  };
+  const printObject = (obj: KubeObject) => {
+    const item = { resource: sel.resource, object: withKind(obj, sel.resource) };
+    if (o.output === 'custom-columns') {
+      const cc = o.customColumns as CustomColumn[];
+      printRows(customColumnHeader(cc), [customColumnCells(cc, item.object)]);
+    } else streams.out(printOne(item, o));
+  };
   if (!o.watchOnly) {
-    if (o.output === 'yaml' || o.output === 'json' || o.output === 'name') {
-      for (const obj of objects) streams.out(printObjects([obj], sel, o, true));
+    if (objectOutput) {
+      for (const obj of objects) printObject(obj);
     } else if (table) {
-      const { header, rows } = tableCells(table, { wide, withNamespace });
-      if (rows.length > 0) {
-        const block = tabulate(o.noHeaders ? rows : [header, ...rows]);
-        widths = block.widths;
-        streams.out(block.text);
-      }
+      const { header, rows } = tableCells(table, topts);
+      printRows(header, rows);
     }
   }
-  const objectOutput = o.output === 'yaml' || o.output === 'json' || o.output === 'name';
-  let headerShown = widths.length > 0 || !!o.noHeaders;
   const onEvent = (ev: { type: string; object: unknown }) => {
     if (ev.type === 'BOOKMARK') return;
     if (ev.type === 'ERROR') {
@@ -175,7 +311,7 @@ async function watchSelection(client: KubeClient, sel: ResourceSelection, o: Get
       return;
     }
     if (objectOutput) {
-      streams.out(printObjects([ev.object as KubeObject], sel, o, true));
+      printObject(ev.object as KubeObject);
       return;
     }
     let t: Table;
@@ -186,13 +322,9 @@ async function watchSelection(client: KubeClient, sel: ResourceSelection, o: Get
     } else {
       t = fallbackTable([ev.object as KubeObject]);
     }
-    const { header, rows } = tableCells(t, { wide, withNamespace });
-    if (rows.length === 0) return;
+    const { header, rows } = tableCells(t, topts);
     // Nothing listed yet: the first row comes with the header, as kubectl prints it.
-    const block = tabulate(headerShown ? rows : [header, ...rows], widths);
-    if (!headerShown) widths = block.widths;
-    headerShown = true;
-    streams.out(block.text);
+    printRows(header, rows);
   };
   await watchLines(
     client,
