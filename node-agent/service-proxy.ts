@@ -377,6 +377,8 @@ export class ServiceProxy {
   private dirty = false;
   private lastSyncAt = 0;
   private stopped = false;
+  /** Set once the caches are synced: events before that are covered by the first sync. */
+  private ready = false;
   private routeLocalnetBefore?: string;
   private lastApplied = '';
   /** Completed syncs (tests wait on it). */
@@ -414,20 +416,24 @@ export class ServiceProxy {
         this.routeLocalnetBefore = before;
       }
     }
+    this.ready = true;
     await this.sync(true);
     const resync = this.o.resyncIntervalMs ?? 30_000;
     if (resync > 0) {
-      this.resyncTimer = setInterval(() => {
-        this.lastApplied = ''; // reapply even if nothing changed here: someone may have flushed us
-        this.request();
-      }, resync);
+      this.resyncTimer = setInterval(() => this.resync(), resync);
       this.resyncTimer.unref();
     }
   }
 
+  /** Reapplies every rule even if nothing changed here: someone may have flushed our chains. */
+  resync(): void {
+    this.lastApplied = '';
+    this.request();
+  }
+
   /** Asks for a sync; runs at most once per minSyncIntervalMs, never two at once. */
   request(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.ready) return;
     if (this.syncing) {
       this.dirty = true;
       return;
@@ -442,6 +448,11 @@ export class ServiceProxy {
 
   private async sync(initial: boolean): Promise<void> {
     if (this.stopped) return;
+    if (this.syncing) {
+      // Informer events during start() may have scheduled one while the first sync runs.
+      this.dirty = true;
+      return this.syncing.catch(() => undefined);
+    }
     const run = async () => {
       this.lastSyncAt = Date.now();
       const services = this.informers.informerFor<Service>(Resources.services).list();

@@ -1,0 +1,149 @@
+// The service proxy for real, inside network namespaces this test creates: a "node" namespace where the
+// proxy's iptables rules live, and a "pod" namespace behind a veth pair where two tiny HTTP servers
+// play the endpoints. Services and Endpoints come from a real in-process apiserver. Needs root.
+import { ChildProcess, spawn } from 'node:child_process';
+import type { Endpoints, Service } from 'kubernetes-types/core/v1';
+import { Resources } from '../../lib/resources';
+import { chainTag, runCommand, ServiceProxy } from '../../node-agent/service-proxy';
+import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { waitFor } from '../helpers/wait';
+
+jest.setTimeout(90_000);
+
+const suffix = `${process.pid % 100000}`;
+const nodeNs = `steer-spn-${suffix}`;
+const podNs = `steer-spp-${suffix}`;
+const nodeIP = '10.77.0.1';
+const podIP = '10.77.0.2';
+const instance = `service-proxy-test-${suffix}`;
+
+let api: TestApiServer;
+let proxy: ServiceProxy | undefined;
+const servers: ChildProcess[] = [];
+
+async function sh(args: string[], input?: string): Promise<string> {
+  const r = await runCommand([], args, input);
+  if (r.code !== 0) throw new Error(`${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** curl from a namespace; resolves with the body, or with `exit N` when curl fails. */
+async function curl(ns: string, url: string): Promise<string> {
+  const r = await runCommand(['ip', 'netns', 'exec', ns], ['curl', '-s', '-m', '2', url]);
+  return r.code === 0 ? r.stdout : `exit ${r.code}`;
+}
+
+function startServer(port: number): ChildProcess {
+  // Answers with its own port and the caller's address, so the test sees which endpoint served it.
+  const code = `require('http').createServer((q, s) => s.end('pod:${port} from ' + q.socket.remoteAddress)).listen(${port}, '${podIP}', () => console.log('up'))`;
+  const child = spawn('ip', ['netns', 'exec', podNs, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  await sh(['ip', 'netns', 'add', nodeNs]);
+  await sh(['ip', 'netns', 'add', podNs]);
+  const inNode = (...a: string[]) => sh(['ip', 'netns', 'exec', nodeNs, ...a]);
+  const inPod = (...a: string[]) => sh(['ip', 'netns', 'exec', podNs, ...a]);
+  await inNode('ip', 'link', 'set', 'lo', 'up');
+  await inPod('ip', 'link', 'set', 'lo', 'up');
+  await inNode('ip', 'link', 'add', 'veth-node', 'type', 'veth', 'peer', 'name', 'veth-pod', 'netns', podNs);
+  await inNode('ip', 'addr', 'add', `${nodeIP}/24`, 'dev', 'veth-node');
+  await inNode('ip', 'link', 'set', 'veth-node', 'up');
+  await inPod('ip', 'addr', 'add', `${podIP}/24`, 'dev', 'veth-pod');
+  await inPod('ip', 'link', 'set', 'veth-pod', 'up');
+  await inPod('ip', 'route', 'add', 'default', 'via', nodeIP);
+  // The node needs a route for ClusterIPs (a host has its default route) and forwards pod traffic.
+  // (a veth pair whose far end stays in the namespace: this kernel has no dummy device)
+  await inNode('ip', 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'uplink-peer');
+  await inNode('ip', 'addr', 'add', '192.168.250.1/24', 'dev', 'uplink');
+  await inNode('ip', 'link', 'set', 'uplink-peer', 'up');
+  await inNode('ip', 'link', 'set', 'uplink', 'up');
+  await inNode('ip', 'route', 'add', 'default', 'dev', 'uplink');
+  await inNode('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+  for (const port of [8080, 8081]) {
+    const child = startServer(port);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`pod server on ${port} exited (${code})`)));
+    });
+  }
+  api = await startTestApiServer();
+});
+
+afterAll(async () => {
+  await proxy?.stop().catch(() => undefined);
+  for (const s of servers) if (s.exitCode === null) s.kill('SIGKILL');
+  await api?.stop();
+  await runCommand([], ['ip', 'netns', 'del', podNs]);
+  await runCommand([], ['ip', 'netns', 'del', nodeNs]);
+});
+
+it('routes ClusterIP, NodePort (node IP and 127.0.0.1) and hairpin traffic to ready endpoints, and cleans up', async () => {
+  const svc = await api.client.create<Service>(Resources.services, 'default', {
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { type: 'NodePort', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  });
+  const clusterIP = svc.spec!.clusterIP!;
+  const nodePort = svc.spec!.ports![0].nodePort!;
+  const endpoints = (ports: number[]): Endpoints => ({
+    metadata: { name: 'web', namespace: 'default' },
+    subsets: ports.map((port) => ({ addresses: [{ ip: podIP }], ports: [{ name: 'http', port, protocol: 'TCP' }] })),
+  });
+  await api.client.create(Resources.endpoints, 'default', endpoints([8080]));
+
+  proxy = new ServiceProxy({
+    client: api.client,
+    instance,
+    clusterCIDR: '10.77.0.0/24',
+    minSyncIntervalMs: 50,
+    commandPrefix: ['ip', 'netns', 'exec', nodeNs],
+    log: () => undefined,
+  });
+  await proxy.start();
+  const prefix = `STEER-${chainTag(instance)}-`;
+  expect(proxy.chainPrefix).toBe(prefix);
+
+  // From the node itself: ClusterIP, NodePort on the node IP and on localhost.
+  expect(await curl(nodeNs, `http://${clusterIP}/`)).toMatch(/^pod:8080 from /);
+  expect(await curl(nodeNs, `http://${nodeIP}:${nodePort}/`)).toMatch(/^pod:8080 from /);
+  expect(await curl(nodeNs, `http://127.0.0.1:${nodePort}/`)).toMatch(/^pod:8080 from /);
+  // Hairpin: the pod reaches itself through its Service; masqueraded to the node's address.
+  expect(await curl(podNs, `http://${clusterIP}/`)).toBe(`pod:8080 from ${nodeIP}`);
+
+  // A second endpoint: connections are spread over both.
+  await api.client.update<Endpoints>(Resources.endpoints, { ...(await api.client.get<Endpoints>(Resources.endpoints, 'default', 'web')), subsets: endpoints([8080, 8081]).subsets });
+  await waitFor('the second endpoint to serve', async () => (await curl(nodeNs, `http://${clusterIP}/`)).startsWith('pod:8081'), 10_000);
+  const seen = new Set<string>();
+  for (let i = 0; i < 30; i++) seen.add((await curl(nodeNs, `http://${clusterIP}/`)).slice(0, 8));
+  expect([...seen].sort()).toEqual(['pod:8080', 'pod:8081']);
+
+  // No endpoints: refused at once (REJECT), not a timeout.
+  await api.client.update<Endpoints>(Resources.endpoints, { ...(await api.client.get<Endpoints>(Resources.endpoints, 'default', 'web')), subsets: [] });
+  await waitFor('connection refused without endpoints', async () => (await curl(nodeNs, `http://${clusterIP}/`)) === 'exit 7', 10_000);
+  expect(await curl(nodeNs, `http://${nodeIP}:${nodePort}/`)).toBe('exit 7');
+
+  // Rules someone flushed come back on the next resync; the built-in chains only gain our jumps.
+  await api.client.update<Endpoints>(Resources.endpoints, { ...(await api.client.get<Endpoints>(Resources.endpoints, 'default', 'web')), subsets: endpoints([8081]).subsets });
+  await waitFor('the endpoint back', async () => (await curl(nodeNs, `http://${clusterIP}/`)).startsWith('pod:8081'), 10_000);
+  await sh(['ip', 'netns', 'exec', nodeNs, 'iptables', '-t', 'nat', '-F', `${prefix}SERVICES`]);
+  expect(await curl(nodeNs, `http://${clusterIP}/`)).not.toMatch(/^pod:/);
+  proxy.resync();
+  await waitFor('rules restored by a resync', async () => (await curl(nodeNs, `http://${clusterIP}/`)).startsWith('pod:8081'), 10_000);
+  const nat = await sh(['ip', 'netns', 'exec', nodeNs, 'iptables-save', '-t', 'nat']);
+  expect(nat.split('\n').filter((l) => /^-A (PREROUTING|OUTPUT|POSTROUTING) /.test(l))).toEqual([
+    `-A PREROUTING -m comment --comment "steer service portals" -j ${prefix}SERVICES`,
+    `-A OUTPUT -m comment --comment "steer service portals" -j ${prefix}SERVICES`,
+    `-A POSTROUTING -m comment --comment "steer postrouting rules" -j ${prefix}POSTROUTING`,
+  ]);
+
+  await proxy.stop();
+  proxy = undefined;
+  for (const table of ['nat', 'filter']) {
+    const left = await sh(['ip', 'netns', 'exec', nodeNs, 'iptables-save', '-t', table]);
+    expect(left.split('\n').filter((l) => l.includes('STEER-'))).toEqual([]);
+  }
+  expect((await sh(['ip', 'netns', 'exec', nodeNs, 'sysctl', '-n', 'net.ipv4.conf.all.route_localnet'])).trim()).toBe('0');
+  expect(await curl(nodeNs, `http://${clusterIP}/`)).not.toMatch(/^pod:/);
+});
