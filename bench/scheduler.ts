@@ -146,7 +146,7 @@ function measureAlgorithm(o: BenchOptions): { podsPerSecond: number; podsPerCpuS
   const cpu0 = process.cpuUsage();
   for (const pi of pods) {
     try {
-      const r = fwk.schedulePod(new CycleState(), pi, cache.listNodes());
+      const r = fwk.schedulePod(new CycleState(), pi, cache.snapshot());
       evaluated += r.evaluatedNodes;
       cache.assumePod(pi, r.nodeName);
     } catch (e) {

@@ -49,4 +49,30 @@ describe('SchedulerCache', () => {
     expect(c.listNodes().map((n) => n.name)).toEqual(['a']);
     expect(c.nodeCount).toBe(1);
   });
+
+  test('snapshot: nodes holding pods with pod (anti-)affinity, assumed ones included at once', () => {
+    const c = new SchedulerCache();
+    c.addNode(makeNode('a'));
+    c.addNode(makeNode('b'));
+    const names = (ns: { name: string }[]) => ns.map((n) => n.name);
+    expect(names(c.snapshot().nodesWithPodAffinity)).toEqual([]);
+    const anti = newPodInfo(
+      makePod('anti', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: {} }] } } }),
+    );
+    const preferring = newPodInfo(
+      makePod('pref', { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: {} } }] } } }),
+    );
+    c.assumePod(anti, 'a');
+    c.assumePod(preferring, 'b');
+    c.assumePod(newPodInfo(makePod('plain')), 'b');
+    let snap = c.snapshot();
+    expect(names(snap.nodesWithPodAffinity)).toEqual(['a', 'b']);
+    expect(names(snap.nodesWithRequiredAntiAffinity)).toEqual(['a']);
+    c.forgetPod(anti.uid);
+    snap = c.snapshot();
+    expect(names(snap.nodesWithPodAffinity)).toEqual(['b']);
+    expect(names(snap.nodesWithRequiredAntiAffinity)).toEqual([]);
+    c.removeNode('b');
+    expect(names(c.snapshot().nodesWithPodAffinity)).toEqual([]);
+  });
 });

@@ -5,6 +5,8 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { NodeInfo } from './framework/node-info';
 import { newPodInfo, PodInfo } from './framework/pod-info';
+import type { ClusterSnapshot, ObjectListers } from './framework/types';
+import { noObjectListers } from './framework/types';
 
 interface PodState {
   info: PodInfo;
@@ -24,6 +26,8 @@ export class SchedulerCache {
   private readonly present = new Set<string>();
   private readonly pods = new Map<string, PodState>(); // by uid
   private nodeList: NodeInfo[] | undefined;
+  /** The nodes holding pods with pod (anti-)affinity; rebuilt only after such a pod or a node came or went. */
+  private affinityLists: { withAffinity: NodeInfo[]; withRequiredAntiAffinity: NodeInfo[] } | undefined;
 
   get nodeCount(): number {
     return this.present.size;
@@ -35,6 +39,29 @@ export class SchedulerCache {
       this.nodeList = [...this.present].sort().map((n) => this.nodes.get(n) as NodeInfo);
     }
     return this.nodeList;
+  }
+
+  /**
+   * The cluster for one scheduling cycle. Not a copy: it is read synchronously within the cycle, and
+   * nothing changes the cache during it.
+   */
+  snapshot(listers: ObjectListers = noObjectListers): ClusterSnapshot {
+    const nodes = this.listNodes();
+    if (!this.affinityLists) {
+      const withAffinity: NodeInfo[] = [];
+      const withRequiredAntiAffinity: NodeInfo[] = [];
+      for (const n of nodes) {
+        if (n.podsWithAffinity.size > 0) withAffinity.push(n);
+        if (n.podsWithRequiredAntiAffinity.size > 0) withRequiredAntiAffinity.push(n);
+      }
+      this.affinityLists = { withAffinity, withRequiredAntiAffinity };
+    }
+    return {
+      nodes,
+      nodesWithPodAffinity: this.affinityLists.withAffinity,
+      nodesWithRequiredAntiAffinity: this.affinityLists.withRequiredAntiAffinity,
+      listers,
+    };
   }
 
   getNode(name: string): NodeInfo | undefined {
@@ -49,6 +76,7 @@ export class SchedulerCache {
     if (!this.present.has(name)) {
       this.present.add(name);
       this.nodeList = undefined;
+      this.affinityLists = undefined;
     }
   }
 
@@ -57,7 +85,10 @@ export class SchedulerCache {
   }
 
   removeNode(name: string): void {
-    if (this.present.delete(name)) this.nodeList = undefined;
+    if (this.present.delete(name)) {
+      this.nodeList = undefined;
+      this.affinityLists = undefined;
+    }
     const info = this.nodes.get(name);
     // Pods still listed on a deleted node keep their placeholder until they go too.
     if (info && info.pods.size === 0) this.nodes.delete(name);
@@ -128,12 +159,14 @@ export class SchedulerCache {
       this.nodes.set(nodeName, node);
     }
     node.addPod(info);
+    if (info.affinity) this.affinityLists = undefined;
   }
 
   private unplace(st: PodState): void {
     const node = this.nodes.get(st.nodeName);
     if (!node) return;
     node.removePod(st.info.uid);
+    if (st.info.affinity) this.affinityLists = undefined;
     if (node.pods.size === 0 && !this.present.has(st.nodeName)) this.nodes.delete(st.nodeName);
   }
 }

@@ -8,6 +8,7 @@ import type { PodInfo } from './pod-info';
 import type {
   BindPlugin,
   ClusterEvent,
+  ClusterSnapshot,
   FilterPlugin,
   NodeScore,
   PreFilterPlugin,
@@ -17,7 +18,7 @@ import type {
   ScorePlugin,
   Status,
 } from './types';
-import { CycleState, hasEvents } from './types';
+import { CycleState, hasEvents, snapshotOf } from './types';
 
 export interface WeightedScorePlugin {
   plugin: ScorePlugin;
@@ -123,9 +124,9 @@ export class Framework {
     return out;
   }
 
-  runPreFilter(state: CycleState, pod: PodInfo): Status | null {
+  runPreFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null {
     for (const p of this.profile.preFilter) {
-      const st = p.preFilter(state, pod);
+      const st = p.preFilter(state, pod, snapshot);
       if (st) return { ...st, plugin: p.name };
     }
     return null;
@@ -145,8 +146,8 @@ export class Framework {
   }
 
   /** Weighted sum of every score plugin's normalized score, per node. */
-  runScores(state: CycleState, pod: PodInfo, nodes: NodeInfo[]): Float64Array {
-    for (const p of this.profile.preScore) p.preScore(state, pod, nodes);
+  runScores(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: ClusterSnapshot): Float64Array {
+    for (const p of this.profile.preScore) p.preScore(state, pod, nodes, snapshot);
     const n = nodes.length;
     const totals = new Float64Array(n);
     for (const { plugin, weight } of this.profile.score) {
@@ -202,15 +203,18 @@ export class Framework {
   }
 
   /**
-   * Picks a node for the pod among `nodes`, or throws FitError. Nodes are read as they are now (the
-   * cache, including assumed pods); the whole call is synchronous, so nothing changes under it.
+   * Picks a node for the pod among the snapshot's nodes (or a plain list), or throws FitError. Nodes
+   * are read as they are now (the cache, including assumed pods); the whole call is synchronous, so
+   * nothing changes under it.
    */
-  schedulePod(state: CycleState, pod: PodInfo, nodes: NodeInfo[]): ScheduleResult {
+  schedulePod(state: CycleState, pod: PodInfo, cluster: ClusterSnapshot | NodeInfo[]): ScheduleResult {
+    const snapshot = Array.isArray(cluster) ? snapshotOf(cluster) : cluster;
+    const nodes = snapshot.nodes;
     const numAll = nodes.length;
     const nodeStatuses = new Map<string, Status>();
     const rejecting = new Set<string>();
     if (numAll === 0) throw new FitError(pod, 0, nodeStatuses, rejecting);
-    const pre = this.runPreFilter(state, pod);
+    const pre = this.runPreFilter(state, pod, snapshot);
     if (pre) {
       if (pre.plugin) rejecting.add(pre.plugin);
       throw new FitError(pod, numAll, nodeStatuses, rejecting, pre);
@@ -235,7 +239,7 @@ export class Framework {
     if (feasible.length === 0) throw new FitError(pod, numAll, nodeStatuses, rejecting);
     if (feasible.length === 1) return { nodeName: feasible[0].name, evaluatedNodes: checked, feasibleNodes: 1 };
 
-    const totals = this.runScores(state, pod, feasible);
+    const totals = this.runScores(state, pod, feasible, snapshot);
     return { nodeName: feasible[this.selectHost(totals)].name, evaluatedNodes: checked, feasibleNodes: feasible.length };
   }
 

@@ -4,6 +4,7 @@
 import type { Node, Taint } from 'kubernetes-types/core/v1';
 import { milliValue, value } from '../../lib/quantity';
 import { isScalarResource } from './pod-info';
+import { hasAnyAffinityTerm } from './pod-affinity';
 import type { HostPort, PodInfo, Resources } from './pod-info';
 
 export interface Allocatable extends Resources {
@@ -27,6 +28,9 @@ export class NodeInfo {
   readonly usedPorts = new Map<string, number>();
   /** owner uid → number of this owner's pods on the node. */
   readonly ownerCounts = new Map<string, number>();
+  /** This node's pods with any pod affinity / anti-affinity term, and those with required anti-affinity (by uid). */
+  readonly podsWithAffinity = new Map<string, PodInfo>();
+  readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
   labels: Record<string, string> = {};
   taints: Taint[] = [];
   ready = false;
@@ -65,6 +69,8 @@ export class NodeInfo {
     for (const [k, v] of p.scalarRequests) bump(this.requestedScalar, k, v);
     for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), 1);
     if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, 1);
+    if (hasAnyAffinityTerm(p.affinity)) this.podsWithAffinity.set(p.uid, p);
+    if (p.affinity && p.affinity.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity.set(p.uid, p);
   }
 
   /** Removes a pod by uid; returns whether it was there. */
@@ -79,6 +85,8 @@ export class NodeInfo {
     for (const [k, v] of p.scalarRequests) bump(this.requestedScalar, k, -v);
     for (const hp of p.hostPorts) bump(this.usedPorts, portKey(hp.protocol, hp.hostIP, hp.port), -1);
     if (p.ownerUid) bump(this.ownerCounts, p.ownerUid, -1);
+    this.podsWithAffinity.delete(uid);
+    this.podsWithRequiredAntiAffinity.delete(uid);
     return true;
   }
 

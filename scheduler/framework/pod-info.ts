@@ -2,6 +2,7 @@
 // so filters run over thousands of nodes without re-reading the spec.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { milliValue, value } from '../../lib/quantity';
+import { PodAffinityInfo, podAffinityInfo } from './pod-affinity';
 
 export interface Resources {
   milliCpu: number;
@@ -30,6 +31,8 @@ export interface PodInfo {
   priority: number;
   /** uid of the controlling owner (ReplicaSet, DaemonSet, …), if any. */
   ownerUid?: string;
+  /** Compiled pod affinity / anti-affinity terms; undefined when the pod has none. */
+  affinity?: PodAffinityInfo;
 }
 
 export const DefaultMilliCpuRequest = 100;
@@ -132,5 +135,6 @@ export function newPodInfo(pod: Pod): PodInfo {
     hostPorts: podHostPorts(pod),
     priority: pod.spec?.priority ?? 0,
     ownerUid: md.ownerReferences?.find((r) => r.controller)?.uid,
+    affinity: podAffinityInfo(pod),
   };
 }

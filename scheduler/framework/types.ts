@@ -1,7 +1,8 @@
 // The scheduler framework's vocabulary, after kube-scheduler's: a pod passes through named extension
 // points (queue sort, pre-filter, filter, pre-score, score + normalize, reserve, bind), and each plugin
 // is a small object with a name and the method(s) of its point(s).
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Pod, Service } from 'kubernetes-types/core/v1';
+import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 
@@ -49,6 +50,44 @@ export interface Plugin {
   readonly name: string;
 }
 
+/** The API objects besides nodes and pods that some plugins read (from the scheduler's informers). */
+export interface ObjectListers {
+  /** A namespace's labels (namespaceSelector of pod affinity terms); undefined when unknown. */
+  namespaceLabels(namespace: string): Record<string, string> | undefined;
+  services(namespace: string): Service[];
+  replicaSet(namespace: string, name: string): ReplicaSet | undefined;
+}
+
+export const noObjectListers: ObjectListers = {
+  namespaceLabels: () => undefined,
+  services: () => [],
+  replicaSet: () => undefined,
+};
+
+/**
+ * The cluster as one scheduling cycle sees it (kube-scheduler's Snapshot): every node with its pods
+ * (bound and assumed), the subsets of nodes holding pods with pod (anti-)affinity — so the affinity
+ * plugins cost nothing when no pod uses it — and the listers.
+ */
+export interface ClusterSnapshot {
+  readonly nodes: NodeInfo[];
+  /** Nodes with at least one pod that has any pod affinity or anti-affinity term. */
+  readonly nodesWithPodAffinity: NodeInfo[];
+  /** Nodes with at least one pod that has a required anti-affinity term. */
+  readonly nodesWithRequiredAntiAffinity: NodeInfo[];
+  readonly listers: ObjectListers;
+}
+
+/** A snapshot over a plain node list (tests, benchmarks): the affinity subsets found by scanning. */
+export function snapshotOf(nodes: NodeInfo[], listers: ObjectListers = noObjectListers): ClusterSnapshot {
+  return {
+    nodes,
+    nodesWithPodAffinity: nodes.filter((n) => n.podsWithAffinity.size > 0),
+    nodesWithRequiredAntiAffinity: nodes.filter((n) => n.podsWithRequiredAntiAffinity.size > 0),
+    listers,
+  };
+}
+
 /** A pod waiting in the scheduling queue. */
 export interface QueuedPodInfo {
   podInfo: PodInfo;
@@ -67,7 +106,7 @@ export interface QueueSortPlugin extends Plugin {
 
 export interface PreFilterPlugin extends Plugin {
   /** Computes per-pod state; a non-null status rejects the pod for every node. */
-  preFilter(state: CycleState, pod: PodInfo): Status | null;
+  preFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null;
 }
 
 export interface FilterPlugin extends Plugin {
@@ -75,7 +114,8 @@ export interface FilterPlugin extends Plugin {
 }
 
 export interface PreScorePlugin extends Plugin {
-  preScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[]): void;
+  /** `nodes`: the feasible nodes about to be scored; `snapshot`: the whole cluster. */
+  preScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: ClusterSnapshot): void;
 }
 
 export interface NodeScore {
@@ -101,8 +141,9 @@ export interface BindPlugin extends Plugin {
 /**
  * Which kind of cluster change could make a pod rejected by a plugin schedulable. PodDelete also
  * stands for a bound pod that finished (Succeeded/Failed): both free the node's resources and ports.
+ * PodAdd is a pod newly bound to a node (by anyone): it can satisfy another pod's affinity or spread.
  */
-export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'PodDelete';
+export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'PodDelete' | 'PodAdd';
 
 export interface EnqueueExtensions {
   /** The cluster events after which a pod this plugin rejected is worth retrying. */
