@@ -11,6 +11,8 @@ import { NodeReady } from './plugins/node-ready';
 import { NodeResourcesFit } from './plugins/node-resources-fit';
 import { NodeUnschedulable } from './plugins/node-unschedulable';
 import { OwnerSpread } from './plugins/owner-spread';
+import { InterPodAffinity } from './plugins/inter-pod-affinity';
+import { PodTopologySpread } from './plugins/pod-topology-spread';
 import { PrioritySort } from './plugins/queue-sort';
 import { TaintToleration } from './plugins/taint-toleration';
 
@@ -21,14 +23,21 @@ export type ScorePluginName =
   | typeof NodeResourcesBalancedAllocation.pluginName
   | typeof NodeAffinity.pluginName
   | typeof TaintToleration.pluginName
-  | typeof OwnerSpread.pluginName;
+  | typeof OwnerSpread.pluginName
+  | typeof InterPodAffinity.pluginName
+  | typeof PodTopologySpread.pluginName;
 
 export const DefaultScoreWeights: Record<ScorePluginName, number> = {
   NodeResourcesFit: 1,
   NodeResourcesBalancedAllocation: 1,
   NodeAffinity: 2,
   TaintToleration: 3,
-  OwnerSpread: 2,
+  InterPodAffinity: 2,
+  PodTopologySpread: 2,
+  // PodTopologySpread's system default constraints spread a ReplicaSet's (or Service's) pods over
+  // nodes and zones, as kube-scheduler's did after dropping SelectorSpread: OwnerSpread on top would
+  // count the same pods twice, so it is off unless weighted explicitly.
+  OwnerSpread: 0,
 };
 
 export function isScorePluginName(name: string): name is ScorePluginName {
@@ -45,20 +54,24 @@ export function defaultProfile(client: KubeClient, opts: ProfileOptions = {}): P
   const affinity = new NodeAffinity();
   const taints = new TaintToleration();
   const fit = new NodeResourcesFit();
+  const spread = new PodTopologySpread();
+  const interPod = new InterPodAffinity();
   const score: WeightedScorePlugin[] = [
     { plugin: fit, weight: weights.NodeResourcesFit },
     { plugin: new NodeResourcesBalancedAllocation(), weight: weights.NodeResourcesBalancedAllocation },
     { plugin: affinity, weight: weights.NodeAffinity },
     { plugin: taints, weight: weights.TaintToleration },
     { plugin: new OwnerSpread(), weight: weights.OwnerSpread },
+    { plugin: interPod, weight: weights.InterPodAffinity },
+    { plugin: spread, weight: weights.PodTopologySpread },
   ];
   return {
     schedulerName: opts.schedulerName ?? DefaultSchedulerName,
     queueSort: new PrioritySort(),
-    preFilter: [affinity],
+    preFilter: [affinity, spread, interPod],
     // Cheapest and most selective first: a node is dropped at its first failing filter.
-    filter: [new NodeUnschedulable(), new NodeReady(), new NodeName(), taints, affinity, new NodePorts(), fit],
-    preScore: [],
+    filter: [new NodeUnschedulable(), new NodeReady(), new NodeName(), taints, affinity, new NodePorts(), fit, spread, interPod],
+    preScore: [interPod, spread],
     score,
     reserve: [],
     bind: [new DefaultBinder(client)],

@@ -7,7 +7,8 @@
 import * as http from 'node:http';
 import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, Pod, PodCondition, Service } from 'kubernetes-types/core/v1';
+import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { register } from 'prom-client';
 import type { KubeClient } from '../lib/client';
 import { isNotFound } from '../lib/client';
@@ -18,7 +19,7 @@ import { Resources } from '../lib/resources';
 import { SchedulerCache, isTerminal } from './cache';
 import { FitError, Framework, Profile } from './framework/framework';
 import { newPodInfo } from './framework/pod-info';
-import type { ClusterEvent, QueuedPodInfo } from './framework/types';
+import type { ClusterEvent, ObjectListers, QueuedPodInfo } from './framework/types';
 import { CycleState } from './framework/types';
 import {
   podSchedulingDuration,
@@ -92,6 +93,11 @@ export class Scheduler {
   private readonly recorder: EventRecorder;
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
+  /** For pod affinity's namespaceSelector and PodTopologySpread's default (Service / ReplicaSet) selectors. */
+  private readonly namespaceInformer: Informer<Namespace>;
+  private readonly serviceInformer: Informer<Service>;
+  private readonly replicaSetInformer: Informer<ReplicaSet>;
+  readonly listers: ObjectListers;
   private readonly parallelBinds: number;
   private bindsInFlight = 0;
   private bindSlotWaiters: Array<() => void> = [];
@@ -119,13 +125,30 @@ export class Scheduler {
     this.recorder = new EventRecorder(opts.client, { component: this.schedulerName, host: os.hostname() });
     this.nodeInformer = new Informer<Node>(opts.client, Resources.nodes);
     this.podInformer = new Informer<Pod>(opts.client, Resources.pods);
+    this.namespaceInformer = new Informer<Namespace>(opts.client, Resources.namespaces);
+    this.serviceInformer = new Informer<Service>(opts.client, Resources.services);
+    this.replicaSetInformer = new Informer<ReplicaSet>(opts.client, Resources.replicasets);
+    this.listers = {
+      namespaceLabels: (name) => {
+        const ns = this.namespaceInformer.get(undefined, name);
+        return ns ? (ns.metadata?.labels ?? {}) : undefined;
+      },
+      services: (namespace) => this.serviceInformer.list(namespace),
+      replicaSet: (namespace, name) => this.replicaSetInformer.get(namespace, name),
+    };
     this.wireInformers();
   }
 
   /** Starts the informers and waits until both have listed. */
   async startInformers(): Promise<void> {
     this.unregisterMetrics = registerPendingPodsSource(() => this.queue.lengths());
-    await Promise.all([this.nodeInformer.start(), this.podInformer.start()]);
+    await Promise.all([
+      this.nodeInformer.start(),
+      this.podInformer.start(),
+      this.namespaceInformer.start(),
+      this.serviceInformer.start(),
+      this.replicaSetInformer.start(),
+    ]);
   }
 
   /** Starts scheduling (call when leading, or at once without leader election). */
@@ -161,6 +184,9 @@ export class Scheduler {
     await Promise.all([...this.allBindsDone]);
     this.nodeInformer.stop();
     this.podInformer.stop();
+    this.namespaceInformer.stop();
+    this.serviceInformer.stop();
+    this.replicaSetInformer.stop();
     this.unregisterMetrics?.();
     // Give queued events a moment to be written, but never hang shutdown on them.
     await Promise.race([this.recorder.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -186,18 +212,23 @@ export class Scheduler {
     this.nodeInformer.onDelete((n) => this.cache.removeNode(n.metadata?.name ?? ''));
 
     this.podInformer.onAdd((p) => {
-      if (p.spec?.nodeName) this.cache.addOrUpdatePod(p);
-      else if (this.isOurs(p) && !isBeingDeleted(p) && this.cache.nodeOf(p.metadata?.uid ?? '') === undefined) {
+      if (p.spec?.nodeName) {
+        this.cache.addOrUpdatePod(p);
+        if (!isTerminal(p)) this.moveAll('PodAdd');
+      } else if (this.isOurs(p) && !isBeingDeleted(p) && this.cache.nodeOf(p.metadata?.uid ?? '') === undefined) {
         this.queue.add(newPodInfo(p));
       }
     });
     this.podInformer.onUpdate((oldPod, p) => {
       const uid = p.metadata?.uid ?? '';
       if (p.spec?.nodeName) {
-        if (!oldPod.spec?.nodeName) this.queue.delete(uid); // bound (by us, or anyone)
+        const newlyBound = !oldPod.spec?.nodeName;
+        if (newlyBound) this.queue.delete(uid); // bound (by us, or anyone)
         const freed = !isTerminal(oldPod) && isTerminal(p);
         this.cache.addOrUpdatePod(p);
         if (freed) this.moveAll('PodDelete');
+        // A pod that just landed can satisfy a waiting pod's affinity (or change a spread's skew).
+        else if (newlyBound && !isTerminal(p)) this.moveAll('PodAdd');
         return;
       }
       if (!this.isOurs(p)) return;
@@ -269,7 +300,7 @@ export class Scheduler {
     const state = new CycleState();
     let nodeName: string;
     try {
-      nodeName = this.framework.schedulePod(state, podInfo, this.cache.listNodes()).nodeName;
+      nodeName = this.framework.schedulePod(state, podInfo, this.cache.snapshot(this.listers)).nodeName;
     } catch (err) {
       const profile = this.schedulerName;
       if (err instanceof FitError) {

@@ -55,9 +55,28 @@ export function termMatches(t: CompiledTerm, node: NodeInfo): boolean {
   return true;
 }
 
-interface PreFilterState {
+/** A pod's nodeSelector and required node affinity, compiled (also PodTopologySpread's nodeAffinityPolicy). */
+export interface RequiredNodeAffinity {
   nodeSelector: Array<[string, string]>;
   required?: CompiledTerm[]; // undefined: no required affinity
+}
+type PreFilterState = RequiredNodeAffinity;
+
+export function requiredNodeAffinity(pod: PodInfo): RequiredNodeAffinity {
+  const spec = pod.pod.spec;
+  const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return {
+    nodeSelector: Object.entries(spec?.nodeSelector ?? {}),
+    required: required ? required.nodeSelectorTerms.map(compileTerm) : undefined,
+  };
+}
+
+/** Whether the node satisfies both the nodeSelector and (one term of) the required node affinity. */
+export function matchesRequiredNodeAffinity(s: RequiredNodeAffinity, node: NodeInfo): boolean {
+  for (const [k, v] of s.nodeSelector) {
+    if (node.labels[k] !== v) return false;
+  }
+  return !s.required || s.required.some((t) => termMatches(t, node));
 }
 
 const filterStateKey = 'NodeAffinity/filter';
@@ -72,7 +91,7 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, ScorePlugin,
   readonly name = NodeAffinity.pluginName;
 
   preFilter(state: CycleState, pod: PodInfo): Status | null {
-    state.write(filterStateKey, this.computeState(pod));
+    state.write(filterStateKey, requiredNodeAffinity(pod));
     const preferred = pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
     state.write(scoreStateKey, {
       preferred: preferred.map((p) => ({ weight: p.weight, term: compileTerm(p.preference) })),
@@ -81,12 +100,8 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, ScorePlugin,
   }
 
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
-    const s = state.read<PreFilterState>(filterStateKey) ?? this.computeState(pod);
-    for (const [k, v] of s.nodeSelector) {
-      if (node.labels[k] !== v) return unresolvable(ErrReasonPod);
-    }
-    if (s.required && !s.required.some((t) => termMatches(t, node))) return unresolvable(ErrReasonPod);
-    return null;
+    const s = state.read<PreFilterState>(filterStateKey) ?? requiredNodeAffinity(pod);
+    return matchesRequiredNodeAffinity(s, node) ? null : unresolvable(ErrReasonPod);
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
@@ -106,14 +121,5 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, ScorePlugin,
 
   events(): ClusterEvent[] {
     return ['NodeAdd', 'NodeUpdate'];
-  }
-
-  private computeState(pod: PodInfo): PreFilterState {
-    const spec = pod.pod.spec;
-    const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-    return {
-      nodeSelector: Object.entries(spec?.nodeSelector ?? {}),
-      required: required ? required.nodeSelectorTerms.map(compileTerm) : undefined,
-    };
   }
 }

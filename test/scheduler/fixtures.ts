@@ -1,5 +1,5 @@
 // Builders for the Node and Pod objects the scheduler tests use.
-import type { Affinity, Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
+import type { Affinity, Node, Pod, Taint, Toleration, TopologySpreadConstraint } from 'kubernetes-types/core/v1';
 import { NodeInfo } from '../../scheduler/framework/node-info';
 import { newPodInfo, PodInfo } from '../../scheduler/framework/pod-info';
 
@@ -38,7 +38,11 @@ export interface PodSpecOptions {
   affinity?: Affinity;
   hostPorts?: number[];
   ownerUid?: string;
+  /** The controlling ReplicaSet's name (default "rs"). */
+  ownerName?: string;
   priority?: number;
+  topologySpreadConstraints?: TopologySpreadConstraint[];
+  deleting?: boolean;
   schedulerName?: string;
   labels?: Record<string, string>;
 }
@@ -58,14 +62,16 @@ export function makePod(name: string, s: PodSpecOptions = {}): Pod {
       uid: `uid-${name}-${++uidCounter}`,
       labels: s.labels,
       ownerReferences: s.ownerUid
-        ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: s.ownerUid, controller: true }]
+        ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: s.ownerName ?? 'rs', uid: s.ownerUid, controller: true }]
         : undefined,
+      deletionTimestamp: s.deleting ? '2026-01-01T00:00:00Z' : undefined,
     },
     spec: {
       nodeName: s.nodeName,
       nodeSelector: s.nodeSelector,
       tolerations: s.tolerations,
       affinity: s.affinity,
+      topologySpreadConstraints: s.topologySpreadConstraints,
       priority: s.priority,
       schedulerName: s.schedulerName,
       containers: [

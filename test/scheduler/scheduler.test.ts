@@ -8,7 +8,8 @@ import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { KubeClient } from '../../lib/client';
 import { resourcePath, Resources } from '../../lib/resources';
 import { RunningScheduler, startScheduler, SchedulerOptions } from '../../scheduler/scheduler';
-import { makeNode, makePod, NodeSpec, PodSpecOptions } from './fixtures';
+import { createNode, createPod, listPods, nodeOf } from './api';
+import { makePod } from './fixtures';
 import { defaultProfile } from '../../scheduler/profile';
 import { DefaultBinder } from '../../scheduler/plugins/default-binder';
 import type { BindPlugin, Status } from '../../scheduler/framework/types';
@@ -18,27 +19,6 @@ const waitFor = waitForWithin(15000);
 
 jest.setTimeout(60_000);
 
-
-async function createNode(client: KubeClient, name: string, spec: NodeSpec = {}): Promise<Node> {
-  const node = makeNode(name, spec);
-  await client.create<Node>(Resources.nodes, undefined, node);
-  // Status is a subresource: set it the way a node agent does.
-  return client.patch<Node>(Resources.nodes, undefined, name, { status: node.status }, 'merge', 'status');
-}
-
-async function createPod(client: KubeClient, name: string, spec: PodSpecOptions = {}): Promise<Pod> {
-  const pod = makePod(name, spec);
-  const { uid: _uid, ...metadata } = pod.metadata ?? {};
-  return client.create<Pod>(Resources.pods, 'default', { ...pod, metadata });
-}
-
-async function listPods(client: KubeClient): Promise<Pod[]> {
-  return (await client.list<Pod>(Resources.pods, { namespace: 'default' })).items;
-}
-
-async function nodeOf(client: KubeClient, name: string): Promise<string | undefined> {
-  return (await client.get<Pod>(Resources.pods, 'default', name)).spec?.nodeName || undefined;
-}
 
 async function createOwner(client: KubeClient, name: string): Promise<string> {
   const rs = await client.create<ReplicaSet>(Resources.replicasets, 'default', {
@@ -81,7 +61,8 @@ describe('scheduler (integration)', () => {
     await unevenNodes(client);
     sched = await start();
     const owner = await createOwner(client, 'web');
-    for (let i = 0; i < 3; i++) await createPod(client, `web-${i}`, { ownerUid: owner, cpu: '100m' });
+    // Spread by PodTopologySpread's system defaults: the ReplicaSet's selector (app=web) is the selector.
+    for (let i = 0; i < 3; i++) await createPod(client, `web-${i}`, { ownerUid: owner, ownerName: 'web', labels: { app: 'web' }, cpu: '100m' });
     const placed = await waitFor('3 pods bound', async () => {
       const nodes = await Promise.all([0, 1, 2].map((i) => nodeOf(client, `web-${i}`)));
       return nodes.every(Boolean) && nodes;
@@ -121,12 +102,12 @@ describe('scheduler (integration)', () => {
     }
   });
 
-  test('without owner spreading (weight 0) resource scoring stacks the replicas on the big node', async () => {
+  test('without default spreading (PodTopologySpread weight 0) resource scoring stacks the replicas on the big node', async () => {
     const { client } = api;
     await unevenNodes(client);
-    sched = await start({ scoreWeights: { OwnerSpread: 0 } });
+    sched = await start({ scoreWeights: { PodTopologySpread: 0 } });
     const owner = await createOwner(client, 'stacked');
-    for (let i = 0; i < 3; i++) await createPod(client, `stacked-${i}`, { ownerUid: owner, cpu: '100m' });
+    for (let i = 0; i < 3; i++) await createPod(client, `stacked-${i}`, { ownerUid: owner, ownerName: 'stacked', labels: { app: 'stacked' }, cpu: '100m' });
     const placed = await waitFor('3 pods bound', async () => {
       const nodes = await Promise.all([0, 1, 2].map((i) => nodeOf(client, `stacked-${i}`)));
       return nodes.every(Boolean) && nodes;
