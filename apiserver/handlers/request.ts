@@ -88,8 +88,9 @@ export function sendJSON(res: Response, code: number, body: unknown): void {
   sendRaw(res, code, typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-export function sendRaw(res: Response, code: number, json: string): void {
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+/** Sends JSON that is already serialized: a string, or UTF-8 bytes (a stored object's, sent as they are). */
+export function sendRaw(res: Response, code: number, json: string | Buffer): void {
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': typeof json === 'string' ? Buffer.byteLength(json) : json.length });
   res.end(json);
 }
 

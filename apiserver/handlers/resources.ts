@@ -8,6 +8,7 @@ import { ApiStatusError, errors, successStatus } from '../errors';
 import { isPlainObject, Json } from '../registry/objects';
 import { compileSelectors, DeleteOptions, FieldValidation, Registry, WriteContext } from '../registry/registry';
 import type { KObj, StoredObject } from '../storage/types';
+import { sendStoredList } from './list-body';
 import { serveLogs } from './log';
 import { applyPatch, parsePatch, patchKind } from './patch';
 import { mediaType, parseBody, qBool, qInt, qs, rawText, sendJSON, sendRaw, wantsTable } from './request';
@@ -102,10 +103,10 @@ function sendObject(req: Request, res: Response, rt: ResourceType, code: number,
       return sendJSON(res, code, table);
     }
   }
-  sendRaw(res, code, stored.json);
+  sendRaw(res, code, stored.bytes);
 }
 
-function sendList(req: Request, res: Response, rt: ResourceType, items: StoredObject[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): void {
+function sendList(req: Request, res: Response, rt: ResourceType, items: StoredObject[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): Promise<void> | void {
   const metadata: Json = { resourceVersion: meta.resourceVersion };
   if (meta.continue) metadata.continue = meta.continue;
   if (meta.remainingItemCount !== undefined) metadata.remainingItemCount = meta.remainingItemCount;
@@ -116,11 +117,8 @@ function sendList(req: Request, res: Response, rt: ResourceType, items: StoredOb
       return sendJSON(res, 200, table);
     }
   }
-  // Items are already serialized: the list is assembled around them, not re-encoded.
-  const head = `{"kind":"${rt.listKind}","apiVersion":"${groupVersion(rt)}","metadata":${JSON.stringify(metadata)},"items":[`;
-  let body = head;
-  for (let i = 0; i < items.length; i++) body += (i ? ',' : '') + items[i].json;
-  sendRaw(res, 200, `${body}]}`);
+  // Items are already serialized: their bytes are spliced into the body, not re-encoded.
+  return sendStoredList(res, `{"kind":"${rt.listKind}","apiVersion":"${groupVersion(rt)}","metadata":${JSON.stringify(metadata)},"items":[`, items);
 }
 
 function deleteOptions(req: Request): DeleteOptions {
@@ -366,7 +364,7 @@ export function resourceHandler(registry: Registry, watchHooks: WatchHooks) {
         const result = await registry.delete(rt, ns, name, deleteOptions(req), ctx);
         flushWarnings(res);
         if (result.removed && rt !== Resources.pods) return sendJSON(res, 200, successStatus(rt, name, result.object.obj.metadata.uid as string | undefined));
-        return sendRaw(res, 200, result.object.json);
+        return sendRaw(res, 200, result.object.bytes);
       }
       default:
         throw errors.methodNotAllowed(req.method, rt.resource);

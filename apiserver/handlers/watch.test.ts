@@ -1,11 +1,11 @@
 import { Resources } from '../../lib/resources';
 import { compileSelectors } from '../registry/registry';
-import type { StorageEvent, StoredObject } from '../storage/types';
+import { StorageEvent, StoredObject, storedObject } from '../storage/types';
 import { filteredType } from './watch';
 
 const stored = (labels: Record<string, string>, rev = 1): StoredObject => {
   const obj = { metadata: { name: 'p', namespace: 'default', labels, resourceVersion: String(rev) } };
-  return { rev, obj, json: JSON.stringify(obj) };
+  return storedObject(rev, obj);
 };
 const ev = (type: StorageEvent['type'], now: Record<string, string>, before?: Record<string, string>): StorageEvent => ({
   type,

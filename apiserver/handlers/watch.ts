@@ -35,7 +35,7 @@ function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefi
 }
 
 function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean): string {
-  const body = enc === 'json' ? stored.json : tableJSON(rt, stored.obj, String(stored.rev), first);
+  const body = enc === 'json' ? stored.bytes.toString() : tableJSON(rt, stored.obj, String(stored.rev), first);
   return `{"type":"${type}","object":${body}}\n`;
 }
 

@@ -8,7 +8,7 @@ import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parse
 import { ResourceType, Resources, groupVersion } from '../../lib/resources';
 import { applyDefaults, pruneUnknownFields, validate } from '../adapters';
 import { ApiStatusError, errors } from '../errors';
-import { ConflictError, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, TooOldRevisionError, WatchSubscription } from '../storage/types';
+import { ConflictError, copyStored, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, storedObject, TooOldRevisionError, WatchSubscription } from '../storage/types';
 import { checkMetadataTypes } from './meta';
 import { clone, deepEqual, finalizersOf, isPlainObject, Json, randomSuffix, rfc3339 } from './objects';
 import { ServiceAllocations } from './services';
@@ -232,7 +232,7 @@ export class Registry {
         if (causes.length) throw errors.invalid(rt, String(md.name ?? md.generateName ?? ''), causes as StatusCause[]);
         if (ctx.dryRun) {
           alloc?.rollback();
-          return { rev: this.storage.currentRevision(), obj, json: JSON.stringify(obj) };
+          return storedObject(this.storage.currentRevision(), obj);
         }
         const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), obj);
         alloc?.commit();
@@ -358,7 +358,7 @@ export class Registry {
     let next: KObj;
     if (subresource === 'status') {
       // Writes to /status change only status.
-      next = clone<KObj>(current.json);
+      next = copyStored(current);
       next.status = requested.status;
       if (next.status === undefined) delete next.status;
     } else {
@@ -394,7 +394,7 @@ export class Registry {
       if (causes.length) throw errors.invalid(rt, String(md.name), causes as StatusCause[]);
       if (ctx.dryRun) {
         alloc?.rollback();
-        return { rev: current.rev, obj: next, json: JSON.stringify(next) };
+        return storedObject(current.rev, next);
       }
       let stored: StoredObject;
       // An object being deleted whose last finalizer is removed goes away (grace already elapsed).
@@ -430,7 +430,7 @@ export class Registry {
   ): Promise<StoredObject> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(rt, namespace, name);
-      const requested = mutate(clone<KObj>(current.json), current);
+      const requested = mutate(copyStored(current), current);
       const md = isPlainObject(requested.metadata) ? requested.metadata : undefined;
       if (md && md.name !== name) throw errors.badRequest(`the name of the object (${String(md.name)}) does not match the name on the URL (${name})`);
       if (md && rt.namespaced && md.namespace !== namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -469,7 +469,7 @@ export class Registry {
       if (pre?.resourceVersion && pre.resourceVersion !== omd.resourceVersion) {
         throw errors.conflict(rt, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(omd.resourceVersion)}`);
       }
-      const obj = clone<KObj>(current.json);
+      const obj = copyStored(current);
       const md = obj.metadata;
       let finalizers = finalizersOf(obj);
       if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];

@@ -13,6 +13,8 @@ import {
   Storage,
   StorageEvent,
   StoredObject,
+  copyStored,
+  storedObject,
   TooOldRevisionError,
   WatchSubscription,
 } from './types';
@@ -32,7 +34,8 @@ export interface PersistBatch {
 
 interface Bucket {
   objects: Map<string, StoredObject>;
-  sortedKeys: string[] | null; // lazily rebuilt after creates/deletes
+  /** The keys in order, built by the first list and then kept in order by creates and deletes. */
+  sortedKeys: string[] | null;
 }
 
 interface Watcher {
@@ -51,10 +54,11 @@ interface PendingWrite {
 
 export function stamp(obj: KObj, rev: number): StoredObject {
   obj.metadata.resourceVersion = String(rev);
-  return { rev, obj, json: JSON.stringify(obj) };
+  return storedObject(rev, obj);
 }
 
-function lowerBound(keys: string[], after: string): number {
+/** The index of the first key > after (keys sorted). */
+function firstAfter(keys: string[], after: string): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
@@ -164,8 +168,8 @@ export class StorageEngine implements Storage {
         };
       }
     }
-    // lowerBound finds the first key > its argument; no key equals a prefix (prefixes end in '/').
-    let i = opts.startAfter !== undefined ? lowerBound(keys, opts.startAfter) : prefix ? lowerBound(keys, prefix) : 0;
+    // firstAfter finds the first key > its argument; no key equals a prefix (prefixes end in '/').
+    let i = opts.startAfter !== undefined ? firstAfter(keys, opts.startAfter) : prefix ? firstAfter(keys, prefix) : 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const items: StoredObject[] = [];
     let lastKey: string | undefined;
@@ -196,7 +200,8 @@ export class StorageEngine implements Storage {
     if (b.objects.has(key)) return Promise.reject(new KeyExistsError(key));
     const stored = stamp(obj, ++this.rev);
     b.objects.set(key, stored);
-    b.sortedKeys = null;
+    // Kept in order rather than re-sorted by the next list: a list between writes stays O(n).
+    if (b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, key), 0, key);
     return this.record({ type: 'ADDED', rev: stored.rev, bucket, key, object: stored }).then(() => stored);
   }
 
@@ -218,9 +223,9 @@ export class StorageEngine implements Storage {
     if (!prev) return Promise.reject(new NotFoundError(key));
     if (expectedRev !== undefined && prev.rev !== expectedRev) return Promise.reject(new ConflictError(key, prev.rev));
     b.objects.delete(key);
-    b.sortedKeys = null;
+    if (b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, key) - 1, 1);
     // A deleted object is reported with the revision of its deletion, as Kubernetes does.
-    const last = stamp(JSON.parse(prev.json) as KObj, ++this.rev);
+    const last = stamp(copyStored(prev), ++this.rev);
     return this.record({ type: 'DELETED', rev: last.rev, bucket, key, object: last, prev }).then(() => last);
   }
 

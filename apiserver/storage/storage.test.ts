@@ -48,7 +48,7 @@ describe.each(backends)('storage contract: $name', (backend) => {
     const b = await s.create('pods', 'default/b', obj('default', 'b'));
     expect(b.rev).toBe(a.rev + 1);
     expect(a.obj.metadata.resourceVersion).toBe(String(a.rev));
-    expect(JSON.parse(a.json).metadata.resourceVersion).toBe(String(a.rev));
+    expect(JSON.parse(a.bytes.toString()).metadata.resourceVersion).toBe(String(a.rev));
     expect(s.currentRevision()).toBe(b.rev);
     await expect(s.create('configmaps', 'default/a', obj('default', 'a'))).rejects.toBeInstanceOf(KeyExistsError);
   });

@@ -17,13 +17,24 @@ export interface KObj {
 }
 
 /**
- * One stored object at one revision. `obj` and `json` are shared with the storage's cache and every
- * reader: never mutate them (clone with JSON.parse(json) first).
+ * One stored object at one revision: the parsed object (selectors, tables, read-modify-write) next to
+ * its JSON as UTF-8 bytes, which GET sends and LIST splices into its body without re-encoding. Both are
+ * shared with the storage's cache and every reader: never mutate them (copy with parseStored first).
  */
 export interface StoredObject {
   rev: number;
   obj: KObj;
-  json: string;
+  bytes: Buffer;
+}
+
+/** A stored object's revision, parsed object and bytes, from an object that now carries its resourceVersion. */
+export function storedObject(rev: number, obj: KObj): StoredObject {
+  return { rev, obj, bytes: Buffer.from(JSON.stringify(obj)) };
+}
+
+/** A private, mutable copy of a stored object. */
+export function copyStored(stored: StoredObject): KObj {
+  return JSON.parse(stored.bytes.toString()) as KObj;
 }
 
 export type StorageEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

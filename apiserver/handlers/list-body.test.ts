@@ -1,0 +1,64 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KObj, storedObject, StoredObject } from '../storage/types';
+import { sendStoredList } from './list-body';
+
+const item = (i: number, size = 10): StoredObject => {
+  const obj: KObj = { kind: 'ConfigMap', metadata: { name: `cm-${i}`, resourceVersion: String(i + 1) }, data: { v: 'é'.repeat(size) } };
+  return storedObject(i + 1, obj);
+};
+
+/** Serves one list with the given chunk size and returns what a client received. */
+async function fetchList(items: StoredObject[], chunkBytes: number): Promise<{ headers: http.IncomingHttpHeaders; body: string }> {
+  const server = http.createServer((_req, res) => void sendStoredList(res, '{"kind":"ConfigMapList","items":[', items, chunkBytes));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      }).on('error', reject);
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+test.each([
+  ['no items', 0, 10, 1 << 20],
+  ['one item', 1, 10, 1 << 20],
+  ['many items in one chunk', 50, 10, 1 << 20],
+  ['chunks smaller than the head', 20, 10, 8],
+  ['chunks that end between items', 200, 30, 256],
+  ['items larger than a chunk', 30, 400, 200],
+  ['a mix of large and small items', 40, 0, 300],
+])('%s: the body is the JSON list, its length the Content-Length', async (_name, n, size, chunkBytes) => {
+  const items = Array.from({ length: n }, (_, i) => item(i, i % 7 === 3 ? size * 20 : size));
+  const { headers, body } = await fetchList(items, chunkBytes);
+  expect(Number(headers['content-length'])).toBe(Buffer.byteLength(body));
+  const parsed = JSON.parse(body) as { kind: string; items: KObj[] };
+  expect(parsed.kind).toBe('ConfigMapList');
+  expect(parsed.items).toEqual(items.map((s) => s.obj));
+});
+
+test('a client that goes away mid-body ends the send', async () => {
+  const items = Array.from({ length: 2000 }, (_, i) => item(i, 2000));
+  let sent: Promise<void> | undefined;
+  const server = http.createServer((_req, res) => void (sent = sendStoredList(res, '{"items":[', items, 4096)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', () => undefined);
+  });
+  await expect(sent).resolves.toBeUndefined();
+  await new Promise((r) => server.close(r));
+});
