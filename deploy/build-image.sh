@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds steer:latest (Dockerfile) on top of steer-base:bookworm (deploy/build-base-image.sh) from a
-# clean build context: the repository's tracked files, plus the host's extra CA certificates when the
+# clean build context: the repository's committed files (SOURCE=head, default) or its working tree
+# (SOURCE=worktree), plus the host's extra CA certificates when the
 # machine reaches the npm registry and Debian mirror through a TLS-intercepting proxy (npm inside the
 # build must trust the same CAs as npm on the host).
 #   export DOCKER_HOST=unix:///run/steer-docker/docker.sock
@@ -10,7 +11,13 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 TAG=${TAG:-steer:latest}
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
-(cd "$HERE" && git ls-files -z | xargs -0 cp --parents -t "$ctx")
+# The committed tree by default: a consistent snapshot even while the checkout is being edited.
+# SOURCE=worktree takes the working tree instead (tracked and untracked files, not ignored ones).
+case "${SOURCE:-head}" in
+  head) (cd "$HERE" && git archive --format=tar HEAD) | tar -x -C "$ctx" ;;
+  worktree) (cd "$HERE" && git ls-files -z -co --exclude-standard | xargs -0 cp --parents -t "$ctx") ;;
+  *) echo "SOURCE must be head or worktree" >&2; exit 2 ;;
+esac
 mkdir -p "$ctx/extra-ca"
 for f in ${NODE_EXTRA_CA_CERTS:-} /usr/local/share/ca-certificates/*.crt; do
   [ -f "$f" ] && cp "$f" "$ctx/extra-ca/$(basename "$f" .crt)-$(md5sum < "$f" | cut -c1-8).crt"
