@@ -12,6 +12,8 @@ import { parseResourceArgs, resolveResource } from './resource-args';
 import { placeObject, runApply } from './verbs/apply';
 import { DeleteTarget, listTargets, parseCascade, runDelete } from './verbs/delete';
 import { describeObject } from './verbs/describe';
+import { runApiResources, runApiVersions } from './verbs/discovery';
+import { MetadataField, runMetadataEdit } from './verbs/label';
 import { labelColumnKeys, parseOutput, runGet } from './verbs/get';
 import { runLogs } from './verbs/logs';
 import { runCordon, runDrain } from './verbs/nodes';
@@ -346,6 +348,72 @@ export function register(program: Command): void {
   });
   withClientOptions(why.command('pending').argument('<pod>').description("explain in one screen why a pod isn't running: scheduling, image pulls, back-off, probes")).action(explainPending);
   withClientOptions(program.command('explain-pending').argument('<pod>').description('same as `steer why pending POD`')).action(explainPending);
+
+  withClientOptions(
+    program
+      .command('api-resources')
+      .description('print the resource types the server supports')
+      .option('-o, --output <format>', 'wide|name')
+      .option('--no-headers', 'do not print column headers')
+      .option('--namespaced [bool]', 'true: only namespaced types; false: only cluster-scoped ones')
+      .option('--api-group <group>', 'only this API group ("" for the core group)')
+      .option('--verbs <verbs>', 'only types supporting these verbs, e.g. list,get', collect, [] as string[])
+      .option('--sort-by <field>', 'name or kind (default: API group)'),
+  ).action(
+    action(async (o: ClientFlags & { output?: string; headers?: boolean; namespaced?: string | boolean; apiGroup?: string; verbs: string[]; sortBy?: string }) => {
+      const client = clientFromFlags(o);
+      try {
+        await runApiResources(
+          client,
+          {
+            output: o.output,
+            noHeaders: o.headers === false,
+            namespaced: o.namespaced === undefined ? undefined : boolFlag(o.namespaced, true),
+            apiGroup: o.apiGroup,
+            verbs: o.verbs.flatMap((v) => v.split(',')).filter(Boolean),
+            sortBy: o.sortBy,
+          },
+          processStreams,
+        );
+      } finally {
+        client.close();
+      }
+    }),
+  );
+  withClientOptions(program.command('api-versions').description('print the API versions the server supports, as group/version')).action(
+    action(async (o: ClientFlags) => {
+      const client = clientFromFlags(o);
+      try {
+        await runApiVersions(client, processStreams);
+      } finally {
+        client.close();
+      }
+    }),
+  );
+
+  for (const [verb, field] of [['label', 'labels'], ['annotate', 'annotations']] as Array<[string, MetadataField]>) {
+    const what = field === 'labels' ? 'label' : 'annotation';
+    withAllNamespaces(
+      withClientOptions(
+        program
+          .command(verb)
+          .description(`update the ${field} of resources: KEY=VALUE sets, KEY- removes`)
+          .argument('<args...>', `TYPE NAME… | TYPE/NAME… | TYPE (with --all or -l), then KEY=VALUE… and KEY-…`)
+          .option('--overwrite', `allow replacing a ${what} that already has a value`)
+          .option('--all', 'every object of the type in the namespace')
+          .option('-l, --selector <selector>', 'objects matching this label selector'),
+      ),
+    ).action(
+      action(async (args: string[], o: ClientFlags & { overwrite?: boolean; all?: boolean; selector?: string }) => {
+        const client = clientFromFlags(o);
+        try {
+          await runMetadataEdit(client, field, args, { namespace: namespaceOf(client, o), allNamespaces: o.allNamespaces, all: o.all, selector: o.selector, overwrite: o.overwrite }, processStreams);
+        } finally {
+          client.close();
+        }
+      }),
+    );
+  }
 
   registerCluster(program);
 }

@@ -10,8 +10,18 @@ export class ReportedError extends Error {
   }
 }
 
+/** kubectl's line for a 422: `The Deployment "x" is invalid: field: message`, from the Status details. */
+function invalidMessage(err: ApiError): string | undefined {
+  const d = err.status.details;
+  if (err.code !== 422 || err.status.reason !== 'Invalid' || !d?.kind || !d.name || !d.causes?.length) return undefined;
+  const causes = d.causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message || ''));
+  return `The ${d.kind} "${d.name}" is invalid: ${causes.length === 1 ? causes[0] : `[${causes.join(', ')}]`}`;
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) {
+    const invalid = invalidMessage(err);
+    if (invalid) return invalid;
     const reason = err.status.reason || (err.code >= 500 ? 'InternalError' : 'Unknown');
     return `Error from server (${reason}): ${err.status.message || `HTTP ${err.code}`}`;
   }
