@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { down } from '../cli/cluster/down';
-import { packageRoot } from '../cli/cluster/state';
+import { clusterPaths, packageRoot, runningServerPid } from '../cli/cluster/state';
 import { serverEntry, serverNodeFlags, up } from '../cli/cluster/up';
 import type { Streams } from '../cli/io';
 import { KubeClient, WatchHandle } from '../lib/client';
@@ -149,14 +149,21 @@ async function main(argv: string[]): Promise<void> {
   try {
     // 1. floors
     const idleScript = (requires: string[]) =>
-      `${requires.map((m) => `require(${JSON.stringify(m)});`).join(' ')} setInterval(() => undefined, 1 << 30); console.log('IDLE');`;
-    floors.push(await startFloor('bare node, idle', ['-e', idleScript([])]));
+      `${requires.map((m) => `require(${JSON.stringify(m)});`).join(' ')} global.gc(); setInterval(() => undefined, 1 << 30); console.log('IDLE');`;
+    // Collected once after loading: an idle process may not collect for a long time, and what it has not
+    // collected yet is noise, not a cost of the code.
+    floors.push(await startFloor('bare node, idle', ['--expose-gc', '-e', idleScript([])]));
     // bin/steer.js runs the CLI's main module; requiring it loads every module the server process loads
     // at start (commands register eagerly) without starting anything.
     const entryModules = [path.join(root, 'dist', 'cli', 'main.js'), path.join(root, 'dist', 'cli', 'cluster', 'server.js')];
-    floors.push(await startFloor(`server's modules and flags, idle`, [...serverNodeFlags, '-e', idleScript(entryModules)]));
+    floors.push(await startFloor(`server's modules and flags, idle`, [...serverNodeFlags, '--expose-gc', '-e', idleScript(entryModules)]));
 
-    // 2. the cluster, as `steer up` makes it
+    // 2. the cluster, as `steer up` makes it; never a server left over from an earlier --keep run,
+    // whose figures would not be this build's
+    if (runningServerPid(clusterPaths(o.stateDir))) {
+      console.log(`stopping the steer server an earlier run left in ${o.stateDir}`);
+      await down({ stateDir: o.stateDir, purge: true }, quiet);
+    }
     const t0 = Date.now();
     const result = await up(
       {

@@ -13,8 +13,7 @@ export async function streamGet(
   signal?: AbortSignal,
   accept = 'application/json, */*',
 ): Promise<void> {
-  const base: https.RequestOptions = {};
-  await client.kubeConfig.applyToHTTPSOptions(base);
+  const base = await client.connectionOptions();
   const url = new URL(client.server.toString().replace(/\/$/, '') + path);
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== false) url.searchParams.set(k, String(v));
   const mod = url.protocol === 'https:' ? https : http;

@@ -3,9 +3,11 @@
 // contexts, tokens, client certificates); requests go over keep-alive Node http(s) agents so that the
 // hot paths (scheduler binds, status updates, informer watches) reuse connections. Objects are plain
 // JSON as on the wire, typed with `kubernetes-types`.
+// client-node is loaded only when a kubeconfig is read: its KubeConfig imports every generated API
+// module (~55 MiB RSS), which a component talking to a known server URL (forServer) never needs.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta as K8sObjectMeta, Status } from 'kubernetes-types/meta/v1';
 import { ResourceType, resourcePath } from './resources';
 
@@ -104,6 +106,12 @@ export interface LoadOptions {
   namespace?: string;
 }
 
+/** A server reached without a kubeconfig: TLS is not verified, as with insecure-skip-tls-verify. */
+export interface DirectServer {
+  server: string;
+  token?: string;
+}
+
 export class KubeClient {
   readonly server: URL;
   readonly defaultNamespace: string;
@@ -111,17 +119,24 @@ export class KubeClient {
   private readonly baseOptions: https.RequestOptions = {};
   private readonly ready: Promise<void>;
 
-  constructor(
-    readonly kubeConfig: KubeConfig,
-    opts: { namespace?: string } = {},
-  ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
-    const ctx = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
-    this.defaultNamespace = opts.namespace || ctx?.namespace || 'default';
-    // Credentials and TLS settings are resolved once by client-node; connections are kept alive.
-    this.ready = kubeConfig.applyToHTTPSOptions(this.baseOptions).then(() => undefined);
+  /** From a loaded kubeconfig, or from just a server URL and bearer token (TLS not verified). */
+  constructor(config: KubeConfig | DirectServer, opts: { namespace?: string } = {}) {
+    if ('getCurrentCluster' in config) {
+      const cluster = config.getCurrentCluster();
+      if (!cluster) throw new Error('kubeconfig has no current cluster');
+      this.server = new URL(cluster.server);
+      const ctx = config.getContextObject(config.getCurrentContext());
+      this.defaultNamespace = opts.namespace || ctx?.namespace || 'default';
+      // Credentials and TLS settings are resolved once by client-node; connections are kept alive.
+      this.ready = config.applyToHTTPSOptions(this.baseOptions).then(() => undefined);
+    } else {
+      this.server = new URL(config.server);
+      this.defaultNamespace = opts.namespace || 'default';
+      // What client-node derives from insecure-skip-tls-verify and a token.
+      this.baseOptions.rejectUnauthorized = false;
+      if (config.token) this.baseOptions.headers = { Authorization: `Bearer ${config.token}` };
+      this.ready = Promise.resolve();
+    }
     const secure = this.server.protocol === 'https:';
     this.agent = secure
       ? new https.Agent({ keepAlive: true, maxSockets: 64 })
@@ -130,6 +145,8 @@ export class KubeClient {
 
   /** Loads a kubeconfig the way kubectl does ($KUBECONFIG, ~/.kube/config), or just a server URL. */
   static load(opts: LoadOptions = {}): KubeClient {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see the top
+    const { KubeConfig } = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
     const kc = new KubeConfig();
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else if (opts.server && !process.env.KUBECONFIG) kc.loadFromClusterAndUser(
@@ -148,9 +165,13 @@ export class KubeClient {
   }
 
   static forServer(server: string, token?: string): KubeClient {
-    const kc = new KubeConfig();
-    kc.loadFromClusterAndUser({ name: 'steer', server, skipTLSVerify: true }, { name: 'steer', token });
-    return new KubeClient(kc);
+    return new KubeClient({ server, token });
+  }
+
+  /** Credentials and TLS settings for a request made outside this client (streamed bodies). */
+  async connectionOptions(): Promise<https.RequestOptions> {
+    await this.ready;
+    return { ...this.baseOptions, headers: { ...(this.baseOptions.headers as Record<string, string> | undefined) } };
   }
 
   /** Closes idle keep-alive connections (watches are ended by their handles). */
