@@ -26,9 +26,11 @@ teardown() {
 trap teardown TERM INT
 
 # A container restarted after an unclean stop finds the last run's state: clean it first.
-[ -f "$RT/runtime.json" ] && steer runtime teardown --state-dir "$RT"
+[ -f "$RT/runtime.env" ] && steer runtime teardown --state-dir "$RT"
 steer runtime setup --state-dir "$RT" --node-name "$NODE" --pod-subnet "$POD_CIDR" --bridge "$BRIDGE" || exit 1
-CGROUP_ROOT=$(jq -r .cgroupRoot "$RT/runtime.json")
+# The pod cgroup root the runtime setup chose (runtime.env: BRIDGE, POD_SUBNET, CGROUP_ROOT, ...).
+CGROUP_ROOT=$(. "$RT/runtime.env" && echo "${CGROUP_ROOT:-}")
+[ -n "$CGROUP_ROOT" ] || { echo "node-entrypoint: no CGROUP_ROOT in $RT/runtime.env" >&2; exit 1; }
 steer node-agent --node-name "$NODE" --cri-socket "$RT/containerd/containerd.sock" --state-dir /var/lib/steer/node-agent \
   --cgroup-root "$CGROUP_ROOT" --pod-cidr "$POD_CIDR" "$@" &
 agent=$!
