@@ -385,6 +385,15 @@ describe('reconcileJob: Indexed', () => {
   });
 });
 
+describe('podForJob: hostname', () => {
+  it('is left unset when <job>-<index> is no DNS label', () => {
+    const dotted = job({ completionMode: 'Indexed', completions: 2 });
+    (dotted.metadata as NonNullable<Job['metadata']>).name = 'batch.v2';
+    expect(podForJob(dotted, 1).spec?.hostname).toBeUndefined();
+    expect(podForJob(dotted, 1).metadata?.generateName).toBe('batch.v2-1-');
+  });
+});
+
 describe('podForJob: NonIndexed', () => {
   it('template labels, owner reference, generateName, no index', () => {
     const p = podForJob(job());

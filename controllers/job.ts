@@ -365,7 +365,8 @@ export function podForJob(job: Job, index?: number): Pod {
     spec.containers = spec.containers.map(withIndexEnv);
     if (spec.initContainers) spec.initContainers = spec.initContainers.map(withIndexEnv);
     const hostname = `${name}-${index}`;
-    if (!spec.hostname && hostname.length <= 63) spec.hostname = hostname;
+    // Only a valid DNS label can be a hostname (a Job name may contain dots).
+    if (!spec.hostname && hostname.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(hostname)) spec.hostname = hostname;
   }
   return {
     apiVersion: 'v1',
