@@ -11,6 +11,7 @@ import type {
   PodSpec,
   Probe,
   Toleration,
+  TopologySpreadConstraint,
   Volume,
 } from 'kubernetes-types/core/v1';
 import { validateQualifiedName, validateLabelValue } from '../../lib/selectors';
@@ -103,9 +104,48 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
       causes.push(notSupported(at(base, 'whenUnsatisfiable'), c.whenUnsatisfiable, unsatisfiableActions));
     }
     causes.push(...validateLabelSelector(at(base, 'labelSelector'), c.labelSelector));
+    causes.push(...validateSpreadConstraintExtras(c, base));
   });
+  causes.push(...duplicateSpreadConstraints(spec.topologySpreadConstraints ?? [], at(field, 'topologySpreadConstraints')));
   (spec.imagePullSecrets ?? []).forEach((s, i) => {
     if (!s.name) causes.push(required(at(idx(at(field, 'imagePullSecrets'), i), 'name')));
+  });
+  return causes;
+}
+
+const nodeInclusionPolicies = ['Honor', 'Ignore'];
+
+/** minDomains (> 0, DoNotSchedule only), the node inclusion policies and matchLabelKeys, as Kubernetes checks them. */
+function validateSpreadConstraintExtras(c: TopologySpreadConstraint, base: string): FieldCause[] {
+  const causes: FieldCause[] = [];
+  if (c.minDomains !== undefined && c.minDomains !== null) {
+    if (!(c.minDomains > 0)) causes.push(invalid(at(base, 'minDomains'), c.minDomains, 'must be greater than 0'));
+    else if (c.whenUnsatisfiable !== 'DoNotSchedule') {
+      causes.push(invalid(at(base, 'minDomains'), c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${c.whenUnsatisfiable}`));
+    }
+  }
+  for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy'] as const) {
+    const v = c[k];
+    if (v !== undefined && v !== null && !nodeInclusionPolicies.includes(v)) causes.push(notSupported(at(base, k), v, nodeInclusionPolicies));
+  }
+  const selectorKeys = new Set([...Object.keys(c.labelSelector?.matchLabels ?? {}), ...(c.labelSelector?.matchExpressions ?? []).map((e) => e.key)]);
+  (c.matchLabelKeys ?? []).forEach((k, i) => {
+    const f = idx(at(base, 'matchLabelKeys'), i);
+    for (const msg of validateQualifiedName(k)) causes.push(invalid(f, k, msg));
+    if (!c.labelSelector) causes.push(forbidden(f, 'must not be specified when labelSelector is not set'));
+    else if (selectorKeys.has(k)) causes.push(invalid(f, k, 'exists in both matchLabelKeys and labelSelector'));
+  });
+  return causes;
+}
+
+/** Two constraints may not share both topologyKey and whenUnsatisfiable. */
+function duplicateSpreadConstraints(constraints: TopologySpreadConstraint[], field: string): FieldCause[] {
+  const seen = new Set<string>();
+  const causes: FieldCause[] = [];
+  constraints.forEach((c, i) => {
+    const pair = `{${c.topologyKey}, ${c.whenUnsatisfiable}}`;
+    if (seen.has(pair)) causes.push(duplicate(at(idx(field, i), '{topologyKey, whenUnsatisfiable}'), pair));
+    seen.add(pair);
   });
   return causes;
 }
