@@ -56,13 +56,20 @@ function hostPodCgroups(): string[] {
   return found;
 }
 
-/** Host mounts that belong to the engine's containers or to pods (rootfs overlays, shm, netns, ...). */
+/**
+ * Host mounts that belong to the engine's containers (rootfs overlays, shm, netns under its data and
+ * exec roots) or to the nodes' pod cgroups. Pods' own mounts live in the node containers' mount
+ * namespaces. Other runtimes on the machine (other tests' containerd) are not ours to judge.
+ */
 function hostLeftoverMounts(): string[] {
+  // The engine's own (its data root bind and default netns file) stay until it stops.
+  const engine = process.env.STEER_DOCKER_DATA || '/var/lib/steer-docker/data';
+  const running = dockerdPid() ? [engine, `${process.env.STEER_DOCKER_RUN || '/run/steer-docker'}/exec/netns/default`] : [];
   return fs
     .readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4] || '')
-    .filter((mp) => /^\/(var\/lib|run)\/steer-docker\/.+/.test(mp) || /\/k8s\.io\/|\/steernode\d+-pods/.test(mp));
+    .filter((mp) => (/^\/(var\/lib|run)\/steer-docker\/.+/.test(mp) || /\/steernode\d+-pods/.test(mp)) && !running.includes(mp));
 }
 
 function dockerdPid(): number | undefined {
