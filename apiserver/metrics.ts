@@ -1,12 +1,16 @@
-// The API server's Prometheus metrics. prom-client metrics are module-level singletons in the default
-// registry (several components may share one process); per-server state (object counts) is read from
-// every running server at scrape time.
+// The API server's Prometheus metrics, in the apiserver's registry (lib/metrics.ts), which its
+// /metrics serves. They are module-level singletons (several servers may share one process: tests);
+// per-server state (object counts) is read from every running server at scrape time.
 import * as client from 'prom-client';
+import { componentRegistry } from '../lib/metrics';
+
+const registers = [componentRegistry('apiserver')];
 
 export const requestTotal = new client.Counter({
   name: 'apiserver_request_total',
   help: 'Counter of apiserver requests broken out for each verb, group, version, resource, subresource and HTTP response code.',
   labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'code'] as const,
+  registers,
 });
 
 export const requestDuration = new client.Histogram({
@@ -14,18 +18,21 @@ export const requestDuration = new client.Histogram({
   help: 'Response latency distribution in seconds for each verb, group, version, resource and subresource.',
   labelNames: ['verb', 'group', 'version', 'resource', 'subresource'] as const,
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers,
 });
 
 export const inflightRequests = new client.Gauge({
   name: 'apiserver_current_inflight_requests',
   help: 'Number of requests being served (watches excluded), by kind of request.',
   labelNames: ['request_kind'] as const,
+  registers,
 });
 
 export const registeredWatchers = new client.Gauge({
   name: 'apiserver_registered_watchers',
   help: 'Number of currently registered watchers for a given resource.',
   labelNames: ['group', 'version', 'kind'] as const,
+  registers,
 });
 
 /** Every running server contributes its storage's object counts. */
@@ -35,6 +42,7 @@ export const storageObjects = new client.Gauge({
   name: 'apiserver_storage_objects',
   help: 'Number of stored objects at the time of last check split by kind.',
   labelNames: ['resource'] as const,
+  registers,
   collect() {
     this.reset();
     const totals = new Map<string, number>();
@@ -42,17 +50,3 @@ export const storageObjects = new client.Gauge({
     for (const [r, n] of totals) this.set({ resource: r }, n);
   },
 });
-
-let defaultsCollected = false;
-/** Process metrics (CPU, memory, fds...), registered once per process. */
-export function ensureProcessMetrics(): void {
-  if (defaultsCollected) return;
-  defaultsCollected = true;
-  try {
-    client.collectDefaultMetrics();
-  } catch {
-    // Another component in this process registered them already.
-  }
-}
-
-export const metricsRegistry = client.register;

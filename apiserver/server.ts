@@ -11,7 +11,8 @@ import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { sendError } from './handlers/request';
 import { RequestInfo, resourceHandler } from './handlers/resources';
-import { ensureProcessMetrics, inflightRequests, metricsRegistry, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
+import { metricsResponse } from '../lib/metrics';
+import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
 import { bucketOf, Registry } from './registry/registry';
 import { LevelStorage } from './storage/leveldb';
@@ -64,7 +65,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     await storage.close();
     throw err;
   }
-  ensureProcessMetrics();
   const countObjects = (): Array<[string, number]> => allResources.map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
   objectCountSources.add(countObjects);
   const cleaner = new NamespaceCleaner(registry);
@@ -106,8 +106,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   let address = `${host}:6443`;
   installDiscovery(app, () => address);
   app.get('/metrics', async (_req, res) => {
-    const body = await metricsRegistry.metrics();
-    res.writeHead(200, { 'Content-Type': metricsRegistry.contentType });
+    const { contentType, body } = await metricsResponse('apiserver');
+    res.writeHead(200, { 'Content-Type': contentType });
     res.end(body);
   });
   app.get('/openapi/v3', (_req, res) => sendError(res, errors.pathNotFound()));

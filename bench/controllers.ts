@@ -11,7 +11,7 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import * as os from 'node:os';
-import { register } from 'prom-client';
+import { componentRegistry } from '../lib/metrics';
 import { startApiServer } from '../apiserver/server';
 import { startControllers } from '../controllers/manager';
 import { KubeClient } from '../lib/client';
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   // Measured last, on a warm process with the controllers and scheduler stopped.
   const floorMs = await measureFloor(client, o, nodes.names);
 
-  const metrics = await register.getSingleMetricAsString('steer_convergence_seconds');
+  const metrics = await componentRegistry('controllers').getSingleMetricAsString('steer_convergence_seconds');
   const dep = /steer_convergence_seconds_sum\{kind="Deployment"\} ([\d.e+-]+)/.exec(metrics)?.[1];
   console.log('');
   console.log('figure                                        value       floor     ratio');

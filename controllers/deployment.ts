@@ -10,13 +10,13 @@ import { isAlreadyExists, isConflict, isNotFound, KubeObject } from '../lib/clie
 import { Controller, ControllerContext, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
-import { histogram } from '../lib/metrics';
 import { Resources } from '../lib/resources';
 import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
 import { deploymentComplete } from './deployment-progress';
 import { DeploymentPlan, planDeploymentSync } from './deployment-sync';
 import { claimObjects, controllerRefOf, equalIgnoreHash, newControllerRef } from './deployment-util';
+import { convergenceSeconds } from './metrics';
 
 export interface DeploymentControllerOptions {
   /** Concurrent reconciles (Kubernetes' --concurrent-deployment-syncs, default 5). */
@@ -25,12 +25,6 @@ export interface DeploymentControllerOptions {
   now?: () => Date;
 }
 
-const convergenceSeconds = histogram({
-  name: 'steer_convergence_seconds',
-  help: 'Time from a spec change (a new generation) until observed state fully matches it, per kind.',
-  labelNames: ['kind'],
-  buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
-});
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { register } from 'prom-client';
 import type { KubeClient } from '../lib/client';
 import type { Controller, ControllerContext } from '../lib/controller';
 import { EventRecorder } from '../lib/events';
 import { LeaderElector } from '../lib/leader-election';
+import { metricsResponse } from '../lib/metrics';
 import { Resources } from '../lib/resources';
 import { SharedInformerFactory } from '../lib/shared-informers';
 import { DaemonSetController } from './daemonset';
@@ -71,8 +71,9 @@ function startMetricsServer(host: string, port: number): Promise<http.Server> {
   const app = express();
   app.get('/metrics', async (_req, res) => {
     try {
-      res.set('Content-Type', register.contentType);
-      res.send(await register.metrics());
+      const { contentType, body } = await metricsResponse('controllers');
+      res.set('Content-Type', contentType);
+      res.send(body);
     } catch (err) {
       res.status(500).send(String((err as Error).message));
     }

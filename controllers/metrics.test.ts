@@ -1,6 +1,6 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { register } from 'prom-client';
+import { componentRegistry, metricsResponse } from '../lib/metrics';
 import { addStateSource } from './metrics';
 
 describe('kube-state-metrics from caches', () => {
@@ -13,6 +13,7 @@ describe('kube-state-metrics from caches', () => {
     ];
     const nodes: Node[] = [{ metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } }];
     const remove = addStateSource({ deployments: () => deployments, pods: () => pods, nodes: () => nodes });
+    const register = componentRegistry('controllers');
     const text = await register.metrics();
     expect(text).toContain('kube_deployment_spec_replicas{namespace="prod",deployment="web"} 3');
     expect(text).toContain('kube_deployment_status_replicas_available{namespace="prod",deployment="web"} 2');
@@ -25,6 +26,12 @@ describe('kube-state-metrics from caches', () => {
     expect(text).toContain('kube_node_status_condition{node="n1",condition="Ready",status="unknown"} 1');
     expect(text).toContain('kube_node_status_condition{node="n1",condition="Ready",status="true"} 0');
     expect(text).toContain('# TYPE steer_convergence_seconds histogram');
+    // Only the controllers' endpoint serves them, with the process metrics; no other component's does.
+    expect((await metricsResponse('controllers')).body).toContain('kube_deployment_spec_replicas{namespace="prod",deployment="web"} 3');
+    expect((await metricsResponse('controllers')).body).toContain('process_resident_memory_bytes');
+    for (const other of ['apiserver', 'scheduler', 'node-agent'] as const) {
+      expect((await metricsResponse(other)).body).not.toContain('kube_deployment_spec_replicas');
+    }
     remove();
     expect(await register.metrics()).not.toContain('deployment="web"');
   });

@@ -1,10 +1,13 @@
 // Object-state metrics under kube-state-metrics' names and labels (what users' alerts already use),
 // computed from the controller manager's informer caches at scrape time, plus the convergence
-// histogram shared by every controller. The gauges are process-wide singletons; each running manager
-// registers its caches as a source while it leads, so one process serves one consistent view.
+// histogram shared by every controller. They live in the controllers' registry (lib/metrics.ts), which
+// the manager's /metrics serves; each running manager registers its caches as a source while it
+// leads, so one process serves one consistent view.
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { counter, gauge, histogram } from '../lib/metrics';
+import { componentRegistry, counter, gauge, histogram } from '../lib/metrics';
+
+const registry = componentRegistry('controllers');
 
 export interface StateSource {
   deployments(): Deployment[];
@@ -25,7 +28,7 @@ export const convergenceSeconds = histogram({
   help: 'Time from a spec change (a new generation) until observed state fully matches it, per kind.',
   labelNames: ['kind'],
   buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
-});
+}, registry);
 
 function deploymentGauge(name: string, help: string, value: (d: Deployment) => number | undefined) {
   return gauge({
@@ -40,7 +43,7 @@ function deploymentGauge(name: string, help: string, value: (d: Deployment) => n
         }
       }
     },
-  });
+  }, registry);
 }
 
 deploymentGauge('kube_deployment_spec_replicas', 'Number of desired pods for a deployment.', (d) => d.spec?.replicas ?? 1);
@@ -65,7 +68,7 @@ gauge({
       }
     }
   },
-});
+}, registry);
 
 counter({
   name: 'kube_pod_container_status_restarts_total',
@@ -81,7 +84,7 @@ counter({
       }
     }
   },
-});
+}, registry);
 
 gauge({
   name: 'kube_node_status_condition',
@@ -99,4 +102,4 @@ gauge({
       }
     }
   },
-});
+}, registry);

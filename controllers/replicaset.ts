@@ -10,10 +10,10 @@ import { isConflict, isNotFound } from '../lib/client';
 import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
-import { histogram } from '../lib/metrics';
 import { Resources } from '../lib/resources';
 import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
+import { convergenceSeconds } from './metrics';
 
 /** Kubernetes' burstReplicas: at most this many creates or deletes per sync. */
 export const BurstReplicas = 500;
@@ -250,12 +250,6 @@ export class Expectations {
   }
 }
 
-const convergenceSeconds = histogram({
-  name: 'steer_convergence_seconds',
-  help: 'Time from a spec change (a new generation) until observed state fully matches it, per kind.',
-  labelNames: ['kind'],
-  buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
-});
 
 export interface ReplicaSetControllerOptions {
   workers?: number;

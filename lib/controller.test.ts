@@ -1,4 +1,4 @@
-import { register } from 'prom-client';
+import { componentRegistry } from './metrics';
 import { runWorkers } from './controller';
 import { WorkQueue } from './workqueue';
 
@@ -41,7 +41,7 @@ describe('runWorkers', () => {
     expect(calls.filter((c) => c === 'busy')).toHaveLength(1);
     expect(calls).toContain('busy2');
     expect(q.numRequeues('flaky')).toBe(0); // forgotten after success
-    const text = await register.metrics();
+    const text = await componentRegistry('controllers').metrics();
     expect(text).toMatch(/controller_runtime_reconcile_errors_total\{controller="ctl-test"\} 2/);
     expect(text).toMatch(/controller_runtime_reconcile_total\{controller="ctl-test",result="requeue_after"\} 1/);
   });

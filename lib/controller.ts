@@ -3,6 +3,7 @@
 // counted per controller under controller-runtime's metric names.
 import type { KubeClient } from './client';
 import type { EventRecorder } from './events';
+import type { Registry } from 'prom-client';
 import { counter, histogram } from './metrics';
 import type { SharedInformerFactory } from './shared-informers';
 import type { WorkQueue } from './workqueue';
@@ -22,22 +23,22 @@ export interface ControllerContext {
 export type ReconcileResult = void | { requeueAfterMs?: number };
 export type ReconcileFunc<K> = (key: K) => Promise<ReconcileResult>;
 
-const reconcileTotal = counter({
-  name: 'controller_runtime_reconcile_total',
-  help: 'Total number of reconciliations per controller and result.',
-  labelNames: ['controller', 'result'],
-});
-const reconcileErrors = counter({
-  name: 'controller_runtime_reconcile_errors_total',
-  help: 'Total number of reconciliation errors per controller.',
-  labelNames: ['controller'],
-});
-const reconcileTime = histogram({
-  name: 'controller_runtime_reconcile_time_seconds',
-  help: 'Length of time per reconciliation per controller.',
-  labelNames: ['controller'],
-  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-});
+/** controller-runtime's reconcile metrics in one registry. */
+function reconcileMetrics(registry: Registry) {
+  return {
+    total: counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller and result.', labelNames: ['controller', 'result'] }, registry),
+    errors: counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller.', labelNames: ['controller'] }, registry),
+    time: histogram(
+      {
+        name: 'controller_runtime_reconcile_time_seconds',
+        help: 'Length of time per reconciliation per controller.',
+        labelNames: ['controller'],
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      },
+      registry,
+    ),
+  };
+}
 
 export interface RunWorkersOptions {
   /** Metric label and log prefix; default the queue's name. */
@@ -52,6 +53,8 @@ export interface RunWorkersOptions {
  */
 export async function runWorkers<K>(queue: WorkQueue<K>, n: number, reconcile: ReconcileFunc<K>, opts: RunWorkersOptions = {}): Promise<void> {
   const controller = opts.controller ?? queue.name;
+  // Counted in the registry of the queue's component.
+  const { total: reconcileTotal, errors: reconcileErrors, time: reconcileTime } = reconcileMetrics(queue.registry);
   const worker = async (): Promise<void> => {
     for (;;) {
       const key = await queue.get();

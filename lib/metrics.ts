@@ -1,17 +1,54 @@
-// Get-or-create helpers for prom-client metrics in the default registry. Several steer components may
-// share one process (`steer up`), and a module may be loaded more than once (tests), so a metric is
-// registered once by name and every later caller gets the same object back.
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+// One prom-client Registry per steer component, and get-or-create helpers for metrics in them.
+// Several components may share one process (`steer server`, as k3s does); each /metrics endpoint serves
+// its own component's registry, so Prometheus sees kube_deployment_* under the controllers' job only,
+// exactly as with one process per component. A metric is registered once by name per registry (a
+// module may be loaded more than once in tests), and every later caller gets the same object back.
+// Process metrics (process_*, nodejs_*) live in a registry of their own that every endpoint appends:
+// each Kubernetes component exposes them, and per-job dashboards (`process_resident_memory_bytes{job=
+// "kube-scheduler"}`) keep working; in one process they are the same numbers under every job.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
 
-export function counter<L extends string>(cfg: CounterConfiguration<L>): Counter<L> {
-  return (register.getSingleMetric(cfg.name) as Counter<L> | undefined) ?? new Counter<L>(cfg);
+export type Component = 'apiserver' | 'scheduler' | 'controllers' | 'node-agent';
+
+const registries = new Map<Component, Registry>();
+
+/** The registry a component's metrics live in and its /metrics endpoint serves. */
+export function componentRegistry(component: Component): Registry {
+  let r = registries.get(component);
+  if (!r) {
+    r = new Registry();
+    registries.set(component, r);
+  }
+  return r;
 }
 
-export function gauge<L extends string>(cfg: GaugeConfiguration<L>): Gauge<L> {
-  return (register.getSingleMetric(cfg.name) as Gauge<L> | undefined) ?? new Gauge<L>(cfg);
+let processRegistry: Registry | undefined;
+
+/** process_* and nodejs_* of this process, collected once however many components run in it. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
 }
 
-export function histogram<L extends string>(cfg: HistogramConfiguration<L>): Histogram<L> {
-  return (register.getSingleMetric(cfg.name) as Histogram<L> | undefined) ?? new Histogram<L>(cfg);
+/** What a component's /metrics answers: its own series, then the process' (Prometheus text format). */
+export async function metricsResponse(component: Component): Promise<{ contentType: string; body: string }> {
+  const own = componentRegistry(component);
+  const [mine, proc] = await Promise.all([own.metrics(), processMetrics().metrics()]);
+  return { contentType: own.contentType, body: mine + proc };
+}
+
+export function counter<L extends string>(cfg: CounterConfiguration<L>, registry: Registry): Counter<L> {
+  return (registry.getSingleMetric(cfg.name) as Counter<L> | undefined) ?? new Counter<L>({ ...cfg, registers: [registry] });
+}
+
+export function gauge<L extends string>(cfg: GaugeConfiguration<L>, registry: Registry): Gauge<L> {
+  return (registry.getSingleMetric(cfg.name) as Gauge<L> | undefined) ?? new Gauge<L>({ ...cfg, registers: [registry] });
+}
+
+export function histogram<L extends string>(cfg: HistogramConfiguration<L>, registry: Registry): Histogram<L> {
+  return (registry.getSingleMetric(cfg.name) as Histogram<L> | undefined) ?? new Histogram<L>({ ...cfg, registers: [registry] });
 }

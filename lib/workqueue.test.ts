@@ -1,4 +1,4 @@
-import { register } from 'prom-client';
+import { componentRegistry } from './metrics';
 import { WorkQueue } from './workqueue';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +80,7 @@ describe('WorkQueue', () => {
     const k = await q.get();
     q.done(k!);
     q.addRateLimited('z');
-    const text = await register.metrics();
+    const text = await componentRegistry('controllers').metrics();
     expect(text).toMatch(/workqueue_adds_total\{name="wq-metrics"\} 2/);
     expect(text).toMatch(/workqueue_depth\{name="wq-metrics"\} 1/);
     expect(text).toMatch(/workqueue_retries_total\{name="wq-metrics"\} 1/);

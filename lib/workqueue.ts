@@ -1,29 +1,35 @@
 // WorkQueue: client-go's rate-limited, delaying work queue. A key is queued at most once (dedupe), and
 // never handed to two workers at once: a key added while it is being processed is queued again only
 // after done(). addRateLimited re-adds with per-item exponential back-off; forget() resets it.
-import { counter, gauge, histogram } from './metrics';
+import type { Registry } from 'prom-client';
+import { componentRegistry, counter, gauge, histogram } from './metrics';
 
-const depthMetric = gauge({ name: 'workqueue_depth', help: 'Current depth of the work queue.', labelNames: ['name'] });
-const addsMetric = counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by the work queue.', labelNames: ['name'] });
-const queueDurationMetric = histogram({
-  name: 'workqueue_queue_duration_seconds',
-  help: 'How long an item stays in the work queue before being requested.',
-  labelNames: ['name'],
-  buckets: [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100],
-});
-const workDurationMetric = histogram({
-  name: 'workqueue_work_duration_seconds',
-  help: 'How long processing an item from the work queue takes.',
-  labelNames: ['name'],
-  buckets: [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100],
-});
-const retriesMetric = counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by the work queue.', labelNames: ['name'] });
+/** client-go's workqueue metrics in one registry. */
+function queueMetrics(registry: Registry) {
+  const buckets = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100];
+  return {
+    depth: gauge({ name: 'workqueue_depth', help: 'Current depth of the work queue.', labelNames: ['name'] }, registry),
+    adds: counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by the work queue.', labelNames: ['name'] }, registry),
+    queueDuration: histogram(
+      { name: 'workqueue_queue_duration_seconds', help: 'How long an item stays in the work queue before being requested.', labelNames: ['name'], buckets },
+      registry,
+    ),
+    workDuration: histogram(
+      { name: 'workqueue_work_duration_seconds', help: 'How long processing an item from the work queue takes.', labelNames: ['name'], buckets },
+      registry,
+    ),
+    retries: counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by the work queue.', labelNames: ['name'] }, registry),
+  };
+}
 
 export interface WorkQueueOptions {
   /** First back-off of addRateLimited (default 5 ms, as client-go). */
   baseDelayMs?: number;
   /** Back-off cap (default 1000 s as client-go; controllers usually pass less). */
   maxDelayMs?: number;
+  /** Where its metrics (and those of runWorkers over it) go: its component's registry (default the
+   * controller manager's, whose series these are in Kubernetes). */
+  registry?: Registry;
 }
 
 export class WorkQueue<K = string> {
@@ -39,6 +45,8 @@ export class WorkQueue<K = string> {
   private shuttingDown = false;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  readonly registry: Registry;
+  private readonly metrics: ReturnType<typeof queueMetrics>;
 
   constructor(
     readonly name: string,
@@ -46,12 +54,14 @@ export class WorkQueue<K = string> {
   ) {
     this.baseDelayMs = opts.baseDelayMs ?? 5;
     this.maxDelayMs = opts.maxDelayMs ?? 1_000_000;
+    this.registry = opts.registry ?? componentRegistry('controllers');
+    this.metrics = queueMetrics(this.registry);
   }
 
   add(key: K): void {
     if (this.shuttingDown) return;
     if (this.dirty.has(key)) return;
-    addsMetric.inc({ name: this.name });
+    this.metrics.adds.inc({ name: this.name });
     this.dirty.add(key);
     this.addedAt.set(key, performance.now());
     // Being processed: done() will queue it again, so no worker ever holds a key twice.
@@ -82,7 +92,7 @@ export class WorkQueue<K = string> {
   addRateLimited(key: K): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    retriesMetric.inc({ name: this.name });
+    this.metrics.retries.inc({ name: this.name });
     this.addAfter(key, this.backoffFor(n));
   }
 
@@ -110,7 +120,7 @@ export class WorkQueue<K = string> {
   done(key: K): void {
     const started = this.startedAt.get(key);
     if (started !== undefined) {
-      workDurationMetric.observe({ name: this.name }, (performance.now() - started) / 1000);
+      this.metrics.workDuration.observe({ name: this.name }, (performance.now() - started) / 1000);
       this.startedAt.delete(key);
     }
     this.processing.delete(key);
@@ -138,12 +148,12 @@ export class WorkQueue<K = string> {
     if (w) {
       // Hand it straight to a waiting worker.
       this.queue.push(key);
-      depthMetric.inc({ name: this.name });
+      this.metrics.depth.inc({ name: this.name });
       w(this.take());
       return;
     }
     this.queue.push(key);
-    depthMetric.inc({ name: this.name });
+    this.metrics.depth.inc({ name: this.name });
   }
 
   private take(): K {
@@ -152,12 +162,12 @@ export class WorkQueue<K = string> {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
-    depthMetric.dec({ name: this.name });
+    this.metrics.depth.dec({ name: this.name });
     this.processing.add(key);
     this.dirty.delete(key);
     const added = this.addedAt.get(key);
     if (added !== undefined) {
-      queueDurationMetric.observe({ name: this.name }, (performance.now() - added) / 1000);
+      this.metrics.queueDuration.observe({ name: this.name }, (performance.now() - added) / 1000);
       this.addedAt.delete(key);
     }
     this.startedAt.set(key, performance.now());

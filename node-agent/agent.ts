@@ -14,7 +14,7 @@ import { WorkQueue } from '../lib/workqueue';
 import { runWorkers } from '../lib/controller';
 import { Backoff, BackoffOptions } from './backoff';
 import { podDir, prepareVolume, removePodCgroups, removeTree, writeEtcHosts } from './host-files';
-import { instrumentRuntime, podStartDuration, registerAgentMetrics } from './metrics';
+import { agentRegistry, instrumentRuntime, podStartDuration, registerAgentMetrics } from './metrics';
 import { newestContainer, ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox, sortObserved } from './observed';
 import { Pleg } from './pleg';
 import { InformerPodSource, PodSource } from './pod-source';
@@ -178,7 +178,7 @@ export class NodeAgent {
     };
     this.facts = { ...hostFacts(o.nodeName, { address: o.address, port: o.port ?? 10250, maxPods: o.maxPods, stateDir: o.stateDir }), podCIDR: o.podCIDR, ...o.facts };
     this.facts.labels = { ...(o.labels || {}), ...(o.facts?.labels || {}) };
-    this.queue = new WorkQueue<string>('node-agent', { baseDelayMs: 200, maxDelayMs: 10_000 });
+    this.queue = new WorkQueue<string>('node-agent', { baseDelayMs: 200, maxDelayMs: 10_000, registry: agentRegistry });
     this.probes = new ProbeManager({
       nodeName: o.nodeName,
       prober: o.prober || new DefaultProber(this.runtime),

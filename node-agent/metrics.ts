@@ -1,42 +1,45 @@
-// The node agent's Prometheus metrics, named like kubelet's. They are module-level singletons in the
-// default registry (several agents may share a process: hollow nodes, `steer up`), so every series
-// carries a `node` label. Gauges that describe current state are computed at scrape time from the
+// The node agent's Prometheus metrics, named like kubelet's, in the node agent's registry
+// (lib/metrics.ts), which the agent's /metrics serves. They are module-level singletons (several agents
+// may share a process: hollow nodes), so every series carries a `node` label. Gauges that describe current state are computed at scrape time from the
 // agents registered here.
 import type { ContainerRuntime } from './runtime';
-import { counter, gauge, histogram } from '../lib/metrics';
+import { componentRegistry, counter, gauge, histogram } from '../lib/metrics';
+
+/** The node agent's registry: its metrics, its work queue's and its reconcile loop's. */
+export const agentRegistry = componentRegistry('node-agent');
 
 export const podStartDuration = histogram({
   name: 'kubelet_pod_start_duration_seconds',
   help: 'Duration in seconds from the agent seeing a pod bound to its node until all its containers run.',
   labelNames: ['node'],
   buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 60],
-});
+}, agentRegistry);
 
 export const runtimeOperationsDuration = histogram({
   name: 'kubelet_runtime_operations_duration_seconds',
   help: 'Duration in seconds of runtime operations, by operation type.',
   labelNames: ['node', 'operation_type'],
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-});
+}, agentRegistry);
 
 export const runtimeOperationsErrors = counter({
   name: 'kubelet_runtime_operations_errors_total',
   help: 'Cumulative number of runtime operation errors by operation type.',
   labelNames: ['node', 'operation_type'],
-});
+}, agentRegistry);
 
 export const plegRelistDuration = histogram({
   name: 'kubelet_pleg_relist_duration_seconds',
   help: 'Duration in seconds of relisting pods and containers from the runtime (PLEG).',
   labelNames: ['node'],
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-});
+}, agentRegistry);
 
 export const probeTotal = counter({
   name: 'prober_probe_total',
   help: 'Cumulative number of liveness, readiness or startup probes, by result.',
   labelNames: ['node', 'probe_type', 'result'],
-});
+}, agentRegistry);
 
 /** What an agent tells the metrics about itself at scrape time. */
 export interface AgentMetricsSource {
@@ -62,7 +65,7 @@ gauge({
     this.reset();
     for (const s of sources) this.set({ node: s.nodeName }, s.runningPods());
   },
-});
+}, agentRegistry);
 
 gauge({
   name: 'kubelet_running_containers',
@@ -72,7 +75,7 @@ gauge({
     this.reset();
     for (const s of sources) this.set({ node: s.nodeName, container_state: 'running' }, s.runningContainers());
   },
-});
+}, agentRegistry);
 
 gauge({
   name: 'container_cpu_usage_seconds_total',
@@ -84,7 +87,7 @@ gauge({
       for (const u of s.containerUsage()) this.set({ node: s.nodeName, namespace: u.namespace, pod: u.pod, container: u.container }, u.cpuSeconds);
     }
   },
-});
+}, agentRegistry);
 
 gauge({
   name: 'container_memory_working_set_bytes',
@@ -96,7 +99,7 @@ gauge({
       for (const u of s.containerUsage()) this.set({ node: s.nodeName, namespace: u.namespace, pod: u.pod, container: u.container }, u.memoryBytes);
     }
   },
-});
+}, agentRegistry);
 
 /** Wraps a runtime so that every call is timed and its errors counted, per operation. */
 export function instrumentRuntime(runtime: ContainerRuntime, nodeName: string): ContainerRuntime {

@@ -4,8 +4,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Request, Response } from 'express';
-import { register } from 'prom-client';
 import type { Status } from 'kubernetes-types/meta/v1';
+import { metricsResponse } from '../lib/metrics';
 import type { NodeAgent } from './agent';
 import { followLog, readLog } from './logs';
 
@@ -34,7 +34,8 @@ export function agentApp(agents: () => NodeAgent[]): express.Express {
   });
 
   app.get('/metrics', async (_req, res) => {
-    res.type(register.contentType).send(await register.metrics());
+    const { contentType, body } = await metricsResponse('node-agent');
+    res.type(contentType).send(body);
   });
 
   app.get('/pods', (_req, res) => {

@@ -9,13 +9,13 @@ import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Node, Pod, PodCondition, Service } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { register } from 'prom-client';
 import type { KubeClient } from '../lib/client';
 import { isNotFound } from '../lib/client';
 import { EventRecorder } from '../lib/events';
 import { Informer } from '../lib/informer';
 import { LeaderElector } from '../lib/leader-election';
 import { Resources } from '../lib/resources';
+import { metricsResponse } from '../lib/metrics';
 import { SchedulerCache, isTerminal } from './cache';
 import { FitError, Framework, Profile } from './framework/framework';
 import { newPodInfo } from './framework/pod-info';
@@ -404,10 +404,9 @@ function startMetricsServer(host: string, port: number): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
-      register
-        .metrics()
-        .then((body) => {
-          res.writeHead(200, { 'Content-Type': register.contentType });
+      metricsResponse('scheduler')
+        .then(({ contentType, body }) => {
+          res.writeHead(200, { 'Content-Type': contentType });
           res.end(body);
         })
         .catch((err: unknown) => {
