@@ -240,6 +240,16 @@ describe('reconcileJob: NonIndexed', () => {
     expect(plan.create.every((i) => i === undefined)).toBe(true);
   });
 
+  it('OnFailure: restarts of a pod being deleted still count, so it is not replaced', () => {
+    const onFailure = job({
+      backoffLimit: 1,
+      template: { metadata: { labels: { 'batch.kubernetes.io/controller-uid': uid } }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'b' }] } },
+    });
+    const plan = reconcileJob(onFailure, [pod('Running', { restarts: 1, deleting: true })], now);
+    expect(plan.create).toEqual([]);
+    expect(cond(plan.status, 'Failed')?.reason).toBe('BackoffLimitExceeded');
+  });
+
   it('completion sets completionTime, keeps startTime and emits Completed once', () => {
     const start = iso(-60);
     const plan = reconcileJob(job({}, { startTime: start }), [pod('Succeeded', { finishedAgo: 1 })], now);

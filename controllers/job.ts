@@ -223,8 +223,9 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
     let failure: { reason: string; message: string } | undefined;
     if (failed > backoffLimit) failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
     else if (spec.template?.spec?.restartPolicy === 'OnFailure') {
-      // Container restarts in place count as failures (pastBackoffLimitOnFailure).
-      const restarts = active.reduce((n, p) => n + restartCount(p), 0) + failed;
+      // Container restarts in place count as failures (pastBackoffLimitOnFailure); a pod being
+      // deleted still counts, or a sync between its deletion and the Failed status would undercount.
+      const restarts = [...active, ...terminating].reduce((n, p) => n + restartCount(p), 0) + failed;
       if (backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit) {
         failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
       }
@@ -407,6 +408,12 @@ export class JobController implements Controller {
   private readonly workers: number;
   private readonly now: () => Date;
   private running?: Promise<void>;
+  /**
+   * Finished statuses this controller wrote, by key (with the Job's uid). Complete and Failed are
+   * final, so until the informer catches up the cached Job is read with this status: a sync between
+   * the write and its watch event would otherwise see the pods it just deleted and replace them.
+   */
+  private readonly finished = new Map<string, { uid: string; status: JobStatus }>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -422,7 +429,10 @@ export class JobController implements Controller {
   async start(): Promise<void> {
     this.jobs.onAdd((j) => this.queue.add(objectKey(j)));
     this.jobs.onUpdate((_o, j) => this.queue.add(objectKey(j)));
-    this.jobs.onDelete((j) => this.expectations.delete(objectKey(j)));
+    this.jobs.onDelete((j) => {
+      this.expectations.delete(objectKey(j));
+      this.finished.delete(objectKey(j));
+    });
     this.pods.onAdd((p) => {
       const key = this.ownerKey(p);
       if (key) {
@@ -481,10 +491,17 @@ export class JobController implements Controller {
   }
 
   private async sync(key: string): Promise<ReconcileResult> {
-    const job = this.jobs.getByKey(key);
-    if (!job) {
+    const cached = this.jobs.getByKey(key);
+    if (!cached) {
       this.expectations.delete(key);
+      this.finished.delete(key);
       return;
+    }
+    const written = this.finished.get(key);
+    let job = cached;
+    if (written && written.uid === cached.metadata?.uid) {
+      if (isJobFinished(cached)) this.finished.delete(key); // the informer has caught up
+      else job = { ...cached, status: written.status };
     }
     const { namespace, name } = splitKey(key);
     const plan = reconcileJob(job, this.pods.list(namespace), this.now(), { ...this.opts, manage: this.expectations.satisfied(key) });
@@ -512,6 +529,7 @@ export class JobController implements Controller {
         return;
       }
       for (const e of plan.events) this.ctx.recorder.event(job, e.type, e.reason, e.message);
+      if (isJobFinished({ status: plan.status }) && job.metadata?.uid) this.finished.set(key, { uid: job.metadata.uid, status: plan.status });
     }
     if (createError) throw createError;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, plan.requeueAfterMs) } : undefined;

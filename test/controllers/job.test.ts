@@ -149,6 +149,30 @@ describe('Job controller with hollow nodes', () => {
     expect(seen.size).toBe(2);
   }, 60_000);
 
+  it('restartPolicy OnFailure: the node agent restarts the container in place; restarts count against backoffLimit', async () => {
+    await api.client.create(Resources.jobs, ns, job('retry', { backoffLimit: 1 }, 'OnFailure'));
+    const [p] = await waitFor('retry pod', async () => {
+      const ps = await podsOf('retry');
+      return ps.length === 1 && ps;
+    });
+    const c = await waitFor('retry running', () => runningContainer(p));
+    c.runtime.crash(c.id, 1);
+    // The agent restarts it (restartCount 1), which reaches backoffLimit 1.
+    const j = await waitFor(
+      'retry Failed',
+      async () => {
+        const cur = await getJob('retry');
+        return condition(cur, 'Failed') && cur;
+      },
+      40_000,
+    );
+    expect(condition(j, 'Failed')?.reason).toBe('BackoffLimitExceeded');
+    expect(j.status?.failed ?? 0).toBe(0); // no pod failed: the restart in place is what counted
+    // Never replaced by a second pod, even by a sync that sees the deletion before the Failed status.
+    await sleep(500);
+    expect(await podsOf('retry').then((ps) => ps.length)).toBeLessThanOrEqual(1);
+  }, 60_000);
+
   it('activeDeadlineSeconds: DeadlineExceeded and the running pods are deleted', async () => {
     await api.client.create(Resources.jobs, ns, job('slow', { activeDeadlineSeconds: 3, parallelism: 2, completions: 2 }));
     // Created at once; whether they are Running yet when the deadline passes does not matter.
