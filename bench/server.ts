@@ -123,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--agent-port <port>', 'node agent port', '20250')
     .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', '20251')
     .option('--controllers-metrics-port <port>', 'controllers /metrics port', '20252')
+    .option('--node-flags <flags>', "the server process' Node/V8 flags, space-separated (default steer up's)")
     .option('--keep', 'leave the cluster running afterwards (steer down --state-dir DIR --purge removes it)', false)
     .parse(argv);
   const o = program.opts<{
@@ -136,8 +137,10 @@ async function main(argv: string[]): Promise<void> {
     agentPort: string;
     schedulerMetricsPort: string;
     controllersMetricsPort: string;
+    nodeFlags?: string;
     keep: boolean;
   }>();
+  const nodeFlags = o.nodeFlags === undefined ? serverNodeFlags : o.nodeFlags.split(/\s+/).filter(Boolean);
   if (process.getuid?.() !== 0) throw new Error('bench/server needs root (containerd, CNI and cgroups)');
   const replicas = Number(o.replicas);
   const root = packageRoot();
@@ -156,7 +159,7 @@ async function main(argv: string[]): Promise<void> {
     // bin/steer.js runs the CLI's main module; requiring it loads every module the server process loads
     // at start (commands register eagerly) without starting anything.
     const entryModules = [path.join(root, 'dist', 'cli', 'main.js'), path.join(root, 'dist', 'cli', 'cluster', 'server.js')];
-    floors.push(await startFloor(`server's modules and flags, idle`, [...serverNodeFlags, '--expose-gc', '-e', idleScript(entryModules)]));
+    floors.push(await startFloor(`server's modules and flags, idle`, [...nodeFlags, '--expose-gc', '-e', idleScript(entryModules)]));
 
     // 2. the cluster, as `steer up` makes it; never a server left over from an earlier --keep run,
     // whose figures would not be this build's
@@ -179,6 +182,7 @@ async function main(argv: string[]): Promise<void> {
         manifest: path.join(root, 'manifests', 'nginx.yaml'),
         timeoutMs: 180_000,
         writeUserKubeconfig: false,
+        serverNodeFlags: nodeFlags,
       },
       quiet,
     );
@@ -277,7 +281,7 @@ async function main(argv: string[]): Promise<void> {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
     console.log('');
     for (const r of rows) console.log(r.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ').trimEnd());
-    console.log(`\nserver flags: ${serverNodeFlags.join(' ') || '(none)'}; ${watchEvents} pod watch events, ${(scrapeBytes / 1024).toFixed(0)} KiB scraped from ${metricsUrls.length} /metrics endpoints during settle+sample`);
+    console.log(`\nserver flags: ${nodeFlags.join(' ') || '(none)'}; ${watchEvents} pod watch events, ${(scrapeBytes / 1024).toFixed(0)} KiB scraped from ${metricsUrls.length} /metrics endpoints during settle+sample`);
     console.log(`${stillReady} of ${replicas} nginx pods Ready at the end`);
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores (RSS barely depends on load; times do)`);
   } finally {

@@ -45,6 +45,8 @@ export interface UpOptions {
   timeoutMs: number;
   /** Also write ~/.kube/config when it does not exist. */
   writeUserKubeconfig: boolean;
+  /** Node/V8 flags of the server process instead of serverNodeFlags (bench/server.ts compares them). */
+  serverNodeFlags?: readonly string[];
 }
 
 export interface UpResult {
@@ -134,7 +136,7 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
         const child = spawn(
           process.execPath,
           [
-            ...serverNodeFlags,
+            ...(o.serverNodeFlags ?? serverNodeFlags),
             serverEntry(root),
             'server',
             '--state-dir', paths.root,
