@@ -1,5 +1,5 @@
 // Registers the kubectl-style client verbs (apply, get, describe, delete, scale, rollout, logs,
-// cordon/uncordon/drain, top, version, why) and the single-node `up`/`down`/`server`.
+// cordon/uncordon/drain, top, version, why, api-resources, label, …); main.ts adds `up`/`down`/`server`.
 // Each verb's flags follow kubectl's spelling so a Kubernetes user needs no new habits.
 import { Command } from 'commander';
 import { KubeObject } from '../lib/client';
@@ -21,7 +21,6 @@ import { runRolloutHistory, runRolloutRestart, runRolloutStatus, runRolloutUndo,
 import { runTopNodes, runTopPods } from './verbs/top';
 import { runVersion } from './verbs/version';
 import { runWhy } from './verbs/why';
-import { register as registerCluster } from './cluster/command';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -414,6 +413,4 @@ export function register(program: Command): void {
       }),
     );
   }
-
-  registerCluster(program);
 }

@@ -1,28 +1,53 @@
 // The `steer` binary: one subcommand per component (apiserver, scheduler, controllers, node-agent),
 // the single-node `up`/`down`, and kubectl-style client verbs. Each component registers its own
 // subcommand from its folder's command.ts, so this file only wires them together.
+//
+// Start-up cost matters for client verbs (each `steer get` is a new process): a component's module
+// graph (express and LevelDB, gRPC and protobufjs, the controllers) is loaded only when its subcommand
+// is the one run. Help, an unknown verb or no verb loads everything so commander can list it all.
 import { Command } from 'commander';
-import { register as registerApiserver } from '../apiserver/command';
-import { register as registerScheduler } from '../scheduler/command';
-import { register as registerControllers } from '../controllers/command';
-import { register as registerNodeAgent } from '../node-agent/command';
-import { register as registerRuntime } from '../node-agent/runtime-setup-command';
-import { register as registerClientVerbs } from './command';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Which module registers which top-level subcommands. */
+const registrars: Array<{ verbs: string[]; load: () => Promise<Register> }> = [
+  { verbs: ['apiserver'], load: async () => (await import('../apiserver/command')).register },
+  { verbs: ['scheduler'], load: async () => (await import('../scheduler/command')).register },
+  { verbs: ['controllers'], load: async () => (await import('../controllers/command')).register },
+  { verbs: ['node-agent'], load: async () => (await import('../node-agent/command')).register },
+  { verbs: ['runtime'], load: async () => (await import('../node-agent/runtime-setup-command')).register },
+  { verbs: ['up', 'down', 'server'], load: async () => (await import('./cluster/command')).register },
+  { verbs: [], load: async () => (await import('./command')).register }, // client verbs: everything else
+];
+
+/** The subcommand argv names (its first word that is not an option), if any. */
+export function verbOf(argv: string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith('-'));
+}
+
+/** The registrars a run needs: the one owning the verb, or all of them (help, unknown verb). */
+async function registrarsFor(verb: string | undefined): Promise<Register[]> {
+  const owner = verb === undefined || verb === 'help' ? undefined : registrars.find((r) => r.verbs.includes(verb));
+  if (owner) return [await owner.load()];
+  if (verb !== undefined && verb !== 'help') {
+    const clientVerbs = registrars[registrars.length - 1];
+    const register = await clientVerbs.load();
+    const probe = new Command();
+    register(probe);
+    if (probe.commands.some((c) => c.name() === verb || c.aliases().includes(verb))) return [register];
+  }
+  return Promise.all(registrars.map((r) => r.load()));
+}
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('steer')
     .description('steer: a Kubernetes-compatible declarative container orchestrator')
     .showHelpAfterError()
     .enablePositionalOptions();
-  registerApiserver(program);
-  registerScheduler(program);
-  registerControllers(program);
-  registerNodeAgent(program);
-  registerRuntime(program);
-  registerClientVerbs(program);
+  for (const register of await registrarsFor(verbOf(argv))) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  await (await buildProgram(argv)).parseAsync(argv);
 }

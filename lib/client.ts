@@ -146,7 +146,7 @@ export class KubeClient {
   /** Loads a kubeconfig the way kubectl does ($KUBECONFIG, ~/.kube/config), or just a server URL. */
   static load(opts: LoadOptions = {}): KubeClient {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see the top
-    const { KubeConfig } = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+    const { KubeConfig } = require('@kubernetes/client-node/dist/config.js') as typeof import('@kubernetes/client-node/dist/config.js');
     const kc = new KubeConfig();
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else if (opts.server && !process.env.KUBECONFIG) kc.loadFromClusterAndUser(
