@@ -35,6 +35,8 @@ interface NodeAgentFlags {
   crashBackoffMax: number;
   podCidr?: string;
   podRoutes?: boolean;
+  serviceProxy?: boolean;
+  clusterCidr?: string;
 }
 
 function int(name: string) {
@@ -86,6 +88,8 @@ export function register(program: Command): void {
     .option('--crash-backoff-initial <d>', 'first CrashLoopBackOff delay', duration, 10_000)
     .option('--crash-backoff-max <d>', 'CrashLoopBackOff cap', duration, 300_000)
     .option('--pod-cidr <cidr>', "this node's pod network, registered as the Node's spec.podCIDR (e.g. 10.88.1.0/24)", podCidr)
+    .option('--service-proxy', 'route Service ClusterIPs and NodePorts to their endpoints with iptables (kube-proxy iptables mode)')
+    .option('--cluster-cidr <cidr>', 'with --service-proxy: the pod network; ClusterIP traffic from outside it is masqueraded (default: all of it)', podCidr)
     .option('--pod-routes', "keep host routes to the other nodes' pod CIDRs via their InternalIPs (nodes on one L2 network)")
     .action(async (flags: NodeAgentFlags) => {
       const client = KubeClient.load({ kubeconfig: flags.kubeconfig, server: flags.server });
@@ -130,6 +134,7 @@ export function register(program: Command): void {
           backoff: { initialMs: flags.crashBackoffInitial, maxMs: flags.crashBackoffMax },
           podCIDR: flags.podCidr,
           podRoutes: flags.podRoutes === true,
+          serviceProxy: flags.serviceProxy ? { clusterCIDR: flags.clusterCidr } : false,
         });
         console.error(`steer node-agent: node ${running.nodeName} registered; serving on ${running.url || '(no server)'}`);
         stop = async () => {

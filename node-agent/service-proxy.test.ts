@@ -1,5 +1,5 @@
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
-import { ChainNames, chainsInSave, chainTag, computeProxyRules, endpointsFor, hookRules, restoreInput } from './service-proxy';
+import { ChainNames, chainsInSave, chainTag, computeProxyRules, endpointsFor, hookRules, recordedRouteLocalnet, restoreInput } from './service-proxy';
 
 const tag = 'TEST';
 const names = new ChainNames(tag);
@@ -153,6 +153,15 @@ describe('chains', () => {
     expect(text).not.toContain('OTHR');
     expect(text).not.toContain('KUBE');
     expect(text.startsWith('*filter\n:STEER-TEST-SERVICES - [0:0]\n:STEER-TEST-FORWARD - [0:0]\n')).toBe(true);
+  });
+
+  it('the FIREWALL chain records route_localnet as it was before any steer proxy set it', () => {
+    const rules = computeProxyRules([], [], { tag, localhostNodePorts: true, routeLocalnetBefore: '0' });
+    const rule = `-A STEER-TEST-FIREWALL -m comment --comment "steer: route_localnet was 0" -j RETURN`;
+    expect(rules.filter.rules[rules.filter.rules.length - 1]).toBe(rule);
+    expect(recordedRouteLocalnet(`*filter\n:STEER-TEST-FIREWALL - [0:0]\n${rule}\nCOMMIT\n`)).toBe('0');
+    expect(recordedRouteLocalnet('*filter\nCOMMIT\n')).toBeUndefined();
+    expect(computeProxyRules([], [], { tag, localhostNodePorts: false, routeLocalnetBefore: '0' }).filter.rules.join('\n')).not.toContain('route_localnet');
   });
 
   it('hooks jump from the built-in chains to ours', () => {

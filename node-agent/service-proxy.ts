@@ -87,6 +87,11 @@ export interface ProxyRulesOptions {
   clusterCIDR?: string;
   /** NodePorts answer on 127.0.0.1 too (needs net.ipv4.conf.all.route_localnet=1, as kube-proxy sets). */
   localhostNodePorts?: boolean;
+  /**
+   * route_localnet's value before the first steer proxy set it: kept in a comment of the FIREWALL
+   * chain, so whichever steer proxy stops last on this machine can put it back.
+   */
+  routeLocalnetBefore?: string;
 }
 
 export interface ProxyRules {
@@ -237,8 +242,19 @@ export function computeProxyRules(services: Service[], endpoints: Endpoints[], o
   if (opts.localhostNodePorts) {
     // route_localnet lets 127.0.0.1 be routed; never accept such packets from outside (CVE-2020-8558).
     filterRules.push(`-A ${names.firewall} ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
+    if (opts.routeLocalnetBefore !== undefined && /^\d+$/.test(opts.routeLocalnetBefore)) {
+      filterRules.push(`-A ${names.firewall} -m comment --comment "${RouteLocalnetMarker}${opts.routeLocalnetBefore}" -j RETURN`);
+    }
   }
   return { nat: { chains: natChains, rules: natRules }, filter: { chains: filterChains, rules: filterRules } };
+}
+
+const RouteLocalnetMarker = 'steer: route_localnet was ';
+
+/** The route_localnet value some steer proxy recorded before changing it, if any did. */
+export function recordedRouteLocalnet(filterSave: string): string | undefined {
+  const m = new RegExp(`--comment "?${RouteLocalnetMarker}(\\d+)`).exec(filterSave);
+  return m ? m[1] : undefined;
 }
 
 /** Chains named in `iptables-save` output that belong to this prefix. */
@@ -414,6 +430,9 @@ export class ServiceProxy {
       if (before !== '1') {
         await this.ipt.sysctl(RouteLocalnet, '1');
         this.routeLocalnetBefore = before;
+      } else {
+        // Another steer proxy may have set it: carry its record so the last one to stop restores it.
+        this.routeLocalnetBefore = recordedRouteLocalnet(await this.ipt.save('filter'));
       }
     }
     this.ready = true;
@@ -457,7 +476,12 @@ export class ServiceProxy {
       this.lastSyncAt = Date.now();
       const services = this.informers.informerFor<Service>(Resources.services).list();
       const endpoints = this.informers.informerFor<Endpoints>(Resources.endpoints).list();
-      const rules = computeProxyRules(services, endpoints, { tag: this.names.tag, clusterCIDR: this.o.clusterCIDR, localhostNodePorts: this.localhostNodePorts });
+      const rules = computeProxyRules(services, endpoints, {
+        tag: this.names.tag,
+        clusterCIDR: this.o.clusterCIDR,
+        localhostNodePorts: this.localhostNodePorts,
+        routeLocalnetBefore: this.routeLocalnetBefore,
+      });
       const existing = { nat: chainsInSave(await this.ipt.save('nat'), this.names.prefix), filter: chainsInSave(await this.ipt.save('filter'), this.names.prefix) };
       const input = restoreInput(rules, existing);
       if (input !== this.lastApplied) {
@@ -492,6 +516,10 @@ export class ServiceProxy {
     this.informers.stop();
     await this.syncing?.catch(() => undefined);
     await removeProxyRules(this.o.instance, this.o.commandPrefix);
-    if (this.routeLocalnetBefore !== undefined) await this.ipt.sysctl(RouteLocalnet, this.routeLocalnetBefore).catch(() => undefined);
+    if (this.routeLocalnetBefore !== undefined) {
+      // Only when no other steer proxy in this network namespace still serves NodePorts on 127.0.0.1.
+      const others = chainsInSave(await this.ipt.save('filter'), 'STEER-').some((c) => c.endsWith('-FIREWALL'));
+      if (!others) await this.ipt.sysctl(RouteLocalnet, this.routeLocalnetBefore).catch(() => undefined);
+    }
   }
 }

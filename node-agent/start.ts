@@ -4,6 +4,7 @@ import { NodeAgent, NodeAgentOptions } from './agent';
 import { defaultNodeAddress } from './node-status';
 import { canonicalIPv4Cidr, PodRouteSync, PodRouteSyncOptions } from './pod-routes';
 import { RunningAgentServer, startAgentServer } from './server';
+import { ServiceProxy, ServiceProxyOptions } from './service-proxy';
 
 export interface StartNodeAgentOptions extends NodeAgentOptions {
   /** HTTP port (default 10250; 0 = a free port; false = no server). */
@@ -16,6 +17,11 @@ export interface StartNodeAgentOptions extends NodeAgentOptions {
    * default: it changes the host's routing table, which single-host setups and tests must not touch.
    */
   podRoutes?: boolean | Omit<PodRouteSyncOptions, 'client' | 'nodeName'>;
+  /**
+   * Run the service proxy (service-proxy.ts: ClusterIPs and NodePorts through iptables). Off by default:
+   * it changes the host's nat table; `steer server` turns it on. instance defaults to the node name.
+   */
+  serviceProxy?: boolean | Partial<Omit<ServiceProxyOptions, 'client'>>;
 }
 
 export interface RunningNodeAgent {
@@ -59,12 +65,27 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       throw err;
     }
   }
+  let proxy: ServiceProxy | undefined;
+  if (opts.serviceProxy) {
+    const proxyOpts = opts.serviceProxy === true ? {} : opts.serviceProxy;
+    proxy = new ServiceProxy({ ...proxyOpts, instance: proxyOpts.instance ?? a.nodeName, client: opts.client, log: proxyOpts.log ?? opts.log });
+    try {
+      await proxy.start();
+    } catch (err) {
+      await proxy.stop().catch(() => undefined);
+      await routes?.stop();
+      await a.stop().catch(() => undefined);
+      await server?.close();
+      throw err;
+    }
+  }
   return {
     agent: a,
     nodeName: a.nodeName,
     port: server?.port ?? 0,
     url: server?.url ?? '',
     stop: async () => {
+      await proxy?.stop().catch((err: Error) => (opts.log ?? console.error)(`service proxy: removing its rules failed: ${err.message}`));
       await routes?.stop();
       await a.stop();
       await server?.close();

@@ -25,6 +25,7 @@ function withClusterOptions(cmd: Command): Command {
     .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', port, 10251)
     .option('--controllers-metrics-port <port>', 'controllers /metrics port', port, 10252)
     .option('--pod-subnet <cidr>', 'pod IP range (default 10.88.0.0/16)')
+    .option('--service-cidr <cidr>', 'Service ClusterIP range (default 10.96.0.0/12; two clusters on one machine need different ones)')
     .option('--bridge <name>', 'pod network bridge (default steer0)');
 }
 
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     .option('--no-apply', 'apply no manifest')
     .option('--timeout <seconds>', 'how long each wait may take', '180')
     .action(
-      action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; bridge?: string; installDeps: boolean; filename?: string; apply: boolean; timeout: string }) => {
+      action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; serviceCidr?: string; bridge?: string; installDeps: boolean; filename?: string; apply: boolean; timeout: string }) => {
         const t0 = Date.now();
         const result = await up(
           {
@@ -50,6 +51,7 @@ export function register(program: Command): void {
             schedulerMetricsPort: o.schedulerMetricsPort,
             controllersMetricsPort: o.controllersMetricsPort,
             podSubnet: o.podSubnet,
+            serviceCidr: o.serviceCidr,
             bridge: o.bridge,
             installDeps: o.installDeps,
             manifest: o.apply ? o.filename : false,
@@ -79,7 +81,7 @@ export function register(program: Command): void {
       .command('server')
       .description('run apiserver, scheduler, controllers and a node agent in this one process (what `steer up` starts)'),
   )
-    .action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; bridge?: string }) => {
+    .action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; serviceCidr?: string; bridge?: string }) => {
       const [host, p] = splitHostPort(o.listen);
       await runServer({
         stateDir: o.stateDir,
@@ -90,6 +92,7 @@ export function register(program: Command): void {
         schedulerMetricsPort: o.schedulerMetricsPort,
         controllersMetricsPort: o.controllersMetricsPort,
         podSubnet: o.podSubnet,
+        serviceCidr: o.serviceCidr,
         bridge: o.bridge,
       });
     });

@@ -4,10 +4,11 @@
 // and mounts), and with --purge deletes the state directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { teardownRuntime } from '../../node-agent/runtime-setup';
+import { RuntimeInfo, teardownRuntime } from '../../node-agent/runtime-setup';
+import { removeProxyRules } from '../../node-agent/service-proxy';
 import { Streams } from '../io';
 import { Progress } from '../progress';
-import { clusterPaths, isAlive, runningServerPid } from './state';
+import { clusterPaths, isAlive, readJson, runningServerPid } from './state';
 
 export interface DownOptions {
   stateDir?: string;
@@ -42,6 +43,12 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
       streams.err('steer server is not running\n');
     }
     for (const f of [paths.pidFile, paths.serverInfo]) fs.rmSync(f, { force: true });
+    // The server's service proxy removes its iptables chains when it stops; after a crash or SIGKILL
+    // they would stay, so they are removed here too (named after the runtime's bridge).
+    const runtimeInfo = readJson<RuntimeInfo>(paths.runtimeInfo);
+    if (runtimeInfo?.bridge) {
+      await removeProxyRules(runtimeInfo.bridge).catch((err: Error) => streams.err(`could not remove the service proxy's iptables chains: ${err.message}\n`));
+    }
 
     if (fs.existsSync(paths.runtime)) {
       progress.update('removing pods, containers and sandboxes; stopping containerd');

@@ -23,6 +23,8 @@ export interface ServerOptions {
   schedulerMetricsPort: number;
   controllersMetricsPort: number;
   podSubnet?: string;
+  /** Service ClusterIP range (the apiserver's default 10.96.0.0/12). */
+  serviceCidr?: string;
   bridge?: string;
 }
 
@@ -58,7 +60,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     }
 
     fs.mkdirSync(paths.apiserverData, { recursive: true });
-    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData });
+    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr });
     started.push({ name: 'apiserver', stop: () => api.close() });
     log(`apiserver listening on ${api.url}`);
     // The in-process components reach the apiserver over loopback HTTP, exactly as separate processes would.
@@ -91,6 +93,8 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       logRoot: runtime.podLogDir,
       cgroupRoot: runtime.cgroupRoot,
       port: o.agentPort,
+      // ClusterIPs and NodePorts; chains named after the bridge, which no other live runtime shares.
+      serviceProxy: { instance: runtime.bridge, clusterCIDR: runtime.podSubnet },
     });
     started.push({ name: 'node agent', stop: () => agent.stop() });
     log(`node agent ${agent.nodeName} started (${agent.url || 'no HTTP server'})`);

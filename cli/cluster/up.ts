@@ -39,6 +39,7 @@ export interface UpOptions {
   schedulerMetricsPort: number;
   controllersMetricsPort: number;
   podSubnet?: string;
+  serviceCidr?: string;
   bridge?: string;
   installDeps: boolean;
   manifest?: string | false; // default manifests/nginx.yaml; false: apply nothing
@@ -145,6 +146,7 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
             '--agent-port', String(o.agentPort),
             '--scheduler-metrics-port', String(o.schedulerMetricsPort),
             '--controllers-metrics-port', String(o.controllersMetricsPort),
+            ...(o.serviceCidr ? ['--service-cidr', o.serviceCidr] : []),
           ],
           { detached: true, stdio: ['ignore', log, log], cwd: root },
         );
