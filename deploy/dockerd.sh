@@ -51,6 +51,8 @@ case "${1:-}" in
     else
       echo "dockerd not running"
     fi
+    # dockerd leaves its default network namespace file mounted in its exec root.
+    if mountpoint -q "$RUN/exec/netns/default" 2>/dev/null; then umount "$RUN/exec/netns/default"; fi
     rm -f "$PIDFILE" "$SOCK"
     ;;
   status)

@@ -31,7 +31,8 @@ steer runtime setup --state-dir "$RT" --node-name "$NODE" --pod-subnet "$POD_CID
 # The pod cgroup root the runtime setup chose (runtime.env: BRIDGE, POD_SUBNET, CGROUP_ROOT, ...).
 CGROUP_ROOT=$(. "$RT/runtime.env" && echo "${CGROUP_ROOT:-}")
 [ -n "$CGROUP_ROOT" ] || { echo "node-entrypoint: no CGROUP_ROOT in $RT/runtime.env" >&2; exit 1; }
-steer node-agent --node-name "$NODE" --cri-socket "$RT/containerd/containerd.sock" --state-dir /var/lib/steer/node-agent \
+# Not through the steer function: `func &` forks a subshell, and its PID is not the agent's.
+node /opt/steer/bin/steer.js node-agent --node-name "$NODE" --cri-socket "$RT/containerd/containerd.sock" --state-dir /var/lib/steer/node-agent \
   --cgroup-root "$CGROUP_ROOT" --pod-cidr "$POD_CIDR" "$@" &
 agent=$!
 # `wait` returns early when a trapped signal arrives; the trap then runs teardown.
