@@ -1,5 +1,7 @@
 import { FitError, fitErrorMessage, Framework, NoNodesAvailableMessage, numFeasibleNodesToFind } from './framework';
-import { CycleState, Status } from './types';
+import { CycleState, skip, Status, unschedulable } from './types';
+import type { NodeInfo } from './node-info';
+import type { PodInfo } from './pod-info';
 import { defaultProfile } from '../profile';
 import { KubeClient } from '../../lib/client';
 import { makePod, nodeInfo, podInfo } from '../../test/scheduler/fixtures';
@@ -103,6 +105,28 @@ describe('Framework.schedulePod', () => {
     expect(withAffinity.schedulePod(new CycleState(), podInfo('p', { cpu: '100m', affinity }), nodes()).nodeName).toBe('ssd');
     const without = new Framework(defaultProfile(client, { scoreWeights: { NodeAffinity: 0 } }));
     expect(without.schedulePod(new CycleState(), podInfo('p', { cpu: '100m', affinity }), nodes()).nodeName).toBe('plain');
+  });
+
+  test('a pre-filter or pre-score answering Skip leaves that plugin out for the pod', () => {
+    const calls: string[] = [];
+    const skipping = {
+      name: 'Skipper',
+      preFilter: () => skip(),
+      filter: () => {
+        calls.push('filter');
+        return unschedulable('never');
+      },
+      preScore: () => skip(),
+      score: (_s: CycleState, _p: PodInfo, n: NodeInfo) => {
+        calls.push('score');
+        return n.name === 'a' ? 100 : 0;
+      },
+    };
+    const base = defaultProfile(client);
+    const fwk = new Framework({ ...base, preFilter: [skipping], filter: [skipping], preScore: [skipping], score: [{ plugin: skipping, weight: 1 }] }, 0, () => 0.99);
+    const r = fwk.schedulePod(new CycleState(), podInfo('p'), [nodeInfo('a'), nodeInfo('b')]);
+    expect(r.feasibleNodes).toBe(2);
+    expect(calls).toEqual([]);
   });
 
   test('eventPlugins maps cluster events to the filters interested in them', () => {

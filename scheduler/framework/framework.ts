@@ -124,17 +124,21 @@ export class Framework {
     return out;
   }
 
-  runPreFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null {
+  /** Runs the pre-filters; those answering Skip are added to `skipped` (their filters will not run). */
+  runPreFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, skipped?: Set<string>): Status | null {
     for (const p of this.profile.preFilter) {
       const st = p.preFilter(state, pod, snapshot);
+      if (st?.code === 'Skip') {
+        skipped?.add(p.name);
+        continue;
+      }
       if (st) return { ...st, plugin: p.name };
     }
     return null;
   }
 
   /** Runs filters until the first that rejects the node (as kube-scheduler does). */
-  runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
-    const filters = this.profile.filter;
+  runFilters(state: CycleState, pod: PodInfo, node: NodeInfo, filters: readonly FilterPlugin[] = this.profile.filter): Status | null {
     for (let i = 0; i < filters.length; i++) {
       const st = filters[i].filter(state, pod, node);
       if (st) {
@@ -147,11 +151,14 @@ export class Framework {
 
   /** Weighted sum of every score plugin's normalized score, per node. */
   runScores(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: ClusterSnapshot): Float64Array {
-    for (const p of this.profile.preScore) p.preScore(state, pod, nodes, snapshot);
+    let skipped: Set<string> | undefined;
+    for (const p of this.profile.preScore) {
+      if (p.preScore(state, pod, nodes, snapshot)?.code === 'Skip') (skipped ??= new Set()).add(p.name);
+    }
     const n = nodes.length;
     const totals = new Float64Array(n);
     for (const { plugin, weight } of this.profile.score) {
-      if (weight === 0) continue;
+      if (weight === 0 || skipped?.has(plugin.name)) continue;
       if (!plugin.normalizeScores) {
         for (let i = 0; i < n; i++) totals[i] += plugin.score(state, pod, nodes[i]) * weight;
         continue;
@@ -214,11 +221,14 @@ export class Framework {
     const nodeStatuses = new Map<string, Status>();
     const rejecting = new Set<string>();
     if (numAll === 0) throw new FitError(pod, 0, nodeStatuses, rejecting);
-    const pre = this.runPreFilter(state, pod, snapshot);
+    const skipped = new Set<string>();
+    const pre = this.runPreFilter(state, pod, snapshot, skipped);
     if (pre) {
       if (pre.plugin) rejecting.add(pre.plugin);
       throw new FitError(pod, numAll, nodeStatuses, rejecting, pre);
     }
+    // Plugins with nothing to check for this pod (e.g. no pod uses affinity) cost nothing per node.
+    const filters = skipped.size === 0 ? this.profile.filter : this.profile.filter.filter((p) => !skipped.has(p.name));
 
     const want = numFeasibleNodesToFind(numAll, this.percentageOfNodesToScore);
     const feasible: NodeInfo[] = [];
@@ -226,7 +236,7 @@ export class Framework {
     let checked = 0;
     for (; checked < numAll && feasible.length < want; checked++) {
       const node = nodes[(start + checked) % numAll];
-      const st = this.runFilters(state, pod, node);
+      const st = this.runFilters(state, pod, node, filters);
       if (st === null) {
         feasible.push(node);
       } else {

@@ -12,7 +12,8 @@ export const MaxNodeScore = 100;
 export type StatusCode =
   | 'Unschedulable' // fails now, may fit after a cluster change
   | 'UnschedulableAndUnresolvable' // no cluster change to this node would help (e.g. wrong name)
-  | 'Error'; // an internal failure
+  | 'Error' // an internal failure
+  | 'Skip'; // from pre-filter / pre-score: nothing for this plugin to do for this pod; its filter / score is not run
 
 /** A non-success outcome of a plugin; success is `null`. */
 export interface Status {
@@ -27,6 +28,10 @@ export function unschedulable(...reasons: string[]): Status {
 }
 export function unresolvable(...reasons: string[]): Status {
   return { code: 'UnschedulableAndUnresolvable', reasons };
+}
+/** A pre-filter's or pre-score's "not relevant for this pod": the framework skips the plugin's filter or score. */
+export function skip(): Status {
+  return { code: 'Skip', reasons: [] };
 }
 export function errorStatus(message: string): Status {
   return { code: 'Error', reasons: [message] };
@@ -105,7 +110,7 @@ export interface QueueSortPlugin extends Plugin {
 }
 
 export interface PreFilterPlugin extends Plugin {
-  /** Computes per-pod state; a non-null status rejects the pod for every node. */
+  /** Computes per-pod state; a non-null status rejects the pod for every node (Skip: this plugin's filter is not run). */
   preFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null;
 }
 
@@ -115,7 +120,8 @@ export interface FilterPlugin extends Plugin {
 
 export interface PreScorePlugin extends Plugin {
   /** `nodes`: the feasible nodes about to be scored; `snapshot`: the whole cluster. */
-  preScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: ClusterSnapshot): void;
+  /** Returning Skip leaves this plugin's score out for this pod (as if every node scored 0). */
+  preScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: ClusterSnapshot): Status | null;
 }
 
 export interface NodeScore {

@@ -22,7 +22,7 @@ import type {
   ScorePlugin,
   Status,
 } from '../framework/types';
-import { errorStatus, MaxNodeScore, unresolvable, unschedulable } from '../framework/types';
+import { errorStatus, MaxNodeScore, skip, unresolvable, unschedulable } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
 import type { AffinityTerm, WeightedAffinityTerm } from '../framework/pod-affinity';
@@ -91,7 +91,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const requiredAnti = info?.requiredAntiAffinity ?? [];
     if (required.length === 0 && requiredAnti.length === 0 && snapshot.nodesWithRequiredAntiAffinity.length === 0) {
       state.write(filterStateKey, skippedFilter);
-      return null;
+      return skip();
     }
     const incomingNsLabels = nsLabelsOf(snapshot, pod.pod);
     const s: PreFilterState = { skip: false, existingAntiAffinity: new Map(), affinity: new Map(), antiAffinity: new Map(), nsLabels: incomingNsLabels };
@@ -157,14 +157,14 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     return s.affinity.size === 0 && allTermsMatchPod(terms, pod.pod, s.nsLabels);
   }
 
-  preScore(state: CycleState, pod: PodInfo, _nodes: NodeInfo[], snapshot: ClusterSnapshot): void {
+  preScore(state: CycleState, pod: PodInfo, _nodes: NodeInfo[], snapshot: ClusterSnapshot): Status | null {
     const info = pod.affinity;
     const preferred = info?.preferredAffinity ?? [];
     const preferredAnti = info?.preferredAntiAffinity ?? [];
     const hasPreferred = preferred.length > 0 || preferredAnti.length > 0;
     if (!hasPreferred && snapshot.nodesWithPodAffinity.length === 0) {
       state.write(scoreStateKey, skippedScore);
-      return;
+      return skip();
     }
     const topologyScore: TopologyCounts = new Map();
     const incomingNsLabels = nsLabelsOf(snapshot, pod.pod);
@@ -189,7 +189,9 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
         addWeighted(topologyScore, theirs.preferredAntiAffinity, pod.pod, incomingNsLabels, node, -1);
       }
     }
+    // No term matched anything: every node would score 0.
     state.write(scoreStateKey, { skip: topologyScore.size === 0, topologyScore } satisfies PreScoreState);
+    return topologyScore.size === 0 ? skip() : null;
   }
 
   score(state: CycleState, _pod: PodInfo, node: NodeInfo): number {

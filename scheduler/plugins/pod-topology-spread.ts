@@ -25,7 +25,7 @@ import type {
   ScorePlugin,
   Status,
 } from '../framework/types';
-import { errorStatus, MaxNodeScore, unresolvable, unschedulable } from '../framework/types';
+import { errorStatus, MaxNodeScore, skip, unresolvable, unschedulable } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
 import { LabelRequirement, matchesLabels, newRequirement, selectorFromLabelSelector, SelectorError } from '../../lib/selectors';
@@ -151,7 +151,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   preFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null {
     if (!pod.pod.spec?.topologySpreadConstraints?.length) {
       state.write(filterStateKey, { constraints: [], counts: [], minMatch: [] } satisfies PreFilterState);
-      return null;
+      return skip();
     }
     let constraints: SpreadConstraint[];
     try {
@@ -160,18 +160,20 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       if (e instanceof SelectorError) return unresolvable(`invalid topology spread constraint: ${e.message}`);
       throw e;
     }
+    if (constraints.length === 0) {
+      state.write(filterStateKey, { constraints: [], counts: [], minMatch: [] } satisfies PreFilterState);
+      return skip(); // only ScheduleAnyway constraints
+    }
     const counts = constraints.map(() => new Map<string, number>());
-    if (constraints.length > 0) {
-      const ns = pod.pod.metadata?.namespace ?? '';
-      const nodeAffinity = requiredNodeAffinity(pod);
-      for (const node of snapshot.nodes) {
-        if (!hasAllKeys(node, constraints)) continue;
-        constraints.forEach((c, i) => {
-          if (!nodeIncluded(c, pod, node, nodeAffinity)) return;
-          const value = node.labels[c.topologyKey];
-          counts[i].set(value, (counts[i].get(value) ?? 0) + countMatching(node, c.selector, ns));
-        });
-      }
+    const ns = pod.pod.metadata?.namespace ?? '';
+    const nodeAffinity = requiredNodeAffinity(pod);
+    for (const node of snapshot.nodes) {
+      if (!hasAllKeys(node, constraints)) continue;
+      constraints.forEach((c, i) => {
+        if (!nodeIncluded(c, pod, node, nodeAffinity)) return;
+        const value = node.labels[c.topologyKey];
+        counts[i].set(value, (counts[i].get(value) ?? 0) + countMatching(node, c.selector, ns));
+      });
     }
     const minMatch = constraints.map((c, i) => {
       if (counts[i].size < c.minDomains) return 0;
@@ -199,7 +201,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     return null;
   }
 
-  preScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: ClusterSnapshot): void {
+  preScore(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: ClusterSnapshot): Status | null {
     const own = pod.pod.spec?.topologySpreadConstraints?.length ?? 0;
     let constraints: SpreadConstraint[] = [];
     try {
@@ -214,7 +216,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     }
     if (constraints.length === 0) {
       state.write(scoreStateKey, undefined);
-      return;
+      return skip();
     }
     // The system defaults use whatever keys a node has (zone is often missing); the pod's own need all.
     const requireAllKeys = own > 0;
@@ -232,8 +234,9 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       });
     }
     const weights = constraints.map((c, i) => Math.log((c.topologyKey === HostnameLabel ? nodes.length - ignored.size : counts[i].size) + 2));
-    // Count matching pods in the candidate domains over every node, not only the feasible ones.
-    if (constraints.some((c) => c.topologyKey !== HostnameLabel)) {
+    // Count matching pods in the candidate domains over every node, not only the feasible ones (no
+    // candidate domain, e.g. defaults on nodes without zones: nothing to count).
+    if (counts.some((m) => m.size > 0)) {
       const ns = pod.pod.metadata?.namespace ?? '';
       const nodeAffinity = requiredNodeAffinity(pod);
       for (const node of snapshot.nodes) {
@@ -247,6 +250,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       }
     }
     state.write(scoreStateKey, { constraints, ignored, counts, weights } satisfies PreScoreState);
+    return null;
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
