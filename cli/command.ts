@@ -1,8 +1,9 @@
 // Registers the kubectl-style client verbs (apply, get, describe, delete, scale, rollout, logs,
 // cordon/uncordon/drain, top, version, why, api-resources, label, …); main.ts adds `up`/`down`/`server`.
 // Each verb's flags follow kubectl's spelling so a Kubernetes user needs no new habits.
+import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { KubeObject } from '../lib/client';
+import { KubeClient, KubeObject } from '../lib/client';
 import { Resources } from '../lib/resources';
 import { ClientFlags, clientFromFlags, namespaceOf, withAllNamespaces, withClientOptions } from './options';
 import { ReportedError, action } from './errors';
@@ -14,6 +15,10 @@ import { DeleteTarget, listTargets, parseCascade, runDelete } from './verbs/dele
 import { describeObject } from './verbs/describe';
 import { runApiResources, runApiVersions } from './verbs/discovery';
 import { MetadataField, runMetadataEdit } from './verbs/label';
+import { runCreateDeployment, runCreateNamespace } from './verbs/create';
+import { runPatch } from './verbs/patch';
+import { runSetImage } from './verbs/set-image';
+import { parseWaitFor, runWait } from './verbs/wait';
 import { labelColumnKeys, parseOutput, runGet } from './verbs/get';
 import { runLogs } from './verbs/logs';
 import { runCordon, runDrain } from './verbs/nodes';
@@ -32,6 +37,21 @@ function oneObject(args: string[]): { kind: string; name: string } {
   }
   if (args.length === 2) return { kind: args[0], name: args[1] };
   throw new Error('you must specify a resource as TYPE NAME or TYPE/NAME');
+}
+
+/** Reports several objects' errors as kubectl does: one `error:` line, then one line per further object. */
+function failWith(errors: string[]): void {
+  if (errors.length) throw new Error(errors.join('\n'));
+}
+
+/** Runs a verb's body with a client that is closed afterwards, whatever happens. */
+async function withClient(o: ClientFlags, fn: (client: KubeClient) => Promise<void>): Promise<void> {
+  const client = clientFromFlags(o);
+  try {
+    await fn(client);
+  } finally {
+    client.close();
+  }
 }
 
 /** Parses a Go duration as kubectl's --timeout takes it: 30s, 5m, 1h, 0 (none). */
@@ -387,6 +407,72 @@ export function register(program: Command): void {
       } finally {
         client.close();
       }
+    }),
+  );
+
+  withClientOptions(
+    program
+      .command('patch')
+      .description('update fields of a resource with a strategic merge, JSON merge or JSON patch')
+      .argument('<resource...>', 'TYPE NAME | TYPE/NAME')
+      .option('-p, --patch <patch>', 'the patch, JSON or YAML')
+      .option('--patch-file <file>', 'a file holding the patch')
+      .option('--type <type>', 'strategic|merge|json', 'strategic'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { patch?: string; patchFile?: string; type: string }) => {
+      const patch = o.patchFile !== undefined ? fs.readFileSync(o.patchFile, 'utf8') : o.patch;
+      await withClient(o, (client) => runPatch(client, args, { namespace: namespaceOf(client, o), patch, type: o.type }, processStreams));
+    }),
+  );
+
+  const create = program.command('create').description('create a resource from a generator (namespace, deployment)');
+  withClientOptions(create.command('namespace').alias('ns').argument('[name...]').description('create a namespace')).action(
+    action(async (names: string[], o: ClientFlags) => {
+      await withClient(o, (client) => runCreateNamespace(client, names, processStreams));
+    }),
+  );
+  withClientOptions(
+    create
+      .command('deployment')
+      .alias('deploy')
+      .argument('[name...]')
+      .description('create a deployment running the given images')
+      .option('--image <image>', 'a container image (repeatable: one container each)', collect, [] as string[])
+      .option('-r, --replicas <n>', 'number of replicas', '1'),
+  ).action(
+    action(async (names: string[], o: ClientFlags & { image: string[]; replicas: string }) => {
+      await withClient(o, (client) => runCreateDeployment(client, names, { namespace: namespaceOf(client, o), images: o.image, replicas: o.replicas }, processStreams));
+    }),
+  );
+
+  const set = program.command('set').description('set specific features on objects');
+  withClientOptions(
+    set
+      .command('image')
+      .argument('<args...>', 'TYPE/NAME… (or TYPE with --all / -l), then CONTAINER=IMAGE… (* for every container)')
+      .description("update the image of a pod template's (or pod's) containers")
+      .option('--all', 'every object of the type in the namespace')
+      .option('-l, --selector <selector>', 'objects matching this label selector'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { all?: boolean; selector?: string }) => {
+      await withClient(o, async (client) => failWith(await runSetImage(client, args, { namespace: namespaceOf(client, o), all: o.all, selector: o.selector }, processStreams)));
+    }),
+  );
+
+  withClientOptions(
+    program
+      .command('wait')
+      .description('wait until resources meet a condition or are deleted')
+      .argument('<resources...>', 'TYPE NAME… | TYPE/NAME… | TYPE with --all / -l')
+      .option('--for <condition>', 'delete, or condition=TYPE[=VALUE] (VALUE defaults to true)')
+      .option('--timeout <duration>', 'how long to wait for each object (0: check once)', '30s')
+      .option('--all', 'every object of the type in the namespace')
+      .option('-l, --selector <selector>', 'objects matching this label selector'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { for?: string; timeout: string; all?: boolean; selector?: string }) => {
+      const waitFor = parseWaitFor(o.for);
+      const timeoutMs = /^0+(\.0*)?(ms|s|m|h)?$/.test(o.timeout.trim()) ? 0 : (parseDuration(o.timeout) ?? 30_000);
+      await withClient(o, async (client) => failWith(await runWait(client, args, { namespace: namespaceOf(client, o), for: waitFor, timeoutMs, all: o.all, selector: o.selector }, processStreams)));
     }),
   );
 

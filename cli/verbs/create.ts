@@ -1,0 +1,76 @@
+// `steer create namespace NAME` and `steer create deployment NAME --image=IMAGE… [--replicas N]`: the
+// objects kubectl 1.20's generators build (labels app=NAME, one container per image, named after the
+// image), POSTed with fieldManager kubectl-create.
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Namespace } from 'kubernetes-types/core/v1';
+import { ApiError, KubeClient } from '../../lib/client';
+import { Resources } from '../../lib/resources';
+import { Streams } from '../io';
+import { qualifiedName } from '../printers';
+
+/** kubectl's utilrand alphabet (no vowels, no look-alikes). */
+const randAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** A container name from an image, as kubectl create deployment derives it: reg/a/b_c:1 → b-c-xxxxx. */
+export function containerNameFor(image: string, random: () => number = Math.random): string {
+  let name = image.slice(image.lastIndexOf('/') + 1);
+  if (name.includes(':')) name = name.split(':')[0];
+  if (name.includes('@')) name = name.split('@')[0];
+  if (/[_.]/.test(name)) {
+    // Sanitized names get a random suffix, so two images of one name stay distinct.
+    const suffix = Array.from({ length: 5 }, () => randAlphabet[Math.floor(random() * randAlphabet.length)]).join('');
+    name = `${name.replace(/[_.]/g, '-')}-${suffix}`;
+  }
+  return name;
+}
+
+export function deploymentFor(name: string, images: string[], replicas: number): Deployment {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: { ...labels } },
+      template: { metadata: { labels: { ...labels } }, spec: { containers: images.map((image) => ({ name: containerNameFor(image), image, resources: {} })) } },
+      strategy: {},
+    },
+  };
+}
+
+function exactlyOneName(names: string[], what: string): string {
+  if (names.length !== 1) throw new Error(`exactly one NAME is required, got ${names.length}\nSee 'steer create ${what} -h' for help and examples`);
+  return names[0];
+}
+
+export async function runCreateNamespace(client: KubeClient, names: string[], streams: Streams): Promise<void> {
+  const name = exactlyOneName(names, 'namespace');
+  const ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+  await client.request('POST', '/api/v1/namespaces', { body: ns, query: { fieldManager: 'kubectl-create' } });
+  streams.out(`${qualifiedName(Resources.namespaces, name)} created\n`);
+}
+
+export interface CreateDeploymentOptions {
+  namespace: string;
+  images: string[];
+  replicas?: string;
+}
+
+export async function runCreateDeployment(client: KubeClient, names: string[], o: CreateDeploymentOptions, streams: Streams): Promise<void> {
+  const name = exactlyOneName(names, 'deployment');
+  if (o.images.length === 0) throw new Error('required flag(s) "image" not set');
+  const replicas = o.replicas === undefined ? 1 : Number(o.replicas);
+  if (!/^-?\d+$/.test(o.replicas ?? '1')) throw new Error(`invalid argument "${o.replicas}" for "--replicas" flag: strconv.ParseInt: parsing "${o.replicas}": invalid syntax`);
+  try {
+    await client.request('POST', `/apis/apps/v1/namespaces/${encodeURIComponent(o.namespace)}/deployments`, {
+      body: deploymentFor(name, o.images, replicas),
+      query: { fieldManager: 'kubectl-create' },
+    });
+  } catch (err) {
+    // kubectl reports any failure of this generator as one line with the server's message.
+    if (err instanceof ApiError) throw new Error(`failed to create deployment: ${err.status.message || err.message}`);
+    throw err;
+  }
+  streams.out(`${qualifiedName(Resources.deployments, name)} created\n`);
+}
