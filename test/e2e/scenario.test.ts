@@ -1,8 +1,9 @@
 // The end-to-end scenario on real containerd, driven through the `steer` binary as a user would
 // (issue 7): up on a clean state dir → apply nginx → curl its pod IP → scale to 3 (with `get -w`
-// running) → kill an nginx process from the host → it restarts → delete a pod → replaced → the same
-// apply / scale / get -w with the real kubectl 1.20 → Prometheus scrapes every component →
-// down leaves no process, container or sandbox. Each step's time is printed at the end.
+// running) → curl the nginx Service's ClusterIP and a NodePort from the host → kill an nginx process
+// from the host → it restarts → delete a pod → replaced → the same apply / scale / get -w with the
+// real kubectl 1.20 → Prometheus scrapes every component → down leaves no process, container,
+// sandbox or iptables chain. Each step's time is printed at the end.
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -10,10 +11,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import * as yaml from 'js-yaml';
 import { KubeClient } from '../../lib/client';
 import { Resources } from '../../lib/resources';
+import { chainTag } from '../../node-agent/service-proxy';
 
 jest.setTimeout(240_000);
 
@@ -22,6 +24,10 @@ const steerBin = path.join(repo, 'bin', 'steer.js');
 const kubectlBin = path.join(repo, 'tools', 'kubectl', 'usr', 'bin', 'kubectl');
 const stateDir = '/var/lib/steer-test/scenario';
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-scenario-home-'));
+fs.writeFileSync(
+  path.join(home, 'nginx-nodeport.yaml'),
+  'apiVersion: v1\nkind: Service\nmetadata:\n  name: nginx-nodeport\nspec:\n  type: NodePort\n  selector:\n    app: nginx\n  ports:\n  - port: 80\n',
+);
 const kubeconfig = path.join(stateDir, 'kubeconfig');
 
 interface Run {
@@ -153,7 +159,7 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     ports.sched = await freePort();
     ports.ctrl = await freePort();
     const r = await timed('1. steer up (clean state)', () =>
-      steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${ports.api}`, '--node-name', 'scenario-node', '--agent-port', String(ports.agent), '--scheduler-metrics-port', String(ports.sched), '--controllers-metrics-port', String(ports.ctrl), '--pod-subnet', '10.211.0.0/24', '--bridge', 'steerscn0', '--no-apply'),
+      steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${ports.api}`, '--node-name', 'scenario-node', '--agent-port', String(ports.agent), '--scheduler-metrics-port', String(ports.sched), '--controllers-metrics-port', String(ports.ctrl), '--pod-subnet', '10.211.0.0/24', '--service-cidr', '10.211.64.0/24', '--bridge', 'steerscn0', '--no-apply'),
     );
     if (r.code !== 0) {
       const log = fs.existsSync(path.join(stateDir, 'logs', 'server.log')) ? fs.readFileSync(path.join(stateDir, 'logs', 'server.log'), 'utf8').split('\n').slice(-30).join('\n') : '';
@@ -187,7 +193,7 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     requireCluster();
     const t0 = Date.now();
     const r = await timed('1b. steer up again (idempotent)', () =>
-      steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${ports.api}`, '--node-name', 'scenario-node', '--agent-port', String(ports.agent), '--pod-subnet', '10.211.0.0/24', '--bridge', 'steerscn0'),
+      steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${ports.api}`, '--node-name', 'scenario-node', '--agent-port', String(ports.agent), '--pod-subnet', '10.211.0.0/24', '--service-cidr', '10.211.64.0/24', '--bridge', 'steerscn0'),
     );
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('already running');
@@ -218,6 +224,49 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     }
     const rollout = await steer('rollout', 'status', 'deployment/nginx', '--timeout', '60s');
     expect(rollout.stdout).toContain('deployment "nginx" successfully rolled out');
+  });
+
+  it('3b. the nginx Service: its Endpoints list the 3 pods; its ClusterIP and a NodePort serve the page from the host', async () => {
+    requireCluster();
+    const podIPs = (await nginxPods()).map((p) => p.status?.podIP).sort();
+    await timed('3b. endpoints → 3 pods', () =>
+      eventually('Endpoints nginx with the 3 pod IPs', 30_000, async () => {
+        const ep = await client!.get<Endpoints>(Resources.endpoints, 'default', 'nginx');
+        const ips = (ep.subsets || []).flatMap((s) => (s.addresses || []).map((a) => a.ip)).sort();
+        return JSON.stringify(ips) === JSON.stringify(podIPs) ? ep : undefined;
+      }),
+    );
+    const svc = await client!.get<Service>(Resources.services, 'default', 'nginx');
+    const clusterIP = svc.spec?.clusterIP;
+    expect(clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    await timed('3b. curl ClusterIP', async () => {
+      // Several connections, so the random choice among the 3 endpoints is exercised.
+      for (let i = 0; i < 6; i++) {
+        const res = await eventually(`nginx page on the ClusterIP ${clusterIP}`, 20_000, async () => {
+          const r = await run('curl', ['-s', '-m', '3', '-w', '\n%{http_code}', `http://${clusterIP}/`]);
+          return r.code === 0 && r.stdout.endsWith('\n200') ? r.stdout : undefined;
+        });
+        expect(res).toContain('nginx');
+      }
+    });
+    // The same pods through a NodePort Service, on 127.0.0.1 and on the node's InternalIP.
+    const np = await steer('apply', '-f', path.join(home, 'nginx-nodeport.yaml'));
+    expect(np.stdout).toBe('service/nginx-nodeport created\n');
+    const nodePort = (await client!.get<Service>(Resources.services, 'default', 'nginx-nodeport')).spec?.ports?.[0]?.nodePort;
+    expect(nodePort).toBeGreaterThanOrEqual(30000);
+    const node = (await client!.list<Node>(Resources.nodes)).items[0];
+    const nodeIP = (node.status?.addresses || []).find((a) => a.type === 'InternalIP')?.address;
+    for (const host of ['127.0.0.1', nodeIP]) {
+      const page = await timed(`3b. curl ${host === '127.0.0.1' ? '127.0.0.1' : 'node IP'}:NodePort`, () =>
+        eventually(`nginx page on ${host}:${nodePort}`, 20_000, async () => {
+          const res = await httpGet(`http://${host}:${nodePort}/`);
+          return res.status === 200 ? res : undefined;
+        }),
+      );
+      expect(page.body).toContain('nginx');
+    }
+    const deleted = await steer('delete', 'service', 'nginx-nodeport');
+    expect(deleted.code).toBe(0);
   });
 
   it('4. killing an nginx container process from the host → restarted (restartCount 1) and Ready', async () => {
@@ -320,15 +369,16 @@ describe('the nginx scenario on a single-node steer cluster', () => {
           throw new Error(`${(err as Error).message}\ntargets: ${JSON.stringify(t)}\nprometheus: ${prom.output().slice(-2000)}`);
         });
         expect(targets.length).toBeGreaterThanOrEqual(4);
-        // In the all-in-one process the components share prom-client's default registry, so the series
-        // can show up under several jobs: each must read 3, and the controllers' job must have it.
+        // Each component serves its own registry even in the all-in-one process: the series comes from
+        // the controllers' job only.
+        const query = async (promql: string) =>
+          ((await api(`/api/v1/query?query=${encodeURIComponent(promql)}`)) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
         await eventually('kube_deployment_status_replicas_available{deployment="nginx"} == 3', 60_000, async () => {
-          const q = (await api(`/api/v1/query?query=${encodeURIComponent('kube_deployment_status_replicas_available{deployment="nginx"}')}`)) as {
-            data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-          };
-          const series = q.data.result;
-          return series.length > 0 && series.every((r) => r.value[1] === '3') && series.some((r) => r.metric.job === 'steer-controllers') ? true : undefined;
+          const series = await query('kube_deployment_status_replicas_available{deployment="nginx"}');
+          return series.length === 1 && series[0].value[1] === '3' && series[0].metric.job === 'steer-controllers' ? true : undefined;
         });
+        expect((await query('count by (job) (workqueue_adds_total)')).map((r) => r.metric.job).sort()).toEqual(['steer-controllers', 'steer-node-agent']);
+        expect((await query('count by (job) (process_resident_memory_bytes)')).length).toBe(4);
       });
     } finally {
       await prom.stop();
@@ -367,5 +417,12 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     expect(mounts).toEqual([]);
     const bridge = await run('ip', ['link', 'show', 'steerscn0']);
     expect(bridge.code).not.toBe(0);
+    // Nor the service proxy's iptables chains (nor the jumps to them).
+    const tag = `STEER-${chainTag('steerscn0')}-`;
+    for (const table of ['nat', 'filter']) {
+      const save = await run('iptables-save', ['-t', table]);
+      expect(save.code).toBe(0);
+      expect(save.stdout.split('\n').filter((l) => l.includes(tag))).toEqual([]);
+    }
   });
 });
