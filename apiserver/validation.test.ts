@@ -111,6 +111,14 @@ const valid: Record<string, Obj> = {
     metadata: { name: 'node-1', namespace: 'kube-node-lease' },
     spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40 },
   },
+  endpointslices: {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'web-abc12', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['10.88.0.2'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: 'u1' } }],
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  },
 };
 
 const alloc = { clusterIP: () => '10.96.0.10', nodePort: () => 30001 };

@@ -1,5 +1,5 @@
 import type { Endpoints, Pod, Service, ServicePort } from 'kubernetes-types/core/v1';
-import { endpointsEqual, findPort, reconcileEndpoints, shouldPodBeInEndpoints } from './endpoints';
+import { endpointSliceEqual, endpointsEqual, findPort, reconcileEndpoints, reconcileEndpointSlices, shouldPodBeInEndpoints } from './endpoints';
 
 interface PodSpecIn {
   name: string;
@@ -189,5 +189,67 @@ describe('endpointsEqual', () => {
     stored.subsets![0].addresses![0].ip = '10.88.0.3';
     expect(endpointsEqual(stored, desired)).toBe(false);
     expect(endpointsEqual({ metadata: { labels: {} } }, { metadata: { labels: { a: 'b' } } })).toBe(false);
+  });
+});
+
+describe('reconcileEndpointSlices', () => {
+  const owner = { uid: 'svc-uid' };
+  const withUid = (s: Service): Service => ({ ...s, metadata: { ...s.metadata, uid: owner.uid } });
+
+  it('one slice per port set, with conditions, labels and the Service as owner', () => {
+    const svc = withUid(service([http], { labels: { tier: 'front' } }));
+    const slices = reconcileEndpointSlices(svc, [pod({ name: 'b', ip: '10.88.0.3', ready: false }), pod({ name: 'a', ip: '10.88.0.2' }), pod({ name: 'c', ip: '10.88.0.4', deleting: true })])!;
+    expect(slices).toHaveLength(1);
+    const [slice] = slices;
+    expect(slice.metadata?.name).toMatch(/^web-[0-9a-f]{5}$/);
+    expect(slice.metadata?.labels).toEqual({ tier: 'front', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
+    expect(slice.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'svc-uid', controller: true, blockOwnerDeletion: true }]);
+    expect(slice.addressType).toBe('IPv4');
+    expect(slice.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
+    expect(slice.endpoints?.map((e) => [e.addresses[0], e.conditions])).toEqual([
+      ['10.88.0.2', { ready: true, serving: true, terminating: false }],
+      ['10.88.0.3', { ready: false, serving: false, terminating: false }],
+      // Terminating pods stay in slices (not in Endpoints), marked so.
+      ['10.88.0.4', { ready: false, serving: true, terminating: true }],
+    ]);
+    expect(slice.endpoints?.[0]).toMatchObject({ nodeName: 'node-1', targetRef: { kind: 'Pod', name: 'a', uid: 'uid-a' } });
+  });
+
+  it('splits by resolved port and by the per-slice limit, with stable names', () => {
+    const svc = withUid(service([{ name: 'http', port: 80, targetPort: 'web' }]));
+    const pods = [
+      pod({ name: 'a', ip: '10.88.0.2', ports: [{ name: 'web', containerPort: 8080 }] }),
+      pod({ name: 'b', ip: '10.88.0.3', ports: [{ name: 'web', containerPort: 8080 }] }),
+      pod({ name: 'c', ip: '10.88.0.4', ports: [{ name: 'web', containerPort: 8080 }] }),
+      pod({ name: 'd', ip: '10.88.0.5', ports: [{ name: 'web', containerPort: 9090 }] }),
+      pod({ name: 'e', ip: '10.88.0.6' }), // no such port: not listed
+    ];
+    const slices = reconcileEndpointSlices(svc, pods, 2)!;
+    expect(slices.map((s) => [s.ports?.[0]?.port, s.endpoints?.map((e) => e.addresses[0])])).toEqual(
+      expect.arrayContaining([
+        [8080, ['10.88.0.2', '10.88.0.3']],
+        [8080, ['10.88.0.4']],
+        [9090, ['10.88.0.5']],
+      ]),
+    );
+    expect(slices).toHaveLength(3);
+    expect(new Set(slices.map((s) => s.metadata?.name)).size).toBe(3);
+    expect(reconcileEndpointSlices(svc, [...pods].reverse(), 2)).toEqual(slices);
+  });
+
+  it('an empty slice without endpoints; nothing for a selector-less Service', () => {
+    const slices = reconcileEndpointSlices(withUid(service([http])), [])!;
+    expect(slices).toHaveLength(1);
+    expect(slices[0].endpoints).toEqual([]);
+    expect(reconcileEndpointSlices(service([http], { selector: null }), [])).toBeUndefined();
+  });
+
+  it('endpointSliceEqual ignores server noise but not condition changes', () => {
+    const [want] = reconcileEndpointSlices(withUid(service([http])), [pod({ name: 'a', ip: '10.88.0.2' })])!;
+    const stored = JSON.parse(JSON.stringify(want)) as typeof want;
+    stored.metadata = { ...stored.metadata, resourceVersion: '9', generation: 1 };
+    expect(endpointSliceEqual(stored, want)).toBe(true);
+    stored.endpoints![0].conditions = { ready: false, serving: false, terminating: false };
+    expect(endpointSliceEqual(stored, want)).toBe(false);
   });
 });

@@ -4,8 +4,11 @@
 // (all in `addresses` with publishNotReadyAddresses), each service port resolved against the pod's
 // container ports (named targetPorts included), subsets grouped by identical port sets. Services
 // without a selector are left alone: their Endpoints belong to whoever wrote them.
-// The controller class wires it to Service, Pod and Endpoints informers and a work queue keyed by the
-// Service's namespace/name; it writes only when the desired object differs from the cached one.
+// reconcileEndpointSlices computes the discovery.k8s.io/v1 EndpointSlices of the same Service.
+// The controller class wires both to Service, Pod, Endpoints and EndpointSlice informers and a work
+// queue keyed by the Service's namespace/name; it writes only what differs from the cached objects.
+import { createHash } from 'node:crypto';
+import type { Endpoint as SliceEndpoint, EndpointPort as SlicePort, EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { ContainerPort, EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1';
 import { isAlreadyExists, isConflict, isNotFound } from '../lib/client';
 import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
@@ -167,6 +170,93 @@ export function reconcileEndpoints(svc: Service, pods: Pod[]): EndpointsPlan {
   return plan;
 }
 
+/** The labels Kubernetes' EndpointSlice controller puts on the slices it manages. */
+export const ServiceNameLabel = 'kubernetes.io/service-name';
+export const ManagedByLabel = 'endpointslice.kubernetes.io/managed-by';
+export const ManagedByValue = 'endpointslice-controller.k8s.io';
+/** Kubernetes' --max-endpoints-per-slice default. */
+export const MaxEndpointsPerSlice = 100;
+
+/**
+ * The EndpointSlices (discovery.k8s.io/v1) a Service with a selector should have: endpoints grouped by
+ * their resolved port set, at most MaxEndpointsPerSlice per slice, named deterministically
+ * (<service>-<hash of the port set>[-<n>]) so a sync finds its own slices again. Unlike Endpoints, slices
+ * also list terminating pods, with conditions saying so (ready false, terminating true).
+ */
+export function reconcileEndpointSlices(svc: Service, pods: Pod[], maxPerSlice = MaxEndpointsPerSlice): EndpointSlice[] | undefined {
+  if (!hasSelector(svc)) return undefined;
+  const selector = svc.spec!.selector!;
+  const ns = svc.metadata?.namespace;
+  const name = svc.metadata?.name ?? '';
+  const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
+  const servicePorts = svc.spec?.ports || [];
+  const groups = new Map<string, { ports: SlicePort[]; endpoints: SliceEndpoint[] }>();
+  const sortedPods = [...pods].sort((a, b) => podIP(a).localeCompare(podIP(b), 'en', { numeric: true }) || (a.metadata?.uid ?? '').localeCompare(b.metadata?.uid ?? ''));
+  for (const p of sortedPods) {
+    if (p.metadata?.namespace !== ns || !selectorMatches(selector, p.metadata?.labels)) continue;
+    if (!shouldPodBeInEndpoints(p, true)) continue;
+    const ports: SlicePort[] = [];
+    for (const sp of servicePorts) {
+      const port = findPort(p, sp);
+      if (port === undefined) continue;
+      ports.push({ name: sp.name ?? '', port, protocol: sp.protocol || 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+    }
+    if (servicePorts.length > 0 && ports.length === 0) continue;
+    ports.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || (a.port ?? 0) - (b.port ?? 0));
+    const terminating = !!p.metadata?.deletionTimestamp;
+    const serving = publishNotReady || isPodReady(p);
+    const ep: SliceEndpoint = {
+      addresses: [podIP(p)],
+      conditions: { ready: serving && (publishNotReady || !terminating), serving, terminating },
+      targetRef: { kind: 'Pod', namespace: p.metadata?.namespace, name: p.metadata?.name, uid: p.metadata?.uid },
+    };
+    if (p.spec?.nodeName) ep.nodeName = p.spec.nodeName;
+    if (p.spec?.hostname && p.spec.subdomain === name) ep.hostname = p.spec.hostname;
+    const key = ports.map((x) => `${x.name}/${x.port}/${x.protocol}`).join(',');
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { ports, endpoints: [] }));
+    g.endpoints.push(ep);
+  }
+  // A Service with no endpoints at all still gets one (empty) slice, as Kubernetes does.
+  if (groups.size === 0) groups.set('', { ports: [], endpoints: [] });
+  const labels: Record<string, string> = { ...(svc.metadata?.labels || {}), [ServiceNameLabel]: name, [ManagedByLabel]: ManagedByValue };
+  if (svc.spec?.clusterIP === 'None') labels[HeadlessServiceLabel] = '';
+  const slices: EndpointSlice[] = [];
+  for (const key of [...groups.keys()].sort()) {
+    const g = groups.get(key)!;
+    const hash = createHash('sha256').update(key).digest('hex').slice(0, 5);
+    const chunks = Math.max(1, Math.ceil(g.endpoints.length / maxPerSlice));
+    for (let i = 0; i < chunks; i++) {
+      slices.push({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: `${name.slice(0, 230)}-${hash}${i ? `-${i}` : ''}`,
+          namespace: ns,
+          labels: { ...labels },
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
+        },
+        addressType: 'IPv4',
+        endpoints: g.endpoints.slice(i * maxPerSlice, (i + 1) * maxPerSlice),
+        ports: g.ports,
+      });
+    }
+  }
+  return slices;
+}
+
+/** Whether a stored slice already says what the desired one says. */
+export function endpointSliceEqual(current: EndpointSlice, desired: EndpointSlice): boolean {
+  const norm = (e: EndpointSlice) => ({
+    labels: e.metadata?.labels || {},
+    owners: (e.metadata?.ownerReferences || []).map((r) => r.uid),
+    addressType: e.addressType,
+    endpoints: e.endpoints || [],
+    ports: (e.ports || []).map((p) => ({ ...p, protocol: p.protocol || 'TCP', name: p.name ?? '' })),
+  });
+  return canonical(norm(current)) === canonical(norm(desired));
+}
+
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, val: unknown) =>
     val && typeof val === 'object' && !Array.isArray(val)
@@ -199,6 +289,7 @@ export class EndpointsController implements Controller {
   private readonly services: Informer<Service>;
   private readonly pods: Informer<Pod>;
   private readonly endpoints: Informer<Endpoints>;
+  private readonly slices: Informer<EndpointSlice>;
   private readonly workers: number;
   private running?: Promise<void>;
 
@@ -210,6 +301,7 @@ export class EndpointsController implements Controller {
     this.services = ctx.informers.informerFor<Service>(Resources.services);
     this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
     this.endpoints = ctx.informers.informerFor<Endpoints>(Resources.endpoints);
+    this.slices = ctx.informers.informerFor<EndpointSlice>(Resources.endpointslices);
   }
 
   async start(): Promise<void> {
@@ -221,11 +313,17 @@ export class EndpointsController implements Controller {
     this.endpoints.onAdd(enqueue);
     this.endpoints.onUpdate((_o, e) => enqueue(e));
     this.endpoints.onDelete(enqueue);
+    const sliceChanged = (sl: EndpointSlice) => {
+      const service = sl.metadata?.labels?.[ServiceNameLabel];
+      if (service && sl.metadata?.labels?.[ManagedByLabel] === ManagedByValue) this.queue.add(`${sl.metadata?.namespace}/${service}`);
+    };
+    this.slices.onUpdate((_o, sl) => sliceChanged(sl));
+    this.slices.onDelete(sliceChanged);
     this.pods.onAdd((p) => this.podChanged(p));
     this.pods.onUpdate((o, p) => this.podChanged(p, o));
     this.pods.onDelete((p) => this.podChanged(p));
     this.ctx.informers.start();
-    await Promise.all([this.services.start(), this.pods.start(), this.endpoints.start()]);
+    await Promise.all([this.services.start(), this.pods.start(), this.endpoints.start(), this.slices.start()]);
     this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
       controller: this.name,
       onError: (key, err) => {
@@ -252,6 +350,49 @@ export class EndpointsController implements Controller {
   }
 
   private async sync(key: string): Promise<ReconcileResult> {
+    const a = await this.syncEndpoints(key);
+    const b = await this.syncSlices(key);
+    return a ?? b;
+  }
+
+  /** The slices this controller made for a Service (by label), from the cache. */
+  private managedSlices(namespace: string | undefined, service: string): EndpointSlice[] {
+    return this.slices.list(namespace).filter((sl) => sl.metadata?.labels?.[ServiceNameLabel] === service && sl.metadata?.labels?.[ManagedByLabel] === ManagedByValue);
+  }
+
+  private async syncSlices(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const svc = this.services.getByKey(key);
+    const desired = svc ? reconcileEndpointSlices(svc, this.pods.list(namespace)) : [];
+    if (!desired) return; // no selector: not ours to manage
+    const current = new Map(this.managedSlices(namespace, name).map((sl) => [sl.metadata?.name ?? '', sl]));
+    let requeue: ReconcileResult = undefined;
+    for (const want of desired) {
+      const have = current.get(want.metadata?.name ?? '');
+      current.delete(want.metadata?.name ?? '');
+      if (have) {
+        if (endpointSliceEqual(have, want)) continue;
+        await this.ctx.client.update<EndpointSlice>(Resources.endpointslices, { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } });
+        continue;
+      }
+      try {
+        await this.ctx.client.create<EndpointSlice>(Resources.endpointslices, namespace, want);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        requeue = { requeueAfterMs: 100 };
+      }
+    }
+    for (const extra of current.values()) {
+      try {
+        await this.ctx.client.delete(Resources.endpointslices, namespace, extra.metadata?.name ?? '');
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return requeue;
+  }
+
+  private async syncEndpoints(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const svc = this.services.getByKey(key);
     const current = this.endpoints.getByKey(key);

@@ -53,6 +53,7 @@ export const Resources = {
   daemonsets: rt('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['all'], ['status']),
   jobs: rt('batch', 'v1', 'jobs', 'Job', true, [], ['all'], ['status']),
   leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  endpointslices: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
 } as const;
 
 export type ResourceName = keyof typeof Resources;

@@ -1,6 +1,7 @@
 // The Endpoints controller in the controller manager against a real in-process apiserver: pods get
 // IPs and readiness through the status subresource, as a node agent would write them.
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { isNotFound } from '../../lib/client';
 import { Resources } from '../../lib/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
@@ -44,6 +45,10 @@ async function endpoints(name: string): Promise<Endpoints | undefined> {
   }
 }
 
+async function slicesOf(service: string): Promise<EndpointSlice[]> {
+  return (await api.client.list<EndpointSlice>(Resources.endpointslices, { namespace: ns, labelSelector: `kubernetes.io/service-name=${service}` })).items;
+}
+
 const ips = (list: Array<{ ip: string }> | undefined) => (list || []).map((a) => a.ip);
 
 it('fills, updates and removes the Endpoints of a Service with a selector', async () => {
@@ -69,6 +74,18 @@ it('fills, updates and removes the Endpoints of a Service with a selector', asyn
     },
   ]);
 
+  // The same pods in one EndpointSlice, owned by the Service.
+  const [slice] = await waitFor('one EndpointSlice with both pods', async () => {
+    const sl = await slicesOf('web');
+    return sl.length === 1 && (sl[0].endpoints || []).length === 2 && sl;
+  });
+  expect(slice.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
+  expect(slice.endpoints?.map((e) => [e.addresses[0], e.conditions?.ready])).toEqual([
+    ['10.88.0.11', true],
+    ['10.88.0.12', false],
+  ]);
+  expect(slice.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Service', name: 'web', controller: true });
+
   // Readiness flips move the address; relabelling a pod out of the selector drops it.
   await setReady('web-2', '10.88.0.12', true);
   await waitFor('web-2 ready in endpoints', async () => ips((await endpoints('web'))?.subsets?.[0]?.addresses).join() === '10.88.0.11,10.88.0.12');
@@ -85,6 +102,7 @@ it('fills, updates and removes the Endpoints of a Service with a selector', asyn
   await waitFor('empty endpoints', async () => ((await endpoints('web'))?.subsets ?? []).length === 0);
   await api.client.delete(Resources.services, ns, 'web');
   await waitFor('endpoints deleted', async () => (await endpoints('web')) === undefined);
+  await waitFor('slices deleted', async () => (await slicesOf('web')).length === 0);
 });
 
 it('leaves the Endpoints of a Service without a selector alone', async () => {
@@ -95,4 +113,5 @@ it('leaves the Endpoints of a Service without a selector alone', async () => {
   await sleep(500);
   const ep = await endpoints('external');
   expect(ips(ep?.subsets?.[0]?.addresses)).toEqual(['192.0.2.10']);
+  expect(await slicesOf('external')).toEqual([]);
 });
