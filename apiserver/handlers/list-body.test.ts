@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { KObj, storedObject, StoredObject } from '../storage/types';
-import { sendStoredList } from './list-body';
+import { LIST_CHUNK_BYTES, sendStoredList } from './list-body';
 
 const item = (i: number, size = 10): StoredObject => {
   const obj: KObj = { kind: 'ConfigMap', metadata: { name: `cm-${i}`, resourceVersion: String(i + 1) }, data: { v: 'é'.repeat(size) } };
@@ -10,20 +13,38 @@ const item = (i: number, size = 10): StoredObject => {
 
 /** Serves one list with the given chunk size and returns what a client received. */
 async function fetchList(items: StoredObject[], chunkBytes: number): Promise<{ headers: http.IncomingHttpHeaders; body: string }> {
-  const server = http.createServer((_req, res) => void sendStoredList(res, '{"kind":"ConfigMapList","items":[', items, chunkBytes));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (await fetchLists([items], chunkBytes))[0];
+}
+
+/**
+ * Serves the lists at /0, /1, ... and fetches them all at once. The server listens on a Unix socket,
+ * whose small buffers make writes wait for the client, and each client reads only after a pause: so
+ * chunks are still queued in the socket while the next ones are filled.
+ */
+async function fetchLists(lists: StoredObject[][], chunkBytes: number): Promise<Array<{ headers: http.IncomingHttpHeaders; body: string }>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-list-body-'));
+  const socketPath = path.join(dir, 'http.sock');
+  const server = http.createServer((req, res) => void sendStoredList(res, '{"kind":"ConfigMapList","items":[', lists[Number(req.url!.slice(1))], chunkBytes));
+  await new Promise<void>((r) => server.listen(socketPath, r));
   try {
-    const { port } = server.address() as AddressInfo;
-    return await new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      }).on('error', reject);
-    });
+    return await Promise.all(
+      lists.map(
+        (_, i) =>
+          new Promise<{ headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+            http.get({ socketPath, path: `/${i}`, agent: false }, (res) => {
+              const chunks: Buffer[] = [];
+              res.pause();
+              setTimeout(() => res.resume(), 50);
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
+            }).on('error', reject);
+          }),
+      ),
+    );
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -42,6 +63,19 @@ test.each([
   const parsed = JSON.parse(body) as { kind: string; items: KObj[] };
   expect(parsed.kind).toBe('ConfigMapList');
   expect(parsed.items).toEqual(items.map((s) => s.obj));
+});
+
+test('big lists sent at the same time, then again, each get their own bytes (reused chunks are never shared)', async () => {
+  // Each list spans many default-sized chunks; their items differ so a chunk reused too early shows.
+  const lists = [0, 1, 2].map((l) => Array.from({ length: 600 }, (_, i) => item(l * 1000 + i, 1000)));
+  expect(lists[0].reduce((n, s) => n + s.bytes.length, 0)).toBeGreaterThan(3 * LIST_CHUNK_BYTES);
+  for (let round = 0; round < 2; round++) {
+    const got = await fetchLists(lists, LIST_CHUNK_BYTES);
+    got.forEach(({ headers, body }, l) => {
+      expect(Number(headers['content-length'])).toBe(Buffer.byteLength(body));
+      expect((JSON.parse(body) as { items: KObj[] }).items).toEqual(lists[l].map((s) => s.obj));
+    });
+  }
 });
 
 test('a client that goes away mid-body ends the send', async () => {
