@@ -10,8 +10,15 @@
 // scheduling — the most any scheduler could reach against this apiserver; (3) the scheduling
 // algorithm alone (no API), for the scheduler's own cost.
 //
+// With --affinity-workloads, (4) the scheduling algorithm alone for scheduler_perf-like workloads of
+// the affinity and spread plugins, over the same nodes in 10 zones: ReplicaSet pods with the system
+// default spreading, pods with a DoNotSchedule zone constraint, pods with required hostname
+// anti-affinity in groups of 10, pods with preferred zone affinity to their group — each next to the
+// basic pods' figure measured in the same run.
+//
 // Usage: npm run build && node dist/bench/scheduler.js [--nodes 5000] [--placed 1000] [--pods 10000] [--inproc]
-//        [--concurrency 64: setup and floor requests in flight]
+//        [--concurrency 64: setup and floor requests in flight] [--affinity-workloads]
+//        [--algorithm-only: (3) and (4) only, no apiserver]
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,7 +28,8 @@ import { Resources } from '../lib/resources';
 import { SchedulerCache } from '../scheduler/cache';
 import { FitError, Framework } from '../scheduler/framework/framework';
 import { newPodInfo } from '../scheduler/framework/pod-info';
-import { CycleState } from '../scheduler/framework/types';
+import type { ObjectListers } from '../scheduler/framework/types';
+import { CycleState, noObjectListers } from '../scheduler/framework/types';
 import { defaultProfile } from '../scheduler/profile';
 import { Scheduler } from '../scheduler/scheduler';
 import { startApiServerChild } from './apiserver-child';
@@ -32,11 +40,13 @@ interface BenchOptions {
   pods: number;
   floorPods: number;
   inproc: boolean;
+  affinityWorkloads: boolean;
+  algorithmOnly: boolean;
   concurrency: number;
 }
 
 function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { nodes: 5000, placed: 1000, pods: 10000, floorPods: 3000, inproc: false, concurrency: 64 };
+  const o: BenchOptions = { nodes: 5000, placed: 1000, pods: 10000, floorPods: 3000, inproc: false, concurrency: 64, affinityWorkloads: false, algorithmOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -50,6 +60,8 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--floor-pods') o.floorPods = num();
     else if (a === '--concurrency') o.concurrency = num();
     else if (a === '--inproc') o.inproc = true;
+    else if (a === '--affinity-workloads') o.affinityWorkloads = true;
+    else if (a === '--algorithm-only') o.algorithmOnly = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -127,26 +139,58 @@ async function watchBindings(client: KubeClient, target: number, prefix: string)
   return { done, stop: () => handle.stop() };
 }
 
+type Workload = 'basic' | 'default-spread' | 'zone-spread' | 'anti-affinity' | 'preferred-affinity';
+
+const ZoneKey = 'topology.kubernetes.io/zone';
+const groupSize = 10;
+
+/** A measured pod of a workload: labels, owner and the affinity / spread fields it exercises. */
+function workloadPod(name: string, i: number, w: Workload): Pod {
+  const p = benchPod(name);
+  const group = `g${Math.floor(i / groupSize)}`;
+  const md = { ...p.metadata, uid: name, labels: { group } };
+  const spec = { ...p.spec, containers: p.spec?.containers ?? [] };
+  const sameGroup = { matchLabels: { group } };
+  switch (w) {
+    case 'basic':
+      return { ...p, metadata: { ...p.metadata, uid: name } };
+    case 'default-spread':
+      // 100 pods per ReplicaSet, spread by the system defaults (hostname and zone).
+      return { ...p, metadata: { ...md, labels: { app: `rs${Math.floor(i / 100)}` }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `rs${Math.floor(i / 100)}`, uid: `rs${Math.floor(i / 100)}`, controller: true }] }, spec };
+    case 'zone-spread':
+      return { ...p, metadata: md, spec: { ...spec, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZoneKey, whenUnsatisfiable: 'DoNotSchedule', labelSelector: sameGroup }] } };
+    case 'anti-affinity':
+      return { ...p, metadata: md, spec: { ...spec, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: sameGroup }] } } } };
+    case 'preferred-affinity':
+      return { ...p, metadata: md, spec: { ...spec, affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: { topologyKey: ZoneKey, labelSelector: sameGroup } }] } } } };
+  }
+}
+
 /** The scheduling algorithm alone: filter + score + assume over the same cluster shape, no API. */
-function measureAlgorithm(o: BenchOptions): { podsPerSecond: number; podsPerCpuSecond: number; evaluated: number } {
+function measureAlgorithm(o: BenchOptions, workload: Workload = 'basic', pods = o.pods): { podsPerSecond: number; podsPerCpuSecond: number; evaluated: number } {
   const cache = new SchedulerCache();
-  for (const n of range(o.nodes, 'node-')) cache.addNode(benchNode(n));
   const nodeNames = range(o.nodes, 'node-');
+  nodeNames.forEach((n, i) => {
+    const node = benchNode(n);
+    if (workload !== 'basic') node.metadata = { ...node.metadata, labels: { ...node.metadata?.labels, [ZoneKey]: `zone-${i % 10}` } };
+    cache.addNode(node);
+  });
   range(o.placed, 'placed-').forEach((name, i) => {
     const p = benchPod(name, nodeNames[i % nodeNames.length]);
     cache.addOrUpdatePod({ ...p, metadata: { ...p.metadata, uid: name } });
   });
   const fwk = new Framework(defaultProfile(KubeClient.forServer('http://127.0.0.1:1')));
-  const pods = range(o.pods, 'algo-').map((name) => {
-    const p = benchPod(name);
-    return newPodInfo({ ...p, metadata: { ...p.metadata, uid: name } });
-  });
+  const listers: ObjectListers = {
+    ...noObjectListers,
+    replicaSet: (_ns, name) => ({ metadata: { name }, spec: { selector: { matchLabels: { app: name } }, template: {} } }),
+  };
+  const infos = range(pods, 'algo-').map((name, i) => newPodInfo(workloadPod(name, i, workload)));
   let evaluated = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  for (const pi of pods) {
+  for (const pi of infos) {
     try {
-      const r = fwk.schedulePod(new CycleState(), pi, cache.snapshot());
+      const r = fwk.schedulePod(new CycleState(), pi, cache.snapshot(listers));
       evaluated += r.evaluatedNodes;
       cache.assumePod(pi, r.nodeName);
     } catch (e) {
@@ -156,12 +200,42 @@ function measureAlgorithm(o: BenchOptions): { podsPerSecond: number; podsPerCpuS
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { podsPerSecond: pods.length / seconds, podsPerCpuSecond: pods.length / cpuSeconds, evaluated: evaluated / pods.length };
+  return { podsPerSecond: infos.length / seconds, podsPerCpuSecond: infos.length / cpuSeconds, evaluated: evaluated / infos.length };
+}
+
+/** The affinity workloads' algorithm-alone figures next to the basic pods' at the same size. */
+function affinityWorkloadRows(o: BenchOptions): Array<[string, string]> {
+  // Fewer pods: these workloads cost more per pod.
+  const n = Math.min(o.pods, 2000);
+  const basic = measureAlgorithm(o, 'basic', n).podsPerCpuSecond;
+  const rows: Array<[string, string]> = [[`affinity workloads, algorithm alone, ${n} pods: pods per CPU-second (ratio to basic)`, `basic ${basic.toFixed(0)}`]];
+  for (const w of ['default-spread', 'zone-spread', 'anti-affinity', 'preferred-affinity'] as const) {
+    const r = measureAlgorithm(o, w, n).podsPerCpuSecond;
+    rows.push([`  ${w}`, `${r.toFixed(0)} (${(r / basic).toFixed(2)})`]);
+  }
+  return rows;
+}
+
+function printRows(rows: Array<[string, string]>): void {
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const loadBefore = os.loadavg()[0];
+  if (o.algorithmOnly) {
+    console.log(`scheduler bench, algorithm alone (no API): ${o.nodes} nodes, ${o.placed} pods placed, ${o.pods} pods measured`);
+    const algo = measureAlgorithm(o);
+    const rows: Array<[string, string]> = [
+      ['scheduling algorithm alone: pods per second (no API)', algo.podsPerSecond.toFixed(0)],
+      ['  … per CPU-second (what one free core would do)', algo.podsPerCpuSecond.toFixed(0)],
+    ];
+    if (o.affinityWorkloads) rows.push(...affinityWorkloadRows(o));
+    rows.push([`machine: ${os.cpus().length} cores, 1-min load average before / after`, `${loadBefore.toFixed(1)} / ${os.loadavg()[0].toFixed(1)}`]);
+    printRows(rows);
+    return;
+  }
   console.log(`scheduler bench: ${o.nodes} nodes, ${o.placed} pods placed, ${o.pods} pods measured; apiserver ${o.inproc ? 'in process' : 'in a child process'}`);
 
   let child: ChildProcess | undefined;
@@ -254,8 +328,8 @@ async function main(): Promise<void> {
       ['goal / kube-scheduler CI floor (pods/s)', '2000 / 680'],
       [`machine: ${os.cpus().length} cores, 1-min load average before / after`, `${loadBefore.toFixed(1)} / ${os.loadavg()[0].toFixed(1)}`],
     ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+    if (o.affinityWorkloads) rows.push(...affinityWorkloadRows(o));
+    printRows(rows);
   } finally {
     client.close();
     if (closeInproc) await closeInproc();

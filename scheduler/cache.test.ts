@@ -54,7 +54,7 @@ describe('SchedulerCache', () => {
     const c = new SchedulerCache();
     c.addNode(makeNode('a'));
     c.addNode(makeNode('b'));
-    const names = (ns: { name: string }[]) => ns.map((n) => n.name);
+    const names = (ns: { name: string }[]) => ns.map((n) => n.name).sort();
     expect(names(c.snapshot().nodesWithPodAffinity)).toEqual([]);
     const anti = newPodInfo(
       makePod('anti', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: {} }] } } }),
@@ -74,5 +74,13 @@ describe('SchedulerCache', () => {
     expect(names(snap.nodesWithRequiredAntiAffinity)).toEqual([]);
     c.removeNode('b');
     expect(names(c.snapshot().nodesWithPodAffinity)).toEqual([]);
+    c.addNode(makeNode('b')); // back: its pods were kept
+    expect(names(c.snapshot().nodesWithPodAffinity)).toEqual(['b']);
+    // A bound pod seen through the watch counts as well, and leaves with its deletion.
+    const watched = makePod('watched', { nodeName: 'a', affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: {} }] } } });
+    c.addOrUpdatePod(watched);
+    expect(names(c.snapshot().nodesWithRequiredAntiAffinity)).toEqual(['a']);
+    c.removePod(watched.metadata!.uid!);
+    expect(names(c.snapshot().nodesWithRequiredAntiAffinity)).toEqual([]);
   });
 });

@@ -26,8 +26,9 @@ export class SchedulerCache {
   private readonly present = new Set<string>();
   private readonly pods = new Map<string, PodState>(); // by uid
   private nodeList: NodeInfo[] | undefined;
-  /** The nodes holding pods with pod (anti-)affinity; rebuilt only after such a pod or a node came or went. */
-  private affinityLists: { withAffinity: NodeInfo[]; withRequiredAntiAffinity: NodeInfo[] } | undefined;
+  /** The present nodes holding pods with pod (anti-)affinity, kept up to date as such pods come and go. */
+  private readonly withAffinity = new NodeSet();
+  private readonly withRequiredAntiAffinity = new NodeSet();
 
   get nodeCount(): number {
     return this.present.size;
@@ -46,20 +47,10 @@ export class SchedulerCache {
    * nothing changes the cache during it.
    */
   snapshot(listers: ObjectListers = noObjectListers): ClusterSnapshot {
-    const nodes = this.listNodes();
-    if (!this.affinityLists) {
-      const withAffinity: NodeInfo[] = [];
-      const withRequiredAntiAffinity: NodeInfo[] = [];
-      for (const n of nodes) {
-        if (n.podsWithAffinity.size > 0) withAffinity.push(n);
-        if (n.podsWithRequiredAntiAffinity.size > 0) withRequiredAntiAffinity.push(n);
-      }
-      this.affinityLists = { withAffinity, withRequiredAntiAffinity };
-    }
     return {
-      nodes,
-      nodesWithPodAffinity: this.affinityLists.withAffinity,
-      nodesWithRequiredAntiAffinity: this.affinityLists.withRequiredAntiAffinity,
+      nodes: this.listNodes(),
+      nodesWithPodAffinity: this.withAffinity.items,
+      nodesWithRequiredAntiAffinity: this.withRequiredAntiAffinity.items,
       listers,
     };
   }
@@ -76,7 +67,7 @@ export class SchedulerCache {
     if (!this.present.has(name)) {
       this.present.add(name);
       this.nodeList = undefined;
-      this.affinityLists = undefined;
+      this.refreshAffinityMembership(name);
     }
   }
 
@@ -87,7 +78,7 @@ export class SchedulerCache {
   removeNode(name: string): void {
     if (this.present.delete(name)) {
       this.nodeList = undefined;
-      this.affinityLists = undefined;
+      this.refreshAffinityMembership(name);
     }
     const info = this.nodes.get(name);
     // Pods still listed on a deleted node keep their placeholder until they go too.
@@ -152,6 +143,12 @@ export class SchedulerCache {
     this.pods.delete(uid);
   }
 
+  private refreshAffinityMembership(name: string): void {
+    const node = this.present.has(name) ? this.nodes.get(name) : undefined;
+    this.withAffinity.set(name, node && node.podsWithAffinity.size > 0 ? node : undefined);
+    this.withRequiredAntiAffinity.set(name, node && node.podsWithRequiredAntiAffinity.size > 0 ? node : undefined);
+  }
+
   private placeOn(info: PodInfo, nodeName: string): void {
     let node = this.nodes.get(nodeName);
     if (!node) {
@@ -159,14 +156,39 @@ export class SchedulerCache {
       this.nodes.set(nodeName, node);
     }
     node.addPod(info);
-    if (info.affinity) this.affinityLists = undefined;
+    if (info.affinity) this.refreshAffinityMembership(nodeName);
   }
 
   private unplace(st: PodState): void {
     const node = this.nodes.get(st.nodeName);
     if (!node) return;
     node.removePod(st.info.uid);
-    if (st.info.affinity) this.affinityLists = undefined;
+    if (st.info.affinity) this.refreshAffinityMembership(st.nodeName);
     if (node.pods.size === 0 && !this.present.has(st.nodeName)) this.nodes.delete(st.nodeName);
+  }
+}
+
+/** A set of nodes by name with an array view kept in place: O(1) add and remove (swap with the last). */
+class NodeSet {
+  readonly items: NodeInfo[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** Puts the node in (or replaces it) when given, takes the name out when undefined. */
+  set(name: string, node: NodeInfo | undefined): void {
+    const i = this.index.get(name);
+    if (node) {
+      if (i === undefined) {
+        this.index.set(name, this.items.length);
+        this.items.push(node);
+      } else this.items[i] = node;
+      return;
+    }
+    if (i === undefined) return;
+    const last = this.items.pop() as NodeInfo;
+    this.index.delete(name);
+    if (i < this.items.length) {
+      this.items[i] = last;
+      this.index.set(last.name, i);
+    }
   }
 }

@@ -103,9 +103,12 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
       }
     }
     if (required.length > 0 || requiredAnti.length > 0) {
+      // Namespace labels are looked up only when a term has a namespaceSelector.
+      const needNsLabels = required.some((t) => t.namespaceSelector) || requiredAnti.some((t) => t.namespaceSelector);
       for (const node of snapshot.nodes) {
+        if (node.pods.size === 0) continue;
         for (const existing of node.pods.values()) {
-          const nsLabels = nsLabelsOf(snapshot, existing.pod);
+          const nsLabels = needNsLabels ? nsLabelsOf(snapshot, existing.pod) : undefined;
           if (required.length > 0 && allTermsMatchPod(required, existing.pod, nsLabels)) {
             for (const term of required) bumpTopology(s.affinity, node, term.topologyKey, 1);
           }
@@ -170,11 +173,13 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const incomingNsLabels = nsLabelsOf(snapshot, pod.pod);
     // With preferred terms of its own the pod looks at every placed pod; otherwise only pods with terms can matter.
     const nodes = hasPreferred ? snapshot.nodes : snapshot.nodesWithPodAffinity;
+    const needNsLabels = preferred.some((t) => t.namespaceSelector) || preferredAnti.some((t) => t.namespaceSelector);
     for (const node of nodes) {
       const pods = hasPreferred ? node.pods : node.podsWithAffinity;
+      if (pods.size === 0) continue;
       for (const existing of pods.values()) {
         if (hasPreferred) {
-          const nsLabels = nsLabelsOf(snapshot, existing.pod);
+          const nsLabels = needNsLabels ? nsLabelsOf(snapshot, existing.pod) : undefined;
           addWeighted(topologyScore, preferred, existing.pod, nsLabels, node, 1);
           addWeighted(topologyScore, preferredAnti, existing.pod, nsLabels, node, -1);
         }

@@ -105,13 +105,15 @@ function hasAllKeys(node: NodeInfo, constraints: readonly SpreadConstraint[]): b
 
 /** Whether the node's domain counts for this constraint (nodeAffinityPolicy / nodeTaintsPolicy). */
 function nodeIncluded(c: SpreadConstraint, pod: PodInfo, node: NodeInfo, nodeAffinity: RequiredNodeAffinity): boolean {
-  if (c.nodeAffinityPolicy === 'Honor' && !matchesRequiredNodeAffinity(nodeAffinity, node)) return false;
-  if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(node.taints, pod.pod.spec?.tolerations, filterTaintEffects)) return false;
+  const affinityMatters = nodeAffinity.nodeSelector.length > 0 || nodeAffinity.required !== undefined;
+  if (affinityMatters && c.nodeAffinityPolicy === 'Honor' && !matchesRequiredNodeAffinity(nodeAffinity, node)) return false;
+  if (c.nodeTaintsPolicy === 'Honor' && node.taints.length > 0 && findUntoleratedTaint(node.taints, pod.pod.spec?.tolerations, filterTaintEffects)) return false;
   return true;
 }
 
 /** Pods on the node in the namespace, not being deleted, that the selector matches. */
 function countMatching(node: NodeInfo, selector: LabelRequirement[], namespace: string): number {
+  if (node.pods.size === 0) return 0;
   let n = 0;
   for (const p of node.pods.values()) {
     const md = p.pod.metadata;
@@ -167,13 +169,15 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const counts = constraints.map(() => new Map<string, number>());
     const ns = pod.pod.metadata?.namespace ?? '';
     const nodeAffinity = requiredNodeAffinity(pod);
+    // This loop runs over every node for every such pod: plain loops, no closures.
     for (const node of snapshot.nodes) {
       if (!hasAllKeys(node, constraints)) continue;
-      constraints.forEach((c, i) => {
-        if (!nodeIncluded(c, pod, node, nodeAffinity)) return;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i];
+        if (!nodeIncluded(c, pod, node, nodeAffinity)) continue;
         const value = node.labels[c.topologyKey];
         counts[i].set(value, (counts[i].get(value) ?? 0) + countMatching(node, c.selector, ns));
-      });
+      }
     }
     const minMatch = constraints.map((c, i) => {
       if (counts[i].size < c.minDomains) return 0;
@@ -241,12 +245,13 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       const nodeAffinity = requiredNodeAffinity(pod);
       for (const node of snapshot.nodes) {
         if (requireAllKeys && !hasAllKeys(node, constraints)) continue;
-        constraints.forEach((c, i) => {
-          if (c.topologyKey === HostnameLabel || !nodeIncluded(c, pod, node, nodeAffinity)) return;
+        for (let i = 0; i < constraints.length; i++) {
+          const c = constraints[i];
+          if (c.topologyKey === HostnameLabel) continue;
           const value = node.labels[c.topologyKey];
           const current = value === undefined ? undefined : counts[i].get(value);
-          if (current !== undefined) counts[i].set(value, current + countMatching(node, c.selector, ns));
-        });
+          if (current !== undefined && nodeIncluded(c, pod, node, nodeAffinity)) counts[i].set(value, current + countMatching(node, c.selector, ns));
+        }
       }
     }
     state.write(scoreStateKey, { constraints, ignored, counts, weights } satisfies PreScoreState);
