@@ -89,6 +89,26 @@ describe.each(backends)('storage contract: $name', (backend) => {
     expect(even.continueAfter).toBeDefined();
   });
 
+  test('lists stay in key order through creates and deletes made between them', async () => {
+    const live = new Set<string>();
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 30; i++) {
+        const key = `ns${(i * 7 + round) % 3}/cm-${(i * 37 + round * 11) % 50}`;
+        if (live.has(key)) {
+          await s.delete('configmaps', key);
+          live.delete(key);
+        } else {
+          await s.create('configmaps', key, obj(key.split('/')[0], key.split('/')[1]));
+          live.add(key);
+        }
+      }
+      const keys = (await s.list('configmaps')).items.map((x) => `${x.obj.metadata.namespace}/${x.obj.metadata.name}`);
+      expect(keys).toEqual([...live].sort());
+      const ns1 = (await s.list('configmaps', { prefix: 'ns1/' })).items.map((x) => `ns1/${x.obj.metadata.name}`);
+      expect(ns1).toEqual([...live].filter((k) => k.startsWith('ns1/')).sort());
+    }
+  });
+
   test('watch replays every change after a revision, in order, then live ones', async () => {
     const a = await s.create('configmaps', 'default/a', obj('default', 'a'));
     await s.update('configmaps', 'default/a', obj('default', 'a', { data: { v: '2' } }));
