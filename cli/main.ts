@@ -20,6 +20,30 @@ const registrars: Array<{ verbs: string[]; load: () => Promise<Register> }> = [
   { verbs: [], load: async () => (await import('./command')).register }, // client verbs: everything else
 ];
 
+// kubectl's global flags, which kubectl users also put before the verb (`kubectl -n kube-system get pods`).
+const leadingValueFlags = new Set(['-n', '--namespace', '-s', '--server', '--kubeconfig', '--context']);
+const leadingBoolFlags = new Set(['-A', '--all-namespaces']);
+
+/**
+ * Moves client flags given before the verb to the end, where the verb (whose option they are) parses
+ * them: `steer -n x get pods` runs as `steer get pods -n x`. Anything else is left as it is.
+ */
+export function normalizeArgv(argv: string[]): string[] {
+  const rest = argv.slice(2);
+  const moved: string[] = [];
+  let i = 0;
+  while (i < rest.length && rest[i].startsWith('-')) {
+    const arg = rest[i];
+    const name = arg.split('=')[0];
+    const width = leadingValueFlags.has(name) ? (arg.includes('=') ? 1 : 2) : leadingBoolFlags.has(arg) ? 1 : 0;
+    if (width === 0 || i + width > rest.length) break;
+    moved.push(...rest.slice(i, i + width));
+    i += width;
+  }
+  if (moved.length === 0 || i >= rest.length || rest[i].startsWith('-')) return argv;
+  return [...argv.slice(0, 2), ...rest.slice(i), ...moved];
+}
+
 /** The subcommand argv names (its first word that is not an option), if any. */
 export function verbOf(argv: string[]): string | undefined {
   return argv.slice(2).find((a) => !a.startsWith('-'));
@@ -49,5 +73,6 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  await (await buildProgram(argv)).parseAsync(argv);
+  const args = normalizeArgv(argv);
+  await (await buildProgram(args)).parseAsync(args);
 }

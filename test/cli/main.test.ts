@@ -1,5 +1,5 @@
 // The binary loads only the module that owns the verb it runs (start-up time), and everything for help.
-import { buildProgram, verbOf } from '../../cli/main';
+import { buildProgram, normalizeArgv, verbOf } from '../../cli/main';
 
 const names = async (...args: string[]) => (await buildProgram(['node', 'steer', ...args])).commands.map((c) => c.name());
 
@@ -9,6 +9,15 @@ describe('steer main: per-verb registration', () => {
     expect(verbOf(['node', 'steer', '-h'])).toBeUndefined();
     expect(verbOf(['node', 'steer', 'get', 'pods'])).toBe('get');
     expect(verbOf(['node', 'steer'])).toBeUndefined();
+  });
+  it('takes kubectl\'s global flags before the verb (kubectl -n ns get pods)', () => {
+    const argv = (...a: string[]) => ['node', 'steer', ...a];
+    expect(normalizeArgv(argv('-n', 'kube-system', 'get', 'pods'))).toEqual(argv('get', 'pods', '-n', 'kube-system'));
+    expect(normalizeArgv(argv('--kubeconfig=/k', '-A', 'rollout', 'status', 'deploy/x'))).toEqual(argv('rollout', 'status', 'deploy/x', '--kubeconfig=/k', '-A'));
+    expect(normalizeArgv(argv('-s', 'http://h:1', 'get', 'ns'))).toEqual(argv('get', 'ns', '-s', 'http://h:1'));
+    expect(normalizeArgv(argv('get', 'pods', '-n', 'x'))).toEqual(argv('get', 'pods', '-n', 'x'));
+    expect(normalizeArgv(argv('-h'))).toEqual(argv('-h'));
+    expect(normalizeArgv(argv('-n', 'x'))).toEqual(argv('-n', 'x'));
   });
   it('a client verb registers the client verbs only; a component verb its component only', async () => {
     const client = await names('get', 'pods');
