@@ -39,6 +39,17 @@ interface MemSample {
   fileKiB: number;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 function readMem(pid: number): MemSample | undefined {
   let status: string;
   try {
@@ -235,6 +246,8 @@ async function main(argv: string[]): Promise<void> {
     await sleep(Number(o.settle) * 1000);
 
     // 4. samples
+    const cpu0 = cpuSeconds(serverPid);
+    const sample0 = Date.now();
     const perPid = new Map<number, MemSample[]>();
     const totals: number[] = [];
     for (let i = 0; i < Number(o.sample); i++) {
@@ -248,6 +261,7 @@ async function main(argv: string[]): Promise<void> {
       totals.push(total);
       await sleep(1000);
     }
+    const cpuShare = (cpuSeconds(serverPid) - cpu0) / ((Date.now() - sample0) / 1000);
     traffic = false;
     await trafficLoop;
     if (trafficError) console.log(`(traffic error during settle/sample: ${trafficError.message})`);
@@ -275,6 +289,7 @@ async function main(argv: string[]): Promise<void> {
       rows.push([`${label}: VmHWM (peak since start)`, f(mib(last.hwmKiB)), '', '', '']);
       rows.push([`${label}: RssAnon / RssFile (last)`, `${f(mib(last.anonKiB))} / ${f(mib(last.fileKiB))}`, '', '', '']);
     }
+    rows.push(['steer server CPU while sampling (% of one core; the cost of GC flags shows here)', f(cpuShare * 100) + ' %', '', '', '']);
     if (rssAt1) rows.push(['steer server VmRSS with 1 pod (after up)', f(mib(rssAt1.rssKiB)), '', '', '']);
     if (heap) rows.push(['steer server V8 heap used / total, external (end)', `${f(heap.used)} / ${f(heap.total)}, ${f(heap.external)}`, '', '', '']);
     for (const fl of floorMem) if (fl.mem) rows.push([`floor: ${fl.name}: VmRSS (RssAnon / RssFile)`, `${f(mib(fl.mem.rssKiB))} (${f(mib(fl.mem.anonKiB))} / ${f(mib(fl.mem.fileKiB))})`, '', '', '']);
