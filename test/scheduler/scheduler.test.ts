@@ -61,7 +61,9 @@ describe('scheduler (integration)', () => {
     await unevenNodes(client);
     sched = await start();
     const owner = await createOwner(client, 'web');
-    // Spread by PodTopologySpread's system defaults: the ReplicaSet's selector (app=web) is the selector.
+    // Spread by PodTopologySpread's system defaults: the ReplicaSet's selector (app=web) is the selector,
+    // read from the scheduler's ReplicaSet informer (a separate watch from the pods': wait for it).
+    await waitFor('ReplicaSet in the scheduler', () => sched?.scheduler.listers.replicaSet('default', 'web'));
     for (let i = 0; i < 3; i++) await createPod(client, `web-${i}`, { ownerUid: owner, ownerName: 'web', labels: { app: 'web' }, cpu: '100m' });
     const placed = await waitFor('3 pods bound', async () => {
       const nodes = await Promise.all([0, 1, 2].map((i) => nodeOf(client, `web-${i}`)));
