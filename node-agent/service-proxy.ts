@@ -353,15 +353,23 @@ const RouteLocalnet = 'net.ipv4.conf.all.route_localnet';
 
 /**
  * Removes every chain of an instance and the jumps to them from the built-in chains (whatever options
- * the instance ran with): what the proxy does on stop, and what `steer down` does after a crash.
+ * the instance ran with): what the proxy does on stop, and what `steer down` does after a crash. When
+ * no other steer proxy is left serving NodePorts on 127.0.0.1, route_localnet gets the value recorded
+ * before the first one set it (or routeLocalnetBefore, what a running proxy remembers).
  */
-export async function removeProxyRules(instance: string, prefix: string[] = []): Promise<void> {
+export async function removeProxyRules(instance: string, prefix: string[] = [], routeLocalnetBefore?: string): Promise<void> {
   const ipt = new Iptables(prefix);
   const names = new ChainNames(chainTag(instance));
   for (const h of hookRules(names, { localhostNodePorts: true })) await ipt.remove(h);
-  const existing = { nat: chainsInSave(await ipt.save('nat'), names.prefix), filter: chainsInSave(await ipt.save('filter'), names.prefix) };
-  if (!existing.nat.length && !existing.filter.length) return;
-  await ipt.restore(restoreInput({ nat: { chains: [], rules: [] }, filter: { chains: [], rules: [] } }, existing));
+  const filterSave = await ipt.save('filter');
+  const existing = { nat: chainsInSave(await ipt.save('nat'), names.prefix), filter: chainsInSave(filterSave, names.prefix) };
+  const before = routeLocalnetBefore ?? recordedRouteLocalnet(filterSave);
+  if (existing.nat.length || existing.filter.length) {
+    await ipt.restore(restoreInput({ nat: { chains: [], rules: [] }, filter: { chains: [], rules: [] } }, existing));
+  }
+  if (before === undefined) return;
+  const others = chainsInSave(await ipt.save('filter'), 'STEER-').some((c) => c.endsWith('-FIREWALL'));
+  if (!others) await ipt.sysctl(RouteLocalnet, before);
 }
 
 export interface ServiceProxyOptions {
@@ -434,6 +442,12 @@ export class ServiceProxy {
         // Another steer proxy may have set it: carry its record so the last one to stop restores it.
         this.routeLocalnetBefore = recordedRouteLocalnet(await this.ipt.save('filter'));
       }
+    }
+    // Pod-to-pod connections through a ClusterIP are answered across the bridge: without
+    // br_netfilter's bridge-nf-call-iptables the reply is never un-DNATed (kube-proxy needs it too).
+    const bridgeNf = await runCommand(this.o.commandPrefix ?? [], ['cat', '/proc/sys/net/bridge/bridge-nf-call-iptables']);
+    if (bridgeNf.code !== 0 || bridgeNf.stdout.trim() !== '1') {
+      this.log('net.bridge.bridge-nf-call-iptables is not 1 (modprobe br_netfilter): pods reaching other pods through a ClusterIP will not get replies');
     }
     this.ready = true;
     await this.sync(true);
@@ -515,11 +529,6 @@ export class ServiceProxy {
     clearInterval(this.resyncTimer);
     this.informers.stop();
     await this.syncing?.catch(() => undefined);
-    await removeProxyRules(this.o.instance, this.o.commandPrefix);
-    if (this.routeLocalnetBefore !== undefined) {
-      // Only when no other steer proxy in this network namespace still serves NodePorts on 127.0.0.1.
-      const others = chainsInSave(await this.ipt.save('filter'), 'STEER-').some((c) => c.endsWith('-FIREWALL'));
-      if (!others) await this.ipt.sysctl(RouteLocalnet, this.routeLocalnetBefore).catch(() => undefined);
-    }
+    await removeProxyRules(this.o.instance, this.o.commandPrefix, this.routeLocalnetBefore);
   }
 }

@@ -62,6 +62,8 @@ beforeAll(async () => {
   await inNode('ip', 'link', 'set', 'uplink', 'up');
   await inNode('ip', 'route', 'add', 'default', 'dev', 'uplink');
   await inNode('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+  // A new namespace may inherit the host's value; start from Linux's default so the restore is seen.
+  await inNode('sysctl', '-q', '-w', 'net.ipv4.conf.all.route_localnet=0');
   for (const port of [8080, 8081]) {
     const child = startServer(port);
     await new Promise<void>((resolve, reject) => {
