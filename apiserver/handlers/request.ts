@@ -84,6 +84,14 @@ export function wantsTable(req: Request): boolean {
   });
 }
 
+/** Kubernetes' TableOptions.includeObject: what each Table row's `object` holds (default Metadata). */
+export function tableIncludeObject(req: Request): 'None' | 'Metadata' | 'Object' {
+  const v = qs(req, 'includeObject');
+  if (v === undefined || v === '') return 'Metadata';
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw new ApiStatusError(400, 'BadRequest', `includeObject: Unsupported value: ${JSON.stringify(v)}: supported values: "Metadata", "None", "Object"`);
+}
+
 export function sendJSON(res: Response, code: number, body: unknown): void {
   sendRaw(res, code, typeof body === 'string' ? body : JSON.stringify(body));
 }

@@ -11,7 +11,7 @@ import type { KObj, StoredObject } from '../storage/types';
 import { sendStoredList } from './list-body';
 import { serveLogs } from './log';
 import { applyPatch, parsePatch, patchKind } from './patch';
-import { mediaType, parseBody, qBool, qInt, qs, rawText, sendJSON, sendRaw, wantsTable } from './request';
+import { mediaType, parseBody, qBool, qInt, qs, rawText, sendJSON, sendRaw, tableIncludeObject, wantsTable } from './request';
 import { serveWatch, WatchHooks } from './watch';
 
 /** What a request is about; also the labels of the request metrics. */
@@ -97,7 +97,7 @@ function flushWarnings(res: Response): void {
 function sendObject(req: Request, res: Response, rt: ResourceType, code: number, stored: StoredObject): void {
   flushWarnings(res);
   if (wantsTable(req)) {
-    const table = toTable(rt, [stored.obj], { now: Date.now(), includeColumnDefinitions: true });
+    const table = toTable(rt, [stored.obj], { now: Date.now(), includeColumnDefinitions: true, includeObject: tableIncludeObject(req) });
     if (table) {
       table.metadata = { resourceVersion: String(stored.rev) };
       return sendJSON(res, code, table);
@@ -111,7 +111,7 @@ function sendList(req: Request, res: Response, rt: ResourceType, items: StoredOb
   if (meta.continue) metadata.continue = meta.continue;
   if (meta.remainingItemCount !== undefined) metadata.remainingItemCount = meta.remainingItemCount;
   if (wantsTable(req)) {
-    const table = toTable(rt, items.map((s) => s.obj), { now: Date.now(), includeColumnDefinitions: true });
+    const table = toTable(rt, items.map((s) => s.obj), { now: Date.now(), includeColumnDefinitions: true, includeObject: tableIncludeObject(req) });
     if (table) {
       table.metadata = metadata as typeof table.metadata;
       return sendJSON(res, 200, table);

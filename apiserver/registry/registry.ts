@@ -58,7 +58,7 @@ export interface DeleteResult {
 }
 
 /** Resources whose metadata.generation tracks spec changes. */
-const GENERATION_TRACKED = new Set(['deployments', 'replicasets', 'daemonsets']);
+const GENERATION_TRACKED = new Set(['deployments', 'replicasets', 'daemonsets', 'jobs']);
 /** Resources a PUT may create (Kubernetes' AllowCreateOnUpdate). */
 const CREATE_ON_UPDATE = new Set(['endpoints', 'events', 'leases']);
 const MAX_CONFLICT_RETRIES = 20;

@@ -59,6 +59,20 @@ describe('plain server', () => {
     expect(list.columnDefinitions.map((c) => c.name)).toEqual(expect.arrayContaining(['Name', 'Age']));
     expect(list.rows.map((r) => r.cells[0])).toContain('from-yaml');
 
+    // kubectl get --sort-by asks for whole objects in the rows (includeObject=Object); None drops them.
+    const rowsWith = async (q: string) =>
+      (await (await fetch(`${srv.url}/api/v1/namespaces/default/configmaps?${q}`, { headers: { accept: tableAccept } })).json()) as {
+        rows: Array<{ object?: { kind?: string; data?: unknown; metadata?: { name?: string } } }>;
+      };
+    const full = await rowsWith('includeObject=Object');
+    expect(full.rows.find((r) => r.object?.metadata?.name === 'from-yaml')?.object?.kind).toBe('ConfigMap');
+    const metaOnly = await rowsWith('');
+    expect(metaOnly.rows[0].object?.kind).toBe('PartialObjectMetadata');
+    expect((await rowsWith('includeObject=None')).rows[0]).not.toHaveProperty('object');
+    const bad = await fetch(`${srv.url}/api/v1/namespaces/default/configmaps?includeObject=All`, { headers: { accept: tableAccept } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('includeObject: Unsupported value: "All"');
+
     const ac = new AbortController();
     const res = await fetch(`${srv.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`, { headers: { accept: tableAccept }, signal: ac.signal });
     const reader = res.body!.getReader();
