@@ -9,10 +9,10 @@ import { Controller, ControllerContext, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
 import { Resources } from '../lib/resources';
-import { matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
+import { selectorFromLabelSelector } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
 import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './daemonset-sync';
-import { claimObjects, controllerRefOf, newControllerRef } from './deployment-util';
+import { claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting } from './deployment-util';
 
 export interface DaemonSetControllerOptions {
   workers?: number;
@@ -128,10 +128,8 @@ export class DaemonSetController implements Controller {
   }
 
   private ownerKey(o: KubeObject): string | undefined {
-    const ref = controllerRefOf(o);
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.daemonSets.get(o.metadata?.namespace, ref.name);
-    return ds && ds.metadata?.uid === ref.uid ? objectKey(ds) : undefined;
+    const ds = controllingOwner(o, 'DaemonSet', this.daemonSets);
+    return ds && objectKey(ds);
   }
 
   private podChanged(pod: Pod, how: 'add' | 'update' | 'delete', old?: Pod): void {
@@ -149,13 +147,7 @@ export class DaemonSetController implements Controller {
     if (controllerRefOf(pod)) return;
     // An orphan: DaemonSets whose selector matches may adopt it.
     if (how === 'update' && old && JSON.stringify(old.metadata?.labels) === JSON.stringify(pod.metadata?.labels)) return;
-    for (const ds of this.daemonSets.list(pod.metadata?.namespace)) {
-      try {
-        if (matchesLabels(selectorFromLabelSelector(ds.spec?.selector), pod.metadata?.labels ?? {})) this.queue.add(objectKey(ds));
-      } catch {
-        /* an invalid selector adopts nothing */
-      }
-    }
+    for (const ds of ownersSelecting(pod, this.daemonSets)) this.queue.add(objectKey(ds));
   }
 
   async sync(key: string): Promise<void | { requeueAfterMs?: number }> {

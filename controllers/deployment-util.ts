@@ -5,7 +5,7 @@ import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } fr
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../lib/client';
-import { LabelRequirement, matchesLabels } from '../lib/selectors';
+import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
 
 export const PodTemplateHashLabel = 'pod-template-hash';
 export const RevisionAnnotation = 'deployment.kubernetes.io/revision';
@@ -403,8 +403,37 @@ export function hasProgressDeadline(d: Deployment): boolean {
 // ---------------------------------------------------------------------------------------------------
 // Controller references: adopt, keep or release objects by selector
 
-export function controllerRefOf(o: KubeObject): OwnerReference | undefined {
+export function controllerRefOf(o: { metadata?: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined {
   return o.metadata?.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** What the owner lookups below need of an informer. */
+export interface OwnerLister<T extends KubeObject> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+/**
+ * The owner of `kind` that controls `o` through its controller reference, if the lister still holds that
+ * very object: same name and uid (a re-created owner of the same name does not own the old one's objects).
+ */
+export function controllingOwner<T extends KubeObject>(o: KubeObject, kind: string, owners: OwnerLister<T>): T | undefined {
+  const ref = controllerRefOf(o);
+  if (!ref || ref.kind !== kind) return undefined;
+  const owner = owners.get(o.metadata?.namespace, ref.name);
+  return owner && owner.metadata?.uid === ref.uid ? owner : undefined;
+}
+
+/** The owners in `o`'s namespace whose spec.selector matches its labels: who may adopt it as an orphan. */
+export function ownersSelecting<T extends KubeObject & { spec?: { selector?: LabelSelector } }>(o: KubeObject, owners: OwnerLister<T>): T[] {
+  const labels = o.metadata?.labels ?? {};
+  return owners.list(o.metadata?.namespace).filter((owner) => {
+    try {
+      return matchesLabels(selectorFromLabelSelector(owner.spec?.selector), labels);
+    } catch {
+      return false; // an invalid selector adopts nothing
+    }
+  });
 }
 
 export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {

@@ -15,7 +15,7 @@ import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../l
 import { WorkQueue } from '../lib/workqueue';
 import { deploymentComplete } from './deployment-progress';
 import { DeploymentPlan, planDeploymentSync } from './deployment-sync';
-import { claimObjects, controllerRefOf, equalIgnoreHash, newControllerRef } from './deployment-util';
+import { claimObjects, controllerRefOf, controllingOwner, equalIgnoreHash, newControllerRef } from './deployment-util';
 import { convergenceSeconds } from './metrics';
 
 export interface DeploymentControllerOptions {
@@ -88,10 +88,7 @@ export class DeploymentController implements Controller {
 
   /** The Deployment controlling an object through its controller reference, if it still exists. */
   private controllerOf(o: KubeObject): Deployment | undefined {
-    const ref = controllerRefOf(o);
-    if (!ref || ref.kind !== 'Deployment') return undefined;
-    const d = this.deployments.get(o.metadata?.namespace, ref.name);
-    return d && d.metadata?.uid === ref.uid ? d : undefined;
+    return controllingOwner(o, 'Deployment', this.deployments);
   }
 
   private enqueueController(o: KubeObject): void {

@@ -19,7 +19,8 @@ import { Resources } from '../lib/resources';
 import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
 import { parseIndexes } from '../apiserver/validation/batch';
-import { compareDeletionOrder, controllerRef, Expectations, isPodReady } from './replicaset';
+import { compareDeletionOrder, Expectations, isPodReady } from './replicaset';
+import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment-util';
 
 /** Annotation (and label) holding an Indexed Job pod's completion index. */
 export const CompletionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
@@ -163,7 +164,7 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
   const owned: Pod[] = [];
   for (const p of pods) {
     if (p.metadata?.namespace !== job.metadata?.namespace) continue;
-    const ref = controllerRef(p);
+    const ref = controllerRefOf(p);
     if (ref) {
       if (ref.uid === uid) owned.push(p);
       continue;
@@ -438,13 +439,13 @@ export class JobController implements Controller {
       if (key) {
         this.expectations.creationObserved(key);
         this.queue.add(key);
-      } else if (!controllerRef(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
+      } else if (!controllerRefOf(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
     });
     this.pods.onUpdate((o, p) => {
       const key = this.ownerKey(p);
       if (p.metadata?.deletionTimestamp && !o.metadata?.deletionTimestamp && key && p.metadata.uid) this.expectations.deletionObserved(key, p.metadata.uid);
       if (key) this.queue.add(key);
-      else if (!controllerRef(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
+      else if (!controllerRefOf(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
     });
     this.pods.onDelete((p) => {
       const key = this.ownerKey(p);
@@ -471,23 +472,12 @@ export class JobController implements Controller {
   }
 
   private ownerKey(p: Pod): string | undefined {
-    const ref = controllerRef(p);
-    if (!ref || ref.kind !== 'Job') return undefined;
-    const key = `${p.metadata?.namespace}/${ref.name}`;
-    const job = this.jobs.getByKey(key);
-    return job && job.metadata?.uid === ref.uid ? key : undefined;
+    const job = controllingOwner(p, 'Job', this.jobs);
+    return job && objectKey(job);
   }
 
   private matchingJobs(p: Pod): string[] {
-    const out: string[] = [];
-    for (const job of this.jobs.list(p.metadata?.namespace)) {
-      try {
-        if (matchesLabels(selectorFromLabelSelector(job.spec?.selector), p.metadata?.labels ?? {})) out.push(objectKey(job));
-      } catch {
-        /* an invalid selector matches nothing */
-      }
-    }
-    return out;
+    return ownersSelecting(p, this.jobs).map(objectKey);
   }
 
   private async sync(key: string): Promise<ReconcileResult> {

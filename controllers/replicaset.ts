@@ -13,6 +13,7 @@ import { objectKey, splitKey } from '../lib/informer';
 import { Resources } from '../lib/resources';
 import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/selectors';
 import { WorkQueue } from '../lib/workqueue';
+import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment-util';
 import { convergenceSeconds } from './metrics';
 
 /** Kubernetes' burstReplicas: at most this many creates or deletes per sync. */
@@ -33,10 +34,6 @@ export interface ReplicaSetActions {
   requeueAfterMs?: number;
   /** Set when the selector is invalid: nothing else is done. */
   selectorError?: string;
-}
-
-export function controllerRef(o: { metadata?: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined {
-  return (o.metadata?.ownerReferences || []).find((r) => r.controller === true);
 }
 
 export function isPodActive(p: Pod): boolean {
@@ -115,7 +112,7 @@ export function reconcileReplicaSet(rs: ReplicaSet, pods: Pod[], now: Date, opts
   const owned: Pod[] = [];
   for (const p of pods) {
     if (p.metadata?.namespace !== rs.metadata?.namespace) continue;
-    const ref = controllerRef(p);
+    const ref = controllerRefOf(p);
     const matches = matchesLabels(selector, p.metadata?.labels || {});
     if (ref) {
       if (ref.uid !== uid) continue;
@@ -314,24 +311,13 @@ export class ReplicaSetController implements Controller {
   }
 
   private ownerKey(p: Pod): string | undefined {
-    const ref = controllerRef(p);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const key = `${p.metadata?.namespace}/${ref.name}`;
-    const rs = this.replicaSets.getByKey(key);
-    return rs && rs.metadata?.uid === ref.uid ? key : undefined;
+    const rs = controllingOwner(p, 'ReplicaSet', this.replicaSets);
+    return rs && objectKey(rs);
   }
 
   /** ReplicaSets in the pod's namespace whose selector matches it (adoption candidates). */
   private matchingReplicaSets(p: Pod): string[] {
-    const out: string[] = [];
-    for (const rs of this.replicaSets.list(p.metadata?.namespace)) {
-      try {
-        if (matchesLabels(selectorFromLabelSelector(rs.spec?.selector), p.metadata?.labels || {})) out.push(objectKey(rs));
-      } catch {
-        /* an invalid selector matches nothing */
-      }
-    }
-    return out;
+    return ownersSelecting(p, this.replicaSets).map(objectKey);
   }
 
   private podAdded(p: Pod): void {
@@ -339,7 +325,7 @@ export class ReplicaSetController implements Controller {
     if (key) {
       this.expectations.creationObserved(key);
       this.queue.add(key);
-    } else if (!controllerRef(p)) for (const k of this.matchingReplicaSets(p)) this.queue.add(k);
+    } else if (!controllerRefOf(p)) for (const k of this.matchingReplicaSets(p)) this.queue.add(k);
   }
 
   private podUpdated(old: Pod, p: Pod): void {
@@ -352,7 +338,7 @@ export class ReplicaSetController implements Controller {
     const key = this.ownerKey(p);
     if (oldKey && oldKey !== key) this.queue.add(oldKey);
     if (key) this.queue.add(key);
-    else if (!controllerRef(p)) for (const k of this.matchingReplicaSets(p)) this.queue.add(k);
+    else if (!controllerRefOf(p)) for (const k of this.matchingReplicaSets(p)) this.queue.add(k);
   }
 
   private podDeleted(p: Pod): void {
