@@ -49,6 +49,25 @@ export interface RunningApiServer {
 
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/**
+ * Request and response classes whose instances already have the app's prototypes (which become
+ * these classes' prototypes). Express otherwise calls Object.setPrototypeOf on every request and
+ * response, after which V8 keeps each request's objects alive through young-generation GCs
+ * (--trace-gc-nvp at 500 req/s: ~2.3 MB survived and promoted per scavenge); with the prototype
+ * already right that call returns at once.
+ */
+function appMessageClasses(app: express.Express): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
+  class AppRequest extends http.IncomingMessage {}
+  Object.setPrototypeOf(AppRequest.prototype, Object.getPrototypeOf(app.request) as object);
+  Object.defineProperties(AppRequest.prototype, Object.getOwnPropertyDescriptors(app.request));
+  app.request = AppRequest.prototype as unknown as Request;
+  class AppResponse extends http.ServerResponse {}
+  Object.setPrototypeOf(AppResponse.prototype, Object.getPrototypeOf(app.response) as object);
+  Object.defineProperties(AppResponse.prototype, Object.getOwnPropertyDescriptors(app.response));
+  app.response = AppResponse.prototype as unknown as Response;
+  return { IncomingMessage: AppRequest, ServerResponse: AppResponse as typeof http.ServerResponse };
+}
+
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<RunningApiServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -134,9 +153,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   });
 
   const tls = opts.tlsCertFile && opts.tlsKeyFile;
+  const messageClasses = appMessageClasses(app);
   const server = tls
-    ? https.createServer({ cert: fs.readFileSync(opts.tlsCertFile!), key: fs.readFileSync(opts.tlsKeyFile!) }, app)
-    : http.createServer(app);
+    ? https.createServer({ ...messageClasses, cert: fs.readFileSync(opts.tlsCertFile!), key: fs.readFileSync(opts.tlsKeyFile!) }, app)
+    : http.createServer(messageClasses, app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // watches and log follows are long-lived
