@@ -4,7 +4,7 @@
 // from the host → it restarts → delete a pod → replaced → the same apply / scale / get -w with the
 // real kubectl 1.20 → Prometheus scrapes every component → down leaves no process, container,
 // sandbox or iptables chain. Each step's time is printed at the end.
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -16,10 +16,11 @@ import * as yaml from 'js-yaml';
 import { KubeClient } from '../../lib/client';
 import { Resources } from '../../lib/resources';
 import { chainTag } from '../../node-agent/service-proxy';
+import { repo, run as runCommand, StepTimer } from './helpers/commands';
+import type { Run } from './helpers/commands';
 
 jest.setTimeout(240_000);
 
-const repo = path.join(__dirname, '..', '..');
 const steerBin = path.join(repo, 'bin', 'steer.js');
 const kubectlBin = path.join(repo, 'tools', 'kubectl', 'usr', 'bin', 'kubectl');
 const stateDir = '/var/lib/steer-test/scenario';
@@ -30,19 +31,8 @@ fs.writeFileSync(
 );
 const kubeconfig = path.join(stateDir, 'kubeconfig');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function run(cmd: string, args: string[], timeoutMs = 200_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: repo, timeout: timeoutMs, env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig }, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
+  return runCommand(cmd, args, { timeoutMs, env: { HOME: home, KUBECONFIG: kubeconfig } });
 }
 
 const steer = (...args: string[]) => run(process.execPath, [steerBin, ...args]);
@@ -120,15 +110,8 @@ async function readyNginx(n: number, what: string, timeoutMs = 120_000): Promise
   });
 }
 
-const timings: Array<[string, number]> = [];
-async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings.push([step, Date.now() - t0]);
-  }
-}
+const timer = new StepTimer();
+const timed = <T>(step: string, fn: () => Promise<T>): Promise<T> => timer.time(step, fn);
 
 /** Later steps need the cluster from step 1; they fail at once with this reason when it is missing. */
 let brokenAt = '';
@@ -143,9 +126,8 @@ afterAll(async () => {
   // Whatever happened, leave nothing running.
   if (fs.existsSync(stateDir)) await steer('down', '--state-dir', stateDir, '--purge');
   fs.rmSync(home, { recursive: true, force: true });
-  const width = Math.max(...timings.map(([s]) => s.length));
   // eslint-disable-next-line no-console
-  console.log(['scenario step timings:', ...timings.map(([s, ms]) => `  ${s.padEnd(width)}  ${(ms / 1000).toFixed(1)} s`)].join('\n'));
+  console.log(timer.table('scenario step timings:'));
 });
 
 describe('the nginx scenario on a single-node steer cluster', () => {

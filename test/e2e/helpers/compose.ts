@@ -1,40 +1,22 @@
 // Driving the docker-compose cluster from a test: commands with the engine of deploy/dockerd.sh in the
 // environment, docker-compose for one project, and a per-step timer whose table is printed at the end.
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { mustRun as mustRunCommand, repo, run as runCommand } from './commands';
+import type { Run, RunOptions } from './commands';
 
-export const repo = path.join(__dirname, '..', '..', '..');
+export { repo, StepTimer } from './commands';
+export type { Run } from './commands';
+
 export const DOCKER_HOST = `unix://${process.env.STEER_DOCKER_RUN || '/run/steer-docker'}/docker.sock`;
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
+/** A command in the repository with the engine of deploy/dockerd.sh in its environment; never rejects. */
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Run> {
+  return runCommand(cmd, args, { ...opts, env: { DOCKER_HOST, ...opts.env } });
 }
 
-/** Runs a command in the repository with DOCKER_HOST set; never rejects (the exit code says). */
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: repo, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20, env: { ...process.env, DOCKER_HOST, ...opts.env } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
-
-/** Like run, but a non-zero exit throws with the command's output (the last lines). */
-export async function mustRun(cmd: string, args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) {
-    const tail = (s: string) => s.trim().split('\n').slice(-40).join('\n');
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\n--- stdout ---\n${tail(r.stdout)}\n--- stderr ---\n${tail(r.stderr)}`);
-  }
-  return r;
+/** Like run, but a non-zero exit throws with the command's output. */
+export function mustRun(cmd: string, args: string[], opts: RunOptions = {}): Promise<Run> {
+  return mustRunCommand(cmd, args, { ...opts, env: { DOCKER_HOST, ...opts.env } });
 }
 
 /** docker-compose for one project of the repository's docker-compose.yml. */
@@ -72,25 +54,5 @@ export class Compose {
   /** The ID of a service's container ('' when there is none). */
   async containerId(service: string): Promise<string> {
     return (await this.run(['ps', '-q', service])).stdout.trim();
-  }
-}
-
-/** Step timings, printed as a table (as test/e2e/scenario.test.ts prints its own). */
-export class StepTimer {
-  readonly steps: Array<[string, number]> = [];
-
-  async time<T>(step: string, fn: () => Promise<T>): Promise<T> {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      this.steps.push([step, Date.now() - t0]);
-    }
-  }
-
-  table(title: string): string {
-    const width = Math.max(0, ...this.steps.map(([s]) => s.length));
-    const total = this.steps.reduce((sum, [, ms]) => sum + ms, 0);
-    return [title, ...this.steps.map(([s, ms]) => `  ${s.padEnd(width)}  ${(ms / 1000).toFixed(1)} s`), `  ${'total'.padEnd(width)}  ${(total / 1000).toFixed(1)} s`].join('\n');
   }
 }
