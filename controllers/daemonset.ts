@@ -107,12 +107,7 @@ export class DaemonSetController implements Controller {
     this.pods.onDelete((pod) => this.podChanged(pod, 'delete'));
     this.ctx.informers.start();
     await Promise.all([this.daemonSets.start(), this.nodes.start(), this.pods.start()]);
-    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
-      controller: this.name,
-      onError: (key, err) => {
-        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`daemonset: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
-      },
-    });
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
   stop(): void {

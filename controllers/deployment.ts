@@ -6,7 +6,7 @@
 // slow watch can never make it create a ReplicaSet twice.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, isConflict, isNotFound, KubeObject } from '../lib/client';
+import { isAlreadyExists, isNotFound, KubeObject } from '../lib/client';
 import { Controller, ControllerContext, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
@@ -64,13 +64,7 @@ export class DeploymentController implements Controller {
     this.pods.onDelete((pod) => this.podChanged(pod));
     this.ctx.informers.start();
     await Promise.all([this.deployments.start(), this.replicaSets.start(), this.pods.start()]);
-    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
-      controller: this.name,
-      onError: (key, err) => {
-        // Conflicts are the normal price of a stale cache: retried quietly.
-        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`deployment: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
-      },
-    });
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
   stop(): void {

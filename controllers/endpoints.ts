@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Endpoint as SliceEndpoint, EndpointPort as SlicePort, EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { ContainerPort, EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, isConflict, isNotFound } from '../lib/client';
+import { isAlreadyExists, isNotFound } from '../lib/client';
 import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
@@ -324,12 +324,7 @@ export class EndpointsController implements Controller {
     this.pods.onDelete((p) => this.podChanged(p));
     this.ctx.informers.start();
     await Promise.all([this.services.start(), this.pods.start(), this.endpoints.start(), this.slices.start()]);
-    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
-      controller: this.name,
-      onError: (key, err) => {
-        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`endpoints: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
-      },
-    });
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
   stop(): void {

@@ -8,7 +8,7 @@
 // An owner missing from the cache is confirmed with a live GET before anything is deleted, so a watch
 // that lags behind a new owner never costs a dependent.
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { isConflict, isNotFound, KubeObject } from '../lib/client';
+import { isNotFound, KubeObject } from '../lib/client';
 import { Controller, ControllerContext, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey } from '../lib/informer';
@@ -89,12 +89,7 @@ export class GarbageCollector implements Controller {
     }
     this.ctx.informers.start();
     await Promise.all([...this.informers.values()].map((i) => i.start()));
-    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
-      controller: this.name,
-      onError: (key, err) => {
-        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`garbage-collector: ${String(key)}: ${(err as Error)?.message ?? err}`);
-      },
-    });
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
   stop(): void {

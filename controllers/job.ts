@@ -455,12 +455,7 @@ export class JobController implements Controller {
     });
     this.ctx.informers.start();
     await Promise.all([this.jobs.start(), this.pods.start()]);
-    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
-      controller: this.name,
-      onError: (key, err) => {
-        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`job: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
-      },
-    });
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
   stop(): void {

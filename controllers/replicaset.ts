@@ -6,7 +6,7 @@
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { isConflict, isNotFound } from '../lib/client';
+import { isNotFound } from '../lib/client';
 import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
 import type { Informer } from '../lib/informer';
 import { objectKey, splitKey } from '../lib/informer';
@@ -293,12 +293,7 @@ export class ReplicaSetController implements Controller {
     this.pods.onDelete((p) => this.podDeleted(p));
     this.ctx.informers.start();
     await Promise.all([this.replicaSets.start(), this.pods.start()]);
-    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), {
-      controller: this.name,
-      onError: (key, err) => {
-        if (!isConflict(err) && !this.queue.isShuttingDown()) console.error(`replicaset: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
-      },
-    });
+    this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
   stop(): void {

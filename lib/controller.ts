@@ -1,6 +1,7 @@
 // The loop every controller shares (controller-runtime style): workers pop a key, reconcile it against
 // the world as it is now, and on failure put it back with per-item back-off. Reconcile results are
 // counted per controller under controller-runtime's metric names.
+import { isConflict } from './client';
 import type { KubeClient } from './client';
 import type { EventRecorder } from './events';
 import type { Registry } from 'prom-client';
@@ -43,7 +44,7 @@ function reconcileMetrics(registry: Registry) {
 export interface RunWorkersOptions {
   /** Metric label and log prefix; default the queue's name. */
   controller?: string;
-  /** Called on a reconcile error (default: log it). */
+  /** Called on a reconcile error (default: log it, except conflicts — a stale cache's normal price, retried quietly). */
   onError?: (key: unknown, err: unknown) => void;
 }
 
@@ -74,7 +75,7 @@ export async function runWorkers<K>(queue: WorkQueue<K>, n: number, reconcile: R
         reconcileTotal.inc({ controller, result: 'error' });
         reconcileErrors.inc({ controller });
         if (opts.onError) opts.onError(key, err);
-        else if (!queue.isShuttingDown()) console.error(`${controller}: reconcile ${String(key)} failed: ${(err as Error)?.message ?? err}`);
+        else if (!isConflict(err) && !queue.isShuttingDown()) console.error(`${controller}: sync ${String(key)}: ${(err as Error)?.message ?? err}`);
         queue.addRateLimited(key);
       } finally {
         end();
