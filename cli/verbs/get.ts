@@ -12,7 +12,6 @@ import {
   CustomColumn,
   Table,
   TableOptions,
-  TableRow,
   asList,
   customColumnCells,
   customColumnHeader,
@@ -205,27 +204,9 @@ function printFetched(items: Fetched[], o: GetOptions, namedSingle: boolean): st
   return o.output === 'json' ? toJson(doc) : toYaml(doc);
 }
 
-function isPartial(row: TableRow): boolean {
-  const obj = row.object as KubeObject | undefined;
-  return !obj || obj.kind === 'PartialObjectMetadata' || obj.kind === 'PartialObjectMetadataList';
-}
-
-/**
- * Sorts a Table's rows by --sort-by over each row's whole object. A server that sends only metadata in
- * rows (ignoring includeObject=Object) gets a second request for the objects, matched by uid.
- */
-async function sortTable(client: KubeClient, sel: ResourceSelection, table: Table, path: JsonPath, o: GetOptions, streams: Streams): Promise<Table> {
-  const rows = table.rows || [];
-  const full = new Map<string, KubeObject>();
-  if (rows.some(isPartial)) {
-    const { objects } = await fetchSelection(client, sel, { ...o, output: 'json', sortBy: undefined }, streams);
-    for (const obj of objects) if (obj.metadata?.uid) full.set(obj.metadata.uid, withKind(obj, sel.resource));
-  }
-  const objectOf = (row: TableRow) => {
-    const obj = row.object as KubeObject | undefined;
-    return (obj?.metadata?.uid && full.get(obj.metadata.uid)) || obj;
-  };
-  return { ...table, rows: sortByJsonPath(rows, path, objectOf) };
+/** Sorts a Table's rows by --sort-by over each row's whole object (asked for with includeObject=Object). */
+function sortTable(table: Table, path: JsonPath): Table {
+  return { ...table, rows: sortByJsonPath(table.rows || [], path, (row) => row.object as KubeObject | undefined) };
 }
 
 /** Runs `get` over the selections; returns false when some object was not found. */
@@ -250,7 +231,7 @@ export async function runGet(client: KubeClient, selections: ResourceSelection[]
       continue;
     }
     if (!got || !(got.rows || []).length) continue;
-    const table = sortPath ? await sortTable(client, sel, got, sortPath, o, streams) : got;
+    const table = sortPath ? sortTable(got, sortPath) : got;
     const text = printTable(table, tableOptions(o, sel, kindPrefix));
     if (printedAny && text) streams.out('\n');
     if (text) printedAny = true;
