@@ -1,6 +1,6 @@
 // The API server's seams to team B's pure modules (strategic merge patch, defaulting, unknown-field
 // pruning, validation, tables): call sites in the registry and handlers depend only on these.
-import type { ResourceType } from '../lib/resources';
+import type { ResourceType } from '../lib/api/resources';
 import { applyDefaults as applyKubernetesDefaults } from './defaults';
 import { pruneUnknownFields as pruneBySchema } from './schema';
 import { strategicMergePatch as strategicMerge } from './strategic-merge';

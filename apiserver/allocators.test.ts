@@ -1,12 +1,13 @@
-import { ClusterIPAllocator, NodePortAllocator, parseCIDR, ipToString } from './allocators';
+import { ClusterIPAllocator, NodePortAllocator, parseServiceCIDR } from './allocators';
+import { numberToIpv4 } from '../lib/api/ip';
 import { ServiceAllocations } from './registry/services';
 
-test('parseCIDR and ipToString', () => {
-  const r = parseCIDR('10.96.0.0/12');
-  expect(ipToString(r.base)).toBe('10.96.0.0');
+test('parseServiceCIDR and numberToIpv4', () => {
+  const r = parseServiceCIDR('10.96.0.0/12');
+  expect(numberToIpv4(r.base)).toBe('10.96.0.0');
   expect(r.size).toBe(2 ** 20);
-  expect(() => parseCIDR('10.96.0.0')).toThrow();
-  expect(() => parseCIDR('300.1.1.1/24')).toThrow();
+  expect(() => parseServiceCIDR('10.96.0.0')).toThrow();
+  expect(() => parseServiceCIDR('300.1.1.1/24')).toThrow();
 });
 
 test('ClusterIPs are unique, skip the network and first host, and run out cleanly', () => {

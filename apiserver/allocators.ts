@@ -1,28 +1,14 @@
 // Service ClusterIP and NodePort allocators. Their state is the set of stored Services: it is rebuilt
 // from storage at start (so it persists with the data dir) and updated as Services are written, so an
 // address or port is never handed out twice.
+import { ipv4ToNumber, numberToIpv4, parseIpv4Cidr } from '../lib/api/ip';
 
-export function parseCIDR(cidr: string): { base: number; size: number } {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
-  if (!m) throw new Error(`invalid CIDR ${JSON.stringify(cidr)}`);
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 30 || bits < 8) throw new Error(`invalid service CIDR ${cidr}`);
-  const ip = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
-  const size = 2 ** (32 - bits);
-  return { base: ip - (ip % size), size };
-}
-
-export function ipToString(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function ipToNumber(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const o = m.slice(1, 5).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return ((o[0] << 24) >>> 0) + (o[1] << 16) + (o[2] << 8) + o[3];
+/** A Service CIDR: an IPv4 network from /8 to /30 (room for the allocator's reserved addresses). */
+export function parseServiceCIDR(cidr: string): { base: number; size: number } {
+  const c = parseIpv4Cidr(cidr);
+  if (!c || !cidr.includes('/')) throw new Error(`invalid CIDR ${JSON.stringify(cidr)}`);
+  if (c.prefixLength > 30 || c.prefixLength < 8) throw new Error(`invalid service CIDR ${cidr}`);
+  return c;
 }
 
 export function parsePortRange(range: string): { min: number; max: number } {
@@ -78,23 +64,23 @@ export class ClusterIPAllocator {
   private readonly range: RangeAllocator<string>;
   readonly firstIP: string;
   constructor(cidr: string) {
-    const { base, size } = parseCIDR(cidr);
-    this.range = new RangeAllocator(base + 2, size - 3, ipToString, 'ClusterIP');
-    this.firstIP = ipToString(base + 1);
+    const { base, size } = parseServiceCIDR(cidr);
+    this.range = new RangeAllocator(base + 2, size - 3, numberToIpv4, 'ClusterIP');
+    this.firstIP = numberToIpv4(base + 1);
   }
   next(): string {
     return this.range.next();
   }
   inRange(ip: string): boolean {
-    const n = ipToNumber(ip);
+    const n = ipv4ToNumber(ip);
     return n !== undefined && this.range.contains(n);
   }
   claim(ip: string): boolean {
-    const n = ipToNumber(ip);
+    const n = ipv4ToNumber(ip);
     return n === undefined || !this.range.contains(n) ? true : this.range.claim(n);
   }
   release(ip: string): void {
-    const n = ipToNumber(ip);
+    const n = ipv4ToNumber(ip);
     if (n !== undefined) this.range.release(n);
   }
 }

@@ -1,4 +1,4 @@
-import { Resources } from '../lib/resources';
+import { Resources } from '../lib/api/resources';
 import { applyDefaults, preserveServiceAllocations, pullPolicyFor, qosClass } from './defaults';
 
 function allocator() {

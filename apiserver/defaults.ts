@@ -1,8 +1,8 @@
 // Kubernetes' defaulting (SetDefaults_* in k8s.io/kubernetes/pkg/apis/*/v1 plus the defaults the
-// standard admission plugins add), for the kinds in lib/resources.ts. Runs before validation, on input
+// standard admission plugins add), for the kinds in lib/api/resources.ts. Runs before validation, on input
 // that may be malformed: a field of the wrong JSON type is left alone for validation to report.
-import type { ResourceType } from '../lib/resources';
-import { compareQuantities } from '../lib/quantity';
+import type { ResourceType } from '../lib/api/resources';
+import { compareQuantities } from '../lib/api/quantity';
 
 type JsonMap = Record<string, unknown>;
 

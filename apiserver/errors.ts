@@ -1,7 +1,7 @@
 // metav1.Status errors: every failure the API server reports is one of these, with the HTTP code,
 // reason and details Kubernetes uses, so kubectl and client-node print what their users expect.
 import type { Status, StatusCause } from 'kubernetes-types/meta/v1';
-import type { ResourceType } from '../lib/resources';
+import type { ResourceType } from '../lib/api/resources';
 
 export class ApiStatusError extends Error {
   constructor(

@@ -2,7 +2,7 @@
 // /metrics serves. They are module-level singletons (several servers may share one process: tests);
 // per-server state (object counts) is read from every running server at scrape time.
 import * as client from 'prom-client';
-import { componentRegistry } from '../lib/metrics';
+import { componentRegistry } from '../lib/component/metrics';
 
 const registers = [componentRegistry('apiserver')];
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { Resources, allResources } from '../lib/resources';
+import { Resources, allResources } from '../lib/api/resources';
 import { modelNameFor, pruneUnknownFields, typeMismatches } from './schema';
 
 describe('modelNameFor', () => {

@@ -4,7 +4,7 @@
 // (`replicas: "three"`, `containers: {}`), which Kubernetes refuses before any semantic validation.
 // Only the models: the package's index also loads every generated API client (~40 MiB RSS more).
 import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
-import type { ResourceType } from '../lib/resources';
+import type { ResourceType } from '../lib/api/resources';
 
 interface Attribute {
   name: string;

@@ -3,7 +3,7 @@
 // (patchMergeKey tags) or are replaced; the directives `$patch`, `$retainKeys`, `$setElementOrder/…` and
 // `$deleteFromPrimitiveList/…` are honoured and never reach storage. Pure: inputs are not mutated.
 
-import { PatchMeta, patchMetaForKind } from '../lib/patch-meta';
+import { PatchMeta, patchMetaForKind } from '../lib/api/patch-meta';
 
 export class PatchError extends Error {
   constructor(message: string) {

@@ -1,4 +1,4 @@
-import { Resources, allResources } from '../lib/resources';
+import { Resources, allResources } from '../lib/api/resources';
 import { ageSince, formatAge, formatEndpoints, nodeRoles, nodeStatus, podStatusSummary, tableColumns, toTable } from './tables';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 

@@ -17,8 +17,8 @@ import type {
   ServiceAccount,
 } from 'kubernetes-types/core/v1';
 import type { LabelSelector, ObjectMeta } from 'kubernetes-types/meta/v1';
-import type { ResourceType } from '../lib/resources';
-import { labelSelectorToString } from '../lib/selectors';
+import type { ResourceType } from '../lib/api/resources';
+import { labelSelectorToString } from '../lib/api/selectors';
 
 export interface TableColumnDefinition {
   name: string;

@@ -1,4 +1,4 @@
-import { Resources, allResources, type ResourceType } from '../lib/resources';
+import { Resources, allResources, type ResourceType } from '../lib/api/resources';
 import { applyDefaults } from './defaults';
 import { causesToMessage, pruneUnknownFields, validate, type FieldCause } from './validation';
 

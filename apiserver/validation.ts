@@ -6,7 +6,7 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import type { ResourceType } from '../lib/resources';
+import type { ResourceType } from '../lib/api/resources';
 import { typeMismatches } from './schema';
 import { type FieldCause, type NameRule, invalid, invalidPrinted, validateObjectMeta } from './validation/common';
 import { validateDaemonSet, validateDeployment, validateReplicaSet } from './validation/apps';

@@ -11,14 +11,14 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import * as os from 'node:os';
-import { componentRegistry } from '../lib/metrics';
-import { startApiServer } from '../apiserver/server';
-import { startControllers } from '../controllers/manager';
-import { KubeClient } from '../lib/client';
-import { Informer } from '../lib/informer';
-import { Resources } from '../lib/resources';
-import { startHollowNodes } from '../node-agent/hollow';
-import { startScheduler } from '../scheduler/scheduler';
+import { componentRegistry } from '../lib/component/metrics';
+import { startApiServer } from '../apiserver';
+import { startControllers } from '../controllers';
+import { KubeClient } from '../lib/client/client';
+import { Informer } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { startHollowNodes } from '../node-agent';
+import { startScheduler } from '../scheduler';
 
 interface BenchOptions {
   replicas: number;

@@ -8,9 +8,7 @@ import * as crypto from 'crypto';
 import * as http from 'http';
 import * as path from 'path';
 import { Command } from 'commander';
-import { CriRuntime } from '../node-agent/cri/cri-runtime';
-import { ContainerConfig, ContainerRuntime, PodSandboxConfig } from '../node-agent/runtime';
-import { ensureRuntime, IMAGES, podCgroupParent, teardownRuntime } from '../node-agent/runtime-setup';
+import { ContainerConfig, ContainerRuntime, CriRuntime, ensureRuntime, IMAGES, podCgroupParent, PodSandboxConfig, teardownRuntime } from '../node-agent';
 
 export interface CriFloorOptions {
   /** Parent of per-pod cgroups (RuntimeInfo.cgroupRoot). */

@@ -17,11 +17,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { KubeClient, WatchHandle } from '../lib/client';
-import { Resources } from '../lib/resources';
-import { CriRuntime } from '../node-agent/cri/cri-runtime';
-import { ensureRuntime, IMAGES, teardownRuntime } from '../node-agent/runtime-setup';
-import { startNodeAgent } from '../node-agent/start';
+import { KubeClient, WatchHandle } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
+import { CriRuntime, ensureRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
 import { formatCriFloor, measureCriFloor, measureRestartFloor, percentile } from './cri-floor';
 import { startApiServerChild } from './apiserver-child';
 

@@ -23,15 +23,10 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { KubeClient } from '../lib/client';
-import { Resources } from '../lib/resources';
-import { SchedulerCache } from '../scheduler/cache';
-import { FitError, Framework } from '../scheduler/framework/framework';
-import { newPodInfo } from '../scheduler/framework/pod-info';
-import type { ObjectListers } from '../scheduler/framework/types';
-import { CycleState, noObjectListers } from '../scheduler/framework/types';
-import { defaultProfile } from '../scheduler/profile';
-import { Scheduler } from '../scheduler/scheduler';
+import { KubeClient } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
+import { CycleState, defaultProfile, FitError, Framework, newPodInfo, noObjectListers, Scheduler, SchedulerCache } from '../scheduler';
+import type { ObjectListers } from '../scheduler';
 import { startApiServerChild } from './apiserver-child';
 
 interface BenchOptions {
@@ -243,7 +238,7 @@ async function main(): Promise<void> {
   let url: string;
   if (o.inproc) {
     // Loaded lazily so the child-process mode does not pay for it.
-    const { startApiServer } = await import('../apiserver/server');
+    const { startApiServer } = await import('../apiserver');
     const s = await startApiServer({ host: '127.0.0.1', port: 0 });
     url = s.url;
     closeInproc = () => s.close();

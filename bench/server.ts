@@ -21,12 +21,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { down } from '../cli/cluster/down';
-import { clusterPaths, packageRoot, runningServerPid } from '../cli/cluster/state';
-import { serverEntry, serverNodeFlags, up } from '../cli/cluster/up';
+import { clusterPaths, down, packageRoot, runningServerPid, serverEntry, serverNodeFlags, up } from '../cli/cluster';
 import type { Streams } from '../cli/io';
-import { KubeClient, WatchHandle } from '../lib/client';
-import { Resources } from '../lib/resources';
+import { KubeClient, WatchHandle } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
 import { percentile } from './cri-floor';
 
 const GOAL_MIB = 150;

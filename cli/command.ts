@@ -2,9 +2,10 @@
 // cordon/uncordon/drain, top, version, why, api-resources, label, …); main.ts adds `up`/`down`/`server`.
 // Each verb's flags follow kubectl's spelling so a Kubernetes user needs no new habits.
 import * as fs from 'node:fs';
+import { parseDuration as parseGoDuration } from '../lib/api/duration';
 import { Command } from 'commander';
-import { KubeClient, KubeObject } from '../lib/client';
-import { Resources } from '../lib/resources';
+import { KubeClient, KubeObject } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
 import { ClientFlags, clientFromFlags, namespaceOf, withAllNamespaces, withClientOptions } from './options';
 import { ReportedError, action } from './errors';
 import { processStreams } from './io';
@@ -54,13 +55,10 @@ async function withClient(o: ClientFlags, fn: (client: KubeClient) => Promise<vo
   }
 }
 
-/** Parses a Go duration as kubectl's --timeout takes it: 30s, 5m, 1h, 0 (none). */
+/** A duration flag as kubectl's --timeout takes it: 30s, 5m, 1h; a bare number is seconds; 0 or empty: none. */
 export function parseDuration(v: string | undefined): number | undefined {
   if (v === undefined || v === '' || v === '0') return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new Error(`invalid duration "${v}"`);
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] || 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * mult;
+  return parseGoDuration(v, 's');
 }
 
 function boolFlag(v: string | boolean | undefined, dflt: boolean): boolean {

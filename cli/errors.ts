@@ -1,6 +1,6 @@
 // How verbs fail, as kubectl does: `Error from server (Reason): message` for apiserver errors (the
 // Status it sent), `error: message` for the rest; the process exits non-zero either way.
-import { ApiError } from '../lib/client';
+import { ApiError } from '../lib/client/client';
 
 /** An error already reported to the user; only the exit code is left to set. */
 export class ReportedError extends Error {

@@ -4,6 +4,7 @@
 // It is a port of the Go parser and evaluator rather than a JSONPath library, because kubectl's output
 // depends on its details: results of one action are joined by spaces, maps and lists print as Go's
 // json.Marshal, a missing key prints nothing (kubectl get allows missing keys), errors read the same.
+import { sortKeysDeep } from '../lib/api/json';
 
 type Json = unknown;
 
@@ -493,15 +494,6 @@ export function goJson(v: Json): string {
   return JSON.stringify(sortKeysDeep(v)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function sortKeysDeep(v: Json): Json {
-  if (Array.isArray(v)) return v.map(sortKeysDeep);
-  if (isObject(v)) {
-    const out: Record<string, Json> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeysDeep(v[k]);
-    return out;
-  }
-  return v;
-}
 
 /** Go's fmt %v of unstructured data: map[a:1 b:x], [a b], <nil>. */
 export function goValue(v: Json): string {

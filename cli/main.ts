@@ -11,11 +11,11 @@ type Register = (program: Command) => void;
 
 /** Which module registers which top-level subcommands. */
 const registrars: Array<{ verbs: string[]; load: () => Promise<Register> }> = [
-  { verbs: ['apiserver'], load: async () => (await import('../apiserver/command')).register },
-  { verbs: ['scheduler'], load: async () => (await import('../scheduler/command')).register },
-  { verbs: ['controllers'], load: async () => (await import('../controllers/command')).register },
-  { verbs: ['node-agent'], load: async () => (await import('../node-agent/command')).register },
-  { verbs: ['runtime'], load: async () => (await import('../node-agent/runtime-setup-command')).register },
+  { verbs: ['apiserver'], load: async () => (await import('../apiserver')).registerCommand },
+  { verbs: ['scheduler'], load: async () => (await import('../scheduler')).registerCommand },
+  { verbs: ['controllers'], load: async () => (await import('../controllers')).registerCommand },
+  { verbs: ['node-agent'], load: async () => (await import('../node-agent')).registerCommand },
+  { verbs: ['runtime'], load: async () => (await import('../node-agent')).registerRuntimeCommand },
   { verbs: ['up', 'down', 'server'], load: async () => (await import('./cluster/command')).register },
   { verbs: [], load: async () => (await import('./command')).register }, // client verbs: everything else
 ];

@@ -1,6 +1,6 @@
 // Flags every client verb shares (kubectl's global flags), and turning them into a KubeClient.
 import { Command, Option } from 'commander';
-import { KubeClient } from '../lib/client';
+import { KubeClient } from '../lib/client/client';
 
 export interface ClientFlags {
   kubeconfig?: string;

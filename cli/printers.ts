@@ -1,9 +1,10 @@
 // Output the way kubectl prints it: server-side Tables through a tab writer (min width 6, padding 3),
 // `-o name` as `kind.group/name`, `-o yaml|json` with sorted keys, and kubectl's human durations.
 import * as yaml from 'js-yaml';
-import { KubeObject } from '../lib/client';
-import { ResourceType } from '../lib/resources';
+import { KubeObject } from '../lib/client/client';
+import { ResourceType } from '../lib/api/resources';
 import { JsonPath, goValue, relaxedJsonPath } from './jsonpath';
+import { sortKeysDeep } from '../lib/api/json';
 
 /** meta.k8s.io/v1 Table, as the apiserver sends it for kubectl's Table Accept header. */
 export interface TableColumnDefinition {
@@ -162,25 +163,13 @@ export function fallbackTable(items: KubeObject[], now = Date.now()): Table {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-function sortKeys(v: unknown): Json {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    const out: { [k: string]: Json } = {};
-    for (const k of Object.keys(v).sort()) {
-      const value = (v as Record<string, unknown>)[k];
-      if (value !== undefined) out[k] = sortKeys(value);
-    }
-    return out;
-  }
-  return v as Json;
-}
 
 export function toYaml(v: unknown): string {
-  return yaml.dump(sortKeys(v), { lineWidth: -1, noRefs: true });
+  return yaml.dump(sortKeysDeep(v), { lineWidth: -1, noRefs: true });
 }
 
 export function toJson(v: unknown): string {
-  return JSON.stringify(sortKeys(v), null, 4) + '\n';
+  return JSON.stringify(sortKeysDeep(v), null, 4) + '\n';
 }
 
 /** What kubectl prints for `-o yaml|json` of several objects: a v1 List. */

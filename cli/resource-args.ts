@@ -1,6 +1,6 @@
 // kubectl's ways of naming what a verb acts on: `pods`, `pod web`, `pod/web deploy/nginx`,
 // `pods,services`, `all`.
-import { ResourceType, allResources, findResource } from '../lib/resources';
+import { ResourceType, allResources, findResource } from '../lib/api/resources';
 
 export interface ResourceSelection {
   resource: ResourceType;

@@ -2,7 +2,7 @@
 // numerically, strings that are both quantities as quantities, other strings in natural order
 // (vbom.ml/util/sortorder: digit runs compare as numbers), false before true, null first; objects
 // without the field sort first. The sort is stable, so equal keys keep the server's (name) order.
-import { compareQuantities, isQuantity } from '../lib/quantity';
+import { compareQuantities, isQuantity } from '../lib/api/quantity';
 import { JsonPath, relaxedJsonPath } from './jsonpath';
 
 /** vbom.ml/util/sortorder.NaturalLess. */

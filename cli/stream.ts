@@ -2,7 +2,7 @@
 // credentials and TLS settings. KubeClient.request buffers whole bodies, which a follow never ends.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { ApiError, KubeClient } from '../lib/client';
+import { ApiError, KubeClient } from '../lib/client/client';
 import type { Status } from 'kubernetes-types/meta/v1';
 
 export async function streamGet(

@@ -2,8 +2,9 @@
 // collector, node lifecycle) against an apiserver, optionally with leader election. Runs until
 // SIGINT/SIGTERM, then steps down (releasing the Lease) and exits.
 import { Command, InvalidArgumentError } from 'commander';
-import { KubeClient } from '../lib/client';
+import { KubeClient } from '../lib/client/client';
 import { allControllerNames, ControllerName, startControllers } from './manager';
+import { durationOption, intOption } from '../lib/component/flags';
 
 interface ControllersFlags {
   kubeconfig?: string;
@@ -23,21 +24,7 @@ interface ControllersFlags {
   nodeMonitorPeriod: number;
 }
 
-function nonNegInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
-}
 
-/** "10s", "500ms", "2m" or plain seconds → seconds. */
-export function seconds(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`invalid duration ${v} (use e.g. 500ms, 10s, 2m)`);
-  const n = Number(m[1]);
-  return n * { ms: 0.001, s: 1, m: 60, h: 3600 }[(m[2] || 's') as 'ms' | 's' | 'm' | 'h'];
-}
 
 export function register(program: Command): void {
   program
@@ -47,17 +34,17 @@ export function register(program: Command): void {
     .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
     .option('--identity <id>', 'leader election identity (default hostname_uuid)')
     .option('--leader-elect', 'campaign for the kube-system Lease; only the leader runs controllers')
-    .option('--leader-elect-lease-duration <d>', 'lease duration', seconds, 15)
-    .option('--leader-elect-renew-deadline <d>', 'how long the leader keeps trying to renew before it steps down', seconds, 10)
-    .option('--leader-elect-retry-period <d>', 'time between acquire/renew attempts', seconds, 2)
+    .option('--leader-elect-lease-duration <d>', 'lease duration', durationOption('s'), 15)
+    .option('--leader-elect-renew-deadline <d>', 'how long the leader keeps trying to renew before it steps down', durationOption('s'), 10)
+    .option('--leader-elect-retry-period <d>', 'time between acquire/renew attempts', durationOption('s'), 2)
     .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', 'kube-system')
     .option('--leader-elect-resource-name <name>', 'name of the Lease', 'steer-controller-manager')
-    .option('--metrics-port <port>', 'serve /metrics on this port (0 disables)', nonNegInt('--metrics-port'), 10252)
+    .option('--metrics-port <port>', 'serve /metrics on this port (0 disables)', intOption(0, Number.MAX_SAFE_INTEGER, '--metrics-port'), 10252)
     .option('--metrics-bind-address <addr>', 'address for /metrics', '0.0.0.0')
     .option('--controllers <list>', `comma-separated controllers to run (default all: ${allControllerNames.join(',')})`)
-    .option('--workers <n>', 'concurrent reconciles per controller', nonNegInt('--workers'))
-    .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', seconds, 5)
-    .option('--node-monitor-period <d>', 'how often nodes are checked', seconds, 0.5)
+    .option('--workers <n>', 'concurrent reconciles per controller', intOption(0, Number.MAX_SAFE_INTEGER, '--workers'))
+    .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', durationOption('s'), 5)
+    .option('--node-monitor-period <d>', 'how often nodes are checked', durationOption('s'), 0.5)
     .action(async (f: ControllersFlags) => {
       let controllers: ControllerName[] | undefined;
       if (f.controllers) {

@@ -4,13 +4,13 @@
 // creates and deletes not yet seen in the cache: until they are, a sync only writes status.
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { isConflict, isNotFound, KubeObject } from '../lib/client';
-import { Controller, ControllerContext, runWorkers } from '../lib/controller';
-import type { Informer } from '../lib/informer';
-import { objectKey, splitKey } from '../lib/informer';
-import { Resources } from '../lib/resources';
-import { selectorFromLabelSelector } from '../lib/selectors';
-import { WorkQueue } from '../lib/workqueue';
+import { isConflict, isNotFound, KubeObject } from '../lib/client/client';
+import { Controller, ControllerContext, runWorkers } from '../lib/client/controller';
+import type { Informer } from '../lib/client/informer';
+import { objectKey, splitKey } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { selectorFromLabelSelector } from '../lib/api/selectors';
+import { WorkQueue } from '../lib/client/workqueue';
 import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './daemonset-sync';
 import { claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting } from './deployment-util';
 

@@ -1,5 +1,5 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { selectorFromLabelSelector } from '../lib/selectors';
+import { selectorFromLabelSelector } from '../lib/api/selectors';
 import { deployment, replicaSet } from './deployment-testing';
 import {
   claimObjects,

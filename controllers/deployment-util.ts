@@ -4,8 +4,10 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../lib/client';
-import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
+import type { KubeObject } from '../lib/client/client';
+import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/api/selectors';
+import { rfc3339 } from '../lib/api/time';
+import { semanticJson, semanticEqual } from '../lib/api/json';
 
 export const PodTemplateHashLabel = 'pod-template-hash';
 export const RevisionAnnotation = 'deployment.kubernetes.io/revision';
@@ -46,38 +48,7 @@ export const annotationsToSkip = new Set([
 const maxInt32 = 2147483647;
 
 // ---------------------------------------------------------------------------------------------------
-// Canonical JSON, deep equality and hashing
-
-function isEmptyValue(v: unknown): boolean {
-  if (v === undefined || v === null) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v as object).length === 0;
-  return false;
-}
-
-/**
- * JSON with sorted keys and without null/undefined/empty members, so that equal templates give equal
- * text however their keys were ordered and whether empty maps were sent or left out (Kubernetes'
- * semantic equality treats nil and empty maps and slices as equal, too).
- */
-export function canonicalJson(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x)).join(',')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const k of Object.keys(o).sort()) {
-      if (isEmptyValue(o[k])) continue;
-      parts.push(`${JSON.stringify(k)}:${canonicalJson(o[k])}`);
-    }
-    return `{${parts.join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-export function semanticEqual(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
+// Hashing
 
 /** 32-bit FNV-1a over the UTF-8 bytes of a string (the hash Kubernetes uses for template hashes). */
 export function fnv32a(s: string): number {
@@ -103,7 +74,7 @@ export function safeEncodeString(s: string): string {
  * encoded like Kubernetes' controller.ComputeHash (decimal digits through the safe alphabet).
  */
 export function computeTemplateHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
-  let text = canonicalJson(template ?? {});
+  let text = semanticJson(template ?? {});
   if (collisionCount !== undefined && collisionCount !== null) text += `#${collisionCount}`;
   return safeEncodeString(String(fnv32a(text)));
 }
@@ -369,9 +340,6 @@ export function getCondition(status: DeploymentStatus | undefined, type: string)
   return status?.conditions?.find((c) => c.type === type);
 }
 
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function newCondition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, now: Date): DeploymentCondition {
   const t = rfc3339(now);

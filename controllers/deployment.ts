@@ -6,13 +6,13 @@
 // slow watch can never make it create a ReplicaSet twice.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, isNotFound, KubeObject } from '../lib/client';
-import { Controller, ControllerContext, runWorkers } from '../lib/controller';
-import type { Informer } from '../lib/informer';
-import { objectKey, splitKey } from '../lib/informer';
-import { Resources } from '../lib/resources';
-import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/selectors';
-import { WorkQueue } from '../lib/workqueue';
+import { isAlreadyExists, isNotFound, KubeObject } from '../lib/client/client';
+import { Controller, ControllerContext, runWorkers } from '../lib/client/controller';
+import type { Informer } from '../lib/client/informer';
+import { objectKey, splitKey } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/api/selectors';
+import { WorkQueue } from '../lib/client/workqueue';
 import { deploymentComplete } from './deployment-progress';
 import { DeploymentPlan, planDeploymentSync } from './deployment-sync';
 import { claimObjects, controllerRefOf, controllingOwner, equalIgnoreHash, newControllerRef } from './deployment-util';

@@ -10,13 +10,14 @@
 import { createHash } from 'node:crypto';
 import type { Endpoint as SliceEndpoint, EndpointPort as SlicePort, EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { ContainerPort, EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, isNotFound } from '../lib/client';
-import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
-import type { Informer } from '../lib/informer';
-import { objectKey, splitKey } from '../lib/informer';
-import { Resources } from '../lib/resources';
-import { WorkQueue } from '../lib/workqueue';
+import { isAlreadyExists, isNotFound } from '../lib/client/client';
+import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/client/controller';
+import type { Informer } from '../lib/client/informer';
+import { objectKey, splitKey } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { WorkQueue } from '../lib/client/workqueue';
 import { isPodReady } from './replicaset';
+import { stableJson } from '../lib/api/json';
 
 /** The label Kubernetes puts on the Endpoints of a headless Service. */
 export const HeadlessServiceLabel = 'service.kubernetes.io/headless';
@@ -254,16 +255,9 @@ export function endpointSliceEqual(current: EndpointSlice, desired: EndpointSlic
     endpoints: e.endpoints || [],
     ports: (e.ports || []).map((p) => ({ ...p, protocol: p.protocol || 'TCP', name: p.name ?? '' })),
   });
-  return canonical(norm(current)) === canonical(norm(desired));
+  return stableJson(norm(current)) === stableJson(norm(desired));
 }
 
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : val,
-  );
-}
 
 /** Whether the current Endpoints already say what the desired ones say (subsets and labels). */
 export function endpointsEqual(current: Endpoints, desired: Endpoints): boolean {
@@ -276,7 +270,7 @@ export function endpointsEqual(current: Endpoints, desired: Endpoints): boolean 
       ports: (s.ports || []).map((p) => ({ ...p, protocol: p.protocol || 'TCP' })),
     })),
   });
-  return canonical(norm(current)) === canonical(norm(desired));
+  return stableJson(norm(current)) === stableJson(norm(desired));
 }
 
 export interface EndpointsControllerOptions {

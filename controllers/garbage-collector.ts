@@ -8,12 +8,12 @@
 // An owner missing from the cache is confirmed with a live GET before anything is deleted, so a watch
 // that lags behind a new owner never costs a dependent.
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { isNotFound, KubeObject } from '../lib/client';
-import { Controller, ControllerContext, runWorkers } from '../lib/controller';
-import type { Informer } from '../lib/informer';
-import { objectKey } from '../lib/informer';
-import { Resources, ResourceType, resourceForKind } from '../lib/resources';
-import { WorkQueue } from '../lib/workqueue';
+import { isNotFound, KubeObject } from '../lib/client/client';
+import { Controller, ControllerContext, runWorkers } from '../lib/client/controller';
+import type { Informer } from '../lib/client/informer';
+import { objectKey } from '../lib/client/informer';
+import { Resources, ResourceType, resourceForKind } from '../lib/api/resources';
+import { WorkQueue } from '../lib/client/workqueue';
 
 export const ForegroundFinalizer = 'foregroundDeletion';
 export const OrphanFinalizer = 'orphan';

@@ -5,11 +5,11 @@ import {
   CompletionIndexAnnotation,
   CompletionIndexEnv,
   failureBackoffRemaining,
-  formatIndexes,
   jobStatusEqual,
   podForJob,
   reconcileJob,
 } from './job';
+import { formatIndexes } from '../lib/api/job-indexes';
 
 const uid = 'job-uid-1';
 const now = new Date('2026-11-23T12:00:00Z');

@@ -11,16 +11,17 @@
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { isConflict, isNotFound } from '../lib/client';
-import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
-import type { Informer } from '../lib/informer';
-import { objectKey, splitKey } from '../lib/informer';
-import { Resources } from '../lib/resources';
-import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/selectors';
-import { WorkQueue } from '../lib/workqueue';
-import { parseIndexes } from '../apiserver/validation/batch';
+import { isConflict, isNotFound } from '../lib/client/client';
+import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/client/controller';
+import type { Informer } from '../lib/client/informer';
+import { objectKey, splitKey } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
+import { WorkQueue } from '../lib/client/workqueue';
 import { compareDeletionOrder, Expectations, isPodReady } from './replicaset';
 import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment-util';
+import { rfc3339 } from '../lib/api/time';
+import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
 
 /** Annotation (and label) holding an Indexed Job pod's completion index. */
 export const CompletionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
@@ -62,9 +63,6 @@ export const DefaultBackoffBaseMs = 10_000;
 export const DefaultBackoffMaxMs = 360_000;
 
 /** RFC 3339 in seconds, as Kubernetes writes metav1.Time. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function condition(status: JobStatus | undefined, type: string): JobCondition | undefined {
   return (status?.conditions ?? []).find((c) => c.type === type);
@@ -94,19 +92,6 @@ export function podIndex(p: Pod): number | undefined {
   return Number(raw);
 }
 
-/** [1, 3, 4, 5, 7] → "1,3-5,7" (sorted, runs of three or more compressed), as status.completedIndexes. */
-export function formatIndexes(indexes: Iterable<number>): string {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    if (j - i >= 2) parts.push(`${sorted[i]}-${sorted[j]}`);
-    else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
-    i = j + 1;
-  }
-  return parts.join(',');
-}
 
 /** When a finished pod finished: its containers' latest finishedAt, else its creation. */
 function finishedAt(p: Pod): number {

@@ -5,16 +5,15 @@
 import * as http from 'node:http';
 import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import express from 'express';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import type { KubeClient } from '../lib/client';
-import type { Controller, ControllerContext } from '../lib/controller';
-import { EventRecorder } from '../lib/events';
-import { LeaderElector } from '../lib/leader-election';
-import { metricsResponse } from '../lib/metrics';
-import { Resources } from '../lib/resources';
-import { SharedInformerFactory } from '../lib/shared-informers';
+import type { KubeClient } from '../lib/client/client';
+import type { Controller, ControllerContext } from '../lib/client/controller';
+import { EventRecorder } from '../lib/client/events';
+import { LeaderElector } from '../lib/client/leader-election';
+import { serveMetrics } from '../lib/component/metrics';
+import { Resources } from '../lib/api/resources';
+import { SharedInformerFactory } from '../lib/client/shared-informers';
 import { DaemonSetController } from './daemonset';
 import { DeploymentController } from './deployment';
 import { EndpointsController } from './endpoints';
@@ -67,26 +66,6 @@ interface ActiveSet {
   removeSource: () => void;
 }
 
-function startMetricsServer(host: string, port: number): Promise<http.Server> {
-  const app = express();
-  app.get('/metrics', async (_req, res) => {
-    try {
-      const { contentType, body } = await metricsResponse('controllers');
-      res.set('Content-Type', contentType);
-      res.send(body);
-    } catch (err) {
-      res.status(500).send(String((err as Error).message));
-    }
-  });
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok');
-  });
-  return new Promise((resolve, reject) => {
-    const server = http.createServer(app);
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}
 
 export async function startControllers(opts: ControllerManagerOptions): Promise<RunningControllers> {
   const identity = opts.identity ?? `${os.hostname()}_${randomUUID()}`;
@@ -143,7 +122,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   let metricsPort: number | undefined;
   const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
   if (listen) {
-    metricsServer = await startMetricsServer(listen.host ?? '0.0.0.0', listen.port);
+    metricsServer = await serveMetrics('controllers', listen.host ?? '0.0.0.0', listen.port);
     metricsPort = (metricsServer.address() as { port: number }).port;
   }
 

@@ -1,6 +1,6 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { componentRegistry, metricsResponse } from '../lib/metrics';
+import { componentRegistry, metricsResponse } from '../lib/component/metrics';
 import { addStateSource } from './metrics';
 
 describe('kube-state-metrics from caches', () => {

@@ -5,7 +5,7 @@
 // leads, so one process serves one consistent view.
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { componentRegistry, counter, gauge, histogram } from '../lib/metrics';
+import { componentRegistry, counter, gauge, histogram } from '../lib/component/metrics';
 
 const registry = componentRegistry('controllers');
 

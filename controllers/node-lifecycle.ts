@@ -7,10 +7,11 @@
 // Lease renews again, the taint is removed and the conditions put back.
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node, NodeCondition, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
-import { isNotFound } from '../lib/client';
-import type { Controller, ControllerContext } from '../lib/controller';
-import type { Informer } from '../lib/informer';
-import { Resources } from '../lib/resources';
+import { isNotFound } from '../lib/client/client';
+import type { Controller, ControllerContext } from '../lib/client/controller';
+import type { Informer } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { rfc3339 } from '../lib/api/time';
 
 export const UnreachableTaintKey = 'node.kubernetes.io/unreachable';
 const UnknownReason = 'NodeStatusUnknown';
@@ -23,9 +24,6 @@ export interface NodeLifecycleOptions {
   now?: () => number;
 }
 
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** Whether a toleration tolerates a taint (Kubernetes' ToleratesTaint). */
 export function toleratesTaint(t: Toleration, taint: Taint): boolean {

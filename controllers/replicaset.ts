@@ -6,15 +6,16 @@
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { isNotFound } from '../lib/client';
-import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/controller';
-import type { Informer } from '../lib/informer';
-import { objectKey, splitKey } from '../lib/informer';
-import { Resources } from '../lib/resources';
-import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/selectors';
-import { WorkQueue } from '../lib/workqueue';
+import { isNotFound } from '../lib/client/client';
+import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/client/controller';
+import type { Informer } from '../lib/client/informer';
+import { objectKey, splitKey } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
+import { WorkQueue } from '../lib/client/workqueue';
 import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment-util';
 import { convergenceSeconds } from './metrics';
+import { rfc3339 } from '../lib/api/time';
 
 /** Kubernetes' burstReplicas: at most this many creates or deletes per sync. */
 export const BurstReplicas = 500;
@@ -369,7 +370,7 @@ export class ReplicaSetController implements Controller {
         status: 'True',
         reason: 'FailedCreate',
         message: createError.message,
-        lastTransitionTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        lastTransitionTime: rfc3339(now),
       };
       status = { ...status, conditions: [...(status.conditions || []).filter((c) => c.type !== 'ReplicaFailure'), cond] };
     }

@@ -3,14 +3,15 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { KubeClient } from '../lib/client';
+import { KubeClient } from '../lib/client/client';
 import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_INTERVAL_MS } from './agent';
 import { CriRuntime } from './cri/cri-runtime';
 import { FakeRuntime } from './fake-runtime';
-import { canonicalIPv4Cidr } from './pod-routes';
 import { startHollowNodes } from './hollow';
 import type { ContainerRuntime } from './runtime';
 import { startNodeAgent } from './start';
+import { durationOption, intOption } from '../lib/component/flags';
+import { canonicalIPv4Cidr } from '../lib/api/ip';
 
 interface NodeAgentFlags {
   kubeconfig?: string;
@@ -39,22 +40,7 @@ interface NodeAgentFlags {
   clusterCidr?: string;
 }
 
-function int(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
-}
 
-/** "10s", "500ms", "2m" or plain milliseconds. */
-function duration(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`invalid duration ${v} (use e.g. 500ms, 10s, 2m)`);
-  const n = Number(m[1]);
-  const unit = m[2] || 'ms';
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
-}
 
 function podCidr(v: string): string {
   const canonical = canonicalIPv4Cidr(v);
@@ -74,19 +60,19 @@ export function register(program: Command): void {
     .option('--runtime <kind>', 'cri or fake', 'cri')
     .option('--state-dir <dir>', 'pod volumes and state', '/var/lib/steer/node-agent')
     .option('--log-dir <dir>', 'container log root (default <state-dir>/pod-logs)')
-    .option('--port <n>', 'HTTP port for logs, metrics, healthz (0 = any free port)', int('--port'), 10250)
+    .option('--port <n>', 'HTTP port for logs, metrics, healthz (0 = any free port)', intOption(0, Number.MAX_SAFE_INTEGER, '--port'), 10250)
     .option('--address <ip>', "the node's InternalIP (default: first non-loopback IPv4)")
     .option('--bind-address <ip>', 'address the HTTP server listens on (default: --address)')
-    .option('--lease-renew-interval <d>', 'node Lease renewal period', duration, DEFAULT_LEASE_RENEW_INTERVAL_MS)
-    .option('--lease-duration <s>', 'node Lease duration in seconds', int('--lease-duration'), DEFAULT_LEASE_DURATION_SECONDS)
-    .option('--relist-interval <d>', 'runtime relist (PLEG) period', duration, 100)
+    .option('--lease-renew-interval <d>', 'node Lease renewal period', durationOption('ms'), DEFAULT_LEASE_RENEW_INTERVAL_MS)
+    .option('--lease-duration <s>', 'node Lease duration in seconds', intOption(0, Number.MAX_SAFE_INTEGER, '--lease-duration'), DEFAULT_LEASE_DURATION_SECONDS)
+    .option('--relist-interval <d>', 'runtime relist (PLEG) period', durationOption('ms'), 100)
     .option('--cgroup-root <path>', 'parent cgroup of all pods', '/steerpods')
     .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers for ClusterFirst pods')
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
-    .option('--max-pods <n>', 'pods this node accepts', int('--max-pods'), 110)
-    .option('--count <n>', 'with --runtime fake: run N hollow nodes named <node-name>-<i>', int('--count'), 1)
-    .option('--crash-backoff-initial <d>', 'first CrashLoopBackOff delay', duration, 10_000)
-    .option('--crash-backoff-max <d>', 'CrashLoopBackOff cap', duration, 300_000)
+    .option('--max-pods <n>', 'pods this node accepts', intOption(0, Number.MAX_SAFE_INTEGER, '--max-pods'), 110)
+    .option('--count <n>', 'with --runtime fake: run N hollow nodes named <node-name>-<i>', intOption(0, Number.MAX_SAFE_INTEGER, '--count'), 1)
+    .option('--crash-backoff-initial <d>', 'first CrashLoopBackOff delay', durationOption('ms'), 10_000)
+    .option('--crash-backoff-max <d>', 'CrashLoopBackOff cap', durationOption('ms'), 300_000)
     .option('--pod-cidr <cidr>', "this node's pod network, registered as the Node's spec.podCIDR (e.g. 10.88.1.0/24)", podCidr)
     .option('--service-proxy', 'route Service ClusterIPs and NodePorts to their endpoints with iptables (kube-proxy iptables mode)')
     .option('--cluster-cidr <cidr>', 'with --service-proxy: the pod network; ClusterIP traffic from outside it is masqueraded (default: all of it)', podCidr)

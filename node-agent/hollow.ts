@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KubeClient } from '../lib/client';
-import { EventRecorder } from '../lib/events';
+import type { KubeClient } from '../lib/client/client';
+import { EventRecorder } from '../lib/client/events';
 import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_INTERVAL_MS, NodeAgent } from './agent';
 import { FakeRuntime } from './fake-runtime';
 import { InformerPodSource } from './pod-source';

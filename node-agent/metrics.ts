@@ -3,7 +3,7 @@
 // may share a process: hollow nodes), so every series carries a `node` label. Gauges that describe current state are computed at scrape time from the
 // agents registered here.
 import type { ContainerRuntime } from './runtime';
-import { componentRegistry, counter, gauge, histogram } from '../lib/metrics';
+import { componentRegistry, counter, gauge, histogram } from '../lib/component/metrics';
 
 /** The node agent's registry: its metrics, its work queue's and its reconcile loop's. */
 export const agentRegistry = componentRegistry('node-agent');

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import { isAlreadyExists, isConflict, isNotFound, KubeClient } from '../lib/client';
-import { Resources } from '../lib/resources';
+import { isAlreadyExists, isConflict, isNotFound, KubeClient } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
 import type { RuntimeStatus, RuntimeVersion } from './runtime';
-import { rfc3339 } from './status';
+import { rfc3339, microTime } from '../lib/api/time';
 
 export const KUBELET_VERSION = 'v1.30.0-steer';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -191,11 +191,6 @@ export async function updateNodeStatus(client: KubeClient, name: string, status:
       if (!isConflict(err) || i >= 3) throw err;
     }
   }
-}
-
-/** MicroTime: RFC 3339 with microseconds, as Lease.spec.renewTime needs. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
 }
 
 /** Keeps kube-node-lease/<node> renewed: the node controller's liveness signal for the node. */

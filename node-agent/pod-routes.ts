@@ -8,9 +8,10 @@
 // ever lists, changes and removes routes it made, never a route someone else added.
 import { execFile } from 'node:child_process';
 import type { Node } from 'kubernetes-types/core/v1';
-import { KubeClient } from '../lib/client';
-import { Informer } from '../lib/informer';
-import { Resources } from '../lib/resources';
+import { KubeClient } from '../lib/client/client';
+import { Informer } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
+import { canonicalIPv4Cidr, cidrsOverlap, isIPv4 } from '../lib/api/ip';
 
 /** Default route protocol number tagging steer's pod routes (unassigned in rt_protos). */
 export const DEFAULT_ROUTE_PROTO = 198;
@@ -33,50 +34,10 @@ export interface RoutePlan {
   skipped: { node: string; reason: string }[];
 }
 
-function ipv4ToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
 
-function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
 
-export function isIPv4(ip: string): boolean {
-  return ipv4ToInt(ip) !== undefined;
-}
 
-/**
- * "10.88.1.7/24" → "10.88.1.0/24" (the network); a bare address is a /32 (as `ip -j route` prints host
- * routes). undefined for anything that is not an IPv4 CIDR.
- */
-export function canonicalIPv4Cidr(cidr: string): string | undefined {
-  const [addr, lenText, extra] = cidr.trim().split('/');
-  if (extra !== undefined) return undefined;
-  const ip = ipv4ToInt(addr);
-  if (ip === undefined) return undefined;
-  const len = lenText === undefined ? 32 : /^\d{1,2}$/.test(lenText) ? Number(lenText) : NaN;
-  if (!(len >= 0 && len <= 32)) return undefined;
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return `${intToIpv4((ip & mask) >>> 0)}/${len}`;
-}
 
-/** Whether two canonical IPv4 CIDRs share any address. */
-export function cidrsOverlap(a: string, b: string): boolean {
-  const [ai, al] = a.split('/');
-  const [bi, bl] = b.split('/');
-  const len = Math.min(Number(al), Number(bl));
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipv4ToInt(ai)! & mask) >>> 0) === ((ipv4ToInt(bi)! & mask) >>> 0);
-}
 
 /** The node's IPv4 pod CIDRs (spec.podCIDRs, else spec.podCIDR), as written (not yet validated). */
 export function nodePodCidrs(node: Node): string[] {

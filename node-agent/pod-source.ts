@@ -2,9 +2,9 @@
 // node's pods (fieldSelector spec.nodeName=<node>) or, for hollow nodes, all pods once for every
 // node in the process, handed to each node through the informer's nodeName index.
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { KubeClient } from '../lib/client';
-import { Informer } from '../lib/informer';
-import { Resources } from '../lib/resources';
+import type { KubeClient } from '../lib/client/client';
+import { Informer } from '../lib/client/informer';
+import { Resources } from '../lib/api/resources';
 
 export type PodHandler = (pod: Pod, deleted: boolean) => void;
 

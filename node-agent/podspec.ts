@@ -16,9 +16,9 @@ import {
   LABEL_POD_UID,
 } from './labels';
 import { containerHash } from './sync';
-import { milliValue } from '../lib/quantity';
+import { milliValue } from '../lib/api/quantity';
 
-/** A quantity as a number (cpu in cores, memory in bytes), exact via lib/quantity. */
+/** A quantity as a number (cpu in cores, memory in bytes), exact via lib/api/quantity. */
 export function parseQuantity(q: string | number | undefined): number {
   if (q === undefined || q === '') return 0;
   return milliValue(q) / 1000;

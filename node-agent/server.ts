@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Request, Response } from 'express';
 import type { Status } from 'kubernetes-types/meta/v1';
-import { metricsResponse } from '../lib/metrics';
+import { metricsResponse } from '../lib/component/metrics';
 import type { NodeAgent } from './agent';
 import { followLog, readLog } from './logs';
 

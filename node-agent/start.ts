@@ -2,9 +2,10 @@
 // `steer up` and tests) and, in hollow.ts, startHollowNodes.
 import { NodeAgent, NodeAgentOptions } from './agent';
 import { defaultNodeAddress } from './node-status';
-import { canonicalIPv4Cidr, PodRouteSync, PodRouteSyncOptions } from './pod-routes';
+import { PodRouteSync, PodRouteSyncOptions } from './pod-routes';
 import { RunningAgentServer, startAgentServer } from './server';
 import { ServiceProxy, ServiceProxyOptions } from './service-proxy';
+import { canonicalIPv4Cidr } from '../lib/api/ip';
 
 export interface StartNodeAgentOptions extends NodeAgentOptions {
   /** HTTP port (default 10250; 0 = a free port; false = no server). */

@@ -6,6 +6,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, Pod
 import { ObservedContainer, ObservedPod, newestContainer, previousContainer } from './observed';
 import { ProbeView, Waiting, restartPolicy } from './sync';
 import { qosClass } from './podspec';
+import { rfc3339 } from '../lib/api/time';
 
 export interface StatusContext {
   now: number;
@@ -16,9 +17,6 @@ export interface StatusContext {
   waiting: Record<string, Waiting>;
 }
 
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function terminatedState(c: ObservedContainer, runtimeName: string): ContainerState {
   return {

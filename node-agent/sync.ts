@@ -4,6 +4,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { createHash } from 'node:crypto';
 import { ObservedContainer, ObservedPod, newestContainer } from './observed';
+import { stableJson } from '../lib/api/json';
 
 export type PodAction =
   /** Stop every running container (grace period) and every ready sandbox of the pod. */
@@ -69,18 +70,6 @@ export function containerHash(c: Container): string {
   return createHash('sha256').update(stableJson(c)).digest('hex').slice(0, 16);
 }
 
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 export function gracePeriodSeconds(pod: Pod): number {
   const md = pod.metadata || {};

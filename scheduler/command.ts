@@ -1,17 +1,11 @@
 // Registers `steer scheduler`: runs the scheduler against the apiserver named by a kubeconfig until
 // SIGINT/SIGTERM.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { KubeClient } from '../lib/client';
+import { KubeClient } from '../lib/client/client';
 import { DefaultSchedulerName, isScorePluginName, ScorePluginName } from './profile';
 import { startScheduler } from './scheduler';
+import { intOption } from '../lib/component/flags';
 
-function intInRange(min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
 
 /** "NodeAffinity=5" (repeatable) → weights. */
 function collectWeight(v: string, acc: Partial<Record<ScorePluginName, number>>): Partial<Record<ScorePluginName, number>> {
@@ -44,16 +38,16 @@ export function register(program: Command): void {
     .option('--scheduler-name <name>', 'schedule the pods whose spec.schedulerName is this', DefaultSchedulerName)
     .addOption(new Option('--leader-elect', 'take part in leader election so that only one of several schedulers binds').default(false))
     .option('--leader-elect-namespace <ns>', 'namespace of the leader election Lease', 'kube-system')
-    .option('--metrics-port <port>', 'port for /metrics and /healthz (0 disables)', intInRange(0, 65535), 10251)
+    .option('--metrics-port <port>', 'port for /metrics and /healthz (0 disables)', intOption(0, 65535), 10251)
     .option('--bind-address <ip>', 'address the metrics server listens on', '0.0.0.0')
     .option(
       '--percentage-of-nodes-to-score <pct>',
       'share of nodes to find feasible before scoring (0 = adaptive: 50% minus 1% per 125 nodes, at least 5%)',
-      intInRange(0, 100),
+      intOption(0, 100),
       0,
     )
     .option('--score-weight <plugin=weight>', 'weight of a score plugin (repeatable), e.g. OwnerSpread=3', collectWeight, {})
-    .option('--parallel-binds <n>', 'bind requests in flight at most', intInRange(1, 10_000), 256)
+    .option('--parallel-binds <n>', 'bind requests in flight at most', intOption(1, 10_000), 256)
     .action(async (o: SchedulerCommandOptions) => {
       const client = KubeClient.load({ kubeconfig: o.kubeconfig, server: o.server });
       const running = await startScheduler({

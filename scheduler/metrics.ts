@@ -2,7 +2,7 @@
 // (lib/metrics.ts), which its /metrics serves. Module-level singletons shared by every scheduler in the
 // process; the pending-pods gauge sums the queues of all running schedulers when scraped.
 import { exponentialBuckets } from 'prom-client';
-import { componentRegistry, counter, gauge, histogram } from '../lib/metrics';
+import { componentRegistry, counter, gauge, histogram } from '../lib/component/metrics';
 import type { QueueName } from './queue/scheduling-queue';
 
 const registry = componentRegistry('scheduler');

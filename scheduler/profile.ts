@@ -1,6 +1,6 @@
 // The default profile: which plugins run at which extension point, in which order, with which score
 // weights (kube-scheduler's defaults where it has the same plugin). Weights are configurable by name.
-import type { KubeClient } from '../lib/client';
+import type { KubeClient } from '../lib/client/client';
 import type { Profile, WeightedScorePlugin } from './framework/framework';
 import { NodeResourcesBalancedAllocation } from './plugins/balanced-allocation';
 import { DefaultBinder } from './plugins/default-binder';

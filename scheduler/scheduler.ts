@@ -9,13 +9,13 @@ import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Node, Pod, PodCondition, Service } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { KubeClient } from '../lib/client';
-import { isNotFound } from '../lib/client';
-import { EventRecorder } from '../lib/events';
-import { Informer } from '../lib/informer';
-import { LeaderElector } from '../lib/leader-election';
-import { Resources } from '../lib/resources';
-import { metricsResponse } from '../lib/metrics';
+import type { KubeClient } from '../lib/client/client';
+import { isNotFound } from '../lib/client/client';
+import { EventRecorder } from '../lib/client/events';
+import { Informer } from '../lib/client/informer';
+import { LeaderElector } from '../lib/client/leader-election';
+import { Resources } from '../lib/api/resources';
+import { serveMetrics } from '../lib/component/metrics';
 import { SchedulerCache, isTerminal } from './cache';
 import { FitError, Framework, Profile } from './framework/framework';
 import { newPodInfo } from './framework/pod-info';
@@ -29,6 +29,7 @@ import {
 } from './metrics';
 import { DefaultSchedulerName, defaultProfile, ScorePluginName } from './profile';
 import { SchedulingQueue } from './queue/scheduling-queue';
+import { rfc3339 } from '../lib/api/time';
 
 export interface LeaderElectionOptions {
   namespace?: string; // default kube-system
@@ -383,7 +384,7 @@ export class Scheduler {
     const conditions = pod.status?.conditions ?? [];
     const existing = conditions.find((c) => c.type === 'PodScheduled');
     if (existing && existing.status === 'False' && existing.reason === reason && existing.message === message) return;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = rfc3339();
     const condition: PodCondition = {
       type: 'PodScheduled',
       status: 'False',
@@ -400,32 +401,6 @@ export class Scheduler {
   }
 }
 
-function startMetricsServer(host: string, port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
-      metricsResponse('scheduler')
-        .then(({ contentType, body }) => {
-          res.writeHead(200, { 'Content-Type': contentType });
-          res.end(body);
-        })
-        .catch((err: unknown) => {
-          res.writeHead(500);
-          res.end(String(err));
-        });
-    } else if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
-    } else {
-      res.writeHead(404);
-      res.end('not found');
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}
 
 /** Starts a scheduler: informers, then (when leading, with leader election) the scheduling loop. */
 export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
@@ -434,7 +409,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   let metricsPort: number | undefined;
   const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
   if (listen) {
-    metricsServer = await startMetricsServer(listen.host ?? '127.0.0.1', listen.port);
+    metricsServer = await serveMetrics('scheduler', listen.host ?? '127.0.0.1', listen.port);
     metricsPort = (metricsServer.address() as { port: number }).port;
   }
   try {

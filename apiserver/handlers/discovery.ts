@@ -2,7 +2,7 @@
 // shared resource table, plus /version and the empty /openapi/v2 that lets kubectl apply skip
 // client-side validation (kubectl-protocol.md §0.1).
 import type { Express, Response } from 'express';
-import { allResources, groupVersion, ResourceType } from '../../lib/resources';
+import { allResources, groupVersion, ResourceType } from '../../lib/api/resources';
 import { sendJSON } from './request';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

@@ -2,7 +2,7 @@
 // http://<node InternalIP>:<daemonEndpoints.kubeletEndpoint.Port>/containerLogs/<ns>/<pod>/<container>.
 import * as http from 'node:http';
 import type { Request, Response } from 'express';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { errors } from '../errors';
 import { isPlainObject, Json } from '../registry/objects';
 import type { Registry } from '../registry/registry';

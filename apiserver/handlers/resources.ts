@@ -1,8 +1,8 @@
 // The resource endpoints: parses /api/v1/... and /apis/<group>/<version>/... paths into a resource,
 // namespace, name and subresource, and maps each HTTP verb to the registry.
 import type { NextFunction, Request, Response } from 'express';
-import { allResources, groupVersion, Resources, ResourceType } from '../../lib/resources';
-import { labelSelectorToString } from '../../lib/selectors';
+import { allResources, groupVersion, Resources, ResourceType } from '../../lib/api/resources';
+import { labelSelectorToString } from '../../lib/api/selectors';
 import { toTable } from '../adapters';
 import { ApiStatusError, errors, successStatus } from '../errors';
 import { isPlainObject, Json } from '../registry/objects';

@@ -1,4 +1,4 @@
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { compileSelectors } from '../registry/registry';
 import { StorageEvent, StoredObject, storedObject } from '../storage/types';
 import { filteredType } from './watch';

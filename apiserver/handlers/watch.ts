@@ -3,8 +3,8 @@
 // timeoutSeconds and Table encoding for kubectl. Each event is serialized once per encoding and shared
 // by every watcher; each watcher batches its writes per tick.
 import type { Request, Response } from 'express';
-import type { ResourceType } from '../../lib/resources';
-import { groupVersion } from '../../lib/resources';
+import type { ResourceType } from '../../lib/api/resources';
+import { groupVersion } from '../../lib/api/resources';
 import { toTable } from '../adapters';
 import { ApiStatusError } from '../errors';
 import { CompiledSelectors, Registry } from '../registry/registry';

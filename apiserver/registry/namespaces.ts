@@ -2,7 +2,7 @@
 // Terminating (new content is refused), this loop deletes everything in it through the normal delete
 // path (so running pods still get their graceful stop by the node agent), and the namespace itself is
 // removed once it is empty and has no finalizers left.
-import { allResources, Resources } from '../../lib/resources';
+import { allResources, Resources } from '../../lib/api/resources';
 import { ApiStatusError } from '../errors';
 import { finalizersOf } from './objects';
 import { bucketOf, Registry } from './registry';

@@ -4,14 +4,16 @@
 // graceful pod deletion, propagation finalizers), and the status, scale and binding subresources.
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
-import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/selectors';
-import { ResourceType, Resources, groupVersion } from '../../lib/resources';
+import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
+import { ResourceType, Resources, groupVersion } from '../../lib/api/resources';
 import { applyDefaults, pruneUnknownFields, validate } from '../adapters';
 import { ApiStatusError, errors } from '../errors';
 import { ConflictError, copyStored, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, storedObject, TooOldRevisionError, WatchSubscription } from '../storage/types';
 import { checkMetadataTypes } from './meta';
-import { clone, deepEqual, finalizersOf, isPlainObject, Json, randomSuffix, rfc3339 } from './objects';
+import { clone, finalizersOf, isPlainObject, Json, randomSuffix } from './objects';
 import { ServiceAllocations } from './services';
+import { rfc3339 } from '../../lib/api/time';
+import { deepEqual } from '../../lib/api/json';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 /** What a write may change: the main resource (not status), only status, or both (server-internal writes). */

@@ -4,7 +4,6 @@ import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import {
   type FieldCause,
-  canonicalJson,
   forbidden,
   goStringMap,
   invalid,
@@ -17,6 +16,7 @@ import {
   validateTemplateMeta,
 } from './common';
 import { validatePodSpec } from './pod';
+import { stableJson } from '../../lib/api/json';
 
 type IntOrString = number | string;
 
@@ -77,7 +77,7 @@ function validateSelectorAndTemplate(
 }
 
 function selectorUpdate(selector: LabelSelector | undefined, old: LabelSelector | undefined): FieldCause[] {
-  if (old === undefined || canonicalJson(selector ?? null) === canonicalJson(old)) return [];
+  if (old === undefined || stableJson(selector ?? null) === stableJson(old)) return [];
   return [invalid('spec.selector', selector ?? null, 'field is immutable')];
 }
 

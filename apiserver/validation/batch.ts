@@ -4,7 +4,6 @@ import type { Job, JobSpec, JobStatus } from 'kubernetes-types/batch/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import {
   type FieldCause,
-  canonicalJson,
   goStringMap,
   invalid,
   invalidPrinted,
@@ -18,6 +17,8 @@ import {
 } from './common';
 import { validatePodSpec } from './pod';
 import { ControllerUidLabel, LegacyControllerUidLabel } from '../defaults';
+import { stableJson } from '../../lib/api/json';
+import { parseIndexes } from '../../lib/api/job-indexes';
 
 const completionModes = ['NonIndexed', 'Indexed'];
 const jobRestartPolicies = ['OnFailure', 'Never'];
@@ -89,7 +90,7 @@ function validateGeneratedSelector(job: Job): FieldCause[] {
     else if (value !== uid) causes.push(invalid(field, value, `must be '${uid}'`));
   }
   const expected = { matchLabels: { [ControllerUidLabel]: uid } };
-  if (canonicalJson(spec.selector) !== canonicalJson(expected)) {
+  if (stableJson(spec.selector) !== stableJson(expected)) {
     causes.push(invalid('spec.selector', spec.selector, '`selector` not auto-generated'));
   }
   return causes;
@@ -108,20 +109,6 @@ function validateJobStatus(status: JobStatus | undefined): FieldCause[] {
   return causes;
 }
 
-/** "1,3-5,7" → [1, 3, 4, 5, 7]; undefined when malformed. Shared with the Job controller. */
-export function parseIndexes(text: string): number[] | undefined {
-  if (text === '') return [];
-  const out: number[] = [];
-  for (const part of text.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) return undefined;
-    const first = Number(m[1]);
-    const last = m[2] === undefined ? first : Number(m[2]);
-    if (last < first || last - first > 1_000_000) return undefined;
-    for (let i = first; i <= last; i++) out.push(i);
-  }
-  return out;
-}
 
 /**
  * validatePodTemplateUpdate: the template is immutable, except that a Job suspended and never started
@@ -154,12 +141,12 @@ function templateUpdate(job: Job, old: Job): FieldCause[] {
       },
     };
   }
-  if (canonicalJson(template) === canonicalJson(oldTemplate)) return [];
+  if (stableJson(template) === stableJson(oldTemplate)) return [];
   return [invalid('spec.template', template, 'field is immutable')];
 }
 
 function immutable(field: string, value: unknown, old: unknown): FieldCause[] {
-  return canonicalJson(value ?? null) === canonicalJson(old ?? null) ? [] : [invalid(field, value ?? null, 'field is immutable')];
+  return stableJson(value ?? null) === stableJson(old ?? null) ? [] : [invalid(field, value ?? null, 'field is immutable')];
 }
 
 /** Completions may change only for Indexed Jobs, and only together with parallelism (elastic Indexed Jobs). */

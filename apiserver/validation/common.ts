@@ -10,7 +10,8 @@ import {
   validateDNS1123Subdomain,
   validateLabelValue,
   validateQualifiedName,
-} from '../../lib/selectors';
+} from '../../lib/api/selectors';
+import { stableJson } from '../../lib/api/json';
 
 export type CauseReason =
   | 'FieldValueInvalid'
@@ -319,16 +320,3 @@ export function goStringMap(m: Record<string, string> | undefined): string {
   return `map[string]string{${entries.join(', ')}}`;
 }
 
-/** Stable JSON (sorted keys) for comparing objects structurally. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}

@@ -11,12 +11,11 @@ import type {
   ServicePort,
 } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import { validateQualifiedName, validateLabelValue } from '../../lib/selectors';
-import { QuantityError, parseQuantity } from '../../lib/quantity';
+import { validateQualifiedName, validateLabelValue } from '../../lib/api/selectors';
+import { QuantityError, parseQuantity } from '../../lib/api/quantity';
 import {
   type FieldCause,
   at,
-  canonicalJson,
   configMapKey,
   dns1123Label,
   dns1123Subdomain,
@@ -38,6 +37,7 @@ import {
   validateLabels,
 } from './common';
 import { validateIntOrNamedPort } from './pod';
+import { stableJson } from '../../lib/api/json';
 
 const protocols = ['SCTP', 'TCP', 'UDP'];
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -267,10 +267,10 @@ export function validateConfigMap(cm: ConfigMap, old?: ConfigMap): FieldCause[] 
   if (dataSize(cm.data, cm.binaryData) > maxDataSize) causes.push(tooLong('data', maxDataSize));
   if (old?.immutable) {
     if (!cm.immutable) causes.push(forbidden('immutable', 'field is immutable when `immutable` is set'));
-    if (canonicalJson(cm.data ?? {}) !== canonicalJson(old.data ?? {})) {
+    if (stableJson(cm.data ?? {}) !== stableJson(old.data ?? {})) {
       causes.push(forbidden('data', 'field is immutable when `immutable` is set'));
     }
-    if (canonicalJson(cm.binaryData ?? {}) !== canonicalJson(old.binaryData ?? {})) {
+    if (stableJson(cm.binaryData ?? {}) !== stableJson(old.binaryData ?? {})) {
       causes.push(forbidden('binaryData', 'field is immutable when `immutable` is set'));
     }
   }
@@ -305,7 +305,7 @@ export function validateSecret(secret: Secret, old?: Secret): FieldCause[] {
     if ((old.type ?? 'Opaque') !== type) causes.push(invalid('type', type, 'field is immutable'));
     if (old.immutable) {
       if (!secret.immutable) causes.push(forbidden('immutable', 'field is immutable when `immutable` is set'));
-      if (canonicalJson(secret.data ?? {}) !== canonicalJson(old.data ?? {}) || secret.stringData) {
+      if (stableJson(secret.data ?? {}) !== stableJson(old.data ?? {}) || secret.stringData) {
         causes.push(forbidden('data', 'field is immutable when `immutable` is set'));
       }
     }

@@ -1,7 +1,7 @@
 // Pod topologySpreadConstraints: the checks beyond maxSkew / topologyKey / whenUnsatisfiable
 // (minDomains, node inclusion policies, matchLabelKeys, duplicate pairs), in Kubernetes' wording.
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { validate } from '../validation';
 
 function causes(constraints: TopologySpreadConstraint[]): Array<[string, string]> {

@@ -14,12 +14,11 @@ import type {
   TopologySpreadConstraint,
   Volume,
 } from 'kubernetes-types/core/v1';
-import { validateQualifiedName, validateLabelValue } from '../../lib/selectors';
-import { QuantityError, compareQuantities, formatQuantity, parseQuantity, type Quantity } from '../../lib/quantity';
+import { validateQualifiedName, validateLabelValue } from '../../lib/api/selectors';
+import { QuantityError, compareQuantities, formatQuantity, parseQuantity, type Quantity } from '../../lib/api/quantity';
 import {
   type FieldCause,
   at,
-  canonicalJson,
   configMapKey,
   dns1123Label,
   dns1123Subdomain,
@@ -41,6 +40,7 @@ import {
   validateLabelSelector,
   validateLabels,
 } from './common';
+import { stableJson } from '../../lib/api/json';
 
 const restartPolicies = ['Always', 'OnFailure', 'Never'];
 const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -537,11 +537,11 @@ function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): FieldCause[] {
   };
   const nodeName = old.nodeName ? old.nodeName : undefined;
   const newNodeName = old.nodeName ? spec.nodeName : undefined;
-  if (canonicalJson(mask(spec, newNodeName)) !== canonicalJson(mask(old, nodeName))) {
+  if (stableJson(mask(spec, newNodeName)) !== stableJson(mask(old, nodeName))) {
     causes.push(forbidden('spec', podUpdateMessage));
   }
-  const newTolerations = (spec.tolerations ?? []).map(canonicalJson);
-  if ((old.tolerations ?? []).some((t) => !newTolerations.includes(canonicalJson(t)))) {
+  const newTolerations = (spec.tolerations ?? []).map(stableJson);
+  if ((old.tolerations ?? []).some((t) => !newTolerations.includes(stableJson(t)))) {
     causes.push(forbidden('spec.tolerations', podUpdateMessage));
   }
   if (old.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds === undefined) {

@@ -1,23 +1,15 @@
 // Client-side apply, as kubectl does it: create with the last-applied annotation when the object is
 // absent, otherwise send the three-way strategic merge patch (or nothing when it is empty).
-import { KubeClient, KubeObject, isNotFound } from '../../lib/client';
-import { ResourceType, resourcePath } from '../../lib/resources';
-import { patchMetaForKind } from '../../lib/patch-meta';
+import { KubeClient, KubeObject, isNotFound } from '../../lib/client/client';
+import { ResourceType, resourcePath } from '../../lib/api/resources';
+import { patchMetaForKind } from '../../lib/api/patch-meta';
 import { Json, JsonMap, threeWayMergePatch } from './three-way';
+import { sortKeysDeep } from '../../lib/api/json';
 
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 
 export type ApplyResult = 'created' | 'configured' | 'unchanged';
 
-function sortKeys(v: Json): Json {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    const out: JsonMap = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
-}
 
 /**
  * JSON as Go's encoding/json Encoder writes it (what kubectl stores): compact, map keys sorted, `<`,
@@ -25,7 +17,7 @@ function sortKeys(v: Json): Json {
  * byte-identical annotations and see each other's applies as unchanged.
  */
 export function goJson(v: Json): string {
-  const text = JSON.stringify(sortKeys(v))
+  const text = JSON.stringify(sortKeysDeep(v))
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')

@@ -1,4 +1,4 @@
-import { patchMetaForKind } from '../../lib/patch-meta';
+import { patchMetaForKind } from '../../lib/api/patch-meta';
 import { JsonMap, threeWayMergePatch } from './three-way';
 import { applyPatchFor, goJson, lastAppliedAnnotation, readLastApplied, withLastApplied } from './apply';
 

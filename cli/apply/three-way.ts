@@ -7,7 +7,8 @@
 //   patch     = deletions merged with delta.
 // Fields the server or other writers added (never in original) are therefore left alone, while fields
 // removed from the file are removed from the object. Pure: inputs are not mutated.
-import { PatchMeta } from '../../lib/patch-meta';
+import { PatchMeta } from '../../lib/api/patch-meta';
+import { deepEqual } from '../../lib/api/json';
 
 export type Json = null | boolean | number | string | Json[] | JsonMap;
 export interface JsonMap {
@@ -26,19 +27,6 @@ function isMap(v: unknown): v is JsonMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep equality of JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
-  }
-  if (isMap(a) && isMap(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 function kindOfValue(v: unknown): 'map' | 'list' | 'scalar' | 'null' {
   if (v === null || v === undefined) return 'null';
@@ -67,7 +55,7 @@ function diffMaps(original: JsonMap, modified: JsonMap, meta: PatchMeta | undefi
       if (Object.keys(sub).length > 0) patch[key] = sub;
     } else if (km === 'list') {
       diffListField(patch, key, origValue as Json[], modValue as Json[], fieldMeta, o);
-    } else if (!jsonEqual(origValue, modValue) && !o.ignoreChangesAndAdditions) {
+    } else if (!deepEqual(origValue, modValue) && !o.ignoreChangesAndAdditions) {
       patch[key] = modValue;
     }
   }
@@ -84,14 +72,14 @@ function diffListField(patch: JsonMap, key: string, original: Json[], modified: 
     diffListsOfMaps(patch, key, original as JsonMap[], modified as JsonMap[], meta.mergeKey, meta.items, o);
   } else if (meta?.set && modified.concat(original).every((v) => kindOfValue(v) === 'scalar')) {
     diffListsOfScalars(patch, key, original, modified, o);
-  } else if (!jsonEqual(original, modified) && !o.ignoreChangesAndAdditions) {
+  } else if (!deepEqual(original, modified) && !o.ignoreChangesAndAdditions) {
     // Atomic list: replaced as a whole.
     patch[key] = modified;
   }
 }
 
 function sameOrder(a: Json[], b: Json[], keyOf: (v: Json) => Json): boolean {
-  return a.length === b.length && a.every((v, i) => jsonEqual(keyOf(v), keyOf(b[i])));
+  return a.length === b.length && a.every((v, i) => deepEqual(keyOf(v), keyOf(b[i])));
 }
 
 function diffListsOfMaps(
@@ -104,7 +92,7 @@ function diffListsOfMaps(
   o: DiffOptions,
 ): void {
   const list: Json[] = [];
-  const find = (items: JsonMap[], value: Json) => items.find((e) => jsonEqual(e[mergeKey], value));
+  const find = (items: JsonMap[], value: Json) => items.find((e) => deepEqual(e[mergeKey], value));
   // In the order of the modified list, as apimachinery's normalizeSliceOrder leaves it.
   for (const mod of modified) {
     const orig = find(original, mod[mergeKey]);
@@ -128,7 +116,7 @@ function diffListsOfMaps(
 }
 
 function diffListsOfScalars(patch: JsonMap, key: string, original: Json[], modified: Json[], o: DiffOptions): void {
-  const has = (items: Json[], v: Json) => items.some((x) => jsonEqual(x, v));
+  const has = (items: Json[], v: Json) => items.some((x) => deepEqual(x, v));
   const additions = o.ignoreChangesAndAdditions ? [] : modified.filter((v) => !has(original, v));
   const deletions = o.ignoreDeletions ? [] : original.filter((v) => !has(modified, v));
   if (additions.length > 0) patch[key] = additions;
@@ -148,12 +136,12 @@ function mergePatches(base: JsonMap, top: JsonMap, meta: PatchMeta | undefined):
     if (isMap(baseValue) && isMap(topValue)) {
       out[key] = mergePatches(baseValue, topValue, fieldMeta);
     } else if (key.startsWith(deleteFromPrimitiveListPrefix) && Array.isArray(baseValue) && Array.isArray(topValue)) {
-      out[key] = [...baseValue, ...topValue.filter((v) => !baseValue.some((b) => jsonEqual(b, v)))];
+      out[key] = [...baseValue, ...topValue.filter((v) => !baseValue.some((b) => deepEqual(b, v)))];
     } else if (fieldMeta?.mergeKey && Array.isArray(baseValue) && Array.isArray(topValue)) {
       const mk = fieldMeta.mergeKey;
       const merged: Json[] = [...baseValue];
       for (const item of topValue) {
-        const i = merged.findIndex((m) => isMap(m) && isMap(item) && jsonEqual(m[mk], item[mk]));
+        const i = merged.findIndex((m) => isMap(m) && isMap(item) && deepEqual(m[mk], item[mk]));
         if (i >= 0 && isMap(merged[i]) && isMap(item)) merged[i] = mergePatches(merged[i] as JsonMap, item, fieldMeta.items);
         else merged.push(item);
       }

@@ -6,12 +6,8 @@ import { down } from './down';
 import { defaultNodeName, runServer } from './server';
 import { defaultStateDir } from './state';
 import { splitHostPort, up, upSummary } from './up';
+import { portOption } from '../../lib/component/flags';
 
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
-  return n;
-}
 
 const stateDirHelp = `state directory (default $STEER_STATE_DIR or ${defaultStateDir})`;
 
@@ -21,9 +17,9 @@ function withClusterOptions(cmd: Command): Command {
     .option('--state-dir <dir>', stateDirHelp)
     .option('--listen <host:port>', 'apiserver address', '127.0.0.1:6443')
     .option('--node-name <name>', 'name of the node', defaultNodeName())
-    .option('--agent-port <port>', 'node agent port (/stats/summary, /metrics, logs)', port, 10250)
-    .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', port, 10251)
-    .option('--controllers-metrics-port <port>', 'controllers /metrics port', port, 10252)
+    .option('--agent-port <port>', 'node agent port (/stats/summary, /metrics, logs)', portOption, 10250)
+    .option('--scheduler-metrics-port <port>', 'scheduler /metrics port', portOption, 10251)
+    .option('--controllers-metrics-port <port>', 'controllers /metrics port', portOption, 10252)
     .option('--pod-subnet <cidr>', 'pod IP range (default 10.88.0.0/16)')
     .option('--service-cidr <cidr>', 'Service ClusterIP range (default 10.96.0.0/12; two clusters on one machine need different ones)')
     .option('--bridge <name>', 'pod network bridge (default steer0)');

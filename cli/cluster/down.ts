@@ -4,8 +4,7 @@
 // and mounts), and with --purge deletes the state directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeInfo, teardownRuntime } from '../../node-agent/runtime-setup';
-import { removeProxyRules } from '../../node-agent/service-proxy';
+import { RuntimeInfo, removeProxyRules, teardownRuntime } from '../../node-agent';
 import { Streams } from '../io';
 import { Progress } from '../progress';
 import { clusterPaths, isAlive, readJson, runningServerPid } from './state';

@@ -4,14 +4,12 @@
 // SIGINT, then stops the components in reverse order.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { startApiServer } from '../../apiserver/server';
-import { startControllers } from '../../controllers/manager';
-import { KubeClient } from '../../lib/client';
-import { writeKubeconfig } from '../../lib/kubeconfig';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
-import { RuntimeInfo, ensureRuntime } from '../../node-agent/runtime-setup';
-import { startNodeAgent } from '../../node-agent/start';
-import { startScheduler } from '../../scheduler/scheduler';
+import { startApiServer } from '../../apiserver';
+import { startControllers } from '../../controllers';
+import { KubeClient } from '../../lib/client/client';
+import { writeKubeconfig } from '../../lib/client/kubeconfig';
+import { CriRuntime, RuntimeInfo, ensureRuntime, startNodeAgent } from '../../node-agent';
+import { startScheduler } from '../../scheduler';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
 
 export interface ServerOptions {

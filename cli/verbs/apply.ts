@@ -1,6 +1,6 @@
 // `steer apply -f`: kubectl's client-side apply for every object in the files, in order.
-import { KubeClient } from '../../lib/client';
-import { ResourceType, resourceForKind } from '../../lib/resources';
+import { KubeClient } from '../../lib/client/client';
+import { ResourceType, resourceForKind } from '../../lib/api/resources';
 import { applyObject } from '../apply/apply';
 import { JsonMap } from '../apply/three-way';
 import { describeError } from '../errors';

@@ -3,8 +3,8 @@
 // image), POSTed with fieldManager kubectl-create.
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Namespace } from 'kubernetes-types/core/v1';
-import { ApiError, KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { ApiError, KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { Streams } from '../io';
 import { qualifiedName } from '../printers';
 

@@ -1,7 +1,7 @@
 // `steer delete`: by file, by name or with --all / -l; kubectl's propagation policies and its wait for
 // the objects to be gone.
-import { ApiError, KubeClient, KubeList, KubeObject, isNotFound } from '../../lib/client';
-import { ResourceType, resourcePath } from '../../lib/resources';
+import { ApiError, KubeClient, KubeList, KubeObject, isNotFound } from '../../lib/client/client';
+import { ResourceType, resourcePath } from '../../lib/api/resources';
 import { describeError } from '../errors';
 import { Streams } from '../io';
 import { kindQualifier } from '../printers';

@@ -2,9 +2,9 @@
 // (other kinds: their metadata, spec and status as YAML), each followed by its events.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Container, Event, Node, Pod, Service } from 'kubernetes-types/core/v1';
-import { KubeClient, KubeObject } from '../../lib/client';
-import { ResourceType, Resources } from '../../lib/resources';
-import { labelSelectorToString } from '../../lib/selectors';
+import { KubeClient, KubeObject } from '../../lib/client/client';
+import { ResourceType, Resources } from '../../lib/api/resources';
+import { labelSelectorToString } from '../../lib/api/selectors';
 import { ageOf, tabulate, toYaml } from '../printers';
 import { ownedReplicaSets } from './rollout';
 

@@ -1,6 +1,6 @@
 // `steer api-resources` and `steer api-versions`: what the server's discovery documents (/api, /apis,
 // /api/v1, /apis/GROUP/VERSION) say it serves, printed as kubectl 1.20 prints it.
-import { KubeClient } from '../../lib/client';
+import { KubeClient } from '../../lib/client/client';
 import { Streams } from '../io';
 import { tabulate } from '../printers';
 

@@ -3,8 +3,8 @@
 // objects; `-w` prints a row (or an object) per watch event as it happens.
 import * as fs from 'node:fs';
 import type { Status } from 'kubernetes-types/meta/v1';
-import { ApiError, KubeClient, KubeList, KubeObject } from '../../lib/client';
-import { ResourceType, resourcePath } from '../../lib/resources';
+import { ApiError, KubeClient, KubeList, KubeObject } from '../../lib/client/client';
+import { ResourceType, resourcePath } from '../../lib/api/resources';
 import { describeError } from '../errors';
 import { Streams } from '../io';
 import { JsonPath, compileJsonPath, executeJsonPath } from '../jsonpath';

@@ -2,9 +2,9 @@
 // of a type (--all, -l). As kubectl: a key that already has a different value needs --overwrite, each
 // object gets one merge patch of only what changed (fieldManager kubectl-label / kubectl-annotate), and
 // the line printed says whether anything changed.
-import { KubeClient, KubeObject } from '../../lib/client';
-import { ResourceType, resourcePath } from '../../lib/resources';
-import { validateLabelValue } from '../../lib/selectors';
+import { KubeClient, KubeObject } from '../../lib/client/client';
+import { ResourceType, resourcePath } from '../../lib/api/resources';
+import { validateLabelValue } from '../../lib/api/selectors';
 import { Streams } from '../io';
 import { qualifiedName } from '../printers';
 import { parseResourceArgs } from '../resource-args';

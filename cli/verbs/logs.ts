@@ -1,9 +1,9 @@
 // `steer logs`: a pod's (or a workload's first pod's) container log through pods/log, as kubectl asks
 // for it: container, tailLines, previous, timestamps, follow.
 import type { Pod } from 'kubernetes-types/core/v1';
-import { KubeClient, KubeObject } from '../../lib/client';
-import { Resources, resourcePath } from '../../lib/resources';
-import { labelSelectorToString } from '../../lib/selectors';
+import { KubeClient, KubeObject } from '../../lib/client/client';
+import { Resources, resourcePath } from '../../lib/api/resources';
+import { labelSelectorToString } from '../../lib/api/selectors';
 import { Streams } from '../io';
 import { resolveResource } from '../resource-args';
 import { streamGet } from '../stream';

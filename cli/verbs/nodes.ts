@@ -1,8 +1,8 @@
 // `steer cordon|uncordon|drain NODE`: kubectl's strategic merge patches on spec.unschedulable, and a
 // drain that evicts (or, without the eviction subresource, deletes) the node's pods.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { ApiError, KubeClient, isNotFound } from '../../lib/client';
-import { Resources, resourcePath } from '../../lib/resources';
+import { ApiError, KubeClient, isNotFound } from '../../lib/client/client';
+import { Resources, resourcePath } from '../../lib/api/resources';
 import { Streams } from '../io';
 
 export async function runCordon(client: KubeClient, nodeName: string, unschedulable: boolean, streams: Streams): Promise<void> {

@@ -1,8 +1,8 @@
 // `steer patch TYPE NAME -p PATCH [--type strategic|merge|json]`: one PATCH as kubectl sends it
 // (the patch may be YAML or JSON; kubectl turns YAML into JSON first), `… patched` or `… patched (no change)`.
 import * as yaml from 'js-yaml';
-import { KubeClient, KubeObject, PatchType } from '../../lib/client';
-import { resourcePath } from '../../lib/resources';
+import { KubeClient, KubeObject, PatchType } from '../../lib/client/client';
+import { resourcePath } from '../../lib/api/resources';
 import { Streams } from '../io';
 import { qualifiedName } from '../printers';
 import { parseResourceArgs } from '../resource-args';

@@ -1,12 +1,13 @@
 // `steer scale` and `steer rollout status|history|undo|restart` for Deployments (and DaemonSets /
 // ReplicaSets where kubectl supports them), with kubectl's messages.
 import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import { KubeClient, KubeObject } from '../../lib/client';
-import { ResourceType, Resources } from '../../lib/resources';
-import { labelSelectorToString } from '../../lib/selectors';
+import { KubeClient, KubeObject } from '../../lib/client/client';
+import { ResourceType, Resources } from '../../lib/api/resources';
+import { labelSelectorToString } from '../../lib/api/selectors';
 import { Streams } from '../io';
 import { Progress } from '../progress';
 import { qualifiedName, tabulate } from '../printers';
+import { rfc3339 } from '../../lib/api/time';
 
 export async function runScale(
   client: KubeClient,
@@ -163,7 +164,7 @@ export async function runRolloutUndo(client: KubeClient, namespace: string, name
 
 export async function runRolloutRestart(client: KubeClient, r: ResourceType, namespace: string, name: string, streams: Streams, now = new Date()): Promise<void> {
   if (r !== Resources.deployments && r !== Resources.daemonsets) throw new Error(`${r.resource} "${name}" restarting is not supported`);
-  const restartedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const restartedAt = rfc3339(now);
   await client.patch(r, namespace, name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } }, 'strategic');
   streams.out(`${qualifiedName(r, name)} restarted\n`);
 }

@@ -3,8 +3,8 @@
 // `… image updated` per changed object, nothing for an unchanged one, and an unknown container name is an
 // error reported after the other objects are done.
 import type { Container, PodSpec } from 'kubernetes-types/core/v1';
-import { KubeClient, KubeObject } from '../../lib/client';
-import { resourcePath } from '../../lib/resources';
+import { KubeClient, KubeObject } from '../../lib/client/client';
+import { resourcePath } from '../../lib/api/resources';
 import { Streams } from '../io';
 import { qualifiedName } from '../printers';
 import { resolveTargets } from './label';

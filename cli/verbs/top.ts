@@ -2,9 +2,9 @@
 // /stats/summary (kubelet's Summary API) at the node's InternalIP and kubelet endpoint port.
 import * as http from 'node:http';
 import type { Node } from 'kubernetes-types/core/v1';
-import { KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
-import { parseLabelSelector, matchesLabels } from '../../lib/selectors';
+import { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
+import { parseLabelSelector, matchesLabels } from '../../lib/api/selectors';
 import { Streams } from '../io';
 import { tabulate } from '../printers';
 

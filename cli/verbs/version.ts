@@ -1,5 +1,5 @@
 // `steer version`: the client's version, and the server's /version (as kubectl prints both).
-import { KubeClient } from '../../lib/client';
+import { KubeClient } from '../../lib/client/client';
 import { describeError } from '../errors';
 import { Streams } from '../io';
 

@@ -3,8 +3,8 @@
 // status VALUE (default True, both compared case-insensitively) or it is gone; each gets the timeout;
 // `… condition met` per object, and the objects that timed out are listed in one error.
 import type { Status } from 'kubernetes-types/meta/v1';
-import { ApiError, KubeClient, KubeObject, WatchEvent, isNotFound } from '../../lib/client';
-import { ResourceType } from '../../lib/resources';
+import { ApiError, KubeClient, KubeObject, WatchEvent, isNotFound } from '../../lib/client/client';
+import { ResourceType } from '../../lib/api/resources';
 import { Streams } from '../io';
 import { qualifiedName } from '../printers';
 import { resolveTargets } from './label';

@@ -3,8 +3,8 @@
 // the node it is bound to, container waiting/terminated states (image pulls, back-off, crashes) and
 // probe failures. The diagnosis itself is pure (explainPod), so it is table-tested without a server.
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
-import { KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { Streams } from '../io';
 import { ageOf } from '../printers';
 import { eventsFor } from './describe';

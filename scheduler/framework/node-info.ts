@@ -2,7 +2,7 @@
 // scheduler and not yet seen bound through the watch): requested resources, used host ports and pods
 // per owner. Filters and scores read these totals instead of summing pods each time.
 import type { Node, Taint } from 'kubernetes-types/core/v1';
-import { milliValue, value } from '../../lib/quantity';
+import { milliValue, value } from '../../lib/api/quantity';
 import { isScalarResource } from './pod-info';
 import { hasAnyAffinityTerm } from './pod-affinity';
 import type { HostPort, PodInfo, Resources } from './pod-info';

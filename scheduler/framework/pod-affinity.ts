@@ -3,7 +3,7 @@
 // or the pod's own namespace when neither is given) and the node label that defines a topology domain.
 import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
-import { LabelRequirement, matchesLabels, newRequirement, selectorFromLabelSelector, SelectorError } from '../../lib/selectors';
+import { LabelRequirement, matchesLabels, newRequirement, selectorFromLabelSelector, SelectorError } from '../../lib/api/selectors';
 
 export interface AffinityTerm {
   /** Over the other pod's labels; a null labelSelector selects nothing. */

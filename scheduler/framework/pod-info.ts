@@ -1,7 +1,7 @@
 // PodInfo: a pod plus what the scheduler derives from it once (resource requests, host ports, owner),
 // so filters run over thousands of nodes without re-reading the spec.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { milliValue, value } from '../../lib/quantity';
+import { milliValue, value } from '../../lib/api/quantity';
 import { PodAffinityInfo, podAffinityInfo } from './pod-affinity';
 
 export interface Resources {

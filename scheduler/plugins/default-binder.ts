@@ -3,8 +3,8 @@
 import type { Binding, Pod } from 'kubernetes-types/core/v1';
 import type { BindPlugin, Status } from '../framework/types';
 import { errorStatus } from '../framework/types';
-import type { KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import type { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 
 export class DefaultBinder implements BindPlugin {
   static readonly pluginName = 'DefaultBinder';

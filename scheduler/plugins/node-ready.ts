@@ -6,7 +6,7 @@ import type { ClusterEvent, EnqueueExtensions, FilterPlugin, Status } from '../f
 import { unschedulable } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
-import { tolerated } from './tolerations';
+import { tolerated } from '../../lib/api/tolerations';
 
 export const ErrReasonNotReady = 'node(s) were not ready';
 const notReadyTaints = [

@@ -4,7 +4,7 @@ import type { ClusterEvent, EnqueueExtensions, FilterPlugin, Status } from '../f
 import { unresolvable } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
-import { tolerated } from './tolerations';
+import { tolerated } from '../../lib/api/tolerations';
 
 export const ErrReasonUnschedulable = 'node(s) were unschedulable';
 const unschedulableTaint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };

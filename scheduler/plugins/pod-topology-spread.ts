@@ -28,9 +28,9 @@ import type {
 import { errorStatus, MaxNodeScore, skip, unresolvable, unschedulable } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
-import { LabelRequirement, matchesLabels, newRequirement, selectorFromLabelSelector, SelectorError } from '../../lib/selectors';
-import { matchesRequiredNodeAffinity, RequiredNodeAffinity, requiredNodeAffinity } from './node-affinity';
-import { findUntoleratedTaint } from './tolerations';
+import { LabelRequirement, matchesLabels, newRequirement, selectorFromLabelSelector, SelectorError } from '../../lib/api/selectors';
+import { matchesRequiredNodeAffinity, RequiredNodeAffinity, requiredNodeAffinity } from '../../lib/api/node-affinity';
+import { findUntoleratedTaint } from '../../lib/api/tolerations';
 import { ZoneLabel } from './owner-spread';
 
 export const HostnameLabel = 'kubernetes.io/hostname';
@@ -168,7 +168,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     }
     const counts = constraints.map(() => new Map<string, number>());
     const ns = pod.pod.metadata?.namespace ?? '';
-    const nodeAffinity = requiredNodeAffinity(pod);
+    const nodeAffinity = requiredNodeAffinity(pod.pod.spec);
     // This loop runs over every node for every such pod: plain loops, no closures.
     for (const node of snapshot.nodes) {
       if (!hasAllKeys(node, constraints)) continue;
@@ -242,7 +242,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     // candidate domain, e.g. defaults on nodes without zones: nothing to count).
     if (counts.some((m) => m.size > 0)) {
       const ns = pod.pod.metadata?.namespace ?? '';
-      const nodeAffinity = requiredNodeAffinity(pod);
+      const nodeAffinity = requiredNodeAffinity(pod.pod.spec);
       for (const node of snapshot.nodes) {
         if (requireAllKeys && !hasAllKeys(node, constraints)) continue;
         for (let i = 0; i < constraints.length; i++) {

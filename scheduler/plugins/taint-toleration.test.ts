@@ -1,5 +1,5 @@
 import { TaintToleration, untoleratedTaintReason } from './taint-toleration';
-import { toleratesTaint } from './tolerations';
+import { toleratesTaint } from '../../lib/api/tolerations';
 import { nodeInfo, podInfo } from '../../test/scheduler/fixtures';
 import { CycleState, NodeScore } from '../framework/types';
 

@@ -5,7 +5,7 @@ import type { ClusterEvent, CycleState, EnqueueExtensions, FilterPlugin, NodeSco
 import { MaxNodeScore, unresolvable } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
-import { findUntoleratedTaint, tolerated } from './tolerations';
+import { findUntoleratedTaint, tolerated } from '../../lib/api/tolerations';
 
 const filterEffects: ReadonlySet<string> = new Set(['NoSchedule', 'NoExecute']);
 

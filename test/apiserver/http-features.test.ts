@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 
 const FIXTURES = path.join(__dirname, 'fixtures');

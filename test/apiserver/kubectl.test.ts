@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { haveTables } from '../../apiserver/adapters';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -5,8 +5,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KubeClient, WatchEvent } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { KubeClient, WatchEvent } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 
 const ROOT = path.join(__dirname, '..', '..');
 const STEER = path.join(ROOT, 'bin', 'steer.js');

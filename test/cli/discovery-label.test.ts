@@ -1,7 +1,7 @@
 // steer api-resources / api-versions (from the apiserver's discovery) and steer label / annotate, against
 // a real (in-memory) apiserver; expected lines are what kubectl 1.20 printed against the same server.
 import type { Deployment } from 'kubernetes-types/apps/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { describeError } from '../../cli/errors';
 import { bufferStreams } from '../../cli/io';
 import { ApiResourcesOptions, runApiResources, runApiVersions } from '../../cli/verbs/discovery';

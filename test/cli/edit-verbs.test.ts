@@ -2,7 +2,7 @@
 // expected lines are what kubectl 1.20 printed for the same commands against a steer apiserver.
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { ConfigMap } from 'kubernetes-types/core/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { describeError } from '../../cli/errors';
 import { bufferStreams } from '../../cli/io';
 import { containerNameFor, runCreateDeployment, runCreateNamespace } from '../../cli/verbs/create';

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { bufferStreams } from '../../cli/io';
 import { loadManifests } from '../../cli/manifests';
 import { runApply } from '../../cli/verbs/apply';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';

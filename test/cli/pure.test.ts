@@ -2,10 +2,10 @@
 // diagnosis, drain's pod filter, top's quantity handling.
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { parseDuration } from '../../cli/command';
 import { describeError } from '../../cli/errors';
-import { ApiError } from '../../lib/client';
+import { ApiError } from '../../lib/client/client';
 import { parseManifests } from '../../cli/manifests';
 import { Table, humanDuration, printTable, qualifiedName, tabulate } from '../../cli/printers';
 import { parseResourceArgs } from '../../cli/resource-args';

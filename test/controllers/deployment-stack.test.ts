@@ -2,11 +2,11 @@
 // the scheduler and hollow (fake-runtime) node agents that run pods to Running and Ready.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { ControllerContext } from '../../lib/controller';
-import { EventRecorder } from '../../lib/events';
-import { Informer } from '../../lib/informer';
-import { Resources } from '../../lib/resources';
-import { SharedInformerFactory } from '../../lib/shared-informers';
+import type { ControllerContext } from '../../lib/client/controller';
+import { EventRecorder } from '../../lib/client/events';
+import { Informer } from '../../lib/client/informer';
+import { Resources } from '../../lib/api/resources';
+import { SharedInformerFactory } from '../../lib/client/shared-informers';
 import { DeploymentController } from '../../controllers/deployment';
 import { ReplicaSetController } from '../../controllers/replicaset';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';

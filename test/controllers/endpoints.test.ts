@@ -2,8 +2,8 @@
 // IPs and readiness through the status subresource, as a node agent would write them.
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { isNotFound } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { isNotFound } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { sleep, waitFor } from '../helpers/wait';

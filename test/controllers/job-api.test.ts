@@ -2,8 +2,8 @@
 // kube-apiserver's validation messages, template immutability, the status subresource and the Table
 // kubectl prints. No controller runs here.
 import type { Job } from 'kubernetes-types/batch/v1';
-import { ApiError } from '../../lib/client';
-import { Resources, resourcePath } from '../../lib/resources';
+import { ApiError } from '../../lib/client/client';
+import { Resources, resourcePath } from '../../lib/api/resources';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 
 const ns = 'default';

@@ -4,11 +4,11 @@
 // removing a deleted Job's pods. The node agents turn exited containers into Succeeded/Failed pods.
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { isNotFound } from '../../lib/client';
-import type { ControllerContext } from '../../lib/controller';
-import { EventRecorder } from '../../lib/events';
-import { Resources } from '../../lib/resources';
-import { SharedInformerFactory } from '../../lib/shared-informers';
+import { isNotFound } from '../../lib/client/client';
+import type { ControllerContext } from '../../lib/client/controller';
+import { EventRecorder } from '../../lib/client/events';
+import { Resources } from '../../lib/api/resources';
+import { SharedInformerFactory } from '../../lib/client/shared-informers';
 import { CompletionIndexAnnotation, JobController } from '../../controllers/job';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { LABEL_POD_UID } from '../../node-agent/labels';

@@ -2,8 +2,8 @@
 // apiserver, the real scheduler and hollow (fake-runtime) nodes.
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { isNotFound } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { isNotFound } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { startControllers, RunningControllers } from '../../controllers/manager';
 import { UnreachableTaintKey } from '../../controllers/node-lifecycle';
 import { startScheduler } from '../../scheduler/scheduler';

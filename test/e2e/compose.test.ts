@@ -10,8 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { waitFor } from '../helpers/wait';
 import { Compose, DOCKER_HOST, mustRun, repo, run, StepTimer } from './helpers/compose';
 

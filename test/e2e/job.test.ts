@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { CriRuntime } from '../../node-agent/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';

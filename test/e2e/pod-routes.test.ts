@@ -4,8 +4,8 @@
 // loop's back is repaired; a route of someone else's is never touched. Needs root.
 import { execFileSync } from 'node:child_process';
 import type { Node } from 'kubernetes-types/core/v1';
-import { isNotFound, KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import { isNotFound, KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { parseIpRouteJson, PodRouteSync } from '../../node-agent/pod-routes';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';

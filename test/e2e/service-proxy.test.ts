@@ -3,7 +3,7 @@
 // play the endpoints. Services and Endpoints come from a real in-process apiserver. Needs root.
 import { ChildProcess, spawn } from 'node:child_process';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { chainTag, runCommand, ServiceProxy } from '../../node-agent/service-proxy';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitFor } from '../helpers/wait';

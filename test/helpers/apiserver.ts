@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiServerOptions, RunningApiServer, startApiServer } from '../../apiserver/server';
-import { KubeClient } from '../../lib/client';
-import { writeKubeconfig } from '../../lib/kubeconfig';
+import { KubeClient } from '../../lib/client/client';
+import { writeKubeconfig } from '../../lib/client/kubeconfig';
 
 export interface TestApiServer {
   url: string;

@@ -2,7 +2,7 @@
 // reach Running + Ready; stopNode silences one node's Lease while the others keep renewing.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { FakeRuntime } from '../../node-agent/fake-runtime';
 import { startNodeAgent } from '../../node-agent/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';

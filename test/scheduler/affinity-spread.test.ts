@@ -3,7 +3,7 @@
 // on the scheduler counting its own just-assumed pods, and the outcome is read back through the API.
 import type { Event, Namespace, Pod, PodAffinityTerm, Service } from 'kubernetes-types/core/v1';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
-import { Resources } from '../../lib/resources';
+import { Resources } from '../../lib/api/resources';
 import { RunningScheduler, startScheduler } from '../../scheduler/scheduler';
 import { ErrReasonAntiAffinityRulesNotMatch, ErrReasonExistingAntiAffinityRulesNotMatch } from '../../scheduler/plugins/inter-pod-affinity';
 import { ErrReasonConstraintsNotMatch } from '../../scheduler/plugins/pod-topology-spread';

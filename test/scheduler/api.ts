@@ -1,8 +1,8 @@
 // Node and pod helpers for the scheduler's integration tests: create them through the API the way a
 // node agent and a user would, and read placements back.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import type { KubeClient } from '../../lib/client';
-import { Resources } from '../../lib/resources';
+import type { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { makeNode, makePod, NodeSpec, PodSpecOptions } from './fixtures';
 
 export async function createNode(client: KubeClient, name: string, spec: NodeSpec = {}): Promise<Node> {

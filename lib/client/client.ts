@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta as K8sObjectMeta, Status } from 'kubernetes-types/meta/v1';
-import { ResourceType, resourcePath } from './resources';
+import { ResourceType, resourcePath } from '../api/resources';
 
 // Every typed object from `kubernetes-types` (Pod, Lease, …) is a KubeObject.
 export type ObjectMeta = K8sObjectMeta;

@@ -4,7 +4,7 @@
 // 410 Gone. The cache (ObjectStore) is pure and unit-tested without a server.
 import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, isGone, KubeClient, KubeObject, WatchEvent, WatchHandle } from './client';
-import { ResourceType } from './resources';
+import { ResourceType } from '../api/resources';
 
 export type IndexFunc<T> = (obj: T) => string[];
 

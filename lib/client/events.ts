@@ -3,7 +3,8 @@
 // and `lastTimestamp` on the existing Event instead of creating a new one, like client-go's correlator.
 import type { Event, ObjectReference } from 'kubernetes-types/core/v1';
 import { isNotFound, KubeClient, KubeObject } from './client';
-import { Resources } from './resources';
+import { Resources } from '../api/resources';
+import { rfc3339 } from '../api/time';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -21,9 +22,6 @@ interface Recorded {
   firstTimestamp: string;
 }
 
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The involvedObject reference for an object. */
 export function objectReference(obj: KubeObject): ObjectReference {

@@ -1,6 +1,6 @@
-import { runWorkers } from './controller';
+import { runWorkers } from '../client/controller';
 import { componentRegistry, counter, metricsResponse } from './metrics';
-import { WorkQueue } from './workqueue';
+import { WorkQueue } from '../client/workqueue';
 
 describe('one metrics registry per component', () => {
   it('gets or creates a metric by name per registry, never across registries', () => {

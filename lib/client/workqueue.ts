@@ -2,7 +2,7 @@
 // never handed to two workers at once: a key added while it is being processed is queued again only
 // after done(). addRateLimited re-adds with per-item exponential back-off; forget() resets it.
 import type { Registry } from 'prom-client';
-import { componentRegistry, counter, gauge, histogram } from './metrics';
+import { componentRegistry, counter, gauge, histogram } from '../component/metrics';
 
 /** client-go's workqueue metrics in one registry. */
 function queueMetrics(registry: Registry) {

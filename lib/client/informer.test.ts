@@ -2,7 +2,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, KubeClient, KubeList, WatchEvent, WatchHandle, WatchOptions } from './client';
 import { Informer, ObjectStore, objectKey, splitKey } from './informer';
-import { Resources } from './resources';
+import { Resources } from '../api/resources';
 
 function pod(name: string, rv: string, extra: Partial<Pod['spec']> = {}, ns = 'default', ownerUid?: string): Pod {
   return {

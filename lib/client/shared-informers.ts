@@ -2,7 +2,7 @@
 // controller in a process shares one list+watch and one cache per kind.
 import type { KubeClient, KubeObject } from './client';
 import { Informer, InformerOptions } from './informer';
-import type { ResourceType } from './resources';
+import type { ResourceType } from '../api/resources';
 
 export class SharedInformerFactory {
   private readonly informers = new Map<string, Informer<KubeObject>>();

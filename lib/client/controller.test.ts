@@ -1,4 +1,4 @@
-import { componentRegistry } from './metrics';
+import { componentRegistry } from '../component/metrics';
 import { runWorkers } from './controller';
 import { WorkQueue } from './workqueue';
 

@@ -1,4 +1,4 @@
-import { componentRegistry } from './metrics';
+import { componentRegistry } from '../component/metrics';
 import { WorkQueue } from './workqueue';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

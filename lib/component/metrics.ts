@@ -6,6 +6,7 @@
 // Process metrics (process_*, nodejs_*) live in a registry of their own that every endpoint appends:
 // each Kubernetes component exposes them, and per-job dashboards (`process_resident_memory_bytes{job=
 // "kube-scheduler"}`) keep working; in one process they are the same numbers under every job.
+import * as http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
 
@@ -51,4 +52,35 @@ export function gauge<L extends string>(cfg: GaugeConfiguration<L>, registry: Re
 
 export function histogram<L extends string>(cfg: HistogramConfiguration<L>, registry: Registry): Histogram<L> {
   return (registry.getSingleMetric(cfg.name) as Histogram<L> | undefined) ?? new Histogram<L>({ ...cfg, registers: [registry] });
+}
+
+/**
+ * A component's own metrics endpoint (the scheduler's and the controller manager's secure-port
+ * stand-in): /metrics from its registry, /healthz, /livez and /readyz answering ok, 404 otherwise.
+ */
+export function serveMetrics(component: Component, host: string, port: number): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      metricsResponse(component)
+        .then(({ contentType, body }) => {
+          res.writeHead(200, { 'Content-Type': contentType });
+          res.end(body);
+        })
+        .catch((err: unknown) => {
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          res.end(String((err as Error)?.message ?? err));
+        });
+    } else if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+    } else {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }

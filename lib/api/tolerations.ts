@@ -1,12 +1,23 @@
-// Taint/toleration matching shared by the plugins that look at taints (core/v1 helper semantics).
+// Taints and tolerations with k8s.io/api's Toleration.ToleratesTaint semantics, shared by the
+// scheduler's TaintToleration plugin, the DaemonSet controller and node lifecycle's NoExecute evictions.
 import type { Taint, Toleration } from 'kubernetes-types/core/v1';
 
-/** Whether a toleration tolerates a taint: same key (or an empty key with Exists), effect and value. */
+/**
+ * Same effect (or none given), same key (or none given, which only Exists can use), and for Equal
+ * (the default operator) the same value; an unknown operator tolerates nothing.
+ */
 export function toleratesTaint(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
   if (t.key && t.key !== taint.key) return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
+  switch (t.operator ?? '') {
+    case '':
+    case 'Equal':
+      return (t.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
+  }
 }
 
 export function tolerated(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {

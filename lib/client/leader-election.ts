@@ -4,7 +4,8 @@
 // leader renews every retryPeriod and steps down when it could not renew within renewDeadline.
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { isAlreadyExists, isConflict, isNotFound, KubeClient } from './client';
-import { Resources } from './resources';
+import { Resources } from '../api/resources';
+import { microTime } from '../api/time';
 
 export interface LeaderElectorOptions {
   namespace: string;
@@ -19,11 +20,6 @@ export interface LeaderElectorOptions {
   onNewLeader?: (identity: string) => void;
   /** Give the Lease up on stop() so a successor need not wait out the duration (default true). */
   releaseOnStop?: boolean;
-}
-
-/** RFC 3339 with microseconds, the MicroTime format Leases use. */
-export function microTime(d: Date = new Date()): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 export class LeaderElector {

@@ -1,6 +1,7 @@
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { ApiError, KubeClient } from './client';
-import { LeaderElector, LeaderElectorOptions, microTime } from './leader-election';
+import { LeaderElector, LeaderElectorOptions } from './leader-election';
+import { microTime } from '../api/time';
 
 /** An in-memory Lease store with the apiserver's optimistic concurrency (409 on a stale RV). */
 class FakeLeases {

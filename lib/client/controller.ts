@@ -5,7 +5,7 @@ import { isConflict } from './client';
 import type { KubeClient } from './client';
 import type { EventRecorder } from './events';
 import type { Registry } from 'prom-client';
-import { counter, histogram } from './metrics';
+import { counter, histogram } from '../component/metrics';
 import type { SharedInformerFactory } from './shared-informers';
 import type { WorkQueue } from './workqueue';
 

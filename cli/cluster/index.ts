@@ -1,0 +1,11 @@
+// The all-in-one cluster's face (`steer up`, `steer down`, `steer server`): the composition root that
+// starts every component through its own face.
+export { up, upSummary, serverEntry, serverNodeFlags, splitHostPort } from './up';
+export type { UpOptions, UpResult } from './up';
+export { down } from './down';
+export type { DownOptions } from './down';
+export { startServer, runServer, defaultNodeName } from './server';
+export type { ServerOptions } from './server';
+export { clusterPaths, packageRoot, runningServerPid, defaultStateDir } from './state';
+export type { ClusterPaths, ServerInfo } from './state';
+export { register as registerCommand } from './command';

@@ -1,0 +1,13 @@
+// The node agent's face: starting agents (real or hollow), the container runtime behind them, the
+// host's runtime setup and teardown, and the service proxy's leftover-rule cleanup for `steer down`.
+export { startNodeAgent } from './start';
+export type { StartNodeAgentOptions, RunningNodeAgent } from './start';
+export { startHollowNodes } from './hollow';
+export type { HollowNodes, HollowNodesOptions } from './hollow';
+export { CriRuntime } from './cri/cri-runtime';
+export type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from './runtime';
+export { ensureRuntime, teardownRuntime, podCgroupParent, IMAGES, DEFAULT_BRIDGE, DEFAULT_POD_SUBNET, REGISTRY } from './runtime-setup';
+export type { RuntimeInfo, RuntimeOptions } from './runtime-setup';
+export { removeProxyRules } from './service-proxy';
+export { register as registerCommand } from './command';
+export { register as registerRuntimeCommand } from './runtime-setup-command';

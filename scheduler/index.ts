@@ -1,0 +1,11 @@
+// The scheduler's face: its start function and command, and (for bench/scheduler's algorithm-only
+// mode) the framework pieces a scheduling cycle is made of.
+export { startScheduler, Scheduler } from './scheduler';
+export type { SchedulerOptions, RunningScheduler, LeaderElectionOptions } from './scheduler';
+export { register as registerCommand } from './command';
+export { SchedulerCache } from './cache';
+export { FitError, Framework } from './framework/framework';
+export { newPodInfo } from './framework/pod-info';
+export { CycleState, noObjectListers } from './framework/types';
+export type { ObjectListers } from './framework/types';
+export { defaultProfile } from './profile';
