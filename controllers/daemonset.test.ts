@@ -1,4 +1,4 @@
-import { DaemonExpectations } from './daemonset';
+import { DaemonExpectations } from './daemonset/controller';
 
 describe('DaemonExpectations', () => {
   test('blocks until every create and delete has been observed', () => {

@@ -19,7 +19,7 @@ import { Resources } from '../lib/api/resources';
 import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
 import { WorkQueue } from '../lib/client/workqueue';
 import { compareDeletionOrder, Expectations, isPodReady } from './replicaset';
-import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment-util';
+import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment/util';
 import { rfc3339 } from '../lib/api/time';
 import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
 

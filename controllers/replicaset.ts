@@ -13,7 +13,7 @@ import { objectKey, splitKey } from '../lib/client/informer';
 import { Resources } from '../lib/api/resources';
 import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
 import { WorkQueue } from '../lib/client/workqueue';
-import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment-util';
+import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment/util';
 import { convergenceSeconds } from './metrics';
 import { rfc3339 } from '../lib/api/time';
 

@@ -7,7 +7,7 @@ import { EventRecorder } from '../../lib/client/events';
 import { Informer } from '../../lib/client/informer';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
-import { DeploymentController } from '../../controllers/deployment';
+import { DeploymentController } from '../../controllers/deployment/controller';
 import { ReplicaSetController } from '../../controllers/replicaset';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
 import { RunningScheduler, startScheduler } from '../../scheduler/scheduler';

@@ -13,8 +13,8 @@ import { EventRecorder } from '../../lib/client/events';
 import { Informer } from '../../lib/client/informer';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
-import { DeploymentController } from '../../controllers/deployment';
-import { computeTemplateHash, RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment-util';
+import { DeploymentController } from '../../controllers/deployment/controller';
+import { computeTemplateHash, RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment/util';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { sleep, waitFor } from '../helpers/wait';
 

@@ -1,7 +1,7 @@
 import type { Pod } from 'kubernetes-types/core/v1';
-import { oldPodsRunning } from './deployment-recreate';
-import { planDeploymentSync } from './deployment-sync';
-import { deployment, replicaSet } from './deployment-testing';
+import { oldPodsRunning } from './recreate';
+import { planDeploymentSync } from './sync';
+import { deployment, replicaSet } from '../../test/fixtures/deployments';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const pod = (phase: string): Pod => ({ metadata: { name: `p-${phase}` }, status: { phase } });

@@ -27,7 +27,7 @@ import {
   setNewReplicaSetAnnotations,
   setReplicasAnnotations,
   specReplicas,
-} from './deployment-util';
+} from './util';
 
 export type DeploymentAction =
   /** POST a new ReplicaSet. */

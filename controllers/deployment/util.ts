@@ -4,10 +4,10 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../lib/client/client';
-import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/api/selectors';
-import { rfc3339 } from '../lib/api/time';
-import { semanticJson, semanticEqual } from '../lib/api/json';
+import type { KubeObject } from '../../lib/client/client';
+import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../../lib/api/selectors';
+import { rfc3339 } from '../../lib/api/time';
+import { semanticJson, semanticEqual } from '../../lib/api/json';
 
 export const PodTemplateHashLabel = 'pod-template-hash';
 export const RevisionAnnotation = 'deployment.kubernetes.io/revision';
@@ -33,7 +33,6 @@ export const ReasonNewReplicaSetAvailable = 'NewReplicaSetAvailable';
 export const ReasonProgressDeadlineExceeded = 'ProgressDeadlineExceeded';
 export const ReasonDeploymentPaused = 'DeploymentPaused';
 export const ReasonDeploymentResumed = 'DeploymentResumed';
-export const ReasonFailedCreate = 'FailedCreate';
 
 /** Annotations that belong to the Deployment machinery and are never copied between Deployment and ReplicaSet. */
 export const annotationsToSkip = new Set([
@@ -275,12 +274,6 @@ export function setReplicasAnnotations(rs: ReplicaSet, desired: number, max: num
     }
   }
   return changed;
-}
-
-/** Whether a ReplicaSet's replica annotations disagree with the Deployment's size. */
-export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, max: number): boolean {
-  const ann = rs.metadata?.annotations ?? {};
-  return ann[DesiredReplicasAnnotation] !== String(desired) || ann[MaxReplicasAnnotation] !== String(max);
 }
 
 /** Copies the Deployment's own annotations onto the ReplicaSet; true when something changed. */

@@ -1,22 +1,22 @@
 // The Deployment controller: informers on Deployments, ReplicaSets and Pods feed a work queue of
 // Deployment keys; a worker claims the Deployment's ReplicaSets (adopt matching orphans, release those
-// that stopped matching), asks the pure core (deployment-sync.ts) for a plan and carries it out through
+// that stopped matching), asks the pure core (sync.ts) for a plan and carries it out through
 // the API. Every write is conditional on the resourceVersion the plan was made from, so a stale cache
 // costs a retry, never a wrong action; ReplicaSet names are deterministic (<deployment>-<hash>), so a
 // slow watch can never make it create a ReplicaSet twice.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, isNotFound, KubeObject } from '../lib/client/client';
-import { Controller, ControllerContext, runWorkers } from '../lib/client/controller';
-import type { Informer } from '../lib/client/informer';
-import { objectKey, splitKey } from '../lib/client/informer';
-import { Resources } from '../lib/api/resources';
-import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../lib/api/selectors';
-import { WorkQueue } from '../lib/client/workqueue';
-import { deploymentComplete } from './deployment-progress';
-import { DeploymentPlan, planDeploymentSync } from './deployment-sync';
-import { claimObjects, controllerRefOf, controllingOwner, equalIgnoreHash, newControllerRef } from './deployment-util';
-import { convergenceSeconds } from './metrics';
+import { isAlreadyExists, isNotFound, KubeObject } from '../../lib/client/client';
+import { Controller, ControllerContext, runWorkers } from '../../lib/client/controller';
+import type { Informer } from '../../lib/client/informer';
+import { objectKey, splitKey } from '../../lib/client/informer';
+import { Resources } from '../../lib/api/resources';
+import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../../lib/api/selectors';
+import { WorkQueue } from '../../lib/client/workqueue';
+import { deploymentComplete } from './progress';
+import { DeploymentPlan, planDeploymentSync } from './sync';
+import { claimObjects, controllerRefOf, controllingOwner, equalIgnoreHash, newControllerRef } from './util';
+import { convergenceSeconds } from '../metrics';
 
 export interface DeploymentControllerOptions {
   /** Concurrent reconciles (Kubernetes' --concurrent-deployment-syncs, default 5). */

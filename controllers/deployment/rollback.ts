@@ -5,8 +5,8 @@
 // Kubernetes also still honours the `deprecated.deployment.rollback.to` annotation (the old
 // spec.rollbackTo); that server-side path lives here.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { SyncState } from './deployment-state';
-import { annotationsToSkip, equalIgnoreHash, lastRevision, revisionOf, RollbackToAnnotation, templateWithoutHash } from './deployment-util';
+import type { SyncState } from './state';
+import { annotationsToSkip, equalIgnoreHash, lastRevision, revisionOf, RollbackToAnnotation, templateWithoutHash } from './util';
 
 /** The revision asked for by the rollback annotation; undefined when there is none. */
 export function rollbackTo(d: Deployment): number | undefined {

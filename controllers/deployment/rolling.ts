@@ -2,8 +2,8 @@
 // shrink old ones as far as maxUnavailable allows, one step per sync; every ReplicaSet status change
 // brings the next sync.
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { deploymentComplete, syncRolloutStatus } from './deployment-progress';
-import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, SyncState } from './deployment-state';
+import { deploymentComplete, syncRolloutStatus } from './progress';
+import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, SyncState } from './state';
 import {
   activeReplicaSets,
   byCreationTimestamp,
@@ -13,7 +13,7 @@ import {
   specReplicas,
   sumAvailableReplicas,
   sumSpecReplicas,
-} from './deployment-util';
+} from './util';
 
 export function rolloutRolling(s: SyncState): void {
   const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(s, true);

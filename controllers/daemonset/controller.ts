@@ -1,18 +1,18 @@
 // The DaemonSet controller (the "global service"): informers on DaemonSets, Nodes and Pods feed a work
-// queue of DaemonSet keys; a worker claims the DaemonSet's pods, asks the pure core (daemonset-sync.ts)
+// queue of DaemonSet keys; a worker claims the DaemonSet's pods, asks the pure core (sync.ts)
 // what to create and delete, and does it. Pods are created with generateName, so expectations remember
 // creates and deletes not yet seen in the cache: until they are, a sync only writes status.
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { isConflict, isNotFound, KubeObject } from '../lib/client/client';
-import { Controller, ControllerContext, runWorkers } from '../lib/client/controller';
-import type { Informer } from '../lib/client/informer';
-import { objectKey, splitKey } from '../lib/client/informer';
-import { Resources } from '../lib/api/resources';
-import { selectorFromLabelSelector } from '../lib/api/selectors';
-import { WorkQueue } from '../lib/client/workqueue';
-import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './daemonset-sync';
-import { claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting } from './deployment-util';
+import { isConflict, isNotFound, KubeObject } from '../../lib/client/client';
+import { Controller, ControllerContext, runWorkers } from '../../lib/client/controller';
+import type { Informer } from '../../lib/client/informer';
+import { objectKey, splitKey } from '../../lib/client/informer';
+import { Resources } from '../../lib/api/resources';
+import { selectorFromLabelSelector } from '../../lib/api/selectors';
+import { WorkQueue } from '../../lib/client/workqueue';
+import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './sync';
+import { claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting } from '../deployment/util';
 
 export interface DaemonSetControllerOptions {
   workers?: number;

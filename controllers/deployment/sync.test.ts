@@ -1,8 +1,8 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { SyncState } from './deployment-state';
-import { findActiveOrLatest, planDeploymentSync, replicaSetFraction, scale } from './deployment-sync';
-import { deployment, imageOf, replicaSet } from './deployment-testing';
-import { specReplicas } from './deployment-util';
+import { SyncState } from './state';
+import { findActiveOrLatest, planDeploymentSync, replicaSetFraction, scale } from './sync';
+import { deployment, imageOf, replicaSet } from '../../test/fixtures/deployments';
+import { specReplicas } from './util';
 
 const now = new Date('2026-11-23T12:00:00Z');
 

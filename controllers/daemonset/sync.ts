@@ -3,8 +3,8 @@
 // duplicates, failed, or replaced by a rolling update within maxUnavailable), and the status.
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { availableAt, ControllerRevisionHashLabel, isPodAvailable, isPodReady, nodeShouldRunDaemonPod, withDaemonTolerations } from './daemonset-util';
-import { byCreationTimestamp, computeTemplateHash, newControllerRef, scaledValue } from './deployment-util';
+import { availableAt, ControllerRevisionHashLabel, isPodAvailable, isPodReady, nodeShouldRunDaemonPod, withDaemonTolerations } from './util';
+import { byCreationTimestamp, computeTemplateHash, newControllerRef, scaledValue } from '../deployment/util';
 
 export interface DaemonSetSyncInput {
   daemonSet: DaemonSet;

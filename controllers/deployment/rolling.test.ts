@@ -1,9 +1,9 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import { DeploymentPlan, planDeploymentSync } from './deployment-sync';
-import { SyncState } from './deployment-state';
-import { cleanupUnhealthyReplicas, reconcileNewReplicaSet, reconcileOldReplicaSets, scaleDownOldReplicaSetsForRollingUpdate } from './deployment-rolling';
-import { deployment, imageOf, replicaSet } from './deployment-testing';
-import { RevisionAnnotation, specReplicas } from './deployment-util';
+import { DeploymentPlan, planDeploymentSync } from './sync';
+import { SyncState } from './state';
+import { cleanupUnhealthyReplicas, reconcileNewReplicaSet, reconcileOldReplicaSets, scaleDownOldReplicaSetsForRollingUpdate } from './rolling';
+import { deployment, imageOf, replicaSet } from '../../test/fixtures/deployments';
+import { RevisionAnnotation, specReplicas } from './util';
 
 const now = new Date('2026-11-23T12:00:00Z');
 

@@ -1,6 +1,6 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { selectorFromLabelSelector } from '../lib/api/selectors';
-import { deployment, replicaSet } from './deployment-testing';
+import { selectorFromLabelSelector } from '../../lib/api/selectors';
+import { deployment, replicaSet } from '../../test/fixtures/deployments';
 import {
   claimObjects,
   computeTemplateHash,
@@ -17,7 +17,7 @@ import {
   scaledValue,
   setCondition,
   setNewReplicaSetAnnotations,
-} from './deployment-util';
+} from './util';
 
 describe('resolveFenceposts (surge rounds up, unavailable rounds down, both 0 → unavailable 1)', () => {
   test.each([

@@ -1,8 +1,8 @@
 import type { Deployment, DeploymentCondition } from 'kubernetes-types/apps/v1';
-import { calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut } from './deployment-progress';
-import { planDeploymentSync } from './deployment-sync';
-import { deployment, replicaSet } from './deployment-testing';
-import { rfc3339 } from '../lib/api/time';
+import { calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut } from './progress';
+import { planDeploymentSync } from './sync';
+import { deployment, replicaSet } from '../../test/fixtures/deployments';
+import { rfc3339 } from '../../lib/api/time';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const ago = (s: number) => rfc3339(new Date(now.getTime() - s * 1000));

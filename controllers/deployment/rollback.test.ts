@@ -1,7 +1,7 @@
-import { deploymentRolledBackTo, findRevision } from './deployment-rollback';
-import { planDeploymentSync } from './deployment-sync';
-import { deployment, replicaSet } from './deployment-testing';
-import { RevisionAnnotation, RevisionHistoryAnnotation, RollbackToAnnotation } from './deployment-util';
+import { deploymentRolledBackTo, findRevision } from './rollback';
+import { planDeploymentSync } from './sync';
+import { deployment, replicaSet } from '../../test/fixtures/deployments';
+import { RevisionAnnotation, RevisionHistoryAnnotation, RollbackToAnnotation } from './util';
 
 const now = new Date('2026-11-23T12:00:00Z');
 

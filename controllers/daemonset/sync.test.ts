@@ -1,7 +1,7 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
-import { daemonSetHash, newDaemonPod, planDaemonSet, resolveMaxUnavailable } from './daemonset-sync';
-import { ControllerRevisionHashLabel, fitsNodeAffinity, isPodAvailable, nodeShouldRunDaemonPod, toleratesTaint } from './daemonset-util';
+import { daemonSetHash, newDaemonPod, planDaemonSet, resolveMaxUnavailable } from './sync';
+import { ControllerRevisionHashLabel, fitsNodeAffinity, isPodAvailable, nodeShouldRunDaemonPod, toleratesTaint } from './util';
 
 const now = new Date('2026-11-23T12:00:00Z');
 

@@ -2,9 +2,9 @@
 // their pods is left running, then create (or scale up) the new ReplicaSet at full size.
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { deploymentComplete, syncRolloutStatus } from './deployment-progress';
-import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, SyncState } from './deployment-state';
-import { activeReplicaSets, desiredReplicas, sumStatusReplicas } from './deployment-util';
+import { deploymentComplete, syncRolloutStatus } from './progress';
+import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, SyncState } from './state';
+import { activeReplicaSets, desiredReplicas, sumStatusReplicas } from './util';
 
 export function rolloutRecreate(s: SyncState): void {
   let { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(s, false);

@@ -2,11 +2,11 @@
 // syncs only resize ReplicaSets (proportionally when a rollout is in flight); otherwise the strategy
 // rolls out. planDeploymentSync returns the API writes; the controller in deployment.ts performs them.
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import { checkPausedConditions, syncDeploymentStatus } from './deployment-progress';
-import { rolloutRecreate } from './deployment-recreate';
-import { rollback, rollbackTo } from './deployment-rollback';
-import { rolloutRolling } from './deployment-rolling';
-import { cleanupDeployment, DeploymentPlan, DeploymentSyncInput, getAllReplicaSetsAndSyncRevision, SyncState } from './deployment-state';
+import { checkPausedConditions, syncDeploymentStatus } from './progress';
+import { rolloutRecreate } from './recreate';
+import { rollback, rollbackTo } from './rollback';
+import { rolloutRolling } from './rolling';
+import { cleanupDeployment, DeploymentPlan, DeploymentSyncInput, getAllReplicaSetsAndSyncRevision, SyncState } from './state';
 import {
   activeReplicaSets,
   byCreationTimestamp,
@@ -19,9 +19,9 @@ import {
   maxSurge,
   specReplicas,
   sumSpecReplicas,
-} from './deployment-util';
+} from './util';
 
-export type { DeploymentAction, DeploymentPlan, DeploymentSyncInput, PlannedEvent } from './deployment-state';
+export type { DeploymentAction, DeploymentPlan, DeploymentSyncInput, PlannedEvent } from './state';
 
 export function planDeploymentSync(input: DeploymentSyncInput): DeploymentPlan {
   const s = new SyncState(input);

@@ -2,7 +2,7 @@
 // the replica counts `kubectl rollout status` reads, the Available condition, and the Progressing
 // condition with its deadline (Progressing=False/ProgressDeadlineExceeded when a rollout stalls).
 import type { Deployment, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { SyncState } from './deployment-state';
+import type { SyncState } from './state';
 import {
   ConditionAvailable,
   ConditionProgressing,
@@ -25,7 +25,7 @@ import {
   sumReadyReplicas,
   sumSpecReplicas,
   sumStatusReplicas,
-} from './deployment-util';
+} from './util';
 
 /** The status the ReplicaSets imply, keeping the Deployment's conditions and setting Available. */
 export function calculateStatus(d: Deployment, allRSs: Array<ReplicaSet | undefined>, newRS: ReplicaSet | undefined, now: Date): DeploymentStatus {
