@@ -16,7 +16,7 @@ import type { Informer } from '../lib/client/informer';
 import { objectKey, splitKey } from '../lib/client/informer';
 import { Resources } from '../lib/api/resources';
 import { WorkQueue } from '../lib/client/workqueue';
-import { isPodReady } from './replicaset';
+import { isPodReady } from '../lib/api/pod';
 import { stableJson } from '../lib/api/json';
 
 /** The label Kubernetes puts on the Endpoints of a headless Service. */

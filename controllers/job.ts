@@ -2,24 +2,27 @@
 // claims pods, counts succeeded and failed ones, decides which pods to create (up to parallelism, never
 // more than the completions still missing; in Indexed mode one per missing index) or delete, and when the
 // Job is Complete, Failed (BackoffLimitExceeded, DeadlineExceeded), Suspended or due for deletion
-// (ttlSecondsAfterFinished). JobController wires it to informers and a work queue, with the ReplicaSet
-// controller's expectations so a slow watch never makes it create a pod twice.
+// (ttlSecondsAfterFinished). JobController wires it to informers and a work queue, with the shared
+// expectations so a slow watch never makes it create a pod twice, and writes pods through a PodControl.
 //
 // Unlike Kubernetes ≥ 1.26, pods carry no batch.kubernetes.io/job-tracking finalizer: counts come from
 // the pods that exist, and status.succeeded/failed never go down, so a finished pod deleted before the
 // controller saw it is not counted.
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { isConflict, isNotFound } from '../lib/client/client';
 import { Controller, ControllerContext, ReconcileResult, runWorkers } from '../lib/client/controller';
 import type { Informer } from '../lib/client/informer';
 import { objectKey, splitKey } from '../lib/client/informer';
 import { Resources } from '../lib/api/resources';
-import { matchesLabels, selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
+import { selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
+import { isPodReady, isPodTerminal } from '../lib/api/pod';
 import { WorkQueue } from '../lib/client/workqueue';
-import { compareDeletionOrder, Expectations, isPodReady } from './replicaset';
-import { controllerRefOf, controllingOwner, ownersSelecting } from './deployment/util';
+import { applyClaim, claimObjects, controllingOwner, newControllerRef, ownersSelecting, ownerStillActive } from './shared/controller-ref';
+import { Expectations } from './shared/expectations';
+import { handleOwnedPods } from './shared/pod-events';
+import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from './shared/pod-control';
+import { compareDeletionOrder } from './shared/pods';
 import { rfc3339 } from '../lib/api/time';
 import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
 
@@ -36,6 +39,8 @@ export interface JobEvent {
 export interface JobPlan {
   /** Matching orphans to take (controller ownerReference). */
   adopt: Pod[];
+  /** Owned pods that no longer match the selector: drop our ownerReference. */
+  release: Pod[];
   /** Pods to create: a completion index each in Indexed mode, undefined otherwise. */
   create: (number | undefined)[];
   /** Active pods to delete. */
@@ -61,8 +66,6 @@ export interface JobReconcileOptions {
 
 export const DefaultBackoffBaseMs = 10_000;
 export const DefaultBackoffMaxMs = 360_000;
-
-/** RFC 3339 in seconds, as Kubernetes writes metav1.Time. */
 
 function condition(status: JobStatus | undefined, type: string): JobCondition | undefined {
   return (status?.conditions ?? []).find((c) => c.type === type);
@@ -133,10 +136,9 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
   const burst = opts.burst ?? 500;
   const nowMs = now.getTime();
   const nowStr = rfc3339(now);
-  const uid = job.metadata?.uid;
   const spec = job.spec ?? { template: {} };
   const old = job.status ?? {};
-  const plan: JobPlan = { adopt: [], create: [], delete: [], status: { ...old }, events: [], deleteJob: false };
+  const plan: JobPlan = { adopt: [], release: [], create: [], delete: [], status: { ...old }, events: [], deleteJob: false };
   let selector;
   try {
     selector = selectorFromLabelSelector(spec.selector);
@@ -146,20 +148,11 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
     return plan;
   }
   const deleting = !!job.metadata?.deletionTimestamp;
-  const owned: Pod[] = [];
-  for (const p of pods) {
-    if (p.metadata?.namespace !== job.metadata?.namespace) continue;
-    const ref = controllerRefOf(p);
-    if (ref) {
-      if (ref.uid === uid) owned.push(p);
-      continue;
-    }
-    const phase = p.status?.phase;
-    if (deleting || p.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') continue;
-    if (!matchesLabels(selector, p.metadata?.labels ?? {})) continue;
-    plan.adopt.push(p);
-    owned.push(p);
-  }
+  // Finished orphans are never adopted: they would count as successes or failures of this Job.
+  const claim = claimObjects(job, selector, pods, { adoptable: (p) => !isPodTerminal(p) });
+  plan.adopt = claim.adopt;
+  plan.release = claim.release;
+  const owned = claim.owned;
   const active = owned.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   const terminating = owned.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   const succeededPods = owned.filter((p) => p.status?.phase === 'Succeeded');
@@ -329,10 +322,6 @@ function manageActive(
   else if (diff < 0) plan.create = Array.from({ length: Math.min(-diff, o.burst) }, () => undefined);
 }
 
-export function jobOwnerRef(job: Job): OwnerReference {
-  return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata?.name ?? '', uid: job.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
-}
-
 function withIndexEnv(c: Container): Container {
   if ((c.env ?? []).some((e) => e.name === CompletionIndexEnv)) return c;
   const env = [...(c.env ?? []), { name: CompletionIndexEnv, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${CompletionIndexAnnotation}']` } } }];
@@ -363,7 +352,7 @@ export function podForJob(job: Job, index?: number): Pod {
       namespace: job.metadata?.namespace,
       labels,
       annotations: Object.keys(annotations).length ? annotations : undefined,
-      ownerReferences: [jobOwnerRef(job)],
+      ownerReferences: [newControllerRef(job, 'batch/v1', 'Job')],
     },
     spec,
   };
@@ -383,6 +372,8 @@ export interface JobControllerOptions extends Omit<JobReconcileOptions, 'manage'
   workers?: number;
   expectationsTimeoutMs?: number;
   now?: () => Date;
+  /** Where pod writes go (default: the API, through ctx.client); tests pass a recording fake. */
+  podControl?: PodControl;
 }
 
 export class JobController implements Controller {
@@ -391,6 +382,7 @@ export class JobController implements Controller {
   private readonly jobs: Informer<Job>;
   private readonly pods: Informer<Pod>;
   private readonly expectations: Expectations;
+  private readonly podControl: PodControl;
   private readonly workers: number;
   private readonly now: () => Date;
   private running?: Promise<void>;
@@ -408,6 +400,7 @@ export class JobController implements Controller {
     this.workers = opts.workers ?? 5;
     this.now = opts.now ?? (() => new Date());
     this.expectations = new Expectations(opts.expectationsTimeoutMs ?? 60_000);
+    this.podControl = opts.podControl ?? new ApiPodControl(ctx.client, ctx.recorder);
     this.jobs = ctx.informers.informerFor<Job>(Resources.jobs);
     this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
   }
@@ -419,24 +412,14 @@ export class JobController implements Controller {
       this.expectations.delete(objectKey(j));
       this.finished.delete(objectKey(j));
     });
-    this.pods.onAdd((p) => {
-      const key = this.ownerKey(p);
-      if (key) {
-        this.expectations.creationObserved(key);
-        this.queue.add(key);
-      } else if (!controllerRefOf(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
-    });
-    this.pods.onUpdate((o, p) => {
-      const key = this.ownerKey(p);
-      if (p.metadata?.deletionTimestamp && !o.metadata?.deletionTimestamp && key && p.metadata.uid) this.expectations.deletionObserved(key, p.metadata.uid);
-      if (key) this.queue.add(key);
-      else if (!controllerRefOf(p)) for (const k of this.matchingJobs(p)) this.queue.add(k);
-    });
-    this.pods.onDelete((p) => {
-      const key = this.ownerKey(p);
-      if (!key) return;
-      if (p.metadata?.uid) this.expectations.deletionObserved(key, p.metadata.uid);
-      this.queue.add(key);
+    handleOwnedPods(this.pods, {
+      ownerKey: (p) => {
+        const job = controllingOwner(p, 'Job', this.jobs);
+        return job && objectKey(job);
+      },
+      matchingOwners: (p) => ownersSelecting(p, this.jobs).map(objectKey),
+      enqueue: (key) => this.queue.add(key),
+      expectations: this.expectations,
     });
     this.ctx.informers.start();
     await Promise.all([this.jobs.start(), this.pods.start()]);
@@ -449,15 +432,6 @@ export class JobController implements Controller {
 
   async stopped(): Promise<void> {
     await this.running;
-  }
-
-  private ownerKey(p: Pod): string | undefined {
-    const job = controllingOwner(p, 'Job', this.jobs);
-    return job && objectKey(job);
-  }
-
-  private matchingJobs(p: Pod): string[] {
-    return ownersSelecting(p, this.jobs).map(objectKey);
   }
 
   private async sync(key: string): Promise<ReconcileResult> {
@@ -487,7 +461,9 @@ export class JobController implements Controller {
       }
       return;
     }
-    for (const p of plan.adopt) await this.adopt(job, p);
+    await applyClaim({ owned: [], adopt: plan.adopt, release: plan.release }, newControllerRef(job, 'batch/v1', 'Job'), (p, patch) => this.podControl.patchOwnerReferences(p, patch), {
+      canAdopt: ownerStillActive(this.ctx.client, Resources.jobs, job),
+    });
     if (plan.delete.length) await this.deletePods(key, job, plan.delete);
     let createError: Error | undefined;
     if (plan.create.length) createError = await this.createPods(key, job, plan.create);
@@ -505,54 +481,12 @@ export class JobController implements Controller {
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, plan.requeueAfterMs) } : undefined;
   }
 
-  private async adopt(job: Job, p: Pod): Promise<void> {
-    const refs = [...(p.metadata?.ownerReferences ?? []).filter((r) => r.uid !== job.metadata?.uid), jobOwnerRef(job)];
-    try {
-      await this.ctx.client.patch<Pod>(Resources.pods, p.metadata?.namespace, p.metadata?.name ?? '', { metadata: { ownerReferences: refs } }, 'merge');
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  /** Slow start (batches of 1, 2, 4, …) as the ReplicaSet controller: a bad template costs one error. */
   private async createPods(key: string, job: Job, indexes: (number | undefined)[]): Promise<Error | undefined> {
-    this.expectations.expectCreations(key, indexes.length);
-    let next = 0;
-    let batch = 1;
-    while (next < indexes.length) {
-      const slice = indexes.slice(next, next + batch);
-      next += slice.length;
-      const results = await Promise.allSettled(slice.map((i) => this.ctx.client.create<Pod>(Resources.pods, job.metadata?.namespace, podForJob(job, i))));
-      let firstError: Error | undefined;
-      for (const r of results) {
-        if (r.status === 'fulfilled') this.ctx.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata?.name}`);
-        else {
-          this.expectations.creationObserved(key);
-          firstError = firstError ?? (r.reason as Error);
-        }
-      }
-      if (firstError) {
-        for (let i = next; i < indexes.length; i++) this.expectations.creationObserved(key);
-        this.ctx.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${firstError.message}`);
-        return firstError;
-      }
-      batch *= 2;
-    }
-    return undefined;
+    return (await createExpectedPods(this.podControl, this.expectations, key, job, indexes.length, (i) => podForJob(job, indexes[i]))).error;
   }
 
   private async deletePods(key: string, job: Job, pods: Pod[]): Promise<void> {
-    this.expectations.expectDeletions(key, pods.map((p) => p.metadata?.uid ?? ''));
-    const results = await Promise.allSettled(pods.map((p) => this.ctx.client.delete(Resources.pods, p.metadata?.namespace, p.metadata?.name ?? '')));
-    let firstError: unknown;
-    results.forEach((r, i) => {
-      const p = pods[i];
-      if (r.status === 'fulfilled') this.ctx.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
-      else {
-        this.expectations.deletionObserved(key, p.metadata?.uid ?? '');
-        if (!isNotFound(r.reason)) firstError = firstError ?? r.reason;
-      }
-    });
-    if (firstError) throw firstError;
+    const res = await deleteExpectedPods(this.podControl, this.expectations, key, job, pods);
+    if (res.error) throw res.error;
   }
 }

@@ -1,6 +1,7 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { compareDeletionOrder, Expectations, podFromTemplate, reconcileReplicaSet, statusEqual } from './replicaset';
+import { podFromTemplate, reconcileReplicaSet, statusEqual } from './replicaset';
+import { compareDeletionOrder } from './shared/pods';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 
@@ -136,26 +137,5 @@ describe('helpers', () => {
   it('statusEqual ignores absent-vs-zero differences', () => {
     expect(statusEqual(undefined, { replicas: 0 })).toBe(true);
     expect(statusEqual({ replicas: 1 }, { replicas: 2 })).toBe(false);
-  });
-
-  it('Expectations: satisfied only after every create and delete is observed, or after the timeout', () => {
-    const e = new Expectations(50);
-    expect(e.satisfied('k')).toBe(true);
-    e.expectCreations('k', 2);
-    e.expectDeletions('k', ['u1']);
-    expect(e.satisfied('k')).toBe(false);
-    e.creationObserved('k');
-    e.creationObserved('k');
-    expect(e.satisfied('k')).toBe(false);
-    e.deletionObserved('k', 'u1');
-    expect(e.satisfied('k')).toBe(true);
-    e.expectCreations('k', 1);
-    const realNow = Date.now;
-    Date.now = () => realNow() + 100;
-    try {
-      expect(e.satisfied('k')).toBe(true);
-    } finally {
-      Date.now = realNow;
-    }
   });
 });

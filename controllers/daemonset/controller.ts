@@ -1,10 +1,11 @@
 // The DaemonSet controller (the "global service"): informers on DaemonSets, Nodes and Pods feed a work
 // queue of DaemonSet keys; a worker claims the DaemonSet's pods, asks the pure core (sync.ts)
-// what to create and delete, and does it. Pods are created with generateName, so expectations remember
-// creates and deletes not yet seen in the cache: until they are, a sync only writes status.
+// what to create and delete, and does it through a PodControl. Pods are created with generateName, so
+// expectations remember creates (by node) and deletes not yet seen in the cache: until they are, a sync
+// only writes status.
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { isConflict, isNotFound, KubeObject } from '../../lib/client/client';
+import type { KubeObject } from '../../lib/client/client';
 import { Controller, ControllerContext, runWorkers } from '../../lib/client/controller';
 import type { Informer } from '../../lib/client/informer';
 import { objectKey, splitKey } from '../../lib/client/informer';
@@ -12,51 +13,17 @@ import { Resources } from '../../lib/api/resources';
 import { selectorFromLabelSelector } from '../../lib/api/selectors';
 import { WorkQueue } from '../../lib/client/workqueue';
 import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './sync';
-import { claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting } from '../deployment/util';
+import { applyClaim, claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting, ownerStillActive } from '../shared/controller-ref';
+import { Expectations } from '../shared/expectations';
+import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from '../shared/pod-control';
 
 export interface DaemonSetControllerOptions {
   workers?: number;
   /** How long unobserved creates/deletes block further ones (Kubernetes: 5 minutes). */
   expectationsTimeoutMs?: number;
   now?: () => Date;
-}
-
-/** Creates (by node) and deletes (by pod uid) issued but not yet seen through the watch. */
-export class DaemonExpectations {
-  private readonly pending = new Map<string, { creates: Set<string>; deletes: Set<string>; since: number }>();
-
-  constructor(private readonly timeoutMs: number) {}
-
-  expect(key: string, createsOn: string[], deleteUids: string[], now: number): void {
-    this.pending.set(key, { creates: new Set(createsOn), deletes: new Set(deleteUids), since: now });
-  }
-
-  creationObserved(key: string, nodeName: string): void {
-    this.pending.get(key)?.creates.delete(nodeName);
-  }
-
-  deletionObserved(key: string, uid: string): void {
-    this.pending.get(key)?.deletes.delete(uid);
-  }
-
-  /** A create that failed will never be observed. */
-  creationFailed(key: string, nodeName: string): void {
-    this.creationObserved(key, nodeName);
-  }
-
-  satisfied(key: string, now: number): boolean {
-    const e = this.pending.get(key);
-    if (!e) return true;
-    if ((e.creates.size === 0 && e.deletes.size === 0) || now - e.since > this.timeoutMs) {
-      this.pending.delete(key);
-      return true;
-    }
-    return false;
-  }
-
-  forget(key: string): void {
-    this.pending.delete(key);
-  }
+  /** Where pod writes go (default: the API, through ctx.client); tests pass a recording fake. */
+  podControl?: PodControl;
 }
 
 export class DaemonSetController implements Controller {
@@ -65,7 +32,8 @@ export class DaemonSetController implements Controller {
   private readonly daemonSets: Informer<DaemonSet>;
   private readonly nodes: Informer<Node>;
   private readonly pods: Informer<Pod>;
-  private readonly expectations: DaemonExpectations;
+  private readonly expectations: Expectations;
+  private readonly podControl: PodControl;
   /** DaemonSet key → node → no new pod before this time (ms), after failed pods there. */
   private readonly failedPodBackoff = new Map<string, Map<string, number>>();
   private readonly failureCounts = new Map<string, number>();
@@ -79,7 +47,8 @@ export class DaemonSetController implements Controller {
   ) {
     this.workers = opts.workers ?? 2;
     this.now = opts.now ?? (() => new Date());
-    this.expectations = new DaemonExpectations(opts.expectationsTimeoutMs ?? 60_000);
+    this.expectations = new Expectations(opts.expectationsTimeoutMs ?? 60_000, () => this.now().getTime());
+    this.podControl = opts.podControl ?? new ApiPodControl(ctx.client, ctx.recorder);
     this.daemonSets = ctx.informers.informerFor<DaemonSet>(Resources.daemonsets);
     this.nodes = ctx.informers.informerFor<Node>(Resources.nodes);
     this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
@@ -89,7 +58,7 @@ export class DaemonSetController implements Controller {
     this.daemonSets.onAdd((ds) => this.queue.add(objectKey(ds)));
     this.daemonSets.onUpdate((_o, ds) => this.queue.add(objectKey(ds)));
     this.daemonSets.onDelete((ds) => {
-      this.expectations.forget(objectKey(ds));
+      this.expectations.delete(objectKey(ds));
       this.failedPodBackoff.delete(objectKey(ds));
       for (const k of [...this.failureCounts.keys()]) if (k.startsWith(`${objectKey(ds)}|`)) this.failureCounts.delete(k);
       this.queue.add(objectKey(ds));
@@ -148,7 +117,7 @@ export class DaemonSetController implements Controller {
   async sync(key: string): Promise<void | { requeueAfterMs?: number }> {
     const cached = this.daemonSets.getByKey(key);
     if (!cached) {
-      this.expectations.forget(key);
+      this.expectations.delete(key);
       return;
     }
     const ds: DaemonSet = { ...cached, apiVersion: cached.apiVersion ?? 'apps/v1', kind: cached.kind ?? 'DaemonSet' };
@@ -162,7 +131,7 @@ export class DaemonSetController implements Controller {
     }
     const pods = await this.claimPods(ds, selector, this.pods.list(namespace));
     const now = this.now();
-    const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key, now.getTime());
+    const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key);
     const plan = planDaemonSet({ daemonSet: ds, nodes: this.nodes.list(), pods, now, expectationsSatisfied: satisfied, createBackoffUntil: this.failedPodBackoff.get(key) });
     this.recordFailedPods(key, ds, plan, now.getTime());
     await this.execute(key, ds, plan);
@@ -191,61 +160,23 @@ export class DaemonSetController implements Controller {
   }
 
   private async claimPods(ds: DaemonSet, selector: ReturnType<typeof selectorFromLabelSelector>, candidates: Pod[]): Promise<Pod[]> {
-    const claim = claimObjects(ds, selector, candidates);
-    const owned = new Map(claim.owned.map((p) => [p.metadata?.name ?? '', p]));
-    for (const pod of claim.adopt) {
-      try {
-        owned.set(
-          pod.metadata?.name ?? '',
-          await this.ctx.client.update<Pod>(Resources.pods, { ...pod, metadata: { ...pod.metadata, ownerReferences: [...(pod.metadata?.ownerReferences ?? []), newControllerRef(ds, 'apps/v1', 'DaemonSet')] } }),
-        );
-      } catch (e) {
-        if (!isNotFound(e) && !isConflict(e)) throw e;
-        owned.delete(pod.metadata?.name ?? '');
-      }
-    }
-    for (const pod of claim.release) {
-      try {
-        await this.ctx.client.update<Pod>(Resources.pods, { ...pod, metadata: { ...pod.metadata, ownerReferences: (pod.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ds.metadata?.uid) } });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    return [...owned.values()];
+    return applyClaim(claimObjects(ds, selector, candidates), newControllerRef(ds, 'apps/v1', 'DaemonSet'), (p, patch) => this.podControl.patchOwnerReferences(p, patch), {
+      canAdopt: ownerStillActive(this.ctx.client, Resources.daemonsets, ds),
+    });
   }
 
   private async execute(key: string, ds: DaemonSet, plan: DaemonSetPlan): Promise<void> {
-    const client = this.ctx.client;
-    if (plan.createOn.length || plan.delete.length) {
-      this.expectations.expect(key, plan.createOn, plan.delete.map((p) => p.metadata?.uid ?? ''), Date.now());
-    }
-    const errors: unknown[] = [];
-    await Promise.all([
-      ...plan.createOn.map(async (nodeName) => {
-        try {
-          const pod = await client.create<Pod>(Resources.pods, ds.metadata?.namespace, newDaemonPod(ds, nodeName, plan.hash));
-          this.ctx.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
-        } catch (e) {
-          this.expectations.creationFailed(key, nodeName);
-          this.ctx.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
-          errors.push(e);
-        }
-      }),
-      ...plan.delete.map(async (pod) => {
-        try {
-          // The pod's own grace period applies; the uid guards against deleting a namesake.
-          await client.delete(Resources.pods, pod.metadata?.namespace, pod.metadata?.name ?? '', { preconditions: { uid: pod.metadata?.uid } });
-          this.ctx.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
-        } catch (e) {
-          this.expectations.deletionObserved(key, pod.metadata?.uid ?? '');
-          if (!isNotFound(e)) errors.push(e);
-        }
-      }),
+    const [created, deleted] = await Promise.all([
+      plan.createOn.length
+        ? createExpectedPods(this.podControl, this.expectations, key, ds, plan.createOn.length, (i) => newDaemonPod(ds, plan.createOn[i], plan.hash), plan.createOn)
+        : undefined,
+      plan.delete.length ? deleteExpectedPods(this.podControl, this.expectations, key, ds, plan.delete) : undefined,
     ]);
     if (!statusEqual(ds.status ?? {}, plan.status)) {
-      await client.update<DaemonSet>(Resources.daemonsets, { ...ds, status: plan.status }, 'status');
+      await this.ctx.client.update<DaemonSet>(Resources.daemonsets, { ...ds, status: plan.status }, 'status');
     }
-    if (errors.length) throw errors[0];
+    const error = created?.error ?? deleted?.error;
+    if (error) throw error;
   }
 }
 

@@ -4,7 +4,10 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { availableAt, ControllerRevisionHashLabel, isPodAvailable, isPodReady, nodeShouldRunDaemonPod, withDaemonTolerations } from './util';
-import { byCreationTimestamp, computeTemplateHash, newControllerRef, scaledValue } from '../deployment/util';
+import { byCreationTimestamp } from '../shared/creation-order';
+import { computeTemplateHash } from '../shared/template-hash';
+import { newControllerRef } from '../shared/controller-ref';
+import { scaledValue } from '../shared/int-or-percent';
 
 export interface DaemonSetSyncInput {
   daemonSet: DaemonSet;

@@ -15,7 +15,8 @@ import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../.
 import { WorkQueue } from '../../lib/client/workqueue';
 import { deploymentComplete } from './progress';
 import { DeploymentPlan, planDeploymentSync } from './sync';
-import { claimObjects, controllerRefOf, controllingOwner, equalIgnoreHash, newControllerRef } from './util';
+import { equalIgnoreHash } from './util';
+import { applyClaim, claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownerReferencesPatcher, ownerStillActive } from '../shared/controller-ref';
 import { convergenceSeconds } from '../metrics';
 
 export interface DeploymentControllerOptions {
@@ -162,46 +163,10 @@ export class DeploymentController implements Controller {
   }
 
   /** Adopts matching orphans and releases ReplicaSets that no longer match; returns the owned ones. */
-  private async claimReplicaSets(d: Deployment, selector: LabelRequirement[], candidates: ReplicaSet[]): Promise<ReplicaSet[]> {
-    const claim = claimObjects(d, selector, candidates);
-    const owned = new Map(claim.owned.map((rs) => [rs.metadata?.name ?? '', rs]));
-    if (claim.adopt.length > 0) {
-      // Kubernetes re-reads the owner before adopting: never adopt for a Deployment deleted meanwhile.
-      const fresh = await this.ctx.client.get<Deployment>(Resources.deployments, d.metadata?.namespace, d.metadata?.name ?? '').catch((e: unknown) => {
-        if (isNotFound(e)) return undefined;
-        throw e;
-      });
-      const canAdopt = fresh && fresh.metadata?.uid === d.metadata?.uid && !fresh.metadata?.deletionTimestamp;
-      for (const rs of claim.adopt) {
-        const name = rs.metadata?.name ?? '';
-        if (!canAdopt) {
-          owned.delete(name);
-          continue;
-        }
-        const adopted: ReplicaSet = {
-          ...rs,
-          metadata: { ...rs.metadata, ownerReferences: [...(rs.metadata?.ownerReferences ?? []), newControllerRef(d, 'apps/v1', 'Deployment')] },
-        };
-        try {
-          owned.set(name, await this.ctx.client.update<ReplicaSet>(Resources.replicasets, adopted));
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          owned.delete(name);
-        }
-      }
-    }
-    for (const rs of claim.release) {
-      const released: ReplicaSet = {
-        ...rs,
-        metadata: { ...rs.metadata, ownerReferences: (rs.metadata?.ownerReferences ?? []).filter((r) => r.uid !== d.metadata?.uid) },
-      };
-      try {
-        await this.ctx.client.update<ReplicaSet>(Resources.replicasets, released);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    return [...owned.values()];
+  private claimReplicaSets(d: Deployment, selector: LabelRequirement[], candidates: ReplicaSet[]): Promise<ReplicaSet[]> {
+    return applyClaim(claimObjects(d, selector, candidates), newControllerRef(d, 'apps/v1', 'Deployment'), ownerReferencesPatcher<ReplicaSet>(this.ctx.client, Resources.replicasets), {
+      canAdopt: ownerStillActive(this.ctx.client, Resources.deployments, d),
+    });
   }
 
   /** Carries out a plan in order; throws (→ retry with back-off) on the first failed write. */

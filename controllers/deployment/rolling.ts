@@ -6,7 +6,6 @@ import { deploymentComplete, syncRolloutStatus } from './progress';
 import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, SyncState } from './state';
 import {
   activeReplicaSets,
-  byCreationTimestamp,
   desiredReplicas,
   maxUnavailable,
   newRSNewReplicas,
@@ -14,6 +13,7 @@ import {
   sumAvailableReplicas,
   sumSpecReplicas,
 } from './util';
+import { byCreationTimestamp } from '../shared/creation-order';
 
 export function rolloutRolling(s: SyncState): void {
   const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(s, true);

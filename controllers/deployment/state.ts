@@ -6,7 +6,6 @@ import type { Deployment, DeploymentStatus, ReplicaSet } from 'kubernetes-types/
 import type { Pod } from 'kubernetes-types/core/v1';
 import {
   byRevision,
-  computeTemplateHash,
   ConditionProgressing,
   desiredReplicas,
   findNewReplicaSet,
@@ -15,7 +14,6 @@ import {
   maxRevision,
   maxSurge,
   newCondition,
-  newControllerRef,
   newRSNewReplicas,
   PodTemplateHashLabel,
   ReasonFoundNewReplicaSet,
@@ -28,6 +26,8 @@ import {
   setReplicasAnnotations,
   specReplicas,
 } from './util';
+import { computeTemplateHash } from '../shared/template-hash';
+import { newControllerRef } from '../shared/controller-ref';
 
 export type DeploymentAction =
   /** POST a new ReplicaSet. */

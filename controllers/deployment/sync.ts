@@ -9,7 +9,6 @@ import { rolloutRolling } from './rolling';
 import { cleanupDeployment, DeploymentPlan, DeploymentSyncInput, getAllReplicaSetsAndSyncRevision, SyncState } from './state';
 import {
   activeReplicaSets,
-  byCreationTimestamp,
   bySizeNewer,
   bySizeOlder,
   desiredReplicas,
@@ -20,6 +19,7 @@ import {
   specReplicas,
   sumSpecReplicas,
 } from './util';
+import { byCreationTimestamp } from '../shared/creation-order';
 
 export type { DeploymentAction, DeploymentPlan, DeploymentSyncInput, PlannedEvent } from './state';
 

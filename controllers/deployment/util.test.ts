@@ -1,9 +1,6 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { selectorFromLabelSelector } from '../../lib/api/selectors';
 import { deployment, replicaSet } from '../../test/fixtures/deployments';
 import {
-  claimObjects,
-  computeTemplateHash,
   equalIgnoreHash,
   findNewReplicaSet,
   lastRevision,
@@ -14,10 +11,10 @@ import {
   resolveFenceposts,
   RevisionAnnotation,
   RevisionHistoryAnnotation,
-  scaledValue,
   setCondition,
   setNewReplicaSetAnnotations,
 } from './util';
+import { scaledValue } from '../shared/int-or-percent';
 
 describe('resolveFenceposts (surge rounds up, unavailable rounds down, both 0 â†’ unavailable 1)', () => {
   test.each([
@@ -56,22 +53,8 @@ describe('resolveFenceposts (surge rounds up, unavailable rounds down, both 0 â†
   });
 });
 
-describe('template hash', () => {
+describe('templates', () => {
   const d = deployment();
-  test('stable, independent of key order and empty maps, safe alphabet', () => {
-    const a = computeTemplateHash(d.spec!.template);
-    const reordered = { spec: { containers: [{ image: 'nginx:1', name: 'c' }] }, metadata: { annotations: {}, labels: { app: 'web' } } };
-    expect(computeTemplateHash(reordered)).toBe(a);
-    expect(a).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]+$/);
-  });
-  test('changes with the template and with the collision count', () => {
-    const a = computeTemplateHash(d.spec!.template);
-    const other = structuredClone(d.spec!.template);
-    other.spec!.containers[0].image = 'nginx:2';
-    expect(computeTemplateHash(other)).not.toBe(a);
-    expect(computeTemplateHash(d.spec!.template, 1)).not.toBe(a);
-    expect(computeTemplateHash(d.spec!.template, 1)).not.toBe(computeTemplateHash(d.spec!.template, 2));
-  });
   test('equalIgnoreHash ignores only the pod-template-hash label', () => {
     const rs = replicaSet(d, { image: 'nginx:1', replicas: 1 });
     expect(equalIgnoreHash(rs.spec!.template, d.spec!.template)).toBe(true);
@@ -155,33 +138,5 @@ describe('setCondition', () => {
     expect(status).toEqual({ conditions: [{ type: 'Progressing', status: 'True', reason: 'B', lastUpdateTime: t1.toISOString(), lastTransitionTime: t0.toISOString() }] });
     setCondition(status, { type: 'Progressing', status: 'False', reason: 'C', lastUpdateTime: t1.toISOString(), lastTransitionTime: t1.toISOString() });
     expect(status).toEqual({ conditions: [{ type: 'Progressing', status: 'False', reason: 'C', lastUpdateTime: t1.toISOString(), lastTransitionTime: t1.toISOString() }] });
-  });
-});
-
-describe('claimObjects', () => {
-  const d = deployment();
-  const sel = selectorFromLabelSelector(d.spec!.selector);
-  const mine = replicaSet(d, { image: 'a', replicas: 1 });
-  const orphan = { ...replicaSet(d, { image: 'b', replicas: 1 }), metadata: { ...replicaSet(d, { image: 'b', replicas: 1 }).metadata, ownerReferences: [] } };
-  const foreign = replicaSet(deployment({ name: 'other' }), { image: 'c', replicas: 1 });
-  foreign.metadata!.labels = { app: 'web' };
-  const strayed = replicaSet(d, { image: 'd', replicas: 1 });
-  strayed.metadata!.labels = { app: 'elsewhere' };
-  const deletingOrphan = structuredClone(orphan);
-  deletingOrphan.metadata!.name = 'dying';
-  deletingOrphan.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z';
-
-  test('keeps own, adopts matching orphans, releases non-matching own, ignores foreign', () => {
-    const r = claimObjects(d, sel, [mine, orphan, foreign, strayed, deletingOrphan]);
-    expect(r.owned.map((o) => o.metadata?.name)).toEqual([mine.metadata?.name, orphan.metadata?.name]);
-    expect(r.adopt.map((o) => o.metadata?.name)).toEqual([orphan.metadata?.name]);
-    expect(r.release.map((o) => o.metadata?.name)).toEqual([strayed.metadata?.name]);
-  });
-  test('an owner being deleted adopts nothing and releases nothing', () => {
-    const dying = { ...d, metadata: { ...d.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
-    const r = claimObjects(dying, sel, [mine, orphan, strayed]);
-    expect(r.adopt).toEqual([]);
-    expect(r.release).toEqual([]);
-    expect(r.owned.length).toBe(2);
   });
 });

@@ -1,13 +1,15 @@
 // Deployment helpers shared by the sync, rolling, recreate, rollback and progress parts (modelled on
-// Kubernetes' pkg/controller/deployment/util): template hashing, revision annotations, max surge /
-// max unavailable resolution, replica counting and ReplicaSet ordering. Pure, no I/O.
+// Kubernetes' pkg/controller/deployment/util): template comparison, revision annotations, max surge /
+// max unavailable resolution, replica counting and ReplicaSet ordering. Pure, no I/O. What every owner
+// shares (template hash, int-or-percent, creation order, controller refs) is in ../shared/.
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
-import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../../lib/client/client';
-import { LabelRequirement, matchesLabels, selectorFromLabelSelector } from '../../lib/api/selectors';
 import { rfc3339 } from '../../lib/api/time';
-import { semanticJson, semanticEqual } from '../../lib/api/json';
+import { semanticEqual } from '../../lib/api/json';
+import { scaledValue } from '../shared/int-or-percent';
+import { byCreationTimestamp } from '../shared/creation-order';
 
 export const PodTemplateHashLabel = 'pod-template-hash';
 export const RevisionAnnotation = 'deployment.kubernetes.io/revision';
@@ -47,36 +49,7 @@ export const annotationsToSkip = new Set([
 const maxInt32 = 2147483647;
 
 // ---------------------------------------------------------------------------------------------------
-// Hashing
-
-/** 32-bit FNV-1a over the UTF-8 bytes of a string (the hash Kubernetes uses for template hashes). */
-export function fnv32a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of Buffer.from(s, 'utf8')) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-// apimachinery's rand.SafeEncodeString alphabet: no vowels (no words) and no look-alike characters.
-const safeAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-
-export function safeEncodeString(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) out += safeAlphabet[s.charCodeAt(i) % safeAlphabet.length];
-  return out;
-}
-
-/**
- * The pod-template-hash of a template: FNV-1a of its canonical form plus the collision count,
- * encoded like Kubernetes' controller.ComputeHash (decimal digits through the safe alphabet).
- */
-export function computeTemplateHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
-  let text = semanticJson(template ?? {});
-  if (collisionCount !== undefined && collisionCount !== null) text += `#${collisionCount}`;
-  return safeEncodeString(String(fnv32a(text)));
-}
+// Templates
 
 function withoutHashLabel(t: PodTemplateSpec | undefined): PodTemplateSpec {
   const copy: PodTemplateSpec = structuredClone(t ?? {});
@@ -106,22 +79,6 @@ export function selectorWithLabel(sel: LabelSelector | undefined, key: string, v
 
 // ---------------------------------------------------------------------------------------------------
 // Int-or-percent and the rolling-update fenceposts
-
-/**
- * An int-or-percent value scaled against total, as apimachinery's GetScaledValueFromIntOrPercent:
- * "25%" of 10 is 3 rounding up, 2 rounding down. Throws on a malformed value.
- */
-export function scaledValue(v: number | string | undefined, total: number, roundUp: boolean): number {
-  if (v === undefined || v === null) return 0;
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) {
-    // Kubernetes accepts an int serialised as a string only as a percent; plain digits are invalid.
-    throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage: ${v}`);
-  }
-  const exact = (Number(m[1]) * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
 
 export function isRollingUpdate(d: Deployment): boolean {
   return (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
@@ -183,20 +140,6 @@ export function sumAvailableReplicas(rss: Array<ReplicaSet | undefined>): number
 /** ReplicaSets that still have (or want) pods. */
 export function activeReplicaSets(rss: Array<ReplicaSet | undefined>): ReplicaSet[] {
   return rss.filter((rs): rs is ReplicaSet => !!rs && specReplicas(rs) > 0);
-}
-
-function creationMillis(o: KubeObject): number {
-  const t = o.metadata?.creationTimestamp;
-  return t ? Date.parse(t) : 0;
-}
-
-/** Oldest first; ties by name (Kubernetes' ReplicaSetsByCreationTimestamp). */
-export function byCreationTimestamp(a: KubeObject, b: KubeObject): number {
-  const d = creationMillis(a) - creationMillis(b);
-  if (d !== 0) return d;
-  const an = a.metadata?.name ?? '';
-  const bn = b.metadata?.name ?? '';
-  return an < bn ? -1 : an > bn ? 1 : 0;
 }
 
 /** Largest first; among equals the newer first (scale-up goes to the newest). */
@@ -359,91 +302,6 @@ export function removeCondition(status: DeploymentStatus, type: string): void {
 export function hasProgressDeadline(d: Deployment): boolean {
   const s = d.spec?.progressDeadlineSeconds;
   return s !== undefined && s !== null && s !== maxInt32;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Controller references: adopt, keep or release objects by selector
-
-export function controllerRefOf(o: { metadata?: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined {
-  return o.metadata?.ownerReferences?.find((r) => r.controller === true);
-}
-
-/** What the owner lookups below need of an informer. */
-export interface OwnerLister<T extends KubeObject> {
-  get(namespace: string | undefined, name: string): T | undefined;
-  list(namespace?: string): T[];
-}
-
-/**
- * The owner of `kind` that controls `o` through its controller reference, if the lister still holds that
- * very object: same name and uid (a re-created owner of the same name does not own the old one's objects).
- */
-export function controllingOwner<T extends KubeObject>(o: KubeObject, kind: string, owners: OwnerLister<T>): T | undefined {
-  const ref = controllerRefOf(o);
-  if (!ref || ref.kind !== kind) return undefined;
-  const owner = owners.get(o.metadata?.namespace, ref.name);
-  return owner && owner.metadata?.uid === ref.uid ? owner : undefined;
-}
-
-/** The owners in `o`'s namespace whose spec.selector matches its labels: who may adopt it as an orphan. */
-export function ownersSelecting<T extends KubeObject & { spec?: { selector?: LabelSelector } }>(o: KubeObject, owners: OwnerLister<T>): T[] {
-  const labels = o.metadata?.labels ?? {};
-  return owners.list(o.metadata?.namespace).filter((owner) => {
-    try {
-      return matchesLabels(selectorFromLabelSelector(owner.spec?.selector), labels);
-    } catch {
-      return false; // an invalid selector adopts nothing
-    }
-  });
-}
-
-export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return {
-    apiVersion,
-    kind,
-    name: owner.metadata?.name ?? '',
-    uid: owner.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-export interface ClaimResult<T> {
-  /** Controlled by the owner and still matching (including those to adopt). */
-  owned: T[];
-  /** Orphans that match: take them (add our controller reference). */
-  adopt: T[];
-  /** Controlled by the owner but no longer matching: let them go. */
-  release: T[];
-}
-
-/**
- * Kubernetes' ControllerRefManager.Claim as a pure function: objects controlled by someone else are
- * ignored; ours that stop matching are released (unless the owner is being deleted); matching orphans
- * are adopted (unless the owner or the orphan is being deleted).
- */
-export function claimObjects<T extends KubeObject & { metadata?: { labels?: Record<string, string> } }>(
-  owner: KubeObject,
-  selector: LabelRequirement[],
-  objects: T[],
-): ClaimResult<T> {
-  const ownerUid = owner.metadata?.uid;
-  const ownerDeleting = !!owner.metadata?.deletionTimestamp;
-  const res: ClaimResult<T> = { owned: [], adopt: [], release: [] };
-  for (const o of objects) {
-    const ref = controllerRefOf(o);
-    const matches = matchesLabels(selector, o.metadata?.labels ?? {});
-    if (ref) {
-      if (ref.uid !== ownerUid) continue;
-      if (matches || ownerDeleting) res.owned.push(o);
-      else res.release.push(o);
-      continue;
-    }
-    if (!matches || ownerDeleting || o.metadata?.deletionTimestamp) continue;
-    res.adopt.push(o);
-    res.owned.push(o);
-  }
-  return res;
 }
 
 /**

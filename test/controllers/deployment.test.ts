@@ -14,9 +14,10 @@ import { Informer } from '../../lib/client/informer';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
 import { DeploymentController } from '../../controllers/deployment/controller';
-import { computeTemplateHash, RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment/util';
+import { RevisionAnnotation, RevisionHistoryAnnotation } from '../../controllers/deployment/util';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { sleep, waitFor } from '../helpers/wait';
+import { computeTemplateHash } from '../../controllers/shared/template-hash';
 
 const ns = 'default';
 

@@ -1,0 +1,63 @@
+// Expectations, after Kubernetes' UIDTrackingControllerExpectations (pkg/controller/controller_utils.go):
+// per owner key, the creates and deletes a controller has issued but not yet seen through its watch.
+// While any are pending the owner is not managed again, so a slow watch never makes a controller create
+// or delete twice; after a timeout they are no longer trusted (a lost event must not block forever).
+// Creates are counted anonymously (ReplicaSet, Job) or by name (DaemonSet: the node each pod is for);
+// deletes are tracked by pod uid.
+export class Expectations {
+  private readonly byKey = new Map<string, { creates: Map<string, number>; deletes: Set<string>; at: number }>();
+
+  constructor(
+    private readonly timeoutMs = 60_000,
+    private readonly clock: () => number = () => Date.now(),
+  ) {}
+
+  /** Expects `n` anonymous creates, or one create per given name. */
+  expectCreations(key: string, what: number | string[]): void {
+    const e = this.entry(key);
+    const names = typeof what === 'number' ? Array<string>(what).fill('') : what;
+    for (const name of names) e.creates.set(name, (e.creates.get(name) ?? 0) + 1);
+    e.at = this.clock();
+  }
+
+  expectDeletions(key: string, uids: string[]): void {
+    const e = this.entry(key);
+    for (const u of uids) e.deletes.add(u);
+    e.at = this.clock();
+  }
+
+  /** A pod of the owner showed up (or a create failed, so it never will); by name when created by name. */
+  creationObserved(key: string, name = ''): void {
+    const creates = this.byKey.get(key)?.creates;
+    const n = creates?.get(name) ?? 0;
+    if (n > 1) creates!.set(name, n - 1);
+    else creates?.delete(name);
+  }
+
+  /** A pod of the owner is gone or going (or its delete failed, so it never will be seen going). */
+  deletionObserved(key: string, uid: string): void {
+    this.byKey.get(key)?.deletes.delete(uid);
+  }
+
+  /** True when nothing is pending, or what is pending is too old to still be trusted. */
+  satisfied(key: string): boolean {
+    const e = this.byKey.get(key);
+    if (!e) return true;
+    if (e.creates.size === 0 && e.deletes.size === 0) return true;
+    return this.clock() - e.at > this.timeoutMs;
+  }
+
+  /** Forgets the owner (it was deleted). */
+  delete(key: string): void {
+    this.byKey.delete(key);
+  }
+
+  private entry(key: string) {
+    let e = this.byKey.get(key);
+    if (!e || this.clock() - e.at > this.timeoutMs) {
+      e = { creates: new Map(), deletes: new Set(), at: this.clock() };
+      this.byKey.set(key, e);
+    }
+    return e;
+  }
+}
