@@ -1,5 +1,6 @@
 import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
-import { evictionTime, isMarkedUnknown, toleratesTaint, unknownConditions, unreachableTaint, UnreachableTaintKey } from './node-lifecycle';
+import { toleratesTaint } from '../lib/api/tolerations';
+import { evictionTime, isMarkedUnknown, unknownConditions, unreachableTaint, UnreachableTaintKey } from './node-lifecycle';
 
 const taint: Taint = { key: UnreachableTaintKey, effect: 'NoExecute' };
 const podWith = (tolerations?: Toleration[]): Pod => ({ metadata: { name: 'p' }, spec: { containers: [], tolerations } });

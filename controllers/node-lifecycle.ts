@@ -6,12 +6,13 @@
 // the node cannot confirm a graceful stop; their ReplicaSets then replace them on healthy nodes. When the
 // Lease renews again, the taint is removed and the conditions put back.
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { Node, NodeCondition, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
+import type { Node, NodeCondition, Pod, Taint } from 'kubernetes-types/core/v1';
 import { isNotFound } from '../lib/client/client';
 import type { Controller, ControllerContext } from '../lib/client/controller';
 import type { Informer } from '../lib/client/informer';
 import { Resources } from '../lib/api/resources';
 import { rfc3339 } from '../lib/api/time';
+import { toleratesTaint } from '../lib/api/tolerations';
 
 export const UnreachableTaintKey = 'node.kubernetes.io/unreachable';
 const UnknownReason = 'NodeStatusUnknown';
@@ -22,16 +23,6 @@ export interface NodeLifecycleOptions {
   /** How often every node is checked (default 500 ms; Kubernetes 5 s). */
   nodeMonitorPeriodMs?: number;
   now?: () => number;
-}
-
-
-/** Whether a toleration tolerates a taint (Kubernetes' ToleratesTaint). */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  if (!t.key && t.operator !== 'Exists') return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
 }
 
 /**

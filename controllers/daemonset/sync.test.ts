@@ -1,106 +1,7 @@
-import type { DaemonSet } from 'kubernetes-types/apps/v1';
-import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
-import { daemonSetHash, newDaemonPod, planDaemonSet, resolveMaxUnavailable } from './sync';
-import { ControllerRevisionHashLabel, fitsNodeAffinity, isPodAvailable, nodeShouldRunDaemonPod, toleratesTaint } from './util';
-
-const now = new Date('2026-11-23T12:00:00Z');
-
-function node(name: string, labels: Record<string, string> = {}, taints: Taint[] = []): Node {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } }, spec: { taints } };
-}
-
-function daemonSet(opts: { image?: string; nodeSelector?: Record<string, string>; tolerations?: Toleration[]; maxUnavailable?: number | string; minReadySeconds?: number; onDelete?: boolean } = {}): DaemonSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name: 'agent', namespace: 'default', uid: 'uid-agent', generation: 2 },
-    spec: {
-      selector: { matchLabels: { app: 'agent' } },
-      minReadySeconds: opts.minReadySeconds,
-      updateStrategy: opts.onDelete ? { type: 'OnDelete' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: opts.maxUnavailable ?? 1 } },
-      template: {
-        metadata: { labels: { app: 'agent' } },
-        spec: { containers: [{ name: 'a', image: opts.image ?? 'agent:1' }], nodeSelector: opts.nodeSelector, tolerations: opts.tolerations },
-      },
-    },
-  };
-}
-
-let seq = 0;
-function pod(ds: DaemonSet, nodeName: string, o: { hash?: string; ready?: boolean; readySince?: Date; phase?: string; created?: number; deleting?: boolean } = {}): Pod {
-  const name = `agent-${seq++}`;
-  return {
-    metadata: {
-      name,
-      uid: `uid-${name}`,
-      namespace: 'default',
-      labels: { app: 'agent', [ControllerRevisionHashLabel]: o.hash ?? daemonSetHash(ds) },
-      creationTimestamp: new Date((o.created ?? seq) * 1000).toISOString(),
-      deletionTimestamp: o.deleting ? now.toISOString() : undefined,
-    },
-    spec: { nodeName, containers: [] },
-    status: {
-      phase: o.phase ?? 'Running',
-      conditions: o.ready === false ? [] : [{ type: 'Ready', status: 'True', lastTransitionTime: (o.readySince ?? new Date(0)).toISOString() }],
-    },
-  };
-}
-
-describe('placement', () => {
-  test.each([
-    ['no taints', [], undefined, true, true],
-    ['untolerated NoSchedule: not placed, may stay', [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }], undefined, false, true],
-    ['untolerated NoExecute: not placed, must go', [{ key: 'dedicated', value: 'db', effect: 'NoExecute' }], undefined, false, false],
-    ['PreferNoSchedule is ignored', [{ key: 'x', effect: 'PreferNoSchedule' }], undefined, true, true],
-    ['tolerated by Equal', [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }], [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }], true, true],
-    ['not tolerated by Equal with another value', [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }], [{ key: 'dedicated', operator: 'Equal', value: 'web' }], false, true],
-    ['tolerated by Exists without key', [{ key: 'anything', value: 'v', effect: 'NoExecute' }], [{ operator: 'Exists' }], true, true],
-    ['automatic: unschedulable (cordoned)', [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }], undefined, true, true],
-    ['automatic: not-ready NoExecute', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }], undefined, true, true],
-    ['automatic: unreachable NoExecute', [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }], undefined, true, true],
-    ['automatic: disk-pressure', [{ key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' }], undefined, true, true],
-    ['automatic: memory-pressure', [{ key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' }], undefined, true, true],
-    ['automatic: pid-pressure', [{ key: 'node.kubernetes.io/pid-pressure', effect: 'NoSchedule' }], undefined, true, true],
-    ['not automatic: not-ready NoSchedule', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }], undefined, false, true],
-    ['not automatic: network-unavailable without hostNetwork', [{ key: 'node.kubernetes.io/network-unavailable', effect: 'NoSchedule' }], undefined, false, true],
-  ] as Array<[string, Taint[], Toleration[] | undefined, boolean, boolean]>)('%s', (_name, taints, tolerations, shouldRun, shouldContinueRunning) => {
-    expect(nodeShouldRunDaemonPod(node('n1', {}, taints), daemonSet({ tolerations }))).toEqual({ shouldRun, shouldContinueRunning });
-  });
-
-  test('nodeSelector and required node affinity', () => {
-    const n = node('n1', { disk: 'ssd', zone: 'a', cores: '8' });
-    expect(fitsNodeAffinity({ containers: [], nodeSelector: { disk: 'ssd' } }, n)).toBe(true);
-    expect(fitsNodeAffinity({ containers: [], nodeSelector: { disk: 'hdd' } }, n)).toBe(false);
-    const affinity = (terms: Array<{ matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>; matchFields?: Array<{ key: string; operator: string; values?: string[] }> }>) => ({
-      containers: [],
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } },
-    });
-    expect(fitsNodeAffinity(affinity([{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }]), n)).toBe(true);
-    expect(fitsNodeAffinity(affinity([{ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }]), n)).toBe(false);
-    expect(fitsNodeAffinity(affinity([{ matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }]), n)).toBe(true);
-    expect(fitsNodeAffinity(affinity([{ matchExpressions: [{ key: 'cores', operator: 'Gt', values: ['4'] }] }]), n)).toBe(true);
-    expect(fitsNodeAffinity(affinity([{ matchExpressions: [{ key: 'cores', operator: 'Lt', values: ['4'] }] }]), n)).toBe(false);
-    // Terms are ORed; an empty term matches nothing.
-    expect(fitsNodeAffinity(affinity([{}, { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }]), n)).toBe(true);
-    expect(fitsNodeAffinity(affinity([{}]), n)).toBe(false);
-  });
-
-  test('toleratesTaint edge cases', () => {
-    expect(toleratesTaint({ key: 'k', operator: 'Exists' }, { key: 'k', value: 'v', effect: 'NoSchedule' })).toBe(true);
-    expect(toleratesTaint({ key: 'k', operator: 'Exists', effect: 'NoExecute' }, { key: 'k', effect: 'NoSchedule' })).toBe(false);
-    expect(toleratesTaint({ key: 'k', value: 'v' }, { key: 'k', value: 'v', effect: 'NoSchedule' })).toBe(true);
-    expect(toleratesTaint({ value: 'v' }, { key: 'k', value: 'v', effect: 'NoSchedule' })).toBe(false);
-  });
-
-  test('pod availability honours minReadySeconds', () => {
-    const ds = daemonSet();
-    const p = pod(ds, 'n1', { readySince: new Date(now.getTime() - 5000) });
-    expect(isPodAvailable(p, 0, now)).toBe(true);
-    expect(isPodAvailable(p, 5, now)).toBe(true);
-    expect(isPodAvailable(p, 6, now)).toBe(false);
-    expect(isPodAvailable(pod(ds, 'n1', { ready: false }), 0, now)).toBe(false);
-  });
-});
+import type { Pod } from 'kubernetes-types/core/v1';
+import { daemonSet, node, now, pod } from '../../test/fixtures/daemonsets';
+import { newDaemonPod, planDaemonSet, resolveMaxUnavailable } from './sync';
+import { ControllerRevisionHashLabel } from './util';
 
 describe('planDaemonSet: manage', () => {
   const ds = daemonSet();
@@ -218,7 +119,8 @@ describe('planDaemonSet: rolling update', () => {
     const ds = daemonSet({ minReadySeconds: 10 });
     const plan = planDaemonSet({ daemonSet: ds, nodes: [node('a')], pods: [pod(ds, 'a', { readySince: new Date(now.getTime() - 4000) })], now });
     expect(plan.status).toMatchObject({ numberReady: 1, numberAvailable: 0, numberUnavailable: 1 });
-    expect(plan.requeueAfterMs).toBe(6050);
+    // Available strictly after the 10 s (Kubernetes' IsPodAvailable, issue 11): 6 s + 1 ms, plus the 50 ms slack.
+    expect(plan.requeueAfterMs).toBe(6051);
   });
 
   test('resolveMaxUnavailable', () => {

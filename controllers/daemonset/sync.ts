@@ -3,11 +3,12 @@
 // duplicates, failed, or replaced by a rolling update within maxUnavailable), and the status.
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { availableAt, ControllerRevisionHashLabel, isPodAvailable, isPodReady, nodeShouldRunDaemonPod, withDaemonTolerations } from './util';
+import { ControllerRevisionHashLabel, nodeShouldRunDaemonPod, withDaemonTolerations } from './util';
 import { byCreationTimestamp } from '../shared/creation-order';
 import { computeTemplateHash } from '../shared/template-hash';
 import { newControllerRef } from '../shared/controller-ref';
 import { scaledValue } from '../shared/int-or-percent';
+import { availableAt, isPodAvailable, isPodReady } from '../../lib/api/pod';
 
 export interface DaemonSetSyncInput {
   daemonSet: DaemonSet;
