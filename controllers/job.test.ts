@@ -1,15 +1,21 @@
-// Table tests of the Job controller's pure core: no apiserver, no timers.
+// Table tests of the Job controller's pure core, and its loop on a fake API with a recording PodControl:
+// no apiserver.
 import type { Job, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import {
   CompletionIndexAnnotation,
   CompletionIndexEnv,
   failureBackoffRemaining,
+  JobController,
   jobStatusEqual,
   podForJob,
   reconcileJob,
 } from './job';
 import { formatIndexes } from '../lib/api/job-indexes';
+import { Resources } from '../lib/api/resources';
+import { fakeControllerContext } from '../test/fixtures/controller-context';
+import { FakePodControl } from '../test/fixtures/fake-pod-control';
+import { waitFor } from '../test/helpers/wait';
 
 const uid = 'job-uid-1';
 const now = new Date('2026-11-23T12:00:00Z');
@@ -412,5 +418,58 @@ describe('podForJob: NonIndexed', () => {
     expect(p.metadata?.annotations).toBeUndefined();
     expect(p.spec?.containers[0].env).toBeUndefined();
     expect(p.spec?.restartPolicy).toBe('Never');
+  });
+});
+
+describe('JobController loop (fake API, recording PodControl)', () => {
+  // stop() drains the queue: every sync enqueued before it has run when stopped() resolves.
+  async function settle(c: JobController): Promise<void> {
+    c.stop();
+    await c.stopped();
+  }
+
+  function setup(j: Job, pods: Pod[] = []) {
+    const { client, ctx } = fakeControllerContext();
+    const podControl = new FakePodControl();
+    const controller = new JobController(ctx, { podControl, workers: 1, now: () => now });
+    client.add(Resources.jobs, j);
+    for (const p of pods) client.add(Resources.pods, p);
+    return { client, podControl, controller };
+  }
+
+  it('creates up to parallelism, and not again while those creates are unobserved', async () => {
+    const { client, podControl, controller } = setup(job({ completions: 3, parallelism: 2 }));
+    await controller.start();
+    await waitFor('the first creates', () => podControl.created.length === 2);
+    await client.patch(Resources.jobs, 'default', 'pi', { metadata: { annotations: { touched: '1' } } });
+    await settle(controller);
+    expect(podControl.created).toHaveLength(2);
+    expect(podControl.created[0].metadata?.ownerReferences).toEqual([{ apiVersion: 'batch/v1', kind: 'Job', name: 'pi', uid, controller: true, blockOwnerDeletion: true }]);
+  });
+
+  it('Indexed: one pod per missing index', async () => {
+    const { podControl, controller } = setup(job({ completionMode: 'Indexed', completions: 3, parallelism: 3 }), [pod('Running', { index: 1 })]);
+    await controller.start();
+    await settle(controller);
+    expect(podControl.created.map((p) => p.metadata?.annotations?.[CompletionIndexAnnotation])).toEqual(['0', '2']);
+  });
+
+  it('suspending deletes the running pods, once', async () => {
+    const running = [pod('Running'), pod('Running')];
+    const { client, podControl, controller } = setup(job({ completions: 3, parallelism: 2, suspend: true }), running);
+    await controller.start();
+    await waitFor('the deletes', () => podControl.deleted.length === 2);
+    await client.patch(Resources.jobs, 'default', 'pi', { metadata: { annotations: { touched: '1' } } });
+    await settle(controller);
+    expect(podControl.deleted.map((p) => p.metadata?.name).sort()).toEqual(running.map((p) => p.metadata?.name).sort());
+  });
+
+  it('adopts a running orphan through the PodControl, never a finished one', async () => {
+    const orphan = pod('Running', { owner: null });
+    const { podControl, controller } = setup(job(), [orphan, pod('Succeeded', { owner: null, finishedAgo: 1 })]);
+    await controller.start();
+    await settle(controller);
+    expect(podControl.patched.map((x) => x.pod.metadata?.name)).toEqual([orphan.metadata?.name]);
+    expect(podControl.created).toHaveLength(0);
   });
 });

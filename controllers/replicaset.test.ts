@@ -1,6 +1,10 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { podFromTemplate, reconcileReplicaSet, statusEqual } from './replicaset';
+import { Resources } from '../lib/api/resources';
+import { fakeControllerContext } from '../test/fixtures/controller-context';
+import { FakePodControl } from '../test/fixtures/fake-pod-control';
+import { waitFor } from '../test/helpers/wait';
+import { podFromTemplate, reconcileReplicaSet, ReplicaSetController, statusEqual } from './replicaset';
 import { compareDeletionOrder } from './shared/pods';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -137,5 +141,93 @@ describe('helpers', () => {
   it('statusEqual ignores absent-vs-zero differences', () => {
     expect(statusEqual(undefined, { replicas: 0 })).toBe(true);
     expect(statusEqual({ replicas: 1 }, { replicas: 2 })).toBe(false);
+  });
+});
+
+describe('ReplicaSetController loop (fake API, recording PodControl)', () => {
+  // stop() drains the queue: every sync enqueued before it has run when stopped() resolves.
+  async function settle(c: ReplicaSetController): Promise<void> {
+    c.stop();
+    await c.stopped();
+  }
+
+  function setup(opts: { pods?: Pod[] } = {}) {
+    const { client, ctx } = fakeControllerContext();
+    const podControl = new FakePodControl();
+    const controller = new ReplicaSetController(ctx, { podControl, workers: 1 });
+    for (const p of opts.pods ?? []) client.add(Resources.pods, p);
+    return { client, podControl, controller };
+  }
+
+  it('a sync creates the missing pods from the template, owned by the ReplicaSet', async () => {
+    const { client, podControl, controller } = setup();
+    client.add(Resources.replicasets, rs(3));
+    await controller.start();
+    await settle(controller);
+    expect(podControl.created).toHaveLength(3);
+    for (const p of podControl.created) {
+      expect(p.metadata?.generateName).toBe('web-');
+      expect(p.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', uid: 'rs-uid', controller: true });
+    }
+    expect(client.writes('patch', Resources.replicasets)[0].body).toMatchObject({ status: { replicas: 0, observedGeneration: 3 } });
+  });
+
+  it('expectations: creates not yet seen in the cache block a second create; once seen, nothing more is created', async () => {
+    const { client, podControl, controller } = setup();
+    client.add(Resources.replicasets, rs(3));
+    await controller.start();
+    await waitFor('the first creates', () => podControl.created.length === 3);
+    // Another sync before the watch shows the pods (seen done by the observedGeneration it writes) must not create them again.
+    await client.patch(Resources.replicasets, 'default', 'web', { metadata: { generation: 4 } });
+    await waitFor('the second sync', () => client.stored<ReplicaSet>(Resources.replicasets)[0].status?.observedGeneration === 4);
+    expect(podControl.created).toHaveLength(3);
+    // The pods show up: expectations are met, and with 3 pods there is nothing to create.
+    for (const p of podControl.created) client.add(Resources.pods, { ...p, spec: { ...p.spec!, nodeName: 'n' }, status: { phase: 'Running' } });
+    await client.patch(Resources.replicasets, 'default', 'web', { metadata: { annotations: { touched: '2' } } });
+    await settle(controller);
+    expect(podControl.created).toHaveLength(3);
+    expect(podControl.deleted).toHaveLength(0);
+  });
+
+  it('expectations: pods not created (a failed batch) are not waited for', async () => {
+    const { client, podControl, controller } = setup();
+    jest.spyOn(console, 'error').mockImplementation(() => undefined); // the failed syncs are logged
+    podControl.createError = new Error('quota exceeded');
+    client.add(Resources.replicasets, rs(3));
+    await controller.start();
+    await waitFor('a ReplicaFailure condition', () =>
+      client.stored<ReplicaSet>(Resources.replicasets)[0].status?.conditions?.some((c) => c.type === 'ReplicaFailure' && c.message === 'quota exceeded'),
+    );
+    podControl.createError = undefined;
+    await client.patch(Resources.replicasets, 'default', 'web', { metadata: { annotations: { touched: '1' } } });
+    await settle(controller);
+    expect(podControl.created).toHaveLength(3);
+    jest.restoreAllMocks();
+  });
+
+  it('a sync deletes the surplus, least valuable first, and does not delete again before the deletions are seen', async () => {
+    const pods = [pod('old', { node: 'n', ready: '2026-11-23T10:00:00Z' }), pod('new', { node: 'n', ready: '2026-11-23T11:30:00Z' }), pod('unsched')];
+    const { client, podControl, controller } = setup({ pods });
+    client.add(Resources.replicasets, rs(1));
+    await controller.start();
+    await waitFor('the deletes', () => podControl.deleted.length === 2);
+    await client.patch(Resources.replicasets, 'default', 'web', { metadata: { annotations: { touched: '1' } } });
+    await settle(controller);
+    expect(names(podControl.deleted)).toEqual(['unsched', 'new']);
+  });
+
+  it('adopts a matching orphan through the PodControl, conditional on its resourceVersion', async () => {
+    const { client, podControl, controller } = setup({ pods: [pod('orphan', { owner: null, node: 'n' })] });
+    client.add(Resources.replicasets, rs(1));
+    await controller.start();
+    await settle(controller);
+    expect(podControl.patched).toHaveLength(1);
+    const { pod: adopted, patch } = podControl.patched[0];
+    expect(patch.metadata).toEqual({
+      uid: 'uid-orphan',
+      resourceVersion: adopted.metadata?.resourceVersion,
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'rs-uid', controller: true, blockOwnerDeletion: true }],
+    });
+    expect(podControl.created).toHaveLength(0);
   });
 });
