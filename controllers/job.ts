@@ -18,7 +18,7 @@ import { Resources } from '../lib/api/resources';
 import { selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
 import { isPodReady, isPodTerminal } from '../lib/api/pod';
 import { WorkQueue } from '../lib/client/workqueue';
-import { applyClaim, claimObjects, controllingOwner, newControllerRef, ownersSelecting, ownerStillActive } from './shared/controller-ref';
+import { applyClaim, claimObjects, newControllerRef, ownerStillActive } from './shared/controller-ref';
 import { Expectations } from './shared/expectations';
 import { handleOwnedPods } from './shared/pod-events';
 import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from './shared/pod-control';
@@ -412,15 +412,7 @@ export class JobController implements Controller {
       this.expectations.delete(objectKey(j));
       this.finished.delete(objectKey(j));
     });
-    handleOwnedPods(this.pods, {
-      ownerKey: (p) => {
-        const job = controllingOwner(p, 'Job', this.jobs);
-        return job && objectKey(job);
-      },
-      matchingOwners: (p) => ownersSelecting(p, this.jobs).map(objectKey),
-      enqueue: (key) => this.queue.add(key),
-      expectations: this.expectations,
-    });
+    handleOwnedPods(this.pods, { owners: this.jobs, kind: 'Job', enqueue: (key) => this.queue.add(key), expectations: this.expectations });
     this.ctx.informers.start();
     await Promise.all([this.jobs.start(), this.pods.start()]);
     this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });

@@ -13,7 +13,7 @@ import { availableAt, isPodAvailable, isPodReady, isPodTerminal } from '../lib/a
 import { Resources } from '../lib/api/resources';
 import { selectorFromLabelSelector, SelectorError } from '../lib/api/selectors';
 import { WorkQueue } from '../lib/client/workqueue';
-import { applyClaim, claimObjects, controllingOwner, newControllerRef, ownersSelecting, ownerStillActive } from './shared/controller-ref';
+import { applyClaim, claimObjects, newControllerRef, ownerStillActive } from './shared/controller-ref';
 import { Expectations } from './shared/expectations';
 import { handleOwnedPods } from './shared/pod-events';
 import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from './shared/pod-control';
@@ -167,15 +167,7 @@ export class ReplicaSetController implements Controller {
       this.expectations.delete(key);
       this.generationSeen.delete(key);
     });
-    handleOwnedPods(this.pods, {
-      ownerKey: (p) => {
-        const rs = controllingOwner(p, 'ReplicaSet', this.replicaSets);
-        return rs && objectKey(rs);
-      },
-      matchingOwners: (p) => ownersSelecting(p, this.replicaSets).map(objectKey),
-      enqueue: (key) => this.queue.add(key),
-      expectations: this.expectations,
-    });
+    handleOwnedPods(this.pods, { owners: this.replicaSets, kind: 'ReplicaSet', enqueue: (key) => this.queue.add(key), expectations: this.expectations });
     this.ctx.informers.start();
     await Promise.all([this.replicaSets.start(), this.pods.start()]);
     this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });

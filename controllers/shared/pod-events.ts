@@ -2,31 +2,37 @@
 // updatePod and deletePod in the ReplicaSet and Job controllers): a pod's appearance or going settles
 // its owner's expectations and wakes the owner; an orphan wakes every owner whose selector matches it.
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { Informer } from '../../lib/client/informer';
-import { controllerRefOf } from './controller-ref';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
+import type { KubeObject } from '../../lib/client/client';
+import { Informer, objectKey } from '../../lib/client/informer';
+import { controllerRefOf, controllingOwner, ownersSelecting } from './controller-ref';
 import type { Expectations } from './expectations';
 
-export interface OwnedPodHandlers {
-  /** The key of the owner that controls the pod, if that owner is still cached. */
-  ownerKey(p: Pod): string | undefined;
-  /** The keys of the owners whose selector matches the pod (adoption candidates for an orphan). */
-  matchingOwners(p: Pod): string[];
+export interface OwnedPods<T extends KubeObject & { spec?: { selector?: LabelSelector } }> {
+  /** The owners' informer and their kind (as in a controller reference). */
+  owners: Informer<T>;
+  kind: string;
+  /** Wakes an owner by its key. */
   enqueue(key: string): void;
   expectations: Expectations;
 }
 
-export function handleOwnedPods(pods: Informer<Pod>, h: OwnedPodHandlers): void {
+export function handleOwnedPods<T extends KubeObject & { spec?: { selector?: LabelSelector } }>(pods: Informer<Pod>, h: OwnedPods<T>): void {
+  const ownerKey = (p: Pod): string | undefined => {
+    const owner = controllingOwner(p, h.kind, h.owners);
+    return owner && objectKey(owner);
+  };
   const gone = (p: Pod): void => {
-    const key = h.ownerKey(p);
+    const key = ownerKey(p);
     if (!key) return;
     if (p.metadata?.uid) h.expectations.deletionObserved(key, p.metadata.uid);
     h.enqueue(key);
   };
   const wakeAdopters = (p: Pod): void => {
-    if (!controllerRefOf(p)) for (const k of h.matchingOwners(p)) h.enqueue(k);
+    if (!controllerRefOf(p)) for (const owner of ownersSelecting(p, h.owners)) h.enqueue(objectKey(owner));
   };
   pods.onAdd((p) => {
-    const key = h.ownerKey(p);
+    const key = ownerKey(p);
     if (!key) return wakeAdopters(p);
     h.expectations.creationObserved(key);
     h.enqueue(key);
@@ -34,8 +40,8 @@ export function handleOwnedPods(pods: Informer<Pod>, h: OwnedPodHandlers): void 
   pods.onUpdate((old, p) => {
     // A graceful deletion is as good as gone for counting purposes.
     if (p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) return gone(p);
-    const oldKey = h.ownerKey(old);
-    const key = h.ownerKey(p);
+    const oldKey = ownerKey(old);
+    const key = ownerKey(p);
     if (oldKey && oldKey !== key) h.enqueue(oldKey);
     if (key) h.enqueue(key);
     else wakeAdopters(p);
