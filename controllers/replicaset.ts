@@ -1,8 +1,9 @@
 // The ReplicaSet controller, after Kubernetes' pkg/controller/replicaset. The pure core,
 // reconcileReplicaSet(rs, pods, now), claims pods (adopt matching orphans, release owned pods that stopped
 // matching), decides how many pods to create or which to delete, and computes the status. The
-// controller class wires it to informers and a work queue, and keeps *expectations*: creates and deletes
-// it has issued but not yet seen in the watch, so a slow watch never makes it create or delete twice.
+// controller class wires it to informers and a work queue, writes pods through a PodControl, and keeps
+// *expectations*: creates and deletes it has issued but not yet seen in the watch, so a slow watch never
+// makes it create or delete twice. Claiming, expectations and pod writes are the shared layer's (shared/).
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { isNotFound } from '../lib/client/client';
