@@ -1,8 +1,9 @@
-// `steer apply -f`: kubectl's client-side apply for every object in the files, in order.
+// `steer apply -f` (the verb): kubectl's client-side apply for every object in the files, in order; the
+// per-object engine is cli/client-side-apply/.
 import { KubeClient } from '../../lib/client/client';
 import { ResourceType, resourceForKind } from '../../lib/api/resources';
-import { applyObject } from '../apply/apply';
-import { JsonMap } from '../apply/three-way';
+import { applyObject } from '../client-side-apply/apply-object';
+import { JsonMap } from '../client-side-apply/three-way';
 import { describeError } from '../errors';
 import { Streams } from '../io';
 import { Manifest } from '../manifests';
