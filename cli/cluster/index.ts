@@ -6,6 +6,7 @@ export { down } from './down';
 export type { DownOptions } from './down';
 export { startServer, runServer, defaultNodeName } from './server';
 export type { ServerOptions } from './server';
-export { clusterPaths, packageRoot, runningServerPid, defaultStateDir } from './state';
+export { clusterPaths, runningServerPid, defaultStateDir } from './state';
+export { packageRoot } from '../package-root';
 export type { ClusterPaths, ServerInfo } from './state';
 export { register as registerCommand } from './command';

@@ -21,7 +21,8 @@ import { Streams } from '../io';
 import { loadManifests } from '../manifests';
 import { Progress } from '../progress';
 import { runApply } from '../verbs/apply';
-import { ClusterPaths, ServerInfo, clusterPaths, packageRoot, readJson, runningServerPid, writeJson } from './state';
+import { packageRoot } from '../package-root';
+import { ClusterPaths, ServerInfo, clusterPaths, readJson, runningServerPid, writeJson } from './state';
 
 /**
  * V8 flags of the `steer server` process. --optimize-for-size makes V8 keep a small young generation and
