@@ -24,7 +24,7 @@ export function withAllNamespaces(cmd: Command): Command {
   return cmd.addOption(new Option('-A, --all-namespaces', 'list across all namespaces'));
 }
 
-export function clientFromFlags(flags: ClientFlags): KubeClient {
+function clientFromFlags(flags: ClientFlags): KubeClient {
   return KubeClient.load({
     kubeconfig: flags.kubeconfig,
     context: flags.context,

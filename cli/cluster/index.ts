@@ -5,7 +5,7 @@ export type { UpOptions, UpResult } from './up';
 export { down } from './down';
 export type { DownOptions } from './down';
 export { startServer, runServer, defaultNodeName } from './server';
-export type { ServerOptions } from './server';
+export type { ClusterOptions, ServerOptions } from './server';
 export { clusterPaths, runningServerPid, defaultStateDir } from './state';
 export { packageRoot } from '../package-root';
 export type { ClusterPaths, ServerInfo } from './state';
