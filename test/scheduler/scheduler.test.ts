@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { KubeClient } from '../../lib/client/client';
 import { resourcePath, Resources } from '../../lib/api/resources';
-import { RunningScheduler, startScheduler, SchedulerOptions } from '../../scheduler/scheduler';
+import { RunningScheduler, startScheduler, SchedulerOptions } from '../../scheduler/start';
 import { createNode, createPod, listPods, nodeOf } from './api';
 import { makePod } from './fixtures';
 import { defaultProfile } from '../../scheduler/profile';
