@@ -44,3 +44,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     }
   };
 }
+
+/** Reports several objects' errors as kubectl does: one `error:` line, then one line per further object. */
+export function failWith(errors: string[]): void {
+  if (errors.length) throw new Error(errors.join('\n'));
+}

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { JsonMap } from './apply/three-way';
+import { JsonMap } from './client-side-apply/three-way';
 
 export interface Manifest {
   source: string;

@@ -1,4 +1,5 @@
-// Flags every client verb shares (kubectl's global flags), and turning them into a KubeClient.
+// Flags every client verb shares (kubectl's global flags), and turning them into a KubeClient that is
+// closed when the verb is done, whatever happens.
 import { Command, Option } from 'commander';
 import { KubeClient } from '../lib/client/client';
 
@@ -23,7 +24,7 @@ export function withAllNamespaces(cmd: Command): Command {
   return cmd.addOption(new Option('-A, --all-namespaces', 'list across all namespaces'));
 }
 
-export function clientFromFlags(flags: ClientFlags): KubeClient {
+function clientFromFlags(flags: ClientFlags): KubeClient {
   return KubeClient.load({
     kubeconfig: flags.kubeconfig,
     context: flags.context,
@@ -35,4 +36,14 @@ export function clientFromFlags(flags: ClientFlags): KubeClient {
 /** The namespace a verb works in: -n, else the context's namespace, else default. */
 export function namespaceOf(client: KubeClient, flags: ClientFlags): string {
   return flags.namespace || client.defaultNamespace;
+}
+
+/** Runs a verb's body with a client made from its flags, closed afterwards whatever happens. */
+export async function withClient<T>(flags: ClientFlags, fn: (client: KubeClient) => Promise<T>): Promise<T> {
+  const client = clientFromFlags(flags);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
 }

@@ -161,9 +161,6 @@ export function fallbackTable(items: KubeObject[], now = Date.now()): Table {
   };
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-
 export function toYaml(v: unknown): string {
   return yaml.dump(sortKeysDeep(v), { lineWidth: -1, noRefs: true });
 }

@@ -53,3 +53,13 @@ export function parseResourceArgs(args: string[]): ResourceSelection[] {
   if (names.length > 0 && types.length > 1) throw new Error('you may only specify a single resource type');
   return types.map((resource) => ({ resource, names: [...names] }));
 }
+
+/** `KIND NAME` or `KIND/NAME` → one resource and name (scale, rollout, describe of one object). */
+export function oneObject(args: string[]): { kind: string; name: string } {
+  if (args.length === 1 && args[0].includes('/')) {
+    const [kind, name] = [args[0].slice(0, args[0].indexOf('/')), args[0].slice(args[0].indexOf('/') + 1)];
+    return { kind, name };
+  }
+  if (args.length === 2) return { kind: args[0], name: args[1] };
+  throw new Error('you must specify a resource as TYPE NAME or TYPE/NAME');
+}

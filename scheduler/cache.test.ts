@@ -1,5 +1,5 @@
 import { SchedulerCache } from './cache';
-import { makeNode, makePod } from '../test/scheduler/fixtures';
+import { makeNode, makePod } from '../test/fixtures/scheduler';
 import { newPodInfo } from './framework/pod-info';
 
 describe('SchedulerCache', () => {

@@ -3,6 +3,7 @@
 // the watch). Counting assumed pods at once is what keeps two pods scheduled back to back from being
 // placed on the same last free slot, without waiting for the watch.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { isPodTerminal } from '../lib/api/pod';
 import { NodeInfo } from './framework/node-info';
 import { newPodInfo, PodInfo } from './framework/pod-info';
 import type { ClusterSnapshot, ObjectListers } from './framework/types';
@@ -12,12 +13,6 @@ interface PodState {
   info: PodInfo;
   nodeName: string;
   assumed: boolean;
-}
-
-/** Whether a pod no longer holds resources on its node. */
-export function isTerminal(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 export class SchedulerCache {
@@ -117,7 +112,8 @@ export class SchedulerCache {
     const nodeName = pod.spec?.nodeName;
     const uid = pod.metadata?.uid;
     if (!nodeName || !uid) return;
-    if (isTerminal(pod)) {
+    // A finished pod no longer holds resources on its node.
+    if (isPodTerminal(pod)) {
       this.removePod(uid);
       return;
     }

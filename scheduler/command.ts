@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { KubeClient } from '../lib/client/client';
 import { DefaultSchedulerName, isScorePluginName, ScorePluginName } from './profile';
-import { startScheduler } from './scheduler';
+import { startScheduler } from './start';
 import { intOption } from '../lib/component/flags';
 
 

@@ -1,13 +1,12 @@
 // Registers `steer up`, `steer down` and `steer server` (the all-in-one process `up` starts).
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { action } from '../errors';
 import { processStreams } from '../io';
 import { down } from './down';
-import { defaultNodeName, runServer } from './server';
+import { ClusterOptions, defaultNodeName, runServer } from './server';
 import { defaultStateDir } from './state';
 import { splitHostPort, up, upSummary } from './up';
 import { portOption } from '../../lib/component/flags';
-
 
 const stateDirHelp = `state directory (default $STEER_STATE_DIR or ${defaultStateDir})`;
 
@@ -25,6 +24,15 @@ function withClusterOptions(cmd: Command): Command {
     .option('--bridge <name>', 'pod network bridge (default steer0)');
 }
 
+/** What withClusterOptions' flags parse to. */
+type ClusterFlags = ClusterOptions & { listen: string };
+
+/** The ClusterOptions among a command's parsed flags. */
+function clusterOptions(o: ClusterFlags): ClusterOptions {
+  const { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge } = o;
+  return { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge };
+}
+
 export function register(program: Command): void {
   withClusterOptions(
     program
@@ -36,19 +44,12 @@ export function register(program: Command): void {
     .option('--no-apply', 'apply no manifest')
     .option('--timeout <seconds>', 'how long each wait may take', '180')
     .action(
-      action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; serviceCidr?: string; bridge?: string; installDeps: boolean; filename?: string; apply: boolean; timeout: string }) => {
+      action(async (o: ClusterFlags & { installDeps: boolean; filename?: string; apply: boolean; timeout: string }) => {
         const t0 = Date.now();
         const result = await up(
           {
-            stateDir: o.stateDir,
+            ...clusterOptions(o),
             listen: o.listen,
-            nodeName: o.nodeName,
-            agentPort: o.agentPort,
-            schedulerMetricsPort: o.schedulerMetricsPort,
-            controllersMetricsPort: o.controllersMetricsPort,
-            podSubnet: o.podSubnet,
-            serviceCidr: o.serviceCidr,
-            bridge: o.bridge,
             installDeps: o.installDeps,
             manifest: o.apply ? o.filename : false,
             timeoutMs: Number(o.timeout) * 1000,
@@ -77,19 +78,8 @@ export function register(program: Command): void {
       .command('server')
       .description('run apiserver, scheduler, controllers and a node agent in this one process (what `steer up` starts)'),
   )
-    .action(async (o: { stateDir?: string; listen: string; nodeName: string; agentPort: number; schedulerMetricsPort: number; controllersMetricsPort: number; podSubnet?: string; serviceCidr?: string; bridge?: string }) => {
-      const [host, p] = splitHostPort(o.listen);
-      await runServer({
-        stateDir: o.stateDir,
-        host,
-        port: p,
-        nodeName: o.nodeName,
-        agentPort: o.agentPort,
-        schedulerMetricsPort: o.schedulerMetricsPort,
-        controllersMetricsPort: o.controllersMetricsPort,
-        podSubnet: o.podSubnet,
-        serviceCidr: o.serviceCidr,
-        bridge: o.bridge,
-      });
+    .action(async (o: ClusterFlags) => {
+      const [host, port] = splitHostPort(o.listen);
+      await runServer({ ...clusterOptions(o), host, port });
     });
 }

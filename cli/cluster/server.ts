@@ -12,10 +12,9 @@ import { CriRuntime, RuntimeInfo, ensureRuntime, startNodeAgent } from '../../no
 import { startScheduler } from '../../scheduler';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
 
-export interface ServerOptions {
+/** What `steer up` and the `steer server` it starts share: the state directory, the node, ports, networks. */
+export interface ClusterOptions {
   stateDir?: string;
-  host: string;
-  port: number;
   nodeName: string;
   agentPort: number;
   schedulerMetricsPort: number;
@@ -24,6 +23,12 @@ export interface ServerOptions {
   /** Service ClusterIP range (the apiserver's default 10.96.0.0/12). */
   serviceCidr?: string;
   bridge?: string;
+}
+
+export interface ServerOptions extends ClusterOptions {
+  /** The apiserver's address. */
+  host: string;
+  port: number;
 }
 
 interface Stoppable {

@@ -96,13 +96,3 @@ export function runningServerPid(paths: ClusterPaths): number | undefined {
   }
   return pid;
 }
-
-/** The repository (or installed package) root: bin/, scripts/, manifests/ live there. */
-export function packageRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 5; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'bin', 'steer.js'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error(`cannot find steer's package root above ${__dirname}`);
-}

@@ -21,7 +21,9 @@ import { Streams } from '../io';
 import { loadManifests } from '../manifests';
 import { Progress } from '../progress';
 import { runApply } from '../verbs/apply';
-import { ClusterPaths, ServerInfo, clusterPaths, packageRoot, readJson, runningServerPid, writeJson } from './state';
+import { packageRoot } from '../package-root';
+import type { ClusterOptions } from './server';
+import { ClusterPaths, ServerInfo, clusterPaths, readJson, runningServerPid, writeJson } from './state';
 
 /**
  * V8 flags of the `steer server` process. --optimize-for-size makes V8 keep a small young generation and
@@ -36,16 +38,8 @@ export function serverEntry(root: string): string {
   return path.join(root, 'bin', 'steer.js');
 }
 
-export interface UpOptions {
-  stateDir?: string;
+export interface UpOptions extends ClusterOptions {
   listen: string; // host:port of the apiserver
-  nodeName: string;
-  agentPort: number;
-  schedulerMetricsPort: number;
-  controllersMetricsPort: number;
-  podSubnet?: string;
-  serviceCidr?: string;
-  bridge?: string;
   installDeps: boolean;
   manifest?: string | false; // default manifests/nginx.yaml; false: apply nothing
   timeoutMs: number;

@@ -1,11 +1,15 @@
-// `steer apply -f`: kubectl's client-side apply for every object in the files, in order.
+// `steer apply -f` (the verb): kubectl's client-side apply for every object in the files, in order; the
+// per-object engine is cli/client-side-apply/.
+import { Command } from 'commander';
 import { KubeClient } from '../../lib/client/client';
 import { ResourceType, resourceForKind } from '../../lib/api/resources';
-import { applyObject } from '../apply/apply';
-import { JsonMap } from '../apply/three-way';
-import { describeError } from '../errors';
-import { Streams } from '../io';
-import { Manifest } from '../manifests';
+import { applyObject } from '../client-side-apply/apply-object';
+import { JsonMap } from '../client-side-apply/three-way';
+import { ReportedError, action, describeError } from '../errors';
+import { collect } from '../flag-values';
+import { Streams, processStreams } from '../io';
+import { Manifest, loadManifests } from '../manifests';
+import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { qualifiedName } from '../printers';
 
 /**
@@ -43,4 +47,19 @@ export async function runApply(client: KubeClient, manifests: Manifest[], namesp
     }
   }
   return ok;
+}
+
+export function register(program: Command): void {
+  withClientOptions(
+    program
+      .command('apply')
+      .description('apply a configuration to resources from files, a directory or stdin (client-side apply, like kubectl)')
+      .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect, [] as string[])
+      .option('-R, --recursive', 'process directories recursively'),
+  ).action(
+    action(async (o: ClientFlags & { filename: string[]; recursive?: boolean }) => {
+      const ok = await withClient(o, (client) => runApply(client, loadManifests(o.filename, !!o.recursive), namespaceOf(client, o), !!o.namespace, processStreams));
+      if (!ok) throw new ReportedError();
+    }),
+  );
 }

@@ -1,11 +1,15 @@
 // `steer create namespace NAME` and `steer create deployment NAME --image=IMAGE… [--replicas N]`: the
 // objects kubectl 1.20's generators build (labels app=NAME, one container per image, named after the
 // image), POSTed with fieldManager kubectl-create.
+import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Namespace } from 'kubernetes-types/core/v1';
 import { ApiError, KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { collect } from '../flag-values';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { qualifiedName } from '../printers';
 
 /** kubectl's utilrand alphabet (no vowels, no look-alikes). */
@@ -73,4 +77,27 @@ export async function runCreateDeployment(client: KubeClient, names: string[], o
     throw err;
   }
   streams.out(`${qualifiedName(Resources.deployments, name)} created\n`);
+}
+
+/** `steer create namespace` and `steer create deployment`. */
+export function register(program: Command): void {
+  const create = program.command('create').description('create a resource from a generator (namespace, deployment)');
+  withClientOptions(create.command('namespace').alias('ns').argument('[name...]').description('create a namespace')).action(
+    action(async (names: string[], o: ClientFlags) => {
+      await withClient(o, (client) => runCreateNamespace(client, names, processStreams));
+    }),
+  );
+  withClientOptions(
+    create
+      .command('deployment')
+      .alias('deploy')
+      .argument('[name...]')
+      .description('create a deployment running the given images')
+      .option('--image <image>', 'a container image (repeatable: one container each)', collect, [] as string[])
+      .option('-r, --replicas <n>', 'number of replicas', '1'),
+  ).action(
+    action(async (names: string[], o: ClientFlags & { image: string[]; replicas: string }) => {
+      await withClient(o, (client) => runCreateDeployment(client, names, { namespace: namespaceOf(client, o), images: o.image, replicas: o.replicas }, processStreams));
+    }),
+  );
 }

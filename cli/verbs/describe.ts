@@ -1,11 +1,16 @@
 // `steer describe`: kubectl's describe layout for pods, deployments, replicasets, services and nodes
 // (other kinds: their metadata, spec and status as YAML), each followed by its events.
+import { Command } from 'commander';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Container, Event, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { KubeClient, KubeObject } from '../../lib/client/client';
 import { ResourceType, Resources } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
+import { action } from '../errors';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withAllNamespaces, withClient, withClientOptions } from '../options';
 import { ageOf, tabulate, toYaml } from '../printers';
+import { parseResourceArgs } from '../resource-args';
 import { ownedReplicaSets } from './rollout';
 
 type Lines = string[];
@@ -239,4 +244,40 @@ export async function describeObject(client: KubeClient, r: ResourceType, obj: K
   }
   lines.push(...eventLines(await eventsFor(client, obj, r.kind)));
   return lines.join('\n') + '\n';
+}
+
+export interface DescribeOptions {
+  namespace: string;
+  allNamespaces?: boolean;
+  selector?: string;
+}
+
+/** Prints the describe text of every object named (or selected), separated by blank lines. */
+export async function runDescribe(client: KubeClient, args: string[], o: DescribeOptions, streams: Streams): Promise<void> {
+  const blocks: string[] = [];
+  for (const sel of parseResourceArgs(args)) {
+    const r = sel.resource;
+    const scope = r.namespaced && !o.allNamespaces ? o.namespace : undefined;
+    const objects: KubeObject[] = sel.names.length
+      ? await Promise.all(sel.names.map((n) => client.get<KubeObject>(r, scope, n)))
+      : (await client.list<KubeObject>(r, { namespace: scope, labelSelector: o.selector })).items;
+    for (const obj of objects) blocks.push(await describeObject(client, r, obj));
+  }
+  streams.out(blocks.join('\n\n'));
+}
+
+export function register(program: Command): void {
+  withAllNamespaces(
+    withClientOptions(
+      program
+        .command('describe')
+        .description('show details of a resource and its events')
+        .argument('<resources...>', 'TYPE [NAME...] | TYPE/NAME')
+        .option('-l, --selector <selector>', 'label selector'),
+    ),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { selector?: string }) => {
+      await withClient(o, (client) => runDescribe(client, args, { namespace: namespaceOf(client, o), allNamespaces: o.allNamespaces, selector: o.selector }, processStreams));
+    }),
+  );
 }

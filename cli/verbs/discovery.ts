@@ -1,7 +1,11 @@
 // `steer api-resources` and `steer api-versions`: what the server's discovery documents (/api, /apis,
 // /api/v1, /apis/GROUP/VERSION) say it serves, printed as kubectl 1.20 prints it.
+import { Command } from 'commander';
 import { KubeClient } from '../../lib/client/client';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { boolFlag, collect } from '../flag-values';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, withClient, withClientOptions } from '../options';
 import { tabulate } from '../printers';
 
 interface APIVersions {
@@ -106,4 +110,41 @@ export async function runApiResources(client: KubeClient, o: ApiResourcesOptions
 
 export async function runApiVersions(client: KubeClient, streams: Streams): Promise<void> {
   streams.out((await serverGroupVersions(client)).map((v) => v + '\n').join(''));
+}
+
+/** `steer api-resources` and `steer api-versions`. */
+export function register(program: Command): void {
+  withClientOptions(
+    program
+      .command('api-resources')
+      .description('print the resource types the server supports')
+      .option('-o, --output <format>', 'wide|name')
+      .option('--no-headers', 'do not print column headers')
+      .option('--namespaced [bool]', 'true: only namespaced types; false: only cluster-scoped ones')
+      .option('--api-group <group>', 'only this API group ("" for the core group)')
+      .option('--verbs <verbs>', 'only types supporting these verbs, e.g. list,get', collect, [] as string[])
+      .option('--sort-by <field>', 'name or kind (default: API group)'),
+  ).action(
+    action(async (o: ClientFlags & { output?: string; headers?: boolean; namespaced?: string | boolean; apiGroup?: string; verbs: string[]; sortBy?: string }) => {
+      await withClient(o, (client) =>
+        runApiResources(
+          client,
+          {
+            output: o.output,
+            noHeaders: o.headers === false,
+            namespaced: o.namespaced === undefined ? undefined : boolFlag(o.namespaced, true),
+            apiGroup: o.apiGroup,
+            verbs: o.verbs.flatMap((v) => v.split(',')).filter(Boolean),
+            sortBy: o.sortBy,
+          },
+          processStreams,
+        ),
+      );
+    }),
+  );
+  withClientOptions(program.command('api-versions').description('print the API versions the server supports, as group/version')).action(
+    action(async (o: ClientFlags) => {
+      await withClient(o, (client) => runApiVersions(client, processStreams));
+    }),
+  );
 }

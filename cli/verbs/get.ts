@@ -2,11 +2,13 @@
 // (with -L label columns, --show-labels, --sort-by); `-o yaml|json|name|jsonpath|custom-columns` print
 // objects; `-w` prints a row (or an object) per watch event as it happens.
 import * as fs from 'node:fs';
+import { Command } from 'commander';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, KubeClient, KubeList, KubeObject } from '../../lib/client/client';
 import { ResourceType, resourcePath } from '../../lib/api/resources';
-import { describeError } from '../errors';
-import { Streams } from '../io';
+import { ReportedError, action, describeError } from '../errors';
+import { collect } from '../flag-values';
+import { Streams, processStreams } from '../io';
 import { JsonPath, compileJsonPath, executeJsonPath } from '../jsonpath';
 import {
   CustomColumn,
@@ -26,7 +28,8 @@ import {
   toJson,
   toYaml,
 } from '../printers';
-import { ResourceSelection } from '../resource-args';
+import { ClientFlags, namespaceOf, withAllNamespaces, withClient, withClientOptions } from '../options';
+import { ResourceSelection, parseResourceArgs } from '../resource-args';
 import { compileSortBy, sortByJsonPath } from '../sorting';
 import { watchLines } from '../stream';
 
@@ -319,4 +322,59 @@ async function watchSelection(client: KubeClient, sel: ResourceSelection, o: Get
     if (err instanceof ApiError) throw err;
   });
   return true;
+}
+
+export function register(program: Command): void {
+  withAllNamespaces(
+    withClientOptions(
+      program
+        .command('get')
+        .description('display one or many resources (kubectl get)')
+        .argument('<resources...>', 'TYPE [NAME...] | TYPE/NAME... | TYPE1,TYPE2 | all')
+        .option('-o, --output <format>', 'wide|yaml|json|name|jsonpath=TEMPLATE|jsonpath-file=FILE|custom-columns=SPEC|custom-columns-file=FILE')
+        .option('-l, --selector <selector>', 'label selector, e.g. app=nginx')
+        .option('--field-selector <selector>', 'field selector, e.g. status.phase=Running')
+        .option('-w, --watch', 'after listing, watch for changes')
+        .option('--watch-only', 'watch for changes without listing first')
+        .option('--no-headers', 'do not print column headers')
+        .option('--show-labels', 'show all labels as the last column')
+        .option('-L, --label-columns <keys>', 'a column per label key, e.g. -L app,tier (repeatable)', collect, [] as string[])
+        .option('--sort-by <jsonpath>', 'sort by a JSONPath expression, e.g. .metadata.name'),
+    ),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { output?: string; selector?: string; fieldSelector?: string; watch?: boolean; watchOnly?: boolean; headers?: boolean; showLabels?: boolean; labelColumns: string[]; sortBy?: string }) => {
+      // Flags are checked before anything is asked of the server.
+      const output = parseOutput(o.output);
+      const selections = parseResourceArgs(args);
+      await withClient(o, async (client) => {
+        const ac = new AbortController();
+        const onSigint = () => ac.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          const ok = await runGet(
+            client,
+            selections,
+            {
+              namespace: namespaceOf(client, o),
+              allNamespaces: o.allNamespaces,
+              ...output,
+              selector: o.selector,
+              fieldSelector: o.fieldSelector,
+              watch: o.watch,
+              watchOnly: o.watchOnly,
+              noHeaders: o.headers === false,
+              showLabels: o.showLabels,
+              labelColumns: labelColumnKeys(o.labelColumns),
+              sortBy: o.sortBy,
+              signal: ac.signal,
+            },
+            processStreams,
+          );
+          if (!ok) throw new ReportedError();
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
+      });
+    }),
+  );
 }

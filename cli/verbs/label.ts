@@ -2,10 +2,13 @@
 // of a type (--all, -l). As kubectl: a key that already has a different value needs --overwrite, each
 // object gets one merge patch of only what changed (fieldManager kubectl-label / kubectl-annotate), and
 // the line printed says whether anything changed.
+import { Command } from 'commander';
 import { KubeClient, KubeObject } from '../../lib/client/client';
 import { ResourceType, resourcePath } from '../../lib/api/resources';
 import { validateLabelValue } from '../../lib/api/selectors';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withAllNamespaces, withClient, withClientOptions } from '../options';
 import { qualifiedName } from '../printers';
 import { parseResourceArgs } from '../resource-args';
 
@@ -125,4 +128,28 @@ export async function runMetadataEdit(client: KubeClient, field: MetadataField, 
 
 function resourcePathOf(r: ResourceType, namespace: string | undefined, name: string): string {
   return resourcePath(r, { namespace: r.namespaced ? namespace : undefined, name });
+}
+
+/** `steer label` and `steer annotate`. */
+export function register(program: Command): void {
+  for (const [verb, field] of [['label', 'labels'], ['annotate', 'annotations']] as Array<[string, MetadataField]>) {
+    const what = field === 'labels' ? 'label' : 'annotation';
+    withAllNamespaces(
+      withClientOptions(
+        program
+          .command(verb)
+          .description(`update the ${field} of resources: KEY=VALUE sets, KEY- removes`)
+          .argument('<args...>', `TYPE NAME… | TYPE/NAME… | TYPE (with --all or -l), then KEY=VALUE… and KEY-…`)
+          .option('--overwrite', `allow replacing a ${what} that already has a value`)
+          .option('--all', 'every object of the type in the namespace')
+          .option('-l, --selector <selector>', 'objects matching this label selector'),
+      ),
+    ).action(
+      action(async (args: string[], o: ClientFlags & { overwrite?: boolean; all?: boolean; selector?: string }) => {
+        await withClient(o, (client) =>
+          runMetadataEdit(client, field, args, { namespace: namespaceOf(client, o), allNamespaces: o.allNamespaces, all: o.all, selector: o.selector, overwrite: o.overwrite }, processStreams),
+        );
+      }),
+    );
+  }
 }

@@ -1,10 +1,14 @@
 // `steer logs`: a pod's (or a workload's first pod's) container log through pods/log, as kubectl asks
 // for it: container, tailLines, previous, timestamps, follow.
+import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { KubeClient, KubeObject } from '../../lib/client/client';
 import { Resources, resourcePath } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { parseDuration } from '../flag-values';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { resolveResource } from '../resource-args';
 import { streamGet } from '../stream';
 
@@ -54,5 +58,35 @@ export async function runLogs(client: KubeClient, namespace: string, target: str
     { container, follow: o.follow, tailLines: o.tail !== undefined && o.tail >= 0 ? o.tail : undefined, previous: o.previous, timestamps: o.timestamps, sinceSeconds: o.sinceSeconds },
     (chunk) => streams.out(chunk.toString('utf8')),
     o.signal,
+  );
+}
+
+export function register(program: Command): void {
+  withClientOptions(
+    program
+      .command('logs')
+      .description("print a container's log")
+      .argument('<pod>', 'POD | TYPE/NAME (e.g. deploy/nginx: its first pod)')
+      .option('-c, --container <name>', 'the container (default: the only one)')
+      .option('-f, --follow', 'stream the log as it grows')
+      .option('--tail <n>', 'lines from the end to show (-1: all)', '-1')
+      .option('-p, --previous', "the previous (exited) instance's log")
+      .option('--timestamps', 'prefix each line with its time')
+      .option('--since <duration>', 'only lines newer than this, e.g. 5m'),
+  ).action(
+    action(async (pod: string, o: ClientFlags & { container?: string; follow?: boolean; tail: string; previous?: boolean; timestamps?: boolean; since?: string }) => {
+      await withClient(o, async (client) => {
+        const ac = new AbortController();
+        process.once('SIGINT', () => ac.abort());
+        const since = parseDuration(o.since);
+        await runLogs(
+          client,
+          namespaceOf(client, o),
+          pod,
+          { container: o.container, follow: o.follow, tail: Number(o.tail), previous: o.previous, timestamps: o.timestamps, sinceSeconds: since ? Math.ceil(since / 1000) : undefined, signal: ac.signal },
+          processStreams,
+        );
+      });
+    }),
   );
 }

@@ -1,9 +1,13 @@
 // `steer cordon|uncordon|drain NODE`: kubectl's strategic merge patches on spec.unschedulable, and a
 // drain that evicts (or, without the eviction subresource, deletes) the node's pods.
+import { Command } from 'commander';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { ApiError, KubeClient, isNotFound } from '../../lib/client/client';
 import { Resources, resourcePath } from '../../lib/api/resources';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { parseDuration } from '../flag-values';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, withClient, withClientOptions } from '../options';
 
 export async function runCordon(client: KubeClient, nodeName: string, unschedulable: boolean, streams: Streams): Promise<void> {
   const node = await client.get<Node>(Resources.nodes, undefined, nodeName);
@@ -100,4 +104,37 @@ export async function runDrain(client: KubeClient, nodeName: string, o: DrainOpt
     streams.out(`pod/${p.metadata?.name} evicted\n`);
   }
   streams.out(`node/${nodeName} drained\n`);
+}
+
+/** `steer cordon`, `steer uncordon` and `steer drain`. */
+export function register(program: Command): void {
+  for (const [verb, unschedulable] of [['cordon', true], ['uncordon', false]] as const) {
+    withClientOptions(program.command(verb).argument('<node>').description(unschedulable ? 'mark a node unschedulable' : 'mark a node schedulable')).action(
+      action(async (node: string, o: ClientFlags) => {
+        await withClient(o, (client) => runCordon(client, node, unschedulable, processStreams));
+      }),
+    );
+  }
+  withClientOptions(
+    program
+      .command('drain')
+      .argument('<node>')
+      .description('cordon a node and evict its pods')
+      .option('--ignore-daemonsets', 'leave DaemonSet-managed pods in place')
+      .option('--force', 'also delete pods no controller manages')
+      .option('--delete-emptydir-data', 'also delete pods using emptyDir volumes')
+      .option('--grace-period <seconds>', 'seconds given to each pod to terminate')
+      .option('--timeout <duration>', 'how long to wait, e.g. 2m'),
+  ).action(
+    action(async (node: string, o: ClientFlags & { ignoreDaemonsets?: boolean; force?: boolean; deleteEmptydirData?: boolean; gracePeriod?: string; timeout?: string }) => {
+      await withClient(o, (client) =>
+        runDrain(
+          client,
+          node,
+          { ignoreDaemonSets: o.ignoreDaemonsets, force: o.force, deleteEmptyDirData: o.deleteEmptydirData, gracePeriodSeconds: o.gracePeriod ? Number(o.gracePeriod) : undefined, timeoutMs: parseDuration(o.timeout) },
+          processStreams,
+        ),
+      );
+    }),
+  );
 }

@@ -1,9 +1,13 @@
 // `steer patch TYPE NAME -p PATCH [--type strategic|merge|json]`: one PATCH as kubectl sends it
 // (the patch may be YAML or JSON; kubectl turns YAML into JSON first), `… patched` or `… patched (no change)`.
+import * as fs from 'node:fs';
+import { Command } from 'commander';
 import * as yaml from 'js-yaml';
 import { KubeClient, KubeObject, PatchType } from '../../lib/client/client';
 import { resourcePath } from '../../lib/api/resources';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { qualifiedName } from '../printers';
 import { parseResourceArgs } from '../resource-args';
 
@@ -53,4 +57,21 @@ export async function runPatch(client: KubeClient, args: string[], o: PatchOptio
     const after = await client.request<KubeObject>('PATCH', path, { body, contentType: patchContentTypes[type], query: { fieldManager: 'kubectl-patch' } });
     streams.out(`${qualifiedName(resource, name)} patched${sameJson(before, after) ? ' (no change)' : ''}\n`);
   }
+}
+
+export function register(program: Command): void {
+  withClientOptions(
+    program
+      .command('patch')
+      .description('update fields of a resource with a strategic merge, JSON merge or JSON patch')
+      .argument('<resource...>', 'TYPE NAME | TYPE/NAME')
+      .option('-p, --patch <patch>', 'the patch, JSON or YAML')
+      .option('--patch-file <file>', 'a file holding the patch')
+      .option('--type <type>', 'strategic|merge|json', 'strategic'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { patch?: string; patchFile?: string; type: string }) => {
+      const patch = o.patchFile !== undefined ? fs.readFileSync(o.patchFile, 'utf8') : o.patch;
+      await withClient(o, (client) => runPatch(client, args, { namespace: namespaceOf(client, o), patch, type: o.type }, processStreams));
+    }),
+  );
 }

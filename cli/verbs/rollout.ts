@@ -1,12 +1,17 @@
 // `steer scale` and `steer rollout status|history|undo|restart` for Deployments (and DaemonSets /
 // ReplicaSets where kubectl supports them), with kubectl's messages.
+import { Command } from 'commander';
 import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import { KubeClient, KubeObject } from '../../lib/client/client';
 import { ResourceType, Resources } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { boolFlag, parseDuration } from '../flag-values';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { Progress } from '../progress';
 import { qualifiedName, tabulate } from '../printers';
+import { oneObject, resolveResource } from '../resource-args';
 import { rfc3339 } from '../../lib/api/time';
 
 export async function runScale(
@@ -167,4 +172,67 @@ export async function runRolloutRestart(client: KubeClient, r: ResourceType, nam
   const restartedAt = rfc3339(now);
   await client.patch(r, namespace, name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } }, 'strategic');
   streams.out(`${qualifiedName(r, name)} restarted\n`);
+}
+
+/** `steer scale` and `steer rollout status|history|undo|restart`. */
+export function register(program: Command): void {
+  withClientOptions(
+    program
+      .command('scale')
+      .description('set a new size for a deployment or replica set')
+      .argument('<resource...>', 'TYPE NAME | TYPE/NAME')
+      .requiredOption('--replicas <n>', 'the new desired number of replicas')
+      .option('--current-replicas <n>', 'precondition: only scale if the current size is this'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { replicas: string; currentReplicas?: string }) => {
+      await withClient(o, async (client) => {
+        const { kind, name } = oneObject(args);
+        const current = o.currentReplicas !== undefined ? Number(o.currentReplicas) : undefined;
+        await runScale(client, resolveResource(kind), namespaceOf(client, o), name, Number(o.replicas), current, processStreams);
+      });
+    }),
+  );
+
+  const rollout = program.command('rollout').description('manage the rollout of a deployment or daemon set');
+  withClientOptions(
+    rollout
+      .command('status')
+      .argument('<resource...>', 'TYPE NAME | TYPE/NAME')
+      .option('--timeout <duration>', 'give up after this long, e.g. 5m (default: never)')
+      .option('-w, --watch [bool]', 'watch the status until the rollout finishes', 'true')
+      .description('show the status of a rollout, waiting until it finishes'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { timeout?: string; watch?: string | boolean }) => {
+      await withClient(o, async (client) => {
+        const { kind, name } = oneObject(args);
+        await runRolloutStatus(client, resolveResource(kind), namespaceOf(client, o), name, { timeoutMs: parseDuration(o.timeout), watch: boolFlag(o.watch, true) }, processStreams);
+      });
+    }),
+  );
+  withClientOptions(rollout.command('history').argument('<resource...>').description('list the revisions of a deployment')).action(
+    action(async (args: string[], o: ClientFlags) => {
+      await withClient(o, async (client) => {
+        const { name } = oneObject(args);
+        await runRolloutHistory(client, namespaceOf(client, o), name, processStreams);
+      });
+    }),
+  );
+  withClientOptions(
+    rollout.command('undo').argument('<resource...>').option('--to-revision <n>', 'the revision to roll back to (default: the previous)', '0').description('roll a deployment back to an earlier revision'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { toRevision: string }) => {
+      await withClient(o, async (client) => {
+        const { name } = oneObject(args);
+        await runRolloutUndo(client, namespaceOf(client, o), name, Number(o.toRevision), processStreams);
+      });
+    }),
+  );
+  withClientOptions(rollout.command('restart').argument('<resource...>').description('restart every pod of a deployment or daemon set with a rolling update')).action(
+    action(async (args: string[], o: ClientFlags) => {
+      await withClient(o, async (client) => {
+        const { kind, name } = oneObject(args);
+        await runRolloutRestart(client, resolveResource(kind), namespaceOf(client, o), name, processStreams);
+      });
+    }),
+  );
 }

@@ -2,10 +2,13 @@
 // template's containers (or a pod's own), by container name; `*=IMAGE` sets every container. As kubectl:
 // `… image updated` per changed object, nothing for an unchanged one, and an unknown container name is an
 // error reported after the other objects are done.
+import { Command } from 'commander';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1';
 import { KubeClient, KubeObject } from '../../lib/client/client';
 import { resourcePath } from '../../lib/api/resources';
-import { Streams } from '../io';
+import { action, failWith } from '../errors';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { qualifiedName } from '../printers';
 import { resolveTargets } from './label';
 
@@ -80,4 +83,21 @@ export async function runSetImage(client: KubeClient, args: string[], o: SetImag
     streams.out(`${qualifiedName(resource, md.name || '')} image updated\n`);
   }
   return errors;
+}
+
+/** `steer set image`. */
+export function register(program: Command): void {
+  const set = program.command('set').description('set specific features on objects');
+  withClientOptions(
+    set
+      .command('image')
+      .argument('<args...>', 'TYPE/NAME… (or TYPE with --all / -l), then CONTAINER=IMAGE… (* for every container)')
+      .description("update the image of a pod template's (or pod's) containers")
+      .option('--all', 'every object of the type in the namespace')
+      .option('-l, --selector <selector>', 'objects matching this label selector'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { all?: boolean; selector?: string }) => {
+      await withClient(o, async (client) => failWith(await runSetImage(client, args, { namespace: namespaceOf(client, o), all: o.all, selector: o.selector }, processStreams)));
+    }),
+  );
 }

@@ -1,11 +1,15 @@
 // `steer top pods|nodes`: metrics.k8s.io when the apiserver serves it, otherwise each node agent's
 // /stats/summary (kubelet's Summary API) at the node's InternalIP and kubelet endpoint port.
 import * as http from 'node:http';
+import { Command } from 'commander';
 import type { Node } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
+import { nanoValue, value } from '../../lib/api/quantity';
 import { Resources } from '../../lib/api/resources';
 import { parseLabelSelector, matchesLabels } from '../../lib/api/selectors';
-import { Streams } from '../io';
+import { action } from '../errors';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withAllNamespaces, withClient, withClientOptions } from '../options';
 import { tabulate } from '../printers';
 
 export interface Usage {
@@ -30,21 +34,22 @@ interface SummaryStats {
   }>;
 }
 
-/** Quantity strings as metrics.k8s.io sends them (`1234567n`, `250m`, `5120Ki`, `2048Mi`) to numbers. */
+/** Quantity strings as metrics.k8s.io sends them (`1234567n`, `250m`, `5120Ki`, `2048Mi`) to numbers; absent or unreadable: 0. */
 export function parseCpuNano(q: string | undefined): number {
-  if (!q) return 0;
-  const m = /^([0-9.]+)([numk]?)$/.exec(q);
-  if (!m) return 0;
-  const v = Number(m[1]);
-  return m[2] === 'n' ? v : m[2] === 'u' ? v * 1e3 : m[2] === 'm' ? v * 1e6 : m[2] === 'k' ? v * 1e12 : v * 1e9;
+  return quantityOrZero(q, nanoValue);
 }
 
 export function parseBytes(q: string | undefined): number {
+  return quantityOrZero(q, value);
+}
+
+function quantityOrZero(q: string | undefined, read: (q: string) => number): number {
   if (!q) return 0;
-  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
-  if (!m) return 0;
-  const mult: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-  return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
+  try {
+    return read(q);
+  } catch {
+    return 0;
+  }
 }
 
 /** kubectl's cells: CPU rounded up to millicores, memory in Mi. */
@@ -182,4 +187,19 @@ export async function runTopNodes(client: KubeClient, streams: Streams): Promise
     ]);
   }
   streams.out(tabulate(rows).text);
+}
+
+/** `steer top pods` and `steer top nodes`. */
+export function register(program: Command): void {
+  const top = program.command('top').description('CPU and memory use of pods or nodes');
+  withAllNamespaces(withClientOptions(top.command('pods').alias('pod').alias('po').option('-l, --selector <selector>', 'label selector'))).action(
+    action(async (o: ClientFlags & { selector?: string }) => {
+      await withClient(o, (client) => runTopPods(client, o.allNamespaces ? undefined : namespaceOf(client, o), o.selector, processStreams));
+    }),
+  );
+  withClientOptions(top.command('nodes').alias('node').alias('no')).action(
+    action(async (o: ClientFlags) => {
+      await withClient(o, (client) => runTopNodes(client, processStreams));
+    }),
+  );
 }

@@ -2,10 +2,14 @@
 // kubectl 1.20, each object is watched (by metadata.name) until its status.conditions has TYPE with
 // status VALUE (default True, both compared case-insensitively) or it is gone; each gets the timeout;
 // `… condition met` per object, and the objects that timed out are listed in one error.
+import { Command } from 'commander';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, KubeClient, KubeObject, WatchEvent, isNotFound } from '../../lib/client/client';
 import { ResourceType } from '../../lib/api/resources';
-import { Streams } from '../io';
+import { action, failWith } from '../errors';
+import { parseDuration } from '../flag-values';
+import { Streams, processStreams } from '../io';
+import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { qualifiedName } from '../printers';
 import { resolveTargets } from './label';
 
@@ -112,4 +116,23 @@ export async function runWait(client: KubeClient, resourceArgs: string[], o: Wai
     else timeouts.push(`timed out waiting for the condition on ${resource.resource}/${name}`);
   }
   return timeouts;
+}
+
+export function register(program: Command): void {
+  withClientOptions(
+    program
+      .command('wait')
+      .description('wait until resources meet a condition or are deleted')
+      .argument('<resources...>', 'TYPE NAME… | TYPE/NAME… | TYPE with --all / -l')
+      .option('--for <condition>', 'delete, or condition=TYPE[=VALUE] (VALUE defaults to true)')
+      .option('--timeout <duration>', 'how long to wait for each object (0: check once)', '30s')
+      .option('--all', 'every object of the type in the namespace')
+      .option('-l, --selector <selector>', 'objects matching this label selector'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { for?: string; timeout: string; all?: boolean; selector?: string }) => {
+      const waitFor = parseWaitFor(o.for);
+      const timeoutMs = /^0+(\.0*)?(ms|s|m|h)?$/.test(o.timeout.trim()) ? 0 : (parseDuration(o.timeout) ?? 30_000);
+      await withClient(o, async (client) => failWith(await runWait(client, args, { namespace: namespaceOf(client, o), for: waitFor, timeoutMs, all: o.all, selector: o.selector }, processStreams)));
+    }),
+  );
 }

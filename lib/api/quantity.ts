@@ -68,6 +68,12 @@ export function milliValue(q: string | number): number {
   return Number(ceilDiv(r.num * 1000n, r.den));
 }
 
+/** The quantity scaled by 10^9 and rounded up: cpu "250m" → 250000000, "1234567n" → 1234567 (nanocores). */
+export function nanoValue(q: string | number): number {
+  const r = parseRational(q);
+  return Number(ceilDiv(r.num * 1_000_000_000n, r.den));
+}
+
 /** The quantity rounded up to a whole number: memory "64Mi" → 67108864, pods "110" → 110. */
 export function value(q: string | number): number {
   const r = parseRational(q);

@@ -56,8 +56,6 @@ export const Resources = {
   endpointslices: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
 } as const;
 
-export type ResourceName = keyof typeof Resources;
-
 export const allResources: ResourceType[] = Object.values(Resources);
 
 /** 'apps/v1' or 'v1'. */

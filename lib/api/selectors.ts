@@ -461,11 +461,6 @@ function fieldGetter(resource: string, field: string): FieldGetter | undefined {
   return commonFields[field] ?? resourceFields[resource]?.[field];
 }
 
-/** The field names a resource (plural, e.g. 'pods') can be selected by. */
-export function selectableFields(resource: string): string[] {
-  return [...Object.keys(commonFields), ...Object.keys(resourceFields[resource] ?? {})];
-}
-
 // Splits on separators not escaped with a backslash (apimachinery fields: `\,` `\=` `\\`).
 function splitUnescaped(s: string, sep: string): string[] {
   const parts: string[] = [];
@@ -540,13 +535,6 @@ export function parseFieldSelector(resource: string, s: string): FieldRequiremen
     reqs.push({ field, operator, value: unescapeFieldValue(raw.trim()), resource });
   }
   return reqs;
-}
-
-/** The string value of a selectable field of an object ("" when missing). */
-export function fieldValue(resource: string, obj: unknown, field: string): string {
-  const get = fieldGetter(resource, field);
-  if (!get || obj === null || typeof obj !== 'object') return '';
-  return get(obj as Record<string, unknown>);
 }
 
 /** Whether an object satisfies every field requirement; a missing field compares as "". */

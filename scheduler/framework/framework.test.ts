@@ -4,7 +4,7 @@ import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import { defaultProfile } from '../profile';
 import { KubeClient } from '../../lib/client/client';
-import { makePod, nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { makePod, nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 
 const client = KubeClient.forServer('http://127.0.0.1:1'); // never called: no bind in these tests
 

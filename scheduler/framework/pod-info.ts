@@ -42,6 +42,11 @@ export function podKey(pod: Pod): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 }
 
+/** A pod with a deletion timestamp: never to be scheduled. */
+export function isBeingDeleted(pod: Pod): boolean {
+  return !!pod.metadata?.deletionTimestamp;
+}
+
 function containerRequests(c: Container): Resources {
   const req = c.resources?.requests ?? {};
   // A limit with no request means request = limit (the apiserver's defaulting does the same).

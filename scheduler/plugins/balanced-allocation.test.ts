@@ -1,5 +1,5 @@
 import { balancedScore, NodeResourcesBalancedAllocation } from './balanced-allocation';
-import { makePod, nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { makePod, nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState } from '../framework/types';
 
 describe('NodeResourcesBalancedAllocation', () => {

@@ -6,7 +6,7 @@ import {
   ErrReasonExistingAntiAffinityRulesNotMatch,
   InterPodAffinity,
 } from './inter-pod-affinity';
-import { makePod, nodeInfo, podInfo, PodSpecOptions } from '../../test/scheduler/fixtures';
+import { makePod, nodeInfo, podInfo, PodSpecOptions } from '../../test/fixtures/scheduler';
 import { ClusterSnapshot, CycleState, NodeScore, ObjectListers, noObjectListers, snapshotOf, Status } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';

@@ -1,5 +1,5 @@
 import { ErrReasonPod, NodeAffinity } from './node-affinity';
-import { nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState, NodeScore } from '../framework/types';
 import type { NodeSelectorRequirement } from 'kubernetes-types/core/v1';
 import type { PodInfo } from '../framework/pod-info';

@@ -1,5 +1,5 @@
 import { ErrReasonNodeName, NodeName } from './node-name';
-import { nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState } from '../framework/types';
 
 describe('NodeName', () => {

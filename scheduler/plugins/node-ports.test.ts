@@ -1,5 +1,5 @@
 import { ErrReasonPorts, NodePorts } from './node-ports';
-import { makePod, nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { makePod, nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState } from '../framework/types';
 import { newPodInfo } from '../framework/pod-info';
 

@@ -1,5 +1,5 @@
 import { ErrReasonNotReady, NodeReady } from './node-ready';
-import { nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState } from '../framework/types';
 
 describe('NodeReady', () => {

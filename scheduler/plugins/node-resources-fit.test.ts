@@ -1,5 +1,5 @@
 import { leastRequestedScore, NodeResourcesFit, ReasonInsufficientCpu, ReasonInsufficientMemory, ReasonTooManyPods } from './node-resources-fit';
-import { makePod, nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { makePod, nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState } from '../framework/types';
 import { newPodInfo } from '../framework/pod-info';
 

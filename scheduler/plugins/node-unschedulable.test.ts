@@ -1,5 +1,5 @@
 import { ErrReasonUnschedulable, NodeUnschedulable } from './node-unschedulable';
-import { nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState } from '../framework/types';
 
 describe('NodeUnschedulable', () => {

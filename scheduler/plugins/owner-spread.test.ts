@@ -1,5 +1,5 @@
 import { OwnerSpread, ZoneLabel } from './owner-spread';
-import { makePod, nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { makePod, nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState, NodeScore } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';

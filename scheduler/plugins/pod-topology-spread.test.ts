@@ -1,7 +1,7 @@
 import type { Service, TopologySpreadConstraint } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { ErrReasonConstraintsNotMatch, ErrReasonNodeLabelNotMatch, PodTopologySpread } from './pod-topology-spread';
-import { makePod, nodeInfo, NodeSpec, podInfo, PodSpecOptions } from '../../test/scheduler/fixtures';
+import { makePod, nodeInfo, NodeSpec, podInfo, PodSpecOptions } from '../../test/fixtures/scheduler';
 import { CycleState, NodeScore, ObjectListers, noObjectListers, snapshotOf, Status } from '../framework/types';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';

@@ -1,5 +1,5 @@
 import { PrioritySort } from './queue-sort';
-import { podInfo } from '../../test/scheduler/fixtures';
+import { podInfo } from '../../test/fixtures/scheduler';
 import type { QueuedPodInfo } from '../framework/types';
 
 function queued(name: string, priority: number, timestamp: number): QueuedPodInfo {

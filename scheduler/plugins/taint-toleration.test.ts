@@ -1,6 +1,6 @@
 import { TaintToleration, untoleratedTaintReason } from './taint-toleration';
 import { toleratesTaint } from '../../lib/api/tolerations';
-import { nodeInfo, podInfo } from '../../test/scheduler/fixtures';
+import { nodeInfo, podInfo } from '../../test/fixtures/scheduler';
 import { CycleState, NodeScore } from '../framework/types';
 
 describe('toleratesTaint', () => {

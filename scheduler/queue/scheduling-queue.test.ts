@@ -1,7 +1,7 @@
 import { SchedulingQueue } from './scheduling-queue';
 import { KeyedHeap } from './heap';
 import { PrioritySort } from '../plugins/queue-sort';
-import { podInfo } from '../../test/scheduler/fixtures';
+import { podInfo } from '../../test/fixtures/scheduler';
 import type { ClusterEvent } from '../framework/types';
 
 describe('KeyedHeap', () => {

@@ -12,7 +12,7 @@ import { Resources } from '../../lib/api/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
-import { startScheduler } from '../../scheduler/scheduler';
+import { startScheduler } from '../../scheduler/start';
 import { TestApiServer, startTestApiServer } from '../helpers/apiserver';
 import { waitFor } from '../helpers/wait';
 

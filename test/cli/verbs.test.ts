@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { JsonMap } from '../../cli/apply/three-way';
+import { JsonMap } from '../../cli/client-side-apply/three-way';
 import { bufferStreams } from '../../cli/io';
 import { loadManifests, parseManifests } from '../../cli/manifests';
 import { parseResourceArgs } from '../../cli/resource-args';

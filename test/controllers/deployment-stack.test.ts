@@ -10,7 +10,7 @@ import { SharedInformerFactory } from '../../lib/client/shared-informers';
 import { DeploymentController } from '../../controllers/deployment/controller';
 import { ReplicaSetController } from '../../controllers/replicaset';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
-import { RunningScheduler, startScheduler } from '../../scheduler/scheduler';
+import { RunningScheduler, startScheduler } from '../../scheduler/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { sleep, waitForWithin } from '../helpers/wait';
 

@@ -13,7 +13,7 @@ import { CompletionIndexAnnotation, JobController } from '../../controllers/job'
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
-import { startScheduler } from '../../scheduler/scheduler';
+import { startScheduler } from '../../scheduler/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { sleep, waitFor } from '../helpers/wait';
 

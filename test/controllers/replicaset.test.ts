@@ -6,7 +6,7 @@ import { isNotFound } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { startControllers, RunningControllers } from '../../controllers/manager';
 import { UnreachableTaintKey } from '../../controllers/node-lifecycle';
-import { startScheduler } from '../../scheduler/scheduler';
+import { startScheduler } from '../../scheduler/start';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { sleep, waitFor } from '../helpers/wait';

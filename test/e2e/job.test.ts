@@ -12,7 +12,7 @@ import { CriRuntime } from '../../node-agent/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
-import { startScheduler } from '../../scheduler/scheduler';
+import { startScheduler } from '../../scheduler/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';

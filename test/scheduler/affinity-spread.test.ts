@@ -4,12 +4,12 @@
 import type { Event, Namespace, Pod, PodAffinityTerm, Service } from 'kubernetes-types/core/v1';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { Resources } from '../../lib/api/resources';
-import { RunningScheduler, startScheduler } from '../../scheduler/scheduler';
+import { RunningScheduler, startScheduler } from '../../scheduler/start';
 import { ErrReasonAntiAffinityRulesNotMatch, ErrReasonExistingAntiAffinityRulesNotMatch } from '../../scheduler/plugins/inter-pod-affinity';
 import { ErrReasonConstraintsNotMatch } from '../../scheduler/plugins/pod-topology-spread';
 import { waitForWithin } from '../helpers/wait';
-import { createNode, createPod, listPods, nodeOf } from './api';
-import type { PodSpecOptions } from './fixtures';
+import { createNode, createPod, listPods, nodeOf } from '../helpers/scheduler-api';
+import type { PodSpecOptions } from '../fixtures/scheduler';
 
 const waitFor = waitForWithin(15000);
 jest.setTimeout(60_000);

@@ -1,5 +1,6 @@
-// Client-side apply, as kubectl does it: create with the last-applied annotation when the object is
-// absent, otherwise send the three-way strategic merge patch (or nothing when it is empty).
+// Client-side apply of one object, as kubectl does it (the engine behind the `steer apply` verb in
+// cli/verbs/apply.ts): create with the last-applied annotation when the object is absent, otherwise
+// send the three-way strategic merge patch of three-way.ts (or nothing when it is empty).
 import { KubeClient, KubeObject, isNotFound } from '../../lib/client/client';
 import { ResourceType, resourcePath } from '../../lib/api/resources';
 import { patchMetaForKind } from '../../lib/api/patch-meta';

@@ -1,5 +1,5 @@
 // The binary loads only the module that owns the verb it runs (start-up time), and everything for help.
-import { buildProgram, normalizeArgv, verbOf } from '../../cli/main';
+import { buildProgram, normalizeArgv, verbOf } from './main';
 
 const names = async (...args: string[]) => (await buildProgram(['node', 'steer', ...args])).commands.map((c) => c.name());
 

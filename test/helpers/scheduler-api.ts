@@ -3,7 +3,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { makeNode, makePod, NodeSpec, PodSpecOptions } from './fixtures';
+import { makeNode, makePod, NodeSpec, PodSpecOptions } from '../fixtures/scheduler';
 
 export async function createNode(client: KubeClient, name: string, spec: NodeSpec = {}): Promise<Node> {
   const node = makeNode(name, spec);

@@ -1,6 +1,5 @@
-// kubectl's JSONPath templates and --sort-by order, on plain data (the get tests cover them end to end).
-import { JsonPath, compileJsonPath, executeJsonPath, goJson, goValue, relaxedJsonPath } from '../../cli/jsonpath';
-import { naturalLess, sortByJsonPath, compileSortBy, valueLess } from '../../cli/sorting';
+// kubectl's JSONPath templates on plain data (the get tests cover them end to end).
+import { JsonPath, compileJsonPath, executeJsonPath, goJson, goValue, relaxedJsonPath } from './jsonpath';
 
 const list = {
   kind: 'List',
@@ -50,21 +49,5 @@ describe('jsonpath', () => {
     expect(relaxedJsonPath('metadata.name')).toBe('{.metadata.name}');
     expect(relaxedJsonPath('{.metadata.name}')).toBe('{.metadata.name}');
     expect(() => relaxedJsonPath('{a}{b}')).toThrow("unexpected path string, expected a 'name1.name2'");
-  });
-});
-
-describe('--sort-by order', () => {
-  it('natural order for strings, numbers by value, quantities as quantities, missing first', () => {
-    expect(naturalLess('db9', 'db10')).toBe(true);
-    expect(naturalLess('db10', 'db9')).toBe(false);
-    expect(naturalLess('a01', 'a1')).toBe(false);
-    expect(naturalLess('a1', 'a01')).toBe(true);
-    expect(naturalLess('abc', 'abd')).toBe(true);
-    expect(valueLess('500m', '1')).toBe(true);
-    expect(valueLess('1Gi', '512Mi')).toBe(false);
-    expect(valueLess(false, true)).toBe(true);
-    const items = [{ v: 'x10' }, { v: 'x9' }, {}, { v: 'x1' }];
-    expect(sortByJsonPath(items, compileSortBy('.v'), (i) => i)).toEqual([{}, { v: 'x1' }, { v: 'x9' }, { v: 'x10' }]);
-    expect(() => sortByJsonPath(items, compileSortBy('.w'), (i) => i)).toThrow('couldn\'t find any field with path "{.w}" in the list of objects');
   });
 });

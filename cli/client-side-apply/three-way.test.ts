@@ -1,6 +1,6 @@
 import { patchMetaForKind } from '../../lib/api/patch-meta';
 import { JsonMap, threeWayMergePatch } from './three-way';
-import { applyPatchFor, goJson, lastAppliedAnnotation, readLastApplied, withLastApplied } from './apply';
+import { applyPatchFor, goJson, lastAppliedAnnotation, readLastApplied, withLastApplied } from './apply-object';
 
 const deployMeta = patchMetaForKind('Deployment');
 

@@ -1,0 +1,82 @@
+// Starting a scheduler as a component (kube-scheduler's app/server.go): the metrics server, the
+// informers, then — at once, or once this instance holds the Lease when leader election is on — the
+// scheduling loop; stop() undoes it all in reverse.
+import * as http from 'node:http';
+import * as os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { LeaderElector } from '../lib/client/leader-election';
+import { serveMetrics } from '../lib/component/metrics';
+import { DefaultSchedulerName } from './profile';
+import { Scheduler, SchedulerConfig } from './scheduler';
+
+export interface LeaderElectionOptions {
+  namespace?: string; // default kube-system
+  name?: string; // default kube-scheduler (or the scheduler name for another scheduler)
+  identity?: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineSeconds?: number;
+  retryPeriodSeconds?: number;
+}
+
+export interface SchedulerOptions extends SchedulerConfig {
+  leaderElect?: boolean;
+  leaderElection?: LeaderElectionOptions;
+  /** Port for /metrics and /healthz (on metricsHost); 0 or unset: no server (as --metrics-port 0). */
+  metricsPort?: number;
+  metricsHost?: string; // default 127.0.0.1
+  /** The metrics server's address, where port 0 picks a free port (tests); overrides metricsPort. */
+  metricsListen?: { host?: string; port: number };
+}
+
+export interface RunningScheduler {
+  /** The metrics server's port, when one was started. */
+  readonly metricsPort?: number;
+  readonly scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+/** Starts a scheduler: informers, then (when leading, with leader election) the scheduling loop. */
+export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
+  const scheduler = new Scheduler(opts);
+  let metricsServer: http.Server | undefined;
+  let metricsPort: number | undefined;
+  const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
+  if (listen) {
+    metricsServer = await serveMetrics('scheduler', listen.host ?? '127.0.0.1', listen.port);
+    metricsPort = (metricsServer.address() as { port: number }).port;
+  }
+  try {
+    await scheduler.startInformers();
+  } catch (err) {
+    await scheduler.stop();
+    metricsServer?.close();
+    throw err;
+  }
+  let elector: LeaderElector | undefined;
+  if (opts.leaderElect) {
+    const le = opts.leaderElection ?? {};
+    const name = scheduler.schedulerName === DefaultSchedulerName ? 'kube-scheduler' : scheduler.schedulerName;
+    elector = new LeaderElector(opts.client, {
+      namespace: le.namespace ?? 'kube-system',
+      name: le.name ?? name,
+      identity: le.identity ?? `${os.hostname()}_${randomUUID()}`,
+      leaseDurationSeconds: le.leaseDurationSeconds ?? 15,
+      renewDeadlineSeconds: le.renewDeadlineSeconds ?? 10,
+      retryPeriodSeconds: le.retryPeriodSeconds ?? 2,
+      onStartedLeading: () => scheduler.startLeading(),
+      onStoppedLeading: () => scheduler.stopLeading(),
+    });
+    void elector.run();
+  } else {
+    scheduler.startLeading();
+  }
+  return {
+    metricsPort,
+    scheduler,
+    async stop() {
+      await elector?.stop();
+      await scheduler.stop();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
+    },
+  };
+}
