@@ -6,11 +6,11 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import type { ResourceType } from '../lib/api/resources';
-import { typeMismatches } from './schema';
-import { type FieldCause, type NameRule, invalid, invalidPrinted, validateObjectMeta } from './validation/common';
-import { validateDaemonSet, validateDeployment, validateReplicaSet } from './validation/apps';
-import { validateJob } from './validation/batch';
+import type { ResourceType } from '../../lib/api/resources';
+import { typeMismatches } from '../schema';
+import { type FieldCause, type NameRule, invalid, invalidPrinted, validateObjectMeta } from './common';
+import { validateDaemonSet, validateDeployment, validateReplicaSet } from './apps';
+import { validateJob } from './batch';
 import {
   validateConfigMap,
   validateEndpoints,
@@ -20,11 +20,11 @@ import {
   validateNode,
   validateSecret,
   validateService,
-} from './validation/core';
-import { validatePod } from './validation/pod';
+} from './core';
+import { validatePod } from './pod';
 
-export type { CauseReason, FieldCause } from './validation/common';
-export { pruneUnknownFields } from './schema';
+export type { CauseReason, FieldCause } from './common';
+export { pruneUnknownFields } from '../schema';
 
 // The name syntax each kind requires (Kubernetes' ValidateXName functions).
 const nameRules: Record<string, NameRule> = {
