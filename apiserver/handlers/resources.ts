@@ -3,7 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { allResources, groupVersion, Resources, ResourceType } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
-import { toTable } from '../adapters';
+import { toTable } from '../tables';
 import { ApiStatusError, errors, successStatus } from '../errors';
 import { isPlainObject, Json } from '../registry/objects';
 import { compileSelectors, DeleteOptions, FieldValidation, Registry, WriteContext } from '../registry/registry';

@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import type { ResourceType } from '../../lib/api/resources';
 import { groupVersion } from '../../lib/api/resources';
-import { toTable } from '../adapters';
+import { toTable } from '../tables';
 import { ApiStatusError } from '../errors';
 import { CompiledSelectors, Registry } from '../registry/registry';
 import type { StorageEvent, StoredObject, WatchSubscription } from '../storage/types';

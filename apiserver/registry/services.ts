@@ -3,7 +3,7 @@
 // no longer uses) or rolls back.
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { ClusterIPAllocator, NodePortAllocator } from '../allocators';
-import type { DefaultsAllocators } from '../adapters';
+import type { Allocator } from '../defaults';
 import type { KObj } from '../storage/types';
 import { isPlainObject, Json } from './objects';
 
@@ -31,7 +31,7 @@ export function usesOf(obj: KObj | undefined): Uses {
   return { ips: [...ips], ports };
 }
 
-export interface ServiceAllocation extends DefaultsAllocators {
+export interface ServiceAllocation extends Allocator {
   /** Keeps the old object's ClusterIP and NodePorts when an update leaves them out. */
   keepAllocations(next: KObj): void;
   /** Allocates what defaulting left empty and claims what the object names; fills causes. */
@@ -53,7 +53,7 @@ export class ServiceAllocations {
   }
 
   /** For resources other than Services: nothing is allocated. */
-  readonly noAllocation: DefaultsAllocators = {
+  readonly noAllocation: Allocator = {
     clusterIP: () => {
       throw new Error('ClusterIP allocation outside a Service write');
     },
