@@ -1,10 +1,11 @@
 // The resource endpoints: parses /api/v1/... and /apis/<group>/<version>/... paths into a resource,
 // namespace, name and subresource, and maps each HTTP verb to the registry.
 import type { NextFunction, Request, Response } from 'express';
-import { allResources, groupVersion, Resources, ResourceType } from '../../lib/api/resources';
+import { allResources, groupVersion, ResourceType } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
 import { toTable } from '../tables';
 import { ApiStatusError, errors, successStatus } from '../errors';
+import { strategyFor } from '../kinds';
 import { isPlainObject, Json } from '../registry/objects';
 import { compileSelectors, DeleteOptions, FieldValidation, Registry, WriteContext } from '../registry/registry';
 import type { KObj, StoredObject } from '../storage/types';
@@ -363,7 +364,7 @@ export function resourceHandler(registry: Registry, watchHooks: WatchHooks) {
         const ctx = writeContext(req, res);
         const result = await registry.delete(rt, ns, name, deleteOptions(req), ctx);
         flushWarnings(res);
-        if (result.removed && rt !== Resources.pods) return sendJSON(res, 200, successStatus(rt, name, result.object.obj.metadata.uid as string | undefined));
+        if (result.removed && !strategyFor(rt).returnDeletedObject) return sendJSON(res, 200, successStatus(rt, name, result.object.obj.metadata.uid as string | undefined));
         return sendRaw(res, 200, result.object.bytes);
       }
       default:

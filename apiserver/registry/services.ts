@@ -1,9 +1,9 @@
 // ClusterIP and NodePort bookkeeping for Service writes: each write is a small transaction that
 // claims the addresses/ports the new object uses, and either commits (releasing those the old object
 // no longer uses) or rolls back.
-import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { ClusterIPAllocator, NodePortAllocator } from '../allocators';
 import type { Allocator } from '../defaults';
+import type { WriteAllocation } from '../kinds/strategy';
 import type { KObj } from '../storage/types';
 import { isPlainObject, Json } from './objects';
 
@@ -29,16 +29,6 @@ export function usesOf(obj: KObj | undefined): Uses {
     .map((p) => p.nodePort)
     .filter((p): p is number => typeof p === 'number' && Number.isInteger(p) && p > 0);
   return { ips: [...ips], ports };
-}
-
-export interface ServiceAllocation extends Allocator {
-  /** Keeps the old object's ClusterIP and NodePorts when an update leaves them out. */
-  keepAllocations(next: KObj): void;
-  /** Allocates what defaulting left empty and claims what the object names; fills causes. */
-  finish(obj: KObj): void;
-  causes: StatusCause[];
-  commit(): void;
-  rollback(): void;
 }
 
 const NEEDS_NODE_PORTS = new Set(['NodePort', 'LoadBalancer']);
@@ -75,12 +65,12 @@ export class ServiceAllocations {
     for (const p of u.ports) this.ports.release(p);
   }
 
-  begin(old: KObj | undefined): ServiceAllocation {
+  begin(old: KObj | undefined): WriteAllocation {
     const oldUses = usesOf(old);
     const fresh: Uses = { ips: [], ports: [] };
     const claimed: Uses = { ips: [], ports: [] };
     let newUses: Uses = { ips: [], ports: [] };
-    const tx: ServiceAllocation = {
+    const tx: WriteAllocation = {
       causes: [],
       clusterIP: () => {
         const ip = this.ips.next();
