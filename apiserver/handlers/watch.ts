@@ -29,7 +29,6 @@ const FLUSH_INTERVAL_MS = 10;
 
 function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefinitions: boolean): string {
   const table = toTable(rt, [obj], { now: Date.now(), includeColumnDefinitions });
-  if (!table) return JSON.stringify(obj);
   table.metadata = { ...(table.metadata || {}), resourceVersion: rv };
   return JSON.stringify(table);
 }
