@@ -1,7 +1,7 @@
 // The registry: Kubernetes REST semantics for every resource on top of the storage interface (kube's
 // generic store) — create (generateName, server-set metadata, defaults, validation), get, list
 // (selectors, paging over one snapshot), update (optimistic concurrency, status/spec split, generation),
-// delete (finalizers, graceful deletion, propagation finalizers), and the status, scale and binding
+// delete (finalizers, graceful deletion, propagation finalizers), and the status and binding
 // subresources. What differs by kind comes from the kind's strategy (apiserver/kinds/).
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
