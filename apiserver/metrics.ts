@@ -1,4 +1,4 @@
-// The API server's Prometheus metrics, in the apiserver's registry (lib/metrics.ts), which its
+// The API server's Prometheus metrics, in the apiserver's registry (lib/component/metrics.ts), which its
 // /metrics serves. They are module-level singletons (several servers may share one process: tests);
 // per-server state (object counts) is read from every running server at scrape time.
 import * as client from 'prom-client';

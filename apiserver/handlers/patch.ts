@@ -1,7 +1,7 @@
 // The three patch types Kubernetes accepts (JSON patch, JSON merge patch, strategic merge patch);
 // server-side apply and anything else is 415.
 import * as jsonPatch from 'fast-json-patch';
-import { strategicMergePatch } from '../adapters';
+import { strategicMergePatch } from '../strategic-merge';
 import { ApiStatusError, errors } from '../errors';
 import { isPlainObject } from '../registry/objects';
 import { parseJSON } from './request';

@@ -1,8 +1,14 @@
 // Request decoding and response encoding shared by the handlers: query parameters, bodies in JSON
-// or YAML, content negotiation for server-side Tables, and metav1.Status answers.
+// or YAML, write and delete options, content negotiation for server-side Tables, objects and their
+// warnings, and metav1.Status answers.
 import type { Request, Response } from 'express';
 import * as yaml from 'js-yaml';
+import type { ResourceType } from '../../lib/api/resources';
 import { ApiStatusError, errors } from '../errors';
+import { isPlainObject } from '../registry/objects';
+import type { DeleteOptions, FieldValidation, WriteContext } from '../registry/registry';
+import type { StoredObject } from '../storage/types';
+import { toTable } from '../tables';
 
 /** The first value of a query parameter, as a string. */
 export function qs(req: Request, name: string): string | undefined {
@@ -108,4 +114,71 @@ export function sendError(res: Response, err: ApiStatusError): void {
     return;
   }
   sendJSON(res, err.code, err.toStatus());
+}
+
+/** The Success Status of a POST that acted rather than created an object (binding, eviction). */
+export function sendCreatedStatus(res: Response): void {
+  sendJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+/** The dry-run and field-validation settings of a write; collects the warnings to send back. */
+export function writeContext(req: Request, res: Response): WriteContext {
+  const dryRun = qs(req, 'dryRun');
+  if (dryRun !== undefined && dryRun !== '' && dryRun !== 'All') throw errors.badRequest(`Invalid dryRun value: ${JSON.stringify(dryRun)}: supported value is "All"`);
+  const fv = qs(req, 'fieldValidation');
+  let fieldValidation: FieldValidation | undefined;
+  if (fv === 'Strict' || fv === 'Warn' || fv === 'Ignore') fieldValidation = fv;
+  else if (fv) throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", "Strict" (got ${JSON.stringify(fv)})`);
+  const warnings: string[] = [];
+  res.locals.warnings = warnings;
+  return { dryRun: dryRun === 'All', fieldValidation, warnings };
+}
+
+/** Sends the warnings a write collected as Warning headers. */
+export function flushWarnings(res: Response): void {
+  const w = res.locals.warnings as string[] | undefined;
+  if (w?.length) res.setHeader('Warning', w.slice(0, 20).map((m) => `299 - ${JSON.stringify(m)}`));
+}
+
+/** Answers with a stored object: its bytes as they are, or a one-row Table when kubectl asks for one. */
+export function sendObject(req: Request, res: Response, rt: ResourceType, code: number, stored: StoredObject): void {
+  flushWarnings(res);
+  if (wantsTable(req)) {
+    const table = toTable(rt, [stored.obj], { now: Date.now(), includeColumnDefinitions: true, includeObject: tableIncludeObject(req) });
+    table.metadata = { resourceVersion: String(stored.rev) };
+    return sendJSON(res, code, table);
+  }
+  sendRaw(res, code, stored.bytes);
+}
+
+/** DeleteOptions from the query and the body (the body wins). */
+export function deleteOptions(req: Request): DeleteOptions {
+  const opts: DeleteOptions = {};
+  const pp = qs(req, 'propagationPolicy');
+  if (pp) opts.propagationPolicy = pp;
+  const grace = qInt(req, 'gracePeriodSeconds');
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
+  const orphan = qs(req, 'orphanDependents');
+  if (orphan !== undefined) opts.orphanDependents = orphan === 'true';
+  const body = parseBody(req, { allowEmpty: true });
+  if (body !== undefined) {
+    if (!isPlainObject(body)) throw errors.badRequest('the DeleteOptions body must be a JSON object');
+    if (body.propagationPolicy !== undefined) {
+      if (typeof body.propagationPolicy !== 'string') throw errors.badRequest('propagationPolicy must be a string');
+      opts.propagationPolicy = body.propagationPolicy;
+    }
+    if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
+      if (typeof body.gracePeriodSeconds !== 'number' || !Number.isInteger(body.gracePeriodSeconds)) throw errors.badRequest('gracePeriodSeconds must be an integer');
+      opts.gracePeriodSeconds = body.gracePeriodSeconds;
+    }
+    if (typeof body.orphanDependents === 'boolean') opts.orphanDependents = body.orphanDependents;
+    if (body.preconditions !== undefined && body.preconditions !== null) {
+      const p = body.preconditions;
+      if (!isPlainObject(p) || (p.uid !== undefined && typeof p.uid !== 'string') || (p.resourceVersion !== undefined && typeof p.resourceVersion !== 'string')) {
+        throw errors.badRequest('preconditions must hold string uid and resourceVersion');
+      }
+      opts.preconditions = { uid: p.uid as string | undefined, resourceVersion: p.resourceVersion as string | undefined };
+    }
+  }
+  return opts;
 }

@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import type { ResourceType } from '../../lib/api/resources';
 import { groupVersion } from '../../lib/api/resources';
-import { toTable } from '../adapters';
+import { toTable } from '../tables';
 import { ApiStatusError } from '../errors';
 import { CompiledSelectors, Registry } from '../registry/registry';
 import type { StorageEvent, StoredObject, WatchSubscription } from '../storage/types';
@@ -29,7 +29,6 @@ const FLUSH_INTERVAL_MS = 10;
 
 function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefinitions: boolean): string {
   const table = toTable(rt, [obj], { now: Date.now(), includeColumnDefinitions });
-  if (!table) return JSON.stringify(obj);
   table.metadata = { ...(table.metadata || {}), resourceVersion: rv };
   return JSON.stringify(table);
 }

@@ -1,13 +1,48 @@
-// Namespace deletion, as Kubernetes' namespace lifecycle does it: DELETE marks the namespace
-// Terminating (new content is refused), this loop deletes everything in it through the normal delete
-// path (so running pods still get their graceful stop by the node agent), and the namespace itself is
-// removed once it is empty and has no finalizers left.
+// Namespace lifecycle, as Kubernetes' does it: a new namespace gets its default ServiceAccount; DELETE
+// marks the namespace Terminating (new content is refused); the NamespaceCleaner loop deletes
+// everything in it through the normal delete path (so running pods still get their graceful stop by the
+// node agent), and removes the namespace itself once it is empty and has no finalizers left.
+import { randomUUID } from 'node:crypto';
 import { allResources, Resources } from '../../lib/api/resources';
-import { ApiStatusError } from '../errors';
-import { finalizersOf } from './objects';
-import { bucketOf, Registry } from './registry';
+import { rfc3339 } from '../../lib/api/time';
+import { ApiStatusError, errors } from '../errors';
+import { KeyExistsError } from '../storage/types';
+import { bucketOf, keyOf } from './keys';
+import { finalizersOf, isPlainObject } from './objects';
+import type { DeleteOptions, DeleteResult, Registry, WriteContext } from './registry';
 
 const INTERVAL_MS = 500;
+
+/** The ServiceAccount every namespace has (Kubernetes' ServiceAccount controller makes it). */
+export async function createDefaultServiceAccount(registry: Registry, namespace: string): Promise<void> {
+  const sa = Resources.serviceaccounts;
+  try {
+    await registry.storage.create(bucketOf(sa), keyOf(sa, namespace, 'default'), {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace, uid: randomUUID(), creationTimestamp: rfc3339() },
+    });
+  } catch (err) {
+    if (!(err instanceof KeyExistsError)) throw err;
+  }
+}
+
+/** Marks a namespace Terminating; NamespaceCleaner empties and removes it. */
+export async function deleteNamespace(registry: Registry, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult> {
+  const rt = Resources.namespaces;
+  if (['default', 'kube-system', 'kube-public'].includes(name)) throw errors.forbidden(rt, name, 'this namespace may not be deleted');
+  const current = await registry.get(rt, undefined, name);
+  const pre = opts.preconditions;
+  if (pre?.uid && pre.uid !== current.obj.metadata.uid) throw errors.conflict(rt, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(current.obj.metadata.uid)}`);
+  if (current.obj.metadata.deletionTimestamp || ctx.dryRun) return { object: current, removed: false };
+  const stored = await registry.guaranteedUpdate(rt, undefined, name, (ns) => {
+    ns.metadata.deletionTimestamp = rfc3339();
+    ns.metadata.deletionGracePeriodSeconds = 0;
+    ns.status = { ...(isPlainObject(ns.status) ? ns.status : {}), phase: 'Terminating' };
+    return ns;
+  }, ctx, 'all');
+  return { object: stored, removed: false };
+}
 
 export class NamespaceCleaner {
   private timer: NodeJS.Timeout | undefined;

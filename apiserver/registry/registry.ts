@@ -1,14 +1,19 @@
-// The registry: Kubernetes REST semantics for every resource on top of the storage interface —
-// create (generateName, server-set metadata, defaults, validation), get, list (selectors, paging over
-// one snapshot), update (optimistic concurrency, status/spec split, generation), delete (finalizers,
-// graceful pod deletion, propagation finalizers), and the status, scale and binding subresources.
+// The registry: Kubernetes REST semantics for every resource on top of the storage interface (kube's
+// generic store) — create (generateName, server-set metadata, defaults, validation), get, list
+// (selectors, paging over one snapshot), update (optimistic concurrency, status/spec split, generation),
+// delete (finalizers, graceful deletion, propagation finalizers), and the status and binding
+// subresources. What differs by kind comes from the kind's strategy (apiserver/kinds/).
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
 import { ResourceType, Resources, groupVersion } from '../../lib/api/resources';
-import { applyDefaults, pruneUnknownFields, validate } from '../adapters';
+import { applyDefaults } from '../defaults';
+import { strategyFor } from '../kinds';
+import { pruneUnknownFields } from '../schema';
+import { validate } from '../validation';
 import { ApiStatusError, errors } from '../errors';
 import { ConflictError, copyStored, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, storedObject, TooOldRevisionError, WatchSubscription } from '../storage/types';
+import { bucketOf, keyOf, namespacePrefix } from './keys';
 import { checkMetadataTypes } from './meta';
 import { clone, finalizersOf, isPlainObject, Json, randomSuffix } from './objects';
 import { ServiceAllocations } from './services';
@@ -59,23 +64,7 @@ export interface DeleteResult {
   removed: boolean;
 }
 
-/** Resources whose metadata.generation tracks spec changes. */
-const GENERATION_TRACKED = new Set(['deployments', 'replicasets', 'daemonsets', 'jobs']);
-/** Resources a PUT may create (Kubernetes' AllowCreateOnUpdate). */
-const CREATE_ON_UPDATE = new Set(['endpoints', 'events', 'leases']);
 const MAX_CONFLICT_RETRIES = 20;
-
-export function bucketOf(rt: ResourceType): string {
-  return rt.group ? `${rt.group}/${rt.resource}` : rt.resource;
-}
-
-export function keyOf(rt: ResourceType, namespace: string | undefined, name: string): string {
-  return rt.namespaced ? `${namespace}/${name}` : name;
-}
-
-export function namespacePrefix(rt: ResourceType, namespace: string | undefined): string {
-  return rt.namespaced && namespace ? `${namespace}/` : '';
-}
 
 export interface CompiledSelectors {
   labels: LabelRequirement[];
@@ -216,14 +205,15 @@ export class Registry {
     for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields']) delete md[f];
     md.uid = randomUUID();
     md.creationTimestamp = rfc3339();
-    if (GENERATION_TRACKED.has(rt.resource)) md.generation = 1;
+    const strategy = strategyFor(rt);
+    if (strategy.generationTracked) md.generation = 1;
     else delete md.generation;
-    this.prepareForCreate(rt, obj);
+    strategy.prepareForCreate?.(obj);
 
     const generate = !md.name && typeof md.generateName === 'string' && md.generateName !== '';
     for (let attempt = 0; ; attempt++) {
       if (generate) md.name = `${md.generateName as string}${randomSuffix()}`;
-      const alloc = rt === Resources.services ? this.services.begin(undefined) : undefined;
+      const alloc = strategy.beginWrite?.(this, undefined);
       try {
         applyDefaults(rt, obj as Json, alloc ?? this.services.noAllocation);
         if (alloc) alloc.finish(obj);
@@ -238,7 +228,7 @@ export class Registry {
         }
         const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), obj);
         alloc?.commit();
-        if (rt === Resources.namespaces) await this.createDefaultServiceAccount(md.name as string);
+        await strategy.afterCreate?.(this, stored);
         return stored;
       } catch (err) {
         alloc?.rollback();
@@ -251,19 +241,6 @@ export class Registry {
     }
   }
 
-  private async createDefaultServiceAccount(namespace: string): Promise<void> {
-    const sa = Resources.serviceaccounts;
-    try {
-      await this.storage.create(bucketOf(sa), keyOf(sa, namespace, 'default'), {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'default', namespace, uid: randomUUID(), creationTimestamp: rfc3339() },
-      });
-    } catch (err) {
-      if (!(err instanceof KeyExistsError)) throw err;
-    }
-  }
-
   private async checkNamespaceOpen(ns: string): Promise<void> {
     const nsObj = await this.storage.get(bucketOf(Resources.namespaces), ns);
     if (!nsObj) throw errors.notFound(Resources.namespaces, ns);
@@ -273,19 +250,6 @@ export class Registry {
         kind: 'namespaces',
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
       });
-    }
-  }
-
-  /** Status is not accepted on create for resources with a status subresource (nodes excepted). */
-  private prepareForCreate(rt: ResourceType, obj: KObj): void {
-    if (rt === Resources.pods) {
-      obj.status = { phase: 'Pending' };
-    } else if (rt === Resources.namespaces) {
-      obj.status = { phase: 'Active' };
-    } else if (rt === Resources.services) {
-      obj.status = { loadBalancer: {} };
-    } else if (rt.subresources.includes('status') && rt !== Resources.nodes) {
-      obj.status = {};
     }
   }
 
@@ -331,7 +295,7 @@ export class Registry {
     const rv = this.parseRV(md.resourceVersion);
     const current = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
     if (!current) {
-      if (CREATE_ON_UPDATE.has(rt.resource) && !subresource) {
+      if (strategyFor(rt).allowCreateOnUpdate && !subresource) {
         delete md.resourceVersion;
         return { stored: await this.create(rt, namespace, obj, ctx), created: true };
       }
@@ -382,10 +346,11 @@ export class Registry {
     delete md.selfLink;
     delete md.managedFields;
     if (md.generateName === undefined && omd.generateName !== undefined) md.generateName = omd.generateName;
-    if (GENERATION_TRACKED.has(rt.resource) && !deepEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
+    const strategy = strategyFor(rt);
+    if (strategy.generationTracked && !deepEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
 
-    // Only user writes to a Service's main resource change its allocations.
-    const alloc = rt === Resources.services && subresource === undefined && !ctx.trusted ? this.services.begin(old) : undefined;
+    // Only user writes to the main resource change its allocations (a Service's ClusterIP, NodePorts).
+    const alloc = strategy.beginWrite && subresource === undefined && !ctx.trusted ? strategy.beginWrite(this, old) : undefined;
     try {
       if (subresource !== 'status' && !ctx.trusted) {
         if (alloc) alloc.keepAllocations(next);
@@ -400,9 +365,9 @@ export class Registry {
       }
       let stored: StoredObject;
       // An object being deleted whose last finalizer is removed goes away (grace already elapsed).
-      if (md.deletionTimestamp && finalizersOf(next).length === 0 && !md.deletionGracePeriodSeconds && rt !== Resources.namespaces) {
+      if (md.deletionTimestamp && finalizersOf(next).length === 0 && !md.deletionGracePeriodSeconds && !strategy.deletedByController) {
         stored = await this.storage.delete(bucketOf(rt), keyOf(rt, md.namespace, String(md.name)), current.rev);
-        this.services.release(rt === Resources.services ? stored.obj : undefined);
+        strategy.afterDelete?.(this, stored);
       } else {
         stored = await this.storage.update(bucketOf(rt), keyOf(rt, md.namespace, String(md.name)), next, current.rev);
       }
@@ -460,7 +425,8 @@ export class Registry {
     if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
       throw errors.invalid(rt, name, [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }]);
     }
-    if (rt === Resources.namespaces) return this.deleteNamespace(name, opts, ctx);
+    const strategy = strategyFor(rt);
+    if (strategy.delete) return strategy.delete(this, namespace, name, opts, ctx);
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(rt, namespace, name);
       const omd = current.obj.metadata;
@@ -476,15 +442,14 @@ export class Registry {
       let finalizers = finalizersOf(obj);
       if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
       else if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
-      let grace = 0;
-      if (rt === Resources.pods) grace = this.podGracePeriod(obj, opts.gracePeriodSeconds);
+      let grace = strategy.deleteGracePeriod?.(obj, opts.gracePeriodSeconds) ?? 0;
       const prevGrace = md.deletionGracePeriodSeconds as number | undefined;
       if (md.deletionTimestamp && prevGrace !== undefined && prevGrace < grace) grace = prevGrace;
       try {
         if (ctx.dryRun) return { object: current, removed: finalizers.length === 0 && grace === 0 };
         if (finalizers.length === 0 && grace === 0) {
           const removed = await this.storage.delete(bucketOf(rt), keyOf(rt, namespace, name), current.rev);
-          if (rt === Resources.services) this.services.release(removed.obj);
+          strategy.afterDelete?.(this, removed);
           return { object: removed, removed: true };
         }
         // Mark only: finalizers or a running pod's node agent finish the deletion.
@@ -493,7 +458,7 @@ export class Registry {
         if (!md.deletionTimestamp || prevGrace !== grace) md.deletionTimestamp = rfc3339(Date.now() + grace * 1000);
         md.deletionGracePeriodSeconds = grace;
         if (finalizers.length) md.finalizers = finalizers;
-        if (GENERATION_TRACKED.has(rt.resource) && !omd.deletionTimestamp) md.generation = ((md.generation as number) || 0) + 1;
+        if (strategy.generationTracked && !omd.deletionTimestamp) md.generation = ((md.generation as number) || 0) + 1;
         const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), obj, current.rev);
         return { object: stored, removed: false };
       } catch (err) {
@@ -501,34 +466,6 @@ export class Registry {
         throw err;
       }
     }
-  }
-
-  /** Marks a namespace Terminating; NamespaceCleaner empties and removes it. */
-  private async deleteNamespace(name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult> {
-    const rt = Resources.namespaces;
-    if (['default', 'kube-system', 'kube-public'].includes(name)) throw errors.forbidden(rt, name, 'this namespace may not be deleted');
-    const current = await this.get(rt, undefined, name);
-    const pre = opts.preconditions;
-    if (pre?.uid && pre.uid !== current.obj.metadata.uid) throw errors.conflict(rt, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(current.obj.metadata.uid)}`);
-    if (current.obj.metadata.deletionTimestamp || ctx.dryRun) return { object: current, removed: false };
-    const stored = await this.guaranteedUpdate(rt, undefined, name, (ns) => {
-      ns.metadata.deletionTimestamp = rfc3339();
-      ns.metadata.deletionGracePeriodSeconds = 0;
-      ns.status = { ...(isPlainObject(ns.status) ? ns.status : {}), phase: 'Terminating' };
-      return ns;
-    }, ctx, 'all');
-    return { object: stored, removed: false };
-  }
-
-  /** A pod on a node gets its grace period; one never scheduled, or already finished, goes at once. */
-  private podGracePeriod(pod: KObj, requested: number | undefined): number {
-    const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as Json;
-    const status = (isPlainObject(pod.status) ? pod.status : {}) as Json;
-    if (!spec.nodeName) return 0;
-    if (status.phase === 'Succeeded' || status.phase === 'Failed') return 0;
-    if (requested !== undefined) return requested;
-    const t = spec.terminationGracePeriodSeconds;
-    return typeof t === 'number' && t >= 0 ? t : 30;
   }
 
   async deleteCollection(rt: ResourceType, namespace: string | undefined, q: ListQuery, opts: DeleteOptions, ctx: WriteContext = {}): Promise<StoredObject[]> {

@@ -1,9 +1,9 @@
 // ClusterIP and NodePort bookkeeping for Service writes: each write is a small transaction that
 // claims the addresses/ports the new object uses, and either commits (releasing those the old object
 // no longer uses) or rolls back.
-import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { ClusterIPAllocator, NodePortAllocator } from '../allocators';
-import type { DefaultsAllocators } from '../adapters';
+import type { Allocator } from '../defaults';
+import type { WriteAllocation } from '../kinds/strategy';
 import type { KObj } from '../storage/types';
 import { isPlainObject, Json } from './objects';
 
@@ -31,16 +31,6 @@ export function usesOf(obj: KObj | undefined): Uses {
   return { ips: [...ips], ports };
 }
 
-export interface ServiceAllocation extends DefaultsAllocators {
-  /** Keeps the old object's ClusterIP and NodePorts when an update leaves them out. */
-  keepAllocations(next: KObj): void;
-  /** Allocates what defaulting left empty and claims what the object names; fills causes. */
-  finish(obj: KObj): void;
-  causes: StatusCause[];
-  commit(): void;
-  rollback(): void;
-}
-
 const NEEDS_NODE_PORTS = new Set(['NodePort', 'LoadBalancer']);
 
 export class ServiceAllocations {
@@ -53,7 +43,7 @@ export class ServiceAllocations {
   }
 
   /** For resources other than Services: nothing is allocated. */
-  readonly noAllocation: DefaultsAllocators = {
+  readonly noAllocation: Allocator = {
     clusterIP: () => {
       throw new Error('ClusterIP allocation outside a Service write');
     },
@@ -75,12 +65,12 @@ export class ServiceAllocations {
     for (const p of u.ports) this.ports.release(p);
   }
 
-  begin(old: KObj | undefined): ServiceAllocation {
+  begin(old: KObj | undefined): WriteAllocation {
     const oldUses = usesOf(old);
     const fresh: Uses = { ips: [], ports: [] };
     const claimed: Uses = { ips: [], ports: [] };
     let newUses: Uses = { ips: [], ports: [] };
-    const tx: ServiceAllocation = {
+    const tx: WriteAllocation = {
       causes: [],
       clusterIP: () => {
         const ip = this.ips.next();

@@ -16,7 +16,7 @@ import {
   validateTemplateMeta,
 } from './common';
 import { validatePodSpec } from './pod';
-import { ControllerUidLabel, LegacyControllerUidLabel } from '../defaults';
+import { ControllerUidLabel, LegacyControllerUidLabel } from '../defaults/batch';
 import { stableJson } from '../../lib/api/json';
 import { parseIndexes } from '../../lib/api/job-indexes';
 

@@ -11,7 +11,6 @@ import {
   validateLabelValue,
   validateQualifiedName,
 } from '../../lib/api/selectors';
-import { stableJson } from '../../lib/api/json';
 
 export type CauseReason =
   | 'FieldValueInvalid'

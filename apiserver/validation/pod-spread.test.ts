@@ -2,7 +2,7 @@
 // (minDomains, node inclusion policies, matchLabelKeys, duplicate pairs), in Kubernetes' wording.
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { validate } from '../validation';
+import { validate } from '.';
 
 function causes(constraints: TopologySpreadConstraint[]): Array<[string, string]> {
   const pod: Pod = {

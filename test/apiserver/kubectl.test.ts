@@ -5,7 +5,6 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { haveTables } from '../../apiserver/adapters';
 import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 
@@ -106,12 +105,10 @@ describe.each(binaries)('$name against steer apiserver', ({ bin }) => {
     expect(wide).toMatch(/deployment\.apps\/nginx/);
     expect(wide).toMatch(/service\/nginx/);
     expect(wide).toMatch(/pod\/nginx-pod/);
-    if (haveTables) {
-      expect(wide).toMatch(/NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR/);
-      expect(wide).toMatch(/NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\s+SELECTOR/);
-      expect(wide).toMatch(/80\/TCP/);
-      expect(wide).toMatch(/NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
-    }
+    expect(wide).toMatch(/NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR/);
+    expect(wide).toMatch(/NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\s+SELECTOR/);
+    expect(wide).toMatch(/80\/TCP/);
+    expect(wide).toMatch(/NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
     const y = await ok('get', 'deployment', 'nginx', '-o', 'yaml');
     expect(y).toMatch(/^apiVersion: apps\/v1\nkind: Deployment\n/);
     expect(y).toMatch(/replicas: 3/);

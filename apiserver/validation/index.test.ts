@@ -1,6 +1,6 @@
-import { Resources, allResources, type ResourceType } from '../lib/api/resources';
-import { applyDefaults } from './defaults';
-import { causesToMessage, pruneUnknownFields, validate, type FieldCause } from './validation';
+import { Resources, allResources, type ResourceType } from '../../lib/api/resources';
+import { applyDefaults } from '../defaults';
+import { causesToMessage, pruneUnknownFields, validate, type FieldCause } from '.';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test fixtures are edited freely
 

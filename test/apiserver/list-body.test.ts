@@ -1,10 +1,12 @@
+// sendStoredList (apiserver/handlers/list-body.ts) behind a real HTTP server on a Unix socket: the body a
+// client receives is the JSON list, whatever the chunk size, and its length the Content-Length.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { KObj, storedObject, StoredObject } from '../storage/types';
-import { LIST_CHUNK_BYTES, sendStoredList } from './list-body';
+import { KObj, storedObject, StoredObject } from '../../apiserver/storage/types';
+import { LIST_CHUNK_BYTES, sendStoredList } from '../../apiserver/handlers/list-body';
 
 const item = (i: number, size = 10): StoredObject => {
   const obj: KObj = { kind: 'ConfigMap', metadata: { name: `cm-${i}`, resourceVersion: String(i + 1) }, data: { v: 'é'.repeat(size) } };

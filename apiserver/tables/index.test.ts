@@ -1,5 +1,8 @@
-import { Resources, allResources } from '../lib/api/resources';
-import { ageSince, formatAge, formatEndpoints, nodeRoles, nodeStatus, podStatusSummary, tableColumns, toTable } from './tables';
+import { Resources, allResources } from '../../lib/api/resources';
+import { tableColumns, toTable } from '.';
+import { ageSince, formatAge } from './common';
+import { formatEndpoints, nodeRoles, nodeStatus } from './core';
+import { podStatusSummary } from './pod';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 
 const now = Date.parse('2026-11-23T12:00:00Z');

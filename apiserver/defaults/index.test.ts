@@ -1,5 +1,7 @@
-import { Resources } from '../lib/api/resources';
-import { applyDefaults, preserveServiceAllocations, pullPolicyFor, qosClass } from './defaults';
+import { Resources } from '../../lib/api/resources';
+import { applyDefaults } from '.';
+import { preserveServiceAllocations } from './core';
+import { pullPolicyFor, qosClass } from './pod';
 
 function allocator() {
   let ip = 10;

@@ -1,36 +1,15 @@
 // Validation of objects before they are stored, in Kubernetes' terms: a list of field causes (reason,
 // message, field) that the apiserver returns as a 422 Invalid Status. First the JSON types of known
-// fields (Kubernetes refuses those while decoding), then metadata and each kind's rules.
-import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { Job } from 'kubernetes-types/batch/v1';
-import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from 'kubernetes-types/core/v1';
+// fields (Kubernetes refuses those while decoding), then metadata and each kind's rules: the files of
+// this folder, one per API group, named by each kind's strategy (apiserver/kinds/).
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import type { ResourceType } from '../lib/api/resources';
-import { typeMismatches } from './schema';
-import { type FieldCause, type NameRule, invalid, invalidPrinted, validateObjectMeta } from './validation/common';
-import { validateDaemonSet, validateDeployment, validateReplicaSet } from './validation/apps';
-import { validateJob } from './validation/batch';
-import {
-  validateConfigMap,
-  validateEndpoints,
-  validateEvent,
-  validateLease,
-  validateNamespace,
-  validateNode,
-  validateSecret,
-  validateService,
-} from './validation/core';
-import { validatePod } from './validation/pod';
+import type { ResourceType } from '../../lib/api/resources';
+import { strategyFor } from '../kinds';
+import { typeMismatches } from '../schema';
+import { type FieldCause, invalid, invalidPrinted, validateObjectMeta } from './common';
 
-export type { CauseReason, FieldCause } from './validation/common';
-export { pruneUnknownFields } from './schema';
-
-// The name syntax each kind requires (Kubernetes' ValidateXName functions).
-const nameRules: Record<string, NameRule> = {
-  Namespace: 'label',
-  Service: 'dns1035',
-};
+export type { CauseReason, FieldCause } from './common';
+export { pruneUnknownFields } from '../schema';
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -88,46 +67,14 @@ function validateObject(resource: ResourceType, obj: unknown, old?: unknown): Fi
   const o = withoutNulls(obj) as Record<string, unknown>;
   // Only trust `old` when it is a well-formed stored object.
   const prev = isMap(old) && typeMismatches(resource, old).length === 0 ? (withoutNulls(old) as Record<string, unknown>) : undefined;
+  const strategy = strategyFor(resource);
   const causes = validateObjectMeta(
     o.metadata as ObjectMeta | undefined,
-    { namespaced: resource.namespaced, nameRule: nameRules[resource.kind] ?? 'subdomain' },
+    { namespaced: resource.namespaced, nameRule: strategy.nameRule },
     prev?.metadata as ObjectMeta | undefined,
   );
-  causes.push(...validateKind(resource, o, prev));
+  if (strategy.validate) causes.push(...strategy.validate(o, prev));
   return causes;
-}
-
-function validateKind(resource: ResourceType, obj: Record<string, unknown>, old: Record<string, unknown> | undefined): FieldCause[] {
-  switch (`${resource.group}/${resource.kind}`) {
-    case '/Pod':
-      return validatePod(obj as Pod, old as Pod | undefined);
-    case 'apps/Deployment':
-      return validateDeployment(obj as Deployment, old as Deployment | undefined);
-    case 'apps/ReplicaSet':
-      return validateReplicaSet(obj as ReplicaSet, old as ReplicaSet | undefined);
-    case 'apps/DaemonSet':
-      return validateDaemonSet(obj as DaemonSet, old as DaemonSet | undefined);
-    case 'batch/Job':
-      return validateJob(obj as Job, old as Job | undefined);
-    case '/Service':
-      return validateService(obj as Service, old as Service | undefined);
-    case '/Node':
-      return validateNode(obj as Node);
-    case '/Namespace':
-      return validateNamespace(obj as Namespace);
-    case '/ConfigMap':
-      return validateConfigMap(obj as ConfigMap, old as ConfigMap | undefined);
-    case '/Secret':
-      return validateSecret(obj as Secret, old as Secret | undefined);
-    case '/Endpoints':
-      return validateEndpoints(obj as Endpoints);
-    case '/Event':
-      return validateEvent(obj as unknown as Event);
-    case 'coordination.k8s.io/Lease':
-      return validateLease(obj as Lease);
-    default:
-      return []; // ServiceAccount: metadata only
-  }
 }
 
 /** Kubernetes' one-line summary of causes: `spec.replicas: Invalid value: -1: must be …, spec.x: …`. */

@@ -1,12 +1,12 @@
 // pods/log: proxied to the node agent that runs the pod, at
 // http://<node InternalIP>:<daemonEndpoints.kubeletEndpoint.Port>/containerLogs/<ns>/<pod>/<container>.
 import * as http from 'node:http';
-import type { Request, Response } from 'express';
-import { Resources } from '../../lib/api/resources';
-import { errors } from '../errors';
-import { isPlainObject, Json } from '../registry/objects';
-import type { Registry } from '../registry/registry';
-import { qs, sendError } from './request';
+import { Resources } from '../../../lib/api/resources';
+import { errors } from '../../errors';
+import { bucketOf } from '../../registry/keys';
+import { isPlainObject, Json } from '../../registry/objects';
+import { qs, sendError } from '../request';
+import type { ObjectRequest } from '.';
 
 const FORWARDED = ['follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'sinceTime', 'limitBytes'];
 
@@ -20,7 +20,9 @@ function nodeEndpoint(node: Json): { host: string; port: number } | undefined {
   return { host: ip, port };
 }
 
-export async function serveLogs(req: Request, res: Response, registry: Registry, namespace: string, name: string): Promise<void> {
+export async function serveLog({ req, res, registry, rt, namespace: ns, name }: ObjectRequest): Promise<void> {
+  if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, `${rt.resource}/log`);
+  const namespace = ns!;
   const pod = (await registry.get(Resources.pods, namespace, name)).obj;
   const spec = isPlainObject(pod.spec) ? pod.spec : {};
   const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isPlainObject).map((c) => String(c.name));
@@ -36,7 +38,7 @@ export async function serveLogs(req: Request, res: Response, registry: Registry,
   }
   const nodeName = typeof spec.nodeName === 'string' ? spec.nodeName : '';
   if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
-  const node = await registry.storage.get('nodes', nodeName);
+  const node = await registry.storage.get(bucketOf(Resources.nodes), nodeName);
   const endpoint = node ? nodeEndpoint(node.obj) : undefined;
   if (!endpoint) throw errors.serviceUnavailable(`no node agent serves logs for pod ${name} on node ${nodeName}`);
   const query = new URLSearchParams();

@@ -1,0 +1,88 @@
+// Defaulting of the core/v1 kinds other than pods: Services (with ClusterIP and NodePort allocation),
+// Namespaces, Nodes, Secrets and Endpoints. ConfigMaps, ServiceAccounts and Events have no defaults.
+import { Allocator, existingMap, JsonMap, mapAt, mapsIn, missing, setDefault } from './common';
+
+export function defaultService(svc: JsonMap, alloc: Allocator): void {
+  const spec = mapAt(svc, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'type', 'ClusterIP');
+  const type = spec.type;
+  if (type === 'ExternalName') {
+    setDefault(spec, 'sessionAffinity', 'None');
+    for (const port of mapsIn(spec, 'ports')) setDefault(port, 'protocol', 'TCP');
+    return;
+  }
+  setDefault(spec, 'sessionAffinity', 'None');
+  const needsNodePorts = type === 'NodePort' || type === 'LoadBalancer';
+  for (const port of mapsIn(spec, 'ports')) {
+    setDefault(port, 'protocol', 'TCP');
+    if (missing(port.targetPort) && port.port !== undefined) port.targetPort = port.port;
+    if (needsNodePorts && (missing(port.nodePort) || port.nodePort === 0)) port.nodePort = alloc.nodePort();
+  }
+  // ClusterIP: take it from clusterIPs, or allocate one; "None" means headless.
+  if (missing(spec.clusterIP) || spec.clusterIP === '') {
+    const ips = spec.clusterIPs;
+    spec.clusterIP = Array.isArray(ips) && typeof ips[0] === 'string' && ips[0] !== '' ? ips[0] : alloc.clusterIP();
+  }
+  if (missing(spec.clusterIPs) || (Array.isArray(spec.clusterIPs) && spec.clusterIPs.length === 0)) {
+    spec.clusterIPs = [spec.clusterIP];
+  }
+  setDefault(spec, 'ipFamilies', ['IPv4']);
+  setDefault(spec, 'ipFamilyPolicy', 'SingleStack');
+  setDefault(spec, 'internalTrafficPolicy', 'Cluster');
+  if (needsNodePorts) setDefault(spec, 'externalTrafficPolicy', 'Cluster');
+  if (type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+  const status = mapAt(svc, 'status');
+  if (status) setDefault(status, 'loadBalancer', {});
+}
+
+/**
+ * On a Service update, keeps the ClusterIP and NodePorts already allocated when the new object leaves
+ * them out (as Kubernetes does), so applyDefaults does not allocate them again.
+ */
+export function preserveServiceAllocations(next: JsonMap, old: JsonMap): void {
+  const spec = existingMap(next, 'spec');
+  const oldSpec = existingMap(old, 'spec');
+  if (!spec || !oldSpec) return;
+  if ((missing(spec.clusterIP) || spec.clusterIP === '') && typeof oldSpec.clusterIP === 'string') {
+    spec.clusterIP = oldSpec.clusterIP;
+    if (missing(spec.clusterIPs) && Array.isArray(oldSpec.clusterIPs)) spec.clusterIPs = [...oldSpec.clusterIPs];
+  }
+  const oldPorts = mapsIn(oldSpec, 'ports');
+  for (const port of mapsIn(spec, 'ports')) {
+    if (!missing(port.nodePort) && port.nodePort !== 0) continue;
+    const match = oldPorts.find(
+      (o) => o.port === port.port && (o.protocol ?? 'TCP') === (port.protocol ?? 'TCP') && !missing(o.nodePort),
+    );
+    if (match) port.nodePort = match.nodePort;
+  }
+}
+
+// ---- cluster objects ----
+
+export function defaultNamespace(ns: JsonMap): void {
+  const spec = mapAt(ns, 'spec');
+  if (spec) setDefault(spec, 'finalizers', ['kubernetes']);
+  const status = mapAt(ns, 'status');
+  if (status) setDefault(status, 'phase', 'Active');
+}
+
+export function defaultNode(node: JsonMap): void {
+  const status = existingMap(node, 'status');
+  if (!status) return;
+  // A node that reports capacity but no allocatable can give all of it (SetDefaults_NodeStatus).
+  const capacity = existingMap(status, 'capacity');
+  if (capacity && missing(status.allocatable)) status.allocatable = { ...capacity };
+}
+
+// ---- config and endpoints ----
+
+export function defaultSecret(secret: JsonMap): void {
+  setDefault(secret, 'type', 'Opaque');
+}
+
+export function defaultEndpoints(ep: JsonMap): void {
+  for (const subset of mapsIn(ep, 'subsets')) {
+    for (const port of mapsIn(subset, 'ports')) setDefault(port, 'protocol', 'TCP');
+  }
+}

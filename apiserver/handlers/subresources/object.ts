@@ -1,0 +1,58 @@
+// The object itself (GET, PUT, PATCH, DELETE) and its status subresource (GET, PUT, PATCH of status
+// alone): the registry's get, update, guaranteedUpdate with a patch, and delete.
+import { errors, successStatus } from '../../errors';
+import { strategyFor } from '../../kinds';
+import { isPlainObject } from '../../registry/objects';
+import type { KObj } from '../../storage/types';
+import { applyPatch, parsePatch, patchKind } from '../patch';
+import { deleteOptions, flushWarnings, mediaType, parseBody, rawText, sendJSON, sendObject, sendRaw, writeContext } from '../request';
+import type { ObjectRequest } from '.';
+
+export async function serveObject({ req, res, registry, rt, namespace: ns, name, subresource }: ObjectRequest): Promise<void> {
+  const scope = subresource === 'status' ? 'status' : undefined;
+  switch (req.method) {
+    case 'GET':
+      return sendObject(req, res, rt, 200, await registry.get(rt, ns, name));
+    case 'PUT': {
+      const ctx = writeContext(req, res);
+      const { stored, created } = await registry.update(rt, ns, name, parseBody(req), ctx, scope);
+      return sendObject(req, res, rt, created ? 201 : 200, stored);
+    }
+    case 'PATCH': {
+      const ctx = writeContext(req, res);
+      const ct = mediaType(req);
+      const kind = patchKind(ct);
+      const patch = parsePatch(kind, rawText(req));
+      const stored = await registry.guaranteedUpdate(
+        rt,
+        ns,
+        name,
+        (copy) => {
+          const patched = applyPatch(kind, copy, patch, rt.kind);
+          if (!isPlainObject(patched)) throw errors.badRequest('the patched object is not a JSON object');
+          return patched as KObj;
+        },
+        ctx,
+        scope,
+        (requested, current) => {
+          // A resourceVersion the patch itself sets is a precondition (409 when stale).
+          const rv = isPlainObject(requested.metadata) ? requested.metadata.resourceVersion : undefined;
+          if (rv === undefined || rv === null || rv === current.obj.metadata.resourceVersion) return undefined;
+          if (typeof rv !== 'string' || !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resourceVersion ${JSON.stringify(rv)}`);
+          return Number(rv);
+        },
+      );
+      return sendObject(req, res, rt, 200, stored);
+    }
+    case 'DELETE': {
+      if (scope) throw errors.methodNotAllowed('DELETE', `${rt.resource}/status`);
+      const ctx = writeContext(req, res);
+      const result = await registry.delete(rt, ns, name, deleteOptions(req), ctx);
+      flushWarnings(res);
+      if (result.removed && !strategyFor(rt).returnDeletedObject) return sendJSON(res, 200, successStatus(rt, name, result.object.obj.metadata.uid as string | undefined));
+      return sendRaw(res, 200, result.object.bytes);
+    }
+    default:
+      throw errors.methodNotAllowed(req.method, rt.resource);
+  }
+}

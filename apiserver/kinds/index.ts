@@ -1,0 +1,35 @@
+// The per-kind strategy table: one KindStrategy for every resource the apiserver serves, keyed by
+// group and resource. The registry, defaulting, validation and the table printers look a kind up here;
+// lib/api/resources.ts stays the list of names shared with clients, and the server refuses to start
+// when a resource there has no strategy here.
+import { allResources, type ResourceType } from '../../lib/api/resources';
+import { appsKinds } from './apps';
+import { batchKinds } from './batch';
+import { coordinationKinds } from './coordination';
+import { coreKinds } from './core';
+import { discoveryKinds } from './discovery';
+import type { KindStrategy } from './strategy';
+
+export type { KindStrategy, WriteAllocation } from './strategy';
+
+/** Every served kind's strategy, one file per API group. */
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds];
+
+const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
+
+const byResource = new Map<string, KindStrategy>();
+for (const strategy of kindStrategies) {
+  const key = keyOf(strategy.resource);
+  if (byResource.has(key)) throw new Error(`apiserver: two strategies for ${key}`);
+  byResource.set(key, strategy);
+}
+for (const rt of allResources) {
+  if (!byResource.has(keyOf(rt))) throw new Error(`apiserver: no strategy for ${keyOf(rt)} (add one in apiserver/kinds/)`);
+}
+
+/** The strategy of a served resource. */
+export function strategyFor(rt: ResourceType): KindStrategy {
+  const strategy = byResource.get(keyOf(rt));
+  if (!strategy) throw new Error(`apiserver: no strategy for ${keyOf(rt)}`);
+  return strategy;
+}

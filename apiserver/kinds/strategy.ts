@@ -1,0 +1,97 @@
+// What the apiserver does differently for one kind, as one value: the shape of an entry of the per-kind
+// strategy table (kinds/index.ts), modelled on kube-apiserver's pkg/registry/<group>/<resource>/
+// strategy.go and the hooks of its generic store. The registry, defaulting, validation and the table
+// printers look a kind up in the table instead of switching on it, so a new kind is one entry.
+import type { StatusCause } from 'kubernetes-types/meta/v1';
+import type { ResourceType } from '../../lib/api/resources';
+import type { Allocator } from '../defaults/common';
+import type { DeleteOptions, DeleteResult, Registry, WriteContext } from '../registry/registry';
+import type { KObj, StoredObject } from '../storage/types';
+import { defaultPrinter, type Printer } from '../tables/common';
+import type { FieldCause, NameRule } from '../validation/common';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A write's hold on cluster-wide values (the generic store's BeginCreate/BeginUpdate; Services'
+ * ClusterIPs and NodePorts). It hands values out while defaulting, is committed once the write is
+ * stored and rolled back when it fails or is a dry run.
+ */
+export interface WriteAllocation extends Allocator {
+  /** On an update: keeps what the old object holds where the new one leaves it out. */
+  keepAllocations(next: KObj): void;
+  /** After defaulting: hands out what is still missing and claims what the object names itself. */
+  finish(obj: KObj): void;
+  /** Values the object names that it cannot have (taken, out of range), as validation causes. */
+  causes: StatusCause[];
+  commit(): void;
+  rollback(): void;
+}
+
+export interface KindStrategy {
+  /** Names, group, version, scope (namespaced) and subresources: lib/api/resources.ts, shared with clients. */
+  readonly resource: ResourceType;
+  /** metadata.generation counts changes of spec (and the start of a deletion). */
+  readonly generationTracked: boolean;
+  /** A PUT of a missing object creates it (AllowCreateOnUpdate). */
+  readonly allowCreateOnUpdate: boolean;
+  /** A DELETE answers with the object, even once it is gone, rather than a Status (ReturnDeletedObject). */
+  readonly returnDeletedObject: boolean;
+  /**
+   * An object being deleted stays when an update removes its last finalizer: a controller removes it
+   * (namespaces: the NamespaceCleaner, once they are empty).
+   */
+  readonly deletedByController: boolean;
+  /** The syntax of metadata.name (Kubernetes' ValidateXName). */
+  readonly nameRule: NameRule;
+  /** The columns and cells of `kubectl get`. */
+  readonly printer: Printer;
+  /** Kubernetes' defaults, in place (SetDefaults_X); `alloc` hands out cluster-wide values. */
+  defaults?(obj: Json, alloc: Allocator): void;
+  /**
+   * The kind's own rules, after the JSON types and metadata are checked: on create (old undefined) and
+   * on updates of the object or its status.
+   */
+  validate?(obj: Json, old: Json | undefined): FieldCause[];
+  /** PrepareForCreate: what the server sets before defaulting (the status a new object starts with). */
+  prepareForCreate?(obj: KObj): void;
+  /** BeginCreate/BeginUpdate: takes hold of cluster-wide values for a user's write of the object. */
+  beginWrite?(registry: Registry, old: KObj | undefined): WriteAllocation;
+  /** AfterCreate: runs once the new object is stored (not on a dry run). */
+  afterCreate?(registry: Registry, stored: StoredObject): Promise<void>;
+  /** AfterDelete: runs once the object has left storage. */
+  afterDelete?(registry: Registry, removed: StoredObject): void;
+  /** CheckGracefulDelete: the seconds a DELETE waits before the object goes; without it, at once. */
+  deleteGracePeriod?(obj: KObj, requested: number | undefined): number;
+  /** A DELETE of the kind's own, instead of the registry's (namespaces: mark Terminating). */
+  delete?(registry: Registry, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult>;
+}
+
+type Flags = 'generationTracked' | 'allowCreateOnUpdate' | 'returnDeletedObject' | 'deletedByController' | 'nameRule' | 'printer';
+
+/** An entry as kinds/<group>.ts writes it: T is the kind's object type; flags left out are false. */
+export type KindSpec<T> = Partial<Pick<KindStrategy, Flags>> &
+  Omit<KindStrategy, Flags | 'resource' | 'validate'> & {
+    validate?(obj: T, old: T | undefined): FieldCause[];
+  };
+
+/** A strategy with the defaults of everything left out: a DNS subdomain name, the Name/Age printer. */
+export function defineKind<T>(resource: ResourceType, spec: KindSpec<T>): KindStrategy {
+  return {
+    generationTracked: false,
+    allowCreateOnUpdate: false,
+    returnDeletedObject: false,
+    deletedByController: false,
+    nameRule: 'subdomain',
+    printer: defaultPrinter,
+    ...spec,
+    // Validation runs only on objects whose JSON types match the kind's schema: they have T's shape.
+    validate: spec.validate as KindStrategy['validate'],
+    resource,
+  };
+}
+
+/** PrepareForCreate of most kinds with a status subresource: status is not accepted on create. */
+export function startWithEmptyStatus(obj: KObj): void {
+  obj.status = {};
+}
