@@ -32,7 +32,7 @@ import {
   volumeHostPaths,
 } from './podspec';
 import { DefaultProber, ProbeManager, Prober } from './probes';
-import { ContainerRuntime, ContainerStats, RuntimeError, RuntimeVersion } from './runtime';
+import { ContainerRuntime, ContainerStats, RuntimeError, RuntimeVersion } from './runtime/runtime';
 import { computePodStatus } from './status';
 import { computePodActions, gracePeriodSeconds, PodAction, StartBlock, SyncResult } from './sync';
 

@@ -6,7 +6,7 @@ import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { isAlreadyExists, isConflict, isNotFound, KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import type { RuntimeStatus, RuntimeVersion } from './runtime';
+import type { RuntimeStatus, RuntimeVersion } from './runtime/runtime';
 import { rfc3339, microTime } from '../lib/api/time';
 
 export const KUBELET_VERSION = 'v1.30.0-steer';

@@ -5,8 +5,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
-import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime/runtime';
 import { ensureRuntime, IMAGES, teardownRuntime } from '../../node-agent/runtime-setup';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 

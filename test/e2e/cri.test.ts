@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { ContainerExitEvent, CriRuntime } from '../../node-agent/cri/cri-runtime';
-import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime';
+import { ContainerExitEvent, CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime/runtime';
 import { ensureRuntime, IMAGES } from '../../node-agent/runtime-setup';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 

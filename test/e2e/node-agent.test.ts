@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { isNotFound } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';

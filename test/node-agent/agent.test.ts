@@ -9,7 +9,7 @@ import type { Lease } from 'kubernetes-types/coordination/v1';
 import { isNotFound } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { DEFAULT_LEASE_DURATION_SECONDS } from '../../node-agent/agent';
-import { FakeRuntime } from '../../node-agent/fake-runtime';
+import { FakeRuntime } from '../../node-agent/runtime/fake-runtime';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';

@@ -1,6 +1,6 @@
 // Pure pod spec → CRI config translation, CRI log formatting, and the fake runtime's contract.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { FakeRuntime } from '../../node-agent/fake-runtime';
+import { FakeRuntime } from '../../node-agent/runtime/fake-runtime';
 import { CriLogFormatter, parseCriLine } from '../../node-agent/logs';
 import {
   containerConfig,

@@ -1,6 +1,6 @@
 // The container runtime as the node agent sees it: CRI v1 concepts (pod sandboxes and containers)
-// in camelCase TypeScript. Implementations: the CRI gRPC client for containerd (node-agent/cri/) and
-// the in-memory fake (node-agent/fake-runtime.ts) used by unit tests and hollow nodes.
+// in camelCase TypeScript. Implementations: the CRI gRPC client for containerd (node-agent/runtime/cri/) and
+// the in-memory fake (node-agent/runtime/fake-runtime.ts) used by unit tests and hollow nodes.
 
 export interface PortMapping {
   protocol: 'TCP' | 'UDP' | 'SCTP';

@@ -41,7 +41,7 @@ const CGROUP_FS = '/sys/fs/cgroup';
 
 /** The .proto files sit beside this file in the source tree; compiled code runs from dist/. */
 function protoPath(file: string): string {
-  const candidates = [path.join(__dirname, file), path.resolve(__dirname, '../../../node-agent/cri', file)];
+  const candidates = [path.join(__dirname, file), path.resolve(__dirname, '../../../../node-agent/runtime/cri', file)];
   for (const p of candidates) if (fs.existsSync(p)) return p;
   throw new Error(`${file} not found (looked in ${candidates.join(', ')})`);
 }

@@ -8,10 +8,10 @@
 // ever lists, changes and removes routes it made, never a route someone else added.
 import { execFile } from 'node:child_process';
 import type { Node } from 'kubernetes-types/core/v1';
-import { KubeClient } from '../lib/client/client';
-import { Informer } from '../lib/client/informer';
-import { Resources } from '../lib/api/resources';
-import { canonicalIPv4Cidr, cidrsOverlap, isIPv4 } from '../lib/api/ip';
+import { KubeClient } from '../../lib/client/client';
+import { Informer } from '../../lib/client/informer';
+import { Resources } from '../../lib/api/resources';
+import { canonicalIPv4Cidr, cidrsOverlap, isIPv4 } from '../../lib/api/ip';
 
 /** Default route protocol number tagging steer's pod routes (unassigned in rt_protos). */
 export const DEFAULT_ROUTE_PROTO = 198;

@@ -1,7 +1,7 @@
 // Registers `steer runtime setup|teardown`: the node runtime (containerd + CRI + CNI, the local
 // registry and its images) as node-agent/runtime-setup/ builds it.
 import { Command } from 'commander';
-import { DEFAULT_BRIDGE, DEFAULT_POD_SUBNET, ensureRuntime, teardownRuntime } from './runtime-setup';
+import { DEFAULT_BRIDGE, DEFAULT_POD_SUBNET, ensureRuntime, teardownRuntime } from '.';
 
 const DEFAULT_STATE_DIR = '/var/lib/steer/runtime';
 

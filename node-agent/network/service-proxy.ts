@@ -13,10 +13,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Endpoints, Service, ServicePort } from 'kubernetes-types/core/v1';
-import type { KubeClient } from '../lib/client/client';
-import { objectKey } from '../lib/client/informer';
-import { Resources } from '../lib/api/resources';
-import { SharedInformerFactory } from '../lib/client/shared-informers';
+import type { KubeClient } from '../../lib/client/client';
+import { objectKey } from '../../lib/client/informer';
+import { Resources } from '../../lib/api/resources';
+import { SharedInformerFactory } from '../../lib/client/shared-informers';
 
 /** kube-proxy's masquerade mark bit. */
 export const MasqueradeMark = '0x4000';
