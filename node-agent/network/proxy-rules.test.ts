@@ -1,5 +1,5 @@
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
-import { ChainNames, chainsInSave, chainTag, computeProxyRules, endpointsFor, hookRules, recordedRouteLocalnet, restoreInput } from './service-proxy';
+import { ChainNames, chainsInSave, chainTag, computeProxyRules, endpointsFor, hookRules, recordedRouteLocalnet, restoreInput } from './proxy-rules';
 
 const tag = 'TEST';
 const names = new ChainNames(tag);
