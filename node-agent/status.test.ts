@@ -1,8 +1,8 @@
 // Pure pod status computation: container states, readiness, conditions and kubelet's phase rules.
 import type { Pod } from 'kubernetes-types/core/v1';
-import { ObservedContainer, ObservedPod } from '../../node-agent/observed';
-import { computePodStatus, podPhase } from '../../node-agent/status';
-import { noProbes, ProbeView } from '../../node-agent/sync';
+import { ObservedContainer, ObservedPod } from './observed';
+import { computePodStatus, podPhase } from './status';
+import { noProbes, ProbeView } from './sync';
 
 const NOW = Date.parse('2026-11-23T10:00:00Z');
 

@@ -1,7 +1,5 @@
-// Pure pod spec → CRI config translation, CRI log formatting, and the fake runtime's contract.
+// Pure pod spec → CRI config translation.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { FakeRuntime } from '../../node-agent/runtime/fake-runtime';
-import { CriLogFormatter, parseCriLine } from '../../node-agent/logs';
 import {
   containerConfig,
   containerMounts,
@@ -12,8 +10,8 @@ import {
   podSandboxConfig,
   resolveEnv,
   volumeHostPaths,
-} from '../../node-agent/podspec';
-import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID } from '../../node-agent/labels';
+} from './podspec';
+import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID } from './labels';
 
 const pod: Pod = {
   metadata: { name: 'web', namespace: 'shop', uid: 'u1', labels: { app: 'web', tier: 'fe' }, annotations: { note: 'x' } },
@@ -105,39 +103,5 @@ describe('env and command', () => {
       { containerPath: '/etc/cfg', hostPath: '/state/pods/u1/volumes/kubernetes.io~configmap/cfg', readonly: true },
     ]);
     expect(() => containerMounts({ name: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, vols)).toThrow('volume "nope"');
-  });
-});
-
-describe('CRI log lines', () => {
-  test('parse', () => {
-    expect(parseCriLine('2026-11-23T07:06:37.311896215Z stderr F hello world')).toMatchObject({ stream: 'stderr', partial: false, content: 'hello world' });
-    expect(parseCriLine('garbage')).toBeUndefined();
-  });
-  test('partials are joined; timestamps use the first part; since filters; incremental input', () => {
-    const f = new CriLogFormatter({ timestamps: true, sinceMs: Date.parse('2026-11-23T07:00:01Z') });
-    expect(f.push('2026-11-23T07:00:00Z stdout F old\n2026-11-23T07:00:02Z stdout P ab')).toEqual([]);
-    expect(f.push('c\n2026-11-23T07:00:03Z stdout F d\n')).toEqual(['2026-11-23T07:00:02Z abcd\n']);
-  });
-});
-
-describe('FakeRuntime', () => {
-  test('sandbox → container lifecycle, crash injection, stop, remove', async () => {
-    const rt = new FakeRuntime({ images: ['img'] });
-    const sb = { name: 'p', namespace: 'd', uid: 'u', attempt: 0, hostname: 'p', logDirectory: '/l', portMappings: [], labels: {}, annotations: {}, cgroupParent: '/x' };
-    const sid = await rt.runPodSandbox(sb);
-    expect((await rt.podSandboxStatus(sid)).ip).toMatch(/^10\.88\./);
-    const ctr = { name: 'c', attempt: 0, image: 'img', command: [], args: [], workingDir: '', env: [], mounts: [], logPath: 'c/0.log', labels: {}, annotations: {}, resources: {} };
-    const cid = await rt.createContainer(sid, ctr, sb);
-    await rt.startContainer(cid);
-    expect((await rt.containerStatus(cid)).state).toBe('CONTAINER_RUNNING');
-    rt.crash(cid, 3);
-    expect(await rt.containerStatus(cid)).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error', logPath: '/l/c/0.log' });
-    await expect(rt.createContainer(sid, { ...ctr, image: 'missing' }, sb)).rejects.toMatchObject({ code: 5 });
-    rt.failNext('startContainer');
-    const c2 = await rt.createContainer(sid, ctr, sb);
-    await expect(rt.startContainer(c2)).rejects.toThrow('injected');
-    await rt.stopPodSandbox(sid);
-    await rt.removePodSandbox(sid);
-    expect(rt.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
   });
 });

@@ -2,7 +2,7 @@
 // we own, give add / replace / delete actions. No I/O; the real loop is tested in network namespaces
 // (test/e2e/pod-routes.test.ts).
 import type { Node } from 'kubernetes-types/core/v1';
-import { parseIpRouteJson, planPodRoutes, PodRoute, RouteAction } from '../../node-agent/network/pod-routes';
+import { parseIpRouteJson, planPodRoutes, PodRoute, RouteAction } from './pod-routes';
 import { canonicalIPv4Cidr, cidrsOverlap } from '../../lib/api/ip';
 
 function node(name: string, podCIDR?: string | string[], ip?: string, extra: Partial<Node> = {}): Node {

@@ -1,8 +1,8 @@
 // Table tests of the pure pod sync core: what the agent decides for a pod given what the runtime shows.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { Backoff } from '../../node-agent/backoff';
-import { ObservedContainer, ObservedPod, ObservedSandbox } from '../../node-agent/observed';
-import { PodAction, ProbeView, SyncContext, computePodActions, containerHash, noProbes } from '../../node-agent/sync';
+import { Backoff } from './backoff';
+import { ObservedContainer, ObservedPod, ObservedSandbox } from './observed';
+import { PodAction, ProbeView, SyncContext, computePodActions, containerHash, noProbes } from './sync';
 
 const UID = 'uid-1';
 const NOW = 1_000_000_000;
