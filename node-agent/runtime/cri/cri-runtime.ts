@@ -1,5 +1,7 @@
 // ContainerRuntime over CRI v1 gRPC (containerd's CRI plugin) on a unix socket, with our own
-// api.proto. Rules from docs/runtime.md that this class enforces for every caller:
+// api.proto; the message and client types are generated from it (generated/, `npm run gen:cri`) and
+// the mapping to steer's runtime types is convert.ts. Rules from docs/runtime.md that this class (with
+// convert.ts) enforces for every caller:
 // - namespace options (network POD, pid CONTAINER, ipc POD) on the sandbox AND on every container,
 //   else containers share the pause process's PID namespace;
 // - never an oom_score_adj (root here cannot lower it; containerd clamps the sandbox's with
@@ -25,18 +27,13 @@ import {
   RuntimeStatus,
   RuntimeVersion,
 } from '../runtime';
-import {
-  ImageServiceRpcs,
-  NamespaceOption,
-  RuntimeServiceRpcs,
-  WireContainer,
-  WireContainerConfig,
-  WireLinuxResources,
-  WirePodSandbox,
-  WirePodSandboxConfig,
-} from './wire';
+import { fromWireContainer, fromWireSandbox, nsToMs, toWireContainerConfig, toWireResources, toWireSandboxConfig } from './convert';
+import type { ProtoGrpcType as CriTypes } from './generated/api';
+import type { ProtoGrpcType as EventsTypes } from './generated/containerd-events';
+import type { Envelope__Output as WireEnvelope } from './generated/containerd/services/events/v1/Envelope';
+import type { ImageServiceClient } from './generated/runtime/v1/ImageService';
+import type { RuntimeServiceClient } from './generated/runtime/v1/RuntimeService';
 
-const POD_NAMESPACES: NamespaceOption = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' };
 const CGROUP_FS = '/sys/fs/cgroup';
 
 /** The .proto files sit beside this file in the source tree; compiled code runs from dist/. */
@@ -46,25 +43,26 @@ function protoPath(file: string): string {
   throw new Error(`${file} not found (looked in ${candidates.join(', ')})`);
 }
 
-const LOAD_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+/**
+ * How the .proto files are loaded: snake_case field names, enums as strings, 64-bit integers as decimal
+ * strings, defaults filled in. The message types in generated/ assume exactly this: `npm run gen:cri`
+ * passes the same flags to proto-loader-gen-types.
+ */
+export const LOAD_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true } satisfies protoLoader.Options;
 
-let packageCache: grpc.GrpcObject | undefined;
-function criPackage(): grpc.GrpcObject {
-  if (!packageCache) {
-    const root = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('api.proto'), LOAD_OPTIONS));
-    packageCache = (root.runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
-  }
-  return packageCache;
+let criCache: CriTypes['runtime']['v1'] | undefined;
+function criPackage(): CriTypes['runtime']['v1'] {
+  if (!criCache) criCache = (grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('api.proto'), LOAD_OPTIONS)) as unknown as CriTypes).runtime.v1;
+  return criCache;
 }
 
-let eventsServiceCache: grpc.ServiceClientConstructor | undefined;
-function containerdEventsService(): grpc.ServiceClientConstructor {
-  if (!eventsServiceCache) {
-    const root = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('containerd-events.proto'), LOAD_OPTIONS));
-    const v1 = (((root.containerd as grpc.GrpcObject).services as grpc.GrpcObject).events as grpc.GrpcObject).v1 as grpc.GrpcObject;
-    eventsServiceCache = v1.Events as grpc.ServiceClientConstructor;
+let eventsCache: EventsTypes['containerd']['services']['events']['v1'] | undefined;
+function containerdEvents(): EventsTypes['containerd']['services']['events']['v1'] {
+  if (!eventsCache) {
+    const root = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('containerd-events.proto'), LOAD_OPTIONS)) as unknown as EventsTypes;
+    eventsCache = root.containerd.services.events.v1;
   }
-  return eventsServiceCache;
+  return eventsCache;
 }
 
 /** A container's (or sandbox's) init process exited, as containerd's event service reports it. */
@@ -75,17 +73,11 @@ export interface ContainerExitEvent {
   exitedAt: number; // ms since epoch
 }
 
-interface WireTimestamp {
-  seconds: string;
-  nanos: number;
-}
-
-interface WireEnvelope {
-  timestamp: WireTimestamp | null;
-  namespace: string;
-  topic: string;
-  event: { type_url: string; value: { container_id: string; id: string; pid: number; exit_status: number; exited_at: WireTimestamp | null } | null } | null;
-}
+/** The RPCs of a generated service client: its methods, less those of grpc.Client. */
+type Rpc<C> = Exclude<keyof C, keyof grpc.Client>;
+// A generated unary method's last overload is (request, callback): request and response types from it.
+type RequestOf<F> = F extends (argument: infer Req, callback: grpc.requestCallback<infer _Res>) => grpc.ClientUnaryCall ? Req : never;
+type ResponseOf<F> = F extends (argument: infer _Req, callback: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? Res : never;
 
 type UnaryMethod = (
   request: object,
@@ -94,20 +86,14 @@ type UnaryMethod = (
   callback: (err: grpc.ServiceError | null, response?: object) => void,
 ) => grpc.ClientUnaryCall;
 
-/** Nanoseconds (int64 as a decimal string) to milliseconds since the epoch. */
-export function nsToMs(ns: string | number | undefined): number {
-  if (ns === undefined || ns === '' || ns === 0 || ns === '0') return 0;
-  return Number(BigInt(ns) / 1000000n);
-}
-
 export interface CriRuntimeOptions {
   /** Deadline of each call, except ExecSync (its own timeout + 10 s) and PullImage (5 min). */
   timeoutMs?: number;
 }
 
 export class CriRuntime implements ContainerRuntime {
-  private readonly runtimeClient: grpc.Client;
-  private readonly imageClient: grpc.Client;
+  private readonly runtimeClient: RuntimeServiceClient;
+  private readonly imageClient: ImageServiceClient;
   private readonly timeoutMs: number;
   /** cgroup_parent of the sandboxes this process ran, for cleanup when verbose status lacks it. */
   private readonly sandboxCgroupParents = new Map<string, string>();
@@ -118,13 +104,11 @@ export class CriRuntime implements ContainerRuntime {
   ) {
     this.timeoutMs = opts.timeoutMs ?? 60000;
     const pkg = criPackage();
-    const RuntimeService = pkg.RuntimeService as grpc.ServiceClientConstructor;
-    const ImageService = pkg.ImageService as grpc.ServiceClientConstructor;
     const target = `unix://${socketPath}`;
     const creds = grpc.credentials.createInsecure();
-    this.runtimeClient = new RuntimeService(target, creds);
+    this.runtimeClient = new pkg.RuntimeService(target, creds);
     // one connection for both services
-    this.imageClient = new ImageService(target, creds, { channelOverride: this.runtimeClient.getChannel() });
+    this.imageClient = new pkg.ImageService(target, creds, { channelOverride: this.runtimeClient.getChannel() });
   }
 
   private invoke<Res>(client: grpc.Client, method: string, request: object, timeoutMs: number): Promise<Res> {
@@ -137,19 +121,19 @@ export class CriRuntime implements ContainerRuntime {
     });
   }
 
-  private rt<M extends keyof RuntimeServiceRpcs>(
+  private rt<M extends Rpc<RuntimeServiceClient>>(
     method: M,
-    request: RuntimeServiceRpcs[M][0],
+    request: RequestOf<RuntimeServiceClient[M]>,
     timeoutMs = this.timeoutMs,
-  ): Promise<RuntimeServiceRpcs[M][1]> {
+  ): Promise<ResponseOf<RuntimeServiceClient[M]>> {
     return this.invoke(this.runtimeClient, method, request, timeoutMs);
   }
 
-  private img<M extends keyof ImageServiceRpcs>(
+  private img<M extends Rpc<ImageServiceClient>>(
     method: M,
-    request: ImageServiceRpcs[M][0],
+    request: RequestOf<ImageServiceClient[M]>,
     timeoutMs = this.timeoutMs,
-  ): Promise<ImageServiceRpcs[M][1]> {
+  ): Promise<ResponseOf<ImageServiceClient[M]>> {
     return this.invoke(this.imageClient, method, request, timeoutMs);
   }
 
@@ -301,10 +285,9 @@ export class CriRuntime implements ContainerRuntime {
    * then over and must be started again. Returns a function that ends the watch.
    */
   watchContainerExits(onExit: (event: ContainerExitEvent) => void, onError?: (err: RuntimeError) => void): () => void {
-    const Events = containerdEventsService();
+    const Events = containerdEvents().Events;
     const client = new Events(`unix://${this.socketPath}`, grpc.credentials.createInsecure(), { channelOverride: this.runtimeClient.getChannel() });
-    const subscribe = (client as unknown as Record<string, (req: object) => grpc.ClientReadableStream<WireEnvelope>>).Subscribe;
-    const stream = subscribe.call(client, { filters: ['namespace==k8s.io,topic=="/tasks/exit"'] });
+    const stream = client.Subscribe({ filters: ['namespace==k8s.io,topic=="/tasks/exit"'] });
     let ended = false;
     stream.on('data', (env: WireEnvelope) => {
       const exit = env.event?.value;
@@ -331,74 +314,6 @@ export class CriRuntime implements ContainerRuntime {
     this.imageClient.close();
     this.runtimeClient.close();
   }
-}
-
-export function toWireSandboxConfig(c: PodSandboxConfig): WirePodSandboxConfig {
-  return {
-    metadata: { name: c.name, uid: c.uid, namespace: c.namespace, attempt: c.attempt },
-    hostname: c.hostname,
-    log_directory: c.logDirectory,
-    dns_config: c.dnsConfig ? { servers: c.dnsConfig.servers, searches: c.dnsConfig.searches, options: c.dnsConfig.options } : undefined,
-    port_mappings: c.portMappings.map((p) => ({ protocol: p.protocol, container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp })),
-    labels: c.labels,
-    annotations: c.annotations,
-    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: POD_NAMESPACES } },
-  };
-}
-
-function toWireResources(r: LinuxResources): WireLinuxResources {
-  // no oom_score_adj, ever: see the file comment
-  return {
-    cpu_period: r.cpuPeriod ?? 0,
-    cpu_quota: r.cpuQuota ?? 0,
-    cpu_shares: r.cpuShares ?? 0,
-    memory_limit_in_bytes: r.memoryLimitInBytes ?? 0,
-  };
-}
-
-export function toWireContainerConfig(c: ContainerConfig): WireContainerConfig {
-  return {
-    metadata: { name: c.name, attempt: c.attempt },
-    image: { image: c.image },
-    command: c.command,
-    args: c.args,
-    working_dir: c.workingDir,
-    envs: c.env.map((e) => ({ key: e.name, value: e.value })),
-    mounts: c.mounts.map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readonly })),
-    labels: c.labels,
-    annotations: c.annotations,
-    log_path: c.logPath,
-    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: POD_NAMESPACES } },
-  };
-}
-
-function fromWireSandbox(s: WirePodSandbox): PodSandbox {
-  return {
-    id: s.id,
-    name: s.metadata?.name ?? '',
-    namespace: s.metadata?.namespace ?? '',
-    uid: s.metadata?.uid ?? '',
-    attempt: s.metadata?.attempt ?? 0,
-    state: s.state,
-    createdAt: nsToMs(s.created_at),
-    labels: s.labels ?? {},
-    annotations: s.annotations ?? {},
-  };
-}
-
-function fromWireContainer(c: WireContainer): Container {
-  return {
-    id: c.id,
-    podSandboxId: c.pod_sandbox_id,
-    name: c.metadata?.name ?? '',
-    attempt: c.metadata?.attempt ?? 0,
-    image: c.image?.image ?? '',
-    imageRef: c.image_ref,
-    state: c.state,
-    createdAt: nsToMs(c.created_at),
-    labels: c.labels ?? {},
-    annotations: c.annotations ?? {},
-  };
 }
 
 /** containerd's verbose PodSandboxStatus info holds the sandbox config it was created with. */
