@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { KubeClient } from '../lib/client/client';
 import { EventRecorder } from '../lib/client/events';
 import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_INTERVAL_MS, NodeAgent } from './agent';
-import { FakeRuntime } from './fake-runtime';
+import { FakeRuntime } from './runtime/fake-runtime';
 import { InformerPodSource } from './pod-source';
 import type { Prober } from './probes';
 import { RunningAgentServer, startAgentServer } from './server';

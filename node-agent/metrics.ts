@@ -2,7 +2,7 @@
 // (lib/metrics.ts), which the agent's /metrics serves. They are module-level singletons (several agents
 // may share a process: hollow nodes), so every series carries a `node` label. Gauges that describe current state are computed at scrape time from the
 // agents registered here.
-import type { ContainerRuntime } from './runtime';
+import type { ContainerRuntime } from './runtime/runtime';
 import { componentRegistry, counter, gauge, histogram } from '../lib/component/metrics';
 
 /** The node agent's registry: its metrics, its work queue's and its reconcile loop's. */

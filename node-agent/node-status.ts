@@ -1,12 +1,13 @@
-// The Node object the agent registers and keeps current, and its Lease heartbeat in kube-node-lease.
-// Host facts come from the os module and /proc; the runtime's name and version from CRI Version.
+// The Node object the agent registers and keeps current (kubelet_node_status.go), and its Lease
+// heartbeat in kube-node-lease. Host facts come from the os module and /proc; the runtime's name and
+// version from CRI Version, its readiness from CRI Status.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { isAlreadyExists, isConflict, isNotFound, KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import type { RuntimeStatus, RuntimeVersion } from './runtime';
+import type { ContainerRuntime, RuntimeStatus, RuntimeVersion } from './runtime/runtime';
 import { rfc3339, microTime } from '../lib/api/time';
 
 export const KUBELET_VERSION = 'v1.30.0-steer';
@@ -190,6 +191,68 @@ export async function updateNodeStatus(client: KubeClient, name: string, status:
     } catch (err) {
       if (!isConflict(err) || i >= 3) throw err;
     }
+  }
+}
+
+/**
+ * Registers the Node and keeps its status current: sent when it changed (heartbeat times aside), and
+ * at least every reportIntervalMs, so the node lifecycle controller sees a fresh heartbeat.
+ */
+export class NodeStatusManager {
+  private runtimeVersion: RuntimeVersion = { runtimeName: 'unknown', runtimeVersion: '', runtimeApiVersion: '' };
+  private lastStatus?: NodeStatus;
+  private lastFingerprint = '';
+  private lastReport = 0;
+  private paused = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly runtime: ContainerRuntime,
+    private readonly facts: NodeFacts,
+    private readonly reportIntervalMs: number,
+  ) {}
+
+  /** The runtime's name as CRI Version gave it at registration ('containerd', 'fake'). */
+  get runtimeName(): string {
+    return this.runtimeVersion.runtimeName;
+  }
+
+  /** Creates (or takes over) the Node with its first status; returns the Node as stored. */
+  async register(): Promise<Node> {
+    this.runtimeVersion = await this.runtime.version();
+    const node = await registerNode(this.client, nodeObject(this.facts, await this.compute()));
+    this.lastFingerprint = statusFingerprint(node.status || {});
+    this.lastReport = Date.now();
+    return node;
+  }
+
+  /** Stops (or resumes) status updates, e.g. to simulate a silent node. */
+  pause(paused: boolean): void {
+    this.paused = paused;
+  }
+
+  /** Sends the status when it changed, or when the report interval is up, or when forced. */
+  async sync(force = false): Promise<void> {
+    if (this.paused) return;
+    const s = await this.compute();
+    const fp = statusFingerprint(s);
+    const due = Date.now() - this.lastReport >= this.reportIntervalMs;
+    if (!force && !due && fp === this.lastFingerprint) return;
+    await updateNodeStatus(this.client, this.facts.nodeName, s);
+    this.lastFingerprint = fp;
+    this.lastReport = Date.now();
+  }
+
+  private async compute(): Promise<NodeStatus> {
+    let rs: RuntimeStatus;
+    try {
+      rs = await this.runtime.status();
+    } catch (err) {
+      rs = { runtimeReady: false, networkReady: false, message: (err as Error).message };
+    }
+    const s = nodeStatus(this.facts, this.runtimeVersion, rs, Date.now(), this.lastStatus);
+    this.lastStatus = s;
+    return s;
   }
 }
 

@@ -1,6 +1,6 @@
 // What the runtime shows of one pod, in the shape the pure sync and status code reads: its sandboxes
 // and containers (newest first), built from CRI objects by their labels.
-import type { ContainerState, ContainerStatus, PodSandboxStatus, SandboxState } from './runtime';
+import type { ContainerState, ContainerStatus, PodSandboxStatus, SandboxState } from './runtime/runtime';
 import { LABEL_CONTAINER_HASH, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME } from './labels';
 
 export interface ObservedSandbox {

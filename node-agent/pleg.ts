@@ -5,7 +5,7 @@
 // relist instead of each listing the runtime. Detailed statuses are fetched only for new or changed
 // objects, so a steady relist is two list calls.
 import * as fs from 'node:fs';
-import type { ContainerRuntime, ContainerState, ContainerStatus, PodSandboxStatus, SandboxState } from './runtime';
+import type { ContainerRuntime, ContainerState, ContainerStatus, PodSandboxStatus, SandboxState } from './runtime/runtime';
 import { LABEL_NODE, LABEL_POD_UID } from './labels';
 import { ObservedContainer, ObservedPod, ObservedSandbox, emptyObserved, observedContainer, observedSandbox, sortObserved } from './observed';
 import { plegRelistDuration } from './metrics';

@@ -3,7 +3,7 @@
 // working dir, mounts, cgroup resources), plus the QoS class. No I/O: config maps, secrets and volume
 // paths are looked up by the caller and passed in.
 import type { Container, EnvVar, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
-import type { ContainerConfig, DnsConfig, LinuxResources, Mount, PodSandboxConfig, PortMapping } from './runtime';
+import type { ContainerConfig, DnsConfig, LinuxResources, Mount, PodSandboxConfig, PortMapping } from './runtime/runtime';
 import {
   ANNOTATION_GRACE_PERIOD,
   ANNOTATION_RESTART_COUNT,

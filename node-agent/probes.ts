@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1';
-import type { ContainerRuntime } from './runtime';
+import type { ContainerRuntime } from './runtime/runtime';
 import type { ProbeResult, ProbeView } from './sync';
 import { probeTotal } from './metrics';
 

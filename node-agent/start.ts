@@ -2,9 +2,9 @@
 // `steer up` and tests) and, in hollow.ts, startHollowNodes.
 import { NodeAgent, NodeAgentOptions } from './agent';
 import { defaultNodeAddress } from './node-status';
-import { PodRouteSync, PodRouteSyncOptions } from './pod-routes';
+import { PodRouteSync, PodRouteSyncOptions } from './network/pod-routes';
 import { RunningAgentServer, startAgentServer } from './server';
-import { ServiceProxy, ServiceProxyOptions } from './service-proxy';
+import { ServiceProxy, ServiceProxyOptions } from './network/service-proxy';
 import { canonicalIPv4Cidr } from '../lib/api/ip';
 
 export interface StartNodeAgentOptions extends NodeAgentOptions {

@@ -6,6 +6,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, Pod
 import { ObservedContainer, ObservedPod, newestContainer, previousContainer } from './observed';
 import { ProbeView, Waiting, restartPolicy } from './sync';
 import { qosClass } from './podspec';
+import { isPodTerminal } from '../lib/api/pod';
 import { rfc3339 } from '../lib/api/time';
 
 export interface StatusContext {
@@ -140,7 +141,7 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
   const statuses = spec.containers.map((c) => containerStatus(c, false, observed, ctx, !initDone));
   let phase = podPhase(pod, initStatuses, statuses);
   // A terminal phase is final.
-  if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
+  if (isPodTerminal(pod)) phase = old.phase;
 
   const sandbox = observed.sandboxes[0];
   const podIP = sandbox && sandbox.state === 'SANDBOX_READY' && sandbox.ip ? sandbox.ip : old.podIP;

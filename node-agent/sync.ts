@@ -5,6 +5,7 @@ import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { createHash } from 'node:crypto';
 import { ObservedContainer, ObservedPod, newestContainer } from './observed';
 import { stableJson } from '../lib/api/json';
+import { isPodTerminal } from '../lib/api/pod';
 
 export type PodAction =
   /** Stop every running container (grace period) and every ready sandbox of the pod. */
@@ -143,8 +144,7 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncCont
   }
 
   // A finished pod (terminal phase written, or nothing left to run) only gets stopped.
-  const phase = pod.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed' || isPodFinished(pod, observed)) {
+  if (isPodTerminal(pod) || isPodFinished(pod, observed)) {
     if (running.length || readySandboxes.length) {
       result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'completed' });
     }

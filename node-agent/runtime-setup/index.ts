@@ -6,7 +6,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
-import { CriRuntime } from '../cri/cri-runtime';
+import { CriRuntime } from '../runtime/cri/cri-runtime';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,11 +1,11 @@
-// `steer runtime setup|teardown` as registered on the CLI (node-agent/runtime-setup-command.ts),
+// `steer runtime setup|teardown` as registered on the CLI (node-agent/runtime-setup/command.ts),
 // driven in-process through commander with a state dir, bridge and subnet of its own.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { Command } from 'commander';
-import { register } from '../../node-agent/runtime-setup-command';
+import { register } from '../../node-agent/runtime-setup/command';
 import { RuntimeInfo } from '../../node-agent/runtime-setup';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 
 jest.setTimeout(180000);
 

@@ -5,8 +5,8 @@ import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
-import { PodSandboxConfig } from '../../node-agent/runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import { PodSandboxConfig } from '../../node-agent/runtime/runtime';
 import { ensureRuntime, IMAGES } from '../../node-agent/runtime-setup';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 

@@ -1,6 +1,6 @@
 // measureCriFloor on the real runtime (small counts): figures are real timings, and it leaves no pod.
 import { formatCriFloor, formatRestartFloor, measureCriFloor, measureRestartFloor, percentile } from '../../bench/cri-floor';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
 jest.setTimeout(240000);

@@ -3,25 +3,17 @@
 // pods of the other, and the teardown of one host leaving the other working.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as path from 'path';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
-import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime/runtime';
 import { ensureRuntime, IMAGES, teardownRuntime } from '../../node-agent/runtime-setup';
+import { httpGet } from './helpers/net';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
 jest.setTimeout(240000);
 
-function httpGet(host: string, port: number, urlPath = '/'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: urlPath, timeout: 3000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
+/** The HTTP status of GET http://host:port/path. */
+const statusOf = (host: string, port: number, urlPath = '/') => httpGet(host, port, urlPath).then((r) => r.status);
 
 async function waitFor<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
   const end = Date.now() + ms;
@@ -98,7 +90,7 @@ describe('two runtimes on one machine', () => {
   test("a pod on one host reaches a pod on the other; one host's teardown leaves the other serving", async () => {
     const [a, b] = hosts;
     const server = await runPod(b, 'server', { name: 'nginx', image: IMAGES.nginx, command: [], args: [], env: [] });
-    expect(await waitFor(() => httpGet(server.ip, 80), 10000, 'nginx on host b')).toBe(200);
+    expect(await waitFor(() => statusOf(server.ip, 80), 10000, 'nginx on host b')).toBe(200);
 
     const client = await runPod(a, 'client', {
       name: 'wget',
@@ -119,10 +111,10 @@ describe('two runtimes on one machine', () => {
     await teardownRuntime(a.rt.stateDir, { stopRegistry: true });
     await a.rt.stop();
     hosts.shift();
-    expect(await httpGet('127.0.0.1', 5000, '/v2/')).toBe(200);
-    expect(await httpGet(server.ip, 80)).toBe(200);
+    expect(await statusOf('127.0.0.1', 5000, '/v2/')).toBe(200);
+    expect(await statusOf(server.ip, 80)).toBe(200);
     expect((await b.cri.status()).networkReady).toBe(true);
     const again = await runPod(b, 'after', { name: 'nginx', image: IMAGES.nginx, command: [], args: [], env: [] });
-    expect(await waitFor(() => httpGet(again.ip, 80), 10000, 'a new pod on host b')).toBe(200);
+    expect(await waitFor(() => statusOf(again.ip, 80), 10000, 'a new pod on host b')).toBe(200);
   });
 });

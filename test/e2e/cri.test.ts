@@ -4,28 +4,14 @@
 import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as path from 'path';
-import { ContainerExitEvent, CriRuntime } from '../../node-agent/cri/cri-runtime';
-import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime';
+import { ContainerExitEvent, CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import { ContainerConfig, PodSandboxConfig } from '../../node-agent/runtime/runtime';
 import { ensureRuntime, IMAGES } from '../../node-agent/runtime-setup';
+import { freePort, httpGet } from './helpers/net';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
 jest.setTimeout(180000);
-
-function httpGet(host: string, port: number, timeoutMs = 3000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/', timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
 
 async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -40,18 +26,6 @@ async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 function mountsUnder(dir: string): string[] {

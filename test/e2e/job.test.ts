@@ -8,7 +8,7 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';

@@ -4,48 +4,22 @@
 // access line; killing nginx's host process → restarted, restartCount 1, Ready again; restarting the
 // agent → no duplicate containers; deleting the pod → sandbox, containers, cgroups and logs gone.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { isNotFound } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { CriRuntime } from '../../node-agent/cri/cri-runtime';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { freePort, httpGet } from './helpers/net';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 import { waitForWithin } from '../helpers/wait';
 
 const waitFor = waitForWithin(60000);
 
 jest.setTimeout(240_000);
-
-function httpGet(host: string, port: number, p = '/', timeoutMs = 3000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: p, timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** The memory limit of the cgroup a host PID is in (cgroup v1 memory controller, or v2 memory.max). */
 function memoryLimitOf(pid: number): number {

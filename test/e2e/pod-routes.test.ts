@@ -1,4 +1,4 @@
-// The pod route loop (node-agent/pod-routes.ts) for real: `ip route` in a network namespace created
+// The pod route loop (node-agent/network/pod-routes.ts) for real: `ip route` in a network namespace created
 // here (a veth with 192.0.2.1/24 stands in for the node network), fed by Nodes in an in-process
 // apiserver. Nodes added, moved, re-addressed and deleted → routes follow; a route removed behind the
 // loop's back is repaired; a route of someone else's is never touched. Needs root.
@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import type { Node } from 'kubernetes-types/core/v1';
 import { isNotFound, KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { parseIpRouteJson, PodRouteSync } from '../../node-agent/pod-routes';
+import { parseIpRouteJson, PodRouteSync } from '../../node-agent/network/pod-routes';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';
 

@@ -15,7 +15,7 @@ import type { Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import * as yaml from 'js-yaml';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { chainTag } from '../../node-agent/service-proxy';
+import { chainTag } from '../../node-agent/network/proxy-rules';
 import { repo, run as runCommand, StepTimer } from './helpers/commands';
 import type { Run } from './helpers/commands';
 

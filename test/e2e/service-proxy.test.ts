@@ -4,7 +4,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { chainTag, runCommand, ServiceProxy } from '../../node-agent/service-proxy';
+import { chainTag } from '../../node-agent/network/proxy-rules';
+import { runCommand, ServiceProxy } from '../../node-agent/network/service-proxy';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitFor } from '../helpers/wait';
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { FakeRuntime } from '../../node-agent/fake-runtime';
+import { FakeRuntime } from '../../node-agent/runtime/fake-runtime';
 import { startNodeAgent } from '../../node-agent/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 

@@ -3,7 +3,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1';
-import { FakeRuntime } from '../../node-agent/fake-runtime';
+import { FakeRuntime } from '../../node-agent/runtime/fake-runtime';
 import { DefaultProber, ProbeKind, ProbeManager } from '../../node-agent/probes';
 
 function podWith(c: Container): Pod {

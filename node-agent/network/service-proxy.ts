@@ -1,0 +1,257 @@
+// The service proxy (kube-proxy's iptables mode) the node agent runs when asked to: it watches Services
+// and Endpoints, computes the rules with the pure core (proxy-rules.ts) and applies them with one
+// `iptables-restore --noflush` of only its own chains, at most once per minSyncIntervalMs, plus the
+// jumps from the built-in chains. On stop (and in `steer down`, after a crash) removeProxyRules takes
+// every chain and jump of the instance away again.
+import { spawn } from 'node:child_process';
+import type { Endpoints, Service } from 'kubernetes-types/core/v1';
+import type { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
+import { SharedInformerFactory } from '../../lib/client/shared-informers';
+import { ChainNames, chainsInSave, chainTag, computeProxyRules, type HookRule, hookRules, recordedRouteLocalnet, restoreInput } from './proxy-rules';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command (after the prefix, e.g. `ip netns exec NAME`) with optional stdin. */
+export function runCommand(prefix: string[], args: string[], input?: string): Promise<CommandResult> {
+  const argv = [...prefix, ...args];
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${argv[0]}: ${err.message}` }));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.on('error', () => undefined); // the command may exit before reading its input
+    child.stdin.end(input ?? '');
+  });
+}
+
+export class IptablesError extends Error {}
+
+/** The iptables commands of one network namespace (the host's, or one reached through a prefix). */
+export class Iptables {
+  constructor(private readonly prefix: string[] = []) {}
+
+  async save(table: 'nat' | 'filter'): Promise<string> {
+    const r = await runCommand(this.prefix, ['iptables-save', '-t', table]);
+    if (r.code !== 0) throw new IptablesError(`iptables-save -t ${table} failed: ${r.stderr.trim()}`);
+    return r.stdout;
+  }
+
+  async restore(input: string): Promise<void> {
+    const r = await runCommand(this.prefix, ['iptables-restore', '--noflush', '-w', '5'], input);
+    if (r.code !== 0) throw new IptablesError(`iptables-restore failed: ${r.stderr.trim()}`);
+  }
+
+  /** Inserts the rule at the top of its chain unless it is there already. */
+  async ensure(h: HookRule): Promise<void> {
+    const check = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-C', h.chain, ...h.args]);
+    if (check.code === 0) return;
+    const r = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-I', h.chain, '1', ...h.args]);
+    if (r.code !== 0) throw new IptablesError(`iptables -t ${h.table} -I ${h.chain} failed: ${r.stderr.trim()}`);
+  }
+
+  /** Deletes every copy of the rule. */
+  async remove(h: HookRule): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      const r = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-D', h.chain, ...h.args]);
+      if (r.code !== 0) return;
+    }
+  }
+
+  async sysctl(key: string, value?: string): Promise<string> {
+    const r = await runCommand(this.prefix, value === undefined ? ['sysctl', '-n', key] : ['sysctl', '-w', `${key}=${value}`]);
+    if (r.code !== 0) throw new IptablesError(`sysctl ${key} failed: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  }
+}
+
+const RouteLocalnet = 'net.ipv4.conf.all.route_localnet';
+
+/**
+ * Removes every chain of an instance and the jumps to them from the built-in chains (whatever options
+ * the instance ran with): what the proxy does on stop, and what `steer down` does after a crash. When
+ * no other steer proxy is left serving NodePorts on 127.0.0.1, route_localnet gets the value recorded
+ * before the first one set it (or routeLocalnetBefore, what a running proxy remembers).
+ */
+export async function removeProxyRules(instance: string, prefix: string[] = [], routeLocalnetBefore?: string): Promise<void> {
+  const ipt = new Iptables(prefix);
+  const names = new ChainNames(chainTag(instance));
+  for (const h of hookRules(names, { localhostNodePorts: true })) await ipt.remove(h);
+  const filterSave = await ipt.save('filter');
+  const existing = { nat: chainsInSave(await ipt.save('nat'), names.prefix), filter: chainsInSave(filterSave, names.prefix) };
+  const before = routeLocalnetBefore ?? recordedRouteLocalnet(filterSave);
+  if (existing.nat.length || existing.filter.length) {
+    await ipt.restore(restoreInput({ nat: { chains: [], rules: [] }, filter: { chains: [], rules: [] } }, existing));
+  }
+  if (before === undefined) return;
+  const others = chainsInSave(await ipt.save('filter'), 'STEER-').some((c) => c.endsWith('-FIREWALL'));
+  if (!others) await ipt.sysctl(RouteLocalnet, before);
+}
+
+export interface ServiceProxyOptions {
+  client: KubeClient;
+  /** Names this instance's chains (steer server passes its bridge); see chainTag. */
+  instance: string;
+  clusterCIDR?: string;
+  /** Default true, as kube-proxy's --iptables-localhost-nodeports. */
+  localhostNodePorts?: boolean;
+  /** At most one sync per this period; changes in between are merged (default 250 ms). */
+  minSyncIntervalMs?: number;
+  /** A full resync even without changes, which also restores rules someone removed (default 30 s). */
+  resyncIntervalMs?: number;
+  /** Runs every command through this prefix (tests: ['ip', 'netns', 'exec', NAME]). */
+  commandPrefix?: string[];
+  log?: (msg: string) => void;
+}
+
+export class ServiceProxy {
+  private readonly informers: SharedInformerFactory;
+  private readonly ipt: Iptables;
+  private readonly names: ChainNames;
+  private readonly localhostNodePorts: boolean;
+  private readonly minSyncIntervalMs: number;
+  private readonly log: (msg: string) => void;
+  private timer?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
+  private dirty = false;
+  private lastSyncAt = 0;
+  private stopped = false;
+  /** Set once the caches are synced: events before that are covered by the first sync. */
+  private ready = false;
+  private routeLocalnetBefore?: string;
+  private lastApplied = '';
+  /** Completed syncs (tests wait on it). */
+  syncCount = 0;
+
+  constructor(private readonly o: ServiceProxyOptions) {
+    this.informers = new SharedInformerFactory(o.client);
+    this.ipt = new Iptables(o.commandPrefix);
+    this.names = new ChainNames(chainTag(o.instance));
+    this.localhostNodePorts = o.localhostNodePorts ?? true;
+    this.minSyncIntervalMs = o.minSyncIntervalMs ?? 250;
+    this.log = o.log ?? ((m) => console.error(`service-proxy: ${m}`));
+  }
+
+  get chainPrefix(): string {
+    return this.names.prefix;
+  }
+
+  async start(): Promise<void> {
+    const services = this.informers.informerFor<Service>(Resources.services);
+    const endpoints = this.informers.informerFor<Endpoints>(Resources.endpoints);
+    const changed = () => this.request();
+    services.onAdd(changed);
+    services.onUpdate(changed);
+    services.onDelete(changed);
+    endpoints.onAdd(changed);
+    endpoints.onUpdate(changed);
+    endpoints.onDelete(changed);
+    this.informers.start();
+    await this.informers.waitForSync();
+    if (this.localhostNodePorts) {
+      const before = await this.ipt.sysctl(RouteLocalnet);
+      if (before !== '1') {
+        await this.ipt.sysctl(RouteLocalnet, '1');
+        this.routeLocalnetBefore = before;
+      } else {
+        // Another steer proxy may have set it: carry its record so the last one to stop restores it.
+        this.routeLocalnetBefore = recordedRouteLocalnet(await this.ipt.save('filter'));
+      }
+    }
+    // Pod-to-pod connections through a ClusterIP are answered across the bridge: without
+    // br_netfilter's bridge-nf-call-iptables the reply is never un-DNATed (kube-proxy needs it too).
+    const bridgeNf = await runCommand(this.o.commandPrefix ?? [], ['cat', '/proc/sys/net/bridge/bridge-nf-call-iptables']);
+    if (bridgeNf.code !== 0 || bridgeNf.stdout.trim() !== '1') {
+      this.log('net.bridge.bridge-nf-call-iptables is not 1 (modprobe br_netfilter): pods reaching other pods through a ClusterIP will not get replies');
+    }
+    this.ready = true;
+    await this.sync(true);
+    const resync = this.o.resyncIntervalMs ?? 30_000;
+    if (resync > 0) {
+      this.resyncTimer = setInterval(() => this.resync(), resync);
+      this.resyncTimer.unref();
+    }
+  }
+
+  /** Reapplies every rule even if nothing changed here: someone may have flushed our chains. */
+  resync(): void {
+    this.lastApplied = '';
+    this.request();
+  }
+
+  /** Asks for a sync; runs at most once per minSyncIntervalMs, never two at once. */
+  request(): void {
+    if (this.stopped || !this.ready) return;
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastSyncAt + this.minSyncIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sync(false);
+    }, wait);
+  }
+
+  private async sync(initial: boolean): Promise<void> {
+    if (this.stopped) return;
+    if (this.syncing) {
+      // Informer events during start() may have scheduled one while the first sync runs.
+      this.dirty = true;
+      return this.syncing.catch(() => undefined);
+    }
+    const run = async () => {
+      this.lastSyncAt = Date.now();
+      const services = this.informers.informerFor<Service>(Resources.services).list();
+      const endpoints = this.informers.informerFor<Endpoints>(Resources.endpoints).list();
+      const rules = computeProxyRules(services, endpoints, {
+        tag: this.names.tag,
+        clusterCIDR: this.o.clusterCIDR,
+        localhostNodePorts: this.localhostNodePorts,
+        routeLocalnetBefore: this.routeLocalnetBefore,
+      });
+      const existing = { nat: chainsInSave(await this.ipt.save('nat'), this.names.prefix), filter: chainsInSave(await this.ipt.save('filter'), this.names.prefix) };
+      const input = restoreInput(rules, existing);
+      if (input !== this.lastApplied) {
+        await this.ipt.restore(input);
+        this.lastApplied = input;
+      }
+      for (const h of hookRules(this.names, { localhostNodePorts: this.localhostNodePorts })) await this.ipt.ensure(h);
+      this.syncCount++;
+    };
+    this.syncing = run();
+    try {
+      await this.syncing;
+    } catch (err) {
+      if (initial) throw err;
+      this.log(`sync failed: ${(err as Error).message}`);
+      this.lastApplied = '';
+      this.dirty = true;
+    } finally {
+      this.syncing = undefined;
+    }
+    if (this.dirty && !this.stopped) {
+      this.dirty = false;
+      this.request();
+    }
+  }
+
+  /** Stops watching and removes every rule and chain this proxy made. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.resyncTimer);
+    this.informers.stop();
+    await this.syncing?.catch(() => undefined);
+    await removeProxyRules(this.o.instance, this.o.commandPrefix, this.routeLocalnetBefore);
+  }
+}

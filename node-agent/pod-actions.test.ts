@@ -1,0 +1,217 @@
+// PodActions on the fake runtime with no apiserver: the ConfigMap/Secret source, the pod deleter and
+// the event recorder are small fakes. Table tests of the start failure paths (the waiting reason apply
+// returns, the event, the start block the core then sees), plus the once-per-sync data fetch, pull
+// policies, and what finalizeDeletion and forget leave behind.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import { emptyObserved } from './observed';
+import { newSyncState, PodActions, SyncState } from './pod-actions';
+import { Pleg } from './pleg';
+import type { PodData } from './podspec';
+import { ProbeManager } from './probes';
+import { FakeRuntime } from './runtime/fake-runtime';
+import { RuntimeError } from './runtime/runtime';
+import type { PodAction } from './sync';
+
+const NODE = 'unit-node';
+
+interface Harness {
+  actions: PodActions;
+  runtime: FakeRuntime;
+  pleg: Pleg;
+  /** "type reason message" of every event recorded. */
+  events: string[];
+  /** How often the pod's ConfigMaps and Secrets were fetched. */
+  dataCalls(): number;
+  deleted: string[];
+  forgotten: string[];
+}
+
+let stateDir: string;
+beforeEach(() => {
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-pod-actions-'));
+});
+afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData } = {}): Harness {
+  const runtime = new FakeRuntime({ images: o.images ?? ['busybox:1.35'], missingImages: o.missingImages });
+  const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 1000, onChange: () => undefined });
+  const probes = new ProbeManager({ nodeName: NODE, prober: { run: async () => ({ ok: true, output: '' }) }, onChange: () => undefined });
+  const events: string[] = [];
+  const deleted: string[] = [];
+  const forgotten: string[] = [];
+  let dataCalls = 0;
+  const actions = new PodActions({
+    nodeName: NODE,
+    hostIP: '192.0.2.1',
+    runtime,
+    recorder: { event: (_obj, type, reason, message) => void events.push(`${type} ${reason} ${message}`) },
+    pleg,
+    probes,
+    data: {
+      podData: async () => {
+        dataCalls++;
+        return o.data ?? { configMaps: {}, secrets: {} };
+      },
+    },
+    deleter: { deletePod: async (p) => void deleted.push(p.metadata!.name!) },
+    stateDir,
+    sandbox: { nodeName: NODE, logRoot: path.join(stateDir, 'logs'), cgroupRoot: '/steerpods', clusterDNS: [], clusterDomain: 'cluster.local', hostDns: { servers: [], searches: [], options: [] } },
+    cgroupFs: false,
+    imageBackoff: { initialMs: 1000, maxMs: 4000 },
+    onForget: (uid) => forgotten.push(uid),
+  });
+  return { actions, runtime, pleg, events, dataCalls: () => dataCalls, deleted, forgotten };
+}
+
+function pod(...containers: Container[]): Pod {
+  return { metadata: { name: 'web', namespace: 'default', uid: 'uid-1' }, spec: { nodeName: NODE, containers } };
+}
+
+const start = (name: string, attempt = 0): PodAction => ({ type: 'StartContainer', name, init: false, attempt });
+
+/** Creates the sandbox, then applies the start; returns the start's result and the sync state. */
+async function createAndStart(h: Harness, p: Pod, name = 'c') {
+  const state = newSyncState(emptyObserved('uid-1'));
+  expect(await h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, state)).toEqual({ ok: true });
+  return { result: await h.actions.apply(p, start(name), state), state };
+}
+
+describe('a container that cannot start: the waiting reason apply returns, its event and start block', () => {
+  interface Row {
+    what: string;
+    container: Container;
+    setup?: (h: Harness) => void;
+    reason: string;
+    message: string;
+    event: string;
+    /** The start block the core sees afterwards (undefined: none). */
+    block?: { reason: string; maxMs: number };
+  }
+  const rows: Row[] = [
+    {
+      what: 'ErrImageNeverPull: policy Never and the image is not on the node',
+      container: { name: 'c', image: 'absent:1', imagePullPolicy: 'Never' },
+      reason: 'ErrImageNeverPull',
+      message: 'Container image "absent:1" is not present with pull policy of Never',
+      event: 'Warning ErrImageNeverPull Container image "absent:1" is not present with pull policy of Never',
+      block: { reason: 'ErrImageNeverPull', maxMs: 10_000 },
+    },
+    {
+      what: 'ErrImagePull, then ImagePullBackOff: the pull fails',
+      container: { name: 'c', image: 'nope:1', imagePullPolicy: 'IfNotPresent' },
+      reason: 'ErrImagePull',
+      message: 'Back-off pulling image "nope:1"',
+      event: 'Warning Failed Failed to pull image "nope:1": failed to resolve reference "nope:1": not found',
+      block: { reason: 'ImagePullBackOff', maxMs: 1000 },
+    },
+    {
+      what: 'CreateContainerConfigError: the env names a ConfigMap that does not exist',
+      container: { name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'settings', key: 'x' } } }] },
+      reason: 'CreateContainerConfigError',
+      message: 'configmap "settings" not found',
+      event: 'Warning Failed Error: configmap "settings" not found',
+      block: { reason: 'CreateContainerConfigError', maxMs: 2000 },
+    },
+    {
+      what: 'CreateContainerError: the runtime refuses the create',
+      container: { name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' },
+      setup: (h) => h.runtime.failNext('createContainer', new RuntimeError('no space left on device')),
+      reason: 'CreateContainerError',
+      message: 'no space left on device',
+      event: 'Warning Failed Error: no space left on device',
+      block: { reason: 'CreateContainerError', maxMs: 2000 },
+    },
+    {
+      what: 'RunContainerError: the runtime refuses the start (the core replaces the container, no block)',
+      container: { name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' },
+      setup: (h) => h.runtime.failNext('startContainer', new RuntimeError('exec format error')),
+      reason: 'RunContainerError',
+      message: 'exec format error',
+      event: 'Warning Failed Error: exec format error',
+    },
+  ];
+
+  test.each(rows)('$what', async (row) => {
+    const h = harness({ missingImages: ['nope:1'] });
+    row.setup?.(h);
+    const { result, state } = await createAndStart(h, pod(row.container));
+    expect(result).toEqual({ ok: false, waiting: { reason: row.reason, message: row.message } });
+    expect(h.events).toContain(row.event);
+    expect(h.events.some((e) => e.startsWith('Normal Started'))).toBe(false);
+    expect(state.started).toEqual([]);
+    expect(state.needsRelist).toBe(true);
+    const blocked = h.actions.syncContext().startBlocked('uid-1/c', Date.now());
+    if (!row.block) expect(blocked).toBeUndefined();
+    else {
+      expect(blocked).toMatchObject({ reason: row.block.reason, message: row.message });
+      expect(blocked!.remainingMs).toBeGreaterThan(0);
+      expect(blocked!.remainingMs).toBeLessThanOrEqual(row.block.maxMs);
+    }
+  });
+
+  test('a later successful start lifts the block', async () => {
+    const h = harness();
+    h.runtime.failNext('createContainer', new RuntimeError('transient'));
+    const c: Container = { name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' };
+    const { state } = await createAndStart(h, pod(c));
+    expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeDefined();
+    expect(await h.actions.apply(pod(c), start('c'), state)).toEqual({ ok: true });
+    expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeUndefined();
+  });
+});
+
+describe('a sync that starts containers', () => {
+  test('fetches the ConfigMaps and Secrets once, and knows what it created without a relist', async () => {
+    const data: PodData = { configMaps: { settings: { x: '1' } }, secrets: {} };
+    const h = harness({ data });
+    const env = [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'settings', key: 'x' } } }];
+    const p = pod({ name: 'a', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent', env }, { name: 'b', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent', env });
+    const state: SyncState = newSyncState(emptyObserved('uid-1'));
+    expect(await h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, state)).toEqual({ ok: true });
+    expect(await h.actions.apply(p, start('a'), state)).toEqual({ ok: true });
+    expect(await h.actions.apply(p, start('b'), state)).toEqual({ ok: true });
+    expect(h.dataCalls()).toBe(1);
+    expect(state.needsRelist).toBe(false);
+    expect(state.createdSandbox?.state).toBe('SANDBOX_READY');
+    expect(state.started.map((c) => c.name).sort()).toEqual(['a', 'b']);
+    expect(h.runtime.containerConfig(state.started[0].id).env).toEqual([{ name: 'X', value: '1' }]);
+    expect(h.actions.lastChanged('uid-1')).toBeGreaterThan(0);
+    // A second sync fetches again (no cache across syncs yet).
+    const next = newSyncState(await h.pleg.observe('uid-1', Date.now()));
+    await h.actions.apply(p, { type: 'KillContainer', id: state.started[0].id, name: 'a', gracePeriodSeconds: 0, reason: 'SpecChanged', message: '' }, next);
+    await h.actions.apply(p, start('a', 1), next);
+    expect(h.dataCalls()).toBe(2);
+  });
+
+  test.each([
+    ['IfNotPresent', 'busybox:1.35', false],
+    ['Always', 'busybox:1.35', true],
+    ['IfNotPresent', 'other:2', true],
+    ['Never', 'busybox:1.35', false],
+  ])('pull policy %s for %s pulls: %s', async (policy, image, pulls) => {
+    const h = harness();
+    const { result } = await createAndStart(h, pod({ name: 'c', image, imagePullPolicy: policy }));
+    expect(result).toEqual({ ok: true });
+    expect(h.runtime.calls.includes(`pullImage ${image}`)).toBe(pulls);
+  });
+});
+
+test('finalizeDeletion removes the runtime objects, deletes the pod once and forgets it', async () => {
+  const h = harness();
+  const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
+  await createAndStart(h, p);
+  h.runtime.failNext('createContainer', new RuntimeError('x'));
+  await h.actions.apply(p, start('c', 1), newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeDefined();
+  const observed = await h.pleg.observe('uid-1', Date.now());
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(observed));
+  await h.actions.finalizeDeletion(p, await h.pleg.observe('uid-1', Date.now()));
+  expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+  expect(h.deleted).toEqual(['web']);
+  expect(h.forgotten).toEqual(['uid-1']);
+  expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeUndefined();
+  expect(h.actions.lastChanged('uid-1')).toBe(0);
+});

@@ -1,0 +1,355 @@
+// The executor of the pure sync core's decisions (kubelet's kuberuntime manager): creates a pod's
+// sandbox, pulls, creates and starts its containers, kills and removes them through the
+// ContainerRuntime, and removes everything of a deleted or orphaned pod. It owns the per-pod state
+// that outlives one sync — the crash back-off, the image manager, the start blocks that failed pulls
+// and creates leave, when it last changed each pod — and forget() drops all of it. It never writes
+// into the core's SyncResult: apply() returns the waiting reason of a container it could not start.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { EventRecorder } from '../lib/client/events';
+import { Backoff, BackoffOptions } from './backoff';
+import { podDir, prepareVolume, removePodCgroups, removeTree, writeEtcHosts } from './host-files';
+import { ImageManager } from './images';
+import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
+import type { Pleg } from './pleg';
+import type { PodDataSource } from './pod-data';
+import { containerConfig, containerMounts, PodData, podCgroupParent, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths } from './podspec';
+import type { ProbeManager } from './probes';
+import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
+import type { PodDeleter } from './status-writer';
+import { gracePeriodSeconds, PodAction, StartBlock, SyncContext, Waiting } from './sync';
+
+/** How long a container waits after CreateContainerConfigError or CreateContainerError. */
+const CREATE_RETRY_MS = 2000;
+
+export interface PodActionsOptions {
+  nodeName: string;
+  /** The node's address, for status.hostIP in the containers' env. */
+  hostIP: string;
+  runtime: ContainerRuntime;
+  recorder: Pick<EventRecorder, 'event'>;
+  /** The PLEG cache: actions add what they create, and killPod reads a fresh relist. */
+  pleg: Pleg;
+  probes: ProbeManager;
+  data: PodDataSource;
+  deleter: PodDeleter;
+  /** Pod directories (volumes, /etc/hosts) live under <stateDir>/pods/<uid>. */
+  stateDir: string;
+  sandbox: SandboxOptions;
+  /** Where cgroup hierarchies are mounted, for removing a pod's cgroups (false: leave them). */
+  cgroupFs: string | false;
+  backoff?: BackoffOptions;
+  imageBackoff?: BackoffOptions;
+  /** A pod is forgotten: the agent drops its own per-pod records too. */
+  onForget?: (uid: string) => void;
+}
+
+/** What one sync learned while acting, so later actions of the same sync need not ask again. */
+export interface SyncState {
+  observed: ObservedPod;
+  sandbox?: { id: string; ip: string; attempt: number };
+  /** Statuses of the sandbox created and containers started by this sync. */
+  createdSandbox?: ObservedSandbox;
+  started: ObservedContainer[];
+  /** Set by any action other than a successful create/start: the status then needs a fresh relist. */
+  needsRelist: boolean;
+  /** The pod's ConfigMaps and Secrets: fetched at most once per sync. */
+  data?: Promise<PodData>;
+  /** The sandbox config: computed at most once per sync. */
+  sandboxConfig?: PodSandboxConfig;
+}
+
+export function newSyncState(observed: ObservedPod): SyncState {
+  return { observed, started: [], needsRelist: false };
+}
+
+/** ok false: the remaining actions of this sync must wait; waiting: the started container's reason. */
+export interface ApplyResult {
+  ok: boolean;
+  waiting?: Waiting;
+}
+
+interface StartBlockEntry {
+  reason: string;
+  message: string;
+  until: number;
+}
+
+export class PodActions {
+  readonly images: ImageManager;
+  private readonly runtime: ContainerRuntime;
+  private readonly crashBackoff: Backoff;
+  /** Per container (`uid/name`): a failed pull or create holds its next start back until `until`. */
+  private readonly startBlocks = new Map<string, StartBlockEntry>();
+  /** When this agent last changed a pod in the runtime: its next sync needs a relist begun after. */
+  private readonly lastActionAt = new Map<string, number>();
+
+  constructor(private readonly o: PodActionsOptions) {
+    this.runtime = o.runtime;
+    this.crashBackoff = new Backoff(o.backoff);
+    this.images = new ImageManager(o.runtime, o.recorder, o.imageBackoff);
+  }
+
+  /** The back-off, probe and start-block state the pure core reads. */
+  syncContext(now = Date.now()): SyncContext {
+    return {
+      now,
+      backoffRemaining: (k, t, at) => this.crashBackoff.remaining(k, t, at),
+      backoffDelay: (k) => this.crashBackoff.delay(k),
+      probes: this.o.probes,
+      startBlocked: (k, at): StartBlock | undefined => {
+        const b = this.startBlocks.get(k);
+        if (!b || b.until <= at) return undefined;
+        return { reason: b.reason, message: b.message, remainingMs: b.until - at };
+      },
+    };
+  }
+
+  /** When apply last ran for the pod (0: never). */
+  lastChanged(uid: string): number {
+    return this.lastActionAt.get(uid) ?? 0;
+  }
+
+  /** Drops expired back-off entries. */
+  gc(now: number): void {
+    this.crashBackoff.gc(now);
+    this.images.gc(now);
+  }
+
+  /** Applies one action of the core's plan. */
+  async apply(pod: Pod, a: PodAction, state: SyncState): Promise<ApplyResult> {
+    let result: ApplyResult = { ok: false };
+    try {
+      result = await this.perform(pod, a, state);
+      return result;
+    } finally {
+      if (!result.ok || (a.type !== 'CreateSandbox' && a.type !== 'StartContainer')) state.needsRelist = true;
+      this.lastActionAt.set(pod.metadata?.uid || '', Date.now());
+    }
+  }
+
+  private async perform(pod: Pod, a: PodAction, state: SyncState): Promise<ApplyResult> {
+    switch (a.type) {
+      case 'KillPod':
+        await this.killPod(pod, a.gracePeriodSeconds);
+        return { ok: true };
+      case 'CreateSandbox':
+        return { ok: await this.createSandbox(pod, a.attempt, state) };
+      case 'StartContainer':
+        return this.startContainer(pod, a, state);
+      case 'KillContainer': {
+        const msg = a.reason === 'Unknown' || a.reason === 'SpecChanged' ? `Stopping container ${a.name}` : a.message;
+        this.o.recorder.event(pod, 'Normal', 'Killing', msg);
+        await this.stopContainerQuietly(a.id, a.gracePeriodSeconds);
+        return { ok: true };
+      }
+      case 'RemoveContainer':
+        await this.removeContainerAndLog(a.id);
+        return { ok: true };
+      case 'RemoveSandbox':
+        await this.runtime.stopPodSandbox(a.id).catch(() => undefined);
+        await this.runtime.removePodSandbox(a.id).catch(ignoreNotFound);
+        return { ok: true };
+      case 'FinalizeDeletion':
+        return { ok: true }; // the agent's sync calls finalizeDeletion itself
+    }
+  }
+
+  /** Everything is stopped: remove runtime objects and host files, then the API object. */
+  async finalizeDeletion(pod: Pod, observed: ObservedPod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid), podLogDirectory(this.o.sandbox.logRoot, pod));
+    await this.o.deleter.deletePod(pod);
+    this.forget(uid);
+  }
+
+  /** The runtime has objects of a pod the API no longer has: stop and remove them. */
+  async cleanupOrphan(uid: string, observed: ObservedPod): Promise<void> {
+    if (!observed.sandboxes.length && !observed.containers.length) {
+      this.forget(uid);
+      return;
+    }
+    // Stop gracefully first: a pod deleted with grace 0 by someone else still gets a short stop.
+    await Promise.all(observed.containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.stopContainerQuietly(c.id, 2)));
+    await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid));
+    this.forget(uid);
+  }
+
+  /** Drops everything kept about a pod that is gone. */
+  forget(uid: string): void {
+    this.lastActionAt.delete(uid);
+    this.crashBackoff.deletePrefix(`${uid}/`);
+    this.images.forgetPod(uid);
+    for (const k of this.startBlocks.keys()) if (k.startsWith(`${uid}/`)) this.startBlocks.delete(k);
+    this.o.probes.removePod(uid);
+    this.o.onForget?.(uid);
+  }
+
+  private podData(pod: Pod, state: SyncState): Promise<PodData> {
+    return (state.data ??= this.o.data.podData(pod));
+  }
+
+  private sandboxConfig(pod: Pod, attempt: number, state: SyncState): PodSandboxConfig {
+    if (state.sandboxConfig?.attempt !== attempt) state.sandboxConfig = podSandboxConfig(pod, attempt, this.o.sandbox);
+    return state.sandboxConfig;
+  }
+
+  private async createSandbox(pod: Pod, attempt: number, state: SyncState): Promise<boolean> {
+    const uid = pod.metadata!.uid!;
+    const dir = podDir(this.o.stateDir, uid);
+    try {
+      const data = await this.podData(pod, state);
+      for (const [name, v] of volumeHostPaths(pod, dir)) {
+        const vol = (pod.spec?.volumes || []).find((x) => x.name === name)!;
+        prepareVolume(vol, v.path, data);
+      }
+    } catch (err) {
+      this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${(err as Error).message}`);
+      throw err;
+    }
+    const cfg = this.sandboxConfig(pod, attempt, state);
+    fs.mkdirSync(cfg.logDirectory, { recursive: true });
+    try {
+      const id = await this.runtime.runPodSandbox(cfg);
+      if (attempt > 0) this.o.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      const st = await this.runtime.podSandboxStatus(id);
+      this.o.pleg.remember(st);
+      state.sandbox = { id, ip: st.ip, attempt };
+      state.createdSandbox = observedSandbox(st);
+      if (!pod.spec?.hostNetwork) writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
+      return true;
+    } catch (err) {
+      this.o.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  /** A start failed: record the event, hold the next start back for a while, report the reason. */
+  private failStart(pod: Pod, key: string, reason: string, message: string, retryAfterMs: number): ApplyResult {
+    this.o.recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
+    this.startBlocks.set(key, { reason, message, until: Date.now() + retryAfterMs });
+    return { ok: false, waiting: { reason, message } };
+  }
+
+  private async startContainer(pod: Pod, a: Extract<PodAction, { type: 'StartContainer' }>, state: SyncState): Promise<ApplyResult> {
+    const uid = pod.metadata!.uid!;
+    const spec = (a.init ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === a.name);
+    if (!spec) return { ok: false };
+    const key = `${uid}/${a.name}`;
+    const image = spec.image || '';
+    const pulled = await this.images.ensureImage(pod, image, spec.imagePullPolicy, key);
+    if (!pulled.ok) {
+      this.startBlocks.set(key, { reason: pulled.reason, message: pulled.message, until: Date.now() + pulled.retryAfterMs });
+      // The first failure reads ErrImagePull; the syncs during the back-off then show ImagePullBackOff.
+      return { ok: false, waiting: { reason: pulled.reason === 'ImagePullBackOff' ? 'ErrImagePull' : pulled.reason, message: pulled.message } };
+    }
+    // The sandbox this sync created, else the ready one it observed (sync.ts only starts containers then).
+    const sandbox = state.sandbox ?? state.observed.sandboxes.find((s) => s.state === 'SANDBOX_READY');
+    if (!sandbox) return { ok: false };
+    const dir = podDir(this.o.stateDir, uid);
+    let env: { name: string; value: string }[];
+    let mounts;
+    try {
+      const data = await this.podData(pod, state);
+      env = resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP, nodeName: this.o.nodeName, data });
+      mounts = containerMounts(spec, volumeHostPaths(pod, dir));
+    } catch (err) {
+      return this.failStart(pod, key, 'CreateContainerConfigError', (err as Error).message, CREATE_RETRY_MS);
+    }
+    const etcHosts = path.join(dir, 'etc-hosts');
+    if (!pod.spec?.hostNetwork && fs.existsSync(etcHosts) && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
+      mounts.push({ containerPath: '/etc/hosts', hostPath: etcHosts, readonly: false });
+    }
+    const sandboxCfg = this.sandboxConfig(pod, sandbox.attempt, state);
+    const cfg = containerConfig(pod, spec, a.init, a.attempt, { nodeName: this.o.nodeName, env, mounts, gracePeriodSeconds: gracePeriodSeconds(pod) });
+    fs.mkdirSync(path.join(sandboxCfg.logDirectory, a.name), { recursive: true });
+    let id: string;
+    try {
+      id = await this.runtime.createContainer(sandbox.id, cfg, sandboxCfg);
+    } catch (err) {
+      return this.failStart(pod, key, 'CreateContainerError', (err as Error).message, CREATE_RETRY_MS);
+    }
+    this.o.recorder.event(pod, 'Normal', 'Created', `Created container ${a.name}`);
+    if (a.backoffKey && a.crashedAt !== undefined) this.crashBackoff.next(a.backoffKey, a.crashedAt);
+    try {
+      await this.runtime.startContainer(id);
+    } catch (err) {
+      // No start block: the created container is in the runtime now, and the core replaces it next sync.
+      const message = (err as Error).message;
+      this.o.recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
+      return { ok: false, waiting: { reason: 'RunContainerError', message } };
+    }
+    this.startBlocks.delete(key);
+    this.o.recorder.event(pod, 'Normal', 'Started', `Started container ${a.name}`);
+    const st = await this.runtime.containerStatus(id);
+    this.o.pleg.rememberContainer(st);
+    state.started.push(observedContainer(st));
+    return { ok: true };
+  }
+
+  private async killPod(pod: Pod, grace: number): Promise<void> {
+    const uid = pod.metadata?.uid || '';
+    const obs = await this.o.pleg.observe(uid, Date.now());
+    const running = obs.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
+    await Promise.all(
+      running.map(async (c) => {
+        this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+        await this.stopContainerQuietly(c.id, grace);
+      }),
+    );
+    for (const s of obs.sandboxes) {
+      if (s.state === 'SANDBOX_READY') await this.runtime.stopPodSandbox(s.id);
+    }
+    this.o.probes.removePod(uid);
+  }
+
+  private async stopContainerQuietly(id: string, grace: number): Promise<void> {
+    try {
+      await this.runtime.stopContainer(id, grace);
+    } catch (err) {
+      if (!(err instanceof RuntimeError && err.code === 5)) throw err;
+    }
+  }
+
+  private async removeContainerAndLog(id: string): Promise<void> {
+    let logPath = '';
+    try {
+      logPath = (await this.runtime.containerStatus(id)).logPath;
+    } catch {
+      /* gone */
+    }
+    await this.runtime.removeContainer(id).catch(ignoreNotFound);
+    if (logPath) removeTree(logPath);
+  }
+
+  private async removeAll(uid: string, observed: ObservedPod, cgroupParent: string, logDir?: string): Promise<void> {
+    for (const c of observed.containers) {
+      if (c.state === 'CONTAINER_RUNNING') await this.stopContainerQuietly(c.id, 0);
+    }
+    for (const s of observed.sandboxes) {
+      await this.runtime.stopPodSandbox(s.id).catch(ignoreNotFound);
+      await this.runtime.removePodSandbox(s.id).catch(ignoreNotFound);
+    }
+    // Containers outside a known sandbox (should not happen) are removed one by one.
+    for (const c of observed.containers) {
+      if (!observed.sandboxes.some((s) => s.id === c.podSandboxId)) await this.runtime.removeContainer(c.id).catch(ignoreNotFound);
+    }
+    if (this.o.cgroupFs) removePodCgroups(this.o.cgroupFs, cgroupParent);
+    removeTree(podDir(this.o.stateDir, uid));
+    if (logDir) removeTree(logDir);
+    else {
+      // The pod object is gone, so find its log directory by uid.
+      try {
+        for (const d of fs.readdirSync(this.o.sandbox.logRoot)) if (d.endsWith(`_${uid}`)) removeTree(path.join(this.o.sandbox.logRoot, d));
+      } catch {
+        /* none */
+      }
+    }
+  }
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (err instanceof RuntimeError && err.code === 5) return;
+  throw err;
+}

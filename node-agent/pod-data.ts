@@ -1,0 +1,47 @@
+// The ConfigMaps and Secrets a pod's env and volumes read (kubelet's configmap and secret managers,
+// without their caches for now): fetched from the API once per pod sync, Secret values decoded. A
+// missing object is left out, since only resolveEnv and prepareVolume know whether the reference was
+// optional; any other API error is thrown.
+import type { ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1';
+import { isNotFound, KubeClient } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
+import { PodData, referencedData } from './podspec';
+
+/** Where the pod actions get a pod's ConfigMaps and Secrets (unit tests pass fixed data). */
+export interface PodDataSource {
+  podData(pod: Pod): Promise<PodData>;
+}
+
+/** Reads them from the API, each referenced object once, all at the same time. */
+export class ApiPodData implements PodDataSource {
+  constructor(private readonly client: KubeClient) {}
+
+  async podData(pod: Pod): Promise<PodData> {
+    const ns = pod.metadata?.namespace || 'default';
+    const refs = referencedData(pod);
+    const data: PodData = { configMaps: {}, secrets: {} };
+    await Promise.all([
+      ...refs.configMaps.map(async (name) => {
+        try {
+          const cm = await this.client.get<ConfigMap>(Resources.configmaps, ns, name);
+          data.configMaps[name] = { ...(cm.data || {}) };
+          for (const [k, v] of Object.entries(cm.binaryData || {})) data.configMaps[name]![k] = Buffer.from(v, 'base64').toString('utf8');
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+      ...refs.secrets.map(async (name) => {
+        try {
+          const s = await this.client.get<Secret>(Resources.secrets, ns, name);
+          const d: Record<string, string> = {};
+          for (const [k, v] of Object.entries(s.data || {})) d[k] = Buffer.from(v, 'base64').toString('utf8');
+          for (const [k, v] of Object.entries(s.stringData || {})) d[k] = v;
+          data.secrets[name] = d;
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+    ]);
+    return data;
+  }
+}

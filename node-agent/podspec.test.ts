@@ -1,0 +1,107 @@
+// Pure pod spec → CRI config translation.
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import {
+  containerConfig,
+  containerMounts,
+  dnsConfig,
+  expandVars,
+  linuxResources,
+  parseResolvConf,
+  podSandboxConfig,
+  resolveEnv,
+  volumeHostPaths,
+} from './podspec';
+import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID } from './labels';
+
+const pod: Pod = {
+  metadata: { name: 'web', namespace: 'shop', uid: 'u1', labels: { app: 'web', tier: 'fe' }, annotations: { note: 'x' } },
+  spec: {
+    nodeName: 'n1',
+    containers: [{ name: 'app', image: 'nginx:1.22', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 53, protocol: 'UDP' }] }],
+    volumes: [{ name: 'cache', emptyDir: {} }, { name: 'host', hostPath: { path: '/srv/data' } }, { name: 'cfg', configMap: { name: 'cm' } }],
+  },
+};
+
+const hostDns = { servers: ['192.0.2.53'], searches: ['example.org'], options: ['edns0'] };
+
+describe('linuxResources (kubelet mapping)', () => {
+  const cases: [string, Container['resources'], object][] = [
+    ['none: minimal shares', undefined, { cpuShares: 2 }],
+    ['request only', { requests: { cpu: '250m' } }, { cpuShares: 256 }],
+    ['limit only: request = limit', { limits: { cpu: '1', memory: '128Mi' } }, { cpuShares: 1024, cpuPeriod: 100000, cpuQuota: 100000, memoryLimitInBytes: 134217728 }],
+    ['tiny limit: quota floor 1 ms', { limits: { cpu: '1m' } }, { cpuShares: 2, cpuPeriod: 100000, cpuQuota: 1000 }],
+    ['fractional memory', { limits: { memory: '1.5Gi' } }, { cpuShares: 2, memoryLimitInBytes: 1610612736 }],
+  ];
+  for (const [name, resources, want] of cases) test(name, () => expect(linuxResources({ name: 'c', resources })).toEqual(want));
+});
+
+describe('sandbox config', () => {
+  test('name, hostname, labels, ports, cgroup parent, log directory', () => {
+    const cfg = podSandboxConfig(pod, 2, { nodeName: 'n1', logRoot: '/logs', cgroupRoot: '/steerpods', clusterDNS: [], clusterDomain: 'cluster.local', hostDns });
+    expect(cfg).toMatchObject({ name: 'web', namespace: 'shop', uid: 'u1', attempt: 2, hostname: 'web', logDirectory: '/logs/shop_web_u1', cgroupParent: '/steerpods/podu1' });
+    expect(cfg.labels).toMatchObject({ app: 'web', tier: 'fe', [LABEL_POD_UID]: 'u1', [LABEL_NODE]: 'n1' });
+    expect(cfg.portMappings).toEqual([{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIp: '' }]);
+  });
+
+  test('DNS: ClusterFirst with a cluster DNS, fallback to the host, None + dnsConfig', () => {
+    const o = { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', hostDns };
+    expect(dnsConfig(pod, o)).toEqual({ servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'example.org'], options: ['ndots:5'] });
+    expect(dnsConfig(pod, { ...o, clusterDNS: [] })).toEqual(hostDns);
+    const none: Pod = { ...pod, spec: { ...pod.spec!, dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'], options: [{ name: 'ndots', value: '2' }] } } };
+    expect(dnsConfig(none, o)).toEqual({ servers: ['1.1.1.1'], searches: [], options: ['ndots:2'] });
+  });
+
+  test('resolv.conf parsing', () => {
+    expect(parseResolvConf('# c\nnameserver 1.2.3.4\nsearch a b\noptions ndots:2 edns0\n')).toEqual({ servers: ['1.2.3.4'], searches: ['a', 'b'], options: ['ndots:2', 'edns0'] });
+  });
+});
+
+describe('env and command', () => {
+  const c: Container = {
+    name: 'app',
+    image: 'busybox',
+    command: ['sh', '-c', 'echo $(GREETING) $$(HOME) $(UNKNOWN)'],
+    env: [
+      { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'HOST', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+      { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+      { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+      { name: 'GREETING', value: 'hello $(POD)' },
+      { name: 'KEY', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } },
+      { name: 'PASS', valueFrom: { secretKeyRef: { name: 'sec', key: 'p' } } },
+    ],
+    envFrom: [{ configMapRef: { name: 'cm' }, prefix: 'CM_' }],
+    resources: { limits: { memory: '64Mi' } },
+  };
+  const data = { configMaps: { cm: { k: 'v' } }, secrets: { sec: { p: 's3cret' } } };
+
+  test('valueFrom, $(VAR) expansion, envFrom with prefix', () => {
+    const env = Object.fromEntries(resolveEnv(pod, c, { podIP: '10.0.0.5', hostIP: '192.0.2.1', nodeName: 'n1', data }).map((e) => [e.name, e.value]));
+    expect(env).toEqual({ CM_k: 'v', POD: 'web', NS: 'shop', IP: '10.0.0.5', HOST: '192.0.2.1', TIER: 'fe', MEM: '64', GREETING: 'hello web', KEY: 'v', PASS: 's3cret' });
+    const cfg = containerConfig(pod, c, false, 3, { nodeName: 'n1', env: Object.entries(env).map(([name, value]) => ({ name, value })), mounts: [], gracePeriodSeconds: 30 });
+    expect(cfg.command).toEqual(['sh', '-c', 'echo hello web $(HOME) $(UNKNOWN)']);
+    expect(cfg.logPath).toBe('app/3.log');
+    expect(cfg.labels[LABEL_CONTAINER_NAME]).toBe('app');
+  });
+
+  test('a missing config map is an error unless optional', () => {
+    expect(() => resolveEnv(pod, c, { podIP: '', hostIP: '', nodeName: '', data: { configMaps: {}, secrets: {} } })).toThrow('configmap "cm" not found');
+    expect(expandVars('$(A)-$(B)', new Map([['A', '1']]))).toBe('1-$(B)');
+  });
+
+  test('volume mounts: emptyDir under the pod dir, hostPath as is, subPath, unknown volume rejected', () => {
+    const vols = volumeHostPaths(pod, '/state/pods/u1');
+    const mounts = containerMounts(
+      { name: 'a', volumeMounts: [{ name: 'cache', mountPath: '/cache' }, { name: 'host', mountPath: '/data', subPath: 'x', readOnly: true }, { name: 'cfg', mountPath: '/etc/cfg' }] },
+      vols,
+    );
+    expect(mounts).toEqual([
+      { containerPath: '/cache', hostPath: '/state/pods/u1/volumes/kubernetes.io~empty-dir/cache', readonly: false },
+      { containerPath: '/data', hostPath: '/srv/data/x', readonly: true },
+      { containerPath: '/etc/cfg', hostPath: '/state/pods/u1/volumes/kubernetes.io~configmap/cfg', readonly: true },
+    ]);
+    expect(() => containerMounts({ name: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, vols)).toThrow('volume "nope"');
+  });
+});

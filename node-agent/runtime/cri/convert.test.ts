@@ -1,0 +1,63 @@
+// The mapping to CRI messages: request building (the runtime.md rules) and int64 time conversion.
+import { ContainerConfig, PodSandboxConfig } from '../runtime';
+import { nsToMs, toWireContainerConfig, toWireSandboxConfig } from './convert';
+
+const sandbox: PodSandboxConfig = {
+  name: 'web',
+  namespace: 'default',
+  uid: 'u-1',
+  attempt: 2,
+  hostname: 'web',
+  logDirectory: '/logs/default_web_u-1',
+  dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+  portMappings: [{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIp: '127.0.0.1' }],
+  labels: { app: 'web' },
+  annotations: { note: 'x' },
+  cgroupParent: '/steer0-pods/podu-1',
+};
+
+const container: ContainerConfig = {
+  name: 'nginx',
+  attempt: 1,
+  image: '127.0.0.1:5000/nginx:1.22',
+  command: ['/usr/sbin/nginx'],
+  args: ['-g', 'daemon off;'],
+  workingDir: '/',
+  env: [{ name: 'A', value: 'b' }],
+  mounts: [{ containerPath: '/data', hostPath: '/srv/data', readonly: true }],
+  logPath: 'nginx/1.log',
+  labels: { l: '1' },
+  annotations: { a: '2' },
+  resources: { memoryLimitInBytes: 1 << 26, cpuQuota: 50000, cpuPeriod: 100000, cpuShares: 512 },
+};
+
+describe('request building', () => {
+  test('sandbox config: metadata, ports, dns, cgroup parent and pod namespace options', () => {
+    const w = toWireSandboxConfig(sandbox);
+    expect(w.metadata).toEqual({ name: 'web', uid: 'u-1', namespace: 'default', attempt: 2 });
+    expect(w.port_mappings).toEqual([{ protocol: 'TCP', container_port: 80, host_port: 8080, host_ip: '127.0.0.1' }]);
+    expect(w.dns_config?.servers).toEqual(['10.96.0.10']);
+    expect(w.linux.cgroup_parent).toBe('/steer0-pods/podu-1');
+    expect(w.linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'CONTAINER', ipc: 'POD' });
+    expect(toWireSandboxConfig({ ...sandbox, dnsConfig: undefined }).dns_config).toBeUndefined();
+  });
+
+  test('container config repeats the namespace options and never asks for an oom_score_adj', () => {
+    const w = toWireContainerConfig(container);
+    expect(w.linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'CONTAINER', ipc: 'POD' });
+    expect(w.linux.resources).toEqual({ cpu_period: 100000, cpu_quota: 50000, cpu_shares: 512, memory_limit_in_bytes: 1 << 26 });
+    expect('oom_score_adj' in w.linux.resources).toBe(false);
+    expect(w.envs).toEqual([{ key: 'A', value: 'b' }]);
+    expect(w.mounts).toEqual([{ container_path: '/data', host_path: '/srv/data', readonly: true }]);
+    expect(w.command).toEqual(['/usr/sbin/nginx']);
+    expect(w.args).toEqual(['-g', 'daemon off;']);
+    expect(w.log_path).toBe('nginx/1.log');
+    expect(toWireContainerConfig({ ...container, resources: {} }).linux.resources).toEqual({ cpu_period: 0, cpu_quota: 0, cpu_shares: 0, memory_limit_in_bytes: 0 });
+  });
+});
+
+test('nsToMs converts int64 nanosecond strings exactly', () => {
+  expect(nsToMs('1795417597253176380')).toBe(1795417597253);
+  expect(nsToMs('0')).toBe(0);
+  expect(nsToMs(undefined)).toBe(0);
+});

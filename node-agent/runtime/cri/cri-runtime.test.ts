@@ -1,0 +1,78 @@
+// Unit tests of the CRI client's pure parts: cgroup cleanup on a fake cgroupfs, and our api.proto
+// against the published field numbers (request building and time conversion: convert.test.ts).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as protoLoader from '@grpc/proto-loader';
+import { removePodCgroups, sandboxCgroupParentFromInfo } from './cri-runtime';
+
+test("sandboxCgroupParentFromInfo reads containerd's verbose info", () => {
+  expect(sandboxCgroupParentFromInfo({ info: JSON.stringify({ config: { linux: { cgroup_parent: '/p/podx' } } }) })).toBe('/p/podx');
+  expect(sandboxCgroupParentFromInfo({ info: '{not json' })).toBeUndefined();
+  expect(sandboxCgroupParentFromInfo({})).toBeUndefined();
+});
+
+describe('removePodCgroups on a fake cgroupfs', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'cgfs-'));
+    for (const h of ['memory', 'pids', 'cpu,cpuacct']) fs.mkdirSync(path.join(root, h, 'steer0-pods', 'poda', 'ctr1'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'pids', 'steer0-pods', 'podb'), { recursive: true });
+    fs.symlinkSync('cpu,cpuacct', path.join(root, 'cpu')); // as on the host: cpu -> cpu,cpuacct
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('removes the pod dir and its empty children in every hierarchy, nothing else', () => {
+    expect(removePodCgroups('/steer0-pods/poda', root)).toEqual([]);
+    for (const h of ['memory', 'pids', 'cpu,cpuacct']) {
+      expect(fs.existsSync(path.join(root, h, 'steer0-pods', 'poda'))).toBe(false);
+      expect(fs.existsSync(path.join(root, h, 'steer0-pods'))).toBe(true);
+    }
+    expect(fs.existsSync(path.join(root, 'pids', 'steer0-pods', 'podb'))).toBe(true);
+    expect(removePodCgroups('/steer0-pods/poda', root)).toEqual([]); // again: nothing to do
+  });
+
+  test('cgroup v2: the pod dir directly under the unified mount', () => {
+    fs.writeFileSync(path.join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+    fs.mkdirSync(path.join(root, 'steer0-pods', 'podc', 'ctr9'), { recursive: true });
+    expect(removePodCgroups('/steer0-pods/podc', root)).toEqual([]);
+    expect(fs.existsSync(path.join(root, 'steer0-pods', 'podc'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'steer0-pods'))).toBe(true);
+  });
+
+  test('refuses a hierarchy root or a top-level dir', () => {
+    expect(() => removePodCgroups('/', root)).toThrow(/refusing/);
+    expect(() => removePodCgroups('/steer0-pods', root)).toThrow(/refusing/);
+    expect(() => removePodCgroups('/steer0-pods/..', root)).toThrow(/refusing/);
+  });
+});
+
+describe('api.proto against the published CRI v1 definition', () => {
+  const def = protoLoader.loadSync(path.join(__dirname, 'api.proto'), { keepCase: true });
+  type Field = { name: string; number: number; type: string };
+  const fields = (msg: string): Record<string, number> => {
+    const t = (def[`runtime.v1.${msg}`] as unknown as { type: { field: Field[] } }).type;
+    return Object.fromEntries(t.field.map((f) => [f.name, f.number]));
+  };
+
+  test('services and methods', () => {
+    const rt = def['runtime.v1.RuntimeService'] as unknown as Record<string, { path: string }>;
+    expect(rt.RunPodSandbox.path).toBe('/runtime.v1.RuntimeService/RunPodSandbox');
+    expect(rt.ContainerStatus.path).toBe('/runtime.v1.RuntimeService/ContainerStatus');
+    const img = def['runtime.v1.ImageService'] as unknown as Record<string, { path: string }>;
+    expect(img.PullImage.path).toBe('/runtime.v1.ImageService/PullImage');
+  });
+
+  test('field numbers of the messages steer sends', () => {
+    expect(fields('PodSandboxConfig')).toEqual({ metadata: 1, hostname: 2, log_directory: 3, dns_config: 4, port_mappings: 5, labels: 6, annotations: 7, linux: 8 });
+    expect(fields('ContainerConfig')).toMatchObject({ metadata: 1, image: 2, command: 3, args: 4, working_dir: 5, envs: 6, mounts: 7, labels: 9, annotations: 10, log_path: 11, linux: 15 });
+    expect(fields('LinuxContainerResources')).toMatchObject({ cpu_period: 1, cpu_quota: 2, cpu_shares: 3, memory_limit_in_bytes: 4, oom_score_adj: 5 });
+    expect(fields('LinuxContainerSecurityContext')).toMatchObject({ namespace_options: 3 });
+    expect(fields('LinuxSandboxSecurityContext')).toMatchObject({ namespace_options: 1 });
+    expect(fields('NamespaceOption')).toMatchObject({ network: 1, pid: 2, ipc: 3 });
+    expect(fields('PortMapping')).toEqual({ protocol: 1, container_port: 2, host_port: 3, host_ip: 4 });
+    expect(fields('ContainerStatus')).toMatchObject({ state: 3, started_at: 5, finished_at: 6, exit_code: 7, image_ref: 9, reason: 10, log_path: 15 });
+    expect(fields('PodSandboxStatus')).toMatchObject({ state: 3, network: 5, labels: 7 });
+    expect(fields('KeyValue')).toEqual({ key: 1, value: 2 });
+  });
+});

@@ -1,0 +1,164 @@
+// The container runtime as the node agent sees it: CRI v1 concepts (pod sandboxes and containers)
+// in camelCase TypeScript. Implementations: the CRI gRPC client for containerd (node-agent/runtime/cri/) and
+// the in-memory fake (node-agent/runtime/fake-runtime.ts) used by unit tests and hollow nodes.
+
+export interface PortMapping {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  containerPort: number;
+  hostPort: number;
+  hostIp: string;
+}
+
+export interface DnsConfig {
+  servers: string[];
+  searches: string[];
+  options: string[];
+}
+
+export interface Mount {
+  containerPath: string;
+  hostPath: string;
+  readonly: boolean;
+}
+
+export interface LinuxResources {
+  cpuPeriod?: number; // microseconds
+  cpuQuota?: number; // microseconds per period; 0 = unlimited
+  cpuShares?: number;
+  memoryLimitInBytes?: number; // 0 = unlimited
+}
+
+export interface PodSandboxConfig {
+  name: string;
+  namespace: string;
+  uid: string;
+  attempt: number;
+  hostname: string;
+  logDirectory: string;
+  dnsConfig?: DnsConfig;
+  portMappings: PortMapping[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  cgroupParent: string;
+}
+
+export interface ContainerConfig {
+  name: string;
+  attempt: number;
+  image: string;
+  command: string[]; // empty: the image's entrypoint
+  args: string[]; // empty: the image's cmd
+  workingDir: string;
+  env: { name: string; value: string }[];
+  mounts: Mount[];
+  logPath: string; // relative to the sandbox's logDirectory
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  resources: LinuxResources;
+}
+
+export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+
+export interface PodSandbox {
+  id: string;
+  name: string;
+  namespace: string;
+  uid: string;
+  attempt: number;
+  state: SandboxState;
+  createdAt: number; // ms since epoch
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface PodSandboxStatus extends PodSandbox {
+  ip: string; // '' when it has none
+}
+
+export interface Container {
+  id: string;
+  podSandboxId: string;
+  name: string;
+  attempt: number;
+  image: string;
+  imageRef: string;
+  state: ContainerState;
+  createdAt: number; // ms since epoch
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ContainerStatus extends Container {
+  startedAt: number; // ms since epoch, 0 if never
+  finishedAt: number; // ms since epoch, 0 if still running
+  exitCode: number;
+  reason: string; // 'Completed', 'Error', 'OOMKilled', ...
+  message: string;
+  logPath: string; // absolute
+  pid?: number; // host PID of the container's init, when known
+}
+
+export interface ContainerStats {
+  id: string;
+  cpuUsageCoreNanoSeconds: number;
+  memoryWorkingSetBytes: number;
+  timestamp: number; // ms since epoch
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface RuntimeVersion {
+  runtimeName: string;
+  runtimeVersion: string;
+  runtimeApiVersion: string;
+}
+
+export interface RuntimeStatus {
+  runtimeReady: boolean;
+  networkReady: boolean;
+  message?: string;
+}
+
+/** Errors carry the CRI/gRPC code where there is one: 5 = NOT_FOUND. */
+export class RuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly code: number = 2,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export interface ContainerRuntime {
+  version(): Promise<RuntimeVersion>;
+  status(): Promise<RuntimeStatus>;
+
+  /** Returns the image reference (digest) of the pulled image. */
+  pullImage(image: string): Promise<string>;
+  /** The image's reference if present locally, else undefined. */
+  imageStatus(image: string): Promise<string | undefined>;
+
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): Promise<PodSandboxStatus>;
+  listPodSandboxes(): Promise<PodSandbox[]>;
+
+  createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Stops with SIGTERM (or the image's stop signal), then SIGKILL after timeoutSeconds. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  listContainers(filter?: { podSandboxId?: string }): Promise<Container[]>;
+  containerStatus(id: string): Promise<ContainerStatus>;
+  execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
+  containerStats(): Promise<ContainerStats[]>;
+
+  close(): void;
+}

@@ -1,0 +1,146 @@
+// Pure pod status computation: container states, readiness, conditions and kubelet's phase rules.
+import type { Pod } from 'kubernetes-types/core/v1';
+import { ObservedContainer, ObservedPod } from './observed';
+import { computePodStatus, podPhase } from './status';
+import { noProbes, ProbeView } from './sync';
+
+const NOW = Date.parse('2026-11-23T10:00:00Z');
+
+function pod(restartPolicy = 'Always', extra: Partial<Pod['spec']> = {}, status: Pod['status'] = {}): Pod {
+  return {
+    metadata: { name: 'p', namespace: 'default', uid: 'u' },
+    spec: { restartPolicy: restartPolicy as 'Always', containers: [{ name: 'a', image: 'img:1' }], ...extra },
+    status,
+  };
+}
+
+function c(name: string, state: ObservedContainer['state'], over: Partial<ObservedContainer> = {}): ObservedContainer {
+  return {
+    id: `${name}-${over.attempt ?? 0}`,
+    podSandboxId: 's',
+    name,
+    init: false,
+    attempt: 0,
+    state,
+    createdAt: NOW - 10_000 + (over.attempt ?? 0),
+    startedAt: NOW - 9000,
+    finishedAt: state === 'CONTAINER_EXITED' ? NOW - 1000 : 0,
+    exitCode: 0,
+    reason: '',
+    message: '',
+    image: 'img:1',
+    imageRef: 'img@sha256:abc',
+    hash: '',
+    logPath: '',
+    ...over,
+  };
+}
+
+function obs(containers: ObservedContainer[], ip = '10.1.1.1'): ObservedPod {
+  return { uid: 'u', sandboxes: [{ id: 's', attempt: 0, state: 'SANDBOX_READY', createdAt: NOW - 20_000, ip }], containers };
+}
+
+const ctx = (probes: Partial<ProbeView> = {}, waiting = {}) => ({ now: NOW, runtimeName: 'containerd', hostIP: '192.0.2.1', probes: { ...noProbes, ...probes }, waiting });
+
+describe('computePodStatus', () => {
+  test('not created yet: Pending, ContainerCreating, not ready', () => {
+    const s = computePodStatus(pod(), { uid: 'u', sandboxes: [], containers: [] }, ctx());
+    expect(s.phase).toBe('Pending');
+    expect(s.containerStatuses![0].state).toEqual({ waiting: { reason: 'ContainerCreating' } });
+    expect(s.conditions!.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [a]' });
+    expect(s.podIP).toBeUndefined();
+    expect(s.startTime).toBe('2026-11-23T10:00:00Z');
+  });
+
+  test('running: Running, ready, IPs, containerID, imageID, conditions True', () => {
+    const s = computePodStatus(pod(), obs([c('a', 'CONTAINER_RUNNING')]), ctx());
+    expect(s.phase).toBe('Running');
+    const cs = s.containerStatuses![0];
+    expect(cs).toMatchObject({ ready: true, started: true, restartCount: 0, containerID: 'containerd://a-0', imageID: 'img@sha256:abc', image: 'img:1' });
+    expect(cs.state?.running?.startedAt).toBe('2026-11-23T09:59:51Z');
+    expect(s.podIP).toBe('10.1.1.1');
+    expect(s.podIPs).toEqual([{ ip: '10.1.1.1' }]);
+    expect(s.hostIP).toBe('192.0.2.1');
+    for (const t of ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled']) expect(s.conditions!.find((x) => x.type === t)?.status).toBe('True');
+    expect(s.qosClass).toBe('BestEffort');
+  });
+
+  test('readiness probe not passed yet: running but not ready', () => {
+    const p = pod('Always', { containers: [{ name: 'a', image: 'img:1', readinessProbe: { exec: { command: ['true'] } } }] });
+    const s = computePodStatus(p, obs([c('a', 'CONTAINER_RUNNING')]), ctx({ readiness: () => 'failure' }));
+    expect(s.phase).toBe('Running');
+    expect(s.containerStatuses![0].ready).toBe(false);
+    expect(s.conditions!.find((x) => x.type === 'Ready')?.status).toBe('False');
+  });
+
+  test('restarted: restartCount from the attempt, lastState from the previous instance', () => {
+    const s = computePodStatus(pod(), obs([c('a', 'CONTAINER_RUNNING', { attempt: 1 }), c('a', 'CONTAINER_EXITED', { exitCode: 137, reason: 'Error' })]), ctx());
+    const cs = s.containerStatuses![0];
+    expect(cs.restartCount).toBe(1);
+    expect(cs.lastState?.terminated).toMatchObject({ exitCode: 137, reason: 'Error', containerID: 'containerd://a-0' });
+  });
+
+  test('CrashLoopBackOff: waiting with lastState terminated; phase stays Running under Always', () => {
+    const s = computePodStatus(
+      pod(),
+      obs([c('a', 'CONTAINER_EXITED', { exitCode: 1, attempt: 2 })]),
+      ctx({}, { a: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=a pod=p_default(u)' } }),
+    );
+    const cs = s.containerStatuses![0];
+    expect(cs.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(cs.lastState?.terminated?.exitCode).toBe(1);
+    expect(s.phase).toBe('Running');
+  });
+
+  test('transition times are kept while a condition does not change', () => {
+    const first = computePodStatus(pod(), obs([c('a', 'CONTAINER_RUNNING')]), ctx());
+    const later = computePodStatus(pod('Always', {}, first), obs([c('a', 'CONTAINER_RUNNING')]), { ...ctx(), now: NOW + 60_000 });
+    expect(later).toEqual(first);
+  });
+
+  test('a terminal phase is never left', () => {
+    const s = computePodStatus(pod('Never', {}, { phase: 'Succeeded' }), obs([c('a', 'CONTAINER_RUNNING')]), ctx());
+    expect(s.phase).toBe('Succeeded');
+  });
+
+  test('init containers: PodInitializing until done; Initialized False names them', () => {
+    const p = pod('Always', { initContainers: [{ name: 'i', image: 'b' }] });
+    const s = computePodStatus(p, obs([c('i', 'CONTAINER_RUNNING', { init: true })]), ctx());
+    expect(s.phase).toBe('Pending');
+    expect(s.containerStatuses![0].state?.waiting?.reason).toBe('PodInitializing');
+    expect(s.initContainerStatuses![0].state?.running).toBeDefined();
+    expect(s.conditions!.find((x) => x.type === 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [i]' });
+  });
+
+  test('qosClass Guaranteed when requests equal limits', () => {
+    const p = pod('Always', { containers: [{ name: 'a', image: 'i', resources: { limits: { cpu: '1', memory: '1Gi' } } }] });
+    expect(computePodStatus(p, obs([]), ctx()).qosClass).toBe('Guaranteed');
+    const b = pod('Always', { containers: [{ name: 'a', image: 'i', resources: { requests: { cpu: '100m' } } }] });
+    expect(computePodStatus(b, obs([]), ctx()).qosClass).toBe('Burstable');
+  });
+});
+
+describe('podPhase (kubelet getPhase)', () => {
+  const run = { state: { running: {} } };
+  const ok = { state: { terminated: { exitCode: 0 } } };
+  const bad = { state: { terminated: { exitCode: 2 } } };
+  const wait = { state: { waiting: { reason: 'ContainerCreating' } } };
+  const cases: [string, string, object[], object[], string][] = [
+    ['all running', 'Always', [], [run, run], 'Running'],
+    ['one waiting', 'Always', [], [run, wait], 'Pending'],
+    ['all succeeded, Never', 'Never', [], [ok, ok], 'Succeeded'],
+    ['one failed, Never', 'Never', [], [ok, bad], 'Failed'],
+    ['one failed, OnFailure', 'OnFailure', [], [ok, bad], 'Running'],
+    ['all succeeded, OnFailure', 'OnFailure', [], [ok], 'Succeeded'],
+    ['stopped, Always', 'Always', [], [ok], 'Running'],
+    ['init failed, Never', 'Never', [bad], [wait], 'Failed'],
+    ['init failed, Always', 'Always', [bad], [wait], 'Pending'],
+    ['init running', 'Always', [run], [wait], 'Pending'],
+    ['init done, app running', 'Always', [ok], [run], 'Running'],
+  ];
+  for (const [name, policy, init, regular, want] of cases) {
+    test(name, () => {
+      expect(podPhase(pod(policy), init as never, regular as never)).toBe(want);
+    });
+  }
+});
