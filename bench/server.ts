@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { clusterPaths, down, packageRoot, runningServerPid, serverEntry, serverNodeFlags, up } from '../cli/cluster';
-import type { Streams } from '../cli/io';
+import type { Streams } from '../cli/cluster';
 import { KubeClient, WatchHandle } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { percentile } from './cri-floor';

@@ -90,35 +90,6 @@ export function writeEtcHosts(file: string, pod: Pod, podIP: string): void {
   fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o644 });
 }
 
-/** Removes the per-pod cgroup directories in every hierarchy under cgroupFs (deepest first). */
-export function removePodCgroups(cgroupFs: string, cgroupParent: string): void {
-  let hierarchies: string[];
-  try {
-    hierarchies = fs.readdirSync(cgroupFs);
-  } catch {
-    return;
-  }
-  for (const h of hierarchies) {
-    const dir = path.join(cgroupFs, h, cgroupParent);
-    removeDirsDeepFirst(dir);
-  }
-}
-
-function removeDirsDeepFirst(dir: string): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeDirsDeepFirst(path.join(dir, e.name));
-  try {
-    fs.rmdirSync(dir); // cgroup dirs hold only virtual files: rmdir, never rm -r
-  } catch {
-    /* busy or gone */
-  }
-}
-
 export function removeTree(p: string): void {
   try {
     fs.rmSync(p, { recursive: true, force: true });

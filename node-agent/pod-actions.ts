@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { EventRecorder } from '../lib/client/events';
 import { Backoff, BackoffOptions } from './backoff';
-import { podDir, prepareVolume, removePodCgroups, removeTree, writeEtcHosts } from './host-files';
+import { podDir, prepareVolume, removeTree, writeEtcHosts } from './host-files';
 import { ImageManager } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
@@ -19,6 +19,7 @@ import type { ProbeManager } from './probes';
 import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
 import type { PodDeleter } from './status-writer';
 import { gracePeriodSeconds, PodAction, StartBlock, SyncContext, Waiting } from './sync';
+import { removePodCgroups } from './runtime/cgroups';
 
 /** How long a container waits after CreateContainerConfigError or CreateContainerError. */
 const CREATE_RETRY_MS = 2000;
@@ -335,7 +336,7 @@ export class PodActions {
     for (const c of observed.containers) {
       if (!observed.sandboxes.some((s) => s.id === c.podSandboxId)) await this.runtime.removeContainer(c.id).catch(ignoreNotFound);
     }
-    if (this.o.cgroupFs) removePodCgroups(this.o.cgroupFs, cgroupParent);
+    if (this.o.cgroupFs) removePodCgroups(cgroupParent, this.o.cgroupFs);
     removeTree(podDir(this.o.stateDir, uid));
     if (logDir) removeTree(logDir);
     else {

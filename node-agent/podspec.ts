@@ -49,21 +49,6 @@ export function linuxResources(c: Container): LinuxResources {
   return out;
 }
 
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const all = [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of all) {
-    for (const r of ['cpu', 'memory']) {
-      const req = c.resources?.requests?.[r] ?? c.resources?.limits?.[r];
-      const lim = c.resources?.limits?.[r];
-      if (req !== undefined || lim !== undefined) any = true;
-      if (lim === undefined || req === undefined || parseQuantity(req as string) !== parseQuantity(lim as string)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
 
 export interface SandboxOptions {
   nodeName: string;

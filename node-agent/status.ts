@@ -5,7 +5,7 @@
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { ObservedContainer, ObservedPod, newestContainer, previousContainer } from './observed';
 import { ProbeView, Waiting, restartPolicy } from './sync';
-import { qosClass } from './podspec';
+import { qosClass } from '../lib/api/pod';
 import { isPodTerminal } from '../lib/api/pod';
 import { rfc3339 } from '../lib/api/time';
 
@@ -169,7 +169,7 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
     hostIPs: [{ ip: ctx.hostIP }],
     startTime: old.startTime || rfc3339(ctx.now),
     containerStatuses: statuses,
-    qosClass: qosClass(pod),
+    qosClass: qosClass(pod.spec),
   };
   if (podIP) {
     status.podIP = podIP;

@@ -38,7 +38,8 @@ export function defaultService(svc: JsonMap, alloc: Allocator): void {
 
 /**
  * On a Service update, keeps the ClusterIP and NodePorts already allocated when the new object leaves
- * them out (as Kubernetes does), so applyDefaults does not allocate them again.
+ * them out (as Kubernetes does), so applyDefaults does not allocate them again. The registry's
+ * Service write transaction calls it.
  */
 export function preserveServiceAllocations(next: JsonMap, old: JsonMap): void {
   const spec = existingMap(next, 'spec');
@@ -48,6 +49,8 @@ export function preserveServiceAllocations(next: JsonMap, old: JsonMap): void {
     spec.clusterIP = oldSpec.clusterIP;
     if (missing(spec.clusterIPs) && Array.isArray(oldSpec.clusterIPs)) spec.clusterIPs = [...oldSpec.clusterIPs];
   }
+  // Only types that use node ports keep them: a NodePort turned ClusterIP releases its ports.
+  if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') return;
   const oldPorts = mapsIn(oldSpec, 'ports');
   for (const port of mapsIn(spec, 'ports')) {
     if (!missing(port.nodePort) && port.nodePort !== 0) continue;

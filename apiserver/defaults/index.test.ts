@@ -1,7 +1,7 @@
 import { Resources } from '../../lib/api/resources';
 import { applyDefaults } from '.';
 import { preserveServiceAllocations } from './core';
-import { pullPolicyFor, qosClass } from './pod';
+import { pullPolicyFor } from './pod';
 
 function allocator() {
   let ip = 10;
@@ -25,17 +25,6 @@ describe('pullPolicyFor', () => {
     ['localhost:5000/app:latest', 'Always'],
     ['busybox@sha256:abc', 'IfNotPresent'],
   ])('%s → %s', (image, want) => expect(pullPolicyFor(image)).toBe(want));
-});
-
-describe('qosClass', () => {
-  it.each([
-    [{ containers: [{ name: 'a' }] }, 'BestEffort'],
-    [{ containers: [{ name: 'a', resources: { requests: { cpu: '100m' } } }] }, 'Burstable'],
-    [{ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } } }] }, 'Guaranteed'],
-    [{ containers: [{ name: 'a', resources: { limits: { cpu: '1' }, requests: { cpu: '1' } } }] }, 'Burstable'],
-    [{ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1024Mi' } } }] }, 'Guaranteed'],
-    [{ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m', memory: '1Gi' } } }] }, 'Burstable'],
-  ])('%j → %s', (spec, want) => expect(qosClass(json(spec))).toBe(want));
 });
 
 describe('applyDefaults: Pod', () => {

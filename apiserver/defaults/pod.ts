@@ -1,8 +1,9 @@
 // Pod defaulting: SetDefaults_Pod and SetDefaults_PodSpec with their containers, probes and volumes, the
 // fields Kubernetes' ServiceAccount and Priority admission plugins add, and the pod's QoS class. The pod
 // spec part also serves the pod templates of workloads.
-import { compareQuantities } from '../../lib/api/quantity';
+import type { PodSpec } from 'kubernetes-types/core/v1';
 import { existingMap, JsonMap, mapAt, mapsIn, missing, setDefault } from './common';
+import { qosClass } from '../../lib/api/pod';
 
 export function defaultPod(pod: JsonMap): void {
   const spec = mapAt(pod, 'spec');
@@ -18,7 +19,7 @@ export function defaultPod(pod: JsonMap): void {
   const status = mapAt(pod, 'status');
   if (status) {
     setDefault(status, 'phase', 'Pending');
-    if (spec) setDefault(status, 'qosClass', qosClass(spec));
+    if (spec) setDefault(status, 'qosClass', qosClass(spec as unknown as PodSpec));
   }
 }
 
@@ -111,33 +112,7 @@ function defaultVolume(v: JsonMap): void {
   if (hostPath) setDefault(hostPath, 'type', '');
 }
 
-function sameQuantity(a: unknown, b: unknown): boolean {
-  if ((typeof a !== 'string' && typeof a !== 'number') || (typeof b !== 'string' && typeof b !== 'number')) return a === b;
-  try {
-    return compareQuantities(a, b) === 0;
-  } catch {
-    return String(a) === String(b); // not quantities: validation reports them
-  }
-}
 
-/** The pod's QoS class, from its containers' requests and limits (Guaranteed, Burstable, BestEffort). */
-export function qosClass(spec: JsonMap): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const containers = [...mapsIn(spec, 'initContainers'), ...mapsIn(spec, 'containers')];
-  let hasAnyResource = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const resources = existingMap(c, 'resources') ?? {};
-    const requests = existingMap(resources, 'requests') ?? {};
-    const limits = existingMap(resources, 'limits') ?? {};
-    const names = ['cpu', 'memory'];
-    if (names.some((n) => !missing(requests[n]) || !missing(limits[n]))) hasAnyResource = true;
-    for (const n of names) {
-      if (missing(limits[n]) || (!missing(requests[n]) && !sameQuantity(requests[n], limits[n]))) guaranteed = false;
-    }
-  }
-  if (!hasAnyResource) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
 
 /** Defaults of a workload's pod template (spec.template.spec), for Deployments, ReplicaSets, DaemonSets and Jobs. */
 export function defaultTemplate(obj: JsonMap): void {

@@ -3,6 +3,7 @@
 // no longer uses) or rolls back.
 import { ClusterIPAllocator, NodePortAllocator } from '../allocators';
 import type { Allocator } from '../defaults';
+import { preserveServiceAllocations } from '../defaults/core';
 import type { WriteAllocation } from '../kinds/strategy';
 import type { KObj } from '../storage/types';
 import { isPlainObject, Json } from './objects';
@@ -82,21 +83,7 @@ export class ServiceAllocations {
         fresh.ports.push(p);
         return p;
       },
-      keepAllocations: (next) => {
-        const spec = specOf(next);
-        const oldSpec = specOf(old);
-        if (!spec.clusterIP && oldSpec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
-        if (!spec.clusterIPs && oldSpec.clusterIPs) spec.clusterIPs = oldSpec.clusterIPs;
-        if (NEEDS_NODE_PORTS.has(String(spec.type))) {
-          const oldPorts = portsOf(oldSpec);
-          for (const p of portsOf(spec)) {
-            if (p.nodePort) continue;
-            const match = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
-            if (match?.nodePort) p.nodePort = match.nodePort;
-          }
-        }
-        if (isPlainObject(next.spec) === false && Object.keys(spec).length) next.spec = spec;
-      },
+      keepAllocations: (next) => preserveServiceAllocations(next, old ?? {}),
       finish: (obj) => {
         if (!isPlainObject(obj.spec)) return;
         const spec = obj.spec;

@@ -10,3 +10,4 @@ export { clusterPaths, runningServerPid, defaultStateDir } from './state';
 export { packageRoot } from '../package-root';
 export type { ClusterPaths, ServerInfo } from './state';
 export { register as registerCommand } from './command';
+export type { Streams } from '../io';

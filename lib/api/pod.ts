@@ -1,5 +1,6 @@
 // Pod predicates with k8s.io/kubernetes/pkg/api/v1/pod's semantics, for every component that reads pods.
-import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { Container, Pod, PodCondition, PodSpec } from 'kubernetes-types/core/v1';
+import { compareQuantities } from './quantity';
 
 /** The pod's Ready condition, if it has one. */
 export function podReadyCondition(pod: Pod): PodCondition | undefined {
@@ -39,4 +40,43 @@ export function availableAt(pod: Pod, minReadySeconds: number): number | undefin
 export function isPodTerminal(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
+}
+
+type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+function isSet(v: unknown): boolean {
+  return v !== undefined && v !== null;
+}
+
+function sameQuantity(a: unknown, b: unknown): boolean {
+  if ((typeof a !== 'string' && typeof a !== 'number') || (typeof b !== 'string' && typeof b !== 'number')) return a === b;
+  try {
+    return compareQuantities(a, b) === 0;
+  } catch {
+    return String(a) === String(b); // not quantities: validation reports them
+  }
+}
+
+/**
+ * The pod's QoS class (GetPodQOS) from its containers' cpu and memory requests and limits: BestEffort
+ * with none, Guaranteed when every container limits both and requests (if given) equal the limits,
+ * Burstable otherwise. Safe on unvalidated specs (the apiserver defaults status.qosClass before validation).
+ */
+export function qosClass(spec: PodSpec | undefined): QosClass {
+  const listed = (v: unknown): Container[] => (Array.isArray(v) ? v.filter((c): c is Container => typeof c === 'object' && c !== null) : []);
+  const containers = [...listed(spec?.initContainers), ...listed(spec?.containers)];
+  let hasAnyResource = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const asMap = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+    const resources = asMap(c.resources);
+    const requests = asMap(resources.requests);
+    const limits = asMap(resources.limits);
+    for (const n of ['cpu', 'memory']) {
+      if (isSet(requests[n]) || isSet(limits[n])) hasAnyResource = true;
+      if (!isSet(limits[n]) || (isSet(requests[n]) && !sameQuantity(requests[n], limits[n]))) guaranteed = false;
+    }
+  }
+  if (!hasAnyResource) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }

@@ -129,6 +129,9 @@ export class KubeClient {
       this.defaultNamespace = opts.namespace || ctx?.namespace || 'default';
       // Credentials and TLS settings are resolved once by client-node; connections are kept alive.
       this.ready = config.applyToHTTPSOptions(this.baseOptions).then(() => undefined);
+      // A client that fails before its first request must not crash the process with an unhandled
+      // rejection: the error surfaces on the first request that awaits it.
+      this.ready.catch(() => undefined);
     } else {
       this.server = new URL(config.server);
       this.defaultNamespace = opts.namespace || 'default';

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ApiServerOptions, RunningApiServer, startApiServer } from '../../apiserver/server';
+import { ApiServerOptions, RunningApiServer, startApiServer } from '../../apiserver';
 import { KubeClient } from '../../lib/client/client';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
 

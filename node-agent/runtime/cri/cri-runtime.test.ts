@@ -1,50 +1,15 @@
-// Unit tests of the CRI client's pure parts: cgroup cleanup on a fake cgroupfs, and our api.proto
+// Unit tests of the CRI client's pure parts: containerd's verbose sandbox info, and our api.proto
 // against the published field numbers (request building and time conversion: convert.test.ts).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as protoLoader from '@grpc/proto-loader';
-import { removePodCgroups, sandboxCgroupParentFromInfo } from './cri-runtime';
+import { sandboxCgroupParentFromInfo } from './cri-runtime';
 
 test("sandboxCgroupParentFromInfo reads containerd's verbose info", () => {
   expect(sandboxCgroupParentFromInfo({ info: JSON.stringify({ config: { linux: { cgroup_parent: '/p/podx' } } }) })).toBe('/p/podx');
   expect(sandboxCgroupParentFromInfo({ info: '{not json' })).toBeUndefined();
   expect(sandboxCgroupParentFromInfo({})).toBeUndefined();
-});
-
-describe('removePodCgroups on a fake cgroupfs', () => {
-  let root: string;
-  beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'cgfs-'));
-    for (const h of ['memory', 'pids', 'cpu,cpuacct']) fs.mkdirSync(path.join(root, h, 'steer0-pods', 'poda', 'ctr1'), { recursive: true });
-    fs.mkdirSync(path.join(root, 'pids', 'steer0-pods', 'podb'), { recursive: true });
-    fs.symlinkSync('cpu,cpuacct', path.join(root, 'cpu')); // as on the host: cpu -> cpu,cpuacct
-  });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
-
-  test('removes the pod dir and its empty children in every hierarchy, nothing else', () => {
-    expect(removePodCgroups('/steer0-pods/poda', root)).toEqual([]);
-    for (const h of ['memory', 'pids', 'cpu,cpuacct']) {
-      expect(fs.existsSync(path.join(root, h, 'steer0-pods', 'poda'))).toBe(false);
-      expect(fs.existsSync(path.join(root, h, 'steer0-pods'))).toBe(true);
-    }
-    expect(fs.existsSync(path.join(root, 'pids', 'steer0-pods', 'podb'))).toBe(true);
-    expect(removePodCgroups('/steer0-pods/poda', root)).toEqual([]); // again: nothing to do
-  });
-
-  test('cgroup v2: the pod dir directly under the unified mount', () => {
-    fs.writeFileSync(path.join(root, 'cgroup.controllers'), 'cpu memory pids\n');
-    fs.mkdirSync(path.join(root, 'steer0-pods', 'podc', 'ctr9'), { recursive: true });
-    expect(removePodCgroups('/steer0-pods/podc', root)).toEqual([]);
-    expect(fs.existsSync(path.join(root, 'steer0-pods', 'podc'))).toBe(false);
-    expect(fs.existsSync(path.join(root, 'steer0-pods'))).toBe(true);
-  });
-
-  test('refuses a hierarchy root or a top-level dir', () => {
-    expect(() => removePodCgroups('/', root)).toThrow(/refusing/);
-    expect(() => removePodCgroups('/steer0-pods', root)).toThrow(/refusing/);
-    expect(() => removePodCgroups('/steer0-pods/..', root)).toThrow(/refusing/);
-  });
 });
 
 describe('api.proto against the published CRI v1 definition', () => {
