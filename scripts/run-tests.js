@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's test command: builds, runs the unit and integration tests in parallel, then the tests
+// The README's test command: installs the system packages the tests need, builds, runs the unit and integration tests in parallel, then the tests
 // that drive the real containerd (test/e2e) one file at a time, and prints jest's totals of both
 // passes as one plain line "N passed, N failed" (CI reads it). Extra arguments go to both jest runs.
 'use strict';
@@ -15,6 +15,18 @@ const extra = process.argv.slice(2);
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   return r.status === null ? 1 : r.status;
+}
+
+// The tests drive real containerd, Docker, kubectl 1.20 and Prometheus: install what is missing first
+// (both scripts are quick when everything is there), as `steer up` does. Needs root, as the tests do.
+if (process.env.STEER_TEST_SKIP_INSTALL !== '1') {
+  for (const script of [path.join('scripts', 'install-deps.sh'), path.join('deploy', 'install-docker.sh')]) {
+    if (run('bash', [path.join(root, script)]) !== 0) {
+      console.error(`${script} failed`);
+      console.log('0 passed, 1 failed');
+      process.exit(1);
+    }
+  }
 }
 
 if (run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']) !== 0) {
