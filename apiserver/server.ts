@@ -6,11 +6,16 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
 import { allResources } from '../lib/api/resources';
-import { loadTokenFile, tokenAuth } from './auth';
+import { AdmissionChain } from './auth/admission';
+import { alwaysAllow } from './auth/authorizers';
+import { authenticationMiddleware, authorizationMiddleware, requestInfoMiddleware } from './auth/middleware';
+import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
+import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { sendError } from './handlers/request';
-import { RequestInfo, resourceHandler } from './handlers/resources';
+import type { RequestInfo } from './handlers/request-info';
+import { resourceHandler } from './handlers/resources';
 import { metricsResponse } from '../lib/component/metrics';
 import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
@@ -28,6 +33,17 @@ export interface ApiServerOptions {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   tokenFile?: string;
+  /** More authenticators (client certificates, service-account tokens, ...), tried after the token file. */
+  authenticators?: Authenticator[];
+  /**
+   * Requests without a credential run as system:anonymous. Default: true when no token file and no
+   * authenticators are given (an API open to all, as before authentication existed), else false.
+   */
+  anonymousAuth?: boolean;
+  /** Decides every request (kube-apiserver's --authorization-mode chain); default: allow everything. */
+  authorizer?: Authorizer;
+  /** Admission plugins every write goes through, in order. */
+  admission?: AdmissionPlugin[];
   serviceClusterIPRange?: string;
   nodePortRange?: string;
   /** Largest accepted request body (default 3 MiB); larger → 413. */
@@ -78,6 +94,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const registry = new Registry(storage, {
     serviceClusterIPRange: opts.serviceClusterIPRange ?? '10.96.0.0/12',
     nodePortRange: opts.nodePortRange ?? '30000-32767',
+    admission: new AdmissionChain(opts.admission ?? []),
   });
   try {
     await registry.init();
@@ -93,7 +110,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (opts.tokenFile) app.use(tokenAuth(loadTokenFile(opts.tokenFile)));
+  const authenticators = [...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []), ...(opts.authenticators ?? [])];
+  const anonymous = opts.anonymousAuth ?? authenticators.length === 0;
 
   // Metrics and inflight accounting for every request (watches are counted when they end).
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -122,6 +140,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     next();
   });
 
+  app.use(requestInfoMiddleware());
+  app.use(authenticationMiddleware({ authenticators, anonymous }));
+  app.use(authorizationMiddleware(opts.authorizer ?? alwaysAllow));
   app.use(express.raw({ type: () => true, limit: maxBody }));
   let address = `${host}:6443`;
   installDiscovery(app, () => address);

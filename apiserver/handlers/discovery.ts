@@ -4,34 +4,9 @@
 import type { Express, Response } from 'express';
 import { allResources, groupVersion, ResourceType } from '../../lib/api/resources';
 import { sendJSON } from './request';
+import { subresourceDiscovery } from './subresources';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-
-interface SubresourceInfo {
-  kind: string;
-  verbs: string[];
-  group?: string;
-  version?: string;
-}
-
-function subresourceInfo(rt: ResourceType, sub: string): SubresourceInfo | undefined {
-  switch (sub) {
-    case 'status':
-      return { kind: rt.kind, verbs: ['get', 'patch', 'update'] };
-    case 'scale':
-      return { kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' };
-    case 'binding':
-      return { kind: 'Binding', verbs: ['create'] };
-    case 'log':
-      return { kind: 'Pod', verbs: ['get'] };
-    case 'eviction':
-      return { kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' };
-    case 'finalize':
-      return { kind: 'Namespace', verbs: ['update'] };
-    default:
-      return undefined;
-  }
-}
 
 export function apiResourceList(gv: string): unknown {
   const resources: unknown[] = [];
@@ -41,13 +16,13 @@ export function apiResourceList(gv: string): unknown {
       singularName: rt.singular,
       namespaced: rt.namespaced,
       kind: rt.kind,
-      verbs: VERBS,
+      verbs: rt.verbs ?? VERBS,
       ...(rt.shortNames.length ? { shortNames: rt.shortNames } : {}),
       ...(rt.categories.length ? { categories: rt.categories } : {}),
       storageVersionHash: Buffer.from(`${gv}/${rt.kind}`).toString('base64').slice(0, 11),
     });
     for (const sub of rt.subresources) {
-      const info = subresourceInfo(rt, sub);
+      const info = subresourceDiscovery(rt, sub);
       if (!info) continue;
       resources.push({
         name: `${rt.resource}/${sub}`,

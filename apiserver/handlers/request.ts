@@ -7,6 +7,7 @@ import type { ResourceType } from '../../lib/api/resources';
 import { ApiStatusError, errors } from '../errors';
 import { isPlainObject } from '../registry/objects';
 import type { DeleteOptions, FieldValidation, WriteContext } from '../registry/registry';
+import type { UserInfo } from '../auth/types';
 import type { StoredObject } from '../storage/types';
 import { toTable } from '../tables';
 
@@ -131,7 +132,7 @@ export function writeContext(req: Request, res: Response): WriteContext {
   else if (fv) throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", "Strict" (got ${JSON.stringify(fv)})`);
   const warnings: string[] = [];
   res.locals.warnings = warnings;
-  return { dryRun: dryRun === 'All', fieldValidation, warnings };
+  return { dryRun: dryRun === 'All', fieldValidation, warnings, user: res.locals.user as UserInfo | undefined };
 }
 
 /** Sends the warnings a write collected as Warning headers. */

@@ -63,6 +63,11 @@ export interface KindStrategy {
   afterDelete?(registry: Registry, removed: StoredObject): void;
   /** CheckGracefulDelete: the seconds a DELETE waits before the object goes; without it, at once. */
   deleteGracePeriod?(obj: KObj, requested: number | undefined): number;
+  /**
+   * A CREATE answered by the kind itself and never stored (SubjectAccessReview, TokenReview,
+   * SelfSubjectReview): gets the decoded request (defaulted and validated) and returns the answer.
+   */
+  create?(registry: Registry, obj: KObj, ctx: WriteContext): Promise<KObj>;
   /** A DELETE of the kind's own, instead of the registry's (namespaces: mark Terminating). */
   delete?(registry: Registry, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult>;
 }

@@ -8,6 +8,8 @@ import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
 import { ResourceType, Resources, groupVersion } from '../../lib/api/resources';
 import { applyDefaults } from '../defaults';
+import { AdmissionChain, apiserverUser } from '../auth/admission';
+import type { AdmissionAttributes, AdmissionOperation, UserInfo } from '../auth/types';
 import { strategyFor } from '../kinds';
 import { pruneUnknownFields } from '../schema';
 import { validate } from '../validation';
@@ -35,6 +37,8 @@ export interface WriteContext {
    * validation, which dominate the cost of the scheduler's hot path.
    */
   trusted?: boolean;
+  /** Who writes (admission plugins see it); server-internal writes leave it out and run as system:apiserver. */
+  user?: UserInfo;
 }
 
 export interface ListQuery {
@@ -117,9 +121,30 @@ export class Registry {
 
   constructor(
     readonly storage: Storage,
-    opts: { serviceClusterIPRange: string; nodePortRange: string },
+    opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain },
   ) {
     this.services = new ServiceAllocations(opts.serviceClusterIPRange, opts.nodePortRange);
+    this.admission = opts.admission ?? new AdmissionChain();
+  }
+
+  /** The admission plugins every user write goes through (after defaulting; validating ones after validation). */
+  readonly admission: AdmissionChain;
+
+  private admissionAttributes(operation: AdmissionOperation, rt: ResourceType, subresource: string | undefined, object: KObj | undefined, oldObject: KObj | undefined, ctx: WriteContext): AdmissionAttributes {
+    const md = (object ?? oldObject)?.metadata;
+    return {
+      operation,
+      rt,
+      subresource: subresource === 'all' ? '' : (subresource ?? ''),
+      namespace: typeof md?.namespace === 'string' ? md.namespace : '',
+      name: typeof md?.name === 'string' ? md.name : '',
+      user: ctx.user ?? apiserverUser,
+      object,
+      oldObject,
+      dryRun: !!ctx.dryRun,
+      warnings: ctx.warnings ?? [],
+      auditAnnotations: {},
+    };
   }
 
   /** Rebuilds allocator state and creates the namespaces every cluster has. */
@@ -201,11 +226,17 @@ export class Registry {
     } else {
       delete md.namespace;
     }
+    const strategy = strategyFor(rt);
+    if (strategy.create) {
+      applyDefaults(rt, obj as Json, this.services.noAllocation);
+      const causes = validate(rt, obj);
+      if (causes.length) throw errors.invalid(rt, String(md.name ?? ''), causes as StatusCause[]);
+      return storedObject(this.storage.currentRevision(), await strategy.create(this, obj, ctx));
+    }
     // Server-owned metadata.
     for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields']) delete md[f];
     md.uid = randomUUID();
     md.creationTimestamp = rfc3339();
-    const strategy = strategyFor(rt);
     if (strategy.generationTracked) md.generation = 1;
     else delete md.generation;
     strategy.prepareForCreate?.(obj);
@@ -216,12 +247,15 @@ export class Registry {
       const alloc = strategy.beginWrite?.(this, undefined);
       try {
         applyDefaults(rt, obj as Json, alloc ?? this.services.noAllocation);
+        const admission = this.admission.empty ? undefined : this.admissionAttributes('CREATE', rt, undefined, obj, undefined, ctx);
+        if (admission) await this.admission.admit(admission);
         if (alloc) alloc.finish(obj);
         const causes = [...validate(rt, obj), ...(alloc ? alloc.causes : [])];
         if (!md.name && !causes.some((c) => c.field === 'metadata.name')) {
           causes.unshift({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
         }
         if (causes.length) throw errors.invalid(rt, String(md.name ?? md.generateName ?? ''), causes as StatusCause[]);
+        if (admission) await this.admission.validate(admission);
         if (ctx.dryRun) {
           alloc?.rollback();
           return storedObject(this.storage.currentRevision(), obj);
@@ -352,13 +386,16 @@ export class Registry {
     // Only user writes to the main resource change its allocations (a Service's ClusterIP, NodePorts).
     const alloc = strategy.beginWrite && subresource === undefined && !ctx.trusted ? strategy.beginWrite(this, old) : undefined;
     try {
+      const admission = ctx.trusted || this.admission.empty ? undefined : this.admissionAttributes('UPDATE', rt, subresource, next, old, ctx);
       if (subresource !== 'status' && !ctx.trusted) {
         if (alloc) alloc.keepAllocations(next);
         applyDefaults(rt, next as Json, alloc ?? this.services.noAllocation);
+        if (admission) await this.admission.admit(admission);
         alloc?.finish(next);
-      }
+      } else if (admission) await this.admission.admit(admission);
       const causes = ctx.trusted ? [] : [...validate(rt, next, old), ...(alloc ? alloc.causes : [])];
       if (causes.length) throw errors.invalid(rt, String(md.name), causes as StatusCause[]);
+      if (admission) await this.admission.validate(admission);
       if (ctx.dryRun) {
         alloc?.rollback();
         return storedObject(current.rev, next);
@@ -437,6 +474,7 @@ export class Registry {
       if (pre?.resourceVersion && pre.resourceVersion !== omd.resourceVersion) {
         throw errors.conflict(rt, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(omd.resourceVersion)}`);
       }
+      if (!this.admission.empty && attempt === 0) await this.admission.validate(this.admissionAttributes('DELETE', rt, undefined, undefined, current.obj, ctx));
       const obj = copyStored(current);
       const md = obj.metadata;
       let finalizers = finalizersOf(obj);

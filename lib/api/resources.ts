@@ -12,6 +12,8 @@ export interface ResourceType {
   shortNames: string[];
   categories: string[];
   subresources: string[]; // 'status', 'scale', 'binding', 'log', 'eviction'
+  /** The verbs served, when not all of them (create-only reviews: ['create']). */
+  verbs?: string[];
 }
 
 function rt(

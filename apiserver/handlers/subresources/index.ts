@@ -27,17 +27,36 @@ export interface ObjectRequest {
 
 export type SubresourceHandler = (call: ObjectRequest) => Promise<void>;
 
-const handlers: Record<string, SubresourceHandler> = {
-  '': serveObject,
-  status: serveObject,
-  binding: serveBinding,
-  eviction: serveEviction,
-  scale: serveScale,
-  finalize: serveFinalize,
-  log: serveLog,
+/** How discovery lists a subresource (its APIResource entry): the kind it takes or answers, its verbs. */
+export interface SubresourceDiscovery {
+  kind: string;
+  verbs: string[];
+  group?: string;
+  version?: string;
+}
+
+interface Subresource {
+  serve: SubresourceHandler;
+  /** undefined: not listed in discovery (the object itself). */
+  discovery?: (rt: ResourceType) => SubresourceDiscovery;
+}
+
+const subresources: Record<string, Subresource> = {
+  '': { serve: serveObject },
+  status: { serve: serveObject, discovery: (rt) => ({ kind: rt.kind, verbs: ['get', 'patch', 'update'] }) },
+  binding: { serve: serveBinding, discovery: () => ({ kind: 'Binding', verbs: ['create'] }) },
+  eviction: { serve: serveEviction, discovery: () => ({ kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' }) },
+  scale: { serve: serveScale, discovery: () => ({ kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' }) },
+  finalize: { serve: serveFinalize, discovery: () => ({ kind: 'Namespace', verbs: ['update'] }) },
+  log: { serve: serveLog, discovery: () => ({ kind: 'Pod', verbs: ['get'] }) },
 };
 
 /** The handler of a subresource ('' for the object itself); undefined when steer has none. */
 export function subresourceHandler(subresource: string): SubresourceHandler | undefined {
-  return Object.hasOwn(handlers, subresource) ? handlers[subresource] : undefined;
+  return Object.hasOwn(subresources, subresource) ? subresources[subresource].serve : undefined;
+}
+
+/** The discovery entry of a kind's subresource; undefined when it is not listed. */
+export function subresourceDiscovery(rt: ResourceType, subresource: string): SubresourceDiscovery | undefined {
+  return Object.hasOwn(subresources, subresource) ? subresources[subresource].discovery?.(rt) : undefined;
 }

@@ -1,0 +1,87 @@
+// What a request is about (k8s.io/apiserver's RequestInfo): the resource, namespace, name and
+// subresource of /api/v1/... and /apis/<group>/<version>/... paths, parsed once per request before
+// authentication, so authorization, the handlers and the request metrics all read the same answer.
+import { allResources, groupVersion, ResourceType } from '../../lib/api/resources';
+
+/** What a request is about; also the labels of the request metrics. */
+export interface RequestInfo {
+  verb: string;
+  rt?: ResourceType;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  namespace?: string;
+  name?: string;
+  watch: boolean;
+}
+
+const byGV = new Map<string, Map<string, ResourceType>>();
+for (const rt of allResources) {
+  const gv = groupVersion(rt);
+  if (!byGV.has(gv)) byGV.set(gv, new Map());
+  byGV.get(gv)!.set(rt.resource, rt);
+}
+
+/** Parses a resource path; undefined when it is not one. */
+function parseResourcePath(method: string, path: string, watchParam: boolean): RequestInfo | undefined {
+  const parts = path.split('/').filter((p) => p !== '').map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
+  let group = '';
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 3) {
+    version = parts[1];
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 4) {
+    group = parts[1];
+    version = parts[2];
+    rest = parts.slice(3);
+  } else return undefined;
+  const table = byGV.get(group ? `${group}/${version}` : version);
+  if (!table) return undefined;
+  let watch = watchParam;
+  if (rest[0] === 'watch') {
+    watch = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && table.get(rest[2])?.namespaced) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const rt = table.get(rest[0]);
+  if (!rt || rest.length > 3) return undefined;
+  const name = rest[1];
+  const subresource = rest[2] ?? '';
+  let verb: string;
+  if (name === undefined) {
+    verb = method === 'GET' ? (watch ? 'WATCH' : 'LIST') : method === 'DELETE' ? 'DELETECOLLECTION' : method;
+  } else verb = method === 'GET' && watch && !subresource ? 'WATCH' : method;
+  return { verb, rt, group, version, resource: rt.resource, subresource, namespace, name, watch };
+}
+
+
+const legacyBindingPath = /^\/api\/v1\/namespaces\/([^/]+)\/bindings\/?$/;
+
+/** The request's RequestInfo; undefined for non-resource paths (discovery, /metrics, /healthz, ...). */
+export function parseRequestInfo(method: string, path: string, query: Record<string, unknown>): RequestInfo | undefined {
+  const legacyBinding = method === 'POST' ? legacyBindingPath.exec(path) : null;
+  if (legacyBinding) {
+    let namespace = legacyBinding[1];
+    try {
+      namespace = decodeURIComponent(namespace);
+    } catch {
+      /* keep it as sent */
+    }
+    // The pre-subresource bindings collection: authorized as create on pods/binding.
+    return { verb: 'POST', group: '', version: 'v1', resource: 'bindings', subresource: '', namespace, watch: false };
+  }
+  const w = Array.isArray(query.watch) ? query.watch[0] : query.watch;
+  return parseResourcePath(method, path, w === 'true' || w === '1');
+}
