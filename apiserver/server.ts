@@ -11,6 +11,10 @@ import { alwaysAllow } from './auth/authorizers';
 import { authenticationMiddleware, authorizationMiddleware, requestInfoMiddleware } from './auth/middleware';
 import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
+import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
+import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
+import { defaultAdvertiseAddress, KubernetesServiceReconciler } from './registry/kubernetes-service';
+import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { sendError } from './handlers/request';
@@ -56,11 +60,42 @@ export interface ApiServerOptions {
   verbose?: boolean;
   /** How often watches that allow bookmarks get one (default 10 s). */
   watchBookmarkIntervalMs?: number;
+  /** --service-account-signing-key-file: signs service-account tokens (default: a key generated in memory). */
+  serviceAccountSigningKeyFile?: string;
+  /** --service-account-key-file (repeatable): more public keys that verify service-account tokens. */
+  serviceAccountKeyFiles?: string[];
+  /** --service-account-issuer: the first issues, all are accepted (default https://kubernetes.default.svc.cluster.local). */
+  serviceAccountIssuer?: string | string[];
+  /** --api-audiences: audiences the API accepts in service-account tokens (default: the issuer). */
+  apiAudiences?: string[];
+  /** --service-account-max-token-expiration in seconds (default: none). */
+  serviceAccountMaxTokenExpiration?: number;
+  /** --service-account-extend-token-expiration: kubelet pod tokens last a year, with warnafter (default true). */
+  serviceAccountExtendTokenExpiration?: boolean;
+  /**
+   * Built-in admission plugins by name, as --enable-admission-plugins: 'ServiceAccount' (default service
+   * account, token volume) and 'PodSecurity' (the pod-security.kubernetes.io namespace labels). Default
+   * none here (the CLI enables both); they run around `admission`: ServiceAccount first, PodSecurity last.
+   */
+  enableAdmissionPlugins?: string[];
+  /** PodSecurity's exemptions (kube's PodSecurityConfiguration; default none). */
+  podSecurityExemptions?: PodSecurityExemptions;
+  /**
+   * --advertise-address: the address pods reach the apiserver at, written into the default/kubernetes
+   * Endpoints (default: the listen host when specific, else the host's first non-loopback IPv4).
+   */
+  advertiseAddress?: string;
+  /** Keep the default/kubernetes Service and Endpoints (default true). */
+  kubernetesService?: boolean;
+  /** --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration (LevelDB storage only). */
+  encryptionProviderConfig?: string;
 }
 
 export interface RunningApiServer {
   url: string;
   port: number;
+  /** The service-account token keys, issuers and audiences of this server. */
+  serviceAccountTokens: ServiceAccountTokens;
   close(): Promise<void>;
 }
 
@@ -88,14 +123,28 @@ function appMessageClasses(app: express.Express): Pick<http.ServerOptions, 'Inco
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<RunningApiServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const storage: Storage = opts.dataDir
-    ? await LevelStorage.open(opts.dataDir, { historySize: opts.watchHistorySize, sync: opts.fsync })
-    : new MemoryStorage({ historySize: opts.watchHistorySize });
-  const registry = new Registry(storage, {
-    serviceClusterIPRange: opts.serviceClusterIPRange ?? '10.96.0.0/12',
-    nodePortRange: opts.nodePortRange ?? '30000-32767',
-    admission: new AdmissionChain(opts.admission ?? []),
+  const serviceCIDR = opts.serviceClusterIPRange ?? '10.96.0.0/12';
+  const encryption = opts.encryptionProviderConfig ? loadEncryptionConfiguration(opts.encryptionProviderConfig) : undefined;
+  if (encryption && !opts.dataDir) throw new Error('--encryption-provider-config needs --data-dir (in-memory storage keeps nothing at rest)');
+  // Before storage opens, so a bad key file fails the start without leaving LevelDB locked.
+  const serviceAccountTokens = new ServiceAccountTokens({
+    signingKeyFile: opts.serviceAccountSigningKeyFile,
+    keyFiles: opts.serviceAccountKeyFiles,
+    issuers: opts.serviceAccountIssuer === undefined ? undefined : ([] as string[]).concat(opts.serviceAccountIssuer),
+    audiences: opts.apiAudiences,
+    maxTokenExpirationSeconds: opts.serviceAccountMaxTokenExpiration,
+    extendTokenExpiration: opts.serviceAccountExtendTokenExpiration,
   });
+  const storage: Storage = opts.dataDir
+    ? await LevelStorage.open(opts.dataDir, { historySize: opts.watchHistorySize, sync: opts.fsync, transformer: encryption })
+    : new MemoryStorage({ historySize: opts.watchHistorySize });
+  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
+  const registry = new Registry(storage, {
+    serviceClusterIPRange: serviceCIDR,
+    nodePortRange: opts.nodePortRange ?? '30000-32767',
+    admission: new AdmissionChain([...builtin.first, ...(opts.admission ?? []), ...builtin.last]),
+  });
+  attachServiceAccountTokens(registry, serviceAccountTokens);
   try {
     await registry.init();
   } catch (err) {
@@ -111,7 +160,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   app.disable('x-powered-by');
   app.set('etag', false);
   const authenticators = [...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []), ...(opts.authenticators ?? [])];
+  // The default stays an open API unless other credentials are configured; service-account tokens are
+  // accepted either way (a pod's requests then run as its service account).
   const anonymous = opts.anonymousAuth ?? authenticators.length === 0;
+  authenticators.push(serviceAccountTokens.authenticator(storage));
 
   // Metrics and inflight accounting for every request (watches are counted when they end).
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -191,15 +243,22 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   });
   const port = (server.address() as AddressInfo).port;
   address = `${host}:${port}`;
+  let kubernetesService: KubernetesServiceReconciler | undefined;
+  if (opts.kubernetesService ?? true) {
+    kubernetesService = new KubernetesServiceReconciler(registry, { serviceCIDR, advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(host), port });
+    await kubernetesService.start();
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closed = false;
   return {
     url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
+    serviceAccountTokens,
     async close() {
       if (closed) return;
       closed = true;
       cleaner.stop();
+      await kubernetesService?.stop();
       objectCountSources.delete(countObjects);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -49,7 +49,7 @@ export const Resources = {
   events: rt('', 'v1', 'events', 'Event', true, ['ev']),
   configmaps: rt('', 'v1', 'configmaps', 'ConfigMap', true, ['cm']),
   secrets: rt('', 'v1', 'secrets', 'Secret', true),
-  serviceaccounts: rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa']),
+  serviceaccounts: rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa'], [], ['token']),
   deployments: rt('apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['all'], ['status', 'scale']),
   replicasets: rt('apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], ['all'], ['status', 'scale']),
   daemonsets: rt('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['all'], ['status']),
