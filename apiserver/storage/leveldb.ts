@@ -34,6 +34,7 @@ const SEP = '!';
 const objectKey = (bucket: string, key: string) => `o${SEP}${bucket}${SEP}${key}`;
 const historyKey = (rev: number) => `e${SEP}${String(rev).padStart(16, '0')}`;
 const REV_KEY = `m${SEP}rev`;
+const ENCRYPTED_PREFIX = 'k8s:enc:';
 
 function parseStored(bytes: Buffer): StoredObject {
   const obj = JSON.parse(bytes.toString()) as KObj;
@@ -62,7 +63,12 @@ export class LevelStorage extends StorageEngine {
     const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
     await db.open();
     const storage = new LevelStorage(db, opts);
-    await storage.load();
+    try {
+      await storage.load();
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     return storage;
   }
 
@@ -74,23 +80,36 @@ export class LevelStorage extends StorageEngine {
       const rest = k.slice(2);
       const cut = rest.indexOf(SEP);
       const bucket = rest.slice(0, cut);
+      if (!t && v.subarray(0, ENCRYPTED_PREFIX.length).toString('latin1') === ENCRYPTED_PREFIX) throw new Error(`${k}: the value is encrypted but no encryption configuration covers ${bucket}`);
       const stored = parseStored(t ? t.fromStorage(bucket, k, v) : v);
       objects.push({ bucket, key: rest.slice(cut + 1), stored });
       byKey.set(k, stored);
     }
-    const history: StorageEvent[] = [];
+    let history: StorageEvent[] = [];
+    // History written with keys the configuration no longer has (the last step of a key rotation) cannot
+    // be read: it is dropped with everything older, as etcd's compaction would (watches from before get 410).
+    let unreadableUpTo = 0;
     for await (const [k, v] of this.db.iterator({ gt: `e${SEP}`, lt: `e${SEP}\xff` })) {
       const r = JSON.parse(v.toString()) as HistoryRecord;
       const rev = Number(k.slice(2));
       const okey = objectKey(r.b, r.k);
       const current = byKey.get(okey);
-      if (r.e) {
-        if (!t) throw new Error(`${okey}: history is encrypted but no encryption configuration is given`);
-        r.o = t.fromStorage(r.b, okey, Buffer.from(r.o, 'base64')).toString();
-        if (r.p) r.p = t.fromStorage(r.b, okey, Buffer.from(r.p, 'base64')).toString();
+      try {
+        if (r.e) {
+          if (!t) throw new Error(`${okey}: history is encrypted but no encryption configuration is given`);
+          r.o = t.fromStorage(r.b, okey, Buffer.from(r.o, 'base64')).toString();
+          if (r.p) r.p = t.fromStorage(r.b, okey, Buffer.from(r.p, 'base64')).toString();
+        } else if (t) {
+          // Plain history of a bucket whose data must now be encrypted is readable only with identity.
+          t.fromStorage(r.b, okey, Buffer.from(r.o));
+        }
+      } catch {
+        unreadableUpTo = rev;
+        continue;
       }
       history.push({ type: r.t, rev, bucket: r.b, key: r.k, object: historyObject(r.o, current, rev), prev: r.p ? historyObject(r.p, current) : undefined });
     }
+    if (unreadableUpTo) history = history.filter((ev) => ev.rev > unreadableUpTo);
     const rev = Number((await this.db.get(REV_KEY))?.toString() ?? 0);
     this.restore(objects, rev, history);
   }
