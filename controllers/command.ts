@@ -22,6 +22,7 @@ interface ControllersFlags {
   workers?: number;
   nodeMonitorGracePeriod: number;
   nodeMonitorPeriod: number;
+  rootCaFile?: string;
 }
 
 
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'concurrent reconciles per controller', intOption(0, Number.MAX_SAFE_INTEGER, '--workers'))
     .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', durationOption('s'), 5)
     .option('--node-monitor-period <d>', 'how often nodes are checked', durationOption('s'), 0.5)
+    .option('--root-ca-file <file>', 'CA bundle published as the kube-root-ca.crt ConfigMap in every namespace (default: the CA of the kubeconfig)')
     .action(async (f: ControllersFlags) => {
       let controllers: ControllerName[] | undefined;
       if (f.controllers) {
@@ -68,6 +70,7 @@ export function register(program: Command): void {
         controllers,
         workers: f.workers,
         nodeLifecycle: { nodeMonitorGracePeriodSeconds: f.nodeMonitorGracePeriod, nodeMonitorPeriodMs: f.nodeMonitorPeriod * 1000 },
+        rootCAFile: f.rootCaFile,
       });
       if (running.metricsPort) console.log(`controllers: metrics on :${running.metricsPort}/metrics`);
       await new Promise<void>((resolve) => {

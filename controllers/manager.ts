@@ -22,8 +22,9 @@ import { JobController } from './job';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
+import { RootCAPublisher } from './root-ca-publisher';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -47,6 +48,10 @@ export interface ControllerManagerOptions {
   nodeLifecycle?: NodeLifecycleOptions;
   /** Concurrent reconciles per controller (default each controller's own). */
   workers?: number;
+  /** --root-ca-file: the CA bundle published as kube-root-ca.crt in every namespace (default: the CA this client trusts). */
+  rootCAFile?: string;
+  /** The bundle itself (PEM), when not read from a file. */
+  rootCA?: string;
   log?: (msg: string) => void;
 }
 
@@ -87,6 +92,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('node-lifecycle')) controllers.push(new NodeLifecycleController(ctx, opts.nodeLifecycle));
     if (enabled.has('endpoints')) controllers.push(new EndpointsController(ctx, w));
     if (enabled.has('job')) controllers.push(new JobController(ctx, w));
+    if (enabled.has('root-ca-cert-publisher')) controllers.push(new RootCAPublisher(ctx, { rootCAFile: opts.rootCAFile, rootCA: opts.rootCA }));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);
