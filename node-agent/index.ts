@@ -3,6 +3,7 @@
 export { startNodeAgent } from './start';
 export type { StartNodeAgentOptions, RunningNodeAgent } from './start';
 export { startHollowNodes } from './hollow';
+export { ServiceAccountTokenManager, apiTokenRequester } from './volumes/tokens';
 export type { HollowNodes, HollowNodesOptions } from './hollow';
 export { CriRuntime } from './runtime/cri/cri-runtime';
 export type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from './runtime/runtime';

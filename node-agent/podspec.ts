@@ -162,6 +162,11 @@ export interface EnvContext {
   hostIP: string;
   nodeName: string;
   data: PodData;
+  /**
+   * The service environment (KUBERNETES_SERVICE_HOST, <NAME>_SERVICE_PORT, ...: service-env.ts): $(VAR)
+   * references may use it, and every variable of it the container does not set itself is added.
+   */
+  serviceEnv?: Record<string, string>;
 }
 
 /** Names of the config maps and secrets the pod's env and volumes refer to. */
@@ -181,6 +186,10 @@ export function referencedData(pod: Pod): { configMaps: string[]; secrets: strin
   for (const v of pod.spec?.volumes || []) {
     if (v.configMap?.name) cms.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
+    for (const src of v.projected?.sources || []) {
+      if (src.configMap?.name) cms.add(src.configMap.name);
+      if (src.secret?.name) secrets.add(src.secret.name);
+    }
   }
   return { configMaps: [...cms], secrets: [...secrets] };
 }
@@ -193,7 +202,7 @@ export function expandVars(s: string, env: Map<string, string>): string {
   });
 }
 
-function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
+export function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
   const md = pod.metadata || {};
   const sub = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(path);
   if (sub) return ((sub[1] === 'labels' ? md.labels : md.annotations) || {})[sub[2]] || '';
@@ -219,7 +228,7 @@ function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
   }
 }
 
-function resourceFieldValue(c: Container, resource: string, divisor: string | number | undefined): string {
+export function resourceFieldValue(c: Container, resource: string, divisor: string | number | undefined): string {
   const [kind, name] = resource.split('.') as ['limits' | 'requests', string];
   // An unset limit reads as 0 here (kubelet would report the node's allocatable).
   const v = resourceValue(c.resources, kind, name) ?? 0;
@@ -229,7 +238,9 @@ function resourceFieldValue(c: Container, resource: string, divisor: string | nu
 
 /** The container's environment in order, valueFrom resolved and $(VAR) expanded; throws when a required key is missing. */
 export function resolveEnv(pod: Pod, c: Container, ctx: EnvContext): { name: string; value: string }[] {
-  const env = new Map<string, string>();
+  // Service variables first: the container's own override them, and $(VAR) expansion sees both (kubelet's
+  // makeEnvironmentVariables; its order is a map's, so any order is as right).
+  const env = new Map<string, string>(Object.entries(ctx.serviceEnv ?? {}));
   const lookup = (kind: 'configMaps' | 'secrets', name: string, optional: boolean | undefined) => {
     const data = ctx.data[kind][name];
     if (!data && !optional) throw new Error(`${kind === 'configMaps' ? 'configmap' : 'secret'} "${name}" not found`);
@@ -320,6 +331,8 @@ export function volumeHostPaths(pod: Pod, podDir: string): Map<string, { path: s
     else if (v.hostPath) out.set(v.name, { path: v.hostPath.path, kind: 'hostPath', readOnly: false });
     else if (v.configMap) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~configmap/${v.name}`, kind: 'configMap', readOnly: true });
     else if (v.secret) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~secret/${v.name}`, kind: 'secret', readOnly: true });
+    else if (v.projected) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~projected/${v.name}`, kind: 'projected', readOnly: true });
+    else if (v.downwardAPI) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~downward-api/${v.name}`, kind: 'downwardAPI', readOnly: true });
   }
   return out;
 }
