@@ -1,6 +1,14 @@
 // `steer apiserver`: runs the API server until SIGINT/SIGTERM.
 import { Command } from 'commander';
+import { durationOption } from '../lib/component/flags';
+import { builtinAdmissionPluginNames } from './admission';
 import { startApiServer } from './server';
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+const list = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** kube-apiserver's default --enable-admission-plugins, as far as steer has them. */
+export const defaultAdmissionPlugins: string[] = [...builtinAdmissionPluginNames];
 
 function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
@@ -24,8 +32,18 @@ export function register(program: Command): void {
     .option('--max-body-bytes <n>', 'largest request body accepted (413 above)', String(3 * 1024 * 1024))
     .option('--watch-history <n>', 'changes kept for watches and list paging', '10000')
     .option('--fsync', 'fsync every write batch (durable across power loss, slower)')
+    .option('--service-account-signing-key-file <file>', 'PEM private key (RSA or EC P-256) that signs service-account tokens (default: a key generated at start)')
+    .option('--service-account-key-file <file>', 'PEM public keys, private keys or certificates that verify service-account tokens (repeatable)', collect)
+    .option('--service-account-issuer <url>', 'issuer of service-account tokens; the first issues, all are accepted (repeatable; default https://kubernetes.default.svc.cluster.local)', collect)
+    .option('--api-audiences <list>', 'comma-separated audiences the API accepts in service-account tokens (default: the issuer)', list)
+    .option('--service-account-max-token-expiration <d>', 'longest token a TokenRequest gets (e.g. 48h; default none)', durationOption('s'))
+    .option('--no-service-account-extend-token-expiration', "do not extend the kubelet's 3607 s pod tokens to a year")
+    .option('--enable-admission-plugins <list>', `admission plugins to run (steer has ${builtinAdmissionPluginNames.join(', ')})`, list, defaultAdmissionPlugins)
+    .option('--disable-admission-plugins <list>', 'admission plugins not to run', list, [])
+    .option('--advertise-address <ip>', 'address pods reach the apiserver at, in the default/kubernetes Endpoints (default: the listen host, or the first non-loopback IPv4)')
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1) for encrypting resources such as Secrets at rest (with --data-dir)')
     .option('-v, --verbose', 'log every request')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    .action(async (o: Record<string, string | boolean | string[] | number | undefined>) => {
       const { host, port } = parseListen(String(o.listen));
       if (!!o.tlsCertFile !== !!o.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
       const server = await startApiServer({
@@ -41,6 +59,15 @@ export function register(program: Command): void {
         watchHistorySize: Number(o.watchHistory),
         fsync: !!o.fsync,
         verbose: !!o.verbose,
+        serviceAccountSigningKeyFile: o.serviceAccountSigningKeyFile as string | undefined,
+        serviceAccountKeyFiles: o.serviceAccountKeyFile as string[] | undefined,
+        serviceAccountIssuer: o.serviceAccountIssuer as string[] | undefined,
+        apiAudiences: o.apiAudiences as string[] | undefined,
+        serviceAccountMaxTokenExpiration: o.serviceAccountMaxTokenExpiration as number | undefined,
+        serviceAccountExtendTokenExpiration: o.serviceAccountExtendTokenExpiration !== false,
+        enableAdmissionPlugins: (o.enableAdmissionPlugins as string[]).filter((p) => !(o.disableAdmissionPlugins as string[]).includes(p)),
+        advertiseAddress: o.advertiseAddress as string | undefined,
+        encryptionProviderConfig: o.encryptionProviderConfig as string | undefined,
       });
       process.stderr.write(`steer apiserver: serving on ${server.url}${o.dataDir ? ` (data in ${String(o.dataDir)})` : ' (in-memory)'}\n`);
       const shutdown = () => {
