@@ -251,7 +251,8 @@ export class PodActions {
   async refreshVolumes(pod: Pod, state: SyncState): Promise<void> {
     const uid = pod.metadata?.uid || '';
     const last = this.volumesSetUpAt.get(uid);
-    if (last === undefined || Date.now() - last < (this.o.volumeRefreshIntervalMs ?? 60_000)) return;
+    // Never set up by this agent (it restarted and adopted the pod): rewrite them now.
+    if (last !== undefined && Date.now() - last < (this.o.volumeRefreshIntervalMs ?? 60_000)) return;
     const refreshed = new Set(['configMap', 'secret', 'downwardAPI', 'projected']);
     try {
       await this.setUpVolumes(pod, state, podDir(this.o.stateDir, uid), (kind) => refreshed.has(kind));
