@@ -69,8 +69,9 @@ describe('TokenRequest', () => {
       kind: 'TokenRequest',
       apiVersion: 'authentication.k8s.io/v1',
       metadata: { name: 'app', namespace: 'default', uid: sa.metadata?.uid },
-      spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600, boundObjectRef: null },
+      spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600 },
     });
+    expect(r.json.spec).not.toHaveProperty('boundObjectRef');
     const status = r.json.status as { token: string; expirationTimestamp: string };
     const p = payload(status.token);
     expect(p.iss).toBe('https://kubernetes.default.svc.cluster.local');

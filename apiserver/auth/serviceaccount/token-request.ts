@@ -109,7 +109,7 @@ export async function createTokenRequest(registry: Registry, config: TokenReques
     spec: {
       audiences,
       expirationSeconds: req.expirationSeconds,
-      boundObjectRef: req.bound ? { kind: req.bound.kind, apiVersion: req.bound.apiVersion, name: req.bound.name, ...(req.bound.uid ? { uid: req.bound.uid } : {}) } : null,
+      ...(req.bound ? { boundObjectRef: { kind: req.bound.kind, apiVersion: req.bound.apiVersion, name: req.bound.name, ...(req.bound.uid ? { uid: req.bound.uid } : {}) } } : {}),
     },
     status: { token: '', expirationTimestamp: null },
   };
