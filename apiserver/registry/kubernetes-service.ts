@@ -3,6 +3,7 @@
 // the apiserver's secure port, and Endpoints naming the apiserver's advertise address. Pods find the API
 // through it (KUBERNETES_SERVICE_HOST/PORT, which the node agent derives from this Service). Reconciled at
 // start and every 10 s, so a deleted or changed object comes back.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
 import { isIPv4, numberToIpv4, parseIpv4Cidr } from '../../lib/api/ip';
@@ -23,13 +24,30 @@ export function firstServiceIP(serviceCIDR: string): string {
   return numberToIpv4(c.base + 1);
 }
 
+/** The interface of the IPv4 default route (/proc/net/route), if any. */
+function defaultRouteInterface(): string | undefined {
+  try {
+    for (const line of fs.readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
+      const [iface, destination, , , , , , mask] = line.trim().split(/\s+/);
+      if (destination === '00000000' && mask === '00000000') return iface;
+    }
+  } catch {
+    // not Linux
+  }
+  return undefined;
+}
+
 /**
- * kube-apiserver's default --advertise-address: the bind address when it is a specific one, else the
- * host's first non-loopback IPv4 address (loopback when it has none).
+ * kube-apiserver's default --advertise-address: the bind address when it is a specific one, else the IPv4
+ * address of the default route's interface, else the host's first non-loopback IPv4 (loopback when none).
  */
 export function defaultAdvertiseAddress(bindHost: string): string {
   if (bindHost && bindHost !== '0.0.0.0' && bindHost !== '::' && !bindHost.startsWith('127.') && bindHost !== 'localhost' && bindHost !== '::1') return bindHost;
-  for (const addrs of Object.values(os.networkInterfaces())) {
+  const ifaces = os.networkInterfaces();
+  const route = defaultRouteInterface();
+  const preferred = route ? (ifaces[route] ?? []).find((a) => a.family === 'IPv4' && !a.internal) : undefined;
+  if (preferred) return preferred.address;
+  for (const addrs of Object.values(ifaces)) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
