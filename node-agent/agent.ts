@@ -213,8 +213,15 @@ export class NodeAgent {
     });
     // First the runtime's view, then the API's: pods whose objects are gone are cleaned up by sync.
     await this.pleg.start();
-    // Containers need the service variables: list Services before the first pod is synced.
-    if (this.ownServices) await this.services.start();
+    // Containers need the service variables: list Services before the first pod is synced, but never wait
+    // long for it (a node that may not list Services still runs its pods' sandboxes; their containers
+    // wait with CreateContainerConfigError, as the kubelet's do, until the list succeeds).
+    if (this.ownServices) {
+      let timer: NodeJS.Timeout | undefined;
+      const listed = this.services.start().catch((err: unknown) => this.log(`listing services failed: ${(err as Error).message}`));
+      await Promise.race([listed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
+    }
     this.unsubscribe = this.podSource.subscribe(this.nodeName, (pod, deleted) => this.onPod(pod, deleted));
     if (this.ownSource) await this.ownSource.start();
     for (const p of this.podSource.list(this.nodeName)) this.onPod(p, false);
