@@ -132,7 +132,9 @@ export function writeContext(req: Request, res: Response): WriteContext {
   else if (fv) throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", "Strict" (got ${JSON.stringify(fv)})`);
   const warnings: string[] = [];
   res.locals.warnings = warnings;
-  return { dryRun: dryRun === 'All', fieldValidation, warnings, user: res.locals.user as UserInfo | undefined };
+  const auditAnnotations: Record<string, string> = {};
+  res.locals.auditAnnotations = auditAnnotations;
+  return { dryRun: dryRun === 'All', fieldValidation, warnings, user: res.locals.user as UserInfo | undefined, auditAnnotations };
 }
 
 /** Sends the warnings a write collected as Warning headers. */
