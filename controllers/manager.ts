@@ -19,11 +19,12 @@ import { DeploymentController } from './deployment/controller';
 import { EndpointsController } from './endpoints';
 import { GarbageCollector } from './garbage-collector';
 import { JobController } from './job';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'clusterrole-aggregation'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -87,6 +88,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('node-lifecycle')) controllers.push(new NodeLifecycleController(ctx, opts.nodeLifecycle));
     if (enabled.has('endpoints')) controllers.push(new EndpointsController(ctx, w));
     if (enabled.has('job')) controllers.push(new JobController(ctx, w));
+    if (enabled.has('clusterrole-aggregation')) controllers.push(new ClusterRoleAggregationController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);
