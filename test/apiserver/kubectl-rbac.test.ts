@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
 import { Resources } from '../../lib/api/resources';
+import { bufferStreams } from '../../cli/io';
+import { runCanIList } from '../../cli/verbs/auth';
 import { type SecuredApiServer, startSecuredApiServer } from '../helpers/identities';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -87,6 +89,10 @@ describe.each(binaries)('$name with RBAC', ({ bin }) => {
     expect(r.stdout).toMatch(/selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
     expect(r.stdout).toMatch(/\[\/version\]\s+\[\]\s+\[get\]/);
     expect(r.stdout).not.toMatch(/\nsecrets\s/);
+    // steer auth can-i --list prints the same.
+    const steer = bufferStreams();
+    await runCanIList(srv.as('viewer'), 'default', {}, steer);
+    expect(steer.stdout).toBe(r.stdout);
     // Elsewhere only the cluster-wide rules.
     const other = await kubectl('viewer', 'auth', 'can-i', '--list', '-n', 'kube-system');
     expect(other.stdout).not.toMatch(/\npods\s/);
