@@ -117,6 +117,13 @@ describe.each(binaries)('$name with RBAC', ({ bin }) => {
     const roles = await kubectl('admin', 'get', 'clusterroles', 'view', 'cluster-admin');
     expect(roles.stdout).toMatch(/^NAME\s+CREATED AT\nview\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\ncluster-admin\s+\d{4}-/);
     expect((await kubectl('admin', 'get', 'clusterrolebinding', 'cluster-admin')).stdout).toMatch(/^NAME\s+ROLE\s+AGE\ncluster-admin\s+ClusterRole\/cluster-admin\s+\d+s\n$/);
+    const described = await kubectl('admin', 'describe', 'rolebinding', 'bob-edit');
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(/Role:\n\s+Kind:\s+ClusterRole\n\s+Name:\s+edit\n/);
+    expect(described.stdout).toMatch(/User\s+bob\s/);
+    const view = await kubectl('admin', 'describe', 'clusterrole', 'view');
+    expect(view.stdout).toMatch(/PolicyRule:\n\s+Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n/);
+    expect(view.stdout).toMatch(/\n\s+pods\s+\[\]\s+\[\]\s+\[get list watch\]\n/);
     // A namespace admin may bind roles, but only what they hold.
     expect((await kubectl('admin', 'create', 'rolebinding', 'lead-admin', '--clusterrole=admin', '--user=lead')).code).toBe(0);
     expect((await kubectl('lead', 'create', 'rolebinding', 'bob-view', '--clusterrole=view', '--user=bob')).code).toBe(0);
