@@ -39,4 +39,17 @@ describe('the audit log file', () => {
     const last = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
     expect(last[last.length - 1]).toBe(19);
   });
+
+  it('drops rotated files older than maxage days', () => {
+    const file = path.join(dir, 'audit.log');
+    const old = path.join(dir, 'audit-2020-01-01T00-00-00.000.log');
+    fs.writeFileSync(old, '{}\n');
+    const tenDaysAgo = (Date.now() - 10 * 24 * 3600 * 1000) / 1000;
+    fs.utimesSync(old, tenDaysAgo, tenDaysAgo);
+    const log = new AuditLogFile({ path: file, maxSizeMB: 1 / 1024, maxAgeDays: 7 });
+    for (let i = 0; i < 8; i++) log.write({ i, pad: 'x'.repeat(300) });
+    log.close();
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.readdirSync(dir).length).toBeGreaterThan(1);
+  });
 });
