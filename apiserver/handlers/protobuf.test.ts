@@ -32,6 +32,19 @@ describe('protobuf request bodies', () => {
     });
   });
 
+  it('decodes what kubectl create token and kubectl auth whoami send', () => {
+    // `kubectl create token default --duration=1h --audience=a1 --bound-object-kind=Pod --bound-object-name=p`
+    const tr = '6b3873000a280a1861757468656e7469636174696f6e2e6b38732e696f2f7631120c546f6b656e5265717565737412310a100a0012001a0022002a0032003800420012170a0261311a0e0a03506f64120276311a0170220020901c1a040a0012001a002200';
+    expect(decodeProtobuf(Buffer.from(tr, 'hex'))).toEqual({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: {},
+      spec: { audiences: ['a1'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p' }, expirationSeconds: 3600 },
+    });
+    const ssr = '6b3873000a2d0a1861757468656e7469636174696f6e2e6b38732e696f2f7631121153656c665375626a656374526576696577121a0a100a0012001a0022002a0032003800420012060a040a0012001a002200';
+    expect(decodeProtobuf(Buffer.from(ssr, 'hex'))).toEqual({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} });
+  });
+
   it('refuses kinds it has no table for, and what is not protobuf', () => {
     // A v1 Namespace: typeMeta {apiVersion: "v1", kind: "Namespace"}, raw empty.
     const ns = Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from('0a0f0a02763112094e616d65737061636512', 'hex'), Buffer.from([0])]);

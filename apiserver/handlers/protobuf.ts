@@ -1,7 +1,8 @@
 // Request bodies in Kubernetes' protobuf encoding (application/vnd.kubernetes.protobuf,
 // k8s.io/apimachinery/pkg/runtime/serializer/protobuf): the current kubectl's typed clients send them —
 // `kubectl auth can-i` (SelfSubjectAccessReview, SelfSubjectRulesReview), `kubectl create rolebinding`
-// and its siblings — while accepting JSON back. A body is the magic `k8s\0` and a runtime.Unknown
+// and its siblings, `kubectl create token` (TokenRequest), `kubectl auth whoami` (SelfSubjectReview) —
+// while accepting JSON back. A body is the magic `k8s\0` and a runtime.Unknown
 // {typeMeta {apiVersion, kind}, raw}, raw being the object in the field numbers of k8s.io/api's
 // generated.proto. Decoding is driven by a table of those messages for the kinds listed here; the
 // result is the object as JSON would carry it (zero values left out, as Go's omitempty does), so the
@@ -65,6 +66,13 @@ const messages: Record<string, MessageSchema> = {
   SubjectAccessReviewStatus: { 1: { name: 'allowed', type: 'bool' }, 2: s('reason'), 3: s('evaluationError'), 4: { name: 'denied', type: 'bool' } },
   SelfSubjectRulesReview: { 1: m('metadata', 'ObjectMeta'), 2: m('spec', 'SelfSubjectRulesReviewSpec') },
   SelfSubjectRulesReviewSpec: { 1: s('namespace') },
+  // k8s.io/api/authentication/v1 (`kubectl create token`, `kubectl auth whoami`, delegated authentication)
+  TokenRequest: { 1: m('metadata', 'ObjectMeta'), 2: m('spec', 'TokenRequestSpec') },
+  TokenRequestSpec: { 1: ss('audiences'), 3: m('boundObjectRef', 'BoundObjectReference'), 4: { name: 'expirationSeconds', type: 'int64' } },
+  BoundObjectReference: { 1: s('kind'), 2: s('apiVersion'), 3: s('name'), 4: s('uid') },
+  TokenReview: { 1: m('metadata', 'ObjectMeta'), 2: m('spec', 'TokenReviewSpec') },
+  TokenReviewSpec: { 1: s('token'), 2: ss('audiences') },
+  SelfSubjectReview: { 1: m('metadata', 'ObjectMeta') },
   // k8s.io/api/rbac/v1
   Role: { 1: m('metadata', 'ObjectMeta'), 2: m('rules', 'PolicyRule', true) },
   ClusterRole: { 1: m('metadata', 'ObjectMeta'), 2: m('rules', 'PolicyRule', true), 3: m('aggregationRule', 'AggregationRule') },
@@ -82,6 +90,9 @@ const kinds: Record<string, string> = {
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
   'rbac.authorization.k8s.io/v1/Role': 'Role',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
