@@ -79,7 +79,7 @@ export interface NodeRestrictionOptions {
 }
 
 export function nodeRestrictionPlugin(o: NodeRestrictionOptions): AdmissionPlugin {
-  const admitPod = (node: string, a: AdmissionAttributes): void => {
+  const admitPod = async (node: string, a: AdmissionAttributes): Promise<void> => {
     const pod = (a.object ?? a.oldObject) as unknown as Pod | undefined;
     switch (a.subresource) {
       case '':
@@ -108,9 +108,15 @@ export function nodeRestrictionPlugin(o: NodeRestrictionOptions): AdmissionPlugi
         if (!deepEqual(old.metadata?.labels ?? {}, pod?.metadata?.labels ?? {})) throw forbidden(a, `node ${JSON.stringify(node)} cannot update labels through pod status`);
         return;
       }
-      case 'eviction':
-        if (pod?.spec?.nodeName !== node) throw forbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
+      case 'eviction': {
+        // The object is the Eviction: the pod is the one the request names.
+        const podName = a.name || String(a.object?.metadata.name ?? '');
+        if (!podName) throw forbidden(a, 'could not determine pod from request data');
+        const existing = (await o.getPod(a.namespace, podName)) as unknown as Pod | undefined;
+        if (!existing) throw new ApiStatusError(404, 'NotFound', `pods ${JSON.stringify(podName)} not found`, { name: podName, kind: 'pods' });
+        if (existing.spec?.nodeName !== node) throw forbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
         return;
+      }
       default:
         throw forbidden(a, `unexpected pod subresource ${JSON.stringify(a.subresource)}, only 'status' and 'eviction' are allowed`);
     }
