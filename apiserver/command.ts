@@ -1,11 +1,13 @@
 // `steer apiserver`: runs the API server until SIGINT/SIGTERM.
 import { Command } from 'commander';
-import { durationOption } from '../lib/component/flags';
+import { durationOption, intOption } from '../lib/component/flags';
 import { builtinAdmissionPluginNames } from './admission';
+import { authorizationModes, parseAuthorizationModes } from './auth/authorization';
 import { startApiServer } from './server';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 const list = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
+const count = (flag: string) => intOption(0, Number.MAX_SAFE_INTEGER, flag);
 
 /** kube-apiserver's default --enable-admission-plugins, as far as steer has them. */
 export const defaultAdmissionPlugins: string[] = [...builtinAdmissionPluginNames];
@@ -27,6 +29,15 @@ export function register(program: Command): void {
     .option('--tls-cert-file <file>', 'serve HTTPS with this certificate')
     .option('--tls-private-key-file <file>', 'private key for --tls-cert-file')
     .option('--token-auth-file <file>', 'CSV of token,user,uid[,groups]; requests need a listed bearer token')
+    .option(
+      '--authorization-mode <modes>',
+      `ordered list of authorizers (${authorizationModes.join(', ')}), after system:masters; default Node,RBAC when the server authenticates its clients, else AlwaysAllow`,
+    )
+    .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are audited, at which level')
+    .option('--audit-log-path <file>', "write audit events to this file ('-' for stdout); needs --audit-policy-file")
+    .option('--audit-log-maxsize <MB>', 'rotate the audit log at this size in megabytes (0: 100)', count('--audit-log-maxsize'), 0)
+    .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0: all)', count('--audit-log-maxbackup'), 0)
+    .option('--audit-log-maxage <days>', 'days rotated audit logs are kept (0: no limit)', count('--audit-log-maxage'), 0)
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range for Services', '10.96.0.0/12')
     .option('--service-node-port-range <range>', 'NodePort range', '30000-32767')
     .option('--max-body-bytes <n>', 'largest request body accepted (413 above)', String(3 * 1024 * 1024))
@@ -46,6 +57,10 @@ export function register(program: Command): void {
     .action(async (o: Record<string, string | boolean | string[] | number | undefined>) => {
       const { host, port } = parseListen(String(o.listen));
       if (!!o.tlsCertFile !== !!o.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+      if (o.auditLogPath && !o.auditPolicyFile) throw new Error('--audit-log-path needs --audit-policy-file');
+      // Secure once the server can tell its clients apart (token file or client certificates).
+      const authenticates = !!o.tokenAuthFile || !!o.clientCaFile;
+      const authorizationMode = parseAuthorizationModes(String(o.authorizationMode ?? (authenticates ? 'Node,RBAC' : 'AlwaysAllow')));
       const server = await startApiServer({
         host,
         port,
@@ -53,6 +68,16 @@ export function register(program: Command): void {
         tlsCertFile: o.tlsCertFile as string | undefined,
         tlsKeyFile: o.tlsPrivateKeyFile as string | undefined,
         tokenFile: o.tokenAuthFile as string | undefined,
+        authorizationMode,
+        audit: o.auditPolicyFile
+          ? {
+              policyFile: String(o.auditPolicyFile),
+              logPath: o.auditLogPath as string | undefined,
+              logMaxSizeMB: o.auditLogMaxsize as number,
+              logMaxBackups: o.auditLogMaxbackup as number,
+              logMaxAgeDays: o.auditLogMaxage as number,
+            }
+          : undefined,
         serviceClusterIPRange: o.serviceClusterIpRange as string,
         nodePortRange: o.serviceNodePortRange as string,
         maxBodyBytes: Number(o.maxBodyBytes),
@@ -69,7 +94,7 @@ export function register(program: Command): void {
         advertiseAddress: o.advertiseAddress as string | undefined,
         encryptionProviderConfig: o.encryptionProviderConfig as string | undefined,
       });
-      process.stderr.write(`steer apiserver: serving on ${server.url}${o.dataDir ? ` (data in ${String(o.dataDir)})` : ' (in-memory)'}\n`);
+      process.stderr.write(`steer apiserver: serving on ${server.url}${o.dataDir ? ` (data in ${String(o.dataDir)})` : ' (in-memory)'}, authorization ${authorizationMode.join(',')}\n`);
       const shutdown = () => {
         void server.close().then(() => process.exit(0));
       };

@@ -1,4 +1,6 @@
 // The apiserver's face: what the composition root (cli/main, cli/cluster) and the benchmarks may use.
 export { startApiServer, DEFAULT_MAX_BODY_BYTES } from './server';
-export type { ApiServerOptions, RunningApiServer } from './server';
+export type { ApiServerOptions, AuditOptions, RunningApiServer } from './server';
+export { authorizationModes, parseAuthorizationModes } from './auth/authorization';
+export type { AuthorizationMode } from './auth/authorization';
 export { register as registerCommand } from './command';

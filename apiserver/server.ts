@@ -8,7 +8,13 @@ import express, { NextFunction, Request, Response } from 'express';
 import { allResources } from '../lib/api/resources';
 import { AdmissionChain } from './auth/admission';
 import { alwaysAllow } from './auth/authorizers';
+import { AuditLogFile, type AuditSink } from './auth/audit/log';
+import { auditMiddleware } from './auth/audit/middleware';
+import { loadPolicyFile, type Policy } from './auth/audit/policy';
+import { type Authorization, type AuthorizationMode, setupAuthorization } from './auth/authorization';
 import { authenticationMiddleware, authorizationMiddleware, requestInfoMiddleware } from './auth/middleware';
+import { alwaysAllowRules, type RuleResolver, unknownRules } from './auth/rule-resolver';
+import { attachAuthorization } from './auth/server-authorization';
 import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
@@ -44,8 +50,17 @@ export interface ApiServerOptions {
    * authenticators are given (an API open to all, as before authentication existed), else false.
    */
   anonymousAuth?: boolean;
-  /** Decides every request (kube-apiserver's --authorization-mode chain); default: allow everything. */
+  /** Decides every request; default: allow everything. Exclusive with authorizationMode. */
   authorizer?: Authorizer;
+  /**
+   * kube-apiserver's --authorization-mode: ['Node', 'RBAC'] decides every request by system:masters →
+   * Node → RBAC, serves the default roles (created and reconciled at start), checks RBAC writes for
+   * escalation and runs NodeRestriction; ['AlwaysAllow'] allows everything. Default: unset (as
+   * `authorizer`).
+   */
+  authorizationMode?: AuthorizationMode[];
+  /** Audit (--audit-policy-file, --audit-log-*); off without a policy. */
+  audit?: AuditOptions;
   /** Admission plugins every write goes through, in order. */
   admission?: AdmissionPlugin[];
   serviceClusterIPRange?: string;
@@ -91,6 +106,23 @@ export interface ApiServerOptions {
   encryptionProviderConfig?: string;
 }
 
+export interface AuditOptions {
+  /** An audit.k8s.io/v1 Policy file (YAML or JSON). */
+  policyFile?: string;
+  /** Or the policy itself. */
+  policy?: Policy;
+  /** Where events go: a file, or '-' for stdout (--audit-log-path). */
+  logPath?: string;
+  /** --audit-log-maxsize, megabytes before rotation (default 100). */
+  logMaxSizeMB?: number;
+  /** --audit-log-maxbackup, rotated files kept (default all). */
+  logMaxBackups?: number;
+  /** --audit-log-maxage, days rotated files are kept (default no limit). */
+  logMaxAgeDays?: number;
+  /** Another destination (tests); overrides logPath. */
+  sink?: AuditSink;
+}
+
 export interface RunningApiServer {
   url: string;
   port: number;
@@ -124,6 +156,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const serviceCIDR = opts.serviceClusterIPRange ?? '10.96.0.0/12';
+  if (opts.authorizationMode && opts.authorizer) throw new Error('apiserver: give authorizer or authorizationMode, not both');
+  const auditPolicy = opts.audit?.policy ?? (opts.audit?.policyFile ? loadPolicyFile(opts.audit.policyFile) : undefined);
+  if (opts.audit && (opts.audit.logPath || opts.audit.sink) && !auditPolicy) throw new Error('apiserver: an audit log needs an audit policy (--audit-policy-file)');
   const encryption = opts.encryptionProviderConfig ? loadEncryptionConfiguration(opts.encryptionProviderConfig) : undefined;
   if (encryption && !opts.dataDir) throw new Error('--encryption-provider-config needs --data-dir (in-memory storage keeps nothing at rest)');
   // Before storage opens, so a bad key file fails the start without leaving LevelDB locked.
@@ -138,19 +173,37 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const storage: Storage = opts.dataDir
     ? await LevelStorage.open(opts.dataDir, { historySize: opts.watchHistorySize, sync: opts.fsync, transformer: encryption })
     : new MemoryStorage({ historySize: opts.watchHistorySize });
-  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
-  const registry = new Registry(storage, {
-    serviceClusterIPRange: serviceCIDR,
-    nodePortRange: opts.nodePortRange ?? '30000-32767',
-    admission: new AdmissionChain([...builtin.first, ...(opts.admission ?? []), ...builtin.last]),
-  });
-  attachServiceAccountTokens(registry, serviceAccountTokens);
+  let authz: Authorization | undefined;
+  let registry: Registry;
+  let auditSink: AuditSink | undefined;
   try {
+    authz = opts.authorizationMode ? await setupAuthorization(opts.authorizationMode, storage) : undefined;
+    const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
+    registry = new Registry(storage, {
+      serviceClusterIPRange: serviceCIDR,
+      nodePortRange: opts.nodePortRange ?? '30000-32767',
+      admission: new AdmissionChain([
+        ...builtin.first,
+        ...(authz?.admissionFirst ?? []),
+        ...(opts.admission ?? []),
+        ...builtin.last,
+        ...(authz?.admissionLast ?? []),
+      ]),
+    });
+    attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
+    await authz?.bootstrap(registry);
+    if (auditPolicy && (opts.audit?.sink || opts.audit?.logPath)) {
+      auditSink = opts.audit.sink ?? new AuditLogFile({ path: opts.audit.logPath!, maxSizeMB: opts.audit.logMaxSizeMB, maxBackups: opts.audit.logMaxBackups, maxAgeDays: opts.audit.logMaxAgeDays });
+    }
   } catch (err) {
+    authz?.stop();
     await storage.close();
     throw err;
   }
+  const authorizer = authz?.authorizer ?? opts.authorizer ?? alwaysAllow;
+  const ruleResolver: RuleResolver = authz?.ruleResolver ?? (authorizer === alwaysAllow ? alwaysAllowRules : ((authorizer as Partial<RuleResolver>).rulesFor ? (authorizer as unknown as RuleResolver) : unknownRules));
+  attachAuthorization(registry, { authorizer, ruleResolver });
   const countObjects = (): Array<[string, number]> => allResources.map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
   objectCountSources.add(countObjects);
   const cleaner = new NamespaceCleaner(registry);
@@ -193,8 +246,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   });
 
   app.use(requestInfoMiddleware());
+  if (auditPolicy && auditSink) app.use(auditMiddleware(auditPolicy, auditSink));
   app.use(authenticationMiddleware({ authenticators, anonymous }));
-  app.use(authorizationMiddleware(opts.authorizer ?? alwaysAllow));
+  app.use(authorizationMiddleware(authorizer));
   app.use(express.raw({ type: () => true, limit: maxBody }));
   let address = `${host}:6443`;
   installDiscovery(app, () => address);
@@ -259,12 +313,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       closed = true;
       cleaner.stop();
       await kubernetesService?.stop();
+      authz?.stop();
       objectCountSources.delete(countObjects);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await storage.close();
+      auditSink?.close();
     },
   };
 }

@@ -39,6 +39,8 @@ export interface WriteContext {
   trusted?: boolean;
   /** Who writes (admission plugins see it); server-internal writes leave it out and run as system:apiserver. */
   user?: UserInfo;
+  /** Where admission plugins' audit annotations go (the request's audit event); default: dropped. */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface ListQuery {
@@ -143,7 +145,7 @@ export class Registry {
       oldObject,
       dryRun: !!ctx.dryRun,
       warnings: ctx.warnings ?? [],
-      auditAnnotations: {},
+      auditAnnotations: ctx.auditAnnotations ?? {},
     };
   }
 

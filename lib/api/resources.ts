@@ -40,6 +40,11 @@ function rt(
   };
 }
 
+/** A create-only kind (an access or token review): answered at once, never stored, listed or watched. */
+function reviewKind(r: ResourceType): ResourceType {
+  return { ...r, verbs: ['create'] };
+}
+
 export const Resources = {
   namespaces: rt('', 'v1', 'namespaces', 'Namespace', false, ['ns'], [], ['status', 'finalize']),
   nodes: rt('', 'v1', 'nodes', 'Node', false, ['no'], [], ['status']),
@@ -56,6 +61,15 @@ export const Resources = {
   jobs: rt('batch', 'v1', 'jobs', 'Job', true, [], ['all'], ['status']),
   leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   endpointslices: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  roles: rt('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  rolebindings: rt('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  clusterroles: rt('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  clusterrolebindings: rt('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  // Create-only reviews, answered by the authorizer and never stored.
+  selfsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false)),
+  selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),
+  subjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false)),
+  localsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true)),
 } as const;
 
 export const allResources: ResourceType[] = Object.values(Resources);
