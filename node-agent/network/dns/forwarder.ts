@@ -180,8 +180,10 @@ export class Forwarder {
       this.cache.delete(key);
       return undefined;
     }
+    // Never longer than the entry has left: an answer cached for at most 30 s says so.
+    const left = Math.ceil((e.expiresAt - now) / 1000);
     const age = Math.floor((now - e.storedAt) / 1000);
-    const aged = (list: Answer[] | undefined) => (list || []).map((a) => (a.type === 'OPT' ? a : { ...a, ttl: Math.max(0, ((a as { ttl?: number }).ttl ?? 0) - age) })) as Answer[];
+    const aged = (list: Answer[] | undefined) => (list || []).map((a) => (a.type === 'OPT' ? a : { ...a, ttl: Math.max(0, Math.min(left, ((a as { ttl?: number }).ttl ?? 0) - age)) })) as Answer[];
     try {
       const response = dnsPacket.encode({
         ...e.packet,

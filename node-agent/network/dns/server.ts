@@ -79,6 +79,33 @@ export class DnsServer {
   }
 
   private async bindOne(a: ListenAddress): Promise<BoundAddress> {
+    // Port 0: the UDP socket's free port may be taken for TCP; try another a few times.
+    for (let attempt = 1; ; attempt++) {
+      const udp = await this.bindUdp(a);
+      const udpPort = udp.address().port;
+      const tcp = net.createServer((c) => this.onConnection(c));
+      tcp.maxConnections = this.o.maxTcpConnections ?? 256;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject);
+          tcp.listen(udpPort, a.host, () => {
+            tcp.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        udp.close();
+        if (a.port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) continue;
+        throw err;
+      }
+      tcp.on('error', () => undefined);
+      this.udp.push(udp);
+      this.tcp.push(tcp);
+      return { host: a.host, udpPort, tcpPort: (tcp.address() as net.AddressInfo).port };
+    }
+  }
+
+  private async bindUdp(a: ListenAddress): Promise<dgram.Socket> {
     const udp = dgram.createSocket({ type: net.isIPv6(a.host) ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -87,7 +114,6 @@ export class DnsServer {
         resolve();
       });
     });
-    this.udp.push(udp);
     udp.on('error', () => undefined); // e.g. ICMP unreachable for an answer: nothing to do
     udp.on('message', (msg, rinfo) => {
       try {
@@ -98,19 +124,7 @@ export class DnsServer {
         // The handler answers every error itself; a throw here is a bug, never a crash.
       }
     });
-    const udpPort = udp.address().port;
-    const tcp = net.createServer((c) => this.onConnection(c));
-    tcp.maxConnections = this.o.maxTcpConnections ?? 256;
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(udpPort, a.host, () => {
-        tcp.off('error', reject);
-        resolve();
-      });
-    });
-    tcp.on('error', () => undefined);
-    this.tcp.push(tcp);
-    return { host: a.host, udpPort, tcpPort: (tcp.address() as net.AddressInfo).port };
+    return udp;
   }
 
   private onConnection(c: net.Socket): void {
