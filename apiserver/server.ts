@@ -45,6 +45,8 @@ export interface ApiServerOptions {
   /** Admission plugins every write goes through, in order. */
   admission?: AdmissionPlugin[];
   serviceClusterIPRange?: string;
+  /** kube-system/kube-dns' ClusterIP, created at start (default: the 10th address of the range; false: none). */
+  clusterDNSIP?: string | false;
   nodePortRange?: string;
   /** Largest accepted request body (default 3 MiB); larger → 413. */
   maxBodyBytes?: number;
@@ -95,6 +97,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     serviceClusterIPRange: opts.serviceClusterIPRange ?? '10.96.0.0/12',
     nodePortRange: opts.nodePortRange ?? '30000-32767',
     admission: new AdmissionChain(opts.admission ?? []),
+    clusterDNSIP: opts.clusterDNSIP,
   });
   try {
     await registry.init();
