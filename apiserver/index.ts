@@ -1,4 +1,5 @@
 // The apiserver's face: what the composition root (cli/main, cli/cluster) and the benchmarks may use.
 export { startApiServer, DEFAULT_MAX_BODY_BYTES } from './server';
 export type { ApiServerOptions, RunningApiServer } from './server';
+export { clusterDnsIP } from './registry/cluster-dns-service';
 export { register as registerCommand } from './command';
