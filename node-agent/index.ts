@@ -6,6 +6,7 @@ export type { StartNodeAgentOptions, RunningNodeAgent } from './start';
 export { startHollowNodes } from './hollow';
 export type { HollowNodes, HollowNodesOptions } from './hollow';
 export { CriRuntime } from './runtime/cri/cri-runtime';
+export { FakeRuntime } from './runtime/fake-runtime';
 export type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from './runtime/runtime';
 export { ensureRuntime, teardownRuntime, podCgroupParent, IMAGES, DEFAULT_BRIDGE, DEFAULT_POD_SUBNET, REGISTRY } from './runtime-setup';
 export type { RuntimeInfo, RuntimeOptions } from './runtime-setup';
