@@ -46,6 +46,7 @@ const nxdomain = (): ZoneAnswer => ({ rcode: 'NXDOMAIN', answers: [], additional
 const nodata = (): ZoneAnswer => ({ rcode: 'NOERROR', answers: [], additionals: [] });
 
 function shuffled<T>(items: T[]): T[] {
+  if (items.length < 2) return items;
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));

@@ -104,7 +104,8 @@ export class ClusterRecords {
   private readonly services = new Map<string, Service>();
   private readonly endpoints = new Map<string, Endpoints>();
   private readonly records = new Map<string, ServiceRecord>();
-  private readonly perNamespace = new Map<string, number>();
+  /** namespace → name → record: lookups need no key built per query. */
+  private readonly byNamespace = new Map<string, Map<string, ServiceRecord>>();
   /** IP → record key → the name that IP has through that record (a ClusterIP's, or an endpoint's). */
   private readonly reverse = new Map<string, Map<string, { name: string; clusterIP: boolean }[]>>();
   /** Bumped on every change (tests and the benchmark wait on it). */
@@ -138,12 +139,12 @@ export class ClusterRecords {
 
   /** The Service `<name>.<namespace>` (both lower-case). */
   service(name: string, namespace: string): ServiceRecord | undefined {
-    return this.records.get(`${name}.${namespace}`);
+    return this.byNamespace.get(namespace)?.get(name);
   }
 
   /** Whether `<namespace>.svc.<zone>` exists: some Service lives there. */
   hasNamespace(namespace: string): boolean {
-    return (this.perNamespace.get(namespace) || 0) > 0;
+    return !!this.byNamespace.get(namespace)?.size;
   }
 
   /** The names of an IP (PTR targets, no trailing dot): a ClusterIP's Service, else its endpoints' names. */
@@ -165,15 +166,18 @@ export class ClusterRecords {
     const old = this.records.get(key);
     if (old) {
       this.dropReverse(key, old);
-      this.perNamespace.set(old.namespace, (this.perNamespace.get(old.namespace) || 1) - 1);
-      if (!this.perNamespace.get(old.namespace)) this.perNamespace.delete(old.namespace);
+      const names = this.byNamespace.get(old.namespace);
+      names?.delete(old.name);
+      if (names && !names.size) this.byNamespace.delete(old.namespace);
       this.records.delete(key);
     }
     const svc = this.services.get(key);
     const rec = svc && serviceRecord(svc, this.endpoints.get(key), this.zone);
     if (!rec) return;
     this.records.set(key, rec);
-    this.perNamespace.set(rec.namespace, (this.perNamespace.get(rec.namespace) || 0) + 1);
+    let names = this.byNamespace.get(rec.namespace);
+    if (!names) this.byNamespace.set(rec.namespace, (names = new Map()));
+    names.set(rec.name, rec);
     for (const ip of rec.clusterIPs) this.addReverse(ip, key, rec.fqdn, true);
     for (const e of rec.endpoints) this.addReverse(e.ip, key, `${e.hostname}.${rec.fqdn}`, false);
   }

@@ -118,7 +118,7 @@ export class DnsServer {
     udp.on('message', (msg, rinfo) => {
       try {
         this.o.handler.handle(msg, 'udp', (response) => {
-          udp.send(response, rinfo.port, rinfo.address, () => undefined);
+          udp.send(response, rinfo.port, rinfo.address); // a failed send is the socket's 'error'
         });
       } catch {
         // The handler answers every error itself; a throw here is a bug, never a crash.
