@@ -8,7 +8,7 @@
 //   2. Change → new answer: a Service created (or an endpoint added to a headless Service) → the
 //      server answers it, polled every 2 ms; p50/p99/max over N changes, from the API request's start.
 //   3. Bounded work: a node agent (fake runtime) with its DNS server, M pods bound at once → all
-//      Running, without and then during a query flood from another process (500 in flight); the
+//      Running (after a warm-up batch), without and then during a query flood from another process (500 in flight); the
 //      agent's event-loop delay p99 and CPU share, and the queries answered during the flood.
 //   4. Network programming latency (Kubernetes' SLI, real containerd, --no-network skips it): an nginx
 //      pod becoming Ready (seen through a watch) → the first HTTP answer through its Service's
@@ -346,6 +346,8 @@ async function podsRunning(client: KubeClient, prefix: string, count: number): P
 async function flood(client: KubeClient, api: string, count: number): Promise<string[][]> {
   const agent = await child('agent', ['--api', api]);
   const port = Number(agent.ready.port);
+  // A first batch warms the agent up (JIT, informers, the fake runtime's images): not measured.
+  await podsRunning(client, 'warm', count);
   await ask(agent, 'reset-delay');
   const idle = await podsRunning(client, 'idle', count);
   const idleDelay = await ask(agent, 'delay');
