@@ -344,29 +344,40 @@ async function podsRunning(client: KubeClient, prefix: string, count: number): P
   }
 }
 
-async function flood(client: KubeClient, api: string, count: number): Promise<string[][]> {
+async function flood(client: KubeClient, api: string, count: number, rounds: number): Promise<string[][]> {
   const agent = await child('agent', ['--api', api]);
   const port = Number(agent.ready.port);
   // A first batch warms the agent up (JIT, informers, the fake runtime's images): not measured.
   await podsRunning(client, 'warm', count);
-  await ask(agent, 'reset-delay');
-  const idle = await podsRunning(client, 'idle', count);
-  const idleDelay = await ask(agent, 'delay');
-  const flooder = await child('flood', ['--port', String(port), '--in-flight', '500']);
-  await new Promise((r) => setTimeout(r, 1000));
-  await ask(agent, 'reset-delay');
-  const t0 = performance.now();
-  const busy = await podsRunning(client, 'flood', count);
-  const busyDelay = await ask(agent, 'delay');
-  const floodStats = await ask(flooder, 'stop');
-  const floodSeconds = (performance.now() - t0) / 1000 + 1;
-  flooder.proc.kill();
+  const idle: number[] = [];
+  const busy: number[] = [];
+  const idleDelay: Record<string, unknown>[] = [];
+  const busyDelay: Record<string, unknown>[] = [];
+  let answered = 0;
+  let floodMs = 0;
+  // Idle and flooded batches alternate, so the machine's drifting load weighs on both alike.
+  for (let r = 0; r < rounds; r++) {
+    await ask(agent, 'reset-delay');
+    idle.push(await podsRunning(client, `idle${r}`, count));
+    idleDelay.push(await ask(agent, 'delay'));
+    const flooder = await child('flood', ['--port', String(port), '--in-flight', '500']);
+    await new Promise((res) => setTimeout(res, 500));
+    await ask(agent, 'reset-delay');
+    const t0 = performance.now();
+    busy.push(await podsRunning(client, `flood${r}`, count));
+    busyDelay.push(await ask(agent, 'delay'));
+    answered += Number((await ask(flooder, 'stop')).answered);
+    floodMs += performance.now() - t0 + 500;
+    flooder.proc.kill();
+  }
   agent.proc.kill();
+  const med = (xs: Record<string, unknown>[], k: string) => median(xs.map((x) => Number(x[k])));
   return [
-    [`${count} pods bound → all Running`, `${f1(idle)} ms idle`, `${f1(busy)} ms under flood`, `${f2(busy / idle)}×`, ''],
-    ['agent event-loop delay p99', `${f1(Number(idleDelay.p99))} ms idle`, `${f1(Number(busyDelay.p99))} ms under flood`, `max ${f1(Number(busyDelay.max))} ms`, ''],
-    ['agent CPU (share of one core)', `${f2(Number(idleDelay.cpu))} idle`, `${f2(Number(busyDelay.cpu))} under flood`, '', ''],
-    ['flood answered (500 in flight)', `${Number(floodStats.answered)} queries`, `≈ ${(Number(floodStats.answered) / floodSeconds).toFixed(0)} q/s`, '', ''],
+    [`${count} pods bound → all Running (median of ${rounds})`, `${f1(median(idle))} ms idle`, `${f1(median(busy))} ms under flood`, `${f2(median(busy) / median(idle))}×`, ''],
+    ['  each round', idle.map(f1).join(' '), busy.map(f1).join(' '), '', ''],
+    ['agent event-loop delay p99 (median)', `${f1(med(idleDelay, 'p99'))} ms idle`, `${f1(med(busyDelay, 'p99'))} ms under flood`, `max ${f1(Math.max(...busyDelay.map((x) => Number(x.max))))} ms`, ''],
+    ['agent CPU (share of one core, median)', `${f2(med(idleDelay, 'cpu'))} idle`, `${f2(med(busyDelay, 'cpu'))} under flood`, '', ''],
+    ['flood answered (500 in flight)', `${answered} queries`, `≈ ${(answered / (floodMs / 1000)).toFixed(0)} q/s`, '', ''],
   ];
 }
 
@@ -463,11 +474,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--rounds <n>', 'load rounds per server (alternating with the floor)', '5')
     .option('--changes <n>', 'Service and endpoint changes timed', '20')
     .option('--pods <n>', 'pods bound at once, idle and under flood', '50')
+    .option('--flood-rounds <n>', 'idle / flooded batches, alternating', '3')
     .option('--programming <n>', 'pods timed from Ready to traffic through the ClusterIP', '5')
     .option('--phases <list>', 'which phases to run (comma-separated numbers)', '1,2,3,4')
     .option('--no-network', 'skip the network programming latency (phase 4: needs root and containerd)')
     .parse(argv);
-  const o = program.opts<{ role?: string; api?: string; port?: string; inFlight: string; queries: string; rounds: string; changes: string; pods: string; programming: string; phases: string; network: boolean }>();
+  const o = program.opts<{ role?: string; api?: string; port?: string; inFlight: string; queries: string; rounds: string; changes: string; pods: string; floodRounds: string; programming: string; phases: string; network: boolean }>();
   const phases = new Set(o.phases.split(',').map((x) => x.trim()));
   if (!o.network) phases.delete('4');
   switch (o.role) {
@@ -501,7 +513,7 @@ async function main(argv: string[]): Promise<void> {
     };
     await phase('1', 'cluster DNS throughput (UDP, loopback)', ['measure', 'steer', 'floor', 'ratio', 'goal'], () => throughput(url, Number(o.queries), Number(o.rounds)));
     await phase('2', 'change → new answer', ['measure', '', '', '', 'goal'], () => changes(client, url, Number(o.changes)));
-    await phase('3', 'bounded work: pod sync under a query flood (fake runtime)', ['measure', 'idle', 'flood', 'ratio', ''], () => flood(client, url, Number(o.pods)));
+    await phase('3', 'bounded work: pod sync under a query flood (fake runtime)', ['measure', 'idle', 'flood', 'ratio', ''], () => flood(client, url, Number(o.pods), Number(o.floodRounds)));
     await phase('4', 'network programming latency (real containerd)', ['measure', '', '', '', ''], () => networkProgramming(client, Number(o.programming)));
     console.log(`\ncluster DNS benchmark (${new Date().toISOString()}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
     console.log(out.join('\n\n'));
