@@ -98,6 +98,7 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       await proxy.start();
     } catch (err) {
       await proxy.stop().catch(() => undefined);
+      informers?.stop();
       await routes?.stop();
       await a.stop().catch(() => undefined);
       await server?.close();
@@ -124,6 +125,7 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       await dns.start();
     } catch (err) {
       await dns.stop().catch(() => undefined);
+      informers?.stop();
       await proxy?.stop().catch(() => undefined);
       await routes?.stop();
       await a.stop().catch(() => undefined);
