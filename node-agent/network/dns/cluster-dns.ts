@@ -55,6 +55,7 @@ export class ClusterDns {
   private resyncTimer?: NodeJS.Timeout;
   private unregisterSizes?: () => void;
   private stopped = false;
+  private applying?: Promise<void>;
   private servingResolve?: (b: BoundAddress[]) => void;
   /** Resolves with the bound addresses once the server listens (after retries, if it had to). */
   readonly serving: Promise<BoundAddress[]>;
@@ -109,6 +110,7 @@ export class ClusterDns {
     const server = new DnsServer({ handler: this.handler, listen: this.o.listen });
     try {
       const bound = await server.start();
+      if (this.stopped) return void (await server.stop()); // stopped while binding
       this.server = server;
       if (this.redirect) await this.applyRedirect();
       const resync = this.o.resyncMs ?? 30_000;
@@ -126,14 +128,16 @@ export class ClusterDns {
     }
   }
 
-  private async applyRedirect(): Promise<void> {
+  /** (Re)applies the DNAT; one at a time, and stop() waits for the one under way. */
+  private applyRedirect(): Promise<void> {
     const b = this.server?.bound[0];
-    if (!b || !this.redirect || this.stopped) return;
-    try {
-      await this.redirect.apply(this.o.clusterIPs, { host: b.host, udpPort: b.udpPort, tcpPort: b.tcpPort });
-    } catch (err) {
-      this.log(`cannot redirect ${this.o.clusterIPs.join(', ')} to ${b.host}: ${(err as Error).message}`);
-    }
+    if (!b || !this.redirect || this.stopped || this.applying) return this.applying ?? Promise.resolve();
+    const redirect = this.redirect;
+    this.applying = redirect
+      .apply(this.o.clusterIPs, { host: b.host, udpPort: b.udpPort, tcpPort: b.tcpPort })
+      .catch((err: Error) => this.log(`cannot redirect ${this.o.clusterIPs.join(', ')} to ${b.host}: ${err.message}`))
+      .finally(() => (this.applying = undefined));
+    return this.applying;
   }
 
   async stop(): Promise<void> {
@@ -142,6 +146,8 @@ export class ClusterDns {
     clearInterval(this.resyncTimer);
     this.unregisterSizes?.();
     if (this.ownInformers) this.informers.stop();
+    // A periodic re-apply under way would put the jumps back after the removal below.
+    await this.applying;
     if (this.redirect && this.server) {
       await this.redirect.remove().catch((err: Error) => this.log(`removing the DNS redirect failed: ${err.message}`));
     }
