@@ -3,4 +3,5 @@ export { startApiServer, DEFAULT_MAX_BODY_BYTES } from './server';
 export type { ApiServerOptions, AuditOptions, RunningApiServer } from './server';
 export { authorizationModes, parseAuthorizationModes } from './auth/authorization';
 export type { AuthorizationMode } from './auth/authorization';
+export { clusterDnsIP } from './registry/cluster-dns-service';
 export { register as registerCommand } from './command';

@@ -64,6 +64,8 @@ export interface ApiServerOptions {
   /** Admission plugins every write goes through, in order. */
   admission?: AdmissionPlugin[];
   serviceClusterIPRange?: string;
+  /** kube-system/kube-dns' ClusterIP, created at start (default: the 10th address of the range; false: none). */
+  clusterDNSIP?: string | false;
   nodePortRange?: string;
   /** Largest accepted request body (default 3 MiB); larger → 413. */
   maxBodyBytes?: number;
@@ -182,6 +184,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     registry = new Registry(storage, {
       serviceClusterIPRange: serviceCIDR,
       nodePortRange: opts.nodePortRange ?? '30000-32767',
+      clusterDNSIP: opts.clusterDNSIP,
       admission: new AdmissionChain([
         ...builtin.first,
         ...(authz?.admissionFirst ?? []),

@@ -12,6 +12,7 @@ import type { ContainerRuntime } from './runtime/runtime';
 import { startNodeAgent } from './start';
 import { durationOption, intOption } from '../lib/component/flags';
 import { canonicalIPv4Cidr } from '../lib/api/ip';
+import { ListenAddress, parseHostPort } from './network/dns/server';
 
 interface NodeAgentFlags {
   kubeconfig?: string;
@@ -38,6 +39,15 @@ interface NodeAgentFlags {
   podRoutes?: boolean;
   serviceProxy?: boolean;
   clusterCidr?: string;
+  dnsServer: boolean;
+  dnsBind?: ListenAddress;
+  resolvConf?: string;
+}
+
+function listenAddress(v: string): ListenAddress {
+  const a = parseHostPort(v);
+  if (!a) throw new InvalidArgumentError(`invalid address ${v} (use an IP, or IP:PORT)`);
+  return a;
 }
 
 
@@ -67,8 +77,11 @@ export function register(program: Command): void {
     .option('--lease-duration <s>', 'node Lease duration in seconds', intOption(0, Number.MAX_SAFE_INTEGER, '--lease-duration'), DEFAULT_LEASE_DURATION_SECONDS)
     .option('--relist-interval <d>', 'runtime relist (PLEG) period', durationOption('ms'), 100)
     .option('--cgroup-root <path>', 'parent cgroup of all pods', '/steerpods')
-    .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers for ClusterFirst pods')
+    .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers for ClusterFirst pods; the agent answers them itself (kube-dns\'s ClusterIP, e.g. 10.96.0.10)')
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .option('--no-dns-server', 'with --cluster-dns: do not serve cluster DNS here (another server answers those addresses)')
+    .option('--dns-bind <ip[:port]>', "where the cluster DNS server listens (default: the node's address, port 53)", listenAddress)
+    .option('--resolv-conf <file>', 'resolver config for Default-policy pods and for names outside the cluster', '/etc/resolv.conf')
     .option('--max-pods <n>', 'pods this node accepts', intOption(0, Number.MAX_SAFE_INTEGER, '--max-pods'), 110)
     .option('--count <n>', 'with --runtime fake: run N hollow nodes named <node-name>-<i>', intOption(0, Number.MAX_SAFE_INTEGER, '--count'), 1)
     .option('--crash-backoff-initial <d>', 'first CrashLoopBackOff delay', durationOption('ms'), 10_000)
@@ -100,6 +113,7 @@ export function register(program: Command): void {
           if (!flags.criSocket) throw new InvalidArgumentError('--cri-socket is required with --runtime cri');
           runtime = new CriRuntime(flags.criSocket);
         }
+        const clusterDNS = flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()).filter(Boolean) : [];
         const running = await startNodeAgent({
           client,
           nodeName: flags.nodeName,
@@ -115,8 +129,10 @@ export function register(program: Command): void {
           leaseRenewIntervalMs: flags.leaseRenewInterval,
           leaseDurationSeconds: flags.leaseDuration,
           relistIntervalMs: flags.relistInterval,
-          clusterDNS: flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()).filter(Boolean) : [],
+          clusterDNS,
           clusterDomain: flags.clusterDomain,
+          resolvConf: flags.resolvConf,
+          dnsServer: flags.dnsServer && clusterDNS.length > 0 ? (flags.dnsBind ? { listen: [flags.dnsBind] } : true) : false,
           backoff: { initialMs: flags.crashBackoffInitial, maxMs: flags.crashBackoffMax },
           podCIDR: flags.podCidr,
           podRoutes: flags.podRoutes === true,

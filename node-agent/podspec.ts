@@ -71,12 +71,35 @@ export function podCgroupParent(cgroupRoot: string, uid: string): string {
   return `${cgroupRoot.replace(/\/$/, '')}/pod${uid}`;
 }
 
+/** The kubelet's limits on a pod's resolv.conf (pkg/apis/core/validation: MaxDNSNameservers etc.). */
+export const MAX_DNS_NAMESERVERS = 3;
+export const MAX_DNS_SEARCH_PATHS = 32;
+export const MAX_DNS_SEARCH_LIST_CHARS = 2048;
+/** glibc aborts on a search domain longer than a DNS name may be; the kubelet drops such entries. */
+const MAX_SEARCH_DOMAIN_CHARS = 253;
+
+/** A nameserver on the host's loopback (systemd-resolved's 127.0.0.53): unreachable from a pod. */
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
+}
+
+/** The kubelet's search-list trimming: unique, no overlong entries, at most 32 and 2,048 characters. */
+export function fitSearches(searches: string[]): string[] {
+  let out = [...new Set(searches)].slice(0, MAX_DNS_SEARCH_PATHS).filter((s) => s.length <= MAX_SEARCH_DOMAIN_CHARS);
+  while (out.length && out.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS) out = out.slice(0, -1);
+  return out;
+}
+
 export function dnsConfig(pod: Pod, o: Pick<SandboxOptions, 'clusterDNS' | 'clusterDomain' | 'hostDns'>): DnsConfig {
   const spec = pod.spec!;
   const ns = pod.metadata?.namespace || 'default';
   let policy = spec.dnsPolicy || 'ClusterFirst';
   if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
   else if (policy === 'ClusterFirst' && spec.hostNetwork) policy = 'Default';
+  // A pod in its own network namespace cannot reach the host's loopback resolvers; when those are all
+  // the host has, the cluster DNS (which forwards to them from the host) stands in.
+  const hostServers = spec.hostNetwork ? o.hostDns.servers : o.hostDns.servers.filter((s) => !isLoopback(s));
+  const podHostServers = hostServers.length || !o.hostDns.servers.length ? hostServers : [...o.clusterDNS];
   let cfg: DnsConfig;
   if (policy === 'None') cfg = { servers: [], searches: [], options: [] };
   else if (policy === 'ClusterFirst' && o.clusterDNS.length) {
@@ -86,7 +109,7 @@ export function dnsConfig(pod: Pod, o: Pick<SandboxOptions, 'clusterDNS' | 'clus
       searches: [`${ns}.svc.${d}`, `svc.${d}`, d, ...o.hostDns.searches],
       options: ['ndots:5'],
     };
-  } else cfg = { servers: [...o.hostDns.servers], searches: [...o.hostDns.searches], options: [...o.hostDns.options] };
+  } else cfg = { servers: podHostServers, searches: [...o.hostDns.searches], options: [...o.hostDns.options] };
   const extra = spec.dnsConfig;
   if (extra) {
     for (const s of extra.nameservers || []) if (!cfg.servers.includes(s)) cfg.servers.push(s);
@@ -97,7 +120,8 @@ export function dnsConfig(pod: Pod, o: Pick<SandboxOptions, 'clusterDNS' | 'clus
       cfg.options.push(text);
     }
   }
-  cfg.searches = cfg.searches.slice(0, 32);
+  cfg.servers = cfg.servers.slice(0, MAX_DNS_NAMESERVERS);
+  cfg.searches = fitSearches(cfg.searches);
   return cfg;
 }
 

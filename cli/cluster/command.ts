@@ -21,7 +21,9 @@ function withClusterOptions(cmd: Command): Command {
     .option('--controllers-metrics-port <port>', 'controllers /metrics port', portOption, 10252)
     .option('--pod-subnet <cidr>', 'pod IP range (default 10.88.0.0/16)')
     .option('--service-cidr <cidr>', 'Service ClusterIP range (default 10.96.0.0/12; two clusters on one machine need different ones)')
-    .option('--bridge <name>', 'pod network bridge (default steer0)');
+    .option('--bridge <name>', 'pod network bridge (default steer0)')
+    .option('--cluster-dns <ip>', "cluster DNS address for ClusterFirst pods, answered by the node agent (default: the Service range's 10th address, 10.96.0.10)")
+    .option('--cluster-domain <domain>', 'cluster DNS domain (default cluster.local)');
 }
 
 /** What withClusterOptions' flags parse to. */
@@ -29,8 +31,8 @@ type ClusterFlags = ClusterOptions & { listen: string };
 
 /** The ClusterOptions among a command's parsed flags. */
 function clusterOptions(o: ClusterFlags): ClusterOptions {
-  const { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge } = o;
-  return { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge };
+  const { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge, clusterDns, clusterDomain } = o;
+  return { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge, clusterDns, clusterDomain };
 }
 
 export function register(program: Command): void {

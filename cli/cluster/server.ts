@@ -4,7 +4,7 @@
 // SIGINT, then stops the components in reverse order.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { startApiServer } from '../../apiserver';
+import { clusterDnsIP, startApiServer } from '../../apiserver';
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
@@ -23,6 +23,10 @@ export interface ClusterOptions {
   /** Service ClusterIP range (the apiserver's default 10.96.0.0/12). */
   serviceCidr?: string;
   bridge?: string;
+  /** The cluster DNS address pods use (default: the 10th address of the Service range, kube-dns' ClusterIP). */
+  clusterDns?: string;
+  /** The cluster DNS domain (default cluster.local). */
+  clusterDomain?: string;
 }
 
 export interface ServerOptions extends ClusterOptions {
@@ -63,7 +67,9 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     }
 
     fs.mkdirSync(paths.apiserverData, { recursive: true });
-    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr });
+    // kube-dns' ClusterIP: the apiserver reserves it, the node agent answers it.
+    const clusterDNS = o.clusterDns || clusterDnsIP(o.serviceCidr || '10.96.0.0/12');
+    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr, clusterDNSIP: clusterDNS ?? false });
     started.push({ name: 'apiserver', stop: () => api.close() });
     log(`apiserver listening on ${api.url}`);
     // The in-process components reach the apiserver over loopback HTTP, exactly as separate processes would.
@@ -98,6 +104,10 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       port: o.agentPort,
       // ClusterIPs and NodePorts; chains named after the bridge, which no other live runtime shares.
       serviceProxy: { instance: runtime.bridge, clusterCIDR: runtime.podSubnet },
+      // Cluster DNS: ClusterFirst pods get nameserver <clusterDNS>, which this agent answers itself.
+      clusterDNS: clusterDNS ? [clusterDNS] : [],
+      clusterDomain: o.clusterDomain || 'cluster.local',
+      dnsServer: !!clusterDNS,
     });
     started.push({ name: 'node agent', stop: () => agent.stop() });
     log(`node agent ${agent.nodeName} started (${agent.url || 'no HTTP server'})`);

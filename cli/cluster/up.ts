@@ -146,6 +146,8 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
             '--scheduler-metrics-port', String(o.schedulerMetricsPort),
             '--controllers-metrics-port', String(o.controllersMetricsPort),
             ...(o.serviceCidr ? ['--service-cidr', o.serviceCidr] : []),
+            ...(o.clusterDns ? ['--cluster-dns', o.clusterDns] : []),
+            ...(o.clusterDomain ? ['--cluster-domain', o.clusterDomain] : []),
           ],
           { detached: true, stdio: ['ignore', log, log], cwd: root },
         );

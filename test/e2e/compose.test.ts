@@ -3,13 +3,14 @@
 // built, `docker-compose up -d`, then the nginx scenario on two nodes: both Ready with a pod CIDR →
 // apply nginx.yaml → scale to 3, spread over node-1 and node-2 → every pod IP answers from BOTH node
 // containers (cross-node pod routes) → a killed nginx process is restarted → a deleted pod is replaced
-// → `docker-compose down` leaves no pod cgroups and no mounts on the host → the engine is stopped by
+// → a pod on each node resolves nginx and a headless Service spanning both nodes (cluster DNS) →
+// `docker-compose down` leaves no pod cgroups and no mounts on the host → the engine is stopped by
 // its PID. Each step's time is printed at the end. Needs root, deploy/install-docker.sh's packages and
 // network access to the Debian mirror and the npm registry for the image builds (cached afterwards in
 // the engine's data root, /var/lib/steer-docker).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { waitFor } from '../helpers/wait';
@@ -221,6 +222,40 @@ describe('a 2-node steer cluster from docker-compose', () => {
       const pods = await readyNginx(3, '3 nginx pods Running and Ready after the delete');
       expect(pods.map((p) => p.metadata?.name)).not.toContain(name);
     });
+  });
+
+  it('7d. cluster DNS across nodes: a pod on each node resolves nginx and a headless Service spanning both', async () => {
+    requireCluster();
+    const ctr = ['ctr', '--address', '/var/lib/steer/runtime/containerd/containerd.sock', '-n', 'k8s.io'];
+    await client!.create<Service>(Resources.services, 'default', { metadata: { name: 'web' }, spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ name: 'http', port: 80 }] } });
+    const nginxIP = (await client!.get<Service>(Resources.services, 'default', 'nginx')).spec?.clusterIP || '';
+    const podIPs = (await readyNginx(3, '3 nginx pods Ready')).map((p) => p.status?.podIP || '').sort();
+    await timer.time('7d. cluster DNS from a pod on each node', async () => {
+      for (const node of NODES) {
+        await client!.create<Pod>(Resources.pods, 'default', {
+          metadata: { name: `dns-${node}` },
+          spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'bb', image: '127.0.0.1:5000/busybox:1.35', command: ['sleep', '3600'] }] },
+        });
+      }
+      for (const node of NODES) {
+        const pod = await waitFor(`dns-${node} Ready`, async () => {
+          const p = await client!.get<Pod>(Resources.pods, 'default', `dns-${node}`);
+          return isReady(p) ? p : undefined;
+        }, 120_000, 250);
+        const cid = (pod.status?.containerStatuses?.[0]?.containerID || '').replace(/^containerd:\/\//, '');
+        const nslookup = async (name: string) => (await compose.exec(node, [...ctr, 'tasks', 'exec', '--exec-id', `dns-${Date.now()}`, cid, 'nslookup', name])).stdout;
+        const addresses = (out: string) => out.split('\n').slice(2).filter((l) => l.startsWith('Address')).map((l) => l.replace(/^Address( \d+)?:\s*/, '').trim());
+        // Each node's agent answers its own pods: the names resolve the same on both nodes.
+        await waitFor(`${node}: nslookup nginx`, async () => addresses(await nslookup('nginx')).includes(nginxIP), 30_000, 500);
+        const web = await waitFor(`${node}: nslookup web (3 pods)`, async () => {
+          const a = addresses(await nslookup('web.default.svc.cluster.local')).sort();
+          return a.length === 3 ? a : undefined;
+        }, 30_000, 500);
+        expect(web).toEqual(podIPs);
+      }
+    });
+    for (const node of NODES) await client!.delete(Resources.pods, 'default', `dns-${node}`);
+    await client!.delete(Resources.services, 'default', 'web');
   });
 
   it('8. docker-compose down → no pod cgroups or mounts left on the host; the engine stops by its PID', async () => {
