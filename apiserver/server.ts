@@ -10,6 +10,9 @@ import { AdmissionChain } from './auth/admission';
 import { alwaysAllow } from './auth/authorizers';
 import { authenticationMiddleware, authorizationMiddleware, requestInfoMiddleware } from './auth/middleware';
 import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
+import { setTokenAuthenticators } from './auth/token-review';
+import { x509Authenticator } from './auth/x509';
+import { kubeletClient, type KubeletClientOptions } from './kubelet-client';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
@@ -32,6 +35,11 @@ export interface ApiServerOptions {
   dataDir?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /**
+   * Client certificates signed by this CA bundle authenticate (CN → user, O → groups; kube-apiserver's
+   * --client-ca-file). Needs TLS.
+   */
+  clientCAFile?: string;
   tokenFile?: string;
   /** More authenticators (client certificates, service-account tokens, ...), tried after the token file. */
   authenticators?: Authenticator[];
@@ -40,6 +48,8 @@ export interface ApiServerOptions {
    * authenticators are given (an API open to all, as before authentication existed), else false.
    */
   anonymousAuth?: boolean;
+  /** How the apiserver reaches node agents (pods/log): plain HTTP unless set. */
+  kubeletClient?: KubeletClientOptions;
   /** Decides every request (kube-apiserver's --authorization-mode chain); default: allow everything. */
   authorizer?: Authorizer;
   /** Admission plugins every write goes through, in order. */
@@ -110,8 +120,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const authenticators = [...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []), ...(opts.authenticators ?? [])];
+  if (opts.clientCAFile && !(opts.tlsCertFile && opts.tlsKeyFile)) throw new Error('client certificate authentication (clientCAFile) needs TLS (tlsCertFile and tlsKeyFile)');
+  // kube-apiserver's order: client certificates, then bearer tokens (token file, service-account JWTs, ...).
+  const tokenAuthenticators = [...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []), ...(opts.authenticators ?? [])];
+  const authenticators = [...(opts.clientCAFile ? [x509Authenticator()] : []), ...tokenAuthenticators];
   const anonymous = opts.anonymousAuth ?? authenticators.length === 0;
+  setTokenAuthenticators(registry, tokenAuthenticators);
+  app.locals.kubeletClient = kubeletClient(opts.kubeletClient);
 
   // Metrics and inflight accounting for every request (watches are counted when they end).
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -177,7 +192,17 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const tls = opts.tlsCertFile && opts.tlsKeyFile;
   const messageClasses = appMessageClasses(app);
   const server = tls
-    ? https.createServer({ ...messageClasses, cert: fs.readFileSync(opts.tlsCertFile!), key: fs.readFileSync(opts.tlsKeyFile!) }, app)
+    ? https.createServer(
+        {
+          ...messageClasses,
+          cert: fs.readFileSync(opts.tlsCertFile!),
+          key: fs.readFileSync(opts.tlsKeyFile!),
+          // Ask for a client certificate but let requests without one through to the token authenticators
+          // (x509.ts refuses a certificate that does not verify).
+          ...(opts.clientCAFile ? { ca: fs.readFileSync(opts.clientCAFile), requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        app,
+      )
     : http.createServer(messageClasses, app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -56,6 +56,8 @@ export const Resources = {
   jobs: rt('batch', 'v1', 'jobs', 'Job', true, [], ['all'], ['status']),
   leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   endpointslices: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  tokenreviews: { ...rt('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false), verbs: ['create'] } as ResourceType,
+  selfsubjectreviews: { ...rt('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false), verbs: ['create'] } as ResourceType,
 } as const;
 
 export const allResources: ResourceType[] = Object.values(Resources);

@@ -10,6 +10,7 @@ import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync
 import type { webcrypto as wc } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** A certificate and its private key, both PEM. */
@@ -235,6 +236,46 @@ export function splitSANs(names: Iterable<string>): { dnsNames: string[]; ipAddr
     else dnsNames.add(v.toLowerCase());
   }
   return { dnsNames: [...dnsNames], ipAddresses: [...ipAddresses] };
+}
+
+// ---- names ----------------------------------------------------------------------------------------
+
+/** This machine's names: its host name, localhost and every IPv4 address of its interfaces. */
+export function localHostNames(): string[] {
+  const names = new Set<string>(['localhost', '127.0.0.1', os.hostname().toLowerCase()]);
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') names.add(a.address);
+  return [...names];
+}
+
+/** The first address of a Service range: the `kubernetes` Service's ClusterIP (10.96.0.1 of 10.96.0.0/12). */
+export function firstServiceIP(serviceCIDR: string): string | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(serviceCIDR.trim());
+  if (!m) return undefined;
+  const len = Number(m[5]);
+  if (len > 30) return undefined;
+  const ip = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+  const size = 2 ** (32 - len);
+  const first = ip - (ip % size) + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join('.');
+}
+
+/**
+ * The names an apiserver's serving certificate must carry (kubeadm's apiserver certificate): the
+ * in-cluster names of the `kubernetes` Service and its ClusterIP, this machine's names and addresses,
+ * and the addresses clients are told to use.
+ */
+export function apiserverCertNames(o: { serviceCIDR?: string; clusterDomain?: string; addresses?: string[] }): { dnsNames: string[]; ipAddresses: string[] } {
+  const domain = o.clusterDomain ?? 'cluster.local';
+  const serviceIP = firstServiceIP(o.serviceCIDR ?? '10.96.0.0/12');
+  return splitSANs([
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    `kubernetes.default.svc.${domain}`,
+    ...(serviceIP ? [serviceIP] : []),
+    ...localHostNames(),
+    ...(o.addresses ?? []).filter((a) => a !== '0.0.0.0' && a !== '::'),
+  ]);
 }
 
 // ---- files ----------------------------------------------------------------------------------------
