@@ -3,7 +3,8 @@
 // certificates (--client-ca-file) and bearer tokens (--token-auth-file) authenticate, anonymous requests
 // only while --anonymous-auth is on; plain HTTP only with --insecure-serving.
 import * as path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { boolOption } from '../lib/component/flags';
 import { apiserverCertNames, ensureSelfSignedServingCert } from '../lib/component/pki';
 import { startApiServer } from './server';
 
@@ -13,13 +14,6 @@ function parseListen(listen: string): { host: string; port: number } {
   const port = Number(m[3]);
   if (port > 65535) throw new Error(`--listen: bad port ${m[3]}`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
-/** A Go-style boolean flag value: `--flag`, `--flag=true`, `--flag=false`. */
-export function boolFlag(v: string | undefined): boolean {
-  if (v === undefined || v === 'true' || v === '1' || v === 't' || v === 'T' || v === 'TRUE' || v === 'True') return true;
-  if (v === 'false' || v === '0' || v === 'f' || v === 'F' || v === 'FALSE' || v === 'False') return false;
-  throw new InvalidArgumentError(`invalid boolean ${JSON.stringify(v)}`);
 }
 
 interface ApiserverFlags {
@@ -57,7 +51,7 @@ export function register(program: Command): void {
     .option('--advertise-address <ip>', 'the address clients are told to use (also put in the self-signed certificate)')
     .option('--client-ca-file <file>', 'client certificates signed by this CA authenticate: CN is the user, O the groups')
     .option('--token-auth-file <file>', 'CSV of token,user,uid[,"group1,group2"]: bearer tokens that authenticate')
-    .option('--anonymous-auth [bool]', 'requests without credentials run as system:anonymous (else 401)', boolFlag, true)
+    .option('--anonymous-auth [bool]', 'requests without credentials run as system:anonymous (else 401)', boolOption, true)
     .option('--kubelet-client-certificate <file>', 'client certificate the apiserver shows node agents (pods/log)')
     .option('--kubelet-client-key <file>', 'key of --kubelet-client-certificate')
     .option('--kubelet-certificate-authority <file>', "CA that signed the node agents' serving certificates (unverified without it)")
