@@ -2,3 +2,6 @@
 export { startApiServer, DEFAULT_MAX_BODY_BYTES } from './server';
 export type { ApiServerOptions, RunningApiServer } from './server';
 export { register as registerCommand } from './command';
+export { alwaysAllow, privilegedGroups, unionAuthorizer } from './auth/authorizers';
+export type { Attributes, Authenticator, Authorizer, AuthorizationResult, UserInfo } from './auth/types';
+export type { KubeletClientOptions } from './kubelet-client';
