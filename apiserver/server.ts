@@ -122,10 +122,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   app.set('etag', false);
   if (opts.clientCAFile && !(opts.tlsCertFile && opts.tlsKeyFile)) throw new Error('client certificate authentication (clientCAFile) needs TLS (tlsCertFile and tlsKeyFile)');
   // kube-apiserver's order: client certificates, then bearer tokens (token file, service-account JWTs, ...).
-  const tokenAuthenticators = [...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []), ...(opts.authenticators ?? [])];
-  const authenticators = [...(opts.clientCAFile ? [x509Authenticator()] : []), ...tokenAuthenticators];
+  const authenticators = [
+    ...(opts.clientCAFile ? [x509Authenticator()] : []),
+    ...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []),
+    ...(opts.authenticators ?? []),
+  ];
   const anonymous = opts.anonymousAuth ?? authenticators.length === 0;
-  setTokenAuthenticators(registry, tokenAuthenticators);
+  // TokenReview runs this same chain (the array itself: authenticators added below count too); the
+  // client-certificate authenticator finds no TLS peer on a review and passes.
+  setTokenAuthenticators(registry, authenticators);
   app.locals.kubeletClient = kubeletClient(opts.kubeletClient);
 
   // Metrics and inflight accounting for every request (watches are counted when they end).

@@ -101,7 +101,8 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       tlsKeyFile: pki.apiserver.keyFile,
       clientCAFile: pki.caFile,
       tokenFile: pki.tokenFile,
-      anonymousAuth: true,
+      // As k3s: no anonymous requests (the health probes still answer anyone); 401 without credentials.
+      anonymousAuth: false,
       authorizer: clusterAuthorizer(),
       kubeletClient: { certFile: pki.kubeletClient.certFile, keyFile: pki.kubeletClient.keyFile, caFile: pki.caFile },
       // Service-account tokens: pki.saKeyFile signs them and pki.saPubFile verifies them.
