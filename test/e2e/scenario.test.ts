@@ -400,6 +400,7 @@ describe('the nginx scenario on a single-node steer cluster', () => {
       return { g, w };
     });
     expect(got.g.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nnginx\s+3\/3/);
+    expect(got.w.stderr).toBe('');
     expect(got.w.code).toBe(0);
     expect((JSON.parse(got.w.stdout) as { status: { userInfo: unknown } }).status.userInfo).toEqual({ username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] });
   });
