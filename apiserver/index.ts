@@ -5,3 +5,6 @@ export { authorizationModes, parseAuthorizationModes } from './auth/authorizatio
 export type { AuthorizationMode } from './auth/authorization';
 export { clusterDnsIP } from './registry/cluster-dns-service';
 export { register as registerCommand } from './command';
+export { alwaysAllow, privilegedGroups, unionAuthorizer } from './auth/authorizers';
+export type { Attributes, Authenticator, Authorizer, AuthorizationResult, UserInfo } from './auth/types';
+export type { KubeletClientOptions } from './kubelet-client';

@@ -16,6 +16,9 @@ import { authenticationMiddleware, authorizationMiddleware, requestInfoMiddlewar
 import { alwaysAllowRules, type RuleResolver, unknownRules } from './auth/rule-resolver';
 import { attachAuthorization } from './auth/server-authorization';
 import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
+import { setTokenAuthenticators } from './auth/token-review';
+import { x509Authenticator } from './auth/x509';
+import { kubeletClient, type KubeletClientOptions } from './kubelet-client';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
@@ -42,6 +45,11 @@ export interface ApiServerOptions {
   dataDir?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /**
+   * Client certificates signed by this CA bundle authenticate (CN → user, O → groups; kube-apiserver's
+   * --client-ca-file). Needs TLS.
+   */
+  clientCAFile?: string;
   tokenFile?: string;
   /** More authenticators (client certificates, service-account tokens, ...), tried after the token file. */
   authenticators?: Authenticator[];
@@ -50,6 +58,8 @@ export interface ApiServerOptions {
    * authenticators are given (an API open to all, as before authentication existed), else false.
    */
   anonymousAuth?: boolean;
+  /** How the apiserver reaches node agents (pods/log): plain HTTP unless set. */
+  kubeletClient?: KubeletClientOptions;
   /** Decides every request; default: allow everything. Exclusive with authorizationMode. */
   authorizer?: Authorizer;
   /**
@@ -157,10 +167,10 @@ function appMessageClasses(app: express.Express): Pick<http.ServerOptions, 'Inco
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<RunningApiServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const serviceCIDR = opts.serviceClusterIPRange ?? '10.96.0.0/12';
   if (opts.authorizationMode && opts.authorizer) throw new Error('apiserver: give authorizer or authorizationMode, not both');
   const auditPolicy = opts.audit?.policy ?? (opts.audit?.policyFile ? loadPolicyFile(opts.audit.policyFile) : undefined);
   if (opts.audit && (opts.audit.logPath || opts.audit.sink) && !auditPolicy) throw new Error('apiserver: an audit log needs an audit policy (--audit-policy-file)');
+  const serviceCIDR = opts.serviceClusterIPRange ?? '10.96.0.0/12';
   const encryption = opts.encryptionProviderConfig ? loadEncryptionConfiguration(opts.encryptionProviderConfig) : undefined;
   if (encryption && !opts.dataDir) throw new Error('--encryption-provider-config needs --data-dir (in-memory storage keeps nothing at rest)');
   // Before storage opens, so a bad key file fails the start without leaving LevelDB locked.
@@ -175,23 +185,17 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const storage: Storage = opts.dataDir
     ? await LevelStorage.open(opts.dataDir, { historySize: opts.watchHistorySize, sync: opts.fsync, transformer: encryption })
     : new MemoryStorage({ historySize: opts.watchHistorySize });
+  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
   let authz: Authorization | undefined;
   let registry: Registry;
   let auditSink: AuditSink | undefined;
   try {
     authz = opts.authorizationMode ? await setupAuthorization(opts.authorizationMode, storage) : undefined;
-    const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
     registry = new Registry(storage, {
       serviceClusterIPRange: serviceCIDR,
       nodePortRange: opts.nodePortRange ?? '30000-32767',
       clusterDNSIP: opts.clusterDNSIP,
-      admission: new AdmissionChain([
-        ...builtin.first,
-        ...(authz?.admissionFirst ?? []),
-        ...(opts.admission ?? []),
-        ...builtin.last,
-        ...(authz?.admissionLast ?? []),
-      ]),
+      admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), ...builtin.last, ...(authz?.admissionLast ?? [])]),
     });
     attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
@@ -215,11 +219,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const authenticators = [...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []), ...(opts.authenticators ?? [])];
-  // The default stays an open API unless other credentials are configured; service-account tokens are
-  // accepted either way (a pod's requests then run as its service account).
+  if (opts.clientCAFile && !(opts.tlsCertFile && opts.tlsKeyFile)) throw new Error('client certificate authentication (clientCAFile) needs TLS (tlsCertFile and tlsKeyFile)');
+  // kube-apiserver's order: client certificates, then bearer tokens (token file, service-account JWTs, ...).
+  const authenticators = [
+    ...(opts.clientCAFile ? [x509Authenticator()] : []),
+    ...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []),
+    ...(opts.authenticators ?? []),
+  ];
   const anonymous = opts.anonymousAuth ?? authenticators.length === 0;
+  // TokenReview runs this same chain (the array itself: authenticators added below count too); the
+  // client-certificate authenticator finds no TLS peer on a review and passes.
   authenticators.push(serviceAccountTokens.authenticator(storage));
+  setTokenAuthenticators(registry, authenticators);
+  app.locals.kubeletClient = kubeletClient(opts.kubeletClient);
 
   // Metrics and inflight accounting for every request (watches are counted when they end).
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -286,7 +298,17 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const tls = opts.tlsCertFile && opts.tlsKeyFile;
   const messageClasses = appMessageClasses(app);
   const server = tls
-    ? https.createServer({ ...messageClasses, cert: fs.readFileSync(opts.tlsCertFile!), key: fs.readFileSync(opts.tlsKeyFile!) }, app)
+    ? https.createServer(
+        {
+          ...messageClasses,
+          cert: fs.readFileSync(opts.tlsCertFile!),
+          key: fs.readFileSync(opts.tlsKeyFile!),
+          // Ask for a client certificate but let requests without one through to the token authenticators
+          // (x509.ts refuses a certificate that does not verify).
+          ...(opts.clientCAFile ? { ca: fs.readFileSync(opts.clientCAFile), requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        app,
+      )
     : http.createServer(messageClasses, app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -315,8 +337,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       if (closed) return;
       closed = true;
       cleaner.stop();
-      await kubernetesService?.stop();
       authz?.stop();
+      await kubernetesService?.stop();
       objectCountSources.delete(countObjects);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

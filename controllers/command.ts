@@ -5,8 +5,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../lib/client/client';
 import { allControllerNames, ControllerName, startControllers } from './manager';
 import { durationOption, intOption } from '../lib/component/flags';
+import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
 
-interface ControllersFlags {
+interface ControllersFlags extends ServingFlags {
   kubeconfig?: string;
   server?: string;
   identity?: string;
@@ -28,8 +29,7 @@ interface ControllersFlags {
 
 
 export function register(program: Command): void {
-  program
-    .command('controllers')
+  withServingFlags(program.command('controllers'), 'the metrics port')
     .description('run the controller manager (deployment, replicaset, daemonset, garbage collector, node lifecycle)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
     .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
@@ -56,7 +56,9 @@ export function register(program: Command): void {
         controllers = names as ControllerName[];
       }
       const client = KubeClient.load({ kubeconfig: f.kubeconfig, server: f.server });
+      const metricsServing = f.metricsPort ? await servingFromFlags(f, client, 'kube-controller-manager') : undefined;
       const running = await startControllers({
+        metricsServing,
         client,
         identity: f.identity,
         leaderElect: !!f.leaderElect,
@@ -72,7 +74,7 @@ export function register(program: Command): void {
         nodeLifecycle: { nodeMonitorGracePeriodSeconds: f.nodeMonitorGracePeriod, nodeMonitorPeriodMs: f.nodeMonitorPeriod * 1000 },
         rootCAFile: f.rootCaFile,
       });
-      if (running.metricsPort) console.log(`controllers: metrics on :${running.metricsPort}/metrics`);
+      if (running.metricsPort) console.log(`controllers: metrics on ${metricsServing ? 'https' : 'http'}://:${running.metricsPort}/metrics`);
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         process.once('SIGINT', done);

@@ -12,6 +12,7 @@ import type { Controller, ControllerContext } from '../lib/client/controller';
 import { EventRecorder } from '../lib/client/events';
 import { LeaderElector } from '../lib/client/leader-election';
 import { serveMetrics } from '../lib/component/metrics';
+import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { Resources } from '../lib/api/resources';
 import { SharedInformerFactory } from '../lib/client/shared-informers';
 import { DaemonSetController } from './daemonset/controller';
@@ -44,6 +45,8 @@ export interface ControllerManagerOptions {
   metricsHost?: string;
   /** Explicit metrics address; port 0 picks a free port (tests). Overrides metricsPort. */
   metricsListen?: { host?: string; port: number };
+  /** Serve the metrics port over HTTPS with delegated authentication and authorization (lib/component/secure-serving.ts). */
+  metricsServing?: SecureServingOptions;
   /** Which controllers to run (default all). */
   controllers?: ControllerName[];
   nodeLifecycle?: NodeLifecycleOptions;
@@ -130,7 +133,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   let metricsPort: number | undefined;
   const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
   if (listen) {
-    metricsServer = await serveMetrics('controllers', listen.host ?? '0.0.0.0', listen.port);
+    metricsServer = await serveMetrics('controllers', listen.host ?? '0.0.0.0', listen.port, opts.metricsServing);
     metricsPort = (metricsServer.address() as { port: number }).port;
   }
 

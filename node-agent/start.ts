@@ -7,7 +7,8 @@ import { parseResolvConf } from './podspec';
 import { SharedInformerFactory } from '../lib/client/shared-informers';
 import { defaultNodeAddress } from './node-status';
 import { PodRouteSync, PodRouteSyncOptions } from './network/pod-routes';
-import { RunningAgentServer, startAgentServer } from './server';
+import { agentServing, RunningAgentServer, startAgentServer } from './server';
+import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { ServiceProxy, ServiceProxyOptions } from './network/service-proxy';
 import { canonicalIPv4Cidr } from '../lib/api/ip';
 
@@ -15,6 +16,11 @@ export interface StartNodeAgentOptions extends NodeAgentOptions {
   /** HTTP port (default 10250; 0 = a free port; false = no server). */
   port?: number;
   serve?: boolean;
+  /**
+   * Serve HTTPS with the kubelet's authentication and authorization (server.ts: certificate, client CA,
+   * TokenReview and SubjectAccessReview through the apiserver); without it plain HTTP, open to all.
+   */
+  serving?: SecureServingOptions;
   /** Address the HTTP server binds to (default: the node address). */
   bindAddress?: string;
   /**
@@ -64,7 +70,12 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
   let server: RunningAgentServer | undefined;
   let agent: NodeAgent | undefined;
   if (opts.serve !== false) {
-    server = await startAgentServer(() => (agent ? [agent] : []), opts.bindAddress || address, opts.port ?? 10250);
+    server = await startAgentServer(
+      () => (agent ? [agent] : []),
+      opts.bindAddress || address,
+      opts.port ?? 10250,
+      opts.serving ? agentServing(opts.nodeName, opts.serving) : undefined,
+    );
   }
   agent = new NodeAgent({ ...opts, address, port: server?.port ?? opts.port ?? 10250 });
   try {

@@ -4,6 +4,7 @@
 // when a resource there has no strategy here.
 import { allResources, type ResourceType } from '../../lib/api/resources';
 import { appsKinds } from './apps';
+import { authenticationKinds } from './authentication';
 import { authorizationKinds } from './authorization';
 import { batchKinds } from './batch';
 import { coordinationKinds } from './coordination';
@@ -15,7 +16,7 @@ import type { KindStrategy } from './strategy';
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

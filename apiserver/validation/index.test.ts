@@ -119,6 +119,9 @@ const valid: Record<string, Obj> = {
     endpoints: [{ addresses: ['10.88.0.2'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: 'u1' } }],
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
   },
+  // Create-only reviews carry no name.
+  tokenreviews: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: {}, spec: { token: 'abc', audiences: ['https://kubernetes.default.svc'] } },
+  selfsubjectreviews: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} },
   roles: {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',

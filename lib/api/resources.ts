@@ -70,6 +70,8 @@ export const Resources = {
   selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),
   subjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false)),
   localsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true)),
+  tokenreviews: reviewKind(rt('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false)),
+  selfsubjectreviews: reviewKind(rt('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false)),
 } as const;
 
 export const allResources: ResourceType[] = Object.values(Resources);

@@ -1,6 +1,8 @@
-// The docker-compose cluster for real (issue 7): Debian's Docker engine started by deploy/dockerd.sh
-// (own data root, exec root, socket and PID file), the base image from debootstrap and steer's image
-// built, `docker-compose up -d`, then the nginx scenario on two nodes: both Ready with a pod CIDR →
+// The docker-compose cluster for real (issue 7), with security on (issue 12): Debian's Docker engine
+// started by deploy/dockerd.sh (own data root, exec root, socket and PID file), the base image from
+// debootstrap and steer's image built, the cluster's PKI generated (deploy/compose-certs.sh),
+// `docker-compose up -d`, then the nginx scenario on two nodes: both Ready with a pod CIDR, the apiserver
+// and node agents refusing requests without credentials →
 // apply nginx.yaml → scale to 3, spread over node-1 and node-2 → every pod IP answers from BOTH node
 // containers (cross-node pod routes) → a killed nginx process is restarted → a deleted pod is replaced
 // → a pod on each node resolves nginx and a headless Service spanning both nodes (cluster DNS) →
@@ -9,6 +11,7 @@
 // network access to the Debian mirror and the npm registry for the image builds (cached afterwards in
 // the engine's data root, /var/lib/steer-docker).
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
@@ -82,6 +85,20 @@ function dockerdPid(): number | undefined {
   }
 }
 
+/** A GET over HTTPS checked against the compose cluster's CA, without credentials or with a token. */
+function httpsGet(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: fs.readFileSync(path.join(repo, 'deploy', 'pki', 'ca.crt')), agent: false, timeout: 10_000, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on('error', reject);
+  });
+}
+
 /** Later steps need the cluster; they fail at once with this reason when it is missing. */
 let brokenAt = '';
 function requireCluster(): void {
@@ -135,6 +152,9 @@ describe('a 2-node steer cluster from docker-compose', () => {
   it('3. docker-compose up -d → both nodes Ready, each with its pod CIDR', async () => {
     requireCluster();
     brokenAt = '3. up';
+    // The cluster's CA, certificates, keys, tokens and kubeconfigs (kept across runs), mounted into every container.
+    await timer.time('3. PKI (deploy/compose-certs.sh)', () => mustRun('bash', ['deploy/compose-certs.sh'], { timeoutMs: 120_000 }));
+    expect(fs.statSync(path.join(repo, 'deploy', 'pki', 'ca.key')).mode & 0o777).toBe(0o600);
     await timer.time('3. docker-compose up -d', () => compose.mustRun(['up', '-d']));
     client = KubeClient.load({ kubeconfig });
     const nodes = await timer.time('3b. both nodes Ready', () =>
@@ -151,6 +171,20 @@ describe('a 2-node steer cluster from docker-compose', () => {
       await waitFor(`${self}: route ${other} via ${via}`, async () => (await compose.exec(self, ['ip', 'route', 'show', other])).stdout.includes(`via ${via}`), 30_000, 500);
     }
     brokenAt = '';
+  });
+
+  it('3c. security is on: HTTPS everywhere, 401 without or with a wrong credential (apiserver and node agents)', async () => {
+    requireCluster();
+    const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+    expect(await httpsGet('https://172.28.0.10:6443/api/v1/nodes')).toEqual({ status: 401, body: JSON.stringify(unauthorized) });
+    expect((await httpsGet('https://172.28.0.10:6443/api/v1/nodes', 'wrong')).status).toBe(401);
+    expect((await httpsGet('https://172.28.0.10:6443/healthz')).status).toBe(200);
+    for (const ip of ['172.28.0.21', '172.28.0.22']) {
+      expect((await httpsGet(`https://${ip}:10250/pods`)).status).toBe(401);
+      expect((await httpsGet(`https://${ip}:10250/pods`, 'wrong')).status).toBe(401);
+    }
+    // The metrics ports: health for anyone, HTTPS with a certificate of the cluster CA.
+    for (const target of ['172.28.0.11:10251', '172.28.0.12:10252']) expect((await httpsGet(`https://${target}/healthz`)).status).toBe(200);
   });
 
   it('4. steer apply -f manifests/nginx.yaml → 1 Running', async () => {
