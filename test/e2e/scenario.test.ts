@@ -229,16 +229,21 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     expect(logs.stdout).toContain('GET / HTTP/1.1');
   });
 
-  it('2d. a pod reaches the API through the kubernetes Service with its service account token and CA', async () => {
+  it('2d. a pod calls the API through the kubernetes Service with its service account, allowed and forbidden as its RBAC changes', async () => {
     requireCluster();
     // The pod runs the host's node (steer's images have none) from read-only hostPath mounts. It checks the
     // apiserver's certificate against the projected ca.crt, at https://$KUBERNETES_SERVICE_HOST (the
-    // Service's ClusterIP, DNATed to the advertise address the apiserver also listens on).
+    // Service's ClusterIP, DNATed to the advertise address the apiserver also listens on), and prints each
+    // change of the answer to listing pods; it ends once it saw forbidden → allowed → forbidden.
     const script = [
       "const fs = require('fs'), https = require('https');",
       "const dir = '/var/run/secrets/kubernetes.io/serviceaccount';",
-      "const get = (p) => new Promise((ok, no) => https.get({ host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT, path: p, ca: fs.readFileSync(dir + '/ca.crt'), headers: { authorization: 'Bearer ' + fs.readFileSync(dir + '/token', 'utf8') } }, (r) => { r.resume(); ok(r.statusCode); }).on('error', no));",
-      "(async () => { console.log('API ' + await get('/api')); console.log('PODS ' + await get('/api/v1/namespaces/default/pods')); })().catch((e) => { console.log('FAILED ' + e.message); process.exit(1); });",
+      "const get = (p) => new Promise((ok, no) => https.get({ host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT, path: p, agent: false, ca: fs.readFileSync(dir + '/ca.crt'), headers: { authorization: 'Bearer ' + fs.readFileSync(dir + '/token', 'utf8') } }, (r) => { r.resume(); ok(r.statusCode); }).on('error', no));",
+      "const fail = (e) => { console.log('FAILED ' + e.message); process.exit(1); };",
+      "let last; const seen = [];",
+      "const tick = async () => { const s = await get('/api/v1/namespaces/default/pods'); if (s !== last) { console.log('PODS ' + s); last = s; seen.push(s); } if (seen.join() === '403,200,403') process.exit(0); };",
+      "get('/api').then((s) => { console.log('API ' + s); setInterval(() => tick().catch(fail), 200); }, fail);",
+      "setTimeout(() => fail(new Error('timed out')), 120000);",
     ].join('\n');
     const ro = (name: string, p: string, mountPath = p) => ({ volume: { name, hostPath: { path: p } }, mount: { name, mountPath, readOnly: true } });
     const mounts = [ro('usr', '/usr'), ro('lib', '/usr/lib', '/lib'), ro('lib64', '/usr/lib64', '/lib64')];
@@ -255,13 +260,18 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     }));
     const created = await steer('apply', '-f', manifest);
     expect(created.stdout).toBe('pod/api-probe created\n');
-    const phase = await timed('2d. pod → kubernetes Service → apiserver', () => eventually('the api-probe pod to finish', 60_000, async () => {
+    const probeLog = async (want: string) => ((await steer('logs', 'api-probe')).stdout.includes(want) ? true : undefined);
+    await timed('2d. pod → kubernetes Service → apiserver (403)', () => eventually('the probe pod to be refused the pod list', 60_000, () => probeLog('PODS 403')));
+    const bound = await kubectl('create', 'rolebinding', 'api-probe-view', '--clusterrole=view', '--serviceaccount=default:default');
+    expect(bound.stdout).toBe('rolebinding.rbac.authorization.k8s.io/api-probe-view created\n');
+    await timed('2d. RoleBinding created → the pod may list pods', () => eventually('the probe pod to be allowed', 20_000, () => probeLog('PODS 200')));
+    await kubectl('delete', 'rolebinding', 'api-probe-view');
+    const phase = await eventually('the probe pod to finish', 20_000, async () => {
       const p = await client!.get<Pod>(Resources.pods, 'default', 'api-probe');
       return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined;
-    }));
-    const logs = await steer('logs', 'api-probe');
-    // Discovery is open to every authenticated user; the default service account may not list pods.
-    expect(logs.stdout).toBe('API 200\nPODS 403\n');
+    });
+    // Discovery is open to every authenticated user; the default service account lists pods only while bound.
+    expect((await steer('logs', 'api-probe')).stdout).toBe('API 200\nPODS 403\nPODS 200\nPODS 403\n');
     expect(phase).toBe('Succeeded');
     await steer('delete', 'pod', 'api-probe');
   });
