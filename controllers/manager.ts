@@ -28,7 +28,7 @@ import { RootCAPublisher } from './root-ca-publisher';
 import { StatefulSetController } from './statefulset/controller';
 import { PersistentVolumeBinderController } from './persistentvolume/controller';
 import { VolumeProtectionController } from './persistentvolume/protection-controller';
-import { LocalPathProvisioner } from './local-path-provisioner/controller';
+import { LocalPathProvisionerController } from './local-path-provisioner/controller';
 
 export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
@@ -105,7 +105,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('statefulset')) controllers.push(new StatefulSetController(ctx, w));
     if (enabled.has('persistentvolume-binder')) controllers.push(new PersistentVolumeBinderController(ctx));
     if (enabled.has('persistentvolume-protection')) controllers.push(new VolumeProtectionController(ctx));
-    if (enabled.has('local-path-provisioner')) controllers.push(new LocalPathProvisioner(ctx));
+    if (enabled.has('local-path-provisioner')) controllers.push(new LocalPathProvisionerController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

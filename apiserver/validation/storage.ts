@@ -67,7 +67,9 @@ export function validatePersistentVolumeClaim(pvc: PersistentVolumeClaim, old?: 
   if (spec.volumeMode !== undefined && !volumeModes.includes(spec.volumeMode)) causes.push(notSupported('spec.volumeMode', spec.volumeMode, volumeModes));
   if (old && old.spec) {
     // Only resources.requests may change (expansion), and volumeName from empty (the binder binds).
-    const strip = (s: PersistentVolumeClaim['spec']) => ({ ...s, resources: { ...s?.resources, requests: undefined }, volumeName: undefined });
+    // storageClassName may go from unset to a class (the binder's retroactive default class).
+    const classSet = (old.spec.storageClassName === undefined || old.spec.storageClassName === null) && !!spec.storageClassName;
+    const strip = (s: PersistentVolumeClaim['spec']) => ({ ...s, resources: { ...s?.resources, requests: undefined }, volumeName: undefined, ...(classSet ? { storageClassName: undefined } : {}) });
     const volumeNameChanged = !!old.spec.volumeName && old.spec.volumeName !== spec.volumeName;
     if (stableJson(strip(old.spec)) !== stableJson(strip(spec)) || volumeNameChanged) {
       causes.push(forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));

@@ -3,7 +3,9 @@
 // the PV ↔ PVC match predicates (access modes, size, class, selector, node affinity). Pure, no I/O.
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
 import type { StorageClass } from 'kubernetes-types/storage/v1';
+import { compileTerm, type NodeFacts, termMatches } from './node-affinity';
 import { compareQuantities } from './quantity';
+import { type LabelRequirement, matchesLabels, selectorFromLabelSelector } from './selectors';
 
 /** StorageObjectInUseProtection's finalizers. */
 export const PvcProtectionFinalizer = 'kubernetes.io/pvc-protection';
@@ -89,4 +91,50 @@ export function podClaimNames(pod: { metadata?: { name?: string }; spec?: { volu
     else if (v.ephemeral) out.push(`${pod.metadata?.name ?? ''}-${v.name}`);
   }
   return out;
+}
+
+/** The volume may be used on this node: its required node affinity (terms ORed) matches, or it has none. */
+export function volumeNodeAffinityMatches(pv: PersistentVolume, node: NodeFacts): boolean {
+  const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms;
+  if (!terms || terms.length === 0) return true;
+  return terms.some((t) => termMatches(compileTerm(t), node));
+}
+
+export interface MatchOptions {
+  /** Only volumes usable on this node (the scheduler's delayed binding). */
+  node?: NodeFacts;
+  /** Volumes taken meanwhile by other claims (the scheduler's assumed bindings). */
+  taken?: Set<string>;
+}
+
+/**
+ * The volume to bind a claim to (Kubernetes' FindMatchingVolume): one pre-bound to the claim if any,
+ * else the smallest available volume of the claim's class that has its access modes, volume mode and
+ * size, whose labels match the claim's selector.
+ */
+export function findMatchingVolume(pvc: PersistentVolumeClaim, volumes: PersistentVolume[], opts: MatchOptions = {}): PersistentVolume | undefined {
+  const cls = claimClass(pvc);
+  let selector: LabelRequirement[] | undefined;
+  try {
+    selector = pvc.spec?.selector ? selectorFromLabelSelector(pvc.spec.selector) : undefined;
+  } catch {
+    return undefined;
+  }
+  let best: PersistentVolume | undefined;
+  for (const pv of volumes) {
+    if (pv.metadata?.deletionTimestamp) continue;
+    if (opts.taken?.has(pv.metadata?.name ?? '')) continue;
+    if (opts.node && !volumeNodeAffinityMatches(pv, opts.node)) continue;
+    const ref = pv.spec?.claimRef;
+    const preBound = ref && claimRefMatches(pv, pvc);
+    if (ref && !preBound) continue;
+    if ((pv.spec?.volumeMode ?? 'Filesystem') !== (pvc.spec?.volumeMode ?? 'Filesystem')) continue;
+    if (!accessModesSatisfied(pvc, pv) || !capacityFits(pvc, pv)) continue;
+    if (preBound) return pv;
+    if (pv.status?.phase && pv.status.phase !== 'Available' && pv.status.phase !== 'Pending') continue;
+    if (volumeClass(pv) !== cls) continue;
+    if (selector && !matchesLabels(selector, pv.metadata?.labels ?? {})) continue;
+    if (!best || compareQuantities(String(pv.spec?.capacity?.storage), String(best.spec?.capacity?.storage)) < 0) best = pv;
+  }
+  return best;
 }
