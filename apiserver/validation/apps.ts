@@ -238,7 +238,10 @@ export function validateStatefulSet(sts: StatefulSet, old?: StatefulSet): FieldC
   causes.push(...nonNegative('spec.minReadySeconds', spec.minReadySeconds));
   causes.push(...nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
   if (spec.ordinals?.start !== undefined) causes.push(...nonNegative('spec.ordinals.start', spec.ordinals.start));
-  causes.push(...validateSelectorAndTemplate(spec.selector, spec.template, 'statefulset'));
+  // The claim templates are the pods' volumes of the same names (the controller adds them): mounts may name them.
+  const claimVolumes = (spec.volumeClaimTemplates ?? []).filter((t) => t.metadata?.name && !(spec.template?.spec?.volumes ?? []).some((v) => v.name === t.metadata?.name)).map((t) => ({ name: t.metadata!.name!, persistentVolumeClaim: { claimName: t.metadata!.name! } }));
+  const template = spec.template && claimVolumes.length ? { ...spec.template, spec: { ...spec.template.spec!, volumes: [...(spec.template.spec?.volumes ?? []), ...claimVolumes] } } : spec.template;
+  causes.push(...validateSelectorAndTemplate(spec.selector, template, 'statefulset'));
   (spec.volumeClaimTemplates ?? []).forEach((t, i) => {
     if (!t.metadata?.name) causes.push(required(`spec.volumeClaimTemplates[${i}].metadata.name`));
     if (!t.spec?.accessModes?.length) causes.push(required(`spec.volumeClaimTemplates[${i}].spec.accessModes`, 'at least 1 access mode is required'));
