@@ -25,8 +25,12 @@ import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
 import { RootCAPublisher } from './root-ca-publisher';
+import { StatefulSetController } from './statefulset/controller';
+import { PersistentVolumeBinderController } from './persistentvolume/controller';
+import { VolumeProtectionController } from './persistentvolume/protection-controller';
+import { LocalPathProvisionerController } from './local-path-provisioner/controller';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -98,6 +102,10 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('job')) controllers.push(new JobController(ctx, w));
     if (enabled.has('root-ca-cert-publisher')) controllers.push(new RootCAPublisher(ctx, { rootCAFile: opts.rootCAFile, rootCA: opts.rootCA }));
     if (enabled.has('clusterrole-aggregation')) controllers.push(new ClusterRoleAggregationController(ctx));
+    if (enabled.has('statefulset')) controllers.push(new StatefulSetController(ctx, w));
+    if (enabled.has('persistentvolume-binder')) controllers.push(new PersistentVolumeBinderController(ctx));
+    if (enabled.has('persistentvolume-protection')) controllers.push(new VolumeProtectionController(ctx));
+    if (enabled.has('local-path-provisioner')) controllers.push(new LocalPathProvisionerController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -28,6 +28,8 @@ import { StatusWriter } from './status-writer';
 import { computePodActions, Waiting } from './sync';
 import { ServiceEnvSource } from './service-env';
 import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens';
+import { localPathRoot, sweepLocalPathVolumes } from './volumes/local-path';
+import { LocalPathRootAnnotation } from '../lib/api/storage';
 
 // steer's fast heartbeat (Kubernetes renews every 10 s with a 40 s lease): the node lifecycle
 // controller's 5 s grace period must see at least two renewals, so a lost node is noticed in seconds.
@@ -78,6 +80,8 @@ export interface NodeAgentOptions {
   events?: EventRecorder;
   /** CRI stats poll period for metrics and /stats/summary (default 10 s; 0 = off). */
   statsIntervalMs?: number;
+  /** How often local-path volume directories whose PersistentVolume is gone are removed (default 10 s). */
+  localPathSweepIntervalMs?: number;
   /** The Services for containers' service variables; shared by hollow nodes (default: the agent's own informer). */
   services?: ServiceEnvSource;
   /** Service-account tokens for projected volumes (default: the agent's own manager on the TokenRequest API). */
@@ -135,7 +139,13 @@ export class NodeAgent {
     } catch {
       /* no host resolver config */
     }
-    this.facts = { ...hostFacts(o.nodeName, { address: o.address, port: o.port ?? 10250, maxPods: o.maxPods, stateDir: o.stateDir }), podCIDR: o.podCIDR, ...o.facts };
+    this.facts = {
+      ...hostFacts(o.nodeName, { address: o.address, port: o.port ?? 10250, maxPods: o.maxPods, stateDir: o.stateDir }),
+      podCIDR: o.podCIDR,
+      // The local-path provisioner puts this node's volumes under this directory (volumes/local-path.ts).
+      annotations: { [LocalPathRootAnnotation]: localPathRoot(o.stateDir) },
+      ...o.facts,
+    };
     this.facts.labels = { ...(o.labels || {}), ...(o.facts?.labels || {}) };
     this.nodeStatus = new NodeStatusManager(o.client, this.runtime, this.facts, o.nodeStatusReportIntervalMs ?? 60_000);
     this.statusWriter = new StatusWriter(o.client);
@@ -247,6 +257,7 @@ export class NodeAgent {
     });
     every(this.o.nodeStatusUpdateIntervalMs ?? 10_000, () => this.syncNodeStatus());
     every(this.o.statsIntervalMs ?? 10_000, () => this.collectStats());
+    every(this.o.localPathSweepIntervalMs ?? 10_000, () => sweepLocalPathVolumes(localPathRoot(this.o.stateDir), this.o.client).then(() => undefined));
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1';
+import { claimVolumePath, type PodData } from './podspec';
 import { writeAtomically } from './volumes/atomic-writer';
+import { LocalPathProvisioner, ProvisionedByAnnotation } from '../lib/api/storage';
 import { volumePayload, type ProjectionContext } from './volumes/projection';
 
 export function podDir(stateDir: string, uid: string): string {
@@ -17,6 +19,18 @@ export function podDir(stateDir: string, uid: string): string {
  * calling this again on a running pod updates their files in place, as the kubelet's remounts do.
  */
 export async function prepareVolume(v: Volume, hostPath: string, ctx: ProjectionContext): Promise<void> {
+  if (v.persistentVolumeClaim) {
+    const pv = ctx.data.claims?.[v.persistentVolumeClaim.claimName]?.volume;
+    if (pv?.metadata?.annotations?.[ProvisionedByAnnotation] === LocalPathProvisioner) {
+      // The provisioner only chose the path: the directory is made here, on the node, on first use.
+      fs.mkdirSync(hostPath, { recursive: true, mode: 0o777 });
+    } else if (pv?.spec?.hostPath) {
+      await prepareVolume({ name: v.name, hostPath: pv.spec.hostPath }, hostPath, ctx);
+    } else if (!fs.existsSync(hostPath) || !fs.statSync(hostPath).isDirectory()) {
+      throw new Error(`path "${hostPath}" does not exist`);
+    }
+    return;
+  }
   if (v.emptyDir) {
     fs.mkdirSync(hostPath, { recursive: true, mode: 0o777 });
     fs.chmodSync(hostPath, 0o777);
@@ -77,4 +91,20 @@ export function removeTree(p: string): void {
   } catch {
     /* best effort */
   }
+}
+
+/**
+ * Why a pod's claims cannot be mounted yet (kubelet: "Unable to attach or mount volumes"), or undefined
+ * when every claim is bound to a volume this node can mount.
+ */
+export function unmountableClaims(pod: Pod, data: PodData): string | undefined {
+  for (const v of pod.spec?.volumes || []) {
+    const name = v.persistentVolumeClaim?.claimName;
+    if (!name) continue;
+    const c = data.claims?.[name];
+    if (!c) return `persistentvolumeclaim "${name}" not found`;
+    if (c.claim.status?.phase !== 'Bound' || !c.volume) return `persistentvolumeclaim "${name}" is not bound`;
+    if (!claimVolumePath(data, name)) return `volume "${c.volume.metadata?.name}" of claim "${name}" is neither a hostPath nor a local volume`;
+  }
+  return undefined;
 }

@@ -29,6 +29,8 @@ export interface NodeFacts {
   architecture: string;
   /** The node's pod CIDR (spec.podCIDR/podCIDRs), when the agent was given one (--pod-cidr). */
   podCIDR?: string;
+  /** Annotations the agent keeps on its Node (the local-path root, steer.io/local-path-root). */
+  annotations?: Record<string, string>;
 }
 
 function readFirst(paths: string[]): string {
@@ -150,6 +152,7 @@ export function nodeObject(f: NodeFacts, status: NodeStatus): Node {
         'beta.kubernetes.io/arch': f.architecture,
         ...f.labels,
       },
+      ...(f.annotations ? { annotations: { ...f.annotations } } : {}),
     },
     spec: f.podCIDR ? { podCIDR: f.podCIDR, podCIDRs: [f.podCIDR] } : {},
     status,
@@ -178,7 +181,8 @@ export async function registerNode(client: KubeClient, node: Node): Promise<Node
   // A pod CIDR given to the agent wins over a stale one (the routes of every node follow it).
   const podCIDR = node.spec?.podCIDR;
   const spec = podCIDR && existing.spec?.podCIDR !== podCIDR ? { spec: { podCIDR, podCIDRs: [podCIDR] } } : {};
-  const merged = await client.patch<Node>(Resources.nodes, undefined, node.metadata!.name!, { metadata: { labels }, ...spec }, 'merge');
+  const annotations = node.metadata?.annotations ? { annotations: node.metadata.annotations } : {};
+  const merged = await client.patch<Node>(Resources.nodes, undefined, node.metadata!.name!, { metadata: { labels, ...annotations }, ...spec }, 'merge');
   return client.update<Node>(Resources.nodes, { ...merged, status: node.status }, 'status');
 }
 

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { EventRecorder } from '../lib/client/events';
 import { Backoff, BackoffOptions } from './backoff';
-import { podDir, prepareVolume, removeTree, writeEtcHosts } from './host-files';
+import { podDir, prepareVolume, removeTree, unmountableClaims, writeEtcHosts } from './host-files';
+import { applyFsGroup } from './volumes/local-path';
 import { ImageManager } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
@@ -235,10 +236,25 @@ export class PodActions {
 
   private async setUpVolumes(pod: Pod, state: SyncState, dir: string, only?: (kind: string) => boolean): Promise<void> {
     const data = await this.podData(pod, state);
-    for (const [name, v] of volumeHostPaths(pod, dir)) {
+    const unmountable = only ? undefined : unmountableClaims(pod, data);
+    if (unmountable) throw new Error(unmountable);
+    const paths = volumeHostPaths(pod, dir, data);
+    const fsGroup = pod.spec?.securityContext?.fsGroup;
+    for (const [name, v] of paths) {
       if (only && !only(v.kind)) continue;
       const vol = (pod.spec?.volumes || []).find((x) => x.name === name)!;
       await prepareVolume(vol, v.path, { pod, data, tokens: this.o.tokens });
+      // fsGroup: the writable volumes that support ownership (emptyDir, claims), as the kubelet applies it.
+      if (fsGroup !== undefined && (v.kind === 'emptyDir' || v.kind === 'persistentVolumeClaim')) applyFsGroup(v.path, fsGroup);
+    }
+    // subPaths of writable volumes are created on first use, as the kubelet does.
+    if (!only) {
+      for (const c of [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || [])]) {
+        for (const m of c.volumeMounts || []) {
+          const v = paths.get(m.name);
+          if (m.subPath && v && (v.kind === 'emptyDir' || v.kind === 'persistentVolumeClaim') && !v.readOnly) fs.mkdirSync(path.join(v.path, m.subPath), { recursive: true });
+        }
+      }
     }
     this.volumesSetUpAt.set(pod.metadata?.uid || '', Date.now());
   }
@@ -290,7 +306,7 @@ export class PodActions {
     try {
       const data = await this.podData(pod, state);
       env = resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP, nodeName: this.o.nodeName, data, serviceEnv: this.o.serviceEnv?.(pod) });
-      mounts = containerMounts(spec, volumeHostPaths(pod, dir));
+      mounts = containerMounts(spec, volumeHostPaths(pod, dir, data));
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerConfigError', (err as Error).message, CREATE_RETRY_MS);
     }

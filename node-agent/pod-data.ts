@@ -2,7 +2,7 @@
 // without their caches for now): fetched from the API once per pod sync, Secret values decoded. A
 // missing object is left out, since only resolveEnv and prepareVolume know whether the reference was
 // optional; any other API error is thrown.
-import type { ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1';
 import { isNotFound, KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { PodData, referencedData } from './podspec';
@@ -19,13 +19,23 @@ export class ApiPodData implements PodDataSource {
   async podData(pod: Pod): Promise<PodData> {
     const ns = pod.metadata?.namespace || 'default';
     const refs = referencedData(pod);
-    const data: PodData = { configMaps: {}, secrets: {} };
+    const data: PodData = { configMaps: {}, secrets: {}, claims: {} };
     await Promise.all([
       ...refs.configMaps.map(async (name) => {
         try {
           const cm = await this.client.get<ConfigMap>(Resources.configmaps, ns, name);
           data.configMaps[name] = { ...(cm.data || {}) };
           for (const [k, v] of Object.entries(cm.binaryData || {})) data.configMaps[name]![k] = Buffer.from(v, 'base64').toString('utf8');
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+      // Claims and the volumes they are bound to (the Node authorizer lets a node read those of its pods).
+      ...refs.claims.map(async (name) => {
+        try {
+          const claim = await this.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, name);
+          const volume = claim.spec?.volumeName && claim.status?.phase === 'Bound' ? await this.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, claim.spec.volumeName) : undefined;
+          data.claims![name] = { claim, volume };
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }

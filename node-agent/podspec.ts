@@ -2,7 +2,7 @@
 // cgroup parent, log directory), containers (command/args with $(VAR) expansion, env incl. valueFrom,
 // working dir, mounts, cgroup resources), plus the QoS class. No I/O: config maps, secrets and volume
 // paths are looked up by the caller and passed in.
-import type { Container, EnvVar, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
+import type { Container, EnvVar, PersistentVolume, PersistentVolumeClaim, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
 import type { ContainerConfig, DnsConfig, LinuxResources, Mount, PodSandboxConfig, PortMapping } from './runtime/runtime';
 import {
   ANNOTATION_GRACE_PERIOD,
@@ -179,6 +179,14 @@ export function podSandboxConfig(pod: Pod, attempt: number, o: SandboxOptions): 
 export interface PodData {
   configMaps: Record<string, Record<string, string> | undefined>;
   secrets: Record<string, Record<string, string> | undefined>;
+  /** The pod's PersistentVolumeClaims by name, with the volume each is bound to (when it is). */
+  claims?: Record<string, { claim: PersistentVolumeClaim; volume?: PersistentVolume } | undefined>;
+}
+
+/** The host directory of a bound claim's volume (hostPath and local volumes, local-path's included). */
+export function claimVolumePath(data: PodData | undefined, claimName: string): string | undefined {
+  const pv = data?.claims?.[claimName]?.volume;
+  return pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
 }
 
 export interface EnvContext {
@@ -194,8 +202,9 @@ export interface EnvContext {
 }
 
 /** Names of the config maps and secrets the pod's env and volumes refer to. */
-export function referencedData(pod: Pod): { configMaps: string[]; secrets: string[] } {
+export function referencedData(pod: Pod): { configMaps: string[]; secrets: string[]; claims: string[] } {
   const cms = new Set<string>();
+  const claims = new Set<string>();
   const secrets = new Set<string>();
   for (const c of [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || [])]) {
     for (const e of c.env || []) {
@@ -208,6 +217,7 @@ export function referencedData(pod: Pod): { configMaps: string[]; secrets: strin
     }
   }
   for (const v of pod.spec?.volumes || []) {
+    if (v.persistentVolumeClaim?.claimName) claims.add(v.persistentVolumeClaim.claimName);
     if (v.configMap?.name) cms.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
     for (const src of v.projected?.sources || []) {
@@ -215,7 +225,7 @@ export function referencedData(pod: Pod): { configMaps: string[]; secrets: strin
       if (src.secret?.name) secrets.add(src.secret.name);
     }
   }
-  return { configMaps: [...cms], secrets: [...secrets] };
+  return { configMaps: [...cms], secrets: [...secrets], claims: [...claims] };
 }
 
 /** Kubernetes' $(VAR) expansion: known names are replaced, $$ escapes, unknown references stay. */
@@ -348,9 +358,14 @@ export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: 
 }
 
 /** The host directory behind each of the pod's volumes (for the kinds the agent supports). */
-export function volumeHostPaths(pod: Pod, podDir: string): Map<string, { path: string; kind: string; readOnly: boolean }> {
+export function volumeHostPaths(pod: Pod, podDir: string, data?: PodData): Map<string, { path: string; kind: string; readOnly: boolean }> {
   const out = new Map<string, { path: string; kind: string; readOnly: boolean }>();
   for (const v of pod.spec?.volumes || []) {
+    if (v.persistentVolumeClaim) {
+      const p = claimVolumePath(data, v.persistentVolumeClaim.claimName);
+      if (p) out.set(v.name, { path: p, kind: 'persistentVolumeClaim', readOnly: !!v.persistentVolumeClaim.readOnly });
+      continue;
+    }
     if (v.emptyDir) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~empty-dir/${v.name}`, kind: 'emptyDir', readOnly: false });
     else if (v.hostPath) out.set(v.name, { path: v.hostPath.path, kind: 'hostPath', readOnly: false });
     else if (v.configMap) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~configmap/${v.name}`, kind: 'configMap', readOnly: true });

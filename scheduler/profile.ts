@@ -15,6 +15,7 @@ import { InterPodAffinity } from './plugins/inter-pod-affinity';
 import { PodTopologySpread } from './plugins/pod-topology-spread';
 import { PrioritySort } from './plugins/queue-sort';
 import { TaintToleration } from './plugins/taint-toleration';
+import { VolumeBinding } from './plugins/volume-binding';
 
 export const DefaultSchedulerName = 'default-scheduler';
 
@@ -56,6 +57,7 @@ export function defaultProfile(client: KubeClient, opts: ProfileOptions = {}): P
   const fit = new NodeResourcesFit();
   const spread = new PodTopologySpread();
   const interPod = new InterPodAffinity();
+  const volumes = new VolumeBinding(client);
   const score: WeightedScorePlugin[] = [
     { plugin: fit, weight: weights.NodeResourcesFit },
     { plugin: new NodeResourcesBalancedAllocation(), weight: weights.NodeResourcesBalancedAllocation },
@@ -68,12 +70,13 @@ export function defaultProfile(client: KubeClient, opts: ProfileOptions = {}): P
   return {
     schedulerName: opts.schedulerName ?? DefaultSchedulerName,
     queueSort: new PrioritySort(),
-    preFilter: [affinity, spread, interPod],
+    preFilter: [affinity, spread, interPod, volumes],
     // Cheapest and most selective first: a node is dropped at its first failing filter.
-    filter: [new NodeUnschedulable(), new NodeReady(), new NodeName(), taints, affinity, new NodePorts(), fit, spread, interPod],
+    filter: [new NodeUnschedulable(), new NodeReady(), new NodeName(), taints, affinity, new NodePorts(), fit, spread, interPod, volumes],
     preScore: [interPod, spread],
     score,
-    reserve: [],
+    reserve: [volumes],
+    preBind: [volumes],
     bind: [new DefaultBinder(client)],
   };
 }

@@ -89,7 +89,7 @@ async function bind(ctx: CycleContext, q: QueuedPodInfo, state: CycleState, node
   const profile = ctx.schedulerName;
   let status;
   try {
-    status = await framework.runBind(pod, nodeName);
+    status = (await framework.runPreBind(state, podInfo, nodeName)) ?? (await framework.runBind(pod, nodeName));
   } catch (err) {
     status = { code: 'Error' as const, reasons: [(err as Error).message] };
   }

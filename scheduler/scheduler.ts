@@ -5,9 +5,10 @@
 // a time, so API latency never serializes the loop. The loop runs only while leading (start.ts
 // campaigns for the lease when leader election is on).
 import * as os from 'node:os';
-import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1';
+import type { StorageClass } from 'kubernetes-types/storage/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { KubeClient } from '../lib/client/client';
+import type { KubeClient, KubeObject } from '../lib/client/client';
 import { EventRecorder } from '../lib/client/events';
 import { Informer } from '../lib/client/informer';
 import { Resources } from '../lib/api/resources';
@@ -54,6 +55,10 @@ export class Scheduler {
   private readonly namespaceInformer: Informer<Namespace>;
   private readonly serviceInformer: Informer<Service>;
   private readonly replicaSetInformer: Informer<ReplicaSet>;
+  /** Claims, volumes and classes for the VolumeBinding plugin. */
+  private readonly claimInformer: Informer<PersistentVolumeClaim>;
+  private readonly volumeInformer: Informer<PersistentVolume>;
+  private readonly storageClassInformer: Informer<StorageClass>;
   readonly listers: ObjectListers;
   /** What a scheduling cycle reads and writes. */
   private readonly cycle: CycleContext;
@@ -86,6 +91,15 @@ export class Scheduler {
     this.namespaceInformer = new Informer<Namespace>(opts.client, Resources.namespaces);
     this.serviceInformer = new Informer<Service>(opts.client, Resources.services);
     this.replicaSetInformer = new Informer<ReplicaSet>(opts.client, Resources.replicasets);
+    this.claimInformer = new Informer<PersistentVolumeClaim>(opts.client, Resources.persistentvolumeclaims);
+    this.volumeInformer = new Informer<PersistentVolume>(opts.client, Resources.persistentvolumes);
+    this.storageClassInformer = new Informer<StorageClass>(opts.client, Resources.storageclasses);
+    // A claim, volume or class change may make a pod waiting on volumes schedulable.
+    const volumeChange = () => this.queue.moveAllToActiveOrBackoff('VolumeChange');
+    for (const inf of [this.claimInformer, this.volumeInformer, this.storageClassInformer] as Array<Informer<KubeObject>>) {
+      inf.onAdd(volumeChange);
+      inf.onUpdate(volumeChange);
+    }
     this.listers = {
       namespaceLabels: (name) => {
         const ns = this.namespaceInformer.get(undefined, name);
@@ -93,6 +107,9 @@ export class Scheduler {
       },
       services: (namespace) => this.serviceInformer.list(namespace),
       replicaSet: (namespace, name) => this.replicaSetInformer.get(namespace, name),
+      claim: (namespace, name) => this.claimInformer.get(namespace, name),
+      volumes: () => this.volumeInformer.list(),
+      storageClass: (name) => this.storageClassInformer.get(undefined, name),
     };
     this.cycle = {
       schedulerName: this.schedulerName,
@@ -116,6 +133,9 @@ export class Scheduler {
       this.namespaceInformer.start(),
       this.serviceInformer.start(),
       this.replicaSetInformer.start(),
+      this.claimInformer.start(),
+      this.volumeInformer.start(),
+      this.storageClassInformer.start(),
     ]);
   }
 
@@ -155,6 +175,9 @@ export class Scheduler {
     this.namespaceInformer.stop();
     this.serviceInformer.stop();
     this.replicaSetInformer.stop();
+    this.claimInformer.stop();
+    this.volumeInformer.stop();
+    this.storageClassInformer.stop();
     this.unregisterMetrics?.();
     // Give queued events a moment to be written, but never hang shutdown on them.
     await Promise.race([this.recorder.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);

@@ -47,3 +47,33 @@ export function defaultDaemonSet(ds: JsonMap): void {
   setDefault(spec, 'revisionHistoryLimit', 10);
   defaultTemplate(ds);
 }
+
+export function defaultStatefulSet(sts: JsonMap): void {
+  const spec = mapAt(sts, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'podManagementPolicy', 'OrderedReady');
+  const strategy = mapAt(spec, 'updateStrategy');
+  if (strategy) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy.type === 'RollingUpdate') {
+      const rolling = mapAt(strategy, 'rollingUpdate');
+      if (rolling) setDefault(rolling, 'partition', 0);
+    }
+  }
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  const retention = mapAt(spec, 'persistentVolumeClaimRetentionPolicy');
+  if (retention) {
+    setDefault(retention, 'whenDeleted', 'Retain');
+    setDefault(retention, 'whenScaled', 'Retain');
+  }
+  for (const t of Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []) {
+    if (t && typeof t === 'object') {
+      const tspec = mapAt(t as JsonMap, 'spec');
+      if (tspec) setDefault(tspec, 'volumeMode', 'Filesystem');
+      const tstatus = mapAt(t as JsonMap, 'status');
+      if (tstatus) setDefault(tstatus, 'phase', 'Pending');
+    }
+  }
+  defaultTemplate(sts);
+}

@@ -1,10 +1,10 @@
 // The strategies of the apps/v1 kinds (kube's pkg/registry/apps/*/strategy.go): Deployments,
 // ReplicaSets and DaemonSets track their generation and start with an empty status.
-import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import { Resources } from '../../lib/api/resources';
-import { defaultDaemonSet, defaultDeployment, defaultReplicaSet } from '../defaults/apps';
-import { daemonSetPrinter, deploymentPrinter, replicaSetPrinter } from '../tables/apps';
-import { validateDaemonSet, validateDeployment, validateReplicaSet } from '../validation/apps';
+import { defaultDaemonSet, defaultDeployment, defaultReplicaSet, defaultStatefulSet } from '../defaults/apps';
+import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from '../tables/apps';
+import { validateControllerRevision, validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from '../validation/apps';
 import { defineKind, KindStrategy, startWithEmptyStatus } from './strategy';
 
 export const appsKinds: KindStrategy[] = [
@@ -28,5 +28,16 @@ export const appsKinds: KindStrategy[] = [
     defaults: defaultDaemonSet,
     validate: validateDaemonSet,
     printer: daemonSetPrinter,
+  }),
+  defineKind<StatefulSet>(Resources.statefulsets, {
+    generationTracked: true,
+    prepareForCreate: startWithEmptyStatus,
+    defaults: defaultStatefulSet,
+    validate: validateStatefulSet,
+    printer: statefulSetPrinter,
+  }),
+  defineKind<ControllerRevision>(Resources.controllerrevisions, {
+    validate: validateControllerRevision,
+    printer: controllerRevisionPrinter,
   }),
 ];

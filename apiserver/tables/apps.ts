@@ -1,6 +1,6 @@
 // Printers of the apps/v1 workloads: Deployments, ReplicaSets and DaemonSets.
-import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import { age, ageCol, col, containerColumns, containersCol, imagesCol, labelSetString, meta, nameCol, Printer, selectorCol, selectorString } from './common';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
+import { age, ageCol, col, containerColumns, containersCol, imagesCol, labelSetString, meta, nameCol, Printer, none, selectorCol, selectorString } from './common';
 
 export const deploymentPrinter: Printer = {
   columns: [
@@ -86,5 +86,29 @@ export const daemonSetPrinter: Printer = {
       images,
       selectorString(ds.spec?.selector),
     ];
+  },
+};
+
+export const statefulSetPrinter: Printer = {
+  columns: [nameCol, col('Ready', 'Number of the pod with ready state'), ageCol, containersCol, imagesCol],
+  cells(obj, now) {
+    const sts = obj as StatefulSet;
+    const [containers, images] = containerColumns(sts.spec?.template?.spec);
+    return [meta(obj).name ?? '', `${sts.status?.readyReplicas ?? 0}/${sts.spec?.replicas ?? 0}`, age(obj, now), containers, images];
+  },
+};
+
+export const controllerRevisionPrinter: Printer = {
+  columns: [
+    nameCol,
+    col('Controller', 'Controller of the object, with the format <kind>/<name>'),
+    col('Revision', 'Revision indicates the revision of the state represented by Data.', 0, 'integer'),
+    ageCol,
+  ],
+  cells(obj, now) {
+    const cr = obj as unknown as ControllerRevision;
+    const owner = (cr.metadata?.ownerReferences ?? []).find((r) => r.controller);
+    const group = owner?.apiVersion?.includes('/') ? `.${owner.apiVersion.split('/')[0]}` : '';
+    return [meta(obj).name ?? '', owner ? `${owner.kind.toLowerCase()}${group}/${owner.name}` : none, cr.revision ?? 0, age(obj, now)];
   },
 };

@@ -1,5 +1,5 @@
 // apps/v1 validation: Deployment, ReplicaSet, DaemonSet (k8s.io/kubernetes/pkg/apis/apps/validation).
-import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import {
@@ -196,5 +196,71 @@ export function validateDaemonSet(ds: DaemonSet, old?: DaemonSet): FieldCause[] 
   causes.push(...nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
   causes.push(...validateStatus(ds.status));
   if (old) causes.push(...selectorUpdate(spec.selector, old.spec?.selector));
+  return causes;
+}
+
+const podManagementPolicies = ['OrderedReady', 'Parallel'];
+const retentionPolicies = ['Retain', 'Delete'];
+
+/** ValidateStatefulSet / ValidateStatefulSetUpdate: spec fields other than these are immutable. */
+const statefulSetMutable = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit'];
+
+export function validateStatefulSet(sts: StatefulSet, old?: StatefulSet): FieldCause[] {
+  const spec = sts.spec;
+  if (!spec) return [required('spec')];
+  const causes: FieldCause[] = [];
+  const policy = spec.podManagementPolicy;
+  if (policy !== undefined && !podManagementPolicies.includes(policy)) causes.push(notSupported('spec.podManagementPolicy', policy, podManagementPolicies));
+  const strategy = spec.updateStrategy;
+  if (strategy) {
+    const type = strategy.type ?? 'RollingUpdate';
+    if (!daemonSetStrategies.includes(type)) causes.push(notSupported('spec.updateStrategy.type', type, daemonSetStrategies));
+    else if (type === 'OnDelete' && strategy.rollingUpdate) {
+      causes.push(forbidden('spec.updateStrategy.rollingUpdate', "only allowed for updateStrategy 'RollingUpdate'"));
+    }
+    const rolling = strategy.rollingUpdate;
+    if (type === 'RollingUpdate' && rolling) {
+      causes.push(...nonNegative('spec.updateStrategy.rollingUpdate.partition', rolling.partition));
+      if (rolling.maxUnavailable !== undefined) {
+        causes.push(...intOrPercent('spec.updateStrategy.rollingUpdate.maxUnavailable', rolling.maxUnavailable));
+        if (isZero(rolling.maxUnavailable)) causes.push(invalid('spec.updateStrategy.rollingUpdate.maxUnavailable', rolling.maxUnavailable, 'must be greater than 0'));
+      }
+    }
+  }
+  const retention = spec.persistentVolumeClaimRetentionPolicy;
+  if (retention) {
+    for (const k of ['whenDeleted', 'whenScaled'] as const) {
+      const v = retention[k];
+      if (v !== undefined && !retentionPolicies.includes(v)) causes.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, v, retentionPolicies));
+    }
+  }
+  causes.push(...nonNegative('spec.replicas', spec.replicas));
+  causes.push(...nonNegative('spec.minReadySeconds', spec.minReadySeconds));
+  causes.push(...nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
+  if (spec.ordinals?.start !== undefined) causes.push(...nonNegative('spec.ordinals.start', spec.ordinals.start));
+  // The claim templates are the pods' volumes of the same names (the controller adds them): mounts may name them.
+  const claimVolumes = (spec.volumeClaimTemplates ?? []).filter((t) => t.metadata?.name && !(spec.template?.spec?.volumes ?? []).some((v) => v.name === t.metadata?.name)).map((t) => ({ name: t.metadata!.name!, persistentVolumeClaim: { claimName: t.metadata!.name! } }));
+  const template = spec.template && claimVolumes.length ? { ...spec.template, spec: { ...spec.template.spec!, volumes: [...(spec.template.spec?.volumes ?? []), ...claimVolumes] } } : spec.template;
+  causes.push(...validateSelectorAndTemplate(spec.selector, template, 'statefulset'));
+  (spec.volumeClaimTemplates ?? []).forEach((t, i) => {
+    if (!t.metadata?.name) causes.push(required(`spec.volumeClaimTemplates[${i}].metadata.name`));
+    if (!t.spec?.accessModes?.length) causes.push(required(`spec.volumeClaimTemplates[${i}].spec.accessModes`, 'at least 1 access mode is required'));
+    if (t.spec?.resources?.requests?.storage === undefined) causes.push(required(`spec.volumeClaimTemplates[${i}].spec.resources[storage]`));
+  });
+  causes.push(...validateStatus(sts.status));
+  if (old?.spec) {
+    const frozen = (s: NonNullable<StatefulSet['spec']>) => stableJson(Object.fromEntries(Object.entries(s).filter(([k]) => !statefulSetMutable.includes(k))));
+    if (frozen(spec) !== frozen(old.spec)) {
+      causes.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+    }
+  }
+  return causes;
+}
+
+export function validateControllerRevision(cr: ControllerRevision, old?: ControllerRevision): FieldCause[] {
+  const causes: FieldCause[] = [];
+  if (cr.data === undefined || cr.data === null) causes.push(required('data', 'data is mandatory'));
+  causes.push(...nonNegative('revision', cr.revision));
+  if (old && stableJson(old.data ?? null) !== stableJson(cr.data ?? null)) causes.push(invalid('data', '', 'field is immutable'));
   return causes;
 }

@@ -3,7 +3,7 @@
 // what to create and delete, and does it through a PodControl. Pods are created with generateName, so
 // expectations remember creates (by node) and deletes not yet seen in the cache: until they are, a sync
 // only writes status.
-import type { DaemonSet } from 'kubernetes-types/apps/v1';
+import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../../lib/client/client';
 import { Controller, ControllerContext, runWorkers } from '../../lib/client/controller';
@@ -15,6 +15,7 @@ import { WorkQueue } from '../../lib/client/workqueue';
 import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './sync';
 import { applyClaim, claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting, ownerStillActive } from '../shared/controller-ref';
 import { Expectations } from '../shared/expectations';
+import { ControllerRevisionHashLabel, ownedRevisions, planHistory, RevisionCollisionError, RevisionWriter } from '../shared/history';
 import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from '../shared/pod-control';
 
 export interface DaemonSetControllerOptions {
@@ -32,6 +33,8 @@ export class DaemonSetController implements Controller {
   private readonly daemonSets: Informer<DaemonSet>;
   private readonly nodes: Informer<Node>;
   private readonly pods: Informer<Pod>;
+  private readonly revisions: Informer<ControllerRevision>;
+  private readonly revisionWriter: RevisionWriter;
   private readonly expectations: Expectations;
   private readonly podControl: PodControl;
   /** DaemonSet key → node → no new pod before this time (ms), after failed pods there. */
@@ -52,6 +55,8 @@ export class DaemonSetController implements Controller {
     this.daemonSets = ctx.informers.informerFor<DaemonSet>(Resources.daemonsets);
     this.nodes = ctx.informers.informerFor<Node>(Resources.nodes);
     this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
+    this.revisions = ctx.informers.informerFor<ControllerRevision>(Resources.controllerrevisions);
+    this.revisionWriter = new RevisionWriter(ctx.client);
   }
 
   async start(): Promise<void> {
@@ -75,7 +80,7 @@ export class DaemonSetController implements Controller {
     });
     this.pods.onDelete((pod) => this.podChanged(pod, 'delete'));
     this.ctx.informers.start();
-    await Promise.all([this.daemonSets.start(), this.nodes.start(), this.pods.start()]);
+    await Promise.all([this.daemonSets.start(), this.nodes.start(), this.pods.start(), this.revisions.start()]);
     this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
@@ -130,12 +135,34 @@ export class DaemonSetController implements Controller {
       return;
     }
     const pods = await this.claimPods(ds, selector, this.pods.list(namespace));
+    if (!ds.metadata?.deletionTimestamp && !(await this.syncHistory(ds, pods))) return;
     const now = this.now();
     const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key);
     const plan = planDaemonSet({ daemonSet: ds, nodes: this.nodes.list(), pods, now, expectationsSatisfied: satisfied, createBackoffUntil: this.failedPodBackoff.get(key) });
     this.recordFailedPods(key, ds, plan, now.getTime());
     await this.execute(key, ds, plan);
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  /**
+   * Keeps the DaemonSet's ControllerRevisions (kubectl rollout history/undo read them): one per template,
+   * the current one numbered highest, old ones beyond revisionHistoryLimit dropped unless a pod still
+   * runs them. On a hash collision the DaemonSet's status.collisionCount is bumped and false returned:
+   * the status update brings the DaemonSet back with a new hash.
+   */
+  private async syncHistory(ds: DaemonSet, pods: Pod[]): Promise<boolean> {
+    const revisions = ownedRevisions(ds, this.revisions.list(ds.metadata?.namespace));
+    const inUse = new Set(pods.map((p) => `${ds.metadata?.name}-${p.metadata?.labels?.[ControllerRevisionHashLabel] ?? ''}`));
+    const plan = planHistory({ owner: ds, apiVersion: 'apps/v1', kind: 'DaemonSet', revisions, inUse });
+    try {
+      await this.revisionWriter.apply(plan);
+      return true;
+    } catch (err) {
+      if (!(err instanceof RevisionCollisionError)) throw err;
+      const status = { ...(ds.status ?? {}), collisionCount: (ds.status?.collisionCount ?? 0) + 1 } as DaemonSet['status'];
+      await this.ctx.client.update<DaemonSet>(Resources.daemonsets, { ...ds, status }, 'status');
+      return false;
+    }
   }
 
   /**

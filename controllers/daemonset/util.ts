@@ -8,7 +8,7 @@ import { matchesRequiredNodeAffinity, nodeFacts, requiredNodeAffinity } from '..
 import { tolerated } from '../../lib/api/tolerations';
 
 /** The label carrying the template hash on daemon pods (Kubernetes names it after ControllerRevisions). */
-export const ControllerRevisionHashLabel = 'controller-revision-hash';
+export { ControllerRevisionHashLabel } from '../shared/history';
 
 /**
  * Tolerations Kubernetes adds to every daemon pod: keep running on not-ready and unreachable nodes,

@@ -7,6 +7,7 @@ import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type {
   BindPlugin,
+  PreBindPlugin,
   ClusterEvent,
   ClusterSnapshot,
   FilterPlugin,
@@ -34,6 +35,7 @@ export interface Profile {
   preScore: PreScorePlugin[];
   score: WeightedScorePlugin[];
   reserve: ReservePlugin[];
+  preBind?: PreBindPlugin[];
   bind: BindPlugin[];
 }
 
@@ -199,6 +201,14 @@ export class Framework {
 
   runUnreserve(state: CycleState, pod: PodInfo, nodeName: string): void {
     for (const p of [...this.profile.reserve].reverse()) p.unreserve(state, pod, nodeName);
+  }
+
+  async runPreBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null> {
+    for (const p of this.profile.preBind ?? []) {
+      const st = await p.preBind(state, pod, nodeName);
+      if (st) return { ...st, plugin: p.name };
+    }
+    return null;
   }
 
   async runBind(pod: Pod, nodeName: string): Promise<Status | null> {

@@ -1,7 +1,8 @@
 // The scheduler framework's vocabulary, after kube-scheduler's: a pod passes through named extension
 // points (queue sort, pre-filter, filter, pre-score, score + normalize, reserve, bind), and each plugin
 // is a small object with a name and the method(s) of its point(s).
-import type { Pod, Service } from 'kubernetes-types/core/v1';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1';
+import type { StorageClass } from 'kubernetes-types/storage/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
@@ -61,6 +62,10 @@ export interface ObjectListers {
   namespaceLabels(namespace: string): Record<string, string> | undefined;
   services(namespace: string): Service[];
   replicaSet(namespace: string, name: string): ReplicaSet | undefined;
+  /** Storage objects the VolumeBinding plugin reads. */
+  claim?(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  volumes?(): PersistentVolume[];
+  storageClass?(name: string): StorageClass | undefined;
 }
 
 export const noObjectListers: ObjectListers = {
@@ -140,6 +145,11 @@ export interface ReservePlugin extends Plugin {
   unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
 }
 
+export interface PreBindPlugin extends Plugin {
+  /** Runs before binding (in the binding cycle): writes what the node choice means, e.g. volume bindings. */
+  preBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null>;
+}
+
 export interface BindPlugin extends Plugin {
   bind(pod: Pod, nodeName: string): Promise<Status | null>;
 }
@@ -149,7 +159,7 @@ export interface BindPlugin extends Plugin {
  * stands for a bound pod that finished (Succeeded/Failed): both free the node's resources and ports.
  * PodAdd is a pod newly bound to a node (by anyone): it can satisfy another pod's affinity or spread.
  */
-export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'PodDelete' | 'PodAdd';
+export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'PodDelete' | 'PodAdd' | 'VolumeChange';
 
 export interface EnqueueExtensions {
   /** The cluster events after which a pod this plugin rejected is worth retrying. */

@@ -103,6 +103,14 @@ function controllerManagerRules(): PolicyRule[] {
     rule(['update', 'patch'], [apps], ['deployments/status', 'replicasets/status', 'daemonsets/status', 'deployments/scale', 'replicasets/scale', 'deployments/finalizers', 'replicasets/finalizers', 'daemonsets/finalizers']),
     rule(Write, [batch], ['jobs', 'cronjobs']),
     rule(['update', 'patch'], [batch], ['jobs/status', 'cronjobs/status', 'jobs/finalizers']),
+    // StatefulSet controller (its pods' claims too); the PV binder, protection controllers and the
+    // local-path provisioner (Kubernetes: statefulset-controller, persistent-volume-binder, pvc-protection-
+    // controller, pv-protection-controller, and the external provisioner's service account).
+    rule(Write, [apps], ['statefulsets']),
+    rule(['update', 'patch'], [apps], ['statefulsets/status', 'statefulsets/scale', 'statefulsets/finalizers']),
+    rule(Write, [core], ['persistentvolumes', 'persistentvolumeclaims']),
+    rule(['update', 'patch'], [core], ['persistentvolumes/status', 'persistentvolumeclaims/status']),
+    rule(['create'], [storage], ['storageclasses']),
     // Endpoints and EndpointSlices; the garbage collector on the kinds it collects.
     rule(Write, [core], ['endpoints', 'services', 'configmaps', 'secrets', 'serviceaccounts']),
     rule(Write, [discovery], ['endpointslices']),
