@@ -61,9 +61,9 @@ export interface NodeAgentOptions {
   nodeStatusReportIntervalMs?: number;
   /** How often unchanged things are checked (node status, runtime health). Default 10 s. */
   nodeStatusUpdateIntervalMs?: number;
-  /** PLEG relist period (default 100 ms). */
+  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 2 s while nothing changes). */
   relistIntervalMs?: number;
-  /** How often host PIDs of running containers are checked for a fast exit (default 20 ms; 0 = off). */
+  /** How often host PIDs of running containers are checked for a fast exit when the runtime has no exit events (default 20 ms; 0 = off). */
   pidWatchIntervalMs?: number;
   /** Every pod is re-synced this often even without events (default 10 s). */
   resyncIntervalMs?: number;
