@@ -72,6 +72,7 @@ export interface NodeAgentOptions {
   clusterDNS?: string[];
   clusterDomain?: string;
   resolvConf?: string;
+  /** Pods synced at once (default 16: starts and teardowns wait on containerd and CNI, not on this process). */
   workers?: number;
   podSource?: PodSource;
   prober?: Prober;
@@ -227,7 +228,7 @@ export class NodeAgent {
     for (const p of this.podSource.list(this.nodeName)) this.onPod(p, false);
     // Re-adoption: every pod the runtime knows gets a sync, including ones whose API object is gone.
     for (const uid of this.pleg.allPods().keys()) this.queue.add(uid);
-    this.workersDone = runWorkers(this.queue, this.o.workers ?? 8, (uid) => this.syncPod(uid), {
+    this.workersDone = runWorkers(this.queue, this.o.workers ?? 16, (uid) => this.syncPod(uid), {
       controller: 'node-agent',
       onError: (uid, err) => {
         if (!this.stopped) this.log(`sync of pod ${String(uid)} failed: ${(err as Error).message}`);
@@ -333,6 +334,19 @@ export class NodeAgent {
       if (a.type === 'FinalizeDeletion') {
         await this.actions.finalizeDeletion(pod, observed);
         return;
+      }
+      if (a.type === 'KillPod' && pod.metadata?.deletionTimestamp) {
+        // A deleted pod, stopped with its grace period: remove it in this same sync when nothing runs
+        // any more, instead of a status write, a requeue and another sync first.
+        const applied = await this.actions.apply(pod, a, state);
+        if (!applied.ok || this.stopped) break;
+        const stopped = await this.pleg.observe(uid, Date.now());
+        if (computePodActions(pod, stopped, this.actions.syncContext()).actions.some((x) => x.type === 'FinalizeDeletion')) {
+          await this.actions.finalizeDeletion(pod, stopped);
+          return;
+        }
+        changedRuntime = true;
+        continue;
       }
       changedRuntime = true;
       const applied = await this.actions.apply(pod, a, state);
