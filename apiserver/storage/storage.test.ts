@@ -195,3 +195,11 @@ test('history keeps only fresh changes beyond its minimum, as the watch cache do
   expect(replay.filter((e) => e.encoded).length).toBe(0);
   await s.close();
 });
+
+test('stored objects own their bytes: no small object pins a shared 8 KiB buffer slab', async () => {
+  const s = new MemoryStorage();
+  const a = await s.create('configmaps', 'default/a', obj('default', 'a', { data: { k: 'v' } }));
+  const u = await s.update('configmaps', 'default/a', obj('default', 'a', { data: { k: 'w' } }));
+  for (const stored of [a, u, (await s.get('configmaps', 'default/a'))!]) expect(stored.bytes.buffer.byteLength).toBe(stored.bytes.length);
+  await s.close();
+});
