@@ -266,6 +266,18 @@ export class NodeAgent {
     if (this.ownRecorder) await this.recorder.flush();
   }
 
+  /** Sizes of everything the agent keeps per pod or container: after churn, only live pods' (tests, soak). */
+  bookkeeping(): Record<string, number> {
+    return {
+      pods: this.pods.size,
+      firstSeen: this.firstSeen.size,
+      startRecorded: this.startRecorded.size,
+      plegPods: this.pleg.allPods().size,
+      queue: this.queue.tracked(),
+      ...this.actions.bookkeeping(),
+    };
+  }
+
   /** Pods bound to this node, as last seen from the API. */
   listPods(): Pod[] {
     return [...this.pods.values()];

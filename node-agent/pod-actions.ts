@@ -186,6 +186,17 @@ export class PodActions {
     this.forget(uid);
   }
 
+  /** How many pods or containers each per-pod record holds (churn tests: they shrink back). */
+  bookkeeping(): Record<string, number> {
+    return {
+      lastActionAt: this.lastActionAt.size,
+      startBlocks: this.startBlocks.size,
+      volumesSetUpAt: this.volumesSetUpAt.size,
+      crashBackoff: this.crashBackoff.size(),
+      probeWorkers: this.o.probes.size(),
+    };
+  }
+
   /** Drops everything kept about a pod that is gone. */
   forget(uid: string): void {
     this.lastActionAt.delete(uid);
