@@ -58,6 +58,7 @@ interface ApiserverFlags {
   serviceNodePortRange: string;
   maxBodyBytes: string;
   watchHistory: string;
+  eventTtl: number;
   fsync?: boolean;
   verbose?: boolean;
 }
@@ -92,6 +93,7 @@ export function register(program: Command): void {
     .option('--service-node-port-range <range>', 'NodePort range', '30000-32767')
     .option('--max-body-bytes <n>', 'largest request body accepted (413 above)', String(3 * 1024 * 1024))
     .option('--watch-history <n>', 'changes kept for watches and list paging', '10000')
+    .option('--event-ttl <d>', 'Events are deleted this long after their last write (e.g. 1h, 30m; 0: never)', durationOption('s'), 3600)
     .option('--fsync', 'fsync every write batch (durable across power loss, slower)')
     .option('--service-account-signing-key-file <file>', 'PEM private key (RSA or EC P-256) that signs service-account tokens (default: a key generated at start)')
     .option('--service-account-key-file <file>', 'PEM public keys, private keys or certificates that verify service-account tokens (repeatable)', collect)
@@ -144,6 +146,7 @@ export function register(program: Command): void {
         nodePortRange: o.serviceNodePortRange,
         maxBodyBytes: Number(o.maxBodyBytes),
         watchHistorySize: Number(o.watchHistory),
+        eventTTLSeconds: o.eventTtl,
         fsync: !!o.fsync,
         verbose: !!o.verbose,
         serviceAccountSigningKeyFile: o.serviceAccountSigningKeyFile,

@@ -32,6 +32,7 @@ import { resourceHandler } from './handlers/resources';
 import { metricsResponse } from '../lib/component/metrics';
 import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
+import { EventExpiry } from './registry/event-ttl';
 import { bucketOf } from './registry/keys';
 import { Registry } from './registry/registry';
 import { LevelStorage } from './storage/leveldb';
@@ -81,6 +82,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Changes kept for watches and paging (default 10,000). */
   watchHistorySize?: number;
+  /** Events are deleted this long after their last write (kube-apiserver's --event-ttl; default 1 h; 0 = never). */
+  eventTTLSeconds?: number;
   /** fsync every write batch (survives power loss, not only process kill). */
   fsync?: boolean;
   /** Log each request to stderr. */
@@ -221,6 +224,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   objectCountSources.add(countObjects);
   const cleaner = new NamespaceCleaner(registry);
   cleaner.start();
+  const eventExpiry = new EventExpiry(storage, (opts.eventTTLSeconds ?? 3600) * 1000);
+  eventExpiry.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -356,6 +361,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       if (closed) return;
       closed = true;
       cleaner.stop();
+      eventExpiry.stop();
       authz?.stop();
       await kubernetesService?.stop();
       objectCountSources.delete(countObjects);

@@ -5,7 +5,9 @@
 #   bash deploy/dockerd.sh start      # waits until the engine answers; prints DOCKER_HOST
 #   bash deploy/dockerd.sh stop       # stops the engine by its PID file, waits until it is gone
 #   bash deploy/dockerd.sh status
-# Env: STEER_DOCKER_DATA (default /var/lib/steer-docker/data), STEER_DOCKER_RUN (default /run/steer-docker).
+# Env: STEER_DOCKER_DATA (default /var/lib/steer-docker/data), STEER_DOCKER_RUN (default /run/steer-docker),
+#      STEER_DOCKER_NET_ARGS (default "--iptables=false --ip-masq=false --bridge=none"; bench/swarm.ts gives
+#      its containers a bridge of its own: "--iptables=false --ip-masq=false --bridge=NAME").
 set -euo pipefail
 DATA=${STEER_DOCKER_DATA:-/var/lib/steer-docker/data}
 RUN=${STEER_DOCKER_RUN:-/run/steer-docker}
@@ -32,7 +34,7 @@ case "${1:-}" in
       rm -f "$PIDFILE" "$SOCK"
       # setsid: the engine must outlive this script and not get the caller's terminal signals.
       setsid dockerd --data-root "$DATA" --exec-root "$RUN/exec" --host "unix://$SOCK" --pidfile "$PIDFILE" \
-        --iptables=false --ip-masq=false --bridge=none >>"$LOG" 2>&1 </dev/null &
+        ${STEER_DOCKER_NET_ARGS:---iptables=false --ip-masq=false --bridge=none} >>"$LOG" 2>&1 </dev/null &
       for _ in $(seq 1 300); do
         docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && break
         if ! kill -0 $! 2>/dev/null; then echo "dockerd exited; last lines of $LOG:" >&2; tail -20 "$LOG" >&2; exit 1; fi

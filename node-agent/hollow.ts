@@ -89,7 +89,7 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
       await Promise.all(
         names.slice(i, i + concurrency).map(async (name, j) => {
           const n = i + j;
-          const runtime = new FakeRuntime({ ipPrefix: 100 + (n % 100), recordCalls: false });
+          const runtime = new FakeRuntime({ ipPrefix: 100 + (n % 100), recordCalls: false, exitEvents: true });
           runtimes.set(name, runtime);
           const agent = new NodeAgent({
             client: o.client,

@@ -134,6 +134,7 @@ export function instrumentRuntime(runtime: ContainerRuntime, nodeName: string): 
     containerStatus: timed('container_status', (id: string) => r.containerStatus(id)),
     execSync: timed('exec_sync', (id: string, cmd: string[], t: number) => r.execSync(id, cmd, t)),
     containerStats: timed('list_container_stats', () => r.containerStats()),
+    watchContainerExits: r.watchContainerExits ? (onExit, onError) => r.watchContainerExits!(onExit, onError) : undefined,
     close: () => r.close(),
   };
 }

@@ -1,6 +1,9 @@
 // PLEG (kubelet's pod lifecycle event generator) plus the runtime cache: relists the runtime's
 // sandboxes and containers every `intervalMs`, keeps per-pod observations (only objects labelled with
-// this node), and reports which pods changed. Pod workers ask for an observation newer than a moment
+// this node), and reports which pods changed. Where the runtime has exit events (containerd's
+// /tasks/exit), an exit refreshes that one container at once and relisting backs off, doubling up to
+// `maxIntervalMs` while nothing changes (kubelet's evented PLEG): a node with pods and nothing
+// happening does almost nothing; without events it relists every `intervalMs` and watches host PIDs. Pod workers ask for an observation newer than a moment
 // (`observe(uid, since)`), which joins a relist that started after it, so concurrent workers share one
 // relist instead of each listing the runtime. Detailed statuses are fetched only for new or changed
 // objects, so a steady relist is two list calls.
@@ -14,6 +17,8 @@ export interface PlegOptions {
   runtime: ContainerRuntime;
   nodeName: string;
   intervalMs: number;
+  /** With exit events: the longest relist period while nothing changes (default 2 s). */
+  maxIntervalMs?: number;
   /**
    * Also watch the host PIDs of running containers this often (ms; 0 = off) and relist at once when
    * one dies: CRI has no exit events on containerd 1.6, and this cuts exit detection to a few ms
@@ -37,22 +42,30 @@ export class Pleg {
   private stopped = false;
   private lastCompleted = 0;
   private relistCount = 0;
+  /** The period until the next timed relist (grows while nothing changes and exit events flow). */
+  private period: number;
+  private lastRelistChanged = false;
+  private stopEvents?: () => void;
+  private resubscribeTimer?: NodeJS.Timeout;
 
-  constructor(private readonly o: PlegOptions) {}
+  constructor(private readonly o: PlegOptions) {
+    this.period = o.intervalMs;
+  }
 
   start(): Promise<void> {
+    if (!this.subscribe()) this.startPidWatch();
     const first = this.relist();
-    if (this.o.pidWatchMs) {
-      this.pidTimer = setInterval(() => this.checkPids(), this.o.pidWatchMs);
-      this.pidTimer.unref?.();
-    }
     const tick = () => {
       if (this.stopped) return;
       this.timer = setTimeout(() => {
         this.relist()
           .catch((err) => this.o.onError?.(err))
-          .finally(tick);
-      }, this.o.intervalMs);
+          .finally(() => {
+            const max = Math.max(this.o.intervalMs, this.o.maxIntervalMs ?? 2_000);
+            this.period = this.stopEvents && !this.lastRelistChanged ? Math.min(max, this.period * 2) : this.o.intervalMs;
+            tick();
+          });
+      }, this.period);
       this.timer.unref?.();
     };
     return first.then(tick);
@@ -60,8 +73,64 @@ export class Pleg {
 
   stop(): void {
     this.stopped = true;
+    this.stopEvents?.();
+    this.stopEvents = undefined;
     if (this.pidTimer) clearInterval(this.pidTimer);
     if (this.timer) clearTimeout(this.timer);
+    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
+  }
+
+  /** Is the runtime's exit event stream in use (else relisting every intervalMs and the PID watch)? */
+  eventDriven(): boolean {
+    return !!this.stopEvents;
+  }
+
+  /** The current timed relist period (ms). */
+  relistPeriod(): number {
+    return this.period;
+  }
+
+  private startPidWatch(): void {
+    if (!this.o.pidWatchMs || this.pidTimer || this.stopped) return;
+    this.pidTimer = setInterval(() => this.checkPids(), this.o.pidWatchMs);
+    this.pidTimer.unref?.();
+  }
+
+  /** Subscribes to exit events; on a broken stream falls back to fast relisting and tries again later. */
+  private subscribe(): boolean {
+    const watch = this.o.runtime.watchContainerExits;
+    if (!watch || this.stopped) return false;
+    this.stopEvents = watch.call(
+      this.o.runtime,
+      (e) => this.onExit(e.containerId),
+      (err) => {
+        this.o.onError?.(err);
+        this.stopEvents = undefined;
+        this.period = this.o.intervalMs;
+        this.startPidWatch();
+        this.resubscribeTimer = setTimeout(() => {
+          if (!this.subscribe()) return;
+          if (this.pidTimer) clearInterval(this.pidTimer);
+          this.pidTimer = undefined;
+          void this.relist().catch((e) => this.o.onError?.(e)); // exits missed while the stream was down
+        }, 5_000);
+        this.resubscribeTimer.unref?.();
+      },
+    );
+    return true;
+  }
+
+  /** An init process exited: refresh that container, or relist for a sandbox or an unknown ID. */
+  private onExit(id: string): void {
+    if (this.stopped) return;
+    this.period = this.o.intervalMs;
+    const cached = this.containerCache.get(id);
+    if (cached && cached.state === 'CONTAINER_RUNNING') {
+      if (!this.refreshing.has(id)) void this.refreshDead(id);
+      return;
+    }
+    if (cached) return; // already seen exited
+    void this.relist().catch((err) => this.o.onError?.(err));
   }
 
   /** Pods seen in the last relist, by uid. */
@@ -240,6 +309,7 @@ export class Pleg {
     }
     this.pods = pods;
     this.relistCount++;
+    this.lastRelistChanged = changed.size > 0;
     end();
     if (changed.size) this.o.onChange([...changed]);
   }

@@ -211,6 +211,8 @@ test('finalizeDeletion removes the runtime objects, deletes the pod once and for
   await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(observed));
   await h.actions.finalizeDeletion(p, await h.pleg.observe('uid-1', Date.now()));
   expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+  // The sandbox is stopped once (by KillPod); finalizing only removes it (a second stop is a second CNI DEL).
+  expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(1);
   expect(h.deleted).toEqual(['web']);
   expect(h.forgotten).toEqual(['uid-1']);
   expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeUndefined();

@@ -187,6 +187,17 @@ export class PodActions {
     this.forget(uid);
   }
 
+  /** How many pods or containers each per-pod record holds (churn tests: they shrink back). */
+  bookkeeping(): Record<string, number> {
+    return {
+      lastActionAt: this.lastActionAt.size,
+      startBlocks: this.startBlocks.size,
+      volumesSetUpAt: this.volumesSetUpAt.size,
+      crashBackoff: this.crashBackoff.size(),
+      probeWorkers: this.o.probes.size(),
+    };
+  }
+
   /** Drops everything kept about a pod that is gone. */
   forget(uid: string): void {
     this.lastActionAt.delete(uid);
@@ -380,10 +391,13 @@ export class PodActions {
     for (const c of observed.containers) {
       if (c.state === 'CONTAINER_RUNNING') await this.stopContainerQuietly(c.id, 0);
     }
-    for (const s of observed.sandboxes) {
-      await this.runtime.stopPodSandbox(s.id).catch(ignoreNotFound);
-      await this.runtime.removePodSandbox(s.id).catch(ignoreNotFound);
-    }
+    // A sandbox KillPod stopped is only removed: a second StopPodSandbox would run the CNI DEL again.
+    await Promise.all(
+      observed.sandboxes.map(async (s) => {
+        if (s.state === 'SANDBOX_READY') await this.runtime.stopPodSandbox(s.id).catch(ignoreNotFound);
+        await this.runtime.removePodSandbox(s.id).catch(ignoreNotFound);
+      }),
+    );
     // Containers outside a known sandbox (should not happen) are removed one by one.
     for (const c of observed.containers) {
       if (!observed.sandboxes.some((s) => s.id === c.podSandboxId)) await this.runtime.removeContainer(c.id).catch(ignoreNotFound);

@@ -29,6 +29,11 @@ export class SchedulerCache {
     return this.present.size;
   }
 
+  /** Pods the cache tracks (bound or assumed): gone pods must leave (churn tests). */
+  get podCount(): number {
+    return this.pods.size;
+  }
+
   /** The nodes that exist, in a stable order (rebuilt only when nodes come or go). */
   listNodes(): NodeInfo[] {
     if (!this.nodeList) {

@@ -20,9 +20,24 @@ import {
 } from './types';
 
 export interface EngineOptions {
-  /** How many past changes are kept for watches and paging (default 10,000). */
+  /** The most past changes kept for watches and paging (default 10,000). */
   historySize?: number;
+  /**
+   * Changes older than this are dropped once more than historyMinSize are kept (default 75 s, as
+   * kube-apiserver's watch cache keeps its events fresh): under steady churn the history, and the
+   * memory it holds, stays the size of the last minute and a bit instead of growing to historySize.
+   */
+  historyFreshMs?: number;
+  /** Changes always kept, however old (default 1,000). */
+  historyMinSize?: number;
+  /** The clock (tests). */
+  now?: () => number;
 }
+
+/** Trim stale history in steps of at least this many entries (one splice per step). */
+const HISTORY_TRIM_STEP = 64;
+/** Only this many newest changes keep their watch encodings cached; older ones are re-encoded on replay. */
+const ENCODED_KEPT = 256;
 
 /** What a backend must store for one batch of committed writes. */
 export interface PersistBatch {
@@ -75,7 +90,12 @@ export class StorageEngine implements Storage {
   private compacted = 0;
   private readonly buckets = new Map<string, Bucket>();
   private readonly history: StorageEvent[] = [];
+  /** When each history entry was recorded (ms; 0 for entries restored from disk). */
+  private readonly historyAt: number[] = [];
   private readonly historySize: number;
+  private readonly historyMinSize: number;
+  private readonly historyFreshMs: number;
+  private readonly now: () => number;
   private readonly watchers = new Map<string, Set<Watcher>>();
   private pending: PendingWrite[] = [];
   private flushing = false;
@@ -88,6 +108,9 @@ export class StorageEngine implements Storage {
     private readonly durable = false,
   ) {
     this.historySize = Math.max(1, opts.historySize ?? 10_000);
+    this.historyMinSize = Math.min(this.historySize, Math.max(1, opts.historyMinSize ?? 1_000));
+    this.historyFreshMs = opts.historyFreshMs ?? 75_000;
+    this.now = opts.now ?? Date.now;
   }
 
   protected persistBatch(_batch: PersistBatch): Promise<void> {
@@ -101,6 +124,7 @@ export class StorageEngine implements Storage {
     this.committedRev = rev;
     history.sort((a, b) => a.rev - b.rev);
     this.history.push(...history.slice(-this.historySize));
+    this.historyAt.push(...this.history.map(() => 0));
     // Changes older than the oldest kept one are gone: watches must start at or after it.
     this.compacted = this.history.length ? this.history[0].rev - 1 : rev;
   }
@@ -236,10 +260,21 @@ export class StorageEngine implements Storage {
 
   /** Appends to history at once (so reads at a revision see it), then commits and delivers in order. */
   private record(event: StorageEvent): Promise<void> {
+    const now = this.now();
     this.history.push(event);
+    this.historyAt.push(now);
+    const stale = this.history[this.history.length - 1 - ENCODED_KEPT];
+    if (stale) stale.encoded = undefined;
     const droppedRevs: number[] = [];
-    if (this.history.length > this.historySize * 1.25) {
-      const drop = this.history.length - this.historySize;
+    let drop = 0;
+    if (this.history.length > this.historySize * 1.25) drop = this.history.length - this.historySize;
+    else if (this.history.length >= this.historyMinSize + HISTORY_TRIM_STEP && this.historyAt[HISTORY_TRIM_STEP - 1] < now - this.historyFreshMs) {
+      const cutoff = now - this.historyFreshMs;
+      const most = this.history.length - this.historyMinSize;
+      while (drop < most && this.historyAt[drop] < cutoff) drop++;
+    }
+    if (drop) {
+      this.historyAt.splice(0, drop);
       for (const ev of this.history.splice(0, drop)) droppedRevs.push(ev.rev);
       this.compacted = droppedRevs[droppedRevs.length - 1];
     }

@@ -12,7 +12,7 @@
 import { ClassicLevel } from 'classic-level';
 import { EngineOptions, PersistBatch, StorageEngine } from './engine';
 import type { ValueTransformer } from './encryption';
-import { KObj, StorageEvent, StorageEventType, StoredObject } from './types';
+import { KObj, ownBuffer, StorageEvent, StorageEventType, StoredObject } from './types';
 
 export interface LevelStorageOptions extends EngineOptions {
   sync?: boolean;
@@ -48,7 +48,7 @@ function parseStored(bytes: Buffer): StoredObject {
 function historyObject(json: string, current: StoredObject | undefined, eventRev?: number): StoredObject {
   if (current && eventRev !== undefined && current.rev === eventRev) return current;
   const obj = JSON.parse(json) as KObj;
-  return { rev: Number(obj.metadata?.resourceVersion ?? 0), obj, bytes: Buffer.from(json) };
+  return { rev: Number(obj.metadata?.resourceVersion ?? 0), obj, bytes: ownBuffer(json) };
 }
 
 export class LevelStorage extends StorageEngine {

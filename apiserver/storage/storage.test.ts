@@ -172,3 +172,34 @@ test('leveldb: objects, revision and history survive a reopen', async () => {
   expect(next.rev).toBe(rev + 1);
   await s.close();
 });
+
+test('history keeps only fresh changes beyond its minimum, as the watch cache does, and drops old encodings', async () => {
+  let now = 1_000_000;
+  const s = new MemoryStorage({ historySize: 10_000, historyMinSize: 100, historyFreshMs: 75_000, now: () => now });
+  const first = await s.create('configmaps', 'default/a', obj('default', 'a'));
+  for (let i = 0; i < 299; i++) await s.update('configmaps', 'default/a', obj('default', 'a', { data: { i: String(i) } }));
+  // 300 changes, all fresh: every one kept, however many beyond the minimum.
+  expect(s.compactedRevision()).toBeLessThan(first.rev);
+  // Two minutes later, churn goes on: the stale ones go (in steps of 64), never below the minimum.
+  now += 120_000;
+  for (let i = 0; i < 200; i++) await s.update('configmaps', 'default/a', obj('default', 'a', { data: { j: String(i) } }));
+  expect(s.compactedRevision()).toBeGreaterThanOrEqual(first.rev + 299 - 64);
+  expect(() => s.watch('configmaps', first.rev, () => undefined)).toThrow(TooOldRevisionError);
+  const replay: StorageEvent[] = [];
+  s.watch('configmaps', s.compactedRevision(), (e) => replay.push(e)).stop();
+  expect(replay.length).toBeGreaterThanOrEqual(200);
+  expect(replay.length).toBeLessThan(500);
+  // Watch encodings are cached only on the newest entries.
+  for (const e of replay) e.encoded = new Map([['json', 'x']]);
+  for (let i = 0; i < 300; i++) await s.update('configmaps', 'default/a', obj('default', 'a', { data: { k: String(i) } }));
+  expect(replay.filter((e) => e.encoded).length).toBe(0);
+  await s.close();
+});
+
+test('stored objects own their bytes: no small object pins a shared 8 KiB buffer slab', async () => {
+  const s = new MemoryStorage();
+  const a = await s.create('configmaps', 'default/a', obj('default', 'a', { data: { k: 'v' } }));
+  const u = await s.update('configmaps', 'default/a', obj('default', 'a', { data: { k: 'w' } }));
+  for (const stored of [a, u, (await s.get('configmaps', 'default/a'))!]) expect(stored.bytes.buffer.byteLength).toBe(stored.bytes.length);
+  await s.close();
+});

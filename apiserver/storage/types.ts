@@ -29,7 +29,18 @@ export interface StoredObject {
 
 /** A stored object's revision, parsed object and bytes, from an object that now carries its resourceVersion. */
 export function storedObject(rev: number, obj: KObj): StoredObject {
-  return { rev, obj, bytes: Buffer.from(JSON.stringify(obj)) };
+  return { rev, obj, bytes: ownBuffer(JSON.stringify(obj)) };
+}
+
+/**
+ * A string's UTF-8 bytes in a buffer of their own. Buffer.from() hands out small buffers as views of
+ * shared 8 KiB slabs, and one long-lived view (a stored object, a history entry) keeps its whole slab
+ * alive: under churn the process' external memory then grows with every slab a survivor pins.
+ */
+export function ownBuffer(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 /** A private, mutable copy of a stored object. */

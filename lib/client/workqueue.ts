@@ -131,6 +131,11 @@ export class WorkQueue<K = string> {
     return this.queue.length - this.head;
   }
 
+  /** Keys with per-key state of any kind (queued, processing, delayed, failure counts): a gone key must not stay. */
+  tracked(): number {
+    return new Set<K>([...this.dirty, ...this.processing, ...this.addedAt.keys(), ...this.startedAt.keys(), ...this.failures.keys(), ...this.delayed.keys()]).size;
+  }
+
   isShuttingDown(): boolean {
     return this.shuttingDown;
   }

@@ -84,7 +84,7 @@ if [ -n "$NETNAME" ]; then
   ips=""
   [ -d "$RT/cni/ipam/$NETNAME" ] && ips=$(ls "$RT/cni/ipam/$NETNAME" | grep -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$')
   for t in filter nat; do
-    # rules whose comment names our network (bridge ipMasq, portmap), and the firewall plugin's
+    # rules whose comment names our network (the pod subnet rules, bridge ipMasq of older setups, portmap), and the firewall plugin's (older setups)
     # per-IP rules for our pod IPs; the per-pod chains they jump to go with them
     rules=$(iptables -t $t -S 2>/dev/null | grep -F "\\\"$NETNAME\\\"")
     for ip in $ips; do rules+=$'\n'$(iptables -t $t -S 2>/dev/null | grep -E "^-A CNI-FORWARD .*-[sd] $ip/32 "); done

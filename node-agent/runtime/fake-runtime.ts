@@ -4,6 +4,7 @@
 import {
   Container,
   ContainerConfig,
+  ContainerExitEvent,
   ContainerRuntime,
   ContainerState,
   ContainerStats,
@@ -56,6 +57,8 @@ export interface FakeRuntimeOptions {
   onCall?: (op: string, id: string) => void;
   /** Keep `calls` (default true); hollow nodes turn it off so long runs do not grow memory. */
   recordCalls?: boolean;
+  /** Offer watchContainerExits, as containerd's event stream does (default false: relisting only). */
+  exitEvents?: boolean;
 }
 
 export class FakeRuntime implements ContainerRuntime {
@@ -66,6 +69,7 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly failures = new Map<string, RuntimeError[]>();
   private nextId = 1;
   private nextIp = 2;
+  private readonly exitWatchers = new Set<(e: ContainerExitEvent) => void>();
   /** Every state-changing call in order ("runPodSandbox web", "startContainer <id>"), for assertions. */
   readonly calls: string[] = [];
   closed = false;
@@ -73,6 +77,12 @@ export class FakeRuntime implements ContainerRuntime {
   constructor(private readonly opts: FakeRuntimeOptions = {}) {
     for (const img of opts.images || []) this.images.set(img, digestOf(img));
     this.missing = new Set(opts.missingImages || []);
+    if (!opts.exitEvents) this.watchContainerExits = undefined;
+  }
+
+  watchContainerExits?(onExit: (e: ContainerExitEvent) => void): () => void {
+    this.exitWatchers.add(onExit);
+    return () => this.exitWatchers.delete(onExit);
   }
 
   // ---- test controls ----
@@ -293,6 +303,9 @@ export class FakeRuntime implements ContainerRuntime {
     c.status.finishedAt = Date.now();
     if (!c.status.startedAt) c.status.startedAt = c.status.finishedAt;
     c.status.pid = undefined;
+    const event: ContainerExitEvent = { containerId: c.status.id, pid: 0, exitStatus: exitCode, exitedAt: c.status.finishedAt };
+    // Delivered after the call that caused it returns, as an event stream would.
+    for (const w of this.exitWatchers) queueMicrotask(() => w(event));
   }
 
   private maybeFail(op: FakeOperation): void {

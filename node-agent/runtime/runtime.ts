@@ -135,6 +135,14 @@ export class RuntimeError extends Error {
   }
 }
 
+/** A container's (or sandbox's) init process exited, as the runtime's event stream reports it. */
+export interface ContainerExitEvent {
+  containerId: string; // the CRI container or pod sandbox ID
+  pid: number;
+  exitStatus: number;
+  exitedAt: number; // ms since epoch
+}
+
 export interface ContainerRuntime {
   version(): Promise<RuntimeVersion>;
   status(): Promise<RuntimeStatus>;
@@ -159,6 +167,12 @@ export interface ContainerRuntime {
   containerStatus(id: string): Promise<ContainerStatus>;
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
   containerStats(): Promise<ContainerStats[]>;
+  /**
+   * Exit events, where the runtime has them (containerd's /tasks/exit; CRI GetContainerEvents is not in
+   * containerd 1.6): onExit for every init process that exits from now on; onError when the stream
+   * breaks (the watch is then over). Returns a function that ends the watch.
+   */
+  watchContainerExits?(onExit: (event: ContainerExitEvent) => void, onError?: (err: RuntimeError) => void): () => void;
 
   close(): void;
 }

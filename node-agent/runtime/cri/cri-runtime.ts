@@ -15,6 +15,7 @@ import * as path from 'path';
 import {
   Container,
   ContainerConfig,
+  ContainerExitEvent,
   ContainerRuntime,
   ContainerStats,
   ContainerStatus,
@@ -27,6 +28,7 @@ import {
   RuntimeStatus,
   RuntimeVersion,
 } from '../runtime';
+export type { ContainerExitEvent } from '../runtime';
 import { fromWireContainer, fromWireSandbox, nsToMs, toWireContainerConfig, toWireResources, toWireSandboxConfig } from './convert';
 import type { ProtoGrpcType as CriTypes } from './generated/api';
 import type { ProtoGrpcType as EventsTypes } from './generated/containerd-events';
@@ -65,13 +67,6 @@ function containerdEvents(): EventsTypes['containerd']['services']['events']['v1
   return eventsCache;
 }
 
-/** A container's (or sandbox's) init process exited, as containerd's event service reports it. */
-export interface ContainerExitEvent {
-  containerId: string; // the CRI container or pod sandbox ID
-  pid: number;
-  exitStatus: number;
-  exitedAt: number; // ms since epoch
-}
 
 /** The RPCs of a generated service client: its methods, less those of grpc.Client. */
 type Rpc<C> = Exclude<keyof C, keyof grpc.Client>;

@@ -1,0 +1,240 @@
+// Memory under churn (issue 20): a Deployment of nginx (no probes) scaled replicas → 0 → replicas once
+// per period (default 10 replicas every 15 s) for a duration (default 1 h), the server's RSS sampled at
+// the end of every cycle, then scaled to --final-replicas (30) to read the RSS the goal names.
+//   default: on `steer up` (own state dir, ports, bridge and pod subnet; torn down by `steer down --purge`
+//            afterwards, the server stopped by its saved PID); the RSS is the `steer server` process';
+//   --hollow: the same components in one child process of this program (apiserver on LevelDB,
+//            scheduler, controllers, one node agent on the fake runtime: no containers), so the churn
+//            of the control plane and the agent's bookkeeping runs without containerd; the child is
+//            killed by its PID at the end.
+// Printed: one line per cycle (elapsed, RSS, stored Events, cycle time), then whether RSS plateaued:
+// the mean of the last third of the cycles against the middle third (growth ≤ 2 MiB or 2 %), the
+// slope over the second half (MiB per cycle), and the RSS with the final replicas (goal ≤ 120 MiB).
+// Usage: npm run build && flock /tmp/steer-e2e.lock node dist/bench/soak.js [--duration 3600]
+//        [--period 15] [--replicas 10] [--final-replicas 30] [--hollow] [--event-ttl 3600] [--keep]
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { Command } from 'commander';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { startApiServer } from '../apiserver';
+import { clusterPaths, down, runningServerPid, serverNodeFlags, up } from '../cli/cluster';
+import type { Streams } from '../cli/cluster';
+import { startControllers } from '../controllers';
+import { KubeClient } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
+import { IMAGES, startHollowNodes } from '../node-agent';
+import { startScheduler } from '../scheduler';
+
+const NS = 'default';
+const APP = 'soak-nginx';
+const GOAL_MIB = 120;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** The --hollow child: every component in this one process, on a fake runtime; prints its URL. */
+async function hollowServer(dataDir: string, eventTtl: number): Promise<void> {
+  const api = await startApiServer({ host: '127.0.0.1', port: 0, dataDir, eventTTLSeconds: eventTtl });
+  const client = KubeClient.forServer(api.url);
+  const log = () => undefined;
+  await startHollowNodes({ client, count: 1, namePrefix: 'soak-node-', port: false, log });
+  await startScheduler({ client });
+  await startControllers({ client, log });
+  // The parent asks for the heap after a full GC: RSS alone cannot tell a leak from a lazy collector.
+  process.on('message', (m) => {
+    if (m !== 'heap') return;
+    (globalThis as { gc?: () => void }).gc?.();
+    const m2 = process.memoryUsage();
+    process.send?.({ heapMiB: m2.heapUsed / 2 ** 20, externalMiB: m2.external / 2 ** 20 });
+  });
+  console.log(`URL ${api.url}`);
+}
+
+function heapAfterGc(child: ChildProcess): Promise<{ heapMiB: number; externalMiB: number }> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { heapMiB?: number; externalMiB?: number }) => {
+      if (m.heapMiB === undefined) return;
+      child.off('message', onMessage);
+      resolve({ heapMiB: m.heapMiB, externalMiB: m.externalMiB ?? NaN });
+    };
+    child.on('message', onMessage);
+    child.send('heap');
+  });
+}
+
+async function startHollowChild(dataDir: string, eventTtl: number): Promise<{ child: ChildProcess; url: string }> {
+  // The server's own Node flags, so the child's heap behaves as `steer server`'s does.
+  const child = spawn(process.execPath, [...serverNodeFlags, '--expose-gc', __filename, '--role', 'hollow-server', '--data-dir', dataDir, '--event-ttl', String(eventTtl)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /URL (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`hollow server exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function waitPods(client: KubeClient, want: number, timeoutMs = 300_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const pods = (await client.list<Pod>(Resources.pods, { namespace: NS, labelSelector: `app=${APP}` })).items;
+    const ready = pods.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+    if (pods.length === want && ready.length === want) return;
+    if (Date.now() > end) throw new Error(`${ready.length}/${pods.length} pods Ready of ${want} after ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
+async function countEvents(client: KubeClient): Promise<number> {
+  const l = await client.list(Resources.events, { limit: 1 });
+  return l.items.length + ((l.metadata as { remainingItemCount?: number } | undefined)?.remainingItemCount ?? 0);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('soak')
+    .option('--duration <s>', 'seconds of churn', '3600')
+    .option('--period <s>', 'one replicas → 0 → replicas cycle per this many seconds', '15')
+    .option('--replicas <n>', 'replicas in the churn', '10')
+    .option('--final-replicas <n>', 'replicas at the end, for the RSS the goal names', '30')
+    .option('--hollow', 'all components in one child process on a fake runtime (no containerd)', false)
+    .option('--event-ttl <s>', '(--hollow) the apiserver --event-ttl', '3600')
+    .option('--state-dir <dir>', 'state dir of the steer cluster (or the hollow apiserver data)', '/var/lib/steer-bench/soak')
+    .option('--bridge <name>', 'steer CNI bridge', 'steerbsoak')
+    .option('--pod-subnet <cidr>', 'steer pod subnet', '10.215.0.0/24')
+    .option('--api-port <port>', 'steer apiserver port (loopback)', '28443')
+    .option('--agent-port <port>', 'steer node agent port (+1, +2 for the scheduler and controllers)', '22250')
+    .option('--keep', 'leave the cluster running afterwards', false)
+    .option('--role <role>', '(internal) hollow-server')
+    .option('--data-dir <dir>', '(internal) the hollow server data dir')
+    .parse(argv);
+  const o = program.opts<{
+    duration: string;
+    period: string;
+    replicas: string;
+    finalReplicas: string;
+    hollow: boolean;
+    eventTtl: string;
+    stateDir: string;
+    bridge: string;
+    podSubnet: string;
+    apiPort: string;
+    agentPort: string;
+    keep: boolean;
+    role?: string;
+    dataDir?: string;
+  }>();
+  if (o.role === 'hollow-server') return hollowServer(o.dataDir!, Number(o.eventTtl));
+
+  const quiet: Streams = { out: () => undefined, err: (t) => process.stderr.write(t) };
+  const replicas = Number(o.replicas);
+  const periodMs = Number(o.period) * 1000;
+  let client: KubeClient | undefined;
+  let child: ChildProcess | undefined;
+  let upDone = false;
+  let pid: number;
+  try {
+    if (o.hollow) {
+      fs.rmSync(o.stateDir, { recursive: true, force: true });
+      fs.mkdirSync(o.stateDir, { recursive: true });
+      const h = await startHollowChild(o.stateDir, Number(o.eventTtl));
+      child = h.child;
+      pid = h.child.pid!;
+      client = KubeClient.forServer(h.url);
+    } else {
+      if (process.getuid?.() !== 0) throw new Error('bench/soak needs root without --hollow');
+      if (runningServerPid(clusterPaths(o.stateDir))) await down({ stateDir: o.stateDir, purge: true }, quiet);
+      const agentPort = Number(o.agentPort);
+      const result = await up(
+        {
+          stateDir: o.stateDir,
+          listen: `127.0.0.1:${o.apiPort}`,
+          nodeName: 'steer-bench-soak',
+          agentPort,
+          schedulerMetricsPort: agentPort + 1,
+          controllersMetricsPort: agentPort + 2,
+          podSubnet: o.podSubnet,
+          bridge: o.bridge,
+          installDeps: false,
+          manifest: false,
+          timeoutMs: 180_000,
+          writeUserKubeconfig: false,
+        },
+        quiet,
+      );
+      upDone = true;
+      pid = result.info.pid;
+      client = KubeClient.load({ kubeconfig: result.kubeconfig });
+    }
+    const c = client;
+    const d: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: APP, labels: { app: APP } },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: APP } },
+        template: { metadata: { labels: { app: APP } }, spec: { containers: [{ name: 'nginx', image: IMAGES.nginx, ports: [{ containerPort: 80 }] }] } },
+      },
+    };
+    await c.create(Resources.deployments, NS, d);
+    await waitPods(c, replicas);
+    const scale = (n: number) => c.patch(Resources.deployments, NS, APP, { spec: { replicas: n } }, 'merge', 'scale');
+    const samples: number[] = [];
+    const t0 = Date.now();
+    console.log(`soak${o.hollow ? ' (hollow)' : ''}: ${replicas} → 0 → ${replicas} every ${o.period} s for ${o.duration} s; RSS of PID ${pid}, start ${rssMiB(pid).toFixed(1)} MiB`);
+    console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}`);
+    for (let cycle = 1; Date.now() - t0 < Number(o.duration) * 1000; cycle++) {
+      const cs = Date.now();
+      await scale(0);
+      await waitPods(c, 0);
+      await scale(replicas);
+      await waitPods(c, replicas);
+      const took = (Date.now() - cs) / 1000;
+      const rss = rssMiB(pid);
+      samples.push(rss);
+      const elapsed = Math.round((Date.now() - t0) / 1000);
+      const h = child ? await heapAfterGc(child) : undefined;
+      const heap = h ? `${h.heapMiB.toFixed(1)} / ${h.externalMiB.toFixed(1)}`.padStart(30) : '';
+      console.log(`${String(elapsed).padStart(6)} s ${String(cycle).padStart(6)} ${rss.toFixed(1).padStart(8)} ${String(await countEvents(c)).padStart(7)} ${took.toFixed(1).padStart(8)}${heap}`);
+      await sleep(Math.max(0, periodMs - (Date.now() - cs)));
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const third = Math.floor(samples.length / 3);
+    const middle = mean(samples.slice(third, 2 * third));
+    const last = mean(samples.slice(2 * third));
+    const half = samples.slice(Math.floor(samples.length / 2));
+    const xm = (half.length - 1) / 2;
+    const ym = mean(half);
+    const slope = half.reduce((a, y, i) => a + (i - xm) * (y - ym), 0) / Math.max(1e-9, half.reduce((a, _, i) => a + (i - xm) ** 2, 0));
+    const growth = last - middle;
+    const plateau = samples.length >= 6 && growth <= Math.max(2, middle * 0.02);
+    console.log(`\n${samples.length} cycles: RSS mean of the middle third ${middle.toFixed(1)} MiB, last third ${last.toFixed(1)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}), slope over the second half ${slope.toFixed(3)} MiB/cycle: ${samples.length < 6 ? 'too few cycles to tell' : plateau ? 'plateaued' : 'still growing'}`);
+    const final = Number(o.finalReplicas);
+    await scale(final);
+    await waitPods(c, final);
+    await sleep(10_000);
+    const finalRss = rssMiB(pid);
+    console.log(`RSS with ${final} pods after the churn: ${finalRss.toFixed(1)} MiB (goal ≤ ${GOAL_MIB} MiB: ${finalRss <= GOAL_MIB ? 'met' : 'NOT met'}); ${await countEvents(c)} Events stored`);
+    console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  } finally {
+    client?.close();
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (o.hollow) fs.rmSync(o.stateDir, { recursive: true, force: true });
+    else if (!o.keep || !upDone) await down({ stateDir: o.stateDir, purge: true }, quiet);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack || err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,504 @@
+// steer next to Docker Swarm on the same machine, the same nginx image, runs alternating (issue 20):
+//   1. `steer up` on a state dir, ports, bridge and pod subnet of its own (as bench/server.ts), with no
+//      manifest; then a Docker engine of its own (deploy/dockerd.sh with its own data root, exec root,
+//      socket and a bridge of its own, no iptables) as a single-node swarm, with the same image pulled
+//      from steer's local registry (127.0.0.1:5000/nginx:1.22, built locally, no internet);
+//   2. per run, on each side in turn (which side goes first alternates): create 1 replica → running,
+//      scale 1→3, 3→30, 30→3 settled (exactly 3 left), a container killed from the host (SIGKILL) →
+//      serving HTTP again, (steer) a pod deleted → its replacement Ready, remove → nothing left.
+//      "Running" = every replica's container running (no probes on either side: Ready in steer, a
+//      running container with an address in Docker). Both sides are polled the same way (every 100 ms);
+//   3. in the first run, with 30 replicas and nothing changing: CPU of the steer server against dockerd's;
+//   4. the raw CRI floor on the steer cluster's containerd (bench/cri-floor.ts): one pod start, 27 at
+//      once and their removal at once, kill → serving again;
+//   5. a table: min/median/max per step and side, steer/Swarm of the medians, the floor, steer/floor;
+//   6. cleanup of everything it started, by PID: the service, the swarm, the engine (its PID file), its
+//      bridge and data, `steer down --purge`.
+// Swarm restarts a failed task after its restart delay (default 5 s); the goal compares with
+// `--restart-delay 0s`, the default here (--swarm-restart-delay 5 gives Swarm's default).
+// Usage (root; run under the machine's runtime lock):
+//   npm run build && flock /tmp/steer-e2e.lock node dist/bench/swarm.js [--runs 3] [--idle 10]
+//        [--swarm-restart-delay 0] [--state-dir DIR] [--keep]
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { clusterPaths, down, packageRoot, runningServerPid, up } from '../cli/cluster';
+import type { Streams } from '../cli/cluster';
+import { KubeClient } from '../lib/client/client';
+import { Resources } from '../lib/api/resources';
+import { CriRuntime, IMAGES } from '../node-agent';
+import { measureCriFloor, measureRestartFloor, percentile } from './cri-floor';
+
+const NS = 'default';
+const APP = 'bench-nginx';
+const POLL_MS = 100;
+const STEP_TIMEOUT_MS = 180_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One replica as the benchmark sees it, on either side. */
+interface Replica {
+  id: string; // pod name / container id
+  ip: string;
+  ready: boolean;
+  hostPid?: () => Promise<number>;
+}
+
+/** What a side must do; the steps are written once against it. */
+interface Side {
+  readonly name: 'steer' | 'swarm';
+  create(replicas: number): Promise<void>;
+  scale(replicas: number): Promise<void>;
+  /** Every replica that exists (including ones shutting down). */
+  replicas(): Promise<Replica[]>;
+  deleteReplica?(r: Replica): Promise<void>;
+  remove(): Promise<void>;
+}
+
+function httpOk(ip: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: ip, port: 80, path: '/', timeout: 500, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await sleep(POLL_MS);
+  }
+}
+
+// ------------------------------------------------------------------ steer
+
+class SteerSide implements Side {
+  readonly name = 'steer' as const;
+  constructor(
+    private readonly client: KubeClient,
+    private readonly cri: CriRuntime,
+  ) {}
+
+  async create(replicas: number): Promise<void> {
+    const d: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: APP, labels: { app: APP } },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: APP } },
+        template: { metadata: { labels: { app: APP } }, spec: { containers: [{ name: 'nginx', image: IMAGES.nginx, ports: [{ containerPort: 80 }] }] } },
+      },
+    };
+    await this.client.create(Resources.deployments, NS, d);
+  }
+
+  async scale(replicas: number): Promise<void> {
+    await this.client.patch(Resources.deployments, NS, APP, { spec: { replicas } }, 'merge', 'scale');
+  }
+
+  async replicas(): Promise<Replica[]> {
+    const pods = await this.client.list<Pod>(Resources.pods, { namespace: NS, labelSelector: `app=${APP}` });
+    return pods.items.map((p) => {
+      const cid = p.status?.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
+      return {
+        id: p.metadata?.name ?? '',
+        ip: p.status?.podIP ?? '',
+        ready: !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+        hostPid: cid ? async () => (await this.cri.containerStatus(cid)).pid ?? 0 : undefined,
+      };
+    });
+  }
+
+  async deleteReplica(r: Replica): Promise<void> {
+    await this.client.delete(Resources.pods, NS, r.id);
+  }
+
+  async remove(): Promise<void> {
+    await this.client.delete(Resources.deployments, NS, APP, { propagationPolicy: 'Background' }).catch(() => undefined);
+  }
+}
+
+// ------------------------------------------------------------------ Docker Swarm (Engine API 1.41)
+
+class DockerApi {
+  constructor(private readonly socketPath: string) {}
+
+  request<T>(method: string, p: string, body?: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        { socketPath: this.socketPath, method, path: `/v1.41${p}`, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if ((res.statusCode ?? 500) >= 300) return reject(new Error(`docker ${method} ${p}: ${res.statusCode} ${text.trim()}`));
+            try {
+              resolve((text && res.headers['content-type']?.includes('json') ? JSON.parse(text) : text) as T);
+            } catch {
+              resolve(text as unknown as T); // image pulls stream JSON lines
+            }
+          });
+        },
+      );
+      req.on('error', reject);
+      if (data) req.write(data);
+      req.end();
+    });
+  }
+}
+
+interface DockerContainer {
+  Id: string;
+  State: string;
+  NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+}
+
+class SwarmSide implements Side {
+  readonly name = 'swarm' as const;
+  private serviceId = '';
+  constructor(
+    private readonly docker: DockerApi,
+    private readonly restartDelaySeconds: number,
+  ) {}
+
+  private spec(replicas: number) {
+    return {
+      Name: APP,
+      Labels: { app: APP },
+      TaskTemplate: {
+        ContainerSpec: { Image: IMAGES.nginx },
+        RestartPolicy: { Condition: 'any', Delay: this.restartDelaySeconds * 1e9 },
+      },
+      Mode: { Replicated: { Replicas: replicas } },
+    };
+  }
+
+  async create(replicas: number): Promise<void> {
+    const r = await this.docker.request<{ ID: string }>('POST', '/services/create', this.spec(replicas));
+    this.serviceId = r.ID;
+  }
+
+  async scale(replicas: number): Promise<void> {
+    const svc = await this.docker.request<{ Version: { Index: number }; Spec: ReturnType<SwarmSide['spec']> }>('GET', `/services/${this.serviceId}`);
+    await this.docker.request('POST', `/services/${this.serviceId}/update?version=${svc.Version.Index}`, { ...svc.Spec, Mode: { Replicated: { Replicas: replicas } } });
+  }
+
+  async replicas(): Promise<Replica[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.swarm.service.name=${APP}`] }));
+    const list = await this.docker.request<DockerContainer[]>('GET', `/containers/json?filters=${filters}`);
+    return list.map((c) => {
+      const ip = Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress ?? '';
+      return {
+        id: c.Id,
+        ip,
+        ready: c.State === 'running' && !!ip,
+        hostPid: async () => (await this.docker.request<{ State: { Pid: number } }>('GET', `/containers/${c.Id}/json`)).State.Pid,
+      };
+    });
+  }
+
+  async remove(): Promise<void> {
+    if (this.serviceId) await this.docker.request('DELETE', `/services/${this.serviceId}`).catch(() => undefined);
+    this.serviceId = '';
+  }
+}
+
+// ------------------------------------------------------------------ steps
+
+type StepName = 'create 1 replica → running' | 'scale 1→3' | 'scale 3→30' | 'scale 30→3, settled to exactly 3' | 'killed container → serving again' | 'pod deleted → replacement running' | 'remove → nothing left';
+const STEPS: StepName[] = ['create 1 replica → running', 'scale 1→3', 'scale 3→30', 'scale 30→3, settled to exactly 3', 'killed container → serving again', 'pod deleted → replacement running', 'remove → nothing left'];
+
+/** Until exactly n replicas exist and all are ready (excluding ids in `not`). */
+function settled(side: Side, n: number, not: Set<string> = new Set()): Promise<Replica[]> {
+  return until(`${side.name}: ${n} replicas running`, async () => {
+    const all = (await side.replicas()).filter((r) => !not.has(r.id));
+    return all.length === n && all.every((r) => r.ready) ? all : undefined;
+  });
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** One pass of every step on one side; returns seconds per step. */
+async function runSide(side: Side, idle: (() => Promise<void>) | undefined): Promise<Partial<Record<StepName, number>>> {
+  const out: Partial<Record<StepName, number>> = {};
+  out['create 1 replica → running'] = await timed(async () => {
+    await side.create(1);
+    await settled(side, 1);
+  });
+  out['scale 1→3'] = await timed(async () => {
+    await side.scale(3);
+    await settled(side, 3);
+  });
+  out['scale 3→30'] = await timed(async () => {
+    await side.scale(30);
+    await settled(side, 30);
+  });
+  if (idle) await idle();
+  out['scale 30→3, settled to exactly 3'] = await timed(async () => {
+    await side.scale(3);
+    await settled(side, 3);
+  });
+  // Killed container: SIGKILL from the host, then until the replica answers HTTP again (steer restarts
+  // it in place on the same pod IP; Swarm replaces the task with a new container and address).
+  const before = await settled(side, 3);
+  await sleep(500);
+  const victim = before[0];
+  const pid = await victim.hostPid?.();
+  if (!pid) throw new Error(`${side.name}: no host PID for ${victim.id}`);
+  const t0 = process.hrtime.bigint();
+  process.kill(pid, 'SIGKILL');
+  if (side.name === 'steer') {
+    await until('steer: killed container down', async () => ((await httpOk(victim.ip)) ? undefined : true));
+    await until('steer: serving again', async () => ((await httpOk(victim.ip)) ? true : undefined));
+  } else {
+    const old = new Set(before.map((r) => r.id));
+    await until('swarm: replacement serving', async () => {
+      const all = await side.replicas();
+      const fresh = all.find((r) => !old.has(r.id) && r.ready);
+      return fresh && all.filter((r) => r.ready).length === 3 && (await httpOk(fresh.ip)) ? true : undefined;
+    });
+  }
+  out['killed container → serving again'] = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (side.deleteReplica) {
+    const now = await settled(side, 3);
+    out['pod deleted → replacement running'] = await timed(async () => {
+      await side.deleteReplica?.(now[0]);
+      await until(`${side.name}: replacement running`, async () => {
+        const ready = (await side.replicas()).filter((r) => r.id !== now[0].id && r.ready);
+        return ready.length === 3 ? true : undefined;
+      });
+    });
+  }
+  out['remove → nothing left'] = await timed(async () => {
+    await side.remove();
+    await until(`${side.name}: nothing left`, async () => ((await side.replicas()).length === 0 ? true : undefined));
+  });
+  return out;
+}
+
+// ------------------------------------------------------------------ processes
+
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('swarm-bench')
+    .option('--runs <n>', 'runs of every step on each side (alternating)', '3')
+    .option('--idle <s>', 'seconds of CPU sampling with 30 replicas and nothing changing (first run; 0 = skip)', '10')
+    .option('--swarm-restart-delay <s>', "Swarm's restart delay for the service (Swarm's default is 5)", '0')
+    .option('--floor-count <n>', 'CRI floor: single pod starts', '3')
+    .option('--state-dir <dir>', 'state dir of the steer cluster', '/var/lib/steer-bench/swarm')
+    .option('--docker-dir <dir>', "the Docker engine's data (removed afterwards)", '/var/lib/steer-bench/swarm-docker')
+    .option('--bridge <name>', 'steer CNI bridge', 'steerbswarm')
+    .option('--pod-subnet <cidr>', 'steer pod subnet', '10.213.0.0/24')
+    .option('--docker-bridge <name>', "the Docker engine's bridge", 'steerdkswarm')
+    .option('--docker-subnet <cidr>', "the Docker bridge's address", '172.31.213.1/24')
+    .option('--api-port <port>', 'steer apiserver port (loopback)', '27443')
+    .option('--agent-port <port>', 'steer node agent port', '21250')
+    .option('--keep', 'leave both running afterwards', false)
+    .parse(argv);
+  const o = program.opts<{
+    runs: string;
+    idle: string;
+    swarmRestartDelay: string;
+    floorCount: string;
+    stateDir: string;
+    dockerDir: string;
+    bridge: string;
+    podSubnet: string;
+    dockerBridge: string;
+    dockerSubnet: string;
+    apiPort: string;
+    agentPort: string;
+    keep: boolean;
+  }>();
+  if (process.getuid?.() !== 0) throw new Error('bench/swarm needs root (containerd, Docker, CNI and cgroups)');
+  const root = packageRoot();
+  const quiet: Streams = { out: () => undefined, err: (t) => process.stderr.write(t) };
+  const dockerRun = path.join('/run', `steer-bench-${path.basename(o.dockerDir)}`);
+  const dockerEnv = {
+    STEER_DOCKER_DATA: path.join(o.dockerDir, 'data'),
+    STEER_DOCKER_RUN: dockerRun,
+    STEER_DOCKER_LOG: path.join(o.dockerDir, 'dockerd.log'),
+    STEER_DOCKER_NET_ARGS: `--iptables=false --ip-masq=false --bridge=${o.dockerBridge}`,
+  };
+  const dockerd = path.join(root, 'deploy', 'dockerd.sh');
+  const results: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
+  const idleRows: string[][] = [];
+  let client: KubeClient | undefined;
+  let cri: CriRuntime | undefined;
+  let swarm: SwarmSide | undefined;
+  let dockerStarted = false;
+  let upDone = false;
+  try {
+    // 1a. steer
+    if (runningServerPid(clusterPaths(o.stateDir))) await down({ stateDir: o.stateDir, purge: true }, quiet);
+    const apiPort = Number(o.apiPort);
+    const agentPort = Number(o.agentPort);
+    const result = await up(
+      {
+        stateDir: o.stateDir,
+        listen: `127.0.0.1:${apiPort}`,
+        nodeName: 'steer-bench-swarm',
+        agentPort,
+        schedulerMetricsPort: agentPort + 1,
+        controllersMetricsPort: agentPort + 2,
+        podSubnet: o.podSubnet,
+        bridge: o.bridge,
+        installDeps: false,
+        manifest: false,
+        timeoutMs: 180_000,
+        writeUserKubeconfig: false,
+      },
+      quiet,
+    );
+    upDone = true;
+    const serverPid = result.info.pid;
+    client = KubeClient.load({ kubeconfig: result.kubeconfig });
+    const runtimeInfo = JSON.parse(fs.readFileSync(result.paths.runtimeInfo, 'utf8')) as { criSocket: string; cgroupRoot: string; podLogDir: string };
+    cri = new CriRuntime(runtimeInfo.criSocket);
+    console.log(`steer up: server PID ${serverPid}, ${result.info.apiserverUrl}`);
+
+    // 1b. Docker: its own bridge, engine and single-node swarm; the same image from steer's registry
+    if (!fs.existsSync(`/sys/class/net/${o.dockerBridge}`)) {
+      sh('ip', ['link', 'add', o.dockerBridge, 'type', 'bridge']);
+      sh('ip', ['addr', 'add', o.dockerSubnet, 'dev', o.dockerBridge]);
+      sh('ip', ['link', 'set', o.dockerBridge, 'up']);
+    }
+    dockerStarted = true;
+    sh('bash', [dockerd, 'start'], dockerEnv);
+    const dockerPid = Number(fs.readFileSync(path.join(dockerRun, 'dockerd.pid'), 'utf8'));
+    const docker = new DockerApi(path.join(dockerRun, 'docker.sock'));
+    const [repo, tag] = [IMAGES.nginx.slice(0, IMAGES.nginx.lastIndexOf(':')), IMAGES.nginx.slice(IMAGES.nginx.lastIndexOf(':') + 1)];
+    await docker.request('POST', `/images/create?fromImage=${encodeURIComponent(repo)}&tag=${tag}`);
+    const info = await docker.request<{ Swarm: { LocalNodeState: string }; ServerVersion: string }>('GET', '/info');
+    if (info.Swarm.LocalNodeState !== 'active') await docker.request('POST', '/swarm/init', { ListenAddr: '127.0.0.1:23770', AdvertiseAddr: '127.0.0.1:23770' });
+    swarm = new SwarmSide(docker, Number(o.swarmRestartDelay));
+    await swarm.remove();
+    console.log(`Docker ${info.ServerVersion}: dockerd PID ${dockerPid}, single-node swarm`);
+
+    const sides: Side[] = [new SteerSide(client, cri), swarm];
+    const runs = Number(o.runs);
+    for (let run = 0; run < runs; run++) {
+      const order = run % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) {
+        const pid = side.name === 'steer' ? serverPid : dockerPid;
+        const idle =
+          run === 0 && Number(o.idle) > 0
+            ? async () => {
+                await sleep(2000); // let the last status writes and events settle
+                const c0 = cpuSeconds(pid);
+                const t0 = Date.now();
+                await sleep(Number(o.idle) * 1000);
+                const share = (cpuSeconds(pid) - c0) / ((Date.now() - t0) / 1000);
+                idleRows.push([side.name === 'steer' ? 'steer server' : 'dockerd', `${(share * 100).toFixed(1)} %`, `${rssMiB(pid).toFixed(0)} MiB`]);
+              }
+            : undefined;
+        const figures = await runSide(side, idle);
+        for (const [step, s] of Object.entries(figures) as Array<[StepName, number]>) (results[side.name][step] ??= []).push(s);
+        console.log(`run ${run + 1} ${side.name}: ${STEPS.filter((s) => figures[s] !== undefined).map((s) => `${s} ${figures[s]?.toFixed(2)} s`).join(', ')}`);
+      }
+    }
+
+    // 4. the raw CRI floor on the steer cluster's containerd
+    const floor = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: Number(o.floorCount), concurrentCount: 27 });
+    const restart = await measureRestartFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: Number(o.floorCount) });
+    const floors: Partial<Record<StepName, number>> = {
+      'create 1 replica → running': floor.sequential.p50Ms / 1000,
+      'scale 3→30': floor.concurrent.totalMs / 1000,
+      'scale 30→3, settled to exactly 3': floor.concurrent.removeMs / 1000,
+      'killed container → serving again': restart.p50Ms / 1000,
+    };
+
+    // 5. the table
+    const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(2));
+    const mmm = (xs: number[] | undefined) => (xs?.length ? `${f(Math.min(...xs))} / ${f(percentile(xs, 50))} / ${f(Math.max(...xs))}` : '—');
+    const rows: string[][] = [['step (s; min / median / max)', 'steer', `Swarm (restart delay ${o.swarmRestartDelay} s)`, 'steer / Swarm', 'CRI floor', 'steer / floor']];
+    for (const step of STEPS) {
+      const s = results.steer[step];
+      const w = results.swarm[step];
+      const sm = s?.length ? percentile(s, 50) : undefined;
+      const wm = w?.length ? percentile(w, 50) : undefined;
+      const fl = floors[step];
+      rows.push([step, mmm(s), mmm(w), sm !== undefined && wm !== undefined ? `${(sm / wm).toFixed(2)}×` : '—', f(fl), sm !== undefined && fl ? `${(sm / fl).toFixed(2)}×` : '—']);
+    }
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    console.log('');
+    for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+    if (idleRows.length) {
+      console.log(`\nwith 30 replicas, nothing changing (${o.idle} s): CPU (% of one core) and RSS`);
+      for (const r of idleRows) console.log(`  ${r.join('  ')}`);
+    }
+    console.log(`\nCRI floor: 1 pod ${floor.sequential.p50Ms.toFixed(0)} ms (p50 of ${floor.sequential.count}), 27 at once ${floor.concurrent.totalMs.toFixed(0)} ms, their removal ${floor.concurrent.removeMs.toFixed(0)} ms, kill → serving ${restart.p50Ms.toFixed(0)} ms`);
+    console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
+  } finally {
+    if (!o.keep) {
+      if (swarm) await swarm.remove().catch(() => undefined);
+      if (dockerStarted) {
+        const docker = new DockerApi(path.join(dockerRun, 'docker.sock'));
+        await docker.request('POST', '/swarm/leave?force=true').catch(() => undefined);
+        try {
+          sh('bash', [dockerd, 'stop'], dockerEnv);
+        } catch (err) {
+          process.stderr.write(`dockerd stop: ${(err as Error).message}\n`);
+        }
+        spawnQuiet('ip', ['link', 'del', o.dockerBridge]);
+        try {
+          fs.rmSync(o.dockerDir, { recursive: true, force: true });
+          fs.rmSync(dockerRun, { recursive: true, force: true });
+        } catch (err) {
+          process.stderr.write(`removing the engine's data: ${(err as Error).message}\n`);
+        }
+      }
+    }
+    cri?.close();
+    client?.close();
+    if (!o.keep || !upDone) await down({ stateDir: o.stateDir, purge: true }, quiet);
+  }
+}
+
+function spawnQuiet(cmd: string, args: string[]): void {
+  try {
+    sh(cmd, args);
+  } catch {
+    // already gone
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack || err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,64 @@
+// PLEG with and without the runtime's exit events: with events an exit is reported without a relist
+// and relisting backs off while nothing changes; without them it keeps its period.
+import { LABEL_NODE, LABEL_POD_UID } from './labels';
+import { Pleg } from './pleg';
+import { FakeRuntime } from './runtime/fake-runtime';
+
+const NODE = 'n1';
+
+async function runningPod(runtime: FakeRuntime, uid: string): Promise<string> {
+  const labels = { [LABEL_NODE]: NODE, [LABEL_POD_UID]: uid };
+  const sandbox = { name: uid, namespace: 'default', uid, attempt: 0, hostname: uid, logDirectory: '/tmp', portMappings: [], labels, annotations: {}, cgroupParent: '' };
+  const sb = await runtime.runPodSandbox(sandbox);
+  const c = await runtime.createContainer(sb, { name: 'app', attempt: 0, image: 'img', command: [], args: [], workingDir: '', env: [], mounts: [], logPath: 'app/0.log', labels, annotations: {}, resources: {} }, sandbox);
+  await runtime.startContainer(c);
+  return c;
+}
+
+const until = async (what: string, check: () => boolean) => {
+  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!check()) throw new Error(`never: ${what}`);
+};
+
+test('with exit events, an exit is reported without a relist and relisting backs off while nothing changes', async () => {
+  const runtime = new FakeRuntime({ images: ['img'], exitEvents: true });
+  const id = await runningPod(runtime, 'pod-a');
+  const changes: string[][] = [];
+  const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 5, maxIntervalMs: 200, pidWatchMs: 5, onChange: (uids) => changes.push(uids) });
+  await pleg.start();
+  try {
+    expect(pleg.eventDriven()).toBe(true);
+    await until('the period reaches its maximum', () => pleg.relistPeriod() === 200);
+    const relists = pleg.relists();
+    changes.length = 0;
+    runtime.crash(id, 137);
+    await until('the exit is reported', () => changes.length > 0);
+    expect(changes).toEqual([['pod-a']]);
+    expect(pleg.relists()).toBe(relists); // seen from the event, not from a relist
+    expect(pleg.allPods().get('pod-a')?.containers[0].state).toBe('CONTAINER_EXITED');
+    expect(pleg.relistPeriod()).toBe(5); // something happened: back to the short period
+  } finally {
+    pleg.stop();
+  }
+});
+
+test('without exit events the period stays and the exit is found by a relist', async () => {
+  const runtime = new FakeRuntime({ images: ['img'] });
+  const id = await runningPod(runtime, 'pod-b');
+  const changes: string[][] = [];
+  const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 5, maxIntervalMs: 200, onChange: (uids) => changes.push(uids) });
+  await pleg.start();
+  try {
+    expect(pleg.eventDriven()).toBe(false);
+    const start = pleg.relists();
+    await until('several relists', () => pleg.relists() >= start + 5);
+    expect(pleg.relistPeriod()).toBe(5);
+    changes.length = 0;
+    const relists = pleg.relists();
+    runtime.crash(id, 137);
+    await until('the exit is reported', () => changes.length > 0);
+    expect(pleg.relists()).toBeGreaterThan(relists);
+  } finally {
+    pleg.stop();
+  }
+});
