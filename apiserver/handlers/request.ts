@@ -150,7 +150,17 @@ export function writeContext(req: Request, res: Response): WriteContext {
   res.locals.warnings = warnings;
   const auditAnnotations: Record<string, string> = {};
   res.locals.auditAnnotations = auditAnnotations;
-  return { dryRun: dryRun === 'All', fieldValidation, warnings, user: res.locals.user as UserInfo | undefined, auditAnnotations };
+  const fieldManager = qs(req, 'fieldManager');
+  if (fieldManager !== undefined && Buffer.byteLength(fieldManager) > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
+  return {
+    dryRun: dryRun === 'All',
+    fieldValidation,
+    warnings,
+    user: res.locals.user as UserInfo | undefined,
+    auditAnnotations,
+    // As kube-apiserver: without fieldManager, the product of the user agent (kubectl/v1.32 → kubectl).
+    fieldManager: fieldManager || (req.headers['user-agent'] ?? '').split('/')[0].slice(0, 128) || undefined,
+  };
 }
 
 /** Sends the warnings a write collected as Warning headers. */
