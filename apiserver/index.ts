@@ -9,3 +9,4 @@ export { register as registerCommand } from './command';
 export { alwaysAllow, privilegedGroups, unionAuthorizer } from './auth/authorizers';
 export type { Attributes, Authenticator, Authorizer, AuthorizationResult, UserInfo } from './auth/types';
 export type { KubeletClientOptions } from './kubelet-client';
+export { decodeObject as decodeProtobufObject, encodeObject as encodeProtobufObject, protobufCodec } from './protobuf/codec';

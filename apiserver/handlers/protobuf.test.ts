@@ -1,4 +1,5 @@
-import { decodeProtobuf } from './protobuf';
+import type { Request } from 'express';
+import { decodeProtobuf, wantsProtobuf } from './protobuf';
 
 // Bodies kubectl 1.32 sent (captured from `kubectl auth can-i list pods`, `auth can-i --list` and
 // `create rolebinding x --clusterrole=view --user=bob --serviceaccount=default:ci`).
@@ -14,9 +15,10 @@ describe('protobuf request bodies', () => {
       kind: 'SelfSubjectAccessReview',
       metadata: {},
       spec: { resourceAttributes: { namespace: 'default', verb: 'list', resource: 'pods' } },
-      status: {},
+      // Go's JSON writes a non-omitempty bool even when false.
+      status: { allowed: false },
     });
-    expect(decodeProtobuf(Buffer.from(ssrr, 'hex'))).toEqual({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec: { namespace: 'default' } });
+    expect(decodeProtobuf(Buffer.from(ssrr, 'hex'))).toEqual({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec: { namespace: 'default' }, status: { incomplete: false } });
   });
 
   it('decodes what kubectl create rolebinding sends', () => {
@@ -40,16 +42,34 @@ describe('protobuf request bodies', () => {
       kind: 'TokenRequest',
       metadata: {},
       spec: { audiences: ['a1'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p' }, expirationSeconds: 3600 },
+      status: { token: '' },
     });
     const ssr = '6b3873000a2d0a1861757468656e7469636174696f6e2e6b38732e696f2f7631121153656c665375626a656374526576696577121a0a100a0012001a0022002a0032003800420012060a040a0012001a002200';
-    expect(decodeProtobuf(Buffer.from(ssr, 'hex'))).toEqual({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} });
+    expect(decodeProtobuf(Buffer.from(ssr, 'hex'))).toEqual({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {}, status: { userInfo: {} } });
   });
 
-  it('refuses kinds it has no table for, and what is not protobuf', () => {
-    // A v1 Namespace: typeMeta {apiVersion: "v1", kind: "Namespace"}, raw empty.
-    const ns = Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from('0a0f0a02763112094e616d65737061636512', 'hex'), Buffer.from([0])]);
-    expect(() => decodeProtobuf(ns)).toThrow(expect.objectContaining({ code: 415 }));
+  it('decodes every built-in kind, refuses kinds without a message and what is not protobuf', () => {
+    // typeMeta {apiVersion, kind}, raw empty.
+    const envelope = (apiVersion: string, kind: string) => {
+      const tm = Buffer.concat([Buffer.from([0x0a, apiVersion.length]), Buffer.from(apiVersion), Buffer.from([0x12, kind.length]), Buffer.from(kind)]);
+      return Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, tm.length]), tm, Buffer.from([0x12, 0])]);
+    };
+    expect(decodeProtobuf(envelope('v1', 'Namespace'))).toEqual({ apiVersion: 'v1', kind: 'Namespace' });
+    expect(() => decodeProtobuf(envelope('example.com/v1', 'Widget'))).toThrow(expect.objectContaining({ code: 415 }));
     expect(() => decodeProtobuf(Buffer.from('{"kind":"x"}'))).toThrow(expect.objectContaining({ code: 400 }));
     expect(() => decodeProtobuf(Buffer.from(ssar, 'hex').subarray(0, 40))).toThrow(expect.objectContaining({ code: 400 }));
   });
+});
+
+describe('Accept negotiation', () => {
+  const req = (accept?: string) => ({ headers: { accept } }) as unknown as Request;
+  it.each([
+    ['application/vnd.kubernetes.protobuf,application/json', true],
+    ['application/vnd.kubernetes.protobuf, */*', true],
+    ['application/json, application/vnd.kubernetes.protobuf', false],
+    ['application/json;q=0.5, application/vnd.kubernetes.protobuf', true],
+    ['application/json;as=Table;v=v1;g=meta.k8s.io,application/json', false],
+    ['*/*', false],
+    [undefined, false],
+  ])('%s → protobuf %s', (accept, want) => expect(wantsProtobuf(req(accept))).toBe(want));
 });

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import * as yaml from 'js-yaml';
 import type { ResourceType } from '../../lib/api/resources';
 import { ApiStatusError, errors } from '../errors';
-import { decodeProtobuf, ProtobufMediaType } from './protobuf';
+import { decodeProtobuf, protobufBody, ProtobufMediaType, wantsProtobuf } from './protobuf';
 import { isPlainObject } from '../registry/objects';
 import type { DeleteOptions, FieldValidation, WriteContext } from '../registry/registry';
 import type { UserInfo } from '../auth/types';
@@ -112,6 +112,19 @@ export function sendRaw(res: Response, code: number, json: string | Buffer): voi
   res.end(json);
 }
 
+/** Sends an object's protobuf encoding. */
+export function sendProtobuf(res: Response, code: number, body: Buffer): void {
+  res.writeHead(code, { 'Content-Type': ProtobufMediaType, 'Content-Length': body.length });
+  res.end(body);
+}
+
+/** Sends a Kubernetes object (not yet serialized) in protobuf when the client prefers it, else JSON. */
+export function sendKubeObject(req: Request, res: Response, code: number, obj: Record<string, unknown>): void {
+  const pb = wantsProtobuf(req) ? protobufBody(obj) : undefined;
+  if (pb) return sendProtobuf(res, code, pb);
+  sendJSON(res, code, obj);
+}
+
 export function sendError(res: Response, err: ApiStatusError): void {
   if (res.headersSent) {
     res.end();
@@ -137,7 +150,17 @@ export function writeContext(req: Request, res: Response): WriteContext {
   res.locals.warnings = warnings;
   const auditAnnotations: Record<string, string> = {};
   res.locals.auditAnnotations = auditAnnotations;
-  return { dryRun: dryRun === 'All', fieldValidation, warnings, user: res.locals.user as UserInfo | undefined, auditAnnotations };
+  const fieldManager = qs(req, 'fieldManager');
+  if (fieldManager !== undefined && Buffer.byteLength(fieldManager) > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
+  return {
+    dryRun: dryRun === 'All',
+    fieldValidation,
+    warnings,
+    user: res.locals.user as UserInfo | undefined,
+    auditAnnotations,
+    // As kube-apiserver: without fieldManager, the product of the user agent (kubectl/v1.32 → kubectl).
+    fieldManager: fieldManager || (req.headers['user-agent'] ?? '').split('/')[0].slice(0, 128) || undefined,
+  };
 }
 
 /** Sends the warnings a write collected as Warning headers. */
@@ -154,6 +177,9 @@ export function sendObject(req: Request, res: Response, rt: ResourceType, code: 
     table.metadata = { resourceVersion: String(stored.rev) };
     return sendJSON(res, code, table);
   }
+  // The current kubectl asks for protobuf first; a kind without a message still goes as JSON.
+  const pb = wantsProtobuf(req) ? protobufBody(stored.obj) : undefined;
+  if (pb) return sendProtobuf(res, code, pb);
   sendRaw(res, code, stored.bytes);
 }
 

@@ -9,9 +9,10 @@ import { compileSelectors, Registry } from '../registry/registry';
 import type { StoredObject } from '../storage/types';
 import { toTable } from '../tables';
 import { sendStoredList } from './list-body';
+import { protobufBody, wantsProtobuf } from './protobuf';
 import type { RequestInfo } from './request-info';
 import { kubeVerb } from '../auth/request-attributes';
-import { deleteOptions, parseBody, qInt, qs, sendJSON, sendObject, tableIncludeObject, wantsTable, writeContext } from './request';
+import { deleteOptions, parseBody, qInt, qs, sendJSON, sendObject, sendProtobuf, tableIncludeObject, wantsTable, writeContext } from './request';
 import { serveLegacyBinding } from './subresources/binding';
 import { subresourceHandler } from './subresources';
 import { serveWatch, WatchHooks } from './watch';
@@ -24,6 +25,10 @@ function sendList(req: Request, res: Response, rt: ResourceType, items: StoredOb
     const table = toTable(rt, items.map((s) => s.obj), { now: Date.now(), includeColumnDefinitions: true, includeObject: tableIncludeObject(req) });
     table.metadata = metadata as typeof table.metadata;
     return sendJSON(res, 200, table);
+  }
+  if (wantsProtobuf(req)) {
+    const pb = protobufBody({ apiVersion: groupVersion(rt), kind: rt.listKind, metadata, items: items.map((s) => s.obj) });
+    if (pb) return sendProtobuf(res, 200, pb);
   }
   // Items are already serialized: their bytes are spliced into the body, not re-encoded.
   return sendStoredList(res, `{"kind":"${rt.listKind}","apiVersion":"${groupVersion(rt)}","metadata":${JSON.stringify(metadata)},"items":[`, items);

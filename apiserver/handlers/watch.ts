@@ -10,6 +10,8 @@ import { ApiStatusError } from '../errors';
 import { CompiledSelectors, Registry } from '../registry/registry';
 import type { StorageEvent, StoredObject, WatchSubscription } from '../storage/types';
 import { qBool, qInt, qs, sendError } from './request';
+import { ProtobufWatchMediaType, wantsProtobuf } from './protobuf';
+import { encodeWatchEvent, hasProtobufKind } from '../protobuf/codec';
 
 export interface WatchHooks {
   onStart(rt: ResourceType): void;
@@ -19,7 +21,9 @@ export interface WatchHooks {
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
-type Encoding = 'json' | 'table';
+type Encoding = 'json' | 'table' | 'protobuf';
+/** One event as sent: a JSON line, or a length-prefixed protobuf frame. */
+type Frame = string | Buffer;
 
 /** Buffered output above which a watcher is considered stuck and is closed (it will re-watch). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
@@ -33,13 +37,22 @@ function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefi
   return JSON.stringify(table);
 }
 
-function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean): string {
+/** kube-apiserver's protobuf watch framing: a 4-byte big-endian length, then the event's envelope. */
+function protobufFrame(type: string, obj: Record<string, unknown>): Buffer {
+  const ev = encodeWatchEvent(type, obj);
+  const len = Buffer.allocUnsafe(4);
+  len.writeUInt32BE(ev.length);
+  return Buffer.concat([len, ev]);
+}
+
+function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean): Frame {
+  if (enc === 'protobuf') return protobufFrame(type, stored.obj);
   const body = enc === 'json' ? stored.bytes.toString() : tableJSON(rt, stored.obj, String(stored.rev), first);
   return `{"type":"${type}","object":${body}}\n`;
 }
 
 /** The event's line for a type and encoding, made once per event and reused by every watcher. */
-function encodeEvent(rt: ResourceType, ev: StorageEvent, type: EventType, enc: Encoding, first: boolean): string {
+function encodeEvent(rt: ResourceType, ev: StorageEvent, type: EventType, enc: Encoding, first: boolean): Frame {
   if (first && enc === 'table') return encodeStored(rt, type, ev.object, enc, true);
   const key = `${type}|${enc}`;
   let cache = ev.encoded;
@@ -83,7 +96,9 @@ export async function serveWatch(
   const rvParam = qs(req, 'resourceVersion');
   const timeoutSeconds = qInt(req, 'timeoutSeconds');
   const bookmarks = qBool(req, 'allowWatchBookmarks');
-  const enc: Encoding = req.headers.accept?.includes('as=Table') && toTable(rt, [], { now: 0 }) ? 'table' : 'json';
+  const enc: Encoding =
+    req.headers.accept?.includes('as=Table') && toTable(rt, [], { now: 0 }) ? 'table' : wantsProtobuf(req) && hasProtobufKind(groupVersion(rt), rt.kind) ? 'protobuf' : 'json';
+  const contentType = enc === 'protobuf' ? ProtobufWatchMediaType : 'application/json';
   let fromRev: number | undefined;
   if (rvParam !== undefined && rvParam !== '' && rvParam !== '0') {
     if (!/^\d+$/.test(rvParam)) throw new ApiStatusError(400, 'BadRequest', `invalid resource version: ${JSON.stringify(rvParam)}`);
@@ -94,7 +109,7 @@ export async function serveWatch(
   let sub: WatchSubscription | undefined;
   let lastRev = 0;
   let first = true;
-  let pending: string[] = [];
+  let pending: Frame[] = [];
   let flushScheduled = false;
   const timers: NodeJS.Timeout[] = [];
 
@@ -106,7 +121,7 @@ export async function serveWatch(
     if (flushTimer) clearTimeout(flushTimer);
     hooks.onEnd(rt);
     if (!res.writableEnded) {
-      if (pending.length) res.write(pending.join(''));
+      if (pending.length) res.write(enc === 'protobuf' ? Buffer.concat(pending as Buffer[]) : pending.join(''));
       res.end();
     }
   };
@@ -115,7 +130,7 @@ export async function serveWatch(
     if (closed || !pending.length) return;
     lastFlush = performance.now();
     flushTimer = undefined;
-    const chunk = pending.length === 1 ? pending[0] : pending.join('');
+    const chunk = pending.length === 1 ? pending[0] : enc === 'protobuf' ? Buffer.concat(pending as Buffer[]) : pending.join('');
     pending = [];
     res.write(chunk);
     if (res.writableLength > MAX_BUFFERED_BYTES) finish();
@@ -124,7 +139,7 @@ export async function serveWatch(
   // writes costs each watcher a few socket writes instead of one per event.
   let lastFlush = 0;
   let flushTimer: NodeJS.Timeout | undefined;
-  const send = (line: string) => {
+  const send = (line: Frame) => {
     if (closed) return;
     pending.push(line);
     if (!flushScheduled) {
@@ -160,8 +175,9 @@ export async function serveWatch(
   } catch (err) {
     if (err instanceof ApiStatusError && err.code === 410) {
       // As Kubernetes does: a 200 stream carrying one ERROR event with the 410 Status.
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-      res.end(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
+      res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' });
+      const status = err.toStatus() as unknown as Record<string, unknown>;
+      res.end(enc === 'protobuf' ? protobufFrame('ERROR', status) : `${JSON.stringify({ type: 'ERROR', object: status })}\n`);
       finish();
       return;
     }
@@ -169,7 +185,7 @@ export async function serveWatch(
     if (err instanceof ApiStatusError) return sendError(res, err);
     throw err;
   }
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
   res.flushHeaders();
   lastRev = fromRev;
   for (const s of initial) {
@@ -186,7 +202,7 @@ export async function serveWatch(
     const tick = () => {
       if (closed) return;
       const bookmark = { kind: rt.kind, apiVersion: groupVersion(rt), metadata: { resourceVersion: String(lastRev) } };
-      send(`${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
+      send(enc === 'protobuf' ? protobufFrame('BOOKMARK', bookmark) : `${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
       timers.push(setTimeout(tick, interval));
     };
     timers.push(setTimeout(tick, interval));

@@ -22,6 +22,7 @@ import { clone, finalizersOf, isPlainObject, Json, randomSuffix } from './object
 import { ServiceAllocations } from './services';
 import { rfc3339 } from '../../lib/api/time';
 import { deepEqual } from '../../lib/api/json';
+import { checkRequestedManagedFields, type ManagedFieldsEntry, sameManagedFields, trackUpdate } from '../fieldmanager/managed-fields';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 /** What a write may change: the main resource (not status), only status, or both (server-internal writes). */
@@ -42,6 +43,13 @@ export interface WriteContext {
   user?: UserInfo;
   /** Where admission plugins' audit annotations go (the request's audit event); default: dropped. */
   auditAnnotations?: Record<string, string>;
+  /**
+   * The field manager of a user write (the fieldManager parameter, else the user agent's product):
+   * its changes are recorded in metadata.managedFields. None (server-internal writes): left as they are.
+   */
+  fieldManager?: string;
+  /** The managedFields a server-side apply computed: written as they are. */
+  appliedManagedFields?: ManagedFieldsEntry[];
 }
 
 export interface ListQuery {
@@ -264,6 +272,8 @@ export class Registry {
         }
         if (causes.length) throw errors.invalid(rt, String(md.name ?? md.generateName ?? ''), causes as StatusCause[]);
         if (admission) await this.admission.validate(admission);
+        if (ctx.appliedManagedFields) md.managedFields = ctx.appliedManagedFields;
+        else if (ctx.fieldManager && !ctx.trusted) md.managedFields = trackUpdate(rt, undefined, obj, ctx.fieldManager);
         if (ctx.dryRun) {
           alloc?.rollback();
           return storedObject(this.storage.currentRevision(), obj);
@@ -386,7 +396,17 @@ export class Registry {
       }
     }
     delete md.selfLink;
-    delete md.managedFields;
+    // managedFields a client changed are taken as given (kubectl's client-side to server-side apply
+    // migration rewrites them; [] clears them); otherwise this write's changes are tracked below.
+    let managedFieldsGiven = false;
+    if (ctx.appliedManagedFields) md.managedFields = ctx.appliedManagedFields;
+    else if (md.managedFields !== undefined && !sameManagedFields(md.managedFields, omd.managedFields)) {
+      const bad = checkRequestedManagedFields(md.managedFields);
+      if (bad) throw errors.invalid(rt, String(md.name), [{ reason: 'FieldValueInvalid', field: 'metadata.managedFields', message: bad }]);
+      managedFieldsGiven = true;
+      if ((md.managedFields as unknown[]).length === 0) delete md.managedFields;
+    } else if (omd.managedFields === undefined) delete md.managedFields;
+    else md.managedFields = omd.managedFields;
     if (md.generateName === undefined && omd.generateName !== undefined) md.generateName = omd.generateName;
     const strategy = strategyFor(rt);
     if (strategy.generationTracked && !deepEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
@@ -404,6 +424,11 @@ export class Registry {
       const causes = ctx.trusted ? [] : [...validate(rt, next, old), ...(alloc ? alloc.causes : [])];
       if (causes.length) throw errors.invalid(rt, String(md.name), causes as StatusCause[]);
       if (admission) await this.admission.validate(admission);
+      if (!ctx.appliedManagedFields && !managedFieldsGiven && ctx.fieldManager && !ctx.trusted) {
+        const mf = trackUpdate(rt, old, next, ctx.fieldManager, subresource === 'status' ? 'status' : undefined);
+        if (mf.length) md.managedFields = mf;
+        else delete md.managedFields;
+      }
       if (ctx.dryRun) {
         alloc?.rollback();
         return storedObject(current.rev, next);

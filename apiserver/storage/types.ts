@@ -60,7 +60,7 @@ export interface StorageEvent {
   /** The object before the change (MODIFIED, DELETED). */
   prev?: StoredObject;
   /** Encodings of this event, made once and shared by every watcher (see watch/). */
-  encoded?: Map<string, string>;
+  encoded?: Map<string, string | Buffer>;
 }
 
 export interface ListOptions {

@@ -5,8 +5,9 @@ import { strategyFor } from '../../kinds';
 import { isPlainObject } from '../../registry/objects';
 import type { KObj } from '../../storage/types';
 import { applyPatch, parsePatch, patchKind } from '../patch';
-import { deleteOptions, flushWarnings, mediaType, parseBody, rawText, sendJSON, sendObject, sendRaw, writeContext } from '../request';
+import { deleteOptions, flushWarnings, mediaType, parseBody, qs, rawText, sendJSON, sendObject, sendRaw, writeContext } from '../request';
 import type { ObjectRequest } from '.';
+import { ApplyPatchMediaType, serveApply } from './apply';
 
 export async function serveObject({ req, res, registry, rt, namespace: ns, name, subresource }: ObjectRequest): Promise<void> {
   const scope = subresource === 'status' ? 'status' : undefined;
@@ -21,6 +22,8 @@ export async function serveObject({ req, res, registry, rt, namespace: ns, name,
     case 'PATCH': {
       const ctx = writeContext(req, res);
       const ct = mediaType(req);
+      if (ct === ApplyPatchMediaType) return serveApply({ req, res, registry, rt, namespace: ns, name, subresource }, ctx);
+      if (qs(req, 'force') !== undefined) throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
       const kind = patchKind(ct);
       const patch = parsePatch(kind, rawText(req));
       const stored = await registry.guaranteedUpdate(

@@ -1,0 +1,398 @@
+// Kubernetes' protobuf wire (application/vnd.kubernetes.protobuf,
+// k8s.io/apimachinery/pkg/runtime/serializer/protobuf) for every built-in kind, both ways. The message
+// definitions are Kubernetes' own generated.proto files (proto/, copied by scripts/k8s-protos.js) loaded
+// with protobufjs at first use; go-fields.json says what the .proto files cannot: each Go field's JSON
+// name, whether it is a pointer, omitempty, or inlined. Objects cross as the JSON the rest of the server
+// handles: a body is the magic `k8s\0` and a runtime.Unknown {typeMeta {apiVersion, kind}, raw}, raw
+// being the object's message; the types Go serializes specially (Time, MicroTime, Duration, IntOrString,
+// Quantity, RawExtension, FieldsV1, string-list wrappers such as ExtraValue) are converted here.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as protobuf from 'protobufjs';
+
+export const ProtobufMediaType = 'application/vnd.kubernetes.protobuf';
+export const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+/** How one Go struct field serializes to JSON (from its `json:` tag and type). */
+interface GoField {
+  json?: string;
+  ptr?: boolean;
+  omit?: boolean;
+  inline?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
+const SPECIAL = {
+  time: `${META}.Time`,
+  microTime: `${META}.MicroTime`,
+  duration: `${META}.Duration`,
+  fieldsV1: `${META}.FieldsV1`,
+  intOrString: 'k8s.io.apimachinery.pkg.util.intstr.IntOrString',
+  quantity: 'k8s.io.apimachinery.pkg.api.resource.Quantity',
+  rawExtension: 'k8s.io.apimachinery.pkg.runtime.RawExtension',
+} as const;
+
+/** The proto/ folder beside this file in the source tree; compiled code runs from dist/. */
+function protoDir(): string {
+  const candidates = [path.join(__dirname, 'proto'), path.resolve(__dirname, '../../../apiserver/protobuf/proto')];
+  for (const p of candidates) if (fs.existsSync(path.join(p, 'go-fields.json'))) return p;
+  throw new Error(`the Kubernetes .proto files were not found (looked in ${candidates.join(', ')}); run scripts/k8s-protos.js`);
+}
+
+/** One loaded set of message definitions, with the per-message conversion plans. */
+class Codec {
+  readonly root: protobuf.Root;
+  private readonly goFields: Record<string, Record<string, GoField>>;
+  private readonly plans = new Map<protobuf.Type, MessagePlan>();
+  private readonly byKind = new Map<string, protobuf.Type | null>();
+  private readonly unknown: protobuf.Type;
+
+  constructor() {
+    const dir = protoDir();
+    const files = JSON.parse(fs.readFileSync(path.join(dir, 'files.json'), 'utf8')) as string[];
+    this.goFields = (JSON.parse(fs.readFileSync(path.join(dir, 'go-fields.json'), 'utf8')) as { messages: Record<string, Record<string, GoField>> }).messages;
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => path.join(dir, target);
+    root.loadSync([`k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto`, ...files], { keepCase: true });
+    root.resolveAll();
+    this.root = root;
+    this.unknown = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+  }
+
+  /** The message of `apiVersion`'s `kind` (a group's own kinds, then meta/v1's, registered in every group). */
+  typeOf(apiVersion: string, kind: string): protobuf.Type | undefined {
+    const key = `${apiVersion}/${kind}`;
+    let t = this.byKind.get(key);
+    if (t === undefined) {
+      t = null;
+      const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+      // Group names map to packages by their first label: apps → apps, rbac.authorization.k8s.io → rbac.
+      const pkg = group === '' ? 'core' : group.split('.')[0];
+      for (const name of [`k8s.io.api.${pkg}.${version}.${kind}`, `${META}.${kind}`]) {
+        const found = this.root.lookup(name);
+        if (found instanceof protobuf.Type) {
+          t = found;
+          break;
+        }
+      }
+      this.byKind.set(key, t);
+    }
+    return t ?? undefined;
+  }
+
+  plan(type: protobuf.Type): MessagePlan {
+    let p = this.plans.get(type);
+    if (!p) {
+      const go = this.goFields[type.fullName.slice(1)] ?? {};
+      const fields = type.fieldsArray.map((f): FieldPlan => {
+        f.resolve();
+        const g = go[f.name] ?? { json: f.name, omit: true };
+        const message = f.resolvedType instanceof protobuf.Type ? f.resolvedType : undefined;
+        return { field: f, name: f.name, json: g.inline ? undefined : (g.json ?? f.name), go: g, message, special: message ? specialOf(message) : undefined, repeated: f.repeated, map: f.map };
+      });
+      p = {
+        byName: new Map(fields.map((f) => [f.name, f])),
+        byJson: new Map(fields.filter((f) => f.json !== undefined).map((f) => [f.json!, f])),
+        inline: fields.filter((f) => f.go.inline && f.message),
+      };
+      this.plans.set(type, p);
+    }
+    return p;
+  }
+
+  /** The message decoded into the JSON Go's encoding/json would write for it. */
+  toJSON(type: protobuf.Type, msg: protobuf.Message, out: Json = {}): Json {
+    const m = msg as unknown as Json;
+    const plan = this.plan(type);
+    // A decoded message holds the fields present on the wire as own properties (and every repeated field).
+    for (const key of Object.keys(m)) {
+      const f = plan.byName.get(key);
+      if (!f) continue;
+      const v = m[key];
+      if (v === null || v === undefined) continue;
+      if (f.map) {
+        const entries = Object.entries(v as Json);
+        if (!entries.length) continue;
+        const obj: Json = {};
+        // A zero Time in a map is Go's null.
+        for (const [k, x] of entries) obj[k] = this.valueToJSON(f, x) ?? null;
+        out[f.json!] = obj;
+        continue;
+      }
+      if (f.repeated) {
+        const arr = v as unknown[];
+        if (!arr.length) continue;
+        out[f.json!] = arr.map((x) => this.valueToJSON(f, x));
+        continue;
+      }
+      if (f.go.inline && f.message) {
+        this.toJSON(f.message, v as protobuf.Message, out);
+        continue;
+      }
+      const value = this.valueToJSON(f, v);
+      if (value === undefined) continue;
+      // Go's omitempty drops zero values of value (non-pointer) fields; a pointer's zero is meaningful.
+      if (!f.go.ptr && f.go.omit && (value === '' || value === 0 || value === false)) continue;
+      out[f.json!] = value;
+    }
+    return out;
+  }
+
+  private valueToJSON(f: FieldPlan, v: unknown): unknown {
+    if (f.special) return specialToJSON(f.special, v as Json);
+    if (f.message) {
+      if (isStringListWrapper(f.message)) return [...(((v as Json).items as string[] | undefined) ?? [])];
+      return this.toJSON(f.message, v as protobuf.Message);
+    }
+    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+    if (typeof v === 'object' && v !== null && 'low' in v) return protobuf.util.LongBits.from(v as protobuf.Long).toNumber(false);
+    return v;
+  }
+
+  /** The JSON object as the plain object protobufjs' fromObject takes (proto field names). */
+  fromJSON(type: protobuf.Type, obj: Json): Json {
+    const out: Json = {};
+    const plan = this.plan(type);
+    for (const f of plan.inline) {
+      const inner = this.fromJSON(f.message!, obj);
+      if (Object.keys(inner).length) out[f.name] = inner;
+    }
+    for (const key of Object.keys(obj)) {
+      const f = plan.byJson.get(key);
+      if (!f) continue;
+      const v = obj[key];
+      if (v === null || v === undefined) continue;
+      if (f.map) {
+        if (typeof v !== 'object' || Array.isArray(v)) continue;
+        const m: Json = {};
+        for (const [k, x] of Object.entries(v as Json)) {
+          // null in a map of Times is the zero Time.
+          if (x === undefined || (x === null && !f.special)) continue;
+          m[k] = this.valueFromJSON(f, x);
+        }
+        out[f.name] = m;
+      } else if (f.repeated) {
+        if (!Array.isArray(v)) continue;
+        out[f.name] = v.filter((x) => x !== null && x !== undefined).map((x) => this.valueFromJSON(f, x));
+      } else {
+        out[f.name] = this.valueFromJSON(f, v);
+      }
+    }
+    return out;
+  }
+
+  private valueFromJSON(f: FieldPlan, v: unknown): unknown {
+    if (f.special) return specialFromJSON(f.special, v);
+    if (f.message) {
+      if (isStringListWrapper(f.message)) return { items: Array.isArray(v) ? v.map(String) : [] };
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? this.fromJSON(f.message, v as Json) : {};
+    }
+    if (f.field.type === 'bytes') return typeof v === 'string' ? Buffer.from(v, 'base64') : Buffer.alloc(0);
+    if (f.field.type === 'string') return typeof v === 'string' ? v : String(v);
+    if (f.field.type === 'bool') return v === true;
+    return typeof v === 'number' ? v : Number(v);
+  }
+
+  /** `k8s\0` + runtime.Unknown → {apiVersion, kind, raw}. */
+  openEnvelope(body: Buffer): { apiVersion: string; kind: string; raw: Buffer } {
+    const unk = this.unknown.decode(body.subarray(4)) as unknown as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
+    return { apiVersion: unk.typeMeta?.apiVersion ?? '', kind: unk.typeMeta?.kind ?? '', raw: Buffer.from(unk.raw ?? []) };
+  }
+
+  envelope(apiVersion: string, kind: string, raw: Uint8Array): Buffer {
+    const unk = this.unknown.encode({ typeMeta: { apiVersion, kind }, raw, contentEncoding: '', contentType: '' }).finish();
+    return Buffer.concat([MAGIC, unk]);
+  }
+}
+
+/** How a message's fields are found: by proto name (decoding), by JSON name (encoding), and the inlined ones. */
+interface MessagePlan {
+  byName: Map<string, FieldPlan>;
+  byJson: Map<string, FieldPlan>;
+  inline: FieldPlan[];
+}
+
+interface FieldPlan {
+  field: protobuf.Field;
+  /** The proto field name. */
+  name: string;
+  /** The JSON name (undefined for a field Go inlines into its parent). */
+  json?: string;
+  go: GoField;
+  message?: protobuf.Type;
+  special?: Special;
+  repeated: boolean;
+  map: boolean;
+}
+
+type Special = keyof typeof SPECIAL;
+
+function specialOf(t: protobuf.Type): Special | undefined {
+  const name = t.fullName.slice(1);
+  for (const [k, v] of Object.entries(SPECIAL)) if (v === name) return k as Special;
+  return undefined;
+}
+
+/** A Go named []string type (ExtraValue, Verbs): a message with one repeated string `items`, a list in JSON. */
+function isStringListWrapper(t: protobuf.Type): boolean {
+  const fs = t.fieldsArray;
+  return fs.length === 1 && fs[0].name === 'items' && fs[0].repeated && fs[0].type === 'string';
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'object' && v !== null && 'low' in v ? protobuf.util.LongBits.from(v as protobuf.Long).toNumber(false) : Number(v ?? 0));
+
+/** RFC 3339 in UTC: whole seconds (metav1.Time) or microseconds (MicroTime). */
+function formatTime(seconds: number, nanos: number, micro: boolean): string {
+  const d = new Date(seconds * 1000);
+  const base = d.toISOString().slice(0, 19);
+  return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
+}
+
+function parseTime(v: unknown): { seconds: number; nanos: number } | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) return undefined;
+  const frac = /\.(\d+)/.exec(v);
+  const nanos = frac ? Number(frac[1].slice(0, 9).padEnd(9, '0')) : 0;
+  return { seconds: Math.floor(ms / 1000), nanos };
+}
+
+/** Go's time.Duration.String(): 1h2m3.5s, 300ms, 0s. */
+export function formatGoDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  let n = Math.abs(ns);
+  if (n < 1e9) {
+    if (n < 1e3) return `${sign}${n}ns`;
+    if (n < 1e6) return `${sign}${n / 1e3}µs`;
+    return `${sign}${n / 1e6}ms`;
+  }
+  const h = Math.floor(n / 3.6e12);
+  n -= h * 3.6e12;
+  const m = Math.floor(n / 6e10);
+  n -= m * 6e10;
+  const s = n / 1e9;
+  return `${sign}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}
+
+export function parseGoDuration(v: string): number {
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
+  let total = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) total += Number(m[1]) * units[m[2]];
+  return Math.round(v.startsWith('-') ? -total : total);
+}
+
+function specialToJSON(kind: Special, v: Json): unknown {
+  switch (kind) {
+    case 'time':
+    case 'microTime': {
+      const seconds = num(v.seconds);
+      const nanos = num(v.nanos);
+      if (seconds === 0 && nanos === 0) return undefined;
+      return formatTime(seconds, nanos, kind === 'microTime');
+    }
+    case 'duration':
+      return formatGoDuration(num(v.duration));
+    case 'intOrString':
+      return num(v.type) === 1 ? String(v.strVal ?? '') : num(v.intVal);
+    case 'quantity':
+      return String(v.string ?? '');
+    case 'rawExtension':
+    case 'fieldsV1': {
+      const raw = Buffer.from(((kind === 'rawExtension' ? v.raw : v.Raw) as Uint8Array | undefined) ?? []);
+      if (!raw.length) return kind === 'fieldsV1' ? {} : undefined;
+      try {
+        return JSON.parse(raw.toString('utf8'));
+      } catch {
+        // An embedded object in protobuf (k8s\0…) cannot be shown as JSON without its kind's message.
+        return protobufEmbedded(raw);
+      }
+    }
+  }
+}
+
+/** An object embedded in a RawExtension as protobuf: decoded when its kind is known. */
+function protobufEmbedded(raw: Buffer): unknown {
+  if (raw.length >= 4 && raw.subarray(0, 4).equals(MAGIC)) return decodeObject(raw);
+  return raw.toString('base64');
+}
+
+function specialFromJSON(kind: Special, v: unknown): unknown {
+  switch (kind) {
+    case 'time':
+    case 'microTime':
+      return parseTime(v) ?? {};
+    case 'duration':
+      return { duration: typeof v === 'string' ? parseGoDuration(v) : num(v) };
+    case 'intOrString':
+      return typeof v === 'string' ? { type: 1, strVal: v } : { type: 0, intVal: num(v) };
+    case 'quantity':
+      return { string: String(v) };
+    case 'rawExtension':
+      return { raw: Buffer.from(JSON.stringify(v)) };
+    case 'fieldsV1':
+      return { Raw: Buffer.from(JSON.stringify(v)) };
+  }
+}
+
+let codec: Codec | undefined;
+
+/** The loaded definitions (parsed once, at the first protobuf request or at server start). */
+export function protobufCodec(): Codec {
+  codec ??= new Codec();
+  return codec;
+}
+
+export class ProtobufKindError extends Error {
+  constructor(readonly apiVersion: string, readonly kind: string) {
+    super(`no protobuf message for ${apiVersion}/${kind}`);
+  }
+}
+
+/** A `k8s\0` body → the object as JSON (apiVersion and kind first). */
+export function decodeObject(body: Buffer): Json {
+  const c = protobufCodec();
+  const { apiVersion, kind, raw } = c.openEnvelope(body);
+  const type = c.typeOf(apiVersion, kind);
+  if (!type) throw new ProtobufKindError(apiVersion, kind);
+  const msg = type.decode(raw);
+  return { apiVersion, kind, ...c.toJSON(type, msg) };
+}
+
+/** A JSON object (with apiVersion and kind) → its `k8s\0` body. */
+export function encodeObject(obj: Json, apiVersion = String(obj.apiVersion ?? ''), kind = String(obj.kind ?? '')): Buffer {
+  const c = protobufCodec();
+  const type = c.typeOf(apiVersion, kind);
+  if (!type) throw new ProtobufKindError(apiVersion, kind);
+  // fromJSON builds exactly the field types the encoder writes, so no fromObject pass is needed.
+  const raw = type.encode(c.fromJSON(type, obj)).finish();
+  return c.envelope(apiVersion, kind, raw);
+}
+
+/**
+ * A watch event as kube-apiserver frames it in protobuf (one frame's payload, without the length): an
+ * envelope with an empty typeMeta around metav1.WatchEvent {type, object: RawExtension}, the object in
+ * its own `k8s\0` envelope (JSON bytes for a kind without a message).
+ */
+export function encodeWatchEvent(type: string, object: Json): Buffer {
+  const c = protobufCodec();
+  const apiVersion = String(object.apiVersion ?? '');
+  const kind = String(object.kind ?? '');
+  const raw = c.typeOf(apiVersion, kind) ? encodeObject(object, apiVersion, kind) : Buffer.from(JSON.stringify(object));
+  const ev = c.typeOf('v1', 'WatchEvent')!;
+  return c.envelope('', '', ev.encode({ type, object: { raw } }).finish());
+}
+
+export function decodeWatchEvent(body: Buffer): { type: string; object: unknown } {
+  const c = protobufCodec();
+  const ev = c.typeOf('v1', 'WatchEvent')!;
+  return c.toJSON(ev, ev.decode(c.openEnvelope(body).raw)) as { type: string; object: unknown };
+}
+
+/** True when the kind has a protobuf message (every built-in kind; not custom resources). */
+export function hasProtobufKind(apiVersion: string, kind: string): boolean {
+  return protobufCodec().typeOf(apiVersion, kind) !== undefined;
+}
