@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--max-body-bytes <n>', 'largest request body accepted (413 above)', String(3 * 1024 * 1024))
     .option('--watch-history <n>', 'changes kept for watches and list paging', '10000')
     .option('--fsync', 'fsync every write batch (durable across power loss, slower)')
+    .option('--console', 'serve the web console at /ui/')
     .option('-v, --verbose', 'log every request')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const { host, port } = parseListen(String(o.listen));
@@ -41,8 +42,10 @@ export function register(program: Command): void {
         watchHistorySize: Number(o.watchHistory),
         fsync: !!o.fsync,
         verbose: !!o.verbose,
+        console: !!o.console,
       });
       process.stderr.write(`steer apiserver: serving on ${server.url}${o.dataDir ? ` (data in ${String(o.dataDir)})` : ' (in-memory)'}\n`);
+      if (o.console) process.stderr.write(`steer apiserver: web console at ${server.url}/ui/\n`);
       const shutdown = () => {
         void server.close().then(() => process.exit(0));
       };

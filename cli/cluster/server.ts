@@ -63,7 +63,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     }
 
     fs.mkdirSync(paths.apiserverData, { recursive: true });
-    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr });
+    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr, console: true });
     started.push({ name: 'apiserver', stop: () => api.close() });
     log(`apiserver listening on ${api.url}`);
     // The in-process components reach the apiserver over loopback HTTP, exactly as separate processes would.

@@ -228,6 +228,19 @@ export function splitHostPort(listen: string): [string, number] {
   return [host, port];
 }
 
+/** How to log in to the web console: with the kubeconfig's bearer token, or none while the API is open. */
+function consoleLogin(kubeconfig: string): string {
+  let text = '';
+  try {
+    text = fs.readFileSync(kubeconfig, 'utf8');
+  } catch {
+    // not readable: say where the token would be
+  }
+  return /^\s*token:\s*\S/m.test(text)
+    ? `log in with the token of your kubeconfig: grep 'token:' ${kubeconfig}`
+    : 'log in with an empty token (this API accepts requests without one)';
+}
+
 /** The closing message: how to use the cluster and reach nginx. */
 export function upSummary(r: UpResult): string {
   const lines = [
@@ -241,6 +254,7 @@ export function upSummary(r: UpResult): string {
     lines.push('', 'nginx answers on its pod IP:');
     for (const ip of r.podIPs) lines.push(`  curl http://${ip}/`);
   }
+  lines.push('', `web console: ${r.info.apiserverUrl}/ui/`, `  ${consoleLogin(r.kubeconfig)}`);
   lines.push('', 'stop everything with `steer down` (`steer down --purge` also removes the data)');
   return lines.join('\n') + '\n';
 }
