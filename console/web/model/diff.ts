@@ -43,7 +43,7 @@ export function diffLines(oldText: string, newText: string): DiffLine[] {
         out.push({ op: ' ', text: a[start + i], a: start + i + 1, b: start + j + 1 });
         i++;
         j++;
-      } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      } else if (j < m && (i === n || lcs[i][j + 1] > lcs[i + 1][j])) {
         out.push({ op: '+', text: b[start + j], b: start + j + 1 });
         j++;
       } else {

@@ -87,17 +87,21 @@ export class Timelines {
       if (!s.converged) t.desiredAt = c.at;
     } else {
       const prev = t.last;
-      if (s.desired !== prev.desired || (generation !== undefined && t.generation !== undefined && generation !== t.generation)) {
+      const desireChanged = s.desired !== prev.desired || (generation !== undefined && t.generation !== undefined && generation !== t.generation);
+      if (desireChanged) {
         const what = s.desired !== prev.desired ? `desired ${prev.desired} → ${s.desired}` : `spec changed (generation ${t.generation} → ${generation})`;
         push('desired', `${what}; Δ ${s.delta}`, s);
         t.desiredAt = c.at;
       }
       if (!sameObserved(s, prev)) {
+        // Observed state drifted away by itself (a pod died, a node went): the loop works from here.
+        if (prev.converged && !s.converged && t.desiredAt === undefined) t.desiredAt = c.at;
         if (s.converged && !prev.converged) {
           const took = t.desiredAt !== undefined ? ` in ${((c.at - t.desiredAt) / 1000).toFixed(1)} s` : '';
           push('converged', `Δ reached 0${took}: ${observedText(s)}`, s);
           t.desiredAt = undefined;
-        } else {
+        } else if (!desireChanged) {
+          // (With a change of desire, its entry already shows the new Δ.)
           push('observed', `observed ${observedText(s)}; Δ ${s.delta}`, s);
         }
       }

@@ -64,7 +64,7 @@ function WorkloadTable(p: { kind: WorkloadKind }) {
         <p class="muted">{store.isSynced(p.kind) ? 'None.' : 'Loading…'}</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="cards">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -99,17 +99,17 @@ function WorkloadRow(p: { kind: WorkloadKind; obj: KubeObject }) {
       <th scope="row">
         <a href={href('workloads', p.kind, ns, name)}>{name}</a>
       </th>
-      <td>{ns}</td>
-      <td class="ready" data-ready-cell={id}>
+      <td data-label="Namespace">{ns}</td>
+      <td class="ready" data-label={p.kind === 'jobs' ? 'Completions' : 'Ready'} data-ready-cell={id}>
         {s.label}
       </td>
-      <td>
+      <td data-label="Δ">
         <DeltaBadge delta={s.delta} converged={s.converged} progress={s.progress} />
       </td>
-      {p.kind !== 'jobs' && <td>{s.updated ?? ''}</td>}
-      {p.kind !== 'jobs' && <td>{s.available ?? ''}</td>}
-      <td>{ageOf(p.obj.metadata?.creationTimestamp)}</td>
-      <td>
+      {p.kind !== 'jobs' && <td data-label="Up-to-date">{s.updated ?? ''}</td>}
+      {p.kind !== 'jobs' && <td data-label="Available">{s.available ?? ''}</td>}
+      <td data-label="Age">{ageOf(p.obj.metadata?.creationTimestamp)}</td>
+      <td class="row-actions">
         <WorkloadActions kind={p.kind} obj={p.obj} desired={s.desired} />
       </td>
     </tr>

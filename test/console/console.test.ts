@@ -1,0 +1,227 @@
+// The web console in real headless Chromium against a real apiserver with the scheduler, the controllers
+// and hollow nodes (pods go Running and Ready without containers): log in; the nginx Deployment shows
+// 1/1; scaling to 3 from the UI passes through Δ and reaches 3/3 without a reload, and the cluster has
+// 3 pods; a pod deleted with kubectl is replaced on screen; a bad YAML apply shows the API's error;
+// every view is screenshotted (test-artifacts/console/, at 1280×800 and phone width, light and dark) and
+// checked to be more than a blank page.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { Resources } from '../../lib/api/resources';
+import { chromiumAvailable, launchChromium, logIn, screenshot } from '../helpers/console-browser';
+import { ConsoleCluster, startConsoleCluster } from '../helpers/console-cluster';
+import { waitFor } from '../helpers/wait';
+
+jest.setTimeout(120_000);
+
+const KUBECTL = path.join(__dirname, '..', '..', 'tools', 'kubectl', 'usr', 'bin', 'kubectl');
+const NGINX = 'deployments/default/nginx';
+
+const nginx = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'nginx', labels: { app: 'nginx' } },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: 'nginx' } },
+    template: {
+      metadata: { labels: { app: 'nginx' } },
+      spec: {
+        containers: [
+          {
+            name: 'nginx',
+            image: '127.0.0.1:5000/nginx:1.22',
+            ports: [{ containerPort: 80 }],
+            readinessProbe: { httpGet: { path: '/', port: 80 }, periodSeconds: 2 },
+            resources: { requests: { cpu: '50m', memory: '32Mi' } },
+          },
+        ],
+      },
+    },
+  },
+};
+
+const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
+
+describeIfChromium('web console in Chromium', () => {
+  let cluster: ConsoleCluster;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    cluster = await startConsoleCluster({ nodes: 3 });
+    const c = cluster.api.client;
+    await c.create(Resources.deployments, 'default', nginx);
+    await c.create(Resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx' }, spec: { selector: { app: 'nginx' }, ports: [{ port: 80 }] } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // Script errors only: failed requests the console expects (a 404 for an object not created yet, the
+    // 422 of the bad apply, hollow nodes serving no logs) show in the page itself.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  const row = (id: string) => page.locator(`tr[data-workload="${id}"]`);
+
+  test('logs in and shows the nginx Deployment at 1/1', async () => {
+    await logIn(page, cluster.api.url);
+    await page.getByRole('link', { name: 'Workloads' }).click();
+    await waitFor('nginx 1/1', async () => (await row(NGINX).getAttribute('data-ready')) === '1' && (await row(NGINX).getAttribute('data-converged')) === 'true', 30_000);
+    expect(await page.locator(`[data-ready-cell="${NGINX}"]`).textContent()).toBe('1/1');
+    // The token (empty here) is kept per tab, never in the URL.
+    expect(page.url()).not.toMatch(/token/i);
+  });
+
+  test('scale to 3 from the UI passes through Δ and reaches 3/3 without a reload', async () => {
+    // Record every state the row shows, from the DOM itself.
+    await page.evaluate(`(() => {
+      window.seen = [];
+      const el = document.querySelector('tr[data-workload="${NGINX}"]');
+      const note = () => window.seen.push(el.getAttribute('data-desired') + '/' + el.getAttribute('data-ready') + '/' + el.getAttribute('data-converged'));
+      new MutationObserver(note).observe(el, { attributes: true });
+    })()`);
+    const navigations: string[] = [];
+    page.on('framenavigated', (f) => navigations.push(f.url()));
+    await page.locator(`input[data-scale-input="${NGINX}"]`).fill('3');
+    await page.locator(`button[data-scale-button="${NGINX}"]`).click();
+    await waitFor('nginx 3/3', async () => (await page.locator(`[data-ready-cell="${NGINX}"]`).textContent()) === '3/3' && (await row(NGINX).getAttribute('data-converged')) === 'true', 30_000);
+    const seen = await page.evaluate<string[]>('window.seen');
+    // Desired went to 3 while fewer than 3 were ready: the Δ was on screen before 3/3.
+    expect(seen.some((s) => /^3\/[0-2]\/false$/.test(s))).toBe(true);
+    expect(seen[seen.length - 1]).toBe('3/3/true');
+    expect(navigations).toEqual([]); // no reload
+    const pods = await cluster.api.client.list<Pod>(Resources.pods, { namespace: 'default', labelSelector: 'app=nginx' });
+    expect(pods.items.filter((p) => !p.metadata?.deletionTimestamp)).toHaveLength(3);
+    await screenshot(page, 'workloads-1280-light');
+  });
+
+  test('a pod deleted with kubectl is replaced on screen', async () => {
+    await page.locator(`tr[data-workload="${NGINX}"] a`).first().click();
+    await page.locator('[data-view="workload"]').waitFor();
+    await waitFor('3 pods listed', async () => (await page.locator('tr[data-pod]').count()) === 3);
+    const before = await page.locator('tr[data-pod]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-pod')));
+    const victim = before[0]!.split('/')[1];
+    // Asynchronously: the apiserver kubectl talks to runs in this process.
+    await promisify(execFile)(KUBECTL, ['--kubeconfig', cluster.api.kubeconfigPath, 'delete', 'pod', victim, '--wait=false'], { env: { ...process.env, HOME: '/tmp' } });
+    await waitFor('a replacement on screen', async () => {
+      const now = await page.locator('tr[data-pod]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-pod')));
+      return !now.includes(`default/${victim}`) && now.length === 3 && now.some((p) => !before.includes(p));
+    }, 30_000);
+    await page.getByRole('heading', { name: 'Convergence timeline' }).waitFor();
+    expect(await page.locator('.timeline li').count()).toBeGreaterThan(2);
+    await screenshot(page, 'workload-detail-1280-light');
+  });
+
+  test('pod detail: containers, probes, events, logs', async () => {
+    await page.locator('tr[data-pod] a').first().click();
+    await page.locator('[data-view="pod"]').waitFor();
+    await page.getByRole('heading', { name: 'Containers' }).waitFor();
+    expect(await page.locator('[data-view="pod"] table').first().textContent()).toContain('GET :80/');
+    await page.getByRole('heading', { name: 'Logs' }).waitFor();
+    await screenshot(page, 'pod-detail-1280-light');
+  });
+
+  test('a bad YAML apply shows the API error, a good one shows the diff first', async () => {
+    await page.getByRole('link', { name: 'Apply YAML' }).click();
+    const bad = nginx.spec.template.spec.containers[0];
+    const yaml = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: broken
+spec:
+  replicas: -2
+  selector:
+    matchLabels: {app: broken}
+  template:
+    metadata:
+      labels: {app: other}
+    spec:
+      containers:
+      - name: ${bad.name}
+        image: ${bad.image}
+`;
+    await page.getByLabel('YAML').fill(yaml);
+    await page.getByRole('button', { name: /Preview diff/ }).click();
+    const error = page.locator('[data-apply-error]');
+    await error.waitFor();
+    const text = (await error.textContent()) ?? '';
+    // The API's own message (422 Invalid), as kubectl would print it.
+    expect(text).toMatch(/Error from server \(Invalid\)/);
+    expect(text).toMatch(/spec\.replicas/);
+    expect(await page.getByRole('button', { name: 'Apply', exact: true }).isDisabled()).toBe(true);
+    await screenshot(page, 'apply-error-1280-light');
+    // Nothing was created by the dry run.
+    await expect(cluster.api.client.get(Resources.deployments, 'default', 'broken')).rejects.toThrow();
+
+    await page.getByLabel('YAML').fill(yaml.replace('replicas: -2', 'replicas: 1').replace('{app: other}', '{app: broken}'));
+    await page.getByRole('button', { name: /Preview diff/ }).click();
+    await page.locator('pre.diff').waitFor();
+    expect(await page.locator('pre.diff').textContent()).toContain('+ kind: Deployment');
+    await expect(cluster.api.client.get(Resources.deployments, 'default', 'broken')).rejects.toThrow();
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await page.locator('[data-apply-result]').waitFor();
+    expect(await page.locator('[data-apply-result]').textContent()).toContain('deployment/broken created');
+    await cluster.api.client.get(Resources.deployments, 'default', 'broken');
+    await screenshot(page, 'apply-1280-light');
+  });
+
+  test('every view renders at 1280×800 and at phone width, light and dark', async () => {
+    const views = ['cluster', 'workloads', 'services', 'events', 'apply'];
+    for (const [theme, width, height] of [
+      ['light', 1280, 800],
+      ['dark', 1280, 800],
+      ['dark', 390, 844],
+      ['light', 390, 844],
+    ] as Array<[string, number, number]>) {
+      await page.setViewportSize({ width, height });
+      await page.getByLabel('Theme').selectOption(theme);
+      for (const v of views) {
+        await page.goto(`${cluster.api.url}/ui/#/${v}`);
+        await page.locator(`[data-view="${v}"]`).waitFor();
+        if (v === 'cluster') await page.locator('.node').first().waitFor();
+        if (v === 'services') await page.locator('tr[data-service="default/nginx"]').waitFor();
+        // Nothing wider than the screen except inside scrollable tables.
+        const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+        if (overflow > 0) {
+          const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !el.closest('.table-wrap')).slice(0, 8).map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))`);
+          throw new Error(`${v} at ${width}px is ${overflow}px wider than the screen: ${wide.join(', ')}`);
+        }
+        await screenshot(page, `${v}-${width}-${theme}`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('keyboard: the navigation and the actions are reachable with Tab and labelled', async () => {
+    await page.goto(`${cluster.api.url}/ui/#/workloads`);
+    await page.reload(); // a fresh page: Tab starts at the top
+    await page.locator('[data-view="workloads"]').waitFor();
+    const names: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      names.push(await page.evaluate<string>(`(() => {
+        const el = document.activeElement;
+        return el ? el.tagName + ':' + (el.getAttribute('aria-label') ?? el.textContent?.trim() ?? '') : '';
+      })()`));
+    }
+    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^A:Workloads/)]));
+    expect(names.some((n) => n.startsWith('SELECT:Namespace'))).toBe(true);
+    // Every input and select has a name a screen reader can read.
+    const unlabelled = await page.evaluate<number>(`[...document.querySelectorAll('input, select, textarea')].filter((el) => {
+      const id = el.getAttribute('id');
+      return !el.getAttribute('aria-label') && !(id && document.querySelector('label[for="' + id + '"]')) && !el.closest('label');
+    }).length`);
+    expect(unlabelled).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
