@@ -33,7 +33,14 @@ export class WatchHub {
   ) {
     this.budget = o.budget ?? 5;
     this.pinned = o.pinned ?? [];
+    // Kinds a view waits for go first: the others start once those are listed (see reschedule).
+    store.subscribe(() => {
+      if (this.deferred) this.reschedule();
+    });
   }
+
+  /** Whether kinds wait to start until the views' kinds are listed. */
+  private deferred = false;
 
   /** The kinds discovery says the server serves (others are never watched). */
   setServed(kinds: Set<KindName>): void {
@@ -92,7 +99,11 @@ export class WatchHub {
     order.push(...others);
     const run = new Set(order.slice(0, this.budget));
     for (const [k, r] of this.reflectors) if (!run.has(k)) r.pause();
+    // What the screen needs is listed first, alone: a large list nobody looks at yet (events) must not
+    // slow the first paint. The rest starts once those are in.
+    this.deferred = !wanted.every((k) => this.store.isSynced(k));
     for (const k of run) {
+      if (this.deferred && !wanted.includes(k) && !this.reflectors.has(k)) continue;
       let r = this.reflectors.get(k);
       if (!r) this.reflectors.set(k, (r = new Reflector(this.api, k, this.store, this.o)));
       r.start();

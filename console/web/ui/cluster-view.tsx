@@ -62,18 +62,7 @@ export function ClusterView() {
                     {t.podCount} {t.podCount === 1 ? 'task' : 'tasks'}
                   </span>
                 </div>
-                <ul class="svc-nodes">
-                  {[...t.podsByNode.entries()].map(([node, list]) => (
-                    <li key={node}>
-                      <span class="arrow" aria-hidden="true">→</span> <span class="node-name">{node || '(not scheduled)'}</span>
-                      <span class="chips">
-                        {list.map((p) => (
-                          <PodChip key={p.metadata?.uid} pod={p} />
-                        ))}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
+                <ServiceNodes podsByNode={t.podsByNode} />
               </li>
             ))}
           </ul>
@@ -87,6 +76,37 @@ export function ClusterView() {
         </div>
       </Section>
     </div>
+  );
+}
+
+/** A Service's tasks by node; a large Service shows its first nodes until asked for all. */
+function ServiceNodes(p: { podsByNode: Map<string, Pod[]> }) {
+  const [all, setAll] = useState(false);
+  const entries = [...p.podsByNode.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
+  const shown = all ? entries : entries.slice(0, 8);
+  return (
+    <ul class="svc-nodes">
+      {shown.map(([node, list]) => (
+        <li key={node}>
+          <span class="arrow" aria-hidden="true">
+            →
+          </span>{' '}
+          <span class="node-name">{node || '(not scheduled)'}</span>
+          <span class="chips">
+            {list.map((pod) => (
+              <PodChip key={pod.metadata?.uid} pod={pod} />
+            ))}
+          </span>
+        </li>
+      ))}
+      {entries.length > shown.length && (
+        <li>
+          <button type="button" class="link" onClick={() => setAll(true)}>
+            {entries.length - shown.length} more nodes
+          </button>
+        </li>
+      )}
+    </ul>
   );
 }
 
@@ -108,7 +128,7 @@ function NodeCard(p: { n: NodeSummary; namespace: string }) {
   const runner = useRunner();
   const pods = p.namespace ? n.pods.filter((x) => x.metadata?.namespace === p.namespace) : n.pods;
   const [showAll, setShowAll] = useState(false);
-  const shown = showAll ? pods : pods.slice(0, 24);
+  const shown = showAll ? pods : pods.slice(0, 16);
   const drain = () =>
     runner.run(`drain ${n.name}`, async () => {
       if (!n.unschedulable) await api.request(cordonAction(n.name, true));

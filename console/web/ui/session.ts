@@ -36,21 +36,20 @@ interface ResourceList {
 /** Checks the token and reads discovery; throws the API's error (401 for a refused token). */
 export async function connect(token: string): Promise<Connection> {
   const api = new Api('', token || undefined);
-  let core: ResourceList;
-  try {
-    core = await api.request<ResourceList>({ path: '/api/v1' });
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 401) {
-      throw new Error(token ? 'The API refused this token (401 Unauthorized).' : 'The API needs a token (401 Unauthorized).');
-    }
-    throw err;
-  }
-  const groups = await api.request<{ groups?: Array<{ name: string; preferredVersion?: { groupVersion: string } }> }>({ path: '/apis' });
-  const docs: ResourceList[] = [core];
-  for (const gv of ['apps/v1', 'batch/v1']) {
-    if (!(groups.groups ?? []).some((g) => g.preferredVersion?.groupVersion === gv || g.name === gv.split('/')[0])) continue;
-    docs.push(await api.request<ResourceList>({ path: `/apis/${gv}` }).catch(() => ({})));
-  }
+  // One round trip: the core group, the groups list and the two groups' resources at once.
+  const optional = (path: string) => api.request<ResourceList>({ path }).catch(() => ({}) as ResourceList);
+  const [core, groups, apps, batch] = await Promise.all([
+    api.request<ResourceList>({ path: '/api/v1' }).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 401) {
+        throw new Error(token ? 'The API refused this token (401 Unauthorized).' : 'The API needs a token (401 Unauthorized).');
+      }
+      throw err;
+    }),
+    api.request<{ groups?: Array<{ name: string }> }>({ path: '/apis' }).catch(() => ({ groups: [] })),
+    optional('/apis/apps/v1'),
+    optional('/apis/batch/v1'),
+  ]);
+  const docs: ResourceList[] = [core, apps, batch];
   const metrics = (groups.groups ?? []).some((g) => g.name === 'metrics.k8s.io');
   return { api, served: servedKinds(docs), metrics };
 }
