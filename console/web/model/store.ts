@@ -37,6 +37,11 @@ export class Store implements ReflectorSink {
   constructor(
     private readonly schedule: (fn: () => void) => void = (fn) => setTimeout(fn, 0),
     private readonly now: () => number = Date.now,
+    /**
+     * Most objects kept per kind, the newest first (Events: the apiserver keeps every event, so a busy
+     * cluster's would grow the page without bound; the views show the newest few hundred).
+     */
+    private readonly caps: Partial<Record<KindName, number>> = {},
   ) {}
 
   private map(kind: KindName): Map<string, KubeObject> {
@@ -77,7 +82,10 @@ export class Store implements ReflectorSink {
     const old = this.map(kind);
     const next = new Map<string, KubeObject>();
     const at = this.now();
-    for (const o of items) next.set(keyOf(o), o);
+    const cap = this.caps[kind];
+    // Oldest first, so that the Map's insertion order is age order and the cap drops the oldest.
+    const kept = cap !== undefined && items.length > cap ? [...items].sort((a, b) => recency(a) - recency(b)).slice(items.length - cap) : items;
+    for (const o of kept) next.set(keyOf(o), o);
     this.maps.set(kind, next);
     for (const [k, o] of next) {
       const prev = old.get(k);
@@ -100,6 +108,11 @@ export class Store implements ReflectorSink {
     } else {
       m.set(k, obj);
       this.emit({ kind, type: prev ? 'MODIFIED' : 'ADDED', prev, next: obj, at });
+      const cap = this.caps[kind];
+      if (cap !== undefined) for (const old of m.keys()) {
+        if (m.size <= cap) break;
+        m.delete(old); // forgotten by the page, not deleted in the cluster: no change to report
+      }
     }
     this.touch(kind);
   }
@@ -141,4 +154,10 @@ export class Store implements ReflectorSink {
       for (const fn of [...this.listeners]) fn();
     });
   }
+}
+
+/** When an object last changed, as far as its fields say (Events' lastTimestamp; else its creation). */
+function recency(o: KubeObject): number {
+  const e = o as KubeObject & { lastTimestamp?: string; eventTime?: string };
+  return Date.parse(e.lastTimestamp || e.eventTime || o.metadata?.creationTimestamp || '') || 0;
 }

@@ -1,6 +1,7 @@
 // The console's shell: login, then a header (live state, namespace, theme, log out), the navigation and
 // the view the hash route names. The cache, watch hub and timelines live as long as the login.
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ApiError } from '../model/api';
 import { WatchHub } from '../model/hub';
 import { Store } from '../model/store';
 import { Timelines } from '../model/timeline';
@@ -18,6 +19,9 @@ import { WorkloadsView } from './workloads-view';
 import { isWorkloadKind } from '../model/kinds';
 
 type Theme = 'auto' | 'light' | 'dark';
+
+/** Newest events the page keeps (the Events view shows the newest 300). */
+const EVENTS_KEPT = 3000;
 
 function useTheme(): [Theme, (t: Theme) => void] {
   const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('steer.console.theme') as Theme | null) ?? 'auto');
@@ -61,21 +65,21 @@ export function App() {
   return (
     <Shell
       connection={connection}
-      onLogout={() => {
+      onLogout={(why?: string) => {
         forgetToken();
         setConnection(null);
-        setMessage('');
+        setMessage(why ?? '');
       }}
     />
   );
 }
 
-function Shell(p: { connection: Connection; onLogout(): void }) {
+function Shell(p: { connection: Connection; onLogout(message?: string): void }) {
   const [theme, setTheme] = useTheme();
   const [namespace, setNamespace] = useState('');
   const [notices, setNotices] = useState<Notice[]>([]);
   const core = useMemo(() => {
-    const store = new Store(frameScheduler);
+    const store = new Store(frameScheduler, Date.now, { events: EVENTS_KEPT });
     const timelines = new Timelines().attach(store);
     // Over HTTP/2 (or 3) watches share one connection: no budget needed.
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
@@ -84,6 +88,18 @@ function Shell(p: { connection: Connection; onLogout(): void }) {
     hub.setServed(p.connection.served);
     return { store, timelines, hub };
   }, [p.connection]);
+  useEffect(
+    // A token the API stops accepting (expired, revoked) ends the session: back to the login screen.
+    () =>
+      core.store.subscribe(() => {
+        const refused = (['pods', 'nodes', 'deployments', 'events'] as const).some((k) => {
+          const e = core.store.kindStatus(k).error;
+          return e instanceof ApiError && e.code === 401;
+        });
+        if (refused) p.onLogout('The API no longer accepts this token (401 Unauthorized): log in again.');
+      }),
+    [core],
+  );
   useEffect(() => {
     const online = () => core.hub.retryNow();
     window.addEventListener('online', online);
@@ -143,7 +159,7 @@ function Shell(p: { connection: Connection; onLogout(): void }) {
             </select>
           </label>
           <LiveState />
-          <button type="button" onClick={p.onLogout}>
+          <button type="button" onClick={() => p.onLogout()}>
             Log out
           </button>
         </div>
