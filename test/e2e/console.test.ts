@@ -4,7 +4,6 @@
 // pods; a pod deleted with kubectl is replaced on screen; the pod's real nginx log is shown; a bad YAML
 // apply shows the API's error; screenshots of each view (test-artifacts/console/e2e-*) are non-blank.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import { chromiumAvailable, launchChromium, logIn, screenshot } from '../helpers
 import { ensureConsoleBuilt } from '../helpers/console-cluster';
 import { waitFor } from '../helpers/wait';
 import { repo, run as runCommand } from './helpers/commands';
+import { freePort } from './helpers/net';
 
 jest.setTimeout(300_000);
 
@@ -27,17 +27,6 @@ const NGINX = 'deployments/default/nginx';
 
 const run = (cmd: string, args: string[], timeoutMs = 240_000) => runCommand(cmd, args, { timeoutMs, env: { HOME: home, KUBECONFIG: kubeconfig } });
 const steer = (...args: string[]) => run(process.execPath, [steerBin, ...args]);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
 
