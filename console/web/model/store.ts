@@ -93,6 +93,7 @@ export class Store implements ReflectorSink {
       else if (prev.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.emit({ kind, type: 'MODIFIED', prev, next: o, at });
     }
     for (const [k, prev] of old) if (!next.has(k)) this.emit({ kind, type: 'DELETED', prev, at });
+    if (!this.kindStatus(kind).synced) performance.mark(`steer-console-listed-${kind}`); // bench/console.ts reads these
     this.status.set(kind, { ...this.kindStatus(kind), synced: true });
     this.touch(kind);
   }

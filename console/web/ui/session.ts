@@ -51,5 +51,6 @@ export async function connect(token: string): Promise<Connection> {
   ]);
   const docs: ResourceList[] = [core, apps, batch];
   const metrics = (groups.groups ?? []).some((g) => g.name === 'metrics.k8s.io');
+  performance.mark('steer-console-connected'); // for bench/console.ts's breakdown of the first paint
   return { api, served: servedKinds(docs), metrics };
 }
