@@ -265,6 +265,8 @@ export class Registry {
         if (causes.length) throw errors.invalid(rt, String(md.name ?? md.generateName ?? ''), causes as StatusCause[]);
         if (admission) await this.admission.validate(admission);
         if (ctx.dryRun) {
+          // Nothing is written, but the answer is the real create's: a name in use is a conflict.
+          if (await this.storage.get(bucketOf(rt), keyOf(rt, md.namespace, md.name as string))) throw new KeyExistsError(String(md.name));
           alloc?.rollback();
           return storedObject(this.storage.currentRevision(), obj);
         }
