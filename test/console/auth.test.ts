@@ -1,59 +1,62 @@
-// Logging in to the console where the API needs a token, in Chromium: a wrong token shows the API's
-// 401; the right one opens the console, every API request carries it as a bearer token (no cookie),
-// it is kept in sessionStorage only (not localStorage, not the URL), and logging out forgets it.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+// Logging in to the console over HTTPS where the API needs a token (no anonymous access), in Chromium:
+// no token or a wrong one shows the API's 401; the right one opens the console, every API request
+// carries it as a bearer token (no cookie), it is kept in sessionStorage only (not localStorage, not
+// the URL), and logging out forgets it.
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { chromiumAvailable, launchChromium, screenshot } from '../helpers/console-browser';
+import { chromiumAvailable, consolePage, launchChromium, screenshot } from '../helpers/console-browser';
 import { ensureConsoleBuilt } from '../helpers/console-cluster';
-import { startTestApiServer, type TestApiServer } from '../helpers/apiserver';
+import { startSecuredApiServer, type SecuredApiServer } from '../helpers/identities';
+
+const FIXTURES = path.join(__dirname, '..', 'apiserver', 'fixtures');
 
 jest.setTimeout(90_000);
 
 const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
 
 describeIfChromium('console login with a token', () => {
-  let api: TestApiServer;
+  let api: SecuredApiServer;
   let browser: Browser;
-  let dir: string;
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-console-auth-'));
-    const tokenFile = path.join(dir, 'tokens.csv');
-    fs.writeFileSync(tokenFile, 'right-token,alice,1,"system:masters"\n');
-    api = await startTestApiServer({ console: true, tokenFile, token: 'right-token' });
+    api = await startSecuredApiServer(
+      { 'right-token': { user: 'alice', groups: ['system:masters'] } },
+      { console: true, anonymousAuth: false, tlsCertFile: path.join(FIXTURES, 'tls.crt'), tlsKeyFile: path.join(FIXTURES, 'tls.key') },
+    );
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await api?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('wrong token refused, right token used on every request and kept per tab', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await consolePage(browser);
     const apiRequests: Array<{ url: string; authorization?: string; cookie?: string }> = [];
     page.on('request', (r) => {
       const url = new URL(r.url());
       if (url.pathname.startsWith('/api')) apiRequests.push({ url: r.url(), authorization: r.headers()['authorization'], cookie: r.headers()['cookie'] });
     });
+    expect(api.url).toMatch(/^https:/);
     await page.goto(`${api.url}/ui/`);
-    await page.getByLabel('Token').fill('wrong-token');
+    // No token: the API needs one.
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toContain('401');
+    expect(await page.getByRole('alert').textContent()).toContain('The API needs a token (401 Unauthorized)');
+    await page.getByLabel('Token').fill('wrong-token');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').getByText('The API refused this token (401 Unauthorized)').waitFor();
     await screenshot(page, 'login-refused-1280-light');
 
+    apiRequests.length = 0; // from here on, every request is the logged-in console's
     await page.getByLabel('Token').fill('right-token');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('navigation', { name: 'Views' }).waitFor();
     await page.locator('.node, [data-view="cluster"]').first().waitFor();
     await page.waitForTimeout(500);
-    const after = apiRequests.filter((r) => r.authorization !== 'Bearer wrong-token');
-    expect(after.length).toBeGreaterThan(3);
-    for (const r of after) {
+    expect(apiRequests.length).toBeGreaterThan(3);
+    for (const r of apiRequests) {
       expect(r.authorization).toBe('Bearer right-token');
       expect(r.cookie).toBeUndefined();
       expect(r.url).not.toContain('right-token');

@@ -1,16 +1,17 @@
-// The web console in real headless Chromium against a real apiserver with the scheduler, the controllers
-// and hollow nodes (pods go Running and Ready without containers): log in; the nginx Deployment shows
-// 1/1; scaling to 3 from the UI passes through Δ and reaches 3/3 without a reload, and the cluster has
-// 3 pods; a pod deleted with kubectl is replaced on screen; a bad YAML apply shows the API's error;
-// every view is screenshotted (test-artifacts/console/, at 1280×800 and phone width, light and dark) and
-// checked to be more than a blank page.
+// The web console in real headless Chromium against a real apiserver secured as steer up's (HTTPS,
+// tokens, RBAC, no anonymous access) with the scheduler, the controllers and hollow nodes (pods go
+// Running and Ready without containers): log in; the nginx Deployment shows 1/1; scaling to 3 from the
+// UI passes through Δ and reaches 3/3 without a reload, and the cluster has 3 pods; a user with only
+// the view role sees the views but scaling shows the API's 403; a pod deleted with kubectl is replaced
+// on screen; a bad YAML apply shows the API's error; every view is screenshotted (test-artifacts/console/,
+// at 1280×800 and phone width, light and dark) and checked to be more than a blank page.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { chromiumAvailable, launchChromium, logIn, screenshot } from '../helpers/console-browser';
+import { chromiumAvailable, consolePage, launchChromium, logIn, screenshot } from '../helpers/console-browser';
 import { ConsoleCluster, startConsoleCluster } from '../helpers/console-cluster';
 import { waitFor } from '../helpers/wait';
 
@@ -57,7 +58,7 @@ describeIfChromium('web console in Chromium', () => {
     await c.create(Resources.deployments, 'default', nginx);
     await c.create(Resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx' }, spec: { selector: { app: 'nginx' }, ports: [{ port: 80 }] } });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page = await consolePage(browser);
     page.on('pageerror', (e) => errors.push(String(e)));
     // Script errors only: failed requests the console expects (a 404 for an object not created yet, the
     // 422 of the bad apply, hollow nodes serving no logs) show in the page itself.
@@ -74,12 +75,13 @@ describeIfChromium('web console in Chromium', () => {
   const row = (id: string) => page.locator(`tr[data-workload="${id}"]`);
 
   test('logs in and shows the nginx Deployment at 1/1', async () => {
-    await logIn(page, cluster.api.url);
+    expect(cluster.api.url).toMatch(/^https:/);
+    await logIn(page, cluster.api.url, cluster.adminToken);
     await page.getByRole('link', { name: 'Workloads' }).click();
     await waitFor('nginx 1/1', async () => (await row(NGINX).getAttribute('data-ready')) === '1' && (await row(NGINX).getAttribute('data-converged')) === 'true', 30_000);
     expect(await page.locator(`[data-ready-cell="${NGINX}"]`).textContent()).toBe('1/1');
-    // The token (empty here) is kept per tab, never in the URL.
-    expect(page.url()).not.toMatch(/token/i);
+    // The token is kept per tab, never in the URL.
+    expect(page.url()).not.toContain(cluster.adminToken);
   });
 
   test('scale to 3 from the UI passes through Δ and reaches 3/3 without a reload', async () => {
@@ -103,6 +105,45 @@ describeIfChromium('web console in Chromium', () => {
     const pods = await cluster.api.client.list<Pod>(Resources.pods, { namespace: 'default', labelSelector: 'app=nginx' });
     expect(pods.items.filter((p) => !p.metadata?.deletionTimestamp)).toHaveLength(3);
     await screenshot(page, 'workloads-1280-light');
+  });
+
+  test('a user with only the view role sees the views, and scaling shows the API\'s 403', async () => {
+    // A browser of its own: Chromium's six connections per host are shared by the pages of one browser,
+    // and the administrator's page holds five watches.
+    const viewerBrowser = await launchChromium();
+    const viewer = await consolePage(viewerBrowser);
+    viewer.on('pageerror', (e) => errors.push(`viewer: ${String(e)}`));
+    const authorizations = new Set<string>();
+    viewer.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/api')) authorizations.add(r.headers()['authorization'] ?? '(none)');
+    });
+    try {
+      await logIn(viewer, cluster.api.url, cluster.viewerToken);
+      await viewer.goto(`${cluster.api.url}/ui/#/workloads`);
+      const ready = viewer.locator(`[data-ready-cell="${NGINX}"]`);
+      await waitFor('the viewer sees nginx 3/3', async () => (await ready.textContent()) === '3/3');
+      await viewer.locator(`input[data-scale-input="${NGINX}"]`).fill('1');
+      await viewer.locator(`button[data-scale-button="${NGINX}"]`).click();
+      const alert = viewer.locator('.notice.error');
+      await alert.waitFor();
+      // kube-apiserver's RBAC refusal, as kubectl prints it.
+      expect(await alert.textContent()).toMatch(
+        /Error from server \(Forbidden\): deployments\.apps "nginx" is forbidden: User "viewer" cannot patch resource "deployments\/scale" in API group "apps" in the namespace "default"/,
+      );
+      await screenshot(viewer, 'viewer-forbidden-1280-light');
+      const d = await cluster.api.client.get<{ spec: { replicas: number } }>(Resources.deployments, 'default', 'nginx');
+      expect(d.spec.replicas).toBe(3);
+      // Nodes are not in the view role: the cluster view says so in the API's words instead of failing.
+      await viewer.goto(`${cluster.api.url}/ui/#/cluster`);
+      await viewer.locator('.kind-status').getByText(/nodes: Error from server \(Forbidden\): nodes is forbidden: User "viewer" cannot list resource "nodes"/).waitFor();
+      await viewer.locator('tr[data-service="default/nginx"], .svc').first().waitFor();
+      expect([...authorizations]).toEqual([`Bearer ${cluster.viewerToken}`]);
+    } catch (err) {
+      await viewer.screenshot({ path: 'test-artifacts/console/viewer-failure.png' }).catch(() => undefined);
+      throw new Error(`${String(err)}\npage errors: ${errors.join('; ')}\npage text: ${await viewer.locator('body').innerText().catch(() => '?')}`);
+    } finally {
+      await viewerBrowser.close();
+    }
   });
 
   test('a pod deleted with kubectl is replaced on screen', async () => {

@@ -1,5 +1,6 @@
 // The web console against a real `steer up` cluster on containerd, in headless Chromium: `steer up`
-// prints the console's address and how to log in; log in; the nginx Deployment shows 1/1; scaling to 3
+// prints the console's HTTPS address and how to get a token (kubectl create token for the
+// kube-system/console-admin ServiceAccount; steer create token too); log in with it under RBAC; the nginx Deployment shows 1/1; scaling to 3
 // from the UI passes through Δ and reaches 3/3 without a reload, and the cluster really has 3 nginx
 // pods; a pod deleted with kubectl is replaced on screen; the pod's real nginx log is shown; a bad YAML
 // apply shows the API's error; screenshots of each view (test-artifacts/console/e2e-*) are non-blank.
@@ -10,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { chromiumAvailable, launchChromium, logIn, screenshot } from '../helpers/console-browser';
+import { chromiumAvailable, consolePage, launchChromium, logIn, screenshot } from '../helpers/console-browser';
 import { ensureConsoleBuilt } from '../helpers/console-cluster';
 import { waitFor } from '../helpers/wait';
 import { repo, run as runCommand } from './helpers/commands';
@@ -48,26 +49,38 @@ describeIfChromium('the web console on a steer up cluster', () => {
   const readyCell = () => page.locator(`[data-ready-cell="${NGINX}"]`);
   const nginxPods = async () => (await client!.list<Pod>(Resources.pods, { namespace: 'default', labelSelector: 'app=nginx' })).items.filter((p) => !p.metadata?.deletionTimestamp);
 
-  test('steer up prints the console address and how to log in', async () => {
+  test('steer up prints the console address and how to get a token; both kubectl and steer get one', async () => {
     await ensureConsoleBuilt();
     if (fs.existsSync(stateDir)) await steer('down', '--state-dir', stateDir, '--purge'); // a crashed earlier run
     const [api, agent, sched, ctrl] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const r = await steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${api}`, '--node-name', 'console-node', '--agent-port', String(agent), '--scheduler-metrics-port', String(sched), '--controllers-metrics-port', String(ctrl), '--pod-subnet', '10.212.0.0/24', '--service-cidr', '10.212.64.0/24', '--bridge', 'steercon0');
     if (r.code !== 0) throw new Error(`steer up failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
-    const m = /web console: (\S+\/ui\/)\n {2}(log in with .*)\n/.exec(r.stdout);
-    expect(m).not.toBeNull();
-    consoleUrl = m![1].replace(/\/ui\/$/, '');
-    // The kubeconfig's token where the API needs one; none where it is open.
-    token = /^\s*token:\s*(\S+)/m.exec(fs.readFileSync(kubeconfig, 'utf8'))?.[1] ?? '';
-    expect(m![2]).toContain(token ? kubeconfig : 'empty token');
+    const m = /web console: (https:\/\/\S+)\/ui\/\n {2}log in with a token of the ServiceAccount kube-system\/console-admin \(cluster-admin\):\n {4}(kubectl -n kube-system create token console-admin --duration=24h)\b.*\n[^]*the browser must trust the cluster CA (\S+)/.exec(r.stdout);
+    if (!m) throw new Error(`no console instructions in:\n${r.stdout}`);
+    consoleUrl = m[1];
+    const ca = m[3];
+    expect(ca).toBe(path.join(stateDir, 'pki', 'ca.crt'));
+    // The printed command, with the current kubectl where it runs (1.24+ has create token)…
+    const [, ...args] = m[2].split(' ');
+    const current = await run('/usr/bin/kubectl', ['version', '--client'], 30_000).catch(() => ({ code: 1, stdout: '', stderr: '' }));
+    if (current.code === 0) {
+      const k = await run('/usr/bin/kubectl', args, 60_000);
+      expect(k.code).toBe(0);
+      const who = await run('/usr/bin/kubectl', ['--kubeconfig=/dev/null', '--server', consoleUrl, '--certificate-authority', ca, '--token', k.stdout.trim(), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], 60_000);
+      expect(who.stdout).toBe('system:serviceaccount:kube-system:console-admin');
+    }
+    // …and the same with steer's own verb (kubectl 1.20 has none).
+    const t = await steer('create', 'token', 'console-admin', '-n', 'kube-system', '--duration=1h');
+    expect(t.code).toBe(0);
+    token = t.stdout.trim();
+    expect(token.split('.')).toHaveLength(3); // a signed JWT
     client = KubeClient.load({ kubeconfig });
   });
 
   test('log in; nginx shows 1/1', async () => {
     expect(consoleUrl).not.toBe('');
     browser = await launchChromium();
-    // Chromium must trust the cluster's own CA where the API serves HTTPS: a test-only browser accepts it.
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true });
+    page = await consolePage(browser);
     await logIn(page, consoleUrl, token);
     await page.goto(`${consoleUrl}/ui/#/workloads`);
     await waitFor('nginx 1/1', async () => (await readyCell().textContent()) === '1/1' && (await row().getAttribute('data-converged')) === 'true', 120_000);

@@ -29,10 +29,19 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+/**
+ * A page in its own browser context (its own sessionStorage, so its own login). The apiserver serves
+ * HTTPS with a certificate of the cluster's own CA, which this throwaway browser has no trust store
+ * for: it accepts it, as a user does who imports ca.crt.
+ */
+export function consolePage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  return browser.newPage({ viewport, ignoreHTTPSErrors: true });
+}
+
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'console');
 
-/** Opens the console at `baseUrl`/ui/ and logs in with `token` ('' where the API is open). */
-export async function logIn(page: Page, baseUrl: string, token = ''): Promise<void> {
+/** Opens the console at `baseUrl`/ui/ and logs in with `token`. */
+export async function logIn(page: Page, baseUrl: string, token: string): Promise<void> {
   await page.goto(`${baseUrl}/ui/`);
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,17 +1,28 @@
-// A cluster for the console's browser tests and benchmark, all in this process: an in-memory apiserver
-// serving the console (freshly bundled), the scheduler, the controllers and hollow nodes (pods go
-// Running and Ready without containers).
+// A cluster for the console's browser tests and benchmark, all in this process, secured as `steer up`
+// serves it: HTTPS, bearer tokens from a static token file, Node,RBAC authorization, no anonymous
+// requests. An apiserver serving the console (freshly bundled), the scheduler, the controllers and
+// hollow nodes (pods go Running and Ready without containers). Two users log in: `admin`
+// (system:masters) and `viewer`, bound to the `view` ClusterRole (reads, no writes).
+import * as path from 'node:path';
 import { buildConsole } from '../../console';
 import { startControllers } from '../../controllers';
 import { startHollowNodes, type HollowNodes } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
-import { startTestApiServer, type TestApiServer } from './apiserver';
+import { Resources } from '../../lib/api/resources';
+import type { ApiServerOptions } from '../../apiserver';
+import { startSecuredApiServer, type SecuredApiServer } from './identities';
 
 export interface ConsoleCluster {
-  api: TestApiServer;
+  api: SecuredApiServer;
   nodes: HollowNodes;
+  /** A system:masters token. */
+  adminToken: string;
+  /** A token whose user has only the `view` ClusterRole. */
+  viewerToken: string;
   stop(): Promise<void>;
 }
+
+const FIXTURES = path.join(__dirname, '..', 'apiserver', 'fixtures');
 
 let built: Promise<unknown> | undefined;
 
@@ -21,9 +32,22 @@ export function ensureConsoleBuilt(): Promise<unknown> {
   return built;
 }
 
-export async function startConsoleCluster(o: { nodes?: number; maxPods?: number; apiOptions?: Parameters<typeof startTestApiServer>[0] } = {}): Promise<ConsoleCluster> {
+export async function startConsoleCluster(o: { nodes?: number; maxPods?: number; apiOptions?: Partial<ApiServerOptions> } = {}): Promise<ConsoleCluster> {
   await ensureConsoleBuilt();
-  const api = await startTestApiServer({ console: true, ...o.apiOptions });
+  const adminToken = 'console-admin-token';
+  const viewerToken = 'console-viewer-token';
+  const api = await startSecuredApiServer(
+    { [adminToken]: { user: 'admin', groups: ['system:masters'] }, [viewerToken]: { user: 'viewer' } },
+    { console: true, anonymousAuth: false, tlsCertFile: path.join(FIXTURES, 'tls.crt'), tlsKeyFile: path.join(FIXTURES, 'tls.key'), ...o.apiOptions },
+  );
+  await api.client.create(Resources.clusterrolebindings, undefined, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'viewer-view' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'viewer' }],
+  });
+  // The components act as the administrator here (their own identities are steer up's business).
   const log = () => undefined;
   const nodes = await startHollowNodes({ client: api.client, count: o.nodes ?? 3, namePrefix: 'hollow-', maxPods: o.maxPods, leaseRenewIntervalMs: 2000, log });
   const scheduler = await startScheduler({ client: api.client });
@@ -31,6 +55,8 @@ export async function startConsoleCluster(o: { nodes?: number; maxPods?: number;
   return {
     api,
     nodes,
+    adminToken,
+    viewerToken,
     async stop() {
       await controllers.stop();
       await scheduler.stop();

@@ -7,6 +7,7 @@ import { Store } from '../model/store';
 import { Timelines } from '../model/timeline';
 import { ApplyView } from './apply-view';
 import { ClusterView } from './cluster-view';
+import { forbidden } from './common';
 import { ConsoleContext, ConsoleServices, Notice, useConsole } from './context';
 import { EventsView } from './events-view';
 import { href, useRoute } from './hooks';
@@ -240,7 +241,8 @@ function LiveState() {
   const [, setTick] = useState(0);
   useEffect(() => store.subscribe(() => setTick((t) => t + 1)), [store]);
   const active = hub.active();
-  const retrying = active.filter((k) => store.kindStatus(k).state === 'retrying');
+  // A kind this user may not read is not a connection problem.
+  const retrying = active.filter((k) => store.kindStatus(k).state === 'retrying' && !forbidden(store.kindStatus(k).error));
   const text = retrying.length ? `reconnecting (${retrying.join(', ')})` : `live: ${active.length} watches`;
   return (
     <span class={`live ${retrying.length ? 'bad' : 'ok'}`} role="status" title={`watching: ${active.join(', ')}`}>

@@ -92,14 +92,19 @@ export function Badge(p: { tone: 'ok' | 'warn' | 'bad' | 'info' | 'muted'; child
   );
 }
 
-/** "loading…", "reconnecting…" or the API's error for a kind a view shows. */
+/** A 403: RBAC does not let this user read the kind (asked again now and then, in case a role is granted). */
+export function forbidden(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 403;
+}
+
+/** "loading…", "reconnecting…" or the API's error for a kind a view shows (a 403 as the API says it). */
 export function KindStatusLine(p: { kinds: KindName[] }) {
   const { store, hub } = useConsole();
   const lines: ComponentChildren[] = [];
   for (const k of p.kinds) {
     if (!hub.serves(k)) continue;
     const s = store.kindStatus(k);
-    if (s.state === 'retrying' && s.error) lines.push(<li key={k}>{`${k}: ${errorText(s.error)} — retrying`}</li>);
+    if (s.state === 'retrying' && s.error) lines.push(<li key={k}>{forbidden(s.error) ? `${k}: ${errorText(s.error)}` : `${k}: ${errorText(s.error)} — retrying`}</li>);
     else if (!s.synced) lines.push(<li key={k}>{`${k}: loading…`}</li>);
   }
   if (!lines.length) return null;

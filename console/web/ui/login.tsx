@@ -1,5 +1,6 @@
-// The login screen: a bearer token (as in a kubeconfig's users[].user.token), checked against the API
-// before the console opens. An empty token works only where the API allows anonymous requests.
+// The login screen: a bearer token (a ServiceAccount's from `kubectl create token`, a static token file's,
+// as in a kubeconfig's users[].user.token), checked against the API before the console opens. An empty
+// token works only where the API allows anonymous requests.
 import { useState } from 'preact/hooks';
 import { errorText } from './common';
 import { Connection, connect, saveToken } from './session';
@@ -32,7 +33,10 @@ export function Login(p: { onConnected(c: Connection): void; message?: string })
         </p>
         <label for="token">Token</label>
         <input id="token" name="token" type="password" autoComplete="off" spellcheck={false} value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
-        <p class="hint">Leave it empty if the API accepts anonymous requests.</p>
+        <p class="hint">
+          A ServiceAccount token: <code>kubectl -n kube-system create token console-admin</code> on a <code>steer up</code> cluster (cluster-admin), or{' '}
+          <code>kubectl create token NAME</code> for one bound to a narrower role. Empty only where the API accepts anonymous requests.
+        </p>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Checking…' : 'Log in'}
         </button>
