@@ -1,5 +1,7 @@
 // The web console in headless Chromium against 1,000 pods on hollow nodes, everything but the browser in
-// this process (in-memory apiserver serving the console, scheduler, controllers, 100 hollow nodes).
+// this process (in-memory apiserver serving the console, scheduler, controllers, 100 hollow nodes). The
+// apiserver is secured as `steer up` serves it: HTTPS, a bearer token (static token file), Node,RBAC
+// authorization, no anonymous requests; the page logs in with the token and sends it on every request.
 //
 // Printed: (1) first meaningful paint: from navigation to the cluster view showing every node and pod
 // (median and worst of 5 loads, goal ≤ 1 s), next to its floor measured in the same page — the same
@@ -11,7 +13,10 @@
 //
 // Usage: npm run build && node dist/bench/console.js [--pods 1000] [--nodes 100] [--writes 200] [--minutes 2]
 // (the issue's figure is --minutes 10). Needs Debian's chromium (scripts/install-deps.sh).
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -19,6 +24,7 @@ import { startApiServer } from '../apiserver';
 import { buildConsole } from '../console';
 import { startControllers } from '../controllers';
 import { KubeClient } from '../lib/client/client';
+import { ensureSelfSignedServingCert } from '../lib/component/pki';
 import { Resources } from '../lib/api/resources';
 import { startHollowNodes } from '../node-agent';
 import { startScheduler } from '../scheduler';
@@ -69,10 +75,13 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
   }
 }
 
-/** A page already logged in (anonymous: this API is open), as a returning user in the same tab. */
-async function consolePage(browser: Browser, url: string, route: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.addInitScript("sessionStorage.setItem('steer.console.token', '')");
+/**
+ * A page already logged in with the token, as a returning user in the same tab. The browser has no
+ * trust store for the bench's self-signed certificate: it accepts it, as a user who imported it.
+ */
+async function consolePage(browser: Browser, url: string, route: string, token: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true });
+  await page.addInitScript(`sessionStorage.setItem('steer.console.token', ${JSON.stringify(token)})`);
   await page.goto(`${url}/ui/#/${route}`);
   return page;
 }
@@ -106,8 +115,23 @@ async function heap(page: Page): Promise<{ heapMiB: number; domNodes: number; li
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   await buildConsole();
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, console: true });
-  const client = KubeClient.forServer(api.url);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-console-bench-'));
+  const serving = await ensureSelfSignedServingCert(dir, 'apiserver', { commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
+  const token = randomBytes(24).toString('hex');
+  const tokenFile = path.join(dir, 'tokens.csv');
+  fs.writeFileSync(tokenFile, `${token},bench-admin,bench-admin,"system:masters"\n`, { mode: 0o600 });
+  const api = await startApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    console: true,
+    tlsCertFile: serving.certFile,
+    tlsKeyFile: serving.keyFile,
+    tokenFile,
+    anonymousAuth: false,
+    authorizationMode: ['Node', 'RBAC'],
+  });
+  const client = KubeClient.fromCredentials({ server: api.url, token, ca: fs.readFileSync(serving.certFile, 'utf8') });
+  const auth = `{ headers: { Authorization: 'Bearer ${token}' } }`;
   const log = () => undefined;
   console.log(`console bench: ${o.pods} pods in ${o.deployments} Deployments over ${o.nodes} hollow nodes (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
   const nodes = await startHollowNodes({ client, count: o.nodes, namePrefix: 'bench-node-', leaseRenewIntervalMs: 5000, maxPods: Math.max(110, Math.ceil((o.pods * 2) / o.nodes)), port: false, log });
@@ -144,7 +168,7 @@ async function main(): Promise<void> {
     const breakdown: string[] = [];
     const floors: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const page = await consolePage(browser, api.url, 'cluster');
+      const page = await consolePage(browser, api.url, 'cluster', token);
       // Set once the nodes and pods lists are in and drawn (console/web/ui/cluster-view.tsx).
       await pageWait(page, 'document.body.dataset.clusterPainted !== undefined', 60_000);
       painted.push(Number(await page.evaluate<string>('document.body.dataset.clusterPainted')));
@@ -156,7 +180,7 @@ async function main(): Promise<void> {
       floors.push(
         await page.evaluate<number>(`(async () => {
           const t = performance.now();
-          await Promise.all(['/api/v1/nodes', '/api/v1/pods', '/api/v1/services'].map((p) => fetch(p).then((r) => r.json())));
+          await Promise.all(['/api/v1/nodes', '/api/v1/pods', '/api/v1/services'].map((p) => fetch(p, ${auth}).then((r) => r.json())));
           return performance.now() - t;
         })()`),
       );
@@ -165,7 +189,7 @@ async function main(): Promise<void> {
     // The floor also pays for loading the page itself: navigation to DOMContentLoaded of the same page.
     const loads: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const page = await browser.newPage();
+      const page = await browser.newPage({ ignoreHTTPSErrors: true });
       await page.goto(`${api.url}/ui/`);
       loads.push(await page.evaluate<number>("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"));
       await page.close();
@@ -179,7 +203,7 @@ async function main(): Promise<void> {
     const floor = median(floors) + median(loads);
 
     // (2) Update latency: scale writes to the DOM, on the workloads view.
-    const page = await consolePage(browser, api.url, 'workloads');
+    const page = await consolePage(browser, api.url, 'workloads', token);
     await page.waitForSelector(`tr[data-workload="deployments/${ns}/web-0"]`, { timeout: 60_000 });
     await page.evaluate(`(() => {
       window.seenAt = {};
@@ -197,8 +221,8 @@ async function main(): Promise<void> {
     await page.evaluate(`(async () => {
       window.rawAt = {};
       const last = {};
-      const list = await (await fetch('/apis/apps/v1/namespaces/${ns}/deployments')).json();
-      const res = await fetch('/apis/apps/v1/namespaces/${ns}/deployments?watch=1&resourceVersion=' + list.metadata.resourceVersion);
+      const list = await (await fetch('/apis/apps/v1/namespaces/${ns}/deployments', ${auth})).json();
+      const res = await fetch('/apis/apps/v1/namespaces/${ns}/deployments?watch=1&resourceVersion=' + list.metadata.resourceVersion, ${auth});
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
       let buf = '';
@@ -286,6 +310,7 @@ async function main(): Promise<void> {
     await nodes.stop();
     client.close();
     await api.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
