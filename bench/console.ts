@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       floors.push(
         await page.evaluate<number>(`(async () => {
           const t = performance.now();
-          await Promise.all(['/api/v1/nodes', '/api/v1/pods', '/api/v1/services'].map((p) => fetch(p, ${auth}).then((r) => r.json())));
+          await Promise.all(['/api/v1/nodes', '/api/v1/pods', '/api/v1/services'].map((p) => fetch(p, ${auth}).then((r) => r.json()).catch((e) => { throw new Error(p + ': ' + e); })));
           return performance.now() - t;
         })()`),
       );

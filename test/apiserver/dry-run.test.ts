@@ -8,7 +8,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Service } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, type TestApiServer } from '../helpers/apiserver';
-import { startSecuredApiServer } from '../helpers/identities';
+import { bindClusterRole, startSecuredApiServer } from '../helpers/identities';
 
 jest.setTimeout(60_000);
 
@@ -178,13 +178,7 @@ test('a dry run needs the rights of the write, and admission refuses it as it wo
     { enableAdmissionPlugins: ['PodSecurity'], kubernetesService: false, clusterDNSIP: false },
   );
   try {
-    await srv.client.create(Resources.clusterrolebindings, undefined, {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'viewer-view' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
-      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'viewer' }],
-    });
+    await bindClusterRole(srv.client, 'viewer', 'view');
     await srv.client.create(Resources.namespaces, undefined, { metadata: { name: 'locked', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
     const post = (token: string, ns: string, body: unknown) =>
       fetch(`${srv.url}/api/v1/namespaces/${ns}/pods?dryRun=All`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

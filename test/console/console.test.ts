@@ -46,6 +46,38 @@ const nginx = {
 
 const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
 
+/**
+ * Evaluated in the page: each visible element with text of its own, whose colour against the first
+ * opaque background behind it (its own or an ancestor's) is below WCAG 2's AA ratio — 4.5:1, or 3:1
+ * for large text (24 px, or 18.66 px bold). Disabled controls are exempt, as WCAG says.
+ */
+const LOW_CONTRAST_TEXT = `(() => {
+  const rgba = (c) => { const m = c.match(/[\\d.]+/g) || []; return m.map(Number).concat([1]).slice(0, 4); };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c[3] >= 0.99) return c; }
+    return rgba(getComputedStyle(document.documentElement).backgroundColor);
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.closest('[disabled], .sr-only')) continue;
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || Number(cs.opacity) < 0.1) continue;
+    const fg = rgba(cs.color);
+    const bg = background(el);
+    // A translucent text colour is drawn over its background.
+    const drawn = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));
+    const [a, b] = [lum(drawn), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(cs.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) out.push(el.tagName + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return out;
+})()`;
+
 describeIfChromium('web console in Chromium', () => {
   let cluster: ConsoleCluster;
   let browser: Browser;
@@ -238,8 +270,15 @@ spec:
           throw new Error(`${v} at ${width}px is ${overflow}px wider than the screen: ${wide.join(', ')}`);
         }
         await screenshot(page, `${v}-${width}-${theme}`);
+        // WCAG AA contrast of every piece of text drawn: 4.5:1, 3:1 for large text.
+        const low = await page.evaluate<string[]>(LOW_CONTRAST_TEXT);
+        if (low.length) throw new Error(`${v} in ${theme}: text below WCAG AA contrast: ${low.slice(0, 8).join('; ')}`);
       }
     }
+    // The check itself sees low contrast: light grey on white is flagged, the same in black is not.
+    await page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<p id="probe" style="color:#aaa;background:#fff">contrast probe</p><p id="probe2" style="color:#000;background:#fff">contrast probe 2</p>')`);
+    expect((await page.evaluate<string[]>(LOW_CONTRAST_TEXT)).filter((x) => x.includes('contrast probe'))).toEqual([expect.stringMatching(/^P\. "contrast probe" 2\.3\d$/)]);
+    await page.evaluate(`document.getElementById('probe').remove(); document.getElementById('probe2').remove()`);
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

@@ -8,9 +8,8 @@ import { buildConsole } from '../../console';
 import { startControllers } from '../../controllers';
 import { startHollowNodes, type HollowNodes } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
-import { Resources } from '../../lib/api/resources';
 import type { ApiServerOptions } from '../../apiserver';
-import { startSecuredApiServer, type SecuredApiServer } from './identities';
+import { bindClusterRole, startSecuredApiServer, type SecuredApiServer } from './identities';
 
 export interface ConsoleCluster {
   api: SecuredApiServer;
@@ -40,13 +39,7 @@ export async function startConsoleCluster(o: { nodes?: number; maxPods?: number;
     { [adminToken]: { user: 'admin', groups: ['system:masters'] }, [viewerToken]: { user: 'viewer' } },
     { console: true, anonymousAuth: false, tlsCertFile: path.join(FIXTURES, 'tls.crt'), tlsKeyFile: path.join(FIXTURES, 'tls.key'), ...o.apiOptions },
   );
-  await api.client.create(Resources.clusterrolebindings, undefined, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: 'viewer-view' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
-    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'viewer' }],
-  });
+  await bindClusterRole(api.client, 'viewer', 'view');
   // The components act as the administrator here (their own identities are steer up's business).
   const log = () => undefined;
   const nodes = await startHollowNodes({ client: api.client, count: o.nodes ?? 3, namePrefix: 'hollow-', maxPods: o.maxPods, leaseRenewIntervalMs: 2000, log });
