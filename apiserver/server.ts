@@ -115,6 +115,12 @@ export interface ApiServerOptions {
    * Endpoints (default: the listen host when specific, else the host's first non-loopback IPv4).
    */
   advertiseAddress?: string;
+  /**
+   * Further addresses served on the same port as `host` (e.g. the advertise address, when `host` is
+   * loopback: pods reach the apiserver there through the `kubernetes` Service, clients on the machine
+   * keep using loopback).
+   */
+  additionalListenHosts?: string[];
   /** Keep the default/kubernetes Service and Endpoints (default true). */
   kubernetesService?: boolean;
   /** --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration (LevelDB storage only). */
@@ -301,30 +307,43 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
 
   const tls = opts.tlsCertFile && opts.tlsKeyFile;
   const messageClasses = appMessageClasses(app);
-  const server = tls
-    ? https.createServer(
-        {
-          ...messageClasses,
-          cert: fs.readFileSync(opts.tlsCertFile!),
-          key: fs.readFileSync(opts.tlsKeyFile!),
-          // Ask for a client certificate but let requests without one through to the token authenticators
-          // (x509.ts refuses a certificate that does not verify).
-          ...(opts.clientCAFile ? { ca: fs.readFileSync(opts.clientCAFile), requestCert: true, rejectUnauthorized: false } : {}),
-        },
-        app,
-      )
-    : http.createServer(messageClasses, app);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // watches and log follows are long-lived
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 6443, host, () => {
-      server.off('error', reject);
-      resolve();
+  const tlsOptions = tls
+    ? {
+        cert: fs.readFileSync(opts.tlsCertFile!),
+        key: fs.readFileSync(opts.tlsKeyFile!),
+        // Ask for a client certificate but let requests without one through to the token authenticators
+        // (x509.ts refuses a certificate that does not verify).
+        ...(opts.clientCAFile ? { ca: fs.readFileSync(opts.clientCAFile), requestCert: true, rejectUnauthorized: false } : {}),
+      }
+    : undefined;
+  const listenOn = async (listenHost: string, listenPort: number): Promise<http.Server> => {
+    const server = tlsOptions ? https.createServer({ ...messageClasses, ...tlsOptions }, app) : http.createServer(messageClasses, app);
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 0; // watches and log follows are long-lived
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listenPort, listenHost, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+    return server;
+  };
+  const closeServer = (server: http.Server) =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  const server = await listenOn(host, opts.port ?? 6443);
   const port = (server.address() as AddressInfo).port;
+  const servers = [server];
+  try {
+    for (const extra of opts.additionalListenHosts ?? []) if (extra !== host) servers.push(await listenOn(extra, port));
+  } catch (err) {
+    await Promise.all(servers.map(closeServer));
+    throw err;
+  }
   address = `${host}:${port}`;
   let kubernetesService: KubernetesServiceReconciler | undefined;
   if (opts.kubernetesService ?? true) {
@@ -344,10 +363,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       authz?.stop();
       await kubernetesService?.stop();
       objectCountSources.delete(countObjects);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(servers.map(closeServer));
       await storage.close();
       auditSink?.close();
     },

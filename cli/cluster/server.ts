@@ -9,7 +9,7 @@
 // ports and the node agent's port serve HTTPS behind delegated authentication and authorization.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { clusterDnsIP, startApiServer } from '../../apiserver';
+import { clusterDnsIP, defaultAdvertiseAddress, startApiServer } from '../../apiserver';
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
@@ -98,9 +98,16 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     fs.mkdirSync(paths.apiserverData, { recursive: true });
     // kube-dns' ClusterIP: the apiserver reserves it, the node agent answers it.
     const clusterDNS = o.clusterDns || clusterDnsIP(o.serviceCidr || '10.96.0.0/12');
+    // Pods reach the apiserver through the `kubernetes` Service, whose endpoint is the advertise address:
+    // the node's own address (as the node agent's and the cluster DNS server's). A loopback-only apiserver
+    // also listens there, on the same port; clients on the machine keep using loopback.
+    const advertiseAddress = defaultAdvertiseAddress(o.host);
+    const loopbackOnly = o.host === 'localhost' || o.host === '::1' || o.host.startsWith('127.');
     const api = await startApiServer({
       host: o.host,
       port: o.port,
+      advertiseAddress,
+      additionalListenHosts: loopbackOnly && advertiseAddress !== '127.0.0.1' ? [advertiseAddress] : [],
       dataDir: paths.apiserverData,
       serviceClusterIPRange: o.serviceCidr,
       clusterDNSIP: clusterDNS ?? false,
@@ -119,7 +126,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       console: true,
     });
     started.push({ name: 'apiserver', stop: () => api.close() });
-    log(`apiserver listening on ${api.url}`);
+    log(`apiserver listening on ${api.url}${loopbackOnly && advertiseAddress !== '127.0.0.1' ? ` and on ${advertiseAddress} for pods (the kubernetes Service)` : ''}`);
     // The in-process components reach the apiserver over loopback HTTPS with their own identities,
     // exactly as separate processes would.
     const localUrl = o.host === '0.0.0.0' || o.host === '127.0.0.1' || o.host === '::' ? `https://127.0.0.1:${api.port}` : api.url;

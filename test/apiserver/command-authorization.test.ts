@@ -1,5 +1,5 @@
 // `steer apiserver` with its security flags: --authorization-mode (Node,RBAC by default once a token
-// file authenticates clients), --audit-policy-file and --audit-log-path. Needs `npm run build`.
+// file authenticates clients), --audit-policy-file and --audit-log-path. Plain HTTP (--insecure-serving): the subject here is authorization, TLS has its own tests. Needs `npm run build`.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,7 +18,7 @@ const clients: KubeClient[] = [];
 
 function start(...args: string[]): Promise<{ url: string; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STEER, 'apiserver', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [STEER, 'apiserver', '--listen', '127.0.0.1:0', '--insecure-serving', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     let err = '';
     const timer = setTimeout(() => reject(new Error(`apiserver did not start: ${err}`)), 20_000);

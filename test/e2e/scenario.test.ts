@@ -229,6 +229,53 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     expect(logs.stdout).toContain('GET / HTTP/1.1');
   });
 
+  it('2d. a pod calls the API through the kubernetes Service with its service account, allowed and forbidden as its RBAC changes', async () => {
+    requireCluster();
+    // The pod runs the host's node (steer's images have none) from read-only hostPath mounts. It checks the
+    // apiserver's certificate against the projected ca.crt, at https://$KUBERNETES_SERVICE_HOST (the
+    // Service's ClusterIP, DNATed to the advertise address the apiserver also listens on), and prints each
+    // change of the answer to listing pods; it ends once it saw forbidden → allowed → forbidden.
+    const script = [
+      "const fs = require('fs'), https = require('https');",
+      "const dir = '/var/run/secrets/kubernetes.io/serviceaccount';",
+      "const get = (p) => new Promise((ok, no) => https.get({ host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT, path: p, agent: false, ca: fs.readFileSync(dir + '/ca.crt'), headers: { authorization: 'Bearer ' + fs.readFileSync(dir + '/token', 'utf8') } }, (r) => { r.resume(); ok(r.statusCode); }).on('error', no));",
+      "const fail = (e) => { console.log('FAILED ' + e.message); process.exit(1); };",
+      "let last; const seen = [];",
+      "const tick = async () => { const s = await get('/api/v1/namespaces/default/pods'); if (s !== last) { console.log('PODS ' + s); last = s; seen.push(s); } if (seen.join() === '403,200,403') process.exit(0); };",
+      "get('/api').then((s) => { console.log('API ' + s); setInterval(() => tick().catch(fail), 200); }, fail);",
+      "setTimeout(() => fail(new Error('timed out')), 120000);",
+    ].join('\n');
+    const ro = (name: string, p: string, mountPath = p) => ({ volume: { name, hostPath: { path: p } }, mount: { name, mountPath, readOnly: true } });
+    const mounts = [ro('usr', '/usr'), ro('lib', '/usr/lib', '/lib'), ro('lib64', '/usr/lib64', '/lib64')];
+    const manifest = path.join(home, 'api-probe.json');
+    fs.writeFileSync(manifest, JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'api-probe' },
+      spec: {
+        restartPolicy: 'Never',
+        volumes: mounts.map((m) => m.volume),
+        containers: [{ name: 'probe', image: '127.0.0.1:5000/busybox:1.35', command: ['/usr/bin/node', '-e', script], volumeMounts: mounts.map((m) => m.mount) }],
+      },
+    }));
+    const created = await steer('apply', '-f', manifest);
+    expect(created.stdout).toBe('pod/api-probe created\n');
+    const probeLog = async (want: string) => ((await steer('logs', 'api-probe')).stdout.includes(want) ? true : undefined);
+    await timed('2d. pod → kubernetes Service → apiserver (403)', () => eventually('the probe pod to be refused the pod list', 60_000, () => probeLog('PODS 403')));
+    const bound = await kubectl('create', 'rolebinding', 'api-probe-view', '--clusterrole=view', '--serviceaccount=default:default');
+    expect(bound.stdout).toBe('rolebinding.rbac.authorization.k8s.io/api-probe-view created\n');
+    await timed('2d. RoleBinding created → the pod may list pods', () => eventually('the probe pod to be allowed', 20_000, () => probeLog('PODS 200')));
+    await kubectl('delete', 'rolebinding', 'api-probe-view');
+    const phase = await eventually('the probe pod to finish', 20_000, async () => {
+      const p = await client!.get<Pod>(Resources.pods, 'default', 'api-probe');
+      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined;
+    });
+    // Discovery is open to every authenticated user; the default service account lists pods only while bound.
+    expect((await steer('logs', 'api-probe')).stdout).toBe('API 200\nPODS 403\nPODS 200\nPODS 403\n');
+    expect(phase).toBe('Succeeded');
+    await steer('delete', 'pod', 'api-probe');
+  });
+
   it('1b. a second steer up is idempotent and quick', async () => {
     requireCluster();
     const caBefore = fs.readFileSync(path.join(pkiDir, 'ca.crt'), 'utf8');
