@@ -49,6 +49,7 @@ COPY controllers controllers
 COPY node-agent node-agent
 COPY lib lib
 COPY cli cli
+COPY console console
 COPY bench bench
 COPY manifests manifests
 COPY scripts scripts

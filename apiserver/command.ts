@@ -60,6 +60,7 @@ interface ApiserverFlags {
   watchHistory: string;
   eventTtl: number;
   fsync?: boolean;
+  console?: boolean;
   verbose?: boolean;
 }
 
@@ -104,6 +105,7 @@ export function register(program: Command): void {
     .option('--enable-admission-plugins <list>', `admission plugins to run (steer has ${builtinAdmissionPluginNames.join(', ')})`, list, defaultAdmissionPlugins)
     .option('--disable-admission-plugins <list>', 'admission plugins not to run', list, [])
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1) for encrypting resources such as Secrets at rest (with --data-dir)')
+    .option('--console', 'serve the web console at /ui/')
     .option('-v, --verbose', 'log every request')
     .action(async (o: ApiserverFlags) => {
       const { host, port } = parseListen(String(o.listen));
@@ -158,8 +160,10 @@ export function register(program: Command): void {
         enableAdmissionPlugins: o.enableAdmissionPlugins.filter((p) => !o.disableAdmissionPlugins.includes(p)),
         advertiseAddress: o.advertiseAddress,
         encryptionProviderConfig: o.encryptionProviderConfig,
+        console: !!o.console,
       });
       process.stderr.write(`steer apiserver: serving on ${server.url}${o.dataDir ? ` (data in ${String(o.dataDir)})` : ' (in-memory)'}, authorization ${authorizationMode.join(',')}\n`);
+      if (o.console) process.stderr.write(`steer apiserver: web console at ${server.url}/ui/\n`);
       const shutdown = () => {
         void server.close().then(() => process.exit(0));
       };

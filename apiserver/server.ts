@@ -5,6 +5,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
+import { consoleHandler } from '../console';
 import { allResources } from '../lib/api/resources';
 import { AdmissionChain } from './auth/admission';
 import { alwaysAllow } from './auth/authorizers';
@@ -90,6 +91,8 @@ export interface ApiServerOptions {
   verbose?: boolean;
   /** How often watches that allow bookmarks get one (default 10 s). */
   watchBookmarkIntervalMs?: number;
+  /** Serve the web console at /ui/ (its files only: the browser calls the API with the user's token). */
+  console?: boolean;
   /** --service-account-signing-key-file: signs service-account tokens (default: a key generated in memory). */
   serviceAccountSigningKeyFile?: string;
   /** --service-account-key-file (repeatable): more public keys that verify service-account tokens. */
@@ -271,6 +274,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     next();
   });
 
+  if (opts.console) app.use('/ui', consoleHandler()); // static files, before authentication: they hold no data
   app.use(requestInfoMiddleware());
   if (auditPolicy && auditSink) app.use(auditMiddleware(auditPolicy, auditSink));
   app.use(authenticationMiddleware({ authenticators, anonymous }));

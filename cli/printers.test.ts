@@ -1,6 +1,6 @@
 // Printing as kubectl prints: tables (tabwriter layout, -o wide, -A, kind prefixes), ages, object names.
 import { Resources } from '../lib/api/resources';
-import { Table, humanDuration, printTable, qualifiedName, tabulate } from './printers';
+import { Table, printTable, qualifiedName, tabulate } from './printers';
 
 const podTable: Table = {
   kind: 'Table',
@@ -32,19 +32,6 @@ describe('printing', () => {
   it('keeps watch rows at least as wide as the header block', () => {
     const first = tabulate([['NAME', 'READY', 'STATUS'], ['a', '1/1', 'Running']]);
     expect(tabulate([['b', '0/1', 'ContainerCreating']], first.widths).text).toBe('b      0/1     ContainerCreating\n');
-  });
-  test.each([
-    [9_000, '9s'],
-    [119_000, '119s'],
-    [150_000, '2m30s'],
-    [600_000, '10m'],
-    [3 * 3600_000 + 5 * 60_000, '3h5m'],
-    [30 * 3600_000, '30h'],
-    [50 * 3600_000, '2d2h'],
-    [400 * 86400_000, '400d'],
-    [-5000, '<invalid>'],
-  ])('humanDuration(%d) = %s', (ms, want) => {
-    expect(humanDuration(ms)).toBe(want);
   });
   it('names objects as kubectl does', () => {
     expect(qualifiedName(Resources.deployments, 'nginx')).toBe('deployment.apps/nginx');

@@ -1,10 +1,11 @@
 // Output the way kubectl prints it: server-side Tables through a tab writer (min width 6, padding 3),
-// `-o name` as `kind.group/name`, `-o yaml|json` with sorted keys, and kubectl's human durations.
+// `-o name` as `kind.group/name`, `-o yaml|json` with sorted keys (ages: lib/api/time.ts).
 import * as yaml from 'js-yaml';
 import { KubeObject } from '../lib/client/client';
 import { ResourceType } from '../lib/api/resources';
 import { JsonPath, goValue, relaxedJsonPath } from './jsonpath';
 import { sortKeysDeep } from '../lib/api/json';
+import { ageOf } from '../lib/api/time';
 
 /** meta.k8s.io/v1 Table, as the apiserver sends it for kubectl's Table Accept header. */
 export interface TableColumnDefinition {
@@ -33,32 +34,6 @@ export function kindQualifier(r: ResourceType): string {
 
 export function qualifiedName(r: ResourceType, name: string): string {
   return `${kindQualifier(r)}/${name}`;
-}
-
-/** kubectl's human-readable duration (apimachinery's HumanDuration): 9s, 5m30s, 3h, 2d4h, 1y. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  const days = Math.floor(hours / 24);
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${days}d`;
-  const years = Math.floor(days / 365);
-  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${years}y` : `${years}y${days % 365}d`;
-  return `${years}y`;
-}
-
-export function ageOf(timestamp: string | undefined, now = Date.now()): string {
-  if (!timestamp) return '<unknown>';
-  const t = Date.parse(timestamp);
-  return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
 }
 
 /**

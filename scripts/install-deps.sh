@@ -5,8 +5,9 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 # libssl3 libpcre2-8-0 zlib1g libcrypt1: the libraries Debian's nginx links to, copied from the host into
-# the nginx image (node-agent/runtime-setup/build-images.sh); util-linux: flock and setsid for its setup.
-PKGS="containerd runc containernetworking-plugins docker-registry skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps prometheus libssl3 libpcre2-8-0 zlib1g libcrypt1 util-linux"
+# the nginx image (node-agent/runtime-setup/build-images.sh); util-linux: flock and setsid for its setup;
+# chromium: the headless browser the web console's tests drive (playwright-core, nothing downloaded).
+PKGS="containerd runc containernetworking-plugins docker-registry skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps prometheus libssl3 libpcre2-8-0 zlib1g libcrypt1 util-linux chromium"
 missing=""
 for p in $PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done
 KUBECTL="$HERE/tools/kubectl/usr/bin/kubectl"

@@ -275,6 +275,8 @@ export class Registry {
         if (ctx.appliedManagedFields) md.managedFields = ctx.appliedManagedFields;
         else if (ctx.fieldManager && !ctx.trusted) md.managedFields = trackUpdate(rt, undefined, obj, ctx.fieldManager);
         if (ctx.dryRun) {
+          // Nothing is written, but the answer is the real create's: a name in use is a conflict.
+          if (await this.storage.get(bucketOf(rt), keyOf(rt, md.namespace, md.name as string))) throw new KeyExistsError(String(md.name));
           alloc?.rollback();
           return storedObject(this.storage.currentRevision(), obj);
         }

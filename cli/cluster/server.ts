@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../../lib/component/pki';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../../lib/component/secure-serving';
 import { CriRuntime, RuntimeInfo, ensureRuntime, startNodeAgent } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
-import { ensurePrometheusAccess } from './authorization';
+import { CONSOLE_ADMIN, ensureConsoleAdmin, ensurePrometheusAccess } from './authorization';
 import { adminKubeconfig, PROMETHEUS_USER, serverPki, thisNode, writeComponentKubeconfigs, type ClusterPki } from './pki';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
 
@@ -123,6 +123,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       serviceAccountSigningKeyFile: pki.saKeyFile,
       serviceAccountKeyFiles: [pki.saPubFile],
       enableAdmissionPlugins: ['ServiceAccount', 'PodSecurity'],
+      console: true,
     });
     started.push({ name: 'apiserver', stop: () => api.close() });
     log(`apiserver listening on ${api.url}${loopbackOnly && advertiseAddress !== '127.0.0.1' ? ` and on ${advertiseAddress} for pods (the kubernetes Service)` : ''}`);
@@ -144,6 +145,9 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     await ensurePrometheusAccess(admin)
       .then((granted) => granted && log(`RBAC: ${PROMETHEUS_USER} may read the node agents' metrics`))
       .catch((err: Error) => log(`could not grant Prometheus access to node metrics: ${err.message}`));
+    await ensureConsoleAdmin(admin)
+      .then((made) => made && log(`RBAC: ServiceAccount ${CONSOLE_ADMIN.namespace}/${CONSOLE_ADMIN.name} (cluster-admin) logs in to the web console`))
+      .catch((err: Error) => log(`could not create the web console's admin ServiceAccount: ${err.message}`));
 
     // One controller manager in this cluster: no Lease to campaign for before the controllers run.
     const ctlClient = clientFor('controller-manager');

@@ -24,6 +24,7 @@ import { Progress } from '../progress';
 import { runApply } from '../verbs/apply';
 import { packageRoot } from '../package-root';
 import type { ClusterOptions } from './server';
+import { CONSOLE_ADMIN } from './authorization';
 import { adminKubeconfig, serverPki } from './pki';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, runningServerPid, writeJson } from './state';
 
@@ -235,6 +236,22 @@ export function splitHostPort(listen: string): [string, number] {
   return [host, port];
 }
 
+/**
+ * Where the web console is and how to log in: a bearer token of the ServiceAccount steer server makes
+ * for it (bound to cluster-admin), from the TokenRequest API as for the Kubernetes Dashboard; and the
+ * CA the browser must trust for the apiserver's certificate.
+ */
+export function consoleLogin(apiserverUrl: string, pkiDir: string): string[] {
+  const sa = CONSOLE_ADMIN;
+  return [
+    `web console: ${apiserverUrl}/ui/`,
+    `  log in with a token of the ServiceAccount ${sa.namespace}/${sa.name} (cluster-admin):`,
+    `    kubectl -n ${sa.namespace} create token ${sa.name} --duration=24h     (kubectl 1.24+; steer create token takes the same)`,
+    `  (a ServiceAccount bound to another role, e.g. view, logs in with just its rights)`,
+    ...(apiserverUrl.startsWith('https:') ? [`  the browser must trust the cluster CA ${path.join(pkiDir, 'ca.crt')} (or accept its warning)`] : []),
+  ];
+}
+
 /** The closing message: how to use the cluster and reach nginx. */
 export function upSummary(r: UpResult): string {
   const lines = [
@@ -248,6 +265,7 @@ export function upSummary(r: UpResult): string {
     lines.push('', 'nginx answers on its pod IP:');
     for (const ip of r.podIPs) lines.push(`  curl http://${ip}/`);
   }
+  lines.push('', ...consoleLogin(r.info.apiserverUrl, r.paths.pki));
   lines.push('', 'stop everything with `steer down` (`steer down --purge` also removes the data)');
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,8 @@
 // `steer create namespace NAME` and `steer create deployment NAME --image=IMAGE… [--replicas N]`: the
 // objects kubectl 1.20's generators build (labels app=NAME, one container per image, named after the
-// image), POSTed with fieldManager kubectl-create.
+// image), POSTed with fieldManager kubectl-create. `steer create token SA [--duration D] [--audience A]`:
+// a ServiceAccount token from the TokenRequest API, printed alone, as `kubectl create token` (kubectl
+// 1.24+) prints it — e.g. to log in to the web console.
 import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Namespace } from 'kubernetes-types/core/v1';
@@ -8,6 +10,7 @@ import { ApiError, KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { action } from '../errors';
 import { collect } from '../flag-values';
+import { parseDuration } from '../../lib/api/duration';
 import { Streams, processStreams } from '../io';
 import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
 import { qualifiedName } from '../printers';
@@ -79,9 +82,41 @@ export async function runCreateDeployment(client: KubeClient, names: string[], o
   streams.out(`${qualifiedName(Resources.deployments, name)} created\n`);
 }
 
-/** `steer create namespace` and `steer create deployment`. */
+export interface CreateTokenOptions {
+  namespace: string;
+  /** Go duration ("1h", "30m"); absent or 0: the server's default (1 h). */
+  duration?: string;
+  audiences: string[];
+}
+
+/** POSTs a TokenRequest for the ServiceAccount and prints the token, as `kubectl create token`. */
+export async function runCreateToken(client: KubeClient, names: string[], o: CreateTokenOptions, streams: Streams): Promise<void> {
+  const name = exactlyOneName(names, 'token');
+  let expirationSeconds: number | undefined;
+  if (o.duration !== undefined && o.duration !== '0' && o.duration !== '0s') {
+    // kubectl takes whole seconds only.
+    const ms = parseDuration(o.duration, 's');
+    if (ms <= 0) throw new Error('--duration must be greater than or equal to 0');
+    if (ms % 1000 !== 0) throw new Error('--duration must be an even multiple of seconds');
+    expirationSeconds = ms / 1000;
+  }
+  const body = {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { audiences: o.audiences.length ? o.audiences : undefined, expirationSeconds },
+  };
+  const answer = await client.request<{ status?: { token?: string } }>(
+    'POST',
+    `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/serviceaccounts/${encodeURIComponent(name)}/token`,
+    { body },
+  );
+  if (!answer.status?.token) throw new Error('no token in the server\'s answer');
+  streams.out(`${answer.status.token}\n`);
+}
+
+/** `steer create namespace`, `steer create deployment` and `steer create token`. */
 export function register(program: Command): void {
-  const create = program.command('create').description('create a resource from a generator (namespace, deployment)');
+  const create = program.command('create').description('create a resource from a generator (namespace, deployment, token)');
   withClientOptions(create.command('namespace').alias('ns').argument('[name...]').description('create a namespace')).action(
     action(async (names: string[], o: ClientFlags) => {
       await withClient(o, (client) => runCreateNamespace(client, names, processStreams));
@@ -98,6 +133,18 @@ export function register(program: Command): void {
   ).action(
     action(async (names: string[], o: ClientFlags & { image: string[]; replicas: string }) => {
       await withClient(o, (client) => runCreateDeployment(client, names, { namespace: namespaceOf(client, o), images: o.image, replicas: o.replicas }, processStreams));
+    }),
+  );
+  withClientOptions(
+    create
+      .command('token')
+      .argument('[serviceaccount...]')
+      .description('request a ServiceAccount token (TokenRequest) and print it')
+      .option('--duration <d>', 'requested lifetime, e.g. 1h or 24h (the server may return another; default: the server\'s, 1h)')
+      .option('--audience <aud>', 'an audience of the token (repeatable; default: the API\'s)', collect, [] as string[]),
+  ).action(
+    action(async (names: string[], o: ClientFlags & { duration?: string; audience: string[] }) => {
+      await withClient(o, (client) => runCreateToken(client, names, { namespace: namespaceOf(client, o), duration: o.duration, audiences: o.audience }, processStreams));
     }),
   );
 }

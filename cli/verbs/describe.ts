@@ -9,7 +9,8 @@ import { labelSelectorToString } from '../../lib/api/selectors';
 import { action } from '../errors';
 import { Streams, processStreams } from '../io';
 import { ClientFlags, namespaceOf, withAllNamespaces, withClient, withClientOptions } from '../options';
-import { ageOf, tabulate, toYaml } from '../printers';
+import { tabulate, toYaml } from '../printers';
+import { ageOf } from '../../lib/api/time';
 import { parseResourceArgs } from '../resource-args';
 import { ownedReplicaSets } from './rollout';
 

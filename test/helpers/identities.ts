@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ApiServerOptions } from '../../apiserver';
 import { ApiError, KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, type TestApiServer } from './apiserver';
 
 export interface Identity {
@@ -42,6 +43,17 @@ export async function startSecuredApiServer(identities: Record<string, Identity>
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Binds a ClusterRole to a user cluster-wide (ClusterRoleBinding `<user>-<role>`), as the administrator. */
+export async function bindClusterRole(admin: KubeClient, user: string, role: string): Promise<void> {
+  await admin.create(Resources.clusterrolebindings, undefined, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: `${user}-${role}` },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }],
+  });
 }
 
 /** The status code a call fails with (0: it succeeded), and its message. */

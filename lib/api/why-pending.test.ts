@@ -1,6 +1,6 @@
 // The pending-pod diagnosis of `steer why pending`, on plain objects.
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
-import { explainPod, renderExplanation, schedulingReasons } from './why';
+import { explainPod, renderExplanation, schedulingReasons } from './why-pending';
 
 describe('why pending', () => {
   const base: Pod = { metadata: { name: 'p', namespace: 'default', creationTimestamp: new Date(0).toISOString() }, spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/nginx:9' }] }, status: { phase: 'Pending' } };

@@ -1,0 +1,95 @@
+// Serves the console's bundle (index.html, app.js, app.css and their source maps) at /ui/. The files
+// hold no cluster data: the page asks the user for a token and then calls the API itself, from the
+// browser, with that token — so this handler is mounted before authentication, and everything the
+// console shows or changes goes through authentication and authorization like any other client.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NextFunction, Request, Response } from 'express';
+import { consoleAssetsDir } from './paths';
+
+export interface ConsoleHandlerOptions {
+  /** Where the built bundle is (default dist/console/web under the package root). */
+  assetsDir?: string;
+}
+
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Same-origin only: scripts, styles and API calls from this server, no inline script, no framing.
+ * The browser sends the token in an Authorization header, never a cookie, so other sites cannot make
+ * requests with the user's rights.
+ */
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-cache',
+};
+
+/** Express middleware for the /ui mount: `app.use('/ui', consoleHandler())`. */
+export function consoleHandler(o: ConsoleHandlerOptions = {}) {
+  const dir = o.assetsDir ?? consoleAssetsDir();
+  // Read on demand and kept: a few hundred KiB; a rebuilt bundle (tests) is picked up by its mtime.
+  const cache = new Map<string, { mtimeMs: number; asset: Asset }>();
+  const load = (name: string): Asset | undefined => {
+    const file = path.join(dir, name);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return undefined;
+    }
+    const hit = cache.get(name);
+    if (hit && hit.mtimeMs === stat.mtimeMs) return hit.asset;
+    const body = fs.readFileSync(file);
+    const asset = { body, type: TYPES[path.extname(name)] ?? 'application/octet-stream', etag: `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"` };
+    cache.set(name, { mtimeMs: stat.mtimeMs, asset });
+    return asset;
+  };
+
+  return (req: Request, res: Response, _next: NextFunction): void => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      res.status(405).type('text/plain').end('method not allowed\n');
+      return;
+    }
+    // /ui → /ui/, so the page's relative asset paths resolve under /ui/.
+    if (req.path === '/' && !req.originalUrl.split('?')[0].endsWith('/')) {
+      res.redirect(301, `${req.baseUrl}/`);
+      return;
+    }
+    const name = req.path === '/' ? 'index.html' : req.path.slice(1);
+    // Only the bundle's own flat file names: nothing outside the assets folder can be named.
+    const asset = /^[A-Za-z0-9._-]+$/.test(name) && !name.startsWith('.') ? load(name) : undefined;
+    if (!asset) {
+      if (name === 'index.html') {
+        res.status(503).type('text/plain').end('the web console is not built: run `npm run build`\n');
+      } else {
+        res.status(404).type('text/plain').end('not found\n');
+      }
+      return;
+    }
+    res.setHeader('ETag', asset.etag);
+    if (req.headers['if-none-match'] === asset.etag) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).setHeader('Content-Type', asset.type);
+    res.setHeader('Content-Length', String(asset.body.length));
+    res.end(req.method === 'HEAD' ? undefined : asset.body);
+  };
+}

@@ -1,0 +1,112 @@
+// Which kinds are watched at a time. Over HTTP/1.1 a browser opens at most 6 connections to one
+// origin, and every open watch holds one: the hub keeps at most `budget` watches open (5 by default,
+// one connection left for lists, actions and log streams), giving them first to the kinds the views
+// on screen need, then to the pinned kinds (whose history the console keeps: workloads' timelines), then
+// to the most recently used. A kind that loses its slot is paused, not dropped: when it comes back its
+// watch resumes from the last resourceVersion and the server replays what happened meanwhile. Over
+// HTTP/2 streams share one connection, and the budget is lifted.
+import type { Api } from './api';
+import { KindName } from './kinds';
+import { Reflector, ReflectorOptions } from './reflector';
+import type { Store } from './store';
+
+export interface WatchHubOptions extends ReflectorOptions {
+  /** Most watches open at once. */
+  budget?: number;
+  /** Kinds kept watched when no view needs them (while the budget allows). */
+  pinned?: KindName[];
+}
+
+export class WatchHub {
+  private readonly reflectors = new Map<KindName, Reflector>();
+  private readonly demand = new Map<KindName, number>();
+  private readonly lastUsed = new Map<KindName, number>();
+  private served: Set<KindName> | undefined;
+  private tick = 0;
+  readonly budget: number;
+  private readonly pinned: KindName[];
+
+  constructor(
+    private readonly api: Api,
+    private readonly store: Store,
+    private readonly o: WatchHubOptions = {},
+  ) {
+    this.budget = o.budget ?? 5;
+    this.pinned = o.pinned ?? [];
+    // Kinds a view waits for go first: the others start once those are listed (see reschedule).
+    store.subscribe(() => {
+      if (this.deferred) this.reschedule();
+    });
+  }
+
+  /** Whether kinds wait to start until the views' kinds are listed. */
+  private deferred = false;
+
+  /** The kinds discovery says the server serves (others are never watched). */
+  setServed(kinds: Set<KindName>): void {
+    this.served = kinds;
+    this.reschedule();
+  }
+
+  serves(kind: KindName): boolean {
+    return !this.served || this.served.has(kind);
+  }
+
+  /** A view needs these kinds live until it calls the returned release. */
+  acquire(kinds: readonly KindName[]): () => void {
+    const t = ++this.tick;
+    for (const k of kinds) {
+      this.demand.set(k, (this.demand.get(k) ?? 0) + 1);
+      this.lastUsed.set(k, t);
+    }
+    this.reschedule();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const k of kinds) this.demand.set(k, Math.max(0, (this.demand.get(k) ?? 1) - 1));
+      this.reschedule();
+    };
+  }
+
+  /** The kinds whose watch is open now. */
+  active(): KindName[] {
+    return [...this.reflectors.entries()].filter(([, r]) => r.state !== 'paused' && r.state !== 'stopped').map(([k]) => k);
+  }
+
+  reflector(kind: KindName): Reflector | undefined {
+    return this.reflectors.get(kind);
+  }
+
+  /** Reconnect every waiting watch now (the browser is back online). */
+  retryNow(): void {
+    for (const r of this.reflectors.values()) r.retryNow();
+  }
+
+  stop(): void {
+    for (const r of this.reflectors.values()) r.stop();
+  }
+
+  private reschedule(): void {
+    if (!this.served) return; // wait for discovery
+    const wanted = [...this.demand.entries()]
+      .filter(([k, n]) => n > 0 && this.serves(k))
+      .sort((a, b) => (this.lastUsed.get(b[0]) ?? 0) - (this.lastUsed.get(a[0]) ?? 0))
+      .map(([k]) => k);
+    const order: KindName[] = [...wanted];
+    for (const k of this.pinned) if (!order.includes(k) && this.serves(k)) order.push(k);
+    const others = [...this.reflectors.keys()].filter((k) => !order.includes(k)).sort((a, b) => (this.lastUsed.get(b) ?? 0) - (this.lastUsed.get(a) ?? 0));
+    order.push(...others);
+    const run = new Set(order.slice(0, this.budget));
+    for (const [k, r] of this.reflectors) if (!run.has(k)) r.pause();
+    // What the screen needs is listed first, alone: a large list nobody looks at yet (events) must not
+    // slow the first paint. The rest starts once those are in.
+    this.deferred = !wanted.every((k) => this.store.isSynced(k));
+    for (const k of run) {
+      if (this.deferred && !wanted.includes(k) && !this.reflectors.has(k)) continue;
+      let r = this.reflectors.get(k);
+      if (!r) this.reflectors.set(k, (r = new Reflector(this.api, k, this.store, this.o)));
+      r.start();
+    }
+  }
+}
