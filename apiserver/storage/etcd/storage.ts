@@ -1,0 +1,642 @@
+// Storage on etcd, for several apiservers sharing one replicated store. etcd is the log; this process
+// keeps a replica of everything under the prefix in the shared in-memory engine (engine.ts), fed by ONE
+// etcd watch, and serves reads, LISTs and watch fan-out from it exactly as on LevelDB:
+//   - start: a paged Range of `<prefix>/` pinned to one revision fills the replica, then one Watch from
+//     the next revision with prev_kv keeps it current;
+//   - resourceVersion = etcd's mod_revision; values are the object's JSON without resourceVersion;
+//   - create = Txn(create_revision == 0 ? Put : Range), update/delete = Txn(mod_revision == expected
+//     ? Put|Delete : Range): a stale write loses (ConflictError), another apiserver's lost update cannot
+//     happen; a write resolves once the replica has applied its revision (read-your-writes, and the
+//     client's reply comes after its watch event, as on LevelDB);
+//   - consistent reads (waitForLatest): etcd's current revision, then wait for the replica to reach it.
+//     Writes outside the prefix can leave revisions no event of ours carries; a marker write under the
+//     prefix closes such a gap (etcd 3.4's progress_request answer is not ordered with the events);
+//   - compaction: kube-apiserver's compactor (compact.go): every interval each apiserver tries a CAS on
+//     the version of <prefix>/compact_rev_key; the winner compacts to the revision it saw one interval
+//     earlier. Every replica sees that key change and forgets history before it (410 for older watches);
+//   - a watch cancelled because its start was compacted (this replica fell that far behind) reloads the
+//     replica and ends every watcher, whose clients relist after their 410.
+import type * as grpc from '@grpc/grpc-js';
+import { EngineOptions, StorageEngine, stamp } from '../engine';
+import {
+  ConflictError,
+  copyStored,
+  KeyExistsError,
+  KObj,
+  ListOptions,
+  ListResult,
+  NotFoundError,
+  StorageEvent,
+  StoredObject,
+  storedObject,
+  TooLargeRevisionError,
+} from '../types';
+import { EtcdClient, EtcdTLS } from './client';
+import type { KeyValue__Output } from './generated/mvccpb/KeyValue';
+import type { Compare } from './generated/etcdserverpb/Compare';
+import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
+import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
+import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
+import { hasNamespace, KeyLayout, prefixEnd } from './keys';
+
+export interface EtcdStorageOptions extends EngineOptions {
+  /** Member client URLs (http://host:port, https://host:port). */
+  endpoints: string[];
+  /** Key prefix (kube-apiserver's --etcd-prefix; default /registry). */
+  prefix?: string;
+  tls?: EtcdTLS;
+  /** How often this apiserver tries to compact etcd (default 5 min, as kube-apiserver; 0: never). */
+  compactionIntervalMs?: number;
+  /** Buckets the apiserver uses (for decoding keys of other apiservers' writes before this one touches them). */
+  buckets?: string[];
+  /** Deadline of each etcd call, and of a write waiting for the replica (default 10 s). */
+  timeoutMs?: number;
+  /** How long a read waits for the replica to reach a revision (default 3 s, kube's watch cache blockTimeout). */
+  freshnessTimeoutMs?: number;
+  /** Log line sink (default stderr). */
+  log?: (msg: string) => void;
+}
+
+/** Objects per Range page at start (kube's cacher lists 10,000 per page; pods are ~2-4 KiB). */
+const LOAD_PAGE = 2_000;
+/** How long a read waits for events before it assumes a gap and writes a marker. */
+const GAP_WAIT_MS = 150;
+/** Watch reconnect backoff. */
+const RECONNECT_MIN_MS = 50;
+const RECONNECT_MAX_MS = 2_000;
+
+/** A write of this process in flight: the watch event it causes reuses its object instead of parsing. */
+interface PendingWrite {
+  kind: 'put' | 'delete';
+  value?: Buffer;
+  obj?: KObj;
+  /** The revision the write was applied at, once known (from the Txn answer or the watch event). */
+  rev?: number;
+  stored?: StoredObject;
+}
+
+interface Waiter {
+  rev: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+const utf8 = (b: Buffer | undefined) => (b ? b.toString('utf8') : '');
+
+/** Cancels a watch stream whose events are no longer wanted (its cancellation error included). */
+function dropStream(stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>): void {
+  stream.removeAllListeners();
+  stream.on('error', () => undefined);
+  stream.cancel();
+}
+
+export class EtcdStorage extends StorageEngine {
+  readonly client: EtcdClient;
+  private readonly layout: KeyLayout;
+  private readonly rootKey: Buffer;
+  private readonly rootEnd: Buffer;
+  private readonly compactKey: string;
+  private readonly markerKey: string;
+  private readonly timeoutMs: number;
+  private readonly freshnessMs: number;
+  private readonly log: (msg: string) => void;
+  private readonly inFlight = new Map<string, PendingWrite[]>();
+  /** Sorted by revision. */
+  private waiters: Waiter[] = [];
+  private stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> | undefined;
+  private watchId: string | undefined;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reloading = false;
+  private isClosed = false;
+  private compactTimer: NodeJS.Timeout | undefined;
+  /** The version of compact_rev_key this apiserver last saw, and the revision it saw then (compact.go). */
+  private compactVersion = 0;
+  private compactCandidate = 0;
+  private lastCompacted = 0;
+  private revisionQuery: Promise<number> | undefined;
+  private queuedRevisionQuery: Promise<number> | undefined;
+  private markerWrite: Promise<number> | undefined;
+  private warnedUndecodable = false;
+
+  private constructor(private readonly opts: EtcdStorageOptions) {
+    super(opts);
+    this.client = new EtcdClient({ endpoints: opts.endpoints, tls: opts.tls, timeoutMs: opts.timeoutMs });
+    this.layout = new KeyLayout(opts.prefix, opts.buckets);
+    this.rootKey = Buffer.from(this.layout.root);
+    this.rootEnd = prefixEnd(this.rootKey);
+    this.compactKey = this.layout.internalKey('compact_rev_key');
+    this.markerKey = this.layout.internalKey('sync_marker');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.freshnessMs = opts.freshnessTimeoutMs ?? 3_000;
+    this.log = opts.log ?? ((msg) => process.stderr.write(`${new Date().toISOString()} etcd storage: ${msg}\n`));
+  }
+
+  /** Connects, loads everything under the prefix and starts following it. */
+  static async open(opts: EtcdStorageOptions): Promise<EtcdStorage> {
+    const s = new EtcdStorage(opts);
+    try {
+      const { objects, rev, compacted } = await s.loadAll();
+      s.restore(objects, rev, []);
+      if (compacted) s.lastCompacted = compacted;
+      s.startWatch();
+      const interval = opts.compactionIntervalMs ?? 5 * 60_000;
+      if (interval > 0) {
+        s.compactTimer = setInterval(() => void s.compactionTick().catch((err: Error) => s.log(`compaction: ${err.message}`)), interval);
+        s.compactTimer.unref();
+      }
+      return s;
+    } catch (err) {
+      s.isClosed = true;
+      s.client.close();
+      throw err;
+    }
+  }
+
+  // ---- loading ------------------------------------------------------------------------------------
+
+  /** Every object under the prefix at one revision (paged, each page pinned to the first's revision). */
+  private async loadAll(): Promise<{ objects: Array<{ bucket: string; key: string; stored: StoredObject }>; rev: number; compacted: number }> {
+    const objects: Array<{ bucket: string; key: string; stored: StoredObject }> = [];
+    let rev = 0;
+    let compacted = 0;
+    let from: Buffer = this.rootKey;
+    for (;;) {
+      const res = await this.client.range({ key: from, range_end: this.rootEnd, limit: LOAD_PAGE, revision: rev });
+      if (!rev) rev = Number(res.header?.revision ?? 0);
+      for (const kv of res.kvs) {
+        const k = utf8(kv.key);
+        if (k === this.compactKey) {
+          compacted = Number(utf8(kv.value)) || 0;
+          continue;
+        }
+        const d = this.decodeKv(kv);
+        if (d) objects.push(d);
+      }
+      if (!res.more || !res.kvs.length) break;
+      from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+    }
+    return { objects, rev, compacted };
+  }
+
+  /** An object from etcd, stamped with its mod_revision; undefined for keys that hold no object of ours. */
+  private decodeKv(kv: KeyValue__Output): { bucket: string; key: string; stored: StoredObject } | undefined {
+    const obj = this.parse(kv);
+    if (!obj) return undefined;
+    const where = this.layout.decode(utf8(kv.key), () => hasNamespace(obj));
+    if (!where) return undefined;
+    return { ...where, stored: stamp(obj, Number(kv.mod_revision)) };
+  }
+
+  private parse(kv: KeyValue__Output | null | undefined): KObj | undefined {
+    if (!kv || !kv.value?.length) return undefined;
+    try {
+      const obj = JSON.parse(utf8(kv.value)) as KObj;
+      if (obj && typeof obj === 'object' && obj.metadata && typeof obj.metadata === 'object') return obj;
+    } catch {
+      // not JSON: not written by steer
+    }
+    if (!this.warnedUndecodable) {
+      this.warnedUndecodable = true;
+      this.log(`ignoring ${utf8(kv.key)} and other keys under ${this.layout.root} that hold no JSON object`);
+    }
+    return undefined;
+  }
+
+  // ---- the watch that feeds the replica ----------------------------------------------------------
+
+  private startWatch(): void {
+    if (this.isClosed) return;
+    const { stream, endpoint, failed } = this.client.openWatch();
+    this.stream = stream;
+    this.watchId = undefined;
+    let ended = false;
+    const retry = (why: string) => {
+      if (ended) return;
+      ended = true;
+      if (this.stream === stream) this.stream = undefined;
+      dropStream(stream);
+      if (this.isClosed) return;
+      failed();
+      this.log(`watch on ${endpoint} ended (${why}); resuming from revision ${this.rev + 1}`);
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        this.startWatch();
+      }, this.reconnectDelay);
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+    };
+    stream.on('data', (res: WatchResponse__Output) => {
+      try {
+        this.onWatchResponse(res, retry);
+      } catch (err) {
+        retry(`applying an event failed: ${(err as Error).message}`);
+      }
+    });
+    stream.on('error', (err: Error) => retry(err.message));
+    stream.on('end', () => retry('stream closed'));
+    stream.write({
+      create_request: {
+        key: this.rootKey,
+        range_end: this.rootEnd,
+        start_revision: this.rev + 1,
+        prev_kv: true,
+        // Periodic progress notifications travel with the events (unlike 3.4's progress_request answer):
+        // they move an idle replica past revisions written outside the prefix.
+        progress_notify: true,
+      },
+    });
+  }
+
+  private onWatchResponse(res: WatchResponse__Output, retry: (why: string) => void): void {
+    if (res.created) {
+      this.watchId = res.watch_id;
+      this.reconnectDelay = RECONNECT_MIN_MS;
+    }
+    if (res.canceled) {
+      const compactRev = Number(res.compact_revision);
+      if (compactRev > 0) {
+        // The revision to resume from is compacted: what happened in between is lost; reload.
+        void this.reload(compactRev);
+        return;
+      }
+      retry(`cancelled${res.cancel_reason ? `: ${res.cancel_reason}` : ''}`);
+      return;
+    }
+    if (res.events.length) {
+      for (const ev of res.events) this.applyEvent(ev.type, ev.kv, ev.prev_kv);
+    } else if (!res.created && res.watch_id === this.watchId && res.header) {
+      // A progress notification for our watch: every event up to this revision has been sent.
+      this.advanceRevision(Number(res.header.revision));
+    }
+    this.wakeWaiters();
+  }
+
+  private applyEvent(type: string, kv: KeyValue__Output | null, prevKv: KeyValue__Output | null): void {
+    if (!kv) return;
+    const rev = Number(kv.mod_revision);
+    if (rev < this.rev) return; // already applied (a reload overtook the stream)
+    const etcdKey = utf8(kv.key);
+    if (etcdKey === this.compactKey) {
+      const compacted = Number(utf8(kv.value)) || 0;
+      if (type === 'PUT' && compacted > 0) {
+        this.lastCompacted = Math.max(this.lastCompacted, compacted);
+        this.forgetBefore(compacted);
+      }
+      this.advanceRevision(rev);
+      return;
+    }
+    if (type === 'PUT') {
+      const p = this.takePending(etcdKey, 'put', kv.value);
+      let stored: StoredObject | undefined;
+      if (p) stored = this.settle(p, rev);
+      const obj = stored?.obj ?? this.parse(kv);
+      const where = obj ? this.layout.decode(etcdKey, () => hasNamespace(obj)) : undefined;
+      if (!obj || !where) return this.advanceRevision(rev);
+      stored ??= stamp(obj, rev);
+      const prev = this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored;
+      const created = Number(kv.create_revision) === rev;
+      this.applyCommitted({ type: created ? 'ADDED' : 'MODIFIED', rev, bucket: where.bucket, key: where.key, object: stored, prev: created ? undefined : prev });
+      return;
+    }
+    // DELETE: kv holds only the key; the last state is prev_kv (or the replica's copy).
+    let prevObj: KObj | undefined;
+    const where = this.layout.decode(etcdKey, () => hasNamespace((prevObj ??= this.parse(prevKv))));
+    const prev = where ? (this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored) : undefined;
+    if (!where || !prev) return this.advanceRevision(rev);
+    // A deleted object is reported with the revision of its deletion, as Kubernetes does.
+    const last = stamp(copyStored(prev), rev);
+    const p = this.takePending(etcdKey, 'delete');
+    if (p) {
+      p.rev = rev;
+      p.stored = last;
+    }
+    this.applyCommitted({ type: 'DELETED', rev, bucket: where.bucket, key: where.key, object: last, prev });
+  }
+
+  /** Reloads the replica after its watch fell behind a compaction; every watcher is ended. */
+  private async reload(compactRev: number): Promise<void> {
+    if (this.reloading || this.isClosed) return;
+    this.reloading = true;
+    if (this.stream) dropStream(this.stream);
+    this.stream = undefined;
+    this.log(`resuming at revision ${this.rev + 1} is impossible (compacted at ${compactRev}): reloading`);
+    for (let delay = RECONNECT_MIN_MS; !this.isClosed; delay = Math.min(delay * 2, RECONNECT_MAX_MS)) {
+      try {
+        const { objects, rev, compacted } = await this.loadAll();
+        this.lastCompacted = Math.max(this.lastCompacted, compacted, compactRev);
+        this.resetState(objects, rev);
+        break;
+      } catch (err) {
+        this.log(`reload failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    this.reloading = false;
+    this.wakeWaiters();
+    this.startWatch();
+  }
+
+  // ---- waiting for the replica --------------------------------------------------------------------
+
+  /** Resolves once the replica has applied rev; rejects after timeoutMs. */
+  private waitFor(rev: number, timeoutMs: number): Promise<void> {
+    if (this.rev >= rev) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { rev, resolve, reject };
+      let lo = 0;
+      let hi = this.waiters.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.waiters[mid].rev <= rev) lo = mid + 1;
+        else hi = mid;
+      }
+      this.waiters.splice(lo, 0, w);
+      if (timeoutMs < Infinity) {
+        w.timer = setTimeout(() => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new TooLargeRevisionError(rev, this.rev));
+        }, Math.max(0, timeoutMs));
+      }
+    });
+  }
+
+  private wakeWaiters(): void {
+    let n = 0;
+    while (n < this.waiters.length && this.waiters[n].rev <= this.rev) n++;
+    if (!n) return;
+    for (const w of this.waiters.splice(0, n)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  /**
+   * Waits until the replica reflects revision rev, which need not be the revision of an event under the
+   * prefix (a list's revision from another apiserver, etcd's current revision). When events do not get
+   * there soon, a marker written under the prefix does: its event comes after every earlier revision.
+   */
+  private async reach(rev: number, timeoutMs = this.freshnessMs): Promise<void> {
+    if (this.rev >= rev) return;
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await this.waitFor(rev, Math.min(GAP_WAIT_MS, timeoutMs));
+      return;
+    } catch {
+      // still behind: a gap, or a slow stream
+    }
+    while (this.rev < rev) {
+      if (Date.now() >= deadline) throw new TooLargeRevisionError(rev, this.rev);
+      const marker = await this.writeMarker();
+      await this.waitFor(Math.min(marker, rev), deadline - Date.now());
+    }
+  }
+
+  /** One marker write at a time, shared by every reader waiting for one. */
+  private writeMarker(): Promise<number> {
+    if (!this.markerWrite) {
+      this.markerWrite = this.client
+        .put({ key: Buffer.from(this.markerKey), value: Buffer.alloc(0) })
+        .then((r) => Number(r.header?.revision ?? 0))
+        .finally(() => {
+          this.markerWrite = undefined;
+        });
+    }
+    return this.markerWrite;
+  }
+
+  /**
+   * etcd's current revision from a linearizable read that started after the call. Concurrent callers
+   * share reads: one in flight, and one queued for those who came after it was sent.
+   */
+  private storeRevision(): Promise<number> {
+    const query = (): Promise<number> => {
+      const q = this.client.range({ key: Buffer.from(this.markerKey), count_only: true }).then((r) => Number(r.header?.revision ?? 0));
+      const done = () => {
+        if (this.revisionQuery === q) this.revisionQuery = undefined;
+      };
+      q.then(done, done);
+      return q;
+    };
+    if (!this.revisionQuery) return (this.revisionQuery = query());
+    if (!this.queuedRevisionQuery) {
+      const after = this.revisionQuery;
+      this.queuedRevisionQuery = after
+        .catch(() => 0)
+        .then(() => {
+          this.queuedRevisionQuery = undefined;
+          return (this.revisionQuery = query());
+        });
+    }
+    return this.queuedRevisionQuery;
+  }
+
+  override async waitForLatest(): Promise<number> {
+    this.checkOpen();
+    const rev = await this.storeRevision();
+    await this.reach(rev);
+    return this.rev;
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------
+
+  override async get(bucket: string, key: string): Promise<StoredObject | undefined> {
+    this.layout.learn(bucket);
+    return this.getSync(bucket, key);
+  }
+
+  override async list(bucket: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.layout.learn(bucket);
+    // A page's revision from another apiserver may be ahead of this replica.
+    if (opts.rev && opts.rev > this.rev) await this.reach(opts.rev);
+    return this.listSync(bucket, opts);
+  }
+
+  override watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix?: string, onGone?: () => void) {
+    this.layout.learn(bucket);
+    return super.watch(bucket, fromRev, onEvent, prefix, onGone);
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------
+
+  private addPending(etcdKey: string, p: PendingWrite): PendingWrite {
+    const list = this.inFlight.get(etcdKey);
+    if (list) list.push(p);
+    else this.inFlight.set(etcdKey, [p]);
+    return p;
+  }
+
+  private removePending(etcdKey: string, p: PendingWrite): void {
+    const list = this.inFlight.get(etcdKey);
+    if (!list) return;
+    const i = list.indexOf(p);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) this.inFlight.delete(etcdKey);
+  }
+
+  /** This process's write an event stands for (same key, same bytes), not yet matched to a revision. */
+  private takePending(etcdKey: string, kind: 'put' | 'delete', value?: Buffer): PendingWrite | undefined {
+    const list = this.inFlight.get(etcdKey);
+    if (!list) return undefined;
+    return list.find((p) => p.kind === kind && p.rev === undefined && (kind === 'delete' || (value && p.value?.equals(value))));
+  }
+
+  /** The stored object of a put of ours applied at rev (stamped once, shared by replica and caller). */
+  private settle(p: PendingWrite, rev: number): StoredObject {
+    if (p.rev === undefined) {
+      p.rev = rev;
+      p.stored = stamp(p.obj as KObj, rev);
+    }
+    if (p.rev === rev && p.stored) return p.stored;
+    // Two identical writes of ours to one key crossed: this one's object is a copy.
+    return stamp(JSON.parse(utf8(p.value)) as KObj, rev);
+  }
+
+  private async rejectAfterCatchUp(res: TxnResponse__Output, err: Error): Promise<never> {
+    // The replica must see what made the write fail before the caller reads again and retries.
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    try {
+      if (kv) await this.waitFor(Number(kv.mod_revision), this.freshnessMs);
+      else await this.reach(Number(res.header?.revision ?? 0));
+    } catch {
+      // the error stands either way
+    }
+    throw err;
+  }
+
+  private guard(etcdKey: Buffer, expectedRev: number | undefined): Compare {
+    return expectedRev !== undefined
+      ? { key: etcdKey, target: 'MOD', result: 'EQUAL', mod_revision: expectedRev }
+      : { key: etcdKey, target: 'CREATE', result: 'GREATER', create_revision: 0 };
+  }
+
+  private async put(bucket: string, key: string, obj: KObj, compare: (k: Buffer) => Compare, onFail: (kv: KeyValue__Output | undefined) => Error): Promise<StoredObject> {
+    this.checkOpen();
+    this.layout.learn(bucket);
+    const etcdKey = this.layout.objectKey(bucket, key);
+    const k = Buffer.from(etcdKey);
+    delete obj.metadata.resourceVersion;
+    const value = Buffer.from(JSON.stringify(obj));
+    const p = this.addPending(etcdKey, { kind: 'put', value, obj });
+    try {
+      const res = await this.client.txn({ compare: [compare(k)], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] });
+      if (!res.succeeded) return await this.rejectAfterCatchUp(res, onFail(res.responses[0]?.response_range?.kvs?.[0]));
+      const rev = Number(res.header?.revision);
+      const stored = this.settle(p, rev);
+      await this.waitFor(rev, this.timeoutMs);
+      return stored;
+    } finally {
+      this.removePending(etcdKey, p);
+    }
+  }
+
+  override create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
+    return this.put(bucket, key, obj, (k) => ({ key: k, target: 'CREATE', result: 'EQUAL', create_revision: 0 }), () => new KeyExistsError(key));
+  }
+
+  override update(bucket: string, key: string, obj: KObj, expectedRev?: number): Promise<StoredObject> {
+    return this.put(bucket, key, obj, (k) => this.guard(k, expectedRev), (kv) => (kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key)));
+  }
+
+  override async delete(bucket: string, key: string, expectedRev?: number): Promise<StoredObject> {
+    this.checkOpen();
+    this.layout.learn(bucket);
+    const etcdKey = this.layout.objectKey(bucket, key);
+    const k = Buffer.from(etcdKey);
+    const p = this.addPending(etcdKey, { kind: 'delete' });
+    try {
+      const res = await this.client.txn({
+        compare: [this.guard(k, expectedRev)],
+        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      if (!res.succeeded) {
+        const kv = res.responses[0]?.response_range?.kvs?.[0];
+        return await this.rejectAfterCatchUp(res, kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key));
+      }
+      const rev = Number(res.header?.revision);
+      await this.waitFor(rev, this.timeoutMs);
+      if (p.rev === rev && p.stored) return p.stored;
+      // The replica did not hold the object (or matched another delete of ours): build it from etcd's answer.
+      const prev = this.parse(res.responses[0]?.response_delete_range?.prev_kvs?.[0]);
+      if (!prev) throw new NotFoundError(key);
+      return stamp(prev, rev);
+    } finally {
+      this.removePending(etcdKey, p);
+    }
+  }
+
+  // ---- compaction ---------------------------------------------------------------------------------
+
+  /**
+   * One round of kube-apiserver's compactor: whoever moves compact_rev_key's version from the one it
+   * saw compacts to the revision it saw one round earlier; the others learn the new version.
+   */
+  async compactionTick(): Promise<void> {
+    if (this.isClosed) return;
+    const k = Buffer.from(this.compactKey);
+    const candidate = this.compactCandidate;
+    const res = await this.client.txn({
+      compare: [{ key: k, target: 'VERSION', result: 'EQUAL', version: this.compactVersion }],
+      success: [{ request_put: { key: k, value: Buffer.from(String(candidate)) } }],
+      failure: [{ request_range: { key: k } }],
+    });
+    this.compactCandidate = Number(res.header?.revision ?? 0);
+    if (!res.succeeded) {
+      this.compactVersion = Number(res.responses[0]?.response_range?.kvs?.[0]?.version ?? 0);
+      return;
+    }
+    this.compactVersion++;
+    if (candidate > 0) await this.compactStore(candidate);
+  }
+
+  /** Compacts etcd to rev now, and tells every replica (through compact_rev_key) to forget what is older. */
+  async compact(rev: number): Promise<void> {
+    this.checkOpen();
+    const res = await this.client.put({ key: Buffer.from(this.compactKey), value: Buffer.from(String(rev)) });
+    await this.compactStore(rev);
+    await this.waitFor(Number(res.header?.revision ?? 0), this.timeoutMs);
+  }
+
+  private async compactStore(rev: number): Promise<void> {
+    try {
+      await this.client.compact(rev);
+      this.log(`compacted etcd to revision ${rev}`);
+    } catch (err) {
+      // Another apiserver (or an operator) compacted past it already.
+      if (!/compacted/.test((err as Error).message)) throw err;
+    }
+  }
+
+  /** The revision etcd was last compacted to, as far as this apiserver knows. */
+  compactedStoreRevision(): number {
+    return this.lastCompacted;
+  }
+
+  protected forgetBefore(rev: number): void {
+    this.compactTo(rev);
+  }
+
+  override async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    if (this.compactTimer) clearInterval(this.compactTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.stream) dropStream(this.stream);
+    this.stream = undefined;
+    for (const w of this.waiters.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(new Error('storage is closed'));
+    }
+    await super.close();
+    this.client.close();
+  }
+}
+
+/** Builds the in-memory object of a stored value (for tools that read etcd directly, like migrate). */
+export function objectFromValue(value: Buffer, rev: number): StoredObject {
+  const obj = JSON.parse(utf8(value)) as KObj;
+  obj.metadata.resourceVersion = String(rev);
+  return storedObject(rev, obj);
+}
