@@ -99,6 +99,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   try {
     await registry.init();
   } catch (err) {
+    registry.close();
     await storage.close();
     throw err;
   }
@@ -200,6 +201,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       if (closed) return;
       closed = true;
       cleaner.stop();
+      registry.close();
       objectCountSources.delete(countObjects);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

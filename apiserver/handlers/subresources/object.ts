@@ -5,14 +5,14 @@ import { strategyFor } from '../../kinds';
 import { isPlainObject } from '../../registry/objects';
 import type { KObj } from '../../storage/types';
 import { applyPatch, parsePatch, patchKind } from '../patch';
-import { deleteOptions, flushWarnings, mediaType, parseBody, rawText, sendJSON, sendObject, sendRaw, writeContext } from '../request';
+import { deleteOptions, flushWarnings, mediaType, parseBody, qs, rawText, sendJSON, sendObject, sendRaw, writeContext } from '../request';
 import type { ObjectRequest } from '.';
 
 export async function serveObject({ req, res, registry, rt, namespace: ns, name, subresource }: ObjectRequest): Promise<void> {
   const scope = subresource === 'status' ? 'status' : undefined;
   switch (req.method) {
     case 'GET':
-      return sendObject(req, res, rt, 200, await registry.get(rt, ns, name));
+      return sendObject(req, res, rt, 200, await registry.get(rt, ns, name, { resourceVersion: qs(req, 'resourceVersion') }));
     case 'PUT': {
       const ctx = writeContext(req, res);
       const { stored, created } = await registry.update(rt, ns, name, parseBody(req), ctx, scope);
