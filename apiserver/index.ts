@@ -1,4 +1,10 @@
 // The apiserver's face: what the composition root (cli/main, cli/cluster) and the benchmarks may use.
 export { startApiServer, DEFAULT_MAX_BODY_BYTES } from './server';
 export type { ApiServerOptions, RunningApiServer } from './server';
-export { register as registerCommand } from './command';
+export { register as registerCommand, etcdFlags, storageFlags, storageOptions } from './command';
+export type { StorageFlags } from './command';
+export { openStorage, storageKind } from './storage/open';
+export type { StorageKind, StorageOptions } from './storage/open';
+export { migrateStorage } from './storage/migrate';
+export type { MigrateResult } from './storage/migrate';
+export { apiserverBuckets } from './registry/keys';

@@ -19,17 +19,13 @@ import { resourceHandler } from './handlers/resources';
 import { metricsResponse } from '../lib/component/metrics';
 import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
-import { bucketOf } from './registry/keys';
+import { apiserverBuckets, bucketOf } from './registry/keys';
 import { Registry } from './registry/registry';
-import { LevelStorage } from './storage/leveldb';
-import { MemoryStorage } from './storage/memory';
-import type { Storage } from './storage/types';
+import { openStorage, StorageOptions } from './storage/open';
 
-export interface ApiServerOptions {
+export interface ApiServerOptions extends StorageOptions {
   host?: string;
   port?: number;
-  /** LevelDB directory; omitted = in-memory storage. */
-  dataDir?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
   tokenFile?: string;
@@ -48,10 +44,6 @@ export interface ApiServerOptions {
   nodePortRange?: string;
   /** Largest accepted request body (default 3 MiB); larger → 413. */
   maxBodyBytes?: number;
-  /** Changes kept for watches and paging (default 10,000). */
-  watchHistorySize?: number;
-  /** fsync every write batch (survives power loss, not only process kill). */
-  fsync?: boolean;
   /** Log each request to stderr. */
   verbose?: boolean;
   /** How often watches that allow bookmarks get one (default 10 s). */
@@ -88,9 +80,7 @@ function appMessageClasses(app: express.Express): Pick<http.ServerOptions, 'Inco
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<RunningApiServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const storage: Storage = opts.dataDir
-    ? await LevelStorage.open(opts.dataDir, { historySize: opts.watchHistorySize, sync: opts.fsync })
-    : new MemoryStorage({ historySize: opts.watchHistorySize });
+  const storage = await openStorage(opts, apiserverBuckets());
   const registry = new Registry(storage, {
     serviceClusterIPRange: opts.serviceClusterIPRange ?? '10.96.0.0/12',
     nodePortRange: opts.nodePortRange ?? '30000-32767',

@@ -144,6 +144,11 @@ export class StorageEngine implements Storage {
     return this.buckets.get(bucket)?.objects.get(key);
   }
 
+  /** Every bucket that holds an object. */
+  bucketNames(): string[] {
+    return [...this.buckets.entries()].filter(([, b]) => b.objects.size > 0).map(([name]) => name).sort();
+  }
+
   count(bucket: string): number {
     return this.buckets.get(bucket)?.objects.size ?? 0;
   }

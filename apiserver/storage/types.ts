@@ -113,6 +113,8 @@ export interface Storage {
   watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix?: string, onGone?: () => void): WatchSubscription;
   /** Number of objects in a bucket (metrics). */
   count(bucket: string): number;
+  /** Every bucket that holds an object (migration). */
+  bucketNames(): string[];
   close(): Promise<void>;
 }
 

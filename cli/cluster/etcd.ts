@@ -190,12 +190,17 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** Stops every member recorded in dir; resolves with the names of those that were running. */
+/**
+ * Stops every member recorded in dir, one after the other (stopped together, a leader waits for
+ * followers that are going too: ~10 s; one by one each goes in ~0.1-0.3 s); resolves with the names of
+ * those that were running.
+ */
 export async function stopEtcd(dir: string, graceMs?: number): Promise<string[]> {
   const cluster = readEtcdCluster(path.resolve(dir));
   if (!cluster) return [];
-  const stopped = await Promise.all(cluster.members.map(async (m) => ((await stopMember(m, graceMs)) ? m.name : undefined)));
-  return stopped.filter((n): n is string => !!n);
+  const stopped: string[] = [];
+  for (const m of cluster.members) if (await stopMember(m, graceMs)) stopped.push(m.name);
+  return stopped;
 }
 
 export interface EtcdMemberStatus {

@@ -1,10 +1,10 @@
-// `steer server`: the whole single-node cluster in ONE process, as k3s does — apiserver (LevelDB),
+// `steer server`: the whole single-node cluster in ONE process, as k3s does — apiserver (LevelDB, or etcd),
 // scheduler, controllers and a node agent on containerd, each started through its component's exported
 // start function. One Node.js heap for all four keeps steer's own memory small. Runs until SIGTERM /
 // SIGINT, then stops the components in reverse order.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { startApiServer } from '../../apiserver';
+import { startApiServer, type StorageOptions } from '../../apiserver';
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
@@ -29,6 +29,8 @@ export interface ServerOptions extends ClusterOptions {
   /** The apiserver's address. */
   host: string;
   port: number;
+  /** The apiserver's storage (default: LevelDB in the state dir). */
+  storage?: StorageOptions;
 }
 
 interface Stoppable {
@@ -63,9 +65,9 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     }
 
     fs.mkdirSync(paths.apiserverData, { recursive: true });
-    const api = await startApiServer({ host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr });
+    const api = await startApiServer({ ...o.storage, host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr });
     started.push({ name: 'apiserver', stop: () => api.close() });
-    log(`apiserver listening on ${api.url}`);
+    log(`apiserver listening on ${api.url}${o.storage?.storage === 'etcd' ? ` (etcd ${o.storage.etcdServers?.join(',')})` : ''}`);
     // The in-process components reach the apiserver over loopback HTTP, exactly as separate processes would.
     const localUrl = `http://127.0.0.1:${api.port}`;
     const client = KubeClient.forServer(o.host === '0.0.0.0' || o.host === '127.0.0.1' ? localUrl : api.url);
