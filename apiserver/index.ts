@@ -8,3 +8,5 @@ export type { StorageKind, StorageOptions } from './storage/open';
 export { migrateStorage } from './storage/migrate';
 export type { MigrateResult } from './storage/migrate';
 export { apiserverBuckets } from './registry/keys';
+export { EtcdClient } from './storage/etcd/client';
+export type { EtcdClientOptions } from './storage/etcd/client';

@@ -117,6 +117,8 @@ export async function startEtcd(o: StartEtcdOptions): Promise<EtcdCluster> {
   const exits = new Map<string, string>();
   for (const m of members) {
     if (isMember(m.pid, m.dataDir)) continue;
+    // Another etcd on the port would answer our health checks: refuse rather than use it unknowingly.
+    if (await memberHealthy(m.clientUrl, 500)) throw new Error(`another etcd already answers on ${m.clientUrl}: choose other ports`);
     const log = fs.openSync(m.log, 'a');
     const child = spawn(
       binary,
