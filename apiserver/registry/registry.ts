@@ -187,7 +187,8 @@ export class Registry {
    */
   async get(rt: ResourceType, namespace: string | undefined, name: string, read?: ReadOptions): Promise<StoredObject> {
     if (read) await this.freshen(read.resourceVersion);
-    const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), read?.resourceVersion === '0');
+    // A client's read is as fresh as it asked for already: a miss is an answer.
+    const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), !!read);
     if (!s) throw errors.notFound(rt, name);
     return s;
   }

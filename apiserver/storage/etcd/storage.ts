@@ -493,6 +493,20 @@ export class EtcdStorage extends StorageEngine {
     return stamp(JSON.parse(utf8(p.value)) as KObj, rev);
   }
 
+  /**
+   * Waits for the replica to apply a write of ours. When the watch is down for longer than the
+   * deadline, the write stands all the same (etcd committed it): its caller is answered, and only
+   * read-your-writes on this apiserver waits for the watch to come back.
+   */
+  private async applied(rev: number): Promise<void> {
+    try {
+      await this.waitFor(rev, this.timeoutMs);
+    } catch {
+      if (this.isClosed) throw new Error('storage is closed');
+      this.log(`revision ${rev} is committed but this replica has not applied it after ${this.timeoutMs} ms (watch down?)`);
+    }
+  }
+
   private async rejectAfterCatchUp(res: TxnResponse__Output, err: Error): Promise<never> {
     // The replica must see what made the write fail before the caller reads again and retries.
     const kv = res.responses[0]?.response_range?.kvs?.[0];
@@ -524,7 +538,7 @@ export class EtcdStorage extends StorageEngine {
       if (!res.succeeded) return await this.rejectAfterCatchUp(res, onFail(res.responses[0]?.response_range?.kvs?.[0]));
       const rev = Number(res.header?.revision);
       const stored = this.settle(p, rev);
-      await this.waitFor(rev, this.timeoutMs);
+      await this.applied(rev);
       return stored;
     } finally {
       this.removePending(etcdKey, p);
@@ -556,7 +570,7 @@ export class EtcdStorage extends StorageEngine {
         return await this.rejectAfterCatchUp(res, kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key));
       }
       const rev = Number(res.header?.revision);
-      await this.waitFor(rev, this.timeoutMs);
+      await this.applied(rev);
       if (p.rev === rev && p.stored) return p.stored;
       // The replica did not hold the object (or matched another delete of ours): build it from etcd's answer.
       const prev = this.parse(res.responses[0]?.response_delete_range?.prev_kvs?.[0]);
