@@ -106,7 +106,14 @@ export class EtcdClient {
     const pkg = etcdPackage();
     // etcd refuses pings more often than every 5 s (--grpc-keepalive-min-time); 10 s finds a dead peer
     // behind a silent network within ~15 s, a killed local member at once (its socket is reset).
-    const channelOptions = { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+    const channelOptions = {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      // Failed calls are retried here (reads on another member) or by the caller, never by grpc-js: its
+      // retry machinery would buffer every message of every call.
+      'grpc.enable_retries': 0,
+    };
     this.members = opts.endpoints.map((endpoint) => {
       const { target, secure } = parseEndpoint(endpoint);
       const creds = secure ? grpc.credentials.createSsl(opts.tls?.ca ?? null, opts.tls?.key ?? null, opts.tls?.cert ?? null) : grpc.credentials.createInsecure();

@@ -287,7 +287,7 @@ export class EtcdStorage extends StorageEngine {
       return;
     }
     if (type === 'PUT') {
-      const p = this.takePending(etcdKey, 'put', kv.value);
+      const p = this.takePending(etcdKey, 'put', rev, kv.value);
       let stored: StoredObject | undefined;
       if (p) stored = this.settle(p, rev);
       const obj = stored?.obj ?? this.parse(kv);
@@ -306,7 +306,7 @@ export class EtcdStorage extends StorageEngine {
     if (!where || !prev) return this.advanceRevision(rev);
     // A deleted object is reported with the revision of its deletion, as Kubernetes does.
     const last = stamp(copyStored(prev), rev);
-    const p = this.takePending(etcdKey, 'delete');
+    const p = this.takePending(etcdKey, 'delete', rev);
     if (p) {
       p.rev = rev;
       p.stored = last;
@@ -475,11 +475,14 @@ export class EtcdStorage extends StorageEngine {
     if (!list.length) this.inFlight.delete(etcdKey);
   }
 
-  /** This process's write an event stands for (same key, same bytes), not yet matched to a revision. */
-  private takePending(etcdKey: string, kind: 'put' | 'delete', value?: Buffer): PendingWrite | undefined {
+  /**
+   * This process's write an event at rev stands for: same key, same bytes, and either its Txn has not
+   * answered yet or it answered with rev.
+   */
+  private takePending(etcdKey: string, kind: 'put' | 'delete', rev: number, value?: Buffer): PendingWrite | undefined {
     const list = this.inFlight.get(etcdKey);
     if (!list) return undefined;
-    return list.find((p) => p.kind === kind && p.rev === undefined && (kind === 'delete' || (value && p.value?.equals(value))));
+    return list.find((p) => p.kind === kind && (p.rev === undefined || p.rev === rev) && (kind === 'delete' || (value && p.value?.equals(value))));
   }
 
   /** The stored object of a put of ours applied at rev (stamped once, shared by replica and caller). */
