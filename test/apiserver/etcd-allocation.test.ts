@@ -9,6 +9,7 @@ import { Registry } from '../../apiserver/registry/registry';
 import { EtcdStorage } from '../../apiserver/storage/etcd/storage';
 import type { KObj } from '../../apiserver/storage/types';
 import { startTestEtcd, TestEtcd } from '../helpers/etcd';
+import { waitFor } from '../helpers/wait';
 
 let etcd: TestEtcd;
 const storages: EtcdStorage[] = [];
@@ -74,7 +75,7 @@ test("a value one apiserver allocated is refused by the other, and free for both
   expect((err as ApiStatusError).message).toMatch(/provided IP is already allocated/);
   // b's refused write left no claim behind; a's delete releases both values for b.
   await a.delete(Resources.services, 'default', 'x');
-  const y = await retry(() => b.create(Resources.services, 'default', named('y')));
+  const y = await waitFor('the released values to be free', () => b.create(Resources.services, 'default', named('y')), 5000);
   expect(specOf(y.obj).clusterIP).toBe(clusterIP);
   expect(specOf(y.obj).ports[0].nodePort).toBe(ports[0].nodePort);
 });
@@ -98,15 +99,3 @@ test('the repair pass drops claims no Service uses (on its second sighting) and 
   expect(await a.storage.get(IP_CLAIMS, '10.96.3.200')).toBeUndefined();
   expect(await a.storage.get(IP_CLAIMS, ip)).toBeDefined();
 });
-
-async function retry<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}

@@ -10,6 +10,7 @@ import { ApiError, KubeClient, WatchEvent } from '../../lib/client/client';
 import { Informer } from '../../lib/client/informer';
 import { Resources } from '../../lib/api/resources';
 import { freePort, startTestEtcd, TestEtcd } from '../helpers/etcd';
+import { waitFor } from '../helpers/wait';
 
 let etcd: TestEtcd;
 let raw: EtcdClient;
@@ -36,16 +37,6 @@ async function apiserver(port = 0): Promise<{ server: RunningApiServer; client: 
 
 const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data });
 
-async function until<T>(what: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test('two apiservers: same resourceVersion as etcd, one 200 and one 409, watches across, DELETED with the last state', async () => {
   const { client: a } = await apiserver();
   const { client: b } = await apiserver();
@@ -69,7 +60,7 @@ test('two apiservers: same resourceVersion as etcd, one 200 and one 409, watches
   expect((rejected.reason as ApiError).reason).toBe('Conflict');
 
   await a.delete(Resources.configmaps, 'default', 'x');
-  await until(() => (events.some((e) => e.type === 'DELETED') ? true : undefined));
+  await waitFor('the DELETED event through b', () => events.some((e) => e.type === 'DELETED'));
   handle.stop();
   expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
   const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<ConfigMap>).value;
@@ -83,7 +74,7 @@ test('410 Expired for a watch from before a compaction; an informer whose apiser
   const informer = new Informer<ConfigMap>(first.client, Resources.configmaps, { namespace: 'default', minRetryMs: 50, maxRetryMs: 200 });
   await informer.start();
   const before = await first.client.create(Resources.configmaps, 'default', cm('before'));
-  await until(() => informer.get('default', 'before'));
+  await waitFor('the informer to see before', () => informer.get('default', 'before'));
   const oldRV = informer.resourceVersion();
 
   // The apiserver goes; meanwhile another changes things and etcd is compacted past the informer.
@@ -108,10 +99,10 @@ test('410 Expired for a watch from before a compaction; an informer whose apiser
   // The informer's apiserver comes back on its address: the watch from its old revision gets 410, it
   // relists, and it has the changes made while it was away.
   await apiserver(port);
-  await until(() => (informer.get('default', 'during') && !informer.get('default', 'before') ? true : undefined));
+  await waitFor('the informer to relist', () => !!informer.get('default', 'during') && !informer.get('default', 'before'));
   expect(Number(informer.resourceVersion())).toBeGreaterThan(Number(oldRV));
   // And it follows live changes again.
   await other.client.create(Resources.configmaps, 'default', cm('after'));
-  await until(() => informer.get('default', 'after'));
+  await waitFor('the informer to see after', () => informer.get('default', 'after'));
   informer.stop();
 });

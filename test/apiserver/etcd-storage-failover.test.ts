@@ -6,6 +6,7 @@ import { EtcdStorage } from '../../apiserver/storage/etcd/storage';
 import { StorageEvent } from '../../apiserver/storage/types';
 import { obj } from '../helpers/storage-contract';
 import { startTestEtcd, TestEtcd } from '../helpers/etcd';
+import { waitFor } from '../helpers/wait';
 
 let etcd: TestEtcd;
 const open: EtcdStorage[] = [];
@@ -17,16 +18,10 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-async function retry<T>(what: () => Promise<T>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await what();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+/** Calls until the call succeeds (etcd may be electing a leader); its result. */
+async function retry<T>(call: () => Promise<T>): Promise<T> {
+  const done = await waitFor('etcd to answer', async () => ({ value: await call() }), 15_000, 100);
+  return done.value;
 }
 
 test('a replica whose member dies while the store is compacted past it reloads, ends its watchers, and goes on through another member', async () => {
@@ -50,9 +45,7 @@ test('a replica whose member dies while the store is compacted past it reloads, 
   process.kill(m2.pid as number, 'SIGKILL');
 
   // b's watch fails over to m1, finds its resume point compacted, reloads.
-  await retry(async () => {
-    if (!gone) throw new Error('watchers not ended yet');
-  });
+  await waitFor("b's watchers to be ended", () => gone, 15_000);
   expect(seen).toEqual([]);
   expect(logs.some((l) => /reloading/.test(l))).toBe(true);
   expect((await b.get('configmaps', 'default/x'))?.rev).toBe(last.rev);

@@ -11,6 +11,7 @@ import { EtcdStorage } from '../../apiserver/storage/etcd/storage';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { freePort } from '../helpers/etcd';
+import { waitFor } from '../helpers/wait';
 
 let dir: string;
 let etcd: ChildProcess | undefined;
@@ -60,21 +61,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function retry<T>(fn: () => Promise<T>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 test('an apiserver with --etcd-cafile/--etcd-certfile/--etcd-keyfile stores and reads through TLS', async () => {
-  const server: RunningApiServer = await retry(() =>
+  const server: RunningApiServer = await waitFor('etcd to serve TLS', () =>
     startApiServer({ port: 0, storage: 'etcd', etcdServers: [endpoint], etcdCAFile: file('ca.crt'), etcdCertFile: file('client.crt'), etcdKeyFile: file('client.key'), etcdCompactionIntervalMs: 0 }),
+    20_000,
+    200,
   );
   const client = KubeClient.forServer(server.url);
   try {
