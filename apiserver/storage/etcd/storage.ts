@@ -294,9 +294,9 @@ export class EtcdStorage extends StorageEngine {
       const where = obj ? this.layout.decode(etcdKey, () => hasNamespace(obj)) : undefined;
       if (!obj || !where) return this.advanceRevision(rev);
       stored ??= stamp(obj, rev);
-      const prev = this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored;
       const created = Number(kv.create_revision) === rev;
-      this.applyCommitted({ type: created ? 'ADDED' : 'MODIFIED', rev, bucket: where.bucket, key: where.key, object: stored, prev: created ? undefined : prev });
+      const prev = created ? undefined : (this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored);
+      this.applyCommitted({ type: created ? 'ADDED' : 'MODIFIED', rev, bucket: where.bucket, key: where.key, object: stored, prev });
       return;
     }
     // DELETE: kv holds only the key; the last state is prev_kv (or the replica's copy).
