@@ -182,6 +182,7 @@ async function main(): Promise<void> {
   const steer = [path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--listen', '127.0.0.1:0', '--watch-history', '20000'];
   const level = await startChild([...steer, '--data-dir', path.join(dir, 'leveldb')], /serving on (http:\/\/\S+)/);
   const etcd = await startChild([...steer, '--storage', 'etcd', '--etcd-servers', cluster.endpoints.join(',')], /serving on (http:\/\/\S+)/);
+  console.log(`load average at the start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
   console.log(`etcd ${o.members === 1 ? '1 member' : '3 members'} (${cluster.endpoints.join(',')}); steer apiserver on LevelDB at ${level.url}, on etcd at ${etcd.url}; raw Txns from this process`);
   try {
     const part = (name: string) => !o.only || o.only.includes(name);
@@ -199,6 +200,8 @@ async function main(): Promise<void> {
     }
   } finally {
     printRows();
+    // Latency at a fixed rate means little on a machine other jobs load: say how loaded it was.
+    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
     level.child.kill('SIGTERM');
     etcd.child.kill('SIGTERM');
     agent.destroy();
