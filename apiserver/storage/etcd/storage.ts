@@ -11,9 +11,8 @@
 //   - consistent reads (waitForLatest): etcd's current revision, then wait for the replica to reach it.
 //     Writes outside the prefix can leave revisions no event of ours carries; a marker write under the
 //     prefix closes such a gap (etcd 3.4's progress_request answer is not ordered with the events);
-//   - compaction: kube-apiserver's compactor (compact.go): every interval each apiserver tries a CAS on
-//     the version of <prefix>/compact_rev_key; the winner compacts to the revision it saw one interval
-//     earlier. Every replica sees that key change and forgets history before it (410 for older watches);
+//   - compaction: kube-apiserver's compactor (compactor.ts); every replica sees each compaction through
+//     <prefix>/compact_rev_key and forgets the history before it (410 for older watches);
 //   - a watch cancelled because its start was compacted (this replica fell that far behind) reloads the
 //     replica and ends every watcher, whose clients relist after their 410.
 import type * as grpc from '@grpc/grpc-js';
@@ -28,16 +27,17 @@ import {
   NotFoundError,
   StorageEvent,
   StoredObject,
-  storedObject,
   TooLargeRevisionError,
 } from '../types';
 import { EtcdClient, EtcdTLS } from './client';
+import { Compactor } from './compactor';
 import type { KeyValue__Output } from './generated/mvccpb/KeyValue';
 import type { Compare } from './generated/etcdserverpb/Compare';
 import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
 import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
+import { RevisionWaiters } from './revision-waiters';
 
 export interface EtcdStorageOptions extends EngineOptions {
   /** Member client URLs (http://host:port, https://host:port). */
@@ -75,13 +75,6 @@ interface PendingWrite {
   stored?: StoredObject;
 }
 
-interface Waiter {
-  rev: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
-  timer?: NodeJS.Timeout;
-}
-
 const utf8 = (b: Buffer | undefined) => (b ? b.toString('utf8') : '');
 
 /** Cancels a watch stream whose events are no longer wanted (its cancellation error included). */
@@ -96,24 +89,20 @@ export class EtcdStorage extends StorageEngine {
   private readonly layout: KeyLayout;
   private readonly rootKey: Buffer;
   private readonly rootEnd: Buffer;
-  private readonly compactKey: string;
+  private readonly compactor: Compactor;
   private readonly markerKey: string;
   private readonly timeoutMs: number;
   private readonly freshnessMs: number;
   private readonly log: (msg: string) => void;
   private readonly inFlight = new Map<string, PendingWrite[]>();
-  /** Sorted by revision. */
-  private waiters: Waiter[] = [];
+  private readonly waiters = new RevisionWaiters(() => this.rev);
   private stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> | undefined;
   private watchId: string | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reloading = false;
   private isClosed = false;
-  private compactTimer: NodeJS.Timeout | undefined;
-  /** The version of compact_rev_key this apiserver last saw, and the revision it saw then (compact.go). */
-  private compactVersion = 0;
-  private compactCandidate = 0;
+  /** The revision etcd was last compacted to, as far as this apiserver knows. */
   private lastCompacted = 0;
   private revisionQuery: Promise<number> | undefined;
   private queuedRevisionQuery: Promise<number> | undefined;
@@ -126,11 +115,11 @@ export class EtcdStorage extends StorageEngine {
     this.layout = new KeyLayout(opts.prefix, opts.buckets);
     this.rootKey = Buffer.from(this.layout.root);
     this.rootEnd = prefixEnd(this.rootKey);
-    this.compactKey = this.layout.internalKey('compact_rev_key');
+    this.log = opts.log ?? ((msg) => process.stderr.write(`${new Date().toISOString()} etcd storage: ${msg}\n`));
+    this.compactor = new Compactor(this.client, this.layout.internalKey('compact_rev_key'), this.log);
     this.markerKey = this.layout.internalKey('sync_marker');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.freshnessMs = opts.freshnessTimeoutMs ?? 3_000;
-    this.log = opts.log ?? ((msg) => process.stderr.write(`${new Date().toISOString()} etcd storage: ${msg}\n`));
   }
 
   /** Connects, loads everything under the prefix and starts following it. */
@@ -141,11 +130,7 @@ export class EtcdStorage extends StorageEngine {
       s.restore(objects, rev, []);
       if (compacted) s.lastCompacted = compacted;
       s.startWatch();
-      const interval = opts.compactionIntervalMs ?? 5 * 60_000;
-      if (interval > 0) {
-        s.compactTimer = setInterval(() => void s.compactionTick().catch((err: Error) => s.log(`compaction: ${err.message}`)), interval);
-        s.compactTimer.unref();
-      }
+      s.compactor.start(opts.compactionIntervalMs ?? 5 * 60_000);
       return s;
     } catch (err) {
       s.isClosed = true;
@@ -167,7 +152,7 @@ export class EtcdStorage extends StorageEngine {
       if (!rev) rev = Number(res.header?.revision ?? 0);
       for (const kv of res.kvs) {
         const k = utf8(kv.key);
-        if (k === this.compactKey) {
+        if (k === this.compactor.key) {
           compacted = Number(utf8(kv.value)) || 0;
           continue;
         }
@@ -269,7 +254,7 @@ export class EtcdStorage extends StorageEngine {
       // A progress notification for our watch: every event up to this revision has been sent.
       this.advanceRevision(Number(res.header.revision));
     }
-    this.wakeWaiters();
+    this.waiters.wake();
   }
 
   private applyEvent(type: string, kv: KeyValue__Output | null, prevKv: KeyValue__Output | null): void {
@@ -277,11 +262,11 @@ export class EtcdStorage extends StorageEngine {
     const rev = Number(kv.mod_revision);
     if (rev < this.rev) return; // already applied (a reload overtook the stream)
     const etcdKey = utf8(kv.key);
-    if (etcdKey === this.compactKey) {
+    if (etcdKey === this.compactor.key) {
       const compacted = Number(utf8(kv.value)) || 0;
       if (type === 'PUT' && compacted > 0) {
         this.lastCompacted = Math.max(this.lastCompacted, compacted);
-        this.forgetBefore(compacted);
+        this.compactTo(compacted);
       }
       this.advanceRevision(rev);
       return;
@@ -333,7 +318,7 @@ export class EtcdStorage extends StorageEngine {
       }
     }
     this.reloading = false;
-    this.wakeWaiters();
+    this.waiters.wake();
     this.startWatch();
   }
 
@@ -341,35 +326,7 @@ export class EtcdStorage extends StorageEngine {
 
   /** Resolves once the replica has applied rev; rejects after timeoutMs. */
   private waitFor(rev: number, timeoutMs: number): Promise<void> {
-    if (this.rev >= rev) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { rev, resolve, reject };
-      let lo = 0;
-      let hi = this.waiters.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.waiters[mid].rev <= rev) lo = mid + 1;
-        else hi = mid;
-      }
-      this.waiters.splice(lo, 0, w);
-      if (timeoutMs < Infinity) {
-        w.timer = setTimeout(() => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(new TooLargeRevisionError(rev, this.rev));
-        }, Math.max(0, timeoutMs));
-      }
-    });
-  }
-
-  private wakeWaiters(): void {
-    let n = 0;
-    while (n < this.waiters.length && this.waiters[n].rev <= this.rev) n++;
-    if (!n) return;
-    for (const w of this.waiters.splice(0, n)) {
-      if (w.timer) clearTimeout(w.timer);
-      w.resolve();
-    }
+    return this.waiters.wait(rev, timeoutMs);
   }
 
   /**
@@ -586,44 +543,15 @@ export class EtcdStorage extends StorageEngine {
 
   // ---- compaction ---------------------------------------------------------------------------------
 
-  /**
-   * One round of kube-apiserver's compactor: whoever moves compact_rev_key's version from the one it
-   * saw compacts to the revision it saw one round earlier; the others learn the new version.
-   */
-  async compactionTick(): Promise<void> {
-    if (this.isClosed) return;
-    const k = Buffer.from(this.compactKey);
-    const candidate = this.compactCandidate;
-    const res = await this.client.txn({
-      compare: [{ key: k, target: 'VERSION', result: 'EQUAL', version: this.compactVersion }],
-      success: [{ request_put: { key: k, value: Buffer.from(String(candidate)) } }],
-      failure: [{ request_range: { key: k } }],
-    });
-    this.compactCandidate = Number(res.header?.revision ?? 0);
-    if (!res.succeeded) {
-      this.compactVersion = Number(res.responses[0]?.response_range?.kvs?.[0]?.version ?? 0);
-      return;
-    }
-    this.compactVersion++;
-    if (candidate > 0) await this.compactStore(candidate);
+  /** One round of the compactor (compactor.ts), now. */
+  compactionTick(): Promise<void> {
+    return this.compactor.tick();
   }
 
   /** Compacts etcd to rev now, and tells every replica (through compact_rev_key) to forget what is older. */
   async compact(rev: number): Promise<void> {
     this.checkOpen();
-    const res = await this.client.put({ key: Buffer.from(this.compactKey), value: Buffer.from(String(rev)) });
-    await this.compactStore(rev);
-    await this.waitFor(Number(res.header?.revision ?? 0), this.timeoutMs);
-  }
-
-  private async compactStore(rev: number): Promise<void> {
-    try {
-      await this.client.compact(rev);
-      this.log(`compacted etcd to revision ${rev}`);
-    } catch (err) {
-      // Another apiserver (or an operator) compacted past it already.
-      if (!/compacted/.test((err as Error).message)) throw err;
-    }
+    await this.waitFor(await this.compactor.compactNow(rev), this.timeoutMs);
   }
 
   /** The revision etcd was last compacted to, as far as this apiserver knows. */
@@ -631,29 +559,15 @@ export class EtcdStorage extends StorageEngine {
     return this.lastCompacted;
   }
 
-  protected forgetBefore(rev: number): void {
-    this.compactTo(rev);
-  }
-
   override async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (this.compactTimer) clearInterval(this.compactTimer);
+    this.compactor.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.stream) dropStream(this.stream);
     this.stream = undefined;
-    for (const w of this.waiters.splice(0)) {
-      if (w.timer) clearTimeout(w.timer);
-      w.reject(new Error('storage is closed'));
-    }
+    this.waiters.rejectAll(new Error('storage is closed'));
     await super.close();
     this.client.close();
   }
-}
-
-/** Builds the in-memory object of a stored value (for tools that read etcd directly, like migrate). */
-export function objectFromValue(value: Buffer, rev: number): StoredObject {
-  const obj = JSON.parse(utf8(value)) as KObj;
-  obj.metadata.resourceVersion = String(rev);
-  return storedObject(rev, obj);
 }
