@@ -113,6 +113,7 @@ export class EtcdClient {
       // Failed calls are retried here (reads on another member) or by the caller, never by grpc-js: its
       // retry machinery would buffer every message of every call.
       'grpc.enable_retries': 0,
+      'grpc.enable_channelz': 0,
     };
     this.members = opts.endpoints.map((endpoint) => {
       const { target, secure } = parseEndpoint(endpoint);
