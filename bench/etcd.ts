@@ -3,7 +3,8 @@
 // --storage etcd; next to them the raw etcd transaction — the same compare-and-put Txn the etcd storage
 // sends, from this process over gRPC, at the same rate — which is the floor the etcd apiserver stands on:
 //   1. create and update (PUT) p50/p99 at a fixed, open-loop 500 requests/s (goal: etcd p99 <= 1.5x the
-//      raw Txn p99);
+//      raw Txn p99), the three taking turns of one second so that a machine other jobs load treats them
+//      alike, and the CPU time each request costs the apiservers;
 //   2. LIST of 10,000 pods, median wall time and server CPU time (goal: etcd <= 1.2x LevelDB);
 //   3. watch fan-out: 1,000 watchers each receive all of 1,000 writes, none missed, in order.
 //
@@ -73,6 +74,49 @@ function latencyRows(what: string, level: Latency, etcd: Latency, raw: Latency):
   if (errors) rows.push({ what: `${what} errors`, level: String(level.errors), etcd: String(etcd.errors), raw: String(raw.errors) });
 }
 
+/**
+ * CPU time (user + system, every thread) a process has used so far, in ms: what a request costs the
+ * server, which other load on the machine hardly changes, unlike its latency.
+ */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
+}
+
+interface Subject {
+  /** Sends request i. */
+  send: (i: number) => Promise<void>;
+  /** The process whose CPU time per request is reported. */
+  pid?: number;
+}
+
+interface Measured extends Latency {
+  cpuPerRequest: number;
+}
+
+/**
+ * The subjects take turns of one second at the rate, `seconds` turns each, so that on a machine other
+ * jobs load, each sees the same conditions; each turn's requests are answered before the next starts.
+ */
+async function interleaved(rate: number, seconds: number, subjects: Subject[]): Promise<Measured[]> {
+  const samples = subjects.map(() => [] as number[]);
+  const errors = subjects.map(() => 0);
+  const cpu = subjects.map(() => 0);
+  for (let turn = 0; turn < seconds; turn++) {
+    for (const [k, s] of subjects.entries()) {
+      const c0 = processCpuMs(s.pid);
+      const r = await fixedRate(rate, 1, (i) => s.send(turn * rate + i), samples[k]);
+      cpu[k] += processCpuMs(s.pid) - c0;
+      errors[k] += r.errors;
+    }
+  }
+  return subjects.map((_, k) => {
+    const lat = samples[k].sort((a, b) => a - b);
+    return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1], errors: errors[k], achieved: rate, cpuPerRequest: cpu[k] / (rate * seconds) };
+  });
+}
+
 /** Runs the write path a while before it is timed, so that V8 has compiled it in every process alike. */
 async function warmUp(level: string, etcd: string, raw: EtcdClient): Promise<void> {
   const items = Array.from({ length: 1000 }, (_, i) => i);
@@ -83,38 +127,44 @@ async function warmUp(level: string, etcd: string, raw: EtcdClient): Promise<voi
   await withConcurrency(8, items, async (i) => void (await raw.put({ key: Buffer.from(`/bench/warm/${i}`), value: Buffer.from(cm(`warm-${i}`, 0)) })));
 }
 
-async function latencyBench(level: string, etcd: string, raw: EtcdClient, o: Options): Promise<void> {
+async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: { level?: number; etcd?: number; member?: number }, o: Options): Promise<void> {
   await warmUp(level, etcd, raw);
   const ns = '/api/v1/namespaces/default/configmaps';
   const n = Math.round(o.rate * o.seconds);
   const key = (i: number) => Buffer.from(`/bench/raw/lat-${i}`);
   const revs: number[] = [];
-  // The storage's create: Txn(create_revision == 0 ? Put : Range) with the object's JSON.
-  const rawCreate = await fixedRate(o.rate, o.seconds, async (i) => {
+  // The storage's create, Txn(create_revision == 0 ? Put : Range), and update, Txn(mod_revision ==
+  // expected ? Put : Range), with the object's JSON.
+  const rawCreate = async (i: number) => {
     const k = key(i);
     const r = await raw.txn({ compare: [{ key: k, target: 'CREATE', result: 'EQUAL', create_revision: 0 }], success: [{ request_put: { key: k, value: Buffer.from(cm(`lat-${i}`, 0)) } }], failure: [{ request_range: { key: k } }] });
     if (!r.succeeded) throw new Error('raw create lost');
     revs[i] = Number(r.header?.revision);
-  });
-  process.stderr.write(`  raw Txn create p50 ${rawCreate.p50.toFixed(2)} ms p99 ${rawCreate.p99.toFixed(2)} ms\n`);
-  const levelCreate = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(level, 'POST', ns, cm(`lat-${i}`, 0))));
-  const etcdCreate = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(etcd, 'POST', ns, cm(`lat-${i}`, 0))));
-  latencyRows(`create @${o.rate}/s`, levelCreate, etcdCreate, rawCreate);
-  // The storage's update: Txn(mod_revision == expected ? Put : Range).
-  const rawUpdate = await fixedRate(o.rate, o.seconds, async (i) => {
+  };
+  const rawUpdate = async (i: number) => {
     const k = key(i % n);
     const r = await raw.txn({ compare: [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: revs[i % n] }], success: [{ request_put: { key: k, value: Buffer.from(cm(`lat-${i % n}`, 1)) } }], failure: [{ request_range: { key: k } }] });
     if (!r.succeeded) throw new Error('raw update lost');
     revs[i % n] = Number(r.header?.revision);
-  });
-  const levelUpdate = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(level, 'PUT', `${ns}/lat-${i % n}`, cm(`lat-${i % n}`, 1))));
-  const etcdUpdate = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(etcd, 'PUT', `${ns}/lat-${i % n}`, cm(`lat-${i % n}`, 1))));
-  latencyRows(`update (PUT) @${o.rate}/s`, levelUpdate, etcdUpdate, rawUpdate);
-  const levelGet = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(level, 'GET', `${ns}/lat-${i % n}`)));
-  const etcdGet = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(etcd, 'GET', `${ns}/lat-${i % n}`)));
-  const rawGet = await fixedRate(o.rate, o.seconds, async (i) => void (await raw.range({ key: key(i % n) })));
-  rows.push({ what: `get (consistent) @${o.rate}/s p50`, level: ms(levelGet.p50), etcd: ms(etcdGet.p50), raw: ms(rawGet.p50), ratio: `${x(etcdGet.p50, rawGet.p50)} raw` });
-  rows.push({ what: `get (consistent) @${o.rate}/s p99`, level: ms(levelGet.p99), etcd: ms(etcdGet.p99), raw: ms(rawGet.p99), ratio: `${x(etcdGet.p99, rawGet.p99)} raw` });
+  };
+  const write = (api: string, method: string) => async (i: number) =>
+    void (method === 'POST' ? await ok(api, 'POST', ns, cm(`lat-${i}`, 0)) : await ok(api, 'PUT', `${ns}/lat-${i % n}`, cm(`lat-${i % n}`, 1)));
+  for (const [what, method, rawSend] of [['create', 'POST', rawCreate], ['update (PUT)', 'PUT', rawUpdate]] as const) {
+    const [l, e, r] = await interleaved(o.rate, o.seconds, [
+      { send: write(level, method), pid: pids.level },
+      { send: write(etcd, method), pid: pids.etcd },
+      { send: rawSend, pid: pids.member },
+    ]);
+    latencyRows(`${what} @${o.rate}/s`, l, e, r);
+    rows.push({ what: `  CPU per ${what.split(' ')[0]}: apiservers; etcd member for the raw Txn`, level: ms(l.cpuPerRequest), etcd: ms(e.cpuPerRequest), raw: ms(r.cpuPerRequest), ratio: `${x(e.cpuPerRequest, l.cpuPerRequest)} LevelDB` });
+  }
+  const [lg, eg, rg] = await interleaved(o.rate, o.seconds, [
+    { send: async (i) => void (await ok(level, 'GET', `${ns}/lat-${i % n}`)) },
+    { send: async (i) => void (await ok(etcd, 'GET', `${ns}/lat-${i % n}`)) },
+    { send: async (i) => void (await raw.range({ key: key(i % n) })) },
+  ]);
+  rows.push({ what: `get (consistent) @${o.rate}/s p50`, level: ms(lg.p50), etcd: ms(eg.p50), raw: ms(rg.p50), ratio: `${x(eg.p50, rg.p50)} raw` });
+  rows.push({ what: `get (consistent) @${o.rate}/s p99`, level: ms(lg.p99), etcd: ms(eg.p99), raw: ms(rg.p99), ratio: `${x(eg.p99, rg.p99)} raw` });
 }
 
 async function listBench(level: { url: string; pid?: number }, etcd: { url: string; pid?: number }, o: Options): Promise<void> {
@@ -199,7 +249,7 @@ async function main(): Promise<void> {
     const part = (name: string) => !o.only || o.only.includes(name);
     if (part('latency')) {
       process.stderr.write('latency at a fixed rate...\n');
-      await latencyBench(level.url, etcd.url, raw, o);
+      await latencyBench(level.url, etcd.url, raw, { level: level.child.pid, etcd: etcd.child.pid, member: cluster.members[0].pid }, o);
     }
     if (part('list')) {
       process.stderr.write('LIST...\n');

@@ -65,8 +65,11 @@ export function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Open loop: request i is sent at start + i/rate whatever happened before; latency = its response time. */
-export async function fixedRate(rate: number, seconds: number, send: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number }> {
+/**
+ * Open loop: request i is sent at start + i/rate whatever happened before; latency = its response time.
+ * samples, when given, also receives every latency (to pool several runs).
+ */
+export async function fixedRate(rate: number, seconds: number, send: (i: number) => Promise<void>, samples?: number[]): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number }> {
   const total = Math.round(rate * seconds);
   const lat: number[] = [];
   let errors = 0;
@@ -86,6 +89,7 @@ export async function fixedRate(rate: number, seconds: number, send: (i: number)
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;
+  samples?.push(...lat);
   lat.sort((a, b) => a - b);
   return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1], errors, achieved: total / elapsed };
 }
