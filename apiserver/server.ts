@@ -8,9 +8,22 @@ import express, { NextFunction, Request, Response } from 'express';
 import { allResources } from '../lib/api/resources';
 import { AdmissionChain } from './auth/admission';
 import { alwaysAllow } from './auth/authorizers';
+import { AuditLogFile, type AuditSink } from './auth/audit/log';
+import { auditMiddleware } from './auth/audit/middleware';
+import { loadPolicyFile, type Policy } from './auth/audit/policy';
+import { type Authorization, type AuthorizationMode, setupAuthorization } from './auth/authorization';
 import { authenticationMiddleware, authorizationMiddleware, requestInfoMiddleware } from './auth/middleware';
+import { alwaysAllowRules, type RuleResolver, unknownRules } from './auth/rule-resolver';
+import { attachAuthorization } from './auth/server-authorization';
 import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
+import { setTokenAuthenticators } from './auth/token-review';
+import { x509Authenticator } from './auth/x509';
+import { kubeletClient, type KubeletClientOptions } from './kubelet-client';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
+import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
+import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
+import { defaultAdvertiseAddress, KubernetesServiceReconciler } from './registry/kubernetes-service';
+import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { sendError } from './handlers/request';
@@ -21,13 +34,18 @@ import { inflightRequests, objectCountSources, registeredWatchers, requestDurati
 import { NamespaceCleaner } from './registry/namespaces';
 import { apiserverBuckets, bucketOf } from './registry/keys';
 import { Registry } from './registry/registry';
-import { openStorage, StorageOptions } from './storage/open';
+import { openStorage, StorageOptions, storageKind } from './storage/open';
 
 export interface ApiServerOptions extends StorageOptions {
   host?: string;
   port?: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /**
+   * Client certificates signed by this CA bundle authenticate (CN → user, O → groups; kube-apiserver's
+   * --client-ca-file). Needs TLS.
+   */
+  clientCAFile?: string;
   tokenFile?: string;
   /** More authenticators (client certificates, service-account tokens, ...), tried after the token file. */
   authenticators?: Authenticator[];
@@ -36,11 +54,24 @@ export interface ApiServerOptions extends StorageOptions {
    * authenticators are given (an API open to all, as before authentication existed), else false.
    */
   anonymousAuth?: boolean;
-  /** Decides every request (kube-apiserver's --authorization-mode chain); default: allow everything. */
+  /** How the apiserver reaches node agents (pods/log): plain HTTP unless set. */
+  kubeletClient?: KubeletClientOptions;
+  /** Decides every request; default: allow everything. Exclusive with authorizationMode. */
   authorizer?: Authorizer;
+  /**
+   * kube-apiserver's --authorization-mode: ['Node', 'RBAC'] decides every request by system:masters →
+   * Node → RBAC, serves the default roles (created and reconciled at start), checks RBAC writes for
+   * escalation and runs NodeRestriction; ['AlwaysAllow'] allows everything. Default: unset (as
+   * `authorizer`).
+   */
+  authorizationMode?: AuthorizationMode[];
+  /** Audit (--audit-policy-file, --audit-log-*); off without a policy. */
+  audit?: AuditOptions;
   /** Admission plugins every write goes through, in order. */
   admission?: AdmissionPlugin[];
   serviceClusterIPRange?: string;
+  /** kube-system/kube-dns' ClusterIP, created at start (default: the 10th address of the range; false: none). */
+  clusterDNSIP?: string | false;
   nodePortRange?: string;
   /** Largest accepted request body (default 3 MiB); larger → 413. */
   maxBodyBytes?: number;
@@ -48,11 +79,59 @@ export interface ApiServerOptions extends StorageOptions {
   verbose?: boolean;
   /** How often watches that allow bookmarks get one (default 10 s). */
   watchBookmarkIntervalMs?: number;
+  /** --service-account-signing-key-file: signs service-account tokens (default: a key generated in memory). */
+  serviceAccountSigningKeyFile?: string;
+  /** --service-account-key-file (repeatable): more public keys that verify service-account tokens. */
+  serviceAccountKeyFiles?: string[];
+  /** --service-account-issuer: the first issues, all are accepted (default https://kubernetes.default.svc.cluster.local). */
+  serviceAccountIssuer?: string | string[];
+  /** --api-audiences: audiences the API accepts in service-account tokens (default: the issuer). */
+  apiAudiences?: string[];
+  /** --service-account-max-token-expiration in seconds (default: none). */
+  serviceAccountMaxTokenExpiration?: number;
+  /** --service-account-extend-token-expiration: kubelet pod tokens last a year, with warnafter (default true). */
+  serviceAccountExtendTokenExpiration?: boolean;
+  /**
+   * Built-in admission plugins by name, as --enable-admission-plugins: 'ServiceAccount' (default service
+   * account, token volume) and 'PodSecurity' (the pod-security.kubernetes.io namespace labels). Default
+   * none here (the CLI enables both); they run around `admission`: ServiceAccount first, PodSecurity last.
+   */
+  enableAdmissionPlugins?: string[];
+  /** PodSecurity's exemptions (kube's PodSecurityConfiguration; default none). */
+  podSecurityExemptions?: PodSecurityExemptions;
+  /**
+   * --advertise-address: the address pods reach the apiserver at, written into the default/kubernetes
+   * Endpoints (default: the listen host when specific, else the host's first non-loopback IPv4).
+   */
+  advertiseAddress?: string;
+  /** Keep the default/kubernetes Service and Endpoints (default true). */
+  kubernetesService?: boolean;
+  /** --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration (LevelDB storage only). */
+  encryptionProviderConfig?: string;
+}
+
+export interface AuditOptions {
+  /** An audit.k8s.io/v1 Policy file (YAML or JSON). */
+  policyFile?: string;
+  /** Or the policy itself. */
+  policy?: Policy;
+  /** Where events go: a file, or '-' for stdout (--audit-log-path). */
+  logPath?: string;
+  /** --audit-log-maxsize, megabytes before rotation (default 100). */
+  logMaxSizeMB?: number;
+  /** --audit-log-maxbackup, rotated files kept (default all). */
+  logMaxBackups?: number;
+  /** --audit-log-maxage, days rotated files are kept (default no limit). */
+  logMaxAgeDays?: number;
+  /** Another destination (tests); overrides logPath. */
+  sink?: AuditSink;
 }
 
 export interface RunningApiServer {
   url: string;
   port: number;
+  /** The service-account token keys, issuers and audiences of this server. */
+  serviceAccountTokens: ServiceAccountTokens;
   close(): Promise<void>;
 }
 
@@ -80,19 +159,49 @@ function appMessageClasses(app: express.Express): Pick<http.ServerOptions, 'Inco
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<RunningApiServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const storage = await openStorage(opts, apiserverBuckets());
-  const registry = new Registry(storage, {
-    serviceClusterIPRange: opts.serviceClusterIPRange ?? '10.96.0.0/12',
-    nodePortRange: opts.nodePortRange ?? '30000-32767',
-    admission: new AdmissionChain(opts.admission ?? []),
+  if (opts.authorizationMode && opts.authorizer) throw new Error('apiserver: give authorizer or authorizationMode, not both');
+  const auditPolicy = opts.audit?.policy ?? (opts.audit?.policyFile ? loadPolicyFile(opts.audit.policyFile) : undefined);
+  if (opts.audit && (opts.audit.logPath || opts.audit.sink) && !auditPolicy) throw new Error('apiserver: an audit log needs an audit policy (--audit-policy-file)');
+  const serviceCIDR = opts.serviceClusterIPRange ?? '10.96.0.0/12';
+  const encryption = opts.encryptionProviderConfig ? loadEncryptionConfiguration(opts.encryptionProviderConfig) : undefined;
+  if (encryption && storageKind(opts) !== 'leveldb') throw new Error('--encryption-provider-config needs --storage leveldb with --data-dir (in-memory storage keeps nothing at rest; encryption on etcd is not implemented)');
+  // Before storage opens, so a bad key file fails the start without leaving LevelDB locked.
+  const serviceAccountTokens = new ServiceAccountTokens({
+    signingKeyFile: opts.serviceAccountSigningKeyFile,
+    keyFiles: opts.serviceAccountKeyFiles,
+    issuers: opts.serviceAccountIssuer === undefined ? undefined : ([] as string[]).concat(opts.serviceAccountIssuer),
+    audiences: opts.apiAudiences,
+    maxTokenExpirationSeconds: opts.serviceAccountMaxTokenExpiration,
+    extendTokenExpiration: opts.serviceAccountExtendTokenExpiration,
   });
+  const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption });
+  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
+  let authz: Authorization | undefined;
+  let registry: Registry | undefined;
+  let auditSink: AuditSink | undefined;
   try {
+    authz = opts.authorizationMode ? await setupAuthorization(opts.authorizationMode, storage) : undefined;
+    registry = new Registry(storage, {
+      serviceClusterIPRange: serviceCIDR,
+      nodePortRange: opts.nodePortRange ?? '30000-32767',
+      clusterDNSIP: opts.clusterDNSIP,
+      admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), ...builtin.last, ...(authz?.admissionLast ?? [])]),
+    });
+    attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
+    await authz?.bootstrap(registry);
+    if (auditPolicy && (opts.audit?.sink || opts.audit?.logPath)) {
+      auditSink = opts.audit.sink ?? new AuditLogFile({ path: opts.audit.logPath!, maxSizeMB: opts.audit.logMaxSizeMB, maxBackups: opts.audit.logMaxBackups, maxAgeDays: opts.audit.logMaxAgeDays });
+    }
   } catch (err) {
-    registry.close();
+    registry?.close();
+    authz?.stop();
     await storage.close();
     throw err;
   }
+  const authorizer = authz?.authorizer ?? opts.authorizer ?? alwaysAllow;
+  const ruleResolver: RuleResolver = authz?.ruleResolver ?? (authorizer === alwaysAllow ? alwaysAllowRules : ((authorizer as Partial<RuleResolver>).rulesFor ? (authorizer as unknown as RuleResolver) : unknownRules));
+  attachAuthorization(registry, { authorizer, ruleResolver });
   const countObjects = (): Array<[string, number]> => allResources.map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
   objectCountSources.add(countObjects);
   const cleaner = new NamespaceCleaner(registry);
@@ -101,8 +210,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const authenticators = [...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []), ...(opts.authenticators ?? [])];
+  if (opts.clientCAFile && !(opts.tlsCertFile && opts.tlsKeyFile)) throw new Error('client certificate authentication (clientCAFile) needs TLS (tlsCertFile and tlsKeyFile)');
+  // kube-apiserver's order: client certificates, then bearer tokens (token file, service-account JWTs, ...).
+  const authenticators = [
+    ...(opts.clientCAFile ? [x509Authenticator()] : []),
+    ...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []),
+    ...(opts.authenticators ?? []),
+  ];
   const anonymous = opts.anonymousAuth ?? authenticators.length === 0;
+  // TokenReview runs this same chain (the array itself: authenticators added below count too); the
+  // client-certificate authenticator finds no TLS peer on a review and passes.
+  authenticators.push(serviceAccountTokens.authenticator(storage));
+  setTokenAuthenticators(registry, authenticators);
+  app.locals.kubeletClient = kubeletClient(opts.kubeletClient);
 
   // Metrics and inflight accounting for every request (watches are counted when they end).
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -132,8 +252,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   });
 
   app.use(requestInfoMiddleware());
+  if (auditPolicy && auditSink) app.use(auditMiddleware(auditPolicy, auditSink));
   app.use(authenticationMiddleware({ authenticators, anonymous }));
-  app.use(authorizationMiddleware(opts.authorizer ?? alwaysAllow));
+  app.use(authorizationMiddleware(authorizer));
   app.use(express.raw({ type: () => true, limit: maxBody }));
   let address = `${host}:6443`;
   installDiscovery(app, () => address);
@@ -168,7 +289,17 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const tls = opts.tlsCertFile && opts.tlsKeyFile;
   const messageClasses = appMessageClasses(app);
   const server = tls
-    ? https.createServer({ ...messageClasses, cert: fs.readFileSync(opts.tlsCertFile!), key: fs.readFileSync(opts.tlsKeyFile!) }, app)
+    ? https.createServer(
+        {
+          ...messageClasses,
+          cert: fs.readFileSync(opts.tlsCertFile!),
+          key: fs.readFileSync(opts.tlsKeyFile!),
+          // Ask for a client certificate but let requests without one through to the token authenticators
+          // (x509.ts refuses a certificate that does not verify).
+          ...(opts.clientCAFile ? { ca: fs.readFileSync(opts.clientCAFile), requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        app,
+      )
     : http.createServer(messageClasses, app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -182,22 +313,31 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   });
   const port = (server.address() as AddressInfo).port;
   address = `${host}:${port}`;
+  let kubernetesService: KubernetesServiceReconciler | undefined;
+  if (opts.kubernetesService ?? true) {
+    kubernetesService = new KubernetesServiceReconciler(registry, { serviceCIDR, advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(host), port });
+    await kubernetesService.start();
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closed = false;
   return {
     url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
+    serviceAccountTokens,
     async close() {
       if (closed) return;
       closed = true;
       cleaner.stop();
       registry.close();
+      authz?.stop();
+      await kubernetesService?.stop();
       objectCountSources.delete(countObjects);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await storage.close();
+      auditSink?.close();
     },
   };
 }

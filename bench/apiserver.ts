@@ -3,14 +3,23 @@
 //   1. p50/p99 latency of create, update (PUT) and get at a fixed, open-loop 500 requests/s each;
 //   2. LIST of 10,000 pods (JSON, and as a kubectl Table), and the server CPU time one LIST costs;
 //   3. pods/binding throughput with 64 requests in flight (the scheduler's path);
-//   4. watch fan-out: 1,000 watchers each receive all of 1,000 writes, none missed, in order.
-// Each figure is printed next to a floor measured in the same run against a trivial Node HTTP server
+//   4. watch fan-out: 1,000 watchers each receive all of 1,000 writes, none missed, in order;
+//   5. security's cost (issue 12): create p50/p99 at the same rate over TLS with a client certificate,
+//      authorized as a user bound to `edit` (RBAC when the apiserver has it — `--authorization-mode` —,
+//      else an RBAC-shaped stand-in, bench/authorizer-stand-in.ts) next to plain HTTP without
+//      authorization, two fresh apiservers measured in alternation in the same run (goal <= 1.25x).
+// Each figure of 1-4 is printed next to a floor measured in the same run against a trivial Node HTTP server
 // (same machine, same client, same bytes): what any Node server costs, so the ratio is the apiserver's.
 //
 // Usage: npm run build && node dist/bench/apiserver.js [--rate 500] [--seconds 6] [--pods 10000]
-//        [--list-runs 9] [--watchers 1000] [--writes 1000] [--data-dir DIR] [--only latency,list,fanout]
+//        [--list-runs 9] [--watchers 1000] [--writes 1000] [--data-dir DIR] [--only latency,list,fanout,secure]
+import { ChildProcess, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { agent, cm, cpuMs, fixedRate, ok, openWatchers, pct, pod, request, ROOT, startChild, withConcurrency } from './load';
+import { createCA, issueCertificate, writeCertKey } from '../lib/component/pki';
+import { agent, cm, cpuMs, fixedRate, ok, openWatchers, pct, pod, request, ROOT, secureAgents, startChild, withConcurrency } from './load';
 
 interface Options {
   rate: number;
@@ -197,6 +206,102 @@ async function fanoutBench(api: string, floor: string, o: Options): Promise<void
   rows.push({ what: '  events delivered per second', figure: `${((o.watchers * o.writes) / (total / 1000)).toFixed(0)} /s`, floor: `${((o.watchers * o.writes) / (floorTotal / 1000)).toFixed(0)} /s`, ratio: '' });
 }
 
+/** Whether this build's `steer apiserver` has RBAC (sec-b's --authorization-mode). */
+function apiserverHasRbac(): boolean {
+  const help = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--help'], { encoding: 'utf8' });
+  return /--authorization-mode/.test(help.stdout ?? '');
+}
+
+async function secureBench(o: Options): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-bench-pki-'));
+  const children: ChildProcess[] = [];
+  try {
+    const ca = await createCA('bench-ca');
+    writeCertKey(dir, 'ca', ca);
+    writeCertKey(dir, 'serving', await issueCertificate(ca, { commonName: 'kube-apiserver', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], usage: 'server' }));
+    // A user with no privileged group: every request is decided by the authorizer's rules.
+    const user = await issueCertificate(ca, { commonName: 'bench-user', organizations: ['bench'], usage: 'client' });
+    const admin = await issueCertificate(ca, { commonName: 'bench-admin', organizations: ['system:masters'], usage: 'client' });
+    const tls = ['--tls-cert-file', path.join(dir, 'serving.crt'), '--tls-private-key-file', path.join(dir, 'serving.key'), '--client-ca-file', path.join(dir, 'ca.crt'), '--anonymous-auth=false'];
+    const rbac = apiserverHasRbac();
+    let secureUrl: string;
+    let securePid: number | undefined;
+    if (rbac) {
+      const c = await startChild([path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--listen', '127.0.0.1:0', ...tls, '--authorization-mode', 'Node,RBAC'], /serving on (https:\/\/\S+)/);
+      children.push(c.child);
+      secureUrl = c.url;
+      securePid = c.child.pid;
+    } else {
+      const script = `const { startApiServer } = require(${JSON.stringify(path.join(ROOT, 'dist', 'apiserver', 'server.js'))});
+        const { standInAuthorizer } = require(${JSON.stringify(path.join(ROOT, 'dist', 'bench', 'authorizer-stand-in.js'))});
+        startApiServer({ host: '127.0.0.1', port: 0, tlsCertFile: ${JSON.stringify(path.join(dir, 'serving.crt'))}, tlsKeyFile: ${JSON.stringify(path.join(dir, 'serving.key'))},
+          clientCAFile: ${JSON.stringify(path.join(dir, 'ca.crt'))}, anonymousAuth: false, authorizer: standInAuthorizer('bench-user') })
+          .then((s) => console.log('serving on ' + s.url)).catch((e) => { console.error(e); process.exit(1); });`;
+      const c = await startChild(['-e', script], /serving on (https:\/\/\S+)/);
+      children.push(c.child);
+      secureUrl = c.url;
+      securePid = c.child.pid;
+    }
+    const plain = await startChild([path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--insecure-serving', '--listen', '127.0.0.1:0', '--watch-history', '20000'], /serving on (http:\/\/\S+)/);
+    children.push(plain.child);
+    const origin = new URL(secureUrl).origin;
+    if (rbac) {
+      // As the admin: a ClusterRole with Kubernetes' edit rules (bench/authorizer-stand-in.ts has them too)
+      // bound to bench-user, so each request walks real RBAC rules.
+      secureAgents.set(origin, new https.Agent({ keepAlive: true, maxSockets: 4, ca: ca.cert, cert: admin.cert, key: admin.key }));
+      await ok(secureUrl, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'bench-edit' },
+        rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets', 'services', 'pods'], verbs: ['create', 'delete', 'deletecollection', 'patch', 'update', 'get', 'list', 'watch'] }, { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['create', 'get', 'list'] }],
+      }));
+      await ok(secureUrl, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'bench-edit' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'bench-edit' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bench-user' }],
+      }));
+      secureAgents.get(origin)!.destroy();
+    }
+    secureAgents.set(origin, new https.Agent({ keepAlive: true, maxSockets: 256, ca: ca.cert, cert: user.cert, key: user.key }));
+    const ns = '/api/v1/namespaces/default/configmaps';
+    // Connections (and TLS sessions) are set up before the clock runs, as a long-running client's are.
+    for (const base of [plain.url, secureUrl]) await withConcurrency(64, Array.from({ length: 256 }, (_, i) => i), async (i) => void (await ok(base, 'POST', ns, cm(`warm-${i}`, 0))));
+    // A first round at the rate, not counted: both servers' create paths compiled and their heaps grown.
+    for (const [base, tag] of [[plain.url, 'wp'], [secureUrl, 'ws']]) await fixedRate(o.rate, 2, async (i) => void (await ok(base, 'POST', ns, cm(`${tag}-${i}`, 0))));
+    type Round = { p50: number; p99: number; errors: number; achieved: number; cpuPerReq?: number };
+    const rounds = { plain: [] as Round[], secure: [] as Round[] };
+    const measured = async (base: string, pid: number | undefined, tag: string): Promise<Round> => {
+      const c0 = cpuMs(pid);
+      const r: Round = await fixedRate(o.rate, o.seconds, async (i) => void (await ok(base, 'POST', ns, cm(`${tag}-${i}`, 0))));
+      const c1 = cpuMs(pid);
+      if (c0 !== undefined && c1 !== undefined) r.cpuPerReq = (c1 - c0) / Math.round(o.rate * o.seconds);
+      return r;
+    };
+    // Alternating rounds on a shared machine: each side sees the same background load; the median round counts.
+    const ROUNDS = 3;
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.plain.push(await measured(plain.url, plain.child.pid, `p${round}`));
+      rounds.secure.push(await measured(secureUrl, securePid, `s${round}`));
+      process.stderr.write(`  round ${round + 1}: p99 plain ${rounds.plain[round].p99.toFixed(2)} ms, secure ${rounds.secure[round].p99.toFixed(2)} ms\n`);
+    }
+    const median = (rs: Round[], f: (r: Round) => number) => [...rs].map(f).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
+    const what = `create @${o.rate}/s, TLS + client cert + ${rbac ? 'RBAC' : 'RBAC-shaped stand-in'} vs plain HTTP, no authz (median of ${ROUNDS})`;
+    const [p50s, p50p] = [median(rounds.secure, (r) => r.p50), median(rounds.plain, (r) => r.p50)];
+    const [p99s, p99p] = [median(rounds.secure, (r) => r.p99), median(rounds.plain, (r) => r.p99)];
+    rows.push({ what: `${what} p50`, figure: ms(p50s), floor: ms(p50p), ratio: `${(p50s / p50p).toFixed(2)}x` });
+    rows.push({ what: `${what} p99`, figure: ms(p99s), floor: ms(p99p), ratio: `${(p99s / p99p).toFixed(2)}x`, goal: 'goal <= 1.25x' });
+    if (rounds.secure.every((r) => r.cpuPerReq !== undefined) && rounds.plain.every((r) => r.cpuPerReq !== undefined)) {
+      // CPU time is far less disturbed by other load than latency: what one create costs each server.
+      const [cs, cp] = [median(rounds.secure, (r) => r.cpuPerReq!), median(rounds.plain, (r) => r.cpuPerReq!)];
+      rows.push({ what: '  server CPU time per create (median round)', figure: ms(cs), floor: ms(cp), ratio: `${(cs / cp).toFixed(2)}x` });
+    }
+    const errors = [...rounds.plain, ...rounds.secure].reduce((n, r) => n + r.errors, 0);
+    if (errors) rows.push({ what: '  errors', figure: String(errors), floor: '0', ratio: '' });
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    for (const a of secureAgents.values()) a.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function printRows(): void {
   const cols: Array<keyof Row> = ['what', 'figure', 'floor', 'ratio', 'goal'];
   const head: Row = { what: 'measure', figure: 'steer', floor: 'floor', ratio: 'ratio', goal: '' };
@@ -207,7 +312,7 @@ function printRows(): void {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const apiArgs = [path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--listen', '127.0.0.1:0', '--watch-history', '20000'];
+  const apiArgs = [path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--insecure-serving', '--listen', '127.0.0.1:0', '--watch-history', '20000'];
   if (o.dataDir) apiArgs.push('--data-dir', o.dataDir);
   const api = await startChild(apiArgs, /serving on (http:\/\/\S+)/);
   const floor = await startChild(['-e', FLOOR_SERVER], /floor on (http:\/\/\S+)/);
@@ -225,6 +330,10 @@ async function main(): Promise<void> {
     if (part('fanout')) {
       process.stderr.write('watch fan-out...\n');
       await fanoutBench(api.url, floor.url, o);
+    }
+    if (part('secure')) {
+      process.stderr.write('TLS, client certificates and authorization vs plain HTTP...\n');
+      await secureBench(o);
     }
   } finally {
     printRows();

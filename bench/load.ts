@@ -4,6 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as path from 'node:path';
 
 export const ROOT = path.join(__dirname, '..', '..');
@@ -24,6 +25,8 @@ export function startChild(args: string[], ready: RegExp): Promise<{ child: Chil
 }
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** HTTPS agents by origin, each with the client certificate and CA of the server it talks to. */
+export const secureAgents = new Map<string, https.Agent>();
 
 export function request(base: string, method: string, p: string, body?: string, contentType = 'application/json', accept = 'application/json'): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -33,7 +36,9 @@ export function request(base: string, method: string, p: string, body?: string, 
       headers['content-type'] = contentType;
       headers['content-length'] = Buffer.byteLength(body);
     }
-    const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent }, (res) => {
+    const secure = secureAgents.get(url.origin);
+    const mod = secure ? https : http;
+    const req = mod.request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent: secure ?? agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));

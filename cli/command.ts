@@ -1,10 +1,11 @@
 // Registers the kubectl-style client verbs (apply, get, describe, delete, scale, rollout, logs,
-// cordon/uncordon/drain, top, version, why, api-resources, label, …); main.ts adds `up`/`down`/`server`.
+// cordon/uncordon/drain, top, version, why, api-resources, label, auth can-i, …); main.ts adds `up`/`down`/`server`.
 // Each verb file registers its own commands (as kubectl's NewCmdX does), with flags spelled as
 // kubectl spells them so a Kubernetes user needs no new habits; this file is only their order, which
 // is the order `steer --help` lists them in.
 import { Command } from 'commander';
 import * as apply from './verbs/apply';
+import * as auth from './verbs/auth';
 import * as create from './verbs/create';
 import * as deleteVerb from './verbs/delete';
 import * as describe from './verbs/describe';
@@ -38,6 +39,7 @@ const verbs: Array<{ register(program: Command): void }> = [
   setImage, // set image
   wait, // wait
   label, // label, annotate
+  auth, // auth can-i
 ];
 
 export function register(program: Command): void {

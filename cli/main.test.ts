@@ -25,7 +25,7 @@ describe('steer main: per-verb registration', () => {
     expect(client).not.toContain('apiserver');
     expect(client).not.toContain('up');
     expect(await names('apiserver')).toEqual(['apiserver']);
-    expect(await names('up')).toEqual(['up', 'down', 'server', 'etcd', 'storage']);
+    expect(await names('up')).toEqual(['up', 'down', 'server', 'certs', 'etcd', 'storage']);
   });
   it('help, no verb and an unknown verb register every command', async () => {
     for (const args of [[], ['help'], ['nope']]) {

@@ -5,8 +5,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../lib/client/client';
 import { allControllerNames, ControllerName, startControllers } from './manager';
 import { durationOption, intOption } from '../lib/component/flags';
+import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
 
-interface ControllersFlags {
+interface ControllersFlags extends ServingFlags {
   kubeconfig?: string;
   server?: string;
   identity?: string;
@@ -22,13 +23,13 @@ interface ControllersFlags {
   workers?: number;
   nodeMonitorGracePeriod: number;
   nodeMonitorPeriod: number;
+  rootCaFile?: string;
 }
 
 
 
 export function register(program: Command): void {
-  program
-    .command('controllers')
+  withServingFlags(program.command('controllers'), 'the metrics port')
     .description('run the controller manager (deployment, replicaset, daemonset, garbage collector, node lifecycle)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
     .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'concurrent reconciles per controller', intOption(0, Number.MAX_SAFE_INTEGER, '--workers'))
     .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', durationOption('s'), 5)
     .option('--node-monitor-period <d>', 'how often nodes are checked', durationOption('s'), 0.5)
+    .option('--root-ca-file <file>', 'CA bundle published as the kube-root-ca.crt ConfigMap in every namespace (default: the CA of the kubeconfig)')
     .action(async (f: ControllersFlags) => {
       let controllers: ControllerName[] | undefined;
       if (f.controllers) {
@@ -54,7 +56,9 @@ export function register(program: Command): void {
         controllers = names as ControllerName[];
       }
       const client = KubeClient.load({ kubeconfig: f.kubeconfig, server: f.server });
+      const metricsServing = f.metricsPort ? await servingFromFlags(f, client, 'kube-controller-manager') : undefined;
       const running = await startControllers({
+        metricsServing,
         client,
         identity: f.identity,
         leaderElect: !!f.leaderElect,
@@ -68,8 +72,9 @@ export function register(program: Command): void {
         controllers,
         workers: f.workers,
         nodeLifecycle: { nodeMonitorGracePeriodSeconds: f.nodeMonitorGracePeriod, nodeMonitorPeriodMs: f.nodeMonitorPeriod * 1000 },
+        rootCAFile: f.rootCaFile,
       });
-      if (running.metricsPort) console.log(`controllers: metrics on :${running.metricsPort}/metrics`);
+      if (running.metricsPort) console.log(`controllers: metrics on ${metricsServing ? 'https' : 'http'}://:${running.metricsPort}/metrics`);
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         process.once('SIGINT', done);

@@ -12,6 +12,7 @@ import type { Controller, ControllerContext } from '../lib/client/controller';
 import { EventRecorder } from '../lib/client/events';
 import { LeaderElector } from '../lib/client/leader-election';
 import { serveMetrics } from '../lib/component/metrics';
+import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { Resources } from '../lib/api/resources';
 import { SharedInformerFactory } from '../lib/client/shared-informers';
 import { DaemonSetController } from './daemonset/controller';
@@ -19,11 +20,13 @@ import { DeploymentController } from './deployment/controller';
 import { EndpointsController } from './endpoints';
 import { GarbageCollector } from './garbage-collector';
 import { JobController } from './job';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
+import { RootCAPublisher } from './root-ca-publisher';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -42,11 +45,17 @@ export interface ControllerManagerOptions {
   metricsHost?: string;
   /** Explicit metrics address; port 0 picks a free port (tests). Overrides metricsPort. */
   metricsListen?: { host?: string; port: number };
+  /** Serve the metrics port over HTTPS with delegated authentication and authorization (lib/component/secure-serving.ts). */
+  metricsServing?: SecureServingOptions;
   /** Which controllers to run (default all). */
   controllers?: ControllerName[];
   nodeLifecycle?: NodeLifecycleOptions;
   /** Concurrent reconciles per controller (default each controller's own). */
   workers?: number;
+  /** --root-ca-file: the CA bundle published as kube-root-ca.crt in every namespace (default: the CA this client trusts). */
+  rootCAFile?: string;
+  /** The bundle itself (PEM), when not read from a file. */
+  rootCA?: string;
   log?: (msg: string) => void;
 }
 
@@ -87,6 +96,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('node-lifecycle')) controllers.push(new NodeLifecycleController(ctx, opts.nodeLifecycle));
     if (enabled.has('endpoints')) controllers.push(new EndpointsController(ctx, w));
     if (enabled.has('job')) controllers.push(new JobController(ctx, w));
+    if (enabled.has('root-ca-cert-publisher')) controllers.push(new RootCAPublisher(ctx, { rootCAFile: opts.rootCAFile, rootCA: opts.rootCA }));
+    if (enabled.has('clusterrole-aggregation')) controllers.push(new ClusterRoleAggregationController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);
@@ -122,7 +133,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   let metricsPort: number | undefined;
   const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
   if (listen) {
-    metricsServer = await serveMetrics('controllers', listen.host ?? '0.0.0.0', listen.port);
+    metricsServer = await serveMetrics('controllers', listen.host ?? '0.0.0.0', listen.port, opts.metricsServing);
     metricsPort = (metricsServer.address() as { port: number }).port;
   }
 

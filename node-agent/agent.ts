@@ -26,6 +26,8 @@ import { collectUsage, type PodUsage } from './stats';
 import { computePodStatus } from './status';
 import { StatusWriter } from './status-writer';
 import { computePodActions, Waiting } from './sync';
+import { ServiceEnvSource } from './service-env';
+import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens';
 
 // steer's fast heartbeat (Kubernetes renews every 10 s with a 40 s lease): the node lifecycle
 // controller's 5 s grace period must see at least two renewals, so a lost node is noticed in seconds.
@@ -76,6 +78,12 @@ export interface NodeAgentOptions {
   events?: EventRecorder;
   /** CRI stats poll period for metrics and /stats/summary (default 10 s; 0 = off). */
   statsIntervalMs?: number;
+  /** The Services for containers' service variables; shared by hollow nodes (default: the agent's own informer). */
+  services?: ServiceEnvSource;
+  /** Service-account tokens for projected volumes (default: the agent's own manager on the TokenRequest API). */
+  tokens?: ServiceAccountTokenManager;
+  /** How often running pods' configMap, secret, downwardAPI and projected volumes are rewritten (default 60 s). */
+  volumeRefreshIntervalMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -97,6 +105,8 @@ export class NodeAgent {
   private readonly ownRecorder: boolean;
   private readonly podSource: PodSource;
   private readonly ownSource?: InformerPodSource;
+  private readonly services: ServiceEnvSource;
+  private readonly ownServices: boolean;
   private readonly logRoot: string;
   private readonly facts: NodeFacts;
   private unsubscribe?: () => void;
@@ -117,6 +127,8 @@ export class NodeAgent {
     if (o.podSource) this.podSource = o.podSource;
     else this.podSource = this.ownSource = new InformerPodSource(o.client, o.nodeName);
     this.logRoot = o.logRoot || path.join(o.stateDir, 'pod-logs');
+    this.ownServices = !o.services;
+    this.services = o.services ?? new ServiceEnvSource(o.client);
     let hostDns = { servers: [] as string[], searches: [] as string[], options: [] as string[] };
     try {
       hostDns = parseResolvConf(fs.readFileSync(o.resolvConf || '/etc/resolv.conf', 'utf8'));
@@ -167,6 +179,9 @@ export class NodeAgent {
       cgroupFs: o.cgroupFs === undefined ? '/sys/fs/cgroup' : o.cgroupFs,
       backoff: o.backoff,
       imageBackoff: o.imageBackoff,
+      tokens: o.tokens ?? new ServiceAccountTokenManager(apiTokenRequester(o.client)),
+      serviceEnv: (pod) => this.services.envFor(pod),
+      volumeRefreshIntervalMs: o.volumeRefreshIntervalMs,
       onForget: (uid) => {
         this.firstSeen.delete(uid);
         this.startRecorded.delete(uid);
@@ -198,6 +213,15 @@ export class NodeAgent {
     });
     // First the runtime's view, then the API's: pods whose objects are gone are cleaned up by sync.
     await this.pleg.start();
+    // Containers need the service variables: list Services before the first pod is synced, but never wait
+    // long for it (a node that may not list Services still runs its pods' sandboxes; their containers
+    // wait with CreateContainerConfigError, as the kubelet's do, until the list succeeds).
+    if (this.ownServices) {
+      let timer: NodeJS.Timeout | undefined;
+      const listed = this.services.start().catch((err: unknown) => this.log(`listing services failed: ${(err as Error).message}`));
+      await Promise.race([listed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
+    }
     this.unsubscribe = this.podSource.subscribe(this.nodeName, (pod, deleted) => this.onPod(pod, deleted));
     if (this.ownSource) await this.ownSource.start();
     for (const p of this.podSource.list(this.nodeName)) this.onPod(p, false);
@@ -234,6 +258,7 @@ export class NodeAgent {
     this.probes.stop();
     this.unsubscribe?.();
     this.ownSource?.stop();
+    if (this.ownServices) this.services.stop();
     this.queue.shutDown();
     await this.workersDone;
     this.unregisterMetrics?.();
@@ -327,6 +352,8 @@ export class NodeAgent {
       });
     }
     const podIP = after.sandboxes[0]?.state === 'SANDBOX_READY' ? after.sandboxes[0].ip : '';
+    // A running pod's volumes follow their ConfigMaps and Secrets, and its tokens are renewed in time.
+    if (after.sandboxes[0]?.state === 'SANDBOX_READY' && !pod.metadata?.deletionTimestamp) await this.actions.refreshVolumes(pod, state);
     this.probes.syncPod(
       pod,
       after.containers.filter((c) => c.state === 'CONTAINER_RUNNING' && !c.init).map((c) => ({ containerId: c.id, name: c.name, startedAt: c.startedAt })),

@@ -1,5 +1,9 @@
 // Registers `steer node-agent`: one agent on a CRI runtime (containerd), or one agent / N hollow agents
-// on the in-memory fake runtime (`--runtime fake --count N`). Runs until SIGINT/SIGTERM.
+// on the in-memory fake runtime (`--runtime fake --count N`). Runs until SIGINT/SIGTERM. The agent's
+// port is HTTPS with the kubelet's authentication (client certificates of --client-ca-file, bearer tokens
+// through TokenReview) and authorization (--authorization-mode Webhook: SubjectAccessReview) unless
+// --insecure-serving asks for plain HTTP; hollow nodes always serve plain HTTP (a benchmark tool).
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -12,6 +16,11 @@ import type { ContainerRuntime } from './runtime/runtime';
 import { startNodeAgent } from './start';
 import { durationOption, intOption } from '../lib/component/flags';
 import { canonicalIPv4Cidr } from '../lib/api/ip';
+import { ListenAddress, parseHostPort } from './network/dns/server';
+import { boolOption } from '../lib/component/flags';
+import { ensureSelfSignedServingCert, localHostNames, splitSANs } from '../lib/component/pki';
+import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../lib/component/secure-serving';
+import { defaultNodeAddress } from './node-status';
 
 interface NodeAgentFlags {
   kubeconfig?: string;
@@ -38,6 +47,46 @@ interface NodeAgentFlags {
   podRoutes?: boolean;
   serviceProxy?: boolean;
   clusterCidr?: string;
+  dnsServer: boolean;
+  dnsBind?: ListenAddress;
+  resolvConf?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  certDir?: string;
+  clientCaFile?: string;
+  anonymousAuth: boolean;
+  authorizationMode: string;
+  insecureServing?: boolean;
+}
+
+function listenAddress(v: string): ListenAddress {
+  const a = parseHostPort(v);
+  if (!a) throw new InvalidArgumentError(`invalid address ${v} (use an IP, or IP:PORT)`);
+  return a;
+}
+
+/** The kubelet's serving: its certificate (or a self-signed one in --cert-dir), client CA, token and SAR webhooks. */
+async function agentServingFromFlags(flags: NodeAgentFlags, client: KubeClient): Promise<SecureServingOptions | undefined> {
+  if (flags.insecureServing) return undefined;
+  if (!!flags.tlsCertFile !== !!flags.tlsPrivateKeyFile) throw new InvalidArgumentError('--tls-cert-file and --tls-private-key-file go together');
+  if (flags.authorizationMode !== 'Webhook' && flags.authorizationMode !== 'AlwaysAllow') throw new InvalidArgumentError('--authorization-mode must be Webhook or AlwaysAllow');
+  let certFile = flags.tlsCertFile;
+  let keyFile = flags.tlsPrivateKeyFile;
+  if (!certFile) {
+    const names = splitSANs([...localHostNames(), flags.address || defaultNodeAddress(), flags.nodeName]);
+    const made = await ensureSelfSignedServingCert(path.resolve(flags.certDir || path.join(flags.stateDir, 'pki')), 'kubelet', { commonName: `${flags.nodeName}@self-signed`, ...names });
+    certFile = made.certFile;
+    keyFile = made.keyFile;
+  }
+  return {
+    cert: fs.readFileSync(certFile, 'utf8'),
+    key: fs.readFileSync(keyFile!, 'utf8'),
+    clientCA: flags.clientCaFile ? fs.readFileSync(flags.clientCaFile, 'utf8') : undefined,
+    // The kubelet's webhook cache lifetimes: 2 min for tokens, 5 min for allowed and 30 s for denied requests.
+    tokens: tokenReviewAuthenticator(client, { cacheTTLMs: 120_000 }),
+    authorizer: flags.authorizationMode === 'Webhook' ? subjectAccessReviewAuthorizer(client, { allowTTLMs: 300_000, denyTTLMs: 30_000 }) : undefined,
+    anonymous: flags.anonymousAuth,
+  };
 }
 
 
@@ -67,8 +116,11 @@ export function register(program: Command): void {
     .option('--lease-duration <s>', 'node Lease duration in seconds', intOption(0, Number.MAX_SAFE_INTEGER, '--lease-duration'), DEFAULT_LEASE_DURATION_SECONDS)
     .option('--relist-interval <d>', 'runtime relist (PLEG) period', durationOption('ms'), 100)
     .option('--cgroup-root <path>', 'parent cgroup of all pods', '/steerpods')
-    .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers for ClusterFirst pods')
+    .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers for ClusterFirst pods; the agent answers them itself (kube-dns\'s ClusterIP, e.g. 10.96.0.10)')
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .option('--no-dns-server', 'with --cluster-dns: do not serve cluster DNS here (another server answers those addresses)')
+    .option('--dns-bind <ip[:port]>', "where the cluster DNS server listens (default: the node's address, port 53)", listenAddress)
+    .option('--resolv-conf <file>', 'resolver config for Default-policy pods and for names outside the cluster', '/etc/resolv.conf')
     .option('--max-pods <n>', 'pods this node accepts', intOption(0, Number.MAX_SAFE_INTEGER, '--max-pods'), 110)
     .option('--count <n>', 'with --runtime fake: run N hollow nodes named <node-name>-<i>', intOption(0, Number.MAX_SAFE_INTEGER, '--count'), 1)
     .option('--crash-backoff-initial <d>', 'first CrashLoopBackOff delay', durationOption('ms'), 10_000)
@@ -77,6 +129,13 @@ export function register(program: Command): void {
     .option('--service-proxy', 'route Service ClusterIPs and NodePorts to their endpoints with iptables (kube-proxy iptables mode)')
     .option('--cluster-cidr <cidr>', 'with --service-proxy: the pod network; ClusterIP traffic from outside it is masqueraded (default: all of it)', podCidr)
     .option('--pod-routes', "keep host routes to the other nodes' pod CIDRs via their InternalIPs (nodes on one L2 network)")
+    .option('--tls-cert-file <file>', "the agent's serving certificate (default: self-signed, kept in --cert-dir)")
+    .option('--tls-private-key-file <file>', 'key of --tls-cert-file')
+    .option('--cert-dir <dir>', 'where the self-signed serving certificate is kept (default <state-dir>/pki)')
+    .option('--client-ca-file <file>', 'client certificates signed by this CA authenticate (CN = user, O = groups)')
+    .option('--anonymous-auth [bool]', 'requests without credentials run as system:anonymous (else 401)', boolOption, false)
+    .option('--authorization-mode <mode>', 'Webhook (ask the apiserver: SubjectAccessReview) or AlwaysAllow', 'Webhook')
+    .option('--insecure-serving', 'serve plain HTTP without authentication or authorization')
     .action(async (flags: NodeAgentFlags) => {
       const client = KubeClient.load({ kubeconfig: flags.kubeconfig, server: flags.server });
       if (flags.runtime !== 'cri' && flags.runtime !== 'fake') throw new InvalidArgumentError('--runtime must be cri or fake');
@@ -100,8 +159,11 @@ export function register(program: Command): void {
           if (!flags.criSocket) throw new InvalidArgumentError('--cri-socket is required with --runtime cri');
           runtime = new CriRuntime(flags.criSocket);
         }
+        const serving = await agentServingFromFlags(flags, client);
+        const clusterDNS = flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()).filter(Boolean) : [];
         const running = await startNodeAgent({
           client,
+          serving,
           nodeName: flags.nodeName,
           runtime,
           stateDir: path.resolve(flags.stateDir),
@@ -115,8 +177,10 @@ export function register(program: Command): void {
           leaseRenewIntervalMs: flags.leaseRenewInterval,
           leaseDurationSeconds: flags.leaseDuration,
           relistIntervalMs: flags.relistInterval,
-          clusterDNS: flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()).filter(Boolean) : [],
+          clusterDNS,
           clusterDomain: flags.clusterDomain,
+          resolvConf: flags.resolvConf,
+          dnsServer: flags.dnsServer && clusterDNS.length > 0 ? (flags.dnsBind ? { listen: [flags.dnsBind] } : true) : false,
           backoff: { initialMs: flags.crashBackoffInitial, maxMs: flags.crashBackoffMax },
           podCIDR: flags.podCidr,
           podRoutes: flags.podRoutes === true,

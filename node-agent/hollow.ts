@@ -11,6 +11,8 @@ import { EventRecorder } from '../lib/client/events';
 import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_INTERVAL_MS, NodeAgent } from './agent';
 import { FakeRuntime } from './runtime/fake-runtime';
 import { InformerPodSource } from './pod-source';
+import { ServiceEnvSource } from './service-env';
+import type { ServiceAccountTokenManager } from './volumes/tokens';
 import type { Prober } from './probes';
 import { RunningAgentServer, startAgentServer } from './server';
 
@@ -30,6 +32,12 @@ export interface HollowNodesOptions {
   nodeStatusReportIntervalMs?: number;
   /** One HTTP server for all hollow nodes on this port (0 = free; false = none). */
   port?: number | false;
+  /** Every pod is re-synced this often (default 30 s). */
+  resyncIntervalMs?: number;
+  /** How often running pods' configMap, secret, downwardAPI and projected volumes are rewritten (default 60 s). */
+  volumeRefreshIntervalMs?: number;
+  /** Service-account tokens for projected volumes (default: each agent's own manager on the TokenRequest API). */
+  tokens?: ServiceAccountTokenManager;
   /** How many nodes register at once (keeps a big start from flooding the apiserver). */
   startConcurrency?: number;
   log?: (msg: string) => void;
@@ -56,17 +64,21 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
   const stateDir = o.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'steer-hollow-'));
   const ownState = !o.stateDir;
   const source = new InformerPodSource(o.client);
+  // One Services informer for every hollow node's service variables, as one pod informer serves them all.
+  const services = new ServiceEnvSource(o.client);
   const events = new EventRecorder(o.client, { component: 'kubelet', host: `${prefix}*` });
   const agents: NodeAgent[] = [];
   const runtimes = new Map<string, FakeRuntime>();
   let server: RunningAgentServer | undefined;
   if (o.port !== false) server = await startAgentServer(() => agents, '127.0.0.1', o.port ?? 0);
   await source.start();
+  await services.start();
   const names = Array.from({ length: o.count }, (_, i) => `${prefix}${i}`);
   const started: NodeAgent[] = [];
   const stopAll = async () => {
     await Promise.all(started.map((a) => a.stop().catch(() => undefined)));
     source.stop();
+    services.stop();
     await events.flush();
     await server?.close();
     if (ownState) fs.rmSync(stateDir, { recursive: true, force: true });
@@ -84,6 +96,7 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
             nodeName: name,
             runtime,
             stateDir: path.join(stateDir, name),
+            services,
             cgroupFs: false,
             address: `10.250.${(n >> 8) & 255}.${n & 255}`,
             port: server?.port ?? 10250,
@@ -95,7 +108,9 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
               labels: { 'node.steer.io/hollow': 'true', ...(o.labels || {}) },
             },
             relistIntervalMs: o.relistIntervalMs ?? 1000,
-            resyncIntervalMs: 30_000,
+            resyncIntervalMs: o.resyncIntervalMs ?? 30_000,
+            volumeRefreshIntervalMs: o.volumeRefreshIntervalMs,
+            tokens: o.tokens,
             leaseRenewIntervalMs: o.leaseRenewIntervalMs ?? DEFAULT_LEASE_RENEW_INTERVAL_MS,
             leaseDurationSeconds: o.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS,
             nodeStatusReportIntervalMs: o.nodeStatusReportIntervalMs ?? 60_000,

@@ -1,30 +1,22 @@
-// Host-side files of a pod: its directory (volumes, /etc/hosts), emptyDir/hostPath/configMap/secret
-// volumes, and the clean-up after the pod is gone (pod dir, log dir, per-pod cgroup directories,
+// Host-side files of a pod: its directory (volumes, /etc/hosts), emptyDir/hostPath/configMap/secret/
+// downwardAPI/projected volumes, and the clean-up after the pod is gone (pod dir, log dir, per-pod cgroup directories,
 // which containerd never removes).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1';
-import type { PodData } from './podspec';
+import { writeAtomically } from './volumes/atomic-writer';
+import { volumePayload, type ProjectionContext } from './volumes/projection';
 
 export function podDir(stateDir: string, uid: string): string {
   return path.join(stateDir, 'pods', uid);
 }
 
-function writeKeys(dir: string, data: Record<string, string>, items: { key: string; path: string }[] | undefined, mode: number): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const entries = items && items.length ? items.map((i) => [i.path, data[i.key]] as const) : Object.entries(data);
-  for (const [rel, value] of entries) {
-    if (value === undefined) throw new Error(`key for ${rel} not found`);
-    const file = path.join(dir, rel);
-    if (!file.startsWith(dir + path.sep)) throw new Error(`invalid item path ${rel}`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, value, { mode });
-  }
-}
-
-/** Creates or checks one volume's host directory; throws a message fit for a FailedMount event. */
-export function prepareVolume(v: Volume, hostPath: string, data: PodData): void {
+/**
+ * Creates or checks one volume's host directory; throws a message fit for a FailedMount event. configMap,
+ * secret, downwardAPI and projected volumes are (re)written atomically (volumes/atomic-writer.ts), so
+ * calling this again on a running pod updates their files in place, as the kubelet's remounts do.
+ */
+export async function prepareVolume(v: Volume, hostPath: string, ctx: ProjectionContext): Promise<void> {
   if (v.emptyDir) {
     fs.mkdirSync(hostPath, { recursive: true, mode: 0o777 });
     fs.chmodSync(hostPath, 0o777);
@@ -55,20 +47,9 @@ export function prepareVolume(v: Volume, hostPath: string, data: PodData): void 
       default:
         break; // '': no check, the runtime creates a missing directory
     }
-  } else if (v.configMap) {
-    const d = data.configMaps[v.configMap.name || ''];
-    if (!d) {
-      if (v.configMap.optional) return writeKeys(hostPath, {}, undefined, 0o644);
-      throw new Error(`configmap "${v.configMap.name}" not found`);
-    }
-    writeKeys(hostPath, d, v.configMap.items, v.configMap.defaultMode ?? 0o644);
-  } else if (v.secret) {
-    const d = data.secrets[v.secret.secretName || ''];
-    if (!d) {
-      if (v.secret.optional) return writeKeys(hostPath, {}, undefined, 0o644);
-      throw new Error(`secret "${v.secret.secretName}" not found`);
-    }
-    writeKeys(hostPath, d, v.secret.items, v.secret.defaultMode ?? 0o644);
+  } else {
+    const payload = await volumePayload(v, ctx);
+    if (payload) writeAtomically(hostPath, payload);
   }
 }
 

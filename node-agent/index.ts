@@ -1,13 +1,19 @@
 // The node agent's face: starting agents (real or hollow), the container runtime behind them, the
-// host's runtime setup and teardown, and the service proxy's leftover-rule cleanup for `steer down`.
+// host's runtime setup and teardown, the service proxy's and the cluster DNS redirect's leftover-rule
+// cleanup for `steer down`, and the cluster DNS server (benchmarks run it on its own).
 export { startNodeAgent } from './start';
 export type { StartNodeAgentOptions, RunningNodeAgent } from './start';
 export { startHollowNodes } from './hollow';
+export { ServiceAccountTokenManager, apiTokenRequester } from './volumes/tokens';
 export type { HollowNodes, HollowNodesOptions } from './hollow';
 export { CriRuntime } from './runtime/cri/cri-runtime';
+export { FakeRuntime } from './runtime/fake-runtime';
 export type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from './runtime/runtime';
 export { ensureRuntime, teardownRuntime, podCgroupParent, IMAGES, DEFAULT_BRIDGE, DEFAULT_POD_SUBNET, REGISTRY } from './runtime-setup';
 export type { RuntimeInfo, RuntimeOptions } from './runtime-setup';
 export { removeProxyRules } from './network/service-proxy';
+export { removeDnsRedirect } from './network/dns/redirect';
+export { ClusterDns } from './network/dns/cluster-dns';
+export type { ClusterDnsOptions } from './network/dns/cluster-dns';
 export { register as registerCommand } from './command';
 export { register as registerRuntimeCommand } from './runtime-setup/command';

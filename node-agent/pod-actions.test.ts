@@ -35,7 +35,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
-function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData } = {}): Harness {
+function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; volumeRefreshIntervalMs?: number } = {}): Harness {
   const runtime = new FakeRuntime({ images: o.images ?? ['busybox:1.35'], missingImages: o.missingImages });
   const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 1000, onChange: () => undefined });
   const probes = new ProbeManager({ nodeName: NODE, prober: { run: async () => ({ ok: true, output: '' }) }, onChange: () => undefined });
@@ -62,6 +62,7 @@ function harness(o: { images?: string[]; missingImages?: string[]; data?: PodDat
     cgroupFs: false,
     imageBackoff: { initialMs: 1000, maxMs: 4000 },
     onForget: (uid) => forgotten.push(uid),
+    volumeRefreshIntervalMs: o.volumeRefreshIntervalMs,
   });
   return { actions, runtime, pleg, events, dataCalls: () => dataCalls, deleted, forgotten };
 }
@@ -214,4 +215,27 @@ test('finalizeDeletion removes the runtime objects, deletes the pod once and for
   expect(h.forgotten).toEqual(['uid-1']);
   expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeUndefined();
   expect(h.actions.lastChanged('uid-1')).toBe(0);
+});
+
+test('running pods’ volumes follow their ConfigMaps: at once after an agent restart, then every refresh interval', async () => {
+  const data: PodData = { configMaps: { cfg: { key: 'v1' } }, secrets: {} };
+  const h = harness({ data, volumeRefreshIntervalMs: 60_000 });
+  const p: Pod = { ...pod({ name: 'c', image: 'busybox:1.35' }), spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox:1.35' }], volumes: [{ name: 'conf', configMap: { name: 'cfg' } }] } };
+  const file = path.join(stateDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~configmap', 'conf', 'key');
+  // An agent that adopted a running pod has never written its volumes: the first refresh does.
+  await h.actions.refreshVolumes(p, newSyncState(emptyObserved('uid-1')));
+  expect(fs.readFileSync(file, 'utf8')).toBe('v1');
+  data.configMaps.cfg = { key: 'v2' };
+  await h.actions.refreshVolumes(p, newSyncState(emptyObserved('uid-1')));
+  expect(fs.readFileSync(file, 'utf8')).toBe('v1'); // not yet: the interval has not passed
+  const later = Date.now() + 61_000;
+  const realNow = Date.now;
+  Date.now = () => later;
+  try {
+    await h.actions.refreshVolumes(p, newSyncState(emptyObserved('uid-1')));
+  } finally {
+    Date.now = realNow;
+  }
+  expect(fs.readFileSync(file, 'utf8')).toBe('v2');
+  expect(fs.readlinkSync(path.join(path.dirname(file), 'key'))).toBe('..data/key');
 });

@@ -20,6 +20,7 @@ import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runt
 import type { PodDeleter } from './status-writer';
 import { gracePeriodSeconds, PodAction, StartBlock, SyncContext, Waiting } from './sync';
 import { removePodCgroups } from './runtime/cgroups';
+import type { ServiceAccountTokenManager } from './volumes/tokens';
 
 /** How long a container waits after CreateContainerConfigError or CreateContainerError. */
 const CREATE_RETRY_MS = 2000;
@@ -44,6 +45,12 @@ export interface PodActionsOptions {
   imageBackoff?: BackoffOptions;
   /** A pod is forgotten: the agent drops its own per-pod records too. */
   onForget?: (uid: string) => void;
+  /** Tokens for projected serviceAccountToken sources (none: such volumes fail to mount). */
+  tokens?: ServiceAccountTokenManager;
+  /** The service environment of a pod (KUBERNETES_SERVICE_HOST, ...); throws while it is not known yet. */
+  serviceEnv?: (pod: Pod) => Record<string, string>;
+  /** How often a running pod's configMap, secret, downwardAPI and projected volumes are rewritten (default 60 s). */
+  volumeRefreshIntervalMs?: number;
 }
 
 /** What one sync learned while acting, so later actions of the same sync need not ask again. */
@@ -85,6 +92,8 @@ export class PodActions {
   private readonly startBlocks = new Map<string, StartBlockEntry>();
   /** When this agent last changed a pod in the runtime: its next sync needs a relist begun after. */
   private readonly lastActionAt = new Map<string, number>();
+  /** When each pod's volumes were last written (the kubelet's remount of its running pods' volumes). */
+  private readonly volumesSetUpAt = new Map<string, number>();
 
   constructor(private readonly o: PodActionsOptions) {
     this.runtime = o.runtime;
@@ -184,6 +193,8 @@ export class PodActions {
     this.images.forgetPod(uid);
     for (const k of this.startBlocks.keys()) if (k.startsWith(`${uid}/`)) this.startBlocks.delete(k);
     this.o.probes.removePod(uid);
+    this.volumesSetUpAt.delete(uid);
+    this.o.tokens?.deleteServiceAccountTokens(uid);
     this.o.onForget?.(uid);
   }
 
@@ -200,11 +211,7 @@ export class PodActions {
     const uid = pod.metadata!.uid!;
     const dir = podDir(this.o.stateDir, uid);
     try {
-      const data = await this.podData(pod, state);
-      for (const [name, v] of volumeHostPaths(pod, dir)) {
-        const vol = (pod.spec?.volumes || []).find((x) => x.name === name)!;
-        prepareVolume(vol, v.path, data);
-      }
+      await this.setUpVolumes(pod, state, dir);
     } catch (err) {
       this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${(err as Error).message}`);
       throw err;
@@ -223,6 +230,35 @@ export class PodActions {
     } catch (err) {
       this.o.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
       throw err;
+    }
+  }
+
+  private async setUpVolumes(pod: Pod, state: SyncState, dir: string, only?: (kind: string) => boolean): Promise<void> {
+    const data = await this.podData(pod, state);
+    for (const [name, v] of volumeHostPaths(pod, dir)) {
+      if (only && !only(v.kind)) continue;
+      const vol = (pod.spec?.volumes || []).find((x) => x.name === name)!;
+      await prepareVolume(vol, v.path, { pod, data, tokens: this.o.tokens });
+    }
+    this.volumesSetUpAt.set(pod.metadata?.uid || '', Date.now());
+  }
+
+  /**
+   * Rewrites a running pod's configMap, secret, downwardAPI and projected volumes once the refresh interval
+   * has passed: new ConfigMap and Secret contents, and service-account tokens renewed before they expire.
+   * Each volume changes atomically; a failure leaves the old files and is reported as FailedMount.
+   */
+  async refreshVolumes(pod: Pod, state: SyncState): Promise<void> {
+    const uid = pod.metadata?.uid || '';
+    const last = this.volumesSetUpAt.get(uid);
+    // Never set up by this agent (it restarted and adopted the pod): rewrite them now.
+    if (last !== undefined && Date.now() - last < (this.o.volumeRefreshIntervalMs ?? 60_000)) return;
+    const refreshed = new Set(['configMap', 'secret', 'downwardAPI', 'projected']);
+    try {
+      await this.setUpVolumes(pod, state, podDir(this.o.stateDir, uid), (kind) => refreshed.has(kind));
+    } catch (err) {
+      this.volumesSetUpAt.set(uid, Date.now()); // retried at the next interval, not on every sync
+      this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${(err as Error).message}`);
     }
   }
 
@@ -253,7 +289,7 @@ export class PodActions {
     let mounts;
     try {
       const data = await this.podData(pod, state);
-      env = resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP, nodeName: this.o.nodeName, data });
+      env = resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP, nodeName: this.o.nodeName, data, serviceEnv: this.o.serviceEnv?.(pod) });
       mounts = containerMounts(spec, volumeHostPaths(pod, dir));
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerConfigError', (err as Error).message, CREATE_RETRY_MS);

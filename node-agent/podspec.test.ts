@@ -51,6 +51,45 @@ describe('sandbox config', () => {
     expect(dnsConfig(none, o)).toEqual({ servers: ['1.1.1.1'], searches: [], options: ['ndots:2'] });
   });
 
+  test('DNS: the four policies; hostNetwork ClusterFirst falls back to Default, ClusterFirstWithHostNet does not', () => {
+    const o = { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', hostDns };
+    const withPolicy = (dnsPolicy: string, hostNetwork = false): Pod => ({ ...pod, spec: { ...pod.spec!, dnsPolicy, hostNetwork } });
+    expect(dnsConfig(withPolicy('Default'), o)).toEqual(hostDns);
+    expect(dnsConfig(withPolicy('ClusterFirst', true), o)).toEqual(hostDns);
+    expect(dnsConfig(withPolicy('ClusterFirstWithHostNet', true), o).servers).toEqual(['10.96.0.10']);
+    expect(dnsConfig(withPolicy('ClusterFirstWithHostNet', false), o).servers).toEqual(['10.96.0.10']);
+    const merged: Pod = { ...withPolicy('ClusterFirst'), spec: { ...pod.spec!, dnsConfig: { nameservers: ['192.0.2.9'], searches: ['extra.example', 'svc.cluster.local'], options: [{ name: 'ndots', value: '1' }, { name: 'edns0' }] } } };
+    expect(dnsConfig(merged, o)).toEqual({
+      servers: ['10.96.0.10', '192.0.2.9'],
+      searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'example.org', 'extra.example'],
+      options: ['ndots:1', 'edns0'],
+    });
+  });
+
+  test("DNS: the host's loopback resolvers are unreachable from a pod: dropped, the cluster DNS stands in when none is left", () => {
+    const stub = { servers: ['127.0.0.53'], searches: ['lan'], options: ['edns0'] };
+    const defaultPod: Pod = { ...pod, spec: { ...pod.spec!, dnsPolicy: 'Default' } };
+    expect(dnsConfig(defaultPod, { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', hostDns: stub })).toEqual({ servers: ['10.96.0.10'], searches: ['lan'], options: ['edns0'] });
+    const mixed = { ...stub, servers: ['127.0.0.53', '192.0.2.53'] };
+    expect(dnsConfig(defaultPod, { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', hostDns: mixed }).servers).toEqual(['192.0.2.53']);
+    // A hostNetwork pod shares the host's loopback: it keeps them.
+    const hostNet: Pod = { ...pod, spec: { ...pod.spec!, dnsPolicy: 'Default', hostNetwork: true } };
+    expect(dnsConfig(hostNet, { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', hostDns: stub }).servers).toEqual(['127.0.0.53']);
+  });
+
+  test("DNS: the kubelet's limits — 3 nameservers, 32 search paths, 2,048 characters, no overlong domain", () => {
+    const none = (dnsConfigSpec: NonNullable<Pod['spec']>['dnsConfig']): Pod => ({ ...pod, spec: { ...pod.spec!, dnsPolicy: 'None', dnsConfig: dnsConfigSpec } });
+    const o = { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', hostDns };
+    expect(dnsConfig(none({ nameservers: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'] }), o).servers).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3']);
+    const many = Array.from({ length: 40 }, (_, i) => `d${i}.example`);
+    expect(dnsConfig(none({ searches: many }), o).searches).toEqual(many.slice(0, 32));
+    const long = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(3, '0')}.${'x'.repeat(120)}`);
+    const fitted = dnsConfig(none({ searches: [...long, 'y'.repeat(260)] }), o).searches;
+    expect(fitted.join(' ').length).toBeLessThanOrEqual(2048);
+    expect(fitted).toEqual(long.slice(0, fitted.length));
+    expect(fitted.length).toBe(16);
+  });
+
   test('resolv.conf parsing', () => {
     expect(parseResolvConf('# c\nnameserver 1.2.3.4\nsearch a b\noptions ndots:2 edns0\n')).toEqual({ servers: ['1.2.3.4'], searches: ['a', 'b'], options: ['ndots:2', 'edns0'] });
   });

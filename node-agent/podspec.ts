@@ -71,12 +71,35 @@ export function podCgroupParent(cgroupRoot: string, uid: string): string {
   return `${cgroupRoot.replace(/\/$/, '')}/pod${uid}`;
 }
 
+/** The kubelet's limits on a pod's resolv.conf (pkg/apis/core/validation: MaxDNSNameservers etc.). */
+export const MAX_DNS_NAMESERVERS = 3;
+export const MAX_DNS_SEARCH_PATHS = 32;
+export const MAX_DNS_SEARCH_LIST_CHARS = 2048;
+/** glibc aborts on a search domain longer than a DNS name may be; the kubelet drops such entries. */
+const MAX_SEARCH_DOMAIN_CHARS = 253;
+
+/** A nameserver on the host's loopback (systemd-resolved's 127.0.0.53): unreachable from a pod. */
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
+}
+
+/** The kubelet's search-list trimming: unique, no overlong entries, at most 32 and 2,048 characters. */
+export function fitSearches(searches: string[]): string[] {
+  let out = [...new Set(searches)].slice(0, MAX_DNS_SEARCH_PATHS).filter((s) => s.length <= MAX_SEARCH_DOMAIN_CHARS);
+  while (out.length && out.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS) out = out.slice(0, -1);
+  return out;
+}
+
 export function dnsConfig(pod: Pod, o: Pick<SandboxOptions, 'clusterDNS' | 'clusterDomain' | 'hostDns'>): DnsConfig {
   const spec = pod.spec!;
   const ns = pod.metadata?.namespace || 'default';
   let policy = spec.dnsPolicy || 'ClusterFirst';
   if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
   else if (policy === 'ClusterFirst' && spec.hostNetwork) policy = 'Default';
+  // A pod in its own network namespace cannot reach the host's loopback resolvers; when those are all
+  // the host has, the cluster DNS (which forwards to them from the host) stands in.
+  const hostServers = spec.hostNetwork ? o.hostDns.servers : o.hostDns.servers.filter((s) => !isLoopback(s));
+  const podHostServers = hostServers.length || !o.hostDns.servers.length ? hostServers : [...o.clusterDNS];
   let cfg: DnsConfig;
   if (policy === 'None') cfg = { servers: [], searches: [], options: [] };
   else if (policy === 'ClusterFirst' && o.clusterDNS.length) {
@@ -86,7 +109,7 @@ export function dnsConfig(pod: Pod, o: Pick<SandboxOptions, 'clusterDNS' | 'clus
       searches: [`${ns}.svc.${d}`, `svc.${d}`, d, ...o.hostDns.searches],
       options: ['ndots:5'],
     };
-  } else cfg = { servers: [...o.hostDns.servers], searches: [...o.hostDns.searches], options: [...o.hostDns.options] };
+  } else cfg = { servers: podHostServers, searches: [...o.hostDns.searches], options: [...o.hostDns.options] };
   const extra = spec.dnsConfig;
   if (extra) {
     for (const s of extra.nameservers || []) if (!cfg.servers.includes(s)) cfg.servers.push(s);
@@ -97,7 +120,8 @@ export function dnsConfig(pod: Pod, o: Pick<SandboxOptions, 'clusterDNS' | 'clus
       cfg.options.push(text);
     }
   }
-  cfg.searches = cfg.searches.slice(0, 32);
+  cfg.servers = cfg.servers.slice(0, MAX_DNS_NAMESERVERS);
+  cfg.searches = fitSearches(cfg.searches);
   return cfg;
 }
 
@@ -162,6 +186,11 @@ export interface EnvContext {
   hostIP: string;
   nodeName: string;
   data: PodData;
+  /**
+   * The service environment (KUBERNETES_SERVICE_HOST, <NAME>_SERVICE_PORT, ...: service-env.ts): $(VAR)
+   * references may use it, and every variable of it the container does not set itself is added.
+   */
+  serviceEnv?: Record<string, string>;
 }
 
 /** Names of the config maps and secrets the pod's env and volumes refer to. */
@@ -181,6 +210,10 @@ export function referencedData(pod: Pod): { configMaps: string[]; secrets: strin
   for (const v of pod.spec?.volumes || []) {
     if (v.configMap?.name) cms.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
+    for (const src of v.projected?.sources || []) {
+      if (src.configMap?.name) cms.add(src.configMap.name);
+      if (src.secret?.name) secrets.add(src.secret.name);
+    }
   }
   return { configMaps: [...cms], secrets: [...secrets] };
 }
@@ -193,7 +226,7 @@ export function expandVars(s: string, env: Map<string, string>): string {
   });
 }
 
-function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
+export function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
   const md = pod.metadata || {};
   const sub = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(path);
   if (sub) return ((sub[1] === 'labels' ? md.labels : md.annotations) || {})[sub[2]] || '';
@@ -219,7 +252,7 @@ function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
   }
 }
 
-function resourceFieldValue(c: Container, resource: string, divisor: string | number | undefined): string {
+export function resourceFieldValue(c: Container, resource: string, divisor: string | number | undefined): string {
   const [kind, name] = resource.split('.') as ['limits' | 'requests', string];
   // An unset limit reads as 0 here (kubelet would report the node's allocatable).
   const v = resourceValue(c.resources, kind, name) ?? 0;
@@ -229,7 +262,9 @@ function resourceFieldValue(c: Container, resource: string, divisor: string | nu
 
 /** The container's environment in order, valueFrom resolved and $(VAR) expanded; throws when a required key is missing. */
 export function resolveEnv(pod: Pod, c: Container, ctx: EnvContext): { name: string; value: string }[] {
-  const env = new Map<string, string>();
+  // Service variables first: the container's own override them, and $(VAR) expansion sees both (kubelet's
+  // makeEnvironmentVariables; its order is a map's, so any order is as right).
+  const env = new Map<string, string>(Object.entries(ctx.serviceEnv ?? {}));
   const lookup = (kind: 'configMaps' | 'secrets', name: string, optional: boolean | undefined) => {
     const data = ctx.data[kind][name];
     if (!data && !optional) throw new Error(`${kind === 'configMaps' ? 'configmap' : 'secret'} "${name}" not found`);
@@ -320,6 +355,8 @@ export function volumeHostPaths(pod: Pod, podDir: string): Map<string, { path: s
     else if (v.hostPath) out.set(v.name, { path: v.hostPath.path, kind: 'hostPath', readOnly: false });
     else if (v.configMap) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~configmap/${v.name}`, kind: 'configMap', readOnly: true });
     else if (v.secret) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~secret/${v.name}`, kind: 'secret', readOnly: true });
+    else if (v.projected) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~projected/${v.name}`, kind: 'projected', readOnly: true });
+    else if (v.downwardAPI) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~downward-api/${v.name}`, kind: 'downwardAPI', readOnly: true });
   }
   return out;
 }

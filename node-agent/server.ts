@@ -1,11 +1,18 @@
-// The agent's HTTP endpoint (kubelet's port 10250, plain HTTP here): /containerLogs for the
-// apiserver's pods/log proxy, /healthz, /metrics (Prometheus), /stats/summary and /pods. One server
-// can front several agents (hollow nodes): pods are looked up in each in turn.
+// The agent's endpoint (kubelet's port 10250): /containerLogs for the apiserver's pods/log proxy,
+// /healthz, /metrics (Prometheus), /stats/summary and /pods. Served over HTTPS with the kubelet's
+// authentication and authorization when given SecureServingOptions: the caller proves who it is with a
+// client certificate of the cluster CA or a bearer token the apiserver vouches for (TokenReview), and the
+// apiserver decides (SubjectAccessReview) on the node's `nodes/<subresource>` that the path maps to, as
+// the kubelet maps it (/stats → nodes/stats, /metrics → nodes/metrics, /logs → nodes/log, everything
+// else — container logs, exec, attach, port-forward, /pods, /healthz — nodes/proxy). Plain HTTP without
+// any check only for the programmatic default (tests, hollow nodes). One server can front several agents
+// (hollow nodes): pods are looked up in each in turn.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Request, Response } from 'express';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { metricsResponse } from '../lib/component/metrics';
+import { createSecureServer, type ReviewAttributes, type ReviewUser, type SecureServingOptions } from '../lib/component/secure-serving';
 import type { NodeAgent } from './agent';
 import { followLog, readLog } from './logs';
 
@@ -155,15 +162,55 @@ export interface RunningAgentServer {
   close(): Promise<void>;
 }
 
-export function startAgentServer(agents: () => NodeAgent[], host: string, port: number): Promise<RunningAgentServer> {
-  const server = http.createServer(agentApp(agents));
+/** kubelet's isSubpath: the path is the prefix itself or below it. */
+function isSubpath(path: string, prefix: string): boolean {
+  const p = prefix.replace(/\/$/, '');
+  return path === p || path.startsWith(`${p}/`);
+}
+
+const apiVerbs: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+/** The kubelet's authorization attributes of a request to node `nodeName` (pkg/kubelet/server/auth.go). */
+export function kubeletRequestAttributes(nodeName: string, method: string, path: string): ReviewAttributes {
+  let subresource = 'proxy';
+  if (isSubpath(path, '/stats/')) subresource = 'stats';
+  else if (isSubpath(path, '/metrics')) subresource = 'metrics';
+  else if (isSubpath(path, '/logs/')) subresource = 'log';
+  else if (isSubpath(path, '/spec/')) subresource = 'spec';
+  else if (isSubpath(path, '/checkpoint/')) subresource = 'checkpoint';
+  return { resourceAttributes: { verb: apiVerbs[method] ?? method.toLowerCase(), group: '', version: 'v1', resource: 'nodes', subresource, name: nodeName } };
+}
+
+/** The kubelet's 403 message: `Forbidden (user=alice, verb=get, resource=nodes, subresource=proxy)`. */
+export function kubeletForbiddenMessage(user: ReviewUser, a: ReviewAttributes): string {
+  const r = 'resourceAttributes' in a ? a.resourceAttributes : { verb: a.nonResourceAttributes.verb, resource: '', subresource: '' };
+  return `Forbidden (user=${user.username}, verb=${r.verb}, resource=${r.resource}, subresource=${r.subresource ?? ''})`;
+}
+
+/**
+ * Secure serving for one node's agent: the kubelet's attributes and message (secure-serving.ts does the
+ * rest); anonymous requests are refused unless `anonymous` says otherwise (kubeadm's kubelets run with
+ * --anonymous-auth=false).
+ */
+export function agentServing(nodeName: string, o: SecureServingOptions): SecureServingOptions {
+  return {
+    anonymous: false,
+    ...o,
+    attributes: (req, path) => kubeletRequestAttributes(nodeName, req.method ?? 'GET', path),
+    forbiddenMessage: (user, attrs) => kubeletForbiddenMessage(user, attrs),
+  };
+}
+
+export function startAgentServer(agents: () => NodeAgent[], host: string, port: number, secure?: SecureServingOptions): Promise<RunningAgentServer> {
+  const app = agentApp(agents);
+  const server = secure ? createSecureServer(app, secure) : http.createServer(app);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       const p = (server.address() as AddressInfo).port;
       resolve({
         port: p,
-        url: `http://${host.includes(':') ? `[${host}]` : host}:${p}`,
+        url: `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${p}`,
         close: () =>
           new Promise<void>((r) => {
             server.closeAllConnections();

@@ -1,9 +1,14 @@
 // Programmatic entry points: startNodeAgent (one agent + its HTTP server, used by `steer node-agent`,
 // `steer up` and tests) and, in hollow.ts, startHollowNodes.
+import * as fs from 'node:fs';
 import { NodeAgent, NodeAgentOptions } from './agent';
+import { ClusterDns, ClusterDnsOptions } from './network/dns/cluster-dns';
+import { parseResolvConf } from './podspec';
+import { SharedInformerFactory } from '../lib/client/shared-informers';
 import { defaultNodeAddress } from './node-status';
 import { PodRouteSync, PodRouteSyncOptions } from './network/pod-routes';
-import { RunningAgentServer, startAgentServer } from './server';
+import { agentServing, RunningAgentServer, startAgentServer } from './server';
+import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { ServiceProxy, ServiceProxyOptions } from './network/service-proxy';
 import { canonicalIPv4Cidr } from '../lib/api/ip';
 
@@ -11,6 +16,11 @@ export interface StartNodeAgentOptions extends NodeAgentOptions {
   /** HTTP port (default 10250; 0 = a free port; false = no server). */
   port?: number;
   serve?: boolean;
+  /**
+   * Serve HTTPS with the kubelet's authentication and authorization (server.ts: certificate, client CA,
+   * TokenReview and SubjectAccessReview through the apiserver); without it plain HTTP, open to all.
+   */
+  serving?: SecureServingOptions;
   /** Address the HTTP server binds to (default: the node address). */
   bindAddress?: string;
   /**
@@ -23,6 +33,22 @@ export interface StartNodeAgentOptions extends NodeAgentOptions {
    * it changes the host's nat table; `steer server` turns it on. instance defaults to the node name.
    */
   serviceProxy?: boolean | Partial<Omit<ServiceProxyOptions, 'client'>>;
+  /**
+   * Serve cluster DNS (network/dns/): answers on the node's address, port 53, from the Service and
+   * Endpoints caches (shared with the service proxy), forwards other names to the resolv.conf's
+   * nameservers, and DNATs the clusterDNS addresses to itself. Off by default: it binds port 53 and
+   * changes the host's nat table; `steer server` and `steer node-agent --cluster-dns` turn it on.
+   */
+  dnsServer?: boolean | Partial<Omit<ClusterDnsOptions, 'client' | 'informers'>>;
+}
+
+/** The host's nameservers (forwarding targets of the cluster DNS server). */
+function hostNameservers(resolvConf: string | undefined): string[] {
+  try {
+    return parseResolvConf(fs.readFileSync(resolvConf || '/etc/resolv.conf', 'utf8')).servers;
+  } catch {
+    return [];
+  }
 }
 
 export interface RunningNodeAgent {
@@ -31,6 +57,8 @@ export interface RunningNodeAgent {
   /** The HTTP server's port (0 without a server). */
   port: number;
   url: string;
+  /** The cluster DNS server, when it runs (its bound addresses, records, serving promise). */
+  dns?: ClusterDns;
   stop(): Promise<void>;
 }
 
@@ -42,7 +70,12 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
   let server: RunningAgentServer | undefined;
   let agent: NodeAgent | undefined;
   if (opts.serve !== false) {
-    server = await startAgentServer(() => (agent ? [agent] : []), opts.bindAddress || address, opts.port ?? 10250);
+    server = await startAgentServer(
+      () => (agent ? [agent] : []),
+      opts.bindAddress || address,
+      opts.port ?? 10250,
+      opts.serving ? agentServing(opts.nodeName, opts.serving) : undefined,
+    );
   }
   agent = new NodeAgent({ ...opts, address, port: server?.port ?? opts.port ?? 10250 });
   try {
@@ -66,14 +99,45 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       throw err;
     }
   }
+  // The proxy and the DNS server watch the same Services and Endpoints: one watch each, shared.
+  const informers = opts.serviceProxy && opts.dnsServer ? new SharedInformerFactory(opts.client) : undefined;
   let proxy: ServiceProxy | undefined;
-  if (opts.serviceProxy) {
-    const proxyOpts = opts.serviceProxy === true ? {} : opts.serviceProxy;
-    proxy = new ServiceProxy({ ...proxyOpts, instance: proxyOpts.instance ?? a.nodeName, client: opts.client, log: proxyOpts.log ?? opts.log });
+  const proxyOpts = opts.serviceProxy ? (opts.serviceProxy === true ? {} : opts.serviceProxy) : undefined;
+  if (proxyOpts) {
+    proxy = new ServiceProxy({ ...proxyOpts, instance: proxyOpts.instance ?? a.nodeName, client: opts.client, informers, log: proxyOpts.log ?? opts.log });
     try {
       await proxy.start();
     } catch (err) {
       await proxy.stop().catch(() => undefined);
+      informers?.stop();
+      await routes?.stop();
+      await a.stop().catch(() => undefined);
+      await server?.close();
+      throw err;
+    }
+  }
+  let dns: ClusterDns | undefined;
+  if (opts.dnsServer) {
+    const dnsOpts = opts.dnsServer === true ? {} : opts.dnsServer;
+    dns = new ClusterDns({
+      nodeName: a.nodeName,
+      clusterDomain: opts.clusterDomain || 'cluster.local',
+      clusterIPs: opts.clusterDNS || [],
+      listen: [{ host: address, port: 53 }],
+      upstreams: hostNameservers(opts.resolvConf),
+      // Named like the proxy's chains, so `steer down` finds both after a crash.
+      redirect: { instance: proxyOpts?.instance ?? a.nodeName },
+      log: opts.log ? (m) => opts.log!(`cluster-dns: ${m}`) : undefined,
+      ...dnsOpts,
+      client: opts.client,
+      informers,
+    });
+    try {
+      await dns.start();
+    } catch (err) {
+      await dns.stop().catch(() => undefined);
+      informers?.stop();
+      await proxy?.stop().catch(() => undefined);
       await routes?.stop();
       await a.stop().catch(() => undefined);
       await server?.close();
@@ -85,7 +149,10 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
     nodeName: a.nodeName,
     port: server?.port ?? 0,
     url: server?.url ?? '',
+    dns,
     stop: async () => {
+      await dns?.stop().catch((err: Error) => (opts.log ?? console.error)(`cluster DNS: stopping failed: ${err.message}`));
+      informers?.stop();
       await proxy?.stop().catch((err: Error) => (opts.log ?? console.error)(`service proxy: removing its rules failed: ${err.message}`));
       await routes?.stop();
       await a.stop();

@@ -5,6 +5,7 @@ import { KubeClient } from '../lib/client/client';
 import { DefaultSchedulerName, isScorePluginName, ScorePluginName } from './profile';
 import { startScheduler } from './start';
 import { intOption } from '../lib/component/flags';
+import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
 
 
 /** "NodeAffinity=5" (repeatable) → weights. */
@@ -16,7 +17,7 @@ function collectWeight(v: string, acc: Partial<Record<ScorePluginName, number>>)
   return { ...acc, [name]: w };
 }
 
-interface SchedulerCommandOptions {
+interface SchedulerCommandOptions extends ServingFlags {
   kubeconfig?: string;
   server?: string;
   schedulerName: string;
@@ -30,8 +31,7 @@ interface SchedulerCommandOptions {
 }
 
 export function register(program: Command): void {
-  program
-    .command('scheduler')
+  withServingFlags(program.command('scheduler'), 'the metrics port')
     .description('assign pending pods to nodes (binds them through pods/binding)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
     .option('--server <url>', "the apiserver's URL (overrides the kubeconfig's)")
@@ -50,7 +50,9 @@ export function register(program: Command): void {
     .option('--parallel-binds <n>', 'bind requests in flight at most', intOption(1, 10_000), 256)
     .action(async (o: SchedulerCommandOptions) => {
       const client = KubeClient.load({ kubeconfig: o.kubeconfig, server: o.server });
+      const metricsServing = o.metricsPort ? await servingFromFlags(o, client, 'kube-scheduler') : undefined;
       const running = await startScheduler({
+        metricsServing,
         client,
         schedulerName: o.schedulerName,
         leaderElect: o.leaderElect,
@@ -61,7 +63,7 @@ export function register(program: Command): void {
         scoreWeights: o.scoreWeight,
         parallelBinds: o.parallelBinds,
       });
-      const where = running.metricsPort ? `, metrics on ${o.bindAddress}:${running.metricsPort}` : '';
+      const where = running.metricsPort ? `, metrics on ${metricsServing ? 'https' : 'http'}://${o.bindAddress}:${running.metricsPort}` : '';
       console.log(`steer scheduler ${o.schedulerName} running against ${client.server.origin}${where}`);
       await new Promise<void>((resolve) => {
         const shutdown = () => resolve();

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { LeaderElector } from '../lib/client/leader-election';
 import { serveMetrics } from '../lib/component/metrics';
+import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { DefaultSchedulerName } from './profile';
 import { Scheduler, SchedulerConfig } from './scheduler';
 
@@ -26,6 +27,8 @@ export interface SchedulerOptions extends SchedulerConfig {
   metricsHost?: string; // default 127.0.0.1
   /** The metrics server's address, where port 0 picks a free port (tests); overrides metricsPort. */
   metricsListen?: { host?: string; port: number };
+  /** Serve the metrics port over HTTPS with delegated authentication and authorization (lib/component/secure-serving.ts). */
+  metricsServing?: SecureServingOptions;
 }
 
 export interface RunningScheduler {
@@ -42,7 +45,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   let metricsPort: number | undefined;
   const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
   if (listen) {
-    metricsServer = await serveMetrics('scheduler', listen.host ?? '127.0.0.1', listen.port);
+    metricsServer = await serveMetrics('scheduler', listen.host ?? '127.0.0.1', listen.port, opts.metricsServing);
     metricsPort = (metricsServer.address() as { port: number }).port;
   }
   try {

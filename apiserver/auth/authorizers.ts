@@ -20,7 +20,8 @@ export function unionAuthorizer(authorizers: Authorizer[]): Authorizer {
         if (r.decision !== 'noOpinion') return r;
         if (r.reason) reasons.push(r.reason);
       }
-      return { decision: 'noOpinion', reason: reasons.join(', ') || undefined };
+      // kube's union joins the reasons with newlines.
+      return { decision: 'noOpinion', reason: reasons.join('\n') || undefined };
     },
   };
 }

@@ -57,6 +57,8 @@ export function authorizationMiddleware(authorizer: Authorizer) {
       const user = res.locals.user as UserInfo;
       const attrs = requestAttributes(user, req.method, req.path, res.locals.requestInfo);
       const r = await authorizer.authorize(attrs);
+      // Audit records the decision and its reason (authorization.k8s.io/decision, /reason).
+      res.locals.authorization = r;
       if (r.decision === 'allow') return next();
       throw forbidden(attrs, r.reason);
     } catch (err) {

@@ -82,6 +82,14 @@ export function defaultNode(node: JsonMap): void {
 
 export function defaultSecret(secret: JsonMap): void {
   setDefault(secret, 'type', 'Opaque');
+  // stringData is write-only (the v1 → internal conversion): merged into data, its keys winning.
+  const stringData = secret.stringData;
+  if (stringData !== undefined && stringData !== null && typeof stringData === 'object' && !Array.isArray(stringData)) {
+    const data = existingMap(secret, 'data') ?? {};
+    for (const [k, v] of Object.entries(stringData as JsonMap)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+    secret.data = data;
+    delete secret.stringData;
+  }
 }
 
 export function defaultEndpoints(ep: JsonMap): void {

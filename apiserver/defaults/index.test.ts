@@ -312,3 +312,15 @@ describe('applyDefaults: other kinds', () => {
     expect(o).toEqual({ metadata: { name: 'x' }, data: { a: 'b' } });
   });
 });
+
+describe('applyDefaults: Secret stringData', () => {
+  it('merges stringData into data (its keys win) and drops it, as the v1 conversion does', () => {
+    const s = json({ data: { a: Buffer.from('old').toString('base64'), b: 'Yg==' }, stringData: { a: 'new', c: 'ç' } });
+    applyDefaults(Resources.secrets, s, allocator());
+    expect(s.stringData).toBeUndefined();
+    const data = s.data as Record<string, string>;
+    expect(Buffer.from(data.a, 'base64').toString()).toBe('new');
+    expect(data.b).toBe('Yg==');
+    expect(Buffer.from(data.c, 'base64').toString()).toBe('ç');
+  });
+});

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import * as yaml from 'js-yaml';
 import type { ResourceType } from '../../lib/api/resources';
 import { ApiStatusError, errors } from '../errors';
+import { decodeProtobuf, ProtobufMediaType } from './protobuf';
 import { isPlainObject } from '../registry/objects';
 import type { DeleteOptions, FieldValidation, WriteContext } from '../registry/registry';
 import type { UserInfo } from '../auth/types';
@@ -44,8 +45,10 @@ function rawBody(req: Request): string | undefined {
   return undefined;
 }
 
-/** Parses a create/update body: JSON (also with no Content-Type) or YAML. undefined when empty. */
+/** Parses a create/update body: JSON (also with no Content-Type), YAML or protobuf. undefined when empty. */
 export function parseBody(req: Request, opts: { allowEmpty?: boolean } = {}): unknown {
+  // The current kubectl's typed clients send protobuf (auth can-i, create rolebinding, ...).
+  if (mediaType(req) === ProtobufMediaType && Buffer.isBuffer(req.body) && req.body.length) return decodeProtobuf(req.body);
   const text = rawBody(req);
   if (text === undefined || text.trim() === '') {
     if (opts.allowEmpty) return undefined;
@@ -132,7 +135,9 @@ export function writeContext(req: Request, res: Response): WriteContext {
   else if (fv) throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", "Strict" (got ${JSON.stringify(fv)})`);
   const warnings: string[] = [];
   res.locals.warnings = warnings;
-  return { dryRun: dryRun === 'All', fieldValidation, warnings, user: res.locals.user as UserInfo | undefined };
+  const auditAnnotations: Record<string, string> = {};
+  res.locals.auditAnnotations = auditAnnotations;
+  return { dryRun: dryRun === 'All', fieldValidation, warnings, user: res.locals.user as UserInfo | undefined, auditAnnotations };
 }
 
 /** Sends the warnings a write collected as Warning headers. */

@@ -6,7 +6,7 @@ import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service
 import { Resources } from '../../lib/api/resources';
 import { defaultEndpoints, defaultNamespace, defaultNode, defaultSecret, defaultService } from '../defaults/core';
 import { defaultPod } from '../defaults/pod';
-import { createDefaultServiceAccount, deleteNamespace } from '../registry/namespaces';
+import { createDefaultServiceAccount, deleteNamespace, recreateDefaultServiceAccount } from '../registry/namespaces';
 import { isPlainObject, Json } from '../registry/objects';
 import type { KObj } from '../storage/types';
 import {
@@ -84,5 +84,5 @@ export const coreKinds: KindStrategy[] = [
   defineKind<ConfigMap>(Resources.configmaps, { validate: validateConfigMap, printer: configMapPrinter }),
   defineKind<Secret>(Resources.secrets, { defaults: defaultSecret, validate: validateSecret, printer: secretPrinter }),
   // Metadata only: Kubernetes defines neither defaults nor rules of their own for ServiceAccounts.
-  defineKind(Resources.serviceaccounts, { printer: serviceAccountPrinter }),
+  defineKind(Resources.serviceaccounts, { printer: serviceAccountPrinter, afterDelete: recreateDefaultServiceAccount }),
 ];

@@ -22,7 +22,10 @@ describe('the strategy table', () => {
     expect(withFlag('deletedByController')).toEqual(['namespaces']);
     expect(strategyFor(Resources.namespaces).nameRule).toBe('label');
     expect(strategyFor(Resources.services).nameRule).toBe('dns1035');
-    expect(kindStrategies.filter((s) => s.nameRule === 'subdomain')).toHaveLength(allResources.length - 2);
+    // RBAC names are path segments (system:node); the reviews have none.
+    expect(kindStrategies.filter((s) => s.nameRule === 'path').map((s) => s.resource.resource).sort()).toEqual(['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles']);
+    expect(kindStrategies.filter((s) => s.nameRule === 'none')).toHaveLength(4);
+    expect(kindStrategies.filter((s) => s.nameRule === 'subdomain')).toHaveLength(allResources.length - 10);
   });
 
   it('replaces the status a create sends for kinds with a status subresource, nodes excepted', () => {

@@ -4,16 +4,19 @@
 // when a resource there has no strategy here.
 import { allResources, type ResourceType } from '../../lib/api/resources';
 import { appsKinds } from './apps';
+import { authenticationKinds } from './authentication';
+import { authorizationKinds } from './authorization';
 import { batchKinds } from './batch';
 import { coordinationKinds } from './coordination';
 import { coreKinds } from './core';
 import { discoveryKinds } from './discovery';
+import { rbacKinds } from './rbac';
 import type { KindStrategy } from './strategy';
 
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

@@ -1,4 +1,5 @@
-// Namespace lifecycle, as Kubernetes' does it: a new namespace gets its default ServiceAccount; DELETE
+// Namespace lifecycle, as Kubernetes' does it: a new namespace gets its default ServiceAccount (and gets
+// it back when it is deleted); DELETE
 // marks the namespace Terminating (new content is refused); the NamespaceCleaner loop deletes
 // everything in it through the normal delete path (so running pods still get their graceful stop by the
 // node agent), and removes the namespace itself once it is empty and has no finalizers left.
@@ -6,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { allResources, Resources } from '../../lib/api/resources';
 import { rfc3339 } from '../../lib/api/time';
 import { ApiStatusError, errors } from '../errors';
-import { KeyExistsError } from '../storage/types';
+import { KeyExistsError, type StoredObject } from '../storage/types';
 import { bucketOf, keyOf } from './keys';
 import { finalizersOf, isPlainObject } from './objects';
 import type { DeleteOptions, DeleteResult, Registry, WriteContext } from './registry';
@@ -25,6 +26,21 @@ export async function createDefaultServiceAccount(registry: Registry, namespace:
   } catch (err) {
     if (!(err instanceof KeyExistsError)) throw err;
   }
+}
+
+/**
+ * A deleted `default` ServiceAccount comes back at once while its namespace is active (Kubernetes'
+ * ServiceAccount controller does the same): pods that name no service account need it.
+ */
+export function recreateDefaultServiceAccount(registry: Registry, removed: StoredObject): void {
+  const md = removed.obj.metadata;
+  if (md.name !== 'default' || !md.namespace) return;
+  const namespace = md.namespace;
+  void (async () => {
+    const ns = await registry.storage.get(bucketOf(Resources.namespaces), namespace);
+    if (!ns || ns.obj.metadata.deletionTimestamp) return;
+    await createDefaultServiceAccount(registry, namespace);
+  })().catch((err: unknown) => process.stderr.write(`apiserver: re-creating ${namespace}/default ServiceAccount: ${(err as Error).message}\n`));
 }
 
 /** Marks a namespace Terminating; NamespaceCleaner empties and removes it. */

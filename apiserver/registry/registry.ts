@@ -16,6 +16,7 @@ import { validate } from '../validation';
 import { ApiStatusError, errors } from '../errors';
 import { ConflictError, copyStored, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, storedObject, TooLargeRevisionError, TooOldRevisionError, WatchSubscription } from '../storage/types';
 import { bucketOf, keyOf, namespacePrefix } from './keys';
+import { clusterDnsIP, ensureClusterDnsService } from './cluster-dns-service';
 import { checkMetadataTypes } from './meta';
 import { clone, finalizersOf, isPlainObject, Json, randomSuffix } from './objects';
 import { ServiceAllocations } from './services';
@@ -39,6 +40,8 @@ export interface WriteContext {
   trusted?: boolean;
   /** Who writes (admission plugins see it); server-internal writes leave it out and run as system:apiserver. */
   user?: UserInfo;
+  /** Where admission plugins' audit annotations go (the request's audit event); default: dropped. */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface ListQuery {
@@ -132,14 +135,18 @@ export class Registry {
 
   constructor(
     readonly storage: Storage,
-    opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain },
+    opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain; clusterDNSIP?: string | false },
   ) {
     this.services = new ServiceAllocations(opts.serviceClusterIPRange, opts.nodePortRange, storage);
+    this.clusterDNSIP = opts.clusterDNSIP === false ? undefined : (opts.clusterDNSIP ?? clusterDnsIP(opts.serviceClusterIPRange));
     this.admission = opts.admission ?? new AdmissionChain();
   }
 
   /** The admission plugins every user write goes through (after defaulting; validating ones after validation). */
   readonly admission: AdmissionChain;
+
+  /** kube-system/kube-dns' ClusterIP (the 10th address of the range), created by init(); none: not created. */
+  readonly clusterDNSIP?: string;
 
   private admissionAttributes(operation: AdmissionOperation, rt: ResourceType, subresource: string | undefined, object: KObj | undefined, oldObject: KObj | undefined, ctx: WriteContext): AdmissionAttributes {
     const md = (object ?? oldObject)?.metadata;
@@ -154,7 +161,7 @@ export class Registry {
       oldObject,
       dryRun: !!ctx.dryRun,
       warnings: ctx.warnings ?? [],
-      auditAnnotations: {},
+      auditAnnotations: ctx.auditAnnotations ?? {},
     };
   }
 
@@ -172,6 +179,7 @@ export class Registry {
         }
       }
     }
+    if (this.clusterDNSIP) await ensureClusterDnsService(this, this.clusterDNSIP);
   }
 
   /** Stops the registry's background work (the allocation repair); the storage stays open. */

@@ -233,6 +233,8 @@ export class ServiceAllocations {
         // Values the object names itself (not handed out above, not already its own) must be free.
         newUses.ips.forEach((ip, i) => {
           if (fresh.ips.includes(ip) || oldUses.ips.includes(ip)) return;
+          // The range's first address is kept out of the allocator for the default/kubernetes Service.
+          if (ip === this.ips.firstIP && obj.metadata.namespace === 'default' && obj.metadata.name === 'kubernetes') return;
           if (!this.ips.inRange(ip)) {
             tx.causes.push({ reason: 'FieldValueInvalid', field: `spec.clusterIPs[${i}]`, message: `Invalid value: "${ip}": provided IP is not in the valid range` });
           } else if (!this.ips.claim(ip)) {

@@ -6,6 +6,7 @@ import { EtcdStorage } from './etcd/storage';
 import { LevelStorage } from './leveldb';
 import { MemoryStorage } from './memory';
 import type { Storage } from './types';
+import type { ValueTransformer } from './encryption';
 
 export type StorageKind = 'leveldb' | 'memory' | 'etcd';
 export const STORAGE_KINDS: readonly StorageKind[] = ['leveldb', 'memory', 'etcd'];
@@ -39,13 +40,14 @@ export function storageKind(o: StorageOptions): StorageKind {
 }
 
 /** buckets: every bucket the apiserver writes (the etcd storage decodes other apiservers' keys by them). */
-export async function openStorage(o: StorageOptions, buckets: string[] = []): Promise<Storage> {
+export async function openStorage(o: StorageOptions, buckets: string[] = [], extra: { transformer?: ValueTransformer } = {}): Promise<Storage> {
+  if (extra.transformer && storageKind(o) !== 'leveldb') throw new Error('encryption at rest needs storage leveldb');
   switch (storageKind(o)) {
     case 'memory':
       return new MemoryStorage({ historySize: o.watchHistorySize });
     case 'leveldb':
       if (!o.dataDir) throw new Error('storage leveldb needs a data directory (--data-dir)');
-      return LevelStorage.open(o.dataDir, { historySize: o.watchHistorySize, sync: o.fsync });
+      return LevelStorage.open(o.dataDir, { historySize: o.watchHistorySize, sync: o.fsync, transformer: extra.transformer });
     case 'etcd': {
       if (!o.etcdServers?.length) throw new Error('storage etcd needs --etcd-servers');
       if (!!o.etcdCertFile !== !!o.etcdKeyFile) throw new Error('--etcd-certfile and --etcd-keyfile go together');

@@ -166,10 +166,25 @@ export function positive(field: string, v: unknown): FieldCause[] {
 
 // ---- metadata ----
 
-export type NameRule = 'subdomain' | 'label' | 'dns1035';
+/**
+ * How a kind's metadata.name is checked: a DNS subdomain, a DNS label, a DNS-1035 label, a path segment
+ * (RBAC's roles and bindings: `system:node` is a valid name), or 'none' for the create-only reviews,
+ * which carry no name at all.
+ */
+export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path' | 'none';
+
+/** IsValidPathSegmentName: what a name that becomes one URL path segment may not be or contain. */
+export function pathSegmentName(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+}
 
 function nameErrors(rule: NameRule, name: string): string[] {
   switch (rule) {
+    case 'path':
+      return pathSegmentName(name);
+    case 'none':
+      return [];
     case 'subdomain':
       return dns1123Subdomain(name);
     case 'label':
@@ -224,7 +239,7 @@ export function validateObjectMeta(
 ): FieldCause[] {
   const causes: FieldCause[] = [];
   const m = meta ?? {};
-  if (!m.name && !m.generateName) {
+  if (!m.name && !m.generateName && opts.nameRule !== 'none') {
     causes.push(required('metadata.name', 'name or generateName is required'));
   }
   if (m.generateName) {

@@ -68,11 +68,10 @@ function validateObject(resource: ResourceType, obj: unknown, old?: unknown): Fi
   // Only trust `old` when it is a well-formed stored object.
   const prev = isMap(old) && typeMismatches(resource, old).length === 0 ? (withoutNulls(old) as Record<string, unknown>) : undefined;
   const strategy = strategyFor(resource);
-  const causes = validateObjectMeta(
-    o.metadata as ObjectMeta | undefined,
-    { namespaced: resource.namespaced, nameRule: strategy.nameRule },
-    prev?.metadata as ObjectMeta | undefined,
-  );
+  // Create-only reviews are answered, never stored: Kubernetes does not validate their metadata (no name).
+  const causes = strategy.create
+    ? []
+    : validateObjectMeta(o.metadata as ObjectMeta | undefined, { namespaced: resource.namespaced, nameRule: strategy.nameRule }, prev?.metadata as ObjectMeta | undefined);
   if (strategy.validate) causes.push(...strategy.validate(o, prev));
   return causes;
 }

@@ -1,7 +1,11 @@
-// Registers `steer up`, `steer down`, `steer server` (the all-in-one process `up` starts), `steer etcd
+// Registers `steer up`, `steer down`, `steer server` (the all-in-one process `up` starts), `steer certs`
+// (a cluster's PKI and kubeconfigs for clusters `up` does not start: docker-compose), `steer etcd
 // start|stop|status` (etcd members under the state dir) and `steer storage migrate`.
+import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { etcdFlags, StorageFlags, storageFlags, storageOptions } from '../../apiserver';
+import { writeFileAtomic } from '../../lib/component/pki';
+import { adminKubeconfig, ensureClusterPki, writeComponentKubeconfigs, type ClusterNode } from './pki';
 import { action } from '../errors';
 import { processStreams } from '../io';
 import { down } from './down';
@@ -32,7 +36,9 @@ function withClusterOptions(cmd: Command): Command {
     .option('--controllers-metrics-port <port>', 'controllers /metrics port', portOption, 10252)
     .option('--pod-subnet <cidr>', 'pod IP range (default 10.88.0.0/16)')
     .option('--service-cidr <cidr>', 'Service ClusterIP range (default 10.96.0.0/12; two clusters on one machine need different ones)')
-    .option('--bridge <name>', 'pod network bridge (default steer0)');
+    .option('--bridge <name>', 'pod network bridge (default steer0)')
+    .option('--cluster-dns <ip>', "cluster DNS address for ClusterFirst pods, answered by the node agent (default: the Service range's 10th address, 10.96.0.10)")
+    .option('--cluster-domain <domain>', 'cluster DNS domain (default cluster.local)');
 }
 
 /** What withClusterOptions' flags parse to. */
@@ -40,8 +46,8 @@ type ClusterFlags = ClusterOptions & { listen: string };
 
 /** The ClusterOptions among a command's parsed flags. */
 function clusterOptions(o: ClusterFlags): ClusterOptions {
-  const { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge } = o;
-  return { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge };
+  const { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge, clusterDns, clusterDomain } = o;
+  return { stateDir, nodeName, agentPort, schedulerMetricsPort, controllersMetricsPort, podSubnet, serviceCidr, bridge, clusterDns, clusterDomain };
 }
 
 export function register(program: Command): void {
@@ -99,6 +105,33 @@ export function register(program: Command): void {
     const [host, port] = splitHostPort(o.listen);
     await runServer({ ...clusterOptions(o), host, port, storage: storageOptions(o) });
   });
+
+  program
+    .command('certs')
+    .description("create (or complete) a cluster's CA, certificates, keys, tokens and kubeconfigs in a directory")
+    .requiredOption('--dir <dir>', 'where to keep them (reused on later runs)')
+    .requiredOption('--server <url>', 'the apiserver URL the kubeconfigs name, e.g. https://172.28.0.10:6443')
+    .option('--apiserver-san <name>', "another name or address for the apiserver's certificate (repeatable; the --server host is included)", collect, [])
+    .option('--control-plane-san <name>', "a name or address of the scheduler's and controller manager's metrics ports (repeatable)", collect, [])
+    .option('--node <name=addr,...>', "a node: its client identity and its agent's serving certificate for these addresses (repeatable)", collectNode, [])
+    .option('--service-cidr <cidr>', 'the Service range (its first address is in the apiserver certificate)', '10.96.0.0/12')
+    .option('--admin-kubeconfig <file>', 'where the admin kubeconfig goes (default <dir>/admin.kubeconfig)')
+    .action(
+      action(async (o: { dir: string; server: string; apiserverSan: string[]; controlPlaneSan: string[]; node: ClusterNode[]; serviceCidr: string; adminKubeconfig?: string }) => {
+        const host = new URL(o.server).hostname.replace(/^\[|\]$/g, '');
+        const pki = await ensureClusterPki({
+          dir: o.dir,
+          apiserverNames: [host, ...o.apiserverSan],
+          serviceCIDR: o.serviceCidr,
+          nodes: o.node,
+          controlPlaneNames: o.controlPlaneSan.length ? ['localhost', '127.0.0.1', ...o.controlPlaneSan] : undefined,
+        });
+        writeComponentKubeconfigs(pki, o.server, o.node);
+        const admin = path.resolve(o.adminKubeconfig ?? path.join(pki.dir, 'admin.kubeconfig'));
+        writeFileAtomic(admin, adminKubeconfig(pki, o.server), 0o600);
+        processStreams.out(`certificates, keys and kubeconfigs in ${pki.dir}; admin kubeconfig ${admin}\n`);
+      }),
+    );
 
   const etcd = program.command('etcd').description("run etcd members (Debian's etcd-server) under the state dir, without systemd");
   etcd
@@ -163,4 +196,15 @@ export function register(program: Command): void {
       await migrate(o, processStreams);
     }),
   );
+}
+
+function collect(v: string, acc: string[]): string[] {
+  return [...acc, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
+}
+
+/** "node-1=172.28.0.21,node-1.local" → a node and its addresses. */
+function collectNode(v: string, acc: ClusterNode[]): ClusterNode[] {
+  const [name, addrs = ''] = v.split('=');
+  if (!name || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) throw new InvalidArgumentError(`--node wants NAME=ADDRESS[,ADDRESS...], got ${JSON.stringify(v)}`);
+  return [...acc, { name, addresses: addrs.split(',').map((x) => x.trim()).filter(Boolean) }];
 }

@@ -5,7 +5,7 @@
 // and mounts), and with --purge deletes the state directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeInfo, removeProxyRules, teardownRuntime } from '../../node-agent';
+import { RuntimeInfo, removeDnsRedirect, removeProxyRules, teardownRuntime } from '../../node-agent';
 import { Streams } from '../io';
 import { Progress } from '../progress';
 import { readEtcdCluster, stopEtcd } from './etcd';
@@ -49,11 +49,12 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
       const stopped = await stopEtcd(paths.etcd);
       progress.done(stopped.length ? `✓ stopped etcd (${stopped.join(', ')})` : undefined);
     }
-    // The server's service proxy removes its iptables chains when it stops; after a crash or SIGKILL
-    // they would stay, so they are removed here too (named after the runtime's bridge).
+    // The server's service proxy and cluster DNS remove their iptables chains when they stop; after a
+    // crash or SIGKILL they would stay, so they are removed here too (named after the runtime's bridge).
     const runtimeInfo = readJson<RuntimeInfo>(paths.runtimeInfo);
     if (runtimeInfo?.bridge) {
       await removeProxyRules(runtimeInfo.bridge).catch((err: Error) => streams.err(`could not remove the service proxy's iptables chains: ${err.message}\n`));
+      await removeDnsRedirect(runtimeInfo.bridge).catch((err: Error) => streams.err(`could not remove the cluster DNS redirect: ${err.message}\n`));
     }
 
     if (fs.existsSync(paths.runtime)) {

@@ -2,14 +2,23 @@
 // scheduler, controllers and a node agent on containerd, each started through its component's exported
 // start function. One Node.js heap for all four keeps steer's own memory small. Runs until SIGTERM /
 // SIGINT, then stops the components in reverse order.
+// Secure as separate processes would be: the apiserver serves HTTPS with the cluster's PKI (pki.ts,
+// `<state>/pki`), authenticates client certificates and the static token file; each component reaches
+// it over loopback HTTPS with its own identity, read from its own kubeconfig (system:kube-scheduler,
+// system:kube-controller-manager, system:node:<node>); the scheduler's and controller manager's metrics
+// ports and the node agent's port serve HTTPS behind delegated authentication and authorization.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { startApiServer, type StorageOptions } from '../../apiserver';
+import { clusterDnsIP, startApiServer, type StorageOptions } from '../../apiserver';
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
-import { writeKubeconfig } from '../../lib/client/kubeconfig';
+import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
+import { writeFileAtomic } from '../../lib/component/pki';
+import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../../lib/component/secure-serving';
 import { CriRuntime, RuntimeInfo, ensureRuntime, startNodeAgent } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
+import { ensurePrometheusAccess } from './authorization';
+import { adminKubeconfig, PROMETHEUS_USER, serverPki, thisNode, writeComponentKubeconfigs, type ClusterPki } from './pki';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
 
 /** What `steer up` and the `steer server` it starts share: the state directory, the node, ports, networks. */
@@ -23,6 +32,10 @@ export interface ClusterOptions {
   /** Service ClusterIP range (the apiserver's default 10.96.0.0/12). */
   serviceCidr?: string;
   bridge?: string;
+  /** The cluster DNS address pods use (default: the 10th address of the Service range, kube-dns' ClusterIP). */
+  clusterDns?: string;
+  /** The cluster DNS domain (default cluster.local). */
+  clusterDomain?: string;
 }
 
 export interface ServerOptions extends ClusterOptions {
@@ -40,6 +53,25 @@ interface Stoppable {
 
 function log(msg: string): void {
   process.stderr.write(`${new Date().toISOString()} steer server: ${msg}\n`);
+}
+
+/** A client with a component's own identity, from the kubeconfig written for it (no client-node load). */
+function componentClient(pki: ClusterPki, component: string): KubeClient {
+  return KubeClient.fromCredentials(readKubeconfigCredentials(pki.kubeconfigFile(component)));
+}
+
+/** Delegated authentication and authorization of a component's port, through its own client. */
+function componentServing(pki: ClusterPki, component: string, client: KubeClient, kubelet = false): SecureServingOptions {
+  const serving = pki.serving(component);
+  return {
+    cert: serving.cert,
+    key: serving.key,
+    clientCA: pki.ca.cert,
+    // The kubelet's cache lifetimes for the node agent, the generic delegating ones for the others.
+    tokens: tokenReviewAuthenticator(client, kubelet ? { cacheTTLMs: 120_000 } : {}),
+    authorizer: subjectAccessReviewAuthorizer(client, kubelet ? { allowTTLMs: 300_000, denyTTLMs: 30_000 } : {}),
+    anonymous: !kubelet,
+  };
 }
 
 /** Starts every component; resolves with a stop function once all are up. */
@@ -64,34 +96,80 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       writeJson(paths.runtimeInfo, runtime);
     }
 
+    const pki = await serverPki(o);
     fs.mkdirSync(paths.apiserverData, { recursive: true });
-    const api = await startApiServer({ ...o.storage, host: o.host, port: o.port, dataDir: paths.apiserverData, serviceClusterIPRange: o.serviceCidr });
+    // kube-dns' ClusterIP: the apiserver reserves it, the node agent answers it.
+    const clusterDNS = o.clusterDns || clusterDnsIP(o.serviceCidr || '10.96.0.0/12');
+    const api = await startApiServer({
+      ...o.storage,
+      host: o.host,
+      port: o.port,
+      dataDir: paths.apiserverData,
+      serviceClusterIPRange: o.serviceCidr,
+      clusterDNSIP: clusterDNS ?? false,
+      tlsCertFile: pki.apiserver.certFile,
+      tlsKeyFile: pki.apiserver.keyFile,
+      clientCAFile: pki.caFile,
+      tokenFile: pki.tokenFile,
+      // As k3s: no anonymous requests (the health probes still answer anyone); 401 without credentials.
+      anonymousAuth: false,
+      authorizationMode: ['Node', 'RBAC'],
+      kubeletClient: { certFile: pki.kubeletClient.certFile, keyFile: pki.kubeletClient.keyFile, caFile: pki.caFile },
+      // Service-account tokens: pki.saKeyFile signs them and pki.saPubFile verifies them.
+      serviceAccountSigningKeyFile: pki.saKeyFile,
+      serviceAccountKeyFiles: [pki.saPubFile],
+      enableAdmissionPlugins: ['ServiceAccount', 'PodSecurity'],
+    });
     started.push({ name: 'apiserver', stop: () => api.close() });
     log(`apiserver listening on ${api.url}${o.storage?.storage === 'etcd' ? ` (etcd ${o.storage.etcdServers?.join(',')})` : ''}`);
-    // The in-process components reach the apiserver over loopback HTTP, exactly as separate processes would.
-    const localUrl = `http://127.0.0.1:${api.port}`;
-    const client = KubeClient.forServer(o.host === '0.0.0.0' || o.host === '127.0.0.1' ? localUrl : api.url);
-    started.push({ name: 'client', stop: async () => client.close() });
-    if (!fs.existsSync(paths.kubeconfig)) writeKubeconfig(paths.kubeconfig, { server: api.url });
+    // The in-process components reach the apiserver over loopback HTTPS with their own identities,
+    // exactly as separate processes would.
+    const localUrl = o.host === '0.0.0.0' || o.host === '127.0.0.1' || o.host === '::' ? `https://127.0.0.1:${api.port}` : api.url;
+    writeComponentKubeconfigs(pki, localUrl, [thisNode(o.nodeName)]);
+    writeFileAtomic(paths.kubeconfig, adminKubeconfig(pki, api.url), 0o600);
+    const clients: KubeClient[] = [];
+    started.push({ name: 'clients', stop: async () => clients.forEach((c) => c.close()) });
+    const clientFor = (component: string) => {
+      const c = componentClient(pki, component);
+      clients.push(c);
+      return c;
+    };
+    // The cluster's bootstrap objects are written as kubernetes-admin.
+    const admin = KubeClient.fromCredentials({ server: localUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
+    clients.push(admin);
+    await ensurePrometheusAccess(admin)
+      .then((granted) => granted && log(`RBAC: ${PROMETHEUS_USER} may read the node agents' metrics`))
+      .catch((err: Error) => log(`could not grant Prometheus access to node metrics: ${err.message}`));
 
     // One controller manager in this cluster: no Lease to campaign for before the controllers run.
+    const ctlClient = clientFor('controller-manager');
     const ctl = await startControllers({
-      client,
+      client: ctlClient,
       metricsPort: o.controllersMetricsPort,
       metricsHost: '127.0.0.1',
+      metricsServing: componentServing(pki, 'controller-manager', ctlClient),
+      rootCAFile: pki.caFile,
       leaderElect: false,
     });
     started.push({ name: 'controllers', stop: () => ctl.stop() });
     log('controllers started');
 
-    const sched = await startScheduler({ client, metricsPort: o.schedulerMetricsPort, metricsHost: '127.0.0.1' });
+    const schedClient = clientFor('scheduler');
+    const sched = await startScheduler({
+      client: schedClient,
+      metricsPort: o.schedulerMetricsPort,
+      metricsHost: '127.0.0.1',
+      metricsServing: componentServing(pki, 'scheduler', schedClient),
+    });
     started.push({ name: 'scheduler', stop: () => sched.stop() });
     log('scheduler started');
 
     const cri = new CriRuntime(runtime.criSocket);
     started.push({ name: 'CRI client', stop: async () => cri.close() });
+    const nodeClient = clientFor(`node-${o.nodeName}`);
     const agent = await startNodeAgent({
-      client,
+      client: nodeClient,
+      serving: componentServing(pki, `node-${o.nodeName}`, nodeClient, true),
       nodeName: o.nodeName,
       runtime: cri,
       stateDir: paths.agent,
@@ -100,6 +178,10 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       port: o.agentPort,
       // ClusterIPs and NodePorts; chains named after the bridge, which no other live runtime shares.
       serviceProxy: { instance: runtime.bridge, clusterCIDR: runtime.podSubnet },
+      // Cluster DNS: ClusterFirst pods get nameserver <clusterDNS>, which this agent answers itself.
+      clusterDNS: clusterDNS ? [clusterDNS] : [],
+      clusterDomain: o.clusterDomain || 'cluster.local',
+      dnsServer: !!clusterDNS,
     });
     started.push({ name: 'node agent', stop: () => agent.stop() });
     log(`node agent ${agent.nodeName} started (${agent.url || 'no HTTP server'})`);

@@ -6,7 +6,8 @@
 //   agent/           the node agent's pod directories and container logs
 //   logs/server.log  the all-in-one `steer server` process's log
 //   server.pid       its PID;  server.json  its addresses;  runtime.json  what runtime setup reported
-//   kubeconfig       a kubeconfig for steer, kubectl and client-node
+//   kubeconfig       the admin kubeconfig for steer, kubectl and client-node (CA and kubernetes-admin's certificate)
+//   pki/             the cluster CA, certificates, keys, tokens and the components' kubeconfigs (cli/cluster/pki.ts)
 //   prometheus-node-targets.json  the node agent's /metrics address for Prometheus' file_sd_configs
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +26,7 @@ export interface ClusterPaths {
   serverInfo: string;
   runtimeInfo: string;
   kubeconfig: string;
+  pki: string;
   prometheusNodeTargets: string;
 }
 
@@ -42,6 +44,7 @@ export function clusterPaths(stateDir?: string): ClusterPaths {
     serverInfo: path.join(root, 'server.json'),
     runtimeInfo: path.join(root, 'runtime.json'),
     kubeconfig: path.join(root, 'kubeconfig'),
+    pki: path.join(root, 'pki'),
     prometheusNodeTargets: path.join(root, 'prometheus-node-targets.json'),
   };
 }

@@ -4,7 +4,8 @@
 //   3. with --etcd (or when the state dir has an etcd member already), starts one etcd member under the
 //      state dir for the apiserver's storage instead of LevelDB;
 //   4. starts `steer server` (all components in one background process; log and PID under the state dir);
-//   5. writes a kubeconfig for steer, kubectl and client-node;
+//   5. writes the admin kubeconfig (the cluster CA and kubernetes-admin's client certificate, from the
+//      PKI made in <state>/pki on the first run) for steer, kubectl and client-node;
 //   6. waits for the node to be Ready, applies manifests/nginx.yaml, waits until it runs and prints how
 //      to reach it.
 // Every step is skipped when already done, so a second run is quick.
@@ -15,7 +16,7 @@ import * as path from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
-import { writeKubeconfig } from '../../lib/client/kubeconfig';
+import { writeFileAtomic } from '../../lib/component/pki';
 import { Resources } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
 import { ensureRuntime } from '../../node-agent';
@@ -26,6 +27,7 @@ import { runApply } from '../verbs/apply';
 import { packageRoot } from '../package-root';
 import { readEtcdCluster, startEtcd } from './etcd';
 import type { ClusterOptions } from './server';
+import { adminKubeconfig, serverPki } from './pki';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, runningServerPid, writeJson } from './state';
 
 /**
@@ -117,6 +119,9 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
   try {
     let pid = runningServerPid(paths);
     let info = pid ? readJson<ServerInfo>(paths.serverInfo) : undefined;
+    const [apiHost] = splitHostPort(o.listen);
+    // The cluster CA and every certificate and key (kept and reused on later runs).
+    const pki = pid ? await serverPki({ ...o, host: apiHost }) : await step('certificates and keys', () => serverPki({ ...o, host: apiHost }));
 
     if (!pid) {
       if (o.installDeps) {
@@ -165,6 +170,8 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
             '--controllers-metrics-port', String(o.controllersMetricsPort),
             ...(o.serviceCidr ? ['--service-cidr', o.serviceCidr] : []),
             ...(etcdServers ? ['--storage', 'etcd', '--etcd-servers', etcdServers.join(',')] : []),
+            ...(o.clusterDns ? ['--cluster-dns', o.clusterDns] : []),
+            ...(o.clusterDomain ? ['--cluster-domain', o.clusterDomain] : []),
           ],
           { detached: true, stdio: ['ignore', log, log], cwd: root },
         );
@@ -188,10 +195,10 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
     }
     if (!info) throw new Error(`steer server (PID ${pid}) runs but has not written ${paths.serverInfo}; see ${paths.serverLog}`);
 
-    writeKubeconfig(paths.kubeconfig, { server: info.apiserverUrl });
+    writeFileAtomic(paths.kubeconfig, adminKubeconfig(pki, info.apiserverUrl), 0o600);
     const userKubeconfig = path.join(os.homedir(), '.kube', 'config');
     if (o.writeUserKubeconfig && !fs.existsSync(userKubeconfig)) {
-      writeKubeconfig(userKubeconfig, { server: info.apiserverUrl });
+      writeFileAtomic(userKubeconfig, adminKubeconfig(pki, info.apiserverUrl), 0o600);
       streams.err(`wrote ${userKubeconfig}\n`);
     }
     const client = KubeClient.load({ kubeconfig: paths.kubeconfig });

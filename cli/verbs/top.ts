@@ -1,6 +1,9 @@
 // `steer top pods|nodes`: metrics.k8s.io when the apiserver serves it, otherwise each node agent's
-// /stats/summary (kubelet's Summary API) at the node's InternalIP and kubelet endpoint port.
+// /stats/summary (kubelet's Summary API) at the node's InternalIP and kubelet endpoint port — over HTTPS
+// with the kubeconfig's CA and credentials when the apiserver is reached over HTTPS (a secured cluster's
+// agents are too, behind the kubelet's authentication: nodes/stats), else plain HTTP.
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { Command } from 'commander';
 import type { Node } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
@@ -60,9 +63,9 @@ export function memoryCell(bytes: number): string {
   return `${Math.floor(bytes / (1024 * 1024))}Mi`;
 }
 
-function getJson<T>(url: string, timeoutMs = 5000): Promise<T> {
+function getJson<T>(url: string, tlsOptions: https.RequestOptions, timeoutMs = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -73,7 +76,8 @@ function getJson<T>(url: string, timeoutMs = 5000): Promise<T> {
           reject(e);
         }
       });
-    });
+    };
+    const req = url.startsWith('https:') ? https.get(url, { ...tlsOptions, timeout: timeoutMs, agent: false }, onResponse) : http.get(url, { timeout: timeoutMs }, onResponse);
     req.on('timeout', () => req.destroy(new Error(`${url}: timed out`)));
     req.on('error', reject);
   });
@@ -88,22 +92,26 @@ async function metricsApiServed(client: KubeClient): Promise<boolean> {
   }
 }
 
-function nodeStatsUrl(n: Node): string | undefined {
+function nodeStatsUrl(n: Node, scheme: 'http' | 'https'): string | undefined {
   const addr = (n.status?.addresses || []).find((a) => a.type === 'InternalIP')?.address || (n.status?.addresses || [])[0]?.address;
   const port = n.status?.daemonEndpoints?.kubeletEndpoint?.Port || 10250;
   if (!addr) return undefined;
   const host = addr.includes(':') ? `[${addr}]` : addr;
-  return `http://${host}:${port}/stats/summary`;
+  return `${scheme}://${host}:${port}/stats/summary`;
 }
 
 async function summaries(client: KubeClient, streams: Streams): Promise<Array<{ node: Node; stats: SummaryStats }>> {
   const nodes = await client.list<Node>(Resources.nodes);
   const out: Array<{ node: Node; stats: SummaryStats }> = [];
+  const secure = client.server.protocol === 'https:';
+  // The kubeconfig's CA (which signs the agents' serving certificates too) and its client credentials;
+  // the server name of the apiserver's certificate does not apply to the agents'.
+  const tlsOptions: https.RequestOptions = secure ? { ...(await client.connectionOptions()), servername: undefined } : {};
   for (const node of nodes.items || []) {
-    const url = nodeStatsUrl(node);
+    const url = nodeStatsUrl(node, secure ? 'https' : 'http');
     if (!url) continue;
     try {
-      out.push({ node, stats: await getJson<SummaryStats>(url) });
+      out.push({ node, stats: await getJson<SummaryStats>(url, tlsOptions) });
     } catch (err) {
       streams.err(`W: node ${node.metadata?.name}: ${(err as Error).message}\n`);
     }

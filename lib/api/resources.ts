@@ -40,6 +40,11 @@ function rt(
   };
 }
 
+/** A create-only kind (an access or token review): answered at once, never stored, listed or watched. */
+function reviewKind(r: ResourceType): ResourceType {
+  return { ...r, verbs: ['create'] };
+}
+
 export const Resources = {
   namespaces: rt('', 'v1', 'namespaces', 'Namespace', false, ['ns'], [], ['status', 'finalize']),
   nodes: rt('', 'v1', 'nodes', 'Node', false, ['no'], [], ['status']),
@@ -49,13 +54,24 @@ export const Resources = {
   events: rt('', 'v1', 'events', 'Event', true, ['ev']),
   configmaps: rt('', 'v1', 'configmaps', 'ConfigMap', true, ['cm']),
   secrets: rt('', 'v1', 'secrets', 'Secret', true),
-  serviceaccounts: rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa']),
+  serviceaccounts: rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa'], [], ['token']),
   deployments: rt('apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['all'], ['status', 'scale']),
   replicasets: rt('apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], ['all'], ['status', 'scale']),
   daemonsets: rt('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['all'], ['status']),
   jobs: rt('batch', 'v1', 'jobs', 'Job', true, [], ['all'], ['status']),
   leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   endpointslices: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  roles: rt('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  rolebindings: rt('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  clusterroles: rt('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  clusterrolebindings: rt('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  // Create-only reviews, answered by the authorizer and never stored.
+  selfsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false)),
+  selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),
+  subjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false)),
+  localsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true)),
+  tokenreviews: reviewKind(rt('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false)),
+  selfsubjectreviews: reviewKind(rt('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false)),
 } as const;
 
 export const allResources: ResourceType[] = Object.values(Resources);

@@ -7,6 +7,7 @@
 // module (~55 MiB RSS), which a component talking to a known server URL (forServer) never needs.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta as K8sObjectMeta, Status } from 'kubernetes-types/meta/v1';
 import { ResourceType, resourcePath } from '../api/resources';
@@ -106,17 +107,28 @@ export interface LoadOptions {
   namespace?: string;
 }
 
-/** A server reached without a kubeconfig: TLS is not verified, as with insecure-skip-tls-verify. */
+/**
+ * A server reached without client-node's KubeConfig: with a CA its certificate is verified, and a client
+ * certificate or token proves who this client is; without a CA TLS is not verified, as with
+ * insecure-skip-tls-verify. (readKubeconfigCredentials in kubeconfig.ts reads one from a kubeconfig.)
+ */
 export interface DirectServer {
   server: string;
   token?: string;
+  /** PEM: the CA that signed the server's certificate. */
+  ca?: string;
+  /** PEM: this client's certificate and key. */
+  cert?: string;
+  key?: string;
+  /** The name to verify the server's certificate against when it differs from the URL's host. */
+  tlsServerName?: string;
 }
 
 export class KubeClient {
   readonly server: URL;
   readonly defaultNamespace: string;
   private readonly agent: http.Agent;
-  private readonly baseOptions: https.RequestOptions = {};
+  private readonly baseOptions: https.RequestOptions & { secureContext?: tls.SecureContext } = {};
   private readonly ready: Promise<void>;
 
   /** From a loaded kubeconfig, or from just a server URL and bearer token (TLS not verified). */
@@ -135,8 +147,15 @@ export class KubeClient {
     } else {
       this.server = new URL(config.server);
       this.defaultNamespace = opts.namespace || 'default';
-      // What client-node derives from insecure-skip-tls-verify and a token.
-      this.baseOptions.rejectUnauthorized = false;
+      if (config.ca || config.cert) {
+        // One TLS context for every connection of this client (the pool's and each watch's own).
+        this.baseOptions.secureContext = tls.createSecureContext({ ca: config.ca, cert: config.cert, key: config.key });
+        this.baseOptions.rejectUnauthorized = !!config.ca;
+        if (config.tlsServerName) this.baseOptions.servername = config.tlsServerName;
+      } else {
+        // What client-node derives from insecure-skip-tls-verify.
+        this.baseOptions.rejectUnauthorized = false;
+      }
       if (config.token) this.baseOptions.headers = { Authorization: `Bearer ${config.token}` };
       this.ready = Promise.resolve();
     }
@@ -169,6 +188,11 @@ export class KubeClient {
 
   static forServer(server: string, token?: string): KubeClient {
     return new KubeClient({ server, token });
+  }
+
+  /** A client for a kubeconfig's current context, read without client-node (see readKubeconfigCredentials). */
+  static fromCredentials(c: DirectServer & { namespace?: string }): KubeClient {
+    return new KubeClient(c, { namespace: c.namespace });
   }
 
   /** Credentials and TLS settings for a request made outside this client (streamed bodies). */

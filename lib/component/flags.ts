@@ -36,3 +36,10 @@ export function durationOption(unit: 'ms' | 's'): (v: string) => number {
     }
   };
 }
+
+/** A Go-style boolean flag (`--flag`, `--flag=true`, `--flag=false`), declared as `--flag [bool]`. */
+export function boolOption(v: string | undefined): boolean {
+  if (v === undefined || ['true', '1', 't', 'T', 'TRUE', 'True'].includes(v)) return true;
+  if (['false', '0', 'f', 'F', 'FALSE', 'False'].includes(v)) return false;
+  throw new InvalidArgumentError(`invalid boolean ${JSON.stringify(v)}`);
+}

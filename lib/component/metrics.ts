@@ -7,8 +7,10 @@
 // each Kubernetes component exposes them, and per-job dashboards (`process_resident_memory_bytes{job=
 // "kube-scheduler"}`) keep working; in one process they are the same numbers under every job.
 import * as http from 'node:http';
+import type * as https from 'node:https';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
+import { createSecureServer, type SecureServingOptions } from './secure-serving';
 
 export type Component = 'apiserver' | 'scheduler' | 'controllers' | 'node-agent';
 
@@ -54,12 +56,17 @@ export function histogram<L extends string>(cfg: HistogramConfiguration<L>, regi
   return (registry.getSingleMetric(cfg.name) as Histogram<L> | undefined) ?? new Histogram<L>({ ...cfg, registers: [registry] });
 }
 
+/** The paths every component answers without authentication (kube's --authorization-always-allow-paths). */
+export const healthPaths = ['/healthz', '/livez', '/readyz'];
+
 /**
- * A component's own metrics endpoint (the scheduler's and the controller manager's secure-port
- * stand-in): /metrics from its registry, /healthz, /livez and /readyz answering ok, 404 otherwise.
+ * A component's own metrics endpoint (kube-scheduler's and kube-controller-manager's secure port):
+ * /metrics from its registry, /healthz, /livez and /readyz answering ok, 404 otherwise. With `secure`
+ * it serves HTTPS, and /metrics needs a caller the apiserver allows to `get` that path (delegated
+ * authentication and authorization, secure-serving.ts); the health paths answer anyone.
  */
-export function serveMetrics(component: Component, host: string, port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
+export function serveMetrics(component: Component, host: string, port: number, secure?: SecureServingOptions): Promise<http.Server | https.Server> {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
       metricsResponse(component)
@@ -78,7 +85,8 @@ export function serveMetrics(component: Component, host: string, port: number): 
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found');
     }
-  });
+  };
+  const server = secure ? createSecureServer(handler, { anonymous: true, ...secure, alwaysAllowPaths: [...healthPaths, ...(secure.alwaysAllowPaths ?? [])] }) : http.createServer(handler);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));

@@ -108,11 +108,14 @@ export interface ServiceProxyOptions {
   resyncIntervalMs?: number;
   /** Runs every command through this prefix (tests: ['ip', 'netns', 'exec', NAME]). */
   commandPrefix?: string[];
+  /** Informers to share (with the node's cluster DNS server); by default the proxy has its own. */
+  informers?: SharedInformerFactory;
   log?: (msg: string) => void;
 }
 
 export class ServiceProxy {
   private readonly informers: SharedInformerFactory;
+  private readonly ownInformers: boolean;
   private readonly ipt: Iptables;
   private readonly names: ChainNames;
   private readonly localhostNodePorts: boolean;
@@ -132,7 +135,8 @@ export class ServiceProxy {
   syncCount = 0;
 
   constructor(private readonly o: ServiceProxyOptions) {
-    this.informers = new SharedInformerFactory(o.client);
+    this.ownInformers = !o.informers;
+    this.informers = o.informers ?? new SharedInformerFactory(o.client);
     this.ipt = new Iptables(o.commandPrefix);
     this.names = new ChainNames(chainTag(o.instance));
     this.localhostNodePorts = o.localhostNodePorts ?? true;
@@ -250,7 +254,7 @@ export class ServiceProxy {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.resyncTimer);
-    this.informers.stop();
+    if (this.ownInformers) this.informers.stop();
     await this.syncing?.catch(() => undefined);
     await removeProxyRules(this.o.instance, this.o.commandPrefix, this.routeLocalnetBefore);
   }

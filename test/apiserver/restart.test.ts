@@ -18,7 +18,7 @@ interface Running {
 
 function startSteer(dataDir: string): Promise<Running> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STEER, 'apiserver', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [STEER, 'apiserver', '--insecure-serving', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const timer = setTimeout(() => reject(new Error(`apiserver did not start: ${err}`)), 20_000);
     child.stderr!.on('data', (c: Buffer) => {

@@ -78,7 +78,8 @@ describe('client verbs against the apiserver', () => {
 
     const n = bufferStreams();
     await runGet(api.client, parseResourceArgs(['deploy,svc']), { namespace: 'default', output: 'name' }, n);
-    expect(n.stdout).toBe('deployment.apps/nginx\nservice/nginx\n');
+    // The default namespace holds the apiserver's own `kubernetes` Service, as in every Kubernetes cluster.
+    expect(n.stdout).toBe('deployment.apps/nginx\nservice/kubernetes\nservice/nginx\n');
 
     const j = bufferStreams();
     await runGet(api.client, parseResourceArgs(['deployment/nginx']), { namespace: 'default', output: 'json' }, j);

@@ -1,15 +1,19 @@
-// The docker-compose cluster for real (issue 7): Debian's Docker engine started by deploy/dockerd.sh
-// (own data root, exec root, socket and PID file), the base image from debootstrap and steer's image
-// built, `docker-compose up -d`, then the nginx scenario on two nodes: both Ready with a pod CIDR →
+// The docker-compose cluster for real (issue 7), with security on (issue 12): Debian's Docker engine
+// started by deploy/dockerd.sh (own data root, exec root, socket and PID file), the base image from
+// debootstrap and steer's image built, the cluster's PKI generated (deploy/compose-certs.sh),
+// `docker-compose up -d`, then the nginx scenario on two nodes: both Ready with a pod CIDR, the apiserver
+// and node agents refusing requests without credentials →
 // apply nginx.yaml → scale to 3, spread over node-1 and node-2 → every pod IP answers from BOTH node
 // containers (cross-node pod routes) → a killed nginx process is restarted → a deleted pod is replaced
-// → `docker-compose down` leaves no pod cgroups and no mounts on the host → the engine is stopped by
+// → a pod on each node resolves nginx and a headless Service spanning both nodes (cluster DNS) →
+// `docker-compose down` leaves no pod cgroups and no mounts on the host → the engine is stopped by
 // its PID. Each step's time is printed at the end. Needs root, deploy/install-docker.sh's packages and
 // network access to the Debian mirror and the npm registry for the image builds (cached afterwards in
 // the engine's data root, /var/lib/steer-docker).
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { waitFor } from '../helpers/wait';
@@ -81,6 +85,20 @@ function dockerdPid(): number | undefined {
   }
 }
 
+/** A GET over HTTPS checked against the compose cluster's CA, without credentials or with a token. */
+function httpsGet(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: fs.readFileSync(path.join(repo, 'deploy', 'pki', 'ca.crt')), agent: false, timeout: 10_000, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on('error', reject);
+  });
+}
+
 /** Later steps need the cluster; they fail at once with this reason when it is missing. */
 let brokenAt = '';
 function requireCluster(): void {
@@ -134,6 +152,9 @@ describe('a 2-node steer cluster from docker-compose', () => {
   it('3. docker-compose up -d → both nodes Ready, each with its pod CIDR', async () => {
     requireCluster();
     brokenAt = '3. up';
+    // The cluster's CA, certificates, keys, tokens and kubeconfigs (kept across runs), mounted into every container.
+    await timer.time('3. PKI (deploy/compose-certs.sh)', () => mustRun('bash', ['deploy/compose-certs.sh'], { timeoutMs: 120_000 }));
+    expect(fs.statSync(path.join(repo, 'deploy', 'pki', 'ca.key')).mode & 0o777).toBe(0o600);
     await timer.time('3. docker-compose up -d', () => compose.mustRun(['up', '-d']));
     client = KubeClient.load({ kubeconfig });
     const nodes = await timer.time('3b. both nodes Ready', () =>
@@ -150,6 +171,20 @@ describe('a 2-node steer cluster from docker-compose', () => {
       await waitFor(`${self}: route ${other} via ${via}`, async () => (await compose.exec(self, ['ip', 'route', 'show', other])).stdout.includes(`via ${via}`), 30_000, 500);
     }
     brokenAt = '';
+  });
+
+  it('3c. security is on: HTTPS everywhere, 401 without or with a wrong credential (apiserver and node agents)', async () => {
+    requireCluster();
+    const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+    expect(await httpsGet('https://172.28.0.10:6443/api/v1/nodes')).toEqual({ status: 401, body: JSON.stringify(unauthorized) });
+    expect((await httpsGet('https://172.28.0.10:6443/api/v1/nodes', 'wrong')).status).toBe(401);
+    expect((await httpsGet('https://172.28.0.10:6443/healthz')).status).toBe(200);
+    for (const ip of ['172.28.0.21', '172.28.0.22']) {
+      expect((await httpsGet(`https://${ip}:10250/pods`)).status).toBe(401);
+      expect((await httpsGet(`https://${ip}:10250/pods`, 'wrong')).status).toBe(401);
+    }
+    // The metrics ports: health for anyone, HTTPS with a certificate of the cluster CA.
+    for (const target of ['172.28.0.11:10251', '172.28.0.12:10252']) expect((await httpsGet(`https://${target}/healthz`)).status).toBe(200);
   });
 
   it('4. steer apply -f manifests/nginx.yaml → 1 Running', async () => {
@@ -221,6 +256,40 @@ describe('a 2-node steer cluster from docker-compose', () => {
       const pods = await readyNginx(3, '3 nginx pods Running and Ready after the delete');
       expect(pods.map((p) => p.metadata?.name)).not.toContain(name);
     });
+  });
+
+  it('7d. cluster DNS across nodes: a pod on each node resolves nginx and a headless Service spanning both', async () => {
+    requireCluster();
+    const ctr = ['ctr', '--address', '/var/lib/steer/runtime/containerd/containerd.sock', '-n', 'k8s.io'];
+    await client!.create<Service>(Resources.services, 'default', { metadata: { name: 'web' }, spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ name: 'http', port: 80 }] } });
+    const nginxIP = (await client!.get<Service>(Resources.services, 'default', 'nginx')).spec?.clusterIP || '';
+    const podIPs = (await readyNginx(3, '3 nginx pods Ready')).map((p) => p.status?.podIP || '').sort();
+    await timer.time('7d. cluster DNS from a pod on each node', async () => {
+      for (const node of NODES) {
+        await client!.create<Pod>(Resources.pods, 'default', {
+          metadata: { name: `dns-${node}` },
+          spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'bb', image: '127.0.0.1:5000/busybox:1.35', command: ['sleep', '3600'] }] },
+        });
+      }
+      for (const node of NODES) {
+        const pod = await waitFor(`dns-${node} Ready`, async () => {
+          const p = await client!.get<Pod>(Resources.pods, 'default', `dns-${node}`);
+          return isReady(p) ? p : undefined;
+        }, 120_000, 250);
+        const cid = (pod.status?.containerStatuses?.[0]?.containerID || '').replace(/^containerd:\/\//, '');
+        const nslookup = async (name: string) => (await compose.exec(node, [...ctr, 'tasks', 'exec', '--exec-id', `dns-${Date.now()}`, cid, 'nslookup', name])).stdout;
+        const addresses = (out: string) => out.split('\n').slice(2).filter((l) => l.startsWith('Address')).map((l) => l.replace(/^Address( \d+)?:\s*/, '').trim());
+        // Each node's agent answers its own pods: the names resolve the same on both nodes.
+        await waitFor(`${node}: nslookup nginx`, async () => addresses(await nslookup('nginx')).includes(nginxIP), 30_000, 500);
+        const web = await waitFor(`${node}: nslookup web (3 pods)`, async () => {
+          const a = addresses(await nslookup('web.default.svc.cluster.local')).sort();
+          return a.length === 3 ? a : undefined;
+        }, 30_000, 500);
+        expect(web).toEqual(podIPs);
+      }
+    });
+    for (const node of NODES) await client!.delete(Resources.pods, 'default', `dns-${node}`);
+    await client!.delete(Resources.services, 'default', 'web');
   });
 
   it('8. docker-compose down → no pod cgroups or mounts left on the host; the engine stops by its PID', async () => {

@@ -1,12 +1,16 @@
 // The end-to-end scenario on real containerd, driven through the `steer` binary as a user would
-// (issue 7): up on a clean state dir → apply nginx → curl its pod IP → scale to 3 (with `get -w`
-// running) → curl the nginx Service's ClusterIP and a NodePort from the host → kill an nginx process
-// from the host → it restarts → delete a pod → replaced → the same apply / scale / get -w with the
-// real kubectl 1.20 → Prometheus scrapes every component → down leaves no process, container,
-// sandbox or iptables chain. Each step's time is printed at the end.
-import { ChildProcess, spawn } from 'node:child_process';
+// (issue 7), with security on (issue 12): up on a clean state dir (the cluster CA and every identity made,
+// keys 0600, the admin kubeconfig carrying the CA and a client certificate; no or wrong credentials get
+// 401 from the apiserver and the node agent, a non-admin identity 403 from the agent) → apply nginx →
+// curl its pod IP, its logs through the apiserver and the agent → scale to 3 (with `get -w` running) →
+// curl the nginx Service's ClusterIP and a NodePort from the host → kill an nginx process from the host →
+// it restarts → delete a pod → replaced → the same apply / scale / get -w with the real kubectl 1.20, and
+// the current kubectl's `auth whoami` → Prometheus scrapes every component over HTTPS with its token →
+// down leaves no process, container, sandbox or iptables chain. Each step's time is printed at the end.
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +34,7 @@ fs.writeFileSync(
   'apiVersion: v1\nkind: Service\nmetadata:\n  name: nginx-nodeport\nspec:\n  type: NodePort\n  selector:\n    app: nginx\n  ports:\n  - port: 80\n',
 );
 const kubeconfig = path.join(stateDir, 'kubeconfig');
+const pkiDir = path.join(stateDir, 'pki');
 
 function run(cmd: string, args: string[], timeoutMs = 200_000): Promise<Run> {
   return runCommand(cmd, args, { timeoutMs, env: { HOME: home, KUBECONFIG: kubeconfig } });
@@ -75,6 +80,24 @@ function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number; body:
       res.on('data', (c: string) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on('error', reject);
+  });
+}
+
+/** An HTTPS request checked against the cluster CA, with a client certificate or a bearer token. */
+function httpsGet(url: string, o: { cert?: string; key?: string; token?: string } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      url,
+      { ca: fs.readFileSync(path.join(pkiDir, 'ca.crt')), cert: o.cert, key: o.key, agent: false, timeout: 5000, headers: o.token ? { Authorization: `Bearer ${o.token}` } : {} },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
     req.on('error', reject);
   });
@@ -154,6 +177,36 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     brokenAt = '';
   });
 
+  it('1a. security is on: the CA and keys (0600), the admin kubeconfig with CA and client certificate; 401 without or with a wrong credential, 403 for a non-admin at the node agent', async () => {
+    requireCluster();
+    for (const f of ['ca.key', 'apiserver.key', 'admin.key', 'apiserver-kubelet-client.key', 'sa.key', 'tokens.csv', 'prometheus.token', 'node-scenario-node.key']) {
+      expect([f, fs.statSync(path.join(pkiDir, f)).mode & 0o777]).toEqual([f, 0o600]);
+    }
+    const kc = yaml.load(fs.readFileSync(kubeconfig, 'utf8')) as { clusters: Array<{ cluster: Record<string, string> }>; users: Array<{ user: Record<string, string> }> };
+    expect(kc.clusters[0].cluster.server).toBe(`https://127.0.0.1:${ports.api}`);
+    expect(Object.keys(kc.clusters[0].cluster).sort()).toEqual(['certificate-authority-data', 'server']);
+    expect(Object.keys(kc.users[0].user).sort()).toEqual(['client-certificate-data', 'client-key-data']);
+    const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+    const api = `https://127.0.0.1:${ports.api}`;
+    expect(await httpsGet(`${api}/api/v1/pods`)).toEqual({ status: 401, body: JSON.stringify(unauthorized) });
+    expect(await httpsGet(`${api}/api/v1/pods`, { token: 'not-a-token' })).toEqual({ status: 401, body: JSON.stringify(unauthorized) });
+    expect((await httpsGet(`${api}/healthz`)).status).toBe(200);
+    // The node agent at its node address: the kubelet's answers.
+    const node = (await client!.list<Node>(Resources.nodes)).items[0];
+    const nodeIP = (node.status?.addresses || []).find((a) => a.type === 'InternalIP')?.address;
+    const agent = `https://${nodeIP}:${ports.agent}`;
+    expect((await httpsGet(`${agent}/pods`)).status).toBe(401);
+    expect((await httpsGet(`${agent}/pods`, { token: 'not-a-token' })).status).toBe(401);
+    const promToken = fs.readFileSync(path.join(pkiDir, 'prometheus.token'), 'utf8').trim();
+    const asPrometheus = await httpsGet(`${agent}/pods`, { token: promToken });
+    expect(asPrometheus.status).toBe(403);
+    expect(JSON.parse(asPrometheus.body).message).toBe('Forbidden (user=steer:prometheus, verb=get, resource=nodes, subresource=proxy)');
+    const scheduler = { cert: fs.readFileSync(path.join(pkiDir, 'scheduler.crt'), 'utf8'), key: fs.readFileSync(path.join(pkiDir, 'scheduler.key'), 'utf8') };
+    expect((await httpsGet(`${agent}/pods`, scheduler)).status).toBe(403);
+    const admin = { cert: fs.readFileSync(path.join(pkiDir, 'admin.crt'), 'utf8'), key: fs.readFileSync(path.join(pkiDir, 'admin.key'), 'utf8') };
+    expect((await httpsGet(`${agent}/pods`, admin)).status).toBe(200);
+  });
+
   it('2. steer apply -f manifests/nginx.yaml → 1 replica Running, its pod IP serves the nginx page', async () => {
     requireCluster();
     const r = await timed('2. apply nginx.yaml → 1 Running', async () => {
@@ -169,10 +222,17 @@ describe('the nginx scenario on a single-node steer cluster', () => {
       return res.status === 200 ? res : undefined;
     }));
     expect(page.body).toContain('nginx');
+    // Logs come from the node agent through the apiserver (its kubelet-client identity, the agent's
+    // certificate checked against the CA).
+    const logs = await timed('2c. steer logs (apiserver → node agent over HTTPS)', () => steer('logs', pod.metadata?.name || ''));
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('GET / HTTP/1.1');
   });
 
   it('1b. a second steer up is idempotent and quick', async () => {
     requireCluster();
+    const caBefore = fs.readFileSync(path.join(pkiDir, 'ca.crt'), 'utf8');
+    const kubeconfigBefore = fs.readFileSync(kubeconfig, 'utf8');
     const t0 = Date.now();
     const r = await timed('1b. steer up again (idempotent)', () =>
       steer('up', '--state-dir', stateDir, '--listen', `127.0.0.1:${ports.api}`, '--node-name', 'scenario-node', '--agent-port', String(ports.agent), '--pod-subnet', '10.211.0.0/24', '--service-cidr', '10.211.64.0/24', '--bridge', 'steerscn0'),
@@ -182,6 +242,9 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     expect(r.stdout).toContain('deployment.apps/nginx unchanged');
     expect(r.stdout).toContain('service/nginx unchanged');
     expect(Date.now() - t0).toBeLessThan(30_000);
+    // The PKI is kept: same CA, same admin credentials.
+    expect(fs.readFileSync(path.join(pkiDir, 'ca.crt'), 'utf8')).toBe(caBefore);
+    expect(fs.readFileSync(kubeconfig, 'utf8')).toBe(kubeconfigBefore);
   });
 
   it('3. steer scale deployment nginx --replicas=3 → 3 Running (steer get pods -w shows them)', async () => {
@@ -323,17 +386,36 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     expect(table.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nnginx\s+3\/3\s+3\s+3\s+/);
   });
 
+  it('6c. the current kubectl with the same kubeconfig: get, and auth whoami (SelfSubjectReview)', async () => {
+    requireCluster();
+    const current = '/usr/bin/kubectl';
+    if (!fs.existsSync(current) || spawnSync(current, ['version', '--client'], { timeout: 20_000, env: { ...process.env, HOME: home } }).status !== 0) {
+      // eslint-disable-next-line no-console
+      console.warn('no current kubectl at /usr/bin/kubectl: step 6c skipped');
+      return;
+    }
+    const got = await timed('6c. current kubectl get + auth whoami', async () => {
+      const g = await run(current, ['get', 'deployments'], 60_000);
+      const w = await run(current, ['auth', 'whoami', '-o', 'json'], 60_000);
+      return { g, w };
+    });
+    expect(got.g.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nnginx\s+3\/3/);
+    expect(got.w.stderr).toBe('');
+    expect(got.w.code).toBe(0);
+    expect((JSON.parse(got.w.stdout) as { status: { userInfo: unknown } }).status.userInfo).toEqual({ username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] });
+  });
+
   it('7. Prometheus scrapes every component; kube_deployment_status_replicas_available{deployment="nginx"} is 3', async () => {
     requireCluster();
     ports.prom = await freePort();
-    const config = yaml.load(fs.readFileSync(path.join(repo, 'manifests', 'prometheus.yml'), 'utf8')) as {
+    // This cluster's state dir instead of /var/lib/steer: the node targets, the CA and the token.
+    const config = yaml.load(fs.readFileSync(path.join(repo, 'manifests', 'prometheus.yml'), 'utf8').replaceAll('/var/lib/steer/', `${stateDir}/`)) as {
       global: Record<string, unknown>;
       scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; file_sd_configs?: Array<{ files: string[] }> }>;
     };
     const portFor: Record<string, number> = { '6443': ports.api, '10251': ports.sched, '10252': ports.ctrl };
     for (const job of config.scrape_configs) {
       for (const sc of job.static_configs || []) sc.targets = sc.targets.map((t) => t.replace(/:(\d+)$/, (_m, p: string) => `:${portFor[p] ?? p}`));
-      for (const sd of job.file_sd_configs || []) sd.files = sd.files.map((f) => f.replace('/var/lib/steer/', `${stateDir}/`));
     }
     const promDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-prom-'));
     fs.writeFileSync(path.join(promDir, 'prometheus.yml'), yaml.dump(config));

@@ -11,6 +11,7 @@ import { serveFinalize } from './finalize';
 import { serveLog } from './log';
 import { serveObject } from './object';
 import { serveScale } from './scale';
+import { serveToken } from './token';
 
 /** A request for one object or one of its subresources: what every handler of the table gets. */
 export interface ObjectRequest {
@@ -49,6 +50,7 @@ const subresources: Record<string, Subresource> = {
   scale: { serve: serveScale, discovery: () => ({ kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' }) },
   finalize: { serve: serveFinalize, discovery: () => ({ kind: 'Namespace', verbs: ['update'] }) },
   log: { serve: serveLog, discovery: () => ({ kind: 'Pod', verbs: ['get'] }) },
+  token: { serve: serveToken, discovery: () => ({ kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' }) },
 };
 
 /** The handler of a subresource ('' for the object itself); undefined when steer has none. */

@@ -1,6 +1,8 @@
 // pods/log: proxied to the node agent that runs the pod, at
-// http://<node InternalIP>:<daemonEndpoints.kubeletEndpoint.Port>/containerLogs/<ns>/<pod>/<container>.
-import * as http from 'node:http';
+// https://<node InternalIP>:<daemonEndpoints.kubeletEndpoint.Port>/containerLogs/<ns>/<pod>/<container>
+// with the apiserver's kubelet client identity (plain HTTP when the apiserver is set up without one).
+import type * as http from 'node:http';
+import { kubeletClientOf } from '../../kubelet-client';
 import { Resources } from '../../../lib/api/resources';
 import { errors } from '../../errors';
 import { bucketOf } from '../../registry/keys';
@@ -48,7 +50,7 @@ export async function serveLog({ req, res, registry, rt, namespace: ns, name }: 
   }
   const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${query.size ? `?${query}` : ''}`;
   await new Promise<void>((resolve) => {
-    const upstream = http.get({ host: endpoint.host, port: endpoint.port, path, timeout: 10_000 }, (up) => {
+    const upstream = kubeletClientOf(req).get({ host: endpoint.host, port: endpoint.port, path, timeoutMs: 10_000 }, (up) => {
       const headers: http.OutgoingHttpHeaders = { 'Content-Type': up.headers['content-type'] || 'text/plain' };
       res.writeHead(up.statusCode || 502, headers);
       res.flushHeaders();

@@ -1,0 +1,118 @@
+// From inside a pod on real containerd: @kubernetes/client-node's in-cluster config (loadFromCluster)
+// reads the pod's projected token, ca.crt and namespace and KUBERNETES_SERVICE_HOST/PORT, reaches the
+// apiserver through the `kubernetes` Service's ClusterIP (the service proxy's DNAT to the advertise
+// address), verifies it with the projected CA and lists ConfigMaps as its service account.
+// The pod runs the host's node binary and this checkout's node_modules through read-only hostPath
+// mounts (steer's images have no node of their own). Needs root; run under flock /tmp/steer-e2e.lock.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { Attributes } from '../../apiserver/auth/types';
+import { RunningControllers, startControllers } from '../../controllers/manager';
+import { numberToIpv4, parseIpv4Cidr } from '../../lib/api/ip';
+import { Resources } from '../../lib/api/resources';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import { IMAGES } from '../../node-agent/runtime-setup';
+import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
+import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { makeTestPki, TestPki } from '../helpers/test-ca';
+import { waitForWithin } from '../helpers/wait';
+import { startTestRuntime, TestRuntime } from './helpers/runtime';
+
+const waitFor = waitForWithin(90_000);
+jest.setTimeout(300_000);
+
+const nodeModules = path.resolve(__dirname, '../../node_modules');
+
+describe('a pod using its service account on real containerd', () => {
+  let rt: TestRuntime;
+  let pki: TestPki;
+  let api: TestApiServer;
+  let controllers: RunningControllers;
+  let cri: CriRuntime;
+  let agent: RunningNodeAgent | undefined;
+  const seen: Attributes[] = [];
+
+  beforeAll(async () => {
+    rt = await startTestRuntime('service-account');
+    // The bridge's address: where pods reach the host.
+    const gateway = numberToIpv4(parseIpv4Cidr(rt.podSubnet)!.base + 1);
+    pki = makeTestPki([`IP:${gateway}`, 'IP:10.96.0.1', 'IP:127.0.0.1', 'DNS:kubernetes.default.svc']);
+    api = await startTestApiServer({
+      host: '0.0.0.0',
+      tlsCertFile: pki.certFile,
+      tlsKeyFile: pki.keyFile,
+      enableAdmissionPlugins: ['ServiceAccount'],
+      advertiseAddress: gateway,
+      authorizer: {
+        authorize: (a) => {
+          seen.push(a);
+          return { decision: 'allow' };
+        },
+      },
+    });
+    controllers = await startControllers({ client: api.client, controllers: ['root-ca-cert-publisher'], rootCAFile: pki.caFile, log: () => undefined });
+    cri = new CriRuntime(rt.criSocket);
+    agent = await startNodeAgent({
+      client: api.client,
+      nodeName: 'e2e-sa-node',
+      runtime: cri,
+      stateDir: path.join(rt.stateDir, 'agent'),
+      logRoot: rt.podLogDir,
+      cgroupRoot: rt.cgroupRoot,
+      address: '127.0.0.1',
+      port: 0,
+      relistIntervalMs: 100,
+      serviceProxy: { instance: rt.bridge, clusterCIDR: rt.podSubnet },
+      log: (m) => console.error(m),
+    });
+    await api.client.create(Resources.namespaces, undefined, { metadata: { name: 'insiders' } });
+    await api.client.create(Resources.serviceaccounts, 'insiders', { metadata: { name: 'lister' } });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await controllers?.stop();
+    cri?.close();
+    await api?.stop();
+    await rt?.stop();
+    pki?.cleanup();
+  });
+
+  test('client-node loadFromCluster() in the pod lists ConfigMaps as the pod’s service account', async () => {
+    const script = `
+      const fs = require('fs');
+      const k8s = require('/steer/node_modules/@kubernetes/client-node');
+      const kc = new k8s.KubeConfig();
+      kc.loadFromCluster();
+      const ns = fs.readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8');
+      console.log('SERVER ' + kc.getCurrentCluster().server + ' NS ' + ns);
+      kc.makeApiClient(k8s.CoreV1Api).listNamespacedConfigMap({ namespace: ns }).then(
+        (r) => console.log('LISTED ' + r.items.map((c) => c.metadata.name).join(',')),
+        (e) => { console.log('FAILED ' + (e.code || '') + ' ' + e.message); process.exit(1); });`;
+    const ro = (name: string, p: string, mountPath = p) => ({ volume: { name, hostPath: { path: p } }, mount: { name, mountPath, readOnly: true } });
+    const mounts = [ro('usr', '/usr'), ro('lib', '/usr/lib', '/lib'), ro('lib64', '/usr/lib64', '/lib64'), ro('modules', nodeModules, '/steer/node_modules')];
+    await api.client.create<Pod>(Resources.pods, 'insiders', {
+      metadata: { name: 'inside' },
+      spec: {
+        nodeName: 'e2e-sa-node',
+        serviceAccountName: 'lister',
+        restartPolicy: 'Never',
+        volumes: mounts.map((m) => m.volume),
+        containers: [{ name: 'client', image: IMAGES.busybox, command: ['/usr/bin/node', '-e', script], volumeMounts: mounts.map((m) => m.mount) }],
+      },
+    });
+    const pod = await waitFor('the pod to finish', async () => {
+      const p = await api.client.get<Pod>(Resources.pods, 'insiders', 'inside');
+      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
+    });
+    const logDir = fs.readdirSync(rt.podLogDir).find((d) => d.endsWith(`_${pod.metadata!.uid}`))!;
+    const log = fs.readFileSync(path.join(rt.podLogDir, logDir, 'client', '0.log'), 'utf8');
+    expect(log).toContain(`SERVER https://10.96.0.1:443 NS insiders`);
+    expect(log).toMatch(/LISTED .*kube-root-ca\.crt/);
+    expect(pod.status?.phase).toBe('Succeeded');
+    const call = seen.find((a) => a.namespace === 'insiders' && a.resource === 'configmaps' && a.verb === 'list' && a.user.name.startsWith('system:serviceaccount:'));
+    expect(call?.user).toMatchObject({ name: 'system:serviceaccount:insiders:lister', groups: ['system:serviceaccounts', 'system:serviceaccounts:insiders', 'system:authenticated'] });
+    expect(call?.user.extra?.['authentication.kubernetes.io/pod-name']).toEqual(['inside']);
+  });
+});
