@@ -32,7 +32,7 @@ export function register(program: Command): void {
   withServingFlags(program.command('controllers'), 'the metrics port')
     .description('run the controller manager (deployment, replicaset, daemonset, garbage collector, node lifecycle)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
-    .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
+    .option('--server <urls>', 'apiserver URL, or several comma-separated to fail over between (overrides the kubeconfig)')
     .option('--identity <id>', 'leader election identity (default hostname_uuid)')
     .option('--leader-elect', 'campaign for the kube-system Lease; only the leader runs controllers')
     .option('--leader-elect-lease-duration <d>', 'lease duration', durationOption('s'), 15)

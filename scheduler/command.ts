@@ -34,7 +34,7 @@ export function register(program: Command): void {
   withServingFlags(program.command('scheduler'), 'the metrics port')
     .description('assign pending pods to nodes (binds them through pods/binding)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
-    .option('--server <url>', "the apiserver's URL (overrides the kubeconfig's)")
+    .option('--server <urls>', "the apiserver's URL, or several comma-separated to fail over between (overrides the kubeconfig's)")
     .option('--scheduler-name <name>', 'schedule the pods whose spec.schedulerName is this', DefaultSchedulerName)
     .addOption(new Option('--leader-elect', 'take part in leader election so that only one of several schedulers binds').default(false))
     .option('--leader-elect-namespace <ns>', 'namespace of the leader election Lease', 'kube-system')
