@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { KubeClient } from '../lib/client/client';
 import { DefaultSchedulerName, isScorePluginName, ScorePluginName } from './profile';
 import { startScheduler } from './start';
-import { intOption } from '../lib/component/flags';
+import { durationOption, intOption } from '../lib/component/flags';
+import { LEADER_ELECTION_DEFAULTS } from '../lib/client/leader-election';
 import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
 
 
@@ -23,6 +24,9 @@ interface SchedulerCommandOptions extends ServingFlags {
   schedulerName: string;
   leaderElect: boolean;
   leaderElectNamespace: string;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
   metricsPort: number;
   bindAddress: string;
   percentageOfNodesToScore: number;
@@ -38,6 +42,9 @@ export function register(program: Command): void {
     .option('--scheduler-name <name>', 'schedule the pods whose spec.schedulerName is this', DefaultSchedulerName)
     .addOption(new Option('--leader-elect', 'take part in leader election so that only one of several schedulers binds').default(false))
     .option('--leader-elect-namespace <ns>', 'namespace of the leader election Lease', 'kube-system')
+    .option('--leader-elect-lease-duration <d>', 'lease duration: a crashed leader is replaced after about this plus two retry periods', durationOption('s'), LEADER_ELECTION_DEFAULTS.leaseDurationSeconds)
+    .option('--leader-elect-renew-deadline <d>', 'how long the leader keeps trying to renew before it steps down (less than the lease duration)', durationOption('s'), LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds)
+    .option('--leader-elect-retry-period <d>', 'time between acquire/renew attempts', durationOption('s'), LEADER_ELECTION_DEFAULTS.retryPeriodSeconds)
     .option('--metrics-port <port>', 'port for /metrics and /healthz (0 disables)', intOption(0, 65535), 10251)
     .option('--bind-address <ip>', 'address the metrics server listens on', '0.0.0.0')
     .option(
@@ -56,7 +63,12 @@ export function register(program: Command): void {
         client,
         schedulerName: o.schedulerName,
         leaderElect: o.leaderElect,
-        leaderElection: { namespace: o.leaderElectNamespace },
+        leaderElection: {
+          namespace: o.leaderElectNamespace,
+          leaseDurationSeconds: o.leaderElectLeaseDuration,
+          renewDeadlineSeconds: o.leaderElectRenewDeadline,
+          retryPeriodSeconds: o.leaderElectRetryPeriod,
+        },
         metricsPort: o.metricsPort,
         metricsHost: o.bindAddress,
         percentageOfNodesToScore: o.percentageOfNodesToScore,

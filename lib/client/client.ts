@@ -259,6 +259,22 @@ export class KubeClient {
     return new KubeClient(c, { namespace: c.namespace });
   }
 
+  /**
+   * A view of this client (same servers, connections and credentials) whose writes — every method but
+   * GET and HEAD — are refused with refusal() while allowed() is false: a leader-elected component's work
+   * fenced by its Lease (lib/client/leader-election.ts).
+   */
+  withWriteFence(allowed: () => boolean, refusal: () => Error): KubeClient {
+    const base = this;
+    const fenced = Object.create(base) as KubeClient;
+    fenced.request = function <T>(method: string, path: string, o?: RequestOptions): Promise<T> {
+      if (method !== 'GET' && method !== 'HEAD' && !allowed()) return Promise.reject(refusal());
+      return base.request<T>(method, path, o);
+    };
+    fenced.watchPath = base.watchPath.bind(base);
+    return fenced;
+  }
+
   /** Credentials and TLS settings for a request made outside this client (streamed bodies). */
   async connectionOptions(): Promise<https.RequestOptions> {
     await this.ready;
