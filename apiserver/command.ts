@@ -89,6 +89,8 @@ interface ApiserverFlags {
   tlsPrivateKeyFile?: string;
   certDir: string;
   advertiseAddress?: string;
+  endpointReconcilerInterval: number;
+  endpointReconcilerTtl: number;
   clientCaFile?: string;
   tokenAuthFile?: string;
   anonymousAuth: boolean;
@@ -131,6 +133,8 @@ export function register(program: Command): void {
     .option('--tls-private-key-file <file>', 'private key for --tls-cert-file')
     .option('--cert-dir <dir>', 'where the self-signed serving certificate is kept when --tls-cert-file is not given', '/var/run/kubernetes')
     .option('--advertise-address <ip>', 'address pods reach the apiserver at, in the default/kubernetes Endpoints (default: the listen host, or the first non-loopback IPv4); also in the self-signed certificate')
+    .option('--endpoint-reconciler-interval <d>', "how often this apiserver renews its kube-system Lease and rewrites the default/kubernetes Endpoints from the live apiservers' Leases", durationOption('ms'), 10_000)
+    .option('--endpoint-reconciler-ttl <d>', 'how long an apiserver stays in the default/kubernetes Endpoints without renewing its Lease', durationOption('s'), 15)
     .option('--client-ca-file <file>', 'client certificates signed by this CA authenticate: CN is the user, O the groups')
     .option('--token-auth-file <file>', 'CSV of token,user,uid[,"group1,group2"]: bearer tokens that authenticate')
     .option('--anonymous-auth [bool]', 'requests without credentials run as system:anonymous (else 401)', boolOption, true)
@@ -214,6 +218,7 @@ export function register(program: Command): void {
         serviceAccountExtendTokenExpiration: o.serviceAccountExtendTokenExpiration !== false,
         enableAdmissionPlugins: o.enableAdmissionPlugins.filter((p) => !o.disableAdmissionPlugins.includes(p)),
         advertiseAddress: o.advertiseAddress,
+        endpointReconciler: { intervalMs: o.endpointReconcilerInterval, ttlSeconds: o.endpointReconcilerTtl },
         encryptionProviderConfig: o.encryptionProviderConfig,
       });
       const where = storage.storage === 'etcd' ? `etcd ${storage.etcdServers?.join(',')}` : o.dataDir ? `data in ${String(o.dataDir)}` : 'in-memory';

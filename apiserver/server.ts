@@ -106,6 +106,12 @@ export interface ApiServerOptions extends StorageOptions {
   advertiseAddress?: string;
   /** Keep the default/kubernetes Service and Endpoints (default true). */
   kubernetesService?: boolean;
+  /**
+   * The endpoint reconciler's timing: this apiserver's kube-system Lease is renewed, and the Endpoints
+   * rewritten from the live Leases, every intervalMs (default 10 s); a Lease not renewed for ttlSeconds
+   * (default 15 s) drops its apiserver out.
+   */
+  endpointReconciler?: { intervalMs?: number; ttlSeconds?: number };
   /** --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration (LevelDB storage only). */
   encryptionProviderConfig?: string;
 }
@@ -315,7 +321,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   address = `${host}:${port}`;
   let kubernetesService: KubernetesServiceReconciler | undefined;
   if (opts.kubernetesService ?? true) {
-    kubernetesService = new KubernetesServiceReconciler(registry, { serviceCIDR, advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(host), port });
+    kubernetesService = new KubernetesServiceReconciler(registry, { serviceCIDR, advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(host), port, ...opts.endpointReconciler });
     await kubernetesService.start();
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
