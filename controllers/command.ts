@@ -76,6 +76,7 @@ export function register(program: Command): void {
         rootCAFile: f.rootCaFile,
       });
       if (running.metricsPort) console.log(`controllers: metrics on ${metricsServing ? 'https' : 'http'}://:${running.metricsPort}/metrics`);
+      console.log(`controllers: ${running.identity} running against ${client.servers.map((u) => u.origin).join(',')}${f.leaderElect ? ' (leader election on)' : ''}`);
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         process.once('SIGINT', done);

@@ -76,7 +76,7 @@ export function register(program: Command): void {
         parallelBinds: o.parallelBinds,
       });
       const where = running.metricsPort ? `, metrics on ${metricsServing ? 'https' : 'http'}://${o.bindAddress}:${running.metricsPort}` : '';
-      console.log(`steer scheduler ${o.schedulerName} running against ${client.server.origin}${where}`);
+      console.log(`steer scheduler ${o.schedulerName} running against ${client.servers.map((u) => u.origin).join(',')}${where}`);
       await new Promise<void>((resolve) => {
         const shutdown = () => resolve();
         process.once('SIGINT', shutdown);

@@ -21,6 +21,8 @@ export interface LeaderElectionOptions {
 
 export interface SchedulerOptions extends SchedulerConfig {
   leaderElect?: boolean;
+  /** Where leadership changes are logged (default stdout). */
+  log?: (msg: string) => void;
   leaderElection?: LeaderElectionOptions;
   /** Port for /metrics and /healthz (on metricsHost); 0 or unset: no server (as --metrics-port 0). */
   metricsPort?: number;
@@ -48,15 +50,23 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     const le = opts.leaderElection ?? {};
     const schedulerName = opts.schedulerName ?? DefaultSchedulerName;
     const name = schedulerName === DefaultSchedulerName ? 'kube-scheduler' : schedulerName;
+    const identity = le.identity ?? `${os.hostname()}_${randomUUID()}`;
+    const log = opts.log ?? ((m: string) => console.log(`scheduler: ${m}`));
     elector = new LeaderElector(opts.client, {
       namespace: le.namespace ?? 'kube-system',
       name: le.name ?? name,
-      identity: le.identity ?? `${os.hostname()}_${randomUUID()}`,
+      identity,
       leaseDurationSeconds: le.leaseDurationSeconds ?? LEADER_ELECTION_DEFAULTS.leaseDurationSeconds,
       renewDeadlineSeconds: le.renewDeadlineSeconds ?? LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds,
       retryPeriodSeconds: le.retryPeriodSeconds ?? LEADER_ELECTION_DEFAULTS.retryPeriodSeconds,
-      onStartedLeading: () => scheduler?.startLeading(),
-      onStoppedLeading: () => scheduler?.stopLeading(),
+      onStartedLeading: () => {
+        log(`${identity} became leader`);
+        scheduler?.startLeading();
+      },
+      onStoppedLeading: () => {
+        log(`${identity} stopped leading`);
+        return scheduler?.stopLeading();
+      },
     });
   }
   const sched = new Scheduler(elector ? { ...opts, client: elector.fencedClient(opts.client) } : opts);

@@ -170,16 +170,17 @@ export class EtcdClient {
   }
 
   /** A write: sent once, to the current member. */
-  private write<Res>(invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void): Promise<Res> {
-    return this.call(this.members[this.current], invoke, this.timeoutMs);
+  private write<Res>(invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void, timeoutMs = this.timeoutMs): Promise<Res> {
+    return this.call(this.members[this.current], invoke, timeoutMs);
   }
 
   range(req: RangeRequest, timeoutMs?: number): Promise<RangeResponse__Output> {
     return this.read<RangeResponse__Output>((m, meta, opts, cb) => m.kv.Range(req, meta, opts, cb), timeoutMs);
   }
 
-  txn(req: TxnRequest): Promise<TxnResponse__Output> {
-    return this.write<TxnResponse__Output>((m, meta, opts, cb) => m.kv.Txn(req, meta, opts, cb));
+  /** timeoutMs: this attempt's deadline (default the client's). */
+  txn(req: TxnRequest, timeoutMs?: number): Promise<TxnResponse__Output> {
+    return this.write<TxnResponse__Output>((m, meta, opts, cb) => m.kv.Txn(req, meta, opts, cb), timeoutMs);
   }
 
   put(req: PutRequest): Promise<PutResponse__Output> {

@@ -61,9 +61,18 @@ export interface EtcdStorageOptions extends EngineOptions {
 const LOAD_PAGE = 2_000;
 /** How long a read waits for events before it assumes a gap and writes a marker. */
 const GAP_WAIT_MS = 150;
+/**
+ * One attempt of a write Txn. A member that forwarded it to a leader that just died never answers it
+ * (etcd times it out after 7 s), so a write is given this long, then sent again — to the next member —
+ * until the storage's timeout: with etcd's 1 s election, writes resume within about 2 s of a leader's
+ * death. Sending a compare-and-swap again is safe: see sendPut.
+ */
+const WRITE_ATTEMPT_MS = 300;
+/** Errors after which a write may not have run, or ran with its answer lost: it is sent again. */
+const WRITE_RETRY_CODES = new Set<number>([14 /* UNAVAILABLE */, 4 /* DEADLINE_EXCEEDED */]);
 /** Watch reconnect backoff. */
 const RECONNECT_MIN_MS = 50;
-const RECONNECT_MAX_MS = 2_000;
+const RECONNECT_MAX_MS = 500;
 
 /** A write of this process in flight: the watch event it causes reuses its object instead of parsing. */
 interface PendingWrite {
@@ -494,7 +503,7 @@ export class EtcdStorage extends StorageEngine {
     const value = Buffer.from(JSON.stringify(obj));
     const p = this.addPending(etcdKey, { kind: 'put', value, obj });
     try {
-      const res = await this.client.txn({ compare: [compare(k)], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] });
+      const res = await this.sendPut(k, value, compare(k));
       if (!res.succeeded) return await this.rejectAfterCatchUp(res, onFail(res.responses[0]?.response_range?.kvs?.[0]));
       const rev = Number(res.header?.revision);
       const stored = this.settle(p, rev);
@@ -502,6 +511,31 @@ export class EtcdStorage extends StorageEngine {
       return stored;
     } finally {
       this.removePending(etcdKey, p);
+    }
+  }
+
+  /**
+   * The Txn of a put, sent again while attempts fail without an answer (a member or leader died). When
+   * an earlier attempt may have committed, a later attempt's failed compare is checked against the
+   * stored value: the very bytes of this write (uid, timestamps and all) mean the earlier attempt won,
+   * and the write succeeded at that revision; anything else is a real conflict.
+   */
+  private async sendPut(k: Buffer, value: Buffer, compare: Compare): Promise<TxnResponse__Output> {
+    const deadline = Date.now() + this.timeoutMs;
+    let uncertain = false;
+    for (;;) {
+      try {
+        const res = await this.client.txn({ compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] }, Math.min(WRITE_ATTEMPT_MS, Math.max(1, deadline - Date.now())));
+        const kv = res.responses[0]?.response_range?.kvs?.[0];
+        if (!res.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
+          return { ...res, succeeded: true, header: { ...res.header!, revision: kv.mod_revision } };
+        }
+        return res;
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code === undefined || !WRITE_RETRY_CODES.has(code) || Date.now() >= deadline || this.isClosed) throw err;
+        uncertain = true;
+      }
     }
   }
 
