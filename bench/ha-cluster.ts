@@ -9,7 +9,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ConfigMap } from 'kubernetes-types/core/v1';
 import { EtcdClient } from '../apiserver';
+import { Resources } from '../lib/api/resources';
+import { isAlreadyExists, type KubeClient } from '../lib/client/client';
 import { EtcdCluster, EtcdMember, packageRoot, startEtcd, stopEtcd } from '../cli/cluster';
 
 const STEER = path.join(packageRoot(), 'bin', 'steer.js');
@@ -210,4 +213,52 @@ export class HaCluster {
     await stopEtcd(path.join(this.dir, 'etcd'), 3000);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Writers creating ConfigMaps through `c` until stop(): a create whose answer was lost is sent again, and
+ * AlreadyExists then means it had been stored. acked: names whose create was answered, with when.
+ */
+export function writers(c: KubeClient, prefix: string, concurrency: number) {
+  const acked: Array<{ name: string; at: number }> = [];
+  let stopped = false;
+  let n = 0;
+  let errors = 0;
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (!stopped) {
+      const name = `${prefix}-${n++}`;
+      for (;;) {
+        try {
+          await c.create<ConfigMap>(Resources.configmaps, 'default', { metadata: { name }, data: { n: name } });
+          acked.push({ name, at: Date.now() });
+          break;
+        } catch (err) {
+          if (isAlreadyExists(err)) {
+            acked.push({ name, at: Date.now() });
+            break;
+          }
+          errors++;
+          await sleep(50);
+        }
+      }
+    }
+  });
+  return {
+    acked,
+    errors: () => errors,
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** The longest time without an acknowledged write after `from`. */
+export function longestGapAfter(acked: Array<{ at: number }>, from: number): number {
+  const times = acked.map((a) => a.at).filter((t) => t >= from).sort((a, b) => a - b);
+  let gap = times.length ? times[0] - from : Infinity;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+  return gap;
 }

@@ -110,7 +110,7 @@ export function register(program: Command): void {
     .command('certs')
     .description("create (or complete) a cluster's CA, certificates, keys, tokens and kubeconfigs in a directory")
     .requiredOption('--dir <dir>', 'where to keep them (reused on later runs)')
-    .requiredOption('--server <url>', 'the apiserver URL the kubeconfigs name, e.g. https://172.28.0.10:6443')
+    .requiredOption('--server <urls>', 'the apiserver URL the kubeconfigs name, e.g. https://172.28.0.10:6443; several comma-separated for an HA control plane (clients fail over between them)')
     .option('--apiserver-san <name>', "another name or address for the apiserver's certificate (repeatable; the --server host is included)", collect, [])
     .option('--control-plane-san <name>', "a name or address of the scheduler's and controller manager's metrics ports (repeatable)", collect, [])
     .option('--node <name=addr,...>', "a node: its client identity and its agent's serving certificate for these addresses (repeatable)", collectNode, [])
@@ -118,10 +118,11 @@ export function register(program: Command): void {
     .option('--admin-kubeconfig <file>', 'where the admin kubeconfig goes (default <dir>/admin.kubeconfig)')
     .action(
       action(async (o: { dir: string; server: string; apiserverSan: string[]; controlPlaneSan: string[]; node: ClusterNode[]; serviceCidr: string; adminKubeconfig?: string }) => {
-        const host = new URL(o.server).hostname.replace(/^\[|\]$/g, '');
+        // Several apiservers (--server https://a:6443,https://b:6443): each one's host is in the certificate.
+        const hosts = o.server.split(',').map((u) => new URL(u.trim()).hostname.replace(/^\[|\]$/g, ''));
         const pki = await ensureClusterPki({
           dir: o.dir,
-          apiserverNames: [host, ...o.apiserverSan],
+          apiserverNames: [...hosts, ...o.apiserverSan],
           serviceCIDR: o.serviceCidr,
           nodes: o.node,
           controlPlaneNames: o.controlPlaneSan.length ? ['localhost', '127.0.0.1', ...o.controlPlaneSan] : undefined,

@@ -6,8 +6,8 @@ import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { ConfigMap, Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { ApiError, isAlreadyExists, KubeClient, WatchHandle } from '../../lib/client/client';
-import { HaCluster, Proc } from '../../bench/ha-cluster';
+import { ApiError, KubeClient, WatchHandle } from '../../lib/client/client';
+import { HaCluster, longestGapAfter, Proc, writers } from '../../bench/ha-cluster';
 import { sleep, waitFor } from '../helpers/wait';
 
 jest.setTimeout(240_000);
@@ -34,52 +34,6 @@ const report = (line: string) => process.stdout.write(`  [ha] ${line}\n`);
 async function kubernetesEndpointPorts(c: KubeClient): Promise<number[]> {
   const ep = await c.get<Endpoints>(Resources.endpoints, 'default', 'kubernetes');
   return (ep.subsets ?? []).flatMap((s) => (s.ports ?? []).map((p) => p.port)).sort();
-}
-
-/**
- * Writers creating ConfigMaps through `c` until stop(): a create whose answer was lost is sent again, and
- * AlreadyExists then means it had been stored. acked: names whose create was answered, with when.
- */
-function writers(c: KubeClient, prefix: string, concurrency: number) {
-  const acked: Array<{ name: string; at: number }> = [];
-  let stopped = false;
-  let n = 0;
-  let errors = 0;
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (!stopped) {
-      const name = `${prefix}-${n++}`;
-      for (;;) {
-        try {
-          await c.create<ConfigMap>(Resources.configmaps, 'default', { metadata: { name }, data: { n: name } });
-          acked.push({ name, at: Date.now() });
-          break;
-        } catch (err) {
-          if (isAlreadyExists(err)) {
-            acked.push({ name, at: Date.now() });
-            break;
-          }
-          errors++;
-          await sleep(50);
-        }
-      }
-    }
-  });
-  return {
-    acked,
-    errors: () => errors,
-    async stop() {
-      stopped = true;
-      await Promise.all(loops);
-    },
-  };
-}
-
-/** The longest time without an acknowledged write after `from`. */
-function longestGapAfter(acked: Array<{ at: number }>, from: number): number {
-  const times = acked.map((a) => a.at).filter((t) => t >= from).sort((a, b) => a - b);
-  let gap = times.length ? times[0] - from : Infinity;
-  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
-  return gap;
 }
 
 async function configMapNames(c: KubeClient, prefix: string): Promise<Set<string>> {
