@@ -11,12 +11,11 @@
 // Usage: npm run build && node dist/bench/etcd.js [--rate 500] [--seconds 6] [--pods 10000]
 //        [--list-runs 7] [--watchers 1000] [--writes 1000] [--members 1] [--only latency,list,fanout]
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EtcdClient } from '../apiserver';
 import { startEtcd, stopEtcd } from '../cli/cluster';
-import { agent, cm, cpuMs, fixedRate, ok, openWatchers, pct, pod, ROOT, startChild, withConcurrency } from './load';
+import { agent, cm, cpuMs, fixedRate, freePort, ok, openWatchers, pct, pod, ROOT, startChild, withConcurrency } from './load';
 
 interface Options {
   rate: number;
@@ -40,17 +39,6 @@ function parseArgs(argv: string[]): Options {
   }
   if (o.members !== 1 && o.members !== 3) throw new Error('--members must be 1 or 3');
   return o;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 interface Row {

@@ -6,7 +6,6 @@
 // authentication.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ConfigMap } from 'kubernetes-types/core/v1';
@@ -14,20 +13,11 @@ import { EtcdClient } from '../apiserver';
 import { Resources } from '../lib/api/resources';
 import { isAlreadyExists, type KubeClient } from '../lib/client/client';
 import { EtcdCluster, EtcdMember, packageRoot, startEtcd, stopEtcd } from '../cli/cluster';
+import { freePort } from './load';
+
+export { freePort };
 
 const STEER = path.join(packageRoot(), 'bin', 'steer.js');
-
-/** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A process this cluster started, with everything it printed. */
 export interface Proc {

@@ -1,11 +1,11 @@
 // Starts etcd members (Debian's /usr/bin/etcd) for a test: free loopback ports, a temporary data dir,
 // stopped by PID and removed by stop(). Also a raw client for wiping the keyspace between tests.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EtcdCluster, startEtcd, stopEtcd } from '../../cli/cluster/etcd';
 import { EtcdClient } from '../../apiserver/storage/etcd/client';
+import { freePort } from '../../bench/load';
 
 export interface TestEtcd extends EtcdCluster {
   dir: string;
@@ -14,17 +14,7 @@ export interface TestEtcd extends EtcdCluster {
   stop(): Promise<void>;
 }
 
-/** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../bench/load';
 
 export async function startTestEtcd(members: 1 | 3 = 1): Promise<TestEtcd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-etcd-'));

@@ -62,12 +62,16 @@ const LOAD_PAGE = 2_000;
 /** How long a read waits for events before it assumes a gap and writes a marker. */
 const GAP_WAIT_MS = 150;
 /**
- * One attempt of a write Txn. A member that forwarded it to a leader that just died never answers it
- * (etcd times it out after 7 s), so a write is given this long, then sent again — to the next member —
- * until the storage's timeout: with etcd's 1 s election, writes resume within about 2 s of a leader's
- * death. Sending a compare-and-swap again is safe: see sendPut.
+ * The deadlines of a write Txn's attempts. A member that forwarded a write to a leader that just died
+ * never answers it (etcd times it out after 7 s), so a write is given 500 ms, then sent again — to the
+ * next member — and with etcd's 1 s election writes resume within about 2 s of a leader's death. Later
+ * attempts get longer, so that an etcd that is merely slow (overloaded, a slow fsync) is not flooded
+ * with repeats; the last runs until the storage's timeout. Sending a compare-and-swap again is safe:
+ * see sendPut.
  */
-const WRITE_ATTEMPT_MS = 300;
+const WRITE_ATTEMPT_MS = [500, 500, 500, 1000, 2000, 4000];
+/** The pause after an attempt that failed at once (a member that knows it has no leader). */
+const WRITE_RETRY_PAUSE_MS = 50;
 /** Errors after which a write may not have run, or ran with its answer lost: it is sent again. */
 const WRITE_RETRY_CODES = new Set<number>([14 /* UNAVAILABLE */, 4 /* DEADLINE_EXCEEDED */]);
 /** Watch reconnect backoff. */
@@ -523,9 +527,11 @@ export class EtcdStorage extends StorageEngine {
   private async sendPut(k: Buffer, value: Buffer, compare: Compare): Promise<TxnResponse__Output> {
     const deadline = Date.now() + this.timeoutMs;
     let uncertain = false;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
+      const started = Date.now();
+      const budget = WRITE_ATTEMPT_MS[attempt] ?? Infinity;
       try {
-        const res = await this.client.txn({ compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] }, Math.min(WRITE_ATTEMPT_MS, Math.max(1, deadline - Date.now())));
+        const res = await this.client.txn({ compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] }, Math.max(1, Math.min(budget, deadline - started)));
         const kv = res.responses[0]?.response_range?.kvs?.[0];
         if (!res.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
           return { ...res, succeeded: true, header: { ...res.header!, revision: kv.mod_revision } };
@@ -535,6 +541,7 @@ export class EtcdStorage extends StorageEngine {
         const code = (err as { code?: number }).code;
         if (code === undefined || !WRITE_RETRY_CODES.has(code) || Date.now() >= deadline || this.isClosed) throw err;
         uncertain = true;
+        if (Date.now() - started < WRITE_RETRY_PAUSE_MS) await new Promise((r) => setTimeout(r, WRITE_RETRY_PAUSE_MS));
       }
     }
   }
