@@ -62,14 +62,14 @@ const LOAD_PAGE = 2_000;
 /** How long a read waits for events before it assumes a gap and writes a marker. */
 const GAP_WAIT_MS = 150;
 /**
- * The deadlines of a write Txn's attempts. A member that forwarded a write to a leader that just died
- * never answers it (etcd times it out after 7 s), so a write is given 500 ms, then sent again — to the
- * next member — and with etcd's 1 s election writes resume within about 2 s of a leader's death. Later
- * attempts get longer, so that an etcd that is merely slow (overloaded, a slow fsync) is not flooded
- * with repeats; the last runs until the storage's timeout. Sending a compare-and-swap again is safe:
- * see sendPut.
+ * A write Txn that etcd has not answered for this long, while nothing else from etcd (another Txn's
+ * answer, a watch event) arrived either, is sent again — to the next member. A member that forwarded a
+ * write to a leader that just died never answers it (etcd times it out after 7 s); with etcd's 1 s
+ * election, writes then resume within about 2 s of a leader's death. An etcd that is merely slow keeps
+ * answering something, so its writes are waited for, not repeated. Sending a compare-and-swap again is
+ * safe: see sendPut.
  */
-const WRITE_ATTEMPT_MS = [500, 500, 500, 1000, 2000, 4000];
+const WRITE_STALL_MS = 500;
 /** The pause after an attempt that failed at once (a member that knows it has no leader). */
 const WRITE_RETRY_PAUSE_MS = 50;
 /** Errors after which a write may not have run, or ran with its answer lost: it is sent again. */
@@ -112,6 +112,8 @@ export class EtcdStorage extends StorageEngine {
   private stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> | undefined;
   private watchId: string | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
+  /** When etcd last answered this storage (a Txn, a watch message): whether it is making progress. */
+  private lastHeardAt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reloading = false;
   private isClosed = false;
@@ -225,6 +227,7 @@ export class EtcdStorage extends StorageEngine {
       this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
     };
     stream.on('data', (res: WatchResponse__Output) => {
+      this.lastHeardAt = Date.now();
       try {
         this.onWatchResponse(res, retry);
       } catch (err) {
@@ -526,17 +529,29 @@ export class EtcdStorage extends StorageEngine {
    */
   private async sendPut(k: Buffer, value: Buffer, compare: Compare): Promise<TxnResponse__Output> {
     const deadline = Date.now() + this.timeoutMs;
+    const req = { compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] };
     let uncertain = false;
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const started = Date.now();
-      const budget = WRITE_ATTEMPT_MS[attempt] ?? Infinity;
-      try {
-        const res = await this.client.txn({ compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] }, Math.max(1, Math.min(budget, deadline - started)));
-        const kv = res.responses[0]?.response_range?.kvs?.[0];
-        if (!res.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
-          return { ...res, succeeded: true, header: { ...res.header!, revision: kv.mod_revision } };
-        }
+      // An attempt left behind (stalled) keeps running: should it commit after all, the next attempt's
+      // compare fails on this very value, which is recognised below.
+      const attempt = this.client.txn(req, Math.max(1, deadline - started)).then((res) => {
+        this.lastHeardAt = Date.now();
         return res;
+      });
+      attempt.catch(() => undefined);
+      let stalled = false;
+      try {
+        const res = await this.unlessStalled(attempt, () => (stalled = true));
+        if (stalled) {
+          uncertain = true;
+          continue;
+        }
+        const kv = res!.responses[0]?.response_range?.kvs?.[0];
+        if (!res!.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
+          return { ...res!, succeeded: true, header: { ...res!.header!, revision: kv.mod_revision } };
+        }
+        return res!;
       } catch (err) {
         const code = (err as { code?: number }).code;
         if (code === undefined || !WRITE_RETRY_CODES.has(code) || Date.now() >= deadline || this.isClosed) throw err;
@@ -544,6 +559,35 @@ export class EtcdStorage extends StorageEngine {
         if (Date.now() - started < WRITE_RETRY_PAUSE_MS) await new Promise((r) => setTimeout(r, WRITE_RETRY_PAUSE_MS));
       }
     }
+  }
+
+  /**
+   * The attempt's answer; or undefined (after onStall) once it has gone WRITE_STALL_MS unanswered while
+   * etcd answered nothing else in that time either.
+   */
+  private unlessStalled<T>(attempt: Promise<T>, onStall: () => void): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const since = Date.now();
+      const check = () => {
+        const quiet = Date.now() - Math.max(this.lastHeardAt, since);
+        if (quiet >= WRITE_STALL_MS && !this.isClosed) {
+          onStall();
+          resolve(undefined);
+        } else timer = setTimeout(check, WRITE_STALL_MS - quiet);
+      };
+      timer = setTimeout(check, WRITE_STALL_MS);
+      attempt.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
   }
 
   override create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
