@@ -10,7 +10,7 @@ FROM steer-base:bookworm
 # ten minutes of the build on 2 cores).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends containerd runc containernetworking-plugins docker-registry \
-      skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps ca-certificates \
+      skopeo umoci iptables busybox-static gcc libc6-dev jq curl iproute2 procps ca-certificates etcd-server \
  && rm -rf /var/lib/apt/lists/*
 
 # CAs the host trusts beyond Debian's (a TLS-intercepting proxy in front of the npm registry); may be empty.

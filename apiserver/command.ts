@@ -1,14 +1,70 @@
 // `steer apiserver`: runs the API server until SIGINT/SIGTERM. Secure by default, as kube-apiserver:
 // HTTPS (with a self-signed certificate made in --cert-dir when no --tls-cert-file is given), client
 // certificates (--client-ca-file) and bearer tokens (--token-auth-file) authenticate, anonymous requests
-// only while --anonymous-auth is on; plain HTTP only with --insecure-serving.
+// only while --anonymous-auth is on; plain HTTP only with --insecure-serving. Also the storage flags
+// `steer server` shares (--storage, --etcd-*).
 import * as path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { boolOption, durationOption, intOption } from '../lib/component/flags';
 import { builtinAdmissionPluginNames } from './admission';
 import { authorizationModes, parseAuthorizationModes } from './auth/authorization';
 import { apiserverCertNames, ensureSelfSignedServingCert } from '../lib/component/pki';
 import { startApiServer } from './server';
+import { STORAGE_KINDS, StorageKind, StorageOptions } from './storage/open';
+
+/** What storageFlags' flags parse to. */
+export interface StorageFlags {
+  storage?: StorageKind;
+  etcdServers?: string[];
+  etcdPrefix: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+  etcdCompactionInterval: number;
+}
+
+const storageKindOption = (v: string): StorageKind => {
+  if (!STORAGE_KINDS.includes(v as StorageKind)) throw new InvalidArgumentError(`must be one of ${STORAGE_KINDS.join(', ')}`);
+  return v as StorageKind;
+};
+
+const urlListOption = (v: string): string[] => {
+  const urls = v.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of urls) if (!/^https?:\/\/[^/]+\/?$/.test(u)) throw new InvalidArgumentError(`${JSON.stringify(u)} is not http(s)://host:port`);
+  if (!urls.length) throw new InvalidArgumentError('no URL given');
+  return urls;
+};
+
+/** The storage flags of `steer apiserver` and `steer server` (kube-apiserver's names for the etcd ones). */
+export function storageFlags(cmd: Command): Command {
+  return etcdFlags(cmd.option('--storage <kind>', `where objects are kept: ${STORAGE_KINDS.join(', ')} (default leveldb with a data dir, else memory)`, storageKindOption));
+}
+
+/** How to reach etcd: members, key prefix, TLS, compaction. */
+export function etcdFlags(cmd: Command): Command {
+  return cmd
+    .option('--etcd-servers <urls>', 'etcd members, http(s)://host:port,… (with --storage etcd)', urlListOption)
+    .option('--etcd-prefix <prefix>', 'key prefix of every object in etcd', '/registry')
+    .option('--etcd-cafile <file>', 'CA bundle that signed the etcd members\' certificates')
+    .option('--etcd-certfile <file>', 'client certificate for etcd')
+    .option('--etcd-keyfile <file>', 'private key of --etcd-certfile')
+    .option('--etcd-compaction-interval <duration>', 'how often this apiserver compacts etcd (0: never)', durationOption('ms'), 5 * 60_000);
+}
+
+/** The storage options parsed storage flags stand for. */
+export function storageOptions(o: StorageFlags): StorageOptions {
+  const storage = o.storage ?? (o.etcdServers ? 'etcd' : undefined);
+  if (storage === 'etcd' && !o.etcdServers) throw new Error('--storage etcd needs --etcd-servers');
+  return {
+    storage,
+    etcdServers: o.etcdServers,
+    etcdPrefix: o.etcdPrefix,
+    etcdCAFile: o.etcdCafile,
+    etcdCertFile: o.etcdCertfile,
+    etcdKeyFile: o.etcdKeyfile,
+    etcdCompactionIntervalMs: o.etcdCompactionInterval,
+  };
+}
 
 const count = (flag: string) => intOption(0, Number.MAX_SAFE_INTEGER, flag);
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -33,6 +89,8 @@ interface ApiserverFlags {
   tlsPrivateKeyFile?: string;
   certDir: string;
   advertiseAddress?: string;
+  endpointReconcilerInterval: number;
+  endpointReconcilerTtl: number;
   clientCaFile?: string;
   tokenAuthFile?: string;
   anonymousAuth: boolean;
@@ -65,9 +123,11 @@ interface ApiserverFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command('apiserver')
-    .description('run the Kubernetes-compatible API server')
+  storageFlags(
+    program
+      .command('apiserver')
+      .description('run the Kubernetes-compatible API server'),
+  )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:6443')
     .option('--data-dir <dir>', 'LevelDB data directory (omit for in-memory storage)')
     .option('--insecure-serving', 'serve plain HTTP (no TLS, no client certificates): only for tests and local experiments')
@@ -75,6 +135,8 @@ export function register(program: Command): void {
     .option('--tls-private-key-file <file>', 'private key for --tls-cert-file')
     .option('--cert-dir <dir>', 'where the self-signed serving certificate is kept when --tls-cert-file is not given', '/var/run/kubernetes')
     .option('--advertise-address <ip>', 'address pods reach the apiserver at, in the default/kubernetes Endpoints (default: the listen host, or the first non-loopback IPv4); also in the self-signed certificate')
+    .option('--endpoint-reconciler-interval <d>', "how often this apiserver renews its kube-system Lease and rewrites the default/kubernetes Endpoints from the live apiservers' Leases", durationOption('ms'), 10_000)
+    .option('--endpoint-reconciler-ttl <d>', 'how long an apiserver stays in the default/kubernetes Endpoints without renewing its Lease', durationOption('s'), 15)
     .option('--client-ca-file <file>', 'client certificates signed by this CA authenticate: CN is the user, O the groups')
     .option('--token-auth-file <file>', 'CSV of token,user,uid[,"group1,group2"]: bearer tokens that authenticate')
     .option('--anonymous-auth [bool]', 'requests without credentials run as system:anonymous (else 401)', boolOption, true)
@@ -107,8 +169,9 @@ export function register(program: Command): void {
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1) for encrypting resources such as Secrets at rest (with --data-dir)')
     .option('--console', 'serve the web console at /ui/')
     .option('-v, --verbose', 'log every request')
-    .action(async (o: ApiserverFlags) => {
+    .action(async (o: ApiserverFlags & StorageFlags) => {
       const { host, port } = parseListen(String(o.listen));
+      const storage = storageOptions(o);
       if (!!o.tlsCertFile !== !!o.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
       if (!!o.kubeletClientCertificate !== !!o.kubeletClientKey) throw new Error('--kubelet-client-certificate and --kubelet-client-key go together');
       if (o.insecureServing && (o.tlsCertFile || o.clientCaFile)) throw new Error('--insecure-serving cannot be used with --tls-cert-file or --client-ca-file');
@@ -125,6 +188,7 @@ export function register(program: Command): void {
         tlsKeyFile = made.keyFile;
       }
       const server = await startApiServer({
+        ...storage,
         host,
         port,
         dataDir: o.dataDir,
@@ -159,10 +223,12 @@ export function register(program: Command): void {
         serviceAccountExtendTokenExpiration: o.serviceAccountExtendTokenExpiration !== false,
         enableAdmissionPlugins: o.enableAdmissionPlugins.filter((p) => !o.disableAdmissionPlugins.includes(p)),
         advertiseAddress: o.advertiseAddress,
+        endpointReconciler: { intervalMs: o.endpointReconcilerInterval, ttlSeconds: o.endpointReconcilerTtl },
         encryptionProviderConfig: o.encryptionProviderConfig,
         console: !!o.console,
       });
-      process.stderr.write(`steer apiserver: serving on ${server.url}${o.dataDir ? ` (data in ${String(o.dataDir)})` : ' (in-memory)'}, authorization ${authorizationMode.join(',')}\n`);
+      const where = storage.storage === 'etcd' ? `etcd ${storage.etcdServers?.join(',')}` : o.dataDir ? `data in ${String(o.dataDir)}` : 'in-memory';
+      process.stderr.write(`steer apiserver: serving on ${server.url} (${where}), authorization ${authorizationMode.join(',')}\n`);
       if (o.console) process.stderr.write(`steer apiserver: web console at ${server.url}/ui/\n`);
       const shutdown = () => {
         void server.close().then(() => process.exit(0));

@@ -5,7 +5,15 @@ export { authorizationModes, parseAuthorizationModes } from './auth/authorizatio
 export type { AuthorizationMode } from './auth/authorization';
 export { clusterDnsIP } from './registry/cluster-dns-service';
 export { defaultAdvertiseAddress } from './registry/kubernetes-service';
-export { register as registerCommand } from './command';
+export { register as registerCommand, etcdFlags, storageFlags, storageOptions } from './command';
+export type { StorageFlags } from './command';
+export { openStorage, storageKind } from './storage/open';
+export type { StorageKind, StorageOptions } from './storage/open';
+export { migrateStorage } from './storage/migrate';
+export type { MigrateResult } from './storage/migrate';
+export { apiserverBuckets } from './registry/keys';
+export { EtcdClient } from './storage/etcd/client';
+export type { EtcdClientOptions } from './storage/etcd/client';
 export { alwaysAllow, privilegedGroups, unionAuthorizer } from './auth/authorizers';
 export type { Attributes, Authenticator, Authorizer, AuthorizationResult, UserInfo } from './auth/types';
 export type { KubeletClientOptions } from './kubelet-client';

@@ -34,17 +34,13 @@ import { metricsResponse } from '../lib/component/metrics';
 import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
 import { EventExpiry } from './registry/event-ttl';
-import { bucketOf } from './registry/keys';
+import { apiserverBuckets, bucketOf } from './registry/keys';
 import { Registry } from './registry/registry';
-import { LevelStorage } from './storage/leveldb';
-import { MemoryStorage } from './storage/memory';
-import type { Storage } from './storage/types';
+import { openStorage, StorageOptions, storageKind } from './storage/open';
 
-export interface ApiServerOptions {
+export interface ApiServerOptions extends StorageOptions {
   host?: string;
   port?: number;
-  /** LevelDB directory; omitted = in-memory storage. */
-  dataDir?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
   /**
@@ -81,12 +77,8 @@ export interface ApiServerOptions {
   nodePortRange?: string;
   /** Largest accepted request body (default 3 MiB); larger → 413. */
   maxBodyBytes?: number;
-  /** Changes kept for watches and paging (default 10,000). */
-  watchHistorySize?: number;
   /** Events are deleted this long after their last write (kube-apiserver's --event-ttl; default 1 h; 0 = never). */
   eventTTLSeconds?: number;
-  /** fsync every write batch (survives power loss, not only process kill). */
-  fsync?: boolean;
   /** Log each request to stderr. */
   verbose?: boolean;
   /** How often watches that allow bookmarks get one (default 10 s). */
@@ -126,6 +118,12 @@ export interface ApiServerOptions {
   additionalListenHosts?: string[];
   /** Keep the default/kubernetes Service and Endpoints (default true). */
   kubernetesService?: boolean;
+  /**
+   * The endpoint reconciler's timing: this apiserver's kube-system Lease is renewed, and the Endpoints
+   * rewritten from the live Leases, every intervalMs (default 10 s); a Lease not renewed for ttlSeconds
+   * (default 15 s) drops its apiserver out.
+   */
+  endpointReconciler?: { intervalMs?: number; ttlSeconds?: number };
   /** --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration (LevelDB storage only). */
   encryptionProviderConfig?: string;
 }
@@ -184,7 +182,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   if (opts.audit && (opts.audit.logPath || opts.audit.sink) && !auditPolicy) throw new Error('apiserver: an audit log needs an audit policy (--audit-policy-file)');
   const serviceCIDR = opts.serviceClusterIPRange ?? '10.96.0.0/12';
   const encryption = opts.encryptionProviderConfig ? loadEncryptionConfiguration(opts.encryptionProviderConfig) : undefined;
-  if (encryption && !opts.dataDir) throw new Error('--encryption-provider-config needs --data-dir (in-memory storage keeps nothing at rest)');
+  if (encryption && storageKind(opts) !== 'leveldb') throw new Error('--encryption-provider-config needs --storage leveldb with --data-dir (in-memory storage keeps nothing at rest; encryption on etcd is not implemented)');
   // Before storage opens, so a bad key file fails the start without leaving LevelDB locked.
   const serviceAccountTokens = new ServiceAccountTokens({
     signingKeyFile: opts.serviceAccountSigningKeyFile,
@@ -194,12 +192,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     maxTokenExpirationSeconds: opts.serviceAccountMaxTokenExpiration,
     extendTokenExpiration: opts.serviceAccountExtendTokenExpiration,
   });
-  const storage: Storage = opts.dataDir
-    ? await LevelStorage.open(opts.dataDir, { historySize: opts.watchHistorySize, sync: opts.fsync, transformer: encryption })
-    : new MemoryStorage({ historySize: opts.watchHistorySize });
+  const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption });
   const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
   let authz: Authorization | undefined;
-  let registry: Registry;
+  let registry: Registry | undefined;
   let auditSink: AuditSink | undefined;
   try {
     authz = opts.authorizationMode ? await setupAuthorization(opts.authorizationMode, storage) : undefined;
@@ -216,6 +212,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       auditSink = opts.audit.sink ?? new AuditLogFile({ path: opts.audit.logPath!, maxSizeMB: opts.audit.logMaxSizeMB, maxBackups: opts.audit.logMaxBackups, maxAgeDays: opts.audit.logMaxAgeDays });
     }
   } catch (err) {
+    registry?.close();
     authz?.stop();
     await storage.close();
     throw err;
@@ -352,7 +349,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   address = `${host}:${port}`;
   let kubernetesService: KubernetesServiceReconciler | undefined;
   if (opts.kubernetesService ?? true) {
-    kubernetesService = new KubernetesServiceReconciler(registry, { serviceCIDR, advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(host), port });
+    kubernetesService = new KubernetesServiceReconciler(registry, { serviceCIDR, advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(host), port, ...opts.endpointReconciler });
     await kubernetesService.start();
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -366,6 +363,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       closed = true;
       cleaner.stop();
       eventExpiry.stop();
+      registry.close();
       authz?.stop();
       await kubernetesService?.stop();
       objectCountSources.delete(countObjects);

@@ -25,12 +25,12 @@ describe('steer main: per-verb registration', () => {
     expect(client).not.toContain('apiserver');
     expect(client).not.toContain('up');
     expect(await names('apiserver')).toEqual(['apiserver']);
-    expect(await names('up')).toEqual(['up', 'down', 'certs', 'server']);
+    expect(await names('up')).toEqual(['up', 'down', 'server', 'certs', 'etcd', 'storage']);
   });
   it('help, no verb and an unknown verb register every command', async () => {
     for (const args of [[], ['help'], ['nope']]) {
       const all = await names(...args);
-      expect(all).toEqual(expect.arrayContaining(['apiserver', 'scheduler', 'controllers', 'node-agent', 'runtime', 'up', 'down', 'server', 'get', 'label']));
+      expect(all).toEqual(expect.arrayContaining(['apiserver', 'scheduler', 'controllers', 'node-agent', 'runtime', 'up', 'down', 'server', 'etcd', 'storage', 'get', 'label']));
     }
   });
 });

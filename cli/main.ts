@@ -16,7 +16,7 @@ const registrars: Array<{ verbs: string[]; load: () => Promise<Register> }> = [
   { verbs: ['controllers'], load: async () => (await import('../controllers')).registerCommand },
   { verbs: ['node-agent'], load: async () => (await import('../node-agent')).registerCommand },
   { verbs: ['runtime'], load: async () => (await import('../node-agent')).registerRuntimeCommand },
-  { verbs: ['up', 'down', 'server', 'certs'], load: async () => (await import('./cluster/command')).register },
+  { verbs: ['up', 'down', 'server', 'certs', 'etcd', 'storage'], load: async () => (await import('./cluster/command')).register },
   { verbs: [], load: async () => (await import('./command')).register }, // client verbs: everything else
 ];
 

@@ -16,7 +16,7 @@ export function withClientOptions(cmd: Command): Command {
   return cmd
     .option('--kubeconfig <file>', 'path to the kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'the kubeconfig context to use')
-    .option('-s, --server <url>', 'the address of the API server')
+    .option('-s, --server <urls>', 'the address of the API server (several comma-separated: the next is used when one cannot be reached)')
     .option('-n, --namespace <ns>', 'the namespace for this request');
 }
 

@@ -3,6 +3,7 @@
 // SIGINT/SIGTERM, then steps down (releasing the Lease) and exits.
 import { Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../lib/client/client';
+import { LEADER_ELECTION_DEFAULTS } from '../lib/client/leader-election';
 import { allControllerNames, ControllerName, startControllers } from './manager';
 import { durationOption, intOption } from '../lib/component/flags';
 import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
@@ -32,12 +33,12 @@ export function register(program: Command): void {
   withServingFlags(program.command('controllers'), 'the metrics port')
     .description('run the controller manager (deployment, replicaset, daemonset, garbage collector, node lifecycle)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
-    .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
+    .option('--server <urls>', 'apiserver URL, or several comma-separated to fail over between (overrides the kubeconfig)')
     .option('--identity <id>', 'leader election identity (default hostname_uuid)')
     .option('--leader-elect', 'campaign for the kube-system Lease; only the leader runs controllers')
-    .option('--leader-elect-lease-duration <d>', 'lease duration', durationOption('s'), 15)
-    .option('--leader-elect-renew-deadline <d>', 'how long the leader keeps trying to renew before it steps down', durationOption('s'), 10)
-    .option('--leader-elect-retry-period <d>', 'time between acquire/renew attempts', durationOption('s'), 2)
+    .option('--leader-elect-lease-duration <d>', 'lease duration: a crashed leader is replaced after about this plus two retry periods', durationOption('s'), LEADER_ELECTION_DEFAULTS.leaseDurationSeconds)
+    .option('--leader-elect-renew-deadline <d>', 'how long the leader keeps trying to renew before it steps down (less than the lease duration)', durationOption('s'), LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds)
+    .option('--leader-elect-retry-period <d>', 'time between acquire/renew attempts', durationOption('s'), LEADER_ELECTION_DEFAULTS.retryPeriodSeconds)
     .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', 'kube-system')
     .option('--leader-elect-resource-name <name>', 'name of the Lease', 'steer-controller-manager')
     .option('--metrics-port <port>', 'serve /metrics on this port (0 disables)', intOption(0, Number.MAX_SAFE_INTEGER, '--metrics-port'), 10252)
@@ -75,6 +76,7 @@ export function register(program: Command): void {
         rootCAFile: f.rootCaFile,
       });
       if (running.metricsPort) console.log(`controllers: metrics on ${metricsServing ? 'https' : 'http'}://:${running.metricsPort}/metrics`);
+      console.log(`controllers: ${running.identity} running against ${client.servers.map((u) => u.origin).join(',')}${f.leaderElect ? ' (leader election on)' : ''}`);
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         process.once('SIGINT', done);

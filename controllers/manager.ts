@@ -10,7 +10,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../lib/client/client';
 import type { Controller, ControllerContext } from '../lib/client/controller';
 import { EventRecorder } from '../lib/client/events';
-import { LeaderElector } from '../lib/client/leader-election';
+import { LEADER_ELECTION_DEFAULTS, LeaderElector } from '../lib/client/leader-election';
 import { serveMetrics } from '../lib/component/metrics';
 import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { Resources } from '../lib/api/resources';
@@ -87,10 +87,13 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   let active: ActiveSet | undefined;
   let transition: Promise<void> = Promise.resolve();
 
+  let elector: LeaderElector | undefined;
   const startSet = async (): Promise<void> => {
-    const informers = new SharedInformerFactory(opts.client);
-    const recorder = new EventRecorder(opts.client, { component: 'controller-manager', host: identity });
-    const ctx: ControllerContext = { client: opts.client, informers, recorder };
+    // Elected: the controllers' writes are fenced by the Lease (refused once this instance may have lost it).
+    const client = elector ? elector.fencedClient(opts.client) : opts.client;
+    const informers = new SharedInformerFactory(client);
+    const recorder = new EventRecorder(client, { component: 'controller-manager', host: identity });
+    const ctx: ControllerContext = { client, informers, recorder };
     const w = opts.workers !== undefined ? { workers: opts.workers } : {};
     const controllers: Controller[] = [];
     if (enabled.has('deployment')) controllers.push(new DeploymentController(ctx, w));
@@ -145,15 +148,14 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     metricsPort = (metricsServer.address() as { port: number }).port;
   }
 
-  let elector: LeaderElector | undefined;
   if (opts.leaderElect) {
     elector = new LeaderElector(opts.client, {
       namespace: opts.leaseNamespace ?? 'kube-system',
       name: opts.leaseName ?? 'steer-controller-manager',
       identity,
-      leaseDurationSeconds: opts.leaseDurationSeconds ?? 15,
-      renewDeadlineSeconds: opts.renewDeadlineSeconds ?? 10,
-      retryPeriodSeconds: opts.retryPeriodSeconds ?? 2,
+      leaseDurationSeconds: opts.leaseDurationSeconds ?? LEADER_ELECTION_DEFAULTS.leaseDurationSeconds,
+      renewDeadlineSeconds: opts.renewDeadlineSeconds ?? LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds,
+      retryPeriodSeconds: opts.retryPeriodSeconds ?? LEADER_ELECTION_DEFAULTS.retryPeriodSeconds,
       onStartedLeading: () => {
         log(`${identity} became leader`);
         void serialize(startSet);

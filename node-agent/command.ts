@@ -103,7 +103,7 @@ export function register(program: Command): void {
     .command('node-agent')
     .description("run the node agent (steer's kubelet): realize pods bound to this node through CRI")
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
-    .option('--server <url>', 'apiserver URL (overrides the kubeconfig)')
+    .option('--server <urls>', 'apiserver URL, or several comma-separated to fail over between (overrides the kubeconfig)')
     .option('--node-name <name>', 'name of the Node to register', os.hostname())
     .option('--cri-socket <path>', 'containerd CRI socket (with --runtime cri)')
     .option('--runtime <kind>', 'cri or fake', 'cri')

@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { KubeClient } from '../lib/client/client';
 import { DefaultSchedulerName, isScorePluginName, ScorePluginName } from './profile';
 import { startScheduler } from './start';
-import { intOption } from '../lib/component/flags';
+import { durationOption, intOption } from '../lib/component/flags';
+import { LEADER_ELECTION_DEFAULTS } from '../lib/client/leader-election';
 import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
 
 
@@ -23,6 +24,9 @@ interface SchedulerCommandOptions extends ServingFlags {
   schedulerName: string;
   leaderElect: boolean;
   leaderElectNamespace: string;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
   metricsPort: number;
   bindAddress: string;
   percentageOfNodesToScore: number;
@@ -34,10 +38,13 @@ export function register(program: Command): void {
   withServingFlags(program.command('scheduler'), 'the metrics port')
     .description('assign pending pods to nodes (binds them through pods/binding)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
-    .option('--server <url>', "the apiserver's URL (overrides the kubeconfig's)")
+    .option('--server <urls>', "the apiserver's URL, or several comma-separated to fail over between (overrides the kubeconfig's)")
     .option('--scheduler-name <name>', 'schedule the pods whose spec.schedulerName is this', DefaultSchedulerName)
     .addOption(new Option('--leader-elect', 'take part in leader election so that only one of several schedulers binds').default(false))
     .option('--leader-elect-namespace <ns>', 'namespace of the leader election Lease', 'kube-system')
+    .option('--leader-elect-lease-duration <d>', 'lease duration: a crashed leader is replaced after about this plus two retry periods', durationOption('s'), LEADER_ELECTION_DEFAULTS.leaseDurationSeconds)
+    .option('--leader-elect-renew-deadline <d>', 'how long the leader keeps trying to renew before it steps down (less than the lease duration)', durationOption('s'), LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds)
+    .option('--leader-elect-retry-period <d>', 'time between acquire/renew attempts', durationOption('s'), LEADER_ELECTION_DEFAULTS.retryPeriodSeconds)
     .option('--metrics-port <port>', 'port for /metrics and /healthz (0 disables)', intOption(0, 65535), 10251)
     .option('--bind-address <ip>', 'address the metrics server listens on', '0.0.0.0')
     .option(
@@ -56,7 +63,12 @@ export function register(program: Command): void {
         client,
         schedulerName: o.schedulerName,
         leaderElect: o.leaderElect,
-        leaderElection: { namespace: o.leaderElectNamespace },
+        leaderElection: {
+          namespace: o.leaderElectNamespace,
+          leaseDurationSeconds: o.leaderElectLeaseDuration,
+          renewDeadlineSeconds: o.leaderElectRenewDeadline,
+          retryPeriodSeconds: o.leaderElectRetryPeriod,
+        },
         metricsPort: o.metricsPort,
         metricsHost: o.bindAddress,
         percentageOfNodesToScore: o.percentageOfNodesToScore,
@@ -64,7 +76,7 @@ export function register(program: Command): void {
         parallelBinds: o.parallelBinds,
       });
       const where = running.metricsPort ? `, metrics on ${metricsServing ? 'https' : 'http'}://${o.bindAddress}:${running.metricsPort}` : '';
-      console.log(`steer scheduler ${o.schedulerName} running against ${client.server.origin}${where}`);
+      console.log(`steer scheduler ${o.schedulerName} running against ${client.servers.map((u) => u.origin).join(',')}${where}`);
       await new Promise<void>((resolve) => {
         const shutdown = () => resolve();
         process.once('SIGINT', shutdown);

@@ -4,7 +4,7 @@
 import * as http from 'node:http';
 import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { LeaderElector } from '../lib/client/leader-election';
+import { LEADER_ELECTION_DEFAULTS, LeaderElector } from '../lib/client/leader-election';
 import { serveMetrics } from '../lib/component/metrics';
 import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { DefaultSchedulerName } from './profile';
@@ -21,6 +21,8 @@ export interface LeaderElectionOptions {
 
 export interface SchedulerOptions extends SchedulerConfig {
   leaderElect?: boolean;
+  /** Where leadership changes are logged (default stdout). */
+  log?: (msg: string) => void;
   leaderElection?: LeaderElectionOptions;
   /** Port for /metrics and /healthz (on metricsHost); 0 or unset: no server (as --metrics-port 0). */
   metricsPort?: number;
@@ -40,7 +42,35 @@ export interface RunningScheduler {
 
 /** Starts a scheduler: informers, then (when leading, with leader election) the scheduling loop. */
 export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
-  const scheduler = new Scheduler(opts);
+  // Elected: the elector is made first so that the scheduler's writes (bindings, events, status) go
+  // through a client fenced by the Lease — refused once this instance may have lost it.
+  let elector: LeaderElector | undefined;
+  let scheduler: Scheduler | undefined;
+  if (opts.leaderElect) {
+    const le = opts.leaderElection ?? {};
+    const schedulerName = opts.schedulerName ?? DefaultSchedulerName;
+    const name = schedulerName === DefaultSchedulerName ? 'kube-scheduler' : schedulerName;
+    const identity = le.identity ?? `${os.hostname()}_${randomUUID()}`;
+    const log = opts.log ?? ((m: string) => console.log(`scheduler: ${m}`));
+    elector = new LeaderElector(opts.client, {
+      namespace: le.namespace ?? 'kube-system',
+      name: le.name ?? name,
+      identity,
+      leaseDurationSeconds: le.leaseDurationSeconds ?? LEADER_ELECTION_DEFAULTS.leaseDurationSeconds,
+      renewDeadlineSeconds: le.renewDeadlineSeconds ?? LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds,
+      retryPeriodSeconds: le.retryPeriodSeconds ?? LEADER_ELECTION_DEFAULTS.retryPeriodSeconds,
+      onStartedLeading: () => {
+        log(`${identity} became leader`);
+        scheduler?.startLeading();
+      },
+      onStoppedLeading: () => {
+        log(`${identity} stopped leading`);
+        return scheduler?.stopLeading();
+      },
+    });
+  }
+  const sched = new Scheduler(elector ? { ...opts, client: elector.fencedClient(opts.client) } : opts);
+  scheduler = sched;
   let metricsServer: http.Server | undefined;
   let metricsPort: number | undefined;
   const listen = opts.metricsListen ?? (opts.metricsPort ? { host: opts.metricsHost, port: opts.metricsPort } : undefined);
@@ -49,36 +79,20 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     metricsPort = (metricsServer.address() as { port: number }).port;
   }
   try {
-    await scheduler.startInformers();
+    await sched.startInformers();
   } catch (err) {
-    await scheduler.stop();
+    await sched.stop();
     metricsServer?.close();
     throw err;
   }
-  let elector: LeaderElector | undefined;
-  if (opts.leaderElect) {
-    const le = opts.leaderElection ?? {};
-    const name = scheduler.schedulerName === DefaultSchedulerName ? 'kube-scheduler' : scheduler.schedulerName;
-    elector = new LeaderElector(opts.client, {
-      namespace: le.namespace ?? 'kube-system',
-      name: le.name ?? name,
-      identity: le.identity ?? `${os.hostname()}_${randomUUID()}`,
-      leaseDurationSeconds: le.leaseDurationSeconds ?? 15,
-      renewDeadlineSeconds: le.renewDeadlineSeconds ?? 10,
-      retryPeriodSeconds: le.retryPeriodSeconds ?? 2,
-      onStartedLeading: () => scheduler.startLeading(),
-      onStoppedLeading: () => scheduler.stopLeading(),
-    });
-    void elector.run();
-  } else {
-    scheduler.startLeading();
-  }
+  if (elector) void elector.run();
+  else sched.startLeading();
   return {
     metricsPort,
-    scheduler,
+    scheduler: sched,
     async stop() {
       await elector?.stop();
-      await scheduler.stop();
+      await sched.stop();
       if (metricsServer) await new Promise<void>((resolve) => metricsServer?.close(() => resolve()));
     },
   };

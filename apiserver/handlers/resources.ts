@@ -57,7 +57,7 @@ export function resourceHandler(registry: Registry, watchHooks: WatchHooks) {
           if (info.watch) return serveWatch(req, res, registry, rt, ns, sel, watchHooks);
           const limit = qInt(req, 'limit');
           if (limit !== undefined && limit < 0) throw errors.badRequest('limit must be a non-negative integer');
-          const page = await registry.list(rt, ns, { labelSelector: qs(req, 'labelSelector'), fieldSelector: qs(req, 'fieldSelector'), limit, continue: qs(req, 'continue') });
+          const page = await registry.list(rt, ns, { labelSelector: qs(req, 'labelSelector'), fieldSelector: qs(req, 'fieldSelector'), limit, continue: qs(req, 'continue'), resourceVersion: qs(req, 'resourceVersion') });
           return sendList(req, res, rt, page.items, { resourceVersion: String(page.rev), continue: page.continue, remainingItemCount: page.remainingItemCount });
         }
         case 'POST': {

@@ -168,10 +168,18 @@ export async function serveWatch(
       initial = page.items.filter((s) => sel.matches(s.obj));
       fromRev = page.rev;
     }
-    sub = registry.watch(rt, namespace, fromRev, (ev) => {
-      if (initial.length) return void pendingLive.push(ev);
-      deliver(ev);
-    });
+    sub = registry.watch(
+      rt,
+      namespace,
+      fromRev,
+      (ev) => {
+        if (initial.length) return void pendingLive.push(ev);
+        deliver(ev);
+      },
+      // The storage reloaded (a replica that fell behind etcd's compaction): end the stream; the client
+      // watches again from its last revision and relists after the 410.
+      () => finish(),
+    );
   } catch (err) {
     if (err instanceof ApiStatusError && err.code === 410) {
       // As Kubernetes does: a 200 stream carrying one ERROR event with the 410 Status.

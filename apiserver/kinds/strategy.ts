@@ -24,6 +24,12 @@ export interface WriteAllocation extends Allocator {
   finish(obj: KObj): void;
   /** Values the object names that it cannot have (taken, out of range), as validation causes. */
   causes: StatusCause[];
+  /**
+   * Right before the object is stored: claims its new values in the store, where another apiserver
+   * may have taken one meanwhile (a value handed out here is then replaced in obj; one the object names
+   * itself is a cause, returned). Nothing to do without a shared store.
+   */
+  reserve(obj: KObj): Promise<StatusCause[]>;
   commit(): void;
   rollback(): void;
 }

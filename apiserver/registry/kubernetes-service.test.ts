@@ -1,6 +1,6 @@
 // The default/kubernetes Service's pure parts: its ClusterIP, its objects, and the default advertise address.
 import * as os from 'node:os';
-import { defaultAdvertiseAddress, firstServiceIP, kubernetesEndpoints, kubernetesService } from './kubernetes-service';
+import { apiserverLeaseName, defaultAdvertiseAddress, endpointSubsets, firstServiceIP, kubernetesEndpoints, kubernetesService } from './kubernetes-service';
 
 test('the first address of the service range, port 443 to the secure port, Endpoints at the advertise address', () => {
   expect(firstServiceIP('10.96.0.0/12')).toBe('10.96.0.1');
@@ -18,4 +18,19 @@ test('the advertise address: a specific bind address, else the default route’s
   const external = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal);
   if (external.length) expect(external.map((a) => a!.address)).toContain(addr);
   else expect(addr).toBe('127.0.0.1');
+});
+
+test("several apiservers' Endpoints: one subset per port, addresses in order; each apiserver's Lease name", () => {
+  const o = { serviceCIDR: '10.96.0.0/12', advertiseAddress: '192.0.2.7', port: 6443 };
+  const live = [
+    { ip: '192.0.2.10', port: 6443 },
+    { ip: '192.0.2.7', port: 6443 },
+    { ip: '127.0.0.1', port: 7443 },
+  ];
+  expect(kubernetesEndpoints(o, live).subsets).toEqual([
+    { addresses: [{ ip: '192.0.2.7' }, { ip: '192.0.2.10' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] },
+    { addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: 7443, protocol: 'TCP' }] },
+  ]);
+  expect(endpointSubsets([])).toEqual([]);
+  expect(apiserverLeaseName({ ip: '192.0.2.7', port: 6443 })).toBe('apiserver-192-0-2-7-6443');
 });

@@ -14,7 +14,7 @@ import { strategyFor } from '../kinds';
 import { pruneUnknownFields } from '../schema';
 import { validate } from '../validation';
 import { ApiStatusError, errors } from '../errors';
-import { ConflictError, copyStored, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, storedObject, TooOldRevisionError, WatchSubscription } from '../storage/types';
+import { ConflictError, copyStored, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, StoredObject, storedObject, TooLargeRevisionError, TooOldRevisionError, WatchSubscription } from '../storage/types';
 import { bucketOf, keyOf, namespacePrefix } from './keys';
 import { clusterDnsIP, ensureClusterDnsService } from './cluster-dns-service';
 import { checkMetadataTypes } from './meta';
@@ -57,6 +57,17 @@ export interface ListQuery {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /** How fresh the list must be (see ReadOptions); a continue token's own revision wins. */
+  resourceVersion?: string;
+}
+
+/**
+ * A client's read: without resourceVersion (or empty) it must be consistent — it reflects every write
+ * acknowledged before it, through any apiserver; "0" takes what this apiserver has; "N" at least N.
+ * On a store only this process writes, every read is all three at once.
+ */
+export interface ReadOptions {
+  resourceVersion?: string;
 }
 
 export interface ListPage {
@@ -134,7 +145,7 @@ export class Registry {
     readonly storage: Storage,
     opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain; clusterDNSIP?: string | false },
   ) {
-    this.services = new ServiceAllocations(opts.serviceClusterIPRange, opts.nodePortRange);
+    this.services = new ServiceAllocations(opts.serviceClusterIPRange, opts.nodePortRange, storage);
     this.clusterDNSIP = opts.clusterDNSIP === false ? undefined : (opts.clusterDNSIP ?? clusterDnsIP(opts.serviceClusterIPRange));
     this.admission = opts.admission ?? new AdmissionChain();
   }
@@ -166,6 +177,7 @@ export class Registry {
   async init(): Promise<void> {
     const svcs = await this.storage.list(bucketOf(Resources.services));
     for (const s of svcs.items) this.services.claimExisting(s.obj);
+    await this.services.startClaims(async () => (await this.storage.list(bucketOf(Resources.services))).items);
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       if (!(await this.storage.get(bucketOf(Resources.namespaces), ns))) {
         try {
@@ -178,10 +190,52 @@ export class Registry {
     if (this.clusterDNSIP) await ensureClusterDnsService(this, this.clusterDNSIP);
   }
 
-  async get(rt: ResourceType, namespace: string | undefined, name: string): Promise<StoredObject> {
-    const s = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
+  /** Stops the registry's background work (the allocation repair); the storage stays open. */
+  close(): void {
+    this.services.stop();
+  }
+
+  /**
+   * An object. A client's GET passes read (consistent unless resourceVersion says otherwise); the
+   * registry's own reads before a write take what this apiserver has — a stale copy fails the write's
+   * compare-and-swap and is read again — but a miss is checked against the latest state first, since on
+   * a shared store another apiserver may have just created it.
+   */
+  async get(rt: ResourceType, namespace: string | undefined, name: string, read?: ReadOptions): Promise<StoredObject> {
+    if (read) await this.freshen(read.resourceVersion);
+    // A client's read is as fresh as it asked for already: a miss is an answer.
+    const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), !!read);
     if (!s) throw errors.notFound(rt, name);
     return s;
+  }
+
+  /** A stored object from this apiserver's copy, read again after catching up when it is not there. */
+  private async getLatestOnMiss(bucket: string, key: string, anyAge = false): Promise<StoredObject | undefined> {
+    const s = await this.storage.get(bucket, key);
+    if (s || anyAge) return s;
+    const rev = this.storage.currentRevision();
+    if ((await this.storage.waitForLatest()) === rev) return undefined;
+    return this.storage.get(bucket, key);
+  }
+
+  /** Waits until reads here are as fresh as a client's resourceVersion asks (see ReadOptions). */
+  private async freshen(resourceVersion: string | undefined): Promise<void> {
+    if (resourceVersion === '0') return;
+    const atLeast = resourceVersion ? Number(resourceVersion) : undefined;
+    if (atLeast !== undefined && (!Number.isSafeInteger(atLeast) || atLeast <= this.storage.currentRevision())) return;
+    try {
+      await this.storage.waitForLatest();
+    } catch (err) {
+      throw this.storageError(err);
+    }
+  }
+
+  /** A storage failure a client should see with Kubernetes' code (504 Too large resource version). */
+  private storageError(err: unknown): unknown {
+    if (err instanceof TooLargeRevisionError) {
+      return new ApiStatusError(504, 'Timeout', `Too large resource version: ${err.requested}, current: ${err.current}`, { retryAfterSeconds: 1 });
+    }
+    return err;
   }
 
   async list(rt: ResourceType, namespace: string | undefined, q: ListQuery): Promise<ListPage> {
@@ -193,7 +247,7 @@ export class Registry {
       const t = decodeContinue(q.continue);
       rev = t.rv;
       startAfter = t.start;
-    }
+    } else await this.freshen(q.resourceVersion);
     try {
       const r = await this.storage.list(bucketOf(rt), {
         prefix: namespacePrefix(rt, namespace),
@@ -212,14 +266,17 @@ export class Registry {
       if (err instanceof TooOldRevisionError) {
         throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
       }
-      throw err;
+      throw this.storageError(err);
     }
   }
 
-  /** Subscribes to changes after fromRev; throws a 410 ApiStatusError when it is compacted away. */
-  watch(rt: ResourceType, namespace: string | undefined, fromRev: number, onEvent: (ev: StorageEvent) => void): WatchSubscription {
+  /**
+   * Subscribes to changes after fromRev; throws a 410 ApiStatusError when it is compacted away. onGone:
+   * the storage cannot continue this watch (its replica reloaded); the client must watch again.
+   */
+  watch(rt: ResourceType, namespace: string | undefined, fromRev: number, onEvent: (ev: StorageEvent) => void, onGone?: () => void): WatchSubscription {
     try {
-      return this.storage.watch(bucketOf(rt), fromRev, onEvent, namespacePrefix(rt, namespace));
+      return this.storage.watch(bucketOf(rt), fromRev, onEvent, namespacePrefix(rt, namespace), onGone);
     } catch (err) {
       if (err instanceof TooOldRevisionError) throw errors.gone(err.message);
       throw err;
@@ -280,6 +337,8 @@ export class Registry {
           alloc?.rollback();
           return storedObject(this.storage.currentRevision(), obj);
         }
+        const taken = alloc ? await alloc.reserve(obj) : [];
+        if (taken.length) throw errors.invalid(rt, String(md.name), taken as StatusCause[]);
         const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), obj);
         alloc?.commit();
         await strategy.afterCreate?.(this, stored);
@@ -296,7 +355,7 @@ export class Registry {
   }
 
   private async checkNamespaceOpen(ns: string): Promise<void> {
-    const nsObj = await this.storage.get(bucketOf(Resources.namespaces), ns);
+    const nsObj = await this.getLatestOnMiss(bucketOf(Resources.namespaces), ns);
     if (!nsObj) throw errors.notFound(Resources.namespaces, ns);
     if (nsObj.obj.metadata.deletionTimestamp) {
       throw new ApiStatusError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
@@ -347,7 +406,12 @@ export class Registry {
     }
     md.name = name;
     const rv = this.parseRV(md.resourceVersion);
-    const current = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
+    let current = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name));
+    // A resourceVersion newer than this apiserver's copy: another apiserver wrote it; catch up first.
+    if (current && rv !== undefined && rv > current.rev) {
+      await this.freshen(undefined);
+      current = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
+    }
     if (!current) {
       if (strategyFor(rt).allowCreateOnUpdate && !subresource) {
         delete md.resourceVersion;
@@ -435,6 +499,8 @@ export class Registry {
         alloc?.rollback();
         return storedObject(current.rev, next);
       }
+      const taken = alloc ? await alloc.reserve(next) : [];
+      if (taken.length) throw errors.invalid(rt, String(md.name), taken as StatusCause[]);
       let stored: StoredObject;
       // An object being deleted whose last finalizer is removed goes away (grace already elapsed).
       if (md.deletionTimestamp && finalizersOf(next).length === 0 && !md.deletionGracePeriodSeconds && !strategy.deletedByController) {
@@ -467,6 +533,7 @@ export class Registry {
     subresource?: UpdateScope,
     precondition?: (requested: KObj, current: StoredObject) => number | undefined,
   ): Promise<StoredObject> {
+    let caughtUp = false;
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(rt, namespace, name);
       const requested = mutate(copyStored(current), current);
@@ -474,6 +541,12 @@ export class Registry {
       if (md && md.name !== name) throw errors.badRequest(`the name of the object (${String(md.name)}) does not match the name on the URL (${name})`);
       if (md && rt.namespaced && md.namespace !== namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       const pre = precondition?.(requested, current);
+      if (pre !== undefined && pre > current.rev && !caughtUp) {
+        // The precondition is newer than this apiserver's copy: read again once caught up.
+        caughtUp = true;
+        await this.freshen(undefined);
+        continue;
+      }
       try {
         const decoded = ctx.trusted ? requested : this.decode(rt, requested, ctx);
         return await this.writeUpdate(rt, current, decoded, pre, ctx, subresource);
@@ -505,6 +578,11 @@ export class Registry {
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== omd.uid) {
         throw errors.conflict(rt, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(omd.uid)}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== omd.resourceVersion && Number(pre.resourceVersion) > current.rev && attempt === 0) {
+        // Newer than this apiserver's copy: read again once caught up.
+        await this.freshen(undefined);
+        continue;
       }
       if (pre?.resourceVersion && pre.resourceVersion !== omd.resourceVersion) {
         throw errors.conflict(rt, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(omd.resourceVersion)}`);

@@ -1,8 +1,11 @@
-// The in-memory core both backends share: the current objects of every bucket, a bounded history of
+// The in-memory core every backend shares: the current objects of every bucket, a bounded history of
 // changes (for watches and for reading an older revision while paging), and in-order delivery of
-// committed changes to watchers. A backend adds durability through `persist`, which receives the
-// changes of one or more writes as one batch; writes are acknowledged and delivered to watchers only
-// after their batch is stored, in revision order (group commit: one batch per burst of writes).
+// committed changes to watchers. A local backend (memory, LevelDB) decides writes here and adds
+// durability through `persist`, which receives the changes of one or more writes as one batch; writes
+// are acknowledged and delivered to watchers only after their batch is stored, in revision order
+// (group commit: one batch per burst of writes). A replicated backend (etcd) decides writes elsewhere
+// and feeds the changes it learns, in revision order, through `applyCommitted`: the engine is then its
+// replica.
 import {
   ConflictError,
   KeyExistsError,
@@ -58,6 +61,7 @@ interface Watcher {
   prefix: string;
   lastRev: number;
   onEvent: (ev: StorageEvent) => void;
+  onGone?: () => void;
 }
 
 interface PendingWrite {
@@ -151,12 +155,22 @@ export class StorageEngine implements Storage {
     return b.sortedKeys;
   }
 
+  /** Every write committed before the call is visible here already: only this process writes. */
+  waitForLatest(): Promise<number> {
+    return Promise.resolve(this.rev);
+  }
+
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
     return this.buckets.get(bucket)?.objects.get(key);
   }
 
   getSync(bucket: string, key: string): StoredObject | undefined {
     return this.buckets.get(bucket)?.objects.get(key);
+  }
+
+  /** Every bucket that holds an object. */
+  bucketNames(): string[] {
+    return [...this.buckets.entries()].filter(([, b]) => b.objects.size > 0).map(([name]) => name).sort();
   }
 
   count(bucket: string): number {
@@ -253,7 +267,65 @@ export class StorageEngine implements Storage {
     return this.record({ type: 'DELETED', rev: last.rev, bucket, key, object: last, prev }).then(() => last);
   }
 
-  private checkOpen(): void {
+  /**
+   * Replicated backends: applies one change committed elsewhere, at its revision (newer than every
+   * applied one), and delivers it to watchers. The object of a DELETED event is the last state stamped
+   * with the delete's revision, as `delete` returns it.
+   */
+  protected applyCommitted(ev: StorageEvent): void {
+    const b = this.bucket(ev.bucket);
+    if (ev.type === 'DELETED') {
+      if (b.objects.delete(ev.key) && b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, ev.key) - 1, 1);
+    } else {
+      const had = b.objects.has(ev.key);
+      b.objects.set(ev.key, ev.object);
+      if (!had && b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, ev.key), 0, ev.key);
+    }
+    this.rev = ev.rev;
+    void this.record(ev);
+  }
+
+  /** Replicated backends: nothing this replica keeps changed up to rev (writes outside its keys). */
+  protected advanceRevision(rev: number): void {
+    if (rev <= this.rev) return;
+    this.rev = rev;
+    this.committedRev = rev;
+  }
+
+  /** Replicated backends: the store forgot the changes before rev; watches and paged lists must start at or after rev - 1. */
+  protected compactTo(rev: number): void {
+    const floor = Math.min(rev - 1, this.rev);
+    if (floor <= this.compacted) return;
+    let drop = 0;
+    while (drop < this.history.length && this.history[drop].rev <= floor) drop++;
+    this.history.splice(0, drop);
+    this.compacted = floor;
+  }
+
+  /**
+   * Replicated backends: replaces the whole state with a fresh read at rev (the replica lost track of
+   * the store). History is gone, so every watcher is ended (onGone): its client re-watches from its
+   * last revision, gets 410 and relists, as after kube-apiserver's watch cache reinitialises.
+   */
+  protected resetState(objects: Array<{ bucket: string; key: string; stored: StoredObject }>, rev: number): void {
+    this.buckets.clear();
+    for (const { bucket, key, stored } of objects) this.bucket(bucket).objects.set(key, stored);
+    this.history.length = 0;
+    this.rev = rev;
+    this.committedRev = rev;
+    this.compacted = rev;
+    const ended = [...this.watchers.values()].flatMap((set) => [...set]);
+    this.watchers.clear();
+    for (const w of ended) {
+      try {
+        w.onGone?.();
+      } catch {
+        // One watcher's failure must not keep the others open.
+      }
+    }
+  }
+
+  protected checkOpen(): void {
     if (this.closed) throw new Error('storage is closed');
     if (this.failed) throw this.failed;
   }
@@ -330,9 +402,9 @@ export class StorageEngine implements Storage {
     }
   }
 
-  watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix = ''): WatchSubscription {
+  watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix = '', onGone?: () => void): WatchSubscription {
     if (fromRev < this.compacted) throw new TooOldRevisionError(fromRev, this.compacted);
-    const w: Watcher = { bucket, prefix, lastRev: fromRev, onEvent };
+    const w: Watcher = { bucket, prefix, lastRev: fromRev, onEvent, onGone };
     // Replay committed history after fromRev, then register, in the same tick: no gap, no duplicate.
     if (fromRev < this.committedRev) {
       let i = this.history.length;

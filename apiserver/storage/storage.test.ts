@@ -1,28 +1,19 @@
-// One contract suite run against every storage backend.
+// One contract suite (test/helpers/storage-contract.ts) run against the in-process backends; the etcd
+// backend runs the same suite in test/apiserver/etcd-storage.test.ts.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LevelStorage } from './leveldb';
 import { MemoryStorage } from './memory';
-import { ConflictError, KeyExistsError, KObj, NotFoundError, Storage, StorageEvent, TooOldRevisionError } from './types';
-
-const obj = (ns: string, name: string, extra: Record<string, unknown> = {}): KObj => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name, namespace: ns },
-  ...extra,
-});
+import { StorageEvent, TooOldRevisionError } from './types';
+import { describeStorageContract, obj, StorageBackend } from '../../test/helpers/storage-contract';
 
 const tmpDirs: string[] = [];
 afterAll(() => {
   for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-interface Backend {
-  name: string;
-  open(historySize?: number): Promise<Storage>;
-}
-const backends: Backend[] = [
+const backends: StorageBackend[] = [
   { name: 'memory', open: async (historySize) => new MemoryStorage({ historySize }) },
   {
     name: 'leveldb',
@@ -34,122 +25,7 @@ const backends: Backend[] = [
   },
 ];
 
-describe.each(backends)('storage contract: $name', (backend) => {
-  let s: Storage;
-  beforeEach(async () => {
-    s = await backend.open();
-  });
-  afterEach(async () => {
-    await s.close();
-  });
-
-  test('create stamps one increasing revision and rejects duplicates', async () => {
-    const a = await s.create('configmaps', 'default/a', obj('default', 'a'));
-    const b = await s.create('pods', 'default/b', obj('default', 'b'));
-    expect(b.rev).toBe(a.rev + 1);
-    expect(a.obj.metadata.resourceVersion).toBe(String(a.rev));
-    expect(JSON.parse(a.bytes.toString()).metadata.resourceVersion).toBe(String(a.rev));
-    expect(s.currentRevision()).toBe(b.rev);
-    await expect(s.create('configmaps', 'default/a', obj('default', 'a'))).rejects.toBeInstanceOf(KeyExistsError);
-  });
-
-  test('update and delete are compare-and-swap on the revision', async () => {
-    const a = await s.create('configmaps', 'default/a', obj('default', 'a'));
-    const a2 = await s.update('configmaps', 'default/a', obj('default', 'a', { data: { x: '1' } }), a.rev);
-    await expect(s.update('configmaps', 'default/a', obj('default', 'a'), a.rev)).rejects.toBeInstanceOf(ConflictError);
-    await expect(s.update('configmaps', 'default/zz', obj('default', 'zz'))).rejects.toBeInstanceOf(NotFoundError);
-    await expect(s.delete('configmaps', 'default/a', a.rev)).rejects.toBeInstanceOf(ConflictError);
-    const gone = await s.delete('configmaps', 'default/a', a2.rev);
-    expect(gone.rev).toBe(a2.rev + 1);
-    expect(gone.obj.data).toEqual({ x: '1' });
-    expect(await s.get('configmaps', 'default/a')).toBeUndefined();
-    await expect(s.delete('configmaps', 'default/a')).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  test('list pages over one consistent snapshot, by namespace prefix, with a filter', async () => {
-    for (let i = 0; i < 10; i++) await s.create('configmaps', `ns${i % 2}/cm${i}`, obj(`ns${i % 2}`, `cm${i}`, { data: { i: String(i) } }));
-    const p1 = await s.list('configmaps', { limit: 4 });
-    expect(p1.items).toHaveLength(4);
-    expect(p1.remaining).toBe(6);
-    // Changes after the first page must not show in later pages read at the same revision.
-    await s.delete('configmaps', p1.items[0].obj.metadata.namespace + '/' + p1.items[0].obj.metadata.name);
-    const last = (await s.list('configmaps')).items.at(-1)!;
-    await s.update('configmaps', `${last.obj.metadata.namespace}/${last.obj.metadata.name}`, obj('x', 'changed'));
-    await s.create('configmaps', 'zz/new', obj('zz', 'new'));
-    const p2 = await s.list('configmaps', { rev: p1.rev, startAfter: p1.continueAfter, limit: 100 });
-    expect(p2.rev).toBe(p1.rev);
-    const names = [...p1.items, ...p2.items].map((x) => x.obj.metadata.name);
-    expect(names).toHaveLength(10);
-    expect(names).not.toContain('new');
-    expect(names).not.toContain('changed');
-    const ns0 = await s.list('configmaps', { prefix: 'ns0/' });
-    expect(ns0.items.map((x) => x.obj.metadata.name).sort()).toEqual(['cm2', 'cm4', 'cm6', 'cm8']);
-    const even = await s.list('configmaps', { filter: (o) => Number((o.data as Record<string, string>).i) % 4 === 0, limit: 1 });
-    expect(even.items).toHaveLength(1);
-    expect(even.continueAfter).toBeDefined();
-  });
-
-  test('lists stay in key order through creates and deletes made between them', async () => {
-    const live = new Set<string>();
-    for (let round = 0; round < 4; round++) {
-      for (let i = 0; i < 30; i++) {
-        const key = `ns${(i * 7 + round) % 3}/cm-${(i * 37 + round * 11) % 50}`;
-        if (live.has(key)) {
-          await s.delete('configmaps', key);
-          live.delete(key);
-        } else {
-          await s.create('configmaps', key, obj(key.split('/')[0], key.split('/')[1]));
-          live.add(key);
-        }
-      }
-      const keys = (await s.list('configmaps')).items.map((x) => `${x.obj.metadata.namespace}/${x.obj.metadata.name}`);
-      expect(keys).toEqual([...live].sort());
-      const ns1 = (await s.list('configmaps', { prefix: 'ns1/' })).items.map((x) => `ns1/${x.obj.metadata.name}`);
-      expect(ns1).toEqual([...live].filter((k) => k.startsWith('ns1/')).sort());
-    }
-  });
-
-  test('watch replays every change after a revision, in order, then live ones', async () => {
-    const a = await s.create('configmaps', 'default/a', obj('default', 'a'));
-    await s.update('configmaps', 'default/a', obj('default', 'a', { data: { v: '2' } }));
-    await s.create('configmaps', 'other/b', obj('other', 'b'));
-    const seen: StorageEvent[] = [];
-    const sub = s.watch('configmaps', a.rev, (ev) => seen.push(ev));
-    const nsOnly: StorageEvent[] = [];
-    const sub2 = s.watch('configmaps', a.rev - 1, (ev) => nsOnly.push(ev), 'default/');
-    await s.delete('configmaps', 'default/a');
-    await s.create('pods', 'default/p', obj('default', 'p'));
-    sub.stop();
-    sub2.stop();
-    await s.create('configmaps', 'default/c', obj('default', 'c'));
-    expect(seen.map((e) => `${e.type} ${e.key}`)).toEqual(['MODIFIED default/a', 'ADDED other/b', 'DELETED default/a']);
-    expect(seen.map((e) => e.rev)).toEqual([...seen.map((e) => e.rev)].sort((x, y) => x - y));
-    expect(seen[2].prev?.obj.data).toEqual({ v: '2' });
-    expect(nsOnly.map((e) => `${e.type} ${e.key}`)).toEqual(['ADDED default/a', 'MODIFIED default/a', 'DELETED default/a']);
-  });
-
-  test('watch from a compacted revision is refused', async () => {
-    await s.close();
-    s = await backend.open(4);
-    const first = await s.create('configmaps', 'default/a', obj('default', 'a'));
-    for (let i = 0; i < 20; i++) await s.update('configmaps', 'default/a', obj('default', 'a', { data: { i: String(i) } }));
-    expect(s.compactedRevision()).toBeGreaterThan(first.rev);
-    expect(() => s.watch('configmaps', first.rev, () => undefined)).toThrow(TooOldRevisionError);
-    await expect(s.list('configmaps', { rev: first.rev })).rejects.toBeInstanceOf(TooOldRevisionError);
-    const ok: StorageEvent[] = [];
-    s.watch('configmaps', s.currentRevision() - 2, (e) => ok.push(e)).stop();
-    expect(ok).toHaveLength(2);
-  });
-
-  test('concurrent writes are delivered to watchers in revision order', async () => {
-    const seen: number[] = [];
-    const sub = s.watch('configmaps', s.currentRevision(), (ev) => seen.push(ev.rev));
-    await Promise.all(Array.from({ length: 200 }, (_, i) => s.create('configmaps', `default/c${i}`, obj('default', `c${i}`))));
-    sub.stop();
-    expect(seen).toHaveLength(200);
-    expect(seen).toEqual([...seen].sort((a, b) => a - b));
-  });
-});
+for (const backend of backends) describeStorageContract(backend);
 
 test('leveldb: objects, revision and history survive a reopen', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-store-'));

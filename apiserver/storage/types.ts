@@ -1,7 +1,9 @@
 // The storage interface the API server's registry is written against. It models etcd: one
 // cluster-wide revision bumped by every write and stamped on the object as metadata.resourceVersion,
 // reads at a consistent revision, compare-and-swap writes, and watches that replay every change after a
-// revision from a bounded history. Backends: memory (tests), LevelDB (default); etcd can be added later.
+// revision from a bounded history. Backends: memory (tests), LevelDB (default), etcd (several
+// apiservers on one replicated store: each keeps an in-memory replica, so reads may lag the store until
+// waitForLatest).
 
 /** A stored Kubernetes object as JSON; metadata is always present. */
 export interface KObj {
@@ -66,7 +68,11 @@ export interface StorageEvent {
 export interface ListOptions {
   /** Only keys starting with this ("ns/" for one namespace). */
   prefix?: string;
-  /** Read at this revision (paging continues); 0/undefined = the current revision. */
+  /**
+   * Read at this revision (paging continues); 0/undefined = the current revision. A revision this
+   * process has not reached yet (a shared store) is waited for; TooLargeRevisionError when that takes
+   * too long.
+   */
   rev?: number;
   /** Start after this key (paging). */
   startAfter?: string;
@@ -91,8 +97,14 @@ export interface WatchSubscription {
 }
 
 export interface Storage {
-  /** The newest revision handed out. */
+  /** The newest revision this process has applied (handed out, for a store only it writes). */
   currentRevision(): number;
+  /**
+   * Waits until reads here reflect every write committed anywhere before the call (a consistent read:
+   * other processes may write a shared store); resolves with the revision reached. At once for a store
+   * only this process writes.
+   */
+  waitForLatest(): Promise<number>;
   /** Watches and list-at-revision work from any revision >= this. */
   compactedRevision(): number;
   get(bucket: string, key: string): Promise<StoredObject | undefined>;
@@ -105,11 +117,15 @@ export interface Storage {
   delete(bucket: string, key: string, expectedRev?: number): Promise<StoredObject>;
   /**
    * Delivers, in revision order, every change to the bucket (under prefix) after fromRev, then live
-   * changes until stopped. Throws TooOldRevisionError when fromRev has been compacted away.
+   * changes until stopped. Throws TooOldRevisionError when fromRev has been compacted away. onGone is
+   * called, and no event follows, when the storage can no longer continue the watch (a replica that
+   * lost track of a shared store and reloaded it): the watcher must start again from its last revision.
    */
-  watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix?: string): WatchSubscription;
+  watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix?: string, onGone?: () => void): WatchSubscription;
   /** Number of objects in a bucket (metrics). */
   count(bucket: string): number;
+  /** Every bucket that holds an object (migration). */
+  bucketNames(): string[];
   close(): Promise<void>;
 }
 
@@ -138,5 +154,13 @@ export class TooOldRevisionError extends StorageError {
     readonly oldest: number,
   ) {
     super(`too old resource version: ${requested} (${oldest})`);
+  }
+}
+export class TooLargeRevisionError extends StorageError {
+  constructor(
+    readonly requested: number,
+    readonly current: number,
+  ) {
+    super(`too large resource version: ${requested}, current: ${current}`);
   }
 }

@@ -1,5 +1,6 @@
 // `steer down [--purge]`: stops the `steer server` process `steer up` started (by its saved PID:
-// SIGTERM, then SIGKILL after a grace period), removes every pod sandbox and container through the
+// SIGTERM, then SIGKILL after a grace period) and the etcd members under the state dir (by their PIDs),
+// removes every pod sandbox and container through the
 // runtime teardown (which also stops that state dir's containerd and removes its bridge, netns, cgroups
 // and mounts), and with --purge deletes the state directory.
 import * as fs from 'node:fs';
@@ -7,6 +8,7 @@ import * as path from 'node:path';
 import { RuntimeInfo, removeDnsRedirect, removeProxyRules, teardownRuntime } from '../../node-agent';
 import { Streams } from '../io';
 import { Progress } from '../progress';
+import { readEtcdCluster, stopEtcd } from './etcd';
 import { clusterPaths, isAlive, readJson, runningServerPid } from './state';
 
 export interface DownOptions {
@@ -42,6 +44,11 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
       streams.err('steer server is not running\n');
     }
     for (const f of [paths.pidFile, paths.serverInfo]) fs.rmSync(f, { force: true });
+    if (readEtcdCluster(paths.etcd)) {
+      progress.update('stopping etcd');
+      const stopped = await stopEtcd(paths.etcd);
+      progress.done(stopped.length ? `✓ stopped etcd (${stopped.join(', ')})` : undefined);
+    }
     // The server's service proxy and cluster DNS remove their iptables chains when they stop; after a
     // crash or SIGKILL they would stay, so they are removed here too (named after the runtime's bridge).
     const runtimeInfo = readJson<RuntimeInfo>(paths.runtimeInfo);

@@ -3,6 +3,8 @@
 export { up, upSummary, serverEntry, serverNodeFlags, splitHostPort } from './up';
 export type { UpOptions, UpResult } from './up';
 export { down } from './down';
+export { startEtcd, stopEtcd, etcdStatus, readEtcdCluster } from './etcd';
+export type { EtcdCluster, EtcdMember, StartEtcdOptions } from './etcd';
 export type { DownOptions } from './down';
 export { startServer, runServer, defaultNodeName } from './server';
 export type { ClusterOptions, ServerOptions } from './server';

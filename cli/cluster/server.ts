@@ -1,4 +1,4 @@
-// `steer server`: the whole single-node cluster in ONE process, as k3s does — apiserver (LevelDB),
+// `steer server`: the whole single-node cluster in ONE process, as k3s does — apiserver (LevelDB, or etcd),
 // scheduler, controllers and a node agent on containerd, each started through its component's exported
 // start function. One Node.js heap for all four keeps steer's own memory small. Runs until SIGTERM /
 // SIGINT, then stops the components in reverse order.
@@ -9,7 +9,7 @@
 // ports and the node agent's port serve HTTPS behind delegated authentication and authorization.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { clusterDnsIP, defaultAdvertiseAddress, startApiServer } from '../../apiserver';
+import { clusterDnsIP, defaultAdvertiseAddress, startApiServer, type StorageOptions } from '../../apiserver';
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
@@ -42,6 +42,8 @@ export interface ServerOptions extends ClusterOptions {
   /** The apiserver's address. */
   host: string;
   port: number;
+  /** The apiserver's storage (default: LevelDB in the state dir). */
+  storage?: StorageOptions;
 }
 
 interface Stoppable {
@@ -104,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     const advertiseAddress = defaultAdvertiseAddress(o.host);
     const loopbackOnly = o.host === 'localhost' || o.host === '::1' || o.host.startsWith('127.');
     const api = await startApiServer({
+      ...o.storage,
       host: o.host,
       port: o.port,
       advertiseAddress,
@@ -126,7 +129,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       console: true,
     });
     started.push({ name: 'apiserver', stop: () => api.close() });
-    log(`apiserver listening on ${api.url}${loopbackOnly && advertiseAddress !== '127.0.0.1' ? ` and on ${advertiseAddress} for pods (the kubernetes Service)` : ''}`);
+    log(`apiserver listening on ${api.url}${o.storage?.storage === 'etcd' ? ` (etcd ${o.storage.etcdServers?.join(',')})` : ''}${loopbackOnly && advertiseAddress !== '127.0.0.1' ? ` and on ${advertiseAddress} for pods (the kubernetes Service)` : ''}`);
     // The in-process components reach the apiserver over loopback HTTPS with their own identities,
     // exactly as separate processes would.
     const localUrl = o.host === '0.0.0.0' || o.host === '127.0.0.1' || o.host === '::' ? `https://127.0.0.1:${api.port}` : api.url;

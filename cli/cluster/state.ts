@@ -1,6 +1,7 @@
 // Where a single-node steer cluster keeps its state (default /var/lib/steer, or --state-dir /
 // $STEER_STATE_DIR):
 //   apiserver/       LevelDB data of the apiserver
+//   etcd/            the etcd member(s) of `steer up --etcd` / `steer etcd start`: data, logs, members.json
 //   runtime/         containerd, CNI and pod state (the node-agent runtime setup's state dir)
 //   agent/           the node agent's pod directories and container logs
 //   logs/server.log  the all-in-one `steer server` process's log
@@ -16,6 +17,7 @@ export const defaultStateDir = '/var/lib/steer';
 export interface ClusterPaths {
   root: string;
   apiserverData: string;
+  etcd: string;
   runtime: string;
   agent: string;
   logs: string;
@@ -33,6 +35,7 @@ export function clusterPaths(stateDir?: string): ClusterPaths {
   return {
     root,
     apiserverData: path.join(root, 'apiserver'),
+    etcd: path.join(root, 'etcd'),
     runtime: path.join(root, 'runtime'),
     agent: path.join(root, 'agent'),
     logs: path.join(root, 'logs'),

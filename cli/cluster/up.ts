@@ -1,10 +1,12 @@
 // `steer up`: one command from a fresh Debian 12 (root) to nginx running on a single-node cluster.
 //   1. installs missing Debian packages (scripts/install-deps.sh);
 //   2. sets up containerd, CNI and the local registry with its images (node-agent runtime setup);
-//   3. starts `steer server` (all components in one background process; log and PID under the state dir);
-//   4. writes the admin kubeconfig (the cluster CA and kubernetes-admin's client certificate, from the
+//   3. with --etcd (or when the state dir has an etcd member already), starts one etcd member under the
+//      state dir for the apiserver's storage instead of LevelDB;
+//   4. starts `steer server` (all components in one background process; log and PID under the state dir);
+//   5. writes the admin kubeconfig (the cluster CA and kubernetes-admin's client certificate, from the
 //      PKI made in <state>/pki on the first run) for steer, kubectl and client-node;
-//   5. waits for the node to be Ready, applies manifests/nginx.yaml, waits until it runs and prints how
+//   6. waits for the node to be Ready, applies manifests/nginx.yaml, waits until it runs and prints how
 //      to reach it.
 // Every step is skipped when already done, so a second run is quick.
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,6 +25,7 @@ import { loadManifests } from '../manifests';
 import { Progress } from '../progress';
 import { runApply } from '../verbs/apply';
 import { packageRoot } from '../package-root';
+import { readEtcdCluster, startEtcd } from './etcd';
 import type { ClusterOptions } from './server';
 import { CONSOLE_ADMIN } from './authorization';
 import { adminKubeconfig, serverPki } from './pki';
@@ -50,6 +53,10 @@ export interface UpOptions extends ClusterOptions {
   writeUserKubeconfig: boolean;
   /** Node/V8 flags of the server process instead of serverNodeFlags (bench/server.ts compares them). */
   serverNodeFlags?: readonly string[];
+  /** Keep the cluster's objects in one etcd member under the state dir instead of LevelDB. */
+  etcd?: boolean;
+  /** The member's client and peer ports (default 2379, 2380). */
+  etcdPorts?: { client: number; peer: number };
 }
 
 export interface UpResult {
@@ -131,6 +138,17 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
         const runtime = await ensureRuntime({ stateDir: paths.runtime, nodeName: o.nodeName, podSubnet: o.podSubnet, bridge: o.bridge });
         writeJson(paths.runtimeInfo, runtime);
       });
+      // A state dir that once ran on etcd keeps running on it.
+      let etcdServers: string[] | undefined;
+      if (o.etcd || readEtcdCluster(paths.etcd)) {
+        if (!readEtcdCluster(paths.etcd) && hasLevelData(paths.apiserverData)) {
+          streams.err(
+            `note: ${paths.apiserverData} holds this cluster's objects on LevelDB; the new etcd member starts empty. ` +
+              `To keep them: steer down; steer etcd start --state-dir ${paths.root}; steer storage migrate --state-dir ${paths.root} --to etcd; steer up --etcd\n`,
+          );
+        }
+        etcdServers = await step('etcd member', async () => (await startEtcd({ dir: paths.etcd, members: 1, ports: [o.etcdPorts ?? { client: 2379, peer: 2380 }] })).endpoints);
+      }
       await step('steer server (apiserver, scheduler, controllers, node agent)', async () => {
         try {
           fs.unlinkSync(paths.serverInfo);
@@ -152,6 +170,7 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
             '--scheduler-metrics-port', String(o.schedulerMetricsPort),
             '--controllers-metrics-port', String(o.controllersMetricsPort),
             ...(o.serviceCidr ? ['--service-cidr', o.serviceCidr] : []),
+            ...(etcdServers ? ['--storage', 'etcd', '--etcd-servers', etcdServers.join(',')] : []),
             ...(o.clusterDns ? ['--cluster-dns', o.clusterDns] : []),
             ...(o.clusterDomain ? ['--cluster-domain', o.clusterDomain] : []),
           ],
@@ -226,6 +245,11 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
 }
 
 class FatalError extends Error {}
+
+/** Whether a LevelDB data dir holds anything (a dir LevelDB made has a CURRENT file). */
+function hasLevelData(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'CURRENT'));
+}
 
 export function splitHostPort(listen: string): [string, number] {
   const i = listen.lastIndexOf(':');

@@ -3,6 +3,13 @@
 // contexts, tokens, client certificates); requests go over keep-alive Node http(s) agents so that the
 // hot paths (scheduler binds, status updates, informer watches) reuse connections. Objects are plain
 // JSON as on the wire, typed with `kubernetes-types`.
+// Several apiservers (an HA control plane): `server` may list several URLs ("https://a:6443,https://b:6443",
+// or a kubeconfig cluster's steer.dev/servers extension, see kubeconfig.ts). Requests go to one until it
+// cannot be reached, then move to the next: a request that never reached a server (connection refused,
+// unreachable, connect timeout) is sent again to the next one whatever its method; one cut off after it
+// was sent is sent again only when repeating it is harmless (GET, PUT — conditional on resourceVersion —
+// and DELETE); watches end with the error and their informer resumes on the next server from its last
+// resourceVersion.
 // client-node is loaded only when a kubeconfig is read: its KubeConfig imports every generated API
 // module (~55 MiB RSS), which a component talking to a known server URL (forServer) never needs.
 import * as http from 'node:http';
@@ -11,6 +18,7 @@ import * as tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta as K8sObjectMeta, Status } from 'kubernetes-types/meta/v1';
 import { ResourceType, resourcePath } from '../api/resources';
+import { kubeconfigServers } from './kubeconfig';
 
 // Every typed object from `kubernetes-types` (Pod, Lease, …) is a KubeObject.
 export type ObjectMeta = K8sObjectMeta;
@@ -103,7 +111,7 @@ export interface WatchHandle {
 export interface LoadOptions {
   kubeconfig?: string; // a file; default $KUBECONFIG or ~/.kube/config
   context?: string;
-  server?: string; // overrides the cluster's server
+  server?: string; // overrides the cluster's server; several apiservers comma-separated
   namespace?: string;
 }
 
@@ -113,7 +121,10 @@ export interface LoadOptions {
  * insecure-skip-tls-verify. (readKubeconfigCredentials in kubeconfig.ts reads one from a kubeconfig.)
  */
 export interface DirectServer {
+  /** One apiserver URL, or several comma-separated. */
   server: string;
+  /** More apiservers of the same cluster, tried in turn when the current one cannot be reached. */
+  servers?: string[];
   token?: string;
   /** PEM: the CA that signed the server's certificate. */
   ca?: string;
@@ -124,10 +135,32 @@ export interface DirectServer {
   tlsServerName?: string;
 }
 
+/** "https://a:6443, https://b:6443" → the URLs, in order, without duplicates. */
+export function splitServers(...lists: Array<string | string[] | undefined>): string[] {
+  const out: string[] = [];
+  for (const l of lists) {
+    for (const s of (Array.isArray(l) ? l : (l ?? '').split(',')).map((x) => x.trim()).filter(Boolean)) if (!out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+/** Errors of a request that never reached the server: safe to send again elsewhere, whatever the method. */
+const UNSENT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNECTTIMEOUT']);
+/** Methods whose repetition after an unknown outcome changes nothing (PUT carries its resourceVersion). */
+const REPEATABLE = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/** How long a connection to one of several apiservers may take before the next is tried. */
+const CONNECT_TIMEOUT_MS = 3000;
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+}
+
 export class KubeClient {
-  readonly server: URL;
+  /** Every apiserver this client may use, in order of preference. */
+  readonly servers: URL[];
+  private currentServer = 0;
   readonly defaultNamespace: string;
-  private readonly agent: http.Agent;
+  private readonly agents = new Map<string, http.Agent>();
   private readonly baseOptions: https.RequestOptions & { secureContext?: tls.SecureContext } = {};
   private readonly ready: Promise<void>;
 
@@ -136,7 +169,7 @@ export class KubeClient {
     if ('getCurrentCluster' in config) {
       const cluster = config.getCurrentCluster();
       if (!cluster) throw new Error('kubeconfig has no current cluster');
-      this.server = new URL(cluster.server);
+      this.servers = splitServers(cluster.server, (config as KubeConfig & { steerServers?: string[] }).steerServers).map((u) => new URL(u));
       const ctx = config.getContextObject(config.getCurrentContext());
       this.defaultNamespace = opts.namespace || ctx?.namespace || 'default';
       // Credentials and TLS settings are resolved once by client-node; connections are kept alive.
@@ -145,7 +178,7 @@ export class KubeClient {
       // rejection: the error surfaces on the first request that awaits it.
       this.ready.catch(() => undefined);
     } else {
-      this.server = new URL(config.server);
+      this.servers = splitServers(config.server, config.servers).map((u) => new URL(u));
       this.defaultNamespace = opts.namespace || 'default';
       if (config.ca || config.cert) {
         // One TLS context for every connection of this client (the pool's and each watch's own).
@@ -159,10 +192,39 @@ export class KubeClient {
       if (config.token) this.baseOptions.headers = { Authorization: `Bearer ${config.token}` };
       this.ready = Promise.resolve();
     }
-    const secure = this.server.protocol === 'https:';
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 64 })
-      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    if (!this.servers.length) throw new Error('no apiserver URL');
+  }
+
+  /** The apiserver requests go to now. */
+  get server(): URL {
+    return this.servers[this.currentServer];
+  }
+
+  /** Moves to the next apiserver, unless another request already moved away from `from`. */
+  private failOver(from: number): void {
+    if (this.servers.length > 1 && this.currentServer === from) this.currentServer = (from + 1) % this.servers.length;
+  }
+
+  /** The keep-alive pool of one apiserver. */
+  private agentFor(url: URL): http.Agent {
+    let agent = this.agents.get(url.origin);
+    if (!agent) {
+      agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+      this.agents.set(url.origin, agent);
+    }
+    return agent;
+  }
+
+  /** With several apiservers, a connection that does not come up soon is given up (then the next is tried). */
+  private limitConnect(req: http.ClientRequest): void {
+    if (this.servers.length < 2) return;
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error(`connect to ${this.server.host} timed out`), { code: 'ECONNECTTIMEOUT' })), CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('secureConnect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
   }
 
   /** Loads a kubeconfig the way kubectl does ($KUBECONFIG, ~/.kube/config), or just a server URL. */
@@ -172,18 +234,20 @@ export class KubeClient {
     const kc = new KubeConfig();
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else if (opts.server && !process.env.KUBECONFIG) kc.loadFromClusterAndUser(
-      { name: 'steer', server: opts.server, skipTLSVerify: true },
+      { name: 'steer', server: splitServers(opts.server)[0], skipTLSVerify: true },
       { name: 'steer' },
     );
     else kc.loadFromDefault();
     if (opts.context) kc.setCurrentContext(opts.context);
-    if (opts.server) {
-      const cur = kc.getCurrentCluster();
-      if (cur && cur.server !== opts.server) {
-        kc.clusters = kc.clusters.map((c) => (c.name === cur.name ? { ...c, server: opts.server as string } : c));
-      }
+    // The first server is client-node's; all of them (the flag's, or the kubeconfig cluster's
+    // steer.dev/servers extension, which client-node does not keep) are the client's.
+    let servers = splitServers(opts.server);
+    const cur = kc.getCurrentCluster();
+    if (!servers.length && cur) servers = splitServers(cur.server, kubeconfigServers(opts.kubeconfig, cur.name));
+    if (cur && servers.length && cur.server !== servers[0]) {
+      kc.clusters = kc.clusters.map((c) => (c.name === cur.name ? { ...c, server: servers[0] } : c));
     }
-    return new KubeClient(kc, { namespace: opts.namespace });
+    return new KubeClient(Object.assign(kc, { steerServers: servers }), { namespace: opts.namespace });
   }
 
   static forServer(server: string, token?: string): KubeClient {
@@ -195,6 +259,22 @@ export class KubeClient {
     return new KubeClient(c, { namespace: c.namespace });
   }
 
+  /**
+   * A view of this client (same servers, connections and credentials) whose writes — every method but
+   * GET and HEAD — are refused with refusal() while allowed() is false: a leader-elected component's work
+   * fenced by its Lease (lib/client/leader-election.ts).
+   */
+  withWriteFence(allowed: () => boolean, refusal: () => Error): KubeClient {
+    const base = this;
+    const fenced = Object.create(base) as KubeClient;
+    fenced.request = function <T>(method: string, path: string, o?: RequestOptions): Promise<T> {
+      if (method !== 'GET' && method !== 'HEAD' && !allowed()) return Promise.reject(refusal());
+      return base.request<T>(method, path, o);
+    };
+    fenced.watchPath = base.watchPath.bind(base);
+    return fenced;
+  }
+
   /** Credentials and TLS settings for a request made outside this client (streamed bodies). */
   async connectionOptions(): Promise<https.RequestOptions> {
     await this.ready;
@@ -203,12 +283,12 @@ export class KubeClient {
 
   /** Closes idle keep-alive connections (watches are ended by their handles). */
   close(): void {
-    this.agent.destroy();
+    for (const agent of this.agents.values()) agent.destroy();
   }
 
-  private async requestOptions(method: string, path: string, o: RequestOptions): Promise<https.RequestOptions> {
+  private async requestOptions(method: string, path: string, o: RequestOptions, server = this.server): Promise<https.RequestOptions> {
     await this.ready;
-    const url = new URL(this.server.toString().replace(/\/$/, '') + path);
+    const url = new URL(server.toString().replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(o.query || {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {
       ...(this.baseOptions.headers as Record<string, string> | undefined),
@@ -223,13 +303,32 @@ export class KubeClient {
       path: url.pathname + url.search,
       method,
       headers,
-      agent: this.agent,
+      agent: this.agentFor(server),
     };
   }
 
-  /** One request; resolves with the parsed JSON body (or text), rejects with ApiError on 4xx/5xx. */
+  /**
+   * One request; resolves with the parsed JSON body (or text), rejects with ApiError on 4xx/5xx. With
+   * several apiservers, one that cannot be reached is left for the next (see the top of this file).
+   */
   async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
-    const options = await this.requestOptions(method, path, o);
+    for (let attempt = 1; ; attempt++) {
+      const from = this.currentServer;
+      try {
+        return await this.requestOnce<T>(method, path, o, this.servers[from]);
+      } catch (err) {
+        if (err instanceof ApiError || this.servers.length < 2) throw err;
+        this.failOver(from);
+        const again = UNSENT_CODES.has(errorCode(err)) || REPEATABLE.has(method);
+        if (!again || attempt >= 2 * this.servers.length) throw err;
+        // Every server failed once: give a restarting one a moment before the second round.
+        if (attempt >= this.servers.length) await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, o: RequestOptions, server: URL): Promise<T> {
+    const options = await this.requestOptions(method, path, o, server);
     const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
     // Node frames bodies of DELETE (and GET) requests neither chunked nor with a length by default: say
     // the length, or the server never sees the body and reads it as the next request on the connection.
@@ -257,6 +356,7 @@ export class KubeClient {
         });
       });
       req.on('error', reject);
+      this.limitConnect(req);
       if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`${method} ${path}: timed out`)));
       if (payload !== undefined) req.end(payload);
       else req.end();
@@ -319,7 +419,8 @@ export class KubeClient {
     onEvent: (e: WatchEvent<T>) => void,
     onClose: (err?: Error) => void,
   ): Promise<WatchHandle> {
-    const options = await this.requestOptions('GET', path, { query: { ...query, watch: 'true' } });
+    const from = this.currentServer;
+    const options = await this.requestOptions('GET', path, { query: { ...query, watch: 'true' } }, this.servers[from]);
     // A watch holds its connection for as long as it lasts: give it its own socket, not the pool's.
     options.agent = false;
     const mod = options.protocol === 'https:' ? https : http;
@@ -367,10 +468,18 @@ export class KubeClient {
         }
       });
       res.on('end', () => finish());
-      res.on('error', (e) => finish(e));
+      res.on('error', (e) => {
+        if (!stopped) this.failOver(from);
+        finish(e);
+      });
       res.on('close', () => finish());
     });
-    req.on('error', (e) => finish(e));
+    req.on('error', (e) => {
+      // The next watch (the informer resumes from its last resourceVersion) goes to the next apiserver.
+      if (!stopped) this.failOver(from);
+      finish(e);
+    });
+    this.limitConnect(req);
     req.end();
     return {
       stop: () => {

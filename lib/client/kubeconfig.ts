@@ -4,11 +4,19 @@
 // components' kubeconfigs this way). With a CA the cluster entry carries certificate-authority-data;
 // without one (plain HTTP, or an unverifiable self-signed server) insecure-skip-tls-verify: true, which
 // client-node needs for http:// servers (kubectl-protocol.md §0.7) — kubectl refuses both at once.
+// Several apiservers: the cluster's `server` is the first (what kubectl uses) and a cluster extension
+// named steer.dev/servers lists them all (kubectl and client-node ignore extensions they do not know;
+// steer's clients fail over between them). One kubeconfig, one cluster entry: nothing else to keep in step.
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 
+/** The name of the cluster extension that lists every apiserver of an HA cluster. */
+export const SERVERS_EXTENSION = 'steer.dev/servers';
+
 export interface KubeconfigOptions {
+  /** One apiserver URL, or several comma-separated (the first is the cluster's server). */
   server: string;
   token?: string;
   namespace?: string;
@@ -31,10 +39,12 @@ export function kubeconfigYaml(opts: KubeconfigOptions): string {
     user['client-key-data'] = b64(opts.clientKey);
   }
   if (opts.token) user.token = opts.token;
+  const servers = opts.server.split(',').map((x) => x.trim()).filter(Boolean);
+  const extensions = servers.length > 1 ? { extensions: [{ name: SERVERS_EXTENSION, extension: { servers } }] } : {};
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: opts.server, ...(opts.ca ? { 'certificate-authority-data': b64(opts.ca) } : { 'insecure-skip-tls-verify': true }) } }],
+    clusters: [{ name, cluster: { server: servers[0], ...(opts.ca ? { 'certificate-authority-data': b64(opts.ca) } : { 'insecure-skip-tls-verify': true }), ...extensions } }],
     users: [{ name, user }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: opts.namespace ?? 'default' } }],
     'current-context': name,
@@ -54,6 +64,8 @@ export function writeKubeconfig(file: string, opts: KubeconfigOptions): void {
 /** What a client needs from a kubeconfig's current context: the server and how to trust and prove. */
 export interface KubeconfigCredentials {
   server: string;
+  /** Every apiserver of the cluster (the steer.dev/servers extension), when it lists several. */
+  servers?: string[];
   namespace?: string;
   ca?: string;
   cert?: string;
@@ -89,6 +101,7 @@ export function readKubeconfigCredentials(file: string, context?: string): Kubec
   const token = typeof user.token === 'string' ? user.token : typeof user.tokenFile === 'string' ? fs.readFileSync(path.resolve(dir, user.tokenFile), 'utf8').trim() : undefined;
   return {
     server: cluster.server,
+    servers: serversOf(cluster),
     namespace: typeof ctx.namespace === 'string' ? ctx.namespace : undefined,
     ca: pemOf(cluster, 'certificate-authority-data', 'certificate-authority'),
     cert: pemOf(user, 'client-certificate-data', 'client-certificate'),
@@ -97,4 +110,31 @@ export function readKubeconfigCredentials(file: string, context?: string): Kubec
     insecureSkipTLSVerify: cluster['insecure-skip-tls-verify'] === true,
     tlsServerName: typeof cluster['tls-server-name'] === 'string' ? cluster['tls-server-name'] : undefined,
   };
+}
+
+/** The apiservers a cluster entry's steer.dev/servers extension lists (undefined without one). */
+function serversOf(cluster: Record<string, unknown>): string[] | undefined {
+  const exts = Array.isArray(cluster.extensions) ? (cluster.extensions as Array<{ name?: string; extension?: { servers?: unknown } }>) : [];
+  const servers = exts.find((e) => e.name === SERVERS_EXTENSION)?.extension?.servers;
+  return Array.isArray(servers) ? servers.filter((s): s is string => typeof s === 'string') : undefined;
+}
+
+/**
+ * The apiservers listed by the steer.dev/servers extension of cluster `clusterName`, looked up where
+ * kubectl reads kubeconfigs (the file given, else each of $KUBECONFIG, else ~/.kube/config); [] when none.
+ */
+export function kubeconfigServers(file: string | undefined, clusterName: string): string[] {
+  const files = file ? [file] : process.env.KUBECONFIG ? process.env.KUBECONFIG.split(path.delimiter).filter(Boolean) : [path.join(os.homedir(), '.kube', 'config')];
+  for (const f of files) {
+    let doc: { clusters?: Cluster[] } | undefined;
+    try {
+      doc = yaml.load(fs.readFileSync(f, 'utf8')) as { clusters?: Cluster[] } | undefined;
+    } catch {
+      continue;
+    }
+    const cluster = (doc?.clusters ?? []).find((c) => c.name === clusterName)?.cluster;
+    const servers = cluster ? serversOf(cluster) : undefined;
+    if (servers?.length) return servers;
+  }
+  return [];
 }

@@ -93,4 +93,30 @@ describe('LeaderElector', () => {
     expect(log).toEqual(['start a', 'stop a']);
     await a.stop();
   });
+
+  it('steps down at the renew deadline while a renewal hangs, and its fenced writes are refused from then on', async () => {
+    const api = new FakeLeases();
+    const log: string[] = [];
+    const a = elector(api, 'a', log);
+    void a.run();
+    while (!a.isLeader()) await sleep(10);
+    expect(a.holdsLease()).toBe(true);
+    // Every request from now on hangs (an apiserver that froze without closing its connections).
+    const hang = () => new Promise<never>(() => undefined);
+    api.get = hang;
+    api.update = hang;
+    const t0 = Date.now();
+    while (a.isLeader()) await sleep(10);
+    // Stepped down by the deadline (0.3 s from the last renewal), before the Lease (0.4 s) could be taken.
+    expect(Date.now() - t0).toBeLessThan(400);
+    expect(log).toEqual(['start a', 'stop a']);
+    expect(a.holdsLease()).toBe(false);
+    const writes: string[] = [];
+    const client = { request: async (method: string) => void writes.push(method), watchPath: async () => ({ stop: () => undefined }) };
+    const fenced = a.fencedClient(Object.assign(Object.create(KubeClient.prototype) as KubeClient, client));
+    await expect(fenced.request('POST', '/api/v1/namespaces/default/pods')).rejects.toThrow(/not the leader of kube-system\/steer-controllers/);
+    await fenced.request('GET', '/api/v1/pods');
+    expect(writes).toEqual(['GET']);
+    void a.stop(false);
+  });
 });

@@ -2,10 +2,30 @@
 // Lease when it is free or its holder has not renewed it for leaseDurationSeconds (measured on the
 // candidate's own clock from when it last saw the record change, so clock skew does not matter); the
 // leader renews every retryPeriod and steps down when it could not renew within renewDeadline.
+//
+// steer's defaults are shorter than Kubernetes' 15 s / 10 s / 2 s, so that a crashed leader is replaced
+// within 8 s: a candidate sees the holder's last renewal at most one retry period late and takes the
+// Lease on its first attempt after leaseDuration has passed since, so ≤ 6 + 1 + 1 s. A graceful stop
+// releases the Lease (≤ 1 s). Never two at once: the leader stops working when renewDeadline (4 s) has
+// passed since its last successful renewal — even if a renewal request hangs — while nobody else can
+// take the Lease before leaseDuration (6 s) has passed since that renewal on their own clock; and
+// writes made through fencedClient() are refused from the moment the leader is no longer sure it holds
+// the Lease, so a deposed leader's queued work cannot reach the apiserver.
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { isAlreadyExists, isConflict, isNotFound, KubeClient } from './client';
 import { Resources } from '../api/resources';
 import { microTime } from '../api/time';
+
+/** steer's leader election timing (seconds): see the top of this file. */
+export const LEADER_ELECTION_DEFAULTS = { leaseDurationSeconds: 6, renewDeadlineSeconds: 4, retryPeriodSeconds: 1 } as const;
+
+/** A write refused because its component no longer holds its Lease. */
+export class LeaseLostError extends Error {
+  constructor(lease: string) {
+    super(`not the leader of ${lease}: write refused`);
+    this.name = 'LeaseLostError';
+  }
+}
 
 export interface LeaderElectorOptions {
   namespace: string;
@@ -43,6 +63,19 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leader;
+  }
+
+  /**
+   * True while this candidate leads and its last successful renewal is younger than the renew deadline:
+   * no other candidate can have taken the Lease yet (they wait leaseDuration from that renewal).
+   */
+  holdsLease(): boolean {
+    return this.leader && Date.now() - this.lastRenew < this.opts.renewDeadlineSeconds * 1000;
+  }
+
+  /** A client sharing `client`'s connections whose writes fail with LeaseLostError unless holdsLease(). */
+  fencedClient(client: KubeClient = this.client): KubeClient {
+    return client.withWriteFence(() => this.holdsLease(), () => new LeaseLostError(`${this.opts.namespace}/${this.opts.name}`));
   }
 
   /** The holder last observed on the Lease ('' if none). */
@@ -83,20 +116,38 @@ export class LeaderElector {
     const retryMs = this.opts.retryPeriodSeconds * 1000;
     while (!this.stopped) {
       // Campaign.
-      while (!this.stopped && !(await this.tryAcquireOrRenew())) await this.sleep(retryMs * (1 + Math.random() * 0.2));
+      let acquiredAt = 0;
+      while (!this.stopped) {
+        const attempt = Date.now();
+        if (await this.tryAcquireOrRenew()) {
+          acquiredAt = attempt;
+          break;
+        }
+        await this.sleep(retryMs * (1 + Math.random() * 0.2));
+      }
       if (this.stopped) break;
       this.leader = true;
-      this.lastRenew = Date.now();
+      this.lastRenew = acquiredAt;
       await this.safely(this.opts.onStartedLeading);
-      // Lead: renew every retry period; give up when no renewal succeeded within the renew deadline.
+      // Lead: renew every retry period; give up when no renewal succeeded within the renew deadline. An
+      // attempt that hangs (an apiserver that died without closing its connections) is not waited for
+      // past the deadline.
+      const deadlineMs = this.opts.renewDeadlineSeconds * 1000;
       while (!this.stopped) {
-        await this.sleep(retryMs);
+        await this.sleep(Math.min(retryMs, Math.max(0, this.lastRenew + deadlineMs - Date.now())));
         if (this.stopped) break;
-        if (await this.tryAcquireOrRenew()) {
-          this.lastRenew = Date.now();
+        const left = this.lastRenew + deadlineMs - Date.now();
+        if (left <= 0) break;
+        const started = Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        const renewed = await Promise.race([this.tryAcquireOrRenew(), new Promise<false>((r) => (timer = setTimeout(() => r(false), left)))]);
+        clearTimeout(timer);
+        if (renewed) {
+          // Counted from when the attempt started: the apiserver may have stored it at any time since.
+          this.lastRenew = started;
           continue;
         }
-        if (Date.now() - this.lastRenew >= this.opts.renewDeadlineSeconds * 1000 || this.observedHolder !== this.opts.identity) break;
+        if (Date.now() - this.lastRenew >= deadlineMs || this.observedHolder !== this.opts.identity) break;
       }
       this.leader = false;
       if (this.stopped && this.releaseOnStop) await this.release();

@@ -13,7 +13,7 @@ export async function serveObject({ req, res, registry, rt, namespace: ns, name,
   const scope = subresource === 'status' ? 'status' : undefined;
   switch (req.method) {
     case 'GET':
-      return sendObject(req, res, rt, 200, await registry.get(rt, ns, name));
+      return sendObject(req, res, rt, 200, await registry.get(rt, ns, name, { resourceVersion: qs(req, 'resourceVersion') }));
     case 'PUT': {
       const ctx = writeContext(req, res);
       const { stored, created } = await registry.update(rt, ns, name, parseBody(req), ctx, scope);

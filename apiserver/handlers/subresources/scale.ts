@@ -7,7 +7,7 @@ import { isPlainObject, Json } from '../../registry/objects';
 import type { Registry, WriteContext } from '../../registry/registry';
 import type { StoredObject } from '../../storage/types';
 import { applyPatch, parsePatch, patchKind } from '../patch';
-import { mediaType, parseBody, rawText, sendJSON, writeContext } from '../request';
+import { mediaType, parseBody, qs, rawText, sendJSON, writeContext } from '../request';
 import type { ObjectRequest } from '.';
 
 /** The autoscaling/v1 Scale of a Deployment or ReplicaSet. */
@@ -73,7 +73,7 @@ export async function serveScale({ req, res, registry, rt, namespace: ns, name }
   const ctx = writeContext(req, res);
   switch (req.method) {
     case 'GET':
-      return sendJSON(res, 200, toScale(await registry.get(rt, ns, name)));
+      return sendJSON(res, 200, toScale(await registry.get(rt, ns, name, { resourceVersion: qs(req, 'resourceVersion') })));
     case 'PUT': {
       const body = parseBody(req);
       const stored = await writeScale(registry, rt, ns, name, () => body, ctx, (scale) => scaleRV(scale));

@@ -1,0 +1,221 @@
+// A small etcd v3 client: gRPC stubs generated from etcd 3.4's own rpc.proto (proto/, types in
+// generated/, `npm run gen:etcd`), loaded with @grpc/proto-loader exactly as the CRI client is. It
+// covers the slice of etcd an apiserver needs — Range, Txn, Compact, the Watch stream, Status — and
+// moves to the next endpoint when the one in use stops answering. Reads are retried there; writes are
+// not (a Txn cut off in flight may have committed), their caller sees the error.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/rpc';
+import type { KVClient } from './generated/etcdserverpb/KV';
+import type { MaintenanceClient } from './generated/etcdserverpb/Maintenance';
+import type { WatchClient } from './generated/etcdserverpb/Watch';
+import type { RangeRequest } from './generated/etcdserverpb/RangeRequest';
+import type { RangeResponse__Output } from './generated/etcdserverpb/RangeResponse';
+import type { TxnRequest } from './generated/etcdserverpb/TxnRequest';
+import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
+import type { PutRequest } from './generated/etcdserverpb/PutRequest';
+import type { PutResponse__Output } from './generated/etcdserverpb/PutResponse';
+import type { DeleteRangeRequest } from './generated/etcdserverpb/DeleteRangeRequest';
+import type { DeleteRangeResponse__Output } from './generated/etcdserverpb/DeleteRangeResponse';
+import type { CompactionResponse__Output } from './generated/etcdserverpb/CompactionResponse';
+import type { StatusResponse__Output } from './generated/etcdserverpb/StatusResponse';
+import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
+import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
+
+/**
+ * How the .proto files are loaded: snake_case field names (without keepCase proto-loader silently drops
+ * request_put and friends, and etcd answers "key not found"), enums as strings, int64 revisions as
+ * decimal strings, defaults filled in. `npm run gen:etcd` passes the same flags to the generator.
+ */
+export const LOAD_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true } satisfies protoLoader.Options;
+
+/** The directory holding etcd/…/rpc.proto: beside this file in the source tree; compiled code runs from dist/. */
+export function protoRoot(): string {
+  const candidates = [path.join(__dirname, 'proto'), path.resolve(__dirname, '../../../../apiserver/storage/etcd/proto')];
+  for (const p of candidates) if (fs.existsSync(path.join(p, RPC_PROTO))) return p;
+  throw new Error(`${RPC_PROTO} not found (looked in ${candidates.join(', ')})`);
+}
+const RPC_PROTO = 'etcd/etcdserver/etcdserverpb/rpc.proto';
+
+let packageCache: ProtoGrpcType['etcdserverpb'] | undefined;
+function etcdPackage(): ProtoGrpcType['etcdserverpb'] {
+  if (!packageCache) {
+    const def = protoLoader.loadSync(RPC_PROTO, { ...LOAD_OPTIONS, includeDirs: [protoRoot()] });
+    packageCache = (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).etcdserverpb;
+  }
+  return packageCache;
+}
+
+export interface EtcdTLS {
+  /** PEM CA bundle that signed the members' certificates (--etcd-cafile). */
+  ca?: Buffer;
+  /** PEM client certificate and key for members that require client certificates (--etcd-certfile/--etcd-keyfile). */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export interface EtcdClientOptions {
+  /** Member client URLs, http://host:port or https://host:port. */
+  endpoints: string[];
+  tls?: EtcdTLS;
+  /** Deadline of each unary call (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** An etcd request that failed: the gRPC status code and etcd's message. */
+export class EtcdError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+    readonly endpoint: string,
+  ) {
+    super(`etcd ${endpoint}: ${message}`);
+  }
+}
+
+/** Codes after which another member may answer: this one is down, unreachable, or lost its leader. */
+const FAILOVER_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+
+interface Member {
+  endpoint: string;
+  kv: KVClient;
+  watch: WatchClient;
+  maintenance: MaintenanceClient;
+}
+
+type Callback<Res> = (err: grpc.ServiceError | null, res?: Res) => void;
+
+/** Parses a member URL into a gRPC target and whether it needs TLS. */
+export function parseEndpoint(url: string): { target: string; secure: boolean } {
+  const m = /^(https?):\/\/([^/]+)\/?$/.exec(url.trim());
+  if (!m) throw new Error(`invalid etcd endpoint ${JSON.stringify(url)}: expected http://host:port or https://host:port`);
+  const hostPort = m[2];
+  return { target: /:\d+$/.test(hostPort) ? hostPort : `${hostPort}:2379`, secure: m[1] === 'https' };
+}
+
+export class EtcdClient {
+  private readonly members: Member[];
+  private current = 0;
+  private readonly timeoutMs: number;
+
+  constructor(opts: EtcdClientOptions) {
+    if (!opts.endpoints.length) throw new Error('no etcd endpoints given');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    const pkg = etcdPackage();
+    // etcd refuses pings more often than every 5 s (--grpc-keepalive-min-time); 10 s finds a dead peer
+    // behind a silent network within ~15 s, a killed local member at once (its socket is reset).
+    const channelOptions = {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      // Failed calls are retried here (reads on another member) or by the caller, never by grpc-js: its
+      // retry machinery would buffer every message of every call.
+      'grpc.enable_retries': 0,
+      'grpc.enable_channelz': 0,
+    };
+    this.members = opts.endpoints.map((endpoint) => {
+      const { target, secure } = parseEndpoint(endpoint);
+      const creds = secure ? grpc.credentials.createSsl(opts.tls?.ca ?? null, opts.tls?.key ?? null, opts.tls?.cert ?? null) : grpc.credentials.createInsecure();
+      const kv = new pkg.KV(target, creds, channelOptions);
+      // One connection per member for all its services.
+      const channelOverride = kv.getChannel();
+      return {
+        endpoint,
+        kv,
+        watch: new pkg.Watch(target, creds, { ...channelOptions, channelOverride }),
+        maintenance: new pkg.Maintenance(target, creds, { ...channelOptions, channelOverride }),
+      };
+    });
+  }
+
+  get endpoints(): string[] {
+    return this.members.map((m) => m.endpoint);
+  }
+
+  /** The member requests go to now. */
+  get endpoint(): string {
+    return this.members[this.current].endpoint;
+  }
+
+  /** Moves on to the next member (after `failed` stopped answering, unless another call moved already). */
+  private failover(failed: Member): void {
+    if (this.members[this.current] === failed) this.current = (this.current + 1) % this.members.length;
+  }
+
+  private call<Res>(member: Member, invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void, timeoutMs: number): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      invoke(member, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) {
+          if (FAILOVER_CODES.has(err.code)) this.failover(member);
+          reject(new EtcdError(err.code, err.details || err.message, member.endpoint));
+        } else resolve(res as Res);
+      });
+    });
+  }
+
+  /** A read: tried on each member in turn while they are unreachable. */
+  private async read<Res>(invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void, timeoutMs = this.timeoutMs): Promise<Res> {
+    let lastErr: unknown;
+    for (let attempt = 0; attempt < this.members.length; attempt++) {
+      try {
+        return await this.call(this.members[this.current], invoke, timeoutMs);
+      } catch (err) {
+        lastErr = err;
+        if (!(err instanceof EtcdError && FAILOVER_CODES.has(err.code))) throw err;
+      }
+    }
+    throw lastErr;
+  }
+
+  /** A write: sent once, to the current member. */
+  private write<Res>(invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void, timeoutMs = this.timeoutMs): Promise<Res> {
+    return this.call(this.members[this.current], invoke, timeoutMs);
+  }
+
+  range(req: RangeRequest, timeoutMs?: number): Promise<RangeResponse__Output> {
+    return this.read<RangeResponse__Output>((m, meta, opts, cb) => m.kv.Range(req, meta, opts, cb), timeoutMs);
+  }
+
+  /** timeoutMs: this attempt's deadline (default the client's). */
+  txn(req: TxnRequest, timeoutMs?: number): Promise<TxnResponse__Output> {
+    return this.write<TxnResponse__Output>((m, meta, opts, cb) => m.kv.Txn(req, meta, opts, cb), timeoutMs);
+  }
+
+  put(req: PutRequest): Promise<PutResponse__Output> {
+    return this.write<PutResponse__Output>((m, meta, opts, cb) => m.kv.Put(req, meta, opts, cb));
+  }
+
+  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse__Output> {
+    return this.write<DeleteRangeResponse__Output>((m, meta, opts, cb) => m.kv.DeleteRange(req, meta, opts, cb));
+  }
+
+  /** Forgets every revision before rev (physical: wait until the members have done it). */
+  compact(rev: number, physical = false): Promise<CompactionResponse__Output> {
+    return this.write<CompactionResponse__Output>((m, meta, opts, cb) => m.kv.Compact({ revision: rev, physical }, meta, opts, cb));
+  }
+
+  /** The status of one member (the current one by default): version, leader, raft term, DB size. */
+  status(endpoint?: string, timeoutMs?: number): Promise<StatusResponse__Output> {
+    const member = endpoint ? this.members.find((m) => m.endpoint === endpoint) : undefined;
+    if (member) return this.call<StatusResponse__Output>(member, (m, meta, opts, cb) => m.maintenance.Status({}, meta, opts, cb), timeoutMs ?? this.timeoutMs);
+    return this.read<StatusResponse__Output>((m, meta, opts, cb) => m.maintenance.Status({}, meta, opts, cb), timeoutMs);
+  }
+
+  /**
+   * Opens a Watch stream on the current member. "hasleader" makes the member cancel the stream when it
+   * has had no leader for a while (clientv3's WithRequireLeader), so a partitioned member cannot keep
+   * a silent watch open. The caller moves on with failover() when the stream fails.
+   */
+  openWatch(): { stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>; endpoint: string; failed: () => void } {
+    const member = this.members[this.current];
+    const meta = new grpc.Metadata();
+    meta.set('hasleader', 'true');
+    return { stream: member.watch.Watch(meta), endpoint: member.endpoint, failed: () => this.failover(member) };
+  }
+
+  close(): void {
+    for (const m of this.members) m.kv.close();
+  }
+}

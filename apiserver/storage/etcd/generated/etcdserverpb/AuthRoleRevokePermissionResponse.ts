@@ -1,0 +1,11 @@
+// Original file: apiserver/storage/etcd/proto/etcd/etcdserver/etcdserverpb/rpc.proto
+
+import type { ResponseHeader as _etcdserverpb_ResponseHeader, ResponseHeader__Output as _etcdserverpb_ResponseHeader__Output } from '../etcdserverpb/ResponseHeader';
+
+export interface AuthRoleRevokePermissionResponse {
+  'header'?: (_etcdserverpb_ResponseHeader | null);
+}
+
+export interface AuthRoleRevokePermissionResponse__Output {
+  'header': (_etcdserverpb_ResponseHeader__Output | null);
+}

@@ -1,0 +1,658 @@
+// Storage on etcd, for several apiservers sharing one replicated store. etcd is the log; this process
+// keeps a replica of everything under the prefix in the shared in-memory engine (engine.ts), fed by ONE
+// etcd watch, and serves reads, LISTs and watch fan-out from it exactly as on LevelDB:
+//   - start: a paged Range of `<prefix>/` pinned to one revision fills the replica, then one Watch from
+//     the next revision with prev_kv keeps it current;
+//   - resourceVersion = etcd's mod_revision; values are the object's JSON without resourceVersion;
+//   - create = Txn(create_revision == 0 ? Put : Range), update/delete = Txn(mod_revision == expected
+//     ? Put|Delete : Range): a stale write loses (ConflictError), another apiserver's lost update cannot
+//     happen; a write resolves once the replica has applied its revision (read-your-writes, and the
+//     client's reply comes after its watch event, as on LevelDB);
+//   - consistent reads (waitForLatest): etcd's current revision, then wait for the replica to reach it.
+//     Writes outside the prefix can leave revisions no event of ours carries; a marker write under the
+//     prefix closes such a gap (etcd 3.4's progress_request answer is not ordered with the events);
+//   - compaction: kube-apiserver's compactor (compactor.ts); every replica sees each compaction through
+//     <prefix>/compact_rev_key and forgets the history before it (410 for older watches);
+//   - a watch cancelled because its start was compacted (this replica fell that far behind) reloads the
+//     replica and ends every watcher, whose clients relist after their 410.
+import type * as grpc from '@grpc/grpc-js';
+import { EngineOptions, StorageEngine, stamp } from '../engine';
+import {
+  ConflictError,
+  copyStored,
+  KeyExistsError,
+  KObj,
+  ListOptions,
+  ListResult,
+  NotFoundError,
+  StorageEvent,
+  StoredObject,
+  TooLargeRevisionError,
+} from '../types';
+import { EtcdClient, EtcdTLS } from './client';
+import { Compactor } from './compactor';
+import type { KeyValue__Output } from './generated/mvccpb/KeyValue';
+import type { Compare } from './generated/etcdserverpb/Compare';
+import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
+import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
+import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
+import { hasNamespace, KeyLayout, prefixEnd } from './keys';
+import { RevisionWaiters } from './revision-waiters';
+
+export interface EtcdStorageOptions extends EngineOptions {
+  /** Member client URLs (http://host:port, https://host:port). */
+  endpoints: string[];
+  /** Key prefix (kube-apiserver's --etcd-prefix; default /registry). */
+  prefix?: string;
+  tls?: EtcdTLS;
+  /** How often this apiserver tries to compact etcd (default 5 min, as kube-apiserver; 0: never). */
+  compactionIntervalMs?: number;
+  /** Buckets the apiserver uses (for decoding keys of other apiservers' writes before this one touches them). */
+  buckets?: string[];
+  /** Deadline of each etcd call, and of a write waiting for the replica (default 10 s). */
+  timeoutMs?: number;
+  /** How long a read waits for the replica to reach a revision (default 3 s, kube's watch cache blockTimeout). */
+  freshnessTimeoutMs?: number;
+  /** Log line sink (default stderr). */
+  log?: (msg: string) => void;
+}
+
+/** Objects per Range page at start (kube's cacher lists 10,000 per page; pods are ~2-4 KiB). */
+const LOAD_PAGE = 2_000;
+/** How long a read waits for events before it assumes a gap and writes a marker. */
+const GAP_WAIT_MS = 150;
+/**
+ * A write Txn that etcd has not answered for this long, while nothing else from etcd (another Txn's
+ * answer, a watch event) arrived either, is sent again — to the next member. A member that forwarded a
+ * write to a leader that just died never answers it (etcd times it out after 7 s); with etcd's 1 s
+ * election, writes then resume within about 2 s of a leader's death. An etcd that is merely slow keeps
+ * answering something, so its writes are waited for, not repeated. Sending a compare-and-swap again is
+ * safe: see sendPut.
+ */
+const WRITE_STALL_MS = 500;
+/** The pause after an attempt that failed at once (a member that knows it has no leader). */
+const WRITE_RETRY_PAUSE_MS = 50;
+/** Errors after which a write may not have run, or ran with its answer lost: it is sent again. */
+const WRITE_RETRY_CODES = new Set<number>([14 /* UNAVAILABLE */, 4 /* DEADLINE_EXCEEDED */]);
+/** Watch reconnect backoff. */
+const RECONNECT_MIN_MS = 50;
+const RECONNECT_MAX_MS = 500;
+
+/** A write of this process in flight: the watch event it causes reuses its object instead of parsing. */
+interface PendingWrite {
+  kind: 'put' | 'delete';
+  value?: Buffer;
+  obj?: KObj;
+  /** The revision the write was applied at, once known (from the Txn answer or the watch event). */
+  rev?: number;
+  stored?: StoredObject;
+}
+
+const utf8 = (b: Buffer | undefined) => (b ? b.toString('utf8') : '');
+
+/** Cancels a watch stream whose events are no longer wanted (its cancellation error included). */
+function dropStream(stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>): void {
+  stream.removeAllListeners();
+  stream.on('error', () => undefined);
+  stream.cancel();
+}
+
+export class EtcdStorage extends StorageEngine {
+  readonly client: EtcdClient;
+  private readonly layout: KeyLayout;
+  private readonly rootKey: Buffer;
+  private readonly rootEnd: Buffer;
+  private readonly compactor: Compactor;
+  private readonly markerKey: string;
+  private readonly timeoutMs: number;
+  private readonly freshnessMs: number;
+  private readonly log: (msg: string) => void;
+  private readonly inFlight = new Map<string, PendingWrite[]>();
+  private readonly waiters = new RevisionWaiters(() => this.rev);
+  private stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> | undefined;
+  private watchId: string | undefined;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  /** When etcd last answered this storage (a Txn, a watch message): whether it is making progress. */
+  private lastHeardAt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reloading = false;
+  private isClosed = false;
+  /** The revision etcd was last compacted to, as far as this apiserver knows. */
+  private lastCompacted = 0;
+  private revisionQuery: Promise<number> | undefined;
+  private queuedRevisionQuery: Promise<number> | undefined;
+  private markerWrite: Promise<number> | undefined;
+  private warnedUndecodable = false;
+
+  private constructor(private readonly opts: EtcdStorageOptions) {
+    super(opts);
+    this.client = new EtcdClient({ endpoints: opts.endpoints, tls: opts.tls, timeoutMs: opts.timeoutMs });
+    this.layout = new KeyLayout(opts.prefix, opts.buckets);
+    this.rootKey = Buffer.from(this.layout.root);
+    this.rootEnd = prefixEnd(this.rootKey);
+    this.log = opts.log ?? ((msg) => process.stderr.write(`${new Date().toISOString()} etcd storage: ${msg}\n`));
+    this.compactor = new Compactor(this.client, this.layout.internalKey('compact_rev_key'), this.log);
+    this.markerKey = this.layout.internalKey('sync_marker');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.freshnessMs = opts.freshnessTimeoutMs ?? 3_000;
+  }
+
+  /** Connects, loads everything under the prefix and starts following it. */
+  static async open(opts: EtcdStorageOptions): Promise<EtcdStorage> {
+    const s = new EtcdStorage(opts);
+    try {
+      const { objects, rev, compacted } = await s.loadAll();
+      s.restore(objects, rev, []);
+      if (compacted) s.lastCompacted = compacted;
+      s.startWatch();
+      s.compactor.start(opts.compactionIntervalMs ?? 5 * 60_000);
+      return s;
+    } catch (err) {
+      s.isClosed = true;
+      s.client.close();
+      throw err;
+    }
+  }
+
+  // ---- loading ------------------------------------------------------------------------------------
+
+  /** Every object under the prefix at one revision (paged, each page pinned to the first's revision). */
+  private async loadAll(): Promise<{ objects: Array<{ bucket: string; key: string; stored: StoredObject }>; rev: number; compacted: number }> {
+    const objects: Array<{ bucket: string; key: string; stored: StoredObject }> = [];
+    let rev = 0;
+    let compacted = 0;
+    let from: Buffer = this.rootKey;
+    for (;;) {
+      const res = await this.client.range({ key: from, range_end: this.rootEnd, limit: LOAD_PAGE, revision: rev });
+      if (!rev) rev = Number(res.header?.revision ?? 0);
+      for (const kv of res.kvs) {
+        const k = utf8(kv.key);
+        if (k === this.compactor.key) {
+          compacted = Number(utf8(kv.value)) || 0;
+          continue;
+        }
+        const d = this.decodeKv(kv);
+        if (d) objects.push(d);
+      }
+      if (!res.more || !res.kvs.length) break;
+      from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+    }
+    return { objects, rev, compacted };
+  }
+
+  /** An object from etcd, stamped with its mod_revision; undefined for keys that hold no object of ours. */
+  private decodeKv(kv: KeyValue__Output): { bucket: string; key: string; stored: StoredObject } | undefined {
+    const obj = this.parse(kv);
+    if (!obj) return undefined;
+    const where = this.layout.decode(utf8(kv.key), () => hasNamespace(obj));
+    if (!where) return undefined;
+    return { ...where, stored: stamp(obj, Number(kv.mod_revision)) };
+  }
+
+  private parse(kv: KeyValue__Output | null | undefined): KObj | undefined {
+    if (!kv || !kv.value?.length) return undefined;
+    try {
+      const obj = JSON.parse(utf8(kv.value)) as KObj;
+      if (obj && typeof obj === 'object' && obj.metadata && typeof obj.metadata === 'object') return obj;
+    } catch {
+      // not JSON: not written by steer
+    }
+    if (!this.warnedUndecodable) {
+      this.warnedUndecodable = true;
+      this.log(`ignoring ${utf8(kv.key)} and other keys under ${this.layout.root} that hold no JSON object`);
+    }
+    return undefined;
+  }
+
+  // ---- the watch that feeds the replica ----------------------------------------------------------
+
+  private startWatch(): void {
+    if (this.isClosed) return;
+    const { stream, endpoint, failed } = this.client.openWatch();
+    this.stream = stream;
+    this.watchId = undefined;
+    let ended = false;
+    const retry = (why: string) => {
+      if (ended) return;
+      ended = true;
+      if (this.stream === stream) this.stream = undefined;
+      dropStream(stream);
+      if (this.isClosed) return;
+      failed();
+      this.log(`watch on ${endpoint} ended (${why}); resuming from revision ${this.rev + 1}`);
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        this.startWatch();
+      }, this.reconnectDelay);
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+    };
+    stream.on('data', (res: WatchResponse__Output) => {
+      this.lastHeardAt = Date.now();
+      try {
+        this.onWatchResponse(res, retry);
+      } catch (err) {
+        retry(`applying an event failed: ${(err as Error).message}`);
+      }
+    });
+    stream.on('error', (err: Error) => retry(err.message));
+    stream.on('end', () => retry('stream closed'));
+    stream.write({
+      create_request: {
+        key: this.rootKey,
+        range_end: this.rootEnd,
+        start_revision: this.rev + 1,
+        prev_kv: true,
+        // Periodic progress notifications travel with the events (unlike 3.4's progress_request answer):
+        // they move an idle replica past revisions written outside the prefix.
+        progress_notify: true,
+      },
+    });
+  }
+
+  private onWatchResponse(res: WatchResponse__Output, retry: (why: string) => void): void {
+    if (res.created) {
+      this.watchId = res.watch_id;
+      this.reconnectDelay = RECONNECT_MIN_MS;
+    }
+    if (res.canceled) {
+      const compactRev = Number(res.compact_revision);
+      if (compactRev > 0) {
+        // The revision to resume from is compacted: what happened in between is lost; reload.
+        void this.reload(compactRev);
+        return;
+      }
+      retry(`cancelled${res.cancel_reason ? `: ${res.cancel_reason}` : ''}`);
+      return;
+    }
+    if (res.events.length) {
+      for (const ev of res.events) this.applyEvent(ev.type, ev.kv, ev.prev_kv);
+    } else if (!res.created && res.watch_id === this.watchId && res.header) {
+      // A progress notification for our watch: every event up to this revision has been sent.
+      this.advanceRevision(Number(res.header.revision));
+    }
+    this.waiters.wake();
+  }
+
+  private applyEvent(type: string, kv: KeyValue__Output | null, prevKv: KeyValue__Output | null): void {
+    if (!kv) return;
+    const rev = Number(kv.mod_revision);
+    if (rev < this.rev) return; // already applied (a reload overtook the stream)
+    const etcdKey = utf8(kv.key);
+    if (etcdKey === this.compactor.key) {
+      const compacted = Number(utf8(kv.value)) || 0;
+      if (type === 'PUT' && compacted > 0) {
+        this.lastCompacted = Math.max(this.lastCompacted, compacted);
+        this.compactTo(compacted);
+      }
+      this.advanceRevision(rev);
+      return;
+    }
+    if (type === 'PUT') {
+      const p = this.takePending(etcdKey, 'put', rev, kv.value);
+      let stored: StoredObject | undefined;
+      if (p) stored = this.settle(p, rev);
+      const obj = stored?.obj ?? this.parse(kv);
+      const where = obj ? this.layout.decode(etcdKey, () => hasNamespace(obj)) : undefined;
+      if (!obj || !where) return this.advanceRevision(rev);
+      stored ??= stamp(obj, rev);
+      const created = Number(kv.create_revision) === rev;
+      const prev = created ? undefined : (this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored);
+      this.applyCommitted({ type: created ? 'ADDED' : 'MODIFIED', rev, bucket: where.bucket, key: where.key, object: stored, prev });
+      return;
+    }
+    // DELETE: kv holds only the key; the last state is prev_kv (or the replica's copy).
+    let prevObj: KObj | undefined;
+    const where = this.layout.decode(etcdKey, () => hasNamespace((prevObj ??= this.parse(prevKv))));
+    const prev = where ? (this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored) : undefined;
+    if (!where || !prev) return this.advanceRevision(rev);
+    // A deleted object is reported with the revision of its deletion, as Kubernetes does.
+    const last = stamp(copyStored(prev), rev);
+    const p = this.takePending(etcdKey, 'delete', rev);
+    if (p) {
+      p.rev = rev;
+      p.stored = last;
+    }
+    this.applyCommitted({ type: 'DELETED', rev, bucket: where.bucket, key: where.key, object: last, prev });
+  }
+
+  /** Reloads the replica after its watch fell behind a compaction; every watcher is ended. */
+  private async reload(compactRev: number): Promise<void> {
+    if (this.reloading || this.isClosed) return;
+    this.reloading = true;
+    if (this.stream) dropStream(this.stream);
+    this.stream = undefined;
+    this.log(`resuming at revision ${this.rev + 1} is impossible (compacted at ${compactRev}): reloading`);
+    for (let delay = RECONNECT_MIN_MS; !this.isClosed; delay = Math.min(delay * 2, RECONNECT_MAX_MS)) {
+      try {
+        const { objects, rev, compacted } = await this.loadAll();
+        this.lastCompacted = Math.max(this.lastCompacted, compacted, compactRev);
+        this.resetState(objects, rev);
+        break;
+      } catch (err) {
+        this.log(`reload failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    this.reloading = false;
+    this.waiters.wake();
+    this.startWatch();
+  }
+
+  // ---- waiting for the replica --------------------------------------------------------------------
+
+  /** Resolves once the replica has applied rev; rejects after timeoutMs. */
+  private waitFor(rev: number, timeoutMs: number): Promise<void> {
+    return this.waiters.wait(rev, timeoutMs);
+  }
+
+  /**
+   * Waits until the replica reflects revision rev, which need not be the revision of an event under the
+   * prefix (a list's revision from another apiserver, etcd's current revision). When events do not get
+   * there soon, a marker written under the prefix does: its event comes after every earlier revision.
+   */
+  private async reach(rev: number, timeoutMs = this.freshnessMs): Promise<void> {
+    if (this.rev >= rev) return;
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await this.waitFor(rev, Math.min(GAP_WAIT_MS, timeoutMs));
+      return;
+    } catch {
+      // still behind: a gap, or a slow stream
+    }
+    while (this.rev < rev) {
+      if (Date.now() >= deadline) throw new TooLargeRevisionError(rev, this.rev);
+      const marker = await this.writeMarker();
+      await this.waitFor(Math.min(marker, rev), deadline - Date.now());
+    }
+  }
+
+  /** One marker write at a time, shared by every reader waiting for one. */
+  private writeMarker(): Promise<number> {
+    if (!this.markerWrite) {
+      this.markerWrite = this.client
+        .put({ key: Buffer.from(this.markerKey), value: Buffer.alloc(0) })
+        .then((r) => Number(r.header?.revision ?? 0))
+        .finally(() => {
+          this.markerWrite = undefined;
+        });
+    }
+    return this.markerWrite;
+  }
+
+  /**
+   * etcd's current revision from a linearizable read that started after the call. Concurrent callers
+   * share reads: one in flight, and one queued for those who came after it was sent.
+   */
+  private storeRevision(): Promise<number> {
+    const query = (): Promise<number> => {
+      const q = this.client.range({ key: Buffer.from(this.markerKey), count_only: true }).then((r) => Number(r.header?.revision ?? 0));
+      const done = () => {
+        if (this.revisionQuery === q) this.revisionQuery = undefined;
+      };
+      q.then(done, done);
+      return q;
+    };
+    if (!this.revisionQuery) return (this.revisionQuery = query());
+    if (!this.queuedRevisionQuery) {
+      const after = this.revisionQuery;
+      this.queuedRevisionQuery = after
+        .catch(() => 0)
+        .then(() => {
+          this.queuedRevisionQuery = undefined;
+          return (this.revisionQuery = query());
+        });
+    }
+    return this.queuedRevisionQuery;
+  }
+
+  override async waitForLatest(): Promise<number> {
+    this.checkOpen();
+    const rev = await this.storeRevision();
+    await this.reach(rev);
+    return this.rev;
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------
+
+  override async get(bucket: string, key: string): Promise<StoredObject | undefined> {
+    this.layout.learn(bucket);
+    return this.getSync(bucket, key);
+  }
+
+  override async list(bucket: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.layout.learn(bucket);
+    // A page's revision from another apiserver may be ahead of this replica.
+    if (opts.rev && opts.rev > this.rev) await this.reach(opts.rev);
+    return this.listSync(bucket, opts);
+  }
+
+  override watch(bucket: string, fromRev: number, onEvent: (ev: StorageEvent) => void, prefix?: string, onGone?: () => void) {
+    this.layout.learn(bucket);
+    return super.watch(bucket, fromRev, onEvent, prefix, onGone);
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------
+
+  private addPending(etcdKey: string, p: PendingWrite): PendingWrite {
+    const list = this.inFlight.get(etcdKey);
+    if (list) list.push(p);
+    else this.inFlight.set(etcdKey, [p]);
+    return p;
+  }
+
+  private removePending(etcdKey: string, p: PendingWrite): void {
+    const list = this.inFlight.get(etcdKey);
+    if (!list) return;
+    const i = list.indexOf(p);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) this.inFlight.delete(etcdKey);
+  }
+
+  /**
+   * This process's write an event at rev stands for: same key, same bytes, and either its Txn has not
+   * answered yet or it answered with rev.
+   */
+  private takePending(etcdKey: string, kind: 'put' | 'delete', rev: number, value?: Buffer): PendingWrite | undefined {
+    const list = this.inFlight.get(etcdKey);
+    if (!list) return undefined;
+    return list.find((p) => p.kind === kind && (p.rev === undefined || p.rev === rev) && (kind === 'delete' || (value && p.value?.equals(value))));
+  }
+
+  /** The stored object of a put of ours applied at rev (stamped once, shared by replica and caller). */
+  private settle(p: PendingWrite, rev: number): StoredObject {
+    if (p.rev === undefined) {
+      p.rev = rev;
+      p.stored = stamp(p.obj as KObj, rev);
+    }
+    if (p.rev === rev && p.stored) return p.stored;
+    // Two identical writes of ours to one key crossed: this one's object is a copy.
+    return stamp(JSON.parse(utf8(p.value)) as KObj, rev);
+  }
+
+  /**
+   * Waits for the replica to apply a write of ours. When the watch is down for longer than the
+   * deadline, the write stands all the same (etcd committed it): its caller is answered, and only
+   * read-your-writes on this apiserver waits for the watch to come back.
+   */
+  private async applied(rev: number): Promise<void> {
+    try {
+      await this.waitFor(rev, this.timeoutMs);
+    } catch {
+      if (this.isClosed) throw new Error('storage is closed');
+      this.log(`revision ${rev} is committed but this replica has not applied it after ${this.timeoutMs} ms (watch down?)`);
+    }
+  }
+
+  private async rejectAfterCatchUp(res: TxnResponse__Output, err: Error): Promise<never> {
+    // The replica must see what made the write fail before the caller reads again and retries.
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    try {
+      if (kv) await this.waitFor(Number(kv.mod_revision), this.freshnessMs);
+      else await this.reach(Number(res.header?.revision ?? 0));
+    } catch {
+      // the error stands either way
+    }
+    throw err;
+  }
+
+  private guard(etcdKey: Buffer, expectedRev: number | undefined): Compare {
+    return expectedRev !== undefined
+      ? { key: etcdKey, target: 'MOD', result: 'EQUAL', mod_revision: expectedRev }
+      : { key: etcdKey, target: 'CREATE', result: 'GREATER', create_revision: 0 };
+  }
+
+  private async put(bucket: string, key: string, obj: KObj, compare: (k: Buffer) => Compare, onFail: (kv: KeyValue__Output | undefined) => Error): Promise<StoredObject> {
+    this.checkOpen();
+    this.layout.learn(bucket);
+    const etcdKey = this.layout.objectKey(bucket, key);
+    const k = Buffer.from(etcdKey);
+    delete obj.metadata.resourceVersion;
+    const value = Buffer.from(JSON.stringify(obj));
+    const p = this.addPending(etcdKey, { kind: 'put', value, obj });
+    try {
+      const res = await this.sendPut(k, value, compare(k));
+      if (!res.succeeded) return await this.rejectAfterCatchUp(res, onFail(res.responses[0]?.response_range?.kvs?.[0]));
+      const rev = Number(res.header?.revision);
+      const stored = this.settle(p, rev);
+      await this.applied(rev);
+      return stored;
+    } finally {
+      this.removePending(etcdKey, p);
+    }
+  }
+
+  /**
+   * The Txn of a put, sent again while attempts fail without an answer (a member or leader died). When
+   * an earlier attempt may have committed, a later attempt's failed compare is checked against the
+   * stored value: the very bytes of this write (uid, timestamps and all) mean the earlier attempt won,
+   * and the write succeeded at that revision; anything else is a real conflict.
+   */
+  private async sendPut(k: Buffer, value: Buffer, compare: Compare): Promise<TxnResponse__Output> {
+    const deadline = Date.now() + this.timeoutMs;
+    const req = { compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] };
+    let uncertain = false;
+    for (;;) {
+      const started = Date.now();
+      // An attempt left behind (stalled) keeps running: should it commit after all, the next attempt's
+      // compare fails on this very value, which is recognised below.
+      const attempt = this.client.txn(req, Math.max(1, deadline - started)).then((res) => {
+        this.lastHeardAt = Date.now();
+        return res;
+      });
+      attempt.catch(() => undefined);
+      let stalled = false;
+      try {
+        const res = await this.unlessStalled(attempt, () => (stalled = true));
+        if (stalled) {
+          uncertain = true;
+          continue;
+        }
+        const kv = res!.responses[0]?.response_range?.kvs?.[0];
+        if (!res!.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
+          return { ...res!, succeeded: true, header: { ...res!.header!, revision: kv.mod_revision } };
+        }
+        return res!;
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code === undefined || !WRITE_RETRY_CODES.has(code) || Date.now() >= deadline || this.isClosed) throw err;
+        uncertain = true;
+        if (Date.now() - started < WRITE_RETRY_PAUSE_MS) await new Promise((r) => setTimeout(r, WRITE_RETRY_PAUSE_MS));
+      }
+    }
+  }
+
+  /**
+   * The attempt's answer; or undefined (after onStall) once it has gone WRITE_STALL_MS unanswered while
+   * etcd answered nothing else in that time either.
+   */
+  private unlessStalled<T>(attempt: Promise<T>, onStall: () => void): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const since = Date.now();
+      const check = () => {
+        const quiet = Date.now() - Math.max(this.lastHeardAt, since);
+        if (quiet >= WRITE_STALL_MS && !this.isClosed) {
+          onStall();
+          resolve(undefined);
+        } else timer = setTimeout(check, WRITE_STALL_MS - quiet);
+      };
+      timer = setTimeout(check, WRITE_STALL_MS);
+      attempt.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  override create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
+    return this.put(bucket, key, obj, (k) => ({ key: k, target: 'CREATE', result: 'EQUAL', create_revision: 0 }), () => new KeyExistsError(key));
+  }
+
+  override update(bucket: string, key: string, obj: KObj, expectedRev?: number): Promise<StoredObject> {
+    return this.put(bucket, key, obj, (k) => this.guard(k, expectedRev), (kv) => (kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key)));
+  }
+
+  override async delete(bucket: string, key: string, expectedRev?: number): Promise<StoredObject> {
+    this.checkOpen();
+    this.layout.learn(bucket);
+    const etcdKey = this.layout.objectKey(bucket, key);
+    const k = Buffer.from(etcdKey);
+    const p = this.addPending(etcdKey, { kind: 'delete' });
+    try {
+      const res = await this.client.txn({
+        compare: [this.guard(k, expectedRev)],
+        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      if (!res.succeeded) {
+        const kv = res.responses[0]?.response_range?.kvs?.[0];
+        return await this.rejectAfterCatchUp(res, kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key));
+      }
+      const rev = Number(res.header?.revision);
+      await this.applied(rev);
+      if (p.rev === rev && p.stored) return p.stored;
+      // The replica did not hold the object (or matched another delete of ours): build it from etcd's answer.
+      const prev = this.parse(res.responses[0]?.response_delete_range?.prev_kvs?.[0]);
+      if (!prev) throw new NotFoundError(key);
+      return stamp(prev, rev);
+    } finally {
+      this.removePending(etcdKey, p);
+    }
+  }
+
+  // ---- compaction ---------------------------------------------------------------------------------
+
+  /** One round of the compactor (compactor.ts), now. */
+  compactionTick(): Promise<void> {
+    return this.compactor.tick();
+  }
+
+  /** Compacts etcd to rev now, and tells every replica (through compact_rev_key) to forget what is older. */
+  async compact(rev: number): Promise<void> {
+    this.checkOpen();
+    await this.waitFor(await this.compactor.compactNow(rev), this.timeoutMs);
+  }
+
+  /** The revision etcd was last compacted to, as far as this apiserver knows. */
+  compactedStoreRevision(): number {
+    return this.lastCompacted;
+  }
+
+  override async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.compactor.stop();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.stream) dropStream(this.stream);
+    this.stream = undefined;
+    this.waiters.rejectAll(new Error('storage is closed'));
+    await super.close();
+    this.client.close();
+  }
+}
