@@ -20,13 +20,16 @@ import { DeploymentController } from './deployment/controller';
 import { EndpointsController } from './endpoints';
 import { GarbageCollector } from './garbage-collector';
 import { JobController } from './job';
+import { CronJobController } from './cronjob/controller';
+import { DisruptionController } from './disruption/controller';
+import { PodAutoscalerController, type PodAutoscalerOptions } from './podautoscaler/controller';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
 import { RootCAPublisher } from './root-ca-publisher';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'horizontalpodautoscaling', 'cronjob', 'disruption'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -50,6 +53,8 @@ export interface ControllerManagerOptions {
   /** Which controllers to run (default all). */
   controllers?: ControllerName[];
   nodeLifecycle?: NodeLifecycleOptions;
+  /** The HorizontalPodAutoscaler's sync period, tolerance and readiness periods. */
+  podAutoscaler?: PodAutoscalerOptions;
   /** Concurrent reconciles per controller (default each controller's own). */
   workers?: number;
   /** --root-ca-file: the CA bundle published as kube-root-ca.crt in every namespace (default: the CA this client trusts). */
@@ -98,6 +103,9 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('job')) controllers.push(new JobController(ctx, w));
     if (enabled.has('root-ca-cert-publisher')) controllers.push(new RootCAPublisher(ctx, { rootCAFile: opts.rootCAFile, rootCA: opts.rootCA }));
     if (enabled.has('clusterrole-aggregation')) controllers.push(new ClusterRoleAggregationController(ctx));
+    if (enabled.has('horizontalpodautoscaling')) controllers.push(new PodAutoscalerController(ctx, opts.podAutoscaler));
+    if (enabled.has('cronjob')) controllers.push(new CronJobController(ctx));
+    if (enabled.has('disruption')) controllers.push(new DisruptionController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -7,8 +7,10 @@ import { CronExpressionParser } from 'cron-parser';
 export interface CronSchedule {
   /** The first time the schedule fires strictly after `t`. */
   next(t: Date): Date;
-  /** Every time it fires in (from, to], oldest first; stops after `limit` (Kubernetes gives up past 100). */
+  /** Every time it fires in (from, to], oldest first; stops after `limit`. */
   between(from: Date, to: Date, limit: number): Date[];
+  /** The last time it fires at or before `t`. */
+  latest(t: Date): Date;
 }
 
 // robfig/cron's descriptors. Kubernetes also accepts `@every <duration>`; cron-parser has no interval
@@ -57,6 +59,7 @@ export function parseSchedule(schedule: string, timeZone?: string): CronSchedule
   const iterate = (from: Date) => CronExpressionParser.parse(expr, { currentDate: from, tz: timeZone });
   return {
     next: (t) => iterate(t).next().toDate(),
+    latest: (t) => iterate(new Date(t.getTime() + 1)).prev().toDate(),
     between(from, to, limit) {
       const out: Date[] = [];
       const it = iterate(from);
