@@ -100,7 +100,8 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
             stateDir: path.join(stateDir, name),
             services,
             cgroupFs: false,
-            address: `10.250.${(n >> 8) & 255}.${n & 255}`,
+            // Loopback when they serve HTTP, so the apiserver (logs, metrics API) can reach their shared port.
+            address: o.port === false || o.port === undefined ? `10.250.${(n >> 8) & 255}.${n & 255}` : '127.0.0.1',
             port: server?.port ?? 10250,
             facts: {
               cpu: o.cpu ?? 4,
