@@ -38,4 +38,17 @@ describe('normalizeReplicas (behavior, stabilization, rate limits)', () => {
     expect(normalizeReplicas(undefined, h, 4, 1, 1, 100, t0 + 60_000).replicas).toBe(8);
     expect(normalizeReplicas(undefined, h, 4, 1, 1, 100, t0 + 6 * 60_000 + 1).replicas).toBe(1);
   });
+
+  it('takes the controller-wide downscale stabilization (--horizontal-pod-autoscaler-downscale-stabilization) when the HPA sets none', () => {
+    const h = emptyHistory();
+    normalizeReplicas(undefined, h, 8, 8, 1, 20, t0, 30_000);
+    expect(normalizeReplicas(undefined, h, 8, 2, 1, 20, t0 + 20_000, 30_000).replicas).toBe(8);
+    expect(normalizeReplicas(undefined, h, 8, 2, 1, 20, t0 + 31_000, 30_000).replicas).toBe(2);
+    // A behavior without a scale-down window uses it too (kube fills the window from the flag).
+    const noWindow = { scaleDown: { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] } };
+    const h2 = emptyHistory();
+    normalizeReplicas(noWindow, h2, 8, 8, 1, 20, t0, 30_000);
+    expect(normalizeReplicas(noWindow, h2, 8, 2, 1, 20, t0 + 20_000, 30_000).replicas).toBe(8);
+    expect(normalizeReplicas(noWindow, h2, 8, 2, 1, 20, t0 + 31_000, 30_000).replicas).toBe(2);
+  });
 });

@@ -77,10 +77,11 @@ export function normalizeReplicas(
   min: number,
   max: number,
   now: number,
+  downscaleStabilizationMs = DefaultDownscaleStabilizationMs,
 ): Normalized {
   if (!behavior) {
-    // Without a behavior: the highest recommendation of the last 5 minutes, then at most double (or 4).
-    h.recommendations = h.recommendations.filter((r) => r.at > now - DefaultDownscaleStabilizationMs);
+    // Without a behavior: the highest recommendation of the stabilization window (5 min), then at most double (or 4).
+    h.recommendations = h.recommendations.filter((r) => r.at > now - downscaleStabilizationMs);
     const stabilized = Math.max(desired, ...h.recommendations.map((r) => r.replicas));
     h.recommendations.push({ at: now, replicas: desired });
     const ableToScale =
@@ -104,7 +105,7 @@ export function normalizeReplicas(
   }
 
   const upWindow = (behavior.scaleUp?.stabilizationWindowSeconds ?? 0) * 1000;
-  const downWindow = behavior.scaleDown?.stabilizationWindowSeconds !== undefined ? behavior.scaleDown.stabilizationWindowSeconds * 1000 : DefaultDownscaleStabilizationMs;
+  const downWindow = behavior.scaleDown?.stabilizationWindowSeconds !== undefined ? behavior.scaleDown.stabilizationWindowSeconds * 1000 : downscaleStabilizationMs;
   let up = desired;
   let down = desired;
   for (const r of h.recommendations) {

@@ -21,9 +21,11 @@ export interface CalculatorOptions {
   cpuInitializationPeriodMs: number;
   /** --horizontal-pod-autoscaler-initial-readiness-delay (30 s). */
   delayOfInitialReadinessStatusMs: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (5 min): the scale-down window of an HPA whose behavior sets none. */
+  downscaleStabilizationMs: number;
 }
 
-export const defaultCalculatorOptions: CalculatorOptions = { tolerance: 0.1, cpuInitializationPeriodMs: 5 * 60_000, delayOfInitialReadinessStatusMs: 30_000 };
+export const defaultCalculatorOptions: CalculatorOptions = { tolerance: 0.1, cpuInitializationPeriodMs: 5 * 60_000, delayOfInitialReadinessStatusMs: 30_000, downscaleStabilizationMs: 5 * 60_000 };
 
 export interface ReplicaProposal {
   replicas: number;

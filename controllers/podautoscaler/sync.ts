@@ -158,7 +158,7 @@ export function planHpa(input: HpaInput, history: ScalingHistory, o: CalculatorO
       conditions = condition(conditions, 'ScalingActive', 'True', 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${proposalMetric}`, now);
     }
     status.currentMetrics = statuses;
-    const norm = normalizeReplicas(spec.behavior, history, currentReplicas, proposal, min, max, now);
+    const norm = normalizeReplicas(spec.behavior, history, currentReplicas, proposal, min, max, now, o.downscaleStabilizationMs);
     conditions = condition(conditions, 'AbleToScale', 'True', norm.ableToScale.reason, norm.ableToScale.message, now);
     conditions = condition(conditions, 'ScalingLimited', norm.limited.status, norm.limited.reason, norm.limited.message, now);
     desired = norm.replicas;
