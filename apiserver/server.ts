@@ -19,7 +19,9 @@ import { attachAuthorization } from './auth/server-authorization';
 import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
 import { setTokenAuthenticators } from './auth/token-review';
 import { x509Authenticator } from './auth/x509';
-import { kubeletClient, type KubeletClientOptions } from './kubelet-client';
+import { kubeletClient, type KubeletClient, type KubeletClientOptions } from './kubelet-client';
+import { MetricsApi } from './metrics-api';
+import { hpaV1Handler } from './handlers/hpa-v1';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
@@ -85,6 +87,8 @@ export interface ApiServerOptions extends StorageOptions {
   watchBookmarkIntervalMs?: number;
   /** Serve the web console at /ui/ (its files only: the browser calls the API with the user's token). */
   console?: boolean;
+  /** --metric-resolution: how often the metrics API scrapes the node agents (ms, default 15 s; 0: only when asked). */
+  metricResolutionMs?: number;
   /** --service-account-signing-key-file: signs service-account tokens (default: a key generated in memory). */
   serviceAccountSigningKeyFile?: string;
   /** --service-account-key-file (repeatable): more public keys that verify service-account tokens. */
@@ -150,6 +154,8 @@ export interface RunningApiServer {
   port: number;
   /** The service-account token keys, issuers and audiences of this server. */
   serviceAccountTokens: ServiceAccountTokens;
+  /** The resource metrics API (metrics.k8s.io): its store and an on-demand scrape. */
+  metricsApi: MetricsApi;
   close(): Promise<void>;
 }
 
@@ -285,6 +291,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     res.end(body);
   });
   app.get('/openapi/v3', (_req, res) => sendError(res, errors.pathNotFound()));
+  const metricsApi = new MetricsApi(registry, opts.metricResolutionMs ?? 15_000);
+  metricsApi.start(() => app.locals.kubeletClient as KubeletClient);
+  app.use(metricsApi.handler());
+  app.use(hpaV1Handler(registry));
   app.use(
     resourceHandler(registry, {
       onStart: (rt) => registeredWatchers.inc({ group: rt.group, version: rt.version, kind: rt.kind }),
@@ -358,9 +368,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     serviceAccountTokens,
+    metricsApi,
     async close() {
       if (closed) return;
       closed = true;
+      metricsApi.stop();
       cleaner.stop();
       eventExpiry.stop();
       registry.close();

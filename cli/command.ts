@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import * as apply from './verbs/apply';
 import * as auth from './verbs/auth';
+import * as autoscale from './verbs/autoscale';
 import * as create from './verbs/create';
 import * as deleteVerb from './verbs/delete';
 import * as describe from './verbs/describe';
@@ -28,6 +29,7 @@ const verbs: Array<{ register(program: Command): void }> = [
   describe, // describe
   deleteVerb, // delete
   rollout, // scale, rollout status|history|undo|restart
+  autoscale, // autoscale
   logs, // logs
   nodes, // cordon, uncordon, drain
   top, // top pods|nodes
@@ -35,7 +37,7 @@ const verbs: Array<{ register(program: Command): void }> = [
   why, // why pending, explain-pending
   discovery, // api-resources, api-versions
   patch, // patch
-  create, // create namespace|deployment
+  create, // create namespace|deployment|cronjob|job
   setImage, // set image
   wait, // wait
   label, // label, annotate

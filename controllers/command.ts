@@ -25,13 +25,22 @@ interface ControllersFlags extends ServingFlags {
   nodeMonitorGracePeriod: number;
   nodeMonitorPeriod: number;
   rootCaFile?: string;
+  horizontalPodAutoscalerSyncPeriod: number;
+  horizontalPodAutoscalerTolerance: number;
+  horizontalPodAutoscalerDownscaleStabilization: number;
+}
+
+function ratioOption(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`invalid ratio ${JSON.stringify(v)}: a non-negative number`);
+  return n;
 }
 
 
 
 export function register(program: Command): void {
   withServingFlags(program.command('controllers'), 'the metrics port')
-    .description('run the controller manager (deployment, replicaset, daemonset, garbage collector, node lifecycle)')
+    .description('run the controller manager (deployment, replicaset, daemonset, garbage collector, node lifecycle, horizontal pod autoscaler, cronjob, disruption, ...)')
     .option('--kubeconfig <file>', 'kubeconfig of the apiserver (default $KUBECONFIG or ~/.kube/config)')
     .option('--server <urls>', 'apiserver URL, or several comma-separated to fail over between (overrides the kubeconfig)')
     .option('--identity <id>', 'leader election identity (default hostname_uuid)')
@@ -47,6 +56,9 @@ export function register(program: Command): void {
     .option('--workers <n>', 'concurrent reconciles per controller', intOption(0, Number.MAX_SAFE_INTEGER, '--workers'))
     .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', durationOption('s'), 5)
     .option('--node-monitor-period <d>', 'how often nodes are checked', durationOption('s'), 0.5)
+    .option('--horizontal-pod-autoscaler-sync-period <d>', 'how often every HorizontalPodAutoscaler is synced', durationOption('ms'), 15_000)
+    .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'how far the usage ratio may stray from 1.0 before the HPA scales', ratioOption, 0.1)
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <d>', 'scale-down stabilization window of HPAs whose behavior sets none', durationOption('ms'), 5 * 60_000)
     .option('--root-ca-file <file>', 'CA bundle published as the kube-root-ca.crt ConfigMap in every namespace (default: the CA of the kubeconfig)')
     .action(async (f: ControllersFlags) => {
       let controllers: ControllerName[] | undefined;
@@ -74,6 +86,11 @@ export function register(program: Command): void {
         workers: f.workers,
         nodeLifecycle: { nodeMonitorGracePeriodSeconds: f.nodeMonitorGracePeriod, nodeMonitorPeriodMs: f.nodeMonitorPeriod * 1000 },
         rootCAFile: f.rootCaFile,
+        podAutoscaler: {
+          syncPeriodMs: f.horizontalPodAutoscalerSyncPeriod,
+          tolerance: f.horizontalPodAutoscalerTolerance,
+          downscaleStabilizationMs: f.horizontalPodAutoscalerDownscaleStabilization,
+        },
       });
       if (running.metricsPort) console.log(`controllers: metrics on ${metricsServing ? 'https' : 'http'}://:${running.metricsPort}/metrics`);
       console.log(`controllers: ${running.identity} running against ${client.servers.map((u) => u.origin).join(',')}${f.leaderElect ? ' (leader election on)' : ''}`);

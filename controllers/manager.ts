@@ -20,6 +20,9 @@ import { DeploymentController } from './deployment/controller';
 import { EndpointsController } from './endpoints';
 import { GarbageCollector } from './garbage-collector';
 import { JobController } from './job';
+import { CronJobController } from './cronjob/controller';
+import { DisruptionController } from './disruption/controller';
+import { PodAutoscalerController, type PodAutoscalerOptions } from './podautoscaler/controller';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
@@ -30,7 +33,7 @@ import { PersistentVolumeBinderController } from './persistentvolume/controller'
 import { VolumeProtectionController } from './persistentvolume/protection-controller';
 import { LocalPathProvisionerController } from './local-path-provisioner/controller';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -54,6 +57,8 @@ export interface ControllerManagerOptions {
   /** Which controllers to run (default all). */
   controllers?: ControllerName[];
   nodeLifecycle?: NodeLifecycleOptions;
+  /** The HorizontalPodAutoscaler's sync period, tolerance and readiness periods. */
+  podAutoscaler?: PodAutoscalerOptions;
   /** Concurrent reconciles per controller (default each controller's own). */
   workers?: number;
   /** --root-ca-file: the CA bundle published as kube-root-ca.crt in every namespace (default: the CA this client trusts). */
@@ -109,6 +114,9 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('persistentvolume-binder')) controllers.push(new PersistentVolumeBinderController(ctx));
     if (enabled.has('persistentvolume-protection')) controllers.push(new VolumeProtectionController(ctx));
     if (enabled.has('local-path-provisioner')) controllers.push(new LocalPathProvisionerController(ctx));
+    if (enabled.has('horizontalpodautoscaling')) controllers.push(new PodAutoscalerController(ctx, opts.podAutoscaler));
+    if (enabled.has('cronjob')) controllers.push(new CronJobController(ctx));
+    if (enabled.has('disruption')) controllers.push(new DisruptionController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -38,6 +38,8 @@ export interface HollowNodesOptions {
   volumeRefreshIntervalMs?: number;
   /** Service-account tokens for projected volumes (default: each agent's own manager on the TokenRequest API). */
   tokens?: ServiceAccountTokenManager;
+  /** CRI stats poll period for /stats and the metrics API (default 0: off). */
+  statsIntervalMs?: number;
   /** How many nodes register at once (keeps a big start from flooding the apiserver). */
   startConcurrency?: number;
   log?: (msg: string) => void;
@@ -98,7 +100,8 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
             stateDir: path.join(stateDir, name),
             services,
             cgroupFs: false,
-            address: `10.250.${(n >> 8) & 255}.${n & 255}`,
+            // Loopback when they serve HTTP, so the apiserver (logs, metrics API) can reach their shared port.
+            address: o.port === false || o.port === undefined ? `10.250.${(n >> 8) & 255}.${n & 255}` : '127.0.0.1',
             port: server?.port ?? 10250,
             facts: {
               cpu: o.cpu ?? 4,
@@ -115,7 +118,7 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
             leaseDurationSeconds: o.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS,
             nodeStatusReportIntervalMs: o.nodeStatusReportIntervalMs ?? 60_000,
             nodeStatusUpdateIntervalMs: 10_000,
-            statsIntervalMs: 0,
+            statsIntervalMs: o.statsIntervalMs ?? 0,
             pidWatchIntervalMs: 0, // fake containers have no host processes
             workers: 2,
             podSource: source,

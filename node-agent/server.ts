@@ -1,5 +1,5 @@
 // The agent's endpoint (kubelet's port 10250): /containerLogs for the apiserver's pods/log proxy,
-// /healthz, /metrics (Prometheus), /stats/summary and /pods. Served over HTTPS with the kubelet's
+// /healthz, /metrics (Prometheus), /stats/summary, /stats/resource (all its nodes' summaries) and /pods. Served over HTTPS with the kubelet's
 // authentication and authorization when given SecureServingOptions: the caller proves who it is with a
 // client certificate of the cluster CA or a bearer token the apiserver vouches for (TokenReview), and the
 // apiserver decides (SubjectAccessReview) on the node's `nodes/<subresource>` that the path maps to, as
@@ -51,6 +51,12 @@ export function agentApp(agents: () => NodeAgent[]): express.Express {
 
   app.get('/stats/summary', (_req, res) => {
     res.json(agents().map(summary)[0] ?? {});
+  });
+
+  // steer's lighter resource endpoint for the apiserver's metrics API: the Summary of every node this
+  // server answers for (one for a real agent, all of them for hollow nodes sharing one port).
+  app.get('/stats/resource', (_req, res) => {
+    res.json({ items: agents().map(summary) });
   });
 
   app.get('/containerLogs/:namespace/:pod/:container', async (req: Request, res: Response) => {

@@ -49,3 +49,15 @@ export function defaultJob(job: JsonMap): void {
   }
   defaultTemplate(job);
 }
+
+/** SetDefaults_CronJob, and the pod defaults of its job template (the Job's own defaults come when a Job is made). */
+export function defaultCronJob(cj: JsonMap): void {
+  const spec = mapAt(cj, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'concurrencyPolicy', 'Allow');
+  setDefault(spec, 'suspend', false);
+  setDefault(spec, 'successfulJobsHistoryLimit', 3);
+  setDefault(spec, 'failedJobsHistoryLimit', 1);
+  const jobTemplate = existingMap(spec, 'jobTemplate');
+  if (jobTemplate) defaultTemplate(jobTemplate);
+}

@@ -2,7 +2,7 @@
 // shared resource table, plus /version and the empty /openapi/v2 that lets kubectl apply skip
 // client-side validation (kubectl-protocol.md §0.1).
 import type { Express, Response } from 'express';
-import { allResources, groupVersion, ResourceType } from '../../lib/api/resources';
+import { groupVersion, ResourceType, servedResources } from '../../lib/api/resources';
 import { sendJSON } from './request';
 import { subresourceDiscovery } from './subresources';
 
@@ -10,7 +10,7 @@ const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', '
 
 export function apiResourceList(gv: string): unknown {
   const resources: unknown[] = [];
-  for (const rt of allResources.filter((r) => groupVersion(r) === gv)) {
+  for (const rt of servedResources.filter((r) => groupVersion(r) === gv)) {
     resources.push({
       name: rt.resource,
       singularName: rt.singular,
@@ -40,7 +40,7 @@ export function apiResourceList(gv: string): unknown {
 
 export function groups(): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const rt of allResources) {
+  for (const rt of servedResources) {
     if (!rt.group) continue;
     const versions = out.get(rt.group) ?? [];
     if (!versions.includes(rt.version)) versions.push(rt.version);

@@ -1,7 +1,7 @@
 // What a request is about (k8s.io/apiserver's RequestInfo): the resource, namespace, name and
 // subresource of /api/v1/... and /apis/<group>/<version>/... paths, parsed once per request before
 // authentication, so authorization, the handlers and the request metrics all read the same answer.
-import { allResources, groupVersion, ResourceType } from '../../lib/api/resources';
+import { groupVersion, ResourceType, servedResources } from '../../lib/api/resources';
 
 /** What a request is about; also the labels of the request metrics. */
 export interface RequestInfo {
@@ -17,7 +17,7 @@ export interface RequestInfo {
 }
 
 const byGV = new Map<string, Map<string, ResourceType>>();
-for (const rt of allResources) {
+for (const rt of servedResources) {
   const gv = groupVersion(rt);
   if (!byGV.has(gv)) byGV.set(gv, new Map());
   byGV.get(gv)!.set(rt.resource, rt);

@@ -6,10 +6,12 @@ import { allResources, type ResourceType } from '../../lib/api/resources';
 import { appsKinds } from './apps';
 import { authenticationKinds } from './authentication';
 import { authorizationKinds } from './authorization';
+import { autoscalingKinds } from './autoscaling';
 import { batchKinds } from './batch';
 import { coordinationKinds } from './coordination';
 import { coreKinds } from './core';
 import { discoveryKinds } from './discovery';
+import { policyKinds } from './policy';
 import { rbacKinds } from './rbac';
 import { storageKinds } from './storage';
 import type { KindStrategy } from './strategy';
@@ -17,7 +19,7 @@ import type { KindStrategy } from './strategy';
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

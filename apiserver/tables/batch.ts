@@ -1,6 +1,7 @@
-// The Job printer: COMPLETIONS and DURATION as kubectl prints them.
-import type { Job } from 'kubernetes-types/batch/v1';
-import { age, ageCol, col, containerColumns, containersCol, formatAge, imagesCol, meta, nameCol, Printer, selectorString } from './common';
+// The Job and CronJob printers: COMPLETIONS and DURATION, SCHEDULE, TIMEZONE, SUSPEND, ACTIVE and LAST
+// SCHEDULE as kubectl prints them.
+import type { CronJob, Job } from 'kubernetes-types/batch/v1';
+import { age, ageCol, ageSince, col, containerColumns, containersCol, formatAge, imagesCol, meta, nameCol, none, Printer, selectorString } from './common';
 
 /** COMPLETIONS as kubectl prints it: `1/3`, or `0/1 of 4` for a work queue (no completions). */
 function jobCompletions(job: Job): string {
@@ -43,6 +44,38 @@ export const jobPrinter: Printer = {
       containers,
       images,
       selectorString(job.spec?.selector),
+    ];
+  },
+};
+
+export const cronJobPrinter: Printer = {
+  columns: [
+    nameCol,
+    col('Schedule', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
+    col('Timezone', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
+    col('Suspend', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.'),
+    col('Active', 'A list of pointers to currently running jobs.', 0, 'integer'),
+    col('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
+    ageCol,
+    containersCol,
+    imagesCol,
+    col('Selector', 'A label query over pods that should match the pod count.', 1),
+  ],
+  cells(obj, now) {
+    const cj = obj as CronJob;
+    const [containers, images] = containerColumns(cj.spec?.jobTemplate?.spec?.template?.spec);
+    const last = cj.status?.lastScheduleTime ? ageSince(cj.status.lastScheduleTime, now) : none;
+    return [
+      meta(obj).name ?? '',
+      cj.spec?.schedule ?? '',
+      cj.spec?.timeZone ?? none,
+      cj.spec?.suspend === undefined ? '<unset>' : cj.spec.suspend ? 'True' : 'False',
+      cj.status?.active?.length ?? 0,
+      last,
+      age(obj, now),
+      containers,
+      images,
+      cj.spec?.jobTemplate?.spec?.selector ? selectorString(cj.spec.jobTemplate.spec.selector) : none,
     ];
   },
 };

@@ -25,8 +25,8 @@ const percentMessage =
   "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used " +
   "for validation is '[0-9]+%')";
 
-/** ValidatePositiveIntOrPercent + IsNotMoreThan100Percent. */
-function intOrPercent(field: string, v: IntOrString | undefined): FieldCause[] {
+/** ValidatePositiveIntOrPercent + IsNotMoreThan100Percent (also PodDisruptionBudgets'). */
+export function intOrPercent(field: string, v: IntOrString | undefined): FieldCause[] {
   if (v === undefined) return [];
   if (typeof v === 'string') {
     if (!percentRe.test(v)) return [invalid(field, v, percentMessage)];

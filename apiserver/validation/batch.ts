@@ -1,6 +1,7 @@
 // batch/v1 validation: Job (k8s.io/kubernetes/pkg/apis/batch/validation), with kube-apiserver's
 // messages. The selector and template labels the apiserver generates are in defaults.ts.
-import type { Job, JobSpec, JobStatus } from 'kubernetes-types/batch/v1';
+import type { CronJob, Job, JobSpec, JobStatus } from 'kubernetes-types/batch/v1';
+import { parseSchedule } from '../../lib/api/cron-schedule';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import {
   type FieldCause,
@@ -172,6 +173,46 @@ export function validateJob(job: Job, old?: Job): FieldCause[] {
     causes.push(...immutable('spec.podFailurePolicy', spec.podFailurePolicy, old.spec.podFailurePolicy));
     causes.push(...immutable('spec.backoffLimitPerIndex', spec.backoffLimitPerIndex, old.spec.backoffLimitPerIndex));
     causes.push(...immutable('spec.managedBy', spec.managedBy, old.spec.managedBy));
+  }
+  return causes;
+}
+
+const concurrencyPolicies = ['Allow', 'Forbid', 'Replace'];
+// A CronJob's name plus the 11 characters of its Jobs' suffix must stay a DNS-1035 label.
+const maxCronJobNameLength = 52;
+
+/** ValidateCronJob: name length, schedule and time zone, policies, limits and the job template's pods. */
+export function validateCronJob(cj: CronJob): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const name = cj.metadata?.name ?? '';
+  if (name.length > maxCronJobNameLength) causes.push(invalid('metadata.name', name, `must be no more than ${maxCronJobNameLength} characters`));
+  const spec = cj.spec;
+  if (!spec) return [...causes, required('spec')];
+  if (!spec.schedule) causes.push(required('spec.schedule'));
+  else {
+    const parsed = parseSchedule(spec.schedule);
+    if (typeof parsed === 'string') causes.push(invalid('spec.schedule', spec.schedule, parsed));
+  }
+  if (spec.timeZone !== undefined) {
+    const parsed = parseSchedule('0 0 * * *', spec.timeZone);
+    if (typeof parsed === 'string') causes.push(invalid('spec.timeZone', spec.timeZone, 'unknown time zone ' + spec.timeZone));
+  }
+  if (spec.concurrencyPolicy !== undefined && !concurrencyPolicies.includes(spec.concurrencyPolicy)) {
+    causes.push(notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, concurrencyPolicies));
+  }
+  causes.push(...nonNegative('spec.startingDeadlineSeconds', spec.startingDeadlineSeconds));
+  causes.push(...nonNegative('spec.successfulJobsHistoryLimit', spec.successfulJobsHistoryLimit));
+  causes.push(...nonNegative('spec.failedJobsHistoryLimit', spec.failedJobsHistoryLimit));
+  const template = spec.jobTemplate?.spec?.template;
+  if (!template) return [...causes, required('spec.jobTemplate.spec.template')];
+  const base = 'spec.jobTemplate.spec.template';
+  causes.push(...validateTemplateMeta(`${base}.metadata`, template.metadata));
+  causes.push(...validatePodSpec(template.spec, `${base}.spec`));
+  const restartPolicy = template.spec?.restartPolicy;
+  if (restartPolicy === undefined || restartPolicy === 'Always' || restartPolicy === '') {
+    causes.push(required(`${base}.spec.restartPolicy`, 'valid values: "OnFailure", "Never"'));
+  } else if (!jobRestartPolicies.includes(restartPolicy)) {
+    causes.push(notSupported(`${base}.spec.restartPolicy`, restartPolicy, jobRestartPolicies));
   }
   return causes;
 }

@@ -117,6 +117,30 @@ const valid: Record<string, Obj> = {
     type: 'Normal',
     count: 1,
   },
+  cronjobs: {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { schedule: '*/5 * * * *', timeZone: 'Europe/Paris', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } } } },
+  },
+  horizontalpodautoscalers: {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 1,
+      maxReplicas: 5,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 60, policies: [{ type: 'Pods', value: 1, periodSeconds: 15 }] } },
+    },
+  },
+  poddisruptionbudgets: {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { minAvailable: '50%', selector: { matchLabels: { app: 'web' } } },
+  },
   jobs: {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -409,6 +433,27 @@ describe('validate on update', () => {
     const next = clone(old);
     next.data = { other: 'x' };
     matchCauses(validate(R.configmaps, next, old), [['data', 'Forbidden: field is immutable when `immutable` is set']]);
+  });
+});
+
+describe('the autoscaling, batch CronJob and policy rules', () => {
+  const hpa = (spec: Obj) => ({ ...valid.horizontalpodautoscalers, spec: { ...(valid.horizontalpodautoscalers.spec as Obj), ...spec } });
+  it('refuses maxReplicas below minReplicas and unknown targets', () => {
+    matchCauses(validate(R.horizontalpodautoscalers, hpa({ minReplicas: 4, maxReplicas: 2 })), [['spec.maxReplicas', 'Invalid value: 2: must be greater than or equal to `minReplicas`']]);
+    const bad = hpa({ metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization' } } }] });
+    matchCauses(validate(R.horizontalpodautoscalers, bad), [['spec.metrics[0].resource.target.averageUtilization', 'Required value: must set averageUtilization when type is Utilization']]);
+  });
+  it('refuses a schedule of six fields or with TZ, an unknown time zone, a long name', () => {
+    const cj = (spec: Obj, name = 'hello') => ({ ...valid.cronjobs, metadata: { name, namespace: 'default' }, spec: { ...(valid.cronjobs.spec as Obj), ...spec } });
+    matchCauses(validate(R.cronjobs, cj({ schedule: '0 * * * * *' })), [['spec.schedule', 'Invalid value: "0 * * * * *": expected exactly 5 fields, found 6: [0 * * * * *]']]);
+    matchCauses(validate(R.cronjobs, cj({ schedule: 'TZ=UTC 0 * * * *' })), [['spec.schedule', 'Invalid value: "TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']]);
+    matchCauses(validate(R.cronjobs, cj({ timeZone: 'Mars/Olympus' })), [['spec.timeZone', 'Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus']]);
+    expect(validate(R.cronjobs, cj({}, 'x'.repeat(53))).map((c) => c.field)).toEqual(['metadata.name']);
+  });
+  it('refuses a budget with both minAvailable and maxUnavailable, or over 100%', () => {
+    const pdb = (spec: Obj) => ({ ...valid.poddisruptionbudgets, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } });
+    expect(validate(R.poddisruptionbudgets, pdb({ minAvailable: 1, maxUnavailable: 1 })).map((c) => c.message)).toEqual([expect.stringContaining('minAvailable and maxUnavailable cannot be both set')]);
+    matchCauses(validate(R.poddisruptionbudgets, pdb({ maxUnavailable: '120%' })), [['spec.maxUnavailable', 'Invalid value: "120%": must not be greater than 100%']]);
   });
 });
 

@@ -26,6 +26,8 @@ export interface DrainOptions {
   deleteEmptyDirData?: boolean;
   gracePeriodSeconds?: number;
   timeoutMs?: number;
+  /** Wait between evictions a PodDisruptionBudget refuses (429); kubectl waits 5 s. */
+  evictionRetryMs?: number;
 }
 
 /** Which of a node's pods a drain removes, and why it would refuse (kubectl's pod filters). */
@@ -73,10 +75,21 @@ export async function runDrain(client: KubeClient, nodeName: string, o: DrainOpt
     const ns = p.metadata?.namespace || 'default';
     const name = p.metadata?.name || '';
     streams.out(`evicting pod ${ns}/${name}\n`);
+    const evictDeadline = Date.now() + (o.timeoutMs ?? 120_000);
     try {
-      await client.request('POST', resourcePath(Resources.pods, { namespace: ns, name, subresource: 'eviction' }), {
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns }, deleteOptions: { gracePeriodSeconds: o.gracePeriodSeconds } },
-      });
+      for (;;) {
+        try {
+          await client.request('POST', resourcePath(Resources.pods, { namespace: ns, name, subresource: 'eviction' }), {
+            body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns }, deleteOptions: { gracePeriodSeconds: o.gracePeriodSeconds } },
+          });
+          break;
+        } catch (err) {
+          // A PodDisruptionBudget forbids it for now: retry every 5 s, as kubectl drain does.
+          if (!(err instanceof ApiError && err.code === 429) || Date.now() > evictDeadline) throw err;
+          streams.err(`error when evicting pods/"${name}" -n "${ns}" (will retry after 5s): ${err.message}\n`);
+          await new Promise((r) => setTimeout(r, o.evictionRetryMs ?? 5000));
+        }
+      }
     } catch (err) {
       if (isNotFound(err) || (err instanceof ApiError && (err.code === 405 || err.code === 404))) {
         // No eviction subresource: delete the pod instead, as `drain --disable-eviction` does.

@@ -64,6 +64,9 @@ export const Resources = {
   persistentvolumeclaims: rt('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, ['pvc'], [], ['status']),
   storageclasses: rt('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, ['sc']),
   jobs: rt('batch', 'v1', 'jobs', 'Job', true, [], ['all'], ['status']),
+  cronjobs: rt('batch', 'v1', 'cronjobs', 'CronJob', true, ['cj'], ['all'], ['status']),
+  horizontalpodautoscalers: rt('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, ['hpa'], ['all'], ['status']),
+  poddisruptionbudgets: rt('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, ['pdb'], [], ['status']),
   leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   endpointslices: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   roles: rt('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
@@ -80,6 +83,26 @@ export const Resources = {
 } as const;
 
 export const allResources: ResourceType[] = Object.values(Resources);
+
+/**
+ * The resource metrics API (metrics.k8s.io/v1beta1, metrics-server's in Kubernetes): read-only views of
+ * the node agents' measurements, never stored, so outside allResources (no strategy, bucket or
+ * namespace cleanup); the apiserver's metrics API serves them and discovery lists them.
+ */
+const metricsKind = (r: ResourceType): ResourceType => ({ ...r, singular: '', verbs: ['get', 'list'] });
+export const MetricsResources = {
+  pods: metricsKind(rt('metrics.k8s.io', 'v1beta1', 'pods', 'PodMetrics', true)),
+  nodes: metricsKind(rt('metrics.k8s.io', 'v1beta1', 'nodes', 'NodeMetrics', false)),
+} as const;
+
+/**
+ * autoscaling/v1 HorizontalPodAutoscalers: the same objects as autoscaling/v2, converted on the way in
+ * and out (kube serves both versions of one stored kind; kubectl 1.20's `autoscale` writes v1).
+ */
+export const HpaV1Resource: ResourceType = { ...Resources.horizontalpodautoscalers, version: 'v1' };
+
+/** Every resource a path can name: the stored ones, the metrics API and the other served versions. */
+export const servedResources: ResourceType[] = [...allResources, ...Object.values(MetricsResources), HpaV1Resource];
 
 /** 'apps/v1' or 'v1'. */
 export function groupVersion(r: Pick<ResourceType, 'group' | 'version'>): string {

@@ -29,6 +29,15 @@ interface FakeSandbox {
 interface FakeContainer {
   status: ContainerStatus;
   config: ContainerConfig;
+  /** CPU time used so far (ns) up to `accountedAt`, at `milliCores` since then. */
+  cpuNanos?: number;
+  accountedAt?: number;
+}
+
+/** A fake container's usage: CPU in millicores, memory working set in bytes. */
+export interface FakeUsage {
+  milliCores: number;
+  memoryBytes: number;
 }
 
 export type FakeOperation =
@@ -63,6 +72,9 @@ export interface FakeRuntimeOptions {
 
 export class FakeRuntime implements ContainerRuntime {
   private readonly sandboxes = new Map<string, FakeSandbox>();
+  /** Usage by pod (namespace/name), and for every other pod: a steady 1 millicore and 4 MiB. */
+  private readonly podUsage = new Map<string, FakeUsage>();
+  private defaultUsage: FakeUsage = { milliCores: 1, memoryBytes: 4 * 1024 * 1024 };
   private readonly containers = new Map<string, FakeContainer>();
   private readonly images = new Map<string, string>();
   private readonly missing: Set<string>;
@@ -274,18 +286,37 @@ export class FakeRuntime implements ContainerRuntime {
     return { exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
   }
 
+  /**
+   * Sets the usage the containers of a pod (by namespace and name; undefined: every pod without its own)
+   * report from now on; CPU time accumulates at the new rate from this moment.
+   */
+  setUsage(usage: FakeUsage, pod?: { namespace: string; name: string }): void {
+    this.accountCpu(Date.now());
+    if (pod) this.podUsage.set(`${pod.namespace}/${pod.name}`, usage);
+    else this.defaultUsage = usage;
+  }
+
+  private usageOf(c: FakeContainer): FakeUsage {
+    const sb = this.sandboxes.get(c.status.podSandboxId);
+    return (sb && this.podUsage.get(`${sb.sandbox.namespace}/${sb.sandbox.name}`)) ?? this.defaultUsage;
+  }
+
+  private accountCpu(now: number): void {
+    for (const c of this.containers.values()) {
+      if (c.status.state !== 'CONTAINER_RUNNING') continue;
+      const since = c.accountedAt ?? c.status.startedAt;
+      c.cpuNanos = (c.cpuNanos ?? 0) + Math.max(0, now - since) * 1e6 * (this.usageOf(c).milliCores / 1000);
+      c.accountedAt = now;
+    }
+  }
+
   async containerStats(): Promise<ContainerStats[]> {
     const now = Date.now();
+    this.accountCpu(now);
     const out: ContainerStats[] = [];
-    for (const { status } of this.containers.values()) {
-      if (status.state !== 'CONTAINER_RUNNING') continue;
-      // A steady fake load: 1 ms of CPU per second of life, 4 MiB of memory.
-      out.push({
-        id: status.id,
-        cpuUsageCoreNanoSeconds: (now - status.startedAt) * 1000,
-        memoryWorkingSetBytes: 4 * 1024 * 1024,
-        timestamp: now,
-      });
+    for (const c of this.containers.values()) {
+      if (c.status.state !== 'CONTAINER_RUNNING') continue;
+      out.push({ id: c.status.id, cpuUsageCoreNanoSeconds: Math.round(c.cpuNanos ?? 0), memoryWorkingSetBytes: this.usageOf(c).memoryBytes, timestamp: now });
     }
     return out;
   }

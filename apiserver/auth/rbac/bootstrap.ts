@@ -111,6 +111,10 @@ function controllerManagerRules(): PolicyRule[] {
     rule(Write, [core], ['persistentvolumes', 'persistentvolumeclaims']),
     rule(['update', 'patch'], [core], ['persistentvolumes/status', 'persistentvolumeclaims/status']),
     rule(['create'], [storage], ['storageclasses']),
+    // HorizontalPodAutoscaler (any scale subresource, metrics.k8s.io read through Read above), disruption controller.
+    rule(['update', 'patch'], [autoscaling], ['horizontalpodautoscalers/status']),
+    rule(['get', 'update', 'patch'], ['*'], ['*/scale']),
+    rule(['update', 'patch'], [policy], ['poddisruptionbudgets/status']),
     // Endpoints and EndpointSlices; the garbage collector on the kinds it collects.
     rule(Write, [core], ['endpoints', 'services', 'configmaps', 'secrets', 'serviceaccounts']),
     rule(Write, [discovery], ['endpointslices']),
@@ -222,6 +226,13 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       ],
       {},
       { [AggregateToView]: 'true' },
+    ),
+    // metrics-server's role: the resource metrics API readable by view, edit and admin.
+    clusterRole(
+      'system:aggregated-metrics-reader',
+      [rule(['get', 'list', 'watch'], ['metrics.k8s.io'], ['pods', 'nodes'])],
+      {},
+      { [AggregateToView]: 'true', [AggregateToEdit]: 'true', [AggregateToAdmin]: 'true' },
     ),
     clusterRole('system:node', nodeRules()),
     clusterRole('system:node-proxier', [

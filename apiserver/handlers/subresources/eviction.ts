@@ -1,16 +1,65 @@
-// pods/eviction: POST an Eviction to delete a pod with the grace period and preconditions of its
-// deleteOptions (steer has no PodDisruptionBudgets to refuse it).
-import { errors } from '../../errors';
+// pods/eviction: POST an Eviction (policy/v1 or v1beta1) to delete a pod with the grace period and
+// preconditions of its deleteOptions, unless a PodDisruptionBudget forbids it: then 429 TooManyRequests
+// with kube's DisruptionBudget cause. An allowed eviction first takes one disruption from the budget's
+// status (disruptionsAllowed - 1, the pod in disruptedPods) so that concurrent evictions cannot
+// overdraw it; the disruption controller recomputes the status afterwards (lib/api/disruption.ts).
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
+import { budgetsCovering, decideEviction, DisruptionBudgetCause } from '../../../lib/api/disruption';
+import { Resources } from '../../../lib/api/resources';
+import { ApiStatusError, errors } from '../../errors';
 import { isPlainObject } from '../../registry/objects';
-import type { DeleteOptions } from '../../registry/registry';
+import type { DeleteOptions, Registry, WriteContext } from '../../registry/registry';
+import type { KObj } from '../../storage/types';
 import { parseBody, sendCreatedStatus, writeContext } from '../request';
 import type { ObjectRequest } from '.';
 
-export async function serveEviction({ req, res, registry, rt, namespace, name }: ObjectRequest): Promise<void> {
+const MAX_ATTEMPTS = 5;
+
+/** Applies the eviction decision; a budget written concurrently is read again and decided anew. */
+async function checkBudgets(registry: Registry, namespace: string, name: string, ctx: WriteContext): Promise<void> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const pod = (await registry.get(Resources.pods, namespace, name)).obj as Pod;
+    const pdbs = (await registry.list(Resources.poddisruptionbudgets, namespace, {})).items.map((s) => s.obj as PodDisruptionBudget);
+    const decision = decideEviction(pod, budgetsCovering(pod, pdbs), new Date());
+    if (decision.kind === 'delete') return;
+    if (decision.kind === 'refuse') {
+      if (decision.code === 429) {
+        throw new ApiStatusError(429, 'TooManyRequests', decision.message, { causes: decision.cause ? [{ reason: DisruptionBudgetCause, message: decision.cause }] : [] });
+      }
+      if (decision.code === 403) throw errors.forbidden(Resources.poddisruptionbudgets, decision.budget ?? '', decision.message);
+      throw errors.internal(decision.message);
+    }
+    if (ctx.dryRun) return;
+    const pdbName = decision.pdb.metadata?.name ?? '';
+    const rv = Number(decision.pdb.metadata?.resourceVersion);
+    try {
+      await registry.guaranteedUpdate(
+        Resources.poddisruptionbudgets,
+        namespace,
+        pdbName,
+        (copy) => ({ ...copy, status: decision.status as KObj['status'] }),
+        {},
+        'status',
+        () => rv,
+      );
+      return;
+    } catch (err) {
+      if (err instanceof ApiStatusError && err.code === 409) continue;
+      throw err;
+    }
+  }
+  throw new ApiStatusError(429, 'TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.', { causes: [{ reason: DisruptionBudgetCause, message: 'the disruption budget changed too often while the eviction was decided; try again' }] });
+}
+
+export async function serveEviction({ req, res, registry, namespace, name }: ObjectRequest): Promise<void> {
   if (req.method !== 'POST') throw errors.methodNotAllowed(req.method, 'pods/eviction');
   const ctx = writeContext(req, res);
   const body = parseBody(req);
+  const evictionName = isPlainObject(body) && isPlainObject(body.metadata) ? body.metadata.name : undefined;
+  if (typeof evictionName === 'string' && evictionName !== '' && evictionName !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
   const delOpts = isPlainObject(body) && isPlainObject(body.deleteOptions) ? (body.deleteOptions as DeleteOptions) : {};
-  await registry.delete(rt, namespace, name, { gracePeriodSeconds: delOpts.gracePeriodSeconds, preconditions: delOpts.preconditions }, ctx);
+  await checkBudgets(registry, namespace!, name, ctx);
+  await registry.delete(Resources.pods, namespace, name, { gracePeriodSeconds: delOpts.gracePeriodSeconds, preconditions: delOpts.preconditions }, ctx);
   return sendCreatedStatus(res);
 }

@@ -12,7 +12,7 @@ import type { ObjectRequest } from '.';
 
 const FORWARDED = ['follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'sinceTime', 'limitBytes'];
 
-function nodeEndpoint(node: Json): { host: string; port: number } | undefined {
+export function nodeEndpoint(node: Json): { host: string; port: number } | undefined {
   const status = isPlainObject(node.status) ? node.status : {};
   const addresses = Array.isArray(status.addresses) ? status.addresses.filter(isPlainObject) : [];
   const ip = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
