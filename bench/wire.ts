@@ -2,9 +2,12 @@
 // HTTP, keep-alive, one request at a time):
 //   protobuf: create p50/p99 of a Deployment sent and answered in application/vnd.kubernetes.protobuf
 //             next to the same create in JSON (goal: protobuf <= 1x JSON), alternating rounds;
+//   ssa:      server-side apply (PATCH application/apply-patch+yaml, the whole configuration) of a
+//             Deployment changing its replicas, next to a strategic-merge patch of the same change
+//             (goal: SSA p50 <= 2x the strategic-merge patch), alternating rounds;
 // each next to a floor measured in the same run: a trivial Node HTTP server answering the same bytes.
 //
-// Usage: npm run build && node dist/bench/wire.js [--creates 300] [--rounds 5] [--only protobuf]
+// Usage: npm run build && node dist/bench/wire.js [--creates 300] [--rounds 5] [--only protobuf,ssa]
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeProtobufObject, protobufCodec, startApiServer } from '../apiserver';
@@ -76,6 +79,16 @@ async function floorServer(answer: (req: http.IncomingMessage) => Buffer): Promi
   return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => srv.close() };
 }
 
+/** The floor's latencies: as many requests as the measured side made, a Deployment's JSON each way. */
+async function measureFloor(o: Options, method: string): Promise<number[]> {
+  const body = Buffer.from(JSON.stringify(deployment('floor')));
+  const floor = await floorServer(() => body);
+  const fl: number[] = [];
+  for (let i = 0; i < o.creates * o.rounds; i++) fl.push((await send(floor.url, method, '/', { 'Content-Type': 'application/json' }, body)).ms);
+  floor.close();
+  return fl;
+}
+
 async function benchProtobuf(o: Options): Promise<void> {
   const PB = 'application/vnd.kubernetes.protobuf';
   protobufCodec(); // parse the .proto files before timing
@@ -102,11 +115,7 @@ async function benchProtobuf(o: Options): Promise<void> {
     }
   }
   await server.close();
-  const jsonBody = Buffer.from(JSON.stringify(deployment('floor')));
-  const floor = await floorServer(() => jsonBody);
-  const fl: number[] = [];
-  for (let i = 0; i < o.creates * o.rounds; i++) fl.push((await send(floor.url, 'POST', '/', { 'Content-Type': 'application/json' }, jsonBody)).ms);
-  floor.close();
+  const fl = await measureFloor(o, 'POST');
   const ratio = pct(pb, 50) / pct(json, 50);
   console.log(`protobuf create of a Deployment (${o.rounds} rounds x ${o.creates}, alternating with JSON)`);
   console.log(`  JSON      ${fmt(json)}`);
@@ -114,10 +123,42 @@ async function benchProtobuf(o: Options): Promise<void> {
   console.log(`  floor     ${fmt(fl)}   (trivial Node HTTP server, same client and bytes)`);
 }
 
+async function benchApply(o: Options): Promise<void> {
+  const server = await startApiServer({ host: '127.0.0.1', port: 0 });
+  const base = '/apis/apps/v1/namespaces/default/deployments';
+  const ssa: number[] = [];
+  const smp: number[] = [];
+  for (const name of ['ssa', 'smp']) {
+    const r = await send(server.url, 'PATCH', `${base}/${name}?fieldManager=bench`, { 'Content-Type': 'application/apply-patch+yaml' }, Buffer.from(JSON.stringify(deployment(name))));
+    if (r.status !== 201) throw new Error(`apply create answered ${r.status}`);
+  }
+  let replicas = 3;
+  for (let round = -1; round < o.rounds; round++) {
+    for (const kind of ['ssa', 'smp'] as const) {
+      for (let i = 0; i < o.creates; i++) {
+        replicas = replicas === 3 ? 4 : 3;
+        const r =
+          kind === 'ssa'
+            ? await send(server.url, 'PATCH', `${base}/ssa?fieldManager=bench`, { 'Content-Type': 'application/apply-patch+yaml' }, Buffer.from(JSON.stringify({ ...deployment('ssa'), spec: { ...(deployment('ssa').spec as object), replicas } })))
+            : await send(server.url, 'PATCH', `${base}/smp?fieldManager=bench`, { 'Content-Type': 'application/strategic-merge-patch+json' }, Buffer.from(JSON.stringify({ spec: { replicas } })));
+        if (r.status !== 200) throw new Error(`${kind} answered ${r.status}`);
+        if (round >= 0) (kind === 'ssa' ? ssa : smp).push(r.ms);
+      }
+    }
+  }
+  await server.close();
+  const fl = await measureFloor(o, 'PATCH');
+  console.log(`server-side apply of a Deployment's replicas (${o.rounds} rounds x ${o.creates}, alternating with a strategic-merge patch)`);
+  console.log(`  strategic merge  ${fmt(smp)}`);
+  console.log(`  server-side      ${fmt(ssa)}   p50 ratio ${(pct(ssa, 50) / pct(smp, 50)).toFixed(2)}x (goal <= 2x)`);
+  console.log(`  floor            ${fmt(fl)}   (trivial Node HTTP server, same client and bytes)`);
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const want = (part: string) => !o.only || o.only.includes(part);
   if (want('protobuf')) await benchProtobuf(o);
+  if (want('ssa')) await benchApply(o);
   agent.destroy();
 }
 

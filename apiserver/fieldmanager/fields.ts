@@ -39,7 +39,7 @@ export function schemaForKind(kind: string): SchemaNode | undefined {
 const listTypeOf = (schema: SchemaNode | undefined): ListType => schema?.listType() ?? { type: 'atomic' };
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `k:{"name":"x"}` for an element of a keyed list (undefined when the element lacks a key). */
 export function elementKey(el: unknown, keys: string[]): string | undefined {

@@ -8,7 +8,7 @@ import { deepEqual } from '../../lib/api/json';
 import { rfc3339 } from '../../lib/api/time';
 import { ApiStatusError } from '../errors';
 import type { KObj } from '../storage/types';
-import { addPath, changedFields, elementKey, fieldsOf, type FieldsTree, hasPath, isEmpty, leaves, pathString, removePath, schemaForKind, type SchemaNode, valueAt } from './fields';
+import { addPath, changedFields, elementKey, fieldsOf, type FieldsTree, hasPath, isEmpty, isObj, leaves, pathString, removePath, schemaForKind, type SchemaNode, valueAt } from './fields';
 
 export interface ManagedFieldsEntry {
   manager: string;
@@ -21,7 +21,6 @@ export interface ManagedFieldsEntry {
 }
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Metadata the server owns: never part of a field set (structured-merge-diff's stripped fields). */
 const SERVER_METADATA = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink'];

@@ -154,7 +154,11 @@ function cases(): Case[] {
     c.push({ what: `merge patch ${p}`, method: 'PATCH', path: `${CMS}/keep`, body: p, contentType: 'application/merge-patch+json', expect: 400 });
     c.push({ what: `strategic patch ${p}`, method: 'PATCH', path: `${CMS}/keep`, body: p, contentType: 'application/strategic-merge-patch+json', expect: 400 });
   }
-  for (const ct of ['application/apply-patch+yaml', 'text/plain', 'application/xml', 'application/json', 'application/yaml']) {
+  // Server-side apply needs a field manager.
+  c.push({ what: 'apply patch without fieldManager', method: 'PATCH', path: `${CMS}/keep`, body: '{"data":{"a":"b"}}', contentType: 'application/apply-patch+yaml', expect: 400 });
+  c.push({ what: 'apply patch of another kind', method: 'PATCH', path: `${CMS}/keep?fieldManager=m`, body: '{"apiVersion":"v1","kind":"Secret"}', contentType: 'application/apply-patch+yaml', expect: 400 });
+  c.push({ what: 'force on a merge patch', method: 'PATCH', path: `${CMS}/keep?force=true`, body: '{}', contentType: 'application/merge-patch+json', expect: 400 });
+  for (const ct of ['text/plain', 'application/xml', 'application/json', 'application/yaml']) {
     c.push({ what: `patch content type ${ct}`, method: 'PATCH', path: `${CMS}/keep`, body: '{"data":{"a":"b"}}', contentType: ct, expect: 415 });
   }
   c.push({ what: 'patch changes kind', method: 'PATCH', path: `${CMS}/keep`, body: '{"kind":"Secret"}', contentType: 'application/merge-patch+json', expect: 400 });
@@ -174,7 +178,8 @@ function cases(): Case[] {
   c.push({ what: 'create namespace mismatch', method: 'POST', path: CMS, body: JSON.stringify({ metadata: { name: 'x', namespace: 'other' } }), expect: 400 });
   c.push({ what: 'create in missing namespace', method: 'POST', path: '/api/v1/namespaces/missing/configmaps', body: JSON.stringify({ metadata: { name: 'x' } }), expect: 404 });
   c.push({ what: 'create duplicate', method: 'POST', path: CMS, body: JSON.stringify({ metadata: { name: 'keep' } }), expect: 409 });
-  c.push({ what: 'protobuf body', method: 'POST', path: CMS, body: Buffer.from([0x6b, 0x38, 0x73, 0, 1, 2]), contentType: 'application/vnd.kubernetes.protobuf', expect: 415 });
+  c.push({ what: 'truncated protobuf body', method: 'POST', path: CMS, body: Buffer.from([0x6b, 0x38, 0x73, 0, 1, 2]), contentType: 'application/vnd.kubernetes.protobuf', expect: 400 });
+  c.push({ what: 'protobuf body without the magic', method: 'POST', path: CMS, body: Buffer.from([1, 2, 3, 4, 5]), contentType: 'application/vnd.kubernetes.protobuf', expect: 400 });
   c.push({ what: 'form body', method: 'POST', path: CMS, body: 'a=b', contentType: 'application/x-www-form-urlencoded', expect: 415 });
   c.push({ what: 'text body', method: 'POST', path: CMS, body: '{"metadata":{"name":"txt"}}', contentType: 'text/plain', expect: 415 });
   c.push({ what: 'xml body', method: 'POST', path: CMS, body: '<cm/>', contentType: 'application/xml', expect: 415 });

@@ -116,7 +116,7 @@ test('scale subresource: GET, PUT (with conflict), PATCH json and merge', async 
   await expectCode(apps.replaceNamespacedDeploymentScale({ name: 'web', namespace: 'default', body: { ...sc, metadata: { name: 'web' }, spec: { replicas: -1 } } }), 422);
 });
 
-test('patch types: json, merge, strategic; apply-patch is 415', async () => {
+test('patch types: json, merge, strategic, server-side apply (fieldManager required)', async () => {
   await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cm', labels: { a: '1' } }, data: { x: '1', y: '2' } } });
   const j = await core.patchNamespacedConfigMap({ name: 'cm', namespace: 'default', body: [{ op: 'add', path: '/data/z', value: '3' }, { op: 'remove', path: '/data/x' }] });
   expect(j.data).toEqual({ y: '2', z: '3' });
@@ -124,7 +124,10 @@ test('patch types: json, merge, strategic; apply-patch is 415', async () => {
   expect(m.data).toEqual({ z: '3', w: '4' });
   const s = await core.patchNamespacedConfigMap({ name: 'cm', namespace: 'default', body: { metadata: { labels: { b: '2' } } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
   expect(s.metadata?.labels).toEqual({ a: '1', b: '2' });
-  await expectCode(core.patchNamespacedConfigMap({ name: 'cm', namespace: 'default', body: { data: {} } }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply)), 415);
+  await expectCode(core.patchNamespacedConfigMap({ name: 'cm', namespace: 'default', body: { data: {} } }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply)), 400);
+  const a = await core.patchNamespacedConfigMap({ name: 'cm', namespace: 'default', fieldManager: 'tool', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { v: '5' } } }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply));
+  expect(a.data).toEqual({ z: '3', w: '4', v: '5' });
+  expect(a.metadata?.managedFields?.map((e) => `${e.manager}/${e.operation}`)).toContain('tool/Apply');
   await expectCode(core.patchNamespacedConfigMap({ name: 'cm', namespace: 'default', body: [{ op: 'test', path: '/data/z', value: 'nope' }] }), 422);
   // A resourceVersion in a patch is a precondition.
   await expectCode(
