@@ -5,7 +5,6 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
-import { allResources } from '../lib/api/resources';
 import { AdmissionChain } from './auth/admission';
 import { alwaysAllow } from './auth/authorizers';
 import { AuditLogFile, type AuditSink } from './auth/audit/log';
@@ -211,7 +210,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const authorizer = authz?.authorizer ?? opts.authorizer ?? alwaysAllow;
   const ruleResolver: RuleResolver = authz?.ruleResolver ?? (authorizer === alwaysAllow ? alwaysAllowRules : ((authorizer as Partial<RuleResolver>).rulesFor ? (authorizer as unknown as RuleResolver) : unknownRules));
   attachAuthorization(registry, { authorizer, ruleResolver });
-  const countObjects = (): Array<[string, number]> => allResources.map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
+  const countObjects = (): Array<[string, number]> => registry.kinds.all().map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
   objectCountSources.add(countObjects);
   const cleaner = new NamespaceCleaner(registry);
   cleaner.start();
@@ -260,13 +259,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     next();
   });
 
-  app.use(requestInfoMiddleware());
+  app.use(requestInfoMiddleware(registry.kinds));
   if (auditPolicy && auditSink) app.use(auditMiddleware(auditPolicy, auditSink));
   app.use(authenticationMiddleware({ authenticators, anonymous }));
   app.use(authorizationMiddleware(authorizer));
   app.use(express.raw({ type: () => true, limit: maxBody }));
   let address = `${host}:6443`;
-  installDiscovery(app, () => address);
+  installDiscovery(app, registry.kinds, () => address);
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await metricsResponse('apiserver');
     res.writeHead(200, { 'Content-Type': contentType });

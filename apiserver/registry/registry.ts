@@ -11,6 +11,7 @@ import { applyDefaults } from '../defaults';
 import { AdmissionChain, apiserverUser } from '../auth/admission';
 import type { AdmissionAttributes, AdmissionOperation, UserInfo } from '../auth/types';
 import { strategyFor } from '../kinds';
+import { KindCatalog } from '../kinds/catalog';
 import { pruneUnknownFields } from '../schema';
 import { validate } from '../validation';
 import { ApiStatusError, errors } from '../errors';
@@ -121,6 +122,8 @@ function decodeContinue(token: string): ContinueToken {
 
 export class Registry {
   readonly services: ServiceAllocations;
+  /** The kinds this server serves: built-in ones and those its CRDs register (apiserver/crd/). */
+  readonly kinds = new KindCatalog();
 
   constructor(
     readonly storage: Storage,
