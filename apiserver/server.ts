@@ -25,6 +25,7 @@ import { defaultAdvertiseAddress, KubernetesServiceReconciler } from './registry
 import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
+import { CrdServing } from './crd/serving';
 import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
@@ -187,6 +188,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
   let authz: Authorization | undefined;
   let registry: Registry;
+  let crds: CrdServing | undefined;
   let auditSink: AuditSink | undefined;
   try {
     authz = opts.authorizationMode ? await setupAuthorization(opts.authorizationMode, storage) : undefined;
@@ -198,12 +200,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     });
     attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
+    crds = new CrdServing(registry);
+    await crds.start();
     await authz?.bootstrap(registry);
     if (auditPolicy && (opts.audit?.sink || opts.audit?.logPath)) {
       auditSink = opts.audit.sink ?? new AuditLogFile({ path: opts.audit.logPath!, maxSizeMB: opts.audit.logMaxSizeMB, maxBackups: opts.audit.logMaxBackups, maxAgeDays: opts.audit.logMaxAgeDays });
     }
   } catch (err) {
     authz?.stop();
+    crds?.stop();
     await storage.close();
     throw err;
   }
@@ -336,6 +341,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       if (closed) return;
       closed = true;
       cleaner.stop();
+      crds?.stop();
       authz?.stop();
       await kubernetesService?.stop();
       objectCountSources.delete(countObjects);

@@ -11,12 +11,13 @@ import { coordinationKinds } from './coordination';
 import { coreKinds } from './core';
 import { discoveryKinds } from './discovery';
 import { rbacKinds } from './rbac';
+import { apiextensionsKinds } from '../crd/definition';
 import type { KindStrategy } from './strategy';
 
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...apiextensionsKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

@@ -120,6 +120,16 @@ function decodeContinue(token: string): ContinueToken {
   throw errors.badRequest('continue key is not valid: the continue token could not be decoded');
 }
 
+/**
+ * A custom resource stored at another version of its CRD, as the version asked for: CRDs convert with
+ * the `None` strategy, which changes only apiVersion. Built-in objects are always at their version.
+ */
+export function atVersion(rt: ResourceType, s: StoredObject): StoredObject {
+  if (!rt.group || s.obj.apiVersion === undefined) return s;
+  const gv = groupVersion(rt);
+  return s.obj.apiVersion === gv ? s : storedObject(s.rev, { ...s.obj, apiVersion: gv });
+}
+
 export class Registry {
   readonly services: ServiceAllocations;
   /** The kinds this server serves: built-in ones and those its CRDs register (apiserver/crd/). */
@@ -176,7 +186,7 @@ export class Registry {
   async get(rt: ResourceType, namespace: string | undefined, name: string): Promise<StoredObject> {
     const s = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
     if (!s) throw errors.notFound(rt, name);
-    return s;
+    return atVersion(rt, s);
   }
 
   async list(rt: ResourceType, namespace: string | undefined, q: ListQuery): Promise<ListPage> {
@@ -198,7 +208,7 @@ export class Registry {
         filter: sel.empty ? undefined : sel.matches,
       });
       return {
-        items: r.items,
+        items: r.items.map((item) => atVersion(rt, item)),
         rev: r.rev,
         continue: r.continueAfter !== undefined ? encodeContinue(r.rev, r.continueAfter) : undefined,
         remainingItemCount: r.remaining,
@@ -214,7 +224,13 @@ export class Registry {
   /** Subscribes to changes after fromRev; throws a 410 ApiStatusError when it is compacted away. */
   watch(rt: ResourceType, namespace: string | undefined, fromRev: number, onEvent: (ev: StorageEvent) => void): WatchSubscription {
     try {
-      return this.storage.watch(bucketOf(rt), fromRev, onEvent, namespacePrefix(rt, namespace));
+      const gv = groupVersion(rt);
+      // Events of objects stored at another version of a CRD are sent as this version (their own encodings).
+      const deliver = !rt.group
+        ? onEvent
+        : (ev: StorageEvent) =>
+            ev.object.obj.apiVersion === gv ? onEvent(ev) : onEvent({ ...ev, object: atVersion(rt, ev.object), prev: ev.prev && atVersion(rt, ev.prev), encoded: undefined });
+      return this.storage.watch(bucketOf(rt), fromRev, deliver, namespacePrefix(rt, namespace));
     } catch (err) {
       if (err instanceof TooOldRevisionError) throw errors.gone(err.message);
       throw err;
@@ -313,7 +329,8 @@ export class Registry {
     const obj = body as KObj;
     obj.apiVersion = apiVersion;
     obj.kind = kind;
-    const unknown = kind === rt.kind ? pruneUnknownFields(rt, obj) : [];
+    const strategy = strategyFor(rt);
+    const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
     if (unknown.length) {
       if (ctx.fieldValidation === 'Strict') {
         throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
@@ -420,7 +437,7 @@ export class Registry {
         stored = await this.storage.update(bucketOf(rt), keyOf(rt, md.namespace, String(md.name)), next, current.rev);
       }
       alloc?.commit();
-      return stored;
+      return atVersion(rt, stored);
     } catch (err) {
       alloc?.rollback();
       if (err instanceof ConflictError) throw errors.modified(rt, String(md.name));
@@ -499,7 +516,7 @@ export class Registry {
         if (finalizers.length === 0 && grace === 0) {
           const removed = await this.storage.delete(bucketOf(rt), keyOf(rt, namespace, name), current.rev);
           strategy.afterDelete?.(this, removed);
-          return { object: removed, removed: true };
+          return { object: atVersion(rt, removed), removed: true };
         }
         // Mark only: finalizers or a running pod's node agent finish the deletion.
         const changed = !md.deletionTimestamp || prevGrace !== grace || !deepEqual(finalizers, finalizersOf(obj));
@@ -509,7 +526,7 @@ export class Registry {
         if (finalizers.length) md.finalizers = finalizers;
         if (strategy.generationTracked && !omd.deletionTimestamp) md.generation = ((md.generation as number) || 0) + 1;
         const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), obj, current.rev);
-        return { object: stored, removed: false };
+        return { object: atVersion(rt, stored), removed: false };
       } catch (err) {
         if ((err instanceof ConflictError || err instanceof NotFoundError) && attempt < MAX_CONFLICT_RETRIES) continue;
         throw err;

@@ -21,7 +21,7 @@ export async function serveObject({ req, res, registry, rt, namespace: ns, name,
     case 'PATCH': {
       const ctx = writeContext(req, res);
       const ct = mediaType(req);
-      const kind = patchKind(ct);
+      const kind = patchKind(ct, strategyFor(rt).strategicMerge !== false);
       const patch = parsePatch(kind, rawText(req));
       const stored = await registry.guaranteedUpdate(
         rt,
