@@ -26,6 +26,7 @@ import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { CrdServing } from './crd/serving';
+import { installOpenApi } from './openapi';
 import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
@@ -276,7 +277,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     res.writeHead(200, { 'Content-Type': contentType });
     res.end(body);
   });
-  app.get('/openapi/v3', (_req, res) => sendError(res, errors.pathNotFound()));
+  installOpenApi(app, registry.kinds);
   app.use(
     resourceHandler(registry, {
       onStart: (rt) => registeredWatchers.inc({ group: rt.group, version: rt.version, kind: rt.kind }),

@@ -103,6 +103,7 @@ export function customKindStrategy(crd: CustomResourceDefinition, version: CrdVe
   return defineKind<Json>(rt, {
     generationTracked: true,
     strategicMerge: false,
+    openAPISchema: schema as Record<string, unknown>,
     scale: scalePaths(version),
     printer: customPrinter(version.additionalPrinterColumns),
     prune: (obj) => prune(obj, schema),

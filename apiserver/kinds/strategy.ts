@@ -74,6 +74,8 @@ export interface KindStrategy {
    * CRD's structural schema.
    */
   prune?(obj: KObj): string[];
+  /** The schema the OpenAPI documents publish for a kind without a client-node model (a CRD version's). */
+  readonly openAPISchema?: Record<string, unknown>;
   /** false: strategic merge patches are refused with 415, as for custom resources (they have no patch strategies). */
   readonly strategicMerge?: boolean;
   /** Where the scale subresource reads and writes (custom resources: the CRD's paths); default spec.replicas, status.replicas, spec.selector. */
