@@ -103,6 +103,9 @@ function controllerManagerRules(): PolicyRule[] {
     rule(['update', 'patch'], [apps], ['deployments/status', 'replicasets/status', 'daemonsets/status', 'deployments/scale', 'replicasets/scale', 'deployments/finalizers', 'replicasets/finalizers', 'daemonsets/finalizers']),
     rule(Write, [batch], ['jobs', 'cronjobs']),
     rule(['update', 'patch'], [batch], ['jobs/status', 'cronjobs/status', 'jobs/finalizers']),
+    // The garbage collector deletes and patches dependents of every kind, custom resources included
+    // (kube's system:controller:generic-garbage-collector).
+    rule(['delete', 'patch', 'update'], ['*'], ['*']),
     // Endpoints and EndpointSlices; the garbage collector on the kinds it collects.
     rule(Write, [core], ['endpoints', 'services', 'configmaps', 'secrets', 'serviceaccounts']),
     rule(Write, [discovery], ['endpointslices']),
