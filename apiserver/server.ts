@@ -216,7 +216,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const authorizer = authz?.authorizer ?? opts.authorizer ?? alwaysAllow;
   const ruleResolver: RuleResolver = authz?.ruleResolver ?? (authorizer === alwaysAllow ? alwaysAllowRules : ((authorizer as Partial<RuleResolver>).rulesFor ? (authorizer as unknown as RuleResolver) : unknownRules));
   attachAuthorization(registry, { authorizer, ruleResolver });
-  const countObjects = (): Array<[string, number]> => registry.kinds.all().map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
+  // One entry per bucket: the served versions of a CRD share theirs.
+  const countObjects = (): Array<[string, number]> => [...new Map(registry.kinds.all().map((rt) => [bucketOf(rt), rt] as const)).values()].map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
   objectCountSources.add(countObjects);
   const cleaner = new NamespaceCleaner(registry);
   cleaner.start();
