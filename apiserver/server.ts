@@ -6,7 +6,6 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
 import { consoleHandler } from '../console';
-import { allResources } from '../lib/api/resources';
 import { AdmissionChain } from './auth/admission';
 import { alwaysAllow } from './auth/authorizers';
 import { AuditLogFile, type AuditSink } from './auth/audit/log';
@@ -29,6 +28,8 @@ import { defaultAdvertiseAddress, KubernetesServiceReconciler } from './registry
 import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
+import { CrdServing } from './crd/serving';
+import { installOpenApi } from './openapi';
 import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
@@ -201,32 +202,38 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption });
   const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
   let authz: Authorization | undefined;
-  let registry: Registry | undefined;
+  let startedRegistry: Registry | undefined;
+  let crds: CrdServing | undefined;
   let auditSink: AuditSink | undefined;
   try {
     authz = opts.authorizationMode ? await setupAuthorization(opts.authorizationMode, storage) : undefined;
-    registry = new Registry(storage, {
+    const registry = (startedRegistry = new Registry(storage, {
       serviceClusterIPRange: serviceCIDR,
       nodePortRange: opts.nodePortRange ?? '30000-32767',
       clusterDNSIP: opts.clusterDNSIP,
       admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), ...builtin.last, ...(authz?.admissionLast ?? [])]),
-    });
+    }));
     attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
+    crds = new CrdServing(registry);
+    await crds.start();
     await authz?.bootstrap(registry);
     if (auditPolicy && (opts.audit?.sink || opts.audit?.logPath)) {
       auditSink = opts.audit.sink ?? new AuditLogFile({ path: opts.audit.logPath!, maxSizeMB: opts.audit.logMaxSizeMB, maxBackups: opts.audit.logMaxBackups, maxAgeDays: opts.audit.logMaxAgeDays });
     }
   } catch (err) {
-    registry?.close();
+    startedRegistry?.close();
     authz?.stop();
+    crds?.stop();
     await storage.close();
     throw err;
   }
+  const registry = startedRegistry;
   const authorizer = authz?.authorizer ?? opts.authorizer ?? alwaysAllow;
   const ruleResolver: RuleResolver = authz?.ruleResolver ?? (authorizer === alwaysAllow ? alwaysAllowRules : ((authorizer as Partial<RuleResolver>).rulesFor ? (authorizer as unknown as RuleResolver) : unknownRules));
   attachAuthorization(registry, { authorizer, ruleResolver });
-  const countObjects = (): Array<[string, number]> => allResources.map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
+  // One entry per bucket: the served versions of a CRD share theirs.
+  const countObjects = (): Array<[string, number]> => [...new Map(registry.kinds.all().map((rt) => [bucketOf(rt), rt] as const)).values()].map((rt) => [rt.group ? `${rt.resource}.${rt.group}` : rt.resource, storage.count(bucketOf(rt))]);
   objectCountSources.add(countObjects);
   const cleaner = new NamespaceCleaner(registry);
   cleaner.start();
@@ -278,19 +285,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   });
 
   if (opts.console) app.use('/ui', consoleHandler()); // static files, before authentication: they hold no data
-  app.use(requestInfoMiddleware());
+  app.use(requestInfoMiddleware(registry.kinds));
   if (auditPolicy && auditSink) app.use(auditMiddleware(auditPolicy, auditSink));
   app.use(authenticationMiddleware({ authenticators, anonymous }));
   app.use(authorizationMiddleware(authorizer));
   app.use(express.raw({ type: () => true, limit: maxBody }));
   let address = `${host}:6443`;
-  installDiscovery(app, () => address);
+  installDiscovery(app, registry.kinds, () => address);
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await metricsResponse('apiserver');
     res.writeHead(200, { 'Content-Type': contentType });
     res.end(body);
   });
-  app.get('/openapi/v3', (_req, res) => sendError(res, errors.pathNotFound()));
+  installOpenApi(app, registry.kinds);
   const metricsApi = new MetricsApi(registry, opts.metricResolutionMs ?? 15_000);
   metricsApi.start(() => app.locals.kubeletClient as KubeletClient);
   app.use(metricsApi.handler());
@@ -376,6 +383,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       cleaner.stop();
       eventExpiry.stop();
       registry.close();
+      crds?.stop();
       authz?.stop();
       await kubernetesService?.stop();
       objectCountSources.delete(countObjects);

@@ -3,7 +3,7 @@
 import * as yaml from 'js-yaml';
 import { KubeObject } from '../lib/client/client';
 import { ResourceType } from '../lib/api/resources';
-import { JsonPath, goValue, relaxedJsonPath } from './jsonpath';
+import { JsonPath, goValue, relaxedJsonPath } from '../lib/api/jsonpath';
 import { sortKeysDeep } from '../lib/api/json';
 import { ageOf } from '../lib/api/time';
 

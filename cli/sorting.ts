@@ -3,7 +3,7 @@
 // (vbom.ml/util/sortorder: digit runs compare as numbers), false before true, null first; objects
 // without the field sort first. The sort is stable, so equal keys keep the server's (name) order.
 import { compareQuantities, isQuantity } from '../lib/api/quantity';
-import { JsonPath, relaxedJsonPath } from './jsonpath';
+import { JsonPath, relaxedJsonPath } from '../lib/api/jsonpath';
 
 /** vbom.ml/util/sortorder.NaturalLess. */
 export function naturalLess(a: string, b: string): boolean {

@@ -6,7 +6,8 @@
 //   removed, which lets the apiserver remove the owner.
 // - Orphan: the `orphan` finalizer; dependents lose their reference to the owner, then the finalizer goes.
 // An owner missing from the cache is confirmed with a live GET before anything is deleted, so a watch
-// that lags behind a new owner never costs a dependent.
+// that lags behind a new owner never costs a dependent. Custom resources are collected too: the
+// collector follows CustomResourceDefinitions and watches each established CRD's storage version.
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { isNotFound, KubeObject } from '../lib/client/client';
 import { Controller, ControllerContext, runWorkers } from '../lib/client/controller';
@@ -18,7 +19,31 @@ import { WorkQueue } from '../lib/client/workqueue';
 export const ForegroundFinalizer = 'foregroundDeletion';
 export const OrphanFinalizer = 'orphan';
 
-/** The kinds the collector watches (owners and dependents alike). */
+/** The ResourceType of an established CRD's storage version; undefined while it is not served. */
+export function customResourceOf(crd: KubeObject): ResourceType | undefined {
+  const c = crd as KubeObject & {
+    spec?: { group?: string; scope?: string; versions?: Array<{ name: string; storage?: boolean }> };
+    status?: { acceptedNames?: { plural?: string; kind?: string; listKind?: string; singular?: string }; conditions?: Array<{ type: string; status: string }> };
+  };
+  const names = c.status?.acceptedNames;
+  const version = c.spec?.versions?.find((v) => v.storage)?.name;
+  const established = c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
+  if (!established || !names?.plural || !names.kind || !version || !c.spec?.group || c.metadata?.deletionTimestamp) return undefined;
+  return {
+    group: c.spec.group,
+    version,
+    resource: names.plural,
+    kind: names.kind,
+    listKind: names.listKind || `${names.kind}List`,
+    singular: names.singular || names.kind.toLowerCase(),
+    namespaced: c.spec.scope === 'Namespaced',
+    shortNames: [],
+    categories: [],
+    subresources: [],
+  };
+}
+
+/** The built-in kinds the collector watches (owners and dependents alike); custom ones are added as CRDs appear. */
 export const collectedResources: ResourceType[] = [
   Resources.deployments,
   Resources.replicasets,
@@ -67,7 +92,11 @@ export interface GarbageCollectorOptions {
 export class GarbageCollector implements Controller {
   readonly name = 'garbage-collector';
   private readonly queue = new WorkQueue<string>('garbagecollector', { maxDelayMs: 30_000 });
+  /** Informers and kinds by 'group/resource', the key of the queue's items. */
   private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly kinds = new Map<string, ResourceType>();
+  private readonly crds: Informer<KubeObject>;
+  private started = false;
   /** uid → where the object lives (resource name + key), for owner look-ups. */
   private readonly byUid = new Map<string, { resource: string; key: string }>();
   private readonly workers: number;
@@ -78,17 +107,40 @@ export class GarbageCollector implements Controller {
     opts: GarbageCollectorOptions = {},
   ) {
     this.workers = opts.workers ?? 5;
-    for (const r of collectedResources) this.informers.set(r.resource, ctx.informers.informerFor<KubeObject>(r));
+    for (const r of collectedResources) this.collect(r);
+    this.crds = ctx.informers.informerFor<KubeObject>(Resources.customresourcedefinitions);
+  }
+
+  /** Watches a kind (once); its informer starts at once when the collector already runs. */
+  private collect(rt: ResourceType): void {
+    const key = `${rt.group}/${rt.resource}`;
+    if (this.kinds.has(key)) return;
+    const inf = this.ctx.informers.informerFor<KubeObject>(rt);
+    this.kinds.set(key, rt);
+    this.informers.set(key, inf);
+    if (this.started) {
+      this.handle(key, inf);
+      void inf.start().catch(() => undefined);
+    }
+  }
+
+  private handle(key: string, inf: Informer<KubeObject>): void {
+    inf.onAdd((o) => this.changed(key, o));
+    inf.onUpdate((_old, o) => this.changed(key, o));
+    inf.onDelete((o) => this.deleted(o));
   }
 
   async start(): Promise<void> {
-    for (const [resource, inf] of this.informers) {
-      inf.onAdd((o) => this.changed(resource, o));
-      inf.onUpdate((_old, o) => this.changed(resource, o));
-      inf.onDelete((o) => this.deleted(o));
-    }
+    for (const [key, inf] of this.informers) this.handle(key, inf);
+    const followCrd = (crd: KubeObject) => {
+      const rt = customResourceOf(crd);
+      if (rt) this.collect(rt);
+    };
+    this.crds.onAdd(followCrd);
+    this.crds.onUpdate((_old, crd) => followCrd(crd));
+    this.started = true;
     this.ctx.informers.start();
-    await Promise.all([...this.informers.values()].map((i) => i.start()));
+    await Promise.all([...this.informers.values(), this.crds].map((i) => i.start()));
     this.running = runWorkers(this.queue, this.workers, (key) => this.sync(key), { controller: this.name });
   }
 
@@ -143,7 +195,7 @@ export class GarbageCollector implements Controller {
     const resource = qkey.slice(0, sep);
     const key = qkey.slice(sep + 1);
     const inf = this.informers.get(resource);
-    const rt = collectedResources.find((r) => r.resource === resource);
+    const rt = this.kinds.get(resource);
     const obj = inf?.getByKey(key);
     if (!obj || !rt) return;
     const md = obj.metadata || {};
@@ -161,7 +213,7 @@ export class GarbageCollector implements Controller {
     let owner: KubeObject | undefined = loc ? this.informers.get(loc.resource)?.getByKey(loc.key) : undefined;
     if (!owner) {
       const [group, version] = ref.apiVersion.includes('/') ? ref.apiVersion.split('/') : ['', ref.apiVersion];
-      const rt = resourceForKind(group ? `${group}/${version}` : version, ref.kind);
+      const rt = resourceForKind(group ? `${group}/${version}` : version, ref.kind) ?? [...this.kinds.values()].find((k) => k.group === group && k.kind === ref.kind);
       // An owner of a kind we don't know is never presumed gone.
       if (!rt) return 'present';
       try {
@@ -235,7 +287,7 @@ export class GarbageCollector implements Controller {
 
   private resourceOf(o: KubeObject): ResourceType | undefined {
     const loc = o.metadata?.uid ? this.byUid.get(o.metadata.uid) : undefined;
-    return loc ? collectedResources.find((r) => r.resource === loc.resource) : undefined;
+    return loc ? this.kinds.get(loc.resource) : undefined;
   }
 
   /** PUT conditional on the cached resourceVersion: a concurrent change costs a retry, never a lost finalizer. */

@@ -3,7 +3,7 @@
 // The health probes answer anyone.
 import type { NextFunction, Request, Response } from 'express';
 import { ApiStatusError, errors } from '../errors';
-import { parseRequestInfo } from '../handlers/request-info';
+import { parseRequestInfo, type ResourceLookup } from '../handlers/request-info';
 import { forbiddenMessage, requestAttributes } from './request-attributes';
 import { AllAuthenticated, AllUnauthenticated, Anonymous, AuthenticationError, type Authenticator, type Authorizer, type UserInfo } from './types';
 
@@ -16,9 +16,9 @@ export interface AuthenticationOptions {
 }
 
 /** Sets res.locals.requestInfo for every request (resource requests; undefined otherwise). */
-export function requestInfoMiddleware() {
+export function requestInfoMiddleware(kinds?: ResourceLookup) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.locals.requestInfo = parseRequestInfo(req.method, req.path, req.query as Record<string, unknown>);
+    res.locals.requestInfo = parseRequestInfo(req.method, req.path, req.query as Record<string, unknown>, kinds);
     next();
   };
 }

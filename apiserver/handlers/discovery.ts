@@ -1,16 +1,18 @@
 // Discovery documents (legacy JSON form, which kubectl 1.20–1.32 and client-node use) built from the
-// shared resource table, plus /version and the empty /openapi/v2 that lets kubectl apply skip
-// client-side validation (kubectl-protocol.md §0.1).
+// server's kind catalog (built-in resources and those of its CustomResourceDefinitions, which appear
+// and go at run time), plus /version and the health probes. The OpenAPI documents are apiserver/openapi/.
 import type { Express, Response } from 'express';
-import { groupVersion, ResourceType, servedResources } from '../../lib/api/resources';
+import { groupVersion } from '../../lib/api/resources';
+import type { KindCatalog } from '../kinds/catalog';
+import { errors } from '../errors';
 import { sendJSON } from './request';
 import { subresourceDiscovery } from './subresources';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-export function apiResourceList(gv: string): unknown {
+export function apiResourceList(kinds: KindCatalog, gv: string): unknown {
   const resources: unknown[] = [];
-  for (const rt of servedResources.filter((r) => groupVersion(r) === gv)) {
+  for (const rt of kinds.discoverable().filter((r) => groupVersion(r) === gv)) {
     resources.push({
       name: rt.resource,
       singularName: rt.singular,
@@ -38,17 +40,6 @@ export function apiResourceList(gv: string): unknown {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources };
 }
 
-export function groups(): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const rt of servedResources) {
-    if (!rt.group) continue;
-    const versions = out.get(rt.group) ?? [];
-    if (!versions.includes(rt.version)) versions.push(rt.version);
-    out.set(rt.group, versions);
-  }
-  return out;
-}
-
 function apiGroup(name: string, versions: string[]): unknown {
   const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
   return { name, versions: vs, preferredVersion: vs[0] };
@@ -66,24 +57,26 @@ export const VERSION_INFO = {
   platform: 'linux/amd64',
 };
 
-export function installDiscovery(app: Express, serverAddress: () => string): void {
+export function installDiscovery(app: Express, kinds: KindCatalog, serverAddress: () => string): void {
   const cached = (res: Response, body: unknown) => sendJSON(res, 200, body);
   app.get('/version', (_req, res) => cached(res, VERSION_INFO));
   app.get('/api', (_req, res) =>
     cached(res, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: serverAddress() }] }),
   );
-  app.get('/api/v1', (_req, res) => cached(res, apiResourceList('v1')));
+  app.get('/api/v1', (_req, res) => cached(res, apiResourceList(kinds, 'v1')));
   app.get('/apis', (_req, res) =>
-    cached(res, { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups()].map(([name, versions]) => apiGroup(name, versions)) }),
+    cached(res, { kind: 'APIGroupList', apiVersion: 'v1', groups: [...kinds.groups()].map(([name, versions]) => apiGroup(name, versions)) }),
   );
-  for (const [name, versions] of groups()) {
-    app.get(`/apis/${name}`, (_req, res) => cached(res, { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(name, versions) as object) }));
-    for (const v of versions) app.get(`/apis/${name}/${v}`, (_req, res) => cached(res, apiResourceList(`${name}/${v}`)));
-  }
-  // An empty protobuf document: kubectl then skips client-side validation instead of failing.
-  app.get('/openapi/v2', (_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 0 });
-    res.end();
+  // Groups come and go with CRDs: looked up per request.
+  app.get('/apis/:group', (req, res) => {
+    const versions = kinds.groups().get(String(req.params.group));
+    if (!versions) throw errors.pathNotFound();
+    cached(res, { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(String(req.params.group), versions) as object) });
+  });
+  app.get('/apis/:group/:version', (req, res) => {
+    const gv = `${String(req.params.group)}/${String(req.params.version)}`;
+    if (!kinds.hasGroupVersion(gv)) throw errors.pathNotFound();
+    cached(res, apiResourceList(kinds, gv));
   });
   for (const probe of ['/healthz', '/livez', '/readyz']) {
     app.get(probe, (_req, res) => {

@@ -12,7 +12,11 @@ const mergePatchLib = require('json-merge-patch') as { apply(target: unknown, pa
 
 export type PatchKind = 'json' | 'merge' | 'strategic';
 
-export function patchKind(contentType: string): PatchKind {
+/** The patch type of a Content-Type; `strategic` false: the kind takes no strategic merge patch (custom resources). */
+export function patchKind(contentType: string, strategic = true): PatchKind {
+  if (!strategic && contentType === 'application/strategic-merge-patch+json') {
+    throw new ApiStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+  }
   switch (contentType) {
     case 'application/json-patch+json':
       return 'json';

@@ -1,7 +1,8 @@
 // What a request is about (k8s.io/apiserver's RequestInfo): the resource, namespace, name and
 // subresource of /api/v1/... and /apis/<group>/<version>/... paths, parsed once per request before
 // authentication, so authorization, the handlers and the request metrics all read the same answer.
-import { groupVersion, ResourceType, servedResources } from '../../lib/api/resources';
+import type { ResourceType } from '../../lib/api/resources';
+import { KindCatalog } from '../kinds/catalog';
 
 /** What a request is about; also the labels of the request metrics. */
 export interface RequestInfo {
@@ -16,15 +17,13 @@ export interface RequestInfo {
   watch: boolean;
 }
 
-const byGV = new Map<string, Map<string, ResourceType>>();
-for (const rt of servedResources) {
-  const gv = groupVersion(rt);
-  if (!byGV.has(gv)) byGV.set(gv, new Map());
-  byGV.get(gv)!.set(rt.resource, rt);
-}
+/** Where paths find their resource: a server's catalog (built-in and custom kinds). */
+export type ResourceLookup = Pick<KindCatalog, 'lookup' | 'hasGroupVersion'>;
+
+let builtinCatalog: KindCatalog | undefined;
 
 /** Parses a resource path; undefined when it is not one. */
-function parseResourcePath(method: string, path: string, watchParam: boolean): RequestInfo | undefined {
+function parseResourcePath(method: string, path: string, watchParam: boolean, kinds: ResourceLookup): RequestInfo | undefined {
   const parts = path.split('/').filter((p) => p !== '').map((p) => {
     try {
       return decodeURIComponent(p);
@@ -43,19 +42,19 @@ function parseResourcePath(method: string, path: string, watchParam: boolean): R
     version = parts[2];
     rest = parts.slice(3);
   } else return undefined;
-  const table = byGV.get(group ? `${group}/${version}` : version);
-  if (!table) return undefined;
+  const gv = group ? `${group}/${version}` : version;
+  if (!kinds.hasGroupVersion(gv)) return undefined;
   let watch = watchParam;
   if (rest[0] === 'watch') {
     watch = true;
     rest = rest.slice(1);
   }
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3 && table.get(rest[2])?.namespaced) {
+  if (rest[0] === 'namespaces' && rest.length >= 3 && kinds.lookup(gv, rest[2])?.namespaced) {
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  const rt = table.get(rest[0]);
+  const rt = kinds.lookup(gv, rest[0]);
   if (!rt || rest.length > 3) return undefined;
   const name = rest[1];
   const subresource = rest[2] ?? '';
@@ -70,7 +69,7 @@ function parseResourcePath(method: string, path: string, watchParam: boolean): R
 const legacyBindingPath = /^\/api\/v1\/namespaces\/([^/]+)\/bindings\/?$/;
 
 /** The request's RequestInfo; undefined for non-resource paths (discovery, /metrics, /healthz, ...). */
-export function parseRequestInfo(method: string, path: string, query: Record<string, unknown>): RequestInfo | undefined {
+export function parseRequestInfo(method: string, path: string, query: Record<string, unknown>, kinds: ResourceLookup = (builtinCatalog ??= new KindCatalog())): RequestInfo | undefined {
   const legacyBinding = method === 'POST' ? legacyBindingPath.exec(path) : null;
   if (legacyBinding) {
     let namespace = legacyBinding[1];
@@ -83,5 +82,5 @@ export function parseRequestInfo(method: string, path: string, query: Record<str
     return { verb: 'POST', group: '', version: 'v1', resource: 'bindings', subresource: '', namespace, watch: false };
   }
   const w = Array.isArray(query.watch) ? query.watch[0] : query.watch;
-  return parseResourcePath(method, path, w === 'true' || w === '1');
+  return parseResourcePath(method, path, w === 'true' || w === '1', kinds);
 }

@@ -14,12 +14,13 @@ import { discoveryKinds } from './discovery';
 import { policyKinds } from './policy';
 import { rbacKinds } from './rbac';
 import { storageKinds } from './storage';
+import { apiextensionsKinds } from '../crd/definition';
 import type { KindStrategy } from './strategy';
 
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...apiextensionsKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 
@@ -33,9 +34,19 @@ for (const rt of allResources) {
   if (!byResource.has(keyOf(rt))) throw new Error(`apiserver: no strategy for ${keyOf(rt)} (add one in apiserver/kinds/)`);
 }
 
+// Custom kinds' strategies, keyed by their ResourceType object: each server's KindCatalog makes its
+// own, so registrations never leak between servers and go away with them.
+const dynamicStrategies = new WeakMap<ResourceType, KindStrategy>();
+
+/** Makes a custom kind's strategy findable by strategyFor (KindCatalog.register calls it). */
+export function registerDynamicStrategy(strategy: KindStrategy): void {
+  if (byResource.has(keyOf(strategy.resource))) throw new Error(`apiserver: ${keyOf(strategy.resource)} is a built-in resource`);
+  dynamicStrategies.set(strategy.resource, strategy);
+}
+
 /** The strategy of a served resource. */
 export function strategyFor(rt: ResourceType): KindStrategy {
-  const strategy = byResource.get(keyOf(rt));
+  const strategy = byResource.get(keyOf(rt)) ?? dynamicStrategies.get(rt);
   if (!strategy) throw new Error(`apiserver: no strategy for ${keyOf(rt)}`);
   return strategy;
 }

@@ -74,8 +74,28 @@ export interface KindStrategy {
    * SelfSubjectReview): gets the decoded request (defaulted and validated) and returns the answer.
    */
   create?(registry: Registry, obj: KObj, ctx: WriteContext): Promise<KObj>;
+  /**
+   * Removes the fields the kind's schema does not have, in place, and returns their paths; without it
+   * the client-node model of the kind decides (apiserver/schema.ts). Custom resources prune by their
+   * CRD's structural schema.
+   */
+  prune?(obj: KObj): string[];
+  /** The schema the OpenAPI documents publish for a kind without a client-node model (a CRD version's). */
+  readonly openAPISchema?: Record<string, unknown>;
+  /** false: strategic merge patches are refused with 415, as for custom resources (they have no patch strategies). */
+  readonly strategicMerge?: boolean;
+  /** Where the scale subresource reads and writes (custom resources: the CRD's paths); default spec.replicas, status.replicas, spec.selector. */
+  readonly scale?: ScalePaths;
   /** A DELETE of the kind's own, instead of the registry's (namespaces: mark Terminating). */
   delete?(registry: Registry, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult>;
+}
+
+/** The scale subresource's fields, as path segments (a CRD's `.spec.replicas` is ['spec', 'replicas']). */
+export interface ScalePaths {
+  specReplicas: string[];
+  statusReplicas: string[];
+  /** A string-valued label selector (a CRD's labelSelectorPath); absent: no selector in the Scale. */
+  labelSelector?: string[];
 }
 
 type Flags = 'generationTracked' | 'allowCreateOnUpdate' | 'returnDeletedObject' | 'deletedByController' | 'nameRule' | 'printer';

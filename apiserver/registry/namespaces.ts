@@ -4,7 +4,7 @@
 // everything in it through the normal delete path (so running pods still get their graceful stop by the
 // node agent), and removes the namespace itself once it is empty and has no finalizers left.
 import { randomUUID } from 'node:crypto';
-import { allResources, Resources } from '../../lib/api/resources';
+import { Resources } from '../../lib/api/resources';
 import { rfc3339 } from '../../lib/api/time';
 import { ApiStatusError, errors } from '../errors';
 import { KeyExistsError, type StoredObject } from '../storage/types';
@@ -87,7 +87,7 @@ export class NamespaceCleaner {
         if (!ns.obj.metadata.deletionTimestamp || !this.timer) continue;
         const name = String(ns.obj.metadata.name);
         let remaining = 0;
-        for (const rt of allResources.filter((r) => r.namespaced)) {
+        for (const rt of this.registry.kinds.all().filter((r) => r.namespaced)) {
           const items = (await storage.list(bucketOf(rt), { prefix: `${name}/` })).items;
           remaining += items.length;
           for (const item of items) {

@@ -11,6 +11,7 @@ import { applyDefaults } from '../defaults';
 import { AdmissionChain, apiserverUser } from '../auth/admission';
 import type { AdmissionAttributes, AdmissionOperation, UserInfo } from '../auth/types';
 import { strategyFor } from '../kinds';
+import { KindCatalog } from '../kinds/catalog';
 import { pruneUnknownFields } from '../schema';
 import { validate } from '../validation';
 import { ApiStatusError, errors } from '../errors';
@@ -138,8 +139,20 @@ function decodeContinue(token: string): ContinueToken {
   throw errors.badRequest('continue key is not valid: the continue token could not be decoded');
 }
 
+/**
+ * A custom resource stored at another version of its CRD, as the version asked for: CRDs convert with
+ * the `None` strategy, which changes only apiVersion. Built-in objects are always at their version.
+ */
+export function atVersion(rt: ResourceType, s: StoredObject): StoredObject {
+  if (!rt.group || s.obj.apiVersion === undefined) return s;
+  const gv = groupVersion(rt);
+  return s.obj.apiVersion === gv ? s : storedObject(s.rev, { ...s.obj, apiVersion: gv });
+}
+
 export class Registry {
   readonly services: ServiceAllocations;
+  /** The kinds this server serves: built-in ones and those its CRDs register (apiserver/crd/). */
+  readonly kinds = new KindCatalog();
 
   constructor(
     readonly storage: Storage,
@@ -206,7 +219,7 @@ export class Registry {
     // A client's read is as fresh as it asked for already: a miss is an answer.
     const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), !!read);
     if (!s) throw errors.notFound(rt, name);
-    return s;
+    return atVersion(rt, s);
   }
 
   /** A stored object from this apiserver's copy, read again after catching up when it is not there. */
@@ -257,7 +270,7 @@ export class Registry {
         filter: sel.empty ? undefined : sel.matches,
       });
       return {
-        items: r.items,
+        items: r.items.map((item) => atVersion(rt, item)),
         rev: r.rev,
         continue: r.continueAfter !== undefined ? encodeContinue(r.rev, r.continueAfter) : undefined,
         remainingItemCount: r.remaining,
@@ -276,7 +289,13 @@ export class Registry {
    */
   watch(rt: ResourceType, namespace: string | undefined, fromRev: number, onEvent: (ev: StorageEvent) => void, onGone?: () => void): WatchSubscription {
     try {
-      return this.storage.watch(bucketOf(rt), fromRev, onEvent, namespacePrefix(rt, namespace), onGone);
+      const gv = groupVersion(rt);
+      // Events of objects stored at another version of a CRD are sent as this version (their own encodings).
+      const deliver = !rt.group
+        ? onEvent
+        : (ev: StorageEvent) =>
+            ev.object.obj.apiVersion === gv ? onEvent(ev) : onEvent({ ...ev, object: atVersion(rt, ev.object), prev: ev.prev && atVersion(rt, ev.prev), encoded: undefined });
+      return this.storage.watch(bucketOf(rt), fromRev, deliver, namespacePrefix(rt, namespace), onGone);
     } catch (err) {
       if (err instanceof TooOldRevisionError) throw errors.gone(err.message);
       throw err;
@@ -381,7 +400,8 @@ export class Registry {
     const obj = body as KObj;
     obj.apiVersion = apiVersion;
     obj.kind = kind;
-    const unknown = kind === rt.kind ? pruneUnknownFields(rt, obj) : [];
+    const strategy = strategyFor(rt);
+    const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
     if (unknown.length) {
       if (ctx.fieldValidation === 'Strict') {
         throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
@@ -510,7 +530,7 @@ export class Registry {
         stored = await this.storage.update(bucketOf(rt), keyOf(rt, md.namespace, String(md.name)), next, current.rev);
       }
       alloc?.commit();
-      return stored;
+      return atVersion(rt, stored);
     } catch (err) {
       alloc?.rollback();
       if (err instanceof ConflictError) throw errors.modified(rt, String(md.name));
@@ -601,7 +621,7 @@ export class Registry {
         if (finalizers.length === 0 && grace === 0) {
           const removed = await this.storage.delete(bucketOf(rt), keyOf(rt, namespace, name), current.rev);
           strategy.afterDelete?.(this, removed);
-          return { object: removed, removed: true };
+          return { object: atVersion(rt, removed), removed: true };
         }
         // Mark only: finalizers or a running pod's node agent finish the deletion.
         const changed = !md.deletionTimestamp || prevGrace !== grace || !deepEqual(finalizers, finalizersOf(obj));
@@ -611,7 +631,7 @@ export class Registry {
         if (finalizers.length) md.finalizers = finalizers;
         if (strategy.generationTracked && !omd.deletionTimestamp) md.generation = ((md.generation as number) || 0) + 1;
         const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), obj, current.rev);
-        return { object: stored, removed: false };
+        return { object: atVersion(rt, stored), removed: false };
       } catch (err) {
         if ((err instanceof ConflictError || err instanceof NotFoundError) && attempt < MAX_CONFLICT_RETRIES) continue;
         throw err;

@@ -18,6 +18,7 @@ export type CauseReason =
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
   | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
   | 'FieldValueForbidden'
   | 'FieldValueNotFound';
 

@@ -9,7 +9,7 @@ import { ResourceType, resourcePath } from '../../lib/api/resources';
 import { ReportedError, action, describeError } from '../errors';
 import { collect } from '../flag-values';
 import { Streams, processStreams } from '../io';
-import { JsonPath, compileJsonPath, executeJsonPath } from '../jsonpath';
+import { JsonPath, compileJsonPath, executeJsonPath } from '../../lib/api/jsonpath';
 import {
   CustomColumn,
   Table,

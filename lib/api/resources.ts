@@ -73,6 +73,7 @@ export const Resources = {
   rolebindings: rt('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   clusterroles: rt('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   clusterrolebindings: rt('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  customresourcedefinitions: rt('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, ['crd', 'crds'], [], ['status']),
   // Create-only reviews, answered by the authorizer and never stored.
   selfsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false)),
   selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),
@@ -102,7 +103,9 @@ export const MetricsResources = {
 export const HpaV1Resource: ResourceType = { ...Resources.horizontalpodautoscalers, version: 'v1' };
 
 /** Every resource a path can name: the stored ones, the metrics API and the other served versions. */
-export const servedResources: ResourceType[] = [...allResources, ...Object.values(MetricsResources), HpaV1Resource];
+/** Served but not stored under their own bucket: the metrics API and autoscaling/v1's view of stored HPAs. */
+export const servedOnlyResources: ResourceType[] = [...Object.values(MetricsResources), HpaV1Resource];
+export const servedResources: ResourceType[] = [...allResources, ...servedOnlyResources];
 
 /** 'apps/v1' or 'v1'. */
 export function groupVersion(r: Pick<ResourceType, 'group' | 'version'>): string {

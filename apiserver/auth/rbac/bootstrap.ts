@@ -115,6 +115,9 @@ function controllerManagerRules(): PolicyRule[] {
     rule(['update', 'patch'], [autoscaling], ['horizontalpodautoscalers/status']),
     rule(['get', 'update', 'patch'], ['*'], ['*/scale']),
     rule(['update', 'patch'], [policy], ['poddisruptionbudgets/status']),
+    // The garbage collector deletes and patches dependents of every kind, custom resources included
+    // (kube's system:controller:generic-garbage-collector).
+    rule(['delete', 'patch', 'update'], ['*'], ['*']),
     // Endpoints and EndpointSlices; the garbage collector on the kinds it collects.
     rule(Write, [core], ['endpoints', 'services', 'configmaps', 'secrets', 'serviceaccounts']),
     rule(Write, [discovery], ['endpointslices']),

@@ -24,7 +24,7 @@ export async function serveObject({ req, res, registry, rt, namespace: ns, name,
       const ct = mediaType(req);
       if (ct === ApplyPatchMediaType) return serveApply({ req, res, registry, rt, namespace: ns, name, subresource }, ctx);
       if (qs(req, 'force') !== undefined) throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
-      const kind = patchKind(ct);
+      const kind = patchKind(ct, strategyFor(rt).strategicMerge !== false);
       const patch = parsePatch(kind, rawText(req));
       const stored = await registry.guaranteedUpdate(
         rt,

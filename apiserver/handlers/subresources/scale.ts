@@ -1,6 +1,9 @@
-// The scale subresource (autoscaling/v1 Scale) of Deployments and ReplicaSets: GET, PUT and PATCH of
-// spec.replicas, with the Scale's resourceVersion as a precondition.
+// The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets and custom resources whose
+// CRD declares one: GET, PUT and PATCH of the replicas field (spec.replicas, or the CRD's
+// specReplicasPath), with the Scale's resourceVersion as a precondition.
 import type { ResourceType } from '../../../lib/api/resources';
+import { strategyFor } from '../../kinds';
+import type { ScalePaths } from '../../kinds/strategy';
 import { labelSelectorToString } from '../../../lib/api/selectors';
 import { ApiStatusError, errors } from '../../errors';
 import { isPlainObject, Json } from '../../registry/objects';
@@ -10,19 +13,36 @@ import { applyPatch, parsePatch, patchKind } from '../patch';
 import { mediaType, parseBody, qs, rawText, sendJSON, writeContext } from '../request';
 import type { ObjectRequest } from '.';
 
-/** The autoscaling/v1 Scale of a Deployment or ReplicaSet. */
-function toScale(stored: StoredObject): Json {
+function valueAt(obj: unknown, path: readonly string[]): unknown {
+  let cur = obj;
+  for (const p of path) cur = isPlainObject(cur) ? cur[p] : undefined;
+  return cur;
+}
+
+/** The autoscaling/v1 Scale of an object; `paths` undefined: a built-in kind's spec.replicas and spec.selector. */
+function scaleOf(stored: StoredObject, paths: ScalePaths | undefined): Json {
   const obj = stored.obj;
-  const spec = isPlainObject(obj.spec) ? obj.spec : {};
-  const status = isPlainObject(obj.status) ? obj.status : {};
   const md = obj.metadata;
-  const selector = isPlainObject(spec.selector) ? labelSelectorToString(spec.selector) : '';
+  let specReplicas: unknown;
+  let statusReplicas: unknown;
+  let selector = '';
+  if (paths) {
+    specReplicas = valueAt(obj, paths.specReplicas) ?? 0;
+    statusReplicas = valueAt(obj, paths.statusReplicas);
+    const sel = paths.labelSelector ? valueAt(obj, paths.labelSelector) : undefined;
+    selector = typeof sel === 'string' ? sel : '';
+  } else {
+    const spec = isPlainObject(obj.spec) ? obj.spec : {};
+    specReplicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+    statusReplicas = isPlainObject(obj.status) ? obj.status.replicas : undefined;
+    selector = isPlainObject(spec.selector) ? labelSelectorToString(spec.selector) : '';
+  }
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
     metadata: { name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp },
-    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
-    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, ...(selector ? { selector } : {}) },
+    spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
+    status: { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0, ...(selector ? { selector } : {}) },
   };
 }
 
@@ -59,8 +79,14 @@ async function writeScale(registry: Registry, rt: ResourceType, ns: string | und
       const scale = makeScale(current);
       requestedRV = explicitRV(scale, current);
       const replicas = scaleReplicas(name, scale);
-      if (!isPlainObject(copy.spec)) copy.spec = {};
-      (copy.spec as Json).replicas = replicas;
+      // Sets the replicas field, making the objects on its path where they are missing.
+      const path = strategyFor(rt).scale?.specReplicas ?? ['spec', 'replicas'];
+      let parent = copy as Json;
+      for (const p of path.slice(0, -1)) {
+        if (!isPlainObject(parent[p])) parent[p] = {};
+        parent = parent[p] as Json;
+      }
+      parent[path[path.length - 1]] = replicas;
       return copy;
     },
     ctx,
@@ -71,6 +97,8 @@ async function writeScale(registry: Registry, rt: ResourceType, ns: string | und
 
 export async function serveScale({ req, res, registry, rt, namespace: ns, name }: ObjectRequest): Promise<void> {
   const ctx = writeContext(req, res);
+  const paths = strategyFor(rt).scale;
+  const toScale = (stored: StoredObject): Json => scaleOf(stored, paths);
   switch (req.method) {
     case 'GET':
       return sendJSON(res, 200, toScale(await registry.get(rt, ns, name, { resourceVersion: qs(req, 'resourceVersion') })));

@@ -4,7 +4,7 @@
 // It is a port of the Go parser and evaluator rather than a JSONPath library, because kubectl's output
 // depends on its details: results of one action are joined by spaces, maps and lists print as Go's
 // json.Marshal, a missing key prints nothing (kubectl get allows missing keys), errors read the same.
-import { sortKeysDeep } from '../lib/api/json';
+import { sortKeysDeep } from './json';
 
 type Json = unknown;
 

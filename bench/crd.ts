@@ -1,0 +1,124 @@
+// Custom resources against a built-in kind in the same run (issue 16), on one `steer apiserver` child
+// process (in-memory storage): create p50/p99 at a fixed, open-loop rate (default 500/s each, interleaved) of a CronTab
+// (CRD with a structural schema: pruning, defaults, validation, a CEL rule) next to a ConfigMap of the
+// same size (goal <= 1.3x), and LIST of 10,000 of each (median of runs, goal <= 1.2x). The ConfigMap
+// figures are the floor: what the same server costs for a built-in kind.
+//
+// Usage: npm run build && node dist/bench/crd.js [--rate 500] [--seconds 6] [--objects 10000] [--list-runs 7]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as yaml from 'js-yaml';
+import { startApiServerChild } from './apiserver-child';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const rate = arg('rate', 500);
+const seconds = arg('seconds', 6);
+const objects = arg('objects', 10_000);
+const listRuns = arg('list-runs', 7);
+
+const CRD = yaml.load(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'crontab-crd.yaml'), 'utf8'));
+const CTS = '/apis/stable.example.com/v1/namespaces/default/crontabs';
+const CMS = '/api/v1/namespaces/default/configmaps';
+
+const crontab = (name: string) => JSON.stringify({ apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name, labels: { app: 'bench' } }, spec: { cronSpec: '*/5 * * * *', image: 'busybox:1.35', replicas: 2 } });
+const configmap = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { app: 'bench' } }, data: { cronSpec: '*/5 * * * *', image: 'busybox:1.35', replicas: '2' } });
+
+async function post(base: string, p: string, body: string): Promise<void> {
+  const r = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  await r.arrayBuffer();
+  if (r.status !== 201) throw new Error(`POST ${p}: ${r.status}`);
+}
+
+const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+interface Latencies {
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/**
+ * Open loop, both kinds interleaved so load and machine noise fall on both alike: request i of each
+ * kind leaves at start + i/rate, alternating which goes first; each kind at `rate` per second.
+ */
+async function atRate(sends: Array<(i: number) => Promise<void>>): Promise<Latencies[]> {
+  const total = Math.round(rate * seconds);
+  const lat: number[][] = sends.map(() => []);
+  const errors = sends.map(() => 0);
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    for (let k = 0; k < sends.length; k++) {
+      const which = (k + i) % sends.length;
+      const t0 = performance.now();
+      inflight.push(sends[which](i).then(() => void lat[which].push(performance.now() - t0), () => void errors[which]++));
+    }
+  }
+  await Promise.all(inflight);
+  return lat.map((l, k) => {
+    l.sort((a, b) => a - b);
+    return { p50: pct(l, 50), p99: pct(l, 99), errors: errors[k] };
+  });
+}
+
+async function fill(base: string, p: string, make: (n: string) => string, from: number): Promise<void> {
+  let next = from;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < objects) await post(base, p, make(`obj-${next++}`));
+  }));
+}
+
+async function listMs(base: string, p: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await fetch(base + p);
+  const body = await r.arrayBuffer();
+  if (r.status !== 200 || body.byteLength < 100) throw new Error(`LIST ${p}: ${r.status}`);
+  return performance.now() - t0;
+}
+
+async function main(): Promise<void> {
+  const { url, child } = await startApiServerChild();
+  try {
+    const r = await fetch(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CRD) });
+    if (r.status !== 201) throw new Error(`CRD: ${r.status} ${await r.text()}`);
+    // Warm up both paths.
+    for (let i = 0; i < 200; i++) {
+      await post(url, CTS, crontab(`warm-${i}`));
+      await post(url, CMS, configmap(`warm-${i}`));
+    }
+    const [cr, cm] = await atRate([(i) => post(url, CTS, crontab(`rate-${i}`)), (i) => post(url, CMS, configmap(`rate-${i}`))]);
+    const rows: string[][] = [];
+    const row = (what: string, v: number, floor: number, goal: string) => rows.push([what, v.toFixed(2), floor.toFixed(2), (v / floor).toFixed(2), goal]);
+    row(`create p50 ms @${rate}/s`, cr.p50, cm.p50, '');
+    row(`create p99 ms @${rate}/s`, cr.p99, cm.p99, '<= 1.3x');
+    // Grow both kinds to `objects` items, then LIST each in alternation.
+    const have = 200 + Math.round(rate * seconds);
+    await fill(url, CTS, crontab, have);
+    await fill(url, CMS, configmap, have);
+    const crList: number[] = [];
+    const cmList: number[] = [];
+    for (let i = 0; i < listRuns; i++) {
+      cmList.push(await listMs(url, CMS));
+      crList.push(await listMs(url, CTS));
+    }
+    crList.sort((a, b) => a - b);
+    cmList.sort((a, b) => a - b);
+    const total = Math.max(objects, have + 200);
+    row(`LIST ${total} ms (median)`, pct(crList, 50), pct(cmList, 50), '<= 1.2x');
+    console.log(`custom resources (CronTab) vs the floor, ConfigMaps on the same server; errors: create ${cr.errors}/${cm.errors}`);
+    console.log(['figure', 'CronTab', 'ConfigMap (floor)', 'ratio', 'goal'].join('\t'));
+    for (const r of rows) console.log(r.join('\t'));
+  } finally {
+    child.kill();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
