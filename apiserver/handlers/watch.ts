@@ -1,7 +1,8 @@
 // Watch streams: newline-delimited {"type","object"} events from a resourceVersion, with label/field
 // selectors applied (an object leaving the selection is DELETED, entering it is ADDED), bookmarks,
-// timeoutSeconds and Table encoding for kubectl. Each event is serialized once per encoding and shared
-// by every watcher; each watcher batches its writes per tick.
+// timeoutSeconds and Table encoding for kubectl; also of another served version of a kind, converted.
+// Each event is serialized once per encoding (and version) and shared by every watcher; each watcher
+// batches its writes per tick.
 import type { Request, Response } from 'express';
 import type { ResourceType } from '../../lib/api/resources';
 import { groupVersion } from '../../lib/api/resources';
@@ -19,6 +20,15 @@ export interface WatchHooks {
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * A watch of another served version of a stored kind (autoscaling/v1 HPAs, batch/v1beta1 CronJobs):
+ * each object is converted before it is written; bookmarks name the served version.
+ */
+export interface ServedVersion {
+  rt: ResourceType;
+  convert(obj: StoredObject['obj']): unknown;
+}
 type Encoding = 'json' | 'table';
 
 /** Buffered output above which a watcher is considered stuck and is closed (it will re-watch). */
@@ -33,20 +43,20 @@ function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefi
   return JSON.stringify(table);
 }
 
-function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean): string {
-  const body = enc === 'json' ? stored.bytes.toString() : tableJSON(rt, stored.obj, String(stored.rev), first);
+function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean, served?: ServedVersion): string {
+  const body = enc === 'table' ? tableJSON(rt, stored.obj, String(stored.rev), first) : served ? JSON.stringify(served.convert(stored.obj)) : stored.bytes.toString();
   return `{"type":"${type}","object":${body}}\n`;
 }
 
 /** The event's line for a type and encoding, made once per event and reused by every watcher. */
-function encodeEvent(rt: ResourceType, ev: StorageEvent, type: EventType, enc: Encoding, first: boolean): string {
+function encodeEvent(rt: ResourceType, ev: StorageEvent, type: EventType, enc: Encoding, first: boolean, served?: ServedVersion): string {
   if (first && enc === 'table') return encodeStored(rt, type, ev.object, enc, true);
-  const key = `${type}|${enc}`;
+  const key = served && enc === 'json' ? `${type}|${enc}|${groupVersion(served.rt)}` : `${type}|${enc}`;
   let cache = ev.encoded;
   if (!cache) cache = ev.encoded = new Map();
   let line = cache.get(key);
   if (line === undefined) {
-    line = encodeStored(rt, type, ev.object, enc, false);
+    line = encodeStored(rt, type, ev.object, enc, false, served);
     cache.set(key, line);
   }
   return line;
@@ -79,6 +89,7 @@ export async function serveWatch(
   namespace: string | undefined,
   sel: CompiledSelectors,
   hooks: WatchHooks,
+  served?: ServedVersion,
 ): Promise<void> {
   const rvParam = qs(req, 'resourceVersion');
   const timeoutSeconds = qInt(req, 'timeoutSeconds');
@@ -104,7 +115,7 @@ export async function serveWatch(
     sub?.stop();
     for (const t of timers) clearTimeout(t);
     if (flushTimer) clearTimeout(flushTimer);
-    hooks.onEnd(rt);
+    hooks.onEnd(served?.rt ?? rt);
     if (!res.writableEnded) {
       if (pending.length) res.write(pending.join(''));
       res.end();
@@ -138,11 +149,11 @@ export async function serveWatch(
     lastRev = ev.rev;
     const type = filteredType(ev, sel);
     if (!type) return;
-    send(encodeEvent(rt, ev, type, enc, first && enc === 'table'));
+    send(encodeEvent(rt, ev, type, enc, first && enc === 'table', served));
     first = false;
   };
 
-  hooks.onStart(rt);
+  hooks.onStart(served?.rt ?? rt);
   res.on('close', finish);
   let initial: StoredObject[] = [];
   const pendingLive: StorageEvent[] = [];
@@ -173,7 +184,7 @@ export async function serveWatch(
   res.flushHeaders();
   lastRev = fromRev;
   for (const s of initial) {
-    send(encodeStored(rt, 'ADDED', s, enc, first));
+    send(encodeStored(rt, 'ADDED', s, enc, first, served));
     first = false;
   }
   initial = [];
@@ -185,7 +196,7 @@ export async function serveWatch(
     const interval = hooks.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
     const tick = () => {
       if (closed) return;
-      const bookmark = { kind: rt.kind, apiVersion: groupVersion(rt), metadata: { resourceVersion: String(lastRev) } };
+      const bookmark = { kind: rt.kind, apiVersion: groupVersion(served?.rt ?? rt), metadata: { resourceVersion: String(lastRev) } };
       send(`${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
       timers.push(setTimeout(tick, interval));
     };

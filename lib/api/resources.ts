@@ -96,8 +96,11 @@ export const MetricsResources = {
  */
 export const HpaV1Resource: ResourceType = { ...Resources.horizontalpodautoscalers, version: 'v1' };
 
+/** batch/v1beta1 CronJobs: the batch/v1 objects, converted (kubectl 1.20's `create cronjob` writes v1beta1). */
+export const CronJobV1beta1Resource: ResourceType = { ...Resources.cronjobs, version: 'v1beta1' };
+
 /** Every resource a path can name: the stored ones, the metrics API and the other served versions. */
-export const servedResources: ResourceType[] = [...allResources, ...Object.values(MetricsResources), HpaV1Resource];
+export const servedResources: ResourceType[] = [...allResources, ...Object.values(MetricsResources), HpaV1Resource, CronJobV1beta1Resource];
 
 /** 'apps/v1' or 'v1'. */
 export function groupVersion(r: Pick<ResourceType, 'group' | 'version'>): string {
