@@ -20,7 +20,10 @@ import { setTokenAuthenticators } from './auth/token-review';
 import { x509Authenticator } from './auth/x509';
 import { kubeletClient, type KubeletClient, type KubeletClientOptions } from './kubelet-client';
 import { MetricsApi } from './metrics-api';
-import { hpaV1Handler } from './handlers/hpa-v1';
+import { hpaV1Conversion } from './handlers/hpa-v1';
+import { cronJobV1beta1Conversion } from './handlers/cronjob-v1beta1';
+import { servedVersionsHandler } from './handlers/served-versions';
+import type { WatchHooks } from './handlers/watch';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
@@ -301,14 +304,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const metricsApi = new MetricsApi(registry, opts.metricResolutionMs ?? 15_000);
   metricsApi.start(() => app.locals.kubeletClient as KubeletClient);
   app.use(metricsApi.handler());
-  app.use(hpaV1Handler(registry));
-  app.use(
-    resourceHandler(registry, {
-      onStart: (rt) => registeredWatchers.inc({ group: rt.group, version: rt.version, kind: rt.kind }),
-      onEnd: (rt) => registeredWatchers.dec({ group: rt.group, version: rt.version, kind: rt.kind }),
-      bookmarkIntervalMs: opts.watchBookmarkIntervalMs,
-    }),
-  );
+  const watchHooks: WatchHooks = {
+    onStart: (rt) => registeredWatchers.inc({ group: rt.group, version: rt.version, kind: rt.kind }),
+    onEnd: (rt) => registeredWatchers.dec({ group: rt.group, version: rt.version, kind: rt.kind }),
+    bookmarkIntervalMs: opts.watchBookmarkIntervalMs,
+  };
+  app.use(servedVersionsHandler(registry, watchHooks, [hpaV1Conversion, cronJobV1beta1Conversion]));
+  app.use(resourceHandler(registry, watchHooks));
   app.use((_req: Request, res: Response) => sendError(res, errors.pathNotFound()));
   // Error handler: every failure becomes a metav1.Status.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

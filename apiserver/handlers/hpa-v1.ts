@@ -2,21 +2,14 @@
 // kube-apiserver serves both versions of one kind (kubectl 1.20's `autoscale` writes v1). v1 carries the
 // CPU utilization target only; the other v2 metrics and the behavior of a stored object survive a v1
 // write, and the v2 conditions are shown in the `autoscaling.alpha.kubernetes.io/conditions` annotation
-// as kube does. GET, LIST, POST, PUT (and status), PATCH and DELETE; no watch.
-import type { NextFunction, Request, Response } from 'express';
+// as kube does. Served by served-versions.ts.
 import type { HorizontalPodAutoscaler as HpaV1 } from 'kubernetes-types/autoscaling/v1';
 import type { HorizontalPodAutoscaler as HpaV2, MetricSpec } from 'kubernetes-types/autoscaling/v2';
 import { HpaV1Resource, Resources } from '../../lib/api/resources';
-import { errors } from '../errors';
-import { isPlainObject } from '../registry/objects';
-import type { Registry } from '../registry/registry';
 import type { KObj } from '../storage/types';
-import { applyPatch, parsePatch, patchKind } from './patch';
-import type { RequestInfo } from './request-info';
-import { deleteOptions, mediaType, parseBody, qs, rawText, sendJSON, writeContext } from './request';
+import type { VersionConversion } from './served-versions';
 
 const ConditionsAnnotation = 'autoscaling.alpha.kubernetes.io/conditions';
-const rt = Resources.horizontalpodautoscalers;
 
 const isCpuUtilization = (m: MetricSpec) => m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target.type === 'Utilization';
 
@@ -69,68 +62,10 @@ export function toV2(v1: HpaV1, stored?: HpaV2): HpaV2 {
   };
 }
 
-function decodeV1(body: unknown): HpaV1 {
-  if (!isPlainObject(body)) throw errors.badRequest("Object 'HorizontalPodAutoscaler' is missing or is not a JSON object");
-  if (body.apiVersion !== undefined && body.apiVersion !== 'autoscaling/v1') throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (autoscaling/v1)`);
-  return body as HpaV1;
-}
-
-const asV1 = (o: KObj) => toV1(o as unknown as HpaV2);
-const asStored = (h: HpaV2) => h as unknown as KObj;
-
-export function hpaV1Handler(registry: Registry) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const info = res.locals.requestInfo as RequestInfo | undefined;
-    if (info?.rt !== HpaV1Resource) return next();
-    const ns = info.namespace;
-    const name = info.name;
-    if (info.watch) throw errors.methodNotAllowed('WATCH', 'horizontalpodautoscalers.v1.autoscaling (watch autoscaling/v2)');
-    if (info.subresource && info.subresource !== 'status') throw errors.pathNotFound();
-    const ctx = writeContext(req, res);
-    if (name === undefined) {
-      if (req.method === 'GET') {
-        const page = await registry.list(rt, ns, { labelSelector: qs(req, 'labelSelector'), fieldSelector: qs(req, 'fieldSelector') });
-        return sendJSON(res, 200, { kind: 'HorizontalPodAutoscalerList', apiVersion: 'autoscaling/v1', metadata: { resourceVersion: String(page.rev) }, items: page.items.map((s) => asV1(s.obj)) });
-      }
-      if (req.method === 'POST') {
-        if (!ns) throw errors.pathNotFound();
-        const stored = await registry.create(rt, ns, toV2(decodeV1(parseBody(req))), ctx);
-        return sendJSON(res, 201, asV1(stored.obj));
-      }
-      throw errors.methodNotAllowed(req.method, 'horizontalpodautoscalers');
-    }
-    const status = info.subresource === 'status' ? 'status' : undefined;
-    switch (req.method) {
-      case 'GET':
-        return sendJSON(res, 200, asV1((await registry.get(rt, ns, name)).obj));
-      case 'PUT': {
-        const current = (await registry.get(rt, ns, name)).obj as unknown as HpaV2;
-        const v2 = toV2(decodeV1(parseBody(req)), current);
-        const { stored, created } = await registry.update(rt, ns, name, asStored(v2), ctx, status);
-        return sendJSON(res, created ? 201 : 200, asV1(stored.obj));
-      }
-      case 'PATCH': {
-        const kind = patchKind(mediaType(req));
-        const patch = parsePatch(kind, rawText(req));
-        const stored = await registry.guaranteedUpdate(
-          rt,
-          ns,
-          name,
-          (copy) => {
-            const patched = applyPatch(kind, asV1(copy), patch, 'HorizontalPodAutoscaler');
-            return asStored(toV2(decodeV1(patched), copy as unknown as HpaV2));
-          },
-          ctx,
-          status,
-        );
-        return sendJSON(res, 200, asV1(stored.obj));
-      }
-      case 'DELETE': {
-        const r = await registry.delete(rt, ns, name, deleteOptions(req), ctx);
-        return sendJSON(res, 200, r.removed ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: 'autoscaling', kind: 'horizontalpodautoscalers', uid: r.object.obj.metadata.uid } } : asV1(r.object.obj));
-      }
-      default:
-        throw errors.methodNotAllowed(req.method, 'horizontalpodautoscalers');
-    }
-  };
-}
+/** autoscaling/v1 served from the stored autoscaling/v2 objects. */
+export const hpaV1Conversion: VersionConversion = {
+  served: HpaV1Resource,
+  stored: Resources.horizontalpodautoscalers,
+  toServed: (o: KObj) => toV1(o as unknown as HpaV2),
+  toStored: (body, current) => toV2(body as HpaV1, current as unknown as HpaV2 | undefined) as unknown as KObj,
+};

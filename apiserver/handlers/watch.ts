@@ -1,7 +1,8 @@
 // Watch streams: newline-delimited {"type","object"} events from a resourceVersion, with label/field
 // selectors applied (an object leaving the selection is DELETED, entering it is ADDED), bookmarks,
-// timeoutSeconds and Table encoding for kubectl. Each event is serialized once per encoding and shared
-// by every watcher; each watcher batches its writes per tick.
+// timeoutSeconds and Table encoding for kubectl; also of another served version of a kind, converted.
+// Each event is serialized once per encoding (and version) and shared by every watcher; each watcher
+// batches its writes per tick.
 import type { Request, Response } from 'express';
 import type { ResourceType } from '../../lib/api/resources';
 import { groupVersion } from '../../lib/api/resources';
@@ -21,6 +22,15 @@ export interface WatchHooks {
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * A watch of another served version of a stored kind (autoscaling/v1 HPAs, batch/v1beta1 CronJobs):
+ * each object is converted before it is written; bookmarks name the served version.
+ */
+export interface ServedVersion {
+  rt: ResourceType;
+  convert(obj: StoredObject['obj']): unknown;
+}
 type Encoding = 'json' | 'table' | 'protobuf';
 /** One event as sent: a JSON line, or a length-prefixed protobuf frame. */
 type Frame = string | Buffer;
@@ -45,21 +55,22 @@ function protobufFrame(type: string, obj: Record<string, unknown>): Buffer {
   return Buffer.concat([len, ev]);
 }
 
-function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean): Frame {
+// A served version is never encoded as protobuf (serveWatch answers it in JSON).
+function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean, served?: ServedVersion): Frame {
   if (enc === 'protobuf') return protobufFrame(type, stored.obj);
-  const body = enc === 'json' ? stored.bytes.toString() : tableJSON(rt, stored.obj, String(stored.rev), first);
+  const body = enc === 'table' ? tableJSON(rt, stored.obj, String(stored.rev), first) : served ? JSON.stringify(served.convert(stored.obj)) : stored.bytes.toString();
   return `{"type":"${type}","object":${body}}\n`;
 }
 
 /** The event's line for a type and encoding, made once per event and reused by every watcher. */
-function encodeEvent(rt: ResourceType, ev: StorageEvent, type: EventType, enc: Encoding, first: boolean): Frame {
+function encodeEvent(rt: ResourceType, ev: StorageEvent, type: EventType, enc: Encoding, first: boolean, served?: ServedVersion): Frame {
   if (first && enc === 'table') return encodeStored(rt, type, ev.object, enc, true);
-  const key = `${type}|${enc}`;
+  const key = served && enc === 'json' ? `${type}|${enc}|${groupVersion(served.rt)}` : `${type}|${enc}`;
   let cache = ev.encoded;
   if (!cache) cache = ev.encoded = new Map();
   let line = cache.get(key);
   if (line === undefined) {
-    line = encodeStored(rt, type, ev.object, enc, false);
+    line = encodeStored(rt, type, ev.object, enc, false, served);
     cache.set(key, line);
   }
   return line;
@@ -92,12 +103,13 @@ export async function serveWatch(
   namespace: string | undefined,
   sel: CompiledSelectors,
   hooks: WatchHooks,
+  served?: ServedVersion,
 ): Promise<void> {
   const rvParam = qs(req, 'resourceVersion');
   const timeoutSeconds = qInt(req, 'timeoutSeconds');
   const bookmarks = qBool(req, 'allowWatchBookmarks');
   const enc: Encoding =
-    req.headers.accept?.includes('as=Table') && toTable(rt, [], { now: 0 }) ? 'table' : wantsProtobuf(req) && hasProtobufKind(groupVersion(rt), rt.kind) ? 'protobuf' : 'json';
+    req.headers.accept?.includes('as=Table') && toTable(rt, [], { now: 0 }) ? 'table' : !served && wantsProtobuf(req) && hasProtobufKind(groupVersion(rt), rt.kind) ? 'protobuf' : 'json';
   const contentType = enc === 'protobuf' ? ProtobufWatchMediaType : 'application/json';
   let fromRev: number | undefined;
   if (rvParam !== undefined && rvParam !== '' && rvParam !== '0') {
@@ -119,7 +131,7 @@ export async function serveWatch(
     sub?.stop();
     for (const t of timers) clearTimeout(t);
     if (flushTimer) clearTimeout(flushTimer);
-    hooks.onEnd(rt);
+    hooks.onEnd(served?.rt ?? rt);
     if (!res.writableEnded) {
       if (pending.length) res.write(enc === 'protobuf' ? Buffer.concat(pending as Buffer[]) : pending.join(''));
       res.end();
@@ -153,11 +165,11 @@ export async function serveWatch(
     lastRev = ev.rev;
     const type = filteredType(ev, sel);
     if (!type) return;
-    send(encodeEvent(rt, ev, type, enc, first && enc === 'table'));
+    send(encodeEvent(rt, ev, type, enc, first && enc === 'table', served));
     first = false;
   };
 
-  hooks.onStart(rt);
+  hooks.onStart(served?.rt ?? rt);
   res.on('close', finish);
   let initial: StoredObject[] = [];
   const pendingLive: StorageEvent[] = [];
@@ -197,7 +209,7 @@ export async function serveWatch(
   res.flushHeaders();
   lastRev = fromRev;
   for (const s of initial) {
-    send(encodeStored(rt, 'ADDED', s, enc, first));
+    send(encodeStored(rt, 'ADDED', s, enc, first, served));
     first = false;
   }
   initial = [];
@@ -209,7 +221,7 @@ export async function serveWatch(
     const interval = hooks.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
     const tick = () => {
       if (closed) return;
-      const bookmark = { kind: rt.kind, apiVersion: groupVersion(rt), metadata: { resourceVersion: String(lastRev) } };
+      const bookmark = { kind: rt.kind, apiVersion: groupVersion(served?.rt ?? rt), metadata: { resourceVersion: String(lastRev) } };
       send(enc === 'protobuf' ? protobufFrame('BOOKMARK', bookmark) : `${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
       timers.push(setTimeout(tick, interval));
     };

@@ -102,9 +102,12 @@ export const MetricsResources = {
  */
 export const HpaV1Resource: ResourceType = { ...Resources.horizontalpodautoscalers, version: 'v1' };
 
+/** batch/v1beta1 CronJobs: the batch/v1 objects, converted (kubectl 1.20's `create cronjob` writes v1beta1). */
+export const CronJobV1beta1Resource: ResourceType = { ...Resources.cronjobs, version: 'v1beta1' };
+
 /** Every resource a path can name: the stored ones, the metrics API and the other served versions. */
-/** Served but not stored under their own bucket: the metrics API and autoscaling/v1's view of stored HPAs. */
-export const servedOnlyResources: ResourceType[] = [...Object.values(MetricsResources), HpaV1Resource];
+/** Served but not stored under their own bucket: the metrics API and the other served versions of stored kinds. */
+export const servedOnlyResources: ResourceType[] = [...Object.values(MetricsResources), HpaV1Resource, CronJobV1beta1Resource];
 export const servedResources: ResourceType[] = [...allResources, ...servedOnlyResources];
 
 /** 'apps/v1' or 'v1'. */
