@@ -96,6 +96,13 @@ export class Scheduler {
     this.storageClassInformer = new Informer<StorageClass>(opts.client, Resources.storageclasses);
     // A claim, volume or class change may make a pod waiting on volumes schedulable.
     const volumeChange = () => this.queue.moveAllToActiveOrBackoff('VolumeChange');
+    // Pre-bind waits for claims to be Bound: it hears of every claim change at once, no polling.
+    const claimWatchers = new Set<() => void>();
+    const claimChange = () => {
+      for (const fn of [...claimWatchers]) fn();
+    };
+    this.claimInformer.onAdd(claimChange);
+    this.claimInformer.onUpdate(claimChange);
     for (const inf of [this.claimInformer, this.volumeInformer, this.storageClassInformer] as Array<Informer<KubeObject>>) {
       inf.onAdd(volumeChange);
       inf.onUpdate(volumeChange);
@@ -110,6 +117,11 @@ export class Scheduler {
       claim: (namespace, name) => this.claimInformer.get(namespace, name),
       volumes: () => this.volumeInformer.list(),
       storageClass: (name) => this.storageClassInformer.get(undefined, name),
+      storageClasses: () => this.storageClassInformer.list(),
+      onClaimChange: (fn) => {
+        claimWatchers.add(fn);
+        return () => claimWatchers.delete(fn);
+      },
     };
     this.cycle = {
       schedulerName: this.schedulerName,

@@ -2,7 +2,7 @@
 // (other kinds: their metadata, spec and status as YAML), each followed by its events.
 import { Command } from 'commander';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { Container, Event, Node, Pod, Service } from 'kubernetes-types/core/v1';
+import type { Container, Event, Node, Pod, PodTemplateSpec, Service } from 'kubernetes-types/core/v1';
 import { KubeClient, KubeObject } from '../../lib/client/client';
 import { ResourceType, Resources } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
@@ -158,6 +158,16 @@ function describePod(p: Pod): Lines {
   return lines;
 }
 
+/** kubectl's DescribePodTemplate: `Pod Template:` with labels and containers (describe, rollout history --revision). */
+export function podTemplateLines(template: PodTemplateSpec | undefined): Lines {
+  const lines: Lines = ['Pod Template:'];
+  kvList(lines, 2, 'Labels', mapText(template?.metadata?.labels), 9);
+  if (template?.metadata?.annotations && Object.keys(template.metadata.annotations).length) kvList(lines, 2, 'Annotations', mapText(template.metadata.annotations), 9);
+  lines.push('  Containers:');
+  for (const c of template?.spec?.containers || []) containerLines(lines, c, 3);
+  return lines;
+}
+
 async function describeDeployment(client: KubeClient, d: Deployment): Promise<Lines> {
   const lines: Lines = [];
   metaLines(lines, d as KubeObject);
@@ -170,10 +180,7 @@ async function describeDeployment(client: KubeClient, d: Deployment): Promise<Li
   if ((d.spec?.strategy?.type || 'RollingUpdate') === 'RollingUpdate') {
     kv(lines, 0, 'RollingUpdateStrategy', `${ru?.maxUnavailable ?? '25%'} max unavailable, ${ru?.maxSurge ?? '25%'} max surge`);
   }
-  lines.push('Pod Template:');
-  kvList(lines, 2, 'Labels', mapText(d.spec?.template?.metadata?.labels), 9);
-  lines.push('  Containers:');
-  for (const c of d.spec?.template?.spec?.containers || []) containerLines(lines, c, 3);
+  lines.push(...podTemplateLines(d.spec?.template));
   conditionLines(lines, d.status?.conditions, true);
   const sets = await ownedReplicaSets(client, d);
   const templateHash = (rs: ReplicaSet) => rs.metadata?.labels?.['pod-template-hash'];

@@ -1,7 +1,11 @@
-// `steer scale` and `steer rollout status|history|undo|restart` for Deployments (and DaemonSets /
-// ReplicaSets where kubectl supports them), with kubectl's messages.
+// `steer scale` and `steer rollout status|history|undo|restart` for Deployments, DaemonSets and
+// StatefulSets, with kubectl's messages. Deployments keep their history in ReplicaSets; DaemonSets and
+// StatefulSets in ControllerRevisions, whose data is a strategic merge patch that puts the template back
+// (what kubectl sends on undo).
 import { Command } from 'commander';
-import type { DaemonSet, Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
+import { deepEqual } from '../../lib/api/json';
 import { KubeClient, KubeObject } from '../../lib/client/client';
 import { ResourceType, Resources } from '../../lib/api/resources';
 import { labelSelectorToString } from '../../lib/api/selectors';
@@ -13,6 +17,7 @@ import { Progress } from '../progress';
 import { qualifiedName, tabulate } from '../printers';
 import { oneObject, resolveResource } from '../resource-args';
 import { rfc3339 } from '../../lib/api/time';
+import { podTemplateLines } from './describe';
 
 export async function runScale(
   client: KubeClient,
@@ -83,9 +88,33 @@ export function daemonSetRolloutState(ds: DaemonSet): RolloutState {
   return { done: false, message: 'Waiting for daemon set spec update to be observed...' };
 }
 
+/** kubectl's StatefulSetStatusViewer (a defaulted RollingUpdate strategy has rollingUpdate.partition 0, hence "partitioned"). */
+export function statefulSetRolloutState(sts: StatefulSet): RolloutState {
+  const strategy = sts.spec?.updateStrategy;
+  if ((strategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') throw new Error('rollout status is only available for RollingUpdate strategy type');
+  const st = sts.status;
+  if (!st?.observedGeneration || (sts.metadata?.generation ?? 0) > st.observedGeneration) {
+    return { done: false, message: 'Waiting for statefulset spec update to be observed...' };
+  }
+  const replicas = sts.spec?.replicas ?? 1;
+  if ((st.readyReplicas ?? 0) < replicas) return { done: false, message: `Waiting for ${replicas - (st.readyReplicas ?? 0)} pods to be ready...` };
+  if (strategy?.rollingUpdate) {
+    const partition = strategy.rollingUpdate.partition ?? 0;
+    if ((st.updatedReplicas ?? 0) < replicas - partition) {
+      return { done: false, message: `Waiting for partitioned roll out to finish: ${st.updatedReplicas ?? 0} out of ${replicas - partition} new pods have been updated...` };
+    }
+    return { done: true, message: `partitioned roll out complete: ${st.updatedReplicas ?? 0} new pods have been updated...` };
+  }
+  if (st.updateRevision !== st.currentRevision) {
+    return { done: false, message: `waiting for statefulset rolling update to complete ${st.updatedReplicas ?? 0} pods at revision ${st.updateRevision}...` };
+  }
+  return { done: true, message: `statefulset rolling update complete ${st.currentReplicas ?? 0} pods at revision ${st.currentRevision}...` };
+}
+
 function rolloutStateOf(r: ResourceType, obj: KubeObject): RolloutState {
   if (r === Resources.deployments) return deploymentRolloutState(obj as Deployment);
   if (r === Resources.daemonsets) return daemonSetRolloutState(obj as DaemonSet);
+  if (r === Resources.statefulsets) return statefulSetRolloutState(obj as StatefulSet);
   throw new Error(`no status viewer has been implemented for ${r.kind}`);
 }
 
@@ -138,14 +167,89 @@ export function revisionOf(o: { metadata?: { annotations?: Record<string, string
   return Number.isFinite(v) ? v : 0;
 }
 
-export async function runRolloutHistory(client: KubeClient, namespace: string, name: string, streams: Streams): Promise<void> {
-  const d = await client.get<Deployment>(Resources.deployments, namespace, name);
-  const sets = await ownedReplicaSets(client, d);
-  const rows = [['REVISION', 'CHANGE-CAUSE'], ...sets.map((rs) => [String(revisionOf(rs)), rs.metadata?.annotations?.[changeCauseAnnotation] || '<none>'])];
-  streams.out(`${qualifiedName(Resources.deployments, name)} \n` + tabulate(rows).text + '\n');
+/** A DaemonSet or StatefulSet: an owner of ControllerRevisions. */
+type RevisionOwner = (DaemonSet | StatefulSet) & KubeObject;
+
+function isRevisionOwner(r: ResourceType): boolean {
+  return r === Resources.daemonsets || r === Resources.statefulsets;
 }
 
-export async function runRolloutUndo(client: KubeClient, namespace: string, name: string, toRevision: number, streams: Streams): Promise<void> {
+/** kubectl's controlledHistories: the revisions matching the owner's selector that it controls, by revision. */
+export async function ownedRevisions(client: KubeClient, owner: RevisionOwner): Promise<ControllerRevision[]> {
+  const list = await client.list<ControllerRevision>(Resources.controllerrevisions, {
+    namespace: owner.metadata?.namespace,
+    labelSelector: labelSelectorToString(owner.spec?.selector),
+  });
+  return (list.items || [])
+    .filter((h) => (h.metadata?.ownerReferences || []).some((o) => o.uid === owner.metadata?.uid && o.controller))
+    .sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
+}
+
+/** The pod template a revision puts back (its data is `{spec: {template: {..., $patch: replace}}}`). */
+export function revisionTemplate(h: ControllerRevision): PodTemplateSpec {
+  const data = h.data as { spec?: { template?: PodTemplateSpec & { $patch?: string } } } | undefined;
+  const { $patch: _directive, ...template } = data?.spec?.template ?? {};
+  return withoutNullTimestamp(template);
+}
+
+/** Revisions carry Go's `metadata.creationTimestamp: null`; a template compares the same with or without it. */
+function withoutNullTimestamp(t: PodTemplateSpec | undefined): PodTemplateSpec {
+  if (!t?.metadata || t.metadata.creationTimestamp !== null) return t ?? {};
+  const { creationTimestamp: _null, ...metadata } = t.metadata;
+  return { ...t, metadata };
+}
+
+export async function runRolloutHistory(client: KubeClient, r: ResourceType, namespace: string, name: string, revision: number, streams: Streams): Promise<void> {
+  const header = qualifiedName(r, name);
+  if (r === Resources.deployments) {
+    const d = await client.get<Deployment>(r, namespace, name);
+    const sets = await ownedReplicaSets(client, d);
+    if (revision > 0) {
+      const rs = sets.find((s) => revisionOf(s) === revision);
+      if (!rs) throw new Error(`unable to find the specified revision`);
+      streams.out(`${header} with revision #${revision}\n` + podTemplateLines(rs.spec?.template).join('\n') + '\n\n');
+      return;
+    }
+    const rows = [['REVISION', 'CHANGE-CAUSE'], ...sets.map((rs) => [String(revisionOf(rs)), rs.metadata?.annotations?.[changeCauseAnnotation] || '<none>'])];
+    streams.out(`${header} \n` + tabulate(rows).text + '\n');
+    return;
+  }
+  if (!isRevisionOwner(r)) throw new Error(`no history viewer has been implemented for "${r.kind}"`);
+  const owner = await client.get<RevisionOwner>(r, namespace, name);
+  const history = await ownedRevisions(client, owner);
+  if (revision > 0) {
+    const h = history.find((x) => x.revision === revision);
+    if (!h) throw new Error(`unable to find the specified revision`);
+    streams.out(`${header} with revision #${revision}\n` + podTemplateLines(revisionTemplate(h)).join('\n') + '\n\n');
+    return;
+  }
+  if (history.length === 0) {
+    streams.out(`No rollout history found in ${r.kind.toLowerCase()} "${name}"\n`);
+    return;
+  }
+  const rows = [['REVISION', 'CHANGE-CAUSE'], ...history.map((h) => [String(h.revision ?? 0), h.metadata?.annotations?.[changeCauseAnnotation] || '<none>'])];
+  streams.out(`${header} \n` + tabulate(rows).text + '\n');
+}
+
+/** Rolls a DaemonSet or StatefulSet back as kubectl does: the revision's data as a strategic merge patch. */
+async function undoFromRevisions(client: KubeClient, r: ResourceType, namespace: string, name: string, toRevision: number, streams: Streams): Promise<void> {
+  const owner = await client.get<RevisionOwner>(r, namespace, name);
+  const history = await ownedRevisions(client, owner);
+  if (toRevision === 0 && history.length <= 1) throw new Error('no last revision to roll back to');
+  // toRevision 0 = the one before the latest.
+  const target = toRevision > 0 ? history.find((h) => h.revision === toRevision) : history[history.length - 2];
+  if (!target) throw new Error(`unable to find specified revision ${toRevision} in history`);
+  if (deepEqual(revisionTemplate(target), withoutNullTimestamp(owner.spec?.template))) {
+    streams.out(`${qualifiedName(r, name)} skipped rollback (current template already matches revision ${target.revision})\n`);
+    return;
+  }
+  await client.patch(r, namespace, name, target.data as Record<string, unknown>, 'strategic');
+  streams.out(`${qualifiedName(r, name)} rolled back\n`);
+}
+
+export async function runRolloutUndo(client: KubeClient, r: ResourceType, namespace: string, name: string, toRevision: number, streams: Streams): Promise<void> {
+  if (isRevisionOwner(r)) return undoFromRevisions(client, r, namespace, name, toRevision, streams);
+  if (r !== Resources.deployments) throw new Error(`no rollbacker has been implemented for "${r.kind}"`);
   const d = await client.get<Deployment>(Resources.deployments, namespace, name);
   const sets = await ownedReplicaSets(client, d);
   const current = revisionOf(d);
@@ -193,7 +297,7 @@ export function register(program: Command): void {
     }),
   );
 
-  const rollout = program.command('rollout').description('manage the rollout of a deployment or daemon set');
+  const rollout = program.command('rollout').description('manage the rollout of a deployment, daemon set or stateful set');
   withClientOptions(
     rollout
       .command('status')
@@ -209,21 +313,23 @@ export function register(program: Command): void {
       });
     }),
   );
-  withClientOptions(rollout.command('history').argument('<resource...>').description('list the revisions of a deployment')).action(
-    action(async (args: string[], o: ClientFlags) => {
+  withClientOptions(
+    rollout.command('history').argument('<resource...>').option('--revision <n>', 'show the pod template of this revision', '0').description('list the revisions of a deployment, daemon set or stateful set'),
+  ).action(
+    action(async (args: string[], o: ClientFlags & { revision: string }) => {
       await withClient(o, async (client) => {
-        const { name } = oneObject(args);
-        await runRolloutHistory(client, namespaceOf(client, o), name, processStreams);
+        const { kind, name } = oneObject(args);
+        await runRolloutHistory(client, resolveResource(kind), namespaceOf(client, o), name, Number(o.revision), processStreams);
       });
     }),
   );
   withClientOptions(
-    rollout.command('undo').argument('<resource...>').option('--to-revision <n>', 'the revision to roll back to (default: the previous)', '0').description('roll a deployment back to an earlier revision'),
+    rollout.command('undo').argument('<resource...>').option('--to-revision <n>', 'the revision to roll back to (default: the previous)', '0').description('roll a deployment, daemon set or stateful set back to an earlier revision'),
   ).action(
     action(async (args: string[], o: ClientFlags & { toRevision: string }) => {
       await withClient(o, async (client) => {
-        const { name } = oneObject(args);
-        await runRolloutUndo(client, namespaceOf(client, o), name, Number(o.toRevision), processStreams);
+        const { kind, name } = oneObject(args);
+        await runRolloutUndo(client, resolveResource(kind), namespaceOf(client, o), name, Number(o.toRevision), processStreams);
       });
     }),
   );

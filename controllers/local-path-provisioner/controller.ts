@@ -44,7 +44,7 @@ export class LocalPathProvisionerController implements Controller {
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-    this.running = runWorkers(this.queue, 2, (key) => this.sync(key), { controller: this.name });
+    this.running = runWorkers(this.queue, 8, (key) => this.sync(key), { controller: this.name });
   }
 
   stop(): void {

@@ -7,7 +7,7 @@
 // (planHistory); RevisionWriter carries it out through the API.
 import type { ControllerRevision } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
-import { deepEqual } from '../../lib/api/json';
+import { deepEqual, sortKeysDeep } from '../../lib/api/json';
 import { Resources } from '../../lib/api/resources';
 import { isAlreadyExists, isNotFound, KubeClient, KubeObject } from '../../lib/client/client';
 import { controllerRefOf, newControllerRef } from './controller-ref';
@@ -16,9 +16,16 @@ import { computeTemplateHash } from './template-hash';
 /** The label pods and revisions carry: the hash of the template they were made from. */
 export const ControllerRevisionHashLabel = 'controller-revision-hash';
 
-/** What a revision stores: a strategic merge patch that puts the template back (kubectl applies it on undo). */
+/**
+ * What a revision stores: a strategic merge patch that puts the template back (kubectl sends it on undo).
+ * It is written in the form kubectl computes from the owner (a Go round trip of the typed template, so
+ * `metadata.creationTimestamp: null`, then keys sorted as Go marshals maps): kubectl's undo compares the
+ * bytes to decide "skipped rollback (current template already matches revision N)".
+ */
 export function revisionData(template: PodTemplateSpec | undefined): { spec: { template: Record<string, unknown> } } {
-  return { spec: { template: { ...(template ?? {}), $patch: 'replace' } } };
+  const t = template ?? {};
+  const metadata = { creationTimestamp: null, ...(t.metadata ?? {}) };
+  return sortKeysDeep({ spec: { template: { ...t, metadata, $patch: 'replace' } } });
 }
 
 /** Kubernetes' ControllerRevisionName: the prefix is cut so the name stays a valid 253-character name. */

@@ -132,18 +132,25 @@ export class StatefulSetController implements Controller {
   private async execute(set: StatefulSet, plan: StatefulSetPlan): Promise<void> {
     const setName = set.metadata?.name;
     const ns = set.metadata?.namespace;
-    for (const claim of plan.createClaims) {
+    const createClaim = async (claim: PersistentVolumeClaim): Promise<void> => {
       try {
         await this.ctx.client.create(Resources.persistentvolumeclaims, ns, claim);
         this.ctx.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata?.name} Pod ${this.podOfClaim(plan, claim)} in StatefulSet ${setName} success`);
       } catch (err) {
-        if (isAlreadyExists(err)) continue;
+        if (isAlreadyExists(err)) return;
         this.ctx.recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${claim.metadata?.name} for Pod ${this.podOfClaim(plan, claim)} in StatefulSet ${setName} failed error: ${(err as Error).message}`);
         throw err;
       }
-    }
+    };
+    // Each pod's claims are made just before it (as Kubernetes' createPersistentVolumeClaims), and the
+    // pods of one sync (Parallel) side by side, so 30 pods do not wait for 30 claims made one by one.
+    const claimsOf = (pod: Pod) => new Set((pod.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter(Boolean));
+    const withPod = new Set(plan.createPods.flatMap((p) => [...claimsOf(p)]));
+    await Promise.all(plan.createClaims.filter((c) => !withPod.has(c.metadata?.name)).map(createClaim));
     await Promise.all(
       plan.createPods.map(async (pod) => {
+        const mine = claimsOf(pod);
+        await Promise.all(plan.createClaims.filter((c) => mine.has(c.metadata?.name)).map(createClaim));
         try {
           await this.ctx.client.create(Resources.pods, ns, pod);
           this.ctx.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata?.name} in StatefulSet ${setName} successful`);

@@ -101,7 +101,8 @@ describe('planStatefulSet', () => {
   it('counts status and completes the rollout once every pod is updated and ready', () => {
     const s = set({ replicas: 2 });
     const plan = planStatefulSet({ set: s, pods: [pod(0, { rev: 'web-b' }), pod(1, { rev: 'web-b' })], claims: noClaims, current: revA, update: revB, now });
-    expect(plan.status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2, currentReplicas: 0, updatedReplicas: 2, currentRevision: 'web-a', updateRevision: 'web-b', observedGeneration: 2 });
+    // Exactly kube's fields: collisionCount always, no conditions (the StatefulSet controller sets none).
+    expect(plan.status).toEqual({ replicas: 2, readyReplicas: 2, availableReplicas: 2, currentReplicas: 0, updatedReplicas: 2, currentRevision: 'web-a', updateRevision: 'web-b', observedGeneration: 2, collisionCount: 0 });
     expect(completeRollingUpdate(s, plan.status)).toMatchObject({ currentRevision: 'web-b', currentReplicas: 2 });
   });
 

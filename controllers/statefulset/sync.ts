@@ -84,7 +84,10 @@ export function planStatefulSet(input: StatefulSetSyncInput): StatefulSetPlan {
     updatedReplicas: 0,
     currentRevision: current.name,
     updateRevision: update.name,
-    ...(set.status?.collisionCount !== undefined ? { collisionCount: set.status.collisionCount } : {}),
+    // Kubernetes always reports collisionCount (0 until a revision name collides) and sets no conditions:
+    // the StatefulSet controller has none (status.conditions is left as it is).
+    collisionCount: set.status?.collisionCount ?? 0,
+    ...(set.status?.conditions ? { conditions: set.status.conditions } : {}),
   };
   let nextAvailable: number | undefined;
   for (const p of input.pods) {

@@ -1,10 +1,12 @@
 #!/bin/bash
 # build-images.sh OUT_DIR [pause|nginx|busybox ...]: builds steer's images from Debian packages, with
 # no image registry: OUT_DIR/oci-<name> becomes a one-layer OCI layout tagged pause 3.9, nginx 1.22,
-# busybox 1.35. pause is our static C program; nginx is Debian's nginx .deb (downloaded, not
-# installed) plus the libraries ldd lists; busybox is busybox-static's binary and its applet links.
+# busybox 1.35, redis 7.0. pause is our static C program; nginx is Debian's nginx .deb (downloaded, not
+# installed) plus the libraries ldd lists; busybox is busybox-static's binary and its applet links;
+# redis is Debian's redis-server and redis-cli (from redis-tools) with their libraries, those the host
+# lacks (liblzf1, libjemalloc2) taken from their .debs too.
 set -euo pipefail
-IMG=${1:?usage: build-images.sh OUT_DIR [pause|nginx|busybox ...]}; shift
+IMG=${1:?usage: build-images.sh OUT_DIR [pause|nginx|busybox|redis ...]}; shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$IMG"; IMG=$(cd "$IMG" && pwd)
 PATHENV='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
@@ -53,7 +55,36 @@ build_busybox() {
   rm -rf "$IMG/oci-busybox"
   "$HERE/mkoci.sh" "$R" "$IMG/oci-busybox" 1.35 "{\"Cmd\":[\"sh\"],\"Env\":[\"PATH=/bin\"],\"WorkingDir\":\"/\"}"
 }
-[ $# -gt 0 ] || set -- pause nginx busybox
+build_redis() {
+  local D=$IMG/deb-redis R=$IMG/redis-rootfs pkgs="redis-tools liblzf1 libjemalloc2"
+  if ! ls "$D"/redis-tools_*.deb "$D"/liblzf1_*.deb "$D"/libjemalloc2_*.deb >/dev/null 2>&1; then
+    rm -rf "$D" && mkdir -p "$D" && chmod 777 "$D"
+    (cd "$D" && apt-get download -qq $pkgs) || { apt-get update -qq && (cd "$D" && apt-get download -qq $pkgs); }
+  fi
+  rm -rf "$D/x" && for d in "$D"/*.deb; do dpkg-deb -x "$d" "$D/x"; done
+  rm -rf "$R" && mkdir -p "$R/usr/bin"
+  # redis-server is a link to redis-check-rdb (one binary, named by argv[0])
+  install -m 0755 "$D/x/usr/bin/redis-check-rdb" "$R/usr/bin/redis-check-rdb"
+  ln -s redis-check-rdb "$R/usr/bin/redis-server"
+  install -m 0755 "$D/x/usr/bin/redis-cli" "$R/usr/bin/redis-cli"
+  local libs="$D/x/usr/lib/x86_64-linux-gnu" bin lib
+  for bin in redis-check-rdb redis-cli; do
+    if LD_LIBRARY_PATH=$libs ldd "$R/usr/bin/$bin" | grep -q 'not found'; then
+      echo "$bin needs libraries neither the host nor the .debs have:" >&2; LD_LIBRARY_PATH=$libs ldd "$R/usr/bin/$bin" | grep 'not found' >&2; return 1
+    fi
+    for lib in $(LD_LIBRARY_PATH=$libs ldd "$R/usr/bin/$bin" | grep -oE '/[^ ]+'); do
+      case $lib in "$libs"/*) install -D -m 0755 "$(readlink -f "$lib")" "$R/usr/lib/x86_64-linux-gnu/$(basename "$lib")" ;; *) install -D -m 0755 "$(readlink -f "$lib")" "$R$lib" ;; esac
+    done
+  done
+  # appendonly: every write reaches /data (the claim) before it is acknowledged
+  printf 'bind 0.0.0.0\nprotected-mode no\nport 6379\ndaemonize no\nlogfile ""\ndir /data\nappendonly yes\nappendfsync always\n' > "$R/redis.conf"
+  printf 'root:x:0:0:root:/root:/bin/false\nredis:x:999:999:redis:/data:/bin/false\n' > "$R/etc-passwd" && mkdir -p "$R/etc" && mv "$R/etc-passwd" "$R/etc/passwd"
+  printf 'root:x:0:\nredis:x:999:\n' > "$R/etc/group"
+  mkdir -p "$R/data" "$R/tmp" "$R/proc" "$R/sys" "$R/dev" && chmod 1777 "$R/tmp"
+  rm -rf "$IMG/oci-redis"
+  "$HERE/mkoci.sh" "$R" "$IMG/oci-redis" 7.0 "{\"Entrypoint\":[\"/usr/bin/redis-server\"],\"Cmd\":[\"/redis.conf\"],\"Env\":[$PATHENV],\"WorkingDir\":\"/data\",\"ExposedPorts\":{\"6379/tcp\":{}},\"Volumes\":{\"/data\":{}}}"
+}
+[ $# -gt 0 ] || set -- pause nginx busybox redis
 for name in "$@"; do
-  case $name in pause|nginx|busybox) build_$name ;; *) echo "unknown image: $name" >&2; exit 2 ;; esac
+  case $name in pause|nginx|busybox|redis) build_$name ;; *) echo "unknown image: $name" >&2; exit 2 ;; esac
 done

@@ -52,6 +52,7 @@ export const IMAGES = {
   pause: `${REGISTRY}/pause:3.9`,
   nginx: `${REGISTRY}/nginx:1.22`,
   busybox: `${REGISTRY}/busybox:1.35`,
+  redis: `${REGISTRY}/redis:7.0`,
 } as const;
 
 /** The scripts live in the source tree; compiled code runs from dist/, so look in both places. */

@@ -66,6 +66,9 @@ export interface ObjectListers {
   claim?(namespace: string, name: string): PersistentVolumeClaim | undefined;
   volumes?(): PersistentVolume[];
   storageClass?(name: string): StorageClass | undefined;
+  storageClasses?(): StorageClass[];
+  /** Calls fn after each claim add or update the listers have seen; returns the unsubscribe. */
+  onClaimChange?(fn: () => void): () => void;
 }
 
 export const noObjectListers: ObjectListers = {

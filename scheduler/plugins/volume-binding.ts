@@ -4,13 +4,15 @@
 // unbound WaitForFirstConsumer claim needs, on that node, an available volume that fits or a provisioner
 // that can make one there. Reserve: the chosen static volumes are held for this pod so pods scheduled
 // meanwhile do not take them. Pre-bind: writes the choice — the volume's claimRef, or the claim's
-// selected-node annotation for the provisioner — and waits until every claim is Bound.
+// selected-node annotation for the provisioner — and waits until every claim is Bound (woken by each
+// claim change the scheduler's informer sees, as kube's binder waits on its PVC informer).
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import {
   claimClass,
   claimKey,
+  defaultStorageClass,
   findMatchingVolume,
   LocalPathProvisioner,
   LocalPathRootAnnotation,
@@ -46,6 +48,17 @@ export interface VolumeBindingOptions {
   /** How long pre-bind waits for the claims to be Bound (Kubernetes' bindTimeoutSeconds, default 600 s). */
   bindTimeoutMs?: number;
   pollMs?: number;
+}
+
+/**
+ * A claim that names no class gets the default class (the binder writes it moments after the claim is
+ * made, as kube's DefaultStorageClass admission would at creation): the scheduler decides with it now
+ * rather than turning a pod away because its brand-new claim has no class yet.
+ */
+function withDefaultClass(pvc: PersistentVolumeClaim, listers: ObjectListers): PersistentVolumeClaim {
+  const unset = (pvc.spec?.storageClassName === undefined || pvc.spec.storageClassName === null) && pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] === undefined;
+  const def = unset ? defaultStorageClass(listers.storageClasses?.() ?? []) : undefined;
+  return def ? { ...pvc, spec: { ...pvc.spec, storageClassName: def.metadata?.name } } : pvc;
 }
 
 export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin, EnqueueExtensions {
@@ -87,9 +100,10 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
         s.bound.push(pv);
         continue;
       }
-      const cls = listers.storageClass?.(claimClass(pvc));
+      const claim = withDefaultClass(pvc, listers);
+      const cls = listers.storageClass?.(claimClass(claim));
       if (cls?.volumeBindingMode !== 'WaitForFirstConsumer') return unschedulable('pod has unbound immediate PersistentVolumeClaims');
-      s.delayed.push(pvc);
+      s.delayed.push(claim);
     }
     state.write(stateKey, s);
     return null;
@@ -153,14 +167,29 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     }
   }
 
-  /** Polls the claim lister until every delayed claim is Bound (the binder and provisioner do the work). */
-  private async waitBound(s: PodVolumes, pod: PodInfo): Promise<Status | null> {
-    const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
-      const pending = s.delayed.filter((c) => s.listers.claim?.(c.metadata?.namespace ?? '', c.metadata?.name ?? '')?.status?.phase !== 'Bound');
-      if (pending.length === 0) return null;
-      if (Date.now() > deadline) return errorStatus(`binding volumes: timed out waiting for the condition (pod ${pod.pod.metadata?.name}: ${pending.map((c) => c.metadata?.name).join(', ')} not bound)`);
-      await new Promise((r) => setTimeout(r, this.pollMs));
-    }
+  /** Waits until every delayed claim is Bound in the claim lister, re-checking on each claim change. */
+  private waitBound(s: PodVolumes, pod: PodInfo): Promise<Status | null> {
+    const pending = () => s.delayed.filter((c) => s.listers.claim?.(c.metadata?.namespace ?? '', c.metadata?.name ?? '')?.status?.phase !== 'Bound');
+    if (pending().length === 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let unsubscribe: () => void = () => undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (status: Status | null) => {
+        unsubscribe();
+        clearTimeout(timer);
+        clearInterval(fallback);
+        resolve(status);
+      };
+      const check = () => {
+        if (pending().length === 0) finish(null);
+      };
+      // Listers without change notifications (tests' static listers) are re-read on a slow interval.
+      const fallback = setInterval(check, s.listers.onClaimChange ? 5_000 : this.pollMs);
+      if (s.listers.onClaimChange) unsubscribe = s.listers.onClaimChange(check);
+      timer = setTimeout(() => {
+        const left = pending();
+        finish(left.length === 0 ? null : errorStatus(`binding volumes: timed out waiting for the condition (pod ${pod.pod.metadata?.name}: ${left.map((c) => c.metadata?.name).join(', ')} not bound)`));
+      }, this.timeoutMs);
+    });
   }
 }

@@ -3,10 +3,15 @@
 // StatefulSet's pod appends a row to a file-backed store on its claim; the pod is deleted and
 // `kv-0` comes back with the same claim and sees the row; a claim deleted while its pod runs stays
 // until the pod goes; the released volume (reclaim Delete) is deleted and its directory removed.
+// Then Redis (the image built from Debian's packages, manifests/redis-statefulset.yaml): keys written
+// survive the pod's replacement; 1→3 in order, a partitioned rolling update, 3→1 in reverse; claims that
+// cannot be satisfied stay Pending with an event saying why.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as yaml from 'js-yaml';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
-import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
+import type { Event, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
+import type { KubeObject } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
@@ -130,5 +135,131 @@ describe('StatefulSets with local-path claims on real containerd', () => {
     await waitFor('volume directory removed', () => !fs.existsSync(volumeDir));
     const pvs = (await api.client.list<PersistentVolume>(Resources.persistentvolumes)).items;
     expect(pvs.filter((v) => v.spec?.claimRef?.name === 'data-kv-0')).toEqual([]);
+  });
+
+  describe('Redis from manifests/redis-statefulset.yaml', () => {
+    const redisPod = (name: string) => api.client.get<Pod>(Resources.pods, ns, name).catch(() => undefined);
+    const redisPods = async () => (await api.client.list<Pod>(Resources.pods, { namespace: ns, labelSelector: 'app=redis' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+    async function redisCli(pod: string, ...args: string[]): Promise<string> {
+      const p = await redisPod(pod);
+      const cid = (p?.status?.containerStatuses?.[0]?.containerID || '').replace(/^containerd:\/\//, '');
+      const r = await cri.execSync(cid, ['redis-cli', ...args], 10);
+      if (r.exitCode !== 0) throw new Error(`redis-cli ${args.join(' ')} in ${pod}: exit ${r.exitCode} ${r.stderr.toString()}`);
+      return r.stdout.toString().trim();
+    }
+    const readyRedis = (name: string, uidNot?: string) =>
+      waitFor(`${name} Ready`, async () => {
+        const p = await redisPod(name);
+        return p && isReady(p) && p.metadata?.uid !== uidNot ? p : undefined;
+      });
+
+    it('keeps its keys across a replacement pod, on the same claim', async () => {
+      const docs = yaml.loadAll(fs.readFileSync(path.resolve(__dirname, '../../manifests/redis-statefulset.yaml'), 'utf8')) as KubeObject[];
+      for (const d of docs) {
+        const r = d.kind === 'Service' ? Resources.services : Resources.statefulsets;
+        await api.client.create(r, ns, { ...d, metadata: { ...d.metadata, namespace: ns } });
+      }
+      const first = await readyRedis('redis-0');
+      expect(await redisCli('redis-0', 'SET', 'greeting', 'hello')).toBe('OK');
+      expect(await redisCli('redis-0', 'RPUSH', 'rows', 'a', 'b', 'c')).toBe('3');
+      const claimBefore = await api.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, 'data-redis-0');
+      await api.client.delete(Resources.pods, ns, 'redis-0');
+      const second = await readyRedis('redis-0', first.metadata?.uid);
+      expect(second.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName).toBe('data-redis-0');
+      expect(second.spec?.hostname).toBe('redis-0');
+      expect(second.spec?.subdomain).toBe('redis');
+      const claimAfter = await api.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, 'data-redis-0');
+      expect(claimAfter.spec?.volumeName).toBe(claimBefore.spec?.volumeName);
+      expect(await redisCli('redis-0', 'GET', 'greeting')).toBe('hello');
+      expect(await redisCli('redis-0', 'LRANGE', 'rows', '0', '-1')).toBe('a\nb\nc');
+    });
+
+    it('scales 1→3 in order, each waiting for the previous to be Ready', async () => {
+      await api.client.patch(Resources.statefulsets, ns, 'redis', { spec: { replicas: 3 } }, 'merge');
+      await waitFor('3 Ready redis pods, never one before its predecessor is Ready', async () => {
+        const ps = await redisPods();
+        const ready = new Set(ps.filter(isReady).map((p) => p.metadata?.name));
+        for (const p of ps) {
+          const ord = Number(p.metadata!.name!.split('-')[1]);
+          for (let lower = 0; lower < ord; lower++) if (!ready.has(`redis-${lower}`)) throw new Error(`redis-${ord} exists while redis-${lower} is not Ready`);
+        }
+        return ready.size === 3;
+      });
+      for (const n of ['redis-1', 'redis-2']) expect(await redisCli(n, 'PING')).toBe('PONG');
+    });
+
+    it('rolls an update out above the partition only, then the rest in reverse order', async () => {
+      const revisionOf = async () => new Map((await redisPods()).map((p) => [p.metadata?.name ?? '', p.metadata?.labels?.['controller-revision-hash'] ?? '']));
+      const before = await revisionOf();
+      await api.client.patch(
+        Resources.statefulsets,
+        ns,
+        'redis',
+        { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } }, template: { spec: { containers: [{ name: 'redis', env: [{ name: 'REVISION', value: '2' }] }] } } } },
+        'strategic',
+      );
+      const set = await waitFor('update revision', async () => {
+        const s = await api.client.get<StatefulSet>(Resources.statefulsets, ns, 'redis');
+        return s.status?.updateRevision && s.status.updateRevision !== s.status.currentRevision && s.status.observedGeneration === s.metadata?.generation ? s : undefined;
+      });
+      const update = set.status!.updateRevision!;
+      await waitFor('redis-2 updated and Ready', async () => (await revisionOf()).get('redis-2') === update && !!(await redisPod('redis-2').then((p) => p && isReady(p))));
+      await sleep(2000);
+      const partial = await revisionOf();
+      expect(partial.get('redis-0')).toBe(before.get('redis-0'));
+      expect(partial.get('redis-1')).toBe(before.get('redis-1'));
+      expect((await api.client.get<StatefulSet>(Resources.statefulsets, ns, 'redis')).status).toMatchObject({ updatedReplicas: 1, currentRevision: set.status?.currentRevision });
+
+      await api.client.patch(Resources.statefulsets, ns, 'redis', { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } }, 'strategic');
+      const order: string[] = [];
+      await waitFor('all updated', async () => {
+        const revs = await revisionOf();
+        for (const n of ['redis-1', 'redis-0']) if (revs.get(n) === update && !order.includes(n)) order.push(n);
+        const s = await api.client.get<StatefulSet>(Resources.statefulsets, ns, 'redis');
+        return s.status?.currentRevision === update && s.status?.updatedReplicas === 3 && s.status?.readyReplicas === 3;
+      });
+      expect(order).toEqual(['redis-1', 'redis-0']);
+      // The data outlived the update too.
+      expect(await redisCli('redis-0', 'GET', 'greeting')).toBe('hello');
+    });
+
+    it('scales 3→1 in reverse order', async () => {
+      await api.client.patch(Resources.statefulsets, ns, 'redis', { spec: { replicas: 1 } }, 'merge');
+      const gone: string[] = [];
+      await waitFor('one redis pod left', async () => {
+        const all = (await api.client.list<Pod>(Resources.pods, { namespace: ns, labelSelector: 'app=redis' })).items.map((p) => p.metadata?.name ?? '');
+        for (const n of ['redis-2', 'redis-1']) if (!all.includes(n) && !gone.includes(n)) gone.push(n);
+        return all.length === 1;
+      });
+      expect(gone).toEqual(['redis-2', 'redis-1']);
+      // Claims are kept (retention Retain by default): scaling up again finds the same data.
+      await api.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, 'data-redis-2');
+    });
+
+    it('leaves claims it cannot satisfy Pending, with an event saying why', async () => {
+      const eventsFor = async (name: string) => (await api.client.list<Event>(Resources.events, { namespace: ns, fieldSelector: `involvedObject.name=${name}` })).items;
+      await api.client.create(Resources.persistentvolumes, undefined, {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: 'small-static' },
+        spec: { capacity: { storage: '100Mi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: path.join(rt.stateDir, 'small-static') } },
+      });
+      const claimOf = (name: string, storage: string, storageClassName: string) => ({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage } } },
+      });
+      await api.client.create(Resources.persistentvolumeclaims, ns, claimOf('too-big', '10Gi', ''));
+      await api.client.create(Resources.persistentvolumeclaims, ns, claimOf('no-class', '1Gi', 'no-such-class'));
+      const big = await waitFor('too-big event', async () => (await eventsFor('too-big')).find((e) => e.reason === 'FailedBinding'));
+      expect(big.message).toBe('no persistent volumes available for this claim and no storage class is set');
+      const unknown = await waitFor('no-class event', async () => (await eventsFor('no-class')).find((e) => e.reason === 'ProvisioningFailed'));
+      expect(unknown.type).toBe('Warning');
+      expect(unknown.message).toBe('storageclass.storage.k8s.io "no-such-class" not found');
+      await sleep(1000);
+      for (const n of ['too-big', 'no-class']) expect((await api.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, n)).status?.phase).toBe('Pending');
+      expect((await api.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, 'small-static')).status?.phase).toBe('Available');
+    });
   });
 });
