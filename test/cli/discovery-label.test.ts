@@ -35,8 +35,9 @@ describe('api-resources and api-versions', () => {
     expect(row('bindings').slice(at('SHORTNAMES'), at('APIVERSION')).trim()).toBe('');
     // No subresources; the core group's rows come first, sorted by name.
     expect(lines.some((l) => l.includes('/status'))).toBe(false);
-    const names = lines.slice(1, -1).map((l) => l.split(' ')[0]);
-    const firstGroup = names.indexOf('daemonsets');
+    const rows = lines.slice(1, -1);
+    const names = rows.map((l) => l.split(' ')[0]);
+    const firstGroup = rows.findIndex((l) => l.slice(at('APIVERSION'), at('NAMESPACED')).includes('/'));
     expect(names.slice(0, 4)).toEqual(['bindings', 'configmaps', 'endpoints', 'events']);
     expect(names.slice(0, firstGroup)).toEqual([...names.slice(0, firstGroup)].sort());
   });
@@ -47,12 +48,14 @@ describe('api-resources and api-versions', () => {
     expect(names).toContain('deployments.apps');
     expect(names).toContain('pods');
     expect(names).toContain('leases.coordination.k8s.io');
-    expect(await resources({ namespaced: false, apiGroup: '' })).toBe('NAME         SHORTNAMES   APIVERSION   NAMESPACED   KIND\nnamespaces   ns           v1           false        Namespace\nnodes        no           v1           false        Node\n');
+    expect(await resources({ namespaced: false, apiGroup: '' })).toBe(
+      'NAME                SHORTNAMES   APIVERSION   NAMESPACED   KIND\nnamespaces          ns           v1           false        Namespace\nnodes               no           v1           false        Node\npersistentvolumes   pv           v1           false        PersistentVolume\n',
+    );
     const apps = await resources({ apiGroup: 'apps', noHeaders: true });
-    expect(apps.split('\n').filter((l) => /^(daemonsets|deployments|replicasets) /.test(l))).toEqual([
-      'daemonsets    ds       apps/v1   true   DaemonSet',
-      'deployments   deploy   apps/v1   true   Deployment',
-      'replicasets   rs       apps/v1   true   ReplicaSet',
+    expect(apps.split('\n').filter((l) => /^(daemonsets|deployments|replicasets) /.test(l)).map((l) => l.replace(/ +/g, ' '))).toEqual([
+      'daemonsets ds apps/v1 true DaemonSet',
+      'deployments deploy apps/v1 true Deployment',
+      'replicasets rs apps/v1 true ReplicaSet',
     ]);
     expect((await resources({ sortBy: 'kind', output: 'name' })).split('\n')[0]).toBe('bindings');
     await expect(resources({ output: 'json' })).rejects.toThrow('--output json is not available');
