@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The README's test command: installs the system packages the tests need, builds, runs the unit and integration tests in parallel, then the tests
-// that drive the real containerd (test/e2e) one file at a time, and prints jest's totals of both
+// that drive the real containerd (test/e2e) and the control-plane fault drills (test/ha) one file at a time, and prints jest's totals of both
 // passes as one plain line "N passed, N failed" (CI reads it). Extra arguments go to both jest runs.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -39,8 +39,11 @@ let passed = 0;
 let failed = 0;
 let status = 0;
 const passes = [
-  { name: 'unit+integration', args: ['--testPathIgnorePatterns', '/test/e2e/', '/node_modules/', '/dist/'] },
-  { name: 'e2e', args: ['--runInBand', '--passWithNoTests', '--testPathPattern', '/test/e2e/'] },
+  { name: 'unit+integration', args: ['--testPathIgnorePatterns', '/test/e2e/', '/test/ha/', '/node_modules/', '/dist/'] },
+  // The control-plane fault drills (test/ha: etcd members, apiservers, schedulers, controller managers as
+  // processes, with failover deadlines) run one at a time with the containerd tests, not beside 2 cores' worth
+  // of parallel suites.
+  { name: 'e2e', args: ['--runInBand', '--passWithNoTests', '--testPathPattern', '/test/(e2e|ha)/'] },
 ];
 for (const pass of passes) {
   const out = path.join(os.tmpdir(), `steer-jest-${process.pid}-${pass.name}.json`);
