@@ -61,7 +61,7 @@ export interface NodeAgentOptions {
   nodeStatusReportIntervalMs?: number;
   /** How often unchanged things are checked (node status, runtime health). Default 10 s. */
   nodeStatusUpdateIntervalMs?: number;
-  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 2 s while nothing changes). */
+  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 5 s while nothing changes). */
   relistIntervalMs?: number;
   /** How often host PIDs of running containers are checked for a fast exit when the runtime has no exit events (default 20 ms; 0 = off). */
   pidWatchIntervalMs?: number;

@@ -17,7 +17,7 @@ export interface PlegOptions {
   runtime: ContainerRuntime;
   nodeName: string;
   intervalMs: number;
-  /** With exit events: the longest relist period while nothing changes (default 2 s). */
+  /** With exit events: the longest relist period while nothing changes (default 5 s). */
   maxIntervalMs?: number;
   /**
    * Also watch the host PIDs of running containers this often (ms; 0 = off) and relist at once when
@@ -61,7 +61,7 @@ export class Pleg {
         this.relist()
           .catch((err) => this.o.onError?.(err))
           .finally(() => {
-            const max = Math.max(this.o.intervalMs, this.o.maxIntervalMs ?? 2_000);
+            const max = Math.max(this.o.intervalMs, this.o.maxIntervalMs ?? 5_000);
             this.period = this.stopEvents && !this.lastRelistChanged ? Math.min(max, this.period * 2) : this.o.intervalMs;
             tick();
           });
