@@ -116,6 +116,8 @@ export class NodeAgent {
   private workersDone?: Promise<void>;
   private stopped = false;
   private usage: PodUsage[] = [];
+  private usageReadAt = 0;
+  private usageCollectedAt = 0;
   private readonly log: (msg: string) => void;
 
   constructor(private readonly o: NodeAgentOptions) {
@@ -210,7 +212,7 @@ export class NodeAgent {
       nodeName: this.nodeName,
       runningPods: () => this.countRunningPods(),
       runningContainers: () => this.countRunningContainers(),
-      containerUsage: () => this.usage.map((u) => ({ namespace: u.namespace, pod: u.pod, container: u.container, cpuSeconds: u.cpuSeconds, memoryBytes: u.memoryBytes })),
+      containerUsage: () => this.containerUsage().map((u) => ({ namespace: u.namespace, pod: u.pod, container: u.container, cpuSeconds: u.cpuSeconds, memoryBytes: u.memoryBytes })),
     });
     // First the runtime's view, then the API's: pods whose objects are gone are cleaned up by sync.
     await this.pleg.start();
@@ -247,7 +249,12 @@ export class NodeAgent {
       this.actions.gc(Date.now());
     });
     every(this.o.nodeStatusUpdateIntervalMs ?? 10_000, () => this.syncNodeStatus());
-    every(this.o.statsIntervalMs ?? 10_000, () => this.collectStats());
+    // CRI stats cost containerd a walk of every container's cgroups: polled only while someone reads
+    // them (a Prometheus scrape, /stats/summary); an idle node does not pay for them.
+    const statsEvery = this.o.statsIntervalMs ?? 10_000;
+    every(statsEvery, async () => {
+      if (Date.now() - this.usageReadAt < 3 * statsEvery) await this.collectStats();
+    });
   }
 
   async stop(): Promise<void> {
@@ -292,8 +299,16 @@ export class NodeAgent {
     return this.pleg.allPods().get(uid);
   }
 
+  /** The last CRI stats (polling goes on while they are read; see start()). */
   containerUsage(): PodUsage[] {
+    this.usageReadAt = Date.now();
     return this.usage;
+  }
+
+  /** Stats no older than the stats interval (collected now when polling had stopped). */
+  async freshContainerUsage(): Promise<PodUsage[]> {
+    if (Date.now() - this.usageCollectedAt > (this.o.statsIntervalMs ?? 10_000)) await this.collectStats();
+    return this.containerUsage();
   }
 
   nodeFacts(): NodeFacts {
@@ -424,6 +439,7 @@ export class NodeAgent {
   /** Polls CRI stats for metrics and /stats/summary. */
   async collectStats(): Promise<void> {
     this.usage = await collectUsage(this.runtime, this.pleg.allPods(), (uid) => this.pods.get(uid));
+    this.usageCollectedAt = Date.now();
   }
 
   // ---------------------------------------------------------------- for the HTTP server

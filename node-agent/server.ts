@@ -49,8 +49,10 @@ export function agentApp(agents: () => NodeAgent[]): express.Express {
     res.json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agents().flatMap((a) => a.listPods()) });
   });
 
-  app.get('/stats/summary', (_req, res) => {
-    res.json(agents().map(summary)[0] ?? {});
+  app.get('/stats/summary', async (_req, res) => {
+    const all = agents();
+    await Promise.all(all.map((a) => a.freshContainerUsage().catch(() => undefined)));
+    res.json(all.map(summary)[0] ?? {});
   });
 
   app.get('/containerLogs/:namespace/:pod/:container', async (req: Request, res: Response) => {
