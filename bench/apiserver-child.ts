@@ -8,14 +8,18 @@ export async function startApiServerChild(nodeArgs: string[] = []): Promise<{ ur
   const script = `require(${JSON.stringify(serverModule)}).startApiServer({ host: '127.0.0.1', port: 0 })
     .then((s) => console.log('URL ' + s.url)).catch((e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, [...nodeArgs, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
+  return { url: await childUrl(child, 'apiserver'), child };
+}
+
+/** The URL a benchmark's child process prints as its `URL <url>` line once it serves. */
+export function childUrl(child: ChildProcess, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /URL (\S+)/.exec(out);
       if (m) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`apiserver exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
   });
-  return { url, child };
 }

@@ -19,8 +19,9 @@ import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer } from '../apiserver';
-import { clusterPaths, down, runningServerPid, serverNodeFlags, up } from '../cli/cluster';
-import type { Streams } from '../cli/cluster';
+import { serverNodeFlags } from '../cli/cluster';
+import { childUrl } from './apiserver-child';
+import { downBenchCluster, upBenchCluster } from './bench-cluster';
 import { startControllers } from '../controllers';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
@@ -70,15 +71,7 @@ function heapAfterGc(child: ChildProcess): Promise<{ heapMiB: number; externalMi
 async function startHollowChild(dataDir: string, eventTtl: number): Promise<{ child: ChildProcess; url: string }> {
   // The server's own Node flags, so the child's heap behaves as `steer server`'s does.
   const child = spawn(process.execPath, [...serverNodeFlags, '--expose-gc', __filename, '--role', 'hollow-server', '--data-dir', dataDir, '--event-ttl', String(eventTtl)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /URL (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`hollow server exited with ${code}`)));
-  });
+  const url = await childUrl(child, 'hollow server');
   return { child, url };
 }
 
@@ -133,7 +126,6 @@ async function main(argv: string[]): Promise<void> {
   }>();
   if (o.role === 'hollow-server') return hollowServer(o.dataDir!, Number(o.eventTtl));
 
-  const quiet: Streams = { out: () => undefined, err: (t) => process.stderr.write(t) };
   const replicas = Number(o.replicas);
   const periodMs = Number(o.period) * 1000;
   let client: KubeClient | undefined;
@@ -150,25 +142,7 @@ async function main(argv: string[]): Promise<void> {
       client = KubeClient.forServer(h.url);
     } else {
       if (process.getuid?.() !== 0) throw new Error('bench/soak needs root without --hollow');
-      if (runningServerPid(clusterPaths(o.stateDir))) await down({ stateDir: o.stateDir, purge: true }, quiet);
-      const agentPort = Number(o.agentPort);
-      const result = await up(
-        {
-          stateDir: o.stateDir,
-          listen: `127.0.0.1:${o.apiPort}`,
-          nodeName: 'steer-bench-soak',
-          agentPort,
-          schedulerMetricsPort: agentPort + 1,
-          controllersMetricsPort: agentPort + 2,
-          podSubnet: o.podSubnet,
-          bridge: o.bridge,
-          installDeps: false,
-          manifest: false,
-          timeoutMs: 180_000,
-          writeUserKubeconfig: false,
-        },
-        quiet,
-      );
+      const result = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-soak', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet });
       upDone = true;
       pid = result.info.pid;
       client = KubeClient.load({ kubeconfig: result.kubeconfig });
@@ -228,7 +202,7 @@ async function main(argv: string[]): Promise<void> {
     client?.close();
     if (child && child.exitCode === null) child.kill('SIGKILL');
     if (o.hollow) fs.rmSync(o.stateDir, { recursive: true, force: true });
-    else if (!o.keep || !upDone) await down({ stateDir: o.stateDir, purge: true }, quiet);
+    else if (!o.keep || !upDone) await downBenchCluster(o.stateDir);
   }
 }
 

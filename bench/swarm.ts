@@ -22,13 +22,15 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { clusterPaths, down, packageRoot, runningServerPid, up } from '../cli/cluster';
-import type { Streams } from '../cli/cluster';
+import { packageRoot } from '../cli/cluster';
+import { downBenchCluster, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
@@ -293,6 +295,57 @@ async function runSide(side: Side, idle: (() => Promise<void>) | undefined): Pro
   return out;
 }
 
+// ------------------------------------------------------------------ the node agent's own breakdown
+
+/** The node agent's /metrics over HTTPS with the admin identity (allowed nodes/metrics). */
+function agentMetrics(pki: string, target: string): Promise<string> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const read = (f: string) => fs.readFileSync(path.join(pki, f));
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host, port, path: '/metrics', ca: read('ca.crt'), cert: read('admin.crt'), key: read('admin.key'), servername: net.isIP(host) ? undefined : host, agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('agent /metrics: timeout')));
+    req.on('error', reject);
+  });
+}
+
+/** Sum and count per label value of a histogram (e.g. operation_type of kubelet_runtime_operations_duration_seconds). */
+function histogramTotals(text: string, name: string, label: string): Map<string, { sum: number; count: number }> {
+  const out = new Map<string, { sum: number; count: number }>();
+  const re = new RegExp(`^${name}_(sum|count)\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (const m of text.matchAll(re)) {
+    const key = new RegExp(`${label}="([^"]*)"`).exec(m[2])?.[1] ?? '';
+    const e = out.get(key) ?? { sum: 0, count: 0 };
+    e[m[1] as 'sum' | 'count'] = Number(m[3]);
+    out.set(key, e);
+  }
+  return out;
+}
+
+/** Per runtime operation: calls and mean seconds between two scrapes. */
+function breakdown(before: string, after: string): string[] {
+  const b = histogramTotals(before, 'kubelet_runtime_operations_duration_seconds', 'operation_type');
+  const a = histogramTotals(after, 'kubelet_runtime_operations_duration_seconds', 'operation_type');
+  const rows: string[] = [];
+  for (const [op, v] of [...a].sort((x, y) => y[1].sum - x[1].sum)) {
+    const count = v.count - (b.get(op)?.count ?? 0);
+    const sum = v.sum - (b.get(op)?.sum ?? 0);
+    if (count > 0) rows.push(`  ${op.padEnd(22)} ${String(count).padStart(6)} calls  mean ${(sum / count).toFixed(3)} s  total ${sum.toFixed(1)} s`);
+  }
+  const starts = (t: string) => histogramTotals(t, 'kubelet_pod_start_duration_seconds', 'node');
+  const sa = [...starts(after).values()][0];
+  const sb = [...starts(before).values()][0];
+  if (sa) {
+    const n = sa.count - (sb?.count ?? 0);
+    if (n > 0) rows.push(`  pod start (agent: first seen → running) ${n} pods, mean ${((sa.sum - (sb?.sum ?? 0)) / n).toFixed(3)} s`);
+  }
+  return rows;
+}
+
 // ------------------------------------------------------------------ processes
 
 function cpuSeconds(pid: number): number {
@@ -345,7 +398,6 @@ async function main(argv: string[]): Promise<void> {
   }>();
   if (process.getuid?.() !== 0) throw new Error('bench/swarm needs root (containerd, Docker, CNI and cgroups)');
   const root = packageRoot();
-  const quiet: Streams = { out: () => undefined, err: (t) => process.stderr.write(t) };
   const dockerRun = path.join('/run', `steer-bench-${path.basename(o.dockerDir)}`);
   const dockerEnv = {
     STEER_DOCKER_DATA: path.join(o.dockerDir, 'data'),
@@ -363,26 +415,7 @@ async function main(argv: string[]): Promise<void> {
   let upDone = false;
   try {
     // 1a. steer
-    if (runningServerPid(clusterPaths(o.stateDir))) await down({ stateDir: o.stateDir, purge: true }, quiet);
-    const apiPort = Number(o.apiPort);
-    const agentPort = Number(o.agentPort);
-    const result = await up(
-      {
-        stateDir: o.stateDir,
-        listen: `127.0.0.1:${apiPort}`,
-        nodeName: 'steer-bench-swarm',
-        agentPort,
-        schedulerMetricsPort: agentPort + 1,
-        controllersMetricsPort: agentPort + 2,
-        podSubnet: o.podSubnet,
-        bridge: o.bridge,
-        installDeps: false,
-        manifest: false,
-        timeoutMs: 180_000,
-        writeUserKubeconfig: false,
-      },
-      quiet,
-    );
+    const result = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-swarm', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet });
     upDone = true;
     const serverPid = result.info.pid;
     client = KubeClient.load({ kubeconfig: result.kubeconfig });
@@ -408,6 +441,12 @@ async function main(argv: string[]): Promise<void> {
     await swarm.remove();
     console.log(`Docker ${info.ServerVersion}: dockerd PID ${dockerPid}, single-node swarm`);
 
+    const targets = fs.existsSync(result.paths.prometheusNodeTargets)
+      ? (JSON.parse(fs.readFileSync(result.paths.prometheusNodeTargets, 'utf8')) as Array<{ targets: string[] }>).flatMap((t) => t.targets)
+      : [];
+    const scrape = () => (targets[0] ? agentMetrics(result.paths.pki, targets[0]).catch(() => '') : Promise.resolve(''));
+    const metricsBefore = await scrape();
+
     const sides: Side[] = [new SteerSide(client, cri), swarm];
     const runs = Number(o.runs);
     for (let run = 0; run < runs; run++) {
@@ -430,6 +469,8 @@ async function main(argv: string[]): Promise<void> {
         console.log(`run ${run + 1} ${side.name}: ${STEPS.filter((s) => figures[s] !== undefined).map((s) => `${s} ${figures[s]?.toFixed(2)} s`).join(', ')}`);
       }
     }
+
+    const metricsAfter = await scrape();
 
     // 4. the raw CRI floor on the steer cluster's containerd
     const floor = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: Number(o.floorCount), concurrentCount: 27 });
@@ -460,6 +501,8 @@ async function main(argv: string[]): Promise<void> {
       console.log(`\nwith 30 replicas, nothing changing (${o.idle} s): CPU (% of one core) and RSS`);
       for (const r of idleRows) console.log(`  ${r.join('  ')}`);
     }
+    const rowsBreakdown = breakdown(metricsBefore, metricsAfter);
+    if (rowsBreakdown.length) console.log(`\nsteer's node agent over the steer runs: CRI calls (kubelet_runtime_operations_duration_seconds)\n${rowsBreakdown.join('\n')}`);
     console.log(`\nCRI floor: 1 pod ${floor.sequential.p50Ms.toFixed(0)} ms (p50 of ${floor.sequential.count}), 27 at once ${floor.concurrent.totalMs.toFixed(0)} ms, their removal ${floor.concurrent.removeMs.toFixed(0)} ms, kill → serving ${restart.p50Ms.toFixed(0)} ms`);
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
   } finally {
@@ -484,7 +527,7 @@ async function main(argv: string[]): Promise<void> {
     }
     cri?.close();
     client?.close();
-    if (!o.keep || !upDone) await down({ stateDir: o.stateDir, purge: true }, quiet);
+    if (!o.keep || !upDone) await downBenchCluster(o.stateDir);
   }
 }
 

@@ -63,7 +63,7 @@ export interface NodeAgentOptions {
   nodeStatusReportIntervalMs?: number;
   /** How often unchanged things are checked (node status, runtime health). Default 10 s. */
   nodeStatusUpdateIntervalMs?: number;
-  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 2 s while nothing changes). */
+  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 5 s while nothing changes). */
   relistIntervalMs?: number;
   /** How often host PIDs of running containers are checked for a fast exit when the runtime has no exit events (default 20 ms; 0 = off). */
   pidWatchIntervalMs?: number;
@@ -120,6 +120,8 @@ export class NodeAgent {
   private workersDone?: Promise<void>;
   private stopped = false;
   private usage: PodUsage[] = [];
+  private usageReadAt = 0;
+  private usageCollectedAt = 0;
   private readonly log: (msg: string) => void;
 
   constructor(private readonly o: NodeAgentOptions) {
@@ -220,7 +222,7 @@ export class NodeAgent {
       nodeName: this.nodeName,
       runningPods: () => this.countRunningPods(),
       runningContainers: () => this.countRunningContainers(),
-      containerUsage: () => this.usage.map((u) => ({ namespace: u.namespace, pod: u.pod, container: u.container, cpuSeconds: u.cpuSeconds, memoryBytes: u.memoryBytes })),
+      containerUsage: () => this.containerUsage().map((u) => ({ namespace: u.namespace, pod: u.pod, container: u.container, cpuSeconds: u.cpuSeconds, memoryBytes: u.memoryBytes })),
     });
     // First the runtime's view, then the API's: pods whose objects are gone are cleaned up by sync.
     await this.pleg.start();
@@ -257,7 +259,12 @@ export class NodeAgent {
       this.actions.gc(Date.now());
     });
     every(this.o.nodeStatusUpdateIntervalMs ?? 10_000, () => this.syncNodeStatus());
-    every(this.o.statsIntervalMs ?? 10_000, () => this.collectStats());
+    // CRI stats cost containerd a walk of every container's cgroups: polled only while someone reads
+    // them (a Prometheus scrape, /stats/summary); an idle node does not pay for them.
+    const statsEvery = this.o.statsIntervalMs ?? 10_000;
+    every(statsEvery, async () => {
+      if (Date.now() - this.usageReadAt < 3 * statsEvery) await this.collectStats();
+    });
     every(this.o.localPathSweepIntervalMs ?? 10_000, () => sweepLocalPathVolumes(localPathRoot(this.o.stateDir), this.o.client).then(() => undefined));
   }
 
@@ -303,8 +310,16 @@ export class NodeAgent {
     return this.pleg.allPods().get(uid);
   }
 
+  /** The last CRI stats (polling goes on while they are read; see start()). */
   containerUsage(): PodUsage[] {
+    this.usageReadAt = Date.now();
     return this.usage;
+  }
+
+  /** Stats no older than the stats interval (collected now when polling had stopped). */
+  async freshContainerUsage(): Promise<PodUsage[]> {
+    if (Date.now() - this.usageCollectedAt > (this.o.statsIntervalMs ?? 10_000)) await this.collectStats();
+    return this.containerUsage();
   }
 
   nodeFacts(): NodeFacts {
@@ -435,6 +450,7 @@ export class NodeAgent {
   /** Polls CRI stats for metrics and /stats/summary. */
   async collectStats(): Promise<void> {
     this.usage = await collectUsage(this.runtime, this.pleg.allPods(), (uid) => this.pods.get(uid));
+    this.usageCollectedAt = Date.now();
   }
 
   // ---------------------------------------------------------------- for the HTTP server

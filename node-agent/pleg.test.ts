@@ -16,7 +16,7 @@ async function runningPod(runtime: FakeRuntime, uid: string): Promise<string> {
 }
 
 const until = async (what: string, check: () => boolean) => {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 1200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   if (!check()) throw new Error(`never: ${what}`);
 };
 
@@ -58,6 +58,36 @@ test('without exit events the period stays and the exit is found by a relist', a
     runtime.crash(id, 137);
     await until('the exit is reported', () => changes.length > 0);
     expect(pleg.relists()).toBeGreaterThan(relists);
+  } finally {
+    pleg.stop();
+  }
+});
+
+test("exits the agent expects (it is stopping those containers itself) cost no status poll and no relist", async () => {
+  const polls: string[] = [];
+  const runtime = new FakeRuntime({ images: ['img'], exitEvents: true });
+  const id = await runningPod(runtime, 'pod-c');
+  const status = runtime.containerStatus.bind(runtime);
+  runtime.containerStatus = async (cid: string) => {
+    polls.push(cid);
+    return status(cid);
+  };
+  const changes: string[][] = [];
+  const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 5, maxIntervalMs: 60_000, onChange: (uids) => changes.push(uids) });
+  await pleg.start();
+  try {
+    // Caught within 5 ms of the relist that set it: the next timed relist is seconds away.
+    await until('backed off', () => pleg.relistPeriod() >= 2560);
+    const relists = pleg.relists();
+    polls.length = 0;
+    changes.length = 0;
+    pleg.expectExits([id]);
+    await runtime.stopContainer(id, 0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(polls).toEqual([]);
+    expect(changes).toEqual([]);
+    expect(pleg.relists()).toBe(relists);
+    expect(pleg.expectedExitCount()).toBe(0); // consumed by its event
   } finally {
     pleg.stop();
   }

@@ -17,7 +17,7 @@ export interface PlegOptions {
   runtime: ContainerRuntime;
   nodeName: string;
   intervalMs: number;
-  /** With exit events: the longest relist period while nothing changes (default 2 s). */
+  /** With exit events: the longest relist period while nothing changes (default 5 s). */
   maxIntervalMs?: number;
   /**
    * Also watch the host PIDs of running containers this often (ms; 0 = off) and relist at once when
@@ -46,6 +46,8 @@ export class Pleg {
   private period: number;
   private lastRelistChanged = false;
   private stopEvents?: () => void;
+  /** IDs this agent is stopping itself: their exit events need no refresh (its own sync relists). */
+  private readonly expectedExits = new Set<string>();
   private resubscribeTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: PlegOptions) {
@@ -61,7 +63,7 @@ export class Pleg {
         this.relist()
           .catch((err) => this.o.onError?.(err))
           .finally(() => {
-            const max = Math.max(this.o.intervalMs, this.o.maxIntervalMs ?? 2_000);
+            const max = Math.max(this.o.intervalMs, this.o.maxIntervalMs ?? 5_000);
             this.period = this.stopEvents && !this.lastRelistChanged ? Math.min(max, this.period * 2) : this.o.intervalMs;
             tick();
           });
@@ -120,9 +122,24 @@ export class Pleg {
     return true;
   }
 
+  /**
+   * The agent is about to stop these containers or sandboxes: their exits are its own doing, and the
+   * sync that stops them reads a fresh relist afterwards, so the exit events are not chased one by one
+   * (a pod's teardown would otherwise cost a status poll per container and a relist per sandbox).
+   */
+  expectExits(ids: string[]): void {
+    for (const id of ids) this.expectedExits.add(id);
+  }
+
+  /** How many expected exits are pending (bookkeeping; they go with their event or their object). */
+  expectedExitCount(): number {
+    return this.expectedExits.size;
+  }
+
   /** An init process exited: refresh that container, or relist for a sandbox or an unknown ID. */
   private onExit(id: string): void {
     if (this.stopped) return;
+    if (this.expectedExits.delete(id)) return;
     this.period = this.o.intervalMs;
     const cached = this.containerCache.get(id);
     if (cached && cached.state === 'CONTAINER_RUNNING') {
@@ -207,7 +224,7 @@ export class Pleg {
   private async refreshDead(id: string): Promise<void> {
     this.refreshing.add(id);
     try {
-      for (let i = 0; i < 20 && !this.stopped; i++) {
+      for (let i = 0; i < 10 && !this.stopped; i++) {
         let st: ContainerStatus;
         try {
           st = await this.o.runtime.containerStatus(id);
@@ -225,7 +242,7 @@ export class Pleg {
           }
           return;
         }
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, Math.min(5 << i, 200))); // the shim records the exit within ms
       }
       await this.relist();
     } catch (err) {
@@ -301,6 +318,7 @@ export class Pleg {
     await Promise.all(fetches);
     for (const id of this.sandboxCache.keys()) if (!seenSandboxes.has(id)) this.sandboxCache.delete(id);
     for (const id of this.containerCache.keys()) if (!seenContainers.has(id)) this.containerCache.delete(id);
+    for (const id of this.expectedExits) if (!seenContainers.has(id) && !seenSandboxes.has(id)) this.expectedExits.delete(id);
     for (const p of pods.values()) sortObserved(p);
     // Pods that disappeared, or lost objects, changed too.
     for (const [uid, old] of this.pods) {

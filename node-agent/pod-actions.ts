@@ -194,6 +194,7 @@ export class PodActions {
       startBlocks: this.startBlocks.size,
       volumesSetUpAt: this.volumesSetUpAt.size,
       crashBackoff: this.crashBackoff.size(),
+      expectedExits: this.o.pleg.expectedExitCount(),
       probeWorkers: this.o.probes.size(),
     };
   }
@@ -356,6 +357,7 @@ export class PodActions {
     const uid = pod.metadata?.uid || '';
     const obs = await this.o.pleg.observe(uid, Date.now());
     const running = obs.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
+    this.o.pleg.expectExits([...running.map((c) => c.id), ...obs.sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id)]);
     await Promise.all(
       running.map(async (c) => {
         this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
@@ -369,6 +371,7 @@ export class PodActions {
   }
 
   private async stopContainerQuietly(id: string, grace: number): Promise<void> {
+    this.o.pleg.expectExits([id]);
     try {
       await this.runtime.stopContainer(id, grace);
     } catch (err) {
@@ -392,6 +395,7 @@ export class PodActions {
       if (c.state === 'CONTAINER_RUNNING') await this.stopContainerQuietly(c.id, 0);
     }
     // A sandbox KillPod stopped is only removed: a second StopPodSandbox would run the CNI DEL again.
+    this.o.pleg.expectExits(observed.sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id));
     await Promise.all(
       observed.sandboxes.map(async (s) => {
         if (s.state === 'SANDBOX_READY') await this.runtime.stopPodSandbox(s.id).catch(ignoreNotFound);

@@ -49,14 +49,18 @@ export function agentApp(agents: () => NodeAgent[]): express.Express {
     res.json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agents().flatMap((a) => a.listPods()) });
   });
 
-  app.get('/stats/summary', (_req, res) => {
-    res.json(agents().map(summary)[0] ?? {});
+  app.get('/stats/summary', async (_req, res) => {
+    const all = agents();
+    await Promise.all(all.map((a) => a.freshContainerUsage().catch(() => undefined)));
+    res.json(all.map(summary)[0] ?? {});
   });
 
   // steer's lighter resource endpoint for the apiserver's metrics API: the Summary of every node this
   // server answers for (one for a real agent, all of them for hollow nodes sharing one port).
-  app.get('/stats/resource', (_req, res) => {
-    res.json({ items: agents().map(summary) });
+  app.get('/stats/resource', async (_req, res) => {
+    const all = agents();
+    await Promise.all(all.map((a) => a.freshContainerUsage().catch(() => undefined)));
+    res.json({ items: all.map(summary) });
   });
 
   app.get('/containerLogs/:namespace/:pod/:container', async (req: Request, res: Response) => {

@@ -1,0 +1,41 @@
+// CRI stats cost containerd a walk of every container's cgroups: the node agent polls them only while
+// someone reads them (its /metrics, /stats/summary), and an idle node pays nothing.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FakeRuntime } from '../../node-agent/runtime/fake-runtime';
+import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
+import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { waitForWithin } from '../helpers/wait';
+
+const waitFor = waitForWithin(15000);
+jest.setTimeout(60_000);
+
+test('stats are polled only while they are read, and a summary read collects them at once', async () => {
+  const api: TestApiServer = await startTestApiServer();
+  const runtime = new FakeRuntime({ images: ['busybox:1.35'] });
+  let statsCalls = 0;
+  const stats = runtime.containerStats.bind(runtime);
+  runtime.containerStats = () => {
+    statsCalls++;
+    return stats();
+  };
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-stats-test-'));
+  let agent: RunningNodeAgent | undefined;
+  try {
+    agent = await startNodeAgent({ client: api.client, nodeName: 'stats-node', runtime, stateDir, cgroupFs: false, address: '127.0.0.1', port: 0, statsIntervalMs: 20, log: () => undefined });
+    // Nobody reads: several intervals go by without a stats call.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(statsCalls).toBe(0);
+    // A summary read collects at once.
+    await agent.agent.freshContainerUsage();
+    expect(statsCalls).toBe(1);
+    // While read (as by a scrape), the poll runs again.
+    agent.agent.containerUsage();
+    await waitFor('polling resumed', async () => statsCalls >= 3);
+  } finally {
+    await agent?.stop();
+    await api.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+});
