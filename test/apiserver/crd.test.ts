@@ -151,6 +151,8 @@ describe('CustomResourceDefinitions', () => {
     expect(del.status).toBe(200);
     for (let i = 0; i < 100 && (await call(server, 'GET', `${CRDS}/crontabs.stable.example.com`)).status !== 404; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await call(server, 'GET', `${CRDS}/crontabs.stable.example.com`)).status).toBe(404);
+    // The event may still be on its way when the CRD is gone.
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'DELETED'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name)).toEqual(['a']);
     ctrl.abort();
     await pump;
