@@ -22,6 +22,7 @@ export const OrphanFinalizer = 'orphan';
 export const collectedResources: ResourceType[] = [
   Resources.deployments,
   Resources.replicasets,
+  Resources.replicationcontrollers,
   Resources.daemonsets,
   Resources.jobs,
   Resources.pods,

@@ -24,9 +24,11 @@ import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
+import { ReplicationControllerController } from './replicationcontroller';
+import { ResourceQuotaController } from './resourcequota';
 import { RootCAPublisher } from './root-ca-publisher';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'replicationcontroller', 'resourcequota'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -98,6 +100,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('job')) controllers.push(new JobController(ctx, w));
     if (enabled.has('root-ca-cert-publisher')) controllers.push(new RootCAPublisher(ctx, { rootCAFile: opts.rootCAFile, rootCA: opts.rootCA }));
     if (enabled.has('clusterrole-aggregation')) controllers.push(new ClusterRoleAggregationController(ctx));
+    if (enabled.has('replicationcontroller')) controllers.push(new ReplicationControllerController(ctx, w));
+    if (enabled.has('resourcequota')) controllers.push(new ResourceQuotaController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -9,14 +9,16 @@ import { authorizationKinds } from './authorization';
 import { batchKinds } from './batch';
 import { coordinationKinds } from './coordination';
 import { coreKinds } from './core';
+import { coreLegacyKinds } from './core-legacy';
 import { discoveryKinds } from './discovery';
 import { rbacKinds } from './rbac';
+import { schedulingKinds } from './scheduling';
 import type { KindStrategy } from './strategy';
 
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...coreLegacyKinds, ...schedulingKinds, ...authenticationKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

@@ -68,6 +68,8 @@ export interface KindStrategy {
    * SelfSubjectReview): gets the decoded request (defaulted and validated) and returns the answer.
    */
   create?(registry: Registry, obj: KObj, ctx: WriteContext): Promise<KObj>;
+  /** A kind computed on every GET and LIST and never stored (ComponentStatus): its objects now. */
+  read?(registry: Registry): Promise<KObj[]>;
   /** A DELETE of the kind's own, instead of the registry's (namespaces: mark Terminating). */
   delete?(registry: Registry, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult>;
 }

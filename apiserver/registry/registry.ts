@@ -20,6 +20,8 @@ import { clusterDnsIP, ensureClusterDnsService } from './cluster-dns-service';
 import { checkMetadataTypes } from './meta';
 import { clone, finalizersOf, isPlainObject, Json, randomSuffix } from './objects';
 import { ServiceAllocations } from './services';
+import { type ComponentTarget, defaultComponentTargets } from './component-status';
+import { SystemPriorityClasses } from '../validation/legacy';
 import { rfc3339 } from '../../lib/api/time';
 import { deepEqual } from '../../lib/api/json';
 import { checkRequestedManagedFields, type ManagedFieldsEntry, sameManagedFields, trackUpdate } from '../fieldmanager/managed-fields';
@@ -132,12 +134,16 @@ export class Registry {
 
   constructor(
     readonly storage: Storage,
-    opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain; clusterDNSIP?: string | false },
+    opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain; clusterDNSIP?: string | false; componentTargets?: ComponentTarget[] },
   ) {
+    this.componentTargets = opts.componentTargets ?? defaultComponentTargets;
     this.services = new ServiceAllocations(opts.serviceClusterIPRange, opts.nodePortRange);
     this.clusterDNSIP = opts.clusterDNSIP === false ? undefined : (opts.clusterDNSIP ?? clusterDnsIP(opts.serviceClusterIPRange));
     this.admission = opts.admission ?? new AdmissionChain();
   }
+
+  /** What ComponentStatus probes (the scheduler's and the controller manager's health URLs). */
+  readonly componentTargets: ComponentTarget[];
 
   /** The admission plugins every user write goes through (after defaulting; validating ones after validation). */
   readonly admission: AdmissionChain;
@@ -176,9 +182,37 @@ export class Registry {
       }
     }
     if (this.clusterDNSIP) await ensureClusterDnsService(this, this.clusterDNSIP);
+    await this.ensureSystemPriorityClasses();
+  }
+
+  /** The built-in PriorityClasses every cluster has (kube's scheduling post-start hook); kept if present. */
+  private async ensureSystemPriorityClasses(): Promise<void> {
+    const pc = Resources.priorityclasses;
+    for (const cls of SystemPriorityClasses) {
+      if (await this.storage.get(bucketOf(pc), keyOf(pc, undefined, String(cls.metadata?.name)))) continue;
+      try {
+        await this.create(pc, undefined, JSON.parse(JSON.stringify(cls)));
+      } catch (err) {
+        if (!(err instanceof ApiStatusError && err.code === 409)) throw err;
+      }
+    }
+  }
+
+  /** A kind computed on every read and never stored (ComponentStatus): its objects now. */
+  private async computed(rt: ResourceType): Promise<StoredObject[] | undefined> {
+    const read = strategyFor(rt).read;
+    if (!read) return undefined;
+    const rev = this.storage.currentRevision();
+    return (await read(this)).map((o) => storedObject(rev, o));
   }
 
   async get(rt: ResourceType, namespace: string | undefined, name: string): Promise<StoredObject> {
+    const computed = await this.computed(rt);
+    if (computed) {
+      const found = computed.find((s) => s.obj.metadata.name === name);
+      if (!found) throw errors.notFound(rt, name);
+      return found;
+    }
     const s = await this.storage.get(bucketOf(rt), keyOf(rt, namespace, name));
     if (!s) throw errors.notFound(rt, name);
     return s;
@@ -186,6 +220,8 @@ export class Registry {
 
   async list(rt: ResourceType, namespace: string | undefined, q: ListQuery): Promise<ListPage> {
     const sel = compileSelectors(rt, q.labelSelector, q.fieldSelector);
+    const computed = await this.computed(rt);
+    if (computed) return { items: computed.filter((s) => sel.empty || sel.matches(s.obj)), rev: this.storage.currentRevision() };
     const limit = q.limit && q.limit > 0 ? q.limit : undefined;
     let rev: number | undefined;
     let startAfter: string | undefined;

@@ -103,6 +103,10 @@ function controllerManagerRules(): PolicyRule[] {
     rule(['update', 'patch'], [apps], ['deployments/status', 'replicasets/status', 'daemonsets/status', 'deployments/scale', 'replicasets/scale', 'deployments/finalizers', 'replicasets/finalizers', 'daemonsets/finalizers']),
     rule(Write, [batch], ['jobs', 'cronjobs']),
     rule(['update', 'patch'], [batch], ['jobs/status', 'cronjobs/status', 'jobs/finalizers']),
+    // ReplicationController and resource quota controllers (kube's replication-controller and
+    // resourcequota-controller roles).
+    rule(Write, [core], ['replicationcontrollers']),
+    rule(['update', 'patch'], [core], ['replicationcontrollers/status', 'replicationcontrollers/finalizers', 'resourcequotas/status']),
     // Endpoints and EndpointSlices; the garbage collector on the kinds it collects.
     rule(Write, [core], ['endpoints', 'services', 'configmaps', 'secrets', 'serviceaccounts']),
     rule(Write, [discovery], ['endpointslices']),

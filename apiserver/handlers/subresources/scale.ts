@@ -1,4 +1,4 @@
-// The scale subresource (autoscaling/v1 Scale) of Deployments and ReplicaSets: GET, PUT and PATCH of
+// The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets and ReplicationControllers: GET, PUT and PATCH of
 // spec.replicas, with the Scale's resourceVersion as a precondition.
 import type { ResourceType } from '../../../lib/api/resources';
 import { labelSelectorToString } from '../../../lib/api/selectors';
@@ -16,7 +16,9 @@ function toScale(stored: StoredObject): Json {
   const spec = isPlainObject(obj.spec) ? obj.spec : {};
   const status = isPlainObject(obj.status) ? obj.status : {};
   const md = obj.metadata;
-  const selector = isPlainObject(spec.selector) ? labelSelectorToString(spec.selector) : '';
+  // A ReplicationController's selector is a plain label map, not a LabelSelector.
+  const labelSelector = obj.kind === 'ReplicationController' ? { matchLabels: spec.selector } : spec.selector;
+  const selector = isPlainObject(spec.selector) ? labelSelectorToString(labelSelector as Parameters<typeof labelSelectorToString>[0]) : '';
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
