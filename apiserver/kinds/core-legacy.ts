@@ -38,7 +38,6 @@ export const coreLegacyKinds: KindStrategy[] = [
     printer: resourceQuotaPrinter,
   }),
   defineKind(Resources.componentstatuses, {
-    nameRule: 'none',
     read: async (registry) => (await componentStatuses(registry.componentTargets, registry.storage)) as unknown as KObj[],
     printer: componentStatusPrinter,
   }),
