@@ -4,7 +4,7 @@
 // Container and Pod min, max and maxLimitRequestRatio is checked, refused with 403 and kube's messages.
 import type { Container, LimitRange, Pod } from 'kubernetes-types/core/v1';
 import { compareQuantities, formatQuantity, parseQuantity } from '../../lib/api/quantity';
-import { podAmount } from '../../lib/api/quota';
+import { formatUsage, podAmount } from '../../lib/api/quota';
 import { Resources } from '../../lib/api/resources';
 import type { AdmissionAttributes, AdmissionPlugin } from '../auth/types';
 import { errors } from '../errors';
@@ -100,7 +100,8 @@ export function podLimitViolations(pod: Pod, limitRanges: LimitRange[]): string[
           for (const name of names) {
             // A pod-level amount exists only when every container states it (kube's podComputeUsageHelper).
             const all = [...(pod.spec?.containers ?? [])].every((c) => c.resources?.[kind]?.[name] !== undefined);
-            if (all) amounts[name] = podAmount(pod, kind, name);
+            // Printed in the containers' own format (1280Mi, not 1342177280).
+            if (all) amounts[name] = formatUsage(podAmount(pod, kind, name), pod.spec?.containers[0]?.resources?.[kind]?.[name]);
           }
           return amounts;
         };
