@@ -85,9 +85,11 @@ describe('Priority', () => {
 
   it.each<[string, Partial<NonNullable<Pod['spec']>>, PriorityClass[], { priority: number; className?: string; policy?: string } | string]>([
     ['a named class', { priorityClassName: 'high' }, [], { priority: 1000, className: 'high', policy: 'Never' }],
-    ['a system class', { priorityClassName: 'system-node-critical' }, [], { priority: 2000001000, className: 'system-node-critical' }],
-    ['no class and no default: 0', {}, [], { priority: 0 }],
-    ['no class: the global default', {}, [{ metadata: { name: 'dflt' }, value: 7, globalDefault: true }], { priority: 7, className: 'dflt' }],
+    ['a system class', { priorityClassName: 'system-node-critical' }, [], { priority: 2000001000, className: 'system-node-critical', policy: 'PreemptLowerPriority' }],
+    ['no class and no default: 0', {}, [], { priority: 0, policy: 'PreemptLowerPriority' }],
+    ['no class: the global default', {}, [{ metadata: { name: 'dflt' }, value: 7, globalDefault: true }], { priority: 7, className: 'dflt', policy: 'PreemptLowerPriority' }],
+    ['no class, after pod defaulting: the global default', { priority: 0, preemptionPolicy: 'PreemptLowerPriority' }, [{ metadata: { name: 'dflt' }, value: 7, globalDefault: true, preemptionPolicy: 'Never' }], { priority: 7, className: 'dflt', policy: 'Never' }],
+    ['a policy that differs', { priorityClassName: 'system-node-critical', preemptionPolicy: 'Never' }, [], 'pods "p" is forbidden: the string value of PreemptionPolicy (Never) must not be provided in pod spec; priority admission controller computed PreemptLowerPriority from the given PriorityClass name'],
     ['a missing class', { priorityClassName: 'nope' }, [], 'pods "p" is forbidden: no PriorityClass with name nope was found'],
     ['a priority that differs', { priorityClassName: 'high', priority: 5 }, [], 'pods "p" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name'],
   ])('%s', async (_name, spec, extra, want) => {

@@ -30,31 +30,34 @@ export class PriorityAdmission implements AdmissionPlugin {
     const pod = a.object as unknown as Pod;
     const spec = pod.spec;
     if (!spec) return;
+    // Pod defaulting (which runs before admission, and stands in for this plugin when it is off) has
+    // already set priority 0 on a pod naming no class, and preemptionPolicy PreemptLowerPriority: those
+    // values count as unset here, so only a value the pod states that differs is refused.
+    if (!spec.priorityClassName && spec.priority === DefaultPriorityWhenNoDefaultClassExists) delete spec.priority;
+    if (spec.preemptionPolicy === 'PreemptLowerPriority') delete spec.preemptionPolicy;
     let priority = DefaultPriorityWhenNoDefaultClassExists;
-    let policy: string | undefined;
+    let policy = 'PreemptLowerPriority';
     if (!spec.priorityClassName) {
       const dflt = await this.defaultClass();
       if (dflt) {
         spec.priorityClassName = dflt.metadata?.name;
         priority = dflt.value;
-        policy = dflt.preemptionPolicy;
+        policy = dflt.preemptionPolicy ?? policy;
       }
     } else {
       const pc = (await this.o.listPriorityClasses()).find((c) => c.metadata?.name === spec.priorityClassName);
       if (!pc) throw errors.forbidden(Resources.pods, a.name, `no PriorityClass with name ${spec.priorityClassName} was found`);
       priority = pc.value;
-      policy = pc.preemptionPolicy;
+      policy = pc.preemptionPolicy ?? policy;
     }
     if (spec.priority !== undefined && spec.priority !== null && spec.priority !== priority) {
       throw errors.forbidden(Resources.pods, a.name, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
     }
     spec.priority = priority;
-    if (policy) {
-      if (spec.preemptionPolicy && spec.preemptionPolicy !== policy) {
-        throw errors.forbidden(Resources.pods, a.name, `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
-      }
-      spec.preemptionPolicy = policy;
+    if (spec.preemptionPolicy && spec.preemptionPolicy !== policy) {
+      throw errors.forbidden(Resources.pods, a.name, `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
     }
+    spec.preemptionPolicy = policy;
   }
 
   async validate(a: AdmissionAttributes): Promise<void> {
