@@ -1,6 +1,7 @@
 // What a request is about (k8s.io/apiserver's RequestInfo): the resource, namespace, name and
 // subresource of /api/v1/... and /apis/<group>/<version>/... paths, parsed once per request before
 // authentication, so authorization, the handlers and the request metrics all read the same answer.
+import { queryBool } from './query-bool';
 import { allResources, groupVersion, ResourceType } from '../../lib/api/resources';
 
 /** What a request is about; also the labels of the request metrics. */
@@ -83,5 +84,5 @@ export function parseRequestInfo(method: string, path: string, query: Record<str
     return { verb: 'POST', group: '', version: 'v1', resource: 'bindings', subresource: '', namespace, watch: false };
   }
   const w = Array.isArray(query.watch) ? query.watch[0] : query.watch;
-  return parseResourcePath(method, path, w === 'true' || w === '1');
+  return parseResourcePath(method, path, queryBool(typeof w === 'string' ? w : undefined));
 }
