@@ -2,7 +2,6 @@
 // ResourceQuota admission refusing the pod over it, `create priorityclass` and the Priority admission
 // giving a pod its priority, `get cs` (a scheduler answering ok, a controller manager that is down, the
 // storage as etcd-0), `get rc` and `scale rc` through the scale subresource, a LimitRange's defaults.
-import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,17 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { kubectlBinaries, kubectlRunner } from '../helpers/kubectl';
 
-const ROOT = path.join(__dirname, '..', '..');
-const KUBECTL_120 = path.join(ROOT, 'tools', 'kubectl', 'usr', 'bin', 'kubectl');
-
-function runs(bin: string): boolean {
-  if (!fs.existsSync(bin)) return false;
-  return spawnSync(bin, ['version', '--client'], { timeout: 20_000, env: { ...process.env, HOME: os.tmpdir() } }).status === 0;
-}
-
-const binaries: Array<{ name: string; bin: string; ns: string }> = [{ name: 'kubectl 1.20', bin: KUBECTL_120, ns: 'legacy120' }];
-if (runs('/usr/bin/kubectl')) binaries.push({ name: '/usr/bin/kubectl', bin: '/usr/bin/kubectl', ns: 'legacycur' });
+const binaries = kubectlBinaries('legacy');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects of several kinds, checked field by field
 type Obj = { metadata: { name: string; annotations?: Record<string, string> }; spec?: any; status?: any; value?: number };
@@ -51,13 +42,7 @@ afterAll(async () => {
 });
 
 describe.each(binaries)('$name', ({ bin, ns }) => {
-  const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const env = { ...process.env, HOME: path.join(home, ns) };
-      execFile(bin, ['--kubeconfig', srv.kubeconfigPath, '--cache-dir', path.join(home, ns, 'cache'), ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
+  const kubectl = kubectlRunner(bin, () => srv.kubeconfigPath, () => home, ns);
   const ok = async (...args: string[]) => {
     const r = await kubectl(...args);
     expect(r.stderr).toBe('');
