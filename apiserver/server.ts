@@ -1,5 +1,6 @@
 // The API server: storage + registry behind an Express app speaking the Kubernetes REST API.
 // startApiServer() is used by `steer apiserver`, `steer up` and the tests.
+import type { ComponentTarget } from './registry/component-status';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -111,6 +112,8 @@ export interface ApiServerOptions extends StorageOptions {
    * none here (the CLI enables both); they run around `admission`: ServiceAccount first, PodSecurity last.
    */
   enableAdmissionPlugins?: string[];
+  /** What ComponentStatus probes (default: the scheduler and controller manager on kube's legacy loopback ports). */
+  componentStatusTargets?: ComponentTarget[];
   /** PodSecurity's exemptions (kube's PodSecurityConfiguration; default none). */
   podSecurityExemptions?: PodSecurityExemptions;
   /**
@@ -214,6 +217,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       serviceClusterIPRange: serviceCIDR,
       nodePortRange: opts.nodePortRange ?? '30000-32767',
       clusterDNSIP: opts.clusterDNSIP,
+      componentTargets: opts.componentStatusTargets,
       admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), ...builtin.last, ...(authz?.admissionLast ?? [])]),
     }));
     attachServiceAccountTokens(registry, serviceAccountTokens);

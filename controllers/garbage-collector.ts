@@ -47,6 +47,7 @@ export function customResourceOf(crd: KubeObject): ResourceType | undefined {
 export const collectedResources: ResourceType[] = [
   Resources.deployments,
   Resources.replicasets,
+  Resources.replicationcontrollers,
   Resources.daemonsets,
   Resources.jobs,
   Resources.pods,

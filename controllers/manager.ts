@@ -27,13 +27,15 @@ import { ClusterRoleAggregationController } from './clusterrole-aggregation';
 import { addStateSource } from './metrics';
 import { NodeLifecycleController, NodeLifecycleOptions } from './node-lifecycle';
 import { ReplicaSetController } from './replicaset';
+import { ReplicationControllerController } from './replicationcontroller';
+import { ResourceQuotaController } from './resourcequota';
 import { RootCAPublisher } from './root-ca-publisher';
 import { StatefulSetController } from './statefulset/controller';
 import { PersistentVolumeBinderController } from './persistentvolume/controller';
 import { VolumeProtectionController } from './persistentvolume/protection-controller';
 import { LocalPathProvisionerController } from './local-path-provisioner/controller';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -117,6 +119,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('horizontalpodautoscaling')) controllers.push(new PodAutoscalerController(ctx, opts.podAutoscaler));
     if (enabled.has('cronjob')) controllers.push(new CronJobController(ctx));
     if (enabled.has('disruption')) controllers.push(new DisruptionController(ctx));
+    if (enabled.has('replicationcontroller')) controllers.push(new ReplicationControllerController(ctx, w));
+    if (enabled.has('resourcequota')) controllers.push(new ResourceQuotaController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -1,21 +1,27 @@
 // steer's built-in admission plugins, by the names kube-apiserver's --enable-admission-plugins uses:
-// ServiceAccount (mutating: the pod's service account and its token volume) and PodSecurity
-// (validating: the Pod Security Standards of the namespace's labels). They read the objects they need
+// ServiceAccount (mutating: the pod's service account and its token volume), LimitRanger (container
+// defaults; min/max/ratio), Priority (priorityClassName → priority), PodSecurity (validating: the Pod
+// Security Standards of the namespace's labels) and ResourceQuota (refuses over-quota creates). They read the objects they need
 // straight from the apiserver's storage.
-import { Resources } from '../../lib/api/resources';
+import type { LimitRange, ResourceQuota } from 'kubernetes-types/core/v1';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1';
+import { Resources, type ResourceType } from '../../lib/api/resources';
 import type { AdmissionPlugin } from '../auth/types';
 import { bucketOf, keyOf, namespacePrefix } from '../registry/keys';
-import type { Storage } from '../storage/types';
+import type { KObj, Storage } from '../storage/types';
+import { LimitRangerAdmission } from './limit-ranger';
+import { PriorityAdmission } from './priority';
+import { ResourceQuotaAdmission } from './resource-quota';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './pod-security/admission';
 import { ServiceAccountAdmission } from './service-account';
 
-export const builtinAdmissionPluginNames = ['ServiceAccount', 'PodSecurity'] as const;
+export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'PodSecurity', 'ResourceQuota'] as const;
 
 export interface BuiltinAdmissionOptions {
   podSecurityExemptions?: PodSecurityExemptions;
 }
 
-/** The enabled built-in plugins: `first` run before any others (ServiceAccount), `last` after them (PodSecurity). */
+/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority), `last` after them (PodSecurity, ResourceQuota). */
 export function builtinAdmissionPlugins(names: string[], storage: Storage, o: BuiltinAdmissionOptions = {}): { first: AdmissionPlugin[]; last: AdmissionPlugin[] } {
   const unknown = names.filter((n) => !(builtinAdmissionPluginNames as readonly string[]).includes(n));
   if (unknown.length) throw new Error(`unknown admission plugins: ${unknown.join(', ')} (steer has ${builtinAdmissionPluginNames.join(', ')})`);
@@ -25,6 +31,12 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
     const sa = Resources.serviceaccounts;
     first.push(new ServiceAccountAdmission({ getServiceAccount: async (ns, name) => (await storage.get(bucketOf(sa), keyOf(sa, ns, name)))?.obj }));
   }
+  const listIn = async <T>(rt: ResourceType, ns: string): Promise<T[]> => (await storage.list(bucketOf(rt), { prefix: namespacePrefix(rt, ns) })).items.map((i) => i.obj as unknown as T);
+  if (names.includes('LimitRanger')) first.push(new LimitRangerAdmission({ listLimitRanges: (ns) => listIn<LimitRange>(Resources.limitranges, ns) }));
+  if (names.includes('Priority')) {
+    const pc = Resources.priorityclasses;
+    first.push(new PriorityAdmission({ listPriorityClasses: async () => (await storage.list(bucketOf(pc))).items.map((i) => i.obj as unknown as PriorityClass) }));
+  }
   if (names.includes('PodSecurity')) {
     last.push(
       new PodSecurityAdmission({
@@ -33,6 +45,9 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
         exemptions: o.podSecurityExemptions,
       }),
     );
+  }
+  if (names.includes('ResourceQuota')) {
+    last.push(new ResourceQuotaAdmission({ listResourceQuotas: (ns) => listIn<ResourceQuota>(Resources.resourcequotas, ns), listObjects: (rt, ns) => listIn<KObj>(rt, ns) }));
   }
   return { first, last };
 }

@@ -3,6 +3,7 @@
 // authentication, so authorization, the handlers and the request metrics all read the same answer.
 import type { ResourceType } from '../../lib/api/resources';
 import { KindCatalog } from '../kinds/catalog';
+import { queryBool } from './query-bool';
 
 /** What a request is about; also the labels of the request metrics. */
 export interface RequestInfo {
@@ -82,5 +83,5 @@ export function parseRequestInfo(method: string, path: string, query: Record<str
     return { verb: 'POST', group: '', version: 'v1', resource: 'bindings', subresource: '', namespace, watch: false };
   }
   const w = Array.isArray(query.watch) ? query.watch[0] : query.watch;
-  return parseResourcePath(method, path, w === 'true' || w === '1', kinds);
+  return parseResourcePath(method, path, queryBool(typeof w === 'string' ? w : undefined), kinds);
 }

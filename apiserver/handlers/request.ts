@@ -11,6 +11,7 @@ import type { DeleteOptions, FieldValidation, WriteContext } from '../registry/r
 import type { UserInfo } from '../auth/types';
 import type { StoredObject } from '../storage/types';
 import { toTable } from '../tables';
+import { queryBool } from './query-bool';
 
 /** The first value of a query parameter, as a string. */
 export function qs(req: Request, name: string): string | undefined {
@@ -19,9 +20,9 @@ export function qs(req: Request, name: string): string | undefined {
   return typeof first === 'string' ? first : undefined;
 }
 
+/** A boolean query parameter, as apimachinery reads it (query-bool.ts). */
 export function qBool(req: Request, name: string): boolean {
-  const v = qs(req, name);
-  return v === 'true' || v === '1';
+  return queryBool(qs(req, name));
 }
 
 /** An integer query parameter; a malformed one is a 400. */
@@ -191,7 +192,7 @@ export function deleteOptions(req: Request): DeleteOptions {
   const grace = qInt(req, 'gracePeriodSeconds');
   if (grace !== undefined) opts.gracePeriodSeconds = grace;
   const orphan = qs(req, 'orphanDependents');
-  if (orphan !== undefined) opts.orphanDependents = orphan === 'true';
+  if (orphan !== undefined) opts.orphanDependents = queryBool(orphan);
   const body = parseBody(req, { allowEmpty: true });
   if (body !== undefined) {
     if (!isPlainObject(body)) throw errors.badRequest('the DeleteOptions body must be a JSON object');

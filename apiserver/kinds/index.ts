@@ -10,17 +10,19 @@ import { autoscalingKinds } from './autoscaling';
 import { batchKinds } from './batch';
 import { coordinationKinds } from './coordination';
 import { coreKinds } from './core';
+import { coreLegacyKinds } from './core-legacy';
 import { discoveryKinds } from './discovery';
 import { policyKinds } from './policy';
 import { rbacKinds } from './rbac';
 import { storageKinds } from './storage';
 import { apiextensionsKinds } from '../crd/definition';
+import { schedulingKinds } from './scheduling';
 import type { KindStrategy } from './strategy';
 
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...apiextensionsKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...apiextensionsKinds, ...coreLegacyKinds, ...schedulingKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

@@ -86,6 +86,8 @@ export interface KindStrategy {
   readonly strategicMerge?: boolean;
   /** Where the scale subresource reads and writes (custom resources: the CRD's paths); default spec.replicas, status.replicas, spec.selector. */
   readonly scale?: ScalePaths;
+  /** A kind computed on every GET and LIST and never stored (ComponentStatus): its objects now. */
+  read?(registry: Registry): Promise<KObj[]>;
   /** A DELETE of the kind's own, instead of the registry's (namespaces: mark Terminating). */
   delete?(registry: Registry, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: WriteContext): Promise<DeleteResult>;
 }

@@ -21,6 +21,8 @@ import { clusterDnsIP, ensureClusterDnsService } from './cluster-dns-service';
 import { checkMetadataTypes } from './meta';
 import { clone, finalizersOf, isPlainObject, Json, randomSuffix } from './objects';
 import { ServiceAllocations } from './services';
+import { type ComponentTarget, defaultComponentTargets } from './component-status';
+import { SystemPriorityClasses } from '../validation/legacy';
 import { rfc3339 } from '../../lib/api/time';
 import { deepEqual } from '../../lib/api/json';
 import { checkRequestedManagedFields, type ManagedFieldsEntry, sameManagedFields, trackUpdate } from '../fieldmanager/managed-fields';
@@ -156,12 +158,16 @@ export class Registry {
 
   constructor(
     readonly storage: Storage,
-    opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain; clusterDNSIP?: string | false },
+    opts: { serviceClusterIPRange: string; nodePortRange: string; admission?: AdmissionChain; clusterDNSIP?: string | false; componentTargets?: ComponentTarget[] },
   ) {
+    this.componentTargets = opts.componentTargets ?? defaultComponentTargets;
     this.services = new ServiceAllocations(opts.serviceClusterIPRange, opts.nodePortRange, storage);
     this.clusterDNSIP = opts.clusterDNSIP === false ? undefined : (opts.clusterDNSIP ?? clusterDnsIP(opts.serviceClusterIPRange));
     this.admission = opts.admission ?? new AdmissionChain();
   }
+
+  /** What ComponentStatus probes (the scheduler's and the controller manager's health URLs). */
+  readonly componentTargets: ComponentTarget[];
 
   /** The admission plugins every user write goes through (after defaulting; validating ones after validation). */
   readonly admission: AdmissionChain;
@@ -201,6 +207,28 @@ export class Registry {
       }
     }
     if (this.clusterDNSIP) await ensureClusterDnsService(this, this.clusterDNSIP);
+    await this.ensureSystemPriorityClasses();
+  }
+
+  /** The built-in PriorityClasses every cluster has (kube's scheduling post-start hook); kept if present. */
+  private async ensureSystemPriorityClasses(): Promise<void> {
+    const pc = Resources.priorityclasses;
+    for (const cls of SystemPriorityClasses) {
+      if (await this.storage.get(bucketOf(pc), keyOf(pc, undefined, String(cls.metadata?.name)))) continue;
+      try {
+        await this.create(pc, undefined, JSON.parse(JSON.stringify(cls)));
+      } catch (err) {
+        if (!(err instanceof ApiStatusError && err.code === 409)) throw err;
+      }
+    }
+  }
+
+  /** A kind computed on every read and never stored (ComponentStatus): its objects now. */
+  private async computed(rt: ResourceType): Promise<StoredObject[] | undefined> {
+    const read = strategyFor(rt).read;
+    if (!read) return undefined;
+    const rev = this.storage.currentRevision();
+    return (await read(this)).map((o) => storedObject(rev, o));
   }
 
   /** Stops the registry's background work (the allocation repair); the storage stays open. */
@@ -215,6 +243,12 @@ export class Registry {
    * a shared store another apiserver may have just created it.
    */
   async get(rt: ResourceType, namespace: string | undefined, name: string, read?: ReadOptions): Promise<StoredObject> {
+    const computed = await this.computed(rt);
+    if (computed) {
+      const found = computed.find((s) => s.obj.metadata.name === name);
+      if (!found) throw errors.notFound(rt, name);
+      return found;
+    }
     if (read) await this.freshen(read.resourceVersion);
     // A client's read is as fresh as it asked for already: a miss is an answer.
     const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), !!read);
@@ -253,6 +287,8 @@ export class Registry {
 
   async list(rt: ResourceType, namespace: string | undefined, q: ListQuery): Promise<ListPage> {
     const sel = compileSelectors(rt, q.labelSelector, q.fieldSelector);
+    const computed = await this.computed(rt);
+    if (computed) return { items: computed.filter((s) => sel.empty || sel.matches(s.obj)), rev: this.storage.currentRevision() };
     const limit = q.limit && q.limit > 0 ? q.limit : undefined;
     let rev: number | undefined;
     let startAfter: string | undefined;

@@ -42,7 +42,7 @@ function isZero(v: IntOrString | undefined): boolean {
 }
 
 /** Selector present, non-empty, valid, and matching the template's labels; the template's pod spec. */
-function validateSelectorAndTemplate(
+export function validateSelectorAndTemplate(
   selector: LabelSelector | undefined,
   template: PodTemplateSpec | undefined,
   kindLabel: string,
@@ -76,7 +76,7 @@ function validateSelectorAndTemplate(
   return causes;
 }
 
-function selectorUpdate(selector: LabelSelector | undefined, old: LabelSelector | undefined): FieldCause[] {
+export function selectorUpdate(selector: LabelSelector | undefined, old: LabelSelector | undefined): FieldCause[] {
   if (old === undefined || stableJson(selector ?? null) === stableJson(old)) return [];
   return [invalid('spec.selector', selector ?? null, 'field is immutable')];
 }
@@ -99,7 +99,7 @@ interface WorkloadStatus {
   terminatingReplicas?: number;
 }
 
-function validateStatus(status: WorkloadStatus | undefined): FieldCause[] {
+export function validateWorkloadStatus(status: WorkloadStatus | undefined): FieldCause[] {
   if (!status) return [];
   const causes: FieldCause[] = [];
   for (const [k, v] of Object.entries(status)) {
@@ -150,7 +150,7 @@ export function validateDeployment(d: Deployment, old?: Deployment): FieldCause[
       causes.push(invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
     }
   }
-  causes.push(...validateStatus(d.status));
+  causes.push(...validateWorkloadStatus(d.status));
   if (old) causes.push(...selectorUpdate(spec.selector, old.spec?.selector));
   return causes;
 }
@@ -162,7 +162,7 @@ export function validateReplicaSet(rs: ReplicaSet, old?: ReplicaSet): FieldCause
   causes.push(...nonNegative('spec.replicas', spec.replicas));
   causes.push(...nonNegative('spec.minReadySeconds', spec.minReadySeconds));
   causes.push(...validateSelectorAndTemplate(spec.selector, spec.template, 'ReplicaSet'));
-  causes.push(...validateStatus(rs.status));
+  causes.push(...validateWorkloadStatus(rs.status));
   if (old) causes.push(...selectorUpdate(spec.selector, old.spec?.selector));
   return causes;
 }
@@ -194,7 +194,7 @@ export function validateDaemonSet(ds: DaemonSet, old?: DaemonSet): FieldCause[] 
   }
   causes.push(...nonNegative('spec.minReadySeconds', spec.minReadySeconds));
   causes.push(...nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
-  causes.push(...validateStatus(ds.status));
+  causes.push(...validateWorkloadStatus(ds.status));
   if (old) causes.push(...selectorUpdate(spec.selector, old.spec?.selector));
   return causes;
 }
@@ -247,7 +247,7 @@ export function validateStatefulSet(sts: StatefulSet, old?: StatefulSet): FieldC
     if (!t.spec?.accessModes?.length) causes.push(required(`spec.volumeClaimTemplates[${i}].spec.accessModes`, 'at least 1 access mode is required'));
     if (t.spec?.resources?.requests?.storage === undefined) causes.push(required(`spec.volumeClaimTemplates[${i}].spec.resources[storage]`));
   });
-  causes.push(...validateStatus(sts.status));
+  causes.push(...validateWorkloadStatus(sts.status));
   if (old?.spec) {
     const frozen = (s: NonNullable<StatefulSet['spec']>) => stableJson(Object.fromEntries(Object.entries(s).filter(([k]) => !statefulSetMutable.includes(k))));
     if (frozen(spec) !== frozen(old.spec)) {

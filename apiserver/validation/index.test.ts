@@ -235,6 +235,12 @@ const valid: Record<string, Obj> = {
       versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { cronSpec: { type: 'string' } } } } } } }],
     },
   },
+  replicationcontrollers: { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 2, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: podSpec() } } },
+  podtemplates: { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'tmpl', namespace: 'default' }, template: { metadata: { labels: { app: 'web' } }, spec: podSpec() } },
+  limitranges: { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr', namespace: 'default' }, spec: { limits: [{ type: 'Container', min: { cpu: '10m' }, max: { cpu: '2' }, default: { cpu: '500m' }, defaultRequest: { cpu: '100m' }, maxLimitRequestRatio: { cpu: '10' } }] } },
+  resourcequotas: { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'default' }, spec: { hard: { pods: '10', 'requests.cpu': '4', 'count/configmaps': '20' } } },
+  componentstatuses: { apiVersion: 'v1', kind: 'ComponentStatus', metadata: { name: 'scheduler' }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] },
+  priorityclasses: { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, description: 'important' },
 };
 
 const alloc = { clusterIP: () => '10.96.0.10', nodePort: () => 30001 };
@@ -268,6 +274,14 @@ const cases: Case[] = [
   ['containers as a map', pod, (o) => (o.spec.containers = {}), [['spec.containers', 'Invalid value: "object": spec.containers in body must be of type array: "object"']]],
   ['a label value as a number', pod, (o) => (o.metadata.labels = { a: 1 }), [['metadata.labels[a]', /must be of type string: "integer"/]]],
   ['secret data not base64', R.secrets, (o) => (o.data = { x: '!!' }), [['data[x]', 'Invalid value: "!!": illegal base64 data']]],
+
+  // legacy kinds
+  ['an RC selector that misses the template', R.replicationcontrollers, (o) => (o.spec.selector = { app: 'db' }), [['spec.template.metadata.labels', 'Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`']]],
+  ['a user priority over a billion', R.priorityclasses, (o) => (o.value = 1_000_000_001), [['value', 'Forbidden: maximum allowed value of a user defined priority is 1000000000']]],
+  ['a class named system-*', R.priorityclasses, (o) => (o.metadata.name = 'system-mine'), [['metadata.name', "Forbidden: priority class names with 'system-' prefix are reserved for system use only"]]],
+  ['an unknown preemption policy', R.priorityclasses, (o) => (o.preemptionPolicy = 'Sometimes'), [['preemptionPolicy', 'Unsupported value: "Sometimes": supported values: "Never", "PreemptLowerPriority"']]],
+  ['a LimitRange min over max', R.limitranges, (o) => (o.spec.limits[0].min = { cpu: '3' }), [['spec.limits[0].min[cpu]', 'Invalid value: "3": min value 3 is greater than max value 2'], ['spec.limits[0].defaultRequest[cpu]', 'Invalid value: "100m": min value 3 is greater than default request value 100m'], ['spec.limits[0].default[cpu]', 'Invalid value: "500m": min value 3 is greater than default value 500m']]],
+  ['a quota that is not a quantity', R.resourcequotas, (o) => (o.spec.hard.pods = 'lots'), [['spec.hard[pods]', /^Invalid value: "lots": quantities must match the regular expression/]]],
 
   // metadata
   ['no name', pod, (o) => delete o.metadata.name, [['metadata.name', 'Required value: name or generateName is required']]],

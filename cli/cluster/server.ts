@@ -125,8 +125,13 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       // Service-account tokens: pki.saKeyFile signs them and pki.saPubFile verifies them.
       serviceAccountSigningKeyFile: pki.saKeyFile,
       serviceAccountKeyFiles: [pki.saPubFile],
-      enableAdmissionPlugins: ['ServiceAccount', 'PodSecurity'],
+      enableAdmissionPlugins: ['ServiceAccount', 'LimitRanger', 'Priority', 'PodSecurity', 'ResourceQuota'],
       console: true,
+      // `kubectl get cs`: the in-process scheduler and controller manager on their secure health ports.
+      componentStatusTargets: [
+        ...(o.schedulerMetricsPort ? [{ name: 'scheduler', url: `https://127.0.0.1:${o.schedulerMetricsPort}/healthz` }] : []),
+        ...(o.controllersMetricsPort ? [{ name: 'controller-manager', url: `https://127.0.0.1:${o.controllersMetricsPort}/healthz` }] : []),
+      ],
     });
     started.push({ name: 'apiserver', stop: () => api.close() });
     log(`apiserver listening on ${api.url}${o.storage?.storage === 'etcd' ? ` (etcd ${o.storage.etcdServers?.join(',')})` : ''}${loopbackOnly && advertiseAddress !== '127.0.0.1' ? ` and on ${advertiseAddress} for pods (the kubernetes Service)` : ''}`);

@@ -5,12 +5,12 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../../lib/client/client';
 import { Informer, objectKey } from '../../lib/client/informer';
-import { controllerRefOf, controllingOwner, ownersSelecting } from './controller-ref';
+import { controllerRefOf, controllingOwner, type OwnerLister, ownersSelecting } from './controller-ref';
 import type { Expectations } from './expectations';
 
 export interface OwnedPods<T extends KubeObject & { spec?: { selector?: LabelSelector } }> {
-  /** The owners' informer and their kind (as in a controller reference). */
-  owners: Informer<T>;
+  /** The owners (an informer, or a view of one) and their kind (as in a controller reference). */
+  owners: OwnerLister<T>;
   kind: string;
   /** Wakes an owner by its key. */
   enqueue(key: string): void;

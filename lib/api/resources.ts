@@ -40,6 +40,11 @@ function rt(
   };
 }
 
+/** A kind computed on every read and never stored (ComponentStatus): get and list only. */
+function readOnlyKind(r: ResourceType): ResourceType {
+  return { ...r, verbs: ['get', 'list'] };
+}
+
 /** A create-only kind (an access or token review): answered at once, never stored, listed or watched. */
 function reviewKind(r: ResourceType): ResourceType {
   return { ...r, verbs: ['create'] };
@@ -74,6 +79,13 @@ export const Resources = {
   clusterroles: rt('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   clusterrolebindings: rt('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
   customresourcedefinitions: rt('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, ['crd', 'crds'], [], ['status']),
+  // Legacy kinds clients still exercise (kubectl create quota/priorityclass, get cs, scale rc).
+  replicationcontrollers: rt('', 'v1', 'replicationcontrollers', 'ReplicationController', true, ['rc'], ['all'], ['status', 'scale']),
+  podtemplates: rt('', 'v1', 'podtemplates', 'PodTemplate', true),
+  limitranges: rt('', 'v1', 'limitranges', 'LimitRange', true, ['limits']),
+  resourcequotas: rt('', 'v1', 'resourcequotas', 'ResourceQuota', true, ['quota'], [], ['status']),
+  componentstatuses: readOnlyKind(rt('', 'v1', 'componentstatuses', 'ComponentStatus', false, ['cs'])),
+  priorityclasses: rt('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, ['pc']),
   // Create-only reviews, answered by the authorizer and never stored.
   selfsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false)),
   selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),

@@ -1,23 +1,14 @@
 // Every `kubectl create` generator whose kind steer serves, with kubectl 1.20 (JSON bodies) and the
 // current kubectl (protobuf bodies, application/vnd.kubernetes.protobuf): the object each one makes is
 // read back and checked.
-import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { KUBECTL_120, kubectlBinaries, kubectlRunner } from '../helpers/kubectl';
 
-const ROOT = path.join(__dirname, '..', '..');
-const KUBECTL_120 = path.join(ROOT, 'tools', 'kubectl', 'usr', 'bin', 'kubectl');
-
-function runs(bin: string): boolean {
-  if (!fs.existsSync(bin)) return false;
-  return spawnSync(bin, ['version', '--client'], { timeout: 20_000, env: { ...process.env, HOME: os.tmpdir() } }).status === 0;
-}
-
-const binaries: Array<{ name: string; bin: string; ns: string }> = [{ name: 'kubectl 1.20', bin: KUBECTL_120, ns: 'k120' }];
-if (runs('/usr/bin/kubectl')) binaries.push({ name: '/usr/bin/kubectl', bin: '/usr/bin/kubectl', ns: 'kcur' });
+const binaries = kubectlBinaries('k');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects of many kinds, checked field by field
 type Obj = { metadata: { name: string }; spec?: any; data?: Record<string, string>; type?: string; rules?: unknown; subjects?: unknown; roleRef?: unknown };
@@ -35,13 +26,7 @@ afterAll(async () => {
 });
 
 describe.each(binaries)('$name create', ({ bin, ns }) => {
-  const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const env = { ...process.env, HOME: path.join(home, ns) };
-      execFile(bin, ['--kubeconfig', srv.kubeconfigPath, '--cache-dir', path.join(home, ns, 'cache'), ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
+  const kubectl = kubectlRunner(bin, () => srv.kubeconfigPath, () => home, ns);
   const ok = async (...args: string[]) => {
     const r = await kubectl(...args);
     expect(r.stderr).toBe('');
@@ -103,7 +88,7 @@ describe.each(binaries)('$name create', ({ bin, ns }) => {
     await ok('create', 'clusterrole', `${ns}-nodes`, '--verb=get', '--resource=nodes');
     await ok('create', 'clusterrolebinding', `${ns}-nodes`, `--clusterrole=${ns}-nodes`, '--user=jane');
     expect((await get(Resources.clusterrolebindings, undefined, `${ns}-nodes`)).roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ns}-nodes` });
-    // `kubectl create token` came with kubectl 1.24.
+    // `kubectl create token` came with kubectl 1.24: 1.20 has no such generator.
     if (bin !== KUBECTL_120) expect((await ok('create', 'token', 'robot', '-n', ns)).split('.')).toHaveLength(3);
   });
 

@@ -118,6 +118,10 @@ function controllerManagerRules(): PolicyRule[] {
     // The garbage collector deletes and patches dependents of every kind, custom resources included
     // (kube's system:controller:generic-garbage-collector).
     rule(['delete', 'patch', 'update'], ['*'], ['*']),
+    // ReplicationController and resource quota controllers (kube's replication-controller and
+    // resourcequota-controller roles).
+    rule(Write, [core], ['replicationcontrollers']),
+    rule(['update', 'patch'], [core], ['replicationcontrollers/status', 'replicationcontrollers/finalizers', 'resourcequotas/status']),
     // Endpoints and EndpointSlices; the garbage collector on the kinds it collects.
     rule(Write, [core], ['endpoints', 'services', 'configmaps', 'secrets', 'serviceaccounts']),
     rule(Write, [discovery], ['endpointslices']),

@@ -1,6 +1,6 @@
-// The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets and custom resources whose
-// CRD declares one: GET, PUT and PATCH of the replicas field (spec.replicas, or the CRD's
-// specReplicasPath), with the Scale's resourceVersion as a precondition.
+// The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets, ReplicationControllers and
+// custom resources whose CRD declares one: GET, PUT and PATCH of the replicas field (spec.replicas, or
+// the CRD's specReplicasPath), with the Scale's resourceVersion as a precondition.
 import type { ResourceType } from '../../../lib/api/resources';
 import { strategyFor } from '../../kinds';
 import type { ScalePaths } from '../../kinds/strategy';
@@ -35,7 +35,9 @@ function scaleOf(stored: StoredObject, paths: ScalePaths | undefined): Json {
     const spec = isPlainObject(obj.spec) ? obj.spec : {};
     specReplicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
     statusReplicas = isPlainObject(obj.status) ? obj.status.replicas : undefined;
-    selector = isPlainObject(spec.selector) ? labelSelectorToString(spec.selector) : '';
+    // A ReplicationController's selector is a plain label map, not a LabelSelector.
+    const labelSelector = obj.kind === 'ReplicationController' ? { matchLabels: spec.selector } : spec.selector;
+    selector = isPlainObject(spec.selector) ? labelSelectorToString(labelSelector as Parameters<typeof labelSelectorToString>[0]) : '';
   }
   return {
     kind: 'Scale',

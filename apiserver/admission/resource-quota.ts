@@ -1,0 +1,73 @@
+// The ResourceQuota admission plugin (kube's plugin/pkg/admission/resourcequota): a create of a kind a
+// quota counts is refused with 403 `exceeded quota: <name>, requested: …, used: …, limited: …` when the
+// namespace's usage plus the new object's would pass one of its ResourceQuotas' hard limits, and with
+// `failed quota: <name>: must specify …` when a quota limits a compute resource the pod's containers do
+// not state. Usage is counted from storage at admission time (lib/api/quota.ts, the same counting as
+// the resource quota controller that keeps status.used), so two creates in a row see each other.
+import type { Pod, ResourceQuota } from 'kubernetes-types/core/v1';
+import { countedResources, formatUsage, matchesResource, totalUsage, usageOf, type Usage } from '../../lib/api/quota';
+import { parseQuantity } from '../../lib/api/quantity';
+import { Resources, type ResourceType } from '../../lib/api/resources';
+import type { AdmissionAttributes, AdmissionPlugin } from '../auth/types';
+import { errors } from '../errors';
+import type { KObj } from '../storage/types';
+
+export interface ResourceQuotaAdmissionOptions {
+  listResourceQuotas: (namespace: string) => Promise<ResourceQuota[]>;
+  /** A namespace's objects of one counted kind. */
+  listObjects: (rt: ResourceType, namespace: string) => Promise<KObj[]>;
+}
+
+/** quota's prettyPrint: sorted `name=value`, comma-joined. */
+function prettyPrint(names: string[], amounts: Record<string, string>): string {
+  return [...names].sort().map((n) => `${n}=${amounts[n]}`).join(',');
+}
+
+/** Compute resources a pod must state for a quota that limits them (kube's pod evaluator Constraints). */
+export function missingComputeResources(pod: Pod, hard: Record<string, unknown>): string[] {
+  const missing: string[] = [];
+  for (const name of Object.keys(hard).sort()) {
+    const m = /^(requests|limits)\.(cpu|memory|ephemeral-storage)$/.exec(name) ?? (name === 'cpu' || name === 'memory' ? [name, 'requests', name] : null);
+    if (!m) continue;
+    const kind = m[1] as 'requests' | 'limits';
+    const without = (pod.spec?.containers ?? []).filter((c) => c.resources?.[kind]?.[m[2]] === undefined).map((c) => c.name);
+    if (without.length) missing.push(`${name} for: ${without.join(',')}`);
+  }
+  return missing;
+}
+
+/** The refusal of a create, or undefined: `requested` is the new object's usage. */
+export function quotaRefusal(quota: ResourceQuota, rt: ResourceType, requested: Usage, used: Usage): string | undefined {
+  const hard = quota.spec?.hard ?? {};
+  const names = Object.keys(hard).filter((n) => matchesResource(rt, n));
+  const exceeded = names.filter((n) => (used[n] ?? 0) + (requested[n] ?? 0) > parseQuantity(hard[n]).value + 1e-9 && (requested[n] ?? 0) > 0);
+  if (!exceeded.length) return undefined;
+  const fmt = (u: Usage) => Object.fromEntries(exceeded.map((n) => [n, formatUsage(u[n] ?? 0, hard[n])]));
+  const limited = Object.fromEntries(exceeded.map((n) => [n, formatUsage(parseQuantity(hard[n]).value, hard[n])]));
+  return `exceeded quota: ${quota.metadata?.name}, requested: ${prettyPrint(exceeded, fmt(requested))}, used: ${prettyPrint(exceeded, fmt(used))}, limited: ${prettyPrint(exceeded, limited)}`;
+}
+
+export class ResourceQuotaAdmission implements AdmissionPlugin {
+  readonly name = 'ResourceQuota';
+  constructor(private readonly o: ResourceQuotaAdmissionOptions) {}
+
+  async validate(a: AdmissionAttributes): Promise<void> {
+    if (a.operation !== 'CREATE' || a.subresource !== '' || !a.object || !a.namespace) return;
+    if (!countedResources.includes(a.rt)) return;
+    const quotas = (await this.o.listResourceQuotas(a.namespace)).filter((q) => Object.keys(q.spec?.hard ?? {}).some((n) => matchesResource(a.rt, n)));
+    if (!quotas.length) return;
+    const requested = usageOf(a.rt, a.object);
+    const objects: Array<[ResourceType, KObj]> = [];
+    for (const rt of countedResources) for (const o of await this.o.listObjects(rt, a.namespace)) objects.push([rt, o]);
+    for (const quota of quotas) {
+      const hard = quota.spec?.hard ?? {};
+      if (a.rt === Resources.pods) {
+        const missing = missingComputeResources(a.object as unknown as Pod, hard);
+        if (missing.length) throw errors.forbidden(a.rt, a.name, `failed quota: ${quota.metadata?.name}: must specify ${missing.join('; ')}`);
+      }
+      const used = totalUsage(hard, objects);
+      const refusal = quotaRefusal(quota, a.rt, requested, used);
+      if (refusal) throw errors.forbidden(a.rt, a.name, refusal);
+    }
+  }
+}
