@@ -30,6 +30,15 @@ const samples: Record<string, Json> = {
   deployments: { metadata: { name: 'rt' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template } },
   replicasets: { metadata: { name: 'rt' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template } },
   daemonsets: { metadata: { name: 'rt' }, spec: { selector: { matchLabels: { app: 'web' } }, template } },
+  statefulsets: { metadata: { name: 'rt' }, spec: { replicas: 1, serviceName: 'rt', selector: { matchLabels: { app: 'web' } }, template } },
+  controllerrevisions: { metadata: { name: 'rt' }, revision: 1, data: { spec: { template: { metadata: { labels: { app: 'web' } } } } } },
+  cronjobs: { metadata: { name: 'rt' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { ...podSpec, restartPolicy: 'OnFailure' } } } } } },
+  horizontalpodautoscalers: { metadata: { name: 'rt' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'rt' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] } },
+  poddisruptionbudgets: { metadata: { name: 'rt' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } },
+  persistentvolumes: { metadata: { name: 'rt-pv' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/rt-pv' }, persistentVolumeReclaimPolicy: 'Retain' } },
+  persistentvolumeclaims: { metadata: { name: 'rt' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'manual' } },
+  storageclasses: { metadata: { name: 'rt-sc' }, provisioner: 'example.com/none', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer' },
+
   jobs: { metadata: { name: 'rt' }, spec: { template: { spec: { ...podSpec, restartPolicy: 'Never' } } } },
   leases: { metadata: { name: 'rt' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15 } },
   endpointslices: { metadata: { name: 'rt' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.1.2.3'] }], ports: [{ port: 80 }] },
@@ -83,7 +92,9 @@ function normalizeTimes(v: unknown): unknown {
 /** The JSON the server holds now, read with steer's own client. */
 const rawGet = async (r: ResourceType, name: string): Promise<Json> => normalizeTimes(await srv.client.get<Json>(r, r.namespaced ? NS : undefined, name)) as Json;
 
-describe.each(allResources.map((r) => [r.resource, r] as const))('%s', (_name, r) => {
+// CustomResourceDefinitions are left out: the apiserver's own CRD controller writes their status right after
+// each change, so a typed answer is never the latest (test/apiserver/crd.test.ts covers them).
+describe.each(allResources.filter((r) => r.resource !== 'customresourcedefinitions').map((r) => [r.resource, r] as const))('%s', (_name, r) => {
   const model = modelNameFor(r)!;
   const api = (): Record<string, ApiMethod> => {
     const ctor = (k8s as unknown as Record<string, new (...a: unknown[]) => unknown>)[apiClassName(r)];
@@ -168,7 +179,8 @@ describe.each(allResources.map((r) => [r.resource, r] as const))('%s', (_name, r
 
     await method('delete')(params({ name }));
     // A namespace stays, Terminating, until the namespace controller has emptied it (none runs here).
-    if (r.resource === 'namespaces') expect(((await rawGet(r, name)).metadata as Json).deletionTimestamp).toBeDefined();
+    // PersistentVolumes and claims keep their protection finalizer until a controller (none here) lets go.
+    if (r.resource === 'namespaces' || r.resource === 'persistentvolumes' || r.resource === 'persistentvolumeclaims') expect(((await rawGet(r, name)).metadata as Json).deletionTimestamp).toBeDefined();
     else await expect(rawGet(r, name)).rejects.toMatchObject({ code: 404 });
   });
 });

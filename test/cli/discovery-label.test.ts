@@ -38,7 +38,7 @@ describe('api-resources and api-versions', () => {
     const rows = lines.slice(1, -1);
     const names = rows.map((l) => l.split(' ')[0]);
     const firstGroup = rows.findIndex((l) => l.slice(at('APIVERSION'), at('NAMESPACED')).includes('/'));
-    expect(names.slice(0, 4)).toEqual(['bindings', 'configmaps', 'endpoints', 'events']);
+    expect(names.slice(0, 4)).toEqual(['bindings', 'componentstatuses', 'configmaps', 'endpoints']);
     expect(names.slice(0, firstGroup)).toEqual([...names.slice(0, firstGroup)].sort());
   });
 
@@ -49,7 +49,7 @@ describe('api-resources and api-versions', () => {
     expect(names).toContain('pods');
     expect(names).toContain('leases.coordination.k8s.io');
     expect(await resources({ namespaced: false, apiGroup: '' })).toBe(
-      'NAME                SHORTNAMES   APIVERSION   NAMESPACED   KIND\nnamespaces          ns           v1           false        Namespace\nnodes               no           v1           false        Node\npersistentvolumes   pv           v1           false        PersistentVolume\n',
+      'NAME                SHORTNAMES   APIVERSION   NAMESPACED   KIND\ncomponentstatuses   cs           v1           false        ComponentStatus\nnamespaces          ns           v1           false        Namespace\nnodes               no           v1           false        Node\npersistentvolumes   pv           v1           false        PersistentVolume\n',
     );
     const apps = await resources({ apiGroup: 'apps', noHeaders: true });
     expect(apps.split('\n').filter((l) => /^(daemonsets|deployments|replicasets) /.test(l)).map((l) => l.replace(/ +/g, ' '))).toEqual([
