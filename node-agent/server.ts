@@ -49,18 +49,21 @@ export function agentApp(agents: () => NodeAgent[]): express.Express {
     res.json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agents().flatMap((a) => a.listPods()) });
   });
 
-  app.get('/stats/summary', async (_req, res) => {
+  // The Summaries of this server's agents, with stats collected now where polling had stopped.
+  const freshSummaries = async () => {
     const all = agents();
     await Promise.all(all.map((a) => a.freshContainerUsage().catch(() => undefined)));
-    res.json(all.map(summary)[0] ?? {});
+    return all.map(summary);
+  };
+
+  app.get('/stats/summary', async (_req, res) => {
+    res.json((await freshSummaries())[0] ?? {});
   });
 
   // steer's lighter resource endpoint for the apiserver's metrics API: the Summary of every node this
   // server answers for (one for a real agent, all of them for hollow nodes sharing one port).
   app.get('/stats/resource', async (_req, res) => {
-    const all = agents();
-    await Promise.all(all.map((a) => a.freshContainerUsage().catch(() => undefined)));
-    res.json({ items: all.map(summary) });
+    res.json({ items: await freshSummaries() });
   });
 
   app.get('/containerLogs/:namespace/:pod/:container', async (req: Request, res: Response) => {
