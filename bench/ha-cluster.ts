@@ -245,6 +245,32 @@ export function writers(c: KubeClient, prefix: string, concurrency: number) {
   };
 }
 
+/** Raw etcd puts (300 ms deadline each, as the apiserver's attempts) until stopped: when each succeeded. */
+export function rawPuts(endpoints: string[]) {
+  const client = new EtcdClient({ endpoints, timeoutMs: 300 });
+  const acked: Array<{ at: number }> = [];
+  let stopped = false;
+  let n = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await client.put({ key: Buffer.from(`/bench-raw/${n++}`), value: Buffer.from('x') });
+        acked.push({ at: Date.now() });
+      } catch {
+        await sleep(20);
+      }
+    }
+  })();
+  return {
+    acked,
+    async stop() {
+      stopped = true;
+      await loop;
+      client.close();
+    },
+  };
+}
+
 /** The longest time without an acknowledged write after `from`. */
 export function longestGapAfter(acked: Array<{ at: number }>, from: number): number {
   const times = acked.map((a) => a.at).filter((t) => t >= from).sort((a, b) => a - b);

@@ -14,7 +14,7 @@ import { EtcdClient } from '../apiserver';
 import { Resources } from '../lib/api/resources';
 import { KubeClient } from '../lib/client/client';
 import { LEADER_ELECTION_DEFAULTS } from '../lib/client/leader-election';
-import { HaCluster, longestGapAfter, Proc, writers } from './ha-cluster';
+import { HaCluster, longestGapAfter, Proc, rawPuts, writers } from './ha-cluster';
 
 interface Row {
   what: string;
@@ -39,32 +39,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
-}
-
-/** Raw etcd puts (300 ms deadline each, as the apiserver's attempts) until stopped: when each succeeded. */
-function rawPuts(endpoints: string[]) {
-  const client = new EtcdClient({ endpoints, timeoutMs: 300 });
-  const acked: Array<{ at: number }> = [];
-  let stopped = false;
-  let n = 0;
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        await client.put({ key: Buffer.from(`/bench-raw/${n++}`), value: Buffer.from('x') });
-        acked.push({ at: Date.now() });
-      } catch {
-        await sleep(20);
-      }
-    }
-  })();
-  return {
-    acked,
-    async stop() {
-      stopped = true;
-      await loop;
-      client.close();
-    },
-  };
 }
 
 async function etcdLeaderKill(round: number): Promise<{ api: number; raw: number; lost: number }> {

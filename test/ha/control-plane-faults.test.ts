@@ -6,8 +6,8 @@ import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { ConfigMap, Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { ApiError, KubeClient, WatchHandle } from '../../lib/client/client';
-import { HaCluster, longestGapAfter, Proc, writers } from '../../bench/ha-cluster';
+import { ApiError, isNotFound, KubeClient, WatchHandle } from '../../lib/client/client';
+import { HaCluster, longestGapAfter, Proc, rawPuts, writers } from '../../bench/ha-cluster';
 import { sleep, waitFor } from '../helpers/wait';
 
 jest.setTimeout(240_000);
@@ -88,19 +88,64 @@ test('200 Services created in parallel through both apiservers: all ClusterIPs a
 
 test('kill -9 of the etcd leader while writers run: writes resume within 2 s, every acknowledged write is there', async () => {
   const c = client(cluster.servers);
-  const w = writers(c, 'etcdkill', 8);
-  await waitFor('writes to flow', () => w.acked.length >= 50, 30_000);
   const leader = await cluster.etcdLeader();
+  const w = writers(c, 'etcdkill', 8);
+  // The floor: raw etcd puts to the surviving members, in the same seconds — etcd's own election.
+  const raw = rawPuts(cluster.etcd.endpoints.filter((e) => e !== leader.clientUrl));
+  await waitFor('writes to flow', () => w.acked.length >= 50 && raw.acked.length >= 10, 30_000);
+  // Two deleters remove ConfigMaps made for them beforehand, through the same failover.
+  const doomed: string[] = [];
+  for (let i = 0; i < 150; i += 50) {
+    const names = Array.from({ length: 50 }, (_, j) => `etcddel-${i + j}`);
+    await Promise.all(names.map((name) => c.create<ConfigMap>(Resources.configmaps, 'default', { metadata: { name } })));
+    doomed.push(...names);
+  }
+  const deleted: Array<{ name: string; at: number }> = [];
+  let deleting = true;
+  const deleters = [0, 1].map(async () => {
+    for (let name = doomed.shift(); deleting && name; name = doomed.shift()) {
+      for (;;) {
+        try {
+          await c.delete(Resources.configmaps, 'default', name);
+          break;
+        } catch (err) {
+          if (isNotFound(err)) break; // an earlier attempt whose answer was lost did it
+          await sleep(50);
+        }
+      }
+      deleted.push({ name, at: Date.now() });
+      // At about the writers' pace, so that the pool lasts well past the kill.
+      await sleep(40);
+    }
+  });
+  await waitFor('deletes to flow', () => deleted.length >= 10, 30_000);
   const killedAt = Date.now();
   cluster.killEtcdMember(leader);
-  await waitFor('writes after the kill', () => w.acked.filter((x) => x.at > killedAt + 3000).length >= 20, 30_000);
-  await w.stop();
+  await waitFor(
+    'writes and deletes after the kill',
+    () => w.acked.filter((x) => x.at > killedAt + 3000).length >= 20 && deleted.filter((x) => x.at > killedAt + 3000).length >= 5 && raw.acked.some((x) => x.at > killedAt + 3000),
+    30_000,
+  );
+  deleting = false;
+  await Promise.all([w.stop(), raw.stop(), ...deleters]);
   const gap = longestGapAfter(w.acked, killedAt);
+  const deleteGap = longestGapAfter(deleted, killedAt);
+  const rawGap = longestGapAfter(raw.acked, killedAt);
   const present = await configMapNames(client(cluster.apiservers[1].url), 'etcdkill');
   const lost = w.acked.filter((x) => !present.has(x.name)).map((x) => x.name);
-  report(`etcd leader ${leader.name} kill -9: ${w.acked.length} acknowledged writes, lost ${lost.length}; longest time without an acknowledged write after the kill ${gap} ms; ${w.errors()} failed attempts (retried)`);
+  const remaining = await configMapNames(client(cluster.apiservers[1].url), 'etcddel');
+  const undead = deleted.filter((d) => remaining.has(d.name)).map((d) => d.name);
+  report(
+    `etcd leader ${leader.name} kill -9: ${w.acked.length} acknowledged writes, lost ${lost.length}; ${deleted.length} acknowledged deletes, still there ${undead.length}; ` +
+      `longest time without an acknowledged write after the kill ${gap} ms, without a delete ${deleteGap} ms (raw etcd puts to the survivors: ${rawGap} ms); ${w.errors()} failed attempts (retried)`,
+  );
   expect(lost).toEqual([]);
-  expect(gap).toBeLessThanOrEqual(2000);
+  expect(undead).toEqual([]);
+  // 2 s assumes etcd elects within its usual 1–1.5 s; when this machine holds etcd's own election up
+  // longer, steer is held to etcd's figure instead (within the 150 ms retry cadence and a write's time).
+  const bound = Math.max(2000, rawGap + 400);
+  expect(gap).toBeLessThanOrEqual(bound);
+  expect(deleteGap).toBeLessThanOrEqual(bound);
 });
 
 /** The holder of a kube-system Lease ('' when none). */

@@ -34,6 +34,7 @@ import { Compactor } from './compactor';
 import type { KeyValue__Output } from './generated/mvccpb/KeyValue';
 import type { Compare } from './generated/etcdserverpb/Compare';
 import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
+import type { TxnRequest } from './generated/etcdserverpb/TxnRequest';
 import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
@@ -70,13 +71,21 @@ const GAP_WAIT_MS = 150;
  * safe: see sendPut.
  */
 const WRITE_STALL_MS = 500;
+/**
+ * Once an attempt of a write has stalled, the member is known to be cut off from a leader; the next
+ * attempts are given less: the first to reach the new leader answers at once, so the write resumes within
+ * this long of etcd's election instead of up to WRITE_STALL_MS after it.
+ */
+const WRITE_RESTALL_MS = 150;
 /** The pause after an attempt that failed at once (a member that knows it has no leader). */
 const WRITE_RETRY_PAUSE_MS = 50;
 /** Errors after which a write may not have run, or ran with its answer lost: it is sent again. */
 const WRITE_RETRY_CODES = new Set<number>([14 /* UNAVAILABLE */, 4 /* DEADLINE_EXCEEDED */]);
 /** Watch reconnect backoff. */
 const RECONNECT_MIN_MS = 50;
-const RECONNECT_MAX_MS = 500;
+// Kept short: a watch refused while the members elect a leader must be back soon after the election, as
+// every write waits for the replica to apply it.
+const RECONNECT_MAX_MS = 200;
 
 /** A write of this process in flight: the watch event it causes reuses its object instead of parsing. */
 interface PendingWrite {
@@ -528,13 +537,26 @@ export class EtcdStorage extends StorageEngine {
    * and the write succeeded at that revision; anything else is a real conflict.
    */
   private async sendPut(k: Buffer, value: Buffer, compare: Compare): Promise<TxnResponse__Output> {
-    const deadline = Date.now() + this.timeoutMs;
     const req = { compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] };
+    const { res, uncertain } = await this.sendTxn(req);
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    if (!res.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
+      return { ...res, succeeded: true, header: { ...res.header!, revision: kv.mod_revision } };
+    }
+    return res;
+  }
+
+  /**
+   * A compare-and-swap Txn, sent again while attempts fail without an answer (a member or leader died).
+   * uncertain: an earlier attempt may have committed, so a failed compare may be this very write's doing
+   * (its caller tells). An attempt left behind (stalled) keeps running: should it commit after all, the
+   * next attempt's compare fails, which its caller recognises.
+   */
+  private async sendTxn(req: TxnRequest): Promise<{ res: TxnResponse__Output; uncertain: boolean }> {
+    const deadline = Date.now() + this.timeoutMs;
     let uncertain = false;
     for (;;) {
       const started = Date.now();
-      // An attempt left behind (stalled) keeps running: should it commit after all, the next attempt's
-      // compare fails on this very value, which is recognised below.
       const attempt = this.client.txn(req, Math.max(1, deadline - started)).then((res) => {
         this.lastHeardAt = Date.now();
         return res;
@@ -542,16 +564,12 @@ export class EtcdStorage extends StorageEngine {
       attempt.catch(() => undefined);
       let stalled = false;
       try {
-        const res = await this.unlessStalled(attempt, () => (stalled = true));
+        const res = await this.unlessStalled(attempt, uncertain ? WRITE_RESTALL_MS : WRITE_STALL_MS, () => (stalled = true));
         if (stalled) {
           uncertain = true;
           continue;
         }
-        const kv = res!.responses[0]?.response_range?.kvs?.[0];
-        if (!res!.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
-          return { ...res!, succeeded: true, header: { ...res!.header!, revision: kv.mod_revision } };
-        }
-        return res!;
+        return { res: res!, uncertain };
       } catch (err) {
         const code = (err as { code?: number }).code;
         if (code === undefined || !WRITE_RETRY_CODES.has(code) || Date.now() >= deadline || this.isClosed) throw err;
@@ -565,18 +583,18 @@ export class EtcdStorage extends StorageEngine {
    * The attempt's answer; or undefined (after onStall) once it has gone WRITE_STALL_MS unanswered while
    * etcd answered nothing else in that time either.
    */
-  private unlessStalled<T>(attempt: Promise<T>, onStall: () => void): Promise<T | undefined> {
+  private unlessStalled<T>(attempt: Promise<T>, stallMs: number, onStall: () => void): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const since = Date.now();
       const check = () => {
         const quiet = Date.now() - Math.max(this.lastHeardAt, since);
-        if (quiet >= WRITE_STALL_MS && !this.isClosed) {
+        if (quiet >= stallMs && !this.isClosed) {
           onStall();
           resolve(undefined);
-        } else timer = setTimeout(check, WRITE_STALL_MS - quiet);
+        } else timer = setTimeout(check, stallMs - quiet);
       };
-      timer = setTimeout(check, WRITE_STALL_MS);
+      timer = setTimeout(check, stallMs);
       attempt.then(
         (v) => {
           clearTimeout(timer);
@@ -605,13 +623,19 @@ export class EtcdStorage extends StorageEngine {
     const k = Buffer.from(etcdKey);
     const p = this.addPending(etcdKey, { kind: 'delete' });
     try {
-      const res = await this.client.txn({
+      const { res, uncertain } = await this.sendTxn({
         compare: [this.guard(k, expectedRev)],
         success: [{ request_delete_range: { key: k, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       });
       if (!res.succeeded) {
         const kv = res.responses[0]?.response_range?.kvs?.[0];
+        if (uncertain && !kv) {
+          // The key is gone: when an earlier attempt of ours deleted it, the replica matches the DELETE
+          // event to this pending delete once it has caught up.
+          await this.reach(Number(res.header?.revision ?? 0)).catch(() => undefined);
+          if (p.rev !== undefined && p.stored) return p.stored;
+        }
         return await this.rejectAfterCatchUp(res, kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key));
       }
       const rev = Number(res.header?.revision);
