@@ -166,7 +166,7 @@ export function register(program: Command): void {
     .option('--no-service-account-extend-token-expiration', "do not extend the kubelet's 3607 s pod tokens to a year")
     .option('--enable-admission-plugins <list>', `admission plugins to run (steer has ${builtinAdmissionPluginNames.join(', ')})`, list, defaultAdmissionPlugins)
     .option('--disable-admission-plugins <list>', 'admission plugins not to run', list, [])
-    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1) for encrypting resources such as Secrets at rest (with --data-dir)')
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1) for encrypting resources such as Secrets at rest (with --data-dir or --storage etcd)')
     .option('--console', 'serve the web console at /ui/')
     .option('-v, --verbose', 'log every request')
     .action(async (o: ApiserverFlags & StorageFlags) => {

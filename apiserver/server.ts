@@ -135,7 +135,7 @@ export interface ApiServerOptions extends StorageOptions {
    * (default 15 s) drops its apiserver out.
    */
   endpointReconciler?: { intervalMs?: number; ttlSeconds?: number };
-  /** --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration (LevelDB storage only). */
+  /** --encryption-provider-config: an apiserver.config.k8s.io/v1 EncryptionConfiguration (LevelDB or etcd storage). */
   encryptionProviderConfig?: string;
 }
 
@@ -195,7 +195,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   if (opts.audit && (opts.audit.logPath || opts.audit.sink) && !auditPolicy) throw new Error('apiserver: an audit log needs an audit policy (--audit-policy-file)');
   const serviceCIDR = opts.serviceClusterIPRange ?? '10.96.0.0/12';
   const encryption = opts.encryptionProviderConfig ? loadEncryptionConfiguration(opts.encryptionProviderConfig) : undefined;
-  if (encryption && storageKind(opts) !== 'leveldb') throw new Error('--encryption-provider-config needs --storage leveldb with --data-dir (in-memory storage keeps nothing at rest; encryption on etcd is not implemented)');
+  if (encryption && storageKind(opts) === 'memory') throw new Error('--encryption-provider-config needs --storage leveldb with --data-dir, or --storage etcd (in-memory storage keeps nothing at rest)');
   // Before storage opens, so a bad key file fails the start without leaving LevelDB locked.
   const serviceAccountTokens = new ServiceAccountTokens({
     signingKeyFile: opts.serviceAccountSigningKeyFile,

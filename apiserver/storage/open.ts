@@ -41,7 +41,7 @@ export function storageKind(o: StorageOptions): StorageKind {
 
 /** buckets: every bucket the apiserver writes (the etcd storage decodes other apiservers' keys by them). */
 export async function openStorage(o: StorageOptions, buckets: string[] = [], extra: { transformer?: ValueTransformer } = {}): Promise<Storage> {
-  if (extra.transformer && storageKind(o) !== 'leveldb') throw new Error('encryption at rest needs storage leveldb');
+  if (extra.transformer && storageKind(o) === 'memory') throw new Error('encryption at rest needs storage leveldb or etcd (memory storage keeps nothing at rest)');
   switch (storageKind(o)) {
     case 'memory':
       return new MemoryStorage({ historySize: o.watchHistorySize });
@@ -60,6 +60,7 @@ export async function openStorage(o: StorageOptions, buckets: string[] = [], ext
         compactionIntervalMs: o.etcdCompactionIntervalMs,
         historySize: o.watchHistorySize,
         buckets,
+        transformer: extra.transformer,
       });
     }
   }

@@ -37,6 +37,7 @@ import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
 import type { TxnRequest } from './generated/etcdserverpb/TxnRequest';
 import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
+import type { ValueTransformer } from '../encryption';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
 import { RevisionWaiters } from './revision-waiters';
 
@@ -56,7 +57,15 @@ export interface EtcdStorageOptions extends EngineOptions {
   freshnessTimeoutMs?: number;
   /** Log line sink (default stderr). */
   log?: (msg: string) => void;
+  /**
+   * Encryption at rest (--encryption-provider-config): values of the buckets it covers are stored
+   * encrypted, with the etcd key as the authenticated context, as kube-apiserver does.
+   */
+  transformer?: ValueTransformer;
 }
+
+/** How every encrypted value starts (kube's k8s:enc:<provider>:v1:<key>: prefix). */
+const ENCRYPTED_PREFIX = Buffer.from('k8s:enc:');
 
 /** Objects per Range page at start (kube's cacher lists 10,000 per page; pods are ~2-4 KiB). */
 const LOAD_PAGE = 2_000;
@@ -90,7 +99,10 @@ const RECONNECT_MAX_MS = 200;
 /** A write of this process in flight: the watch event it causes reuses its object instead of parsing. */
 interface PendingWrite {
   kind: 'put' | 'delete';
+  /** The bytes stored in etcd (encrypted when the bucket is). */
   value?: Buffer;
+  /** The object's JSON, before any encryption. */
+  plain?: Buffer;
   obj?: KObj;
   /** The revision the write was applied at, once known (from the Txn answer or the watch event). */
   rev?: number;
@@ -190,27 +202,67 @@ export class EtcdStorage extends StorageEngine {
   }
 
   /** An object from etcd, stamped with its mod_revision; undefined for keys that hold no object of ours. */
-  private decodeKv(kv: KeyValue__Output): { bucket: string; key: string; stored: StoredObject } | undefined {
-    const obj = this.parse(kv);
-    if (!obj) return undefined;
-    const where = this.layout.decode(utf8(kv.key), () => hasNamespace(obj));
-    if (!where) return undefined;
-    return { ...where, stored: stamp(obj, Number(kv.mod_revision)) };
+  private decodeKv(kv: KeyValue__Output | null | undefined): { bucket: string; key: string; stored: StoredObject } | undefined {
+    if (!kv) return undefined;
+    const read = this.read(utf8(kv.key), kv.value);
+    return read && { bucket: read.bucket, key: read.key, stored: stamp(read.obj, Number(kv.mod_revision)) };
   }
 
-  private parse(kv: KeyValue__Output | null | undefined): KObj | undefined {
-    if (!kv || !kv.value?.length) return undefined;
+  /**
+   * The object an etcd key holds, with its bucket and key (decrypted when it was stored encrypted);
+   * undefined for the storage's own keys and for values that hold no object of ours.
+   */
+  private read(etcdKey: string, value: Buffer | Uint8Array | undefined): { bucket: string; key: string; obj: KObj } | undefined {
+    if (!value?.length) return undefined;
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value);
+    const t = this.opts.transformer;
+    if (bytes.subarray(0, ENCRYPTED_PREFIX.length).equals(ENCRYPTED_PREFIX)) {
+      // The bucket picks the providers; a three-segment key of a bucket this process has not learned may
+      // be either shape, and only the right one decrypts (the key is the authenticated context).
+      const shapes = [this.layout.decode(etcdKey, () => true), this.layout.decode(etcdKey, () => false)];
+      for (const where of shapes) {
+        if (!where || !t) continue;
+        try {
+          const obj = this.parse(t.fromStorage(where.bucket, etcdKey, bytes), etcdKey);
+          if (obj) return { ...where, obj };
+        } catch {
+          // not this shape, or a key the configuration no longer has
+        }
+      }
+      this.warnUndecodable(etcdKey, t ? 'cannot be decrypted with the encryption configuration' : 'is encrypted but no encryption configuration is given');
+      return undefined;
+    }
+    const obj = this.parse(bytes, etcdKey);
+    if (!obj) return undefined;
+    const where = this.layout.decode(etcdKey, () => hasNamespace(obj));
+    if (!where) return undefined;
+    if (t) {
+      try {
+        // A plain value of a bucket that must be encrypted is readable only while identity is listed.
+        t.fromStorage(where.bucket, etcdKey, bytes);
+      } catch (err) {
+        this.warnUndecodable(etcdKey, (err as Error).message);
+        return undefined;
+      }
+    }
+    return { ...where, obj };
+  }
+
+  private parse(bytes: Buffer, etcdKey: string): KObj | undefined {
     try {
-      const obj = JSON.parse(utf8(kv.value)) as KObj;
+      const obj = JSON.parse(bytes.toString('utf8')) as KObj;
       if (obj && typeof obj === 'object' && obj.metadata && typeof obj.metadata === 'object') return obj;
     } catch {
       // not JSON: not written by steer
     }
-    if (!this.warnedUndecodable) {
-      this.warnedUndecodable = true;
-      this.log(`ignoring ${utf8(kv.key)} and other keys under ${this.layout.root} that hold no JSON object`);
-    }
+    this.warnUndecodable(etcdKey, 'holds no JSON object');
     return undefined;
+  }
+
+  private warnUndecodable(etcdKey: string, why: string): void {
+    if (this.warnedUndecodable) return;
+    this.warnedUndecodable = true;
+    this.log(`ignoring ${etcdKey} (it ${why}) and other such keys under ${this.layout.root}`);
   }
 
   // ---- the watch that feeds the replica ----------------------------------------------------------
@@ -300,19 +352,18 @@ export class EtcdStorage extends StorageEngine {
       const p = this.takePending(etcdKey, 'put', rev, kv.value);
       let stored: StoredObject | undefined;
       if (p) stored = this.settle(p, rev);
-      const obj = stored?.obj ?? this.parse(kv);
-      const where = obj ? this.layout.decode(etcdKey, () => hasNamespace(obj)) : undefined;
-      if (!obj || !where) return this.advanceRevision(rev);
-      stored ??= stamp(obj, rev);
+      const read = stored ? undefined : this.read(etcdKey, kv.value);
+      const where = stored ? this.layout.decode(etcdKey, () => hasNamespace(stored!.obj)) : read;
+      if (!where) return this.advanceRevision(rev);
+      stored ??= stamp(read!.obj, rev);
       const created = Number(kv.create_revision) === rev;
       const prev = created ? undefined : (this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored);
       this.applyCommitted({ type: created ? 'ADDED' : 'MODIFIED', rev, bucket: where.bucket, key: where.key, object: stored, prev });
       return;
     }
     // DELETE: kv holds only the key; the last state is prev_kv (or the replica's copy).
-    let prevObj: KObj | undefined;
-    const where = this.layout.decode(etcdKey, () => hasNamespace((prevObj ??= this.parse(prevKv))));
-    const prev = where ? (this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv as KeyValue__Output)?.stored) : undefined;
+    const where = this.layout.decode(etcdKey, () => hasNamespace(this.decodeKv(prevKv)?.stored.obj));
+    const prev = where ? (this.getSync(where.bucket, where.key) ?? this.decodeKv(prevKv)?.stored) : undefined;
     if (!where || !prev) return this.advanceRevision(rev);
     // A deleted object is reported with the revision of its deletion, as Kubernetes does.
     const last = stamp(copyStored(prev), rev);
@@ -475,7 +526,7 @@ export class EtcdStorage extends StorageEngine {
     }
     if (p.rev === rev && p.stored) return p.stored;
     // Two identical writes of ours to one key crossed: this one's object is a copy.
-    return stamp(JSON.parse(utf8(p.value)) as KObj, rev);
+    return stamp(JSON.parse(utf8(p.plain)) as KObj, rev);
   }
 
   /**
@@ -516,8 +567,10 @@ export class EtcdStorage extends StorageEngine {
     const etcdKey = this.layout.objectKey(bucket, key);
     const k = Buffer.from(etcdKey);
     delete obj.metadata.resourceVersion;
-    const value = Buffer.from(JSON.stringify(obj));
-    const p = this.addPending(etcdKey, { kind: 'put', value, obj });
+    const plain = Buffer.from(JSON.stringify(obj));
+    const t = this.opts.transformer;
+    const value = t?.covers(bucket) ? t.toStorage(bucket, etcdKey, plain) : plain;
+    const p = this.addPending(etcdKey, { kind: 'put', value, plain, obj });
     try {
       const res = await this.sendPut(k, value, compare(k));
       if (!res.succeeded) return await this.rejectAfterCatchUp(res, onFail(res.responses[0]?.response_range?.kvs?.[0]));
@@ -642,7 +695,7 @@ export class EtcdStorage extends StorageEngine {
       await this.applied(rev);
       if (p.rev === rev && p.stored) return p.stored;
       // The replica did not hold the object (or matched another delete of ours): build it from etcd's answer.
-      const prev = this.parse(res.responses[0]?.response_delete_range?.prev_kvs?.[0]);
+      const prev = this.read(etcdKey, res.responses[0]?.response_delete_range?.prev_kvs?.[0]?.value)?.obj;
       if (!prev) throw new NotFoundError(key);
       return stamp(prev, rev);
     } finally {
