@@ -73,7 +73,7 @@ async function notFoundGets(): Promise<number> {
 
 test('the collector stops watching a deleted CRD’s kind instead of re-listing it forever', async () => {
   await api.kubeConfig.makeApiClient(k8s.ApiextensionsV1Api).deleteCustomResourceDefinition({ name: 'crontabs.stable.example.com' });
-  await waitFor('the CRD to go', async () => !(await api.client.list(Resources.customresourcedefinitions)).items.some((c) => c.metadata?.name === 'crontabs.stable.example.com'));
+  await waitFor('the CRD to go', async () => !(await api.client.list<k8s.V1CustomResourceDefinition>(Resources.customresourcedefinitions)).items.some((c) => c.metadata?.name === 'crontabs.stable.example.com'));
   // The watch on crontabs ends with the CRD, which may cost one re-list before the CRD's deletion is seen.
   await new Promise((r) => setTimeout(r, 1500));
   const before = await notFoundGets();
