@@ -1,5 +1,7 @@
 // The apiserver's face: what the composition root (cli/main, cli/cluster) and the benchmarks may use.
 export { startApiServer, DEFAULT_MAX_BODY_BYTES } from './server';
+export { loadGeneratedOpenApi, writeGeneratedOpenApi } from './openapi';
+export type { GeneratedOpenApi } from './openapi';
 export type { ApiServerOptions, AuditOptions, RunningApiServer } from './server';
 export { authorizationModes, parseAuthorizationModes } from './auth/authorization';
 export type { AuthorizationMode } from './auth/authorization';

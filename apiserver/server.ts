@@ -33,7 +33,7 @@ import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { CrdServing } from './crd/serving';
-import { installOpenApi } from './openapi';
+import { installOpenApi, type GeneratedOpenApi } from './openapi';
 import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
@@ -47,6 +47,8 @@ import { openStorage, StorageOptions, storageKind } from './storage/open';
 
 export interface ApiServerOptions extends StorageOptions {
   host?: string;
+  /** The built-in kinds' OpenAPI documents; default: those the build generated (dist/), if any. */
+  generatedOpenApi?: GeneratedOpenApi;
   port?: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -304,7 +306,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     res.writeHead(200, { 'Content-Type': contentType });
     res.end(body);
   });
-  installOpenApi(app, registry.kinds);
+  installOpenApi(app, registry.kinds, opts.generatedOpenApi);
   const metricsApi = new MetricsApi(registry, opts.metricResolutionMs ?? 15_000);
   metricsApi.start(() => app.locals.kubeletClient as KubeletClient);
   app.use(metricsApi.handler());

@@ -7,7 +7,8 @@
 // - Orphan: the `orphan` finalizer; dependents lose their reference to the owner, then the finalizer goes.
 // An owner missing from the cache is confirmed with a live GET before anything is deleted, so a watch
 // that lags behind a new owner never costs a dependent. Custom resources are collected too: the
-// collector follows CustomResourceDefinitions and watches each established CRD's storage version.
+// collector follows CustomResourceDefinitions and watches each established CRD's storage version,
+// until the CRD is deleted.
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { isNotFound, KubeObject } from '../lib/client/client';
 import { Controller, ControllerContext, runWorkers } from '../lib/client/controller';
@@ -125,6 +126,28 @@ export class GarbageCollector implements Controller {
     }
   }
 
+  /**
+   * A CRD is gone, so is its kind (kube's GC drops the monitors of resources that left discovery):
+   * its informer stops instead of re-listing a 404 forever. A terminating CRD is still followed, so the
+   * deletions of its objects are seen; a CRD created again under the same names is collected afresh.
+   */
+  private forgetCrd(crd: KubeObject): void {
+    const c = crd as KubeObject & { spec?: { group?: string; names?: { plural?: string } }; status?: { acceptedNames?: { plural?: string } } };
+    const plurals = new Set([c.status?.acceptedNames?.plural, c.spec?.names?.plural].filter(Boolean));
+    for (const [key, rt] of this.kinds) {
+      if (rt.group !== c.spec?.group || !plurals.has(rt.resource) || collectedResources.includes(rt)) continue;
+      this.ctx.informers.forget(rt);
+      this.kinds.delete(key);
+      this.informers.delete(key);
+      for (const [uid, loc] of this.byUid) if (loc.resource === key) this.byUid.delete(uid);
+    }
+  }
+
+  /** The kinds being collected, as 'group/resource'. */
+  collecting(): string[] {
+    return [...this.kinds.keys()];
+  }
+
   private handle(key: string, inf: Informer<KubeObject>): void {
     inf.onAdd((o) => this.changed(key, o));
     inf.onUpdate((_old, o) => this.changed(key, o));
@@ -139,6 +162,7 @@ export class GarbageCollector implements Controller {
     };
     this.crds.onAdd(followCrd);
     this.crds.onUpdate((_old, crd) => followCrd(crd));
+    this.crds.onDelete((crd) => this.forgetCrd(crd));
     this.started = true;
     this.ctx.informers.start();
     await Promise.all([...this.informers.values(), this.crds].map((i) => i.start()));

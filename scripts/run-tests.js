@@ -29,7 +29,7 @@ if (process.env.STEER_TEST_SKIP_INSTALL !== '1') {
   }
 }
 
-if (run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']) !== 0) {
+if (run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']) !== 0 || run(process.execPath, [path.join(root, 'dist', 'apiserver', 'openapi', 'generate.js')]) !== 0) {
   console.error('build failed');
   console.log('0 passed, 1 failed');
   process.exit(1);

@@ -1,6 +1,7 @@
 // Request decoding and response encoding shared by the handlers: query parameters, bodies in JSON
 // or YAML, write and delete options, content negotiation for server-side Tables, objects and their
 // warnings, and metav1.Status answers.
+import { duplicateFields, noteDuplicateFields } from '../../lib/api/json-duplicates';
 import type { Request, Response } from 'express';
 import * as yaml from 'js-yaml';
 import type { ResourceType } from '../../lib/api/resources';
@@ -57,7 +58,12 @@ export function parseBody(req: Request, opts: { allowEmpty?: boolean } = {}): un
   }
   const ct = mediaType(req);
   // No Content-Type means JSON (kubectl scale --current-replicas sends none).
-  if (ct === '' || ct === 'application/json' || ct === '*/*') return parseJSON(text);
+  if (ct === '' || ct === 'application/json' || ct === '*/*') {
+    const body = parseJSON(text);
+    // Repeated fields are reported by the write (registry decode) unless fieldValidation=Ignore.
+    if (body !== null && typeof body === 'object' && qs(req, 'fieldValidation') !== 'Ignore') noteDuplicateFields(body, duplicateFields(text));
+    return body;
+  }
   if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') return parseYAML(text);
   throw errors.unsupportedMediaType(ct);
 }

@@ -119,6 +119,7 @@ export async function serveWatch(
 
   let closed = false;
   let sub: WatchSubscription | undefined;
+  let leaveCatalog: (() => void) | undefined;
   let lastRev = 0;
   let first = true;
   let pending: Frame[] = [];
@@ -129,6 +130,7 @@ export async function serveWatch(
     if (closed) return;
     closed = true;
     sub?.stop();
+    leaveCatalog?.();
     for (const t of timers) clearTimeout(t);
     if (flushTimer) clearTimeout(flushTimer);
     hooks.onEnd(served?.rt ?? rt);
@@ -171,6 +173,12 @@ export async function serveWatch(
 
   hooks.onStart(served?.rt ?? rt);
   res.on('close', finish);
+  // As kube-apiserver tears down a custom resource's storage when its CRD goes: the kind stops being
+  // served (CRD deleted, version no longer served), so its watches end and clients see the 404 on re-list.
+  const watched = served?.rt ?? rt;
+  leaveCatalog = registry.kinds.onChange(() => {
+    if (!registry.kinds.lookup(groupVersion(watched), watched.resource)) finish();
+  });
   let initial: StoredObject[] = [];
   const pendingLive: StorageEvent[] = [];
   try {

@@ -2,7 +2,7 @@
 // attributeTypeMap gives fields, types and formats; the comments of their .d.ts files give the
 // descriptions Kubernetes publishes) plus lib/api/patch-meta.ts (the patch strategies and merge keys a
 // client's apply needs). Nothing is hand-written per kind: a new served kind with a client-node model
-// is published as it is. Built once, on the first request for an OpenAPI document.
+// is published as it is. Run by the build step (generate.ts); at run time only without a build.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as models from '@kubernetes/client-node/dist/gen/models/all.js';

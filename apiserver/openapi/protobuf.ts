@@ -65,9 +65,78 @@ function schema(s: OpenApiSchema): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The encoded openapi.v2.Document of a swagger 2.0 document's info and definitions. */
-export function encodeOpenApiV2(doc: { swagger: string; info: { title: string; version: string }; definitions: Record<string, OpenApiSchema> }): Buffer {
-  const info = Buffer.concat([str(1, doc.info.title), str(2, doc.info.version)]);
+type Json = Record<string, unknown>;
+
+/** A parameter (ParametersItem.parameter): a body one, or a query or path one (NonBodyParameter). */
+function parameter(p: Json): Buffer {
+  if (p.in === 'body') {
+    const b = Buffer.concat([
+      ...(typeof p.description === 'string' && p.description ? [str(1, p.description)] : []),
+      str(2, String(p.name)),
+      str(3, 'body'),
+      bool(4, p.required === true),
+      ...(p.schema ? [bytesField(5, schema(p.schema as OpenApiSchema))] : []),
+    ]);
+    return bytesField(1, bytesField(1, b));
+  }
+  // QueryParameterSubSchema and PathParameterSubSchema share fields 1-4; type and uniqueItems differ.
+  const query = p.in === 'query';
+  const sub = Buffer.concat([
+    bool(1, p.required === true),
+    str(2, String(p.in)),
+    ...(typeof p.description === 'string' ? [str(3, p.description)] : []),
+    str(4, String(p.name)),
+    ...(typeof p.type === 'string' ? [str(query ? 6 : 5, p.type)] : []),
+    bool(query ? 20 : 19, p.uniqueItems === true),
+  ]);
+  return bytesField(1, bytesField(2, bytesField(query ? 3 : 4, sub)));
+}
+
+const extensions = (o: Json, field: number): Buffer[] => Object.entries(o).filter(([k, v]) => k.startsWith('x-') && v !== undefined).map(([k, v]) => bytesField(field, namedAny(k, v)));
+
+function operation(o: Json): Buffer {
+  const parts: Buffer[] = [];
+  for (const t of (o.tags as string[] | undefined) ?? []) parts.push(str(1, t));
+  if (typeof o.description === 'string') parts.push(str(3, o.description));
+  if (typeof o.operationId === 'string') parts.push(str(5, o.operationId));
+  for (const m of (o.produces as string[] | undefined) ?? []) parts.push(str(6, m));
+  for (const m of (o.consumes as string[] | undefined) ?? []) parts.push(str(7, m));
+  for (const p of (o.parameters as Json[] | undefined) ?? []) parts.push(bytesField(8, parameter(p)));
+  const responses = Object.entries((o.responses as Record<string, Json> | undefined) ?? {}).map(([code, r]) => {
+    const response = Buffer.concat([str(1, String(r.description ?? '')), ...(r.schema ? [bytesField(2, bytesField(1, schema(r.schema as OpenApiSchema)))] : [])]);
+    return bytesField(1, Buffer.concat([str(1, code), bytesField(2, bytesField(1, response))]));
+  });
+  parts.push(bytesField(9, Buffer.concat(responses)));
+  for (const s of (o.schemes as string[] | undefined) ?? []) parts.push(str(10, s));
+  parts.push(...extensions(o, 13));
+  return Buffer.concat(parts);
+}
+
+const methodFields: Record<string, number> = { get: 2, put: 3, post: 4, delete: 5, options: 6, head: 7, patch: 8 };
+
+/** openapi.v2.Paths of swagger 2.0 paths. */
+function paths(ps: Record<string, Json>): Buffer {
+  const items = Object.entries(ps).map(([name, item]) => {
+    const parts: Buffer[] = [];
+    for (const [method, field] of Object.entries(methodFields)) if (item[method]) parts.push(bytesField(field, operation(item[method] as Json)));
+    for (const p of (item.parameters as Json[] | undefined) ?? []) parts.push(bytesField(9, parameter(p)));
+    parts.push(...extensions(item, 10));
+    return bytesField(2, Buffer.concat([str(1, name), bytesField(2, Buffer.concat(parts))]));
+  });
+  return Buffer.concat(items);
+}
+
+/**
+ * The encoded openapi.v2.Document of a swagger 2.0 document's info, paths and definitions. Without
+ * swagger and info it is a fragment: appended to an encoded document, protobuf's merge of repeated and
+ * embedded fields adds its paths and definitions to the document's (how CRDs join the built-in kinds).
+ */
+export function encodeOpenApiV2(doc: { swagger?: string; info?: { title: string; version: string }; paths?: Record<string, unknown>; definitions: Record<string, OpenApiSchema> }): Buffer {
+  const parts: Buffer[] = [];
+  if (doc.swagger) parts.push(str(1, doc.swagger));
+  if (doc.info) parts.push(bytesField(2, Buffer.concat([str(1, doc.info.title), str(2, doc.info.version)])));
+  parts.push(bytesField(8, paths((doc.paths ?? {}) as Record<string, Json>)));
   const defs = Object.entries(doc.definitions).map(([name, s]) => bytesField(1, Buffer.concat([str(1, name), bytesField(2, schema(s))])));
-  return Buffer.concat([str(1, doc.swagger), bytesField(2, info), bytesField(8, Buffer.alloc(0)), bytesField(9, Buffer.concat(defs))]);
+  parts.push(bytesField(9, Buffer.concat(defs)));
+  return Buffer.concat(parts);
 }

@@ -3,7 +3,7 @@
 // fixture encodes to protobuf that decodes back to the same JSON. Plus Go's JSON rules for zero values.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeObject, decodeWatchEvent, encodeObject, encodeWatchEvent, formatGoDuration, parseGoDuration, hasProtobufKind } from './codec';
+import { decodeObject, decodeObjectViaMessages, decodeWatchEvent, encodeObject, encodeWatchEvent, formatGoDuration, parseGoDuration, hasProtobufKind } from './codec';
 
 const dir = path.join(__dirname, '../../test/fixtures/k8s-protobuf');
 const kinds = fs.readdirSync(dir).filter((f) => f.endsWith('.pb') && f !== 'core.v1.WatchEvent.pb').map((f) => f.slice(0, -3));
@@ -17,6 +17,11 @@ describe('protobuf codec against Kubernetes fixtures', () => {
     const json = JSON.parse(fs.readFileSync(path.join(dir, `${base}.json`), 'utf8')) as Record<string, unknown>;
     expect(decodeObject(pb)).toEqual(json);
     expect(decodeObject(encodeObject(json))).toEqual(json);
+  });
+  // The one-pass decoder against the reference path through protobufjs' message objects.
+  it.each(kinds)('%s: the direct decoder agrees with protobufjs messages', (base) => {
+    const pb = fs.readFileSync(path.join(dir, `${base}.pb`));
+    expect(decodeObject(pb)).toEqual(decodeObjectViaMessages(pb));
   });
 });
 

@@ -96,6 +96,7 @@ class Codec {
         byName: new Map(fields.map((f) => [f.name, f])),
         byJson: new Map(fields.filter((f) => f.json !== undefined).map((f) => [f.json!, f])),
         inline: fields.filter((f) => f.go.inline && f.message),
+        byId: new Map(fields.map((f) => [f.field.id, f])),
       };
       this.plans.set(type, p);
     }
@@ -195,6 +196,117 @@ class Codec {
     return typeof v === 'number' ? v : Number(v);
   }
 
+  /**
+   * The message at the reader's position up to `end`, straight into the JSON Go's encoding/json would
+   * write (what toJSON makes of a decoded message, without the message objects in between). Inlined
+   * fields write into `out`, their parent's object.
+   */
+  readJSON(type: protobuf.Type, r: protobuf.Reader, end: number, out: Json = {}): Json {
+    const plan = this.plan(type);
+    let lists: Map<FieldPlan, unknown[]> | undefined;
+    while (r.pos < end) {
+      const tag = r.uint32();
+      const f = plan.byId.get(tag >>> 3);
+      const wire = tag & 7;
+      if (!f) {
+        r.skipType(wire);
+        continue;
+      }
+      if (f.map) {
+        const entryEnd = r.uint32() + r.pos;
+        let key = '';
+        let value: unknown;
+        while (r.pos < entryEnd) {
+          const t = r.uint32();
+          if (t >>> 3 === 1) key = r.string();
+          else if (t >>> 3 === 2) value = this.readValue(f, r, t & 7);
+          else r.skipType(t & 7);
+        }
+        const obj = (out[f.json!] as Json | undefined) ?? (out[f.json!] = {});
+        // A zero Time in a map is Go's null; a missing value is the value type's zero.
+        obj[key] = value === undefined ? (f.message ? (f.special ? null : {}) : scalarZero(f)) : value;
+        continue;
+      }
+      if (f.repeated) {
+        lists ??= new Map();
+        let list = lists.get(f);
+        if (!list) lists.set(f, (list = []));
+        if (wire === 2 && !f.message && f.field.type !== 'string' && f.field.type !== 'bytes') {
+          const packedEnd = r.uint32() + r.pos;
+          while (r.pos < packedEnd) list.push(this.readScalar(f, r));
+        } else list.push(this.readValue(f, r, wire) ?? null);
+        continue;
+      }
+      if (f.go.inline && f.message) {
+        const len = r.uint32();
+        this.readJSON(f.message, r, r.pos + len, out);
+        continue;
+      }
+      const value = this.readValue(f, r, wire);
+      if (value === undefined) {
+        delete out[f.json!];
+        continue;
+      }
+      // Go's omitempty drops zero values of value (non-pointer) fields; a pointer's zero is meaningful.
+      if (!f.go.ptr && f.go.omit && (value === '' || value === 0 || value === false)) {
+        delete out[f.json!];
+        continue;
+      }
+      out[f.json!] = value;
+    }
+    if (lists) for (const [f, list] of lists) out[f.json!] = list;
+    return out;
+  }
+
+  private readValue(f: FieldPlan, r: protobuf.Reader, wire: number): unknown {
+    if (!f.message) return this.readScalar(f, r);
+    if (wire !== 2) {
+      r.skipType(wire);
+      return undefined;
+    }
+    const len = r.uint32();
+    if (f.special) return specialToJSON(f.special, f.message.decode(r, len) as unknown as Json);
+    if (isStringListWrapper(f.message)) return [...(((f.message.decode(r, len) as unknown as Json).items as string[] | undefined) ?? [])];
+    return this.readJSON(f.message, r, r.pos + len);
+  }
+
+  private readScalar(f: FieldPlan, r: protobuf.Reader): unknown {
+    switch (f.field.type) {
+      case 'string':
+        return r.string();
+      case 'bytes':
+        return Buffer.from(r.bytes()).toString('base64');
+      case 'bool':
+        return r.bool();
+      case 'int32':
+        return r.int32();
+      case 'uint32':
+        return r.uint32();
+      case 'sint32':
+        return r.sint32();
+      case 'fixed32':
+        return r.fixed32();
+      case 'sfixed32':
+        return r.sfixed32();
+      case 'int64':
+        return num(r.int64());
+      case 'uint64':
+        return num(r.uint64());
+      case 'sint64':
+        return num(r.sint64());
+      case 'fixed64':
+        return num(r.fixed64());
+      case 'sfixed64':
+        return num(r.sfixed64());
+      case 'double':
+        return r.double();
+      case 'float':
+        return r.float();
+      default:
+        return r.int32(); // an enum
+    }
+  }
+
   /** `k8s\0` + runtime.Unknown → {apiVersion, kind, raw}. */
   openEnvelope(body: Buffer): { apiVersion: string; kind: string; raw: Buffer } {
     const unk = this.unknown.decode(body.subarray(4)) as unknown as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
@@ -212,6 +324,8 @@ interface MessagePlan {
   byName: Map<string, FieldPlan>;
   byJson: Map<string, FieldPlan>;
   inline: FieldPlan[];
+  /** By field number (the direct decoder). */
+  byId: Map<number, FieldPlan>;
 }
 
 interface FieldPlan {
@@ -239,6 +353,19 @@ function specialOf(t: protobuf.Type): Special | undefined {
 function isStringListWrapper(t: protobuf.Type): boolean {
   const fs = t.fieldsArray;
   return fs.length === 1 && fs[0].name === 'items' && fs[0].repeated && fs[0].type === 'string';
+}
+
+/** A map value's zero when the entry has none (Go writes no value for "", 0, false). */
+function scalarZero(f: FieldPlan): unknown {
+  switch (f.field.type) {
+    case 'string':
+    case 'bytes':
+      return '';
+    case 'bool':
+      return false;
+    default:
+      return 0;
+  }
 }
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'object' && v !== null && 'low' in v ? protobuf.util.LongBits.from(v as protobuf.Long).toNumber(false) : Number(v ?? 0));
@@ -352,24 +479,66 @@ export class ProtobufKindError extends Error {
   }
 }
 
-/** A `k8s\0` body → the object as JSON (apiVersion and kind first). */
+/**
+ * A `k8s\0` body → the object as JSON (apiVersion and kind first): the envelope read in place and the
+ * message decoded straight into JSON (readJSON), without copying `raw` or making message objects.
+ */
 export function decodeObject(body: Buffer): Json {
+  const c = protobufCodec();
+  const r = protobuf.Reader.create(body);
+  r.pos = 4;
+  let apiVersion = '';
+  let kind = '';
+  let rawStart = 0;
+  let rawEnd = 0;
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === 10) {
+      const end = r.uint32() + r.pos;
+      while (r.pos < end) {
+        const t = r.uint32();
+        if (t === 10) apiVersion = r.string();
+        else if (t === 18) kind = r.string();
+        else r.skipType(t & 7);
+      }
+    } else if (tag === 18) {
+      const len = r.uint32();
+      rawStart = r.pos;
+      rawEnd = r.pos + len;
+      r.skip(len);
+    } else r.skipType(tag & 7);
+  }
+  const type = c.typeOf(apiVersion, kind);
+  if (!type) throw new ProtobufKindError(apiVersion, kind);
+  if (rawEnd > r.len) throw new Error('index out of range');
+  r.pos = rawStart;
+  const out: Json = { apiVersion, kind };
+  c.readJSON(type, r, rawEnd, out);
+  // The message may not set apiVersion or kind of its own: the envelope's stand.
+  out.apiVersion = apiVersion;
+  out.kind = kind;
+  return out;
+}
+
+/** The reference decoder: protobufjs' message objects, then toJSON (what decodeObject is checked against). */
+export function decodeObjectViaMessages(body: Buffer): Json {
   const c = protobufCodec();
   const { apiVersion, kind, raw } = c.openEnvelope(body);
   const type = c.typeOf(apiVersion, kind);
   if (!type) throw new ProtobufKindError(apiVersion, kind);
-  const msg = type.decode(raw);
-  return { apiVersion, kind, ...c.toJSON(type, msg) };
+  return { apiVersion, kind, ...c.toJSON(type, type.decode(raw)) };
 }
 
-/** A JSON object (with apiVersion and kind) → its `k8s\0` body. */
+/**
+ * A JSON object (with apiVersion and kind) → its `k8s\0` body. fromJSON builds exactly the field types
+ * protobufjs' generated encoder writes, so no fromObject pass is needed; a one-pass encoder written like
+ * readJSON measured 2-3× slower than this generated one.
+ */
 export function encodeObject(obj: Json, apiVersion = String(obj.apiVersion ?? ''), kind = String(obj.kind ?? '')): Buffer {
   const c = protobufCodec();
   const type = c.typeOf(apiVersion, kind);
   if (!type) throw new ProtobufKindError(apiVersion, kind);
-  // fromJSON builds exactly the field types the encoder writes, so no fromObject pass is needed.
-  const raw = type.encode(c.fromJSON(type, obj)).finish();
-  return c.envelope(apiVersion, kind, raw);
+  return c.envelope(apiVersion, kind, type.encode(c.fromJSON(type, obj)).finish());
 }
 
 /**

@@ -3,6 +3,7 @@
 // (selectors, paging over one snapshot), update (optimistic concurrency, status/spec split, generation),
 // delete (finalizers, graceful deletion, propagation finalizers), and the status and binding
 // subresources. What differs by kind comes from the kind's strategy (apiserver/kinds/).
+import { duplicateFieldsOf } from '../../lib/api/json-duplicates';
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
@@ -438,11 +439,12 @@ export class Registry {
     obj.kind = kind;
     const strategy = strategyFor(rt);
     const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
-    if (unknown.length) {
-      if (ctx.fieldValidation === 'Strict') {
-        throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-      }
-      if (ctx.fieldValidation !== 'Ignore') ctx.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
+    // As kube's decoder: a field both unknown and repeated is reported as unknown only.
+    const duplicates = duplicateFieldsOf(body).filter((f) => !unknown.includes(f));
+    if (unknown.length || duplicates.length) {
+      const problems = [...unknown.map((f) => `unknown field "${f}"`), ...duplicates.map((f) => `duplicate field "${f}"`)];
+      if (ctx.fieldValidation === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
+      if (ctx.fieldValidation !== 'Ignore') ctx.warnings?.push(...problems);
     }
     return obj;
   }

@@ -17,7 +17,7 @@ export class SharedInformerFactory {
   /** The informer for a resource; created on first request, started by start() (or at once if started). */
   informerFor<T extends KubeObject>(resource: ResourceType, opts: InformerOptions = {}): Informer<T> {
     const merged = { ...this.defaults, ...opts };
-    const key = [resource.group, resource.version, resource.resource, merged.namespace ?? '', merged.labelSelector ?? '', merged.fieldSelector ?? ''].join('|');
+    const key = this.keyOf(resource, opts);
     let inf = this.informers.get(key);
     if (!inf) {
       inf = new Informer<KubeObject>(this.client, resource, merged);
@@ -41,6 +41,22 @@ export class SharedInformerFactory {
       n = this.started.size;
       await Promise.all(this.started.values());
     }
+  }
+
+  /**
+   * Stops and drops the informer of a resource (and selector set) that is no longer served (a deleted
+   * CRD's kind), so that it does not retry its list forever; a later informerFor makes a new one.
+   */
+  forget(resource: ResourceType, opts: InformerOptions = {}): void {
+    const key = this.keyOf(resource, opts);
+    this.informers.get(key)?.stop();
+    this.informers.delete(key);
+    this.started.delete(key);
+  }
+
+  private keyOf(resource: ResourceType, opts: InformerOptions): string {
+    const merged = { ...this.defaults, ...opts };
+    return [resource.group, resource.version, resource.resource, merged.namespace ?? '', merged.labelSelector ?? '', merged.fieldSelector ?? ''].join('|');
   }
 
   stop(): void {

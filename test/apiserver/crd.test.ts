@@ -129,7 +129,7 @@ describe('CustomResourceDefinitions', () => {
     expect((await call(server, 'GET', `${CTS}/b`)).status).toBe(404);
   });
 
-  test('a watch sees the objects deleted with their CRD; the kind is then no longer served', async () => {
+  test('a watch sees the objects deleted with their CRD, then ends; the kind is then no longer served', async () => {
     const ctrl = new AbortController();
     const events: Json[] = [];
     const res = await fetch(`${server.url}${CTS}?watch=1`, { signal: ctrl.signal });
@@ -154,8 +154,13 @@ describe('CustomResourceDefinitions', () => {
     // The event may still be on its way when the CRD is gone.
     for (let i = 0; i < 100 && !events.some((e) => e.type === 'DELETED'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name)).toEqual(['a']);
+    // kube-apiserver ends the watches of a custom resource whose CRD is gone: the stream closes by itself.
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([pump.then(() => 'ended'), new Promise<string>((r) => (timer = setTimeout(() => r('still open'), 20_000)))]);
+    clearTimeout(timer);
     ctrl.abort();
     await pump;
+    expect(ended).toBe('ended');
     expect((await call(server, 'GET', CTS)).status).toBe(404);
     expect(((await call(server, 'GET', '/apis')).body.groups as Json[]).some((g) => g.name === 'stable.example.com')).toBe(false);
   });

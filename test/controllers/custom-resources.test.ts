@@ -63,3 +63,21 @@ test('an operator on client-node: informer on a custom resource, status written 
     await informer.stop();
   }
 });
+
+/** GETs the apiserver answered 404 on a path that names no served resource (what a deleted CRD's kind is), from its metrics. */
+async function notFoundGets(): Promise<number> {
+  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('apiserver_request_total{verb="GET",group="",version="",resource="",subresource="",code="404"}'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+test('the collector stops watching a deleted CRD’s kind instead of re-listing it forever', async () => {
+  await api.kubeConfig.makeApiClient(k8s.ApiextensionsV1Api).deleteCustomResourceDefinition({ name: 'crontabs.stable.example.com' });
+  await waitFor('the CRD to go', async () => !(await api.client.list<k8s.V1CustomResourceDefinition>(Resources.customresourcedefinitions)).items.some((c) => c.metadata?.name === 'crontabs.stable.example.com'));
+  // The watch on crontabs ends with the CRD, which may cost one re-list before the CRD's deletion is seen.
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = await notFoundGets();
+  // An informer left behind retries its 404 with a backoff starting at 200 ms: at least one try in 6 s even at its 5 s ceiling.
+  await new Promise((r) => setTimeout(r, 6000));
+  expect(await notFoundGets()).toBe(before);
+}, 30_000);

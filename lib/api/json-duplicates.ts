@@ -1,0 +1,91 @@
+// Duplicate fields of a JSON text. JSON.parse keeps the last of two equal keys without a word, while
+// kube-apiserver's decoder reports each one (`duplicate field "spec.paused"`): a warning under
+// fieldValidation=Warn, a BadRequest under Strict. No installed JSON parser reports duplicates, so this
+// small scanner walks a text JSON.parse already accepted, tracking only keys and positions.
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const LBRACE = 123;
+const RBRACE = 125;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const COMMA = 44;
+
+interface Frame {
+  /** The keys seen in this object; undefined for an array. */
+  keys?: Set<string>;
+  /** The key of the member being read, or the index of the array element. */
+  at: string | number;
+  expectKey: boolean;
+}
+
+function pathOf(stack: Frame[], key: string): string {
+  let out = '';
+  // The last frame is the object holding the duplicate; the others say where it is.
+  for (let f = 0; f < stack.length - 1; f++) {
+    const at = stack[f].at;
+    out += typeof at === 'number' ? `[${at}]` : out ? `.${at}` : at;
+  }
+  return out ? `${out}.${key}` : key;
+}
+
+/** The end (index of the closing quote) of the string starting at `start` (its opening quote). */
+function stringEnd(text: string, start: number): number {
+  let j = start + 1;
+  for (;;) {
+    j = text.indexOf('"', j);
+    if (j < 0) return text.length;
+    let backslashes = 0;
+    for (let b = j - 1; text.charCodeAt(b) === BACKSLASH; b--) backslashes++;
+    if (backslashes % 2 === 0) return j;
+    j++;
+  }
+}
+
+/**
+ * The paths of the fields repeated within one object of a valid JSON text, in the order found
+ * ('spec.paused', 'spec.template.spec.containers[0].imagePullPolicy'); each path once.
+ */
+export function duplicateFields(text: string): string[] {
+  const found: string[] = [];
+  const stack: Frame[] = [];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const raw = text.slice(i + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (top.keys.has(key)) {
+          const p = pathOf(stack, key);
+          if (!found.includes(p)) found.push(p);
+        } else top.keys.add(key);
+        top.at = key;
+        top.expectKey = false;
+      }
+      i = end;
+    } else if (c === LBRACE) stack.push({ keys: new Set(), at: '', expectKey: true });
+    else if (c === LBRACKET) stack.push({ at: 0, expectKey: false });
+    else if (c === RBRACE || c === RBRACKET) stack.pop();
+    else if (c === COMMA) {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+      else if (top) top.at = (top.at as number) + 1;
+    }
+  }
+  return found;
+}
+
+const noted = new WeakMap<object, string[]>();
+
+/** Remembers the duplicate fields of a decoded body, for the write that decodes it to report. */
+export function noteDuplicateFields(body: object, paths: string[]): void {
+  if (paths.length) noted.set(body, paths);
+}
+
+/** The duplicate fields noted for a decoded body (none when it came from elsewhere). */
+export function duplicateFieldsOf(body: object): string[] {
+  return noted.get(body) ?? [];
+}
