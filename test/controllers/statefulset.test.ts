@@ -179,4 +179,28 @@ describe('StatefulSets with claims on hollow nodes', () => {
     const revisions = (await srv.client.list<{ revision: number; metadata: { name: string } }>(Resources.controllerrevisions, { namespace: ns, labelSelector: 'app=db' })).items;
     expect(revisions.map((r) => r.revision).sort()).toEqual([1, 2]);
   });
+
+  it('deletes claims as the retention policy says, and its revisions with the set (garbage collector)', async () => {
+    const set = statefulSet(2);
+    set.metadata = { name: 'tmp', namespace: ns };
+    set.spec!.serviceName = 'tmp';
+    set.spec!.selector = { matchLabels: { app: 'tmp' } };
+    set.spec!.template.metadata = { labels: { app: 'tmp' } };
+    set.spec!.persistentVolumeClaimRetentionPolicy = { whenDeleted: 'Delete', whenScaled: 'Delete' };
+    await srv.client.create(Resources.statefulsets, ns, set);
+    const tmpPods = async () => (await srv.client.list<Pod>(Resources.pods, { namespace: ns, labelSelector: 'app=tmp' })).items;
+    const exists = (name: string) => claim(name).then(() => true, () => false);
+    await waitFor('2 ready', async () => (await tmpPods()).filter(isReady).length === 2);
+    expect(await exists('data-tmp-0')).toBe(true);
+    expect(await exists('data-tmp-1')).toBe(true);
+    // whenScaled: Delete — the claim of the pod scaled away goes with it.
+    await srv.client.patch(Resources.statefulsets, ns, 'tmp', { spec: { replicas: 1 } }, 'merge');
+    await waitFor('data-tmp-1 deleted', async () => !(await exists('data-tmp-1')));
+    expect(await exists('data-tmp-0')).toBe(true);
+    const revisions = async () => (await srv.client.list(Resources.controllerrevisions, { namespace: ns, labelSelector: 'app=tmp' })).items;
+    expect((await revisions()).length).toBeGreaterThan(0);
+    // whenDeleted: Delete — deleting the set takes its pods, claims and ControllerRevisions.
+    await srv.client.delete(Resources.statefulsets, ns, 'tmp');
+    await waitFor('pods, claims and revisions gone', async () => (await tmpPods()).length === 0 && !(await exists('data-tmp-0')) && (await revisions()).length === 0);
+  });
 });
