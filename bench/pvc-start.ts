@@ -27,7 +27,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const info = await ensureRuntime({ stateDir, bridge: 'steerbench3', podSubnet: '10.211.0.0/24' });
   const cri = new CriRuntime(info.criSocket);
-  const api = await startApiServer({ host: '127.0.0.1', port: 0 });
+  // DefaultStorageClass admission as `steer server` runs it: the claim is created with the default class.
+  const api = await startApiServer({ host: '127.0.0.1', port: 0, enableAdmissionPlugins: ['DefaultStorageClass'] });
   const client = KubeClient.forServer(api.url);
   const agent = await startNodeAgent({
     client,

@@ -50,6 +50,11 @@ export const collectedResources: ResourceType[] = [
   Resources.replicasets,
   Resources.replicationcontrollers,
   Resources.daemonsets,
+  // A StatefulSet owns its pods, ControllerRevisions and (by its claim retention policy) claims: in the
+  // graph, a pod's owner is known without asking the API, and revisions and claims go with their owner.
+  Resources.statefulsets,
+  Resources.controllerrevisions,
+  Resources.persistentvolumeclaims,
   Resources.jobs,
   Resources.pods,
   Resources.services,

@@ -22,8 +22,13 @@ export async function prepareVolume(v: Volume, hostPath: string, ctx: Projection
   if (v.persistentVolumeClaim) {
     const pv = ctx.data.claims?.[v.persistentVolumeClaim.claimName]?.volume;
     if (pv?.metadata?.annotations?.[ProvisionedByAnnotation] === LocalPathProvisioner) {
-      // The provisioner only chose the path: the directory is made here, on the node, on first use.
-      fs.mkdirSync(hostPath, { recursive: true, mode: 0o777 });
+      // The provisioner only chose the path: the directory is made here, on the node, on first use,
+      // world-writable as k3s's local-path helper makes it (`mkdir -m 0777`), whatever the umask; a
+      // mode changed later is kept.
+      if (!fs.existsSync(hostPath)) {
+        fs.mkdirSync(hostPath, { recursive: true });
+        fs.chmodSync(hostPath, 0o777);
+      }
     } else if (pv?.spec?.hostPath) {
       await prepareVolume({ name: v.name, hostPath: pv.spec.hostPath }, hostPath, ctx);
     } else if (!fs.existsSync(hostPath) || !fs.statSync(hostPath).isDirectory()) {

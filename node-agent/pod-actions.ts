@@ -15,7 +15,7 @@ import { ImageManager } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
-import { containerConfig, containerMounts, PodData, podCgroupParent, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths } from './podspec';
+import { containerConfig, containerMounts, PodData, podCgroupParent, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
 import type { ProbeManager } from './probes';
 import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
 import type { PodDeleter } from './status-writer';
@@ -252,12 +252,16 @@ export class PodActions {
     if (unmountable) throw new Error(unmountable);
     const paths = volumeHostPaths(pod, dir, data);
     const fsGroup = pod.spec?.securityContext?.fsGroup;
+    const fsGroupChangePolicy = pod.spec?.securityContext?.fsGroupChangePolicy;
     for (const [name, v] of paths) {
       if (only && !only(v.kind)) continue;
       const vol = (pod.spec?.volumes || []).find((x) => x.name === name)!;
       await prepareVolume(vol, v.path, { pod, data, tokens: this.o.tokens });
-      // fsGroup: the writable volumes that support ownership (emptyDir, claims), as the kubelet applies it.
-      if (fsGroup !== undefined && (v.kind === 'emptyDir' || v.kind === 'persistentVolumeClaim')) applyFsGroup(v.path, fsGroup);
+      // fsGroup: the writable volumes that support ownership (emptyDir, claims not mounted read-only), as
+      // the kubelet applies it; OnRootMismatch skips the walk when the volume's root already fits.
+      if (fsGroup !== undefined && fsGroup !== null && (v.kind === 'emptyDir' || v.kind === 'persistentVolumeClaim') && !v.readOnly) {
+        applyFsGroup(v.path, fsGroup, { policy: fsGroupChangePolicy === 'OnRootMismatch' ? 'OnRootMismatch' : 'Always' });
+      }
     }
     // subPaths of writable volumes are created on first use, as the kubelet does.
     if (!only) {
@@ -315,10 +319,12 @@ export class PodActions {
     const dir = podDir(this.o.stateDir, uid);
     let env: { name: string; value: string }[];
     let mounts;
+    let volumeGroups: number[];
     try {
       const data = await this.podData(pod, state);
       env = resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP, nodeName: this.o.nodeName, data, serviceEnv: this.o.serviceEnv?.(pod) });
       mounts = containerMounts(spec, volumeHostPaths(pod, dir, data));
+      volumeGroups = volumeSupplementalGroups(data);
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerConfigError', (err as Error).message, CREATE_RETRY_MS);
     }
@@ -327,7 +333,7 @@ export class PodActions {
       mounts.push({ containerPath: '/etc/hosts', hostPath: etcHosts, readonly: false });
     }
     const sandboxCfg = this.sandboxConfig(pod, sandbox.attempt, state);
-    const cfg = containerConfig(pod, spec, a.init, a.attempt, { nodeName: this.o.nodeName, env, mounts, gracePeriodSeconds: gracePeriodSeconds(pod) });
+    const cfg = containerConfig(pod, spec, a.init, a.attempt, { nodeName: this.o.nodeName, env, mounts, gracePeriodSeconds: gracePeriodSeconds(pod), volumeGroups });
     fs.mkdirSync(path.join(sandboxCfg.logDirectory, a.name), { recursive: true });
     let id: string;
     try {

@@ -8,8 +8,10 @@ import {
   linuxResources,
   parseResolvConf,
   podSandboxConfig,
+  processIdentity,
   resolveEnv,
   volumeHostPaths,
+  volumeSupplementalGroups,
 } from './podspec';
 import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID } from './labels';
 
@@ -142,5 +144,45 @@ describe('env and command', () => {
       { containerPath: '/etc/cfg', hostPath: '/state/pods/u1/volumes/kubernetes.io~configmap/cfg', readonly: true },
     ]);
     expect(() => containerMounts({ name: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, vols)).toThrow('volume "nope"');
+  });
+});
+
+describe('identity: the kubelet\'s effective security context', () => {
+  const base = (sc: NonNullable<Pod['spec']>['securityContext'], csc?: Container['securityContext']): { pod: Pod; c: Container } => {
+    const c: Container = { name: 'app', image: 'busybox', ...(csc ? { securityContext: csc } : {}) };
+    return { pod: { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [c], ...(sc ? { securityContext: sc } : {}) } }, c };
+  };
+  const cases: Array<{ name: string; sc?: NonNullable<Pod['spec']>['securityContext']; csc?: Container['securityContext']; volumeGroups?: number[]; want: ReturnType<typeof processIdentity> }> = [
+    { name: 'nothing set: no identity (the image decides)', want: undefined },
+    { name: 'fsGroup alone: a supplemental group', sc: { fsGroup: 2000 }, want: { supplementalGroups: [2000] } },
+    { name: 'fsGroup first, then supplementalGroups', sc: { fsGroup: 2000, supplementalGroups: [5000, 6000] }, want: { supplementalGroups: [2000, 5000, 6000] } },
+    { name: 'the pod\'s user and group', sc: { runAsUser: 1000, runAsGroup: 3000 }, want: { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [] } },
+    {
+      name: 'the container\'s user and group win over the pod\'s; groups stay the pod\'s',
+      sc: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },
+      csc: { runAsUser: 1001 },
+      want: { runAsUser: 1001, runAsGroup: 3000, supplementalGroups: [2000] },
+    },
+    { name: 'root (0) is kept, not taken for unset', sc: { runAsUser: 0, fsGroup: 0 }, want: { runAsUser: 0, supplementalGroups: [0] } },
+    { name: 'the volumes\' groups come last', sc: { fsGroup: 2000 }, volumeGroups: [7000], want: { supplementalGroups: [2000, 7000] } },
+  ];
+  it.each(cases)('$name', ({ sc, csc, volumeGroups, want }) => {
+    const { pod, c } = base(sc, csc);
+    expect(processIdentity(pod, c, volumeGroups)).toEqual(want);
+    const cfg = containerConfig(pod, c, false, 0, { nodeName: 'n', env: [], mounts: [], gracePeriodSeconds: 30, volumeGroups });
+    expect(cfg.identity).toEqual(want);
+  });
+
+  it('the sandbox carries the pod-level identity', () => {
+    const { pod } = base({ runAsUser: 1000, fsGroup: 2000, supplementalGroups: [5000] }, { runAsUser: 1 });
+    const sb = podSandboxConfig(pod, 0, { nodeName: 'n', logRoot: '/l', cgroupRoot: '/c', clusterDNS: [], clusterDomain: 'cluster.local', hostDns: { servers: [], searches: [], options: [] } });
+    expect(sb.identity).toEqual({ runAsUser: 1000, supplementalGroups: [2000, 5000] });
+    expect(podSandboxConfig(base(undefined).pod, 0, { nodeName: 'n', logRoot: '/l', cgroupRoot: '/c', clusterDNS: [], clusterDomain: 'cluster.local', hostDns: { servers: [], searches: [], options: [] } }).identity).toBeUndefined();
+  });
+
+  it('a bound volume\'s pv.beta.kubernetes.io/gid adds its group once; junk is ignored', () => {
+    const vol = (gid: string) => ({ claim: {}, volume: { metadata: { name: 'v', annotations: { 'pv.beta.kubernetes.io/gid': gid } } } });
+    expect(volumeSupplementalGroups({ configMaps: {}, secrets: {}, claims: { a: vol('7000'), b: vol('7000'), c: vol('x1'), d: { claim: {} } } })).toEqual([7000]);
+    expect(volumeSupplementalGroups(undefined)).toEqual([]);
   });
 });

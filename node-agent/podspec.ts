@@ -3,7 +3,7 @@
 // working dir, mounts, cgroup resources), plus the QoS class. No I/O: config maps, secrets and volume
 // paths are looked up by the caller and passed in.
 import type { Container, EnvVar, PersistentVolume, PersistentVolumeClaim, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
-import type { ContainerConfig, DnsConfig, LinuxResources, Mount, PodSandboxConfig, PortMapping } from './runtime/runtime';
+import type { ContainerConfig, DnsConfig, LinuxResources, Mount, PodSandboxConfig, PortMapping, ProcessIdentity } from './runtime/runtime';
 import {
   ANNOTATION_GRACE_PERIOD,
   ANNOTATION_RESTART_COUNT,
@@ -172,7 +172,44 @@ export function podSandboxConfig(pod: Pod, attempt: number, o: SandboxOptions): 
     },
     annotations: { ...(md.annotations || {}) },
     cgroupParent: podCgroupParent(o.cgroupRoot, uid),
+    ...withIdentity(processIdentity(pod, undefined)),
   };
+}
+
+/** A PersistentVolume's extra group (kube's pv.beta.kubernetes.io/gid): every pod using it gets that group. */
+export const VolumeGidAnnotation = 'pv.beta.kubernetes.io/gid';
+
+/** The groups the pod's bound claims' volumes ask for (kubelet's GetExtraSupplementalGroupsForPod). */
+export function volumeSupplementalGroups(data: PodData | undefined): number[] {
+  const out: number[] = [];
+  for (const entry of Object.values(data?.claims ?? {})) {
+    const gid = entry?.volume?.metadata?.annotations?.[VolumeGidAnnotation];
+    if (gid === undefined || !/^\d+$/.test(gid.trim())) continue;
+    const n = Number(gid.trim());
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+/**
+ * The kubelet's effective security context, as far as identity goes (determineEffectiveSecurityContext):
+ * the container's runAsUser/runAsGroup over the pod's; supplemental groups are the pod's fsGroup, then its
+ * supplementalGroups, then the volumes' groups. `c` undefined: the sandbox's (pod-level) identity.
+ */
+export function processIdentity(pod: Pod, c: Container | undefined, volumeGroups: number[] = []): ProcessIdentity | undefined {
+  const podSc = pod.spec?.securityContext;
+  const runAsUser = c?.securityContext?.runAsUser ?? podSc?.runAsUser ?? undefined;
+  const runAsGroup = c?.securityContext?.runAsGroup ?? podSc?.runAsGroup ?? undefined;
+  const groups: number[] = [];
+  if (podSc?.fsGroup !== undefined && podSc.fsGroup !== null) groups.push(podSc.fsGroup);
+  for (const g of podSc?.supplementalGroups ?? []) groups.push(g);
+  for (const g of volumeGroups) groups.push(g);
+  if (runAsUser === undefined && runAsGroup === undefined && groups.length === 0) return undefined;
+  return { ...(runAsUser !== undefined ? { runAsUser } : {}), ...(runAsGroup !== undefined ? { runAsGroup } : {}), supplementalGroups: groups };
+}
+
+function withIdentity(identity: ProcessIdentity | undefined): { identity?: ProcessIdentity } {
+  return identity ? { identity } : {};
 }
 
 /** The data env and volumes may read: config maps and secrets by name (secret values decoded). */
@@ -321,6 +358,8 @@ export interface ContainerConfigOptions {
   env: { name: string; value: string }[];
   mounts: Mount[];
   gracePeriodSeconds: number;
+  /** Extra groups of the pod's volumes (volumeSupplementalGroups). */
+  volumeGroups?: number[];
 }
 
 export function containerLogPath(name: string, attempt: number): string {
@@ -354,6 +393,7 @@ export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: 
       [ANNOTATION_GRACE_PERIOD]: String(o.gracePeriodSeconds),
     },
     resources: linuxResources(c),
+    ...withIdentity(processIdentity(pod, c, o.volumeGroups)),
   };
 }
 

@@ -1,27 +1,32 @@
 // steer's built-in admission plugins, by the names kube-apiserver's --enable-admission-plugins uses:
 // ServiceAccount (mutating: the pod's service account and its token volume), LimitRanger (container
-// defaults; min/max/ratio), Priority (priorityClassName → priority), PodSecurity (validating: the Pod
-// Security Standards of the namespace's labels) and ResourceQuota (refuses over-quota creates). They read the objects they need
+// defaults; min/max/ratio), Priority (priorityClassName → priority), DefaultStorageClass (a claim without
+// a class gets the default StorageClass), PersistentVolumeClaimResize (validating: a claim grows only
+// when bound and its class allows expansion), PodSecurity (validating: the Pod Security Standards of the
+// namespace's labels) and ResourceQuota (refuses over-quota creates). They read the objects they need
 // straight from the apiserver's storage.
 import type { LimitRange, ResourceQuota } from 'kubernetes-types/core/v1';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1';
+import type { StorageClass } from 'kubernetes-types/storage/v1';
 import { Resources, type ResourceType } from '../../lib/api/resources';
 import type { AdmissionPlugin } from '../auth/types';
 import { bucketOf, keyOf, namespacePrefix } from '../registry/keys';
 import type { KObj, Storage } from '../storage/types';
+import { DefaultStorageClassAdmission } from './default-storage-class';
 import { LimitRangerAdmission } from './limit-ranger';
+import { PersistentVolumeClaimResizeAdmission } from './persistentvolumeclaim-resize';
 import { PriorityAdmission } from './priority';
 import { ResourceQuotaAdmission } from './resource-quota';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './pod-security/admission';
 import { ServiceAccountAdmission } from './service-account';
 
-export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'PodSecurity', 'ResourceQuota'] as const;
+export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'ResourceQuota'] as const;
 
 export interface BuiltinAdmissionOptions {
   podSecurityExemptions?: PodSecurityExemptions;
 }
 
-/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority), `last` after them (PodSecurity, ResourceQuota). */
+/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, ResourceQuota). */
 export function builtinAdmissionPlugins(names: string[], storage: Storage, o: BuiltinAdmissionOptions = {}): { first: AdmissionPlugin[]; last: AdmissionPlugin[] } {
   const unknown = names.filter((n) => !(builtinAdmissionPluginNames as readonly string[]).includes(n));
   if (unknown.length) throw new Error(`unknown admission plugins: ${unknown.join(', ')} (steer has ${builtinAdmissionPluginNames.join(', ')})`);
@@ -36,6 +41,14 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
   if (names.includes('Priority')) {
     const pc = Resources.priorityclasses;
     first.push(new PriorityAdmission({ listPriorityClasses: async () => (await storage.list(bucketOf(pc))).items.map((i) => i.obj as unknown as PriorityClass) }));
+  }
+  if (names.includes('DefaultStorageClass')) {
+    const sc = Resources.storageclasses;
+    first.push(new DefaultStorageClassAdmission({ listStorageClasses: async () => (await storage.list(bucketOf(sc))).items.map((i) => i.obj as unknown as StorageClass) }));
+  }
+  if (names.includes('PersistentVolumeClaimResize')) {
+    const sc = Resources.storageclasses;
+    last.push(new PersistentVolumeClaimResizeAdmission({ getStorageClass: async (name) => (await storage.get(bucketOf(sc), keyOf(sc, undefined, name)))?.obj as unknown as StorageClass | undefined }));
   }
   if (names.includes('PodSecurity')) {
     last.push(
@@ -53,5 +66,7 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
 }
 
 export { ServiceAccountAdmission } from './service-account';
+export { DefaultStorageClassAdmission } from './default-storage-class';
+export { PersistentVolumeClaimResizeAdmission } from './persistentvolumeclaim-resize';
 export { PodSecurityAdmission } from './pod-security/admission';
 export type { PodSecurityExemptions } from './pod-security/admission';

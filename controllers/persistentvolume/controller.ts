@@ -118,7 +118,11 @@ export class PersistentVolumeBinderController implements Controller {
     const client = this.ctx.client;
     const pvName = pv.metadata?.name ?? '';
     let volume = pv;
-    if (setClaimRef || !pv.spec?.claimRef?.uid) {
+    // As Kubernetes' bindVolumeToClaim: the volume is written only when its claimRef does not already name
+    // this claim by uid (a provisioned volume comes with it: no write, no conflict with its provisioner).
+    const ref = pv.spec?.claimRef;
+    const refComplete = !!ref?.uid && ref.uid === pvc.metadata?.uid && ref.name === pvc.metadata?.name && (ref.namespace ?? '') === (pvc.metadata?.namespace ?? '');
+    if ((setClaimRef || !ref?.uid) && !refComplete) {
       const preBound = !!pv.spec?.claimRef;
       volume = await client.update<PersistentVolume>(Resources.persistentvolumes, {
         ...pv,

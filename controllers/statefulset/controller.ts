@@ -161,6 +161,15 @@ export class StatefulSetController implements Controller {
         }
       }),
     );
+    // Claims get their retention owners before a condemned pod goes (as Kubernetes fixes claim refs
+    // first), so the garbage collector finds the pod gone and the claim with it.
+    for (const u of plan.claimOwners) {
+      await this.ctx.client
+        .patch(Resources.persistentvolumeclaims, ns, u.claim.metadata?.name ?? '', { metadata: { resourceVersion: u.claim.metadata?.resourceVersion, ownerReferences: u.ownerReferences.length ? u.ownerReferences : null } }, 'merge')
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+    }
     await Promise.all(
       plan.deletePods.map(async (pod) => {
         try {
@@ -173,13 +182,6 @@ export class StatefulSetController implements Controller {
         }
       }),
     );
-    for (const u of plan.claimOwners) {
-      await this.ctx.client
-        .patch(Resources.persistentvolumeclaims, ns, u.claim.metadata?.name ?? '', { metadata: { resourceVersion: u.claim.metadata?.resourceVersion, ownerReferences: u.ownerReferences.length ? u.ownerReferences : null } }, 'merge')
-        .catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
-    }
     await this.writeStatus(set, completeRollingUpdate(set, plan.status));
   }
 

@@ -41,8 +41,11 @@ export function claimOwners(set: StatefulSet, ordinal: number, replicasEnd: numb
   const policy = set.spec?.persistentVolumeClaimRetentionPolicy;
   const keep = (claim?.metadata?.ownerReferences ?? []).filter((r) => r.uid !== set.metadata?.uid && (!pod || r.uid !== pod.metadata?.uid) && !(r.kind === 'Pod' && r.name === pod?.metadata?.name));
   const out = [...keep];
-  if (policy?.whenDeleted === 'Delete') out.push({ ...newControllerRef(set, 'apps/v1', 'StatefulSet'), controller: false, blockOwnerDeletion: true });
-  if (policy?.whenScaled === 'Delete' && ordinal >= replicasEnd && pod?.metadata?.uid) {
+  // A pod scaled away under whenScaled: Delete owns its claim alone (Kubernetes drops the set's reference
+  // then, else the set, still there, would keep the claim alive once the pod is gone).
+  const scaledAway = policy?.whenScaled === 'Delete' && ordinal >= replicasEnd && !!pod?.metadata?.uid;
+  if (policy?.whenDeleted === 'Delete' && !scaledAway) out.push({ ...newControllerRef(set, 'apps/v1', 'StatefulSet'), controller: false, blockOwnerDeletion: true });
+  if (scaledAway && pod?.metadata?.uid) {
     out.push({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', uid: pod.metadata.uid, controller: false, blockOwnerDeletion: true });
   }
   return out;

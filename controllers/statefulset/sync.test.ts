@@ -117,4 +117,16 @@ describe('planStatefulSet', () => {
     expect(plan.claimOwners.map((u) => [u.claim.metadata?.name, u.ownerReferences.map((r) => `${r.kind}/${r.name}`)])).toEqual([['data-web-1', ['Pod/web-1']]]);
     expect(names(plan.deletePods)).toEqual(['web-1']);
   });
+
+  it('with whenScaled and whenDeleted both Delete, a condemned pod replaces the set as its claim\'s owner', () => {
+    const s = set({ replicas: 1, claims: true });
+    s.spec!.persistentVolumeClaimRetentionPolicy = { whenScaled: 'Delete', whenDeleted: 'Delete' };
+    const setRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: s.metadata!.name!, uid: s.metadata!.uid!, controller: false, blockOwnerDeletion: true };
+    const claims = new Map<string, PersistentVolumeClaim>([
+      ['data-web-0', { metadata: { name: 'data-web-0', ownerReferences: [setRef] } }],
+      ['data-web-1', { metadata: { name: 'data-web-1', ownerReferences: [setRef] } }],
+    ]);
+    const plan = planStatefulSet({ set: s, pods: [pod(0), pod(1)], claims, current: revA, update: revA, now });
+    expect(plan.claimOwners.map((u) => [u.claim.metadata?.name, u.ownerReferences.map((r) => `${r.kind}/${r.name}`)])).toEqual([['data-web-1', ['Pod/web-1']]]);
+  });
 });

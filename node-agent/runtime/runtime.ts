@@ -21,6 +21,16 @@ export interface Mount {
   readonly: boolean;
 }
 
+/**
+ * Who the processes run as (CRI's run_as_user, run_as_group, supplemental_groups): the kubelet's effective
+ * security context, the pod's fsGroup and supplementalGroups among the supplemental groups.
+ */
+export interface ProcessIdentity {
+  runAsUser?: number;
+  runAsGroup?: number;
+  supplementalGroups: number[];
+}
+
 export interface LinuxResources {
   cpuPeriod?: number; // microseconds
   cpuQuota?: number; // microseconds per period; 0 = unlimited
@@ -40,6 +50,8 @@ export interface PodSandboxConfig {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   cgroupParent: string;
+  /** The pod-level identity (absent: the image's user, no extra groups). */
+  identity?: ProcessIdentity;
 }
 
 export interface ContainerConfig {
@@ -55,6 +67,8 @@ export interface ContainerConfig {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   resources: LinuxResources;
+  /** Absent: the image's user, no extra groups. */
+  identity?: ProcessIdentity;
 }
 
 export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';

@@ -22,7 +22,7 @@ describe('StatefulSets with claims on hollow nodes', () => {
   let controllers: RunningControllers;
 
   beforeAll(async () => {
-    srv = await startTestApiServer();
+    srv = await startTestApiServer({ enableAdmissionPlugins: ['DefaultStorageClass', 'PersistentVolumeClaimResize'] });
     nodes = await startHollowNodes({ client: srv.client, count: 2, namePrefix: 'sts-node-', port: false, leaseRenewIntervalMs: 2000, log: () => undefined });
     scheduler = await startScheduler({ client: srv.client });
     controllers = await startControllers({
@@ -178,5 +178,66 @@ describe('StatefulSets with claims on hollow nodes', () => {
     expect(byName.get('db-2')).toBe(set.status?.updateRevision);
     const revisions = (await srv.client.list<{ revision: number; metadata: { name: string } }>(Resources.controllerrevisions, { namespace: ns, labelSelector: 'app=db' })).items;
     expect(revisions.map((r) => r.revision).sort()).toEqual([1, 2]);
+  });
+
+  it('deletes claims as the retention policy says, and its revisions with the set (garbage collector)', async () => {
+    const set = statefulSet(2);
+    set.metadata = { name: 'tmp', namespace: ns };
+    set.spec!.serviceName = 'tmp';
+    set.spec!.selector = { matchLabels: { app: 'tmp' } };
+    set.spec!.template.metadata = { labels: { app: 'tmp' } };
+    set.spec!.persistentVolumeClaimRetentionPolicy = { whenDeleted: 'Delete', whenScaled: 'Delete' };
+    await srv.client.create(Resources.statefulsets, ns, set);
+    const tmpPods = async () => (await srv.client.list<Pod>(Resources.pods, { namespace: ns, labelSelector: 'app=tmp' })).items;
+    const exists = (name: string) => claim(name).then(() => true, () => false);
+    await waitFor('2 ready', async () => (await tmpPods()).filter(isReady).length === 2);
+    expect(await exists('data-tmp-0')).toBe(true);
+    expect(await exists('data-tmp-1')).toBe(true);
+    // whenScaled: Delete — the claim of the pod scaled away goes with it.
+    await srv.client.patch(Resources.statefulsets, ns, 'tmp', { spec: { replicas: 1 } }, 'merge');
+    await waitFor('data-tmp-1 deleted', async () => !(await exists('data-tmp-1')));
+    expect(await exists('data-tmp-0')).toBe(true);
+    const revisions = async () => (await srv.client.list(Resources.controllerrevisions, { namespace: ns, labelSelector: 'app=tmp' })).items;
+    expect((await revisions()).length).toBeGreaterThan(0);
+    // whenDeleted: Delete — deleting the set takes its pods, claims and ControllerRevisions.
+    await srv.client.delete(Resources.statefulsets, ns, 'tmp');
+    await waitFor('pods, claims and revisions gone', async () => (await tmpPods()).length === 0 && !(await exists('data-tmp-0')) && (await revisions()).length === 0);
+  });
+
+  it('grows a bound claim whose class allows it, refuses one whose class does not; Retain keeps the released volume', async () => {
+    // data-db-0 is local-path's (allowVolumeExpansion: true): the provisioner records the new size.
+    expect((await claim('data-db-0')).spec?.storageClassName).toBe('local-path');
+    await srv.client.patch(Resources.persistentvolumeclaims, ns, 'data-db-0', { spec: { resources: { requests: { storage: '3Gi' } } } }, 'merge');
+    const grown = await waitFor('data-db-0 grown', async () => {
+      const c = await claim('data-db-0');
+      return c.status?.capacity?.storage === '3Gi' ? c : undefined;
+    });
+    expect((await srv.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, grown.spec!.volumeName!)).spec?.capacity?.storage).toBe('3Gi');
+    await expect(srv.client.patch(Resources.persistentvolumeclaims, ns, 'data-db-0', { spec: { resources: { requests: { storage: '2Gi' } } } }, 'merge')).rejects.toMatchObject({ code: 422 });
+
+    await srv.client.create(Resources.storageclasses, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'keep' }, provisioner: 'steer.io/local-path', reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer' });
+    await srv.client.create(Resources.persistentvolumeclaims, ns, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'kept' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'keep', resources: { requests: { storage: '1Gi' } } } });
+    await srv.client.create(Resources.pods, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'keeper' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:1.35' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'kept' } }] } });
+    const kept = await waitFor('kept Bound', async () => {
+      const c = await claim('kept');
+      return c.status?.phase === 'Bound' ? c : undefined;
+    });
+    await expect(srv.client.patch(Resources.persistentvolumeclaims, ns, 'kept', { spec: { resources: { requests: { storage: '2Gi' } } } }, 'merge')).rejects.toMatchObject({
+      code: 403,
+      message: 'persistentvolumeclaims "kept" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+    });
+    const volumeName = kept.spec!.volumeName!;
+    expect((await srv.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, volumeName)).spec?.persistentVolumeReclaimPolicy).toBe('Retain');
+    await srv.client.delete(Resources.pods, ns, 'keeper');
+    await srv.client.delete(Resources.persistentvolumeclaims, ns, 'kept');
+    await waitFor('kept gone', () => claim('kept').then(() => false, () => true));
+    const released = await waitFor('volume Released', async () => {
+      const v = await srv.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, volumeName);
+      return v.status?.phase === 'Released' ? v : undefined;
+    });
+    expect(released.spec?.claimRef?.name).toBe('kept');
+    await sleep(1500);
+    // Retain: neither the binder nor the provisioner deletes it.
+    expect((await srv.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, volumeName)).status?.phase).toBe('Released');
   });
 });

@@ -2,7 +2,9 @@
 // protection and local-path provisioner controllers, and one node agent on a runtime of its own. A
 // StatefulSet's pod appends a row to a file-backed store on its claim; the pod is deleted and
 // `kv-0` comes back with the same claim and sees the row; a claim deleted while its pod runs stays
-// until the pod goes; the released volume (reclaim Delete) is deleted and its directory removed.
+// until the pod goes; the released volume (reclaim Delete) is deleted and its directory removed. A pod
+// with an fsGroup runs in that group and owns its claim and emptyDir through it (a claim made without a
+// class gets the default one from DefaultStorageClass admission).
 // Then Redis (the image built from Debian's packages, manifests/redis-statefulset.yaml): keys written
 // survive the pod's replacement; 1→3 in order, a partitioned rolling update, 3→1 in reverse; claims that
 // cannot be satisfied stay Pending with an event saying why.
@@ -16,6 +18,7 @@ import { Resources } from '../../lib/api/resources';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
+import { podDir } from '../../node-agent/host-files';
 import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
 import { startScheduler } from '../../scheduler/start';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
@@ -38,7 +41,7 @@ describe('StatefulSets with local-path claims on real containerd', () => {
 
   beforeAll(async () => {
     rt = await startTestRuntime('stateful');
-    api = await startTestApiServer();
+    api = await startTestApiServer({ enableAdmissionPlugins: ['DefaultStorageClass'] });
     cri = new CriRuntime(rt.criSocket);
     stateDir = path.join(rt.stateDir, 'agent');
     agent = await startNodeAgent({
@@ -135,6 +138,60 @@ describe('StatefulSets with local-path claims on real containerd', () => {
     await waitFor('volume directory removed', () => !fs.existsSync(volumeDir));
     const pvs = (await api.client.list<PersistentVolume>(Resources.persistentvolumes)).items;
     expect(pvs.filter((v) => v.spec?.claimRef?.name === 'data-kv-0')).toEqual([]);
+  });
+
+  it('runs a pod with an fsGroup in that group, its claim and emptyDir owned through it', async () => {
+    await waitFor('the local-path class', () => api.client.get(Resources.storageclasses, undefined, 'local-path').catch(() => undefined));
+    const pvc = await api.client.create<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'fs-data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } },
+    });
+    // DefaultStorageClass admission named the class at creation.
+    expect(pvc.spec?.storageClassName).toBe('local-path');
+    const pod = await api.client.create<Pod>(Resources.pods, ns, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fs-group' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        // Not root: writing into the volumes works only through the fsGroup's group permissions.
+        securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [5000], fsGroupChangePolicy: 'OnRootMismatch' },
+        containers: [
+          {
+            name: 'c',
+            image: IMAGES.busybox,
+            command: ['sh', '-c', 'id -G > /data/groups && id -u >> /data/groups && echo scratch > /scratch/f && echo done > /data/done; exec sleep 3600'],
+            volumeMounts: [
+              { name: 'data', mountPath: '/data' },
+              { name: 'scratch', mountPath: '/scratch' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'data', persistentVolumeClaim: { claimName: 'fs-data' } },
+          { name: 'scratch', emptyDir: {} },
+        ],
+      },
+    });
+    await waitFor('fs-group Ready', async () => isReady(await api.client.get<Pod>(Resources.pods, ns, 'fs-group')));
+    const c = await api.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, 'fs-data');
+    const pv = await api.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, c.spec!.volumeName!);
+    const dir = pv.spec!.local!.path;
+    await waitFor('the container wrote into its volumes', () => fs.existsSync(path.join(dir, 'done')));
+    // `id -G`: the primary group (runAsGroup), then the fsGroup and the supplemental groups; `id -u`: runAsUser.
+    expect(fs.readFileSync(path.join(dir, 'groups'), 'utf8')).toBe('3000 2000 5000\n1000\n');
+    const written = fs.statSync(path.join(dir, 'groups'));
+    expect({ uid: written.uid, gid: written.gid }).toEqual({ uid: 1000, gid: 2000 });
+    const root = fs.statSync(dir);
+    expect(root.gid).toBe(2000);
+    expect(root.mode & 0o2070).toBe(0o2070);
+    const scratch = fs.statSync(path.join(podDir(stateDir, pod.metadata!.uid!), 'volumes', 'kubernetes.io~empty-dir', 'scratch', 'f'));
+    expect({ uid: scratch.uid, gid: scratch.gid }).toEqual({ uid: 1000, gid: 2000 });
+    await api.client.delete(Resources.pods, ns, 'fs-group');
+    await api.client.delete(Resources.persistentvolumeclaims, ns, 'fs-data');
+    await waitFor('fs-group gone', () => api.client.get(Resources.pods, ns, 'fs-group').then(() => false, () => true));
   });
 
   describe('Redis from manifests/redis-statefulset.yaml', () => {

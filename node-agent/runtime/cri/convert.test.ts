@@ -54,6 +54,25 @@ describe('request building', () => {
     expect(w.log_path).toBe('nginx/1.log');
     expect(toWireContainerConfig({ ...container, resources: {} }).linux.resources).toEqual({ cpu_period: 0, cpu_quota: 0, cpu_shares: 0, memory_limit_in_bytes: 0 });
   });
+
+  test('the identity goes into the security context: run_as_user/group as Int64Values, supplemental_groups', () => {
+    const w = toWireContainerConfig({ ...container, identity: { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [2000, 4000] } });
+    expect(w.linux.security_context).toEqual({
+      namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' },
+      run_as_user: { value: 1000 },
+      run_as_group: { value: 3000 },
+      supplemental_groups: [2000, 4000],
+    });
+    // root is a user too: 0 is sent, not dropped
+    expect(toWireContainerConfig({ ...container, identity: { runAsUser: 0, supplementalGroups: [] } }).linux.security_context).toEqual({
+      namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' },
+      run_as_user: { value: 0 },
+    });
+    // none: the image's user, nothing added
+    expect(Object.keys(toWireContainerConfig(container).linux.security_context)).toEqual(['namespace_options']);
+    const sb = toWireSandboxConfig({ ...sandbox, identity: { supplementalGroups: [2000] } });
+    expect(sb.linux.security_context).toEqual({ namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' }, supplemental_groups: [2000] });
+  });
 });
 
 test('nsToMs converts int64 nanosecond strings exactly', () => {

@@ -2,7 +2,7 @@
 // generated types in generated/ describe them (snake_case, as proto-loader hands them over). Pure.
 // Two rules of docs/runtime.md live here: the pod's namespace options go on the sandbox AND on every
 // container (else containers share the pause process's PID namespace), and never an oom_score_adj.
-import type { Container, ContainerConfig, LinuxResources, PodSandbox, PodSandboxConfig } from '../runtime';
+import type { Container, ContainerConfig, LinuxResources, PodSandbox, PodSandboxConfig, ProcessIdentity } from '../runtime';
 import type { Container__Output as WireContainer } from './generated/runtime/v1/Container';
 import type { ContainerConfig as WireContainerConfig } from './generated/runtime/v1/ContainerConfig';
 import type { LinuxContainerResources as WireLinuxResources } from './generated/runtime/v1/LinuxContainerResources';
@@ -18,6 +18,16 @@ export function nsToMs(ns: string | number | undefined): number {
   return Number(BigInt(ns) / 1000000n);
 }
 
+/** The security context's user and groups (Int64Value wrappers only for what is set). */
+export function toWireIdentity(id: ProcessIdentity | undefined) {
+  if (!id) return {};
+  return {
+    ...(id.runAsUser !== undefined ? { run_as_user: { value: id.runAsUser } } : {}),
+    ...(id.runAsGroup !== undefined ? { run_as_group: { value: id.runAsGroup } } : {}),
+    ...(id.supplementalGroups.length ? { supplemental_groups: id.supplementalGroups } : {}),
+  };
+}
+
 export function toWireSandboxConfig(c: PodSandboxConfig) {
   return {
     metadata: { name: c.name, uid: c.uid, namespace: c.namespace, attempt: c.attempt },
@@ -27,7 +37,7 @@ export function toWireSandboxConfig(c: PodSandboxConfig) {
     port_mappings: c.portMappings.map((p) => ({ protocol: p.protocol, container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp })),
     labels: c.labels,
     annotations: c.annotations,
-    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: POD_NAMESPACES } },
+    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: POD_NAMESPACES, ...toWireIdentity(c.identity) } },
   } satisfies WirePodSandboxConfig;
 }
 
@@ -53,7 +63,7 @@ export function toWireContainerConfig(c: ContainerConfig) {
     labels: c.labels,
     annotations: c.annotations,
     log_path: c.logPath,
-    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: POD_NAMESPACES } },
+    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: POD_NAMESPACES, ...toWireIdentity(c.identity) } },
   } satisfies WireContainerConfig;
 }
 
