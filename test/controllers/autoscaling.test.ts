@@ -74,10 +74,11 @@ describe('metrics API and HorizontalPodAutoscaler on hollow nodes', () => {
     await api.client.create(Resources.deployments, ns, deployment('top', 2));
     await waitFor("condition", async () => (await runningPods('top')).length === 2, 20_000);
     const list = await waitFor("condition", async () => {
-      const l = await api.client.list<{ metadata: { name: string }; containers: Array<{ usage: { cpu: string; memory: string } }> }>(MetricsResources.pods, { namespace: ns, labelSelector: 'app=top' });
+      const l = await api.client.list<{ metadata: { name: string; namespace: string; labels?: Record<string, string> }; window: string; containers: Array<{ usage: { cpu: string; memory: string } }> }>(MetricsResources.pods, { namespace: ns, labelSelector: 'app=top' });
       return l.items.length === 2 ? l : undefined;
     }, 20_000);
     for (const item of list.items) {
+      expect(item).toMatchObject({ kind: 'PodMetrics', apiVersion: 'metrics.k8s.io/v1beta1', metadata: { namespace: ns, labels: { app: 'top' } }, window: expect.stringMatching(/^\d+ms$|^\d+s$/) });
       const nano = Number(item.containers[0].usage.cpu.replace(/n$/, ''));
       expect(nano / 1e6).toBeGreaterThan(200); // 250m, measured over a sub-second window
       expect(nano / 1e6).toBeLessThan(300);
