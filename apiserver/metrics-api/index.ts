@@ -3,12 +3,15 @@
 // measurements: a scrape every --metric-resolution (15 s, scraper.ts), the last two measurements per
 // container kept (store.ts), CPU served as the rate over the window between them. GET and LIST with
 // label selectors; RBAC is the ordinary `get`/`list` on pods.metrics.k8s.io and nodes.metrics.k8s.io.
+// A LIST costs what the pods' metadata costs: each pod's measured part (timestamp, window, containers)
+// is serialized once per scrape and reused by every request until the next one, and a LIST asked again
+// within the same second and scrape, over the same stored pods, gets the same body.
 import type { NextFunction, Request, Response } from 'express';
 import { MetricsResources, Resources } from '../../lib/api/resources';
 import { rfc3339 } from '../../lib/api/time';
 import { ApiStatusError, errors } from '../errors';
 import type { RequestInfo } from '../handlers/request-info';
-import { qs, sendJSON } from '../handlers/request';
+import { qs, sendJSON, sendRaw } from '../handlers/request';
 import { kubeletClientOf, type KubeletClient } from '../kubelet-client';
 import type { Registry } from '../registry/registry';
 import { Scraper } from './scraper';
@@ -32,6 +35,15 @@ type Meta = { name?: string; namespace?: string; labels?: Record<string, string>
 export class MetricsApi {
   readonly store = new MetricsStore();
   private scraper?: Scraper;
+  /** Each pod's serialized measured part (null: no rate yet), for one generation of the store. */
+  private podTails = { generation: -1, byKey: new Map<string, string | null>() };
+  /**
+   * The last LIST body per namespace and selectors: served again while the scrape, the second of
+   * creationTimestamp and the listed pods (the same stored objects) are the same.
+   */
+  private readonly lastLists = new Map<string, { generation: number; now: string; metas: Meta[]; body: Buffer }>();
+  /** The text of a pod's metadata up to and after creationTimestamp, per stored metadata object. */
+  private readonly podHeads = new WeakMap<Meta, { open: string; labels: string }>();
 
   constructor(
     private readonly registry: Registry,
@@ -64,6 +76,45 @@ export class MetricsApi {
       window: windowText(u.windowMs),
       containers: u.containers.map((c) => ({ name: c.name, usage: usageOf(c.usage) })),
     };
+  }
+
+  /** `,"timestamp":…,"window":…,"containers":[…]}`: what a PodMetrics adds to its metadata, cached per scrape. */
+  private podTail(namespace: string, name: string): string | null {
+    if (this.podTails.generation !== this.store.generation) this.podTails = { generation: this.store.generation, byKey: new Map() };
+    const key = `${namespace}/${name}`;
+    let tail = this.podTails.byKey.get(key);
+    if (tail === undefined) {
+      const u = this.store.pod(namespace, name);
+      tail = u
+        ? `,"timestamp":"${rfc3339(u.timestamp)}","window":"${windowText(u.windowMs)}","containers":${JSON.stringify(u.containers.map((c) => ({ name: c.name, usage: usageOf(c.usage) })))}}`
+        : null;
+      this.podTails.byKey.set(key, tail);
+    }
+    return tail;
+  }
+
+  /**
+   * A PodMetricsList as JSON text: each item its metadata and its cached tail. The metadata's text is
+   * kept per stored metadata object (storage hands out the same object until the pod changes), so labels
+   * are always current; creationTimestamp is the time of the request, as metrics-server writes it.
+   */
+  private podMetricsListJson(items: Meta[], now: string): string {
+    const parts: string[] = [];
+    const created = JSON.stringify(now);
+    for (const md of items) {
+      const tail = this.podTail(md.namespace ?? '', md.name ?? '');
+      if (tail === null) continue;
+      let head = this.podHeads.get(md);
+      if (head === undefined) {
+        head = {
+          open: `{"kind":"PodMetrics","apiVersion":"${GV}","metadata":{"name":${JSON.stringify(md.name)},"namespace":${JSON.stringify(md.namespace)},"creationTimestamp":`,
+          labels: md.labels ? `,"labels":${JSON.stringify(md.labels)}}` : '}',
+        };
+        this.podHeads.set(md, head);
+      }
+      parts.push(head.open + created + head.labels + tail);
+    }
+    return `{"kind":"PodMetricsList","apiVersion":"${GV}","metadata":{},"items":[${parts.join(',')}]}`;
   }
 
   private nodeMetrics(md: Meta, now: string): Record<string, unknown> | undefined {
@@ -104,6 +155,19 @@ export class MetricsApi {
         return sendJSON(res, 200, item);
       }
       const page = await this.registry.list(stored, ns, { labelSelector: qs(req, 'labelSelector'), fieldSelector: qs(req, 'fieldSelector') });
+      // One UTF-8 encoding of the whole text (a string would be measured, then encoded again).
+      if (pods) {
+        const metas = page.items.map((s) => s.obj.metadata as Meta);
+        const key = `${ns ?? ''}\n${qs(req, 'labelSelector') ?? ''}\n${qs(req, 'fieldSelector') ?? ''}`;
+        const last = this.lastLists.get(key);
+        if (last && last.generation === this.store.generation && last.now === now && last.metas.length === metas.length && last.metas.every((m, i) => m === metas[i])) {
+          return sendRaw(res, 200, last.body);
+        }
+        const body = Buffer.from(this.podMetricsListJson(metas, now));
+        if (this.lastLists.size > 64) this.lastLists.clear();
+        this.lastLists.set(key, { generation: this.store.generation, now, metas, body });
+        return sendRaw(res, 200, body);
+      }
       const items = page.items.map((s) => build(s.obj.metadata as Meta)).filter((x): x is Record<string, unknown> => x !== undefined);
       return sendJSON(res, 200, { kind: pods ? 'PodMetricsList' : 'NodeMetricsList', apiVersion: GV, metadata: {}, items });
     };

@@ -64,6 +64,8 @@ function advance(old: Series | undefined, p: Point): Series {
 }
 
 export class MetricsStore {
+  /** Bumped by every update(): what was derived from the measurements before is stale. */
+  generation = 0;
   private nodes = new Map<string, Series>();
   /** By namespace/name: the pod's uid (a re-created pod starts over) and its containers' series. */
   private pods = new Map<string, { uid?: string; node: string; containers: Map<string, Series> }>();
@@ -73,6 +75,7 @@ export class MetricsStore {
    * whose agent answered (what they held before and no longer report is forgotten).
    */
   update(present: string[], answered: string[], summaries: NodeSummary[]): void {
+    this.generation++;
     const seenNodes = new Set<string>();
     const seenPods = new Set<string>();
     for (const s of summaries) {

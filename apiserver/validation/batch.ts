@@ -1,7 +1,7 @@
 // batch/v1 validation: Job (k8s.io/kubernetes/pkg/apis/batch/validation), with kube-apiserver's
 // messages. The selector and template labels the apiserver generates are in defaults.ts.
 import type { CronJob, Job, JobSpec, JobStatus } from 'kubernetes-types/batch/v1';
-import { parseSchedule } from '../../lib/api/cron-schedule';
+import { scheduleErrors, timeZoneErrors } from '../../lib/api/cron-schedule';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import {
   type FieldCause,
@@ -182,7 +182,7 @@ const concurrencyPolicies = ['Allow', 'Forbid', 'Replace'];
 const maxCronJobNameLength = 52;
 
 /** ValidateCronJob: name length, schedule and time zone, policies, limits and the job template's pods. */
-export function validateCronJob(cj: CronJob): FieldCause[] {
+export function validateCronJob(cj: CronJob, old?: CronJob): FieldCause[] {
   const causes: FieldCause[] = [];
   const name = cj.metadata?.name ?? '';
   if (name.length > maxCronJobNameLength) causes.push(invalid('metadata.name', name, `must be no more than ${maxCronJobNameLength} characters`));
@@ -190,13 +190,11 @@ export function validateCronJob(cj: CronJob): FieldCause[] {
   if (!spec) return [...causes, required('spec')];
   if (!spec.schedule) causes.push(required('spec.schedule'));
   else {
-    const parsed = parseSchedule(spec.schedule);
-    if (typeof parsed === 'string') causes.push(invalid('spec.schedule', spec.schedule, parsed));
+    // An object stored with TZ in its schedule (before .spec.timeZone) may keep it on update.
+    const allowTZ = (old?.spec?.schedule ?? '').includes('TZ');
+    for (const m of scheduleErrors(spec.schedule, spec.timeZone, allowTZ)) causes.push(invalid('spec.schedule', spec.schedule, m));
   }
-  if (spec.timeZone !== undefined) {
-    const parsed = parseSchedule('0 0 * * *', spec.timeZone);
-    if (typeof parsed === 'string') causes.push(invalid('spec.timeZone', spec.timeZone, 'unknown time zone ' + spec.timeZone));
-  }
+  for (const m of timeZoneErrors(spec.timeZone)) causes.push(invalid('spec.timeZone', spec.timeZone, m));
   if (spec.concurrencyPolicy !== undefined && !concurrencyPolicies.includes(spec.concurrencyPolicy)) {
     causes.push(notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, concurrencyPolicies));
   }

@@ -475,6 +475,14 @@ describe('the autoscaling, batch CronJob and policy rules', () => {
     matchCauses(validate(R.cronjobs, cj({ schedule: 'TZ=UTC 0 * * * *' })), [['spec.schedule', 'Invalid value: "TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']]);
     matchCauses(validate(R.cronjobs, cj({ timeZone: 'Mars/Olympus' })), [['spec.timeZone', 'Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus']]);
     expect(validate(R.cronjobs, cj({}, 'x'.repeat(53))).map((c) => c.field)).toEqual(['metadata.name']);
+    // robfig's descriptors and @every are schedules kube accepts.
+    for (const schedule of ['@every 90s', '@hourly', '@annually', '0 9 * jan-mar mon-fri']) expect(validate(R.cronjobs, cj({ schedule }))).toEqual([]);
+    matchCauses(validate(R.cronjobs, cj({ schedule: '0 0 * * 7' })), [['spec.schedule', 'Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7']]);
+    matchCauses(validate(R.cronjobs, cj({ timeZone: 'Local' })), [['spec.timeZone', 'Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones']]);
+    // A CronJob stored with TZ in its schedule (before .spec.timeZone) may keep it, but not next to a timeZone.
+    const legacy = cj({ schedule: 'TZ=UTC 0 * * * *', timeZone: undefined });
+    expect(validate(R.cronjobs, cj({ schedule: 'TZ=UTC 5 * * * *', timeZone: undefined }), legacy)).toEqual([]);
+    matchCauses(validate(R.cronjobs, cj({ schedule: 'TZ=UTC 5 * * * *', timeZone: 'UTC' }), legacy), [['spec.schedule', 'Invalid value: "TZ=UTC 5 * * * *": cannot use both timeZone field and TZ or CRON_TZ in schedule']]);
   });
   it('refuses a budget with both minAvailable and maxUnavailable, or over 100%', () => {
     const pdb = (spec: Obj) => ({ ...valid.poddisruptionbudgets, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } });

@@ -71,6 +71,32 @@ describe('planCronJob', () => {
     expect(p.delete.map((j) => j.metadata?.name)).toEqual(['ok-1', 'bad-1']);
   });
 
+  it('runs @every from the creation (or last schedule) on, and warns about a TZ in the schedule', () => {
+    const every = cronJob({ schedule: '@every 7m' });
+    expect(planCronJob(every, [], at('2026-01-01T00:06:59Z')).create).toBeUndefined();
+    const p = planCronJob(every, [], at('2026-01-01T00:15:00Z'));
+    expect(p.status.lastScheduleTime).toBe('2026-01-01T00:14:00Z');
+    const q = planCronJob(cronJob({ schedule: '@every 7m' }, { lastScheduleTime: '2026-01-01T00:14:00Z' }), [], at('2026-01-01T00:21:30Z'));
+    expect(q.status.lastScheduleTime).toBe('2026-01-01T00:21:00Z');
+    // A stored object from before .spec.timeZone: its own zone, with kube's warning.
+    const legacy = planCronJob(cronJob({ schedule: 'CRON_TZ=Asia/Tokyo 0 9 * * *' }), [], at('2026-01-02T00:30:00Z'));
+    expect(legacy.status.lastScheduleTime).toBe('2026-01-02T00:00:00Z');
+    expect(legacy.events[0]).toEqual({
+      type: 'Warning',
+      reason: 'UnsupportedSchedule',
+      message: 'CRON_TZ or TZ used in schedule "CRON_TZ=Asia/Tokyo 0 9 * * *" is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details',
+    });
+  });
+
+  it('starts nothing for an unknown time zone or a schedule that never fires', () => {
+    const tz = planCronJob(cronJob({ timeZone: 'Mars/Olympus' }), [], at('2026-01-01T00:11:00Z'));
+    expect(tz.create).toBeUndefined();
+    expect(tz.events).toEqual([{ type: 'Warning', reason: 'UnknownTimeZone', message: 'invalid timeZone: "Mars/Olympus": unknown time zone Mars/Olympus' }]);
+    const never = planCronJob(cronJob({ schedule: '0 0 31 2 *' }), [], at('2027-01-01T00:00:00Z'));
+    expect(never.create).toBeUndefined();
+    expect(never.requeueAfterMs).toBeUndefined();
+  });
+
   it('honours timeZone', () => {
     const p = planCronJob(cronJob({ schedule: '0 9 * * *', timeZone: 'America/New_York' }), [], at('2026-01-01T14:00:30Z'));
     expect(p.status.lastScheduleTime).toBe('2026-01-01T14:00:00Z');

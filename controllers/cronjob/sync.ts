@@ -5,7 +5,7 @@
 // Jobs to delete (Replace, history limits), events, and when to look again (the next schedule).
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1';
 import type { ObjectReference } from 'kubernetes-types/core/v1';
-import { parseSchedule } from '../../lib/api/cron-schedule';
+import { cronJobSchedule, loadLocationError } from '../../lib/api/cron-schedule';
 import { rfc3339 } from '../../lib/api/time';
 import { byCreationTimestamp } from '../shared/creation-order';
 
@@ -119,18 +119,30 @@ export function planCronJob(cj: CronJob, jobs: Job[], now: Date, goneUids: Reado
   if (cj.metadata?.deletionTimestamp) return finish();
   const spec = cj.spec;
   if (!spec) return finish();
-  const sched = parseSchedule(spec.schedule, spec.timeZone);
+  // kube's syncCronJob: a time zone the tz database does not know stops here, then formatSchedule.
+  const tzError = spec.timeZone !== undefined ? loadLocationError(spec.timeZone) : undefined;
+  if (tzError) {
+    events.push({ type: 'Warning', reason: 'UnknownTimeZone', message: `invalid timeZone: ${JSON.stringify(spec.timeZone)}: ${tzError}` });
+    return finish();
+  }
+  if (spec.schedule.includes('TZ')) {
+    events.push({
+      type: 'Warning',
+      reason: 'UnsupportedSchedule',
+      message: `CRON_TZ or TZ used in schedule ${JSON.stringify(spec.schedule)} is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details`,
+    });
+  }
+  const sched = cronJobSchedule(spec.schedule, spec.timeZone);
   if (typeof sched === 'string') {
-    if (spec.timeZone !== undefined && typeof parseSchedule('0 0 * * *', spec.timeZone) === 'string') {
-      events.push({ type: 'Warning', reason: 'UnknownTimeZone', message: `invalid timeZone: ${JSON.stringify(spec.timeZone)}: ${sched}` });
-    } else {
-      events.push({ type: 'Warning', reason: 'UnparseableSchedule', message: `unparseable schedule: ${JSON.stringify(spec.schedule)} : ${sched}` });
-    }
+    events.push({ type: 'Warning', reason: 'UnparseableSchedule', message: `unparseable schedule: ${JSON.stringify(spec.schedule)} : ${sched}` });
     return finish();
   }
   if (spec.suspend) return finish();
 
-  const nextAfter = (t: Date) => Math.max(0, sched.next(t).getTime() - now.getTime()) + 100;
+  const nextAfter = (t: Date) => {
+    const next = sched.next(t);
+    return next ? Math.max(0, next.getTime() - now.getTime()) + 100 : undefined;
+  };
   // The window to look for missed schedules: since the last one (or creation), at most the deadline back.
   let earliest = Date.parse(status.lastScheduleTime ?? cj.metadata?.creationTimestamp ?? rfc3339(now));
   const deadlineMs = spec.startingDeadlineSeconds !== undefined ? spec.startingDeadlineSeconds * 1000 : undefined;
@@ -146,7 +158,7 @@ export function planCronJob(cj: CronJob, jobs: Job[], now: Date, goneUids: Reado
       message: 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
     });
   }
-  const scheduled = missed.length > tooManyMissed ? sched.latest(now) : missed[missed.length - 1];
+  const scheduled = missed.length > tooManyMissed ? (sched.latest(new Date(earliest), now) ?? missed[missed.length - 1]) : missed[missed.length - 1];
   if (deadlineMs !== undefined && scheduled.getTime() + deadlineMs < now.getTime()) {
     events.push({ type: 'Warning', reason: 'MissSchedule', message: `Missed scheduled time to start a job: ${rfc3339(scheduled)}` });
     return finish();

@@ -4,6 +4,7 @@
 // largest proposal wins; a metric that fails never lets the others scale down.
 import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerCondition, HorizontalPodAutoscalerStatus, MetricSpec, MetricStatus } from 'kubernetes-types/autoscaling/v2';
 import type { Pod } from 'kubernetes-types/core/v1';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import { formatQuantity, milliValue } from '../../lib/api/quantity';
 import { rfc3339 } from '../../lib/api/time';
 import { normalizeReplicas, recordScale, type ScalingHistory } from './behavior';
@@ -44,11 +45,87 @@ function condition(list: HorizontalPodAutoscalerCondition[], type: string, statu
   return [...list.filter((x) => x.type !== type), c];
 }
 
-/** A resource metric's name as kube's events and conditions say it. */
+/** A metric's name as kube's events and conditions say it (its metricNameProposal). */
 function describe(m: MetricSpec): string {
-  if (m.type === 'Resource') return `${m.resource?.name} resource${m.resource?.target.type === 'Utilization' ? ' utilization (percentage of request)' : ''}`;
-  if (m.type === 'ContainerResource') return `${m.containerResource?.name} container resource${m.containerResource?.target.type === 'Utilization' ? ' utilization (percentage of request)' : ''}`;
-  return `${m.type} metric`;
+  switch (m.type) {
+    case 'Resource':
+      return m.resource?.target.averageValue !== undefined ? `${m.resource.name} resource` : `${m.resource?.name} resource utilization (percentage of request)`;
+    case 'ContainerResource':
+      return m.containerResource?.target.averageValue !== undefined
+        ? `${m.containerResource.name} resource`
+        : `${m.containerResource?.name} container resource utilization (percentage of request)`;
+    case 'Pods':
+      return `pods metric ${m.pods?.metric.name}`;
+    case 'Object':
+      return m.object?.target.type === 'AverageValue' ? `external metric ${m.object.metric.name}(${goLabelSelector(m.object.metric.selector)})` : `${m.object?.describedObject.kind} metric ${m.object?.metric.name}`;
+    case 'External':
+      return `external metric ${m.external?.metric.name}(${goLabelSelector(m.external?.metric.selector)})`;
+    default:
+      return `${m.type} metric`;
+  }
+}
+
+/** A *metav1.LabelSelector as Go's %+v prints it (its generated String()), for kube's messages. */
+export function goLabelSelector(sel: LabelSelector | undefined): string {
+  if (!sel) return 'nil';
+  const labels = Object.keys(sel.matchLabels ?? {})
+    .sort()
+    .map((k) => `${k}: ${sel.matchLabels![k]},`)
+    .join('');
+  const exprs = (sel.matchExpressions ?? []).map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`).join('');
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${exprs}},}`;
+}
+
+/**
+ * What kube's metrics clients answer when no adapter serves custom.metrics.k8s.io or
+ * external.metrics.k8s.io: steer serves neither (discovery lists neither group), so Object, Pods and
+ * External metrics fail as they do on a cluster without an adapter.
+ */
+export const NO_CUSTOM_METRICS_API = 'unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered';
+export const NO_EXTERNAL_METRICS_API = 'unable to fetch metrics from external metrics API: the server could not find the requested resource';
+
+/**
+ * A metric that could not be computed: `reason` and `detail` make the Warning event and the
+ * ScalingActive=False condition (getUnableComputeReplicaCountCondition), `error` is the wrapped error
+ * the "invalid metrics" message quotes.
+ */
+interface MetricFailure {
+  reason: string;
+  detail: string;
+  error: string;
+}
+
+/** Object, Pods and External metrics: kube's calculation fails at the metrics client (no adapter). */
+function customMetricFailure(m: MetricSpec, namespace: string): MetricFailure {
+  if (m.type === 'Object') {
+    const o = m.object!;
+    const t = o.target;
+    if (!((t.type === 'Value' && t.value !== undefined) || (t.type === 'AverageValue' && t.averageValue !== undefined))) {
+      const detail = 'invalid object metric source: neither a value target nor an average value target was set';
+      return { reason: 'FailedGetObjectMetric', detail, error: `failed to get object metric value: ${detail}` };
+    }
+    // kube's replica calculator formats this one with its arguments out of order; kept as it reads.
+    const detail = `unable to get metric ${o.metric.name}: ${o.describedObject.kind} on ${namespace} ${o.describedObject.name}/${NO_CUSTOM_METRICS_API}`;
+    const inner = t.type === 'AverageValue' ? `failed to get ${o.metric.name} object metric: ${detail}` : detail;
+    return { reason: 'FailedGetObjectMetric', detail, error: `failed to get object metric value: ${inner}` };
+  }
+  if (m.type === 'Pods') {
+    const detail = `unable to get metric ${m.pods!.metric.name}: ${NO_CUSTOM_METRICS_API}`;
+    return { reason: 'FailedGetPodsMetric', detail, error: `failed to get pods metric value: ${detail}` };
+  }
+  if (m.type === 'External') {
+    const e = m.external!;
+    const name = e.metric.name;
+    if (e.target.averageValue === undefined && e.target.value === undefined) {
+      const detail = 'invalid external metric source: neither a value target nor an average value target was set';
+      return { reason: 'FailedGetExternalMetric', detail, error: detail };
+    }
+    const detail = `unable to get external metric ${namespace}/${name}/${goLabelSelector(e.metric.selector)}: ${NO_EXTERNAL_METRICS_API}`;
+    const inner = e.target.averageValue !== undefined ? `failed to get ${name} external metric: ${detail}` : `failed to get external metric ${name}: ${detail}`;
+    return { reason: 'FailedGetExternalMetric', detail, error: `failed to get ${name} external metric value: ${inner}` };
+  }
+  const error = `unknown metric source type "${m.type}"`;
+  return { reason: 'InvalidMetricSourceType', detail: error, error };
 }
 
 function podMetricsFor(input: HpaInput, resource: string, container?: string): Map<string, PodMetric> {
@@ -74,20 +151,25 @@ function quantityOfMilli(milli: number, resource: string): string {
   return formatQuantity(String(Math.round(milli / 1000)));
 }
 
-/** One metric's proposal and status entry; a string is the error. */
-function computeMetric(input: HpaInput, m: MetricSpec, o: CalculatorOptions): { replicas: number; status: MetricStatus } | { error: string; reason: string } {
+/** One metric's proposal and status entry, or why it could not be computed. */
+function computeMetric(input: HpaInput, m: MetricSpec, o: CalculatorOptions): { replicas: number; status: MetricStatus } | MetricFailure {
   const src = m.type === 'Resource' ? m.resource : m.type === 'ContainerResource' ? m.containerResource : undefined;
-  if (!src) return { error: `the HPA controller has no source of ${m.type} metrics (steer serves the resource metrics API only)`, reason: 'FailedGetExternalMetric' };
+  if (!src) return customMetricFailure(m, input.hpa.metadata?.namespace ?? '');
   const reason = m.type === 'Resource' ? 'FailedGetResourceMetric' : 'FailedGetContainerResourceMetric';
-  if (typeof input.metrics === 'string') return { error: `failed to get ${src.name} utilization: unable to get metrics for resource ${src.name}: ${input.metrics}`, reason };
+  const byValue = src.target.averageValue !== undefined;
+  const what = byValue ? 'usage' : 'utilization';
+  const fail = (cause: string): MetricFailure => {
+    const detail = `failed to get ${src.name} ${what}: ${cause}`;
+    const error = m.type === 'Resource' ? `failed to get ${src.name} resource metric value: ${detail}` : `failed to get ${m.containerResource?.container} container metric value: ${detail}`;
+    return { reason, detail, error };
+  };
+  if (typeof input.metrics === 'string') return fail(`unable to get metrics for resource ${src.name}: ${input.metrics}`);
   const container = m.type === 'ContainerResource' ? m.containerResource?.container : undefined;
   const metrics = podMetricsFor(input, src.name, container);
   const target =
-    src.target.type === 'Utilization' && src.target.averageUtilization !== undefined
-      ? { utilization: src.target.averageUtilization, container }
-      : { averageMilli: milliValue(src.target.averageValue ?? '0') };
+    !byValue && src.target.averageUtilization !== undefined ? { utilization: src.target.averageUtilization, container } : { averageMilli: milliValue(src.target.averageValue ?? '0') };
   const r = resourceReplicas(input.currentReplicas, input.pods, metrics, src.name, target, input.now, o);
-  if (typeof r === 'string') return { error: `failed to get ${src.name} utilization: ${r}`, reason };
+  if (typeof r === 'string') return fail(r);
   const current = { averageValue: quantityOfMilli(r.averageMilli, src.name), ...(r.utilization !== undefined ? { averageUtilization: r.utilization } : {}) };
   const status: MetricStatus =
     m.type === 'Resource'
@@ -124,39 +206,37 @@ export function planHpa(input: HpaInput, history: ScalingHistory, o: CalculatorO
     desired = min;
     rescaleReason = 'Current number of replicas below Spec.MinReplicas';
   } else {
-    let proposal = -1;
+    // kube's computeReplicasForMetrics: the largest proposal of the metrics that could be computed.
+    let proposal = 0;
     let proposalMetric = '';
     const statuses: MetricStatus[] = [];
-    const failures: Array<{ error: string; reason: string }> = [];
+    const failures: MetricFailure[] = [];
     for (const m of spec.metrics ?? []) {
       const r = computeMetric(input, m, o);
-      if ('error' in r) {
+      if (!('replicas' in r)) {
         failures.push(r);
-        events.push({ type: 'Warning', reason: r.reason, message: r.error });
-        statuses.push({ type: m.type });
+        events.push({ type: 'Warning', reason: r.reason, message: r.detail });
+        // kube leaves a failed metric's entry empty, so entries stay aligned with spec.metrics.
+        statuses.push({ type: '' });
         continue;
       }
       statuses.push(r.status);
-      if (r.replicas > proposal) {
+      if (proposal === 0 || r.replicas > proposal) {
         proposal = r.replicas;
         proposalMetric = describe(m);
       }
     }
     const n = spec.metrics?.length ?? 0;
-    if (failures.length > 0 && (failures.length === n || proposal < currentReplicas)) {
-      // Every metric failed, or a failed one might have asked for more: keep the current count.
-      const message = `invalid metrics (${failures.length} invalid out of ${n}), first error is: ${failures[0].error}`;
-      events.push({ type: 'Warning', reason: 'FailedComputeMetricsReplicas', message });
-      conditions = condition(conditions, 'ScalingActive', 'False', failures[0].reason, `the HPA was unable to compute the replica count: ${failures[0].error}`, now);
-      status.currentMetrics = statuses.some((s) => s.resource || s.containerResource) ? statuses.filter((s) => s.resource || s.containerResource) : undefined;
-      if (!status.currentMetrics) delete status.currentMetrics;
-      status.desiredReplicas = failures.length === n ? currentReplicas : Math.max(proposal, currentReplicas);
-      status.conditions = conditions;
-      if (failures.length === n) return { status, events };
-      proposal = Math.max(proposal, currentReplicas);
-    } else {
-      conditions = condition(conditions, 'ScalingActive', 'True', 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${proposalMetric}`, now);
+    if (failures.length > 0 && (failures.length >= n || proposal < currentReplicas)) {
+      // Every metric failed, or the ones left would scale down while a failed one might want more:
+      // nothing is scaled; the status keeps its desiredReplicas and says why.
+      events.push({ type: 'Warning', reason: 'FailedComputeMetricsReplicas', message: `invalid metrics (${failures.length} invalid out of ${n}), first error is: ${failures[0].error}` });
+      status.currentMetrics = statuses;
+      status.conditions = condition(conditions, 'ScalingActive', 'False', failures[0].reason, `the HPA was unable to compute the replica count: ${failures[0].detail}`, now);
+      return { status, events };
     }
+    // No failure, or the computable metrics scale up (or hold): they drive the scale.
+    conditions = condition(conditions, 'ScalingActive', 'True', 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${proposalMetric}`, now);
     status.currentMetrics = statuses;
     const norm = normalizeReplicas(spec.behavior, history, currentReplicas, proposal, min, max, now, o.downscaleStabilizationMs);
     conditions = condition(conditions, 'AbleToScale', 'True', norm.ableToScale.reason, norm.ableToScale.message, now);

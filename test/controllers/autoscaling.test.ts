@@ -74,10 +74,11 @@ describe('metrics API and HorizontalPodAutoscaler on hollow nodes', () => {
     await api.client.create(Resources.deployments, ns, deployment('top', 2));
     await waitFor("condition", async () => (await runningPods('top')).length === 2, 20_000);
     const list = await waitFor("condition", async () => {
-      const l = await api.client.list<{ metadata: { name: string }; containers: Array<{ usage: { cpu: string; memory: string } }> }>(MetricsResources.pods, { namespace: ns, labelSelector: 'app=top' });
+      const l = await api.client.list<{ metadata: { name: string; namespace: string; labels?: Record<string, string> }; window: string; containers: Array<{ usage: { cpu: string; memory: string } }> }>(MetricsResources.pods, { namespace: ns, labelSelector: 'app=top' });
       return l.items.length === 2 ? l : undefined;
     }, 20_000);
     for (const item of list.items) {
+      expect(item).toMatchObject({ kind: 'PodMetrics', apiVersion: 'metrics.k8s.io/v1beta1', metadata: { namespace: ns, labels: { app: 'top' } }, window: expect.stringMatching(/^\d+ms$|^\d+s$/) });
       const nano = Number(item.containers[0].usage.cpu.replace(/n$/, ''));
       expect(nano / 1e6).toBeGreaterThan(200); // 250m, measured over a sub-second window
       expect(nano / 1e6).toBeLessThan(300);
@@ -131,6 +132,26 @@ describe('metrics API and HorizontalPodAutoscaler on hollow nodes', () => {
       expect(got.stdout).toMatch(/web\s+Deployment\/web\s+cpu: \d+%\/50%\s+2\s+6\s+\d/);
     }
   }, 120_000);
+
+  it('claims no custom or external metrics API in discovery, so Object, Pods and External metrics fail as without an adapter', async () => {
+    const get = async (path: string) => {
+      const res = await fetch(`${api.url}${path}`);
+      return { code: res.status, body: (await res.json()) as { groups?: Array<{ name: string }>; message?: string } };
+    };
+    const groups = (await get('/apis')).body.groups!.map((g) => g.name);
+    expect(groups).toContain('metrics.k8s.io');
+    expect(groups).not.toContain('custom.metrics.k8s.io');
+    expect(groups).not.toContain('external.metrics.k8s.io');
+    for (const path of ['/apis/custom.metrics.k8s.io/v1beta1', '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_messages_ready']) {
+      // What kube's external metrics client then reports (NO_EXTERNAL_METRICS_API in the HPA's sync).
+      expect(await get(path)).toMatchObject({ code: 404, body: { message: 'the server could not find the requested resource' } });
+    }
+    for (const bin of kubectls) {
+      const versions = (await kubectl(bin, 'api-versions')).stdout;
+      expect(versions).toContain('metrics.k8s.io/v1beta1');
+      expect(versions).not.toMatch(/custom\.metrics|external\.metrics/);
+    }
+  });
 
   it('refuses an eviction a PodDisruptionBudget forbids with 429 and allows it when there is room', async () => {
     await api.client.create(Resources.deployments, ns, deployment('guarded', 2));
