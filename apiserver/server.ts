@@ -25,6 +25,7 @@ import { hpaV1Conversion } from './handlers/hpa-v1';
 import { cronJobV1beta1Conversion } from './handlers/cronjob-v1beta1';
 import { servedVersionsHandler } from './handlers/served-versions';
 import type { WatchHooks } from './handlers/watch';
+import { routeUpgrades, type UpgradeRouting } from './handlers/websocket';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
@@ -343,11 +344,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
         ...(opts.clientCAFile ? { ca: fs.readFileSync(opts.clientCAFile), requestCert: true, rejectUnauthorized: false } : {}),
       }
     : undefined;
+  const upgradeRoutings = new Map<http.Server, UpgradeRouting>();
   const listenOn = async (listenHost: string, listenPort: number): Promise<http.Server> => {
     const server = tlsOptions ? https.createServer({ ...messageClasses, ...tlsOptions }, app) : http.createServer(messageClasses, app);
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 0; // watches and log follows are long-lived
+    upgradeRoutings.set(server, routeUpgrades(server, app)); // watches over WebSocket (handlers/websocket.ts)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(listenPort, listenHost, () => {
@@ -361,6 +364,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      upgradeRoutings.get(server)?.closeAll();
     });
   const server = await listenOn(host, opts.port ?? 6443);
   const port = (server.address() as AddressInfo).port;

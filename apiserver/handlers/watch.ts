@@ -2,8 +2,10 @@
 // selectors applied (an object leaving the selection is DELETED, entering it is ADDED), bookmarks,
 // timeoutSeconds and Table encoding for kubectl; also of another served version of a kind, converted.
 // Each event is serialized once per encoding (and version) and shared by every watcher; each watcher
-// batches its writes per tick.
+// batches its writes per tick. A watch asked with `Upgrade: websocket` gets each event as one text
+// message instead (./websocket.ts: browsers, whose HTTP/1.1 connections per origin are few).
 import type { Request, Response } from 'express';
+import type { WebSocket } from 'ws';
 import type { ResourceType } from '../../lib/api/resources';
 import { groupVersion } from '../../lib/api/resources';
 import { toTable } from '../tables';
@@ -13,6 +15,7 @@ import type { StorageEvent, StoredObject, WatchSubscription } from '../storage/t
 import { qBool, qInt, qs, sendError } from './request';
 import { ProtobufWatchMediaType, wantsProtobuf } from './protobuf';
 import { encodeWatchEvent, hasProtobufKind } from '../protobuf/codec';
+import { acceptWebSocket, isWebSocketRequest } from './websocket';
 
 export interface WatchHooks {
   onStart(rt: ResourceType): void;
@@ -108,8 +111,10 @@ export async function serveWatch(
   const rvParam = qs(req, 'resourceVersion');
   const timeoutSeconds = qInt(req, 'timeoutSeconds');
   const bookmarks = qBool(req, 'allowWatchBookmarks');
+  const websocket = isWebSocketRequest(req);
+  // Over a WebSocket each event is its own text message: JSON (or Table) only.
   const enc: Encoding =
-    req.headers.accept?.includes('as=Table') && toTable(rt, [], { now: 0 }) ? 'table' : !served && wantsProtobuf(req) && hasProtobufKind(groupVersion(rt), rt.kind) ? 'protobuf' : 'json';
+    req.headers.accept?.includes('as=Table') && toTable(rt, [], { now: 0 }) ? 'table' : !websocket && !served && wantsProtobuf(req) && hasProtobufKind(groupVersion(rt), rt.kind) ? 'protobuf' : 'json';
   const contentType = enc === 'protobuf' ? ProtobufWatchMediaType : 'application/json';
   let fromRev: number | undefined;
   if (rvParam !== undefined && rvParam !== '' && rvParam !== '0') {
@@ -125,6 +130,25 @@ export async function serveWatch(
   let pending: Frame[] = [];
   let flushScheduled = false;
   const timers: NodeJS.Timeout[] = [];
+  /** The WebSocket once its handshake is done (a WebSocket watch writes nothing before). */
+  let ws: WebSocket | undefined;
+  const out = {
+    write(frames: Frame[]): void {
+      if (!websocket) return void res.write(frames.length === 1 ? frames[0] : enc === 'protobuf' ? Buffer.concat(frames as Buffer[]) : frames.join(''));
+      if (!ws || ws.readyState !== ws.OPEN) return;
+      // One socket write for the batch, one message per event.
+      res.socket?.cork();
+      for (const f of frames) ws.send(f);
+      process.nextTick(() => res.socket?.uncork());
+    },
+    end(): void {
+      if (!websocket) return void (res.writableEnded || res.end());
+      if (ws && ws.readyState === ws.OPEN) ws.close(1000);
+    },
+    buffered(): number {
+      return websocket ? (ws?.bufferedAmount ?? 0) : res.writableLength;
+    },
+  };
 
   const finish = () => {
     if (closed) return;
@@ -134,20 +158,20 @@ export async function serveWatch(
     for (const t of timers) clearTimeout(t);
     if (flushTimer) clearTimeout(flushTimer);
     hooks.onEnd(served?.rt ?? rt);
-    if (!res.writableEnded) {
-      if (pending.length) res.write(enc === 'protobuf' ? Buffer.concat(pending as Buffer[]) : pending.join(''));
-      res.end();
-    }
+    if (opened && pending.length) out.write(pending);
+    if (opened) out.end();
   };
+  /** Whether the stream's headers (or the WebSocket's handshake) have been sent. */
+  let opened = false;
   const flush = () => {
     flushScheduled = false;
-    if (closed || !pending.length) return;
+    if (closed || !opened || !pending.length) return;
     lastFlush = performance.now();
     flushTimer = undefined;
-    const chunk = pending.length === 1 ? pending[0] : enc === 'protobuf' ? Buffer.concat(pending as Buffer[]) : pending.join('');
+    const frames = pending;
     pending = [];
-    res.write(chunk);
-    if (res.writableLength > MAX_BUFFERED_BYTES) finish();
+    out.write(frames);
+    if (out.buffered() > MAX_BUFFERED_BYTES) finish();
   };
   // A quiet stream is flushed at once; a busy one at most every FLUSH_INTERVAL_MS, so that a burst of
   // writes costs each watcher a few socket writes instead of one per event.
@@ -203,9 +227,16 @@ export async function serveWatch(
   } catch (err) {
     if (err instanceof ApiStatusError && err.code === 410) {
       // As Kubernetes does: a 200 stream carrying one ERROR event with the 410 Status.
-      res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' });
       const status = err.toStatus() as unknown as Record<string, unknown>;
-      res.end(enc === 'protobuf' ? protobufFrame('ERROR', status) : `${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      const frame = enc === 'protobuf' ? protobufFrame('ERROR', status) : `${JSON.stringify({ type: 'ERROR', object: status })}\n`;
+      if (websocket) {
+        ws = await acceptWebSocket(req).catch(() => undefined);
+        opened = !!ws;
+        pending.push(frame);
+      } else {
+        res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' });
+        res.end(frame);
+      }
       finish();
       return;
     }
@@ -213,8 +244,25 @@ export async function serveWatch(
     if (err instanceof ApiStatusError) return sendError(res, err);
     throw err;
   }
-  res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
-  res.flushHeaders();
+  if (websocket) {
+    try {
+      ws = await acceptWebSocket(req);
+    } catch {
+      return finish(); // the client went away or sent a malformed handshake (ws answered it)
+    }
+    ws.on('close', finish);
+    ws.on('error', finish);
+    // The client sends nothing but control frames; a data message is ignored, as kube-apiserver does.
+  } else {
+    res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+  }
+  opened = true;
+  if (closed) return out.end(); // ended during the handshake (the storage reloaded): the client re-watches
+  if (pending.length && !flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
   lastRev = fromRev;
   for (const s of initial) {
     send(encodeStored(rt, 'ADDED', s, enc, first, served));

@@ -1,12 +1,14 @@
 // Logging in to the console over HTTPS where the API needs a token (no anonymous access), in Chromium:
 // no token or a wrong one shows the API's 401; the right one opens the console, every API request
 // carries it as a bearer token (no cookie), it is kept in sessionStorage only (not localStorage, not
-// the URL), and logging out forgets it.
+// the URL), and logging out forgets it. Watches go over WebSockets (the token as kube's bearer
+// subprotocol, never in the URL), none as a streamed request holding one of the 6 HTTP connections.
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { chromiumAvailable, consolePage, launchChromium, screenshot } from '../helpers/console-browser';
 import { ensureConsoleBuilt } from '../helpers/console-cluster';
 import { startSecuredApiServer, type SecuredApiServer } from '../helpers/identities';
+import { waitFor } from '../helpers/wait';
 
 const FIXTURES = path.join(__dirname, '..', 'apiserver', 'fixtures');
 
@@ -38,6 +40,8 @@ describeIfChromium('console login with a token', () => {
       const url = new URL(r.url());
       if (url.pathname.startsWith('/api')) apiRequests.push({ url: r.url(), authorization: r.headers()['authorization'], cookie: r.headers()['cookie'] });
     });
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
     expect(api.url).toMatch(/^https:/);
     await page.goto(`${api.url}/ui/`);
     // No token: the API needs one.
@@ -56,6 +60,14 @@ describeIfChromium('console login with a token', () => {
     await page.locator('.node, [data-view="cluster"]').first().waitFor();
     await page.waitForTimeout(500);
     expect(apiRequests.length).toBeGreaterThan(3);
+    await waitFor('watches over WebSockets', () => sockets.length >= 3);
+    for (const url of sockets) {
+      expect(url).toMatch(/^wss:\/\/.*[?&]watch=1/);
+      expect(url).not.toContain('right-token');
+    }
+    expect(apiRequests.filter((r) => r.url.includes('watch=1'))).toEqual([]);
+    // The console says so: every kind it watches is live.
+    await page.locator('.live.ok').waitFor();
     for (const r of apiRequests) {
       expect(r.authorization).toBe('Bearer right-token');
       expect(r.cookie).toBeUndefined();

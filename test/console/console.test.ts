@@ -248,6 +248,7 @@ spec:
     await screenshot(page, 'apply-1280-light');
   });
 
+  // 20 views drawn and checked: minutes on 2 shared cores at load 15.
   test('every view renders at 1280×800 and at phone width, light and dark', async () => {
     const views = ['cluster', 'workloads', 'services', 'events', 'apply'];
     for (const [theme, width, height] of [
@@ -288,7 +289,7 @@ spec:
     expect((await page.evaluate<string[]>(LOW_CONTRAST_TEXT)).filter((x) => x.includes('contrast probe'))).toEqual([expect.stringMatching(/^P\. "contrast probe" 2\.3\d$/)]);
     await page.evaluate(`document.getElementById('probe').remove(); document.getElementById('probe2').remove()`);
     await page.setViewportSize({ width: 1280, height: 800 });
-  });
+  }, 360_000);
 
   test('keyboard: the navigation and the actions are reachable with Tab and labelled', async () => {
     await page.goto(`${cluster.api.url}/ui/#/workloads`);

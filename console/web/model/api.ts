@@ -54,6 +54,32 @@ export class ApiError extends Error {
 /** The fetch the client uses (window.fetch in the browser; tests may pass their own). */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
+/** What the reflector uses of a WebSocket: the browser's, or the `ws` package's in tests. */
+export interface WebSocketLike {
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
+
+/**
+ * How a bearer token rides on a WebSocket, which cannot carry an Authorization header: as the
+ * subprotocol kube-apiserver reads it from (the token in unpadded base64url).
+ */
+export const BEARER_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
+/** The protocol offered next to the token's, which the server answers with (browsers need one answered). */
+export const WATCH_PROTOCOL = 'watch.steer.io';
+
+export function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 export interface ApiRequest {
   method?: string;
   path: string;
@@ -70,7 +96,40 @@ export class Api {
     readonly base: string,
     private readonly token: string | undefined,
     private readonly fetchImpl: Fetch = (input, init) => fetch(input, init),
+    /** Watches go over WebSockets when given (the browser's), else they are streamed responses. */
+    private readonly webSocketImpl?: WebSocketFactory,
   ) {}
+
+  /**
+   * Set once the server refused WebSocket watches it then served as streamed responses, three times in
+   * a row (a proxy without upgrades, a server without WebSocket watches): watches stay streamed from
+   * then on. Not at the first refusal: Chromium fails connections being opened when the host's network
+   * changes (ERR_NETWORK_CHANGED: an interface added, as a container runtime does), which says nothing
+   * of the server.
+   */
+  webSocketsRefused = false;
+  private refusals = 0;
+
+  /** A WebSocket watch opened (true), or was refused and then served streamed (false). */
+  noteWebSocket(opened: boolean): void {
+    this.refusals = opened ? 0 : this.refusals + 1;
+    if (this.refusals >= 3) this.webSocketsRefused = true;
+  }
+
+  /** Whether watches go over WebSockets (which do not count against the browser's 6 connections). */
+  get watchesOverWebSocket(): boolean {
+    return !!this.webSocketImpl && !this.webSocketsRefused;
+  }
+
+  /** A WebSocket to a watch, the token offered as kube-apiserver's bearer subprotocol. */
+  webSocket(r: ApiRequest): WebSocketLike {
+    if (!this.webSocketImpl) throw new Error('no WebSocket implementation');
+    const http = new URL(this.url(r.path, r.query), (globalThis as { location?: { href: string } }).location?.href);
+    http.protocol = http.protocol === 'https:' ? 'wss:' : 'ws:';
+    const protocols = [WATCH_PROTOCOL];
+    if (this.token) protocols.unshift(BEARER_PROTOCOL_PREFIX + base64url(this.token));
+    return this.webSocketImpl(http.toString(), protocols);
+  }
 
   url(path: string, query?: ApiRequest['query']): string {
     const q = new URLSearchParams();

@@ -1,5 +1,7 @@
-// Which kinds are watched at a time. Over HTTP/1.1 a browser opens at most 6 connections to one
-// origin, and every open watch holds one: the hub keeps at most `budget` watches open (5 by default,
+// Which kinds are watched at a time. Watches over WebSockets (the browser's default, see reflector.ts)
+// do not hold HTTP connections: then every kind a view or the pins ask for is watched. Streamed
+// watches do: over HTTP/1.1 a browser opens at most 6 connections to one origin, and every open
+// streamed watch holds one, so the hub keeps at most `budget` streamed watches open (5 by default,
 // one connection left for lists, actions and log streams), giving them first to the kinds the views
 // on screen need, then to the pinned kinds (whose history the console keeps: workloads' timelines), then
 // to the most recently used. A kind that loses its slot is paused, not dropped: when it comes back its
@@ -11,7 +13,7 @@ import { Reflector, ReflectorOptions } from './reflector';
 import type { Store } from './store';
 
 export interface WatchHubOptions extends ReflectorOptions {
-  /** Most watches open at once. */
+  /** Most streamed watches open at once (watches over WebSockets have no budget). */
   budget?: number;
   /** Kinds kept watched when no view needs them (while the budget allows). */
   pinned?: KindName[];
@@ -34,13 +36,16 @@ export class WatchHub {
     this.budget = o.budget ?? 5;
     this.pinned = o.pinned ?? [];
     // Kinds a view waits for go first: the others start once those are listed (see reschedule).
+    // And the budget applies again if the server turns out to refuse WebSocket watches.
     store.subscribe(() => {
-      if (this.deferred) this.reschedule();
+      if (this.deferred || this.limited !== !api.watchesOverWebSocket) this.reschedule();
     });
   }
 
   /** Whether kinds wait to start until the views' kinds are listed. */
   private deferred = false;
+  /** Whether the last reschedule applied the budget. */
+  private limited = false;
 
   /** The kinds discovery says the server serves (others are never watched). */
   setServed(kinds: Set<KindName>): void {
@@ -97,11 +102,13 @@ export class WatchHub {
     for (const k of this.pinned) if (!order.includes(k) && this.serves(k)) order.push(k);
     const others = [...this.reflectors.keys()].filter((k) => !order.includes(k)).sort((a, b) => (this.lastUsed.get(b) ?? 0) - (this.lastUsed.get(a) ?? 0));
     order.push(...others);
-    const run = new Set(order.slice(0, this.budget));
+    this.limited = !this.api.watchesOverWebSocket;
+    const run = new Set(this.limited ? order.slice(0, this.budget) : order);
     for (const [k, r] of this.reflectors) if (!run.has(k)) r.pause();
     // What the screen needs is listed first, alone: a large list nobody looks at yet (events) must not
     // slow the first paint. The rest starts once those are in.
-    this.deferred = !wanted.every((k) => this.store.isSynced(k));
+    // Before any view asked (discovery answers before the first view mounts) nothing starts either.
+    this.deferred = this.tick === 0 || !wanted.every((k) => this.store.isSynced(k));
     for (const k of run) {
       if (this.deferred && !wanted.includes(k) && !this.reflectors.has(k)) continue;
       let r = this.reflectors.get(k);

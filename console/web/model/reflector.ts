@@ -3,7 +3,10 @@
 // is opened again from the last resourceVersion seen, so nothing is missed and nothing is polled; a
 // 410 Gone (that version is older than the server's history) lists again. pause() closes the stream but
 // keeps the resourceVersion, so a later resume() replays every change made meanwhile from the
-// server's history.
+// server's history. Watches go over a WebSocket when the Api has one (the browser: a streamed watch
+// would hold one of its 6 HTTP/1.1 connections to the origin), else as a streamed response; a
+// WebSocket the server refuses is retried as a streamed request, which carries the API's Status (401,
+// 403) or, from a server without WebSocket watches, the watch itself.
 import { Api, ApiError, KubeObject, KubeList, errorFrom } from './api';
 import { KindName, KINDS, apiVersionOf, listPath } from './kinds';
 
@@ -30,6 +33,8 @@ interface WatchEvent {
 }
 
 class Gone extends Error {}
+/** The WebSocket never opened: the server (or a proxy) refused the handshake. */
+class HandshakeRefused extends Error {}
 
 export class Reflector {
   private rv: string | undefined;
@@ -76,6 +81,7 @@ export class Reflector {
   }
 
   private halt(state: ReflectorState): void {
+    if (!this.running && this.state === state) return; // no news: a notification would reschedule the hub again
     this.running = false;
     this.abort?.abort();
     this.wake?.();
@@ -139,11 +145,60 @@ export class Reflector {
   }
 
   private async watch(signal: AbortSignal, onOpen: () => void): Promise<void> {
-    const res = await this.api.fetch({
-      path: listPath(this.kind),
-      query: { watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds: this.o.watchTimeoutSeconds ?? 300 },
-      signal,
+    if (!this.api.watchesOverWebSocket) return this.watchStream(signal, onOpen);
+    try {
+      return await this.watchSocket(signal, onOpen);
+    } catch (err) {
+      if (!(err instanceof HandshakeRefused) || signal.aborted) throw err;
+    }
+    // The streamed request answers with the API's own error, or serves the watch the socket could not.
+    return this.watchStream(signal, () => {
+      this.api.noteWebSocket(false);
+      onOpen();
     });
+  }
+
+  private watchQuery(): Record<string, string | number | boolean | undefined> {
+    return { watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds: this.o.watchTimeoutSeconds ?? 300 };
+  }
+
+  /** One event per message; resolves when the server ends the watch (its timeout). */
+  private watchSocket(signal: AbortSignal, onOpen: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const socket = this.api.webSocket({ path: listPath(this.kind), query: this.watchQuery() });
+      let opened = false;
+      let failure: unknown;
+      const abort = () => socket.close(1000);
+      signal.addEventListener('abort', abort);
+      socket.onopen = () => {
+        opened = true;
+        this.api.noteWebSocket(true);
+        this.setState('watching');
+        onOpen();
+      };
+      socket.onmessage = (m) => {
+        if (failure !== undefined) return;
+        try {
+          this.handle(JSON.parse(String(m.data)) as WatchEvent);
+        } catch (err) {
+          failure = err; // an ERROR event (410: list again) or a broken message
+          socket.close(1000);
+        }
+      };
+      socket.onerror = () => undefined; // onclose follows, with the code
+      socket.onclose = (ev) => {
+        signal.removeEventListener('abort', abort);
+        if (failure !== undefined) reject(failure);
+        else if (signal.aborted) reject(new Error('aborted'));
+        else if (!opened) reject(new HandshakeRefused(`the WebSocket watch of ${this.kind} was refused`));
+        else if (ev.code === 1000) resolve(); // the server ended the watch (its timeout)
+        else reject(new Error(`the watch of ${this.kind} was cut (WebSocket close ${ev.code})`));
+      };
+    });
+  }
+
+  private async watchStream(signal: AbortSignal, onOpen: () => void): Promise<void> {
+    const res = await this.api.fetch({ path: listPath(this.kind), query: this.watchQuery(), signal });
     if (res.status === 410) {
       await res.body?.cancel();
       throw new Gone();

@@ -1,7 +1,7 @@
 // Logging in: the token lives in sessionStorage (this tab only, gone when it closes; never in a URL or
 // a cookie). Connecting checks it against the API (discovery), so a wrong token fails at once with the
 // API's 401, and learns which kinds the server serves.
-import { Api, ApiError } from '../model/api';
+import { Api, ApiError, type WebSocketLike } from '../model/api';
 import { KindName, servedKinds } from '../model/kinds';
 
 const TOKEN_KEY = 'steer.console.token';
@@ -35,7 +35,9 @@ interface ResourceList {
 
 /** Checks the token and reads discovery; throws the API's error (401 for a refused token). */
 export async function connect(token: string): Promise<Connection> {
-  const api = new Api('', token || undefined);
+  // Watches over WebSockets: they do not hold one of the 6 HTTP/1.1 connections the browser opens to
+  // the origin (model/reflector.ts). The DOM's WebSocket has what WebSocketLike names, with DOM event types.
+  const api = new Api('', token || undefined, undefined, (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike);
   // One round trip: the core group, the groups list and the two groups' resources at once.
   const optional = (path: string) => api.request<ResourceList>({ path }).catch(() => ({}) as ResourceList);
   const [core, groups, apps, batch] = await Promise.all([
