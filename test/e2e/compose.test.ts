@@ -13,7 +13,8 @@
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
+import type { Lease } from 'kubernetes-types/coordination/v1';
+import type { Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { waitFor } from '../helpers/wait';
@@ -23,6 +24,8 @@ jest.setTimeout(20 * 60_000);
 
 const PROJECT = 'steere2e';
 const compose = new Compose(PROJECT);
+const HA_PROJECT = 'steere2e-ha';
+const haCompose = new Compose(HA_PROJECT, path.join(repo, 'docker-compose.ha.yml'));
 const kubeconfig = path.join(repo, 'deploy', 'compose-kubeconfig');
 const steerBin = path.join(repo, 'bin', 'steer.js');
 const dockerdPidFile = `${process.env.STEER_DOCKER_RUN || '/run/steer-docker'}/dockerd.pid`;
@@ -108,6 +111,7 @@ function requireCluster(): void {
 async function composeDown(): Promise<void> {
   // -v: the apiserver's and nodes' volumes go too, so the next up starts clean.
   await compose.run(['down', '-v', '--remove-orphans', '--timeout', '60'], 180_000);
+  await haCompose.run(['down', '-v', '--remove-orphans', '--timeout', '60'], 180_000);
 }
 
 afterAll(async () => {
@@ -292,7 +296,7 @@ describe('a 2-node steer cluster from docker-compose', () => {
     await client!.delete(Resources.services, 'default', 'web');
   });
 
-  it('8. docker-compose down → no pod cgroups or mounts left on the host; the engine stops by its PID', async () => {
+  it('8. docker-compose down → no pod cgroups or mounts left on the host', async () => {
     // Runs even when an earlier step failed: whatever was started must go.
     // With the cluster up, pods ran and their cgroups are there: the check below is not vacuous.
     if (!brokenAt) expect(hostPodCgroups().length).toBeGreaterThan(0);
@@ -300,9 +304,88 @@ describe('a 2-node steer cluster from docker-compose', () => {
     expect(hostPodCgroups()).toEqual([]);
     expect(hostLeftoverMounts()).toEqual([]);
     expect((await mustRun('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout.trim()).toBe('');
+  });
+
+  // The HA control plane of docker-compose.ha.yml (issue 15) on the same images: 3 etcd members, 2 apiservers,
+  // 2 schedulers and controller managers, 2 nodes; the cluster keeps working through the loss of an apiserver
+  // and of the acting controller manager.
+  describe('the HA control plane from docker-compose.ha.yml', () => {
+    const haKubeconfig = path.join(repo, 'deploy', 'compose-ha-kubeconfig');
+    const haSteer = (...args: string[]) => run(process.execPath, [steerBin, ...args], { env: { KUBECONFIG: haKubeconfig } });
+    const kubernetesEndpoints = async () =>
+      ((await client!.get<Endpoints>(Resources.endpoints, 'default', 'kubernetes')).subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)).sort();
+
+    it('9. up → both nodes Ready, default/kubernetes lists both apiservers, nginx runs', async () => {
+      requireCluster();
+      brokenAt = '9. HA up';
+      client?.close();
+      await timer.time('9. PKI (deploy/compose-certs.sh ha)', () => mustRun('bash', ['deploy/compose-certs.sh', 'ha'], { timeoutMs: 120_000 }));
+      await timer.time('9. docker-compose -f docker-compose.ha.yml up -d', () => haCompose.mustRun(['up', '-d']));
+      client = KubeClient.load({ kubeconfig: haKubeconfig });
+      await timer.time('9b. both nodes Ready', () =>
+        waitFor('node-1 and node-2 Ready', async () => {
+          const list = await client!.list<Node>(Resources.nodes);
+          return list.items.filter((n) => (n.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True')).length === 2;
+        }, 180_000, 500),
+      );
+      await waitFor('both apiservers in default/kubernetes', async () => JSON.stringify(await kubernetesEndpoints()) === JSON.stringify(['172.28.0.10', '172.28.0.13']), 60_000, 500);
+      const r = await timer.time('9c. apply nginx.yaml → 1 Running', async () => {
+        const out = await haSteer('apply', '-f', 'manifests/nginx.yaml');
+        await readyNginx(1, '1 nginx pod Running and Ready (HA)');
+        return out;
+      });
+      expect(r.stdout).toBe('deployment.apps/nginx created\nservice/nginx created\n');
+      brokenAt = '';
+    });
+
+    it('10. kill -9 of apiserver-1 → the other serves; default/kubernetes drops the dead one; scale to 2 converges', async () => {
+      requireCluster();
+      await haCompose.mustRun(['kill', '-s', 'SIGKILL', 'apiserver-1']);
+      await timer.time('10. scale to 2 → 2 Running with apiserver-1 dead', async () => {
+        const out = await waitFor('scale through the surviving apiserver', async () => {
+          const res = await haSteer('scale', 'deployment', 'nginx', '--replicas=2');
+          return res.code === 0 ? res : undefined;
+        }, 60_000, 500);
+        expect(out.stdout).toBe('deployment.apps/nginx scaled\n');
+        await readyNginx(2, '2 nginx pods Running and Ready with apiserver-1 dead');
+      });
+      await timer.time('10b. default/kubernetes without apiserver-1', () =>
+        waitFor('default/kubernetes without 172.28.0.10', async () => JSON.stringify(await kubernetesEndpoints()) === JSON.stringify(['172.28.0.13']), 60_000, 500),
+      );
+    });
+
+    it('11. kill -9 of the acting controller manager → the standby takes over; scale to 3 converges', async () => {
+      requireCluster();
+      const lease = await client!.get<Lease>(Resources.leases, 'kube-system', 'steer-controller-manager');
+      const holder = lease.spec?.holderIdentity ?? '';
+      const ids = await Promise.all(['controllers-1', 'controllers-2'].map(async (svc) => ({ svc, id: (await haCompose.mustRun(['ps', '-q', svc])).stdout.trim() })));
+      // The identity is the container's hostname (its short ID) and a random suffix.
+      const acting = ids.find((x) => x.id && holder.startsWith(x.id.slice(0, 12)));
+      expect(acting).toBeDefined();
+      await haCompose.mustRun(['kill', '-s', 'SIGKILL', acting!.svc]);
+      const t0 = Date.now();
+      await timer.time('11. scale to 3 → 3 Running with the acting controller manager dead', async () => {
+        expect((await haSteer('scale', 'deployment', 'nginx', '--replicas=3')).code).toBe(0);
+        await readyNginx(3, '3 nginx pods Running and Ready after the controller manager failover');
+      });
+      const after = await client!.get<Lease>(Resources.leases, 'kube-system', 'steer-controller-manager');
+      expect(after.spec?.holderIdentity).not.toBe(holder);
+      // eslint-disable-next-line no-console
+      console.log(`HA compose: the standby controller manager converged nginx to 3 within ${Date.now() - t0} ms of the kill`);
+    });
+
+    it('12. down → nothing left', async () => {
+      await timer.time('12. docker-compose -f docker-compose.ha.yml down', () => haCompose.mustRun(['down', '-v', '--remove-orphans', '--timeout', '60'], 180_000));
+      expect(hostPodCgroups()).toEqual([]);
+      expect(hostLeftoverMounts()).toEqual([]);
+      expect((await mustRun('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${HA_PROJECT}`])).stdout.trim()).toBe('');
+    });
+  });
+
+  it('13. the engine stops by its PID', async () => {
     const pid = dockerdPid();
     expect(pid).toBeDefined();
-    await timer.time('8b. dockerd stop', () => mustRun('bash', ['deploy/dockerd.sh', 'stop'], { timeoutMs: 60_000 }));
+    await timer.time('13. dockerd stop', () => mustRun('bash', ['deploy/dockerd.sh', 'stop'], { timeoutMs: 60_000 }));
     expect(fs.existsSync(`/proc/${pid}`)).toBe(false);
     expect(fs.existsSync(DOCKER_HOST.replace(/^unix:\/\//, ''))).toBe(false);
     expect(hostLeftoverMounts()).toEqual([]);
