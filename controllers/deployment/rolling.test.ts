@@ -51,6 +51,11 @@ describe('reconcileOldReplicaSets (scale down within maxUnavailable)', () => {
     ['25%/25% of 10, new 3 unavailable', 10, '25%', '25%', [10, 10], [3, 0], 8],
     ['25%/25% of 10, new 3 available', 10, '25%', '25%', [10, 10], [3, 3], 5],
     ['nothing old left', 3, 1, 0, [0, 0], [3, 3], 0],
+    // Found by the chaos harness (issue 22: 50 replicas, maxSurge 5, maxUnavailable 0, availability
+    // dipped to 46): the old ReplicaSet was scaled 50 → 45 but its status still counts the 5 pods it is
+    // deleting. Counting them again would scale it to 35, leaving 35 + 10 = 45 available.
+    ['old status still counts pods its last scale-down deletes: only the real surplus goes', 50, 5, 0, [45, 50], [10, 10], 40],
+    ['old status lagging a scale-down, new pods not yet available: nothing goes', 50, 5, 0, [45, 50], [10, 5], 45],
   ] as const)('%s', (_name, replicas, surge, unavail, [oldSpec, oldAvail], [newSpec, newAvail], expected) => {
     const d = deployment({ replicas, maxSurge: surge, maxUnavailable: unavail, image: 'new' });
     const oldRS = replicaSet(d, { image: 'old', replicas: oldSpec, available: oldAvail, created: 1 });
