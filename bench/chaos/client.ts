@@ -129,29 +129,33 @@ export function chaosClient(
     onClose: (err?: Error) => void,
   ): Promise<WatchHandle> {
     if (crashed) throw crashError();
-    // Events are delivered in order, each no earlier than its own random delay after arrival.
-    let lastDelivery = 0;
+    // Events are delivered in order, each no earlier than its own random delay after arrival: one FIFO
+    // per stream drained by one timer (separate timers for equal instants may fire in either order).
     let ended = false;
     let cutTimer: NodeJS.Timeout | undefined;
-    const pending = new Set<NodeJS.Timeout>();
+    const queue: Array<{ at: number; fn: () => void }> = [];
+    let drainTimer: NodeJS.Timeout | undefined;
+    const drain = () => {
+      drainTimer = undefined;
+      while (queue.length && queue[0].at <= Date.now()) {
+        const item = queue.shift()!;
+        if (!ended) item.fn();
+      }
+      if (queue.length && !ended) drainTimer = setTimeout(drain, Math.max(0, queue[0].at - Date.now()));
+    };
     const deliver = (fn: () => void) => {
       const max = state.faults.watchDelayMaxMs;
-      if (max <= 0 && pending.size === 0) return fn();
-      const now = Date.now();
-      const at = Math.max(lastDelivery, now + rng.next() * max);
-      lastDelivery = at;
+      if (max <= 0 && queue.length === 0) return fn();
+      const last = queue.length ? queue[queue.length - 1].at : 0;
+      queue.push({ at: Math.max(last, Date.now() + rng.next() * max), fn });
       counts.delayedEvents++;
-      const t = setTimeout(() => {
-        pending.delete(t);
-        if (!ended) fn();
-      }, at - now);
-      pending.add(t);
+      if (!drainTimer) drainTimer = setTimeout(drain, Math.max(0, queue[0].at - Date.now()));
     };
     const silence = () => {
       ended = true;
       clearInterval(cutTimer);
-      for (const t of pending) clearTimeout(t);
-      pending.clear();
+      clearTimeout(drainTimer);
+      queue.length = 0;
       openWatches.delete(silence);
       inner.stop();
     };

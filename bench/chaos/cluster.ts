@@ -90,7 +90,10 @@ export class ChaosCluster {
 
   private async startComponent(name: 'scheduler' | 'controller-manager' | 'garbage-collector'): Promise<void> {
     const chaos = this.newClient(name);
-    const log = () => undefined;
+    // What the components report (errors among it) goes to the run's log; routine lines are dropped.
+    const log = (m: string) => {
+      if (/error|fail/i.test(m)) this.o.log?.(`${name}: ${m}`);
+    };
     let running: { stop(): Promise<void> };
     if (name === 'scheduler') running = await startScheduler({ client: chaos.client, log });
     else {

@@ -11,8 +11,8 @@
 // - ReplicaSet: a new pod never takes the active pods above the most replicas the ReplicaSet asked for
 //   lately (a double create after a missed watch), and extra pods never outlive a deletion's time;
 // - DaemonSet: at most one active pod per node;
-// - Job: status.succeeded never above completions, never going back, and at completion equal to the
-//   distinct pods that succeeded;
+// - Job: status.succeeded never above completions, never going back, at completion equal to
+//   completions and never more than the distinct pods that succeeded;
 // - StatefulSet: never two active pods with one ordinal; with OrderedReady, a pod is created only when
 //   every lower ordinal is Running and Ready;
 // - garbage collection never deletes an object whose owner is alive (checked on the collector's own
@@ -232,15 +232,17 @@ export class InvariantMonitor {
     let s = this.statusArmed.get(uid);
     if (!s || s.replicas !== b.replicas) this.statusArmed.set(uid, (s = { replicas: b.replicas, armed: false }));
     if (!s.armed) {
-      s.armed = available >= b.min && (st.replicas ?? 0) <= b.max && (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+      s.armed = available >= b.min && available <= b.max && (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
       return;
     }
     const w = this.windowBounds(uid, rvOf(d)) ?? b;
     this.checks++;
-    if (available < w.min || (st.replicas ?? 0) > w.max) {
+    // status.replicas counts pods a ReplicaSet is deleting in the same sync (as Kubernetes' does): only
+    // the availability it claims is bounded.
+    if (available < w.min || available > w.max) {
       this.violate(
         'rollout-status',
-        `deployment ${d.metadata?.name} rv ${rvOf(d)}: status availableReplicas ${available}, replicas ${st.replicas ?? 0}, outside [${b.min}, ${b.max}] (spec.replicas ${b.replicas})`,
+        `deployment ${d.metadata?.name} rv ${rvOf(d)}: status availableReplicas ${available} outside [${w.min}, ${w.max}] (spec.replicas ${b.replicas})`,
       );
     }
   }
@@ -264,6 +266,21 @@ export class InvariantMonitor {
     return { min, max };
   }
 
+  /** Per ReplicaSet of the Deployment's pods now: spec (as of rv) and active/ready pods — a violation's context. */
+  private breakdown(d: Deployment, rv: number): string {
+    const by = new Map<string, { active: number; ready: number; name: string }>();
+    for (const p of this.pods.list()) {
+      if (!isActive(p) || !matchLabels(d.spec?.selector?.matchLabels, p.metadata?.labels)) continue;
+      const ref = p.metadata?.ownerReferences?.find((r) => r.controller);
+      const key = ref?.uid ?? 'orphan';
+      const e = by.get(key) ?? { active: 0, ready: 0, name: ref?.name ?? 'orphan' };
+      e.active++;
+      if (isPodReady(p)) e.ready++;
+      by.set(key, e);
+    }
+    return [...by.entries()].map(([uid, e]) => `${e.name} spec ${this.rsHistory.at(uid, rv)?.spec?.replicas ?? '?'} pods ${e.active} ready ${e.ready}`).join(', ');
+  }
+
   private sampleReady(d: Deployment, rv: number): void {
     const uid = d.metadata!.uid!;
     let list = this.readySamples.get(uid);
@@ -272,11 +289,14 @@ export class InvariantMonitor {
     list.push({ rv, seenAt: Date.now(), ready });
     const cutoff = Date.now() - 120_000;
     while (list.length > 2 && list[0].seenAt < cutoff) list.shift();
-    this.later(() => this.checkRollout(uid, rv, ready));
+    const w = this.windowBounds(uid, rv);
+    // Only a suspect sample needs its context (computed now, while the cache is at rv).
+    const context = w && (ready < w.min || ready > w.max) ? this.breakdown(d, rv) : '';
+    this.later(() => this.checkRollout(uid, rv, ready, context));
   }
 
   /** Ready pods at rv against the bounds of the Deployment as it was at rv, once they were reached. */
-  private checkRollout(uid: string, rv: number, ready: number): void {
+  private checkRollout(uid: string, rv: number, ready: number, context: string): void {
     const d = this.deploymentHistory.at(uid, rv);
     if (!d) return;
     const b = rolloutBounds(d);
@@ -293,10 +313,10 @@ export class InvariantMonitor {
     const w = this.windowBounds(uid, rv) ?? b;
     this.checks++;
     if (ready < w.min && samples.some((s) => s.ready >= b.min)) {
-      this.violate('rollout-min-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods < replicas ${b.replicas} − maxUnavailable = ${b.min}`);
+      this.violate('rollout-min-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods < replicas ${b.replicas} − maxUnavailable = ${b.min} (${context})`);
     }
     if (ready > w.max && samples.some((s) => s.ready <= b.max)) {
-      this.violate('rollout-max-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods > replicas ${b.replicas} + maxSurge = ${b.max}`);
+      this.violate('rollout-max-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods > replicas ${b.replicas} + maxSurge = ${b.max} (${context})`);
     }
   }
 
@@ -322,7 +342,9 @@ export class InvariantMonitor {
       const same = this.pods.list().filter((x) => isActive(x) && controllerUid(x) === owner.uid && daemonPodNode(x) === node);
       this.checks++;
       if (node && same.length > 1) {
-        this.violate('daemonset-one-per-node', `daemonset ${owner.name}: ${same.length} active pods for node ${node}: ${same.map((x) => x.metadata?.name).join(', ')}`);
+        const describe = (x: Pod) =>
+          `${x.metadata?.name} (created ${x.metadata?.creationTimestamp} rv ${x.metadata?.resourceVersion}, hash ${x.metadata?.labels?.['controller-revision-hash']}, ${x.status?.phase ?? 'no phase'}${isPodReady(x) ? ', ready' : ''})`;
+        this.violate('daemonset-one-per-node', `daemonset ${owner.name}: ${same.length} active pods for node ${node}: ${same.map(describe).join(', ')}`);
       }
     } else if (owner.kind === 'StatefulSet') {
       this.checkOrderedStart(owner.name, owner.uid, p);
@@ -373,9 +395,13 @@ export class InvariantMonitor {
     const complete = j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
     if (complete) {
       this.later(() => {
+        // Counted once: never more successes than pods that succeeded, and Complete at exactly
+        // completions. (More pods may succeed than are counted: a pod still running when the Job
+        // completes is deleted, and may exit 0 on its way out.)
         const seen = this.succeededPods.get(uid)?.size ?? 0;
-        this.checks++;
-        if (seen !== succeeded) this.violate('job-counted-once', `job ${j.metadata?.name}: Complete with status.succeeded ${succeeded}, but ${seen} distinct pods succeeded`);
+        this.checks += 2;
+        if (succeeded > seen) this.violate('job-counted-once', `job ${j.metadata?.name}: Complete with status.succeeded ${succeeded}, but only ${seen} distinct pods succeeded`);
+        if (succeeded !== completions) this.violate('job-counted-once', `job ${j.metadata?.name}: Complete with status.succeeded ${succeeded}, completions ${completions}`);
       });
     }
   }

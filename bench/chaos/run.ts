@@ -132,7 +132,11 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     log(`seed ${o.seed}: cluster up, faults on`);
 
     // ---- the action loop ----
-    const jobCompletions = new Map<string, number>(); // job name → successes the driver caused
+    const jobCompletions = new Map<string, number>(); // the driver's jobs still open
+    const exitedOk = new Set<string>(); // pods whose container the driver made exit 0
+    // Successes still to come: completions less the pods that succeeded or were made to exit 0 and live on.
+    const successBudget = (j: Job, pods: Pod[]) =>
+      (j.spec?.completions ?? 1) - pods.filter((p) => p.status?.phase === 'Succeeded' || (exitedOk.has(p.metadata!.uid!) && p.status?.phase !== 'Failed' && !p.metadata?.deletionTimestamp)).length;
     let jobSeq = 0;
     let tempSeq = 0;
     let gen = 1;
@@ -148,6 +152,12 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
         return true;
       }],
       [1, 'web-scale', async () => {
+        // Scaled only between rollouts: a scale in mid-rollout is proportional scaling, which may take
+        // pods from every ReplicaSet and which Kubernetes does not bound by maxUnavailable.
+        const d = await client.get<Deployment>(Resources.deployments, ns, 'web');
+        const st = d.status ?? {};
+        const want = d.spec?.replicas ?? 1;
+        if (!((st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && st.updatedReplicas === want && st.availableReplicas === want && st.replicas === want)) return false;
         await patch(Resources.deployments, 'web', { spec: { replicas: act.pick([webReplicas - 10, webReplicas, webReplicas + 5]) } });
         return true;
       }],
@@ -196,14 +206,14 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
         const name = act.pick(open);
         const j = await client.get<Job>(Resources.jobs, ns, name).catch(() => undefined);
         if (!j) return false;
-        const completions = j.spec?.completions ?? 1;
-        const running = (await jobPods(name)).filter((p) => isActive(p) && p.status?.phase === 'Running');
+        const pods = await jobPods(name);
+        const running = pods.filter((p) => isActive(p) && p.status?.phase === 'Running' && !exitedOk.has(p.metadata!.uid!));
         if (!running.length) return false;
         const p = act.pick(running);
-        // Never more successes than completions: exit 0 only while the driver's successes are short of it.
-        const fail = act.chance(0.25) || (jobCompletions.get(name) ?? 0) >= completions;
+        // Never more successes than completions: exit 0 only while successes are short of it.
+        const fail = act.chance(0.25) || successBudget(j, pods) <= 0;
         if (!(await cluster.exitContainer(p, fail ? 1 : 0))) return false;
-        if (!fail) jobCompletions.set(name, (jobCompletions.get(name) ?? 0) + 1);
+        if (!fail) exitedOk.add(p.metadata!.uid!);
         return true;
       }],
       [1, 'job-delete', async () => {
@@ -280,13 +290,13 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     let pending: string[] = [];
     while (Date.now() < deadline) {
       // Jobs finish: their running pods succeed as far as completions allow.
-      for (const [name, done] of jobCompletions) {
+      for (const name of jobCompletions.keys()) {
         const j = await client.get<Job>(Resources.jobs, ns, name).catch(() => undefined);
         if (!j || j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) continue;
-        const running = (await jobPods(name)).filter((p) => isActive(p) && p.status?.phase === 'Running');
-        const need = (j.spec?.completions ?? 1) - done;
-        for (const p of running.slice(0, Math.max(0, need))) {
-          if (await cluster.exitContainer(p, 0)) jobCompletions.set(name, (jobCompletions.get(name) ?? 0) + 1);
+        const pods = await jobPods(name);
+        const running = pods.filter((p) => isActive(p) && p.status?.phase === 'Running' && !exitedOk.has(p.metadata!.uid!));
+        for (const p of running.slice(0, Math.max(0, successBudget(j, pods)))) {
+          if (await cluster.exitContainer(p, 0)) exitedOk.add(p.metadata!.uid!);
         }
       }
       pending = await unconverged(client);
