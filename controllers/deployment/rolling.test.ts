@@ -37,6 +37,23 @@ describe('reconcileNewReplicaSet (scale up within maxSurge)', () => {
     const r = reconcileNewReplicaSet(s, [oldRS, newRS], newRS);
     expect(r.scaled ? specReplicas(r.rs) : undefined).toBe(expected);
   });
+
+  // Found by the chaos harness (56–58 ready pods with replicas 50, maxSurge 5): an old ReplicaSet scaled
+  // 32 → 30 still runs 32 pods until its controller deletes two; the new one may not grow into that room.
+  test.each([
+    // replicas, surge, [old spec, old status.replicas], new spec, expected new (undefined: unchanged)
+    ['old still runs 2 pods beyond its scale-down: new grows only into the room left', 50, 5, [30, 32], 20, 23],
+    ['old has deleted them: new grows to the limit', 50, 5, [30, 30], 20, 25],
+    ['old still runs 5 beyond: no room, new waits', 50, 5, [30, 35], 20, undefined],
+  ] as const)('%s', (_name, replicas, surge, [oldSpec, oldPods], cur, expected) => {
+    const d = deployment({ replicas, maxSurge: surge, maxUnavailable: 0, image: 'new' });
+    const base = replicaSet(d, { image: 'old', replicas: oldSpec, created: 1 });
+    const oldRS = { ...base, status: { ...base.status, replicas: oldPods } };
+    const newRS = replicaSet(d, { image: 'new', replicas: cur, created: 2 });
+    const s = new SyncState({ deployment: d, replicaSets: [oldRS, newRS], now });
+    const r = reconcileNewReplicaSet(s, [oldRS, newRS], newRS);
+    expect(r.scaled ? specReplicas(r.rs) : undefined).toBe(expected);
+  });
 });
 
 describe('reconcileOldReplicaSets (scale down within maxUnavailable)', () => {

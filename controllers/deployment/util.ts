@@ -323,7 +323,9 @@ export function newRSNewReplicas(d: Deployment, allRSs: Array<ReplicaSet | undef
   const desired = desiredReplicas(d);
   if (!isRollingUpdate(d)) return desired;
   const surge = scaledValue(d.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%', desired, true);
-  const current = sumSpecReplicas(allRSs);
+  // Pods a ReplicaSet still runs beyond a scale-down count until it reports them gone: growing the
+  // new ReplicaSet into room they still take would put more than replicas + maxSurge pods up at once.
+  const current = allRSs.reduce((n, rs) => n + Math.max(specReplicas(rs), rs?.status?.replicas ?? 0), 0);
   const maxTotal = desired + surge;
   if (current >= maxTotal) return specReplicas(newRS);
   const scaleUp = Math.min(maxTotal - current, desired - specReplicas(newRS));
