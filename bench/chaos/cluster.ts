@@ -16,6 +16,8 @@ import type { RunningContainer } from './invariants';
 
 export type ComponentName = 'controller-manager' | 'garbage-collector' | 'scheduler' | 'nodes-stable' | 'nodes-chaos';
 export const POOL_LABEL = 'chaos.steer.io/pool';
+/** How long a node may miss heartbeats before it is unreachable. */
+export const NODE_GRACE_SECONDS = 15;
 
 export interface ChaosClusterOptions {
   rng: Prng;
@@ -103,7 +105,9 @@ export class ChaosCluster {
         log,
         leaderElect: false,
         controllers: [...controllers],
-        nodeLifecycle: { nodeMonitorGracePeriodSeconds: 4 },
+        // Long enough that a stable node's heartbeats, slowed by chaos and the machine's load, never
+        // look like an outage (Kubernetes: 40 s); the chaos nodes' outages outlast it.
+        nodeLifecycle: { nodeMonitorGracePeriodSeconds: NODE_GRACE_SECONDS },
       });
       running = rc;
     }

@@ -12,7 +12,7 @@ import { isPodReady } from '../../lib/api/pod';
 import { Resources } from '../../lib/api/resources';
 import { isNotFound, KubeClient } from '../../lib/client/client';
 import type { ClientFaults } from './client';
-import { ChaosCluster, POOL_LABEL } from './cluster';
+import { ChaosCluster, NODE_GRACE_SECONDS, POOL_LABEL } from './cluster';
 import { InvariantMonitor, isActive, Violation } from './invariants';
 import { Prng } from './prng';
 
@@ -240,7 +240,8 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
         if (notReady.has(name) || notReady.size >= cluster.chaos.names.length - 1) return false;
         notReady.add(name);
         cluster.chaos.stopNode(name);
-        const downMs = act.int(3000, 10_000);
+        // Silent for longer than the node-lifecycle grace, so the outage is noticed (taints, evictions).
+        const downMs = act.int(NODE_GRACE_SECONDS * 1000 + 3000, NODE_GRACE_SECONDS * 1000 + 12_000);
         setTimeout(() => {
           void cluster.chaos.resumeNode(name).catch(() => undefined).finally(() => notReady.delete(name));
         }, downMs);
