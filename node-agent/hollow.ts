@@ -40,6 +40,8 @@ export interface HollowNodesOptions {
   tokens?: ServiceAccountTokenManager;
   /** CRI stats poll period for /stats and the metrics API (default 0: off). */
   statsIntervalMs?: number;
+  /** Runs the nodes' probes (default: every probe succeeds, there is nothing to talk to); chaos tests fail some. */
+  prober?: Prober;
   /** How many nodes register at once (keeps a big start from flooding the apiserver). */
   startConcurrency?: number;
   log?: (msg: string) => void;
@@ -122,7 +124,7 @@ export async function startHollowNodes(o: HollowNodesOptions): Promise<HollowNod
             pidWatchIntervalMs: 0, // fake containers have no host processes
             workers: 2,
             podSource: source,
-            prober: hollowProber,
+            prober: o.prober ?? hollowProber,
             events,
             log: o.log,
           });

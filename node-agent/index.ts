@@ -6,6 +6,8 @@ export type { StartNodeAgentOptions, RunningNodeAgent } from './start';
 export { startHollowNodes } from './hollow';
 export { ServiceAccountTokenManager, apiTokenRequester } from './volumes/tokens';
 export type { HollowNodes, HollowNodesOptions } from './hollow';
+export type { Prober, ProbeKind, ProbeTarget } from './probes';
+export { LABEL_POD_UID } from './labels';
 export { CriRuntime } from './runtime/cri/cri-runtime';
 export { FakeRuntime } from './runtime/fake-runtime';
 export type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from './runtime/runtime';

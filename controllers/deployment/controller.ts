@@ -18,6 +18,7 @@ import { DeploymentPlan, planDeploymentSync } from './sync';
 import { equalIgnoreHash } from './util';
 import { applyClaim, claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownerReferencesPatcher, ownerStillActive } from '../shared/controller-ref';
 import { convergenceSeconds } from '../metrics';
+import { CacheWrites } from '../shared/expectations';
 
 export interface DeploymentControllerOptions {
   /** Concurrent reconciles (Kubernetes' --concurrent-deployment-syncs, default 5). */
@@ -33,6 +34,8 @@ export class DeploymentController implements Controller {
   private readonly deployments: Informer<Deployment>;
   private readonly replicaSets: Informer<ReplicaSet>;
   private readonly pods: Informer<Pod>;
+  /** ReplicaSets this controller created or scaled, until its cache shows them (see CacheWrites). */
+  private readonly writes = new CacheWrites();
   private readonly workers: number;
   private readonly now: () => Date;
   private running?: Promise<void>;
@@ -55,6 +58,7 @@ export class DeploymentController implements Controller {
     this.deployments.onUpdate((_old, d) => this.enqueue(d));
     this.deployments.onDelete((d) => {
       this.generationSeen.delete(objectKey(d));
+      this.writes.delete(objectKey(d));
       this.enqueue(d);
     });
     this.replicaSets.onAdd((rs) => this.replicaSetChanged(undefined, rs));
@@ -126,6 +130,10 @@ export class DeploymentController implements Controller {
     if (!cached) return;
     const d = withKind(cached);
     const { namespace } = splitKey(key);
+    // Plan only from a cache that shows this controller's own last ReplicaSet writes: one it cannot see
+    // yet counts as never made (a rollover would start another ReplicaSet beyond maxSurge). Its watch
+    // event brings the next sync; the requeue is the safety net.
+    if (!this.writes.caughtUp(key, (name) => this.replicaSets.get(namespace, name)?.metadata?.resourceVersion)) return { requeueAfterMs: 250 };
     const selector = safeSelector(d);
     const sel = d.spec?.selector;
     if (!selector || (!Object.keys(sel?.matchLabels ?? {}).length && !(sel?.matchExpressions ?? []).length)) {
@@ -181,6 +189,7 @@ export class DeploymentController implements Controller {
           const rs = action.replicaSet;
           try {
             latest.set(rs.metadata?.name ?? '', await client.create<ReplicaSet>(Resources.replicasets, rs.metadata?.namespace, rs));
+            this.writes.wrote(objectKey(d), rs.metadata?.name ?? '', undefined);
           } catch (e) {
             if (!isAlreadyExists(e)) throw e;
             const existing = await client.get<ReplicaSet>(Resources.replicasets, rs.metadata?.namespace, rs.metadata?.name ?? '');
@@ -203,6 +212,7 @@ export class DeploymentController implements Controller {
           const prior = latest.get(rs.metadata?.name ?? '');
           const body = prior ? { ...rs, metadata: { ...rs.metadata, resourceVersion: prior.metadata?.resourceVersion } } : rs;
           latest.set(rs.metadata?.name ?? '', await client.update<ReplicaSet>(Resources.replicasets, body));
+          this.writes.wrote(objectKey(d), rs.metadata?.name ?? '', rs.metadata?.resourceVersion);
           break;
         }
         case 'deleteReplicaSet': {

@@ -37,6 +37,23 @@ describe('reconcileNewReplicaSet (scale up within maxSurge)', () => {
     const r = reconcileNewReplicaSet(s, [oldRS, newRS], newRS);
     expect(r.scaled ? specReplicas(r.rs) : undefined).toBe(expected);
   });
+
+  // Found by the chaos harness (56–58 ready pods with replicas 50, maxSurge 5): an old ReplicaSet scaled
+  // 32 → 30 still runs 32 pods until its controller deletes two; the new one may not grow into that room.
+  test.each([
+    // replicas, surge, [old spec, old status.replicas], new spec, expected new (undefined: unchanged)
+    ['old still runs 2 pods beyond its scale-down: new grows only into the room left', 50, 5, [30, 32], 20, 23],
+    ['old has deleted them: new grows to the limit', 50, 5, [30, 30], 20, 25],
+    ['old still runs 5 beyond: no room, new waits', 50, 5, [30, 35], 20, undefined],
+  ] as const)('%s', (_name, replicas, surge, [oldSpec, oldPods], cur, expected) => {
+    const d = deployment({ replicas, maxSurge: surge, maxUnavailable: 0, image: 'new' });
+    const base = replicaSet(d, { image: 'old', replicas: oldSpec, created: 1 });
+    const oldRS = { ...base, status: { ...base.status, replicas: oldPods } };
+    const newRS = replicaSet(d, { image: 'new', replicas: cur, created: 2 });
+    const s = new SyncState({ deployment: d, replicaSets: [oldRS, newRS], now });
+    const r = reconcileNewReplicaSet(s, [oldRS, newRS], newRS);
+    expect(r.scaled ? specReplicas(r.rs) : undefined).toBe(expected);
+  });
 });
 
 describe('reconcileOldReplicaSets (scale down within maxUnavailable)', () => {
@@ -51,6 +68,11 @@ describe('reconcileOldReplicaSets (scale down within maxUnavailable)', () => {
     ['25%/25% of 10, new 3 unavailable', 10, '25%', '25%', [10, 10], [3, 0], 8],
     ['25%/25% of 10, new 3 available', 10, '25%', '25%', [10, 10], [3, 3], 5],
     ['nothing old left', 3, 1, 0, [0, 0], [3, 3], 0],
+    // Found by the chaos harness (issue 22: 50 replicas, maxSurge 5, maxUnavailable 0, availability
+    // dipped to 46): the old ReplicaSet was scaled 50 → 45 but its status still counts the 5 pods it is
+    // deleting. Counting them again would scale it to 35, leaving 35 + 10 = 45 available.
+    ['old status still counts pods its last scale-down deletes: only the real surplus goes', 50, 5, 0, [45, 50], [10, 10], 40],
+    ['old status lagging a scale-down, new pods not yet available: nothing goes', 50, 5, 0, [45, 50], [10, 5], 45],
   ] as const)('%s', (_name, replicas, surge, unavail, [oldSpec, oldAvail], [newSpec, newAvail], expected) => {
     const d = deployment({ replicas, maxSurge: surge, maxUnavailable: unavail, image: 'new' });
     const oldRS = replicaSet(d, { image: 'old', replicas: oldSpec, available: oldAvail, created: 1 });

@@ -10,7 +10,7 @@ import {
   maxUnavailable,
   newRSNewReplicas,
   specReplicas,
-  sumAvailableReplicas,
+  sumSettledAvailableReplicas,
   sumSpecReplicas,
 } from './util';
 import { byCreationTimestamp } from '../shared/creation-order';
@@ -79,10 +79,15 @@ export function cleanupUnhealthyReplicas(s: SyncState, oldRSs: ReplicaSet[], max
   return { oldRSs: sorted, count: total };
 }
 
-/** Scales healthy old replicas down while more than minAvailable pods are available, oldest first. */
+/**
+ * Scales healthy old replicas down while more than minAvailable pods are available, oldest first.
+ * Availability is counted as the ReplicaSets will have it once their last scale is carried out
+ * (sumSettledAvailableReplicas): a status that still counts pods being deleted would otherwise let the
+ * same pods be taken away twice, dipping below replicas − maxUnavailable.
+ */
 export function scaleDownOldReplicaSetsForRollingUpdate(s: SyncState, allRSs: ReplicaSet[], oldRSs: ReplicaSet[]): number {
   const minAvailable = desiredReplicas(s.d) - maxUnavailable(s.d);
-  const available = sumAvailableReplicas(allRSs);
+  const available = sumSettledAvailableReplicas(allRSs);
   if (available <= minAvailable) return 0;
   const toScaleDown = available - minAvailable;
   let total = 0;

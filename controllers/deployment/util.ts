@@ -137,6 +137,16 @@ export function sumAvailableReplicas(rss: Array<ReplicaSet | undefined>): number
   return rss.reduce((n, rs) => n + (rs?.status?.availableReplicas ?? 0), 0);
 }
 
+/**
+ * Available replicas a ReplicaSet will still have once it has done what its spec asks: its status'
+ * count, never more than spec.replicas. A ReplicaSet just scaled down still reports the pods it is
+ * about to delete (its status is written after the scale, or its controller is late); counting them
+ * would let a rolling update take the same availability away twice.
+ */
+export function sumSettledAvailableReplicas(rss: Array<ReplicaSet | undefined>): number {
+  return rss.reduce((n, rs) => n + Math.min(rs?.status?.availableReplicas ?? 0, specReplicas(rs)), 0);
+}
+
 /** ReplicaSets that still have (or want) pods. */
 export function activeReplicaSets(rss: Array<ReplicaSet | undefined>): ReplicaSet[] {
   return rss.filter((rs): rs is ReplicaSet => !!rs && specReplicas(rs) > 0);
@@ -313,7 +323,9 @@ export function newRSNewReplicas(d: Deployment, allRSs: Array<ReplicaSet | undef
   const desired = desiredReplicas(d);
   if (!isRollingUpdate(d)) return desired;
   const surge = scaledValue(d.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%', desired, true);
-  const current = sumSpecReplicas(allRSs);
+  // Pods a ReplicaSet still runs beyond a scale-down count until it reports them gone: growing the
+  // new ReplicaSet into room they still take would put more than replicas + maxSurge pods up at once.
+  const current = allRSs.reduce((n, rs) => n + Math.max(specReplicas(rs), rs?.status?.replicas ?? 0), 0);
   const maxTotal = desired + surge;
   if (current >= maxTotal) return specReplicas(newRS);
   const scaleUp = Math.min(maxTotal - current, desired - specReplicas(newRS));

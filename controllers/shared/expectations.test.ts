@@ -1,4 +1,4 @@
-import { Expectations } from './expectations';
+import { CacheWrites, Expectations } from './expectations';
 
 describe('Expectations: counted creates (ReplicaSet, Job)', () => {
   it('satisfied only after every create and delete is observed, or after the timeout', () => {
@@ -71,5 +71,29 @@ describe('Expectations: creates by node (DaemonSet)', () => {
     e.delete('ns/ds');
     now = 1;
     expect(e.satisfied('ns/ds')).toBe(true);
+  });
+});
+
+describe('CacheWrites (read-your-writes for a controller cache)', () => {
+  test.each([
+    ['nothing written', [], {}, true],
+    ['created, not yet in the cache', [['rs-b', undefined]], {}, false],
+    ['created, now in the cache', [['rs-b', undefined]], { 'rs-b': '7' }, true],
+    ['scaled, cache still at the version the write was based on', [['rs-a', '5']], { 'rs-a': '5' }, false],
+    ['scaled, cache shows a newer version', [['rs-a', '5']], { 'rs-a': '9' }, true],
+    ['two writes, one seen', [['rs-a', '5'], ['rs-b', undefined]], { 'rs-a': '9' }, false],
+  ] as const)('%s', (_name, writes, cache, expected) => {
+    const w = new CacheWrites(30_000, () => 1000);
+    for (const [name, basedOn] of writes) w.wrote('d', name, basedOn);
+    expect(w.caughtUp('d', (n) => (cache as Record<string, string>)[n])).toBe(expected);
+  });
+
+  test('a write the cache never shows is no longer waited for after the timeout', () => {
+    let now = 0;
+    const w = new CacheWrites(30_000, () => now);
+    w.wrote('d', 'rs-b', undefined);
+    expect(w.caughtUp('d', () => undefined)).toBe(false);
+    now = 30_001;
+    expect(w.caughtUp('d', () => undefined)).toBe(true);
   });
 });

@@ -61,3 +61,47 @@ export class Expectations {
     return e;
   }
 }
+
+/**
+ * Read-your-writes for a controller's cache: the objects (by name) one owner key's sync created or
+ * updated, until the cache shows them — each present, with another resourceVersion than the one the
+ * write was based on. A sync that planned from a cache missing its own last writes would count them
+ * as never made: a Deployment controller that does not yet see the ReplicaSet it just created (or
+ * scaled up) would start another one beyond maxSurge (found by the chaos harness). After the timeout a
+ * write is no longer waited for (a lost event must not block forever).
+ */
+export class CacheWrites {
+  private readonly byKey = new Map<string, { pending: Map<string, string | undefined>; at: number }>();
+
+  constructor(
+    private readonly timeoutMs = 30_000,
+    private readonly clock: () => number = () => Date.now(),
+  ) {}
+
+  /** A write of `name`; `basedOn` is the resourceVersion the cache had (undefined for a create). */
+  wrote(key: string, name: string, basedOn: string | undefined): void {
+    let e = this.byKey.get(key);
+    if (!e) this.byKey.set(key, (e = { pending: new Map(), at: 0 }));
+    e.pending.set(name, basedOn);
+    e.at = this.clock();
+  }
+
+  /** True when the cache (cached(name): its resourceVersion, undefined if absent) shows every write. */
+  caughtUp(key: string, cached: (name: string) => string | undefined): boolean {
+    const e = this.byKey.get(key);
+    if (!e) return true;
+    for (const [name, basedOn] of e.pending) {
+      const rv = cached(name);
+      if (rv !== undefined && rv !== basedOn) e.pending.delete(name);
+    }
+    if (e.pending.size === 0 || this.clock() - e.at > this.timeoutMs) {
+      this.byKey.delete(key);
+      return true;
+    }
+    return false;
+  }
+
+  delete(key: string): void {
+    this.byKey.delete(key);
+  }
+}

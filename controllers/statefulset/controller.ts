@@ -14,8 +14,8 @@ import { selectorFromLabelSelector } from '../../lib/api/selectors';
 import { WorkQueue } from '../../lib/client/workqueue';
 import { applyClaim, claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownerReferencesPatcher, ownersSelecting, ownerStillActive } from '../shared/controller-ref';
 import { ownedRevisions, planHistory, RevisionCollisionError, RevisionWriter, sortByRevision } from '../shared/history';
-import { ordinalOf, podRevision } from './identity';
-import { completeRollingUpdate, planStatefulSet, Revision, StatefulSetPlan } from './sync';
+import { ordinalOf, podRevision, startOrdinal } from './identity';
+import { completeRollingUpdate, planStatefulSet, predecessorsReady, Revision, StatefulSetPlan } from './sync';
 
 export interface StatefulSetControllerOptions {
   workers?: number;
@@ -125,6 +125,7 @@ export class StatefulSetController implements Controller {
 
     const claims = new Map(this.claims.list(namespace).map((c) => [c.metadata?.name ?? '', c]));
     const plan = planStatefulSet({ set, pods, claims, current, update, now: this.now() });
+    if (!(await this.orderedCreateStillAllowed(set, plan))) return { requeueAfterMs: 1000 };
     await this.execute(set, plan);
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }
@@ -183,6 +184,22 @@ export class StatefulSetController implements Controller {
       }),
     );
     await this.writeStatus(set, completeRollingUpdate(set, plan.status));
+  }
+
+  /**
+   * OrderedReady: a create of ordinal i is confirmed against the pods as the API has them now (one
+   * LIST), since the cache may still show a predecessor that is already gone. Parallel sets, and plans
+   * that create nothing beyond the first ordinal, need no read.
+   */
+  private async orderedCreateStillAllowed(set: StatefulSet, plan: StatefulSetPlan): Promise<boolean> {
+    if ((set.spec?.podManagementPolicy ?? 'OrderedReady') === 'Parallel') return true;
+    const ordinals = plan.createPods.map((p) => ordinalOf(set, p)).filter((o) => o > startOrdinal(set));
+    if (!ordinals.length) return true;
+    // Narrowed by matchLabels when that is the whole selector; ownership decides either way.
+    const sel = set.spec?.selector;
+    const labelSelector = sel?.matchExpressions?.length ? undefined : Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || undefined;
+    const live = (await this.ctx.client.list<Pod>(Resources.pods, { namespace: set.metadata?.namespace, labelSelector })).items.filter((p) => controllerRefOf(p)?.uid === set.metadata?.uid);
+    return ordinals.every((o) => predecessorsReady(set, live, o));
   }
 
   private podOfClaim(plan: StatefulSetPlan, claim: PersistentVolumeClaim): string {

@@ -3,7 +3,7 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import { ControllerRevisionHashLabel } from '../shared/history';
-import { completeRollingUpdate, planStatefulSet, Revision } from './sync';
+import { completeRollingUpdate, planStatefulSet, predecessorsReady, Revision } from './sync';
 
 const now = new Date('2024-01-01T00:01:00Z');
 const tmplA = { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'db:1' }] } };
@@ -128,5 +128,22 @@ describe('planStatefulSet', () => {
     ]);
     const plan = planStatefulSet({ set: s, pods: [pod(0), pod(1)], claims, current: revA, update: revA, now });
     expect(plan.claimOwners.map((u) => [u.claim.metadata?.name, u.ownerReferences.map((r) => `${r.kind}/${r.name}`)])).toEqual([['data-web-1', ['Pod/web-1']]]);
+  });
+});
+
+// Found by the chaos harness: the plan, made from a cache that still showed web-0 Ready a moment after
+// web-0 was deleted, created web-1 with no ordinal 0. The loop confirms an ordered create on the pods
+// read from the API with predecessorsReady.
+describe('predecessorsReady (OrderedReady creates, checked on live pods)', () => {
+  test.each([
+    ['ordinal 0 needs nothing', [], 0, true],
+    ['0 and 1 Running and Ready: 2 may start', [pod(0), pod(1)], 2, true],
+    ['0 gone (deleted a moment ago): 1 may not start', [], 1, false],
+    ['0 being deleted: 1 may not start', [pod(0, { deleting: true })], 1, false],
+    ['0 not Ready: 1 may not start', [pod(0, { ready: false })], 1, false],
+    ['0 Ready but Pending: 1 may not start', [pod(0, { phase: 'Pending' })], 1, false],
+    ['1 missing: 2 may not start', [pod(0), pod(2)], 2, false],
+  ] as const)('%s', (_name, pods, ordinal, expected) => {
+    expect(predecessorsReady(set({ replicas: 3 }), [...pods], ordinal)).toBe(expected);
   });
 });

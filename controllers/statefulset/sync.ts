@@ -54,6 +54,18 @@ const isTerminating = (p: Pod): boolean => !!p.metadata?.deletionTimestamp;
 const isCreated = (p: Pod): boolean => p.status?.phase !== undefined;
 const isRunningAndReady = (p: Pod): boolean => p.status?.phase === 'Running' && isPodReady(p);
 
+/**
+ * OrderedReady's rule for creating the pod of `ordinal`: every lower ordinal (from the set's start) has a pod that is not
+ * being deleted and is Running and Ready. The loop checks it again on pods read from the API just
+ * before an ordered create, because the cache the plan was made from may still show a predecessor
+ * that was deleted a moment ago (found by the chaos harness: a pod created while ordinal 0 was gone).
+ */
+export function predecessorsReady(set: StatefulSet, pods: Pod[], ordinal: number): boolean {
+  const ready = new Set(pods.filter((p) => !p.metadata?.deletionTimestamp && isRunningAndReady(p)).map((p) => ordinalOf(set, p)));
+  for (let i = startOrdinal(set); i < ordinal; i++) if (!ready.has(i)) return false;
+  return true;
+}
+
 export function planStatefulSet(input: StatefulSetSyncInput): StatefulSetPlan {
   const { set, claims, current, update, now } = input;
   const replicas = set.spec?.replicas ?? 1;

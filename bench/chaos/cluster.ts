@@ -1,0 +1,168 @@
+// A chaos cluster, all in this process: a real apiserver (in memory), the controller manager, the
+// garbage collector as a manager of its own (so its deletes can be checked apart), the scheduler and
+// two pools of hollow nodes — `stable` (control-plane faults only: the guarded rollouts live there)
+// and `chaos` (nodes go NotReady, probes fail, containers exit). Every component talks through its own
+// ChaosClient; a restart crashes that client (the component dies mid-sync) and starts the component
+// afresh on a new one. The components are started through their faces, as `steer server` starts them.
+import type { Pod } from 'kubernetes-types/core/v1';
+import { startApiServer } from '../../apiserver';
+import { allControllerNames, startControllers, type RunningControllers } from '../../controllers';
+import { KubeClient } from '../../lib/client/client';
+import { LABEL_POD_UID, startHollowNodes, type HollowNodes, type Prober } from '../../node-agent';
+import { startScheduler } from '../../scheduler';
+import { chaosClient, ChaosClient, ClientFaults, emptyCounts, FaultCounts, OutgoingWrite } from './client';
+import type { Prng } from './prng';
+import type { RunningContainer } from './invariants';
+
+export type ComponentName = 'controller-manager' | 'garbage-collector' | 'scheduler' | 'nodes-stable' | 'nodes-chaos';
+export const POOL_LABEL = 'chaos.steer.io/pool';
+/** How long a node may miss heartbeats before it is unreachable. */
+export const NODE_GRACE_SECONDS = 15;
+
+export interface ChaosClusterOptions {
+  rng: Prng;
+  faults: ClientFaults;
+  stableNodes: number;
+  chaosNodes: number;
+  /** Checks the garbage collector's writes before they are sent. */
+  beforeGcWrite?: (w: OutgoingWrite) => Promise<void>;
+  log?: (msg: string) => void;
+}
+
+interface Restartable {
+  chaos: ChaosClient;
+  stop(): Promise<void>;
+}
+
+export class ChaosCluster {
+  /** A fault-free client: the workload driver's and the invariant monitor's. */
+  client!: KubeClient;
+  stable!: HollowNodes;
+  chaos!: HollowNodes;
+  /** Pod uids whose readiness probes fail until removed. */
+  readonly failingProbes = new Set<string>();
+  readonly restarts: Record<string, number> = {};
+  private apiStop!: () => Promise<void>;
+  private readonly components = new Map<ComponentName, Restartable>();
+  private readonly clients: ChaosClient[] = [];
+  private readonly generations = new Map<ComponentName, number>();
+
+  constructor(private readonly o: ChaosClusterOptions) {}
+
+  private newClient(name: ComponentName): ChaosClient {
+    const gen = (this.generations.get(name) ?? 0) + 1;
+    this.generations.set(name, gen);
+    const c = chaosClient(this.client, name, this.o.rng.fork(`${name}#${gen}`), { ...this.o.faults }, name === 'garbage-collector' ? this.o.beforeGcWrite : undefined);
+    // Quiet until the cluster is up; setFaults() turns chaos on.
+    c.faults = { ...this.o.faults, ...(this.quiet ? QUIET : {}) };
+    this.clients.push(c);
+    return c;
+  }
+
+  private quiet = true;
+
+  /** Sets every component's faults (the ones started later get them too). */
+  setFaults(f: ClientFaults | 'off'): void {
+    this.quiet = f === 'off';
+    for (const c of this.clients) c.faults = f === 'off' ? { ...c.faults, ...QUIET } : { ...f };
+    if (f !== 'off') this.o.faults = f;
+  }
+
+  async start(): Promise<void> {
+    const api = await startApiServer({ host: '127.0.0.1', port: 0 });
+    this.client = KubeClient.forServer(api.url);
+    this.apiStop = async () => {
+      this.client.close();
+      await api.close();
+    };
+    const log = () => undefined;
+    const prober: Prober = { run: async (_kind, _probe, t) => ({ ok: !this.failingProbes.has(t.pod.metadata?.uid ?? ''), output: '' }) };
+    const pool = async (name: 'nodes-stable' | 'nodes-chaos', count: number, label: string) => {
+      const chaos = this.newClient(name);
+      const nodes = await startHollowNodes({ client: chaos.client, count, namePrefix: `${label}-`, labels: { [POOL_LABEL]: label }, port: false, leaseRenewIntervalMs: 1000, prober, log });
+      this.components.set(name, { chaos, stop: () => nodes.stop() });
+      return nodes;
+    };
+    this.stable = await pool('nodes-stable', this.o.stableNodes, 'stable');
+    this.chaos = await pool('nodes-chaos', this.o.chaosNodes, 'chaos');
+    await this.startComponent('scheduler');
+    await this.startComponent('controller-manager');
+    await this.startComponent('garbage-collector');
+  }
+
+  private async startComponent(name: 'scheduler' | 'controller-manager' | 'garbage-collector'): Promise<void> {
+    const chaos = this.newClient(name);
+    // What the components report (errors among it) goes to the run's log; routine lines are dropped.
+    const log = (m: string) => {
+      if (/error|fail/i.test(m)) this.o.log?.(`${name}: ${m}`);
+    };
+    let running: { stop(): Promise<void> };
+    if (name === 'scheduler') running = await startScheduler({ client: chaos.client, log });
+    else {
+      const controllers = name === 'garbage-collector' ? (['garbage-collector'] as const) : allControllerNames.filter((c) => c !== 'garbage-collector');
+      const rc: RunningControllers = await startControllers({
+        client: chaos.client,
+        log,
+        leaderElect: false,
+        controllers: [...controllers],
+        // Long enough that a stable node's heartbeats, slowed by chaos and the machine's load, never
+        // look like an outage (Kubernetes: 40 s); the chaos nodes' outages outlast it.
+        nodeLifecycle: { nodeMonitorGracePeriodSeconds: NODE_GRACE_SECONDS },
+      });
+      running = rc;
+    }
+    this.components.set(name, { chaos, stop: () => running.stop() });
+  }
+
+  /** The component's process dies mid-sync (its client fails from now on) and a new one starts. */
+  async restart(name: 'scheduler' | 'controller-manager' | 'garbage-collector'): Promise<void> {
+    const old = this.components.get(name);
+    if (old) {
+      old.chaos.crash();
+      await old.stop().catch(() => undefined);
+    }
+    this.restarts[name] = (this.restarts[name] ?? 0) + 1;
+    await this.startComponent(name);
+  }
+
+  /** Every hollow node's running containers. */
+  async containers(): Promise<RunningContainer[]> {
+    const out: RunningContainer[] = [];
+    for (const nodes of [this.stable, this.chaos]) {
+      for (const [node, runtime] of nodes.runtimes) {
+        for (const c of await runtime.listContainers()) {
+          if (c.state === 'CONTAINER_RUNNING' && c.labels[LABEL_POD_UID]) out.push({ node, podUid: c.labels[LABEL_POD_UID], id: c.id });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Makes the pod's running container exit (the node agent restarts it, or the pod finishes). */
+  async exitContainer(p: Pod, exitCode: number): Promise<boolean> {
+    const node = p.spec?.nodeName;
+    const runtime = node ? (this.stable.runtimes.get(node) ?? this.chaos.runtimes.get(node)) : undefined;
+    if (!runtime) return false;
+    const c = (await runtime.listContainers()).find((x) => x.labels[LABEL_POD_UID] === p.metadata?.uid && x.state === 'CONTAINER_RUNNING');
+    if (!c) return false;
+    runtime.crash(c.id, exitCode);
+    return true;
+  }
+
+  /** What chaos did through every client so far. */
+  faultCounts(): FaultCounts {
+    const sum = emptyCounts();
+    for (const c of this.clients) for (const k of Object.keys(sum) as Array<keyof FaultCounts>) sum[k] += c.counts[k];
+    return sum;
+  }
+
+  async stop(): Promise<void> {
+    this.setFaults('off');
+    for (const name of ['garbage-collector', 'controller-manager', 'scheduler', 'nodes-chaos', 'nodes-stable'] as ComponentName[]) {
+      await this.components.get(name)?.stop().catch(() => undefined);
+    }
+    await this.apiStop();
+  }
+}
+
+const QUIET: Partial<ClientFaults> = { watchDelayMaxMs: 0, watchCutMeanMs: 0, conflictChance: 0, writeDelayMaxMs: 0 };

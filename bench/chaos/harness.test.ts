@@ -1,0 +1,97 @@
+// The chaos harness's own pieces, without a cluster: the seeded PRNG reproduces, the fault-injecting
+// client keeps each watch stream in order while delaying it and ends a cut stream with an error, 409s
+// are injected only on PUT and PATCH, and the invariants' Kubernetes arithmetic.
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { ApiError, KubeClient, type WatchEvent, type WatchHandle } from '../../lib/client/client';
+import { chaosClient, NO_FAULTS } from './client';
+import { daemonPodNode, podOrdinal, rolloutBounds } from './invariants';
+import { Prng } from './prng';
+
+test('a seed reproduces its stream; forks are independent of each other and of the parent', () => {
+  const a = new Prng(22);
+  const b = new Prng(22);
+  const xs = Array.from({ length: 5 }, () => a.next());
+  expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
+  expect(new Prng(23).next()).not.toBe(xs[0]);
+  expect(new Prng(22).fork('scheduler').next()).toBe(new Prng(22).fork('scheduler').next());
+  expect(new Prng(22).fork('scheduler').next()).not.toBe(new Prng(22).fork('controller-manager').next());
+  for (const x of xs) expect(x >= 0 && x < 1).toBe(true);
+});
+
+/** A KubeClient whose watch emits the given events, then nothing; requests answer `{}`. */
+function fakeBase(events: number, spacingMs: number): { base: KubeClient; requests: string[] } {
+  const base = KubeClient.forServer('http://127.0.0.1:1');
+  const requests: string[] = [];
+  base.request = async <T>(method: string): Promise<T> => {
+    requests.push(method);
+    return {} as T;
+  };
+  base.watchPath = async <T>(_p: string, _q: unknown, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> => {
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i >= events) return clearInterval(timer);
+      i++;
+      onEvent({ type: 'MODIFIED', object: { metadata: { resourceVersion: String(i) } } as unknown as T });
+    }, spacingMs);
+    return { stop: () => clearInterval(timer) };
+  };
+  return { base, requests };
+}
+
+test('watch events are delayed but delivered in their order', async () => {
+  const { base } = fakeBase(40, 1);
+  const chaos = chaosClient(base, 'test', new Prng(1), { ...NO_FAULTS, watchDelayMaxMs: 30 });
+  const seen: number[] = [];
+  const h = await chaos.client.watchPath<Pod>('/api/v1/pods', {}, (e) => seen.push(Number(e.object.metadata?.resourceVersion)), () => undefined);
+  await new Promise((r) => setTimeout(r, 400));
+  h.stop();
+  expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  expect(chaos.counts.delayedEvents).toBe(40);
+});
+
+test('a cut watch ends with an error after the events it had received; a crash silences it', async () => {
+  const { base } = fakeBase(1000, 2);
+  const chaos = chaosClient(base, 'test', new Prng(3), { ...NO_FAULTS, watchCutMeanMs: 100, watchGoneShare: 1 });
+  const closed = new Promise<Error | undefined>((resolve) => void chaos.client.watchPath('/api/v1/pods', {}, () => undefined, resolve));
+  const err = await closed;
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe(410);
+  expect(chaos.counts.goneWatches).toBe(1);
+  chaos.crash();
+  await expect(chaos.client.request('GET', '/api/v1/pods')).rejects.toThrow(/crashed/);
+});
+
+test('409 Conflict is injected on PUT and PATCH only, before the request is sent', async () => {
+  const { base, requests } = fakeBase(0, 1);
+  const chaos = chaosClient(base, 'test', new Prng(5), { ...NO_FAULTS, conflictChance: 1 });
+  await expect(chaos.client.request('PUT', '/x')).rejects.toMatchObject({ code: 409 });
+  await expect(chaos.client.request('PATCH', '/x')).rejects.toMatchObject({ code: 409 });
+  await chaos.client.request('POST', '/x');
+  await chaos.client.request('GET', '/x');
+  expect(requests).toEqual(['POST', 'GET']);
+  expect(chaos.counts.conflicts).toBe(2);
+});
+
+describe('rolloutBounds: [replicas − maxUnavailable, replicas + maxSurge] as Kubernetes resolves them', () => {
+  const d = (replicas: number, maxSurge?: number | string, maxUnavailable?: number | string): Deployment => ({
+    spec: { replicas, selector: {}, template: {}, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } } },
+  });
+  test.each([
+    [d(50, 5, 0), 50, 55],
+    [d(10), 8, 13], // 25 % / 25 %: surge rounds up, unavailable down
+    [d(10, '30%', '0%'), 10, 13],
+    [d(4, 0, 0), 3, 4], // both 0: unavailable becomes 1
+  ])('%#', (dep, min, max) => {
+    expect(rolloutBounds(dep)).toMatchObject({ min, max });
+  });
+});
+
+test('ordinals and daemon pod nodes', () => {
+  expect(podOrdinal('db-0', 'db')).toBe(0);
+  expect(podOrdinal('db-12', 'db')).toBe(12);
+  expect(podOrdinal('dbx-1', 'db')).toBeUndefined();
+  const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }] } } };
+  expect(daemonPodNode({ spec: { containers: [], affinity } })).toBe('n1');
+  expect(daemonPodNode({ spec: { containers: [], nodeName: 'n2', affinity } })).toBe('n2');
+});
