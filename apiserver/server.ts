@@ -38,6 +38,7 @@ import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
 import { metricsResponse } from '../lib/component/metrics';
+import { serveUpgrades, upgradeOf } from '../lib/component/upgrade';
 import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
 import { EventExpiry } from './registry/event-ttl';
@@ -296,7 +297,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   if (auditPolicy && auditSink) app.use(auditMiddleware(auditPolicy, auditSink));
   app.use(authenticationMiddleware({ authenticators, anonymous }));
   app.use(authorizationMiddleware(authorizer));
-  app.use(express.raw({ type: () => true, limit: maxBody }));
+  const readBody = express.raw({ type: () => true, limit: maxBody });
+  // An upgrade's socket belongs to the exec/attach/port-forward proxy: there is no body to read.
+  app.use((req: Request, res: Response, next: NextFunction) => (upgradeOf(req) ? next() : readBody(req, res, next)));
   let address = `${host}:6443`;
   installDiscovery(app, registry.kinds, () => address);
   app.get('/metrics', async (_req, res) => {
@@ -346,6 +349,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 0; // watches and log follows are long-lived
+    serveUpgrades(server, app, messageClasses.ServerResponse); // pods/exec, attach, portforward
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(listenPort, listenHost, () => {
