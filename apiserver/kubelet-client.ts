@@ -2,7 +2,7 @@
 // --kubelet-certificate-authority): HTTPS with the apiserver's own client identity
 // (kube-apiserver-kubelet-client), checking the agent's serving certificate against the CA when one is
 // given — or plain HTTP for the open, certificate-less setups the programmatic apiserver defaults to.
-// pods/log uses it today; exec, attach and port-forward will.
+// pods/log and the metrics API use get; exec, attach and port-forward open upgrades with request.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -22,6 +22,8 @@ export interface KubeletClient {
   readonly scheme: 'http' | 'https';
   /** A GET to a node agent; the callback gets its response. */
   get(target: { host: string; port: number; path: string; timeoutMs?: number }, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest;
+  /** Any request to a node agent (an upgrade, for exec, attach and port-forward), not yet ended. */
+  request(target: { host: string; port: number; path: string; method: string; headers: http.OutgoingHttpHeaders; timeoutMs?: number }): http.ClientRequest;
 }
 
 export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
@@ -31,6 +33,7 @@ export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
     return {
       scheme: 'http',
       get: (t, onResponse) => http.get({ host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs }, onResponse),
+      request: (t) => http.request({ host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent: false }),
     };
   }
   const tlsOptions: https.RequestOptions = {
@@ -40,6 +43,7 @@ export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
   return {
     scheme: 'https',
     get: (t, onResponse) => https.get({ ...tlsOptions, host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs, agent: false }, onResponse),
+    request: (t) => https.request({ ...tlsOptions, host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent: false }),
   };
 }
 

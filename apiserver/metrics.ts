@@ -50,3 +50,10 @@ export const storageObjects = new client.Gauge({
     for (const [r, n] of totals) this.set({ resource: r }, n);
   },
 });
+
+export const connectSessions = new client.Gauge({
+  name: 'steer_apiserver_connect_sessions',
+  help: 'Open exec, attach and port-forward sessions proxied to node agents, by subresource.',
+  labelNames: ['subresource'] as const,
+  registers,
+});

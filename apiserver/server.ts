@@ -39,6 +39,7 @@ import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
 import { metricsResponse } from '../lib/component/metrics';
+import { upgradeOf } from '../lib/component/upgrade';
 import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
 import { EventExpiry } from './registry/event-ttl';
@@ -299,7 +300,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   if (auditPolicy && auditSink) app.use(auditMiddleware(auditPolicy, auditSink));
   app.use(authenticationMiddleware({ authenticators, anonymous }));
   app.use(authorizationMiddleware(authorizer));
-  app.use(express.raw({ type: () => true, limit: maxBody }));
+  const readBody = express.raw({ type: () => true, limit: maxBody });
+  // An upgrade's socket belongs to the exec/attach/port-forward proxy: there is no body to read.
+  app.use((req: Request, res: Response, next: NextFunction) => (upgradeOf(req) ? next() : readBody(req, res, next)));
   let address = `${host}:6443`;
   installDiscovery(app, registry.kinds, () => address);
   app.get('/metrics', async (_req, res) => {
@@ -350,7 +353,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 0; // watches and log follows are long-lived
-    upgradeRoutings.set(server, routeUpgrades(server, app)); // watches over WebSocket (handlers/websocket.ts)
+    // The one upgrade listener: watches over WebSocket (handlers/websocket.ts), pods/exec, attach and
+    // portforward (handlers/subresources/connect.ts), all through the app.
+    upgradeRoutings.set(server, routeUpgrades(server, app, messageClasses.ServerResponse));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(listenPort, listenHost, () => {

@@ -14,6 +14,7 @@ describe('steer main: per-verb registration', () => {
     const argv = (...a: string[]) => ['node', 'steer', ...a];
     expect(normalizeArgv(argv('-n', 'kube-system', 'get', 'pods'))).toEqual(argv('get', 'pods', '-n', 'kube-system'));
     expect(normalizeArgv(argv('--kubeconfig=/k', '-A', 'rollout', 'status', 'deploy/x'))).toEqual(argv('rollout', 'status', 'deploy/x', '--kubeconfig=/k', '-A'));
+    expect(normalizeArgv(argv('--kubeconfig', '/k', 'exec', 'bb', '--', 'sh', '-c', 'x'))).toEqual(argv('exec', 'bb', '--kubeconfig', '/k', '--', 'sh', '-c', 'x'));
     expect(normalizeArgv(argv('-s', 'http://h:1', 'get', 'ns'))).toEqual(argv('get', 'ns', '-s', 'http://h:1'));
     expect(normalizeArgv(argv('get', 'pods', '-n', 'x'))).toEqual(argv('get', 'pods', '-n', 'x'));
     expect(normalizeArgv(argv('-h'))).toEqual(argv('-h'));

@@ -41,7 +41,11 @@ export function normalizeArgv(argv: string[]): string[] {
     i += width;
   }
   if (moved.length === 0 || i >= rest.length || rest[i].startsWith('-')) return argv;
-  return [...argv.slice(0, 2), ...rest.slice(i), ...moved];
+  // Before a `--`: what follows it is the verb's arguments (exec's command), not flags.
+  const tail = rest.slice(i);
+  const dashes = tail.indexOf('--');
+  if (dashes >= 0) return [...argv.slice(0, 2), ...tail.slice(0, dashes), ...moved, ...tail.slice(dashes)];
+  return [...argv.slice(0, 2), ...tail, ...moved];
 }
 
 /** The subcommand argv names (its first word that is not an option), if any. */

@@ -466,6 +466,12 @@ export class NodeAgent {
     return { id: c.id, logPath: c.logPath, running: c.state === 'CONTAINER_RUNNING' };
   }
 
+  /** The pod's ready sandbox (port-forward), newest first. */
+  readySandbox(pod: Pod): string | undefined {
+    const obs = this.pleg.allPods().get(pod.metadata?.uid || '');
+    return obs?.sandboxes.find((s) => s.state === 'SANDBOX_READY')?.id;
+  }
+
   /** Is the container still running (for log follow)? */
   isContainerRunning(uid: string, id: string): boolean {
     const obs = this.pleg.allPods().get(uid);

@@ -2,7 +2,7 @@
 // (lib/metrics.ts), which the agent's /metrics serves. They are module-level singletons (several agents
 // may share a process: hollow nodes), so every series carries a `node` label. Gauges that describe current state are computed at scrape time from the
 // agents registered here.
-import type { ContainerRuntime } from './runtime/runtime';
+import type { ContainerRuntime, ExecStreamRequest, StreamOptions } from './runtime/runtime';
 import { componentRegistry, counter, gauge, histogram } from '../lib/component/metrics';
 
 /** The node agent's registry: its metrics, its work queue's and its reconcile loop's. */
@@ -133,8 +133,37 @@ export function instrumentRuntime(runtime: ContainerRuntime, nodeName: string): 
     listContainers: timed('list_containers', (f?: { podSandboxId?: string }) => r.listContainers(f)),
     containerStatus: timed('container_status', (id: string) => r.containerStatus(id)),
     execSync: timed('exec_sync', (id: string, cmd: string[], t: number) => r.execSync(id, cmd, t)),
+    exec: timed('exec', (id: string, req: ExecStreamRequest) => r.exec(id, req)),
+    attach: timed('attach', (id: string, req: StreamOptions) => r.attach(id, req)),
+    portForward: timed('port_forward', (id: string, ports: number[]) => r.portForward(id, ports)),
+    execProcesses: r.execProcesses ? timed('list_pids', (id: string) => r.execProcesses!(id)) : undefined,
+    killExecProcess: r.killExecProcess ? timed('kill', (id: string, execId: string) => r.killExecProcess!(id, execId)) : undefined,
     containerStats: timed('list_container_stats', () => r.containerStats()),
     watchContainerExits: r.watchContainerExits ? (onExit, onError) => r.watchContainerExits!(onExit, onError) : undefined,
     close: () => r.close(),
   };
 }
+
+export const streamingSessions = gauge({
+  name: 'steer_node_agent_streaming_sessions',
+  help: 'Open exec, attach and port-forward sessions proxied to the runtime streaming server.',
+  labelNames: ['node', 'kind'],
+}, agentRegistry);
+
+export const streamingSessionsTotal = counter({
+  name: 'steer_node_agent_streaming_sessions_total',
+  help: 'Exec, attach and port-forward requests, by outcome: opened, refused (a limit), failed (the runtime said no).',
+  labelNames: ['node', 'kind', 'result'],
+}, agentRegistry);
+
+export const streamingBytes = counter({
+  name: 'steer_node_agent_streaming_bytes_total',
+  help: 'Bytes passed through exec, attach and port-forward sessions: in = client to container, out = back.',
+  labelNames: ['node', 'kind', 'direction'],
+}, agentRegistry);
+
+export const streamingKilledProcesses = counter({
+  name: 'steer_node_agent_streaming_killed_processes_total',
+  help: 'Exec\'d processes killed because their client went away while they still ran.',
+  labelNames: ['node'],
+}, agentRegistry);

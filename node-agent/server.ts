@@ -1,4 +1,5 @@
 // The agent's endpoint (kubelet's port 10250): /containerLogs for the apiserver's pods/log proxy,
+// /exec, /attach and /portForward for its exec/attach/portforward proxies (streaming.ts),
 // /healthz, /metrics (Prometheus), /stats/summary, /stats/resource (all its nodes' summaries) and /pods. Served over HTTPS with the kubelet's
 // authentication and authorization when given SecureServingOptions: the caller proves who it is with a
 // client certificate of the cluster CA or a bearer token the apiserver vouches for (TokenReview), and the
@@ -12,9 +13,11 @@ import type { AddressInfo } from 'node:net';
 import express, { Request, Response } from 'express';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { metricsResponse } from '../lib/component/metrics';
-import { createSecureServer, type ReviewAttributes, type ReviewUser, type SecureServingOptions } from '../lib/component/secure-serving';
+import { serveUpgrades } from '../lib/component/upgrade';
+import { createSecureServer, secureHandler, type ReviewAttributes, type ReviewUser, type SecureServingOptions } from '../lib/component/secure-serving';
 import type { NodeAgent } from './agent';
 import { followLog, readLog } from './logs';
+import { StreamingSessions, type StreamingLimits } from './streaming';
 
 function sendStatus(res: Response, code: number, reason: string, message: string): void {
   const body: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
@@ -32,9 +35,18 @@ function intParam(v: unknown, name: string): number | undefined {
   return n;
 }
 
-export function agentApp(agents: () => NodeAgent[]): express.Express {
+export function agentApp(agents: () => NodeAgent[], limits?: StreamingLimits): express.Express {
   const app = express();
   app.disable('x-powered-by');
+
+  // exec, attach, port-forward: upgrades (serveUpgrades below), GET (WebSocket) or POST (SPDY).
+  const sessions = new StreamingSessions(agents, sendStatus, limits);
+  app.all('/exec/:namespace/:pod/:container', sessions.handler('exec'));
+  app.all('/exec/:namespace/:pod/:uid/:container', sessions.handler('exec'));
+  app.all('/attach/:namespace/:pod/:container', sessions.handler('attach'));
+  app.all('/attach/:namespace/:pod/:uid/:container', sessions.handler('attach'));
+  app.all('/portForward/:namespace/:pod', sessions.handler('portforward'));
+  app.all('/portForward/:namespace/:pod/:uid', sessions.handler('portforward'));
 
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
@@ -214,9 +226,11 @@ export function agentServing(nodeName: string, o: SecureServingOptions): SecureS
   };
 }
 
-export function startAgentServer(agents: () => NodeAgent[], host: string, port: number, secure?: SecureServingOptions): Promise<RunningAgentServer> {
-  const app = agentApp(agents);
+export function startAgentServer(agents: () => NodeAgent[], host: string, port: number, secure?: SecureServingOptions, limits?: StreamingLimits): Promise<RunningAgentServer> {
+  const app = agentApp(agents, limits);
   const server = secure ? createSecureServer(app, secure) : http.createServer(app);
+  // Upgrades go through the same authentication and authorization as every other request.
+  serveUpgrades(server, secure ? secureHandler(app, secure) : app);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -8,6 +8,7 @@ import { SharedInformerFactory } from '../lib/client/shared-informers';
 import { defaultNodeAddress } from './node-status';
 import { PodRouteSync, PodRouteSyncOptions } from './network/pod-routes';
 import { agentServing, RunningAgentServer, startAgentServer } from './server';
+import type { StreamingLimits } from './streaming';
 import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { ServiceProxy, ServiceProxyOptions } from './network/service-proxy';
 import { canonicalIPv4Cidr } from '../lib/api/ip';
@@ -21,6 +22,8 @@ export interface StartNodeAgentOptions extends NodeAgentOptions {
    * TokenReview and SubjectAccessReview through the apiserver); without it plain HTTP, open to all.
    */
   serving?: SecureServingOptions;
+  /** Bounds on open exec, attach and port-forward sessions (default 256 in all, 32 per pod). */
+  streamingLimits?: StreamingLimits;
   /** Address the HTTP server binds to (default: the node address). */
   bindAddress?: string;
   /**
@@ -75,6 +78,7 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       opts.bindAddress || address,
       opts.port ?? 10250,
       opts.serving ? agentServing(opts.nodeName, opts.serving) : undefined,
+      opts.streamingLimits,
     );
   }
   agent = new NodeAgent({ ...opts, address, port: server?.port ?? opts.port ?? 10250 });

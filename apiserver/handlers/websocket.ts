@@ -7,23 +7,22 @@
 // protocols and put where the authenticators read it.
 //
 // Upgrade requests go through the same Express app as every request (authentication, authorization,
-// audit, metrics, routing); only the watch handler accepts the upgrade. Every other answer — a 401, a
+// audit, metrics, routing), by lib/component/upgrade's serveUpgrades — the server's one upgrade listener,
+// which pods/exec, attach and portforward use too; only the watch handler accepts a WebSocket upgrade. Every other answer — a 401, a
 // 403, a 404, any request that is not a watch — is written as a plain HTTP response, which refuses the
 // handshake, as before this module (Node hands upgrade requests to the app when nobody listens for them).
 import * as http from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Request } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { serveUpgrades, upgradeOf } from '../../lib/component/upgrade';
 
 export const BEARER_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
 
-interface PendingUpgrade {
-  socket: Duplex;
-  head: Buffer;
-}
+/** WebSocket requests whose handshake has been completed (each can be accepted once). */
+const accepted = new WeakSet<http.IncomingMessage>();
 
-const pending = new WeakMap<http.IncomingMessage, PendingUpgrade>();
+const asksForWebSocket = (req: http.IncomingMessage) => (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
 
 // The handshake only: no server of its own, no client tracking, no compression (watch events are
 // small and frequent; deflate would cost the apiserver CPU per message). The protocol answered is the
@@ -38,7 +37,7 @@ const handshakes = new WebSocketServer({
 
 /** Whether the request asks for a WebSocket and the server can still accept it. */
 export function isWebSocketRequest(req: Request): boolean {
-  return pending.has(req);
+  return !!upgradeOf(req) && asksForWebSocket(req) && !accepted.has(req);
 }
 
 /**
@@ -46,9 +45,9 @@ export function isWebSocketRequest(req: Request): boolean {
  * is not one (the caller checks isWebSocketRequest first).
  */
 export function acceptWebSocket(req: Request): Promise<WebSocket> {
-  const up = pending.get(req);
-  if (!up) throw new Error('not a WebSocket request');
-  pending.delete(req);
+  const up = upgradeOf(req);
+  if (!up || !asksForWebSocket(req) || accepted.has(req)) throw new Error('not a WebSocket request');
+  accepted.add(req);
   return new Promise((resolve, reject) => {
     // ws answers a malformed handshake itself (400) and then never calls back.
     up.socket.once('close', () => reject(new Error('handshake refused')));
@@ -74,27 +73,28 @@ export interface UpgradeRouting {
   closeAll(): void;
 }
 
-/** Hands the server's upgrade requests to the app as ordinary requests; see the top of this file. */
-export function routeUpgrades(server: http.Server, app: (req: http.IncomingMessage, res: http.ServerResponse) => void): UpgradeRouting {
+/**
+ * Hands the server's upgrade requests to the app as ordinary requests (see the top of this file), the
+ * bearer subprotocol of a WebSocket request put where the authenticators read it.
+ */
+export function routeUpgrades(server: http.Server, app: (req: http.IncomingMessage, res: http.ServerResponse) => void, Response?: typeof http.ServerResponse): UpgradeRouting {
   const sockets = new Set<Duplex>();
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
-    if (websocket) {
-      const { token, protocols } = splitBearerProtocol(req.headers['sec-websocket-protocol']);
-      if (protocols.length) req.headers['sec-websocket-protocol'] = protocols.join(', ');
-      else delete req.headers['sec-websocket-protocol'];
-      if (token !== undefined && !req.headers.authorization) req.headers.authorization = `Bearer ${token}`;
-      pending.set(req, { socket, head });
-    }
-    const res = new http.ServerResponse(req);
-    res.shouldKeepAlive = false; // one request per upgrade connection: an answer other than 101 closes it
-    res.assignSocket(socket as Socket);
-    res.on('finish', () => socket.end());
-    app(req, res);
-  });
+  serveUpgrades(
+    server,
+    (req, res) => {
+      const { socket } = upgradeOf(req)!;
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      if (asksForWebSocket(req)) {
+        const { token, protocols } = splitBearerProtocol(req.headers['sec-websocket-protocol']);
+        if (protocols.length) req.headers['sec-websocket-protocol'] = protocols.join(', ');
+        else delete req.headers['sec-websocket-protocol'];
+        if (token !== undefined && !req.headers.authorization) req.headers.authorization = `Bearer ${token}`;
+      }
+      app(req, res);
+    },
+    Response,
+  );
   return {
     closeAll() {
       for (const s of sockets) s.destroy();

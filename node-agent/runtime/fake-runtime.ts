@@ -10,15 +10,18 @@ import {
   ContainerStats,
   ContainerStatus,
   ExecResult,
+  ExecStreamRequest,
   PodSandbox,
   PodSandboxConfig,
   PodSandboxStatus,
   RuntimeError,
   RuntimeStatus,
   RuntimeVersion,
+  StreamOptions,
 } from './runtime';
 
 const NOT_FOUND = 5;
+const FAILED_PRECONDITION = 9;
 
 interface FakeSandbox {
   sandbox: PodSandbox;
@@ -49,7 +52,10 @@ export type FakeOperation =
   | 'startContainer'
   | 'stopContainer'
   | 'removeContainer'
-  | 'execSync';
+  | 'execSync'
+  | 'exec'
+  | 'attach'
+  | 'portForward';
 
 export interface FakeRuntimeOptions {
   /** Images present without a pull; any other image is pullable unless listed in missingImages. */
@@ -62,6 +68,11 @@ export interface FakeRuntimeOptions {
   stopExitCode?: number;
   /** Answers execSync (probes); default exit 0. */
   exec?: (containerId: string, cmd: string[]) => ExecResult | Promise<ExecResult>;
+  /**
+   * The streaming server's URL for exec, attach and port-forward (tests that serve one); without it those
+   * calls fail with UNIMPLEMENTED, as a runtime without a streaming server would.
+   */
+  streamingUrl?: (kind: 'exec' | 'attach' | 'portforward', id: string, request: ExecStreamRequest | StreamOptions | { ports: number[] }) => string;
   /** Called after every state-changing call; tests use it to observe ordering. */
   onCall?: (op: string, id: string) => void;
   /** Keep `calls` (default true); hollow nodes turn it off so long runs do not grow memory. */
@@ -284,6 +295,35 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.status.state !== 'CONTAINER_RUNNING') throw new RuntimeError(`container ${id} is not running`);
     if (this.opts.exec) return this.opts.exec(id, cmd);
     return { exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+  }
+
+  async exec(id: string, request: ExecStreamRequest): Promise<string> {
+    this.maybeFail('exec');
+    this.mustRunning(id);
+    return this.streaming('exec', id, request);
+  }
+
+  async attach(id: string, request: StreamOptions): Promise<string> {
+    this.maybeFail('attach');
+    this.mustRunning(id);
+    return this.streaming('attach', id, request);
+  }
+
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    this.maybeFail('portForward');
+    const sb = this.sandboxes.get(podSandboxId);
+    if (!sb) throw new RuntimeError(`pod sandbox ${podSandboxId} not found`, NOT_FOUND);
+    return this.streaming('portforward', podSandboxId, { ports });
+  }
+
+  private mustRunning(id: string): void {
+    const c = this.mustContainer(id);
+    if (c.status.state !== 'CONTAINER_RUNNING') throw new RuntimeError(`container ${id} is not running`, FAILED_PRECONDITION);
+  }
+
+  private streaming(kind: 'exec' | 'attach' | 'portforward', id: string, request: ExecStreamRequest | StreamOptions | { ports: number[] }): string {
+    if (!this.opts.streamingUrl) throw new RuntimeError(`the fake runtime has no streaming server (${kind})`, 12);
+    return this.opts.streamingUrl(kind, id, request);
   }
 
   /**

@@ -126,6 +126,18 @@ export interface ExecResult {
   stderr: Buffer;
 }
 
+/** The streams of an exec or attach session (CRI: tty and stderr are never both true). */
+export interface StreamOptions {
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export interface ExecStreamRequest extends StreamOptions {
+  cmd: string[];
+}
+
 export interface RuntimeVersion {
   runtimeName: string;
   runtimeVersion: string;
@@ -180,6 +192,17 @@ export interface ContainerRuntime {
   listContainers(filter?: { podSandboxId?: string }): Promise<Container[]>;
   containerStatus(id: string): Promise<ContainerStatus>;
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
+  /**
+   * CRI Exec, Attach and PortForward: each answers a single-use URL on the runtime's streaming server,
+   * which the caller's upgraded connection (SPDY or WebSocket) is proxied to.
+   */
+  exec(id: string, request: ExecStreamRequest): Promise<string>;
+  attach(id: string, request: StreamOptions): Promise<string>;
+  portForward(podSandboxId: string, ports: number[]): Promise<string>;
+  /** The IDs of the processes exec'd into a running container (not its init); undefined when the runtime cannot tell. */
+  execProcesses?(id: string): Promise<string[]>;
+  /** SIGKILLs one exec'd process of a container (a session whose client went away). */
+  killExecProcess?(id: string, execId: string): Promise<void>;
   containerStats(): Promise<ContainerStats[]>;
   /**
    * Exit events, where the runtime has them (containerd's /tasks/exit; CRI GetContainerEvents is not in

@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import type { ResourceType } from '../../../lib/api/resources';
 import type { Registry } from '../../registry/registry';
 import { serveBinding } from './binding';
+import { serveConnect } from './connect';
 import { serveEviction } from './eviction';
 import { serveFinalize } from './finalize';
 import { serveLog } from './log';
@@ -50,6 +51,10 @@ const subresources: Record<string, Subresource> = {
   scale: { serve: serveScale, discovery: () => ({ kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' }) },
   finalize: { serve: serveFinalize, discovery: () => ({ kind: 'Namespace', verbs: ['update'] }) },
   log: { serve: serveLog, discovery: () => ({ kind: 'Pod', verbs: ['get'] }) },
+  // Connect subresources: POST (SPDY) and GET (WebSocket) upgrades, proxied to the node agent.
+  exec: { serve: serveConnect, discovery: () => ({ kind: 'PodExecOptions', verbs: ['create', 'get'] }) },
+  attach: { serve: serveConnect, discovery: () => ({ kind: 'PodAttachOptions', verbs: ['create', 'get'] }) },
+  portforward: { serve: serveConnect, discovery: () => ({ kind: 'PodPortForwardOptions', verbs: ['create', 'get'] }) },
   token: { serve: serveToken, discovery: () => ({ kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' }) },
 };
 

@@ -20,6 +20,7 @@ import {
   ContainerStats,
   ContainerStatus,
   ExecResult,
+  ExecStreamRequest,
   LinuxResources,
   PodSandbox,
   PodSandboxConfig,
@@ -27,12 +28,16 @@ import {
   RuntimeError,
   RuntimeStatus,
   RuntimeVersion,
+  StreamOptions,
 } from '../runtime';
 export type { ContainerExitEvent } from '../runtime';
 import { fromWireContainer, fromWireSandbox, nsToMs, toWireContainerConfig, toWireResources, toWireSandboxConfig } from './convert';
 import type { ProtoGrpcType as CriTypes } from './generated/api';
 import type { ProtoGrpcType as EventsTypes } from './generated/containerd-events';
 import type { Envelope__Output as WireEnvelope } from './generated/containerd/services/events/v1/Envelope';
+import type { ProtoGrpcType as TasksTypes } from './generated/containerd-tasks';
+import type { ListPidsResponse__Output } from './generated/containerd/services/tasks/v1/ListPidsResponse';
+import type { TasksClient } from './generated/containerd/services/tasks/v1/Tasks';
 import type { ImageServiceClient } from './generated/runtime/v1/ImageService';
 import type { RuntimeServiceClient } from './generated/runtime/v1/RuntimeService';
 import { removePodCgroups } from '../cgroups';
@@ -67,6 +72,14 @@ function containerdEvents(): EventsTypes['containerd']['services']['events']['v1
   return eventsCache;
 }
 
+let tasksCache: TasksTypes['containerd']['services']['tasks']['v1'] | undefined;
+function containerdTasks(): TasksTypes['containerd']['services']['tasks']['v1'] {
+  if (!tasksCache) {
+    const root = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath('containerd-tasks.proto'), LOAD_OPTIONS)) as unknown as TasksTypes;
+    tasksCache = root.containerd.services.tasks.v1;
+  }
+  return tasksCache;
+}
 
 /** The RPCs of a generated service client: its methods, less those of grpc.Client. */
 type Rpc<C> = Exclude<keyof C, keyof grpc.Client>;
@@ -106,10 +119,13 @@ export class CriRuntime implements ContainerRuntime {
     this.imageClient = new pkg.ImageService(target, creds, { channelOverride: this.runtimeClient.getChannel() });
   }
 
-  private invoke<Res>(client: grpc.Client, method: string, request: object, timeoutMs: number): Promise<Res> {
+  private invoke<Res>(client: grpc.Client, method: string, request: object, timeoutMs: number, containerdNamespace = false): Promise<Res> {
     const fn = (client as unknown as Record<string, UnaryMethod>)[method];
+    const metadata = new grpc.Metadata();
+    // containerd's own services need the namespace CRI keeps its objects in.
+    if (containerdNamespace) metadata.set('containerd-namespace', 'k8s.io');
     return new Promise<Res>((resolve, reject) => {
-      fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, response) => {
+      fn.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (err, response) => {
         if (err) reject(new RuntimeError(`CRI ${method}: ${err.details || err.message}`, err.code));
         else resolve(response as Res);
       });
@@ -262,6 +278,37 @@ export class CriRuntime implements ContainerRuntime {
     return { exitCode: res.exit_code, stdout: Buffer.from(res.stdout), stderr: Buffer.from(res.stderr) };
   }
 
+  async exec(id: string, r: ExecStreamRequest): Promise<string> {
+    const res = await this.rt('Exec', { container_id: id, cmd: r.cmd, tty: r.tty, stdin: r.stdin, stdout: r.stdout, stderr: r.stderr });
+    return res.url;
+  }
+
+  async attach(id: string, r: StreamOptions): Promise<string> {
+    const res = await this.rt('Attach', { container_id: id, tty: r.tty, stdin: r.stdin, stdout: r.stdout, stderr: r.stderr });
+    return res.url;
+  }
+
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    const res = await this.rt('PortForward', { pod_sandbox_id: podSandboxId, port: ports });
+    return res.url;
+  }
+
+  /** containerd's task service (not CRI) sees the exec'd processes of a CRI container, by exec ID. */
+  async execProcesses(id: string): Promise<string[]> {
+    const res = await this.invoke<ListPidsResponse__Output>(this.tasksClient(), 'ListPids', { container_id: id }, this.timeoutMs, true);
+    return res.processes.map((p) => p.info?.value?.exec_id ?? '').filter((e) => e !== '');
+  }
+
+  async killExecProcess(id: string, execId: string): Promise<void> {
+    await this.invoke(this.tasksClient(), 'Kill', { container_id: id, exec_id: execId, signal: 9, all: false }, this.timeoutMs, true);
+  }
+
+  private tasks: TasksClient | undefined;
+  private tasksClient(): TasksClient {
+    if (!this.tasks) this.tasks = new (containerdTasks().Tasks)(`unix://${this.socketPath}`, grpc.credentials.createInsecure(), { channelOverride: this.runtimeClient.getChannel() });
+    return this.tasks;
+  }
+
   async containerStats(): Promise<ContainerStats[]> {
     const res = await this.rt('ListContainerStats', {});
     return res.stats.map((s) => ({
@@ -306,6 +353,7 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   close(): void {
+    this.tasks?.close();
     this.imageClient.close();
     this.runtimeClient.close();
   }

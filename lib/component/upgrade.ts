@@ -1,0 +1,158 @@
+// HTTP upgrades (exec, attach, port-forward: SPDY/3.1 and WebSocket) for the apiserver and the node agent,
+// which both pass the upgraded connection on as bytes (kube's UpgradeAwareHandler, as the kubelet's
+// proxyStream uses it): neither speaks SPDY or the channel protocols; the runtime's streaming server does.
+//
+// serveUpgrades runs an upgrade request through the server's ordinary handler (authentication,
+// authorization, routing, metav1.Status errors), with a response bound to the socket: a handler that
+// refuses the upgrade just answers, one that accepts it calls proxyUpgrade, which forwards the request
+// to the next hop and, on its 101, pipes both connections until either side goes.
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export interface Upgrade {
+  socket: Duplex;
+  /** Bytes the client sent after the request's headers. */
+  head: Buffer;
+}
+
+const upgrades = new WeakMap<http.IncomingMessage, Upgrade>();
+const taken = new WeakSet<http.IncomingMessage>();
+
+/** The upgrade a request asks for, when it came in through serveUpgrades. */
+export function upgradeOf(req: http.IncomingMessage): Upgrade | undefined {
+  return upgrades.get(req);
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/**
+ * Hands the server's upgrade requests to `handler` as ordinary requests. Whatever the handler answers
+ * goes to the client, after which the connection is closed; proxyUpgrade takes the socket over instead.
+ */
+export function serveUpgrades(server: http.Server, handler: Handler, Response: typeof http.ServerResponse = http.ServerResponse): void {
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrades.set(req, { socket, head });
+    socket.on('error', () => socket.destroy());
+    const res = new Response(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Parameters<http.ServerResponse['assignSocket']>[0]);
+    res.on('finish', () => {
+      if (!taken.has(req)) socket.end();
+    });
+    handler(req, res);
+  });
+}
+
+/** Request headers that describe this hop only, or carry the client's credentials to us. */
+const HOP_HEADERS = new Set(['host', 'authorization', 'content-length', 'transfer-encoding', 'proxy-authorization', 'impersonate-user', 'impersonate-group', 'impersonate-uid']);
+
+export interface ProxyHooks {
+  /** The session is open (the next hop answered 101). */
+  onOpen?(): void;
+  /** Bytes passed: 'in' from the client to the next hop, 'out' back. */
+  onBytes?(direction: 'in' | 'out', n: number): void;
+  /** The session is over; clientFirst: the client's connection ended before the next hop's. */
+  onClose?(clientFirst: boolean): void;
+  /** The next hop answered without upgrading (its answer is passed to the client). */
+  onRefused?(statusCode: number): void;
+  /** The next hop could not be reached (the client has been answered 502 when nothing was sent yet). */
+  onError?(err: Error): void;
+}
+
+/** The request line and headers the next hop gets: the client's, less the hop-by-hop and credential ones. */
+export function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(req.headers)) if (!HOP_HEADERS.has(k) && v !== undefined) out[k] = v;
+  return out;
+}
+
+function failureStatus(code: number, reason: string, message: string): string {
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+}
+
+/**
+ * Sends the client's upgrade on through `upstream` (a request already made with forwardedHeaders(req) to
+ * the next hop, not yet ended). A 101 from the next hop goes back to the client verbatim and both sockets
+ * are piped; any other answer is passed back as it is (its status, headers and body), which is how the
+ * runtime's 403 to a WebSocket protocol it lacks reaches kubectl (which then falls back to SPDY).
+ */
+export function proxyUpgrade(req: http.IncomingMessage, res: http.ServerResponse, upstream: http.ClientRequest, hooks: ProxyHooks = {}): void {
+  const client = upgradeOf(req);
+  if (!client) throw new Error('proxyUpgrade: not an upgrade request');
+  taken.add(req);
+  let answered = false;
+  const abandon = () => {
+    if (!answered) upstream.destroy();
+  };
+  client.socket.once('close', abandon);
+  upstream.on('timeout', () => {
+    if (!answered) upstream.destroy(new Error('timed out'));
+  });
+  upstream.on('response', (up) => {
+    answered = true;
+    client.socket.off('close', abandon);
+    taken.delete(req);
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(up.headers)) if (k !== 'connection' && k !== 'transfer-encoding' && v !== undefined) headers[k] = v;
+    res.writeHead(up.statusCode ?? 502, headers);
+    up.pipe(res);
+    hooks.onRefused?.(up.statusCode ?? 502);
+  });
+  upstream.on('upgrade', (up, upSocket, upHead) => {
+    answered = true;
+    client.socket.off('close', abandon);
+    upSocket.setTimeout(0); // the dial's timeout; an idle session is not an error
+    res.detachSocket(client.socket as Parameters<http.ServerResponse['detachSocket']>[0]);
+    const lines = [`HTTP/1.1 ${up.statusCode ?? 101} ${up.statusMessage || 'Switching Protocols'}`];
+    for (let i = 0; i + 1 < up.rawHeaders.length; i += 2) lines.push(`${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}`);
+    client.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (upHead.length) client.socket.write(upHead);
+    if (client.head.length) upSocket.write(client.head);
+    hooks.onOpen?.();
+    let clientFirst: boolean | undefined;
+    const finish = (byClient: boolean) => {
+      if (clientFirst !== undefined) return;
+      clientFirst = byClient;
+      res.statusCode = 101;
+      res.emit('close');
+      hooks.onClose?.(byClient);
+    };
+    if (hooks.onBytes) {
+      const onBytes = hooks.onBytes;
+      client.socket.on('data', (b: Buffer) => onBytes('in', b.length));
+      upSocket.on('data', (b: Buffer) => onBytes('out', b.length));
+    }
+    client.socket.pipe(upSocket);
+    upSocket.pipe(client.socket);
+    // A client that goes ends the session at once: the runtime's stream is destroyed, so a killed kubectl
+    // does not leave it (and what it runs) open for the runtime's 4 h idle timeout.
+    client.socket.on('end', () => finish(true));
+    client.socket.on('close', () => {
+      upSocket.destroy();
+      finish(true);
+    });
+    // The next hop ending first: what it wrote last (the exit Status) is flushed to the client, then closed.
+    upSocket.on('end', () => finish(false));
+    upSocket.on('close', () => {
+      finish(false);
+      client.socket.end();
+      setTimeout(() => client.socket.destroy(), 10_000).unref();
+    });
+    client.socket.on('error', () => client.socket.destroy());
+    upSocket.on('error', () => upSocket.destroy());
+  });
+  upstream.on('error', (err) => {
+    hooks.onError?.(err);
+    if (answered) return;
+    answered = true;
+    taken.delete(req);
+    if (res.headersSent || client.socket.destroyed) {
+      client.socket.destroy();
+      return;
+    }
+    const body = failureStatus(502, 'InternalError', `error dialing backend: ${err.message}`);
+    res.writeHead(502, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  upstream.end();
+}

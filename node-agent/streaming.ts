@@ -1,0 +1,240 @@
+// The kubelet's streaming endpoints: /exec/{ns}/{pod}/{container}, /attach/{ns}/{pod}/{container} and
+// /portForward/{ns}/{pod}[/{uid}] (kubelet's server.go). Each upgrade resolves the container (or the pod's
+// ready sandbox), asks the runtime for a single-use streaming URL (CRI Exec, Attach, PortForward) and
+// passes the client's upgraded connection to it as bytes (lib/component/upgrade.ts); the runtime's
+// streaming server speaks SPDY/3.1 and WebSocket. The caller was authenticated and authorized before
+// (server.ts: nodes/proxy, as the kubelet).
+//
+// Hygiene: open sessions are bounded (in total and per pod: 429 with Retry-After, as the runtime's
+// RESOURCE_EXHAUSTED), counted and metered; and an exec whose client goes away does not outlive it —
+// containerd 1.6 runs exec'd processes on a background context, so closing the stream leaves them
+// running. The agent notes the container's exec'd processes before the session, claims the one that
+// appears during it, and SIGKILLs it when the client leaves while it still runs.
+import * as http from 'node:http';
+import type { Request, Response } from 'express';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { forwardedHeaders, proxyUpgrade, upgradeOf } from '../lib/component/upgrade';
+import type { NodeAgent } from './agent';
+import { streamingBytes, streamingKilledProcesses, streamingSessions, streamingSessionsTotal } from './metrics';
+import { RuntimeError, type ContainerRuntime } from './runtime/runtime';
+
+export type StreamKind = 'exec' | 'attach' | 'portforward';
+
+export interface StreamingLimits {
+  /** Open sessions on this server (default 256). */
+  maxSessions?: number;
+  /** Open sessions per pod (default 32). */
+  maxSessionsPerPod?: number;
+}
+
+type SendStatus = (res: Response, code: number, reason: string, message: string) => void;
+
+/** gRPC codes of the runtime's answer → the HTTP status the client sees (kubelet: NotFound 404, else 500). */
+export function httpStatusOfRuntimeError(err: unknown): { code: number; reason: string } {
+  const code = err instanceof RuntimeError ? err.code : 2;
+  switch (code) {
+    case 3: // INVALID_ARGUMENT
+    case 9: // FAILED_PRECONDITION
+      return { code: 400, reason: 'BadRequest' };
+    case 5: // NOT_FOUND
+      return { code: 404, reason: 'NotFound' };
+    case 8: // RESOURCE_EXHAUSTED
+      return { code: 429, reason: 'TooManyRequests' };
+    case 12: // UNIMPLEMENTED
+      return { code: 501, reason: 'NotImplemented' };
+    default:
+      return { code: 500, reason: 'InternalError' };
+  }
+}
+
+function flag(q: Record<string, unknown>, ...names: string[]): boolean {
+  return names.some((n) => q[n] === 'true' || q[n] === '1');
+}
+
+function list(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/** ?ports=80,443 or ?ports=80&ports=443 (WebSocket port-forward); SPDY port-forward names ports per stream. */
+export function parsePorts(v: unknown): number[] | undefined {
+  const out: number[] = [];
+  for (const part of list(v).flatMap((s) => s.split(','))) {
+    if (part.trim() === '') continue;
+    const n = Number(part);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+export class StreamingSessions {
+  private open = 0;
+  private readonly perPod = new Map<string, number>();
+  /** Exec IDs claimed by open sessions, per container. */
+  private readonly claimed = new Map<string, Set<string>>();
+  private readonly maxSessions: number;
+  private readonly maxPerPod: number;
+
+  constructor(
+    private readonly agents: () => NodeAgent[],
+    private readonly sendStatus: SendStatus,
+    limits: StreamingLimits = {},
+  ) {
+    this.maxSessions = limits.maxSessions ?? 256;
+    this.maxPerPod = limits.maxSessionsPerPod ?? 32;
+  }
+
+  /** Open sessions (tests, metrics). */
+  get openSessions(): number {
+    return this.open;
+  }
+
+  handler(kind: StreamKind): (req: Request, res: Response) => void {
+    return (req, res) => {
+      this.serve(kind, req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.sendStatus(res, 500, 'InternalError', (err as Error).message);
+      });
+    };
+  }
+
+  private async serve(kind: StreamKind, req: Request, res: Response): Promise<void> {
+    const { namespace, pod: podName, container: containerName } = req.params as Record<string, string>;
+    const q = req.query as Record<string, unknown>;
+    const agent = this.agents().find((a) => a.findPod(namespace, podName));
+    const pod = agent?.findPod(namespace, podName);
+    if (!agent || !pod) return this.sendStatus(res, 404, 'NotFound', `pods "${podName}" not found`);
+    const node = agent.nodeName;
+    const uid = req.params.uid;
+    if (uid && pod.metadata?.uid !== uid) return this.sendStatus(res, 404, 'NotFound', `pods "${podName}" with uid ${uid} not found`);
+    let target: string;
+    let open: (runtime: ContainerRuntime) => Promise<string>;
+    if (kind === 'portforward') {
+      const ports = parsePorts(q.ports);
+      if (!ports) return this.sendStatus(res, 400, 'BadRequest', `invalid ports: ${list(q.ports).join(',')}`);
+      const sandbox = agent.readySandbox(pod);
+      if (!sandbox) return this.sendStatus(res, 404, 'NotFound', `pod "${podName}" has no running sandbox`);
+      target = sandbox;
+      open = (rt) => rt.portForward(sandbox, ports);
+    } else {
+      const resolved = this.container(agent, pod, containerName);
+      if ('code' in resolved) return this.sendStatus(res, resolved.code, resolved.code === 400 ? 'BadRequest' : 'NotFound', resolved.message);
+      const found = resolved.id;
+      target = found;
+      const streams = { tty: flag(q, 'tty'), stdin: flag(q, 'stdin', 'input'), stdout: flag(q, 'stdout', 'output'), stderr: flag(q, 'stderr', 'error') };
+      // A terminal is one stream: the runtime refuses tty with stderr (kubectl never asks for both).
+      if (streams.tty) streams.stderr = false;
+      if (!streams.stdin && !streams.stdout && !streams.stderr) return this.sendStatus(res, 400, 'BadRequest', 'you must specify at least 1 of stdin, stdout, stderr');
+      if (kind === 'exec') {
+        const cmd = list(q.command);
+        if (cmd.length === 0) return this.sendStatus(res, 400, 'BadRequest', 'you must specify at least one command for the container');
+        open = (rt) => rt.exec(found, { cmd, ...streams });
+      } else {
+        open = (rt) => rt.attach(found, streams);
+      }
+    }
+    if (!upgradeOf(req)) return this.sendStatus(res, 400, 'BadRequest', 'Upgrade request required');
+    const podKey = `${namespace}/${podName}`;
+    if (this.open >= this.maxSessions || (this.perPod.get(podKey) ?? 0) >= this.maxPerPod) {
+      streamingSessionsTotal.inc({ node, kind, result: 'refused' });
+      res.setHeader('Retry-After', '60');
+      return this.sendStatus(res, 429, 'TooManyRequests', `too many open ${this.open >= this.maxSessions ? 'streaming sessions on this node' : `streaming sessions to pod ${podKey}`}`);
+    }
+    // Reserved before the runtime call, so concurrent requests cannot pass the limits together.
+    this.open++;
+    this.perPod.set(podKey, (this.perPod.get(podKey) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.open--;
+      const n = (this.perPod.get(podKey) ?? 1) - 1;
+      if (n > 0) this.perPod.set(podKey, n);
+      else this.perPod.delete(podKey);
+    };
+    const runtime = agent.runtime;
+    // The container's exec'd processes before this session (asked alongside CRI Exec: the process starts
+    // only once the streams are connected).
+    const track = kind === 'exec' && runtime.execProcesses && runtime.killExecProcess;
+    let url: string;
+    let before: string[] | undefined;
+    try {
+      [url, before] = await Promise.all([open(runtime), track ? runtime.execProcesses!(target).catch(() => undefined) : Promise.resolve(undefined)]);
+    } catch (err) {
+      release();
+      streamingSessionsTotal.inc({ node, kind, result: 'failed' });
+      const { code, reason } = httpStatusOfRuntimeError(err);
+      if (code === 429) res.setHeader('Retry-After', '60');
+      return this.sendStatus(res, code, reason, (err as Error).message);
+    }
+    const upstream = http.request(url, { method: req.method, headers: forwardedHeaders(req), timeout: 30_000 });
+    let own: Promise<string | undefined> | undefined;
+    proxyUpgrade(req, res, upstream, {
+      onOpen: () => {
+        streamingSessionsTotal.inc({ node, kind, result: 'opened' });
+        streamingSessions.inc({ node, kind });
+        if (track && before) own = this.claimExec(runtime, target, new Set(before));
+      },
+      onBytes: (direction, n) => streamingBytes.inc({ node, kind, direction }, n),
+      onClose: (clientFirst) => {
+        streamingSessions.dec({ node, kind });
+        release();
+        if (own) void this.endExec(runtime, target, own, clientFirst, node);
+      },
+      onRefused: () => {
+        streamingSessionsTotal.inc({ node, kind, result: 'failed' });
+        release();
+      },
+      onError: () => release(),
+    });
+  }
+
+  /** The running container's ID, or the kubelet's refusal. */
+  private container(agent: NodeAgent, pod: Pod, name: string): { id: string } | { code: 400 | 404; message: string } {
+    const podName = pod.metadata?.name ?? '';
+    const names = [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || []), ...(pod.spec?.ephemeralContainers || [])].map((c) => c.name);
+    if (!names.includes(name)) return { code: 400, message: `container ${name} is not valid for pod ${podName}` };
+    const c = agent.containerFor(pod, name, false);
+    if (!c || !c.running) return { code: 404, message: `container not found ("${name}")` };
+    return { id: c.id };
+  }
+
+  /** The exec ID of the process this session started: the first new one nobody else has claimed. */
+  private async claimExec(runtime: ContainerRuntime, container: string, before: Set<string>): Promise<string | undefined> {
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const now = await runtime.execProcesses!(container).catch(() => undefined);
+      if (!now) return undefined;
+      const taken = this.claimed.get(container) ?? new Set<string>();
+      const mine = now.find((id) => !before.has(id) && !taken.has(id));
+      if (mine) {
+        taken.add(mine);
+        this.claimed.set(container, taken);
+        return mine;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return undefined;
+  }
+
+  /** The session is over: forget the claim; when the client left first and the process runs on, kill it. */
+  private async endExec(runtime: ContainerRuntime, container: string, own: Promise<string | undefined>, clientFirst: boolean, node: string): Promise<void> {
+    const execId = await own;
+    if (!execId) return;
+    try {
+      if (!clientFirst) return;
+      // Give a process that ends with its stdin (cat, sh) the chance to exit by itself.
+      await new Promise((r) => setTimeout(r, 300));
+      const running = await runtime.execProcesses!(container).catch(() => [] as string[]);
+      if (!running.includes(execId)) return;
+      await runtime.killExecProcess!(container, execId);
+      streamingKilledProcesses.inc({ node });
+    } catch {
+      // The process ended meanwhile, or the container did.
+    } finally {
+      const set = this.claimed.get(container);
+      set?.delete(execId);
+      if (set && set.size === 0) this.claimed.delete(container);
+    }
+  }
+}

@@ -1,0 +1,488 @@
+// Interactive pods end to end on real containerd, one cluster for the whole file: an apiserver on HTTPS
+// with client certificates, a token file and Node,RBAC authorization; one node agent serving HTTPS behind
+// the kubelet's authentication (certificates, TokenReview) and authorization (SubjectAccessReview); the
+// apiserver reaches it with its kubelet-client certificate. A busybox pod (`bb`, printing ticks) and an
+// nginx pod (`web`, with a busybox httpd on 8081 beside nginx on 80).
+// Every client: kubectl 1.20 (SPDY) and the machine's kubectl (WebSocket first, refused by containerd
+// 1.6, then SPDY) — exec (outputs, exit codes, stdin to EOF), `-it` with `stty size`, attach, cp both
+// ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
+// process left behind by a killed client — steer's exec, attach, cp and port-forward verbs (the built
+// binary), and @kubernetes/client-node's Exec, Cp.cpToPod and PortForward (its stdin cannot reach EOF
+// over WebSocket v4: test.failing below says why).
+// Needs root; run under flock /tmp/steer-e2e.lock.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { Cp, Exec, KubeConfig, PortForward } from '@kubernetes/client-node';
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { V1Status } from '@kubernetes/client-node';
+import { startApiServer, type RunningApiServer } from '../../apiserver';
+import { KubeClient } from '../../lib/client/client';
+import { writeKubeconfig } from '../../lib/client/kubeconfig';
+import { Resources } from '../../lib/api/resources';
+import { issueCertificate, type CertKeyPem } from '../../lib/component/pki';
+import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator } from '../../lib/component/secure-serving';
+import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import { IMAGES } from '../../node-agent/runtime-setup';
+import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
+import { kubectlBinaries } from '../helpers/kubectl';
+import { makeTestPki, type TestPki } from '../helpers/pki';
+import { sleep, waitForWithin } from '../helpers/wait';
+import { startTestRuntime, TestRuntime } from './helpers/runtime';
+
+const waitFor = waitForWithin(60_000);
+jest.setTimeout(180_000);
+
+const nodeName = 'e2e-exec-node';
+const ns = 'default';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a command (stdin given, then closed), with a generous timeout; never rejects. */
+function run(cmd: string, args: string[], o: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const start = Date.now();
+    const child = spawn(cmd, args, { env: { ...process.env, ...o.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, ms: Date.now() - start });
+    });
+    child.stdin.on('error', () => undefined);
+    if (o.stdin !== undefined) child.stdin.end(o.stdin);
+    else child.stdin.end();
+  });
+}
+
+function httpGetText(url: string): Promise<{ code: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(20_000, () => req.destroy(new Error('timed out')));
+  });
+}
+
+describe('exec, attach, port-forward and cp on real containerd', () => {
+  let rt: TestRuntime;
+  let pki: TestPki;
+  let api: RunningApiServer;
+  let admin: KubeClient;
+  let agentClient: KubeClient;
+  let cri: CriRuntime;
+  let agent: RunningNodeAgent | undefined;
+  let home: string;
+  let kubeconfig: string;
+  let viewerKubeconfig: string;
+  let kc: KubeConfig;
+  let adminPem: CertKeyPem;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    rt = await startTestRuntime('exec');
+    pki = await makeTestPki();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-exec-e2e-'));
+    const tokens = path.join(pki.dir, 'tokens.csv');
+    fs.writeFileSync(tokens, 'viewer-token,viewer,uid-viewer\n');
+    const kubeletClient = await pki.client('kube-apiserver-kubelet-client', ['system:masters']);
+    api = await startApiServer({
+      host: '127.0.0.1',
+      port: 0,
+      tlsCertFile: pki.servingCertFile,
+      tlsKeyFile: pki.servingKeyFile,
+      clientCAFile: pki.caFile,
+      tokenFile: tokens,
+      anonymousAuth: false,
+      authorizationMode: ['Node', 'RBAC'],
+      kubeletClient: { certFile: kubeletClient.certFile, keyFile: kubeletClient.keyFile, caFile: pki.caFile },
+      kubernetesService: false,
+    });
+    const adminCert = await pki.client('kubernetes-admin', ['system:masters']);
+    adminPem = adminCert;
+    admin = KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: adminCert.cert, key: adminCert.key });
+    kubeconfig = path.join(home, 'kubeconfig');
+    writeKubeconfig(kubeconfig, { server: api.url, ca: pki.ca.cert, clientCert: adminCert.cert, clientKey: adminCert.key, namespace: ns });
+    viewerKubeconfig = path.join(home, 'viewer-kubeconfig');
+    writeKubeconfig(viewerKubeconfig, { server: api.url, ca: pki.ca.cert, token: 'viewer-token', namespace: ns });
+    kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    await admin.create(Resources.clusterrolebindings, undefined, {
+      metadata: { name: 'viewer-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'User', name: 'viewer', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    const nodeCert = await pki.client(`system:node:${nodeName}`, ['system:nodes']);
+    agentClient = KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: nodeCert.cert, key: nodeCert.key });
+    const serving = await issueCertificate(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], ipAddresses: ['127.0.0.1'], dnsNames: [nodeName], usage: 'server' });
+    cri = new CriRuntime(rt.criSocket);
+    agent = await startNodeAgent({
+      client: agentClient,
+      nodeName,
+      runtime: cri,
+      stateDir: path.join(rt.stateDir, 'agent'),
+      logRoot: rt.podLogDir,
+      cgroupRoot: rt.cgroupRoot,
+      address: '127.0.0.1',
+      port: 0,
+      relistIntervalMs: 100,
+      log: (m) => console.error(m),
+      serving: {
+        cert: serving.cert,
+        key: serving.key,
+        clientCA: pki.ca.cert,
+        tokens: tokenReviewAuthenticator(agentClient),
+        authorizer: subjectAccessReviewAuthorizer(agentClient),
+      },
+    });
+    const ticker = 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done';
+    await admin.create<Pod>(Resources.pods, ns, {
+      metadata: { name: 'bb' },
+      spec: { nodeName, containers: [{ name: 'bb', image: IMAGES.busybox, command: ['sh', '-c', ticker] }] },
+    });
+    await admin.create<Pod>(Resources.pods, ns, {
+      metadata: { name: 'web' },
+      spec: {
+        nodeName,
+        containers: [
+          { name: 'nginx', image: IMAGES.nginx },
+          { name: 'side', image: IMAGES.busybox, command: ['sh', '-c', 'mkdir -p /www && echo side-page > /www/index.html && exec httpd -f -p 8081 -h /www'] },
+        ],
+      },
+    });
+    // No node: stays Pending without a scheduler.
+    await admin.create<Pod>(Resources.pods, ns, { metadata: { name: 'nowhere' }, spec: { containers: [{ name: 'c', image: IMAGES.busybox }] } });
+    for (const name of ['bb', 'web']) {
+      await waitFor(`${name} running`, async () => (await admin.get<Pod>(Resources.pods, ns, name)).status?.phase === 'Running', 180_000);
+    }
+  });
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await agent?.stop();
+    agentClient?.close();
+    admin?.close();
+    cri?.close();
+    await api?.close();
+    await rt?.stop();
+    pki?.cleanup();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  /** Processes in the bb container matching a pattern (busybox ps, through CRI directly). */
+  async function processesIn(pattern: RegExp): Promise<string[]> {
+    const pod = await admin.get<Pod>(Resources.pods, ns, 'bb');
+    const id = pod.status!.containerStatuses![0].containerID!.replace(/^containerd:\/\//, '');
+    const ps = await cri.execSync(id, ['ps', '-o', 'pid,args'], 10);
+    return ps.stdout.toString().split('\n').filter((l) => pattern.test(l));
+  }
+
+  for (const k of kubectlBinaries('exec')) {
+    describe(k.name, () => {
+      const kubectl = (args: string[], o: { stdin?: string | Buffer; timeoutMs?: number } = {}) => run(k.bin, ['--kubeconfig', kubeconfig, ...args], { ...o, env: { HOME: path.join(home, k.ns) } });
+
+      test('exec: stdout, stderr and the exit code', async () => {
+        const r = await kubectl(['exec', 'bb', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+        expect(r).toMatchObject({ code: 3, stdout: 'out\n', stderr: expect.stringContaining('err\n') });
+        expect(r.stderr).toContain('command terminated with exit code 3');
+        const ok = await kubectl(['exec', 'bb', '-c', 'bb', '--', 'echo', 'hello', 'world']);
+        expect(ok).toMatchObject({ code: 0, stdout: 'hello world\n' });
+      });
+
+      test('exec -i: stdin reaches EOF (cat ends within 2 s of a plain exec)', async () => {
+        const plain = await kubectl(['exec', 'bb', '--', 'true']);
+        expect(plain.code).toBe(0);
+        const r = await kubectl(['exec', '-i', 'bb', '--', 'cat'], { stdin: 'hi via stdin\n', timeoutMs: 30_000 });
+        expect(r).toMatchObject({ code: 0, stdout: 'hi via stdin\n' });
+        expect(r.ms).toBeLessThan(plain.ms + 2_000);
+      });
+
+      test('exec -it: the terminal size reaches the container (stty size)', async () => {
+        const cmd = `stty cols 120 rows 40; ${k.bin} --kubeconfig ${kubeconfig} exec -it bb -- sh -c 'sleep 0.5; stty size'`;
+        const r = await run('script', ['-qec', cmd, '/dev/null'], { env: { HOME: path.join(home, k.ns) } });
+        expect(r.stdout).toContain('40 120');
+        expect(r.code).toBe(0);
+      });
+
+      test('attach streams the container output', async () => {
+        const child = spawn(k.bin, ['--kubeconfig', kubeconfig, 'attach', 'bb'], { env: { ...process.env, HOME: path.join(home, k.ns) } });
+        children.push(child);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        await waitFor('attach output', () => /tick \d+/.test(out), 30_000);
+        child.kill('SIGKILL');
+      });
+
+      test('cp to the pod and back: identical', async () => {
+        const local = path.join(home, `${k.ns}-f.bin`);
+        fs.writeFileSync(local, crypto.randomBytes(100_000));
+        const to = await kubectl(['cp', local, `bb:/tmp/${k.ns}-f.bin`]);
+        expect(to.code).toBe(0);
+        const back = path.join(home, `${k.ns}-back.bin`);
+        const from = await kubectl(['cp', `bb:/tmp/${k.ns}-f.bin`, back]);
+        expect(from.code).toBe(0);
+        expect((await run('cmp', [local, back])).code).toBe(0);
+      });
+
+      test('port-forward serves nginx and the sidecar repeatedly over one session, on two ports', async () => {
+        const child = spawn(k.bin, ['--kubeconfig', kubeconfig, 'port-forward', 'pod/web', ':80', ':8081'], { env: { ...process.env, HOME: path.join(home, k.ns) } });
+        children.push(child);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const ports = await waitFor('forwarding', () => {
+          const a = /127\.0\.0\.1:(\d+) -> 80\b/.exec(out);
+          const b = /127\.0\.0\.1:(\d+) -> 8081\b/.exec(out);
+          return a && b ? [Number(a[1]), Number(b[1])] : undefined;
+        }, 30_000);
+        for (let i = 0; i < 3; i++) {
+          const [nginx, side] = await Promise.all([httpGetText(`http://127.0.0.1:${ports[0]}/`), httpGetText(`http://127.0.0.1:${ports[1]}/`)]);
+          expect(nginx.code).toBe(200);
+          expect(nginx.body).toMatch(/nginx/i);
+          expect(side).toEqual({ code: 200, body: 'side-page\n' });
+        }
+        child.kill('SIGTERM');
+      });
+
+      test('errors before the upgrade: unknown container 400, unknown pod 404, pod without a node 400, RBAC 403', async () => {
+        const nope = await kubectl(['exec', 'bb', '-c', 'nope', '--', 'true']);
+        expect(nope.code).toBe(1);
+        expect(nope.stderr).toContain('container nope is not valid for pod bb');
+        const missing = await kubectl(['exec', 'ghost', '--', 'true']);
+        expect(missing.code).toBe(1);
+        expect(missing.stderr).toMatch(/NotFound|not found/);
+        const viewer = await run(k.bin, ['--kubeconfig', viewerKubeconfig, 'exec', 'bb', '--', 'true'], { env: { HOME: path.join(home, k.ns) } });
+        expect(viewer.code).toBe(1);
+        expect(viewer.stderr).toMatch(/forbidden|Forbidden/);
+      });
+
+      test('a killed client leaves no process behind in the container', async () => {
+        const marker = k.ns === 'exec120' ? '1201' : '1202';
+        for (const tty of [false, true]) {
+          const child = tty
+            ? spawn('script', ['-qec', `${k.bin} --kubeconfig ${kubeconfig} exec -it bb -- sleep ${marker}`, '/dev/null'], { env: { ...process.env, HOME: path.join(home, k.ns) }, detached: true })
+            : spawn(k.bin, ['--kubeconfig', kubeconfig, 'exec', '-i', 'bb', '--', 'sleep', marker], { env: { ...process.env, HOME: path.join(home, k.ns) }, detached: true });
+          children.push(child);
+          await waitFor('the sleep to run', async () => (await processesIn(new RegExp(`sleep ${marker}`))).length > 0, 30_000);
+          process.kill(-child.pid!, 'SIGKILL');
+          await waitFor('the sleep to be gone', async () => (await processesIn(new RegExp(`sleep ${marker}`))).length === 0, 20_000);
+        }
+      });
+    });
+  }
+
+  test('the apiserver refuses exec into a pod without a node, and non-upgrade requests, with a Status', async () => {
+    const call = (p: string, headers: Record<string, string> = {}) =>
+      new Promise<{ code: number; body: string }>((resolve, reject) => {
+        const req = https.request(`${api.url}${p}`, { method: 'POST', ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, headers, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const nowhere = await call(`/api/v1/namespaces/${ns}/pods/nowhere/exec?command=true&stdout=true`);
+    expect(nowhere.code).toBe(400);
+    expect(JSON.parse(nowhere.body)).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest', message: 'pod nowhere does not have a host assigned' });
+    const plain = await call(`/api/v1/namespaces/${ns}/pods/bb/exec?command=true&stdout=true`);
+    expect(plain.code).toBe(400);
+    expect(JSON.parse(plain.body).message).toBe('Upgrade request required');
+    const ghost = await call(`/api/v1/namespaces/${ns}/pods/ghost/portforward`, { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' });
+    expect(ghost.code).toBe(404);
+    expect(JSON.parse(ghost.body)).toMatchObject({ kind: 'Status', reason: 'NotFound' });
+  });
+
+  test('the agent refuses streaming requests without credentials (401)', async () => {
+    const r = await new Promise<number>((resolve, reject) => {
+      const req = https.request(`${agent!.url}/exec/${ns}/bb/bb?command=true&stdout=true`, { method: 'POST', ca: pki.ca.cert, agent: false, headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' } }, (res) => resolve(res.statusCode ?? 0));
+      req.on('upgrade', (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(r).toBe(401);
+  });
+
+  test('kubectl cp of 50 MiB both ways is identical', async () => {
+    const k = kubectlBinaries('big')[0];
+    const env = { HOME: path.join(home, k.ns) };
+    const local = path.join(home, 'big.bin');
+    fs.writeFileSync(local, crypto.randomBytes(50 * 1024 * 1024));
+    const to = await run(k.bin, ['--kubeconfig', kubeconfig, 'cp', local, 'bb:/tmp/big.bin'], { env, timeoutMs: 240_000 });
+    expect(to.code).toBe(0);
+    const back = path.join(home, 'big-back.bin');
+    const from = await run(k.bin, ['--kubeconfig', kubeconfig, 'cp', 'bb:/tmp/big.bin', back], { env, timeoutMs: 240_000 });
+    expect(from.code).toBe(0);
+    expect((await run('cmp', [local, back])).code).toBe(0);
+    await run(k.bin, ['--kubeconfig', kubeconfig, 'exec', 'bb', '--', 'rm', '-f', '/tmp/big.bin'], { env });
+  });
+
+  describe('steer verbs (the built binary)', () => {
+    const steerBin = path.join(__dirname, '..', '..', 'bin', 'steer.js');
+    const steer = (args: string[], o: { stdin?: string } = {}) => run(process.execPath, [steerBin, '--kubeconfig', kubeconfig, ...args], { ...o, timeoutMs: 120_000 });
+
+    test('steer exec: outputs and the exit code, and the unknown container', async () => {
+      const r = await steer(['exec', 'bb', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+      expect(r).toMatchObject({ code: 3, stdout: 'out\n', stderr: expect.stringContaining('err\n') });
+      expect(r.stderr).toContain('command terminated with exit code 3');
+      expect(await steer(['exec', 'bb', '--', 'echo', 'hi'])).toMatchObject({ code: 0, stdout: 'hi\n' });
+      const nope = await steer(['exec', 'bb', '-c', 'nope', '--', 'true']);
+      expect(nope.code).toBe(1);
+      expect(nope.stderr).toContain('Error from server (BadRequest): container nope is not valid for pod bb');
+    });
+
+    test('steer cp both ways is identical', async () => {
+      const local = path.join(home, 'steer-f.bin');
+      fs.writeFileSync(local, crypto.randomBytes(300_000));
+      expect((await steer(['cp', local, 'bb:/tmp/steer-f.bin'])).code).toBe(0);
+      const back = path.join(home, 'steer-back.bin');
+      const from = await steer(['cp', 'bb:/tmp/steer-f.bin', back]);
+      expect(from.code).toBe(0);
+      expect((await run('cmp', [local, back])).code).toBe(0);
+    });
+
+    test('steer attach streams the output', async () => {
+      const child = spawn(process.execPath, [steerBin, '--kubeconfig', kubeconfig, 'attach', 'bb']);
+      children.push(child);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor('attach output', () => /tick \d+/.test(out), 30_000);
+      child.kill('SIGKILL');
+    });
+
+    test('steer port-forward serves nginx repeatedly', async () => {
+      const child = spawn(process.execPath, [steerBin, '--kubeconfig', kubeconfig, 'port-forward', 'pod/web', ':80', ':8081']);
+      children.push(child);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const ports = await waitFor('forwarding', () => {
+        const a = /127\.0\.0\.1:(\d+) -> 80\b/.exec(out);
+        const b = /127\.0\.0\.1:(\d+) -> 8081\b/.exec(out);
+        return a && b ? [Number(a[1]), Number(b[1])] : undefined;
+      }, 30_000);
+      for (let i = 0; i < 3; i++) {
+        const [nginx, side] = await Promise.all([httpGetText(`http://127.0.0.1:${ports[0]}/`), httpGetText(`http://127.0.0.1:${ports[1]}/`)]);
+        expect(nginx.code).toBe(200);
+        expect(nginx.body).toMatch(/nginx/i);
+        expect(side).toEqual({ code: 200, body: 'side-page\n' });
+      }
+      child.kill('SIGTERM');
+    });
+  });
+
+  describe('@kubernetes/client-node', () => {
+    const sink = () => {
+      let text = '';
+      const w = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          text += chunk.toString();
+          cb();
+        },
+      });
+      return { w, text: () => text };
+    };
+
+    test('Exec: output and the exit status', async () => {
+      const out = sink();
+      const err = sink();
+      const status = await new Promise<V1Status>((resolve) => {
+        void new Exec(kc).exec(ns, 'bb', 'bb', ['sh', '-c', 'echo from-client-node; echo e >&2; exit 7'], out.w, err.w, null, false, (s) => resolve(s));
+      });
+      expect(out.text()).toBe('from-client-node\n');
+      expect(err.text()).toBe('e\n');
+      expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode' });
+      expect(status.details?.causes?.[0]?.message).toBe('7');
+    });
+
+    // Not Cp.cpFromPod: client-node 1.4.0 runs `tar zcf -` in the pod and feeds the gzip stream to
+    // tar-fs's extract, which does not gunzip ("Unexpected end of data") — against any server.
+    test('Exec streams a tar out of the pod into a local extract (what Cp.cpFromPod means to do)', async () => {
+      const r = await run(kubectlBinaries('cn')[0].bin, ['--kubeconfig', kubeconfig, 'exec', 'bb', '--', 'sh', '-c', 'echo client-node-cp > /tmp/cn.txt'], { env: { HOME: path.join(home, 'cn') } });
+      expect(r.code).toBe(0);
+      const dir = fs.mkdtempSync(path.join(home, 'cn-'));
+      const extract = spawn('tar', ['xf', '-', '-C', dir]);
+      const status = await new Promise<V1Status>((resolve) => {
+        void new Exec(kc).exec(ns, 'bb', 'bb', ['tar', 'cf', '-', '-C', '/tmp', 'cn.txt'], extract.stdin, process.stderr, null, false, (s) => resolve(s));
+      });
+      expect(status.status).toBe('Success');
+      await new Promise((r) => extract.on('close', r));
+      expect(fs.readFileSync(path.join(dir, 'cn.txt'), 'utf8')).toBe('client-node-cp\n');
+    });
+
+    test('PortForward serves nginx, one WebSocket per connection, several connections', async () => {
+      const pf = new PortForward(kc);
+      const server = net.createServer((socket) => {
+        void pf.portForward(ns, 'web', [80], socket, null, socket);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const port = (server.address() as net.AddressInfo).port;
+      try {
+        for (let i = 0; i < 3; i++) {
+          const r = await httpGetText(`http://127.0.0.1:${port}/`);
+          expect(r.code).toBe(200);
+          expect(r.body).toMatch(/nginx/i);
+        }
+      } finally {
+        server.close();
+      }
+    });
+
+    test('Cp.cpToPod: the file arrives and tar ends (it stops at the archive end marker, not at stdin EOF)', async () => {
+      const dir = fs.mkdtempSync(path.join(home, 'cn-up-'));
+      fs.writeFileSync(path.join(dir, 'up.txt'), 'uploaded\n');
+      await new Cp(kc).cpToPod(ns, 'bb', 'bb', dir, '/tmp');
+      await waitFor('the file, and tar gone', async () => {
+        const cat = await run(kubectlBinaries('cn')[0].bin, ['--kubeconfig', kubeconfig, 'exec', 'bb', '--', 'cat', '/tmp/up.txt'], { env: { HOME: path.join(home, 'cn') } });
+        return cat.stdout === 'uploaded\n' && (await processesIn(/tar xf/)).length === 0;
+      }, 15_000);
+    });
+
+    // containerd 1.6's streaming server speaks WebSocket v4 at most, which cannot half-close stdin, and
+    // steer passes the WebSocket through to it: `cat` never sees EOF (exec-streaming.md §0.3). The fix is
+    // terminating v5 in steer and reaching the container over SPDY or containerd's task API (§4.3): not done.
+    test.failing('Exec with stdin: the end of stdin reaches the process (cat exits)', async () => {
+      const out = sink();
+      const status = await new Promise<V1Status>((resolve, reject) => {
+        void new Exec(kc).exec(ns, 'bb', 'bb', ['cat'], out.w, process.stderr, Readable.from([Buffer.from('to eof\n')]), false, (s) => resolve(s));
+        setTimeout(() => reject(new Error('cat did not end within 10 s: stdin never reached EOF')), 10_000);
+      });
+      expect(status.status).toBe('Success');
+      expect(out.text()).toBe('to eof\n');
+    });
+  });
+
+  test('every session is over: the agent metrics show none open', async () => {
+    const open = await waitFor('no open sessions', async () => {
+      const text = await new Promise<string>((resolve, reject) => {
+        https.get(`${agent!.url}/metrics`, { ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+      const lines = text.split('\n').filter((l) => l.startsWith('steer_node_agent_streaming_sessions{'));
+      return lines.every((l) => / 0$/.test(l)) ? text : undefined;
+    }, 30_000);
+    expect(open).toMatch(/steer_node_agent_streaming_sessions_total\{[^}]*result="opened"[^}]*\} [1-9]/);
+    expect(open).toMatch(/steer_node_agent_streaming_bytes_total\{[^}]*direction="out"[^}]*\} [1-9]/);
+  });
+});
