@@ -70,6 +70,9 @@ test('secrets are encrypted in the database and its files; configmaps are not', 
     await client.patch(Resources.secrets, 'default', 'db', { metadata: { labels: { touched: 'yes' } } });
     await client.create(Resources.configmaps, 'default', { metadata: { name: 'cm' }, data: { v: CM_VALUE } });
   });
+  // The files first: opening the database again (rawValues) turns its log into a compressed table.
+  const cmInFiles = filesContain(data, CM_VALUE);
+  const secretInFiles = filesContain(data, SECRET_VALUE);
   const values = await rawValues(data);
   const secretValue = values.get('o!secrets!default/db')!;
   expect(secretValue.subarray(0, 23).toString()).toBe('k8s:enc:aesgcm:v1:key1:');
@@ -79,8 +82,8 @@ test('secrets are encrypted in the database and its files; configmaps are not', 
   }
   // The scan sees plaintext where there is some: the ConfigMap's value is in the values and the files.
   expect(values.get('o!configmaps!default/cm')!.includes(Buffer.from(CM_VALUE))).toBe(true);
-  expect(filesContain(data, CM_VALUE)).toBe(true);
-  expect(filesContain(data, SECRET_VALUE)).toBe(false);
+  expect(cmInFiles).toBe(true);
+  expect(secretInFiles).toBe(false);
 
   // Readable again after a restart; without the configuration the start is refused.
   await withServer(data, writeConfig('one-again.yaml', aesgcm('key1', 'a')), async (client) => {
