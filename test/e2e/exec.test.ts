@@ -69,6 +69,28 @@ function run(cmd: string, args: string[], o: { stdin?: string | Buffer; env?: No
   });
 }
 
+/**
+ * A port-forward child (kubectl's or steer's, to pod/web on :80 and :8081) serves nginx and the sidecar
+ * three times over its one session; then it is stopped.
+ */
+async function expectForwardsWebPod(child: ChildProcess): Promise<void> {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const ports = await waitFor('forwarding', () => {
+    const a = /127\.0\.0\.1:(\d+) -> 80\b/.exec(out);
+    const b = /127\.0\.0\.1:(\d+) -> 8081\b/.exec(out);
+    return a && b ? [Number(a[1]), Number(b[1])] : undefined;
+  }, 30_000);
+  for (let i = 0; i < 3; i++) {
+    const [nginx, side] = await Promise.all([httpGetText(`http://127.0.0.1:${ports[0]}/`), httpGetText(`http://127.0.0.1:${ports[1]}/`)]);
+    expect(nginx.code).toBe(200);
+    expect(nginx.body).toMatch(/nginx/i);
+    expect(side).toEqual({ code: 200, body: 'side-page\n' });
+  }
+  child.kill('SIGTERM');
+}
+
 function httpGetText(url: string): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false }, (res) => {
@@ -245,21 +267,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
       test('port-forward serves nginx and the sidecar repeatedly over one session, on two ports', async () => {
         const child = spawn(k.bin, ['--kubeconfig', kubeconfig, 'port-forward', 'pod/web', ':80', ':8081'], { env: { ...process.env, HOME: path.join(home, k.ns) } });
         children.push(child);
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        const ports = await waitFor('forwarding', () => {
-          const a = /127\.0\.0\.1:(\d+) -> 80\b/.exec(out);
-          const b = /127\.0\.0\.1:(\d+) -> 8081\b/.exec(out);
-          return a && b ? [Number(a[1]), Number(b[1])] : undefined;
-        }, 30_000);
-        for (let i = 0; i < 3; i++) {
-          const [nginx, side] = await Promise.all([httpGetText(`http://127.0.0.1:${ports[0]}/`), httpGetText(`http://127.0.0.1:${ports[1]}/`)]);
-          expect(nginx.code).toBe(200);
-          expect(nginx.body).toMatch(/nginx/i);
-          expect(side).toEqual({ code: 200, body: 'side-page\n' });
-        }
-        child.kill('SIGTERM');
+        await expectForwardsWebPod(child);
       });
 
       test('errors before the upgrade: unknown container 400, unknown pod 404, pod without a node 400, RBAC 403', async () => {
@@ -371,21 +379,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     test('steer port-forward serves nginx repeatedly', async () => {
       const child = spawn(process.execPath, [steerBin, '--kubeconfig', kubeconfig, 'port-forward', 'pod/web', ':80', ':8081']);
       children.push(child);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const ports = await waitFor('forwarding', () => {
-        const a = /127\.0\.0\.1:(\d+) -> 80\b/.exec(out);
-        const b = /127\.0\.0\.1:(\d+) -> 8081\b/.exec(out);
-        return a && b ? [Number(a[1]), Number(b[1])] : undefined;
-      }, 30_000);
-      for (let i = 0; i < 3; i++) {
-        const [nginx, side] = await Promise.all([httpGetText(`http://127.0.0.1:${ports[0]}/`), httpGetText(`http://127.0.0.1:${ports[1]}/`)]);
-        expect(nginx.code).toBe(200);
-        expect(nginx.body).toMatch(/nginx/i);
-        expect(side).toEqual({ code: 200, body: 'side-page\n' });
-      }
-      child.kill('SIGTERM');
+      await expectForwardsWebPod(child);
     });
   });
 
