@@ -51,7 +51,15 @@ async function guarded(app: string, on: string, other: string): Promise<void> {
     spec: { replicas: 2, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'busybox:1.35' }] } } },
   };
   await api.client.create(Resources.deployments, ns, d);
-  await waitFor('both pods Ready', async () => (await podsOf(app)).filter((p) => isReady(p) && p.spec?.nodeName === on).length === 2, 20_000);
+  // The scheduler may place a pod before its informer sees the cordon (as kube-scheduler can): such a pod is
+  // deleted so its replacement lands where the setup wants it.
+  await waitFor(`both pods Ready on ${on}`, async () => {
+    const pods = (await podsOf(app)).filter((p) => !p.metadata?.deletionTimestamp);
+    for (const p of pods.filter((p) => p.spec?.nodeName === other)) await api.client.delete(Resources.pods, ns, p.metadata?.name ?? '').catch(() => undefined);
+    const placed = pods.map((p) => `${p.metadata?.name}@${p.spec?.nodeName ?? '-'}${isReady(p) ? '(ready)' : ''}`).join(' ');
+    if (pods.filter((p) => isReady(p) && p.spec?.nodeName === on).length === 2) return true;
+    throw new Error(`pods: ${placed}`);
+  }, 30_000);
   await cordon(other, false);
   await api.client.create(Resources.poddisruptionbudgets, ns, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: app, namespace: ns }, spec: { minAvailable: 2, selector: { matchLabels: { app } } } });
   await waitFor('the budget observed', async () => (await pdbOf(app)).status?.currentHealthy === 2, 10_000);
