@@ -5,7 +5,9 @@
 // and node agents refusing requests without credentials →
 // apply nginx.yaml → scale to 3, spread over node-1 and node-2 → every pod IP answers from BOTH node
 // containers (cross-node pod routes) → a killed nginx process is restarted → a deleted pod is replaced
-// → a pod on each node resolves nginx and a headless Service spanning both nodes (cluster DNS) →
+// → a pod on each node resolves nginx and a headless Service spanning both nodes (cluster DNS) → a
+// local-path claim binds on the node its first pod landed on, later pods follow their data there, and
+// Delete reclaim removes the directory (issue 18) →
 // `docker-compose down` leaves no pod cgroups and no mounts on the host → the engine is stopped by
 // its PID. Each step's time is printed at the end. Needs root, deploy/install-docker.sh's packages and
 // network access to the Debian mirror and the npm registry for the image builds (cached afterwards in
@@ -14,7 +16,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1';
+import type { Endpoints, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { waitFor } from '../helpers/wait';
@@ -294,6 +296,64 @@ describe('a 2-node steer cluster from docker-compose', () => {
     });
     for (const node of NODES) await client!.delete(Resources.pods, 'default', `dns-${node}`);
     await client!.delete(Resources.services, 'default', 'web');
+  });
+
+  it('7e. a local-path claim binds on the node where its pod landed; the pod comes back there with its data; Delete reclaim removes the directory', async () => {
+    requireCluster();
+    const ctr = ['ctr', '--address', '/var/lib/steer/runtime/containerd/containerd.sock', '-n', 'k8s.io'];
+    const claimer = (name: string): Pod => ({
+      metadata: { name, labels: { app: 'claimer' } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'bb', image: '127.0.0.1:5000/busybox:1.35', command: ['sh', '-c', `echo ${name} >> /data/log; sleep 3600`], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    });
+    const readyPod = (name: string) =>
+      waitFor(`${name} Ready`, async () => {
+        const p = await client!.get<Pod>(Resources.pods, 'default', name);
+        return isReady(p) ? p : undefined;
+      }, 120_000, 250);
+    const dirExists = async (node: string, dir: string) => (await compose.exec(node, ['test', '-d', dir])).code === 0;
+    await client!.create<PersistentVolumeClaim>(Resources.persistentvolumeclaims, 'default', {
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+    });
+    // WaitForFirstConsumer: nothing is bound before a pod uses the claim.
+    expect((await client!.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, 'default', 'data')).status?.phase).toBe('Pending');
+    const { node, dir } = await timer.time('7e. claim bound on first use', async () => {
+      await client!.create<Pod>(Resources.pods, 'default', claimer('claimer-1'));
+      const first = await readyPod('claimer-1');
+      const claim = await client!.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, 'default', 'data');
+      expect(claim.status?.phase).toBe('Bound');
+      const pv = await client!.get<PersistentVolume>(Resources.persistentvolumes, undefined, claim.spec?.volumeName || '');
+      const landed = first.spec?.nodeName || '';
+      expect(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.[0]?.values).toEqual([landed]);
+      const local = pv.spec?.local?.path || '';
+      expect(await dirExists(landed, local)).toBe(true);
+      expect(await dirExists(NODES.find((n) => n !== landed) || '', local)).toBe(false);
+      return { node: landed, dir: local };
+    });
+    // Each replacement may only go where the data is, though the other node has room.
+    for (const name of ['claimer-2', 'claimer-3']) {
+      const previous = name === 'claimer-2' ? 'claimer-1' : 'claimer-2';
+      await client!.delete(Resources.pods, 'default', previous);
+      await waitFor(`${previous} gone`, async () => !(await client!.list<Pod>(Resources.pods, { namespace: 'default', labelSelector: 'app=claimer' })).items.length, 60_000, 250);
+      await client!.create<Pod>(Resources.pods, 'default', claimer(name));
+      const p = await readyPod(name);
+      expect(p.spec?.nodeName).toBe(node);
+    }
+    const cid = ((await client!.get<Pod>(Resources.pods, 'default', 'claimer-3')).status?.containerStatuses?.[0]?.containerID || '').replace(/^containerd:\/\//, '');
+    const log = await waitFor('the data of every pod on the claim', async () => {
+      const out = (await compose.exec(node, [...ctr, 'tasks', 'exec', '--exec-id', `claim-${Date.now()}`, cid, 'cat', '/data/log'])).stdout;
+      return out.split('\n').filter(Boolean).length === 3 ? out : undefined;
+    }, 30_000, 500);
+    expect(log).toBe('claimer-1\nclaimer-2\nclaimer-3\n');
+    await timer.time('7e. pod and claim deleted → directory removed', async () => {
+      await client!.delete(Resources.pods, 'default', 'claimer-3');
+      await client!.delete(Resources.persistentvolumeclaims, 'default', 'data');
+      await waitFor('the volume directory removed (reclaim Delete)', async () => !(await dirExists(node, dir)), 90_000, 500);
+    });
   });
 
   it('8. docker-compose down → no pod cgroups or mounts left on the host', async () => {
