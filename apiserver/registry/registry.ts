@@ -4,6 +4,7 @@
 // delete (finalizers, graceful deletion, propagation finalizers), and the status and binding
 // subresources. What differs by kind comes from the kind's strategy (apiserver/kinds/).
 import { strictNotesOf, strictReport } from '../../lib/api/strict-decoding';
+import { orderTopLevel, topLevelOrder } from './field-order';
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
@@ -437,6 +438,8 @@ export class Registry {
     const obj = body as KObj;
     obj.apiVersion = apiVersion;
     obj.kind = kind;
+    // kube's JSON serializer writes the Go struct's order: kind, apiVersion, metadata, spec …, status.
+    orderTopLevel(obj, topLevelOrder(rt, kind));
     const strategy = strategyFor(rt);
     const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
     // Unknown fields, and what the request parser noted (repeated fields, a patch's own problems), as kube's decoders report them.
