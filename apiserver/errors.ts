@@ -59,6 +59,14 @@ export const errors = {
     const msg = `${kind} "${name}" is invalid: ${causes.length > 1 ? `[${summary}]` : summary}`;
     return new ApiStatusError(422, 'Invalid', msg, { ...details(rt, name, rt.kind), causes });
   },
+  /**
+   * A patch whose result does not decode (kube's patch handler: NewInvalid with no kind or name, the
+   * `patch` field holding the patched object, or the strategic patch as Go prints it).
+   */
+  invalidPatch: (value: string, detail: string) => {
+    const cause = { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}`, field: 'patch' };
+    return new ApiStatusError(422, 'Invalid', ` "" is invalid: patch: ${cause.message}`, { causes: [cause] });
+  },
   forbidden: (rt: ResourceType, name: string, why: string) =>
     new ApiStatusError(403, 'Forbidden', `${qualifiedResource(rt)} "${name}" is forbidden: ${why}`, details(rt, name)),
   serviceUnavailable: (message: string) => new ApiStatusError(503, 'ServiceUnavailable', message),

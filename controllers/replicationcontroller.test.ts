@@ -4,7 +4,7 @@
 import type { Pod, ReplicationController, ResourceQuota } from 'kubernetes-types/core/v1';
 import { Resources } from '../lib/api/resources';
 import { replicationControllerKind, replicationControllerToReplicaSet } from './replicationcontroller';
-import { quotaStatus } from './resourcequota';
+import { quotaStatus, statusPatch } from './resourcequota';
 import { podFromTemplate, reconcileReplicaSet } from './shared/replicas';
 
 const rc = (replicas: number): ReplicationController => ({
@@ -70,5 +70,25 @@ describe('resource quota status', () => {
       [Resources.configmaps, { metadata: { name: 'cm' } }],
     ]);
     expect(status).toEqual({ hard: quota.spec!.hard, used: { pods: '2', 'requests.cpu': '750m', 'requests.memory': '512Mi', services: '1' } });
+  });
+
+  it('counts only the pods in a scoped quota', () => {
+    const scoped: ResourceQuota = { metadata: { name: 'be', namespace: 'ns' }, spec: { hard: { pods: '5', 'count/pods': '5' }, scopes: ['BestEffort'] } };
+    const burstable: Pod = { ...pod('b', {}), spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '100m' } } }] } };
+    const finished: Pod = { ...pod('done', {}), status: { phase: 'Failed' } };
+    const status = quotaStatus(scoped, [
+      [Resources.pods, pod('a', {})],
+      [Resources.pods, burstable],
+      [Resources.pods, finished],
+    ]);
+    // count/pods counts every pod in storage, pods only those still running.
+    expect(status.used).toEqual({ pods: '1', 'count/pods': '2' });
+  });
+
+  it('removes resources no longer limited from the status it patches', () => {
+    expect(statusPatch({ hard: { pods: '5', services: '2' }, used: { pods: '1', services: '0' } }, { hard: { pods: '5' }, used: { pods: '1' } })).toEqual({
+      hard: { pods: '5', services: null },
+      used: { pods: '1', services: null },
+    });
   });
 });

@@ -15,7 +15,18 @@ import { WorkQueue } from '../lib/client/workqueue';
 /** The status a quota should have given its namespace's counted objects. */
 export function quotaStatus(quota: ResourceQuota, objects: Array<[ResourceType, KubeObject]>): ResourceQuotaStatus {
   const hard = quota.spec?.hard ?? {};
-  return { hard: { ...hard }, used: usedStatus(hard, totalUsage(hard, objects as Array<[ResourceType, Record<string, unknown>]>)) };
+  return { hard: { ...hard }, used: usedStatus(hard, totalUsage(quota, objects as Array<[ResourceType, Record<string, unknown>]>)) };
+}
+
+/** A merge patch from one status to another: resources no longer limited are removed (null), not left behind. */
+export function statusPatch(current: ResourceQuotaStatus | undefined, next: ResourceQuotaStatus): Record<string, Record<string, string | null>> {
+  const patch: Record<string, Record<string, string | null>> = {};
+  for (const field of ['hard', 'used'] as const) {
+    const entries: Record<string, string | null> = { ...(next[field] ?? {}) };
+    for (const k of Object.keys(current?.[field] ?? {})) if (!(k in entries)) entries[k] = null;
+    patch[field] = entries;
+  }
+  return patch;
 }
 
 function sameStatus(a: ResourceQuotaStatus | undefined, b: ResourceQuotaStatus): boolean {
@@ -68,7 +79,7 @@ export class ResourceQuotaController implements Controller {
       const status = quotaStatus(quota, objects);
       if (sameStatus(quota.status, status)) continue;
       try {
-        await this.ctx.client.patch<ResourceQuota>(Resources.resourcequotas, namespace, quota.metadata!.name!, { status }, 'merge', 'status');
+        await this.ctx.client.patch<ResourceQuota>(Resources.resourcequotas, namespace, quota.metadata!.name!, { status: statusPatch(quota.status, status) }, 'merge', 'status');
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

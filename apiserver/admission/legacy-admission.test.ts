@@ -128,4 +128,41 @@ describe('ResourceQuota', () => {
   ])('%s', async (_name, rt, obj, quotas, existing, want) => {
     expect(await refusal(plugin(quotas, existing).validate(attrs(rt, obj)))).toBe(want);
   });
+
+  // Scoped quotas: only the pods in every scope are counted and refused.
+  const scoped = (hard: Record<string, string>, scopes: string[], matchExpressions?: NonNullable<NonNullable<ResourceQuota['spec']>['scopeSelector']>['matchExpressions']): ResourceQuota => ({
+    metadata: { name: 'scoped', namespace: 'ns' },
+    spec: { hard, ...(scopes.length ? { scopes } : {}), ...(matchExpressions ? { scopeSelector: { matchExpressions } } : {}) },
+  });
+  const bestEffort = pod([{ name: 'c' }]);
+  const burstable = pod([{ name: 'c', requests: { cpu: '100m', memory: '64Mi' } }]);
+  const high = pod([{ name: 'c' }], { priorityClassName: 'high' });
+  const deadline = pod([{ name: 'c' }], { activeDeadlineSeconds: 60 });
+  it.each<[string, Pod, ResourceQuota, KObj[], string | undefined]>([
+    ['BestEffort quota refuses a best-effort pod over it', bestEffort, scoped({ pods: '1' }, ['BestEffort']), [bestEffort as unknown as KObj], 'pods "p" is forbidden: exceeded quota: scoped, requested: pods=1, used: pods=1, limited: pods=1'],
+    ['BestEffort quota lets a burstable pod through', burstable, scoped({ pods: '1' }, ['BestEffort']), [bestEffort as unknown as KObj], undefined],
+    ['BestEffort quota does not count burstable pods already there', bestEffort, scoped({ pods: '1' }, ['BestEffort']), [burstable as unknown as KObj], undefined],
+    ['NotBestEffort quota asks a burstable pod for what it limits', pod([{ name: 'c', requests: { cpu: '100m' } }]), scoped({ 'requests.memory': '1Gi' }, ['NotBestEffort']), [], 'pods "p" is forbidden: failed quota: scoped: must specify requests.memory for: c'],
+    ['NotBestEffort quota leaves best-effort pods alone (no "must specify")', bestEffort, scoped({ 'requests.memory': '1Gi' }, ['NotBestEffort']), [], undefined],
+    ['Terminating quota refuses a pod with a deadline', deadline, scoped({ pods: '0' }, ['Terminating']), [], 'pods "p" is forbidden: exceeded quota: scoped, requested: pods=1, used: pods=0, limited: pods=0'],
+    ['Terminating quota lets a pod without a deadline through', bestEffort, scoped({ pods: '0' }, ['Terminating']), [], undefined],
+    ['NotTerminating quota lets a pod with a deadline through', deadline, scoped({ pods: '0' }, ['NotTerminating']), [], undefined],
+    ['PriorityClass In refuses the class it names', high, scoped({ pods: '0' }, [], [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }]), [], 'pods "p" is forbidden: exceeded quota: scoped, requested: pods=1, used: pods=0, limited: pods=0'],
+    ['PriorityClass In lets other pods through', bestEffort, scoped({ pods: '0' }, [], [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }]), [], undefined],
+    ['PriorityClass DoesNotExist refuses a pod without a class', bestEffort, scoped({ pods: '0' }, [], [{ scopeName: 'PriorityClass', operator: 'DoesNotExist' }]), [], 'pods "p" is forbidden: exceeded quota: scoped, requested: pods=1, used: pods=0, limited: pods=0'],
+    ['PriorityClass NotIn lets the excluded class through', high, scoped({ pods: '0' }, [], [{ scopeName: 'PriorityClass', operator: 'NotIn', values: ['high'] }]), [], undefined],
+    ['init containers must state what a quota limits too', pod([{ name: 'c', requests: { cpu: '1' } }], { initContainers: [{ name: 'setup', image: 'busybox' }, { name: 'init', image: 'busybox' }] }), quota({ 'requests.cpu': '4' }), [], 'pods "p" is forbidden: failed quota: q: must specify requests.cpu for: init,setup'],
+    ['ephemeral-storage limits are not required of containers', bestEffort, quota({ 'limits.ephemeral-storage': '1Gi' }), [], undefined],
+  ])('%s', async (_name, p, q, existing, want) => {
+    expect(await refusal(plugin([q], { pods: existing }).validate(attrs(Resources.pods, p)))).toBe(want);
+  });
+
+  it('a pod update that sets a deadline meets the Terminating quotas it now falls in', async () => {
+    const q = scoped({ 'limits.cpu': '2' }, ['Terminating']);
+    const update = { ...attrs(Resources.pods, deadline, 'UPDATE'), oldObject: bestEffort as unknown as KObj };
+    expect(await refusal(plugin([q], {}).validate(update))).toBe('pods "p" is forbidden: failed quota: scoped: must specify limits.cpu for: c');
+    // Any other update is not the quota's business.
+    const other = { ...attrs(Resources.pods, deadline, 'UPDATE'), oldObject: deadline as unknown as KObj };
+    expect(await refusal(plugin([q], {}).validate(other))).toBeUndefined();
+  });
 });

@@ -1,11 +1,13 @@
 // The ResourceQuota admission plugin (kube's plugin/pkg/admission/resourcequota): a create of a kind a
 // quota counts is refused with 403 `exceeded quota: <name>, requested: …, used: …, limited: …` when the
 // namespace's usage plus the new object's would pass one of its ResourceQuotas' hard limits, and with
-// `failed quota: <name>: must specify …` when a quota limits a compute resource the pod's containers do
-// not state. Usage is counted from storage at admission time (lib/api/quota.ts, the same counting as
-// the resource quota controller that keeps status.used), so two creates in a row see each other.
+// `failed quota: <name>: must specify …` when a quota limits cpu or memory the pod's containers do not
+// state. Only quotas whose scopes take the object in count (Terminating, BestEffort, PriorityClass, …:
+// lib/api/quota.ts); a pod update that moves it in or out of Terminating is checked as kube does.
+// Usage is counted from storage at admission time (lib/api/quota.ts, the same counting as the resource
+// quota controller that keeps status.used), so two creates in a row see each other.
 import type { Pod, ResourceQuota } from 'kubernetes-types/core/v1';
-import { countedResources, formatUsage, matchesResource, totalUsage, usageOf, type Usage } from '../../lib/api/quota';
+import { countedResources, formatUsage, isTerminating, matchesResource, quotaMatches, totalUsage, usageOf, type Usage } from '../../lib/api/quota';
 import { parseQuantity } from '../../lib/api/quantity';
 import { Resources, type ResourceType } from '../../lib/api/resources';
 import type { AdmissionAttributes, AdmissionPlugin } from '../auth/types';
@@ -23,14 +25,19 @@ function prettyPrint(names: string[], amounts: Record<string, string>): string {
   return [...names].sort().map((n) => `${n}=${amounts[n]}`).join(',');
 }
 
-/** Compute resources a pod must state for a quota that limits them (kube's pod evaluator Constraints). */
+/**
+ * Compute resources a pod must state for a quota that limits them (kube's pod evaluator Constraints):
+ * only cpu and memory (kube's validationSet — "do not add more resources to this list"), for every
+ * container and init container; container names sorted, as Go's string sets list them.
+ */
 export function missingComputeResources(pod: Pod, hard: Record<string, unknown>): string[] {
   const missing: string[] = [];
   for (const name of Object.keys(hard).sort()) {
-    const m = /^(requests|limits)\.(cpu|memory|ephemeral-storage)$/.exec(name) ?? (name === 'cpu' || name === 'memory' ? [name, 'requests', name] : null);
+    const m = /^(requests|limits)\.(cpu|memory)$/.exec(name) ?? (name === 'cpu' || name === 'memory' ? [name, 'requests', name] : null);
     if (!m) continue;
     const kind = m[1] as 'requests' | 'limits';
-    const without = (pod.spec?.containers ?? []).filter((c) => c.resources?.[kind]?.[m[2]] === undefined).map((c) => c.name);
+    const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+    const without = [...new Set(containers.filter((c) => c.resources?.[kind]?.[m[2]] === undefined).map((c) => c.name))].sort();
     if (without.length) missing.push(`${name} for: ${without.join(',')}`);
   }
   return missing;
@@ -52,10 +59,21 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
   constructor(private readonly o: ResourceQuotaAdmissionOptions) {}
 
   async validate(a: AdmissionAttributes): Promise<void> {
-    if (a.operation !== 'CREATE' || a.subresource !== '' || !a.object || !a.namespace) return;
+    if (a.subresource !== '' || !a.object || !a.namespace) return;
     if (!countedResources.includes(a.rt)) return;
-    const quotas = (await this.o.listResourceQuotas(a.namespace)).filter((q) => Object.keys(q.spec?.hard ?? {}).some((n) => matchesResource(a.rt, n)));
+    // kube's pod evaluator handles creates, and updates that change whether the pod is Terminating: those
+    // meet the constraints of the quotas whose scopes now take the pod in; their usage does not change.
+    const scopeChange = a.operation === 'UPDATE' && a.rt === Resources.pods && !!a.oldObject && isTerminating(a.oldObject as unknown as Pod) !== isTerminating(a.object as unknown as Pod);
+    if (a.operation !== 'CREATE' && !scopeChange) return;
+    const quotas = (await this.o.listResourceQuotas(a.namespace)).filter((q) => quotaMatches(q, a.rt, a.object!));
     if (!quotas.length) return;
+    if (scopeChange) {
+      for (const quota of quotas) {
+        const missing = missingComputeResources(a.object as unknown as Pod, quota.spec?.hard ?? {});
+        if (missing.length) throw errors.forbidden(a.rt, a.name, `failed quota: ${quota.metadata?.name}: must specify ${missing.join('; ')}`);
+      }
+      return;
+    }
     const requested = usageOf(a.rt, a.object);
     const objects: Array<[ResourceType, KObj]> = [];
     for (const rt of countedResources) for (const o of await this.o.listObjects(rt, a.namespace)) objects.push([rt, o]);
@@ -65,7 +83,7 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
         const missing = missingComputeResources(a.object as unknown as Pod, hard);
         if (missing.length) throw errors.forbidden(a.rt, a.name, `failed quota: ${quota.metadata?.name}: must specify ${missing.join('; ')}`);
       }
-      const used = totalUsage(hard, objects);
+      const used = totalUsage(quota, objects);
       const refusal = quotaRefusal(quota, a.rt, requested, used);
       if (refusal) throw errors.forbidden(a.rt, a.name, refusal);
     }

@@ -5,6 +5,9 @@ import { strategicMergePatch } from '../strategic-merge';
 import { ApiStatusError, errors } from '../errors';
 import { isPlainObject } from '../registry/objects';
 import { parseJSON } from './request';
+import { duplicateFieldsAt } from '../../lib/api/json-duplicates';
+import { goPrint, jsonPatchProblems, noteStrict } from '../../lib/api/strict-decoding';
+import type { FieldValidation } from '../registry/registry';
 
 // json-merge-patch ships no types: its one function we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -41,6 +44,23 @@ export function parsePatch(kind: PatchKind, text: string | undefined): unknown {
     throw errors.badRequest(`the ${kind === 'merge' ? 'merge' : 'strategic merge'} patch must be a JSON object`);
   }
   return patch;
+}
+
+/**
+ * What strict decoding makes of a patch (kube's patch handler, unless fieldValidation=Ignore): the
+ * patch's own repeated fields (a JSON patch's unknown or repeated operation fields), then the patched
+ * object's unknown fields; under Strict a 422 naming them. Returns what to call on each patched object
+ * so that its write reports them (a no-op under Ignore).
+ */
+export function strictPatchNoter(kind: PatchKind, text: string, patch: unknown, fieldValidation: FieldValidation | undefined): (patched: unknown) => void {
+  if (fieldValidation === 'Ignore') return () => undefined;
+  const duplicates = duplicateFieldsAt(text);
+  const problems = kind === 'json' ? jsonPatchProblems(patch, text, duplicates) : duplicates.map((d) => `duplicate field "${d.path}"`);
+  return (patched) => {
+    if (patched === null || typeof patched !== 'object') return;
+    // kube shows the patched object's JSON, or for a strategic merge patch the patch as Go prints a map.
+    noteStrict(patched, { kind: 'patch', problems, value: () => (kind === 'strategic' ? goPrint(patch) : JSON.stringify(patched)) });
+  };
 }
 
 function unprocessable(message: string): ApiStatusError {

@@ -1,7 +1,9 @@
 // Request decoding and response encoding shared by the handlers: query parameters, bodies in JSON
 // or YAML, write and delete options, content negotiation for server-side Tables, objects and their
 // warnings, and metav1.Status answers.
-import { duplicateFields, noteDuplicateFields } from '../../lib/api/json-duplicates';
+import { duplicateFieldsAt } from '../../lib/api/json-duplicates';
+import { noteStrict } from '../../lib/api/strict-decoding';
+import { type YamlDuplicate, yamlDuplicateKeys } from '../../lib/api/yaml-duplicates';
 import type { Request, Response } from 'express';
 import * as yaml from 'js-yaml';
 import type { ResourceType } from '../../lib/api/resources';
@@ -57,14 +59,23 @@ export function parseBody(req: Request, opts: { allowEmpty?: boolean } = {}): un
     throw errors.badRequest('the request body is empty');
   }
   const ct = mediaType(req);
+  const strict = qs(req, 'fieldValidation') !== 'Ignore';
   // No Content-Type means JSON (kubectl scale --current-replicas sends none).
   if (ct === '' || ct === 'application/json' || ct === '*/*') {
     const body = parseJSON(text);
     // Repeated fields are reported by the write (registry decode) unless fieldValidation=Ignore.
-    if (body !== null && typeof body === 'object' && qs(req, 'fieldValidation') !== 'Ignore') noteDuplicateFields(body, duplicateFields(text));
+    if (strict && body !== null && typeof body === 'object') {
+      const duplicates = duplicateFieldsAt(text);
+      if (duplicates.length) noteStrict(body, { kind: 'json', text, duplicates });
+    }
     return body;
   }
-  if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') return parseYAML(text);
+  if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') {
+    const { doc, duplicates } = parseYAMLWithDuplicates(text);
+    // Noted even without repetitions: a YAML body's unknown fields are reported in sorted order.
+    if (strict && doc !== null && typeof doc === 'object') noteStrict(doc, { kind: 'yaml', duplicates });
+    return doc;
+  }
   throw errors.unsupportedMediaType(ct);
 }
 
@@ -76,15 +87,32 @@ export function parseJSON(text: string): unknown {
   }
 }
 
-export function parseYAML(text: string): unknown {
+function loadOne(text: string, json: boolean): unknown {
+  const docs = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, json }).filter((d) => d !== null && d !== undefined);
+  if (docs.length !== 1) throw errors.badRequest(`the YAML body must hold exactly one object (found ${docs.length})`);
+  return docs[0];
+}
+
+/**
+ * A YAML body as kube-apiserver reads it: a key repeated within a mapping keeps its last value, and the
+ * repetitions are returned with go-yaml's words for them (`line 5: key "name" already set in map`).
+ */
+export function parseYAMLWithDuplicates(text: string): { doc: unknown; duplicates: YamlDuplicate[] } {
   try {
-    const docs = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA }).filter((d) => d !== null && d !== undefined);
-    if (docs.length !== 1) throw errors.badRequest(`the YAML body must hold exactly one object (found ${docs.length})`);
-    return docs[0];
+    try {
+      return { doc: loadOne(text, false), duplicates: [] };
+    } catch (err) {
+      if ((err as yaml.YAMLException).reason !== 'duplicated mapping key') throw err;
+      return { doc: loadOne(text, true), duplicates: yamlDuplicateKeys(text) };
+    }
   } catch (err) {
     if (err instanceof ApiStatusError) throw err;
     throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
   }
+}
+
+export function parseYAML(text: string): unknown {
+  return parseYAMLWithDuplicates(text).doc;
 }
 
 export function rawText(req: Request): string | undefined {

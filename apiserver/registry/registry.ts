@@ -3,7 +3,8 @@
 // (selectors, paging over one snapshot), update (optimistic concurrency, status/spec split, generation),
 // delete (finalizers, graceful deletion, propagation finalizers), and the status and binding
 // subresources. What differs by kind comes from the kind's strategy (apiserver/kinds/).
-import { duplicateFieldsOf } from '../../lib/api/json-duplicates';
+import { strictNotesOf, strictReport } from '../../lib/api/strict-decoding';
+import { orderTopLevel, topLevelOrder } from './field-order';
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
@@ -437,14 +438,20 @@ export class Registry {
     const obj = body as KObj;
     obj.apiVersion = apiVersion;
     obj.kind = kind;
+    // kube's JSON serializer writes the Go struct's order: kind, apiVersion, metadata, spec …, status.
+    orderTopLevel(obj, topLevelOrder(rt, kind));
     const strategy = strategyFor(rt);
     const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
-    // As kube's decoder: a field both unknown and repeated is reported as unknown only.
-    const duplicates = duplicateFieldsOf(body).filter((f) => !unknown.includes(f));
-    if (unknown.length || duplicates.length) {
-      const problems = [...unknown.map((f) => `unknown field "${f}"`), ...duplicates.map((f) => `duplicate field "${f}"`)];
-      if (ctx.fieldValidation === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
-      if (ctx.fieldValidation !== 'Ignore') ctx.warnings?.push(...problems);
+    // Unknown fields, and what the request parser noted (repeated fields, a patch's own problems), as kube's decoders report them.
+    const notes = strictNotesOf(body);
+    if (unknown.length || notes) {
+      const report = strictReport(unknown, notes);
+      if (report.errors.length && ctx.fieldValidation === 'Strict') {
+        const message = `strict decoding error: ${report.errors.join(', ')}`;
+        throw notes?.kind === 'patch' ? errors.invalidPatch(notes.value(), message) : errors.badRequest(message);
+      }
+      // A retried write decodes again: each warning once.
+      if (ctx.fieldValidation !== 'Ignore') for (const w of report.warnings) if (!ctx.warnings?.includes(w)) ctx.warnings?.push(w);
     }
     return obj;
   }

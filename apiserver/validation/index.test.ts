@@ -282,6 +282,35 @@ const cases: Case[] = [
   ['an unknown preemption policy', R.priorityclasses, (o) => (o.preemptionPolicy = 'Sometimes'), [['preemptionPolicy', 'Unsupported value: "Sometimes": supported values: "Never", "PreemptLowerPriority"']]],
   ['a LimitRange min over max', R.limitranges, (o) => (o.spec.limits[0].min = { cpu: '3' }), [['spec.limits[0].min[cpu]', 'Invalid value: "3": min value 3 is greater than max value 2'], ['spec.limits[0].defaultRequest[cpu]', 'Invalid value: "100m": min value 3 is greater than default request value 100m'], ['spec.limits[0].default[cpu]', 'Invalid value: "500m": min value 3 is greater than default value 500m']]],
   ['a quota that is not a quantity', R.resourcequotas, (o) => (o.spec.hard.pods = 'lots'), [['spec.hard[pods]', /^Invalid value: "lots": quantities must match the regular expression/]]],
+  // quota scopes (kube's validateResourceQuotaScopes / validateScopedResourceSelectorRequirement, values as Go's %#v)
+  ['a BestEffort quota limiting cpu requests', R.resourcequotas, (o) => (o.spec.scopes = ['BestEffort']), [['spec.scopes', 'Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource']]],
+  ['a BestEffort quota limiting only pods and object counts', R.resourcequotas, (o) => { o.spec.scopes = ['BestEffort']; delete o.spec.hard['requests.cpu']; }, []],
+  ['a NotBestEffort quota limiting cpu requests', R.resourcequotas, (o) => (o.spec.scopes = ['NotBestEffort']), []],
+  ['a Terminating quota limiting services', R.resourcequotas, (o) => { o.spec.scopes = ['Terminating']; o.spec.hard.services = '2'; }, [['spec.scopes', 'Invalid value: []core.ResourceQuotaScope{"Terminating"}: unsupported scope applied to resource']]],
+  ['Terminating with NotTerminating', R.resourcequotas, (o) => (o.spec.scopes = ['Terminating', 'NotTerminating']), [['spec.scopes', 'Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating"}: conflicting scopes']]],
+  ['an unknown scope', R.resourcequotas, (o) => (o.spec.scopes = ['Sometimes']), [['spec.scopes', 'Invalid value: []core.ResourceQuotaScope{"Sometimes"}: unsupported scope']]],
+  ['a PriorityClass In selector', R.resourcequotas, (o) => (o.spec.scopeSelector = { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] }), []],
+  ['a PriorityClass In selector without values', R.resourcequotas, (o) => (o.spec.scopeSelector = { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In' }] }), [['spec.scopeSelector.matchExpressions.values', "Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"]]],
+  ['a PriorityClass Exists selector with values', R.resourcequotas, (o) => (o.spec.scopeSelector = { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'Exists', values: ['a', 'b'] }] }), [['spec.scopeSelector.matchExpressions.values', `Invalid value: []string{"a", "b"}: must be no value when \`operator\` is 'Exist' or 'DoesNotExist' for scope selector`]]],
+  ['a selector operator that is none', R.resourcequotas, (o) => (o.spec.scopeSelector = { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'Maybe' }] }), [['spec.scopeSelector.matchExpressions.operator', 'Invalid value: "Maybe": not a valid selector operator']]],
+  [
+    'a BestEffort selector with In, limiting cpu requests',
+    R.resourcequotas,
+    (o) => (o.spec.scopeSelector = { matchExpressions: [{ scopeName: 'BestEffort', operator: 'In', values: ['x'] }] }),
+    [
+      ['spec.scopeSelector.matchExpressions', 'Invalid value: core.ScopeSelector{MatchExpressions:[]core.ScopedResourceSelectorRequirement{core.ScopedResourceSelectorRequirement{ScopeName:"BestEffort", Operator:"In", Values:[]string{"x"}}}}: unsupported scope applied to resource'],
+      ['spec.scopeSelector.matchExpressions.operator', `Invalid value: "In": must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity`],
+    ],
+  ],
+  [
+    'a selector with BestEffort and NotBestEffort',
+    R.resourcequotas,
+    (o) => (o.spec.scopeSelector = { matchExpressions: [{ scopeName: 'BestEffort', operator: 'Exists' }, { scopeName: 'NotBestEffort', operator: 'Exists' }] }),
+    [
+      ['spec.scopeSelector.matchExpressions', /^Invalid value: core.ScopeSelector\{.*Values:\[\]string\(nil\)\}.*: unsupported scope applied to resource$/],
+      ['spec.scopeSelector.matchExpressions', 'Invalid value: []core.ResourceQuotaScope(nil): conflicting scopes'],
+    ],
+  ],
 
   // metadata
   ['no name', pod, (o) => delete o.metadata.name, [['metadata.name', 'Required value: name or generateName is required']]],
@@ -437,6 +466,8 @@ describe('validate on update', () => {
     ['a changed pod port', pod, (o) => (o.spec.containers[0].ports[0].containerPort = 81), [['spec', /^Forbidden: pod updates may not change fields other than/]]],
     ['a changed service clusterIP', svc, (o) => { o.spec.clusterIP = '10.96.0.99'; o.spec.clusterIPs = ['10.96.0.99']; }, [['spec.clusterIP', 'Invalid value: "10.96.0.99": field is immutable']]],
     ['a changed secret type', R.secrets, (o) => (o.type = 'example.com/x'), [['type', 'Invalid value: "example.com/x": field is immutable']]],
+    ['changed quota scopes', R.resourcequotas, (o) => (o.spec.scopes = ['NotTerminating']), [['spec.scopes', 'Invalid value: []core.ResourceQuotaScope{"NotTerminating"}: field is immutable']]],
+    ['a changed quota scope selector', R.resourcequotas, (o) => (o.spec.scopeSelector = { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'Exists' }] }), []],
   ];
   it.each(updateCases)('%s', (_d, r, edit, want) => {
     const old = sample(r);

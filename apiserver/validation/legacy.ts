@@ -7,7 +7,7 @@ import { compareQuantities, isQuantity, quantityRegexMessage } from '../../lib/a
 import { JsonMap, mapAt, setDefault, isMap } from '../defaults/common';
 import { defaultPodSpec, defaultTemplate } from '../defaults/pod';
 import { validateSelectorAndTemplate, validateWorkloadStatus } from './apps';
-import { FieldCause, forbidden, invalid, notSupported, required, validateTemplateMeta } from './common';
+import { FieldCause, forbidden, invalid, invalidPrinted, notSupported, required, validateTemplateMeta } from './common';
 import { validatePodSpec } from './pod';
 
 // ---- ReplicationController -------------------------------------------------------------------------
@@ -127,9 +127,102 @@ export function validateLimitRange(lr: LimitRange): FieldCause[] {
 
 // ---- ResourceQuota -------------------------------------------------------------------------------
 
+/** kube's IsStandardResourceQuotaScope. */
 const quotaScopes = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
+/** kube's standardQuotaResources: the names scopes are checked against (count/… and extended names are not). */
+const standardQuotaResources = new Set([
+  'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.storage', 'requests.ephemeral-storage',
+  'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers',
+  'secrets', 'persistentvolumeclaims', 'configmaps', 'services.nodeports', 'services.loadbalancers',
+]);
+const isStandardQuotaResource = (name: string): boolean => standardQuotaResources.has(name) || /^(requests\.)?hugepages-/.test(name);
+const podComputeQuotaResources = new Set(['cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
 
-export function validateResourceQuota(q: ResourceQuota): FieldCause[] {
+/** kube's IsResourceQuotaScopeValidForResource: BestEffort pods use no compute, so such a quota may limit only `pods`. */
+function scopeValidForResource(scope: string, resource: string): boolean {
+  switch (scope) {
+    case 'Terminating':
+    case 'NotTerminating':
+    case 'NotBestEffort':
+    case 'PriorityClass':
+    case 'CrossNamespacePodAffinity':
+      return resource === 'pods' || podComputeQuotaResources.has(resource);
+    case 'BestEffort':
+      return resource === 'pods';
+    default:
+      return true;
+  }
+}
+
+// Field errors print their bad value with Go's %#v of kube's internal types (core.…), as kube-apiserver does.
+const goStrings = (type: string, v: readonly string[] | undefined): string => (v === undefined ? `${type}(nil)` : `${type}{${v.map((s) => JSON.stringify(s)).join(', ')}}`);
+const goScopes = (scopes: readonly string[] | undefined): string => goStrings('[]core.ResourceQuotaScope', scopes);
+function goScopeSelector(sel: NonNullable<NonNullable<ResourceQuota['spec']>['scopeSelector']>): string {
+  const reqs = sel.matchExpressions;
+  const items = reqs?.map((r) => `core.ScopedResourceSelectorRequirement{ScopeName:${JSON.stringify(r.scopeName ?? '')}, Operator:${JSON.stringify(r.operator ?? '')}, Values:${goStrings('[]string', r.values)}}`);
+  return `core.ScopeSelector{MatchExpressions:${items === undefined ? '[]core.ScopedResourceSelectorRequirement(nil)' : `[]core.ScopedResourceSelectorRequirement{${items.join(', ')}}`}}`;
+}
+
+const conflictingScopes = [
+  ['BestEffort', 'NotBestEffort'],
+  ['Terminating', 'NotTerminating'],
+];
+
+/** kube's validateResourceQuotaScopes: known scopes, each valid for every standard resource limited, no conflicting pair. */
+function validateQuotaScopes(spec: NonNullable<ResourceQuota['spec']>): FieldCause[] {
+  const scopes = spec.scopes ?? [];
+  if (!scopes.length) return [];
+  const causes: FieldCause[] = [];
+  const hard = Object.keys(spec.hard ?? {}).sort();
+  const printed = goScopes(spec.scopes);
+  for (const scope of scopes) {
+    if (!quotaScopes.includes(scope)) causes.push(invalidPrinted('spec.scopes', printed, 'unsupported scope'));
+    for (const k of hard) if (isStandardQuotaResource(k) && !scopeValidForResource(scope, k)) causes.push(invalidPrinted('spec.scopes', printed, 'unsupported scope applied to resource'));
+  }
+  for (const pair of conflictingScopes) if (pair.every((p) => scopes.includes(p))) causes.push(invalidPrinted('spec.scopes', printed, 'conflicting scopes'));
+  return causes;
+}
+
+/** kube's validateScopedResourceSelectorRequirement, under spec.scopeSelector.matchExpressions. */
+function validateQuotaScopeSelector(spec: NonNullable<ResourceQuota['spec']>): FieldCause[] {
+  const sel = spec.scopeSelector;
+  if (!sel) return [];
+  const causes: FieldCause[] = [];
+  const f = 'spec.scopeSelector.matchExpressions';
+  const hard = Object.keys(spec.hard ?? {}).sort();
+  const names = new Set<string>();
+  for (const req of sel.matchExpressions ?? []) {
+    if (!quotaScopes.includes(req.scopeName)) causes.push(invalid(`${f}.scopeName`, req.scopeName, 'unsupported scope'));
+    for (const k of hard) if (isStandardQuotaResource(k) && !scopeValidForResource(req.scopeName, k)) causes.push(invalidPrinted(f, goScopeSelector(sel), 'unsupported scope applied to resource'));
+    if (['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating', 'CrossNamespacePodAffinity'].includes(req.scopeName) && req.operator !== 'Exists') {
+      causes.push(
+        invalid(
+          `${f}.operator`,
+          req.operator,
+          "must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity",
+        ),
+      );
+    }
+    switch (req.operator) {
+      case 'In':
+      case 'NotIn':
+        if (!req.values?.length) causes.push(required(`${f}.values`, "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"));
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (req.values?.length) causes.push(invalidPrinted(`${f}.values`, goStrings('[]string', req.values), "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
+        break;
+      default:
+        causes.push(invalid(`${f}.operator`, req.operator, 'not a valid selector operator'));
+    }
+    names.add(req.scopeName);
+  }
+  // kube prints spec.scopes here (its own slip), not the selector.
+  for (const pair of conflictingScopes) if (pair.every((p) => names.has(p))) causes.push(invalidPrinted(f, goScopes(spec.scopes), 'conflicting scopes'));
+  return causes;
+}
+
+export function validateResourceQuota(q: ResourceQuota, old?: ResourceQuota): FieldCause[] {
   const causes: FieldCause[] = [];
   causes.push(...quantities('spec.hard', q.spec?.hard));
   causes.push(...quantities('status.hard', q.status?.hard));
@@ -137,9 +230,13 @@ export function validateResourceQuota(q: ResourceQuota): FieldCause[] {
   for (const [k, v] of Object.entries(q.spec?.hard ?? {})) {
     if (isQuantity(v) && compareQuantities(v, 0) < 0) causes.push(invalid(`spec.hard[${k}]`, v, 'must be greater than or equal to 0'));
   }
-  (q.spec?.scopes ?? []).forEach((s, i) => {
-    if (!quotaScopes.includes(s)) causes.push(notSupported(`spec.scopes[${i}]`, s, quotaScopes));
-  });
+  if (q.spec) causes.push(...validateQuotaScopes(q.spec), ...validateQuotaScopeSelector(q.spec));
+  // Scopes cannot change (the scope selector can).
+  if (old) {
+    const was = new Set(old.spec?.scopes ?? []);
+    const now = new Set(q.spec?.scopes ?? []);
+    if (was.size !== now.size || [...was].some((s) => !now.has(s))) causes.push(invalidPrinted('spec.scopes', goScopes(q.spec?.scopes), 'field is immutable'));
+  }
   return causes;
 }
 

@@ -1,7 +1,8 @@
 // Duplicate fields of a JSON text. JSON.parse keeps the last of two equal keys without a word, while
 // kube-apiserver's decoder reports each one (`duplicate field "spec.paused"`): a warning under
 // fieldValidation=Warn, a BadRequest under Strict. No installed JSON parser reports duplicates, so this
-// small scanner walks a text JSON.parse already accepted, tracking only keys and positions.
+// small scanner walks a text JSON.parse already accepted, tracking only keys and positions (the
+// positions order duplicate and unknown fields as kube's decoder meets them: strict-decoding.ts).
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -42,12 +43,8 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
-/**
- * The paths of the fields repeated within one object of a valid JSON text, in the order found
- * ('spec.paused', 'spec.template.spec.containers[0].imagePullPolicy'); each path once.
- */
-export function duplicateFields(text: string): string[] {
-  const found: string[] = [];
+/** Calls visit for every object key of a valid JSON text, with its path, offset and whether its object already had it. */
+function walkKeys(text: string, visit: (path: string, at: number, repeated: boolean) => void): void {
   const stack: Frame[] = [];
   const n = text.length;
   for (let i = 0; i < n; i++) {
@@ -58,10 +55,9 @@ export function duplicateFields(text: string): string[] {
       if (top?.keys && top.expectKey) {
         const raw = text.slice(i + 1, end);
         const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
-        if (top.keys.has(key)) {
-          const p = pathOf(stack, key);
-          if (!found.includes(p)) found.push(p);
-        } else top.keys.add(key);
+        const repeated = top.keys.has(key);
+        if (!repeated) top.keys.add(key);
+        visit(pathOf(stack, key), i, repeated);
         top.at = key;
         top.expectKey = false;
       }
@@ -75,17 +71,40 @@ export function duplicateFields(text: string): string[] {
       else if (top) top.at = (top.at as number) + 1;
     }
   }
+}
+
+/** A repeated field and the offset of its repetition. */
+export interface DuplicateField {
+  path: string;
+  at: number;
+}
+
+/** The fields repeated within one object of a valid JSON text, where first repeated, in text order; each path once. */
+export function duplicateFieldsAt(text: string): DuplicateField[] {
+  const found: DuplicateField[] = [];
+  const seen = new Set<string>();
+  walkKeys(text, (path, at, repeated) => {
+    if (repeated && !seen.has(path)) {
+      seen.add(path);
+      found.push({ path, at });
+    }
+  });
   return found;
 }
 
-const noted = new WeakMap<object, string[]>();
-
-/** Remembers the duplicate fields of a decoded body, for the write that decodes it to report. */
-export function noteDuplicateFields(body: object, paths: string[]): void {
-  if (paths.length) noted.set(body, paths);
+/**
+ * The paths of the fields repeated within one object of a valid JSON text, in the order found
+ * ('spec.paused', 'spec.template.spec.containers[0].imagePullPolicy'); each path once.
+ */
+export function duplicateFields(text: string): string[] {
+  return duplicateFieldsAt(text).map((d) => d.path);
 }
 
-/** The duplicate fields noted for a decoded body (none when it came from elsewhere). */
-export function duplicateFieldsOf(body: object): string[] {
-  return noted.get(body) ?? [];
+/** The offset of the first occurrence of each of the given paths in a valid JSON text. */
+export function keyOffsets(text: string, paths: ReadonlySet<string>): Map<string, number> {
+  const at = new Map<string, number>();
+  walkKeys(text, (path, offset) => {
+    if (paths.has(path) && !at.has(path)) at.set(path, offset);
+  });
+  return at;
 }

@@ -1,8 +1,9 @@
 // Resource quota usage as Kubernetes' quota evaluators count it (k8s.io/apiserver's quota/v1 and
-// pkg/quota/v1/evaluator/core): what one object uses of a quota's resources, and a namespace's total.
-// Shared by the apiserver's ResourceQuota admission (refuse over-quota creates) and the resource quota
-// controller (keep status.used current), so both count the same way.
-import type { Container, Pod } from 'kubernetes-types/core/v1';
+// pkg/quota/v1/evaluator/core): what one object uses of a quota's resources, which objects a quota's
+// scopes (spec.scopes, spec.scopeSelector) let it count, and a namespace's total. Shared by the
+// apiserver's ResourceQuota admission (refuse over-quota creates) and the resource quota controller
+// (keep status.used current), so both count the same way.
+import type { Container, Pod, PodAffinityTerm, ResourceQuota, ScopedResourceSelectorRequirement } from 'kubernetes-types/core/v1';
 import { formatQuantity, parseQuantity, type QuantityFormat } from './quantity';
 import { type ResourceType, Resources } from './resources';
 
@@ -42,13 +43,28 @@ export function podAmount(pod: Pod, kind: 'requests' | 'limits', name: string): 
   return Math.max(sum, init);
 }
 
-/** What one object uses: `pods: 1, requests.cpu: 0.5, count/pods: 1`, `services.nodeports: 2`, … */
-export function usageOf(rt: ResourceType, obj: Record<string, unknown>): Usage {
+/**
+ * Whether a pod is charged for `pods` and compute (kube's QuotaV1Pod): not once it has finished, nor
+ * once it is stuck terminating past its deletion grace period (a lost node must not block new pods).
+ */
+export function chargedPod(pod: Pod, now = Date.now()): boolean {
+  if (terminal(pod)) return false;
+  const deletion = pod.metadata?.deletionTimestamp;
+  const grace = pod.metadata?.deletionGracePeriodSeconds;
+  if (deletion && grace !== undefined && grace !== null && now > Date.parse(deletion) + grace * 1000) return false;
+  return true;
+}
+
+/**
+ * What one object uses: `pods: 1, requests.cpu: 0.5, count/pods: 1`, `services.nodeports: 2`, …
+ * `count/pods` counts every pod in storage; `pods` and compute only the pods still charged.
+ */
+export function usageOf(rt: ResourceType, obj: Record<string, unknown>, now = Date.now()): Usage {
   const countName = rt.group ? `count/${rt.resource}.${rt.group}` : `count/${rt.resource}`;
   const usage: Usage = { [countName]: 1 };
   if (rt === Resources.pods) {
     const pod = obj as Pod;
-    if (terminal(pod)) return {};
+    if (!chargedPod(pod, now)) return usage;
     usage.pods = 1;
     for (const name of computeNames) {
       const req = podAmount(pod, 'requests', name);
@@ -83,11 +99,111 @@ export function addUsage(a: Usage, b: Usage, only: Iterable<string>): Usage {
   return a;
 }
 
-/** The usage of a namespace's objects, for the resources a quota limits (0 for each one it limits). */
-export function totalUsage(hard: Record<string, string | number>, objects: Array<[ResourceType, Record<string, unknown>]>): Usage {
-  const names = Object.keys(hard);
+// ---- scopes ----------------------------------------------------------------------------------------
+
+/** A quota's scopes as selector requirements (kube's GetScopeSelectorsFromQuota): each of spec.scopes is `Exists`. */
+export function quotaScopeSelectors(quota: ResourceQuota): ScopedResourceSelectorRequirement[] {
+  return [
+    ...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: 'Exists' })),
+    ...(quota.spec?.scopeSelector?.matchExpressions ?? []),
+  ];
+}
+
+/** activeDeadlineSeconds ≥ 0: the pod will be ended by the system (the Terminating scope). */
+export function isTerminating(pod: Pod): boolean {
+  const d = pod.spec?.activeDeadlineSeconds;
+  return d !== undefined && d !== null && d >= 0;
+}
+
+const qosResources = ['cpu', 'memory'];
+
+/** QoS class BestEffort (kube's qos.GetPodQOS): no container or init container requests or limits a positive cpu or memory. */
+export function isBestEffort(pod: Pod): boolean {
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    for (const kind of ['requests', 'limits'] as const) {
+      for (const name of qosResources) {
+        const q = c.resources?.[kind]?.[name];
+        if (q !== undefined && parseQuantity(q).value > 0) return false;
+      }
+    }
+  }
+  return true;
+}
+
+const crossNamespaceTerm = (t: PodAffinityTerm | undefined): boolean => !!t && ((t.namespaces?.length ?? 0) > 0 || (t.namespaceSelector !== undefined && t.namespaceSelector !== null));
+
+/** A pod (anti-)affinity term, required or preferred, that names namespaces or has a namespace selector. */
+export function usesCrossNamespacePodAffinity(pod: Pod): boolean {
+  for (const a of [pod.spec?.affinity?.podAffinity, pod.spec?.affinity?.podAntiAffinity]) {
+    if (!a) continue;
+    if ((a.requiredDuringSchedulingIgnoredDuringExecution ?? []).some(crossNamespaceTerm)) return true;
+    if ((a.preferredDuringSchedulingIgnoredDuringExecution ?? []).some((w) => crossNamespaceTerm(w.podAffinityTerm))) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a pod falls in one scope requirement (kube's podMatchesScopeFunc). PriorityClass compares the
+ * pod's priorityClassName as a label selector on the set `{PriorityClass: name}` — empty when the pod
+ * names no class, so `DoesNotExist` and `NotIn` match such pods and `In` never does.
+ */
+export function podMatchesScope(req: ScopedResourceSelectorRequirement, pod: Pod): boolean {
+  switch (req.scopeName) {
+    case 'Terminating':
+      return isTerminating(pod);
+    case 'NotTerminating':
+      return !isTerminating(pod);
+    case 'BestEffort':
+      return isBestEffort(pod);
+    case 'NotBestEffort':
+      return !isBestEffort(pod);
+    case 'CrossNamespacePodAffinity':
+      return usesCrossNamespacePodAffinity(pod);
+    case 'PriorityClass': {
+      const name = pod.spec?.priorityClassName ?? '';
+      const values = req.values ?? [];
+      switch (req.operator) {
+        case 'Exists':
+          return name !== '';
+        case 'DoesNotExist':
+          return name === '';
+        case 'In':
+          return name !== '' && values.includes(name);
+        case 'NotIn':
+          return name === '' || !values.includes(name);
+        default:
+          return false;
+      }
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a quota's scopes let it count an object (kube's generic Matches, scope half): a quota without
+ * scopes counts everything; a scoped one only pods in every scope — other kinds' evaluators match no scope.
+ */
+export function quotaScopesMatch(quota: ResourceQuota, rt: ResourceType, obj: Record<string, unknown>): boolean {
+  const selectors = quotaScopeSelectors(quota);
+  if (!selectors.length) return true;
+  if (rt !== Resources.pods) return false;
+  return selectors.every((s) => podMatchesScope(s, obj as Pod));
+}
+
+/** Whether a quota limits anything an object of rt uses and its scopes take the object in (kube's Matches). */
+export function quotaMatches(quota: ResourceQuota, rt: ResourceType, obj: Record<string, unknown>): boolean {
+  return Object.keys(quota.spec?.hard ?? {}).some((n) => matchesResource(rt, n)) && quotaScopesMatch(quota, rt, obj);
+}
+
+/** The usage of a namespace's objects in a quota's scopes, for the resources it limits (0 for each one it limits). */
+export function totalUsage(quota: ResourceQuota, objects: Array<[ResourceType, Record<string, unknown>]>, now = Date.now()): Usage {
+  const names = Object.keys(quota.spec?.hard ?? {});
   const used: Usage = Object.fromEntries(names.map((n) => [n, 0]));
-  for (const [rt, obj] of objects) addUsage(used, usageOf(rt, obj), names.filter((n) => matchesResource(rt, n)));
+  for (const [rt, obj] of objects) {
+    const counted = names.filter((n) => matchesResource(rt, n));
+    if (counted.length && quotaScopesMatch(quota, rt, obj)) addUsage(used, usageOf(rt, obj, now), counted);
+  }
   return used;
 }
 

@@ -1,15 +1,17 @@
 // fieldValidation with duplicate fields, as kube-apiserver's strict decoder reports them: Strict fails
 // with BadRequest naming every unknown and duplicate field, Warn (the default) answers with one Warning
-// header each and keeps the last value, Ignore keeps the last value silently.
+// header each and keeps the last value, Ignore keeps the last value silently. The bodies and expected
+// words are kube's own (test/integration/apiserver/field_validation_test.go): JSON and YAML creates and
+// updates, merge, JSON and strategic merge patches (422 under Strict), server-side apply.
 import { startApiServer, type RunningApiServer } from '../../apiserver';
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-// kube's own field-validation case: repeated known fields, an unknown one, an unknown one repeated.
+// kube's invalidBodyJSON: repeated known fields, unknown ones, an unknown one repeated.
 const body = (name: string) => `{
   "apiVersion": "apps/v1", "kind": "Deployment",
-  "metadata": {"name": "${name}", "labels": {"app": "nginx"}},
+  "metadata": {"name": "dupename", "name": "${name}", "labels": {"app": "nginx"}, "unknownMeta": "metaVal"},
   "spec": {
     "unknown1": "val1",
     "unknownDupe": "valDupe",
@@ -19,12 +21,54 @@ const body = (name: string) => `{
     "selector": {"matchLabels": {"app": "nginx"}},
     "template": {
       "metadata": {"labels": {"app": "nginx"}},
-      "spec": {"containers": [{"name": "nginx", "image": "nginx:latest", "imagePullPolicy": "Always", "imagePullPolicy": "Never"}]}
+      "spec": {"containers": [{"name": "nginx", "image": "nginx:latest", "unknownNested": "val1", "imagePullPolicy": "Always", "imagePullPolicy": "Never"}]}
     }
   }
 }`;
 
-const warnings = ['unknown field "spec.unknown1"', 'unknown field "spec.unknownDupe"', 'duplicate field "spec.paused"', 'duplicate field "spec.template.spec.containers[0].imagePullPolicy"'];
+// In text order, a field both unknown and repeated reported as unknown only.
+const warnings = [
+  'duplicate field "metadata.name"',
+  'unknown field "metadata.unknownMeta"',
+  'unknown field "spec.unknown1"',
+  'unknown field "spec.unknownDupe"',
+  'duplicate field "spec.paused"',
+  'unknown field "spec.template.spec.containers[0].unknownNested"',
+  'duplicate field "spec.template.spec.containers[0].imagePullPolicy"',
+];
+
+// kube's invalidBodyYAML.
+const yamlBody = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: dupename
+  name: ${name}
+  unknownMeta: metaVal
+  labels:
+    app: nginx
+spec:
+  unknown1: val1
+  unknownDupe: valDupe
+  unknownDupe: valDupe2
+  paused: true
+  paused: false
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:latest
+        unknownNested: val1
+        imagePullPolicy: Always
+        imagePullPolicy: Never`;
+const yamlLines = ['line 5: key "name" already set in map', 'line 12: key "unknownDupe" already set in map', 'line 14: key "paused" already set in map', 'line 28: key "imagePullPolicy" already set in map'];
+// Then the unknown fields in sorted order (kube's YAML goes to JSON through a map).
+const yamlUnknown = ['unknown field "metadata.unknownMeta"', 'unknown field "spec.template.spec.containers[0].unknownNested"', 'unknown field "spec.unknown1"', 'unknown field "spec.unknownDupe"'];
 
 let server: RunningApiServer;
 beforeAll(async () => {
@@ -32,8 +76,8 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-async function send(method: string, path: string, text: string): Promise<{ status: number; body: Json; warnings: string[] }> {
-  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json' }, body: text });
+async function send(method: string, path: string, text: string, contentType = 'application/json'): Promise<{ status: number; body: Json; warnings: string[] }> {
+  const res = await fetch(server.url + path, { method, headers: { 'content-type': contentType }, body: text });
   const header = res.headers.get('warning') ?? '';
   const found = [...header.matchAll(/299 - "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
   return { status: res.status, body: (await res.json()) as Json, warnings: found };
@@ -55,6 +99,7 @@ test.each([
   const res = await send('POST', `${DEPLOYMENTS}${query}`, body(name));
   expect(res.status).toBe(201);
   expect(res.warnings).toEqual(warnings);
+  expect(res.body.metadata.name).toBe(name);
   expect(res.body.spec.paused).toBe(false);
   expect(res.body.spec.template.spec.containers[0].imagePullPolicy).toBe('Never');
   // An update reports them too.
@@ -75,4 +120,209 @@ test('a map key repeated in a ConfigMap is a duplicate field too', async () => {
   const res = await send('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', '{"metadata":{"name":"cm"},"data":{"a":"1","a":"2"}}');
   expect(res.status).toBe(400);
   expect(res.body.message).toBe('strict decoding error: duplicate field "data.a"');
+});
+
+describe('YAML bodies', () => {
+  test.each([
+    ['POST', (name: string) => DEPLOYMENTS],
+    ['PUT', (name: string) => `${DEPLOYMENTS}/${name}`],
+  ])('%s Strict: 400 with go-yaml\'s repeated keys, then the unknown fields', async (method, path) => {
+    const name = `yaml-strict-${method.toLowerCase()}`;
+    if (method === 'PUT') expect((await send('POST', DEPLOYMENTS, body(name))).status).toBe(201);
+    const res = await send(method, `${path(name)}?fieldValidation=Strict`, yamlBody(name), 'application/yaml');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ reason: 'BadRequest', code: 400 });
+    expect(res.body.message).toBe(`strict decoding error: yaml: unmarshal errors:\n${yamlLines.map((l) => `  ${l}`).join('\n')}, ${yamlUnknown.join(', ')}`);
+  });
+
+  test.each([
+    ['Warn', '?fieldValidation=Warn', [...yamlLines, ...yamlUnknown]],
+    ['the default (Warn)', '', [...yamlLines, ...yamlUnknown]],
+    ['Ignore', '?fieldValidation=Ignore', []],
+  ])('%s: created, the last value of each repeated key kept', async (what, query, want) => {
+    const name = `yaml-${what.startsWith('the') ? 'default' : what.toLowerCase()}`;
+    const res = await send('POST', `${DEPLOYMENTS}${query}`, yamlBody(name), 'application/yaml');
+    expect(res.status).toBe(201);
+    expect(res.warnings).toEqual(want);
+    expect(res.body.metadata.name).toBe(name);
+    expect(res.body.spec.paused).toBe(false);
+    expect(res.body.spec.template.spec.containers[0].imagePullPolicy).toBe('Never');
+  });
+});
+
+// kube's patch bodies (testFieldValidationPatchTyped, testFieldValidationSMP).
+const mergePatch = `{
+  "spec": {
+    "unknown1": "val1",
+    "unknownDupe": "valDupe",
+    "unknownDupe": "valDupe2",
+    "paused": true,
+    "paused": false,
+    "template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:latest", "unknownNested": "val1", "imagePullPolicy": "Always", "imagePullPolicy": "Never"}]}}
+  }
+}`;
+const mergeProblems = [
+  'duplicate field "spec.unknownDupe"',
+  'duplicate field "spec.paused"',
+  'duplicate field "spec.template.spec.containers[0].imagePullPolicy"',
+  'unknown field "spec.template.spec.containers[0].unknownNested"',
+  'unknown field "spec.unknown1"',
+  'unknown field "spec.unknownDupe"',
+];
+const jsonPatch = `[
+  {"op": "add", "path": "/spec/unknown1", "value": "val1", "foo":"bar"},
+  {"op": "add", "path": "/spec/unknown2", "path": "/spec/unknown3", "value": "val1"},
+  {"op": "add", "path": "/spec/unknownDupe", "value": "valDupe"},
+  {"op": "add", "path": "/spec/unknownDupe", "value": "valDupe2"},
+  {"op": "add", "path": "/spec/paused", "value": true},
+  {"op": "add", "path": "/spec/paused", "value": false},
+  {"op": "add", "path": "/spec/template/spec/containers/0/unknownNested", "value": "val1"},
+  {"op": "add", "path": "/spec/template/spec/containers/0/imagePullPolicy", "value": "Always"},
+  {"op": "add", "path": "/spec/template/spec/containers/0/imagePullPolicy", "value": "Never"}
+]`;
+const jsonPatchProblems = [
+  'json patch unknown field "[0].foo"',
+  'json patch duplicate field "[1].path"',
+  'unknown field "spec.template.spec.containers[0].unknownNested"',
+  'unknown field "spec.unknown1"',
+  'unknown field "spec.unknown3"',
+  'unknown field "spec.unknownDupe"',
+];
+const smp = `{
+  "spec": {
+    "unknown1": "val1",
+    "unknownDupe": "valDupe",
+    "unknownDupe": "valDupe2",
+    "paused": true,
+    "paused": false,
+    "selector": {"matchLabels": {"app": "nginx"}},
+    "template": {
+      "metadata": {"labels": {"app": "nginx"}},
+      "spec": {"containers": [{"name": "nginx", "unknownNested": "val1", "imagePullPolicy": "Always", "imagePullPolicy": "Never"}]}
+    }
+  }
+}`;
+// kube's validBodyJSON.
+const valid = (name: string) =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: 'nginx' } },
+    spec: { selector: { matchLabels: { app: 'nginx' } }, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:latest', imagePullPolicy: 'Always' }] } }, replicas: 2 },
+  });
+
+describe.each([
+  ['merge patch', 'application/merge-patch+json', mergePatch, mergeProblems],
+  ['JSON patch', 'application/json-patch+json', jsonPatch, jsonPatchProblems],
+  ['strategic merge patch', 'application/strategic-merge-patch+json', smp, mergeProblems],
+])('%s', (what, contentType, patch, problems) => {
+  const slug = what.replace(/ /g, '-').toLowerCase();
+  const fresh = async (mode: string): Promise<string> => {
+    const name = `${slug}-${mode}`;
+    const made = await send('POST', DEPLOYMENTS, valid(name));
+    expect(made.warnings).toEqual([]);
+    expect(made.status).toBe(201);
+    return name;
+  };
+
+  test('Strict: 422 Invalid on the patch field, naming the patch\'s own problems then the unknown fields; nothing written', async () => {
+    const name = await fresh('strict');
+    const res = await send('PATCH', `${DEPLOYMENTS}/${name}?fieldValidation=Strict`, patch, contentType);
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422, details: { causes: [{ reason: 'FieldValueInvalid', field: 'patch' }] } });
+    expect(res.body.message.startsWith(' "" is invalid: patch: Invalid value: "')).toBe(true);
+    expect(res.body.message.endsWith(`: strict decoding error: ${problems.join(', ')}`)).toBe(true);
+    const after = await fetch(`${server.url}${DEPLOYMENTS}/${name}`).then((r) => r.json() as Promise<Json>);
+    expect(after.spec.paused).toBeUndefined();
+  });
+
+  test.each([
+    ['Warn', '?fieldValidation=Warn', problems],
+    ['the default (Warn)', '', problems],
+    ['Ignore', '?fieldValidation=Ignore', []],
+  ])('%s: patched, the last value kept', async (mode, query, want) => {
+    const name = await fresh(mode.startsWith('the') ? 'default' : mode.toLowerCase());
+    const res = await send('PATCH', `${DEPLOYMENTS}/${name}${query}`, patch, contentType);
+    expect(res.status).toBe(200);
+    expect(res.warnings).toEqual(want);
+    expect(res.body.spec.paused).toBe(false);
+    expect(res.body.spec.template.spec.containers[0].imagePullPolicy).toBe('Never');
+  });
+});
+
+test('a strategic merge patch under Strict shows the patch as Go prints a map', async () => {
+  expect((await send('POST', DEPLOYMENTS, valid('smp-value'))).status).toBe(201);
+  const res = await send('PATCH', `${DEPLOYMENTS}/smp-value?fieldValidation=Strict`, '{"spec":{"paused":true,"paused":false,"revisionHistoryLimit":3}}', 'application/strategic-merge-patch+json');
+  expect(res.status).toBe(422);
+  expect(res.body.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[paused:false revisionHistoryLimit:3]]": strict decoding error: duplicate field "spec.paused"');
+});
+
+// kube's applyInvalidBody: JSON read as YAML, as every apply patch is.
+const applyBody = (name: string) => `{
+		"apiVersion": "apps/v1",
+		"kind": "Deployment",
+		"metadata": {
+			"name": "${name}",
+			"labels": {"app": "nginx"}
+		},
+		"spec": {
+			"paused": false,
+			"paused": true,
+			"selector": {
+				"matchLabels": {
+					"app": "nginx"
+				}
+			},
+			"template": {
+				"metadata": {
+					"labels": {
+						"app": "nginx"
+					}
+				},
+				"spec": {
+					"containers": [{
+						"name":  "nginx",
+						"image": "nginx:latest",
+						"imagePullPolicy": "Never",
+						"imagePullPolicy": "Always"
+					}]
+				}
+			}
+		}
+	}`;
+const applyLines = ['line 10: key "paused" already set in map', 'line 27: key "imagePullPolicy" already set in map'];
+
+describe.each([
+  ['apply creating', false],
+  ['apply updating', true],
+])('%s', (what, existing) => {
+  const slug = what.replace(/ /g, '-');
+  const prepare = async (mode: string): Promise<string> => {
+    const name = `${slug}-${mode}`;
+    if (existing) expect((await send('PATCH', `${DEPLOYMENTS}/${name}?fieldManager=mgr`, valid(name), 'application/apply-patch+yaml')).status).toBe(201);
+    return name;
+  };
+
+  test('Strict: 400 with go-yaml\'s repeated keys; nothing written', async () => {
+    const name = await prepare('strict');
+    const res = await send('PATCH', `${DEPLOYMENTS}/${name}?fieldManager=mgr&fieldValidation=Strict`, applyBody(name), 'application/apply-patch+yaml');
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe(`error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n${applyLines.map((l) => `  ${l}`).join('\n')}`);
+    const after = await fetch(`${server.url}${DEPLOYMENTS}/${name}`);
+    if (existing) expect(((await after.json()) as Json).spec.paused).toBeUndefined();
+    else expect(after.status).toBe(404);
+  });
+
+  test.each([
+    ['Warn', '&fieldValidation=Warn', applyLines],
+    ['the default (Warn)', '', applyLines],
+    ['Ignore', '&fieldValidation=Ignore', []],
+  ])('%s: applied, the last value kept', async (mode, query, want) => {
+    const name = await prepare(mode.startsWith('the') ? 'default' : mode.toLowerCase());
+    const res = await send('PATCH', `${DEPLOYMENTS}/${name}?fieldManager=mgr${query}`, applyBody(name), 'application/apply-patch+yaml');
+    expect(res.status).toBe(existing ? 200 : 201);
+    expect(res.warnings).toEqual(want);
+    expect(res.body.spec.paused).toBe(true);
+    expect(res.body.spec.template.spec.containers[0].imagePullPolicy).toBe('Always');
+  });
 });

@@ -67,6 +67,48 @@ describe.each(binaries)('$name', ({ bin, ns }) => {
     expect(table.split('\n')[0]).toMatch(/^NAME\s+AGE\s+REQUEST\s+LIMIT$/);
   });
 
+  test('a scoped quota refuses only the pods in its scopes; kube refuses scopes that cannot apply; describe shows them', async () => {
+    const sns = `${ns}-scoped`;
+    await ok('create', 'namespace', sns);
+    const bad = await kubectl('create', 'quota', 'bad', '--hard=pods=2,requests.cpu=1', '--scopes=BestEffort', '-n', sns);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('ResourceQuota "bad" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource');
+    expect(await ok('create', 'quota', 'be', '--hard=pods=1', '--scopes=BestEffort', '-n', sns)).toBe('resourcequota/be created\n');
+    const gold = `${sns}-gold`;
+    await srv.client.create(Resources.priorityclasses, undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: gold }, value: 100 });
+    await srv.client.create(Resources.resourcequotas, sns, {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'gold' },
+      spec: { hard: { pods: '0' }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [gold] }] } },
+    });
+    const manifest = (name: string, spec: Record<string, unknown>) => {
+      const file = path.join(home, `${sns}-${name}.json`);
+      fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: sns }, spec: { containers: [{ name: 'c', image: 'nginx', ...spec }] } }));
+      return file;
+    };
+    // The first best-effort pod fits, the second is over the BestEffort quota.
+    expect(await ok('run', 'free', '--image=nginx', '--restart=Never', '-n', sns)).toBe('pod/free created\n');
+    const over = await kubectl('run', 'free2', '--image=nginx', '--restart=Never', '-n', sns);
+    expect(over.code).not.toBe(0);
+    expect(over.stderr).toBe('Error from server (Forbidden): pods "free2" is forbidden: exceeded quota: be, requested: pods=1, used: pods=1, limited: pods=1\n');
+    // A pod with requests is outside BestEffort and outside the gold selector: no quota applies.
+    expect(await ok('create', '-f', manifest('burstable', { resources: { requests: { cpu: '100m' } } }))).toBe('pod/burstable created\n');
+    // The gold class is capped at zero pods, whatever its QoS.
+    const goldFile = path.join(home, `${sns}-gold.json`);
+    fs.writeFileSync(goldFile, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'golden', namespace: sns }, spec: { priorityClassName: gold, containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: '100m' } } }] } }));
+    const golden = await kubectl('create', '-f', goldFile);
+    expect(golden.code).not.toBe(0);
+    expect(golden.stderr).toContain('pods "golden" is forbidden: exceeded quota: gold, requested: pods=1, used: pods=0, limited: pods=0');
+    const described = await ok('describe', 'quota', 'be', '-n', sns);
+    expect(described).toMatch(/^Name:\s+be$/m);
+    expect(described).toMatch(/^Scopes:\s+BestEffort$/m);
+    expect(described).toContain(' * Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.');
+    expect(described).toMatch(/^pods\s+\S+\s+1$/m);
+    // kubectl describe prints spec.scopes only; the selector is kept as written.
+    expect((await get(Resources.resourcequotas, sns, 'gold')).spec.scopeSelector).toEqual({ matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [gold] }] });
+  });
+
   test('create priorityclass, and a pod naming it gets its priority', async () => {
     const name = `${ns}-high`;
     expect(await ok('create', 'priorityclass', name, '--value=1000', '--description=important', '--preemption-policy=Never')).toBe(`priorityclass.scheduling.k8s.io/${name} created\n`);

@@ -25,6 +25,9 @@ const podsOf = async (app: string): Promise<Pod[]> => (await api.client.list<Pod
 
 test('an RC creates its pods, reports them, and scales', async () => {
   await api.client.create(Resources.resourcequotas, ns, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'counts' }, spec: { hard: { pods: '20', 'count/configmaps': '10' } } });
+  // Scoped quotas count only their pods: the RC's pods are best effort and run without a deadline.
+  await api.client.create(Resources.resourcequotas, ns, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'best-effort' }, spec: { hard: { pods: '20' }, scopes: ['BestEffort', 'NotTerminating'] } });
+  await api.client.create(Resources.resourcequotas, ns, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'terminating' }, spec: { hard: { pods: '20' }, scopes: ['Terminating'] } });
   await api.client.create<ReplicationController>(Resources.replicationcontrollers, ns, {
     apiVersion: 'v1',
     kind: 'ReplicationController',
@@ -46,4 +49,11 @@ test('an RC creates its pods, reports them, and scales', async () => {
   });
   // The default namespace's kube-root-ca.crt is not published here (no publisher runs): one ConfigMap.
   expect(used).toEqual({ pods: '4', 'count/configmaps': '1' });
+  const scopedUsed = await waitFor('scoped quota usage', async () => {
+    const q = await api.client.get<ResourceQuota>(Resources.resourcequotas, ns, 'best-effort');
+    return q.status?.used?.pods === '4' ? q.status.used : undefined;
+  });
+  expect(scopedUsed).toEqual({ pods: '4' });
+  const terminatingUsed = await waitFor('terminating quota status', async () => (await api.client.get<ResourceQuota>(Resources.resourcequotas, ns, 'terminating')).status?.used);
+  expect(terminatingUsed).toEqual({ pods: '0' });
 });

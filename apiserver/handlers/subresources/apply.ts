@@ -8,7 +8,7 @@ import { applyConfiguration } from '../../fieldmanager/managed-fields';
 import { isPlainObject } from '../../registry/objects';
 import type { WriteContext } from '../../registry/registry';
 import type { KObj } from '../../storage/types';
-import { parseYAML, qBool, qs, rawText, sendObject } from '../request';
+import { parseYAMLWithDuplicates, qBool, qs, rawText, sendObject } from '../request';
 import type { ObjectRequest } from '.';
 
 export const ApplyPatchMediaType = 'application/apply-patch+yaml';
@@ -19,7 +19,16 @@ export async function serveApply({ req, res, registry, rt, namespace, name, subr
   const force = qBool(req, 'force');
   const text = rawText(req);
   if (text === undefined || text.trim() === '') throw errors.badRequest('the apply configuration is empty');
-  const config = parseYAML(text);
+  const { doc: config, duplicates } = parseYAMLWithDuplicates(text);
+  // kube reads the apply configuration leniently (the last of repeated keys wins), then, after merging
+  // it — conflicts come first — reports the repetitions go-yaml's strict decoding finds: a 400 under
+  // fieldValidation=Strict, one warning per key under Warn (the default), nothing under Ignore.
+  const reportDuplicates = (): void => {
+    if (!duplicates.length || ctx.fieldValidation === 'Ignore') return;
+    const lines = duplicates.map((d) => d.message);
+    if (ctx.fieldValidation === 'Strict') throw errors.badRequest(`error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    for (const l of lines) if (!ctx.warnings?.includes(l)) ctx.warnings?.push(l);
+  };
   if (!isPlainObject(config)) throw errors.badRequest('the apply configuration must be an object');
   const gv = groupVersion(rt);
   if (config.apiVersion !== gv || config.kind !== rt.kind) {
@@ -40,6 +49,7 @@ export async function serveApply({ req, res, registry, rt, namespace, name, subr
   if (!existing) {
     if (scope) throw errors.notFound(rt, name);
     const { object, managedFields } = applyConfiguration(rt, undefined, structuredClone(config) as KObj, manager, force);
+    reportDuplicates();
     const stored = await registry.create(rt, namespace, object, { ...applyCtx, appliedManagedFields: managedFields });
     return sendObject(req, res, rt, 201, stored);
   }
@@ -49,6 +59,7 @@ export async function serveApply({ req, res, registry, rt, namespace, name, subr
     name,
     (copy) => {
       const { object, managedFields } = applyConfiguration(rt, copy, structuredClone(config) as KObj, manager, force, scope);
+      reportDuplicates();
       applyCtx.appliedManagedFields = managedFields;
       return object;
     },
