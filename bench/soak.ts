@@ -233,10 +233,24 @@ async function main(argv: string[]): Promise<void> {
     console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}`);
     for (let cycle = 1; Date.now() - t0 < Number(o.duration) * 1000; cycle++) {
       const cs = Date.now();
+      // Work per pod in the first cycle (hollow): the agent's runtime calls per pod torn down and started.
+      const w0 = child && cycle === 1 ? await askWork(child) : undefined;
       await scale(0);
       await waitPods(c, 0);
+      const w1 = w0 && child ? await askWork(child) : undefined;
       await scale(replicas);
       await waitPods(c, replicas);
+      if (w0 && w1 && child) {
+        const w2 = await askWork(child);
+        const perPod = (a: WorkCounts, b: WorkCounts) =>
+          Object.keys(b)
+            .filter((k) => k.startsWith('CRI ') && b[k] > (a[k] ?? 0))
+            .sort()
+            .map((k) => `${k.slice(4)} ${((b[k] - (a[k] ?? 0)) / replicas).toFixed(1)}`)
+            .join(', ');
+        console.log(`runtime calls per pod, ${replicas} → 0: ${perPod(w0, w1)}`);
+        console.log(`runtime calls per pod, 0 → ${replicas}: ${perPod(w1, w2)}`);
+      }
       const took = (Date.now() - cs) / 1000;
       const rss = rssMiB(pid);
       samples.push(rss);
@@ -264,6 +278,13 @@ async function main(argv: string[]): Promise<void> {
     await sleep(10_000);
     const finalRss = rssMiB(pid);
     if (child && Number(o.idle) > 0) {
+      // Events are written one at a time; on a loaded machine they lag the churn. Idle starts when they are all in.
+      for (let i = 0, last = -1; i < 60; i++) {
+        const n = await countEvents(c);
+        if (n === last) break;
+        last = n;
+        await sleep(5000);
+      }
       // Idle work (issue 20: with pods and nothing changing the server should do almost nothing): counts,
       // not times, so a loaded machine does not blur them.
       const w0 = await askWork(child);
