@@ -108,3 +108,27 @@ describe('EventRecorder aggregation (client-go EventAggregator)', () => {
     expect(rec.cached()).toEqual({ seen: 0, similar: 0 });
   });
 });
+
+it('drops events beyond its queue while the API is slower than they come, and records again once it caught up', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const created: Event[] = [];
+  const client = {
+    create: async (_r: unknown, _ns: string, ev: Event) => {
+      await gate;
+      created.push(ev);
+      return ev;
+    },
+  } as unknown as KubeClient;
+  const rec = new EventRecorder(client, { component: 'c', maxQueued: 5 });
+  const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  for (let i = 0; i < 8; i++) rec.event({ ...pod, metadata: { ...pod.metadata, uid: `u-${i}` } }, 'Normal', 'Started', 'Started container c');
+  release();
+  await rec.flush();
+  expect(created).toHaveLength(5);
+  expect(spy).toHaveBeenCalledWith(expect.stringContaining('dropped'));
+  rec.event(pod, 'Normal', 'Started', 'again');
+  await rec.flush();
+  expect(created).toHaveLength(6);
+  spy.mockRestore();
+});

@@ -16,6 +16,8 @@ export interface EventRecorderOptions {
   host?: string;
   /** How many distinct events to remember for aggregation (oldest forgotten first). */
   cacheSize?: number;
+  /** Events waiting to be written beyond which new ones are dropped (default 1000, client-go's queue). */
+  maxQueued?: number;
 }
 
 /** client-go's defaults: 10 distinct messages of one object and reason within 10 minutes are combined. */
@@ -55,6 +57,7 @@ export class EventRecorder {
   private readonly similar = new Map<string, Similar>();
   private pending: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  private dropped = 0;
   private readonly cacheSize: number;
 
   constructor(
@@ -66,6 +69,13 @@ export class EventRecorder {
 
   /** Records an event; never throws and never blocks the caller. */
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    // As client-go's broadcaster (DropIfChannelFull): an apiserver slower than the events must not
+    // make the queue, and the process, grow without bound.
+    if (this.inFlight >= (this.opts.maxQueued ?? 1000)) {
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) console.error(`events: ${this.dropped} dropped, the queue of events to write is full`);
+      return;
+    }
     const ref = objectReference(obj);
     const aggregateKey = [ref.kind, ref.namespace, ref.name, ref.uid, type, reason].join('\u0000');
     let key = `${aggregateKey}\u0000${message}`;
