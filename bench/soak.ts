@@ -15,6 +15,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -27,6 +29,7 @@ import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { IMAGES, startHollowNodes } from '../node-agent';
 import { startScheduler } from '../scheduler';
+import { componentRegistry } from '../lib/component/metrics';
 
 const NS = 'default';
 const APP = 'soak-nginx';
@@ -48,6 +51,16 @@ async function hollowServer(dataDir: string, eventTtl: number): Promise<void> {
   await startControllers({ client, log });
   // The parent asks for the heap after a full GC: RSS alone cannot tell a leak from a lazy collector.
   process.on('message', (m) => {
+    // A heap snapshot on request (--snapshot-cycles): diffing two of them names what grows per cycle.
+    if (typeof m === 'object' && m !== null && 'snapshot' in m) {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send?.({ snapshotFile: v8.writeHeapSnapshot((m as { snapshot: string }).snapshot) });
+      return;
+    }
+    if (m === 'work') {
+      void workCounts().then((w) => process.send?.({ work: w }));
+      return;
+    }
     if (m !== 'heap') return;
     (globalThis as { gc?: () => void }).gc?.();
     const m2 = process.memoryUsage();
@@ -65,6 +78,52 @@ function heapAfterGc(child: ChildProcess): Promise<{ heapMiB: number; externalMi
     };
     child.on('message', onMessage);
     child.send('heap');
+  });
+}
+
+/** Counts of work done so far in this process: CPU, API requests, CRI calls, work-queue adds (by kind). */
+type WorkCounts = Record<string, number>;
+
+async function workCounts(): Promise<WorkCounts> {
+  const out: WorkCounts = {};
+  const cpu = process.cpuUsage();
+  out['CPU ms'] = (cpu.user + cpu.system) / 1000;
+  const add = (k: string, v: number) => (out[k] = (out[k] ?? 0) + v);
+  for (const component of ['apiserver', 'scheduler', 'controllers', 'node-agent'] as const) {
+    for (const metric of await componentRegistry(component).getMetricsAsJSON()) {
+      for (const v of metric.values as Array<{ value: number; labels: Record<string, string | number>; metricName?: string }>) {
+        const l = v.labels;
+        if (metric.name === 'apiserver_request_total') add(`API ${l.verb} ${l.resource}${l.subresource ? `/${l.subresource}` : ''}`, v.value);
+        else if (metric.name === 'kubelet_runtime_operations_duration_seconds' && v.metricName?.endsWith('_count')) add(`CRI ${l.operation_type}`, v.value);
+        else if (metric.name === 'kubelet_pleg_relist_duration_seconds' && v.metricName?.endsWith('_count')) add('PLEG relists', v.value);
+        else if (metric.name === 'workqueue_adds_total') add(`queue adds ${l.name}`, v.value);
+      }
+    }
+  }
+  return out;
+}
+
+function askWork(child: ChildProcess): Promise<WorkCounts> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { work?: WorkCounts }) => {
+      if (m.work === undefined) return;
+      child.off('message', onMessage);
+      resolve(m.work);
+    };
+    child.on('message', onMessage);
+    child.send('work');
+  });
+}
+
+function heapSnapshot(child: ChildProcess, file: string): Promise<string> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { snapshotFile?: string }) => {
+      if (m.snapshotFile === undefined) return;
+      child.off('message', onMessage);
+      resolve(m.snapshotFile);
+    };
+    child.on('message', onMessage);
+    child.send({ snapshot: file });
   });
 }
 
@@ -104,6 +163,9 @@ async function main(argv: string[]): Promise<void> {
     .option('--pod-subnet <cidr>', 'steer pod subnet', '10.215.0.0/24')
     .option('--api-port <port>', 'steer apiserver port (loopback)', '28443')
     .option('--agent-port <port>', 'steer node agent port (+1, +2 for the scheduler and controllers)', '22250')
+    .option('--idle <s>', '(--hollow) after the final scale, count the work done in this many seconds of nothing changing', '60')
+    .option('--snapshot-cycles <list>', '(--hollow) write a heap snapshot of the child after these cycles, e.g. 10,60', '')
+    .option('--snapshot-dir <dir>', '(--hollow) where heap snapshots go', os.tmpdir())
     .option('--keep', 'leave the cluster running afterwards', false)
     .option('--role <role>', '(internal) hollow-server')
     .option('--data-dir <dir>', '(internal) the hollow server data dir')
@@ -121,12 +183,16 @@ async function main(argv: string[]): Promise<void> {
     apiPort: string;
     agentPort: string;
     keep: boolean;
+    snapshotCycles: string;
+    idle: string;
+    snapshotDir: string;
     role?: string;
     dataDir?: string;
   }>();
   if (o.role === 'hollow-server') return hollowServer(o.dataDir!, Number(o.eventTtl));
 
   const replicas = Number(o.replicas);
+  const snapshotCycles = new Set(o.snapshotCycles.split(',').filter((x) => x !== '').map(Number));
   const periodMs = Number(o.period) * 1000;
   let client: KubeClient | undefined;
   let child: ChildProcess | undefined;
@@ -167,10 +233,24 @@ async function main(argv: string[]): Promise<void> {
     console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}`);
     for (let cycle = 1; Date.now() - t0 < Number(o.duration) * 1000; cycle++) {
       const cs = Date.now();
+      // Work per pod in the first cycle (hollow): the agent's runtime calls per pod torn down and started.
+      const w0 = child && cycle === 1 ? await askWork(child) : undefined;
       await scale(0);
       await waitPods(c, 0);
+      const w1 = w0 && child ? await askWork(child) : undefined;
       await scale(replicas);
       await waitPods(c, replicas);
+      if (w0 && w1 && child) {
+        const w2 = await askWork(child);
+        const perPod = (a: WorkCounts, b: WorkCounts) =>
+          Object.keys(b)
+            .filter((k) => k.startsWith('CRI ') && b[k] > (a[k] ?? 0))
+            .sort()
+            .map((k) => `${k.slice(4)} ${((b[k] - (a[k] ?? 0)) / replicas).toFixed(1)}`)
+            .join(', ');
+        console.log(`runtime calls per pod, ${replicas} → 0: ${perPod(w0, w1)}`);
+        console.log(`runtime calls per pod, 0 → ${replicas}: ${perPod(w1, w2)}`);
+      }
       const took = (Date.now() - cs) / 1000;
       const rss = rssMiB(pid);
       samples.push(rss);
@@ -178,6 +258,7 @@ async function main(argv: string[]): Promise<void> {
       const h = child ? await heapAfterGc(child) : undefined;
       const heap = h ? `${h.heapMiB.toFixed(1)} / ${h.externalMiB.toFixed(1)}`.padStart(30) : '';
       console.log(`${String(elapsed).padStart(6)} s ${String(cycle).padStart(6)} ${rss.toFixed(1).padStart(8)} ${String(await countEvents(c)).padStart(7)} ${took.toFixed(1).padStart(8)}${heap}`);
+      if (child && snapshotCycles.has(cycle)) console.log(`heap snapshot: ${await heapSnapshot(child, path.join(o.snapshotDir, `soak-cycle-${cycle}.heapsnapshot`))}`);
       await sleep(Math.max(0, periodMs - (Date.now() - cs)));
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -196,6 +277,26 @@ async function main(argv: string[]): Promise<void> {
     await waitPods(c, final);
     await sleep(10_000);
     const finalRss = rssMiB(pid);
+    if (child && Number(o.idle) > 0) {
+      // Events are written one at a time; on a loaded machine they lag the churn. Idle starts when they are all in.
+      for (let i = 0, last = -1; i < 60; i++) {
+        const n = await countEvents(c);
+        if (n === last) break;
+        last = n;
+        await sleep(5000);
+      }
+      // Idle work (issue 20: with pods and nothing changing the server should do almost nothing): counts,
+      // not times, so a loaded machine does not blur them.
+      const w0 = await askWork(child);
+      await sleep(Number(o.idle) * 1000);
+      const w1 = await askWork(child);
+      const perMin = 60 / Number(o.idle);
+      console.log(`idle work with ${final} pods, per minute (over ${o.idle} s):`);
+      for (const k of Object.keys(w1).sort()) {
+        const d = (w1[k] - (w0[k] ?? 0)) * perMin;
+        if (d > 0) console.log(`  ${k.padEnd(48)} ${d.toFixed(k === 'CPU ms' ? 0 : 1).padStart(9)}`);
+      }
+    }
     console.log(`RSS with ${final} pods after the churn: ${finalRss.toFixed(1)} MiB (goal ≤ ${GOAL_MIB} MiB: ${finalRss <= GOAL_MIB ? 'met' : 'NOT met'}); ${await countEvents(c)} Events stored`);
     console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   } finally {

@@ -198,6 +198,7 @@ export class NodeAgent {
       onForget: (uid) => {
         this.firstSeen.delete(uid);
         this.startRecorded.delete(uid);
+        this.recorder.forgetObject(uid);
       },
     });
     this.heartbeat = new LeaseHeartbeat(o.client, o.nodeName, {
@@ -292,6 +293,9 @@ export class NodeAgent {
       startRecorded: this.startRecorded.size,
       plegPods: this.pleg.allPods().size,
       queue: this.queue.tracked(),
+      // What the event recorder keeps per pod (shared by hollow nodes: then every agent's pods).
+      eventsSeen: this.recorder.cached('Pod').seen,
+      eventsSimilar: this.recorder.cached('Pod').similar,
       ...this.actions.bookkeeping(),
     };
   }

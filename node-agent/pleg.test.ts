@@ -92,3 +92,24 @@ test("exits the agent expects (it is stopping those containers itself) cost no s
     pleg.stop();
   }
 });
+
+test('observing a pod no newer than the last relist costs no relist; a newer moment does', async () => {
+  const runtime = new FakeRuntime({ images: ['img'], exitEvents: true });
+  await runningPod(runtime, 'pod-c');
+  const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 60_000, onChange: () => undefined });
+  const before = Date.now() - 1;
+  await pleg.start();
+  try {
+    const relists = pleg.relists();
+    // An idle pod's resync: nothing changed since before the last relist began.
+    for (let i = 0; i < 5; i++) expect((await pleg.observe('pod-c', before)).containers).toHaveLength(1);
+    expect(await pleg.observe('pod-c', 0)).toBeDefined();
+    expect(pleg.relists()).toBe(relists);
+    // After a change of its own the caller asks for a later moment: that one relists.
+    await new Promise((r) => setTimeout(r, 2));
+    await pleg.observe('pod-c', Date.now());
+    expect(pleg.relists()).toBe(relists + 1);
+  } finally {
+    pleg.stop();
+  }
+});

@@ -41,6 +41,8 @@ export class Pleg {
   private readonly refreshing = new Set<string>();
   private stopped = false;
   private lastCompleted = 0;
+  /** When the newest relist that succeeded started (ms since epoch; -1: none yet). */
+  private lastSucceededStart = -1;
   private relistCount = 0;
   /** The period until the next timed relist (grows while nothing changes and exit events flow). */
   private period: number;
@@ -181,6 +183,10 @@ export class Pleg {
 
   /** Waits for a relist that started at or after `since`. */
   relistAfter(since: number): Promise<void> {
+    // A finished relist that started after the moment serves as it is (strictly after: one in the same
+    // millisecond may have listed before the caller's change): a pod's periodic resync, with nothing
+    // changed since, must not cost a relist (it cost one per resync wave, several a minute when idle).
+    if (this.lastSucceededStart > since) return Promise.resolve();
     if (this.current && this.current.startedAt >= since) return this.current.done;
     if (!this.current) return this.relist();
     // One in flight started too early: queue exactly one more behind it, shared by all callers.
@@ -201,7 +207,9 @@ export class Pleg {
       return cur.done.catch(() => undefined).then(() => this.relistAfter(Date.now()));
     }
     const startedAt = Date.now();
-    const done = this.doRelist().finally(() => {
+    const done = this.doRelist().then(() => {
+      this.lastSucceededStart = Math.max(this.lastSucceededStart, startedAt);
+    }).finally(() => {
       this.current = undefined;
       this.lastCompleted = Date.now();
     });

@@ -134,6 +134,8 @@ export class Scheduler {
       currentPod: (namespace, name) => this.podInformer.get(namespace, name),
     };
     addAllEventHandlers(this, this.nodeInformer, this.podInformer);
+    // What the recorder kept about a pod's events (FailedScheduling repeats) is no use once it is gone.
+    this.podInformer.onDelete((p) => this.recorder.forgetObject(p.metadata?.uid ?? ''));
   }
 
   /** Starts the informers and waits until both have listed. */

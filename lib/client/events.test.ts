@@ -61,3 +61,74 @@ describe('EventRecorder', () => {
     spy.mockRestore();
   });
 });
+
+describe('EventRecorder aggregation (client-go EventAggregator)', () => {
+  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-abc', namespace: 'prod', uid: 'rs-1' } };
+
+  it('combines similar events of one object after 9 distinct messages into one Event whose count grows', async () => {
+    const api = new FakeEventsApi();
+    const rec = new EventRecorder(api as unknown as KubeClient, { component: 'replicaset-controller' });
+    for (let i = 0; i < 30; i++) rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: web-abc-${i}`);
+    await rec.flush();
+    // 9 as they are, then one combined Event bumped for the remaining 20.
+    expect(api.created).toHaveLength(10);
+    expect(api.created.slice(0, 9).map((e) => e.message)).toEqual(Array.from({ length: 9 }, (_, i) => `Created pod: web-abc-${i}`));
+    expect(api.created[9].message).toBe('(combined from similar events): Created pod: web-abc-9');
+    expect(api.patches).toHaveLength(20);
+    expect(api.patches.every((p) => p.name === api.created[9].metadata?.name)).toBe(true);
+    expect(api.patches[19].body).toMatchObject({ count: 21, message: '(combined from similar events): Created pod: web-abc-29' });
+    // A repeat of one of the first nine still bumps its own Event.
+    rec.event(rs, 'Normal', 'SuccessfulCreate', 'Created pod: web-abc-3');
+    await rec.flush();
+    expect(api.patches[20]).toMatchObject({ name: api.created[3].metadata?.name, body: { count: 2 } });
+    // Another reason, or another object, is not combined with these.
+    rec.event(rs, 'Normal', 'SuccessfulDelete', 'Deleted pod: web-abc-0');
+    rec.event({ ...rs, metadata: { ...rs.metadata, name: 'web-def', uid: 'rs-2' } }, 'Normal', 'SuccessfulCreate', 'Created pod: web-def-0');
+    await rec.flush();
+    expect(api.created.slice(10).map((e) => e.message)).toEqual(['Deleted pod: web-abc-0', 'Created pod: web-def-0']);
+  });
+
+  it('forgets everything about an object that is gone', async () => {
+    const api = new FakeEventsApi();
+    const rec = new EventRecorder(api as unknown as KubeClient, { component: 'kubelet' });
+    const other: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-2', namespace: 'prod', uid: 'u2' } };
+    for (const p of [pod, other]) {
+      rec.event(p, 'Normal', 'Pulled', 'Container image "nginx" already present on machine');
+      rec.event(p, 'Normal', 'Started', 'Started container nginx');
+    }
+    await rec.flush();
+    expect(rec.cached()).toEqual({ seen: 4, similar: 4 });
+    expect(rec.cached('Pod')).toEqual({ seen: 4, similar: 4 });
+    expect(rec.cached('Node')).toEqual({ seen: 0, similar: 0 });
+    rec.forgetObject('u1');
+    await rec.flush();
+    expect(rec.cached()).toEqual({ seen: 2, similar: 2 });
+    rec.forgetObject('u2');
+    await rec.flush();
+    expect(rec.cached()).toEqual({ seen: 0, similar: 0 });
+  });
+});
+
+it('drops events beyond its queue while the API is slower than they come, and records again once it caught up', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const created: Event[] = [];
+  const client = {
+    create: async (_r: unknown, _ns: string, ev: Event) => {
+      await gate;
+      created.push(ev);
+      return ev;
+    },
+  } as unknown as KubeClient;
+  const rec = new EventRecorder(client, { component: 'c', maxQueued: 5 });
+  const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  for (let i = 0; i < 8; i++) rec.event({ ...pod, metadata: { ...pod.metadata, uid: `u-${i}` } }, 'Normal', 'Started', 'Started container c');
+  release();
+  await rec.flush();
+  expect(created).toHaveLength(5);
+  expect(spy).toHaveBeenCalledWith(expect.stringContaining('dropped'));
+  rec.event(pod, 'Normal', 'Started', 'again');
+  await rec.flush();
+  expect(created).toHaveLength(6);
+  spy.mockRestore();
+});

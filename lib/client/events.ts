@@ -1,6 +1,9 @@
 // EventRecorder: writes core/v1 Events about objects (what `kubectl describe` shows). Fire-and-forget:
 // callers never wait; a repeat of the same event (same object, type, reason, message) bumps `count`
 // and `lastTimestamp` on the existing Event instead of creating a new one, like client-go's correlator.
+// As client-go's EventAggregator, similar events (same object, type and reason, other messages: a
+// ReplicaSet's "Created pod: X" for every X) are combined once 10 distinct ones came within 10 minutes:
+// later ones bump one "(combined from similar events): …" Event instead of storing an Event each.
 import type { Event, ObjectReference } from 'kubernetes-types/core/v1';
 import { isNotFound, KubeClient, KubeObject } from './client';
 import { Resources } from '../api/resources';
@@ -13,6 +16,18 @@ export interface EventRecorderOptions {
   host?: string;
   /** How many distinct events to remember for aggregation (oldest forgotten first). */
   cacheSize?: number;
+  /** Events waiting to be written beyond which new ones are dropped (default 1000, client-go's queue). */
+  maxQueued?: number;
+}
+
+/** client-go's defaults: 10 distinct messages of one object and reason within 10 minutes are combined. */
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_INTERVAL_MS = 10 * 60 * 1000;
+const COMBINED_PREFIX = '(combined from similar events): ';
+
+interface Similar {
+  messages: Set<string>;
+  lastAt: number;
 }
 
 interface Recorded {
@@ -38,8 +53,11 @@ export function objectReference(obj: KubeObject): ObjectReference {
 
 export class EventRecorder {
   private readonly seen = new Map<string, Recorded>();
+  /** Per object, type and reason: the distinct messages seen lately (client-go's aggregator cache). */
+  private readonly similar = new Map<string, Similar>();
   private pending: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  private dropped = 0;
   private readonly cacheSize: number;
 
   constructor(
@@ -51,8 +69,20 @@ export class EventRecorder {
 
   /** Records an event; never throws and never blocks the caller. */
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    // As client-go's broadcaster (DropIfChannelFull): an apiserver slower than the events must not
+    // make the queue, and the process, grow without bound.
+    if (this.inFlight >= (this.opts.maxQueued ?? 1000)) {
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) console.error(`events: ${this.dropped} dropped, the queue of events to write is full`);
+      return;
+    }
     const ref = objectReference(obj);
-    const key = [ref.kind, ref.namespace, ref.name, ref.uid, type, reason, message].join('\u0000');
+    const aggregateKey = [ref.kind, ref.namespace, ref.name, ref.uid, type, reason].join('\u0000');
+    let key = `${aggregateKey}\u0000${message}`;
+    if (this.isSimilarToMany(aggregateKey, message, Date.now())) {
+      key = `${aggregateKey}\u0000${COMBINED_PREFIX}`;
+      message = COMBINED_PREFIX + message;
+    }
     this.inFlight++;
     // Events are written one after another so that a repeat finds the Event its predecessor created.
     this.pending = this.pending
@@ -65,6 +95,50 @@ export class EventRecorder {
       });
   }
 
+  /** Forgets what was recorded about one object (by uid), e.g. a pod that is gone for good. */
+  forgetObject(uid: string): void {
+    const part = `\u0000${uid}\u0000`;
+    const forget = () => {
+      for (const k of this.seen.keys()) if (k.includes(part)) this.seen.delete(k);
+      for (const k of this.similar.keys()) if (k.includes(part)) this.similar.delete(k);
+      this.inFlight--;
+    };
+    this.inFlight++;
+    // After the writes queued so far, which would remember their Events again.
+    this.pending = this.pending.then(forget, forget);
+  }
+
+  /** How many entries the recorder remembers, of objects of one kind or of all (bookkeeping: tests, soak). */
+  cached(kind?: string): { seen: number; similar: number } {
+    if (kind === undefined) return { seen: this.seen.size, similar: this.similar.size };
+    const count = (keys: Iterable<string>) => {
+      let n = 0;
+      for (const k of keys) if (k.startsWith(`${kind}\u0000`)) n++;
+      return n;
+    };
+    return { seen: count(this.seen.keys()), similar: count(this.similar.keys()) };
+  }
+
+  /** Adds the message to its object's and reason's recent ones; true once there are too many to list. */
+  private isSimilarToMany(aggregateKey: string, message: string, now: number): boolean {
+    let rec = this.similar.get(aggregateKey);
+    if (!rec || now - rec.lastAt > AGGREGATE_INTERVAL_MS) rec = { messages: new Set(), lastAt: now };
+    this.similar.delete(aggregateKey); // most recently used last
+    this.similar.set(aggregateKey, rec);
+    rec.lastAt = now;
+    let many = false;
+    if (!rec.messages.has(message)) {
+      rec.messages.add(message);
+      // The 10th distinct message is combined already, and the set stays at the 9 before it.
+      if (rec.messages.size >= AGGREGATE_MAX_EVENTS) {
+        rec.messages.delete(message);
+        many = true;
+      }
+    }
+    while (this.similar.size > this.cacheSize) this.similar.delete(this.similar.keys().next().value as string);
+    return many;
+  }
+
   /** Resolves when every event recorded so far has been written (or has failed). */
   async flush(): Promise<void> {
     while (this.inFlight > 0) await this.pending;
@@ -75,7 +149,8 @@ export class EventRecorder {
     const prior = this.seen.get(key);
     if (prior) {
       try {
-        await this.client.patch<Event>(Resources.events, prior.namespace, prior.name, { count: prior.count + 1, lastTimestamp: now }, 'merge');
+        const combined = message.startsWith(COMBINED_PREFIX);
+        await this.client.patch<Event>(Resources.events, prior.namespace, prior.name, { count: prior.count + 1, lastTimestamp: now, ...(combined ? { message } : {}) }, 'merge');
         prior.count++;
         // Keep recently used entries at the end of the insertion order.
         this.seen.delete(key);

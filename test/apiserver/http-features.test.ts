@@ -104,6 +104,27 @@ describe('plain server', () => {
     }
   });
 
+  test('a long watch keeps one bookmark timer, not one per bookmark', async () => {
+    // A Timeout kept per bookmark grew the server for as long as its watches lived (up to an hour).
+    const interval = 37; // no other timer in the server uses this period
+    const fast = await startTestApiServer({ watchBookmarkIntervalMs: interval });
+    const spies = [jest.spyOn(global, 'setTimeout'), jest.spyOn(global, 'setInterval')];
+    try {
+      const ac = new AbortController();
+      const res = await fetch(`${fast.url}/api/v1/namespaces/default/pods?watch=1&allowWatchBookmarks=true`, { signal: ac.signal });
+      const reader = res.body!.getReader();
+      let buf = '';
+      while (buf.split('\n').length <= 6) buf += Buffer.from((await reader.read()).value!).toString();
+      ac.abort();
+      expect(buf.split('\n').filter((l) => l.includes('BOOKMARK')).length).toBeGreaterThanOrEqual(6);
+      const bookmarkTimers = spies.flatMap((s) => s.mock.calls.filter((c) => c[1] === interval));
+      expect(bookmarkTimers).toHaveLength(1);
+    } finally {
+      for (const s of spies) s.mockRestore();
+      await fast.stop();
+    }
+  });
+
   test('watching one object by its path', async () => {
     const created = await srv.client.create<{ metadata: { name?: string; resourceVersion?: string } }>(Resources.configmaps, 'default', { metadata: { name: 'single' } });
     await srv.client.create(Resources.configmaps, 'default', { metadata: { name: 'other-one' } });

@@ -1,6 +1,7 @@
 // Memory flat under churn (issue 20): a Deployment on a hollow node scaled 10 → 0 → 10 a few times and
 // then to 0. Everything the node agent keeps per pod or container (pod map, start-latency records,
-// PLEG pods and expected exits, work-queue keys, action records, crash back-off, probe workers) and the scheduler's pod
+// PLEG pods and expected exits, work-queue keys, action records, crash back-off, probe workers, what its event
+// recorder keeps per pod) and the scheduler's pod
 // cache must shrink back to nothing once the pods are gone; with pods running they hold exactly them.
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -63,8 +64,10 @@ describe('churn on a hollow node', () => {
       await waitFor('all gone', async () => (await pods()).length === 0);
       if (cycle < 2) await scale(10);
     }
-    await waitFor('every per-pod record empty', async () => Object.values(agent.bookkeeping()).every((n) => n === 0));
-    expect(agent.bookkeeping()).toEqual({ pods: 0, firstSeen: 0, startRecorded: 0, plegPods: 0, queue: 0, lastActionAt: 0, startBlocks: 0, volumesSetUpAt: 0, crashBackoff: 0, expectedExits: 0, probeWorkers: 0 });
+    await waitFor('every per-pod record empty', async () => Object.values(agent.bookkeeping()).every((n) => n === 0)).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(agent.bookkeeping())}`);
+    });
+    expect(agent.bookkeeping()).toEqual({ pods: 0, firstSeen: 0, startRecorded: 0, plegPods: 0, queue: 0, lastActionAt: 0, startBlocks: 0, volumesSetUpAt: 0, crashBackoff: 0, expectedExits: 0, probeWorkers: 0, eventsSeen: 0, eventsSimilar: 0 });
     expect(scheduler.scheduler.cache.podCount).toBe(0);
   });
 });
