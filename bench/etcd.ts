@@ -115,10 +115,27 @@ interface Subject {
   send: (i: number) => Promise<void>;
   /** The process whose CPU time per request is reported. */
   pid?: number;
+  /** A counter read before and after each turn (the etcd member's Txns): its increase per request is reported. */
+  counter?: () => Promise<number>;
 }
 
 interface Measured extends Latency {
   cpuPerRequest: number;
+  /** The counter's increase per request (NaN without a counter). */
+  countPerRequest: number;
+}
+
+/**
+ * Txns an etcd member has handled so far (its /metrics, every result code): how many Txns each write of
+ * the etcd apiserver costs — 1 unless writes were sent again after a stall or a lost answer.
+ */
+async function memberTxns(clientUrl: string): Promise<number> {
+  const text = await ok(clientUrl, 'GET', '/metrics', undefined);
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('grpc_server_handled_total{') && line.includes('grpc_method="Txn"')) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return n;
 }
 
 /**
@@ -129,19 +146,31 @@ async function interleaved(what: string, rate: number, seconds: number, subjects
   const samples = subjects.map(() => [] as number[]);
   const errors = subjects.map(() => 0);
   const cpu = subjects.map(() => 0);
+  const counted = subjects.map(() => 0);
   for (let turn = 0; turn < seconds; turn++) {
     for (const [k, s] of subjects.entries()) {
       status = `${what}: turn ${turn + 1}/${seconds} of ${s.name}`;
       const c0 = processCpuMs(s.pid);
-      const r = await fixedRate(rate, 1, (i) => s.send(turn * rate + i), samples[k]);
+      const n0 = s.counter ? await s.counter() : 0;
+      const send = async (i: number) => {
+        try {
+          await s.send(turn * rate + i);
+        } catch (err) {
+          // The first error of each subject is shown: an error count alone does not say what went wrong.
+          if (!errors[k]++) step(`  ${what}: ${s.name} request failed: ${(err as Error).message.slice(0, 300)}`);
+          throw err;
+        }
+      };
+      await fixedRate(rate, 1, send, samples[k]);
       cpu[k] += processCpuMs(s.pid) - c0;
-      errors[k] += r.errors;
+      if (s.counter) counted[k] += (await s.counter()) - n0;
     }
     step(`  ${what}: turn ${turn + 1}/${seconds} done`);
   }
-  return subjects.map((_, k) => {
+  return subjects.map((s, k) => {
     const lat = samples[k].sort((a, b) => a - b);
-    return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1], errors: errors[k], achieved: rate, cpuPerRequest: cpu[k] / (rate * seconds) };
+    const requests = rate * seconds;
+    return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1], errors: errors[k], achieved: rate, cpuPerRequest: cpu[k] / requests, countPerRequest: s.counter ? counted[k] / requests : NaN };
   });
 }
 
@@ -159,7 +188,7 @@ async function warmUp(level: string, etcd: string, raw: EtcdClient): Promise<voi
   await withConcurrency(8, items, async (i) => void (await raw.put({ key: Buffer.from(`/bench/warm/${i}`), value: Buffer.from(cm(`warm-${i}`, 0)) })));
 }
 
-async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: { level?: number; etcd?: number; member?: number }, o: Options): Promise<void> {
+async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: { level?: number; etcd?: number; member?: number }, memberUrl: string, o: Options): Promise<void> {
   await warmUp(level, etcd, raw);
   const ns = '/api/v1/namespaces/default/configmaps';
   const n = Math.round(o.rate * o.seconds);
@@ -184,10 +213,11 @@ async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: 
   for (const [what, method, rawSend] of [['create', 'POST', rawCreate], ['update (PUT)', 'PUT', rawUpdate]] as const) {
     const [l, e, r] = await interleaved(what, o.rate, o.seconds, [
       { name: 'LevelDB', send: write(level, method), pid: pids.level },
-      { name: 'etcd', send: write(etcd, method), pid: pids.etcd },
-      { name: 'raw Txn', send: rawSend, pid: pids.member },
+      { name: 'etcd', send: write(etcd, method), pid: pids.etcd, counter: () => memberTxns(memberUrl) },
+      { name: 'raw Txn', send: rawSend, pid: pids.member, counter: () => memberTxns(memberUrl) },
     ]);
     latencyRows(`${what} @${o.rate}/s`, l, e, r);
+    rows.push({ what: `  etcd Txns per ${what.split(' ')[0]} (sent again after a stall or a lost answer: > 1)`, etcd: e.countPerRequest.toFixed(3), raw: r.countPerRequest.toFixed(3), goal: '1' });
     rows.push({ what: `  CPU per ${what.split(' ')[0]}: apiservers; etcd member for the raw Txn`, level: ms(l.cpuPerRequest), etcd: ms(e.cpuPerRequest), raw: ms(r.cpuPerRequest), ratio: `${x(e.cpuPerRequest, l.cpuPerRequest)} LevelDB` });
   }
   const [lg, eg, rg] = await interleaved('get', o.rate, o.seconds, [
@@ -364,7 +394,7 @@ async function run(o: Options, res: Resources): Promise<void> {
   const waiting = () => status;
   try {
     if (part('latency')) {
-      await phase('latency at a fixed rate', o.phaseTimeout, waiting, () => latencyBench(level.url, etcd.url, raw, { level: level.child.pid, etcd: etcd.child.pid, member: cluster.members[0].pid }, o));
+      await phase('latency at a fixed rate', o.phaseTimeout, waiting, () => latencyBench(level.url, etcd.url, raw, { level: level.child.pid, etcd: etcd.child.pid, member: cluster.members[0].pid }, cluster.endpoints[0], o));
     }
     if (part('list')) {
       await phase(`LIST of ${o.pods} pods`, o.phaseTimeout, waiting, () => listBench({ url: level.url, pid: level.child.pid }, { url: etcd.url, pid: etcd.child.pid }, o));
