@@ -14,7 +14,7 @@
 //
 // Usage: npm run build && node dist/bench/etcd.js [--rate 500] [--seconds 6] [--pods 10000]
 //        [--list-runs 7] [--watchers 1000] [--writes 1000] [--members 1] [--only latency,list,fanout]
-//        [--phase-timeout 300]
+//        [--phase-timeout 600]
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -37,7 +37,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rate: 500, seconds: 6, pods: 10_000, listRuns: 7, watchers: 1000, writes: 1000, members: 1, phaseTimeout: 300 };
+  const o: Options = { rate: 500, seconds: 6, pods: 10_000, listRuns: 7, watchers: 1000, writes: 1000, members: 1, phaseTimeout: 600 };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const val = argv[++i];
