@@ -10,18 +10,39 @@ import * as path from 'node:path';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
-export function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * Spawns a node child and resolves with the URL its output matches `ready` with. A child that has not
+ * said it is ready within timeoutMs is killed and the call fails with what it printed (a child that
+ * serves and says so in another form must not hang a benchmark silently).
+ */
+export function startChild(args: string[], ready: RegExp, timeoutMs = 60_000): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
     let out = '';
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      child.kill('SIGKILL');
+      reject(new Error(`child ${args.slice(0, 2).join(' ')} did not print ${String(ready)} within ${timeoutMs} ms; it printed: ${out.slice(-2000)}`));
+    }, timeoutMs);
     const onData = (c: Buffer) => {
       out += c.toString();
       const m = ready.exec(out);
-      if (m) resolve({ child, url: m[1] });
+      if (m && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`child exited ${code}: ${out}`)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      reject(new Error(`child exited ${code}: ${out}`));
+    });
   });
 }
 
@@ -134,7 +155,13 @@ export const pod = (name: string) =>
   });
 
 /** Opens n watch streams; resolves when each has seen `expected` event lines. */
-export function openWatchers(base: string, p: string, n: number, expected: number, check: (lines: string[]) => void): Promise<{ ready: Promise<void>; done: Promise<number[]>; close(): void }> {
+export function openWatchers(
+  base: string,
+  p: string,
+  n: number,
+  expected: number,
+  check: (lines: string[]) => void,
+): Promise<{ ready: Promise<void>; done: Promise<number[]>; close(): void; progress(): { connected: number; finished: number } }> {
   const reqs: http.ClientRequest[] = [];
   const doneAt: number[] = [];
   let readyCount = 0;
@@ -193,6 +220,6 @@ export function openWatchers(base: string, p: string, n: number, expected: numbe
       void Promise.all(batch).then(() => (from + 50 < n ? openBatch(from + 50) : undefined));
     };
     openBatch(0);
-    resolveSetup({ ready, done, close: () => reqs.forEach((r) => r.destroy()) });
+    resolveSetup({ ready, done, close: () => reqs.forEach((r) => r.destroy()), progress: () => ({ connected: readyCount, finished }) });
   });
 }

@@ -40,6 +40,7 @@ import type { WatchResponse__Output } from './generated/etcdserverpb/WatchRespon
 import type { ValueTransformer } from '../encryption';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
 import { RevisionWaiters } from './revision-waiters';
+import { answerUnlessStalled } from './stall';
 
 export interface EtcdStorageOptions extends EngineOptions {
   /** Member client URLs (http://host:port, https://host:port). */
@@ -144,6 +145,8 @@ export class EtcdStorage extends StorageEngine {
   private queuedRevisionQuery: Promise<number> | undefined;
   private markerWrite: Promise<number> | undefined;
   private warnedUndecodable = false;
+  /** What tells a stalled write attempt (stall.ts) from one whose answer is on its way. */
+  private readonly stallWatch = { lastHeardAt: () => this.lastHeardAt, isClosed: () => this.isClosed };
 
   private constructor(private readonly opts: EtcdStorageOptions) {
     super(opts);
@@ -615,14 +618,13 @@ export class EtcdStorage extends StorageEngine {
         return res;
       });
       attempt.catch(() => undefined);
-      let stalled = false;
       try {
-        const res = await this.unlessStalled(attempt, uncertain ? WRITE_RESTALL_MS : WRITE_STALL_MS, () => (stalled = true));
-        if (stalled) {
+        const outcome = await answerUnlessStalled(attempt, uncertain ? WRITE_RESTALL_MS : WRITE_STALL_MS, this.stallWatch);
+        if (!outcome.answered) {
           uncertain = true;
           continue;
         }
-        return { res: res!, uncertain };
+        return { res: outcome.value, uncertain };
       } catch (err) {
         const code = (err as { code?: number }).code;
         if (code === undefined || !WRITE_RETRY_CODES.has(code) || Date.now() >= deadline || this.isClosed) throw err;
@@ -630,35 +632,6 @@ export class EtcdStorage extends StorageEngine {
         if (Date.now() - started < WRITE_RETRY_PAUSE_MS) await new Promise((r) => setTimeout(r, WRITE_RETRY_PAUSE_MS));
       }
     }
-  }
-
-  /**
-   * The attempt's answer; or undefined (after onStall) once it has gone WRITE_STALL_MS unanswered while
-   * etcd answered nothing else in that time either.
-   */
-  private unlessStalled<T>(attempt: Promise<T>, stallMs: number, onStall: () => void): Promise<T | undefined> {
-    return new Promise<T | undefined>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const since = Date.now();
-      const check = () => {
-        const quiet = Date.now() - Math.max(this.lastHeardAt, since);
-        if (quiet >= stallMs && !this.isClosed) {
-          onStall();
-          resolve(undefined);
-        } else timer = setTimeout(check, stallMs - quiet);
-      };
-      timer = setTimeout(check, stallMs);
-      attempt.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
   }
 
   override create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
