@@ -1,10 +1,11 @@
 // Bundles the browser console (console/web/main.tsx and everything it imports, preact and the shared
 // lib/api modules included) into dist/console/web/: app.js, app.css and index.html, with esbuild. No CDN:
-// these three files are all the browser loads. `npm run build` runs this after tsc
+// these three files are all the browser loads (app.js and app.css also brotli- and gzip-compressed). `npm run build` runs this after tsc
 // (node dist/console/build.js); tests call buildConsole() so they never serve a stale bundle.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { consoleAssetsDir, consoleSourceDir } from './paths';
 
 export interface BuildConsoleOptions {
@@ -49,6 +50,13 @@ export async function buildConsole(o: BuildConsoleOptions = {}): Promise<BuiltCo
     .replace('app.css', `app.css?v=${hash('app.css')}`)
     .replace('app.js', `app.js?v=${hash('app.js')}`);
   fs.writeFileSync(path.join(outDir, 'index.html'), html);
+  // Compressed once here, at the highest levels, so the server never compresses per request
+  // (console/handler.ts serves these to browsers that accept them).
+  for (const f of ['app.js', 'app.css']) {
+    const body = fs.readFileSync(path.join(outDir, f));
+    fs.writeFileSync(path.join(outDir, `${f}.br`), zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+    fs.writeFileSync(path.join(outDir, `${f}.gz`), zlib.gzipSync(body, { level: 9 }));
+  }
   const files: Record<string, number> = {};
   for (const f of fs.readdirSync(outDir)) files[f] = fs.statSync(path.join(outDir, f)).size;
   return { outDir, files };

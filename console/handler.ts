@@ -2,6 +2,11 @@
 // hold no cluster data: the page asks the user for a token and then calls the API itself, from the
 // browser, with that token — so this handler is mounted before authentication, and everything the
 // console shows or changes goes through authentication and authorization like any other client.
+//
+// app.js and app.css are sent compressed (brotli or gzip, compressed once by the build) to browsers
+// that accept it, and — asked for by their content hash (index.html names `app.js?v=HASH`) — cached
+// for a year as immutable: a returning page sends one request, for index.html, revalidated by ETag.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
@@ -16,7 +21,15 @@ interface Asset {
   body: Buffer;
   type: string;
   etag: string;
+  /** The first 12 hex digits of the body's sha256, as build.ts puts in index.html's `?v=`. */
+  hash: string;
+  /** The build's compressed copies (app.js.br, app.js.gz), when present. */
+  br?: Buffer;
+  gzip?: Buffer;
 }
+
+/** A year: what an asset named by its content hash may be cached for. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,6 +52,17 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache',
 };
 
+/** The codings an Accept-Encoding header allows (a q=0 refuses one). */
+function acceptedEncodings(header: string | string[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const part of String(header ?? '').split(',')) {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
+    if (coding && !(q && Number(q.slice(2)) === 0)) out.add(coding);
+  }
+  return out;
+}
+
 /** Express middleware for the /ui mount: `app.use('/ui', consoleHandler())`. */
 export function consoleHandler(o: ConsoleHandlerOptions = {}) {
   const dir = o.assetsDir ?? consoleAssetsDir();
@@ -55,7 +79,22 @@ export function consoleHandler(o: ConsoleHandlerOptions = {}) {
     const hit = cache.get(name);
     if (hit && hit.mtimeMs === stat.mtimeMs) return hit.asset;
     const body = fs.readFileSync(file);
-    const asset = { body, type: TYPES[path.extname(name)] ?? 'application/octet-stream', etag: `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"` };
+    const compressed = (ext: string): Buffer | undefined => {
+      try {
+        const c = fs.statSync(file + ext);
+        return c.mtimeMs >= stat.mtimeMs ? fs.readFileSync(file + ext) : undefined; // not a stale copy
+      } catch {
+        return undefined;
+      }
+    };
+    const asset: Asset = {
+      body,
+      type: TYPES[path.extname(name)] ?? 'application/octet-stream',
+      etag: `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`,
+      hash: createHash('sha256').update(body).digest('hex').slice(0, 12),
+      br: compressed('.br'),
+      gzip: compressed('.gz'),
+    };
     cache.set(name, { mtimeMs: stat.mtimeMs, asset });
     return asset;
   };
@@ -83,13 +122,19 @@ export function consoleHandler(o: ConsoleHandlerOptions = {}) {
       }
       return;
     }
-    res.setHeader('ETag', asset.etag);
-    if (req.headers['if-none-match'] === asset.etag) {
+    if (req.query.v === asset.hash) res.setHeader('Cache-Control', IMMUTABLE);
+    const accepted = acceptedEncodings(req.headers['accept-encoding']);
+    const [encoding, body] = asset.br && accepted.has('br') ? ['br', asset.br] : asset.gzip && accepted.has('gzip') ? ['gzip', asset.gzip] : ['', asset.body];
+    if (asset.br || asset.gzip) res.setHeader('Vary', 'Accept-Encoding');
+    const etag = encoding ? `${asset.etag.slice(0, -1)}-${encoding}"` : asset.etag;
+    res.setHeader('ETag', etag);
+    if (req.headers['if-none-match'] === etag) {
       res.status(304).end();
       return;
     }
     res.status(200).setHeader('Content-Type', asset.type);
-    res.setHeader('Content-Length', String(asset.body.length));
-    res.end(req.method === 'HEAD' ? undefined : asset.body);
+    if (encoding) res.setHeader('Content-Encoding', encoding);
+    res.setHeader('Content-Length', String(body.length));
+    res.end(req.method === 'HEAD' ? undefined : body);
   };
 }

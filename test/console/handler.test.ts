@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
+import * as zlib from 'node:zlib';
 import { consoleHandler } from '../../console';
 import { ensureConsoleBuilt } from '../helpers/console-cluster';
 import { startTestApiServer } from '../helpers/apiserver';
@@ -37,6 +38,19 @@ function call(url: string, o: { method?: string; headers?: Record<string, string
   });
 }
 
+/** The same, with the body as bytes (compressed answers). */
+function callBytes(url: string, headers: Record<string, string>): Promise<{ headers: Answer['headers']; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ca: CA, agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 test('served over HTTPS before authentication, with security headers; everything else needs a credential', async () => {
   await ensureConsoleBuilt();
   const api = await startSecuredApiServer(
@@ -60,6 +74,23 @@ test('served over HTTPS before authentication, with security headers; everything
     expect((await call(`${api.url}/ui/app.css`)).status).toBe(200);
     const again = await call(`${api.url}/ui/app.js`, { headers: { 'If-None-Match': String(app.headers.etag) } });
     expect(again.status).toBe(304);
+    // Named by its content hash, the bundle is cached as immutable; the page itself is revalidated.
+    expect(app.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(index.headers['cache-control']).toBe('no-cache');
+    expect((await call(`${api.url}/ui/app.js?v=000000000000`)).headers['cache-control']).toBe('no-cache');
+    // Compressed by the build, sent to browsers that accept it: the same bytes once decoded.
+    expect(app.headers['content-encoding']).toBeUndefined();
+    for (const [accept, coding, decode] of [
+      ['gzip, deflate, br, zstd', 'br', zlib.brotliDecompressSync],
+      ['gzip', 'gzip', zlib.gunzipSync],
+    ] as const) {
+      const packed = await callBytes(`${api.url}/ui/${js}`, { 'Accept-Encoding': accept });
+      expect(packed.headers['content-encoding']).toBe(coding);
+      expect(packed.headers.vary).toBe('Accept-Encoding');
+      expect(packed.body.length).toBeLessThan(app.body.length / 2);
+      expect(decode(packed.body).toString('utf8')).toBe(app.body);
+    }
+    expect((await callBytes(`${api.url}/ui/${js}`, { 'Accept-Encoding': 'br;q=0, gzip' })).headers['content-encoding']).toBe('gzip');
 
     const bare = await call(`${api.url}/ui`);
     expect(bare.status).toBe(301);

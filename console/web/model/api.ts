@@ -108,6 +108,11 @@ export class Api {
    * of the server.
    */
   webSocketsRefused = false;
+
+  /** Whether requests carry a token (an empty one means anonymous requests). */
+  get hasToken(): boolean {
+    return !!this.token;
+  }
   private refusals = 0;
 
   /** A WebSocket watch opened (true), or was refused and then served streamed (false). */

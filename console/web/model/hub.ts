@@ -8,7 +8,7 @@
 // watch resumes from the last resourceVersion and the server replays what happened meanwhile. Over
 // HTTP/2 streams share one connection, and the budget is lifted.
 import type { Api } from './api';
-import { KindName } from './kinds';
+import { KindName, assumedServed } from './kinds';
 import { Reflector, ReflectorOptions } from './reflector';
 import type { Store } from './store';
 
@@ -53,8 +53,13 @@ export class WatchHub {
     this.reschedule();
   }
 
+  /**
+   * Before discovery answers, the kinds every Kubernetes API serves (core, apps and batch v1) are
+   * assumed served, so the first view's lists need not wait for discovery's round trip; the others
+   * (StatefulSets) wait for it.
+   */
   serves(kind: KindName): boolean {
-    return !this.served || this.served.has(kind);
+    return this.served ? this.served.has(kind) : assumedServed(kind);
   }
 
   /** A view needs these kinds live until it calls the returned release. */
@@ -93,21 +98,20 @@ export class WatchHub {
   }
 
   private reschedule(): void {
-    if (!this.served) return; // wait for discovery
     const wanted = [...this.demand.entries()]
       .filter(([k, n]) => n > 0 && this.serves(k))
       .sort((a, b) => (this.lastUsed.get(b[0]) ?? 0) - (this.lastUsed.get(a[0]) ?? 0))
       .map(([k]) => k);
     const order: KindName[] = [...wanted];
     for (const k of this.pinned) if (!order.includes(k) && this.serves(k)) order.push(k);
-    const others = [...this.reflectors.keys()].filter((k) => !order.includes(k)).sort((a, b) => (this.lastUsed.get(b) ?? 0) - (this.lastUsed.get(a) ?? 0));
+    const others = [...this.reflectors.keys()].filter((k) => !order.includes(k) && this.serves(k)).sort((a, b) => (this.lastUsed.get(b) ?? 0) - (this.lastUsed.get(a) ?? 0));
     order.push(...others);
     this.limited = !this.api.watchesOverWebSocket;
     const run = new Set(this.limited ? order.slice(0, this.budget) : order);
     for (const [k, r] of this.reflectors) if (!run.has(k)) r.pause();
     // What the screen needs is listed first, alone: a large list nobody looks at yet (events) must not
     // slow the first paint. The rest starts once those are in.
-    // Before any view asked (discovery answers before the first view mounts) nothing starts either.
+    // Before any view (or the page's boot, ui/session.ts) asked, nothing starts either.
     this.deferred = this.tick === 0 || !wanted.every((k) => this.store.isSynced(k));
     for (const k of run) {
       if (this.deferred && !wanted.includes(k) && !this.reflectors.has(k)) continue;

@@ -31,6 +31,14 @@ export const KINDS: Record<KindName, ResourceType> = {
   jobs: Resources.jobs,
 };
 
+/**
+ * Whether a kind may be listed before discovery answers: steer's own table's kinds are core, apps and
+ * batch v1, which every Kubernetes API serves; StatefulSets wait for discovery.
+ */
+export function assumedServed(kind: KindName): boolean {
+  return kind !== 'statefulsets';
+}
+
 /** The workload kinds, in the order the console shows them. */
 export const WORKLOAD_KINDS = ['deployments', 'daemonsets', 'statefulsets', 'jobs'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];

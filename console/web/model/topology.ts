@@ -5,6 +5,7 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { milliValue, value } from '../../../lib/api/quantity';
 import { matchesLabels, selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { KubeObject } from './api';
+import { naturalCompare } from './format';
 
 export interface Resources {
   cpuMilli: number;
@@ -90,7 +91,7 @@ export function nodeSummaries(nodes: KubeObject[], pods: KubeObject[]): NodeSumm
         pods: onNode,
       };
     })
-    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    .sort((a, b) => naturalCompare(a.name, b.name));
 }
 
 export interface ServiceTopology {

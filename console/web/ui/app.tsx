@@ -2,27 +2,21 @@
 // the view the hash route names. The cache, watch hub and timelines live as long as the login.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../model/api';
-import { WatchHub } from '../model/hub';
-import { Store } from '../model/store';
-import { Timelines } from '../model/timeline';
 import { ApplyView } from './apply-view';
 import { ClusterView } from './cluster-view';
-import { forbidden } from './common';
+import { errorText, forbidden } from './common';
 import { ConsoleContext, ConsoleServices, Notice, useConsole } from './context';
 import { EventsView } from './events-view';
 import { href, useRoute } from './hooks';
 import { Login } from './login';
 import { PodDetail } from './pod-detail';
 import { ServicesView } from './services-view';
-import { Connection, connect, forgetToken, savedToken } from './session';
+import { Boot, Discovery, Session, closeSession, forgetToken } from './session';
 import { WorkloadDetail } from './workload-detail';
 import { WorkloadsView } from './workloads-view';
-import { isWorkloadKind } from '../model/kinds';
+import { KINDS, KindName, WORKLOAD_KINDS, isWorkloadKind } from '../model/kinds';
 
 type Theme = 'auto' | 'light' | 'dark';
-
-/** Newest events the page keeps (the Events view shows the newest 300). */
-const EVENTS_KEPT = 3000;
 
 function useTheme(): [Theme, (t: Theme) => void] {
   const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('steer.console.theme') as Theme | null) ?? 'auto');
@@ -34,88 +28,64 @@ function useTheme(): [Theme, (t: Theme) => void] {
   return [theme, setTheme];
 }
 
-/** Store notifications once per frame (or within 50 ms when the tab is hidden and frames stop). */
-function frameScheduler(fn: () => void): void {
-  let done = false;
-  const once = () => {
-    if (done) return;
-    done = true;
-    fn();
-  };
-  requestAnimationFrame(once);
-  setTimeout(once, 50);
+interface LoggedIn {
+  session: Session;
+  /** Undefined until discovery answers (a booted page shows its first view before). */
+  discovery?: Discovery;
 }
 
-export function App() {
-  const [connection, setConnection] = useState<Connection | null>(null);
-  const [restoring, setRestoring] = useState(() => savedToken() !== null);
+/** `boot`: the session main.tsx opened at script start for a saved token. */
+export function App(p: { boot?: Boot }) {
+  const [live, setLive] = useState<LoggedIn | null>(() => (p.boot ? { session: p.boot.session } : null));
   const [message, setMessage] = useState('');
+  const logout = (why?: string) => {
+    forgetToken();
+    setLive(null);
+    setMessage(why ?? '');
+  };
   useEffect(() => {
-    const token = savedToken();
-    if (token === null) return;
-    connect(token)
-      .then(setConnection)
-      .catch((err: Error) => {
-        forgetToken();
-        setMessage(err.message);
-      })
-      .finally(() => setRestoring(false));
+    const b = p.boot;
+    if (!b) return;
+    b.release(); // the first view holds its kinds by now (effects run children first)
+    b.discovery.then(
+      (discovery) => setLive((l) => (l?.session === b.session ? { ...l, discovery } : l)),
+      (err: unknown) => logout(errorText(err)),
+    );
   }, []);
-  if (restoring) return <p class="loading">Connecting…</p>;
-  if (!connection) return <Login onConnected={setConnection} message={message} />;
-  return (
-    <Shell
-      connection={connection}
-      onLogout={(why?: string) => {
-        forgetToken();
-        setConnection(null);
-        setMessage(why ?? '');
-      }}
-    />
-  );
+  if (!live) return <Login onConnected={(session, discovery) => setLive({ session, discovery })} message={message} />;
+  return <Shell session={live.session} discovery={live.discovery} onLogout={logout} />;
 }
 
-function Shell(p: { connection: Connection; onLogout(message?: string): void }) {
+function Shell(p: { session: Session; discovery?: Discovery; onLogout(message?: string): void }) {
   const [theme, setTheme] = useTheme();
   const [namespace, setNamespace] = useState('');
   const [notices, setNotices] = useState<Notice[]>([]);
-  const core = useMemo(() => {
-    const store = new Store(frameScheduler, Date.now, { events: EVENTS_KEPT });
-    const timelines = new Timelines().attach(store);
-    // Over HTTP/2 (or 3) watches share one connection: no budget needed.
-    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const multiplexed = !!nav && /^h[23]/.test(nav.nextHopProtocol);
-    const hub = new WatchHub(p.connection.api, store, { budget: multiplexed ? 32 : 5, pinned: ['pods', 'deployments', 'events'] });
-    hub.setServed(p.connection.served);
-    return { store, timelines, hub };
-  }, [p.connection]);
+  const { session } = p;
   useEffect(
     // A token the API stops accepting (expired, revoked) ends the session: back to the login screen.
     () =>
-      core.store.subscribe(() => {
-        const refused = (['pods', 'nodes', 'deployments', 'events'] as const).some((k) => {
-          const e = core.store.kindStatus(k).error;
+      session.store.subscribe(() => {
+        const refused = (Object.keys(KINDS) as KindName[]).some((k) => {
+          const e = session.store.kindStatus(k).error;
           return e instanceof ApiError && e.code === 401;
         });
         if (refused) p.onLogout('The API no longer accepts this token (401 Unauthorized): log in again.');
       }),
-    [core],
+    [session],
   );
   useEffect(() => {
-    const online = () => core.hub.retryNow();
+    const online = () => session.hub.retryNow();
     window.addEventListener('online', online);
     return () => {
       window.removeEventListener('online', online);
-      core.hub.stop();
-      core.timelines.detach();
+      closeSession(session);
     };
-  }, [core]);
+  }, [session]);
   const services: ConsoleServices = useMemo(
     () => ({
-      api: p.connection.api,
-      ...core,
-      served: p.connection.served,
-      metrics: p.connection.metrics,
+      ...session,
+      served: p.discovery?.served,
+      metrics: p.discovery?.metrics,
       namespace,
       notify(kind, text) {
         const n = { id: Date.now() + Math.random(), kind, text };
@@ -123,7 +93,7 @@ function Shell(p: { connection: Connection; onLogout(message?: string): void }) 
         setTimeout(() => setNotices((all) => all.filter((x) => x !== n)), kind === 'error' ? 15000 : 6000);
       },
     }),
-    [p.connection, core, namespace],
+    [session, p.discovery, namespace],
   );
   const route = useRoute();
   const [view] = route;
@@ -177,6 +147,30 @@ function Shell(p: { connection: Connection; onLogout(message?: string): void }) 
       </div>
     </ConsoleContext.Provider>
   );
+}
+
+/**
+ * The kinds each view's useKinds asks for, by route: main.tsx asks for them at script start, before
+ * the view mounts, so its lists are on the way while the page renders.
+ */
+export function routeKinds(route: string[]): KindName[] {
+  const [view, a, b, c] = route;
+  switch (view) {
+    case undefined:
+    case 'cluster':
+      return ['nodes', 'pods', 'services'];
+    case 'workloads':
+      if (a && b && c && isWorkloadKind(a)) return [a, 'pods', 'events', ...(a === 'deployments' ? (['replicasets'] as const) : [])];
+      return [...WORKLOAD_KINDS];
+    case 'pods':
+      return a && b ? ['pods', 'events', 'nodes'] : ['nodes', 'pods', 'services'];
+    case 'services':
+      return ['services', 'endpoints'];
+    case 'events':
+      return ['events'];
+    default:
+      return [];
+  }
 }
 
 function Route(p: { route: string[] }) {

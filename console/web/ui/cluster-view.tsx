@@ -2,10 +2,11 @@
 // node with its capacity, allocatable, what its pods request (and use, where metrics.k8s.io is served),
 // its pods, and cordon/drain; pods no node has taken yet, each with `steer why pending`'s answer.
 import type { Event, Pod } from 'kubernetes-types/core/v1';
+import { Component } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { explainPod } from '../../../lib/api/why-pending';
 import { cordonAction, drainPlan, evictAction } from '../model/actions';
-import { bytesText, cpuText, share } from '../model/format';
+import { bytesText, cpuText, naturalCompare, share } from '../model/format';
 import { nodeSummaries, podStatusText, serviceTopology, NodeSummary } from '../model/topology';
 import { Badge, ConfirmButton, KindStatusLine, Meter, Section, useRunner } from './common';
 import { useConsole } from './context';
@@ -29,15 +30,16 @@ export function ClusterView() {
   const pods = store.list('pods') as Pod[];
   const pending = pods.filter((p) => !p.spec?.nodeName && (!namespace || p.metadata?.namespace === namespace));
   const ready = store.isSynced('nodes') && store.isSynced('pods');
-  // A large cluster's node cards are drawn in two steps: a screenful first, the rest right after the
-  // first paint, so the summary, the services and the first nodes show without waiting for all.
+  // A large cluster's node cards are drawn in steps: a screenful in the first paint, then a screenful
+  // per frame, so the summary, the services and the first nodes show without waiting for all, and no
+  // long task holds back the watch events arriving meanwhile.
   const [shownNodes, setShownNodes] = useState(FIRST_NODES);
   useEffect(() => {
     if (ready && shownNodes < nodes.length) {
-      const t = setTimeout(() => setShownNodes(Infinity), 0);
-      return () => clearTimeout(t);
+      const f = requestAnimationFrame(() => setShownNodes((n) => n + FIRST_NODES));
+      return () => cancelAnimationFrame(f);
     }
-  }, [ready, nodes.length > shownNodes]);
+  }, [ready, shownNodes, nodes.length]);
   useEffect(() => {
     // The benchmark's "first meaningful paint": nodes and pods are on the screen.
     if (ready && !firstPaintMarked) {
@@ -46,6 +48,7 @@ export function ClusterView() {
       document.body.dataset.clusterPainted = String(pods.length);
     }
   }, [ready]);
+  const usage = useNodeUsage(ready);
   const running = pods.filter((p) => p.status?.phase === 'Running').length;
   return (
     <div class="view" data-view="cluster">
@@ -83,7 +86,7 @@ export function ClusterView() {
         <NodeUsageNote />
         <div class="nodes">
           {nodes.slice(0, shownNodes).map((n) => (
-            <NodeCard key={n.name} n={n} namespace={namespace} />
+            <NodeCardIfChanged key={n.name} n={n} namespace={namespace} usage={usage?.get(n.name)} />
           ))}
         </div>
       </Section>
@@ -94,7 +97,7 @@ export function ClusterView() {
 /** A Service's tasks by node; a large Service shows its first nodes until asked for all. */
 function ServiceNodes(p: { podsByNode: Map<string, Pod[]> }) {
   const [all, setAll] = useState(false);
-  const entries = [...p.podsByNode.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
+  const entries = [...p.podsByNode.entries()].sort((a, b) => naturalCompare(a[0], b[0]));
   const shown = all ? entries : entries.slice(0, 8);
   return (
     <ul class="svc-nodes">
@@ -106,7 +109,7 @@ function ServiceNodes(p: { podsByNode: Map<string, Pod[]> }) {
           <span class="node-name">{node || '(not scheduled)'}</span>
           <span class="chips">
             {list.map((pod) => (
-              <PodChip key={pod.metadata?.uid} pod={pod} />
+              <PodChipIfChanged key={pod.metadata?.uid} pod={pod} />
             ))}
           </span>
         </li>
@@ -134,7 +137,36 @@ export function PodChip(p: { pod: Pod }) {
   );
 }
 
-function NodeCard(p: { n: NodeSummary; namespace: string }) {
+type NodeCardProps = { n: NodeSummary; namespace: string; usage: Usage | undefined };
+
+/**
+ * A pod event re-renders the view, but only the cards and chips whose objects changed are drawn again
+ * (the store keeps an unchanged object's identity), not a thousand chips per event.
+ */
+class NodeCardIfChanged extends Component<NodeCardProps> {
+  override shouldComponentUpdate(next: NodeCardProps): boolean {
+    const a = this.props;
+    return a.namespace !== next.namespace || a.usage !== next.usage || a.n.node !== next.n.node || !sameItems(a.n.pods, next.n.pods);
+  }
+  override render() {
+    return <NodeCard {...this.props} />;
+  }
+}
+
+class PodChipIfChanged extends Component<{ pod: Pod }> {
+  override shouldComponentUpdate(next: { pod: Pod }): boolean {
+    return next.pod !== this.props.pod;
+  }
+  override render() {
+    return <PodChip pod={this.props.pod} />;
+  }
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function NodeCard(p: NodeCardProps) {
   const { n } = p;
   const { api, store } = useConsole();
   const runner = useRunner();
@@ -162,10 +194,10 @@ function NodeCard(p: { n: NodeSummary; namespace: string }) {
       <Meter label="CPU requested" value={share(n.requested.cpuMilli, n.allocatable.cpuMilli)} text={`${cpuText(n.requested.cpuMilli)} of ${cpuText(n.allocatable.cpuMilli)} (capacity ${cpuText(n.capacity.cpuMilli)})`} />
       <Meter label="Memory requested" value={share(n.requested.memoryBytes, n.allocatable.memoryBytes)} text={`${bytesText(n.requested.memoryBytes)} of ${bytesText(n.allocatable.memoryBytes)} (capacity ${bytesText(n.capacity.memoryBytes)})`} />
       <Meter label="Pods" value={share(n.requested.pods, n.allocatable.pods)} text={`${n.requested.pods} of ${n.allocatable.pods}`} />
-      <NodeUsage name={n.name} />
+      <NodeUsage usage={p.usage} />
       <div class="chips">
         {shown.map((pod) => (
-          <PodChip key={pod.metadata?.uid} pod={pod} />
+          <PodChipIfChanged key={pod.metadata?.uid} pod={pod} />
         ))}
         {pods.length > shown.length && (
           <button type="button" class="link" onClick={() => setShowAll(true)}>
@@ -185,24 +217,38 @@ function NodeCard(p: { n: NodeSummary; namespace: string }) {
 
 function NodeUsageNote() {
   const { metrics } = useConsole();
-  return metrics ? null : <p class="muted small">Usage needs metrics.k8s.io, which this API does not serve: the meters show what the pods request.</p>;
+  return metrics !== false ? null : <p class="muted small">Usage needs metrics.k8s.io, which this API does not serve: the meters show what the pods request.</p>;
 }
 
-/** Node usage from metrics.k8s.io, when the API serves it (read when the card appears). */
-function NodeUsage(p: { name: string }) {
+type Usage = { cpu?: string; memory?: string };
+
+/**
+ * Node usage from metrics.k8s.io, when the API serves it: one list of every node's metrics (not a
+ * request per card: a hundred nodes' requests queued behind the pods list and the first paint), read
+ * once the view has painted and each time it opens again (the API cannot watch metrics).
+ */
+function useNodeUsage(painted: boolean): Map<string, Usage> | undefined {
   const { api, metrics } = useConsole();
-  const [usage, setUsage] = useState<{ cpu?: string; memory?: string } | null>(null);
+  const [usage, setUsage] = useState<Map<string, Usage> | undefined>(undefined);
   useEffect(() => {
-    if (!metrics) return;
+    if (!metrics || !painted) return;
+    let gone = false;
     api
-      .request<{ usage?: { cpu?: string; memory?: string } }>({ path: `/apis/metrics.k8s.io/v1beta1/nodes/${encodeURIComponent(p.name)}` })
-      .then((m) => setUsage(m.usage ?? null))
-      .catch(() => setUsage(null));
-  }, [p.name, metrics]);
-  if (!metrics || !usage) return null;
+      .request<{ items?: Array<{ metadata?: { name?: string }; usage?: Usage }> }>({ path: '/apis/metrics.k8s.io/v1beta1/nodes' })
+      .then((list) => !gone && setUsage(new Map((list.items ?? []).map((m) => [m.metadata?.name ?? '', m.usage ?? {}]))))
+      .catch(() => !gone && setUsage(undefined));
+    return () => {
+      gone = true;
+    };
+  }, [metrics, painted]);
+  return usage;
+}
+
+function NodeUsage(p: { usage: Usage | undefined }) {
+  if (!p.usage) return null;
   return (
     <p class="small">
-      Usage: CPU {usage.cpu ?? '?'}, memory {usage.memory ?? '?'}
+      Usage: CPU {p.usage.cpu ?? '?'}, memory {p.usage.memory ?? '?'}
     </p>
   );
 }

@@ -19,9 +19,10 @@ export interface ConsoleServices {
   store: Store;
   hub: WatchHub;
   timelines: Timelines;
-  served: Set<KindName>;
-  /** Whether metrics.k8s.io is served (node usage). */
-  metrics: boolean;
+  /** The kinds discovery says are served (undefined until it answers: hub.serves() guesses until then). */
+  served?: Set<KindName>;
+  /** Whether metrics.k8s.io is served (node usage); undefined until discovery answers. */
+  metrics?: boolean;
   /** The namespace the views show ('' = all). */
   namespace: string;
   notify(kind: Notice['kind'], text: string): void;

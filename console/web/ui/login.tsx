@@ -3,9 +3,9 @@
 // token works only where the API allows anonymous requests.
 import { useState } from 'preact/hooks';
 import { errorText } from './common';
-import { Connection, connect, saveToken } from './session';
+import { Discovery, Session, closeSession, discover, openSession, saveToken } from './session';
 
-export function Login(p: { onConnected(c: Connection): void; message?: string }) {
+export function Login(p: { onConnected(s: Session, d: Discovery): void; message?: string }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState(p.message ?? '');
   const [busy, setBusy] = useState(false);
@@ -13,11 +13,13 @@ export function Login(p: { onConnected(c: Connection): void; message?: string })
     e.preventDefault();
     setBusy(true);
     setError('');
+    const session = openSession(token.trim());
     try {
-      const c = await connect(token.trim());
+      const discovery = await discover(session);
       saveToken(token.trim());
-      p.onConnected(c);
+      p.onConnected(session, discovery);
     } catch (err) {
+      closeSession(session);
       setError(errorText(err));
     } finally {
       setBusy(false);
