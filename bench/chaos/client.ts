@@ -11,7 +11,10 @@
 // - 409 Conflict answered to a PUT or PATCH before it reaches the apiserver;
 // - writes held back a random delay (concurrent workers' writes land reordered);
 // - crash(): from that moment the component's requests fail and its watches go silent, as if its
-//   process died mid-sync (writes already sent still land).
+//   process died mid-sync (writes already sent still land);
+// - refuse(): while the apiserver restarts, new requests and watches fail as a refused connection
+//   does, and drained() resolves once the requests already sent have their answers (kube-apiserver's
+//   graceful shutdown: requests in flight complete, new connections are refused, watches are closed).
 import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, KubeClient, RequestOptions, WatchEvent, WatchHandle } from '../../lib/client/client';
 import type { Prng } from './prng';
@@ -59,6 +62,10 @@ export interface ChaosClient {
   faults: ClientFaults;
   /** The component's process dies: requests fail from now on, watches go silent. */
   crash(): void;
+  /** While on, new requests and watches fail with ECONNREFUSED (the apiserver is going down or down). */
+  refuse(on: boolean): void;
+  /** Resolves when no request of this client is in flight. */
+  drained(): Promise<void>;
 }
 
 const CUT_TICK_MS = 250;
@@ -77,6 +84,10 @@ function conflictError(path: string): ApiError {
   return new ApiError(409, status);
 }
 
+function refusedError(component: string): Error {
+  return Object.assign(new Error(`connect ECONNREFUSED (chaos: apiserver restarting, ${component})`), { code: 'ECONNREFUSED' });
+}
+
 function goneError(): ApiError {
   return new ApiError(410, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: 'too old resource version (chaos)' });
 }
@@ -90,6 +101,9 @@ export function chaosClient(
 ): ChaosClient {
   const counts = emptyCounts();
   let crashed = false;
+  let refusing = false;
+  let inFlight = 0;
+  let drainWaiters: Array<() => void> = [];
   const openWatches = new Set<() => void>();
   const view = Object.create(base) as KubeClient;
   const state: ChaosClient = {
@@ -100,11 +114,18 @@ export function chaosClient(
       crashed = true;
       for (const silence of [...openWatches]) silence();
     },
+    refuse(on) {
+      refusing = on;
+    },
+    drained() {
+      return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => drainWaiters.push(resolve));
+    },
   };
   const crashError = () => new Error(`chaos: ${component} crashed`);
 
   view.request = async function <T>(method: string, path: string, o?: RequestOptions): Promise<T> {
     if (crashed) throw crashError();
+    if (refusing) throw refusedError(component);
     const f = state.faults;
     const write = method !== 'GET' && method !== 'HEAD';
     if (write) {
@@ -112,14 +133,25 @@ export function chaosClient(
         counts.delayedWrites++;
         await sleep(rng.next() * f.writeDelayMaxMs);
         if (crashed) throw crashError();
+        if (refusing) throw refusedError(component);
       }
       if ((method === 'PUT' || method === 'PATCH') && rng.chance(f.conflictChance)) {
         counts.conflicts++;
         throw conflictError(path);
       }
       if (beforeWrite) await beforeWrite({ component, method, path, body: o?.body });
+      if (refusing) throw refusedError(component);
     }
-    return base.request<T>(method, path, o);
+    inFlight++;
+    try {
+      return await base.request<T>(method, path, o);
+    } finally {
+      if (--inFlight === 0) {
+        const waiters = drainWaiters;
+        drainWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
   };
 
   view.watchPath = async function <T>(
@@ -129,6 +161,7 @@ export function chaosClient(
     onClose: (err?: Error) => void,
   ): Promise<WatchHandle> {
     if (crashed) throw crashError();
+    if (refusing) throw refusedError(component);
     // Events are delivered in order, each no earlier than its own random delay after arrival: one FIFO
     // per stream drained by one timer (separate timers for equal instants may fire in either order).
     let ended = false;

@@ -1,11 +1,15 @@
-// A chaos cluster, all in this process: a real apiserver (in memory), the controller manager, the
+// A chaos cluster, all in this process: a real apiserver (on LevelDB in a temporary directory, so it
+// can be restarted on the same storage and port: restartApiServer), the controller manager, the
 // garbage collector as a manager of its own (so its deletes can be checked apart), the scheduler and
 // two pools of hollow nodes — `stable` (control-plane faults only: the guarded rollouts live there)
 // and `chaos` (nodes go NotReady, probes fail, containers exit). Every component talks through its own
 // ChaosClient; a restart crashes that client (the component dies mid-sync) and starts the component
 // afresh on a new one. The components are started through their faces, as `steer server` starts them.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { startApiServer } from '../../apiserver';
+import { startApiServer, type RunningApiServer } from '../../apiserver';
 import { allControllerNames, startControllers, type RunningControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { LABEL_POD_UID, startHollowNodes, type HollowNodes, type Prober } from '../../node-agent';
@@ -42,7 +46,8 @@ export class ChaosCluster {
   /** Pod uids whose readiness probes fail until removed. */
   readonly failingProbes = new Set<string>();
   readonly restarts: Record<string, number> = {};
-  private apiStop!: () => Promise<void>;
+  private api!: RunningApiServer;
+  private dataDir!: string;
   private readonly components = new Map<ComponentName, Restartable>();
   private readonly clients: ChaosClient[] = [];
   private readonly generations = new Map<ComponentName, number>();
@@ -69,12 +74,9 @@ export class ChaosCluster {
   }
 
   async start(): Promise<void> {
-    const api = await startApiServer({ host: '127.0.0.1', port: 0 });
-    this.client = KubeClient.forServer(api.url);
-    this.apiStop = async () => {
-      this.client.close();
-      await api.close();
-    };
+    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-chaos-'));
+    this.api = await startApiServer({ host: '127.0.0.1', port: 0, dataDir: this.dataDir });
+    this.client = KubeClient.forServer(this.api.url);
     const log = () => undefined;
     const prober: Prober = { run: async (_kind, _probe, t) => ({ ok: !this.failingProbes.has(t.pod.metadata?.uid ?? ''), output: '' }) };
     const pool = async (name: 'nodes-stable' | 'nodes-chaos', count: number, label: string) => {
@@ -125,6 +127,38 @@ export class ChaosCluster {
     await this.startComponent(name);
   }
 
+  /**
+   * The apiserver restarts on the same storage and port, as kube-apiserver does on SIGTERM: new
+   * requests are refused, the ones in flight get their answers, then it closes (every watch ends) and is
+   * down for downMs. Its watch history starts afresh, so watches resuming from an older revision get
+   * 410 Gone and every component's informers re-list.
+   */
+  async restartApiServer(downMs: number): Promise<void> {
+    const port = this.api.port;
+    for (const c of this.clients) c.refuse(true);
+    try {
+      // Bounded, as kube-apiserver's shutdown is: a request stuck longer is cut.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.clients.map((c) => c.drained())), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+      clearTimeout(timer);
+      await this.api.close();
+      await new Promise<void>((resolve) => setTimeout(resolve, downMs));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          this.api = await startApiServer({ host: '127.0.0.1', port, dataDir: this.dataDir });
+          break;
+        } catch (err) {
+          // The port is ours to take again; a moment's wait covers a socket still closing.
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+          await new Promise<void>((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    } finally {
+      for (const c of this.clients) c.refuse(false);
+    }
+    this.restarts.apiserver = (this.restarts.apiserver ?? 0) + 1;
+  }
+
   /** Every hollow node's running containers. */
   async containers(): Promise<RunningContainer[]> {
     const out: RunningContainer[] = [];
@@ -161,7 +195,9 @@ export class ChaosCluster {
     for (const name of ['garbage-collector', 'controller-manager', 'scheduler', 'nodes-chaos', 'nodes-stable'] as ComponentName[]) {
       await this.components.get(name)?.stop().catch(() => undefined);
     }
-    await this.apiStop();
+    this.client.close();
+    await this.api.close();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,12 +1,13 @@
 // The chaos harness's own pieces, without a cluster: the seeded PRNG reproduces, the fault-injecting
 // client keeps each watch stream in order while delaying it and ends a cut stream with an error, 409s
 // are injected only on PUT and PATCH, and the invariants' Kubernetes arithmetic.
-import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { ApiError, KubeClient, type WatchEvent, type WatchHandle } from '../../lib/client/client';
 import { chaosClient, NO_FAULTS } from './client';
-import { daemonPodNode, podOrdinal, rolloutBounds } from './invariants';
+import { daemonPodNode, daemonPodsExcess, podOrdinal, rolloutBounds } from './invariants';
 import { Prng } from './prng';
+import { waitFor } from '../../test/helpers/wait';
 
 test('a seed reproduces its stream; forks are independent of each other and of the parent', () => {
   const a = new Prng(22);
@@ -44,7 +45,8 @@ test('watch events are delayed but delivered in their order', async () => {
   const chaos = chaosClient(base, 'test', new Prng(1), { ...NO_FAULTS, watchDelayMaxMs: 30 });
   const seen: number[] = [];
   const h = await chaos.client.watchPath<Pod>('/api/v1/pods', {}, (e) => seen.push(Number(e.object.metadata?.resourceVersion)), () => undefined);
-  await new Promise((r) => setTimeout(r, 400));
+  // However slow the machine: every event arrives (waited for, not timed), and in order.
+  await waitFor('the 40 events', () => seen.length >= 40);
   h.stop();
   expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   expect(chaos.counts.delayedEvents).toBe(40);
@@ -95,3 +97,18 @@ test('ordinals and daemon pod nodes', () => {
   expect(daemonPodNode({ spec: { containers: [], affinity } })).toBe('n1');
   expect(daemonPodNode({ spec: { containers: [], nodeName: 'n2', affinity } })).toBe('n2');
 });
+
+test('a DaemonSet may run one pod per node; with maxSurge, one old pod next to one new, never more', () => {
+  const ds = (rollingUpdate: Record<string, number | string>): DaemonSet => ({ spec: { selector: {}, template: {}, updateStrategy: { type: 'RollingUpdate', rollingUpdate } } });
+  const pod = (hash: string): Pod => ({ metadata: { labels: { 'controller-revision-hash': hash } } });
+  expect(daemonPodsExcess(ds({ maxUnavailable: 1 }), [pod('a')])).toBe(false);
+  expect(daemonPodsExcess(ds({ maxUnavailable: 1 }), [pod('a'), pod('b')])).toBe(true);
+  expect(daemonPodsExcess(ds({ maxUnavailable: 1, maxSurge: 0 }), [pod('a'), pod('b')])).toBe(true);
+  expect(daemonPodsExcess(ds({ maxUnavailable: 0, maxSurge: 1 }), [pod('a'), pod('b')])).toBe(false);
+  expect(daemonPodsExcess(ds({ maxUnavailable: 0, maxSurge: '10%' }), [pod('a'), pod('b')])).toBe(false);
+  expect(daemonPodsExcess(ds({ maxUnavailable: 1, maxSurge: '0%' }), [pod('a'), pod('b')])).toBe(true);
+  expect(daemonPodsExcess(ds({ maxUnavailable: 0, maxSurge: 1 }), [pod('a'), pod('a')])).toBe(true);
+  expect(daemonPodsExcess(ds({ maxUnavailable: 0, maxSurge: 1 }), [pod('a'), pod('b'), pod('c')])).toBe(true);
+  expect(daemonPodsExcess(undefined, [pod('a'), pod('b')])).toBe(true);
+});
+

@@ -134,10 +134,15 @@ export class DaemonSetController implements Controller {
       this.ctx.recorder.event(ds, 'Warning', 'InvalidSelector', `Invalid selector: ${(e as Error).message}`);
       return;
     }
+    // Expectations are read before the cache, never after (Kubernetes' syncDaemonSet does the same):
+    // a pod that shows up later satisfies them only once it is in the cache, so a sync that finds them
+    // satisfied reads a cache holding every pod it expected. Read after the awaits below (claims, the
+    // revision write), they could be satisfied by a pod missing from the pods read here — and a second
+    // pod would be created on its node (found by the chaos harness).
+    const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key);
     const pods = await this.claimPods(ds, selector, this.pods.list(namespace));
     if (!ds.metadata?.deletionTimestamp && !(await this.syncHistory(ds, pods))) return;
     const now = this.now();
-    const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key);
     const plan = planDaemonSet({ daemonSet: ds, nodes: this.nodes.list(), pods, now, expectationsSatisfied: satisfied, createBackoffUntil: this.failedPodBackoff.get(key) });
     this.recordFailedPods(key, ds, plan, now.getTime());
     await this.execute(key, ds, plan);

@@ -39,7 +39,11 @@ export class Expectations {
     this.byKey.get(key)?.deletes.delete(uid);
   }
 
-  /** True when nothing is pending, or what is pending is too old to still be trusted. */
+  /**
+   * True when nothing is pending, or what is pending is too old to still be trusted. A sync reads this
+   * before it reads the cache, never after: an observed pod is in the cache before it lowers the
+   * expectations, so only that order guarantees the cache holds every pod the expectations waited for.
+   */
   satisfied(key: string): boolean {
     const e = this.byKey.get(key);
     if (!e) return true;
