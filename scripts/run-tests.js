@@ -39,11 +39,12 @@ let passed = 0;
 let failed = 0;
 let status = 0;
 const passes = [
-  { name: 'unit+integration', args: ['--testPathIgnorePatterns', '/test/e2e/', '/test/ha/', '/node_modules/', '/dist/'] },
+  { name: 'unit+integration', args: ['--testPathIgnorePatterns', '/test/e2e/', '/test/ha/', '/test/chaos/', '/node_modules/', '/dist/'] },
   // The control-plane fault drills (test/ha: etcd members, apiservers, schedulers, controller managers as
-  // processes, with failover deadlines) run one at a time with the containerd tests, not beside 2 cores' worth
-  // of parallel suites.
-  { name: 'e2e', args: ['--runInBand', '--passWithNoTests', '--testPathPattern', '/test/(e2e|ha)/'] },
+  // processes, with failover deadlines) and the chaos run (every controller under injected faults, with
+  // convergence deadlines) run one at a time with the containerd tests, not beside 2 cores' worth of
+  // parallel suites.
+  { name: 'e2e', args: ['--runInBand', '--passWithNoTests', '--testPathPattern', '/test/(e2e|ha|chaos)/'] },
 ];
 for (const pass of passes) {
   const out = path.join(os.tmpdir(), `steer-jest-${process.pid}-${pass.name}.json`);
