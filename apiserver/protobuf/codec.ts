@@ -50,7 +50,8 @@ class Codec {
   readonly root: protobuf.Root;
   private readonly goFields: Record<string, Record<string, GoField>>;
   private readonly plans = new Map<protobuf.Type, MessagePlan>();
-  private readonly byKind = new Map<string, protobuf.Type | null>();
+  /** By apiVersion, then kind (no key string made per lookup: every answer and body looks its kind up). */
+  private readonly byKind = new Map<string, Map<string, protobuf.Type | null>>();
   private readonly unknown: protobuf.Type;
   /** The one-pass encoder of answers (encode.ts). */
   readonly encoder: Encoder;
@@ -70,8 +71,9 @@ class Codec {
 
   /** The message of `apiVersion`'s `kind` (a group's own kinds, then meta/v1's, registered in every group). */
   typeOf(apiVersion: string, kind: string): protobuf.Type | undefined {
-    const key = `${apiVersion}/${kind}`;
-    let t = this.byKind.get(key);
+    let kinds = this.byKind.get(apiVersion);
+    if (!kinds) this.byKind.set(apiVersion, (kinds = new Map()));
+    let t = kinds.get(kind);
     if (t === undefined) {
       t = null;
       const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
@@ -84,7 +86,7 @@ class Codec {
           break;
         }
       }
-      this.byKind.set(key, t);
+      kinds.set(kind, t);
     }
     return t ?? undefined;
   }

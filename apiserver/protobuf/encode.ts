@@ -299,11 +299,13 @@ export class Encoder {
     }
     const n = typeof v === 'number' ? v : Number(v);
     switch (s) {
-      case Scalar.Int32:
-        // A negative int32 is a 10-byte varint, as its sign-extended 64-bit value.
-        if (n < 0) w.varint64(protobuf.util.LongBits.fromNumber(n));
-        else w.varint32(n);
+      case Scalar.Int32: {
+        // Truncated to 32 bits; a negative int32 is a 10-byte varint, as its sign-extended 64-bit value.
+        const i = n | 0;
+        if (i < 0) w.varint64({ lo: i >>> 0, hi: 0xffffffff });
+        else w.varint32(i);
         return;
+      }
       case Scalar.Uint32:
         w.varint32(n);
         return;
