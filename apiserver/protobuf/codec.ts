@@ -9,6 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
+import { Encoder } from './encode';
+import { formatGoDuration, formatTime, num, parseGoDuration, parseTime } from './go-values';
+
+export { formatGoDuration, parseGoDuration };
 
 export const ProtobufMediaType = 'application/vnd.kubernetes.protobuf';
 export const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -46,8 +50,11 @@ class Codec {
   readonly root: protobuf.Root;
   private readonly goFields: Record<string, Record<string, GoField>>;
   private readonly plans = new Map<protobuf.Type, MessagePlan>();
-  private readonly byKind = new Map<string, protobuf.Type | null>();
+  /** By apiVersion, then kind (no key string made per lookup: every answer and body looks its kind up). */
+  private readonly byKind = new Map<string, Map<string, protobuf.Type | null>>();
   private readonly unknown: protobuf.Type;
+  /** The one-pass encoder of answers (encode.ts). */
+  readonly encoder: Encoder;
 
   constructor() {
     const dir = protoDir();
@@ -59,12 +66,14 @@ class Codec {
     root.resolveAll();
     this.root = root;
     this.unknown = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+    this.encoder = new Encoder(this);
   }
 
   /** The message of `apiVersion`'s `kind` (a group's own kinds, then meta/v1's, registered in every group). */
   typeOf(apiVersion: string, kind: string): protobuf.Type | undefined {
-    const key = `${apiVersion}/${kind}`;
-    let t = this.byKind.get(key);
+    let kinds = this.byKind.get(apiVersion);
+    if (!kinds) this.byKind.set(apiVersion, (kinds = new Map()));
+    let t = kinds.get(kind);
     if (t === undefined) {
       t = null;
       const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
@@ -77,7 +86,7 @@ class Codec {
           break;
         }
       }
-      this.byKind.set(key, t);
+      kinds.set(kind, t);
     }
     return t ?? undefined;
   }
@@ -90,7 +99,7 @@ class Codec {
         f.resolve();
         const g = go[f.name] ?? { json: f.name, omit: true };
         const message = f.resolvedType instanceof protobuf.Type ? f.resolvedType : undefined;
-        return { field: f, name: f.name, json: g.inline ? undefined : (g.json ?? f.name), go: g, message, special: message ? specialOf(message) : undefined, repeated: f.repeated, map: f.map };
+        return { field: f, name: f.name, json: g.inline ? undefined : (g.json ?? f.name), go: g, message, special: message ? specialOf(message) : undefined, stringList: !!message && isStringListWrapper(message), repeated: f.repeated, map: f.map };
       });
       p = {
         byName: new Map(fields.map((f) => [f.name, f])),
@@ -320,7 +329,7 @@ class Codec {
 }
 
 /** How a message's fields are found: by proto name (decoding), by JSON name (encoding), and the inlined ones. */
-interface MessagePlan {
+export interface MessagePlan {
   byName: Map<string, FieldPlan>;
   byJson: Map<string, FieldPlan>;
   inline: FieldPlan[];
@@ -328,7 +337,7 @@ interface MessagePlan {
   byId: Map<number, FieldPlan>;
 }
 
-interface FieldPlan {
+export interface FieldPlan {
   field: protobuf.Field;
   /** The proto field name. */
   name: string;
@@ -337,11 +346,13 @@ interface FieldPlan {
   go: GoField;
   message?: protobuf.Type;
   special?: Special;
+  /** The message is a Go named []string (ExtraValue, Verbs): a list in JSON. */
+  stringList: boolean;
   repeated: boolean;
   map: boolean;
 }
 
-type Special = keyof typeof SPECIAL;
+export type Special = keyof typeof SPECIAL;
 
 function specialOf(t: protobuf.Type): Special | undefined {
   const name = t.fullName.slice(1);
@@ -366,50 +377,6 @@ function scalarZero(f: FieldPlan): unknown {
     default:
       return 0;
   }
-}
-
-const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'object' && v !== null && 'low' in v ? protobuf.util.LongBits.from(v as protobuf.Long).toNumber(false) : Number(v ?? 0));
-
-/** RFC 3339 in UTC: whole seconds (metav1.Time) or microseconds (MicroTime). */
-function formatTime(seconds: number, nanos: number, micro: boolean): string {
-  const d = new Date(seconds * 1000);
-  const base = d.toISOString().slice(0, 19);
-  return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
-}
-
-function parseTime(v: unknown): { seconds: number; nanos: number } | undefined {
-  if (typeof v !== 'string' || v === '') return undefined;
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) return undefined;
-  const frac = /\.(\d+)/.exec(v);
-  const nanos = frac ? Number(frac[1].slice(0, 9).padEnd(9, '0')) : 0;
-  return { seconds: Math.floor(ms / 1000), nanos };
-}
-
-/** Go's time.Duration.String(): 1h2m3.5s, 300ms, 0s. */
-export function formatGoDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const sign = ns < 0 ? '-' : '';
-  let n = Math.abs(ns);
-  if (n < 1e9) {
-    if (n < 1e3) return `${sign}${n}ns`;
-    if (n < 1e6) return `${sign}${n / 1e3}µs`;
-    return `${sign}${n / 1e6}ms`;
-  }
-  const h = Math.floor(n / 3.6e12);
-  n -= h * 3.6e12;
-  const m = Math.floor(n / 6e10);
-  n -= m * 6e10;
-  const s = n / 1e9;
-  return `${sign}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
-}
-
-export function parseGoDuration(v: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
-  let total = 0;
-  for (let m = re.exec(v); m; m = re.exec(v)) total += Number(m[1]) * units[m[2]];
-  return Math.round(v.startsWith('-') ? -total : total);
 }
 
 function specialToJSON(kind: Special, v: Json): unknown {
@@ -530,15 +497,23 @@ export function decodeObjectViaMessages(body: Buffer): Json {
 }
 
 /**
- * A JSON object (with apiVersion and kind) → its `k8s\0` body. fromJSON builds exactly the field types
- * protobufjs' generated encoder writes, so no fromObject pass is needed; a one-pass encoder written like
- * readJSON measured 2-3× slower than this generated one.
+ * The reference encoder, which encodeObject is checked against: fromJSON builds exactly the field types
+ * protobufjs' generated encoder writes, then that encoder writes them (forward, forking per nested
+ * message). The one-pass encoder writes the same bytes at a fraction of the cost.
  */
-export function encodeObject(obj: Json, apiVersion = String(obj.apiVersion ?? ''), kind = String(obj.kind ?? '')): Buffer {
+export function encodeObjectViaMessages(obj: Json, apiVersion = String(obj.apiVersion ?? ''), kind = String(obj.kind ?? '')): Buffer {
   const c = protobufCodec();
   const type = c.typeOf(apiVersion, kind);
   if (!type) throw new ProtobufKindError(apiVersion, kind);
   return c.envelope(apiVersion, kind, type.encode(c.fromJSON(type, obj)).finish());
+}
+
+/** A JSON object (with apiVersion and kind) → its `k8s\0` body, in one pass (encode.ts). */
+export function encodeObject(obj: Json, apiVersion = String(obj.apiVersion ?? ''), kind = String(obj.kind ?? '')): Buffer {
+  const c = protobufCodec();
+  const type = c.typeOf(apiVersion, kind);
+  if (!type) throw new ProtobufKindError(apiVersion, kind);
+  return c.encoder.object(type, obj, apiVersion, kind, MAGIC);
 }
 
 /**
@@ -550,7 +525,15 @@ export function encodeWatchEvent(type: string, object: Json): Buffer {
   const c = protobufCodec();
   const apiVersion = String(object.apiVersion ?? '');
   const kind = String(object.kind ?? '');
-  const raw = c.typeOf(apiVersion, kind) ? encodeObject(object, apiVersion, kind) : Buffer.from(JSON.stringify(object));
+  return c.encoder.watchEvent(type, c.typeOf(apiVersion, kind), object, apiVersion, kind, MAGIC);
+}
+
+/** encodeWatchEvent through protobufjs' messages (what it is checked against). */
+export function encodeWatchEventViaMessages(type: string, object: Json): Buffer {
+  const c = protobufCodec();
+  const apiVersion = String(object.apiVersion ?? '');
+  const kind = String(object.kind ?? '');
+  const raw = c.typeOf(apiVersion, kind) ? encodeObjectViaMessages(object, apiVersion, kind) : Buffer.from(JSON.stringify(object));
   const ev = c.typeOf('v1', 'WatchEvent')!;
   return c.envelope('', '', ev.encode({ type, object: { raw } }).finish());
 }
