@@ -29,7 +29,7 @@ export interface StreamingLimits {
   maxSessionsPerPod?: number;
   /**
    * Terminate WebSocket v5 in the agent and reach the runtime over SPDY (stream-translator.ts), so stdin
-   * can reach EOF. Off by default until it has passed the e2e suite on real containerd.
+   * can reach EOF (default true; false passes every upgrade through as bytes).
    */
   translateWebSocketV5?: boolean;
 }
@@ -91,7 +91,7 @@ export class StreamingSessions {
   ) {
     this.maxSessions = limits.maxSessions ?? 256;
     this.maxPerPod = limits.maxSessionsPerPod ?? 32;
-    this.translateV5 = limits.translateWebSocketV5 ?? false;
+    this.translateV5 = limits.translateWebSocketV5 ?? true;
   }
 
   /** Open sessions (tests, metrics). */
