@@ -1,9 +1,8 @@
 // The client side of pods/exec, pods/attach and pods/portforward for steer's verbs: Kubernetes' WebSocket
 // channel protocols (one byte of channel, then the payload: 0 stdin, 1 stdout, 2 stderr, 3 the final
 // metav1.Status, 4 terminal size; v5 adds CLOSE, [255, channel]) on the `ws` package, with the client's
-// credentials and TLS settings. The apiserver and node agent pass the connection on to the runtime's
-// streaming server; containerd 1.6 speaks v4 at most (no CLOSE), so stdin's end reaches the process only
-// when v5 is negotiated — `steer cp` to a pod does not depend on it (it sends a counted tar).
+// credentials and TLS settings. The node agent terminates v5 itself and reaches the runtime over SPDY
+// (containerd 1.6 speaks WebSocket v4 at most, with no CLOSE), so stdin's end reaches the process.
 import WebSocket from 'ws';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { ApiError, KubeClient } from '../lib/client/client';

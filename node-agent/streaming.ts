@@ -2,21 +2,23 @@
 // /portForward/{ns}/{pod}[/{uid}] (kubelet's server.go). Each upgrade resolves the container (or the pod's
 // ready sandbox), asks the runtime for a single-use streaming URL (CRI Exec, Attach, PortForward) and
 // passes the client's upgraded connection to it as bytes (lib/component/upgrade.ts); the runtime's
-// streaming server speaks SPDY/3.1 and WebSocket. The caller was authenticated and authorized before
+// streaming server speaks SPDY/3.1 and WebSocket (v4 at most in containerd 1.6). A WebSocket client that
+// offers v5 is served by the agent itself, which reaches the runtime over SPDY (stream-translator.ts). The caller was authenticated and authorized before
 // (server.ts: nodes/proxy, as the kubelet).
 //
 // Hygiene: open sessions are bounded (in total and per pod: 429 with Retry-After, as the runtime's
 // RESOURCE_EXHAUSTED), counted and metered; and an exec whose client goes away does not outlive it —
 // containerd 1.6 runs exec'd processes on a background context, so closing the stream leaves them
-// running. The agent notes the container's exec'd processes before the session, claims the one that
-// appears during it, and SIGKILLs it when the client leaves while it still runs.
+// running. The agent notes the container's exec'd processes before the session and, when the client
+// leaves first, SIGKILLs the new one running the session's command (endExec).
 import * as http from 'node:http';
 import type { Request, Response } from 'express';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { forwardedHeaders, proxyUpgrade, upgradeOf } from '../lib/component/upgrade';
+import { forwardedHeaders, proxyUpgrade, upgradeOf, type ProxyHooks } from '../lib/component/upgrade';
 import type { NodeAgent } from './agent';
 import { streamingBytes, streamingKilledProcesses, streamingSessions, streamingSessionsTotal } from './metrics';
-import { RuntimeError, type ContainerRuntime } from './runtime/runtime';
+import { RuntimeError, type ContainerRuntime, type ExecProcess } from './runtime/runtime';
+import { offersV5, translateToSpdy, type TranslatedStreams } from './stream-translator';
 
 export type StreamKind = 'exec' | 'attach' | 'portforward';
 
@@ -25,6 +27,11 @@ export interface StreamingLimits {
   maxSessions?: number;
   /** Open sessions per pod (default 32). */
   maxSessionsPerPod?: number;
+  /**
+   * Terminate WebSocket v5 in the agent and reach the runtime over SPDY (stream-translator.ts), so stdin
+   * can reach EOF (default true; false passes every upgrade through as bytes).
+   */
+  translateWebSocketV5?: boolean;
 }
 
 type SendStatus = (res: Response, code: number, reason: string, message: string) => void;
@@ -71,10 +78,11 @@ export function parsePorts(v: unknown): number[] | undefined {
 export class StreamingSessions {
   private open = 0;
   private readonly perPod = new Map<string, number>();
-  /** Exec IDs claimed by open sessions, per container. */
+  /** Exec IDs being killed for ending sessions, per container. */
   private readonly claimed = new Map<string, Set<string>>();
   private readonly maxSessions: number;
   private readonly maxPerPod: number;
+  private readonly translateV5: boolean;
 
   constructor(
     private readonly agents: () => NodeAgent[],
@@ -83,6 +91,7 @@ export class StreamingSessions {
   ) {
     this.maxSessions = limits.maxSessions ?? 256;
     this.maxPerPod = limits.maxSessionsPerPod ?? 32;
+    this.translateV5 = limits.translateWebSocketV5 ?? true;
   }
 
   /** Open sessions (tests, metrics). */
@@ -108,6 +117,8 @@ export class StreamingSessions {
     const uid = req.params.uid;
     if (uid && pod.metadata?.uid !== uid) return this.sendStatus(res, 404, 'NotFound', `pods "${podName}" with uid ${uid} not found`);
     let target: string;
+    let translate: TranslatedStreams | undefined;
+    let cmd: string[] | undefined;
     let open: (runtime: ContainerRuntime) => Promise<string>;
     if (kind === 'portforward') {
       const ports = parsePorts(q.ports);
@@ -125,10 +136,13 @@ export class StreamingSessions {
       // A terminal is one stream: the runtime refuses tty with stderr (kubectl never asks for both).
       if (streams.tty) streams.stderr = false;
       if (!streams.stdin && !streams.stdout && !streams.stderr) return this.sendStatus(res, 400, 'BadRequest', 'you must specify at least 1 of stdin, stdout, stderr');
+      // A WebSocket client offering v5 gets it from the agent itself (stream-translator.ts): stdin can end.
+      if (this.translateV5 && offersV5(req)) translate = streams;
       if (kind === 'exec') {
-        const cmd = list(q.command);
+        cmd = list(q.command);
         if (cmd.length === 0) return this.sendStatus(res, 400, 'BadRequest', 'you must specify at least one command for the container');
-        open = (rt) => rt.exec(found, { cmd, ...streams });
+        const argv = cmd;
+        open = (rt) => rt.exec(found, { cmd: argv, ...streams });
       } else {
         open = (rt) => rt.attach(found, streams);
       }
@@ -157,7 +171,7 @@ export class StreamingSessions {
     // only once the streams are connected).
     const track = kind === 'exec' && runtime.execProcesses && runtime.killExecProcess;
     let url: string;
-    let before: string[] | undefined;
+    let before: ExecProcess[] | undefined;
     try {
       [url, before] = await Promise.all([open(runtime), track ? runtime.execProcesses!(target).catch(() => undefined) : Promise.resolve(undefined)]);
     } catch (err) {
@@ -167,26 +181,25 @@ export class StreamingSessions {
       if (code === 429) res.setHeader('Retry-After', '60');
       return this.sendStatus(res, code, reason, (err as Error).message);
     }
-    const upstream = http.request(url, { method: req.method, headers: forwardedHeaders(req), timeout: 30_000 });
-    let own: Promise<string | undefined> | undefined;
-    proxyUpgrade(req, res, upstream, {
+    const hooks: ProxyHooks = {
       onOpen: () => {
         streamingSessionsTotal.inc({ node, kind, result: 'opened' });
         streamingSessions.inc({ node, kind });
-        if (track && before) own = this.claimExec(runtime, target, new Set(before));
       },
       onBytes: (direction, n) => streamingBytes.inc({ node, kind, direction }, n),
       onClose: (clientFirst) => {
         streamingSessions.dec({ node, kind });
         release();
-        if (own) void this.endExec(runtime, target, own, clientFirst, node);
+        if (clientFirst && track && before && cmd) void this.endExec(runtime, target, before, cmd, node);
       },
       onRefused: () => {
         streamingSessionsTotal.inc({ node, kind, result: 'failed' });
         release();
       },
       onError: () => release(),
-    });
+    };
+    if (translate) return translateToSpdy(req, res, url, translate, hooks);
+    proxyUpgrade(req, res, http.request(url, { method: req.method, headers: forwardedHeaders(req), timeout: 30_000 }), hooks);
   }
 
   /** The running container's ID, or the kubelet's refusal. */
@@ -199,42 +212,36 @@ export class StreamingSessions {
     return { id: c.id };
   }
 
-  /** The exec ID of the process this session started: the first new one nobody else has claimed. */
-  private async claimExec(runtime: ContainerRuntime, container: string, before: Set<string>): Promise<string | undefined> {
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const now = await runtime.execProcesses!(container).catch(() => undefined);
-      if (!now) return undefined;
-      const taken = this.claimed.get(container) ?? new Set<string>();
-      const mine = now.find((id) => !before.has(id) && !taken.has(id));
-      if (mine) {
-        taken.add(mine);
-        this.claimed.set(container, taken);
-        return mine;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return undefined;
-  }
-
-  /** The session is over: forget the claim; when the client left first and the process runs on, kill it. */
-  private async endExec(runtime: ContainerRuntime, container: string, own: Promise<string | undefined>, clientFirst: boolean, node: string): Promise<void> {
-    const execId = await own;
-    if (!execId) return;
+  /**
+   * A session whose client left first: its process, if it runs on, is SIGKILLed (containerd 1.6 keeps it).
+   * Other processes come and go in the container meanwhile (probes, other sessions, CRI ExecSync), so "a
+   * new one" is not enough: ours is one that was not there before the session, that no other ending
+   * session has claimed, and whose argv is the session's command — or, when the command exec'd itself into
+   * another (`sh -c`), the only such new process; without /proc (another pid namespace) the first new one.
+   * Looked up only now, so a session that ends normally costs the runtime nothing.
+   */
+  private async endExec(runtime: ContainerRuntime, container: string, before: ExecProcess[], cmd: string[], node: string): Promise<void> {
+    // Give a process that ends with its stdin (cat, sh) the chance to exit by itself.
+    await new Promise((r) => setTimeout(r, 300));
+    const now = await runtime.execProcesses!(container).catch(() => undefined);
+    if (!now) return;
+    const old = new Set(before.map((p) => p.execId));
+    const taken = this.claimed.get(container) ?? new Set<string>();
+    const fresh = now.filter((p) => !old.has(p.execId) && !taken.has(p.execId));
+    const same = (args: string[] | undefined) => !!args && args.length === cmd.length && args.every((a, i) => a === cmd[i]);
+    const blind = now.every((p) => p.args === undefined);
+    const mine = fresh.find((p) => same(p.args)) ?? (blind || fresh.length === 1 ? fresh[0] : undefined);
+    if (!mine) return;
+    taken.add(mine.execId);
+    this.claimed.set(container, taken);
     try {
-      if (!clientFirst) return;
-      // Give a process that ends with its stdin (cat, sh) the chance to exit by itself.
-      await new Promise((r) => setTimeout(r, 300));
-      const running = await runtime.execProcesses!(container).catch(() => [] as string[]);
-      if (!running.includes(execId)) return;
-      await runtime.killExecProcess!(container, execId);
+      await runtime.killExecProcess!(container, mine.execId);
       streamingKilledProcesses.inc({ node });
     } catch {
       // The process ended meanwhile, or the container did.
     } finally {
-      const set = this.claimed.get(container);
-      set?.delete(execId);
-      if (set && set.size === 0) this.claimed.delete(container);
+      taken.delete(mine.execId);
+      if (taken.size === 0) this.claimed.delete(container);
     }
   }
 }

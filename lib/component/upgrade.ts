@@ -43,6 +43,18 @@ export function serveUpgrades(server: http.Server, handler: Handler, Response: t
   });
 }
 
+/**
+ * Takes the client's upgraded connection over from the server's response (for a handler that completes the
+ * upgrade itself, e.g. a WebSocket it terminates): the response no longer owns or closes the socket.
+ */
+export function takeUpgrade(req: http.IncomingMessage, res: http.ServerResponse): Upgrade {
+  const client = upgradeOf(req);
+  if (!client) throw new Error('takeUpgrade: not an upgrade request');
+  taken.add(req);
+  res.detachSocket(client.socket as Parameters<http.ServerResponse['detachSocket']>[0]);
+  return client;
+}
+
 /** Request headers that describe this hop only, or carry the client's credentials to us. */
 const HOP_HEADERS = new Set(['host', 'authorization', 'content-length', 'transfer-encoding', 'proxy-authorization', 'impersonate-user', 'impersonate-group', 'impersonate-uid']);
 

@@ -169,6 +169,12 @@ export interface ContainerExitEvent {
   exitedAt: number; // ms since epoch
 }
 
+/** A process exec'd into a container: the runtime's exec ID, and its argv when the host's /proc shows it. */
+export interface ExecProcess {
+  execId: string;
+  args?: string[];
+}
+
 export interface ContainerRuntime {
   version(): Promise<RuntimeVersion>;
   status(): Promise<RuntimeStatus>;
@@ -199,8 +205,8 @@ export interface ContainerRuntime {
   exec(id: string, request: ExecStreamRequest): Promise<string>;
   attach(id: string, request: StreamOptions): Promise<string>;
   portForward(podSandboxId: string, ports: number[]): Promise<string>;
-  /** The IDs of the processes exec'd into a running container (not its init); undefined when the runtime cannot tell. */
-  execProcesses?(id: string): Promise<string[]>;
+  /** The processes exec'd into a running container (not its init). */
+  execProcesses?(id: string): Promise<ExecProcess[]>;
   /** SIGKILLs one exec'd process of a container (a session whose client went away). */
   killExecProcess?(id: string, execId: string): Promise<void>;
   containerStats(): Promise<ContainerStats[]>;

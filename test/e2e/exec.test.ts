@@ -7,8 +7,8 @@
 // 1.6, then SPDY) — exec (outputs, exit codes, stdin to EOF), `-it` with `stty size`, attach, cp both
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client — steer's exec, attach, cp and port-forward verbs (the built
-// binary), and @kubernetes/client-node's Exec, Cp.cpToPod and PortForward (its stdin cannot reach EOF
-// over WebSocket v4: test.failing below says why).
+// binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
+// SPDY to containerd), Cp.cpToPod and PortForward.
 // Needs root; run under flock /tmp/steer-e2e.lock.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -450,10 +450,9 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
       }, 15_000);
     });
 
-    // containerd 1.6's streaming server speaks WebSocket v4 at most, which cannot half-close stdin, and
-    // steer passes the WebSocket through to it: `cat` never sees EOF (exec-streaming.md §0.3). The fix is
-    // terminating v5 in steer and reaching the container over SPDY or containerd's task API (§4.3): not done.
-    test.failing('Exec with stdin: the end of stdin reaches the process (cat exits)', async () => {
+    // containerd 1.6's streaming server speaks WebSocket v4 at most, which cannot half-close stdin: the agent
+    // terminates v5 itself and reaches the runtime over SPDY, where the CLOSE becomes the stdin stream's FIN.
+    test('Exec with stdin: the end of stdin reaches the process (cat exits)', async () => {
       const out = sink();
       const status = await new Promise<V1Status>((resolve, reject) => {
         void new Exec(kc).exec(ns, 'bb', 'bb', ['cat'], out.w, process.stderr, Readable.from([Buffer.from('to eof\n')]), false, (s) => resolve(s));

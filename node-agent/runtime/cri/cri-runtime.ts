@@ -19,6 +19,7 @@ import {
   ContainerRuntime,
   ContainerStats,
   ContainerStatus,
+  ExecProcess,
   ExecResult,
   ExecStreamRequest,
   LinuxResources,
@@ -293,10 +294,26 @@ export class CriRuntime implements ContainerRuntime {
     return res.url;
   }
 
-  /** containerd's task service (not CRI) sees the exec'd processes of a CRI container, by exec ID. */
-  async execProcesses(id: string): Promise<string[]> {
+  /**
+   * containerd's task service (not CRI) sees the exec'd processes of a CRI container, by exec ID and host
+   * pid; the argv comes from /proc (the runtime's socket is local, so are its pids), where readable.
+   */
+  async execProcesses(id: string): Promise<ExecProcess[]> {
     const res = await this.invoke<ListPidsResponse__Output>(this.tasksClient(), 'ListPids', { container_id: id }, this.timeoutMs, true);
-    return res.processes.map((p) => p.info?.value?.exec_id ?? '').filter((e) => e !== '');
+    const out: ExecProcess[] = [];
+    for (const p of res.processes) {
+      const execId = p.info?.value?.exec_id ?? '';
+      if (!execId) continue;
+      let args: string[] | undefined;
+      try {
+        const raw = await fs.promises.readFile(`/proc/${p.pid}/cmdline`, 'utf8');
+        if (raw) args = raw.replace(/\0$/, '').split('\0');
+      } catch {
+        // Gone meanwhile, or another pid namespace: the exec ID alone.
+      }
+      out.push({ execId, args });
+    }
+    return out;
   }
 
   async killExecProcess(id: string, execId: string): Promise<void> {
