@@ -11,15 +11,11 @@ import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { MetricsResources, Resources } from '../../lib/api/resources';
-import { RunningControllers, startControllers } from '../../controllers/manager';
-import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
-import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
-import { startScheduler } from '../../scheduler/start';
-import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import type { TestApiServer } from '../helpers/apiserver';
 import { kubectlBinaries, kubectlRunner } from '../helpers/kubectl';
 import { waitForWithin } from '../helpers/wait';
-import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
 
 const waitFor = waitForWithin(90_000);
 jest.setTimeout(300_000);
@@ -37,39 +33,22 @@ interface Summary {
 const milliCores = (q: string) => Number(q.replace(/n$/, '')) / 1e6;
 
 describe('HorizontalPodAutoscaler on real containerd', () => {
-  let rt: TestRuntime;
+  let cluster: SingleNodeCluster | undefined;
   let api: TestApiServer;
-  let cri: CriRuntime;
-  let agent: RunningNodeAgent | undefined;
-  let scheduler: { stop(): Promise<void> } | undefined;
-  let controllers: RunningControllers | undefined;
   let gateDir: string;
   let home: string;
 
   beforeAll(async () => {
-    rt = await startTestRuntime('autoscale');
-    api = await startTestApiServer({ metricResolutionMs: 2000 });
-    cri = new CriRuntime(rt.criSocket);
-    agent = await startNodeAgent({
-      client: api.client,
+    cluster = await startSingleNodeCluster({
+      name: 'autoscale',
       nodeName: 'e2e-autoscale-node',
-      runtime: cri,
-      stateDir: path.join(rt.stateDir, 'agent'),
-      logRoot: rt.podLogDir,
-      cgroupRoot: rt.cgroupRoot,
-      address: '127.0.0.1',
-      port: 0,
-      relistIntervalMs: 200,
-      statsIntervalMs: 1000,
-      log: (m) => console.error(m),
-    });
-    scheduler = await startScheduler({ client: api.client });
-    controllers = await startControllers({
-      client: api.client,
+      api: { metricResolutionMs: 2000 },
+      agent: { relistIntervalMs: 200, statsIntervalMs: 1000 },
+      scheduler: true,
       controllers: ['deployment', 'replicaset', 'horizontalpodautoscaling', 'garbage-collector'],
-      podAutoscaler: { syncPeriodMs: 1000 },
-      log: () => undefined,
+      controllerOptions: { podAutoscaler: { syncPeriodMs: 1000 } },
     });
+    api = cluster.api;
     gateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-autoscale-gate-'));
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-autoscale-home-'));
   });
@@ -77,12 +56,7 @@ describe('HorizontalPodAutoscaler on real containerd', () => {
   afterAll(async () => {
     if (gateDir) fs.rmSync(path.join(gateDir, 'on'), { force: true });
     await api?.client.delete(Resources.deployments, ns, app).catch(() => undefined);
-    await controllers?.stop();
-    await scheduler?.stop();
-    await agent?.stop();
-    cri?.close();
-    await api?.stop();
-    await rt?.stop();
+    await cluster?.stop();
     if (gateDir) fs.rmSync(gateDir, { recursive: true, force: true });
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
@@ -141,7 +115,7 @@ describe('HorizontalPodAutoscaler on real containerd', () => {
     // The node agent's own figures: its CPU counter's rate over two reads of /stats/summary, and the
     // working set the API serves (in KiB).
     const read = async () => {
-      const s = (await (await fetch(`${agent!.url}/stats/summary`)).json()) as Summary;
+      const s = (await (await fetch(`${cluster!.agent.url}/stats/summary`)).json()) as Summary;
       const c = s.pods?.find((p) => p.podRef.name === podName)?.containers?.find((x) => x.name === 'burn');
       return { t: Date.parse(c!.cpu!.time), cpu: c!.cpu!.usageCoreNanoSeconds!, memory: c!.memory!.workingSetBytes! };
     };

@@ -15,19 +15,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
-import { startControllers } from '../../controllers';
 import { Resources } from '../../lib/api/resources';
 import { agentRegistry } from '../../node-agent/metrics';
 import { defaultNodeAddress } from '../../node-agent/node-status';
 import { dnsChainName } from '../../node-agent/network/dns/redirect';
 import { runCommand } from '../../node-agent/network/service-proxy';
-import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
-import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
-import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import type { TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';
 import { httpGet } from './helpers/net';
-import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
+import type { TestRuntime } from './helpers/runtime';
 
 jest.setTimeout(300_000);
 const waitFor = waitForWithin(90_000);
@@ -40,11 +39,10 @@ const suffix = String(process.pid % 100000);
 const clientNs = `steer-dnsc-${suffix}`;
 const vethHost = `vdns${suffix}`.slice(0, 15);
 
+let cluster: SingleNodeCluster | undefined;
 let rt: TestRuntime;
 let api: TestApiServer;
 let cri: CriRuntime;
-let agent: RunningNodeAgent | undefined;
-let controllers: Awaited<ReturnType<typeof startControllers>> | undefined;
 let upstream: dgram.Socket | undefined;
 let upstreamQueries: string[] = [];
 let tmp: string;
@@ -127,32 +125,27 @@ let nginxIP = '';
 let nginxPodIP = '';
 
 beforeAll(async () => {
-  rt = await startTestRuntime('dns');
-  api = await startTestApiServer({ serviceClusterIPRange: SERVICE_RANGE });
-  cri = new CriRuntime(rt.criSocket);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-dns-e2e-'));
   fs.writeFileSync(path.join(tmp, 'resolv.conf'), `nameserver ${UPSTREAM}\nsearch corp.example\n`);
   upstream = await startUpstream();
-  controllers = await startControllers({ client: api.client, leaderElect: false, controllers: ['endpoints'], log: () => undefined });
-  agent = await startNodeAgent({
-    client: api.client,
+  cluster = await startSingleNodeCluster({
+    name: 'dns',
     nodeName: 'dns-e2e-node',
-    runtime: cri,
-    stateDir: path.join(rt.stateDir, 'agent'),
-    logRoot: rt.podLogDir,
-    cgroupRoot: rt.cgroupRoot,
-    address: '127.0.0.1',
-    port: 0,
-    clusterDNS: [CLUSTER_DNS],
-    clusterDomain: 'cluster.local',
-    resolvConf: path.join(tmp, 'resolv.conf'),
-    serviceProxy: { instance: rt.bridge, clusterCIDR: rt.podSubnet },
-    // The node's address, as by default, but port 0: a free port (port 53 there may be a running
-    // cluster's); the DNAT maps 53 to it.
-    dnsServer: { listen: [{ host: defaultNodeAddress(), port: 0 }] },
-    log: (m) => console.error(m),
+    api: { serviceClusterIPRange: SERVICE_RANGE },
+    agent: ({ rt }) => ({
+      clusterDNS: [CLUSTER_DNS],
+      clusterDomain: 'cluster.local',
+      resolvConf: path.join(tmp, 'resolv.conf'),
+      serviceProxy: { instance: rt.bridge, clusterCIDR: rt.podSubnet },
+      // The node's address, as by default, but port 0: a free port (port 53 there may be a running
+      // cluster's); the DNAT maps 53 to it.
+      dnsServer: { listen: [{ host: defaultNodeAddress(), port: 0 }] },
+    }),
+    controllers: ['endpoints'],
+    controllerOptions: { leaderElect: false },
   });
-  await agent.dns!.serving;
+  ({ rt, api, cri } = cluster);
+  await cluster.agent.dns!.serving;
 });
 
 afterAll(async () => {
@@ -162,12 +155,8 @@ afterAll(async () => {
     // not created
   }
   fs.rmSync(`/etc/netns/${clientNs}`, { recursive: true, force: true });
-  await agent?.stop();
-  await controllers?.stop();
+  await cluster?.stop();
   upstream?.close();
-  cri?.close();
-  await api?.stop();
-  await rt?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -175,7 +164,7 @@ describe('cluster DNS from pods on real containerd', () => {
   test('kube-dns at the 10th address; the agent DNATs it to its own server', async () => {
     const dns = await api.client.get<Service>(Resources.services, 'kube-system', 'kube-dns');
     expect(dns.spec?.clusterIP).toBe(CLUSTER_DNS);
-    const bound = agent!.dns!.bound[0];
+    const bound = cluster!.agent.dns!.bound[0];
     expect(bound.host).toBe(defaultNodeAddress());
     const nat = sh('iptables-save', ['-t', 'nat']);
     expect(nat).toContain(`-A ${dnsChainName(rt.bridge)} -d ${CLUSTER_DNS}/32 -p udp -m udp --dport 53`);
@@ -324,7 +313,7 @@ describe('cluster DNS from pods on real containerd', () => {
   });
 
   test("the agent's /metrics has the DNS series", async () => {
-    const r = await httpGet('127.0.0.1', agent!.port, '/metrics');
+    const r = await httpGet('127.0.0.1', cluster!.agent.port, '/metrics');
     expect(r.body).toMatch(/steer_dns_requests_total\{node="dns-e2e-node",proto="udp",type="A"\} \d+/);
     expect(r.body).toMatch(/steer_dns_cache_entries\{node="dns-e2e-node",cache="services"\} [1-9]/);
     expect(r.body).toMatch(/steer_dns_forward_requests_total\{node="dns-e2e-node",to="127\.53\.0\.1:53",outcome="answer"\} [1-9]/);
@@ -332,8 +321,7 @@ describe('cluster DNS from pods on real containerd', () => {
   });
 
   test('stopping the agent removes the redirect chain', async () => {
-    await agent!.stop();
-    agent = undefined;
+    await cluster!.stopAgent();
     expect(sh('iptables-save', ['-t', 'nat'])).not.toContain(dnsChainName(rt.bridge));
   });
 });

@@ -22,19 +22,18 @@ import { Readable, Writable } from 'node:stream';
 import { Cp, Exec, KubeConfig, PortForward } from '@kubernetes/client-node';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { V1Status } from '@kubernetes/client-node';
-import { startApiServer, type RunningApiServer } from '../../apiserver';
 import { KubeClient } from '../../lib/client/client';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
 import { Resources } from '../../lib/api/resources';
 import { issueCertificate, type CertKeyPem } from '../../lib/component/pki';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator } from '../../lib/component/secure-serving';
-import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
-import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
+import type { TestApiServer } from '../helpers/apiserver';
 import { kubectlBinaries } from '../helpers/kubectl';
 import { makeTestPki, type TestPki } from '../helpers/pki';
 import { sleep, waitForWithin } from '../helpers/wait';
-import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
 
 const waitFor = waitForWithin(60_000);
 jest.setTimeout(180_000);
@@ -105,13 +104,11 @@ function httpGetText(url: string): Promise<{ code: number; body: string }> {
 }
 
 describe('exec, attach, port-forward and cp on real containerd', () => {
-  let rt: TestRuntime;
+  let cluster: SingleNodeCluster | undefined;
   let pki: TestPki;
-  let api: RunningApiServer;
+  let api: TestApiServer;
   let admin: KubeClient;
-  let agentClient: KubeClient;
   let cri: CriRuntime;
-  let agent: RunningNodeAgent | undefined;
   let home: string;
   let kubeconfig: string;
   let viewerKubeconfig: string;
@@ -120,29 +117,50 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    rt = await startTestRuntime('exec');
     pki = await makeTestPki();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-exec-e2e-'));
     const tokens = path.join(pki.dir, 'tokens.csv');
     fs.writeFileSync(tokens, 'viewer-token,viewer,uid-viewer\n');
     const kubeletClient = await pki.client('kube-apiserver-kubelet-client', ['system:masters']);
-    api = await startApiServer({
-      host: '127.0.0.1',
-      port: 0,
-      tlsCertFile: pki.servingCertFile,
-      tlsKeyFile: pki.servingKeyFile,
-      clientCAFile: pki.caFile,
-      tokenFile: tokens,
-      anonymousAuth: false,
-      authorizationMode: ['Node', 'RBAC'],
-      kubeletClient: { certFile: kubeletClient.certFile, keyFile: kubeletClient.keyFile, caFile: pki.caFile },
-      kubernetesService: false,
+    adminPem = await pki.client('kubernetes-admin', ['system:masters']);
+    cluster = await startSingleNodeCluster({
+      name: 'exec',
+      nodeName,
+      // HTTPS with client certificates, a token file and Node,RBAC; the cluster's client is the admin.
+      api: {
+        tlsCertFile: pki.servingCertFile,
+        tlsKeyFile: pki.servingKeyFile,
+        clientCAFile: pki.caFile,
+        tokenFile: tokens,
+        anonymousAuth: false,
+        authorizationMode: ['Node', 'RBAC'],
+        kubeletClient: { certFile: kubeletClient.certFile, keyFile: kubeletClient.keyFile, caFile: pki.caFile },
+        kubernetesService: false,
+        ca: pki.ca.cert,
+        clientCert: adminPem.cert,
+        clientKey: adminPem.key,
+      },
+      // The agent as the node (its own certificate), serving HTTPS behind TokenReview and SubjectAccessReview.
+      agent: async ({ api }) => {
+        const nodeCert = await pki.client(`system:node:${nodeName}`, ['system:nodes']);
+        const agentClient = KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: nodeCert.cert, key: nodeCert.key });
+        const serving = await issueCertificate(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], ipAddresses: ['127.0.0.1'], dnsNames: [nodeName], usage: 'server' });
+        return {
+          client: agentClient,
+          serving: {
+            cert: serving.cert,
+            key: serving.key,
+            clientCA: pki.ca.cert,
+            tokens: tokenReviewAuthenticator(agentClient),
+            authorizer: subjectAccessReviewAuthorizer(agentClient),
+          },
+        };
+      },
     });
-    const adminCert = await pki.client('kubernetes-admin', ['system:masters']);
-    adminPem = adminCert;
-    admin = KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: adminCert.cert, key: adminCert.key });
+    ({ api, cri } = cluster);
+    admin = api.client;
     kubeconfig = path.join(home, 'kubeconfig');
-    writeKubeconfig(kubeconfig, { server: api.url, ca: pki.ca.cert, clientCert: adminCert.cert, clientKey: adminCert.key, namespace: ns });
+    writeKubeconfig(kubeconfig, { server: api.url, ca: pki.ca.cert, clientCert: adminPem.cert, clientKey: adminPem.key, namespace: ns });
     viewerKubeconfig = path.join(home, 'viewer-kubeconfig');
     writeKubeconfig(viewerKubeconfig, { server: api.url, ca: pki.ca.cert, token: 'viewer-token', namespace: ns });
     kc = new KubeConfig();
@@ -151,29 +169,6 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
       metadata: { name: 'viewer-view' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
       subjects: [{ kind: 'User', name: 'viewer', apiGroup: 'rbac.authorization.k8s.io' }],
-    });
-    const nodeCert = await pki.client(`system:node:${nodeName}`, ['system:nodes']);
-    agentClient = KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: nodeCert.cert, key: nodeCert.key });
-    const serving = await issueCertificate(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], ipAddresses: ['127.0.0.1'], dnsNames: [nodeName], usage: 'server' });
-    cri = new CriRuntime(rt.criSocket);
-    agent = await startNodeAgent({
-      client: agentClient,
-      nodeName,
-      runtime: cri,
-      stateDir: path.join(rt.stateDir, 'agent'),
-      logRoot: rt.podLogDir,
-      cgroupRoot: rt.cgroupRoot,
-      address: '127.0.0.1',
-      port: 0,
-      relistIntervalMs: 100,
-      log: (m) => console.error(m),
-      serving: {
-        cert: serving.cert,
-        key: serving.key,
-        clientCA: pki.ca.cert,
-        tokens: tokenReviewAuthenticator(agentClient),
-        authorizer: subjectAccessReviewAuthorizer(agentClient),
-      },
     });
     const ticker = 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done';
     await admin.create<Pod>(Resources.pods, ns, {
@@ -199,12 +194,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
 
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    await agent?.stop();
-    agentClient?.close();
-    admin?.close();
-    cri?.close();
-    await api?.close();
-    await rt?.stop();
+    await cluster?.stop();
     pki?.cleanup();
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
@@ -321,7 +311,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
 
   test('the agent refuses streaming requests without credentials (401)', async () => {
     const r = await new Promise<number>((resolve, reject) => {
-      const req = https.request(`${agent!.url}/exec/${ns}/bb/bb?command=true&stdout=true`, { method: 'POST', ca: pki.ca.cert, agent: false, headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' } }, (res) => resolve(res.statusCode ?? 0));
+      const req = https.request(`${cluster!.agent.url}/exec/${ns}/bb/bb?command=true&stdout=true`, { method: 'POST', ca: pki.ca.cert, agent: false, headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' } }, (res) => resolve(res.statusCode ?? 0));
       req.on('upgrade', (res) => resolve(res.statusCode ?? 0));
       req.on('error', reject);
       req.end();
@@ -466,7 +456,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
   test('every session is over: the agent metrics show none open', async () => {
     const open = await waitFor('no open sessions', async () => {
       const text = await new Promise<string>((resolve, reject) => {
-        https.get(`${agent!.url}/metrics`, { ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, agent: false }, (res) => {
+        https.get(`${cluster!.agent.url}/metrics`, { ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, agent: false }, (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
           res.on('end', () => resolve(body));

@@ -3,19 +3,15 @@
 // (never more than 2 pods at once, each pod Succeeded with exit code 0); an Indexed Job's pods see
 // JOB_COMPLETION_INDEX; a Job whose container exits 1 with backoffLimit 0 ends Failed
 // (BackoffLimitExceeded) with its pod Failed; deleting the Jobs removes their pods and containers.
-import * as path from 'node:path';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { RunningControllers, startControllers } from '../../controllers/manager';
-import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import { LABEL_POD_UID } from '../../node-agent/labels';
-import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
-import { startScheduler } from '../../scheduler/start';
-import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import type { TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';
-import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
 
 const waitFor = waitForWithin(90_000);
 jest.setTimeout(300_000);
@@ -41,41 +37,24 @@ function job(name: string, spec: Partial<NonNullable<Job['spec']>>, command: str
 }
 
 describe('Jobs on real containerd', () => {
-  let rt: TestRuntime;
+  let cluster: SingleNodeCluster | undefined;
   let api: TestApiServer;
   let cri: CriRuntime;
-  let agent: RunningNodeAgent | undefined;
-  let scheduler: { stop(): Promise<void> } | undefined;
-  let controllers: RunningControllers | undefined;
   const nodeName = 'e2e-job-node';
 
   beforeAll(async () => {
-    rt = await startTestRuntime('job');
-    api = await startTestApiServer();
-    cri = new CriRuntime(rt.criSocket);
-    agent = await startNodeAgent({
-      client: api.client,
+    cluster = await startSingleNodeCluster({
+      name: 'job',
       nodeName,
-      runtime: cri,
-      stateDir: path.join(rt.stateDir, 'agent'),
-      logRoot: rt.podLogDir,
-      cgroupRoot: rt.cgroupRoot,
-      address: '127.0.0.1',
-      port: 0,
-      relistIntervalMs: 200,
-      log: (m) => console.error(m),
+      agent: { relistIntervalMs: 200 },
+      scheduler: true,
+      controllers: ['job', 'garbage-collector'],
     });
-    scheduler = await startScheduler({ client: api.client });
-    controllers = await startControllers({ client: api.client, controllers: ['job', 'garbage-collector'], log: () => undefined });
+    ({ api, cri } = cluster);
   });
 
   afterAll(async () => {
-    await controllers?.stop();
-    await scheduler?.stop();
-    await agent?.stop();
-    cri?.close();
-    await api?.stop();
-    await rt?.stop();
+    await cluster?.stop();
   });
 
   const podsOf = async (name: string) => (await api.client.list<Pod>(Resources.pods, { namespace: ns, labelSelector: `job-name=${name}` })).items;

@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { isNotFound } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import { LABEL_POD_UID } from '../../node-agent/labels';
-import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
-import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import type { TestApiServer } from '../helpers/apiserver';
 import { freePort, httpGet } from './helpers/net';
-import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
+import type { TestRuntime } from './helpers/runtime';
 import { waitForWithin } from '../helpers/wait';
 
 const waitFor = waitForWithin(60000);
@@ -34,42 +34,21 @@ function memoryLimitOf(pid: number): number {
 }
 
 describe('node agent on real containerd', () => {
+  let cluster: SingleNodeCluster | undefined;
   let rt: TestRuntime;
   let api: TestApiServer;
   let cri: CriRuntime;
-  let agent: RunningNodeAgent | undefined;
-  let stateDir: string;
   let hostPort: number;
   const nodeName = 'e2e-agent-node';
 
-  const startAgent = () =>
-    startNodeAgent({
-      client: api.client,
-      nodeName,
-      runtime: cri,
-      stateDir,
-      logRoot: rt.podLogDir,
-      cgroupRoot: rt.cgroupRoot,
-      address: '127.0.0.1',
-      port: 0,
-      relistIntervalMs: 100,
-      log: (m) => console.error(m),
-    });
-
   beforeAll(async () => {
-    rt = await startTestRuntime('node-agent');
-    api = await startTestApiServer();
-    cri = new CriRuntime(rt.criSocket);
-    stateDir = path.join(rt.stateDir, 'agent');
     hostPort = await freePort();
-    agent = await startAgent();
+    cluster = await startSingleNodeCluster({ name: 'node-agent', nodeName });
+    ({ rt, api, cri } = cluster);
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    cri?.close();
-    await api?.stop();
-    await rt?.stop();
+    await cluster?.stop();
   });
 
   const getPod = () => api.client.get<Pod>(Resources.pods, 'default', 'nginx');
@@ -117,7 +96,7 @@ describe('node agent on real containerd', () => {
 
   test("logs show nginx's access line, through the agent and through the apiserver's pods/log", async () => {
     await httpGet((await getPod()).status!.podIP!, 80, '/from-the-e2e-test');
-    const node = agent!;
+    const node = cluster!.agent;
     const line = await waitFor('access line in the agent log endpoint', async () => {
       const r = await httpGet('127.0.0.1', node.port, '/containerLogs/default/nginx/nginx');
       return r.status === 200 && r.body.includes('GET /from-the-e2e-test HTTP/1.1') && r.body;
@@ -149,8 +128,7 @@ describe('node agent on real containerd', () => {
     const before = (await podContainers(uid)).filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.id);
     const sandboxesBefore = (await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid).length;
     expect(before).toHaveLength(1);
-    await agent!.stop();
-    agent = await startAgent();
+    await cluster!.restartAgent();
     await new Promise((r) => setTimeout(r, 2000));
     const after = (await podContainers(uid)).filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.id);
     expect(after).toEqual(before);

@@ -8,16 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { Attributes } from '../../apiserver/auth/types';
-import { RunningControllers, startControllers } from '../../controllers/manager';
 import { numberToIpv4, parseIpv4Cidr } from '../../lib/api/ip';
 import { Resources } from '../../lib/api/resources';
-import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
-import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
-import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import type { TestApiServer } from '../helpers/apiserver';
 import { makeTestPki, TestPki } from '../helpers/test-ca';
 import { waitForWithin } from '../helpers/wait';
-import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
+import type { TestRuntime } from './helpers/runtime';
 
 const waitFor = waitForWithin(90_000);
 jest.setTimeout(300_000);
@@ -25,57 +23,45 @@ jest.setTimeout(300_000);
 const nodeModules = path.resolve(__dirname, '../../node_modules');
 
 describe('a pod using its service account on real containerd', () => {
+  let cluster: SingleNodeCluster | undefined;
   let rt: TestRuntime;
-  let pki: TestPki;
+  let pki: TestPki | undefined;
   let api: TestApiServer;
-  let controllers: RunningControllers;
-  let cri: CriRuntime;
-  let agent: RunningNodeAgent | undefined;
   const seen: Attributes[] = [];
 
   beforeAll(async () => {
-    rt = await startTestRuntime('service-account');
-    // The bridge's address: where pods reach the host.
-    const gateway = numberToIpv4(parseIpv4Cidr(rt.podSubnet)!.base + 1);
-    pki = makeTestPki([`IP:${gateway}`, 'IP:10.96.0.1', 'IP:127.0.0.1', 'DNS:kubernetes.default.svc']);
-    api = await startTestApiServer({
-      host: '0.0.0.0',
-      tlsCertFile: pki.certFile,
-      tlsKeyFile: pki.keyFile,
-      enableAdmissionPlugins: ['ServiceAccount'],
-      advertiseAddress: gateway,
-      authorizer: {
-        authorize: (a) => {
-          seen.push(a);
-          return { decision: 'allow' };
-        },
-      },
-    });
-    controllers = await startControllers({ client: api.client, controllers: ['root-ca-cert-publisher'], rootCAFile: pki.caFile, log: () => undefined });
-    cri = new CriRuntime(rt.criSocket);
-    agent = await startNodeAgent({
-      client: api.client,
+    cluster = await startSingleNodeCluster({
+      name: 'service-account',
       nodeName: 'e2e-sa-node',
-      runtime: cri,
-      stateDir: path.join(rt.stateDir, 'agent'),
-      logRoot: rt.podLogDir,
-      cgroupRoot: rt.cgroupRoot,
-      address: '127.0.0.1',
-      port: 0,
-      relistIntervalMs: 100,
-      serviceProxy: { instance: rt.bridge, clusterCIDR: rt.podSubnet },
-      log: (m) => console.error(m),
+      api: ({ rt }) => {
+        // The bridge's address: where pods reach the host.
+        const gateway = numberToIpv4(parseIpv4Cidr(rt.podSubnet)!.base + 1);
+        pki = makeTestPki([`IP:${gateway}`, 'IP:10.96.0.1', 'IP:127.0.0.1', 'DNS:kubernetes.default.svc']);
+        return {
+          host: '0.0.0.0',
+          tlsCertFile: pki.certFile,
+          tlsKeyFile: pki.keyFile,
+          enableAdmissionPlugins: ['ServiceAccount'],
+          advertiseAddress: gateway,
+          authorizer: {
+            authorize: (a) => {
+              seen.push(a);
+              return { decision: 'allow' };
+            },
+          },
+        };
+      },
+      agent: ({ rt }) => ({ serviceProxy: { instance: rt.bridge, clusterCIDR: rt.podSubnet } }),
+      controllers: ['root-ca-cert-publisher'],
+      controllerOptions: () => ({ rootCAFile: pki!.caFile }),
     });
+    ({ rt, api } = cluster);
     await api.client.create(Resources.namespaces, undefined, { metadata: { name: 'insiders' } });
     await api.client.create(Resources.serviceaccounts, 'insiders', { metadata: { name: 'lister' } });
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await controllers?.stop();
-    cri?.close();
-    await api?.stop();
-    await rt?.stop();
+    await cluster?.stop();
     pki?.cleanup();
   });
 

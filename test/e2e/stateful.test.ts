@@ -15,15 +15,13 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Event, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { RunningControllers, startControllers } from '../../controllers/manager';
-import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
+import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import { podDir } from '../../node-agent/host-files';
-import { RunningNodeAgent, startNodeAgent } from '../../node-agent/start';
-import { startScheduler } from '../../scheduler/start';
-import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import type { TestApiServer } from '../helpers/apiserver';
 import { sleep, waitForWithin } from '../helpers/wait';
-import { startTestRuntime, TestRuntime } from './helpers/runtime';
+import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
+import type { TestRuntime } from './helpers/runtime';
 
 const waitFor = waitForWithin(90_000);
 jest.setTimeout(300_000);
@@ -31,47 +29,26 @@ const ns = 'default';
 const isReady = (p: Pod) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 describe('StatefulSets with local-path claims on real containerd', () => {
+  let cluster: SingleNodeCluster | undefined;
   let rt: TestRuntime;
   let api: TestApiServer;
   let cri: CriRuntime;
-  let agent: RunningNodeAgent | undefined;
-  let scheduler: { stop(): Promise<void> } | undefined;
-  let controllers: RunningControllers | undefined;
   let stateDir: string;
 
   beforeAll(async () => {
-    rt = await startTestRuntime('stateful');
-    api = await startTestApiServer({ enableAdmissionPlugins: ['DefaultStorageClass'] });
-    cri = new CriRuntime(rt.criSocket);
-    stateDir = path.join(rt.stateDir, 'agent');
-    agent = await startNodeAgent({
-      client: api.client,
+    cluster = await startSingleNodeCluster({
+      name: 'stateful',
       nodeName: 'e2e-stateful-node',
-      runtime: cri,
-      stateDir,
-      logRoot: rt.podLogDir,
-      cgroupRoot: rt.cgroupRoot,
-      address: '127.0.0.1',
-      port: 0,
-      relistIntervalMs: 200,
-      localPathSweepIntervalMs: 500,
-      log: (m) => console.error(m),
-    });
-    scheduler = await startScheduler({ client: api.client });
-    controllers = await startControllers({
-      client: api.client,
+      api: { enableAdmissionPlugins: ['DefaultStorageClass'] },
+      agent: { relistIntervalMs: 200, localPathSweepIntervalMs: 500 },
+      scheduler: true,
       controllers: ['statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'garbage-collector'],
-      log: () => undefined,
     });
+    ({ rt, api, cri, agentStateDir: stateDir } = cluster);
   });
 
   afterAll(async () => {
-    await controllers?.stop();
-    await scheduler?.stop();
-    await agent?.stop();
-    cri?.close();
-    await api?.stop();
-    await rt?.stop();
+    await cluster?.stop();
   });
 
   const readyPod = (uidNot?: string) =>
