@@ -5,9 +5,9 @@ import { Resources, resourcePath } from '../../lib/api/resources';
 import { action } from '../errors';
 import { processStreams } from '../io';
 import { ClientFlags, namespaceOf, withClient, withClientOptions } from '../options';
-import { exitCodeOf, runRemoteCommand } from '../remote-command';
+import { exitCodeOf } from '../remote-command';
 import { resolveLogsPod } from './logs';
-import { checkRunning, sessionContainer } from './exec';
+import { checkRunning, runLocalSession, sessionContainer, sessionQuery } from './exec';
 
 export function register(program: Command): void {
   withClientOptions(
@@ -26,25 +26,10 @@ export function register(program: Command): void {
         checkRunning(pod, 'attach');
         const container = sessionContainer(pod, o.container, processStreams);
         const tty = !!o.tty && !!o.stdin && !!process.stdin.isTTY;
-        const query = new URLSearchParams({ container, stdout: 'true' });
-        if (o.stdin) query.set('stdin', 'true');
-        if (tty) query.set('tty', 'true');
-        else query.set('stderr', 'true');
+        const query = sessionQuery(container, !!o.stdin, tty);
         const path = resourcePath(Resources.pods, { namespace: pod.metadata?.namespace || namespace, name: pod.metadata?.name, subresource: 'attach' });
-        if (tty) process.stdin.setRawMode(true);
-        try {
-          const status = await runRemoteCommand(client, path, query, {
-            stdin: o.stdin ? process.stdin : undefined,
-            stdout: process.stdout,
-            stderr: process.stderr,
-            terminalSize: tty ? () => ({ width: process.stdout.columns, height: process.stdout.rows }) : undefined,
-          });
-          const code = exitCodeOf(status);
-          if (code === undefined && status) throw new Error(status.message || 'attach failed');
-        } finally {
-          if (tty) process.stdin.setRawMode(false);
-          if (o.stdin) process.stdin.pause();
-        }
+        const status = await runLocalSession(client, path, query, !!o.stdin, tty);
+        if (exitCodeOf(status) === undefined && status) throw new Error(status.message || 'attach failed');
       });
     }),
   );

@@ -4,6 +4,7 @@
 // command's exit code becomes steer's (`command terminated with exit code N`).
 import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
+import type { Status } from 'kubernetes-types/meta/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Resources, resourcePath } from '../../lib/api/resources';
 import { action } from '../errors';
@@ -41,18 +42,35 @@ export async function runExec(client: KubeClient, namespace: string, target: str
   const container = sessionContainer(pod, o.container, streams);
   const tty = !!o.tty && !!o.stdin && !!process.stdin.isTTY;
   if (o.tty && !tty) streams.err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
-  const query = new URLSearchParams();
+  const query = sessionQuery(container, !!o.stdin, tty);
   for (const c of command) query.append('command', c);
-  query.set('container', container);
-  if (o.stdin) query.set('stdin', 'true');
+  const path = resourcePath(Resources.pods, { namespace: pod.metadata?.namespace || namespace, name: pod.metadata?.name, subresource: 'exec' });
+  const status = await runLocalSession(client, path, query, !!o.stdin, tty);
+  const code = exitCodeOf(status);
+  if (code === undefined) throw new Error(status?.message || 'the session ended without a status');
+  if (code !== 0) streams.err(`command terminated with exit code ${code}\n`);
+  return code;
+}
+
+/** The query of an exec or attach session: stdout always, stderr only without a tty (a tty merges them). */
+export function sessionQuery(container: string, stdin: boolean, tty: boolean): URLSearchParams {
+  const query = new URLSearchParams({ container });
+  if (stdin) query.set('stdin', 'true');
   query.set('stdout', 'true');
   if (tty) query.set('tty', 'true');
   else query.set('stderr', 'true');
-  const path = resourcePath(Resources.pods, { namespace: pod.metadata?.namespace || namespace, name: pod.metadata?.name, subresource: 'exec' });
-  const restore = tty ? rawTerminal() : undefined;
+  return query;
+}
+
+/**
+ * Runs an exec or attach session on this process's stdio: the local terminal in raw mode and its size
+ * (and resizes) sent when it is a tty session; stdin released afterwards.
+ */
+export async function runLocalSession(client: KubeClient, path: string, query: URLSearchParams, stdin: boolean, tty: boolean): Promise<Status | undefined> {
+  if (tty) process.stdin.setRawMode(true);
   try {
-    const status = await runRemoteCommand(client, path, query, {
-      stdin: o.stdin ? process.stdin : undefined,
+    return await runRemoteCommand(client, path, query, {
+      stdin: stdin ? process.stdin : undefined,
       stdout: process.stdout,
       stderr: process.stderr,
       terminalSize: tty ? () => ({ width: process.stdout.columns, height: process.stdout.rows }) : undefined,
@@ -63,20 +81,10 @@ export async function runExec(client: KubeClient, namespace: string, target: str
           }
         : undefined,
     });
-    const code = exitCodeOf(status);
-    if (code === undefined) throw new Error(status?.message || 'the session ended without a status');
-    if (code !== 0) streams.err(`command terminated with exit code ${code}\n`);
-    return code;
   } finally {
-    restore?.();
-    if (o.stdin) process.stdin.pause();
+    if (tty) process.stdin.setRawMode(false);
+    if (stdin) process.stdin.pause();
   }
-}
-
-/** Puts the local terminal in raw mode for a tty session; returns the undo. */
-function rawTerminal(): () => void {
-  process.stdin.setRawMode(true);
-  return () => process.stdin.setRawMode(false);
 }
 
 export function register(program: Command): void {
