@@ -20,7 +20,6 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as readline from 'node:readline';
 import { Command } from 'commander';
@@ -30,6 +29,7 @@ import { startControllers } from '../controllers';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { ClusterDns, CriRuntime, ensureRuntime, FakeRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { startCriBenchAgent } from './cri-agent';
 import { percentile } from './cri-floor';
 
 const SERVICES = 500;
@@ -397,17 +397,10 @@ async function networkProgramming(client: KubeClient, k: number): Promise<string
   const info = await ensureRuntime({ stateDir, bridge: 'steerbenchd', podSubnet: '10.209.0.0/24' });
   const cri = new CriRuntime(info.criSocket);
   const ctl = await startControllers({ client, leaderElect: false, controllers: ['endpoints'], log: () => undefined });
-  const agent = await startNodeAgent({
-    client,
-    nodeName: 'dns-bench-real',
-    runtime: cri,
-    stateDir: path.join(stateDir, 'agent'),
-    logRoot: info.podLogDir,
-    cgroupRoot: info.cgroupRoot,
-    address: '127.0.0.1',
-    port: 0,
+  // Stats polling stays on (the agent's default) as in a real node.
+  const agent = await startCriBenchAgent(client, cri, info, stateDir, 'dns-bench-real', {
+    statsIntervalMs: undefined,
     serviceProxy: { instance: info.bridge, clusterCIDR: info.podSubnet },
-    log: () => undefined,
   });
   const samples: number[] = [];
   const endpointsSamples: number[] = [];

@@ -12,13 +12,13 @@
 //        [--rounds 40] [--sessions 50] [--state-dir DIR]
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import WebSocket from 'ws';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer } from '../apiserver';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import { CriRuntime, ensureRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { CriRuntime, ensureRuntime, IMAGES, teardownRuntime } from '../node-agent';
+import { startCriBenchAgent } from './cri-agent';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -124,18 +124,8 @@ async function main(): Promise<void> {
   const cri = new CriRuntime(info.criSocket);
   const api = await startApiServer({ host: '127.0.0.1', port: 0 });
   const client = KubeClient.forServer(api.url);
-  const agent = await startNodeAgent({
-    client,
-    nodeName: 'bench-exec-node',
-    runtime: cri,
-    stateDir: path.join(stateDir, 'agent'),
-    logRoot: info.podLogDir,
-    cgroupRoot: info.cgroupRoot,
-    address: '127.0.0.1',
-    port: 0,
-    statsIntervalMs: 0,
+  const agent = await startCriBenchAgent(client, cri, info, stateDir, 'bench-exec-node', {
     streamingLimits: { maxSessions: sessions + 16, maxSessionsPerPod: sessions + 16 },
-    log: () => undefined,
   });
   try {
     await client.create<Pod>(Resources.pods, ns, {

@@ -14,12 +14,12 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { KubeClient, WatchHandle } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, ensureRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { startCriBenchAgent } from './cri-agent';
 import { formatCriFloor, measureCriFloor, measureRestartFloor, percentile } from './cri-floor';
 import { startApiServerChild } from './apiserver-child';
 
@@ -131,18 +131,7 @@ async function main(argv: string[]): Promise<void> {
     // The floor: the same kill through raw CRI — exit event, new container, first HTTP 200 (bench/cri-floor.ts).
     const restartFloor = (await measureRestartFloor(cri, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: kills })).samplesMs;
 
-    agent = await startNodeAgent({
-      client,
-      nodeName,
-      runtime: cri,
-      stateDir: path.join(o.stateDir, 'agent'),
-      logRoot: info.podLogDir,
-      cgroupRoot: info.cgroupRoot,
-      address: '127.0.0.1',
-      port: 0,
-      statsIntervalMs: 0,
-      log: (m) => console.error(m),
-    });
+    agent = await startCriBenchAgent(client, cri, info, o.stateDir, nodeName, { log: (m) => console.error(m) });
     await watcher.start();
     const rssIdle = rssMiB();
 

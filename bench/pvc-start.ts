@@ -4,13 +4,13 @@
 // binder again, then the node agent mounting the directory. Rounds alternate the two kinds so machine
 // load hits both alike; medians are printed.
 // Usage (one real-containerd run at a time): flock /tmp/steer-e2e.lock node dist/bench/pvc-start.js [--rounds 8]
-import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer } from '../apiserver';
 import { startControllers } from '../controllers';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import { CriRuntime, ensureRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { CriRuntime, ensureRuntime, IMAGES, teardownRuntime } from '../node-agent';
+import { startCriBenchAgent } from './cri-agent';
 import { startScheduler } from '../scheduler';
 
 function arg(name: string, def: string): string {
@@ -30,18 +30,7 @@ async function main(): Promise<void> {
   // DefaultStorageClass admission as `steer server` runs it: the claim is created with the default class.
   const api = await startApiServer({ host: '127.0.0.1', port: 0, enableAdmissionPlugins: ['DefaultStorageClass'] });
   const client = KubeClient.forServer(api.url);
-  const agent = await startNodeAgent({
-    client,
-    nodeName: 'bench-pvc-node',
-    runtime: cri,
-    stateDir: path.join(stateDir, 'agent'),
-    logRoot: info.podLogDir,
-    cgroupRoot: info.cgroupRoot,
-    address: '127.0.0.1',
-    port: 0,
-    statsIntervalMs: 0,
-    log: () => undefined,
-  });
+  const agent = await startCriBenchAgent(client, cri, info, stateDir, 'bench-pvc-node');
   const scheduler = await startScheduler({ client });
   const controllers = await startControllers({ client, controllers: ['persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner'], log: () => undefined });
   const pod = (name: string, withClaim: boolean): Pod => ({
