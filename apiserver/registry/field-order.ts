@@ -36,26 +36,18 @@ export function topLevelOrder(rt: ResourceType, kind = rt.kind): readonly string
   return order;
 }
 
+/** Where a field goes: its place in the order; fields the order lacks after those, `status` last. */
+function rankIn(order: readonly string[], k: string): number {
+  const i = order.indexOf(k);
+  return i >= 0 ? i : k === 'status' ? Number.MAX_SAFE_INTEGER : order.length;
+}
+
 /** Puts an object's top-level fields in Go's order, in place (fields the order lacks follow, `status` last). */
 export function orderTopLevel(obj: Record<string, unknown>, order: readonly string[]): void {
   const keys = Object.keys(obj);
-  let inOrder = true;
-  let at = -1;
-  for (const k of keys) {
-    const i = order.indexOf(k);
-    const rank = i >= 0 ? i : k === 'status' ? Number.MAX_SAFE_INTEGER : order.length;
-    if (rank < at) {
-      inOrder = false;
-      break;
-    }
-    at = rank;
-  }
-  if (inOrder) return;
-  const rank = (k: string) => {
-    const i = order.indexOf(k);
-    return i >= 0 ? i : k === 'status' ? Number.MAX_SAFE_INTEGER : order.length;
-  };
-  const sorted = keys.map((k, i) => ({ k, i, r: rank(k) })).sort((a, b) => a.r - b.r || a.i - b.i);
+  const ranks = keys.map((k) => rankIn(order, k));
+  if (ranks.every((r, i) => i === 0 || ranks[i - 1] <= r)) return;
+  const sorted = keys.map((k, i) => ({ k, i, r: ranks[i] })).sort((a, b) => a.r - b.r || a.i - b.i);
   const values = sorted.map(({ k }) => obj[k]);
   for (const k of keys) delete obj[k];
   sorted.forEach(({ k }, i) => (obj[k] = values[i]));
