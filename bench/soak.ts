@@ -103,29 +103,22 @@ async function workCounts(): Promise<WorkCounts> {
   return out;
 }
 
-function askWork(child: ChildProcess): Promise<WorkCounts> {
+/** Sends the hollow child a request and resolves with the first answer `pick` finds in its messages. */
+function askChild<T>(child: ChildProcess, request: Parameters<ChildProcess['send']>[0], pick: (m: Record<string, unknown>) => T | undefined): Promise<T> {
   return new Promise((resolve) => {
-    const onMessage = (m: { work?: WorkCounts }) => {
-      if (m.work === undefined) return;
+    const onMessage = (m: Record<string, unknown>) => {
+      const answer = pick(m);
+      if (answer === undefined) return;
       child.off('message', onMessage);
-      resolve(m.work);
+      resolve(answer);
     };
     child.on('message', onMessage);
-    child.send('work');
+    child.send(request);
   });
 }
 
-function heapSnapshot(child: ChildProcess, file: string): Promise<string> {
-  return new Promise((resolve) => {
-    const onMessage = (m: { snapshotFile?: string }) => {
-      if (m.snapshotFile === undefined) return;
-      child.off('message', onMessage);
-      resolve(m.snapshotFile);
-    };
-    child.on('message', onMessage);
-    child.send({ snapshot: file });
-  });
-}
+const askWork = (child: ChildProcess) => askChild(child, 'work', (m) => m.work as WorkCounts | undefined);
+const heapSnapshot = (child: ChildProcess, file: string) => askChild(child, { snapshot: file }, (m) => m.snapshotFile as string | undefined);
 
 async function startHollowChild(dataDir: string, eventTtl: number): Promise<{ child: ChildProcess; url: string }> {
   // The server's own Node flags, so the child's heap behaves as `steer server`'s does.
