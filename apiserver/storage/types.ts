@@ -97,7 +97,11 @@ export interface WatchSubscription {
 }
 
 export interface Storage {
-  /** The newest revision this process has applied (handed out, for a store only it writes). */
+  /**
+   * The newest revision this process has applied (handed out, for a store only it writes). On a shared
+   * store a write may be answered before its revision is applied here (its watch event follows the
+   * answer); get and list on this process reflect it all the same.
+   */
   currentRevision(): number;
   /**
    * Waits until reads here reflect every write committed anywhere before the call (a consistent read:

@@ -1,6 +1,7 @@
 // The etcd backend against a real etcd (Debian's etcd-server, started here on free ports): the same
 // storage contract as memory and LevelDB, then what only a shared store has — two apiservers' replicas
 // on one etcd: no lost update, watches across them, consistent reads, compaction and 410.
+import type { Readable } from 'node:stream';
 import { EtcdClient } from '../../apiserver/storage/etcd/client';
 import { EtcdStorage, EtcdStorageOptions } from '../../apiserver/storage/etcd/storage';
 import { ConflictError, KeyExistsError, StorageEvent, TooOldRevisionError } from '../../apiserver/storage/types';
@@ -96,6 +97,55 @@ describe('two apiservers on one etcd', () => {
     expect(gone.obj.data).toEqual({ v: '2' });
   });
 
+  test("a write is answered at its Txn, before a's replica applies it: a's reads still see it, watches follow", async () => {
+    const x0 = await a.create('configmaps', 'default/x', obj('default', 'x', { data: { v: '0' } }));
+    await a.waitForLatest();
+    const seen: StorageEvent[] = [];
+    a.watch('configmaps', a.currentRevision(), (ev) => seen.push(ev));
+    // Hold a's replica: its etcd watch delivers nothing until resumed (grpc-js buffers the messages).
+    const feed = (a as unknown as { stream: Readable }).stream;
+    feed.pause();
+    const x1 = await a.update('configmaps', 'default/x', obj('default', 'x', { data: { v: '1' } }), x0.rev);
+    const y = await a.create('configmaps', 'default/y', obj('default', 'y'));
+    const gone = await a.delete('configmaps', 'default/x');
+    // All three were answered while a's replica stood still.
+    expect(a.currentRevision()).toBe(x0.rev);
+    expect(seen).toHaveLength(0);
+    expect(y.obj.metadata.resourceVersion).toBe(String(y.rev));
+    expect(gone.rev).toBe(y.rev + 1);
+    expect(gone.obj.data).toEqual({ v: '1' });
+    // A watch from a returned resourceVersion: only what came after it.
+    const fromY: StorageEvent[] = [];
+    a.watch('configmaps', y.rev, (ev) => fromY.push(ev));
+    // Another apiserver's consistent read sees them without a's replica.
+    await b.waitForLatest();
+    expect(await b.get('configmaps', 'default/x')).toBeUndefined();
+    expect((await b.get('configmaps', 'default/y'))?.rev).toBe(y.rev);
+    // a's own reads wait for its replica instead of answering from before the writes.
+    const reads = Promise.all([a.get('configmaps', 'default/y'), a.get('configmaps', 'default/x'), a.list('configmaps')]);
+    let answered = false;
+    void reads.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    feed.resume();
+    const [gotY, gotX, list] = await reads;
+    expect(gotY?.rev).toBe(y.rev);
+    expect(gotX).toBeUndefined();
+    expect(list.rev).toBeGreaterThanOrEqual(gone.rev);
+    expect(list.items.map((i) => i.obj.metadata.name)).toEqual(['y']);
+    expect(seen.map((e) => `${e.type} ${e.key} ${e.rev}`)).toEqual([`MODIFIED default/x ${x1.rev}`, `ADDED default/y ${y.rev}`, `DELETED default/x ${gone.rev}`]);
+    expect(fromY.map((e) => `${e.type} ${e.key}`)).toEqual(['DELETED default/x']);
+    // The event of a write of ours carries the very object its answer did.
+    expect(seen[1].object).toBe(y);
+    // Optimistic concurrency as before: the answered revision is current, an older one conflicts.
+    feed.pause();
+    const y2 = await a.update('configmaps', 'default/y', obj('default', 'y', { data: { v: '2' } }), y.rev);
+    const stale = a.update('configmaps', 'default/y', obj('default', 'y', { data: { v: '3' } }), y.rev);
+    setTimeout(() => feed.resume(), 50);
+    await expect(stale).rejects.toBeInstanceOf(ConflictError);
+    expect((await a.get('configmaps', 'default/y'))?.rev).toBe(y2.rev);
+  });
+
   test('a consistent read on the other apiserver never goes back in time, even after writes outside the prefix', async () => {
     for (let i = 0; i < 20; i++) {
       const w = await a.create('configmaps', `default/c${i}`, obj('default', `c${i}`));
@@ -120,7 +170,7 @@ describe('two apiservers on one etcd', () => {
   test('compaction by one apiserver reaches the other: older watches and pages get TooOldRevisionError', async () => {
     const first = await a.create('configmaps', 'default/x', obj('default', 'x'));
     for (let i = 0; i < 5; i++) await a.update('configmaps', 'default/x', obj('default', 'x', { data: { i: String(i) } }));
-    const target = a.currentRevision();
+    const target = await a.waitForLatest();
     await a.compact(target);
     await b.waitForLatest();
     for (const s of [a, b]) {

@@ -6,8 +6,11 @@
 //   - resourceVersion = etcd's mod_revision; values are the object's JSON without resourceVersion;
 //   - create = Txn(create_revision == 0 ? Put : Range), update/delete = Txn(mod_revision == expected
 //     ? Put|Delete : Range): a stale write loses (ConflictError), another apiserver's lost update cannot
-//     happen; a write resolves once the replica has applied its revision (read-your-writes, and the
-//     client's reply comes after its watch event, as on LevelDB);
+//     happen; a write is answered as soon as its Txn succeeds, with the object stamped at the Txn's
+//     revision (as kube-apiserver does), so it does not also pay etcd's watch delivery;
+//   - read-your-writes: until the replica has applied this process's answered writes, a get of a key
+//     it wrote waits for that write's revision, and a list for the newest one; so a read here right
+//     after a write sees it, and the write's watch event may reach watchers after its answer;
 //   - consistent reads (waitForLatest): etcd's current revision, then wait for the replica to reach it.
 //     Writes outside the prefix can leave revisions no event of ours carries; a marker write under the
 //     prefix closes such a gap (etcd 3.4's progress_request answer is not ordered with the events);
@@ -94,7 +97,7 @@ const WRITE_RETRY_CODES = new Set<number>([14 /* UNAVAILABLE */, 4 /* DEADLINE_E
 /** Watch reconnect backoff. */
 const RECONNECT_MIN_MS = 50;
 // Kept short: a watch refused while the members elect a leader must be back soon after the election, as
-// every write waits for the replica to apply it.
+// reads of this apiserver's own writes wait for the replica to apply them.
 const RECONNECT_MAX_MS = 200;
 
 /** A write of this process in flight: the watch event it causes reuses its object instead of parsing. */
@@ -105,7 +108,10 @@ interface PendingWrite {
   /** The object's JSON, before any encryption. */
   plain?: Buffer;
   obj?: KObj;
-  /** The revision the write was applied at, once known (from the Txn answer or the watch event). */
+  /**
+   * The revision the write was applied at, once known (from the Txn answer or the watch event). A write
+   * answered before the replica applied it stays listed until then: reads of its key wait for rev.
+   */
   rev?: number;
   stored?: StoredObject;
 }
@@ -130,6 +136,10 @@ export class EtcdStorage extends StorageEngine {
   private readonly freshnessMs: number;
   private readonly log: (msg: string) => void;
   private readonly inFlight = new Map<string, PendingWrite[]>();
+  /** Writes of this process answered before the replica applied them (still in inFlight). */
+  private unapplied: Array<{ etcdKey: string; p: PendingWrite }> = [];
+  /** The newest revision of a write this process has answered: lists wait for the replica to reach it. */
+  private ownRev = 0;
   private readonly waiters = new RevisionWaiters(() => this.rev);
   private stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> | undefined;
   private watchId: string | undefined;
@@ -335,6 +345,7 @@ export class EtcdStorage extends StorageEngine {
       this.advanceRevision(Number(res.header.revision));
     }
     this.waiters.wake();
+    this.forgetApplied();
   }
 
   private applyEvent(type: string, kv: KeyValue__Output | null, prevKv: KeyValue__Output | null): void {
@@ -398,6 +409,7 @@ export class EtcdStorage extends StorageEngine {
     }
     this.reloading = false;
     this.waiters.wake();
+    this.forgetApplied();
     this.startWatch();
   }
 
@@ -479,6 +491,13 @@ export class EtcdStorage extends StorageEngine {
 
   override async get(bucket: string, key: string): Promise<StoredObject | undefined> {
     this.layout.learn(bucket);
+    // Only a write of this key matters: waiting for every write of ours would make each read-modify-write
+    // pay the watch delivery of all the others in flight (a stale copy of another key is what any
+    // replica may serve; a write based on it loses its compare-and-swap).
+    if (this.ownRev > this.rev) {
+      const own = this.ownWriteOf(this.layout.objectKey(bucket, key));
+      if (own > this.rev) await this.waitFor(own, this.timeoutMs);
+    }
     return this.getSync(bucket, key);
   }
 
@@ -486,6 +505,8 @@ export class EtcdStorage extends StorageEngine {
     this.layout.learn(bucket);
     // A page's revision from another apiserver may be ahead of this replica.
     if (opts.rev && opts.rev > this.rev) await this.reach(opts.rev);
+    // A fresh list reflects every write this apiserver has answered.
+    else if (!opts.rev && this.ownRev > this.rev) await this.waitFor(this.ownRev, this.timeoutMs);
     return this.listSync(bucket, opts);
   }
 
@@ -511,6 +532,36 @@ export class EtcdStorage extends StorageEngine {
     if (!list.length) this.inFlight.delete(etcdKey);
   }
 
+  /** The newest revision of an answered write of ours to this key the replica may not have applied (0: none). */
+  private ownWriteOf(etcdKey: string): number {
+    let rev = 0;
+    for (const p of this.inFlight.get(etcdKey) ?? []) if (p.rev !== undefined && p.rev > rev) rev = p.rev;
+    return rev;
+  }
+
+  /**
+   * A write of ours is answered at rev: until the replica has applied rev, it stays pending (reads of
+   * its key wait for it, its watch event reuses its object). Returns whether it stays.
+   */
+  private answered(etcdKey: string, p: PendingWrite, rev: number): boolean {
+    p.rev = rev;
+    if (rev > this.ownRev) this.ownRev = rev;
+    if (rev <= this.rev) return false;
+    this.unapplied.push({ etcdKey, p });
+    return true;
+  }
+
+  /** Drops the answered writes the replica has applied (answers come nearly in revision order). */
+  private forgetApplied(): void {
+    if (!this.unapplied.length || (this.unapplied[0].p.rev ?? 0) > this.rev) return;
+    const still: Array<{ etcdKey: string; p: PendingWrite }> = [];
+    for (const u of this.unapplied) {
+      if ((u.p.rev ?? 0) <= this.rev) this.removePending(u.etcdKey, u.p);
+      else still.push(u);
+    }
+    this.unapplied = still;
+  }
+
   /**
    * This process's write an event at rev stands for: same key, same bytes, and either its Txn has not
    * answered yet or it answered with rev.
@@ -530,20 +581,6 @@ export class EtcdStorage extends StorageEngine {
     if (p.rev === rev && p.stored) return p.stored;
     // Two identical writes of ours to one key crossed: this one's object is a copy.
     return stamp(JSON.parse(utf8(p.plain)) as KObj, rev);
-  }
-
-  /**
-   * Waits for the replica to apply a write of ours. When the watch is down for longer than the
-   * deadline, the write stands all the same (etcd committed it): its caller is answered, and only
-   * read-your-writes on this apiserver waits for the watch to come back.
-   */
-  private async applied(rev: number): Promise<void> {
-    try {
-      await this.waitFor(rev, this.timeoutMs);
-    } catch {
-      if (this.isClosed) throw new Error('storage is closed');
-      this.log(`revision ${rev} is committed but this replica has not applied it after ${this.timeoutMs} ms (watch down?)`);
-    }
   }
 
   private async rejectAfterCatchUp(res: TxnResponse__Output, err: Error): Promise<never> {
@@ -574,15 +611,16 @@ export class EtcdStorage extends StorageEngine {
     const t = this.opts.transformer;
     const value = t?.covers(bucket) ? t.toStorage(bucket, etcdKey, plain) : plain;
     const p = this.addPending(etcdKey, { kind: 'put', value, plain, obj });
+    let kept = false;
     try {
       const res = await this.sendPut(k, value, compare(k));
       if (!res.succeeded) return await this.rejectAfterCatchUp(res, onFail(res.responses[0]?.response_range?.kvs?.[0]));
       const rev = Number(res.header?.revision);
       const stored = this.settle(p, rev);
-      await this.applied(rev);
+      kept = this.answered(etcdKey, p, rev);
       return stored;
     } finally {
-      this.removePending(etcdKey, p);
+      if (!kept) this.removePending(etcdKey, p);
     }
   }
 
@@ -648,6 +686,7 @@ export class EtcdStorage extends StorageEngine {
     const etcdKey = this.layout.objectKey(bucket, key);
     const k = Buffer.from(etcdKey);
     const p = this.addPending(etcdKey, { kind: 'delete' });
+    let kept = false;
     try {
       const { res, uncertain } = await this.sendTxn({
         compare: [this.guard(k, expectedRev)],
@@ -665,14 +704,16 @@ export class EtcdStorage extends StorageEngine {
         return await this.rejectAfterCatchUp(res, kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key));
       }
       const rev = Number(res.header?.revision);
-      await this.applied(rev);
-      if (p.rev === rev && p.stored) return p.stored;
-      // The replica did not hold the object (or matched another delete of ours): build it from etcd's answer.
+      // The replica applied the delete already (its event came first): its last state is at hand.
+      const last = p.rev === rev && p.stored ? p.stored : undefined;
+      kept = this.answered(etcdKey, p, rev);
+      if (last) return last;
+      // Otherwise the last state is etcd's prev_kv, stamped with the delete's revision.
       const prev = this.read(etcdKey, res.responses[0]?.response_delete_range?.prev_kvs?.[0]?.value)?.obj;
       if (!prev) throw new NotFoundError(key);
       return stamp(prev, rev);
     } finally {
-      this.removePending(etcdKey, p);
+      if (!kept) this.removePending(etcdKey, p);
     }
   }
 
@@ -702,6 +743,7 @@ export class EtcdStorage extends StorageEngine {
     if (this.stream) dropStream(this.stream);
     this.stream = undefined;
     this.waiters.rejectAll(new Error('storage is closed'));
+    this.unapplied = [];
     await super.close();
     this.client.close();
   }
