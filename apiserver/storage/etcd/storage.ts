@@ -43,7 +43,7 @@ import type { WatchResponse__Output } from './generated/etcdserverpb/WatchRespon
 import type { ValueTransformer } from '../encryption';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
 import { RevisionWaiters } from './revision-waiters';
-import { answerUnlessStalled } from './stall';
+import { answerUnlessStalled, StallWatch } from './stall';
 
 export interface EtcdStorageOptions extends EngineOptions {
   /** Member client URLs (http://host:port, https://host:port). */
@@ -80,7 +80,8 @@ const GAP_WAIT_MS = 150;
  * answer, a watch event) arrived either, is sent again — to the next member. A member that forwarded a
  * write to a leader that just died never answers it (etcd times it out after 7 s); with etcd's 1 s
  * election, writes then resume within about 2 s of a leader's death. An etcd that is merely slow keeps
- * answering something, so its writes are waited for, not repeated. Sending a compare-and-swap again is
+ * answering something, so its writes are waited for, not repeated — unless what it answers comes from
+ * a leader elected after the write was sent (see stallWatch). Sending a compare-and-swap again is
  * safe: see sendPut.
  */
 const WRITE_STALL_MS = 500;
@@ -146,6 +147,8 @@ export class EtcdStorage extends StorageEngine {
   private reconnectDelay = RECONNECT_MIN_MS;
   /** When etcd last answered this storage (a Txn, a watch message): whether it is making progress. */
   private lastHeardAt = 0;
+  /** The newest raft term etcd's answers have carried (it grows when a new leader is elected). */
+  private raftTerm = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reloading = false;
   private isClosed = false;
@@ -155,8 +158,22 @@ export class EtcdStorage extends StorageEngine {
   private queuedRevisionQuery: Promise<number> | undefined;
   private markerWrite: Promise<number> | undefined;
   private warnedUndecodable = false;
-  /** What tells a stalled write attempt (stall.ts) from one whose answer is on its way. */
-  private readonly stallWatch = { lastHeardAt: () => this.lastHeardAt, isClosed: () => this.isClosed };
+  /**
+   * What tells a stalled write attempt (stall.ts) from one whose answer is on its way, for an attempt
+   * sent at raft term `term`. Answers from a later term do not count: they come from a leader elected
+   * after the attempt was sent, and the attempt itself may have gone to the dead one (a member
+   * forwards a write to its leader; one forwarded to a leader that died is never answered).
+   */
+  private stallWatch(term: number): StallWatch {
+    return { lastHeardAt: () => (this.raftTerm > term ? 0 : this.lastHeardAt), isClosed: () => this.isClosed };
+  }
+
+  /** Notes an answer from etcd: when, and the raft term its header carries. */
+  private heard(header: { raft_term?: string } | null | undefined): void {
+    this.lastHeardAt = Date.now();
+    const term = Number(header?.raft_term ?? 0);
+    if (term > this.raftTerm) this.raftTerm = term;
+  }
 
   private constructor(private readonly opts: EtcdStorageOptions) {
     super(opts);
@@ -301,7 +318,7 @@ export class EtcdStorage extends StorageEngine {
       this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
     };
     stream.on('data', (res: WatchResponse__Output) => {
-      this.lastHeardAt = Date.now();
+      this.heard(res.header);
       try {
         this.onWatchResponse(res, retry);
       } catch (err) {
@@ -651,13 +668,14 @@ export class EtcdStorage extends StorageEngine {
     let uncertain = false;
     for (;;) {
       const started = Date.now();
+      const term = this.raftTerm;
       const attempt = this.client.txn(req, Math.max(1, deadline - started)).then((res) => {
-        this.lastHeardAt = Date.now();
+        this.heard(res.header);
         return res;
       });
       attempt.catch(() => undefined);
       try {
-        const outcome = await answerUnlessStalled(attempt, uncertain ? WRITE_RESTALL_MS : WRITE_STALL_MS, this.stallWatch);
+        const outcome = await answerUnlessStalled(attempt, uncertain ? WRITE_RESTALL_MS : WRITE_STALL_MS, this.stallWatch(term));
         if (!outcome.answered) {
           uncertain = true;
           continue;
