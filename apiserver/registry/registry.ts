@@ -266,8 +266,11 @@ export class Registry {
       return found;
     }
     if (read) await this.freshen(read.resourceVersion);
-    // A client's read is as fresh as it asked for already: a miss is an answer.
-    const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), !!read);
+    // A client's read is as fresh as it asked for already: a miss is an answer. (A shared store's replica
+    // that cannot reach this apiserver's own write of the key in time is a 504 to retry, as for freshen.)
+    const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), !!read).catch((err: unknown) => {
+      throw this.storageError(err);
+    });
     if (!s) throw errors.notFound(rt, name);
     return atVersion(rt, s);
   }
