@@ -10,7 +10,7 @@
 // therefore padded to the CronTabs' stored size (a `pad` key, sized against samples at start); the
 // bytes per item of both lists and the server's CPU time per LIST are printed beside the times.
 //
-// Usage: npm run build && node dist/bench/crd.js [--rate 500] [--seconds 6] [--objects 10000] [--list-runs 8]
+// Usage: npm run build && node dist/bench/crd.js [--rate 500] [--seconds 6] [--objects 10000] [--list-runs 20]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
@@ -23,7 +23,7 @@ const arg = (name: string, dflt: number): number => {
 const rate = arg('rate', 500);
 const seconds = arg('seconds', 6);
 const objects = arg('objects', 10_000);
-const listRuns = arg('list-runs', 8);
+const listRuns = arg('list-runs', 20);
 
 const CRD = yaml.load(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'crontab-crd.yaml'), 'utf8'));
 const CTS = '/apis/stable.example.com/v1/namespaces/default/crontabs';
