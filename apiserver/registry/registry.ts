@@ -154,12 +154,14 @@ export function atVersion(rt: ResourceType, s: StoredObject, gv = groupVersion(r
 
 /**
  * The items of a list at the version asked for. Usually every item is stored at it already, and the
- * stored array is returned as it is: a LIST of 10,000 custom resources spent as much time here, making a
- * group/version string per item and a new array, as in sending their bytes (issue 16).
+ * stored array is returned as it is. The storage's count of the bucket's apiVersions says so without
+ * visiting the items: reading `apiVersion` of each of 10,000 objects (one cache miss each, scattered
+ * over the heap) cost a custom resource LIST a third more server CPU than a ConfigMap's (issue 16).
  */
-function allAtVersion(rt: ResourceType, items: StoredObject[]): StoredObject[] {
+function allAtVersion(rt: ResourceType, items: StoredObject[], storedAt?: ReadonlyArray<string | undefined>): StoredObject[] {
   if (!rt.group) return items;
   const gv = groupVersion(rt);
+  if (storedAt && storedAt.every((v) => v === undefined || v === gv)) return items;
   for (let i = 0; i < items.length; i++) {
     const v = items[i].obj.apiVersion;
     if (v !== undefined && v !== gv) return items.map((item) => atVersion(rt, item, gv));
@@ -325,7 +327,7 @@ export class Registry {
         filter: sel.empty ? undefined : sel.matches,
       });
       return {
-        items: allAtVersion(rt, r.items),
+        items: allAtVersion(rt, r.items, r.apiVersions),
         rev: r.rev,
         continue: r.continueAfter !== undefined ? encodeContinue(r.rev, r.continueAfter) : undefined,
         remainingItemCount: r.remaining,

@@ -54,6 +54,24 @@ interface Bucket {
   objects: Map<string, StoredObject>;
   /** The keys in order, built by the first list and then kept in order by creates and deletes. */
   sortedKeys: string[] | null;
+  /**
+   * How many objects are stored at each apiVersion (undefined: none given). A LIST of custom resources
+   * reads it to know, without visiting every item, that none needs converting to the version asked for.
+   */
+  apiVersions: Map<string | undefined, number>;
+}
+
+/** Keeps a bucket's apiVersion counts as `stored` replaces `prev` (either may be absent). */
+function countApiVersion(b: Bucket, prev: StoredObject | undefined, stored: StoredObject | undefined): void {
+  const was = prev?.obj.apiVersion;
+  const now = stored?.obj.apiVersion;
+  if (prev && stored && was === now) return;
+  if (prev) {
+    const n = (b.apiVersions.get(was) ?? 0) - 1;
+    if (n > 0) b.apiVersions.set(was, n);
+    else b.apiVersions.delete(was);
+  }
+  if (stored) b.apiVersions.set(now, (b.apiVersions.get(now) ?? 0) + 1);
 }
 
 interface Watcher {
@@ -123,7 +141,7 @@ export class StorageEngine implements Storage {
 
   /** Loads state at startup (backends): objects, the revision, and the history kept on disk. */
   protected restore(objects: Array<{ bucket: string; key: string; stored: StoredObject }>, rev: number, history: StorageEvent[]): void {
-    for (const { bucket, key, stored } of objects) this.bucket(bucket).objects.set(key, stored);
+    for (const { bucket, key, stored } of objects) this.setObject(this.bucket(bucket), key, stored);
     this.rev = rev;
     this.committedRev = rev;
     history.sort((a, b) => a.rev - b.rev);
@@ -144,10 +162,27 @@ export class StorageEngine implements Storage {
   private bucket(name: string): Bucket {
     let b = this.buckets.get(name);
     if (!b) {
-      b = { objects: new Map(), sortedKeys: null };
+      b = { objects: new Map(), sortedKeys: null, apiVersions: new Map() };
       this.buckets.set(name, b);
     }
     return b;
+  }
+
+  /** Stores (or replaces) an object of a bucket; returns the one it replaced. */
+  private setObject(b: Bucket, key: string, stored: StoredObject): StoredObject | undefined {
+    const prev = b.objects.get(key);
+    b.objects.set(key, stored);
+    countApiVersion(b, prev, stored);
+    return prev;
+  }
+
+  /** Removes an object of a bucket; returns it. */
+  private deleteObject(b: Bucket, key: string): StoredObject | undefined {
+    const prev = b.objects.get(key);
+    if (!prev) return undefined;
+    b.objects.delete(key);
+    countApiVersion(b, prev, undefined);
+    return prev;
   }
 
   private sortedKeys(b: Bucket): string[] {
@@ -210,6 +245,8 @@ export class StorageEngine implements Storage {
     let i = opts.startAfter !== undefined ? firstAfter(keys, opts.startAfter) : prefix ? firstAfter(keys, prefix) : 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const items: StoredObject[] = [];
+    // The versions of the whole bucket now: for an older revision they are not known without a visit.
+    const apiVersions = atRev === this.rev ? [...b.apiVersions.keys()] : undefined;
     let lastKey: string | undefined;
     for (; i < keys.length; i++) {
       const k = keys[i];
@@ -224,12 +261,12 @@ export class StorageEngine implements Storage {
           remaining = 0;
           for (let j = i; j < keys.length && (!prefix || keys[j].startsWith(prefix)); j++) if (lookup(keys[j])) remaining++;
         }
-        return { items, rev: atRev, continueAfter: lastKey, remaining };
+        return { items, rev: atRev, continueAfter: lastKey, remaining, apiVersions };
       }
       items.push(s);
       lastKey = k;
     }
-    return { items, rev: atRev };
+    return { items, rev: atRev, apiVersions };
   }
 
   create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
@@ -237,7 +274,7 @@ export class StorageEngine implements Storage {
     const b = this.bucket(bucket);
     if (b.objects.has(key)) return Promise.reject(new KeyExistsError(key));
     const stored = stamp(obj, ++this.rev);
-    b.objects.set(key, stored);
+    this.setObject(b, key, stored);
     // Kept in order rather than re-sorted by the next list: a list between writes stays O(n).
     if (b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, key), 0, key);
     return this.record({ type: 'ADDED', rev: stored.rev, bucket, key, object: stored }).then(() => stored);
@@ -250,7 +287,7 @@ export class StorageEngine implements Storage {
     if (!prev) return Promise.reject(new NotFoundError(key));
     if (expectedRev !== undefined && prev.rev !== expectedRev) return Promise.reject(new ConflictError(key, prev.rev));
     const stored = stamp(obj, ++this.rev);
-    b.objects.set(key, stored);
+    this.setObject(b, key, stored);
     return this.record({ type: 'MODIFIED', rev: stored.rev, bucket, key, object: stored, prev }).then(() => stored);
   }
 
@@ -260,7 +297,7 @@ export class StorageEngine implements Storage {
     const prev = b.objects.get(key);
     if (!prev) return Promise.reject(new NotFoundError(key));
     if (expectedRev !== undefined && prev.rev !== expectedRev) return Promise.reject(new ConflictError(key, prev.rev));
-    b.objects.delete(key);
+    this.deleteObject(b, key);
     if (b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, key) - 1, 1);
     // A deleted object is reported with the revision of its deletion, as Kubernetes does.
     const last = stamp(copyStored(prev), ++this.rev);
@@ -275,10 +312,9 @@ export class StorageEngine implements Storage {
   protected applyCommitted(ev: StorageEvent): void {
     const b = this.bucket(ev.bucket);
     if (ev.type === 'DELETED') {
-      if (b.objects.delete(ev.key) && b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, ev.key) - 1, 1);
+      if (this.deleteObject(b, ev.key) && b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, ev.key) - 1, 1);
     } else {
-      const had = b.objects.has(ev.key);
-      b.objects.set(ev.key, ev.object);
+      const had = this.setObject(b, ev.key, ev.object);
       if (!had && b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, ev.key), 0, ev.key);
     }
     this.rev = ev.rev;
@@ -309,7 +345,7 @@ export class StorageEngine implements Storage {
    */
   protected resetState(objects: Array<{ bucket: string; key: string; stored: StoredObject }>, rev: number): void {
     this.buckets.clear();
-    for (const { bucket, key, stored } of objects) this.bucket(bucket).objects.set(key, stored);
+    for (const { bucket, key, stored } of objects) this.setObject(this.bucket(bucket), key, stored);
     this.history.length = 0;
     this.rev = rev;
     this.committedRev = rev;

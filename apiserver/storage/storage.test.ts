@@ -41,6 +41,9 @@ test('leveldb: objects, revision and history survive a reopen', async () => {
   expect(s.currentRevision()).toBe(rev);
   expect((await s.get('configmaps', 'default/a'))?.obj.data).toEqual({ v: '2' });
   expect(await s.get('pods', 'default/b')).toBeUndefined();
+  // What a LIST needs to know of the stored versions is rebuilt from the objects read back.
+  expect((await s.list('configmaps')).apiVersions).toEqual(['v1']);
+  expect((await s.list('pods')).apiVersions).toEqual([]);
   const seen: string[] = [];
   s.watch('pods', a.rev, (e) => seen.push(`${e.type} ${e.key} ${e.rev}`)).stop();
   expect(seen).toEqual([`ADDED default/b ${b.rev}`, `DELETED default/b ${rev}`]);

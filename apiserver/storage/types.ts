@@ -90,6 +90,11 @@ export interface ListResult {
   continueAfter?: string;
   /** Keys left after the last returned one (only when no filter was given). */
   remaining?: number;
+  /**
+   * Every apiVersion the bucket's objects are stored at (undefined: an object without one), over the
+   * whole bucket, so a superset of the items'. Absent when the list was read at an older revision.
+   */
+  apiVersions?: ReadonlyArray<string | undefined>;
 }
 
 export interface WatchSubscription {

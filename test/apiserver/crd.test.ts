@@ -117,6 +117,26 @@ describe('CustomResourceDefinitions', () => {
     expect((list.body.items as Json[]).map((i) => i.apiVersion)).toEqual(['stable.example.com/v1beta1']);
   });
 
+  test('a LIST answers every item at its version while objects are stored at both', async () => {
+    const V1BETA1 = '/apis/stable.example.com/v1beta1/namespaces/default/crontabs';
+    const versionsOf = async (p: string) => ((await call(server, 'GET', p)).body.items as Json[]).map((i) => `${i.metadata.name} ${i.apiVersion}`);
+    const beta = await call(server, 'POST', V1BETA1, { ...crontab('mixed', { cronSpec: '* * * * *' }), apiVersion: 'stable.example.com/v1beta1' });
+    expect(beta.status).toBe(201);
+    expect(await versionsOf(CTS)).toEqual(['a stable.example.com/v1', 'mixed stable.example.com/v1']);
+    expect(await versionsOf(V1BETA1)).toEqual(['a stable.example.com/v1beta1', 'mixed stable.example.com/v1beta1']);
+    // Rewritten at v1: every object is stored at v1 now, and v1beta1 still converts them all.
+    const put = await call(server, 'PUT', `${CTS}/mixed`, { ...beta.body, apiVersion: 'stable.example.com/v1' });
+    expect(put.status).toBe(200);
+    expect(await versionsOf(CTS)).toEqual(['a stable.example.com/v1', 'mixed stable.example.com/v1']);
+    expect(await versionsOf(V1BETA1)).toEqual(['a stable.example.com/v1beta1', 'mixed stable.example.com/v1beta1']);
+    // Pages read at the first page's revision, after a write, convert as well.
+    const first = await call(server, 'GET', `${V1BETA1}?limit=1`);
+    await call(server, 'PUT', `${V1BETA1}/mixed`, { ...put.body, apiVersion: 'stable.example.com/v1beta1' });
+    const second = await call(server, 'GET', `${CTS}?limit=1&continue=${encodeURIComponent(first.body.metadata.continue)}`);
+    expect((second.body.items as Json[]).map((i) => `${i.metadata.name} ${i.apiVersion}`)).toEqual(['mixed stable.example.com/v1']);
+    expect((await call(server, 'DELETE', `${CTS}/mixed`)).status).toBe(200);
+  });
+
   test('label and field selectors, and finalizers', async () => {
     await call(server, 'POST', CTS, { ...crontab('b', { cronSpec: '* * * * *' }), metadata: { name: 'b', labels: { tier: 'x' }, finalizers: ['example.com/hold'] } });
     const byLabel = await call(server, 'GET', `${CTS}?labelSelector=tier%3Dx`);

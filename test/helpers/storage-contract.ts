@@ -92,6 +92,27 @@ export function describeStorageContract(backend: StorageBackend): void {
       }
     });
 
+    test("a list names every apiVersion its bucket's objects are stored at now, and none at an older revision", async () => {
+      const versions = async (opts = {}) => [...((await s.list('crontabs', opts)).apiVersions ?? ['(not given)'])].sort();
+      expect(await versions()).toEqual([]);
+      await s.create('crontabs', 'default/a', obj('default', 'a', { apiVersion: 'stable.example.com/v1' }));
+      const b = await s.create('crontabs', 'default/b', obj('default', 'b', { apiVersion: 'stable.example.com/v1beta1' }));
+      await s.create('other', 'default/c', obj('default', 'c', { apiVersion: 'other/v2' }));
+      // The whole bucket's, whatever part of it the list returns.
+      expect(await versions({ prefix: 'none/' })).toEqual(['stable.example.com/v1', 'stable.example.com/v1beta1']);
+      // Rewritten at the other version: v1beta1 has no object left.
+      await s.update('crontabs', 'default/b', obj('default', 'b', { apiVersion: 'stable.example.com/v1' }));
+      expect(await versions()).toEqual(['stable.example.com/v1']);
+      await s.update('crontabs', 'default/a', obj('default', 'a', { apiVersion: 'stable.example.com/v1beta1' }));
+      expect(await versions()).toEqual(['stable.example.com/v1', 'stable.example.com/v1beta1']);
+      await s.delete('crontabs', 'default/a');
+      expect(await versions()).toEqual(['stable.example.com/v1']);
+      // At an older revision the bucket was different: the caller must look at the items.
+      expect(await versions({ rev: b.rev })).toEqual(['(not given)']);
+      await s.delete('crontabs', 'default/b');
+      expect(await versions()).toEqual([]);
+    });
+
     test('watch replays every change after a revision, in order, then live ones', async () => {
       const a = await s.create('configmaps', 'default/a', obj('default', 'a'));
       await s.update('configmaps', 'default/a', obj('default', 'a', { data: { v: '2' } }));
