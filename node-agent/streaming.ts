@@ -217,8 +217,8 @@ export class StreamingSessions {
   /**
    * A session whose client left first: its process, if it runs on, is SIGKILLed (containerd 1.6 keeps it).
    * Other processes come and go in the container meanwhile (probes, other sessions, CRI ExecSync), so "a
-   * new one" is not enough: ours is one that started after the session began (`since`, on the runtime's
-   * exec clock, less a clock tick), that no other ending session has claimed, and whose argv is the
+   * new one" is not enough: ours is the first that started after the session began (`since`, on the
+   * runtime's exec clock, less a clock tick), that no other ending session has claimed, and whose argv is the
    * session's command — or, when the command exec'd itself into another (`sh -c`), the only such new
    * process. A process whose start /proc does not show (another pid namespace) is never taken for ours.
    * Looked up only now, so a session that ends normally costs the runtime nothing.
@@ -229,7 +229,8 @@ export class StreamingSessions {
     const now = await runtime.execProcesses!(container).catch(() => undefined);
     if (!now) return;
     const taken = this.claimed.get(container) ?? new Set<string>();
-    const fresh = now.filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= since - CLOCK_TICK_MS && !taken.has(p.execId));
+    // The first to start after the session began: sessions that end together each take their own.
+    const fresh = now.filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= since - CLOCK_TICK_MS && !taken.has(p.execId)).sort((a, b) => a.startedAtMs! - b.startedAtMs!);
     const same = (args: string[] | undefined) => !!args && args.length === cmd.length && args.every((a, i) => a === cmd[i]);
     const mine = fresh.find((p) => same(p.args)) ?? (fresh.length === 1 ? fresh[0] : undefined);
     if (!mine) return;
@@ -241,8 +242,11 @@ export class StreamingSessions {
     } catch {
       // The process ended meanwhile, or the container did.
     } finally {
-      taken.delete(mine.execId);
-      if (taken.size === 0) this.claimed.delete(container);
+      // Still claimed a while: a killed process can show in the runtime's list a moment longer.
+      setTimeout(() => {
+        taken.delete(mine.execId);
+        if (taken.size === 0 && this.claimed.get(container) === taken) this.claimed.delete(container);
+      }, 5_000).unref();
     }
   }
 }
