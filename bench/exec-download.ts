@@ -5,8 +5,12 @@
 //                                                        a `kubectl port-forward` listens on)
 //   node dist/bench/exec-download.js ws URL               a port-forward WebSocket (v4, `?ports=P` in the
 //                                                        URL): containerd's own, the agent's or the apiserver's
+//   node dist/bench/exec-download.js spdy URL PORT        a port-forward over SPDY/3.1 (kubectl's protocol,
+//                                                        lib/component/spdy.ts's client): containerd's own
+import * as http from 'node:http';
 import * as net from 'node:net';
 import WebSocket from 'ws';
+import { SpdyClientSession } from '../lib/component/spdy';
 
 const REQUEST = Buffer.from('GET /big HTTP/1.0\r\n\r\n');
 
@@ -61,7 +65,30 @@ function ws(url: string): void {
   sock.on('unexpected-response', (_q, res) => fail(new Error(`HTTP ${res.statusCode}`)));
 }
 
+/** kubectl's port-forward streams for one connection: an error and a data stream, named by port and request ID. */
+function spdy(url: string, port: string): void {
+  const start = performance.now();
+  let bytes = 0;
+  const req = http.request(url, { method: 'POST', headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'portforward.k8s.io' } });
+  req.on('upgrade', (_res, socket, head) => {
+    const session = new SpdyClientSession(socket, head);
+    const error = session.openStream({ streamType: 'error', port, requestID: '0' });
+    error.on('data', (d: Buffer) => fail(new Error(`port-forward error: ${d.toString()}`)));
+    const data = session.openStream({ streamType: 'data', port, requestID: '0' });
+    data.on('data', (d: Buffer) => {
+      bytes += d.length;
+      chunks++;
+    });
+    data.on('end', () => done(bytes, start));
+    data.write(REQUEST);
+  });
+  req.on('response', (res) => fail(new Error(`HTTP ${res.statusCode}`)));
+  req.on('error', fail);
+  req.end();
+}
+
 const [mode, a, b] = process.argv.slice(2);
 if (mode === 'tcp') tcp(a, Number(b));
 else if (mode === 'ws') ws(a);
-else fail(new Error('usage: exec-download.js tcp HOST PORT | ws URL'));
+else if (mode === 'spdy') spdy(a, b);
+else fail(new Error('usage: exec-download.js tcp HOST PORT | ws URL | spdy URL PORT'));

@@ -4,12 +4,14 @@
 //      raw floor: CRI Exec called directly and the same WebSocket to the URL it answers (goal ≤ 1.3×);
 //      rounds alternate the two; p50/p99;
 //   2. port-forward throughput: a 64 MiB HTTP/1.0 download from a busybox httpd through pods/portforward
-//      (WebSocket, one per connection) next to the same download from the pod IP (goal ≥ 0.5×); medians;
+//      (WebSocket, one per connection; and kubectl's SPDY) next to the same download from the pod IP (goal
+//      ≥ 0.5×) and through containerd's own port-forward (what a pass-through can reach at best); each
+//      client in a child process, with the CPU each process spent per MiB; medians;
 //   3. memory per open session: RSS of this process (the apiserver and the node agent; the clients run in
 //      a child process) before and after opening N idle exec sessions (`sleep`), divided by N.
 // The apiserver and agent serve plain HTTP here (the TLS cost is the apiserver benchmark's subject).
 // Usage (one real-containerd run at a time): npm run build && flock /tmp/steer-e2e.lock node --expose-gc dist/bench/exec.js
-//        [--rounds 40] [--sessions 50] [--state-dir DIR]
+//        [--rounds 40] [--pf-rounds 5] [--sessions 50] [--only exec|portforward] [--kubectl PATH] [--state-dir DIR]
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -212,19 +214,22 @@ async function main(): Promise<void> {
     }
     if (only === 'exec') return;
 
-    // 2. port-forward throughput, every client in a child process: the pod IP; containerd's own
-    //    port-forward (the CRI PortForward URL, WebSocket v4); the agent's /portForward (agent → containerd);
-    //    the apiserver's pods/portforward (apiserver → agent → containerd); kubectl's port-forward (SPDY,
-    //    one session for every connection, as a user runs it).
+    // 2. port-forward throughput, every client in a child process: the pod IP (the floor); containerd's
+    //    own port-forward, over WebSocket v4 and over SPDY (the CRI PortForward URL: what steer's hops can
+    //    at best reach); the agent's /portForward (agent → containerd, WebSocket); the apiserver's
+    //    pods/portforward (apiserver → agent → containerd, WebSocket: client-node's and steer's way);
+    //    kubectl 1.20's port-forward (SPDY, one session for every connection, as a user runs it).
     const sandbox = (await cri.listPodSandboxes()).find((s) => s.name === 'bb' && s.namespace === ns && s.state === 'SANDBOX_READY');
     if (!sandbox) throw new Error('no ready sandbox for bb');
     const wsOf = (u: string) => u.replace(/^http/, 'ws');
     const pid = info.pids.containerd;
-    const ways: Array<{ name: string; download: () => Promise<Download> }> = [
+    type Way = { name: string; download: () => Promise<Download>; protocol?: 'ws' | 'spdy'; steer?: boolean };
+    const ways: Way[] = [
       { name: 'pod IP directly (floor)', download: () => directDownload(ip, pid) },
-      { name: "containerd's port-forward (CRI URL)", download: async () => childDownload(['ws', wsOf(await cri.portForward(sandbox.id, [8080]))], pid) },
-      { name: "agent's /portForward", download: () => childDownload(['ws', `${wsOf(agent.url)}/portForward/${ns}/bb?ports=8080`], pid) },
-      { name: "apiserver's pods/portforward", download: () => childDownload(['ws', `${wsOf(api.url)}/api/v1/namespaces/${ns}/pods/bb/portforward?ports=8080`], pid) },
+      { name: "containerd's own, WebSocket", protocol: 'ws', download: async () => childDownload(['ws', wsOf(await cri.portForward(sandbox.id, [8080]))], pid) },
+      { name: "containerd's own, SPDY", protocol: 'spdy', download: async () => childDownload(['spdy', await cri.portForward(sandbox.id, []), '8080'], pid) },
+      { name: "agent's /portForward, WebSocket", protocol: 'ws', steer: true, download: () => childDownload(['ws', `${wsOf(agent.url)}/portForward/${ns}/bb?ports=8080`], pid) },
+      { name: "apiserver's pods/portforward, WebSocket", protocol: 'ws', steer: true, download: () => childDownload(['ws', `${wsOf(api.url)}/api/v1/namespaces/${ns}/pods/bb/portforward?ports=8080`], pid) },
     ];
     let forward: { port: number; stop(): void } | undefined;
     if (fs.existsSync(kubectl)) {
@@ -232,7 +237,7 @@ async function main(): Promise<void> {
       writeKubeconfig(kubeconfig, { server: api.url, namespace: ns });
       forward = await kubectlForward(kubectl, kubeconfig, 'bb');
       const local = forward.port;
-      ways.push({ name: 'kubectl port-forward (SPDY)', download: () => childDownload(['tcp', '127.0.0.1', String(local)], pid) });
+      ways.push({ name: 'kubectl port-forward, SPDY', protocol: 'spdy', steer: true, download: () => childDownload(['tcp', '127.0.0.1', String(local)], pid) });
     }
     const runs = ways.map(() => [] as Download[]);
     try {
@@ -242,14 +247,15 @@ async function main(): Promise<void> {
     }
     const med = (j: number, k: keyof Download) => median(runs[j].map((r) => r[k]));
     const floorSpeed = med(0, 'mibPerS');
-    const containerdSpeed = med(1, 'mibPerS');
+    const runtimeSpeed = (protocol: Way['protocol']) => med(ways.findIndex((w) => w.protocol === protocol && !w.steer), 'mibPerS');
     console.log(`port-forward: ${BIG / 1048576} MiB HTTP download, ${pfRounds} each (alternating), clients in child processes, medians`);
-    console.log(`  ${''.padEnd(38)} ${'MiB/s'.padStart(6)}  CPU ms/MiB: client  apiserver+agent  containerd   bytes/read`);
+    console.log(`  ${''.padEnd(40)} ${'MiB/s'.padStart(6)}  CPU ms/MiB: client  apiserver+agent  containerd   bytes/read`);
     for (const [j, w] of ways.entries()) {
       const m = med(j, 'mibPerS');
       const cpu = `${med(j, 'clientCpu').toFixed(2).padStart(19)}${med(j, 'ourCpu').toFixed(2).padStart(17)}${med(j, 'containerdCpu').toFixed(2).padStart(12)}${med(j, 'chunk').toFixed(0).padStart(13)}`;
-      const ratios = j === 0 ? '' : `   ${(m / floorSpeed).toFixed(2)}× pod IP${j > 1 ? `, ${(m / containerdSpeed).toFixed(2)}× containerd's` : ''}${j > 2 ? ' (goal ≥ 0.5× pod IP)' : ''}`;
-      console.log(`  ${w.name.padEnd(38)} ${m.toFixed(0).padStart(6)}  ${cpu}${ratios}`);
+      let ratios = j === 0 ? '' : `   ${(m / floorSpeed).toFixed(2)}× pod IP`;
+      if (w.steer) ratios += `, ${(m / runtimeSpeed(w.protocol)).toFixed(2)}× containerd's own${w.name.startsWith('agent') ? '' : ' (goal ≥ 0.5× pod IP)'}`;
+      console.log(`  ${w.name.padEnd(40)} ${m.toFixed(0).padStart(6)}  ${cpu}${ratios}`);
     }
     if (only === 'portforward') return;
 
