@@ -40,10 +40,13 @@ export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
     ...(o.certFile ? { cert: fs.readFileSync(o.certFile), key: fs.readFileSync(o.keyFile!) } : {}),
     ...(o.caFile ? { ca: fs.readFileSync(o.caFile), rejectUnauthorized: true } : { rejectUnauthorized: false }),
   };
+  // No pooled connections (an upgrade keeps its connection; a log follow holds one), but the agents' TLS
+  // sessions are kept, so each new connection resumes instead of a full handshake with certificates.
+  const agent = new https.Agent({ keepAlive: false, maxCachedSessions: 256 });
   return {
     scheme: 'https',
-    get: (t, onResponse) => https.get({ ...tlsOptions, host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs, agent: false }, onResponse),
-    request: (t) => https.request({ ...tlsOptions, host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent: false }),
+    get: (t, onResponse) => https.get({ ...tlsOptions, host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs, agent }, onResponse),
+    request: (t) => https.request({ ...tlsOptions, host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent }),
   };
 }
 

@@ -4,18 +4,23 @@
 //      raw floor: CRI Exec called directly and the same WebSocket to the URL it answers (goal ≤ 1.3×);
 //      rounds alternate the two; p50/p99;
 //   2. port-forward throughput: a 64 MiB HTTP/1.0 download from a busybox httpd through pods/portforward
-//      (WebSocket, one per connection) next to the same download from the pod IP (goal ≥ 0.5×); medians;
+//      (WebSocket, one per connection; and kubectl's SPDY) next to the same download from the pod IP (goal
+//      ≥ 0.5×) and through containerd's own port-forward (what a pass-through can reach at best); each
+//      client in a child process, with the CPU each process spent per MiB; medians;
 //   3. memory per open session: RSS of this process (the apiserver and the node agent; the clients run in
 //      a child process) before and after opening N idle exec sessions (`sleep`), divided by N.
 // The apiserver and agent serve plain HTTP here (the TLS cost is the apiserver benchmark's subject).
 // Usage (one real-containerd run at a time): npm run build && flock /tmp/steer-e2e.lock node --expose-gc dist/bench/exec.js
-//        [--rounds 40] [--sessions 50] [--state-dir DIR]
+//        [--rounds 40] [--pf-rounds 5] [--sessions 50] [--only exec|portforward] [--kubectl PATH] [--state-dir DIR]
 import { spawn } from 'node:child_process';
-import * as net from 'node:net';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import WebSocket from 'ws';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer } from '../apiserver';
 import { KubeClient } from '../lib/client/client';
+import { writeKubeconfig } from '../lib/client/kubeconfig';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, ensureRuntime, IMAGES, teardownRuntime } from '../node-agent';
 import { startCriBenchAgent } from './cri-agent';
@@ -26,6 +31,10 @@ function arg(name: string, def: string): string {
 }
 
 const rounds = Number(arg('rounds', '40'));
+const pfRounds = Number(arg('pf-rounds', '5'));
+/** One part only: exec, portforward (default: all three). */
+const only = arg('only', '');
+const kubectl = arg('kubectl', path.join(__dirname, '..', '..', 'tools', 'kubectl', 'usr', 'bin', 'kubectl'));
 const sessions = Number(arg('sessions', '50'));
 const stateDir = arg('state-dir', '/var/lib/steer-bench/exec');
 const ns = 'default';
@@ -52,50 +61,67 @@ function wsRoundTrip(url: string): Promise<number> {
   });
 }
 
-/** Bytes of an HTTP/1.0 GET of /big over a duplex, until its end: MiB/s. */
-function download(send: (b: Buffer) => void, onData: (cb: (b: Buffer) => void) => void, onEnd: (cb: () => void) => void): Promise<number> {
-  const start = performance.now();
-  let bytes = 0;
-  return new Promise((resolve, reject) => {
-    onData((b) => (bytes += b.length));
-    onEnd(() => (bytes >= BIG ? resolve(bytes / 1048576 / ((performance.now() - start) / 1000)) : reject(new Error(`short download: ${bytes} bytes`))));
-    send(Buffer.from('GET /big HTTP/1.0\r\n\r\n'));
-  });
+interface Download {
+  mibPerS: number;
+  /** CPU ms per MiB: the client (a child), this process (the apiserver and agent), containerd. */
+  clientCpu: number;
+  ourCpu: number;
+  containerdCpu: number;
+  /** Mean bytes per read (TCP) or per message (WebSocket) at the client. */
+  chunk: number;
 }
 
-function directDownload(ip: string): Promise<number> {
-  const sock = net.connect(8080, ip);
+/** utime + stime of a process, ms. */
+function processCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ 100)
+}
+
+/** One download of /big by the bench's client in a child process (exec-download.ts), and who spent the CPU. */
+function childDownload(args: string[], containerdPid: number): Promise<Download> {
+  const ours = process.cpuUsage();
+  const theirs = processCpuMs(containerdPid);
+  const child = spawn(process.execPath, [path.join(__dirname, 'exec-download.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    sock.on('error', reject);
-    sock.on('connect', () => {
-      download((b) => sock.write(b), (cb) => sock.on('data', cb), (cb) => sock.on('end', cb)).then(resolve, reject);
+    child.on('exit', (code) => {
+      const [bytes, ms, clientCpu, chunks] = out.trim().split(' ').map(Number);
+      if (code !== 0) return reject(new Error(`download ${args.join(' ')}: ${err.trim() || `exit ${code}`}`));
+      if (!(bytes >= BIG)) return reject(new Error(`short download ${args.join(' ')}: ${bytes} bytes`));
+      const mib = bytes / 1048576;
+      const our = process.cpuUsage(ours);
+      resolve({
+        mibPerS: mib / (ms / 1000),
+        clientCpu: clientCpu / mib,
+        ourCpu: (our.user + our.system) / 1000 / mib,
+        containerdCpu: (processCpuMs(containerdPid) - theirs) / mib,
+        chunk: bytes / chunks,
+      });
     });
   });
 }
 
-function forwardedDownload(apiUrl: string, pod: string): Promise<number> {
-  const ws = new WebSocket(`${apiUrl.replace(/^http/, 'ws')}/api/v1/namespaces/${ns}/pods/${pod}/portforward?ports=8080`, ['v4.channel.k8s.io'], { perMessageDeflate: false });
-  const prefixSeen = [false, false];
+/** A `kubectl port-forward` (SPDY, its own process) to the pod's :8080; resolves with its local port. */
+function kubectlForward(kubectl: string, kubeconfig: string, pod: string): Promise<{ port: number; stop(): void }> {
+  const child = spawn(kubectl, ['--kubeconfig', kubeconfig, 'port-forward', `pod/${pod}`, ':8080'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: path.dirname(kubeconfig) } });
+  let out = '';
   return new Promise((resolve, reject) => {
-    ws.on('error', reject);
-    ws.on('open', () => {
-      download(
-        (b) => ws.send(Buffer.concat([Buffer.from([0]), b])),
-        (cb) =>
-          ws.on('message', (d: Buffer) => {
-            const ch = d[0];
-            if (ch !== 0 && ch !== 1) return;
-            let payload = d.subarray(1);
-            if (!prefixSeen[ch]) {
-              prefixSeen[ch] = true;
-              payload = payload.subarray(2); // the port, two bytes
-            }
-            if (ch === 0 && payload.length) cb(payload);
-          }),
-        (cb) => ws.on('close', cb),
-      ).then(resolve, reject);
-    });
+    const seen = (d: Buffer) => {
+      out += d.toString();
+      const m = /127\.0\.0\.1:(\d+) -> 8080/.exec(out);
+      if (m) resolve({ port: Number(m[1]), stop: () => child.kill('SIGTERM') });
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('exit', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)));
   });
+}
+
+function directDownload(ip: string, containerdPid: number): Promise<Download> {
+  return childDownload(['tcp', ip, '8080'], containerdPid);
 }
 
 /** N idle exec sessions held by a child process (so their client memory is not ours); resolves once all are open. */
@@ -146,43 +172,92 @@ async function main(): Promise<void> {
     const ip = pod.status!.podIP!;
     // The file is written before httpd starts: wait until it serves it whole.
     for (;;) {
-      const ok = await directDownload(ip).then(() => true, () => false);
+      const ok = await directDownload(ip, info.pids.containerd).then(() => true, () => false);
       if (ok) break;
       await new Promise((r) => setTimeout(r, 200));
     }
 
-    // 1. exec -- true
-    const steerUrl = `${api.url.replace(/^http/, 'ws')}/api/v1/namespaces/${ns}/pods/bb/exec?command=true&stdout=true&stderr=true`;
-    const floor: number[] = [];
-    const steer: number[] = [];
-    const raw = async () => {
-      const start = performance.now();
-      const url = await cri.exec(containerId, { cmd: ['true'], tty: false, stdin: false, stdout: true, stderr: true });
-      await wsRoundTrip(url.replace(/^http/, 'ws'));
-      return performance.now() - start;
-    };
-    for (let i = 0; i < 3; i++) {
-      await raw();
-      await wsRoundTrip(steerUrl);
+    // 1. exec -- true: the raw floor, the agent's /exec alone (agent → containerd), the apiserver's
+    //    pods/exec (apiserver → agent → containerd), alternating; and what the agent asks containerd
+    //    besides CRI Exec (the task's process list, for ending a session whose client left).
+    if (only !== 'portforward') {
+      const query = 'command=true&stdout=true&stderr=true';
+      const ways: Array<{ name: string; run: () => Promise<number> }> = [
+        {
+          name: 'raw CRI Exec + streaming server (floor)',
+          run: async () => {
+            const start = performance.now();
+            const url = await cri.exec(containerId, { cmd: ['true'], tty: false, stdin: false, stdout: true, stderr: true });
+            await wsRoundTrip(url.replace(/^http/, 'ws'));
+            return performance.now() - start;
+          },
+        },
+        { name: "agent's /exec", run: () => wsRoundTrip(`${agent.url.replace(/^http/, 'ws')}/exec/${ns}/bb/bb?${query}`) },
+        { name: 'through steer (apiserver → agent)', run: () => wsRoundTrip(`${api.url.replace(/^http/, 'ws')}/api/v1/namespaces/${ns}/pods/bb/exec?${query}`) },
+        {
+          name: '(containerd task ListPids alone)',
+          run: async () => {
+            const start = performance.now();
+            await cri.execProcesses(containerId);
+            return performance.now() - start;
+          },
+        },
+      ];
+      const times = ways.map(() => [] as number[]);
+      for (let i = 0; i < 3; i++) for (const w of ways) await w.run();
+      for (let i = 0; i < rounds; i++) for (const [j, w] of ways.entries()) times[j].push(await w.run());
+      console.log(`exec -- true round trip, ${rounds} each (alternating), WebSocket v4`);
+      for (const [j, w] of ways.entries()) {
+        const ratio = j === 1 || j === 2 ? `   ${(median(times[j]) / median(times[0])).toFixed(2)}× p50, ${(pct(times[j], 99) / pct(times[0], 99)).toFixed(2)}× p99${j === 2 ? ' (goal ≤ 1.3×)' : ''}` : '';
+        console.log(`  ${w.name.padEnd(40)} p50 ${median(times[j]).toFixed(1).padStart(6)} ms   p99 ${pct(times[j], 99).toFixed(1).padStart(6)} ms${ratio}`);
+      }
     }
-    for (let i = 0; i < rounds; i++) {
-      floor.push(await raw());
-      steer.push(await wsRoundTrip(steerUrl));
-    }
-    console.log(`exec -- true round trip, ${rounds} each (alternating), WebSocket v4`);
-    console.log(`  raw CRI Exec + streaming server (floor)   p50 ${median(floor).toFixed(1)} ms   p99 ${pct(floor, 99).toFixed(1)} ms`);
-    console.log(`  through steer (apiserver → agent)         p50 ${median(steer).toFixed(1)} ms   p99 ${pct(steer, 99).toFixed(1)} ms   ${(median(steer) / median(floor)).toFixed(2)}× p50, ${(pct(steer, 99) / pct(floor, 99)).toFixed(2)}× p99 (goal ≤ 1.3×)`);
+    if (only === 'exec') return;
 
-    // 2. port-forward throughput
-    const direct: number[] = [];
-    const forwarded: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      direct.push(await directDownload(ip));
-      forwarded.push(await forwardedDownload(api.url, 'bb'));
+    // 2. port-forward throughput, every client in a child process: the pod IP (the floor); containerd's
+    //    own port-forward, over WebSocket v4 and over SPDY (the CRI PortForward URL: what steer's hops can
+    //    at best reach); the agent's /portForward (agent → containerd, WebSocket); the apiserver's
+    //    pods/portforward (apiserver → agent → containerd, WebSocket: client-node's and steer's way);
+    //    kubectl 1.20's port-forward (SPDY, one session for every connection, as a user runs it).
+    const sandbox = (await cri.listPodSandboxes()).find((s) => s.name === 'bb' && s.namespace === ns && s.state === 'SANDBOX_READY');
+    if (!sandbox) throw new Error('no ready sandbox for bb');
+    const wsOf = (u: string) => u.replace(/^http/, 'ws');
+    const pid = info.pids.containerd;
+    type Way = { name: string; download: () => Promise<Download>; protocol?: 'ws' | 'spdy'; steer?: boolean };
+    const ways: Way[] = [
+      { name: 'pod IP directly (floor)', download: () => directDownload(ip, pid) },
+      { name: "containerd's own, WebSocket", protocol: 'ws', download: async () => childDownload(['ws', wsOf(await cri.portForward(sandbox.id, [8080]))], pid) },
+      { name: "containerd's own, SPDY", protocol: 'spdy', download: async () => childDownload(['spdy', await cri.portForward(sandbox.id, []), '8080'], pid) },
+      { name: "agent's /portForward, WebSocket", protocol: 'ws', steer: true, download: () => childDownload(['ws', `${wsOf(agent.url)}/portForward/${ns}/bb?ports=8080`], pid) },
+      { name: "apiserver's pods/portforward, WebSocket", protocol: 'ws', steer: true, download: () => childDownload(['ws', `${wsOf(api.url)}/api/v1/namespaces/${ns}/pods/bb/portforward?ports=8080`], pid) },
+    ];
+    let forward: { port: number; stop(): void } | undefined;
+    if (fs.existsSync(kubectl)) {
+      const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'steer-bench-exec-')), 'kubeconfig');
+      writeKubeconfig(kubeconfig, { server: api.url, namespace: ns });
+      forward = await kubectlForward(kubectl, kubeconfig, 'bb');
+      const local = forward.port;
+      ways.push({ name: 'kubectl port-forward, SPDY', protocol: 'spdy', steer: true, download: () => childDownload(['tcp', '127.0.0.1', String(local)], pid) });
     }
-    console.log(`port-forward: ${BIG / 1048576} MiB HTTP download, 5 each (alternating), medians`);
-    console.log(`  pod IP directly (floor)                   ${median(direct).toFixed(0)} MiB/s`);
-    console.log(`  through steer's pods/portforward          ${median(forwarded).toFixed(0)} MiB/s   ${(median(forwarded) / median(direct)).toFixed(2)}× (goal ≥ 0.5×)`);
+    const runs = ways.map(() => [] as Download[]);
+    try {
+      for (let i = 0; i < pfRounds; i++) for (const [j, w] of ways.entries()) runs[j].push(await w.download());
+    } finally {
+      forward?.stop();
+    }
+    const med = (j: number, k: keyof Download) => median(runs[j].map((r) => r[k]));
+    const floorSpeed = med(0, 'mibPerS');
+    const runtimeSpeed = (protocol: Way['protocol']) => med(ways.findIndex((w) => w.protocol === protocol && !w.steer), 'mibPerS');
+    console.log(`port-forward: ${BIG / 1048576} MiB HTTP download, ${pfRounds} each (alternating), clients in child processes, medians`);
+    console.log(`  ${''.padEnd(40)} ${'MiB/s'.padStart(6)}  CPU ms/MiB: client  apiserver+agent  containerd   bytes/read`);
+    for (const [j, w] of ways.entries()) {
+      const m = med(j, 'mibPerS');
+      const cpu = `${med(j, 'clientCpu').toFixed(2).padStart(19)}${med(j, 'ourCpu').toFixed(2).padStart(17)}${med(j, 'containerdCpu').toFixed(2).padStart(12)}${med(j, 'chunk').toFixed(0).padStart(13)}`;
+      let ratios = j === 0 ? '' : `   ${(m / floorSpeed).toFixed(2)}× pod IP`;
+      if (w.steer) ratios += `, ${(m / runtimeSpeed(w.protocol)).toFixed(2)}× containerd's own${w.name.startsWith('agent') ? '' : ' (goal ≥ 0.5× pod IP)'}`;
+      console.log(`  ${w.name.padEnd(40)} ${m.toFixed(0).padStart(6)}  ${cpu}${ratios}`);
+    }
+    if (only === 'portforward') return;
 
     // 3. memory per open session
     const sleepUrl = `${api.url.replace(/^http/, 'ws')}/api/v1/namespaces/${ns}/pods/bb/exec?command=sleep&command=600&stdout=true&stderr=true`;

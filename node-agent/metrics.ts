@@ -137,6 +137,7 @@ export function instrumentRuntime(runtime: ContainerRuntime, nodeName: string): 
     attach: timed('attach', (id: string, req: StreamOptions) => r.attach(id, req)),
     portForward: timed('port_forward', (id: string, ports: number[]) => r.portForward(id, ports)),
     execProcesses: r.execProcesses ? timed('list_pids', (id: string) => r.execProcesses!(id)) : undefined,
+    execClock: r.execClock ? () => r.execClock!() : undefined,
     killExecProcess: r.killExecProcess ? timed('kill', (id: string, execId: string) => r.killExecProcess!(id, execId)) : undefined,
     containerStats: timed('list_container_stats', () => r.containerStats()),
     watchContainerExits: r.watchContainerExits ? (onExit, onError) => r.watchContainerExits!(onExit, onError) : undefined,

@@ -9,18 +9,21 @@
 // Hygiene: open sessions are bounded (in total and per pod: 429 with Retry-After, as the runtime's
 // RESOURCE_EXHAUSTED), counted and metered; and an exec whose client goes away does not outlive it —
 // containerd 1.6 runs exec'd processes on a background context, so closing the stream leaves them
-// running. The agent notes the container's exec'd processes before the session and, when the client
-// leaves first, SIGKILLs the new one running the session's command (endExec).
+// running. The agent notes when the session began and, when the client leaves first, SIGKILLs the
+// process started since that runs the session's command (endExec).
 import * as http from 'node:http';
 import type { Request, Response } from 'express';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { forwardedHeaders, proxyUpgrade, upgradeOf, type ProxyHooks } from '../lib/component/upgrade';
 import type { NodeAgent } from './agent';
 import { streamingBytes, streamingKilledProcesses, streamingSessions, streamingSessionsTotal } from './metrics';
-import { RuntimeError, type ContainerRuntime, type ExecProcess } from './runtime/runtime';
+import { RuntimeError, type ContainerRuntime } from './runtime/runtime';
 import { offersV5, translateToSpdy, type TranslatedStreams } from './stream-translator';
 
 export type StreamKind = 'exec' | 'attach' | 'portforward';
+
+/** /proc start times count clock ticks (USER_HZ 100): a process started in the session's tick reads up to one tick early. */
+const CLOCK_TICK_MS = 10;
 
 export interface StreamingLimits {
   /** Open sessions on this server (default 256). */
@@ -167,13 +170,12 @@ export class StreamingSessions {
       else this.perPod.delete(podKey);
     };
     const runtime = agent.runtime;
-    // The container's exec'd processes before this session (asked alongside CRI Exec: the process starts
-    // only once the streams are connected).
-    const track = kind === 'exec' && runtime.execProcesses && runtime.killExecProcess;
+    // An exec whose client leaves first has its process ended (endExec), found then among the ones that
+    // started after this moment: no process list is asked for on the way in (containerd's costs a `runc ps`).
+    const since = kind === 'exec' && runtime.execProcesses && runtime.killExecProcess && runtime.execClock ? runtime.execClock() : undefined;
     let url: string;
-    let before: ExecProcess[] | undefined;
     try {
-      [url, before] = await Promise.all([open(runtime), track ? runtime.execProcesses!(target).catch(() => undefined) : Promise.resolve(undefined)]);
+      url = await open(runtime);
     } catch (err) {
       release();
       streamingSessionsTotal.inc({ node, kind, result: 'failed' });
@@ -190,7 +192,7 @@ export class StreamingSessions {
       onClose: (clientFirst) => {
         streamingSessions.dec({ node, kind });
         release();
-        if (clientFirst && track && before && cmd) void this.endExec(runtime, target, before, cmd, node);
+        if (clientFirst && since !== undefined && cmd) void this.endExec(runtime, target, since, cmd, node);
       },
       onRefused: () => {
         streamingSessionsTotal.inc({ node, kind, result: 'failed' });
@@ -215,22 +217,22 @@ export class StreamingSessions {
   /**
    * A session whose client left first: its process, if it runs on, is SIGKILLed (containerd 1.6 keeps it).
    * Other processes come and go in the container meanwhile (probes, other sessions, CRI ExecSync), so "a
-   * new one" is not enough: ours is one that was not there before the session, that no other ending
-   * session has claimed, and whose argv is the session's command — or, when the command exec'd itself into
-   * another (`sh -c`), the only such new process; without /proc (another pid namespace) the first new one.
+   * new one" is not enough: ours is the first that started after the session began (`since`, on the
+   * runtime's exec clock, less a clock tick), that no other ending session has claimed, and whose argv is the
+   * session's command — or, when the command exec'd itself into another (`sh -c`), the only such new
+   * process. A process whose start /proc does not show (another pid namespace) is never taken for ours.
    * Looked up only now, so a session that ends normally costs the runtime nothing.
    */
-  private async endExec(runtime: ContainerRuntime, container: string, before: ExecProcess[], cmd: string[], node: string): Promise<void> {
+  private async endExec(runtime: ContainerRuntime, container: string, since: number, cmd: string[], node: string): Promise<void> {
     // Give a process that ends with its stdin (cat, sh) the chance to exit by itself.
     await new Promise((r) => setTimeout(r, 300));
     const now = await runtime.execProcesses!(container).catch(() => undefined);
     if (!now) return;
-    const old = new Set(before.map((p) => p.execId));
     const taken = this.claimed.get(container) ?? new Set<string>();
-    const fresh = now.filter((p) => !old.has(p.execId) && !taken.has(p.execId));
+    // The first to start after the session began: sessions that end together each take their own.
+    const fresh = now.filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= since - CLOCK_TICK_MS && !taken.has(p.execId)).sort((a, b) => a.startedAtMs! - b.startedAtMs!);
     const same = (args: string[] | undefined) => !!args && args.length === cmd.length && args.every((a, i) => a === cmd[i]);
-    const blind = now.every((p) => p.args === undefined);
-    const mine = fresh.find((p) => same(p.args)) ?? (blind || fresh.length === 1 ? fresh[0] : undefined);
+    const mine = fresh.find((p) => same(p.args)) ?? (fresh.length === 1 ? fresh[0] : undefined);
     if (!mine) return;
     taken.add(mine.execId);
     this.claimed.set(container, taken);
@@ -240,8 +242,11 @@ export class StreamingSessions {
     } catch {
       // The process ended meanwhile, or the container did.
     } finally {
-      taken.delete(mine.execId);
-      if (taken.size === 0) this.claimed.delete(container);
+      // Still claimed a while: a killed process can show in the runtime's list a moment longer.
+      setTimeout(() => {
+        taken.delete(mine.execId);
+        if (taken.size === 0 && this.claimed.get(container) === taken) this.claimed.delete(container);
+      }, 5_000).unref();
     }
   }
 }

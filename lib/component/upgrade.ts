@@ -61,7 +61,7 @@ const HOP_HEADERS = new Set(['host', 'authorization', 'content-length', 'transfe
 export interface ProxyHooks {
   /** The session is open (the next hop answered 101). */
   onOpen?(): void;
-  /** Bytes passed: 'in' from the client to the next hop, 'out' back. */
+  /** Bytes passed: 'in' from the client to the next hop, 'out' back (in batches, the last at the end). */
   onBytes?(direction: 'in' | 'out', n: number): void;
   /** The session is over; clientFirst: the client's connection ended before the next hop's. */
   onClose?(clientFirst: boolean): void;
@@ -125,14 +125,29 @@ export function proxyUpgrade(req: http.IncomingMessage, res: http.ServerResponse
     const finish = (byClient: boolean) => {
       if (clientFirst !== undefined) return;
       clientFirst = byClient;
+      flushBytes();
       res.statusCode = 101;
       res.emit('close');
       hooks.onClose?.(byClient);
     };
+    // Bytes as the next hop's socket counts them, reported every few seconds and at the end rather than
+    // per chunk: a listener per chunk is work on every read of a bulk port-forward.
+    let flushBytes: () => void = () => undefined;
     if (hooks.onBytes) {
       const onBytes = hooks.onBytes;
-      client.socket.on('data', (b: Buffer) => onBytes('in', b.length));
-      upSocket.on('data', (b: Buffer) => onBytes('out', b.length));
+      let sentIn = upSocket.bytesWritten;
+      let sentOut = upSocket.bytesRead - upHead.length;
+      flushBytes = () => {
+        const [nowIn, nowOut] = [upSocket.bytesWritten, upSocket.bytesRead];
+        if (nowIn > sentIn) onBytes('in', nowIn - sentIn);
+        if (nowOut > sentOut) onBytes('out', nowOut - sentOut);
+        [sentIn, sentOut] = [nowIn, nowOut];
+      };
+      const timer = setInterval(flushBytes, 5_000).unref();
+      upSocket.once('close', () => {
+        clearInterval(timer);
+        flushBytes();
+      });
     }
     client.socket.pipe(upSocket);
     upSocket.pipe(client.socket);

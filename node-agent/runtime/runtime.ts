@@ -169,10 +169,15 @@ export interface ContainerExitEvent {
   exitedAt: number; // ms since epoch
 }
 
-/** A process exec'd into a container: the runtime's exec ID, and its argv when the host's /proc shows it. */
+/**
+ * A process exec'd into a container: the runtime's exec ID, and its argv and start time when the host's
+ * /proc shows them.
+ */
 export interface ExecProcess {
   execId: string;
   args?: string[];
+  /** When it started, on the runtime's execClock (ms). */
+  startedAtMs?: number;
 }
 
 export interface ContainerRuntime {
@@ -207,6 +212,8 @@ export interface ContainerRuntime {
   portForward(podSandboxId: string, ports: number[]): Promise<string>;
   /** The processes exec'd into a running container (not its init). */
   execProcesses?(id: string): Promise<ExecProcess[]>;
+  /** Now, on the clock of ExecProcess.startedAtMs. */
+  execClock?(): number;
   /** SIGKILLs one exec'd process of a container (a session whose client went away). */
   killExecProcess?(id: string, execId: string): Promise<void>;
   containerStats(): Promise<ContainerStats[]>;

@@ -8,7 +8,9 @@
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
-// SPDY to containerd), Cp.cpToPod and PortForward.
+// SPDY to containerd), Cp.cpToPod and PortForward. Sessions keep their output whole while a Deployment
+// (the deployment and replicaset controllers run) scales up and down beside them; the agent's session
+// limits, set low here (4 per pod, 6 in all), answer 429 with Retry-After through the apiserver.
 // Needs root; run under flock /tmp/steer-e2e.lock.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -22,6 +24,8 @@ import { Readable, Writable } from 'node:stream';
 import { Cp, Exec, KubeConfig, PortForward } from '@kubernetes/client-node';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { V1Status } from '@kubernetes/client-node';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import WebSocket from 'ws';
 import { KubeClient } from '../../lib/client/client';
 import { writeKubeconfig } from '../../lib/client/kubeconfig';
 import { Resources } from '../../lib/api/resources';
@@ -30,7 +34,7 @@ import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator } from '../../l
 import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import type { TestApiServer } from '../helpers/apiserver';
-import { kubectlBinaries } from '../helpers/kubectl';
+import { KUBECTL_120, kubectlBinaries } from '../helpers/kubectl';
 import { makeTestPki, type TestPki } from '../helpers/pki';
 import { sleep, waitForWithin } from '../helpers/wait';
 import { SingleNodeCluster, startSingleNodeCluster } from './helpers/cluster';
@@ -40,6 +44,9 @@ jest.setTimeout(180_000);
 
 const nodeName = 'e2e-exec-node';
 const ns = 'default';
+/** The agent's session limits, low so that a test can reach them. */
+const MAX_SESSIONS_PER_POD = 4;
+const MAX_SESSIONS = 6;
 
 interface Run {
   code: number;
@@ -126,6 +133,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     cluster = await startSingleNodeCluster({
       name: 'exec',
       nodeName,
+      controllers: ['deployment', 'replicaset'],
       // HTTPS with client certificates, a token file and Node,RBAC; the cluster's client is the admin.
       api: {
         tlsCertFile: pki.servingCertFile,
@@ -147,6 +155,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
         const serving = await issueCertificate(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], ipAddresses: ['127.0.0.1'], dnsNames: [nodeName], usage: 'server' });
         return {
           client: agentClient,
+          streamingLimits: { maxSessions: MAX_SESSIONS, maxSessionsPerPod: MAX_SESSIONS_PER_POD },
           serving: {
             cert: serving.cert,
             key: serving.key,
@@ -206,6 +215,51 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     const ps = await cri.execSync(id, ['ps', '-o', 'pid,args'], 10);
     return ps.stdout.toString().split('\n').filter((l) => pattern.test(l));
   }
+
+  /** The agent's open streaming sessions, from its /metrics. */
+  async function agentOpenSessions(): Promise<number> {
+    const text = await new Promise<string>((resolve, reject) => {
+      https.get(`${cluster!.agent.url}/metrics`, { ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('steer_node_agent_streaming_sessions{'))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  }
+
+  /** A WebSocket v4 session through the apiserver (`path` after /api/v1/namespaces/default/pods/), as the admin. */
+  function apiWebSocket(p: string): WebSocket {
+    return new WebSocket(`${api.url.replace(/^https/, 'wss')}/api/v1/namespaces/${ns}/pods/${p}`, ['v4.channel.k8s.io'], { ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, perMessageDeflate: false });
+  }
+
+  /** An open exec session (what it printed on stdout so far), or the HTTP refusal the client got instead. */
+  function openExec(pod: string, cmd: string[], container?: string): Promise<{ ws: WebSocket; stdout: () => string } | { code: number; retryAfter?: string; status: { reason?: string; message?: string; code?: number } }> {
+    const ws = apiWebSocket(`${pod}/exec?${cmd.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&stdout=true${container ? `&container=${container}` : ''}`);
+    let stdout = '';
+    ws.on('message', (d: Buffer) => {
+      if (d[0] === 1) stdout += d.subarray(1).toString();
+    });
+    return new Promise((resolve, reject) => {
+      ws.on('open', () => resolve({ ws, stdout: () => stdout }));
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, status: JSON.parse(body) }));
+      });
+      ws.on('error', reject);
+    });
+  }
+
+  /** A client that goes away (as a killed one does: its connection closes, no close handshake). */
+  const gone = (ws: WebSocket) => {
+    ws.terminate();
+    return closed(ws);
+  };
+  const closed = (ws: WebSocket) => new Promise<void>((r) => (ws.readyState === WebSocket.CLOSED ? r() : ws.once('close', () => r())));
 
   for (const k of kubectlBinaries('exec')) {
     describe(k.name, () => {
@@ -451,6 +505,85 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
       expect(status.status).toBe('Success');
       expect(out.text()).toBe('to eof\n');
     });
+  });
+
+  test('sessions keep working while other pods churn: exec output and port-forwarded pages stay whole', async () => {
+    const labels = { app: 'churn' };
+    await admin.create<Deployment>(Resources.deployments, ns, {
+      metadata: { name: 'churn' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGES.busybox, command: ['sleep', '3600'] }] } },
+      },
+    });
+    // A numbered line every 100 ms for as long as the churn lasts; kubectl 1.20 forwarding the sidecar.
+    const exec = await openExec('bb', ['sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done']);
+    if (!('ws' in exec)) throw new Error(`exec refused: ${JSON.stringify(exec)}`);
+    const forward = spawn(KUBECTL_120, ['--kubeconfig', kubeconfig, 'port-forward', 'pod/web', ':8081'], { env: { ...process.env, HOME: path.join(home, 'churn') } });
+    children.push(forward);
+    let forwardOut = '';
+    forward.stdout.on('data', (d: Buffer) => (forwardOut += d.toString()));
+    const local = await waitFor('forwarding', () => /127\.0\.0\.1:(\d+) -> 8081/.exec(forwardOut)?.[1], 30_000);
+    let pages = 0;
+    let churning = true;
+    const fetching = (async () => {
+      while (churning) {
+        expect(await httpGetText(`http://127.0.0.1:${local}/`)).toEqual({ code: 200, body: 'side-page\n' });
+        pages++;
+        await sleep(200);
+      }
+    })();
+    const running = async () => (await admin.list<Pod>(Resources.pods, { namespace: ns, labelSelector: 'app=churn' })).items.filter((p) => p.status?.phase === 'Running').length;
+    const present = async () => (await admin.list<Pod>(Resources.pods, { namespace: ns, labelSelector: 'app=churn' })).items.length;
+    try {
+      for (const replicas of [3, 0, 2, 0]) {
+        await admin.patch(Resources.deployments, ns, 'churn', { spec: { replicas } });
+        if (replicas > 0) await waitFor(`${replicas} churn pods running`, async () => (await running()) === replicas, 120_000);
+        else await waitFor('no churn pods', async () => (await present()) === 0, 120_000);
+      }
+    } finally {
+      churning = false;
+      await fetching;
+    }
+    await gone(exec.ws);
+    forward.kill('SIGTERM');
+    // Every line, in order, none lost or doubled (the last may be cut by the close).
+    const lines = exec.stdout().split('\n').slice(0, -1);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines).toEqual(lines.map((_l, i) => `line ${i}`));
+    expect(pages).toBeGreaterThan(3);
+    await admin.delete(Resources.deployments, ns, 'churn');
+  }, 600_000);
+
+  test(`the agent's session limits answer 429 with Retry-After through the apiserver (${MAX_SESSIONS_PER_POD} per pod, ${MAX_SESSIONS} in all), and free up when sessions end`, async () => {
+    await waitFor('no sessions open', async () => (await agentOpenSessions()) === 0, 30_000);
+    const held: WebSocket[] = [];
+    const hold = async (pod: string) => {
+      const r = await openExec(pod, ['sleep', '3601'], pod === 'web' ? 'side' : undefined);
+      if (!('ws' in r)) throw new Error(`session ${held.length + 1} refused: ${JSON.stringify(r)}`);
+      held.push(r.ws);
+    };
+    try {
+      for (let i = 0; i < MAX_SESSIONS_PER_POD; i++) await hold('bb');
+      const perPod = await openExec('bb', ['true']);
+      expect(perPod).toMatchObject({ code: 429, retryAfter: '60', status: { code: 429, reason: 'TooManyRequests', message: `too many open streaming sessions to pod ${ns}/bb` } });
+      // Another pod still has room, until the node's total is reached.
+      for (let i = MAX_SESSIONS_PER_POD; i < MAX_SESSIONS; i++) await hold('web');
+      const total = await openExec('web', ['true'], 'side');
+      expect(total).toMatchObject({ code: 429, retryAfter: '60', status: { code: 429, reason: 'TooManyRequests', message: 'too many open streaming sessions on this node' } });
+      expect(await agentOpenSessions()).toBe(MAX_SESSIONS);
+    } finally {
+      await Promise.all(held.map(gone));
+    }
+    // Ended sessions are released: a new one runs to its end.
+    await waitFor('sessions released', async () => (await agentOpenSessions()) === 0, 30_000);
+    const again = await openExec('bb', ['echo', 'room-again']);
+    if (!('ws' in again)) throw new Error(`refused after release: ${JSON.stringify(again)}`);
+    await closed(again.ws);
+    expect(again.stdout()).toBe('room-again\n');
+    // The clients left first: the agent ended their sleeps.
+    await waitFor('the sleeps to be gone', async () => (await processesIn(/sleep 3601/)).length === 0, 20_000);
   });
 
   test('every session is over: the agent metrics show none open', async () => {

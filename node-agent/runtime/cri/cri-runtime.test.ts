@@ -4,12 +4,24 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as protoLoader from '@grpc/proto-loader';
-import { sandboxCgroupParentFromInfo } from './cri-runtime';
+import { procStartMs, sandboxCgroupParentFromInfo } from './cri-runtime';
 
 test("sandboxCgroupParentFromInfo reads containerd's verbose info", () => {
   expect(sandboxCgroupParentFromInfo({ info: JSON.stringify({ config: { linux: { cgroup_parent: '/p/podx' } } }) })).toBe('/p/podx');
   expect(sandboxCgroupParentFromInfo({ info: '{not json' })).toBeUndefined();
   expect(sandboxCgroupParentFromInfo({})).toBeUndefined();
+});
+
+test('procStartMs reads field 22 of /proc/<pid>/stat, whatever the command name holds', () => {
+  const rest = 'S 1 100 100 0 -1 4194560 300 0 0 0 1 2 0 0 20 0 1 0 2547854 4321792 200 18446744073709551615';
+  expect(procStartMs(`4242 (sleep) ${rest}`)).toBe(25478540);
+  expect(procStartMs(`4242 (a) b (c) ${rest}`)).toBe(25478540);
+  expect(procStartMs('4242 (x)')).toBeUndefined();
+  // This process's own start is before now on the same clock (/proc/uptime).
+  const self = procStartMs(fs.readFileSync('/proc/self/stat', 'utf8'))!;
+  const uptimeMs = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
+  expect(self).toBeLessThanOrEqual(uptimeMs);
+  expect(self).toBeGreaterThan(uptimeMs - process.uptime() * 1000 - 5_000);
 });
 
 describe('api.proto against the published CRI v1 definition', () => {

@@ -296,7 +296,8 @@ export class CriRuntime implements ContainerRuntime {
 
   /**
    * containerd's task service (not CRI) sees the exec'd processes of a CRI container, by exec ID and host
-   * pid; the argv comes from /proc (the runtime's socket is local, so are its pids), where readable.
+   * pid; the argv and start time come from /proc (the runtime's socket is local, so are its pids), where
+   * readable. (ListPids runs `runc ps`: tens of ms, so the agent asks only once a session's client left.)
    */
   async execProcesses(id: string): Promise<ExecProcess[]> {
     const res = await this.invoke<ListPidsResponse__Output>(this.tasksClient(), 'ListPids', { container_id: id }, this.timeoutMs, true);
@@ -305,15 +306,22 @@ export class CriRuntime implements ContainerRuntime {
       const execId = p.info?.value?.exec_id ?? '';
       if (!execId) continue;
       let args: string[] | undefined;
+      let startedAtMs: number | undefined;
       try {
-        const raw = await fs.promises.readFile(`/proc/${p.pid}/cmdline`, 'utf8');
+        const [raw, stat] = await Promise.all([fs.promises.readFile(`/proc/${p.pid}/cmdline`, 'utf8'), fs.promises.readFile(`/proc/${p.pid}/stat`, 'utf8')]);
         if (raw) args = raw.replace(/\0$/, '').split('\0');
+        startedAtMs = procStartMs(stat);
       } catch {
         // Gone meanwhile, or another pid namespace: the exec ID alone.
       }
-      out.push({ execId, args });
+      out.push({ execId, args, startedAtMs });
     }
     return out;
+  }
+
+  /** ms since the host booted, the clock of /proc/<pid>/stat's start times (both count suspended time). */
+  execClock(): number {
+    return Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
   }
 
   async killExecProcess(id: string, execId: string): Promise<void> {
@@ -387,3 +395,12 @@ export function sandboxCgroupParentFromInfo(info: Record<string, string> | undef
   }
 }
 
+/**
+ * A process's start in ms since boot, from /proc/<pid>/stat: field 22, in clock ticks (USER_HZ, 100 on
+ * Linux); the fields are counted after the command name's closing parenthesis, which may hold spaces.
+ */
+export function procStartMs(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[19]);
+  return Number.isFinite(ticks) ? ticks * 10 : undefined;
+}
