@@ -320,9 +320,9 @@ export class NodeAgent {
     return this.usage;
   }
 
-  /** Stats no older than the stats interval (collected now when polling had stopped). */
-  async freshContainerUsage(): Promise<PodUsage[]> {
-    if (Date.now() - this.usageCollectedAt > (this.o.statsIntervalMs ?? 10_000)) await this.collectStats();
+  /** Stats no older than `maxAgeMs` (default the stats interval): collected now when they are. */
+  async freshContainerUsage(maxAgeMs = this.o.statsIntervalMs ?? 10_000): Promise<PodUsage[]> {
+    if (Date.now() - this.usageCollectedAt > maxAgeMs) await this.collectStats();
     return this.containerUsage();
   }
 
