@@ -59,15 +59,15 @@ export interface NodeAgentOptions {
   facts?: Partial<NodeFacts>;
   leaseDurationSeconds?: number;
   leaseRenewIntervalMs?: number;
-  /** How often the Node status is re-sent even when nothing changed (default 60 s). */
+  /** How often the Node status is re-sent even when nothing changed (default 5 min, kubelet's nodeStatusReportFrequency: the Lease is the heartbeat). */
   nodeStatusReportIntervalMs?: number;
   /** How often unchanged things are checked (node status, runtime health). Default 10 s. */
   nodeStatusUpdateIntervalMs?: number;
-  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 5 s while nothing changes). */
+  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 60 s while nothing changes). */
   relistIntervalMs?: number;
   /** How often host PIDs of running containers are checked for a fast exit when the runtime has no exit events (default 20 ms; 0 = off). */
   pidWatchIntervalMs?: number;
-  /** Every pod is re-synced this often even without events (default 10 s). */
+  /** Every pod is re-synced this often even without events (default 60 s, kubelet's syncFrequency: changes come as events). */
   resyncIntervalMs?: number;
   backoff?: BackoffOptions;
   imageBackoff?: BackoffOptions;
@@ -150,7 +150,7 @@ export class NodeAgent {
       ...o.facts,
     };
     this.facts.labels = { ...(o.labels || {}), ...(o.facts?.labels || {}) };
-    this.nodeStatus = new NodeStatusManager(o.client, this.runtime, this.facts, o.nodeStatusReportIntervalMs ?? 60_000);
+    this.nodeStatus = new NodeStatusManager(o.client, this.runtime, this.facts, o.nodeStatusReportIntervalMs ?? 5 * 60_000);
     this.statusWriter = new StatusWriter(o.client);
     this.queue = new WorkQueue<string>('node-agent', { baseDelayMs: 200, maxDelayMs: 10_000, registry: agentRegistry });
     this.probes = new ProbeManager({
@@ -255,7 +255,7 @@ export class NodeAgent {
       t.unref?.();
       this.timers.push(t);
     };
-    every(this.o.resyncIntervalMs ?? 10_000, async () => {
+    every(this.o.resyncIntervalMs ?? 60_000, async () => {
       for (const uid of this.pods.keys()) this.queue.add(uid);
       this.actions.gc(Date.now());
     });
