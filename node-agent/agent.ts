@@ -371,6 +371,11 @@ export class NodeAgent {
     const waiting: Record<string, Waiting> = {};
     let changedRuntime = false;
     const state = newSyncState(observed);
+    // The first container's image check runs while the sandbox is created (neither needs the other).
+    if (result.actions[0]?.type === 'CreateSandbox') {
+      const first = result.actions.find((x) => x.type === 'StartContainer');
+      if (first?.type === 'StartContainer') this.actions.prefetchImage(pod, first, state);
+    }
     for (const a of result.actions) {
       if (this.stopped) return;
       if (a.type === 'FinalizeDeletion') {
