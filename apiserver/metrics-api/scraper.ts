@@ -96,12 +96,13 @@ export class Scraper {
     if (!this.timer) {
       this.timer = setInterval(() => {
         if (Date.now() - this.lastWanted > this.idleAfterMs()) return this.pause();
-        void this.scrape();
+        this.scrape().catch(() => undefined); // the next interval tries again
       }, this.o.resolutionMs);
       this.timer.unref();
     }
     if (now - this.lastScrape <= 2 * this.o.resolutionMs) return Promise.resolve();
-    if (!this.warming) this.warming = this.warm().finally(() => (this.warming = undefined));
+    // A failed scrape (storage unavailable) leaves the request to answer from what the store has.
+    if (!this.warming) this.warming = this.warm().catch(() => undefined).finally(() => (this.warming = undefined));
     return this.warming;
   }
 
