@@ -16,6 +16,10 @@ function fixture() {
   const storage = { list: async () => ({ items: [{ obj: NODE }] }) } as unknown as Storage;
   let cpuSeconds = 0;
   const client: KubeletClient = {
+    scheme: 'http',
+    request() {
+      throw new Error('the scraper only GETs');
+    },
     get(target, onResponse) {
       paths.push(target.path);
       cpuSeconds++;
