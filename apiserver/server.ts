@@ -96,7 +96,7 @@ export interface ApiServerOptions extends StorageOptions {
   watchBookmarkIntervalMs?: number;
   /** Serve the web console at /ui/ (its files only: the browser calls the API with the user's token). */
   console?: boolean;
-  /** --metric-resolution: how often the metrics API scrapes the node agents (ms, default 15 s; 0: only when asked). */
+  /** --metric-resolution: how often the metrics API scrapes the node agents while its requests come (ms, default 15 s; 0: only by hand). */
   metricResolutionMs?: number;
   /** --service-account-signing-key-file: signs service-account tokens (default: a key generated in memory). */
   serviceAccountSigningKeyFile?: string;

@@ -59,15 +59,15 @@ export interface NodeAgentOptions {
   facts?: Partial<NodeFacts>;
   leaseDurationSeconds?: number;
   leaseRenewIntervalMs?: number;
-  /** How often the Node status is re-sent even when nothing changed (default 60 s). */
+  /** How often the Node status is re-sent even when nothing changed (default 5 min, kubelet's nodeStatusReportFrequency: the Lease is the heartbeat). */
   nodeStatusReportIntervalMs?: number;
   /** How often unchanged things are checked (node status, runtime health). Default 10 s. */
   nodeStatusUpdateIntervalMs?: number;
-  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 5 s while nothing changes). */
+  /** PLEG relist period (default 100 ms; with the runtime's exit events it backs off to 60 s while nothing changes). */
   relistIntervalMs?: number;
   /** How often host PIDs of running containers are checked for a fast exit when the runtime has no exit events (default 20 ms; 0 = off). */
   pidWatchIntervalMs?: number;
-  /** Every pod is re-synced this often even without events (default 10 s). */
+  /** Every pod is re-synced this often even without events (default 60 s, kubelet's syncFrequency: changes come as events). */
   resyncIntervalMs?: number;
   backoff?: BackoffOptions;
   imageBackoff?: BackoffOptions;
@@ -150,7 +150,7 @@ export class NodeAgent {
       ...o.facts,
     };
     this.facts.labels = { ...(o.labels || {}), ...(o.facts?.labels || {}) };
-    this.nodeStatus = new NodeStatusManager(o.client, this.runtime, this.facts, o.nodeStatusReportIntervalMs ?? 60_000);
+    this.nodeStatus = new NodeStatusManager(o.client, this.runtime, this.facts, o.nodeStatusReportIntervalMs ?? 5 * 60_000);
     this.statusWriter = new StatusWriter(o.client);
     this.queue = new WorkQueue<string>('node-agent', { baseDelayMs: 200, maxDelayMs: 10_000, registry: agentRegistry });
     this.probes = new ProbeManager({
@@ -255,7 +255,7 @@ export class NodeAgent {
       t.unref?.();
       this.timers.push(t);
     };
-    every(this.o.resyncIntervalMs ?? 10_000, async () => {
+    every(this.o.resyncIntervalMs ?? 60_000, async () => {
       for (const uid of this.pods.keys()) this.queue.add(uid);
       this.actions.gc(Date.now());
     });
@@ -320,9 +320,9 @@ export class NodeAgent {
     return this.usage;
   }
 
-  /** Stats no older than the stats interval (collected now when polling had stopped). */
-  async freshContainerUsage(): Promise<PodUsage[]> {
-    if (Date.now() - this.usageCollectedAt > (this.o.statsIntervalMs ?? 10_000)) await this.collectStats();
+  /** Stats no older than `maxAgeMs` (default the stats interval): collected now when they are. */
+  async freshContainerUsage(maxAgeMs = this.o.statsIntervalMs ?? 10_000): Promise<PodUsage[]> {
+    if (Date.now() - this.usageCollectedAt > maxAgeMs) await this.collectStats();
     return this.containerUsage();
   }
 
@@ -371,6 +371,11 @@ export class NodeAgent {
     const waiting: Record<string, Waiting> = {};
     let changedRuntime = false;
     const state = newSyncState(observed);
+    // The first container's image check runs while the sandbox is created (neither needs the other).
+    if (result.actions[0]?.type === 'CreateSandbox') {
+      const first = result.actions.find((x) => x.type === 'StartContainer');
+      if (first?.type === 'StartContainer') this.actions.prefetchImage(pod, first, state);
+    }
     for (const a of result.actions) {
       if (this.stopped) return;
       if (a.type === 'FinalizeDeletion') {

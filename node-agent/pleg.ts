@@ -17,7 +17,10 @@ export interface PlegOptions {
   runtime: ContainerRuntime;
   nodeName: string;
   intervalMs: number;
-  /** With exit events: the longest relist period while nothing changes (default 5 s). */
+  /**
+   * With exit events: the longest relist period while nothing changes (default 60 s; the relist is then
+   * only a safety net, as kubelet's evented PLEG relists every 300 s).
+   */
   maxIntervalMs?: number;
   /**
    * Also watch the host PIDs of running containers this often (ms; 0 = off) and relist at once when
@@ -65,7 +68,7 @@ export class Pleg {
         this.relist()
           .catch((err) => this.o.onError?.(err))
           .finally(() => {
-            const max = Math.max(this.o.intervalMs, this.o.maxIntervalMs ?? 5_000);
+            const max = Math.max(this.o.intervalMs, this.o.maxIntervalMs ?? 60_000);
             this.period = this.stopEvents && !this.lastRelistChanged ? Math.min(max, this.period * 2) : this.o.intervalMs;
             tick();
           });

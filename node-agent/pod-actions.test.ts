@@ -241,3 +241,30 @@ test('running pods’ volumes follow their ConfigMaps: at once after an agent re
   expect(fs.readFileSync(file, 'utf8')).toBe('v2');
   expect(fs.readlinkSync(path.join(path.dirname(file), 'key'))).toBe('..data/key');
 });
+
+test('a prefetched image check runs while the sandbox is created, and the start uses it instead of checking again', async () => {
+  const h = harness();
+  const order: string[] = [];
+  const imageStatus = h.runtime.imageStatus.bind(h.runtime);
+  h.runtime.imageStatus = (image) => {
+    order.push('image status');
+    return imageStatus(image);
+  };
+  const runPodSandbox = h.runtime.runPodSandbox.bind(h.runtime);
+  h.runtime.runPodSandbox = async (cfg) => {
+    order.push('sandbox begins');
+    await new Promise((r) => setTimeout(r, 20)); // the runtime at work
+    const id = await runPodSandbox(cfg);
+    order.push('sandbox ready');
+    return id;
+  };
+  const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
+  const state = newSyncState(emptyObserved('uid-1'));
+  h.actions.prefetchImage(p, { type: 'StartContainer', name: 'c', init: false, attempt: 0 }, state);
+  expect(await h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, state)).toEqual({ ok: true });
+  expect(await h.actions.apply(p, start('c'), state)).toEqual({ ok: true });
+  expect(order.filter((x) => x === 'image status')).toHaveLength(1);
+  expect(order.indexOf('image status')).toBeLessThan(order.indexOf('sandbox ready'));
+  expect(h.events).toContain('Normal Pulled Container image "busybox:1.35" already present on machine');
+  expect(state.pulls?.size ?? 0).toBe(0);
+});

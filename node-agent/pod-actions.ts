@@ -11,7 +11,7 @@ import type { EventRecorder } from '../lib/client/events';
 import { Backoff, BackoffOptions } from './backoff';
 import { podDir, prepareVolume, removeTree, unmountableClaims, writeEtcHosts } from './host-files';
 import { applyFsGroup } from './volumes/local-path';
-import { ImageManager } from './images';
+import { ImageManager, type PullResult } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
@@ -67,6 +67,8 @@ export interface SyncState {
   data?: Promise<PodData>;
   /** The sandbox config: computed at most once per sync. */
   sandboxConfig?: PodSandboxConfig;
+  /** Image checks (or pulls) begun ahead of their StartContainer, by container key (prefetchImage). */
+  pulls?: Map<string, Promise<PullResult>>;
 }
 
 export function newSyncState(observed: ObservedPod): SyncState {
@@ -126,6 +128,20 @@ export class PodActions {
   gc(now: number): void {
     this.crashBackoff.gc(now);
     this.images.gc(now);
+  }
+
+  /**
+   * Begins a container's image check (or pull) now, for its StartContainer later in this sync: the
+   * first container's image and the sandbox need nothing of each other, so the check runs while the
+   * sandbox is created instead of after it. The StartContainer takes the result as it would its own.
+   */
+  prefetchImage(pod: Pod, a: Extract<PodAction, { type: 'StartContainer' }>, state: SyncState): void {
+    const spec = (a.init ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === a.name);
+    if (!spec) return;
+    const key = `${pod.metadata?.uid}/${a.name}`;
+    const pull = this.images.ensureImage(pod, spec.image || '', spec.imagePullPolicy, key);
+    pull.catch(() => undefined); // a sync that stops before the start (sandbox failed) never reads it
+    (state.pulls ??= new Map()).set(key, pull);
   }
 
   /** Applies one action of the core's plan. */
@@ -307,7 +323,9 @@ export class PodActions {
     if (!spec) return { ok: false };
     const key = `${uid}/${a.name}`;
     const image = spec.image || '';
-    const pulled = await this.images.ensureImage(pod, image, spec.imagePullPolicy, key);
+    const prefetched = state.pulls?.get(key);
+    state.pulls?.delete(key);
+    const pulled = await (prefetched ?? this.images.ensureImage(pod, image, spec.imagePullPolicy, key));
     if (!pulled.ok) {
       this.startBlocks.set(key, { reason: pulled.reason, message: pulled.message, until: Date.now() + pulled.retryAfterMs });
       // The first failure reads ErrImagePull; the syncs during the back-off then show ImagePullBackOff.

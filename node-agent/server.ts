@@ -61,10 +61,11 @@ export function agentApp(agents: () => NodeAgent[], limits?: StreamingLimits): e
     res.json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agents().flatMap((a) => a.listPods()) });
   });
 
-  // The Summaries of this server's agents, with stats collected now where polling had stopped.
-  const freshSummaries = async () => {
+  // The Summaries of this server's agents, with stats collected now where polling had stopped (or, with
+  // maxAgeMs, where they are older than that: the metrics API's second scrape of a pair wants a new one).
+  const freshSummaries = async (maxAgeMs?: number) => {
     const all = agents();
-    await Promise.all(all.map((a) => a.freshContainerUsage().catch(() => undefined)));
+    await Promise.all(all.map((a) => a.freshContainerUsage(maxAgeMs).catch(() => undefined)));
     return all.map(summary);
   };
 
@@ -74,8 +75,14 @@ export function agentApp(agents: () => NodeAgent[], limits?: StreamingLimits): e
 
   // steer's lighter resource endpoint for the apiserver's metrics API: the Summary of every node this
   // server answers for (one for a real agent, all of them for hollow nodes sharing one port).
-  app.get('/stats/resource', async (_req, res) => {
-    res.json({ items: await freshSummaries() });
+  app.get('/stats/resource', async (req, res) => {
+    let maxAgeMs: number | undefined;
+    try {
+      maxAgeMs = intParam((req.query as Record<string, unknown>).maxAgeMs, 'maxAgeMs');
+    } catch (err) {
+      return sendStatus(res, 400, 'BadRequest', (err as Error).message);
+    }
+    res.json({ items: await freshSummaries(maxAgeMs) });
   });
 
   app.get('/containerLogs/:namespace/:pod/:container', async (req: Request, res: Response) => {

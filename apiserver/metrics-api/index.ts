@@ -1,7 +1,7 @@
 // The resource metrics API, metrics.k8s.io/v1beta1 PodMetrics and NodeMetrics (what metrics-server
 // serves as an aggregated API in Kubernetes), served by the apiserver itself from the node agents'
-// measurements: a scrape every --metric-resolution (15 s, scraper.ts), the last two measurements per
-// container kept (store.ts), CPU served as the rate over the window between them. GET and LIST with
+// measurements: while requests want them, a scrape every --metric-resolution (15 s; none while nobody
+// asks, scraper.ts), the last two measurements per container kept (store.ts), CPU served as the rate over the window between them. GET and LIST with
 // label selectors; RBAC is the ordinary `get`/`list` on pods.metrics.k8s.io and nodes.metrics.k8s.io.
 // A LIST costs what the pods' metadata costs: each pod's measured part (timestamp, window, containers)
 // is serialized once per scrape and reused by every request until the next one, and a LIST asked again
@@ -63,6 +63,11 @@ export class MetricsApi {
   /** One scrape now (tests, benchmarks). */
   async scrape(): Promise<void> {
     await this.scraper?.scrape();
+  }
+
+  /** Scrapes done so far (an apiserver nobody asks for metrics does none). */
+  scrapes(): number {
+    return this.scraper?.scrapes ?? 0;
   }
 
   private podMetrics(md: Meta, now: string): Record<string, unknown> | undefined {
@@ -137,6 +142,8 @@ export class MetricsApi {
       if (!info?.rt || info.rt.group !== 'metrics.k8s.io') return next();
       if (!this.scraper) this.start(() => kubeletClientOf(req));
       if (req.method !== 'GET' || info.watch || info.subresource) throw errors.methodNotAllowed(req.method, info.rt.resource);
+      // Metrics are wanted: scraping runs while requests come, and a first request waits for a rate.
+      await this.scraper?.want();
       const pods = info.rt === MetricsResources.pods;
       const stored = pods ? Resources.pods : Resources.nodes;
       const rt = pods ? MetricsResources.pods : MetricsResources.nodes;
