@@ -1,7 +1,9 @@
-// The web console in headless Chromium against 1,000 pods on hollow nodes, everything but the browser in
-// this process (in-memory apiserver serving the console, scheduler, controllers, 100 hollow nodes). The
-// apiserver is secured as `steer up` serves it: HTTPS, a bearer token (static token file), Node,RBAC
-// authorization, no anonymous requests; the page logs in with the token and sends it on every request.
+// The web console in headless Chromium against 1,000 pods on hollow nodes. This process is the
+// in-memory apiserver serving the console, as `steer server` is; the cluster around it (scheduler,
+// controllers, 100 hollow nodes) runs in a child process talking to it over HTTPS, as other machines'
+// components would, so the page's figures are not the hollow nodes' CPU. The apiserver is secured as
+// `steer up` serves it: HTTPS, a bearer token (static token file), Node,RBAC authorization, no
+// anonymous requests; the page logs in with the token and sends it on every request.
 //
 // Printed: (1) first meaningful paint: from navigation to the cluster view showing every node and pod
 // (median and worst of 5 loads, goal ≤ 1 s), next to its floor measured in the same page — the same
@@ -11,12 +13,12 @@
 // --minutes of churn (deployments scaled up and down, pods deleted and replaced, the view changing every
 // 30 s): JS heap after a forced GC and DOM nodes, at the start and the end.
 //
-// Waits are long (minutes): on 2 shared cores at load 15 this process — apiserver, controllers and 100
-// hollow nodes — gets a seventh of a core, and a page load alone took 8 to 23 s; the figures are
-// timestamps, so a long wait never changes them.
+// Waits are long (minutes): on 2 shared cores at load 15 the apiserver gets a seventh of a core, and a
+// page load alone took 8 to 23 s; the figures are timestamps, so a long wait never changes them.
 //
 // Usage: npm run build && node dist/bench/console.js [--pods 1000] [--nodes 100] [--writes 200] [--minutes 2] [--loads 5]
 // (the issue's figure is --minutes 10). Needs Debian's chromium (scripts/install-deps.sh).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -150,6 +152,60 @@ async function heap(page: Page): Promise<{ heapMiB: number; domNodes: number; li
   return { heapMiB: m('JSHeapUsedSize') / 1048576, domNodes: m('Nodes'), listeners: m('JSEventListeners') };
 }
 
+/** What the cluster child is given (in its environment): where the apiserver is and how to log in. */
+interface ClusterChildConfig {
+  server: string;
+  token: string;
+  ca: string;
+  nodes: number;
+  pods: number;
+}
+const CHILD_FLAG = '--cluster-child';
+const CHILD_ENV = 'STEER_CONSOLE_BENCH_CHILD';
+
+/** The child: 100 hollow nodes, the scheduler and the controllers on one client; stops on SIGTERM. */
+async function clusterChild(): Promise<void> {
+  const c = JSON.parse(process.env[CHILD_ENV] ?? '') as ClusterChildConfig;
+  const client = KubeClient.fromCredentials({ server: c.server, token: c.token, ca: c.ca });
+  const log = () => undefined;
+  const nodes = await startHollowNodes({ client, count: c.nodes, namePrefix: 'bench-node-', leaseRenewIntervalMs: 5000, maxPods: Math.max(110, Math.ceil((c.pods * 2) / c.nodes)), port: false, log });
+  const scheduler = await startScheduler({ client });
+  const controllers = await startControllers({ client, log, leaderElect: false });
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await controllers.stop();
+      await scheduler.stop();
+      await nodes.stop();
+      client.close();
+      process.exit(0);
+    })();
+  });
+  console.log('READY');
+}
+
+/** Starts the cluster child and resolves once its components run. */
+function startClusterChild(config: ClusterChildConfig): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [__filename, CHILD_FLAG], { env: { ...process.env, [CHILD_ENV]: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('READY')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`the cluster child exited with ${code}`)));
+  });
+}
+
+/** Stops the child we started, by its PID, and waits for it (killed outright after 30 s). */
+async function stopClusterChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   await buildConsole();
@@ -168,13 +224,13 @@ async function main(): Promise<void> {
     anonymousAuth: false,
     authorizationMode: ['Node', 'RBAC'],
   });
-  const client = KubeClient.fromCredentials({ server: api.url, token, ca: fs.readFileSync(serving.certFile, 'utf8') });
+  const ca = fs.readFileSync(serving.certFile, 'utf8');
+  const client = KubeClient.fromCredentials({ server: api.url, token, ca });
   const auth = `{ headers: { Authorization: 'Bearer ${token}' } }`;
-  const log = () => undefined;
   console.log(`console bench: ${o.pods} pods in ${o.deployments} Deployments over ${o.nodes} hollow nodes (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
-  const nodes = await startHollowNodes({ client, count: o.nodes, namePrefix: 'bench-node-', leaseRenewIntervalMs: 5000, maxPods: Math.max(110, Math.ceil((o.pods * 2) / o.nodes)), port: false, log });
-  const scheduler = await startScheduler({ client });
-  const controllers = await startControllers({ client, log, leaderElect: false });
+  const cluster = await startClusterChild({ server: api.url, token, ca, nodes: o.nodes, pods: o.pods });
+  // On any exit, a failure included, the child goes too (it is ours: killed by its PID).
+  process.once('exit', () => cluster.exitCode === null && cluster.kill('SIGKILL'));
   const ns = 'default';
   const per = Math.ceil(o.pods / o.deployments);
   for (let i = 0; i < o.deployments; i++) {
@@ -345,17 +401,15 @@ async function main(): Promise<void> {
     await page.close();
   } finally {
     await browser.close();
-    await controllers.stop();
-    await scheduler.stop();
-    await nodes.stop();
+    await stopClusterChild(cluster);
     client.close();
     await api.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().then(
-  () => process.exit(0),
+(process.argv[2] === CHILD_FLAG ? clusterChild() : main()).then(
+  () => process.argv[2] === CHILD_FLAG || process.exit(0),
   (err: Error) => {
     console.error(err.stack || String(err));
     process.exit(1);

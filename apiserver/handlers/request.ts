@@ -15,6 +15,7 @@ import type { UserInfo } from '../auth/types';
 import type { StoredObject } from '../storage/types';
 import { toTable } from '../tables';
 import { queryBool } from './query-bool';
+import { writeBody } from './compression';
 
 /** The first value of a query parameter, as a string. */
 export function qs(req: Request, name: string): string | undefined {
@@ -143,14 +144,12 @@ export function sendJSON(res: Response, code: number, body: unknown): void {
 
 /** Sends JSON that is already serialized: a string, or UTF-8 bytes (a stored object's, sent as they are). */
 export function sendRaw(res: Response, code: number, json: string | Buffer): void {
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': typeof json === 'string' ? Buffer.byteLength(json) : json.length });
-  res.end(json);
+  writeBody(res, code, { 'Content-Type': 'application/json' }, json);
 }
 
 /** Sends an object's protobuf encoding. */
 export function sendProtobuf(res: Response, code: number, body: Buffer): void {
-  res.writeHead(code, { 'Content-Type': ProtobufMediaType, 'Content-Length': body.length });
-  res.end(body);
+  writeBody(res, code, { 'Content-Type': ProtobufMediaType }, body);
 }
 
 /** Sends a Kubernetes object (not yet serialized) in protobuf when the client prefers it, else JSON. */
