@@ -2,7 +2,9 @@
 // @marcbachmann/cel-js: `self` is the value at the rule's node, `oldSelf` the stored value on an update
 // (a rule that names oldSelf is a transition rule, checked only when there is an old value). Integers
 // of the schema become CEL ints (BigInt) so `self.replicas <= 10` compares ints as in Kubernetes.
-// A failed rule is a field cause at the node (or its fieldPath) with the rule's message and reason.
+// A failed rule is a field cause at the node (or its fieldPath) with the rule's message and reason; a
+// `messageExpression` (a CEL expression over the same variables giving a string) takes the message's
+// place, and as in Kubernetes falls back to `message` when it fails, gives no text or spans lines.
 import { parse } from '@marcbachmann/cel-js';
 import { at, type CauseReason, type FieldCause, idx } from '../validation/common';
 import type { JSONSchemaProps } from './schema';
@@ -41,6 +43,24 @@ function toCel(v: unknown, s: JSONSchemaProps | undefined): unknown {
 
 const usesOldSelf = (rule: string): boolean => /\boldSelf\b/.test(rule);
 
+/**
+ * The text of a rule's messageExpression, or undefined to fall back as kube-apiserver does: an
+ * expression that fails to evaluate, gives a non-string, an empty or blank string, or a line break.
+ */
+function expressionMessage(expression: string | undefined, vars: Record<string, unknown>): string | undefined {
+  if (!expression) return undefined;
+  const c = compile(expression);
+  if (c instanceof Error) return undefined;
+  let text: unknown;
+  try {
+    text = c(vars);
+  } catch {
+    return undefined;
+  }
+  if (typeof text !== 'string' || text.trim() === '' || /[\r\n]/.test(text)) return undefined;
+  return text;
+}
+
 function typeName(s: JSONSchemaProps): string {
   return s['x-kubernetes-int-or-string'] ? 'string' : (s.type ?? 'object');
 }
@@ -68,7 +88,8 @@ function walk(v: unknown, old: unknown, s: JSONSchemaProps | undefined, path: st
     if (ok === true) continue;
     // fieldPath is relative to the node the rule is on.
     const field = r.fieldPath ? `${path}${path ? r.fieldPath : r.fieldPath.replace(/^\./, '')}` : path || '<root>';
-    const message = ok instanceof Error ? `${r.rule}: ${ok.message}` : (r.message ?? `failed rule: ${r.rule}`);
+    const vars = { self: toCel(v, s), ...(transition ? { oldSelf: toCel(old, s) } : {}) };
+    const message = ok instanceof Error ? `${r.rule}: ${ok.message}` : (expressionMessage(r.messageExpression, vars) ?? r.message ?? `failed rule: ${r.rule}`);
     const reason = (r.reason as CauseReason | undefined) ?? 'FieldValueInvalid';
     const label = reason === 'FieldValueRequired' ? 'Required value' : reason === 'FieldValueForbidden' ? 'Forbidden' : reason === 'FieldValueDuplicate' ? 'Duplicate value' : `Invalid value: ${JSON.stringify(typeName(s))}`;
     out.push({ reason, field, message: `${label}: ${message}` });
@@ -94,6 +115,14 @@ export function celRuleViolations(s: JSONSchemaProps, field: string): FieldCause
       if (typeof r?.rule !== 'string' || r.rule === '') return out.push({ reason: 'FieldValueRequired', field: rf, message: 'Required value' });
       const c = compile(r.rule);
       if (c instanceof Error) out.push({ reason: 'FieldValueInvalid', field: rf, message: `Invalid value: ${JSON.stringify(r.rule)}: compilation failed: ${c.message.split('\n')[0]}` });
+      if (r.messageExpression !== undefined) {
+        const mf = `${idx(at(f, 'x-kubernetes-validations'), i)}.messageExpression`;
+        if (typeof r.messageExpression !== 'string' || r.messageExpression.trim() === '') out.push({ reason: 'FieldValueRequired', field: mf, message: 'Required value: must be non-empty if specified' });
+        else {
+          const m = compile(r.messageExpression);
+          if (m instanceof Error) out.push({ reason: 'FieldValueInvalid', field: mf, message: `Invalid value: ${JSON.stringify(r.messageExpression)}: messageExpression compilation failed: ${m.message.split('\n')[0]}` });
+        }
+      }
     });
     for (const [k, child] of Object.entries(n.properties ?? {})) visit(child, `${f}.properties[${k}]`);
     if (isMap(n.additionalProperties)) visit(n.additionalProperties as JSONSchemaProps, `${f}.additionalProperties`);

@@ -1,4 +1,4 @@
-import { celViolations } from './cel';
+import { celRuleViolations, celViolations } from './cel';
 import { applySchemaDefaults, type JSONSchemaProps, prune, structuralViolations, validateValue } from './schema';
 
 const schema: JSONSchemaProps = {
@@ -86,5 +86,29 @@ describe('CEL rules', () => {
     expect(celViolations({ spec: { min: 1, max: 2 } }, undefined, cel)).toEqual([]);
     expect(celViolations({ spec: { min: 3, max: 2 } }, undefined, cel).map((c) => `${c.field}: ${c.message}`)).toEqual(['spec: Invalid value: "object": min must not exceed max']);
     expect(celViolations({ spec: { min: 1, max: 2 } }, { spec: { min: 1, max: 3 } }, cel).map((c) => c.message)).toEqual(['Invalid value: "object": max may only grow']);
+  });
+
+  it('messageExpression gives the message, falling back to message as kube-apiserver does', () => {
+    const rule = (extra: Record<string, string>): JSONSchemaProps => ({
+      type: 'object',
+      properties: { replicas: { type: 'integer' } },
+      'x-kubernetes-validations': [{ rule: 'self.replicas <= 5', message: 'too many replicas', ...extra }],
+    });
+    const messages = (s: JSONSchemaProps) => celViolations({ replicas: 7 }, undefined, s).map((c) => c.message);
+    expect(messages(rule({ messageExpression: "'replicas must be at most 5, got ' + string(self.replicas)" }))).toEqual(['Invalid value: "object": replicas must be at most 5, got 7']);
+    // A runtime error, a blank string, a line break or a non-string: the message instead.
+    for (const messageExpression of ['string(self.missing)', "'  '", "'two\\nlines'", 'self.replicas']) {
+      expect([messageExpression, messages(rule({ messageExpression }))]).toEqual([messageExpression, ['Invalid value: "object": too many replicas']]);
+    }
+    expect(celViolations({ replicas: 3 }, undefined, rule({ messageExpression: "'unused'" }))).toEqual([]);
+  });
+  it('a CRD whose messageExpression does not compile, or is blank, is refused', () => {
+    const bad: JSONSchemaProps = { type: 'object', 'x-kubernetes-validations': [{ rule: 'true', messageExpression: "'unclosed" }, { rule: 'true', messageExpression: ' ' }] };
+    const causes = celRuleViolations(bad, 'spec.validation.openAPIV3Schema');
+    expect(causes.map((c) => [c.field, c.reason])).toEqual([
+      ['spec.validation.openAPIV3Schema.x-kubernetes-validations[0].messageExpression', 'FieldValueInvalid'],
+      ['spec.validation.openAPIV3Schema.x-kubernetes-validations[1].messageExpression', 'FieldValueRequired'],
+    ]);
+    expect(causes[0].message).toMatch(/^Invalid value: "'unclosed": messageExpression compilation failed: /);
   });
 });
