@@ -1,5 +1,5 @@
 import { RuntimeError } from './runtime/runtime';
-import { httpStatusOfRuntimeError, parsePorts } from './streaming';
+import { httpStatusOfRuntimeError, parsePorts, sessionProcess } from './streaming';
 
 describe('streaming endpoint helpers', () => {
   it('maps the runtime’s gRPC codes to HTTP statuses', () => {
@@ -16,5 +16,25 @@ describe('streaming endpoint helpers', () => {
     expect(parsePorts(['80', '8081'])).toEqual([80, 8081]);
     expect(parsePorts('0')).toBeUndefined();
     expect(parsePorts('http')).toBeUndefined();
+  });
+});
+
+describe('sessionProcess: which exec process an ended session owns', () => {
+  const p = (execId: string, startedAtMs: number, args = ['sleep', '60']) => ({ execId, startedAtMs, args });
+  const session = { since: 1000, closedAt: 2000, cmd: ['sleep', '60'], taken: new Set<string>() };
+  it('takes the first process with the session\'s argv started within the session', () => {
+    expect(sessionProcess([p('probe', 1500, ['cat', '/ready']), p('b', 1600), p('a', 1200)], session)?.execId).toBe('a');
+    // Older than the session (less one clock tick): someone else's.
+    expect(sessionProcess([p('old', 900)], session)).toBeUndefined();
+    expect(sessionProcess([p('tick', 995)], session)?.execId).toBe('tick');
+  });
+  it('never a process started after the client left: the same command run again by the next session', () => {
+    expect(sessionProcess([p('next', 2010, ['true'])], { ...session, cmd: ['true'] })).toBeUndefined();
+    expect(sessionProcess([p('mine', 1990), p('next', 2010)], session)?.execId).toBe('mine');
+  });
+  it('skips processes another ending session claimed; the only candidate when argv differs (sh -c exec)', () => {
+    expect(sessionProcess([p('a', 1200), p('b', 1300)], { ...session, taken: new Set(['a']) })?.execId).toBe('b');
+    expect(sessionProcess([p('x', 1200, ['nginx'])], { ...session, cmd: ['sh', '-c', 'exec nginx'] })?.execId).toBe('x');
+    expect(sessionProcess([p('x', 1200, ['nginx']), p('y', 1300, ['cat'])], { ...session, cmd: ['sh', '-c', 'exec nginx'] })).toBeUndefined();
   });
 });

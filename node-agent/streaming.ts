@@ -17,7 +17,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { forwardedHeaders, proxyUpgrade, upgradeOf, type ProxyHooks } from '../lib/component/upgrade';
 import type { NodeAgent } from './agent';
 import { streamingBytes, streamingKilledProcesses, streamingSessions, streamingSessionsTotal } from './metrics';
-import { RuntimeError, type ContainerRuntime } from './runtime/runtime';
+import { RuntimeError, type ContainerRuntime, type ExecProcess } from './runtime/runtime';
 import { offersV5, translateToSpdy, type TranslatedStreams } from './stream-translator';
 
 export type StreamKind = 'exec' | 'attach' | 'portforward';
@@ -192,7 +192,7 @@ export class StreamingSessions {
       onClose: (clientFirst) => {
         streamingSessions.dec({ node, kind });
         release();
-        if (clientFirst && since !== undefined && cmd) void this.endExec(runtime, target, since, cmd, node);
+        if (clientFirst && since !== undefined && cmd) void this.endExec(runtime, target, since, runtime.execClock!(), cmd, node);
       },
       onRefused: () => {
         streamingSessionsTotal.inc({ node, kind, result: 'failed' });
@@ -218,21 +218,20 @@ export class StreamingSessions {
    * A session whose client left first: its process, if it runs on, is SIGKILLed (containerd 1.6 keeps it).
    * Other processes come and go in the container meanwhile (probes, other sessions, CRI ExecSync), so "a
    * new one" is not enough: ours is the first that started after the session began (`since`, on the
-   * runtime's exec clock, less a clock tick), that no other ending session has claimed, and whose argv is the
+   * runtime's exec clock, less a clock tick) and no later than the client left (`closedAt`: a process
+   * started after that is a later session's, often the same command run again), that no other ending
+   * session has claimed, and whose argv is the
    * session's command — or, when the command exec'd itself into another (`sh -c`), the only such new
    * process. A process whose start /proc does not show (another pid namespace) is never taken for ours.
    * Looked up only now, so a session that ends normally costs the runtime nothing.
    */
-  private async endExec(runtime: ContainerRuntime, container: string, since: number, cmd: string[], node: string): Promise<void> {
+  private async endExec(runtime: ContainerRuntime, container: string, since: number, closedAt: number, cmd: string[], node: string): Promise<void> {
     // Give a process that ends with its stdin (cat, sh) the chance to exit by itself.
     await new Promise((r) => setTimeout(r, 300));
     const now = await runtime.execProcesses!(container).catch(() => undefined);
     if (!now) return;
     const taken = this.claimed.get(container) ?? new Set<string>();
-    // The first to start after the session began: sessions that end together each take their own.
-    const fresh = now.filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= since - CLOCK_TICK_MS && !taken.has(p.execId)).sort((a, b) => a.startedAtMs! - b.startedAtMs!);
-    const same = (args: string[] | undefined) => !!args && args.length === cmd.length && args.every((a, i) => a === cmd[i]);
-    const mine = fresh.find((p) => same(p.args)) ?? (fresh.length === 1 ? fresh[0] : undefined);
+    const mine = sessionProcess(now, { since, closedAt, cmd, taken });
     if (!mine) return;
     taken.add(mine.execId);
     this.claimed.set(container, taken);
@@ -249,4 +248,17 @@ export class StreamingSessions {
       }, 5_000).unref();
     }
   }
+}
+
+/**
+ * Which of a container's exec processes is an ended session's own (see endExec): started within the
+ * session (from `since`, less a clock tick, to `closedAt`), not claimed by another ending session, the
+ * first with the session's argv, else the only candidate. Sessions that end together each take their own.
+ */
+export function sessionProcess(processes: readonly ExecProcess[], s: { since: number; closedAt: number; cmd: readonly string[]; taken: ReadonlySet<string> }): ExecProcess | undefined {
+  const fresh = processes
+    .filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= s.since - CLOCK_TICK_MS && p.startedAtMs <= s.closedAt && !s.taken.has(p.execId))
+    .sort((a, b) => a.startedAtMs! - b.startedAtMs!);
+  const same = (args: string[] | undefined) => !!args && args.length === s.cmd.length && args.every((a, i) => a === s.cmd[i]);
+  return fresh.find((p) => same(p.args)) ?? (fresh.length === 1 ? fresh[0] : undefined);
 }
