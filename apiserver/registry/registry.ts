@@ -4,7 +4,7 @@
 // delete (finalizers, graceful deletion, propagation finalizers), and the status and binding
 // subresources. What differs by kind comes from the kind's strategy (apiserver/kinds/).
 import { strictNotesOf, strictReport } from '../../lib/api/strict-decoding';
-import { orderTopLevel, topLevelOrder } from './field-order';
+import { orderObject, shapeOfKind } from './field-order';
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
@@ -375,7 +375,7 @@ export class Registry {
       applyDefaults(rt, obj as Json, this.services.noAllocation);
       const causes = validate(rt, obj);
       if (causes.length) throw errors.invalid(rt, String(md.name ?? ''), causes as StatusCause[]);
-      return storedObject(this.storage.currentRevision(), await strategy.create(this, obj, ctx));
+      return storedObject(this.storage.currentRevision(), this.inKubeOrder(rt, await strategy.create(this, obj, ctx)));
     }
     // Server-owned metadata.
     for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields']) delete md[f];
@@ -406,11 +406,11 @@ export class Registry {
           // Nothing is written, but the answer is the real create's: a name in use is a conflict.
           if (await this.storage.get(bucketOf(rt), keyOf(rt, md.namespace, md.name as string))) throw new KeyExistsError(String(md.name));
           alloc?.rollback();
-          return storedObject(this.storage.currentRevision(), obj);
+          return storedObject(this.storage.currentRevision(), this.inKubeOrder(rt, obj));
         }
         const taken = alloc ? await alloc.reserve(obj) : [];
         if (taken.length) throw errors.invalid(rt, String(md.name), taken as StatusCause[]);
-        const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), obj);
+        const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), this.inKubeOrder(rt, obj));
         alloc?.commit();
         await strategy.afterCreate?.(this, stored);
         return stored;
@@ -437,6 +437,15 @@ export class Registry {
     }
   }
 
+  /**
+   * Puts an object in the field order kube's JSON encoder writes, at every depth (field-order.ts), in
+   * place, just before it is stored or answered: stored bytes, reads and watches are then kube's.
+   */
+  inKubeOrder<T extends KObj>(rt: ResourceType, obj: T): T {
+    orderObject(obj, shapeOfKind(rt, obj.kind === rt.kind || typeof obj.kind !== 'string' ? rt.kind : obj.kind, strategyFor(rt).unstructured));
+    return obj;
+  }
+
   /** Checks the body's shape and kind, prunes unknown fields; returns a fresh object the caller owns. */
   private decode(rt: ResourceType, body: unknown, ctx: WriteContext, kind = rt.kind, apiVersion = groupVersion(rt)): KObj {
     if (!isPlainObject(body)) throw errors.badRequest(`Object '${kind}' is missing or is not a JSON/YAML object`);
@@ -452,8 +461,6 @@ export class Registry {
     const obj = body as KObj;
     obj.apiVersion = apiVersion;
     obj.kind = kind;
-    // kube's JSON serializer writes the Go struct's order: kind, apiVersion, metadata, spec …, status.
-    orderTopLevel(obj, topLevelOrder(rt, kind));
     const strategy = strategyFor(rt);
     const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
     // Unknown fields, and what the request parser noted (repeated fields, a patch's own problems), as kube's decoders report them.
@@ -574,6 +581,7 @@ export class Registry {
         if (mf.length) md.managedFields = mf;
         else delete md.managedFields;
       }
+      this.inKubeOrder(rt, next);
       if (ctx.dryRun) {
         alloc?.rollback();
         return storedObject(current.rev, next);
@@ -689,7 +697,7 @@ export class Registry {
         md.deletionGracePeriodSeconds = grace;
         if (finalizers.length) md.finalizers = finalizers;
         if (strategy.generationTracked && !omd.deletionTimestamp) md.generation = ((md.generation as number) || 0) + 1;
-        const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), obj, current.rev);
+        const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), this.inKubeOrder(rt, obj), current.rev);
         return { object: atVersion(rt, stored), removed: false };
       } catch (err) {
         if ((err instanceof ConflictError || err instanceof NotFoundError) && attempt < MAX_CONFLICT_RETRIES) continue;

@@ -32,3 +32,103 @@ test('a merge patch and a YAML update keep the order', async () => {
   const cm = 'data:\n  a: "1"\nmetadata:\n  name: cm\napiVersion: v1\nkind: ConfigMap\n';
   expect(await keysOf('POST', '/api/v1/namespaces/default/configmaps', cm, 'application/yaml')).toEqual(['kind', 'apiVersion', 'metadata', 'data']);
 });
+
+// Nested objects too: ObjectMeta's Go order, maps sorted by key, each container's fields in Container's
+// order, managedFields entries in ManagedFieldsEntry's order and their FieldsV1 as structured-merge-diff
+// prints it (`.` first, then fields, then keyed elements, each sorted).
+test('nested objects of a built-in kind in Go order, maps sorted, FieldsV1 as structured-merge-diff prints it', async () => {
+  const sent = {
+    spec: {
+      template: {
+        spec: { containers: [{ ports: [{ protocol: 'TCP', containerPort: 80 }], image: 'nginx', name: 'c', resources: { limits: { memory: '1Gi', cpu: '1' } } }] },
+        metadata: { labels: { b: '1', a: 'b' } },
+      },
+      selector: { matchLabels: { a: 'b' } },
+    },
+    metadata: { annotations: { z: '1', y: '2' }, labels: { z: '1', a: '2' }, name: 'nested' },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+  };
+  const res = await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments?fieldManager=mgr`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sent) });
+  expect(res.status).toBe(201);
+  const got = JSON.parse(await res.text()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  expect(Object.keys(got.metadata)).toEqual(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations', 'managedFields']);
+  expect(Object.keys(got.metadata.labels)).toEqual(['a', 'z']);
+  expect(Object.keys(got.metadata.annotations)).toEqual(['y', 'z']);
+  const entry = got.metadata.managedFields[0];
+  expect(Object.keys(entry)).toEqual(['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
+  expect(Object.keys(entry.fieldsV1)).toEqual(['f:metadata', 'f:spec']);
+  const container = entry.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"c"}'];
+  expect(Object.keys(container).slice(0, 3)).toEqual(['.', 'f:image', 'f:imagePullPolicy']);
+  expect(Object.keys(container['f:ports']['k:{"containerPort":80}'])).toEqual(['.', 'f:containerPort', 'f:protocol']);
+  expect(Object.keys(got.spec)).toEqual(['replicas', 'selector', 'template', 'strategy', 'revisionHistoryLimit', 'progressDeadlineSeconds']);
+  expect(Object.keys(got.spec.template)).toEqual(['metadata', 'spec']);
+  expect(Object.keys(got.spec.template.metadata.labels)).toEqual(['a', 'b']);
+  const c = got.spec.template.spec.containers[0];
+  expect(Object.keys(c)).toEqual(['name', 'image', 'ports', 'resources', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy']);
+  expect(Object.keys(c.ports[0])).toEqual(['containerPort', 'protocol']);
+  expect(Object.keys(c.resources)).toEqual(['limits', 'requests']);
+  expect(Object.keys(c.resources.limits)).toEqual(['cpu', 'memory']);
+  expect(Object.keys(got.spec.template.spec)).toEqual(['containers', 'restartPolicy', 'terminationGracePeriodSeconds', 'dnsPolicy', 'securityContext', 'schedulerName']);
+  expect(Object.keys(got.spec.strategy)).toEqual(['type', 'rollingUpdate']);
+  // The stored bytes are what every read answers: GET and LIST give the same order.
+  const text = await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments/nested`).then((r) => r.text());
+  expect(text).toBe(JSON.stringify(got));
+  const list = JSON.parse(await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments`).then((r) => r.text())) as { items: unknown[] };
+  expect(list.items.map((i) => JSON.stringify(i))).toContain(text);
+});
+
+test('an inlined Go struct (a Volume\'s VolumeSource) is written in place; a merge patch keeps every depth in order', async () => {
+  const pod = { metadata: { name: 'p' }, spec: { volumes: [{ configMap: { name: 'x' }, name: 'v' }], containers: [{ name: 'c', image: 'nginx' }] } };
+  const res = await fetch(`${server.url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pod) });
+  expect(res.status).toBe(201);
+  const patched = await fetch(`${server.url}/api/v1/namespaces/default/pods/p`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/merge-patch+json' },
+    body: JSON.stringify({ metadata: { labels: { b: '1', a: '1' }, finalizers: ['x/y'] }, spec: { activeDeadlineSeconds: 5 } }),
+  });
+  const got = JSON.parse(await patched.text()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  expect(Object.keys(got.spec.volumes[0])).toEqual(['name', 'configMap']);
+  expect(Object.keys(got.metadata)).toEqual(['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'labels', 'finalizers', 'managedFields']);
+  expect(Object.keys(got.metadata.labels)).toEqual(['a', 'b']);
+  // activeDeadlineSeconds is declared after terminationGracePeriodSeconds and before dnsPolicy.
+  const keys = Object.keys(got.spec);
+  expect(keys.indexOf('terminationGracePeriodSeconds')).toBeLessThan(keys.indexOf('activeDeadlineSeconds'));
+  expect(keys.indexOf('activeDeadlineSeconds')).toBeLessThan(keys.indexOf('dnsPolicy'));
+  await fetch(`${server.url}/api/v1/namespaces/default/pods/p`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: '{"metadata":{"finalizers":null}}' });
+});
+
+// kube serves custom resources unstructured: its encoder writes a map[string]interface{}, so every
+// object in them has its keys sorted, metadata's and managedFields' included.
+test('a custom resource has its keys sorted at every depth', async () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.order.example.com' },
+    spec: {
+      group: 'order.example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+  expect((await fetch(`${server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(crd) })).status).toBe(201);
+  const path = '/apis/order.example.com/v1/namespaces/default/widgets';
+  let res: Response | undefined;
+  for (let i = 0; i < 50; i++) {
+    res = await fetch(`${server.url}${path}?fieldManager=m`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'Widget', apiVersion: 'order.example.com/v1', metadata: { name: 'w', labels: { z: '1', a: '1' } }, spec: { zeta: 1, alpha: { y: 1, b: 2 } } }),
+    });
+    if (res.status !== 404) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(res!.status).toBe(201);
+  const got = JSON.parse(await res!.text()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  expect(Object.keys(got)).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
+  expect(Object.keys(got.metadata)).toEqual(['creationTimestamp', 'generation', 'labels', 'managedFields', 'name', 'namespace', 'resourceVersion', 'uid']);
+  expect(Object.keys(got.metadata.managedFields[0])).toEqual(['apiVersion', 'fieldsType', 'fieldsV1', 'manager', 'operation', 'time']);
+  expect(Object.keys(got.spec)).toEqual(['alpha', 'zeta']);
+  expect(Object.keys(got.spec.alpha)).toEqual(['b', 'y']);
+});
