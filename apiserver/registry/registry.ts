@@ -462,14 +462,16 @@ export class Registry {
     obj.apiVersion = apiVersion;
     obj.kind = kind;
     const strategy = strategyFor(rt);
+    const notes = strictNotesOf(body);
+    // A Strict patch's 422 shows the patched object as it was before decoding: unknown fields and all.
+    const patchedValue = notes?.kind === 'patch' && ctx.fieldValidation === 'Strict' ? notes.value() : undefined;
     const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
     // Unknown fields, and what the request parser noted (repeated fields, a patch's own problems), as kube's decoders report them.
-    const notes = strictNotesOf(body);
     if (unknown.length || notes) {
       const report = strictReport(unknown, notes);
       if (report.errors.length && ctx.fieldValidation === 'Strict') {
         const message = `strict decoding error: ${report.errors.join(', ')}`;
-        throw notes?.kind === 'patch' ? errors.invalidPatch(notes.value(), message) : errors.badRequest(message);
+        throw notes?.kind === 'patch' ? errors.invalidPatch(patchedValue ?? notes.value(), message) : errors.badRequest(message);
       }
       // A retried write decodes again: each warning once.
       if (ctx.fieldValidation !== 'Ignore') for (const w of report.warnings) if (!ctx.warnings?.includes(w)) ctx.warnings?.push(w);

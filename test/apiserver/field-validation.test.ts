@@ -257,6 +257,35 @@ test('a strategic merge patch under Strict shows the patch as Go prints a map', 
   expect(res.body.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[paused:false revisionHistoryLimit:3]]": strict decoding error: duplicate field "spec.paused"');
 });
 
+// kube's patch library (evanphx/json-patch v4) decodes only what a patch reaches, into Go maps it
+// writes back sorted: the 422 shows the root and each object the patch walked through with sorted
+// keys, everything else in kube's encoder's order, and a value the patch added as it was sent.
+const sortedKeys = (o: Json): Json => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+
+test('a merge patch under Strict shows the patched object as kube\'s patch library writes it', async () => {
+  expect((await send('POST', DEPLOYMENTS, valid('merge-value'))).status).toBe(201);
+  const current = (await fetch(`${server.url}${DEPLOYMENTS}/merge-value`).then((r) => r.json())) as Json;
+  const res = await send('PATCH', `${DEPLOYMENTS}/merge-value?fieldValidation=Strict`, '{"spec":{"unknownX":{"z":1,"a":2},"paused":true,"paused":false,"template":{"metadata":{"labels":{"z":"1"}}}}}', 'application/merge-patch+json');
+  expect(res.status).toBe(422);
+  const template = sortedKeys({ ...current.spec.template, metadata: sortedKeys({ ...current.spec.template.metadata, labels: sortedKeys({ ...current.spec.template.metadata.labels, z: '1' }) }) });
+  const patched = sortedKeys({ ...current, spec: sortedKeys({ ...current.spec, unknownX: { a: 2, z: 1 }, paused: false, template }) });
+  expect(Object.keys(patched.metadata)[0]).toBe('name'); // untouched: kube's order
+  expect(res.body.message).toBe(` "" is invalid: patch: Invalid value: ${JSON.stringify(JSON.stringify(patched))}: strict decoding error: duplicate field "spec.paused", unknown field "spec.unknownX"`);
+});
+
+test('a JSON patch under Strict: containers on the operations\' paths sorted, the added value as sent', async () => {
+  expect((await send('POST', DEPLOYMENTS, valid('json-value'))).status).toBe(201);
+  const current = (await fetch(`${server.url}${DEPLOYMENTS}/json-value`).then((r) => r.json())) as Json;
+  const ops = '[{"op":"add","path":"/spec/template/spec/containers/0/unknownNested","value":{"z":1,"a":2}},{"op":"add","path":"/spec/paused","value":true}]';
+  const res = await send('PATCH', `${DEPLOYMENTS}/json-value?fieldValidation=Strict`, ops, 'application/json-patch+json');
+  expect(res.status).toBe(422);
+  const t = current.spec.template;
+  const container = sortedKeys({ ...t.spec.containers[0], unknownNested: { z: 1, a: 2 } });
+  const template = sortedKeys({ ...t, spec: sortedKeys({ ...t.spec, containers: [container] }) });
+  const patched = sortedKeys({ ...current, spec: sortedKeys({ ...current.spec, paused: true, template }) });
+  expect(res.body.message).toBe(` "" is invalid: patch: Invalid value: ${JSON.stringify(JSON.stringify(patched))}: strict decoding error: unknown field "spec.template.spec.containers[0].unknownNested"`);
+});
+
 // kube's applyInvalidBody: JSON read as YAML, as every apply patch is.
 const applyBody = (name: string) => `{
 		"apiVersion": "apps/v1",
