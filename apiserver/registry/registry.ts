@@ -167,6 +167,26 @@ function allAtVersion(rt: ResourceType, items: StoredObject[]): StoredObject[] {
   return items;
 }
 
+/**
+ * What kube's strict decoding reports about a decoded body: its unknown fields (`prune` removes them in
+ * place and returns their paths) and what the request parser noted (repeated fields, a patch's own
+ * problems). Strict: one error (a patch's is a 422 showing the patched object); Warn (the default):
+ * one Warning each, once however often a write is retried; Ignore: nothing.
+ */
+export function strictDecoding(body: object, ctx: WriteContext, prune: () => string[]): void {
+  const notes = strictNotesOf(body);
+  // A Strict patch's 422 shows the patched object as it was before decoding: unknown fields and all.
+  const patchedValue = notes?.kind === 'patch' && ctx.fieldValidation === 'Strict' ? notes.value() : undefined;
+  const unknown = prune();
+  if (!unknown.length && !notes) return;
+  const report = strictReport(unknown, notes);
+  if (report.errors.length && ctx.fieldValidation === 'Strict') {
+    const message = `strict decoding error: ${report.errors.join(', ')}`;
+    throw notes?.kind === 'patch' ? errors.invalidPatch(patchedValue ?? notes.value(), message) : errors.badRequest(message);
+  }
+  if (ctx.fieldValidation !== 'Ignore') for (const w of report.warnings) if (!ctx.warnings?.includes(w)) ctx.warnings?.push(w);
+}
+
 export class Registry {
   readonly services: ServiceAllocations;
   /** The kinds this server serves: built-in ones and those its CRDs register (apiserver/crd/). */
@@ -462,20 +482,7 @@ export class Registry {
     obj.apiVersion = apiVersion;
     obj.kind = kind;
     const strategy = strategyFor(rt);
-    const notes = strictNotesOf(body);
-    // A Strict patch's 422 shows the patched object as it was before decoding: unknown fields and all.
-    const patchedValue = notes?.kind === 'patch' && ctx.fieldValidation === 'Strict' ? notes.value() : undefined;
-    const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
-    // Unknown fields, and what the request parser noted (repeated fields, a patch's own problems), as kube's decoders report them.
-    if (unknown.length || notes) {
-      const report = strictReport(unknown, notes);
-      if (report.errors.length && ctx.fieldValidation === 'Strict') {
-        const message = `strict decoding error: ${report.errors.join(', ')}`;
-        throw notes?.kind === 'patch' ? errors.invalidPatch(patchedValue ?? notes.value(), message) : errors.badRequest(message);
-      }
-      // A retried write decodes again: each warning once.
-      if (ctx.fieldValidation !== 'Ignore') for (const w of report.warnings) if (!ctx.warnings?.includes(w)) ctx.warnings?.push(w);
-    }
+    strictDecoding(body, ctx, () => (kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj)));
     return obj;
   }
 

@@ -355,3 +355,78 @@ describe.each([
     expect(res.body.spec.template.spec.containers[0].imagePullPolicy).toBe('Always');
   });
 });
+
+// Served versions converted at the edge (autoscaling/v1 HPAs, batch/v1beta1 CronJobs): kube decodes
+// the served version strictly before converting, so its repeated and unknown fields are reported.
+const HPAS_V1 = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
+const hpaV1 = (name: string, extra = '') =>
+  `{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"${name}"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"d","apiVersion":"apps/v1"},"maxReplicas":3,"maxReplicas":4${extra}}}`;
+
+describe('served versions', () => {
+  test('autoscaling/v1 create: Warn gives a Warning per duplicate (and unknown) field, the last value kept', async () => {
+    const res = await send('POST', HPAS_V1, hpaV1('hpa-warn', ',"bogus":1'));
+    expect(res.status).toBe(201);
+    expect(res.warnings).toEqual(['duplicate field "spec.maxReplicas"', 'unknown field "spec.bogus"']);
+    expect(res.body.spec.maxReplicas).toBe(4);
+    expect(res.body.apiVersion).toBe('autoscaling/v1');
+  });
+
+  test('autoscaling/v1 create and update under Strict: 400 naming the duplicate; Ignore is silent', async () => {
+    const strict = await send('POST', `${HPAS_V1}?fieldValidation=Strict`, hpaV1('hpa-strict'));
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('strict decoding error: duplicate field "spec.maxReplicas"');
+    const ignored = await send('POST', `${HPAS_V1}?fieldValidation=Ignore`, hpaV1('hpa-strict'));
+    expect(ignored.status).toBe(201);
+    expect(ignored.warnings).toEqual([]);
+    const put = await send('PUT', `${HPAS_V1}/hpa-strict?fieldValidation=Strict`, hpaV1('hpa-strict'));
+    expect(put.status).toBe(400);
+    expect(put.body.message).toBe('strict decoding error: duplicate field "spec.maxReplicas"');
+  });
+
+  test('an autoscaling/v1 merge patch: Warn reports the patch\'s duplicate; Strict is a 422 showing the v1 object', async () => {
+    expect((await send('POST', HPAS_V1, hpaV1('hpa-patch'))).status).toBe(201);
+    const warn = await send('PATCH', `${HPAS_V1}/hpa-patch`, '{"spec":{"minReplicas":2,"minReplicas":3}}', 'application/merge-patch+json');
+    expect(warn.status).toBe(200);
+    expect(warn.warnings).toEqual(['duplicate field "spec.minReplicas"']);
+    expect(warn.body.spec.minReplicas).toBe(3);
+    const strict = await send('PATCH', `${HPAS_V1}/hpa-patch?fieldValidation=Strict`, '{"spec":{"minReplicas":2,"minReplicas":1}}', 'application/merge-patch+json');
+    expect(strict.status).toBe(422);
+    expect(strict.body.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{\\"apiVersion\\":\\"autoscaling\/v1\\",\\"kind\\":\\"HorizontalPodAutoscaler\\",\\"metadata\\":\{\\"name\\":\\"hpa-patch\\",.*\\"spec\\":\{\\"maxReplicas\\":4,\\"minReplicas\\":1,\\"scaleTargetRef\\":.*: strict decoding error: duplicate field "spec.minReplicas"$/);
+  });
+
+  test('batch/v1beta1 CronJob create: the duplicate reported', async () => {
+    const cj = '{"apiVersion":"batch/v1beta1","kind":"CronJob","metadata":{"name":"cj-dup"},"spec":{"schedule":"* * * * *","schedule":"*/5 * * * *","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}}}';
+    const res = await send('POST', '/apis/batch/v1beta1/namespaces/default/cronjobs', cj);
+    expect(res.status).toBe(201);
+    expect(res.warnings).toEqual(['duplicate field "spec.schedule"']);
+    expect(res.body.spec.schedule).toBe('*/5 * * * *');
+  });
+});
+
+describe('the scale subresource', () => {
+  const scalePath = (name: string) => `${DEPLOYMENTS}/${name}/scale`;
+
+  test('a merge patch with a repeated field: Warn reports it and keeps the last value; Strict is a 422 showing the Scale', async () => {
+    expect((await send('POST', DEPLOYMENTS, valid('scale-dup'))).status).toBe(201);
+    const warn = await send('PATCH', scalePath('scale-dup'), '{"spec":{"replicas":4,"replicas":3}}', 'application/merge-patch+json');
+    expect(warn.status).toBe(200);
+    expect(warn.warnings).toEqual(['duplicate field "spec.replicas"']);
+    expect(warn.body.spec.replicas).toBe(3);
+    const strict = await send('PATCH', `${scalePath('scale-dup')}?fieldValidation=Strict`, '{"spec":{"replicas":5,"replicas":1}}', 'application/merge-patch+json');
+    expect(strict.status).toBe(422);
+    expect(strict.body.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{\\"apiVersion\\":\\"autoscaling\/v1\\",\\"kind\\":\\"Scale\\",\\"metadata\\":\{\\"name\\":\\"scale-dup\\",.*\\"spec\\":\{\\"replicas\\":1\},\\"status\\":.*: strict decoding error: duplicate field "spec.replicas"$/);
+    const after = (await fetch(`${server.url}${DEPLOYMENTS}/scale-dup`).then((r) => r.json())) as Json;
+    expect(after.spec.replicas).toBe(3);
+  });
+
+  test('a JSON patch\'s repeated operation field and a PUT\'s unknown field are reported', async () => {
+    expect((await send('POST', DEPLOYMENTS, valid('scale-json'))).status).toBe(201);
+    const patched = await send('PATCH', scalePath('scale-json'), '[{"op":"replace","path":"/spec/replicas","path":"/spec/replicas","value":4}]', 'application/json-patch+json');
+    expect(patched.status).toBe(200);
+    expect(patched.warnings).toEqual(['json patch duplicate field "[0].path"']);
+    const put = await send('PUT', scalePath('scale-json'), '{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"scale-json"},"spec":{"replicas":2,"bogus":true}}');
+    expect(put.status).toBe(200);
+    expect(put.warnings).toEqual(['unknown field "spec.bogus"']);
+    expect(put.body.spec.replicas).toBe(2);
+  });
+});
