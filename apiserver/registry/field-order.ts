@@ -383,16 +383,26 @@ function fieldsKeyCompare(a: string, b: string): number {
   }
 }
 
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 function orderFields(v: unknown): unknown {
   if (!isObject(v)) return v;
-  const keys = Object.keys(v);
-  for (const k of keys) {
+  let prev: string | undefined;
+  let inOrder = true;
+  for (const k in v) {
     const c = v[k];
-    const o = orderFields(c);
-    if (o !== c) v[k] = o;
+    // Most nodes are leaves (`{}`): nothing to walk.
+    if (typeof c === 'object' && c !== null && hasKeys(c)) {
+      const o = orderFields(c);
+      if (o !== c) v[k] = o;
+    }
+    if (inOrder && prev !== undefined && fieldsKeyCompare(prev, k) > 0) inOrder = false;
+    prev = k;
   }
-  for (let i = 1; i < keys.length; i++) if (fieldsKeyCompare(keys[i - 1], keys[i]) > 0) return rebuilt(v, keys.sort(fieldsKeyCompare));
-  return v;
+  return inOrder ? v : rebuilt(v, Object.keys(v).sort(fieldsKeyCompare));
 }
 
 /** A value in its shape's order: the value itself when already in order (its children fixed in place), else a new one. */
