@@ -25,7 +25,8 @@ function returnChunk(chunk: Buffer, err: Error | null | undefined): void {
 
 const COMMA = 0x2c;
 const COMMA_BYTES = Buffer.from(',');
-const TAIL = Buffer.from(']}');
+// kube's JSON serializer ends a LIST, like every answer, with a newline (Go's json.Encoder.Encode).
+const TAIL = Buffer.from(']}\n');
 
 /**
  * Writes `head` (ending in `"items":[`), the items separated by commas and `]}`; resolves once the

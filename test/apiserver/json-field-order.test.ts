@@ -73,9 +73,9 @@ test('nested objects of a built-in kind in Go order, maps sorted, FieldsV1 as st
   expect(Object.keys(got.spec.strategy)).toEqual(['type', 'rollingUpdate']);
   // The stored bytes are what every read answers: GET and LIST give the same order.
   const text = await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments/nested`).then((r) => r.text());
-  expect(text).toBe(JSON.stringify(got));
+  expect(text).toBe(JSON.stringify(got) + '\n');
   const list = JSON.parse(await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments`).then((r) => r.text())) as { items: unknown[] };
-  expect(list.items.map((i) => JSON.stringify(i))).toContain(text);
+  expect(list.items.map((i) => JSON.stringify(i))).toContain(text.slice(0, -1));
 });
 
 test('an inlined Go struct (a Volume\'s VolumeSource) is written in place; a merge patch keeps every depth in order', async () => {
@@ -131,4 +131,57 @@ test('a custom resource has its keys sorted at every depth', async () => {
   expect(Object.keys(got.metadata.managedFields[0])).toEqual(['apiVersion', 'fieldsType', 'fieldsV1', 'manager', 'operation', 'time']);
   expect(Object.keys(got.spec)).toEqual(['alpha', 'zeta']);
   expect(Object.keys(got.spec.alpha)).toEqual(['b', 'y']);
+});
+
+// kube's JSON serializer writes each answer with Go's json.Encoder.Encode, which ends it with a newline:
+// a single object, an error Status and a LIST (not each LIST item).
+test('JSON answers end with a newline, counted in Content-Length', async () => {
+  const created = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"metadata":{"name":"nl"},"data":{"a":"1"}}' });
+  const createdText = await created.text();
+  expect(createdText.endsWith('}\n')).toBe(true);
+  expect(Number(created.headers.get('content-length'))).toBe(Buffer.byteLength(createdText));
+  const got = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/nl`);
+  const gotText = await got.text();
+  expect(gotText.endsWith('}\n')).toBe(true);
+  expect(Number(got.headers.get('content-length'))).toBe(Buffer.byteLength(gotText));
+  const missing = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/absent`);
+  expect(missing.status).toBe(404);
+  expect((await missing.text()).endsWith('}\n')).toBe(true);
+  const list = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`);
+  const listText = await list.text();
+  expect(listText.endsWith(']}\n')).toBe(true);
+  expect(Number(list.headers.get('content-length'))).toBe(Buffer.byteLength(listText));
+  expect(listText.slice(0, -1)).not.toContain('\n');
+});
+
+// Go's encoding/json escapes <, >, & and U+2028/U+2029 in strings; the stored bytes carry the escapes,
+// so GET, LIST and watch answer them alike, and the value reads back unchanged.
+test('<, >, &, U+2028 and U+2029 are written as Go escapes in GET, LIST and watch', async () => {
+  const value = 'a<b>&c\u2028d\u2029e';
+  const escaped = '"a\\u003cb\\u003e\\u0026c\\u2028d\\u2029e"';
+  const ns = '/api/v1/namespaces/default/configmaps';
+  const created = await fetch(`${server.url}${ns}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'esc', annotations: { note: value } }, data: { v: value } }) });
+  const createdText = await created.text();
+  expect(createdText).toContain(`"v":${escaped}`);
+  expect(createdText).toContain(`"note":${escaped}`);
+  const rv = (JSON.parse(createdText) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const gotText = await fetch(`${server.url}${ns}/esc`).then((r) => r.text());
+  expect(gotText).toContain(`"v":${escaped}`);
+  expect((JSON.parse(gotText) as { data: { v: string } }).data.v).toBe(value);
+  expect(gotText).not.toMatch(/[<>&\u2028\u2029]/);
+  const listText = await fetch(`${server.url}${ns}`).then((r) => r.text());
+  expect(listText).toContain(`"v":${escaped}`);
+  const watch = await fetch(`${server.url}${ns}?watch=true&resourceVersion=${Number(rv) - 1}&fieldSelector=metadata.name%3Desc`);
+  const reader = watch.body!.getReader();
+  let seen = '';
+  while (!seen.includes('\n')) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    seen += Buffer.from(chunk.value).toString();
+  }
+  await reader.cancel();
+  expect(seen).toContain(`"v":${escaped}`);
+  // Plain text costs no replace and is written as JSON.stringify writes it.
+  const plain = await fetch(`${server.url}${ns}/nl`).then((r) => r.text());
+  expect(plain).toContain('"data":{"a":"1"}');
 });
