@@ -9,6 +9,7 @@ import { duplicateFieldsAt } from '../../lib/api/json-duplicates';
 import { goPrint, jsonPatchProblems, noteStrict } from '../../lib/api/strict-decoding';
 import type { FieldValidation } from '../registry/registry';
 import { goStringCompare } from '../registry/field-order';
+import { goJSONText } from '../storage/types';
 
 // json-merge-patch ships no types: its one function we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -147,7 +148,7 @@ function jsonPatchedAsKube(patched: unknown, patch: unknown): unknown {
 
 /** JSON as Go's json.Marshal writes it: compact, with <, >, &, U+2028 and U+2029 escaped. */
 export function goJSON(v: unknown): string {
-  return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return goJSONText(v);
 }
 
 function unprocessable(message: string): ApiStatusError {
