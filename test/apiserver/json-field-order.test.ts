@@ -131,6 +131,19 @@ test('a custom resource has its keys sorted at every depth', async () => {
   expect(Object.keys(got.metadata.managedFields[0])).toEqual(['apiVersion', 'fieldsType', 'fieldsV1', 'manager', 'operation', 'time']);
   expect(Object.keys(got.spec)).toEqual(['alpha', 'zeta']);
   expect(Object.keys(got.spec.alpha)).toEqual(['b', 'y']);
+  // Its LIST is unstructured too: the envelope's keys sorted, items between apiVersion and kind.
+  const listText = await fetch(`${server.url}${path}?limit=1`).then((r) => r.text());
+  expect(listText).toMatch(/^\{"apiVersion":"order\.example\.com\/v1","items":\[\{"apiVersion":"order\.example\.com\/v1","kind":"Widget",.*\],"kind":"WidgetList","metadata":\{"resourceVersion":"\d+"\}\}\n$/s);
+  const list = JSON.parse(listText) as { items: Array<{ metadata: { name: string } }> };
+  expect(list.items.map((i) => i.metadata.name)).toEqual(['w']);
+  // A page of a longer list: its metadata's keys sorted as well.
+  const second = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'Widget', apiVersion: 'order.example.com/v1', metadata: { name: 'w2' } }) });
+  expect(second.status).toBe(201);
+  const page = JSON.parse(await fetch(`${server.url}${path}?limit=1`).then((r) => r.text())) as { metadata: object };
+  expect(Object.keys(page.metadata)).toEqual(['continue', 'remainingItemCount', 'resourceVersion']);
+  // A built-in kind's list keeps kube's typed order.
+  const cms = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`).then((r) => r.text());
+  expect(Object.keys(JSON.parse(cms) as object)).toEqual(['kind', 'apiVersion', 'metadata', 'items']);
 });
 
 // kube's JSON serializer writes each answer with Go's json.Encoder.Encode, which ends it with a newline:
