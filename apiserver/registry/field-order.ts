@@ -27,6 +27,14 @@ export type Shape =
 export interface StructPlan {
   /** Each JSON field's place and the shape of its value (objects, maps or lists of them); fields the plan lacks go after the known ones, as they came. */
   fields: Map<string, FieldPlace>;
+  /**
+   * Fields Go writes even when unset, as `null`: a metav1.Time held by value (ObjectMeta's
+   * creationTimestamp) is a struct, which `omitempty` never drops, and its MarshalJSON writes a zero
+   * time as null. Only ObjectMeta's is filled in (an embedded ObjectMeta, as in a pod template).
+   */
+  nullWhenAbsent?: readonly string[];
+  /** A nested ObjectMeta held by value (a pod template's metadata): Go writes it even when unset. */
+  metaWhenAbsent?: string;
 }
 
 interface FieldPlace {
@@ -45,6 +53,7 @@ interface ProtoField {
 interface GoField {
   json?: string;
   inline?: boolean;
+  ptr?: boolean;
 }
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
@@ -58,6 +67,7 @@ const OPAQUE = new Set([
   'k8s.io.apimachinery.pkg.runtime.RawExtension',
 ]);
 const FIELDS_V1 = `${META}.FieldsV1`;
+const OBJECT_META = `${META}.ObjectMeta`;
 const SCALARS = new Set(['string', 'bytes', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'double', 'float']);
 
 let catalog: { proto: Map<string, ProtoField[]>; go: Record<string, Record<string, GoField>> } | undefined;
@@ -139,14 +149,14 @@ function fieldShape(f: ProtoField): Shape | undefined {
 }
 
 /** A message's JSON fields in Go order, inlined structs spliced in where Go declares them. */
-function goFieldsOf(type: string): Array<{ json: string; shape: Shape | undefined }> {
+function goFieldsOf(type: string): Array<{ json: string; shape: Shape | undefined; type?: string; ptr?: boolean }> {
   const { proto, go } = load();
   const fields = proto.get(type) ?? [];
   const byName = new Map(fields.map((f) => [f.name, f]));
   const declared = go[type] ?? {};
   // Go order first (go-fields.json's key order is the struct's), then anything only the .proto has.
   const names = [...Object.keys(declared), ...fields.map((f) => f.name).filter((n) => !(n in declared))];
-  const out: Array<{ json: string; shape: Shape | undefined }> = [];
+  const out: Array<{ json: string; shape: Shape | undefined; type?: string; ptr?: boolean }> = [];
   for (const name of names) {
     const f = byName.get(name);
     const g = declared[name] ?? {};
@@ -154,18 +164,37 @@ function goFieldsOf(type: string): Array<{ json: string; shape: Shape | undefine
       out.push(...goFieldsOf(f.type));
       continue;
     }
-    out.push({ json: g.json ?? name, shape: f ? fieldShape(f) : undefined });
+    out.push({ json: g.json ?? name, shape: f ? fieldShape(f) : undefined, type: f && !f.repeated && f.mapValue === undefined ? f.type : undefined, ptr: g.ptr });
   }
   return out;
 }
 
 function structPlan(type: string): StructPlan {
   const fields = new Map<string, FieldPlace>();
-  for (const { json, shape } of goFieldsOf(type)) if (!fields.has(json)) fields.set(json, { rank: fields.size, shape });
-  return { fields };
+  const plan: StructPlan = { fields };
+  for (const f of goFieldsOf(type)) {
+    if (fields.has(f.json)) continue;
+    fields.set(f.json, { rank: fields.size, shape: f.shape });
+    if (f.ptr) continue;
+    if (type === OBJECT_META && f.type === `${META}.Time` && f.json === 'creationTimestamp') plan.nullWhenAbsent = [f.json];
+    if (f.type === OBJECT_META && f.json === 'metadata') plan.metaWhenAbsent = f.json;
+  }
+  return plan;
 }
 
 const FIELDS: Shape = { t: 'fields' };
+/** A kind's own ObjectMeta: ObjectMeta's order, without the nested one's filled-in fields. */
+let topMetaPlan: StructPlan | undefined;
+const TOP_META: Shape = {
+  t: 'struct',
+  plan: () => {
+    if (!topMetaPlan) {
+      const meta = messageShape(OBJECT_META);
+      topMetaPlan = { fields: meta?.t === 'struct' ? meta.plan().fields : new Map<string, FieldPlace>() };
+    }
+    return topMetaPlan;
+  },
+};
 const SORTED: Shape = { t: 'sorted' };
 
 // ---- the shape of a kind's objects --------------------------------------------------------------
@@ -195,7 +224,8 @@ export function shapeOfKind(rt: ResourceType, kind = rt.kind, unstructured = fal
       ['kind', { rank: 0, shape: undefined }],
       ['apiVersion', { rank: 1, shape: undefined }],
     ]);
-    for (const { json, shape } of fields) if (!places.has(json)) places.set(json, { rank: places.size, shape });
+    // An object's own metadata always has its creationTimestamp once stored: none is filled in there.
+    for (const { json, shape } of fields) if (!places.has(json)) places.set(json, { rank: places.size, shape: json === 'metadata' ? TOP_META : shape });
     // Without a message, whatever else the kind has comes before its status.
     if (!message) places.set('status', { rank: Number.MAX_SAFE_INTEGER, shape: undefined });
     const plan: StructPlan = { fields: places };
@@ -248,6 +278,8 @@ function rebuilt(obj: Json, keys: string[]): Json {
 /** Orders a struct's fields (children first); returns obj itself when already in order, else a new object. */
 function orderStruct(obj: Json, plan: StructPlan): Json {
   const fields = plan.fields;
+  if (plan.metaWhenAbsent !== undefined && !(plan.metaWhenAbsent in obj)) obj[plan.metaWhenAbsent] = {};
+  if (plan.nullWhenAbsent) for (const k of plan.nullWhenAbsent) if (!(k in obj)) obj[k] = null;
   const unknownRank = fields.size;
   let last = -1;
   let inOrder = true;

@@ -198,3 +198,44 @@ test('<, >, &, U+2028 and U+2029 are written as Go escapes in GET, LIST and watc
   const plain = await fetch(`${server.url}${ns}/nl`).then((r) => r.text());
   expect(plain).toContain('"data":{"a":"1"}');
 });
+
+// metav1.Time is a struct: `omitempty` never drops it, and a zero time is written as null. So kube
+// writes `"creationTimestamp":null` in every embedded ObjectMeta (pod, job and claim templates), even
+// one the client left out, and the null is accepted back by update, patch, apply and protobuf.
+test('an embedded ObjectMeta carries "creationTimestamp":null, and the null goes back in unharmed', async () => {
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ct' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
+  const base = `${server.url}/apis/apps/v1/namespaces/default/deployments`;
+  const created = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deploy) });
+  expect(created.status).toBe(201);
+  const createdText = await created.text();
+  expect(createdText).toContain('"template":{"metadata":{"creationTimestamp":null,"labels":{"a":"b"}},"spec":');
+  // The object's own metadata keeps its time.
+  expect((JSON.parse(createdText) as { metadata: { creationTimestamp: unknown } }).metadata.creationTimestamp).toEqual(expect.any(String));
+  // Sent back as read (a PUT), strategic-merge patched and applied: accepted, the null kept; an applier
+  // that did not send it does not own it.
+  const put = await fetch(`${base}/ct`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: createdText });
+  expect(put.status).toBe(200);
+  const smp = await fetch(`${base}/ct`, { method: 'PATCH', headers: { 'content-type': 'application/strategic-merge-patch+json' }, body: '{"spec":{"template":{"metadata":{"creationTimestamp":null,"annotations":{"x":"1"}}}}}' });
+  expect(smp.status).toBe(200);
+  expect(await smp.text()).toContain('"template":{"metadata":{"creationTimestamp":null,"labels":{"a":"b"},"annotations":{"x":"1"}}');
+  const applied = await fetch(`${base}/ct?fieldManager=ssa&force=true`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(deploy) });
+  expect(applied.status).toBe(200);
+  const appliedObj = JSON.parse(await applied.text()) as { metadata: { managedFields: Array<{ manager: string; fieldsV1: unknown }> } };
+  const ssaFields = JSON.stringify(appliedObj.metadata.managedFields.find((m) => m.manager === 'ssa')?.fieldsV1);
+  expect(ssaFields).toContain('"f:template"');
+  expect(ssaFields).not.toContain('f:creationTimestamp');
+  expect(JSON.stringify(appliedObj)).toContain('"template":{"metadata":{"creationTimestamp":null,');
+  const pb = await fetch(`${base}/ct`, { headers: { accept: 'application/vnd.kubernetes.protobuf' } });
+  expect(pb.status).toBe(200);
+  expect(pb.headers.get('content-type')).toBe('application/vnd.kubernetes.protobuf');
+  // A CronJob's job template without metadata, and its pod template: both written.
+  const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } } };
+  const cj = await fetch(`${server.url}/apis/batch/v1/namespaces/default/cronjobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cron) });
+  expect(cj.status).toBe(201);
+  expect(await cj.text()).toContain('"jobTemplate":{"metadata":{"creationTimestamp":null},"spec":{"template":{"metadata":{"creationTimestamp":null},"spec":');
+  // A StatefulSet's claim templates.
+  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'st' }, spec: { serviceName: 'st', selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] } };
+  const st = await fetch(`${server.url}/apis/apps/v1/namespaces/default/statefulsets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sts) });
+  expect(st.status).toBe(201);
+  expect(await st.text()).toContain('"volumeClaimTemplates":[{"metadata":{"name":"data","creationTimestamp":null},"spec":');
+});
