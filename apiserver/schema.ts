@@ -222,7 +222,7 @@ function walk(value: unknown, desc: Desc, path: string, w: Walker, inCollection 
  * Removes the fields the kind's schema does not have, in place, and returns their paths
  * (`spec.template.spec.containers[0].imagee`). Values of the wrong type are left for validation.
  */
-export function pruneUnknownFields(resource: ResourceType, obj: Record<string, unknown>): string[] {
+export function pruneUnknownFields(resource: Pick<ResourceType, 'version' | 'kind'>, obj: Record<string, unknown>): string[] {
   const model = modelNameFor(resource);
   if (!model || !isMap(obj)) return [];
   const removed: string[] = [];

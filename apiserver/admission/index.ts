@@ -11,7 +11,9 @@ import type { StorageClass } from 'kubernetes-types/storage/v1';
 import { Resources, type ResourceType } from '../../lib/api/resources';
 import type { AdmissionPlugin } from '../auth/types';
 import { bucketOf, keyOf, namespacePrefix } from '../registry/keys';
-import type { KObj, Storage } from '../storage/types';
+import { ConflictError, copyStored, NotFoundError, type KObj, type Storage } from '../storage/types';
+import { orderObject, shapeOfKind } from '../registry/field-order';
+import { isPlainObject } from '../registry/objects';
 import { DefaultStorageClassAdmission } from './default-storage-class';
 import { LimitRangerAdmission } from './limit-ranger';
 import { PersistentVolumeClaimResizeAdmission } from './persistentvolumeclaim-resize';
@@ -60,9 +62,41 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
     );
   }
   if (names.includes('ResourceQuota')) {
-    last.push(new ResourceQuotaAdmission({ listResourceQuotas: (ns) => listIn<ResourceQuota>(Resources.resourcequotas, ns), listObjects: (rt, ns) => listIn<KObj>(rt, ns) }));
+    last.push(
+      new ResourceQuotaAdmission({
+        listResourceQuotas: (ns) => listIn<ResourceQuota>(Resources.resourcequotas, ns),
+        listObjects: (rt, ns) => listIn<KObj>(rt, ns),
+        updateQuotaUsed: (quota, used) => updateQuotaUsed(storage, quota, used),
+      }),
+    );
   }
   return { first, last };
+}
+
+/**
+ * The quota admission's status write (kube's plugin does an UpdateStatus through its loopback client):
+ * status.used replaced, compare-and-swap on the resourceVersion the quota was read at. false: the
+ * quota changed since (or is being written). A quota deleted meanwhile has nothing left to charge.
+ */
+async function updateQuotaUsed(storage: Storage, quota: ResourceQuota, used: Record<string, string>): Promise<boolean> {
+  const rt = Resources.resourcequotas;
+  const key = keyOf(rt, quota.metadata?.namespace, String(quota.metadata?.name));
+  const current = await storage.get(bucketOf(rt), key);
+  if (!current) return true;
+  if (current.obj.metadata.resourceVersion !== quota.metadata?.resourceVersion) return false;
+  const obj = copyStored(current);
+  const status = (isPlainObject(obj.status) ? obj.status : (obj.status = {})) as Record<string, unknown>;
+  if (!isPlainObject(status.hard)) status.hard = { ...((obj.spec as ResourceQuota['spec'])?.hard ?? {}) };
+  status.used = used;
+  orderObject(obj, shapeOfKind(rt));
+  try {
+    await storage.update(bucketOf(rt), key, obj, current.rev);
+    return true;
+  } catch (err) {
+    if (err instanceof ConflictError) return false;
+    if (err instanceof NotFoundError) return true;
+    throw err;
+  }
 }
 
 export { ServiceAccountAdmission } from './service-account';

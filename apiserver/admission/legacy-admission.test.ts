@@ -129,6 +129,59 @@ describe('ResourceQuota', () => {
     expect(await refusal(plugin(quotas, existing).validate(attrs(rt, obj)))).toBe(want);
   });
 
+  // kube's quota admission charges an admitted create at once: status.used written in the same
+  // admission, compare-and-swap on the quota's resourceVersion, retried when another write came first.
+  describe('status.used written at admission', () => {
+    const charged = (quotas: () => ResourceQuota[], existing: Partial<Record<string, KObj[]>>, answers: boolean[]) => {
+      const writes: Array<[string | undefined, Record<string, string>]> = [];
+      let lists = 0;
+      const p = new ResourceQuotaAdmission({
+        listResourceQuotas: async () => {
+          lists++;
+          return quotas();
+        },
+        listObjects: async (rt) => existing[rt.resource] ?? [],
+        updateQuotaUsed: async (q, used) => {
+          writes.push([q.metadata?.resourceVersion, used]);
+          return answers.shift() ?? true;
+        },
+      });
+      return { p, writes, lists: () => lists };
+    };
+    const withStatus = (hard: Record<string, string>, used: Record<string, string>, rv = '5'): ResourceQuota => ({ metadata: { name: 'q', namespace: 'ns', resourceVersion: rv }, spec: { hard }, status: { hard, used } });
+
+    it('charges the new object to every resource it uses, keeping the rest of status.used', async () => {
+      const c = charged(() => [withStatus({ pods: '3', 'requests.cpu': '2', 'count/configmaps': '5' }, { pods: '1', 'requests.cpu': '500m', 'count/configmaps': '4' })], { pods: [pod([{ name: 'c', requests: { cpu: '500m' } }]) as unknown as KObj] }, []);
+      await c.p.validate(attrs(Resources.pods, pod([{ name: 'c', requests: { cpu: '250m' } }])));
+      expect(c.writes).toEqual([['5', { pods: '2', 'requests.cpu': '750m', 'count/configmaps': '4' }]]);
+    });
+
+    it('a refused create, a dry run and a kind the quota does not limit charge nothing', async () => {
+      const c = charged(() => [withStatus({ pods: '1' }, { pods: '1' })], { pods: [pod([{ name: 'c' }]) as unknown as KObj] }, []);
+      expect(await refusal(c.p.validate(attrs(Resources.pods, pod([{ name: 'c' }]))))).toContain('exceeded quota');
+      const d = charged(() => [withStatus({ pods: '2' }, { pods: '0' })], {}, []);
+      await d.p.validate({ ...attrs(Resources.pods, pod([{ name: 'c' }])), dryRun: true });
+      await d.p.validate(attrs(Resources.secrets, { metadata: { name: 's' } }));
+      expect([...c.writes, ...d.writes]).toEqual([]);
+    });
+
+    it('a quota changed since it was read is read again and charged again; after three retries the conflict is the answer', async () => {
+      let rv = 5;
+      const c = charged(() => [withStatus({ pods: '5' }, { pods: '0' }, String(rv++))], {}, [false, true]);
+      await c.p.validate(attrs(Resources.pods, pod([{ name: 'c' }])));
+      expect(c.writes.map(([v]) => v)).toEqual(['5', '6']);
+      expect(c.lists()).toBe(2);
+      const lost = charged(() => [withStatus({ pods: '5' }, { pods: '0' })], {}, [false, false, false, false]);
+      const err = await lost.p.validate(attrs(Resources.pods, pod([{ name: 'c' }]))).then(
+        () => undefined,
+        (e: { code?: number; message?: string }) => e,
+      );
+      expect(err?.code).toBe(409);
+      expect(err?.message).toContain('resourcequotas "q"');
+      expect(lost.writes).toHaveLength(4);
+    });
+  });
+
   // Scoped quotas: only the pods in every scope are counted and refused.
   const scoped = (hard: Record<string, string>, scopes: string[], matchExpressions?: NonNullable<NonNullable<ResourceQuota['spec']>['scopeSelector']>['matchExpressions']): ResourceQuota => ({
     metadata: { name: 'scoped', namespace: 'ns' },

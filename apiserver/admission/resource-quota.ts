@@ -5,7 +5,11 @@
 // state. Only quotas whose scopes take the object in count (Terminating, BestEffort, PriorityClass, …:
 // lib/api/quota.ts); a pod update that moves it in or out of Terminating is checked as kube does.
 // Usage is counted from storage at admission time (lib/api/quota.ts, the same counting as the resource
-// quota controller that keeps status.used), so two creates in a row see each other.
+// quota controller that keeps status.used), so two creates in a row see each other. An admitted create
+// is charged at once, as kube's plugin does: each quota it counts in gets the new status.used (usage
+// with the object's), written only if the quota is unchanged since it was read; a quota changed in
+// between is read again and charged again, three retries, then the write is refused with the conflict.
+// A dry run is checked but charges nothing.
 import type { Pod, ResourceQuota } from 'kubernetes-types/core/v1';
 import { countedResources, formatUsage, isTerminating, matchesResource, quotaMatches, totalUsage, usageOf, type Usage } from '../../lib/api/quota';
 import { parseQuantity } from '../../lib/api/quantity';
@@ -18,6 +22,28 @@ export interface ResourceQuotaAdmissionOptions {
   listResourceQuotas: (namespace: string) => Promise<ResourceQuota[]>;
   /** A namespace's objects of one counted kind. */
   listObjects: (rt: ResourceType, namespace: string) => Promise<KObj[]>;
+  /**
+   * Writes a quota's status.used, if the quota is still at the resourceVersion it was read at: false
+   * when it has changed since (a conflict). Without it, creates are checked but not charged.
+   */
+  updateQuotaUsed?: (quota: ResourceQuota, used: Record<string, string>) => Promise<boolean>;
+}
+
+/** kube's quota evaluator retries a status update that lost to another writer this many times. */
+const QUOTA_UPDATE_RETRIES = 3;
+
+/**
+ * A quota's status.used once a create is charged to it (kube: status.used plus the object's usage of
+ * the resources the quota limits), or undefined when nothing it records changes.
+ */
+export function chargedUsed(quota: ResourceQuota, rt: ResourceType, requested: Usage, used: Usage): Record<string, string> | undefined {
+  const hard = quota.spec?.hard ?? {};
+  const charged = Object.keys(hard).filter((n) => matchesResource(rt, n) && (requested[n] ?? 0) > 0);
+  const current = quota.status?.used ?? {};
+  const next: Record<string, string> = { ...current };
+  for (const n of charged) next[n] = formatUsage((used[n] ?? 0) + requested[n], hard[n]);
+  if (charged.every((n) => current[n] === next[n])) return undefined;
+  return next;
 }
 
 /** quota's prettyPrint: sorted `name=value`, comma-joined. */
@@ -65,27 +91,38 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     // meet the constraints of the quotas whose scopes now take the pod in; their usage does not change.
     const scopeChange = a.operation === 'UPDATE' && a.rt === Resources.pods && !!a.oldObject && isTerminating(a.oldObject as unknown as Pod) !== isTerminating(a.object as unknown as Pod);
     if (a.operation !== 'CREATE' && !scopeChange) return;
-    const quotas = (await this.o.listResourceQuotas(a.namespace)).filter((q) => quotaMatches(q, a.rt, a.object!));
-    if (!quotas.length) return;
-    if (scopeChange) {
+    for (let attempt = 0; ; attempt++) {
+      const quotas = (await this.o.listResourceQuotas(a.namespace)).filter((q) => quotaMatches(q, a.rt, a.object!));
+      if (!quotas.length) return;
+      if (scopeChange) {
+        for (const quota of quotas) {
+          const missing = missingComputeResources(a.object as unknown as Pod, quota.spec?.hard ?? {});
+          if (missing.length) throw errors.forbidden(a.rt, a.name, `failed quota: ${quota.metadata?.name}: must specify ${missing.join('; ')}`);
+        }
+        return;
+      }
+      const requested = usageOf(a.rt, a.object!);
+      const objects: Array<[ResourceType, KObj]> = [];
+      for (const rt of countedResources) for (const o of await this.o.listObjects(rt, a.namespace)) objects.push([rt, o]);
+      const charges: Array<[ResourceQuota, Record<string, string>]> = [];
       for (const quota of quotas) {
-        const missing = missingComputeResources(a.object as unknown as Pod, quota.spec?.hard ?? {});
-        if (missing.length) throw errors.forbidden(a.rt, a.name, `failed quota: ${quota.metadata?.name}: must specify ${missing.join('; ')}`);
+        const hard = quota.spec?.hard ?? {};
+        if (a.rt === Resources.pods) {
+          const missing = missingComputeResources(a.object as unknown as Pod, hard);
+          if (missing.length) throw errors.forbidden(a.rt, a.name, `failed quota: ${quota.metadata?.name}: must specify ${missing.join('; ')}`);
+        }
+        const used = totalUsage(quota, objects);
+        const refusal = quotaRefusal(quota, a.rt, requested, used);
+        if (refusal) throw errors.forbidden(a.rt, a.name, refusal);
+        const next = chargedUsed(quota, a.rt, requested, used);
+        if (next) charges.push([quota, next]);
       }
-      return;
-    }
-    const requested = usageOf(a.rt, a.object);
-    const objects: Array<[ResourceType, KObj]> = [];
-    for (const rt of countedResources) for (const o of await this.o.listObjects(rt, a.namespace)) objects.push([rt, o]);
-    for (const quota of quotas) {
-      const hard = quota.spec?.hard ?? {};
-      if (a.rt === Resources.pods) {
-        const missing = missingComputeResources(a.object as unknown as Pod, hard);
-        if (missing.length) throw errors.forbidden(a.rt, a.name, `failed quota: ${quota.metadata?.name}: must specify ${missing.join('; ')}`);
-      }
-      const used = totalUsage(quota, objects);
-      const refusal = quotaRefusal(quota, a.rt, requested, used);
-      if (refusal) throw errors.forbidden(a.rt, a.name, refusal);
+      if (a.dryRun || !this.o.updateQuotaUsed) return;
+      const lost: ResourceQuota[] = [];
+      for (const [quota, used] of charges) if (!(await this.o.updateQuotaUsed(quota, used))) lost.push(quota);
+      if (!lost.length) return;
+      // Another write changed a quota first: read the quotas again and charge what is left, or give up with the conflict.
+      if (attempt >= QUOTA_UPDATE_RETRIES) throw errors.modified(Resources.resourcequotas, String(lost[0].metadata?.name));
     }
   }
 }

@@ -103,6 +103,7 @@ export function customKindStrategy(crd: CustomResourceDefinition, version: CrdVe
   return defineKind<Json>(rt, {
     generationTracked: true,
     strategicMerge: false,
+    unstructured: true,
     openAPISchema: schema as Record<string, unknown>,
     scale: scalePaths(version),
     printer: customPrinter(version.additionalPrinterColumns),

@@ -37,22 +37,27 @@ function gzipHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
 }
 
 /**
- * Writes a whole body: gzip-encoded when `shouldGzip` says so, else as it is with its Content-Length.
- * `headers` must not carry Content-Length; it is set here.
+ * Writes a whole body and its `trailer` (a JSON answer's newline; written after the body, so stored
+ * bytes are not copied to append it): gzip-encoded when `shouldGzip` says so, else as they are with
+ * their Content-Length. `headers` must not carry Content-Length; it is set here.
  */
-export function writeBody(res: ServerResponse, code: number, headers: OutgoingHttpHeaders, body: string | Buffer): void {
-  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+export function writeBody(res: ServerResponse, code: number, headers: OutgoingHttpHeaders, body: string | Buffer, trailer = ''): void {
+  const length = (typeof body === 'string' ? Buffer.byteLength(body) : body.length) + Buffer.byteLength(trailer);
   if (!shouldGzip(res, length)) {
     res.writeHead(code, { ...headers, 'Content-Length': length });
-    res.end(body);
+    if (!trailer) return void res.end(body);
+    if (typeof body === 'string') return void res.end(body + trailer);
+    res.write(body);
+    res.end(trailer);
     return;
   }
-  zlib.gzip(body, { level: GZIP_LEVEL }, (err, gz) => {
+  const whole = typeof body === 'string' ? body + trailer : trailer ? Buffer.concat([body, Buffer.from(trailer)]) : body;
+  zlib.gzip(whole, { level: GZIP_LEVEL }, (err, gz) => {
     if (res.destroyed) return;
     if (err) {
       // Not expected from an in-memory buffer; the body still goes out, uncompressed.
       res.writeHead(code, { ...headers, 'Content-Length': length });
-      res.end(body);
+      res.end(whole);
       return;
     }
     res.writeHead(code, { ...gzipHeaders(headers), 'Content-Length': gz.length });

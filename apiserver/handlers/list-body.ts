@@ -30,15 +30,17 @@ function returnChunk(chunk: Buffer, err: Error | null | undefined): void {
 
 const COMMA = 0x2c;
 const COMMA_BYTES = Buffer.from(',');
-const TAIL = Buffer.from(']}');
+// kube's JSON serializer ends a LIST, like every answer, with a newline (Go's json.Encoder.Encode).
+export const LIST_TAIL = ']}\n';
 
 /**
- * Writes `head` (ending in `"items":[`), the items separated by commas and `]}`; resolves once the
- * last byte is handed to the socket or the client has gone.
+ * Writes `head` (ending in `"items":[`), the items separated by commas and `tail` (starting with `]`);
+ * resolves once the last byte is handed to the socket or the client has gone.
  */
-export function sendStoredList(res: ServerResponse, head: string, items: readonly StoredObject[], chunkBytes = LIST_CHUNK_BYTES): Promise<void> {
+export function sendStoredList(res: ServerResponse, head: string, items: readonly StoredObject[], chunkBytes = LIST_CHUNK_BYTES, tail = LIST_TAIL): Promise<void> {
   const headBytes = Buffer.from(head);
-  let total = headBytes.length + TAIL.length + Math.max(0, items.length - 1);
+  const tailBytes = Buffer.from(tail);
+  let total = headBytes.length + tailBytes.length + Math.max(0, items.length - 1);
   for (const s of items) total += s.bytes.length;
   const gzip = shouldGzip(res, total);
   if (!gzip) res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': total });
@@ -62,8 +64,8 @@ export function sendStoredList(res: ServerResponse, head: string, items: readonl
       if (next > 0) chunk[off++] = COMMA;
       off += bytes.copy(chunk, off);
     }
-    if (off + TAIL.length > chunk.length) return off;
-    off += TAIL.copy(chunk, off);
+    if (off + tailBytes.length > chunk.length) return off > 0 ? off : -1;
+    off += tailBytes.copy(chunk, off);
     tailSent = true;
     return off;
   };
@@ -72,6 +74,10 @@ export function sendStoredList(res: ServerResponse, head: string, items: readonl
     if (!headSent) {
       headSent = true;
       return headBytes;
+    }
+    if (next >= items.length) {
+      tailSent = true;
+      return tailBytes;
     }
     const bytes = items[next].bytes;
     const piece = next > 0 ? Buffer.concat([COMMA_BYTES, bytes]) : bytes;

@@ -8,6 +8,8 @@ import { parseJSON } from './request';
 import { duplicateFieldsAt } from '../../lib/api/json-duplicates';
 import { goPrint, jsonPatchProblems, noteStrict } from '../../lib/api/strict-decoding';
 import type { FieldValidation } from '../registry/registry';
+import { goStringCompare } from '../registry/field-order';
+import { goJSONText } from '../storage/types';
 
 // json-merge-patch ships no types: its one function we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -49,18 +51,104 @@ export function parsePatch(kind: PatchKind, text: string | undefined): unknown {
 /**
  * What strict decoding makes of a patch (kube's patch handler, unless fieldValidation=Ignore): the
  * patch's own repeated fields (a JSON patch's unknown or repeated operation fields), then the patched
- * object's unknown fields; under Strict a 422 naming them. Returns what to call on each patched object
- * so that its write reports them (a no-op under Ignore).
+ * object's unknown fields; under Strict a 422 naming them. Returns what to call with each object about
+ * to be patched; what that returns, called with the patched object, notes them for its write to report
+ * (a no-op under Ignore).
  */
-export function strictPatchNoter(kind: PatchKind, text: string, patch: unknown, fieldValidation: FieldValidation | undefined): (patched: unknown) => void {
-  if (fieldValidation === 'Ignore') return () => undefined;
+export function strictPatchNoter(kind: PatchKind, text: string, patch: unknown, fieldValidation: FieldValidation | undefined): (original: unknown) => (patched: unknown) => void {
+  if (fieldValidation === 'Ignore') return () => () => undefined;
   const duplicates = duplicateFieldsAt(text);
   const problems = kind === 'json' ? jsonPatchProblems(patch, text, duplicates) : duplicates.map((d) => `duplicate field "${d.path}"`);
-  return (patched) => {
-    if (patched === null || typeof patched !== 'object') return;
-    // kube shows the patched object's JSON, or for a strategic merge patch the patch as Go prints a map.
-    noteStrict(patched, { kind: 'patch', problems, value: () => (kind === 'strategic' ? goPrint(patch) : JSON.stringify(patched)) });
+  return (original) => {
+    // What the 422's value needs of the object before the patch changes it in place.
+    const objects = kind === 'merge' ? objectsUnder(original, patch) : undefined;
+    return (patched) => {
+      if (patched === null || typeof patched !== 'object') return;
+      // kube shows the patched object's JSON as its patch library wrote it, or for a strategic merge patch the patch as Go prints a map.
+      const value = (): string => (kind === 'strategic' ? goPrint(patch) : goJSON(kind === 'merge' ? mergePatchedAsKube(patched, patch, objects) : jsonPatchedAsKube(patched, patch)));
+      noteStrict(patched, { kind: 'patch', problems, value });
+    };
   };
+}
+
+// kube applies JSON and merge patches to the object's JSON (in its encoder's order) with
+// gopkg.in/evanphx/json-patch.v4, which decodes only what the patch reaches: every object it decodes
+// is a Go map, written back with its keys sorted, and everything else keeps its bytes. So the patched
+// object kube shows has the root and each object the patch walked through sorted, the rest in kube's order.
+
+type Json = Record<string, unknown>;
+const isJsonObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** For each field a merge patch sets to an object: whether the original held an object there (and below). */
+interface ObjectsUnder {
+  [field: string]: ObjectsUnder | false;
+}
+
+function objectsUnder(original: unknown, patch: unknown): ObjectsUnder {
+  const out: ObjectsUnder = {};
+  if (!isJsonObject(original) || !isJsonObject(patch)) return out;
+  for (const [k, v] of Object.entries(patch)) out[k] = isJsonObject(original[k]) ? objectsUnder(original[k], v) : false;
+  return out;
+}
+
+function sortedKeys(o: Json): Json {
+  const out: Json = {};
+  for (const k of Object.keys(o).sort(goStringCompare)) out[k] = o[k];
+  return out;
+}
+
+/** A value decoded all the way (objects sorted, at every depth). */
+function decodedDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decodedDeep);
+  if (!isJsonObject(v)) return v;
+  const out: Json = {};
+  for (const k of Object.keys(v).sort(goStringCompare)) out[k] = decodedDeep(v[k]);
+  return out;
+}
+
+/**
+ * evanphx's MergePatch: a field the patch sets over an object of the original merges into it (that
+ * object decoded); a field set where the original had no object is the patch's value, decoded all the
+ * way to drop its nulls; a non-object set over an object is the patch's bytes as sent.
+ */
+function mergePatchedAsKube(patched: unknown, patch: unknown, objects: ObjectsUnder | undefined): unknown {
+  if (!isJsonObject(patched)) return patched;
+  const out = sortedKeys(patched);
+  if (!isJsonObject(patch)) return out;
+  for (const k of Object.keys(out)) {
+    if (!(k in patch)) continue;
+    const under = objects?.[k];
+    if (under === undefined || under === false) out[k] = decodedDeep(out[k]);
+    else if (isJsonObject(patch[k])) out[k] = mergePatchedAsKube(out[k], patch[k], under);
+  }
+  return out;
+}
+
+/** evanphx's Patch.Apply: the root and every container on an operation's path (or `from`) decoded. */
+function jsonPatchedAsKube(patched: unknown, patch: unknown): unknown {
+  const decoded = new Set<string>(['']);
+  for (const op of Array.isArray(patch) ? patch : []) {
+    if (!isJsonObject(op)) continue;
+    for (const p of [op.path, op.from]) {
+      if (typeof p !== 'string') continue;
+      const parts = p.split('/').slice(1);
+      for (let i = 1; i < parts.length; i++) decoded.add(`/${parts.slice(0, i).join('/')}`);
+    }
+  }
+  const walk = (v: unknown, at: string): unknown => {
+    if (!decoded.has(at)) return v;
+    if (Array.isArray(v)) return v.map((e, i) => walk(e, `${at}/${i}`));
+    if (!isJsonObject(v)) return v;
+    const out: Json = {};
+    for (const k of Object.keys(v).sort(goStringCompare)) out[k] = walk(v[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    return out;
+  };
+  return walk(patched, '');
+}
+
+/** JSON as Go's json.Marshal writes it: compact, with <, >, &, U+2028 and U+2029 escaped. */
+export function goJSON(v: unknown): string {
+  return goJSONText(v);
 }
 
 function unprocessable(message: string): ApiStatusError {

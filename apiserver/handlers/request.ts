@@ -12,7 +12,7 @@ import { decodeProtobuf, protobufBody, ProtobufMediaType, wantsProtobuf } from '
 import { isPlainObject } from '../registry/objects';
 import type { DeleteOptions, FieldValidation, WriteContext } from '../registry/registry';
 import type { UserInfo } from '../auth/types';
-import type { StoredObject } from '../storage/types';
+import { goJSONText, type StoredObject } from '../storage/types';
 import { toTable } from '../tables';
 import { queryBool } from './query-bool';
 import { writeBody } from './compression';
@@ -139,12 +139,16 @@ export function tableIncludeObject(req: Request): 'None' | 'Metadata' | 'Object'
 }
 
 export function sendJSON(res: Response, code: number, body: unknown): void {
-  sendRaw(res, code, typeof body === 'string' ? body : JSON.stringify(body));
+  sendRaw(res, code, typeof body === 'string' ? body : goJSONText(body));
 }
 
-/** Sends JSON that is already serialized: a string, or UTF-8 bytes (a stored object's, sent as they are). */
+/**
+ * Sends JSON that is already serialized: a string, or UTF-8 bytes (a stored object's, sent as they are),
+ * followed by a newline, as kube's JSON serializer ends every answer (Go's json.Encoder.Encode).
+ */
 export function sendRaw(res: Response, code: number, json: string | Buffer): void {
-  writeBody(res, code, { 'Content-Type': 'application/json' }, json);
+  // kube's JSON serializer ends every answer with a newline (json.Encoder).
+  writeBody(res, code, { 'Content-Type': 'application/json' }, json, '\n');
 }
 
 /** Sends an object's protobuf encoding. */

@@ -6,7 +6,8 @@ import { groupVersion, ResourceType } from '../../lib/api/resources';
 import { errors } from '../errors';
 import type { Json } from '../registry/objects';
 import { compileSelectors, Registry } from '../registry/registry';
-import type { StoredObject } from '../storage/types';
+import { goJSONText, type StoredObject } from '../storage/types';
+import { strategyFor } from '../kinds';
 import { toTable } from '../tables';
 import { sendStoredList } from './list-body';
 import { protobufBody, wantsProtobuf } from './protobuf';
@@ -31,7 +32,14 @@ function sendList(req: Request, res: Response, rt: ResourceType, items: StoredOb
     if (pb) return sendProtobuf(res, 200, pb);
   }
   // Items are already serialized: their bytes are spliced into the body, not re-encoded.
-  return sendStoredList(res, `{"kind":"${rt.listKind}","apiVersion":"${groupVersion(rt)}","metadata":${JSON.stringify(metadata)},"items":[`, items);
+  if (strategyFor(rt).unstructured) {
+    // kube writes a custom resource's list unstructured, a map: keys sorted (apiVersion, items, kind,
+    // metadata), the list metadata's too (continue, remainingItemCount, resourceVersion).
+    const sortedMeta: Json = {};
+    for (const k of Object.keys(metadata).sort()) sortedMeta[k] = metadata[k];
+    return sendStoredList(res, `{"apiVersion":"${groupVersion(rt)}","items":[`, items, undefined, `],"kind":"${rt.listKind}","metadata":${goJSONText(sortedMeta)}}\n`);
+  }
+  return sendStoredList(res, `{"kind":"${rt.listKind}","apiVersion":"${groupVersion(rt)}","metadata":${goJSONText(metadata)},"items":[`, items);
 }
 
 // ---- the handler ------------------------------------------------------------------------------------

@@ -6,12 +6,14 @@ import type { NextFunction, Request, Response } from 'express';
 import { groupVersion, type ResourceType } from '../../lib/api/resources';
 import { errors } from '../errors';
 import { isPlainObject } from '../registry/objects';
-import { compileSelectors, type Registry } from '../registry/registry';
+import { compileSelectors, strictDecoding, type Registry, type WriteContext } from '../registry/registry';
+import { orderObject, shapeOfKind } from '../registry/field-order';
+import { pruneUnknownFields } from '../schema';
 import type { KObj } from '../storage/types';
 import { toTable } from '../tables';
-import { applyPatch, parsePatch, patchKind } from './patch';
+import { applyPatch, parsePatch, patchKind, strictPatchNoter } from './patch';
 import type { RequestInfo } from './request-info';
-import { deleteOptions, mediaType, parseBody, qs, rawText, sendJSON, tableIncludeObject, wantsTable, writeContext } from './request';
+import { deleteOptions, flushWarnings, mediaType, parseBody, qs, rawText, sendJSON, tableIncludeObject, wantsTable, writeContext } from './request';
 import { serveWatch, type WatchHooks } from './watch';
 
 /** One served version: its resource and the conversions to and from the stored version. */
@@ -43,8 +45,23 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
     const rt = conv.stored;
     const { name } = info;
     const ns = rt.namespaced ? info.namespace : undefined;
-    const out = (o: KObj) => conv.toServed(o);
-    const toStored = (body: unknown, current?: KObj) => conv.toStored(decode(conv, body), current);
+    // Answers in the served type's field order, as kube encodes the converted object.
+    const servedShape = shapeOfKind(conv.served);
+    const out = (o: KObj) => {
+      const served = conv.toServed(o);
+      if (isPlainObject(served)) orderObject(served, servedShape);
+      return served;
+    };
+    // kube decodes the served version strictly: its unknown and repeated fields, before conversion drops them.
+    const toStored = (body: unknown, ctx: WriteContext, current?: KObj) => {
+      const decoded = decode(conv, body);
+      strictDecoding(decoded, ctx, () => pruneUnknownFields(conv.served, decoded));
+      return conv.toStored(decoded, current);
+    };
+    const answer = (code: number, body: unknown) => {
+      flushWarnings(res);
+      sendJSON(res, code, body);
+    };
     if (info.subresource && info.subresource !== 'status') throw errors.pathNotFound();
     if (info.watch) {
       const fields = [qs(req, 'fieldSelector'), name !== undefined ? `metadata.name=${name}` : ''].filter(Boolean).join(',');
@@ -64,8 +81,8 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
       }
       if (req.method === 'POST') {
         if (!ns && rt.namespaced) throw errors.pathNotFound();
-        const stored = await registry.create(rt, ns, toStored(parseBody(req)), ctx);
-        return sendJSON(res, 201, out(stored.obj));
+        const stored = await registry.create(rt, ns, toStored(parseBody(req), ctx), ctx);
+        return answer(201, out(stored.obj));
       }
       throw errors.methodNotAllowed(req.method, rt.resource);
     }
@@ -75,14 +92,29 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
         return sendJSON(res, 200, out((await registry.get(rt, ns, name)).obj));
       case 'PUT': {
         const current = (await registry.get(rt, ns, name)).obj;
-        const { stored, created } = await registry.update(rt, ns, name, toStored(parseBody(req), current), ctx, status);
-        return sendJSON(res, created ? 201 : 200, out(stored.obj));
+        const { stored, created } = await registry.update(rt, ns, name, toStored(parseBody(req), ctx, current), ctx, status);
+        return answer(created ? 201 : 200, out(stored.obj));
       }
       case 'PATCH': {
         const kind = patchKind(mediaType(req));
-        const patch = parsePatch(kind, rawText(req));
-        const stored = await registry.guaranteedUpdate(rt, ns, name, (copy) => toStored(applyPatch(kind, out(copy), patch, rt.kind), copy), ctx, status);
-        return sendJSON(res, 200, out(stored.obj));
+        const text = rawText(req);
+        const patch = parsePatch(kind, text);
+        const noteStrict = strictPatchNoter(kind, text ?? '', patch, ctx.fieldValidation);
+        const stored = await registry.guaranteedUpdate(
+          rt,
+          ns,
+          name,
+          (copy) => {
+            const served = out(copy);
+            const noted = noteStrict(served);
+            const patched = applyPatch(kind, served, patch, rt.kind);
+            if (isPlainObject(patched)) noted(patched);
+            return toStored(patched, ctx, copy);
+          },
+          ctx,
+          status,
+        );
+        return answer(200, out(stored.obj));
       }
       case 'DELETE': {
         const r = await registry.delete(rt, ns, name, deleteOptions(req), ctx);

@@ -84,6 +84,11 @@ export interface KindStrategy {
   readonly openAPISchema?: Record<string, unknown>;
   /** false: strategic merge patches are refused with 415, as for custom resources (they have no patch strategies). */
   readonly strategicMerge?: boolean;
+  /**
+   * true: kube serves the kind's objects unstructured (custom resources), so its JSON encoder writes
+   * every object's keys sorted, metadata's included; otherwise the Go types' field order.
+   */
+  readonly unstructured?: boolean;
   /** Where the scale subresource reads and writes (custom resources: the CRD's paths); default spec.replicas, status.replicas, spec.selector. */
   readonly scale?: ScalePaths;
   /** A kind computed on every GET and LIST and never stored (ComponentStatus): its objects now. */

@@ -18,11 +18,11 @@ const INTERVAL_MS = 500;
 export async function createDefaultServiceAccount(registry: Registry, namespace: string): Promise<void> {
   const sa = Resources.serviceaccounts;
   try {
-    await registry.storage.create(bucketOf(sa), keyOf(sa, namespace, 'default'), {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'default', namespace, uid: randomUUID(), creationTimestamp: rfc3339() },
-    });
+    await registry.storage.create(
+      bucketOf(sa),
+      keyOf(sa, namespace, 'default'),
+      registry.inKubeOrder(sa, { kind: 'ServiceAccount', apiVersion: 'v1', metadata: { name: 'default', namespace, uid: randomUUID(), creationTimestamp: rfc3339() } }),
+    );
   } catch (err) {
     if (!(err instanceof KeyExistsError)) throw err;
   }

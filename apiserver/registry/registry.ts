@@ -4,7 +4,7 @@
 // delete (finalizers, graceful deletion, propagation finalizers), and the status and binding
 // subresources. What differs by kind comes from the kind's strategy (apiserver/kinds/).
 import { strictNotesOf, strictReport } from '../../lib/api/strict-decoding';
-import { orderTopLevel, topLevelOrder } from './field-order';
+import { orderObject, shapeOfKind } from './field-order';
 import { randomUUID } from 'node:crypto';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../lib/api/selectors';
@@ -167,6 +167,26 @@ function allAtVersion(rt: ResourceType, items: StoredObject[], storedAt?: Readon
     if (v !== undefined && v !== gv) return items.map((item) => atVersion(rt, item, gv));
   }
   return items;
+}
+
+/**
+ * What kube's strict decoding reports about a decoded body: its unknown fields (`prune` removes them in
+ * place and returns their paths) and what the request parser noted (repeated fields, a patch's own
+ * problems). Strict: one error (a patch's is a 422 showing the patched object); Warn (the default):
+ * one Warning each, once however often a write is retried; Ignore: nothing.
+ */
+export function strictDecoding(body: object, ctx: WriteContext, prune: () => string[]): void {
+  const notes = strictNotesOf(body);
+  // A Strict patch's 422 shows the patched object as it was before decoding: unknown fields and all.
+  const patchedValue = notes?.kind === 'patch' && ctx.fieldValidation === 'Strict' ? notes.value() : undefined;
+  const unknown = prune();
+  if (!unknown.length && !notes) return;
+  const report = strictReport(unknown, notes);
+  if (report.errors.length && ctx.fieldValidation === 'Strict') {
+    const message = `strict decoding error: ${report.errors.join(', ')}`;
+    throw notes?.kind === 'patch' ? errors.invalidPatch(patchedValue ?? notes.value(), message) : errors.badRequest(message);
+  }
+  if (ctx.fieldValidation !== 'Ignore') for (const w of report.warnings) if (!ctx.warnings?.includes(w)) ctx.warnings?.push(w);
 }
 
 export class Registry {
@@ -380,7 +400,7 @@ export class Registry {
       applyDefaults(rt, obj as Json, this.services.noAllocation);
       const causes = validate(rt, obj);
       if (causes.length) throw errors.invalid(rt, String(md.name ?? ''), causes as StatusCause[]);
-      return storedObject(this.storage.currentRevision(), await strategy.create(this, obj, ctx));
+      return storedObject(this.storage.currentRevision(), this.inKubeOrder(rt, await strategy.create(this, obj, ctx)));
     }
     // Server-owned metadata.
     for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields']) delete md[f];
@@ -411,11 +431,11 @@ export class Registry {
           // Nothing is written, but the answer is the real create's: a name in use is a conflict.
           if (await this.storage.get(bucketOf(rt), keyOf(rt, md.namespace, md.name as string))) throw new KeyExistsError(String(md.name));
           alloc?.rollback();
-          return storedObject(this.storage.currentRevision(), obj);
+          return storedObject(this.storage.currentRevision(), this.inKubeOrder(rt, obj));
         }
         const taken = alloc ? await alloc.reserve(obj) : [];
         if (taken.length) throw errors.invalid(rt, String(md.name), taken as StatusCause[]);
-        const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), obj);
+        const stored = await this.storage.create(bucketOf(rt), keyOf(rt, md.namespace, md.name as string), this.inKubeOrder(rt, obj));
         alloc?.commit();
         await strategy.afterCreate?.(this, stored);
         return stored;
@@ -442,6 +462,15 @@ export class Registry {
     }
   }
 
+  /**
+   * Puts an object in the field order kube's JSON encoder writes, at every depth (field-order.ts), in
+   * place, just before it is stored or answered: stored bytes, reads and watches are then kube's.
+   */
+  inKubeOrder<T extends KObj>(rt: ResourceType, obj: T): T {
+    orderObject(obj, shapeOfKind(rt, obj.kind === rt.kind || typeof obj.kind !== 'string' ? rt.kind : obj.kind, strategyFor(rt).unstructured));
+    return obj;
+  }
+
   /** Checks the body's shape and kind, prunes unknown fields; returns a fresh object the caller owns. */
   private decode(rt: ResourceType, body: unknown, ctx: WriteContext, kind = rt.kind, apiVersion = groupVersion(rt)): KObj {
     if (!isPlainObject(body)) throw errors.badRequest(`Object '${kind}' is missing or is not a JSON/YAML object`);
@@ -457,21 +486,8 @@ export class Registry {
     const obj = body as KObj;
     obj.apiVersion = apiVersion;
     obj.kind = kind;
-    // kube's JSON serializer writes the Go struct's order: kind, apiVersion, metadata, spec …, status.
-    orderTopLevel(obj, topLevelOrder(rt, kind));
     const strategy = strategyFor(rt);
-    const unknown = kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj);
-    // Unknown fields, and what the request parser noted (repeated fields, a patch's own problems), as kube's decoders report them.
-    const notes = strictNotesOf(body);
-    if (unknown.length || notes) {
-      const report = strictReport(unknown, notes);
-      if (report.errors.length && ctx.fieldValidation === 'Strict') {
-        const message = `strict decoding error: ${report.errors.join(', ')}`;
-        throw notes?.kind === 'patch' ? errors.invalidPatch(notes.value(), message) : errors.badRequest(message);
-      }
-      // A retried write decodes again: each warning once.
-      if (ctx.fieldValidation !== 'Ignore') for (const w of report.warnings) if (!ctx.warnings?.includes(w)) ctx.warnings?.push(w);
-    }
+    strictDecoding(body, ctx, () => (kind !== rt.kind ? [] : strategy.prune ? strategy.prune(obj) : pruneUnknownFields(rt, obj)));
     return obj;
   }
 
@@ -579,6 +595,7 @@ export class Registry {
         if (mf.length) md.managedFields = mf;
         else delete md.managedFields;
       }
+      this.inKubeOrder(rt, next);
       if (ctx.dryRun) {
         alloc?.rollback();
         return storedObject(current.rev, next);
@@ -694,7 +711,7 @@ export class Registry {
         md.deletionGracePeriodSeconds = grace;
         if (finalizers.length) md.finalizers = finalizers;
         if (strategy.generationTracked && !omd.deletionTimestamp) md.generation = ((md.generation as number) || 0) + 1;
-        const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), obj, current.rev);
+        const stored = await this.storage.update(bucketOf(rt), keyOf(rt, namespace, name), this.inKubeOrder(rt, obj), current.rev);
         return { object: atVersion(rt, stored), removed: false };
       } catch (err) {
         if ((err instanceof ConflictError || err instanceof NotFoundError) && attempt < MAX_CONFLICT_RETRIES) continue;

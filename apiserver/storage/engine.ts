@@ -90,8 +90,32 @@ interface PendingWrite {
 }
 
 export function stamp(obj: KObj, rev: number): StoredObject {
-  obj.metadata.resourceVersion = String(rev);
+  const md = obj.metadata;
+  if ('resourceVersion' in md) md.resourceVersion = String(rev);
+  else obj.metadata = withResourceVersion(md, String(rev));
   return storedObject(rev, obj);
+}
+
+/** ObjectMeta's fields that Go declares after resourceVersion. */
+const AFTER_RESOURCE_VERSION = new Set(['generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields']);
+
+/**
+ * Metadata with resourceVersion where kube's encoder writes it (objects arrive in that order, see
+ * apiserver/registry/field-order.ts): after uid in ObjectMeta's Go order, or in key order when the
+ * metadata's keys are sorted (a custom resource's, which kube encodes as a map).
+ */
+function withResourceVersion(md: KObj['metadata'], rv: string): KObj['metadata'] {
+  const keys = Object.keys(md);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] < keys[i];
+  const at = keys.findIndex((k) => (sorted ? k > 'resourceVersion' : AFTER_RESOURCE_VERSION.has(k)));
+  const out: Record<string, unknown> = {};
+  keys.forEach((k, i) => {
+    if (i === at) out.resourceVersion = rv;
+    out[k] = (md as Record<string, unknown>)[k];
+  });
+  if (at < 0) out.resourceVersion = rv;
+  return out as KObj['metadata'];
 }
 
 /** The index of the first key > after (keys sorted). */

@@ -31,7 +31,21 @@ export interface StoredObject {
 
 /** A stored object's revision, parsed object and bytes, from an object that now carries its resourceVersion. */
 export function storedObject(rev: number, obj: KObj): StoredObject {
-  return { rev, obj, bytes: ownBuffer(JSON.stringify(obj)) };
+  return { rev, obj, bytes: ownBuffer(goJSONText(obj)) };
+}
+
+const GO_ESCAPED_CHAR = /[<>&\u2028\u2029]/;
+const GO_ESCAPED_CHARS = /[<>&\u2028\u2029]/g;
+
+/**
+ * JSON as Go's encoding/json writes it (kube's serializer): compact, with <, >, & and U+2028/U+2029
+ * escaped as \u003c, \u003e, \u0026, \u2028, \u2029. JSON.stringify leaves these characters only
+ * inside strings, so replacing them anywhere is safe; the test first spares the usual text a replace.
+ */
+export function goJSONText(v: unknown): string {
+  const text = JSON.stringify(v);
+  if (!GO_ESCAPED_CHAR.test(text)) return text;
+  return text.replace(GO_ESCAPED_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

@@ -257,6 +257,35 @@ test('a strategic merge patch under Strict shows the patch as Go prints a map', 
   expect(res.body.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[paused:false revisionHistoryLimit:3]]": strict decoding error: duplicate field "spec.paused"');
 });
 
+// kube's patch library (evanphx/json-patch v4) decodes only what a patch reaches, into Go maps it
+// writes back sorted: the 422 shows the root and each object the patch walked through with sorted
+// keys, everything else in kube's encoder's order, and a value the patch added as it was sent.
+const sortedKeys = (o: Json): Json => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+
+test('a merge patch under Strict shows the patched object as kube\'s patch library writes it', async () => {
+  expect((await send('POST', DEPLOYMENTS, valid('merge-value'))).status).toBe(201);
+  const current = (await fetch(`${server.url}${DEPLOYMENTS}/merge-value`).then((r) => r.json())) as Json;
+  const res = await send('PATCH', `${DEPLOYMENTS}/merge-value?fieldValidation=Strict`, '{"spec":{"unknownX":{"z":1,"a":2},"paused":true,"paused":false,"template":{"metadata":{"labels":{"z":"1"}}}}}', 'application/merge-patch+json');
+  expect(res.status).toBe(422);
+  const template = sortedKeys({ ...current.spec.template, metadata: sortedKeys({ ...current.spec.template.metadata, labels: sortedKeys({ ...current.spec.template.metadata.labels, z: '1' }) }) });
+  const patched = sortedKeys({ ...current, spec: sortedKeys({ ...current.spec, unknownX: { a: 2, z: 1 }, paused: false, template }) });
+  expect(Object.keys(patched.metadata)[0]).toBe('name'); // untouched: kube's order
+  expect(res.body.message).toBe(` "" is invalid: patch: Invalid value: ${JSON.stringify(JSON.stringify(patched))}: strict decoding error: duplicate field "spec.paused", unknown field "spec.unknownX"`);
+});
+
+test('a JSON patch under Strict: containers on the operations\' paths sorted, the added value as sent', async () => {
+  expect((await send('POST', DEPLOYMENTS, valid('json-value'))).status).toBe(201);
+  const current = (await fetch(`${server.url}${DEPLOYMENTS}/json-value`).then((r) => r.json())) as Json;
+  const ops = '[{"op":"add","path":"/spec/template/spec/containers/0/unknownNested","value":{"z":1,"a":2}},{"op":"add","path":"/spec/paused","value":true}]';
+  const res = await send('PATCH', `${DEPLOYMENTS}/json-value?fieldValidation=Strict`, ops, 'application/json-patch+json');
+  expect(res.status).toBe(422);
+  const t = current.spec.template;
+  const container = sortedKeys({ ...t.spec.containers[0], unknownNested: { z: 1, a: 2 } });
+  const template = sortedKeys({ ...t, spec: sortedKeys({ ...t.spec, containers: [container] }) });
+  const patched = sortedKeys({ ...current, spec: sortedKeys({ ...current.spec, paused: true, template }) });
+  expect(res.body.message).toBe(` "" is invalid: patch: Invalid value: ${JSON.stringify(JSON.stringify(patched))}: strict decoding error: unknown field "spec.template.spec.containers[0].unknownNested"`);
+});
+
 // kube's applyInvalidBody: JSON read as YAML, as every apply patch is.
 const applyBody = (name: string) => `{
 		"apiVersion": "apps/v1",
@@ -324,5 +353,80 @@ describe.each([
     expect(res.warnings).toEqual(want);
     expect(res.body.spec.paused).toBe(true);
     expect(res.body.spec.template.spec.containers[0].imagePullPolicy).toBe('Always');
+  });
+});
+
+// Served versions converted at the edge (autoscaling/v1 HPAs, batch/v1beta1 CronJobs): kube decodes
+// the served version strictly before converting, so its repeated and unknown fields are reported.
+const HPAS_V1 = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
+const hpaV1 = (name: string, extra = '') =>
+  `{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"${name}"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"d","apiVersion":"apps/v1"},"maxReplicas":3,"maxReplicas":4${extra}}}`;
+
+describe('served versions', () => {
+  test('autoscaling/v1 create: Warn gives a Warning per duplicate (and unknown) field, the last value kept', async () => {
+    const res = await send('POST', HPAS_V1, hpaV1('hpa-warn', ',"bogus":1'));
+    expect(res.status).toBe(201);
+    expect(res.warnings).toEqual(['duplicate field "spec.maxReplicas"', 'unknown field "spec.bogus"']);
+    expect(res.body.spec.maxReplicas).toBe(4);
+    expect(res.body.apiVersion).toBe('autoscaling/v1');
+  });
+
+  test('autoscaling/v1 create and update under Strict: 400 naming the duplicate; Ignore is silent', async () => {
+    const strict = await send('POST', `${HPAS_V1}?fieldValidation=Strict`, hpaV1('hpa-strict'));
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('strict decoding error: duplicate field "spec.maxReplicas"');
+    const ignored = await send('POST', `${HPAS_V1}?fieldValidation=Ignore`, hpaV1('hpa-strict'));
+    expect(ignored.status).toBe(201);
+    expect(ignored.warnings).toEqual([]);
+    const put = await send('PUT', `${HPAS_V1}/hpa-strict?fieldValidation=Strict`, hpaV1('hpa-strict'));
+    expect(put.status).toBe(400);
+    expect(put.body.message).toBe('strict decoding error: duplicate field "spec.maxReplicas"');
+  });
+
+  test('an autoscaling/v1 merge patch: Warn reports the patch\'s duplicate; Strict is a 422 showing the v1 object', async () => {
+    expect((await send('POST', HPAS_V1, hpaV1('hpa-patch'))).status).toBe(201);
+    const warn = await send('PATCH', `${HPAS_V1}/hpa-patch`, '{"spec":{"minReplicas":2,"minReplicas":3}}', 'application/merge-patch+json');
+    expect(warn.status).toBe(200);
+    expect(warn.warnings).toEqual(['duplicate field "spec.minReplicas"']);
+    expect(warn.body.spec.minReplicas).toBe(3);
+    const strict = await send('PATCH', `${HPAS_V1}/hpa-patch?fieldValidation=Strict`, '{"spec":{"minReplicas":2,"minReplicas":1}}', 'application/merge-patch+json');
+    expect(strict.status).toBe(422);
+    expect(strict.body.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{\\"apiVersion\\":\\"autoscaling\/v1\\",\\"kind\\":\\"HorizontalPodAutoscaler\\",\\"metadata\\":\{\\"name\\":\\"hpa-patch\\",.*\\"spec\\":\{\\"maxReplicas\\":4,\\"minReplicas\\":1,\\"scaleTargetRef\\":.*: strict decoding error: duplicate field "spec.minReplicas"$/);
+  });
+
+  test('batch/v1beta1 CronJob create: the duplicate reported', async () => {
+    const cj = '{"apiVersion":"batch/v1beta1","kind":"CronJob","metadata":{"name":"cj-dup"},"spec":{"schedule":"* * * * *","schedule":"*/5 * * * *","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}}}';
+    const res = await send('POST', '/apis/batch/v1beta1/namespaces/default/cronjobs', cj);
+    expect(res.status).toBe(201);
+    expect(res.warnings).toEqual(['duplicate field "spec.schedule"']);
+    expect(res.body.spec.schedule).toBe('*/5 * * * *');
+  });
+});
+
+describe('the scale subresource', () => {
+  const scalePath = (name: string) => `${DEPLOYMENTS}/${name}/scale`;
+
+  test('a merge patch with a repeated field: Warn reports it and keeps the last value; Strict is a 422 showing the Scale', async () => {
+    expect((await send('POST', DEPLOYMENTS, valid('scale-dup'))).status).toBe(201);
+    const warn = await send('PATCH', scalePath('scale-dup'), '{"spec":{"replicas":4,"replicas":3}}', 'application/merge-patch+json');
+    expect(warn.status).toBe(200);
+    expect(warn.warnings).toEqual(['duplicate field "spec.replicas"']);
+    expect(warn.body.spec.replicas).toBe(3);
+    const strict = await send('PATCH', `${scalePath('scale-dup')}?fieldValidation=Strict`, '{"spec":{"replicas":5,"replicas":1}}', 'application/merge-patch+json');
+    expect(strict.status).toBe(422);
+    expect(strict.body.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{\\"apiVersion\\":\\"autoscaling\/v1\\",\\"kind\\":\\"Scale\\",\\"metadata\\":\{\\"name\\":\\"scale-dup\\",.*\\"spec\\":\{\\"replicas\\":1\},\\"status\\":.*: strict decoding error: duplicate field "spec.replicas"$/);
+    const after = (await fetch(`${server.url}${DEPLOYMENTS}/scale-dup`).then((r) => r.json())) as Json;
+    expect(after.spec.replicas).toBe(3);
+  });
+
+  test('a JSON patch\'s repeated operation field and a PUT\'s unknown field are reported', async () => {
+    expect((await send('POST', DEPLOYMENTS, valid('scale-json'))).status).toBe(201);
+    const patched = await send('PATCH', scalePath('scale-json'), '[{"op":"replace","path":"/spec/replicas","path":"/spec/replicas","value":4}]', 'application/json-patch+json');
+    expect(patched.status).toBe(200);
+    expect(patched.warnings).toEqual(['json patch duplicate field "[0].path"']);
+    const put = await send('PUT', scalePath('scale-json'), '{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"scale-json"},"spec":{"replicas":2,"bogus":true}}');
+    expect(put.status).toBe(200);
+    expect(put.warnings).toEqual(['unknown field "spec.bogus"']);
+    expect(put.body.spec.replicas).toBe(2);
   });
 });

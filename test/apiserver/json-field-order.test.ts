@@ -32,3 +32,210 @@ test('a merge patch and a YAML update keep the order', async () => {
   const cm = 'data:\n  a: "1"\nmetadata:\n  name: cm\napiVersion: v1\nkind: ConfigMap\n';
   expect(await keysOf('POST', '/api/v1/namespaces/default/configmaps', cm, 'application/yaml')).toEqual(['kind', 'apiVersion', 'metadata', 'data']);
 });
+
+// Nested objects too: ObjectMeta's Go order, maps sorted by key, each container's fields in Container's
+// order, managedFields entries in ManagedFieldsEntry's order and their FieldsV1 as structured-merge-diff
+// prints it (`.` first, then fields, then keyed elements, each sorted).
+test('nested objects of a built-in kind in Go order, maps sorted, FieldsV1 as structured-merge-diff prints it', async () => {
+  const sent = {
+    spec: {
+      template: {
+        spec: { containers: [{ ports: [{ protocol: 'TCP', containerPort: 80 }], image: 'nginx', name: 'c', resources: { limits: { memory: '1Gi', cpu: '1' } } }] },
+        metadata: { labels: { b: '1', a: 'b' } },
+      },
+      selector: { matchLabels: { a: 'b' } },
+    },
+    metadata: { annotations: { z: '1', y: '2' }, labels: { z: '1', a: '2' }, name: 'nested' },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+  };
+  const res = await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments?fieldManager=mgr`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sent) });
+  expect(res.status).toBe(201);
+  const got = JSON.parse(await res.text()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  expect(Object.keys(got.metadata)).toEqual(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations', 'managedFields']);
+  expect(Object.keys(got.metadata.labels)).toEqual(['a', 'z']);
+  expect(Object.keys(got.metadata.annotations)).toEqual(['y', 'z']);
+  const entry = got.metadata.managedFields[0];
+  expect(Object.keys(entry)).toEqual(['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
+  expect(Object.keys(entry.fieldsV1)).toEqual(['f:metadata', 'f:spec']);
+  const container = entry.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"c"}'];
+  expect(Object.keys(container).slice(0, 3)).toEqual(['.', 'f:image', 'f:imagePullPolicy']);
+  expect(Object.keys(container['f:ports']['k:{"containerPort":80}'])).toEqual(['.', 'f:containerPort', 'f:protocol']);
+  expect(Object.keys(got.spec)).toEqual(['replicas', 'selector', 'template', 'strategy', 'revisionHistoryLimit', 'progressDeadlineSeconds']);
+  expect(Object.keys(got.spec.template)).toEqual(['metadata', 'spec']);
+  expect(Object.keys(got.spec.template.metadata.labels)).toEqual(['a', 'b']);
+  const c = got.spec.template.spec.containers[0];
+  expect(Object.keys(c)).toEqual(['name', 'image', 'ports', 'resources', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy']);
+  expect(Object.keys(c.ports[0])).toEqual(['containerPort', 'protocol']);
+  expect(Object.keys(c.resources)).toEqual(['limits', 'requests']);
+  expect(Object.keys(c.resources.limits)).toEqual(['cpu', 'memory']);
+  expect(Object.keys(got.spec.template.spec)).toEqual(['containers', 'restartPolicy', 'terminationGracePeriodSeconds', 'dnsPolicy', 'securityContext', 'schedulerName']);
+  expect(Object.keys(got.spec.strategy)).toEqual(['type', 'rollingUpdate']);
+  // The stored bytes are what every read answers: GET and LIST give the same order.
+  const text = await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments/nested`).then((r) => r.text());
+  expect(text).toBe(JSON.stringify(got) + '\n');
+  const list = JSON.parse(await fetch(`${server.url}/apis/apps/v1/namespaces/default/deployments`).then((r) => r.text())) as { items: unknown[] };
+  expect(list.items.map((i) => JSON.stringify(i))).toContain(text.slice(0, -1));
+});
+
+test('an inlined Go struct (a Volume\'s VolumeSource) is written in place; a merge patch keeps every depth in order', async () => {
+  const pod = { metadata: { name: 'p' }, spec: { volumes: [{ configMap: { name: 'x' }, name: 'v' }], containers: [{ name: 'c', image: 'nginx' }] } };
+  const res = await fetch(`${server.url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pod) });
+  expect(res.status).toBe(201);
+  const patched = await fetch(`${server.url}/api/v1/namespaces/default/pods/p`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/merge-patch+json' },
+    body: JSON.stringify({ metadata: { labels: { b: '1', a: '1' }, finalizers: ['x/y'] }, spec: { activeDeadlineSeconds: 5 } }),
+  });
+  const got = JSON.parse(await patched.text()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  expect(Object.keys(got.spec.volumes[0])).toEqual(['name', 'configMap']);
+  expect(Object.keys(got.metadata)).toEqual(['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'labels', 'finalizers', 'managedFields']);
+  expect(Object.keys(got.metadata.labels)).toEqual(['a', 'b']);
+  // activeDeadlineSeconds is declared after terminationGracePeriodSeconds and before dnsPolicy.
+  const keys = Object.keys(got.spec);
+  expect(keys.indexOf('terminationGracePeriodSeconds')).toBeLessThan(keys.indexOf('activeDeadlineSeconds'));
+  expect(keys.indexOf('activeDeadlineSeconds')).toBeLessThan(keys.indexOf('dnsPolicy'));
+  await fetch(`${server.url}/api/v1/namespaces/default/pods/p`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: '{"metadata":{"finalizers":null}}' });
+});
+
+// kube serves custom resources unstructured: its encoder writes a map[string]interface{}, so every
+// object in them has its keys sorted, metadata's and managedFields' included.
+test('a custom resource has its keys sorted at every depth', async () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.order.example.com' },
+    spec: {
+      group: 'order.example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+  expect((await fetch(`${server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(crd) })).status).toBe(201);
+  const path = '/apis/order.example.com/v1/namespaces/default/widgets';
+  let res: Response | undefined;
+  for (let i = 0; i < 50; i++) {
+    res = await fetch(`${server.url}${path}?fieldManager=m`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'Widget', apiVersion: 'order.example.com/v1', metadata: { name: 'w', labels: { z: '1', a: '1' } }, spec: { zeta: 1, alpha: { y: 1, b: 2 } } }),
+    });
+    if (res.status !== 404) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(res!.status).toBe(201);
+  const got = JSON.parse(await res!.text()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  expect(Object.keys(got)).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
+  expect(Object.keys(got.metadata)).toEqual(['creationTimestamp', 'generation', 'labels', 'managedFields', 'name', 'namespace', 'resourceVersion', 'uid']);
+  expect(Object.keys(got.metadata.managedFields[0])).toEqual(['apiVersion', 'fieldsType', 'fieldsV1', 'manager', 'operation', 'time']);
+  expect(Object.keys(got.spec)).toEqual(['alpha', 'zeta']);
+  expect(Object.keys(got.spec.alpha)).toEqual(['b', 'y']);
+  // Its LIST is unstructured too: the envelope's keys sorted, items between apiVersion and kind.
+  const listText = await fetch(`${server.url}${path}?limit=1`).then((r) => r.text());
+  expect(listText).toMatch(/^\{"apiVersion":"order\.example\.com\/v1","items":\[\{"apiVersion":"order\.example\.com\/v1","kind":"Widget",.*\],"kind":"WidgetList","metadata":\{"resourceVersion":"\d+"\}\}\n$/s);
+  const list = JSON.parse(listText) as { items: Array<{ metadata: { name: string } }> };
+  expect(list.items.map((i) => i.metadata.name)).toEqual(['w']);
+  // A page of a longer list: its metadata's keys sorted as well.
+  const second = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'Widget', apiVersion: 'order.example.com/v1', metadata: { name: 'w2' } }) });
+  expect(second.status).toBe(201);
+  const page = JSON.parse(await fetch(`${server.url}${path}?limit=1`).then((r) => r.text())) as { metadata: object };
+  expect(Object.keys(page.metadata)).toEqual(['continue', 'remainingItemCount', 'resourceVersion']);
+  // A built-in kind's list keeps kube's typed order.
+  const cms = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`).then((r) => r.text());
+  expect(Object.keys(JSON.parse(cms) as object)).toEqual(['kind', 'apiVersion', 'metadata', 'items']);
+});
+
+// kube's JSON serializer writes each answer with Go's json.Encoder.Encode, which ends it with a newline:
+// a single object, an error Status and a LIST (not each LIST item).
+test('JSON answers end with a newline, counted in Content-Length', async () => {
+  const created = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"metadata":{"name":"nl"},"data":{"a":"1"}}' });
+  const createdText = await created.text();
+  expect(createdText.endsWith('}\n')).toBe(true);
+  expect(Number(created.headers.get('content-length'))).toBe(Buffer.byteLength(createdText));
+  const got = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/nl`);
+  const gotText = await got.text();
+  expect(gotText.endsWith('}\n')).toBe(true);
+  expect(Number(got.headers.get('content-length'))).toBe(Buffer.byteLength(gotText));
+  const missing = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/absent`);
+  expect(missing.status).toBe(404);
+  expect((await missing.text()).endsWith('}\n')).toBe(true);
+  const list = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`);
+  const listText = await list.text();
+  expect(listText.endsWith(']}\n')).toBe(true);
+  expect(Number(list.headers.get('content-length'))).toBe(Buffer.byteLength(listText));
+  expect(listText.slice(0, -1)).not.toContain('\n');
+});
+
+// Go's encoding/json escapes <, >, & and U+2028/U+2029 in strings; the stored bytes carry the escapes,
+// so GET, LIST and watch answer them alike, and the value reads back unchanged.
+test('<, >, &, U+2028 and U+2029 are written as Go escapes in GET, LIST and watch', async () => {
+  const value = 'a<b>&c\u2028d\u2029e';
+  const escaped = '"a\\u003cb\\u003e\\u0026c\\u2028d\\u2029e"';
+  const ns = '/api/v1/namespaces/default/configmaps';
+  const created = await fetch(`${server.url}${ns}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'esc', annotations: { note: value } }, data: { v: value } }) });
+  const createdText = await created.text();
+  expect(createdText).toContain(`"v":${escaped}`);
+  expect(createdText).toContain(`"note":${escaped}`);
+  const rv = (JSON.parse(createdText) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const gotText = await fetch(`${server.url}${ns}/esc`).then((r) => r.text());
+  expect(gotText).toContain(`"v":${escaped}`);
+  expect((JSON.parse(gotText) as { data: { v: string } }).data.v).toBe(value);
+  expect(gotText).not.toMatch(/[<>&\u2028\u2029]/);
+  const listText = await fetch(`${server.url}${ns}`).then((r) => r.text());
+  expect(listText).toContain(`"v":${escaped}`);
+  const watch = await fetch(`${server.url}${ns}?watch=true&resourceVersion=${Number(rv) - 1}&fieldSelector=metadata.name%3Desc`);
+  const reader = watch.body!.getReader();
+  let seen = '';
+  while (!seen.includes('\n')) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    seen += Buffer.from(chunk.value).toString();
+  }
+  await reader.cancel();
+  expect(seen).toContain(`"v":${escaped}`);
+  // Plain text costs no replace and is written as JSON.stringify writes it.
+  const plain = await fetch(`${server.url}${ns}/nl`).then((r) => r.text());
+  expect(plain).toContain('"data":{"a":"1"}');
+});
+
+// metav1.Time is a struct: `omitempty` never drops it, and a zero time is written as null. So kube
+// writes `"creationTimestamp":null` in every embedded ObjectMeta (pod, job and claim templates), even
+// one the client left out, and the null is accepted back by update, patch, apply and protobuf.
+test('an embedded ObjectMeta carries "creationTimestamp":null, and the null goes back in unharmed', async () => {
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ct' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
+  const base = `${server.url}/apis/apps/v1/namespaces/default/deployments`;
+  const created = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deploy) });
+  expect(created.status).toBe(201);
+  const createdText = await created.text();
+  expect(createdText).toContain('"template":{"metadata":{"creationTimestamp":null,"labels":{"a":"b"}},"spec":');
+  // The object's own metadata keeps its time.
+  expect((JSON.parse(createdText) as { metadata: { creationTimestamp: unknown } }).metadata.creationTimestamp).toEqual(expect.any(String));
+  // Sent back as read (a PUT), strategic-merge patched and applied: accepted, the null kept; an applier
+  // that did not send it does not own it.
+  const put = await fetch(`${base}/ct`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: createdText });
+  expect(put.status).toBe(200);
+  const smp = await fetch(`${base}/ct`, { method: 'PATCH', headers: { 'content-type': 'application/strategic-merge-patch+json' }, body: '{"spec":{"template":{"metadata":{"creationTimestamp":null,"annotations":{"x":"1"}}}}}' });
+  expect(smp.status).toBe(200);
+  expect(await smp.text()).toContain('"template":{"metadata":{"creationTimestamp":null,"labels":{"a":"b"},"annotations":{"x":"1"}}');
+  const applied = await fetch(`${base}/ct?fieldManager=ssa&force=true`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(deploy) });
+  expect(applied.status).toBe(200);
+  const appliedObj = JSON.parse(await applied.text()) as { metadata: { managedFields: Array<{ manager: string; fieldsV1: unknown }> } };
+  const ssaFields = JSON.stringify(appliedObj.metadata.managedFields.find((m) => m.manager === 'ssa')?.fieldsV1);
+  expect(ssaFields).toContain('"f:template"');
+  expect(ssaFields).not.toContain('f:creationTimestamp');
+  expect(JSON.stringify(appliedObj)).toContain('"template":{"metadata":{"creationTimestamp":null,');
+  const pb = await fetch(`${base}/ct`, { headers: { accept: 'application/vnd.kubernetes.protobuf' } });
+  expect(pb.status).toBe(200);
+  expect(pb.headers.get('content-type')).toBe('application/vnd.kubernetes.protobuf');
+  // A CronJob's job template without metadata, and its pod template: both written.
+  const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } } };
+  const cj = await fetch(`${server.url}/apis/batch/v1/namespaces/default/cronjobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cron) });
+  expect(cj.status).toBe(201);
+  expect(await cj.text()).toContain('"jobTemplate":{"metadata":{"creationTimestamp":null},"spec":{"template":{"metadata":{"creationTimestamp":null},"spec":');
+  // A StatefulSet's claim templates.
+  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'st' }, spec: { serviceName: 'st', selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] } };
+  const st = await fetch(`${server.url}/apis/apps/v1/namespaces/default/statefulsets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sts) });
+  expect(st.status).toBe(201);
+  expect(await st.text()).toContain('"volumeClaimTemplates":[{"metadata":{"name":"data","creationTimestamp":null},"spec":');
+});

@@ -60,6 +60,10 @@ describe.each(binaries)('$name', ({ bin, ns }) => {
     expect(await ok('create', 'quota', 'q', '--hard=pods=1,count/configmaps=5', '-n', ns)).toBe('resourcequota/q created\n');
     expect((await get(Resources.resourcequotas, ns, 'q')).spec).toEqual({ hard: { pods: '1', 'count/configmaps': '5' } });
     expect(await ok('run', 'first', '--image=nginx', '--restart=Never', '-n', ns)).toBe('pod/first created\n');
+    // Charged by the admission itself (no quota controller runs here), as kube's quota admission does.
+    const charged = await get(Resources.resourcequotas, ns, 'q');
+    expect(charged.status).toEqual({ hard: { pods: '1', 'count/configmaps': '5' }, used: { pods: '1' } });
+    expect(Object.keys(charged.status.hard)).toEqual(['count/configmaps', 'pods']);
     const r = await kubectl('run', 'second', '--image=nginx', '--restart=Never', '-n', ns);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toBe('Error from server (Forbidden): pods "second" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1\n');

@@ -14,8 +14,8 @@ const item = (i: number, size = 10): StoredObject => {
 };
 
 /** Serves one list with the given chunk size and returns what a client received. */
-async function fetchList(items: StoredObject[], chunkBytes: number): Promise<{ headers: http.IncomingHttpHeaders; body: string }> {
-  return (await fetchLists([items], chunkBytes))[0];
+async function fetchList(items: StoredObject[], chunkBytes: number, head?: string, tail?: string): Promise<{ headers: http.IncomingHttpHeaders; body: string }> {
+  return (await fetchLists([items], chunkBytes, head, tail))[0];
 }
 
 /**
@@ -23,10 +23,10 @@ async function fetchList(items: StoredObject[], chunkBytes: number): Promise<{ h
  * whose small buffers make writes wait for the client, and each client reads only after a pause: so
  * chunks are still queued in the socket while the next ones are filled.
  */
-async function fetchLists(lists: StoredObject[][], chunkBytes: number): Promise<Array<{ headers: http.IncomingHttpHeaders; body: string }>> {
+async function fetchLists(lists: StoredObject[][], chunkBytes: number, head = '{"kind":"ConfigMapList","items":[', tail?: string): Promise<Array<{ headers: http.IncomingHttpHeaders; body: string }>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-list-body-'));
   const socketPath = path.join(dir, 'http.sock');
-  const server = http.createServer((req, res) => void sendStoredList(res, '{"kind":"ConfigMapList","items":[', lists[Number(req.url!.slice(1))], chunkBytes));
+  const server = http.createServer((req, res) => void sendStoredList(res, head, lists[Number(req.url!.slice(1))], chunkBytes, tail));
   await new Promise<void>((r) => server.listen(socketPath, r));
   try {
     return await Promise.all(
@@ -65,6 +65,29 @@ test.each([
   const parsed = JSON.parse(body) as { kind: string; items: KObj[] };
   expect(parsed.kind).toBe('ConfigMapList');
   expect(parsed.items).toEqual(items.map((s) => s.obj));
+});
+
+// A custom resource's list is written as kube writes a map: keys sorted, so kind and metadata follow the
+// items, in a tail that may be longer than a chunk.
+test.each([
+  ['no items, a tail longer than a chunk', 0, 10, 16],
+  ['items, a tail longer than a chunk', 20, 10, 16],
+  ['items, chunks ending inside the tail', 30, 25, 300],
+  ['one chunk', 5, 10, 1 << 20],
+])('a list with a tail after its items (%s) ends with it and a newline', async (_name, n, size, chunkBytes) => {
+  const items = Array.from({ length: n }, (_, i) => item(i, size));
+  const tail = '],"kind":"WidgetList","metadata":{"continue":"' + 'c'.repeat(40) + '","resourceVersion":"7"}}\n';
+  const { headers, body } = await fetchList(items, chunkBytes, '{"apiVersion":"example.com/v1","items":[', tail);
+  expect(Number(headers['content-length'])).toBe(Buffer.byteLength(body));
+  expect(body.endsWith(tail)).toBe(true);
+  const parsed = JSON.parse(body) as { kind: string; items: KObj[] };
+  expect(Object.keys(parsed)).toEqual(['apiVersion', 'items', 'kind', 'metadata']);
+  expect(parsed.items).toEqual(items.map((s) => s.obj));
+});
+
+test('the default tail ends the list with a newline', async () => {
+  const { body } = await fetchList([item(1, 10)], 1 << 20);
+  expect(body.endsWith(']}\n')).toBe(true);
 });
 
 test('big lists sent at the same time, then again, each get their own bytes (reused chunks are never shared)', async () => {

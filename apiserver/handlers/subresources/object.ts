@@ -33,9 +33,10 @@ export async function serveObject({ req, res, registry, rt, namespace: ns, name,
         ns,
         name,
         (copy) => {
+          const noted = noteStrict(copy);
           const patched = applyPatch(kind, copy, patch, rt.kind);
           if (!isPlainObject(patched)) throw errors.badRequest('the patched object is not a JSON object');
-          noteStrict(patched);
+          noted(patched);
           return patched as KObj;
         },
         ctx,

@@ -7,10 +7,11 @@ import type { ScalePaths } from '../../kinds/strategy';
 import { labelSelectorToString } from '../../../lib/api/selectors';
 import { ApiStatusError, errors } from '../../errors';
 import { isPlainObject, Json } from '../../registry/objects';
-import type { Registry, WriteContext } from '../../registry/registry';
+import { strictDecoding, type Registry, type WriteContext } from '../../registry/registry';
+import { pruneUnknownFields } from '../../schema';
 import type { StoredObject } from '../../storage/types';
-import { applyPatch, parsePatch, patchKind } from '../patch';
-import { mediaType, parseBody, qs, rawText, sendJSON, writeContext } from '../request';
+import { applyPatch, parsePatch, patchKind, strictPatchNoter } from '../patch';
+import { flushWarnings, mediaType, parseBody, qs, rawText, sendJSON, writeContext } from '../request';
 import type { ObjectRequest } from '.';
 
 function valueAt(obj: unknown, path: readonly string[]): unknown {
@@ -70,6 +71,13 @@ function scaleRV(scale: unknown): number | undefined {
   return Number(rv);
 }
 
+const ScaleType = { version: 'v1', kind: 'Scale' };
+
+/** kube decodes a Scale strictly, as any body: its unknown fields, and the repeated ones its parser noted. */
+function strictScale(scale: unknown, ctx: WriteContext): void {
+  if (isPlainObject(scale)) strictDecoding(scale, ctx, () => pruneUnknownFields(ScaleType, scale));
+}
+
 /** Sets spec.replicas from a requested Scale; explicitRV gives the resourceVersion precondition, if any. */
 async function writeScale(registry: Registry, rt: ResourceType, ns: string | undefined, name: string, makeScale: (current: StoredObject) => unknown, ctx: WriteContext, explicitRV: (scale: unknown, current: StoredObject) => number | undefined): Promise<StoredObject> {
   let requestedRV: number | undefined;
@@ -106,24 +114,36 @@ export async function serveScale({ req, res, registry, rt, namespace: ns, name }
       return sendJSON(res, 200, toScale(await registry.get(rt, ns, name, { resourceVersion: qs(req, 'resourceVersion') })));
     case 'PUT': {
       const body = parseBody(req);
+      strictScale(body, ctx);
       const stored = await writeScale(registry, rt, ns, name, () => body, ctx, (scale) => scaleRV(scale));
+      flushWarnings(res);
       return sendJSON(res, 200, toScale(stored));
     }
     case 'PATCH': {
       const kind = patchKind(mediaType(req));
-      const patch = parsePatch(kind, rawText(req));
+      const text = rawText(req);
+      const patch = parsePatch(kind, text);
+      const noteStrict = strictPatchNoter(kind, text ?? '', patch, ctx.fieldValidation);
       const stored = await writeScale(
         registry,
         rt,
         ns,
         name,
-        (current) => applyPatch(kind, toScale(current), patch, 'Scale'),
+        (current) => {
+          const scale = toScale(current);
+          const noted = noteStrict(scale);
+          const patched = applyPatch(kind, scale, patch, 'Scale');
+          if (isPlainObject(patched)) noted(patched);
+          strictScale(patched, ctx);
+          return patched;
+        },
         ctx,
         (scale, current) => {
           const rv = scaleRV(scale);
           return rv !== undefined && rv !== current.rev ? rv : undefined;
         },
       );
+      flushWarnings(res);
       return sendJSON(res, 200, toScale(stored));
     }
     default:

@@ -623,7 +623,8 @@ export class EtcdStorage extends StorageEngine {
     this.layout.learn(bucket);
     const etcdKey = this.layout.objectKey(bucket, key);
     const k = Buffer.from(etcdKey);
-    delete obj.metadata.resourceVersion;
+    // Left in place (undefined is not written) so that the stamp keeps the field where it was.
+    obj.metadata.resourceVersion = undefined;
     const plain = Buffer.from(JSON.stringify(obj));
     const t = this.opts.transformer;
     const value = t?.covers(bucket) ? t.toStorage(bucket, etcdKey, plain) : plain;
