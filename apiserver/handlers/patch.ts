@@ -4,7 +4,8 @@ import * as jsonPatch from 'fast-json-patch';
 import { strategicMergePatch } from '../strategic-merge';
 import { ApiStatusError, errors } from '../errors';
 import { isPlainObject } from '../registry/objects';
-import { parseJSON } from './request';
+import type { Request } from 'express';
+import { parseJSON, rawText } from './request';
 import { duplicateFieldsAt } from '../../lib/api/json-duplicates';
 import { goPrint, jsonPatchProblems, noteStrict } from '../../lib/api/strict-decoding';
 import type { FieldValidation } from '../registry/registry';
@@ -46,6 +47,22 @@ export function parsePatch(kind: PatchKind, text: string | undefined): unknown {
     throw errors.badRequest(`the ${kind === 'merge' ? 'merge' : 'strategic merge'} patch must be a JSON object`);
   }
   return patch;
+}
+
+/**
+ * A patch request's body, parsed once, as the function that patches one object with it: strict
+ * decoding's notes (strictPatchNoter) are taken on the object before and made on the result.
+ */
+export function requestPatcher(req: Request, kind: PatchKind, fieldValidation: FieldValidation | undefined): (original: unknown, objectKind: string) => unknown {
+  const text = rawText(req);
+  const patch = parsePatch(kind, text);
+  const noteStrict = strictPatchNoter(kind, text ?? '', patch, fieldValidation);
+  return (original, objectKind) => {
+    const noted = noteStrict(original);
+    const patched = applyPatch(kind, original, patch, objectKind);
+    if (isPlainObject(patched)) noted(patched);
+    return patched;
+  };
 }
 
 /**

@@ -11,9 +11,9 @@ import { orderObject, shapeOfKind } from '../registry/field-order';
 import { pruneUnknownFields } from '../schema';
 import type { KObj } from '../storage/types';
 import { toTable } from '../tables';
-import { applyPatch, parsePatch, patchKind, strictPatchNoter } from './patch';
+import { patchKind, requestPatcher } from './patch';
 import type { RequestInfo } from './request-info';
-import { deleteOptions, flushWarnings, mediaType, parseBody, qs, rawText, sendJSON, tableIncludeObject, wantsTable, writeContext } from './request';
+import { deleteOptions, flushWarnings, mediaType, parseBody, qs, sendJSON, tableIncludeObject, wantsTable, writeContext } from './request';
 import { serveWatch, type WatchHooks } from './watch';
 
 /** One served version: its resource and the conversions to and from the stored version. */
@@ -97,19 +97,13 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
       }
       case 'PATCH': {
         const kind = patchKind(mediaType(req));
-        const text = rawText(req);
-        const patch = parsePatch(kind, text);
-        const noteStrict = strictPatchNoter(kind, text ?? '', patch, ctx.fieldValidation);
+        const patchWith = requestPatcher(req, kind, ctx.fieldValidation);
         const stored = await registry.guaranteedUpdate(
           rt,
           ns,
           name,
           (copy) => {
-            const served = out(copy);
-            const noted = noteStrict(served);
-            const patched = applyPatch(kind, served, patch, rt.kind);
-            if (isPlainObject(patched)) noted(patched);
-            return toStored(patched, ctx, copy);
+            return toStored(patchWith(out(copy), rt.kind), ctx, copy);
           },
           ctx,
           status,

@@ -4,8 +4,8 @@ import { errors, successStatus } from '../../errors';
 import { strategyFor } from '../../kinds';
 import { isPlainObject } from '../../registry/objects';
 import type { KObj } from '../../storage/types';
-import { applyPatch, parsePatch, patchKind, strictPatchNoter } from '../patch';
-import { deleteOptions, flushWarnings, mediaType, parseBody, qs, rawText, sendJSON, sendObject, sendRaw, writeContext } from '../request';
+import { patchKind, requestPatcher } from '../patch';
+import { deleteOptions, flushWarnings, mediaType, parseBody, qs, sendJSON, sendObject, sendRaw, writeContext } from '../request';
 import type { ObjectRequest } from '.';
 import { ApplyPatchMediaType, serveApply } from './apply';
 
@@ -25,18 +25,14 @@ export async function serveObject({ req, res, registry, rt, namespace: ns, name,
       if (ct === ApplyPatchMediaType) return serveApply({ req, res, registry, rt, namespace: ns, name, subresource }, ctx);
       if (qs(req, 'force') !== undefined) throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
       const kind = patchKind(ct, strategyFor(rt).strategicMerge !== false);
-      const text = rawText(req);
-      const patch = parsePatch(kind, text);
-      const noteStrict = strictPatchNoter(kind, text ?? '', patch, ctx.fieldValidation);
+      const patchWith = requestPatcher(req, kind, ctx.fieldValidation);
       const stored = await registry.guaranteedUpdate(
         rt,
         ns,
         name,
         (copy) => {
-          const noted = noteStrict(copy);
-          const patched = applyPatch(kind, copy, patch, rt.kind);
+          const patched = patchWith(copy, rt.kind);
           if (!isPlainObject(patched)) throw errors.badRequest('the patched object is not a JSON object');
-          noted(patched);
           return patched as KObj;
         },
         ctx,

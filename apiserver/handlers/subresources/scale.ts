@@ -10,8 +10,8 @@ import { isPlainObject, Json } from '../../registry/objects';
 import { strictDecoding, type Registry, type WriteContext } from '../../registry/registry';
 import { pruneUnknownFields } from '../../schema';
 import type { StoredObject } from '../../storage/types';
-import { applyPatch, parsePatch, patchKind, strictPatchNoter } from '../patch';
-import { flushWarnings, mediaType, parseBody, qs, rawText, sendJSON, writeContext } from '../request';
+import { patchKind, requestPatcher } from '../patch';
+import { flushWarnings, mediaType, parseBody, qs, sendJSON, writeContext } from '../request';
 import type { ObjectRequest } from '.';
 
 function valueAt(obj: unknown, path: readonly string[]): unknown {
@@ -121,19 +121,14 @@ export async function serveScale({ req, res, registry, rt, namespace: ns, name }
     }
     case 'PATCH': {
       const kind = patchKind(mediaType(req));
-      const text = rawText(req);
-      const patch = parsePatch(kind, text);
-      const noteStrict = strictPatchNoter(kind, text ?? '', patch, ctx.fieldValidation);
+      const patchWith = requestPatcher(req, kind, ctx.fieldValidation);
       const stored = await writeScale(
         registry,
         rt,
         ns,
         name,
         (current) => {
-          const scale = toScale(current);
-          const noted = noteStrict(scale);
-          const patched = applyPatch(kind, scale, patch, 'Scale');
-          if (isPlainObject(patched)) noted(patched);
+          const patched = patchWith(toScale(current), 'Scale');
           strictScale(patched, ctx);
           return patched;
         },
