@@ -216,16 +216,20 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     return ps.stdout.toString().split('\n').filter((l) => pattern.test(l));
   }
 
-  /** The agent's open streaming sessions, from its /metrics. */
-  async function agentOpenSessions(): Promise<number> {
-    const text = await new Promise<string>((resolve, reject) => {
+  /** The agent's /metrics text, read as the admin. */
+  function agentMetrics(): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
       https.get(`${cluster!.agent.url}/metrics`, { ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, agent: false }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => resolve(body));
       }).on('error', reject);
     });
-    return text
+  }
+
+  /** The agent's open streaming sessions, from its /metrics. */
+  async function agentOpenSessions(): Promise<number> {
+    return (await agentMetrics())
       .split('\n')
       .filter((l) => l.startsWith('steer_node_agent_streaming_sessions{'))
       .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
@@ -588,13 +592,7 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
 
   test('every session is over: the agent metrics show none open', async () => {
     const open = await waitFor('no open sessions', async () => {
-      const text = await new Promise<string>((resolve, reject) => {
-        https.get(`${cluster!.agent.url}/metrics`, { ca: pki.ca.cert, cert: adminPem.cert, key: adminPem.key, agent: false }, (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => resolve(body));
-        }).on('error', reject);
-      });
+      const text = await agentMetrics();
       const lines = text.split('\n').filter((l) => l.startsWith('steer_node_agent_streaming_sessions{'));
       return lines.every((l) => / 0$/.test(l)) ? text : undefined;
     }, 30_000);
