@@ -21,16 +21,18 @@ describe('streaming endpoint helpers', () => {
 
 describe('sessionProcess: which exec process an ended session owns', () => {
   const p = (execId: string, startedAtMs: number, args = ['sleep', '60']) => ({ execId, startedAtMs, args });
-  const session = { since: 1000, closedAt: 2000, cmd: ['sleep', '60'], taken: new Set<string>() };
+  const session = { since: 1000, startedBy: 2000, cmd: ['sleep', '60'], taken: new Set<string>() };
   it('takes the first process with the session\'s argv started within the session', () => {
     expect(sessionProcess([p('probe', 1500, ['cat', '/ready']), p('b', 1600), p('a', 1200)], session)?.execId).toBe('a');
     // Older than the session (less one clock tick): someone else's.
     expect(sessionProcess([p('old', 900)], session)).toBeUndefined();
     expect(sessionProcess([p('tick', 995)], session)?.execId).toBe('tick');
   });
-  it('never a process started after the client left: the same command run again by the next session', () => {
+  it('bounded by startedBy (a later session of the same command began): its process is not ours', () => {
     expect(sessionProcess([p('next', 2010, ['true'])], { ...session, cmd: ['true'] })).toBeUndefined();
     expect(sessionProcess([p('mine', 1990), p('next', 2010)], session)?.execId).toBe('mine');
+    // Unbounded: a process containerd started after the client left is still ours.
+    expect(sessionProcess([p('late', 2500)], { ...session, startedBy: Infinity })?.execId).toBe('late');
   });
   it('skips processes another ending session claimed; the only candidate when argv differs (sh -c exec)', () => {
     expect(sessionProcess([p('a', 1200), p('b', 1300)], { ...session, taken: new Set(['a']) })?.execId).toBe('b');

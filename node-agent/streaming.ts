@@ -83,6 +83,8 @@ export class StreamingSessions {
   private readonly perPod = new Map<string, number>();
   /** Exec IDs being killed for ending sessions, per container. */
   private readonly claimed = new Map<string, Set<string>>();
+  /** When exec sessions began, per container and command (the last minute's): see endExec. */
+  private readonly execStarts = new Map<string, number[]>();
   private readonly maxSessions: number;
   private readonly maxPerPod: number;
   private readonly translateV5: boolean;
@@ -173,6 +175,7 @@ export class StreamingSessions {
     // An exec whose client leaves first has its process ended (endExec), found then among the ones that
     // started after this moment: no process list is asked for on the way in (containerd's costs a `runc ps`).
     const since = kind === 'exec' && runtime.execProcesses && runtime.killExecProcess && runtime.execClock ? runtime.execClock() : undefined;
+    if (since !== undefined && cmd) this.noteExecStart(target, cmd, since);
     let url: string;
     try {
       url = await open(runtime);
@@ -218,20 +221,33 @@ export class StreamingSessions {
    * A session whose client left first: its process, if it runs on, is SIGKILLed (containerd 1.6 keeps it).
    * Other processes come and go in the container meanwhile (probes, other sessions, CRI ExecSync), so "a
    * new one" is not enough: ours is the first that started after the session began (`since`, on the
-   * runtime's exec clock, less a clock tick) and no later than the client left (`closedAt`: a process
-   * started after that is a later session's, often the same command run again), that no other ending
-   * session has claimed, and whose argv is the
+   * runtime's exec clock, less a clock tick) — and, when a session of the same command began after the
+   * client left (`closedAt`), no later than that (such a process is the later session's) — that no other
+   * ending session has claimed, and whose argv is the
    * session's command — or, when the command exec'd itself into another (`sh -c`), the only such new
    * process. A process whose start /proc does not show (another pid namespace) is never taken for ours.
    * Looked up only now, so a session that ends normally costs the runtime nothing.
    */
+  /** Records an exec session's start, forgetting those more than a minute old. */
+  private noteExecStart(container: string, cmd: readonly string[], since: number): void {
+    const key = execStartsKey(container, cmd);
+    const starts = (this.execStarts.get(key) ?? []).filter((t) => t > since - 60_000);
+    starts.push(since);
+    this.execStarts.set(key, starts);
+    // Keys of containers and commands not seen for a minute go too.
+    if (this.execStarts.size > 256) for (const [k, ts] of this.execStarts) if (ts[ts.length - 1] <= since - 60_000) this.execStarts.delete(k);
+  }
+
   private async endExec(runtime: ContainerRuntime, container: string, since: number, closedAt: number, cmd: string[], node: string): Promise<void> {
     // Give a process that ends with its stdin (cat, sh) the chance to exit by itself.
     await new Promise((r) => setTimeout(r, 300));
     const now = await runtime.execProcesses!(container).catch(() => undefined);
     if (!now) return;
     const taken = this.claimed.get(container) ?? new Set<string>();
-    const mine = sessionProcess(now, { since, closedAt, cmd, taken });
+    // A process may start after its client left (containerd starts it once the stream attaches), so a
+    // late one can still be ours — unless a session of the same command began since: then it is theirs.
+    const laterSession = (this.execStarts.get(execStartsKey(container, cmd)) ?? []).some((t) => t >= closedAt);
+    const mine = sessionProcess(now, { since, startedBy: laterSession ? closedAt : Infinity, cmd, taken });
     if (!mine) return;
     taken.add(mine.execId);
     this.claimed.set(container, taken);
@@ -251,14 +267,17 @@ export class StreamingSessions {
 }
 
 /**
- * Which of a container's exec processes is an ended session's own (see endExec): started within the
- * session (from `since`, less a clock tick, to `closedAt`), not claimed by another ending session, the
+ * Which of a container's exec processes is an ended session's own (see endExec): started from `since`
+ * (less a clock tick) and by `startedBy` (when the client left, if a later session of the same command
+ * could own what started after; else no bound), not claimed by another ending session, the
  * first with the session's argv, else the only candidate. Sessions that end together each take their own.
  */
-export function sessionProcess(processes: readonly ExecProcess[], s: { since: number; closedAt: number; cmd: readonly string[]; taken: ReadonlySet<string> }): ExecProcess | undefined {
+export function sessionProcess(processes: readonly ExecProcess[], s: { since: number; startedBy: number; cmd: readonly string[]; taken: ReadonlySet<string> }): ExecProcess | undefined {
   const fresh = processes
-    .filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= s.since - CLOCK_TICK_MS && p.startedAtMs <= s.closedAt && !s.taken.has(p.execId))
+    .filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= s.since - CLOCK_TICK_MS && p.startedAtMs <= s.startedBy && !s.taken.has(p.execId))
     .sort((a, b) => a.startedAtMs! - b.startedAtMs!);
   const same = (args: string[] | undefined) => !!args && args.length === s.cmd.length && args.every((a, i) => a === s.cmd[i]);
   return fresh.find((p) => same(p.args)) ?? (fresh.length === 1 ? fresh[0] : undefined);
 }
+
+const execStartsKey = (container: string, cmd: readonly string[]): string => `${container}\0${cmd.join('\0')}`;

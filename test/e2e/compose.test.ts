@@ -182,7 +182,7 @@ describe('a 2-node steer cluster from docker-compose', () => {
   it('3c. security is on: HTTPS everywhere, 401 without or with a wrong credential (apiserver and node agents)', async () => {
     requireCluster();
     const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
-    expect(await httpsGet('https://172.28.0.10:6443/api/v1/nodes')).toEqual({ status: 401, body: JSON.stringify(unauthorized) });
+    expect(await httpsGet('https://172.28.0.10:6443/api/v1/nodes')).toEqual({ status: 401, body: `${JSON.stringify(unauthorized)}\n` });
     expect((await httpsGet('https://172.28.0.10:6443/api/v1/nodes', 'wrong')).status).toBe(401);
     expect((await httpsGet('https://172.28.0.10:6443/healthz')).status).toBe(200);
     for (const ip of ['172.28.0.21', '172.28.0.22']) {

@@ -188,8 +188,8 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     expect(Object.keys(kc.users[0].user).sort()).toEqual(['client-certificate-data', 'client-key-data']);
     const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
     const api = `https://127.0.0.1:${ports.api}`;
-    expect(await httpsGet(`${api}/api/v1/pods`)).toEqual({ status: 401, body: JSON.stringify(unauthorized) });
-    expect(await httpsGet(`${api}/api/v1/pods`, { token: 'not-a-token' })).toEqual({ status: 401, body: JSON.stringify(unauthorized) });
+    expect(await httpsGet(`${api}/api/v1/pods`)).toEqual({ status: 401, body: `${JSON.stringify(unauthorized)}\n` });
+    expect(await httpsGet(`${api}/api/v1/pods`, { token: 'not-a-token' })).toEqual({ status: 401, body: `${JSON.stringify(unauthorized)}\n` });
     expect((await httpsGet(`${api}/healthz`)).status).toBe(200);
     // The node agent at its node address: the kubelet's answers.
     const node = (await client!.list<Node>(Resources.nodes)).items[0];
