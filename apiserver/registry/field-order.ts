@@ -30,7 +30,8 @@ export interface StructPlan {
   /**
    * Fields Go writes even when unset, as `null`: a metav1.Time held by value (ObjectMeta's
    * creationTimestamp) is a struct, which `omitempty` never drops, and its MarshalJSON writes a zero
-   * time as null. Only ObjectMeta's is filled in (an embedded ObjectMeta, as in a pod template).
+   * time as null: an embedded ObjectMeta's creationTimestamp (a pod template's), a condition's
+   * lastProbeTime, an Event's eventTime, a running container's startedAt.
    */
   nullWhenAbsent?: readonly string[];
   /** A nested ObjectMeta held by value (a pod template's metadata): Go writes it even when unset. */
@@ -176,7 +177,7 @@ function structPlan(type: string): StructPlan {
     if (fields.has(f.json)) continue;
     fields.set(f.json, { rank: fields.size, shape: f.shape });
     if (f.ptr) continue;
-    if (type === OBJECT_META && f.type === `${META}.Time` && f.json === 'creationTimestamp') plan.nullWhenAbsent = [f.json];
+    if (f.type === `${META}.Time` || f.type === `${META}.MicroTime`) plan.nullWhenAbsent = [...(plan.nullWhenAbsent ?? []), f.json];
     if (f.type === OBJECT_META && f.json === 'metadata') plan.metaWhenAbsent = f.json;
   }
   return plan;
@@ -229,6 +230,9 @@ export function shapeOfKind(rt: ResourceType, kind = rt.kind, unstructured = fal
     // Without a message, whatever else the kind has comes before its status.
     if (!message) places.set('status', { rank: Number.MAX_SAFE_INTEGER, shape: undefined });
     const plan: StructPlan = { fields: places };
+    // The kind's own unset times held by value (an Event's eventTime) are written as null too.
+    const times = message ? goFieldsOf(message).filter((f) => !f.ptr && (f.type === `${META}.Time` || f.type === `${META}.MicroTime`)).map((f) => f.json) : [];
+    if (times.length) plan.nullWhenAbsent = times;
     s = { t: 'struct', plan: () => plan };
     byKind.set(key, s);
   }

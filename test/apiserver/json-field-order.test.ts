@@ -239,3 +239,26 @@ test('an embedded ObjectMeta carries "creationTimestamp":null, and the null goes
   expect(st.status).toBe(201);
   expect(await st.text()).toContain('"volumeClaimTemplates":[{"metadata":{"name":"data","creationTimestamp":null},"spec":');
 });
+
+// Every metav1.Time or MicroTime Go holds by value is written even when unset, as null: a condition's
+// lastProbeTime, an Event's eventTime, a running container's startedAt (kubectl get -o json shows them).
+test('unset times held by value are written as null: conditions, Events, container states', async () => {
+  const pods = `${server.url}/api/v1/namespaces/default/pods`;
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'times' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+  expect((await fetch(pods, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pod) })).status).toBe(201);
+  const status = { status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: '2026-01-01T00:00:00Z' }], containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'nginx', imageID: '', state: { running: {} } }] } };
+  const patched = await fetch(`${pods}/times/status`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify(status) });
+  expect(patched.status).toBe(200);
+  const text = await patched.text();
+  expect(text).toContain('"conditions":[{"type":"Ready","status":"False","lastProbeTime":null,"lastTransitionTime":"2026-01-01T00:00:00Z"}]');
+  expect(text).toContain('"state":{"running":{"startedAt":null}}');
+  const ev = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'times.1' }, involvedObject: { kind: 'Pod', name: 'times', namespace: 'default' }, reason: 'Test', message: 'm', type: 'Normal', count: 1 };
+  const evRes = await fetch(`${server.url}/api/v1/namespaces/default/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev) });
+  expect(evRes.status).toBe(201);
+  const evText = await evRes.text();
+  expect(evText).toContain('"firstTimestamp":null,"lastTimestamp":null');
+  expect(evText).toContain('"eventTime":null');
+  // A PUT of the object as read, nulls included, is accepted.
+  const read = (await (await fetch(`${pods}/times`)).json()) as Record<string, unknown>;
+  expect((await fetch(`${pods}/times/status`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(read) })).status).toBe(200);
+});
