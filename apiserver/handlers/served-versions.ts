@@ -102,9 +102,7 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
           rt,
           ns,
           name,
-          (copy) => {
-            return toStored(patchWith(out(copy), rt.kind), ctx, copy);
-          },
+          (copy) => toStored(patchWith(out(copy), rt.kind), ctx, copy),
           ctx,
           status,
         );
