@@ -25,7 +25,7 @@ import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } fro
 import { compareDeletionOrder } from './shared/pods';
 import { rfc3339 } from '../lib/api/time';
 import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
-import { deepEqual } from '../lib/api/json';
+import { goValueEqual } from '../lib/api/json';
 
 /** Annotation (and label) holding an Indexed Job pod's completion index. */
 export const CompletionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
@@ -361,8 +361,9 @@ export function podForJob(job: Job, index?: number): Pod {
 
 /** Status fields the controller writes, compared structurally (key order and absent-vs-undefined ignored). */
 export function jobStatusEqual(a: JobStatus | undefined, b: JobStatus): boolean {
-  // The API answers in kube's field order at every depth, which need not be the order built here.
-  return deepEqual(a ?? {}, b);
+  // The API answers in kube's field order at every depth, with the fields Go always writes, which need
+  // not be the order or the fields built here.
+  return goValueEqual(a ?? {}, b);
 }
 
 export interface JobControllerOptions extends Omit<JobReconcileOptions, 'manage'> {

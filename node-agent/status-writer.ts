@@ -5,7 +5,7 @@
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { ApiError, isNotFound, KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import { deepEqual } from '../lib/api/json';
+import { goValueEqual } from '../lib/api/json';
 
 /** The final delete of a pod object (unit tests of the pod actions record it instead). */
 export interface PodDeleter {
@@ -21,8 +21,9 @@ export class StatusWriter implements PodDeleter {
     const next = status as Record<string, unknown>;
     const patch: Record<string, unknown> = {};
     for (const k of Object.keys(next)) {
-      // Structural: the API answers in kube's field order, which need not be the order built here.
-      if (!deepEqual(old[k], next[k])) patch[k] = next[k];
+      // As Go compares: the API answers in kube's field order, with the fields Go always writes
+      // (`"lastState":{}`, `"imageID":""`) that need not be built here.
+      if (!goValueEqual(old[k], next[k])) patch[k] = next[k];
     }
     if (!Object.keys(patch).length) return undefined;
     const md = pod.metadata!;

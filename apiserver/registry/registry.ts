@@ -26,7 +26,7 @@ import { ServiceAllocations } from './services';
 import { type ComponentTarget, defaultComponentTargets } from './component-status';
 import { SystemPriorityClasses } from '../validation/legacy';
 import { rfc3339 } from '../../lib/api/time';
-import { deepEqual } from '../../lib/api/json';
+import { deepEqual, goValueEqual } from '../../lib/api/json';
 import { checkRequestedManagedFields, type ManagedFieldsEntry, sameManagedFields, trackUpdate } from '../fieldmanager/managed-fields';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -575,7 +575,8 @@ export class Registry {
     else md.managedFields = omd.managedFields;
     if (md.generateName === undefined && omd.generateName !== undefined) md.generateName = omd.generateName;
     const strategy = strategyFor(rt);
-    if (strategy.generationTracked && !deepEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
+    // As Go compares the specs: the stored one carries the fields Go always writes (`"resources":{}`), a PUT may leave them out.
+    if (strategy.generationTracked && !goValueEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
 
     // Only user writes to the main resource change its allocations (a Service's ClusterIP, NodePorts).
     const alloc = strategy.beginWrite && subresource === undefined && !ctx.trusted ? strategy.beginWrite(this, old) : undefined;

@@ -16,7 +16,7 @@ import {
   validateTemplateMeta,
 } from './common';
 import { validatePodSpec } from './pod';
-import { stableJson } from '../../lib/api/json';
+import { goValueEqual, stableJson } from '../../lib/api/json';
 
 type IntOrString = number | string;
 
@@ -77,7 +77,7 @@ export function validateSelectorAndTemplate(
 }
 
 export function selectorUpdate(selector: LabelSelector | undefined, old: LabelSelector | undefined): FieldCause[] {
-  if (old === undefined || stableJson(selector ?? null) === stableJson(old)) return [];
+  if (old === undefined || goValueEqual(selector ?? null, old)) return [];
   return [invalid('spec.selector', selector ?? null, 'field is immutable')];
 }
 
@@ -249,8 +249,9 @@ export function validateStatefulSet(sts: StatefulSet, old?: StatefulSet): FieldC
   });
   causes.push(...validateWorkloadStatus(sts.status));
   if (old?.spec) {
-    const frozen = (s: NonNullable<StatefulSet['spec']>) => stableJson(Object.fromEntries(Object.entries(s).filter(([k]) => !statefulSetMutable.includes(k))));
-    if (frozen(spec) !== frozen(old.spec)) {
+    // Compared as Go compares them: the stored spec carries the fields Go always writes (`"serviceName":""`).
+    const frozen = (s: NonNullable<StatefulSet['spec']>) => Object.fromEntries(Object.entries(s).filter(([k]) => !statefulSetMutable.includes(k)));
+    if (!goValueEqual(frozen(spec), frozen(old.spec))) {
       causes.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
     }
   }

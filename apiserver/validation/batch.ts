@@ -18,7 +18,7 @@ import {
 } from './common';
 import { validatePodSpec } from './pod';
 import { ControllerUidLabel, LegacyControllerUidLabel } from '../defaults/batch';
-import { stableJson } from '../../lib/api/json';
+import { goValueEqual, stableJson } from '../../lib/api/json';
 import { parseIndexes } from '../../lib/api/job-indexes';
 
 const completionModes = ['NonIndexed', 'Indexed'];
@@ -142,12 +142,13 @@ function templateUpdate(job: Job, old: Job): FieldCause[] {
       },
     };
   }
-  if (stableJson(template) === stableJson(oldTemplate)) return [];
+  // As Go compares them: the stored template carries the fields Go always writes (`"resources":{}`).
+  if (goValueEqual(template, oldTemplate)) return [];
   return [invalid('spec.template', template, 'field is immutable')];
 }
 
 function immutable(field: string, value: unknown, old: unknown): FieldCause[] {
-  return stableJson(value ?? null) === stableJson(old ?? null) ? [] : [invalid(field, value ?? null, 'field is immutable')];
+  return goValueEqual(value ?? null, old ?? null) ? [] : [invalid(field, value ?? null, 'field is immutable')];
 }
 
 /** Completions may change only for Indexed Jobs, and only together with parallelism (elastic Indexed Jobs). */

@@ -40,7 +40,7 @@ import {
   validateLabelSelector,
   validateLabels,
 } from './common';
-import { stableJson } from '../../lib/api/json';
+import { goValueEqual, stableJson } from '../../lib/api/json';
 
 const restartPolicies = ['Always', 'OnFailure', 'Never'];
 const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -537,7 +537,8 @@ function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): FieldCause[] {
   };
   const nodeName = old.nodeName ? old.nodeName : undefined;
   const newNodeName = old.nodeName ? spec.nodeName : undefined;
-  if (stableJson(mask(spec, newNodeName)) !== stableJson(mask(old, nodeName))) {
+  // As Go compares them: the stored spec carries the fields Go always writes (`"resources":{}`).
+  if (!goValueEqual(mask(spec, newNodeName), mask(old, nodeName))) {
     causes.push(forbidden('spec', podUpdateMessage));
   }
   const newTolerations = (spec.tolerations ?? []).map(stableJson);

@@ -3,7 +3,7 @@
 // creates and deletes Jobs and writes the status the pure core (sync.ts) plans. `now` is the clock
 // (tests move it and call resync()).
 import type { CronJob, Job } from 'kubernetes-types/batch/v1';
-import { deepEqual } from '../../lib/api/json';
+import { goValueEqual } from '../../lib/api/json';
 import { Resources } from '../../lib/api/resources';
 import { isAlreadyExists, isConflict, isNotFound } from '../../lib/client/client';
 import { type Controller, type ControllerContext, type ReconcileResult, runWorkers } from '../../lib/client/controller';
@@ -110,7 +110,7 @@ export class CronJobController implements Controller {
         }
       }
     }
-    if (!deepEqual(status, cj.status ?? {})) {
+    if (!goValueEqual(status, cj.status ?? {})) {
       try {
         await this.ctx.client.update<CronJob>(Resources.cronjobs, { ...cj, status }, 'status');
       } catch (err) {

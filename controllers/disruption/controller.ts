@@ -6,7 +6,7 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { budgetsCovering } from '../../lib/api/disruption';
-import { deepEqual } from '../../lib/api/json';
+import { goValueEqual } from '../../lib/api/json';
 import { Resources } from '../../lib/api/resources';
 import { isConflict, isNotFound } from '../../lib/client/client';
 import { type Controller, type ControllerContext, type ReconcileResult, runWorkers } from '../../lib/client/controller';
@@ -116,7 +116,7 @@ export class DisruptionController implements Controller {
     const scales = await this.otherScales(pods);
     const plan = planPdbStatus(pdb, pods, (p) => this.scaleOf(p, scales), this.now());
     if (plan.warning) this.ctx.recorder.event(pdb, 'Warning', plan.warning.reason, plan.warning.message);
-    if (!deepEqual(plan.status, pdb.status)) {
+    if (!goValueEqual(plan.status, pdb.status)) {
       try {
         await this.ctx.client.update<PodDisruptionBudget>(Resources.poddisruptionbudgets, { ...pdb, status: plan.status }, 'status');
       } catch (err) {

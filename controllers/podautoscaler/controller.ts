@@ -5,7 +5,7 @@
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { parseDuration } from '../../lib/api/duration';
-import { deepEqual } from '../../lib/api/json';
+import { deepEqual, goValueEqual } from '../../lib/api/json';
 import { rfc3339 } from '../../lib/api/time';
 import { milliValue } from '../../lib/api/quantity';
 import { MetricsResources, Resources } from '../../lib/api/resources';
@@ -84,7 +84,7 @@ export class PodAutoscalerController implements Controller {
   }
 
   private async writeStatus(hpa: HorizontalPodAutoscaler, status: HorizontalPodAutoscaler['status']): Promise<void> {
-    if (deepEqual(status, hpa.status)) return;
+    if (goValueEqual(status, hpa.status)) return;
     try {
       await this.ctx.client.update<HorizontalPodAutoscaler>(Resources.horizontalpodautoscalers, { ...hpa, status }, 'status');
     } catch (err) {

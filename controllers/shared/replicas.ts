@@ -25,7 +25,7 @@ import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } fro
 import { compareDeletionOrder, isPodActive } from './pods';
 import { convergenceSeconds } from '../metrics';
 import { rfc3339 } from '../../lib/api/time';
-import { deepEqual } from '../../lib/api/json';
+import { goValueEqual } from '../../lib/api/json';
 
 /** Kubernetes' burstReplicas: at most this many creates or deletes per sync. */
 export const BurstReplicas = 500;
@@ -126,7 +126,7 @@ export function podFromTemplate(rs: ReplicaSet, apiVersion = 'apps/v1', kind = '
 export function statusEqual(a: ReplicaSetStatus | undefined, b: ReplicaSetStatus): boolean {
   const pick = (s: ReplicaSetStatus | undefined) => [s?.replicas ?? 0, s?.fullyLabeledReplicas ?? 0, s?.readyReplicas ?? 0, s?.availableReplicas ?? 0, s?.observedGeneration ?? 0, s?.conditions ?? []];
   // Structural: the API answers in kube's field order, which need not be the order built here.
-  return deepEqual(pick(a), pick(b));
+  return goValueEqual(pick(a), pick(b));
 }
 
 /** One kind a ReplicaController keeps replicas of: a ReplicaSet, or a ReplicationController seen as one. */

@@ -1,4 +1,4 @@
-import { deepEqual, semanticEqual, semanticJson, sortKeysDeep, stableJson } from './json';
+import { deepEqual, goValueEqual, semanticEqual, semanticJson, sortKeysDeep, stableJson } from './json';
 
 describe('stable JSON', () => {
   it('ignores key order and undefined members', () => {
@@ -21,5 +21,23 @@ describe('equality', () => {
     expect(semanticEqual({ a: 1, labels: {}, list: [] }, { a: 1 })).toBe(true);
     expect(semanticEqual({ a: 1 }, { a: 2 })).toBe(false);
     expect(semanticJson({ b: null, a: [] })).toBe('{}');
+  });
+});
+
+describe('goValueEqual', () => {
+  test('a member left out equals one holding Go\'s zero value, at any depth', () => {
+    const built = { containerStatuses: [{ name: 'c', ready: true, state: { running: { startedAt: 't' } } }] };
+    const stored = { containerStatuses: [{ name: 'c', state: { running: { startedAt: 't' } }, lastState: {}, ready: true, restartCount: 0, image: '', imageID: '' }], currentMetrics: null };
+    expect(deepEqual(built, stored)).toBe(false);
+    expect(goValueEqual(built, stored)).toBe(true);
+    expect(goValueEqual(stored, built)).toBe(true);
+    expect(goValueEqual({ a: { b: { c: false } } }, {})).toBe(true);
+  });
+  test('a value set on one side only, or different, is a difference', () => {
+    expect(goValueEqual({ imageID: 'x' }, {})).toBe(false);
+    expect(goValueEqual({}, { lastState: { terminated: { exitCode: 1 } } })).toBe(false);
+    expect(goValueEqual({ a: [1] }, { a: [1, 2] })).toBe(false);
+    expect(goValueEqual({ a: 'x' }, { a: 'y' })).toBe(false);
+    expect(goValueEqual([{ a: 1 }], [{ a: 1, b: '' }])).toBe(true);
   });
 });

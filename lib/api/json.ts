@@ -41,6 +41,32 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return ak.length === bk.length && ak.every((k) => deepEqual(a[k], b[k]));
 }
 
+/** Whether a JSON value decodes to Go's zero value: null, "", 0, false, an empty list, an object of such members. */
+function isGoZero(v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (!isMap(v)) return false;
+  for (const k in v) if (!isGoZero(v[k])) return false;
+  return true;
+}
+
+/**
+ * Deep equality as Go compares the typed values both sides decode to (apimachinery's semantic
+ * equality): a member left out equals one holding its zero value. The apiserver writes the fields Go
+ * always writes (`"imageID":""`, `"lastState":{}`, `"currentMetrics":null`), which a status built
+ * here leaves out: the two say the same, and a controller must not rewrite it on every sync.
+ */
+export function goValueEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => goValueEqual(x, b[i]));
+  if (isMap(a) && isMap(b)) {
+    for (const k in a) if (!goValueEqual(a[k], b[k])) return false;
+    for (const k in b) if (!(k in a) && !isGoZero(b[k])) return false;
+    return true;
+  }
+  return isGoZero(a) && isGoZero(b);
+}
+
 function isEmptyValue(v: unknown): boolean {
   if (v === null || v === undefined) return true;
   if (Array.isArray(v)) return v.length === 0;
