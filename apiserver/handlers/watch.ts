@@ -11,7 +11,7 @@ import { groupVersion } from '../../lib/api/resources';
 import { toTable } from '../tables';
 import { ApiStatusError } from '../errors';
 import { CompiledSelectors, Registry } from '../registry/registry';
-import type { StorageEvent, StoredObject, WatchSubscription } from '../storage/types';
+import { goJSONText, type StorageEvent, type StoredObject, type WatchSubscription } from '../storage/types';
 import { qBool, qInt, qs, sendError } from './request';
 import { ProtobufWatchMediaType, wantsProtobuf } from './protobuf';
 import { encodeWatchEvent, hasProtobufKind } from '../protobuf/codec';
@@ -47,7 +47,7 @@ const FLUSH_INTERVAL_MS = 10;
 function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefinitions: boolean): string {
   const table = toTable(rt, [obj], { now: Date.now(), includeColumnDefinitions });
   table.metadata = { ...(table.metadata || {}), resourceVersion: rv };
-  return JSON.stringify(table);
+  return goJSONText(table);
 }
 
 /** kube-apiserver's protobuf watch framing: a 4-byte big-endian length, then the event's envelope. */
@@ -61,7 +61,7 @@ function protobufFrame(type: string, obj: Record<string, unknown>): Buffer {
 // A served version is never encoded as protobuf (serveWatch answers it in JSON).
 function encodeStored(rt: ResourceType, type: EventType, stored: StoredObject, enc: Encoding, first: boolean, served?: ServedVersion): Frame {
   if (enc === 'protobuf') return protobufFrame(type, stored.obj);
-  const body = enc === 'table' ? tableJSON(rt, stored.obj, String(stored.rev), first) : served ? JSON.stringify(served.convert(stored.obj)) : stored.bytes.toString();
+  const body = enc === 'table' ? tableJSON(rt, stored.obj, String(stored.rev), first) : served ? goJSONText(served.convert(stored.obj)) : stored.bytes.toString();
   return `{"type":"${type}","object":${body}}\n`;
 }
 
@@ -228,7 +228,7 @@ export async function serveWatch(
     if (err instanceof ApiStatusError && err.code === 410) {
       // As Kubernetes does: a 200 stream carrying one ERROR event with the 410 Status.
       const status = err.toStatus() as unknown as Record<string, unknown>;
-      const frame = enc === 'protobuf' ? protobufFrame('ERROR', status) : `${JSON.stringify({ type: 'ERROR', object: status })}\n`;
+      const frame = enc === 'protobuf' ? protobufFrame('ERROR', status) : `${goJSONText({ type: 'ERROR', object: status })}\n`;
       if (websocket) {
         ws = await acceptWebSocket(req).catch(() => undefined);
         opened = !!ws;
@@ -281,7 +281,7 @@ export async function serveWatch(
       setInterval(() => {
         if (closed) return;
         const bookmark = { kind: rt.kind, apiVersion: groupVersion(served?.rt ?? rt), metadata: { resourceVersion: String(lastRev) } };
-        send(enc === 'protobuf' ? protobufFrame('BOOKMARK', bookmark) : `${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
+        send(enc === 'protobuf' ? protobufFrame('BOOKMARK', bookmark) : `${goJSONText({ type: 'BOOKMARK', object: bookmark })}\n`);
       }, interval),
     );
   }
