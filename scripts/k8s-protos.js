@@ -6,7 +6,8 @@
 //
 // Usage: node scripts/k8s-protos.js API_GIT_DIR APIMACHINERY_GIT_DIR
 //   (git directories of github.com/kubernetes/api and github.com/kubernetes/apimachinery, read at HEAD)
-// Only the stable API versions are copied (every group's v1, and autoscaling/v2), plus the apimachinery
+// Only the stable API versions are copied (every group's v1, and autoscaling/v2), the older versions steer
+// still serves (batch/v1beta1), plus the apimachinery
 // packages they import. Go-only options (go_package) are stripped and comments dropped to keep the files small.
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -78,7 +79,10 @@ for (const p of ['pkg/apis/meta/v1', 'pkg/runtime', 'pkg/runtime/schema', 'pkg/u
   copy(machineryGit, `${p}/generated.proto`, `k8s.io/apimachinery/${p}/generated.proto`, `k8s.io.apimachinery.${p.replace(/\//g, '.')}`);
 }
 sources.push(`k8s.io/apimachinery@${commitOf(machineryGit)}`);
-const apiProtos = git(apiGit, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').filter((f) => /^[a-z]+\/(v1|v2)\/generated\.proto$/.test(f));
+// batch/v1beta1 is served too (apiserver/handlers/served-versions.ts: CronJobs for kubectl 1.20): its
+// messages give the served objects their Go field order and fields.
+const olderServed = new Set(['batch/v1beta1/generated.proto']);
+const apiProtos = git(apiGit, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').filter((f) => /^[a-z]+\/(v1|v2)\/generated\.proto$/.test(f) || olderServed.has(f));
 // Plus what they import (core/v1 imports a few alpha packages).
 const copied = new Set();
 const queue = [...apiProtos];

@@ -21,6 +21,11 @@ export interface VersionConversion {
   /** The served version's resource (same group, resource and kind as the stored one). */
   served: ResourceType;
   stored: ResourceType;
+  /**
+   * The resource whose schema (client-node's model) the served version's objects are checked against
+   * for unknown fields, when the served version has no model of its own (default: `served`).
+   */
+  schema?: Pick<ResourceType, 'version' | 'kind'>;
   toServed(stored: KObj): unknown;
   /** A decoded body of the served version → the stored version; `current` is the stored object on an update. */
   toStored(body: Record<string, unknown>, current?: KObj): KObj;
@@ -55,7 +60,7 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
     // kube decodes the served version strictly: its unknown and repeated fields, before conversion drops them.
     const toStored = (body: unknown, ctx: WriteContext, current?: KObj) => {
       const decoded = decode(conv, body);
-      strictDecoding(decoded, ctx, () => pruneUnknownFields(conv.served, decoded));
+      strictDecoding(decoded, ctx, () => pruneUnknownFields(conv.schema ?? conv.served, decoded));
       return conv.toStored(decoded, current);
     };
     const answer = (code: number, body: unknown) => {

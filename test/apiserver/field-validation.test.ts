@@ -401,6 +401,19 @@ describe('served versions', () => {
     expect(res.warnings).toEqual(['duplicate field "spec.schedule"']);
     expect(res.body.spec.schedule).toBe('*/5 * * * *');
   });
+
+  // batch/v1beta1 has no client-node model: its Go types are batch/v1's, whose schema finds the fields.
+  test('batch/v1beta1 CronJob: unknown fields at every depth reported (Warn), a 400 under Strict', async () => {
+    const cj = (name: string) =>
+      `{"apiVersion":"batch/v1beta1","kind":"CronJob","metadata":{"name":"${name}"},"spec":{"schedule":"* * * * *","bogus":1,"jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox","imagee":"x"}]}}}}}}`;
+    const res = await send('POST', '/apis/batch/v1beta1/namespaces/default/cronjobs', cj('cj-unknown'));
+    expect(res.status).toBe(201);
+    expect(res.warnings).toEqual(['unknown field "spec.bogus"', 'unknown field "spec.jobTemplate.spec.template.spec.containers[0].imagee"']);
+    expect(res.body.spec.bogus).toBeUndefined();
+    const strict = await send('POST', '/apis/batch/v1beta1/namespaces/default/cronjobs?fieldValidation=Strict', cj('cj-unknown-strict'));
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('strict decoding error: unknown field "spec.bogus", unknown field "spec.jobTemplate.spec.template.spec.containers[0].imagee"');
+  });
 });
 
 describe('the scale subresource', () => {
