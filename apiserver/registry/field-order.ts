@@ -28,15 +28,17 @@ export interface StructPlan {
   /** Each JSON field's place and the shape of its value (objects, maps or lists of them); fields the plan lacks go after the known ones, as they came. */
   fields: Map<string, FieldPlace>;
   /**
-   * Fields Go writes even when unset, as `null`: a metav1.Time held by value (ObjectMeta's
-   * creationTimestamp) is a struct, which `omitempty` never drops, and its MarshalJSON writes a zero
-   * time as null: an embedded ObjectMeta's creationTimestamp (a pod template's), a condition's
-   * lastProbeTime, an Event's eventTime, a running container's startedAt.
+   * Fields Go writes even when unset, with the value Go writes for their zero (`zeroFields`): a field
+   * without `omitempty` (a string as "", a number as 0, a bool as false, a pointer, slice or map as
+   * null), and every struct held by value whatever its tag says (`omitempty` never drops a struct): as
+   * `{}` with its own always-written fields, or, for a metav1.Time/MicroTime or a RawExtension, as
+   * their MarshalJSON writes a zero value: null.
    */
-  nullWhenAbsent?: readonly string[];
-  /** A nested ObjectMeta held by value (a pod template's metadata): Go writes it even when unset. */
-  metaWhenAbsent?: string;
+  zeroWhenAbsent?: ReadonlyArray<readonly [string, ZeroValue]>;
 }
+
+/** What Go writes for an unset field it always writes. */
+export type ZeroValue = 'null' | 'string' | 'number' | 'bool' | 'struct';
 
 interface FieldPlace {
   rank: number;
@@ -55,6 +57,8 @@ interface GoField {
   json?: string;
   inline?: boolean;
   ptr?: boolean;
+  /** `omitempty` in its JSON tag. */
+  omit?: boolean;
 }
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
@@ -67,6 +71,8 @@ const OPAQUE = new Set([
   'k8s.io.apimachinery.pkg.api.resource.Quantity',
   'k8s.io.apimachinery.pkg.runtime.RawExtension',
 ]);
+/** Opaque messages held by value whose MarshalJSON writes a zero value as null. */
+const NULL_WHEN_ZERO = new Set([`${META}.Time`, `${META}.MicroTime`, 'k8s.io.apimachinery.pkg.runtime.RawExtension']);
 const FIELDS_V1 = `${META}.FieldsV1`;
 const OBJECT_META = `${META}.ObjectMeta`;
 const SCALARS = new Set(['string', 'bytes', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'double', 'float']);
@@ -149,58 +155,72 @@ function fieldShape(f: ProtoField): Shape | undefined {
   return f.repeated ? (s ? { t: 'list', item: s } : undefined) : s;
 }
 
+/** One JSON field of a message in Go order: its shape, and what Go writes when it is unset (none: left out). */
+interface GoJsonField {
+  json: string;
+  shape: Shape | undefined;
+  zero?: ZeroValue;
+}
+
+const NUMBERS = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'double', 'float']);
+
+/**
+ * What Go's encoding/json writes for a field left unset (its zero value), or undefined when it leaves
+ * it out. `omitempty` drops "", 0, false, nil pointers, empty slices and maps, never a struct held by
+ * value. IntOrString, Quantity and Duration held by value are left out: kube defaults every such field.
+ */
+function zeroOf(f: ProtoField, g: GoField): ZeroValue | undefined {
+  if (f.repeated || f.mapValue !== undefined) return g.omit ? undefined : 'null';
+  if (g.ptr) return g.omit ? undefined : 'null';
+  if (NULL_WHEN_ZERO.has(f.type)) return 'null';
+  if (load().proto.has(f.type)) return OPAQUE.has(f.type) || f.type === FIELDS_V1 ? undefined : 'struct';
+  if (g.omit) return undefined;
+  if (f.type === 'string') return 'string';
+  if (f.type === 'bool') return 'bool';
+  if (f.type === 'bytes') return 'null';
+  return NUMBERS.has(f.type) ? 'number' : undefined;
+}
+
 /** A message's JSON fields in Go order, inlined structs spliced in where Go declares them. */
-function goFieldsOf(type: string): Array<{ json: string; shape: Shape | undefined; type?: string; ptr?: boolean }> {
+function goFieldsOf(type: string): GoJsonField[] {
   const { proto, go } = load();
   const fields = proto.get(type) ?? [];
   const byName = new Map(fields.map((f) => [f.name, f]));
   const declared = go[type] ?? {};
   // Go order first (go-fields.json's key order is the struct's), then anything only the .proto has.
   const names = [...Object.keys(declared), ...fields.map((f) => f.name).filter((n) => !(n in declared))];
-  const out: Array<{ json: string; shape: Shape | undefined; type?: string; ptr?: boolean }> = [];
+  const out: GoJsonField[] = [];
   for (const name of names) {
     const f = byName.get(name);
-    const g = declared[name] ?? {};
-    if (g.inline && f && !f.repeated && f.mapValue === undefined && proto.has(f.type)) {
+    const g = declared[name];
+    if (g?.inline && f && !f.repeated && f.mapValue === undefined && proto.has(f.type)) {
       out.push(...goFieldsOf(f.type));
       continue;
     }
-    out.push({ json: g.json ?? name, shape: f ? fieldShape(f) : undefined, type: f && !f.repeated && f.mapValue === undefined ? f.type : undefined, ptr: g.ptr });
+    // Only a field go-fields.json knows has a known tag: one only the .proto has is never filled in.
+    out.push({ json: g?.json ?? name, shape: f ? fieldShape(f) : undefined, zero: f && g ? zeroOf(f, g) : undefined });
   }
   return out;
 }
 
-function structPlan(type: string): StructPlan {
+function structPlan(type: string, skip?: ReadonlySet<string>): StructPlan {
   const fields = new Map<string, FieldPlace>();
-  const plan: StructPlan = { fields };
+  const zeros: Array<readonly [string, ZeroValue]> = [];
   for (const f of goFieldsOf(type)) {
-    if (fields.has(f.json)) continue;
+    if (fields.has(f.json) || skip?.has(f.json)) continue;
     fields.set(f.json, { rank: fields.size, shape: f.shape });
-    if (f.ptr) continue;
-    if (f.type === `${META}.Time` || f.type === `${META}.MicroTime`) plan.nullWhenAbsent = [...(plan.nullWhenAbsent ?? []), f.json];
-    if (f.type === OBJECT_META && f.json === 'metadata') plan.metaWhenAbsent = f.json;
+    if (f.zero) zeros.push([f.json, f.zero]);
   }
-  return plan;
+  return zeros.length ? { fields, zeroWhenAbsent: zeros } : { fields };
 }
 
 const FIELDS: Shape = { t: 'fields' };
-/** A kind's own ObjectMeta: ObjectMeta's order, without the nested one's filled-in fields. */
-let topMetaPlan: StructPlan | undefined;
-const TOP_META: Shape = {
-  t: 'struct',
-  plan: () => {
-    if (!topMetaPlan) {
-      const meta = messageShape(OBJECT_META);
-      topMetaPlan = { fields: meta?.t === 'struct' ? meta.plan().fields : new Map<string, FieldPlace>() };
-    }
-    return topMetaPlan;
-  },
-};
 const SORTED: Shape = { t: 'sorted' };
 
 // ---- the shape of a kind's objects --------------------------------------------------------------
 
 const byKind = new Map<string, Shape>();
+const TYPE_META: ReadonlySet<string> = new Set(['kind', 'apiVersion']);
 
 /** The message of a built-in kind (group names map to packages by their first label). */
 function kindMessage(group: string, version: string, kind: string): string | undefined {
@@ -220,19 +240,16 @@ export function shapeOfKind(rt: ResourceType, kind = rt.kind, unstructured = fal
   let s = byKind.get(key);
   if (!s) {
     const message = kindMessage(rt.group, rt.version, kind);
-    const fields = message ? goFieldsOf(message) : [{ json: 'metadata', shape: messageShape(`${META}.ObjectMeta`) }];
+    const plan: StructPlan = message ? structPlan(message, TYPE_META) : { fields: new Map([['metadata', { rank: 0, shape: messageShape(OBJECT_META) }]]) };
+    // TypeMeta first (inlined, its fields are omitempty); the rest after, in Go order.
     const places = new Map<string, FieldPlace>([
       ['kind', { rank: 0, shape: undefined }],
       ['apiVersion', { rank: 1, shape: undefined }],
     ]);
-    // An object's own metadata always has its creationTimestamp once stored: none is filled in there.
-    for (const { json, shape } of fields) if (!places.has(json)) places.set(json, { rank: places.size, shape: json === 'metadata' ? TOP_META : shape });
+    for (const [json, place] of plan.fields) places.set(json, { rank: places.size, shape: place.shape });
     // Without a message, whatever else the kind has comes before its status.
     if (!message) places.set('status', { rank: Number.MAX_SAFE_INTEGER, shape: undefined });
-    const plan: StructPlan = { fields: places };
-    // The kind's own unset times held by value (an Event's eventTime) are written as null too.
-    const times = message ? goFieldsOf(message).filter((f) => !f.ptr && (f.type === `${META}.Time` || f.type === `${META}.MicroTime`)).map((f) => f.json) : [];
-    if (times.length) plan.nullWhenAbsent = times;
+    plan.fields = places;
     s = { t: 'struct', plan: () => plan };
     byKind.set(key, s);
   }
@@ -279,11 +296,26 @@ function rebuilt(obj: Json, keys: string[]): Json {
   return out;
 }
 
+function zeroValue(zero: ZeroValue): unknown {
+  switch (zero) {
+    case 'null':
+      return null;
+    case 'string':
+      return '';
+    case 'number':
+      return 0;
+    case 'bool':
+      return false;
+    case 'struct':
+      // Filled in with its own always-written fields as it is ordered, just after.
+      return {};
+  }
+}
+
 /** Orders a struct's fields (children first); returns obj itself when already in order, else a new object. */
 function orderStruct(obj: Json, plan: StructPlan): Json {
   const fields = plan.fields;
-  if (plan.metaWhenAbsent !== undefined && !(plan.metaWhenAbsent in obj)) obj[plan.metaWhenAbsent] = {};
-  if (plan.nullWhenAbsent) for (const k of plan.nullWhenAbsent) if (!(k in obj)) obj[k] = null;
+  if (plan.zeroWhenAbsent) for (const [k, zero] of plan.zeroWhenAbsent) if (!(k in obj)) obj[k] = zeroValue(zero);
   const unknownRank = fields.size;
   let last = -1;
   let inOrder = true;

@@ -262,3 +262,84 @@ test('unset times held by value are written as null: conditions, Events, contain
   const read = (await (await fetch(`${pods}/times`)).json()) as Record<string, unknown>;
   expect((await fetch(`${pods}/times/status`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(read) })).status).toBe(200);
 });
+
+// Go's encoding/json writes a field without `omitempty` whatever its value ("" , 0, false, a nil slice
+// or pointer as null), and never drops a struct held by value (`omitempty` or not): kube's answers carry
+// them from creation on, and the object read back is accepted by a PUT.
+test('fields Go always writes are written when unset: "" and null, structs held by value with theirs', async () => {
+  const post = (path: string, body: unknown) => fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const ev = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'zero.1' }, involvedObject: { kind: 'Pod', name: 'zero', namespace: 'default' }, reason: 'Test', message: 'm', type: 'Normal', count: 1 };
+  const evRes = await post('/api/v1/namespaces/default/events', ev);
+  expect(evRes.status).toBe(201);
+  const evText = await evRes.text();
+  expect(evText).toContain('"source":{},"firstTimestamp":null');
+  expect(evText.endsWith(',"eventTime":null,"reportingComponent":"","reportingInstance":""}\n')).toBe(true);
+  // A Service's status is a struct with a struct: written as {"loadBalancer":{}}.
+  const svc = await post('/api/v1/namespaces/default/services', { metadata: { name: 'zero' }, spec: { ports: [{ port: 80 }] } });
+  expect(svc.status).toBe(201);
+  expect((await svc.text()).endsWith('"status":{"loadBalancer":{}}}\n')).toBe(true);
+  // A ClusterRole's rules have no omitempty: a nil slice is null; the object as read goes back in.
+  const roles = '/apis/rbac.authorization.k8s.io/v1/clusterroles';
+  const role = await post(roles, { metadata: { name: 'zero-aggregated' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { zero: 'true' } }] } });
+  expect(role.status).toBe(201);
+  const roleText = await role.text();
+  expect(roleText).toContain('"rules":null,"aggregationRule":');
+  const put = await fetch(`${server.url}${roles}/zero-aggregated`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: roleText });
+  expect(put.status).toBe(200);
+  // A container's resources (a struct by value): {} even when not sent; a pod PUT without it is no change.
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'zero' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+  const podRes = await post('/api/v1/namespaces/default/pods', pod);
+  expect(podRes.status).toBe(201);
+  const podObj = JSON.parse(await podRes.text()) as { metadata: Record<string, unknown>; spec: { containers: Array<Record<string, unknown>> } };
+  expect(podObj.spec.containers[0].resources).toEqual({});
+  delete podObj.spec.containers[0].resources;
+  const podPut = await fetch(`${server.url}/api/v1/namespaces/default/pods/zero`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(podObj) });
+  expect(podPut.status).toBe(200);
+  expect(((await podPut.json()) as { metadata: { generation?: number } }).metadata.generation).toBe(podObj.metadata.generation);
+  // A node's status: its daemon endpoints and system info are structs by value with fields Go always writes.
+  const node = await post('/api/v1/nodes', { metadata: { name: 'zero-node' }, status: { nodeInfo: { kubeletVersion: 'v1.32.0' } } });
+  expect(node.status).toBe(201);
+  const nodeText = await node.text();
+  expect(nodeText).toContain('"daemonEndpoints":{"kubeletEndpoint":{"Port":0}},"nodeInfo":{"machineID":"","systemUUID":"","bootID":"","kernelVersion":"","osImage":"","containerRuntimeVersion":"","kubeletVersion":"v1.32.0","kubeProxyVersion":"","operatingSystem":"","architecture":""}');
+});
+
+async function firstWatchLine(path: string): Promise<string> {
+  const watch = await fetch(server.url + path);
+  expect(watch.status).toBe(200);
+  const reader = watch.body!.getReader();
+  let seen = '';
+  while (!seen.includes('\n')) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    seen += Buffer.from(chunk.value).toString();
+  }
+  await reader.cancel();
+  return seen.slice(0, seen.indexOf('\n'));
+}
+
+// The watch frames of other served versions (converted at the edge) are written by the same encoder
+// as every other answer: Go's escapes included.
+test('served-version watch frames carry Go escapes (autoscaling/v1 HPAs, batch/v1beta1 CronJobs)', async () => {
+  const note = { note: 'a<b>&c\u2028d' };
+  const escaped = '"note":"a\\u003cb\\u003e\\u0026c\\u2028d"';
+  const hpa = { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'esc', annotations: note }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, maxReplicas: 3 } };
+  const hpas = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
+  const created = await fetch(server.url + hpas, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hpa) });
+  expect(created.status).toBe(201);
+  expect(await created.text()).toContain(escaped);
+  const hpaLine = await firstWatchLine(`${hpas}?watch=true&fieldSelector=metadata.name%3Desc`);
+  expect(hpaLine).toContain('"apiVersion":"autoscaling/v1"');
+  expect(hpaLine).toContain(escaped);
+  expect(hpaLine).not.toMatch(/[<>&\u2028]/);
+  const cron = { apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'esc', annotations: note }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } } };
+  const crons = '/apis/batch/v1beta1/namespaces/default/cronjobs';
+  expect((await fetch(server.url + crons, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cron) })).status).toBe(201);
+  const cronLine = await firstWatchLine(`${crons}?watch=true&fieldSelector=metadata.name%3Desc`);
+  expect(cronLine).toContain('"apiVersion":"batch/v1beta1"');
+  expect(cronLine).toContain(escaped);
+  expect(cronLine).not.toMatch(/[<>&\u2028]/);
+  // The served version's bytes are the stored version's, but for the apiVersion.
+  const v1 = await fetch(`${server.url}/apis/batch/v1/namespaces/default/cronjobs/esc`).then((r) => r.text());
+  const v1beta1 = await fetch(`${server.url}${crons}/esc`).then((r) => r.text());
+  expect(v1beta1).toBe(v1.replace('"apiVersion":"batch/v1"', '"apiVersion":"batch/v1beta1"'));
+});
