@@ -23,15 +23,19 @@ export interface PartialObjectMetadata {
 
 export interface TableRow {
   cells: TableCell[];
-  /** PartialObjectMetadata by default; the whole object with includeObject 'Object'; absent with 'None'. */
-  object?: PartialObjectMetadata | Record<string, unknown>;
+  /**
+   * PartialObjectMetadata by default; the whole object with includeObject 'Object'; null with 'None'
+   * (metav1.TableRow holds a RawExtension by value, which Go writes as null when empty).
+   */
+  object?: PartialObjectMetadata | Record<string, unknown> | null;
 }
 
 export interface Table {
   kind: 'Table';
   apiVersion: 'meta.k8s.io/v1';
   metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
-  columnDefinitions: TableColumnDefinition[];
+  /** null without headers (a watch's events after its first): kube's asTable sets them nil, and they have no omitempty. */
+  columnDefinitions: TableColumnDefinition[] | null;
   rows: TableRow[];
 }
 
@@ -163,14 +167,14 @@ export function buildTable(printer: Printer, objects: unknown[], opts: TableOpti
       row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta(obj) };
     } else if (includeObject === 'Object') {
       row.object = obj;
-    }
+    } else row.object = null;
     rows.push(row);
   }
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: {},
-    columnDefinitions: opts.includeColumnDefinitions === false ? [] : printer.columns.map((c) => ({ ...c })),
+    columnDefinitions: opts.includeColumnDefinitions === false ? null : printer.columns.map((c) => ({ ...c })),
     rows,
   };
 }

@@ -173,7 +173,7 @@ describe('toTable', () => {
     const table = toTable(Resources.pods, [pod], { now });
     expect(table.kind).toBe('Table');
     expect(table.apiVersion).toBe('meta.k8s.io/v1');
-    expect(table.columnDefinitions.map((c) => [c.name, c.priority])).toEqual([
+    expect(table.columnDefinitions!.map((c) => [c.name, c.priority])).toEqual([
       ['Name', 0],
       ['Ready', 0],
       ['Status', 0],
@@ -184,7 +184,7 @@ describe('toTable', () => {
       ['Nominated Node', 1],
       ['Readiness Gates', 1],
     ]);
-    expect(table.columnDefinitions[0].format).toBe('name');
+    expect(table.columnDefinitions![0].format).toBe('name');
     expect(table.rows).toEqual([
       {
         cells: ['nginx-1', '1/1', 'Running', 0, '9s', '10.244.0.5', 'node-1', '<none>', '<none>'],
@@ -200,7 +200,7 @@ describe('toTable', () => {
       status: { readyReplicas: 3, updatedReplicas: 3, availableReplicas: 3 },
     };
     const t = toTable(Resources.deployments, [d], { now });
-    expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Ready', 'Up-to-date', 'Available', 'Age', 'Containers', 'Images', 'Selector']);
+    expect(t.columnDefinitions!.map((c) => c.name)).toEqual(['Name', 'Ready', 'Up-to-date', 'Available', 'Age', 'Containers', 'Images', 'Selector']);
     expect(t.rows[0].cells).toEqual(['nginx', '3/3', 3, 3, '11s', 'nginx,log', 'nginx:1.25,busybox', 'app=nginx']);
     const fresh = toTable(Resources.deployments, [{ metadata: { name: 'x', creationTimestamp: ago(1) }, spec: { replicas: 2 } }], { now });
     expect(fresh.rows[0].cells).toEqual(['x', '0/2', 0, 0, '1s', '', '', '<none>']);
@@ -215,7 +215,7 @@ describe('toTable', () => {
       status: { desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 1, updatedNumberScheduled: 2, numberAvailable: 1 },
     };
     const t = toTable(Resources.daemonsets, [ds], { now });
-    expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age', 'Containers', 'Images', 'Selector']);
+    expect(t.columnDefinitions!.map((c) => c.name)).toEqual(['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age', 'Containers', 'Images', 'Selector']);
     expect(t.rows[0].cells).toEqual(['agent', 2, 2, 1, 2, 1, 'kubernetes.io/os=linux', '2d', 'a', 'agent:1', 'app=agent']);
   });
 
@@ -228,7 +228,7 @@ describe('toTable', () => {
     ['ExternalName', { type: 'ExternalName', externalName: 'example.com' }, {}, ['ExternalName', '<none>', 'example.com', '<none>'], '<none>'],
   ])('services: %s', (_name, spec, status, cells, selector) => {
     const t = toTable(Resources.services, [{ metadata: { name: 's', creationTimestamp: ago(5) }, spec, status }], { now });
-    expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
+    expect(t.columnDefinitions!.map((c) => c.name)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
     expect(t.rows[0].cells).toEqual(['s', ...cells, '5s', selector]);
   });
 
@@ -262,7 +262,7 @@ describe('toTable', () => {
     const n = node([{ type: 'Ready', status: 'True' }], {}, { 'node-role.kubernetes.io/worker': '', 'node-role.kubernetes.io/control-plane': '', 'kubernetes.io/role': 'edge', other: 'x' });
     expect(nodeRoles(n)).toEqual(['control-plane', 'edge', 'worker']);
     const t = toTable(Resources.nodes, [n], { now });
-    expect(t.columnDefinitions.map((c) => `${c.name}:${c.priority}`)).toEqual([
+    expect(t.columnDefinitions!.map((c) => `${c.name}:${c.priority}`)).toEqual([
       'Name:0', 'Status:0', 'Roles:0', 'Age:0', 'Version:0', 'Internal-IP:1', 'External-IP:1', 'OS-Image:1', 'Kernel-Version:1', 'Container-Runtime:1',
     ]);
     expect(t.rows[0].cells).toEqual(['node-1', 'Ready', 'control-plane,edge,worker', '13s', 'v1.30.0', '192.168.1.5', '<none>', 'Debian GNU/Linux 12', '6.1.0', 'containerd://1.7.0']);
@@ -293,7 +293,7 @@ describe('toTable', () => {
       type: 'Normal',
     };
     const t = toTable(Resources.events, [ev], { now });
-    expect(t.columnDefinitions.map((c) => `${c.name}:${c.priority}`)).toEqual([
+    expect(t.columnDefinitions!.map((c) => `${c.name}:${c.priority}`)).toEqual([
       'Last Seen:0', 'Type:0', 'Reason:0', 'Object:0', 'Subobject:1', 'Source:1', 'Message:0', 'First Seen:1', 'Count:1', 'Name:1',
     ]);
     expect(t.rows[0].cells).toEqual(['5s', 'Normal', 'ScalingReplicaSet', 'deployment/nginx', '', 'deployment-controller', 'Scaled up replica set nginx-48ccb87g1f to 3', '100s', 2, 'nginx.17a']);
@@ -301,17 +301,19 @@ describe('toTable', () => {
     expect(newApi.rows[0].cells).toEqual(['30s', '', '', 'pod', '', 'kubelet, node-1', '', '30s', 1, 'e']);
   });
 
-  it('options: no column definitions, whole objects, no objects', () => {
+  // metav1.Table's columnDefinitions and a row's object (a RawExtension by value) have no omitempty:
+  // Go writes them as null when kube's asTable leaves them unset (no headers, includeObject=None).
+  it('options: no column definitions (null), whole objects, no objects (null)', () => {
     const obj = { metadata: { name: 'x' }, data: {} };
-    expect(toTable(Resources.configmaps, [obj], { now, includeColumnDefinitions: false }).columnDefinitions).toEqual([]);
+    expect(toTable(Resources.configmaps, [obj], { now, includeColumnDefinitions: false }).columnDefinitions).toBeNull();
     expect(toTable(Resources.configmaps, [obj], { now, includeObject: 'Object' }).rows[0].object).toEqual(obj);
-    expect(toTable(Resources.configmaps, [obj], { now, includeObject: 'None' }).rows[0]).not.toHaveProperty('object');
+    expect(toTable(Resources.configmaps, [obj], { now, includeObject: 'None' }).rows[0].object).toBeNull();
   });
 
   it.each(allResources.map((r) => [r.resource, r] as const))('%s: malformed objects still give rows of the right width', (_n, r) => {
     const junk: unknown[] = [{}, { metadata: 'x' }, { spec: 'x', status: [] }, { metadata: { name: 'a' }, spec: { containers: 'x', ports: {} } }, null, 5];
     const t = toTable(r, junk, { now });
     expect(t.rows).toHaveLength(4);
-    for (const row of t.rows) expect(row.cells).toHaveLength(t.columnDefinitions.length);
+    for (const row of t.rows) expect(row.cells).toHaveLength(t.columnDefinitions!.length);
   });
 });
