@@ -12,6 +12,19 @@ export interface PodDeleter {
   deletePod(pod: Pod): Promise<void>;
 }
 
+/**
+ * A status value with its null members dropped: the API writes an unset time Go holds by value as null
+ * (a condition's lastProbeTime, a container's startedAt) where the agent leaves it out, and the two are
+ * the same status (Go's semantic equality sees a zero time either way); without this every sync wrote.
+ */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+  return out;
+}
+
 export class StatusWriter implements PodDeleter {
   constructor(private readonly client: KubeClient) {}
 
@@ -22,7 +35,7 @@ export class StatusWriter implements PodDeleter {
     const patch: Record<string, unknown> = {};
     for (const k of Object.keys(next)) {
       // Structural: the API answers in kube's field order, which need not be the order built here.
-      if (!deepEqual(old[k], next[k])) patch[k] = next[k];
+      if (!deepEqual(withoutNulls(old[k]), withoutNulls(next[k]))) patch[k] = next[k];
     }
     if (!Object.keys(patch).length) return undefined;
     const md = pod.metadata!;
