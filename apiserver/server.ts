@@ -43,6 +43,7 @@ import { upgradeOf } from '../lib/component/upgrade';
 import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
 import { EventExpiry } from './registry/event-ttl';
+import { kindStrategies } from './kinds';
 import { apiserverBuckets, bucketOf } from './registry/keys';
 import { Registry } from './registry/registry';
 import { openStorage, StorageOptions, storageKind } from './storage/open';
@@ -209,7 +210,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     maxTokenExpirationSeconds: opts.serviceAccountMaxTokenExpiration,
     extendTokenExpiration: opts.serviceAccountExtendTokenExpiration,
   });
-  const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption });
+  const uncachedBuckets = kindStrategies.filter((k) => k.cacheObjects === false).map((k) => bucketOf(k.resource));
+  const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption, uncachedBuckets });
   const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
   let authz: Authorization | undefined;
   let startedRegistry: Registry | undefined;

@@ -21,3 +21,17 @@ test('a status that differs from the API\'s only in key order is not written; a 
   await writer.writeStatus(pod, { ...reordered, phase: 'Succeeded' });
   expect(patches).toEqual([{ metadata: { uid: 'u' }, status: { phase: 'Succeeded' } }]);
 });
+
+// The API writes unset times held by value as null (lastProbeTime, startedAt): the same status as without them.
+test.each([
+  ['a condition\'s lastProbeTime null: not written', { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: 't' }] }, { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: 't' }] }, false],
+  ['a running container\'s startedAt null: not written', { containerStatuses: [{ name: 'c', ready: true, restartCount: 0, image: 'i', imageID: 'd', state: { running: { startedAt: null } } }] }, { containerStatuses: [{ name: 'c', ready: true, restartCount: 0, image: 'i', imageID: 'd', state: { running: {} } }] }, false],
+  ['a time set where the API has null: written', { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null }] }, { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: 'now' }] }, true],
+  ['a condition gone: written', { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null }] }, { conditions: [] }, true],
+] as Array<[string, object, object, boolean]>)('%s', async (_name, stored, built, written) => {
+  const patches: unknown[] = [];
+  const client = { patch: async (_rt: unknown, _ns: unknown, _name: unknown, body: unknown) => (patches.push(body), undefined) } as unknown as KubeClient;
+  const pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, status: stored } as unknown as Pod;
+  await new StatusWriter(client).writeStatus(pod, built);
+  expect(patches.length).toBe(written ? 1 : 0);
+});

@@ -80,7 +80,7 @@ export const coreKinds: KindStrategy[] = [
     printer: servicePrinter,
   }),
   defineKind<Endpoints>(Resources.endpoints, { allowCreateOnUpdate: true, defaults: defaultEndpoints, validate: validateEndpoints, printer: endpointsPrinter }),
-  defineKind<Event>(Resources.events, { allowCreateOnUpdate: true, validate: validateEvent, printer: eventPrinter }),
+  defineKind<Event>(Resources.events, { allowCreateOnUpdate: true, cacheObjects: false, validate: validateEvent, printer: eventPrinter }),
   defineKind<ConfigMap>(Resources.configmaps, { validate: validateConfigMap, printer: configMapPrinter }),
   defineKind<Secret>(Resources.secrets, { defaults: defaultSecret, validate: validateSecret, printer: secretPrinter }),
   // Metadata only: Kubernetes defines neither defaults nor rules of their own for ServiceAccounts.

@@ -20,6 +20,8 @@ describe('the strategy table', () => {
     expect(withFlag('allowCreateOnUpdate')).toEqual(['endpoints', 'events', 'leases']);
     expect(withFlag('returnDeletedObject')).toEqual(['pods']);
     expect(withFlag('deletedByController')).toEqual(['namespaces']);
+    // Only Events stay out of the storage's memory, as kube-apiserver caches no Events.
+    expect(kindStrategies.filter((s) => s.cacheObjects === false).map((s) => s.resource.resource)).toEqual(['events']);
     expect(strategyFor(Resources.namespaces).nameRule).toBe('label');
     expect(strategyFor(Resources.services).nameRule).toBe('dns1035');
     // RBAC names are path segments (system:node); the reviews have none.

@@ -91,6 +91,13 @@ export interface KindStrategy {
   readonly unstructured?: boolean;
   /** Where the scale subresource reads and writes (custom resources: the CRD's paths); default spec.replicas, status.replicas, spec.selector. */
   readonly scale?: ScalePaths;
+  /**
+   * false: the storage keeps none of the kind's objects in memory and reads them from disk on every GET
+   * and LIST (watches are served from the change history as for every kind), as kube-apiserver keeps no
+   * watch cache for Events (its default cache size for them is 0): their number grows with churn, not
+   * with the cluster. Default true.
+   */
+  readonly cacheObjects?: boolean;
   /** A kind computed on every GET and LIST and never stored (ComponentStatus): its objects now. */
   read?(registry: Registry): Promise<KObj[]>;
   /** A DELETE of the kind's own, instead of the registry's (namespaces: mark Terminating). */

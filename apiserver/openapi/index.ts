@@ -4,7 +4,7 @@
 // check read). One schema source: the built-in kinds' definitions generated from client-node's models
 // (models.ts) and each served CRD version's own schema, with the x-kubernetes-group-version-kind
 // extension kubectl finds kinds by, and every kind's operations (paths.ts). The built-in kinds' documents
-// are generated at build time (generate.ts → dist/apiserver/openapi/generated/) and loaded at start; the
+// are generated at build time (generate.ts → dist/apiserver/openapi/generated/) and read on first request; the
 // CRDs' parts are made when the served kinds change (CRDs come and go) and joined to them.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -134,8 +134,32 @@ export function loadGeneratedOpenApi(dir: string = generatedOpenApiDir): Generat
   } catch {
     return undefined;
   }
-  const v3 = new Map(manifest.v3.map((p) => [p, fs.readFileSync(path.join(dir, 'v3', v3File(p)))]));
-  return { kinds: manifest.kinds, v2json: fs.readFileSync(path.join(dir, 'v2.json')), v2proto: fs.readFileSync(path.join(dir, 'v2.pb')), v3 };
+  // Read on first use, not at start: about 3 MB that most servers are never asked for (kubectl reads
+  // them for `explain`, `diff`, validation), so they cost no memory until then.
+  let v2json: Buffer | undefined;
+  let v2proto: Buffer | undefined;
+  let v3: Map<string, Buffer> | undefined;
+  return {
+    kinds: manifest.kinds,
+    get v2json() {
+      return (v2json ??= fs.readFileSync(path.join(dir, 'v2.json')));
+    },
+    set v2json(body: Buffer) {
+      v2json = body;
+    },
+    get v2proto() {
+      return (v2proto ??= fs.readFileSync(path.join(dir, 'v2.pb')));
+    },
+    set v2proto(body: Buffer) {
+      v2proto = body;
+    },
+    get v3() {
+      return (v3 ??= new Map(manifest.v3.map((p) => [p, fs.readFileSync(path.join(dir, 'v3', v3File(p)))])));
+    },
+    set v3(docs: Map<string, Buffer>) {
+      v3 = docs;
+    },
+  };
 }
 
 interface Cached {
@@ -146,7 +170,7 @@ interface Cached {
 }
 
 /**
- * Serves the documents. The built-in kinds' documents come from the build (loaded here, at start);
+ * Serves the documents. The built-in kinds' documents come from the build (read on first request);
  * only the CRDs' parts are made at run time and joined to them. Without generated documents, or when
  * they do not cover this server's built-in kinds, every document is made here on first request.
  */
@@ -154,7 +178,7 @@ export function installOpenApi(app: Express, kinds: KindCatalog, generated: Gene
   const builtinNow = published(kinds.all()).filter((rt) => !strategyFor(rt).openAPISchema).map(kindKey);
   const gen = generated && generated.kinds.length === builtinNow.length && generated.kinds.every((k, i) => k === builtinNow[i]) ? generated : undefined;
   const builtinKeys = new Set(gen?.kinds ?? []);
-  const genV3 = new Map([...(gen?.v3 ?? new Map<string, Buffer>())].map(([p, body]) => [p, { body, hash: v3Hash(body) }]));
+  let genV3: Map<string, { body: Buffer; hash: string }> | undefined; // on first request (the files load lazily)
   let builtinV2: OpenApiV2Document | undefined; // parsed from gen.v2json once a CRD needs it
 
   let cache: Cached = { generation: -1 };
@@ -173,6 +197,7 @@ export function installOpenApi(app: Express, kinds: KindCatalog, generated: Gene
   const v3docs = (): Map<string, { body: Buffer; hash: string }> => {
     const c = current();
     if (!c.v3) {
+      genV3 ??= new Map([...(gen?.v3 ?? new Map<string, Buffer>())].map(([p, body]) => [p, { body, hash: v3Hash(body) }]));
       c.v3 = new Map(genV3);
       const dynamic = gen ? runTimeKinds() : published(kinds.all());
       for (const gv of new Set(dynamic.map((rt) => groupVersion(rt)))) {

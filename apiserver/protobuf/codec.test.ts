@@ -3,7 +3,7 @@
 // fixture encodes to protobuf that decodes back to the same JSON. Plus Go's JSON rules for zero values.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeObject, decodeObjectViaMessages, decodeWatchEvent, encodeObject, encodeWatchEvent, formatGoDuration, parseGoDuration, hasProtobufKind } from './codec';
+import { decodeObject, decodeObjectViaMessages, decodeWatchEvent, encodeObject, encodeWatchEvent, formatGoDuration, parseGoDuration, hasProtobufKind, MAX_KINDS_CACHED, protobufCodec } from './codec';
 
 const dir = path.join(__dirname, '../../test/fixtures/k8s-protobuf');
 const kinds = fs.readdirSync(dir).filter((f) => f.endsWith('.pb') && f !== 'core.v1.WatchEvent.pb').map((f) => f.slice(0, -3));
@@ -67,4 +67,23 @@ describe("Go's JSON rules", () => {
     expect(hasProtobufKind('v1', 'DeleteOptions')).toBe(true);
     expect(hasProtobufKind('example.com/v1', 'Widget')).toBe(false);
   });
+});
+
+describe('the kind lookup cache', () => {
+  it.each([
+    ['distinct made-up groups whose package exists (hits)', (i: number) => [`apps.example${i}/v1`, 'Deployment'], true],
+    ['distinct unknown kinds (misses)', (i: number) => ['v1', `Nothing${i}`], false],
+    ['distinct unknown apiVersions (misses)', (i: number) => [`x${i}.example/v1`, 'Pod'], false],
+  ] as Array<[string, (i: number) => [string, string], boolean]>)('stays bounded under %s, and still answers', (_name, lookup, found) => {
+    const c = protobufCodec();
+    // Past the bound, and not far: a lookup that misses walks protobufjs' whole tree.
+    for (let i = 0; i < MAX_KINDS_CACHED + 100; i++) {
+      const [apiVersion, kind] = lookup(i);
+      expect(c.typeOf(apiVersion, kind) !== undefined).toBe(found);
+      expect(c.cachedKinds()).toBeLessThanOrEqual(MAX_KINDS_CACHED);
+    }
+    // The real kinds are found again after the cache started over.
+    expect(c.typeOf('v1', 'Pod')?.name).toBe('Pod');
+    expect(c.typeOf('apps/v1', 'Deployment')?.name).toBe('Deployment');
+  }, 120_000);
 });

@@ -28,6 +28,8 @@ interface GoField {
 type Json = Record<string, unknown>;
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
+/** The most apiVersion/kind lookups Codec.typeOf remembers (the built-in kinds need a few hundred). */
+export const MAX_KINDS_CACHED = 1024;
 const SPECIAL = {
   time: `${META}.Time`,
   microTime: `${META}.MicroTime`,
@@ -52,6 +54,8 @@ class Codec {
   private readonly plans = new Map<protobuf.Type, MessagePlan>();
   /** By apiVersion, then kind (no key string made per lookup: every answer and body looks its kind up). */
   private readonly byKind = new Map<string, Map<string, protobuf.Type | null>>();
+  /** Entries of byKind: bounded, since clients name any apiVersion and kind they like. */
+  private kindsCached = 0;
   private readonly unknown: protobuf.Type;
   /** The one-pass encoder of answers (encode.ts). */
   readonly encoder: Encoder;
@@ -71,6 +75,12 @@ class Codec {
 
   /** The message of `apiVersion`'s `kind` (a group's own kinds, then meta/v1's, registered in every group). */
   typeOf(apiVersion: string, kind: string): protobuf.Type | undefined {
+    // Any group whose first label names a package finds its types (apps.example/v1), and misses are
+    // remembered too: past the bound the cache starts again rather than grow with what clients send.
+    if (this.kindsCached >= MAX_KINDS_CACHED) {
+      this.byKind.clear();
+      this.kindsCached = 0;
+    }
     let kinds = this.byKind.get(apiVersion);
     if (!kinds) this.byKind.set(apiVersion, (kinds = new Map()));
     let t = kinds.get(kind);
@@ -87,8 +97,14 @@ class Codec {
         }
       }
       kinds.set(kind, t);
+      this.kindsCached++;
     }
     return t ?? undefined;
+  }
+
+  /** How many apiVersion/kind lookups are remembered (tests). */
+  cachedKinds(): number {
+    return this.kindsCached;
   }
 
   plan(type: protobuf.Type): MessagePlan {

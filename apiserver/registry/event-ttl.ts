@@ -17,6 +17,9 @@ export function eventLastWrite(ev: KObj): number {
   return times.length ? Math.max(...times) : NaN;
 }
 
+/** Events read per storage LIST by a sweep. */
+const SWEEP_PAGE = 500;
+
 export class EventExpiry {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -47,16 +50,22 @@ export class EventExpiry {
     try {
       const bucket = bucketOf(Resources.events);
       const cutoff = this.now() - this.ttlMs;
-      for (const item of (await this.storage.list(bucket)).items) {
-        if (!(eventLastWrite(item.obj) < cutoff)) continue;
-        const key = keyOf(Resources.events, String(item.obj.metadata.namespace), String(item.obj.metadata.name));
-        try {
-          await this.storage.delete(bucket, key, item.rev);
-          removed++;
-        } catch {
-          // updated (a newer write renews it) or deleted meanwhile
+      // A page at a time: Events stay on disk (no cache), and a sweep need not hold them all at once.
+      let startAfter: string | undefined;
+      do {
+        const page = await this.storage.list(bucket, { startAfter, limit: SWEEP_PAGE });
+        startAfter = page.continueAfter;
+        for (const item of page.items) {
+          if (!(eventLastWrite(item.obj) < cutoff)) continue;
+          const key = keyOf(Resources.events, String(item.obj.metadata.namespace), String(item.obj.metadata.name));
+          try {
+            await this.storage.delete(bucket, key, item.rev);
+            removed++;
+          } catch {
+            // updated (a newer write renews it) or deleted meanwhile
+          }
         }
-      }
+      } while (startAfter !== undefined);
     } catch (err) {
       process.stderr.write(`apiserver: event expiry: ${(err as Error).message}\n`);
     } finally {

@@ -35,7 +35,19 @@ export interface EngineOptions {
   historyMinSize?: number;
   /** The clock (tests). */
   now?: () => number;
+  /**
+   * Buckets whose objects are not kept in memory (kube-apiserver's watch cache of size 0, as for
+   * Events): only each key's revision is; GET and LIST read the objects from the backend, watches are
+   * served from the history and live changes as for any bucket. Only backends that read objects back
+   * (`readsFromBackend`) honour it; the others keep every bucket in memory.
+   */
+  uncachedBuckets?: Iterable<string>;
 }
+
+/** Keys read from the backend at once by a LIST of an uncached bucket. */
+const UNCACHED_READ_CHUNK = 256;
+/** Reads of an uncached object raced by writes of it before the read gives up. */
+const UNCACHED_READ_ATTEMPTS = 50;
 
 /** Trim stale history in steps of at least this many entries (one splice per step). */
 const HISTORY_TRIM_STEP = 64;
@@ -51,7 +63,13 @@ export interface PersistBatch {
 }
 
 interface Bucket {
+  /**
+   * The objects, by key. In an uncached bucket only those written and not yet persisted: a read of the
+   * backend finds every other one at the revision `revs` holds.
+   */
   objects: Map<string, StoredObject>;
+  /** An uncached bucket's keys and each one's revision (null: a cached bucket, `objects` holds them all). */
+  revs: Map<string, number> | null;
   /** The keys in order, built by the first list and then kept in order by creates and deletes. */
   sortedKeys: string[] | null;
   /**
@@ -143,6 +161,7 @@ export class StorageEngine implements Storage {
   private readonly historyFreshMs: number;
   private readonly now: () => number;
   private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly uncached: ReadonlySet<string>;
   private pending: PendingWrite[] = [];
   private flushing = false;
   private failed: Error | undefined;
@@ -157,6 +176,17 @@ export class StorageEngine implements Storage {
     this.historyMinSize = Math.min(this.historySize, Math.max(1, opts.historyMinSize ?? 1_000));
     this.historyFreshMs = opts.historyFreshMs ?? 75_000;
     this.now = opts.now ?? Date.now;
+    this.uncached = new Set(opts.uncachedBuckets ?? []);
+  }
+
+  /** Backends that read objects back (readStored) override this with true: uncachedBuckets then apply. */
+  protected readsFromBackend(): boolean {
+    return false;
+  }
+
+  /** An uncached bucket's persisted objects, by key (undefined: none), as the backend holds them now. */
+  protected readStored(_bucket: string, _keys: string[]): Promise<Array<StoredObject | undefined>> {
+    return Promise.reject(new Error('this storage keeps every object in memory'));
   }
 
   protected persistBatch(_batch: PersistBatch): Promise<void> {
@@ -165,7 +195,14 @@ export class StorageEngine implements Storage {
 
   /** Loads state at startup (backends): objects, the revision, and the history kept on disk. */
   protected restore(objects: Array<{ bucket: string; key: string; stored: StoredObject }>, rev: number, history: StorageEvent[]): void {
-    for (const { bucket, key, stored } of objects) this.setObject(this.bucket(bucket), key, stored);
+    for (const { bucket, key, stored } of objects) {
+      const b = this.bucket(bucket);
+      if (b.revs) {
+        // Persisted already: only its revision and version are kept.
+        b.revs.set(key, stored.rev);
+        countApiVersion(b, undefined, stored);
+      } else this.setObject(b, key, stored);
+    }
     this.rev = rev;
     this.committedRev = rev;
     history.sort((a, b) => a.rev - b.rev);
@@ -186,22 +223,38 @@ export class StorageEngine implements Storage {
   private bucket(name: string): Bucket {
     let b = this.buckets.get(name);
     if (!b) {
-      b = { objects: new Map(), sortedKeys: null, apiVersions: new Map() };
+      const uncached = this.uncached.has(name) && this.readsFromBackend();
+      b = { objects: new Map(), revs: uncached ? new Map() : null, sortedKeys: null, apiVersions: new Map() };
       this.buckets.set(name, b);
     }
     return b;
   }
 
-  /** Stores (or replaces) an object of a bucket; returns the one it replaced. */
-  private setObject(b: Bucket, key: string, stored: StoredObject): StoredObject | undefined {
+  /**
+   * Stores (or replaces) an object of a bucket; returns the one it replaced. An uncached bucket keeps
+   * the object until it is persisted, and is told the one it replaces (`uncachedPrev`).
+   */
+  private setObject(b: Bucket, key: string, stored: StoredObject, uncachedPrev?: StoredObject): StoredObject | undefined {
+    if (b.revs) {
+      b.revs.set(key, stored.rev);
+      b.objects.set(key, stored);
+      countApiVersion(b, uncachedPrev, stored);
+      return uncachedPrev;
+    }
     const prev = b.objects.get(key);
     b.objects.set(key, stored);
     countApiVersion(b, prev, stored);
     return prev;
   }
 
-  /** Removes an object of a bucket; returns it. */
-  private deleteObject(b: Bucket, key: string): StoredObject | undefined {
+  /** Removes an object of a bucket; returns it (an uncached bucket is told it: `uncachedPrev`). */
+  private deleteObject(b: Bucket, key: string, uncachedPrev?: StoredObject): StoredObject | undefined {
+    if (b.revs) {
+      if (!b.revs.delete(key)) return undefined;
+      b.objects.delete(key);
+      countApiVersion(b, uncachedPrev, undefined);
+      return uncachedPrev;
+    }
     const prev = b.objects.get(key);
     if (!prev) return undefined;
     b.objects.delete(key);
@@ -210,7 +263,7 @@ export class StorageEngine implements Storage {
   }
 
   private sortedKeys(b: Bucket): string[] {
-    if (!b.sortedKeys) b.sortedKeys = [...b.objects.keys()].sort();
+    if (!b.sortedKeys) b.sortedKeys = [...(b.revs ?? b.objects).keys()].sort();
     return b.sortedKeys;
   }
 
@@ -220,28 +273,134 @@ export class StorageEngine implements Storage {
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
-    return this.buckets.get(bucket)?.objects.get(key);
+    const b = this.buckets.get(bucket);
+    if (b?.revs) return (await this.readCurrent(bucket, b, [key]))[0];
+    return b?.objects.get(key);
   }
 
+  /** A cached bucket's object (replicated backends, which cache every bucket). */
   getSync(bucket: string, key: string): StoredObject | undefined {
-    return this.buckets.get(bucket)?.objects.get(key);
+    const b = this.buckets.get(bucket);
+    if (b?.revs) throw new Error(`getSync of the uncached bucket ${bucket}`);
+    return b?.objects.get(key);
+  }
+
+  /**
+   * An uncached bucket's objects at the revisions it holds now: those not yet persisted from memory,
+   * the others from the backend; one a write replaced while it was read is read again.
+   */
+  private async readCurrent(bucket: string, b: Bucket, keys: string[]): Promise<Array<StoredObject | undefined>> {
+    const revs = b.revs!;
+    const out: Array<StoredObject | undefined> = new Array(keys.length);
+    let todo = keys.map((_, i) => i);
+    for (let attempt = 0; todo.length; attempt++) {
+      if (attempt === UNCACHED_READ_ATTEMPTS) throw new Error(`storage: ${bucket}: objects keep changing while read (${keys[todo[0]]})`);
+      const fetch: number[] = [];
+      for (const i of todo) {
+        const rev = revs.get(keys[i]);
+        const pending = b.objects.get(keys[i]);
+        if (rev === undefined) out[i] = undefined;
+        else if (pending && pending.rev === rev) out[i] = pending;
+        else fetch.push(i);
+      }
+      if (!fetch.length) break;
+      const read = await this.readStored(bucket, fetch.map((i) => keys[i]));
+      todo = [];
+      fetch.forEach((i, j) => {
+        const stored = read[j];
+        const rev = revs.get(keys[i]);
+        if (rev === undefined) out[i] = undefined;
+        else if (stored && stored.rev === rev) out[i] = stored;
+        else todo.push(i); // written meanwhile: its newest state is in memory or persisted by now
+      });
+    }
+    return out;
   }
 
   /** Every bucket that holds an object. */
   bucketNames(): string[] {
-    return [...this.buckets.entries()].filter(([, b]) => b.objects.size > 0).map(([name]) => name).sort();
+    return [...this.buckets.entries()].filter(([, b]) => (b.revs ?? b.objects).size > 0).map(([name]) => name).sort();
   }
 
   count(bucket: string): number {
-    return this.buckets.get(bucket)?.objects.size ?? 0;
+    const b = this.buckets.get(bucket);
+    return (b?.revs ?? b?.objects)?.size ?? 0;
   }
 
   async list(bucket: string, opts: ListOptions = {}): Promise<ListResult> {
+    const b = this.bucket(bucket);
+    if (b.revs) return this.listUncached(bucket, b, opts);
     return this.listSync(bucket, opts);
   }
 
+  /**
+   * A LIST of an uncached bucket: the keys at the revision read are today's and those changed since
+   * (history), taken at the start; the objects are read from the backend a chunk at a time, and one
+   * changed after that revision is taken from the history as it was then.
+   */
+  private async listUncached(bucket: string, b: Bucket, opts: ListOptions): Promise<ListResult> {
+    const atRev = opts.rev && opts.rev < this.rev ? opts.rev : this.rev;
+    if (atRev < this.compacted) throw new TooOldRevisionError(atRev, this.compacted);
+    const prefix = opts.prefix ?? '';
+    const inRange = (k: string) => (!prefix || k.startsWith(prefix)) && (opts.startAfter === undefined || k > opts.startAfter);
+    const all = this.sortedKeys(b);
+    const from = opts.startAfter !== undefined ? firstAfter(all, opts.startAfter) : prefix ? firstAfter(all, prefix) : 0;
+    const to = prefix ? firstAfter(all, `${prefix}\uffff`) : all.length;
+    // A copy: writes during the reads below change the sorted keys in place.
+    let keys = all.slice(from, Math.max(from, to));
+    const since = this.changesSince(bucket, atRev);
+    const gone = [...since.keys()].filter((k) => !b.revs!.has(k) && inRange(k));
+    if (gone.length) keys = [...new Set([...keys, ...gone])].sort();
+    /** Whether a key of `keys` held an object at atRev, known without reading it. */
+    const existedAt = (k: string) => {
+      const ev = since.get(k);
+      return ev ? ev.type !== 'ADDED' : true; // unchanged since atRev: in the index when the LIST began
+    };
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const apiVersions = atRev === this.rev ? [...b.apiVersions.keys()] : undefined;
+    const items: StoredObject[] = [];
+    let lastKey: string | undefined;
+    for (let start = 0; start < keys.length; start += UNCACHED_READ_CHUNK) {
+      const chunk = keys.slice(start, start + UNCACHED_READ_CHUNK).filter(existedAt);
+      const current = await this.readCurrent(bucket, b, chunk);
+      if (atRev < this.compacted) throw new TooOldRevisionError(atRev, this.compacted);
+      // Changes since atRev, the reads' included: their first event's prev is the object at atRev.
+      const changed = this.changesSince(bucket, atRev);
+      for (let j = 0; j < chunk.length; j++) {
+        const ev = changed.get(chunk[j]);
+        const s = ev ? (ev.type === 'ADDED' ? undefined : ev.prev) : current[j];
+        if (!s) continue;
+        if (opts.filter && !opts.filter(s.obj)) continue;
+        if (items.length >= limit) {
+          let remaining: number | undefined;
+          if (!opts.filter) {
+            remaining = 0;
+            const at = keys.indexOf(chunk[j], start);
+            for (let r = at; r < keys.length; r++) if (existedAt(keys[r])) remaining++;
+          }
+          return { items, rev: atRev, continueAfter: lastKey, remaining, apiVersions };
+        }
+        items.push(s);
+        lastKey = chunk[j];
+      }
+    }
+    return { items, rev: atRev, apiVersions };
+  }
+
+  /** The first change after rev of each key of a bucket that changed since (history). */
+  private changesSince(bucket: string, rev: number): Map<string, StorageEvent> {
+    const first = new Map<string, StorageEvent>();
+    for (let i = this.history.length - 1; i >= 0 && this.history[i].rev > rev; i--) {
+      const ev = this.history[i];
+      if (ev.bucket === bucket) first.set(ev.key, ev);
+    }
+    return first;
+  }
+
+  /** A LIST of a cached bucket. */
   listSync(bucket: string, opts: ListOptions = {}): ListResult {
     const b = this.bucket(bucket);
+    if (b.revs) throw new Error(`listSync of the uncached bucket ${bucket}`);
     const atRev = opts.rev && opts.rev < this.rev ? opts.rev : this.rev;
     const prefix = opts.prefix ?? '';
     let keys = this.sortedKeys(b);
@@ -296,7 +455,7 @@ export class StorageEngine implements Storage {
   create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
     this.checkOpen();
     const b = this.bucket(bucket);
-    if (b.objects.has(key)) return Promise.reject(new KeyExistsError(key));
+    if ((b.revs ?? b.objects).has(key)) return Promise.reject(new KeyExistsError(key));
     const stored = stamp(obj, ++this.rev);
     this.setObject(b, key, stored);
     // Kept in order rather than re-sorted by the next list: a list between writes stays O(n).
@@ -307,6 +466,7 @@ export class StorageEngine implements Storage {
   update(bucket: string, key: string, obj: KObj, expectedRev?: number): Promise<StoredObject> {
     this.checkOpen();
     const b = this.bucket(bucket);
+    if (b.revs) return this.writeUncached(bucket, b, key, obj, expectedRev);
     const prev = b.objects.get(key);
     if (!prev) return Promise.reject(new NotFoundError(key));
     if (expectedRev !== undefined && prev.rev !== expectedRev) return Promise.reject(new ConflictError(key, prev.rev));
@@ -318,6 +478,7 @@ export class StorageEngine implements Storage {
   delete(bucket: string, key: string, expectedRev?: number): Promise<StoredObject> {
     this.checkOpen();
     const b = this.bucket(bucket);
+    if (b.revs) return this.writeUncached(bucket, b, key, undefined, expectedRev);
     const prev = b.objects.get(key);
     if (!prev) return Promise.reject(new NotFoundError(key));
     if (expectedRev !== undefined && prev.rev !== expectedRev) return Promise.reject(new ConflictError(key, prev.rev));
@@ -326,6 +487,34 @@ export class StorageEngine implements Storage {
     // A deleted object is reported with the revision of its deletion, as Kubernetes does.
     const last = stamp(copyStored(prev), ++this.rev);
     return this.record({ type: 'DELETED', rev: last.rev, bucket, key, object: last, prev }).then(() => last);
+  }
+
+  /**
+   * An update (obj) or delete (no obj) in an uncached bucket: the object it replaces is read first, then
+   * checked and replaced in one step, read again when a write replaced it meanwhile.
+   */
+  private async writeUncached(bucket: string, b: Bucket, key: string, obj: KObj | undefined, expectedRev: number | undefined): Promise<StoredObject> {
+    const revs = b.revs!;
+    for (let attempt = 0; attempt < UNCACHED_READ_ATTEMPTS; attempt++) {
+      const rev = revs.get(key);
+      if (rev === undefined) throw new NotFoundError(key);
+      if (expectedRev !== undefined && rev !== expectedRev) throw new ConflictError(key, rev);
+      const [prev] = await this.readCurrent(bucket, b, [key]);
+      this.checkOpen();
+      if (!prev || revs.get(key) !== prev.rev) continue; // replaced or deleted while read: decide again
+      if (obj) {
+        const stored = stamp(obj, ++this.rev);
+        this.setObject(b, key, stored, prev);
+        await this.record({ type: 'MODIFIED', rev: stored.rev, bucket, key, object: stored, prev });
+        return stored;
+      }
+      this.deleteObject(b, key, prev);
+      if (b.sortedKeys) b.sortedKeys.splice(firstAfter(b.sortedKeys, key) - 1, 1);
+      const last = stamp(copyStored(prev), ++this.rev);
+      await this.record({ type: 'DELETED', rev: last.rev, bucket, key, object: last, prev });
+      return last;
+    }
+    throw new Error(`storage: ${bucket}: ${key} keeps changing while written`);
   }
 
   /**
@@ -438,6 +627,9 @@ export class StorageEngine implements Storage {
           return;
         }
         for (const p of batch) {
+          // An uncached bucket's object is in the backend now: memory lets it go unless rewritten since.
+          const b = this.buckets.get(p.event.bucket);
+          if (b?.revs && b.objects.get(p.event.key) === p.event.object) b.objects.delete(p.event.key);
           this.committedRev = p.event.rev;
           this.deliver(p.event);
           p.resolve();

@@ -9,6 +9,7 @@
 // With a transformer (encryption at rest, storage/encryption.ts), the values of the buckets it covers
 // are written encrypted — objects and the object JSON in their history entries, each authenticated
 // with the object's key — and decrypted once at load; memory holds them in clear, as kube's watch cache.
+// The objects of uncached buckets (Events) are read from the database on every GET and LIST instead.
 import { ClassicLevel } from 'classic-level';
 import { EngineOptions, PersistBatch, StorageEngine } from './engine';
 import type { ValueTransformer } from './encryption';
@@ -132,6 +133,17 @@ export class LevelStorage extends StorageEngine {
     for (const rev of batch.droppedRevs) ops.push({ type: 'del', key: historyKey(rev) });
     ops.push({ type: 'put', key: REV_KEY, value: Buffer.from(String(batch.rev)) });
     return this.db.batch(ops, { sync });
+  }
+
+  protected override readsFromBackend(): boolean {
+    return true;
+  }
+
+  protected override async readStored(bucket: string, keys: string[]): Promise<Array<StoredObject | undefined>> {
+    const t = this.opts.transformer;
+    const dbKeys = keys.map((k) => objectKey(bucket, k));
+    const values = await this.db.getMany(dbKeys);
+    return values.map((v, i) => (v === undefined ? undefined : parseStored(t ? t.fromStorage(bucket, dbKeys[i], v) : v)));
   }
 
   override async close(): Promise<void> {

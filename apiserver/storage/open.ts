@@ -39,15 +39,19 @@ export function storageKind(o: StorageOptions): StorageKind {
   return kind;
 }
 
-/** buckets: every bucket the apiserver writes (the etcd storage decodes other apiservers' keys by them). */
-export async function openStorage(o: StorageOptions, buckets: string[] = [], extra: { transformer?: ValueTransformer } = {}): Promise<Storage> {
+/**
+ * buckets: every bucket the apiserver writes (the etcd storage decodes other apiservers' keys by them);
+ * extra.uncachedBuckets: those whose objects LevelDB reads from disk rather than keeping in memory
+ * (memory and etcd storage keep every bucket in memory).
+ */
+export async function openStorage(o: StorageOptions, buckets: string[] = [], extra: { transformer?: ValueTransformer; uncachedBuckets?: string[] } = {}): Promise<Storage> {
   if (extra.transformer && storageKind(o) === 'memory') throw new Error('encryption at rest needs storage leveldb or etcd (memory storage keeps nothing at rest)');
   switch (storageKind(o)) {
     case 'memory':
       return new MemoryStorage({ historySize: o.watchHistorySize });
     case 'leveldb':
       if (!o.dataDir) throw new Error('storage leveldb needs a data directory (--data-dir)');
-      return LevelStorage.open(o.dataDir, { historySize: o.watchHistorySize, sync: o.fsync, transformer: extra.transformer });
+      return LevelStorage.open(o.dataDir, { historySize: o.watchHistorySize, sync: o.fsync, transformer: extra.transformer, uncachedBuckets: extra.uncachedBuckets });
     case 'etcd': {
       if (!o.etcdServers?.length) throw new Error('storage etcd needs --etcd-servers');
       if (!!o.etcdCertFile !== !!o.etcdKeyFile) throw new Error('--etcd-certfile and --etcd-keyfile go together');

@@ -23,7 +23,18 @@ const backends: StorageBackend[] = [
       return LevelStorage.open(dir, { historySize });
     },
   },
+  {
+    // Every bucket the contract writes kept out of memory, as Events are: read from disk on each GET and LIST.
+    name: 'leveldb, uncached',
+    open: async (historySize) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-store-'));
+      tmpDirs.push(dir);
+      return LevelStorage.open(dir, { historySize, uncachedBuckets: UNCACHED });
+    },
+  },
 ];
+
+const UNCACHED = ['configmaps', 'pods', 'crontabs', 'other'];
 
 for (const backend of backends) describeStorageContract(backend);
 
@@ -81,4 +92,84 @@ test('stored objects own their bytes: no small object pins a shared 8 KiB buffer
   const u = await s.update('configmaps', 'default/a', obj('default', 'a', { data: { k: 'w' } }));
   for (const stored of [a, u, (await s.get('configmaps', 'default/a'))!]) expect(stored.bytes.buffer.byteLength).toBe(stored.bytes.length);
   await s.close();
+});
+
+describe('leveldb: an uncached bucket (Events)', () => {
+  const open = (dir?: string) => {
+    const d = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'steer-store-'));
+    if (!dir) tmpDirs.push(d);
+    return LevelStorage.open(d, { uncachedBuckets: ['events'] });
+  };
+
+  test('its objects are read back from disk on every GET and LIST, not held; other buckets stay in memory', async () => {
+    const s = await open();
+    const ev = await s.create('events', 'default/e1', obj('default', 'e1', { reason: 'Pulled' }));
+    const cm = await s.create('configmaps', 'default/a', obj('default', 'a'));
+    const got1 = (await s.get('events', 'default/e1'))!;
+    const got2 = (await s.get('events', 'default/e1'))!;
+    expect(got1.obj).toEqual(ev.obj);
+    expect(got1.rev).toBe(ev.rev);
+    // A fresh parse each time: nothing of it stayed in memory once it was on disk.
+    expect(got1).not.toBe(got2);
+    expect(got1).not.toBe(ev);
+    expect((await s.list('events')).items[0]).not.toBe(got1);
+    // The cached bucket hands out the object it keeps.
+    expect(await s.get('configmaps', 'default/a')).toBe(cm);
+    expect(s.count('events')).toBe(1);
+    await s.close();
+  });
+
+  test('reads racing writes see each object whole at one of its revisions; writes race reads safely', async () => {
+    const s = await open();
+    await s.create('events', 'default/e', obj('default', 'e', { count: 0 }));
+    const reads: Array<Promise<unknown>> = [];
+    const writes: Array<Promise<unknown>> = [];
+    let last = (await s.get('events', 'default/e'))!;
+    for (let i = 1; i <= 30; i++) {
+      // Not awaited: the next read and write start while this one waits for the disk.
+      writes.push(s.update('events', 'default/e', obj('default', 'e', { count: i })));
+      reads.push(s.get('events', 'default/e').then((g) => expect(Number(g!.obj.metadata.resourceVersion)).toBe(g!.rev)));
+    }
+    const stored = (await Promise.all(writes)) as Array<typeof last>;
+    await Promise.all(reads);
+    last = (await s.get('events', 'default/e'))!;
+    expect(last.obj.count).toBe(30);
+    expect(last.rev).toBe(stored[stored.length - 1].rev);
+    // Compare-and-swap still holds on a revision read from disk.
+    await expect(s.update('events', 'default/e', obj('default', 'e'), stored[0].rev)).rejects.toThrow(/revision conflict/);
+    const gone = await s.delete('events', 'default/e', last.rev);
+    expect(gone.obj.count).toBe(30);
+    expect(await s.get('events', 'default/e')).toBeUndefined();
+    expect(s.count('events')).toBe(0);
+    await s.close();
+  });
+
+  test('a paged LIST at its first revision ignores writes made while it reads, and survives a reopen', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-store-'));
+    tmpDirs.push(dir);
+    let s = await open(dir);
+    for (let i = 0; i < 600; i++) await s.create('events', `ns/e${String(i).padStart(3, '0')}`, obj('ns', `e${i}`, { n: i }));
+    const page1 = await s.list('events', { limit: 250 });
+    expect(page1.items).toHaveLength(250);
+    expect(page1.remaining).toBe(350);
+    // Between the pages: one of the next page deleted, one changed, one added before the end.
+    const during = Promise.all([
+      s.delete('events', 'ns/e300'),
+      s.update('events', 'ns/e301', obj('ns', 'e301', { n: -1 })),
+      s.create('events', 'ns/e5999', obj('ns', 'e5999')),
+      s.list('events', { rev: page1.rev, startAfter: page1.continueAfter, limit: 1000 }),
+    ]);
+    const page2 = (await during)[3];
+    expect(page2.items.map((i) => i.obj.n)).toEqual(Array.from({ length: 350 }, (_, i) => 250 + i));
+    const now = await s.list('events', { filter: (o) => o.n === -1 || o.metadata.name === 'e5999' });
+    expect(now.items.map((i) => i.obj.metadata.name)).toEqual(['e301', 'e5999']);
+    const rev = s.currentRevision();
+    await s.close();
+    s = await open(dir);
+    expect(s.currentRevision()).toBe(rev);
+    expect(s.count('events')).toBe(600);
+    expect((await s.get('events', 'ns/e301'))?.obj.n).toBe(-1);
+    expect((await s.list('events', { prefix: 'ns/', limit: 2 })).items.map((i) => i.obj.n)).toEqual([0, 1]);
+    await s.close();
+  });
 });
