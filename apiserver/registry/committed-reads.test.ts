@@ -2,7 +2,8 @@
 // after it, before its batch is on disk. A GET or LIST that served it — and a LIST's resourceVersion
 // that counted it — would hand a client a state that kill -9 of the apiserver in that moment loses;
 // the restarted store then gives the lost revisions to other writes, and an informer resuming its watch
-// from such a resourceVersion silently skips them (found by the chaos harness's apiserver kills).
+// from such a resourceVersion silently skips them (seen in the code while adding kill -9 of the apiserver
+// to the chaos harness; its runs have not caught it in the act: the window is one disk write).
 import { Resources } from '../../lib/api/resources';
 import { StorageEngine } from '../storage/engine';
 import type { PersistBatch } from '../storage/engine';

@@ -13,6 +13,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer, type RunningApiServer } from '../../apiserver';
 import { allControllerNames, startControllers, type RunningControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { LABEL_POD_UID, startHollowNodes, type HollowNodes, type Prober } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
 import { freePort, startSteer, type Proc } from '../ha-cluster';
@@ -215,6 +216,16 @@ export class ChaosCluster {
       }
     }
     return out;
+  }
+
+  /** Where a container's pod is: in the API now (by uid), and in its node agent's pods. */
+  async explainContainer(c: RunningContainer): Promise<string> {
+    const pods = (await this.client.list<Pod>(Resources.pods, {})).items;
+    const p = pods.find((x) => x.metadata?.uid === c.podUid);
+    const api = p ? `in the API: ${p.metadata?.name} on ${p.spec?.nodeName} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' deleting' : ''}` : 'not in the API';
+    const agent = this.stable.agent(c.node) ?? this.chaos.agent(c.node);
+    const known = agent?.listPods().find((x) => x.metadata?.uid === c.podUid);
+    return `${api}; its node agent ${known ? `has it (${known.metadata?.name})` : 'does not have it'}`;
   }
 
   /** Makes the pod's running container exit (the node agent restarts it, or the pod finishes). */

@@ -104,6 +104,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       namespace: ns,
       guarded: (d) => d.metadata?.labels?.['chaos.steer.io/guarded'] === 'true',
       containers: () => cluster.containers(),
+      explainContainer: (c) => cluster.explainContainer(c),
       log,
     });
     await monitor.start();
