@@ -6,7 +6,8 @@
 // that round's actions and faults: `--seed S --rounds 1 --round-seconds N`.
 //
 // Usage: npm run build && node dist/bench/chaos.js [--minutes 30] [--seed S] [--round-seconds 120] [--rounds N]
-//        [--apiserver-restarts] (the apiserver restarted now and then too; not all invariants hold under it yet)
+//        [--apiserver-restarts] (the apiserver restarted now and then too, gracefully)
+//        [--apiserver-kills] (the apiserver, then a process, killed with SIGKILL now and then too)
 import { DEFAULT_FAULTS, runChaos, type ChaosReport } from './chaos/run';
 import { Prng, randomSeed } from './chaos/prng';
 
@@ -17,10 +18,11 @@ interface SoakOptions {
   rounds: number;
   verbose: boolean;
   apiserverRestarts: boolean;
+  apiserverKills: boolean;
 }
 
 function parseArgs(argv: string[]): SoakOptions {
-  const o: SoakOptions = { minutes: 30, seed: randomSeed(), roundSeconds: 120, rounds: Infinity, verbose: false, apiserverRestarts: false };
+  const o: SoakOptions = { minutes: 30, seed: randomSeed(), roundSeconds: 120, rounds: Infinity, verbose: false, apiserverRestarts: false, apiserverKills: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--verbose') {
@@ -29,6 +31,10 @@ function parseArgs(argv: string[]): SoakOptions {
     }
     if (a === '--apiserver-restarts') {
       o.apiserverRestarts = true;
+      continue;
+    }
+    if (a === '--apiserver-kills') {
+      o.apiserverKills = true;
       continue;
     }
     const n = Number(argv[++i]);
@@ -54,7 +60,7 @@ async function main(): Promise<void> {
   };
   console.error = quiet(console.error.bind(console));
   console.warn = quiet(console.warn.bind(console));
-  console.log(`chaos soak: seed ${o.seed}, ${o.minutes} min, rounds of ${o.roundSeconds} s; faults ${JSON.stringify(DEFAULT_FAULTS)}`);
+  console.log(`chaos soak: seed ${o.seed}, ${o.minutes} min, rounds of ${o.roundSeconds} s${o.apiserverRestarts ? ', apiserver restarts' : ''}${o.apiserverKills ? ', apiserver kill -9' : ''}; faults ${JSON.stringify(DEFAULT_FAULTS)}`);
   const seeds = new Prng(o.seed);
   const endAt = Date.now() + o.minutes * 60_000;
   const reports: ChaosReport[] = [];
@@ -65,7 +71,7 @@ async function main(): Promise<void> {
     const left = endAt - Date.now();
     const durationMs = Math.max(10_000, Math.min(o.roundSeconds * 1000, left - 60_000));
     const t0 = Date.now();
-    const r = await runChaos({ seed, durationMs, settleTimeoutMs: 90_000, apiserverRestarts: o.apiserverRestarts, log: o.verbose ? (m) => console.log(`${ts()} ${m}`) : (m) => (m.startsWith('VIOLATION') ? console.log(`${ts()} ${m}`) : undefined) });
+    const r = await runChaos({ seed, durationMs, settleTimeoutMs: 90_000, apiserverRestarts: o.apiserverRestarts, apiserverKills: o.apiserverKills, log: o.verbose ? (m) => console.log(`${ts()} ${m}`) : (m) => (m.startsWith('VIOLATION') ? console.log(`${ts()} ${m}`) : undefined) });
     wallMs += Date.now() - t0;
     reports.push(r);
     const restarts = Object.entries(r.faults).filter(([k]) => k.startsWith('restart-')).reduce((n, [, v]) => n + v, 0);

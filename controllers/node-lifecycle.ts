@@ -5,6 +5,10 @@
 // once (after their tolerationSeconds if they tolerate it for a while) with gracePeriodSeconds 0, since
 // the node cannot confirm a graceful stop; their ReplicaSets then replace them on healthy nodes. When the
 // Lease renews again, the taint is removed and the conditions put back.
+// When every node is silent at once (none heard from for half the grace period), the control plane is
+// the likelier culprit (the apiserver was down or unreachable, so no heartbeat could land): as Kubernetes
+// does in full disruption, nothing is marked or evicted, and once heartbeats are seen again every node
+// gets a fresh grace period.
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node, NodeCondition, Pod, Taint } from 'kubernetes-types/core/v1';
 import { isNotFound } from '../lib/client/client';
@@ -79,6 +83,8 @@ export class NodeLifecycleController implements Controller {
   /** Conditions a node had before we marked it Unknown, to put back when it comes back. */
   private readonly savedConditions = new Map<string, NodeCondition[]>();
   private readonly evicting = new Set<string>();
+  /** Every node was silent at the last pass (Kubernetes' full disruption of every zone). */
+  private fullDisruption = false;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -130,20 +136,37 @@ export class NodeLifecycleController implements Controller {
   async monitor(): Promise<void> {
     const now = this.now();
     const seen = new Set<string>();
-    for (const node of this.nodes.list()) {
+    const nodes = this.nodes.list();
+    for (const node of nodes) {
       const name = node.metadata?.name || '';
       seen.add(name);
       const hb = this.heartbeat(node);
       const probe = this.probes.get(name);
       // Measured on our own clock from when we saw the heartbeat change: immune to clock skew.
       if (!probe || probe[0] !== hb) this.probes.set(name, [hb, now]);
-      const silentFor = now - this.probes.get(name)![1];
-      if (silentFor > this.graceMs) await this.markUnreachable(node, now);
+    }
+    for (const name of [...this.probes.keys()]) if (!seen.has(name)) this.probes.delete(name);
+    const silentFor = (name: string) => now - (this.probes.get(name)?.[1] ?? now);
+    const silent = (name: string) => silentFor(name) > this.graceMs;
+    // Full disruption: not one node heard from lately. Lately is half the grace period, not all of it:
+    // nodes that fell silent together did so up to a renewal interval apart, and the first past the
+    // grace period must not be taken for the only one.
+    if (nodes.length > 0 && nodes.every((n) => silentFor(n.metadata?.name || '') > this.graceMs / 2)) {
+      this.fullDisruption = true;
+      return;
+    }
+    if (this.fullDisruption) {
+      // Out of it: heartbeats were held up for everyone alike; the ones not seen again yet get a grace period.
+      this.fullDisruption = false;
+      for (const [name, [hb]] of this.probes) this.probes.set(name, [hb, now]);
+    }
+    for (const node of nodes) {
+      const name = node.metadata?.name || '';
+      if (silent(name)) await this.markUnreachable(node, now);
       else if (unreachableTaint(node) || isMarkedUnknown(node)) await this.markReachable(node);
       const taint = unreachableTaint(node);
       if (taint) await this.evictPods(node, taint, now);
     }
-    for (const name of [...this.probes.keys()]) if (!seen.has(name)) this.probes.delete(name);
   }
 
   private async markUnreachable(node: Node, now: number): Promise<void> {

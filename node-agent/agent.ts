@@ -69,6 +69,11 @@ export interface NodeAgentOptions {
   pidWatchIntervalMs?: number;
   /** Every pod is re-synced this often even without events (default 60 s, kubelet's syncFrequency: changes come as events). */
   resyncIntervalMs?: number;
+  /**
+   * How often what the runtime runs is checked against the pods the source holds, and what belongs to
+   * no pod is removed (default 2 s, kubelet's housekeeping period).
+   */
+  housekeepingIntervalMs?: number;
   backoff?: BackoffOptions;
   imageBackoff?: BackoffOptions;
   clusterDNS?: string[];
@@ -258,6 +263,19 @@ export class NodeAgent {
     every(this.o.resyncIntervalMs ?? 60_000, async () => {
       for (const uid of this.pods.keys()) this.queue.add(uid);
       this.actions.gc(Date.now());
+    });
+    // Housekeeping (kubelet's HandlePodCleanups): the runtime's pods that the source no longer has are
+    // synced, which removes them. A delete is otherwise noticed only through its notification; one that
+    // never arrives (a handler that missed it, a watch that lost it) would leave the pod running forever,
+    // since a running container that does not change gives the PLEG nothing to report.
+    every(this.o.housekeepingIntervalMs ?? 2000, async () => {
+      if (!this.podSource.hasSynced()) return;
+      const desired = new Set(this.podSource.list(this.nodeName).map((p) => p.metadata?.uid));
+      for (const uid of this.pleg.allPods().keys()) {
+        if (desired.has(uid)) continue;
+        this.pods.delete(uid);
+        this.queue.add(uid);
+      }
     });
     every(this.o.nodeStatusUpdateIntervalMs ?? 10_000, () => this.syncNodeStatus());
     // CRI stats cost containerd a walk of every container's cgroups: polled only while someone reads

@@ -290,7 +290,11 @@ export class Registry {
     if (read) await this.freshen(read.resourceVersion);
     // A client's read is as fresh as it asked for already: a miss is an answer. (A shared store's replica
     // that cannot reach this apiserver's own write of the key in time is a 504 to retry, as for freshen.)
-    const s = await this.getLatestOnMiss(bucketOf(rt), keyOf(rt, namespace, name), !!read).catch((err: unknown) => {
+    // A client reads only stored writes (see Storage.committedRevision); the registry's own reads before
+    // a write take the newest state, which the write's compare-and-swap is decided against.
+    const bucket = bucketOf(rt);
+    const key = keyOf(rt, namespace, name);
+    const s = await (read ? this.storage.getCommitted(bucket, key) : this.getLatestOnMiss(bucket, key)).catch((err: unknown) => {
       throw this.storageError(err);
     });
     if (!s) throw errors.notFound(rt, name);
@@ -342,6 +346,9 @@ export class Registry {
       const r = await this.storage.list(bucketOf(rt), {
         prefix: namespacePrefix(rt, namespace),
         rev,
+        // Only stored writes, at their revision: an informer resuming its watch from the list's
+        // resourceVersion after a crash must never hold one the restarted store hands out again.
+        committed: true,
         startAfter,
         limit,
         filter: sel.empty ? undefined : sel.matches,

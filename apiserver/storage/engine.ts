@@ -216,6 +216,21 @@ export class StorageEngine implements Storage {
     return this.rev;
   }
 
+  committedRevision(): number {
+    return this.committedRev;
+  }
+
+  async getCommitted(bucket: string, key: string): Promise<StoredObject | undefined> {
+    // A replica's wait for its own writes; an uncached bucket's object read from the backend.
+    let found = await this.get(bucket, key);
+    // Undo the key's changes not stored yet, newest first: what is left is its stored state.
+    for (let i = this.history.length - 1; i >= 0 && this.history[i].rev > this.committedRev; i--) {
+      const ev = this.history[i];
+      if (ev.bucket === bucket && ev.key === key) found = ev.type === 'ADDED' ? undefined : ev.prev;
+    }
+    return found;
+  }
+
   compactedRevision(): number {
     return this.compacted;
   }
@@ -339,7 +354,8 @@ export class StorageEngine implements Storage {
    * changed after that revision is taken from the history as it was then.
    */
   private async listUncached(bucket: string, b: Bucket, opts: ListOptions): Promise<ListResult> {
-    const atRev = opts.rev && opts.rev < this.rev ? opts.rev : this.rev;
+    const newest = opts.committed ? this.committedRev : this.rev;
+    const atRev = opts.rev && opts.rev < newest ? opts.rev : newest;
     if (atRev < this.compacted) throw new TooOldRevisionError(atRev, this.compacted);
     const prefix = opts.prefix ?? '';
     const inRange = (k: string) => (!prefix || k.startsWith(prefix)) && (opts.startAfter === undefined || k > opts.startAfter);
@@ -401,10 +417,12 @@ export class StorageEngine implements Storage {
   listSync(bucket: string, opts: ListOptions = {}): ListResult {
     const b = this.bucket(bucket);
     if (b.revs) throw new Error(`listSync of the uncached bucket ${bucket}`);
-    const atRev = opts.rev && opts.rev < this.rev ? opts.rev : this.rev;
+    const newest = opts.committed ? this.committedRev : this.rev;
+    const atRev = opts.rev && opts.rev < newest ? opts.rev : newest;
     const prefix = opts.prefix ?? '';
     let keys = this.sortedKeys(b);
     let lookup = (k: string): StoredObject | undefined => b.objects.get(k);
+    let reconstructed = false;
     if (atRev < this.rev) {
       // Reconstruct the bucket at an older revision by undoing newer changes, newest first.
       if (atRev < this.compacted) throw new TooOldRevisionError(atRev, this.compacted);
@@ -415,6 +433,7 @@ export class StorageEngine implements Storage {
         older.set(ev.key, ev.type === 'ADDED' ? null : (ev.prev ?? null));
       }
       if (older.size) {
+        reconstructed = true;
         const merged = new Set(keys);
         for (const k of older.keys()) merged.add(k);
         keys = [...merged].sort();
@@ -428,8 +447,8 @@ export class StorageEngine implements Storage {
     let i = opts.startAfter !== undefined ? firstAfter(keys, opts.startAfter) : prefix ? firstAfter(keys, prefix) : 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const items: StoredObject[] = [];
-    // The versions of the whole bucket now: for an older revision they are not known without a visit.
-    const apiVersions = atRev === this.rev ? [...b.apiVersions.keys()] : undefined;
+    // The versions of the whole bucket now: for an older state of it they are not known without a visit.
+    const apiVersions = !reconstructed ? [...b.apiVersions.keys()] : undefined;
     let lastKey: string | undefined;
     for (; i < keys.length; i++) {
       const k = keys[i];

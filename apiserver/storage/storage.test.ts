@@ -119,6 +119,32 @@ describe('leveldb: an uncached bucket (Events)', () => {
     await s.close();
   });
 
+  test('a client read of the stored state leaves out writes whose batch is not on disk yet', async () => {
+    const s = await open();
+    const e1 = await s.create('events', 'default/e1', obj('default', 'e1', { count: 1 }));
+    // Hold the next batches: the disk write in flight when an apiserver is killed.
+    const held: Array<() => void> = [];
+    let holding = true;
+    const target = s as unknown as { persistBatch(b: unknown): Promise<void> };
+    const persist = target.persistBatch.bind(s);
+    target.persistBatch = (b) =>
+      holding ? new Promise<void>((resolve) => held.push(resolve)).then(() => persist(b)) : persist(b);
+    const pending = [
+      s.update('events', 'default/e1', obj('default', 'e1', { count: 2 })),
+      s.create('events', 'default/e2', obj('default', 'e2', { count: 1 })),
+    ];
+    expect((await s.getCommitted('events', 'default/e1'))?.rev).toBe(e1.rev);
+    expect(await s.getCommitted('events', 'default/e2')).toBeUndefined();
+    const page = await s.list('events', { committed: true });
+    expect(page.rev).toBe(e1.rev);
+    expect(page.items.map((i) => [i.obj.metadata.name, (i.obj as { count?: number }).count])).toEqual([['e1', 1]]);
+    holding = false;
+    for (const r of held.splice(0)) r();
+    await Promise.all(pending);
+    expect((await s.list('events', { committed: true })).items.map((i) => i.obj.metadata.name)).toEqual(['e1', 'e2']);
+    await s.close();
+  });
+
   test('reads racing writes see each object whole at one of its revisions; writes race reads safely', async () => {
     const s = await open();
     await s.create('events', 'default/e', obj('default', 'e', { count: 0 }));

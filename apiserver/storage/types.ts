@@ -88,6 +88,8 @@ export interface ListOptions {
    * too long.
    */
   rev?: number;
+  /** Read only stored writes (see Storage.getCommitted), when rev is not older. */
+  committed?: boolean;
   /** Start after this key (paging). */
   startAfter?: string;
   /** Return at most this many matching items (0/undefined = all). */
@@ -128,6 +130,13 @@ export interface Storage {
    * only this process writes.
    */
   waitForLatest(): Promise<number>;
+  /**
+   * The object as a client may read it: without writes not stored yet. A local store decides a write
+   * (and serves it to the writes after it) before its batch is stored; what clients read stops at the
+   * last stored revision, so no client ever sees — and no informer holds, or resumes from — a
+   * revision that a crash before the store (kill -9) would lose and hand out again for other writes.
+   */
+  getCommitted(bucket: string, key: string): Promise<StoredObject | undefined>;
   /** Watches and list-at-revision work from any revision >= this. */
   compactedRevision(): number;
   get(bucket: string, key: string): Promise<StoredObject | undefined>;

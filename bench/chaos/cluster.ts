@@ -1,5 +1,6 @@
 // A chaos cluster, all in this process: a real apiserver (on LevelDB in a temporary directory, so it
-// can be restarted on the same storage and port: restartApiServer), the controller manager, the
+// can be restarted on the same storage and port: restartApiServer; or, with apiserverProcess, a
+// `steer apiserver` child process, which killApiServer can also kill -9), the controller manager, the
 // garbage collector as a manager of its own (so its deletes can be checked apart), the scheduler and
 // two pools of hollow nodes — `stable` (control-plane faults only: the guarded rollouts live there)
 // and `chaos` (nodes go NotReady, probes fail, containers exit). Every component talks through its own
@@ -12,8 +13,10 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer, type RunningApiServer } from '../../apiserver';
 import { allControllerNames, startControllers, type RunningControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
+import { Resources } from '../../lib/api/resources';
 import { LABEL_POD_UID, startHollowNodes, type HollowNodes, type Prober } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
+import { freePort, startSteer, type Proc } from '../ha-cluster';
 import { chaosClient, ChaosClient, ClientFaults, emptyCounts, FaultCounts, OutgoingWrite } from './client';
 import type { Prng } from './prng';
 import type { RunningContainer } from './invariants';
@@ -30,6 +33,11 @@ export interface ChaosClusterOptions {
   chaosNodes: number;
   /** Checks the garbage collector's writes before they are sent. */
   beforeGcWrite?: (w: OutgoingWrite) => Promise<void>;
+  /**
+   * Run the apiserver as a `steer apiserver` process on LevelDB (bin/steer.js: needs a build), so
+   * that killApiServer can kill it with SIGKILL; otherwise it runs in this process.
+   */
+  apiserverProcess?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -46,7 +54,10 @@ export class ChaosCluster {
   /** Pod uids whose readiness probes fail until removed. */
   readonly failingProbes = new Set<string>();
   readonly restarts: Record<string, number> = {};
-  private api!: RunningApiServer;
+  /** The in-process apiserver, or the apiserver process. */
+  private api?: RunningApiServer;
+  private apiProc?: Proc;
+  private apiPort = 0;
   private dataDir!: string;
   private readonly components = new Map<ComponentName, Restartable>();
   private readonly clients: ChaosClient[] = [];
@@ -75,8 +86,9 @@ export class ChaosCluster {
 
   async start(): Promise<void> {
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-chaos-'));
-    this.api = await startApiServer({ host: '127.0.0.1', port: 0, dataDir: this.dataDir });
-    this.client = KubeClient.forServer(this.api.url);
+    if (this.o.apiserverProcess) this.apiPort = await freePort();
+    await this.startApi();
+    this.client = KubeClient.forServer(`http://127.0.0.1:${this.apiPort}`);
     const log = () => undefined;
     const prober: Prober = { run: async (_kind, _probe, t) => ({ ok: !this.failingProbes.has(t.pod.metadata?.uid ?? ''), output: '' }) };
     const pool = async (name: 'nodes-stable' | 'nodes-chaos', count: number, label: string) => {
@@ -127,36 +139,70 @@ export class ChaosCluster {
     await this.startComponent(name);
   }
 
+  /** Starts the apiserver on the cluster's storage (and port, once it has one). */
+  private async startApi(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.o.apiserverProcess) {
+          const { proc } = await startSteer(
+            'apiserver',
+            // The endpoint reconciler's Lease writes are not what is measured: renewed rarely.
+            ['apiserver', '--insecure-serving', '--listen', `127.0.0.1:${this.apiPort}`, '--data-dir', this.dataDir, '--endpoint-reconciler-interval', '30s'],
+            /serving on http:\/\//,
+          );
+          this.apiProc = proc;
+        } else {
+          this.api = await startApiServer({ host: '127.0.0.1', port: this.apiPort, dataDir: this.dataDir });
+          this.apiPort = this.api.port;
+        }
+        return;
+      } catch (err) {
+        // The port is ours to take again; a moment's wait covers a socket still closing (or, after a
+        // kill -9, the LevelDB lock the dead process held being released).
+        if (!/EADDRINUSE|LOCK/i.test(String((err as Error).message ?? err)) || attempt >= 20) throw err;
+        await new Promise<void>((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  private async closeApi(): Promise<void> {
+    if (this.apiProc) await this.apiProc.stop();
+    else await this.api?.close();
+  }
+
   /**
    * The apiserver restarts on the same storage and port, as kube-apiserver does on SIGTERM: new
    * requests are refused, the ones in flight get their answers, then it closes (every watch ends) and is
-   * down for downMs. Its watch history starts afresh, so watches resuming from an older revision get
-   * 410 Gone and every component's informers re-list.
+   * down for downMs. Watches resume from their resourceVersion on the new one (its history is on disk)
+   * or, when that is too old, get 410 Gone and re-list.
    */
   async restartApiServer(downMs: number): Promise<void> {
-    const port = this.api.port;
     for (const c of this.clients) c.refuse(true);
     try {
       // Bounded, as kube-apiserver's shutdown is: a request stuck longer is cut.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(this.clients.map((c) => c.drained())), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
       clearTimeout(timer);
-      await this.api.close();
+      await this.closeApi();
       await new Promise<void>((resolve) => setTimeout(resolve, downMs));
-      for (let attempt = 1; ; attempt++) {
-        try {
-          this.api = await startApiServer({ host: '127.0.0.1', port, dataDir: this.dataDir });
-          break;
-        } catch (err) {
-          // The port is ours to take again; a moment's wait covers a socket still closing.
-          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
-          await new Promise<void>((resolve) => setTimeout(resolve, 250));
-        }
-      }
+      await this.startApi();
     } finally {
       for (const c of this.clients) c.refuse(false);
     }
     this.restarts.apiserver = (this.restarts.apiserver ?? 0) + 1;
+  }
+
+  /**
+   * kill -9 of the apiserver process mid-traffic: requests in flight lose their answers (they may or
+   * may not have been stored), watches break, new connections are refused until it is back on the same
+   * storage and port after downMs. Nothing answered may be lost.
+   */
+  async killApiServer(downMs: number): Promise<void> {
+    if (!this.apiProc) throw new Error('killApiServer needs apiserverProcess');
+    await this.apiProc.kill9();
+    await new Promise<void>((resolve) => setTimeout(resolve, downMs));
+    await this.startApi();
+    this.restarts['apiserver-kill'] = (this.restarts['apiserver-kill'] ?? 0) + 1;
   }
 
   /** Every hollow node's running containers. */
@@ -170,6 +216,16 @@ export class ChaosCluster {
       }
     }
     return out;
+  }
+
+  /** Where a container's pod is: in the API now (by uid), and in its node agent's pods. */
+  async explainContainer(c: RunningContainer): Promise<string> {
+    const pods = (await this.client.list<Pod>(Resources.pods, {})).items;
+    const p = pods.find((x) => x.metadata?.uid === c.podUid);
+    const api = p ? `in the API: ${p.metadata?.name} on ${p.spec?.nodeName} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' deleting' : ''}` : 'not in the API';
+    const agent = this.stable.agent(c.node) ?? this.chaos.agent(c.node);
+    const known = agent?.listPods().find((x) => x.metadata?.uid === c.podUid);
+    return `${api}; its node agent ${known ? `has it (${known.metadata?.name})` : 'does not have it'}`;
   }
 
   /** Makes the pod's running container exit (the node agent restarts it, or the pod finishes). */
@@ -196,7 +252,7 @@ export class ChaosCluster {
       await this.components.get(name)?.stop().catch(() => undefined);
     }
     this.client.close();
-    await this.api.close();
+    await this.closeApi();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,12 @@
 // The chaos harness's own pieces, without a cluster: the seeded PRNG reproduces, the fault-injecting
 // client keeps each watch stream in order while delaying it and ends a cut stream with an error, 409s
-// are injected only on PUT and PATCH, and the invariants' Kubernetes arithmetic.
+// are injected only on PUT and PATCH, the invariants' Kubernetes arithmetic, and the write ledger's judgement.
 import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { ApiError, KubeClient, type WatchEvent, type WatchHandle } from '../../lib/client/client';
 import { chaosClient, NO_FAULTS } from './client';
 import { daemonPodNode, daemonPodsExcess, podOrdinal, rolloutBounds } from './invariants';
+import { lostWrites, type LedgerEntry } from './ledger';
 import { Prng } from './prng';
 import { waitFor } from '../../test/helpers/wait';
 
@@ -112,3 +113,34 @@ test('a DaemonSet may run one pod per node; with maxSurge, one old pod next to o
   expect(daemonPodsExcess(undefined, [pod('a'), pod('b')])).toBe(true);
 });
 
+
+test('the write ledger: every answered write must be stored, unanswered ones may or may not be', () => {
+  const e = (value: number, deleted = false, maybeDeleted = false): LedgerEntry => ({ value, deleted, maybeDeleted });
+  const entries = new Map<string, LedgerEntry>([
+    ['kept', e(3)],
+    ['newer', e(3)],
+    ['rolled-back', e(3)],
+    ['missing', e(0)],
+    ['deleted', e(1, true)],
+    ['undeleted', e(1, true)],
+    ['maybe', e(2, false, true)],
+  ]);
+  const stored = new Map<string, number>([
+    ['kept', 3],
+    // An update whose answer was lost landed: later than answered is fine.
+    ['newer', 4],
+    ['rolled-back', 2],
+    ['undeleted', 1],
+    ['maybe', 2],
+    // A create whose answer was lost landed: the ledger never had it.
+    ['unknown', 0],
+  ]);
+  expect(lostWrites(entries, stored)).toEqual([
+    'rolled-back: updated to v=3 (answered), but stored with v=2',
+    'missing: written with v=0 (answered), but missing',
+    'undeleted: deleted (answered), but stored with v=1',
+  ]);
+  const healed = new Map(stored).set('rolled-back', 3).set('missing', 0);
+  healed.delete('undeleted');
+  expect(lostWrites(entries, healed)).toEqual([]);
+});

@@ -143,6 +143,8 @@ export interface MonitorOptions {
   guarded: (d: Deployment) => boolean;
   /** The containers every node runs now. */
   containers?: () => Promise<RunningContainer[]>;
+  /** What else is known of a container's pod (the API now, its node agent): a violation's context. */
+  explainContainer?: (c: RunningContainer) => Promise<string>;
   /** How long extra pods may outlive a scale-down, and a container its pod (ms). */
   deletionGraceMs?: number;
   /** How long a deferred check waits for the observer's other informers (ms). */
@@ -463,7 +465,11 @@ export class InvariantMonitor {
         /* a runtime stopping with the run */
       }
       for (const c of running) {
-        note(`container/${c.id}`, !uids.has(c.podUid), () => this.violate('no-container-for-gone-pod', `node ${c.node} runs container ${c.id} of pod ${c.podUid}, which is gone`));
+        note(`container/${c.id}`, !uids.has(c.podUid), () => {
+          const report = (why: string) => this.violate('no-container-for-gone-pod', `node ${c.node} runs container ${c.id} of pod ${c.podUid}, which is gone${why}`);
+          if (!this.o.explainContainer) return report('');
+          void this.o.explainContainer(c).then((why) => report(` (${why})`), (err: Error) => report(` (${err.message})`));
+        });
       }
     }
     for (const key of [...this.firstSeenExcess.keys()]) if (!seen.has(key)) this.firstSeenExcess.delete(key);

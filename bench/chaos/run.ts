@@ -14,6 +14,7 @@ import { isNotFound, KubeClient } from '../../lib/client/client';
 import type { ClientFaults } from './client';
 import { ChaosCluster, NODE_GRACE_SECONDS, POOL_LABEL } from './cluster';
 import { InvariantMonitor, isActive, Violation } from './invariants';
+import { WriteLedger } from './ledger';
 import { Prng } from './prng';
 
 export interface ChaosRunOptions {
@@ -30,10 +31,11 @@ export interface ChaosRunOptions {
   /** Mean pause between actions (ms). */
   actionIntervalMs?: number;
   /**
-   * Also restart the apiserver now and then (same storage and port; every informer re-lists). Off by
-   * default: the invariants do not all hold under it yet (rollout dips after a restart, issue 22).
+   * Also restart the apiserver now and then (same storage and port; watches resume or re-list).
    */
   apiserverRestarts?: boolean;
+  /** Also kill -9 the apiserver now and then (it then runs as a process: needs a build). */
+  apiserverKills?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -81,12 +83,14 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
   const act = rng.fork('actions');
   const faults = o.faults ?? DEFAULT_FAULTS;
   let monitor: InvariantMonitor | undefined;
+  let ledger: WriteLedger | undefined;
   const cluster = new ChaosCluster({
     rng,
     faults,
     stableNodes: o.stableNodes ?? 4,
     chaosNodes: o.chaosNodes ?? 3,
     beforeGcWrite: (w) => monitor?.beforeGcWrite(w) ?? Promise.resolve(),
+    apiserverProcess: o.apiserverKills,
     log,
   });
   const byKind: Record<string, number> = {};
@@ -100,9 +104,19 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       namespace: ns,
       guarded: (d) => d.metadata?.labels?.['chaos.steer.io/guarded'] === 'true',
       containers: () => cluster.containers(),
+      explainContainer: (c) => cluster.explainContainer(c),
       log,
     });
     await monitor.start();
+    // Answered writes are never lost, whatever happens to the apiserver: checked after each of its
+    // restarts and at the end.
+    ledger = new WriteLedger(client, ns, rng.fork('ledger'));
+    ledger.start();
+    const checkLedger = async (when: string) => {
+      const lost = await ledger!.lost();
+      monitor!.checks += ledger!.entries.size;
+      for (const l of lost) monitor!.violate('answered-write-kept', `${when}: ${l}`);
+    };
 
     // ---- workloads ----
     const webReplicas = o.webReplicas ?? 50;
@@ -241,7 +255,16 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       [1, 'restart-garbage-collector', async () => (await cluster.restart('garbage-collector'), true)],
       [1, 'restart-scheduler', async () => (await cluster.restart('scheduler'), true)],
       // Down well within the nodes' grace (their heartbeats fail meanwhile), long enough to be noticed.
-      [o.apiserverRestarts ? 1 : 0, 'restart-apiserver', async () => (await cluster.restartApiServer(act.int(200, 3000)), true)],
+      [o.apiserverRestarts ? 1 : 0, 'restart-apiserver', async () => {
+        await cluster.restartApiServer(act.int(200, 3000));
+        await checkLedger('after an apiserver restart');
+        return true;
+      }],
+      [o.apiserverKills ? 1 : 0, 'kill-apiserver', async () => {
+        await cluster.killApiServer(act.int(200, 3000));
+        await checkLedger('after kill -9 of the apiserver');
+        return true;
+      }],
       [1, 'node-not-ready', async () => {
         const name = act.pick(cluster.chaos.names);
         if (notReady.has(name) || notReady.size >= cluster.chaos.names.length - 1) return false;
@@ -312,12 +335,15 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       await sleep(1000);
     }
     if (pending.length) monitor.violate('converges', `not converged ${Math.round((o.settleTimeoutMs ?? 90_000) / 1000)} s after faults stopped: ${pending.join('; ')}`);
+    await ledger.stop();
+    await checkLedger('at the end');
     await sleep(2000); // deferred checks
     const faultCounts: Record<string, number> = { ...cluster.faultCounts() };
     for (const [k, v] of Object.entries(cluster.restarts)) faultCounts[`restart-${k}`] = v;
     const operations = Object.values(byKind).reduce((a, b) => a + b, 0) + Object.values(faultCounts).reduce((a, b) => a + b, 0);
     return { seed: o.seed, runMs, checks: monitor.checks, violations: [...monitor.violations], operations, byKind, faults: faultCounts };
   } finally {
+    await ledger?.stop();
     monitor?.stop();
     await cluster.stop();
   }
