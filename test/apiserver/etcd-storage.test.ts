@@ -194,7 +194,9 @@ describe('two apiservers on one etcd', () => {
     // Round 2: b wins (it saw the version a set) and compacts to what it saw in round 1.
     await b.compactionTick();
     await a.compactionTick();
+    // Each replica learns of the compaction from its watch, which may come after the Txn's answer.
     await a.waitForLatest();
+    await b.waitForLatest();
     expect(b.compactedStoreRevision()).toBeGreaterThanOrEqual(seenAtRound1);
     expect(b.compactedStoreRevision()).toBeLessThan(a.currentRevision());
     expect(a.compactedStoreRevision()).toBe(b.compactedStoreRevision());

@@ -2,14 +2,14 @@
 // generated/, `npm run gen:etcd`), loaded with @grpc/proto-loader exactly as the CRI client is. It
 // covers the slice of etcd an apiserver needs — Range, Txn, Compact, the Watch stream, Status — and
 // moves to the next endpoint when the one in use stops answering. Reads are retried there; writes are
-// not (a Txn cut off in flight may have committed), their caller sees the error.
+// not (a Txn cut off in flight may have committed), their caller sees the error. The unary calls go
+// over Node's HTTP/2 (unary.ts: a write costs the apiserver half the CPU it did through grpc-js), with
+// proto-loader's own (de)serializers; the Watch stream stays on grpc-js.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/rpc';
-import type { KVClient } from './generated/etcdserverpb/KV';
-import type { MaintenanceClient } from './generated/etcdserverpb/Maintenance';
 import type { WatchClient } from './generated/etcdserverpb/Watch';
 import type { RangeRequest } from './generated/etcdserverpb/RangeRequest';
 import type { RangeResponse__Output } from './generated/etcdserverpb/RangeResponse';
@@ -23,6 +23,9 @@ import type { CompactionResponse__Output } from './generated/etcdserverpb/Compac
 import type { StatusResponse__Output } from './generated/etcdserverpb/StatusResponse';
 import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
+import type { CompactionRequest } from './generated/etcdserverpb/CompactionRequest';
+import type { StatusRequest } from './generated/etcdserverpb/StatusRequest';
+import { UnaryChannel, UnaryMethod } from './unary';
 
 /**
  * How the .proto files are loaded: snake_case field names (without keepCase proto-loader silently drops
@@ -39,11 +42,35 @@ export function protoRoot(): string {
 }
 const RPC_PROTO = 'etcd/etcdserver/etcdserverpb/rpc.proto';
 
-let packageCache: ProtoGrpcType['etcdserverpb'] | undefined;
-function etcdPackage(): ProtoGrpcType['etcdserverpb'] {
+/** The unary methods, called over Node's HTTP/2 (unary.ts) with proto-loader's (de)serializers. */
+interface UnaryMethods {
+  range: UnaryMethod<RangeRequest, RangeResponse__Output>;
+  txn: UnaryMethod<TxnRequest, TxnResponse__Output>;
+  put: UnaryMethod<PutRequest, PutResponse__Output>;
+  deleteRange: UnaryMethod<DeleteRangeRequest, DeleteRangeResponse__Output>;
+  compact: UnaryMethod<CompactionRequest, CompactionResponse__Output>;
+  status: UnaryMethod<StatusRequest, StatusResponse__Output>;
+}
+
+let packageCache: { pkg: ProtoGrpcType['etcdserverpb']; unary: UnaryMethods } | undefined;
+function etcdPackage(): { pkg: ProtoGrpcType['etcdserverpb']; unary: UnaryMethods } {
   if (!packageCache) {
     const def = protoLoader.loadSync(RPC_PROTO, { ...LOAD_OPTIONS, includeDirs: [protoRoot()] });
-    packageCache = (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).etcdserverpb;
+    const method = <Req, Res>(service: string, name: string): UnaryMethod<Req, Res> => {
+      const m = (def[`etcdserverpb.${service}`] as protoLoader.ServiceDefinition)[name] as unknown as protoLoader.MethodDefinition<Req, Res>;
+      return { path: m.path, requestSerialize: m.requestSerialize, responseDeserialize: m.responseDeserialize };
+    };
+    packageCache = {
+      pkg: (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).etcdserverpb,
+      unary: {
+        range: method('KV', 'Range'),
+        txn: method('KV', 'Txn'),
+        put: method('KV', 'Put'),
+        deleteRange: method('KV', 'DeleteRange'),
+        compact: method('KV', 'Compact'),
+        status: method('Maintenance', 'Status'),
+      },
+    };
   }
   return packageCache;
 }
@@ -80,12 +107,15 @@ const FAILOVER_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EX
 
 interface Member {
   endpoint: string;
-  kv: KVClient;
+  /** Unary calls (KV, Maintenance). */
+  unary: UnaryChannel;
+  /** The Watch stream (grpc-js). */
   watch: WatchClient;
-  maintenance: MaintenanceClient;
 }
 
-type Callback<Res> = (err: grpc.ServiceError | null, res?: Res) => void;
+type Callback<Res> = (err: { code: number; details?: string; message: string } | null, res?: Res) => void;
+/** Sends one call to a member, to be answered by the deadline (ms since the epoch). */
+type Invoke<Res> = (m: Member, deadline: number, cb: Callback<Res>) => void;
 
 /** Parses a member URL into a gRPC target and whether it needs TLS. */
 export function parseEndpoint(url: string): { target: string; secure: boolean } {
@@ -99,11 +129,13 @@ export class EtcdClient {
   private readonly members: Member[];
   private current = 0;
   private readonly timeoutMs: number;
+  private readonly methods: UnaryMethods;
 
   constructor(opts: EtcdClientOptions) {
     if (!opts.endpoints.length) throw new Error('no etcd endpoints given');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    const pkg = etcdPackage();
+    const { pkg, unary } = etcdPackage();
+    this.methods = unary;
     // etcd refuses pings more often than every 5 s (--grpc-keepalive-min-time); 10 s finds a dead peer
     // behind a silent network within ~15 s, a killed local member at once (its socket is reset).
     const channelOptions = {
@@ -118,14 +150,10 @@ export class EtcdClient {
     this.members = opts.endpoints.map((endpoint) => {
       const { target, secure } = parseEndpoint(endpoint);
       const creds = secure ? grpc.credentials.createSsl(opts.tls?.ca ?? null, opts.tls?.key ?? null, opts.tls?.cert ?? null) : grpc.credentials.createInsecure();
-      const kv = new pkg.KV(target, creds, channelOptions);
-      // One connection per member for all its services.
-      const channelOverride = kv.getChannel();
       return {
         endpoint,
-        kv,
-        watch: new pkg.Watch(target, creds, { ...channelOptions, channelOverride }),
-        maintenance: new pkg.Maintenance(target, creds, { ...channelOptions, channelOverride }),
+        unary: new UnaryChannel({ authority: `${secure ? 'https' : 'http'}://${target}`, tls: secure ? opts.tls ?? {} : undefined, maxResponseBytes: channelOptions['grpc.max_receive_message_length'] }),
+        watch: new pkg.Watch(target, creds, channelOptions),
       };
     });
   }
@@ -144,9 +172,9 @@ export class EtcdClient {
     if (this.members[this.current] === failed) this.current = (this.current + 1) % this.members.length;
   }
 
-  private call<Res>(member: Member, invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void, timeoutMs: number): Promise<Res> {
+  private call<Res>(member: Member, invoke: Invoke<Res>, timeoutMs: number): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      invoke(member, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      invoke(member, Date.now() + timeoutMs, (err, res) => {
         if (err) {
           if (FAILOVER_CODES.has(err.code)) this.failover(member);
           reject(new EtcdError(err.code, err.details || err.message, member.endpoint));
@@ -156,7 +184,7 @@ export class EtcdClient {
   }
 
   /** A read: tried on each member in turn while they are unreachable. */
-  private async read<Res>(invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void, timeoutMs = this.timeoutMs): Promise<Res> {
+  private async read<Res>(invoke: Invoke<Res>, timeoutMs = this.timeoutMs): Promise<Res> {
     let lastErr: unknown;
     for (let attempt = 0; attempt < this.members.length; attempt++) {
       try {
@@ -170,37 +198,37 @@ export class EtcdClient {
   }
 
   /** A write: sent once, to the current member. */
-  private write<Res>(invoke: (m: Member, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void, timeoutMs = this.timeoutMs): Promise<Res> {
+  private write<Res>(invoke: Invoke<Res>, timeoutMs = this.timeoutMs): Promise<Res> {
     return this.call(this.members[this.current], invoke, timeoutMs);
   }
 
   range(req: RangeRequest, timeoutMs?: number): Promise<RangeResponse__Output> {
-    return this.read<RangeResponse__Output>((m, meta, opts, cb) => m.kv.Range(req, meta, opts, cb), timeoutMs);
+    return this.read<RangeResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.range, req, deadline, cb), timeoutMs);
   }
 
   /** timeoutMs: this attempt's deadline (default the client's). */
   txn(req: TxnRequest, timeoutMs?: number): Promise<TxnResponse__Output> {
-    return this.write<TxnResponse__Output>((m, meta, opts, cb) => m.kv.Txn(req, meta, opts, cb), timeoutMs);
+    return this.write<TxnResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.txn, req, deadline, cb), timeoutMs);
   }
 
   put(req: PutRequest): Promise<PutResponse__Output> {
-    return this.write<PutResponse__Output>((m, meta, opts, cb) => m.kv.Put(req, meta, opts, cb));
+    return this.write<PutResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.put, req, deadline, cb));
   }
 
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse__Output> {
-    return this.write<DeleteRangeResponse__Output>((m, meta, opts, cb) => m.kv.DeleteRange(req, meta, opts, cb));
+    return this.write<DeleteRangeResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.deleteRange, req, deadline, cb));
   }
 
   /** Forgets every revision before rev (physical: wait until the members have done it). */
   compact(rev: number, physical = false): Promise<CompactionResponse__Output> {
-    return this.write<CompactionResponse__Output>((m, meta, opts, cb) => m.kv.Compact({ revision: rev, physical }, meta, opts, cb));
+    return this.write<CompactionResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.compact, { revision: rev, physical }, deadline, cb));
   }
 
   /** The status of one member (the current one by default): version, leader, raft term, DB size. */
   status(endpoint?: string, timeoutMs?: number): Promise<StatusResponse__Output> {
     const member = endpoint ? this.members.find((m) => m.endpoint === endpoint) : undefined;
-    if (member) return this.call<StatusResponse__Output>(member, (m, meta, opts, cb) => m.maintenance.Status({}, meta, opts, cb), timeoutMs ?? this.timeoutMs);
-    return this.read<StatusResponse__Output>((m, meta, opts, cb) => m.maintenance.Status({}, meta, opts, cb), timeoutMs);
+    if (member) return this.call<StatusResponse__Output>(member, (m, deadline, cb) => m.unary.call(this.methods.status, {}, deadline, cb), timeoutMs ?? this.timeoutMs);
+    return this.read<StatusResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.status, {}, deadline, cb), timeoutMs);
   }
 
   /**
@@ -216,6 +244,9 @@ export class EtcdClient {
   }
 
   close(): void {
-    for (const m of this.members) m.kv.close();
+    for (const m of this.members) {
+      m.unary.close();
+      m.watch.close();
+    }
   }
 }

@@ -73,8 +73,10 @@ const ENCRYPTED_PREFIX = Buffer.from('k8s:enc:');
 
 /** Objects per Range page at start (kube's cacher lists 10,000 per page; pods are ~2-4 KiB). */
 const LOAD_PAGE = 2_000;
-/** How long a read waits for events before it assumes a gap and writes a marker. */
+/** The longest a read waits for events before it assumes a gap and writes a marker. */
 const GAP_WAIT_MS = 150;
+/** A watch quiet this long while the replica is behind etcd's revision: a gap (see reach). */
+const GAP_QUIET_MS = 25;
 /**
  * A write Txn that etcd has not answered for this long, while nothing else from etcd (another Txn's
  * answer, a watch event) arrived either, is sent again — to the next member. A member that forwarded a
@@ -147,6 +149,8 @@ export class EtcdStorage extends StorageEngine {
   private reconnectDelay = RECONNECT_MIN_MS;
   /** When etcd last answered this storage (a Txn, a watch message): whether it is making progress. */
   private lastHeardAt = 0;
+  /** When the watch last delivered a message (events, progress): a replica behind etcd but quiet has a gap. */
+  private lastWatchMessageAt = 0;
   /** The newest raft term etcd's answers have carried (it grows when a new leader is elected). */
   private raftTerm = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -319,6 +323,7 @@ export class EtcdStorage extends StorageEngine {
     };
     stream.on('data', (res: WatchResponse__Output) => {
       this.heard(res.header);
+      this.lastWatchMessageAt = this.lastHeardAt;
       try {
         this.onWatchResponse(res, retry);
       } catch (err) {
@@ -441,29 +446,52 @@ export class EtcdStorage extends StorageEngine {
    * Waits until the replica reflects revision rev, which need not be the revision of an event under the
    * prefix (a list's revision from another apiserver, etcd's current revision). When events do not get
    * there soon, a marker written under the prefix does: its event comes after every earlier revision.
+   * Events still on their way keep the watch busy; revisions written outside the prefix (another
+   * program's keys, a raw Txn) leave it silent. So the marker is written once the watch has been quiet
+   * for GAP_QUIET_MS with the replica still behind, or after GAP_WAIT_MS at the most: a read right after
+   * such a write waits a few ms for it, not GAP_WAIT_MS (with every read that comes meanwhile).
    */
   private async reach(rev: number, timeoutMs = this.freshnessMs): Promise<void> {
     if (this.rev >= rev) return;
-    const deadline = Date.now() + timeoutMs;
-    try {
-      await this.waitFor(rev, Math.min(GAP_WAIT_MS, timeoutMs));
-      return;
-    } catch {
-      // still behind: a gap, or a slow stream
+    // A revision this process wrote under the prefix itself: its event is on its way, no marker needed.
+    if (rev <= this.ownRev) return this.waitFor(rev, timeoutMs);
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    for (let ioRead = false; this.rev < rev; ) {
+      const now = Date.now();
+      const quiet = now - Math.max(this.lastWatchMessageAt, started);
+      const waitLeft = Math.min(GAP_QUIET_MS - quiet, GAP_WAIT_MS - (now - started), deadline - now);
+      if (waitLeft <= 0) {
+        if (ioRead) break;
+        // A busy process reaches its timers before the messages waiting in its sockets: read them first.
+        await new Promise((r) => setImmediate(r));
+        ioRead = true;
+        continue;
+      }
+      ioRead = false;
+      try {
+        await this.waitFor(rev, waitLeft);
+        return;
+      } catch {
+        // still behind: a gap, or a slow stream
+      }
     }
     while (this.rev < rev) {
       if (Date.now() >= deadline) throw new TooLargeRevisionError(rev, this.rev);
-      const marker = await this.writeMarker();
+      const marker = await this.writeMarker(deadline - Date.now());
       await this.waitFor(Math.min(marker, rev), deadline - Date.now());
     }
   }
 
-  /** One marker write at a time, shared by every reader waiting for one. */
-  private writeMarker(): Promise<number> {
+  /**
+   * One marker write at a time, shared by every reader waiting for one; sent again like any write when
+   * etcd does not answer it (sendTxn: a member that forwarded it to a dead leader never would).
+   */
+  private writeMarker(timeoutMs: number): Promise<number> {
     if (!this.markerWrite) {
-      this.markerWrite = this.client
-        .put({ key: Buffer.from(this.markerKey), value: Buffer.alloc(0) })
-        .then((r) => Number(r.header?.revision ?? 0))
+      const put = { request_put: { key: Buffer.from(this.markerKey), value: Buffer.alloc(0) } };
+      this.markerWrite = this.sendTxn({ compare: [], success: [put], failure: [] }, timeoutMs)
+        .then(({ res }) => Number(res.header?.revision ?? 0))
         .finally(() => {
           this.markerWrite = undefined;
         });
@@ -664,8 +692,8 @@ export class EtcdStorage extends StorageEngine {
    * (its caller tells). An attempt left behind (stalled) keeps running: should it commit after all, the
    * next attempt's compare fails, which its caller recognises.
    */
-  private async sendTxn(req: TxnRequest): Promise<{ res: TxnResponse__Output; uncertain: boolean }> {
-    const deadline = Date.now() + this.timeoutMs;
+  private async sendTxn(req: TxnRequest, timeoutMs = this.timeoutMs): Promise<{ res: TxnResponse__Output; uncertain: boolean }> {
+    const deadline = Date.now() + timeoutMs;
     let uncertain = false;
     for (;;) {
       const started = Date.now();
