@@ -298,7 +298,7 @@ async function main(): Promise<void> {
       // Where the time went: the script running, each list's request (sent → first byte → last byte,
       // from the Resource Timing API), each list in the cache, discovery (off the paint's path), painted.
       breakdown.push(
-        await page.evaluate<string>(`['steer-console-script', 'steer-console-listed-nodes', 'steer-console-listed-pods', 'steer-console-cluster-painted', 'steer-console-connected']
+        await page.evaluate<string>(`['steer-console-prefetched', 'steer-console-script', 'steer-console-listed-nodes', 'steer-console-listed-pods', 'steer-console-cluster-painted', 'steer-console-connected']
           .map((m) => m.replace('steer-console-', '') + ' ' + Math.round(performance.getEntriesByName(m)[0]?.startTime ?? NaN)).join(', ')
           + '; requests ' + performance.getEntriesByType('resource').filter((r) => /\\/api\\/v1\\/(nodes|pods|services)$/.test(new URL(r.name).pathname))
             .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.responseStart, r.responseEnd].map(Math.round).join('→')).join(', ')`),
