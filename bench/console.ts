@@ -295,13 +295,13 @@ async function main(): Promise<void> {
       await pageWait(page, 'document.body.dataset.clusterPainted !== undefined', VIEW_TIMEOUT_MS);
       painted.push(Number(await page.evaluate<string>('document.body.dataset.clusterPainted')));
       paints.push(await page.evaluate<number>("performance.getEntriesByName('steer-console-cluster-painted')[0].startTime"));
-      // Where the time went: the script running, each list's request (sent → first byte → last byte,
-      // from the Resource Timing API), each list in the cache, discovery (off the paint's path), painted.
+      // Where the time went: the script running, each list's request (asked for → sent on a connection
+      // (the browser's queue, TLS) → first byte (the server) → last byte, from the Resource Timing API), each list in the cache, discovery (off the paint's path), painted.
       breakdown.push(
         await page.evaluate<string>(`['steer-console-prefetched', 'steer-console-script', 'steer-console-listed-nodes', 'steer-console-listed-pods', 'steer-console-cluster-painted', 'steer-console-connected']
           .map((m) => m.replace('steer-console-', '') + ' ' + Math.round(performance.getEntriesByName(m)[0]?.startTime ?? NaN)).join(', ')
           + '; requests ' + performance.getEntriesByType('resource').filter((r) => /\\/api\\/v1\\/(nodes|pods|services)$/.test(new URL(r.name).pathname))
-            .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.responseStart, r.responseEnd].map(Math.round).join('→')).join(', ')`),
+            .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.requestStart, r.responseStart, r.responseEnd].map(Math.round).join('→')).join(', ')`),
       );
       floors.push(
         await retryNetworkChange(() => page.evaluate<number>(`(async () => {
@@ -323,7 +323,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     await client.list(Resources.pods);
     const nodeList = performance.now() - t;
-    for (const line of breakdown) console.log(`  load: ${line} (ms from navigation; requests: sent→first byte→last byte)`);
+    for (const line of breakdown) console.log(`  load: ${line} (ms from navigation; requests: asked for→sent on a connection→first byte→last byte)`);
     console.log(`paints ${paints.map((x) => x.toFixed(0)).join(' ')}; in-page list fetches ${floors.map((x) => x.toFixed(0)).join(' ')}; page loads ${loads.map((x) => x.toFixed(0)).join(' ')}; pods LIST from node ${nodeList.toFixed(0)} ms`);
     const paint = median(paints);
     const floor = median(floors) + median(loads);

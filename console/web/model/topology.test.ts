@@ -1,7 +1,11 @@
 // The cluster view's arithmetic: what each node's pods request against its allocatable, with the parsed
 // quantities kept per object (an object the store hands back unchanged is not parsed again).
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { nodeSummaries, podRequests } from './topology';
+import type { KubeObject } from './api';
+import { nodeSummaries as summaries, podRequests } from './topology';
+
+/** The store's objects are KubeObjects; these are typed as what they are. */
+const nodeSummaries = (nodes: Node[], pods: Pod[]) => summaries(nodes as unknown as KubeObject[], pods as unknown as KubeObject[]);
 
 const node = (name: string, cpu: string, memory: string): Node => ({ metadata: { name }, status: { capacity: { cpu, memory, pods: '110' }, allocatable: { cpu, memory, pods: '100' } } });
 const pod = (name: string, nodeName: string, cpu: string, memory: string, phase = 'Running'): Pod => ({
