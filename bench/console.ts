@@ -142,14 +142,42 @@ async function pageWait(page: Page, expression: string, timeoutMs: number, inter
   }
 }
 
-async function heap(page: Page): Promise<{ heapMiB: number; domNodes: number; listeners: number }> {
+interface PageMemory {
+  heapMiB: number;
+  /** Every DOM node alive in the page after a GC (in the document or detached and kept alive). */
+  domNodes: number;
+  /** Of those, the ones in the document (elements, text and comments). */
+  attachedNodes: number;
+  listeners: number;
+  /** What the cluster view draws: node cards and pod chips. */
+  cards: number;
+  chips: number;
+}
+
+async function heap(page: Page): Promise<PageMemory> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('Performance.enable');
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = (name: string) => metrics.find((x) => x.name === name)?.value ?? NaN;
   await cdp.detach();
-  return { heapMiB: m('JSHeapUsedSize') / 1048576, domNodes: m('Nodes'), listeners: m('JSEventListeners') };
+  const drawn = await page.evaluate<{ attached: number; cards: number; chips: number }>(`(() => {
+    const w = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+    let attached = 1;
+    while (w.nextNode()) attached++;
+    return { attached, cards: document.querySelectorAll('.node').length, chips: document.querySelectorAll('.chip').length };
+  })()`);
+  return { heapMiB: m('JSHeapUsedSize') / 1048576, domNodes: m('Nodes'), attachedNodes: drawn.attached, listeners: m('JSEventListeners'), cards: drawn.cards, chips: drawn.chips };
+}
+
+function memoryText(x: PageMemory): string {
+  return `DOM nodes ${x.domNodes} (${x.attachedNodes} in the document: ${x.cards} node cards, ${x.chips} pod chips), listeners ${x.listeners}`;
+}
+
+/** The cluster view with every node's card drawn (it draws a screenful per frame) and settled. */
+async function clusterFullyDrawn(page: Page, nodes: number): Promise<void> {
+  await pageWait(page, `document.querySelectorAll('.node').length >= ${nodes}`, VIEW_TIMEOUT_MS);
+  await sleep(2000);
 }
 
 /** What the cluster child is given (in its environment): where the apiserver is and how to log in. */
@@ -267,13 +295,13 @@ async function main(): Promise<void> {
       await pageWait(page, 'document.body.dataset.clusterPainted !== undefined', VIEW_TIMEOUT_MS);
       painted.push(Number(await page.evaluate<string>('document.body.dataset.clusterPainted')));
       paints.push(await page.evaluate<number>("performance.getEntriesByName('steer-console-cluster-painted')[0].startTime"));
-      // Where the time went: the script running, each list's request (sent → first byte → last byte,
-      // from the Resource Timing API), each list in the cache, discovery (off the paint's path), painted.
+      // Where the time went: the script running, each list's request (asked for → sent on a connection
+      // (the browser's queue, TLS) → first byte (the server) → last byte, from the Resource Timing API), each list in the cache, discovery (off the paint's path), painted.
       breakdown.push(
-        await page.evaluate<string>(`['steer-console-script', 'steer-console-listed-nodes', 'steer-console-listed-pods', 'steer-console-cluster-painted', 'steer-console-connected']
+        await page.evaluate<string>(`['steer-console-prefetched', 'steer-console-script', 'steer-console-listed-nodes', 'steer-console-listed-pods', 'steer-console-cluster-painted', 'steer-console-connected']
           .map((m) => m.replace('steer-console-', '') + ' ' + Math.round(performance.getEntriesByName(m)[0]?.startTime ?? NaN)).join(', ')
           + '; requests ' + performance.getEntriesByType('resource').filter((r) => /\\/api\\/v1\\/(nodes|pods|services)$/.test(new URL(r.name).pathname))
-            .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.responseStart, r.responseEnd].map(Math.round).join('→')).join(', ')`),
+            .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.requestStart, r.responseStart, r.responseEnd].map(Math.round).join('→')).join(', ')`),
       );
       floors.push(
         await retryNetworkChange(() => page.evaluate<number>(`(async () => {
@@ -295,7 +323,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     await client.list(Resources.pods);
     const nodeList = performance.now() - t;
-    for (const line of breakdown) console.log(`  load: ${line} (ms from navigation; requests: sent→first byte→last byte)`);
+    for (const line of breakdown) console.log(`  load: ${line} (ms from navigation; requests: asked for→sent on a connection→first byte→last byte)`);
     console.log(`paints ${paints.map((x) => x.toFixed(0)).join(' ')}; in-page list fetches ${floors.map((x) => x.toFixed(0)).join(' ')}; page loads ${loads.map((x) => x.toFixed(0)).join(' ')}; pods LIST from node ${nodeList.toFixed(0)} ms`);
     const paint = median(paints);
     const floor = median(floors) + median(loads);
@@ -364,7 +392,7 @@ async function main(): Promise<void> {
 
     // (3) Memory after churn, switching views every 30 s.
     await goto(page, `${api.url}/ui/#/cluster`);
-    await page.waitForSelector('.node', { timeout: VIEW_TIMEOUT_MS });
+    await clusterFullyDrawn(page, o.nodes);
     const start = await heap(page);
     const views = ['cluster', 'workloads', 'events', 'services'];
     const until = Date.now() + o.minutes * 60_000;
@@ -377,12 +405,16 @@ async function main(): Promise<void> {
       const victims = (await client.list<Pod>(Resources.pods, { namespace: ns, labelSelector: `app=web-${(tick + 3) % o.deployments}` })).items.slice(0, 3);
       for (const v of victims) await client.delete(Resources.pods, ns, v.metadata!.name!).catch(() => undefined);
       writes += 1 + victims.length;
-      if (tick % 30 === 0) await goto(page, `${api.url}/ui/#/${views[(tick / 30) % views.length]}`);
+      if (tick % 30 === 0) {
+        // Where the page is at each change of view: a leak shows as nodes growing on the same view.
+        const view = views[(tick / 30) % views.length];
+        console.log(`  churn ${((Date.now() - until) / 60_000 + o.minutes).toFixed(1)} min, leaving ${views[(tick / 30 - 1) % views.length]}: ${memoryText(await heap(page))}`);
+        await goto(page, `${api.url}/ui/#/${view}`);
+      }
       await sleep(1000);
     }
     await goto(page, `${api.url}/ui/#/cluster`);
-    await page.waitForSelector('.node', { timeout: VIEW_TIMEOUT_MS });
-    await sleep(2000);
+    await clusterFullyDrawn(page, o.nodes);
     const end = await heap(page);
     const events = (await client.list(Resources.events)).items.length;
     const podsAtEnd = (await client.list(Resources.pods)).items.length;
@@ -393,8 +425,8 @@ async function main(): Promise<void> {
     const ratio = (q: number) => (percentile(latencies, q) / Math.max(1, percentile(rawLatencies, q))).toFixed(2).padStart(7);
     console.log(`update latency API write → DOM p50 (ms)      ${percentile(latencies, 0.5).toFixed(0).padStart(8)}  ${percentile(rawLatencies, 0.5).toFixed(0).padStart(8)}  ${ratio(0.5)}x`);
     console.log(`update latency API write → DOM p99 (ms)      ${percentile(latencies, 0.99).toFixed(0).padStart(8)}  ${percentile(rawLatencies, 0.99).toFixed(0).padStart(8)}  ${ratio(0.99)}x   (max ${latencies[latencies.length - 1]} ms over ${latencies.length} writes; goal p99 ≤ 500)`);
-    console.log(`page JS heap after GC, start (MiB)           ${start.heapMiB.toFixed(1).padStart(8)}   (DOM nodes ${start.domNodes}, listeners ${start.listeners})`);
-    console.log(`page JS heap after GC, after ${o.minutes} min churn (MiB) ${end.heapMiB.toFixed(1).padStart(6)}   (DOM nodes ${end.domNodes}, listeners ${end.listeners}; ${writes} writes; the cluster holds ${podsAtEnd} pods, ${events} events, the page keeps the newest 3,000)`);
+    console.log(`page JS heap after GC, start (MiB)           ${start.heapMiB.toFixed(1).padStart(8)}   (${memoryText(start)})`);
+    console.log(`page JS heap after GC, after ${o.minutes} min churn (MiB) ${end.heapMiB.toFixed(1).padStart(6)}   (${memoryText(end)}; ${writes} writes; the cluster holds ${podsAtEnd} pods, ${events} events, the page keeps the newest 3,000)`);
     console.log(`requests Chromium failed with ERR_NETWORK_CHANGED (the host's interfaces changing), made again: ${networkChanges}`);
     console.log('floors: paint — the page loading (navigation to DOMContentLoaded) plus fetching and parsing the nodes, pods and services lists in it, nothing drawn;');
     console.log('        latency — the same write seen by a bare WebSocket watch in the same page, nothing cached or drawn');

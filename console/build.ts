@@ -28,7 +28,7 @@ export async function buildConsole(o: BuildConsoleOptions = {}): Promise<BuiltCo
   const outDir = o.outDir ?? consoleAssetsDir();
   fs.mkdirSync(outDir, { recursive: true });
   await esbuild.build({
-    entryPoints: { app: path.join(src, 'main.tsx') },
+    entryPoints: { app: path.join(src, 'main.tsx'), boot: path.join(src, 'boot.ts') },
     outdir: outDir,
     bundle: true,
     format: 'iife',
@@ -48,11 +48,12 @@ export async function buildConsole(o: BuildConsoleOptions = {}): Promise<BuiltCo
   const html = fs
     .readFileSync(path.join(src, 'index.html'), 'utf8')
     .replace('app.css', `app.css?v=${hash('app.css')}`)
-    .replace('app.js', `app.js?v=${hash('app.js')}`);
+    .replace('app.js', `app.js?v=${hash('app.js')}`)
+    .replace('boot.js', `boot.js?v=${hash('boot.js')}`);
   fs.writeFileSync(path.join(outDir, 'index.html'), html);
   // Compressed once here, at the highest levels, so the server never compresses per request
   // (console/handler.ts serves these to browsers that accept them).
-  for (const f of ['app.js', 'app.css']) {
+  for (const f of ['app.js', 'boot.js', 'app.css']) {
     const body = fs.readFileSync(path.join(outDir, f));
     fs.writeFileSync(path.join(outDir, `${f}.br`), zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }));
     fs.writeFileSync(path.join(outDir, `${f}.gz`), zlib.gzipSync(body, { level: 9 }));

@@ -1,9 +1,9 @@
-// Serves the console's bundle (index.html, app.js, app.css and their source maps) at /ui/. The files
+// Serves the console's bundle (index.html, boot.js, app.js, app.css and their source maps) at /ui/. The files
 // hold no cluster data: the page asks the user for a token and then calls the API itself, from the
 // browser, with that token — so this handler is mounted before authentication, and everything the
 // console shows or changes goes through authentication and authorization like any other client.
 //
-// app.js and app.css are sent compressed (brotli or gzip, compressed once by the build) to browsers
+// boot.js, app.js and app.css are sent compressed (brotli or gzip, compressed once by the build) to browsers
 // that accept it, and — asked for by their content hash (index.html names `app.js?v=HASH`) — cached
 // for a year as immutable: a returning page sends one request, for index.html, revalidated by ETag.
 import { createHash } from 'node:crypto';

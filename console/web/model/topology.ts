@@ -43,8 +43,28 @@ export function isActivePod(p: Pod): boolean {
   return !!p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 }
 
+/**
+ * Parsed quantities by object: the store keeps an unchanged object's identity, so each pod's requests
+ * and each node's capacity are parsed once, not again on every pod event (parsing quantities was a
+ * visible share of the cluster view's first paint).
+ */
+const podRequestsCache = new WeakMap<Pod, { cpuMilli: number; memoryBytes: number }>();
+const nodeResourcesCache = new WeakMap<Node, { capacity: Resources; allocatable: Resources }>();
+
 /** What a pod requests: the sum of its containers, or the largest init container if more (Kubernetes' rule). */
 export function podRequests(p: Pod): { cpuMilli: number; memoryBytes: number } {
+  let r = podRequestsCache.get(p);
+  if (!r) podRequestsCache.set(p, (r = sumRequests(p)));
+  return r;
+}
+
+function nodeResources(node: Node): { capacity: Resources; allocatable: Resources } {
+  let r = nodeResourcesCache.get(node);
+  if (!r) nodeResourcesCache.set(node, (r = { capacity: resources(node.status?.capacity), allocatable: resources(node.status?.allocatable) }));
+  return r;
+}
+
+function sumRequests(p: Pod): { cpuMilli: number; memoryBytes: number } {
   let cpu = 0;
   let mem = 0;
   for (const c of p.spec?.containers ?? []) {
@@ -85,8 +105,7 @@ export function nodeSummaries(nodes: KubeObject[], pods: KubeObject[]): NodeSumm
         ready: (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
         unschedulable: !!node.spec?.unschedulable,
         internalIP: (node.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address ?? '',
-        capacity: resources(node.status?.capacity),
-        allocatable: resources(node.status?.allocatable),
+        ...nodeResources(node),
         requested,
         pods: onNode,
       };

@@ -14,7 +14,7 @@ import { ServicesView } from './services-view';
 import { Boot, Discovery, Session, closeSession, forgetToken } from './session';
 import { WorkloadDetail } from './workload-detail';
 import { WorkloadsView } from './workloads-view';
-import { KINDS, KindName, WORKLOAD_KINDS, isWorkloadKind } from '../model/kinds';
+import { KINDS, KindName, isWorkloadKind } from '../model/kinds';
 
 type Theme = 'auto' | 'light' | 'dark';
 
@@ -150,28 +150,10 @@ function Shell(p: { session: Session; discovery?: Discovery; onLogout(message?: 
 }
 
 /**
- * The kinds each view's useKinds asks for, by route: main.tsx asks for them at script start, before
- * the view mounts, so its lists are on the way while the page renders.
+ * The kinds each view's useKinds asks for, by route: boot.js and main.tsx ask for them at script start,
+ * before the view mounts, so its lists are on the way while the page renders.
  */
-export function routeKinds(route: string[]): KindName[] {
-  const [view, a, b, c] = route;
-  switch (view) {
-    case undefined:
-    case 'cluster':
-      return ['nodes', 'pods', 'services'];
-    case 'workloads':
-      if (a && b && c && isWorkloadKind(a)) return [a, 'pods', 'events', ...(a === 'deployments' ? (['replicasets'] as const) : [])];
-      return [...WORKLOAD_KINDS];
-    case 'pods':
-      return a && b ? ['pods', 'events', 'nodes'] : ['nodes', 'pods', 'services'];
-    case 'services':
-      return ['services', 'endpoints'];
-    case 'events':
-      return ['events'];
-    default:
-      return [];
-  }
-}
+export { routeKinds } from '../model/routes';
 
 function Route(p: { route: string[] }) {
   const [view, a, b, c] = p.route;

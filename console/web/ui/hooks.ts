@@ -2,6 +2,7 @@
 // of them changes; useRoute reads the hash route (#/workloads/deployments/default/nginx).
 import { useEffect, useState } from 'preact/hooks';
 import type { KindName } from '../model/kinds';
+import { parseRoute } from '../model/routes';
 import type { Store } from '../model/store';
 import { useConsole } from './context';
 
@@ -32,13 +33,7 @@ export function useKinds(...kinds: KindName[]): Store {
   return store;
 }
 
-export function parseRoute(hash: string): string[] {
-  return hash
-    .replace(/^#\/?/, '')
-    .split('/')
-    .filter(Boolean)
-    .map((p) => decodeURIComponent(p));
-}
+export { parseRoute };
 
 export function useRoute(): string[] {
   const [route, setRoute] = useState(() => parseRoute(location.hash));

@@ -10,10 +10,10 @@
 import { Api, ApiError, type WebSocketLike } from '../model/api';
 import { WatchHub } from '../model/hub';
 import { KindName, servedKinds } from '../model/kinds';
+import { prefetchingFetch } from '../model/prefetch';
 import { Store } from '../model/store';
 import { Timelines } from '../model/timeline';
-
-const TOKEN_KEY = 'steer.console.token';
+import { TOKEN_KEY } from '../model/token';
 
 /** Newest events the page keeps (the Events view shows the newest 300). */
 const EVENTS_KEPT = 3000;
@@ -64,7 +64,9 @@ function frameScheduler(fn: () => void): void {
 export function openSession(token: string): Session {
   // Watches over WebSockets: they do not hold one of the 6 HTTP/1.1 connections the browser opens to
   // the origin (model/reflector.ts). The DOM's WebSocket has what WebSocketLike names, with DOM event types.
-  const api = new Api('', token || undefined, undefined, (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike);
+  // The first view's lists boot.js already asked for (model/prefetch.ts) are taken from there.
+  const fetchImpl = prefetchingFetch(token, (input, init) => fetch(input, init));
+  const api = new Api('', token || undefined, fetchImpl, (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike);
   const store = new Store(frameScheduler, Date.now, { events: EVENTS_KEPT });
   const timelines = new Timelines().attach(store);
   // Over HTTP/2 (or 3) watches share one connection: no budget needed.
