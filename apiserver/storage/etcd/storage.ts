@@ -79,9 +79,10 @@ const GAP_WAIT_MS = 150;
 const GAP_QUIET_MS = 25;
 /**
  * A write Txn that etcd has not answered for this long, while nothing else from etcd (another Txn's
- * answer, a watch event) arrived either, is sent again — to the next member. A member that forwarded a
- * write to a leader that just died never answers it (etcd times it out after 7 s); with etcd's 1 s
- * election, writes then resume within about 2 s of a leader's death. An etcd that is merely slow keeps
+ * answer, a watch event) arrived either, is sent again to the member in use. A member that forwarded a
+ * write to a leader that just died never answers it (etcd times it out after 7 s), but forwards the
+ * repeat to the leader elected next; with etcd's 1 s election, writes then resume within about 2 s of a
+ * leader's death. (A member that dies itself resets its connection: the client moves on at once.) An etcd that is merely slow keeps
  * answering something, so its writes are waited for, not repeated — unless what it answers comes from
  * a leader elected after the write was sent (see stallWatch). Sending a compare-and-swap again is
  * safe: see sendPut.
