@@ -34,9 +34,12 @@ test('stats are polled only while they are read, and a summary read collects the
     // A summary read collects at once.
     await agent.agent.freshContainerUsage();
     expect(statsCalls).toBe(1);
-    // While read (as by a scrape), the poll runs again.
-    agent.agent.containerUsage();
-    await waitFor('polling resumed', async () => statsCalls >= 3);
+    // While read (as by repeated scrapes), the poll runs again. Read on every check: one read keeps it
+    // going 3 intervals (60 ms), which timers late under CI load can miss.
+    await waitFor('polling resumed', async () => {
+      agent!.agent.containerUsage();
+      return statsCalls >= 3;
+    });
     // A metrics API request: a pair of scrapes, the second measured for it, and the node's usage served.
     const before = statsCalls;
     const nodes = await api.client.list<{ metadata: { name: string } }>(MetricsResources.nodes);
