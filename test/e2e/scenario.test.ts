@@ -429,8 +429,14 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     } finally {
       await watch.stop();
     }
-    const table = await kubectl('get', 'deployments');
-    expect(table.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nnginx\s+3\/3\s+3\s+3\s+/);
+    // The Deployment's status follows its pods' through the ReplicaSet: a moment behind under load.
+    const deployments = /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nnginx\s+3\/3\s+3\s+3\s+/;
+    const table = await eventually('kubectl get deployments: nginx 3/3 available', 15_000, async () => {
+      const out = await kubectl('get', 'deployments');
+      if (!deployments.test(out.stdout)) throw new Error(`kubectl get deployments printed ${JSON.stringify(out.stdout)}`);
+      return out;
+    });
+    expect(table.stdout).toMatch(deployments);
   });
 
   it('6c. the current kubectl with the same kubeconfig: get, and auth whoami (SelfSubjectReview)', async () => {
