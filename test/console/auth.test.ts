@@ -5,7 +5,7 @@
 // subprotocol, never in the URL), none as a streamed request holding one of the 6 HTTP connections.
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { chromiumAvailable, consolePage, launchChromium, screenshot } from '../helpers/console-browser';
+import { chromiumAvailable, consolePage, launchChromium, navigate, screenshot } from '../helpers/console-browser';
 import { ensureConsoleBuilt } from '../helpers/console-cluster';
 import { startSecuredApiServer, type SecuredApiServer } from '../helpers/identities';
 import { waitFor } from '../helpers/wait';
@@ -43,7 +43,7 @@ describeIfChromium('console login with a token', () => {
     const sockets: string[] = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));
     expect(api.url).toMatch(/^https:/);
-    await page.goto(`${api.url}/ui/`);
+    await navigate(page, `${api.url}/ui/`);
     // No token: the API needs one.
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').waitFor();

@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { chromiumAvailable, consolePage, launchChromium, logIn } from '../helpers/console-browser';
+import { chromiumAvailable, consolePage, launchChromium, navigate, logIn } from '../helpers/console-browser';
 import { ConsoleCluster, startConsoleCluster } from '../helpers/console-cluster';
 import { sleep, waitFor } from '../helpers/wait';
 
@@ -19,21 +19,6 @@ const REPLICAS = 10;
 const ROUNDS = 24;
 
 const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
-
-/**
- * Chromium fails navigations when the host's network changes (net::ERR_NETWORK_CHANGED: containers and
- * bridges come and go on a shared machine); not the console's doing: navigated again.
- */
-async function retryNetworkChange(fn: () => Promise<unknown>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await fn();
-      return;
-    } catch (err) {
-      if (attempt >= 5 || !/ERR_NETWORK_CHANGED/.test(String(err))) throw err;
-    }
-  }
-}
 
 async function domCounts(page: Page): Promise<{ nodes: number; listeners: number }> {
   const cdp = await page.context().newCDPSession(page);
@@ -78,7 +63,7 @@ describeIfChromium('the console under churn', () => {
     );
     browser = await launchChromium();
     page = await consolePage(browser);
-    await retryNetworkChange(() => logIn(page, cluster.api.url, cluster.adminToken));
+    await logIn(page, cluster.api.url, cluster.adminToken);
   });
 
   afterAll(async () => {
@@ -88,7 +73,7 @@ describeIfChromium('the console under churn', () => {
 
   /** The cluster view with every node card and every pod chip drawn, and nothing left to draw. */
   async function clusterDrawn(): Promise<void> {
-    await retryNetworkChange(() => page.goto(`${cluster.api.url}/ui/#/cluster`));
+    await navigate(page, `${cluster.api.url}/ui/#/cluster`);
     await waitFor(
       'the cluster view fully drawn',
       async () =>
@@ -107,7 +92,7 @@ describeIfChromium('the console under churn', () => {
     // Every view once first: each kind it shows is watched from then on (a socket and its handlers),
     // which is not growth.
     for (const v of views) {
-      await retryNetworkChange(() => page.goto(`${cluster.api.url}/ui/#/${v}`));
+      await navigate(page, `${cluster.api.url}/ui/#/${v}`);
       await page.locator('[data-view]').first().waitFor();
       await sleep(300);
     }
@@ -117,7 +102,7 @@ describeIfChromium('the console under churn', () => {
       const pods = (await c.list<Pod>(Resources.pods, { namespace: 'default', labelSelector: `app=churn-${round % DEPLOYMENTS}` })).items;
       for (const p of pods.slice(0, 3)) await c.delete(Resources.pods, 'default', p.metadata!.name!).catch(() => undefined);
       await c.patch(Resources.deployments, 'default', `churn-${(round + 1) % DEPLOYMENTS}`, { spec: { replicas: REPLICAS + (round % 2) * 4 } }, 'merge', 'scale');
-      await retryNetworkChange(() => page.goto(`${cluster.api.url}/ui/#/${views[round % views.length]}`));
+      await navigate(page, `${cluster.api.url}/ui/#/${views[round % views.length]}`);
       await page.locator('[data-view]').first().waitFor();
       await sleep(300);
     }

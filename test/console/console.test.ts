@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
-import { chromiumAvailable, consolePage, launchChromium, logIn, screenshot } from '../helpers/console-browser';
+import { chromiumAvailable, consolePage, launchChromium, navigate, logIn, screenshot } from '../helpers/console-browser';
 import { ConsoleCluster, startConsoleCluster } from '../helpers/console-cluster';
 import { waitFor } from '../helpers/wait';
 
@@ -260,7 +260,7 @@ spec:
       await page.setViewportSize({ width, height });
       await page.getByLabel('Theme').selectOption(theme);
       for (const v of views) {
-        await page.goto(`${cluster.api.url}/ui/#/${v}`);
+        await navigate(page, `${cluster.api.url}/ui/#/${v}`);
         await page.locator(`[data-view="${v}"]`).waitFor();
         if (v === 'cluster') await page.locator('.node').first().waitFor();
         if (v === 'services') await page.locator('tr[data-service="default/nginx"]').waitFor();
@@ -292,7 +292,7 @@ spec:
   }, 360_000);
 
   test('keyboard: the navigation and the actions are reachable with Tab and labelled', async () => {
-    await page.goto(`${cluster.api.url}/ui/#/workloads`);
+    await navigate(page, `${cluster.api.url}/ui/#/workloads`);
     await page.reload(); // a fresh page: Tab starts at the top
     await page.locator('[data-view="workloads"]').waitFor();
     const names: string[] = [];

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
-import { chromiumAvailable, consolePage, launchChromium, logIn, screenshot } from '../helpers/console-browser';
+import { chromiumAvailable, consolePage, launchChromium, navigate, logIn, screenshot } from '../helpers/console-browser';
 import { ensureConsoleBuilt } from '../helpers/console-cluster';
 import { waitFor } from '../helpers/wait';
 import { repo, run as runCommand } from './helpers/commands';
@@ -82,16 +82,16 @@ describeIfChromium('the web console on a steer up cluster', () => {
     browser = await launchChromium();
     page = await consolePage(browser);
     await logIn(page, consoleUrl, token);
-    await page.goto(`${consoleUrl}/ui/#/workloads`);
+    await navigate(page, `${consoleUrl}/ui/#/workloads`);
     await waitFor('nginx 1/1', async () => (await readyCell().textContent()) === '1/1' && (await row().getAttribute('data-converged')) === 'true', 120_000);
-    await page.goto(`${consoleUrl}/ui/#/cluster`);
+    await navigate(page, `${consoleUrl}/ui/#/cluster`);
     await page.locator('.node').first().waitFor();
     await page.locator('.svc').first().waitFor();
     await screenshot(page, 'e2e-cluster-1280');
   });
 
   test('scale to 3 from the UI: through Δ to 3/3 without a reload; the cluster has 3 pods', async () => {
-    await page.goto(`${consoleUrl}/ui/#/workloads`);
+    await navigate(page, `${consoleUrl}/ui/#/workloads`);
     await readyCell().waitFor();
     await page.evaluate(`(() => {
       window.seen = [];
@@ -136,7 +136,7 @@ describeIfChromium('the web console on a steer up cluster', () => {
   });
 
   test('a bad YAML apply shows the API error; nothing is created', async () => {
-    await page.goto(`${consoleUrl}/ui/#/apply`);
+    await navigate(page, `${consoleUrl}/ui/#/apply`);
     await page.getByLabel('YAML').fill('apiVersion: v1\nkind: Service\nmetadata:\n  name: bad-svc\nspec:\n  type: NoSuchType\n  ports:\n  - port: 80\n');
     await page.getByRole('button', { name: /Preview diff/ }).click();
     await page.locator('[data-apply-error]').waitFor();
@@ -144,7 +144,7 @@ describeIfChromium('the web console on a steer up cluster', () => {
     await screenshot(page, 'e2e-apply-error-1280');
     await expect(client!.get(Resources.services, 'default', 'bad-svc')).rejects.toThrow();
     for (const v of ['services', 'events']) {
-      await page.goto(`${consoleUrl}/ui/#/${v}`);
+      await navigate(page, `${consoleUrl}/ui/#/${v}`);
       await page.locator(`[data-view="${v}"]`).waitFor();
       await page.waitForTimeout(500);
       await screenshot(page, `e2e-${v}-1280`);

@@ -40,9 +40,25 @@ export function consolePage(browser: Browser, viewport = { width: 1280, height: 
 
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'console');
 
+/**
+ * page.goto, made again when Chromium fails it with net::ERR_NETWORK_CHANGED (or the error page that
+ * follows it): it does whenever the host's addresses change, and containers' interfaces come and go in
+ * the test's own cluster and beside it. Not the console's doing.
+ */
+export async function navigate(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/ERR_NETWORK_CHANGED|navigation to "chrome-error:/.test(String(err))) throw err;
+    }
+  }
+}
+
 /** Opens the console at `baseUrl`/ui/ and logs in with `token`. */
 export async function logIn(page: Page, baseUrl: string, token: string): Promise<void> {
-  await page.goto(`${baseUrl}/ui/`);
+  await navigate(page, `${baseUrl}/ui/`);
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('navigation', { name: 'Views' }).waitFor();
