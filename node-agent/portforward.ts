@@ -93,7 +93,7 @@ export class StreamPairs<S extends StreamInfo> {
     return 'wait';
   }
 
-  /** Forgets a stream that ended before its pair came. */
+  /** Forgets a stream reset before its pair came. */
   remove(s: S): void {
     const requestId = requestIdOf(s);
     const entry = this.waiting.get(requestId);
@@ -211,7 +211,8 @@ export function servePortForward(req: http.IncomingMessage, res: http.ServerResp
     s.reply();
     const added = pairs.add(s, Date.now());
     if (added === 'wait') {
-      s.once('end', () => pairs.remove(s));
+      // Not on 'end': kubectl half-closes the error stream (it never writes to it) before the data stream comes.
+      s.once('reset', () => pairs.remove(s));
       return;
     }
     if ('refused' in added) return s.reset();
