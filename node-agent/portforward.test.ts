@@ -1,5 +1,9 @@
 import type * as http from 'node:http';
-import { forwardError, portForwardRefusal, portPrefix, requestIdOf, runtimeCause, StreamPairs, streamPort, webSocketProtocol, type StreamInfo } from './portforward';
+import WebSocket from 'ws';
+import { binaryFrameHead, forwardError, portForwardRefusal, portPrefix, requestIdOf, runtimeCause, StreamPairs, streamPort, webSocketProtocol, type StreamInfo } from './portforward';
+
+/** ws's own framer (untyped): the reference the agent's frame heads are checked against. */
+const Sender = (WebSocket as unknown as { Sender: { frame(data: Buffer, o: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] } }).Sender;
 
 const stream = (id: number, headers: Record<string, string>): StreamInfo => ({ id, headers });
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as http.IncomingMessage;
@@ -59,6 +63,14 @@ describe('port-forward stream pairs (SPDY)', () => {
 describe('port-forward WebSocket channels and upgrades', () => {
   it('each channel starts with its port, uint16 little-endian', () => {
     expect([...portPrefix(18099)]).toEqual([0xb3, 0x46]);
+  });
+
+  it("frames a channel message as ws frames it (head + channel byte, then the payload), at every length form", () => {
+    for (const n of [0, 1, 124, 125, 126, 65534, 65535, 70000]) {
+      const payload = Buffer.alloc(n, 7);
+      const theirs = Buffer.concat(Sender.frame(Buffer.concat([Buffer.from([4]), payload]), { fin: true, opcode: 2, mask: false, readOnly: false, rsv1: false }));
+      expect(Buffer.concat([binaryFrameHead(4, n), payload]).equals(theirs)).toBe(true);
+    }
   });
 
   it('answers the channel protocols, binary and base64, in the order offered; refuses the rest', () => {

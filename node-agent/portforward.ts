@@ -26,7 +26,7 @@ const WS_BINARY = ['v4.channel.k8s.io', 'channel.k8s.io'];
 const WS_BASE64 = ['v4.base64.channel.k8s.io', 'base64.channel.k8s.io'];
 /** How long a stream waits for its pair (kube's StreamCreationTimeout default). */
 export const STREAM_PAIR_TIMEOUT_MS = 30_000;
-/** Output queued toward a slow WebSocket client above which the pod connections are paused. */
+/** Output queued toward a slow WebSocket client (base64 messages, which ws frames) above which the pod connections are paused. */
 const HIGH_WATER = 4 << 20;
 
 /** The pod whose ports are forwarded, as the agent reaches it. */
@@ -300,6 +300,25 @@ function forwardOverSpdy(session: SpdyServerSession, pod: PodPorts, port: number
   );
 }
 
+/** A server's (unmasked) binary WebSocket frame head for `length` payload bytes after the channel byte, which it ends with. */
+export function binaryFrameHead(channel: number, length: number): Buffer {
+  const n = length + 1;
+  const size = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const head = Buffer.allocUnsafe(size + 1);
+  head[0] = 0x82; // FIN, binary
+  if (n < 126) head[1] = n;
+  else if (n < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(n, 2);
+  } else {
+    head[1] = 127;
+    head.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    head.writeUInt32BE(n >>> 0, 6);
+  }
+  head[size] = channel;
+  return head;
+}
+
 const wss = new WebSocketServer({
   noServer: true,
   clientTracking: false,
@@ -327,16 +346,20 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
     const early: Buffer[][] = ports.map(() => []);
     let open = ports.length;
     const raw = (ws as unknown as { _socket: Duplex })._socket;
-    const send = (channel: number, payload: Buffer) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
+    /** A message on a channel; false when the connection's buffer is full (wait for its 'drain'). */
+    const send = (channel: number, payload: Buffer): boolean => {
+      if (ws.readyState !== WebSocket.OPEN) return true;
       if (base64) {
         ws.send(String.fromCharCode(48 + channel) + payload.toString('base64'));
-        return;
+        return ws.bufferedAmount < HIGH_WATER;
       }
-      const msg = Buffer.allocUnsafe(payload.length + 1);
-      msg[0] = channel;
-      payload.copy(msg, 1);
-      ws.send(msg);
+      // The frame's head (with the channel byte) and the payload written together, the payload not copied.
+      // ws writes its own frames (port prefixes, close) synchronously (no compression), so order holds.
+      raw.cork();
+      raw.write(binaryFrameHead(channel, payload.length));
+      const ok = raw.write(payload);
+      raw.uncork();
+      return ok;
     };
     const ended = () => {
       if (--open === 0 && ws.readyState === WebSocket.OPEN) ws.close(1000);
@@ -349,12 +372,16 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
           if (ws.readyState !== WebSocket.OPEN) return void c.destroy();
           conns[i] = c;
           for (const b of early[i].splice(0)) c.write(b);
+          let waiting = false;
           c.on('data', (b: Buffer) => {
             meter.add('out', b.length);
-            send(2 * i, b);
-            if (ws.bufferedAmount > HIGH_WATER && !c.isPaused()) {
+            if (!send(2 * i, b) && !waiting) {
+              waiting = true;
               c.pause();
-              raw.once('drain', () => c.resume());
+              raw.once('drain', () => {
+                waiting = false;
+                c.resume();
+              });
             }
           });
           let failure: string | undefined;
