@@ -235,6 +235,17 @@ export function servePortForward(req: http.IncomingMessage, res: http.ServerResp
   });
 }
 
+/** Calls `resume` once `conn` drains or closes, whichever comes first. */
+function resumeOnDrainOrClose(conn: Duplex, resume: () => void): void {
+  const once = () => {
+    conn.off('drain', once);
+    conn.off('close', once);
+    resume();
+  };
+  conn.on('drain', once);
+  conn.on('close', once);
+}
+
 function forwardOverSpdy(session: SpdyServerSession, pod: PodPorts, port: number, data: SpdyServerStream, error: SpdyServerStream, conns: Set<Duplex>, meter: ByteMeter): void {
   let conn: Duplex | undefined;
   let done = false;
@@ -252,9 +263,10 @@ function forwardOverSpdy(session: SpdyServerSession, pod: PodPorts, port: number
     meter.add('in', b.length);
     if (!conn) return void early.push(Buffer.from(b));
     if (!conn.write(b)) {
-      // One connection's slow pod side holds the session's reads (as spdystream's per-connection reads do).
+      // One connection's slow pod side holds the session's reads (as spdystream's per-connection reads do),
+      // until it drains or closes (a paused socket would not even see the client leave).
       session.socket.pause();
-      conn.once('drain', () => session.socket.resume());
+      resumeOnDrainOrClose(conn, () => session.socket.resume());
     }
   });
   data.on('end', () => {
@@ -420,7 +432,7 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
       if (!c) return void early[channel / 2].push(Buffer.from(payload));
       if (!c.write(payload)) {
         ws.pause();
-        c.once('drain', () => ws.resume());
+        resumeOnDrainOrClose(c, () => ws.resume());
       }
     });
     ws.on('close', () => {
