@@ -18,7 +18,7 @@ import { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { SpdyClientSession } from '../lib/component/spdy';
 import { SpdyServerSession, type SpdyServerStream } from '../lib/component/spdy-server';
-import { takeUpgrade, type ProxyHooks } from '../lib/component/upgrade';
+import { takeUpgrade, upgradeOf, type ProxyHooks } from '../lib/component/upgrade';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 /** WebSocket protocols served, binary and base64 (kube's portforward/websocket.go). */
@@ -190,6 +190,14 @@ export function portForwardRefusal(req: http.IncomingMessage): { code: number; m
  * (WebSocket). hooks as for proxyUpgrade: onOpen once upgraded, onBytes, onClose when the session ends.
  */
 export function servePortForward(req: http.IncomingMessage, res: http.ServerResponse, pod: PodPorts, ports: number[], hooks: ProxyHooks = {}): void {
+  // A client gone while the request was authenticated and authorized: its socket's 'close' has passed
+  // already and would never come to end the session.
+  const up = upgradeOf(req);
+  if (!up || up.socket.destroyed || !up.socket.readable) {
+    up?.socket.destroy();
+    hooks.onClose?.(true);
+    return;
+  }
   if (String(req.headers.upgrade ?? '').toLowerCase() === 'websocket') return serveWebSocket(req, res, pod, ports, hooks);
   const client = takeUpgrade(req, res);
   const versions = String(req.headers['x-stream-protocol-version'] ?? '');
