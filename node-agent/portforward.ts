@@ -243,8 +243,13 @@ export function servePortForward(req: http.IncomingMessage, res: http.ServerResp
   });
 }
 
-/** Calls `resume` once `conn` drains or closes, whichever comes first. */
+/**
+ * Calls `resume` once `conn` drains or closes, whichever comes first; at once when it is destroyed already
+ * (its 'close' may have passed, and a reader paused for it would never resume: a paused socket does not
+ * even see its client leave, so the session would never end).
+ */
 function resumeOnDrainOrClose(conn: Duplex, resume: () => void): void {
+  if (conn.destroyed) return resume();
   const once = () => {
     conn.off('drain', once);
     conn.off('close', once);
@@ -268,6 +273,10 @@ function forwardOverSpdy(session: SpdyServerSession, pod: PodPorts, port: number
   const early: Buffer[] = [];
   let clientEnded = false;
   data.on('data', (b: Buffer) => {
+    // The pod connection is over (closed, failed, never made, or its writing side ended with the pod's
+    // EOF): what the client still sends — a request racing the pod's close — is dropped, as the kubelet
+    // drops it. Written to a destroyed socket it would pause the session's reads for a 'close' that has passed.
+    if (done || conn?.destroyed || conn?.writableEnded) return;
     meter.add('in', b.length);
     if (!conn) return void early.push(Buffer.from(b));
     if (!conn.write(b)) {
@@ -364,6 +373,8 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
     const meter = new ByteMeter(hooks.onBytes);
     const conns: Array<Duplex | undefined> = ports.map(() => undefined);
     const early: Buffer[][] = ports.map(() => []);
+    /** The port's connection is over (closed, or never made): what the client still sends for it is dropped. */
+    const over: boolean[] = ports.map(() => false);
     let open = ports.length;
     const raw = (ws as unknown as { _socket: Duplex })._socket;
     /** A message on a channel; false when the connection's buffer is full (wait for its 'drain'). */
@@ -408,11 +419,14 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
           c.on('error', (e: Error) => (failure = e.message));
           c.on('close', () => {
             conns[i] = undefined;
+            over[i] = true;
             if (failure !== undefined) send(2 * i + 1, Buffer.from(forwardError(pod, port, failure)));
             ended();
           });
         },
         (e: Error) => {
+          over[i] = true;
+          early[i] = [];
           send(2 * i + 1, Buffer.from(forwardError(pod, port, e.message)));
           ended();
         },
@@ -435,9 +449,12 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
       }
       // Only data channels (even) carry bytes to the pod.
       if (channel % 2 !== 0 || channel / 2 >= ports.length || payload.length === 0) return;
+      const i = channel / 2;
+      const c = conns[i];
+      // As over SPDY: nothing is written to a connection that is over or whose writing side ended.
+      if (over[i] || c?.destroyed || c?.writableEnded) return;
       meter.add('in', payload.length);
-      const c = conns[channel / 2];
-      if (!c) return void early[channel / 2].push(Buffer.from(payload));
+      if (!c) return void early[i].push(Buffer.from(payload));
       if (!c.write(payload)) {
         ws.pause();
         resumeOnDrainOrClose(c, () => ws.resume());
