@@ -28,7 +28,7 @@ async function serve(pod: PodPorts): Promise<Served> {
   const events: string[] = [];
   const sockets: Duplex[] = [];
   const server = http.createServer();
-  serveUpgrades(server, (req, res) => {
+  const upgraded = serveUpgrades(server, (req, res) => {
     sockets.push(req.socket);
     const ports = new URL(req.url ?? '/', 'http://x').searchParams.getAll('ports').map(Number);
     servePortForward(req, res, pod, ports, { onOpen: () => events.push('open'), onClose: () => events.push('close') });
@@ -39,9 +39,10 @@ async function serve(pod: PodPorts): Promise<Served> {
     url,
     events,
     sockets,
+    // As the agent's server stops: its upgraded connections are destroyed, or close would wait for them.
     close: () =>
       new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
+        upgraded.closeAll();
         server.close(() => r());
       }),
   };
@@ -164,6 +165,25 @@ describe("the agent's port-forward sessions end once, however they end", () => {
     made[0].conn.destroy();
     await waitFor('the session to end', () => served!.events.includes('close'), 10_000);
     expect(served.events).toEqual(['open', 'close']);
+  });
+
+  it('a server that stops ends its open sessions, SPDY and WebSocket, and closes', async () => {
+    const made: PodConnection[] = [];
+    served = await serve(openPod(made));
+    const client = await spdyClient(served.url);
+    client.openStream({ streamType: 'error', port: '80', requestID: '0' });
+    client.openStream({ streamType: 'data', port: '80', requestID: '0' });
+    const ws = new WebSocket(`${served.url.replace('http', 'ws')}/portForward/ns/p?ports=80`, ['v4.channel.k8s.io']);
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    await waitFor('both pod connections', () => made.length === 2);
+    const stopped = served;
+    served = undefined;
+    await stopped.close();
+    // The server has closed; its sockets' 'close' (which ends the sessions) follows.
+    await waitFor('both sessions to end', () => stopped.events.length === 4, 10_000);
+    expect(stopped.events).toEqual(['open', 'open', 'close', 'close']);
+    expect(made.every((c) => c.conn.destroyed)).toBe(true);
+    expect(client.isClosed).toBe(true);
   });
 
   it('WebSocket: a client gone without a close handshake ends the session and its pod connections; a refused port closes it', async () => {
