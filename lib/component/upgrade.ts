@@ -111,6 +111,10 @@ export function proxyUpgrade(req: http.IncomingMessage, res: http.ServerResponse
     if (!answered) upstream.destroy();
   };
   client.socket.once('close', abandon);
+  // A client gone while the request was authenticated, authorized and looked up: its 'end' or 'close' has
+  // passed and would never come to end a session that nothing else ends (a port-forward, a long exec). The
+  // request is abandoned (its 'error' reaches onError, which releases what the caller holds).
+  if (client.socket.destroyed || !client.socket.readable) abandon();
   upstream.on('timeout', () => {
     if (!answered) upstream.destroy(new Error('timed out'));
   });
