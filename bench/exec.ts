@@ -4,14 +4,15 @@
 //      raw floor: CRI Exec called directly and the same WebSocket to the URL it answers (goal ≤ 1.3×);
 //      rounds alternate the two; p50/p99;
 //   2. port-forward throughput: a 64 MiB HTTP/1.0 download from a busybox httpd through pods/portforward
-//      (WebSocket, one per connection; and kubectl's SPDY) next to the same download from the pod IP (goal
-//      ≥ 0.5×) and through containerd's own port-forward (what a pass-through can reach at best); each
-//      client in a child process, with the CPU each process spent per MiB; medians;
+//      (WebSocket, one per connection; and kubectl 1.20's and the current kubectl's SPDY) next to the same
+//      download from the pod IP (goal ≥ 0.5×), and through containerd's own port-forward (which the agent
+//      no longer relays to: it serves port-forward itself, node-agent/portforward.ts); each client in a
+//      child process, with the CPU each process spent per MiB; medians;
 //   3. memory per open session: RSS of this process (the apiserver and the node agent; the clients run in
 //      a child process) before and after opening N idle exec sessions (`sleep`), divided by N.
 // The apiserver and agent serve plain HTTP here (the TLS cost is the apiserver benchmark's subject).
 // Usage (one real-containerd run at a time): npm run build && flock /tmp/steer-e2e.lock node --expose-gc dist/bench/exec.js
-//        [--rounds 40] [--pf-rounds 5] [--sessions 50] [--only exec|portforward] [--kubectl PATH] [--state-dir DIR]
+//        [--rounds 40] [--pf-rounds 5] [--sessions 50] [--only exec|portforward] [--kubectl PATH] [--kubectl-new PATH] [--state-dir DIR]
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -35,6 +36,7 @@ const pfRounds = Number(arg('pf-rounds', '5'));
 /** One part only: exec, portforward (default: all three). */
 const only = arg('only', '');
 const kubectl = arg('kubectl', path.join(__dirname, '..', '..', 'tools', 'kubectl', 'usr', 'bin', 'kubectl'));
+const kubectlNew = arg('kubectl-new', '/usr/bin/kubectl');
 const sessions = Number(arg('sessions', '50'));
 const stateDir = arg('state-dir', '/var/lib/steer-bench/exec');
 const ns = 'default';
@@ -215,10 +217,10 @@ async function main(): Promise<void> {
     if (only === 'exec') return;
 
     // 2. port-forward throughput, every client in a child process: the pod IP (the floor); containerd's
-    //    own port-forward, over WebSocket v4 and over SPDY (the CRI PortForward URL: what steer's hops can
-    //    at best reach); the agent's /portForward (agent → containerd, WebSocket); the apiserver's
-    //    pods/portforward (apiserver → agent → containerd, WebSocket: client-node's and steer's way);
-    //    kubectl 1.20's port-forward (SPDY, one session for every connection, as a user runs it).
+    //    own port-forward, over WebSocket v4 and over SPDY (the CRI PortForward URL, for comparison); the
+    //    agent's /portForward (the agent dials the pod, WebSocket); the apiserver's pods/portforward
+    //    (apiserver → agent → pod, WebSocket: client-node's and steer's way); kubectl 1.20's and the
+    //    current kubectl's port-forward (SPDY, one session for every connection, as a user runs it).
     const sandbox = (await cri.listPodSandboxes()).find((s) => s.name === 'bb' && s.namespace === ns && s.state === 'SANDBOX_READY');
     if (!sandbox) throw new Error('no ready sandbox for bb');
     const wsOf = (u: string) => u.replace(/^http/, 'ws');
@@ -231,19 +233,24 @@ async function main(): Promise<void> {
       { name: "agent's /portForward, WebSocket", protocol: 'ws', steer: true, download: () => childDownload(['ws', `${wsOf(agent.url)}/portForward/${ns}/bb?ports=8080`], pid) },
       { name: "apiserver's pods/portforward, WebSocket", protocol: 'ws', steer: true, download: () => childDownload(['ws', `${wsOf(api.url)}/api/v1/namespaces/${ns}/pods/bb/portforward?ports=8080`], pid) },
     ];
-    let forward: { port: number; stop(): void } | undefined;
-    if (fs.existsSync(kubectl)) {
-      const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'steer-bench-exec-')), 'kubeconfig');
-      writeKubeconfig(kubeconfig, { server: api.url, namespace: ns });
-      forward = await kubectlForward(kubectl, kubeconfig, 'bb');
-      const local = forward.port;
-      ways.push({ name: 'kubectl port-forward, SPDY', protocol: 'spdy', steer: true, download: () => childDownload(['tcp', '127.0.0.1', String(local)], pid) });
+    const forwards: Array<{ port: number; stop(): void }> = [];
+    const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'steer-bench-exec-')), 'kubeconfig');
+    writeKubeconfig(kubeconfig, { server: api.url, namespace: ns });
+    // kubectl 1.20 (SPDY) and the machine's current one (WebSocket tunnelling refused, then SPDY).
+    for (const [bin, name] of [
+      [kubectl, 'kubectl 1.20 port-forward, SPDY'],
+      [kubectlNew, `${path.basename(kubectlNew)} (current) port-forward`],
+    ] as const) {
+      if (!fs.existsSync(bin)) continue;
+      const forward = await kubectlForward(bin, kubeconfig, 'bb');
+      forwards.push(forward);
+      ways.push({ name, protocol: 'spdy', steer: true, download: () => childDownload(['tcp', '127.0.0.1', String(forward.port)], pid) });
     }
     const runs = ways.map(() => [] as Download[]);
     try {
       for (let i = 0; i < pfRounds; i++) for (const [j, w] of ways.entries()) runs[j].push(await w.download());
     } finally {
-      forward?.stop();
+      for (const f of forwards) f.stop();
     }
     const med = (j: number, k: keyof Download) => median(runs[j].map((r) => r[k]));
     const floorSpeed = med(0, 'mibPerS');

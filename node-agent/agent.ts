@@ -499,6 +499,13 @@ export class NodeAgent {
     return obs?.sandboxes.find((s) => s.state === 'SANDBOX_READY')?.id;
   }
 
+  /** The pod's ready sandbox and its IP ('' when it has none), newest first (port-forward). */
+  readySandboxAddress(pod: Pod): { id: string; ip: string } | undefined {
+    const obs = this.pleg.allPods().get(pod.metadata?.uid || '');
+    const s = obs?.sandboxes.find((x) => x.state === 'SANDBOX_READY');
+    return s && { id: s.id, ip: s.ip };
+  }
+
   /** Is the container still running (for log follow)? */
   isContainerRunning(uid: string, id: string): boolean {
     const obs = this.pleg.allPods().get(uid);

@@ -237,7 +237,7 @@ export function startAgentServer(agents: () => NodeAgent[], host: string, port: 
   const app = agentApp(agents, limits);
   const server = secure ? createSecureServer(app, secure) : http.createServer(app);
   // Upgrades go through the same authentication and authorization as every other request.
-  serveUpgrades(server, secure ? secureHandler(app, secure) : app);
+  const upgraded = serveUpgrades(server, secure ? secureHandler(app, secure) : app);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -248,6 +248,8 @@ export function startAgentServer(agents: () => NodeAgent[], host: string, port: 
         close: () =>
           new Promise<void>((r) => {
             server.closeAllConnections();
+            // Streaming sessions too: a server stopping ends them (their clients see the connection close).
+            upgraded.closeAll();
             server.close(() => r());
           }),
       });

@@ -65,6 +65,8 @@ export function translateToSpdy(req: http.IncomingMessage, res: http.ServerRespo
     if (!answered) upstream.destroy();
   };
   clientSocket.once('close', abandon);
+  // A client gone while the runtime was asked: its 'close' has passed (as in proxyUpgrade).
+  if (clientSocket.destroyed || !clientSocket.readable) abandon();
   upstream.on('timeout', () => {
     if (!answered) upstream.destroy(new Error('timed out'));
   });

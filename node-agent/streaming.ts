@@ -18,6 +18,7 @@ import { forwardedHeaders, proxyUpgrade, upgradeOf, type ProxyHooks } from '../l
 import type { NodeAgent } from './agent';
 import { streamingBytes, streamingKilledProcesses, streamingSessions, streamingSessionsTotal } from './metrics';
 import { RuntimeError, type ContainerRuntime, type ExecProcess } from './runtime/runtime';
+import { dialPodPort, portForwardRefusal, runtimePortConnection, servePortForward, type PodPorts } from './portforward';
 import { offersV5, translateToSpdy, type TranslatedStreams } from './stream-translator';
 
 export type StreamKind = 'exec' | 'attach' | 'portforward';
@@ -125,13 +126,21 @@ export class StreamingSessions {
     let translate: TranslatedStreams | undefined;
     let cmd: string[] | undefined;
     let open: (runtime: ContainerRuntime) => Promise<string>;
+    let forward: { ports: number[]; sandbox: { id: string; ip: string } } | undefined;
     if (kind === 'portforward') {
       const ports = parsePorts(q.ports);
       if (!ports) return this.sendStatus(res, 400, 'BadRequest', `invalid ports: ${list(q.ports).join(',')}`);
-      const sandbox = agent.readySandbox(pod);
+      const sandbox = agent.readySandboxAddress(pod);
       if (!sandbox) return this.sendStatus(res, 404, 'NotFound', `pod "${podName}" has no running sandbox`);
-      target = sandbox;
-      open = (rt) => rt.portForward(sandbox, ports);
+      if (upgradeOf(req)) {
+        const refused = portForwardRefusal(req);
+        if (refused) return this.sendStatus(res, refused.code, refused.code === 403 ? 'Forbidden' : 'BadRequest', refused.message);
+        if (String(req.headers.upgrade).toLowerCase() === 'websocket' && ports.length === 0) return this.sendStatus(res, 400, 'BadRequest', 'query parameter "port" is required');
+      }
+      target = sandbox.id;
+      // The agent serves port-forward itself (portforward.ts); the runtime's only for a loopback listener.
+      forward = { ports, sandbox: { id: sandbox.id, ip: pod.spec?.hostNetwork ? '127.0.0.1' : sandbox.ip } };
+      open = () => Promise.resolve('');
     } else {
       const resolved = this.container(agent, pod, containerName);
       if ('code' in resolved) return this.sendStatus(res, resolved.code, resolved.code === 400 ? 'BadRequest' : 'NotFound', resolved.message);
@@ -176,6 +185,27 @@ export class StreamingSessions {
     // started after this moment: no process list is asked for on the way in (containerd's costs a `runc ps`).
     const since = kind === 'exec' && runtime.execProcesses && runtime.killExecProcess && runtime.execClock ? runtime.execClock() : undefined;
     if (since !== undefined && cmd) this.noteExecStart(target, cmd, since);
+    if (forward) {
+      const { ports, sandbox } = forward;
+      const podPorts: PodPorts = {
+        name: sandbox.id,
+        uid: '',
+        dial: (port) => dialPodPort(sandbox.ip, port, async (p) => runtimePortConnection(await runtime.portForward(sandbox.id, []), p)),
+      };
+      let opened = false;
+      return servePortForward(req, res, podPorts, ports, {
+        onOpen: () => {
+          opened = true;
+          streamingSessionsTotal.inc({ node, kind, result: 'opened' });
+          streamingSessions.inc({ node, kind });
+        },
+        onBytes: (direction, n) => streamingBytes.inc({ node, kind, direction }, n),
+        onClose: () => {
+          if (opened) streamingSessions.dec({ node, kind });
+          release();
+        },
+      });
+    }
     let url: string;
     try {
       url = await open(runtime);

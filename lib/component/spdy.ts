@@ -71,7 +71,7 @@ function storedBlock(piece: Buffer): Buffer[] {
   return [head, piece];
 }
 
-function controlFrame(type: number, flags: number, payload: Buffer): Buffer {
+export function controlFrame(type: number, flags: number, payload: Buffer): Buffer {
   const head = Buffer.allocUnsafe(8);
   head.writeUInt16BE(0x8000 | VERSION, 0);
   head.writeUInt16BE(type, 2);
@@ -79,7 +79,7 @@ function controlFrame(type: number, flags: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-function dataFrameHead(streamId: number, flags: number, length: number): Buffer {
+export function dataFrameHead(streamId: number, flags: number, length: number): Buffer {
   const head = Buffer.allocUnsafe(8);
   head.writeUInt32BE(streamId & 0x7fffffff, 0);
   head.writeUInt32BE(((flags & 0xff) << 24) | length, 4);

@@ -25,12 +25,21 @@ export function upgradeOf(req: http.IncomingMessage): Upgrade | undefined {
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/** The upgraded connections a server still holds. */
+export interface UpgradedConnections {
+  /** Destroys every one (a stopping server: http.Server's close and closeAllConnections leave upgraded sockets be). */
+  closeAll(): void;
+}
+
 /**
  * Hands the server's upgrade requests to `handler` as ordinary requests. Whatever the handler answers
  * goes to the client, after which the connection is closed; proxyUpgrade takes the socket over instead.
  */
-export function serveUpgrades(server: http.Server, handler: Handler, Response: typeof http.ServerResponse = http.ServerResponse): void {
+export function serveUpgrades(server: http.Server, handler: Handler, Response: typeof http.ServerResponse = http.ServerResponse): UpgradedConnections {
+  const open = new Set<Duplex>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     upgrades.set(req, { socket, head });
     socket.on('error', () => socket.destroy());
     const res = new Response(req);
@@ -41,6 +50,11 @@ export function serveUpgrades(server: http.Server, handler: Handler, Response: t
     });
     handler(req, res);
   });
+  return {
+    closeAll() {
+      for (const s of open) s.destroy();
+    },
+  };
 }
 
 /**
@@ -97,6 +111,10 @@ export function proxyUpgrade(req: http.IncomingMessage, res: http.ServerResponse
     if (!answered) upstream.destroy();
   };
   client.socket.once('close', abandon);
+  // A client gone while the request was authenticated, authorized and looked up: its 'end' or 'close' has
+  // passed and would never come to end a session that nothing else ends (a port-forward, a long exec). The
+  // request is abandoned (its 'error' reaches onError, which releases what the caller holds).
+  if (client.socket.destroyed || !client.socket.readable) abandon();
   upstream.on('timeout', () => {
     if (!answered) upstream.destroy(new Error('timed out'));
   });

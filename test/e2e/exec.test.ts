@@ -191,6 +191,8 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
         containers: [
           { name: 'nginx', image: IMAGES.nginx },
           { name: 'side', image: IMAGES.busybox, command: ['sh', '-c', 'mkdir -p /www && echo side-page > /www/index.html && exec httpd -f -p 8081 -h /www'] },
+          // Bound to the pod's loopback only: port-forward means "localhost in the pod", not the pod IP.
+          { name: 'local', image: IMAGES.busybox, command: ['sh', '-c', 'mkdir -p /lo && echo local-page > /lo/index.html && exec httpd -f -p 127.0.0.1:8082 -h /lo'] },
         ],
       },
     });
@@ -316,6 +318,25 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
         const child = spawn(k.bin, ['--kubeconfig', kubeconfig, 'port-forward', 'pod/web', ':80', ':8081'], { env: { ...process.env, HOME: path.join(home, k.ns) } });
         children.push(child);
         await expectForwardsWebPod(child);
+      });
+
+      test("port-forward reaches a listener on the pod's loopback only, and a closed port fails as kube's does", async () => {
+        const child = spawn(k.bin, ['--kubeconfig', kubeconfig, 'port-forward', 'pod/web', ':8082', ':8089'], { env: { ...process.env, HOME: path.join(home, k.ns) } });
+        children.push(child);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const [local, closed] = await waitFor('forwarding', () => {
+          const a = /127\.0\.0\.1:(\d+) -> 8082\b/.exec(out);
+          const b = /127\.0\.0\.1:(\d+) -> 8089\b/.exec(out);
+          return a && b ? [Number(a[1]), Number(b[1])] : undefined;
+        }, 30_000);
+        for (let i = 0; i < 2; i++) expect(await httpGetText(`http://127.0.0.1:${local}/`)).toEqual({ code: 200, body: 'local-page\n' });
+        // Nothing listens on 8089: the connection is closed and kubectl prints the error stream's message
+        // (kubectl ≥ 1.29 then ends the session, as against any cluster: so this comes last).
+        await expect(httpGetText(`http://127.0.0.1:${closed}/`)).rejects.toThrow();
+        await waitFor('the error', () => /error forwarding port 8089 to pod [^\n]*connection refused/.test(out), 20_000);
+        child.kill('SIGTERM');
       });
 
       test('errors before the upgrade: unknown container 400, unknown pod 404, pod without a node 400, RBAC 403', async () => {
@@ -486,6 +507,36 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
       } finally {
         server.close();
       }
+    });
+
+    test("PortForward (WebSocket) reaches a listener on the pod's loopback only, and a closed port reports kube's error", async () => {
+      /** One port-forward WebSocket to web: what came on the data and error channels (port prefixes taken off). */
+      const forward = (port: number) =>
+        new Promise<{ data: string; error: string }>((resolve, reject) => {
+          const ws = apiWebSocket(`web/portforward?ports=${port}`);
+          const got = { data: '', error: '' };
+          const prefixSeen = [false, false];
+          ws.on('open', () => ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET / HTTP/1.0\r\n\r\n')])));
+          ws.on('message', (d: Buffer) => {
+            const ch = d[0];
+            let payload = d.subarray(1);
+            if (!prefixSeen[ch]) {
+              prefixSeen[ch] = true;
+              expect(payload.readUInt16LE(0)).toBe(port);
+              payload = payload.subarray(2);
+            }
+            if (ch === 0) got.data += payload.toString();
+            else got.error += payload.toString();
+          });
+          ws.on('close', () => resolve(got));
+          ws.on('error', reject);
+        });
+      const page = await forward(8082);
+      expect(page.error).toBe('');
+      expect(page.data).toMatch(/^HTTP\/1\.[01] 200 OK[\s\S]*local-page\n$/);
+      const refused = await forward(8089);
+      expect(refused.data).toBe('');
+      expect(refused.error).toMatch(/^error forwarding port 8089 to pod [^ ]+, uid : .*connection refused/);
     });
 
     test('Cp.cpToPod: the file arrives and tar ends (it stops at the archive end marker, not at stdin EOF)', async () => {

@@ -3,8 +3,9 @@
 // node, runs, and has the container (the only one when none is named) — and answered as a metav1.Status
 // when a check fails; then the client's upgrade (SPDY/3.1 or WebSocket) is passed as bytes to the node
 // agent's kubelet endpoint (/exec/<ns>/<pod>/<container>, /attach/…, /portForward/<ns>/<pod>) over the
-// apiserver's kubelet client, the seam pods/log uses. The agent reaches the runtime's streaming server,
-// which speaks the protocols. Authentication and authorization (`create` for POST, `get` for GET on
+// apiserver's kubelet client, the seam pods/log uses, and once both sides are upgraded the bytes are
+// piped as they come (kube's UpgradeAwareHandler), never re-framed. The agent speaks the protocols: it
+// serves port-forward itself and relays exec and attach to the runtime's streaming server. Authentication and authorization (`create` for POST, `get` for GET on
 // pods/exec …) happened before, as for every request: serveUpgrades runs upgrades through the app.
 import { upgradeOf, forwardedHeaders, proxyUpgrade } from '../../../lib/component/upgrade';
 import { Resources } from '../../../lib/api/resources';
