@@ -258,7 +258,7 @@ async function profiledLoads(browser: Browser, url: string, token: string, count
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
         await cdp.send('Profiler.start');
-        await browser.startTracing(p, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute', 'v8', 'loading'] });
+        await browser.startTracing(p, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute', 'v8', 'loading', 'toplevel', 'blink', 'mojom', 'v8.gc'] });
       });
       await pageWait(page, 'document.body.dataset.clusterPainted !== undefined', VIEW_TIMEOUT_MS);
       const painted = await page.evaluate<number>("performance.getEntriesByName('steer-console-cluster-painted')[0].startTime");
