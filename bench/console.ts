@@ -130,7 +130,8 @@ async function goto(page: Page, url: string): Promise<void> {
       await page.goto(url, { timeout: VIEW_TIMEOUT_MS });
       return;
     } catch (err) {
-      if (attempt >= 5 || !/ERR_NETWORK_CHANGED/.test(String(err))) throw err;
+      // (A navigation that failed that way can also show as one "interrupted by" Chromium's error page.)
+      if (attempt >= 5 || !/ERR_NETWORK_CHANGED|chrome-error:\/\/chromewebdata/.test(String(err))) throw err;
       networkChanges++;
     }
   }
