@@ -353,7 +353,10 @@ async function main(): Promise<void> {
         await page.evaluate<string>(`['steer-console-prefetched', 'steer-console-script', 'steer-console-listed-nodes', 'steer-console-listed-pods', 'steer-console-cluster-painted', 'steer-console-cluster-drawn', 'steer-console-connected']
           .map((m) => m.replace('steer-console-', '') + ' ' + Math.round(performance.getEntriesByName(m)[0]?.startTime ?? NaN)).join(', ')
           + '; requests ' + performance.getEntriesByType('resource').filter((r) => /\\/api\\/v1\\/(nodes|pods|services)$/.test(new URL(r.name).pathname))
-            .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.requestStart, r.responseStart, r.responseEnd].map(Math.round).join('→')).join(', ')`),
+            .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.requestStart, r.responseStart, r.responseEnd].map(Math.round).join('→')
+              + (r.connectEnd > r.connectStart ? ' (connecting ' + [r.connectStart, r.secureConnectionStart, r.connectEnd].map(Math.round).join('→') + ')' : ' (reused)')).join(', ')
+            + '; page ' + performance.getEntriesByType('resource').filter((r) => /\\/ui\\/app\\.(js|css)$/.test(new URL(r.name).pathname))
+              .map((r) => new URL(r.name).pathname.split('/').pop() + ' ' + [r.startTime, r.requestStart, r.responseEnd].map(Math.round).join('→')).join(', ')`),
       );
       floors.push(
         await retryNetworkChange(() => page.evaluate<number>(`(async () => {
@@ -376,7 +379,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     await client.list(Resources.pods);
     const nodeList = performance.now() - t;
-    for (const line of breakdown) console.log(`  load: ${line} (ms from navigation; requests: asked for→sent on a connection→first byte→last byte)`);
+    for (const line of breakdown) console.log(`  load: ${line} (ms from navigation; requests: asked for→sent on a connection→first byte→last byte (a new connection: TCP connect→TLS handshake→done); the page's assets: asked for→sent→last byte)`);
     console.log(`paints ${paints.map((x) => x.toFixed(0)).join(' ')}; in-page list fetches ${floors.map((x) => x.toFixed(0)).join(' ')}; page loads ${loads.map((x) => x.toFixed(0)).join(' ')}; pods LIST from node ${nodeList.toFixed(0)} ms`);
     const paint = median(paints);
     const floor = median(floors) + median(loads);
