@@ -133,6 +133,7 @@ async function goto(page: Page, url: string): Promise<void> {
       // (A navigation that failed that way can also show as one "interrupted by" Chromium's error page.)
       if (attempt >= 5 || !/ERR_NETWORK_CHANGED|chrome-error:\/\/chromewebdata/.test(String(err))) throw err;
       networkChanges++;
+      await sleep(1000 * attempt); // the host's interfaces change in bursts (a test setting up its network)
     }
   }
 }
