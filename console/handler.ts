@@ -1,11 +1,13 @@
-// Serves the console's bundle (index.html, boot.js, app.js, app.css and their source maps) at /ui/. The files
-// hold no cluster data: the page asks the user for a token and then calls the API itself, from the
-// browser, with that token — so this handler is mounted before authentication, and everything the
-// console shows or changes goes through authentication and authorization like any other client.
+// Serves the console's bundle (index.html with boot.js inside, app.js, app.css and their source maps) at
+// /ui/. The files hold no cluster data: the page asks the user for a token and then calls the API
+// itself, from the browser, with that token — so this handler is mounted before authentication, and
+// everything the console shows or changes goes through authentication and authorization like any
+// other client.
 //
-// boot.js, app.js and app.css are sent compressed (brotli or gzip, compressed once by the build) to browsers
-// that accept it, and — asked for by their content hash (index.html names `app.js?v=HASH`) — cached
-// for a year as immutable: a returning page sends one request, for index.html, revalidated by ETag.
+// index.html, app.js and app.css are sent compressed (brotli or gzip, compressed once by the build) to
+// browsers that accept it, and — asked for by their content hash (index.html names `app.js?v=HASH`) —
+// cached for a year as immutable: a returning page sends one request, for index.html, revalidated by
+// ETag.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,6 +28,8 @@ interface Asset {
   /** The build's compressed copies (app.js.br, app.js.gz), when present. */
   br?: Buffer;
   gzip?: Buffer;
+  /** A page's CSP, allowing its inline scripts by their hashes. */
+  csp?: string;
 }
 
 /** A year: what an asset named by its content hash may be cached for. */
@@ -40,12 +44,21 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Same-origin only: scripts, styles and API calls from this server, no inline script, no framing.
- * The browser sends the token in an Authorization header, never a cookie, so other sites cannot make
- * requests with the user's rights.
+ * Same-origin only: scripts, styles and API calls from this server, no framing, and no inline script
+ * but the page's own (boot.js, inlined by the build), allowed by its hash (`scriptHashes`).
  */
+function contentSecurityPolicy(scriptHashes: readonly string[] = []): string {
+  const scripts = ["'self'", ...scriptHashes.map((h) => `'sha256-${h}'`)].join(' ');
+  return `default-src 'none'; script-src ${scripts}; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+}
+
+/** The sha256 (base64) of each inline <script> of a page, as a CSP names them. */
+function inlineScriptHashes(html: string): string[] {
+  return [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => createHash('sha256').update(m[1], 'utf8').digest('base64'));
+}
+
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': contentSecurityPolicy(),
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -94,6 +107,7 @@ export function consoleHandler(o: ConsoleHandlerOptions = {}) {
       hash: createHash('sha256').update(body).digest('hex').slice(0, 12),
       br: compressed('.br'),
       gzip: compressed('.gz'),
+      csp: name.endsWith('.html') ? contentSecurityPolicy(inlineScriptHashes(body.toString('utf8'))) : undefined,
     };
     cache.set(name, { mtimeMs: stat.mtimeMs, asset });
     return asset;
@@ -122,6 +136,7 @@ export function consoleHandler(o: ConsoleHandlerOptions = {}) {
       }
       return;
     }
+    if (asset.csp) res.setHeader('Content-Security-Policy', asset.csp);
     if (req.query.v === asset.hash) res.setHeader('Cache-Control', IMMUTABLE);
     const accepted = acceptedEncodings(req.headers['accept-encoding']);
     const [encoding, body] = asset.br && accepted.has('br') ? ['br', asset.br] : asset.gzip && accepted.has('gzip') ? ['gzip', asset.gzip] : ['', asset.body];

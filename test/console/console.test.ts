@@ -295,6 +295,8 @@ spec:
     await navigate(page, `${cluster.api.url}/ui/#/workloads`);
     await page.reload(); // a fresh page: Tab starts at the top
     await page.locator('[data-view="workloads"]').waitFor();
+    // A page opened with a saved token asked for the view's lists from the inline boot script (which the CSP let run).
+    expect(await page.evaluate<number>("performance.getEntriesByName('steer-console-prefetched').length")).toBe(1);
     const names: string[] = [];
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press('Tab');

@@ -1,6 +1,7 @@
 // The console's files at /ui/: served over the apiserver's HTTPS to anyone (they hold no data) while
 // the API itself refuses requests without credentials (as steer up serves it: no anonymous access), with
 // a same-origin Content-Security-Policy; nothing but the bundle's own files can be named.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
@@ -65,12 +66,18 @@ test('served over HTTPS before authentication, with security headers; everything
     expect(index.headers['content-security-policy']).toContain("connect-src 'self'");
     expect(index.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(index.headers['x-content-type-options']).toBe('nosniff');
+    // boot.js is inside the page, the one inline script the CSP allows (by its hash); no other answer allows one.
+    const inline = /<script>([\s\S]+?)<\/script>/.exec(index.body)?.[1] ?? '';
+    expect(inline).toContain('steer-console-prefetched');
+    const inlineHash = createHash('sha256').update(inline, 'utf8').digest('base64');
+    expect(index.headers['content-security-policy']).toContain(`script-src 'self' 'sha256-${inlineHash}';`);
     const js = /src="(app\.js\?v=[0-9a-f]+)"/.exec(index.body)?.[1];
     expect(js).toBeDefined();
     const app = await call(`${api.url}/ui/${js}`);
     expect(app.status).toBe(200);
     expect(app.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(app.body.length).toBeGreaterThan(10_000);
+    expect(app.headers['content-security-policy']).not.toContain('sha256-');
     expect((await call(`${api.url}/ui/app.css`)).status).toBe(200);
     const again = await call(`${api.url}/ui/app.js`, { headers: { 'If-None-Match': String(app.headers.etag) } });
     expect(again.status).toBe(304);

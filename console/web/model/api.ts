@@ -1,8 +1,20 @@
 // The browser's API client: every request goes from the browser straight to the apiserver (same
 // origin) with the user's bearer token in the Authorization header, so authentication, RBAC and
-// admission apply to the console exactly as to kubectl. No cookies are sent (credentials: 'omit'):
-// another site cannot make a request with the user's rights. Failures carry the apiserver's
-// metav1.Status (code, reason, message), which the console shows as it is.
+// admission apply to the console exactly as to kubectl. Failures carry the apiserver's metav1.Status
+// (code, reason, message), which the console shows as it is.
+//
+// Requests go with credentials: 'omit'. Not against cross-site requests (the token is a header the page
+// adds, which another site cannot), but so that the token is the only identity a request carries: the
+// Fetch standard's credentials are cookies, HTTP authentication and TLS client certificates, and
+// steer's apiserver, as kube-apiserver, tries a client certificate before a bearer token. A browser
+// holding a certificate the cluster's CA signed (an admin's, imported to reach the API) would otherwise
+// send it, and every request would act as the certificate's user whatever token was typed — a
+// view-only login with an admin's rights. The cost is that these requests get connections of their
+// own (Chromium keeps credential-less connections apart): over HTTP/1.1 the first view's three lists,
+// asked for while the page is parsed, need three connections either way (the page's one open
+// connection is wanted by app.css and app.js at that moment), so 'same-origin' would save at most one
+// of three handshakes made in parallel. (A WebSocket cannot omit credentials: a browser that does
+// present a certificate to the server watches as its user; README.)
 
 export interface KubeObject {
   apiVersion?: string;

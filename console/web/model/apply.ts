@@ -4,7 +4,6 @@
 // the server validates, defaults and admits it without storing anything, and the console diffs the
 // live object against what the server answered — so the diff shows exactly what would change, and a
 // bad document shows the API's own error before anything is written.
-import { dump, loadAll } from 'js-yaml';
 import { Api, ApiError, KubeObject } from './api';
 import { KindName, KINDS, apiVersionOf, listPath, objectPath } from './kinds';
 import { DiffLine, diffLines } from './diff';
@@ -28,8 +27,15 @@ export interface ApplyPreview {
   error?: ApiError | Error;
 }
 
+/**
+ * js-yaml, a third of the bundle, is set up on first use: the bundle carries it, but no page pays for
+ * running its module code until the apply view needs it (esbuild turns the import into a lazy require).
+ */
+const jsYaml = () => import('js-yaml');
+
 /** The documents of a YAML text (Lists unpacked); throws on YAML errors and unknown kinds. */
-export function parseDocuments(text: string, defaultNamespace = 'default'): ApplyDocument[] {
+export async function parseDocuments(text: string, defaultNamespace = 'default'): Promise<ApplyDocument[]> {
+  const { loadAll } = await jsYaml();
   const raw = loadAll(text).filter((d) => d !== null && d !== undefined);
   const objects: KubeObject[] = [];
   for (const d of raw) {
@@ -51,8 +57,9 @@ export function parseDocuments(text: string, defaultNamespace = 'default'): Appl
 }
 
 /** The object as the diff shows it: server bookkeeping that changes on every write left out. */
-export function forDiff(o: KubeObject | undefined): string {
+export async function forDiff(o: KubeObject | undefined): Promise<string> {
   if (!o) return '';
+  const { dump } = await jsYaml();
   const { managedFields: _m, resourceVersion: _r, ...metadata } = o.metadata ?? {};
   return dump({ ...o, metadata }, { noRefs: true, lineWidth: -1 });
 }
@@ -81,7 +88,7 @@ export async function previewApply(api: Api, docs: ApplyDocument[]): Promise<App
     try {
       live = await getLive(api, doc);
       const result = await api.request<KubeObject>(request(doc, !!live, true));
-      out.push({ doc, verb: live ? 'patch' : 'create', live, result, diff: diffLines(forDiff(live), forDiff(result)) });
+      out.push({ doc, verb: live ? 'patch' : 'create', live, result, diff: diffLines(await forDiff(live), await forDiff(result)) });
     } catch (err) {
       out.push({ doc, verb: live ? 'patch' : 'create', live, diff: [], error: err as Error });
     }

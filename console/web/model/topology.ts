@@ -25,13 +25,29 @@ export interface NodeSummary {
   pods: Pod[];
 }
 
+/**
+ * Parsed quantities by text, per reader: a cluster's pods request a handful of distinct quantities
+ * ("5m", "8Mi"), so a thousand pods' first paint parses a few strings, not two thousand.
+ */
+const parsedQuantities = new Map<(q: string) => number, Map<string, number>>();
+/** Distinct texts kept per reader (a bound: quantities come from the cluster). */
+const PARSED_QUANTITIES_KEPT = 4096;
+
 function quantity(read: (q: string) => number, q: string | undefined): number {
   if (!q) return 0;
-  try {
-    return read(q);
-  } catch {
-    return 0;
+  let known = parsedQuantities.get(read);
+  if (!known) parsedQuantities.set(read, (known = new Map()));
+  let n = known.get(q);
+  if (n === undefined) {
+    try {
+      n = read(q);
+    } catch {
+      n = 0;
+    }
+    if (known.size >= PARSED_QUANTITIES_KEPT) known.clear();
+    known.set(q, n);
   }
+  return n;
 }
 
 function resources(list: Record<string, string> | undefined): Resources {

@@ -39,7 +39,7 @@ export function ApplyView() {
     setResults([]);
     setPreviews(null);
     try {
-      setPreviews(await previewApply(api, parseDocuments(text, namespace || 'default')));
+      setPreviews(await previewApply(api, await parseDocuments(text, namespace || 'default')));
     } catch (err) {
       setError(errorText(err));
     } finally {
