@@ -28,6 +28,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer } from '../apiserver';
 import { serverNodeFlags } from '../cli/cluster';
+import { serverEnv as steerServerEnv } from '../cli/cluster/up';
 import { MEMORY_LINE_PREFIX, type MemorySample } from '../cli/cluster/memory-log';
 import { childUrl } from './apiserver-child';
 import { downBenchCluster, upBenchCluster } from './bench-cluster';
@@ -155,9 +156,12 @@ function askChild<T>(child: ChildProcess, request: Parameters<ChildProcess['send
 const askWork = (child: ChildProcess) => askChild(child, 'work', (m) => m.work as WorkCounts | undefined);
 const heapSnapshot = (child: ChildProcess, file: string) => askChild(child, { snapshot: file }, (m) => m.snapshotFile as string | undefined);
 
-async function startHollowChild(dataDir: string, eventTtl: number): Promise<{ child: ChildProcess; url: string }> {
-  // The server's own Node flags, so the child's heap behaves as `steer server`'s does.
-  const child = spawn(process.execPath, [...serverNodeFlags, '--expose-gc', __filename, '--role', 'hollow-server', '--data-dir', dataDir, '--event-ttl', String(eventTtl)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+async function startHollowChild(dataDir: string, eventTtl: number, nodeFlags: readonly string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  // The server's own Node flags and environment (unless told others), so the child's heap behaves as `steer server`'s does.
+  const child = spawn(process.execPath, [...nodeFlags, '--expose-gc', __filename, '--role', 'hollow-server', '--data-dir', dataDir, '--event-ttl', String(eventTtl)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...steerServerEnv(), ...env },
+  });
   const url = await childUrl(child, 'hollow server');
   return { child, url };
 }
@@ -226,6 +230,14 @@ async function main(argv: string[]): Promise<void> {
   if (o.role === 'hollow-server') return hollowServer(o.dataDir!, Number(o.eventTtl));
 
   const replicas = Number(o.replicas);
+  // The server's own environment only: containerd and the rest keep this process' environment.
+  const serverEnv: Record<string, string> = { STEER_MEMORY_LOG_SECONDS: o.memoryLog };
+  for (const kv of o.env) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--env ${kv}: want K=V`);
+    serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const nodeFlags = o.nodeFlags === undefined ? undefined : o.nodeFlags.split(/\s+/).filter(Boolean);
   const snapshotCycles = new Set(o.snapshotCycles.split(',').filter((x) => x !== '').map(Number));
   const periodMs = Number(o.period) * 1000;
   let client: KubeClient | undefined;
@@ -237,21 +249,13 @@ async function main(argv: string[]): Promise<void> {
     if (o.hollow) {
       fs.rmSync(o.stateDir, { recursive: true, force: true });
       fs.mkdirSync(o.stateDir, { recursive: true });
-      const h = await startHollowChild(o.stateDir, Number(o.eventTtl));
+      const h = await startHollowChild(o.stateDir, Number(o.eventTtl), nodeFlags ?? serverNodeFlags, serverEnv);
       child = h.child;
       pid = h.child.pid!;
       client = KubeClient.forServer(h.url);
     } else {
       if (process.getuid?.() !== 0) throw new Error('bench/soak needs root without --hollow');
-      // `steer up` spawns the server with this process' environment.
-      process.env.STEER_MEMORY_LOG_SECONDS = o.memoryLog;
-      for (const kv of o.env) {
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new Error(`--env ${kv}: want K=V`);
-        process.env[kv.slice(0, eq)] = kv.slice(eq + 1);
-      }
-      const nodeFlags = o.nodeFlags === undefined ? undefined : o.nodeFlags.split(/\s+/).filter(Boolean);
-      const result = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-soak', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet, serverNodeFlags: nodeFlags });
+      const result = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-soak', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet, serverNodeFlags: nodeFlags, serverEnv });
       upDone = true;
       pid = result.info.pid;
       serverLog = result.paths.serverLog;
@@ -277,10 +281,12 @@ async function main(argv: string[]): Promise<void> {
     console.log(`soak${o.hollow ? ' (hollow)' : ''}: ${replicas} → 0 → ${replicas} every ${o.period} s for ${o.duration} s; RSS of PID ${pid}, start ${rssMiB(pid).toFixed(1)} MiB`);
     console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}${serverLog ? '  memory line (MiB; up to --memory-log s old)' : ''}`);
     const memorySamples: MemorySample[] = [];
+    let churnWork0: WorkCounts | undefined;
     for (let cycle = 1; Date.now() - t0 < Number(o.duration) * 1000; cycle++) {
       const cs = Date.now();
       // Work per pod in the first cycle (hollow): the agent's runtime calls per pod torn down and started.
       const w0 = child && cycle === 1 ? await askWork(child) : undefined;
+      if (w0) churnWork0 = w0;
       await scale(0);
       await waitPods(c, 0);
       const w1 = w0 && child ? await askWork(child) : undefined;
@@ -326,6 +332,10 @@ async function main(argv: string[]): Promise<void> {
     const growth = last - middle;
     const plateau = samples.length >= 6 && growth <= Math.max(2, middle * 0.02);
     console.log(`\n${samples.length} cycles: RSS mean of the middle third ${middle.toFixed(1)} MiB, last third ${last.toFixed(1)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}), slope over the second half ${slope.toFixed(3)} MiB/cycle: ${samples.length < 6 ? 'too few cycles to tell' : plateau ? 'plateaued' : 'still growing'}`);
+    if (child && churnWork0) {
+      const cpuMs = (await askWork(child))['CPU ms'] - churnWork0['CPU ms'];
+      console.log(`hollow server CPU over the churn: ${(cpuMs / 1000).toFixed(1)} s in ${samples.length} cycles, ${(cpuMs / 1000 / samples.length).toFixed(2)} s per cycle`);
+    }
     if (memorySamples.length >= 2) {
       const first = memorySamples[0];
       const lastSample = memorySamples[memorySamples.length - 1];
