@@ -2,20 +2,11 @@
 // (each model class carries a static `attributeTypeMap`: JSON field name, type name, format). Used to
 // find fields a kind does not have (pruning, `fieldValidation=Strict`) and values of the wrong JSON type
 // (`replicas: "three"`, `containers: {}`), which Kubernetes refuses before any semantic validation.
-// Only the models: the package's index also loads every generated API client (~40 MiB RSS more).
-import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
+// Only the models' attribute records (model-attributes.ts), not the model classes, in a built server.
+import { modelAttributes, type ModelAttribute } from './model-attributes';
 import type { ResourceType } from '../lib/api/resources';
 
-interface Attribute {
-  name: string;
-  baseName: string; // the JSON field name
-  type: string; // 'string', 'number', 'V1PodSpec', 'Array<V1Container>', '{ [key: string]: string; }', …
-  format: string; // 'int32', 'int64', 'double', 'byte', 'date-time', 'int-or-string', ''
-}
-
-interface ModelClass {
-  attributeTypeMap?: Attribute[];
-}
+type Attribute = ModelAttribute;
 
 /** A value whose JSON type is not the one the schema wants. */
 export interface TypeMismatch {
@@ -29,13 +20,12 @@ export interface TypeMismatch {
   detail?: string;
 }
 
-const models = k8s as unknown as Record<string, ModelClass | undefined>;
 const fieldCache = new Map<string, Map<string, Attribute> | null>();
 
 function fieldsOf(modelName: string): Map<string, Attribute> | undefined {
   let fields = fieldCache.get(modelName);
   if (fields === undefined) {
-    const attrs = models[modelName]?.attributeTypeMap;
+    const attrs = modelAttributes(modelName);
     fields = attrs ? new Map(attrs.map((a) => [a.baseName, a])) : null;
     fieldCache.set(modelName, fields);
   }

@@ -12,6 +12,10 @@ export interface BenchClusterOptions {
   agentPort: number;
   bridge: string;
   podSubnet: string;
+  /** Node/V8 flags of the server process instead of steer up's (bench/soak.ts compares them). */
+  serverNodeFlags?: readonly string[];
+  /** More environment of the server process only. */
+  serverEnv?: Readonly<Record<string, string>>;
 }
 
 export const quietStreams: Streams = { out: () => undefined, err: (t) => process.stderr.write(t) };
@@ -32,6 +36,8 @@ export async function upBenchCluster(o: BenchClusterOptions): Promise<UpResult> 
       manifest: false,
       timeoutMs: 180_000,
       writeUserKubeconfig: false,
+      serverNodeFlags: o.serverNodeFlags,
+      serverEnv: o.serverEnv,
     },
     quietStreams,
   );

@@ -10,8 +10,14 @@
 // Printed: one line per cycle (elapsed, RSS, stored Events, cycle time), then whether RSS plateaued:
 // the mean of the last third of the cycles against the middle third (growth ≤ 2 MiB or 2 %), the
 // slope over the second half (MiB per cycle), and the RSS with the final replicas (goal ≤ 120 MiB).
+// On `steer up` the server also logs a memory line every --memory-log seconds ($STEER_MEMORY_LOG_SECONDS,
+// cli/cluster/memory-log.ts); each cycle's line then splits RSS into anonymous and file-backed pages, the
+// V8 heap (committed / used), external memory and ArrayBuffers, and the end prints how much each grew:
+// that names where RSS growth lives. --node-flags and --env run the server with other V8 flags or
+// environment (e.g. --env MALLOC_ARENA_MAX=2) to compare.
 // Usage: npm run build && flock /tmp/steer-e2e.lock node dist/bench/soak.js [--duration 3600]
 //        [--period 15] [--replicas 10] [--final-replicas 30] [--hollow] [--event-ttl 3600] [--keep]
+//        [--node-flags '--optimize-for-size ...'] [--env K=V ...] [--memory-log 15]
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +28,8 @@ import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer } from '../apiserver';
 import { serverNodeFlags } from '../cli/cluster';
+import { serverEnv as steerServerEnv } from '../cli/cluster/up';
+import { MEMORY_LINE_PREFIX, type MemorySample } from '../cli/cluster/memory-log';
 import { childUrl } from './apiserver-child';
 import { downBenchCluster, upBenchCluster } from './bench-cluster';
 import { startControllers } from '../controllers';
@@ -39,6 +47,34 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function rssMiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** The last memory line in the server log (bytes read from its end only: the log grows all hour). */
+function lastMemorySample(logFile: string): MemorySample | undefined {
+  const fd = fs.openSync(logFile, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString('utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const at = lines[i].indexOf(MEMORY_LINE_PREFIX + '{');
+      if (at >= 0) return JSON.parse(lines[i].slice(at + MEMORY_LINE_PREFIX.length)) as MemorySample;
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The fields of a memory sample worth a column, flattened (V8 spaces as `v8 old`, `v8 code`, …). */
+function memoryColumns(m: MemorySample): Record<string, number> {
+  const cols: Record<string, number> = { anon: m.anon, file: m.file, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  for (const [k, v] of Object.entries(m.spaces)) cols[`v8 ${k}`] = v;
+  return cols;
 }
 
 /** The --hollow child: every component in this one process, on a fake runtime; prints its URL. */
@@ -120,9 +156,12 @@ function askChild<T>(child: ChildProcess, request: Parameters<ChildProcess['send
 const askWork = (child: ChildProcess) => askChild(child, 'work', (m) => m.work as WorkCounts | undefined);
 const heapSnapshot = (child: ChildProcess, file: string) => askChild(child, { snapshot: file }, (m) => m.snapshotFile as string | undefined);
 
-async function startHollowChild(dataDir: string, eventTtl: number): Promise<{ child: ChildProcess; url: string }> {
-  // The server's own Node flags, so the child's heap behaves as `steer server`'s does.
-  const child = spawn(process.execPath, [...serverNodeFlags, '--expose-gc', __filename, '--role', 'hollow-server', '--data-dir', dataDir, '--event-ttl', String(eventTtl)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+async function startHollowChild(dataDir: string, eventTtl: number, nodeFlags: readonly string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  // The server's own Node flags and environment (unless told others), so the child's heap behaves as `steer server`'s does.
+  const child = spawn(process.execPath, [...nodeFlags, '--expose-gc', __filename, '--role', 'hollow-server', '--data-dir', dataDir, '--event-ttl', String(eventTtl)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...steerServerEnv(), ...env },
+  });
   const url = await childUrl(child, 'hollow server');
   return { child, url };
 }
@@ -160,6 +199,9 @@ async function main(argv: string[]): Promise<void> {
     .option('--snapshot-cycles <list>', '(--hollow) write a heap snapshot of the child after these cycles, e.g. 10,60', '')
     .option('--snapshot-dir <dir>', '(--hollow) where heap snapshots go', os.tmpdir())
     .option('--keep', 'leave the cluster running afterwards', false)
+    .option('--node-flags <flags>', `Node/V8 flags of the steer server, space-separated (default steer up's: '${serverNodeFlags.join(' ')}')`)
+    .option('--env <K=V...>', 'environment of the steer server, e.g. MALLOC_ARENA_MAX=2', [])
+    .option('--memory-log <s>', 'the steer server logs its memory breakdown every this many seconds ($STEER_MEMORY_LOG_SECONDS)', '15')
     .option('--role <role>', '(internal) hollow-server')
     .option('--data-dir <dir>', '(internal) the hollow server data dir')
     .parse(argv);
@@ -176,6 +218,9 @@ async function main(argv: string[]): Promise<void> {
     apiPort: string;
     agentPort: string;
     keep: boolean;
+    nodeFlags?: string;
+    env: string[];
+    memoryLog: string;
     snapshotCycles: string;
     idle: string;
     snapshotDir: string;
@@ -185,25 +230,36 @@ async function main(argv: string[]): Promise<void> {
   if (o.role === 'hollow-server') return hollowServer(o.dataDir!, Number(o.eventTtl));
 
   const replicas = Number(o.replicas);
+  // The server's own environment only: containerd and the rest keep this process' environment.
+  const serverEnv: Record<string, string> = { STEER_MEMORY_LOG_SECONDS: o.memoryLog };
+  for (const kv of o.env) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--env ${kv}: want K=V`);
+    serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const nodeFlags = o.nodeFlags === undefined ? undefined : o.nodeFlags.split(/\s+/).filter(Boolean);
   const snapshotCycles = new Set(o.snapshotCycles.split(',').filter((x) => x !== '').map(Number));
   const periodMs = Number(o.period) * 1000;
   let client: KubeClient | undefined;
   let child: ChildProcess | undefined;
   let upDone = false;
   let pid: number;
+  let serverLog: string | undefined;
   try {
     if (o.hollow) {
       fs.rmSync(o.stateDir, { recursive: true, force: true });
       fs.mkdirSync(o.stateDir, { recursive: true });
-      const h = await startHollowChild(o.stateDir, Number(o.eventTtl));
+      const h = await startHollowChild(o.stateDir, Number(o.eventTtl), nodeFlags ?? serverNodeFlags, serverEnv);
       child = h.child;
       pid = h.child.pid!;
       client = KubeClient.forServer(h.url);
     } else {
       if (process.getuid?.() !== 0) throw new Error('bench/soak needs root without --hollow');
-      const result = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-soak', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet });
+      const result = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-soak', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet, serverNodeFlags: nodeFlags, serverEnv });
       upDone = true;
       pid = result.info.pid;
+      serverLog = result.paths.serverLog;
+      console.log(`steer server: node flags ${(nodeFlags ?? serverNodeFlags).join(' ') || '(none)'}${o.env.length ? `, env ${o.env.join(' ')}` : ''}; memory line every ${o.memoryLog} s`);
       client = KubeClient.load({ kubeconfig: result.kubeconfig });
     }
     const c = client;
@@ -223,11 +279,14 @@ async function main(argv: string[]): Promise<void> {
     const samples: number[] = [];
     const t0 = Date.now();
     console.log(`soak${o.hollow ? ' (hollow)' : ''}: ${replicas} → 0 → ${replicas} every ${o.period} s for ${o.duration} s; RSS of PID ${pid}, start ${rssMiB(pid).toFixed(1)} MiB`);
-    console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}`);
+    console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}${serverLog ? '  memory line (MiB; up to --memory-log s old)' : ''}`);
+    const memorySamples: MemorySample[] = [];
+    let churnWork0: WorkCounts | undefined;
     for (let cycle = 1; Date.now() - t0 < Number(o.duration) * 1000; cycle++) {
       const cs = Date.now();
       // Work per pod in the first cycle (hollow): the agent's runtime calls per pod torn down and started.
       const w0 = child && cycle === 1 ? await askWork(child) : undefined;
+      if (w0) churnWork0 = w0;
       await scale(0);
       await waitPods(c, 0);
       const w1 = w0 && child ? await askWork(child) : undefined;
@@ -250,7 +309,15 @@ async function main(argv: string[]): Promise<void> {
       const elapsed = Math.round((Date.now() - t0) / 1000);
       const h = child ? await heapAfterGc(child) : undefined;
       const heap = h ? `${h.heapMiB.toFixed(1)} / ${h.externalMiB.toFixed(1)}`.padStart(30) : '';
-      console.log(`${String(elapsed).padStart(6)} s ${String(cycle).padStart(6)} ${rss.toFixed(1).padStart(8)} ${String(await countEvents(c)).padStart(7)} ${took.toFixed(1).padStart(8)}${heap}`);
+      const mem = serverLog ? lastMemorySample(serverLog) : undefined;
+      if (mem) memorySamples.push(mem);
+      const memText = mem
+        ? '  ' +
+          Object.entries(memoryColumns(mem))
+            .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join(', ')
+        : '';
+      console.log(`${String(elapsed).padStart(6)} s ${String(cycle).padStart(6)} ${rss.toFixed(1).padStart(8)} ${String(await countEvents(c)).padStart(7)} ${took.toFixed(1).padStart(8)}${heap}${memText}`);
       if (child && snapshotCycles.has(cycle)) console.log(`heap snapshot: ${await heapSnapshot(child, path.join(o.snapshotDir, `soak-cycle-${cycle}.heapsnapshot`))}`);
       await sleep(Math.max(0, periodMs - (Date.now() - cs)));
     }
@@ -265,11 +332,33 @@ async function main(argv: string[]): Promise<void> {
     const growth = last - middle;
     const plateau = samples.length >= 6 && growth <= Math.max(2, middle * 0.02);
     console.log(`\n${samples.length} cycles: RSS mean of the middle third ${middle.toFixed(1)} MiB, last third ${last.toFixed(1)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}), slope over the second half ${slope.toFixed(3)} MiB/cycle: ${samples.length < 6 ? 'too few cycles to tell' : plateau ? 'plateaued' : 'still growing'}`);
+    if (child && churnWork0) {
+      const cpuMs = (await askWork(child))['CPU ms'] - churnWork0['CPU ms'];
+      console.log(`hollow server CPU over the churn: ${(cpuMs / 1000).toFixed(1)} s in ${samples.length} cycles, ${(cpuMs / 1000 / samples.length).toFixed(2)} s per cycle`);
+    }
+    if (memorySamples.length >= 2) {
+      const first = memorySamples[0];
+      const lastSample = memorySamples[memorySamples.length - 1];
+      console.log(`steer server CPU over the churn: ${(lastSample.cpuSeconds - first.cpuSeconds).toFixed(1)} s in ${memorySamples.length - 1} cycles, ${((lastSample.cpuSeconds - first.cpuSeconds) / (memorySamples.length - 1)).toFixed(2)} s per cycle`);
+    }
+    if (memorySamples.length >= 2) {
+      // Where the growth lives: each part of the breakdown, first cycle against the mean of the last third.
+      const first = memoryColumns(memorySamples[0]);
+      const tail = memorySamples.slice(Math.floor((2 * memorySamples.length) / 3)).map(memoryColumns);
+      console.log(`memory breakdown, first cycle → mean of the last third (MiB):`);
+      for (const k of ['rss', ...Object.keys(first)]) {
+        const a = k === 'rss' ? memorySamples[0].rss : first[k];
+        const b = mean(tail.map((t, i) => (k === 'rss' ? memorySamples[memorySamples.length - tail.length + i].rss : t[k] ?? NaN)));
+        console.log(`  ${k.padEnd(16)} ${a.toFixed(1).padStart(7)} → ${b.toFixed(1).padStart(7)} (${b - a >= 0 ? '+' : ''}${(b - a).toFixed(1)})`);
+      }
+    }
     const final = Number(o.finalReplicas);
     await scale(final);
     await waitPods(c, final);
     await sleep(10_000);
     const finalRss = rssMiB(pid);
+    const finalMem = serverLog ? lastMemorySample(serverLog) : undefined;
+    if (finalMem) console.log(`memory with ${o.finalReplicas} pods (last memory line): ${JSON.stringify(finalMem)}`);
     if (child && Number(o.idle) > 0) {
       // Events are written one at a time; on a loaded machine they lag the churn. Idle starts when they are all in.
       for (let i = 0, last = -1; i < 60; i++) {

@@ -2,8 +2,11 @@
 // tsc): /openapi/v2 as JSON and gnostic protobuf, and /openapi/v3's group-version documents, written
 // into dist/apiserver/openapi/generated/, where installOpenApi loads them at start.
 import { allResources } from '../../lib/api/resources';
+import { useClientNodeModels } from '../model-attributes';
 import { generatedOpenApiDir, writeGeneratedOpenApi } from '.';
 
+// The documents come from the models themselves, never from an earlier build's records.
+useClientNodeModels();
 const started = Date.now();
 const gen = writeGeneratedOpenApi(process.argv[2] ?? generatedOpenApiDir, allResources);
 process.stdout.write(

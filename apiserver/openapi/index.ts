@@ -14,6 +14,7 @@ import { groupVersion, type ResourceType } from '../../lib/api/resources';
 import { errors } from '../errors';
 import { strategyFor } from '../kinds';
 import type { KindCatalog } from '../kinds/catalog';
+import { MODEL_ATTRIBUTES_FILE, modelAttributesFromClientNode } from '../model-attributes';
 import { definitionName, modelDefinitions, type OpenApiSchema } from './models';
 import { encodeOpenApiV2 } from './protobuf';
 import { v2Paths, v3Paths } from './paths';
@@ -123,6 +124,8 @@ export function writeGeneratedOpenApi(dir: string, builtins: readonly ResourceTy
   fs.writeFileSync(path.join(dir, 'v2.pb'), gen.v2proto);
   for (const [p, body] of gen.v3) fs.writeFileSync(path.join(dir, 'v3', v3File(p)), body);
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ kinds: gen.kinds, v3: [...gen.v3.keys()] }));
+  // The models' attribute records, so a built server never loads the model classes (model-attributes.ts).
+  fs.writeFileSync(path.join(dir, MODEL_ATTRIBUTES_FILE), JSON.stringify(modelAttributesFromClientNode()));
   return gen;
 }
 

@@ -5,9 +5,9 @@
 // is published as it is. Run by the build step (generate.ts); at run time only without a build.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 import { patchMetaForKind, type PatchMeta } from '../../lib/api/patch-meta';
 import type { ResourceType } from '../../lib/api/resources';
+import { modelAttributes } from '../model-attributes';
 import { modelNameFor } from '../schema';
 
 /** An OpenAPI schema node (the subset steer publishes; v2 and v3 differ only in refs and int-or-string). */
@@ -24,13 +24,6 @@ export interface OpenApiSchema {
   [other: string]: unknown;
 }
 
-interface Attribute {
-  baseName: string;
-  type: string;
-  format: string;
-}
-
-const modelClasses = models as unknown as Record<string, { attributeTypeMap?: Attribute[] } | undefined>;
 const modelsDir = path.dirname(require.resolve('@kubernetes/client-node/dist/gen/models/all.js'));
 
 /** The descriptions of a model's class and fields, from the comments of its .d.ts file. */
@@ -101,7 +94,7 @@ function schemaOfType(type: string, format: string, ref: (model: string) => Open
     case 'object':
       return { type: 'object' };
     default:
-      return modelClasses[type]?.attributeTypeMap ? ref(type) : { type: 'object' };
+      return modelAttributes(type) ? ref(type) : { type: 'object' };
   }
 }
 
@@ -145,13 +138,13 @@ export function modelDefinitions(kinds: readonly ResourceType[], refPrefix: stri
     byKind.set(`${rt.group}/${rt.version}/${rt.kind}`, definitionName(model));
     // Which fields of which models merge by key: walk the kind's patch metadata along its model.
     const walkMeta = (m: string, meta: PatchMeta): void => {
-      for (const a of modelClasses[m]?.attributeTypeMap ?? []) {
+      for (const a of modelAttributes(m) ?? []) {
         const fieldMeta = meta.fields?.[a.baseName];
         if (!fieldMeta) continue;
         patchMetas.set(`${m}.${a.baseName}`, fieldMeta);
         const inner = arrayRe.exec(a.type)?.[1] ?? a.type;
         const next = fieldMeta.items ?? (fieldMeta.fields ? fieldMeta : undefined);
-        if (next && modelClasses[inner]?.attributeTypeMap) walkMeta(inner, next);
+        if (next && modelAttributes(inner)) walkMeta(inner, next);
       }
     };
     walkMeta(model, patchMetaForKind(rt.kind));
@@ -161,7 +154,7 @@ export function modelDefinitions(kinds: readonly ResourceType[], refPrefix: stri
     const model = queue.shift()!;
     const docs = descriptionsOf(model);
     const properties: Record<string, OpenApiSchema> = {};
-    for (const a of modelClasses[model]?.attributeTypeMap ?? []) {
+    for (const a of modelAttributes(model) ?? []) {
       const s = schemaOfType(a.type, a.format, ref, intOrString);
       const description = docs.fields.get(a.baseName);
       properties[a.baseName] = { ...(description ? { description } : {}), ...s, ...patchExtensions(patchMetas.get(`${model}.${a.baseName}`)) };

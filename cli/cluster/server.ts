@@ -19,6 +19,7 @@ import { CriRuntime, RuntimeInfo, ensureRuntime, startNodeAgent } from '../../no
 import { startScheduler } from '../../scheduler';
 import { CONSOLE_ADMIN, ensureConsoleAdmin, ensurePrometheusAccess } from './authorization';
 import { adminKubeconfig, PROMETHEUS_USER, serverPki, thisNode, writeComponentKubeconfigs, type ClusterPki } from './pki';
+import { startMemoryLog } from './memory-log';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
 
 /** What `steer up` and the `steer server` it starts share: the state directory, the node, ports, networks. */
@@ -240,6 +241,8 @@ export async function runServer(o: ServerOptions): Promise<void> {
   process.on('exit', (code) => log(`exiting with code ${code}`));
   const { stop } = await startServer(o);
   log('all components are running');
+  // $STEER_MEMORY_LOG_SECONDS: a memory line every so many seconds (bench/soak.ts reads them).
+  startMemoryLog(log);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (sig: string) => {

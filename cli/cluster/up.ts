@@ -36,8 +36,27 @@ import { ClusterPaths, ServerInfo, clusterPaths, readJson, runningServerPid, wri
  * grow the heap less eagerly: with nginx at 30 replicas the server's RSS went from 145–156 MiB (max
  * 158–175) to 103–104 MiB (max 106) in bench/server.ts, with no visible CPU cost (18–22 % of a core
  * either way). --max-semi-space-size=2 alone gave 116–138 MiB; 1 gave 126 (more promoted garbage).
+ *
+ * Under churn (bench/soak.ts, whose memory lines split RSS into V8's spaces and native memory) two more:
+ * --heap-growing-percent=10 lets the old generation grow 10 % past what survived the last full GC
+ * before the next one, instead of the 30 % --optimize-for-size allows: the heap held 11–12 MiB of
+ * garbage above a live 43 MiB. --no-sparkplug: V8 never flushes Sparkplug's baseline code, so the code
+ * space grew all through the churn (3.3 → 6.3 MiB in 10 minutes) as more functions got warm; without it
+ * code stays bytecode until TurboFan optimizes the hot part. With both, after 21 cycles of 10 → 0 → 10:
+ * V8 heap 49.4 MiB committed against 55.1, RSS 128.1 against 133.8 (load 20–30, one run each).
  */
-export const serverNodeFlags: readonly string[] = ['--optimize-for-size'];
+export const serverNodeFlags: readonly string[] = ['--optimize-for-size', '--heap-growing-percent=10', '--no-sparkplug'];
+
+/**
+ * Environment of the `steer server` process on top of steer up's own. MALLOC_ARENA_MAX=2: glibc gives
+ * every thread that allocates its own malloc arena and keeps each arena's peak; the server's threads
+ * (V8's compiler and GC helpers, libuv's pool doing LevelDB, gzip and crypto work) held 31 MiB in 9
+ * arenas after 10 minutes of churn (and the full GCs of a heap snapshot, whose parallel markers allocate
+ * in their own threads); with 2, the second arena held 6.6 MiB after 50 cycles. A value the user set is kept.
+ */
+export function serverEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2' };
+}
 
 /** The script `steer up` runs the server with. */
 export function serverEntry(root: string): string {
@@ -53,6 +72,8 @@ export interface UpOptions extends ClusterOptions {
   writeUserKubeconfig: boolean;
   /** Node/V8 flags of the server process instead of serverNodeFlags (bench/server.ts compares them). */
   serverNodeFlags?: readonly string[];
+  /** More environment of the server process only (bench/soak.ts: allocator settings, a heap profiler). */
+  serverEnv?: Readonly<Record<string, string>>;
   /** Keep the cluster's objects in one etcd member under the state dir instead of LevelDB. */
   etcd?: boolean;
   /** The member's client and peer ports (default 2379, 2380). */
@@ -174,7 +195,7 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
             ...(o.clusterDns ? ['--cluster-dns', o.clusterDns] : []),
             ...(o.clusterDomain ? ['--cluster-domain', o.clusterDomain] : []),
           ],
-          { detached: true, stdio: ['ignore', log, log], cwd: root },
+          { detached: true, stdio: ['ignore', log, log], cwd: root, env: { ...serverEnv(), ...o.serverEnv } },
         );
         fs.closeSync(log);
         let exitedWith = '';

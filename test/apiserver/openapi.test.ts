@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { loadGeneratedOpenApi, writeGeneratedOpenApi, type GeneratedOpenApi } from '../../apiserver';
+import { MODEL_ATTRIBUTES_FILE, modelAttributesFromClientNode, readModelAttributes } from '../../apiserver/model-attributes';
 import { allResources, Resources } from '../../lib/api/resources';
 import { startTestApiServer, type TestApiServer } from '../helpers/apiserver';
 import { kubectlBinaries, kubectlRunner } from '../helpers/kubectl';
@@ -44,10 +45,19 @@ test('the build step writes what the sources generate', async () => {
   const out = path.join(dir, 'built');
   const code = await new Promise<number>((resolve) => execFile(process.execPath, [path.join(ROOT, 'dist', 'apiserver', 'openapi', 'generate.js'), out], (err) => resolve(err ? 1 : 0)));
   expect(code).toBe(0);
-  for (const f of ['manifest.json', 'v2.json', 'v2.pb', 'v3/apis_apps_v1.json', 'v3/api_v1.json']) {
+  for (const f of ['manifest.json', 'v2.json', 'v2.pb', 'v3/apis_apps_v1.json', 'v3/api_v1.json', MODEL_ATTRIBUTES_FILE]) {
     expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(dir, 'generated', f)))).toBe(true);
   }
 }, 60_000);
+
+test("a built server reads the models' attribute records the build wrote, the same as client-node's model classes", () => {
+  const written = readModelAttributes(path.join(dir, 'generated', MODEL_ATTRIBUTES_FILE))!;
+  const models = modelAttributesFromClientNode();
+  expect(Object.keys(written).length).toBeGreaterThan(500);
+  expect(written).toEqual(models);
+  expect(written.V1PodSpec.find((a) => a.baseName === 'containers')).toEqual(expect.objectContaining({ type: 'Array<V1Container>' }));
+  expect(readModelAttributes(path.join(dir, 'no-such-file.json'))).toBeUndefined();
+});
 
 test('the served built-in documents are the generated ones, byte for byte', async () => {
   expect((await get('/openapi/v2')).equals(generated.v2json)).toBe(true);
