@@ -21,7 +21,7 @@ import { WorkQueue } from '../lib/client/workqueue';
 import { applyClaim, claimObjects, newControllerRef, ownerStillActive } from './shared/controller-ref';
 import { Expectations } from './shared/expectations';
 import { handleOwnedPods } from './shared/pod-events';
-import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from './shared/pod-control';
+import { ApiPodControl, createExpectedPods, deleteExpectedPods, LostCreatesRecheckMs, PodControl, settleLostCreates } from './shared/pod-control';
 import { compareDeletionOrder } from './shared/pods';
 import { rfc3339 } from '../lib/api/time';
 import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
@@ -438,6 +438,7 @@ export class JobController implements Controller {
       else job = { ...cached, status: written.status };
     }
     const { namespace, name } = splitKey(key);
+    const settled = await settleLostCreates(this.expectations, key, this.ctx.client, namespace, () => this.pods.resourceVersion());
     const plan = reconcileJob(job, this.pods.list(namespace), this.now(), { ...this.opts, manage: this.expectations.satisfied(key) });
     if (plan.selectorError) {
       this.ctx.recorder.event(job, 'Warning', 'InvalidSelector', plan.selectorError);
@@ -468,7 +469,9 @@ export class JobController implements Controller {
       if (isJobFinished({ status: plan.status }) && job.metadata?.uid) this.finished.set(key, { uid: job.metadata.uid, status: plan.status });
     }
     if (createError) throw createError;
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, plan.requeueAfterMs) } : undefined;
+    // Creates whose answers were lost wait for the pod cache to catch up: look again soon.
+    const requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, settled ? Infinity : LostCreatesRecheckMs);
+    return requeueAfterMs !== Infinity ? { requeueAfterMs: Math.max(1, requeueAfterMs) } : undefined;
   }
 
   private async createPods(key: string, job: Job, indexes: (number | undefined)[]): Promise<Error | undefined> {
