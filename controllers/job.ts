@@ -460,7 +460,11 @@ export class JobController implements Controller {
     if (plan.create.length) createError = await this.createPods(key, job, plan.create);
     if (!jobStatusEqual(job.status, plan.status)) {
       try {
-        await this.ctx.client.patch<Job>(Resources.jobs, namespace, name, { status: plan.status }, 'merge', 'status');
+        // Conditional on the Job this status was computed from, as Kubernetes' UpdateStatus is: a cache
+        // behind the last write must not overwrite it (with a succeeded pod gone since, a stale status
+        // would count one success fewer). A 409 syncs again on a fresher cache.
+        const patch = { metadata: { resourceVersion: cached.metadata?.resourceVersion }, status: plan.status };
+        await this.ctx.client.patch<Job>(Resources.jobs, namespace, name, patch, 'merge', 'status');
       } catch (err) {
         if (!isNotFound(err)) throw err;
         return;
