@@ -9,7 +9,8 @@
 // - rollout: a guarded Deployment's ready pods stay within [replicas − maxUnavailable, replicas +
 //   maxSurge] once they got there after the last scale, and its status never says otherwise;
 // - ReplicaSet: a new pod never takes the active pods above the most replicas the ReplicaSet asked for
-//   lately (a double create after a missed watch), and extra pods never outlive a deletion's time;
+//   lately (a double create after a missed watch), and extra pods never outlive a deletion's time
+//   (while the apiserver is down, and a moment after, no deletion can happen: that time is not counted);
 // - DaemonSet: at most one active pod per node (with maxSurge: one old next to one new);
 // - Job: status.succeeded never above completions, never going back, at completion equal to
 //   completions and never more than the distinct pods that succeeded;
@@ -147,6 +148,11 @@ export interface MonitorOptions {
   explainContainer?: (c: RunningContainer) => Promise<string>;
   /** How long extra pods may outlive a scale-down, and a container its pod (ms). */
   deletionGraceMs?: number;
+  /**
+   * How much of [from, to] (ms) the apiserver was down: no deletion can happen then, so that time does
+   * not count against deletionGraceMs.
+   */
+  apiserverDownMs?: (from: number, to: number) => number;
   /** How long a deferred check waits for the observer's other informers (ms). */
   settleMs?: number;
   log?: (msg: string) => void;
@@ -296,7 +302,15 @@ export class InvariantMonitor {
       if (isPodReady(p)) e.ready++;
       by.set(key, e);
     }
-    return [...by.entries()].map(([uid, e]) => `${e.name} spec ${this.rsHistory.at(uid, rv)?.spec?.replicas ?? '?'} pods ${e.active} ready ${e.ready}`).join(', ');
+    return [...by.entries()]
+      .map(([uid, e]) => {
+        // The ReplicaSet as the controllers could read it at rv: what its status claimed.
+        const rs = this.rsHistory.at(uid, rv);
+        const st = rs?.status;
+        const claimed = st ? ` (status rv ${rvOf(rs)}: r${st.replicas ?? 0} avail ${st.availableReplicas ?? 0} gen ${st.observedGeneration ?? '?'}/${rs?.metadata?.generation ?? '?'})` : '';
+        return `${e.name} spec ${rs?.spec?.replicas ?? '?'} pods ${e.active} ready ${e.ready}${claimed}`;
+      })
+      .join(', ');
   }
 
   private sampleReady(d: Deployment, rv: number): void {
@@ -440,7 +454,8 @@ export class InvariantMonitor {
       seen.add(key);
       const since = this.firstSeenExcess.get(key) ?? now;
       this.firstSeenExcess.set(key, since);
-      if (now - since > grace && !this.lingering.has(key)) {
+      const down = this.o.apiserverDownMs?.(since, now) ?? 0;
+      if (now - since - down > grace && !this.lingering.has(key)) {
         this.lingering.set(key, now);
         report();
       }
