@@ -43,6 +43,8 @@ export interface RunningContainer {
 }
 
 const rvOf = (o: KubeObject | undefined): number => Number(o?.metadata?.resourceVersion ?? 0);
+/** How long a deferred check waits at most for the observer's other informer to catch up (ms). */
+const MAX_CATCH_UP_MS = 30_000;
 
 /** Neither finished nor being deleted (Kubernetes' IsPodActive). */
 export function isActive(p: Pod): boolean {
@@ -212,6 +214,22 @@ export class InvariantMonitor {
     this.timers.add(t);
   }
 
+  /**
+   * Runs a check of the history at rv once the other kind's informer has seen everything up to rv: a
+   * moment after the event, or — when that informer is still reconnecting after an apiserver outage
+   * (its retry pause grows to 5 s) — once it is back and past rv (a bookmark at the latest). Checked
+   * any earlier, a version written before rv (a ReplicaSet's larger replicas) could be missing and
+   * the check would report what is only the observer's own lag.
+   */
+  private laterWhenSeen(other: { resourceVersion(): string }, rv: number, fn: () => void, waitedMs = 0): void {
+    this.later(() => {
+      const seen = Number(other.resourceVersion() || 0);
+      if (seen >= rv || waitedMs >= MAX_CATCH_UP_MS) return fn();
+      if (waitedMs === 0) this.o.log?.(`monitor: a check at rv ${rv} waits for its other informer (at rv ${seen})`);
+      this.laterWhenSeen(other, rv, fn, waitedMs + this.settleMs);
+    });
+  }
+
   async start(): Promise<void> {
     this.rss.onAdd((rs) => this.rsHistory.record(rs.metadata!.uid!, rs));
     this.rss.onUpdate((_, rs) => this.rsHistory.record(rs.metadata!.uid!, rs));
@@ -324,7 +342,7 @@ export class InvariantMonitor {
     const w = this.windowBounds(uid, rv);
     // Only a suspect sample needs its context (computed now, while the cache is at rv).
     const context = w && (ready < w.min || ready > w.max) ? this.breakdown(d, rv) : '';
-    this.later(() => this.checkRollout(uid, rv, ready, context));
+    this.laterWhenSeen(this.deployments, rv, () => this.checkRollout(uid, rv, ready, context));
   }
 
   /** Ready pods at rv against the bounds of the Deployment as it was at rv, once they were reached. */
@@ -367,8 +385,10 @@ export class InvariantMonitor {
     }
     if (!added || !isActive(p)) return;
     if (owner.kind === 'ReplicaSet') {
-      const active = this.pods.list().filter((x) => isActive(x) && controllerUid(x) === owner.uid).length;
-      this.later(() => this.checkReplicaSetCreate(owner.uid, p, rv, active));
+      const mine = this.pods.list().filter((x) => isActive(x) && controllerUid(x) === owner.uid);
+      // A suspect create's context, taken now: the active pods (name, rv, created).
+      const context = mine.map((x) => `${x.metadata?.name?.slice(-5)}@${x.metadata?.resourceVersion}/${x.metadata?.creationTimestamp?.slice(11, 19)}`).join(' ');
+      this.laterWhenSeen(this.rss, rv, () => this.checkReplicaSetCreate(owner.uid, p, rv, mine.length, context));
     } else if (owner.kind === 'DaemonSet') {
       const node = daemonPodNode(p);
       const same = this.pods.list().filter((x) => isActive(x) && controllerUid(x) === owner.uid && daemonPodNode(x) === node);
@@ -385,14 +405,22 @@ export class InvariantMonitor {
   }
 
   /** A pod added to a ReplicaSet: the active pods may not exceed the most replicas it asked for lately. */
-  private checkReplicaSetCreate(uid: string, p: Pod, rv: number, active: number): void {
+  private checkReplicaSetCreate(uid: string, p: Pod, rv: number, active: number, pods: string): void {
     const windowStart = Date.now() - this.settleMs - (this.o.deletionGraceMs ?? 10_000);
     let most = this.rsHistory.at(uid, rv)?.spec?.replicas;
     for (const v of this.rsHistory.all(uid)) if (v.seenAt >= windowStart && v.rv <= rv) most = Math.max(most ?? 0, v.obj.spec?.replicas ?? 0);
     if (most === undefined) return; // the ReplicaSet was never seen (deleted at once)
     this.checks++;
     if (active > most) {
-      this.violate('replicaset-no-extra-create', `replicaset ${p.metadata?.ownerReferences?.[0]?.name}: pod ${p.metadata?.name} made ${active} active pods at rv ${rv}, but replicas was at most ${most}`);
+      const specs = this.rsHistory
+        .all(uid)
+        .filter((v) => v.seenAt >= windowStart - 30_000)
+        .map((v) => `${v.rv}:${v.obj.spec?.replicas}`)
+        .join(' ');
+      this.violate(
+        'replicaset-no-extra-create',
+        `replicaset ${p.metadata?.ownerReferences?.[0]?.name}: pod ${p.metadata?.name} made ${active} active pods at rv ${rv}, but replicas was at most ${most} (replicas by rv: ${specs}; pods: ${pods})`,
+      );
     }
   }
 
@@ -427,7 +455,7 @@ export class InvariantMonitor {
     if (succeeded < before) this.violate('job-counted-once', `job ${j.metadata?.name}: status.succeeded went back from ${before} to ${succeeded}`);
     const complete = j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
     if (complete) {
-      this.later(() => {
+      this.laterWhenSeen(this.pods, rvOf(j), () => {
         // Counted once: never more successes than pods that succeeded, and Complete at exactly
         // completions. (More pods may succeed than are counted: a pod still running when the Job
         // completes is deleted, and may exit 0 on its way out.)
