@@ -7,7 +7,8 @@
 //
 // Unlike Kubernetes ≥ 1.26, pods carry no batch.kubernetes.io/job-tracking finalizer: counts come from
 // the pods that exist, and status.succeeded/failed never go down, so a finished pod deleted before the
-// controller saw it is not counted.
+// controller saw it is not counted. The status write is conditional on the Job's resourceVersion (as
+// kube's UpdateStatus): a status computed from a cache behind the last write would lower the counts.
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { isConflict, isNotFound } from '../lib/client/client';
