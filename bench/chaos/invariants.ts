@@ -114,15 +114,17 @@ function matchLabels(selector: Record<string, string> | undefined, labels: Recor
 }
 
 /** One kind's versions of one object, oldest first (resourceVersion, when seen, the object). */
-class History<T extends KubeObject> {
+export class History<T extends KubeObject> {
   private readonly versions = new Map<string, Array<{ rv: number; seenAt: number; obj: T }>>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
 
   record(uid: string, obj: T): void {
     let list = this.versions.get(uid);
     if (!list) this.versions.set(uid, (list = []));
-    list.push({ rv: rvOf(obj), seenAt: Date.now(), obj });
+    list.push({ rv: rvOf(obj), seenAt: this.clock(), obj });
     // Long enough for any deferred check; bounded so a soak does not grow.
-    const cutoff = Date.now() - 120_000;
+    const cutoff = this.clock() - 120_000;
     while (list.length > 2 && list[0].seenAt < cutoff) list.shift();
   }
 
@@ -136,6 +138,21 @@ class History<T extends KubeObject> {
 
   all(uid: string): Array<{ rv: number; seenAt: number; obj: T }> {
     return this.versions.get(uid) ?? [];
+  }
+
+  /**
+   * The versions written up to rv that were still in force at or after `since` (ms): a version counts
+   * until the next one replaced it, not only from when it was seen — a ReplicaSet asked for 2 replicas
+   * until the moment it was scaled to 0, however long before that the 2 was written.
+   */
+  inForce(uid: string, rv: number, since: number): T[] {
+    const list = this.versions.get(uid) ?? [];
+    const out: T[] = [];
+    for (let i = 0; i < list.length && list[i].rv <= rv; i++) {
+      const replacedAt = i + 1 < list.length ? list[i + 1].seenAt : Infinity;
+      if (replacedAt >= since) out.push(list[i].obj);
+    }
+    return out;
   }
 }
 
@@ -299,9 +316,8 @@ export class InvariantMonitor {
     const b = rolloutBounds(current);
     let { min, max } = b;
     const since = Date.now() - this.settleMs - (this.o.deletionGraceMs ?? 10_000);
-    for (const v of this.deploymentHistory.all(uid)) {
-      if (v.rv > rv || v.seenAt < since) continue;
-      const vb = rolloutBounds(v.obj);
+    for (const v of this.deploymentHistory.inForce(uid, rv, since)) {
+      const vb = rolloutBounds(v);
       min = Math.min(min, vb.min);
       max = Math.max(max, vb.max);
     }
@@ -408,7 +424,7 @@ export class InvariantMonitor {
   private checkReplicaSetCreate(uid: string, p: Pod, rv: number, active: number, pods: string): void {
     const windowStart = Date.now() - this.settleMs - (this.o.deletionGraceMs ?? 10_000);
     let most = this.rsHistory.at(uid, rv)?.spec?.replicas;
-    for (const v of this.rsHistory.all(uid)) if (v.seenAt >= windowStart && v.rv <= rv) most = Math.max(most ?? 0, v.obj.spec?.replicas ?? 0);
+    for (const v of this.rsHistory.inForce(uid, rv, windowStart)) most = Math.max(most ?? 0, v.spec?.replicas ?? 0);
     if (most === undefined) return; // the ReplicaSet was never seen (deleted at once)
     this.checks++;
     if (active > most) {
