@@ -194,6 +194,8 @@ export class InvariantMonitor {
   /** Per Deployment: the rv of its last replicas change, and whether its status reached the bounds since. */
   private readonly statusArmed = new Map<string, { replicas: number; armed: boolean }>();
   private readonly jobSucceeded = new Map<string, number>();
+  /** The resourceVersion at which each Job's highest status.succeeded was seen (a violation's context). */
+  private readonly jobSucceededAt = new Map<string, number>();
   private readonly succeededPods = new Map<string, Set<string>>();
   /** Pods last seen Ready (uid → ms), for the ordered-start check. */
   private readonly readyAt = new Map<string, number>();
@@ -465,10 +467,13 @@ export class InvariantMonitor {
     const succeeded = j.status?.succeeded ?? 0;
     const completions = j.spec?.completions ?? 1;
     const before = this.jobSucceeded.get(uid) ?? 0;
+    if (succeeded >= before) this.jobSucceededAt.set(uid, rvOf(j));
     this.jobSucceeded.set(uid, Math.max(before, succeeded));
     this.checks += 2;
     if (succeeded > completions) this.violate('job-not-beyond-completions', `job ${j.metadata?.name}: status.succeeded ${succeeded} > completions ${completions}`);
-    if (succeeded < before) this.violate('job-counted-once', `job ${j.metadata?.name}: status.succeeded went back from ${before} to ${succeeded}`);
+    if (succeeded < before) {
+      this.violate('job-counted-once', `job ${j.metadata?.name}: status.succeeded went back from ${before} (rv ${this.jobSucceededAt.get(uid)}) to ${succeeded} (rv ${rvOf(j)}, uid ${uid})`);
+    }
     const complete = j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
     if (complete) {
       this.laterWhenSeen(this.pods, rvOf(j), () => {
