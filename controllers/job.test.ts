@@ -14,6 +14,11 @@ import {
 import { formatIndexes } from '../lib/api/job-indexes';
 import { Resources } from '../lib/api/resources';
 import { fakeControllerContext } from '../test/fixtures/controller-context';
+import { FakeKubeClient } from '../test/fixtures/fake-client';
+import { SharedInformerFactory } from '../lib/client/shared-informers';
+import { EventRecorder } from '../lib/client/events';
+import type { KubeObject, PatchType } from '../lib/client/client';
+import type { ResourceType } from '../lib/api/resources';
 import { FakePodControl } from '../test/fixtures/fake-pod-control';
 import { waitFor } from '../test/helpers/wait';
 
@@ -471,5 +476,38 @@ describe('JobController loop (fake API, recording PodControl)', () => {
     await settle(controller);
     expect(podControl.patched.map((x) => x.pod.metadata?.name)).toEqual([orphan.metadata?.name]);
     expect(podControl.created).toHaveLength(0);
+  });
+
+  it('a status computed from a stale cached Job never lowers the stored count: the write is conditional on the resourceVersion read', async () => {
+    // The Job's watch events are held back (a slow watch), so its cache still shows the status before
+    // the controller's own last write. A succeeded pod then goes (evicted with its NotReady node): a
+    // status computed from that cache counts one success fewer than is stored. Found by the chaos
+    // harness as status.succeeded going back (job-counted-once).
+    class StatusRecording extends FakeKubeClient {
+      readonly storedSucceeded: number[] = [];
+      statusPatches = 0;
+      override async patch<T>(r: ResourceType, namespace: string | undefined, name: string, patch: unknown, type?: PatchType, subresource?: string): Promise<T> {
+        if (r === Resources.jobs && subresource === 'status') this.statusPatches++;
+        const out = await super.patch<T>(r, namespace, name, patch, type, subresource);
+        if (r === Resources.jobs) this.storedSucceeded.push((out as KubeObject & Job).status?.succeeded ?? 0);
+        return out;
+      }
+    }
+    const client = new StatusRecording();
+    const ctx = { client, informers: new SharedInformerFactory(client), recorder: new EventRecorder(client, { component: 'test' }) };
+    const controller = new JobController(ctx, { podControl: new FakePodControl(), workers: 1, now: () => now });
+    const done = [pod('Succeeded', { finishedAgo: 5 }), pod('Succeeded', { finishedAgo: 4 })];
+    client.add(Resources.jobs, job({ completions: 3, parallelism: 1 }));
+    for (const p of [...done, pod('Running')]) client.add(Resources.pods, p);
+    client.hold(Resources.jobs);
+    await controller.start();
+    await waitFor('both successes counted', () => client.storedSucceeded.includes(2));
+    const patchesBefore = client.statusPatches;
+    await client.delete(Resources.pods, 'default', done[0].metadata!.name!);
+    await waitFor('a sync after the pod went', () => client.statusPatches > patchesBefore);
+    client.release(Resources.jobs);
+    await settle(controller);
+    expect(client.storedSucceeded).toEqual([2]);
+    expect(client.stored<Job>(Resources.jobs)[0].status?.succeeded).toBe(2);
   });
 });

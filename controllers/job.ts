@@ -7,7 +7,8 @@
 //
 // Unlike Kubernetes ≥ 1.26, pods carry no batch.kubernetes.io/job-tracking finalizer: counts come from
 // the pods that exist, and status.succeeded/failed never go down, so a finished pod deleted before the
-// controller saw it is not counted.
+// controller saw it is not counted. The status write is conditional on the Job's resourceVersion (as
+// kube's UpdateStatus): a status computed from a cache behind the last write would lower the counts.
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { isConflict, isNotFound } from '../lib/client/client';
@@ -21,7 +22,7 @@ import { WorkQueue } from '../lib/client/workqueue';
 import { applyClaim, claimObjects, newControllerRef, ownerStillActive } from './shared/controller-ref';
 import { Expectations } from './shared/expectations';
 import { handleOwnedPods } from './shared/pod-events';
-import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from './shared/pod-control';
+import { ApiPodControl, createExpectedPods, deleteExpectedPods, LostCreatesRecheckMs, PodControl, settleLostCreates } from './shared/pod-control';
 import { compareDeletionOrder } from './shared/pods';
 import { rfc3339 } from '../lib/api/time';
 import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
@@ -438,6 +439,7 @@ export class JobController implements Controller {
       else job = { ...cached, status: written.status };
     }
     const { namespace, name } = splitKey(key);
+    const settled = await settleLostCreates(this.expectations, key, this.ctx.client, namespace, () => this.pods.resourceVersion());
     const plan = reconcileJob(job, this.pods.list(namespace), this.now(), { ...this.opts, manage: this.expectations.satisfied(key) });
     if (plan.selectorError) {
       this.ctx.recorder.event(job, 'Warning', 'InvalidSelector', plan.selectorError);
@@ -459,7 +461,11 @@ export class JobController implements Controller {
     if (plan.create.length) createError = await this.createPods(key, job, plan.create);
     if (!jobStatusEqual(job.status, plan.status)) {
       try {
-        await this.ctx.client.patch<Job>(Resources.jobs, namespace, name, { status: plan.status }, 'merge', 'status');
+        // Conditional on the Job this status was computed from, as Kubernetes' UpdateStatus is: a cache
+        // behind the last write must not overwrite it (with a succeeded pod gone since, a stale status
+        // would count one success fewer). A 409 syncs again on a fresher cache.
+        const patch = { metadata: { resourceVersion: cached.metadata?.resourceVersion }, status: plan.status };
+        await this.ctx.client.patch<Job>(Resources.jobs, namespace, name, patch, 'merge', 'status');
       } catch (err) {
         if (!isNotFound(err)) throw err;
         return;
@@ -468,7 +474,9 @@ export class JobController implements Controller {
       if (isJobFinished({ status: plan.status }) && job.metadata?.uid) this.finished.set(key, { uid: job.metadata.uid, status: plan.status });
     }
     if (createError) throw createError;
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, plan.requeueAfterMs) } : undefined;
+    // Creates whose answers were lost wait for the pod cache to catch up: look again soon.
+    const requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, settled ? Infinity : LostCreatesRecheckMs);
+    return requeueAfterMs !== Infinity ? { requeueAfterMs: Math.max(1, requeueAfterMs) } : undefined;
   }
 
   private async createPods(key: string, job: Job, indexes: (number | undefined)[]): Promise<Error | undefined> {

@@ -230,4 +230,44 @@ describe('ReplicaSetController loop (fake API, recording PodControl)', () => {
     });
     expect(podControl.created).toHaveLength(0);
   });
+
+  // The apiserver dies with a create in flight (kill -9 in the chaos harness): the pod may be stored
+  // though its answer is lost, and the pod watch is cut. Found by the chaos harness as
+  // replicaset-no-extra-create after an apiserver kill.
+  const landed = (p: Pod): Pod => ({ ...p, spec: { ...p.spec!, nodeName: 'n' }, status: { phase: 'Running' } });
+
+  it('a create whose answer was lost is not made again while the cache may not show it yet', async () => {
+    const { client, podControl, controller } = setup();
+    jest.spyOn(console, 'error').mockImplementation(() => undefined); // the failed sync is logged
+    podControl.loseAnswers = 1;
+    client.hold(Resources.pods);
+    client.add(Resources.replicasets, rs(1));
+    await controller.start();
+    await waitFor('the create', () => podControl.created.length === 1);
+    client.add(Resources.pods, landed(podControl.created[0])); // it landed; its watch event is late
+    // Another sync (seen done by the observedGeneration it writes) must not create it again.
+    await client.patch(Resources.replicasets, 'default', 'web', { metadata: { generation: 4 } });
+    await waitFor('the second sync', () => client.stored<ReplicaSet>(Resources.replicasets)[0].status?.observedGeneration === 4);
+    expect(podControl.created).toHaveLength(1);
+    client.release(Resources.pods);
+    await client.patch(Resources.replicasets, 'default', 'web', { metadata: { annotations: { touched: '1' } } });
+    await settle(controller);
+    expect(podControl.created).toHaveLength(1);
+    jest.restoreAllMocks();
+  });
+
+  it('a create whose answer was lost and which never landed is made once the cache is past the apiserver revision read after the loss', async () => {
+    const { client, podControl, controller } = setup();
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    podControl.loseAnswers = 1;
+    client.add(Resources.replicasets, rs(1));
+    await controller.start();
+    // Nothing landed; any later pod event (or a bookmark) takes the cache past the revision read.
+    await waitFor('the create', () => podControl.created.length === 1);
+    client.add(Resources.pods, { ...pod('elsewhere', { node: 'n', owner: null, labels: { app: 'other' } }), metadata: { name: 'elsewhere', namespace: 'other', uid: 'uid-elsewhere' } });
+    await waitFor('the create made again', () => podControl.created.length === 2);
+    await settle(controller);
+    expect(podControl.created).toHaveLength(2);
+    jest.restoreAllMocks();
+  });
 });

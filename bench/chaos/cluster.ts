@@ -54,6 +54,8 @@ export class ChaosCluster {
   /** Pod uids whose readiness probes fail until removed. */
   readonly failingProbes = new Set<string>();
   readonly restarts: Record<string, number> = {};
+  /** When the apiserver was down (restarted or killed): from, and to once it serves again (ms). */
+  readonly outages: Array<{ from: number; to?: number }> = [];
   /** The in-process apiserver, or the apiserver process. */
   private api?: RunningApiServer;
   private apiProc?: Proc;
@@ -177,6 +179,8 @@ export class ChaosCluster {
    * or, when that is too old, get 410 Gone and re-list.
    */
   async restartApiServer(downMs: number): Promise<void> {
+    const outage: { from: number; to?: number } = { from: Date.now() };
+    this.outages.push(outage);
     for (const c of this.clients) c.refuse(true);
     try {
       // Bounded, as kube-apiserver's shutdown is: a request stuck longer is cut.
@@ -188,6 +192,7 @@ export class ChaosCluster {
       await this.startApi();
     } finally {
       for (const c of this.clients) c.refuse(false);
+      outage.to = Date.now();
     }
     this.restarts.apiserver = (this.restarts.apiserver ?? 0) + 1;
   }
@@ -199,10 +204,30 @@ export class ChaosCluster {
    */
   async killApiServer(downMs: number): Promise<void> {
     if (!this.apiProc) throw new Error('killApiServer needs apiserverProcess');
-    await this.apiProc.kill9();
-    await new Promise<void>((resolve) => setTimeout(resolve, downMs));
-    await this.startApi();
+    const outage: { from: number; to?: number } = { from: Date.now() };
+    this.outages.push(outage);
+    try {
+      await this.apiProc.kill9();
+      await new Promise<void>((resolve) => setTimeout(resolve, downMs));
+      await this.startApi();
+    } finally {
+      outage.to = Date.now();
+    }
     this.restarts['apiserver-kill'] = (this.restarts['apiserver-kill'] ?? 0) + 1;
+  }
+
+  /**
+   * How much of [from, to] (ms) the apiserver was down, each outage taken to last reconnectMs longer:
+   * the time its clients may still take to be back (an informer's retry pause grows to 5 s while it is
+   * down).
+   */
+  apiserverDownMs(from: number, to: number, reconnectMs = 5000): number {
+    let down = 0;
+    for (const o of this.outages) {
+      const end = Math.min(to, (o.to ?? to) + reconnectMs);
+      down += Math.max(0, end - Math.max(from, o.from));
+    }
+    return down;
   }
 
   /** Every hollow node's running containers. */

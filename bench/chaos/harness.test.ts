@@ -5,7 +5,8 @@ import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { ApiError, KubeClient, type WatchEvent, type WatchHandle } from '../../lib/client/client';
 import { chaosClient, NO_FAULTS } from './client';
-import { daemonPodNode, daemonPodsExcess, podOrdinal, rolloutBounds } from './invariants';
+import { daemonPodNode, daemonPodsExcess, History, podOrdinal, rolloutBounds } from './invariants';
+import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { lostWrites, type LedgerEntry } from './ledger';
 import { Prng } from './prng';
 import { waitFor } from '../../test/helpers/wait';
@@ -143,4 +144,25 @@ test('the write ledger: every answered write must be stored, unanswered ones may
   const healed = new Map(stored).set('rolled-back', 3).set('missing', 0);
   healed.delete('undeleted');
   expect(lostWrites(entries, healed)).toEqual([]);
+});
+
+describe('History.inForce: a version counts until the next replaced it', () => {
+  it('a replicas value written long ago counts while it was still in force within the window', () => {
+    // From a soak: replicas 2 (written at t=0) until scaled to 0 at t=20 s; the slow-start batch made
+    // under 2 lands its second pod just after. At t=21 s, with a window of 11.5 s, the 2 still counts.
+    let now = 0;
+    const h = new History<ReplicaSet>(() => now);
+    const rs = (rv: number, replicas: number): ReplicaSet => ({ metadata: { uid: 'u', resourceVersion: String(rv) }, spec: { replicas, selector: {} } });
+    h.record('u', rs(1310, 2));
+    now = 20_000;
+    h.record('u', rs(1418, 0));
+    now = 21_000;
+    const since = now - 11_500;
+    expect(h.inForce('u', 1425, since).map((r) => r.spec?.replicas)).toEqual([2, 0]);
+    // Replaced before the window began: no longer counted.
+    now = 40_000;
+    expect(h.inForce('u', 1425, now - 11_500).map((r) => r.spec?.replicas)).toEqual([0]);
+    // Versions after rv are not in force at rv.
+    expect(h.inForce('u', 1400, 0).map((r) => r.spec?.replicas)).toEqual([2]);
+  });
 });

@@ -9,7 +9,8 @@
 // - rollout: a guarded Deployment's ready pods stay within [replicas − maxUnavailable, replicas +
 //   maxSurge] once they got there after the last scale, and its status never says otherwise;
 // - ReplicaSet: a new pod never takes the active pods above the most replicas the ReplicaSet asked for
-//   lately (a double create after a missed watch), and extra pods never outlive a deletion's time;
+//   lately (a double create after a missed watch), and extra pods never outlive a deletion's time
+//   (while the apiserver is down, and a moment after, no deletion can happen: that time is not counted);
 // - DaemonSet: at most one active pod per node (with maxSurge: one old next to one new);
 // - Job: status.succeeded never above completions, never going back, at completion equal to
 //   completions and never more than the distinct pods that succeeded;
@@ -42,6 +43,8 @@ export interface RunningContainer {
 }
 
 const rvOf = (o: KubeObject | undefined): number => Number(o?.metadata?.resourceVersion ?? 0);
+/** How long a deferred check waits at most for the observer's other informer to catch up (ms). */
+const MAX_CATCH_UP_MS = 30_000;
 
 /** Neither finished nor being deleted (Kubernetes' IsPodActive). */
 export function isActive(p: Pod): boolean {
@@ -111,15 +114,17 @@ function matchLabels(selector: Record<string, string> | undefined, labels: Recor
 }
 
 /** One kind's versions of one object, oldest first (resourceVersion, when seen, the object). */
-class History<T extends KubeObject> {
+export class History<T extends KubeObject> {
   private readonly versions = new Map<string, Array<{ rv: number; seenAt: number; obj: T }>>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
 
   record(uid: string, obj: T): void {
     let list = this.versions.get(uid);
     if (!list) this.versions.set(uid, (list = []));
-    list.push({ rv: rvOf(obj), seenAt: Date.now(), obj });
+    list.push({ rv: rvOf(obj), seenAt: this.clock(), obj });
     // Long enough for any deferred check; bounded so a soak does not grow.
-    const cutoff = Date.now() - 120_000;
+    const cutoff = this.clock() - 120_000;
     while (list.length > 2 && list[0].seenAt < cutoff) list.shift();
   }
 
@@ -134,6 +139,21 @@ class History<T extends KubeObject> {
   all(uid: string): Array<{ rv: number; seenAt: number; obj: T }> {
     return this.versions.get(uid) ?? [];
   }
+
+  /**
+   * The versions written up to rv that were still in force at or after `since` (ms): a version counts
+   * until the next one replaced it, not only from when it was seen — a ReplicaSet asked for 2 replicas
+   * until the moment it was scaled to 0, however long before that the 2 was written.
+   */
+  inForce(uid: string, rv: number, since: number): T[] {
+    const list = this.versions.get(uid) ?? [];
+    const out: T[] = [];
+    for (let i = 0; i < list.length && list[i].rv <= rv; i++) {
+      const replacedAt = i + 1 < list.length ? list[i + 1].seenAt : Infinity;
+      if (replacedAt >= since) out.push(list[i].obj);
+    }
+    return out;
+  }
 }
 
 export interface MonitorOptions {
@@ -147,6 +167,11 @@ export interface MonitorOptions {
   explainContainer?: (c: RunningContainer) => Promise<string>;
   /** How long extra pods may outlive a scale-down, and a container its pod (ms). */
   deletionGraceMs?: number;
+  /**
+   * How much of [from, to] (ms) the apiserver was down: no deletion can happen then, so that time does
+   * not count against deletionGraceMs.
+   */
+  apiserverDownMs?: (from: number, to: number) => number;
   /** How long a deferred check waits for the observer's other informers (ms). */
   settleMs?: number;
   log?: (msg: string) => void;
@@ -169,6 +194,8 @@ export class InvariantMonitor {
   /** Per Deployment: the rv of its last replicas change, and whether its status reached the bounds since. */
   private readonly statusArmed = new Map<string, { replicas: number; armed: boolean }>();
   private readonly jobSucceeded = new Map<string, number>();
+  /** The resourceVersion at which each Job's highest status.succeeded was seen (a violation's context). */
+  private readonly jobSucceededAt = new Map<string, number>();
   private readonly succeededPods = new Map<string, Set<string>>();
   /** Pods last seen Ready (uid → ms), for the ordered-start check. */
   private readonly readyAt = new Map<string, number>();
@@ -204,6 +231,22 @@ export class InvariantMonitor {
       if (!this.stopped) fn();
     }, ms);
     this.timers.add(t);
+  }
+
+  /**
+   * Runs a check of the history at rv once the other kind's informer has seen everything up to rv: a
+   * moment after the event, or — when that informer is still reconnecting after an apiserver outage
+   * (its retry pause grows to 5 s) — once it is back and past rv (a bookmark at the latest). Checked
+   * any earlier, a version written before rv (a ReplicaSet's larger replicas) could be missing and
+   * the check would report what is only the observer's own lag.
+   */
+  private laterWhenSeen(other: { resourceVersion(): string }, rv: number, fn: () => void, waitedMs = 0): void {
+    this.later(() => {
+      const seen = Number(other.resourceVersion() || 0);
+      if (seen >= rv || waitedMs >= MAX_CATCH_UP_MS) return fn();
+      if (waitedMs === 0) this.o.log?.(`monitor: a check at rv ${rv} waits for its other informer (at rv ${seen})`);
+      this.laterWhenSeen(other, rv, fn, waitedMs + this.settleMs);
+    });
   }
 
   async start(): Promise<void> {
@@ -275,9 +318,8 @@ export class InvariantMonitor {
     const b = rolloutBounds(current);
     let { min, max } = b;
     const since = Date.now() - this.settleMs - (this.o.deletionGraceMs ?? 10_000);
-    for (const v of this.deploymentHistory.all(uid)) {
-      if (v.rv > rv || v.seenAt < since) continue;
-      const vb = rolloutBounds(v.obj);
+    for (const v of this.deploymentHistory.inForce(uid, rv, since)) {
+      const vb = rolloutBounds(v);
       min = Math.min(min, vb.min);
       max = Math.max(max, vb.max);
     }
@@ -296,7 +338,15 @@ export class InvariantMonitor {
       if (isPodReady(p)) e.ready++;
       by.set(key, e);
     }
-    return [...by.entries()].map(([uid, e]) => `${e.name} spec ${this.rsHistory.at(uid, rv)?.spec?.replicas ?? '?'} pods ${e.active} ready ${e.ready}`).join(', ');
+    return [...by.entries()]
+      .map(([uid, e]) => {
+        // The ReplicaSet as the controllers could read it at rv: what its status claimed.
+        const rs = this.rsHistory.at(uid, rv);
+        const st = rs?.status;
+        const claimed = st ? ` (status rv ${rvOf(rs)}: r${st.replicas ?? 0} avail ${st.availableReplicas ?? 0} gen ${st.observedGeneration ?? '?'}/${rs?.metadata?.generation ?? '?'})` : '';
+        return `${e.name} spec ${rs?.spec?.replicas ?? '?'} pods ${e.active} ready ${e.ready}${claimed}`;
+      })
+      .join(', ');
   }
 
   private sampleReady(d: Deployment, rv: number): void {
@@ -310,7 +360,7 @@ export class InvariantMonitor {
     const w = this.windowBounds(uid, rv);
     // Only a suspect sample needs its context (computed now, while the cache is at rv).
     const context = w && (ready < w.min || ready > w.max) ? this.breakdown(d, rv) : '';
-    this.later(() => this.checkRollout(uid, rv, ready, context));
+    this.laterWhenSeen(this.deployments, rv, () => this.checkRollout(uid, rv, ready, context));
   }
 
   /** Ready pods at rv against the bounds of the Deployment as it was at rv, once they were reached. */
@@ -353,8 +403,10 @@ export class InvariantMonitor {
     }
     if (!added || !isActive(p)) return;
     if (owner.kind === 'ReplicaSet') {
-      const active = this.pods.list().filter((x) => isActive(x) && controllerUid(x) === owner.uid).length;
-      this.later(() => this.checkReplicaSetCreate(owner.uid, p, rv, active));
+      const mine = this.pods.list().filter((x) => isActive(x) && controllerUid(x) === owner.uid);
+      // A suspect create's context, taken now: the active pods (name, rv, created).
+      const context = mine.map((x) => `${x.metadata?.name?.slice(-5)}@${x.metadata?.resourceVersion}/${x.metadata?.creationTimestamp?.slice(11, 19)}`).join(' ');
+      this.laterWhenSeen(this.rss, rv, () => this.checkReplicaSetCreate(owner.uid, p, rv, mine.length, context));
     } else if (owner.kind === 'DaemonSet') {
       const node = daemonPodNode(p);
       const same = this.pods.list().filter((x) => isActive(x) && controllerUid(x) === owner.uid && daemonPodNode(x) === node);
@@ -371,14 +423,22 @@ export class InvariantMonitor {
   }
 
   /** A pod added to a ReplicaSet: the active pods may not exceed the most replicas it asked for lately. */
-  private checkReplicaSetCreate(uid: string, p: Pod, rv: number, active: number): void {
+  private checkReplicaSetCreate(uid: string, p: Pod, rv: number, active: number, pods: string): void {
     const windowStart = Date.now() - this.settleMs - (this.o.deletionGraceMs ?? 10_000);
     let most = this.rsHistory.at(uid, rv)?.spec?.replicas;
-    for (const v of this.rsHistory.all(uid)) if (v.seenAt >= windowStart && v.rv <= rv) most = Math.max(most ?? 0, v.obj.spec?.replicas ?? 0);
+    for (const v of this.rsHistory.inForce(uid, rv, windowStart)) most = Math.max(most ?? 0, v.spec?.replicas ?? 0);
     if (most === undefined) return; // the ReplicaSet was never seen (deleted at once)
     this.checks++;
     if (active > most) {
-      this.violate('replicaset-no-extra-create', `replicaset ${p.metadata?.ownerReferences?.[0]?.name}: pod ${p.metadata?.name} made ${active} active pods at rv ${rv}, but replicas was at most ${most}`);
+      const specs = this.rsHistory
+        .all(uid)
+        .filter((v) => v.seenAt >= windowStart - 30_000)
+        .map((v) => `${v.rv}:${v.obj.spec?.replicas}`)
+        .join(' ');
+      this.violate(
+        'replicaset-no-extra-create',
+        `replicaset ${p.metadata?.ownerReferences?.[0]?.name}: pod ${p.metadata?.name} made ${active} active pods at rv ${rv}, but replicas was at most ${most} (replicas by rv: ${specs}; pods: ${pods})`,
+      );
     }
   }
 
@@ -407,13 +467,16 @@ export class InvariantMonitor {
     const succeeded = j.status?.succeeded ?? 0;
     const completions = j.spec?.completions ?? 1;
     const before = this.jobSucceeded.get(uid) ?? 0;
+    if (succeeded >= before) this.jobSucceededAt.set(uid, rvOf(j));
     this.jobSucceeded.set(uid, Math.max(before, succeeded));
     this.checks += 2;
     if (succeeded > completions) this.violate('job-not-beyond-completions', `job ${j.metadata?.name}: status.succeeded ${succeeded} > completions ${completions}`);
-    if (succeeded < before) this.violate('job-counted-once', `job ${j.metadata?.name}: status.succeeded went back from ${before} to ${succeeded}`);
+    if (succeeded < before) {
+      this.violate('job-counted-once', `job ${j.metadata?.name}: status.succeeded went back from ${before} (rv ${this.jobSucceededAt.get(uid)}) to ${succeeded} (rv ${rvOf(j)}, uid ${uid})`);
+    }
     const complete = j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
     if (complete) {
-      this.later(() => {
+      this.laterWhenSeen(this.pods, rvOf(j), () => {
         // Counted once: never more successes than pods that succeeded, and Complete at exactly
         // completions. (More pods may succeed than are counted: a pod still running when the Job
         // completes is deleted, and may exit 0 on its way out.)
@@ -440,7 +503,8 @@ export class InvariantMonitor {
       seen.add(key);
       const since = this.firstSeenExcess.get(key) ?? now;
       this.firstSeenExcess.set(key, since);
-      if (now - since > grace && !this.lingering.has(key)) {
+      const down = this.o.apiserverDownMs?.(since, now) ?? 0;
+      if (now - since - down > grace && !this.lingering.has(key)) {
         this.lingering.set(key, now);
         report();
       }

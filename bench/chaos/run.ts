@@ -105,6 +105,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       guarded: (d) => d.metadata?.labels?.['chaos.steer.io/guarded'] === 'true',
       containers: () => cluster.containers(),
       explainContainer: (c) => cluster.explainContainer(c),
+      apiserverDownMs: (from, to) => cluster.apiserverDownMs(from, to),
       log,
     });
     await monitor.start();

@@ -16,7 +16,7 @@ import { DaemonSetPlan, newDaemonPod, planDaemonSet } from './sync';
 import { applyClaim, claimObjects, controllerRefOf, controllingOwner, newControllerRef, ownersSelecting, ownerStillActive } from '../shared/controller-ref';
 import { Expectations } from '../shared/expectations';
 import { ControllerRevisionHashLabel, ownedRevisions, planHistory, RevisionCollisionError, RevisionWriter } from '../shared/history';
-import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from '../shared/pod-control';
+import { ApiPodControl, createExpectedPods, deleteExpectedPods, LostCreatesRecheckMs, PodControl, settleLostCreates } from '../shared/pod-control';
 
 export interface DaemonSetControllerOptions {
   workers?: number;
@@ -139,6 +139,7 @@ export class DaemonSetController implements Controller {
     // satisfied reads a cache holding every pod it expected. Read after the awaits below (claims, the
     // revision write), they could be satisfied by a pod missing from the pods read here — and a second
     // pod would be created on its node (found by the chaos harness).
+    const settled = await settleLostCreates(this.expectations, key, this.ctx.client, namespace, () => this.pods.resourceVersion());
     const satisfied = !ds.metadata?.deletionTimestamp && this.expectations.satisfied(key);
     const pods = await this.claimPods(ds, selector, this.pods.list(namespace));
     if (!ds.metadata?.deletionTimestamp && !(await this.syncHistory(ds, pods))) return;
@@ -146,7 +147,9 @@ export class DaemonSetController implements Controller {
     const plan = planDaemonSet({ daemonSet: ds, nodes: this.nodes.list(), pods, now, expectationsSatisfied: satisfied, createBackoffUntil: this.failedPodBackoff.get(key) });
     this.recordFailedPods(key, ds, plan, now.getTime());
     await this.execute(key, ds, plan);
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+    // Creates whose answers were lost wait for the pod cache to catch up: look again soon.
+    const requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, settled ? Infinity : LostCreatesRecheckMs);
+    return requeueAfterMs !== Infinity ? { requeueAfterMs } : undefined;
   }
 
   /**

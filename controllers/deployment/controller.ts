@@ -144,12 +144,12 @@ export class DeploymentController implements Controller {
       return;
     }
     const replicaSets = await this.claimReplicaSets(d, selector, this.replicaSets.list(namespace));
+    // Recreate waits for old pods to be gone; a rolling update's cleanup never takes pods they show
+    // available, whatever a lagging ReplicaSet status says.
     const podsByReplicaSetUid = new Map<string, Pod[]>();
-    if (d.spec?.strategy?.type === 'Recreate') {
-      for (const rs of replicaSets) {
-        const uid = rs.metadata?.uid;
-        if (uid) podsByReplicaSetUid.set(uid, this.pods.byIndex('ownerUid', uid));
-      }
+    for (const rs of replicaSets) {
+      const uid = rs.metadata?.uid;
+      if (uid) podsByReplicaSetUid.set(uid, this.pods.byIndex('ownerUid', uid));
     }
     const now = this.now();
     const plan = planDeploymentSync({ deployment: d, replicaSets, podsByReplicaSetUid, now });

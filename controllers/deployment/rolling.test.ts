@@ -1,4 +1,5 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
 import { DeploymentPlan, planDeploymentSync } from './sync';
 import { SyncState } from './state';
 import { cleanupUnhealthyReplicas, reconcileNewReplicaSet, reconcileOldReplicaSets, scaleDownOldReplicaSetsForRollingUpdate } from './rolling';
@@ -92,6 +93,32 @@ describe('reconcileOldReplicaSets (scale down within maxUnavailable)', () => {
     const r = cleanupUnhealthyReplicas(s, [b, a], 3);
     expect(r.count).toBe(3);
     expect(r.oldRSs.map((rs) => specReplicas(rs))).toEqual([0, 2]);
+  });
+
+  test('cleanupUnhealthyReplicas never takes replicas the pod cache shows available, whatever a lagging status says', () => {
+    // The chaos harness after kill -9 of the apiserver: the old ReplicaSet's status still said 47 of 50
+    // available (its last status write was lost, its next sync backed off), so a second rollout
+    // "cleaned up" 3 pods that were Ready: 47 ready < replicas − maxUnavailable = 50.
+    const d = deployment({ replicas: 50, maxSurge: 5, maxUnavailable: 0, image: 'c' });
+    const a = replicaSet(d, { image: 'a', replicas: 50, available: 47, created: 1 });
+    const b = replicaSet(d, { image: 'b', replicas: 5, available: 0, created: 2 });
+    const ready = { type: 'Ready', status: 'True', lastTransitionTime: '2026-11-23T11:00:00Z' };
+    const podsOf = (rs: ReplicaSet, n: number, isReady: boolean): Pod[] =>
+      Array.from({ length: n }, (_, i) => ({
+        metadata: { name: `${rs.metadata!.name}-${i}`, namespace: 'default', uid: `${rs.metadata!.uid}-${i}` },
+        spec: { nodeName: 'n', containers: [] },
+        status: { phase: 'Running', conditions: isReady ? [ready] : [] },
+      }));
+    const pods = new Map([
+      [a.metadata!.uid!, podsOf(a, 50, true)],
+      [b.metadata!.uid!, podsOf(b, 5, false)],
+    ]);
+    const s = new SyncState({ deployment: d, replicaSets: [a, b], podsByReplicaSetUid: pods, now });
+    const r = cleanupUnhealthyReplicas(s, [a, b], 5);
+    expect(r.oldRSs.map((rs) => specReplicas(rs))).toEqual([50, 0]);
+    // Without the pods (none known), the status is all there is.
+    const t = new SyncState({ deployment: d, replicaSets: [a, b], now });
+    expect(cleanupUnhealthyReplicas(t, [a, b], 5).oldRSs.map((rs) => specReplicas(rs))).toEqual([47, 3]);
   });
 
   test('scaleDownOldReplicaSetsForRollingUpdate takes from the oldest ReplicaSet first', () => {

@@ -14,6 +14,8 @@ import {
   sumSpecReplicas,
 } from './util';
 import { byCreationTimestamp } from '../shared/creation-order';
+import { isPodActive } from '../shared/pods';
+import { isPodAvailable } from '../../lib/api/pod';
 
 export function rolloutRolling(s: SyncState): void {
   const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(s, true);
@@ -62,6 +64,21 @@ export function reconcileOldReplicaSets(
   return { scaled: cleaned.count + scaledDown > 0, oldRSs: cleaned.oldRSs };
 }
 
+/**
+ * An old ReplicaSet's available replicas as cleanup counts them: its status, or the available pods the
+ * cache shows when more. A status may lag its pods — its last write lost when the apiserver died, its
+ * next sync backed off after the outage — and replicas it still calls unavailable would then be taken
+ * from pods that are available (found by the chaos harness: ready pods below replicas − maxUnavailable).
+ */
+function availableForCleanup(s: SyncState, rs: ReplicaSet): number {
+  const status = rs.status?.availableReplicas ?? 0;
+  const pods = s.podsByReplicaSetUid.get(rs.metadata?.uid ?? '');
+  if (!pods) return status;
+  const minReady = s.d.spec?.minReadySeconds ?? 0;
+  const cached = pods.filter((p) => isPodActive(p) && isPodAvailable(p, minReady, s.now)).length;
+  return Math.max(status, cached);
+}
+
 /** Removes old ReplicaSets' unavailable replicas, up to maxCleanup, oldest ReplicaSet first. */
 export function cleanupUnhealthyReplicas(s: SyncState, oldRSs: ReplicaSet[], maxCleanup: number): { oldRSs: ReplicaSet[]; count: number } {
   const sorted = [...oldRSs].sort(byCreationTimestamp);
@@ -70,7 +87,7 @@ export function cleanupUnhealthyReplicas(s: SyncState, oldRSs: ReplicaSet[], max
     if (total >= maxCleanup) break;
     const rs = sorted[i];
     const replicas = specReplicas(rs);
-    const available = rs.status?.availableReplicas ?? 0;
+    const available = availableForCleanup(s, rs);
     if (replicas === 0 || replicas <= available) continue;
     const count = Math.min(maxCleanup - total, replicas - available);
     sorted[i] = s.scaleAndRecord(rs, replicas - count).rs;

@@ -60,7 +60,7 @@ export interface DeploymentSyncInput {
   deployment: Deployment;
   /** The ReplicaSets this Deployment controls (after adoption and release). */
   replicaSets: ReplicaSet[];
-  /** Pods of those ReplicaSets by ReplicaSet uid (Recreate waits until old ones are gone). */
+  /** Pods of those ReplicaSets by ReplicaSet uid (Recreate waits until old ones are gone; cleanup spares available ones). */
   podsByReplicaSetUid?: Map<string, Pod[]>;
   now: Date;
 }

@@ -1,8 +1,10 @@
 import { CacheWrites, Expectations } from './expectations';
+import { ApiError, writeMayHaveLanded } from '../../lib/client/client';
 
 describe('Expectations: counted creates (ReplicaSet, Job)', () => {
   it('satisfied only after every create and delete is observed, or after the timeout', () => {
-    const e = new Expectations(50);
+    let now = 0;
+    const e = new Expectations(50, () => now);
     expect(e.satisfied('k')).toBe(true);
     e.expectCreations('k', 2);
     e.expectDeletions('k', ['u1']);
@@ -13,13 +15,9 @@ describe('Expectations: counted creates (ReplicaSet, Job)', () => {
     e.deletionObserved('k', 'u1');
     expect(e.satisfied('k')).toBe(true);
     e.expectCreations('k', 1);
-    const realNow = Date.now;
-    Date.now = () => realNow() + 100;
-    try {
-      expect(e.satisfied('k')).toBe(true);
-    } finally {
-      Date.now = realNow;
-    }
+    expect(e.satisfied('k')).toBe(false);
+    now += 100;
+    expect(e.satisfied('k')).toBe(true);
   });
 });
 
@@ -95,5 +93,50 @@ describe('CacheWrites (read-your-writes for a controller cache)', () => {
     expect(w.caughtUp('d', () => undefined)).toBe(false);
     now = 30_001;
     expect(w.caughtUp('d', () => undefined)).toBe(true);
+  });
+});
+
+describe('Expectations: creates whose answers were lost', () => {
+  it('stay expected until the cache is past the revision read after the loss, then the ones not seen never happened', () => {
+    const e = new Expectations(60_000);
+    e.expectCreations('k', 3);
+    e.creationObserved('k'); // answered and seen
+    e.creationObserved('k'); // refused: un-expected
+    e.creationAnswerLost('k');
+    expect(e.satisfied('k')).toBe(false);
+    expect(e.lostCreatesNeed('k')).toBe('unread');
+    expect(e.settleLostCreates('k', 1_000)).toBe(false); // no revision read yet
+    e.lostCreatesRevision('k', 120);
+    expect(e.lostCreatesNeed('k')).toBe(120);
+    expect(e.settleLostCreates('k', 119)).toBe(false);
+    expect(e.satisfied('k')).toBe(false);
+    expect(e.settleLostCreates('k', 120)).toBe(true);
+    expect(e.satisfied('k')).toBe(true);
+    expect(e.lostCreatesNeed('k')).toBeUndefined();
+  });
+
+  it('a lost create that shows up settles them at once', () => {
+    const e = new Expectations(60_000);
+    e.expectCreations('k', 1);
+    e.creationAnswerLost('k');
+    e.creationObserved('k');
+    expect(e.satisfied('k')).toBe(true);
+    expect(e.lostCreatesNeed('k')).toBeUndefined();
+  });
+});
+
+describe('writeMayHaveLanded', () => {
+  const status = (code: number, reason: string) => new ApiError(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message: reason });
+  it.each([
+    ['a connection broken after sending', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
+    ['a request timed out', Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }), true],
+    ['a server timeout (504)', status(504, 'Timeout'), true],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), false],
+    ['a connect timeout', Object.assign(new Error('connect timed out'), { code: 'ECONNECTTIMEOUT' }), false],
+    ['an answer (409)', status(409, 'AlreadyExists'), false],
+    ['an answer (500)', status(500, 'InternalError'), false],
+    ['an error before sending', new Error('crashed'), false],
+  ])('%s: %s', (_what, err, landed) => {
+    expect(writeMayHaveLanded(err)).toBe(landed);
   });
 });

@@ -5,7 +5,7 @@
 // Creates are counted anonymously (ReplicaSet, Job) or by name (DaemonSet: the node each pod is for);
 // deletes are tracked by pod uid.
 export class Expectations {
-  private readonly byKey = new Map<string, { creates: Map<string, number>; deletes: Set<string>; at: number }>();
+  private readonly byKey = new Map<string, { creates: Map<string, number>; deletes: Set<string>; at: number; lost?: { revision?: number } }>();
 
   constructor(
     private readonly timeoutMs = 60_000,
@@ -32,6 +32,53 @@ export class Expectations {
     const n = creates?.get(name) ?? 0;
     if (n > 1) creates!.set(name, n - 1);
     else creates?.delete(name);
+  }
+
+  /**
+   * A create's answer was lost (the apiserver died with the request): the pod may exist. Its creation
+   * stays expected — un-expecting it, as for a refused create, lets the next sync create it again when
+   * it did land (a double create) — until settleLostCreates finds the cache past a revision read after
+   * the loss.
+   */
+  creationAnswerLost(key: string): void {
+    const e = this.byKey.get(key);
+    if (e) e.lost = {};
+  }
+
+  /**
+   * The revision the cache must reach before the creates whose answers were lost are settled: undefined
+   * when none are; 'unread' when the apiserver's revision after the loss is still to be read.
+   */
+  lostCreatesNeed(key: string): number | 'unread' | undefined {
+    const e = this.byKey.get(key);
+    if (!e?.lost) return undefined;
+    if (e.creates.size === 0) {
+      // Every expected create showed up, the lost ones included.
+      e.lost = undefined;
+      return undefined;
+    }
+    return e.lost.revision ?? 'unread';
+  }
+
+  /** The apiserver's revision, read after the answers were lost. */
+  lostCreatesRevision(key: string, revision: number): void {
+    const lost = this.byKey.get(key)?.lost;
+    if (lost) lost.revision = revision;
+  }
+
+  /**
+   * The cache is at revision cached: once that is past the revision read after the loss, it shows every
+   * pod created before, the lost ones included if they landed, so the creates it has not shown never
+   * happened (no new ones were issued meanwhile: an owner is not managed while creates are pending).
+   * Returns whether none are left unsettled.
+   */
+  settleLostCreates(key: string, cached: number): boolean {
+    const e = this.byKey.get(key);
+    if (!e?.lost) return true;
+    if (e.lost.revision === undefined || cached < e.lost.revision) return false;
+    e.creates.clear();
+    e.lost = undefined;
+    return true;
   }
 
   /** A pod of the owner is gone or going (or its delete failed, so it never will be seen going). */

@@ -5,7 +5,7 @@
 // test/fixtures/fake-pod-control.ts, so a controller loop runs without an apiserver. Callers pass a pod
 // builder, so this module knows nothing of any one controller.
 import type { Pod } from 'kubernetes-types/core/v1';
-import { isNotFound, KubeClient, KubeObject } from '../../lib/client/client';
+import { isNotFound, KubeClient, KubeObject, writeMayHaveLanded } from '../../lib/client/client';
 import type { EventRecorder } from '../../lib/client/events';
 import { Resources } from '../../lib/api/resources';
 import { ownerReferencesPatcher, OwnerReferencesPatch, PatchOwnerReferences } from './controller-ref';
@@ -16,6 +16,8 @@ export interface CreatePodsResult {
   created: Pod[];
   /** Indexes (into 0 … count−1) of the pods not created: their create failed, or was skipped after a failed batch. */
   notCreated: number[];
+  /** Of notCreated, those whose create was sent but its answer lost (writeMayHaveLanded): they may exist. */
+  lost?: number[];
   /** The first create error, if any. */
   error?: Error;
 }
@@ -80,6 +82,7 @@ export class ApiPodControl implements PodControl {
         this.recorder.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata?.name}`);
       } else {
         res.notCreated.push(i);
+        if (r && writeMayHaveLanded(r.reason)) (res.lost ??= []).push(i);
         if (r && !res.error) res.error = r.reason as Error;
       }
     });
@@ -125,8 +128,30 @@ export async function createExpectedPods(
 ): Promise<CreatePodsResult> {
   expectations.expectCreations(key, names ?? count);
   const res = await control.createPods(owner, count, build);
-  for (const i of res.notCreated) expectations.creationObserved(key, names?.[i]);
+  const lost = new Set(res.lost ?? []);
+  for (const i of res.notCreated) if (!lost.has(i)) expectations.creationObserved(key, names?.[i]);
+  if (lost.size) expectations.creationAnswerLost(key);
   return res;
+}
+
+/** How soon a sync waiting for its pod cache to show lost creates looks again (ms). */
+export const LostCreatesRecheckMs = 500;
+
+/**
+ * Called by a sync before it reads the owner's expectations: creates whose answers were lost stay
+ * expected until the pod cache (cacheRevision: its informer's resourceVersion) is past the apiserver's
+ * revision read after the loss, so that the cache shows each of them that landed. Resolves false while
+ * the cache is not there yet (sync again soon); the read fails while the apiserver is still down.
+ */
+export async function settleLostCreates(expectations: Expectations, key: string, client: KubeClient, namespace: string | undefined, cacheRevision: () => string): Promise<boolean> {
+  const need = expectations.lostCreatesNeed(key);
+  if (need === undefined) return true;
+  if (need === 'unread') {
+    // A list's resourceVersion is the apiserver's revision when it was read (one item is enough).
+    const now = await client.list<Pod>(Resources.pods, { namespace, limit: 1 });
+    expectations.lostCreatesRevision(key, Number(now.metadata?.resourceVersion ?? 0));
+  }
+  return expectations.settleLostCreates(key, Number(cacheRevision() || 0));
 }
 
 /** Deletes pods under the owner's expectations; a refused delete (the pod already gone included) is un-expected. */

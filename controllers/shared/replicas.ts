@@ -21,7 +21,7 @@ import { WorkQueue } from '../../lib/client/workqueue';
 import { applyClaim, claimObjects, newControllerRef, ownerStillActive } from './controller-ref';
 import { Expectations } from './expectations';
 import { handleOwnedPods } from './pod-events';
-import { ApiPodControl, createExpectedPods, deleteExpectedPods, PodControl } from './pod-control';
+import { ApiPodControl, createExpectedPods, deleteExpectedPods, LostCreatesRecheckMs, PodControl, settleLostCreates } from './pod-control';
 import { compareDeletionOrder, isPodActive } from './pods';
 import { convergenceSeconds } from '../metrics';
 import { rfc3339 } from '../../lib/api/time';
@@ -221,6 +221,7 @@ export class ReplicaController<T extends KubeObject> implements Controller {
     const rs = this.kind.toReplicaSet(owner);
     const { namespace, name } = splitKey(key);
     const now = this.now();
+    const settled = await settleLostCreates(this.expectations, key, this.ctx.client, namespace, () => this.pods.resourceVersion());
     const manage = this.expectations.satisfied(key);
     const plan = reconcileReplicaSet(rs, this.pods.list(namespace), now, { manage, burst: this.burst });
     if (plan.selectorError) {
@@ -254,7 +255,9 @@ export class ReplicaController<T extends KubeObject> implements Controller {
     }
     this.observeConvergence(key, rs, status);
     if (createError) throw createError;
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+    // Creates whose answers were lost wait for the pod cache to catch up: look again soon.
+    const requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, settled ? Infinity : LostCreatesRecheckMs);
+    return requeueAfterMs !== Infinity ? { requeueAfterMs } : undefined;
   }
 
   private observeConvergence(key: string, rs: ReplicaSet, status: ReplicaSetStatus): void {

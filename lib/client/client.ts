@@ -155,6 +155,17 @@ function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? '';
 }
 
+/**
+ * Whether a failed write may have been carried out all the same: its answer was lost after it was sent
+ * (the connection broke, as when the apiserver dies mid-request, or it timed out), or the server said it
+ * timed out (kube's IsTimeout). Refused connections, answers (4xx/5xx) and errors before sending are not.
+ */
+export function writeMayHaveLanded(err: unknown): boolean {
+  if (err instanceof ApiError) return err.code === 504 || err.reason === 'Timeout' || err.reason === 'ServerTimeout';
+  const code = errorCode(err);
+  return code !== '' && !UNSENT_CODES.has(code);
+}
+
 export class KubeClient {
   /** Every apiserver this client may use, in order of preference. */
   readonly servers: URL[];
@@ -357,7 +368,7 @@ export class KubeClient {
       });
       req.on('error', reject);
       this.limitConnect(req);
-      if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(Object.assign(new Error(`${method} ${path}: timed out`), { code: 'ETIMEDOUT' })));
       if (payload !== undefined) req.end(payload);
       else req.end();
     });
