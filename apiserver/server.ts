@@ -17,6 +17,7 @@ import { authenticationMiddleware, authorizationMiddleware, requestInfoMiddlewar
 import { alwaysAllowRules, type RuleResolver, unknownRules } from './auth/rule-resolver';
 import { attachAuthorization } from './auth/server-authorization';
 import { loadTokenFile, tokenFileAuthenticator } from './auth/token-file';
+import { localSocketAuthenticator, type LocalSocketOptions } from './auth/local-socket';
 import { setTokenAuthenticators } from './auth/token-review';
 import { x509Authenticator } from './auth/x509';
 import { kubeletClient, type KubeletClient, type KubeletClientOptions } from './kubelet-client';
@@ -132,6 +133,11 @@ export interface ApiServerOptions extends StorageOptions {
    * keep using loopback).
    */
   additionalListenHosts?: string[];
+  /**
+   * Also serve the API without TLS on a Unix domain socket (mode 0600) whose own bearer tokens name the
+   * in-process components (auth/local-socket.ts): `steer server`'s components connect there.
+   */
+  localSocket?: LocalSocketOptions;
   /** Keep the default/kubernetes Service and Endpoints (default true). */
   kubernetesService?: boolean;
   /**
@@ -258,7 +264,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   app.set('etag', false);
   if (opts.clientCAFile && !(opts.tlsCertFile && opts.tlsKeyFile)) throw new Error('client certificate authentication (clientCAFile) needs TLS (tlsCertFile and tlsKeyFile)');
   // kube-apiserver's order: client certificates, then bearer tokens (token file, service-account JWTs, ...).
+  // Connections accepted by the local socket's listener (its tokens are valid on these only).
+  const localConnections = new WeakSet<object>();
   const authenticators = [
+    ...(opts.localSocket ? [localSocketAuthenticator(opts.localSocket.tokens, (sock) => !!sock && localConnections.has(sock))] : []),
     ...(opts.clientCAFile ? [x509Authenticator()] : []),
     ...(opts.tokenFile ? [tokenFileAuthenticator(loadTokenFile(opts.tokenFile))] : []),
     ...(opts.authenticators ?? []),
@@ -350,8 +359,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       }
     : undefined;
   const upgradeRoutings = new Map<http.Server, UpgradeRouting>();
-  const listenOn = async (listenHost: string, listenPort: number): Promise<http.Server> => {
-    const server = tlsOptions ? https.createServer({ ...messageClasses, ...tlsOptions }, app) : http.createServer(messageClasses, app);
+  const listenOn = async (listenHost: string, listenPort: number, local?: string): Promise<http.Server> => {
+    const server = tlsOptions && !local ? https.createServer({ ...messageClasses, ...tlsOptions }, app) : http.createServer(messageClasses, app);
+    if (local) server.on('connection', (sock) => localConnections.add(sock));
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 0; // watches and log follows are long-lived
@@ -360,11 +370,29 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     upgradeRoutings.set(server, routeUpgrades(server, app, messageClasses.ServerResponse));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(listenPort, listenHost, () => {
+      const listening = () => {
         server.off('error', reject);
         resolve();
-      });
+      };
+      if (local) server.listen(local, listening);
+      else server.listen(listenPort, listenHost, listening);
     });
+    return server;
+  };
+  // The socket file is made private before anyone can connect: created under a umask of 077 (the
+  // process's umask is restored at once, listen() binds synchronously), then chmod'ed to be sure.
+  const listenLocal = async (socketPath: string): Promise<http.Server> => {
+    fs.rmSync(socketPath, { force: true });
+    const umask = process.umask(0o077);
+    let server: http.Server;
+    try {
+      const listening = listenOn('', 0, socketPath);
+      process.umask(umask);
+      server = await listening;
+    } finally {
+      process.umask(umask);
+    }
+    fs.chmodSync(socketPath, 0o600);
     return server;
   };
   const closeServer = (server: http.Server) =>
@@ -378,6 +406,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const servers = [server];
   try {
     for (const extra of opts.additionalListenHosts ?? []) if (extra !== host) servers.push(await listenOn(extra, port));
+    if (opts.localSocket) servers.push(await listenLocal(opts.localSocket.path));
   } catch (err) {
     await Promise.all(servers.map(closeServer));
     throw err;

@@ -17,10 +17,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { UserInfo } from '../../apiserver/auth/types';
 import { kubeconfigYaml } from '../../lib/client/kubeconfig';
 import { clusterPaths } from './state';
 import {
   apiserverCertNames,
+  certificateIdentity,
   certificateStillValid,
   createCA,
   createServiceAccountKeyPair,
@@ -179,4 +181,11 @@ export function thisNode(name: string): ClusterNode {
 /** The PKI of the single-node cluster `steer up` and `steer server` run, in <state>/pki. */
 export function serverPki(o: { stateDir?: string; host: string; serviceCidr?: string; nodeName: string }): Promise<ClusterPki> {
   return ensureClusterPki({ dir: clusterPaths(o.stateDir).pki, apiserverNames: [o.host], serviceCIDR: o.serviceCidr, nodes: [thisNode(o.nodeName)] });
+}
+
+/** The user a client certificate names, as the apiserver's x509 authenticator reads it (CN; O → groups). */
+export function certificateUser(certPem: string): UserInfo {
+  const { commonName, organizations } = certificateIdentity(certPem);
+  if (!commonName) throw new Error('a component certificate without a CN');
+  return { name: commonName, groups: organizations };
 }

@@ -4,21 +4,27 @@
 // SIGINT, then stops the components in reverse order.
 // Secure as separate processes would be: the apiserver serves HTTPS with the cluster's PKI (pki.ts,
 // `<state>/pki`), authenticates client certificates and the static token file; each component reaches
-// it over loopback HTTPS with its own identity, read from its own kubeconfig (system:kube-scheduler,
-// system:kube-controller-manager, system:node:<node>); the scheduler's and controller manager's metrics
+// it with its own identity (system:kube-scheduler, system:kube-controller-manager, system:node:<node>,
+// the names of the client certificates in their kubeconfigs): over the apiserver's local Unix socket
+// (<state>/apiserver.sock, mode 0600, no TLS: a loopback TLS connection per watch cost ~12 MiB of
+// buffers) with a random token per component that is valid on that socket only, or over loopback HTTPS
+// with the component's kubeconfig when the socket's path is too long for a Unix socket; the scheduler's and controller manager's metrics
 // ports and the node agent's port serve HTTPS behind delegated authentication and authorization.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { clusterDnsIP, defaultAdvertiseAddress, startApiServer, type StorageOptions } from '../../apiserver';
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
+import type { UserInfo } from '../../apiserver/auth/types';
 import { writeFileAtomic } from '../../lib/component/pki';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../../lib/component/secure-serving';
 import { CriRuntime, RuntimeInfo, ensureRuntime, startNodeAgent } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
 import { CONSOLE_ADMIN, ensureConsoleAdmin, ensurePrometheusAccess } from './authorization';
-import { adminKubeconfig, PROMETHEUS_USER, serverPki, thisNode, writeComponentKubeconfigs, type ClusterPki } from './pki';
+import { adminKubeconfig, certificateUser, PROMETHEUS_USER, serverPki, thisNode, writeComponentKubeconfigs, type ClusterPki } from './pki';
 import { startMemoryLog } from './memory-log';
 import { ClusterPaths, ServerInfo, clusterPaths, readJson, writeJson } from './state';
 
@@ -56,9 +62,30 @@ function log(msg: string): void {
   process.stderr.write(`${new Date().toISOString()} steer server: ${msg}\n`);
 }
 
-/** A client with a component's own identity, from the kubeconfig written for it (no client-node load). */
-function componentClient(pki: ClusterPki, component: string): KubeClient {
-  return KubeClient.fromCredentials(readKubeconfigCredentials(pki.kubeconfigFile(component)));
+/** The longest path a Unix socket address holds (sun_path, with its terminating NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/** Where the in-process components reach the apiserver: its local socket with per-component tokens. */
+interface LocalSocket {
+  path: string;
+  tokens: Map<string, UserInfo>;
+}
+
+/**
+ * A client with a component's own identity (no client-node load): on the local socket, a fresh token
+ * registered for the user its kubeconfig's certificate names; else that kubeconfig, over loopback HTTPS.
+ */
+function componentClient(pki: ClusterPki, component: string, local: LocalSocket | undefined): KubeClient {
+  const credentials = readKubeconfigCredentials(pki.kubeconfigFile(component));
+  if (!local || !credentials.cert) return KubeClient.fromCredentials(credentials);
+  return localClient(local, credentials.cert);
+}
+
+/** A client on the local socket with a fresh token that runs as the user `certPem` names. */
+function localClient(local: LocalSocket, certPem: string): KubeClient {
+  const token = crypto.randomBytes(32).toString('base64url');
+  local.tokens.set(token, certificateUser(certPem));
+  return KubeClient.fromCredentials({ server: 'http://localhost', socketPath: local.path, token });
 }
 
 /** Delegated authentication and authorization of a component's port, through its own client. */
@@ -106,7 +133,11 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     // also listens there, on the same port; clients on the machine keep using loopback.
     const advertiseAddress = defaultAdvertiseAddress(o.host);
     const loopbackOnly = o.host === 'localhost' || o.host === '::1' || o.host.startsWith('127.');
+    const socketPath = path.join(paths.root, 'apiserver.sock');
+    const local: LocalSocket | undefined = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH ? { path: socketPath, tokens: new Map() } : undefined;
+    if (!local) log(`state directory path too long for a Unix socket (${socketPath}): components use loopback HTTPS`);
     const api = await startApiServer({
+      localSocket: local,
       ...o.storage,
       host: o.host,
       port: o.port,
@@ -136,20 +167,22 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     });
     started.push({ name: 'apiserver', stop: () => api.close() });
     log(`apiserver listening on ${api.url}${o.storage?.storage === 'etcd' ? ` (etcd ${o.storage.etcdServers?.join(',')})` : ''}${loopbackOnly && advertiseAddress !== '127.0.0.1' ? ` and on ${advertiseAddress} for pods (the kubernetes Service)` : ''}`);
-    // The in-process components reach the apiserver over loopback HTTPS with their own identities,
-    // exactly as separate processes would.
+    // The in-process components reach the apiserver with their own identities, as separate processes
+    // would: on the local socket, or over loopback HTTPS with these kubeconfigs.
     const localUrl = o.host === '0.0.0.0' || o.host === '127.0.0.1' || o.host === '::' ? `https://127.0.0.1:${api.port}` : api.url;
     writeComponentKubeconfigs(pki, localUrl, [thisNode(o.nodeName)]);
     writeFileAtomic(paths.kubeconfig, adminKubeconfig(pki, api.url), 0o600);
     const clients: KubeClient[] = [];
     started.push({ name: 'clients', stop: async () => clients.forEach((c) => c.close()) });
     const clientFor = (component: string) => {
-      const c = componentClient(pki, component);
+      const c = componentClient(pki, component, local);
       clients.push(c);
       return c;
     };
     // The cluster's bootstrap objects are written as kubernetes-admin.
-    const admin = KubeClient.fromCredentials({ server: localUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
+    const admin = local
+      ? localClient(local, pki.admin.cert)
+      : KubeClient.fromCredentials({ server: localUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
     clients.push(admin);
     await ensurePrometheusAccess(admin)
       .then((granted) => granted && log(`RBAC: ${PROMETHEUS_USER} may read the node agents' metrics`))

@@ -133,6 +133,12 @@ export interface DirectServer {
   key?: string;
   /** The name to verify the server's certificate against when it differs from the URL's host. */
   tlsServerName?: string;
+  /**
+   * A Unix domain socket every request goes through instead of the URL's host and port, without TLS (the
+   * apiserver's local socket for components in its own process; `server` then only names the Host, e.g.
+   * http://localhost). The token proves who this client is.
+   */
+  socketPath?: string;
 }
 
 /** "https://a:6443, https://b:6443" → the URLs, in order, without duplicates. */
@@ -191,7 +197,10 @@ export class KubeClient {
     } else {
       this.servers = splitServers(config.server, config.servers).map((u) => new URL(u));
       this.defaultNamespace = opts.namespace || 'default';
-      if (config.ca || config.cert) {
+      if (config.socketPath) {
+        // Node's agents and requests honour socketPath in place of host and port (keep-alive pools too).
+        this.baseOptions.socketPath = config.socketPath;
+      } else if (config.ca || config.cert) {
         // One TLS context for every connection of this client (the pool's and each watch's own).
         this.baseOptions.secureContext = tls.createSecureContext({ ca: config.ca, cert: config.cert, key: config.key });
         this.baseOptions.rejectUnauthorized = !!config.ca;
@@ -204,6 +213,7 @@ export class KubeClient {
       this.ready = Promise.resolve();
     }
     if (!this.servers.length) throw new Error('no apiserver URL');
+    if (this.baseOptions.socketPath && this.servers.some((u) => u.protocol !== 'http:')) throw new Error('a client on a Unix socket names its server with an http:// URL (no TLS on the socket)');
   }
 
   /** The apiserver requests go to now. */
