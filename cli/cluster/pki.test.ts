@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
 import { certificateIdentity } from '../../lib/component/pki';
-import { adminKubeconfig, ensureClusterPki, PROMETHEUS_USER, writeComponentKubeconfigs } from './pki';
+import { adminKubeconfig, certificateUser, ensureClusterPki, PROMETHEUS_USER, writeComponentKubeconfigs } from './pki';
 
 let dir: string;
 beforeEach(() => {
@@ -71,4 +71,15 @@ describe('ensureClusterPki', () => {
     expect(Object.keys(admin.clusters[0].cluster).sort()).toEqual(['certificate-authority-data', 'server']);
     expect(Object.keys(admin.users[0].user).sort()).toEqual(['client-certificate-data', 'client-key-data']);
   });
+});
+
+test("certificateUser: the user and groups a client certificate names (the local socket's tokens run as them)", async () => {
+  const nodes = [{ name: 'n1', addresses: ['10.0.0.5'] }];
+  const pki = await ensureClusterPki({ dir, nodes });
+  writeComponentKubeconfigs(pki, 'https://10.1.1.1:6443', nodes);
+  expect(certificateUser(pki.admin.cert)).toEqual({ name: 'kubernetes-admin', groups: ['system:masters'] });
+  const node = readKubeconfigCredentials(path.join(dir, 'node-n1.kubeconfig'));
+  expect(certificateUser(node.cert!)).toEqual({ name: 'system:node:n1', groups: ['system:nodes'] });
+  const sched = readKubeconfigCredentials(path.join(dir, 'scheduler.kubeconfig'));
+  expect(certificateUser(sched.cert!)).toEqual({ name: 'system:kube-scheduler', groups: [] });
 });
