@@ -153,6 +153,37 @@ afterAll(async () => {
   console.log(timer.table('scenario step timings:'));
 });
 
+/** How many TCP connections process `pid` holds to `port` (as the client: the remote port). */
+function serverConnectionsTo(pid: number, port: number): number {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  let n = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && parseInt(cols[2].split(':')[1], 16) === port && inodes.has(cols[9])) n++;
+    }
+  }
+  return n;
+}
+
+/** The status of a GET without credentials on a Unix socket. */
+function socketGetStatus(socketPath: string, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath, path: urlPath, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
 describe('the nginx scenario on a single-node steer cluster', () => {
   it('1. steer up on a clean state dir', async () => {
     brokenAt = '1. up';
@@ -177,7 +208,7 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     brokenAt = '';
   });
 
-  it('1a. security is on: the CA and keys (0600), the admin kubeconfig with CA and client certificate; 401 without or with a wrong credential, 403 for a non-admin at the node agent', async () => {
+  it('1a. security is on: the CA and keys (0600), the admin kubeconfig with CA and client certificate; 401 without or with a wrong credential, 403 for a non-admin at the node agent; the components on the 0600 local socket', async () => {
     requireCluster();
     for (const f of ['ca.key', 'apiserver.key', 'admin.key', 'apiserver-kubelet-client.key', 'sa.key', 'tokens.csv', 'prometheus.token', 'node-scenario-node.key']) {
       expect([f, fs.statSync(path.join(pkiDir, f)).mode & 0o777]).toEqual([f, 0o600]);
@@ -197,6 +228,13 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     const agent = `https://${nodeIP}:${ports.agent}`;
     expect((await httpsGet(`${agent}/pods`)).status).toBe(401);
     expect((await httpsGet(`${agent}/pods`, { token: 'not-a-token' })).status).toBe(401);
+    // The in-process components reach the apiserver on its local socket (0600, per-component tokens),
+    // not over loopback TCP: the server holds no connection to its own port; the socket wants a token.
+    const socket = path.join(stateDir, 'apiserver.sock');
+    expect(fs.statSync(socket).isSocket()).toBe(true);
+    expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
+    expect(serverConnectionsTo(Number(fs.readFileSync(path.join(stateDir, 'server.pid'), 'utf8')), ports.api)).toBe(0);
+    expect(await socketGetStatus(socket, '/api/v1/pods')).toBe(401);
     const promToken = fs.readFileSync(path.join(pkiDir, 'prometheus.token'), 'utf8').trim();
     const asPrometheus = await httpsGet(`${agent}/pods`, { token: promToken });
     expect(asPrometheus.status).toBe(403);
