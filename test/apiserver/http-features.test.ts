@@ -108,7 +108,7 @@ describe('plain server', () => {
   test('a watch from an older resourceVersion bookmarks past the events it replayed, never back at its start', async () => {
     const fast = await startTestApiServer({ watchBookmarkIntervalMs: 100 });
     try {
-      const first = await fast.client.create<{ metadata: { resourceVersion?: string } }>(Resources.configmaps, 'default', { metadata: { name: 'replayed' } });
+      const first = await fast.client.create<{ metadata: { name?: string; resourceVersion?: string } }>(Resources.configmaps, 'default', { metadata: { name: 'replayed' } });
       const from = Number(first.metadata.resourceVersion);
       const last = await fast.client.patch<{ metadata: { resourceVersion?: string } }>(Resources.configmaps, 'default', 'replayed', { data: { a: '1' } });
       const res = await fetch(`${fast.url}/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=${from}&timeoutSeconds=1`);
