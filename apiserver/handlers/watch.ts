@@ -263,7 +263,11 @@ export async function serveWatch(
     flushScheduled = true;
     setImmediate(flush);
   }
-  lastRev = fromRev;
+  // Events the subscription replayed from history (a watch from an older resourceVersion) are already
+  // past fromRev: a bookmark must never take a client back before them. (A client that resumed from such
+  // a bookmark had those events replayed, each object going back to an older version and forward again:
+  // a Job's succeeded count went 2 → 0 → 1 in its informers, found by the chaos soak.)
+  lastRev = Math.max(lastRev, fromRev);
   for (const s of initial) {
     send(encodeStored(rt, 'ADDED', s, enc, first, served));
     first = false;

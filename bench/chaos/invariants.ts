@@ -19,7 +19,8 @@
 // - garbage collection never deletes an object whose owner is alive (checked on the collector's own
 //   deletes, before they are sent);
 // - no pod stays bound to a node that does not exist; a node agent never keeps running a container
-//   for a pod that is gone.
+//   for a pod that is gone;
+// - what a watch (or a re-list) delivers never takes an object back to an older resourceVersion.
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
@@ -250,6 +251,21 @@ export class InvariantMonitor {
   }
 
   async start(): Promise<void> {
+    // A watch delivers each object's versions in order and a list is at least as new as any event before
+    // it: an update to an older resourceVersion is the apiserver (or the informer) replaying the past,
+    // which every controller's cache would suffer too (a Job's count going back was one).
+    const inOrder = <T extends KubeObject>(kind: string, i: Informer<T>) =>
+      i.onUpdate((old, obj) => {
+        this.checks++;
+        if (rvOf(obj) < rvOf(old)) this.violate('watch-never-goes-back', `${kind} ${obj.metadata?.name}: an update took it from rv ${rvOf(old)} back to rv ${rvOf(obj)}`);
+      });
+    inOrder('pod', this.pods);
+    inOrder('replicaset', this.rss);
+    inOrder('deployment', this.deployments);
+    inOrder('daemonset', this.daemonSets);
+    inOrder('job', this.jobs);
+    inOrder('statefulset', this.sets);
+    inOrder('node', this.nodes);
     this.rss.onAdd((rs) => this.rsHistory.record(rs.metadata!.uid!, rs));
     this.rss.onUpdate((_, rs) => this.rsHistory.record(rs.metadata!.uid!, rs));
     this.deployments.onAdd((d) => this.onDeployment(d));

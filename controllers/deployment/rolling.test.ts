@@ -55,6 +55,30 @@ describe('reconcileNewReplicaSet (scale up within maxSurge)', () => {
     const r = reconcileNewReplicaSet(s, [oldRS, newRS], newRS);
     expect(r.scaled ? specReplicas(r.rs) : undefined).toBe(expected);
   });
+
+  // Found by the chaos soak (seed 3656453741: 57 ready pods with replicas 50, maxSurge 5): an old
+  // ReplicaSet scaled to 0 whose status still said 3 replicas ran 5 Ready pods (its controller could not
+  // delete them yet); counting the status alone, the new ReplicaSet grew into room those pods still took.
+  test.each([
+    // old: [spec, status.replicas, active pods the cache shows], new spec, expected new (undefined: unchanged)
+    ['pods beyond the lagging status count: no room, new waits', [0, 3, 5], 47, undefined],
+    ['pods beyond spec but fewer than status: status counts', [0, 3, 2], 47, 49],
+    ['pods being deleted do not count', [0, 0, 0], 47, 50],
+  ] as const)('%s', (_name, [oldSpec, oldStatus, oldPods], cur, expected) => {
+    const d = deployment({ replicas: 50, maxSurge: 2, maxUnavailable: 0, image: 'new' });
+    const oldRS = replicaSet(d, { image: 'old', replicas: oldSpec, statusReplicas: oldStatus, available: 0, created: 1 });
+    const newRS = replicaSet(d, { image: 'new', replicas: cur, created: 2 });
+    const pod = (i: number, deleting: boolean): Pod => ({
+      metadata: { name: `old-${i}`, namespace: 'default', uid: `old-${i}`, ...(deleting ? { deletionTimestamp: '2026-11-23T11:59:59Z' } : {}) },
+      spec: { nodeName: 'n', containers: [] },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    // Five pods in the cache: the first oldPods active, the rest being deleted.
+    const pods = new Map([[oldRS.metadata!.uid!, Array.from({ length: 5 }, (_, i) => pod(i, i >= oldPods))]]);
+    const s = new SyncState({ deployment: d, replicaSets: [oldRS, newRS], podsByReplicaSetUid: pods, now });
+    const r = reconcileNewReplicaSet(s, [oldRS, newRS], newRS);
+    expect(r.scaled ? specReplicas(r.rs) : undefined).toBe(expected);
+  });
 });
 
 describe('reconcileOldReplicaSets (scale down within maxUnavailable)', () => {

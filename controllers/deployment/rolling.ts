@@ -39,7 +39,7 @@ export function reconcileNewReplicaSet(s: SyncState, allRSs: ReplicaSet[], newRS
   const want = desiredReplicas(s.d);
   if (specReplicas(newRS) === want) return { scaled: false, rs: newRS };
   if (specReplicas(newRS) > want) return s.scaleAndRecord(newRS, want);
-  return s.scaleAndRecord(newRS, newRSNewReplicas(s.d, allRSs, newRS));
+  return s.scaleAndRecord(newRS, newRSNewReplicas(s.d, allRSs, newRS, s.podsByReplicaSetUid));
 }
 
 /**

@@ -253,7 +253,7 @@ export function getAllReplicaSetsAndSyncRevision(s: SyncState, createIfNotExiste
       template,
     },
   };
-  rs.spec!.replicas = newRSNewReplicas(d, [...oldRSs, rs], rs);
+  rs.spec!.replicas = newRSNewReplicas(d, [...oldRSs, rs], rs, s.podsByReplicaSetUid);
   setNewReplicaSetAnnotations(d, rs, newRevision, false);
   s.create(rs);
   if (specReplicas(rs) > 0) s.event('Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata?.name} to ${specReplicas(rs)}`);

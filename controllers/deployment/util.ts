@@ -3,13 +3,14 @@
 // max unavailable resolution, replica counting and ReplicaSet ordering. Pure, no I/O. What every owner
 // shares (template hash, int-or-percent, creation order, controller refs) is in ../shared/.
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
+import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../../lib/client/client';
 import { rfc3339 } from '../../lib/api/time';
 import { semanticEqual } from '../../lib/api/json';
 import { scaledValue } from '../shared/int-or-percent';
 import { byCreationTimestamp } from '../shared/creation-order';
+import { isPodActive } from '../shared/pods';
 
 export const PodTemplateHashLabel = 'pod-template-hash';
 export const RevisionAnnotation = 'deployment.kubernetes.io/revision';
@@ -315,17 +316,37 @@ export function hasProgressDeadline(d: Deployment): boolean {
 }
 
 /**
+ * The pods a ReplicaSet takes up for maxSurge: its spec, or more while it still runs pods beyond it —
+ * as its status reports them, or as the pod cache shows them (the active ones). A status can lag its
+ * pods for long: the ReplicaSet controller cannot act or write while the apiserver is down, nor delete
+ * while creates whose answers were lost are unsettled. Kubernetes counts spec replicas only; its
+ * ReplicaSet controller deletes within milliseconds of a scale-down, steer's may not (found by the chaos
+ * harness: an old ReplicaSet scaled to 0 with its status saying 3 still ran 5 ready pods, and the new
+ * one grew into their room: 57 ready pods with replicas 50, maxSurge 5).
+ */
+export function replicasInUse(rs: ReplicaSet | undefined, podsByReplicaSetUid: ReadonlyMap<string, Pod[]>): number {
+  const pods = podsByReplicaSetUid.get(rs?.metadata?.uid ?? '') ?? [];
+  const active = pods.reduce((n, p) => n + (isPodActive(p) ? 1 : 0), 0);
+  return Math.max(specReplicas(rs), rs?.status?.replicas ?? 0, active);
+}
+
+/**
  * How many replicas the new ReplicaSet may have now (Kubernetes' NewRSNewReplicas): under RollingUpdate,
  * grow it as far as maxSurge allows over all ReplicaSets' spec replicas, never past the desired count;
  * under Recreate, the full count at once.
  */
-export function newRSNewReplicas(d: Deployment, allRSs: Array<ReplicaSet | undefined>, newRS: ReplicaSet): number {
+export function newRSNewReplicas(
+  d: Deployment,
+  allRSs: Array<ReplicaSet | undefined>,
+  newRS: ReplicaSet,
+  podsByReplicaSetUid: ReadonlyMap<string, Pod[]> = new Map(),
+): number {
   const desired = desiredReplicas(d);
   if (!isRollingUpdate(d)) return desired;
   const surge = scaledValue(d.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%', desired, true);
-  // Pods a ReplicaSet still runs beyond a scale-down count until it reports them gone: growing the
-  // new ReplicaSet into room they still take would put more than replicas + maxSurge pods up at once.
-  const current = allRSs.reduce((n, rs) => n + Math.max(specReplicas(rs), rs?.status?.replicas ?? 0), 0);
+  // Pods a ReplicaSet still runs beyond a scale-down count until they are gone: growing the new
+  // ReplicaSet into room they still take would put more than replicas + maxSurge pods up at once.
+  const current = allRSs.reduce((n, rs) => n + replicasInUse(rs, podsByReplicaSetUid), 0);
   const maxTotal = desired + surge;
   if (current >= maxTotal) return specReplicas(newRS);
   const scaleUp = Math.min(maxTotal - current, desired - specReplicas(newRS));

@@ -105,6 +105,24 @@ describe('plain server', () => {
     }
   });
 
+  test('a watch from an older resourceVersion bookmarks past the events it replayed, never back at its start', async () => {
+    const fast = await startTestApiServer({ watchBookmarkIntervalMs: 100 });
+    try {
+      const first = await fast.client.create<{ metadata: { name?: string; resourceVersion?: string } }>(Resources.configmaps, 'default', { metadata: { name: 'replayed' } });
+      const from = Number(first.metadata.resourceVersion);
+      const last = await fast.client.patch<{ metadata: { resourceVersion?: string } }>(Resources.configmaps, 'default', 'replayed', { data: { a: '1' } });
+      const res = await fetch(`${fast.url}/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=${from}&timeoutSeconds=1`);
+      const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { metadata: { resourceVersion: string } } });
+      expect(lines[0]).toMatchObject({ type: 'MODIFIED', object: { metadata: { resourceVersion: last.metadata.resourceVersion } } });
+      const bookmarks = lines.filter((e) => e.type === 'BOOKMARK').map((e) => Number(e.object.metadata.resourceVersion));
+      expect(bookmarks.length).toBeGreaterThan(0);
+      // A client resuming from a bookmark at `from` would get the MODIFIED again (an object going back).
+      for (const rv of bookmarks) expect(rv).toBeGreaterThanOrEqual(Number(last.metadata.resourceVersion));
+    } finally {
+      await fast.stop();
+    }
+  });
+
   test('a long watch keeps one bookmark timer, not one per bookmark', async () => {
     // A Timeout kept per bookmark grew the server for as long as its watches lived (up to an hour).
     const interval = 37; // no other timer in the server uses this period
