@@ -97,6 +97,21 @@ describe('two apiservers on one etcd', () => {
     expect(gone.obj.data).toEqual({ v: '2' });
   });
 
+  test("deletes of three-segment keys in buckets b never touched land where b's replica holds them", async () => {
+    // A three-segment key is <bucket>/<namespace>/<name> or <group>/<resource>/<name>: b, which knows
+    // neither bucket, places each PUT by its object and each DELETE by the state it last had.
+    const ns = await a.create('widgets', 'team/w', obj('team', 'w'));
+    const cluster = await a.create('example.com/gadgets', 'g', obj('', 'g'));
+    await b.waitForLatest();
+    expect(b.getSync('widgets', 'team/w')?.rev).toBe(ns.rev);
+    expect(b.getSync('example.com/gadgets', 'g')?.rev).toBe(cluster.rev);
+    await a.delete('widgets', 'team/w');
+    await a.delete('example.com/gadgets', 'g');
+    await b.waitForLatest();
+    expect(b.getSync('widgets', 'team/w')).toBeUndefined();
+    expect(b.getSync('example.com/gadgets', 'g')).toBeUndefined();
+  });
+
   test("a write is answered at its Txn, before a's replica applies it: a's reads still see it, watches follow", async () => {
     const x0 = await a.create('configmaps', 'default/x', obj('default', 'x', { data: { v: '0' } }));
     await a.waitForLatest();
