@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Request } from 'express';
-import { pooledReads } from '../lib/component/pooled-reads';
+import { pooledRequest } from '../lib/component/pooled-reads';
 
 export interface KubeletClientOptions {
   /** HTTPS to the agents (default: true when any file below is given). */
@@ -34,7 +34,7 @@ export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
     return {
       scheme: 'http',
       get: (t, onResponse) => http.get({ host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs }, onResponse),
-      request: (t) => withPooledReads((onread) => http.request({ host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent: false, ...onread })),
+      request: (t) => pooledRequest((onread) => http.request({ host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent: false, ...onread })),
     };
   }
   const tlsOptions: https.RequestOptions = {
@@ -43,25 +43,13 @@ export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
   };
   // No pooled connections (an upgrade keeps its connection; a log follow holds one), but the agents' TLS
   // sessions are kept, so each new connection resumes instead of a full handshake with certificates.
+  // Upgrades read into reused buffers (pooledRequest: each has its own connection).
   const agent = new https.Agent({ keepAlive: false, maxCachedSessions: 256 });
   return {
     scheme: 'https',
     get: (t, onResponse) => https.get({ ...tlsOptions, host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs, agent }, onResponse),
-    request: (t) => withPooledReads((onread) => https.request({ ...tlsOptions, host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent, ...onread })),
+    request: (t) => pooledRequest((onread) => https.request({ ...tlsOptions, host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent, ...onread })),
   };
-}
-
-/**
- * A request whose connection reads into reused buffers (lib/component/pooled-reads.ts): an upgraded
- * connection's bulk bytes (port-forward, cp) cost no allocation per read. The agents' connections are not
- * kept alive, so the socket is this request's alone; `onread` reaches net.connect/tls.connect through
- * the agent's createConnection, which gets the request's options.
- */
-function withPooledReads(make: (onread: { onread: unknown }) => http.ClientRequest): http.ClientRequest {
-  const reads = pooledReads();
-  const req = make({ onread: reads.onread });
-  req.once('socket', (socket) => reads.adopt(socket));
-  return req;
 }
 
 const plain = kubeletClient();

@@ -5,6 +5,7 @@
 // per forwarded MiB, and the stream machinery around each read (push, 'data', GC) another quarter.
 // Node's `onread` reads into buffers the caller gives; the pool lends one per read, and the reader gives
 // it back once what was read into it has been written on (a socket write's callback).
+import type * as http from 'node:http';
 import * as net from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
 
@@ -65,6 +66,8 @@ export function pooledReads(pool: ReadBufferPool = bulkReadBuffers): { onread: O
       },
     },
     adopt(s: Duplex) {
+      // A socket an HTTP agent hands out again keeps the onread it was made with, and so its entry.
+      if (pooled.has(s)) return;
       socket = s;
       pooled.set(s, entry);
     },
@@ -77,6 +80,19 @@ export function pooledConnection(options: net.TcpNetConnectOpts, pool: ReadBuffe
   const socket = net.connect({ ...options, onread: reads.onread });
   reads.adopt(socket);
   return socket;
+}
+
+/**
+ * An HTTP request (made by `make` with the given `onread` among its options) whose connection reads into
+ * reused buffers: an upgraded connection's bulk bytes (port-forward, cp, logs of an exec) cost no
+ * allocation per read. Its connection must be its own (no keep-alive agent), which `onread` reaches through
+ * the agent's createConnection, given the request's options.
+ */
+export function pooledRequest(make: (options: { onread: OnRead }) => http.ClientRequest, pool: ReadBufferPool = bulkReadBuffers): http.ClientRequest {
+  const reads = pooledReads(pool);
+  const req = make({ onread: reads.onread });
+  req.once('socket', (socket) => reads.adopt(socket));
+  return req;
 }
 
 export function isPooled(conn: Duplex): boolean {
