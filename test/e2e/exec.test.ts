@@ -9,9 +9,10 @@
 // process left behind by a killed client — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
 // SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
-// steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep their output whole while a Deployment
-// (the deployment and replicaset controllers run) scales up and down beside them; the agent's session
-// limits, set low here (4 per pod, 6 in all), answer 429 with Retry-After through the apiserver.
+// steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
+// their output whole while a Deployment (the deployment and replicaset controllers run) scales up and
+// down beside them; the agent's session limits, set low here (4 per pod, 6 in all), answer 429 with
+// Retry-After through the apiserver.
 // Needs root; run under flock /tmp/steer-e2e.lock.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
