@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Request } from 'express';
+import { pooledRequest } from '../lib/component/pooled-reads';
 
 export interface KubeletClientOptions {
   /** HTTPS to the agents (default: true when any file below is given). */
@@ -33,7 +34,7 @@ export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
     return {
       scheme: 'http',
       get: (t, onResponse) => http.get({ host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs }, onResponse),
-      request: (t) => http.request({ host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent: false }),
+      request: (t) => pooledRequest((onread) => http.request({ host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent: false, ...onread })),
     };
   }
   const tlsOptions: https.RequestOptions = {
@@ -42,11 +43,12 @@ export function kubeletClient(o: KubeletClientOptions = {}): KubeletClient {
   };
   // No pooled connections (an upgrade keeps its connection; a log follow holds one), but the agents' TLS
   // sessions are kept, so each new connection resumes instead of a full handshake with certificates.
+  // Upgrades read into reused buffers (pooledRequest: each has its own connection).
   const agent = new https.Agent({ keepAlive: false, maxCachedSessions: 256 });
   return {
     scheme: 'https',
     get: (t, onResponse) => https.get({ ...tlsOptions, host: t.host, port: t.port, path: t.path, timeout: t.timeoutMs, agent }, onResponse),
-    request: (t) => https.request({ ...tlsOptions, host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent }),
+    request: (t) => pooledRequest((onread) => https.request({ ...tlsOptions, host: t.host, port: t.port, path: t.path, method: t.method, headers: t.headers, timeout: t.timeoutMs, agent, ...onread })),
   };
 }
 

@@ -19,6 +19,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { SpdyClientSession } from '../lib/component/spdy';
 import { SpdyServerSession, type SpdyServerStream } from '../lib/component/spdy-server';
 import { takeUpgrade, upgradeOf, type ProxyHooks } from '../lib/component/upgrade';
+import { OUTPUT_QUEUE, pooledConnection, readPooled } from '../lib/component/pooled-reads';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 /** WebSocket protocols served, binary and base64 (kube's portforward/websocket.go). */
@@ -28,6 +29,7 @@ const WS_BASE64 = ['v4.base64.channel.k8s.io', 'base64.channel.k8s.io'];
 export const STREAM_PAIR_TIMEOUT_MS = 30_000;
 /** Output queued toward a slow WebSocket client (base64 messages, which ws frames) above which the pod connections are paused. */
 const HIGH_WATER = 4 << 20;
+
 
 /** The pod whose ports are forwarded, as the agent reaches it. */
 export interface PodPorts {
@@ -306,9 +308,9 @@ function forwardOverSpdy(session: SpdyServerSession, pod: PodPorts, port: number
       for (const b of early.splice(0)) c.write(b);
       if (clientEnded) c.end();
       let waiting = false;
-      c.on('data', (b: Buffer) => {
+      readPooled(c, (b, release) => {
         meter.add('out', b.length);
-        if (!data.write(b) && !waiting) {
+        if (!data.write(b, release) && !waiting && session.socket.writableLength > OUTPUT_QUEUE) {
           waiting = true;
           c.pause();
           session.once('drain', () => {
@@ -377,20 +379,27 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
     const over: boolean[] = ports.map(() => false);
     let open = ports.length;
     const raw = (ws as unknown as { _socket: Duplex })._socket;
-    /** A message on a channel; false when the connection's buffer is full (wait for its 'drain'). */
-    const send = (channel: number, payload: Buffer): boolean => {
-      if (ws.readyState !== WebSocket.OPEN) return true;
+    /**
+     * A message on a channel; false when the connection's queue is long (wait for its 'drain'). `written`
+     * once the payload's memory is no longer needed.
+     */
+    const send = (channel: number, payload: Buffer, written: () => void = () => undefined): boolean => {
+      if (ws.readyState !== WebSocket.OPEN) {
+        written();
+        return true;
+      }
       if (base64) {
         ws.send(String.fromCharCode(48 + channel) + payload.toString('base64'));
+        written();
         return ws.bufferedAmount < HIGH_WATER;
       }
       // The frame's head (with the channel byte) and the payload written together, the payload not copied.
       // ws writes its own frames (port prefixes, close) synchronously (no compression), so order holds.
       raw.cork();
       raw.write(binaryFrameHead(channel, payload.length));
-      const ok = raw.write(payload);
+      const ok = raw.write(payload, written);
       raw.uncork();
-      return ok;
+      return ok || raw.writableLength <= OUTPUT_QUEUE;
     };
     const ended = () => {
       if (--open === 0 && ws.readyState === WebSocket.OPEN) ws.close(1000);
@@ -404,9 +413,9 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
           conns[i] = c;
           for (const b of early[i].splice(0)) c.write(b);
           let waiting = false;
-          c.on('data', (b: Buffer) => {
+          readPooled(c, (b, release) => {
             meter.add('out', b.length);
-            if (!send(2 * i, b) && !waiting) {
+            if (!send(2 * i, b, release) && !waiting) {
               waiting = true;
               c.pause();
               raw.once('drain', () => {
@@ -474,6 +483,7 @@ function serveWebSocket(req: http.IncomingMessage, res: http.ServerResponse, pod
 /** How long a direct dial to the pod IP may take before the runtime's path is tried instead. */
 const DIRECT_DIAL_TIMEOUT_MS = 3_000;
 
+
 /**
  * A connection to `port` in the pod's network namespace. The pod IP (127.0.0.1 for a hostNetwork pod) is
  * dialled from the host — the bridge routes it, and the bytes then cost the kernel only. Kube's meaning is
@@ -484,7 +494,9 @@ const DIRECT_DIAL_TIMEOUT_MS = 3_000;
 export function dialPodPort(ip: string | undefined, port: number, viaRuntime: (port: number) => Promise<Duplex>): Promise<Duplex> {
   if (!ip) return viaRuntime(port);
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: ip, port, noDelay: true });
+    // Read into reused buffers (lib/component/pooled-reads.ts), from when the server gives it a reader.
+    const sock = pooledConnection({ host: ip, port, noDelay: true });
+    sock.pause();
     const timer = setTimeout(() => sock.destroy(new Error('timed out')), DIRECT_DIAL_TIMEOUT_MS);
     sock.once('connect', () => {
       clearTimeout(timer);

@@ -15,6 +15,7 @@ import * as http from 'node:http';
 import type { Request, Response } from 'express';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { forwardedHeaders, proxyUpgrade, upgradeOf, type ProxyHooks } from '../lib/component/upgrade';
+import { pooledRequest } from '../lib/component/pooled-reads';
 import type { NodeAgent } from './agent';
 import { streamingBytes, streamingKilledProcesses, streamingSessions, streamingSessionsTotal } from './metrics';
 import { RuntimeError, type ContainerRuntime, type ExecProcess } from './runtime/runtime';
@@ -234,7 +235,7 @@ export class StreamingSessions {
       onError: () => release(),
     };
     if (translate) return translateToSpdy(req, res, url, translate, hooks);
-    proxyUpgrade(req, res, http.request(url, { method: req.method, headers: forwardedHeaders(req), timeout: 30_000 }), hooks);
+    proxyUpgrade(req, res, pooledRequest((onread) => http.request(url, { method: req.method, headers: forwardedHeaders(req), timeout: 30_000, agent: false, ...onread })), hooks);
   }
 
   /** The running container's ID, or the kubelet's refusal. */

@@ -119,11 +119,17 @@ export class SpdyServerStream extends EventEmitter {
     this.session.sendReply(this.id);
   }
 
-  /** Sends data; false when the connection's buffer is full (wait for the session's 'drain'). */
-  write(data: Buffer): boolean {
-    if (this.ended) return true;
+  /**
+   * Sends data; false when the connection's buffer is full (wait for the session's 'drain'). `written`, once
+   * `data`'s memory is no longer needed (it is written without a copy).
+   */
+  write(data: Buffer, written?: () => void): boolean {
+    if (this.ended) {
+      written?.();
+      return true;
+    }
     this.reply();
-    return this.session.sendData(this.id, data, false);
+    return this.session.sendData(this.id, data, false, written);
   }
 
   /** Half-closes our side (FIN). */
@@ -207,18 +213,26 @@ export class SpdyServerSession extends EventEmitter {
     this.write(controlFrame(TYPE_RST_STREAM, 0, payload));
   }
 
-  /** @internal One frame, its head and payload written together (no copy of the payload). */
-  sendData(id: number, data: Buffer, fin: boolean): boolean {
-    if (this.closed || this.socket.destroyed) return true;
+  /** @internal One frame, its head and payload written together (no copy of the payload; `written` once it is out or dropped). */
+  sendData(id: number, data: Buffer, fin: boolean, written?: () => void): boolean {
+    if (this.closed || this.socket.destroyed) {
+      written?.();
+      return true;
+    }
     const flags = fin ? FLAG_FIN : 0;
-    if (data.length === 0) return this.socket.write(dataFrameHead(id, flags, 0));
+    if (data.length === 0) {
+      const ok = this.socket.write(dataFrameHead(id, flags, 0));
+      written?.();
+      return ok;
+    }
     let ok = true;
     this.socket.cork();
     // A frame's length field has 24 bits.
     for (let at = 0; at < data.length; at += 0xffffff) {
       const piece = data.subarray(at, at + 0xffffff);
-      this.socket.write(dataFrameHead(id, at + piece.length >= data.length ? flags : 0, piece.length));
-      ok = this.socket.write(piece);
+      const last = at + piece.length >= data.length;
+      this.socket.write(dataFrameHead(id, last ? flags : 0, piece.length));
+      ok = last && written ? this.socket.write(piece, written) : this.socket.write(piece);
     }
     this.socket.uncork();
     return ok;

@@ -8,6 +8,7 @@
 // to the next hop and, on its 101, pipes both connections until either side goes.
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isPooled, pumpPooled } from './pooled-reads';
 
 export interface Upgrade {
   socket: Duplex;
@@ -168,7 +169,11 @@ export function proxyUpgrade(req: http.IncomingMessage, res: http.ServerResponse
       });
     }
     client.socket.pipe(upSocket);
-    upSocket.pipe(client.socket);
+    if (isPooled(upSocket)) {
+      // The next hop's bytes (a download, a container's output) read into reused buffers, not copied.
+      pumpPooled(upSocket, client.socket);
+      upSocket.on('end', () => client.socket.end());
+    } else upSocket.pipe(client.socket);
     // A client that goes ends the session at once: the runtime's stream is destroyed, so a killed kubectl
     // does not leave it (and what it runs) open for the runtime's 4 h idle timeout.
     client.socket.on('end', () => finish(true));

@@ -8,9 +8,11 @@
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
-// SPDY to containerd), Cp.cpToPod and PortForward. Sessions keep their output whole while a Deployment
-// (the deployment and replicaset controllers run) scales up and down beside them; the agent's session
-// limits, set low here (4 per pod, 6 in all), answer 429 with Retry-After through the apiserver.
+// SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
+// steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
+// their output whole while a Deployment (the deployment and replicaset controllers run) scales up and
+// down beside them; the agent's session limits, set low here (4 per pod, 6 in all), answer 429 with
+// Retry-After through the apiserver.
 // Needs root; run under flock /tmp/steer-e2e.lock.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -21,6 +23,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { Cp, Exec, KubeConfig, PortForward } from '@kubernetes/client-node';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { V1Status } from '@kubernetes/client-node';
@@ -547,6 +550,62 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
         const cat = await run(kubectlBinaries('cn')[0].bin, ['--kubeconfig', kubeconfig, 'exec', 'bb', '--', 'cat', '/tmp/up.txt'], { env: { HOME: path.join(home, 'cn') } });
         return cat.stdout === 'uploaded\n' && (await processesIn(/tar xf/)).length === 0;
       }, 15_000);
+    });
+
+    // Cp.cpFromPod cannot work against any server in client-node 1.4.0: dist/cp.js line 17 runs
+    // `tar zcf -` in the container and line 22 pipes its output into tar-fs's `extract` (tar-fs 3.1.3 over
+    // tar-stream 3.2.2), which reads plain tar only — gzip bytes fail at tar-stream/headers.js line 116
+    // ("Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?"), or, once the input
+    // ends, at tar-stream/extract.js line 304 ("Unexpected end of data"); cp.js lines 24-28 then throw from
+    // the exec callback (an unhandled rejection), and cpFromPod resolves before anything is copied. Here
+    // steer runs the very command and serves its bytes as kube's kubelet does: a valid gzip'd tar, which
+    // extracts once gunzipped, and which tar-fs's extract alone refuses.
+    test('Cp.cpFromPod: steer serves `tar zcf -` as the kubelet does; client-node extracts it without gunzip (its bug)', async () => {
+      const r = await run(kubectlBinaries('cn')[0].bin, ['--kubeconfig', kubeconfig, 'exec', 'bb', '--', 'sh', '-c', 'echo client-node-cp-from > /tmp/cnf.txt'], { env: { HOME: path.join(home, 'cn') } });
+      expect(r.code).toBe(0);
+      const parts: Buffer[] = [];
+      const out = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          parts.push(Buffer.from(chunk));
+          cb();
+        },
+      });
+      const err = sink();
+      // What cpFromPod runs (cp.js line 17), with its cwd argument.
+      const status = await new Promise<V1Status>((resolve) => {
+        void new Exec(kc).exec(ns, 'bb', 'bb', ['tar', 'zcf', '-', '-C', '/tmp', 'cnf.txt'], out, err.w, null, false, (s) => resolve(s));
+      });
+      expect(status.status).toBe('Success');
+      expect(err.text()).toBe('');
+      const gz = Buffer.concat(parts);
+      expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip's magic: the command's stdout as is
+      // Gunzipped, it is the tar of the file (system tar reads it).
+      const dir = fs.mkdtempSync(path.join(home, 'cnf-'));
+      const untar = spawn('tar', ['xzf', '-', '-C', dir]);
+      untar.stdin.end(gz);
+      expect(await new Promise((r) => untar.on('close', r))).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'cnf.txt'), 'utf8')).toBe('client-node-cp-from\n');
+      // The same bytes into what cp.js line 22 makes, tar-fs's extract: refused, it does not gunzip.
+      const tarFs = require('tar-fs') as { extract(cwd: string): Writable };
+      const target = fs.mkdtempSync(path.join(home, 'cnf-tarfs-'));
+      const refused = await new Promise<Error | undefined>((resolve) => {
+        const extract = tarFs.extract(target);
+        extract.on('error', resolve);
+        extract.on('finish', () => resolve(undefined));
+        extract.end(gz);
+      });
+      expect(refused?.message).toMatch(/Invalid tar header|Unexpected end of data/);
+      expect(fs.existsSync(path.join(target, 'cnf.txt'))).toBe(false);
+      // And gunzipped first (what cpFromPod lacks), tar-fs extracts it.
+      const fixed = fs.mkdtempSync(path.join(home, 'cnf-fixed-'));
+      await new Promise<void>((resolve, reject) => {
+        const extract = tarFs.extract(fixed);
+        extract.on('error', reject);
+        extract.on('finish', () => resolve());
+        extract.end(zlib.gunzipSync(gz));
+      });
+      await waitFor('the extracted file', () => (fs.existsSync(path.join(fixed, 'cnf.txt')) ? true : undefined), 5_000);
+      expect(fs.readFileSync(path.join(fixed, 'cnf.txt'), 'utf8')).toBe('client-node-cp-from\n');
     });
 
     // containerd 1.6's streaming server speaks WebSocket v4 at most, which cannot half-close stdin: the agent
