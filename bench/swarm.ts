@@ -131,6 +131,56 @@ class SteerSide implements Side {
   }
 }
 
+/**
+ * Where a steer pod's start goes, from a pod watch (the bench's clock, ms after the Deployment create
+ * was sent): the pod created (Deployment → ReplicaSet → pod), bound (scheduler), its container running
+ * and the pod Ready in the API (node agent: sandbox, container, status write).
+ */
+class PodTimeline {
+  private t0 = 0;
+  private readonly seen = new Map<string, { created?: number; bound?: number; running?: number; ready?: number }>();
+  private handle?: { stop(): void };
+  constructor(private readonly client: KubeClient) {}
+
+  async start(): Promise<void> {
+    this.seen.clear();
+    this.handle = await this.client.watch<Pod>(
+      Resources.pods,
+      { namespace: NS, labelSelector: `app=${APP}` },
+      (e) => {
+        if (!this.t0 || e.type === 'DELETED' || e.type === 'ERROR' || e.type === 'BOOKMARK') return;
+        const p = e.object;
+        const at = Date.now() - this.t0;
+        const r = this.seen.get(p.metadata?.name ?? '') ?? {};
+        r.created ??= at;
+        if (p.spec?.nodeName) r.bound ??= at;
+        if (p.status?.containerStatuses?.[0]?.state?.running) r.running ??= at;
+        if ((p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) r.ready ??= at;
+        this.seen.set(p.metadata?.name ?? '', r);
+      },
+      () => undefined,
+    );
+  }
+
+  /** The create is about to be sent. */
+  mark(): void {
+    this.t0 = Date.now();
+  }
+
+  /** The first pod's milestones, or undefined when one is missing. */
+  first(): { created: number; bound: number; running: number; ready: number } | undefined {
+    const all = [...this.seen.values()].filter((r) => r.created !== undefined).sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
+    const r = all[0];
+    if (r?.created === undefined || r.bound === undefined || r.running === undefined || r.ready === undefined) return undefined;
+    return { created: r.created, bound: r.bound, running: r.running, ready: r.ready };
+  }
+
+  stop(): void {
+    this.handle?.stop();
+    this.t0 = 0;
+  }
+}
+
 // ------------------------------------------------------------------ Docker Swarm (Engine API 1.41)
 
 class DockerApi {
@@ -238,12 +288,15 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** One pass of every step on one side; returns seconds per step. */
-async function runSide(side: Side, idle: (() => Promise<void>) | undefined): Promise<Partial<Record<StepName, number>>> {
+async function runSide(side: Side, idle: (() => Promise<void>) | undefined, timeline?: PodTimeline): Promise<Partial<Record<StepName, number>>> {
   const out: Partial<Record<StepName, number>> = {};
+  await timeline?.start();
   out['create 1 replica → running'] = await timed(async () => {
+    timeline?.mark();
     await side.create(1);
     await settled(side, 1);
   });
+  timeline?.stop();
   out['scale 1→3'] = await timed(async () => {
     await side.scale(3);
     await settled(side, 3);
@@ -448,6 +501,8 @@ async function main(argv: string[]): Promise<void> {
     const metricsBefore = await scrape();
 
     const sides: Side[] = [new SteerSide(client, cri), swarm];
+    const timeline = new PodTimeline(client);
+    const starts: Array<{ created: number; bound: number; running: number; ready: number; settled: number }> = [];
     const runs = Number(o.runs);
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? sides : [...sides].reverse();
@@ -464,7 +519,9 @@ async function main(argv: string[]): Promise<void> {
                 idleRows.push([side.name === 'steer' ? 'steer server' : 'dockerd', `${(share * 100).toFixed(1)} %`, `${rssMiB(pid).toFixed(0)} MiB`]);
               }
             : undefined;
-        const figures = await runSide(side, idle);
+        const figures = await runSide(side, idle, side.name === 'steer' ? timeline : undefined);
+        const first = side.name === 'steer' ? timeline.first() : undefined;
+        if (first) starts.push({ ...first, settled: (figures['create 1 replica → running'] ?? NaN) * 1000 });
         for (const [step, s] of Object.entries(figures) as Array<[StepName, number]>) (results[side.name][step] ??= []).push(s);
         console.log(`run ${run + 1} ${side.name}: ${STEPS.filter((s) => figures[s] !== undefined).map((s) => `${s} ${figures[s]?.toFixed(2)} s`).join(', ')}`);
       }
@@ -501,6 +558,13 @@ async function main(argv: string[]): Promise<void> {
     if (idleRows.length) {
       console.log(`\nwith 30 replicas, nothing changing (${o.idle} s): CPU (% of one core) and RSS`);
       for (const r of idleRows) console.log(`  ${r.join('  ')}`);
+    }
+    if (starts.length) {
+      const med = (k: keyof (typeof starts)[number]) => percentile(starts.map((x) => x[k]), 50);
+      console.log(
+        `\nsteer's create 1 → running, medians of ${starts.length} (ms after the Deployment create was sent, from a pod watch): pod created ${med('created').toFixed(0)} (controllers), ` +
+          `bound ${med('bound').toFixed(0)} (scheduler), container running in the API ${med('running').toFixed(0)}, Ready ${med('ready').toFixed(0)} (node agent), seen by the 100 ms poll ${med('settled').toFixed(0)}`,
+      );
     }
     const rowsBreakdown = breakdown(metricsBefore, metricsAfter);
     if (rowsBreakdown.length) console.log(`\nsteer's node agent over the steer runs: CRI calls (kubelet_runtime_operations_duration_seconds)\n${rowsBreakdown.join('\n')}`);
