@@ -10,7 +10,7 @@
 //      running container with an address in Docker). Both sides are polled the same way (every 100 ms);
 //   3. in the first run, with 30 replicas and nothing changing: CPU of the steer server against dockerd's;
 //   4. the raw CRI floor on the steer cluster's containerd (bench/cri-floor.ts): one pod start, 27 at
-//      once and their removal at once, kill → serving again;
+//      once and their removal at once, kill → serving again, and 27 pods torn down phase by phase;
 //   5. a table: min/median/max per step and side, steer/Swarm of the medians, the floor, steer/floor;
 //   6. cleanup of everything it started, by PID: the service, the swarm, the engine (its PID file), its
 //      bridge and data, `steer down --purge`.
@@ -34,7 +34,7 @@ import { downBenchCluster, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
-import { measureCriFloor, measureRestartFloor, percentile } from './cri-floor';
+import { formatTeardownPhases, measureCriFloor, measureRestartFloor, measureTeardownPhases, percentile } from './cri-floor';
 
 const NS = 'default';
 const APP = 'bench-nginx';
@@ -532,6 +532,7 @@ async function main(argv: string[]): Promise<void> {
     // 4. the raw CRI floor on the steer cluster's containerd
     const floor = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: Number(o.floorCount), concurrentCount: 27 });
     const restart = await measureRestartFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: Number(o.floorCount) });
+    const teardown = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27 }).catch((err: Error) => err);
     const floors: Partial<Record<StepName, number>> = {
       'create 1 replica → running': floor.sequential.p50Ms / 1000,
       'scale 3→30': floor.concurrent.totalMs / 1000,
@@ -569,6 +570,7 @@ async function main(argv: string[]): Promise<void> {
     const rowsBreakdown = breakdown(metricsBefore, metricsAfter);
     if (rowsBreakdown.length) console.log(`\nsteer's node agent over the steer runs: CRI calls (kubelet_runtime_operations_duration_seconds)\n${rowsBreakdown.join('\n')}`);
     console.log(`\nCRI floor: 1 pod ${floor.sequential.p50Ms.toFixed(0)} ms (p50 of ${floor.sequential.count}), 27 at once ${floor.concurrent.totalMs.toFixed(0)} ms, stopped at once ${floor.concurrent.stopMs.toFixed(0)} ms, removed ${floor.concurrent.removeMs.toFixed(0)} ms after the start of the stops, kill → serving ${restart.p50Ms.toFixed(0)} ms`);
+    console.log(teardown instanceof Error ? `\nCRI teardown phases failed: ${teardown.message}` : `\nCRI ${formatTeardownPhases(teardown)}`);
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
   } finally {
     if (!o.keep) {
