@@ -222,6 +222,10 @@ test('finalizeDeletion deletes the stopped pod once and forgets it; cleanupOrpha
   expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
   // The sandbox is stopped once (by KillPod); removal only removes it (a second stop is a second CNI DEL).
   expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(1);
+  // Gone from the PLEG cache at once: housekeeping does not take it for an orphan again before the next relist.
+  expect(h.pleg.allPods().has('uid-1')).toBe(false);
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', 0))).toEqual({});
+  expect(h.runtime.calls.filter((c) => c.startsWith('removePodSandbox'))).toHaveLength(1);
   expect(h.actions.bookkeeping().removalDeferredAt).toBe(0);
 });
 

@@ -229,6 +229,7 @@ export class PodActions {
     // Stop gracefully first: a pod deleted with grace 0 by someone else still gets a short stop.
     await Promise.all(observed.containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.stopContainerQuietly(c.id, 2)));
     await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid));
+    this.o.pleg.forgetRemoved(uid);
     this.forget(uid);
     return {};
   }
