@@ -5,6 +5,7 @@
 // again". Runnable alone: `node dist/bench/cri-floor.js [--count 10] [--concurrent 30] [--restarts 10]
 // [--state-dir DIR] [--keep] [--json]` sets up its own runtime, prints the figures, tears down.
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { Command } from 'commander';
@@ -25,8 +26,11 @@ export interface CriFloorOptions {
 
 export interface CriFloorResult {
   sequential: { count: number; samplesMs: number[]; p50Ms: number; p99Ms: number; meanMs: number };
-  /** removeMs: the same pods stopped and removed at once (StopPodSandbox + RemovePodSandbox each). */
-  concurrent: { count: number; totalMs: number; perPodMs: number; removeMs: number };
+  /**
+   * removeMs: the same pods stopped and removed at once (StopPodSandbox for all, then RemovePodSandbox
+   * for all); stopMs: until every one was stopped (what a pod's deletion from the API waits for).
+   */
+  concurrent: { count: number; totalMs: number; perPodMs: number; stopMs: number; removeMs: number };
 }
 
 /** Nearest-rank percentile of samples (p in 0..100). */
@@ -101,7 +105,9 @@ export async function measureCriFloor(runtime: ContainerRuntime, opts: CriFloorO
   const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const pods = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const r0 = process.hrtime.bigint();
-  await Promise.all(pods.map((p) => removePod(runtime, p)));
+  await Promise.all(pods.map((p) => runtime.stopPodSandbox(p.sandboxId)));
+  const stopMs = Number(process.hrtime.bigint() - r0) / 1e6;
+  await Promise.all(pods.map((p) => runtime.removePodSandbox(p.sandboxId)));
   const removeMs = Number(process.hrtime.bigint() - r0) / 1e6;
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
@@ -114,8 +120,57 @@ export async function measureCriFloor(runtime: ContainerRuntime, opts: CriFloorO
       p99Ms: percentile(samplesMs, 99),
       meanMs: samplesMs.reduce((a, b) => a + b, 0) / Math.max(1, samplesMs.length),
     },
-    concurrent: { count: concCount, totalMs, perPodMs: totalMs / Math.max(1, concCount), removeMs },
+    concurrent: { count: concCount, totalMs, perPodMs: totalMs / Math.max(1, concCount), stopMs, removeMs },
   };
+}
+
+export interface TeardownPhases {
+  count: number;
+  /** Wall time of each phase, all pods at once, and the machine's busy CPU (core-seconds) meanwhile. */
+  phases: Array<{ name: string; ms: number; busyCoreSeconds: number }>;
+}
+
+/** Busy and total jiffies of the whole machine (/proc/stat). */
+function machineCpu(): { busy: number; total: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+/**
+ * Where a pod's teardown goes, as the node agent tears down a deleted pod: `count` pods started, then
+ * all at once StopContainer with a grace period (the image's stop signal), StopPodSandbox (the CNI DEL,
+ * the pause container), RemovePodSandbox; each phase timed, with the machine's busy CPU meanwhile.
+ */
+export async function measureTeardownPhases(runtime: ContainerRuntime, opts: CriFloorOptions & { count?: number; graceSeconds?: number }): Promise<TeardownPhases> {
+  const count = opts.count ?? 27;
+  const uidPods = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const p = await startPod(runtime, opts, 2000 + i);
+      return { ...p, containerId: (await runtime.listContainers({ podSandboxId: p.sandboxId }))[0]?.id ?? '' };
+    }),
+  );
+  await sleep(1000);
+  const phases: TeardownPhases['phases'] = [];
+  const phase = async (name: string, fn: () => Promise<unknown>) => {
+    const c0 = machineCpu();
+    const t0 = process.hrtime.bigint();
+    await fn();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    phases.push({ name, ms, busyCoreSeconds: (machineCpu().busy - c0.busy) / 100 });
+  };
+  await phase(`StopContainer (grace ${opts.graceSeconds ?? 30} s)`, () => Promise.all(uidPods.map((p) => runtime.stopContainer(p.containerId, opts.graceSeconds ?? 30))));
+  await phase('StopPodSandbox', () => Promise.all(uidPods.map((p) => runtime.stopPodSandbox(p.sandboxId))));
+  await phase('RemovePodSandbox', () => Promise.all(uidPods.map((p) => runtime.removePodSandbox(p.sandboxId))));
+  return { count, phases };
+}
+
+export function formatTeardownPhases(r: TeardownPhases): string {
+  const total = r.phases.reduce((a, p) => a + p.ms, 0);
+  return [
+    `teardown of ${r.count} pods, each phase for all at once (wall ms, share, the machine's busy CPU meanwhile):`,
+    ...r.phases.map((p) => `  ${p.name.padEnd(28)} ${p.ms.toFixed(0).padStart(6)} ms  ${((100 * p.ms) / total).toFixed(0).padStart(3)} %  ${p.busyCoreSeconds.toFixed(2)} core-s`),
+  ].join('\n');
 }
 
 export interface RestartFloorOptions {
@@ -233,7 +288,7 @@ export function formatCriFloor(r: CriFloorResult): string {
   return [
     'CRI floor (PullImage cached + RunPodSandbox + CreateContainer + StartContainer)',
     `  one at a time ×${r.sequential.count}: p50 ${f(r.sequential.p50Ms)} ms, p99 ${f(r.sequential.p99Ms)} ms, mean ${f(r.sequential.meanMs)} ms`,
-    `  ${r.concurrent.count} concurrent: total ${f(r.concurrent.totalMs)} ms (${f(r.concurrent.perPodMs)} ms per pod); removed at once in ${f(r.concurrent.removeMs)} ms`,
+    `  ${r.concurrent.count} concurrent: total ${f(r.concurrent.totalMs)} ms (${f(r.concurrent.perPodMs)} ms per pod); stopped at once in ${f(r.concurrent.stopMs)} ms, removed ${f(r.concurrent.removeMs)} ms after the start of the stops`,
   ].join('\n');
 }
 
@@ -246,10 +301,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--pod-subnet <cidr>', 'pod subnet', '10.209.0.0/24')
     .option('--host-port-base <port>', 'give each pod a hostPort from this port on')
     .option('--restarts <n>', 'also measure kill → serving again this many times (0: skip)', '10')
+    .option('--teardown-phases <n>', 'also tear down this many pods phase by phase (StopContainer, StopPodSandbox, RemovePodSandbox; 0: skip)', '0')
     .option('--keep', 'leave the runtime running afterwards', false)
     .option('--json', 'print the result as JSON', false)
     .parse(argv);
-  const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; restarts: string; keep: boolean; json: boolean }>();
+  const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; restarts: string; teardownPhases: string; keep: boolean; json: boolean }>();
   const info = await ensureRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
   const runtime = new CriRuntime(info.criSocket);
   try {
@@ -261,8 +317,9 @@ async function main(argv: string[]): Promise<void> {
       hostPortBase: o.hostPortBase ? Number(o.hostPortBase) : undefined,
     });
     const restart = Number(o.restarts) > 0 ? await measureRestartFloor(runtime, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: Number(o.restarts) }) : undefined;
-    if (o.json) process.stdout.write(JSON.stringify({ ...result, restart }) + '\n');
-    else process.stdout.write(formatCriFloor(result) + (restart ? '\n' + formatRestartFloor(restart) : '') + '\n');
+    const teardown = Number(o.teardownPhases) > 0 ? await measureTeardownPhases(runtime, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: Number(o.teardownPhases) }) : undefined;
+    if (o.json) process.stdout.write(JSON.stringify({ ...result, restart, teardown }) + '\n');
+    else process.stdout.write(formatCriFloor(result) + (restart ? '\n' + formatRestartFloor(restart) : '') + (teardown ? '\n' + formatTeardownPhases(teardown) : '') + '\n');
   } finally {
     runtime.close();
     if (!o.keep) await teardownRuntime(info.stateDir);

@@ -10,7 +10,7 @@
 //      running container with an address in Docker). Both sides are polled the same way (every 100 ms);
 //   3. in the first run, with 30 replicas and nothing changing: CPU of the steer server against dockerd's;
 //   4. the raw CRI floor on the steer cluster's containerd (bench/cri-floor.ts): one pod start, 27 at
-//      once and their removal at once, kill → serving again;
+//      once and their removal at once, kill → serving again, and 27 pods torn down phase by phase;
 //   5. a table: min/median/max per step and side, steer/Swarm of the medians, the floor, steer/floor;
 //   6. cleanup of everything it started, by PID: the service, the swarm, the engine (its PID file), its
 //      bridge and data, `steer down --purge`.
@@ -34,7 +34,7 @@ import { downBenchCluster, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
-import { measureCriFloor, measureRestartFloor, percentile } from './cri-floor';
+import { formatTeardownPhases, measureCriFloor, measureRestartFloor, measureTeardownPhases, percentile } from './cri-floor';
 
 const NS = 'default';
 const APP = 'bench-nginx';
@@ -128,6 +128,56 @@ class SteerSide implements Side {
 
   async remove(): Promise<void> {
     await this.client.delete(Resources.deployments, NS, APP, { propagationPolicy: 'Background' }).catch(() => undefined);
+  }
+}
+
+/**
+ * Where a steer pod's start goes, from a pod watch (the bench's clock, ms after the Deployment create
+ * was sent): the pod created (Deployment → ReplicaSet → pod), bound (scheduler), its container running
+ * and the pod Ready in the API (node agent: sandbox, container, status write).
+ */
+class PodTimeline {
+  private t0 = 0;
+  private readonly seen = new Map<string, { created?: number; bound?: number; running?: number; ready?: number }>();
+  private handle?: { stop(): void };
+  constructor(private readonly client: KubeClient) {}
+
+  async start(): Promise<void> {
+    this.seen.clear();
+    this.handle = await this.client.watch<Pod>(
+      Resources.pods,
+      { namespace: NS, labelSelector: `app=${APP}` },
+      (e) => {
+        if (!this.t0 || e.type === 'DELETED' || e.type === 'ERROR' || e.type === 'BOOKMARK') return;
+        const p = e.object;
+        const at = Date.now() - this.t0;
+        const r = this.seen.get(p.metadata?.name ?? '') ?? {};
+        r.created ??= at;
+        if (p.spec?.nodeName) r.bound ??= at;
+        if (p.status?.containerStatuses?.[0]?.state?.running) r.running ??= at;
+        if ((p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) r.ready ??= at;
+        this.seen.set(p.metadata?.name ?? '', r);
+      },
+      () => undefined,
+    );
+  }
+
+  /** The create is about to be sent. */
+  mark(): void {
+    this.t0 = Date.now();
+  }
+
+  /** The first pod's milestones, or undefined when one is missing. */
+  first(): { created: number; bound: number; running: number; ready: number } | undefined {
+    const all = [...this.seen.values()].filter((r) => r.created !== undefined).sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
+    const r = all[0];
+    if (r?.created === undefined || r.bound === undefined || r.running === undefined || r.ready === undefined) return undefined;
+    return { created: r.created, bound: r.bound, running: r.running, ready: r.ready };
+  }
+
+  stop(): void {
+    this.handle?.stop();
+    this.t0 = 0;
   }
 }
 
@@ -238,12 +288,15 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** One pass of every step on one side; returns seconds per step. */
-async function runSide(side: Side, idle: (() => Promise<void>) | undefined): Promise<Partial<Record<StepName, number>>> {
+async function runSide(side: Side, idle: (() => Promise<void>) | undefined, timeline?: PodTimeline): Promise<Partial<Record<StepName, number>>> {
   const out: Partial<Record<StepName, number>> = {};
+  await timeline?.start();
   out['create 1 replica → running'] = await timed(async () => {
+    timeline?.mark();
     await side.create(1);
     await settled(side, 1);
   });
+  timeline?.stop();
   out['scale 1→3'] = await timed(async () => {
     await side.scale(3);
     await settled(side, 3);
@@ -448,6 +501,8 @@ async function main(argv: string[]): Promise<void> {
     const metricsBefore = await scrape();
 
     const sides: Side[] = [new SteerSide(client, cri), swarm];
+    const timeline = new PodTimeline(client);
+    const starts: Array<{ created: number; bound: number; running: number; ready: number; settled: number }> = [];
     const runs = Number(o.runs);
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? sides : [...sides].reverse();
@@ -464,7 +519,9 @@ async function main(argv: string[]): Promise<void> {
                 idleRows.push([side.name === 'steer' ? 'steer server' : 'dockerd', `${(share * 100).toFixed(1)} %`, `${rssMiB(pid).toFixed(0)} MiB`]);
               }
             : undefined;
-        const figures = await runSide(side, idle);
+        const figures = await runSide(side, idle, side.name === 'steer' ? timeline : undefined);
+        const first = side.name === 'steer' ? timeline.first() : undefined;
+        if (first) starts.push({ ...first, settled: (figures['create 1 replica → running'] ?? NaN) * 1000 });
         for (const [step, s] of Object.entries(figures) as Array<[StepName, number]>) (results[side.name][step] ??= []).push(s);
         console.log(`run ${run + 1} ${side.name}: ${STEPS.filter((s) => figures[s] !== undefined).map((s) => `${s} ${figures[s]?.toFixed(2)} s`).join(', ')}`);
       }
@@ -475,10 +532,12 @@ async function main(argv: string[]): Promise<void> {
     // 4. the raw CRI floor on the steer cluster's containerd
     const floor = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: Number(o.floorCount), concurrentCount: 27 });
     const restart = await measureRestartFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: Number(o.floorCount) });
+    const teardown = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27 }).catch((err: Error) => err);
     const floors: Partial<Record<StepName, number>> = {
       'create 1 replica → running': floor.sequential.p50Ms / 1000,
       'scale 3→30': floor.concurrent.totalMs / 1000,
-      'scale 30→3, settled to exactly 3': floor.concurrent.removeMs / 1000,
+      // the pods leave the API once stopped (their dead sandboxes are removed afterwards, as the kubelet's GC does)
+      'scale 30→3, settled to exactly 3': floor.concurrent.stopMs / 1000,
       'killed container → serving again': restart.p50Ms / 1000,
     };
 
@@ -501,9 +560,17 @@ async function main(argv: string[]): Promise<void> {
       console.log(`\nwith 30 replicas, nothing changing (${o.idle} s): CPU (% of one core) and RSS`);
       for (const r of idleRows) console.log(`  ${r.join('  ')}`);
     }
+    if (starts.length) {
+      const med = (k: keyof (typeof starts)[number]) => percentile(starts.map((x) => x[k]), 50);
+      console.log(
+        `\nsteer's create 1 → running, medians of ${starts.length} (ms after the Deployment create was sent, from a pod watch): pod created ${med('created').toFixed(0)} (controllers), ` +
+          `bound ${med('bound').toFixed(0)} (scheduler), container running in the API ${med('running').toFixed(0)}, Ready ${med('ready').toFixed(0)} (node agent), seen by the 100 ms poll ${med('settled').toFixed(0)}`,
+      );
+    }
     const rowsBreakdown = breakdown(metricsBefore, metricsAfter);
     if (rowsBreakdown.length) console.log(`\nsteer's node agent over the steer runs: CRI calls (kubelet_runtime_operations_duration_seconds)\n${rowsBreakdown.join('\n')}`);
-    console.log(`\nCRI floor: 1 pod ${floor.sequential.p50Ms.toFixed(0)} ms (p50 of ${floor.sequential.count}), 27 at once ${floor.concurrent.totalMs.toFixed(0)} ms, their removal ${floor.concurrent.removeMs.toFixed(0)} ms, kill → serving ${restart.p50Ms.toFixed(0)} ms`);
+    console.log(`\nCRI floor: 1 pod ${floor.sequential.p50Ms.toFixed(0)} ms (p50 of ${floor.sequential.count}), 27 at once ${floor.concurrent.totalMs.toFixed(0)} ms, stopped at once ${floor.concurrent.stopMs.toFixed(0)} ms, removed ${floor.concurrent.removeMs.toFixed(0)} ms after the start of the stops, kill → serving ${restart.p50Ms.toFixed(0)} ms`);
+    console.log(teardown instanceof Error ? `\nCRI teardown phases failed: ${teardown.message}` : `\nCRI ${formatTeardownPhases(teardown)}`);
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
   } finally {
     if (!o.keep) {

@@ -381,7 +381,9 @@ export class NodeAgent {
     // nobody else creates or removes our objects, and exits trigger this sync from a relist.
     const observed = await this.pleg.observe(uid, this.actions.lastChanged(uid));
     if (!pod) {
-      if (this.podSource.hasSynced()) await this.actions.cleanupOrphan(uid, observed);
+      if (!this.podSource.hasSynced()) return;
+      const { retryAfterMs } = await this.actions.cleanupOrphan(uid, observed);
+      if (retryAfterMs !== undefined) return { requeueAfterMs: retryAfterMs };
       return;
     }
     const result = computePodActions(pod, observed, this.actions.syncContext());

@@ -168,6 +168,19 @@ export class Pleg {
     return this.lastCompleted;
   }
 
+  /**
+   * This agent removed every object of the pod: drop it from the cache now. Until the next relist (up
+   * to a minute away when idle) housekeeping would otherwise take it for an orphan every 2 s and remove
+   * it again. A relist already under way may bring it back once; its sync then finds nothing to do.
+   */
+  forgetRemoved(uid: string): void {
+    const p = this.pods.get(uid);
+    if (!p) return;
+    for (const s of p.sandboxes) this.sandboxCache.delete(s.id);
+    for (const c of p.containers) this.containerCache.delete(c.id);
+    this.pods.delete(uid);
+  }
+
   /** Caches a sandbox status the caller just fetched, so the next relist need not fetch it again. */
   remember(st: PodSandboxStatus): void {
     this.sandboxCache.set(st.id, { state: st.state, obs: observedSandbox(st) });

@@ -200,7 +200,7 @@ describe('a sync that starts containers', () => {
   });
 });
 
-test('finalizeDeletion removes the runtime objects, deletes the pod once and forgets it', async () => {
+test('finalizeDeletion deletes the stopped pod once and forgets it; cleanupOrphan then removes its dead sandbox', async () => {
   const h = harness();
   const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
   await createAndStart(h, p);
@@ -210,13 +210,61 @@ test('finalizeDeletion removes the runtime objects, deletes the pod once and for
   const observed = await h.pleg.observe('uid-1', Date.now());
   await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(observed));
   await h.actions.finalizeDeletion(p, await h.pleg.observe('uid-1', Date.now()));
-  expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
-  // The sandbox is stopped once (by KillPod); finalizing only removes it (a second stop is a second CNI DEL).
-  expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(1);
+  // The API object goes once nothing runs; the dead sandbox and containers are left for the GC below.
+  expect(h.runtime.counts()).toMatchObject({ sandboxes: 1, running: 0 });
+  expect(h.runtime.calls.filter((c) => c.startsWith('removePodSandbox'))).toHaveLength(0);
   expect(h.deleted).toEqual(['web']);
   expect(h.forgotten).toEqual(['uid-1']);
   expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeUndefined();
   expect(h.actions.lastChanged('uid-1')).toBe(0);
+  // The delete notification's sync: nothing is being killed, so the garbage goes at once.
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', Date.now()))).toEqual({});
+  expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+  // The sandbox is stopped once (by KillPod); removal only removes it (a second stop is a second CNI DEL).
+  expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(1);
+  // Gone from the PLEG cache at once: housekeeping does not take it for an orphan again before the next relist.
+  expect(h.pleg.allPods().has('uid-1')).toBe(false);
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', 0))).toEqual({});
+  expect(h.runtime.calls.filter((c) => c.startsWith('removePodSandbox'))).toHaveLength(1);
+  expect(h.actions.bookkeeping().removalDeferredAt).toBe(0);
+});
+
+test('a dead sandbox waits for the kills in flight before it is removed, at most 10 s; a running orphan never waits', async () => {
+  const h = harness();
+  const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
+  await createAndStart(h, p);
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  await h.actions.finalizeDeletion(p, await h.pleg.observe('uid-1', Date.now()));
+  // Another pod is being killed, its StopContainer held.
+  const other: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: 'other', namespace: 'default', uid: 'uid-2' } };
+  const state2 = newSyncState(emptyObserved('uid-2'));
+  await h.actions.apply(other, { type: 'CreateSandbox', attempt: 0 }, state2);
+  await h.actions.apply(other, start('c'), state2);
+  let release = () => undefined as void;
+  const gate = new Promise<void>((r) => (release = r));
+  const stop = h.runtime.stopContainer.bind(h.runtime);
+  h.runtime.stopContainer = async (id, grace) => {
+    await gate;
+    return stop(id, grace);
+  };
+  const killing = h.actions.apply(other, { type: 'KillPod', gracePeriodSeconds: 30, reason: 'deleted' }, newSyncState(await h.pleg.observe('uid-2', Date.now())));
+  const dead = await h.pleg.observe('uid-1', Date.now());
+  const t0 = Date.now();
+  expect(await h.actions.cleanupOrphan('uid-1', dead, t0)).toEqual({ retryAfterMs: 250 });
+  expect(await h.actions.cleanupOrphan('uid-1', dead, t0 + 9_999)).toEqual({ retryAfterMs: 250 });
+  expect(h.actions.bookkeeping().removalDeferredAt).toBe(1);
+  expect(h.runtime.counts().sandboxes).toBe(2);
+  // Put off no longer than 10 s, kills or not.
+  expect(await h.actions.cleanupOrphan('uid-1', dead, t0 + 10_000)).toEqual({});
+  expect(h.runtime.counts().sandboxes).toBe(1);
+  expect(h.actions.bookkeeping().removalDeferredAt).toBe(0);
+  // A pod whose object vanished while it still runs is stopped and removed at once, kill in flight or not.
+  const running = await h.pleg.observe('uid-2', Date.now());
+  expect(running.containers.some((c) => c.state === 'CONTAINER_RUNNING')).toBe(true);
+  release();
+  await killing;
+  expect(await h.actions.cleanupOrphan('uid-2', await h.pleg.observe('uid-2', Date.now()))).toEqual({});
+  expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
 });
 
 test('running pods’ volumes follow their ConfigMaps: at once after an agent restart, then every refresh interval', async () => {

@@ -25,6 +25,10 @@ import type { ServiceAccountTokenManager } from './volumes/tokens';
 
 /** How long a container waits after CreateContainerConfigError or CreateContainerError. */
 const CREATE_RETRY_MS = 2000;
+/** A deleted pod's dead sandboxes wait at most this long for the kills in flight before they are removed. */
+const REMOVAL_DEFER_MAX_MS = 10_000;
+/** How often a put-off removal looks again. */
+const REMOVAL_RETRY_MS = 250;
 
 export interface PodActionsOptions {
   nodeName: string;
@@ -97,6 +101,10 @@ export class PodActions {
   private readonly lastActionAt = new Map<string, number>();
   /** When each pod's volumes were last written (the kubelet's remount of its running pods' volumes). */
   private readonly volumesSetUpAt = new Map<string, number>();
+  /** KillPods under way: removing dead sandboxes (garbage) waits for them, so stops get the CPU first. */
+  private killsInFlight = 0;
+  /** When each gone pod's removal was first put off for the kills in flight. */
+  private readonly removalDeferredAt = new Map<string, number>();
 
   constructor(private readonly o: PodActionsOptions) {
     this.runtime = o.runtime;
@@ -183,24 +191,47 @@ export class PodActions {
     }
   }
 
-  /** Everything is stopped: remove runtime objects and host files, then the API object. */
+  /**
+   * Everything is stopped (containers, sandbox, its network): the pod's directories and cgroups go, then
+   * the API object, as the kubelet deletes it once nothing runs and its volumes and cgroup are gone. Its
+   * dead sandbox and containers are garbage (the kubelet's container GC removes them later): the sync of
+   * the delete notification removes them through cleanupOrphan, after the kills in flight.
+   */
   async finalizeDeletion(pod: Pod, observed: ObservedPod): Promise<void> {
     const uid = pod.metadata!.uid!;
-    await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid), podLogDirectory(this.o.sandbox.logRoot, pod));
+    if (observed.sandboxes.some((s) => s.state === 'SANDBOX_READY') || observed.containers.some((c) => c.state === 'CONTAINER_RUNNING')) {
+      // Not stopped after all (should not happen: the core finalizes only when nothing runs).
+      await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid), podLogDirectory(this.o.sandbox.logRoot, pod));
+    } else {
+      if (this.o.cgroupFs) removePodCgroups(podCgroupParent(this.o.sandbox.cgroupRoot, uid), this.o.cgroupFs);
+      removeTree(podDir(this.o.stateDir, uid));
+    }
     await this.o.deleter.deletePod(pod);
     this.forget(uid);
   }
 
-  /** The runtime has objects of a pod the API no longer has: stop and remove them. */
-  async cleanupOrphan(uid: string, observed: ObservedPod): Promise<void> {
+  /**
+   * The runtime has objects of a pod the API no longer has: stop and remove them. Dead ones (a deleted
+   * pod finalizeDeletion stopped) are only garbage: their removal waits while other pods are being killed,
+   * up to REMOVAL_DEFER_MAX_MS, and asks to be called again after retryAfterMs.
+   */
+  async cleanupOrphan(uid: string, observed: ObservedPod, now = Date.now()): Promise<{ retryAfterMs?: number }> {
     if (!observed.sandboxes.length && !observed.containers.length) {
       this.forget(uid);
-      return;
+      return {};
+    }
+    const running = observed.sandboxes.some((s) => s.state === 'SANDBOX_READY') || observed.containers.some((c) => c.state === 'CONTAINER_RUNNING');
+    if (!running && this.killsInFlight > 0) {
+      const since = this.removalDeferredAt.get(uid) ?? now;
+      this.removalDeferredAt.set(uid, since);
+      if (now - since < REMOVAL_DEFER_MAX_MS) return { retryAfterMs: REMOVAL_RETRY_MS };
     }
     // Stop gracefully first: a pod deleted with grace 0 by someone else still gets a short stop.
     await Promise.all(observed.containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.stopContainerQuietly(c.id, 2)));
     await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid));
+    this.o.pleg.forgetRemoved(uid);
     this.forget(uid);
+    return {};
   }
 
   /** How many pods or containers each per-pod record holds (churn tests: they shrink back). */
@@ -209,6 +240,7 @@ export class PodActions {
       lastActionAt: this.lastActionAt.size,
       startBlocks: this.startBlocks.size,
       volumesSetUpAt: this.volumesSetUpAt.size,
+      removalDeferredAt: this.removalDeferredAt.size,
       crashBackoff: this.crashBackoff.size(),
       expectedExits: this.o.pleg.expectedExitCount(),
       probeWorkers: this.o.probes.size(),
@@ -223,6 +255,7 @@ export class PodActions {
     for (const k of this.startBlocks.keys()) if (k.startsWith(`${uid}/`)) this.startBlocks.delete(k);
     this.o.probes.removePod(uid);
     this.volumesSetUpAt.delete(uid);
+    this.removalDeferredAt.delete(uid);
     this.o.tokens?.deleteServiceAccountTokens(uid);
     this.o.onForget?.(uid);
   }
@@ -378,6 +411,15 @@ export class PodActions {
   }
 
   private async killPod(pod: Pod, grace: number): Promise<void> {
+    this.killsInFlight++;
+    try {
+      await this.killPodNow(pod, grace);
+    } finally {
+      this.killsInFlight--;
+    }
+  }
+
+  private async killPodNow(pod: Pod, grace: number): Promise<void> {
     const uid = pod.metadata?.uid || '';
     const obs = await this.o.pleg.observe(uid, Date.now());
     const running = obs.containers.filter((c) => c.state === 'CONTAINER_RUNNING');

@@ -1,5 +1,5 @@
 // measureCriFloor on the real runtime (small counts): figures are real timings, and it leaves no pod.
-import { formatCriFloor, formatRestartFloor, measureCriFloor, measureRestartFloor, percentile } from '../../bench/cri-floor';
+import { formatCriFloor, formatRestartFloor, formatTeardownPhases, measureCriFloor, measureRestartFloor, measureTeardownPhases, percentile } from '../../bench/cri-floor';
 import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
@@ -31,7 +31,17 @@ describe('measureCriFloor on containerd', () => {
     expect(r.sequential.p50Ms).toBeLessThanOrEqual(r.sequential.p99Ms);
     expect(r.concurrent.count).toBe(4);
     expect(r.concurrent.totalMs).toBeGreaterThan(5);
+    expect(r.concurrent.stopMs).toBeGreaterThan(1);
+    expect(r.concurrent.removeMs).toBeGreaterThan(r.concurrent.stopMs);
     expect(formatCriFloor(r)).toMatch(/p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(await cri.listPodSandboxes()).toEqual([]);
+  });
+
+  test('teardown phase by phase: StopContainer, StopPodSandbox, RemovePodSandbox each timed for all pods; none left', async () => {
+    const r = await measureTeardownPhases(cri, { cgroupRoot: rt.cgroupRoot, podLogDir: rt.podLogDir, count: 3, graceSeconds: 5 });
+    expect(r.phases.map((p) => p.name)).toEqual(['StopContainer (grace 5 s)', 'StopPodSandbox', 'RemovePodSandbox']);
+    for (const p of r.phases) expect(p.ms).toBeGreaterThan(1);
+    expect(formatTeardownPhases(r)).toMatch(/teardown of 3 pods/);
     expect(await cri.listPodSandboxes()).toEqual([]);
   });
 

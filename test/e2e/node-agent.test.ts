@@ -138,14 +138,19 @@ describe('node agent on real containerd', () => {
     expect(again.status?.phase).toBe('Running');
   });
 
-  test('deleting the pod removes containers, sandbox, cgroups and logs, then the object', async () => {
+  test('deleting the pod stops it and removes its cgroups, then the object; its dead sandbox, containers and logs go right after', async () => {
     const pod = await getPod();
     const uid = pod.metadata!.uid!;
     await api.client.delete(Resources.pods, 'default', 'nginx');
     await waitFor('pod object gone', async () => getPod().then(() => false, (e) => isNotFound(e)));
-    expect(await podContainers(uid)).toEqual([]);
-    expect((await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid)).toEqual([]);
-    expect(fs.readdirSync(rt.podLogDir).filter((d) => d.endsWith(uid))).toEqual([]);
+    // As the kubelet: the object goes once nothing runs (sandbox stopped: its network torn down) and the cgroup is gone.
+    expect((await podContainers(uid)).filter((c) => c.state === 'CONTAINER_RUNNING')).toEqual([]);
+    expect((await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid && s.state === 'SANDBOX_READY')).toEqual([]);
     expect(fs.existsSync(path.join('/sys/fs/cgroup/memory', rt.cgroupRoot, `pod${uid}`))).toBe(false);
+    // The dead sandbox and containers are garbage, removed by the delete notification's sync.
+    await waitFor('sandbox, containers and logs removed', async () => {
+      const sandboxes = (await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid);
+      return !sandboxes.length && !(await podContainers(uid)).length && !fs.readdirSync(rt.podLogDir).some((d) => d.endsWith(uid));
+    });
   });
 });
