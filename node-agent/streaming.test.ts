@@ -21,7 +21,7 @@ describe('streaming endpoint helpers', () => {
 
 describe('sessionProcess: which exec process an ended session owns', () => {
   const p = (execId: string, startedAtMs: number, args = ['sleep', '60']) => ({ execId, startedAtMs, args });
-  const session = { since: 1000, startedBy: 2000, cmd: ['sleep', '60'], taken: new Set<string>() };
+  const session = { since: 1000, startedBy: 2000, closedAt: 2000, otherSessions: false, cmd: ['sleep', '60'], taken: new Set<string>() };
   it('takes the first process with the session\'s argv started within the session', () => {
     expect(sessionProcess([p('probe', 1500, ['cat', '/ready']), p('b', 1600), p('a', 1200)], session)?.execId).toBe('a');
     // Older than the session (less one clock tick): someone else's.
@@ -38,5 +38,14 @@ describe('sessionProcess: which exec process an ended session owns', () => {
     expect(sessionProcess([p('a', 1200), p('b', 1300)], { ...session, taken: new Set(['a']) })?.execId).toBe('b');
     expect(sessionProcess([p('x', 1200, ['nginx'])], { ...session, cmd: ['sh', '-c', 'exec nginx'] })?.execId).toBe('x');
     expect(sessionProcess([p('x', 1200, ['nginx']), p('y', 1300, ['cat'])], { ...session, cmd: ['sh', '-c', 'exec nginx'] })).toBeUndefined();
+  });
+  it('never takes another session\'s process for one whose own had ended (argv differs)', () => {
+    const shell = { ...session, cmd: ['sh', '-c', 'exit 0'] };
+    // A `kubectl cp` began in the container after ours: its tar is the only fresh process, and not ours.
+    expect(sessionProcess([p('tar', 1500, ['tar', '-xmf', '-', '-C', '/tmp'])], { ...shell, otherSessions: true })).toBeUndefined();
+    // Started after our client left: not ours either.
+    expect(sessionProcess([p('tar', 2500, ['tar', '-xmf', '-'])], { ...shell, startedBy: Infinity })).toBeUndefined();
+    // By argv, another session does not matter.
+    expect(sessionProcess([p('a', 1200)], { ...session, otherSessions: true })?.execId).toBe('a');
   });
 });

@@ -87,6 +87,8 @@ export class StreamingSessions {
   private readonly claimed = new Map<string, Set<string>>();
   /** When exec sessions began, per container and command (the last minute's): see endExec. */
   private readonly execStarts = new Map<string, number[]>();
+  /** When exec sessions of any command began, per container (the last minute's): see endExec. */
+  private readonly containerExecStarts = new Map<string, number[]>();
   private readonly maxSessions: number;
   private readonly maxPerPod: number;
   private readonly translateV5: boolean;
@@ -261,12 +263,13 @@ export class StreamingSessions {
    */
   /** Records an exec session's start, forgetting those more than a minute old. */
   private noteExecStart(container: string, cmd: readonly string[], since: number): void {
-    const key = execStartsKey(container, cmd);
-    const starts = (this.execStarts.get(key) ?? []).filter((t) => t > since - 60_000);
-    starts.push(since);
-    this.execStarts.set(key, starts);
-    // Keys of containers and commands not seen for a minute go too.
-    if (this.execStarts.size > 256) for (const [k, ts] of this.execStarts) if (ts[ts.length - 1] <= since - 60_000) this.execStarts.delete(k);
+    for (const [map, key] of [[this.execStarts, execStartsKey(container, cmd)], [this.containerExecStarts, container]] as const) {
+      const starts = (map.get(key) ?? []).filter((t) => t > since - 60_000);
+      starts.push(since);
+      map.set(key, starts);
+      // Keys of containers and commands not seen for a minute go too.
+      if (map.size > 256) for (const [k, ts] of map) if (ts[ts.length - 1] <= since - 60_000) map.delete(k);
+    }
   }
 
   private async endExec(runtime: ContainerRuntime, container: string, since: number, closedAt: number, cmd: string[], node: string): Promise<void> {
@@ -278,7 +281,9 @@ export class StreamingSessions {
     // A process may start after its client left (containerd starts it once the stream attaches), so a
     // late one can still be ours — unless a session of the same command began since: then it is theirs.
     const laterSession = (this.execStarts.get(execStartsKey(container, cmd)) ?? []).some((t) => t >= closedAt);
-    const mine = sessionProcess(now, { since, startedBy: laterSession ? closedAt : Infinity, cmd, taken });
+    // Another session of any command that began since ours may own a process whose argv is not ours.
+    const otherSessions = (this.containerExecStarts.get(container) ?? []).filter((t) => t >= since).length > 1;
+    const mine = sessionProcess(now, { since, startedBy: laterSession ? closedAt : Infinity, closedAt, otherSessions, cmd, taken });
     if (!mine) return;
     taken.add(mine.execId);
     this.claimed.set(container, taken);
@@ -301,14 +306,22 @@ export class StreamingSessions {
  * Which of a container's exec processes is an ended session's own (see endExec): started from `since`
  * (less a clock tick) and by `startedBy` (when the client left, if a later session of the same command
  * could own what started after; else no bound), not claimed by another ending session, the
- * first with the session's argv, else the only candidate. Sessions that end together each take their own.
+ * first with the session's argv; else (the command exec'd into another, `sh -c`) the only candidate — but
+ * only when no other session began in the container since ours and it started before the client left: an
+ * innocent process (another session's `tar` of a `kubectl cp`) must never be killed for a session whose
+ * own process had already ended. Sessions that end together each take their own.
  */
-export function sessionProcess(processes: readonly ExecProcess[], s: { since: number; startedBy: number; cmd: readonly string[]; taken: ReadonlySet<string> }): ExecProcess | undefined {
+export function sessionProcess(
+  processes: readonly ExecProcess[],
+  s: { since: number; startedBy: number; closedAt: number; otherSessions: boolean; cmd: readonly string[]; taken: ReadonlySet<string> },
+): ExecProcess | undefined {
   const fresh = processes
     .filter((p) => p.startedAtMs !== undefined && p.startedAtMs >= s.since - CLOCK_TICK_MS && p.startedAtMs <= s.startedBy && !s.taken.has(p.execId))
     .sort((a, b) => a.startedAtMs! - b.startedAtMs!);
   const same = (args: string[] | undefined) => !!args && args.length === s.cmd.length && args.every((a, i) => a === s.cmd[i]);
-  return fresh.find((p) => same(p.args)) ?? (fresh.length === 1 ? fresh[0] : undefined);
+  const byArgv = fresh.find((p) => same(p.args));
+  if (byArgv || s.otherSessions || fresh.length !== 1) return byArgv;
+  return fresh[0].startedAtMs! <= s.closedAt + CLOCK_TICK_MS ? fresh[0] : undefined;
 }
 
 const execStartsKey = (container: string, cmd: readonly string[]): string => `${container}\0${cmd.join('\0')}`;
