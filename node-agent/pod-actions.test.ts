@@ -267,6 +267,53 @@ test('a dead sandbox waits for the kills in flight before it is removed, at most
   expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
 });
 
+test('dead sandboxes wait for a container start in flight, then go two at a time', async () => {
+  const h = harness();
+  const dead: string[] = [];
+  for (const n of [1, 2, 3]) {
+    const uid = `uid-d${n}`;
+    const p: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: `d${n}`, namespace: 'default', uid } };
+    const st = newSyncState(emptyObserved(uid));
+    await h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, st);
+    await h.actions.apply(p, start('c'), st);
+    await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(await h.pleg.observe(uid, Date.now())));
+    await h.actions.finalizeDeletion(p, await h.pleg.observe(uid, Date.now()));
+    dead.push(uid);
+  }
+  // A killed container's restart is in flight (its StartContainer held).
+  const live: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: 'live', namespace: 'default', uid: 'uid-live' } };
+  const liveState = newSyncState(emptyObserved('uid-live'));
+  await h.actions.apply(live, { type: 'CreateSandbox', attempt: 0 }, liveState);
+  let release = () => undefined as void;
+  const gate = new Promise<void>((r) => (release = r));
+  const startContainer = h.runtime.startContainer.bind(h.runtime);
+  h.runtime.startContainer = async (id) => {
+    await gate;
+    return startContainer(id);
+  };
+  const starting = h.actions.apply(live, start('c'), liveState);
+  const observed = await Promise.all(dead.map((uid) => h.pleg.observe(uid, Date.now())));
+  expect(await h.actions.cleanupOrphan(dead[0], observed[0])).toEqual({ retryAfterMs: 250 });
+  release();
+  await starting;
+  // Nothing urgent now: two removals at once, the third asks again.
+  let releaseRemove = () => undefined as void;
+  const removeGate = new Promise<void>((r) => (releaseRemove = r));
+  const removePodSandbox = h.runtime.removePodSandbox.bind(h.runtime);
+  h.runtime.removePodSandbox = async (id) => {
+    await removeGate;
+    return removePodSandbox(id);
+  };
+  const first = h.actions.cleanupOrphan(dead[0], observed[0]);
+  const second = h.actions.cleanupOrphan(dead[1], observed[1]);
+  expect(await h.actions.cleanupOrphan(dead[2], observed[2])).toEqual({ retryAfterMs: 250 });
+  releaseRemove();
+  expect(await first).toEqual({});
+  expect(await second).toEqual({});
+  expect(await h.actions.cleanupOrphan(dead[2], observed[2])).toEqual({});
+  expect(h.runtime.counts().sandboxes).toBe(1);
+});
+
 test('running pods’ volumes follow their ConfigMaps: at once after an agent restart, then every refresh interval', async () => {
   const data: PodData = { configMaps: { cfg: { key: 'v1' } }, secrets: {} };
   const h = harness({ data, volumeRefreshIntervalMs: 60_000 });
