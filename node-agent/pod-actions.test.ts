@@ -267,6 +267,18 @@ test('a dead sandbox waits for the kills in flight before it is removed, at most
   expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
 });
 
+/** Holds every call of one of the runtime's methods until the returned function is called. */
+function hold<R extends object, K extends keyof R>(runtime: R, method: K): () => void {
+  let release = () => undefined as void;
+  const gate = new Promise<void>((r) => (release = r));
+  const original = (runtime[method] as (...args: unknown[]) => Promise<unknown>).bind(runtime);
+  runtime[method] = (async (...args: unknown[]) => {
+    await gate;
+    return original(...args);
+  }) as R[K];
+  return release;
+}
+
 test('dead sandboxes wait for a container start in flight, then go two at a time', async () => {
   const h = harness();
   const dead: string[] = [];
@@ -284,26 +296,14 @@ test('dead sandboxes wait for a container start in flight, then go two at a time
   const live: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: 'live', namespace: 'default', uid: 'uid-live' } };
   const liveState = newSyncState(emptyObserved('uid-live'));
   await h.actions.apply(live, { type: 'CreateSandbox', attempt: 0 }, liveState);
-  let release = () => undefined as void;
-  const gate = new Promise<void>((r) => (release = r));
-  const startContainer = h.runtime.startContainer.bind(h.runtime);
-  h.runtime.startContainer = async (id) => {
-    await gate;
-    return startContainer(id);
-  };
+  const release = hold(h.runtime, 'startContainer');
   const starting = h.actions.apply(live, start('c'), liveState);
   const observed = await Promise.all(dead.map((uid) => h.pleg.observe(uid, Date.now())));
   expect(await h.actions.cleanupOrphan(dead[0], observed[0])).toEqual({ retryAfterMs: 250 });
   release();
   await starting;
   // Nothing urgent now: two removals at once, the third asks again.
-  let releaseRemove = () => undefined as void;
-  const removeGate = new Promise<void>((r) => (releaseRemove = r));
-  const removePodSandbox = h.runtime.removePodSandbox.bind(h.runtime);
-  h.runtime.removePodSandbox = async (id) => {
-    await removeGate;
-    return removePodSandbox(id);
-  };
+  const releaseRemove = hold(h.runtime, 'removePodSandbox');
   const first = h.actions.cleanupOrphan(dead[0], observed[0]);
   const second = h.actions.cleanupOrphan(dead[1], observed[1]);
   expect(await h.actions.cleanupOrphan(dead[2], observed[2])).toEqual({ retryAfterMs: 250 });
