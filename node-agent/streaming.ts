@@ -282,7 +282,9 @@ export class StreamingSessions {
     // late one can still be ours — unless a session of the same command began since: then it is theirs.
     const laterSession = (this.execStarts.get(execStartsKey(container, cmd)) ?? []).some((t) => t >= closedAt);
     // Another session of any command that began since ours may own a process whose argv is not ours.
-    const otherSessions = (this.containerExecStarts.get(container) ?? []).filter((t) => t >= since).length > 1;
+    // (Ours, recorded at `since`, may have been forgotten after a minute: count the others, not all.)
+    const starts = this.containerExecStarts.get(container) ?? [];
+    const otherSessions = starts.some((t) => t > since) || starts.filter((t) => t === since).length > 1;
     const mine = sessionProcess(now, { since, startedBy: laterSession ? closedAt : Infinity, closedAt, otherSessions, cmd, taken });
     if (!mine) return;
     taken.add(mine.execId);
