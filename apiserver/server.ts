@@ -384,14 +384,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const listenLocal = async (socketPath: string): Promise<http.Server> => {
     fs.rmSync(socketPath, { force: true });
     const umask = process.umask(0o077);
-    let server: http.Server;
-    try {
-      const listening = listenOn('', 0, socketPath);
-      process.umask(umask);
-      server = await listening;
-    } finally {
-      process.umask(umask);
-    }
+    const listening = listenOn('', 0, socketPath);
+    process.umask(umask);
+    const server = await listening;
     fs.chmodSync(socketPath, 0o600);
     return server;
   };

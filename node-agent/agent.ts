@@ -495,12 +495,6 @@ export class NodeAgent {
     return { id: c.id, logPath: c.logPath, running: c.state === 'CONTAINER_RUNNING' };
   }
 
-  /** The pod's ready sandbox (port-forward), newest first. */
-  readySandbox(pod: Pod): string | undefined {
-    const obs = this.pleg.allPods().get(pod.metadata?.uid || '');
-    return obs?.sandboxes.find((s) => s.state === 'SANDBOX_READY')?.id;
-  }
-
   /** The pod's ready sandbox and its IP ('' when it has none), newest first (port-forward). */
   readySandboxAddress(pod: Pod): { id: string; ip: string } | undefined {
     const obs = this.pleg.allPods().get(pod.metadata?.uid || '');

@@ -6,8 +6,8 @@
 // `<state>/pki`), authenticates client certificates and the static token file; each component reaches
 // it with its own identity (system:kube-scheduler, system:kube-controller-manager, system:node:<node>,
 // the names of the client certificates in their kubeconfigs): over the apiserver's local Unix socket
-// (<state>/apiserver.sock, mode 0600, no TLS: a loopback TLS connection per watch cost ~12 MiB of
-// buffers) with a random token per component that is valid on that socket only, or over loopback HTTPS
+// (<state>/apiserver.sock, mode 0600, no TLS: loopback TLS, a connection per watch, cost ~12 MiB of
+// buffers in all) with a random token per component that is valid on that socket only, or over loopback HTTPS
 // with the component's kubeconfig when the socket's path is too long for a Unix socket; the scheduler's and controller manager's metrics
 // ports and the node agent's port serve HTTPS behind delegated authentication and authorization.
 import * as crypto from 'node:crypto';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { headerBlock } from './spdy';
+import { controlFrame, dataFrameHead, headerBlock } from './spdy';
 import { HeaderBlockReader, parseHeaderBlock, SPDY3_DICTIONARY, SpdyServerSession, type SpdyServerStream } from './spdy-server';
 
 /** Adler-32 (RFC 1950), the checksum zlib names a preset dictionary by. */
@@ -32,20 +32,8 @@ async function compressBlocks(blocks: Buffer[]): Promise<Buffer[]> {
   return out;
 }
 
-function control(type: number, flags: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h.writeUInt16BE(0x8003, 0);
-  h.writeUInt16BE(type, 2);
-  h.writeUInt32BE((flags << 24) | body.length, 4);
-  return Buffer.concat([h, body]);
-}
-
-function dataFrame(stream: number, flags: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h.writeUInt32BE(stream, 0);
-  h.writeUInt32BE((flags << 24) | body.length, 4);
-  return Buffer.concat([h, body]);
-}
+const control = controlFrame;
+const dataFrame = (stream: number, flags: number, body: Buffer): Buffer => Buffer.concat([dataFrameHead(stream, flags, body.length), body]);
 
 function synStream(id: number, compressed: Buffer, flags = 0): Buffer {
   const head = Buffer.alloc(10);

@@ -15,16 +15,20 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { controlFrame, dataFrameHead, StoredZlibWriter } from './spdy';
+import {
+  controlFrame,
+  dataFrameHead,
+  FLAG_FIN,
+  STATUS_CANCEL,
+  STATUS_PROTOCOL_ERROR,
+  StoredZlibWriter,
+  TYPE_GOAWAY,
+  TYPE_PING,
+  TYPE_RST_STREAM,
+  TYPE_SYN_REPLY,
+  TYPE_SYN_STREAM,
+} from './spdy';
 
-const TYPE_SYN_STREAM = 1;
-const TYPE_SYN_REPLY = 2;
-const TYPE_RST_STREAM = 3;
-const TYPE_PING = 6;
-const TYPE_GOAWAY = 7;
-const FLAG_FIN = 0x01;
-const STATUS_PROTOCOL_ERROR = 1;
-const STATUS_CANCEL = 5;
 /** Control frames larger than this end the session (a header block of a few streams is some hundred bytes). */
 const MAX_CONTROL = 1 << 20;
 const WINDOW = 32 * 1024;

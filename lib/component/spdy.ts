@@ -13,14 +13,15 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 
 const VERSION = 3;
-const TYPE_SYN_STREAM = 1;
-const TYPE_SYN_REPLY = 2;
-const TYPE_RST_STREAM = 3;
-const TYPE_PING = 6;
-const TYPE_GOAWAY = 7;
-const FLAG_FIN = 0x01;
-/** RST_STREAM status CANCEL. */
-const STATUS_CANCEL = 5;
+// Frame types, flags and RST_STREAM statuses, shared with the server half (spdy-server.ts).
+export const TYPE_SYN_STREAM = 1;
+export const TYPE_SYN_REPLY = 2;
+export const TYPE_RST_STREAM = 3;
+export const TYPE_PING = 6;
+export const TYPE_GOAWAY = 7;
+export const FLAG_FIN = 0x01;
+export const STATUS_PROTOCOL_ERROR = 1;
+export const STATUS_CANCEL = 5;
 /** Data frames carry at most 2^24-1 bytes; smaller frames keep the peer's per-frame copy small. */
 const MAX_DATA = 64 * 1024;
 
