@@ -22,6 +22,12 @@ export interface CriFloorOptions {
   warmup?: boolean; // one untimed pod first (pulls the image, warms containerd); default true
   /** Give each pod a hostPort mapping from this port on (portmap costs real time); default none. */
   hostPortBase?: number;
+  /**
+   * Start each pod in the shape the node agent gives a plain Deployment pod instead of the bare one:
+   * ImageStatus for the cached image (imagePullPolicy IfNotPresent) instead of PullImage, the cluster
+   * DNS config, and the /etc/hosts and service-account token bind mounts (files the bench writes).
+   */
+  steerShape?: { clusterDns: boolean; tokenMount: boolean };
 }
 
 export interface CriFloorResult {
@@ -43,6 +49,28 @@ export function percentile(samples: number[], p: number): number {
 
 interface StartedPod {
   sandboxId: string;
+  /** Host files of a steer-shaped pod, removed with it. */
+  hostDir?: string;
+}
+
+/** Host files a steer-shaped floor pod mounts, as the agent writes them for a pod (etc-hosts, token dir). */
+function floorPodDir(opts: CriFloorOptions, uid: string): string {
+  return path.join(opts.podLogDir, '..', 'floor-pods', uid);
+}
+
+function steerShapeMounts(opts: CriFloorOptions, uid: string): ContainerConfig['mounts'] {
+  if (!opts.steerShape) return [];
+  const dir = floorPodDir(opts, uid);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'etc-hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
+  const mounts: ContainerConfig['mounts'] = [{ containerPath: '/etc/hosts', hostPath: path.join(dir, 'etc-hosts'), readonly: false }];
+  if (opts.steerShape.tokenMount) {
+    const token = path.join(dir, 'token');
+    fs.mkdirSync(token, { recursive: true });
+    for (const f of ['token', 'ca.crt', 'namespace']) fs.writeFileSync(path.join(token, f), f);
+    mounts.push({ containerPath: '/var/run/secrets/kubernetes.io/serviceaccount', hostPath: token, readonly: true });
+  }
+  return mounts;
 }
 
 async function startPod(runtime: ContainerRuntime, opts: CriFloorOptions, index: number, hostPort?: number): Promise<StartedPod> {
@@ -59,6 +87,7 @@ async function startPod(runtime: ContainerRuntime, opts: CriFloorOptions, index:
     labels: { 'steer.bench': 'cri-floor' },
     annotations: {},
     cgroupParent: podCgroupParent(opts.cgroupRoot, uid),
+    ...(opts.steerShape?.clusterDns ? { dnsConfig: { servers: ['10.96.0.10'], searches: ['bench.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] } } : {}),
   };
   const container: ContainerConfig = {
     name: 'app',
@@ -68,22 +97,28 @@ async function startPod(runtime: ContainerRuntime, opts: CriFloorOptions, index:
     args: [],
     workingDir: '',
     env: [],
-    mounts: [],
+    mounts: steerShapeMounts(opts, uid),
     logPath: 'app/0.log',
     labels: {},
     annotations: {},
     resources: {},
   };
-  await runtime.pullImage(image);
+  if (!opts.steerShape || !(await runtime.imageStatus(image))) await runtime.pullImage(image);
   const sandboxId = await runtime.runPodSandbox(sandbox);
   const containerId = await runtime.createContainer(sandboxId, container, sandbox);
   await runtime.startContainer(containerId);
-  return { sandboxId };
+  return { sandboxId, hostDir: opts.steerShape ? floorPodDir(opts, uid) : undefined };
 }
 
 async function removePod(runtime: ContainerRuntime, pod: StartedPod): Promise<void> {
-  await runtime.stopPodSandbox(pod.sandboxId);
+  // Cleanup is not part of any figure: a stop refused once on a busy machine (containerd's "failed to
+  // remove netns: device or resource busy") is tried again after a moment.
+  await runtime.stopPodSandbox(pod.sandboxId).catch(async () => {
+    await sleep(200);
+    await runtime.stopPodSandbox(pod.sandboxId);
+  });
   await runtime.removePodSandbox(pod.sandboxId);
+  if (pod.hostDir) fs.rmSync(pod.hostDir, { recursive: true, force: true });
 }
 
 export async function measureCriFloor(runtime: ContainerRuntime, opts: CriFloorOptions): Promise<CriFloorResult> {
@@ -109,6 +144,7 @@ export async function measureCriFloor(runtime: ContainerRuntime, opts: CriFloorO
   const stopMs = Number(process.hrtime.bigint() - r0) / 1e6;
   await Promise.all(pods.map((p) => runtime.removePodSandbox(p.sandboxId)));
   const removeMs = Number(process.hrtime.bigint() - r0) / 1e6;
+  for (const p of pods) if (p.hostDir) fs.rmSync(p.hostDir, { recursive: true, force: true });
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
 

@@ -28,6 +28,7 @@ import { StatusWriter } from './status-writer';
 import { computePodActions, Waiting } from './sync';
 import { ServiceEnvSource } from './service-env';
 import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens';
+import { podTokenRequests } from './volumes/projection';
 import { localPathRoot, sweepLocalPathVolumes } from './volumes/local-path';
 import { LocalPathRootAnnotation } from '../lib/api/storage';
 
@@ -106,6 +107,7 @@ export class NodeAgent {
   readonly queue: WorkQueue<string>;
   readonly heartbeat: LeaseHeartbeat;
   private readonly actions: PodActions;
+  private readonly tokens: ServiceAccountTokenManager;
   private readonly nodeStatus: NodeStatusManager;
   private readonly statusWriter: StatusWriter;
   private readonly pods = new Map<string, Pod>();
@@ -176,6 +178,7 @@ export class NodeAgent {
       },
       onError: (err) => this.log(`relist failed: ${(err as Error).message}`),
     });
+    this.tokens = o.tokens ?? new ServiceAccountTokenManager(apiTokenRequester(o.client));
     this.actions = new PodActions({
       nodeName: o.nodeName,
       hostIP: this.facts.address,
@@ -197,7 +200,7 @@ export class NodeAgent {
       cgroupFs: o.cgroupFs === undefined ? '/sys/fs/cgroup' : o.cgroupFs,
       backoff: o.backoff,
       imageBackoff: o.imageBackoff,
-      tokens: o.tokens ?? new ServiceAccountTokenManager(apiTokenRequester(o.client)),
+      tokens: this.tokens,
       serviceEnv: (pod) => this.services.envFor(pod),
       volumeRefreshIntervalMs: o.volumeRefreshIntervalMs,
       onForget: (uid) => {
@@ -391,10 +394,13 @@ export class NodeAgent {
     const waiting: Record<string, Waiting> = {};
     let changedRuntime = false;
     const state = newSyncState(observed);
-    // The first container's image check runs while the sandbox is created (neither needs the other).
+    // The first container's image check runs while the sandbox is created (neither needs the other),
+    // and the pod's service-account tokens are asked for while its volume setup reads its ConfigMaps
+    // and Secrets (the setup then finds them under way or cached).
     if (result.actions[0]?.type === 'CreateSandbox') {
       const first = result.actions.find((x) => x.type === 'StartContainer');
       if (first?.type === 'StartContainer') this.actions.prefetchImage(pod, first, state);
+      this.prefetchTokens(pod);
     }
     for (const a of result.actions) {
       if (this.stopped) return;
@@ -453,6 +459,11 @@ export class NodeAgent {
     // Anything that changed the runtime gets one more pass, to see its effect and go on (next init container).
     if (changedRuntime) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? 50, 50) };
     if (result.requeueAfterMs !== undefined) return { requeueAfterMs: result.requeueAfterMs };
+  }
+
+  /** Starts the pod's TokenRequests; a failure is left for the volume setup to meet and report. */
+  private prefetchTokens(pod: Pod): void {
+    for (const r of podTokenRequests(pod)) this.tokens.getServiceAccountToken(r.namespace, r.serviceAccount, r.spec).catch(() => undefined);
   }
 
   private recordStartLatency(uid: string, pod: Pod, status: PodStatus): void {

@@ -5,10 +5,10 @@
 // TokenRequest API), configMap, secret and downwardAPI sources. Modes: the item's, else the volume's
 // defaultMode, else 0644; a token is 0600 when the pod has an fsGroup or a common runAsUser (then owned by
 // it); an fsGroup owns every file and adds group read, as SetVolumeOwnership does for read-only volumes.
-import type { Container, DownwardAPIVolumeFile, KeyToPath, Pod, PodSecurityContext, Volume } from 'kubernetes-types/core/v1';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, Pod, PodSecurityContext, ServiceAccountTokenProjection, Volume } from 'kubernetes-types/core/v1';
 import { fieldRefValue, resourceFieldValue, type PodData } from '../podspec';
 import type { FileProjection, Payload } from './atomic-writer';
-import type { ServiceAccountTokenManager } from './tokens';
+import type { ServiceAccountTokenManager, TokenRequestSpec } from './tokens';
 
 export const DEFAULT_MODE = 0o644;
 /** The default of serviceAccountToken.expirationSeconds. */
@@ -31,6 +31,29 @@ export function fsUserOf(pod: Pod): number | undefined {
     user = u;
   }
   return user;
+}
+
+/** The TokenRequest a projected serviceAccountToken source of the pod needs. */
+function tokenRequest(pod: Pod, tp: ServiceAccountTokenProjection): { namespace: string; serviceAccount: string; spec: TokenRequestSpec } {
+  const md = pod.metadata ?? {};
+  return {
+    namespace: md.namespace ?? 'default',
+    serviceAccount: pod.spec?.serviceAccountName || 'default',
+    spec: {
+      audiences: tp.audience ? [tp.audience] : [],
+      expirationSeconds: tp.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS,
+      boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: md.name ?? '', uid: md.uid ?? '' },
+    },
+  };
+}
+
+/** Every TokenRequest the pod's projected volumes need (the agent asks for them early; see agent.ts). */
+export function podTokenRequests(pod: Pod): Array<{ namespace: string; serviceAccount: string; spec: TokenRequestSpec }> {
+  const out: Array<{ namespace: string; serviceAccount: string; spec: TokenRequestSpec }> = [];
+  for (const v of pod.spec?.volumes ?? []) {
+    for (const s of v.projected?.sources ?? []) if (s.serviceAccountToken) out.push(tokenRequest(pod, s.serviceAccountToken));
+  }
+  return out;
 }
 
 function keysPayload(kind: 'configmap' | 'secret', data: Record<string, string>, items: KeyToPath[] | undefined, defaultMode: number, optional: boolean | undefined): Payload {
@@ -113,12 +136,8 @@ export async function volumePayload(v: Volume, ctx: ProjectionContext): Promise<
       if (s.serviceAccountToken) {
         const tp = s.serviceAccountToken;
         if (!ctx.tokens) throw new Error('cannot project a service account token: the node agent has no token source');
-        const md = pod.metadata ?? {};
-        const status = await ctx.tokens.getServiceAccountToken(md.namespace ?? 'default', pod.spec?.serviceAccountName || 'default', {
-          audiences: tp.audience ? [tp.audience] : [],
-          expirationSeconds: tp.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS,
-          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: md.name ?? '', uid: md.uid ?? '' },
-        });
+        const r = tokenRequest(pod, tp);
+        const status = await ctx.tokens.getServiceAccountToken(r.namespace, r.serviceAccount, r.spec);
         const fsUser = fsUserOf(pod);
         const f: FileProjection = { data: status.token, mode: fsUser !== undefined || fsGroup !== undefined ? 0o600 : defaultMode };
         if (fsUser !== undefined) f.uid = fsUser;

@@ -46,3 +46,37 @@ test('cached per pod and audience, renewed when due, kept when renewal fails but
   m.deleteServiceAccountTokens('u1');
   expect(m.size).toBe(1);
 });
+
+test('asked again while its request is under way: one request, shared; not cached for a pod forgotten meanwhile', async () => {
+  const answers: Array<(s: TokenRequestStatus) => void> = [];
+  const m = new ServiceAccountTokenManager(() => new Promise<TokenRequestStatus>((resolve) => answers.push(resolve)), { now: () => T0 });
+  const status = { token: 'tok', expirationTimestamp: new Date(T0 + 3600_000).toISOString() };
+  const first = m.getServiceAccountToken('ns', 'sa', spec());
+  const second = m.getServiceAccountToken('ns', 'sa', spec());
+  expect(answers).toHaveLength(1);
+  answers[0](status);
+  expect(await first).toEqual(status);
+  expect(await second).toEqual(status);
+  expect(m.size).toBe(1);
+  m.deleteServiceAccountTokens('u1');
+
+  const third = m.getServiceAccountToken('ns', 'sa', spec());
+  expect(answers).toHaveLength(2);
+  m.deleteServiceAccountTokens('u1'); // the pod went away while its token was being asked for
+  answers[1](status);
+  expect(await third).toEqual(status);
+  expect(m.size).toBe(0);
+  m.getServiceAccountToken('ns', 'sa', spec()).catch(() => undefined);
+  expect(answers).toHaveLength(3); // a new request, not the forgotten one
+});
+
+test('a failed request is not kept: the next ask sends another', async () => {
+  let n = 0;
+  const m = new ServiceAccountTokenManager(async () => {
+    if (++n === 1) throw new Error('apiserver down');
+    return { token: 'tok', expirationTimestamp: new Date(T0 + 3600_000).toISOString() };
+  }, { now: () => T0 });
+  await expect(m.getServiceAccountToken('ns', 'sa', spec())).rejects.toThrow('failed to fetch token: apiserver down');
+  expect((await m.getServiceAccountToken('ns', 'sa', spec())).token).toBe('tok');
+  expect(n).toBe(2);
+});

@@ -2,7 +2,9 @@
 // serviceAccountToken sources get their tokens from the TokenRequest API, bound to the pod, and cached
 // per service account, pod, audience and lifetime. A cached token is renewed once 80% of its lifetime
 // (or 24 hours) has passed, with up to 10 s of jitter; when renewal fails, a token that has not expired
-// yet is still used. A pod's tokens are dropped when the pod is forgotten.
+// yet is still used. A pod's tokens are dropped when the pod is forgotten. Callers asking for the same
+// token while its request is under way share that request (the agent asks for a new pod's tokens while
+// it reads the pod's ConfigMaps, and its volume setup asks again).
 import type { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 
@@ -53,6 +55,8 @@ export function requiresRefresh(spec: TokenRequestSpec, status: TokenRequestStat
 
 export class ServiceAccountTokenManager {
   private readonly cache = new Map<string, Cached>();
+  /** Requests under way by cache key, with the pod they are bound to. */
+  private readonly inFlight = new Map<string, { podUID: string; status: Promise<TokenRequestStatus> }>();
   private readonly now: () => number;
 
   constructor(
@@ -68,21 +72,34 @@ export class ServiceAccountTokenManager {
     const cached = this.cache.get(key);
     const now = this.now();
     if (cached && !requiresRefresh(cached.spec, cached.status, now)) return cached.status;
-    let status: TokenRequestStatus;
+    let flight = this.inFlight.get(key);
+    if (!flight) {
+      const mine = { podUID: spec.boundObjectRef.uid, status: this.request(namespace, serviceAccount, spec) };
+      flight = mine;
+      this.inFlight.set(key, mine);
+      mine.status.then(
+        (status) => {
+          // Not cached when the pod was forgotten meanwhile.
+          if (this.inFlight.get(key) === mine) this.cache.set(key, { spec, status, podUID: mine.podUID });
+        },
+        () => undefined,
+      ).finally(() => {
+        if (this.inFlight.get(key) === mine) this.inFlight.delete(key);
+      });
+    }
     try {
-      status = await this.request(namespace, serviceAccount, spec);
+      return await flight.status;
     } catch (err) {
       if (!cached) throw new Error(`failed to fetch token: ${(err as Error).message}`);
       if (Date.parse(cached.status.expirationTimestamp) <= now) throw new Error(`token ${key} expired and refresh failed: ${(err as Error).message}`);
       return cached.status; // still valid: retried on the next volume refresh
     }
-    this.cache.set(key, { spec, status, podUID: spec.boundObjectRef.uid });
-    return status;
   }
 
-  /** Forgets the tokens of a pod that is gone. */
+  /** Forgets the tokens of a pod that is gone (and any request for one under way). */
   deleteServiceAccountTokens(podUID: string): void {
     for (const [k, v] of this.cache) if (v.podUID === podUID) this.cache.delete(k);
+    for (const [k, v] of this.inFlight) if (v.podUID === podUID) this.inFlight.delete(k);
   }
 
   get size(): number {

@@ -1,5 +1,7 @@
 // measureCriFloor on the real runtime (small counts): figures are real timings, and it leaves no pod.
 import { formatCriFloor, formatRestartFloor, formatTeardownPhases, measureCriFloor, measureRestartFloor, measureTeardownPhases, percentile } from '../../bench/cri-floor';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { startTestRuntime, TestRuntime } from './helpers/runtime';
 
@@ -35,6 +37,15 @@ describe('measureCriFloor on containerd', () => {
     expect(r.concurrent.removeMs).toBeGreaterThan(r.concurrent.stopMs);
     expect(formatCriFloor(r)).toMatch(/p50 [\d.]+ ms, p99 [\d.]+ ms/);
     expect(await cri.listPodSandboxes()).toEqual([]);
+  });
+
+  test("in the node agent's pod shape: DNS config and bind mounts, the cached image only checked; no pod or host file left", async () => {
+    const r = await measureCriFloor(cri, { cgroupRoot: rt.cgroupRoot, podLogDir: rt.podLogDir, sequentialCount: 2, concurrentCount: 2, steerShape: { clusterDns: true, tokenMount: true } });
+    expect(r.sequential.samplesMs).toHaveLength(2);
+    for (const ms of r.sequential.samplesMs) expect(ms).toBeGreaterThan(5);
+    expect(await cri.listPodSandboxes()).toEqual([]);
+    const floorPods = path.join(rt.podLogDir, '..', 'floor-pods');
+    expect(fs.existsSync(floorPods) ? fs.readdirSync(floorPods) : []).toEqual([]);
   });
 
   test('teardown phase by phase: StopContainer, StopPodSandbox, RemovePodSandbox each timed for all pods; none left', async () => {
