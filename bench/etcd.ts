@@ -259,8 +259,10 @@ async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: 
     rows.push({ what: `  etcd Txns per ${what.split(' ')[0]} (sent again after a stall or a lost answer: > 1)`, etcd: e.countPerRequest.toFixed(3), raw: r.countPerRequest.toFixed(3), goal: '1' });
     rows.push({ what: `  CPU per ${what.split(' ')[0]}: apiservers; etcd member for the raw Txn`, level: ms(l.cpuPerRequest), etcd: ms(e.cpuPerRequest), raw: ms(r.cpuPerRequest), ratio: `${x(e.cpuPerRequest, l.cpuPerRequest)} LevelDB` });
     const us = (n: number) => `${(n * 1000).toFixed(0)} us`;
-    rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, minor (scavenge)`, level: us(l.minorGcPerRequest), etcd: us(e.minorGcPerRequest), ratio: `${x(e.minorGcPerRequest, l.minorGcPerRequest)} LevelDB` });
-    rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, major and incremental`, level: us(l.otherGcPerRequest), etcd: us(e.otherGcPerRequest), ratio: `${x(e.otherGcPerRequest, l.otherGcPerRequest)} LevelDB` });
+    // No ratio against a LevelDB apiserver that spent no time in that kind of GC.
+    const vs = (a: number, b: number) => (b > 0 ? `${x(a, b)} LevelDB` : undefined);
+    rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, minor (scavenge)`, level: us(l.minorGcPerRequest), etcd: us(e.minorGcPerRequest), ratio: vs(e.minorGcPerRequest, l.minorGcPerRequest) });
+    rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, major and incremental`, level: us(l.otherGcPerRequest), etcd: us(e.otherGcPerRequest), ratio: vs(e.otherGcPerRequest, l.otherGcPerRequest) });
   }
   const [lg, eg, rg] = await interleaved('get', o.rate, o.seconds, [
     { name: 'LevelDB', send: async (i) => void (await ok(level, 'GET', `${ns}/lat-${i % n}`)) },
