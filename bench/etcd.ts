@@ -5,7 +5,7 @@
 // rate — which is the floor the etcd apiserver stands on:
 //   1. create and update (PUT) p50/p99 at a fixed, open-loop 500 requests/s (goal: etcd p99 <= 1.5x the
 //      raw Txn p99), the three taking turns of one second so that a machine other jobs load treats them
-//      alike, and the CPU time each request costs the apiservers;
+//      alike, and the CPU time and garbage-collection pauses each request costs the apiservers;
 //   2. LIST of 10,000 pods, median wall time and server CPU time (goal: etcd <= 1.2x LevelDB);
 //   3. watch fan-out: 1,000 watchers each receive all of 1,000 writes, none missed, in order.
 //
@@ -116,12 +116,17 @@ interface Subject {
   send: (i: number) => Promise<void>;
   /** The process whose CPU time per request is reported. */
   pid?: number;
+  /** The apiserver's URL: its garbage-collection time per request is reported (from its /metrics). */
+  api?: string;
   /** A counter read before and after each turn (the etcd member's Txns): its increase per request is reported. */
   counter?: () => Promise<number>;
 }
 
 interface Measured extends Latency {
   cpuPerRequest: number;
+  /** ms of minor (scavenge) and of other GC pauses per request (NaN without an apiserver). */
+  minorGcPerRequest: number;
+  otherGcPerRequest: number;
   /** The counter's increase per request (NaN without a counter). */
   countPerRequest: number;
 }
@@ -140,6 +145,21 @@ async function memberTxns(clientUrl: string): Promise<number> {
 }
 
 /**
+ * Seconds an apiserver has spent in garbage collection so far, minor (scavenges) and the rest (mark-compact,
+ * incremental marking, weak callbacks): prom-client's nodejs_gc_duration_seconds on its /metrics. What
+ * a request allocates shows here whatever other jobs load the machine, unlike latency.
+ */
+async function gcSeconds(api: string): Promise<{ minor: number; other: number }> {
+  const text = await ok(api, 'GET', '/metrics', undefined);
+  const gc = { minor: 0, other: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/.exec(line);
+    if (m) gc[m[1] === 'minor' ? 'minor' : 'other'] += Number(m[2]);
+  }
+  return gc;
+}
+
+/**
  * The subjects take turns of one second at the rate, `seconds` turns each, so that on a machine other
  * jobs load, each sees the same conditions; each turn's requests are answered before the next starts.
  */
@@ -148,9 +168,12 @@ async function interleaved(what: string, rate: number, seconds: number, subjects
   const errors = subjects.map(() => 0);
   const cpu = subjects.map(() => 0);
   const counted = subjects.map(() => 0);
+  const gc = subjects.map(() => ({ minor: 0, other: 0 }));
   for (let turn = 0; turn < seconds; turn++) {
     for (const [k, s] of subjects.entries()) {
       status = `${what}: turn ${turn + 1}/${seconds} of ${s.name}`;
+      // Read before the CPU time is: the scrape's own CPU is not counted.
+      const gc0 = s.api ? await gcSeconds(s.api) : undefined;
       const c0 = processCpuMs(s.pid);
       const n0 = s.counter ? await s.counter() : 0;
       const send = async (i: number) => {
@@ -164,6 +187,11 @@ async function interleaved(what: string, rate: number, seconds: number, subjects
       };
       await fixedRate(rate, 1, send, samples[k]);
       cpu[k] += processCpuMs(s.pid) - c0;
+      if (s.api && gc0) {
+        const gc1 = await gcSeconds(s.api);
+        gc[k].minor += gc1.minor - gc0.minor;
+        gc[k].other += gc1.other - gc0.other;
+      }
       if (s.counter) counted[k] += (await s.counter()) - n0;
     }
     step(`  ${what}: turn ${turn + 1}/${seconds} done`);
@@ -171,7 +199,7 @@ async function interleaved(what: string, rate: number, seconds: number, subjects
   return subjects.map((s, k) => {
     const lat = samples[k].sort((a, b) => a - b);
     const requests = rate * seconds;
-    return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1], errors: errors[k], achieved: rate, cpuPerRequest: cpu[k] / requests, countPerRequest: s.counter ? counted[k] / requests : NaN };
+    return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1], errors: errors[k], achieved: rate, cpuPerRequest: cpu[k] / requests, minorGcPerRequest: s.api ? (gc[k].minor * 1000) / requests : NaN, otherGcPerRequest: s.api ? (gc[k].other * 1000) / requests : NaN, countPerRequest: s.counter ? counted[k] / requests : NaN };
   });
 }
 
@@ -223,13 +251,18 @@ async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: 
     void (method === 'POST' ? await ok(api, 'POST', ns, cm(`lat-${i}`, 0)) : await ok(api, 'PUT', `${ns}/lat-${i % n}`, cm(`lat-${i % n}`, 1)));
   for (const [what, method, rawSend] of [['create', 'POST', rawCreate], ['update (PUT)', 'PUT', rawUpdate]] as const) {
     const [l, e, r] = await interleaved(what, o.rate, o.seconds, [
-      { name: 'LevelDB', send: write(level, method), pid: pids.level },
-      { name: 'etcd', send: write(etcd, method), pid: pids.etcd, counter: () => memberTxns(memberUrl) },
+      { name: 'LevelDB', send: write(level, method), pid: pids.level, api: level },
+      { name: 'etcd', send: write(etcd, method), pid: pids.etcd, api: etcd, counter: () => memberTxns(memberUrl) },
       { name: 'raw Txn', send: rawSend, pid: pids.member, counter: () => memberTxns(memberUrl) },
     ]);
     latencyRows(`${what} @${o.rate}/s`, l, e, r);
     rows.push({ what: `  etcd Txns per ${what.split(' ')[0]} (sent again after a stall or a lost answer: > 1)`, etcd: e.countPerRequest.toFixed(3), raw: r.countPerRequest.toFixed(3), goal: '1' });
     rows.push({ what: `  CPU per ${what.split(' ')[0]}: apiservers; etcd member for the raw Txn`, level: ms(l.cpuPerRequest), etcd: ms(e.cpuPerRequest), raw: ms(r.cpuPerRequest), ratio: `${x(e.cpuPerRequest, l.cpuPerRequest)} LevelDB` });
+    const us = (n: number) => `${(n * 1000).toFixed(0)} us`;
+    // No ratio against a LevelDB apiserver that spent no time in that kind of GC.
+    const vs = (a: number, b: number) => (b > 0 ? `${x(a, b)} LevelDB` : undefined);
+    rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, minor (scavenge)`, level: us(l.minorGcPerRequest), etcd: us(e.minorGcPerRequest), ratio: vs(e.minorGcPerRequest, l.minorGcPerRequest) });
+    rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, major and incremental`, level: us(l.otherGcPerRequest), etcd: us(e.otherGcPerRequest), ratio: vs(e.otherGcPerRequest, l.otherGcPerRequest) });
   }
   const [lg, eg, rg] = await interleaved('get', o.rate, o.seconds, [
     { name: 'LevelDB', send: async (i) => void (await ok(level, 'GET', `${ns}/lat-${i % n}`)) },

@@ -117,7 +117,7 @@ describe('two apiservers on one etcd', () => {
     await a.waitForLatest();
     const seen: StorageEvent[] = [];
     a.watch('configmaps', a.currentRevision(), (ev) => seen.push(ev));
-    // Hold a's replica: its etcd watch delivers nothing until resumed (grpc-js buffers the messages).
+    // Hold a's replica: its etcd watch delivers nothing until resumed (its stream holds the messages).
     const feed = (a as unknown as { stream: Readable }).stream;
     feed.pause();
     const x1 = await a.update('configmaps', 'default/x', obj('default', 'x', { data: { v: '1' } }), x0.rev);

@@ -2,15 +2,12 @@
 // generated/, `npm run gen:etcd`), loaded with @grpc/proto-loader exactly as the CRI client is. It
 // covers the slice of etcd an apiserver needs — Range, Txn, Compact, the Watch stream, Status — and
 // moves to the next endpoint when the one in use stops answering. Reads are retried there; writes are
-// not (a Txn cut off in flight may have committed), their caller sees the error. The unary calls go
-// over Node's HTTP/2 (unary.ts: a write costs the apiserver half the CPU it did through grpc-js), with
-// proto-loader's own (de)serializers; the Watch stream stays on grpc-js.
+// not (a Txn cut off in flight may have committed), their caller sees the error. Every call, the Watch
+// stream included, goes over one HTTP/2 session per member (channel.ts: a write costs the apiserver half
+// the CPU it did through grpc-js), with proto-loader's own (de)serializers.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { ProtoGrpcType } from './generated/rpc';
-import type { WatchClient } from './generated/etcdserverpb/Watch';
 import type { RangeRequest } from './generated/etcdserverpb/RangeRequest';
 import type { RangeResponse__Output } from './generated/etcdserverpb/RangeResponse';
 import type { TxnRequest } from './generated/etcdserverpb/TxnRequest';
@@ -25,7 +22,8 @@ import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
 import type { CompactionRequest } from './generated/etcdserverpb/CompactionRequest';
 import type { StatusRequest } from './generated/etcdserverpb/StatusRequest';
-import { UnaryChannel, UnaryMethod } from './unary';
+import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse } from './decode';
+import { GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GrpcChannel, GrpcMethod, GrpcStream } from './channel';
 
 /**
  * How the .proto files are loaded: snake_case field names (without keepCase proto-loader silently drops
@@ -42,37 +40,39 @@ export function protoRoot(): string {
 }
 const RPC_PROTO = 'etcd/etcdserver/etcdserverpb/rpc.proto';
 
-/** The unary methods, called over Node's HTTP/2 (unary.ts) with proto-loader's (de)serializers. */
-interface UnaryMethods {
-  range: UnaryMethod<RangeRequest, RangeResponse__Output>;
-  txn: UnaryMethod<TxnRequest, TxnResponse__Output>;
-  put: UnaryMethod<PutRequest, PutResponse__Output>;
-  deleteRange: UnaryMethod<DeleteRangeRequest, DeleteRangeResponse__Output>;
-  compact: UnaryMethod<CompactionRequest, CompactionResponse__Output>;
-  status: UnaryMethod<StatusRequest, StatusResponse__Output>;
+/** The methods used, called over Node's HTTP/2 (channel.ts) with proto-loader's (de)serializers. */
+interface Methods {
+  range: GrpcMethod<RangeRequest, RangeResponse__Output>;
+  txn: GrpcMethod<TxnRequest, TxnResponse__Output>;
+  put: GrpcMethod<PutRequest, PutResponse__Output>;
+  deleteRange: GrpcMethod<DeleteRangeRequest, DeleteRangeResponse__Output>;
+  compact: GrpcMethod<CompactionRequest, CompactionResponse__Output>;
+  status: GrpcMethod<StatusRequest, StatusResponse__Output>;
+  /** Bidirectional: WatchRequests out, WatchResponses back. */
+  watch: GrpcMethod<WatchRequest, WatchResponse__Output>;
 }
 
-let packageCache: { pkg: ProtoGrpcType['etcdserverpb']; unary: UnaryMethods } | undefined;
-function etcdPackage(): { pkg: ProtoGrpcType['etcdserverpb']; unary: UnaryMethods } {
-  if (!packageCache) {
+let methodsCache: Methods | undefined;
+function etcdMethods(): Methods {
+  if (!methodsCache) {
     const def = protoLoader.loadSync(RPC_PROTO, { ...LOAD_OPTIONS, includeDirs: [protoRoot()] });
-    const method = <Req, Res>(service: string, name: string): UnaryMethod<Req, Res> => {
+    const method = <Req, Res>(service: string, name: string): GrpcMethod<Req, Res> => {
       const m = (def[`etcdserverpb.${service}`] as protoLoader.ServiceDefinition)[name] as unknown as protoLoader.MethodDefinition<Req, Res>;
       return { path: m.path, requestSerialize: m.requestSerialize, responseDeserialize: m.responseDeserialize };
     };
-    packageCache = {
-      pkg: (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).etcdserverpb,
-      unary: {
-        range: method('KV', 'Range'),
-        txn: method('KV', 'Txn'),
-        put: method('KV', 'Put'),
-        deleteRange: method('KV', 'DeleteRange'),
-        compact: method('KV', 'Compact'),
-        status: method('Maintenance', 'Status'),
-      },
+    // The answers of every write and read of the storage are decoded by decode.ts (the same objects, a
+    // fraction of the allocation); the rest by proto-loader.
+    methodsCache = {
+      range: { ...method<RangeRequest, RangeResponse__Output>('KV', 'Range'), responseDeserialize: decodeRangeResponse },
+      txn: { ...method<TxnRequest, TxnResponse__Output>('KV', 'Txn'), responseDeserialize: decodeTxnResponse },
+      put: method('KV', 'Put'),
+      deleteRange: method('KV', 'DeleteRange'),
+      compact: method('KV', 'Compact'),
+      status: method('Maintenance', 'Status'),
+      watch: { ...method<WatchRequest, WatchResponse__Output>('Watch', 'Watch'), responseDeserialize: decodeWatchResponse },
     };
   }
-  return packageCache;
+  return methodsCache;
 }
 
 export interface EtcdTLS {
@@ -91,10 +91,14 @@ export interface EtcdClientOptions {
   timeoutMs?: number;
 }
 
+/** etcd's Watch stream: WatchRequests written, WatchResponses as 'data', then 'end' or 'error'. */
+export type WatchStream = GrpcStream<WatchRequest, WatchResponse__Output>;
+
 /** An etcd request that failed: the gRPC status code and etcd's message. */
 export class EtcdError extends Error {
   constructor(
-    readonly code: grpc.status,
+    /** The gRPC status code (channel.ts's GRPC_* and etcd's own). */
+    readonly code: number,
     message: string,
     readonly endpoint: string,
   ) {
@@ -103,14 +107,12 @@ export class EtcdError extends Error {
 }
 
 /** Codes after which another member may answer: this one is down, unreachable, or lost its leader. */
-const FAILOVER_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+const FAILOVER_CODES = new Set([GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED]);
 
 interface Member {
   endpoint: string;
-  /** Unary calls (KV, Maintenance). */
-  unary: UnaryChannel;
-  /** The Watch stream (grpc-js). */
-  watch: WatchClient;
+  /** Every call to the member: unary (KV, Maintenance) and the Watch stream. */
+  channel: GrpcChannel;
 }
 
 type Callback<Res> = (err: { code: number; details?: string; message: string } | null, res?: Res) => void;
@@ -129,32 +131,19 @@ export class EtcdClient {
   private readonly members: Member[];
   private current = 0;
   private readonly timeoutMs: number;
-  private readonly methods: UnaryMethods;
+  private readonly methods: Methods;
 
   constructor(opts: EtcdClientOptions) {
     if (!opts.endpoints.length) throw new Error('no etcd endpoints given');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    const { pkg, unary } = etcdPackage();
-    this.methods = unary;
-    // etcd refuses pings more often than every 5 s (--grpc-keepalive-min-time); 10 s finds a dead peer
-    // behind a silent network within ~15 s, a killed local member at once (its socket is reset).
-    const channelOptions = {
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
-      // Failed calls are retried here (reads on another member) or by the caller, never by grpc-js: its
-      // retry machinery would buffer every message of every call.
-      'grpc.enable_retries': 0,
-      'grpc.enable_channelz': 0,
-    };
+    this.methods = etcdMethods();
     this.members = opts.endpoints.map((endpoint) => {
       const { target, secure } = parseEndpoint(endpoint);
-      const creds = secure ? grpc.credentials.createSsl(opts.tls?.ca ?? null, opts.tls?.key ?? null, opts.tls?.cert ?? null) : grpc.credentials.createInsecure();
-      return {
-        endpoint,
-        unary: new UnaryChannel({ authority: `${secure ? 'https' : 'http'}://${target}`, tls: secure ? opts.tls ?? {} : undefined, maxResponseBytes: channelOptions['grpc.max_receive_message_length'] }),
-        watch: new pkg.Watch(target, creds, channelOptions),
-      };
+      // Keepalive (channel.ts's defaults): etcd refuses pings more often than every 5 s
+      // (--grpc-keepalive-min-time); every 10 s, answered within 5 s, finds a dead peer behind a silent
+      // network within ~15 s, a killed local member at once (its socket is reset).
+      const channel = new GrpcChannel({ authority: `${secure ? 'https' : 'http'}://${target}`, tls: secure ? (opts.tls ?? {}) : undefined, maxResponseBytes: 64 * 1024 * 1024 });
+      return { endpoint, channel };
     });
   }
 
@@ -203,32 +192,32 @@ export class EtcdClient {
   }
 
   range(req: RangeRequest, timeoutMs?: number): Promise<RangeResponse__Output> {
-    return this.read<RangeResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.range, req, deadline, cb), timeoutMs);
+    return this.read<RangeResponse__Output>((m, deadline, cb) => m.channel.call(this.methods.range, req, deadline, cb), timeoutMs);
   }
 
   /** timeoutMs: this attempt's deadline (default the client's). */
   txn(req: TxnRequest, timeoutMs?: number): Promise<TxnResponse__Output> {
-    return this.write<TxnResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.txn, req, deadline, cb), timeoutMs);
+    return this.write<TxnResponse__Output>((m, deadline, cb) => m.channel.call(this.methods.txn, req, deadline, cb), timeoutMs);
   }
 
   put(req: PutRequest): Promise<PutResponse__Output> {
-    return this.write<PutResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.put, req, deadline, cb));
+    return this.write<PutResponse__Output>((m, deadline, cb) => m.channel.call(this.methods.put, req, deadline, cb));
   }
 
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse__Output> {
-    return this.write<DeleteRangeResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.deleteRange, req, deadline, cb));
+    return this.write<DeleteRangeResponse__Output>((m, deadline, cb) => m.channel.call(this.methods.deleteRange, req, deadline, cb));
   }
 
   /** Forgets every revision before rev (physical: wait until the members have done it). */
   compact(rev: number, physical = false): Promise<CompactionResponse__Output> {
-    return this.write<CompactionResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.compact, { revision: rev, physical }, deadline, cb));
+    return this.write<CompactionResponse__Output>((m, deadline, cb) => m.channel.call(this.methods.compact, { revision: rev, physical }, deadline, cb));
   }
 
   /** The status of one member (the current one by default): version, leader, raft term, DB size. */
   status(endpoint?: string, timeoutMs?: number): Promise<StatusResponse__Output> {
     const member = endpoint ? this.members.find((m) => m.endpoint === endpoint) : undefined;
-    if (member) return this.call<StatusResponse__Output>(member, (m, deadline, cb) => m.unary.call(this.methods.status, {}, deadline, cb), timeoutMs ?? this.timeoutMs);
-    return this.read<StatusResponse__Output>((m, deadline, cb) => m.unary.call(this.methods.status, {}, deadline, cb), timeoutMs);
+    if (member) return this.call<StatusResponse__Output>(member, (m, deadline, cb) => m.channel.call(this.methods.status, {}, deadline, cb), timeoutMs ?? this.timeoutMs);
+    return this.read<StatusResponse__Output>((m, deadline, cb) => m.channel.call(this.methods.status, {}, deadline, cb), timeoutMs);
   }
 
   /**
@@ -236,17 +225,14 @@ export class EtcdClient {
    * has had no leader for a while (clientv3's WithRequireLeader), so a partitioned member cannot keep
    * a silent watch open. The caller moves on with failover() when the stream fails.
    */
-  openWatch(): { stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>; endpoint: string; failed: () => void } {
+  openWatch(): { stream: WatchStream; endpoint: string; failed: () => void } {
     const member = this.members[this.current];
-    const meta = new grpc.Metadata();
-    meta.set('hasleader', 'true');
-    return { stream: member.watch.Watch(meta), endpoint: member.endpoint, failed: () => this.failover(member) };
+    return { stream: member.channel.stream(this.methods.watch, { hasleader: 'true' }), endpoint: member.endpoint, failed: () => this.failover(member) };
   }
 
   close(): void {
     for (const m of this.members) {
-      m.unary.close();
-      m.watch.close();
+      m.channel.close();
     }
   }
 }

@@ -18,7 +18,6 @@
 //     <prefix>/compact_rev_key and forgets the history before it (410 for older watches);
 //   - a watch cancelled because its start was compacted (this replica fell that far behind) reloads the
 //     replica and ends every watcher, whose clients relist after their 410.
-import type * as grpc from '@grpc/grpc-js';
 import { EngineOptions, StorageEngine, stamp } from '../engine';
 import {
   ConflictError,
@@ -32,13 +31,12 @@ import {
   StoredObject,
   TooLargeRevisionError,
 } from '../types';
-import { EtcdClient, EtcdTLS } from './client';
+import { EtcdClient, EtcdTLS, WatchStream } from './client';
 import { Compactor } from './compactor';
 import type { KeyValue__Output } from './generated/mvccpb/KeyValue';
 import type { Compare } from './generated/etcdserverpb/Compare';
 import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
 import type { TxnRequest } from './generated/etcdserverpb/TxnRequest';
-import type { WatchRequest } from './generated/etcdserverpb/WatchRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
 import type { ValueTransformer } from '../encryption';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
@@ -123,7 +121,7 @@ interface PendingWrite {
 const utf8 = (b: Buffer | undefined) => (b ? b.toString('utf8') : '');
 
 /** Cancels a watch stream whose events are no longer wanted (its cancellation error included). */
-function dropStream(stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>): void {
+function dropStream(stream: WatchStream): void {
   stream.removeAllListeners();
   stream.on('error', () => undefined);
   stream.cancel();
@@ -145,7 +143,7 @@ export class EtcdStorage extends StorageEngine {
   /** The newest revision of a write this process has answered: lists wait for the replica to reach it. */
   private ownRev = 0;
   private readonly waiters = new RevisionWaiters(() => this.rev);
-  private stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> | undefined;
+  private stream: WatchStream | undefined;
   private watchId: string | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
   /** When etcd last answered this storage (a Txn, a watch message): whether it is making progress. */
