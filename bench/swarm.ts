@@ -11,7 +11,8 @@
 //      running container with an address in Docker). Both sides are polled the same way (every 100 ms);
 //      steer's create is also timed to pod Ready from a pod watch, which is what the CRI floor (timed
 //      at the CRI, no poll) is compared with;
-//   3. in the first run, with 30 replicas and nothing changing: CPU of the steer server against dockerd's;
+//   3. in the first run, with 30 replicas and nothing changing: CPU of the steer server against dockerd's,
+//      2 s after they run and once settled (--idle-settle s after: the start's tail over, the steady state);
 //   4. the raw CRI floor on the steer cluster's containerd (bench/cri-floor.ts): one pod start, 27 at
 //      once and their removal at once, kill → serving again, and 27 pods torn down phase by phase;
 //   5. a table: min/median/max per step and side, steer/Swarm of the medians, the floor, steer/floor;
@@ -429,6 +430,7 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command('swarm-bench')
     .option('--runs <n>', 'runs of every step on each side (alternating)', '3')
     .option('--idle <s>', 'seconds of CPU sampling with 30 replicas and nothing changing (first run; 0 = skip)', '10')
+    .option('--idle-settle <s>', 'the second idle sample begins this many seconds after the 30 replicas run', '45')
     .option('--swarm-restart-delay <s>', "Swarm's restart delay for the service (Swarm's default is 5)", '0')
     .option('--floor-count <n>', 'CRI floor: single pod starts', '5')
     .option('--state-dir <dir>', 'state dir of the steer cluster', '/var/lib/steer-bench/swarm')
@@ -444,6 +446,7 @@ async function main(argv: string[]): Promise<void> {
   const o = program.opts<{
     runs: string;
     idle: string;
+    idleSettle: string;
     swarmRestartDelay: string;
     floorCount: string;
     stateDir: string;
@@ -526,12 +529,21 @@ async function main(argv: string[]): Promise<void> {
         const idle =
           run === 0 && Number(o.idle) > 0
             ? async () => {
+                const runningAt = Date.now();
+                const share = async () => {
+                  const c0 = cpuSeconds(pid);
+                  const t0 = Date.now();
+                  await sleep(Number(o.idle) * 1000);
+                  return `${(((cpuSeconds(pid) - c0) / ((Date.now() - t0) / 1000)) * 100).toFixed(1)} %`;
+                };
                 await sleep(2000); // let the last status writes and events settle
-                const c0 = cpuSeconds(pid);
-                const t0 = Date.now();
-                await sleep(Number(o.idle) * 1000);
-                const share = (cpuSeconds(pid) - c0) / ((Date.now() - t0) / 1000);
-                idleRows.push([side.name === 'steer' ? 'steer server' : 'dockerd', `${(share * 100).toFixed(1)} %`, `${rssMiB(pid).toFixed(0)} MiB`]);
+                const early = await share();
+                // The steady state: the start's tail (the controllers' last status writes and Events, the
+                // runtime's and V8's clean-up after the burst) is over.
+                await sleep(Math.max(0, runningAt + Number(o.idleSettle) * 1000 - Date.now()));
+                const settled = await share();
+                idleRows.push([side.name === 'steer' ? 'steer server' : 'dockerd', early, settled, `${rssMiB(pid).toFixed(0)} MiB`]);
+                console.log(`idle with 30 replicas: ${idleRows[idleRows.length - 1].join('  ')}`);
               }
             : undefined;
         const figures = await runSide(side, idle, side.name === 'steer' ? timeline : undefined);
@@ -584,7 +596,7 @@ async function main(argv: string[]): Promise<void> {
     console.log('');
     for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
     if (idleRows.length) {
-      console.log(`\nwith 30 replicas, nothing changing (${o.idle} s): CPU (% of one core) and RSS`);
+      console.log(`\nwith 30 replicas, nothing changing: CPU (% of one core) over ${o.idle} s from 2 s after they run, and from ${o.idleSettle} s after (steady state); RSS`);
       for (const r of idleRows) console.log(`  ${r.join('  ')}`);
     }
     if (starts.length) {

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeClient } from '../lib/client/client';
 import { LEADER_ELECTION_DEFAULTS } from '../lib/client/leader-election';
 import { allControllerNames, ControllerName, startControllers } from './manager';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS, DEFAULT_NODE_MONITOR_PERIOD_MS } from './node-lifecycle';
 import { durationOption, intOption } from '../lib/component/flags';
 import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
 
@@ -54,8 +55,8 @@ export function register(program: Command): void {
     .option('--metrics-bind-address <addr>', 'address for /metrics', '0.0.0.0')
     .option('--controllers <list>', `comma-separated controllers to run (default all: ${allControllerNames.join(',')})`)
     .option('--workers <n>', 'concurrent reconciles per controller', intOption(0, Number.MAX_SAFE_INTEGER, '--workers'))
-    .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', durationOption('s'), 5)
-    .option('--node-monitor-period <d>', 'how often nodes are checked', durationOption('s'), 0.5)
+    .option('--node-monitor-grace-period <d>', 'a node silent this long is marked unreachable and its pods evicted', durationOption('s'), DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS)
+    .option('--node-monitor-period <d>', 'how often nodes are checked', durationOption('s'), DEFAULT_NODE_MONITOR_PERIOD_MS / 1000)
     .option('--horizontal-pod-autoscaler-sync-period <d>', 'how often every HorizontalPodAutoscaler is synced', durationOption('ms'), 15_000)
     .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'how far the usage ratio may stray from 1.0 before the HPA scales', ratioOption, 0.1)
     .option('--horizontal-pod-autoscaler-downscale-stabilization <d>', 'scale-down stabilization window of HPAs whose behavior sets none', durationOption('ms'), 5 * 60_000)

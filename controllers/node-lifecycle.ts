@@ -1,6 +1,6 @@
-// Node lifecycle controller, after Kubernetes' node lifecycle + taint eviction controllers, with steer's
-// fast defaults. Node agents renew a Lease in kube-node-lease; a node whose Lease (or Ready heartbeat) has
-// not moved for the grace period is marked Ready=Unknown (all conditions Unknown) and tainted
+// Node lifecycle controller, after Kubernetes' node lifecycle + taint eviction controllers, with their
+// defaults. Node agents renew a Lease in kube-node-lease (every 10 s); a node whose Lease (or Ready
+// heartbeat) has not moved for the grace period (40 s) is marked Ready=Unknown (all conditions Unknown) and tainted
 // node.kubernetes.io/unreachable:NoExecute. Pods on it that do not tolerate the taint are deleted at
 // once (after their tolerationSeconds if they tolerate it for a while) with gracePeriodSeconds 0, since
 // the node cannot confirm a graceful stop; their ReplicaSets then replace them on healthy nodes. When the
@@ -19,12 +19,18 @@ import { rfc3339 } from '../lib/api/time';
 import { toleratesTaint } from '../lib/api/tolerations';
 
 export const UnreachableTaintKey = 'node.kubernetes.io/unreachable';
+export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS = 40;
+export const DEFAULT_NODE_MONITOR_PERIOD_MS = 5_000;
 const UnknownReason = 'NodeStatusUnknown';
 
 export interface NodeLifecycleOptions {
-  /** How long a node may go without renewing its Lease before it is unreachable (default 5 s; Kubernetes 40 s). */
+  /**
+   * How long a node may go without renewing its Lease before it is unreachable (default 40 s, Kubernetes'
+   * --node-monitor-grace-period; four of the agent's 10 s renewals). A lost node is marked and its pods
+   * evicted 40 s after its last renewal at the earliest, 45 s (one monitor period more) at the latest.
+   */
   nodeMonitorGracePeriodSeconds?: number;
-  /** How often every node is checked (default 500 ms; Kubernetes 5 s). */
+  /** How often every node is checked (default 5 s, Kubernetes' --node-monitor-period). */
   nodeMonitorPeriodMs?: number;
   now?: () => number;
 }
@@ -90,8 +96,8 @@ export class NodeLifecycleController implements Controller {
     private readonly ctx: ControllerContext,
     opts: NodeLifecycleOptions = {},
   ) {
-    this.graceMs = (opts.nodeMonitorGracePeriodSeconds ?? 5) * 1000;
-    this.periodMs = opts.nodeMonitorPeriodMs ?? 500;
+    this.graceMs = (opts.nodeMonitorGracePeriodSeconds ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS) * 1000;
+    this.periodMs = opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_MONITOR_PERIOD_MS;
     this.now = opts.now ?? Date.now;
     this.nodes = ctx.informers.informerFor<Node>(Resources.nodes);
     this.leases = ctx.informers.informerFor<Lease>(Resources.leases, { namespace: 'kube-node-lease' });

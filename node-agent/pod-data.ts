@@ -1,10 +1,12 @@
 // The ConfigMaps and Secrets a pod's env and volumes read (kubelet's configmap and secret managers,
 // without their caches for now): fetched from the API once per pod sync, Secret values decoded. A
 // missing object is left out, since only resolveEnv and prepareVolume know whether the reference was
-// optional; any other API error is thrown.
+// optional; any other API error is thrown. Reads of the same object at the same time share one request:
+// every running pod's volumes are refreshed each minute, and the pods of a namespace all read its
+// kube-root-ca.crt, so a resync wave of 30 pods cost 30 GETs of one ConfigMap.
 import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1';
 import { isNotFound, KubeClient } from '../lib/client/client';
-import { Resources } from '../lib/api/resources';
+import { Resources, type ResourceType } from '../lib/api/resources';
 import { PodData, referencedData } from './podspec';
 
 /** Where the pod actions get a pod's ConfigMaps and Secrets (unit tests pass fixed data). */
@@ -14,7 +16,25 @@ export interface PodDataSource {
 
 /** Reads them from the API, each referenced object once, all at the same time. */
 export class ApiPodData implements PodDataSource {
+  /** GETs under way by path: a read of the same object meanwhile joins it instead of sending another. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
   constructor(private readonly client: KubeClient) {}
+
+  /**
+   * The object, read once for every caller that asks while the read is under way. A caller that joins
+   * may see the object as it was when that read began, a few milliseconds before it asked (a kubelet's
+   * watch-based cache lags the same way).
+   */
+  private get<T>(resource: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+    const key = `${resource.resource}/${namespace ?? ''}/${name}`;
+    let read = this.inFlight.get(key) as Promise<T> | undefined;
+    if (!read) {
+      read = this.client.get<T>(resource, namespace, name).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, read);
+    }
+    return read;
+  }
 
   async podData(pod: Pod): Promise<PodData> {
     const ns = pod.metadata?.namespace || 'default';
@@ -23,7 +43,7 @@ export class ApiPodData implements PodDataSource {
     await Promise.all([
       ...refs.configMaps.map(async (name) => {
         try {
-          const cm = await this.client.get<ConfigMap>(Resources.configmaps, ns, name);
+          const cm = await this.get<ConfigMap>(Resources.configmaps, ns, name);
           data.configMaps[name] = { ...(cm.data || {}) };
           for (const [k, v] of Object.entries(cm.binaryData || {})) data.configMaps[name]![k] = Buffer.from(v, 'base64').toString('utf8');
         } catch (err) {
@@ -33,8 +53,8 @@ export class ApiPodData implements PodDataSource {
       // Claims and the volumes they are bound to (the Node authorizer lets a node read those of its pods).
       ...refs.claims.map(async (name) => {
         try {
-          const claim = await this.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, name);
-          const volume = claim.spec?.volumeName && claim.status?.phase === 'Bound' ? await this.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, claim.spec.volumeName) : undefined;
+          const claim = await this.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, name);
+          const volume = claim.spec?.volumeName && claim.status?.phase === 'Bound' ? await this.get<PersistentVolume>(Resources.persistentvolumes, undefined, claim.spec.volumeName) : undefined;
           data.claims![name] = { claim, volume };
         } catch (err) {
           if (!isNotFound(err)) throw err;
@@ -42,7 +62,7 @@ export class ApiPodData implements PodDataSource {
       }),
       ...refs.secrets.map(async (name) => {
         try {
-          const s = await this.client.get<Secret>(Resources.secrets, ns, name);
+          const s = await this.get<Secret>(Resources.secrets, ns, name);
           const d: Record<string, string> = {};
           for (const [k, v] of Object.entries(s.data || {})) d[k] = Buffer.from(v, 'base64').toString('utf8');
           for (const [k, v] of Object.entries(s.stringData || {})) d[k] = v;

@@ -1,7 +1,11 @@
 // The service proxy (kube-proxy's iptables mode) the node agent runs when asked to: it watches Services
 // and Endpoints, computes the rules with the pure core (proxy-rules.ts) and applies them with one
 // `iptables-restore --noflush` of only its own chains, at most once per minSyncIntervalMs, plus the
-// jumps from the built-in chains. On stop (and in `steer down`, after a crash) removeProxyRules takes
+// jumps from the built-in chains. As kube-proxy, it syncs when Services or Endpoints change, checks
+// every checkIntervalMs that its rules are still in place (kube-proxy's canary chains: a firewall reload
+// or `iptables -F` takes the jumps from the built-in chains with it) and resyncs when they are not, and
+// resyncs in full once an hour anyway: a node where nothing changes runs two `iptables -C` per check
+// instead of two iptables-save, a restore and eight `iptables -C` every 30 s. On stop (and in `steer down`, after a crash) removeProxyRules takes
 // every chain and jump of the instance away again.
 import { spawn } from 'node:child_process';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
@@ -47,6 +51,12 @@ export class Iptables {
   async restore(input: string): Promise<void> {
     const r = await runCommand(this.prefix, ['iptables-restore', '--noflush', '-w', '5'], input);
     if (r.code !== 0) throw new IptablesError(`iptables-restore failed: ${r.stderr.trim()}`);
+  }
+
+  /** Is the rule there? */
+  async has(h: HookRule): Promise<boolean> {
+    const check = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-C', h.chain, ...h.args]);
+    return check.code === 0;
   }
 
   /** Inserts the rule at the top of its chain unless it is there already. */
@@ -104,8 +114,13 @@ export interface ServiceProxyOptions {
   localhostNodePorts?: boolean;
   /** At most one sync per this period; changes in between are merged (default 250 ms). */
   minSyncIntervalMs?: number;
-  /** A full resync even without changes, which also restores rules someone removed (default 30 s). */
+  /** A full resync even without changes (default 1 h, kube-proxy's full sync period). */
   resyncIntervalMs?: number;
+  /**
+   * How often the jumps from the built-in chains are checked, one per table, and everything resynced
+   * when one is gone (default 30 s, kube-proxy's --iptables-sync-period for its canary chains; 0 = never).
+   */
+  checkIntervalMs?: number;
   /** Runs every command through this prefix (tests: ['ip', 'netns', 'exec', NAME]). */
   commandPrefix?: string[];
   /** Informers to share (with the node's cluster DNS server); by default the proxy has its own. */
@@ -123,6 +138,8 @@ export class ServiceProxy {
   private readonly log: (msg: string) => void;
   private timer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
+  private checkTimer?: NodeJS.Timeout;
+  private checking = false;
   private syncing?: Promise<void>;
   private dirty = false;
   private lastSyncAt = 0;
@@ -178,10 +195,39 @@ export class ServiceProxy {
     }
     this.ready = true;
     await this.sync(true);
-    const resync = this.o.resyncIntervalMs ?? 30_000;
+    const resync = this.o.resyncIntervalMs ?? 3_600_000;
     if (resync > 0) {
       this.resyncTimer = setInterval(() => this.resync(), resync);
       this.resyncTimer.unref();
+    }
+    const check = this.o.checkIntervalMs ?? 30_000;
+    if (check > 0) {
+      this.checkTimer = setInterval(() => void this.checkRules(), check);
+      this.checkTimer.unref();
+    }
+  }
+
+  /**
+   * Checks that the first jump of each table is still there and resyncs when one is not; resolves
+   * with whether it asked for a resync. A table flushed or reloaded loses all of them; a sync under way
+   * puts them back itself.
+   */
+  async checkRules(): Promise<boolean> {
+    if (this.stopped || !this.ready || this.syncing || this.checking) return false;
+    this.checking = true;
+    try {
+      const firstPerTable = new Map<string, HookRule>();
+      for (const h of hookRules(this.names, { localhostNodePorts: this.localhostNodePorts })) if (!firstPerTable.has(h.table)) firstPerTable.set(h.table, h);
+      for (const h of firstPerTable.values()) {
+        if (await this.ipt.has(h)) continue;
+        if (this.stopped) return false;
+        this.log(`the ${h.table} table lost the jump from ${h.chain}: resyncing every rule`);
+        this.resync();
+        return true;
+      }
+      return false;
+    } finally {
+      this.checking = false;
     }
   }
 
@@ -254,6 +300,7 @@ export class ServiceProxy {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.resyncTimer);
+    clearInterval(this.checkTimer);
     if (this.ownInformers) this.informers.stop();
     await this.syncing?.catch(() => undefined);
     await removeProxyRules(this.o.instance, this.o.commandPrefix, this.routeLocalnetBefore);

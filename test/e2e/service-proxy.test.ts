@@ -101,6 +101,7 @@ it('routes ClusterIP, NodePort (node IP and 127.0.0.1) and hairpin traffic to re
     instance,
     clusterCIDR: '10.77.0.0/24',
     minSyncIntervalMs: 50,
+    checkIntervalMs: 0, // checkRules() is called by the test
     commandPrefix: ['ip', 'netns', 'exec', nodeNs],
     log: () => undefined,
   });
@@ -134,6 +135,12 @@ it('routes ClusterIP, NodePort (node IP and 127.0.0.1) and hairpin traffic to re
   expect(await curl(nodeNs, `http://${clusterIP}/`)).not.toMatch(/^pod:/);
   proxy.resync();
   await waitFor('rules restored by a resync', async () => (await curl(nodeNs, `http://${clusterIP}/`)).startsWith('pod:8081'), 10_000);
+  // A whole table flushed (a firewall reload): the periodic check misses the jump and resyncs.
+  expect(await proxy.checkRules()).toBe(false);
+  await sh(['ip', 'netns', 'exec', nodeNs, 'iptables', '-t', 'nat', '-F']);
+  expect(await curl(nodeNs, `http://${clusterIP}/`)).not.toMatch(/^pod:/);
+  expect(await proxy.checkRules()).toBe(true);
+  await waitFor('rules restored after the check', async () => (await curl(nodeNs, `http://${clusterIP}/`)).startsWith('pod:8081'), 10_000);
   const nat = await sh(['ip', 'netns', 'exec', nodeNs, 'iptables-save', '-t', 'nat']);
   expect(nat.split('\n').filter((l) => /^-A (PREROUTING|OUTPUT|POSTROUTING) /.test(l))).toEqual([
     `-A PREROUTING -m comment --comment "steer service portals" -j ${prefix}SERVICES`,

@@ -37,7 +37,10 @@ export interface ClusterDnsOptions {
   forwardCacheSize?: number;
   /** Retry period when binding fails (default 5 s). */
   retryMs?: number;
-  /** Period of re-applying the redirect rules (default 30 s; 0 = never). */
+  /**
+   * How often the redirect's jump is checked, and the rules applied again when it is gone (default 30 s,
+   * one `iptables -C`; 0 = never).
+   */
   resyncMs?: number;
   log?: (msg: string) => void;
 }
@@ -115,7 +118,7 @@ export class ClusterDns {
       if (this.redirect) await this.applyRedirect();
       const resync = this.o.resyncMs ?? 30_000;
       if (resync > 0 && this.redirect) {
-        this.resyncTimer = setInterval(() => void this.applyRedirect(), resync);
+        this.resyncTimer = setInterval(() => void this.checkRedirect(), resync);
         this.resyncTimer.unref();
       }
       this.log(`serving ${this.records.zone} on ${bound.map((b) => `${b.host}:${b.udpPort}`).join(', ')}${this.redirect ? ` (for ${this.o.clusterIPs.join(', ')})` : ''}; other names go to ${this.forwarder.upstreams.map((u) => `${u.host}:${u.port}`).join(', ') || 'nobody (no usable nameserver)'}`);
@@ -126,6 +129,13 @@ export class ClusterDns {
       this.retryTimer = setTimeout(() => void this.tryServe(), this.o.retryMs ?? 5000);
       this.retryTimer.unref();
     }
+  }
+
+  /** Applies the DNAT again when a flush or a firewall reload took it away. */
+  private async checkRedirect(): Promise<void> {
+    if (!this.redirect || this.stopped || this.applying) return;
+    const intact = await this.redirect.intact().catch(() => false);
+    if (!intact) await this.applyRedirect();
   }
 
   /** (Re)applies the DNAT; one at a time, and stop() waits for the one under way. */

@@ -70,6 +70,11 @@ export class DnsRedirect {
     for (const h of redirectHooks(this.chain)) await this.ipt.ensure(h);
   }
 
+  /** Is the jump from PREROUTING there? (A flushed or reloaded nat table loses both jumps.) */
+  intact(): Promise<boolean> {
+    return this.ipt.has(redirectHooks(this.chain)[0]);
+  }
+
   remove(): Promise<void> {
     return removeDnsRedirect(this.instance, this.commandPrefix);
   }
