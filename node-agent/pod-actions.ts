@@ -30,7 +30,8 @@ const REMOVAL_DEFER_MAX_MS = 10_000;
 /**
  * Dead sandboxes removed at once. Each removal runs the CNI chain again inside containerd (1.6 forces a
  * stop first): 27 at once took the machine's two cores for seconds, and a killed container's restart
- * right after a scale-down waited behind them (0.42 s → 1.1 s to serving again).
+ * right after a scale-down waited behind them (0.42 s → 1.1 s to serving again). A deleted pod's sandbox
+ * is removed by its kill now (killPod), so these are dead sandboxes left from before (completed pods).
  */
 const REMOVALS_AT_ONCE = 2;
 /** How often a put-off removal looks again. */
