@@ -162,8 +162,29 @@ export async function measureCriFloor(runtime: ContainerRuntime, opts: CriFloorO
 
 export interface TeardownPhases {
   count: number;
-  /** Wall time of each phase, all pods at once, and the machine's busy CPU (core-seconds) meanwhile. */
-  phases: Array<{ name: string; ms: number; busyCoreSeconds: number }>;
+  /**
+   * Wall time of each phase, all pods at once, and the machine's busy CPU (core-seconds) meanwhile; with
+   * runtimeCoreSeconds the CPU of containerd's own cgroup (it, its shims, runc and the CNI plugins), which
+   * other work on a shared machine does not blur.
+   */
+  phases: Array<{ name: string; ms: number; busyCoreSeconds: number; runtimeCoreSeconds?: number }>;
+}
+
+/**
+ * The CPU seconds used so far by the cgroup (cgroup v1 cpuacct) holding process `pid` — containerd,
+ * whose shims, runc and CNI plugins inherit it while the containers go to their pods' cgroups — or
+ * undefined when it is the root cgroup (then it would count the whole machine). To get the figure, start
+ * the bench in a cpuacct cgroup of its own: containerd is started from it.
+ */
+export function runtimeCpuSeconds(pid: number): number | undefined {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /^\d+:([^:]*,)?cpuacct(,[^:]*)?:/.test(l));
+    const group = line?.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+    if (!group || group === '/') return undefined;
+    return Number(fs.readFileSync(path.join('/sys/fs/cgroup/cpuacct', group, 'cpuacct.usage'), 'utf8')) / 1e9;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Busy and total jiffies of the whole machine (/proc/stat). */
@@ -174,11 +195,16 @@ function machineCpu(): { busy: number; total: number } {
 }
 
 /**
- * Where a pod's teardown goes, as the node agent tears down a deleted pod: `count` pods started, then
- * all at once StopContainer with a grace period (the image's stop signal), StopPodSandbox (the CNI DEL,
- * the pause container), RemovePodSandbox; each phase timed, with the machine's busy CPU meanwhile.
+ * Where a pod's teardown goes: `count` pods started, then all at once StopContainer with a grace period
+ * (the image's stop signal), StopPodSandbox (the CNI DEL, the pause container), RemovePodSandbox; each
+ * phase timed, with the machine's busy CPU meanwhile. With `sandboxStop: false` there is no
+ * StopPodSandbox phase: RemovePodSandbox stops the sandbox itself, and runs the CNI DEL once instead of
+ * twice (containerd 1.6 forces a stop, with the whole CNI chain, on every RemovePodSandbox).
  */
-export async function measureTeardownPhases(runtime: ContainerRuntime, opts: CriFloorOptions & { count?: number; graceSeconds?: number }): Promise<TeardownPhases> {
+export async function measureTeardownPhases(
+  runtime: ContainerRuntime,
+  opts: CriFloorOptions & { count?: number; graceSeconds?: number; sandboxStop?: boolean; runtimeCpu?: () => number | undefined },
+): Promise<TeardownPhases> {
   const count = opts.count ?? 27;
   const uidPods = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
@@ -190,22 +216,28 @@ export async function measureTeardownPhases(runtime: ContainerRuntime, opts: Cri
   const phases: TeardownPhases['phases'] = [];
   const phase = async (name: string, fn: () => Promise<unknown>) => {
     const c0 = machineCpu();
+    const r0 = opts.runtimeCpu?.();
     const t0 = process.hrtime.bigint();
     await fn();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    phases.push({ name, ms, busyCoreSeconds: (machineCpu().busy - c0.busy) / 100 });
+    const r1 = r0 === undefined ? undefined : opts.runtimeCpu?.();
+    phases.push({ name, ms, busyCoreSeconds: (machineCpu().busy - c0.busy) / 100, runtimeCoreSeconds: r0 !== undefined && r1 !== undefined ? r1 - r0 : undefined });
   };
   await phase(`StopContainer (grace ${opts.graceSeconds ?? 30} s)`, () => Promise.all(uidPods.map((p) => runtime.stopContainer(p.containerId, opts.graceSeconds ?? 30))));
-  await phase('StopPodSandbox', () => Promise.all(uidPods.map((p) => runtime.stopPodSandbox(p.sandboxId))));
+  if (opts.sandboxStop ?? true) await phase('StopPodSandbox', () => Promise.all(uidPods.map((p) => runtime.stopPodSandbox(p.sandboxId))));
   await phase('RemovePodSandbox', () => Promise.all(uidPods.map((p) => runtime.removePodSandbox(p.sandboxId))));
   return { count, phases };
 }
 
 export function formatTeardownPhases(r: TeardownPhases): string {
   const total = r.phases.reduce((a, p) => a + p.ms, 0);
+  const busy = r.phases.reduce((a, p) => a + p.busyCoreSeconds, 0);
+  const hasRuntime = r.phases.every((p) => p.runtimeCoreSeconds !== undefined);
+  const runtime = r.phases.reduce((a, p) => a + (p.runtimeCoreSeconds ?? 0), 0);
+  const rt = (s: number) => (hasRuntime ? `, runtime ${s.toFixed(2)} core-s` : '');
   return [
-    `teardown of ${r.count} pods, each phase for all at once (wall ms, share, the machine's busy CPU meanwhile):`,
-    ...r.phases.map((p) => `  ${p.name.padEnd(28)} ${p.ms.toFixed(0).padStart(6)} ms  ${((100 * p.ms) / total).toFixed(0).padStart(3)} %  ${p.busyCoreSeconds.toFixed(2)} core-s`),
+    `teardown of ${r.count} pods, each phase for all at once (wall ms, share, the machine's busy CPU meanwhile${hasRuntime ? "; containerd's cgroup's CPU" : ''}), in all ${total.toFixed(0)} ms, ${busy.toFixed(2)} core-s${rt(runtime)}:`,
+    ...r.phases.map((p) => `  ${p.name.padEnd(28)} ${p.ms.toFixed(0).padStart(6)} ms  ${((100 * p.ms) / total).toFixed(0).padStart(3)} %  ${p.busyCoreSeconds.toFixed(2)} core-s${rt(p.runtimeCoreSeconds ?? 0)}`),
   ].join('\n');
 }
 
@@ -236,6 +268,26 @@ function httpOk(host: string, port: number): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * RemoveContainer right after containerd's /tasks/exit event: the CRI plugin may not have recorded the
+ * exit yet, and removing then makes it stop the container itself through a shim connection that is
+ * closing ("container is still running", "ttrpc: closed"). So it waits, as the node agent's status
+ * refresh does, until ContainerStatus shows the exit, and retries a failed removal for up to a second.
+ */
+async function removeExited(runtime: ContainerRuntime, id: string): Promise<void> {
+  const until = Date.now() + 1000;
+  while ((await runtime.containerStatus(id)).state === 'CONTAINER_RUNNING' && Date.now() < until) await sleep(2);
+  for (;;) {
+    try {
+      await runtime.removeContainer(id);
+      return;
+    } catch (err) {
+      if (Date.now() >= until) throw err;
+      await sleep(5);
+    }
+  }
+}
 
 /**
  * The floor for "a killed container is serving again": one nginx pod; each round SIGKILLs the
@@ -305,7 +357,7 @@ export async function measureRestartFloor(
       const t0 = process.hrtime.bigint();
       process.kill(pid, 'SIGKILL');
       await waitExit(containerId);
-      await runtime.removeContainer(containerId);
+      await removeExited(runtime, containerId);
       containerId = await runtime.createContainer(sandboxId, container(attempt), sandbox);
       await runtime.startContainer(containerId);
       while (!(await httpOk(ip, 80))) await sleep(5);
@@ -337,11 +389,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--pod-subnet <cidr>', 'pod subnet', '10.209.0.0/24')
     .option('--host-port-base <port>', 'give each pod a hostPort from this port on')
     .option('--restarts <n>', 'also measure kill → serving again this many times (0: skip)', '10')
-    .option('--teardown-phases <n>', 'also tear down this many pods phase by phase (StopContainer, StopPodSandbox, RemovePodSandbox; 0: skip)', '0')
+    .option('--teardown-phases <n>', 'also tear down this many pods phase by phase (StopContainer, StopPodSandbox, RemovePodSandbox; then without StopPodSandbox; 0: skip)', '0')
+    .option('--teardown-rounds <n>', 'rounds of both teardowns, alternating which goes first', '1')
     .option('--keep', 'leave the runtime running afterwards', false)
     .option('--json', 'print the result as JSON', false)
     .parse(argv);
-  const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; restarts: string; teardownPhases: string; keep: boolean; json: boolean }>();
+  const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; restarts: string; teardownPhases: string; teardownRounds: string; keep: boolean; json: boolean }>();
   const info = await ensureRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
   const runtime = new CriRuntime(info.criSocket);
   try {
@@ -353,9 +406,17 @@ async function main(argv: string[]): Promise<void> {
       hostPortBase: o.hostPortBase ? Number(o.hostPortBase) : undefined,
     });
     const restart = Number(o.restarts) > 0 ? await measureRestartFloor(runtime, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: Number(o.restarts) }) : undefined;
-    const teardown = Number(o.teardownPhases) > 0 ? await measureTeardownPhases(runtime, { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: Number(o.teardownPhases) }) : undefined;
-    if (o.json) process.stdout.write(JSON.stringify({ ...result, restart, teardown }) + '\n');
-    else process.stdout.write(formatCriFloor(result) + (restart ? '\n' + formatRestartFloor(restart) : '') + (teardown ? '\n' + formatTeardownPhases(teardown) : '') + '\n');
+    const teardownOpts = { cgroupRoot: info.cgroupRoot, podLogDir: info.podLogDir, count: Number(o.teardownPhases), runtimeCpu: () => runtimeCpuSeconds(info.pids.containerd) };
+    // Both teardowns, with StopPodSandbox and without, alternating which goes first.
+    const teardowns: Array<{ sandboxStop: boolean; result: TeardownPhases }> = [];
+    for (let round = 0; Number(o.teardownPhases) > 0 && round < Number(o.teardownRounds); round++) {
+      for (const sandboxStop of round % 2 ? [false, true] : [true, false]) teardowns.push({ sandboxStop, result: await measureTeardownPhases(runtime, { ...teardownOpts, sandboxStop }) });
+    }
+    if (o.json) process.stdout.write(JSON.stringify({ ...result, restart, teardowns }) + '\n');
+    else {
+      const phases = teardowns.map((t) => `\n${t.sandboxStop ? '' : 'without StopPodSandbox: '}${formatTeardownPhases(t.result)}`).join('');
+      process.stdout.write(formatCriFloor(result) + (restart ? '\n' + formatRestartFloor(restart) : '') + phases + '\n');
+    }
   } finally {
     runtime.close();
     if (!o.keep) await teardownRuntime(info.stateDir);

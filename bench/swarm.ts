@@ -289,31 +289,54 @@ function settled(side: Side, n: number, not: Set<string> = new Set()): Promise<R
   });
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-/** One pass of every step on one side; returns seconds per step. */
-async function runSide(side: Side, idle: (() => Promise<void>) | undefined, timeline?: PodTimeline): Promise<Partial<Record<StepName, number>>> {
+/**
+ * One pass of every step on one side; returns seconds per step, and with `cpu` (the side's processes'
+ * CPU seconds so far) the CPU seconds each step took.
+ */
+async function runSide(
+  side: Side,
+  idle: (() => Promise<void>) | undefined,
+  timeline?: PodTimeline,
+  cpu?: () => number,
+  serverCpu?: () => number,
+): Promise<{ out: Partial<Record<StepName, number>>; cpuOut: Partial<Record<StepName, number>>; serverCpuOut: Partial<Record<StepName, number>> }> {
   const out: Partial<Record<StepName, number>> = {};
+  const cpuOut: Partial<Record<StepName, number>> = {};
+  const serverCpuOut: Partial<Record<StepName, number>> = {};
+  let stepCpu0 = 0;
+  let stepServerCpu0 = 0;
+  let timing: StepName | undefined;
+  const timed = async (fn: () => Promise<unknown>): Promise<number> => {
+    const c0 = cpu?.();
+    const s0 = serverCpu?.();
+    const t0 = process.hrtime.bigint();
+    await fn();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (c0 !== undefined && cpu && timing) cpuOut[timing] = cpu() - c0;
+    if (s0 !== undefined && serverCpu && timing) serverCpuOut[timing] = serverCpu() - s0;
+    return seconds;
+  };
+  const step = (name: StepName) => (timing = name);
   await timeline?.start();
+  step('create 1 replica → running');
   out['create 1 replica → running'] = await timed(async () => {
     timeline?.mark();
     await side.create(1);
     await settled(side, 1);
   });
   timeline?.stop();
+  step('scale 1→3');
   out['scale 1→3'] = await timed(async () => {
     await side.scale(3);
     await settled(side, 3);
   });
+  step('scale 3→30');
   out['scale 3→30'] = await timed(async () => {
     await side.scale(30);
     await settled(side, 30);
   });
   if (idle) await idle();
+  step('scale 30→3, settled to exactly 3');
   out['scale 30→3, settled to exactly 3'] = await timed(async () => {
     await side.scale(3);
     await settled(side, 3);
@@ -325,6 +348,8 @@ async function runSide(side: Side, idle: (() => Promise<void>) | undefined, time
   const victim = before[0];
   const pid = await victim.hostPid?.();
   if (!pid) throw new Error(`${side.name}: no host PID for ${victim.id}`);
+  stepCpu0 = cpu?.() ?? 0;
+  stepServerCpu0 = serverCpu?.() ?? 0;
   const t0 = process.hrtime.bigint();
   process.kill(pid, 'SIGKILL');
   if (side.name === 'steer') {
@@ -339,9 +364,12 @@ async function runSide(side: Side, idle: (() => Promise<void>) | undefined, time
     });
   }
   out['killed container → serving again'] = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (cpu) cpuOut['killed container → serving again'] = cpu() - stepCpu0;
+  if (serverCpu) serverCpuOut['killed container → serving again'] = serverCpu() - stepServerCpu0;
   if (side.deleteReplica) {
     const now = await settled(side, 3);
-    out['pod deleted → replacement running'] = await timed(async () => {
+    step('pod deleted → replacement running');
+  out['pod deleted → replacement running'] = await timed(async () => {
       await side.deleteReplica?.(now[0]);
       await until(`${side.name}: replacement running`, async () => {
         const ready = (await side.replicas()).filter((r) => r.id !== now[0].id && r.ready);
@@ -349,11 +377,12 @@ async function runSide(side: Side, idle: (() => Promise<void>) | undefined, time
       });
     });
   }
+  step('remove → nothing left');
   out['remove → nothing left'] = await timed(async () => {
     await side.remove();
     await until(`${side.name}: nothing left`, async () => ((await side.replicas()).length === 0 ? true : undefined));
   });
-  return out;
+  return { out, cpuOut, serverCpuOut };
 }
 
 // ------------------------------------------------------------------ the node agent's own breakdown
@@ -415,6 +444,60 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+const CPUACCT = '/sys/fs/cgroup/cpuacct';
+
+/**
+ * A cgroup v1 cpuacct group of one side's processes: the bench enters it before it starts that side
+ * (steer's server, containerd, its shims, runc and CNI plugins; dockerd, its containerd, shims and
+ * runc), they inherit it, and the bench leaves it again. The containers themselves run in their own
+ * cgroups, so it counts the orchestrator and runtime only — a figure the other work on a shared machine
+ * does not blur, unlike wall time. undefined where there is no cpuacct hierarchy.
+ */
+class CpuGroup {
+  private constructor(
+    readonly dir: string,
+    private readonly home: string,
+  ) {}
+
+  static create(name: string): CpuGroup | undefined {
+    if (!fs.existsSync(path.join(CPUACCT, 'cgroup.procs'))) return undefined;
+    const line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => /^\d+:([^:]*,)?cpuacct(,[^:]*)?:/.test(l));
+    const home = path.join(CPUACCT, line ? line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1) : '/');
+    const dir = path.join(CPUACCT, name);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch {
+      return undefined;
+    }
+    return new CpuGroup(dir, home);
+  }
+
+  enter(): void {
+    fs.writeFileSync(path.join(this.dir, 'cgroup.procs'), String(process.pid));
+  }
+
+  leave(): void {
+    fs.writeFileSync(path.join(this.home, 'cgroup.procs'), String(process.pid));
+  }
+
+  seconds(): number {
+    return Number(fs.readFileSync(path.join(this.dir, 'cpuacct.usage'), 'utf8')) / 1e9;
+  }
+
+  /** Moves what is left (a process of the side that outlived its teardown) home, then removes the group. */
+  remove(): void {
+    try {
+      this.leave();
+      for (const pid of fs.readFileSync(path.join(this.dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        fs.writeFileSync(path.join(this.home, 'cgroup.procs'), pid);
+      }
+      fs.rmdirSync(this.dir);
+    } catch (err) {
+      process.stderr.write(`removing ${this.dir}: ${(err as Error).message}\n`);
+    }
+  }
+}
+
 function rssMiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -470,6 +553,11 @@ async function main(argv: string[]): Promise<void> {
   };
   const dockerd = path.join(root, 'deploy', 'dockerd.sh');
   const results: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
+  const cpuResults: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
+  /** The steer server's or dockerd's own CPU per step (their process alone). */
+  const serverCpuResults: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
+  let steerCpu: CpuGroup | undefined;
+  let swarmCpu: CpuGroup | undefined;
   const idleRows: string[][] = [];
   let client: KubeClient | undefined;
   let cri: CriRuntime | undefined;
@@ -477,13 +565,17 @@ async function main(argv: string[]): Promise<void> {
   let dockerStarted = false;
   let upDone = false;
   try {
-    // 1a. steer
+    // 1a. steer, in a cpuacct group of its own (the figures' CPU column)
+    steerCpu = CpuGroup.create(`steer-bench-swarm-${process.pid}-steer`);
+    swarmCpu = CpuGroup.create(`steer-bench-swarm-${process.pid}-swarm`);
+    steerCpu?.enter();
     const result = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-swarm', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet });
     upDone = true;
     const serverPid = result.info.pid;
     client = KubeClient.load({ kubeconfig: result.kubeconfig });
     const runtimeInfo = JSON.parse(fs.readFileSync(result.paths.runtimeInfo, 'utf8')) as { criSocket: string; cgroupRoot: string; podLogDir: string };
     cri = new CriRuntime(runtimeInfo.criSocket);
+    steerCpu?.leave();
     console.log(`steer up: server PID ${serverPid}, ${result.info.apiserverUrl}`);
 
     // 1b. Docker: its own bridge, engine and single-node swarm; the same image from steer's registry
@@ -493,7 +585,9 @@ async function main(argv: string[]): Promise<void> {
       sh('ip', ['link', 'set', o.dockerBridge, 'up']);
     }
     dockerStarted = true;
+    swarmCpu?.enter();
     sh('bash', [dockerd, 'start'], dockerEnv);
+    swarmCpu?.leave();
     const dockerPid = Number(fs.readFileSync(path.join(dockerRun, 'dockerd.pid'), 'utf8'));
     const docker = new DockerApi(path.join(dockerRun, 'docker.sock'));
     const [repo, tag] = [IMAGES.nginx.slice(0, IMAGES.nginx.lastIndexOf(':')), IMAGES.nginx.slice(IMAGES.nginx.lastIndexOf(':') + 1)];
@@ -546,7 +640,10 @@ async function main(argv: string[]): Promise<void> {
                 console.log(`idle with 30 replicas: ${idleRows[idleRows.length - 1].join('  ')}`);
               }
             : undefined;
-        const figures = await runSide(side, idle, side.name === 'steer' ? timeline : undefined);
+        const group = side.name === 'steer' ? steerCpu : swarmCpu;
+        const { out: figures, cpuOut, serverCpuOut } = await runSide(side, idle, side.name === 'steer' ? timeline : undefined, group && (() => group.seconds()), () => cpuSeconds(pid));
+        for (const [step, c] of Object.entries(cpuOut) as Array<[StepName, number]>) (cpuResults[side.name][step] ??= []).push(c);
+        for (const [step, c] of Object.entries(serverCpuOut) as Array<[StepName, number]>) (serverCpuResults[side.name][step] ??= []).push(c);
         const first = side.name === 'steer' ? timeline.first() : undefined;
         if (first) starts.push({ ...first, settled: (figures['create 1 replica → running'] ?? NaN) * 1000 });
         for (const [step, s] of Object.entries(figures) as Array<[StepName, number]>) (results[side.name][step] ??= []).push(s);
@@ -558,11 +655,20 @@ async function main(argv: string[]): Promise<void> {
 
     // 4. the raw CRI floor on the steer cluster's containerd
     // In the shape the node agent gives the bench's pod (ImageStatus of the cached image, cluster DNS, the
-    // /etc/hosts and service-account token mounts): the same CRI work as steer's start of it.
+    // /etc/hosts and service-account token mounts): the same CRI work as steer's start of it. A floor that
+    // fails is reported, and the tables printed without it.
     const steerShape = { clusterDns: true, tokenMount: (timeline.lastPod?.spec?.volumes ?? []).some((v) => !!v.projected) };
-    const floor = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: Number(o.floorCount), concurrentCount: 27, steerShape });
-    const restart = await measureRestartFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: Number(o.floorCount) });
+    const floor = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: Number(o.floorCount), concurrentCount: 27, steerShape }).catch((err: Error) => {
+      console.log(`CRI floor failed: ${err.message}`);
+      const nan = { count: 0, samplesMs: [], p50Ms: NaN, p99Ms: NaN, meanMs: NaN };
+      return { sequential: nan, concurrent: { count: 0, totalMs: NaN, perPodMs: NaN, stopMs: NaN, removeMs: NaN } };
+    });
+    const restart = await measureRestartFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: Number(o.floorCount) }).catch((err: Error) => {
+      console.log(`CRI restart floor failed: ${err.message}`);
+      return { count: 0, samplesMs: [], p50Ms: NaN, p99Ms: NaN, detection: 'events' as const };
+    });
     const teardown = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27 }).catch((err: Error) => err);
+    const teardownWithoutStop = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27, sandboxStop: false }).catch((err: Error) => err);
     const floors: Partial<Record<StepName, number>> = {
       'create 1 replica → running': floor.sequential.p50Ms / 1000,
       'scale 3→30': floor.concurrent.totalMs / 1000,
@@ -592,9 +698,23 @@ async function main(argv: string[]): Promise<void> {
         rows.push(['  create 1 → pod Ready (steer: pod watch, no poll)', mmm(ready), '—', '—', f(fl), fl ? `${(rm / fl).toFixed(2)}×` : '—']);
       }
     }
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    console.log('');
-    for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+    const printTable = (t: string[][]) => {
+      const widths = t[0].map((_, i) => Math.max(...t.map((r) => r[i].length)));
+      console.log('');
+      for (const r of t) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+    };
+    printTable(rows);
+    if (steerCpu && swarmCpu) {
+      const cpuRows: string[][] = [['CPU core-s per step (min / median / max)', 'steer (server, containerd, shims, runc, CNI)', 'of which the server', 'Swarm (dockerd, containerd, shims, runc)', 'of which dockerd', 'steer / Swarm']];
+      for (const step of STEPS) {
+        const s = cpuResults.steer[step];
+        const w = cpuResults.swarm[step];
+        const sm = s?.length ? percentile(s, 50) : undefined;
+        const wm = w?.length ? percentile(w, 50) : undefined;
+        cpuRows.push([step, mmm(s), mmm(serverCpuResults.steer[step]), mmm(w), mmm(serverCpuResults.swarm[step]), sm !== undefined && wm ? `${(sm / wm).toFixed(2)}×` : '—']);
+      }
+      printTable(cpuRows);
+    }
     if (idleRows.length) {
       console.log(`\nwith 30 replicas, nothing changing: CPU (% of one core) over ${o.idle} s from 2 s after they run, and from ${o.idleSettle} s after (steady state); RSS`);
       for (const r of idleRows) console.log(`  ${r.join('  ')}`);
@@ -611,6 +731,7 @@ async function main(argv: string[]): Promise<void> {
     if (rowsBreakdown.length) console.log(`\nsteer's node agent over the steer runs: CRI calls (kubelet_runtime_operations_duration_seconds)\n${rowsBreakdown.join('\n')}`);
     console.log(`\nCRI floor (the bench pod's shape: ImageStatus, RunPodSandbox with cluster DNS, CreateContainer with /etc/hosts and token mounts, StartContainer): 1 pod ${floor.sequential.p50Ms.toFixed(0)} ms (p50 of ${floor.sequential.count}), 27 at once ${floor.concurrent.totalMs.toFixed(0)} ms, stopped at once ${floor.concurrent.stopMs.toFixed(0)} ms, removed ${floor.concurrent.removeMs.toFixed(0)} ms after the start of the stops, kill → serving ${restart.p50Ms.toFixed(0)} ms`);
     console.log(teardown instanceof Error ? `\nCRI teardown phases failed: ${teardown.message}` : `\nCRI ${formatTeardownPhases(teardown)}`);
+    console.log(teardownWithoutStop instanceof Error ? `CRI teardown without StopPodSandbox failed: ${teardownWithoutStop.message}` : `without StopPodSandbox (what the node agent does for a deleted pod): ${formatTeardownPhases(teardownWithoutStop)}`);
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
   } finally {
     if (!o.keep) {
@@ -635,6 +756,10 @@ async function main(argv: string[]): Promise<void> {
     cri?.close();
     client?.close();
     if (!o.keep || !upDone) await downBenchCluster(o.stateDir);
+    if (!o.keep) {
+      steerCpu?.remove();
+      swarmCpu?.remove();
+    }
   }
 }
 

@@ -200,15 +200,48 @@ describe('a sync that starts containers', () => {
   });
 });
 
-test('finalizeDeletion deletes the stopped pod once and forgets it; cleanupOrphan then removes its dead sandbox', async () => {
+test('a deleted pod: containers stopped with the grace period, then the sandbox removed with one network teardown; its object, directories and logs go', async () => {
+  const h = harness();
+  const p: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: 'web', namespace: 'default', uid: 'uid-1', deletionTimestamp: '2026-01-01T00:00:00Z' } };
+  await createAndStart(h, p);
+  const logDir = path.join(stateDir, 'logs', 'default_web_uid-1');
+  expect(fs.existsSync(logDir)).toBe(true);
+  const graces: number[] = [];
+  const stop = h.runtime.stopContainer.bind(h.runtime);
+  h.runtime.stopContainer = async (id, grace) => {
+    graces.push(grace);
+    return stop(id, grace);
+  };
+  h.runtime.calls.length = 0;
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 30, reason: 'deleted' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  expect(graces).toEqual([30]);
+  expect(h.runtime.calls.map((c) => c.split(' ')[0])).toEqual(['stopContainer', 'removePodSandbox']);
+  expect(h.runtime.networkTeardowns).toBe(1);
+  expect(h.events).toContain('Normal Killing Stopping container c');
+  // Nothing runs and nothing is left: the object goes, with the pod's directory and logs.
+  const after = await h.pleg.observe('uid-1', Date.now());
+  expect(after.sandboxes).toEqual([]);
+  expect(after.containers).toEqual([]);
+  await h.actions.finalizeDeletion(p, after);
+  expect(h.deleted).toEqual(['web']);
+  expect(h.forgotten).toEqual(['uid-1']);
+  expect(fs.existsSync(logDir)).toBe(false);
+  expect(fs.existsSync(path.join(stateDir, 'pods', 'uid-1'))).toBe(false);
+  // The delete notification's sync finds nothing to remove.
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', Date.now()))).toEqual({});
+  expect(h.runtime.calls.filter((c) => c.startsWith('removePodSandbox'))).toHaveLength(1);
+  expect(h.runtime.networkTeardowns).toBe(1);
+});
+
+test('a completed pod is only stopped (its containers kept for logs); deleted later, its object goes at once and cleanupOrphan removes the dead sandbox without a second stop', async () => {
   const h = harness();
   const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
   await createAndStart(h, p);
   h.runtime.failNext('createContainer', new RuntimeError('x'));
   await h.actions.apply(p, start('c', 1), newSyncState(await h.pleg.observe('uid-1', Date.now())));
   expect(h.actions.syncContext().startBlocked('uid-1/c', Date.now())).toBeDefined();
-  const observed = await h.pleg.observe('uid-1', Date.now());
-  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(observed));
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'completed' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  expect(h.runtime.counts()).toMatchObject({ sandboxes: 1, containers: 1, running: 0 });
   await h.actions.finalizeDeletion(p, await h.pleg.observe('uid-1', Date.now()));
   // The API object goes once nothing runs; the dead sandbox and containers are left for the GC below.
   expect(h.runtime.counts()).toMatchObject({ sandboxes: 1, running: 0 });
@@ -220,8 +253,10 @@ test('finalizeDeletion deletes the stopped pod once and forgets it; cleanupOrpha
   // The delete notification's sync: nothing is being killed, so the garbage goes at once.
   expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', Date.now()))).toEqual({});
   expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
-  // The sandbox is stopped once (by KillPod); removal only removes it (a second stop is a second CNI DEL).
+  // Stopped once (by KillPod), then only removed: containerd 1.6's removal runs the CNI DEL once more,
+  // a StopPodSandbox before it would make that three.
   expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(1);
+  expect(h.runtime.networkTeardowns).toBe(2);
   // Gone from the PLEG cache at once: housekeeping does not take it for an orphan again before the next relist.
   expect(h.pleg.allPods().has('uid-1')).toBe(false);
   expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', 0))).toEqual({});
@@ -229,11 +264,35 @@ test('finalizeDeletion deletes the stopped pod once and forgets it; cleanupOrpha
   expect(h.actions.bookkeeping().removalDeferredAt).toBe(0);
 });
 
+test('an orphan still running (its object removed with grace 0) is stopped and removed with one network teardown', async () => {
+  const h = harness();
+  await createAndStart(h, pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }));
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', Date.now()))).toEqual({});
+  expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+  expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(0);
+  expect(h.runtime.networkTeardowns).toBe(1);
+});
+
+test('an old dead sandbox of a running pod is removed without a stop first (one network teardown)', async () => {
+  const h = harness();
+  const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
+  await createAndStart(h, p);
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'sandbox changed' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  const old = (await h.pleg.observe('uid-1', Date.now())).sandboxes[0];
+  expect(old.state).toBe('SANDBOX_NOTREADY');
+  const before = h.runtime.networkTeardowns;
+  await h.actions.apply(p, { type: 'RemoveSandbox', id: old.id }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  expect(h.runtime.counts().sandboxes).toBe(0);
+  expect(h.runtime.networkTeardowns - before).toBe(1);
+  expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(1); // the kill's
+});
+
 test('a dead sandbox waits for the kills in flight before it is removed, at most 10 s; a running orphan never waits', async () => {
   const h = harness();
   const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
   await createAndStart(h, p);
-  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  // A completed pod (stopped, its dead sandbox kept) deleted.
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'completed' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
   await h.actions.finalizeDeletion(p, await h.pleg.observe('uid-1', Date.now()));
   // Another pod is being killed, its StopContainer held.
   const other: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: 'other', namespace: 'default', uid: 'uid-2' } };
@@ -288,7 +347,7 @@ test('dead sandboxes wait for a container start in flight, then go two at a time
     const st = newSyncState(emptyObserved(uid));
     await h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, st);
     await h.actions.apply(p, start('c'), st);
-    await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(await h.pleg.observe(uid, Date.now())));
+    await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'completed' }, newSyncState(await h.pleg.observe(uid, Date.now())));
     await h.actions.finalizeDeletion(p, await h.pleg.observe(uid, Date.now()));
     dead.push(uid);
   }

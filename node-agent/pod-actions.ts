@@ -30,7 +30,8 @@ const REMOVAL_DEFER_MAX_MS = 10_000;
 /**
  * Dead sandboxes removed at once. Each removal runs the CNI chain again inside containerd (1.6 forces a
  * stop first): 27 at once took the machine's two cores for seconds, and a killed container's restart
- * right after a scale-down waited behind them (0.42 s → 1.1 s to serving again).
+ * right after a scale-down waited behind them (0.42 s → 1.1 s to serving again). A deleted pod's sandbox
+ * is removed by its kill now (killPod), so these are dead sandboxes left from before (completed pods).
  */
 const REMOVALS_AT_ONCE = 2;
 /** How often a put-off removal looks again. */
@@ -185,7 +186,7 @@ export class PodActions {
   private async performNow(pod: Pod, a: PodAction, state: SyncState): Promise<ApplyResult> {
     switch (a.type) {
       case 'KillPod':
-        await this.killPod(pod, a.gracePeriodSeconds);
+        await this.killPod(pod, a.gracePeriodSeconds, a.reason === 'deleted');
         return { ok: true };
       case 'CreateSandbox':
         return { ok: await this.createSandbox(pod, a.attempt, state) };
@@ -201,7 +202,7 @@ export class PodActions {
         await this.removeContainerAndLog(a.id);
         return { ok: true };
       case 'RemoveSandbox':
-        await this.runtime.stopPodSandbox(a.id).catch(() => undefined);
+        // No StopPodSandbox first: RemovePodSandbox stops it itself, and each stop runs the CNI chain.
         await this.runtime.removePodSandbox(a.id).catch(ignoreNotFound);
         return { ok: true };
       case 'FinalizeDeletion':
@@ -211,9 +212,10 @@ export class PodActions {
 
   /**
    * Everything is stopped (containers, sandbox, its network): the pod's directories and cgroups go, then
-   * the API object, as the kubelet deletes it once nothing runs and its volumes and cgroup are gone. Its
-   * dead sandbox and containers are garbage (the kubelet's container GC removes them later): the sync of
-   * the delete notification removes them through cleanupOrphan, after the kills and starts in flight, two at a time.
+   * the API object, as the kubelet deletes it once nothing runs and its volumes and cgroup are gone. The
+   * kill of a deleted pod removed its sandbox and containers already (killPod); dead ones left from
+   * before are garbage (the kubelet's container GC removes them later): the sync of the delete
+   * notification removes them through cleanupOrphan, after the kills and starts in flight, two at a time.
    */
   async finalizeDeletion(pod: Pod, observed: ObservedPod): Promise<void> {
     const uid = pod.metadata!.uid!;
@@ -223,6 +225,8 @@ export class PodActions {
     } else {
       if (this.o.cgroupFs) removePodCgroups(podCgroupParent(this.o.sandbox.cgroupRoot, uid), this.o.cgroupFs);
       removeTree(podDir(this.o.stateDir, uid));
+      // Nothing of it left in the runtime: no later cleanupOrphan will remove its logs.
+      if (!observed.sandboxes.length && !observed.containers.length) removeTree(podLogDirectory(this.o.sandbox.logRoot, pod));
     }
     await this.o.deleter.deletePod(pod);
     this.forget(uid);
@@ -437,7 +441,15 @@ export class PodActions {
     return { ok: true };
   }
 
-  private async killPod(pod: Pod, grace: number): Promise<void> {
+  /**
+   * Stops the pod's containers with the grace period, then its ready sandboxes. A deleted pod's (`remove`)
+   * sandboxes are removed instead of stopped: containerd 1.6's RemovePodSandbox stops the sandbox itself
+   * (the pause container, one CNI DEL) and removes it with its stopped containers, while removing a
+   * sandbox stopped before runs the whole CNI chain a second time (27 pods: 0.75 core-s of containerd's
+   * CPU, `node dist/bench/cri-floor.js --teardown-phases 27`). The containers are stopped by then, so the
+   * object still goes only once nothing runs, and nothing is left for cleanupOrphan.
+   */
+  private async killPod(pod: Pod, grace: number, remove: boolean): Promise<void> {
     const uid = pod.metadata?.uid || '';
     const obs = await this.o.pleg.observe(uid, Date.now());
     const running = obs.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
@@ -449,7 +461,9 @@ export class PodActions {
       }),
     );
     for (const s of obs.sandboxes) {
-      if (s.state === 'SANDBOX_READY') await this.runtime.stopPodSandbox(s.id);
+      if (s.state !== 'SANDBOX_READY') continue;
+      if (remove) await this.runtime.removePodSandbox(s.id).catch(ignoreNotFound);
+      else await this.runtime.stopPodSandbox(s.id);
     }
     this.o.probes.removePod(uid);
   }
@@ -478,14 +492,10 @@ export class PodActions {
     for (const c of observed.containers) {
       if (c.state === 'CONTAINER_RUNNING') await this.stopContainerQuietly(c.id, 0);
     }
-    // A sandbox KillPod stopped is only removed: a second StopPodSandbox would run the CNI DEL again.
+    // RemovePodSandbox alone, ready sandbox or not: it stops the sandbox itself, and a StopPodSandbox
+    // before it would run the CNI chain twice.
     this.o.pleg.expectExits(observed.sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id));
-    await Promise.all(
-      observed.sandboxes.map(async (s) => {
-        if (s.state === 'SANDBOX_READY') await this.runtime.stopPodSandbox(s.id).catch(ignoreNotFound);
-        await this.runtime.removePodSandbox(s.id).catch(ignoreNotFound);
-      }),
-    );
+    await Promise.all(observed.sandboxes.map((s) => this.runtime.removePodSandbox(s.id).catch(ignoreNotFound)));
     // Containers outside a known sandbox (should not happen) are removed one by one.
     for (const c of observed.containers) {
       if (!observed.sandboxes.some((s) => s.id === c.podSandboxId)) await this.runtime.removeContainer(c.id).catch(ignoreNotFound);

@@ -95,6 +95,11 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly exitWatchers = new Set<(e: ContainerExitEvent) => void>();
   /** Every state-changing call in order ("runPodSandbox web", "startContainer <id>"), for assertions. */
   readonly calls: string[] = [];
+  /**
+   * Network teardowns (CNI DELs) so far, as containerd 1.6 runs them: on every StopPodSandbox of an
+   * existing sandbox, stopped already or not, and on every RemovePodSandbox, which forces a stop first.
+   */
+  networkTeardowns = 0;
   closed = false;
 
   constructor(private readonly opts: FakeRuntimeOptions = {}) {
@@ -187,6 +192,7 @@ export class FakeRuntime implements ContainerRuntime {
     this.maybeFail('stopPodSandbox');
     const sb = this.sandboxes.get(id);
     if (!sb) return; // CRI: stopping a missing sandbox is not an error
+    this.networkTeardowns++;
     for (const c of this.containers.values()) {
       if (c.status.podSandboxId === id && c.status.state === 'CONTAINER_RUNNING') this.exit(c, 137, 'Error');
     }
@@ -197,6 +203,7 @@ export class FakeRuntime implements ContainerRuntime {
   async removePodSandbox(id: string): Promise<void> {
     this.maybeFail('removePodSandbox');
     if (!this.sandboxes.has(id)) return;
+    this.networkTeardowns++;
     for (const [cid, c] of this.containers) if (c.status.podSandboxId === id) this.containers.delete(cid);
     this.sandboxes.delete(id);
     this.record('removePodSandbox', id);
