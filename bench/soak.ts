@@ -346,7 +346,7 @@ async function main(argv: string[]): Promise<void> {
       const cpuMs = (await askWork(child))['CPU ms'] - churnWork0['CPU ms'];
       console.log(`hollow server CPU over the churn: ${(cpuMs / 1000).toFixed(1)} s in ${samples.length} cycles, ${(cpuMs / 1000 / samples.length).toFixed(2)} s per cycle`);
     }
-    if (memorySamples.length >= 2) {
+    if (serverLog && memorySamples.length >= 2) {
       const first = memorySamples[0];
       const lastSample = memorySamples[memorySamples.length - 1];
       console.log(`steer server CPU over the churn: ${(lastSample.cpuSeconds - first.cpuSeconds).toFixed(1)} s in ${memorySamples.length - 1} cycles, ${((lastSample.cpuSeconds - first.cpuSeconds) / (memorySamples.length - 1)).toFixed(2)} s per cycle`);
