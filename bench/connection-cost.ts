@@ -72,8 +72,8 @@ async function main(): Promise<void> {
   const perWatchKiB: Record<Transport, number[]> = { tls: [], socket: [] };
   for (let run = 0; run < Number(o.runs); run++) {
     for (const transport of ['tls', 'socket'] as const) {
-      // MALLOC_ARENA_MAX=2 as `steer up` starts the server.
-      const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--role', transport, '--watches', String(watches)], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
+      // MALLOC_ARENA_MAX=1 as `steer up` starts the server.
+      const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--role', transport, '--watches', String(watches)], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '1' } });
       if (r.status !== 0) throw new Error(`${transport} run failed: ${r.stderr}`);
       const { added } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { added: number };
       perWatchKiB[transport].push((added * 1024) / watches);

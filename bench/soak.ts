@@ -29,7 +29,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { startApiServer } from '../apiserver';
 import { serverNodeFlags } from '../cli/cluster';
 import { serverEnv as steerServerEnv } from '../cli/cluster/up';
-import { MEMORY_LINE_PREFIX, type MemorySample } from '../cli/cluster/memory-log';
+import { MEMORY_LINE_PREFIX, memorySample, type MemorySample } from '../cli/cluster/memory-log';
 import { childUrl } from './apiserver-child';
 import { downBenchCluster, upBenchCluster } from './bench-cluster';
 import { startControllers } from '../controllers';
@@ -97,6 +97,11 @@ async function hollowServer(dataDir: string, eventTtl: number): Promise<void> {
       void workCounts().then((w) => process.send?.({ work: w }));
       return;
     }
+    // The breakdown the server's memory line gives, without a GC first: what V8 and malloc hold as they run.
+    if (m === 'sample') {
+      process.send?.({ sample: memorySample() });
+      return;
+    }
     if (m !== 'heap') return;
     (globalThis as { gc?: () => void }).gc?.();
     const m2 = process.memoryUsage();
@@ -154,6 +159,7 @@ function askChild<T>(child: ChildProcess, request: Parameters<ChildProcess['send
 }
 
 const askWork = (child: ChildProcess) => askChild(child, 'work', (m) => m.work as WorkCounts | undefined);
+const askSample = (child: ChildProcess) => askChild(child, 'sample', (m) => m.sample as MemorySample | undefined);
 const heapSnapshot = (child: ChildProcess, file: string) => askChild(child, { snapshot: file }, (m) => m.snapshotFile as string | undefined);
 
 async function startHollowChild(dataDir: string, eventTtl: number, nodeFlags: readonly string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -196,6 +202,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--api-port <port>', 'steer apiserver port (loopback)', '28443')
     .option('--agent-port <port>', 'steer node agent port (+1, +2 for the scheduler and controllers)', '22250')
     .option('--idle <s>', '(--hollow) after the final scale, count the work done in this many seconds of nothing changing', '60')
+    .option('--gc-every <n>', '(--hollow) heap and external after a full GC every this many cycles (0: never; the forced GC compacts the heap, so RSS then does not show what V8 keeps on its own)', '1')
     .option('--snapshot-cycles <list>', '(--hollow) write a heap snapshot of the child after these cycles, e.g. 10,60', '')
     .option('--snapshot-dir <dir>', '(--hollow) where heap snapshots go', os.tmpdir())
     .option('--keep', 'leave the cluster running afterwards', false)
@@ -222,6 +229,7 @@ async function main(argv: string[]): Promise<void> {
     env: string[];
     memoryLog: string;
     snapshotCycles: string;
+    gcEvery: string;
     idle: string;
     snapshotDir: string;
     role?: string;
@@ -279,7 +287,7 @@ async function main(argv: string[]): Promise<void> {
     const samples: number[] = [];
     const t0 = Date.now();
     console.log(`soak${o.hollow ? ' (hollow)' : ''}: ${replicas} → 0 → ${replicas} every ${o.period} s for ${o.duration} s; RSS of PID ${pid}, start ${rssMiB(pid).toFixed(1)} MiB`);
-    console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}${serverLog ? '  memory line (MiB; up to --memory-log s old)' : ''}`);
+    console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}${serverLog ? '  memory line (MiB; up to --memory-log s old)' : child ? '  memory (MiB, before the GC)' : ''}`);
     const memorySamples: MemorySample[] = [];
     let churnWork0: WorkCounts | undefined;
     for (let cycle = 1; Date.now() - t0 < Number(o.duration) * 1000; cycle++) {
@@ -307,9 +315,11 @@ async function main(argv: string[]): Promise<void> {
       const rss = rssMiB(pid);
       samples.push(rss);
       const elapsed = Math.round((Date.now() - t0) / 1000);
-      const h = child ? await heapAfterGc(child) : undefined;
-      const heap = h ? `${h.heapMiB.toFixed(1)} / ${h.externalMiB.toFixed(1)}`.padStart(30) : '';
-      const mem = serverLog ? lastMemorySample(serverLog) : undefined;
+      // The breakdown before the GC below: a forced full GC would hide what V8 keeps on its own.
+      const mem = serverLog ? lastMemorySample(serverLog) : child ? await askSample(child) : undefined;
+      const gcEvery = Number(o.gcEvery);
+      const h = child && gcEvery > 0 && cycle % gcEvery === 0 ? await heapAfterGc(child) : undefined;
+      const heap = child ? (h ? `${h.heapMiB.toFixed(1)} / ${h.externalMiB.toFixed(1)}` : '-').padStart(30) : '';
       if (mem) memorySamples.push(mem);
       const memText = mem
         ? '  ' +
@@ -336,7 +346,7 @@ async function main(argv: string[]): Promise<void> {
       const cpuMs = (await askWork(child))['CPU ms'] - churnWork0['CPU ms'];
       console.log(`hollow server CPU over the churn: ${(cpuMs / 1000).toFixed(1)} s in ${samples.length} cycles, ${(cpuMs / 1000 / samples.length).toFixed(2)} s per cycle`);
     }
-    if (memorySamples.length >= 2) {
+    if (serverLog && memorySamples.length >= 2) {
       const first = memorySamples[0];
       const lastSample = memorySamples[memorySamples.length - 1];
       console.log(`steer server CPU over the churn: ${(lastSample.cpuSeconds - first.cpuSeconds).toFixed(1)} s in ${memorySamples.length - 1} cycles, ${((lastSample.cpuSeconds - first.cpuSeconds) / (memorySamples.length - 1)).toFixed(2)} s per cycle`);

@@ -44,18 +44,32 @@ import { ClusterPaths, ServerInfo, clusterPaths, readJson, runningServerPid, wri
  * space grew all through the churn (3.3 → 6.3 MiB in 10 minutes) as more functions got warm; without it
  * code stays bytecode until TurboFan optimizes the hot part. With both, after 21 cycles of 10 → 0 → 10:
  * V8 heap 49.4 MiB committed against 55.1, RSS 128.1 against 133.8 (load 20–30, one run each).
+ *
+ * Two more against what V8 keeps committed beyond the live heap (hollow soak, `--gc-every 0`, 40 cycles,
+ * load 6–10, one run each, RSS mean over cycles 8–24 against 99.2 MiB without either):
+ * --compact-on-every-full-gc evacuates every fragmented old-space page at each full GC, so freed
+ * pages go back instead of staying committed half-empty: heap committed 36.4 → 32.9 MiB, RSS 94.6,
+ * 101.2 → 95.4 MiB with 30 pods afterwards, server CPU per cycle 0.49 → 0.52 s (idle: no change).
+ * --single-threaded-gc: no GC helper threads, whose work lists and malloc arenas stayed committed:
+ * native memory (anonymous pages beyond the V8 heap) 15.4 → 13.0 MiB, RSS 95.9. Both together: RSS
+ * 92.3. Two runs side by side at load 3–12 (40 cycles, RSS mean of the last two thirds): without
+ * these two flags and with MALLOC_ARENA_MAX=2, 97.6 MiB, 97.4 with 30 pods afterwards, 0.52 s CPU per cycle;
+ * with them 95.5 MiB (95.9 in a later run), 94.6 with 30 pods, 0.56 s per cycle.
  */
-export const serverNodeFlags: readonly string[] = ['--optimize-for-size', '--heap-growing-percent=10', '--no-sparkplug'];
+export const serverNodeFlags: readonly string[] = ['--optimize-for-size', '--heap-growing-percent=10', '--no-sparkplug', '--compact-on-every-full-gc', '--single-threaded-gc'];
 
 /**
  * Environment of the `steer server` process on top of steer up's own. MALLOC_ARENA_MAX=2: glibc gives
  * every thread that allocates its own malloc arena and keeps each arena's peak; the server's threads
  * (V8's compiler and GC helpers, libuv's pool doing LevelDB, gzip and crypto work) held 31 MiB in 9
  * arenas after 10 minutes of churn (and the full GCs of a heap snapshot, whose parallel markers allocate
- * in their own threads); with 2, the second arena held 6.6 MiB after 50 cycles. A value the user set is kept.
+ * in their own threads); with 2, the second arena held 6.6 MiB after 50 cycles. With 1 (every thread
+ * shares the main arena; the threads left allocate little next to the main thread): hollow soak,
+ * 40 cycles, load 6–10, RSS mean of the last two thirds 97.3 against 99.9 MiB, native memory 14.0
+ * against 15.7; with the flags above, 91.3 against 92.3 over cycles 7–19. A value the user set is kept.
  */
 export function serverEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2' };
+  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '1' };
 }
 
 /** The script `steer up` runs the server with. */

@@ -126,6 +126,24 @@ describe('Informer', () => {
     inf.stop();
   });
 
+  it('caches listed and watched objects without managedFields, leaving the received objects untouched', async () => {
+    const managed = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }] } });
+    const api = new FakeApi();
+    api.items = [managed(pod('a', '5'))];
+    const inf = new Informer<Pod>(api as unknown as KubeClient, Resources.pods, { minRetryMs: 1 });
+    const added: Pod[] = [];
+    inf.onAdd((p) => added.push(p));
+    await inf.start();
+    await until(() => api.watches.length === 1);
+    const b = managed(pod('b', '11'));
+    api.last().onEvent({ type: 'ADDED', object: b });
+    expect(inf.get('default', 'a')?.metadata).toEqual({ name: 'a', namespace: 'default', resourceVersion: '5', ownerReferences: undefined });
+    expect(inf.get('default', 'b')?.metadata?.managedFields).toBeUndefined();
+    expect(added.map((p) => 'managedFields' in (p.metadata ?? {}))).toEqual([false, false]);
+    expect(b.metadata?.managedFields).toHaveLength(1); // the event's own object is not changed
+    inf.stop();
+  });
+
   it('re-lists on 410 (as an ERROR event or an error answer) and reconciles the cache', async () => {
     const api = new FakeApi();
     api.items = [pod('a', '5'), pod('b', '6')];

@@ -20,6 +20,20 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/**
+ * The object as an informer caches it: without metadata.managedFields, which no steer component reads
+ * (client-go's SetTransform is used for the same). A pod's managedFields are about a third of its JSON
+ * and every informer of pods holds its own copy. A PUT of a cached object keeps the stored
+ * managedFields: the apiserver takes an update without them as leaving them unchanged, as kube does.
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  const md = obj.metadata;
+  if (!md || md.managedFields === undefined) return obj;
+  // A new metadata object rather than `delete`, which would leave the object in V8's slower dictionary mode.
+  const { managedFields: _dropped, ...rest } = md;
+  return { ...obj, metadata: rest };
+}
+
 export type CacheDelta<T> =
   | { type: 'add'; obj: T }
   | { type: 'update'; old: T; obj: T }
@@ -288,12 +302,14 @@ export class Informer<T extends KubeObject> {
       labelSelector: this.opts.labelSelector,
       fieldSelector: this.opts.fieldSelector,
     });
-    const items = (res.items || []).map((o) => ({
-      ...o,
-      // Lists carry kind/apiVersion on the list only; handlers expect them on each object.
-      apiVersion: o.apiVersion ?? res.apiVersion,
-      kind: o.kind ?? res.kind?.replace(/List$/, ''),
-    }));
+    const items = (res.items || []).map((o) =>
+      withoutManagedFields({
+        ...o,
+        // Lists carry kind/apiVersion on the list only; handlers expect them on each object.
+        apiVersion: o.apiVersion ?? res.apiVersion,
+        kind: o.kind ?? res.kind?.replace(/List$/, ''),
+      }),
+    );
     const deltas = this.store.replace(items);
     this.lastResourceVersion = res.metadata?.resourceVersion || '';
     for (const d of deltas) this.dispatch(d);
@@ -334,7 +350,7 @@ export class Informer<T extends KubeObject> {
             const rv = ev.object?.metadata?.resourceVersion;
             if (rv) this.lastResourceVersion = rv;
             if (ev.type === 'BOOKMARK') return;
-            const d = this.store.applyEvent(ev);
+            const d = this.store.applyEvent(ev.object ? { ...ev, object: withoutManagedFields(ev.object) } : ev);
             if (d) this.dispatch(d);
           },
           (err) => {
