@@ -1,6 +1,10 @@
 // A `steer up` cluster of a benchmark's own (state dir, apiserver and component ports, bridge, pod
 // subnet), so it never meets /var/lib/steer or another benchmark's cluster: a server left over from an
 // earlier run of the same benchmark is stopped first. `steer down --purge` (down()) removes it.
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as path from 'node:path';
 import { clusterPaths, down, runningServerPid, up } from '../cli/cluster';
 import type { Streams, UpResult } from '../cli/cluster';
 
@@ -45,4 +49,20 @@ export async function upBenchCluster(o: BenchClusterOptions): Promise<UpResult> 
 
 export function downBenchCluster(stateDir: string): Promise<void> {
   return down({ stateDir, purge: true }, quietStreams);
+}
+
+/** The node agent's /metrics over HTTPS with the admin identity (allowed nodes/metrics). */
+export function agentMetrics(pki: string, target: string): Promise<string> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const read = (f: string) => fs.readFileSync(path.join(pki, f));
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host, port, path: '/metrics', ca: read('ca.crt'), cert: read('admin.crt'), key: read('admin.key'), servername: net.isIP(host) ? undefined : host, agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('agent /metrics: timeout')));
+    req.on('error', reject);
+  });
 }

@@ -19,8 +19,6 @@
 //        [--window 60] [--profile 60 [--profile-at early]] [--state-dir DIR] [--keep]
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
@@ -28,7 +26,7 @@ import WebSocket from 'ws';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { serverNodeFlags } from '../cli/cluster';
-import { downBenchCluster, upBenchCluster } from './bench-cluster';
+import { agentMetrics, downBenchCluster, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { IMAGES } from '../node-agent';
@@ -73,20 +71,6 @@ async function cpuShare(pid: number, ms: number): Promise<{ total: number; threa
   return { total: (cpuSeconds(pid) - c0) / seconds, threads };
 }
 
-function agentMetrics(pki: string, target: string): Promise<string> {
-  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const read = (f: string) => fs.readFileSync(path.join(pki, f));
-  return new Promise((resolve, reject) => {
-    const req = https.get({ host, port, path: '/metrics', ca: read('ca.crt'), cert: read('admin.crt'), key: read('admin.key'), servername: net.isIP(host) ? undefined : host, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('agent /metrics: timeout')));
-    req.on('error', reject);
-  });
-}
 
 /** Counters worth a row, from Prometheus text: API requests by verb and resource, CRI calls, relists. */
 export function workCounts(text: string): Map<string, number> {

@@ -26,15 +26,13 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { packageRoot } from '../cli/cluster';
-import { downBenchCluster, upBenchCluster } from './bench-cluster';
+import { agentMetrics, downBenchCluster, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
@@ -387,21 +385,6 @@ async function runSide(
 
 // ------------------------------------------------------------------ the node agent's own breakdown
 
-/** The node agent's /metrics over HTTPS with the admin identity (allowed nodes/metrics). */
-function agentMetrics(pki: string, target: string): Promise<string> {
-  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const read = (f: string) => fs.readFileSync(path.join(pki, f));
-  return new Promise((resolve, reject) => {
-    const req = https.get({ host, port, path: '/metrics', ca: read('ca.crt'), cert: read('admin.crt'), key: read('admin.key'), servername: net.isIP(host) ? undefined : host, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('agent /metrics: timeout')));
-    req.on('error', reject);
-  });
-}
 
 /** Sum and count per label value of a histogram (e.g. operation_type of kubelet_runtime_operations_duration_seconds). */
 function histogramTotals(text: string, name: string, label: string): Map<string, { sum: number; count: number }> {
