@@ -80,3 +80,11 @@ export async function main(argv: string[]): Promise<void> {
   const args = normalizeArgv(argv);
   await (await buildProgram(args)).parseAsync(args);
 }
+
+// Run directly (`node dist/cli/main.js …`) as bin/steer.js runs it, rather than loading and doing nothing.
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
