@@ -652,9 +652,12 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     const present = async () => (await admin.list<Pod>(Resources.pods, { namespace: ns, labelSelector: 'app=churn' })).items.length;
     try {
       for (const replicas of [3, 0, 2, 0]) {
+        const pagesBefore = pages;
         await admin.patch(Resources.deployments, ns, 'churn', { spec: { replicas } });
         if (replicas > 0) await waitFor(`${replicas} churn pods running`, async () => (await running()) === replicas, 120_000);
         else await waitFor('no churn pods', async () => (await present()) === 0, 120_000);
+        // A page served across every step (a step can now settle faster than one page's round trip).
+        await waitFor(`a forwarded page after scaling to ${replicas}`, () => pages > pagesBefore, 30_000);
       }
     } finally {
       churning = false;
