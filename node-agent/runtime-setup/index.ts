@@ -90,7 +90,32 @@ export async function ensureRuntime(opts: RuntimeOptions): Promise<RuntimeInfo> 
   if (opts.nodeName) env.NODE_NAME = opts.nodeName;
   const stdout = await runScript('setup.sh', env);
   const last = stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(last) as RuntimeInfo;
+  const info = JSON.parse(last) as RuntimeInfo;
+  await waitForCriInitialized(info.criSocket);
+  return info;
+}
+
+/**
+ * setup.sh returns once containerd's socket exists, but a containerd restarted over running pods first
+ * recovers their sandboxes and containers, and until then its CRI plugin answers every call with "server
+ * is not initialized yet": callers of ensureRuntime get a runtime that answers.
+ */
+async function waitForCriInitialized(socket: string, timeoutMs = 30_000): Promise<void> {
+  const cri = new CriRuntime(socket, { timeoutMs: 5000 });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        await cri.listPodSandboxes();
+        return;
+      } catch (err) {
+        if (!/not initialized/.test((err as Error).message) || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } finally {
+    cri.close();
+  }
 }
 
 /** The cgroup_parent for a pod's sandbox and containers (cgroupfs driver). */
