@@ -61,8 +61,7 @@ export class Iptables {
 
   /** Inserts the rule at the top of its chain unless it is there already. */
   async ensure(h: HookRule): Promise<void> {
-    const check = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-C', h.chain, ...h.args]);
-    if (check.code === 0) return;
+    if (await this.has(h)) return;
     const r = await runCommand(this.prefix, ['iptables', '-w', '5', '-t', h.table, '-I', h.chain, '1', ...h.args]);
     if (r.code !== 0) throw new IptablesError(`iptables -t ${h.table} -I ${h.chain} failed: ${r.stderr.trim()}`);
   }

@@ -33,8 +33,15 @@ export function fsUserOf(pod: Pod): number | undefined {
   return user;
 }
 
+/** A TokenRequest for one of the pod's projected tokens: whose service account, and the spec. */
+export interface PodTokenRequest {
+  namespace: string;
+  serviceAccount: string;
+  spec: TokenRequestSpec;
+}
+
 /** The TokenRequest a projected serviceAccountToken source of the pod needs. */
-function tokenRequest(pod: Pod, tp: ServiceAccountTokenProjection): { namespace: string; serviceAccount: string; spec: TokenRequestSpec } {
+function tokenRequest(pod: Pod, tp: ServiceAccountTokenProjection): PodTokenRequest {
   const md = pod.metadata ?? {};
   return {
     namespace: md.namespace ?? 'default',
@@ -48,8 +55,8 @@ function tokenRequest(pod: Pod, tp: ServiceAccountTokenProjection): { namespace:
 }
 
 /** Every TokenRequest the pod's projected volumes need (the agent asks for them early; see agent.ts). */
-export function podTokenRequests(pod: Pod): Array<{ namespace: string; serviceAccount: string; spec: TokenRequestSpec }> {
-  const out: Array<{ namespace: string; serviceAccount: string; spec: TokenRequestSpec }> = [];
+export function podTokenRequests(pod: Pod): PodTokenRequest[] {
+  const out: PodTokenRequest[] = [];
   for (const v of pod.spec?.volumes ?? []) {
     for (const s of v.projected?.sources ?? []) if (s.serviceAccountToken) out.push(tokenRequest(pod, s.serviceAccountToken));
   }
