@@ -216,6 +216,23 @@ describe('ReplicaSetController loop (fake API, recording PodControl)', () => {
     expect(names(podControl.deleted)).toEqual(['unsched', 'new']);
   });
 
+  it('a failed delete still writes the status, then fails the sync so it is retried', async () => {
+    const pods = ['a', 'b', 'c'].map((n) => pod(n, { node: 'n', ready: '2026-11-23T11:00:00Z' }));
+    const { client, podControl, controller } = setup({ pods });
+    jest.spyOn(console, 'error').mockImplementation(() => undefined); // the failed syncs are logged
+    podControl.deleteError = new Error('apiserver unavailable');
+    client.add(Resources.replicasets, rs(1));
+    await controller.start();
+    await waitFor('the status write', () => client.stored<ReplicaSet>(Resources.replicasets)[0].status?.observedGeneration === 3);
+    expect(client.stored<ReplicaSet>(Resources.replicasets)[0].status).toMatchObject({ replicas: 3, readyReplicas: 3 });
+    expect(podControl.deleted).toHaveLength(0);
+    // The retry deletes once the apiserver answers again.
+    podControl.deleteError = undefined;
+    await waitFor('the retried deletes', () => podControl.deleted.length === 2);
+    await settle(controller);
+    jest.restoreAllMocks();
+  });
+
   it('adopts a matching orphan through the PodControl, conditional on its resourceVersion', async () => {
     const { client, podControl, controller } = setup({ pods: [pod('orphan', { owner: null, node: 'n' })] });
     client.add(Resources.replicasets, rs(1));

@@ -234,7 +234,9 @@ export class ReplicaController<T extends KubeObject> implements Controller {
     });
     let createError: Error | undefined;
     if (plan.create > 0) createError = await this.createPods(key, rs, plan.create);
-    if (plan.delete.length) await this.deletePods(key, rs, plan.delete);
+    // A failed delete still lets the status be written (kube's syncReplicaSet writes status whatever
+    // manageReplicas returned), then fails the sync so it is retried.
+    const deleteError = plan.delete.length ? await this.deletePods(key, rs, plan.delete) : undefined;
     let status = plan.status;
     if (createError) {
       const cond: ReplicaSetCondition = {
@@ -255,6 +257,7 @@ export class ReplicaController<T extends KubeObject> implements Controller {
     }
     this.observeConvergence(key, rs, status);
     if (createError) throw createError;
+    if (deleteError) throw deleteError;
     // Creates whose answers were lost wait for the pod cache to catch up: look again soon.
     const requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, settled ? Infinity : LostCreatesRecheckMs);
     return requeueAfterMs !== Infinity ? { requeueAfterMs } : undefined;
@@ -278,8 +281,7 @@ export class ReplicaController<T extends KubeObject> implements Controller {
     return (await createExpectedPods(this.podControl, this.expectations, key, rs, n, () => podFromTemplate(rs, this.kind.apiVersion, this.kind.kind))).error;
   }
 
-  private async deletePods(key: string, rs: ReplicaSet, pods: Pod[]): Promise<void> {
-    const res = await deleteExpectedPods(this.podControl, this.expectations, key, rs, pods);
-    if (res.error) throw res.error;
+  private async deletePods(key: string, rs: ReplicaSet, pods: Pod[]): Promise<unknown> {
+    return (await deleteExpectedPods(this.podControl, this.expectations, key, rs, pods)).error;
   }
 }
