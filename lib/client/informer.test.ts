@@ -126,6 +126,32 @@ describe('Informer', () => {
     inf.stop();
   });
 
+  it('pauses longer after each broken watch in a row, and starts over after a watch that delivered events', async () => {
+    const api = new FakeApi();
+    const inf = new Informer<Pod>(api as unknown as KubeClient, Resources.pods, { minRetryMs: 1, maxRetryMs: 64 });
+    const pauses: number[] = [];
+    const sleeper = inf as unknown as { sleepUnlessStopped(ms: number): Promise<void> };
+    const sleep = sleeper.sleepUnlessStopped.bind(inf);
+    jest.spyOn(sleeper, 'sleepUnlessStopped').mockImplementation((ms: number) => {
+      pauses.push(ms);
+      return sleep(ms);
+    });
+    await inf.start();
+    for (let i = 1; i <= 4; i++) {
+      await until(() => api.watches.length === i);
+      api.last().onClose(new Error('ECONNRESET'));
+    }
+    await until(() => api.watches.length === 5);
+    api.last().onEvent({ type: 'ADDED', object: pod('b', '11') });
+    api.last().onClose(new Error('ECONNRESET'));
+    await until(() => api.watches.length === 6);
+    api.last().onClose(new Error('ECONNRESET'));
+    await until(() => api.watches.length === 7);
+    expect(pauses).toEqual([1, 2, 4, 8, 1, 2]);
+    expect(api.lists).toBe(1);
+    inf.stop();
+  });
+
   it('caches listed and watched objects without managedFields, leaving the received objects untouched', async () => {
     const managed = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }] } });
     const api = new FakeApi();

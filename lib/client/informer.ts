@@ -199,6 +199,8 @@ export class Informer<T extends KubeObject> {
   private abortWatch?: () => void;
   private readonly minRetryMs: number;
   private readonly maxRetryMs: number;
+  /** Whether the current (or last) watch stream delivered any event. */
+  private watchDelivered = false;
 
   constructor(
     private readonly client: KubeClient,
@@ -328,6 +330,7 @@ export class Informer<T extends KubeObject> {
         resolve(how);
       };
       this.abortWatch = () => settle('resume');
+      this.watchDelivered = false;
       this.client
         .watch<T>(
           this.resource,
@@ -347,6 +350,7 @@ export class Informer<T extends KubeObject> {
               settle(st && st.code === 410 ? 'relist' : 'error');
               return;
             }
+            this.watchDelivered = true;
             const rv = ev.object?.metadata?.resourceVersion;
             if (rv) this.lastResourceVersion = rv;
             if (ev.type === 'BOOKMARK') return;
@@ -397,7 +401,9 @@ export class Informer<T extends KubeObject> {
       if (this.stopped) break;
       if (how === 'relist') needList = true;
       else if (how === 'error') {
-        // A broken connection: retry the watch from the last resourceVersion after a pause.
+        // A broken connection: retry the watch from the last resourceVersion after a pause. A watch that
+        // delivered events was up, so its break starts a new run of pauses rather than lengthening the last.
+        if (this.watchDelivered) delay = this.minRetryMs;
         await this.sleepUnlessStopped(delay);
         delay = Math.min(delay * 2, this.maxRetryMs);
       } else {
