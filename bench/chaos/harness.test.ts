@@ -5,7 +5,7 @@ import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { ApiError, KubeClient, type WatchEvent, type WatchHandle } from '../../lib/client/client';
 import { chaosClient, NO_FAULTS } from './client';
-import { daemonPodNode, daemonPodsExcess, History, podOrdinal, rolloutBounds } from './invariants';
+import { daemonPodNode, daemonPodsExcess, History, podOrdinal, rolloutBounds, surgeCountedReady } from './invariants';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { lostWrites, type LedgerEntry } from './ledger';
 import { Prng } from './prng';
@@ -88,6 +88,22 @@ describe('rolloutBounds: [replicas − maxUnavailable, replicas + maxSurge] as K
     [d(4, 0, 0), 3, 4], // both 0: unavailable becomes 1
   ])('%#', (dep, min, max) => {
     expect(rolloutBounds(dep)).toMatchObject({ min, max });
+  });
+});
+
+describe('surgeCountedReady: a ReplicaSet\'s ready pods count toward maxSurge up to its spec or its status', () => {
+  const rs = (spec: number, status: number): ReplicaSet => ({ spec: { replicas: spec, selector: {} }, status: { replicas: status } });
+  const count = (rows: Array<[string, number, ReplicaSet | undefined]>) =>
+    surgeCountedReady(new Map(rows.map(([uid, ready]) => [uid, ready])), (uid) => rows.find((r) => r[0] === uid)?.[2]);
+  test('the CI failure of seed 22: 15 ready pods of a ReplicaSet at spec 10 whose status says 14 — the one neither names is not counted', () => {
+    expect(count([['new', 40, rs(40, 40)], ['old', 15, rs(10, 14)], ['older', 1, rs(1, 1)]])).toBe(55);
+  });
+  test('pods a scaled-down ReplicaSet\'s status still reports count in full (the controller must see them)', () => {
+    // An old ReplicaSet scaled to 0 whose status says 5: its 5 ready pods take room (57 > 55).
+    expect(count([['new', 52, rs(52, 52)], ['old', 5, rs(0, 5)]])).toBe(57);
+  });
+  test('pods of an unknown owner and orphans count in full', () => {
+    expect(count([['gone', 3, undefined], ['orphan', 2, rs(0, 0)], ['new', 50, rs(50, 50)]])).toBe(55);
   });
 });
 
