@@ -435,6 +435,7 @@ export class InvariantMonitor {
       this.violate('rollout-min-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods < replicas ${b.replicas} − maxUnavailable = ${b.min} (${context})`);
     }
     const counted = ready > w.max ? surgeCountedReady(byOwner, (rsUid) => this.rsHistory.at(rsUid, rv)) : ready;
+    if (counted <= w.max && ready > w.max) this.o.log?.(`monitor: deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods, ${ready - counted} beyond their ReplicaSet's spec and status (${context})`);
     if (counted > w.max && samples.some((s) => s.ready <= b.max)) {
       const beyond = counted < ready ? ` (${ready} with pods beyond their ReplicaSet's spec and status)` : '';
       this.violate('rollout-max-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${counted} ready pods${beyond} > replicas ${b.replicas} + maxSurge = ${b.max} (${context})`);
