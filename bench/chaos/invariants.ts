@@ -7,8 +7,9 @@
 //
 // Checked:
 // - rollout: a guarded Deployment's ready pods stay within [replicas − maxUnavailable, replicas +
-//   maxSurge] once they got there after the last scale (toward maxSurge, each ReplicaSet's pods counted
-//   up to what its spec or its status says: surgeCountedReady), and its status never says otherwise;
+//   maxSurge] once they got there after the last scale (toward maxSurge, a ReplicaSet's young pods
+//   beyond what its spec and its status say are not counted: surgeCountedReady), and its status never
+//   says otherwise;
 // - ReplicaSet: a new pod never takes the active pods above the most replicas the ReplicaSet asked for
 //   lately (a double create after a missed watch), and extra pods never outlive a deletion's time
 //   (while the apiserver is down, and a moment after, no deletion can happen: that time is not counted);
@@ -74,27 +75,36 @@ export function rolloutBounds(d: Deployment): { replicas: number; min: number; m
   return { replicas, min: replicas - unavailable, max: replicas + surge };
 }
 
+/** One ReplicaSet's (or the orphans') ready pods at a sample, and how many of them are young. */
+export interface OwnerReady {
+  ready: number;
+  /** Created so recently that a controller's pod cache may not show them yet (see surgeCountedReady). */
+  young: number;
+}
+
 /**
- * Ready pods as maxSurge bounds them: each ReplicaSet's ready pods counted up to the larger of its
- * spec.replicas and status.replicas as of the sample (readyByOwner: controller uid → ready pods,
+ * Ready pods as maxSurge bounds them: all of them, except a ReplicaSet's young pods beyond the larger of
+ * its spec.replicas and status.replicas as of the sample (readyByOwner: controller uid → its ready pods,
  * 'orphan' for pods without one; owners rsAt does not know count in full).
  *
  * Kubernetes bounds the sum of the ReplicaSets' spec.replicas (NewRSNewReplicas adds up
  * GetReplicaCountForReplicaSets, spec only), and steer's controller also counts what status.replicas
- * and its pod cache show (util.ts replicasInUse). What neither can count is a pod its ReplicaSet's
+ * and its pod cache show (util.ts replicasInUse). What neither can count is a pod a ReplicaSet's
  * controller created for an earlier, larger spec that no cache shows yet: Kubernetes' syncReplicaSet
  * does not manage while such creates are unobserved, yet still writes status (replicas from the same
- * cache, observedGeneration current) — so after a scale-down the ReplicaSet's spec and status both say
- * fewer pods than it has, and the new ReplicaSet may grow into their room. Those pods are deleted once
- * the cache shows them (replicaset-extra-pods-linger bounds how long). Found by seed 22: the
- * controller-manager's pod cache stood still for 5 s while ReplicaSets created 5 and 4 pods that
- * became Ready, their spec then 0 and status 1 and 0.
+ * cache, observedGeneration current), so after a scale-down the ReplicaSet's spec and status both name
+ * fewer pods than it has and the new ReplicaSet may grow into their room. Found by seed 22: the
+ * controller-manager's pod cache stood still for 5 s while two ReplicaSets created 5 and 4 pods that
+ * became Ready, their spec then 0 and status 1 and 0. Only young pods are let off — a cache lags by
+ * seconds, not for ever, so an older pod beyond spec and status is one the controller could have seen
+ * and still counts — and how long extra pods live stays bounded by replicaset-extra-pods-linger.
  */
-export function surgeCountedReady(readyByOwner: ReadonlyMap<string, number>, rsAt: (uid: string) => ReplicaSet | undefined): number {
+export function surgeCountedReady(readyByOwner: ReadonlyMap<string, OwnerReady>, rsAt: (uid: string) => ReplicaSet | undefined): number {
   let n = 0;
-  for (const [uid, ready] of readyByOwner) {
+  for (const [uid, { ready, young }] of readyByOwner) {
     const rs = uid === 'orphan' ? undefined : rsAt(uid);
-    n += rs ? Math.min(ready, Math.max(rs.spec?.replicas ?? 1, rs.status?.replicas ?? 0)) : ready;
+    const named = rs ? Math.max(rs.spec?.replicas ?? 1, rs.status?.replicas ?? 0) : ready;
+    n += ready - Math.min(Math.max(0, ready - named), young);
   }
   return n;
 }
@@ -320,13 +330,24 @@ export class InvariantMonitor {
     return this.deployments.list().filter((d) => this.o.guarded(d) && matchLabels(d.spec?.selector?.matchLabels, p.metadata?.labels));
   }
 
-  /** The Deployment's active ready pods by controller uid ('orphan' for pods without one). */
-  private readyByOwner(d: Deployment): Map<string, number> {
-    const by = new Map<string, number>();
+  /**
+   * The Deployment's active ready pods by controller uid ('orphan' for pods without one), with how many
+   * are young: created less than the deletion grace ago (the time the apiserver was down not counted),
+   * the same allowance a cache's lag gets for extra pods (replicaset-extra-pods-linger).
+   */
+  private readyByOwner(d: Deployment): Map<string, OwnerReady> {
+    const by = new Map<string, OwnerReady>();
+    const now = Date.now();
+    const grace = this.o.deletionGraceMs ?? 10_000;
     for (const p of this.pods.list()) {
       if (!isActive(p) || !isPodReady(p) || !matchLabels(d.spec?.selector?.matchLabels, p.metadata?.labels)) continue;
       const owner = controllerUid(p) ?? 'orphan';
-      by.set(owner, (by.get(owner) ?? 0) + 1);
+      const e = by.get(owner) ?? { ready: 0, young: 0 };
+      e.ready++;
+      const created = Date.parse(p.metadata?.creationTimestamp ?? '');
+      // creationTimestamp has whole seconds: a pod counts as young for up to a second longer.
+      if (now - created - (this.o.apiserverDownMs?.(created, now) ?? 0) < grace + 1000) e.young++;
+      by.set(owner, e);
     }
     return by;
   }
@@ -403,7 +424,7 @@ export class InvariantMonitor {
     let list = this.readySamples.get(uid);
     if (!list) this.readySamples.set(uid, (list = []));
     const byOwner = this.readyByOwner(d);
-    const ready = [...byOwner.values()].reduce((a, b) => a + b, 0);
+    const ready = [...byOwner.values()].reduce((n, e) => n + e.ready, 0);
     list.push({ rv, seenAt: Date.now(), ready });
     const cutoff = Date.now() - 120_000;
     while (list.length > 2 && list[0].seenAt < cutoff) list.shift();
@@ -415,7 +436,7 @@ export class InvariantMonitor {
   }
 
   /** Ready pods at rv against the bounds of the Deployment as it was at rv, once they were reached. */
-  private checkRollout(uid: string, rv: number, ready: number, byOwner: ReadonlyMap<string, number>, context: string): void {
+  private checkRollout(uid: string, rv: number, ready: number, byOwner: ReadonlyMap<string, OwnerReady>, context: string): void {
     const d = this.deploymentHistory.at(uid, rv);
     if (!d) return;
     const b = rolloutBounds(d);
@@ -435,9 +456,9 @@ export class InvariantMonitor {
       this.violate('rollout-min-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods < replicas ${b.replicas} − maxUnavailable = ${b.min} (${context})`);
     }
     const counted = ready > w.max ? surgeCountedReady(byOwner, (rsUid) => this.rsHistory.at(rsUid, rv)) : ready;
-    if (counted <= w.max && ready > w.max) this.o.log?.(`monitor: deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods, ${ready - counted} beyond their ReplicaSet's spec and status (${context})`);
+    if (counted <= w.max && ready > w.max) this.o.log?.(`monitor: deployment ${d.metadata?.name} at rv ${rv}: ${ready} ready pods, ${ready - counted} beyond their ReplicaSet's spec and status, young (${context})`);
     if (counted > w.max && samples.some((s) => s.ready <= b.max)) {
-      const beyond = counted < ready ? ` (${ready} with pods beyond their ReplicaSet's spec and status)` : '';
+      const beyond = counted < ready ? ` (${ready} with young pods beyond their ReplicaSet's spec and status)` : '';
       this.violate('rollout-max-ready', `deployment ${d.metadata?.name} at rv ${rv}: ${counted} ready pods${beyond} > replicas ${b.replicas} + maxSurge = ${b.max} (${context})`);
     }
   }
