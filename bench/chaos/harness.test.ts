@@ -5,7 +5,7 @@ import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { ApiError, KubeClient, type WatchEvent, type WatchHandle } from '../../lib/client/client';
 import { chaosClient, NO_FAULTS } from './client';
-import { daemonPodNode, daemonPodsExcess, History, podOrdinal, rolloutBounds } from './invariants';
+import { daemonPodNode, daemonPodsExcess, History, podOrdinal, rolloutBounds, surgeCountedReady } from './invariants';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { lostWrites, type LedgerEntry } from './ledger';
 import { Prng } from './prng';
@@ -88,6 +88,31 @@ describe('rolloutBounds: [replicas − maxUnavailable, replicas + maxSurge] as K
     [d(4, 0, 0), 3, 4], // both 0: unavailable becomes 1
   ])('%#', (dep, min, max) => {
     expect(rolloutBounds(dep)).toMatchObject({ min, max });
+  });
+});
+
+describe('surgeCountedReady: toward maxSurge, only young pods beyond their ReplicaSet\'s spec and status are let off', () => {
+  const rs = (spec: number, status: number): ReplicaSet => ({ spec: { replicas: spec, selector: {} }, status: { replicas: status } });
+  // [owner uid, ready pods, young among them, the ReplicaSet as of the sample]
+  const count = (rows: Array<[string, number, number, ReplicaSet | undefined]>) =>
+    surgeCountedReady(new Map(rows.map(([uid, ready, young]) => [uid, { ready, young }])), (uid) => rows.find((r) => r[0] === uid)?.[3]);
+  test('the CI failure of seed 22: 15 ready pods of a ReplicaSet at spec 10 whose status says 14 — the young one neither names is not counted', () => {
+    expect(count([['new', 40, 5, rs(40, 40)], ['old', 15, 1, rs(10, 14)], ['older', 1, 0, rs(1, 1)]])).toBe(55);
+  });
+  test('a local run of seed 22: ReplicaSets scaled to 0 whose statuses say 1 and 0 run 5 and 4 young ready pods', () => {
+    expect(count([['new', 50, 0, rs(50, 50)], ['a', 5, 5, rs(0, 1)], ['b', 4, 4, rs(4, 0)]])).toBe(55);
+    expect(count([['new', 50, 0, rs(50, 50)], ['a', 5, 5, rs(0, 1)], ['b', 4, 4, rs(0, 0)], ['c', 4, 4, rs(4, 0)]])).toBe(55);
+  });
+  test('pods a scaled-down ReplicaSet\'s status still reports count in full (the controller must see them)', () => {
+    expect(count([['new', 52, 5, rs(52, 52)], ['old', 5, 5, rs(0, 5)]])).toBe(57);
+  });
+  test('old pods beyond spec and status count in full: a cache shows them by then', () => {
+    // An old ReplicaSet scaled to 0 whose lagging status says 3 while 5 long-running pods are Ready.
+    expect(count([['new', 52, 2, rs(52, 52)], ['old', 5, 0, rs(0, 3)]])).toBe(57);
+    expect(count([['new', 52, 2, rs(52, 52)], ['old', 5, 1, rs(0, 3)]])).toBe(56);
+  });
+  test('pods of an unknown owner and orphans count in full', () => {
+    expect(count([['gone', 3, 3, undefined], ['orphan', 2, 2, rs(0, 0)], ['new', 50, 0, rs(50, 50)]])).toBe(55);
   });
 });
 
