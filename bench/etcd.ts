@@ -18,12 +18,12 @@
 // Usage: npm run build && node dist/bench/etcd.js [--rate 500] [--seconds 6] [--pods 10000]
 //        [--list-runs 7] [--watchers 1000] [--writes 1000] [--members 1] [--only latency,list,fanout]
 //        [--phase-timeout 600] [--etcd-node-flags '--max-semi-space-size=32 ...' (the etcd apiserver's and
-//        the one-Txn service's Node flags instead of the default, to compare flags)]
+//        the one-Txn service's Node flags instead of etcdApiserverNodeFlags, to compare flags; '' for none)]
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EtcdClient } from '../apiserver';
+import { EtcdClient, etcdApiserverNodeFlags } from '../apiserver';
 import { startEtcd, stopEtcd } from '../cli/cluster';
 import { agent, cm, cpuMs, fixedRate, freePort, ok, openWatchers, pct, pod, ROOT, startChild, withConcurrency } from './load';
 
@@ -38,7 +38,7 @@ interface Options {
   /** Seconds a phase may take before the run fails (it says what it was waiting for). */
   phaseTimeout: number;
   only?: string[];
-  /** Node/V8 flags of the etcd apiserver (space-separated) instead of etcdServerNodeFlags: to compare flags. */
+  /** Node/V8 flags of the etcd apiserver (space-separated) instead of etcdApiserverNodeFlags: to compare flags. */
   etcdNodeFlags?: string[];
 }
 
@@ -273,6 +273,12 @@ async function latencyBench(level: string, etcd: string, proxy: string, raw: Etc
     rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, minor (scavenge)`, level: us(l.minorGcPerRequest), etcd: us(e.minorGcPerRequest), ratio: vs(e.minorGcPerRequest, l.minorGcPerRequest) });
     rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, major and incremental`, level: us(l.otherGcPerRequest), etcd: us(e.otherGcPerRequest), ratio: vs(e.otherGcPerRequest, l.otherGcPerRequest) });
   }
+  // What the flags and the replica cost in memory: each server's resident set after the writes.
+  const rss = (pid: number | undefined) => {
+    const m = pid === undefined ? null : /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? `${(Number(m[1]) / 1024).toFixed(1)} MiB` : '?';
+  };
+  rows.push({ what: '  RSS of each server after the writes', level: rss(pids.level), etcd: rss(pids.etcd), proxy: rss(pids.proxy) });
   const [lg, eg, rg] = await interleaved('get', o.rate, o.seconds, [
     { name: 'LevelDB', send: async (i) => void (await ok(level, 'GET', `${ns}/lat-${i % n}`)) },
     { name: 'etcd', send: async (i) => void (await ok(etcd, 'GET', `${ns}/lat-${i % n}`)) },
@@ -431,7 +437,8 @@ async function run(o: Options, res: Resources): Promise<void> {
   const steer = [path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--insecure-serving', '--listen', '127.0.0.1:0', '--watch-history', '20000'];
   step('starting the apiservers (LevelDB, etcd)');
   status = 'apiservers starting';
-  const etcdFlags = o.etcdNodeFlags ?? [];
+  // What docker-compose.ha.yml runs its apiservers with, unless other flags are being compared.
+  const etcdFlags = o.etcdNodeFlags ?? etcdApiserverNodeFlags;
   const [level, etcd, proxy] = await Promise.all([
     startChild([...steer, '--data-dir', path.join(res.dir, 'leveldb')], /serving on (http:\/\/\S+)/),
     startChild([...etcdFlags, ...steer, '--storage', 'etcd', '--etcd-servers', cluster.endpoints.join(',')], /serving on (http:\/\/\S+)/),
