@@ -18,11 +18,6 @@ export const GRPC_RESOURCE_EXHAUSTED = 8;
 export const GRPC_INTERNAL = 13;
 export const GRPC_UNAVAILABLE = 14;
 
-/** Per-stream receive window: a watch stream's burst of events is not held back by flow control. */
-const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
-/** The connection's receive window (every stream of the session). */
-const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
-
 /** A failed call, shaped like grpc-js's ServiceError (code, details). */
 export class GrpcCallError extends Error {
   constructor(
@@ -82,18 +77,7 @@ export class GrpcChannel {
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     const tls = this.o.tls;
-    const session = http2.connect(this.o.authority, {
-      ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, ALPNProtocols: ['h2'] } : {}),
-      settings: { initialWindowSize: STREAM_WINDOW_BYTES },
-      // Node's default (10 MB) counts what every stream has buffered but not yet read.
-      maxSessionMemory: 64,
-    });
-    // The connection's receive window, shared by every Txn answer and the watch stream's events: HTTP/2's
-    // 64 KiB start is 16 events of a 2 KiB object with its prev_kv; once they are in flight and not yet
-    // read by a busy event loop, etcd holds the Txn answers behind them until a WINDOW_UPDATE comes back.
-    session.once('connect', () => {
-      if (!session.destroyed) session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
-    });
+    const session = http2.connect(this.o.authority, tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, ALPNProtocols: ['h2'] } : {});
     const forget = () => {
       if (this.session === session) this.session = undefined;
     };
