@@ -16,6 +16,7 @@ export type { MigrateResult } from './storage/migrate';
 export { apiserverBuckets } from './registry/keys';
 export { EtcdClient } from './storage/etcd/client';
 export type { EtcdClientOptions } from './storage/etcd/client';
+export { etcdApiserverNodeFlags } from './storage/etcd/node-flags';
 export { alwaysAllow, privilegedGroups, unionAuthorizer } from './auth/authorizers';
 export type { Attributes, Authenticator, Authorizer, AuthorizationResult, UserInfo } from './auth/types';
 export type { KubeletClientOptions } from './kubelet-client';

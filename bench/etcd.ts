@@ -2,10 +2,12 @@
 // `steer apiserver` child processes measured side by side in the same run: one on LevelDB, one with
 // --storage etcd; next to them the raw etcd transaction — the same compare-and-put Txn the etcd storage
 // sends, of the same object as the etcd apiserver stores it, from this process over gRPC, at the same
-// rate — which is the floor the etcd apiserver stands on:
+// rate — which is the floor the etcd apiserver stands on; and between the two, the one-Txn HTTP service
+// (etcd-proxy-child.ts: an HTTP request in, the same Txn, the body back, nothing else), the floor of any
+// HTTP service on etcd on this machine, which shows what one more process and an HTTP hop cost here:
 //   1. create and update (PUT) p50/p99 at a fixed, open-loop 500 requests/s (goal: etcd p99 <= 1.5x the
-//      raw Txn p99), the three taking turns of one second so that a machine other jobs load treats them
-//      alike, and the CPU time and garbage-collection pauses each request costs the apiservers;
+//      raw Txn p99), the four taking turns of one second so that a machine other jobs load treats them
+//      alike, and the CPU time and garbage-collection pauses each request costs the servers;
 //   2. LIST of 10,000 pods, median wall time and server CPU time (goal: etcd <= 1.2x LevelDB);
 //   3. watch fan-out: 1,000 watchers each receive all of 1,000 writes, none missed, in order.
 //
@@ -15,12 +17,13 @@
 //
 // Usage: npm run build && node dist/bench/etcd.js [--rate 500] [--seconds 6] [--pods 10000]
 //        [--list-runs 7] [--watchers 1000] [--writes 1000] [--members 1] [--only latency,list,fanout]
-//        [--phase-timeout 600]
+//        [--phase-timeout 600] [--etcd-node-flags '--max-semi-space-size=32 ...' (the etcd apiserver's and
+//        the one-Txn service's Node flags instead of etcdApiserverNodeFlags, to compare flags; '' for none)]
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EtcdClient } from '../apiserver';
+import { EtcdClient, etcdApiserverNodeFlags } from '../apiserver';
 import { startEtcd, stopEtcd } from '../cli/cluster';
 import { agent, cm, cpuMs, fixedRate, freePort, ok, openWatchers, pct, pod, ROOT, startChild, withConcurrency } from './load';
 
@@ -35,6 +38,8 @@ interface Options {
   /** Seconds a phase may take before the run fails (it says what it was waiting for). */
   phaseTimeout: number;
   only?: string[];
+  /** Node/V8 flags of the etcd apiserver (space-separated) instead of etcdApiserverNodeFlags: to compare flags. */
+  etcdNodeFlags?: string[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -43,6 +48,7 @@ function parseArgs(argv: string[]): Options {
     const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const val = argv[++i];
     if (key === 'only') o.only = val.split(',');
+    else if (key === 'etcdNodeFlags') o.etcdNodeFlags = val.split(/\s+/).filter(Boolean);
     else if (key in o && Number.isFinite(Number(val))) (o as unknown as Record<string, number>)[key] = Number(val);
     else throw new Error(`unknown option or bad value: ${argv[i - 1]} ${String(val)}`);
   }
@@ -54,6 +60,8 @@ interface Row {
   what: string;
   level?: string;
   etcd?: string;
+  /** The one-Txn HTTP service (etcd-proxy-child.ts): the floor of any HTTP service on etcd here. */
+  proxy?: string;
   raw?: string;
   ratio?: string;
   goal?: string;
@@ -93,11 +101,11 @@ let finished = false;
 
 type Latency = Awaited<ReturnType<typeof fixedRate>>;
 
-function latencyRows(what: string, level: Latency, etcd: Latency, raw: Latency): void {
-  rows.push({ what: `${what} p50`, level: ms(level.p50), etcd: ms(etcd.p50), raw: ms(raw.p50), ratio: `${x(etcd.p50, raw.p50)} raw` });
-  rows.push({ what: `${what} p99`, level: ms(level.p99), etcd: ms(etcd.p99), raw: ms(raw.p99), ratio: `${x(etcd.p99, raw.p99)} raw`, goal: `etcd p99 vs raw: ${verdict(etcd.p99 / raw.p99, 1.5)}` });
-  const errors = level.errors + etcd.errors + raw.errors;
-  if (errors) rows.push({ what: `${what} errors`, level: String(level.errors), etcd: String(etcd.errors), raw: String(raw.errors), goal: 'none' });
+function latencyRows(what: string, level: Latency, etcd: Latency, proxy: Latency, raw: Latency): void {
+  rows.push({ what: `${what} p50`, level: ms(level.p50), etcd: ms(etcd.p50), proxy: ms(proxy.p50), raw: ms(raw.p50), ratio: `${x(etcd.p50, raw.p50)} raw; HTTP+Txn ${x(proxy.p50, raw.p50)}` });
+  rows.push({ what: `${what} p99`, level: ms(level.p99), etcd: ms(etcd.p99), proxy: ms(proxy.p99), raw: ms(raw.p99), ratio: `${x(etcd.p99, raw.p99)} raw; HTTP+Txn ${x(proxy.p99, raw.p99)}`, goal: `etcd p99 vs raw: ${verdict(etcd.p99 / raw.p99, 1.5)}` });
+  const errors = level.errors + etcd.errors + proxy.errors + raw.errors;
+  if (errors) rows.push({ what: `${what} errors`, level: String(level.errors), etcd: String(etcd.errors), proxy: String(proxy.errors), raw: String(raw.errors), goal: 'none' });
 }
 
 /**
@@ -204,9 +212,9 @@ async function interleaved(what: string, rate: number, seconds: number, subjects
 }
 
 /** Runs the write path a while before it is timed, so that V8 has compiled it in every process alike. */
-async function warmUp(level: string, etcd: string, raw: EtcdClient): Promise<void> {
+async function warmUp(level: string, etcd: string, proxy: string, raw: EtcdClient): Promise<void> {
   const items = Array.from({ length: 1000 }, (_, i) => i);
-  for (const [label, api] of [['LevelDB', level], ['etcd', etcd]] as const) {
+  for (const [label, api] of [['LevelDB', level], ['etcd', etcd], ['the one-Txn HTTP service', proxy]] as const) {
     status = `warm-up: creating 1,000 ConfigMaps on ${label}`;
     await withConcurrency(8, items, async (i) => void (await ok(api, 'POST', '/api/v1/namespaces/default/configmaps', cm(`warm-${i}`, 0))));
     status = `warm-up: updating 1,000 ConfigMaps on ${label}`;
@@ -217,8 +225,8 @@ async function warmUp(level: string, etcd: string, raw: EtcdClient): Promise<voi
   await withConcurrency(8, items, async (i) => void (await raw.put({ key: Buffer.from(`/bench/warm/${i}`), value: Buffer.from(cm(`warm-${i}`, 0)) })));
 }
 
-async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: { level?: number; etcd?: number; member?: number }, memberUrl: string, o: Options): Promise<void> {
-  await warmUp(level, etcd, raw);
+async function latencyBench(level: string, etcd: string, proxy: string, raw: EtcdClient, pids: { level?: number; etcd?: number; proxy?: number; member?: number }, memberUrl: string, o: Options): Promise<void> {
+  await warmUp(level, etcd, proxy, raw);
   const ns = '/api/v1/namespaces/default/configmaps';
   const n = Math.round(o.rate * o.seconds);
   const key = (i: number) => Buffer.from(`/bench/raw/lat-${i}`);
@@ -250,20 +258,27 @@ async function latencyBench(level: string, etcd: string, raw: EtcdClient, pids: 
   const write = (api: string, method: string) => async (i: number) =>
     void (method === 'POST' ? await ok(api, 'POST', ns, cm(`lat-${i}`, 0)) : await ok(api, 'PUT', `${ns}/lat-${i % n}`, cm(`lat-${i % n}`, 1)));
   for (const [what, method, rawSend] of [['create', 'POST', rawCreate], ['update (PUT)', 'PUT', rawUpdate]] as const) {
-    const [l, e, r] = await interleaved(what, o.rate, o.seconds, [
+    const [l, e, p, r] = await interleaved(what, o.rate, o.seconds, [
       { name: 'LevelDB', send: write(level, method), pid: pids.level, api: level },
       { name: 'etcd', send: write(etcd, method), pid: pids.etcd, api: etcd, counter: () => memberTxns(memberUrl) },
+      { name: 'HTTP+Txn', send: write(proxy, method), pid: pids.proxy, counter: () => memberTxns(memberUrl) },
       { name: 'raw Txn', send: rawSend, pid: pids.member, counter: () => memberTxns(memberUrl) },
     ]);
-    latencyRows(`${what} @${o.rate}/s`, l, e, r);
-    rows.push({ what: `  etcd Txns per ${what.split(' ')[0]} (sent again after a stall or a lost answer: > 1)`, etcd: e.countPerRequest.toFixed(3), raw: r.countPerRequest.toFixed(3), goal: '1' });
-    rows.push({ what: `  CPU per ${what.split(' ')[0]}: apiservers; etcd member for the raw Txn`, level: ms(l.cpuPerRequest), etcd: ms(e.cpuPerRequest), raw: ms(r.cpuPerRequest), ratio: `${x(e.cpuPerRequest, l.cpuPerRequest)} LevelDB` });
+    latencyRows(`${what} @${o.rate}/s`, l, e, p, r);
+    rows.push({ what: `  etcd Txns per ${what.split(' ')[0]} (sent again after a stall or a lost answer: > 1)`, etcd: e.countPerRequest.toFixed(3), proxy: p.countPerRequest.toFixed(3), raw: r.countPerRequest.toFixed(3), goal: '1' });
+    rows.push({ what: `  CPU per ${what.split(' ')[0]}: servers; etcd member for the raw Txn`, level: ms(l.cpuPerRequest), etcd: ms(e.cpuPerRequest), proxy: ms(p.cpuPerRequest), raw: ms(r.cpuPerRequest), ratio: `${x(e.cpuPerRequest, l.cpuPerRequest)} LevelDB` });
     const us = (n: number) => `${(n * 1000).toFixed(0)} us`;
     // No ratio against a LevelDB apiserver that spent no time in that kind of GC.
     const vs = (a: number, b: number) => (b > 0 ? `${x(a, b)} LevelDB` : undefined);
     rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, minor (scavenge)`, level: us(l.minorGcPerRequest), etcd: us(e.minorGcPerRequest), ratio: vs(e.minorGcPerRequest, l.minorGcPerRequest) });
     rows.push({ what: `  GC pauses per ${what.split(' ')[0]}, major and incremental`, level: us(l.otherGcPerRequest), etcd: us(e.otherGcPerRequest), ratio: vs(e.otherGcPerRequest, l.otherGcPerRequest) });
   }
+  // What the flags and the replica cost in memory: each server's resident set after the writes.
+  const rss = (pid: number | undefined) => {
+    const m = pid === undefined ? null : /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? `${(Number(m[1]) / 1024).toFixed(1)} MiB` : '?';
+  };
+  rows.push({ what: '  RSS of each server after the writes', level: rss(pids.level), etcd: rss(pids.etcd), proxy: rss(pids.proxy) });
   const [lg, eg, rg] = await interleaved('get', o.rate, o.seconds, [
     { name: 'LevelDB', send: async (i) => void (await ok(level, 'GET', `${ns}/lat-${i % n}`)) },
     { name: 'etcd', send: async (i) => void (await ok(etcd, 'GET', `${ns}/lat-${i % n}`)) },
@@ -352,8 +367,8 @@ async function fanoutBench(level: string, etcd: string, o: Options): Promise<voi
 }
 
 function printRows(): void {
-  const cols: Array<keyof Row> = ['what', 'level', 'etcd', 'raw', 'ratio', 'goal'];
-  const head: Row = { what: 'measure', level: 'LevelDB', etcd: 'etcd', raw: 'raw etcd Txn', ratio: 'etcd vs', goal: 'goal' };
+  const cols: Array<keyof Row> = ['what', 'level', 'etcd', 'proxy', 'raw', 'ratio', 'goal'];
+  const head: Row = { what: 'measure', level: 'LevelDB', etcd: 'etcd', proxy: 'HTTP+Txn', raw: 'raw etcd Txn', ratio: 'etcd vs', goal: 'goal' };
   const all = [head, ...rows];
   const width = cols.map((c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   for (const r of all) console.log(cols.map((c, i) => (r[c] ?? '').padEnd(width[i])).join('  ').trimEnd());
@@ -422,23 +437,27 @@ async function run(o: Options, res: Resources): Promise<void> {
   const steer = [path.join(ROOT, 'bin', 'steer.js'), 'apiserver', '--insecure-serving', '--listen', '127.0.0.1:0', '--watch-history', '20000'];
   step('starting the apiservers (LevelDB, etcd)');
   status = 'apiservers starting';
-  const [level, etcd] = await Promise.all([
+  // What docker-compose.ha.yml runs its apiservers with, unless other flags are being compared.
+  const etcdFlags = o.etcdNodeFlags ?? etcdApiserverNodeFlags;
+  const [level, etcd, proxy] = await Promise.all([
     startChild([...steer, '--data-dir', path.join(res.dir, 'leveldb')], /serving on (http:\/\/\S+)/),
-    startChild([...steer, '--storage', 'etcd', '--etcd-servers', cluster.endpoints.join(',')], /serving on (http:\/\/\S+)/),
+    startChild([...etcdFlags, ...steer, '--storage', 'etcd', '--etcd-servers', cluster.endpoints.join(',')], /serving on (http:\/\/\S+)/),
+    // The one-Txn HTTP service runs with the etcd apiserver's flags: what differs is the apiserver's work.
+    startChild([...etcdFlags, path.join(__dirname, 'etcd-proxy-child.js'), cluster.endpoints.join(',')], /serving on (http:\/\/\S+)/),
   ]);
-  res.children.push(level.child, etcd.child);
+  res.children.push(level.child, etcd.child, proxy.child);
   for (const [label, c] of [['LevelDB', level.child], ['etcd', etcd.child]] as const) {
     c.on('exit', (code, signal) => {
       if (!finished) step(`the ${label} apiserver exited (${signal ?? `code ${String(code)}`}) during: ${status}`);
     });
   }
   console.log(`load average at the start: ${loadavg()}`);
-  console.log(`etcd ${o.members === 1 ? '1 member' : '3 members'} (${cluster.endpoints.join(',')}); steer apiserver on LevelDB at ${level.url}, on etcd at ${etcd.url}; raw Txns from this process`);
+  console.log(`etcd ${o.members === 1 ? '1 member' : '3 members'} (${cluster.endpoints.join(',')}); steer apiserver on LevelDB at ${level.url}, on etcd at ${etcd.url} (node flags: ${etcdFlags.join(' ') || 'none'}); the one-Txn HTTP service at ${proxy.url}; raw Txns from this process`);
   const part = (name: string) => !o.only || o.only.includes(name);
   const waiting = () => status;
   try {
     if (part('latency')) {
-      await phase('latency at a fixed rate', o.phaseTimeout, waiting, () => latencyBench(level.url, etcd.url, raw, { level: level.child.pid, etcd: etcd.child.pid, member: cluster.members[0].pid }, cluster.endpoints[0], o));
+      await phase('latency at a fixed rate', o.phaseTimeout, waiting, () => latencyBench(level.url, etcd.url, proxy.url, raw, { level: level.child.pid, etcd: etcd.child.pid, proxy: proxy.child.pid, member: cluster.members[0].pid }, cluster.endpoints[0], o));
     }
     if (part('list')) {
       await phase(`LIST of ${o.pods} pods`, o.phaseTimeout, waiting, () => listBench({ url: level.url, pid: level.child.pid }, { url: etcd.url, pid: etcd.child.pid }, o));
