@@ -35,7 +35,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
-function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; volumeRefreshIntervalMs?: number; reading?: () => Promise<void> } = {}): Harness {
+function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; volumeRefreshIntervalMs?: number } = {}): Harness {
   const runtime = new FakeRuntime({ images: o.images ?? ['busybox:1.35'], missingImages: o.missingImages });
   const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 1000, onChange: () => undefined });
   const probes = new ProbeManager({ nodeName: NODE, prober: { run: async () => ({ ok: true, output: '' }) }, onChange: () => undefined });
@@ -53,7 +53,6 @@ function harness(o: { images?: string[]; missingImages?: string[]; data?: PodDat
     data: {
       podData: async () => {
         dataCalls++;
-        await o.reading?.();
         return o.data ?? { configMaps: {}, secrets: {} };
       },
     },
@@ -422,92 +421,4 @@ test('a prefetched image check runs while the sandbox is created, and the start 
   expect(order.indexOf('image status')).toBeLessThan(order.indexOf('sandbox ready'));
   expect(h.events).toContain('Normal Pulled Container image "busybox:1.35" already present on machine');
   expect(state.pulls?.size ?? 0).toBe(0);
-});
-
-describe('volumes are set up while the sandbox is created; what users see stays the kubelet’s (volumes first)', () => {
-  const withConfigMap = (): Pod => ({ ...pod({ name: 'c', image: 'busybox:1.35' }), spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox:1.35' }], volumes: [{ name: 'conf', configMap: { name: 'cfg' } }] } });
-  const createSandbox = (h: Harness, p: Pod) => h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, newSyncState(emptyObserved('uid-1')));
-
-  test('the ConfigMap read and the sandbox creation overlap, and the sandbox is reported once both are done', async () => {
-    const data: PodData = { configMaps: { cfg: { key: 'v1' } }, secrets: {} };
-    const order: string[] = [];
-    const reading = async () => {
-      order.push('read begins');
-      await new Promise((r) => setTimeout(r, 20)); // the API at work
-      order.push('read');
-    };
-    const h = harness({ data, reading });
-    const runPodSandbox = h.runtime.runPodSandbox.bind(h.runtime);
-    h.runtime.runPodSandbox = async (cfg) => {
-      order.push('sandbox begins');
-      const id = await runPodSandbox(cfg);
-      await new Promise((r) => setTimeout(r, 20));
-      order.push('sandbox ready');
-      return id;
-    };
-    const p = withConfigMap();
-    expect(await createSandbox(h, p)).toEqual({ ok: true });
-    expect(h.dataCalls()).toBe(1);
-    expect(order).toEqual(['read begins', 'sandbox begins', 'read', 'sandbox ready']);
-    expect(fs.readFileSync(path.join(stateDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~configmap', 'conf', 'key'), 'utf8')).toBe('v1');
-    expect(fs.existsSync(path.join(stateDir, 'pods', 'uid-1', 'etc-hosts'))).toBe(true);
-    expect(h.runtime.counts().sandboxes).toBe(1);
-  });
-
-  test('a missing ConfigMap: FailedMount alone and no sandbox left; the retries set the volumes up first and create none until it exists', async () => {
-    const data: PodData = { configMaps: {}, secrets: {} };
-    const h = harness({ data });
-    const p = withConfigMap();
-    await expect(createSandbox(h, p)).rejects.toThrow(/cfg/);
-    expect(h.events).toEqual([expect.stringMatching(/^Warning FailedMount MountVolume.SetUp failed: .*cfg/)]);
-    expect(h.runtime.counts().sandboxes).toBe(0); // the one created meanwhile is removed
-    const created = () => h.runtime.calls.filter((c) => c.startsWith('runPodSandbox')).length;
-    expect(created()).toBe(1);
-    await expect(createSandbox(h, p)).rejects.toThrow(/cfg/);
-    expect(created()).toBe(1); // volumes first now: no sandbox comes and goes per retry
-    expect(h.events).toHaveLength(2);
-    data.configMaps.cfg = { key: 'v1' };
-    expect(await createSandbox(h, p)).toEqual({ ok: true });
-    expect(created()).toBe(2);
-    expect(h.actions.bookkeeping().mountFailed).toBe(0);
-  });
-
-  test('volumes and sandbox both failing: FailedMount alone, as when the sandbox was never tried', async () => {
-    const h = harness({ data: { configMaps: {}, secrets: {} } });
-    h.runtime.failNext('runPodSandbox');
-    await expect(createSandbox(h, withConfigMap())).rejects.toThrow(/cfg/);
-    expect(h.events).toEqual([expect.stringMatching(/^Warning FailedMount /)]);
-  });
-
-  test('the sandbox failing with volumes fine: FailedCreatePodSandBox', async () => {
-    const h = harness({ data: { configMaps: { cfg: { key: 'v1' } }, secrets: {} } });
-    h.runtime.failNext('runPodSandbox');
-    await expect(createSandbox(h, withConfigMap())).rejects.toThrow(/injected/);
-    expect(h.events).toEqual(['Warning FailedCreatePodSandBox Failed to create pod sandbox: injected runPodSandbox failure']);
-  });
-
-  test('a pod with a claim that is not mountable yet never gets a sandbox', async () => {
-    const h = harness({ data: { configMaps: {}, secrets: {}, claims: {} } });
-    const p: Pod = { ...pod({ name: 'c', image: 'busybox:1.35' }), spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox:1.35' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] } };
-    await expect(createSandbox(h, p)).rejects.toThrow();
-    expect(h.events).toEqual([expect.stringMatching(/^Warning FailedMount /)]);
-    expect(h.runtime.calls.filter((c) => c.startsWith('runPodSandbox'))).toEqual([]);
-  });
-
-  test('a sandbox left ready after its volumes failed (its removal failed) gets them before any container starts', async () => {
-    const data: PodData = { configMaps: {}, secrets: {} };
-    const h = harness({ data });
-    const p = withConfigMap();
-    h.runtime.failNext('removePodSandbox');
-    await expect(createSandbox(h, p)).rejects.toThrow(/cfg/);
-    expect(h.runtime.counts().sandboxes).toBe(1);
-    await h.pleg.relist();
-    const observed = await h.pleg.observe('uid-1', 0);
-    const state = newSyncState(observed);
-    await expect(h.actions.apply(p, start('c'), state)).rejects.toThrow(/cfg/);
-    expect(h.runtime.counts().containers).toBe(0);
-    expect(h.events.filter((e) => e.includes('FailedMount'))).toHaveLength(2);
-    data.configMaps.cfg = { key: 'v1' };
-    expect(await h.actions.apply(p, start('c'), newSyncState(observed))).toEqual({ ok: true });
-  });
 });

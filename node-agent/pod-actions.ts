@@ -108,8 +108,6 @@ export class PodActions {
   private readonly lastActionAt = new Map<string, number>();
   /** When each pod's volumes were last written (the kubelet's remount of its running pods' volumes). */
   private readonly volumesSetUpAt = new Map<string, number>();
-  /** Pods whose volumes failed to set up and have not succeeded since: their volumes go before the sandbox. */
-  private readonly mountFailed = new Set<string>();
   /** Kills, sandbox creations and container starts under way: removing dead sandboxes (garbage) waits for them, so they get the CPU first. */
   private urgentInFlight = 0;
   /** Dead pods' removals under way (at most REMOVALS_AT_ONCE). */
@@ -273,7 +271,6 @@ export class PodActions {
       lastActionAt: this.lastActionAt.size,
       startBlocks: this.startBlocks.size,
       volumesSetUpAt: this.volumesSetUpAt.size,
-      mountFailed: this.mountFailed.size,
       removalDeferredAt: this.removalDeferredAt.size,
       crashBackoff: this.crashBackoff.size(),
       expectedExits: this.o.pleg.expectedExitCount(),
@@ -289,7 +286,6 @@ export class PodActions {
     for (const k of this.startBlocks.keys()) if (k.startsWith(`${uid}/`)) this.startBlocks.delete(k);
     this.o.probes.removePod(uid);
     this.volumesSetUpAt.delete(uid);
-    this.mountFailed.delete(uid);
     this.removalDeferredAt.delete(uid);
     this.o.tokens?.deleteServiceAccountTokens(uid);
     this.o.onForget?.(uid);
@@ -304,50 +300,19 @@ export class PodActions {
     return state.sandboxConfig;
   }
 
-  /**
-   * Sets up the pod's volumes and creates its sandbox at the same time: neither needs the other (the
-   * volumes are host directories bind-mounted into containers, the sandbox is the pause process and its
-   * network), so the ConfigMap and Secret reads, the TokenRequests and the files are written while
-   * containerd runs the CNI chain (10–20 ms of a 200 ms start, `node dist/bench/pod-start.js`). The
-   * kubelet mounts before it creates the sandbox, and what users see stays its: volumes that cannot be
-   * set up give FailedMount alone, the sandbox created meanwhile is removed again before the sync ends,
-   * and from then on the pod's volumes are set up first (no sandbox comes and goes on every retry while
-   * a ConfigMap is missing) until they succeed. Pods with claims set their volumes up first always.
-   */
   private async createSandbox(pod: Pod, attempt: number, state: SyncState): Promise<boolean> {
     const uid = pod.metadata!.uid!;
     const dir = podDir(this.o.stateDir, uid);
-    const volumes = this.setUpVolumes(pod, state, dir).then(
-      () => undefined,
-      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-    );
-    // Claims are often not mountable yet when the pod arrives (provisioned or bound meanwhile): no sandbox for those either.
-    const claims = (pod.spec?.volumes || []).some((v) => v.persistentVolumeClaim || v.ephemeral);
-    if (claims || this.mountFailed.has(uid)) {
-      const err = await volumes;
-      if (err) this.failMount(pod, err);
+    try {
+      await this.setUpVolumes(pod, state, dir);
+    } catch (err) {
+      this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${(err as Error).message}`);
+      throw err;
     }
     const cfg = this.sandboxConfig(pod, attempt, state);
     fs.mkdirSync(cfg.logDirectory, { recursive: true });
-    const created = this.runtime.runPodSandbox(cfg).then(
-      (id) => ({ id }),
-      (err: unknown) => ({ err: err instanceof Error ? err : new Error(String(err)) }),
-    );
-    const [mountErr, sandbox] = await Promise.all([volumes, created]);
-    if (mountErr) {
-      if ('id' in sandbox) {
-        // Its pause process exits with the removal: our doing, no relist for it.
-        this.o.pleg.expectExits([sandbox.id]);
-        await this.runtime.removePodSandbox(sandbox.id).catch(() => undefined); // a leftover is ready but startContainer sets the volumes up first
-      }
-      this.failMount(pod, mountErr);
-    }
-    if ('err' in sandbox) {
-      this.o.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${sandbox.err.message}`);
-      throw sandbox.err;
-    }
     try {
-      const id = sandbox.id;
+      const id = await this.runtime.runPodSandbox(cfg);
       if (attempt > 0) this.o.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       const st = await this.runtime.podSandboxStatus(id);
       this.o.pleg.remember(st);
@@ -359,13 +324,6 @@ export class PodActions {
       this.o.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
       throw err;
     }
-  }
-
-  /** The pod's volumes could not be set up: FailedMount, and they are set up first from now on. */
-  private failMount(pod: Pod, err: Error): never {
-    this.mountFailed.add(pod.metadata?.uid || '');
-    this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${err.message}`);
-    throw err;
   }
 
   private async setUpVolumes(pod: Pod, state: SyncState, dir: string, only?: (kind: string) => boolean): Promise<void> {
@@ -395,7 +353,6 @@ export class PodActions {
       }
     }
     this.volumesSetUpAt.set(pod.metadata?.uid || '', Date.now());
-    if (!only) this.mountFailed.delete(pod.metadata?.uid || '');
   }
 
   /**
@@ -442,14 +399,6 @@ export class PodActions {
     const sandbox = state.sandbox ?? state.observed.sandboxes.find((s) => s.state === 'SANDBOX_READY');
     if (!sandbox) return { ok: false };
     const dir = podDir(this.o.stateDir, uid);
-    // A sandbox whose volumes failed (its removal failed too) gets them before any container.
-    if (this.mountFailed.has(uid)) {
-      try {
-        await this.setUpVolumes(pod, state, dir);
-      } catch (err) {
-        this.failMount(pod, err instanceof Error ? err : new Error(String(err)));
-      }
-    }
     let env: { name: string; value: string }[];
     let mounts;
     let volumeGroups: number[];
