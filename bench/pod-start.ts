@@ -6,9 +6,12 @@
 // (node agent: sandbox, container, status write). Then the Deployment is removed and its pod waited
 // gone. The floor (bench/cri-floor.ts) starts single pods with the sandbox and container shape the
 // node agent gives this pod (cluster DNS config, /etc/hosts and service-account token bind mounts).
+// With --scale-rounds N, then N times: the Deployment at 3 replicas, all Ready, scaled to 30 → all 30
+// Ready (from the pod watch), next to the floor of 27 such pods started at once, measured N times
+// after them (the swarm bench's 3→30 step without Docker, its 100 ms polls or HTTP checks).
 // Usage (root; under the bench lock):
-//   npm run build && flock /tmp/steer-bench.lock node dist/bench/pod-start.js [--rounds 8] [--floor-count 8]
-//        [--gap-ms 1000] [--state-dir DIR] [--keep]
+//   npm run build && flock /tmp/steer-e2e.lock node dist/bench/pod-start.js [--rounds 8] [--floor-count 8]
+//        [--scale-rounds 0] [--gap-ms 1000] [--state-dir DIR] [--keep]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Command } from 'commander';
@@ -68,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
   const o = new Command('pod-start-bench')
     .option('--rounds <n>', 'Deployments created, one at a time', '8')
     .option('--floor-count <n>', 'CRI floor: single pod starts', '8')
+    .option('--scale-rounds <n>', 'then: 3 → 30 replicas, until all Ready, this many times (and the floor of 27 at once as often)', '0')
     .option('--gap-ms <ms>', 'pause after a round (its pod gone) before the next', '1000')
     .option('--state-dir <dir>', 'state dir of the steer cluster', '/var/lib/steer-bench/pod-start')
     .option('--bridge <name>', 'CNI bridge', 'steerbpstart')
@@ -76,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--agent-port <port>', 'node agent port (the next two are taken too)', '21260')
     .option('--keep', 'leave the cluster running afterwards', false)
     .parse(argv)
-    .opts<{ rounds: string; floorCount: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; keep: boolean }>();
+    .opts<{ rounds: string; floorCount: string; scaleRounds: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; keep: boolean }>();
   if (process.getuid?.() !== 0) throw new Error('bench/pod-start needs root (containerd, CNI and cgroups)');
   let client: KubeClient | undefined;
   let cri: CriRuntime | undefined;
@@ -90,6 +94,9 @@ async function main(argv: string[]): Promise<void> {
 
     let round = new Round();
     let lastPod: Pod | undefined;
+    /** Pods of the Deployment that exist, and those of them Ready (the scale rounds count them). */
+    const live = new Set<string>();
+    const readyPods = new Set<string>();
     handles.push(
       await client.watch<ReplicaSet>(Resources.replicasets, { namespace: NS, labelSelector: `app=${APP}` }, (e) => {
         if (e.type === 'ADDED') round.mark('replicaSet');
@@ -98,13 +105,24 @@ async function main(argv: string[]): Promise<void> {
     handles.push(
       await client.watch<Pod>(Resources.pods, { namespace: NS, labelSelector: `app=${APP}` }, (e) => {
         if (e.type === 'BOOKMARK' || e.type === 'ERROR') return;
+        const name = e.object.metadata?.name ?? '';
         if (e.type === 'DELETED') {
+          live.delete(name);
+          readyPods.delete(name);
           round.podGone = true;
           round.wake();
           return;
         }
         const p = e.object;
-        if (p.metadata?.deletionTimestamp) return;
+        if (p.metadata?.deletionTimestamp) {
+          readyPods.delete(name);
+          round.wake();
+          return;
+        }
+        live.add(name);
+        if ((p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) readyPods.add(name);
+        else readyPods.delete(name);
+        round.wake();
         lastPod = p;
         round.mark('pod');
         if (p.spec?.nodeName) round.mark('bound');
@@ -149,6 +167,30 @@ async function main(argv: string[]): Promise<void> {
       await sleep(Number(o.gapMs));
     }
 
+    // 3 → 30: until all 30 are Ready, from the same watch.
+    const scaleMs: number[] = [];
+    for (let i = 0; i < Number(o.scaleRounds); i++) {
+      round = new Round();
+      const r = round;
+      r.t0 = performance.now(); // the watch marks nothing of interest here, but wakes waiters
+      await client.create(Resources.deployments, NS, { ...deployment, spec: { ...deployment.spec!, replicas: 3 } });
+      await r.until(() => readyPods.size === 3 && live.size === 3, '3 Ready', 120_000);
+      const t0 = performance.now();
+      await client.patch(Resources.deployments, NS, APP, { spec: { replicas: 30 } }, 'merge', 'scale');
+      await r.until(() => readyPods.size === 30, '30 Ready', 180_000);
+      scaleMs.push(performance.now() - t0);
+      console.log(`scale round ${i + 1}: 3 → 30 Ready in ${scaleMs[i]!.toFixed(0)} ms; load ${loadavg()}`);
+      r.t0 = 0;
+      await client.delete(Resources.deployments, NS, APP, { propagationPolicy: 'Foreground' });
+      await r.until(() => live.size === 0, 'pods gone', 180_000);
+      for (let t = 0; t < 100; t++) {
+        const left = await client.list(Resources.deployments, { namespace: NS }).then((l) => l.items.length);
+        if (!left) break;
+        await sleep(100);
+      }
+      await sleep(Number(o.gapMs));
+    }
+
     // The floor: the same pod's shape on the same containerd.
     const shape = lastPod;
     const floor = await measureCriFloor(cri, {
@@ -172,6 +214,19 @@ async function main(argv: string[]): Promise<void> {
     const f = floor.sequential.p50Ms;
     console.log(`CRI floor, the same pod shape (ImageStatus + RunPodSandbox + CreateContainer + StartContainer), p50 of ${floor.sequential.count}: ${f.toFixed(0)} ms (samples ${floor.sequential.samplesMs.map((x) => x.toFixed(0)).join(' ')})`);
     console.log(`steer create → Ready (watch) / CRI floor: ${(ready / f).toFixed(2)}×   (bound → Ready alone: ${(percentile(rounds.map((r) => (r.ready ?? NaN) - (r.bound ?? NaN)), 50) / f).toFixed(2)}×)`);
+    if (scaleMs.length) {
+      const steerShape = shape ? { clusterDns: true, tokenMount: (shape.spec?.volumes ?? []).some((v) => v.projected) } : undefined;
+      const floors: number[] = [];
+      for (let i = 0; i < scaleMs.length; i++) {
+        const c = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: 0, concurrentCount: 27, warmup: false, steerShape });
+        floors.push(c.concurrent.totalMs);
+      }
+      const sm = percentile(scaleMs, 50);
+      const fm = percentile(floors, 50);
+      console.log(`steer 3 → 30 all Ready (watch), ${scaleMs.length} rounds: ${Math.min(...scaleMs).toFixed(0)} / ${sm.toFixed(0)} / ${Math.max(...scaleMs).toFixed(0)} ms (${scaleMs.map((x) => x.toFixed(0)).join(' ')})`);
+      console.log(`CRI floor, 27 at once: ${Math.min(...floors).toFixed(0)} / ${fm.toFixed(0)} / ${Math.max(...floors).toFixed(0)} ms (${floors.map((x) => x.toFixed(0)).join(' ')})`);
+      console.log(`steer 3 → 30 / CRI floor of 27: ${(sm / fm).toFixed(2)}×`);
+    }
     console.log(`load average at the end: ${loadavg()} on ${os.cpus().length} cores`);
   } finally {
     for (const h of handles) h.stop();
