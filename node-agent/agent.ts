@@ -408,29 +408,39 @@ export class NodeAgent {
       if (first?.type === 'StartContainer') this.actions.prefetchImage(pod, first, state);
       this.prefetchTokens(pod);
     }
-    for (const a of result.actions) {
-      if (this.stopped) return;
-      if (a.type === 'FinalizeDeletion') {
-        await this.actions.finalizeDeletion(pod, observed);
-        return;
-      }
-      if (a.type === 'KillPod' && pod.metadata?.deletionTimestamp) {
-        // A deleted pod, stopped with its grace period: remove it in this same sync when nothing runs
-        // any more, instead of a status write, a requeue and another sync first.
-        const applied = await this.actions.apply(pod, a, state);
-        if (!applied.ok || this.stopped) break;
-        const stopped = await this.pleg.observe(uid, Date.now());
-        if (computePodActions(pod, stopped, this.actions.syncContext()).actions.some((x) => x.type === 'FinalizeDeletion')) {
-          await this.actions.finalizeDeletion(pod, stopped);
+    // An action that fails (a volume that cannot be set up, a sandbox containerd refuses) still lets the
+    // pod's status be written, ContainerCreating and all, as the kubelet sets it before it mounts; the
+    // error then fails the sync so that it is retried with back-off.
+    let failed: unknown;
+    try {
+      for (const a of result.actions) {
+        if (this.stopped) return;
+        if (a.type === 'FinalizeDeletion') {
+          await this.actions.finalizeDeletion(pod, observed);
           return;
         }
+        if (a.type === 'KillPod' && pod.metadata?.deletionTimestamp) {
+          // A deleted pod, stopped with its grace period: remove it in this same sync when nothing runs
+          // any more, instead of a status write, a requeue and another sync first.
+          const applied = await this.actions.apply(pod, a, state);
+          if (!applied.ok || this.stopped) break;
+          const stopped = await this.pleg.observe(uid, Date.now());
+          if (computePodActions(pod, stopped, this.actions.syncContext()).actions.some((x) => x.type === 'FinalizeDeletion')) {
+            await this.actions.finalizeDeletion(pod, stopped);
+            return;
+          }
+          changedRuntime = true;
+          continue;
+        }
         changedRuntime = true;
-        continue;
+        const applied = await this.actions.apply(pod, a, state);
+        if (applied.waiting && a.type === 'StartContainer') waiting[a.name] = applied.waiting;
+        if (!applied.ok) break; // later actions depend on this one (a sandbox, an init container)
       }
+    } catch (err) {
+      failed = err;
       changedRuntime = true;
-      const applied = await this.actions.apply(pod, a, state);
-      if (applied.waiting && a.type === 'StartContainer') waiting[a.name] = applied.waiting;
-      if (!applied.ok) break; // later actions depend on this one (a sandbox, an init container)
+      state.needsRelist = true;
     }
     if (this.stopped) return;
     // When this sync only created and started things, it knows their statuses already; anything else
@@ -462,6 +472,7 @@ export class NodeAgent {
     this.recordStartLatency(uid, pod, status);
     const written = await this.statusWriter.writeStatus(pod, status);
     if (written) this.pods.set(uid, written);
+    if (failed !== undefined) throw failed;
     // Anything that changed the runtime gets one more pass, to see its effect and go on (next init container).
     if (changedRuntime) return { requeueAfterMs: Math.min(result.requeueAfterMs ?? 50, 50) };
     if (result.requeueAfterMs !== undefined) return { requeueAfterMs: result.requeueAfterMs };

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Event as CoreEvent, Node, Pod } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { isNotFound } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
@@ -271,6 +271,31 @@ describe('node agent on the fake runtime', () => {
     expect(runtime.counts().running).toBe(0);
     await api.client.delete(Resources.pods, 'default', 'job');
     await waitFor('job gone', async () => getPod('job').then(() => false, (e) => isNotFound(e)));
+  });
+
+  test('a volume that cannot be set up: FailedMount, no sandbox, status ContainerCreating; the pod starts once its ConfigMap exists', async () => {
+    await api.client.create(
+      Resources.pods,
+      'default',
+      podManifest('nomount', {
+        containers: [{ name: 'c', image: 'busybox:1.35', volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }],
+        volumes: [{ name: 'cfg', configMap: { name: 'nomount-cfg' } }],
+      }),
+    );
+    const p = await waitFor('a status written while the mount fails', async () => {
+      const p = await getPod('nomount');
+      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating' && p;
+    });
+    expect(p.status?.phase).toBe('Pending');
+    expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+    expect(p.status?.podIP).toBeUndefined();
+    const events = await api.client.list<CoreEvent>(Resources.events, { namespace: 'default' });
+    expect(events.items.some((e) => e.involvedObject.name === 'nomount' && e.reason === 'FailedMount' && /nomount-cfg/.test(e.message ?? ''))).toBe(true);
+    expect((await runtime.listPodSandboxes()).some((sb) => sb.name === 'nomount')).toBe(false);
+    await api.client.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nomount-cfg', namespace: 'default' }, data: { k: 'v' } });
+    await waitFor('running once the ConfigMap exists', async () => (await getPod('nomount')).status?.phase === 'Running');
+    await api.client.delete(Resources.pods, 'default', 'nomount');
+    await waitFor('nomount gone', async () => getPod('nomount').then(() => false, (e) => isNotFound(e)));
   });
 
   test('an image that cannot be pulled shows ErrImagePull / ImagePullBackOff', async () => {
