@@ -10,6 +10,24 @@ import type { ContainerRuntime } from './runtime/runtime';
 /** Why the image is not there yet, and how long the container's start should wait before trying again. */
 export type PullResult = { ok: true } | { ok: false; reason: 'ErrImageNeverPull' | 'ImagePullBackOff'; message: string; retryAfterMs: number };
 
+export type ImageEventRecorder = Pick<EventRecorder, 'event'>;
+
+/**
+ * Holds a pod's image events back until the container's start uses the check they came from: a check
+ * begun while the sandbox is created would otherwise report "already present" on every retry of a pod
+ * whose sandbox or volumes fail, where the kubelet reports it once it starts the container.
+ */
+export class HeldImageEvents implements ImageEventRecorder {
+  private readonly held: Array<Parameters<EventRecorder['event']>> = [];
+  event(...args: Parameters<EventRecorder['event']>): void {
+    this.held.push(args);
+  }
+  /** Sends the held events, in order, to `to`. */
+  release(to: ImageEventRecorder): void {
+    for (const args of this.held.splice(0)) to.event(...args);
+  }
+}
+
 /** How long a container waits after ErrImageNeverPull before the image is checked again. */
 const NEVER_PULL_RETRY_MS = 10_000;
 
@@ -18,7 +36,7 @@ export class ImageManager {
 
   constructor(
     private readonly runtime: ContainerRuntime,
-    private readonly recorder: Pick<EventRecorder, 'event'>,
+    readonly recorder: ImageEventRecorder,
     backoff?: BackoffOptions,
   ) {
     this.backoff = new Backoff(backoff);
@@ -26,31 +44,32 @@ export class ImageManager {
 
   /**
    * Makes sure the image is on the node for the container with back-off key `key`. An unset policy
-   * (a pod that skipped the apiserver's defaulting) counts as IfNotPresent.
+   * (a pod that skipped the apiserver's defaulting) counts as IfNotPresent. Its events go to `recorder`
+   * (by default the pod's event recorder; a check run ahead of the container's start holds them back).
    */
-  async ensureImage(pod: Pod, image: string, policy: string | undefined, key: string): Promise<PullResult> {
+  async ensureImage(pod: Pod, image: string, policy: string | undefined, key: string, recorder: ImageEventRecorder = this.recorder): Promise<PullResult> {
     const present = await this.runtime.imageStatus(image);
     if (policy === 'Never') {
       if (present) return { ok: true };
       const message = `Container image "${image}" is not present with pull policy of Never`;
-      this.recorder.event(pod, 'Warning', 'ErrImageNeverPull', message);
+      recorder.event(pod, 'Warning', 'ErrImageNeverPull', message);
       return { ok: false, reason: 'ErrImageNeverPull', message, retryAfterMs: NEVER_PULL_RETRY_MS };
     }
     if (present && policy !== 'Always') {
-      this.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
       return { ok: true };
     }
-    this.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const t0 = Date.now();
     try {
       await this.runtime.pullImage(image);
     } catch (err) {
-      this.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(err as Error).message}`);
+      recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(err as Error).message}`);
       const delay = this.backoff.next(key, Date.now());
       return { ok: false, reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"`, retryAfterMs: delay };
     }
     this.backoff.delete(key);
-    this.recorder.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${((Date.now() - t0) / 1000).toFixed(3)}s`);
+    recorder.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${((Date.now() - t0) / 1000).toFixed(3)}s`);
     return { ok: true };
   }
 

@@ -11,7 +11,7 @@ import type { EventRecorder } from '../lib/client/events';
 import { Backoff, BackoffOptions } from './backoff';
 import { podDir, prepareVolume, removeTree, unmountableClaims, writeEtcHosts } from './host-files';
 import { applyFsGroup } from './volumes/local-path';
-import { ImageManager, type PullResult } from './images';
+import { HeldImageEvents, ImageManager, type PullResult } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
@@ -79,7 +79,7 @@ export interface SyncState {
   /** The sandbox config: computed at most once per sync. */
   sandboxConfig?: PodSandboxConfig;
   /** Image checks (or pulls) begun ahead of their StartContainer, by container key (prefetchImage). */
-  pulls?: Map<string, Promise<PullResult>>;
+  pulls?: Map<string, { result: Promise<PullResult>; events: HeldImageEvents }>;
 }
 
 export function newSyncState(observed: ObservedPod): SyncState {
@@ -156,9 +156,10 @@ export class PodActions {
     const spec = (a.init ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === a.name);
     if (!spec) return;
     const key = `${pod.metadata?.uid}/${a.name}`;
-    const pull = this.images.ensureImage(pod, spec.image || '', spec.imagePullPolicy, key);
-    pull.catch(() => undefined); // a sync that stops before the start (sandbox failed) never reads it
-    (state.pulls ??= new Map()).set(key, pull);
+    const events = new HeldImageEvents();
+    const result = this.images.ensureImage(pod, spec.image || '', spec.imagePullPolicy, key, events);
+    result.catch(() => undefined); // a sync that stops before the start (sandbox failed) never reads it
+    (state.pulls ??= new Map()).set(key, { result, events });
   }
 
   /** Applies one action of the core's plan. */
@@ -389,7 +390,8 @@ export class PodActions {
     const image = spec.image || '';
     const prefetched = state.pulls?.get(key);
     state.pulls?.delete(key);
-    const pulled = await (prefetched ?? this.images.ensureImage(pod, image, spec.imagePullPolicy, key));
+    const pulled = await (prefetched?.result ?? this.images.ensureImage(pod, image, spec.imagePullPolicy, key));
+    prefetched?.events.release(this.images.recorder);
     if (!pulled.ok) {
       this.startBlocks.set(key, { reason: pulled.reason, message: pulled.message, until: Date.now() + pulled.retryAfterMs });
       // The first failure reads ErrImagePull; the syncs during the back-off then show ImagePullBackOff.

@@ -292,8 +292,18 @@ describe('node agent on the fake runtime', () => {
     const events = await api.client.list<CoreEvent>(Resources.events, { namespace: 'default' });
     expect(events.items.some((e) => e.involvedObject.name === 'nomount' && e.reason === 'FailedMount' && /nomount-cfg/.test(e.message ?? ''))).toBe(true);
     expect((await runtime.listPodSandboxes()).some((sb) => sb.name === 'nomount')).toBe(false);
+    // The image check begun with each try is not reported before a container start uses it.
+    await waitFor('a retried mount', async () => {
+      const evs = await api.client.list<CoreEvent>(Resources.events, { namespace: 'default' });
+      return evs.items.some((e) => e.involvedObject.name === 'nomount' && e.reason === 'FailedMount' && (e.count ?? 1) >= 2);
+    });
+    const pulledFor = async () =>
+      (await api.client.list<CoreEvent>(Resources.events, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'nomount' && e.reason === 'Pulled');
+    expect(await pulledFor()).toEqual([]);
     await api.client.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nomount-cfg', namespace: 'default' }, data: { k: 'v' } });
     await waitFor('running once the ConfigMap exists', async () => (await getPod('nomount')).status?.phase === 'Running');
+    await waitFor('the Pulled event', async () => (await pulledFor()).length === 1);
+    expect((await pulledFor())[0].count ?? 1).toBe(1);
     await api.client.delete(Resources.pods, 'default', 'nomount');
     await waitFor('nomount gone', async () => getPod('nomount').then(() => false, (e) => isNotFound(e)));
   });
