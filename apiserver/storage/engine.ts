@@ -594,6 +594,7 @@ export class StorageEngine implements Storage {
     let drop = 0;
     while (drop < this.history.length && this.history[drop].rev <= floor) drop++;
     this.history.splice(0, drop);
+    this.historyAt.splice(0, drop);
     this.compacted = floor;
   }
 
@@ -606,6 +607,7 @@ export class StorageEngine implements Storage {
     this.buckets.clear();
     for (const { bucket, key, stored } of objects) this.setObject(this.bucket(bucket), key, stored);
     this.history.length = 0;
+    this.historyAt.length = 0;
     this.rev = rev;
     this.committedRev = rev;
     this.compacted = rev;
