@@ -94,6 +94,43 @@ test('stored objects own their bytes: no small object pins a shared 8 KiB buffer
   await s.close();
 });
 
+test('history past its newest 256 changes keeps superseded objects as bytes only, and replays and lists them as written', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-store-'));
+  tmpDirs.push(dir);
+  let s = await LevelStorage.open(dir);
+  const first = await s.create('configmaps', 'default/a', obj('default', 'a', { data: { i: '0' } }));
+  const written = [first];
+  for (let i = 1; i < 400; i++) written.push(await s.update('configmaps', 'default/a', obj('default', 'a', { data: { i: String(i) } })));
+  const stays = await s.create('configmaps', 'default/b', obj('default', 'b'));
+  // Other keys' changes after a's last: a's newest entries fall behind the 256 newest too.
+  await s.create('configmaps', 'default/c', obj('default', 'c'));
+  for (let i = 0; i < 300; i++) await s.update('configmaps', 'default/c', obj('default', 'c', { data: { i: String(i) } }));
+  const check = (st: LevelStorage) => {
+    const replay: StorageEvent[] = [];
+    st.watch('configmaps', first.rev - 1, (e) => replay.push(e), 'default/a').stop();
+    expect(replay.map((e) => e.rev)).toEqual(written.map((w) => w.rev));
+    replay.forEach((e, i) => {
+      // The object, its bytes and the one it replaced, as written: parsed again from the bytes kept.
+      expect(e.object.obj).toEqual(written[i].obj);
+      expect(e.object.bytes.toString()).toBe(written[i].bytes.toString());
+      expect(e.prev?.obj).toEqual(i ? written[i - 1].obj : undefined);
+    });
+    // The oldest entries no longer hold a parsed object: each read parses anew.
+    expect(replay[0].object.obj).not.toBe(replay[0].object.obj);
+    // The current object of a key is the cache's own, however old its entry.
+    expect(replay[replay.length - 1].object).toBe(st.getSync('configmaps', 'default/a'));
+    return replay;
+  };
+  check(s);
+  expect((await s.list('configmaps', { rev: written[10].rev })).items.map((i) => i.obj)).toEqual([written[10].obj]);
+  expect(s.getSync('configmaps', 'default/b')).toBe(stays);
+  await s.close();
+  // Read back from disk: the same.
+  s = await LevelStorage.open(dir);
+  check(s);
+  await s.close();
+});
+
 describe('leveldb: an uncached bucket (Events)', () => {
   const open = (dir?: string) => {
     const d = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'steer-store-'));
