@@ -5,7 +5,7 @@
 // and a local socket, and one client of each kind; it opens --watches watches the one way and reports
 // the RSS they added after GC (both ends: client and server live in the one process, as in steer server).
 // Runs alternate TLS and socket; printed: per-watch KiB of each, min/median/max, and the ratio.
-// Usage: npm run build && flock /tmp/steer-bench.lock node dist/bench/connection-cost.js [--watches 80] [--runs 3]
+// Usage: npm run build && flock /tmp/steer-e2e.lock node dist/bench/connection-cost.js [--watches 80] [--runs 3]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

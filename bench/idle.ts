@@ -15,7 +15,7 @@
 //      sample's CPU reading; written as a .cpuprofile and summed by self time per file and per function;
 //   5. `steer down --purge`.
 // Usage (root; under the bench lock):
-//   npm run build && flock /tmp/steer-bench.lock node dist/bench/idle.js [--replicas 30] [--settle 60]
+//   npm run build && flock /tmp/steer-e2e.lock node dist/bench/idle.js [--replicas 30] [--settle 60]
 //        [--window 60] [--profile 60 [--profile-at early]] [--state-dir DIR] [--keep]
 import * as fs from 'node:fs';
 import * as http from 'node:http';
