@@ -36,7 +36,7 @@ export class ImageManager {
 
   constructor(
     private readonly runtime: ContainerRuntime,
-    readonly recorder: ImageEventRecorder,
+    private readonly recorder: ImageEventRecorder,
     backoff?: BackoffOptions,
   ) {
     this.backoff = new Backoff(backoff);

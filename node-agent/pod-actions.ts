@@ -391,7 +391,7 @@ export class PodActions {
     const prefetched = state.pulls?.get(key);
     state.pulls?.delete(key);
     const pulled = await (prefetched?.result ?? this.images.ensureImage(pod, image, spec.imagePullPolicy, key));
-    prefetched?.events.release(this.images.recorder);
+    prefetched?.events.release(this.o.recorder);
     if (!pulled.ok) {
       this.startBlocks.set(key, { reason: pulled.reason, message: pulled.message, until: Date.now() + pulled.retryAfterMs });
       // The first failure reads ErrImagePull; the syncs during the back-off then show ImagePullBackOff.

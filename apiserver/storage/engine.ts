@@ -71,10 +71,6 @@ class SupersededObject implements StoredObject {
   }
 }
 
-function superseded(s: StoredObject): StoredObject {
-  return s instanceof SupersededObject ? s : new SupersededObject(s.rev, s.bytes);
-}
-
 /** What a backend must store for one batch of committed writes. */
 export interface PersistBatch {
   events: StorageEvent[];
@@ -637,14 +633,14 @@ export class StorageEngine implements Storage {
   private slimSuperseded(ev: StorageEvent): void {
     if (ev.prev && !(ev.prev instanceof SupersededObject)) {
       const older = this.entryOf.get(ev.prev);
-      const slim = superseded(ev.prev);
+      const slim = new SupersededObject(ev.prev.rev, ev.prev.bytes);
       if (older && older.object === ev.prev) older.object = slim;
       ev.prev = slim;
     }
     if (ev.object instanceof SupersededObject) return;
     const b = this.buckets.get(ev.bucket);
     if (b?.objects.get(ev.key) === ev.object) return;
-    ev.object = superseded(ev.object);
+    ev.object = new SupersededObject(ev.object.rev, ev.object.bytes);
   }
 
   /** Appends to history at once (so reads at a revision see it), then commits and delivers in order. */
