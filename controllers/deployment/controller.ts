@@ -36,6 +36,13 @@ export class DeploymentController implements Controller {
   private readonly pods: Informer<Pod>;
   /** ReplicaSets this controller created or scaled, until its cache shows them (see CacheWrites). */
   private readonly writes = new CacheWrites();
+  /**
+   * Deployments this controller wrote (status, annotations, spec), under the name `self`, based on the
+   * resourceVersion their sync planned from, until the cache shows a newer one. A sync from a cache
+   * still at that version would plan from a status it has already replaced and lose its conditional
+   * status write (409, a wasted write and a retry): one such 409 for every 1.5 pods in a scale-up.
+   */
+  private readonly ownWrites = new CacheWrites();
   private readonly workers: number;
   private readonly now: () => Date;
   private running?: Promise<void>;
@@ -59,6 +66,7 @@ export class DeploymentController implements Controller {
     this.deployments.onDelete((d) => {
       this.generationSeen.delete(objectKey(d));
       this.writes.delete(objectKey(d));
+      this.ownWrites.delete(objectKey(d));
       this.enqueue(d);
     });
     this.replicaSets.onAdd((rs) => this.replicaSetChanged(undefined, rs));
@@ -134,12 +142,14 @@ export class DeploymentController implements Controller {
     // yet counts as never made (a rollover would start another ReplicaSet beyond maxSurge). Its watch
     // event brings the next sync; the requeue is the safety net.
     if (!this.writes.caughtUp(key, (name) => this.replicaSets.get(namespace, name)?.metadata?.resourceVersion)) return { requeueAfterMs: 250 };
+    if (!this.ownWrites.caughtUp(key, () => cached.metadata?.resourceVersion)) return { requeueAfterMs: 250 };
     const selector = safeSelector(d);
     const sel = d.spec?.selector;
     if (!selector || (!Object.keys(sel?.matchLabels ?? {}).length && !(sel?.matchExpressions ?? []).length)) {
       this.ctx.recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
       if ((d.status?.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) {
         await this.ctx.client.update<Deployment>(Resources.deployments, { ...d, status: { ...d.status, observedGeneration: d.metadata?.generation } }, 'status');
+        this.wroteSelf(d);
       }
       return;
     }
@@ -177,6 +187,11 @@ export class DeploymentController implements Controller {
     });
   }
 
+  /** Notes a write to the Deployment `d` itself (d as this sync planned from it: see ownWrites). */
+  private wroteSelf(d: Deployment): void {
+    this.ownWrites.wrote(objectKey(d), 'self', d.metadata?.resourceVersion);
+  }
+
   /** Carries out a plan in order; throws (→ retry with back-off) on the first failed write. */
   private async execute(d: Deployment, plan: DeploymentPlan): Promise<{ status?: Deployment['status']; retryAfterMs?: number }> {
     const client = this.ctx.client;
@@ -203,6 +218,7 @@ export class DeploymentController implements Controller {
             // next sync computes a different hash.
             const collisionCount = (d.status?.collisionCount ?? 0) + 1;
             await client.update<Deployment>(Resources.deployments, { ...d, metadata: { ...d.metadata, resourceVersion }, status: { ...d.status, collisionCount } }, 'status');
+            this.wroteSelf(d);
             throw new Error(`replica set ${rs.metadata?.name} exists with another template: collisionCount now ${collisionCount}`);
           }
           break;
@@ -233,14 +249,17 @@ export class DeploymentController implements Controller {
             throw new Error(`deployment ${d.metadata?.name} changed while syncing; will sync again`);
           }
           resourceVersion = res.metadata?.resourceVersion;
+          this.wroteSelf(d);
           break;
         }
         case 'updateDeployment':
           await client.update<Deployment>(Resources.deployments, action.deployment);
+          this.wroteSelf(d);
           break;
         case 'updateDeploymentStatus': {
           const res = await client.update<Deployment>(Resources.deployments, { ...d, metadata: { ...d.metadata, resourceVersion }, status: action.status }, 'status');
           writtenStatus = res.status ?? action.status;
+          this.wroteSelf(d);
           break;
         }
       }
