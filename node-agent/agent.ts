@@ -118,6 +118,12 @@ export class NodeAgent {
   private readonly statusWriter: StatusWriter;
   private readonly pods = new Map<string, Pod>();
   private readonly firstSeen = new Map<string, number>();
+  /**
+   * Pods whose object this agent's final DELETE removed, until the watch reports them gone. A sync
+   * woken in between (the relist seeing the sandbox gone, a late watch event) has nothing left to do;
+   * before, each sent the DELETE again and got a 404: about one per pod under churn.
+   */
+  private readonly deletedFromApi = new Set<string>();
   private readonly startRecorded = new Set<string>();
   private readonly recorder: EventRecorder;
   private readonly ownRecorder: boolean;
@@ -317,6 +323,7 @@ export class NodeAgent {
     return {
       pods: this.pods.size,
       firstSeen: this.firstSeen.size,
+      deletedFromApi: this.deletedFromApi.size,
       startRecorded: this.startRecorded.size,
       plegPods: this.pleg.allPods().size,
       queue: this.queue.tracked(),
@@ -360,8 +367,11 @@ export class NodeAgent {
   private onPod(pod: Pod, deleted: boolean): void {
     const uid = pod.metadata?.uid;
     if (!uid) return;
-    if (deleted) this.pods.delete(uid);
-    else {
+    if (deleted) {
+      this.pods.delete(uid);
+      this.deletedFromApi.delete(uid);
+    } else {
+      if (this.deletedFromApi.has(uid)) return; // news older than its final DELETE
       this.pods.set(uid, pod);
       if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, Date.now());
     }
@@ -382,10 +392,19 @@ export class NodeAgent {
 
   // ---------------------------------------------------------------- pod sync
 
+  /** The deleted pod's last step: nothing of it left on the node, its object deleted. */
+  private async finalizeDeletion(pod: Pod, observed: ObservedPod): Promise<void> {
+    await this.actions.finalizeDeletion(pod, observed);
+    const uid = pod.metadata!.uid!;
+    // Unless the watch has reported it gone meanwhile.
+    if (this.pods.has(uid)) this.deletedFromApi.add(uid);
+  }
+
   /** One level-based sync of one pod; the return value asks for a timed re-sync. */
   async syncPod(uid: string): Promise<{ requeueAfterMs?: number } | void> {
     if (this.stopped) return;
     const pod = this.pods.get(uid);
+    if (pod && this.deletedFromApi.has(uid)) return;
     // The PLEG cache is good enough unless this agent changed the pod since the last relist began:
     // nobody else creates or removes our objects, and exits trigger this sync from a relist.
     const observed = await this.pleg.observe(uid, this.actions.lastChanged(uid));
@@ -416,7 +435,7 @@ export class NodeAgent {
       for (const a of result.actions) {
         if (this.stopped) return;
         if (a.type === 'FinalizeDeletion') {
-          await this.actions.finalizeDeletion(pod, observed);
+          await this.finalizeDeletion(pod, observed);
           return;
         }
         if (a.type === 'KillPod' && pod.metadata?.deletionTimestamp) {
@@ -426,7 +445,7 @@ export class NodeAgent {
           if (!applied.ok || this.stopped) break;
           const stopped = await this.pleg.observe(uid, Date.now());
           if (computePodActions(pod, stopped, this.actions.syncContext()).actions.some((x) => x.type === 'FinalizeDeletion')) {
-            await this.actions.finalizeDeletion(pod, stopped);
+            await this.finalizeDeletion(pod, stopped);
             return;
           }
           changedRuntime = true;

@@ -209,17 +209,38 @@ describe('node agent on the fake runtime', () => {
     expect(after.status?.phase).toBe('Running');
   });
 
-  test('deleting the pod stops it, removes sandbox and containers, then the object', async () => {
-    await api.client.delete(Resources.pods, 'default', 'web');
-    await waitFor('web gone', async () => {
+  test('deleting the pod stops it, removes sandbox and containers, then the object, with one final DELETE', async () => {
+    // The agent's final deletes (grace 0, uid precondition) and how the apiserver answered them.
+    const finalDeletes: Array<number | 'ok'> = [];
+    const del = api.client.delete.bind(api.client);
+    const spy = jest.spyOn(api.client, 'delete').mockImplementation(async (r, namespace, name, o) => {
+      const final = r.resource === 'pods' && o?.gracePeriodSeconds === 0 && o.preconditions?.uid !== undefined;
       try {
-        await getPod('web');
-        return false;
+        const res = await del(r, namespace, name, o);
+        if (final) finalDeletes.push('ok');
+        return res;
       } catch (err) {
-        return isNotFound(err);
+        if (final) finalDeletes.push((err as { code?: number }).code ?? -1);
+        throw err;
       }
     });
-    expect(runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+    try {
+      await api.client.delete(Resources.pods, 'default', 'web');
+      await waitFor('web gone', async () => {
+        try {
+          await getPod('web');
+          return false;
+        } catch (err) {
+          return isNotFound(err);
+        }
+      });
+      expect(runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+      // Syncs after the final DELETE (the runtime's and the watch's late news of the pod) send no other.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(finalDeletes).toEqual(['ok']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('a pod whose object vanished while the agent was down is removed on start', async () => {
