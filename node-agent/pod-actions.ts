@@ -22,6 +22,7 @@ import type { PodDeleter } from './status-writer';
 import { gracePeriodSeconds, PodAction, StartBlock, SyncContext, Waiting } from './sync';
 import { removePodCgroups } from './runtime/cgroups';
 import type { ServiceAccountTokenManager } from './volumes/tokens';
+import type { PodStartPhase } from './metrics';
 
 /** How long a container waits after CreateContainerConfigError or CreateContainerError. */
 const CREATE_RETRY_MS = 2000;
@@ -80,6 +81,15 @@ export interface SyncState {
   sandboxConfig?: PodSandboxConfig;
   /** Image checks (or pulls) begun ahead of their StartContainer, by container key (prefetchImage). */
   pulls?: Map<string, { result: Promise<PullResult>; events: HeldImageEvents }>;
+  /** Set for a new pod's first start: ms spent in each phase (the agent observes them as steer_node_agent_pod_start_phase_seconds). */
+  phases?: Partial<Record<PodStartPhase, number>>;
+}
+
+/** Adds the time since `since` (performance.now()) to the phase, when the sync times its phases; returns now. */
+export function timePhase(state: SyncState, phase: PodStartPhase, since: number): number {
+  const now = performance.now();
+  if (state.phases) state.phases[phase] = (state.phases[phase] ?? 0) + (now - since);
+  return now;
 }
 
 export function newSyncState(observed: ObservedPod): SyncState {
@@ -304,8 +314,10 @@ export class PodActions {
   private async createSandbox(pod: Pod, attempt: number, state: SyncState): Promise<boolean> {
     const uid = pod.metadata!.uid!;
     const dir = podDir(this.o.stateDir, uid);
+    let t = performance.now();
     try {
       await this.setUpVolumes(pod, state, dir);
+      t = timePhase(state, 'volumes', t);
     } catch (err) {
       this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${(err as Error).message}`);
       throw err;
@@ -320,6 +332,7 @@ export class PodActions {
       state.sandbox = { id, ip: st.ip, attempt };
       state.createdSandbox = observedSandbox(st);
       if (!pod.spec?.hostNetwork) writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
+      timePhase(state, 'sandbox', t);
       return true;
     } catch (err) {
       this.o.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -390,8 +403,10 @@ export class PodActions {
     const image = spec.image || '';
     const prefetched = state.pulls?.get(key);
     state.pulls?.delete(key);
+    let t = performance.now();
     const pulled = await (prefetched?.result ?? this.images.ensureImage(pod, image, spec.imagePullPolicy, key));
     prefetched?.events.release(this.o.recorder);
+    t = timePhase(state, 'image', t);
     if (!pulled.ok) {
       this.startBlocks.set(key, { reason: pulled.reason, message: pulled.message, until: Date.now() + pulled.retryAfterMs });
       // The first failure reads ErrImagePull; the syncs during the back-off then show ImagePullBackOff.
@@ -425,6 +440,7 @@ export class PodActions {
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerError', (err as Error).message, CREATE_RETRY_MS);
     }
+    t = timePhase(state, 'create', t);
     this.o.recorder.event(pod, 'Normal', 'Created', `Created container ${a.name}`);
     if (a.backoffKey && a.crashedAt !== undefined) this.crashBackoff.next(a.backoffKey, a.crashedAt);
     try {
@@ -438,6 +454,7 @@ export class PodActions {
     this.startBlocks.delete(key);
     this.o.recorder.event(pod, 'Normal', 'Started', `Started container ${a.name}`);
     const st = await this.runtime.containerStatus(id);
+    timePhase(state, 'start', t);
     this.o.pleg.rememberContainer(st);
     state.started.push(observedContainer(st));
     return { ok: true };
