@@ -19,6 +19,7 @@ import { Pleg } from './pleg';
 import { newSyncState, PodActions, SyncState, timePhase } from './pod-actions';
 import { ApiPodData } from './pod-data';
 import { InformerPodSource, PodSource } from './pod-source';
+import { HeldEvents } from './images';
 import { parseResolvConf } from './podspec';
 import { DefaultProber, ProbeManager, Prober } from './probes';
 import type { ContainerRuntime } from './runtime/runtime';
@@ -403,7 +404,13 @@ export class NodeAgent {
     const seen = this.firstSeen.get(uid);
     // A new pod's first start: its phases are timed (steer_node_agent_pod_start_phase_seconds).
     if (firstAction?.type === 'CreateSandbox' && firstAction.attempt === 0 && seen !== undefined && !this.startRecorded.has(uid)) state.phases = { queued: syncStart - seen };
-    return this.act(uid, pod, observed, result, state);
+    if (result.actions.some((x) => x.type === 'StartContainer')) state.startEvents = new HeldEvents();
+    try {
+      return await this.act(uid, pod, observed, result, state);
+    } finally {
+      // The last started container's Created and Started events: after the status write (or whatever ended the sync).
+      state.startEvents?.release(this.recorder);
+    }
   }
 
   /** One sync's actions through PodActions, then the pod's status computed and written. */
