@@ -13,7 +13,7 @@
 // the same starts from its /metrics (steer_node_agent_pod_start_phase_seconds by phase, and its CRI calls).
 // Usage (root; under the bench lock):
 //   npm run build && flock /tmp/steer-e2e.lock node dist/bench/pod-start.js [--rounds 8] [--floor-count 8]
-//        [--scale-rounds 0] [--gap-ms 1000] [--state-dir DIR] [--keep]
+//        [--scale-rounds 0] [--gap-ms 1000] [--state-dir DIR] [--node-flags '...'] [--keep]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Command } from 'commander';
@@ -80,15 +80,16 @@ async function main(argv: string[]): Promise<void> {
     .option('--pod-subnet <cidr>', 'pod subnet', '10.214.0.0/24')
     .option('--api-port <port>', 'apiserver port (loopback)', '27453')
     .option('--agent-port <port>', 'node agent port (the next two are taken too)', '21260')
+    .option('--node-flags <flags>', "the server process' Node/V8 flags, space-separated (default steer up's)")
     .option('--keep', 'leave the cluster running afterwards', false)
     .parse(argv)
-    .opts<{ rounds: string; floorCount: string; scaleRounds: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; keep: boolean }>();
+    .opts<{ rounds: string; floorCount: string; scaleRounds: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; nodeFlags?: string; keep: boolean }>();
   if (process.getuid?.() !== 0) throw new Error('bench/pod-start needs root (containerd, CNI and cgroups)');
   let client: KubeClient | undefined;
   let cri: CriRuntime | undefined;
   const handles: Array<{ stop(): void }> = [];
   try {
-    const up = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-pod-start', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet });
+    const up = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-pod-start', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet, serverNodeFlags: o.nodeFlags === undefined ? undefined : o.nodeFlags.split(/\s+/).filter(Boolean) });
     client = KubeClient.load({ kubeconfig: up.kubeconfig });
     const runtimeInfo = JSON.parse(fs.readFileSync(up.paths.runtimeInfo, 'utf8')) as { criSocket: string; cgroupRoot: string; podLogDir: string };
     cri = new CriRuntime(runtimeInfo.criSocket);
