@@ -9,15 +9,17 @@
 // With --scale-rounds N, then N times: the Deployment at 3 replicas, all Ready, scaled to 30 → all 30
 // Ready (from the pod watch), next to the floor of 27 such pods started at once, measured N times
 // after them (the swarm bench's 3→30 step without Docker, its 100 ms polls or HTTP checks).
+// Beside the watches' milestones: the steer server's CPU per round, and the node agent's own timing of
+// the same starts from its /metrics (steer_node_agent_pod_start_phase_seconds by phase, and its CRI calls).
 // Usage (root; under the bench lock):
 //   npm run build && flock /tmp/steer-e2e.lock node dist/bench/pod-start.js [--rounds 8] [--floor-count 8]
-//        [--scale-rounds 0] [--gap-ms 1000] [--state-dir DIR] [--keep]
+//        [--scale-rounds 0] [--gap-ms 1000] [--state-dir DIR] [--node-flags '...'] [--keep]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Command } from 'commander';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { downBenchCluster, upBenchCluster } from './bench-cluster';
+import { agentMetrics, downBenchCluster, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
@@ -78,19 +80,24 @@ async function main(argv: string[]): Promise<void> {
     .option('--pod-subnet <cidr>', 'pod subnet', '10.214.0.0/24')
     .option('--api-port <port>', 'apiserver port (loopback)', '27453')
     .option('--agent-port <port>', 'node agent port (the next two are taken too)', '21260')
+    .option('--node-flags <flags>', "the server process' Node/V8 flags, space-separated (default steer up's)")
     .option('--keep', 'leave the cluster running afterwards', false)
     .parse(argv)
-    .opts<{ rounds: string; floorCount: string; scaleRounds: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; keep: boolean }>();
+    .opts<{ rounds: string; floorCount: string; scaleRounds: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; nodeFlags?: string; keep: boolean }>();
   if (process.getuid?.() !== 0) throw new Error('bench/pod-start needs root (containerd, CNI and cgroups)');
   let client: KubeClient | undefined;
   let cri: CriRuntime | undefined;
   const handles: Array<{ stop(): void }> = [];
   try {
-    const up = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-pod-start', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet });
+    const up = await upBenchCluster({ stateDir: o.stateDir, nodeName: 'steer-bench-pod-start', apiPort: Number(o.apiPort), agentPort: Number(o.agentPort), bridge: o.bridge, podSubnet: o.podSubnet, serverNodeFlags: o.nodeFlags === undefined ? undefined : o.nodeFlags.split(/\s+/).filter(Boolean) });
     client = KubeClient.load({ kubeconfig: up.kubeconfig });
     const runtimeInfo = JSON.parse(fs.readFileSync(up.paths.runtimeInfo, 'utf8')) as { criSocket: string; cgroupRoot: string; podLogDir: string };
     cri = new CriRuntime(runtimeInfo.criSocket);
     console.log(`steer up: server PID ${up.info.pid}; load ${loadavg()}`);
+    const targets = fs.existsSync(up.paths.prometheusNodeTargets)
+      ? (JSON.parse(fs.readFileSync(up.paths.prometheusNodeTargets, 'utf8')) as Array<{ targets: string[] }>).flatMap((t) => t.targets)
+      : [];
+    const scrape = () => (targets[0] ? agentMetrics(up.paths.pki, targets[0]).catch(() => '') : Promise.resolve(''));
 
     let round = new Round();
     let lastPod: Pod | undefined;
@@ -145,13 +152,19 @@ async function main(argv: string[]): Promise<void> {
     const rounds: Array<Partial<Record<Milestone, number>>> = [];
     const n = Number(o.rounds);
     // One untimed round first: the image, the first CNI ADD and the server's code paths warm, as the floor's warm-up pod.
+    let metricsBefore = '';
+    /** The steer server's CPU (user + system, ms) from each timed round's create until its pod was Ready. */
+    const serverCpuMs: number[] = [];
     for (let i = -1; i < n; i++) {
+      if (i === 0) metricsBefore = await scrape();
       round = new Round();
       const r = round;
+      const cpu0 = processCpuMs(up.info.pid);
       r.t0 = performance.now();
       await client.create(Resources.deployments, NS, deployment);
       r.mark('answered');
       await r.until(() => r.at.ready !== undefined, 'pod Ready');
+      if (i >= 0) serverCpuMs.push(processCpuMs(up.info.pid) - cpu0);
       if (i >= 0) {
         rounds.push({ ...r.at });
         console.log(`round ${i + 1}: ${MILESTONES.map((m) => `${m} ${r.at[m]?.toFixed(0)}`).join(', ')} ms; load ${loadavg()}`);
@@ -166,19 +179,23 @@ async function main(argv: string[]): Promise<void> {
       }
       await sleep(Number(o.gapMs));
     }
+    const metricsAfter = await scrape();
 
     // 3 → 30: until all 30 are Ready, from the same watch.
     const scaleMs: number[] = [];
+    const scaleMetrics: Array<[string, string]> = [];
     for (let i = 0; i < Number(o.scaleRounds); i++) {
       round = new Round();
       const r = round;
       r.t0 = performance.now(); // the watch marks nothing of interest here, but wakes waiters
       await client.create(Resources.deployments, NS, { ...deployment, spec: { ...deployment.spec!, replicas: 3 } });
       await r.until(() => readyPods.size === 3 && live.size === 3, '3 Ready', 120_000);
+      const before = await scrape();
       const t0 = performance.now();
       await client.patch(Resources.deployments, NS, APP, { spec: { replicas: 30 } }, 'merge', 'scale');
       await r.until(() => readyPods.size === 30, '30 Ready', 180_000);
       scaleMs.push(performance.now() - t0);
+      scaleMetrics.push([before, await scrape()]);
       console.log(`scale round ${i + 1}: 3 → 30 Ready in ${scaleMs[i]!.toFixed(0)} ms; load ${loadavg()}`);
       r.t0 = 0;
       await client.delete(Resources.deployments, NS, APP, { propagationPolicy: 'Foreground' });
@@ -211,6 +228,8 @@ async function main(argv: string[]): Promise<void> {
       prev = med;
     }
     const ready = prev;
+    console.log(`steer server CPU (user + system) per round, create → Ready: mean ${(serverCpuMs.reduce((a, b) => a + b, 0) / Math.max(1, serverCpuMs.length)).toFixed(0)} ms (${serverCpuMs.map((x) => x.toFixed(0)).join(' ')}; 10 ms ticks)`);
+    console.log(startPhasesBreakdown(metricsBefore, metricsAfter, 'the node agent\'s own timing of these starts'));
     const f = floor.sequential.p50Ms;
     console.log(`CRI floor, the same pod shape (ImageStatus + RunPodSandbox + CreateContainer + StartContainer), p50 of ${floor.sequential.count}: ${f.toFixed(0)} ms (samples ${floor.sequential.samplesMs.map((x) => x.toFixed(0)).join(' ')})`);
     console.log(`steer create → Ready (watch) / CRI floor: ${(ready / f).toFixed(2)}×   (bound → Ready alone: ${(percentile(rounds.map((r) => (r.ready ?? NaN) - (r.bound ?? NaN)), 50) / f).toFixed(2)}×)`);
@@ -226,6 +245,8 @@ async function main(argv: string[]): Promise<void> {
       console.log(`steer 3 → 30 all Ready (watch), ${scaleMs.length} rounds: ${Math.min(...scaleMs).toFixed(0)} / ${sm.toFixed(0)} / ${Math.max(...scaleMs).toFixed(0)} ms (${scaleMs.map((x) => x.toFixed(0)).join(' ')})`);
       console.log(`CRI floor, 27 at once: ${Math.min(...floors).toFixed(0)} / ${fm.toFixed(0)} / ${Math.max(...floors).toFixed(0)} ms (${floors.map((x) => x.toFixed(0)).join(' ')})`);
       console.log(`steer 3 → 30 / CRI floor of 27: ${(sm / fm).toFixed(2)}×`);
+      const merged = scaleMetrics.map(([b, a]) => startPhasesTotals(b, a));
+      console.log(formatStartPhases(sumTotals(merged), 'the node agent\'s own timing of the 27 starts of each 3 → 30'));
     }
     console.log(`load average at the end: ${loadavg()} on ${os.cpus().length} cores`);
   } finally {
@@ -234,6 +255,68 @@ async function main(argv: string[]): Promise<void> {
     client?.close();
     if (!o.keep) await downBenchCluster(o.stateDir);
   }
+}
+
+/** A process's CPU time so far (user + system, ms; /proc/PID/stat counts 10 ms ticks). */
+function processCpuMs(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** Sum and count per label value of a histogram in a Prometheus text scrape. */
+function histogramTotals(text: string, name: string, label: string): Map<string, { sum: number; count: number }> {
+  const out = new Map<string, { sum: number; count: number }>();
+  for (const m of text.matchAll(new RegExp(`^${name}_(sum|count)\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    const key = new RegExp(`${label}="([^"]*)"`).exec(m[2]!)?.[1] ?? '';
+    const e = out.get(key) ?? { sum: 0, count: 0 };
+    e[m[1] as 'sum' | 'count'] = Number(m[3]);
+    out.set(key, e);
+  }
+  return out;
+}
+
+type Totals = Map<string, { sum: number; count: number }>;
+
+/** What the agent observed between two scrapes: its start phases, its whole pod start and its CRI calls. */
+function startPhasesTotals(before: string, after: string): Totals {
+  const out: Totals = new Map();
+  const diff = (name: string, label: string, prefix: string) => {
+    const b = histogramTotals(before, name, label);
+    for (const [k, v] of histogramTotals(after, name, label)) {
+      const count = v.count - (b.get(k)?.count ?? 0);
+      if (count > 0) out.set(prefix + k, { sum: v.sum - (b.get(k)?.sum ?? 0), count });
+    }
+  };
+  diff('steer_node_agent_pod_start_phase_seconds', 'phase', 'phase:');
+  diff('kubelet_pod_start_duration_seconds', 'node', 'total:');
+  diff('kubelet_runtime_operations_duration_seconds', 'operation_type', 'cri:');
+  return out;
+}
+
+function sumTotals(all: Totals[]): Totals {
+  const out: Totals = new Map();
+  for (const t of all) for (const [k, v] of t) out.set(k, { sum: (out.get(k)?.sum ?? 0) + v.sum, count: (out.get(k)?.count ?? 0) + v.count });
+  return out;
+}
+
+function formatStartPhases(t: Totals, what: string): string {
+  const mean = (k: string) => { const v = t.get(k); return v ? (1000 * v.sum) / v.count : NaN; };
+  const phases = [...t.keys()].filter((k) => k.startsWith('phase:'));
+  if (!phases.length) return `${what}: no steer_node_agent_pod_start_phase_seconds (an agent without them)`;
+  const starts = Math.max(...phases.map((k) => t.get(k)!.count));
+  const total = [...t.keys()].find((k) => k.startsWith('total:'));
+  const cri = ['image_status', 'run_podsandbox', 'podsandbox_status', 'create_container', 'start_container', 'container_status'].filter((op) => t.has(`cri:${op}`));
+  return [
+    `${what} (steer_node_agent_pod_start_phase_seconds, mean ms of ${starts} starts): ` +
+      phases.map((k) => `${k.slice(6)} ${mean(k).toFixed(1)}`).join(', ') +
+      `; sum ${phases.reduce((a, k) => a + mean(k), 0).toFixed(1)}` +
+      (total ? `; seen bound → all running (kubelet_pod_start_duration_seconds) ${mean(total).toFixed(1)}` : ''),
+    `  CRI calls meanwhile (kubelet_runtime_operations_duration_seconds, mean ms): ${cri.map((op) => `${op} ${mean(`cri:${op}`).toFixed(1)} ×${t.get(`cri:${op}`)!.count}`).join(', ')}`,
+  ].join('\n');
+}
+
+function startPhasesBreakdown(before: string, after: string, what: string): string {
+  return formatStartPhases(startPhasesTotals(before, after), what);
 }
 
 function loadavg(): string {

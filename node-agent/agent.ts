@@ -12,20 +12,21 @@ import { EventRecorder } from '../lib/client/events';
 import { WorkQueue } from '../lib/client/workqueue';
 import { runWorkers } from '../lib/client/controller';
 import type { BackoffOptions } from './backoff';
-import { agentRegistry, instrumentRuntime, podStartDuration, registerAgentMetrics } from './metrics';
+import { agentRegistry, instrumentRuntime, POD_START_PHASES, podStartDuration, podStartPhaseDuration, registerAgentMetrics } from './metrics';
 import { hostFacts, LeaseHeartbeat, NodeFacts, NodeStatusManager } from './node-status';
 import { newestContainer, ObservedPod, sortObserved } from './observed';
 import { Pleg } from './pleg';
-import { newSyncState, PodActions } from './pod-actions';
+import { newSyncState, PodActions, SyncState, timePhase } from './pod-actions';
 import { ApiPodData } from './pod-data';
 import { InformerPodSource, PodSource } from './pod-source';
+import { HeldEvents } from './images';
 import { parseResolvConf } from './podspec';
 import { DefaultProber, ProbeManager, Prober } from './probes';
 import type { ContainerRuntime } from './runtime/runtime';
 import { collectUsage, type PodUsage } from './stats';
 import { computePodStatus } from './status';
 import { StatusWriter } from './status-writer';
-import { computePodActions, Waiting } from './sync';
+import { computePodActions, SyncResult, Waiting } from './sync';
 import { ServiceEnvSource } from './service-env';
 import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens';
 import { podTokenRequests } from './volumes/projection';
@@ -117,6 +118,7 @@ export class NodeAgent {
   private readonly nodeStatus: NodeStatusManager;
   private readonly statusWriter: StatusWriter;
   private readonly pods = new Map<string, Pod>();
+  /** When each pod was first seen bound to this node (performance.now()), until its containers all ran. */
   private readonly firstSeen = new Map<string, number>();
   /**
    * Pods whose object this agent's final DELETE removed, until the watch reports them gone. A sync
@@ -373,7 +375,7 @@ export class NodeAgent {
     } else {
       if (this.deletedFromApi.has(uid)) return; // news older than its final DELETE
       this.pods.set(uid, pod);
-      if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, Date.now());
+      if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, performance.now());
     }
     this.queue.add(uid);
   }
@@ -403,6 +405,7 @@ export class NodeAgent {
   /** One level-based sync of one pod; the return value asks for a timed re-sync. */
   async syncPod(uid: string): Promise<{ requeueAfterMs?: number } | void> {
     if (this.stopped) return;
+    const syncStart = performance.now();
     const pod = this.pods.get(uid);
     if (pod && this.deletedFromApi.has(uid)) return;
     // The PLEG cache is good enough unless this agent changed the pod since the last relist began:
@@ -415,10 +418,25 @@ export class NodeAgent {
       return;
     }
     const result = computePodActions(pod, observed, this.actions.syncContext());
+    const state = newSyncState(observed);
+    const firstAction = result.actions[0];
+    const seen = this.firstSeen.get(uid);
+    // A new pod's first start: its phases are timed (steer_node_agent_pod_start_phase_seconds).
+    if (firstAction?.type === 'CreateSandbox' && firstAction.attempt === 0 && seen !== undefined && !this.startRecorded.has(uid)) state.phases = { queued: syncStart - seen };
+    if (result.actions.some((x) => x.type === 'StartContainer')) state.startEvents = new HeldEvents();
+    try {
+      return await this.act(uid, pod, observed, result, state);
+    } finally {
+      // The last started container's Created and Started events: after the status write (or whatever ended the sync).
+      state.startEvents?.release(this.recorder);
+    }
+  }
+
+  /** One sync's actions through PodActions, then the pod's status computed and written. */
+  private async act(uid: string, pod: Pod, observed: ObservedPod, result: SyncResult, state: SyncState): Promise<{ requeueAfterMs?: number } | void> {
     // Waiting reasons of containers the actions could not start; they win over the core's.
     const waiting: Record<string, Waiting> = {};
     let changedRuntime = false;
-    const state = newSyncState(observed);
     // The first container's image check runs while the sandbox is created (neither needs the other),
     // and the pod's service-account tokens are asked for while its volume setup reads its ConfigMaps
     // and Secrets (the setup then finds them under way or cached).
@@ -462,6 +480,7 @@ export class NodeAgent {
       state.needsRelist = true;
     }
     if (this.stopped) return;
+    const actionsDone = performance.now();
     // When this sync only created and started things, it knows their statuses already; anything else
     // (kills, removals, failures) is read back with a fresh relist.
     let after = observed;
@@ -488,8 +507,9 @@ export class NodeAgent {
       probes: this.probes,
       waiting: { ...result.waiting, ...waiting },
     });
-    this.recordStartLatency(uid, pod, status);
+    const started = this.recordStartLatency(uid, pod, status);
     const written = await this.statusWriter.writeStatus(pod, status);
+    if (started && state.phases) this.observeStartPhases(state, actionsDone);
     if (written) this.pods.set(uid, written);
     if (failed !== undefined) throw failed;
     // Anything that changed the runtime gets one more pass, to see its effect and go on (next init container).
@@ -502,13 +522,25 @@ export class NodeAgent {
     for (const r of podTokenRequests(pod)) this.tokens.getServiceAccountToken(r.namespace, r.serviceAccount, r.spec).catch(() => undefined);
   }
 
-  private recordStartLatency(uid: string, pod: Pod, status: PodStatus): void {
-    if (this.startRecorded.has(uid)) return;
+  /** Observes the pod's start duration once all its containers run; true when it did so now. */
+  private recordStartLatency(uid: string, pod: Pod, status: PodStatus): boolean {
+    if (this.startRecorded.has(uid)) return false;
     const all = status.containerStatuses || [];
-    if (status.phase !== 'Running' || !all.length || !all.every((c) => c.state?.running)) return;
+    if (status.phase !== 'Running' || !all.length || !all.every((c) => c.state?.running)) return false;
     this.startRecorded.add(uid);
     const seen = this.firstSeen.get(uid);
-    if (seen !== undefined && !pod.metadata?.deletionTimestamp) podStartDuration.observe({ node: this.nodeName }, (Date.now() - seen) / 1000);
+    if (seen === undefined || pod.metadata?.deletionTimestamp) return false;
+    podStartDuration.observe({ node: this.nodeName }, (performance.now() - seen) / 1000);
+    return true;
+  }
+
+  /** The phases of a start that ran in one sync, the status write (since the actions ended) included. */
+  private observeStartPhases(state: SyncState, actionsDone: number): void {
+    timePhase(state, 'status', actionsDone);
+    for (const phase of POD_START_PHASES) {
+      const ms = state.phases?.[phase];
+      if (ms !== undefined) podStartPhaseDuration.observe({ node: this.nodeName, phase }, ms / 1000);
+    }
   }
 
   // ---------------------------------------------------------------- node and stats

@@ -13,11 +13,13 @@ export type PullResult = { ok: true } | { ok: false; reason: 'ErrImageNeverPull'
 export type ImageEventRecorder = Pick<EventRecorder, 'event'>;
 
 /**
- * Holds a pod's image events back until the container's start uses the check they came from: a check
- * begun while the sandbox is created would otherwise report "already present" on every retry of a pod
- * whose sandbox or volumes fail, where the kubelet reports it once it starts the container.
+ * Holds a pod's events back until `release`. Image events: until the container's start uses the check
+ * they came from (a check begun while the sandbox is created would otherwise report "already present"
+ * on every retry of a pod whose sandbox or volumes fail, where the kubelet reports it once it starts the
+ * container). A start's Created and Started events: until the status showing the container running is
+ * written (pod-actions.ts).
  */
-export class HeldImageEvents implements ImageEventRecorder {
+export class HeldEvents implements ImageEventRecorder {
   private readonly held: Array<Parameters<EventRecorder['event']>> = [];
   event(...args: Parameters<EventRecorder['event']>): void {
     this.held.push(args);

@@ -15,6 +15,21 @@ export const podStartDuration = histogram({
   buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 60],
 }, agentRegistry);
 
+/** The phases of a new pod's start that podStartPhaseDuration times (agent.ts and pod-actions.ts). */
+export const POD_START_PHASES = ['queued', 'volumes', 'sandbox', 'image', 'create', 'start', 'status'] as const;
+export type PodStartPhase = (typeof POD_START_PHASES)[number];
+
+export const podStartPhaseDuration = histogram({
+  name: 'steer_node_agent_pod_start_phase_seconds',
+  help:
+    'Where a new pod\'s start goes, by phase, for pods whose containers all start in the sync that creates their first sandbox: ' +
+    'queued (bound pod seen until that sync began), volumes (ConfigMaps, Secrets and tokens read, volume files written), ' +
+    'sandbox (RunPodSandbox, its status, /etc/hosts), image (waiting for the image check begun beside the sandbox), ' +
+    'create (container config and CreateContainer), start (StartContainer and ContainerStatus), status (the pod status computed and its write answered).',
+  labelNames: ['node', 'phase'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+}, agentRegistry);
+
 export const runtimeOperationsDuration = histogram({
   name: 'kubelet_runtime_operations_duration_seconds',
   help: 'Duration in seconds of runtime operations, by operation type.',

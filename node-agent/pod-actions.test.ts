@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
+import { HeldEvents } from './images';
 import { emptyObserved } from './observed';
 import { newSyncState, PodActions, SyncState } from './pod-actions';
 import { Pleg } from './pleg';
@@ -394,6 +395,29 @@ test('running pods’ volumes follow their ConfigMaps: at once after an agent re
   }
   expect(fs.readFileSync(file, 'utf8')).toBe('v2');
   expect(fs.readlinkSync(path.join(path.dirname(file), 'key'))).toBe('..data/key');
+});
+
+test('a sync holding its start events: each container\'s Created and Started go out when the next start begins, the last one\'s when released; a failed start sends its Created before Failed', async () => {
+  const h = harness();
+  const p = pod({ name: 'a', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }, { name: 'b', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
+  const state = newSyncState(emptyObserved('uid-1'));
+  state.startEvents = new HeldEvents();
+  expect(await h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, state)).toEqual({ ok: true });
+  expect(await h.actions.apply(p, start('a'), state)).toEqual({ ok: true });
+  const started = (name: string) => [`Normal Created Created container ${name}`, `Normal Started Started container ${name}`];
+  expect(h.events.filter((e) => / (Created|Started) /.test(e))).toEqual([]);
+  expect(await h.actions.apply(p, start('b'), state)).toEqual({ ok: true });
+  expect(h.events.filter((e) => / (Created|Started) /.test(e))).toEqual(started('a'));
+  state.startEvents.release({ event: (_o, type, reason, message) => void h.events.push(`${type} ${reason} ${message}`) });
+  expect(h.events.filter((e) => / (Created|Started) /.test(e))).toEqual([...started('a'), ...started('b')]);
+
+  // A start the runtime refuses: the held Created goes out first, then the failure.
+  const failing = newSyncState(await h.pleg.observe('uid-1', Date.now()));
+  failing.startEvents = new HeldEvents();
+  h.events.length = 0;
+  h.runtime.failNext('startContainer');
+  expect((await h.actions.apply(p, start('a', 1), failing)).ok).toBe(false);
+  expect(h.events.filter((e) => !/ Pulled /.test(e))).toEqual(['Normal Created Created container a', 'Warning Failed Error: injected startContainer failure']);
 });
 
 test('a prefetched image check runs while the sandbox is created, and the start uses it instead of checking again', async () => {

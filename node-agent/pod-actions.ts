@@ -11,7 +11,7 @@ import type { EventRecorder } from '../lib/client/events';
 import { Backoff, BackoffOptions } from './backoff';
 import { podDir, prepareVolume, removeTree, unmountableClaims, writeEtcHosts } from './host-files';
 import { applyFsGroup } from './volumes/local-path';
-import { HeldImageEvents, ImageManager, type PullResult } from './images';
+import { HeldEvents, ImageManager, type PullResult } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
@@ -22,6 +22,7 @@ import type { PodDeleter } from './status-writer';
 import { gracePeriodSeconds, PodAction, StartBlock, SyncContext, Waiting } from './sync';
 import { removePodCgroups } from './runtime/cgroups';
 import type { ServiceAccountTokenManager } from './volumes/tokens';
+import type { PodStartPhase } from './metrics';
 
 /** How long a container waits after CreateContainerConfigError or CreateContainerError. */
 const CREATE_RETRY_MS = 2000;
@@ -79,7 +80,23 @@ export interface SyncState {
   /** The sandbox config: computed at most once per sync. */
   sandboxConfig?: PodSandboxConfig;
   /** Image checks (or pulls) begun ahead of their StartContainer, by container key (prefetchImage). */
-  pulls?: Map<string, { result: Promise<PullResult>; events: HeldImageEvents }>;
+  pulls?: Map<string, { result: Promise<PullResult>; events: HeldEvents }>;
+  /**
+   * Where this sync's Created and Started events wait while it starts containers (none: sent at once).
+   * Each goes out when the sync's next container start begins, or, for the last one, once the pod
+   * status is written (the agent releases them): their writes would otherwise queue on the apiserver
+   * just before the status PATCH that shows the container running.
+   */
+  startEvents?: HeldEvents;
+  /** Set for a new pod's first start: ms spent in each phase (the agent observes them as steer_node_agent_pod_start_phase_seconds). */
+  phases?: Partial<Record<PodStartPhase, number>>;
+}
+
+/** Adds the time since `since` (performance.now()) to the phase, when the sync times its phases; returns now. */
+export function timePhase(state: SyncState, phase: PodStartPhase, since: number): number {
+  const now = performance.now();
+  if (state.phases) state.phases[phase] = (state.phases[phase] ?? 0) + (now - since);
+  return now;
 }
 
 export function newSyncState(observed: ObservedPod): SyncState {
@@ -156,7 +173,7 @@ export class PodActions {
     const spec = (a.init ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === a.name);
     if (!spec) return;
     const key = `${pod.metadata?.uid}/${a.name}`;
-    const events = new HeldImageEvents();
+    const events = new HeldEvents();
     const result = this.images.ensureImage(pod, spec.image || '', spec.imagePullPolicy, key, events);
     result.catch(() => undefined); // a sync that stops before the start (sandbox failed) never reads it
     (state.pulls ??= new Map()).set(key, { result, events });
@@ -304,8 +321,10 @@ export class PodActions {
   private async createSandbox(pod: Pod, attempt: number, state: SyncState): Promise<boolean> {
     const uid = pod.metadata!.uid!;
     const dir = podDir(this.o.stateDir, uid);
+    let t = performance.now();
     try {
       await this.setUpVolumes(pod, state, dir);
+      t = timePhase(state, 'volumes', t);
     } catch (err) {
       this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${(err as Error).message}`);
       throw err;
@@ -320,6 +339,7 @@ export class PodActions {
       state.sandbox = { id, ip: st.ip, attempt };
       state.createdSandbox = observedSandbox(st);
       if (!pod.spec?.hostNetwork) writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
+      timePhase(state, 'sandbox', t);
       return true;
     } catch (err) {
       this.o.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -388,10 +408,14 @@ export class PodActions {
     if (!spec) return { ok: false };
     const key = `${uid}/${a.name}`;
     const image = spec.image || '';
+    // The events of a container this sync started before go out now (this start may wait for a pull).
+    state.startEvents?.release(this.o.recorder);
     const prefetched = state.pulls?.get(key);
     state.pulls?.delete(key);
+    let t = performance.now();
     const pulled = await (prefetched?.result ?? this.images.ensureImage(pod, image, spec.imagePullPolicy, key));
     prefetched?.events.release(this.o.recorder);
+    t = timePhase(state, 'image', t);
     if (!pulled.ok) {
       this.startBlocks.set(key, { reason: pulled.reason, message: pulled.message, until: Date.now() + pulled.retryAfterMs });
       // The first failure reads ErrImagePull; the syncs during the back-off then show ImagePullBackOff.
@@ -425,19 +449,22 @@ export class PodActions {
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerError', (err as Error).message, CREATE_RETRY_MS);
     }
-    this.o.recorder.event(pod, 'Normal', 'Created', `Created container ${a.name}`);
+    t = timePhase(state, 'create', t);
+    (state.startEvents ?? this.o.recorder).event(pod, 'Normal', 'Created', `Created container ${a.name}`);
     if (a.backoffKey && a.crashedAt !== undefined) this.crashBackoff.next(a.backoffKey, a.crashedAt);
     try {
       await this.runtime.startContainer(id);
     } catch (err) {
       // No start block: the created container is in the runtime now, and the core replaces it next sync.
       const message = (err as Error).message;
+      state.startEvents?.release(this.o.recorder); // Created before Failed
       this.o.recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
       return { ok: false, waiting: { reason: 'RunContainerError', message } };
     }
     this.startBlocks.delete(key);
-    this.o.recorder.event(pod, 'Normal', 'Started', `Started container ${a.name}`);
+    (state.startEvents ?? this.o.recorder).event(pod, 'Normal', 'Started', `Started container ${a.name}`);
     const st = await this.runtime.containerStatus(id);
+    timePhase(state, 'start', t);
     this.o.pleg.rememberContainer(st);
     state.started.push(observedContainer(st));
     return { ok: true };

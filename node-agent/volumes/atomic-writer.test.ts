@@ -43,6 +43,19 @@ test('an unchanged payload is not rewritten; a change swaps versions and drops w
   expect(fs.readFileSync(path.join(dir, 'a'), 'utf8')).toBe('newer');
 });
 
+test('leftovers of an interrupted write (a stale ..data_tmp, a plain file where a link goes, a half-written version) are replaced', () => {
+  const target = path.join(dir, 'interrupted');
+  fs.mkdirSync(path.join(target, '..2020_01_01_00_00_00.abc'), { recursive: true });
+  fs.symlinkSync('..2020_01_01_00_00_00.abc', path.join(target, '..data_tmp'));
+  fs.writeFileSync(path.join(target, 'token'), 'stale');
+  expect(writeAtomically(target, { token: { data: 't1' }, namespace: { data: 'default' } })).toBe(true);
+  expect(fs.readlinkSync(path.join(target, 'token'))).toBe(path.join('..data', 'token'));
+  expect(fs.readFileSync(path.join(target, 'token'), 'utf8')).toBe('t1');
+  expect(fs.readFileSync(path.join(target, 'namespace'), 'utf8')).toBe('default');
+  expect(fs.existsSync(path.join(target, '..data_tmp'))).toBe(false);
+  expect(fs.readdirSync(target).filter((e) => e.startsWith('..20')).length).toBe(1);
+});
+
 test('paths that would leave the volume are refused', () => {
   for (const p of ['/etc/passwd', '../x', 'a/../../x', '..data', '']) expect(() => validatePath(p)).toThrow();
   expect(() => writeAtomically(dir, { '../escape': { data: 'x' } })).toThrow(/must not contain '..'/);

@@ -74,7 +74,11 @@ function sameContent(dir: string, payload: Payload): boolean {
 export function writeAtomically(targetDir: string, payload: Payload): boolean {
   for (const p of Object.keys(payload)) validatePath(p);
   fs.mkdirSync(targetDir, { recursive: true, mode: 0o755 });
-  const oldVersion = readLinkOrUndefined(path.join(targetDir, DATA_DIR));
+  // What the directory holds already: a new volume (most writes, one per pod start) has nothing, and
+  // then needs none of the look-ups, removals and clean-up below (each a syscall on the event loop the
+  // whole server shares, a missing name a thrown ENOENT; `node dist/bench/volume-write.js`).
+  const existing = new Set(fs.readdirSync(targetDir));
+  const oldVersion = existing.has(DATA_DIR) ? readLinkOrUndefined(path.join(targetDir, DATA_DIR)) : undefined;
   const oldVersionDir = oldVersion ? path.join(targetDir, oldVersion) : undefined;
   if (oldVersionDir && fs.existsSync(oldVersionDir) && sameContent(oldVersionDir, payload)) return false;
 
@@ -86,7 +90,7 @@ export function writeAtomically(targetDir: string, payload: Payload): boolean {
   const root = process.getuid?.() === 0;
   for (const [rel, f] of Object.entries(payload)) {
     const file = path.join(versionDir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+    if (rel.includes('/')) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
     fs.writeFileSync(file, f.data, { mode: f.mode ?? 0o644 });
     fs.chmodSync(file, f.mode ?? 0o644); // whatever the umask
     if (root && (f.uid !== undefined || f.gid !== undefined)) fs.chownSync(file, f.uid ?? -1, f.gid ?? -1);
@@ -96,15 +100,18 @@ export function writeAtomically(targetDir: string, payload: Payload): boolean {
   for (const name of topLevel) {
     const link = path.join(targetDir, name);
     const want = path.join(DATA_DIR, name);
-    if (readLinkOrUndefined(link) === want) continue;
-    fs.rmSync(link, { recursive: true, force: true });
+    if (existing.has(name)) {
+      if (readLinkOrUndefined(link) === want) continue;
+      fs.rmSync(link, { recursive: true, force: true });
+    }
     fs.symlinkSync(want, link);
   }
   // 3. The swap: a new symlink renamed over ..data.
   const tmp = path.join(targetDir, DATA_TMP);
-  fs.rmSync(tmp, { force: true });
+  if (existing.has(DATA_TMP)) fs.rmSync(tmp, { force: true });
   fs.symlinkSync(version, tmp);
   fs.renameSync(tmp, path.join(targetDir, DATA_DIR));
+  if (!existing.size) return true; // nothing older to remove
   // 4. Names the payload no longer has, and the previous version.
   for (const entry of fs.readdirSync(targetDir)) {
     if (entry.startsWith('..') || topLevel.has(entry)) continue;

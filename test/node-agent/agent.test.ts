@@ -168,6 +168,20 @@ describe('node agent on the fake runtime', () => {
     });
   });
 
+  test('a pod\'s first start is timed by phase (steer_node_agent_pod_start_phase_seconds); its restarts are not', async () => {
+    const metrics = await (await fetch(`${agent.url}/metrics`)).text();
+    const series = (name: string, phase: string) =>
+      Number(metrics.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`node="${nodeName}"`) && l.includes(`phase="${phase}"`))?.split(' ')[1]);
+    // One pod (web) has started so far, and restarted twice since: each phase was observed once.
+    expect(Number(new RegExp(`kubelet_pod_start_duration_seconds_count\\{node="${nodeName}"\\} (\\S+)`).exec(metrics)?.[1])).toBe(1);
+    for (const phase of ['queued', 'volumes', 'sandbox', 'image', 'create', 'start', 'status']) {
+      expect(series('steer_node_agent_pod_start_phase_seconds_count', phase)).toBe(1);
+      expect(series('steer_node_agent_pod_start_phase_seconds_sum', phase)).toBeGreaterThanOrEqual(0);
+    }
+    // The fake runtime answers at once; the status write goes to a real apiserver.
+    expect(series('steer_node_agent_pod_start_phase_seconds_sum', 'status')).toBeGreaterThan(0);
+  });
+
   test('serves container logs from the CRI log file', async () => {
     const pod = await getPod('web');
     const id = pod.status!.containerStatuses![0].containerID!.replace('fake://', '');
