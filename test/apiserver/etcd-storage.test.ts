@@ -161,6 +161,28 @@ describe('two apiservers on one etcd', () => {
     expect((await a.get('configmaps', 'default/y'))?.rev).toBe(y2.rev);
   });
 
+  test("a's list waits only for its unapplied writes under what it lists, not for every write it answered", async () => {
+    await a.create('resourcequotas', 'default/q', obj('default', 'q'));
+    await a.waitForLatest();
+    const feed = (a as unknown as { stream: Readable }).stream;
+    feed.pause();
+    const x = await a.create('configmaps', 'default/x', obj('default', 'x'));
+    // Other buckets and other namespaces answer at once from the replica (as an admission plugin's list
+    // of the namespace's quotas during a create must, or each create waits for the watch of the last).
+    const quotas = await a.list('resourcequotas', { prefix: 'default/' });
+    expect(quotas.items.map((i) => i.obj.metadata.name)).toEqual(['q']);
+    expect((await a.list('configmaps', { prefix: 'other/' })).items).toEqual([]);
+    expect(a.currentRevision()).toBeLessThan(x.rev);
+    // The written bucket (its namespace, or all of it) waits for the write.
+    const lists = Promise.all([a.list('configmaps', { prefix: 'default/' }), a.list('configmaps')]);
+    let answered = false;
+    void lists.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    feed.resume();
+    for (const l of await lists) expect(l.items.map((i) => i.obj.metadata.name)).toEqual(['x']);
+  });
+
   test('a consistent read on the other apiserver never goes back in time, even after writes outside the prefix', async () => {
     for (let i = 0; i < 20; i++) {
       const w = await a.create('configmaps', `default/c${i}`, obj('default', `c${i}`));

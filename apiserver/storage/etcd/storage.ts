@@ -9,8 +9,9 @@
 //     happen; a write is answered as soon as its Txn succeeds, with the object stamped at the Txn's
 //     revision (as kube-apiserver does), so it does not also pay etcd's watch delivery;
 //   - read-your-writes: until the replica has applied this process's answered writes, a get of a key
-//     it wrote waits for that write's revision, and a list for the newest one; so a read here right
-//     after a write sees it, and the write's watch event may reach watchers after its answer;
+//     it wrote waits for that write's revision, and a list for the newest one under what it lists; so
+//     a read here right after a write sees it, and the write's watch event may reach watchers after its
+//     answer;
 //   - consistent reads (waitForLatest): etcd's current revision, then wait for the replica to reach it.
 //     Writes outside the prefix can leave revisions no event of ours carries; a marker write under the
 //     prefix closes such a gap (etcd 3.4's progress_request answer is not ordered with the events);
@@ -549,8 +550,13 @@ export class EtcdStorage extends StorageEngine {
     this.layout.learn(bucket);
     // A page's revision from another apiserver may be ahead of this replica.
     if (opts.rev && opts.rev > this.rev) await this.reach(opts.rev);
-    // A fresh list reflects every write this apiserver has answered.
-    else if (!opts.rev && this.ownRev > this.rev) await this.waitFor(this.ownRev, this.timeoutMs);
+    // A fresh list reflects every write this apiserver has answered to what it lists. Only those: waiting
+    // for every write of ours would make each write whose admission lists something (ResourceQuota lists
+    // the namespace's quotas on every create) wait for the watch delivery of all the others answered.
+    else if (!opts.rev && this.ownRev > this.rev) {
+      const own = this.ownWriteUnder(this.layout.objectKey(bucket, opts.prefix ?? ''));
+      if (own > this.rev) await this.waitFor(own, this.timeoutMs);
+    }
     return this.listSync(bucket, opts);
   }
 
@@ -580,6 +586,13 @@ export class EtcdStorage extends StorageEngine {
   private ownWriteOf(etcdKey: string): number {
     let rev = 0;
     for (const p of this.inFlight.get(etcdKey) ?? []) if (p.rev !== undefined && p.rev > rev) rev = p.rev;
+    return rev;
+  }
+
+  /** The newest revision of an answered write of ours under this key prefix the replica has not applied (0: none). */
+  private ownWriteUnder(etcdPrefix: string): number {
+    let rev = 0;
+    for (const u of this.unapplied) if (u.p.rev !== undefined && u.p.rev > rev && u.etcdKey.startsWith(etcdPrefix)) rev = u.p.rev;
     return rev;
   }
 
