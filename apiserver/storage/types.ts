@@ -43,7 +43,11 @@ const GO_ESCAPED_CHARS = /[<>&\u2028\u2029]/g;
  * inside strings, so replacing them anywhere is safe; the test first spares the usual text a replace.
  */
 export function goJSONText(v: unknown): string {
-  const text = JSON.stringify(v);
+  return goEscaped(JSON.stringify(v));
+}
+
+/** JSON.stringify's text with Go's escapes (see goJSONText). */
+export function goEscaped(text: string): string {
   if (!GO_ESCAPED_CHAR.test(text)) return text;
   return text.replace(GO_ESCAPED_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { EtcdClient } from '../../apiserver/storage/etcd/client';
 import { EtcdStorage, EtcdStorageOptions } from '../../apiserver/storage/etcd/storage';
-import { ConflictError, KeyExistsError, StorageEvent, TooOldRevisionError } from '../../apiserver/storage/types';
+import { ConflictError, goJSONText, KeyExistsError, KObj, StorageEvent, TooOldRevisionError } from '../../apiserver/storage/types';
 import { describeStorageContract, obj } from '../helpers/storage-contract';
 import { startTestEtcd, TestEtcd } from '../helpers/etcd';
 
@@ -30,6 +30,40 @@ describeStorageContract({
     await etcd.wipe();
     return openStorage({ historySize });
   },
+});
+
+test('a write is encoded once: etcd holds the JSON without resourceVersion, the answer and reads the JSON with it, where it was', async () => {
+  await etcd.wipe();
+  const s = await openStorage();
+  const raw = new EtcdClient({ endpoints: etcd.endpoints });
+  try {
+    const shapes: Array<[string, KObj]> = [
+      // resourceVersion in the middle of metadata, as kube orders it; first; last; alone; absent (stamp adds it).
+      ['middle', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'middle', namespace: 'default', uid: 'u', resourceVersion: '7', creationTimestamp: 't' }, data: { html: '<b>&</b>\u2028' } }],
+      ['first', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { resourceVersion: '', name: 'first', namespace: 'default' } }],
+      ['last', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'last', namespace: 'default', resourceVersion: undefined }, data: { resourceVersion: 'not this one' } }],
+      ['alone', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { resourceVersion: '3' } as KObj['metadata'] }],
+      ['absent', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'absent', namespace: 'default' } }],
+    ];
+    for (const [name, o] of shapes) {
+      const stored = await s.create('configmaps', `default/${name}`, o);
+      const md = stored.obj.metadata;
+      expect(md.resourceVersion).toBe(String(stored.rev));
+      expect(stored.bytes.toString()).toBe(goJSONText(stored.obj));
+      const value = (await raw.range({ key: Buffer.from(`/registry/configmaps/default/${name}`) })).kvs[0].value;
+      expect(Buffer.from(value).toString()).toBe(JSON.stringify({ ...stored.obj, metadata: { ...md, resourceVersion: undefined } }));
+      const updated = await s.update('configmaps', `default/${name}`, { ...stored.obj, metadata: { ...md } }, stored.rev);
+      expect(updated.bytes.toString()).toBe(goJSONText({ ...stored.obj, metadata: { ...md, resourceVersion: String(updated.rev) } }));
+    }
+    await s.waitForLatest();
+    for (const [name] of shapes) {
+      const got = await s.get('configmaps', `default/${name}`);
+      expect(got?.bytes.toString()).toBe(goJSONText(got?.obj));
+    }
+  } finally {
+    raw.close();
+    await s.close();
+  }
 });
 
 describe('two apiservers on one etcd', () => {
@@ -159,6 +193,28 @@ describe('two apiservers on one etcd', () => {
     setTimeout(() => feed.resume(), 50);
     await expect(stale).rejects.toBeInstanceOf(ConflictError);
     expect((await a.get('configmaps', 'default/y'))?.rev).toBe(y2.rev);
+  });
+
+  test("a's list waits only for its unapplied writes under what it lists, not for every write it answered", async () => {
+    await a.create('resourcequotas', 'default/q', obj('default', 'q'));
+    await a.waitForLatest();
+    const feed = (a as unknown as { stream: Readable }).stream;
+    feed.pause();
+    const x = await a.create('configmaps', 'default/x', obj('default', 'x'));
+    // Other buckets and other namespaces answer at once from the replica (as an admission plugin's list
+    // of the namespace's quotas during a create must, or each create waits for the watch of the last).
+    const quotas = await a.list('resourcequotas', { prefix: 'default/' });
+    expect(quotas.items.map((i) => i.obj.metadata.name)).toEqual(['q']);
+    expect((await a.list('configmaps', { prefix: 'other/' })).items).toEqual([]);
+    expect(a.currentRevision()).toBeLessThan(x.rev);
+    // The written bucket (its namespace, or all of it) waits for the write.
+    const lists = Promise.all([a.list('configmaps', { prefix: 'default/' }), a.list('configmaps')]);
+    let answered = false;
+    void lists.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    feed.resume();
+    for (const l of await lists) expect(l.items.map((i) => i.obj.metadata.name)).toEqual(['x']);
   });
 
   test('a consistent read on the other apiserver never goes back in time, even after writes outside the prefix', async () => {

@@ -9,8 +9,9 @@
 //     happen; a write is answered as soon as its Txn succeeds, with the object stamped at the Txn's
 //     revision (as kube-apiserver does), so it does not also pay etcd's watch delivery;
 //   - read-your-writes: until the replica has applied this process's answered writes, a get of a key
-//     it wrote waits for that write's revision, and a list for the newest one; so a read here right
-//     after a write sees it, and the write's watch event may reach watchers after its answer;
+//     it wrote waits for that write's revision, and a list for the newest one under what it lists; so
+//     a read here right after a write sees it, and the write's watch event may reach watchers after its
+//     answer;
 //   - consistent reads (waitForLatest): etcd's current revision, then wait for the replica to reach it.
 //     Writes outside the prefix can leave revisions no event of ours carries; a marker write under the
 //     prefix closes such a gap (etcd 3.4's progress_request answer is not ordered with the events);
@@ -22,11 +23,13 @@ import { EngineOptions, StorageEngine, stamp } from '../engine';
 import {
   ConflictError,
   copyStored,
+  goEscaped,
   KeyExistsError,
   KObj,
   ListOptions,
   ListResult,
   NotFoundError,
+  ownBuffer,
   StorageEvent,
   StoredObject,
   TooLargeRevisionError,
@@ -39,6 +42,7 @@ import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
 import type { TxnRequest } from './generated/etcdserverpb/TxnRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
 import type { ValueTransformer } from '../encryption';
+import { randomBytes } from 'node:crypto';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
 import { RevisionWaiters } from './revision-waiters';
 import { answerUnlessStalled, StallWatch } from './stall';
@@ -110,6 +114,10 @@ interface PendingWrite {
   /** The object's JSON, before any encryption. */
   plain?: Buffer;
   obj?: KObj;
+  /** The object's JSON with a placeholder resourceVersion at [rvAt, rvEnd): the stored bytes once the revision is known. */
+  text?: string;
+  rvAt?: number;
+  rvEnd?: number;
   /**
    * The revision the write was applied at, once known (from the Txn answer or the watch event). A write
    * answered before the replica applied it stays listed until then: reads of its key wait for rev.
@@ -119,6 +127,39 @@ interface PendingWrite {
 }
 
 const utf8 = (b: Buffer | undefined) => (b ? b.toString('utf8') : '');
+
+/**
+ * What a put writes as resourceVersion while it encodes the object once: the JSON without the field is
+ * the value for etcd, the JSON with the revision in its place the stored bytes. Random per process, so
+ * that no object's own content can be taken for it.
+ */
+const RV_PLACEHOLDER = `steer-rv-${randomBytes(16).toString('hex')}`;
+const RV_FIELD = `"resourceVersion":${JSON.stringify(RV_PLACEHOLDER)}`;
+
+/**
+ * The object's JSON once, with the placeholder where resourceVersion goes (where stamp puts it: the
+ * field is in place, undefined): the etcd value (the text without the field, as JSON.stringify writes
+ * an undefined one) and where to put the revision.
+ */
+function encodeWithoutRevision(obj: KObj): { plain: string; text?: string; rvAt?: number; rvEnd?: number } {
+  const md = obj.metadata;
+  md.resourceVersion = RV_PLACEHOLDER;
+  let text: string;
+  try {
+    text = JSON.stringify(obj);
+  } finally {
+    md.resourceVersion = undefined;
+  }
+  const at = text.indexOf(RV_FIELD);
+  if (at < 0) return { plain: JSON.stringify(obj) };
+  const end = at + RV_FIELD.length;
+  // The field and one comma next to it: after it, or before it when it is the last field.
+  let plain: string;
+  if (text.charCodeAt(end) === 44) plain = text.slice(0, at) + text.slice(end + 1);
+  else if (text.charCodeAt(at - 1) === 44) plain = text.slice(0, at - 1) + text.slice(end);
+  else plain = text.slice(0, at) + text.slice(end);
+  return { plain, text, rvAt: at, rvEnd: end };
+}
 
 /** Cancels a watch stream whose events are no longer wanted (its cancellation error included). */
 function dropStream(stream: WatchStream): void {
@@ -549,8 +590,13 @@ export class EtcdStorage extends StorageEngine {
     this.layout.learn(bucket);
     // A page's revision from another apiserver may be ahead of this replica.
     if (opts.rev && opts.rev > this.rev) await this.reach(opts.rev);
-    // A fresh list reflects every write this apiserver has answered.
-    else if (!opts.rev && this.ownRev > this.rev) await this.waitFor(this.ownRev, this.timeoutMs);
+    // A fresh list reflects every write this apiserver has answered to what it lists. Only those: waiting
+    // for every write of ours would make each write whose admission lists something (ResourceQuota lists
+    // the namespace's quotas on every create) wait for the watch delivery of all the others answered.
+    else if (!opts.rev && this.ownRev > this.rev) {
+      const own = this.ownWriteUnder(this.layout.objectKey(bucket, opts.prefix ?? ''));
+      if (own > this.rev) await this.waitFor(own, this.timeoutMs);
+    }
     return this.listSync(bucket, opts);
   }
 
@@ -580,6 +626,13 @@ export class EtcdStorage extends StorageEngine {
   private ownWriteOf(etcdKey: string): number {
     let rev = 0;
     for (const p of this.inFlight.get(etcdKey) ?? []) if (p.rev !== undefined && p.rev > rev) rev = p.rev;
+    return rev;
+  }
+
+  /** The newest revision of an answered write of ours under this key prefix the replica has not applied (0: none). */
+  private ownWriteUnder(etcdPrefix: string): number {
+    let rev = 0;
+    for (const u of this.unapplied) if (u.p.rev !== undefined && u.p.rev > rev && u.etcdKey.startsWith(etcdPrefix)) rev = u.p.rev;
     return rev;
   }
 
@@ -620,7 +673,13 @@ export class EtcdStorage extends StorageEngine {
   private settle(p: PendingWrite, rev: number): StoredObject {
     if (p.rev === undefined) {
       p.rev = rev;
-      p.stored = stamp(p.obj as KObj, rev);
+      const obj = p.obj as KObj;
+      if (p.text !== undefined && p.rvAt !== undefined && p.rvEnd !== undefined) {
+        // What stamp makes, without encoding the object again.
+        obj.metadata.resourceVersion = String(rev);
+        p.stored = { rev, obj, bytes: ownBuffer(goEscaped(`${p.text.slice(0, p.rvAt)}"resourceVersion":"${rev}"${p.text.slice(p.rvEnd)}`)) };
+        p.text = undefined;
+      } else p.stored = stamp(obj, rev);
     }
     if (p.rev === rev && p.stored) return p.stored;
     // Two identical writes of ours to one key crossed: this one's object is a copy.
@@ -651,11 +710,11 @@ export class EtcdStorage extends StorageEngine {
     const etcdKey = this.layout.objectKey(bucket, key);
     const k = Buffer.from(etcdKey);
     // Left in place (undefined is not written) so that the stamp keeps the field where it was.
-    obj.metadata.resourceVersion = undefined;
-    const plain = Buffer.from(JSON.stringify(obj));
+    const encoded = encodeWithoutRevision(obj);
+    const plain = Buffer.from(encoded.plain);
     const t = this.opts.transformer;
     const value = t?.covers(bucket) ? t.toStorage(bucket, etcdKey, plain) : plain;
-    const p = this.addPending(etcdKey, { kind: 'put', value, plain, obj });
+    const p = this.addPending(etcdKey, { kind: 'put', value, plain, obj, text: encoded.text, rvAt: encoded.rvAt, rvEnd: encoded.rvEnd });
     let kept = false;
     try {
       const res = await this.sendPut(k, value, compare(k));
