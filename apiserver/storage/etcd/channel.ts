@@ -33,8 +33,6 @@ export interface GrpcMethod<Req, Res> {
   path: string;
   requestSerialize: (req: Req) => Buffer;
   responseDeserialize: (bytes: Buffer) => Res;
-  /** The request as a whole gRPC message frame (prefix and message), when the method has such an encoder: one copy less. */
-  requestFrame?: (req: Req) => Buffer;
 }
 
 export interface GrpcChannelOptions {
@@ -121,9 +119,9 @@ export class GrpcChannel {
   /** One unary call; cb gets the decoded answer or an error with a gRPC status code. */
   call<Req, Res>(method: GrpcMethod<Req, Res>, req: Req, deadline: number, cb: (err: GrpcCallError | null, res?: Res) => void): void {
     if (this.closed) return cb(new GrpcCallError(GRPC_UNAVAILABLE, 'channel closed'));
-    let frame: Buffer;
+    let body: Buffer;
     try {
-      frame = method.requestFrame ? method.requestFrame(req) : messageFrame(method.requestSerialize(req));
+      body = method.requestSerialize(req);
     } catch (err) {
       return cb(new GrpcCallError(GRPC_INTERNAL, `request serialization failed: ${(err as Error).message}`));
     }
@@ -204,6 +202,10 @@ export class GrpcChannel {
       }
       finish(null, res);
     });
+    const frame = Buffer.allocUnsafe(5 + body.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(body.length, 1);
+    body.copy(frame, 5);
     stream.end(frame);
   }
 
@@ -243,15 +245,6 @@ export class GrpcChannel {
     this.session?.close();
     this.session = undefined;
   }
-}
-
-/** A serialized message as a gRPC frame: the uncompressed flag, its length (big-endian), the message. */
-function messageFrame(body: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(5 + body.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(body.length, 1);
-  body.copy(frame, 5);
-  return frame;
 }
 
 /**
@@ -314,7 +307,12 @@ export class GrpcStream<Req, Res> extends EventEmitter {
   /** Sends one message. */
   write(req: Req): void {
     if (this.done || !this.h2) return;
-    this.h2.write(messageFrame(this.method.requestSerialize(req)));
+    const body = this.method.requestSerialize(req);
+    const frame = Buffer.allocUnsafe(5 + body.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(body.length, 1);
+    body.copy(frame, 5);
+    this.h2.write(frame);
   }
 
   /** Ends the call from this side; no event follows. */

@@ -23,7 +23,6 @@ import type { WatchResponse__Output } from './generated/etcdserverpb/WatchRespon
 import type { CompactionRequest } from './generated/etcdserverpb/CompactionRequest';
 import type { StatusRequest } from './generated/etcdserverpb/StatusRequest';
 import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse } from './decode';
-import { txnRequestFrame } from './encode';
 import { GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GrpcChannel, GrpcMethod, GrpcStream } from './channel';
 
 /**
@@ -62,11 +61,10 @@ function etcdMethods(): Methods {
       return { path: m.path, requestSerialize: m.requestSerialize, responseDeserialize: m.responseDeserialize };
     };
     // The answers of every write and read of the storage are decoded by decode.ts (the same objects, a
-    // fraction of the allocation), the Txn requests encoded by encode.ts (the same bytes); the rest by
-    // proto-loader.
+    // fraction of the allocation); the rest by proto-loader.
     methodsCache = {
       range: { ...method<RangeRequest, RangeResponse__Output>('KV', 'Range'), responseDeserialize: decodeRangeResponse },
-      txn: { ...method<TxnRequest, TxnResponse__Output>('KV', 'Txn'), responseDeserialize: decodeTxnResponse, requestFrame: txnRequestFrame },
+      txn: { ...method<TxnRequest, TxnResponse__Output>('KV', 'Txn'), responseDeserialize: decodeTxnResponse },
       put: method('KV', 'Put'),
       deleteRange: method('KV', 'DeleteRange'),
       compact: method('KV', 'Compact'),
