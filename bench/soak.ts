@@ -9,7 +9,9 @@
 //            killed by its PID at the end.
 // Printed: one line per cycle (elapsed, RSS, stored Events, cycle time), then whether RSS plateaued:
 // the mean of the last third of the cycles against the middle third (growth ≤ 2 MiB or 2 %), the
-// slope over the second half (MiB per cycle), and the RSS with the final replicas (goal ≤ 120 MiB).
+// slope over the second half (MiB per cycle), the same test over the cycles after the Event TTL
+// (Events pile up until then: the steady state starts there), and the RSS with the final replicas
+// (goal ≤ 120 MiB).
 // On `steer up` the server also logs a memory line every --memory-log seconds ($STEER_MEMORY_LOG_SECONDS,
 // cli/cluster/memory-log.ts); each cycle's line then splits RSS into anonymous and file-backed pages, the
 // V8 heap (committed / used), external memory and ArrayBuffers, and the end prints how much each grew:
@@ -42,6 +44,8 @@ import { componentRegistry } from '../lib/component/metrics';
 const NS = 'default';
 const APP = 'soak-nginx';
 const GOAL_MIB = 120;
+/** kube-apiserver's --event-ttl default, which `steer server` keeps (apiserver/server.ts). */
+const DEFAULT_EVENT_TTL_S = 3600;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssMiB(pid: number): number {
@@ -285,6 +289,8 @@ async function main(argv: string[]): Promise<void> {
     await waitPods(c, replicas);
     const scale = (n: number) => c.patch(Resources.deployments, NS, APP, { spec: { replicas: n } }, 'merge', 'scale');
     const samples: number[] = [];
+    /** Seconds since the churn began, per sample. */
+    const sampleAt: number[] = [];
     const t0 = Date.now();
     console.log(`soak${o.hollow ? ' (hollow)' : ''}: ${replicas} → 0 → ${replicas} every ${o.period} s for ${o.duration} s; RSS of PID ${pid}, start ${rssMiB(pid).toFixed(1)} MiB`);
     console.log(`elapsed  cycle  RSS MiB  Events  cycle s${child ? '  heap / external after GC MiB' : ''}${serverLog ? '  memory line (MiB; up to --memory-log s old)' : child ? '  memory (MiB, before the GC)' : ''}`);
@@ -315,6 +321,7 @@ async function main(argv: string[]): Promise<void> {
       const rss = rssMiB(pid);
       samples.push(rss);
       const elapsed = Math.round((Date.now() - t0) / 1000);
+      sampleAt.push(elapsed);
       // The breakdown before the GC below: a forced full GC would hide what V8 keeps on its own.
       const mem = serverLog ? lastMemorySample(serverLog) : child ? await askSample(child) : undefined;
       const gcEvery = Number(o.gcEvery);
@@ -342,6 +349,20 @@ async function main(argv: string[]): Promise<void> {
     const growth = last - middle;
     const plateau = samples.length >= 6 && growth <= Math.max(2, middle * 0.02);
     console.log(`\n${samples.length} cycles: RSS mean of the middle third ${middle.toFixed(1)} MiB, last third ${last.toFixed(1)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}), slope over the second half ${slope.toFixed(3)} MiB/cycle: ${samples.length < 6 ? 'too few cycles to tell' : plateau ? 'plateaued' : 'still growing'}`);
+    // Events pile up until the first ones reach the Event TTL: only then can the churn's steady state
+    // begin, so the thirds above straddle it on an hour's run. The same test on the cycles after it.
+    // (steer up's server keeps the apiserver's default, 1 h; --event-ttl sets the hollow one's.)
+    const ttlS = child ? Number(o.eventTtl) : DEFAULT_EVENT_TTL_S;
+    const afterTtl = samples.filter((_, i) => sampleAt[i] >= ttlS);
+    if (afterTtl.length >= 6) {
+      const h = Math.floor(afterTtl.length / 2);
+      const [a, b] = [mean(afterTtl.slice(0, h)), mean(afterTtl.slice(h))];
+      const bm = mean(afterTtl);
+      const bx = (afterTtl.length - 1) / 2;
+      const bSlope = afterTtl.reduce((acc, y, i) => acc + (i - bx) * (y - bm), 0) / Math.max(1e-9, afterTtl.reduce((acc, _, i) => acc + (i - bx) ** 2, 0));
+      const flat = b - a <= Math.max(2, a * 0.02);
+      console.log(`after the Event TTL (${ttlS} s; ${afterTtl.length} cycles): RSS mean of the first half ${a.toFixed(1)} MiB, second half ${b.toFixed(1)} MiB (${b - a >= 0 ? '+' : ''}${(b - a).toFixed(1)}), slope ${bSlope.toFixed(4)} MiB/cycle: ${flat ? 'plateaued' : 'still growing'}`);
+    } else console.log(`after the Event TTL (${ttlS} s): ${afterTtl.length} cycles, too few to tell (a run of --duration ${ttlS + 900} or more has enough)`);
     if (child && churnWork0) {
       const cpuMs = (await askWork(child))['CPU ms'] - churnWork0['CPU ms'];
       console.log(`hollow server CPU over the churn: ${(cpuMs / 1000).toFixed(1)} s in ${samples.length} cycles, ${(cpuMs / 1000 / samples.length).toFixed(2)} s per cycle`);
