@@ -1,7 +1,7 @@
 import { Resources } from '../../lib/api/resources';
 import { compileSelectors } from '../registry/registry';
 import { StorageEvent, StoredObject, storedObject } from '../storage/types';
-import { filteredType } from './watch';
+import { filteredType, watchFlushDelay } from './watch';
 
 const stored = (labels: Record<string, string>, rev = 1): StoredObject => {
   const obj = { metadata: { name: 'p', namespace: 'default', labels, resourceVersion: String(rev) } };
@@ -31,4 +31,17 @@ test.each([
 
 test('no selector passes every event through', () => {
   expect(filteredType(ev('MODIFIED', { app: 'b' }, { app: 'a' }), compileSelectors(Resources.pods))).toBe('MODIFIED');
+});
+
+describe('watchFlushDelay: when a stream writes an event', () => {
+  test.each([
+    // [ms since the last flush, quiet gap before that flush, delay]
+    ['a quiet stream: at once', Infinity, Infinity, 0],
+    ['the event right after one that followed a quiet spell (a binding after its pod): at once', 1.5, 500, 0],
+    ['a third event in a burst waits out the interval', 1.5, 1.5, 8.5],
+    ['a stream flushed every interval under steady load stays throttled', 2, 10, 8],
+    ['the interval over: at once', 10, 3, 0],
+  ])('%s', (_what, since, gapBefore, delay) => {
+    expect(watchFlushDelay(since, gapBefore)).toBeCloseTo(delay, 6);
+  });
 });

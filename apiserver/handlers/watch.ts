@@ -43,6 +43,21 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 const DEFAULT_BOOKMARK_INTERVAL_MS = 10_000;
 /** Shortest time between two socket writes of one busy watch stream. */
 const FLUSH_INTERVAL_MS = 10;
+/**
+ * A stream whose last flush came after this long without one is not busy: its next event is flushed at
+ * once too. Twice the interval, so that a stream flushed every interval under steady load stays busy.
+ */
+const QUIET_MS = 2 * FLUSH_INTERVAL_MS;
+
+/**
+ * How long a watch stream holds an event before its socket write (0: at the next turn of the event
+ * loop, with whatever else this turn sends): at once when the last flush is FLUSH_INTERVAL_MS old or
+ * came after QUIET_MS without one, else until the interval since it is over.
+ */
+export function watchFlushDelay(sinceLastFlushMs: number, lastFlushAfterQuietMs: number): number {
+  if (sinceLastFlushMs >= FLUSH_INTERVAL_MS || lastFlushAfterQuietMs >= QUIET_MS) return 0;
+  return FLUSH_INTERVAL_MS - sinceLastFlushMs;
+}
 
 function tableJSON(rt: ResourceType, obj: unknown, rv: string, includeColumnDefinitions: boolean): string {
   const table = toTable(rt, [obj], { now: Date.now(), includeColumnDefinitions });
@@ -166,23 +181,30 @@ export async function serveWatch(
   const flush = () => {
     flushScheduled = false;
     if (closed || !opened || !pending.length) return;
-    lastFlush = performance.now();
+    const now = performance.now();
+    gapBeforeLastFlush = now - lastFlush;
+    lastFlush = now;
     flushTimer = undefined;
     const frames = pending;
     pending = [];
     out.write(frames);
     if (out.buffered() > MAX_BUFFERED_BYTES) finish();
   };
-  // A quiet stream is flushed at once; a busy one at most every FLUSH_INTERVAL_MS, so that a burst of
-  // writes costs each watcher a few socket writes instead of one per event.
-  let lastFlush = 0;
+  // A quiet stream is flushed at once, and so is the next event after that (a controller's answer to the
+  // event it just got: a pod's binding after its creation); a busy one at most every FLUSH_INTERVAL_MS,
+  // so that a burst of writes costs each watcher a few socket writes instead of one per event. Before,
+  // that second event waited out the interval: a pod's binding reached the watchers ~8 ms after it was
+  // answered on an idle apiserver.
+  let lastFlush = -Infinity;
+  /** How long the stream had gone without a flush before its last one. */
+  let gapBeforeLastFlush = Infinity;
   let flushTimer: NodeJS.Timeout | undefined;
   const send = (line: Frame) => {
     if (closed) return;
     pending.push(line);
     if (!flushScheduled) {
       flushScheduled = true;
-      const wait = lastFlush + FLUSH_INTERVAL_MS - performance.now();
+      const wait = watchFlushDelay(performance.now() - lastFlush, gapBeforeLastFlush);
       if (wait <= 0) setImmediate(flush);
       else flushTimer = setTimeout(flush, wait);
     }
