@@ -112,15 +112,23 @@ export class HaCluster {
   static async start(o: HaClusterOptions = {}): Promise<HaCluster> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-ha-'));
     const members = o.etcdMembers ?? 3;
-    const ports: Array<{ client: number; peer: number }> = [];
-    for (let i = 0; i < members; i++) ports.push({ client: await freePort(), peer: await freePort() });
-    let etcd: EtcdCluster;
-    try {
-      etcd = await startEtcd({ dir: path.join(dir, 'etcd'), members, ports });
-    } catch (err) {
-      await stopEtcd(path.join(dir, 'etcd'), 2000);
-      fs.rmSync(dir, { recursive: true, force: true });
-      throw err;
+    const etcdDir = path.join(dir, 'etcd');
+    let etcd: EtcdCluster | undefined;
+    // A port found free can be taken before its member binds it: the members started first connect to
+    // each other from ephemeral ports of the same range (CI saw "bind: address already in use" on a
+    // peer port once). Fresh ports and a fresh data dir then, a few times.
+    for (let attempt = 1; !etcd; attempt++) {
+      const ports: Array<{ client: number; peer: number }> = [];
+      for (let i = 0; i < members; i++) ports.push({ client: await freePort(), peer: await freePort() });
+      try {
+        etcd = await startEtcd({ dir: etcdDir, members, ports });
+      } catch (err) {
+        await stopEtcd(etcdDir, 2000);
+        fs.rmSync(etcdDir, { recursive: true, force: true });
+        if (attempt < 3 && /address already in use/.test((err as Error).message)) continue;
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
     }
     const cluster = new HaCluster(dir, etcd);
     try {
