@@ -66,3 +66,15 @@ export function agentMetrics(pki: string, target: string): Promise<string> {
     req.on('error', reject);
   });
 }
+
+/** Sum and count per label value of a histogram in a Prometheus text scrape (e.g. operation_type of kubelet_runtime_operations_duration_seconds). */
+export function histogramTotals(text: string, name: string, label: string): Map<string, { sum: number; count: number }> {
+  const out = new Map<string, { sum: number; count: number }>();
+  for (const m of text.matchAll(new RegExp(`^${name}_(sum|count)\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    const key = new RegExp(`${label}="([^"]*)"`).exec(m[2])?.[1] ?? '';
+    const e = out.get(key) ?? { sum: 0, count: 0 };
+    e[m[1] as 'sum' | 'count'] = Number(m[3]);
+    out.set(key, e);
+  }
+  return out;
+}

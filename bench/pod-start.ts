@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import { Command } from 'commander';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { agentMetrics, downBenchCluster, upBenchCluster } from './bench-cluster';
+import { agentMetrics, downBenchCluster, histogramTotals, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
@@ -261,18 +261,6 @@ async function main(argv: string[]): Promise<void> {
 function processCpuMs(pid: number): number {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
-}
-
-/** Sum and count per label value of a histogram in a Prometheus text scrape. */
-function histogramTotals(text: string, name: string, label: string): Map<string, { sum: number; count: number }> {
-  const out = new Map<string, { sum: number; count: number }>();
-  for (const m of text.matchAll(new RegExp(`^${name}_(sum|count)\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
-    const key = new RegExp(`${label}="([^"]*)"`).exec(m[2]!)?.[1] ?? '';
-    const e = out.get(key) ?? { sum: 0, count: 0 };
-    e[m[1] as 'sum' | 'count'] = Number(m[3]);
-    out.set(key, e);
-  }
-  return out;
 }
 
 type Totals = Map<string, { sum: number; count: number }>;

@@ -32,7 +32,7 @@ import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { packageRoot } from '../cli/cluster';
-import { agentMetrics, downBenchCluster, upBenchCluster } from './bench-cluster';
+import { agentMetrics, downBenchCluster, histogramTotals, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
@@ -384,20 +384,6 @@ async function runSide(
 }
 
 // ------------------------------------------------------------------ the node agent's own breakdown
-
-
-/** Sum and count per label value of a histogram (e.g. operation_type of kubelet_runtime_operations_duration_seconds). */
-function histogramTotals(text: string, name: string, label: string): Map<string, { sum: number; count: number }> {
-  const out = new Map<string, { sum: number; count: number }>();
-  const re = new RegExp(`^${name}_(sum|count)\\{([^}]*)\\} (\\S+)$`, 'gm');
-  for (const m of text.matchAll(re)) {
-    const key = new RegExp(`${label}="([^"]*)"`).exec(m[2])?.[1] ?? '';
-    const e = out.get(key) ?? { sum: 0, count: 0 };
-    e[m[1] as 'sum' | 'count'] = Number(m[3]);
-    out.set(key, e);
-  }
-  return out;
-}
 
 /** Per runtime operation: calls and mean seconds between two scrapes. */
 function breakdown(before: string, after: string): string[] {
