@@ -4,15 +4,17 @@
 // milestone after the create was sent: create answered, ReplicaSet created (Deployment controller),
 // pod created (ReplicaSet controller), bound (scheduler), container running in the API and pod Ready
 // (node agent: sandbox, container, status write). Then the Deployment is removed and its pod waited
-// gone. The floor (bench/cri-floor.ts) starts single pods with the sandbox and container shape the
-// node agent gives this pod (cluster DNS config, /etc/hosts and service-account token bind mounts).
+// gone, and one floor sample is taken (bench/cri-floor.ts): a single pod started with the sandbox and
+// container shape the node agent gave this pod (cluster DNS config, /etc/hosts and service-account
+// token bind mounts). Rounds and floor samples alternate, so a machine that gets busier or quieter
+// during the run moves both sides of the ratio alike.
 // With --scale-rounds N, then N times: the Deployment at 3 replicas, all Ready, scaled to 30 → all 30
-// Ready (from the pod watch), next to the floor of 27 such pods started at once, measured N times
-// after them (the swarm bench's 3→30 step without Docker, its 100 ms polls or HTTP checks).
+// Ready (from the pod watch), then removed, then the floor of 27 such pods started at once (the swarm
+// bench's 3→30 step without Docker, its 100 ms polls or HTTP checks).
 // Beside the watches' milestones: the steer server's CPU per round, and the node agent's own timing of
 // the same starts from its /metrics (steer_node_agent_pod_start_phase_seconds by phase, and its CRI calls).
 // Usage (root; under the bench lock):
-//   npm run build && flock /tmp/steer-e2e.lock node dist/bench/pod-start.js [--rounds 8] [--floor-count 8]
+//   npm run build && flock /tmp/steer-e2e.lock node dist/bench/pod-start.js [--rounds 8]
 //        [--scale-rounds 0] [--gap-ms 1000] [--state-dir DIR] [--node-flags '...'] [--keep]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -72,7 +74,6 @@ class Round {
 async function main(argv: string[]): Promise<void> {
   const o = new Command('pod-start-bench')
     .option('--rounds <n>', 'Deployments created, one at a time', '8')
-    .option('--floor-count <n>', 'CRI floor: single pod starts', '8')
     .option('--scale-rounds <n>', 'then: 3 → 30 replicas, until all Ready, this many times (and the floor of 27 at once as often)', '0')
     .option('--gap-ms <ms>', 'pause after a round (its pod gone) before the next', '1000')
     .option('--state-dir <dir>', 'state dir of the steer cluster', '/var/lib/steer-bench/pod-start')
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--node-flags <flags>', "the server process' Node/V8 flags, space-separated (default steer up's)")
     .option('--keep', 'leave the cluster running afterwards', false)
     .parse(argv)
-    .opts<{ rounds: string; floorCount: string; scaleRounds: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; nodeFlags?: string; keep: boolean }>();
+    .opts<{ rounds: string; scaleRounds: string; gapMs: string; stateDir: string; bridge: string; podSubnet: string; apiPort: string; agentPort: string; nodeFlags?: string; keep: boolean }>();
   if (process.getuid?.() !== 0) throw new Error('bench/pod-start needs root (containerd, CNI and cgroups)');
   let client: KubeClient | undefined;
   let cri: CriRuntime | undefined;
@@ -155,6 +156,10 @@ async function main(argv: string[]): Promise<void> {
     let metricsBefore = '';
     /** The steer server's CPU (user + system, ms) from each timed round's create until its pod was Ready. */
     const serverCpuMs: number[] = [];
+    /** One floor sample after each timed round, the first after an untimed warm-up pod (see the header). */
+    const floorMs: number[] = [];
+    const floorShape = () => (lastPod ? { clusterDns: true, tokenMount: (lastPod.spec?.volumes ?? []).some((v) => v.projected) } : undefined);
+    const floorOpts = { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir };
     for (let i = -1; i < n; i++) {
       if (i === 0) metricsBefore = await scrape();
       round = new Round();
@@ -178,12 +183,19 @@ async function main(argv: string[]): Promise<void> {
         await sleep(100);
       }
       await sleep(Number(o.gapMs));
+      if (i >= 0) {
+        const floor = await measureCriFloor(cri, { ...floorOpts, sequentialCount: 1, concurrentCount: 0, warmup: i === 0, steerShape: floorShape() });
+        floorMs.push(...floor.sequential.samplesMs);
+        console.log(`  floor ${i + 1}: ${floor.sequential.samplesMs[0]!.toFixed(0)} ms`);
+        await sleep(Number(o.gapMs));
+      }
     }
     const metricsAfter = await scrape();
 
     // 3 → 30: until all 30 are Ready, from the same watch.
     const scaleMs: number[] = [];
     const scaleMetrics: Array<[string, string]> = [];
+    const scaleFloorMs: number[] = [];
     for (let i = 0; i < Number(o.scaleRounds); i++) {
       round = new Round();
       const r = round;
@@ -206,17 +218,11 @@ async function main(argv: string[]): Promise<void> {
         await sleep(100);
       }
       await sleep(Number(o.gapMs));
+      const floor = await measureCriFloor(cri, { ...floorOpts, sequentialCount: 0, concurrentCount: 27, warmup: false, steerShape: floorShape() });
+      scaleFloorMs.push(floor.concurrent.totalMs);
+      console.log(`  floor of 27 at once ${i + 1}: ${floor.concurrent.totalMs.toFixed(0)} ms`);
+      await sleep(Number(o.gapMs));
     }
-
-    // The floor: the same pod's shape on the same containerd.
-    const shape = lastPod;
-    const floor = await measureCriFloor(cri, {
-      cgroupRoot: runtimeInfo.cgroupRoot,
-      podLogDir: runtimeInfo.podLogDir,
-      sequentialCount: Number(o.floorCount),
-      concurrentCount: 0,
-      steerShape: shape ? { clusterDns: true, tokenMount: (shape.spec?.volumes ?? []).some((v) => v.projected) } : undefined,
-    });
 
     console.log(`\nsteer: 1-replica Deployment create → pod Ready, ms after the create was sent (from watches; ${rounds.length} rounds: min / median / max, median step)`);
     let prev = 0;
@@ -230,20 +236,15 @@ async function main(argv: string[]): Promise<void> {
     const ready = prev;
     console.log(`steer server CPU (user + system) per round, create → Ready: mean ${(serverCpuMs.reduce((a, b) => a + b, 0) / Math.max(1, serverCpuMs.length)).toFixed(0)} ms (${serverCpuMs.map((x) => x.toFixed(0)).join(' ')}; 10 ms ticks)`);
     console.log(startPhasesBreakdown(metricsBefore, metricsAfter, 'the node agent\'s own timing of these starts'));
-    const f = floor.sequential.p50Ms;
-    console.log(`CRI floor, the same pod shape (ImageStatus + RunPodSandbox + CreateContainer + StartContainer), p50 of ${floor.sequential.count}: ${f.toFixed(0)} ms (samples ${floor.sequential.samplesMs.map((x) => x.toFixed(0)).join(' ')})`);
+    const f = percentile(floorMs, 50);
+    console.log(`CRI floor, the same pod shape (ImageStatus + RunPodSandbox + CreateContainer + StartContainer), one after each round, p50 of ${floorMs.length}: ${f.toFixed(0)} ms (samples ${floorMs.map((x) => x.toFixed(0)).join(' ')})`);
     console.log(`steer create → Ready (watch) / CRI floor: ${(ready / f).toFixed(2)}×   (bound → Ready alone: ${(percentile(rounds.map((r) => (r.ready ?? NaN) - (r.bound ?? NaN)), 50) / f).toFixed(2)}×)`);
     if (scaleMs.length) {
-      const steerShape = shape ? { clusterDns: true, tokenMount: (shape.spec?.volumes ?? []).some((v) => v.projected) } : undefined;
-      const floors: number[] = [];
-      for (let i = 0; i < scaleMs.length; i++) {
-        const c = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: 0, concurrentCount: 27, warmup: false, steerShape });
-        floors.push(c.concurrent.totalMs);
-      }
+      const floors = scaleFloorMs;
       const sm = percentile(scaleMs, 50);
       const fm = percentile(floors, 50);
       console.log(`steer 3 → 30 all Ready (watch), ${scaleMs.length} rounds: ${Math.min(...scaleMs).toFixed(0)} / ${sm.toFixed(0)} / ${Math.max(...scaleMs).toFixed(0)} ms (${scaleMs.map((x) => x.toFixed(0)).join(' ')})`);
-      console.log(`CRI floor, 27 at once: ${Math.min(...floors).toFixed(0)} / ${fm.toFixed(0)} / ${Math.max(...floors).toFixed(0)} ms (${floors.map((x) => x.toFixed(0)).join(' ')})`);
+      console.log(`CRI floor, 27 at once, one after each scale round: ${Math.min(...floors).toFixed(0)} / ${fm.toFixed(0)} / ${Math.max(...floors).toFixed(0)} ms (${floors.map((x) => x.toFixed(0)).join(' ')})`);
       console.log(`steer 3 → 30 / CRI floor of 27: ${(sm / fm).toFixed(2)}×`);
       const merged = scaleMetrics.map(([b, a]) => startPhasesTotals(b, a));
       console.log(formatStartPhases(sumTotals(merged), 'the node agent\'s own timing of the 27 starts of each 3 → 30'));
