@@ -36,7 +36,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
-function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; volumeRefreshIntervalMs?: number } = {}): Harness {
+function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; dataGate?: Promise<void>; volumeRefreshIntervalMs?: number } = {}): Harness {
   const runtime = new FakeRuntime({ images: o.images ?? ['busybox:1.35'], missingImages: o.missingImages });
   const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 1000, onChange: () => undefined });
   const probes = new ProbeManager({ nodeName: NODE, prober: { run: async () => ({ ok: true, output: '' }) }, onChange: () => undefined });
@@ -54,6 +54,7 @@ function harness(o: { images?: string[]; missingImages?: string[]; data?: PodDat
     data: {
       podData: async () => {
         dataCalls++;
+        await o.dataGate;
         return o.data ?? { configMaps: {}, secrets: {} };
       },
     },
@@ -445,4 +446,58 @@ test('a prefetched image check runs while the sandbox is created, and the start 
   expect(order.indexOf('image status')).toBeLessThan(order.indexOf('sandbox ready'));
   expect(h.events).toContain('Normal Pulled Container image "busybox:1.35" already present on machine');
   expect(state.pulls?.size ?? 0).toBe(0);
+});
+
+test("a new pod's volumes are set up while its sandbox is created, not before it", async () => {
+  let releaseData = () => undefined as void;
+  const dataGate = new Promise<void>((r) => (releaseData = r));
+  const h = harness({ data: { configMaps: { cfg: { key: 'v1' } }, secrets: {} }, dataGate });
+  const p: Pod = { ...pod(), spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox:1.35' }], volumes: [{ name: 'conf', configMap: { name: 'cfg' } }] } };
+  const file = path.join(stateDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~configmap', 'conf', 'key');
+  const state = newSyncState(emptyObserved('uid-1'));
+  let settled = false;
+  const creating = h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, state).finally(() => (settled = true));
+  // The pod's ConfigMap has not been read yet, and the sandbox is made meanwhile.
+  for (let i = 0; i < 50 && !h.runtime.counts().sandboxes; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(h.runtime.counts().sandboxes).toBe(1);
+  expect(fs.existsSync(file)).toBe(false);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(settled).toBe(false); // the create waits for the volumes
+  releaseData();
+  expect(await creating).toEqual({ ok: true });
+  expect(fs.readFileSync(file, 'utf8')).toBe('v1');
+});
+
+test('volumes that fail leave no sandbox (the one created beside them is removed); the next tries set them up first and create a sandbox only once they succeed', async () => {
+  const data: PodData = { configMaps: {}, secrets: {} };
+  const h = harness({ data });
+  const p: Pod = { ...pod(), spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox:1.35' }], volumes: [{ name: 'conf', configMap: { name: 'cfg' } }] } };
+  let created = 0;
+  const runPodSandbox = h.runtime.runPodSandbox.bind(h.runtime);
+  h.runtime.runPodSandbox = (cfg) => {
+    created++;
+    return runPodSandbox(cfg);
+  };
+  const tryCreate = () => {
+    const state = newSyncState(emptyObserved('uid-1'));
+    return h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, state).then(
+      (r) => ({ r, state }),
+      (err: Error) => ({ err: err.message, state }),
+    );
+  };
+  const first = await tryCreate();
+  expect(first).toMatchObject({ err: 'configmap "cfg" not found' });
+  expect(first.state.sandbox).toBeUndefined();
+  expect(h.runtime.counts().sandboxes).toBe(0);
+  expect(created).toBe(1);
+  expect(h.events).toEqual(['Warning FailedMount MountVolume.SetUp failed: configmap "cfg" not found']);
+  expect(await tryCreate()).toMatchObject({ err: 'configmap "cfg" not found' });
+  expect(created).toBe(1); // no sandbox while the volumes still fail
+  expect(h.actions.bookkeeping().mountFailed).toBe(1);
+  data.configMaps.cfg = { key: 'v1' };
+  expect((await tryCreate()).state.sandbox).toBeDefined();
+  expect(created).toBe(2);
+  expect(h.runtime.counts().sandboxes).toBe(1);
+  expect(h.actions.bookkeeping().mountFailed).toBe(0);
+  h.actions.forget('uid-1');
 });

@@ -67,7 +67,7 @@ describe('churn on a hollow node', () => {
     await waitFor('every per-pod record empty', async () => Object.values(agent.bookkeeping()).every((n) => n === 0)).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(agent.bookkeeping())}`);
     });
-    expect(agent.bookkeeping()).toEqual({ pods: 0, firstSeen: 0, deletedFromApi: 0, startRecorded: 0, plegPods: 0, queue: 0, lastActionAt: 0, startBlocks: 0, volumesSetUpAt: 0, removalDeferredAt: 0, crashBackoff: 0, expectedExits: 0, probeWorkers: 0, eventsSeen: 0, eventsSimilar: 0 });
+    expect(agent.bookkeeping()).toEqual({ pods: 0, firstSeen: 0, deletedFromApi: 0, startRecorded: 0, plegPods: 0, queue: 0, lastActionAt: 0, startBlocks: 0, volumesSetUpAt: 0, mountFailed: 0, removalDeferredAt: 0, crashBackoff: 0, expectedExits: 0, probeWorkers: 0, eventsSeen: 0, eventsSimilar: 0 });
     expect(scheduler.scheduler.cache.podCount).toBe(0);
   });
 });
