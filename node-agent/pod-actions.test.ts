@@ -501,3 +501,20 @@ test('volumes that fail leave no sandbox (the one created beside them is removed
   expect(h.actions.bookkeeping().mountFailed).toBe(0);
   h.actions.forget('uid-1');
 });
+
+test('a sandbox that outlived a failed mount (its removal failed too) gets no container before the volumes are set up', async () => {
+  const data: PodData = { configMaps: {}, secrets: {} };
+  const h = harness({ data });
+  const p: Pod = { ...pod(), spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox:1.35' }], volumes: [{ name: 'conf', configMap: { name: 'cfg' } }] } };
+  h.runtime.removePodSandbox = async () => {
+    throw new Error('injected removal failure');
+  };
+  await expect(h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, newSyncState(emptyObserved('uid-1')))).rejects.toThrow('configmap "cfg" not found');
+  expect(h.runtime.counts().sandboxes).toBe(1);
+  const observed = await h.pleg.observe('uid-1', Date.now());
+  await expect(h.actions.apply(p, start('c'), newSyncState(observed))).rejects.toThrow('configmap "cfg" not found');
+  expect(h.runtime.counts().containers).toBe(0);
+  data.configMaps.cfg = { key: 'v1' };
+  expect(await h.actions.apply(p, start('c'), newSyncState(observed))).toEqual({ ok: true });
+  expect(fs.readFileSync(path.join(stateDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~configmap', 'conf', 'key'), 'utf8')).toBe('v1');
+});

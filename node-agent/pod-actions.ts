@@ -333,7 +333,7 @@ export class PodActions {
   private async createSandbox(pod: Pod, attempt: number, state: SyncState): Promise<boolean> {
     const uid = pod.metadata!.uid!;
     const dir = podDir(this.o.stateDir, uid);
-    const t0 = performance.now();
+    let t0 = performance.now();
     const setUp = this.setUpVolumes(pod, state, dir).then(
       () => undefined,
       (err: Error) => err,
@@ -342,6 +342,7 @@ export class PodActions {
       const failed = await setUp;
       if (failed) throw this.failedMount(pod, failed);
       this.mountFailed.delete(uid);
+      t0 = timePhase(state, 'volumes', t0);
     }
     const cfg = this.sandboxConfig(pod, attempt, state);
     fs.mkdirSync(cfg.logDirectory, { recursive: true });
@@ -372,7 +373,8 @@ export class PodActions {
       this.mountFailed.add(uid);
       state.sandbox = undefined;
       state.createdSandbox = undefined;
-      await this.runtime.removePodSandbox(id).catch(ignoreNotFound);
+      // A sandbox that cannot be removed now stays; its containers still wait for the volumes (startContainer).
+      await this.runtime.removePodSandbox(id).catch(() => undefined);
       throw this.failedMount(pod, failed);
     }
     return true;
@@ -462,6 +464,15 @@ export class PodActions {
     const sandbox = state.sandbox ?? state.observed.sandboxes.find((s) => s.state === 'SANDBOX_READY');
     if (!sandbox) return { ok: false };
     const dir = podDir(this.o.stateDir, uid);
+    if (this.mountFailed.has(uid)) {
+      // A sandbox left from a failed mount (its removal failed too): no container before the volumes.
+      try {
+        await this.setUpVolumes(pod, state, dir);
+      } catch (err) {
+        throw this.failedMount(pod, err as Error);
+      }
+      this.mountFailed.delete(uid);
+    }
     let env: { name: string; value: string }[];
     let mounts;
     let volumeGroups: number[];
