@@ -240,11 +240,10 @@ async function main(argv: string[]): Promise<void> {
     console.log(`CRI floor, the same pod shape (ImageStatus + RunPodSandbox + CreateContainer + StartContainer), one after each round, p50 of ${floorMs.length}: ${f.toFixed(0)} ms (samples ${floorMs.map((x) => x.toFixed(0)).join(' ')})`);
     console.log(`steer create → Ready (watch) / CRI floor: ${(ready / f).toFixed(2)}×   (bound → Ready alone: ${(percentile(rounds.map((r) => (r.ready ?? NaN) - (r.bound ?? NaN)), 50) / f).toFixed(2)}×)`);
     if (scaleMs.length) {
-      const floors = scaleFloorMs;
       const sm = percentile(scaleMs, 50);
-      const fm = percentile(floors, 50);
+      const fm = percentile(scaleFloorMs, 50);
       console.log(`steer 3 → 30 all Ready (watch), ${scaleMs.length} rounds: ${Math.min(...scaleMs).toFixed(0)} / ${sm.toFixed(0)} / ${Math.max(...scaleMs).toFixed(0)} ms (${scaleMs.map((x) => x.toFixed(0)).join(' ')})`);
-      console.log(`CRI floor, 27 at once, one after each scale round: ${Math.min(...floors).toFixed(0)} / ${fm.toFixed(0)} / ${Math.max(...floors).toFixed(0)} ms (${floors.map((x) => x.toFixed(0)).join(' ')})`);
+      console.log(`CRI floor, 27 at once, one after each scale round: ${Math.min(...scaleFloorMs).toFixed(0)} / ${fm.toFixed(0)} / ${Math.max(...scaleFloorMs).toFixed(0)} ms (${scaleFloorMs.map((x) => x.toFixed(0)).join(' ')})`);
       console.log(`steer 3 → 30 / CRI floor of 27: ${(sm / fm).toFixed(2)}×`);
       const merged = scaleMetrics.map(([b, a]) => startPhasesTotals(b, a));
       console.log(formatStartPhases(sumTotals(merged), 'the node agent\'s own timing of the 27 starts of each 3 → 30'));

@@ -125,7 +125,7 @@ export class PodActions {
   private readonly lastActionAt = new Map<string, number>();
   /** When each pod's volumes were last written (the kubelet's remount of its running pods' volumes). */
   private readonly volumesSetUpAt = new Map<string, number>();
-  /** Pods whose volume setup failed: their next sandbox waits for a setup that succeeds (createSandbox). */
+  /** Pods whose volume setup failed: their next sandbox (and any container) waits for a full setup that succeeds, which clears the entry. */
   private readonly mountFailed = new Set<string>();
   /** Kills, sandbox creations and container starts under way: removing dead sandboxes (garbage) waits for them, so they get the CPU first. */
   private urgentInFlight = 0;
@@ -341,7 +341,6 @@ export class PodActions {
     if (this.mountFailed.has(uid)) {
       const failed = await setUp;
       if (failed) throw this.failedMount(pod, failed);
-      this.mountFailed.delete(uid);
       t0 = timePhase(state, 'volumes', t0);
     }
     const cfg = this.sandboxConfig(pod, attempt, state);
@@ -413,6 +412,7 @@ export class PodActions {
       }
     }
     this.volumesSetUpAt.set(pod.metadata?.uid || '', Date.now());
+    if (!only) this.mountFailed.delete(pod.metadata?.uid || '');
   }
 
   /**
@@ -464,15 +464,8 @@ export class PodActions {
     const sandbox = state.sandbox ?? state.observed.sandboxes.find((s) => s.state === 'SANDBOX_READY');
     if (!sandbox) return { ok: false };
     const dir = podDir(this.o.stateDir, uid);
-    if (this.mountFailed.has(uid)) {
-      // A sandbox left from a failed mount (its removal failed too): no container before the volumes.
-      try {
-        await this.setUpVolumes(pod, state, dir);
-      } catch (err) {
-        throw this.failedMount(pod, err as Error);
-      }
-      this.mountFailed.delete(uid);
-    }
+    // A sandbox left from a failed mount (its removal failed too): no container before the volumes.
+    if (this.mountFailed.has(uid)) await this.setUpVolumes(pod, state, dir).catch((err: Error) => Promise.reject(this.failedMount(pod, err)));
     let env: { name: string; value: string }[];
     let mounts;
     let volumeGroups: number[];
