@@ -8,7 +8,7 @@
 // relist instead of each listing the runtime. Detailed statuses are fetched only for new or changed
 // objects, so a steady relist is two list calls.
 import * as fs from 'node:fs';
-import type { ContainerRuntime, ContainerState, ContainerStatus, PodSandboxStatus, SandboxState } from './runtime/runtime';
+import type { ContainerExitEvent, ContainerRuntime, ContainerState, ContainerStatus, PodSandboxStatus, SandboxState } from './runtime/runtime';
 import { LABEL_NODE, LABEL_POD_UID } from './labels';
 import { ObservedContainer, ObservedPod, ObservedSandbox, emptyObserved, observedContainer, observedSandbox, sortObserved } from './observed';
 import { plegRelistDuration } from './metrics';
@@ -53,6 +53,11 @@ export class Pleg {
   private stopEvents?: () => void;
   /** IDs this agent is stopping itself: their exit events need no refresh (its own sync relists). */
   private readonly expectedExits = new Set<string>();
+  /**
+   * Containers known exited from their exit event while the runtime's status may still say running
+   * (containerd's CRI plugin records an exit tens of ms after /tasks/exit): a relist keeps them exited.
+   */
+  private readonly exitedByEvent = new Set<string>();
   private resubscribeTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: PlegOptions) {
@@ -109,7 +114,7 @@ export class Pleg {
     if (!watch || this.stopped) return false;
     this.stopEvents = watch.call(
       this.o.runtime,
-      (e) => this.onExit(e.containerId),
+      (e) => this.onExit(e),
       (err) => {
         this.o.onError?.(err);
         this.stopEvents = undefined;
@@ -141,13 +146,24 @@ export class Pleg {
     return this.expectedExits.size;
   }
 
-  /** An init process exited: refresh that container, or relist for a sandbox or an unknown ID. */
-  private onExit(id: string): void {
+  /**
+   * An init process exited: a running container is reported exited at once, from the event's exit code
+   * and time (what a restart decision needs), then refreshed from the runtime; for a sandbox or an
+   * unknown ID, a relist.
+   */
+  private onExit(e: ContainerExitEvent): void {
+    const id = e.containerId;
     if (this.stopped) return;
     if (this.expectedExits.delete(id)) return;
     this.period = this.o.intervalMs;
     const cached = this.containerCache.get(id);
     if (cached && cached.state === 'CONTAINER_RUNNING') {
+      // containerd's CRI plugin deletes the task before its status says exited (40–50 ms after a
+      // SIGKILL on this machine kind), and a restart waited for that. The status read afterwards only
+      // adds what the event lacks (OOMKilled, a message), reported as a second change when it does.
+      const obs: ObservedContainer = { ...cached.obs, state: 'CONTAINER_EXITED', exitCode: e.exitStatus, finishedAt: e.exitedAt, reason: e.exitStatus === 0 ? 'Completed' : 'Error', pid: undefined };
+      this.exitedByEvent.add(id);
+      this.setContainer(obs);
       if (!this.refreshing.has(id)) void this.refreshDead(id);
       return;
     }
@@ -256,23 +272,31 @@ export class Pleg {
           break; // removed meanwhile: the relist settles it
         }
         if (st.state !== 'CONTAINER_RUNNING') {
+          const fromEvent = this.exitedByEvent.delete(id) ? this.containerCache.get(id)?.obs : undefined;
           const obs = observedContainer(st);
-          this.containerCache.set(id, { state: st.state, obs });
-          const uid = st.labels[LABEL_POD_UID];
-          const pod = uid ? this.pods.get(uid) : undefined;
-          if (uid && pod) {
-            this.pods.set(uid, { ...pod, containers: pod.containers.map((c) => (c.id === id ? obs : c)) });
-            this.o.onChange([uid]);
-          }
+          if (fromEvent && sameExit(fromEvent, obs)) this.containerCache.set(id, { state: st.state, obs: { ...obs, finishedAt: fromEvent.finishedAt } });
+          else this.setContainer(obs);
           return;
         }
         await new Promise((r) => setTimeout(r, Math.min(5 << i, 200))); // the shim records the exit within ms
       }
+      this.exitedByEvent.delete(id);
       await this.relist();
     } catch (err) {
       this.o.onError?.(err);
     } finally {
       this.refreshing.delete(id);
+    }
+  }
+
+  /** Caches a container's new observation, puts it in its pod's and reports the pod changed. */
+  private setContainer(obs: ObservedContainer): void {
+    this.containerCache.set(obs.id, { state: obs.state, obs });
+    for (const [uid, pod] of this.pods) {
+      if (!pod.containers.some((c) => c.id === obs.id)) continue;
+      this.pods.set(uid, { ...pod, containers: pod.containers.map((c) => (c.id === obs.id ? obs : c)) });
+      this.o.onChange([uid]);
+      return;
     }
   }
 
@@ -320,7 +344,8 @@ export class Pleg {
       let p = pods.get(uid);
       if (!p) pods.set(uid, (p = emptyObserved(uid)));
       const cached = this.containerCache.get(c.id);
-      if (cached && cached.state === c.state) {
+      // An exit known from its event stands while the runtime still lists the container running.
+      if (cached && (cached.state === c.state || (this.exitedByEvent.has(c.id) && c.state === 'CONTAINER_RUNNING'))) {
         p.containers.push(cached.obs);
         continue;
       }
@@ -342,6 +367,7 @@ export class Pleg {
     await Promise.all(fetches);
     for (const id of this.sandboxCache.keys()) if (!seenSandboxes.has(id)) this.sandboxCache.delete(id);
     for (const id of this.containerCache.keys()) if (!seenContainers.has(id)) this.containerCache.delete(id);
+    for (const id of this.exitedByEvent) if (!seenContainers.has(id)) this.exitedByEvent.delete(id);
     for (const id of this.expectedExits) if (!seenContainers.has(id) && !seenSandboxes.has(id)) this.expectedExits.delete(id);
     for (const p of pods.values()) sortObserved(p);
     // Pods that disappeared, or lost objects, changed too.
@@ -355,6 +381,19 @@ export class Pleg {
     end();
     if (changed.size) this.o.onChange([...changed]);
   }
+}
+
+/**
+ * Does the runtime's status of an exit say what its event said? (The same code and reason; the times
+ * may differ by the event's rounding to ms.)
+ */
+function sameExit(fromEvent: ObservedContainer, fromStatus: ObservedContainer): boolean {
+  return (
+    fromEvent.exitCode === fromStatus.exitCode &&
+    fromEvent.reason === fromStatus.reason &&
+    !fromStatus.message &&
+    Math.abs((fromEvent.finishedAt ?? 0) - (fromStatus.finishedAt ?? 0)) <= 1
+  );
 }
 
 /** Is the process there and not a zombie? (/proc/<pid>/stat's state field after the command name.) */
