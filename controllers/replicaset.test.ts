@@ -169,7 +169,30 @@ describe('ReplicaSetController loop (fake API, recording PodControl)', () => {
       expect(p.metadata?.generateName).toBe('web-');
       expect(p.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', uid: 'rs-uid', controller: true });
     }
+  });
+
+  it("the sync that created pods leaves the status to the sync their watch events bring, which counts them", async () => {
+    const { client, podControl, controller } = setup();
+    client.add(Resources.replicasets, rs(3));
+    await controller.start();
+    await waitFor('the creates', () => podControl.created.length === 3);
+    expect(client.writes('patch', Resources.replicasets)).toHaveLength(0);
+    for (const p of podControl.created) client.add(Resources.pods, { ...p, metadata: { ...p.metadata, name: `${p.metadata?.generateName}${Math.random().toString(36).slice(2, 7)}` } });
+    await waitFor('the status', () => client.writes('patch', Resources.replicasets).length > 0);
+    await settle(controller);
+    expect(client.writes('patch', Resources.replicasets).map((w) => w.body)).toEqual([{ status: expect.objectContaining({ replicas: 3, fullyLabeledReplicas: 3, observedGeneration: 3 }) }]);
+    expect(podControl.created).toHaveLength(3);
+  });
+
+  it("without the pods' watch events the status is written by a timed recheck, and nothing is created twice", async () => {
+    const { client, podControl, controller } = setup();
+    client.add(Resources.replicasets, rs(3));
+    await controller.start();
+    await waitFor('the creates', () => podControl.created.length === 3);
+    await waitFor('the status', () => client.writes('patch', Resources.replicasets).length > 0, 3000);
+    await settle(controller);
     expect(client.writes('patch', Resources.replicasets)[0].body).toMatchObject({ status: { replicas: 0, observedGeneration: 3 } });
+    expect(podControl.created).toHaveLength(3);
   });
 
   it('expectations: creates not yet seen in the cache block a second create; once seen, nothing more is created', async () => {

@@ -187,9 +187,9 @@ export class DeploymentController implements Controller {
     });
   }
 
-  /** Notes a write to the Deployment `d` itself (d as this sync planned from it: see ownWrites). */
-  private wroteSelf(d: Deployment): void {
-    this.ownWrites.wrote(objectKey(d), 'self', d.metadata?.resourceVersion);
+  /** Notes a write to the Deployment `d` itself, based on its version `basedOn` (see ownWrites). */
+  private wroteSelf(d: Deployment, basedOn = d.metadata?.resourceVersion): void {
+    this.ownWrites.wrote(objectKey(d), 'self', basedOn);
   }
 
   /** Carries out a plan in order; throws (→ retry with back-off) on the first failed write. */
@@ -218,7 +218,7 @@ export class DeploymentController implements Controller {
             // next sync computes a different hash.
             const collisionCount = (d.status?.collisionCount ?? 0) + 1;
             await client.update<Deployment>(Resources.deployments, { ...d, metadata: { ...d.metadata, resourceVersion }, status: { ...d.status, collisionCount } }, 'status');
-            this.wroteSelf(d);
+            this.wroteSelf(d, resourceVersion);
             throw new Error(`replica set ${rs.metadata?.name} exists with another template: collisionCount now ${collisionCount}`);
           }
           break;
@@ -228,7 +228,7 @@ export class DeploymentController implements Controller {
           const prior = latest.get(rs.metadata?.name ?? '');
           const body = prior ? { ...rs, metadata: { ...rs.metadata, resourceVersion: prior.metadata?.resourceVersion } } : rs;
           latest.set(rs.metadata?.name ?? '', await client.update<ReplicaSet>(Resources.replicasets, body));
-          this.writes.wrote(objectKey(d), rs.metadata?.name ?? '', rs.metadata?.resourceVersion);
+          this.writes.wrote(objectKey(d), rs.metadata?.name ?? '', body.metadata?.resourceVersion);
           break;
         }
         case 'deleteReplicaSet': {
@@ -248,18 +248,18 @@ export class DeploymentController implements Controller {
           if (res.metadata?.uid !== d.metadata?.uid || res.metadata?.generation !== d.metadata?.generation) {
             throw new Error(`deployment ${d.metadata?.name} changed while syncing; will sync again`);
           }
+          this.wroteSelf(d, resourceVersion);
           resourceVersion = res.metadata?.resourceVersion;
-          this.wroteSelf(d);
           break;
         }
         case 'updateDeployment':
           await client.update<Deployment>(Resources.deployments, action.deployment);
-          this.wroteSelf(d);
+          this.wroteSelf(d, action.deployment.metadata?.resourceVersion);
           break;
         case 'updateDeploymentStatus': {
           const res = await client.update<Deployment>(Resources.deployments, { ...d, metadata: { ...d.metadata, resourceVersion }, status: action.status }, 'status');
           writtenStatus = res.status ?? action.status;
-          this.wroteSelf(d);
+          this.wroteSelf(d, resourceVersion);
           break;
         }
       }

@@ -80,6 +80,8 @@ describe('CacheWrites (read-your-writes for a controller cache)', () => {
     ['scaled, cache still at the version the write was based on', [['rs-a', '5']], { 'rs-a': '5' }, false],
     ['scaled, cache shows a newer version', [['rs-a', '5']], { 'rs-a': '9' }, true],
     ['two writes, one seen', [['rs-a', '5'], ['rs-b', undefined]], { 'rs-a': '9' }, false],
+    ['two writes of one object in a row, cache at the first one\'s version', [['d', '5'], ['d', '6']], { d: '6' }, false],
+    ['two writes of one object in a row, cache at the second one\'s version', [['d', '5'], ['d', '6']], { d: '7' }, true],
   ] as const)('%s', (_name, writes, cache, expected) => {
     const w = new CacheWrites(30_000, () => 1000);
     for (const [name, basedOn] of writes) w.wrote('d', name, basedOn);

@@ -115,14 +115,15 @@ export class Expectations {
 
 /**
  * Read-your-writes for a controller's cache: the objects (by name) one owner key's sync created or
- * updated, until the cache shows them — each present, with another resourceVersion than the one the
- * write was based on. A sync that planned from a cache missing its own last writes would count them
+ * updated, until the cache shows them — each present, at none of the resourceVersions its writes were
+ * based on (two writes in a row, an annotation patch then a status update, leave the cache at the
+ * first one's version for a moment: that is not caught up either). A sync that planned from a cache missing its own last writes would count them
  * as never made: a Deployment controller that does not yet see the ReplicaSet it just created (or
  * scaled up) would start another one beyond maxSurge (found by the chaos harness). After the timeout a
  * write is no longer waited for (a lost event must not block forever).
  */
 export class CacheWrites {
-  private readonly byKey = new Map<string, { pending: Map<string, string | undefined>; at: number }>();
+  private readonly byKey = new Map<string, { pending: Map<string, Set<string | undefined>>; at: number }>();
 
   constructor(
     private readonly timeoutMs = 30_000,
@@ -133,7 +134,9 @@ export class CacheWrites {
   wrote(key: string, name: string, basedOn: string | undefined): void {
     let e = this.byKey.get(key);
     if (!e) this.byKey.set(key, (e = { pending: new Map(), at: 0 }));
-    e.pending.set(name, basedOn);
+    let stale = e.pending.get(name);
+    if (!stale) e.pending.set(name, (stale = new Set()));
+    stale.add(basedOn);
     e.at = this.clock();
   }
 
@@ -141,9 +144,9 @@ export class CacheWrites {
   caughtUp(key: string, cached: (name: string) => string | undefined): boolean {
     const e = this.byKey.get(key);
     if (!e) return true;
-    for (const [name, basedOn] of e.pending) {
+    for (const [name, stale] of e.pending) {
       const rv = cached(name);
-      if (rv !== undefined && rv !== basedOn) e.pending.delete(name);
+      if (rv !== undefined && !stale.has(rv)) e.pending.delete(name);
     }
     if (e.pending.size === 0 || this.clock() - e.at > this.timeoutMs) {
       this.byKey.delete(key);

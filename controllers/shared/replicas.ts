@@ -27,6 +27,9 @@ import { convergenceSeconds } from '../metrics';
 import { rfc3339 } from '../../lib/api/time';
 import { goValueEqual } from '../../lib/api/json';
 
+/** When a sync that left its status to its pods' watch events looks again if none came (ms). */
+const StatusAfterPodsRecheckMs = 1000;
+
 /** Kubernetes' burstReplicas: at most this many creates or deletes per sync. */
 export const BurstReplicas = 500;
 
@@ -248,6 +251,11 @@ export class ReplicaController<T extends KubeObject> implements Controller {
       };
       status = { ...status, conditions: [...(status.conditions || []).filter((c) => c.type !== 'ReplicaFailure'), cond] };
     }
+    // A sync that created or deleted pods and met no error leaves the status to the sync their watch
+    // events bring (a few ms later; the timed requeue is the safety net): it would count none of them
+    // yet, and its write would compete with the new pods' bindings for the apiserver's thread.
+    const awaitingPods = (plan.create > 0 || plan.delete.length > 0) && !createError && !deleteError && !this.expectations.satisfied(key);
+    if (awaitingPods) return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, settled ? StatusAfterPodsRecheckMs : LostCreatesRecheckMs) };
     if (!statusEqual(rs.status, status)) {
       try {
         await this.ctx.client.patch<T>(this.kind.resource, namespace, name!, { status }, 'merge', 'status');

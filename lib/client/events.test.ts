@@ -34,6 +34,25 @@ describe('EventRecorder', () => {
     expect(ev.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
+  it('writes an Event writeDelayMs after it was recorded, stamped with when it was recorded; events recorded together wait once', async () => {
+    const api = new FakeEventsApi();
+    const rec = new EventRecorder(api as unknown as KubeClient, { component: 'c', writeDelayMs: 1500 });
+    const recorded = Date.now();
+    rec.event(pod, 'Normal', 'A', 'first');
+    rec.event(pod, 'Normal', 'B', 'second');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(api.created).toHaveLength(0);
+    await rec.flush();
+    const elapsed = Date.now() - recorded;
+    expect(api.created.map((e) => e.reason)).toEqual(['A', 'B']);
+    expect(elapsed).toBeGreaterThanOrEqual(1490);
+    expect(elapsed).toBeLessThan(2500);
+    // Stamped with the recording's second, not the write's.
+    const stamped = Date.parse(api.created[0].firstTimestamp!);
+    expect(stamped).toBeGreaterThanOrEqual(Math.floor(recorded / 1000) * 1000);
+    expect(stamped).toBeLessThan(recorded + 1000);
+  });
+
   it('aggregates repeats into count and starts over when the Event is gone', async () => {
     const api = new FakeEventsApi();
     const rec = new EventRecorder(api as unknown as KubeClient, { component: 'c' });

@@ -4,6 +4,9 @@
 // As client-go's EventAggregator, similar events (same object, type and reason, other messages: a
 // ReplicaSet's "Created pod: X" for every X) are combined once 10 distinct ones came within 10 minutes:
 // later ones bump one "(combined from similar events): …" Event instead of storing an Event each.
+// An Event is written a moment after it is recorded (writeDelayMs), stamped with when it was recorded:
+// on an apiserver that serves every request on one thread (`steer server`), the writes that move the
+// cluster on (the pod just created, its binding) then go before the Events telling of them.
 import type { Event, ObjectReference } from 'kubernetes-types/core/v1';
 import { isNotFound, KubeClient, KubeObject } from './client';
 import { Resources } from '../api/resources';
@@ -18,7 +21,17 @@ export interface EventRecorderOptions {
   cacheSize?: number;
   /** Events waiting to be written beyond which new ones are dropped (default 1000, client-go's queue). */
   maxQueued?: number;
+  /** The least time between recording an Event and writing it (default DEFAULT_EVENT_WRITE_DELAY_MS). */
+  writeDelayMs?: number;
 }
+
+/**
+ * A Deployment's create → its pod bound takes ~20 ms on `steer server`, which the Events of those steps
+ * (ScalingReplicaSet, SuccessfulCreate, Scheduled) slowed by competing for the apiserver's thread; 50 ms
+ * later they land while the node creates the sandbox and the apiserver is idle. Nobody reads an Event
+ * that much sooner.
+ */
+export const DEFAULT_EVENT_WRITE_DELAY_MS = 50;
 
 /** client-go's defaults: 10 distinct messages of one object and reason within 10 minutes are combined. */
 const AGGREGATE_MAX_EVENTS = 10;
@@ -49,6 +62,12 @@ export function objectReference(obj: KubeObject): ObjectReference {
     uid: md.uid,
     resourceVersion: md.resourceVersion,
   };
+}
+
+/** Resolves at a performance.now() moment (at once when it is past). */
+function untilTime(at: number): Promise<void> | void {
+  const wait = at - performance.now();
+  if (wait > 0) return new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 export class EventRecorder {
@@ -84,9 +103,12 @@ export class EventRecorder {
       message = COMBINED_PREFIX + message;
     }
     this.inFlight++;
+    const recordedAt = Date.now();
+    const writeAt = performance.now() + (this.opts.writeDelayMs ?? DEFAULT_EVENT_WRITE_DELAY_MS);
     // Events are written one after another so that a repeat finds the Event its predecessor created.
     this.pending = this.pending
-      .then(() => this.write(key, ref, type, reason, message))
+      .then(() => untilTime(writeAt))
+      .then(() => this.write(key, ref, type, reason, message, recordedAt))
       .catch((err: unknown) => {
         console.error(`events: could not record ${reason} for ${ref.kind}/${ref.name}: ${(err as Error)?.message ?? err}`);
       })
@@ -144,8 +166,8 @@ export class EventRecorder {
     while (this.inFlight > 0) await this.pending;
   }
 
-  private async write(key: string, ref: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
-    const now = rfc3339(new Date());
+  private async write(key: string, ref: ObjectReference, type: EventType, reason: string, message: string, recordedAt: number): Promise<void> {
+    const now = rfc3339(new Date(recordedAt));
     const prior = this.seen.get(key);
     if (prior) {
       try {
