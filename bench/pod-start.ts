@@ -105,6 +105,8 @@ async function main(argv: string[]): Promise<void> {
     /** Pods of the Deployment that exist, and those of them Ready (the scale rounds count them). */
     const live = new Set<string>();
     const readyPods = new Set<string>();
+    /** During a 3 → 30 round: when each pod was first seen created, bound and Ready (ms after the scale was sent). */
+    let wave: { t0: number; created: Map<string, number>; bound: Map<string, number>; ready: Map<string, number> } | undefined;
     handles.push(
       await client.watch<ReplicaSet>(Resources.replicasets, { namespace: NS, labelSelector: `app=${APP}` }, (e) => {
         if (e.type === 'ADDED') round.mark('replicaSet');
@@ -132,6 +134,12 @@ async function main(argv: string[]): Promise<void> {
         else readyPods.delete(name);
         round.wake();
         lastPod = p;
+        if (wave) {
+          const at = performance.now() - wave.t0;
+          if (!wave.created.has(name)) wave.created.set(name, at);
+          if (p.spec?.nodeName && !wave.bound.has(name)) wave.bound.set(name, at);
+          if (readyPods.has(name) && !wave.ready.has(name)) wave.ready.set(name, at);
+        }
         round.mark('pod');
         if (p.spec?.nodeName) round.mark('bound');
         if (p.status?.containerStatuses?.[0]?.state?.running) round.mark('running');
@@ -204,11 +212,19 @@ async function main(argv: string[]): Promise<void> {
       await r.until(() => readyPods.size === 3 && live.size === 3, '3 Ready', 120_000);
       const before = await scrape();
       const t0 = performance.now();
+      const w = (wave = { t0, created: new Map(), bound: new Map(), ready: new Map() });
+      for (const name of live) for (const m of [w.created, w.bound, w.ready]) m.set(name, -1); // the 3 already there
       await client.patch(Resources.deployments, NS, APP, { spec: { replicas: 30 } }, 'merge', 'scale');
       await r.until(() => readyPods.size === 30, '30 Ready', 180_000);
       scaleMs.push(performance.now() - t0);
+      wave = undefined;
       scaleMetrics.push([before, await scrape()]);
-      console.log(`scale round ${i + 1}: 3 → 30 Ready in ${scaleMs[i]!.toFixed(0)} ms; load ${loadavg()}`);
+      // Where the wave's time went: the 27 new pods' creates and bindings, then their starts on the node.
+      const spread = (m: Map<string, number>) => {
+        const xs = [...m.values()].filter((x) => x >= 0).sort((a, b) => a - b);
+        return xs.length ? `${xs[0]!.toFixed(0)}–${xs[xs.length - 1]!.toFixed(0)}` : '-';
+      };
+      console.log(`scale round ${i + 1}: 3 → 30 Ready in ${scaleMs[i]!.toFixed(0)} ms (the 27 created ${spread(w.created)}, bound ${spread(w.bound)}, Ready ${spread(w.ready)} ms); load ${loadavg()}`);
       r.t0 = 0;
       await client.delete(Resources.deployments, NS, APP, { propagationPolicy: 'Foreground' });
       await r.until(() => live.size === 0, 'pods gone', 180_000);

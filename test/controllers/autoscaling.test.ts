@@ -123,8 +123,12 @@ describe('metrics API and HorizontalPodAutoscaler on hollow nodes', () => {
     // The load stops: down to minReplicas after the 2 s window.
     setUsage(5);
     await waitFor("condition", async () => (await api.client.get<Deployment>(Resources.deployments, ns, 'web')).spec?.replicas === 2, 40_000);
-    const events = (await api.client.list<Event>(Resources.events, { namespace: ns })).items.filter((e) => e.involvedObject.kind === 'HorizontalPodAutoscaler');
-    const messages = events.map((e) => `${e.reason}: ${e.message}`);
+    // Events are written a moment after they are recorded.
+    const messages = await waitFor('the scale-down event', async () => {
+      const events = (await api.client.list<Event>(Resources.events, { namespace: ns })).items.filter((e) => e.involvedObject.kind === 'HorizontalPodAutoscaler');
+      const all = events.map((e) => `${e.reason}: ${e.message}`);
+      return all.includes('SuccessfulRescale: New size: 2; reason: All metrics below target') ? all : undefined;
+    }, 5_000);
     expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^SuccessfulRescale: New size: \d; reason: cpu resource utilization \(percentage of request\) above target$/), 'SuccessfulRescale: New size: 2; reason: All metrics below target']));
     for (const bin of kubectls) {
       const got = await kubectl(bin, 'get', 'hpa', 'web');

@@ -418,13 +418,15 @@ const kubectlWorks = fs.existsSync('/usr/bin/kubectl') && spawnSync('/usr/bin/ku
   let informers: SharedInformerFactory;
   let controller: DeploymentController;
   let standIn: ReplicaSetStandIn;
+  let recorder: EventRecorder;
   let home: string;
 
   beforeAll(async () => {
     srv = await startTestApiServer();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-kubectl-deploy-'));
     informers = new SharedInformerFactory(srv.client);
-    controller = new DeploymentController({ client: srv.client, informers, recorder: new EventRecorder(srv.client, { component: 'deployment-controller' }) });
+    recorder = new EventRecorder(srv.client, { component: 'deployment-controller' });
+    controller = new DeploymentController({ client: srv.client, informers, recorder });
     standIn = new ReplicaSetStandIn(srv.client, 100);
     await standIn.start();
     await controller.start();
@@ -433,6 +435,7 @@ const kubectlWorks = fs.existsSync('/usr/bin/kubectl') && spawnSync('/usr/bin/ku
     controller.stop();
     standIn.stop();
     informers.stop();
+    await recorder.flush(); // events are written a moment after they are recorded
     await srv.stop();
     fs.rmSync(home, { recursive: true, force: true });
   });

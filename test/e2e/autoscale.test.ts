@@ -176,8 +176,12 @@ describe('HorizontalPodAutoscaler on real containerd', () => {
     await waitFor('scaled down to 1', async () => (await replicas()) === 1);
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(5000);
 
-    const events = (await api.client.list<Event>(Resources.events, { namespace: ns })).items.filter((e) => e.involvedObject.kind === 'HorizontalPodAutoscaler');
-    const messages = events.map((e) => `${e.reason}: ${e.message}`);
+    // Events are written a moment after they are recorded.
+    const messages = await waitFor('the scale-down event', async () => {
+      const events = (await api.client.list<Event>(Resources.events, { namespace: ns })).items.filter((e) => e.involvedObject.kind === 'HorizontalPodAutoscaler');
+      const all = events.map((e) => `${e.reason}: ${e.message}`);
+      return all.includes('SuccessfulRescale: New size: 1; reason: All metrics below target') ? all : undefined;
+    });
     expect(messages).toEqual(
       expect.arrayContaining(['SuccessfulRescale: New size: 3; reason: cpu resource utilization (percentage of request) above target', 'SuccessfulRescale: New size: 1; reason: All metrics below target']),
     );

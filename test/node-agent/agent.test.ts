@@ -324,8 +324,10 @@ describe('node agent on the fake runtime', () => {
     expect(p.status?.phase).toBe('Pending');
     expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
     expect(p.status?.podIP).toBeUndefined();
-    const events = await api.client.list<CoreEvent>(Resources.events, { namespace: 'default' });
-    expect(events.items.some((e) => e.involvedObject.name === 'nomount' && e.reason === 'FailedMount' && /nomount-cfg/.test(e.message ?? ''))).toBe(true);
+    await waitFor('the FailedMount event', async () => {
+      const events = await api.client.list<CoreEvent>(Resources.events, { namespace: 'default' });
+      return events.items.some((e) => e.involvedObject.name === 'nomount' && e.reason === 'FailedMount' && /nomount-cfg/.test(e.message ?? ''));
+    });
     expect((await runtime.listPodSandboxes()).some((sb) => sb.name === 'nomount')).toBe(false);
     // The image check begun with each try is not reported before a container start uses it.
     await waitFor('a retried mount', async () => {
