@@ -68,12 +68,12 @@ export async function prepareVolume(v: Volume, hostPath: string, ctx: Projection
     }
   } else {
     const payload = await volumePayload(v, ctx);
-    if (payload) writeAtomically(hostPath, payload);
+    if (payload) await writeAtomically(hostPath, payload);
   }
 }
 
 /** kubelet-style /etc/hosts for the pod (the runtime would give every pod a copy of the host's). */
-export function writeEtcHosts(file: string, pod: Pod, podIP: string): void {
+export async function writeEtcHosts(file: string, pod: Pod, podIP: string): Promise<void> {
   const hostname = pod.spec?.hostname || pod.metadata?.name || '';
   const lines = [
     '# Kubernetes-managed hosts file.',
@@ -86,8 +86,8 @@ export function writeEtcHosts(file: string, pod: Pod, podIP: string): void {
   ];
   if (podIP) lines.push(`${podIP}\t${hostname}`);
   for (const h of pod.spec?.hostAliases || []) lines.push(`${h.ip}\t${(h.hostnames || []).join('\t')}`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o644 });
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  await fs.promises.writeFile(file, lines.join('\n') + '\n', { mode: 0o644 });
 }
 
 export function removeTree(p: string): void {

@@ -344,7 +344,7 @@ export class PodActions {
       t0 = timePhase(state, 'volumes', t0);
     }
     const cfg = this.sandboxConfig(pod, attempt, state);
-    fs.mkdirSync(cfg.logDirectory, { recursive: true });
+    await fs.promises.mkdir(cfg.logDirectory, { recursive: true });
     let id: string;
     let t: number;
     try {
@@ -354,7 +354,7 @@ export class PodActions {
       this.o.pleg.remember(st);
       state.sandbox = { id, ip: st.ip, attempt };
       state.createdSandbox = observedSandbox(st);
-      if (!pod.spec?.hostNetwork) writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
+      if (!pod.spec?.hostNetwork) await writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
       t = timePhase(state, 'sandbox', t0);
     } catch (err) {
       const failed = await setUp;
@@ -483,7 +483,7 @@ export class PodActions {
     }
     const sandboxCfg = this.sandboxConfig(pod, sandbox.attempt, state);
     const cfg = containerConfig(pod, spec, a.init, a.attempt, { nodeName: this.o.nodeName, env, mounts, gracePeriodSeconds: gracePeriodSeconds(pod), volumeGroups });
-    fs.mkdirSync(path.join(sandboxCfg.logDirectory, a.name), { recursive: true });
+    await fs.promises.mkdir(path.join(sandboxCfg.logDirectory, a.name), { recursive: true });
     let id: string;
     try {
       id = await this.runtime.createContainer(sandbox.id, cfg, sandboxCfg);

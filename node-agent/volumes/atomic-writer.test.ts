@@ -13,8 +13,8 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('the kubelet layout: a version directory behind ..data, user-visible symlinks, modes as given', () => {
-  expect(writeAtomically(dir, { token: { data: 'tok', mode: 0o600 }, 'ca.crt': { data: 'CA' }, 'sub/dir/file': { data: 'x', mode: 0o640 } })).toBe(true);
+test('the kubelet layout: a version directory behind ..data, user-visible symlinks, modes as given', async () => {
+  expect(await writeAtomically(dir, { token: { data: 'tok', mode: 0o600 }, 'ca.crt': { data: 'CA' }, 'sub/dir/file': { data: 'x', mode: 0o640 } })).toBe(true);
   const version = fs.readlinkSync(path.join(dir, '..data'));
   expect(version).toMatch(/^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.[0-9a-f]+$/);
   expect(fs.readlinkSync(path.join(dir, 'token'))).toBe('..data/token');
@@ -27,28 +27,28 @@ test('the kubelet layout: a version directory behind ..data, user-visible symlin
   expect(fs.readdirSync(dir).sort()).toEqual(['..data', version, 'ca.crt', 'sub', 'token'].sort());
 });
 
-test('an unchanged payload is not rewritten; a change swaps versions and drops what went away', () => {
-  writeAtomically(dir, { a: { data: '1' }, b: { data: '2' } });
+test('an unchanged payload is not rewritten; a change swaps versions and drops what went away', async () => {
+  await writeAtomically(dir, { a: { data: '1' }, b: { data: '2' } });
   const v1 = fs.readlinkSync(path.join(dir, '..data'));
-  expect(writeAtomically(dir, { a: { data: '1' }, b: { data: '2' } })).toBe(false);
+  expect(await writeAtomically(dir, { a: { data: '1' }, b: { data: '2' } })).toBe(false);
   expect(fs.readlinkSync(path.join(dir, '..data'))).toBe(v1);
-  expect(writeAtomically(dir, { a: { data: '1', mode: 0o600 }, b: { data: '2' } })).toBe(true); // a mode change counts
-  expect(writeAtomically(dir, { a: { data: 'new' } })).toBe(true);
+  expect(await writeAtomically(dir, { a: { data: '1', mode: 0o600 }, b: { data: '2' } })).toBe(true); // a mode change counts
+  expect(await writeAtomically(dir, { a: { data: 'new' } })).toBe(true);
   const v3 = fs.readlinkSync(path.join(dir, '..data'));
   // The version just replaced stays until the next write, for readers caught in the swap.
   expect(fs.readdirSync(dir).filter((e) => e.startsWith('..2')).length).toBe(2);
-  writeAtomically(dir, { a: { data: 'newer' } });
+  await writeAtomically(dir, { a: { data: 'newer' } });
   const v4 = fs.readlinkSync(path.join(dir, '..data'));
   expect(fs.readdirSync(dir).sort()).toEqual(['..data', v3, v4, 'a'].sort());
   expect(fs.readFileSync(path.join(dir, 'a'), 'utf8')).toBe('newer');
 });
 
-test('leftovers of an interrupted write (a stale ..data_tmp, a plain file where a link goes, a half-written version) are replaced', () => {
+test('leftovers of an interrupted write (a stale ..data_tmp, a plain file where a link goes, a half-written version) are replaced', async () => {
   const target = path.join(dir, 'interrupted');
   fs.mkdirSync(path.join(target, '..2020_01_01_00_00_00.abc'), { recursive: true });
   fs.symlinkSync('..2020_01_01_00_00_00.abc', path.join(target, '..data_tmp'));
   fs.writeFileSync(path.join(target, 'token'), 'stale');
-  expect(writeAtomically(target, { token: { data: 't1' }, namespace: { data: 'default' } })).toBe(true);
+  expect(await writeAtomically(target, { token: { data: 't1' }, namespace: { data: 'default' } })).toBe(true);
   expect(fs.readlinkSync(path.join(target, 'token'))).toBe(path.join('..data', 'token'));
   expect(fs.readFileSync(path.join(target, 'token'), 'utf8')).toBe('t1');
   expect(fs.readFileSync(path.join(target, 'namespace'), 'utf8')).toBe('default');
@@ -56,15 +56,15 @@ test('leftovers of an interrupted write (a stale ..data_tmp, a plain file where 
   expect(fs.readdirSync(target).filter((e) => e.startsWith('..20')).length).toBe(1);
 });
 
-test('paths that would leave the volume are refused', () => {
+test('paths that would leave the volume are refused', async () => {
   for (const p of ['/etc/passwd', '../x', 'a/../../x', '..data', '']) expect(() => validatePath(p)).toThrow();
-  expect(() => writeAtomically(dir, { '../escape': { data: 'x' } })).toThrow(/must not contain '..'/);
+  await expect(writeAtomically(dir, { '../escape': { data: 'x' } })).rejects.toThrow(/must not contain '..'/);
 });
 
 test('a reader in another process never sees a partial or mixed version', async () => {
   // Big files: a non-atomic rewrite would be caught half-way.
   const version = (i: number) => ({ token: { data: `${i}:`.padEnd(256 * 1024, String(i % 10)) }, 'ca.crt': { data: `ca-${i}` } });
-  writeAtomically(dir, version(0));
+  await writeAtomically(dir, version(0));
   const stop = path.join(dir, '..stop');
   const reader = spawn(process.execPath, [
     '-e',
@@ -77,7 +77,7 @@ test('a reader in another process never sees a partial or mixed version', async 
   let out = '';
   reader.stdout.on('data', (d: Buffer) => (out += d.toString()));
   for (let i = 1; i <= 150; i++) {
-    writeAtomically(dir, version(i));
+    await writeAtomically(dir, version(i));
     await new Promise((r) => setImmediate(r));
   }
   fs.writeFileSync(stop, '');
