@@ -115,10 +115,11 @@ test('observing a pod no newer than the last relist costs no relist; a newer mom
 });
 
 /**
- * A runtime whose status (and list) of `lagging` containers still says running after their exit event,
- * as containerd's CRI plugin does for tens of ms; `caughtUp(id, reason)` ends the lag with that reason.
+ * A pod whose container is SIGKILLed (137) on a runtime whose status (and list) of it still says running
+ * after the exit event, as containerd's CRI plugin does for tens of ms; `caughtUp(reason)` ends the lag
+ * with that reason. Resolves once the PLEG has reported the exit.
  */
-function laggingRuntime(): { runtime: FakeRuntime; lag(id: string): void; caughtUp(id: string, reason?: string): void; polls: () => number } {
+async function crashedWhileRuntimeLags(uid: string): Promise<{ pleg: Pleg; changes: string[][]; caughtUp(reason?: string): void; polls: () => number }> {
   const runtime = new FakeRuntime({ images: ['img'], exitEvents: true });
   const lagging = new Map<string, string | undefined>();
   let polls = 0;
@@ -132,20 +133,21 @@ function laggingRuntime(): { runtime: FakeRuntime; lag(id: string): void; caught
   };
   const list = runtime.listContainers.bind(runtime);
   runtime.listContainers = async (filter) => (await list(filter)).map((c) => (lagging.has(c.id) && lagging.get(c.id) === undefined ? { ...c, state: 'CONTAINER_RUNNING' } : c));
-  return { runtime, lag: (id) => lagging.set(id, undefined), caughtUp: (id, reason) => lagging.set(id, reason ?? 'Error'), polls: () => polls };
-}
-
-test("an exit event reports the container exited at once, with the event's code, while the runtime's status still says running", async () => {
-  const { runtime, lag, caughtUp, polls } = laggingRuntime();
-  const id = await runningPod(runtime, 'pod-d');
+  const id = await runningPod(runtime, uid);
   const changes: string[][] = [];
   const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 60_000, onChange: (uids) => changes.push(uids) });
   await pleg.start();
+  changes.length = 0;
+  lagging.set(id, undefined);
+  runtime.crash(id, 137);
+  await until('the exit is reported', () => changes.length > 0);
+  return { pleg, changes, caughtUp: (reason) => lagging.set(id, reason ?? 'Error'), polls: () => polls };
+}
+
+test("an exit event reports the container exited at once, with the event's code, while the runtime's status still says running", async () => {
+  const { pleg, changes, caughtUp, polls } = await crashedWhileRuntimeLags('pod-d');
   try {
-    changes.length = 0;
-    lag(id);
-    runtime.crash(id, 137);
-    await until('the exit is reported', () => changes.length > 0);
+    expect(changes).toEqual([['pod-d']]);
     const c = pleg.allPods().get('pod-d')!.containers[0];
     expect(c).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'Error' });
     expect(c.finishedAt).toBeGreaterThan(0);
@@ -154,10 +156,9 @@ test("an exit event reports the container exited at once, with the event's code,
     expect(pleg.allPods().get('pod-d')!.containers[0].state).toBe('CONTAINER_EXITED');
     await until('its status is polled again', () => polls() >= 3);
     // The runtime catches up with the same exit: no second report.
-    caughtUp(id);
-    const reports = changes.length;
+    caughtUp();
     await new Promise((r) => setTimeout(r, 120));
-    expect(changes.length).toBe(reports);
+    expect(changes).toEqual([['pod-d']]);
     expect(pleg.allPods().get('pod-d')!.containers[0]).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'Error' });
   } finally {
     pleg.stop();
@@ -165,18 +166,10 @@ test("an exit event reports the container exited at once, with the event's code,
 });
 
 test('what the runtime adds to an exit its event reported (OOMKilled) is reported as a second change', async () => {
-  const { runtime, lag, caughtUp } = laggingRuntime();
-  const id = await runningPod(runtime, 'pod-e');
-  const changes: string[][] = [];
-  const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 60_000, onChange: (uids) => changes.push(uids) });
-  await pleg.start();
+  const { pleg, changes, caughtUp } = await crashedWhileRuntimeLags('pod-e');
   try {
-    changes.length = 0;
-    lag(id);
-    runtime.crash(id, 137);
-    await until('the exit is reported', () => changes.length === 1);
     expect(pleg.allPods().get('pod-e')!.containers[0].reason).toBe('Error');
-    caughtUp(id, 'OOMKilled');
+    caughtUp('OOMKilled');
     await until('the runtime status is reported', () => changes.length === 2);
     expect(changes[1]).toEqual(['pod-e']);
     expect(pleg.allPods().get('pod-e')!.containers[0]).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'OOMKilled' });
