@@ -158,7 +158,7 @@ export class Pleg {
     this.period = this.o.intervalMs;
     const cached = this.containerCache.get(id);
     if (cached && cached.state === 'CONTAINER_RUNNING') {
-      // containerd's CRI plugin deletes the task before its status says exited (40–50 ms after a
+      // containerd's CRI plugin deletes the task before its status says exited (40–90 ms after a
       // SIGKILL on this machine kind), and a restart waited for that. The status read afterwards only
       // adds what the event lacks (OOMKilled, a message), reported as a second change when it does.
       const obs: ObservedContainer = { ...cached.obs, state: 'CONTAINER_EXITED', exitCode: e.exitStatus, finishedAt: e.exitedAt, reason: e.exitStatus === 0 ? 'Completed' : 'Error', pid: undefined };
