@@ -8,7 +8,7 @@
 // do older versions' directories.
 // Every file-system call goes through libuv's thread pool: on `steer server` the event loop is the
 // apiserver's too, and a 3 → 30 wave's 27 new volumes (a dozen journalled metadata writes each, 0.3–5 ms
-// apiece beside containerd's own) held it ~27 % of the time, delaying the wave's bindings by ~300 ms.
+// apiece beside containerd's own) held it ~27 % of the wave's first 600 ms.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -86,12 +86,11 @@ async function exists(p: string): Promise<boolean> {
 let writing: Promise<unknown> = Promise.resolve();
 
 /**
- * Writes the payload into targetDir atomically, after the writes already queued: one at a time, as the
- * synchronous writes were, so that a wave of new pods' volumes does not crowd the disk's journal and the
- * thread pool while containerd creates their sandboxes (all at once, their sandboxes and containers took
- * 10–45 % longer). Resolves true when something changed. The files are owned
- * by their uid/gid when given (the kubelet runs as root; elsewhere ownership changes are skipped). Two
- * writes of one directory must not overlap (the node agent's are its pod's sync, one at a time).
+ * Writes the payload into targetDir atomically; resolves true when something changed. The files are owned
+ * by their uid/gid when given (the kubelet runs as root; elsewhere ownership changes are skipped). Writes
+ * run one at a time, after those already queued, as the synchronous ones did: a wave of new pods' volumes
+ * written all at once crowded the disk's journal and the thread pool while containerd created their
+ * sandboxes (which then took 10–45 % longer in one run).
  */
 export function writeAtomically(targetDir: string, payload: Payload): Promise<boolean> {
   const done = writing.then(() => writeNow(targetDir, payload));
