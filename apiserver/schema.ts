@@ -112,8 +112,23 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function child(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+/**
+ * Where the walk is, as segments: a schema field's name, an array index, or a map key already written
+ * `[key]` (schema field names never start with '['). The path string is built only for a field that is
+ * reported: the walk visits every field of every write, and building each path allocated more than the
+ * rest of the walk.
+ */
+type PathSegments = Array<string | number>;
+
+function pathString(segs: PathSegments, key?: string): string {
+  let out = '';
+  for (const seg of segs) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (seg.charCodeAt(0) === 91 /* [ */) out += seg;
+    else out += out ? `.${seg}` : seg;
+  }
+  if (key === undefined) return out;
+  return out ? `${out}.${key}` : key;
 }
 
 interface Walker {
@@ -165,41 +180,55 @@ function scalarFits(desc: Desc, value: unknown): boolean {
  * Walks a value against a type. A null field is accepted (Kubernetes reads it as unset); a value of the
  * wrong type is reported and not walked into.
  */
-function walk(value: unknown, desc: Desc, path: string, w: Walker, inCollection = false): void {
+function walk(value: unknown, desc: Desc, segs: PathSegments, w: Walker, inCollection = false): void {
   if (value === undefined || desc.kind === 'any') return;
   if (value === null) {
     // A null field is unset; a null list element or map value has no sensible meaning: refuse it.
-    if (inCollection) w.mismatch?.({ path, value, expected: expectedName(desc), actual: 'null' });
+    if (inCollection) w.mismatch?.({ path: pathString(segs), value, expected: expectedName(desc), actual: 'null' });
     return;
   }
   if (!scalarFits(desc, value)) {
-    w.mismatch?.({ path, value, expected: expectedName(desc), actual: jsonType(value) });
+    w.mismatch?.({ path: pathString(segs), value, expected: expectedName(desc), actual: jsonType(value) });
     return;
   }
   switch (desc.kind) {
     case 'string':
       if (desc.byte && typeof value === 'string' && !base64Re.test(value)) {
-        w.mismatch?.({ path, value, expected: 'string', actual: 'string', detail: 'illegal base64 data' });
+        w.mismatch?.({ path: pathString(segs), value, expected: 'string', actual: 'string', detail: 'illegal base64 data' });
       }
       return;
     case 'array': {
       const list = value as unknown[];
-      for (let i = 0; i < list.length; i++) walk(list[i], desc.item, `${path}[${i}]`, w, true);
+      for (let i = 0; i < list.length; i++) {
+        segs.push(i);
+        walk(list[i], desc.item, segs, w, true);
+        segs.pop();
+      }
       return;
     }
     case 'map': {
       const obj = value as Record<string, unknown>;
-      for (const k of Object.keys(obj)) walk(obj[k], desc.value, `${path}[${k}]`, w, true);
+      for (const k in obj) {
+        if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+        segs.push(`[${k}]`);
+        walk(obj[k], desc.value, segs, w, true);
+        segs.pop();
+      }
       return;
     }
     case 'model': {
       const fields = modelFields(desc.name);
       if (!fields) return;
       const obj = value as Record<string, unknown>;
-      for (const key of Object.keys(obj)) {
+      // for…in rather than Object.keys: no key array per object visited (JSON objects have no inherited keys).
+      for (const key in obj) {
+        if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
         const fieldDesc = fields.get(key);
-        if (fieldDesc) walk(obj[key], fieldDesc, child(path, key), w);
-        else w.unknown?.(child(path, key), obj, key);
+        if (fieldDesc) {
+          segs.push(key);
+          walk(obj[key], fieldDesc, segs, w);
+          segs.pop();
+        } else w.unknown?.(pathString(segs, key), obj, key);
       }
       return;
     }
@@ -216,7 +245,7 @@ export function pruneUnknownFields(resource: Pick<ResourceType, 'version' | 'kin
   const model = modelNameFor(resource);
   if (!model || !isMap(obj)) return [];
   const removed: string[] = [];
-  walk(obj, describeType(model, '', false), '', {
+  walk(obj, describeType(model, '', false), [], {
     unknown(path, parent, key) {
       removed.push(path);
       delete parent[key];
@@ -234,6 +263,6 @@ export function typeMismatches(resource: ResourceType, obj: unknown): TypeMismat
     found.push({ path: '', value: obj, expected: 'object', actual: jsonType(obj) });
     return found;
   }
-  walk(obj, describeType(model, '', false), '', { mismatch: (m) => found.push(m) });
+  walk(obj, describeType(model, '', false), [], { mismatch: (m) => found.push(m) });
   return found;
 }

@@ -27,7 +27,11 @@ function withoutNulls(v: unknown): unknown {
   }
   if (!isMap(v)) return v;
   let out: Record<string, unknown> | undefined;
-  for (const [k, val] of Object.entries(v)) {
+  // for…in rather than Object.entries: every write walks its whole object here, and entries() built a
+  // pair per field (JSON objects have no inherited keys).
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const val = v[k];
     if (val === null) {
       out ??= { ...v };
       delete out[k];

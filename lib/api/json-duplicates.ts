@@ -43,8 +43,12 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
-/** Calls visit for every object key of a valid JSON text, with its path, offset and whether its object already had it. */
-function walkKeys(text: string, visit: (path: string, at: number, repeated: boolean) => void): void {
+/**
+ * Calls visit for every object key of a valid JSON text, with the stack it is in (pathOf(stack, key)
+ * is its path: built only by a caller that needs it, since every write's body is walked here), its
+ * offset and whether its object already had it.
+ */
+function walkKeys(text: string, visit: (stack: Frame[], key: string, at: number, repeated: boolean) => void): void {
   const stack: Frame[] = [];
   const n = text.length;
   for (let i = 0; i < n; i++) {
@@ -57,7 +61,7 @@ function walkKeys(text: string, visit: (path: string, at: number, repeated: bool
         const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
         const repeated = top.keys.has(key);
         if (!repeated) top.keys.add(key);
-        visit(pathOf(stack, key), i, repeated);
+        visit(stack, key, i, repeated);
         top.at = key;
         top.expectKey = false;
       }
@@ -83,8 +87,10 @@ export interface DuplicateField {
 export function duplicateFieldsAt(text: string): DuplicateField[] {
   const found: DuplicateField[] = [];
   const seen = new Set<string>();
-  walkKeys(text, (path, at, repeated) => {
-    if (repeated && !seen.has(path)) {
+  walkKeys(text, (stack, key, at, repeated) => {
+    if (!repeated) return;
+    const path = pathOf(stack, key);
+    if (!seen.has(path)) {
       seen.add(path);
       found.push({ path, at });
     }
@@ -103,7 +109,8 @@ export function duplicateFields(text: string): string[] {
 /** The offset of the first occurrence of each of the given paths in a valid JSON text. */
 export function keyOffsets(text: string, paths: ReadonlySet<string>): Map<string, number> {
   const at = new Map<string, number>();
-  walkKeys(text, (path, offset) => {
+  walkKeys(text, (stack, key, offset) => {
+    const path = pathOf(stack, key);
     if (paths.has(path) && !at.has(path)) at.set(path, offset);
   });
   return at;

@@ -471,11 +471,15 @@ export class KubeClient {
       let buffered = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        buffered += chunk;
+        // Lines are cut from the text by offset and only an unfinished tail is kept: appending each chunk
+        // to the buffer and re-slicing it per line copied every event's text once more (the server
+        // writes whole lines, so the tail is nearly always empty).
+        const text = buffered ? buffered + chunk : chunk;
+        let start = 0;
         let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
+        while ((nl = text.indexOf('\n', start)) >= 0) {
+          const line = text.slice(start, nl).trim();
+          start = nl + 1;
           if (!line || stopped) continue;
           let ev: WatchEvent<T>;
           try {
@@ -487,6 +491,7 @@ export class KubeClient {
           }
           onEvent(ev);
         }
+        buffered = start < text.length ? text.slice(start) : '';
       });
       res.on('end', () => finish());
       res.on('error', (e) => {
