@@ -21,14 +21,64 @@ export interface LevelStorageOptions extends EngineOptions {
   transformer?: ValueTransformer;
 }
 
+/**
+ * A history entry as first written (and still for encrypted buckets): one JSON document holding the
+ * object's JSON as a string, or base64 of its transformed bytes when `e` is set.
+ */
 interface HistoryRecord {
   t: StorageEventType;
   b: string;
   k: string;
-  /** The object's JSON; base64 of its transformed bytes when `e` is set. */
   o: string;
   p?: string;
   e?: 1;
+}
+
+/**
+ * The header line of a history entry in the framed form: the object's bytes (`ol` of them) and its
+ * previous state's (`pl`) follow it as they are stored. The JSON-in-a-string form decoded, escaped and
+ * re-encoded both objects on every write (and escaping doubles every quote); this copies them once.
+ */
+interface HistoryHeader {
+  t: StorageEventType;
+  b: string;
+  k: string;
+  ol: number;
+  pl?: number;
+}
+
+/** A history entry read back, either form: the object and previous state as bytes (transformed when `encrypted`). */
+interface HistoryEntry {
+  t: StorageEventType;
+  b: string;
+  k: string;
+  o: Buffer;
+  p?: Buffer;
+  encrypted: boolean;
+}
+
+const NEWLINE = 10;
+
+function framedHistory(ev: StorageEvent): Buffer {
+  const header: HistoryHeader = { t: ev.type, b: ev.bucket, k: ev.key, ol: ev.object.bytes.length, pl: ev.prev?.bytes.length };
+  const parts = [Buffer.from(`${JSON.stringify(header)}\n`), ev.object.bytes];
+  if (ev.prev) parts.push(ev.prev.bytes);
+  return Buffer.concat(parts);
+}
+
+function readHistory(v: Buffer): HistoryEntry {
+  // JSON.stringify never writes a raw newline: a value without one is a record of the first form.
+  const nl = v.indexOf(NEWLINE);
+  if (nl < 0) {
+    const r = JSON.parse(v.toString()) as HistoryRecord;
+    const bytes = (text: string) => (r.e ? Buffer.from(text, 'base64') : Buffer.from(text));
+    return { t: r.t, b: r.b, k: r.k, o: bytes(r.o), p: r.p ? bytes(r.p) : undefined, encrypted: !!r.e };
+  }
+  const h = JSON.parse(v.toString('utf8', 0, nl)) as HistoryHeader;
+  const start = nl + 1;
+  const o = v.subarray(start, start + h.ol);
+  const p = h.pl !== undefined ? v.subarray(start + h.ol, start + h.ol + h.pl) : undefined;
+  return { t: h.t, b: h.b, k: h.k, o, p, encrypted: false };
 }
 
 const SEP = '!';
@@ -46,10 +96,11 @@ function parseStored(bytes: Buffer): StoredObject {
  * A history entry's object. The one an event leaves behind carries the event's revision: when that is
  * still the current object, the entry shares it instead of holding a second copy.
  */
-function historyObject(json: string, current: StoredObject | undefined, eventRev?: number): StoredObject {
+function historyObject(json: Buffer, current: StoredObject | undefined, eventRev?: number): StoredObject {
   if (current && eventRev !== undefined && current.rev === eventRev) return current;
-  const obj = JSON.parse(json) as KObj;
-  return { rev: Number(obj.metadata?.resourceVersion ?? 0), obj, bytes: ownBuffer(json) };
+  const text = json.toString();
+  const obj = JSON.parse(text) as KObj;
+  return { rev: Number(obj.metadata?.resourceVersion ?? 0), obj, bytes: ownBuffer(text) };
 }
 
 export class LevelStorage extends StorageEngine {
@@ -95,18 +146,18 @@ export class LevelStorage extends StorageEngine {
     // be read: it is dropped with everything older, as etcd's compaction would (watches from before get 410).
     let unreadableUpTo = 0;
     for await (const [k, v] of this.db.iterator({ gt: `e${SEP}`, lt: `e${SEP}\xff` })) {
-      const r = JSON.parse(v.toString()) as HistoryRecord;
+      const r = readHistory(v);
       const rev = Number(k.slice(2));
       const okey = objectKey(r.b, r.k);
       const current = byKey.get(okey);
       try {
-        if (r.e) {
+        if (r.encrypted) {
           if (!t) throw new Error(`${okey}: history is encrypted but no encryption configuration is given`);
-          r.o = t.fromStorage(r.b, okey, Buffer.from(r.o, 'base64')).toString();
-          if (r.p) r.p = t.fromStorage(r.b, okey, Buffer.from(r.p, 'base64')).toString();
+          r.o = t.fromStorage(r.b, okey, r.o);
+          if (r.p) r.p = t.fromStorage(r.b, okey, r.p);
         } else if (t) {
           // Plain history of a bucket whose data must now be encrypted is readable only with identity.
-          t.fromStorage(r.b, okey, Buffer.from(r.o));
+          t.fromStorage(r.b, okey, r.o);
         }
       } catch {
         unreadableUpTo = rev;
@@ -129,10 +180,12 @@ export class LevelStorage extends StorageEngine {
       const encrypt = !!t && t.covers(ev.bucket);
       if (ev.type === 'DELETED') ops.push({ type: 'del', key });
       else ops.push({ type: 'put', key, value: encrypt ? t.toStorage(ev.bucket, key, ev.object.bytes) : ev.object.bytes });
-      const rec: HistoryRecord = encrypt
-        ? { t: ev.type, b: ev.bucket, k: ev.key, e: 1, o: t.toStorage(ev.bucket, key, ev.object.bytes).toString('base64'), p: ev.prev ? t.toStorage(ev.bucket, key, ev.prev.bytes).toString('base64') : undefined }
-        : { t: ev.type, b: ev.bucket, k: ev.key, o: ev.object.bytes.toString(), p: ev.prev?.bytes.toString() };
-      ops.push({ type: 'put', key: historyKey(ev.rev), value: Buffer.from(JSON.stringify(rec)) });
+      let value: Buffer;
+      if (encrypt) {
+        const rec: HistoryRecord = { t: ev.type, b: ev.bucket, k: ev.key, e: 1, o: t.toStorage(ev.bucket, key, ev.object.bytes).toString('base64'), p: ev.prev ? t.toStorage(ev.bucket, key, ev.prev.bytes).toString('base64') : undefined };
+        value = Buffer.from(JSON.stringify(rec));
+      } else value = framedHistory(ev);
+      ops.push({ type: 'put', key: historyKey(ev.rev), value });
     }
     for (const rev of batch.droppedRevs) ops.push({ type: 'del', key: historyKey(rev) });
     ops.push({ type: 'put', key: REV_KEY, value: Buffer.from(String(batch.rev)) });

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ClassicLevel } from 'classic-level';
 import { LevelStorage } from './leveldb';
 import { MemoryStorage } from './memory';
 import { StorageEvent, TooOldRevisionError } from './types';
@@ -60,6 +61,41 @@ test('leveldb: objects, revision and history survive a reopen', async () => {
   expect(seen).toEqual([`ADDED default/b ${b.rev}`, `DELETED default/b ${rev}`]);
   const next = await s.create('configmaps', 'default/c', obj('default', 'c'));
   expect(next.rev).toBe(rev + 1);
+  await s.close();
+});
+
+test('leveldb: history written in the first form (object JSON in a JSON string) still replays after an upgrade, beside the framed form', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-store-'));
+  tmpDirs.push(dir);
+  let s = await LevelStorage.open(dir);
+  const a = await s.create('configmaps', 'default/a', obj('default', 'a'));
+  await s.update('configmaps', 'default/a', obj('default', 'a', { data: { v: 'x\n"quoted"' } }));
+  await s.update('configmaps', 'default/a', obj('default', 'a', { data: { v: '3' } }));
+  await s.delete('configmaps', 'default/a');
+  const expected: string[] = [];
+  s.watch('configmaps', a.rev - 1, (e) => expected.push(`${e.type} ${e.rev} ${JSON.stringify(e.object.obj.data)} ${JSON.stringify(e.prev?.obj.data)}`)).stop();
+  await s.close();
+  // Rewrite the first two entries the way earlier releases wrote every entry.
+  const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+  await db.open();
+  let rewritten = 0;
+  for await (const [k, v] of db.iterator({ gt: 'e!', lt: 'e!\xff' })) {
+    if (rewritten === 2) break;
+    const nl = v.indexOf(10);
+    expect(nl).toBeGreaterThan(0);
+    const h = JSON.parse(v.toString('utf8', 0, nl)) as { t: string; b: string; k: string; ol: number; pl?: number };
+    const o = v.subarray(nl + 1, nl + 1 + h.ol).toString();
+    const p = h.pl === undefined ? undefined : v.subarray(nl + 1 + h.ol, nl + 1 + h.ol + h.pl).toString();
+    await db.put(k, Buffer.from(JSON.stringify({ t: h.t, b: h.b, k: h.k, o, p })));
+    rewritten++;
+  }
+  await db.close();
+  expect(rewritten).toBe(2);
+  s = await LevelStorage.open(dir);
+  const seen: string[] = [];
+  s.watch('configmaps', a.rev - 1, (e) => seen.push(`${e.type} ${e.rev} ${JSON.stringify(e.object.obj.data)} ${JSON.stringify(e.prev?.obj.data)}`)).stop();
+  expect(expected).toHaveLength(4);
+  expect(seen).toEqual(expected);
   await s.close();
 });
 
