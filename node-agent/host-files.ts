@@ -90,12 +90,9 @@ export async function writeEtcHosts(file: string, pod: Pod, podIP: string): Prom
   await fs.promises.writeFile(file, lines.join('\n') + '\n', { mode: 0o644 });
 }
 
-export function removeTree(p: string): void {
-  try {
-    fs.rmSync(p, { recursive: true, force: true });
-  } catch {
-    /* best effort */
-  }
+/** Best effort; asynchronous, as a pod's volume and log files can take the shared event loop ~10 ms. */
+export async function removeTree(p: string): Promise<void> {
+  await fs.promises.rm(p, { recursive: true, force: true }).catch(() => undefined);
 }
 
 /**

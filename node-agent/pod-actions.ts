@@ -243,10 +243,13 @@ export class PodActions {
       // Not stopped after all (should not happen: the core finalizes only when nothing runs).
       await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid), podLogDirectory(this.o.sandbox.logRoot, pod));
     } else {
-      if (this.o.cgroupFs) removePodCgroups(podCgroupParent(this.o.sandbox.cgroupRoot, uid), this.o.cgroupFs);
-      removeTree(podDir(this.o.stateDir, uid));
-      // Nothing of it left in the runtime: no later cleanupOrphan will remove its logs.
-      if (!observed.sandboxes.length && !observed.containers.length) removeTree(podLogDirectory(this.o.sandbox.logRoot, pod));
+      const cgroupFs = this.o.cgroupFs;
+      await Promise.all([
+        cgroupFs && removePodCgroups(podCgroupParent(this.o.sandbox.cgroupRoot, uid), cgroupFs),
+        removeTree(podDir(this.o.stateDir, uid)),
+        // Nothing of it left in the runtime: no later cleanupOrphan will remove its logs.
+        !observed.sandboxes.length && !observed.containers.length && removeTree(podLogDirectory(this.o.sandbox.logRoot, pod)),
+      ]);
     }
     await this.o.deleter.deletePod(pod);
     this.forget(uid);
@@ -555,7 +558,7 @@ export class PodActions {
       /* gone */
     }
     await this.runtime.removeContainer(id).catch(ignoreNotFound);
-    if (logPath) removeTree(logPath);
+    if (logPath) await removeTree(logPath);
   }
 
   private async removeAll(uid: string, observed: ObservedPod, cgroupParent: string, logDir?: string): Promise<void> {
@@ -570,17 +573,19 @@ export class PodActions {
     for (const c of observed.containers) {
       if (!observed.sandboxes.some((s) => s.id === c.podSandboxId)) await this.runtime.removeContainer(c.id).catch(ignoreNotFound);
     }
-    if (this.o.cgroupFs) removePodCgroups(cgroupParent, this.o.cgroupFs);
-    removeTree(podDir(this.o.stateDir, uid));
-    if (logDir) removeTree(logDir);
-    else {
-      // The pod object is gone, so find its log directory by uid.
-      try {
-        for (const d of fs.readdirSync(this.o.sandbox.logRoot)) if (d.endsWith(`_${uid}`)) removeTree(path.join(this.o.sandbox.logRoot, d));
-      } catch {
-        /* none */
-      }
-    }
+    const cgroupFs = this.o.cgroupFs;
+    const logRoot = this.o.sandbox.logRoot;
+    await Promise.all([
+      cgroupFs && removePodCgroups(cgroupParent, cgroupFs),
+      removeTree(podDir(this.o.stateDir, uid)),
+      logDir
+        ? removeTree(logDir)
+        : // The pod object is gone, so find its log directory by uid.
+          fs.promises.readdir(logRoot).then(
+            (dirs) => Promise.all(dirs.filter((d) => d.endsWith(`_${uid}`)).map((d) => removeTree(path.join(logRoot, d)))),
+            () => undefined, // none
+          ),
+    ]);
   }
 }
 

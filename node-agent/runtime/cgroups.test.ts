@@ -14,27 +14,27 @@ describe('removePodCgroups on a fake cgroupfs', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  test('removes the pod dir and its empty children in every hierarchy, nothing else', () => {
-    expect(removePodCgroups('/steer0-pods/poda', root)).toEqual([]);
+  test('removes the pod dir and its empty children in every hierarchy, nothing else', async () => {
+    expect(await removePodCgroups('/steer0-pods/poda', root)).toEqual([]);
     for (const h of ['memory', 'pids', 'cpu,cpuacct']) {
       expect(fs.existsSync(path.join(root, h, 'steer0-pods', 'poda'))).toBe(false);
       expect(fs.existsSync(path.join(root, h, 'steer0-pods'))).toBe(true);
     }
     expect(fs.existsSync(path.join(root, 'pids', 'steer0-pods', 'podb'))).toBe(true);
-    expect(removePodCgroups('/steer0-pods/poda', root)).toEqual([]); // again: nothing to do
+    expect(await removePodCgroups('/steer0-pods/poda', root)).toEqual([]); // again: nothing to do
   });
 
-  test('cgroup v2: the pod dir directly under the unified mount', () => {
+  test('cgroup v2: the pod dir directly under the unified mount', async () => {
     fs.writeFileSync(path.join(root, 'cgroup.controllers'), 'cpu memory pids\n');
     fs.mkdirSync(path.join(root, 'steer0-pods', 'podc', 'ctr9'), { recursive: true });
-    expect(removePodCgroups('/steer0-pods/podc', root)).toEqual([]);
+    expect(await removePodCgroups('/steer0-pods/podc', root)).toEqual([]);
     expect(fs.existsSync(path.join(root, 'steer0-pods', 'podc'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'steer0-pods'))).toBe(true);
   });
 
-  test('refuses a hierarchy root or a top-level dir', () => {
-    expect(() => removePodCgroups('/', root)).toThrow(/refusing/);
-    expect(() => removePodCgroups('/steer0-pods', root)).toThrow(/refusing/);
-    expect(() => removePodCgroups('/steer0-pods/..', root)).toThrow(/refusing/);
+  test('refuses a hierarchy root or a top-level dir', async () => {
+    await expect(removePodCgroups('/', root)).rejects.toThrow(/refusing/);
+    await expect(removePodCgroups('/steer0-pods', root)).rejects.toThrow(/refusing/);
+    await expect(removePodCgroups('/steer0-pods/..', root)).rejects.toThrow(/refusing/);
   });
 });

@@ -193,15 +193,20 @@ export class CriRuntime implements ContainerRuntime {
   /** Removes the sandbox (and its containers), then the per-pod cgroup dirs it leaves behind. */
   async removePodSandbox(id: string): Promise<void> {
     let cgroupParent = this.sandboxCgroupParents.get(id);
-    try {
-      const res = await this.rt('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
-      cgroupParent = sandboxCgroupParentFromInfo(res.info) ?? cgroupParent;
-    } catch (err) {
-      if (!(err instanceof RuntimeError && err.code === grpc.status.NOT_FOUND)) throw err;
+    // A sandbox this client did not create (an agent restarted since): its cgroup parent is in the config
+    // containerd's verbose status holds. That status carries the whole runtime spec (~10 KB of JSON to
+    // encode and parse), so the parent recorded at creation is used when there is one.
+    if (cgroupParent === undefined) {
+      try {
+        const res = await this.rt('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
+        cgroupParent = sandboxCgroupParentFromInfo(res.info);
+      } catch (err) {
+        if (!(err instanceof RuntimeError && err.code === grpc.status.NOT_FOUND)) throw err;
+      }
     }
     await this.rt('RemovePodSandbox', { pod_sandbox_id: id });
     this.sandboxCgroupParents.delete(id);
-    if (cgroupParent) removePodCgroups(cgroupParent);
+    if (cgroupParent) await removePodCgroups(cgroupParent);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
