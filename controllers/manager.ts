@@ -63,6 +63,12 @@ export interface ControllerManagerOptions {
   podAutoscaler?: PodAutoscalerOptions;
   /** Concurrent reconciles per controller (default each controller's own). */
   workers?: number;
+  /**
+   * Informers shared with the other components of this process (`steer server`), used instead of a
+   * factory of the controllers' own; started here, stopped by their owner. Not with leader election:
+   * each term then starts on fresh informers.
+   */
+  informers?: SharedInformerFactory;
   /** --root-ca-file: the CA bundle published as kube-root-ca.crt in every namespace (default: the CA this client trusts). */
   rootCAFile?: string;
   /** The bundle itself (PEM), when not read from a file. */
@@ -88,6 +94,7 @@ interface ActiveSet {
 
 
 export async function startControllers(opts: ControllerManagerOptions): Promise<RunningControllers> {
+  if (opts.leaderElect && opts.informers) throw new Error('controller manager: shared informers cannot be used with leader election');
   const identity = opts.identity ?? `${os.hostname()}_${randomUUID()}`;
   const log = opts.log ?? ((m: string) => console.log(`controllers: ${m}`));
   const enabled = new Set<ControllerName>(opts.controllers ?? allControllerNames);
@@ -98,7 +105,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   const startSet = async (): Promise<void> => {
     // Elected: the controllers' writes are fenced by the Lease (refused once this instance may have lost it).
     const client = elector ? elector.fencedClient(opts.client) : opts.client;
-    const informers = new SharedInformerFactory(client);
+    const informers = opts.informers ?? new SharedInformerFactory(client);
     const recorder = new EventRecorder(client, { component: 'controller-manager', host: identity });
     const ctx: ControllerContext = { client, informers, recorder };
     const w = opts.workers !== undefined ? { workers: opts.workers } : {};
@@ -141,7 +148,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
     clearTimeout(timer);
-    set.informers.stop();
+    if (set.informers !== opts.informers) set.informers.stop();
     set.removeSource();
     await set.recorder.flush();
   };

@@ -6,8 +6,10 @@
 // (status-writer.ts). This file is the loop and the wiring; node-agent/README.md maps the rest.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Pod, PodStatus } from 'kubernetes-types/core/v1';
+import type { Pod, PodStatus, Service } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../lib/client/client';
+import type { SharedInformerFactory } from '../lib/client/shared-informers';
+import { Resources } from '../lib/api/resources';
 import { EventRecorder } from '../lib/client/events';
 import { WorkQueue } from '../lib/client/workqueue';
 import { runWorkers } from '../lib/client/controller';
@@ -98,6 +100,12 @@ export interface NodeAgentOptions {
   localPathSweepIntervalMs?: number;
   /** The Services for containers' service variables; shared by hollow nodes (default: the agent's own informer). */
   services?: ServiceEnvSource;
+  /**
+   * Informers shared with the other components of this process (`steer server`): the Services for the
+   * service variables, the service proxy and cluster DNS (with their Endpoints) come from them instead
+   * of watches of the agent's own. Left running when the agent stops.
+   */
+  informers?: SharedInformerFactory;
   /** Service-account tokens for projected volumes (default: the agent's own manager on the TokenRequest API). */
   tokens?: ServiceAccountTokenManager;
   /** How often running pods' configMap, secret, downwardAPI and projected volumes are rewritten (default 60 s). */
@@ -156,7 +164,7 @@ export class NodeAgent {
     else this.podSource = this.ownSource = new InformerPodSource(o.client, o.nodeName);
     this.logRoot = o.logRoot || path.join(o.stateDir, 'pod-logs');
     this.ownServices = !o.services;
-    this.services = o.services ?? new ServiceEnvSource(o.client);
+    this.services = o.services ?? new ServiceEnvSource(o.client, o.informers?.informerFor<Service>(Resources.services));
     let hostDns = { servers: [] as string[], searches: [] as string[], options: [] as string[] };
     try {
       hostDns = parseResolvConf(fs.readFileSync(o.resolvConf || '/etc/resolv.conf', 'utf8'));

@@ -71,9 +71,12 @@ export function serviceEnvFor(pod: Pod, services: Service[]): Record<string, str
 /** The Services a node agent (or all hollow agents of a process) know, from one informer. */
 export class ServiceEnvSource {
   private readonly informer: Informer<Service>;
+  private readonly ownInformer: boolean;
 
-  constructor(client: KubeClient) {
-    this.informer = new Informer<Service>(client, Resources.services);
+  /** `shared`: a Services informer of the process's shared informers, which stop() leaves running. */
+  constructor(client: KubeClient, shared?: Informer<Service>) {
+    this.ownInformer = !shared;
+    this.informer = shared ?? new Informer<Service>(client, Resources.services);
   }
 
   start(): Promise<void> {
@@ -81,7 +84,7 @@ export class ServiceEnvSource {
   }
 
   stop(): void {
-    this.informer.stop();
+    if (this.ownInformer) this.informer.stop();
   }
 
   /** The pod's service variables; throws until the Services have been listed (kubelet does too). */

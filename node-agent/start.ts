@@ -103,8 +103,10 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       throw err;
     }
   }
-  // The proxy and the DNS server watch the same Services and Endpoints: one watch each, shared.
-  const informers = opts.serviceProxy && opts.dnsServer ? new SharedInformerFactory(opts.client) : undefined;
+  // The proxy and the DNS server watch the same Services and Endpoints: one watch each, shared (with the
+  // rest of the process when the caller shares its informers; those are the caller's to stop).
+  const ownInformers = !opts.informers && opts.serviceProxy && opts.dnsServer ? new SharedInformerFactory(opts.client) : undefined;
+  const informers = opts.informers ?? ownInformers;
   let proxy: ServiceProxy | undefined;
   const proxyOpts = opts.serviceProxy ? (opts.serviceProxy === true ? {} : opts.serviceProxy) : undefined;
   if (proxyOpts) {
@@ -113,7 +115,7 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       await proxy.start();
     } catch (err) {
       await proxy.stop().catch(() => undefined);
-      informers?.stop();
+      ownInformers?.stop();
       await routes?.stop();
       await a.stop().catch(() => undefined);
       await server?.close();
@@ -140,7 +142,7 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
       await dns.start();
     } catch (err) {
       await dns.stop().catch(() => undefined);
-      informers?.stop();
+      ownInformers?.stop();
       await proxy?.stop().catch(() => undefined);
       await routes?.stop();
       await a.stop().catch(() => undefined);
@@ -156,7 +158,7 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
     dns,
     stop: async () => {
       await dns?.stop().catch((err: Error) => (opts.log ?? console.error)(`cluster DNS: stopping failed: ${err.message}`));
-      informers?.stop();
+      ownInformers?.stop();
       await proxy?.stop().catch((err: Error) => (opts.log ?? console.error)(`service proxy: removing its rules failed: ${err.message}`));
       await routes?.stop();
       await a.stop();

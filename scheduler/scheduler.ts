@@ -11,6 +11,8 @@ import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { KubeClient, KubeObject } from '../lib/client/client';
 import { EventRecorder } from '../lib/client/events';
 import { Informer } from '../lib/client/informer';
+import type { SharedInformerFactory } from '../lib/client/shared-informers';
+import type { ResourceType } from '../lib/api/resources';
 import { Resources } from '../lib/api/resources';
 import { SchedulerCache } from './cache';
 import { addAllEventHandlers } from './eventhandlers';
@@ -41,6 +43,12 @@ export interface SchedulerConfig {
   podMaxBackoffSeconds?: number; // default 10
   /** An unschedulable pod is retried after this long even without a relevant event (default 60). */
   podMaxInUnschedulablePodsSeconds?: number;
+  /**
+   * Informers shared with the other components of this process (`steer server`): the scheduler reads
+   * its kinds from them instead of watching each again, starts them, and leaves stopping them to their
+   * owner. Their client only lists and watches; bindings, events and status go through `client`.
+   */
+  informers?: SharedInformerFactory;
 }
 
 export class Scheduler {
@@ -59,6 +67,8 @@ export class Scheduler {
   private readonly claimInformer: Informer<PersistentVolumeClaim>;
   private readonly volumeInformer: Informer<PersistentVolume>;
   private readonly storageClassInformer: Informer<StorageClass>;
+  /** Set when the informers belong to the process (stop leaves them running). */
+  private readonly sharedInformers?: SharedInformerFactory;
   readonly listers: ObjectListers;
   /** What a scheduling cycle reads and writes. */
   private readonly cycle: CycleContext;
@@ -86,14 +96,17 @@ export class Scheduler {
       eventPlugins: this.framework.eventPlugins(),
     });
     this.recorder = new EventRecorder(opts.client, { component: this.schedulerName, host: os.hostname() });
-    this.nodeInformer = new Informer<Node>(opts.client, Resources.nodes);
-    this.podInformer = new Informer<Pod>(opts.client, Resources.pods);
-    this.namespaceInformer = new Informer<Namespace>(opts.client, Resources.namespaces);
-    this.serviceInformer = new Informer<Service>(opts.client, Resources.services);
-    this.replicaSetInformer = new Informer<ReplicaSet>(opts.client, Resources.replicasets);
-    this.claimInformer = new Informer<PersistentVolumeClaim>(opts.client, Resources.persistentvolumeclaims);
-    this.volumeInformer = new Informer<PersistentVolume>(opts.client, Resources.persistentvolumes);
-    this.storageClassInformer = new Informer<StorageClass>(opts.client, Resources.storageclasses);
+    this.sharedInformers = opts.informers;
+    const shared = opts.informers;
+    const informerFor = <T extends KubeObject>(rt: ResourceType): Informer<T> => (shared ? shared.informerFor<T>(rt) : new Informer<T>(opts.client, rt));
+    this.nodeInformer = informerFor<Node>(Resources.nodes);
+    this.podInformer = informerFor<Pod>(Resources.pods);
+    this.namespaceInformer = informerFor<Namespace>(Resources.namespaces);
+    this.serviceInformer = informerFor<Service>(Resources.services);
+    this.replicaSetInformer = informerFor<ReplicaSet>(Resources.replicasets);
+    this.claimInformer = informerFor<PersistentVolumeClaim>(Resources.persistentvolumeclaims);
+    this.volumeInformer = informerFor<PersistentVolume>(Resources.persistentvolumes);
+    this.storageClassInformer = informerFor<StorageClass>(Resources.storageclasses);
     // A claim, volume or class change may make a pod waiting on volumes schedulable.
     const volumeChange = () => this.queue.moveAllToActiveOrBackoff('VolumeChange');
     // Pre-bind waits for claims to be Bound: it hears of every claim change at once, no polling.
@@ -141,6 +154,8 @@ export class Scheduler {
   /** Starts the informers and waits until both have listed. */
   async startInformers(): Promise<void> {
     this.unregisterMetrics = registerPendingPodsSource(() => this.queue.lengths());
+    this.sharedInformers?.start();
+    // start() is idempotent: on shared informers it returns the first list of the one already running.
     await Promise.all([
       this.nodeInformer.start(),
       this.podInformer.start(),
@@ -184,14 +199,9 @@ export class Scheduler {
     for (const w of this.bindSlotWaiters.splice(0)) w();
     await this.loopDone;
     await Promise.all([...this.allBindsDone]);
-    this.nodeInformer.stop();
-    this.podInformer.stop();
-    this.namespaceInformer.stop();
-    this.serviceInformer.stop();
-    this.replicaSetInformer.stop();
-    this.claimInformer.stop();
-    this.volumeInformer.stop();
-    this.storageClassInformer.stop();
+    if (!this.sharedInformers) {
+      for (const inf of [this.nodeInformer, this.podInformer, this.namespaceInformer, this.serviceInformer, this.replicaSetInformer, this.claimInformer, this.volumeInformer, this.storageClassInformer]) inf.stop();
+    }
     this.unregisterMetrics?.();
     // Give queued events a moment to be written, but never hang shutdown on them.
     await Promise.race([this.recorder.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);

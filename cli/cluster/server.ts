@@ -18,6 +18,7 @@ import { clusterDnsIP, defaultAdvertiseAddress, startApiServer, type StorageOpti
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
+import { SharedInformerFactory } from '../../lib/client/shared-informers';
 import type { UserInfo } from '../../apiserver/auth/types';
 import { writeFileAtomic } from '../../lib/component/pki';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../../lib/component/secure-serving';
@@ -193,8 +194,16 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
 
     // One controller manager in this cluster: no Lease to campaign for before the controllers run.
     const ctlClient = clientFor('controller-manager');
+    // One set of informers for every component of this process: each kind is listed, watched, decoded
+    // and cached once, not once per component (pods, Services, Endpoints, ReplicaSets… were each watched
+    // two to four times). They only read, as the controller manager (which may read every kind); each
+    // component still writes with its own identity. Stopped after the components (started is unwound
+    // in reverse), whose handlers ignore what arrives once they have stopped.
+    const sharedInformers = new SharedInformerFactory(ctlClient);
+    started.push({ name: 'shared informers', stop: async () => sharedInformers.stop() });
     const ctl = await startControllers({
       client: ctlClient,
+      informers: sharedInformers,
       metricsPort: o.controllersMetricsPort,
       metricsHost: '127.0.0.1',
       metricsServing: componentServing(pki, 'controller-manager', ctlClient),
@@ -207,6 +216,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     const schedClient = clientFor('scheduler');
     const sched = await startScheduler({
       client: schedClient,
+      informers: sharedInformers,
       metricsPort: o.schedulerMetricsPort,
       metricsHost: '127.0.0.1',
       metricsServing: componentServing(pki, 'scheduler', schedClient),
@@ -219,6 +229,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
     const nodeClient = clientFor(`node-${o.nodeName}`);
     const agent = await startNodeAgent({
       client: nodeClient,
+      informers: sharedInformers,
       serving: componentServing(pki, `node-${o.nodeName}`, nodeClient, true),
       nodeName: o.nodeName,
       runtime: cri,

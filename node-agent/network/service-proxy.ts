@@ -175,7 +175,8 @@ export class ServiceProxy {
     endpoints.onUpdate(changed);
     endpoints.onDelete(changed);
     this.informers.start();
-    await this.informers.waitForSync();
+    // Its own two kinds only: shared informers may hold other components' kinds too.
+    await Promise.all([services.start(), endpoints.start()]);
     if (this.localhostNodePorts) {
       const before = await this.ipt.sysctl(RouteLocalnet);
       if (before !== '1') {

@@ -99,8 +99,9 @@ export class ClusterDns {
     endpoints.onUpdate((_, e) => this.records.upsertEndpoints(e));
     endpoints.onDelete((e) => this.records.removeEndpoints(e));
     this.informers.start();
-    // Answers before the first list would deny Services that exist (and clients cache denials).
-    await this.informers.waitForSync();
+    // Answers before the first list would deny Services that exist (and clients cache denials). Its own
+    // two kinds only: shared informers may hold other components' kinds too.
+    await Promise.all([services.start(), endpoints.start()]);
     this.unregisterSizes = registerDnsSizes({
       node: this.o.nodeName,
       sizes: () => ({ ...this.records.sizes, forwardCache: this.forwarder.cacheEntries, forwardInFlight: this.forwarder.outstanding }),
