@@ -12,8 +12,7 @@ import type { KubeClient, KubeObject } from '../lib/client/client';
 import { EventRecorder } from '../lib/client/events';
 import { Informer } from '../lib/client/informer';
 import type { SharedInformerFactory } from '../lib/client/shared-informers';
-import type { ResourceType } from '../lib/api/resources';
-import { Resources } from '../lib/api/resources';
+import { Resources, type ResourceType } from '../lib/api/resources';
 import { SchedulerCache } from './cache';
 import { addAllEventHandlers } from './eventhandlers';
 import { Framework, Profile } from './framework/framework';
@@ -96,8 +95,7 @@ export class Scheduler {
       eventPlugins: this.framework.eventPlugins(),
     });
     this.recorder = new EventRecorder(opts.client, { component: this.schedulerName, host: os.hostname() });
-    this.sharedInformers = opts.informers;
-    const shared = opts.informers;
+    const shared = (this.sharedInformers = opts.informers);
     const informerFor = <T extends KubeObject>(rt: ResourceType): Informer<T> => (shared ? shared.informerFor<T>(rt) : new Informer<T>(opts.client, rt));
     this.nodeInformer = informerFor<Node>(Resources.nodes);
     this.podInformer = informerFor<Pod>(Resources.pods);
