@@ -36,6 +36,8 @@ import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { CrdServing } from './crd/serving';
 import { installOpenApi, type GeneratedOpenApi } from './openapi';
+import { type AppMessageClasses, InProcessConnection, inProcessDispatcher } from './in-process';
+import type { InProcessDispatch } from '../lib/api/in-process';
 import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
@@ -174,6 +176,11 @@ export interface RunningApiServer {
   serviceAccountTokens: ServiceAccountTokens;
   /** The resource metrics API (metrics.k8s.io): its store and an on-demand scrape. */
   metricsApi: MetricsApi;
+  /**
+   * With a local socket: requests from components in this process, served without a connection
+   * (apiserver/in-process.ts), the local socket's tokens valid on them as on the socket.
+   */
+  dispatch?: InProcessDispatch;
   close(): Promise<void>;
 }
 
@@ -186,7 +193,7 @@ export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
  * (--trace-gc-nvp at 500 req/s: ~2.3 MB survived and promoted per scavenge); with the prototype
  * already right that call returns at once.
  */
-function appMessageClasses(app: express.Express): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
+function appMessageClasses(app: express.Express): AppMessageClasses {
   class AppRequest extends http.IncomingMessage {}
   Object.setPrototypeOf(AppRequest.prototype, Object.getPrototypeOf(app.request) as object);
   Object.defineProperties(AppRequest.prototype, Object.getOwnPropertyDescriptors(app.request));
@@ -266,6 +273,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   // kube-apiserver's order: client certificates, then bearer tokens (token file, service-account JWTs, ...).
   // Connections accepted by the local socket's listener (its tokens are valid on these only).
   const localConnections = new WeakSet<object>();
+  // The one connection in-process requests claim (in-process.ts): local, like the socket's.
+  const inProcessConnection = new InProcessConnection();
+  if (opts.localSocket) localConnections.add(inProcessConnection);
   const authenticators = [
     ...(opts.localSocket ? [localSocketAuthenticator(opts.localSocket.tokens, (sock) => !!sock && localConnections.has(sock))] : []),
     ...(opts.clientCAFile ? [x509Authenticator()] : []),
@@ -414,11 +424,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closed = false;
+  const dispatchToApp = opts.localSocket ? inProcessDispatcher(app, messageClasses, inProcessConnection) : undefined;
   return {
     url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     serviceAccountTokens,
     metricsApi,
+    // A closed server refuses as its closed socket would: the request was never sent.
+    dispatch: dispatchToApp && ((r) => (closed ? Promise.reject(Object.assign(new Error('apiserver closed'), { code: 'ECONNREFUSED' })) : dispatchToApp(r))),
     async close() {
       if (closed) return;
       closed = true;

@@ -18,6 +18,7 @@ import * as tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta as K8sObjectMeta, Status } from 'kubernetes-types/meta/v1';
 import { ResourceType, resourcePath } from '../api/resources';
+import type { InProcessDispatch } from '../api/in-process';
 import { kubeconfigServers } from './kubeconfig';
 
 // Every typed object from `kubernetes-types` (Pod, Lease, …) is a KubeObject.
@@ -139,6 +140,11 @@ export interface DirectServer {
    * http://localhost). The token proves who this client is.
    */
   socketPath?: string;
+  /**
+   * An apiserver in this very process: requests (not watches) are handed to it with no connection
+   * (lib/api/in-process.ts). Given with `socketPath`, which watches and streamed bodies still use.
+   */
+  dispatch?: InProcessDispatch;
 }
 
 /** "https://a:6443, https://b:6443" → the URLs, in order, without duplicates. */
@@ -180,6 +186,7 @@ export class KubeClient {
   private readonly agents = new Map<string, http.Agent>();
   private readonly baseOptions: https.RequestOptions & { secureContext?: tls.SecureContext } = {};
   private readonly ready: Promise<void>;
+  private readonly dispatch?: InProcessDispatch;
 
   /** From a loaded kubeconfig, or from just a server URL and bearer token (TLS not verified). */
   constructor(config: KubeConfig | DirectServer, opts: { namespace?: string } = {}) {
@@ -210,6 +217,7 @@ export class KubeClient {
         this.baseOptions.rejectUnauthorized = false;
       }
       if (config.token) this.baseOptions.headers = { Authorization: `Bearer ${config.token}` };
+      this.dispatch = config.dispatch;
       this.ready = Promise.resolve();
     }
     if (!this.servers.length) throw new Error('no apiserver URL');
@@ -307,10 +315,16 @@ export class KubeClient {
     for (const agent of this.agents.values()) agent.destroy();
   }
 
+  /** The URL of a request to `server`: its path, with the query's defined values. */
+  private requestUrl(path: string, query: RequestOptions['query'], server: URL): URL {
+    const url = new URL(server.toString().replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query || {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
   private async requestOptions(method: string, path: string, o: RequestOptions, server = this.server): Promise<https.RequestOptions> {
     await this.ready;
-    const url = new URL(server.toString().replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(o.query || {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const url = this.requestUrl(path, o.query, server);
     const headers: Record<string, string> = {
       ...(this.baseOptions.headers as Record<string, string> | undefined),
       Accept: o.accept || 'application/json',
@@ -349,6 +363,7 @@ export class KubeClient {
   }
 
   private async requestOnce<T>(method: string, path: string, o: RequestOptions, server: URL): Promise<T> {
+    if (this.dispatch) return this.dispatchOnce<T>(this.dispatch, method, path, o, server);
     const options = await this.requestOptions(method, path, o, server);
     const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
     // Node frames bodies of DELETE (and GET) requests neither chunked nor with a length by default: say
@@ -361,19 +376,11 @@ export class KubeClient {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const code = res.statusCode || 0;
-          const isJson = (res.headers['content-type'] || '').includes('json');
-          let parsed: unknown = text;
-          if (isJson && text) {
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              parsed = text;
-            }
+          try {
+            resolve(answerOf<T>(res.statusCode || 0, res.headers['content-type'] || '', Buffer.concat(chunks).toString('utf8')));
+          } catch (err) {
+            reject(err);
           }
-          if (code >= 400) reject(new ApiError(code, toStatus(code, parsed)));
-          else resolve(parsed as T);
         });
       });
       req.on('error', reject);
@@ -382,6 +389,29 @@ export class KubeClient {
       if (payload !== undefined) req.end(payload);
       else req.end();
     });
+  }
+
+  /** One request handed to the apiserver of this process (DirectServer.dispatch). */
+  private async dispatchOnce<T>(dispatch: InProcessDispatch, method: string, path: string, o: RequestOptions, server: URL): Promise<T> {
+    const url = this.requestUrl(path, o.query, server);
+    const headers: Record<string, string> = { accept: o.accept || 'application/json' };
+    const auth = (this.baseOptions.headers as Record<string, string> | undefined)?.Authorization;
+    if (auth) headers.authorization = auth;
+    const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    if (body !== undefined) headers['content-type'] = o.contentType || 'application/json';
+    const answered = dispatch({ method, path: url.pathname + url.search, headers, body });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = o.timeoutMs
+      ? new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error(`${method} ${path}: timed out`), { code: 'ETIMEDOUT' })), o.timeoutMs);
+        })
+      : undefined;
+    try {
+      const res = await (timedOut ? Promise.race([answered, timedOut]) : answered);
+      return answerOf<T>(res.statusCode, res.contentType, res.body);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   get<T>(r: ResourceType, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
@@ -514,6 +544,20 @@ export class KubeClient {
       },
     };
   }
+}
+
+/** An answer's body, parsed when it is JSON; an ApiError for 4xx/5xx. */
+function answerOf<T>(code: number, contentType: string, text: string): T {
+  let parsed: unknown = text;
+  if (text && contentType.includes('json')) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  if (code >= 400) throw new ApiError(code, toStatus(code, parsed));
+  return parsed as T;
 }
 
 function toStatus(code: number, body: unknown): Status {
