@@ -3,12 +3,14 @@
 // metrics, routing, the body reader), as request and response objects of the app's own classes: the
 // body is pushed into the request, the answer collected from the response. What this saves is the HTTP
 // round trip inside one process — client request, socket writes and reads, both parsers, keep-alive
-// pooling — which was about a fifth of `steer server`'s CPU while it started 27 pods (profiled). Watches
-// and streamed answers (logs, exec) still take a connection: they live long and need backpressure.
+// pooling — which was about a fifth of `steer server`'s CPU while it started 27 pods (profiled). A watch
+// streams the same way: each piece the handler writes goes to the client's sink as it is written (the
+// watch handler writes from a timer or setImmediate, never inside a store commit). Exec, attach,
+// port-forward and log follows still take a connection.
 import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import type { Socket } from 'node:net';
-import type { InProcessDispatch, InProcessRequest, InProcessResponse } from '../lib/api/in-process';
+import type { InProcessApi, InProcessRequest, InProcessResponse, InProcessStreamSink } from '../lib/api/in-process';
 
 /**
  * The connection an in-process request says it came on. Nothing is read from or written to it, but
@@ -65,34 +67,56 @@ function contentTypeOf(headers: unknown): string | undefined {
 }
 
 /**
- * A dispatcher of in-process requests into `app`. `connection` is the one connection every such request
- * claims: the server registers it where it registers its local socket's connections, so the local
- * socket's per-component tokens authenticate in-process requests too, and nothing else.
+ * In-process requests into `app`. `connection` is the one connection every such request claims: the
+ * server registers it where it registers its local socket's connections, so the local socket's
+ * per-component tokens authenticate in-process requests too, and nothing else.
  */
-export function inProcessDispatcher(app: Handler, classes: AppMessageClasses, connection: InProcessConnection): InProcessDispatch {
+export function inProcessApi(app: Handler, classes: AppMessageClasses, connection: InProcessConnection): InProcessApi & { closeStreams(): void } {
   const AppRequest = classes.IncomingMessage;
   const AppResponse = classes.ServerResponse;
   const base = AppResponse.prototype;
+  const streams = new Set<http.ServerResponse>();
+
+  const request = (r: InProcessRequest): http.IncomingMessage => {
+    const req = new AppRequest(connection as unknown as Socket);
+    req.method = r.method;
+    req.url = r.path;
+    req.httpVersion = '1.1';
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    const headers: Record<string, string> = { host: 'localhost', ...r.headers };
+    if (r.body !== undefined) headers['content-length'] = String(Buffer.byteLength(r.body));
+    req.headers = headers;
+    req.rawHeaders = Object.entries(headers).flat();
+    if (r.body !== undefined) req.push(r.body);
+    req.push(null);
+    req.complete = true;
+    return req;
+  };
 
   /**
-   * A response of the app's class whose writes are collected. Its methods are the instance's own:
-   * express gives every response the app's prototype, which would take overrides on a subclass away.
+   * A response of the app's class whose writes are collected — or, given `data`, handed on as written
+   * when the answer is a 2xx. Its methods are the instance's own: express gives every response the app's
+   * prototype, which would take overrides on a subclass away.
    */
-  const collectingResponse = (req: http.IncomingMessage, answer: (r: InProcessResponse) => void, fail: (err: Error) => void): http.ServerResponse => {
+  const response = (req: http.IncomingMessage, done: (r: InProcessResponse | Error) => void, data?: (chunk: string) => void): http.ServerResponse => {
     const res = new AppResponse(req);
     const chunks: Array<string | Buffer> = [];
     let contentType: string | undefined;
     let settled = false;
-    const settle = (): void => {
+    let streaming = false;
+    const settle = (answer: InProcessResponse | Error): void => {
       if (settled) return;
       settled = true;
-      const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0].toString() : chunks.every((x) => typeof x === 'string') ? chunks.join('') : Buffer.concat(chunks.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))).toString('utf8');
-      answer({ statusCode: res.statusCode, contentType: contentType ?? String(res.getHeader('content-type') ?? ''), body });
+      done(answer);
     };
+    const whole = (): string => (chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0].toString() : chunks.every((x) => typeof x === 'string') ? chunks.join('') : Buffer.concat(chunks.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))).toString('utf8'));
     const writeHead = (statusCode: number, reasonOrHeaders?: unknown, headers?: unknown): http.ServerResponse => {
       contentType = contentTypeOf(typeof reasonOrHeaders === 'string' ? headers : reasonOrHeaders) ?? contentType;
       const args = [reasonOrHeaders, headers].filter((a) => a !== undefined);
-      return (base.writeHead as (...a: unknown[]) => http.ServerResponse).call(res, statusCode, ...args);
+      (base.writeHead as (...a: unknown[]) => http.ServerResponse).call(res, statusCode, ...args);
+      streaming = !!data && res.statusCode < 300;
+      return res;
     };
     const write = (chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean => {
       if (typeof encoding === 'function') {
@@ -105,10 +129,13 @@ export function inProcessDispatcher(app: Handler, classes: AppMessageClasses, co
       }
       if (!res.headersSent) writeHead(res.statusCode);
       if (chunk !== undefined && chunk !== null && req.method !== 'HEAD') {
-        if (typeof chunk === 'string') chunks.push(encoding && encoding !== 'utf8' && encoding !== 'utf-8' ? Buffer.from(chunk, encoding) : chunk);
-        else if (Buffer.isBuffer(chunk)) chunks.push(chunk);
-        else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        let piece: string | Buffer;
+        if (typeof chunk === 'string') piece = encoding && encoding !== 'utf8' && encoding !== 'utf-8' ? Buffer.from(chunk, encoding) : chunk;
+        else if (Buffer.isBuffer(chunk)) piece = chunk;
+        else if (chunk instanceof Uint8Array) piece = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         else throw new TypeError('in-process response: a chunk must be a string, Buffer or Uint8Array');
+        if (streaming && data) data(piece.toString());
+        else chunks.push(piece);
       }
       if (cb) process.nextTick(cb);
       return true;
@@ -125,7 +152,7 @@ export function inProcessDispatcher(app: Handler, classes: AppMessageClasses, co
       if (chunk !== undefined && chunk !== null) write(chunk, encoding);
       else if (!res.headersSent) writeHead(res.statusCode);
       res.finished = true; // writableEnded
-      settle();
+      settle({ statusCode: res.statusCode, contentType: contentType ?? String(res.getHeader('content-type') ?? ''), body: whole() });
       process.nextTick(() => {
         res.emit('prefinish');
         res.emit('finish');
@@ -137,10 +164,7 @@ export function inProcessDispatcher(app: Handler, classes: AppMessageClasses, co
     const destroy = (error?: Error): http.ServerResponse => {
       if (res.destroyed) return res;
       (res as { destroyed: boolean }).destroyed = true;
-      if (!settled) {
-        settled = true;
-        fail(error ?? connectionReset());
-      }
+      settle(error ?? connectionReset());
       process.nextTick(() => res.emit('close'));
       return res;
     };
@@ -148,21 +172,29 @@ export function inProcessDispatcher(app: Handler, classes: AppMessageClasses, co
     return res;
   };
 
-  return (r: InProcessRequest) =>
-    new Promise<InProcessResponse>((resolve, reject) => {
-      const req = new AppRequest(connection as unknown as Socket);
-      req.method = r.method;
-      req.url = r.path;
-      req.httpVersion = '1.1';
-      req.httpVersionMajor = 1;
-      req.httpVersionMinor = 1;
-      const headers: Record<string, string> = { host: 'localhost', ...r.headers };
-      if (r.body !== undefined) headers['content-length'] = String(Buffer.byteLength(r.body));
-      req.headers = headers;
-      req.rawHeaders = Object.entries(headers).flat();
-      if (r.body !== undefined) req.push(r.body);
-      req.push(null);
-      req.complete = true;
-      app(req, collectingResponse(req, resolve, reject));
-    });
+  return {
+    request: (r) =>
+      new Promise<InProcessResponse>((resolve, reject) => {
+        const req = request(r);
+        app(req, response(req, (answer) => (answer instanceof Error ? reject(answer) : resolve(answer))));
+      }),
+    stream: (r: InProcessRequest, sink: InProcessStreamSink) => {
+      const req = request(r);
+      const res = response(
+        req,
+        (answer) => {
+          streams.delete(res);
+          sink.end(answer);
+        },
+        (chunk) => sink.data(chunk),
+      );
+      streams.add(res);
+      app(req, res);
+      return { stop: () => void res.destroy() };
+    },
+    // As closing the server's connections does: every stream still open breaks off.
+    closeStreams: () => {
+      for (const res of [...streams]) res.destroy();
+    },
+  };
 }

@@ -36,8 +36,8 @@ import { ApiStatusError, errors } from './errors';
 import { installDiscovery } from './handlers/discovery';
 import { CrdServing } from './crd/serving';
 import { installOpenApi, type GeneratedOpenApi } from './openapi';
-import { type AppMessageClasses, InProcessConnection, inProcessDispatcher } from './in-process';
-import type { InProcessDispatch } from '../lib/api/in-process';
+import { type AppMessageClasses, InProcessConnection, inProcessApi } from './in-process';
+import type { InProcessApi } from '../lib/api/in-process';
 import { sendError } from './handlers/request';
 import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
@@ -177,10 +177,10 @@ export interface RunningApiServer {
   /** The resource metrics API (metrics.k8s.io): its store and an on-demand scrape. */
   metricsApi: MetricsApi;
   /**
-   * With a local socket: requests from components in this process, served without a connection
-   * (apiserver/in-process.ts), the local socket's tokens valid on them as on the socket.
+   * With a local socket: requests and watches from components in this process, served without a
+   * connection (apiserver/in-process.ts), the local socket's tokens valid on them as on the socket.
    */
-  dispatch?: InProcessDispatch;
+  inProcess?: InProcessApi;
   close(): Promise<void>;
 }
 
@@ -424,14 +424,22 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closed = false;
-  const dispatchToApp = opts.localSocket ? inProcessDispatcher(app, messageClasses, inProcessConnection) : undefined;
+  const inProcess = opts.localSocket ? inProcessApi(app, messageClasses, inProcessConnection) : undefined;
+  // A closed server refuses as its closed socket would: the request was never sent.
+  const refused = () => Object.assign(new Error('apiserver closed'), { code: 'ECONNREFUSED' });
   return {
     url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     serviceAccountTokens,
     metricsApi,
-    // A closed server refuses as its closed socket would: the request was never sent.
-    dispatch: dispatchToApp && ((r) => (closed ? Promise.reject(Object.assign(new Error('apiserver closed'), { code: 'ECONNREFUSED' })) : dispatchToApp(r))),
+    inProcess: inProcess && {
+      request: (r) => (closed ? Promise.reject(refused()) : inProcess.request(r)),
+      stream: (r, sink) => {
+        if (!closed) return inProcess.stream(r, sink);
+        process.nextTick(() => sink.end(refused()));
+        return { stop: () => undefined };
+      },
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -443,6 +451,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       authz?.stop();
       await kubernetesService?.stop();
       objectCountSources.delete(countObjects);
+      inProcess?.closeStreams();
       await Promise.all(servers.map(closeServer));
       await storage.close();
       auditSink?.close();

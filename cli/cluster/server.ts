@@ -19,7 +19,7 @@ import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
-import type { InProcessDispatch } from '../../lib/api/in-process';
+import type { InProcessApi } from '../../lib/api/in-process';
 import type { UserInfo } from '../../apiserver/auth/types';
 import { writeFileAtomic } from '../../lib/component/pki';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../../lib/component/secure-serving';
@@ -71,8 +71,8 @@ const MAX_SOCKET_PATH = 107;
 interface LocalSocket {
   path: string;
   tokens: Map<string, UserInfo>;
-  /** The apiserver's in-process requests: the components' requests skip the socket (watches still use it). */
-  dispatch?: InProcessDispatch;
+  /** The apiserver in this process: the components' requests and watches skip even the socket. */
+  inProcess?: InProcessApi;
 }
 
 /**
@@ -89,7 +89,7 @@ function componentClient(pki: ClusterPki, component: string, local: LocalSocket 
 function localClient(local: LocalSocket, certPem: string): KubeClient {
   const token = crypto.randomBytes(32).toString('base64url');
   local.tokens.set(token, certificateUser(certPem));
-  return KubeClient.fromCredentials({ server: 'http://localhost', socketPath: local.path, token, dispatch: local.dispatch });
+  return KubeClient.fromCredentials({ server: 'http://localhost', socketPath: local.path, token, inProcess: local.inProcess });
 }
 
 /** Delegated authentication and authorization of a component's port, through its own client. */
@@ -170,7 +170,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       ],
     });
     started.push({ name: 'apiserver', stop: () => api.close() });
-    if (local) local.dispatch = api.dispatch;
+    if (local) local.inProcess = api.inProcess;
     log(`apiserver listening on ${api.url}${o.storage?.storage === 'etcd' ? ` (etcd ${o.storage.etcdServers?.join(',')})` : ''}${loopbackOnly && advertiseAddress !== '127.0.0.1' ? ` and on ${advertiseAddress} for pods (the kubernetes Service)` : ''}`);
     // The in-process components reach the apiserver with their own identities, as separate processes
     // would: on the local socket, or over loopback HTTPS with these kubeconfigs.

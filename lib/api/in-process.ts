@@ -18,4 +18,18 @@ export interface InProcessResponse {
   body: string;
 }
 
-export type InProcessDispatch = (req: InProcessRequest) => Promise<InProcessResponse>;
+/** Where a streamed answer (a watch) goes, piece by piece as the server writes it. */
+export interface InProcessStreamSink {
+  /** A piece of a 2xx answer. */
+  data(chunk: string): void;
+  /** The answer is over: a 2xx one (its body went to data), an error answer whole, or why it broke off. */
+  end(answer: InProcessResponse | Error): void;
+}
+
+/** An apiserver in this process, as its clients there reach it. */
+export interface InProcessApi {
+  /** One request; resolves with the whole answer. */
+  request(req: InProcessRequest): Promise<InProcessResponse>;
+  /** One request whose answer streams (a watch) until the server ends it or the client stops it. */
+  stream(req: InProcessRequest, sink: InProcessStreamSink): { stop(): void };
+}

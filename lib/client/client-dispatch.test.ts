@@ -1,12 +1,22 @@
-// KubeClient with an apiserver in its own process (DirectServer.dispatch): what it hands over and how it
-// reads the answer, against a stand-in for the apiserver's dispatcher.
-import type { InProcessRequest, InProcessResponse } from '../api/in-process';
+// KubeClient with an apiserver in its own process (DirectServer.inProcess): what it hands over and how it
+// reads the answer, against a stand-in for the apiserver's in-process API.
+import type { InProcessRequest, InProcessResponse, InProcessStreamSink } from '../api/in-process';
 import { Resources } from '../api/resources';
-import { ApiError, KubeClient } from './client';
+import { ApiError, KubeClient, type WatchEvent } from './client';
 
 function clientWith(answer: (r: InProcessRequest) => Promise<InProcessResponse>): { client: KubeClient; seen: InProcessRequest[] } {
   const seen: InProcessRequest[] = [];
-  const client = KubeClient.fromCredentials({ server: 'http://localhost', socketPath: '/nonexistent/apiserver.sock', token: 'tok', dispatch: (r) => (seen.push(r), answer(r)) });
+  const client = KubeClient.fromCredentials({
+    server: 'http://localhost',
+    socketPath: '/nonexistent/apiserver.sock',
+    token: 'tok',
+    inProcess: {
+      request: (r) => (seen.push(r), answer(r)),
+      stream: () => {
+        throw new Error('no streams here');
+      },
+    },
+  });
   return { client, seen };
 }
 
@@ -30,4 +40,48 @@ test('4xx/5xx answers become ApiErrors with their Status; text answers stay text
 test('a request with timeoutMs that gets no answer fails with ETIMEDOUT', async () => {
   const { client } = clientWith(() => new Promise(() => undefined));
   await expect(client.request('GET', '/api/v1/namespaces', { timeoutMs: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+});
+
+function watchOn(stream: (r: InProcessRequest, sink: InProcessStreamSink) => { stop(): void }) {
+  const client = KubeClient.fromCredentials({ server: 'http://localhost', token: 'tok', inProcess: { request: () => Promise.reject(new Error('no requests here')), stream } });
+  const events: Array<WatchEvent<unknown>> = [];
+  const closed = new Promise<Error | undefined>((resolve) => void client.watch(Resources.pods, { namespace: 'default', resourceVersion: '5' }, (e) => events.push(e), resolve));
+  return { events, closed };
+}
+
+test('a watch reads events split anywhere across pieces, in order, then closes without an error', async () => {
+  let asked: InProcessRequest | undefined;
+  const { events, closed } = watchOn((r, sink) => {
+    asked = r;
+    setImmediate(() => {
+      sink.data('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n{"type":"MODI');
+      sink.data('FIED","object":{"metadata":{"name":"a"}}}\n\n{"type":"DELETED","object":{"metadata":{"name":"a"}}}\n');
+      sink.end({ statusCode: 200, contentType: 'application/json', body: '' });
+    });
+    return { stop: () => undefined };
+  });
+  expect(await closed).toBeUndefined();
+  expect(asked).toMatchObject({ method: 'GET', path: '/api/v1/namespaces/default/pods?resourceVersion=5&watch=true', headers: { authorization: 'Bearer tok' } });
+  expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+});
+
+test('a watch answered 410 closes with that ApiError; a broken stream with its error; a malformed line stops it', async () => {
+  const gone = watchOn((_r, sink) => {
+    setImmediate(() => sink.end({ statusCode: 410, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' }) }));
+    return { stop: () => undefined };
+  });
+  expect(await gone.closed).toMatchObject({ code: 410, status: { reason: 'Expired' } });
+  const broken = watchOn((_r, sink) => {
+    setImmediate(() => sink.end(Object.assign(new Error('reset'), { code: 'ECONNRESET' })));
+    return { stop: () => undefined };
+  });
+  expect(await broken.closed).toMatchObject({ code: 'ECONNRESET' });
+  let stops = 0;
+  const malformed = watchOn((_r, sink) => {
+    setImmediate(() => sink.data('{"type":"ADDED","object":{}}\nnot json\n{"type":"ADDED","object":{}}\n'));
+    return { stop: () => void stops++ };
+  });
+  expect((await malformed.closed)?.message).toMatch(/malformed event line/);
+  expect(malformed.events).toHaveLength(1);
+  expect(stops).toBe(1);
 });

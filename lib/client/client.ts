@@ -18,7 +18,7 @@ import * as tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta as K8sObjectMeta, Status } from 'kubernetes-types/meta/v1';
 import { ResourceType, resourcePath } from '../api/resources';
-import type { InProcessDispatch } from '../api/in-process';
+import type { InProcessApi, InProcessRequest } from '../api/in-process';
 import { kubeconfigServers } from './kubeconfig';
 
 // Every typed object from `kubernetes-types` (Pod, Lease, …) is a KubeObject.
@@ -141,10 +141,10 @@ export interface DirectServer {
    */
   socketPath?: string;
   /**
-   * An apiserver in this very process: requests (not watches) are handed to it with no connection
-   * (lib/api/in-process.ts). Given with `socketPath`, which watches and streamed bodies still use.
+   * An apiserver in this very process: requests and watches are handed to it with no connection
+   * (lib/api/in-process.ts). Given with `socketPath`, which streamed bodies (logs, exec) still use.
    */
-  dispatch?: InProcessDispatch;
+  inProcess?: InProcessApi;
 }
 
 /** "https://a:6443, https://b:6443" → the URLs, in order, without duplicates. */
@@ -186,7 +186,7 @@ export class KubeClient {
   private readonly agents = new Map<string, http.Agent>();
   private readonly baseOptions: https.RequestOptions & { secureContext?: tls.SecureContext } = {};
   private readonly ready: Promise<void>;
-  private readonly dispatch?: InProcessDispatch;
+  private readonly inProcess?: InProcessApi;
 
   /** From a loaded kubeconfig, or from just a server URL and bearer token (TLS not verified). */
   constructor(config: KubeConfig | DirectServer, opts: { namespace?: string } = {}) {
@@ -217,7 +217,7 @@ export class KubeClient {
         this.baseOptions.rejectUnauthorized = false;
       }
       if (config.token) this.baseOptions.headers = { Authorization: `Bearer ${config.token}` };
-      this.dispatch = config.dispatch;
+      this.inProcess = config.inProcess;
       this.ready = Promise.resolve();
     }
     if (!this.servers.length) throw new Error('no apiserver URL');
@@ -363,7 +363,7 @@ export class KubeClient {
   }
 
   private async requestOnce<T>(method: string, path: string, o: RequestOptions, server: URL): Promise<T> {
-    if (this.dispatch) return this.dispatchOnce<T>(this.dispatch, method, path, o, server);
+    if (this.inProcess) return this.dispatchOnce<T>(this.inProcess, method, path, o, server);
     const options = await this.requestOptions(method, path, o, server);
     const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
     // Node frames bodies of DELETE (and GET) requests neither chunked nor with a length by default: say
@@ -391,15 +391,20 @@ export class KubeClient {
     });
   }
 
-  /** One request handed to the apiserver of this process (DirectServer.dispatch). */
-  private async dispatchOnce<T>(dispatch: InProcessDispatch, method: string, path: string, o: RequestOptions, server: URL): Promise<T> {
+  /** A request for the apiserver of this process (DirectServer.inProcess). */
+  private inProcessRequest(method: string, path: string, o: RequestOptions, server: URL): InProcessRequest {
     const url = this.requestUrl(path, o.query, server);
     const headers: Record<string, string> = { accept: o.accept || 'application/json' };
     const auth = (this.baseOptions.headers as Record<string, string> | undefined)?.Authorization;
     if (auth) headers.authorization = auth;
     const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
     if (body !== undefined) headers['content-type'] = o.contentType || 'application/json';
-    const answered = dispatch({ method, path: url.pathname + url.search, headers, body });
+    return { method, path: url.pathname + url.search, headers, body };
+  }
+
+  /** One request handed to the apiserver of this process. */
+  private async dispatchOnce<T>(api: InProcessApi, method: string, path: string, o: RequestOptions, server: URL): Promise<T> {
+    const answered = api.request(this.inProcessRequest(method, path, o, server));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = o.timeoutMs
       ? new Promise<never>((_, reject) => {
@@ -471,10 +476,6 @@ export class KubeClient {
     onClose: (err?: Error) => void,
   ): Promise<WatchHandle> {
     const from = this.currentServer;
-    const options = await this.requestOptions('GET', path, { query: { ...query, watch: 'true' } }, this.servers[from]);
-    // A watch holds its connection for as long as it lasts: give it its own socket, not the pool's.
-    options.agent = false;
-    const mod = options.protocol === 'https:' ? https : http;
     let stopped = false;
     let closed = false;
     const finish = (err?: Error) => {
@@ -482,6 +483,41 @@ export class KubeClient {
       closed = true;
       if (!stopped) onClose(err);
     };
+    let stopStream = () => undefined as void;
+    const lines = watchLineReader<T>(
+      (ev) => !stopped && onEvent(ev),
+      () => {
+        finish(new Error(`watch ${path}: malformed event line`));
+        stopStream();
+      },
+    );
+    if (this.inProcess) {
+      const stream = this.inProcess.stream(this.inProcessRequest('GET', path, { query: { ...query, watch: 'true' } }, this.servers[from]), {
+        data: lines,
+        end: (answer) => {
+          if (answer instanceof Error) return finish(answer);
+          if (answer.statusCode >= 400) {
+            try {
+              answerOf(answer.statusCode, answer.contentType, answer.body);
+            } catch (err) {
+              return finish(err as Error);
+            }
+          }
+          finish();
+        },
+      });
+      stopStream = () => stream.stop();
+      return {
+        stop: () => {
+          stopped = true;
+          stream.stop();
+        },
+      };
+    }
+    const options = await this.requestOptions('GET', path, { query: { ...query, watch: 'true' } }, this.servers[from]);
+    // A watch holds its connection for as long as it lasts: give it its own socket, not the pool's.
+    options.agent = false;
+    const mod = options.protocol === 'https:' ? https : http;
     const req = mod.request(options, (res) => {
       const code = res.statusCode || 0;
       if (code >= 400) {
@@ -498,31 +534,8 @@ export class KubeClient {
         });
         return;
       }
-      let buffered = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        // Lines are cut from the text by offset and only an unfinished tail is kept: appending each chunk
-        // to the buffer and re-slicing it per line copied every event's text once more (the server
-        // writes whole lines, so the tail is nearly always empty).
-        const text = buffered ? buffered + chunk : chunk;
-        let start = 0;
-        let nl: number;
-        while ((nl = text.indexOf('\n', start)) >= 0) {
-          const line = text.slice(start, nl).trim();
-          start = nl + 1;
-          if (!line || stopped) continue;
-          let ev: WatchEvent<T>;
-          try {
-            ev = JSON.parse(line) as WatchEvent<T>;
-          } catch {
-            finish(new Error(`watch ${path}: malformed event line`));
-            req.destroy();
-            return;
-          }
-          onEvent(ev);
-        }
-        buffered = start < text.length ? text.slice(start) : '';
-      });
+      res.on('data', lines);
       res.on('end', () => finish());
       res.on('error', (e) => {
         if (!stopped) this.failOver(from);
@@ -530,6 +543,7 @@ export class KubeClient {
       });
       res.on('close', () => finish());
     });
+    stopStream = () => void req.destroy();
     req.on('error', (e) => {
       // The next watch (the informer resumes from its last resourceVersion) goes to the next apiserver.
       if (!stopped) this.failOver(from);
@@ -545,6 +559,39 @@ export class KubeClient {
     };
   }
 }
+
+/**
+ * A watch stream's reader: its text as it comes, in pieces, to one event per line. Lines are cut from
+ * the text by offset and only an unfinished tail is kept: appending each piece to the buffer and
+ * re-slicing it per line copied every event's text once more (the server writes whole lines, so the tail
+ * is nearly always empty). After a line that is not JSON it reads nothing more.
+ */
+function watchLineReader<T>(onEvent: (e: WatchEvent<T>) => void, onMalformed: () => void): (chunk: string) => void {
+  let buffered = '';
+  let broken = false;
+  return (chunk) => {
+    if (broken) return;
+    const text = buffered ? buffered + chunk : chunk;
+    let start = 0;
+    let nl: number;
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      const line = text.slice(start, nl).trim();
+      start = nl + 1;
+      if (!line) continue;
+      let ev: WatchEvent<T>;
+      try {
+        ev = JSON.parse(line) as WatchEvent<T>;
+      } catch {
+        broken = true;
+        onMalformed();
+        return;
+      }
+      onEvent(ev);
+    }
+    buffered = start < text.length ? text.slice(start) : '';
+  };
+}
+
 
 /** An answer's body, parsed when it is JSON; an ApiError for 4xx/5xx. */
 function answerOf<T>(code: number, contentType: string, text: string): T {

@@ -12,7 +12,7 @@ import { ApiError, KubeClient, type WatchEvent } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, type TestApiServer } from '../helpers/apiserver';
 import { startApiServer } from '../../apiserver';
-import { requestTotal } from '../../apiserver/metrics';
+import { registeredWatchers, requestTotal } from '../../apiserver/metrics';
 
 let dir: string;
 let api: TestApiServer;
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 const onSocket = (token?: string) => KubeClient.fromCredentials({ server: 'http://localhost', socketPath: socketPath(), token });
-const inProcess = (token?: string) => KubeClient.fromCredentials({ server: 'http://localhost', socketPath: socketPath(), token, dispatch: api.server.dispatch });
+const inProcess = (token?: string) => KubeClient.fromCredentials({ server: 'http://localhost', socketPath: socketPath(), token, inProcess: api.server.inProcess });
 const failure = async (p: Promise<unknown>): Promise<ApiError> => {
   const err = await p.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(ApiError);
@@ -120,9 +120,9 @@ test('a client on the socket names its server with an http:// URL', () => {
 
 describe('in-process requests (no connection)', () => {
   test('the apiserver offers them only with a local socket', async () => {
-    expect(api.server.dispatch).toBeDefined();
+    expect(api.server.inProcess).toBeDefined();
     const plain = await startApiServer({ host: '127.0.0.1', port: 0 });
-    expect(plain.dispatch).toBeUndefined();
+    expect(plain.inProcess).toBeUndefined();
     await plain.close();
   });
 
@@ -191,14 +191,47 @@ describe('in-process requests (no connection)', () => {
     expect(await count()).toBe(before + 1);
   });
 
-  test('a closed apiserver refuses them as never sent (ECONNREFUSED)', async () => {
+  test('a watch runs in-process as its user: the same events as on the socket; stopping it ends the watch on the server', async () => {
+    const watching = async () => (await registeredWatchers.get()).values.filter((v) => v.labels.kind === 'Pod').reduce((n, v) => n + v.value, 0);
+    const before = await watching();
+    const streams = { mine: [] as Array<WatchEvent<Pod>>, socket: [] as Array<WatchEvent<Pod>> };
+    const mine = inProcess(tokens.scheduler);
+    const sock = onSocket(tokens.scheduler);
+    const names = (evs: Array<WatchEvent<Pod>>) => evs.filter((e) => e.object.metadata?.name?.startsWith('w-'));
+    const handles = await Promise.all(
+      (['mine', 'socket'] as const).map((k) => (k === 'mine' ? mine : sock).watch<Pod>(Resources.pods, { namespace: 'default', resourceVersion: '0' }, (e) => streams[k].push(e), () => undefined)),
+    );
+    try {
+      for (let i = 0; i < 50 && (await watching()) < before + 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await watching()).toBe(before + 2);
+      await api.client.create<Pod>(Resources.pods, 'default', { metadata: { name: 'w-1' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+      await api.client.patch(Resources.pods, 'default', 'w-1', { metadata: { labels: { seen: 'yes' } } }, 'merge');
+      await api.client.delete(Resources.pods, 'default', 'w-1', { gracePeriodSeconds: 0 });
+      for (let i = 0; i < 100 && (names(streams.mine).length < 3 || names(streams.socket).length < 3); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(names(streams.mine).map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+      expect(names(streams.mine)).toEqual(names(streams.socket));
+    } finally {
+      for (const h of handles) h.stop();
+      sock.close();
+    }
+    for (let i = 0; i < 50 && (await watching()) !== before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await watching()).toBe(before);
+  });
+
+  test('a closed apiserver breaks their watches off and refuses them as never sent (ECONNREFUSED)', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-in-process-'));
     try {
       const server = await startApiServer({ host: '127.0.0.1', port: 0, localSocket: { path: path.join(d, 's.sock'), tokens: new Map([['t', { name: 'u', groups: ['system:masters'] }]]) } });
-      const c = KubeClient.fromCredentials({ server: 'http://localhost', socketPath: path.join(d, 's.sock'), token: 't', dispatch: server.dispatch });
+      const c = KubeClient.fromCredentials({ server: 'http://localhost', socketPath: path.join(d, 's.sock'), token: 't', inProcess: server.inProcess });
       expect((await c.get<{ metadata: { name: string } }>(Resources.namespaces, undefined, 'default')).metadata.name).toBe('default');
+      // A watch open when the server closes breaks off with an error (the informer then relists).
+      const watchClosed = new Promise<Error | undefined>((resolve) => void c.watch(Resources.namespaces, {}, () => undefined, resolve));
+      await new Promise((r) => setTimeout(r, 20));
       await server.close();
+      expect(await watchClosed).toMatchObject({ code: 'ECONNRESET' });
       await expect(c.get(Resources.namespaces, undefined, 'default')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      const refusedWatch = await new Promise<Error | undefined>((resolve) => void c.watch(Resources.namespaces, {}, () => undefined, resolve));
+      expect(refusedWatch).toMatchObject({ code: 'ECONNREFUSED' });
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
     }
