@@ -168,7 +168,11 @@ export function inProcessApi(app: Handler, classes: AppMessageClasses, connectio
       process.nextTick(() => res.emit('close'));
       return res;
     };
-    Object.assign(res, { writeHead, write, end, destroy });
+    // Node's would queue the header text for a connection there is not.
+    const flushHeaders = (): void => {
+      if (!res.headersSent) writeHead(res.statusCode);
+    };
+    Object.assign(res, { writeHead, write, end, destroy, flushHeaders });
     return res;
   };
 
