@@ -1,10 +1,11 @@
 // What a long-lived watch of an in-process component costs in RSS (issue 20's memory): `steer server`'s
-// components used to reach their own apiserver over loopback HTTPS (client certificate), and now use its
-// local Unix socket without TLS (per-component tokens, apiserver/auth/local-socket.ts). Each run is a
+// components used to reach their own apiserver over loopback HTTPS (client certificate), then its local
+// Unix socket without TLS (per-component tokens, apiserver/auth/local-socket.ts), and now no connection
+// at all (apiserver/in-process.ts, the same tokens). Each run is a
 // fresh child process (so one run's freed buffers do not serve the next) holding an apiserver with TLS
 // and a local socket, and one client of each kind; it opens --watches watches the one way and reports
 // the RSS they added after GC (both ends: client and server live in the one process, as in steer server).
-// Runs alternate TLS and socket; printed: per-watch KiB of each, min/median/max, and the ratio.
+// Runs alternate TLS, socket and in-process; printed: per-watch KiB of each, min/median/max, the ratios.
 // Usage: npm run build && flock /tmp/steer-e2e.lock node dist/bench/connection-cost.js [--watches 80] [--runs 3]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,7 +17,8 @@ import { certificateUser, ensureClusterPki } from '../cli/cluster/pki';
 import { KubeClient, type WatchHandle } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 
-type Transport = 'tls' | 'socket';
+type Transport = 'tls' | 'socket' | 'inprocess';
+const TRANSPORTS: Transport[] = ['tls', 'socket', 'inprocess'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssAfterGc(): number {
@@ -37,7 +39,7 @@ async function child(transport: Transport, watches: number): Promise<void> {
     const api = await startApiServer({ host: '127.0.0.1', port: 0, tlsCertFile: pki.apiserver.certFile, tlsKeyFile: pki.apiserver.keyFile, clientCAFile: pki.caFile, anonymousAuth: false, localSocket: { path: socketPath, tokens } });
     const client = transport === 'tls'
       ? KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key })
-      : KubeClient.fromCredentials({ server: 'http://localhost', socketPath, token: 'bench-token' });
+      : KubeClient.fromCredentials({ server: 'http://localhost', socketPath, token: 'bench-token', inProcess: transport === 'inprocess' ? api.inProcess : undefined });
     // One request first: the code paths of either transport are loaded before the baseline.
     await client.list(Resources.pods, { namespace: 'default' });
     await sleep(500);
@@ -64,27 +66,29 @@ async function main(): Promise<void> {
   const o = new Command('connection-cost')
     .option('--watches <n>', 'watches per run', '80')
     .option('--runs <n>', 'runs of each transport, alternating', '3')
-    .option('--role <transport>', '(internal) a child run: tls or socket')
+    .option('--role <transport>', '(internal) a child run: tls, socket or inprocess')
     .parse()
     .opts<{ watches: string; runs: string; role?: Transport }>();
   const watches = Number(o.watches);
   if (o.role) return child(o.role, watches);
-  const perWatchKiB: Record<Transport, number[]> = { tls: [], socket: [] };
+  const perWatchKiB: Record<Transport, number[]> = { tls: [], socket: [], inprocess: [] };
   for (let run = 0; run < Number(o.runs); run++) {
-    for (const transport of ['tls', 'socket'] as const) {
+    for (const transport of TRANSPORTS) {
       // MALLOC_ARENA_MAX=1 as `steer up` starts the server.
       const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--role', transport, '--watches', String(watches)], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '1' } });
       if (r.status !== 0) throw new Error(`${transport} run failed: ${r.stderr}`);
       const { added } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { added: number };
       perWatchKiB[transport].push((added * 1024) / watches);
-      console.log(`run ${run + 1} ${transport.padEnd(6)}: ${watches} watches added ${added.toFixed(1)} MiB RSS (${((added * 1024) / watches).toFixed(0)} KiB per watch)`);
+      console.log(`run ${run + 1} ${transport.padEnd(9)}: ${watches} watches added ${added.toFixed(1)} MiB RSS (${((added * 1024) / watches).toFixed(0)} KiB per watch)`);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`\nKiB of RSS per in-process watch (client and server ends), load ${os.loadavg()[0].toFixed(1)}:`);
   console.log(`  loopback TLS  ${stats(perWatchKiB.tls)}`);
   console.log(`  local socket  ${stats(perWatchKiB.socket)}`);
+  console.log(`  in-process    ${stats(perWatchKiB.inprocess)}`);
   console.log(`  TLS / socket (medians): ${(median(perWatchKiB.tls) / Math.max(1, median(perWatchKiB.socket))).toFixed(1)}×; for 81 watches ${((median(perWatchKiB.tls) - median(perWatchKiB.socket)) * 81 / 1024).toFixed(1)} MiB saved`);
+  console.log(`  socket / in-process (medians): ${(median(perWatchKiB.socket) / Math.max(1, median(perWatchKiB.inprocess))).toFixed(1)}×; for 81 watches ${((median(perWatchKiB.socket) - median(perWatchKiB.inprocess)) * 81 / 1024).toFixed(1)} MiB saved`);
 }
 
 main().catch((err: Error) => {
