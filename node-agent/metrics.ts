@@ -146,7 +146,7 @@ export function instrumentRuntime(runtime: ContainerRuntime, nodeName: string): 
     stopContainer: timed('stop_container', (id: string, t: number) => r.stopContainer(id, t)),
     removeContainer: timed('remove_container', (id: string) => r.removeContainer(id)),
     listContainers: timed('list_containers', (f?: { podSandboxId?: string }) => r.listContainers(f)),
-    containerStatus: timed('container_status', (id: string) => r.containerStatus(id)),
+    containerStatus: timed('container_status', (id: string, o?: { verbose?: boolean }) => r.containerStatus(id, o)),
     execSync: timed('exec_sync', (id: string, cmd: string[], t: number) => r.execSync(id, cmd, t)),
     exec: timed('exec', (id: string, req: ExecStreamRequest) => r.exec(id, req)),
     attach: timed('attach', (id: string, req: StreamOptions) => r.attach(id, req)),

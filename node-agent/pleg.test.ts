@@ -177,3 +177,25 @@ test('what the runtime adds to an exit its event reported (OOMKilled) is reporte
     pleg.stop();
   }
 });
+
+test("with exit events, container statuses are asked for plainly (no verbose spec) and keep their sandbox from the list; without, verbosely (the PID watch needs the PIDs)", async () => {
+  for (const exitEvents of [true, false]) {
+    const runtime = new FakeRuntime({ images: ['img'], exitEvents });
+    const id = await runningPod(runtime, 'pod-v');
+    const asked: Array<boolean | undefined> = [];
+    const status = runtime.containerStatus.bind(runtime);
+    runtime.containerStatus = (cid: string, o?: { verbose?: boolean }) => (asked.push(o?.verbose), status(cid, o));
+    const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 5, maxIntervalMs: 200, pidWatchMs: 5, onChange: () => undefined });
+    await pleg.start();
+    try {
+      expect(pleg.wantsPids()).toBe(!exitEvents);
+      expect(asked).toEqual([!exitEvents]);
+      const seen = pleg.allPods().get('pod-v')?.containers[0];
+      expect(seen?.podSandboxId).toBe((await runtime.listContainers())[0].podSandboxId);
+      expect(seen?.podSandboxId).not.toBe('');
+      expect(seen?.id).toBe(id);
+    } finally {
+      pleg.stop();
+    }
+  }
+});

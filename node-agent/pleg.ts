@@ -97,6 +97,15 @@ export class Pleg {
     return !!this.stopEvents;
   }
 
+  /**
+   * Are host PIDs wanted (the PID watch, without an exit event stream)? Otherwise container statuses are
+   * asked for plainly (ContainerRuntime.containerStatus). A stream that breaks later falls back to fast
+   * relisting, which finds the exits of containers whose PIDs were not fetched.
+   */
+  wantsPids(): boolean {
+    return !this.stopEvents;
+  }
+
   /** The current timed relist period (ms). */
   relistPeriod(): number {
     return this.period;
@@ -352,9 +361,9 @@ export class Pleg {
       changed.add(uid);
       const pod = p;
       fetches.push(
-        rt.containerStatus(c.id).then(
+        rt.containerStatus(c.id, { verbose: this.wantsPids() }).then(
           (st) => {
-            const obs = observedContainer(st);
+            const obs = observedContainer(st.podSandboxId ? st : { ...st, podSandboxId: c.podSandboxId });
             // Cache under the state the status showed: a container that exited between list and status
             // is fetched again next time, so its exit is not missed.
             this.containerCache.set(c.id, { state: st.state, obs });

@@ -507,7 +507,8 @@ export class PodActions {
     }
     this.startBlocks.delete(key);
     (state.startEvents ?? this.o.recorder).event(pod, 'Normal', 'Started', `Started container ${a.name}`);
-    const st = await this.runtime.containerStatus(id);
+    const plain = await this.runtime.containerStatus(id, { verbose: this.o.pleg.wantsPids() });
+    const st = plain.podSandboxId ? plain : { ...plain, podSandboxId: sandbox.id };
     timePhase(state, 'start', t);
     this.o.pleg.rememberContainer(st);
     state.started.push(observedContainer(st));
@@ -553,7 +554,7 @@ export class PodActions {
   private async removeContainerAndLog(id: string): Promise<void> {
     let logPath = '';
     try {
-      logPath = (await this.runtime.containerStatus(id)).logPath;
+      logPath = (await this.runtime.containerStatus(id, { verbose: false })).logPath;
     } catch {
       /* gone */
     }

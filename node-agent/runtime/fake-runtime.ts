@@ -292,8 +292,10 @@ export class FakeRuntime implements ContainerRuntime {
     return out;
   }
 
-  async containerStatus(id: string): Promise<ContainerStatus> {
-    return { ...this.mustContainer(id).status };
+  async containerStatus(id: string, opts: { verbose?: boolean } = {}): Promise<ContainerStatus> {
+    const status = { ...this.mustContainer(id).status };
+    // As the CRI runtime: what only the verbose status holds is missing from the plain one.
+    return opts.verbose === false ? { ...status, podSandboxId: '', pid: undefined } : status;
   }
 
   async execSync(id: string, cmd: string[], _timeoutSeconds: number): Promise<ExecResult> {

@@ -201,7 +201,12 @@ export interface ContainerRuntime {
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
   listContainers(filter?: { podSandboxId?: string }): Promise<Container[]>;
-  containerStatus(id: string): Promise<ContainerStatus>;
+  /**
+   * `verbose: false` asks for the plain status: no host PID and no sandbox id (podSandboxId ''), which
+   * the caller knows from a list or from creating the container. The verbose one (the default) carries
+   * containerd's whole runtime spec as JSON, costly to encode and to parse on every status.
+   */
+  containerStatus(id: string, opts?: { verbose?: boolean }): Promise<ContainerStatus>;
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
   /**
    * CRI Exec, Attach and PortForward: each answers a single-use URL on the runtime's streaming server,

@@ -246,8 +246,8 @@ export class CriRuntime implements ContainerRuntime {
     return res.containers.map(fromWireContainer);
   }
 
-  async containerStatus(id: string): Promise<ContainerStatus> {
-    const res = await this.rt('ContainerStatus', { container_id: id, verbose: true });
+  async containerStatus(id: string, opts: { verbose?: boolean } = {}): Promise<ContainerStatus> {
+    const res = await this.rt('ContainerStatus', { container_id: id, verbose: opts.verbose ?? true });
     const s = res.status;
     if (!s) throw new RuntimeError(`container ${id} not found`, grpc.status.NOT_FOUND);
     let podSandboxId = '';
