@@ -5,7 +5,10 @@
 // fresh child process (so one run's freed buffers do not serve the next) holding an apiserver with TLS
 // and a local socket, and one client of each kind; it opens --watches watches the one way and reports
 // the RSS they added after GC (both ends: client and server live in the one process, as in steer server).
-// Runs alternate TLS, socket and in-process; printed: per-watch KiB of each, min/median/max, the ratios.
+// Each run then times --creates ConfigMap creates, one after another, over its transport: the CPU per
+// request of client and server together (the in-process components' every write pays it).
+// Runs alternate TLS, socket and in-process; printed: per-watch KiB and CPU µs per create of each,
+// min/median/max, and the ratios.
 // Usage: npm run build && flock /tmp/steer-e2e.lock node dist/bench/connection-cost.js [--watches 80] [--runs 3]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,7 +33,7 @@ function rssAfterGc(): number {
 }
 
 /** The child: one apiserver, `watches` watches over one transport; prints the RSS they added (MiB). */
-async function child(transport: Transport, watches: number): Promise<void> {
+async function child(transport: Transport, watches: number, creates: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-conn-cost-'));
   try {
     const pki = await ensureClusterPki({ dir: path.join(dir, 'pki'), apiserverNames: ['127.0.0.1'], nodes: [{ name: 'n1', addresses: ['127.0.0.1'] }] });
@@ -48,10 +51,16 @@ async function child(transport: Transport, watches: number): Promise<void> {
     for (let i = 0; i < watches; i++) handles.push(await client.watch(Resources.pods, { namespace: `ns-${i}` }, () => undefined, () => undefined));
     await sleep(1500);
     const added = rssAfterGc() - before;
+    const cm = (i: number) => ({ metadata: { name: `cm-${i}` }, data: { key: 'x'.repeat(200) } });
+    for (let i = 0; i < 200; i++) await client.create(Resources.configmaps, 'default', cm(-1 - i)); // warm-up
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < creates; i++) await client.create(Resources.configmaps, 'default', cm(i));
+    const used = process.cpuUsage(cpu);
+    const cpuPerCreateUs = (used.user + used.system) / creates;
     handles.forEach((h) => h.stop());
     client.close();
     await api.close();
-    process.stdout.write(`${JSON.stringify({ added })}\n`);
+    process.stdout.write(`${JSON.stringify({ added, cpuPerCreateUs })}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -66,20 +75,24 @@ async function main(): Promise<void> {
   const o = new Command('connection-cost')
     .option('--watches <n>', 'watches per run', '80')
     .option('--runs <n>', 'runs of each transport, alternating', '3')
+    .option('--creates <n>', 'ConfigMap creates timed per run', '2000')
     .option('--role <transport>', '(internal) a child run: tls, socket or inprocess')
     .parse()
-    .opts<{ watches: string; runs: string; role?: Transport }>();
+    .opts<{ watches: string; runs: string; creates: string; role?: Transport }>();
   const watches = Number(o.watches);
-  if (o.role) return child(o.role, watches);
+  const creates = Number(o.creates);
+  if (o.role) return child(o.role, watches, creates);
   const perWatchKiB: Record<Transport, number[]> = { tls: [], socket: [], inprocess: [] };
+  const cpuPerCreate: Record<Transport, number[]> = { tls: [], socket: [], inprocess: [] };
   for (let run = 0; run < Number(o.runs); run++) {
     for (const transport of TRANSPORTS) {
       // MALLOC_ARENA_MAX=1 as `steer up` starts the server.
-      const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--role', transport, '--watches', String(watches)], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '1' } });
+      const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--role', transport, '--watches', String(watches), '--creates', String(creates)], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '1' } });
       if (r.status !== 0) throw new Error(`${transport} run failed: ${r.stderr}`);
-      const { added } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { added: number };
+      const { added, cpuPerCreateUs } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { added: number; cpuPerCreateUs: number };
       perWatchKiB[transport].push((added * 1024) / watches);
-      console.log(`run ${run + 1} ${transport.padEnd(9)}: ${watches} watches added ${added.toFixed(1)} MiB RSS (${((added * 1024) / watches).toFixed(0)} KiB per watch)`);
+      cpuPerCreate[transport].push(cpuPerCreateUs);
+      console.log(`run ${run + 1} ${transport.padEnd(9)}: ${watches} watches added ${added.toFixed(1)} MiB RSS (${((added * 1024) / watches).toFixed(0)} KiB per watch); ${creates} creates ${cpuPerCreateUs.toFixed(0)} µs CPU each`);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -89,6 +102,11 @@ async function main(): Promise<void> {
   console.log(`  in-process    ${stats(perWatchKiB.inprocess)}`);
   console.log(`  TLS / socket (medians): ${(median(perWatchKiB.tls) / Math.max(1, median(perWatchKiB.socket))).toFixed(1)}×; for 81 watches ${((median(perWatchKiB.tls) - median(perWatchKiB.socket)) * 81 / 1024).toFixed(1)} MiB saved`);
   console.log(`  socket / in-process (medians): ${(median(perWatchKiB.socket) / Math.max(1, median(perWatchKiB.inprocess))).toFixed(1)}×; for 81 watches ${((median(perWatchKiB.socket) - median(perWatchKiB.inprocess)) * 81 / 1024).toFixed(1)} MiB saved`);
+  console.log(`\nCPU µs per ConfigMap create, client and server together (${creates} one after another per run):`);
+  console.log(`  loopback TLS  ${stats(cpuPerCreate.tls)}`);
+  console.log(`  local socket  ${stats(cpuPerCreate.socket)}`);
+  console.log(`  in-process    ${stats(cpuPerCreate.inprocess)}`);
+  console.log(`  in-process / socket (medians): ${(median(cpuPerCreate.inprocess) / median(cpuPerCreate.socket)).toFixed(2)}×`);
 }
 
 main().catch((err: Error) => {
