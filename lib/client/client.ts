@@ -365,7 +365,7 @@ export class KubeClient {
   private async requestOnce<T>(method: string, path: string, o: RequestOptions, server: URL): Promise<T> {
     if (this.inProcess) return this.dispatchOnce<T>(this.inProcess, method, path, o, server);
     const options = await this.requestOptions(method, path, o, server);
-    const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    const payload = bodyText(o);
     // Node frames bodies of DELETE (and GET) requests neither chunked nor with a length by default: say
     // the length, or the server never sees the body and reads it as the next request on the connection.
     if (payload !== undefined) (options.headers as Record<string, string | number>)['Content-Length'] = Buffer.byteLength(payload);
@@ -397,7 +397,7 @@ export class KubeClient {
     const headers: Record<string, string> = { accept: o.accept || 'application/json' };
     const auth = (this.baseOptions.headers as Record<string, string> | undefined)?.Authorization;
     if (auth) headers.authorization = auth;
-    const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    const body = bodyText(o);
     if (body !== undefined) headers['content-type'] = o.contentType || 'application/json';
     return { method, path: url.pathname + url.search, headers, body };
   }
@@ -592,6 +592,11 @@ function watchLineReader<T>(onEvent: (e: WatchEvent<T>) => void, onMalformed: ()
   };
 }
 
+
+/** A request's body as sent: text as it is, anything else as JSON. */
+function bodyText(o: RequestOptions): string | undefined {
+  return o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+}
 
 /** An answer's body, parsed when it is JSON; an ApiError for 4xx/5xx. */
 function answerOf<T>(code: number, contentType: string, text: string): T {
