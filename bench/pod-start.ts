@@ -204,6 +204,8 @@ async function main(argv: string[]): Promise<void> {
     const scaleMs: number[] = [];
     const scaleMetrics: Array<[string, string]> = [];
     const scaleFloorMs: number[] = [];
+    /** The steer server's CPU (user + system, ms) from each scale's patch until all 30 were Ready. */
+    const scaleCpuMs: number[] = [];
     for (let i = 0; i < Number(o.scaleRounds); i++) {
       round = new Round();
       const r = round;
@@ -212,11 +214,13 @@ async function main(argv: string[]): Promise<void> {
       await r.until(() => readyPods.size === 3 && live.size === 3, '3 Ready', 120_000);
       const before = await scrape();
       const t0 = performance.now();
+      const waveCpu0 = processCpuMs(up.info.pid);
       const w = (wave = { t0, created: new Map(), bound: new Map(), ready: new Map() });
       for (const name of live) for (const m of [w.created, w.bound, w.ready]) m.set(name, -1); // the 3 already there
       await client.patch(Resources.deployments, NS, APP, { spec: { replicas: 30 } }, 'merge', 'scale');
       await r.until(() => readyPods.size === 30, '30 Ready', 180_000);
       scaleMs.push(performance.now() - t0);
+      scaleCpuMs.push(processCpuMs(up.info.pid) - waveCpu0);
       wave = undefined;
       scaleMetrics.push([before, await scrape()]);
       // Where the wave's time went: the 27 new pods' creates and bindings, then their starts on the node.
@@ -224,7 +228,7 @@ async function main(argv: string[]): Promise<void> {
         const xs = [...m.values()].filter((x) => x >= 0).sort((a, b) => a - b);
         return xs.length ? `${xs[0]!.toFixed(0)}–${xs[xs.length - 1]!.toFixed(0)}` : '-';
       };
-      console.log(`scale round ${i + 1}: 3 → 30 Ready in ${scaleMs[i]!.toFixed(0)} ms (the 27 created ${spread(w.created)}, bound ${spread(w.bound)}, Ready ${spread(w.ready)} ms); load ${loadavg()}`);
+      console.log(`scale round ${i + 1}: 3 → 30 Ready in ${scaleMs[i]!.toFixed(0)} ms (the 27 created ${spread(w.created)}, bound ${spread(w.bound)}, Ready ${spread(w.ready)} ms), steer server CPU ${scaleCpuMs[i]!.toFixed(0)} ms; load ${loadavg()}`);
       r.t0 = 0;
       await client.delete(Resources.deployments, NS, APP, { propagationPolicy: 'Foreground' });
       await r.until(() => live.size === 0, 'pods gone', 180_000);
@@ -261,6 +265,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(`steer 3 → 30 all Ready (watch), ${scaleMs.length} rounds: ${Math.min(...scaleMs).toFixed(0)} / ${sm.toFixed(0)} / ${Math.max(...scaleMs).toFixed(0)} ms (${scaleMs.map((x) => x.toFixed(0)).join(' ')})`);
       console.log(`CRI floor, 27 at once, one after each scale round: ${Math.min(...scaleFloorMs).toFixed(0)} / ${fm.toFixed(0)} / ${Math.max(...scaleFloorMs).toFixed(0)} ms (${scaleFloorMs.map((x) => x.toFixed(0)).join(' ')})`);
       console.log(`steer 3 → 30 / CRI floor of 27: ${(sm / fm).toFixed(2)}×`);
+      console.log(`steer server CPU (user + system) per 3 → 30, until all 30 Ready: median ${percentile(scaleCpuMs, 50).toFixed(0)} ms (${scaleCpuMs.map((x) => x.toFixed(0)).join(' ')}; 10 ms ticks)`);
       const merged = scaleMetrics.map(([b, a]) => startPhasesTotals(b, a));
       console.log(formatStartPhases(sumTotals(merged), 'the node agent\'s own timing of the 27 starts of each 3 → 30'));
     }
