@@ -24,8 +24,30 @@ export interface BenchClusterOptions {
 
 export const quietStreams: Streams = { out: () => undefined, err: (t) => process.stderr.write(t) };
 
+/** What this process must undo if a signal ends the run before its own teardown does. */
+const signalCleanups = new Set<() => Promise<void>>();
+
+/**
+ * Runs `cleanup` if SIGINT or SIGTERM ends the benchmark (--keep or not: an interrupted run removes what
+ * it started), where Node's default would skip the benchmark's finally and leave its servers, containerd,
+ * dockerd and pods running. Returns the unregistration, for once the benchmark's own teardown has run.
+ */
+export function cleanupOnSignal(cleanup: () => Promise<void>): () => void {
+  if (!signalCleanups.size) {
+    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      process.once(sig, () => {
+        process.stderr.write(`${sig}: removing what the benchmark started\n`);
+        void Promise.allSettled([...signalCleanups].map((c) => c())).finally(() => process.exit(code));
+      });
+    }
+  }
+  signalCleanups.add(cleanup);
+  return () => signalCleanups.delete(cleanup);
+}
+
 export async function upBenchCluster(o: BenchClusterOptions): Promise<UpResult> {
   if (runningServerPid(clusterPaths(o.stateDir))) await down({ stateDir: o.stateDir, purge: true }, quietStreams);
+  cleanupOnSignal(() => downBenchCluster(o.stateDir));
   return up(
     {
       stateDir: o.stateDir,

@@ -32,7 +32,7 @@ import { Command } from 'commander';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { packageRoot } from '../cli/cluster';
-import { agentMetrics, downBenchCluster, histogramTotals, upBenchCluster } from './bench-cluster';
+import { agentMetrics, cleanupOnSignal, downBenchCluster, histogramTotals, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
@@ -534,6 +534,27 @@ async function main(argv: string[]): Promise<void> {
   let cri: CriRuntime | undefined;
   let swarm: SwarmSide | undefined;
   let dockerStarted = false;
+  /** Swarm's side: the service, the swarm, the engine, its bridge and data. */
+  const removeEngine = async (): Promise<void> => {
+    if (swarm) await swarm.remove().catch(() => undefined);
+    if (dockerStarted) {
+      const docker = new DockerApi(path.join(dockerRun, 'docker.sock'));
+      await docker.request('POST', '/swarm/leave?force=true').catch(() => undefined);
+      try {
+        sh('bash', [dockerd, 'stop'], dockerEnv);
+      } catch (err) {
+        process.stderr.write(`dockerd stop: ${(err as Error).message}\n`);
+      }
+      spawnQuiet('ip', ['link', 'del', o.dockerBridge]);
+      try {
+        fs.rmSync(o.dockerDir, { recursive: true, force: true });
+        fs.rmSync(dockerRun, { recursive: true, force: true });
+      } catch (err) {
+        process.stderr.write(`removing the engine's data: ${(err as Error).message}\n`);
+      }
+    }
+  };
+  cleanupOnSignal(removeEngine);
   let upDone = false;
   try {
     // 1a. steer, in a cpuacct group of its own (the figures' CPU column)
@@ -705,25 +726,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(teardownWithoutStop instanceof Error ? `CRI teardown without StopPodSandbox failed: ${teardownWithoutStop.message}` : `without StopPodSandbox (what the node agent does for a deleted pod): ${formatTeardownPhases(teardownWithoutStop)}`);
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
   } finally {
-    if (!o.keep) {
-      if (swarm) await swarm.remove().catch(() => undefined);
-      if (dockerStarted) {
-        const docker = new DockerApi(path.join(dockerRun, 'docker.sock'));
-        await docker.request('POST', '/swarm/leave?force=true').catch(() => undefined);
-        try {
-          sh('bash', [dockerd, 'stop'], dockerEnv);
-        } catch (err) {
-          process.stderr.write(`dockerd stop: ${(err as Error).message}\n`);
-        }
-        spawnQuiet('ip', ['link', 'del', o.dockerBridge]);
-        try {
-          fs.rmSync(o.dockerDir, { recursive: true, force: true });
-          fs.rmSync(dockerRun, { recursive: true, force: true });
-        } catch (err) {
-          process.stderr.write(`removing the engine's data: ${(err as Error).message}\n`);
-        }
-      }
-    }
+    if (!o.keep) await removeEngine();
     cri?.close();
     client?.close();
     if (!o.keep || !upDone) await downBenchCluster(o.stateDir);
