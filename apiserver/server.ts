@@ -43,7 +43,7 @@ import type { RequestInfo } from './handlers/request-info';
 import { resourceHandler } from './handlers/resources';
 import { metricsResponse } from '../lib/component/metrics';
 import { upgradeOf } from '../lib/component/upgrade';
-import { inflightRequests, objectCountSources, registeredWatchers, requestDuration, requestTotal } from './metrics';
+import { inflightRequests, objectCountSources, recordEtcdRequest, registeredWatchers, requestDuration, requestTotal } from './metrics';
 import { NamespaceCleaner } from './registry/namespaces';
 import { EventExpiry } from './registry/event-ttl';
 import { kindStrategies } from './kinds';
@@ -224,7 +224,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     extendTokenExpiration: opts.serviceAccountExtendTokenExpiration,
   });
   const uncachedBuckets = kindStrategies.filter((k) => k.cacheObjects === false).map((k) => bucketOf(k.resource));
-  const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption, uncachedBuckets });
+  const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption, uncachedBuckets, recordEtcdRequest });
   const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
   let authz: Authorization | undefined;
   let startedRegistry: Registry | undefined;

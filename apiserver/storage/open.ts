@@ -2,7 +2,7 @@
 // dir), LevelDB in a data dir (the default with one; `steer up`), or etcd (several apiservers on one
 // replicated store: --storage etcd --etcd-servers URL,…, with kube-apiserver's TLS and compaction flags).
 import * as fs from 'node:fs';
-import { EtcdStorage } from './etcd/storage';
+import { EtcdStorage, type EtcdRequestRecorder } from './etcd/storage';
 import { LevelStorage } from './leveldb';
 import { MemoryStorage } from './memory';
 import type { Storage } from './types';
@@ -42,9 +42,10 @@ export function storageKind(o: StorageOptions): StorageKind {
 /**
  * buckets: every bucket the apiserver writes (the etcd storage decodes other apiservers' keys by them);
  * extra.uncachedBuckets: those whose objects LevelDB reads from disk rather than keeping in memory
- * (memory and etcd storage keep every bucket in memory).
+ * (memory and etcd storage keep every bucket in memory); extra.recordEtcdRequest: told of the etcd
+ * requests of object writes (the apiserver's etcd_request_* metrics).
  */
-export async function openStorage(o: StorageOptions, buckets: string[] = [], extra: { transformer?: ValueTransformer; uncachedBuckets?: string[] } = {}): Promise<Storage> {
+export async function openStorage(o: StorageOptions, buckets: string[] = [], extra: { transformer?: ValueTransformer; uncachedBuckets?: string[]; recordEtcdRequest?: EtcdRequestRecorder } = {}): Promise<Storage> {
   if (extra.transformer && storageKind(o) === 'memory') throw new Error('encryption at rest needs storage leveldb or etcd (memory storage keeps nothing at rest)');
   switch (storageKind(o)) {
     case 'memory':
@@ -65,6 +66,7 @@ export async function openStorage(o: StorageOptions, buckets: string[] = [], ext
         historySize: o.watchHistorySize,
         buckets,
         transformer: extra.transformer,
+        recordRequest: extra.recordEtcdRequest,
       });
     }
   }

@@ -106,3 +106,33 @@ test('410 Expired for a watch from before a compaction; an informer whose apiser
   await waitFor('the informer to see after', () => informer.get('default', 'after'));
   informer.stop();
 });
+
+test("etcd_request_* metrics: each object write's etcd request by operation, group and resource", async () => {
+  const { server, client } = await apiserver();
+  const scrape = async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    return res.text();
+  };
+  const count = (text: string, operation: string, group: string, resource: string) =>
+    Number(new RegExp(`^etcd_requests_total\\{operation="${operation}",group="${group}",resource="${resource}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const before = await scrape();
+  const created = await client.create(Resources.configmaps, 'default', cm('metered'));
+  await client.update(Resources.configmaps, { ...created, data: { v: '2' } });
+  // A write this apiserver's replica already knows is stale is refused without asking etcd.
+  await expect(client.update(Resources.configmaps, { ...created, data: { v: 'stale' } })).rejects.toMatchObject({ code: 409 });
+  await client.create(Resources.deployments, 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'metered' },
+    spec: { selector: { matchLabels: { app: 'm' } }, template: { metadata: { labels: { app: 'm' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  });
+  await client.delete(Resources.configmaps, 'default', 'metered');
+  const after = await scrape();
+  const delta = (op: string, group: string, resource: string) => count(after, op, group, resource) - count(before, op, group, resource);
+  expect(delta('create', '', 'configmaps')).toBe(1);
+  expect(delta('update', '', 'configmaps')).toBe(1);
+  expect(delta('delete', '', 'configmaps')).toBe(1);
+  expect(delta('create', 'apps', 'deployments')).toBe(1);
+  expect(after).toMatch(/^etcd_request_duration_seconds_bucket\{le="0\.005",operation="create",group="",resource="configmaps"\} \d+$/m);
+  expect(after).not.toMatch(/^etcd_request_errors_total\{[^}]*resource="configmaps"\} [1-9]/m);
+});

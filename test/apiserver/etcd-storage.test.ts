@@ -276,3 +276,26 @@ describe('two apiservers on one etcd', () => {
     expect(a.compactedStoreRevision()).toBe(b.compactedStoreRevision());
   });
 });
+
+test('recordRequest hears of every etcd request of an object write, with its operation and bucket, and no other', async () => {
+  await etcd.wipe();
+  const heard: Array<[string, string, boolean]> = [];
+  const seconds: number[] = [];
+  const s = await openStorage({ recordRequest: (op, bucket, secs, answered) => (heard.push([op, bucket, answered]), seconds.push(secs)) });
+  const a = await s.create('apps/deployments', 'default/web', obj('web', 'default'));
+  await s.update('apps/deployments', 'default/web', { ...a.obj, spec: { replicas: 2 } }, a.rev);
+  // A compare that fails in etcd is an answered request.
+  await expect(s.update('apps/deployments', 'default/web', { ...a.obj }, a.rev)).rejects.toBeInstanceOf(ConflictError);
+  await s.delete('apps/deployments', 'default/web');
+  // Reads come from the replica; a consistent read asks etcd its revision: not an object write.
+  await s.get('apps/deployments', 'default/web');
+  await s.waitForLatest();
+  expect(heard).toEqual([
+    ['create', 'apps/deployments', true],
+    ['update', 'apps/deployments', true],
+    ['update', 'apps/deployments', true],
+    ['delete', 'apps/deployments', true],
+  ]);
+  for (const t of seconds) expect(t).toBeGreaterThan(0);
+  await s.close();
+});

@@ -68,7 +68,13 @@ export interface EtcdStorageOptions extends EngineOptions {
    * encrypted, with the etcd key as the authenticated context, as kube-apiserver does.
    */
   transformer?: ValueTransformer;
+  /** Told of every etcd request an object write makes (each attempt of it): kube's etcd_request_* metrics. */
+  recordRequest?: EtcdRequestRecorder;
 }
+
+/** An object write's etcd request: its operation, the object's bucket, how long etcd took, whether it answered. */
+export type EtcdRequestRecorder = (operation: EtcdWriteOperation, bucket: string, seconds: number, answered: boolean) => void;
+export type EtcdWriteOperation = 'create' | 'update' | 'delete';
 
 /** How every encrypted value starts (kube's k8s:enc:<provider>:v1:<key>: prefix). */
 const ENCRYPTED_PREFIX = Buffer.from('k8s:enc:');
@@ -704,7 +710,7 @@ export class EtcdStorage extends StorageEngine {
       : { key: etcdKey, target: 'CREATE', result: 'GREATER', create_revision: 0 };
   }
 
-  private async put(bucket: string, key: string, obj: KObj, compare: (k: Buffer) => Compare, onFail: (kv: KeyValue__Output | undefined) => Error): Promise<StoredObject> {
+  private async put(operation: 'create' | 'update', bucket: string, key: string, obj: KObj, compare: (k: Buffer) => Compare, onFail: (kv: KeyValue__Output | undefined) => Error): Promise<StoredObject> {
     this.checkOpen();
     this.layout.learn(bucket);
     const etcdKey = this.layout.objectKey(bucket, key);
@@ -717,7 +723,7 @@ export class EtcdStorage extends StorageEngine {
     const p = this.addPending(etcdKey, { kind: 'put', value, plain, obj, text: encoded.text, rvAt: encoded.rvAt, rvEnd: encoded.rvEnd });
     let kept = false;
     try {
-      const res = await this.sendPut(k, value, compare(k));
+      const res = await this.sendPut(k, value, compare(k), { operation, bucket });
       if (!res.succeeded) return await this.rejectAfterCatchUp(res, onFail(res.responses[0]?.response_range?.kvs?.[0]));
       const rev = Number(res.header?.revision);
       const stored = this.settle(p, rev);
@@ -734,9 +740,9 @@ export class EtcdStorage extends StorageEngine {
    * stored value: the very bytes of this write (uid, timestamps and all) mean the earlier attempt won,
    * and the write succeeded at that revision; anything else is a real conflict.
    */
-  private async sendPut(k: Buffer, value: Buffer, compare: Compare): Promise<TxnResponse__Output> {
+  private async sendPut(k: Buffer, value: Buffer, compare: Compare, write: { operation: EtcdWriteOperation; bucket: string }): Promise<TxnResponse__Output> {
     const req = { compare: [compare], success: [{ request_put: { key: k, value } }], failure: [{ request_range: { key: k } }] };
-    const { res, uncertain } = await this.sendTxn(req);
+    const { res, uncertain } = await this.sendTxn(req, this.timeoutMs, write);
     const kv = res.responses[0]?.response_range?.kvs?.[0];
     if (!res.succeeded && uncertain && kv && Buffer.from(kv.value).equals(value)) {
       return { ...res, succeeded: true, header: { ...res.header!, revision: kv.mod_revision } };
@@ -750,16 +756,23 @@ export class EtcdStorage extends StorageEngine {
    * (its caller tells). An attempt left behind (stalled) keeps running: should it commit after all, the
    * next attempt's compare fails, which its caller recognises.
    */
-  private async sendTxn(req: TxnRequest, timeoutMs = this.timeoutMs): Promise<{ res: TxnResponse__Output; uncertain: boolean }> {
+  private async sendTxn(req: TxnRequest, timeoutMs = this.timeoutMs, write?: { operation: EtcdWriteOperation; bucket: string }): Promise<{ res: TxnResponse__Output; uncertain: boolean }> {
     const deadline = Date.now() + timeoutMs;
+    const record = write && this.opts.recordRequest;
     let uncertain = false;
     for (;;) {
       const started = Date.now();
       const term = this.raftTerm;
+      const sentAt = record ? performance.now() : 0;
       const attempt = this.client.txn(req, Math.max(1, deadline - started)).then((res) => {
         this.heard(res.header);
         return res;
       });
+      // Each attempt is measured until etcd answers it or fails it, a stalled one too (kube measures every etcd call).
+      if (record) {
+        const done = (answered: boolean) => () => record(write.operation, write.bucket, (performance.now() - sentAt) / 1000, answered);
+        attempt.then(done(true), done(false));
+      }
       attempt.catch(() => undefined);
       try {
         const outcome = await answerUnlessStalled(attempt, uncertain ? WRITE_RESTALL_MS : WRITE_STALL_MS, this.stallWatch(term));
@@ -778,11 +791,11 @@ export class EtcdStorage extends StorageEngine {
   }
 
   override create(bucket: string, key: string, obj: KObj): Promise<StoredObject> {
-    return this.put(bucket, key, obj, (k) => ({ key: k, target: 'CREATE', result: 'EQUAL', create_revision: 0 }), () => new KeyExistsError(key));
+    return this.put('create', bucket, key, obj, (k) => ({ key: k, target: 'CREATE', result: 'EQUAL', create_revision: 0 }), () => new KeyExistsError(key));
   }
 
   override update(bucket: string, key: string, obj: KObj, expectedRev?: number): Promise<StoredObject> {
-    return this.put(bucket, key, obj, (k) => this.guard(k, expectedRev), (kv) => (kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key)));
+    return this.put('update', bucket, key, obj, (k) => this.guard(k, expectedRev), (kv) => (kv ? new ConflictError(key, Number(kv.mod_revision)) : new NotFoundError(key)));
   }
 
   override async delete(bucket: string, key: string, expectedRev?: number): Promise<StoredObject> {
@@ -793,11 +806,15 @@ export class EtcdStorage extends StorageEngine {
     const p = this.addPending(etcdKey, { kind: 'delete' });
     let kept = false;
     try {
-      const { res, uncertain } = await this.sendTxn({
-        compare: [this.guard(k, expectedRev)],
-        success: [{ request_delete_range: { key: k, prev_kv: true } }],
-        failure: [{ request_range: { key: k } }],
-      });
+      const { res, uncertain } = await this.sendTxn(
+        {
+          compare: [this.guard(k, expectedRev)],
+          success: [{ request_delete_range: { key: k, prev_kv: true } }],
+          failure: [{ request_range: { key: k } }],
+        },
+        this.timeoutMs,
+        { operation: 'delete', bucket },
+      );
       if (!res.succeeded) {
         const kv = res.responses[0]?.response_range?.kvs?.[0];
         if (uncertain && !kv) {
