@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { clusterPaths, down, runningServerPid, up } from '../cli/cluster';
 import type { Streams, UpResult } from '../cli/cluster';
+import { ensureRuntime, teardownRuntime } from '../node-agent';
 
 export interface BenchClusterOptions {
   stateDir: string;
@@ -67,6 +68,13 @@ export async function upBenchCluster(o: BenchClusterOptions): Promise<UpResult> 
     },
     quietStreams,
   );
+}
+
+/** A benchmark's own containerd, CNI and registry (ensureRuntime), torn down if a signal ends the run. */
+export async function ensureBenchRuntime(o: Parameters<typeof ensureRuntime>[0]): ReturnType<typeof ensureRuntime> {
+  const info = await ensureRuntime(o);
+  cleanupOnSignal(() => teardownRuntime(info.stateDir));
+  return info;
 }
 
 export function downBenchCluster(stateDir: string): Promise<void> {

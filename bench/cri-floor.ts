@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { Command } from 'commander';
-import { ContainerConfig, ContainerRuntime, CriRuntime, ensureRuntime, IMAGES, podCgroupParent, PodSandboxConfig, teardownRuntime } from '../node-agent';
+import { ContainerConfig, ContainerRuntime, CriRuntime, IMAGES, podCgroupParent, PodSandboxConfig, teardownRuntime } from '../node-agent';
+import { ensureBenchRuntime } from './bench-cluster';
 
 export interface CriFloorOptions {
   /** Parent of per-pod cgroups (RuntimeInfo.cgroupRoot). */
@@ -395,7 +396,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the result as JSON', false)
     .parse(argv);
   const o = program.opts<{ count: string; concurrent: string; stateDir: string; bridge: string; podSubnet: string; hostPortBase?: string; restarts: string; teardownPhases: string; teardownRounds: string; keep: boolean; json: boolean }>();
-  const info = await ensureRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
+  const info = await ensureBenchRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
   const runtime = new CriRuntime(info.criSocket);
   try {
     const result = await measureCriFloor(runtime, {

@@ -28,7 +28,8 @@ import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
 import { startControllers } from '../controllers';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import { ClusterDns, CriRuntime, ensureRuntime, FakeRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { ClusterDns, CriRuntime, FakeRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { ensureBenchRuntime } from './bench-cluster';
 import { startCriBenchAgent } from './cri-agent';
 import { percentile } from './cri-floor';
 
@@ -394,7 +395,7 @@ function httpOk(host: string, port: number): Promise<boolean> {
 
 async function networkProgramming(client: KubeClient, k: number): Promise<string[][]> {
   const stateDir = '/var/lib/steer-bench/dns';
-  const info = await ensureRuntime({ stateDir, bridge: 'steerbenchd', podSubnet: '10.209.0.0/24' });
+  const info = await ensureBenchRuntime({ stateDir, bridge: 'steerbenchd', podSubnet: '10.209.0.0/24' });
   const cri = new CriRuntime(info.criSocket);
   const ctl = await startControllers({ client, leaderElect: false, controllers: ['endpoints'], log: () => undefined });
   // Stats polling stays on (the agent's default) as in a real node.

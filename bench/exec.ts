@@ -23,7 +23,8 @@ import { startApiServer } from '../apiserver';
 import { KubeClient } from '../lib/client/client';
 import { writeKubeconfig } from '../lib/client/kubeconfig';
 import { Resources } from '../lib/api/resources';
-import { CriRuntime, ensureRuntime, IMAGES, teardownRuntime } from '../node-agent';
+import { CriRuntime, IMAGES, teardownRuntime } from '../node-agent';
+import { ensureBenchRuntime } from './bench-cluster';
 import { startCriBenchAgent } from './cri-agent';
 
 function arg(name: string, def: string): string {
@@ -148,7 +149,7 @@ function holdSessions(url: string, n: number): Promise<{ release(): void }> {
 }
 
 async function main(): Promise<void> {
-  const info = await ensureRuntime({ stateDir, bridge: 'steerbench4', podSubnet: '10.212.0.0/24' });
+  const info = await ensureBenchRuntime({ stateDir, bridge: 'steerbench4', podSubnet: '10.212.0.0/24' });
   const cri = new CriRuntime(info.criSocket);
   const api = await startApiServer({ host: '127.0.0.1', port: 0 });
   const client = KubeClient.forServer(api.url);

@@ -18,7 +18,8 @@ import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { KubeClient, WatchHandle } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import { CriRuntime, ensureRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { CriRuntime, IMAGES, startNodeAgent, teardownRuntime } from '../node-agent';
+import { ensureBenchRuntime } from './bench-cluster';
 import { startCriBenchAgent } from './cri-agent';
 import { formatCriFloor, measureCriFloor, measureRestartFloor, percentile } from './cri-floor';
 import { startApiServerChild } from './apiserver-child';
@@ -117,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
   const count = Number(o.count);
   const concurrent = Number(o.concurrent);
   const kills = Number(o.kills);
-  const info = await ensureRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
+  const info = await ensureBenchRuntime({ stateDir: o.stateDir, bridge: o.bridge, podSubnet: o.podSubnet });
   const cri = new CriRuntime(info.criSocket);
   const { url, child } = await startApiServerChild();
   const client = KubeClient.forServer(url);

@@ -9,7 +9,8 @@ import { startApiServer } from '../apiserver';
 import { startControllers } from '../controllers';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
-import { CriRuntime, ensureRuntime, IMAGES, teardownRuntime } from '../node-agent';
+import { CriRuntime, IMAGES, teardownRuntime } from '../node-agent';
+import { ensureBenchRuntime } from './bench-cluster';
 import { startCriBenchAgent } from './cri-agent';
 import { startScheduler } from '../scheduler';
 
@@ -25,7 +26,7 @@ const ns = 'default';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const info = await ensureRuntime({ stateDir, bridge: 'steerbench3', podSubnet: '10.211.0.0/24' });
+  const info = await ensureBenchRuntime({ stateDir, bridge: 'steerbench3', podSubnet: '10.211.0.0/24' });
   const cri = new CriRuntime(info.criSocket);
   // DefaultStorageClass admission as `steer server` runs it: the claim is created with the default class.
   const api = await startApiServer({ host: '127.0.0.1', port: 0, enableAdmissionPlugins: ['DefaultStorageClass'] });
