@@ -27,6 +27,7 @@ export const quietStreams: Streams = { out: () => undefined, err: (t) => process
 
 /** What this process must undo if a signal ends the run before its own teardown does. */
 const signalCleanups = new Set<() => Promise<void>>();
+let signalHandlersInstalled = false;
 
 /**
  * Runs `cleanup` if SIGINT or SIGTERM ends the benchmark (--keep or not: an interrupted run removes what
@@ -34,7 +35,8 @@ const signalCleanups = new Set<() => Promise<void>>();
  * dockerd and pods running. Returns the unregistration, for once the benchmark's own teardown has run.
  */
 export function cleanupOnSignal(cleanup: () => Promise<void>): () => void {
-  if (!signalCleanups.size) {
+  if (!signalHandlersInstalled) {
+    signalHandlersInstalled = true;
     for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       process.once(sig, () => {
         process.stderr.write(`${sig}: removing what the benchmark started\n`);
