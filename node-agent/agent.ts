@@ -22,6 +22,7 @@ import { newSyncState, PodActions, SyncState, timePhase } from './pod-actions';
 import { ApiPodData } from './pod-data';
 import { InformerPodSource, PodSource } from './pod-source';
 import { HeldEvents } from './images';
+import { ensureMemoryRoot } from './host-files';
 import { parseResolvConf } from './podspec';
 import { DefaultProber, ProbeManager, Prober } from './probes';
 import type { ContainerRuntime } from './runtime/runtime';
@@ -46,8 +47,18 @@ export interface NodeAgentOptions {
   client: KubeClient;
   nodeName: string;
   runtime: ContainerRuntime;
-  /** Pod directories (volumes, /etc/hosts) live under <stateDir>/pods/<uid>. */
+  /**
+   * Pod directories (volumes, /etc/hosts) live under <stateDir>/pods/<uid>; secret, projected and
+   * downwardAPI volumes under <stateDir>/memory/<uid> (host-files.ts podMemoryDir).
+   */
   stateDir: string;
+  /**
+   * Mount a tmpfs on <stateDir>/memory at start (unless it is one already), so secret, projected and
+   * downwardAPI volumes (service-account tokens among them) stay in memory as the kubelet keeps them.
+   * Needs CAP_SYS_ADMIN; without it, or off (tests, hollow nodes), they stay on disk. Whoever removes
+   * the state dir unmounts it first (`steer down --purge`, the runtime teardown for a dir under it).
+   */
+  tmpfsVolumes?: boolean;
   /** Container logs: <logRoot>/<ns>_<pod>_<uid>/<container>/<attempt>.log (default <stateDir>/pod-logs). */
   logRoot?: string;
   /** Parent cgroup of every pod (default /steerpods); cgroupFs is where hierarchies are mounted. */
@@ -246,6 +257,7 @@ export class NodeAgent {
   async start(): Promise<void> {
     fs.mkdirSync(path.join(this.o.stateDir, 'pods'), { recursive: true });
     fs.mkdirSync(this.logRoot, { recursive: true });
+    await ensureMemoryRoot(this.o.stateDir, !!this.o.tmpfsVolumes, this.log);
     const node = await this.nodeStatus.register();
     this.heartbeat.setOwner(node.metadata?.uid || '');
     await this.heartbeat.start();

@@ -1,8 +1,10 @@
 // Host-side files of a pod: its directory (volumes, /etc/hosts), emptyDir/hostPath/configMap/secret/
 // downwardAPI/projected volumes, and the clean-up after the pod is gone (pod dir, log dir, per-pod cgroup directories,
 // which containerd never removes).
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type { Pod, Volume } from 'kubernetes-types/core/v1';
 import { claimVolumePath, type PodData } from './podspec';
 import { writeAtomically } from './volumes/atomic-writer';
@@ -11,6 +13,45 @@ import { volumePayload, type ProjectionContext } from './volumes/projection';
 
 export function podDir(stateDir: string, uid: string): string {
   return path.join(stateDir, 'pods', uid);
+}
+
+/**
+ * Where a pod's secret, projected and downwardAPI volumes live: <stateDir>/memory/<uid>/volumes/…. The
+ * kubelet backs these volume kinds with tmpfs (an emptyDir of medium Memory under each), so secrets and
+ * service-account tokens never reach the disk; the agent mounts one tmpfs at <stateDir>/memory
+ * (memoryRoot) instead of one per volume, which would cost a `mount` process per pod.
+ */
+export function podMemoryDir(stateDir: string, uid: string): string {
+  return path.join(memoryRoot(stateDir), uid);
+}
+
+export function memoryRoot(stateDir: string): string {
+  return path.join(stateDir, 'memory');
+}
+
+/** statfs(2)'s f_type of a tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Makes <stateDir>/memory and, with tmpfs, mounts a tmpfs on it unless it is one already (an agent
+ * restarted while its pods run keeps the mount their containers bind-mount from). Returns whether the
+ * directory is memory-backed; a failed mount (no CAP_SYS_ADMIN) leaves it a plain directory, logged.
+ */
+export async function ensureMemoryRoot(stateDir: string, tmpfs: boolean, log: (m: string) => void): Promise<boolean> {
+  const dir = memoryRoot(stateDir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const onTmpfs = () => fs.statfsSync(dir).type === TMPFS_MAGIC;
+  if (onTmpfs()) return true;
+  if (!tmpfs) return false;
+  try {
+    // nosuid, nodev as the kubelet's; no size: pages are used only as files are written, and what a
+    // pod can put here is bounded by its Secrets' and ConfigMaps' sizes.
+    await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', 'mode=0755,nosuid,nodev', 'steer-memory-volumes', dir]);
+  } catch (err) {
+    log(`node agent: could not mount a tmpfs on ${dir} (${(err as Error).message.trim()}); secret, projected and downwardAPI volumes stay on disk`);
+    return false;
+  }
+  return onTmpfs();
 }
 
 /**
@@ -93,6 +134,11 @@ export async function writeEtcHosts(file: string, pod: Pod, podIP: string): Prom
 /** Best effort; asynchronous, as a pod's volume and log files can take the shared event loop ~10 ms. */
 export async function removeTree(p: string): Promise<void> {
   await fs.promises.rm(p, { recursive: true, force: true }).catch(() => undefined);
+}
+
+/** A pod's directories: on disk (podDir) and memory-backed (podMemoryDir). */
+export async function removePodDirs(stateDir: string, uid: string): Promise<void> {
+  await Promise.all([removeTree(podDir(stateDir, uid)), removeTree(podMemoryDir(stateDir, uid))]);
 }
 
 /**

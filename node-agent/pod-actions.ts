@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { EventRecorder } from '../lib/client/events';
 import { Backoff, BackoffOptions } from './backoff';
-import { podDir, prepareVolume, removeTree, unmountableClaims, writeEtcHosts } from './host-files';
+import { podDir, podMemoryDir, prepareVolume, removePodDirs, removeTree, unmountableClaims, writeEtcHosts } from './host-files';
 import { applyFsGroup } from './volumes/local-path';
 import { HeldEvents, ImageManager, type PullResult } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
@@ -246,7 +246,7 @@ export class PodActions {
       const cgroupFs = this.o.cgroupFs;
       await Promise.all([
         cgroupFs && removePodCgroups(podCgroupParent(this.o.sandbox.cgroupRoot, uid), cgroupFs),
-        removeTree(podDir(this.o.stateDir, uid)),
+        removePodDirs(this.o.stateDir, uid),
         // Nothing of it left in the runtime: no later cleanupOrphan will remove its logs.
         !observed.sandboxes.length && !observed.containers.length && removeTree(podLogDirectory(this.o.sandbox.logRoot, pod)),
       ]);
@@ -335,9 +335,8 @@ export class PodActions {
    */
   private async createSandbox(pod: Pod, attempt: number, state: SyncState): Promise<boolean> {
     const uid = pod.metadata!.uid!;
-    const dir = podDir(this.o.stateDir, uid);
     let t0 = performance.now();
-    const setUp = this.setUpVolumes(pod, state, dir).then(
+    const setUp = this.setUpVolumes(pod, state).then(
       () => undefined,
       (err: Error) => err,
     );
@@ -357,7 +356,7 @@ export class PodActions {
       this.o.pleg.remember(st);
       state.sandbox = { id, ip: st.ip, attempt };
       state.createdSandbox = observedSandbox(st);
-      if (!pod.spec?.hostNetwork) await writeEtcHosts(path.join(dir, 'etc-hosts'), pod, st.ip);
+      if (!pod.spec?.hostNetwork) await writeEtcHosts(path.join(podDir(this.o.stateDir, uid), 'etc-hosts'), pod, st.ip);
       t = timePhase(state, 'sandbox', t0);
     } catch (err) {
       const failed = await setUp;
@@ -388,11 +387,17 @@ export class PodActions {
     return err;
   }
 
-  private async setUpVolumes(pod: Pod, state: SyncState, dir: string, only?: (kind: string) => boolean): Promise<void> {
+  /** The host directories of the pod's volumes (on disk, and the memory-backed kinds on the tmpfs). */
+  private volumePaths(pod: Pod, data: PodData): ReturnType<typeof volumeHostPaths> {
+    const uid = pod.metadata?.uid || '';
+    return volumeHostPaths(pod, podDir(this.o.stateDir, uid), podMemoryDir(this.o.stateDir, uid), data);
+  }
+
+  private async setUpVolumes(pod: Pod, state: SyncState, only?: (kind: string) => boolean): Promise<void> {
     const data = await this.podData(pod, state);
     const unmountable = only ? undefined : unmountableClaims(pod, data);
     if (unmountable) throw new Error(unmountable);
-    const paths = volumeHostPaths(pod, dir, data);
+    const paths = this.volumePaths(pod, data);
     const fsGroup = pod.spec?.securityContext?.fsGroup;
     const fsGroupChangePolicy = pod.spec?.securityContext?.fsGroupChangePolicy;
     for (const [name, v] of paths) {
@@ -430,7 +435,7 @@ export class PodActions {
     if (last !== undefined && Date.now() - last < (this.o.volumeRefreshIntervalMs ?? 60_000)) return;
     const refreshed = new Set(['configMap', 'secret', 'downwardAPI', 'projected']);
     try {
-      await this.setUpVolumes(pod, state, podDir(this.o.stateDir, uid), (kind) => refreshed.has(kind));
+      await this.setUpVolumes(pod, state, (kind) => refreshed.has(kind));
     } catch (err) {
       this.volumesSetUpAt.set(uid, Date.now()); // retried at the next interval, not on every sync
       this.o.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${(err as Error).message}`);
@@ -466,21 +471,20 @@ export class PodActions {
     // The sandbox this sync created, else the ready one it observed (sync.ts only starts containers then).
     const sandbox = state.sandbox ?? state.observed.sandboxes.find((s) => s.state === 'SANDBOX_READY');
     if (!sandbox) return { ok: false };
-    const dir = podDir(this.o.stateDir, uid);
     // A sandbox left from a failed mount (its removal failed too): no container before the volumes.
-    if (this.mountFailed.has(uid)) await this.setUpVolumes(pod, state, dir).catch((err: Error) => Promise.reject(this.failedMount(pod, err)));
+    if (this.mountFailed.has(uid)) await this.setUpVolumes(pod, state).catch((err: Error) => Promise.reject(this.failedMount(pod, err)));
     let env: { name: string; value: string }[];
     let mounts;
     let volumeGroups: number[];
     try {
       const data = await this.podData(pod, state);
       env = resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP, nodeName: this.o.nodeName, data, serviceEnv: this.o.serviceEnv?.(pod) });
-      mounts = containerMounts(spec, volumeHostPaths(pod, dir, data));
+      mounts = containerMounts(spec, this.volumePaths(pod, data));
       volumeGroups = volumeSupplementalGroups(data);
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerConfigError', (err as Error).message, CREATE_RETRY_MS);
     }
-    const etcHosts = path.join(dir, 'etc-hosts');
+    const etcHosts = path.join(podDir(this.o.stateDir, uid), 'etc-hosts');
     if (!pod.spec?.hostNetwork && fs.existsSync(etcHosts) && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
       mounts.push({ containerPath: '/etc/hosts', hostPath: etcHosts, readonly: false });
     }
@@ -578,7 +582,7 @@ export class PodActions {
     const logRoot = this.o.sandbox.logRoot;
     await Promise.all([
       cgroupFs && removePodCgroups(cgroupParent, cgroupFs),
-      removeTree(podDir(this.o.stateDir, uid)),
+      removePodDirs(this.o.stateDir, uid),
       logDir
         ? removeTree(logDir)
         : // The pod object is gone, so find its log directory by uid.

@@ -133,7 +133,7 @@ describe('env and command', () => {
   });
 
   test('volume mounts: emptyDir under the pod dir, hostPath as is, subPath, unknown volume rejected', () => {
-    const vols = volumeHostPaths(pod, '/state/pods/u1');
+    const vols = volumeHostPaths(pod, '/state/pods/u1', '/state/memory/u1');
     const mounts = containerMounts(
       { name: 'a', volumeMounts: [{ name: 'cache', mountPath: '/cache' }, { name: 'host', mountPath: '/data', subPath: 'x', readOnly: true }, { name: 'cfg', mountPath: '/etc/cfg' }] },
       vols,
@@ -144,6 +144,30 @@ describe('env and command', () => {
       { containerPath: '/etc/cfg', hostPath: '/state/pods/u1/volumes/kubernetes.io~configmap/cfg', readonly: true },
     ]);
     expect(() => containerMounts({ name: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, vols)).toThrow('volume "nope"');
+  });
+
+  test('secret, projected and downwardAPI volumes live under the memory-backed dir, as the kubelet keeps them on tmpfs; configMap and emptyDir on disk', () => {
+    const withSecrets: Pod = {
+      ...pod,
+      spec: {
+        ...pod.spec!,
+        volumes: [
+          { name: 'creds', secret: { secretName: 's' } },
+          { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+          { name: 'cfg', configMap: { name: 'cm' } },
+          { name: 'cache', emptyDir: {} },
+        ],
+      },
+    };
+    const paths = Object.fromEntries([...volumeHostPaths(withSecrets, '/state/pods/u1', '/state/memory/u1')].map(([name, v]) => [name, v.path]));
+    expect(paths).toEqual({
+      creds: '/state/memory/u1/volumes/kubernetes.io~secret/creds',
+      token: '/state/memory/u1/volumes/kubernetes.io~projected/token',
+      info: '/state/memory/u1/volumes/kubernetes.io~downward-api/info',
+      cfg: '/state/pods/u1/volumes/kubernetes.io~configmap/cfg',
+      cache: '/state/pods/u1/volumes/kubernetes.io~empty-dir/cache',
+    });
   });
 });
 

@@ -397,8 +397,12 @@ export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: 
   };
 }
 
-/** The host directory behind each of the pod's volumes (for the kinds the agent supports). */
-export function volumeHostPaths(pod: Pod, podDir: string, data?: PodData): Map<string, { path: string; kind: string; readOnly: boolean }> {
+/**
+ * The host directory behind each of the pod's volumes (for the kinds the agent supports): secret,
+ * projected and downwardAPI volumes under memoryDir (host-files.ts podMemoryDir: a tmpfs, as the
+ * kubelet's), the others under podDir.
+ */
+export function volumeHostPaths(pod: Pod, podDir: string, memoryDir: string, data?: PodData): Map<string, { path: string; kind: string; readOnly: boolean }> {
   const out = new Map<string, { path: string; kind: string; readOnly: boolean }>();
   for (const v of pod.spec?.volumes || []) {
     if (v.persistentVolumeClaim) {
@@ -409,9 +413,9 @@ export function volumeHostPaths(pod: Pod, podDir: string, data?: PodData): Map<s
     if (v.emptyDir) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~empty-dir/${v.name}`, kind: 'emptyDir', readOnly: false });
     else if (v.hostPath) out.set(v.name, { path: v.hostPath.path, kind: 'hostPath', readOnly: false });
     else if (v.configMap) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~configmap/${v.name}`, kind: 'configMap', readOnly: true });
-    else if (v.secret) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~secret/${v.name}`, kind: 'secret', readOnly: true });
-    else if (v.projected) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~projected/${v.name}`, kind: 'projected', readOnly: true });
-    else if (v.downwardAPI) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~downward-api/${v.name}`, kind: 'downwardAPI', readOnly: true });
+    else if (v.secret) out.set(v.name, { path: `${memoryDir}/volumes/kubernetes.io~secret/${v.name}`, kind: 'secret', readOnly: true });
+    else if (v.projected) out.set(v.name, { path: `${memoryDir}/volumes/kubernetes.io~projected/${v.name}`, kind: 'projected', readOnly: true });
+    else if (v.downwardAPI) out.set(v.name, { path: `${memoryDir}/volumes/kubernetes.io~downward-api/${v.name}`, kind: 'downwardAPI', readOnly: true });
   }
   return out;
 }

@@ -2,7 +2,9 @@
 // SIGTERM, then SIGKILL after a grace period) and the etcd members under the state dir (by their PIDs),
 // removes every pod sandbox and container through the
 // runtime teardown (which also stops that state dir's containerd and removes its bridge, netns, cgroups
-// and mounts), and with --purge deletes the state directory.
+// and mounts), and with --purge unmounts what is still mounted under the state directory (the node
+// agent's tmpfs for memory-backed volumes) and deletes it.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeInfo, removeDnsRedirect, removeProxyRules, teardownRuntime } from '../../node-agent';
@@ -15,6 +17,38 @@ export interface DownOptions {
   stateDir?: string;
   purge: boolean;
   graceMs?: number;
+}
+
+/**
+ * The mount points under root in /proc/self/mounts' text, deepest first (the order to unmount them in).
+ * The kernel writes a space, tab, newline or backslash in a path as an octal escape (\040 …).
+ */
+export function mountPointsUnder(mountsText: string, root: string): string[] {
+  const prefix = path.resolve(root) + path.sep;
+  const points = mountsText
+    .split('\n')
+    .map((line) => line.split(' ')[1])
+    .filter((field): field is string => !!field)
+    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    .filter((p) => p.startsWith(prefix));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/** Unmounts everything mounted under root (lazily when it is busy); returns what stays mounted. */
+function unmountUnder(root: string): string[] {
+  const mounted = () => mountPointsUnder(fs.readFileSync('/proc/self/mounts', 'utf8'), root);
+  for (const point of mounted()) {
+    try {
+      execFileSync('umount', [point], { stdio: 'ignore' });
+    } catch {
+      try {
+        execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+      } catch {
+        // reported below
+      }
+    }
+  }
+  return mounted();
 }
 
 async function waitExit(pid: number, ms: number): Promise<boolean> {
@@ -69,6 +103,8 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
     }
     if (o.purge) {
       progress.update(`removing ${paths.root}`);
+      const stillMounted = fs.existsSync(paths.root) ? unmountUnder(paths.root) : [];
+      if (stillMounted.length) throw new Error(`could not unmount ${stillMounted.join(', ')}: ${paths.root} is left in place`);
       fs.rmSync(paths.root, { recursive: true, force: true });
       progress.done(`✓ removed ${paths.root}`);
     }

@@ -238,6 +238,8 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       nodeName: o.nodeName,
       runtime: cri,
       stateDir: paths.agent,
+      // Secrets and tokens in memory, as the kubelet keeps them; `steer down --purge` unmounts it.
+      tmpfsVolumes: true,
       logRoot: runtime.podLogDir,
       cgroupRoot: runtime.cgroupRoot,
       port: o.agentPort,

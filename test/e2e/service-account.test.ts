@@ -73,6 +73,8 @@ describe('a pod using its service account on real containerd', () => {
       kc.loadFromCluster();
       const ns = fs.readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8');
       console.log('SERVER ' + kc.getCurrentCluster().server + ' NS ' + ns);
+      // 0x01021994: a tmpfs (linux/magic.h), where the kubelet keeps a pod's token too.
+      console.log('TOKEN ON ' + (fs.statfsSync('/var/run/secrets/kubernetes.io/serviceaccount').type === 0x01021994 ? 'tmpfs' : 'disk'));
       kc.makeApiClient(k8s.CoreV1Api).listNamespacedConfigMap({ namespace: ns }).then(
         (r) => console.log('LISTED ' + r.items.map((c) => c.metadata.name).join(',')),
         (e) => { console.log('FAILED ' + (e.code || '') + ' ' + e.message); process.exit(1); });`;
@@ -95,6 +97,11 @@ describe('a pod using its service account on real containerd', () => {
     const logDir = fs.readdirSync(rt.podLogDir).find((d) => d.endsWith(`_${pod.metadata!.uid}`))!;
     const log = fs.readFileSync(path.join(rt.podLogDir, logDir, 'client', '0.log'), 'utf8');
     expect(log).toContain(`SERVER https://10.96.0.1:443 NS insiders`);
+    // The token never reached the disk: its volume is on the agent's tmpfs, the pod dir has none.
+    expect(log).toContain('TOKEN ON tmpfs');
+    const uid = pod.metadata!.uid!;
+    expect(fs.readdirSync(path.join(cluster!.agentStateDir, 'memory', uid, 'volumes', 'kubernetes.io~projected'))).toHaveLength(1);
+    expect(fs.existsSync(path.join(cluster!.agentStateDir, 'pods', uid, 'volumes', 'kubernetes.io~projected'))).toBe(false);
     expect(log).toMatch(/LISTED .*kube-root-ca\.crt/);
     expect(pod.status?.phase).toBe('Succeeded');
     const call = seen.find((a) => a.namespace === 'insiders' && a.resource === 'configmaps' && a.verb === 'list' && a.user.name.startsWith('system:serviceaccount:'));

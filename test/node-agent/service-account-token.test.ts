@@ -72,9 +72,10 @@ afterAll(async () => {
   fs.rmSync(stateDir, { recursive: true, force: true });
 });
 
+/** Projected volumes live in the agent's memory-backed dir (host-files.ts podMemoryDir). */
 function volumeDir(pod: Pod): string {
   const vol = pod.spec!.volumes!.find((v) => v.name.startsWith('kube-api-access-'))!;
-  return path.join(stateDir, NODE, 'pods', pod.metadata!.uid!, 'volumes', 'kubernetes.io~projected', vol.name);
+  return path.join(stateDir, NODE, 'memory', pod.metadata!.uid!, 'volumes', 'kubernetes.io~projected', vol.name);
 }
 
 /** client-node's in-cluster config over the pod's files (a test process cannot reach 10.96.0.1: the host and port are the apiserver's). */

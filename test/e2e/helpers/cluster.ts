@@ -89,6 +89,8 @@ export async function startSingleNodeCluster(o: SingleNodeClusterOptions): Promi
       nodeName: o.nodeName,
       runtime: cri,
       stateDir: agentStateDir,
+      // As `steer server`: memory-backed volumes on a tmpfs under the runtime dir, whose teardown unmounts it.
+      tmpfsVolumes: true,
       logRoot: rt.podLogDir,
       cgroupRoot: rt.cgroupRoot,
       address: '127.0.0.1',
