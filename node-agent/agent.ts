@@ -56,7 +56,7 @@ export interface NodeAgentOptions {
    * Mount a tmpfs on <stateDir>/memory at start (unless it is one already), so secret, projected and
    * downwardAPI volumes (service-account tokens among them) stay in memory as the kubelet keeps them.
    * Needs CAP_SYS_ADMIN; without it, or off (tests, hollow nodes), they stay on disk. Whoever removes
-   * the state dir unmounts it first (`steer down --purge`, the runtime teardown for a dir under it).
+   * the state dir unmounts it first (`steer down`, the runtime teardown for a dir under it).
    */
   tmpfsVolumes?: boolean;
   /** Container logs: <logRoot>/<ns>_<pod>_<uid>/<container>/<attempt>.log (default <stateDir>/pod-logs). */

@@ -1,5 +1,5 @@
-// `steer down --purge` unmounts what is mounted under the state dir (the node agent's tmpfs for
-// secret, projected and downwardAPI volumes) before deleting it. The second test mounts a real tmpfs
+// `steer down` unmounts what is mounted under the state dir (the node agent's tmpfs for secret,
+// projected and downwardAPI volumes); --purge then deletes the dir. The second test mounts a real tmpfs
 // (root, as CI runs).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +24,22 @@ test('the mount points strictly under the root, deepest first, octal escapes dec
     '/var/lib/steer/odd name',
   ]);
   expect(mountPointsUnder(mounts, '/srv')).toEqual([]);
+});
+
+test('down without --purge unmounts a tmpfs under the state dir and keeps the dir', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-down-'));
+  const memory = path.join(root, 'agent', 'memory');
+  fs.mkdirSync(memory, { recursive: true });
+  fs.writeFileSync(path.join(root, 'agent', 'kept'), 'data');
+  execFileSync('mount', ['-t', 'tmpfs', 'steer-down-test', memory]);
+  try {
+    await down({ stateDir: root, purge: false }, { out: () => undefined, err: () => undefined });
+    expect(mountPointsUnder(fs.readFileSync('/proc/self/mounts', 'utf8'), root)).toEqual([]);
+    expect(fs.readFileSync(path.join(root, 'agent', 'kept'), 'utf8')).toBe('data');
+  } finally {
+    if (mountPointsUnder(fs.readFileSync('/proc/self/mounts', 'utf8'), root).length) execFileSync('umount', ['-l', memory]);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('down --purge unmounts a tmpfs under the state dir and removes the dir; nothing is left mounted', async () => {

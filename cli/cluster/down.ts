@@ -2,8 +2,8 @@
 // SIGTERM, then SIGKILL after a grace period) and the etcd members under the state dir (by their PIDs),
 // removes every pod sandbox and container through the
 // runtime teardown (which also stops that state dir's containerd and removes its bridge, netns, cgroups
-// and mounts), and with --purge unmounts what is still mounted under the state directory (the node
-// agent's tmpfs for memory-backed volumes) and deletes it.
+// and mounts), unmounts what is still mounted under the state directory (the node agent's tmpfs for
+// memory-backed volumes), and with --purge deletes the state directory.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -101,10 +101,16 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
       await teardownRuntime(paths.runtime, { stopRegistry });
       progress.done('✓ runtime torn down');
     }
+    // The node agent's tmpfs for memory-backed volumes stays mounted while its pods run (an agent
+    // restart keeps it); with every pod gone it goes too.
+    const stillMounted = fs.existsSync(paths.root) ? unmountUnder(paths.root) : [];
+    if (stillMounted.length) {
+      const message = `could not unmount ${stillMounted.join(', ')}`;
+      if (o.purge) throw new Error(`${message}: ${paths.root} is left in place`);
+      streams.err(`${message}\n`);
+    }
     if (o.purge) {
       progress.update(`removing ${paths.root}`);
-      const stillMounted = fs.existsSync(paths.root) ? unmountUnder(paths.root) : [];
-      if (stillMounted.length) throw new Error(`could not unmount ${stillMounted.join(', ')}: ${paths.root} is left in place`);
       fs.rmSync(paths.root, { recursive: true, force: true });
       progress.done(`✓ removed ${paths.root}`);
     }

@@ -238,7 +238,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       nodeName: o.nodeName,
       runtime: cri,
       stateDir: paths.agent,
-      // Secrets and tokens in memory, as the kubelet keeps them; `steer down --purge` unmounts it.
+      // Secrets and tokens in memory, as the kubelet keeps them; `steer down` unmounts it.
       tmpfsVolumes: true,
       logRoot: runtime.podLogDir,
       cgroupRoot: runtime.cgroupRoot,
