@@ -398,6 +398,30 @@ test('running pods’ volumes follow their ConfigMaps: at once after an agent re
   expect(fs.readlinkSync(path.join(path.dirname(file), 'key'))).toBe('..data/key');
 });
 
+test('a secret volume goes to the memory dir; a pod an earlier agent set up keeps it in its pod dir, where its containers mount it', async () => {
+  const data: PodData = { configMaps: {}, secrets: { creds: { user: 'admin' } } };
+  const h = harness({ data });
+  const p: Pod = { ...pod(), spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox:1.35', volumeMounts: [{ name: 'creds', mountPath: '/creds' }] }], volumes: [{ name: 'creds', secret: { secretName: 'creds' } }] } };
+  const { result, state } = await createAndStart(h, p);
+  expect(result).toEqual({ ok: true });
+  const memoryPath = path.join(stateDir, 'memory', 'uid-1', 'volumes', 'kubernetes.io~secret', 'creds');
+  expect(fs.readFileSync(path.join(memoryPath, 'user'), 'utf8')).toBe('admin');
+  const mountOf = (runtime: FakeRuntime, id: string) => runtime.containerConfig(id).mounts.find((m) => m.containerPath === '/creds');
+  expect(mountOf(h.runtime, state.started[0].id)).toEqual({ containerPath: '/creds', hostPath: memoryPath, readonly: true });
+  expect(fs.existsSync(path.join(stateDir, 'pods', 'uid-1', 'volumes'))).toBe(false);
+
+  // The same pod as an earlier agent left it: its secret under the pod dir.
+  fs.rmSync(path.join(stateDir, 'memory'), { recursive: true, force: true });
+  const diskPath = path.join(stateDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~secret', 'creds');
+  fs.mkdirSync(diskPath, { recursive: true });
+  const adopted = harness({ data: { configMaps: {}, secrets: { creds: { user: 'root' } } } });
+  await adopted.actions.refreshVolumes(p, newSyncState(emptyObserved('uid-1')));
+  expect(fs.readFileSync(path.join(diskPath, 'user'), 'utf8')).toBe('root');
+  expect(fs.existsSync(memoryPath)).toBe(false);
+  const again = await createAndStart(adopted, p);
+  expect(mountOf(adopted.runtime, again.state.started[0].id)).toEqual({ containerPath: '/creds', hostPath: diskPath, readonly: true });
+});
+
 test('a sync holding its start events: each container\'s Created and Started go out when the next start begins, the last one\'s when released; a failed start sends its Created before Failed', async () => {
   const h = harness();
   const p = pod({ name: 'a', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }, { name: 'b', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });

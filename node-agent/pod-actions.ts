@@ -390,7 +390,17 @@ export class PodActions {
   /** The host directories of the pod's volumes (on disk, and the memory-backed kinds on the tmpfs). */
   private volumePaths(pod: Pod, data: PodData): ReturnType<typeof volumeHostPaths> {
     const uid = pod.metadata?.uid || '';
-    return volumeHostPaths(pod, podDir(this.o.stateDir, uid), podMemoryDir(this.o.stateDir, uid), data);
+    const disk = podDir(this.o.stateDir, uid);
+    const memory = podMemoryDir(this.o.stateDir, uid);
+    const paths = volumeHostPaths(pod, disk, memory, data);
+    // A running pod an earlier agent set up keeps its secret, projected and downwardAPI volumes in the
+    // pod dir, which its containers bind-mount: their refreshes and new containers stay there too.
+    for (const v of paths.values()) {
+      if (!v.path.startsWith(memory + path.sep)) continue;
+      const onDisk = disk + v.path.slice(memory.length);
+      if (fs.existsSync(onDisk)) v.path = onDisk;
+    }
+    return paths;
   }
 
   private async setUpVolumes(pod: Pod, state: SyncState, only?: (kind: string) => boolean): Promise<void> {
