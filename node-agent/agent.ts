@@ -49,13 +49,15 @@ export interface NodeAgentOptions {
   runtime: ContainerRuntime;
   /**
    * Pod directories (volumes, /etc/hosts) live under <stateDir>/pods/<uid>; secret, projected and
-   * downwardAPI volumes under <stateDir>/memory/<uid> (host-files.ts podMemoryDir).
+   * downwardAPI volumes and emptyDirs of medium Memory under <stateDir>/memory/<uid> (host-files.ts
+   * podMemoryDir).
    */
   stateDir: string;
   /**
    * Mount a tmpfs on <stateDir>/memory at start (unless it is one already), so secret, projected and
-   * downwardAPI volumes (service-account tokens among them) stay in memory as the kubelet keeps them.
-   * Needs CAP_SYS_ADMIN; without it, or off (tests, hollow nodes), they stay on disk. Whoever removes
+   * downwardAPI volumes (service-account tokens among them) stay in memory as the kubelet keeps them,
+   * and each emptyDir of medium Memory gets a tmpfs of its own, sized as the kubelet sizes it. Needs
+   * CAP_SYS_ADMIN; without it, or off (tests, hollow nodes), they stay on disk. Whoever removes
    * the state dir unmounts it first (`steer down`, the runtime teardown for a dir under it).
    */
   tmpfsVolumes?: boolean;
@@ -134,6 +136,8 @@ export class NodeAgent {
   readonly heartbeat: LeaseHeartbeat;
   private readonly actions: PodActions;
   private readonly tokens: ServiceAccountTokenManager;
+  /** The memory dir is a tmpfs (known once start has mounted it). */
+  private memoryBacked = false;
   private readonly nodeStatus: NodeStatusManager;
   private readonly statusWriter: StatusWriter;
   private readonly pods = new Map<string, Pod>();
@@ -236,6 +240,7 @@ export class NodeAgent {
       tokens: this.tokens,
       serviceEnv: (pod) => this.services.envFor(pod),
       volumeRefreshIntervalMs: o.volumeRefreshIntervalMs,
+      memoryBacked: () => this.memoryBacked,
       onForget: (uid) => {
         this.firstSeen.delete(uid);
         this.startRecorded.delete(uid);
@@ -257,7 +262,7 @@ export class NodeAgent {
   async start(): Promise<void> {
     fs.mkdirSync(path.join(this.o.stateDir, 'pods'), { recursive: true });
     fs.mkdirSync(this.logRoot, { recursive: true });
-    await ensureMemoryRoot(this.o.stateDir, !!this.o.tmpfsVolumes, this.log);
+    this.memoryBacked = await ensureMemoryRoot(this.o.stateDir, !!this.o.tmpfsVolumes, this.log);
     const node = await this.nodeStatus.register();
     this.heartbeat.setOwner(node.metadata?.uid || '');
     await this.heartbeat.start();

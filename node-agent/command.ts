@@ -111,7 +111,7 @@ export function register(program: Command): void {
     .option('--runtime <kind>', 'cri or fake', 'cri')
     .option('--state-dir <dir>', 'pod volumes and state', '/var/lib/steer/node-agent')
     .option('--log-dir <dir>', 'container log root (default <state-dir>/pod-logs)')
-    .option('--no-tmpfs-volumes', 'keep secret, projected and downwardAPI volumes on disk instead of a tmpfs mounted on <state-dir>/memory (default with --runtime cri)')
+    .option('--no-tmpfs-volumes', 'keep secret, projected and downwardAPI volumes and emptyDirs of medium Memory on disk instead of tmpfs under <state-dir>/memory (default with --runtime cri)')
     .option('--port <n>', 'HTTP port for logs, metrics, healthz (0 = any free port)', intOption(0, Number.MAX_SAFE_INTEGER, '--port'), 10250)
     .option('--address <ip>', "the node's InternalIP (default: first non-loopback IPv4)")
     .option('--bind-address <ip>', 'address the HTTP server listens on (default: --address)')

@@ -1,10 +1,12 @@
 // A local-path claim's directory, made on the node on first use: world-writable as k3s's helper makes
-// it, whatever the umask; a directory already there keeps the mode it has.
+// it, whatever the umask; a directory already there keeps the mode it has. An emptyDir of medium Memory:
+// its own tmpfs, sized as the kubelet's, and removed with the pod.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { prepareVolume } from './host-files';
+import { podMemoryDir, prepareVolume, removePodDirs } from './host-files';
+import { unmountUnder } from './mounts';
 
 describe('prepareVolume for a local-path claim', () => {
   let root: string;
@@ -36,5 +38,71 @@ describe('prepareVolume for a local-path claim', () => {
     fs.chmodSync(dir, 0o750);
     await prepareVolume(volume, dir, { pod, data });
     expect(fs.statSync(dir).mode & 0o7777).toBe(0o750);
+  });
+});
+
+// An emptyDir of medium Memory: a tmpfs of its own, of the kubelet's size (real mounts: root, as CI runs).
+describe('prepareVolume for an emptyDir of medium Memory', () => {
+  let state: string;
+  beforeEach(() => (state = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-host-files-'))));
+  afterEach(async () => {
+    await unmountUnder(state);
+    fs.rmSync(state, { recursive: true, force: true });
+  });
+
+  const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [{ name: 'c', resources: { limits: { memory: '64Mi' } } }] } };
+  const data = { configMaps: {}, secrets: {} };
+  const scratch = (sizeLimit?: string) => ({ name: 'scratch', emptyDir: { medium: 'Memory', ...(sizeLimit ? { sizeLimit } : {}) } });
+  const volumeDir = () => path.join(podMemoryDir(state, 'u'), 'volumes', 'kubernetes.io~empty-dir', 'scratch');
+  const mountOf = (dir: string) => fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === dir);
+
+  it('mounts a tmpfs of the sizeLimit: a write past it fails with ENOSPC; set up again, it keeps its files', async () => {
+    const dir = volumeDir();
+    await prepareVolume(scratch('1Mi'), dir, { pod, data }, { memoryBacked: true });
+    expect(mountOf(dir)).toMatch(/ tmpfs rw,nosuid,nodev,.*size=1024k/);
+    expect(fs.statSync(dir).mode & 0o7777).toBe(0o1777);
+    fs.writeFileSync(path.join(dir, 'small'), Buffer.alloc(512 * 1024));
+    expect(() => fs.writeFileSync(path.join(dir, 'big'), Buffer.alloc(1024 * 1024))).toThrow(/ENOSPC/);
+    await prepareVolume(scratch('1Mi'), dir, { pod, data }, { memoryBacked: true });
+    expect(fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1] === dir)).toHaveLength(1);
+    expect(fs.statSync(path.join(dir, 'small')).size).toBe(512 * 1024);
+  });
+
+  it("without a sizeLimit, the pod's memory limit", async () => {
+    const dir = volumeDir();
+    await prepareVolume(scratch(), dir, { pod, data }, { memoryBacked: true });
+    expect(mountOf(dir)).toMatch(/size=65536k/);
+  });
+
+  it('a directory that holds files already is left as it is, not hidden under a tmpfs', async () => {
+    const dir = volumeDir();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'kept'), 'x');
+    await prepareVolume(scratch('1Mi'), dir, { pod, data }, { memoryBacked: true });
+    expect(mountOf(dir)).toBeUndefined();
+    expect(fs.readFileSync(path.join(dir, 'kept'), 'utf8')).toBe('x');
+  });
+
+  it('not memory-backed: a plain world-writable directory', async () => {
+    const dir = volumeDir();
+    await prepareVolume(scratch('1Mi'), dir, { pod, data }, { memoryBacked: false });
+    expect(mountOf(dir)).toBeUndefined();
+    expect(fs.statSync(dir).mode & 0o7777).toBe(0o777);
+  });
+
+  it('removing the pod dirs unmounts the tmpfs and removes everything', async () => {
+    const dir = volumeDir();
+    await prepareVolume(scratch('1Mi'), dir, { pod, data }, { memoryBacked: true });
+    fs.writeFileSync(path.join(dir, 'f'), 'x');
+    await removePodDirs(state, 'u');
+    expect(mountOf(dir)).toBeUndefined();
+    expect(fs.existsSync(podMemoryDir(state, 'u'))).toBe(false);
+  });
+
+  it('media the node does not set up are refused with the reason', async () => {
+    await expect(prepareVolume({ name: 'h', emptyDir: { medium: 'HugePages-2Mi' } }, volumeDir(), { pod, data }, { memoryBacked: true })).rejects.toThrow(
+      'emptyDir medium "HugePages-2Mi" is not supported on this node',
+    );
+    await expect(prepareVolume({ name: 'x', emptyDir: { medium: 'Disk' } }, volumeDir(), { pod, data })).rejects.toThrow('unknown storage medium "Disk"');
   });
 });

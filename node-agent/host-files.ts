@@ -1,12 +1,12 @@
 // Host-side files of a pod: its directory (volumes, /etc/hosts), emptyDir/hostPath/configMap/secret/
 // downwardAPI/projected volumes, and the clean-up after the pod is gone (pod dir, log dir, per-pod cgroup directories,
 // which containerd never removes).
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { Pod, Volume } from 'kubernetes-types/core/v1';
-import { claimVolumePath, type PodData } from './podspec';
+import { claimVolumePath, emptyDirMemoryBytes, type PodData } from './podspec';
+import { isMountPoint, mountTmpfs, unmountUnder } from './mounts';
 import { writeAtomically } from './volumes/atomic-writer';
 import { LocalPathProvisioner, ProvisionedByAnnotation } from '../lib/api/storage';
 import { volumePayload, type ProjectionContext } from './volumes/projection';
@@ -46,7 +46,7 @@ export async function ensureMemoryRoot(stateDir: string, tmpfs: boolean, log: (m
   try {
     // nosuid, nodev as the kubelet's; no size: pages are used only as files are written, and what a
     // pod can put here is bounded by its Secrets' and ConfigMaps' sizes.
-    await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', 'mode=0755,nosuid,nodev', 'steer-memory-volumes', dir]);
+    await mountTmpfs(dir, 'steer-memory-volumes', ['mode=0755', 'nosuid', 'nodev']);
   } catch (err) {
     log(`node agent: could not mount a tmpfs on ${dir} (${(err as Error).message.trim()}); secret, projected and downwardAPI volumes stay on disk`);
     return false;
@@ -54,12 +54,20 @@ export async function ensureMemoryRoot(stateDir: string, tmpfs: boolean, log: (m
   return onTmpfs();
 }
 
+export interface VolumeHostOptions {
+  /**
+   * The memory dir is a tmpfs (ensureMemoryRoot said so): an emptyDir of medium Memory gets a tmpfs of
+   * its own, sized as the kubelet sizes it; otherwise it is a plain directory there.
+   */
+  memoryBacked?: boolean;
+}
+
 /**
  * Creates or checks one volume's host directory; throws a message fit for a FailedMount event. configMap,
  * secret, downwardAPI and projected volumes are (re)written atomically (volumes/atomic-writer.ts), so
  * calling this again on a running pod updates their files in place, as the kubelet's remounts do.
  */
-export async function prepareVolume(v: Volume, hostPath: string, ctx: ProjectionContext): Promise<void> {
+export async function prepareVolume(v: Volume, hostPath: string, ctx: ProjectionContext, o: VolumeHostOptions = {}): Promise<void> {
   if (v.persistentVolumeClaim) {
     const pv = ctx.data.claims?.[v.persistentVolumeClaim.claimName]?.volume;
     if (pv?.metadata?.annotations?.[ProvisionedByAnnotation] === LocalPathProvisioner) {
@@ -71,15 +79,32 @@ export async function prepareVolume(v: Volume, hostPath: string, ctx: Projection
         fs.chmodSync(hostPath, 0o777);
       }
     } else if (pv?.spec?.hostPath) {
-      await prepareVolume({ name: v.name, hostPath: pv.spec.hostPath }, hostPath, ctx);
+      await prepareVolume({ name: v.name, hostPath: pv.spec.hostPath }, hostPath, ctx, o);
     } else if (!fs.existsSync(hostPath) || !fs.statSync(hostPath).isDirectory()) {
       throw new Error(`path "${hostPath}" does not exist`);
     }
     return;
   }
   if (v.emptyDir) {
+    const medium = v.emptyDir.medium || '';
+    // The kubelet's own messages for the media it does not set up.
+    if (medium.startsWith('HugePages')) throw new Error(`emptyDir medium "${medium}" is not supported on this node: it has no huge pages for pods`);
+    if (medium !== '' && medium !== 'Memory') throw new Error(`unknown storage medium "${medium}"`);
     fs.mkdirSync(hostPath, { recursive: true, mode: 0o777 });
-    fs.chmodSync(hostPath, 0o777);
+    if (medium === 'Memory' && o.memoryBacked) {
+      // Set up once: a pod's later syncs find it mounted (the kubelet does not resize it either). A
+      // directory already holding files (made when no tmpfs could be had) keeps them: a tmpfs over it
+      // would hide them from the pod's next containers.
+      if (!isMountPoint(hostPath) && !fs.readdirSync(hostPath).length) {
+        const size = emptyDirMemoryBytes(ctx.pod, v.emptyDir.sizeLimit, os.totalmem());
+        // Source "tmpfs" and no mode (its root is 1777): as a kubelet's pod sees it in /proc/mounts.
+        await mountTmpfs(hostPath, 'tmpfs', [`size=${size}`, 'nosuid', 'nodev']).catch((err: Error) => {
+          throw new Error(`could not mount a tmpfs for emptyDir "${v.name}": ${err.message.trim()}`);
+        });
+      }
+    } else {
+      fs.chmodSync(hostPath, 0o777);
+    }
   } else if (v.hostPath) {
     const type = v.hostPath.type || '';
     const exists = fs.existsSync(hostPath);
@@ -136,9 +161,21 @@ export async function removeTree(p: string): Promise<void> {
   await fs.promises.rm(p, { recursive: true, force: true }).catch(() => undefined);
 }
 
-/** A pod's directories: on disk (podDir) and memory-backed (podMemoryDir). */
+/**
+ * A pod's directories: on disk (podDir) and memory-backed (podMemoryDir). The tmpfs of an emptyDir of
+ * medium Memory is a mount point there: rm empties it and fails on it; then it is unmounted and the
+ * removal done again (so a pod without one pays no look at the mount table).
+ */
 export async function removePodDirs(stateDir: string, uid: string): Promise<void> {
-  await Promise.all([removeTree(podDir(stateDir, uid)), removeTree(podMemoryDir(stateDir, uid))]);
+  const memory = podMemoryDir(stateDir, uid);
+  const removeMemory = async () => {
+    const rm = () => fs.promises.rm(memory, { recursive: true, force: true });
+    await rm().catch(async () => {
+      await unmountUnder(memory);
+      await rm().catch(() => undefined);
+    });
+  };
+  await Promise.all([removeTree(podDir(stateDir, uid)), removeMemory()]);
 }
 
 /**

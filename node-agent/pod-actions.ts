@@ -64,6 +64,8 @@ export interface PodActionsOptions {
   serviceEnv?: (pod: Pod) => Record<string, string>;
   /** How often a running pod's configMap, secret, downwardAPI and projected volumes are rewritten (default 60 s). */
   volumeRefreshIntervalMs?: number;
+  /** Whether the pods' memory dirs are on a tmpfs (host-files.ts ensureMemoryRoot; none: they are not). */
+  memoryBacked?: () => boolean;
 }
 
 /** What one sync learned while acting, so later actions of the same sync need not ask again. */
@@ -408,12 +410,15 @@ export class PodActions {
     const unmountable = only ? undefined : unmountableClaims(pod, data);
     if (unmountable) throw new Error(unmountable);
     const paths = this.volumePaths(pod, data);
+    const memory = podMemoryDir(this.o.stateDir, pod.metadata?.uid || '');
     const fsGroup = pod.spec?.securityContext?.fsGroup;
     const fsGroupChangePolicy = pod.spec?.securityContext?.fsGroupChangePolicy;
     for (const [name, v] of paths) {
       if (only && !only(v.kind)) continue;
       const vol = (pod.spec?.volumes || []).find((x) => x.name === name)!;
-      await prepareVolume(vol, v.path, { pod, data, tokens: this.o.tokens });
+      // Only a volume in the memory dir: one an earlier agent set up in the pod dir stays a plain directory.
+      const memoryBacked = !!this.o.memoryBacked?.() && v.path.startsWith(memory + path.sep);
+      await prepareVolume(vol, v.path, { pod, data, tokens: this.o.tokens }, { memoryBacked });
       // fsGroup: the writable volumes that support ownership (emptyDir, claims not mounted read-only), as
       // the kubelet applies it; OnRootMismatch skips the walk when the volume's root already fits.
       if (fsGroup !== undefined && fsGroup !== null && (v.kind === 'emptyDir' || v.kind === 'persistentVolumeClaim') && !v.readOnly) {

@@ -10,6 +10,7 @@ import {
   podSandboxConfig,
   processIdentity,
   resolveEnv,
+  emptyDirMemoryBytes,
   volumeHostPaths,
   volumeSupplementalGroups,
 } from './podspec';
@@ -146,7 +147,7 @@ describe('env and command', () => {
     expect(() => containerMounts({ name: 'a', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, vols)).toThrow('volume "nope"');
   });
 
-  test('secret, projected and downwardAPI volumes live under the memory-backed dir, as the kubelet keeps them on tmpfs; configMap and emptyDir on disk', () => {
+  test('secret, projected and downwardAPI volumes and a Memory emptyDir live under the memory-backed dir, as the kubelet keeps them on tmpfs; configMap and emptyDir on disk', () => {
     const withSecrets: Pod = {
       ...pod,
       spec: {
@@ -157,6 +158,7 @@ describe('env and command', () => {
           { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
           { name: 'cfg', configMap: { name: 'cm' } },
           { name: 'cache', emptyDir: {} },
+          { name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
         ],
       },
     };
@@ -167,6 +169,31 @@ describe('env and command', () => {
       info: '/state/memory/u1/volumes/kubernetes.io~downward-api/info',
       cfg: '/state/pods/u1/volumes/kubernetes.io~configmap/cfg',
       cache: '/state/pods/u1/volumes/kubernetes.io~empty-dir/cache',
+      scratch: '/state/memory/u1/volumes/kubernetes.io~empty-dir/scratch',
+    });
+  });
+
+  describe("a Memory emptyDir's tmpfs size, as the kubelet's calculateEmptyDirMemorySize", () => {
+    const node = 8 * 2 ** 30;
+    const withLimits = (containers: Array<string | undefined>, inits: Array<string | undefined> = []): Pod => {
+      const c = (limit: string | undefined, i: number) => ({ name: `c${i}`, image: 'x', ...(limit ? { resources: { limits: { memory: limit } } } : {}) });
+      return { metadata: { name: 'p' }, spec: { containers: containers.map(c), initContainers: inits.map(c) } };
+    };
+    test.each([
+      ['no limits, no sizeLimit: the node', withLimits([undefined]), undefined, node],
+      ['no limits: the sizeLimit', withLimits([undefined]), '64Mi', 64 * 2 ** 20],
+      ['every container limited: their sum', withLimits(['100Mi', '28Mi']), undefined, 128 * 2 ** 20],
+      ['a larger init container: its limit', withLimits(['100Mi'], ['200Mi']), undefined, 200 * 2 ** 20],
+      ['one container without a limit: the node', withLimits(['100Mi', undefined]), undefined, node],
+      ['a limit of 0 is none', withLimits(['100Mi', '0']), undefined, node],
+      ['a sizeLimit under the pod limit wins', withLimits(['100Mi']), '10Mi', 10 * 2 ** 20],
+      ['a sizeLimit over the pod limit does not', withLimits(['100Mi']), '1Gi', 100 * 2 ** 20],
+      ['a sizeLimit over the node does not', withLimits([undefined]), '16Gi', node],
+      ['a sizeLimit of 0 is none', withLimits([undefined]), '0', node],
+      ['a pod limit over the node does not', withLimits(['16Gi']), undefined, node],
+      ['decimal units, rounded up to a byte', withLimits([undefined]), '1.5k', 1500],
+    ])('%s', (_name, p, sizeLimit, want) => {
+      expect(emptyDirMemoryBytes(p, sizeLimit, node)).toBe(want);
     });
   });
 });

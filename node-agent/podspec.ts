@@ -398,9 +398,31 @@ export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: 
 }
 
 /**
+ * The size of the tmpfs behind an emptyDir of medium Memory, in bytes, as the kubelet sizes it (emptyDir
+ * calculateEmptyDirMemorySize): what the node can give pods, less when every container of the pod has a
+ * memory limit (their sum, at least the largest init container's), less again when the volume's
+ * sizeLimit is. A volume's pages count against the memory limit of the container that writes them.
+ */
+export function emptyDirMemoryBytes(pod: Pod, sizeLimit: string | number | undefined, nodeBytes: number): number {
+  let size = nodeBytes;
+  const containers = pod.spec?.containers || [];
+  const inits = pod.spec?.initContainers || [];
+  const limitOf = (c: Container) => resourceValue(c.resources, 'limits', 'memory');
+  // A limit of 0 is none, as the kubelet's IsZero check reads it.
+  if ([...containers, ...inits].every((c) => (limitOf(c) ?? 0) > 0)) {
+    const sum = containers.reduce((total, c) => total + (limitOf(c) ?? 0), 0);
+    const limit = Math.max(sum, ...inits.map((c) => limitOf(c) ?? 0));
+    if (limit > 0 && limit <= size) size = limit;
+  }
+  const volumeLimit = sizeLimit === undefined ? 0 : parseQuantity(sizeLimit);
+  if (volumeLimit > 0 && volumeLimit <= size) size = volumeLimit;
+  return Math.ceil(size);
+}
+
+/**
  * The host directory behind each of the pod's volumes (for the kinds the agent supports): secret,
- * projected and downwardAPI volumes under memoryDir (host-files.ts podMemoryDir: a tmpfs, as the
- * kubelet's), the others under podDir.
+ * projected and downwardAPI volumes and emptyDirs of medium Memory under memoryDir (host-files.ts
+ * podMemoryDir: a tmpfs, as the kubelet's), the others under podDir.
  */
 export function volumeHostPaths(pod: Pod, podDir: string, memoryDir: string, data?: PodData): Map<string, { path: string; kind: string; readOnly: boolean }> {
   const out = new Map<string, { path: string; kind: string; readOnly: boolean }>();
@@ -410,7 +432,10 @@ export function volumeHostPaths(pod: Pod, podDir: string, memoryDir: string, dat
       if (p) out.set(v.name, { path: p, kind: 'persistentVolumeClaim', readOnly: !!v.persistentVolumeClaim.readOnly });
       continue;
     }
-    if (v.emptyDir) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~empty-dir/${v.name}`, kind: 'emptyDir', readOnly: false });
+    if (v.emptyDir) {
+      const base = v.emptyDir.medium === 'Memory' ? memoryDir : podDir;
+      out.set(v.name, { path: `${base}/volumes/kubernetes.io~empty-dir/${v.name}`, kind: 'emptyDir', readOnly: false });
+    }
     else if (v.hostPath) out.set(v.name, { path: v.hostPath.path, kind: 'hostPath', readOnly: false });
     else if (v.configMap) out.set(v.name, { path: `${podDir}/volumes/kubernetes.io~configmap/${v.name}`, kind: 'configMap', readOnly: true });
     else if (v.secret) out.set(v.name, { path: `${memoryDir}/volumes/kubernetes.io~secret/${v.name}`, kind: 'secret', readOnly: true });

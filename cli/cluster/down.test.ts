@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { down, mountPointsUnder } from './down';
+import { mountPointsUnder } from '../../node-agent';
+import { down } from './down';
 
 const mounts = [
   'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0',

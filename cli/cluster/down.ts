@@ -4,10 +4,9 @@
 // runtime teardown (which also stops that state dir's containerd and removes its bridge, netns, cgroups
 // and mounts), unmounts what is still mounted under the state directory (the node agent's tmpfs for
 // memory-backed volumes), and with --purge deletes the state directory.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeInfo, removeDnsRedirect, removeProxyRules, teardownRuntime } from '../../node-agent';
+import { RuntimeInfo, removeDnsRedirect, removeProxyRules, teardownRuntime, unmountUnder } from '../../node-agent';
 import { Streams } from '../io';
 import { Progress } from '../progress';
 import { readEtcdCluster, stopEtcd } from './etcd';
@@ -17,38 +16,6 @@ export interface DownOptions {
   stateDir?: string;
   purge: boolean;
   graceMs?: number;
-}
-
-/**
- * The mount points under root in /proc/self/mounts' text, deepest first (the order to unmount them in).
- * The kernel writes a space, tab, newline or backslash in a path as an octal escape (\040 …).
- */
-export function mountPointsUnder(mountsText: string, root: string): string[] {
-  const prefix = path.resolve(root) + path.sep;
-  const points = mountsText
-    .split('\n')
-    .map((line) => line.split(' ')[1])
-    .filter((field): field is string => !!field)
-    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
-    .filter((p) => p.startsWith(prefix));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
-
-/** Unmounts everything mounted under root (lazily when it is busy); returns what stays mounted. */
-function unmountUnder(root: string): string[] {
-  const mounted = () => mountPointsUnder(fs.readFileSync('/proc/self/mounts', 'utf8'), root);
-  for (const point of mounted()) {
-    try {
-      execFileSync('umount', [point], { stdio: 'ignore' });
-    } catch {
-      try {
-        execFileSync('umount', ['-l', point], { stdio: 'ignore' });
-      } catch {
-        // reported below
-      }
-    }
-  }
-  return mounted();
 }
 
 async function waitExit(pid: number, ms: number): Promise<boolean> {
@@ -103,7 +70,7 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
     }
     // The node agent's tmpfs for memory-backed volumes stays mounted while its pods run (an agent
     // restart keeps it); with every pod gone it goes too.
-    const stillMounted = fs.existsSync(paths.root) ? unmountUnder(paths.root) : [];
+    const stillMounted = fs.existsSync(paths.root) ? await unmountUnder(paths.root) : [];
     if (stillMounted.length) {
       const message = `could not unmount ${stillMounted.join(', ')}`;
       if (o.purge) throw new Error(`${message}: ${paths.root} is left in place`);

@@ -3,7 +3,9 @@
 // apiserver through the `kubernetes` Service's ClusterIP (the service proxy's DNAT to the advertise
 // address), verifies it with the projected CA and lists ConfigMaps as its service account.
 // The pod runs the host's node binary and this checkout's node_modules through read-only hostPath
-// mounts (steer's images have no node of their own). Needs root; run under flock /tmp/steer-e2e.lock.
+// mounts (steer's images have no node of their own). On the same cluster: an emptyDir of medium Memory
+// is a tmpfs of its sizeLimit in the pod, and its mount goes with the pod. Needs root; run under flock
+// /tmp/steer-e2e.lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -107,5 +109,43 @@ describe('a pod using its service account on real containerd', () => {
     const call = seen.find((a) => a.namespace === 'insiders' && a.resource === 'configmaps' && a.verb === 'list' && a.user.name.startsWith('system:serviceaccount:'));
     expect(call?.user).toMatchObject({ name: 'system:serviceaccount:insiders:lister', groups: ['system:serviceaccounts', 'system:serviceaccounts:insiders', 'system:authenticated'] });
     expect(call?.user.extra?.['authentication.kubernetes.io/pod-name']).toEqual(['inside']);
+  });
+
+  test('an emptyDir of medium Memory is a tmpfs of its sizeLimit: a write past it fails; it is unmounted with the pod', async () => {
+    // Each line's output is asserted on below; the pod fails if the shell does.
+    const script = [
+      "grep ' /scratch ' /proc/mounts",
+      'dd if=/dev/zero of=/scratch/half bs=1024 count=512 2>/dev/null && echo HALF WRITTEN',
+      'dd if=/dev/zero of=/scratch/more bs=1024 count=1024 2>&1 || echo MORE REFUSED',
+    ].join('\n');
+    await api.client.create<Pod>(Resources.pods, 'insiders', {
+      metadata: { name: 'scratch' },
+      spec: {
+        nodeName: 'e2e-sa-node',
+        restartPolicy: 'Never',
+        volumes: [{ name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }],
+        containers: [{ name: 'sh', image: IMAGES.busybox, command: ['/bin/sh', '-c', script], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }],
+      },
+    });
+    const pod = await waitFor('the pod to finish', async () => {
+      const p = await api.client.get<Pod>(Resources.pods, 'insiders', 'scratch');
+      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
+    });
+    const uid = pod.metadata!.uid!;
+    const logDir = fs.readdirSync(rt.podLogDir).find((d) => d.endsWith(`_${uid}`))!;
+    const log = fs.readFileSync(path.join(rt.podLogDir, logDir, 'sh', '0.log'), 'utf8');
+    expect(log).toMatch(/tmpfs \/scratch tmpfs rw,nosuid,nodev,.*size=1024k/);
+    expect(log).toContain('HALF WRITTEN');
+    expect(log).toContain('No space left on device');
+    expect(log).toContain('MORE REFUSED');
+    expect(pod.status?.phase).toBe('Succeeded');
+    const hostDir = path.join(cluster!.agentStateDir, 'memory', uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch');
+    const mountedOnHost = () => fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === hostDir);
+    expect(mountedOnHost()).toBe(true);
+    await api.client.delete(Resources.pods, 'insiders', 'scratch');
+    // A finished pod is deleted at once: the agent cleans up after the API object is gone.
+    await waitFor('the pod to be gone', () => api.client.get<Pod>(Resources.pods, 'insiders', 'scratch').then(() => undefined, () => true));
+    await waitFor('its memory dir to be gone', async () => (fs.existsSync(path.join(cluster!.agentStateDir, 'memory', uid)) ? undefined : true));
+    expect(mountedOnHost()).toBe(false);
   });
 });
