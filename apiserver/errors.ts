@@ -41,7 +41,9 @@ export const errors = {
   unauthorized: () => new ApiStatusError(401, 'Unauthorized', 'Unauthorized'),
   notFound: (rt: ResourceType, name: string) =>
     new ApiStatusError(404, 'NotFound', `${qualifiedResource(rt)} "${name}" not found`, details(rt, name)),
-  pathNotFound: () => new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource'),
+  // Empty details, as kube's NewNotFound(GroupResource{}, "") has: clients tell a missing path (a
+  // subresource this server lacks) from a missing object by them (kubectl debug reads details.name).
+  pathNotFound: () => new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource', {}),
   methodNotAllowed: (verb: string, what: string) =>
     new ApiStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${verb} ${what})`),
   alreadyExists: (rt: ResourceType, name: string) =>

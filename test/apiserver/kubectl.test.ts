@@ -168,6 +168,28 @@ describe.each(binaries)('$name against steer apiserver', ({ bin }) => {
     expect(bad.stderr).toMatch(/field label not supported: spec.foo/);
   });
 
+  test('a subresource steer lacks is a 404 with empty details, as kube-apiserver answers a path it lacks', async () => {
+    await srv.client.create(Resources.pods, 'default', { metadata: { name: 'debuggee' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const raw = await kubectl('get', '--raw', '/api/v1/namespaces/default/pods/debuggee/ephemeralcontainers');
+    expect(raw.stderr).toMatch(/NotFound/);
+    expect(await (await fetch(`${srv.url}/api/v1/namespaces/default/pods/debuggee/ephemeralcontainers`)).json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the server could not find the requested resource',
+      reason: 'NotFound',
+      details: {},
+      code: 404,
+    });
+    if (bin === KUBECTL_120) return; // its debug is `kubectl alpha debug`
+    // Current kubectl's debug reads details.name of that 404: without details it crashed (nil pointer).
+    const debug = await kubectl('debug', 'debuggee', '--image=busybox', '--profile=general');
+    expect(debug.code).not.toBe(0);
+    expect(debug.stderr).toMatch(/ephemeral containers are disabled for this cluster/);
+    expect(debug.stderr).not.toMatch(/panic/);
+  });
+
   test('delete -f removes what apply made', async () => {
     const out = await ok('delete', '-f', file);
     expect(out).toBe('deployment.apps "nginx" deleted\nservice "nginx" deleted\n');
