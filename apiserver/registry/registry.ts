@@ -169,6 +169,18 @@ function allAtVersion(rt: ResourceType, items: StoredObject[], storedAt?: Readon
   return items;
 }
 
+/** Whether an update's result is the stored object itself, its resourceVersion aside. */
+function unchangedBy(next: KObj, old: KObj): boolean {
+  const requested = next.metadata.resourceVersion;
+  next.metadata.resourceVersion = old.metadata.resourceVersion;
+  try {
+    return deepEqual(next, old);
+  } finally {
+    if (requested === undefined) delete next.metadata.resourceVersion;
+    else next.metadata.resourceVersion = requested;
+  }
+}
+
 /**
  * What kube's strict decoding reports about a decoded body: its unknown fields (`prune` removes them in
  * place and returns their paths) and what the request parser noted (repeated fields, a patch's own
@@ -582,8 +594,6 @@ export class Registry {
     else md.managedFields = omd.managedFields;
     if (md.generateName === undefined && omd.generateName !== undefined) md.generateName = omd.generateName;
     const strategy = strategyFor(rt);
-    // As Go compares the specs: the stored one carries the fields Go always writes (`"resources":{}`), a PUT may leave them out.
-    if (strategy.generationTracked && !goValueEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
 
     // Only user writes to the main resource change its allocations (a Service's ClusterIP, NodePorts).
     const alloc = strategy.beginWrite && subresource === undefined && !ctx.trusted ? strategy.beginWrite(this, old) : undefined;
@@ -595,6 +605,10 @@ export class Registry {
         if (admission) await this.admission.admit(admission);
         alloc?.finish(next);
       } else if (admission) await this.admission.admit(admission);
+      // PrepareForUpdate's generation, on the defaulted and admitted spec (as kube decodes a body with its
+      // defaults first): a patch that replaces a list with itself less its defaulted fields changes nothing.
+      // As Go compares the specs: the stored one carries the fields Go always writes (`"resources":{}`), a PUT may leave them out.
+      if (strategy.generationTracked && !goValueEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
       const causes = ctx.trusted ? [] : [...validate(rt, next, old), ...(alloc ? alloc.causes : [])];
       if (causes.length) throw errors.invalid(rt, String(md.name), causes as StatusCause[]);
       if (admission) await this.admission.validate(admission);
@@ -607,6 +621,12 @@ export class Registry {
       if (ctx.dryRun) {
         alloc?.rollback();
         return storedObject(current.rev, next);
+      }
+      if (!this.storage.rewritesUnchanged(bucketOf(rt)) && unchangedBy(next, old)) {
+        // kube's GuaranteedUpdate writes nothing when the new object encodes as the stored one: no new
+        // resourceVersion, no watch event (a repeated label, a client-side apply of an atomic list).
+        alloc?.commit();
+        return atVersion(rt, current);
       }
       const taken = alloc ? await alloc.reserve(next) : [];
       if (taken.length) throw errors.invalid(rt, String(md.name), taken as StatusCause[]);

@@ -15,6 +15,11 @@ import * as yaml from 'js-yaml';
 export interface ValueTransformer {
   /** True when new values of this bucket are encrypted. */
   covers(bucket: string): boolean;
+  /**
+   * True when the configuration names this bucket at all (identity first included): a value read back
+   * may be stored by another provider than the first, which only a rewrite moves to it.
+   */
+  configures(bucket: string): boolean;
   toStorage(bucket: string, context: string, plain: Buffer): Buffer;
   fromStorage(bucket: string, context: string, stored: Buffer): Buffer;
 }
@@ -184,6 +189,10 @@ export class EncryptionTransformer implements ValueTransformer {
   covers(bucket: string): boolean {
     const e = this.entryFor(bucket);
     return !!e && e.providers[0] !== identity;
+  }
+
+  configures(bucket: string): boolean {
+    return !!this.entryFor(bucket);
   }
 
   toStorage(bucket: string, context: string, plain: Buffer): Buffer {

@@ -305,6 +305,11 @@ export class StorageEngine implements Storage {
     return b.sortedKeys;
   }
 
+  /** No encryption in memory: an unchanged object need not be written. */
+  rewritesUnchanged(_bucket: string): boolean {
+    return false;
+  }
+
   /** Every write committed before the call is visible here already: only this process writes. */
   waitForLatest(): Promise<number> {
     return Promise.resolve(this.rev);

@@ -203,6 +203,10 @@ export class LevelStorage extends StorageEngine {
     return values.map((v, i) => (v === undefined ? undefined : parseStored(t ? t.fromStorage(bucket, dbKeys[i], v) : v)));
   }
 
+  override rewritesUnchanged(bucket: string): boolean {
+    return !!this.opts.transformer?.configures(bucket);
+  }
+
   override async close(): Promise<void> {
     await super.close();
     await this.db.close();

@@ -135,6 +135,12 @@ export interface Storage {
    */
   waitForLatest(): Promise<number>;
   /**
+   * Whether an update that changes nothing must still be written, as kube's store writes one whose
+   * value it read stale: the bucket is under an encryption configuration, where a rewrite (`kubectl
+   * replace` of every Secret) moves each value to the configuration's first provider.
+   */
+  rewritesUnchanged(bucket: string): boolean;
+  /**
    * The object as a client may read it: without writes not stored yet. A local store decides a write
    * (and serves it to the writes after it) before its batch is stored; what clients read stops at the
    * last stored revision, so no client ever sees — and no informer holds, or resumes from — a

@@ -571,6 +571,10 @@ export class EtcdStorage extends StorageEngine {
     return this.queuedRevisionQuery;
   }
 
+  override rewritesUnchanged(bucket: string): boolean {
+    return !!this.opts.transformer?.configures(bucket);
+  }
+
   override async waitForLatest(): Promise<number> {
     this.checkOpen();
     const rev = await this.storeRevision();
