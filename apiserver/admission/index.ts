@@ -1,11 +1,13 @@
 // steer's built-in admission plugins, by the names kube-apiserver's --enable-admission-plugins uses:
 // ServiceAccount (mutating: the pod's service account and its token volume), LimitRanger (container
 // defaults; min/max/ratio), Priority (priorityClassName → priority), DefaultStorageClass (a claim without
-// a class gets the default StorageClass), PersistentVolumeClaimResize (validating: a claim grows only
+// a class gets the default StorageClass), DefaultIngressClass (an Ingress without a class gets the
+// default IngressClass), PersistentVolumeClaimResize (validating: a claim grows only
 // when bound and its class allows expansion), PodSecurity (validating: the Pod Security Standards of the
 // namespace's labels) and ResourceQuota (refuses over-quota creates). They read the objects they need
 // straight from the apiserver's storage.
 import type { LimitRange, ResourceQuota } from 'kubernetes-types/core/v1';
+import type { IngressClass } from 'kubernetes-types/networking/v1';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1';
 import type { StorageClass } from 'kubernetes-types/storage/v1';
 import { Resources, type ResourceType } from '../../lib/api/resources';
@@ -14,6 +16,7 @@ import { bucketOf, keyOf, namespacePrefix } from '../registry/keys';
 import { ConflictError, copyStored, NotFoundError, type KObj, type Storage } from '../storage/types';
 import { orderObject, shapeOfKind } from '../registry/field-order';
 import { isPlainObject } from '../registry/objects';
+import { DefaultIngressClassAdmission } from './default-ingress-class';
 import { DefaultStorageClassAdmission } from './default-storage-class';
 import { LimitRangerAdmission } from './limit-ranger';
 import { PersistentVolumeClaimResizeAdmission } from './persistentvolumeclaim-resize';
@@ -22,13 +25,13 @@ import { ResourceQuotaAdmission } from './resource-quota';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './pod-security/admission';
 import { ServiceAccountAdmission } from './service-account';
 
-export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'ResourceQuota'] as const;
+export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'DefaultIngressClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'ResourceQuota'] as const;
 
 export interface BuiltinAdmissionOptions {
   podSecurityExemptions?: PodSecurityExemptions;
 }
 
-/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, ResourceQuota). */
+/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass, DefaultIngressClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, ResourceQuota). */
 export function builtinAdmissionPlugins(names: string[], storage: Storage, o: BuiltinAdmissionOptions = {}): { first: AdmissionPlugin[]; last: AdmissionPlugin[] } {
   const unknown = names.filter((n) => !(builtinAdmissionPluginNames as readonly string[]).includes(n));
   if (unknown.length) throw new Error(`unknown admission plugins: ${unknown.join(', ')} (steer has ${builtinAdmissionPluginNames.join(', ')})`);
@@ -47,6 +50,10 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
   if (names.includes('DefaultStorageClass')) {
     const sc = Resources.storageclasses;
     first.push(new DefaultStorageClassAdmission({ listStorageClasses: async () => (await storage.list(bucketOf(sc))).items.map((i) => i.obj as unknown as StorageClass) }));
+  }
+  if (names.includes('DefaultIngressClass')) {
+    const ic = Resources.ingressclasses;
+    first.push(new DefaultIngressClassAdmission({ listIngressClasses: async () => (await storage.list(bucketOf(ic))).items.map((i) => i.obj as unknown as IngressClass) }));
   }
   if (names.includes('PersistentVolumeClaimResize')) {
     const sc = Resources.storageclasses;
@@ -101,6 +108,7 @@ async function updateQuotaUsed(storage: Storage, quota: ResourceQuota, used: Rec
 
 export { ServiceAccountAdmission } from './service-account';
 export { DefaultStorageClassAdmission } from './default-storage-class';
+export { DefaultIngressClassAdmission } from './default-ingress-class';
 export { PersistentVolumeClaimResizeAdmission } from './persistentvolumeclaim-resize';
 export { PodSecurityAdmission } from './pod-security/admission';
 export type { PodSecurityExemptions } from './pod-security/admission';

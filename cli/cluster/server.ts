@@ -161,7 +161,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       // Service-account tokens: pki.saKeyFile signs them and pki.saPubFile verifies them.
       serviceAccountSigningKeyFile: pki.saKeyFile,
       serviceAccountKeyFiles: [pki.saPubFile],
-      enableAdmissionPlugins: ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'ResourceQuota'],
+      enableAdmissionPlugins: ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'DefaultIngressClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'ResourceQuota'],
       console: true,
       // `kubectl get cs`: the in-process scheduler and controller manager on their secure health ports.
       componentStatusTargets: [

@@ -72,6 +72,11 @@ export const Resources = {
   cronjobs: rt('batch', 'v1', 'cronjobs', 'CronJob', true, ['cj'], ['all'], ['status']),
   horizontalpodautoscalers: rt('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, ['hpa'], ['all'], ['status']),
   poddisruptionbudgets: rt('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, ['pdb'], [], ['status']),
+  // Served and stored as kube-apiserver serves them; steer runs no ingress controller and its bridge
+  // network does not enforce NetworkPolicies (as a cluster whose CNI plugin does not).
+  ingresses: rt('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, ['ing'], [], ['status']),
+  ingressclasses: rt('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
+  networkpolicies: rt('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, ['netpol']),
   leases: rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   endpointslices: rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   roles: rt('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),

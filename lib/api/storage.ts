@@ -6,6 +6,7 @@ import type { StorageClass } from 'kubernetes-types/storage/v1';
 import { compileTerm, type NodeFacts, termMatches } from './node-affinity';
 import { compareQuantities } from './quantity';
 import { type LabelRequirement, matchesLabels, selectorFromLabelSelector } from './selectors';
+import { newestDefault } from './default-class';
 
 /** StorageObjectInUseProtection's finalizers. */
 export const PvcProtectionFinalizer = 'kubernetes.io/pvc-protection';
@@ -36,9 +37,7 @@ export function isDefaultClass(sc: StorageClass): boolean {
 
 /** The default class when exactly one… or, as Kubernetes 1.26+, the newest of several defaults. */
 export function defaultStorageClass(classes: StorageClass[]): StorageClass | undefined {
-  const defaults = classes.filter(isDefaultClass);
-  defaults.sort((a, b) => (b.metadata?.creationTimestamp ?? '').localeCompare(a.metadata?.creationTimestamp ?? '') || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  return defaults[0];
+  return newestDefault(classes, isDefaultClass);
 }
 
 /** The class a claim asks for ('' = no class: only volumes without one). */
