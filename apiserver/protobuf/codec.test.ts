@@ -3,7 +3,7 @@
 // fixture encodes to protobuf that decodes back to the same JSON. Plus Go's JSON rules for zero values.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeObject, decodeObjectViaMessages, decodeWatchEvent, encodeObject, encodeWatchEvent, formatGoDuration, parseGoDuration, hasProtobufKind, MAX_KINDS_CACHED, protobufCodec } from './codec';
+import { decodeObject, decodeObjectViaMessages, decodeWatchEvent, decodeWatchFrame, encodeObject, encodeWatchEvent, formatGoDuration, parseGoDuration, hasProtobufKind, MAX_KINDS_CACHED, protobufCodec } from './codec';
 
 const dir = path.join(__dirname, '../../test/fixtures/k8s-protobuf');
 const kinds = fs.readdirSync(dir).filter((f) => f.endsWith('.pb') && f !== 'core.v1.WatchEvent.pb').map((f) => f.slice(0, -3));
@@ -30,13 +30,15 @@ describe('watch events', () => {
     const pb = fs.readFileSync(path.join(dir, 'core.v1.WatchEvent.pb'));
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'core.v1.WatchEvent.json'), 'utf8')) as { type: string; object: Record<string, unknown> };
     expect(decodeWatchEvent(pb)).toEqual(json);
-    expect(decodeWatchEvent(encodeWatchEvent(json.type, json.object))).toEqual(json);
+    expect(decodeWatchFrame(encodeWatchEvent(json.type, json.object))).toEqual(json);
   });
-  it('carry a built-in object in its own protobuf envelope', () => {
+  it('frame a bare WatchEvent (the raw stream serializer: client-go reads an envelope as type ""), a built-in object in its own envelope', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', resourceVersion: '7' }, data: { a: 'b' } };
     const ev = encodeWatchEvent('ADDED', cm);
-    expect(ev.includes(Buffer.from('k8s\0', 'latin1'), 8)).toBe(true);
-    expect(decodeWatchEvent(ev)).toEqual({ type: 'ADDED', object: cm });
+    // Field 1 (type, length-delimited) first: "\n\x05ADDED".
+    expect(ev.subarray(0, 7).toString('latin1')).toBe('\n\x05ADDED');
+    expect(ev.includes(Buffer.from('k8s\0', 'latin1'))).toBe(true);
+    expect(decodeWatchFrame(ev)).toEqual({ type: 'ADDED', object: cm });
   });
 });
 

@@ -533,9 +533,10 @@ export function encodeObject(obj: Json, apiVersion = String(obj.apiVersion ?? ''
 }
 
 /**
- * A watch event as kube-apiserver frames it in protobuf (one frame's payload, without the length): an
- * envelope with an empty typeMeta around metav1.WatchEvent {type, object: RawExtension}, the object in
- * its own `k8s\0` envelope (JSON bytes for a kind without a message).
+ * A watch event as kube-apiserver frames it in protobuf (one frame's payload, without the length): a bare
+ * metav1.WatchEvent {type, object: RawExtension} — its stream serializer is protobuf's raw one, and
+ * client-go decodes each frame straight into a WatchEvent (an envelope there reads as an event of type
+ * "") — the object in its own `k8s\0` envelope (JSON bytes for a kind without a message).
  */
 export function encodeWatchEvent(type: string, object: Json): Buffer {
   const c = protobufCodec();
@@ -551,13 +552,19 @@ export function encodeWatchEventViaMessages(type: string, object: Json): Buffer 
   const kind = String(object.kind ?? '');
   const raw = c.typeOf(apiVersion, kind) ? encodeObjectViaMessages(object, apiVersion, kind) : Buffer.from(JSON.stringify(object));
   const ev = c.typeOf('v1', 'WatchEvent')!;
-  return c.envelope('', '', ev.encode({ type, object: { raw } }).finish());
+  return Buffer.from(ev.encode({ type, object: { raw } }).finish());
 }
 
-export function decodeWatchEvent(body: Buffer): { type: string; object: unknown } {
+/** A watch stream's frame payload (encodeWatchEvent's form). */
+export function decodeWatchFrame(frame: Buffer): { type: string; object: unknown } {
   const c = protobufCodec();
   const ev = c.typeOf('v1', 'WatchEvent')!;
-  return c.toJSON(ev, ev.decode(c.openEnvelope(body).raw)) as { type: string; object: unknown };
+  return c.toJSON(ev, ev.decode(frame)) as { type: string; object: unknown };
+}
+
+/** A WatchEvent as a whole object, in its `k8s\0` envelope (as kube encodes one outside a watch stream). */
+export function decodeWatchEvent(body: Buffer): { type: string; object: unknown } {
+  return decodeWatchFrame(protobufCodec().openEnvelope(body).raw);
 }
 
 /** True when the kind has a protobuf message (every built-in kind; not custom resources). */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
-import { decodeObject, decodeWatchEvent, encodeObject, encodeObjectViaMessages, encodeWatchEvent, encodeWatchEventViaMessages, protobufCodec } from './codec';
+import { decodeObject, decodeWatchFrame, encodeObject, encodeObjectViaMessages, encodeWatchEvent, encodeWatchEventViaMessages, protobufCodec } from './codec';
 
 const dir = path.join(__dirname, '../../test/fixtures/k8s-protobuf');
 const kinds = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'core.v1.WatchEvent.json').map((f) => f.slice(0, -5));
@@ -41,7 +41,7 @@ describe('the one-pass protobuf encoder', () => {
       const fast = encodeWatchEvent(type, obj);
       expect(fast.toString('hex')).toBe(encodeWatchEventViaMessages(type, obj).toString('hex'));
       // An empty type is Go's omitted field.
-      expect(decodeWatchEvent(fast)).toEqual(type ? { type, object: obj } : { object: obj });
+      expect(decodeWatchFrame(fast)).toEqual(type ? { type, object: obj } : { object: obj });
     }
   });
 

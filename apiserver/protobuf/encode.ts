@@ -133,14 +133,13 @@ export class Encoder {
   }
 
   /**
-   * A watch event's frame payload: an envelope with an empty typeMeta around metav1.WatchEvent {type,
-   * object: RawExtension {raw}}, raw being the object's own envelope (`type` given) or its JSON.
+   * A watch event's frame payload: metav1.WatchEvent {type, object: RawExtension {raw}} as bare protobuf
+   * (kube-apiserver's stream serializer is the raw one: no `k8s\0`, no envelope), raw being the
+   * object's own envelope (`type` given) or its JSON.
    */
   watchEvent(eventType: string, objType: protobuf.Type | undefined, obj: Json, apiVersion: string, kind: string, magic: Uint8Array): Buffer {
     const w = this.w;
     w.reset();
-    emptyString(w, (4 << 3) | 2);
-    emptyString(w, (3 << 3) | 2);
     // The event, its object, the object's RawExtension and its raw bytes all end here.
     const end = w.mark();
     if (objType) {
@@ -152,10 +151,6 @@ export class Encoder {
     w.varint32((2 << 3) | 2); // WatchEvent.object
     w.string(eventType);
     w.varint32((1 << 3) | 2); // WatchEvent.type
-    w.varint32(w.since(end));
-    w.varint32((2 << 3) | 2); // Unknown.raw
-    this.typeMeta('', '');
-    w.raw(magic);
     return w.finish();
   }
 

@@ -3,7 +3,7 @@
 // of unknown kinds refused with 415.
 import * as http from 'node:http';
 import { Resources } from '../../lib/api/resources';
-import { decodeObject, decodeWatchEvent, encodeObject } from '../../apiserver/protobuf/codec';
+import { decodeObject, decodeWatchFrame, encodeObject } from '../../apiserver/protobuf/codec';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 
 const PB = 'application/vnd.kubernetes.protobuf';
@@ -63,7 +63,7 @@ test('WATCH in protobuf: length-prefixed WatchEvent frames', async () => {
         buf = Buffer.concat([buf, c]);
         while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
           const n = buf.readUInt32BE(0);
-          frames.push(decodeWatchEvent(buf.subarray(4, 4 + n)));
+          frames.push(decodeWatchFrame(buf.subarray(4, 4 + n)));
           buf = buf.subarray(4 + n);
           if (frames.length === 2) {
             req.destroy();
