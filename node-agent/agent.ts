@@ -592,8 +592,9 @@ export class NodeAgent {
   containerFor(pod: Pod, name: string, previous: boolean): { id: string; logPath: string; running: boolean } | undefined {
     const obs = this.pleg.allPods().get(pod.metadata?.uid || '');
     if (!obs) return undefined;
-    const init = !(pod.spec?.containers || []).some((c) => c.name === name);
-    const list = obs.containers.filter((c) => c.name === name && c.init === init);
+    const ephemeral = (pod.spec?.ephemeralContainers || []).some((c) => c.name === name);
+    const init = !ephemeral && !(pod.spec?.containers || []).some((c) => c.name === name);
+    const list = obs.containers.filter((c) => c.name === name && c.init === init && c.ephemeral === ephemeral);
     const c = previous ? list[1] : list[0];
     if (!c) return undefined;
     return { id: c.id, logPath: c.logPath, running: c.state === 'CONTAINER_RUNNING' };

@@ -16,6 +16,8 @@ export interface ObservedContainer {
   podSandboxId: string;
   name: string;
   init: boolean;
+  /** One of the pod's ephemeral containers (kubectl debug); init is false for it. */
+  ephemeral: boolean;
   attempt: number;
   state: ContainerState;
   createdAt: number;
@@ -52,6 +54,7 @@ export function observedContainer(c: ContainerStatus): ObservedContainer {
     podSandboxId: c.podSandboxId,
     name: c.labels[LABEL_CONTAINER_NAME] || c.name,
     init: c.labels[LABEL_CONTAINER_KIND] === 'init',
+    ephemeral: c.labels[LABEL_CONTAINER_KIND] === 'ephemeral',
     attempt: c.attempt,
     state: c.state,
     createdAt: c.createdAt,

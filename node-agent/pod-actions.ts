@@ -6,7 +6,7 @@
 // into the core's SyncResult: apply() returns the waiting reason of a container it could not start.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Container, EphemeralContainer, Pod } from 'kubernetes-types/core/v1';
 import type { EventRecorder } from '../lib/client/events';
 import { Backoff, BackoffOptions } from './backoff';
 import { podDir, podMemoryDir, prepareVolume, removePodDirs, removeTree, unmountableClaims, writeEtcHosts } from './host-files';
@@ -466,7 +466,7 @@ export class PodActions {
 
   private async startContainer(pod: Pod, a: Extract<PodAction, { type: 'StartContainer' }>, state: SyncState): Promise<ApplyResult> {
     const uid = pod.metadata!.uid!;
-    const spec = (a.init ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === a.name);
+    const spec = ((a.ephemeral ? pod.spec?.ephemeralContainers : a.init ? pod.spec?.initContainers : pod.spec?.containers) as Container[] | undefined)?.find((c) => c.name === a.name);
     if (!spec) return { ok: false };
     const key = `${uid}/${a.name}`;
     const image = spec.image || '';
@@ -503,8 +503,16 @@ export class PodActions {
     if (!pod.spec?.hostNetwork && fs.existsSync(etcHosts) && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
       mounts.push({ containerPath: '/etc/hosts', hostPath: etcHosts, readonly: false });
     }
+    // An ephemeral container with a target joins the PID namespace of that container's running instance.
+    const targetName = a.ephemeral ? (spec as EphemeralContainer).targetContainerName : undefined;
+    let targetId: string | undefined;
+    if (targetName) {
+      targetId = state.observed.containers.find((c) => c.name === targetName && !c.ephemeral && c.state === 'CONTAINER_RUNNING' && c.podSandboxId === sandbox.id)?.id;
+      if (!targetId) return this.failStart(pod, key, 'CreateContainerConfigError', `target container "${targetName}" is not running`, CREATE_RETRY_MS);
+    }
     const sandboxCfg = this.sandboxConfig(pod, sandbox.attempt, state);
-    const cfg = containerConfig(pod, spec, a.init, a.attempt, { nodeName: this.o.nodeName, env, mounts, gracePeriodSeconds: gracePeriodSeconds(pod), volumeGroups });
+    const kind = a.ephemeral ? 'ephemeral' : a.init ? 'init' : 'regular';
+    const cfg = containerConfig(pod, spec, kind, a.attempt, { nodeName: this.o.nodeName, env, mounts, gracePeriodSeconds: gracePeriodSeconds(pod), volumeGroups, targetId });
     await fs.promises.mkdir(path.join(sandboxCfg.logDirectory, a.name), { recursive: true });
     let id: string;
     try {

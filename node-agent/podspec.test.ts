@@ -122,10 +122,24 @@ describe('env and command', () => {
   test('valueFrom, $(VAR) expansion, envFrom with prefix', () => {
     const env = Object.fromEntries(resolveEnv(pod, c, { podIP: '10.0.0.5', hostIP: '192.0.2.1', nodeName: 'n1', data }).map((e) => [e.name, e.value]));
     expect(env).toEqual({ CM_k: 'v', POD: 'web', NS: 'shop', IP: '10.0.0.5', HOST: '192.0.2.1', TIER: 'fe', MEM: '64', GREETING: 'hello web', KEY: 'v', PASS: 's3cret' });
-    const cfg = containerConfig(pod, c, false, 3, { nodeName: 'n1', env: Object.entries(env).map(([name, value]) => ({ name, value })), mounts: [], gracePeriodSeconds: 30 });
+    const cfg = containerConfig(pod, c, 'regular', 3, { nodeName: 'n1', env: Object.entries(env).map(([name, value]) => ({ name, value })), mounts: [], gracePeriodSeconds: 30 });
     expect(cfg.command).toEqual(['sh', '-c', 'echo hello web $(HOME) $(UNKNOWN)']);
     expect(cfg.logPath).toBe('app/3.log');
     expect(cfg.labels[LABEL_CONTAINER_NAME]).toBe('app');
+  });
+
+  test("stdin and tty as the container asks; the kind label; the PID namespace of the pod or of a debugging container's target", () => {
+    const base = { nodeName: 'n1', env: [], mounts: [], gracePeriodSeconds: 30 };
+    const plain = containerConfig(pod, c, 'regular', 0, base);
+    expect([plain.stdin, plain.tty, plain.pidNamespace, plain.labels['steer.io/container-kind']]).toEqual([undefined, undefined, undefined, 'regular']);
+    const interactive = containerConfig(pod, { ...c, stdin: true, stdinOnce: true, tty: true }, 'regular', 0, base);
+    expect(interactive).toMatchObject({ stdin: true, stdinOnce: true, tty: true });
+    const debug = containerConfig(pod, { name: 'debugger', image: 'busybox' }, 'ephemeral', 0, { ...base, targetId: 'c-1' });
+    expect(debug.pidNamespace).toEqual({ targetId: 'c-1' });
+    expect(debug.labels['steer.io/container-kind']).toBe('ephemeral');
+    const shared = { ...pod, spec: { ...pod.spec!, shareProcessNamespace: true } };
+    expect(containerConfig(shared, c, 'regular', 0, base).pidNamespace).toEqual({ pod: true });
+    expect(containerConfig(shared, { name: 'debugger', image: 'busybox' }, 'ephemeral', 0, { ...base, targetId: 'c-1' }).pidNamespace).toEqual({ pod: true });
   });
 
   test('a missing config map is an error unless optional', () => {
@@ -220,7 +234,7 @@ describe('identity: the kubelet\'s effective security context', () => {
   it.each(cases)('$name', ({ sc, csc, volumeGroups, want }) => {
     const { pod, c } = base(sc, csc);
     expect(processIdentity(pod, c, volumeGroups)).toEqual(want);
-    const cfg = containerConfig(pod, c, false, 0, { nodeName: 'n', env: [], mounts: [], gracePeriodSeconds: 30, volumeGroups });
+    const cfg = containerConfig(pod, c, 'regular', 0, { nodeName: 'n', env: [], mounts: [], gracePeriodSeconds: 30, volumeGroups });
     expect(cfg.identity).toEqual(want);
   });
 

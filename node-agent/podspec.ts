@@ -173,6 +173,7 @@ export function podSandboxConfig(pod: Pod, attempt: number, o: SandboxOptions): 
     annotations: { ...(md.annotations || {}) },
     cgroupParent: podCgroupParent(o.cgroupRoot, uid),
     ...withIdentity(processIdentity(pod, undefined)),
+    ...(pod.spec?.shareProcessNamespace ? { sharePidNamespace: true } : {}),
   };
 }
 
@@ -353,6 +354,9 @@ function envValue(
   return '';
 }
 
+/** Which list of the pod's spec a container comes from (its runtime label). */
+export type ContainerKind = 'init' | 'regular' | 'ephemeral';
+
 export interface ContainerConfigOptions {
   nodeName: string;
   env: { name: string; value: string }[];
@@ -360,14 +364,18 @@ export interface ContainerConfigOptions {
   gracePeriodSeconds: number;
   /** Extra groups of the pod's volumes (volumeSupplementalGroups). */
   volumeGroups?: number[];
+  /** An ephemeral container's target: the runtime id of the container whose PID namespace it joins. */
+  targetId?: string;
 }
 
 export function containerLogPath(name: string, attempt: number): string {
   return `${name}/${attempt}.log`;
 }
 
-export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: number, o: ContainerConfigOptions): ContainerConfig {
+export function containerConfig(pod: Pod, c: Container, kind: ContainerKind, attempt: number, o: ContainerConfigOptions): ContainerConfig {
   const md = pod.metadata || {};
+  // A shared PID namespace is the pod's for every container, a debugging one's too (as the kubelet).
+  const pidNamespace = pod.spec?.shareProcessNamespace ? { pod: true as const } : o.targetId ? { targetId: o.targetId } : undefined;
   const envMap = new Map(o.env.map((e) => [e.name, e.value] as [string, string]));
   return {
     name: c.name,
@@ -384,7 +392,7 @@ export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: 
       [LABEL_POD_NAMESPACE]: md.namespace || 'default',
       [LABEL_POD_UID]: md.uid || '',
       [LABEL_CONTAINER_NAME]: c.name,
-      [LABEL_CONTAINER_KIND]: init ? 'init' : 'regular',
+      [LABEL_CONTAINER_KIND]: kind,
       [LABEL_CONTAINER_HASH]: containerHash(c),
       [LABEL_NODE]: o.nodeName,
     },
@@ -394,6 +402,9 @@ export function containerConfig(pod: Pod, c: Container, init: boolean, attempt: 
     },
     resources: linuxResources(c),
     ...withIdentity(processIdentity(pod, c, o.volumeGroups)),
+    ...(c.stdin ? { stdin: true, stdinOnce: !!c.stdinOnce } : {}),
+    ...(c.tty ? { tty: true } : {}),
+    ...(pidNamespace ? { pidNamespace } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Status } from 'kubernetes-types/meta/v1';
 import { metricsResponse } from '../lib/component/metrics';
 import { serveUpgrades } from '../lib/component/upgrade';
 import { createSecureServer, secureHandler, type ReviewAttributes, type ReviewUser, type SecureServingOptions } from '../lib/component/secure-serving';
+import { podContainerNames } from '../lib/api/pod';
 import type { NodeAgent } from './agent';
 import { followLog, readLog } from './logs';
 import { StreamingSessions, type StreamingLimits } from './streaming';
@@ -106,8 +107,7 @@ export function agentApp(agents: () => NodeAgent[], limits?: StreamingLimits): e
     const agent = agents().find((a) => a.findPod(namespace, podName));
     const pod = agent?.findPod(namespace, podName);
     if (!agent || !pod) return sendStatus(res, 404, 'NotFound', `pods "${podName}" not found`);
-    const names = [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || [])].map((c) => c.name);
-    if (!names.includes(container)) {
+    if (!podContainerNames(pod).includes(container)) {
       return sendStatus(res, 400, 'BadRequest', `container ${container} is not valid for pod ${podName}`);
     }
     const previous = boolParam(q.previous);

@@ -20,6 +20,7 @@ function c(name: string, state: ObservedContainer['state'], over: Partial<Observ
     podSandboxId: 's',
     name,
     init: false,
+    ephemeral: false,
     attempt: 0,
     state,
     createdAt: NOW - 10_000 + (over.attempt ?? 0),
@@ -117,6 +118,20 @@ describe('computePodStatus', () => {
     expect(computePodStatus(p, obs([]), ctx()).qosClass).toBe('Guaranteed');
     const b = pod('Always', { containers: [{ name: 'a', image: 'i', resources: { requests: { cpu: '100m' } } }] });
     expect(computePodStatus(b, obs([]), ctx()).qosClass).toBe('Burstable');
+  });
+  test('ephemeral containers: a status each, never ready, never in the phase or the conditions', () => {
+    const p = pod();
+    p.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox' }, { name: 'later', image: 'busybox' }];
+    const s = computePodStatus(p, obs([c('a', 'CONTAINER_RUNNING'), c('debugger', 'CONTAINER_EXITED', { ephemeral: true, exitCode: 1 })]), ctx());
+    expect(s.phase).toBe('Running');
+    expect(s.conditions!.find((x) => x.type === 'Ready')!.status).toBe('True');
+    expect(s.ephemeralContainerStatuses).toEqual([
+      expect.objectContaining({ name: 'debugger', ready: false, restartCount: 0, containerID: 'containerd://debugger-0', state: { terminated: expect.objectContaining({ exitCode: 1, reason: 'Error' }) } }),
+      expect.objectContaining({ name: 'later', ready: false, state: { waiting: { reason: 'ContainerCreating' } } }),
+    ]);
+    const running = computePodStatus(p, obs([c('a', 'CONTAINER_RUNNING'), c('debugger', 'CONTAINER_RUNNING', { ephemeral: true })]), ctx());
+    expect(running.ephemeralContainerStatuses![0]).toMatchObject({ ready: false, state: { running: {} } });
+    expect(computePodStatus(pod(), obs([c('a', 'CONTAINER_RUNNING')]), ctx()).ephemeralContainerStatuses).toBeUndefined();
   });
 });
 

@@ -176,5 +176,8 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
     status.podIPs = [{ ip: podIP }];
   }
   if (inits.length) status.initContainerStatuses = initStatuses;
+  // Ephemeral containers are never ready and never count toward the phase or the conditions.
+  const ephemeral = spec.ephemeralContainers || [];
+  if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral.map((c) => ({ ...containerStatus(c as Container, false, observed, ctx, false), ready: false }));
   return status;
 }

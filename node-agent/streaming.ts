@@ -21,6 +21,7 @@ import { streamingBytes, streamingKilledProcesses, streamingSessions, streamingS
 import { RuntimeError, type ContainerRuntime, type ExecProcess } from './runtime/runtime';
 import { dialPodPort, portForwardRefusal, runtimePortConnection, servePortForward, type PodPorts } from './portforward';
 import { offersV5, translateToSpdy, type TranslatedStreams } from './stream-translator';
+import { podContainerNames } from '../lib/api/pod';
 
 export type StreamKind = 'exec' | 'attach' | 'portforward';
 
@@ -243,8 +244,7 @@ export class StreamingSessions {
   /** The running container's ID, or the kubelet's refusal. */
   private container(agent: NodeAgent, pod: Pod, name: string): { id: string } | { code: 400 | 404; message: string } {
     const podName = pod.metadata?.name ?? '';
-    const names = [...(pod.spec?.initContainers || []), ...(pod.spec?.containers || []), ...(pod.spec?.ephemeralContainers || [])].map((c) => c.name);
-    if (!names.includes(name)) return { code: 400, message: `container ${name} is not valid for pod ${podName}` };
+    if (!podContainerNames(pod).includes(name)) return { code: 400, message: `container ${name} is not valid for pod ${podName}` };
     const c = agent.containerFor(pod, name, false);
     if (!c || !c.running) return { code: 404, message: `container not found ("${name}")` };
     return { id: c.id };

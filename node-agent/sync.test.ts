@@ -35,6 +35,7 @@ function ctr(name: string, over: Partial<ObservedContainer> = {}, spec: Containe
     podSandboxId: 'sb1',
     name,
     init: false,
+    ephemeral: false,
     attempt: 0,
     state: 'CONTAINER_RUNNING',
     createdAt: NOW - 50_000 + (over.attempt ?? 0),
@@ -324,5 +325,30 @@ describe('probes in sync', () => {
   test('unknown liveness (not yet probed) keeps the container', () => {
     const r = computePodActions(pod({ containers: [spec] }), observed([sandbox()], [ctr('app', {}, spec)]), ctx({ probes: { liveness: () => 'unknown', startup: () => 'unknown' } }));
     expect(r.actions).toEqual([]);
+  });
+});
+
+describe('ephemeral containers (kubectl debug)', () => {
+  const debugging = (over: { restartPolicy?: string; phase?: string } = {}): Pod => {
+    const p = pod(over);
+    p.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox', targetContainerName: 'app' }];
+    return p;
+  };
+  const eph = (over: Partial<ObservedContainer> = {}) => ctr('debugger', { ephemeral: true, ...over }, { name: 'debugger', image: 'busybox' });
+
+  test('started once in the running pod, after its containers', () => {
+    const r = computePodActions(debugging(), observed([sandbox()], [ctr('app')]), ctx());
+    expect(r.actions).toEqual([{ type: 'StartContainer', name: 'debugger', init: false, ephemeral: true, attempt: 0 }]);
+  });
+  test('running or exited: never started again, whatever the restart policy', () => {
+    expect(computePodActions(debugging(), observed([sandbox()], [eph(), ctr('app')]), ctx()).actions).toEqual([]);
+    expect(computePodActions(debugging(), observed([sandbox()], [exited('debugger', 1, { ephemeral: true }), ctr('app')]), ctx()).actions).toEqual([]);
+  });
+  test('a running ephemeral container does not keep a finished pod running: it is stopped with it', () => {
+    const r = computePodActions(debugging({ restartPolicy: 'Never' }), observed([sandbox()], [eph(), exited('app', 0)]), ctx());
+    expect(types(r.actions)).toEqual(['KillPod']);
+  });
+  test('not before the pod has a sandbox and its containers', () => {
+    expect(types(computePodActions(debugging(), observed([], []), ctx()).actions)).toEqual(['CreateSandbox#0', 'Start app#0']);
   });
 });

@@ -11,8 +11,8 @@ export type PodAction =
   /** Stop every running container (grace period) and every ready sandbox of the pod. */
   | { type: 'KillPod'; gracePeriodSeconds: number; reason: string }
   | { type: 'CreateSandbox'; attempt: number }
-  /** Pull (per imagePullPolicy), create and start one container in the newest sandbox. */
-  | { type: 'StartContainer'; name: string; init: boolean; attempt: number; backoffKey?: string; crashedAt?: number }
+  /** Pull (per imagePullPolicy), create and start one container in the newest sandbox (ephemeral: one of spec.ephemeralContainers). */
+  | { type: 'StartContainer'; name: string; init: boolean; ephemeral?: true; attempt: number; backoffKey?: string; crashedAt?: number }
   | { type: 'KillContainer'; id: string; name: string; gracePeriodSeconds: number; reason: string; message: string }
   | { type: 'RemoveContainer'; id: string; name: string }
   | { type: 'RemoveSandbox'; id: string }
@@ -231,6 +231,13 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncCont
   const starts = result.actions.filter((a) => a.type === 'StartContainer').length;
   if (keep === 0 && starts === 0 && Object.keys(result.waiting).length === 0) {
     result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'no containers to run' });
+    return result;
+  }
+  // Ephemeral containers (kubectl debug): each started once in the running pod, never restarted, and
+  // never what keeps a pod running (as the kubelet's EphemeralContainersToStart).
+  for (const ec of spec.ephemeralContainers || []) {
+    if (observed.containers.some((c) => c.ephemeral && c.name === ec.name)) continue;
+    planStart(pod, observed, ec as Container, false, uid, ctx, result, false, true);
   }
   return result;
 }
@@ -249,6 +256,7 @@ function planStart(
   ctx: SyncContext,
   result: SyncResult,
   afterCrash: boolean,
+  ephemeral = false,
 ): void {
   const key = backoffKey(uid, c.name);
   const last = newestContainer(observed, c.name, init);
@@ -277,7 +285,7 @@ function planStart(
     result.actions.push({ type: 'StartContainer', name: c.name, init, attempt, backoffKey: key, crashedAt: last.finishedAt });
     return;
   }
-  result.actions.push({ type: 'StartContainer', name: c.name, init, attempt });
+  result.actions.push({ type: 'StartContainer', name: c.name, init, attempt, ...(ephemeral ? { ephemeral: true as const } : {}) });
 }
 
 /** Go's duration style, as kubelet prints it: 10s, 1m20s, 5m0s. */
@@ -295,7 +303,7 @@ function gcDeadContainers(pod: Pod, observed: ObservedPod, result: SyncResult): 
   const seen = new Map<string, number>();
   const kept = new Set<string>();
   for (const c of observed.containers) {
-    const k = `${c.init ? 'i' : 'c'}/${c.name}`;
+    const k = `${c.ephemeral ? 'e' : c.init ? 'i' : 'c'}/${c.name}`;
     const n = (seen.get(k) || 0) + 1;
     seen.set(k, n);
     if (n > 2 && isExited(c)) result.actions.push({ type: 'RemoveContainer', id: c.id, name: c.name });

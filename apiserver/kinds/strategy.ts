@@ -56,9 +56,10 @@ export interface KindStrategy {
   defaults?(obj: Json, alloc: Allocator): void;
   /**
    * The kind's own rules, after the JSON types and metadata are checked: on create (old undefined) and
-   * on updates of the object or its status.
+   * on updates of the object or a subresource (`status`, a pod's `ephemeralcontainers`; undefined: the
+   * object itself).
    */
-  validate?(obj: Json, old: Json | undefined): FieldCause[];
+  validate?(obj: Json, old: Json | undefined, subresource?: string): FieldCause[];
   /** PrepareForCreate: what the server sets before defaulting (the status a new object starts with). */
   prepareForCreate?(obj: KObj): void;
   /** BeginCreate/BeginUpdate: takes hold of cluster-wide values for a user's write of the object. */
@@ -117,7 +118,7 @@ type Flags = 'generationTracked' | 'allowCreateOnUpdate' | 'returnDeletedObject'
 /** An entry as kinds/<group>.ts writes it: T is the kind's object type; flags left out are false. */
 export type KindSpec<T> = Partial<Pick<KindStrategy, Flags>> &
   Omit<KindStrategy, Flags | 'resource' | 'validate'> & {
-    validate?(obj: T, old: T | undefined): FieldCause[];
+    validate?(obj: T, old: T | undefined, subresource?: string): FieldCause[];
   };
 
 /** A strategy with the defaults of everything left out: a DNS subdomain name, the Name/Age printer. */

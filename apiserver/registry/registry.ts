@@ -30,8 +30,8 @@ import { deepEqual, goValueEqual } from '../../lib/api/json';
 import { checkRequestedManagedFields, type ManagedFieldsEntry, sameManagedFields, trackUpdate } from '../fieldmanager/managed-fields';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
-/** What a write may change: the main resource (not status), only status, or both (server-internal writes). */
-export type UpdateScope = 'status' | 'all';
+/** What a write may change: the main resource (not status), only status, only a pod's ephemeral containers, or both main and status (server-internal writes). */
+export type UpdateScope = 'status' | 'ephemeralcontainers' | 'all';
 
 /** Per-request settings that change how a write is done. */
 export interface WriteContext {
@@ -516,7 +516,7 @@ export class Registry {
    * PUT of an object or its status. metadata.resourceVersion, when given, must be current (409).
    * Returns created=true when a PUT made a new object (resources that allow it).
    */
-  async update(rt: ResourceType, namespace: string | undefined, name: string, body: unknown, ctx: WriteContext = {}, subresource?: 'status'): Promise<{ stored: StoredObject; created: boolean }> {
+  async update(rt: ResourceType, namespace: string | undefined, name: string, body: unknown, ctx: WriteContext = {}, subresource?: 'status' | 'ephemeralcontainers'): Promise<{ stored: StoredObject; created: boolean }> {
     const obj = this.decode(rt, body, ctx);
     const md = obj.metadata;
     if (md.name !== undefined && md.name !== name) throw errors.badRequest(`the name of the object (${String(md.name)}) does not match the name on the URL (${name})`);
@@ -564,6 +564,14 @@ export class Registry {
       next = copyStored(current);
       next.status = requested.status;
       if (next.status === undefined) delete next.status;
+    } else if (subresource === 'ephemeralcontainers') {
+      // Writes to a pod's /ephemeralcontainers change only spec.ephemeralContainers (kube's
+      // ephemeralContainersStrategy): everything else stays as stored.
+      next = copyStored(current);
+      const spec = isPlainObject(next.spec) ? next.spec : (next.spec = {});
+      const wanted = isPlainObject(requested.spec) ? requested.spec.ephemeralContainers : undefined;
+      if (wanted === undefined || wanted === null) delete spec.ephemeralContainers;
+      else spec.ephemeralContainers = wanted;
     } else {
       next = requested;
       if (subresource !== 'all' && rt.subresources.includes('status')) {
@@ -609,11 +617,11 @@ export class Registry {
       // defaults first): a patch that replaces a list with itself less its defaulted fields changes nothing.
       // As Go compares the specs: the stored one carries the fields Go always writes (`"resources":{}`), a PUT may leave them out.
       if (strategy.generationTracked && !goValueEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
-      const causes = ctx.trusted ? [] : [...validate(rt, next, old), ...(alloc ? alloc.causes : [])];
+      const causes = ctx.trusted ? [] : [...validate(rt, next, old, subresource === 'all' ? undefined : subresource), ...(alloc ? alloc.causes : [])];
       if (causes.length) throw errors.invalid(rt, String(md.name), causes as StatusCause[]);
       if (admission) await this.admission.validate(admission);
       if (!ctx.appliedManagedFields && !managedFieldsGiven && ctx.fieldManager && !ctx.trusted) {
-        const mf = trackUpdate(rt, old, next, ctx.fieldManager, subresource === 'status' ? 'status' : undefined);
+        const mf = trackUpdate(rt, old, next, ctx.fieldManager, subresource === 'all' ? undefined : subresource);
         if (mf.length) md.managedFields = mf;
         else delete md.managedFields;
       }

@@ -47,9 +47,9 @@ function withoutNulls(v: unknown): unknown {
  * Validates an object of a resource; with `old`, as an update of that stored object. Returns [] when
  * the object is valid. Never throws on malformed input: wrong JSON types come back as causes.
  */
-export function validate(resource: ResourceType, obj: unknown, old?: unknown): FieldCause[] {
+export function validate(resource: ResourceType, obj: unknown, old?: unknown, subresource?: string): FieldCause[] {
   try {
-    return validateObject(resource, obj, old);
+    return validateObject(resource, obj, old, subresource);
   } catch (err) {
     // Absurdly deep JSON exhausts the stack: report it as invalid input rather than fail.
     if (err instanceof RangeError) return [invalidPrinted('<root>', '{…}', 'object is nested too deeply')];
@@ -57,7 +57,7 @@ export function validate(resource: ResourceType, obj: unknown, old?: unknown): F
   }
 }
 
-function validateObject(resource: ResourceType, obj: unknown, old?: unknown): FieldCause[] {
+function validateObject(resource: ResourceType, obj: unknown, old?: unknown, subresource?: string): FieldCause[] {
   const mismatches = typeMismatches(resource, obj);
   if (mismatches.length > 0) {
     return mismatches.map((m) => {
@@ -76,7 +76,7 @@ function validateObject(resource: ResourceType, obj: unknown, old?: unknown): Fi
   const causes = strategy.create
     ? []
     : validateObjectMeta(o.metadata as ObjectMeta | undefined, { namespaced: resource.namespaced, nameRule: strategy.nameRule }, prev?.metadata as ObjectMeta | undefined);
-  if (strategy.validate) causes.push(...strategy.validate(o, prev));
+  if (strategy.validate) causes.push(...strategy.validate(o, prev, subresource));
   return causes;
 }
 

@@ -4,6 +4,7 @@ import type {
   Container,
   ContainerPort,
   EnvVar,
+  EphemeralContainer,
   NodeSelectorRequirement,
   NodeSelectorTerm,
   Pod,
@@ -73,6 +74,12 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
       causes.push(...validateContainer(c, base, { volumeNames, containerNames, hostPorts, hostNetwork, init: group === 'initContainers' }));
     });
   }
+  const targets = new Set(containerNames);
+  (spec.ephemeralContainers ?? []).forEach((ec, i) => {
+    const base = idx(at(field, 'ephemeralContainers'), i);
+    causes.push(...validateContainer(ec as Container, base, { volumeNames, containerNames, hostPorts, hostNetwork, init: false }));
+    causes.push(...ephemeralOnly(ec, base, targets));
+  });
 
   if (spec.restartPolicy !== undefined && !restartPolicies.includes(spec.restartPolicy)) {
     causes.push(notSupported(at(field, 'restartPolicy'), spec.restartPolicy, restartPolicies));
@@ -266,6 +273,21 @@ function validateVolume(v: Volume, field: string, names: Set<string>): FieldCaus
     });
   }
   if (v.emptyDir?.sizeLimit !== undefined) causes.push(...validateQuantity(at(at(field, 'emptyDir'), 'sizeLimit'), v.emptyDir.sizeLimit));
+  return causes;
+}
+
+/**
+ * What an ephemeral container may not have (kube's validateEphemeralContainers): it debugs a running pod,
+ * so no ports, probes, lifecycle hooks, resources or restart policy; its target is a container of the pod.
+ */
+function ephemeralOnly(ec: EphemeralContainer, field: string, targets: Set<string>): FieldCause[] {
+  const causes: FieldCause[] = [];
+  // kubectl debug sends `resources: {}`: an empty value is no value.
+  const set = (v: unknown) => v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+  for (const f of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources', 'resizePolicy', 'restartPolicy'] as const) {
+    if (set(ec[f])) causes.push(forbidden(at(field, f), 'cannot be set for an Ephemeral Container'));
+  }
+  if (ec.targetContainerName && !targets.has(ec.targetContainerName)) causes.push(notFound(at(field, 'targetContainerName'), ec.targetContainerName));
   return causes;
 }
 
@@ -508,12 +530,31 @@ function validateToleration(t: Toleration, field: string): FieldCause[] {
   return causes;
 }
 
-export function validatePod(pod: Pod, old?: Pod): FieldCause[] {
+export function validatePod(pod: Pod, old?: Pod, subresource?: string): FieldCause[] {
   const causes = validatePodSpec(pod.spec, 'spec');
   const phase = pod.status?.phase;
   if (phase !== undefined && !podPhases.includes(phase)) causes.push(notSupported('status.phase', phase, podPhases));
   if (pod.status?.podIP && !isIPAddress(pod.status.podIP)) causes.push(invalid('status.podIP', pod.status.podIP, ipMessage));
-  if (old?.spec && pod.spec) causes.push(...validatePodSpecUpdate(pod.spec, old.spec));
+  // Ephemeral containers come only through the pods/ephemeralcontainers subresource (ValidatePodCreate).
+  if (!old && pod.spec?.ephemeralContainers?.length) causes.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  if (old?.spec && pod.spec) {
+    if (subresource === 'ephemeralcontainers') {
+      causes.push(...validateEphemeralContainersUpdate(pod.spec, old.spec));
+      causes.push(...validatePodSpecUpdate(pod.spec, { ...old.spec, ephemeralContainers: pod.spec.ephemeralContainers }));
+    } else causes.push(...validatePodSpecUpdate(pod.spec, old.spec));
+  }
+  return causes;
+}
+
+/** ValidatePodEphemeralContainersUpdate: ephemeral containers are only added, never changed or removed. */
+function validateEphemeralContainersUpdate(spec: PodSpec, old: PodSpec): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const now = new Map((spec.ephemeralContainers ?? []).map((c) => [c.name, c]));
+  for (const was of old.ephemeralContainers ?? []) {
+    const is = now.get(was.name);
+    if (!is) causes.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(was.name)} may not be removed`));
+    else if (!goValueEqual(is, was)) causes.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(was.name)} may not be changed`));
+  }
   return causes;
 }
 

@@ -37,6 +37,12 @@ export function availableAt(pod: Pod, minReadySeconds: number): number | undefin
 }
 
 /** Succeeded or Failed: the pod will not run again. */
+/** Every container name of a pod (init, regular, ephemeral): what logs, exec and attach may name. */
+export function podContainerNames(pod: Pod): string[] {
+  const spec = pod.spec;
+  return [...(spec?.initContainers || []), ...(spec?.containers || []), ...(spec?.ephemeralContainers || [])].map((c) => c.name);
+}
+
 export function isPodTerminal(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';

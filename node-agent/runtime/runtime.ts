@@ -52,6 +52,8 @@ export interface PodSandboxConfig {
   cgroupParent: string;
   /** The pod-level identity (absent: the image's user, no extra groups). */
   identity?: ProcessIdentity;
+  /** One PID namespace for the whole pod (spec.shareProcessNamespace); else one per container. */
+  sharePidNamespace?: boolean;
 }
 
 export interface ContainerConfig {
@@ -69,6 +71,15 @@ export interface ContainerConfig {
   resources: LinuxResources;
   /** Absent: the image's user, no extra groups. */
   identity?: ProcessIdentity;
+  /** Keep stdin open (attach writes to it); stdinOnce: close it once the first attach session ends. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
+  /**
+   * The PID namespace: the pod's (shareProcessNamespace), or another container's (an ephemeral
+   * container's targetContainerName, by runtime id); absent, its own.
+   */
+  pidNamespace?: { pod: true } | { targetId: string };
 }
 
 export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';

@@ -5,6 +5,7 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 
@@ -168,11 +169,12 @@ describe.each(binaries)('$name against steer apiserver', ({ bin }) => {
     expect(bad.stderr).toMatch(/field label not supported: spec.foo/);
   });
 
-  test('a subresource steer lacks is a 404 with empty details, as kube-apiserver answers a path it lacks', async () => {
+  test('a subresource steer lacks is a 404 with empty details, as kube-apiserver answers a path it lacks; kubectl debug adds an ephemeral container', async () => {
     await srv.client.create(Resources.pods, 'default', { metadata: { name: 'debuggee' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
-    const raw = await kubectl('get', '--raw', '/api/v1/namespaces/default/pods/debuggee/ephemeralcontainers');
+    const raw = await kubectl('get', '--raw', '/api/v1/namespaces/default/pods/debuggee/resize');
     expect(raw.stderr).toMatch(/NotFound/);
-    expect(await (await fetch(`${srv.url}/api/v1/namespaces/default/pods/debuggee/ephemeralcontainers`)).json()).toEqual({
+    // Clients tell a missing path from a missing object by the empty details (kubectl debug once crashed without them).
+    expect(await (await fetch(`${srv.url}/api/v1/namespaces/default/pods/debuggee/resize`)).json()).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
@@ -183,11 +185,12 @@ describe.each(binaries)('$name against steer apiserver', ({ bin }) => {
       code: 404,
     });
     if (bin === KUBECTL_120) return; // its debug is `kubectl alpha debug`
-    // Current kubectl's debug reads details.name of that 404: without details it crashed (nil pointer).
-    const debug = await kubectl('debug', 'debuggee', '--image=busybox', '--profile=general');
-    expect(debug.code).not.toBe(0);
-    expect(debug.stderr).toMatch(/ephemeral containers are disabled for this cluster/);
-    expect(debug.stderr).not.toMatch(/panic/);
+    // The pods/ephemeralcontainers subresource: the strategic merge patch kubectl debug sends.
+    const debug = await kubectl('debug', 'debuggee', '--image=busybox', '--target=c', '--profile=general', '--', 'ps');
+    expect(debug.stdout).toMatch(/Defaulting debug container name to debugger-[a-z0-9]{5}\./);
+    expect(debug.code).toBe(0);
+    const pod = await srv.client.get<Pod>(Resources.pods, 'default', 'debuggee');
+    expect(pod.spec?.ephemeralContainers).toEqual([expect.objectContaining({ name: expect.stringMatching(/^debugger-/), image: 'busybox', command: ['ps'], targetContainerName: 'c' })]);
   });
 
   test('delete -f removes what apply made', async () => {

@@ -6,7 +6,8 @@
 // Every client: kubectl 1.20 (SPDY) and the machine's kubectl (WebSocket first, refused by containerd
 // 1.6, then SPDY) — exec (outputs, exit codes, stdin to EOF), `-it` with `stty size`, attach, cp both
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
-// process left behind by a killed client — steer's exec, attach, cp and port-forward verbs (the built
+// process left behind by a killed client, `run -i --rm` with stdin through attach, `debug --target` (an
+// ephemeral container in the target's PID namespace) — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
 // SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
 // steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
@@ -304,6 +305,43 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         await waitFor('attach output', () => /tick \d+/.test(out), 30_000);
         child.kill('SIGKILL');
+      });
+
+      test('run -i --rm: stdin reaches the process through attach (the container keeps stdin open, once)', async () => {
+        const name = `${k.ns}-stdin`;
+        const overrides = JSON.stringify({ spec: { nodeName } });
+        const r = await kubectl(['run', name, '-i', '--rm', '--restart=Never', `--image=${IMAGES.busybox}`, `--overrides=${overrides}`, '--', 'sh', '-c', 'read line; echo "got $line"'], {
+          stdin: 'hello\n',
+          timeoutMs: 60_000,
+        });
+        expect(r.stdout).toContain('got hello');
+        expect(r.code).toBe(0);
+        // kubectl waits for the pod on a protobuf watch (client-go's typed client): each frame decodes.
+        expect(r.stderr).not.toMatch(/unable to decode an event from the watch stream/);
+        await waitFor('the pod to be removed', async () => ((await admin.get<Pod>(Resources.pods, ns, name).catch(() => undefined)) ? undefined : true));
+      });
+
+      test("debug --target: an ephemeral container in the pod, in its target's PID namespace", async () => {
+        const container = `${k.ns}-dbg`;
+        if (k.bin === KUBECTL_120) {
+          // 1.20's `alpha debug` speaks the alpha API (an EphemeralContainers object), which Kubernetes
+          // replaced by the Pod in 1.22: it fails against any current apiserver, steer's included.
+          const old = await kubectl(['alpha', 'debug', 'bb', `--image=${IMAGES.busybox}`, `--container=${container}`, '--', 'ps']);
+          expect(old.stderr).toContain('EphemeralContainers in the request body does not match Pod');
+          return;
+        }
+        const r = await kubectl(['debug', '--profile=general', 'bb', `--image=${IMAGES.busybox}`, '--target=bb', `--container=${container}`, '--', 'ps']);
+        expect(r.code).toBe(0);
+        const pod = await waitFor('the ephemeral container to finish', async () => {
+          const p = await admin.get<Pod>(Resources.pods, ns, 'bb');
+          return p.status?.ephemeralContainerStatuses?.find((c) => c.name === container)?.state?.terminated ? p : undefined;
+        });
+        expect(pod.status?.ephemeralContainerStatuses?.find((c) => c.name === container)).toMatchObject({ ready: false, restartCount: 0, state: { terminated: { exitCode: 0 } } });
+        // ps there lists the target's processes: the ticker loop of container bb.
+        const logs = await kubectl(['logs', 'bb', '-c', container]);
+        expect(logs.stdout).toContain('while true; do echo tick');
+        // The pod's own container ran on.
+        expect(pod.status?.containerStatuses?.[0]).toMatchObject({ name: 'bb', ready: true, restartCount: 0 });
       });
 
       test('cp to the pod and back: identical', async () => {

@@ -35,8 +35,8 @@ export async function serveLog({ req, res, registry, rt, namespace: ns, name }: 
     }
     container = containers[0];
   } else if (!containers.includes(container)) {
-    const init = (Array.isArray(spec.initContainers) ? spec.initContainers : []).filter(isPlainObject).map((c) => String(c.name));
-    if (!init.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+    const others = [spec.initContainers, spec.ephemeralContainers].flatMap((list) => (Array.isArray(list) ? list : []).filter(isPlainObject).map((c) => String(c.name)));
+    if (!others.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
   }
   const nodeName = typeof spec.nodeName === 'string' ? spec.nodeName : '';
   if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);

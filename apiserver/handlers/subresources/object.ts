@@ -1,5 +1,6 @@
-// The object itself (GET, PUT, PATCH, DELETE) and its status subresource (GET, PUT, PATCH of status
-// alone): the registry's get, update, guaranteedUpdate with a patch, and delete.
+// The object itself (GET, PUT, PATCH, DELETE), its status subresource (GET, PUT, PATCH of status
+// alone) and a pod's ephemeralcontainers (GET, PUT, PATCH of spec.ephemeralContainers alone: kubectl
+// debug): the registry's get, update, guaranteedUpdate with a patch, and delete.
 import { errors, successStatus } from '../../errors';
 import { strategyFor } from '../../kinds';
 import { isPlainObject } from '../../registry/objects';
@@ -10,7 +11,7 @@ import type { ObjectRequest } from '.';
 import { ApplyPatchMediaType, serveApply } from './apply';
 
 export async function serveObject({ req, res, registry, rt, namespace: ns, name, subresource }: ObjectRequest): Promise<void> {
-  const scope = subresource === 'status' ? 'status' : undefined;
+  const scope = subresource === 'status' || subresource === 'ephemeralcontainers' ? subresource : undefined;
   switch (req.method) {
     case 'GET':
       return sendObject(req, res, rt, 200, await registry.get(rt, ns, name, { resourceVersion: qs(req, 'resourceVersion') }));
@@ -48,7 +49,7 @@ export async function serveObject({ req, res, registry, rt, namespace: ns, name,
       return sendObject(req, res, rt, 200, stored);
     }
     case 'DELETE': {
-      if (scope) throw errors.methodNotAllowed('DELETE', `${rt.resource}/status`);
+      if (scope) throw errors.methodNotAllowed('DELETE', `${rt.resource}/${scope}`);
       const ctx = writeContext(req, res);
       const result = await registry.delete(rt, ns, name, deleteOptions(req), ctx);
       flushWarnings(res);

@@ -55,6 +55,16 @@ describe('request building', () => {
     expect(toWireContainerConfig({ ...container, resources: {} }).linux.resources).toEqual({ cpu_period: 0, cpu_quota: 0, cpu_shares: 0, memory_limit_in_bytes: 0 });
   });
 
+  test('stdin, stdin_once and tty only when asked; a shared or a target PID namespace', () => {
+    const w = toWireContainerConfig(container);
+    expect(['stdin', 'stdin_once', 'tty'].filter((k) => k in w)).toEqual([]);
+    expect(toWireContainerConfig({ ...container, stdin: true, stdinOnce: true, tty: true })).toMatchObject({ stdin: true, stdin_once: true, tty: true });
+    expect(toWireContainerConfig({ ...container, stdin: true })).toMatchObject({ stdin: true, stdin_once: false });
+    expect(toWireContainerConfig({ ...container, pidNamespace: { pod: true } }).linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'POD', ipc: 'POD' });
+    expect(toWireContainerConfig({ ...container, pidNamespace: { targetId: 'abc' } }).linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'TARGET', ipc: 'POD', target_id: 'abc' });
+    expect(toWireSandboxConfig({ ...sandbox, sharePidNamespace: true }).linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'POD', ipc: 'POD' });
+  });
+
   test('the identity goes into the security context: run_as_user/group as Int64Values, supplemental_groups', () => {
     const w = toWireContainerConfig({ ...container, identity: { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [2000, 4000] } });
     expect(w.linux.security_context).toEqual({

@@ -11,6 +11,13 @@ import type { PodSandbox__Output as WirePodSandbox } from './generated/runtime/v
 import type { PodSandboxConfig as WirePodSandboxConfig } from './generated/runtime/v1/PodSandboxConfig';
 
 const POD_NAMESPACES: NamespaceOption = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' };
+const SHARED_PID_NAMESPACES: NamespaceOption = { network: 'POD', pid: 'POD', ipc: 'POD' };
+
+function containerNamespaces(pid: ContainerConfig['pidNamespace']): NamespaceOption {
+  if (!pid) return POD_NAMESPACES;
+  if ('pod' in pid) return SHARED_PID_NAMESPACES;
+  return { network: 'POD', pid: 'TARGET', ipc: 'POD', target_id: pid.targetId };
+}
 
 /** Nanoseconds (int64 as a decimal string) to milliseconds since the epoch. */
 export function nsToMs(ns: string | number | undefined): number {
@@ -37,7 +44,7 @@ export function toWireSandboxConfig(c: PodSandboxConfig) {
     port_mappings: c.portMappings.map((p) => ({ protocol: p.protocol, container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp })),
     labels: c.labels,
     annotations: c.annotations,
-    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: POD_NAMESPACES, ...toWireIdentity(c.identity) } },
+    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: c.sharePidNamespace ? SHARED_PID_NAMESPACES : POD_NAMESPACES, ...toWireIdentity(c.identity) } },
   } satisfies WirePodSandboxConfig;
 }
 
@@ -63,7 +70,9 @@ export function toWireContainerConfig(c: ContainerConfig) {
     labels: c.labels,
     annotations: c.annotations,
     log_path: c.logPath,
-    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: POD_NAMESPACES, ...toWireIdentity(c.identity) } },
+    ...(c.stdin ? { stdin: true, stdin_once: !!c.stdinOnce } : {}),
+    ...(c.tty ? { tty: true } : {}),
+    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: containerNamespaces(c.pidNamespace), ...toWireIdentity(c.identity) } },
   } satisfies WireContainerConfig;
 }
 
