@@ -7,7 +7,7 @@
 // 1.6, then SPDY) — exec (outputs, exit codes, stdin to EOF), `-it` with `stty size`, attach, cp both
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client, `run -i --rm` with stdin through attach, `debug --target` (an
-// ephemeral container in the target's PID namespace) — steer's exec, attach, cp and port-forward verbs (the built
+// ephemeral container in the target's PID namespace), a pod sharing one PID namespace — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
 // SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
 // steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
@@ -437,6 +437,26 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
       req.end();
     });
     expect(r).toBe(401);
+  });
+
+  test('shareProcessNamespace: each container sees the pod\'s processes, the pause process as PID 1', async () => {
+    await admin.create<Pod>(Resources.pods, ns, {
+      metadata: { name: 'shared-pids' },
+      spec: {
+        nodeName,
+        shareProcessNamespace: true,
+        containers: [
+          { name: 'a', image: IMAGES.busybox, command: ['sleep', '3601'] },
+          { name: 'b', image: IMAGES.busybox, command: ['sleep', '3602'] },
+        ],
+      },
+    });
+    await waitFor('the pod to run', async () => ((await admin.get<Pod>(Resources.pods, ns, 'shared-pids')).status?.containerStatuses?.every((c) => c.ready) ? true : undefined));
+    const k = kubectlBinaries('pids')[0];
+    const ps = await run(k.bin, ['--kubeconfig', kubeconfig, 'exec', 'shared-pids', '-c', 'a', '--', 'ps'], { env: { HOME: path.join(home, k.ns) } });
+    expect(ps.stdout).toMatch(/^\s*1 \S+\s+\/pause$/m);
+    expect(ps.stdout).toContain('sleep 3602');
+    await admin.delete(Resources.pods, ns, 'shared-pids');
   });
 
   test('kubectl cp of 50 MiB both ways is identical', async () => {
