@@ -35,6 +35,7 @@ import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens'
 import { podTokenRequests } from './volumes/projection';
 import { localPathRoot, sweepLocalPathVolumes } from './volumes/local-path';
 import { LocalPathRootAnnotation } from '../lib/api/storage';
+import { readHostUsage, type HostUsage } from './host-stats';
 
 // Kubernetes' heartbeat: the kubelet renews its 40 s Lease every 10 s (a quarter of it), and the node
 // lifecycle controller's 40 s grace period (controllers/node-lifecycle.ts) sees four renewals in it, so a
@@ -61,6 +62,11 @@ export interface NodeAgentOptions {
    * the state dir unmounts it first (`steer down`, the runtime teardown for a dir under it).
    */
   tmpfsVolumes?: boolean;
+  /**
+   * The node's CPU and memory in its Summary (`kubectl top nodes`) from the host's /proc, as the kubelet
+   * reports its root cgroup; off (tests, hollow nodes sharing one machine): the sum of its pods'.
+   */
+  hostUsage?: boolean;
   /** Container logs: <logRoot>/<ns>_<pod>_<uid>/<container>/<attempt>.log (default <stateDir>/pod-logs). */
   logRoot?: string;
   /** Parent cgroup of every pod (default /steerpods); cgroupFs is where hierarchies are mounted. */
@@ -389,6 +395,16 @@ export class NodeAgent {
 
   nodeFacts(): NodeFacts {
     return this.facts;
+  }
+
+  /** The whole node's usage now (hostUsage), or undefined: the Summary then sums the pods'. */
+  nodeUsage(): HostUsage | undefined {
+    if (!this.o.hostUsage) return undefined;
+    try {
+      return readHostUsage();
+    } catch {
+      return undefined;
+    }
   }
 
   private onPod(pod: Pod, deleted: boolean): void {

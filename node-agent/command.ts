@@ -171,6 +171,7 @@ export function register(program: Command): void {
           runtime,
           stateDir: path.resolve(flags.stateDir),
           tmpfsVolumes: flags.tmpfsVolumes && flags.runtime !== 'fake',
+          hostUsage: flags.runtime !== 'fake',
           logRoot: flags.logDir ? path.resolve(flags.logDir) : undefined,
           cgroupRoot: flags.cgroupRoot,
           cgroupFs: flags.runtime === 'fake' ? false : undefined,

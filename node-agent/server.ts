@@ -178,6 +178,12 @@ function summary(a: NodeAgent) {
       memory: { time: now, workingSetBytes: mem },
     };
   });
+  // The machine's own figures when the agent has them (the kubelet's root cgroup), else the pods' sum.
+  const host = a.nodeUsage();
+  if (host) {
+    nodeCpu = host.cpuSeconds;
+    nodeMem = host.memoryWorkingSetBytes;
+  }
   return {
     node: {
       nodeName: a.nodeName,

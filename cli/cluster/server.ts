@@ -240,6 +240,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       stateDir: paths.agent,
       // Secrets and tokens in memory, as the kubelet keeps them; `steer down` unmounts it.
       tmpfsVolumes: true,
+      hostUsage: true,
       logRoot: runtime.podLogDir,
       cgroupRoot: runtime.cgroupRoot,
       port: o.agentPort,

@@ -143,6 +143,8 @@ describe('HorizontalPodAutoscaler on real containerd', () => {
       expect(top.stdout).toMatch(new RegExp(`${podName}\\s+\\d+m\\s+\\d+Mi`));
       const nodes = await kubectl('top', 'nodes');
       expect(nodes.stdout).toMatch(/e2e-autoscale-node\s+\d+m\s+\d+%\s+\d+Mi/);
+      // The node's own working set (the machine's, as the kubelet's root cgroup), not its pods' few MiB.
+      expect(Number(/e2e-autoscale-node\s+\d+m\s+\d+%\s+(\d+)Mi/.exec(nodes.stdout)![1])).toBeGreaterThan(100);
     }
   });
 

@@ -91,6 +91,7 @@ export async function startSingleNodeCluster(o: SingleNodeClusterOptions): Promi
       stateDir: agentStateDir,
       // As `steer server`: memory-backed volumes on a tmpfs under the runtime dir, whose teardown unmounts it.
       tmpfsVolumes: true,
+      hostUsage: true,
       logRoot: rt.podLogDir,
       cgroupRoot: rt.cgroupRoot,
       address: '127.0.0.1',
