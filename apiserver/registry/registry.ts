@@ -171,14 +171,7 @@ function allAtVersion(rt: ResourceType, items: StoredObject[], storedAt?: Readon
 
 /** Whether an update's result is the stored object itself, its resourceVersion aside. */
 function unchangedBy(next: KObj, old: KObj): boolean {
-  const requested = next.metadata.resourceVersion;
-  next.metadata.resourceVersion = old.metadata.resourceVersion;
-  try {
-    return deepEqual(next, old);
-  } finally {
-    if (requested === undefined) delete next.metadata.resourceVersion;
-    else next.metadata.resourceVersion = requested;
-  }
+  return deepEqual({ ...next, metadata: { ...next.metadata, resourceVersion: old.metadata.resourceVersion } }, old);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   TooOldRevisionError,
   WatchSubscription,
 } from './types';
+import type { ValueTransformer } from './encryption';
 
 export interface EngineOptions {
   /** The most past changes kept for watches and paging (default 10,000). */
@@ -42,6 +43,12 @@ export interface EngineOptions {
    * (`readsFromBackend`) honour it; the others keep every bucket in memory.
    */
   uncachedBuckets?: Iterable<string>;
+  /**
+   * Encryption at rest (--encryption-provider-config), for backends that store values: those of the
+   * buckets it covers are written encrypted, with the storage key as the authenticated context, as
+   * kube-apiserver does (each backend applies it where it writes and reads).
+   */
+  transformer?: ValueTransformer;
 }
 
 /** Keys read from the backend at once by a LIST of an uncached bucket. */
@@ -183,6 +190,7 @@ export class StorageEngine implements Storage {
   private readonly uncached: ReadonlySet<string>;
   private pending: PendingWrite[] = [];
   private flushing = false;
+  private readonly transformer: ValueTransformer | undefined;
   private failed: Error | undefined;
   private closed = false;
 
@@ -196,6 +204,7 @@ export class StorageEngine implements Storage {
     this.historyFreshMs = opts.historyFreshMs ?? 75_000;
     this.now = opts.now ?? Date.now;
     this.uncached = new Set(opts.uncachedBuckets ?? []);
+    this.transformer = opts.transformer;
   }
 
   /** Backends that read objects back (readStored) override this with true: uncachedBuckets then apply. */
@@ -305,9 +314,9 @@ export class StorageEngine implements Storage {
     return b.sortedKeys;
   }
 
-  /** No encryption in memory: an unchanged object need not be written. */
-  rewritesUnchanged(_bucket: string): boolean {
-    return false;
+  /** Under an encryption configuration a rewrite moves a value to its first provider; else unchanged objects need no write. */
+  rewritesUnchanged(bucket: string): boolean {
+    return !!this.transformer?.configures(bucket);
   }
 
   /** Every write committed before the call is visible here already: only this process writes. */

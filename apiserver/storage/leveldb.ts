@@ -12,13 +12,10 @@
 // The objects of uncached buckets (Events) are read from the database on every GET and LIST instead.
 import { ClassicLevel } from 'classic-level';
 import { EngineOptions, PersistBatch, StorageEngine } from './engine';
-import type { ValueTransformer } from './encryption';
 import { KObj, ownBuffer, StorageEvent, StorageEventType, StoredObject } from './types';
 
 export interface LevelStorageOptions extends EngineOptions {
   sync?: boolean;
-  /** Encrypts the values of some buckets (--encryption-provider-config). */
-  transformer?: ValueTransformer;
 }
 
 /**
@@ -201,10 +198,6 @@ export class LevelStorage extends StorageEngine {
     const dbKeys = keys.map((k) => objectKey(bucket, k));
     const values = await this.db.getMany(dbKeys);
     return values.map((v, i) => (v === undefined ? undefined : parseStored(t ? t.fromStorage(bucket, dbKeys[i], v) : v)));
-  }
-
-  override rewritesUnchanged(bucket: string): boolean {
-    return !!this.opts.transformer?.configures(bucket);
   }
 
   override async close(): Promise<void> {

@@ -8,6 +8,8 @@
 // serves port-forward itself and relays exec and attach to the runtime's streaming server. Authentication and authorization (`create` for POST, `get` for GET on
 // pods/exec …) happened before, as for every request: serveUpgrades runs upgrades through the app.
 import { upgradeOf, forwardedHeaders, proxyUpgrade } from '../../../lib/component/upgrade';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { podContainerNames } from '../../../lib/api/pod';
 import { Resources } from '../../../lib/api/resources';
 import { errors } from '../../errors';
 import { kubeletClientOf } from '../../kubelet-client';
@@ -28,12 +30,13 @@ function names(list: unknown): string[] {
 export function connectContainer(pod: Json, podName: string, requested: string | undefined): string {
   const spec = isPlainObject(pod.spec) ? pod.spec : {};
   const containers = names(spec.containers);
+  // A stored pod passed validation: its containers are well-formed.
+  const all = podContainerNames(pod as Pod);
   if (!requested) {
     if (containers.length === 1) return containers[0];
-    const all = [...containers, ...names(spec.initContainers), ...names(spec.ephemeralContainers)];
-    throw errors.badRequest(`a container name must be specified for pod ${podName}, choose one of: [${all.join(' ')}]`);
+    throw errors.badRequest(`a container name must be specified for pod ${podName}, choose one of: [${[...containers, ...all.filter((n) => !containers.includes(n))].join(' ')}]`);
   }
-  if (![...containers, ...names(spec.initContainers), ...names(spec.ephemeralContainers)].includes(requested)) {
+  if (!all.includes(requested)) {
     throw errors.badRequest(`container ${requested} is not valid for pod ${podName}`);
   }
   return requested;

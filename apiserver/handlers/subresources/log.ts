@@ -3,6 +3,8 @@
 // with the apiserver's kubelet client identity (plain HTTP when the apiserver is set up without one).
 import type * as http from 'node:http';
 import { kubeletClientOf } from '../../kubelet-client';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { podContainerNames } from '../../../lib/api/pod';
 import { Resources } from '../../../lib/api/resources';
 import { errors } from '../../errors';
 import { bucketOf } from '../../registry/keys';
@@ -34,9 +36,8 @@ export async function serveLog({ req, res, registry, rt, namespace: ns, name }: 
       throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
     }
     container = containers[0];
-  } else if (!containers.includes(container)) {
-    const others = [spec.initContainers, spec.ephemeralContainers].flatMap((list) => (Array.isArray(list) ? list : []).filter(isPlainObject).map((c) => String(c.name)));
-    if (!others.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+  } else if (!podContainerNames(pod as Pod).includes(container)) {
+    throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
   }
   const nodeName = typeof spec.nodeName === 'string' ? spec.nodeName : '';
   if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);

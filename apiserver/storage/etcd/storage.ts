@@ -41,7 +41,6 @@ import type { Compare } from './generated/etcdserverpb/Compare';
 import type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse';
 import type { TxnRequest } from './generated/etcdserverpb/TxnRequest';
 import type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse';
-import type { ValueTransformer } from '../encryption';
 import { randomBytes } from 'node:crypto';
 import { hasNamespace, KeyLayout, prefixEnd } from './keys';
 import { RevisionWaiters } from './revision-waiters';
@@ -63,11 +62,6 @@ export interface EtcdStorageOptions extends EngineOptions {
   freshnessTimeoutMs?: number;
   /** Log line sink (default stderr). */
   log?: (msg: string) => void;
-  /**
-   * Encryption at rest (--encryption-provider-config): values of the buckets it covers are stored
-   * encrypted, with the etcd key as the authenticated context, as kube-apiserver does.
-   */
-  transformer?: ValueTransformer;
   /** Told of every etcd request an object write makes (each attempt of it): kube's etcd_request_* metrics. */
   recordRequest?: EtcdRequestRecorder;
 }
@@ -569,10 +563,6 @@ export class EtcdStorage extends StorageEngine {
         });
     }
     return this.queuedRevisionQuery;
-  }
-
-  override rewritesUnchanged(bucket: string): boolean {
-    return !!this.opts.transformer?.configures(bucket);
   }
 
   override async waitForLatest(): Promise<number> {
