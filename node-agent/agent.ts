@@ -23,7 +23,7 @@ import { ApiPodData } from './pod-data';
 import { InformerPodSource, PodSource } from './pod-source';
 import { HeldEvents } from './images';
 import { ensureMemoryRoot } from './host-files';
-import { parseResolvConf } from './podspec';
+import { parseResolvConf, podIPOf } from './podspec';
 import { DefaultProber, ProbeManager, Prober } from './probes';
 import type { ContainerRuntime } from './runtime/runtime';
 import { collectUsage, type PodUsage } from './stats';
@@ -533,7 +533,7 @@ export class NodeAgent {
         containers: [...state.started, ...observed.containers],
       });
     }
-    const podIP = after.sandboxes[0]?.state === 'SANDBOX_READY' ? after.sandboxes[0].ip : '';
+    const podIP = after.sandboxes[0]?.state === 'SANDBOX_READY' ? podIPOf(pod, after.sandboxes[0].ip, this.facts.address) : '';
     // A running pod's volumes follow their ConfigMaps and Secrets, and its tokens are renewed in time.
     if (after.sandboxes[0]?.state === 'SANDBOX_READY' && !pod.metadata?.deletionTimestamp) await this.actions.refreshVolumes(pod, state);
     this.probes.syncPod(

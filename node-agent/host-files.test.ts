@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { podMemoryDir, prepareVolume, removePodDirs } from './host-files';
+import { etcHostsContent, podMemoryDir, prepareVolume, removePodDirs, writeEtcHosts } from './host-files';
 import { unmountUnder } from './mounts';
 
 describe('prepareVolume for a local-path claim', () => {
@@ -104,5 +104,44 @@ describe('prepareVolume for an emptyDir of medium Memory', () => {
       'emptyDir medium "HugePages-2Mi" is not supported on this node',
     );
     await expect(prepareVolume({ name: 'x', emptyDir: { medium: 'Disk' } }, volumeDir(), { pod, data })).rejects.toThrow('unknown storage medium "Disk"');
+  });
+});
+
+describe("the pod's /etc/hosts, as the kubelet writes it", () => {
+  const aliases = [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }];
+  const pod = (spec: Partial<NonNullable<Pod['spec']>>): Pod => ({ metadata: { name: 'web-1', namespace: 'default' }, spec: { containers: [], ...spec } });
+
+  test('its own: localhost, the pod IP under its hostname, then the host aliases', () => {
+    const text = etcHostsContent(pod({ hostAliases: aliases }), '10.88.0.5', 'ignored');
+    expect(text.split('\n')).toEqual([
+      '# Kubernetes-managed hosts file.',
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      'fe00::0\tip6-localnet',
+      'fe00::0\tip6-mcastprefix',
+      'fe00::1\tip6-allnodes',
+      'fe00::2\tip6-allrouters',
+      '10.88.0.5\tweb-1',
+      '',
+      '# Entries added by HostAliases.',
+      '10.1.2.3\tfoo.local\tbar.local',
+      '',
+    ]);
+    expect(etcHostsContent(pod({ hostname: 'h' }), '10.88.0.5', '')).toContain('10.88.0.5\th\n');
+    expect(etcHostsContent(pod({}), '10.88.0.5', '')).not.toContain('HostAliases');
+  });
+
+  test("on the host network: the node's hosts file under a header, then the host aliases", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etc-hosts-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'node-hosts'), '127.0.0.1\tlocalhost\n192.0.2.2\tnode-a\n');
+      const file = path.join(dir, 'pod', 'etc-hosts');
+      await writeEtcHosts(file, pod({ hostNetwork: true, hostAliases: aliases }), '', path.join(dir, 'node-hosts'));
+      expect(fs.readFileSync(file, 'utf8')).toBe('# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n192.0.2.2\tnode-a\n\n# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n');
+      await writeEtcHosts(file, pod({ hostNetwork: true }), '', path.join(dir, 'missing'));
+      expect(fs.readFileSync(file, 'utf8')).toBe('# Kubernetes-managed hosts file (host network).\n\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -138,22 +138,37 @@ export async function prepareVolume(v: Volume, hostPath: string, ctx: Projection
   }
 }
 
-/** kubelet-style /etc/hosts for the pod (the runtime would give every pod a copy of the host's). */
-export async function writeEtcHosts(file: string, pod: Pod, podIP: string): Promise<void> {
-  const hostname = pod.spec?.hostname || pod.metadata?.name || '';
-  const lines = [
-    '# Kubernetes-managed hosts file.',
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    'fe00::0\tip6-localnet',
-    'fe00::0\tip6-mcastprefix',
-    'fe00::1\tip6-allnodes',
-    'fe00::2\tip6-allrouters',
-  ];
-  if (podIP) lines.push(`${podIP}\t${hostname}`);
-  for (const h of pod.spec?.hostAliases || []) lines.push(`${h.ip}\t${(h.hostnames || []).join('\t')}`);
+/**
+ * The pod's /etc/hosts as the kubelet writes it: its own (localhost, the pod's IP and hostname), or on
+ * the host network the node's hosts file under a header; then the pod's hostAliases.
+ */
+export function etcHostsContent(pod: Pod, podIP: string, nodeHosts: string): string {
+  const lines: string[] = [];
+  if (pod.spec?.hostNetwork) {
+    lines.push('# Kubernetes-managed hosts file (host network).', ...nodeHosts.replace(/\n$/, '').split('\n'));
+  } else {
+    const hostname = pod.spec?.hostname || pod.metadata?.name || '';
+    lines.push(
+      '# Kubernetes-managed hosts file.',
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      'fe00::0\tip6-localnet',
+      'fe00::0\tip6-mcastprefix',
+      'fe00::1\tip6-allnodes',
+      'fe00::2\tip6-allrouters',
+    );
+    if (podIP) lines.push(`${podIP}\t${hostname}`);
+  }
+  const aliases = pod.spec?.hostAliases || [];
+  if (aliases.length) lines.push('', '# Entries added by HostAliases.', ...aliases.map((h) => `${h.ip}\t${(h.hostnames || []).join('\t')}`));
+  return lines.join('\n') + '\n';
+}
+
+/** Writes the pod's /etc/hosts (etcHostsContent), reading the node's from nodeHostsFile for a host-network pod. */
+export async function writeEtcHosts(file: string, pod: Pod, podIP: string, nodeHostsFile = '/etc/hosts'): Promise<void> {
+  const nodeHosts = pod.spec?.hostNetwork ? await fs.promises.readFile(nodeHostsFile, 'utf8').catch(() => '') : '';
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  await fs.promises.writeFile(file, lines.join('\n') + '\n', { mode: 0o644 });
+  await fs.promises.writeFile(file, etcHostsContent(pod, podIP, nodeHosts), { mode: 0o644 });
 }
 
 /** Best effort; asynchronous, as a pod's volume and log files can take the shared event loop ~10 ms. */

@@ -15,7 +15,7 @@ import { HeldEvents, ImageManager, type PullResult } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
-import { containerConfig, containerMounts, PodData, podCgroupParent, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
+import { containerConfig, containerMounts, PodData, podCgroupParent, podIPOf, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
 import type { ProbeManager } from './probes';
 import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
 import type { PodDeleter } from './status-writer';
@@ -358,7 +358,7 @@ export class PodActions {
       this.o.pleg.remember(st);
       state.sandbox = { id, ip: st.ip, attempt };
       state.createdSandbox = observedSandbox(st);
-      if (!pod.spec?.hostNetwork) await writeEtcHosts(path.join(podDir(this.o.stateDir, uid), 'etc-hosts'), pod, st.ip);
+      await writeEtcHosts(path.join(podDir(this.o.stateDir, uid), 'etc-hosts'), pod, st.ip);
       t = timePhase(state, 'sandbox', t0);
     } catch (err) {
       const failed = await setUp;
@@ -493,14 +493,14 @@ export class PodActions {
     let volumeGroups: number[];
     try {
       const data = await this.podData(pod, state);
-      env = resolveEnv(pod, spec, { podIP: sandbox.ip, hostIP: this.o.hostIP, nodeName: this.o.nodeName, data, serviceEnv: this.o.serviceEnv?.(pod) });
+      env = resolveEnv(pod, spec, { podIP: podIPOf(pod, sandbox.ip, this.o.hostIP), hostIP: this.o.hostIP, nodeName: this.o.nodeName, data, serviceEnv: this.o.serviceEnv?.(pod) });
       mounts = containerMounts(spec, this.volumePaths(pod, data));
       volumeGroups = volumeSupplementalGroups(data);
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerConfigError', (err as Error).message, CREATE_RETRY_MS);
     }
     const etcHosts = path.join(podDir(this.o.stateDir, uid), 'etc-hosts');
-    if (!pod.spec?.hostNetwork && fs.existsSync(etcHosts) && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
+    if (fs.existsSync(etcHosts) && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
       mounts.push({ containerPath: '/etc/hosts', hostPath: etcHosts, readonly: false });
     }
     // An ephemeral container with a target joins the PID namespace of that container's running instance.

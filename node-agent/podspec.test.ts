@@ -7,6 +7,8 @@ import {
   expandVars,
   linuxResources,
   parseResolvConf,
+  hostNamespaces,
+  podIPOf,
   podSandboxConfig,
   processIdentity,
   resolveEnv,
@@ -44,6 +46,24 @@ describe('sandbox config', () => {
     expect(cfg).toMatchObject({ name: 'web', namespace: 'shop', uid: 'u1', attempt: 2, hostname: 'web', logDirectory: '/logs/shop_web_u1', cgroupParent: '/steerpods/podu1' });
     expect(cfg.labels).toMatchObject({ app: 'web', tier: 'fe', [LABEL_POD_UID]: 'u1', [LABEL_NODE]: 'n1' });
     expect(cfg.portMappings).toEqual([{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIp: '' }]);
+  });
+
+  test("the node's namespaces: on the sandbox and every container; no hostname of its own on the host network; the pod IP", () => {
+    const o = { nodeName: 'n1', logRoot: '/logs', cgroupRoot: '/steerpods', clusterDNS: [], clusterDomain: 'cluster.local', hostDns };
+    const on = (extra: Partial<NonNullable<Pod['spec']>>): Pod => ({ ...pod, spec: { ...pod.spec!, ...extra } });
+    expect(hostNamespaces(pod)).toBeUndefined();
+    expect(podSandboxConfig(pod, 0, o).hostNamespaces).toBeUndefined();
+    expect(hostNamespaces(on({ hostNetwork: false, hostPID: true }))).toEqual({ pid: true });
+    expect(hostNamespaces(on({ hostIPC: true }))).toEqual({ ipc: true });
+    const all = on({ hostNetwork: true, hostPID: true, hostIPC: true });
+    expect(hostNamespaces(all)).toEqual({ network: true, pid: true, ipc: true });
+    const sb = podSandboxConfig(all, 0, o);
+    expect([sb.hostNamespaces, sb.hostname]).toEqual([{ network: true, pid: true, ipc: true }, '']);
+    expect(podSandboxConfig(on({ hostPID: true }), 0, o).hostname).toBe('web');
+    const cc = containerConfig(all, { name: 'app', image: 'nginx' }, 'regular', 0, { nodeName: 'n1', env: [], mounts: [], gracePeriodSeconds: 30 });
+    expect(cc.hostNamespaces).toEqual({ network: true, pid: true, ipc: true });
+    expect(podIPOf(all, '', '192.0.2.7')).toBe('192.0.2.7');
+    expect(podIPOf(on({ hostPID: true }), '10.88.0.9', '192.0.2.7')).toBe('10.88.0.9');
   });
 
   test('DNS: ClusterFirst with a cluster DNS, fallback to the host, None + dnsConfig', () => {

@@ -3,7 +3,7 @@
 // working dir, mounts, cgroup resources), plus the QoS class. No I/O: config maps, secrets and volume
 // paths are looked up by the caller and passed in.
 import type { Container, EnvVar, PersistentVolume, PersistentVolumeClaim, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
-import type { ContainerConfig, DnsConfig, LinuxResources, Mount, PodSandboxConfig, PortMapping, ProcessIdentity } from './runtime/runtime';
+import type { ContainerConfig, DnsConfig, HostNamespaces, LinuxResources, Mount, PodSandboxConfig, PortMapping, ProcessIdentity } from './runtime/runtime';
 import {
   ANNOTATION_GRACE_PERIOD,
   ANNOTATION_RESTART_COUNT,
@@ -150,10 +150,24 @@ export function portMappings(pod: Pod): PortMapping[] {
   return out;
 }
 
+/** The node's namespaces the pod asks to join (hostNetwork, hostPID, hostIPC); undefined: none. */
+export function hostNamespaces(pod: Pod): HostNamespaces | undefined {
+  const s = pod.spec;
+  if (!s?.hostNetwork && !s?.hostPID && !s?.hostIPC) return undefined;
+  return { ...(s.hostNetwork ? { network: true } : {}), ...(s.hostPID ? { pid: true } : {}), ...(s.hostIPC ? { ipc: true } : {}) };
+}
+
+/** The pod's IP: its sandbox's, or on the host network the node's (the kubelet's podIPs = hostIPs). */
+export function podIPOf(pod: Pod, sandboxIP: string, hostIP: string): string {
+  return pod.spec?.hostNetwork ? hostIP : sandboxIP;
+}
+
 export function podSandboxConfig(pod: Pod, attempt: number, o: SandboxOptions): PodSandboxConfig {
   const md = pod.metadata || {};
   const uid = md.uid || '';
-  const hostname = (pod.spec?.hostname || md.name || '').slice(0, 63).replace(/[.-]+$/, '');
+  const host = hostNamespaces(pod);
+  // On the host network the pod has the node's UTS namespace too: no hostname of its own (as the kubelet).
+  const hostname = host?.network ? '' : (pod.spec?.hostname || md.name || '').slice(0, 63).replace(/[.-]+$/, '');
   return {
     name: md.name || '',
     namespace: md.namespace || 'default',
@@ -174,6 +188,7 @@ export function podSandboxConfig(pod: Pod, attempt: number, o: SandboxOptions): 
     cgroupParent: podCgroupParent(o.cgroupRoot, uid),
     ...withIdentity(processIdentity(pod, undefined)),
     ...(pod.spec?.shareProcessNamespace ? { sharePidNamespace: true } : {}),
+    ...(host ? { hostNamespaces: host } : {}),
   };
 }
 
@@ -377,6 +392,7 @@ export function containerConfig(pod: Pod, c: Container, kind: ContainerKind, att
   // A shared PID namespace is the pod's for every container, a debugging one's too (as the kubelet).
   const pidNamespace = pod.spec?.shareProcessNamespace ? { pod: true as const } : o.targetId ? { targetId: o.targetId } : undefined;
   const envMap = new Map(o.env.map((e) => [e.name, e.value] as [string, string]));
+  const host = hostNamespaces(pod);
   return {
     name: c.name,
     attempt,
@@ -405,6 +421,7 @@ export function containerConfig(pod: Pod, c: Container, kind: ContainerKind, att
     ...(c.stdin ? { stdin: true, stdinOnce: !!c.stdinOnce } : {}),
     ...(c.tty ? { tty: true } : {}),
     ...(pidNamespace ? { pidNamespace } : {}),
+    ...(host ? { hostNamespaces: host } : {}),
   };
 }
 

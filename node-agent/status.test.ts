@@ -66,6 +66,13 @@ describe('computePodStatus', () => {
     expect(s.qosClass).toBe('BestEffort');
   });
 
+  test("on the host network: the node's IP is the pod's, once its sandbox is ready", () => {
+    const p = pod('Always', { containers: [{ name: 'a', image: 'img:1' }], hostNetwork: true });
+    const s = computePodStatus(p, obs([c('a', 'CONTAINER_RUNNING')], ''), ctx());
+    expect([s.podIP, s.podIPs, s.hostIP]).toEqual(['192.0.2.1', [{ ip: '192.0.2.1' }], '192.0.2.1']);
+    expect(computePodStatus(p, { uid: 'u', sandboxes: [], containers: [] }, ctx()).podIP).toBeUndefined();
+  });
+
   test('readiness probe not passed yet: running but not ready', () => {
     const p = pod('Always', { containers: [{ name: 'a', image: 'img:1', readinessProbe: { exec: { command: ['true'] } } }] });
     const s = computePodStatus(p, obs([c('a', 'CONTAINER_RUNNING')]), ctx({ readiness: () => 'failure' }));

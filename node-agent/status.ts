@@ -5,6 +5,7 @@
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { ObservedContainer, ObservedPod, newestContainer, previousContainer } from './observed';
 import { ProbeView, Waiting, restartPolicy } from './sync';
+import { podIPOf } from './podspec';
 import { qosClass } from '../lib/api/pod';
 import { isPodTerminal } from '../lib/api/pod';
 import { rfc3339 } from '../lib/api/time';
@@ -144,7 +145,8 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
   if (isPodTerminal(pod)) phase = old.phase;
 
   const sandbox = observed.sandboxes[0];
-  const podIP = sandbox && sandbox.state === 'SANDBOX_READY' && sandbox.ip ? sandbox.ip : old.podIP;
+  const readyIP = sandbox && sandbox.state === 'SANDBOX_READY' ? podIPOf(pod, sandbox.ip, ctx.hostIP) : '';
+  const podIP = readyIP || old.podIP;
 
   const notInit = inits.filter((_, i) => initStatuses[i].state?.terminated?.exitCode !== 0).map((c) => c.name);
   const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);

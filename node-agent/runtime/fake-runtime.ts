@@ -183,7 +183,8 @@ export class FakeRuntime implements ContainerRuntime {
       labels: { ...config.labels },
       annotations: { ...config.annotations },
     };
-    this.sandboxes.set(id, { sandbox, config, ip: `10.${prefix}.${(n >> 8) & 255}.${n & 255}` });
+    // As containerd: a sandbox on the node's network gets no IP of its own (no CNI ADD).
+    this.sandboxes.set(id, { sandbox, config, ip: config.hostNamespaces?.network ? '' : `10.${prefix}.${(n >> 8) & 255}.${n & 255}` });
     this.record('runPodSandbox', config.name);
     return id;
   }

@@ -38,6 +38,13 @@ export interface LinuxResources {
   memoryLimitInBytes?: number; // 0 = unlimited
 }
 
+/** The node's namespaces a pod joins instead of its own (spec.hostNetwork, hostPID, hostIPC). */
+export interface HostNamespaces {
+  network?: boolean;
+  pid?: boolean;
+  ipc?: boolean;
+}
+
 export interface PodSandboxConfig {
   name: string;
   namespace: string;
@@ -54,6 +61,8 @@ export interface PodSandboxConfig {
   identity?: ProcessIdentity;
   /** One PID namespace for the whole pod (spec.shareProcessNamespace); else one per container. */
   sharePidNamespace?: boolean;
+  /** The node's namespaces the pod joins; the runtime then gives a host-network sandbox no IP. */
+  hostNamespaces?: HostNamespaces;
 }
 
 export interface ContainerConfig {
@@ -80,6 +89,8 @@ export interface ContainerConfig {
    * container's targetContainerName, by runtime id); absent, its own.
    */
   pidNamespace?: { pod: true } | { targetId: string };
+  /** The pod's host namespaces, on every container as on the sandbox (a host PID namespace wins over pidNamespace). */
+  hostNamespaces?: HostNamespaces;
 }
 
 export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';

@@ -7,7 +7,8 @@
 // 1.6, then SPDY) — exec (outputs, exit codes, stdin to EOF), `-it` with `stty size`, attach, cp both
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client, `run -i --rm` with stdin through attach, `debug --target` (an
-// ephemeral container in the target's PID namespace), a pod sharing one PID namespace — steer's exec, attach, cp and port-forward verbs (the built
+// ephemeral container in the target's PID namespace), a pod sharing one PID namespace, a pod in the node's
+// namespaces (hostNetwork, hostPID, hostIPC) and `debug node/` — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
 // SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
 // steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
@@ -344,6 +345,20 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
         expect(pod.status?.containerStatuses?.[0]).toMatchObject({ name: 'bb', ready: true, restartCount: 0 });
       });
 
+      test("debug node/: a pod in the node's network, PID and IPC namespaces, the node's filesystem at /host", async () => {
+        const marker = path.join(home, `${k.ns}-node-marker`);
+        fs.writeFileSync(marker, `on the node ${k.ns}\n`);
+        const verb = k.bin === KUBECTL_120 ? ['alpha', 'debug'] : ['debug', '--profile=general'];
+        const r = await kubectl([...verb, `node/${nodeName}`, `--image=${IMAGES.busybox}`, '--', 'sleep', '600']);
+        expect(r.code).toBe(0);
+        const name = /Creating debugging pod (\S+)/.exec(r.stdout + r.stderr)?.[1];
+        expect(name).toMatch(/^node-debugger-/);
+        await waitFor('the debugging pod to run', async () => ((await admin.get<Pod>(Resources.pods, ns, name!)).status?.containerStatuses?.[0]?.ready ? true : undefined));
+        const out = await kubectl(['exec', name!, '--', 'sh', '-c', `for n in net pid ipc; do readlink /proc/self/ns/$n; done; cat /host${marker}`]);
+        expect(out.stdout.split('\n')).toEqual([...['net', 'pid', 'ipc'].map((n) => fs.readlinkSync(`/proc/self/ns/${n}`)), `on the node ${k.ns}`, '']);
+        await admin.delete(Resources.pods, ns, name!);
+      });
+
       test('cp to the pod and back: identical', async () => {
         const local = path.join(home, `${k.ns}-f.bin`);
         fs.writeFileSync(local, crypto.randomBytes(100_000));
@@ -457,6 +472,33 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     expect(ps.stdout).toMatch(/^\s*1 \S+\s+\/pause$/m);
     expect(ps.stdout).toContain('sleep 3602');
     await admin.delete(Resources.pods, ns, 'shared-pids');
+  });
+
+  test("hostNetwork, hostPID and hostIPC: the node's namespaces, IP and hostname; its hosts file with the pod's aliases", async () => {
+    await admin.create<Pod>(Resources.pods, ns, {
+      metadata: { name: 'host-namespaces' },
+      spec: {
+        nodeName,
+        hostNetwork: true,
+        hostPID: true,
+        hostIPC: true,
+        hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local'] }],
+        containers: [{ name: 'a', image: IMAGES.busybox, command: ['sleep', '3603'] }],
+      },
+    });
+    const pod = await waitFor('the pod to run', async () => {
+      const p = await admin.get<Pod>(Resources.pods, ns, 'host-namespaces');
+      return p.status?.containerStatuses?.every((c) => c.ready) ? p : undefined;
+    });
+    // The kubelet's podIPs on the host network: the node's.
+    expect(pod.status?.podIP).toBe(pod.status?.hostIP);
+    expect(pod.status?.podIPs).toEqual([{ ip: pod.status?.hostIP }]);
+    const k = kubectlBinaries('hostns')[0];
+    const script = 'hostname; for n in net pid ipc uts; do readlink /proc/self/ns/$n; done; head -1 /etc/hosts; tail -1 /etc/hosts';
+    const r = await run(k.bin, ['--kubeconfig', kubeconfig, 'exec', 'host-namespaces', '--', 'sh', '-c', script], { env: { HOME: path.join(home, k.ns) } });
+    const own = ['net', 'pid', 'ipc', 'uts'].map((n) => fs.readlinkSync(`/proc/self/ns/${n}`));
+    expect(r.stdout.split('\n')).toEqual([os.hostname(), ...own, '# Kubernetes-managed hosts file (host network).', '10.1.2.3\tfoo.local', '']);
+    await admin.delete(Resources.pods, ns, 'host-namespaces');
   });
 
   test('kubectl cp of 50 MiB both ways is identical', async () => {

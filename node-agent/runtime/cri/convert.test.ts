@@ -1,6 +1,6 @@
 // The mapping to CRI messages: request building (the runtime.md rules) and int64 time conversion.
 import { ContainerConfig, PodSandboxConfig } from '../runtime';
-import { nsToMs, toWireContainerConfig, toWireSandboxConfig } from './convert';
+import { namespaceOptions, nsToMs, toWireContainerConfig, toWireSandboxConfig } from './convert';
 
 const sandbox: PodSandboxConfig = {
   name: 'web',
@@ -63,6 +63,27 @@ describe('request building', () => {
     expect(toWireContainerConfig({ ...container, pidNamespace: { pod: true } }).linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'POD', ipc: 'POD' });
     expect(toWireContainerConfig({ ...container, pidNamespace: { targetId: 'abc' } }).linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'TARGET', ipc: 'POD', target_id: 'abc' });
     expect(toWireSandboxConfig({ ...sandbox, sharePidNamespace: true }).linux.security_context.namespace_options).toEqual({ network: 'POD', pid: 'POD', ipc: 'POD' });
+  });
+
+  test.each([
+    ['hostNetwork', { network: true }, 'CONTAINER', { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' }],
+    ['hostPID', { pid: true }, 'CONTAINER', { network: 'POD', pid: 'NODE', ipc: 'POD' }],
+    ['hostIPC', { ipc: true }, 'CONTAINER', { network: 'POD', pid: 'CONTAINER', ipc: 'NODE' }],
+    ['all three', { network: true, pid: true, ipc: true }, 'CONTAINER', { network: 'NODE', pid: 'NODE', ipc: 'NODE' }],
+    ['hostPID over a shared PID namespace', { pid: true }, 'POD', { network: 'POD', pid: 'NODE', ipc: 'POD' }],
+    ['hostPID over a target', { pid: true }, { targetId: 'abc' }, { network: 'POD', pid: 'NODE', ipc: 'POD' }],
+    ['hostNetwork with a target', { network: true }, { targetId: 'abc' }, { network: 'NODE', pid: 'TARGET', ipc: 'POD', target_id: 'abc' }],
+    ['none', undefined, 'POD', { network: 'POD', pid: 'POD', ipc: 'POD' }],
+  ] as const)('namespace options: %s', (_, host, pid, want) => {
+    expect(namespaceOptions(host, pid)).toEqual(want);
+  });
+
+  test('the host namespaces go on the sandbox and on every container alike', () => {
+    const host = { network: true, pid: true, ipc: true };
+    const all = { network: 'NODE', pid: 'NODE', ipc: 'NODE' };
+    expect(toWireSandboxConfig({ ...sandbox, hostNamespaces: host }).linux.security_context.namespace_options).toEqual(all);
+    expect(toWireContainerConfig({ ...container, hostNamespaces: host }).linux.security_context.namespace_options).toEqual(all);
+    expect(toWireContainerConfig({ ...container, hostNamespaces: { network: true }, pidNamespace: { pod: true } }).linux.security_context.namespace_options).toEqual({ network: 'NODE', pid: 'POD', ipc: 'POD' });
   });
 
   test('the identity goes into the security context: run_as_user/group as Int64Values, supplemental_groups', () => {

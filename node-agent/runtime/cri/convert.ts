@@ -2,7 +2,7 @@
 // generated types in generated/ describe them (snake_case, as proto-loader hands them over). Pure.
 // Two rules of docs/runtime.md live here: the pod's namespace options go on the sandbox AND on every
 // container (else containers share the pause process's PID namespace), and never an oom_score_adj.
-import type { Container, ContainerConfig, LinuxResources, PodSandbox, PodSandboxConfig, ProcessIdentity } from '../runtime';
+import type { Container, ContainerConfig, HostNamespaces, LinuxResources, PodSandbox, PodSandboxConfig, ProcessIdentity } from '../runtime';
 import type { Container__Output as WireContainer } from './generated/runtime/v1/Container';
 import type { ContainerConfig as WireContainerConfig } from './generated/runtime/v1/ContainerConfig';
 import type { LinuxContainerResources as WireLinuxResources } from './generated/runtime/v1/LinuxContainerResources';
@@ -10,13 +10,21 @@ import type { NamespaceOption } from './generated/runtime/v1/NamespaceOption';
 import type { PodSandbox__Output as WirePodSandbox } from './generated/runtime/v1/PodSandbox';
 import type { PodSandboxConfig as WirePodSandboxConfig } from './generated/runtime/v1/PodSandboxConfig';
 
-const POD_NAMESPACES: NamespaceOption = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' };
-const SHARED_PID_NAMESPACES: NamespaceOption = { network: 'POD', pid: 'POD', ipc: 'POD' };
+/**
+ * The namespace options of a sandbox or container, as the kubelet's namespacesForPod: the node's network,
+ * PID and IPC namespaces where the pod asks for them, else the pod's; the PID namespace otherwise the
+ * container's own, the pod's (shared), or another container's (an ephemeral container's target).
+ */
+export function namespaceOptions(host: HostNamespaces | undefined, pid: 'CONTAINER' | 'POD' | { targetId: string }): NamespaceOption {
+  const shared = { network: host?.network ? 'NODE' : 'POD', ipc: host?.ipc ? 'NODE' : 'POD' } as const;
+  if (host?.pid) return { ...shared, pid: 'NODE' };
+  if (typeof pid === 'object') return { ...shared, pid: 'TARGET', target_id: pid.targetId };
+  return { ...shared, pid };
+}
 
-function containerNamespaces(pid: ContainerConfig['pidNamespace']): NamespaceOption {
-  if (!pid) return POD_NAMESPACES;
-  if ('pod' in pid) return SHARED_PID_NAMESPACES;
-  return { network: 'POD', pid: 'TARGET', ipc: 'POD', target_id: pid.targetId };
+function containerPid(pid: ContainerConfig['pidNamespace']): 'CONTAINER' | 'POD' | { targetId: string } {
+  if (!pid) return 'CONTAINER';
+  return 'pod' in pid ? 'POD' : pid;
 }
 
 /** Nanoseconds (int64 as a decimal string) to milliseconds since the epoch. */
@@ -44,7 +52,7 @@ export function toWireSandboxConfig(c: PodSandboxConfig) {
     port_mappings: c.portMappings.map((p) => ({ protocol: p.protocol, container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp })),
     labels: c.labels,
     annotations: c.annotations,
-    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: c.sharePidNamespace ? SHARED_PID_NAMESPACES : POD_NAMESPACES, ...toWireIdentity(c.identity) } },
+    linux: { cgroup_parent: c.cgroupParent, security_context: { namespace_options: namespaceOptions(c.hostNamespaces, c.sharePidNamespace ? 'POD' : 'CONTAINER'), ...toWireIdentity(c.identity) } },
   } satisfies WirePodSandboxConfig;
 }
 
@@ -72,7 +80,7 @@ export function toWireContainerConfig(c: ContainerConfig) {
     log_path: c.logPath,
     ...(c.stdin ? { stdin: true, stdin_once: !!c.stdinOnce } : {}),
     ...(c.tty ? { tty: true } : {}),
-    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: containerNamespaces(c.pidNamespace), ...toWireIdentity(c.identity) } },
+    linux: { resources: toWireResources(c.resources), security_context: { namespace_options: namespaceOptions(c.hostNamespaces, containerPid(c.pidNamespace)), ...toWireIdentity(c.identity) } },
   } satisfies WireContainerConfig;
 }
 
