@@ -322,8 +322,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   app.use(authenticationMiddleware({ authenticators, anonymous }));
   app.use(authorizationMiddleware(authorizer));
   const readBody = express.raw({ type: () => true, limit: maxBody });
-  // An upgrade's socket belongs to the exec/attach/port-forward proxy: there is no body to read.
-  app.use((req: Request, res: Response, next: NextFunction) => (upgradeOf(req) ? next() : readBody(req, res, next)));
+  // An upgrade's socket belongs to the exec/attach/port-forward proxy: there is no body to read; a proxy
+  // subresource streams the body on to its target.
+  const streamsBody = (req: Request, res: Response) => !!upgradeOf(req) || (res.locals.requestInfo as RequestInfo | undefined)?.subresource === 'proxy';
+  app.use((req: Request, res: Response, next: NextFunction) => (streamsBody(req, res) ? next() : readBody(req, res, next)));
   let address = `${host}:6443`;
   installDiscovery(app, registry.kinds, () => address);
   app.get('/metrics', async (_req, res) => {

@@ -56,7 +56,8 @@ function parseResourcePath(method: string, path: string, watchParam: boolean, ki
     rest = rest.slice(2);
   }
   const rt = kinds.lookup(gv, rest[0]);
-  if (!rt || rest.length > 3) return undefined;
+  // A proxy subresource's path goes on past it: the path on the target.
+  if (!rt || (rest.length > 3 && rest[2] !== 'proxy')) return undefined;
   const name = rest[1];
   const subresource = rest[2] ?? '';
   let verb: string;

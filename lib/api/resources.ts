@@ -52,9 +52,9 @@ function reviewKind(r: ResourceType): ResourceType {
 
 export const Resources = {
   namespaces: rt('', 'v1', 'namespaces', 'Namespace', false, ['ns'], [], ['status', 'finalize']),
-  nodes: rt('', 'v1', 'nodes', 'Node', false, ['no'], [], ['status']),
-  pods: rt('', 'v1', 'pods', 'Pod', true, ['po'], ['all'], ['status', 'ephemeralcontainers', 'binding', 'log', 'eviction', 'exec', 'attach', 'portforward']),
-  services: rt('', 'v1', 'services', 'Service', true, ['svc'], ['all'], ['status']),
+  nodes: rt('', 'v1', 'nodes', 'Node', false, ['no'], [], ['status', 'proxy']),
+  pods: rt('', 'v1', 'pods', 'Pod', true, ['po'], ['all'], ['status', 'ephemeralcontainers', 'binding', 'log', 'eviction', 'exec', 'attach', 'portforward', 'proxy']),
+  services: rt('', 'v1', 'services', 'Service', true, ['svc'], ['all'], ['status', 'proxy']),
   endpoints: rt('', 'v1', 'endpoints', 'Endpoints', true, ['ep']),
   events: rt('', 'v1', 'events', 'Event', true, ['ev']),
   configmaps: rt('', 'v1', 'configmaps', 'ConfigMap', true, ['cm']),

@@ -5,7 +5,7 @@
 // curl its pod IP, its logs through the apiserver and the agent → scale to 3 (with `get -w` running) →
 // curl the nginx Service's ClusterIP and a NodePort from the host → kill an nginx process from the host →
 // it restarts → delete a pod → replaced → the same apply / scale / get -w with the real kubectl 1.20, and
-// the current kubectl's `auth whoami` → Prometheus scrapes every component over HTTPS with its token →
+// the current kubectl's `auth whoami` → both kubectls through services/, pods/ and nodes/proxy → Prometheus scrapes every component over HTTPS with its token →
 // down leaves no process, container, sandbox or iptables chain. Each step's time is printed at the end.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -494,6 +494,34 @@ describe('the nginx scenario on a single-node steer cluster', () => {
     expect(got.w.stderr).toBe('');
     expect(got.w.code).toBe(0);
     expect((JSON.parse(got.w.stdout) as { status: { userInfo: unknown } }).status.userInfo).toEqual({ username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] });
+  });
+
+  it("6d. the proxy subresources with both kubectls: a Service's endpoint, a pod, the node agent; the bare prefix redirects; RBAC decides", async () => {
+    requireCluster();
+    const pod = (await nginxPods())[0].metadata?.name || '';
+    const node = (await client!.list<Node>(Resources.nodes)).items[0].metadata?.name || '';
+    const binaries: Array<[string, (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>]> = [['kubectl 1.20', kubectl]];
+    const current = '/usr/bin/kubectl';
+    if (fs.existsSync(current) && spawnSync(current, ['version', '--client'], { timeout: 20_000, env: { ...process.env, HOME: home } }).status === 0) binaries.push([current, (...args) => run(current, args, 60_000)]);
+    for (const [name, k] of binaries) {
+      const got = await timed(`6d. ${name} get --raw through services/, pods/ and nodes/ proxy`, async () => ({
+        // No trailing slash: the apiserver's 301 to `/proxy/`, which kubectl follows.
+        service: await k('get', '--raw', '/api/v1/namespaces/default/services/nginx/proxy'),
+        serviceByPort: await k('get', '--raw', '/api/v1/namespaces/default/services/http:nginx:80/proxy/index.html'),
+        pod: await k('get', '--raw', `/api/v1/namespaces/default/pods/${pod}:80/proxy/`),
+        nodeMetrics: await k('get', '--raw', `/api/v1/nodes/${node}/proxy/metrics`),
+        missing: await k('get', '--raw', '/api/v1/namespaces/default/services/nginx:81/proxy/'),
+      }));
+      for (const page of [got.service, got.serviceByPort, got.pod]) expect([page.code, page.stdout]).toEqual([0, expect.stringContaining('hello from nginx')]);
+      expect(got.nodeMetrics.stdout).toMatch(/^kubelet_running_pods\{node="[^"]+"\} [1-9]/m);
+      expect(got.missing.code).not.toBe(0);
+      expect(got.missing.stderr).toContain('no service port 81 found for service');
+    }
+    // Prometheus' identity may read nodes/metrics, not nodes/proxy (kube's RBAC on the subresource).
+    const promToken = fs.readFileSync(path.join(pkiDir, 'prometheus.token'), 'utf8').trim();
+    const denied = await httpsGet(`https://127.0.0.1:${ports.api}/api/v1/nodes/${node}/proxy/metrics`, { token: promToken });
+    expect(denied.status).toBe(403);
+    expect((JSON.parse(denied.body) as { message: string }).message).toContain('cannot get resource "nodes/proxy"');
   });
 
   it('7. Prometheus scrapes every component; kube_deployment_status_replicas_available{deployment="nginx"} is 3', async () => {

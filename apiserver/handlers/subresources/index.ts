@@ -11,6 +11,7 @@ import { serveEviction } from './eviction';
 import { serveFinalize } from './finalize';
 import { serveLog } from './log';
 import { serveObject } from './object';
+import { serveProxy } from './proxy';
 import { serveScale } from './scale';
 import { serveToken } from './token';
 
@@ -56,6 +57,8 @@ const subresources: Record<string, Subresource> = {
   exec: { serve: serveConnect, discovery: () => ({ kind: 'PodExecOptions', verbs: ['create', 'get'] }) },
   attach: { serve: serveConnect, discovery: () => ({ kind: 'PodAttachOptions', verbs: ['create', 'get'] }) },
   portforward: { serve: serveConnect, discovery: () => ({ kind: 'PodPortForwardOptions', verbs: ['create', 'get'] }) },
+  // Any method, passed on to the pod, a Service's endpoint or the node (kube's ProxyREST).
+  proxy: { serve: serveProxy, discovery: (rt) => ({ kind: `${rt.kind}ProxyOptions`, verbs: ['create', 'delete', 'get', 'patch', 'update'] }) },
   token: { serve: serveToken, discovery: () => ({ kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' }) },
 };
 
