@@ -50,6 +50,7 @@ import { kindStrategies } from './kinds';
 import { apiserverBuckets, bucketOf } from './registry/keys';
 import { Registry } from './registry/registry';
 import { openStorage, StorageOptions, storageKind } from './storage/open';
+import { installHealthChecks, withTimeout } from './health';
 
 export interface ApiServerOptions extends StorageOptions {
   host?: string;
@@ -328,6 +329,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   app.use((req: Request, res: Response, next: NextFunction) => (streamsBody(req, res) ? next() : readBody(req, res, next)));
   let address = `${host}:6443`;
   installDiscovery(app, registry.kinds, () => address);
+  let closed = false;
+  // kube's names: the store's check is `etcd` on etcd; on LevelDB or in memory it is `storage`.
+  const storeCheck = withTimeout(storageKind(opts) === 'etcd' ? 'etcd' : 'storage', 2000, () => storage.healthCheck());
+  const ping = { name: 'ping', check: async () => undefined };
+  const shutdown = { name: 'shutdown', check: async () => (closed ? Promise.reject(new Error('the apiserver is shutting down')) : undefined) };
+  installHealthChecks(app, { healthz: [ping, storeCheck], livez: [ping, storeCheck], readyz: [ping, storeCheck, shutdown] }, (line) => process.stderr.write(`apiserver: ${line}\n`));
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await metricsResponse('apiserver');
     res.writeHead(200, { 'Content-Type': contentType });
@@ -425,7 +432,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     await kubernetesService.start();
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  let closed = false;
   const inProcess = opts.localSocket ? inProcessApi(app, messageClasses, inProcessConnection) : undefined;
   // A closed server refuses as its closed socket would: the request was never sent.
   const refused = () => Object.assign(new Error('apiserver closed'), { code: 'ECONNREFUSED' });

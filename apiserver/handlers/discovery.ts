@@ -78,10 +78,4 @@ export function installDiscovery(app: Express, kinds: KindCatalog, serverAddress
     if (!kinds.hasGroupVersion(gv)) throw errors.pathNotFound();
     cached(res, apiResourceList(kinds, gv));
   });
-  for (const probe of ['/healthz', '/livez', '/readyz']) {
-    app.get(probe, (_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('ok');
-    });
-  }
 }

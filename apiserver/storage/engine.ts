@@ -632,6 +632,10 @@ export class StorageEngine implements Storage {
     }
   }
 
+  async healthCheck(): Promise<void> {
+    this.checkOpen();
+  }
+
   protected checkOpen(): void {
     if (this.closed) throw new Error('storage is closed');
     if (this.failed) throw this.failed;

@@ -168,6 +168,8 @@ export interface Storage {
   count(bucket: string): number;
   /** Every bucket that holds an object (migration). */
   bucketNames(): string[];
+  /** Resolves while the store can serve (etcd: it answers a read); rejects with why not (the health checks). */
+  healthCheck(): Promise<void>;
   close(): Promise<void>;
 }
 

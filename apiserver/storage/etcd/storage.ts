@@ -565,6 +565,12 @@ export class EtcdStorage extends StorageEngine {
     return this.queuedRevisionQuery;
   }
 
+  /** The store answers (a count-only Range, as kube's etcd check does a Get); the caller bounds the wait. */
+  override async healthCheck(): Promise<void> {
+    this.checkOpen();
+    await this.storeRevision();
+  }
+
   override async waitForLatest(): Promise<number> {
     this.checkOpen();
     const rev = await this.storeRevision();
