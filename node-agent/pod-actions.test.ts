@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { HeldEvents } from './images';
+import type { HookRunner } from './lifecycle';
 import { emptyObserved } from './observed';
 import { newSyncState, PodActions, SyncState } from './pod-actions';
 import { Pleg } from './pleg';
@@ -36,7 +37,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
-function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; dataGate?: Promise<void>; volumeRefreshIntervalMs?: number } = {}): Harness {
+function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; dataGate?: Promise<void>; volumeRefreshIntervalMs?: number; hooks?: HookRunner } = {}): Harness {
   const runtime = new FakeRuntime({ images: o.images ?? ['busybox:1.35'], missingImages: o.missingImages });
   const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 1000, onChange: () => undefined });
   const probes = new ProbeManager({ nodeName: NODE, prober: { run: async () => ({ ok: true, output: '' }) }, onChange: () => undefined });
@@ -65,6 +66,7 @@ function harness(o: { images?: string[]; missingImages?: string[]; data?: PodDat
     imageBackoff: { initialMs: 1000, maxMs: 4000 },
     onForget: (uid) => forgotten.push(uid),
     volumeRefreshIntervalMs: o.volumeRefreshIntervalMs,
+    hooks: o.hooks,
   });
   return { actions, runtime, pleg, events, dataCalls: () => dataCalls, deleted, forgotten };
 }
@@ -541,4 +543,85 @@ test('a sandbox that outlived a failed mount (its removal failed too) gets no co
   data.configMaps.cfg = { key: 'v1' };
   expect(await h.actions.apply(p, start('c'), newSyncState(observed))).toEqual({ ok: true });
   expect(fs.readFileSync(path.join(stateDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~configmap', 'conf', 'key'), 'utf8')).toBe('v1');
+});
+
+describe('lifecycle hooks: postStart after the start, preStop before the stop within the grace period', () => {
+  /** A hook runner that records "hook container podIP" and fails or takes as told. */
+  function hooks(o: { fail?: boolean; takesMs?: number } = {}): HookRunner & { ran: string[] } {
+    const ran: string[] = [];
+    return {
+      ran,
+      run: async (h, t, timeoutMs) => {
+        ran.push(`${h.exec?.command?.join(' ')} ${t.container.name} ${t.podIP} ${timeoutMs}`);
+        if (o.takesMs) await new Promise((r) => setTimeout(r, o.takesMs));
+        if (o.fail) throw new Error('hook exited with 1');
+      },
+    };
+  }
+  const withHooks: Container = {
+    name: 'c',
+    image: 'busybox:1.35',
+    imagePullPolicy: 'IfNotPresent',
+    lifecycle: { postStart: { exec: { command: ['post'] } }, preStop: { exec: { command: ['pre'] } } },
+  };
+
+  test('postStart runs once the container started, with no time limit, after the Started event', async () => {
+    const runner = hooks();
+    const h = harness({ hooks: runner });
+    const { result } = await createAndStart(h, pod(withHooks));
+    expect(result.ok).toBe(true);
+    expect(runner.ran).toEqual([expect.stringMatching(/^post c 10\.88\.\d+\.\d+ 0$/)]);
+    expect(h.events.filter((e) => !e.includes('Pulled'))).toEqual(['Normal Created Created container c', 'Normal Started Started container c']);
+  });
+
+  test('a failed postStart: FailedPostStartHook (no output), preStop, the container stopped, PostStartHookError', async () => {
+    const runner = hooks({ fail: true });
+    const h = harness({ hooks: runner });
+    const stops = jest.spyOn(h.runtime, 'stopContainer');
+    const { result } = await createAndStart(h, pod(withHooks));
+    expect(result).toEqual({ ok: false, waiting: { reason: 'PostStartHookError', message: 'hook exited with 1' } });
+    expect(h.events).toContain('Warning FailedPostStartHook PostStartHook failed');
+    expect(runner.ran.map((r) => r.split(' ')[0])).toEqual(['post', 'pre']);
+    expect(stops).toHaveBeenCalledTimes(1);
+    const [id] = stops.mock.calls[0];
+    expect((await h.runtime.containerStatus(id)).state).toBe('CONTAINER_EXITED');
+  });
+
+  test("a kill runs preStop within the grace period, then stops with what is left (at least 2 s); a failure is only an event", async () => {
+    const runner = hooks({ takesMs: 1100, fail: true });
+    const h = harness({ hooks: runner });
+    const p = pod({ ...withHooks, lifecycle: { preStop: withHooks.lifecycle!.preStop } }, { name: 'plain', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
+    const state = newSyncState(emptyObserved('uid-1'));
+    await h.actions.apply(p, { type: 'CreateSandbox', attempt: 0 }, state);
+    await h.actions.apply(p, start('c'), state);
+    await h.actions.apply(p, start('plain'), state);
+    const stops = jest.spyOn(h.runtime, 'stopContainer');
+    const t0 = Date.now();
+    await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 5, reason: 'deleted' }, newSyncState(emptyObserved('uid-1')));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1100);
+    expect(runner.ran).toEqual([expect.stringMatching(/^pre c 10\.88\.\d+\.\d+ 5000$/)]);
+    expect(stops.mock.calls.map((c) => c[1]).sort()).toEqual([4, 5]); // c: 5 − 1 s of hook; plain: 5
+    expect(h.events).toContain('Warning FailedPreStopHook PreStopHook failed');
+    runner.ran.length = 0;
+    stops.mockClear();
+    // A hook that takes the whole grace period leaves the stop the minimum 2 s.
+    const slow = harness({ hooks: hooks({ takesMs: 1100 }) });
+    const sp = pod({ ...withHooks, lifecycle: { preStop: withHooks.lifecycle!.preStop } });
+    const s2 = newSyncState(emptyObserved('uid-1'));
+    await slow.actions.apply(sp, { type: 'CreateSandbox', attempt: 0 }, s2);
+    await slow.actions.apply(sp, start('c'), s2);
+    const slowStops = jest.spyOn(slow.runtime, 'stopContainer');
+    const id = (await slow.runtime.listContainers())[0].id;
+    await slow.actions.apply(sp, { type: 'KillContainer', id, name: 'c', gracePeriodSeconds: 1, reason: 'Unhealthy', message: 'liveness probe failed' }, s2);
+    expect(slowStops.mock.calls).toEqual([[id, 2]]);
+  });
+
+  test('no grace period, no preStop', async () => {
+    const runner = hooks();
+    const h = harness({ hooks: runner });
+    const { state } = await createAndStart(h, pod({ ...withHooks, lifecycle: { preStop: withHooks.lifecycle!.preStop } }));
+    const id = (await h.runtime.listContainers())[0].id;
+    await h.actions.apply(pod(withHooks), { type: 'KillContainer', id, name: 'c', gracePeriodSeconds: 0, reason: 'Unknown', message: 'container in an unknown state' }, state);
+    expect(runner.ran).toEqual([]);
+  });
 });

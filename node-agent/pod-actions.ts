@@ -17,6 +17,7 @@ import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
 import { containerConfig, containerMounts, PodData, podCgroupParent, podIPOf, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
 import type { ProbeManager } from './probes';
+import { DefaultHookRunner, HookRunner, runPreStop } from './lifecycle';
 import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
 import type { PodDeleter } from './status-writer';
 import { gracePeriodSeconds, PodAction, StartBlock, SyncContext, Waiting } from './sync';
@@ -66,6 +67,8 @@ export interface PodActionsOptions {
   volumeRefreshIntervalMs?: number;
   /** Whether the pods' memory dirs are on a tmpfs (host-files.ts ensureMemoryRoot; none: they are not). */
   memoryBacked?: () => boolean;
+  /** Runs the containers' postStart and preStop hooks (default: exec, httpGet and sleep on the runtime). */
+  hooks?: HookRunner;
 }
 
 /** What one sync learned while acting, so later actions of the same sync need not ask again. */
@@ -136,8 +139,11 @@ export class PodActions {
   /** When each gone pod's removal was first put off for the kills and starts in flight. */
   private readonly removalDeferredAt = new Map<string, number>();
 
+  private readonly hooks: HookRunner;
+
   constructor(private readonly o: PodActionsOptions) {
     this.runtime = o.runtime;
+    this.hooks = o.hooks ?? new DefaultHookRunner(o.runtime);
     this.crashBackoff = new Backoff(o.backoff);
     this.images = new ImageManager(o.runtime, o.recorder, o.imageBackoff);
   }
@@ -217,7 +223,8 @@ export class PodActions {
       case 'KillContainer': {
         const msg = a.reason === 'Unknown' || a.reason === 'SpecChanged' ? `Stopping container ${a.name}` : a.message;
         this.o.recorder.event(pod, 'Normal', 'Killing', msg);
-        await this.stopContainerQuietly(a.id, a.gracePeriodSeconds);
+        const sandbox = state.observed.sandboxes.find((s) => s.state === 'SANDBOX_READY');
+        await this.killContainer(pod, a.id, a.name, a.gracePeriodSeconds, podIPOf(pod, sandbox?.ip ?? '', this.o.hostIP));
         return { ok: true };
       }
       case 'RemoveContainer':
@@ -534,6 +541,20 @@ export class PodActions {
     }
     this.startBlocks.delete(key);
     (state.startEvents ?? this.o.recorder).event(pod, 'Normal', 'Started', `Started container ${a.name}`);
+    const postStart = a.ephemeral ? undefined : spec.lifecycle?.postStart;
+    if (postStart) {
+      const podIP = podIPOf(pod, sandbox.ip, this.o.hostIP);
+      try {
+        await this.hooks.run(postStart, { pod, container: spec, containerId: id, podIP }, 0);
+      } catch (err) {
+        // As the kubelet: the hook's output stays out of the event (it may hold secrets); the container is
+        // killed (its preStop hook runs) and started again as the restart policy says.
+        state.startEvents?.release(this.o.recorder);
+        this.o.recorder.event(pod, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+        await this.killContainer(pod, id, a.name, gracePeriodSeconds(pod), podIP);
+        return { ok: false, waiting: { reason: 'PostStartHookError', message: (err as Error).message } };
+      }
+    }
     const plain = await this.runtime.containerStatus(id, { verbose: this.o.pleg.wantsPids() });
     const st = plain.podSandboxId ? plain : { ...plain, podSandboxId: sandbox.id };
     timePhase(state, 'start', t);
@@ -555,10 +576,12 @@ export class PodActions {
     const obs = await this.o.pleg.observe(uid, Date.now());
     const running = obs.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
     this.o.pleg.expectExits([...running.map((c) => c.id), ...obs.sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id)]);
+    const sandbox = obs.sandboxes.find((s) => s.state === 'SANDBOX_READY');
+    const podIP = podIPOf(pod, sandbox?.ip ?? '', this.o.hostIP);
     await Promise.all(
       running.map(async (c) => {
         this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-        await this.stopContainerQuietly(c.id, grace);
+        await this.killContainer(pod, c.id, c.name, grace, podIP);
       }),
     );
     for (const s of obs.sandboxes) {
@@ -567,6 +590,18 @@ export class PodActions {
       else await this.runtime.stopPodSandbox(s.id);
     }
     this.o.probes.removePod(uid);
+  }
+
+  /** Stops a container as the kubelet's killContainer: its preStop hook first, within the grace period. */
+  private async killContainer(pod: Pod, id: string, name: string, grace: number, podIP: string): Promise<void> {
+    const spec = [...(pod.spec?.containers || []), ...(pod.spec?.initContainers || [])].find((c) => c.name === name);
+    const preStop = spec?.lifecycle?.preStop;
+    if (spec && preStop && grace > 0) {
+      grace = await runPreStop(this.hooks, preStop, { pod, container: spec, containerId: id, podIP }, grace, () =>
+        this.o.recorder.event(pod, 'Warning', 'FailedPreStopHook', 'PreStopHook failed'),
+      );
+    }
+    await this.stopContainerQuietly(id, grace);
   }
 
   private async stopContainerQuietly(id: string, grace: number): Promise<void> {

@@ -25,7 +25,8 @@ export interface Prober {
   run(kind: ProbeKind, probe: Probe, target: ProbeTarget): Promise<{ ok: boolean; output: string }>;
 }
 
-function resolvePort(port: string | number | undefined, c: Container): number {
+/** A probe's or hook's port: a number, or the name of one of the container's ports. */
+export function resolvePort(port: string | number | undefined, c: Container): number {
   if (typeof port === 'number') return port;
   if (port && /^\d+$/.test(port)) return Number(port);
   const named = (c.ports || []).find((p) => p.name === port);

@@ -66,6 +66,19 @@ describe('computePodStatus', () => {
     expect(s.qosClass).toBe('BestEffort');
   });
 
+  test("a failed start's waiting reason shows only for a container that starts again; one that stays exited shows how it ended", () => {
+    const waiting = { a: { reason: 'PostStartHookError', message: 'hook failed' } };
+    const exited = obs([c('a', 'CONTAINER_EXITED', { exitCode: 137, finishedAt: NOW - 1000 })]);
+    const never = computePodStatus(pod('Never'), exited, ctx({}, waiting));
+    expect(never.containerStatuses![0].state).toMatchObject({ terminated: { exitCode: 137, reason: 'Error' } });
+    expect(never.phase).toBe('Failed');
+    const always = computePodStatus(pod('Always'), exited, ctx({}, waiting));
+    expect(always.containerStatuses![0].state).toEqual({ waiting: { reason: 'PostStartHookError', message: 'hook failed' } });
+    expect(always.containerStatuses![0].lastState).toMatchObject({ terminated: { exitCode: 137 } });
+    const completed = computePodStatus(pod('OnFailure'), obs([c('a', 'CONTAINER_EXITED', { exitCode: 0, finishedAt: NOW - 1000 })]), ctx({}, waiting));
+    expect(completed.containerStatuses![0].state).toMatchObject({ terminated: { exitCode: 0 } });
+  });
+
   test("on the host network: the node's IP is the pod's, once its sandbox is ready", () => {
     const p = pod('Always', { containers: [{ name: 'a', image: 'img:1' }], hostNetwork: true });
     const s = computePodStatus(p, obs([c('a', 'CONTAINER_RUNNING')], ''), ctx());

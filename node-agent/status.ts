@@ -33,7 +33,19 @@ function terminatedState(c: ObservedContainer, runtimeName: string): ContainerSt
   };
 }
 
+/**
+ * Whether a container starts again after it exited (the kubelet's ShouldContainerBeRestarted): only such a
+ * container shows the waiting reason of a failed start; one that stays exited shows how it ended.
+ */
+function startsAgain(policy: string, c: ObservedContainer | undefined, init: boolean): boolean {
+  if (!c || c.state !== 'CONTAINER_EXITED') return true;
+  if (policy === 'Never') return false;
+  return c.exitCode !== 0 || (policy === 'Always' && !init);
+}
+
 function containerStatus(
+  /** The pod's restart policy ('Never' for an ephemeral container). */
+  policy: string,
   spec: Container,
   init: boolean,
   observed: ObservedPod,
@@ -42,7 +54,7 @@ function containerStatus(
 ): ContainerStatus {
   const cur = newestContainer(observed, spec.name, init);
   const prev = previousContainer(observed, spec.name, init);
-  const waiting = ctx.waiting[spec.name];
+  const waiting = startsAgain(policy, cur, init) ? ctx.waiting[spec.name] : undefined;
   const out: ContainerStatus = {
     name: spec.name,
     image: spec.image || '',
@@ -137,9 +149,10 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
   const spec = pod.spec!;
   const old = pod.status || {};
   const inits = spec.initContainers || [];
-  const initStatuses = inits.map((c) => containerStatus(c, true, observed, ctx, false));
+  const policy = restartPolicy(pod);
+  const initStatuses = inits.map((c) => containerStatus(policy, c, true, observed, ctx, false));
   const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
-  const statuses = spec.containers.map((c) => containerStatus(c, false, observed, ctx, !initDone));
+  const statuses = spec.containers.map((c) => containerStatus(policy, c, false, observed, ctx, !initDone));
   let phase = podPhase(pod, initStatuses, statuses);
   // A terminal phase is final.
   if (isPodTerminal(pod)) phase = old.phase;
@@ -180,6 +193,6 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
   if (inits.length) status.initContainerStatuses = initStatuses;
   // Ephemeral containers are never ready and never count toward the phase or the conditions.
   const ephemeral = spec.ephemeralContainers || [];
-  if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral.map((c) => ({ ...containerStatus(c as Container, false, observed, ctx, false), ready: false }));
+  if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral.map((c) => ({ ...containerStatus('Never', c as Container, false, observed, ctx, false), ready: false }));
   return status;
 }

@@ -8,7 +8,7 @@
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client, `run -i --rm` with stdin through attach, `debug --target` (an
 // ephemeral container in the target's PID namespace), a pod sharing one PID namespace, a pod in the node's
-// namespaces (hostNetwork, hostPID, hostIPC) and `debug node/` — steer's exec, attach, cp and port-forward verbs (the built
+// namespaces (hostNetwork, hostPID, hostIPC) and `debug node/`, lifecycle hooks — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
 // SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
 // steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
@@ -499,6 +499,58 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     const own = ['net', 'pid', 'ipc', 'uts'].map((n) => fs.readlinkSync(`/proc/self/ns/${n}`));
     expect(r.stdout.split('\n')).toEqual([os.hostname(), ...own, '# Kubernetes-managed hosts file (host network).', '10.1.2.3\tfoo.local', '']);
     await admin.delete(Resources.pods, ns, 'host-namespaces');
+  });
+
+  test('lifecycle hooks: postStart runs in the started container, preStop before the stop; a failed postStart kills it', async () => {
+    const out = fs.mkdtempSync(path.join(home, 'hooks-'));
+    await admin.create<Pod>(Resources.pods, ns, {
+      metadata: { name: 'hooks' },
+      spec: {
+        nodeName,
+        terminationGracePeriodSeconds: 3,
+        volumes: [{ name: 'shared', emptyDir: {} }, { name: 'out', hostPath: { path: out } }],
+        containers: [
+          {
+            name: 'app',
+            image: IMAGES.busybox,
+            command: ['sh', '-c', 'while [ ! -f /shared/started ]; do sleep 0.1; done; cat /shared/started; exec sleep 3600'],
+            volumeMounts: [{ name: 'shared', mountPath: '/shared' }, { name: 'out', mountPath: '/out' }],
+            lifecycle: {
+              postStart: { exec: { command: ['sh', '-c', 'echo "post-start ran as $(id -u)" > /shared/started'] } },
+              preStop: { exec: { command: ['sh', '-c', 'echo pre-stop ran > /out/pre-stop; sleep 1'] } },
+            },
+          },
+        ],
+      },
+    });
+    await waitFor('the pod to run', async () => ((await admin.get<Pod>(Resources.pods, ns, 'hooks')).status?.containerStatuses?.[0]?.ready ? true : undefined));
+    const k = kubectlBinaries('hooks')[0];
+    const env = { HOME: path.join(home, k.ns) };
+    await waitFor('the postStart hook to have written', async () => ((await run(k.bin, ['--kubeconfig', kubeconfig, 'logs', 'hooks'], { env })).stdout === 'post-start ran as 0\n' ? true : undefined));
+    const t0 = Date.now();
+    await admin.delete(Resources.pods, ns, 'hooks');
+    await waitFor('the pod to be gone', async () => ((await admin.get<Pod>(Resources.pods, ns, 'hooks').catch(() => undefined)) ? undefined : true));
+    expect(fs.readFileSync(path.join(out, 'pre-stop'), 'utf8')).toBe('pre-stop ran\n');
+    // The hook's sleep came before the stop; `exec sleep` as PID 1 ignores SIGTERM, so the rest of the grace period passed too.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+
+    await admin.create<Pod>(Resources.pods, ns, {
+      metadata: { name: 'hooks-failed' },
+      spec: {
+        nodeName,
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'app', image: IMAGES.busybox, command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'exit 7'] } } } }],
+      },
+    });
+    const failed = await waitFor('the pod to fail', async () => {
+      const p = await admin.get<Pod>(Resources.pods, ns, 'hooks-failed');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    });
+    expect(failed.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(137);
+    const events = await admin.list<{ reason?: string; message?: string; involvedObject?: { name?: string } }>(Resources.events, { namespace: ns });
+    expect(events.items.filter((e) => e.involvedObject?.name === 'hooks-failed').map((e) => `${e.reason} ${e.message}`)).toContain('FailedPostStartHook PostStartHook failed');
+    await admin.delete(Resources.pods, ns, 'hooks-failed');
   });
 
   test('kubectl cp of 50 MiB both ways is identical', async () => {
