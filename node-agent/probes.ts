@@ -10,6 +10,7 @@ import type { Container, Pod, Probe } from 'kubernetes-types/core/v1';
 import type { ContainerRuntime } from './runtime/runtime';
 import type { ProbeResult, ProbeView } from './sync';
 import { probeTotal } from './metrics';
+import { grpcHealthProbe } from './grpc-health/probe';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 
@@ -87,7 +88,8 @@ export class DefaultProber implements Prober {
         });
       });
     }
-    return { ok: false, output: 'probe has no supported handler (httpGet, tcpSocket, exec)' };
+    if (probe.grpc) return grpcHealthProbe(t.podIP, probe.grpc.port, probe.grpc.service ?? '', timeoutMs);
+    return { ok: false, output: 'probe has no supported handler (httpGet, tcpSocket, exec, grpc)' };
   }
 }
 
