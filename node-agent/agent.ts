@@ -538,7 +538,7 @@ export class NodeAgent {
     if (after.sandboxes[0]?.state === 'SANDBOX_READY' && !pod.metadata?.deletionTimestamp) await this.actions.refreshVolumes(pod, state);
     this.probes.syncPod(
       pod,
-      after.containers.filter((c) => c.state === 'CONTAINER_RUNNING' && !c.init).map((c) => ({ containerId: c.id, name: c.name, startedAt: c.startedAt })),
+      after.containers.filter((c) => c.state === 'CONTAINER_RUNNING' && !c.ephemeral).map((c) => ({ containerId: c.id, name: c.name, startedAt: c.startedAt })),
       podIP,
     );
     const status = computePodStatus(pod, after, {

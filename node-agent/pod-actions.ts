@@ -17,10 +17,10 @@ import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
 import { containerConfig, containerMounts, PodData, podCgroupParent, podIPOf, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
 import type { ProbeManager } from './probes';
-import { DefaultHookRunner, HookRunner, runPreStop } from './lifecycle';
+import { DefaultHookRunner, HookRunner, MIN_GRACE_SECONDS, runPreStop } from './lifecycle';
 import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
 import type { PodDeleter } from './status-writer';
-import { gracePeriodSeconds, PodAction, StartBlock, SyncContext, Waiting } from './sync';
+import { gracePeriodSeconds, isSidecar, PodAction, StartBlock, SyncContext, Waiting } from './sync';
 import { removePodCgroups } from './runtime/cgroups';
 import type { ServiceAccountTokenManager } from './volumes/tokens';
 import type { PodStartPhase } from './metrics';
@@ -578,12 +578,20 @@ export class PodActions {
     this.o.pleg.expectExits([...running.map((c) => c.id), ...obs.sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id)]);
     const sandbox = obs.sandboxes.find((s) => s.state === 'SANDBOX_READY');
     const podIP = podIPOf(pod, sandbox?.ip ?? '', this.o.hostIP);
-    await Promise.all(
-      running.map(async (c) => {
-        this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-        await this.killContainer(pod, c.id, c.name, grace, podIP);
-      }),
-    );
+    const kill = async (c: ObservedContainer, seconds: number) => {
+      this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+      await this.killContainer(pod, c.id, c.name, seconds, podIP);
+    };
+    // The containers first, then the sidecars, the last one first, each with what is left of the grace
+    // period (as the kubelet since 1.29): a sidecar serves the containers until they are gone.
+    const sidecars = (pod.spec?.initContainers || []).filter(isSidecar).map((c) => c.name);
+    const isSidecarContainer = (c: ObservedContainer) => c.init && sidecars.includes(c.name);
+    const started = Date.now();
+    await Promise.all(running.filter((c) => !isSidecarContainer(c)).map((c) => kill(c, grace)));
+    for (const name of [...sidecars].reverse()) {
+      const left = grace > 0 ? Math.max(MIN_GRACE_SECONDS, grace - Math.floor((Date.now() - started) / 1000)) : 0;
+      await Promise.all(running.filter((c) => isSidecarContainer(c) && c.name === name).map((c) => kill(c, left)));
+    }
     for (const s of obs.sandboxes) {
       if (s.state !== 'SANDBOX_READY') continue;
       if (remove) await this.runtime.removePodSandbox(s.id).catch(ignoreNotFound);

@@ -144,7 +144,8 @@ export class ProbeManager implements ProbeView {
     const uid = pod.metadata?.uid || '';
     const wanted = new Set<string>();
     for (const r of running) {
-      const c = (pod.spec?.containers || []).find((x) => x.name === r.name);
+      // The containers, and the sidecars (init containers with restartPolicy Always), are probed.
+      const c = [...(pod.spec?.containers || []), ...(pod.spec?.initContainers || []).filter((x) => x.restartPolicy === 'Always')].find((x) => x.name === r.name);
       if (!c) continue;
       const probes: [ProbeKind, Probe | undefined][] = [
         ['startup', c.startupProbe],

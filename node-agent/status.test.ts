@@ -179,3 +179,40 @@ describe('podPhase (kubelet getPhase)', () => {
     });
   }
 });
+
+describe('sidecars (init containers with restartPolicy Always)', () => {
+  const side = { name: 's', image: 'proxy:1', restartPolicy: 'Always' as const };
+  const sidecarPod = (policy = 'Always', extra: Partial<Pod['spec']> = {}) => pod(policy, { initContainers: [side], ...extra });
+  const sc = (state: ObservedContainer['state'], over: Partial<ObservedContainer> = {}) => c('s', state, { init: true, ...over });
+
+  test('running beside the containers: initialized, ready, counted in Ready, the pod Running', () => {
+    const s = computePodStatus(sidecarPod(), obs([sc('CONTAINER_RUNNING'), c('a', 'CONTAINER_RUNNING')]), ctx());
+    expect(s.initContainerStatuses![0]).toMatchObject({ name: 's', ready: true, started: true, state: { running: {} } });
+    expect(s.phase).toBe('Running');
+    for (const t of ['Initialized', 'Ready', 'ContainersReady']) expect(s.conditions!.find((x) => x.type === t)?.status).toBe('True');
+  });
+
+  test('started, the containers not created yet: initialized, the containers ContainerCreating, Pending', () => {
+    const s = computePodStatus(sidecarPod(), obs([sc('CONTAINER_RUNNING')]), ctx());
+    expect(s.conditions!.find((x) => x.type === 'Initialized')?.status).toBe('True');
+    expect(s.containerStatuses![0].state).toEqual({ waiting: { reason: 'ContainerCreating' } });
+    expect(s.phase).toBe('Pending');
+  });
+
+  test('not ready (its readiness probe): the pod is not Ready, naming it', () => {
+    const p = pod('Always', { initContainers: [{ ...side, readinessProbe: { exec: { command: ['x'] } } }] });
+    const s = computePodStatus(p, obs([sc('CONTAINER_RUNNING'), c('a', 'CONTAINER_RUNNING')]), ctx({ readiness: () => 'failure' }));
+    expect(s.conditions!.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [s]' });
+    expect(s.conditions!.find((x) => x.type === 'Initialized')?.status).toBe('True');
+  });
+
+  test('not started yet: not initialized; stopped after the containers finished (Never): Succeeded', () => {
+    const starting = computePodStatus(sidecarPod(), obs([]), ctx());
+    expect(starting.conditions!.find((x) => x.type === 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [s]' });
+    expect(starting.containerStatuses![0].state).toEqual({ waiting: { reason: 'PodInitializing' } });
+    const done = computePodStatus(sidecarPod('Never'), obs([sc('CONTAINER_EXITED', { exitCode: 137, finishedAt: NOW - 500 }), c('a', 'CONTAINER_EXITED', { exitCode: 0, finishedAt: NOW - 1000 })]), ctx());
+    expect(done.phase).toBe('Succeeded');
+    const running = computePodStatus(sidecarPod('Never'), obs([sc('CONTAINER_RUNNING'), c('a', 'CONTAINER_EXITED', { exitCode: 0, finishedAt: NOW - 1000 })]), ctx());
+    expect(running.phase).toBe('Running');
+  });
+});

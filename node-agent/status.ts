@@ -4,7 +4,7 @@
 // status computed twice from the same observation is identical (and is not written again).
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { ObservedContainer, ObservedPod, newestContainer, previousContainer } from './observed';
-import { ProbeView, Waiting, restartPolicy } from './sync';
+import { isSidecar, ProbeView, Waiting, restartPolicy } from './sync';
 import { podIPOf } from './podspec';
 import { qosClass } from '../lib/api/pod';
 import { isPodTerminal } from '../lib/api/pod';
@@ -54,7 +54,7 @@ function containerStatus(
 ): ContainerStatus {
   const cur = newestContainer(observed, spec.name, init);
   const prev = previousContainer(observed, spec.name, init);
-  const waiting = startsAgain(policy, cur, init) ? ctx.waiting[spec.name] : undefined;
+  const waiting = isSidecar(spec) || startsAgain(policy, cur, init) ? ctx.waiting[spec.name] : undefined;
   const out: ContainerStatus = {
     name: spec.name,
     image: spec.image || '',
@@ -75,7 +75,8 @@ function containerStatus(
     out.state = { running: { startedAt: rfc3339(cur.startedAt || cur.createdAt) } };
     const started = !spec.startupProbe || ctx.probes.startup(cur.id) === 'success';
     out.started = started;
-    out.ready = !init && started && (!spec.readinessProbe || ctx.probes.readiness(cur.id) === 'success');
+    // A sidecar is ready as a container is; a plain init container never.
+    out.ready = (!init || isSidecar(spec)) && started && (!spec.readinessProbe || ctx.probes.readiness(cur.id) === 'success');
     if (prev && prev.state === 'CONTAINER_EXITED') out.lastState = terminatedState(prev, ctx.runtimeName);
   } else if (cur.state === 'CONTAINER_EXITED') {
     out.state = terminatedState(cur, ctx.runtimeName);
@@ -92,7 +93,9 @@ export function podPhase(pod: Pod, initStatuses: ContainerStatus[], statuses: Co
   const policy = restartPolicy(pod);
   let pendingInit = 0;
   let failedInit = 0;
-  for (const s of initStatuses) {
+  const inits = pod.spec?.initContainers || [];
+  for (const [i, s] of initStatuses.entries()) {
+    if (inits[i] && isSidecar(inits[i])) continue; // counted with the containers below
     if (s.state?.terminated) {
       if (s.state.terminated.exitCode !== 0) failedInit++;
     } else if (s.state?.waiting && s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++;
@@ -113,6 +116,13 @@ export function podPhase(pod: Pod, initStatuses: ContainerStatus[], statuses: Co
       stopped++;
       if (s.lastState.terminated.exitCode === 0) succeeded++;
     } else waiting++;
+  }
+  // Sidecars as the kubelet's getPhase counts them: running ones keep the pod Running, exited ones (or in
+  // back-off after one) are ignored, never-started ones keep it Pending.
+  for (const [i, s] of initStatuses.entries()) {
+    if (!inits[i] || !isSidecar(inits[i])) continue;
+    if (s.state?.running) running++;
+    else if (!s.state?.terminated && !s.lastState?.terminated) waiting++;
   }
   if (waiting > 0) return 'Pending';
   if (running > 0) return 'Running';
@@ -151,7 +161,11 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
   const inits = spec.initContainers || [];
   const policy = restartPolicy(pod);
   const initStatuses = inits.map((c) => containerStatus(policy, c, true, observed, ctx, false));
-  const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
+  // Initialized: every init container done, a sidecar once started; for good once a container exists
+  // (the kubelet's HasAnyRegularContainerCreated), so a sidecar's restart does not undo it.
+  const regularCreated = spec.containers.some((c) => newestContainer(observed, c.name, false));
+  const initPending = (c: Container, i: number) => !regularCreated && (isSidecar(c) ? initStatuses[i].started !== true : initStatuses[i].state?.terminated?.exitCode !== 0);
+  const initDone = !inits.some(initPending);
   const statuses = spec.containers.map((c) => containerStatus(policy, c, false, observed, ctx, !initDone));
   let phase = podPhase(pod, initStatuses, statuses);
   // A terminal phase is final.
@@ -161,8 +175,10 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
   const readyIP = sandbox && sandbox.state === 'SANDBOX_READY' ? podIPOf(pod, sandbox.ip, ctx.hostIP) : '';
   const podIP = readyIP || old.podIP;
 
-  const notInit = inits.filter((_, i) => initStatuses[i].state?.terminated?.exitCode !== 0).map((c) => c.name);
-  const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const notInit = inits.filter(initPending).map((c) => c.name);
+  // Sidecars count toward ContainersReady and Ready, as since Kubernetes 1.29.
+  const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(inits[i]));
+  const notReady = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const readyReason = terminal && phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady';
   const readyMsg = terminal && phase === 'Succeeded' ? undefined : `containers with unready status: [${notReady.join(' ')}]`;

@@ -352,3 +352,63 @@ describe('ephemeral containers (kubectl debug)', () => {
     expect(types(computePodActions(debugging(), observed([], []), ctx()).actions)).toEqual(['CreateSandbox#0', 'Start app#0']);
   });
 });
+
+describe('sidecars (init containers with restartPolicy Always)', () => {
+  const side: Container = { name: 'side', image: 'proxy', restartPolicy: 'Always' };
+  const sideWithStartup: Container = { ...side, startupProbe: { exec: { command: ['true'] } } };
+  const setup: Container = { name: 'setup', image: 'busybox' };
+  const sideInit = (name: string, over: Partial<ObservedContainer> = {}, spec: Container = side) => ctr(name, { init: true, ...over }, spec);
+  const p = (over: { initContainers?: Container[]; restartPolicy?: string; deleting?: boolean } = {}) => pod({ initContainers: [side, setup], ...over });
+  const cases: { name: string; pod: Pod; obs: ObservedPod; probes?: Partial<ProbeView>; expect: string[]; waiting?: string[] }[] = [
+    { name: 'a new pod starts the sidecar first', pod: p(), obs: observed([], []), expect: ['CreateSandbox#0', 'Start init side#0'] },
+    { name: 'the sidecar running (no startup probe): the next init container starts', pod: p(), obs: observed([sandbox()], [sideInit('side')]), expect: ['Start init setup#0'] },
+    {
+      name: 'the sidecar running but its startup probe not passed yet: the next init container waits',
+      pod: p({ initContainers: [sideWithStartup, setup] }),
+      obs: observed([sandbox()], [sideInit('side', {}, sideWithStartup)]),
+      probes: { startup: () => 'unknown' },
+      expect: [],
+    },
+    {
+      name: 'the init containers done, the sidecar running: the containers start beside it',
+      pod: p(),
+      obs: observed([sandbox()], [sideInit('side'), exited('setup', 0, { init: true })]),
+      expect: ['Start app#0'],
+    },
+    {
+      name: 'the sidecar exited before the next init container: started again first',
+      pod: p(),
+      obs: observed([sandbox()], [sideInit('side', { state: 'CONTAINER_EXITED', exitCode: 1, finishedAt: NOW - 1000 })]),
+      expect: ['Start init side#1'],
+    },
+    {
+      name: 'initialized, the sidecar exited: started again whatever the restart policy; the containers run on',
+      pod: p({ restartPolicy: 'Never' }),
+      obs: observed([sandbox()], [sideInit('side', { state: 'CONTAINER_EXITED', exitCode: 0, finishedAt: NOW - 1000 }), exited('setup', 0, { init: true }), ctr('app')]),
+      expect: ['Start init side#1'],
+    },
+    {
+      name: 'initialized, the sidecar failed its liveness probe: stopped and started again',
+      pod: p({ initContainers: [{ ...side, livenessProbe: { exec: { command: ['x'] } } }, setup] }),
+      obs: observed([sandbox()], [sideInit('side', {}, { ...side, livenessProbe: { exec: { command: ['x'] } } }), exited('setup', 0, { init: true }), ctr('app')]),
+      probes: { liveness: () => 'failure' },
+      expect: ['Kill side', 'Start init side#1'],
+    },
+    {
+      name: 'the containers finished (Never): the pod finishes and its running sidecar is stopped with it',
+      pod: p({ restartPolicy: 'Never' }),
+      obs: observed([sandbox()], [sideInit('side'), exited('setup', 0, { init: true }), exited('app', 0)]),
+      expect: ['KillPod'],
+    },
+    {
+      name: 'the containers finished (OnFailure) while the sidecar is in back-off: the pod still finishes',
+      pod: p({ restartPolicy: 'OnFailure' }),
+      obs: observed([sandbox()], [sideInit('side', { state: 'CONTAINER_EXITED', exitCode: 1, finishedAt: NOW - 1000 }), exited('setup', 0, { init: true }), exited('app', 0)]),
+      expect: ['KillPod'],
+    },
+  ];
+  test.each(cases)('$name', (c) => {
+    const r = computePodActions(c.pod, c.obs, ctx({ probes: c.probes }));
+    expect(types(r.actions)).toEqual(c.expect);
+  });
+});

@@ -78,6 +78,11 @@ export function gracePeriodSeconds(pod: Pod): number {
   return pod.spec?.terminationGracePeriodSeconds ?? 30;
 }
 
+/** A sidecar: an init container with restartPolicy Always, which keeps running beside the pod's containers. */
+export function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
 export function restartPolicy(pod: Pod): 'Always' | 'OnFailure' | 'Never' {
   const p = pod.spec?.restartPolicy;
   return p === 'OnFailure' || p === 'Never' ? p : 'Always';
@@ -110,6 +115,8 @@ export function isPodFinished(pod: Pod, observed: ObservedPod): boolean {
   const spec = pod.spec;
   if (!spec) return false;
   for (const ic of spec.initContainers || []) {
+    // A sidecar never completes: the pod finishes with its regular containers, and the sidecars are stopped.
+    if (isSidecar(ic)) continue;
     const c = newestContainer(observed, ic.name, true);
     if (!c) return false;
     if (isExited(c) && c.exitCode !== 0 && policy === 'Never') return true;
@@ -174,9 +181,19 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncCont
     return result;
   }
 
-  // Init containers, one at a time, in order, in the current sandbox.
-  for (const ic of spec.initContainers || []) {
+  // Init containers, one at a time, in order, in the current sandbox; a sidecar lets the next one start
+  // once it has started, and keeps running. Once a regular container exists the pod is initialized (the
+  // kubelet's HasAnyRegularContainerCreated): then only the sidecars are kept running.
+  const inits = spec.initContainers || [];
+  const initialized = spec.containers.some((sc) => newestContainer(observed, sc.name, false, sandbox.id));
+  for (const ic of initialized ? inits.filter(isSidecar) : inits) {
     const c = newestContainer(observed, ic.name, true, sandbox.id);
+    if (isSidecar(ic)) {
+      const up = keepSidecar(pod, observed, ic, c, uid, ctx, result);
+      // Before the pod is initialized the next init container waits until this one has started.
+      if (!initialized && !(up && c && (!ic.startupProbe || ctx.probes.startup(c.id) === 'success'))) return result;
+      continue;
+    }
     if (!c) {
       planStart(pod, observed, ic, true, uid, ctx, result, false);
       return result;
@@ -206,18 +223,14 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncCont
       continue;
     }
     if (isRunning(c)) {
-      const kill = (reason: string, message: string) => {
-        result.actions.push({ type: 'KillContainer', id: c.id, name: c.name, gracePeriodSeconds: containerGrace(pod), reason, message });
-        // A restart caused by the agent itself is not a crash: no back-off (as in kubelet).
-        if (restartPolicy(pod) !== 'Never') planStart(pod, observed, sc, false, uid, ctx, result, false);
-      };
-      const hash = containerHash(sc);
-      if (c.hash && c.hash !== hash) kill('SpecChanged', `Container ${sc.name} definition changed, will be restarted`);
-      else if (sc.startupProbe && ctx.probes.startup(c.id) === 'failure') {
-        kill('StartupProbeFailed', `Container ${sc.name} failed startup probe, will be restarted`);
-      } else if (sc.livenessProbe && ctx.probes.liveness(c.id) === 'failure') {
-        kill('LivenessProbeFailed', `Container ${sc.name} failed liveness probe, will be restarted`);
-      } else keep++;
+      const why = restartReason(sc, c, ctx);
+      if (!why) {
+        keep++;
+        continue;
+      }
+      result.actions.push({ type: 'KillContainer', id: c.id, name: c.name, gracePeriodSeconds: containerGrace(pod), ...why });
+      // A restart caused by the agent itself is not a crash: no back-off (as in kubelet).
+      if (restartPolicy(pod) !== 'Never') planStart(pod, observed, sc, false, uid, ctx, result, false);
       continue;
     }
     if (!isExited(c)) {
@@ -228,8 +241,11 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncCont
     }
     if (shouldRestart(pod, c)) planStart(pod, observed, sc, false, uid, ctx, result, true);
   }
-  const starts = result.actions.filter((a) => a.type === 'StartContainer').length;
-  if (keep === 0 && starts === 0 && Object.keys(result.waiting).length === 0) {
+  // The sidecars alone never keep a pod running: only the regular containers' starts and waits count.
+  const regular = new Set(spec.containers.map((c) => c.name));
+  const starts = result.actions.filter((a) => a.type === 'StartContainer' && !a.init).length;
+  const waits = Object.keys(result.waiting).filter((n) => regular.has(n)).length;
+  if (keep === 0 && starts === 0 && waits === 0) {
     result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'no containers to run' });
     return result;
   }
@@ -240,6 +256,40 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncCont
     planStart(pod, observed, ec as Container, false, uid, ctx, result, false, true);
   }
   return result;
+}
+
+/** Why a running container must be stopped and started again: its spec changed, or a probe says so. */
+function restartReason(spec: Container, c: ObservedContainer, ctx: SyncContext): { reason: string; message: string } | undefined {
+  if (c.hash && c.hash !== containerHash(spec)) return { reason: 'SpecChanged', message: `Container ${spec.name} definition changed, will be restarted` };
+  if (spec.startupProbe && ctx.probes.startup(c.id) === 'failure') return { reason: 'StartupProbeFailed', message: `Container ${spec.name} failed startup probe, will be restarted` };
+  if (spec.livenessProbe && ctx.probes.liveness(c.id) === 'failure') return { reason: 'LivenessProbeFailed', message: `Container ${spec.name} failed liveness probe, will be restarted` };
+  return undefined;
+}
+
+/**
+ * A sidecar in the current sandbox, as the kubelet keeps one: started when missing, started again (after
+ * its back-off) whenever it exited, whatever the pod's restart policy, and restarted when its spec or
+ * probes say so. Returns whether it runs on.
+ */
+function keepSidecar(pod: Pod, observed: ObservedPod, ic: Container, c: ObservedContainer | undefined, uid: string, ctx: SyncContext, result: SyncResult): boolean {
+  if (!c) {
+    planStart(pod, observed, ic, true, uid, ctx, result, false);
+    return false;
+  }
+  if (isRunning(c)) {
+    const why = restartReason(ic, c, ctx);
+    if (!why) return true;
+    result.actions.push({ type: 'KillContainer', id: c.id, name: c.name, gracePeriodSeconds: containerGrace(pod), ...why });
+    planStart(pod, observed, ic, true, uid, ctx, result, false);
+    return false;
+  }
+  if (!isExited(c)) {
+    result.actions.push({ type: 'KillContainer', id: c.id, name: c.name, gracePeriodSeconds: 0, reason: 'Unknown', message: 'container in an unknown state' });
+    planStart(pod, observed, ic, true, uid, ctx, result, false);
+    return false;
+  }
+  planStart(pod, observed, ic, true, uid, ctx, result, true);
+  return false;
 }
 
 function containerGrace(pod: Pod): number {

@@ -8,7 +8,7 @@
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client, `run -i --rm` with stdin through attach, `debug --target` (an
 // ephemeral container in the target's PID namespace), a pod sharing one PID namespace, a pod in the node's
-// namespaces (hostNetwork, hostPID, hostIPC) and `debug node/`, lifecycle hooks — steer's exec, attach, cp and port-forward verbs (the built
+// namespaces (hostNetwork, hostPID, hostIPC) and `debug node/`, lifecycle hooks, a sidecar — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
 // SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
 // steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
@@ -551,6 +551,51 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     const events = await admin.list<{ reason?: string; message?: string; involvedObject?: { name?: string } }>(Resources.events, { namespace: ns });
     expect(events.items.filter((e) => e.involvedObject?.name === 'hooks-failed').map((e) => `${e.reason} ${e.message}`)).toContain('FailedPostStartHook PostStartHook failed');
     await admin.delete(Resources.pods, ns, 'hooks-failed');
+  });
+
+  test('a sidecar starts before the next init container (its startup probe gates it), runs beside the container and is stopped after it', async () => {
+    await admin.create<Pod>(Resources.pods, ns, {
+      metadata: { name: 'sidecar' },
+      spec: {
+        nodeName,
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 2,
+        volumes: [{ name: 'shared', emptyDir: {} }],
+        initContainers: [
+          {
+            name: 'side',
+            image: IMAGES.busybox,
+            restartPolicy: 'Always',
+            command: ['sh', '-c', 'sleep 1; echo side up > /shared/side; exec sleep 3600'],
+            startupProbe: { exec: { command: ['test', '-f', '/shared/side'] }, periodSeconds: 1, failureThreshold: 30 },
+            volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+          },
+          { name: 'setup', image: IMAGES.busybox, command: ['cat', '/shared/side'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
+        ],
+        containers: [{ name: 'main', image: IMAGES.busybox, command: ['sh', '-c', 'cat /shared/side; sleep 3'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }],
+      },
+    });
+    const running = await waitFor('the container to run beside the sidecar, the pod Ready', async () => {
+      const p = await admin.get<Pod>(Resources.pods, ns, 'sidecar');
+      return p.status?.phase === 'Running' && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+    });
+    expect(running.status?.initContainerStatuses?.map((c) => [c.name, c.ready, c.started, Object.keys(c.state ?? {})[0]])).toEqual([
+      ['side', true, true, 'running'],
+      ['setup', false, false, 'terminated'],
+    ]);
+    const k = kubectlBinaries('sidecar')[0];
+    const env = { HOME: path.join(home, k.ns) };
+    expect((await run(k.bin, ['--kubeconfig', kubeconfig, 'logs', 'sidecar', '-c', 'setup'], { env })).stdout).toBe('side up\n');
+    const done = await waitFor('the pod to succeed', async () => {
+      const p = await admin.get<Pod>(Resources.pods, ns, 'sidecar');
+      return p.status?.phase === 'Succeeded' ? p : undefined;
+    }, 30_000);
+    expect(done.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0 });
+    // The sidecar was stopped after the container ended, not before.
+    const side = done.status?.initContainerStatuses?.[0]?.state?.terminated;
+    const main = done.status?.containerStatuses?.[0]?.state?.terminated;
+    expect(Date.parse(side?.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(main?.finishedAt ?? ''));
+    await admin.delete(Resources.pods, ns, 'sidecar');
   });
 
   test('kubectl cp of 50 MiB both ways is identical', async () => {
