@@ -24,6 +24,7 @@ import { InformerPodSource, PodSource } from './pod-source';
 import { HeldEvents } from './images';
 import { ensureMemoryRoot } from './host-files';
 import { parseResolvConf, podIPOf } from './podspec';
+import { TerminationMessages } from './termination-message';
 import { DefaultProber, ProbeManager, Prober } from './probes';
 import type { ContainerRuntime } from './runtime/runtime';
 import { collectUsage, type PodUsage } from './stats';
@@ -149,6 +150,7 @@ export class NodeAgent {
   private readonly pods = new Map<string, Pod>();
   /** When each pod was first seen bound to this node (performance.now()), until its containers all ran. */
   private readonly firstSeen = new Map<string, number>();
+  private readonly terminationMessages: TerminationMessages;
   /**
    * Pods whose object this agent's final DELETE removed, until the watch reports them gone. A sync
    * woken in between (the relist seeing the sandbox gone, a late watch event) has nothing left to do;
@@ -184,6 +186,7 @@ export class NodeAgent {
     if (o.podSource) this.podSource = o.podSource;
     else this.podSource = this.ownSource = new InformerPodSource(o.client, o.nodeName);
     this.logRoot = o.logRoot || path.join(o.stateDir, 'pod-logs');
+    this.terminationMessages = new TerminationMessages(o.stateDir);
     this.ownServices = !o.services;
     this.services = o.services ?? new ServiceEnvSource(o.client, o.informers?.informerFor<Service>(Resources.services));
     let hostDns = { servers: [] as string[], searches: [] as string[], options: [] as string[] };
@@ -248,6 +251,7 @@ export class NodeAgent {
       volumeRefreshIntervalMs: o.volumeRefreshIntervalMs,
       memoryBacked: () => this.memoryBacked,
       onForget: (uid) => {
+        this.terminationMessages.forget(uid);
         this.firstSeen.delete(uid);
         this.startRecorded.delete(uid);
         this.recorder.forgetObject(uid);
@@ -541,6 +545,7 @@ export class NodeAgent {
       after.containers.filter((c) => c.state === 'CONTAINER_RUNNING' && !c.ephemeral).map((c) => ({ containerId: c.id, name: c.name, startedAt: c.startedAt })),
       podIP,
     );
+    after = await this.terminationMessages.fill(pod, after);
     const status = computePodStatus(pod, after, {
       now: Date.now(),
       runtimeName: this.nodeStatus.runtimeName,

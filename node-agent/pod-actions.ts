@@ -18,6 +18,7 @@ import type { PodDataSource } from './pod-data';
 import { containerConfig, containerMounts, PodData, podCgroupParent, podIPOf, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
 import type { ProbeManager } from './probes';
 import { DefaultHookRunner, HookRunner, MIN_GRACE_SECONDS, runPreStop } from './lifecycle';
+import { prepareTerminationMessageFile, terminationMessageFile } from './termination-message';
 import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
 import type { PodDeleter } from './status-writer';
 import { gracePeriodSeconds, isSidecar, PodAction, StartBlock, SyncContext, Waiting } from './sync';
@@ -505,6 +506,17 @@ export class PodActions {
       volumeGroups = volumeSupplementalGroups(data);
     } catch (err) {
       return this.failStart(pod, key, 'CreateContainerConfigError', (err as Error).message, CREATE_RETRY_MS);
+    }
+    // The kubelet's termination message file: one per start, read once the container has exited.
+    const messagePath = spec.terminationMessagePath;
+    if (messagePath && !mounts.some((m) => m.containerPath === messagePath)) {
+      const file = terminationMessageFile(this.o.stateDir, uid, a.name, a.attempt);
+      try {
+        await prepareTerminationMessageFile(file);
+      } catch (err) {
+        return this.failStart(pod, key, 'CreateContainerConfigError', `cannot create the termination message file: ${(err as Error).message}`, CREATE_RETRY_MS);
+      }
+      mounts.push({ containerPath: messagePath, hostPath: file, readonly: false });
     }
     const etcHosts = path.join(podDir(this.o.stateDir, uid), 'etc-hosts');
     if (fs.existsSync(etcHosts) && !mounts.some((m) => m.containerPath === '/etc/hosts')) {

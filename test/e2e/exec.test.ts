@@ -8,7 +8,7 @@
 // ways (and 50 MiB), port-forward of two ports serving repeatedly, the errors before the upgrade, no
 // process left behind by a killed client, `run -i --rm` with stdin through attach, `debug --target` (an
 // ephemeral container in the target's PID namespace), a pod sharing one PID namespace, a pod in the node's
-// namespaces (hostNetwork, hostPID, hostIPC) and `debug node/`, lifecycle hooks, a sidecar — steer's exec, attach, cp and port-forward verbs (the built
+// namespaces (hostNetwork, hostPID, hostIPC) and `debug node/`, lifecycle hooks, a sidecar, termination messages — steer's exec, attach, cp and port-forward verbs (the built
 // binary), and @kubernetes/client-node's Exec (stdin to EOF: the agent terminates WebSocket v5 and speaks
 // SPDY to containerd), Cp.cpToPod and PortForward (and Cp.cpFromPod's failure shown to be client-node's:
 // steer serves `tar zcf -` as the kubelet does, client-node extracts it without gunzip). Sessions keep
@@ -598,6 +598,23 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     await admin.delete(Resources.pods, ns, 'sidecar');
   });
 
+  test("termination messages: what the container wrote to /dev/termination-log; with FallbackToLogsOnError, the end of its log", async () => {
+    const job = (name: string, script: string, policy?: string): Pod => ({
+      metadata: { name },
+      spec: { nodeName, restartPolicy: 'Never', containers: [{ name: 'app', image: IMAGES.busybox, command: ['sh', '-c', script], ...(policy ? { terminationMessagePolicy: policy as 'File' } : {}) }] },
+    });
+    await admin.create<Pod>(Resources.pods, ns, job('message-file', 'echo "bye from app" > /dev/termination-log; exit 3'));
+    await admin.create<Pod>(Resources.pods, ns, job('message-logs', 'echo first; echo "it broke"; exit 2', 'FallbackToLogsOnError'));
+    const ended = async (name: string) =>
+      waitFor(`${name} to fail`, async () => {
+        const p = await admin.get<Pod>(Resources.pods, ns, name);
+        return p.status?.phase === 'Failed' ? p.status.containerStatuses?.[0]?.state?.terminated : undefined;
+      });
+    expect(await ended('message-file')).toMatchObject({ exitCode: 3, message: 'bye from app\n' });
+    expect(await ended('message-logs')).toMatchObject({ exitCode: 2, message: 'first\nit broke\n' });
+    for (const name of ['message-file', 'message-logs']) await admin.delete(Resources.pods, ns, name);
+  });
+
   test('kubectl cp of 50 MiB both ways is identical', async () => {
     const k = kubectlBinaries('big')[0];
     const env = { HOME: path.join(home, k.ns) };
@@ -810,8 +827,8 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     test('Exec with stdin: the end of stdin reaches the process (cat exits)', async () => {
       const out = sink();
       const status = await new Promise<V1Status>((resolve, reject) => {
-        void new Exec(kc).exec(ns, 'bb', 'bb', ['cat'], out.w, process.stderr, Readable.from([Buffer.from('to eof\n')]), false, (s) => resolve(s));
-        setTimeout(() => reject(new Error('cat did not end within 10 s: stdin never reached EOF')), 10_000);
+        const timer = setTimeout(() => reject(new Error('cat did not end within 10 s: stdin never reached EOF')), 10_000);
+        void new Exec(kc).exec(ns, 'bb', 'bb', ['cat'], out.w, process.stderr, Readable.from([Buffer.from('to eof\n')]), false, (s) => (clearTimeout(timer), resolve(s)));
       });
       expect(status.status).toBe('Success');
       expect(out.text()).toBe('to eof\n');
