@@ -26,7 +26,8 @@ export interface CriFloorOptions {
   /**
    * Start each pod in the shape the node agent gives a plain Deployment pod instead of the bare one:
    * ImageStatus for the cached image (imagePullPolicy IfNotPresent) instead of PullImage, the cluster
-   * DNS config, and the /etc/hosts and service-account token bind mounts (files the bench writes).
+   * DNS config, and the /etc/hosts, termination message and service-account token bind mounts (files
+   * the bench writes).
    */
   steerShape?: { clusterDns: boolean; tokenMount: boolean };
 }
@@ -54,7 +55,7 @@ interface StartedPod {
   hostDir?: string;
 }
 
-/** Host files a steer-shaped floor pod mounts, as the agent writes them for a pod (etc-hosts, token dir). */
+/** Host files a steer-shaped floor pod mounts, as the agent writes them for a pod (etc-hosts, termination-log, token dir). */
 function floorPodDir(opts: CriFloorOptions, uid: string): string {
   return path.join(opts.podLogDir, '..', 'floor-pods', uid);
 }
@@ -64,7 +65,15 @@ function steerShapeMounts(opts: CriFloorOptions, uid: string): ContainerConfig['
   const dir = floorPodDir(opts, uid);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'etc-hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
-  const mounts: ContainerConfig['mounts'] = [{ containerPath: '/etc/hosts', hostPath: path.join(dir, 'etc-hosts'), readonly: false }];
+  // Every kubelet container has its termination message file bind-mounted (terminationMessagePath
+  // defaults to /dev/termination-log), and so does every container the agent starts.
+  const message = path.join(dir, 'termination-log');
+  fs.writeFileSync(message, '');
+  fs.chmodSync(message, 0o666);
+  const mounts: ContainerConfig['mounts'] = [
+    { containerPath: '/etc/hosts', hostPath: path.join(dir, 'etc-hosts'), readonly: false },
+    { containerPath: '/dev/termination-log', hostPath: message, readonly: false },
+  ];
   if (opts.steerShape.tokenMount) {
     const token = path.join(dir, 'token');
     fs.mkdirSync(token, { recursive: true });

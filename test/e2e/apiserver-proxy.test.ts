@@ -133,12 +133,14 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("pods/proxy: the path and query reach the pod's port; the client's credentials do not, X-Forwarded-For does", async () => {
-  const r = await call('GET', `${POD}/web:${PORT}/proxy/echo/a%20b?x=1&y=2`, { headers: { 'Impersonate-Extra-Scopes': 'view' } });
+test("pods/proxy: the path and query reach the pod's port; the client's credentials and hop-by-hop headers do not, X-Forwarded-For does", async () => {
+  const r = await call('GET', `${POD}/web:${PORT}/proxy/echo/a%20b?x=1&y=2`, { headers: { 'Impersonate-Extra-Scopes': 'view', 'Keep-Alive': 'timeout=5', 'X-Custom': 'kept' } });
   expect(r.status).toBe(200);
   const seen = json(r.body) as { url: string; port: number; headers: Record<string, string> };
   expect([seen.port, seen.url]).toEqual([PORT, '/echo/a%20b?x=1&y=2']);
   expect(seen.headers['impersonate-extra-scopes']).toBeUndefined();
+  // Hop-by-hop headers stay on the client's hop; the others go on.
+  expect([seen.headers['keep-alive'], seen.headers['x-custom']]).toEqual([undefined, 'kept']);
   expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
 });
 

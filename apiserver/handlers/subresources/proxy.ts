@@ -174,8 +174,10 @@ export async function serveProxy(call: ObjectRequest): Promise<void> {
     res.end();
     return;
   }
+  const upgrade = !!upgradeOf(req);
   const headers = forwardedHeaders(req);
-  for (const k of Object.keys(headers)) if (k.startsWith('impersonate-extra-')) delete headers[k];
+  // The client's credentials stay here; so do its hop-by-hop headers, unless they ask for the upgrade.
+  for (const k of Object.keys(headers)) if (k.startsWith('impersonate-extra-') || (!upgrade && HOP_BY_HOP.has(k))) delete headers[k];
   if (req.headers['content-length'] !== undefined) headers['content-length'] = req.headers['content-length'];
   const from = req.socket.remoteAddress;
   if (from) headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${from}` : from;
@@ -184,7 +186,7 @@ export async function serveProxy(call: ObjectRequest): Promise<void> {
     ? kubeletClientOf(req).request({ host: target.host, port: target.port, path, method: req.method, headers })
     : (target.scheme === 'https' ? https : http).request({ host: target.host, port: target.port, path, method: req.method, headers, ...(target.scheme === 'https' ? { rejectUnauthorized: false } : {}) });
   const hostPort = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
-  if (upgradeOf(req)) return proxyUpgrade(req, res, upstream);
+  if (upgrade) return proxyUpgrade(req, res, upstream);
   await new Promise<void>((resolve) => {
     const connectTimer = setTimeout(() => upstream.destroy(new Error(`dial tcp ${hostPort}: i/o timeout`)), CONNECT_TIMEOUT_MS);
     upstream.once('socket', (s) => (s.connecting ? s.once('connect', () => clearTimeout(connectTimer)) : clearTimeout(connectTimer)));
