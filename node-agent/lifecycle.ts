@@ -3,11 +3,9 @@
 // not the status code) and sleep. PodActions runs postStart right after a container starts and preStop
 // before it stops one (preStopGrace: the hook's time comes off the grace period). A tcpSocket handler is
 // refused, as the kubelet refuses it.
-import * as http from 'node:http';
-import * as https from 'node:https';
 import type { Container, LifecycleHandler, Pod } from 'kubernetes-types/core/v1';
 import type { ContainerRuntime } from './runtime/runtime';
-import { resolvePort } from './probes';
+import { httpGetRequest } from './probes';
 
 export interface HookTarget {
   pod: Pod;
@@ -51,23 +49,14 @@ export class DefaultHookRunner implements HookRunner {
       return;
     }
     if (h.httpGet) {
-      const g = h.httpGet;
-      const port = resolvePort(g.port as string | number, t.container);
-      const host = g.host || t.podIP;
-      const scheme = (g.scheme || 'HTTP').toLowerCase();
-      const path = g.path || '/';
-      const headers: Record<string, string> = { 'User-Agent': 'kube-lifecycle/1.30', Accept: '*/*' };
-      for (const x of g.httpHeaders || []) headers[x.name] = x.value;
+      const get = httpGetRequest(h.httpGet, t.container, t.podIP, 'kube-lifecycle/1.30');
       const done = new Promise<void>((resolve, reject) => {
-        const req = (scheme === 'https' ? https : http).request(
-          { host, port, path: path.startsWith('/') ? path : `/${path}`, method: 'GET', headers, rejectUnauthorized: false, agent: false },
-          (res) => {
-            res.resume();
-            res.on('end', resolve);
-            res.on('error', resolve);
-          },
-        );
-        req.on('error', (e) => reject(new Error(`HTTP lifecycle hook (${path}) for ${where} failed - error: ${e.message}`)));
+        const req = get.send(undefined, (res) => {
+          res.resume();
+          res.on('end', resolve);
+          res.on('error', resolve);
+        });
+        req.on('error', (e) => reject(new Error(`HTTP lifecycle hook (${get.path}) for ${where} failed - error: ${e.message}`)));
         req.end();
       });
       return bounded(done, timeoutMs, 'the httpGet hook');

@@ -23,6 +23,7 @@ import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runt
 import type { PodDeleter } from './status-writer';
 import { gracePeriodSeconds, isSidecar, PodAction, StartBlock, SyncContext, Waiting } from './sync';
 import { removePodCgroups } from './runtime/cgroups';
+import { podContainer } from '../lib/api/pod';
 import type { ServiceAccountTokenManager } from './volumes/tokens';
 import type { PodStartPhase } from './metrics';
 
@@ -474,7 +475,7 @@ export class PodActions {
 
   private async startContainer(pod: Pod, a: Extract<PodAction, { type: 'StartContainer' }>, state: SyncState): Promise<ApplyResult> {
     const uid = pod.metadata!.uid!;
-    const spec = ((a.ephemeral ? pod.spec?.ephemeralContainers : a.init ? pod.spec?.initContainers : pod.spec?.containers) as Container[] | undefined)?.find((c) => c.name === a.name);
+    const spec = podContainer(pod, a.name);
     if (!spec) return { ok: false };
     const key = `${uid}/${a.name}`;
     const image = spec.image || '';
@@ -614,7 +615,7 @@ export class PodActions {
 
   /** Stops a container as the kubelet's killContainer: its preStop hook first, within the grace period. */
   private async killContainer(pod: Pod, id: string, name: string, grace: number, podIP: string): Promise<void> {
-    const spec = [...(pod.spec?.containers || []), ...(pod.spec?.initContainers || [])].find((c) => c.name === name);
+    const spec = podContainer(pod, name);
     const preStop = spec?.lifecycle?.preStop;
     if (spec && preStop && grace > 0) {
       grace = await runPreStop(this.hooks, preStop, { pod, container: spec, containerId: id, podIP }, grace, () =>

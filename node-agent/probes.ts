@@ -6,9 +6,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import type { Container, Pod, Probe } from 'kubernetes-types/core/v1';
+import type { Container, HTTPGetAction, Pod, Probe } from 'kubernetes-types/core/v1';
 import type { ContainerRuntime } from './runtime/runtime';
-import type { ProbeResult, ProbeView } from './sync';
+import { isSidecar, type ProbeResult, type ProbeView } from './sync';
 import { probeTotal } from './metrics';
 import { grpcHealthProbe } from './grpc-health/probe';
 
@@ -27,12 +27,28 @@ export interface Prober {
 }
 
 /** A probe's or hook's port: a number, or the name of one of the container's ports. */
-export function resolvePort(port: string | number | undefined, c: Container): number {
+function resolvePort(port: string | number | undefined, c: Container): number {
   if (typeof port === 'number') return port;
   if (port && /^\d+$/.test(port)) return Number(port);
   const named = (c.ports || []).find((p) => p.name === port);
   if (!named) throw new Error(`port ${port} not found in container ${c.name}`);
   return named.containerPort;
+}
+
+/** An httpGet action's request as the kubelet makes it, for a probe or a hook (its user agent): to the pod IP unless a host is given. */
+export function httpGetRequest(g: HTTPGetAction, c: Container, podIP: string, userAgent: string) {
+  const port = resolvePort(g.port as string | number, c);
+  const host = g.host || podIP;
+  const scheme = (g.scheme || 'HTTP').toLowerCase();
+  const path = g.path || '/';
+  const headers: Record<string, string> = { 'User-Agent': userAgent, Accept: '*/*' };
+  for (const h of g.httpHeaders || []) headers[h.name] = h.value;
+  return {
+    path,
+    url: `${scheme}://${host}:${port}${path}`,
+    send: (timeoutMs: number | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest =>
+      (scheme === 'https' ? https : http).request({ host, port, path: path.startsWith('/') ? path : `/${path}`, method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false }, onResponse),
+  };
 }
 
 export class DefaultProber implements Prober {
@@ -46,24 +62,14 @@ export class DefaultProber implements Prober {
       return { ok: r.exitCode === 0, output: r.exitCode === 0 ? out : `command ${JSON.stringify(probe.exec.command)} exited with ${r.exitCode}: ${out}` };
     }
     if (probe.httpGet) {
-      const g = probe.httpGet;
-      const port = resolvePort(g.port as string | number, t.container);
-      const host = g.host || t.podIP;
-      const scheme = (g.scheme || 'HTTP').toLowerCase();
-      const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.30', Accept: '*/*' };
-      for (const h of g.httpHeaders || []) headers[h.name] = h.value;
-      const path = g.path || '/';
+      const get = httpGetRequest(probe.httpGet, t.container, t.podIP, 'kube-probe/1.30');
       return new Promise((resolve) => {
-        const mod = scheme === 'https' ? https : http;
-        const req = mod.request(
-          { host, port, path: path.startsWith('/') ? path : `/${path}`, method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false },
-          (res) => {
-            res.resume();
-            const code = res.statusCode || 0;
-            resolve({ ok: code >= 200 && code < 400, output: `HTTP probe failed with statuscode: ${code}` });
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error(`Get "${scheme}://${host}:${port}${path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
+        const req = get.send(timeoutMs, (res) => {
+          res.resume();
+          const code = res.statusCode || 0;
+          resolve({ ok: code >= 200 && code < 400, output: `HTTP probe failed with statuscode: ${code}` });
+        });
+        req.on('timeout', () => req.destroy(new Error(`Get "${get.url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
         req.on('error', (e) => resolve({ ok: false, output: e.message }));
         req.end();
       });
@@ -145,7 +151,7 @@ export class ProbeManager implements ProbeView {
     const wanted = new Set<string>();
     for (const r of running) {
       // The containers, and the sidecars (init containers with restartPolicy Always), are probed.
-      const c = [...(pod.spec?.containers || []), ...(pod.spec?.initContainers || []).filter((x) => x.restartPolicy === 'Always')].find((x) => x.name === r.name);
+      const c = [...(pod.spec?.containers || []), ...(pod.spec?.initContainers || []).filter(isSidecar)].find((x) => x.name === r.name);
       if (!c) continue;
       const probes: [ProbeKind, Probe | undefined][] = [
         ['startup', c.startupProbe],

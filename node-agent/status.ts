@@ -4,7 +4,7 @@
 // status computed twice from the same observation is identical (and is not written again).
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { ObservedContainer, ObservedPod, newestContainer, previousContainer } from './observed';
-import { isSidecar, ProbeView, Waiting, restartPolicy } from './sync';
+import { isSidecar, policyRestarts, ProbeView, Waiting, restartPolicy } from './sync';
 import { podIPOf } from './podspec';
 import { qosClass } from '../lib/api/pod';
 import { isPodTerminal } from '../lib/api/pod';
@@ -33,16 +33,6 @@ function terminatedState(c: ObservedContainer, runtimeName: string): ContainerSt
   };
 }
 
-/**
- * Whether a container starts again after it exited (the kubelet's ShouldContainerBeRestarted): only such a
- * container shows the waiting reason of a failed start; one that stays exited shows how it ended.
- */
-function startsAgain(policy: string, c: ObservedContainer | undefined, init: boolean): boolean {
-  if (!c || c.state !== 'CONTAINER_EXITED') return true;
-  if (policy === 'Never') return false;
-  return c.exitCode !== 0 || (policy === 'Always' && !init);
-}
-
 function containerStatus(
   /** The pod's restart policy ('Never' for an ephemeral container). */
   policy: string,
@@ -54,7 +44,10 @@ function containerStatus(
 ): ContainerStatus {
   const cur = newestContainer(observed, spec.name, init);
   const prev = previousContainer(observed, spec.name, init);
-  const waiting = isSidecar(spec) || startsAgain(policy, cur, init) ? ctx.waiting[spec.name] : undefined;
+  // Only a container that starts again shows the waiting reason of a failed start; one that stays exited
+  // shows how it ended.
+  const startsAgain = isSidecar(spec) || !cur || cur.state !== 'CONTAINER_EXITED' || policyRestarts(policy, cur, init);
+  const waiting = startsAgain ? ctx.waiting[spec.name] : undefined;
   const out: ContainerStatus = {
     name: spec.name,
     image: spec.image || '',

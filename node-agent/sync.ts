@@ -96,12 +96,20 @@ function isExited(c: ObservedContainer | undefined): boolean {
   return !!c && c.state === 'CONTAINER_EXITED';
 }
 
-/** Would the policy restart a container that exited this way? */
-export function shouldRestart(pod: Pod, c: ObservedContainer): boolean {
-  const policy = restartPolicy(pod);
+/**
+ * Would a restart policy start again a container that exited this way (the kubelet's
+ * ShouldContainerBeRestarted)? An init container that succeeded never runs again.
+ */
+export function policyRestarts(policy: string, c: ObservedContainer, init = false): boolean {
+  if (init && c.exitCode === 0) return false;
   if (policy === 'Always') return true;
   if (policy === 'OnFailure') return c.exitCode !== 0;
   return false;
+}
+
+/** Would the pod's policy restart a container that exited this way? */
+export function shouldRestart(pod: Pod, c: ObservedContainer): boolean {
+  return policyRestarts(restartPolicy(pod), c);
 }
 
 /**

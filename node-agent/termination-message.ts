@@ -5,7 +5,8 @@
 // the last 2048 bytes). Each exited container is read once; the cache follows what is observed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container, Pod } from 'kubernetes-types/core/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { podContainer } from '../lib/api/pod';
 import { podDir } from './host-files';
 import { readLog } from './logs';
 import type { ObservedContainer, ObservedPod } from './observed';
@@ -48,11 +49,6 @@ async function readHead(file: string, max: number): Promise<string> {
   }
 }
 
-function specOf(pod: Pod, c: ObservedContainer): Container | undefined {
-  const list = c.ephemeral ? pod.spec?.ephemeralContainers : c.init ? pod.spec?.initContainers : pod.spec?.containers;
-  return (list as Container[] | undefined)?.find((s) => s.name === c.name);
-}
-
 export class TerminationMessages {
   /** Per pod uid: the message read for each exited container id. */
   private readonly read = new Map<string, Map<string, string>>();
@@ -82,7 +78,7 @@ export class TerminationMessages {
   }
 
   private async message(pod: Pod, uid: string, c: ObservedContainer): Promise<string> {
-    const spec = specOf(pod, c);
+    const spec = podContainer(pod, c.name);
     if (!spec?.terminationMessagePath) return '';
     const text = await readHead(terminationMessageFile(this.stateDir, uid, c.name, c.attempt), MAX_MESSAGE_BYTES);
     if (text || spec.terminationMessagePolicy !== 'FallbackToLogsOnError' || c.exitCode === 0 || !c.logPath) return text;

@@ -36,13 +36,23 @@ export function availableAt(pod: Pod, minReadySeconds: number): number | undefin
   return Number.isNaN(since) ? undefined : since + minReadySeconds * 1000 + 1;
 }
 
-/** Succeeded or Failed: the pod will not run again. */
-/** Every container name of a pod (init, regular, ephemeral): what logs, exec and attach may name. */
-export function podContainerNames(pod: Pod): string[] {
+/** Every container of a pod: init, regular and ephemeral (their names are unique across the three). */
+function podContainers(pod: Pod): Container[] {
   const spec = pod.spec;
-  return [...(spec?.initContainers || []), ...(spec?.containers || []), ...(spec?.ephemeralContainers || [])].map((c) => c.name);
+  return [...(spec?.initContainers || []), ...(spec?.containers || []), ...((spec?.ephemeralContainers || []) as Container[])];
 }
 
+/** Every container name of a pod (init, regular, ephemeral): what logs, exec and attach may name. */
+export function podContainerNames(pod: Pod): string[] {
+  return podContainers(pod).map((c) => c.name);
+}
+
+/** The container of a pod with this name, whichever list it is in. */
+export function podContainer(pod: Pod, name: string): Container | undefined {
+  return podContainers(pod).find((c) => c.name === name);
+}
+
+/** Succeeded or Failed: the pod will not run again. */
 export function isPodTerminal(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
