@@ -116,6 +116,49 @@ describeIfChromium('web console in Chromium', () => {
     expect(page.url()).not.toContain(cluster.adminToken);
   });
 
+  test('requests dropped by the network (ERR_NETWORK_CHANGED) are asked for again: app.js, app.css and the login\'s discovery', async () => {
+    // Chromium fails the requests in flight when the host's interfaces change, as pods' veths come and
+    // go beside the browser; here the first request for each is failed the same way (net::ERR_INTERNET_DISCONNECTED).
+    const p = await consolePage(browser);
+    const dropped: string[] = [];
+    const dropOnce = (pattern: RegExp) => {
+      let done = false;
+      return p.route(pattern, (route) => {
+        if (done) return route.continue();
+        done = true;
+        dropped.push(new URL(route.request().url()).pathname);
+        return route.abort('internetdisconnected');
+      });
+    };
+    try {
+      await dropOnce(/\/ui\/app\.js/);
+      await dropOnce(/\/ui\/app\.css/);
+      await dropOnce(/\/api\/v1$/);
+      await logIn(p, cluster.api.url, cluster.adminToken);
+      expect(dropped.sort()).toEqual(['/api/v1', '/ui/app.css', '/ui/app.js']);
+      // Styled: app.css arrived on its second asking.
+      await p.waitForFunction("getComputedStyle(document.body).margin === '0px'", undefined, { timeout: 10_000 });
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('an app.js that never loads: the page says so instead of staying blank', async () => {
+    const p = await consolePage(browser);
+    let asked = 0;
+    try {
+      await p.route(/\/ui\/app\.js/, (route) => {
+        asked++;
+        return route.abort('internetdisconnected');
+      });
+      await navigate(p, `${cluster.api.url}/ui/`);
+      await p.getByText('The console could not load /ui/app.js: reload the page.').waitFor({ timeout: 10_000 });
+      expect(asked).toBe(4); // the parser's request and three more
+    } finally {
+      await p.close();
+    }
+  });
+
   test('scale to 3 from the UI passes through Δ and reaches 3/3 without a reload', async () => {
     // Record every state the row shows, from the DOM itself.
     await page.evaluate(`(() => {

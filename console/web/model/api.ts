@@ -102,6 +102,10 @@ export interface ApiRequest {
   signal?: AbortSignal;
 }
 
+/** How often a read that got no answer is sent again, and the first pause (doubled each time). */
+export const NETWORK_RETRIES = 3;
+const NETWORK_RETRY_DELAY_MS = 100;
+
 export class Api {
   constructor(
     /** '' for the page's own origin; tests use http://127.0.0.1:PORT. */
@@ -162,16 +166,33 @@ export class Api {
     return h;
   }
 
-  /** The raw response of a request (watch and log streams read its body as it comes). */
+  /**
+   * The raw response of a request (watch and log streams read its body as it comes). A read that fails
+   * before any answer (fetch's TypeError: Chromium fails the requests in flight when the host's
+   * network changes, ERR_NETWORK_CHANGED, as when a container's interface is added) is sent again, up
+   * to NETWORK_RETRIES times, a little later each time; a write is not, as it may have reached the
+   * server.
+   */
   async fetch(r: ApiRequest, accept = 'application/json'): Promise<Response> {
     const hasBody = r.body !== undefined;
-    return this.fetchImpl(this.url(r.path, r.query), {
-      method: r.method ?? 'GET',
-      headers: this.headers(accept, hasBody ? (r.contentType ?? 'application/json') : undefined),
-      body: hasBody ? (typeof r.body === 'string' ? r.body : JSON.stringify(r.body)) : undefined,
-      credentials: 'omit',
-      signal: r.signal,
-    });
+    const method = r.method ?? 'GET';
+    const send = () =>
+      this.fetchImpl(this.url(r.path, r.query), {
+        method,
+        headers: this.headers(accept, hasBody ? (r.contentType ?? 'application/json') : undefined),
+        body: hasBody ? (typeof r.body === 'string' ? r.body : JSON.stringify(r.body)) : undefined,
+        credentials: 'omit',
+        signal: r.signal,
+      });
+    if (method !== 'GET' && method !== 'HEAD') return send();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (err) {
+        if (!(err instanceof TypeError) || r.signal?.aborted || attempt >= NETWORK_RETRIES) throw err;
+        await new Promise((resolve) => setTimeout(resolve, NETWORK_RETRY_DELAY_MS * 2 ** attempt));
+      }
+    }
   }
 
   /** A JSON request; non-2xx answers throw ApiError with the apiserver's Status. */
