@@ -30,6 +30,7 @@ import { routeUpgrades, type UpgradeRouting } from './handlers/websocket';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
+import { certificateAdmissionPlugins } from './admission/certificates';
 import { defaultAdvertiseAddress, KubernetesServiceReconciler } from './registry/kubernetes-service';
 import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
@@ -227,6 +228,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const uncachedBuckets = kindStrategies.filter((k) => k.cacheObjects === false).map((k) => bucketOf(k.resource));
   const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption, uncachedBuckets, recordEtcdRequest });
   const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
+  // Always on, as in kube-apiserver: they ask the authorizer, known once authorization is set up below.
+  let serverAuthorizer: Authorizer = alwaysAllow;
+  const certificates = certificateAdmissionPlugins(() => serverAuthorizer);
   let authz: Authorization | undefined;
   let startedRegistry: Registry | undefined;
   let crds: CrdServing | undefined;
@@ -238,7 +242,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       nodePortRange: opts.nodePortRange ?? '30000-32767',
       clusterDNSIP: opts.clusterDNSIP,
       componentTargets: opts.componentStatusTargets,
-      admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), ...builtin.last, ...(authz?.admissionLast ?? [])]),
+      admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), ...builtin.last, ...certificates, ...(authz?.admissionLast ?? [])]),
     }));
     attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
@@ -257,6 +261,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   }
   const registry = startedRegistry;
   const authorizer = authz?.authorizer ?? opts.authorizer ?? alwaysAllow;
+  serverAuthorizer = authorizer;
   const ruleResolver: RuleResolver = authz?.ruleResolver ?? (authorizer === alwaysAllow ? alwaysAllowRules : ((authorizer as Partial<RuleResolver>).rulesFor ? (authorizer as unknown as RuleResolver) : unknownRules));
   attachAuthorization(registry, { authorizer, ruleResolver });
   // One entry per bucket: the served versions of a CRD share theirs.

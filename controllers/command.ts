@@ -26,6 +26,9 @@ interface ControllersFlags extends ServingFlags {
   nodeMonitorGracePeriod: number;
   nodeMonitorPeriod: number;
   rootCaFile?: string;
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
+  clusterSigningDuration: number;
   horizontalPodAutoscalerSyncPeriod: number;
   horizontalPodAutoscalerTolerance: number;
   horizontalPodAutoscalerDownscaleStabilization: number;
@@ -61,6 +64,9 @@ export function register(program: Command): void {
     .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'how far the usage ratio may stray from 1.0 before the HPA scales', ratioOption, 0.1)
     .option('--horizontal-pod-autoscaler-downscale-stabilization <d>', 'scale-down stabilization window of HPAs whose behavior sets none', durationOption('ms'), 5 * 60_000)
     .option('--root-ca-file <file>', 'CA bundle published as the kube-root-ca.crt ConfigMap in every namespace (default: the CA of the kubeconfig)')
+    .option('--cluster-signing-cert-file <file>', 'CA certificate (PEM) that signs approved CertificateSigningRequests of the kubernetes.io signers (with --cluster-signing-key-file; without both the csrsigning controller does not run)')
+    .option('--cluster-signing-key-file <file>', 'the private key (PEM) of --cluster-signing-cert-file')
+    .option('--cluster-signing-duration <d>', 'the longest certificate the csrsigning controller issues', durationOption('ms'), 365 * 24 * 3600_000)
     .action(async (f: ControllersFlags) => {
       let controllers: ControllerName[] | undefined;
       if (f.controllers) {
@@ -69,6 +75,7 @@ export function register(program: Command): void {
         if (unknown.length) throw new InvalidArgumentError(`unknown controllers: ${unknown.join(', ')}`);
         controllers = names as ControllerName[];
       }
+      if (!f.clusterSigningCertFile !== !f.clusterSigningKeyFile) throw new InvalidArgumentError('--cluster-signing-cert-file and --cluster-signing-key-file go together');
       const client = KubeClient.load({ kubeconfig: f.kubeconfig, server: f.server });
       const metricsServing = f.metricsPort ? await servingFromFlags(f, client, 'kube-controller-manager') : undefined;
       const running = await startControllers({
@@ -87,6 +94,7 @@ export function register(program: Command): void {
         workers: f.workers,
         nodeLifecycle: { nodeMonitorGracePeriodSeconds: f.nodeMonitorGracePeriod, nodeMonitorPeriodMs: f.nodeMonitorPeriod * 1000 },
         rootCAFile: f.rootCaFile,
+        clusterSigning: f.clusterSigningCertFile && f.clusterSigningKeyFile ? { certFile: f.clusterSigningCertFile, keyFile: f.clusterSigningKeyFile, durationMs: f.clusterSigningDuration } : undefined,
         podAutoscaler: {
           syncPeriodMs: f.horizontalPodAutoscalerSyncPeriod,
           tolerance: f.horizontalPodAutoscalerTolerance,

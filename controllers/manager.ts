@@ -30,12 +30,13 @@ import { ReplicaSetController } from './replicaset';
 import { ReplicationControllerController } from './replicationcontroller';
 import { ResourceQuotaController } from './resourcequota';
 import { RootCAPublisher } from './root-ca-publisher';
+import { CertificateSigningController, type ClusterSigningOptions } from './certificates/controller';
 import { StatefulSetController } from './statefulset/controller';
 import { PersistentVolumeBinderController } from './persistentvolume/controller';
 import { VolumeProtectionController } from './persistentvolume/protection-controller';
 import { LocalPathProvisionerController } from './local-path-provisioner/controller';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota', 'csrsigning'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -73,6 +74,12 @@ export interface ControllerManagerOptions {
   rootCAFile?: string;
   /** The bundle itself (PEM), when not read from a file. */
   rootCA?: string;
+  /**
+   * --cluster-signing-cert-file, --cluster-signing-key-file, --cluster-signing-duration: the CA the
+   * csrsigning controller signs approved CertificateSigningRequests with; without it that controller
+   * does not run (as in kube-controller-manager).
+   */
+  clusterSigning?: ClusterSigningOptions;
   log?: (msg: string) => void;
 }
 
@@ -128,6 +135,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('disruption')) controllers.push(new DisruptionController(ctx));
     if (enabled.has('replicationcontroller')) controllers.push(new ReplicationControllerController(ctx, w));
     if (enabled.has('resourcequota')) controllers.push(new ResourceQuotaController(ctx));
+    if (enabled.has('csrsigning') && opts.clusterSigning) controllers.push(new CertificateSigningController(ctx, opts.clusterSigning));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -31,7 +31,8 @@ function ownable(rt: ResourceType, obj: Json | undefined, subresource: string | 
   const out: Json = {};
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'apiVersion' || k === 'kind') continue;
-    if (subresource === 'status' ? k !== 'status' : k === 'status' && rt.subresources.includes('status')) continue;
+    // A CertificateSigningRequest's /approval writes its status (the conditions) too.
+    if (subresource === 'status' || subresource === 'approval' ? k !== 'status' : k === 'status' && rt.subresources.includes('status')) continue;
     if (k === 'metadata' && isObj(v)) {
       const md: Json = {};
       for (const [mk, mv] of Object.entries(v)) if (!SERVER_METADATA.includes(mk)) md[mk] = mv;

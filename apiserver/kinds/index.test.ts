@@ -24,10 +24,10 @@ describe('the strategy table', () => {
     expect(kindStrategies.filter((s) => s.cacheObjects === false).map((s) => s.resource.resource)).toEqual(['events']);
     expect(strategyFor(Resources.namespaces).nameRule).toBe('label');
     expect(strategyFor(Resources.services).nameRule).toBe('dns1035');
-    // RBAC names are path segments (system:node); the reviews have none.
-    expect(kindStrategies.filter((s) => s.nameRule === 'path').map((s) => s.resource.resource).sort()).toEqual(['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles']);
+    // RBAC and CSR names are path segments (system:node); the reviews have none.
+    expect(kindStrategies.filter((s) => s.nameRule === 'path').map((s) => s.resource.resource).sort()).toEqual(['certificatesigningrequests', 'clusterrolebindings', 'clusterroles', 'rolebindings', 'roles']);
     expect(kindStrategies.filter((s) => s.nameRule === 'none')).toHaveLength(4);
-    expect(kindStrategies.filter((s) => s.nameRule === 'subdomain')).toHaveLength(allResources.length - 10);
+    expect(kindStrategies.filter((s) => s.nameRule === 'subdomain')).toHaveLength(allResources.length - 11);
   });
 
   it('replaces the status a create sends for kinds with a status subresource, nodes excepted', () => {

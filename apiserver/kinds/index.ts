@@ -8,6 +8,7 @@ import { authenticationKinds } from './authentication';
 import { authorizationKinds } from './authorization';
 import { autoscalingKinds } from './autoscaling';
 import { batchKinds } from './batch';
+import { certificatesKinds } from './certificates';
 import { coordinationKinds } from './coordination';
 import { coreKinds } from './core';
 import { coreLegacyKinds } from './core-legacy';
@@ -23,7 +24,7 @@ import type { KindStrategy } from './strategy';
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...networkingKinds, ...apiextensionsKinds, ...coreLegacyKinds, ...schedulingKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...networkingKinds, ...apiextensionsKinds, ...coreLegacyKinds, ...schedulingKinds, ...certificatesKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

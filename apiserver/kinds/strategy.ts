@@ -60,8 +60,13 @@ export interface KindStrategy {
    * object itself).
    */
   validate?(obj: Json, old: Json | undefined, subresource?: string): FieldCause[];
-  /** PrepareForCreate: what the server sets before defaulting (the status a new object starts with). */
-  prepareForCreate?(obj: KObj): void;
+  /** PrepareForCreate: what the server sets before defaulting (the status a new object starts with; who asked, from ctx.user). */
+  prepareForCreate?(obj: KObj, ctx?: WriteContext): void;
+  /**
+   * PrepareForUpdate: what an update of the object or a subresource keeps from the stored one beyond
+   * the registry's rules (status kept from the object, spec from /status), before defaulting.
+   */
+  prepareForUpdate?(next: KObj, old: KObj, subresource?: string): void;
   /** BeginCreate/BeginUpdate: takes hold of cluster-wide values for a user's write of the object. */
   beginWrite?(registry: Registry, old: KObj | undefined): WriteAllocation;
   /** AfterCreate: runs once the new object is stored (not on a dry run). */

@@ -31,7 +31,7 @@ import { checkRequestedManagedFields, type ManagedFieldsEntry, sameManagedFields
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 /** What a write may change: the main resource (not status), only status, only a pod's ephemeral containers, or both main and status (server-internal writes). */
-export type UpdateScope = 'status' | 'ephemeralcontainers' | 'all';
+export type UpdateScope = 'status' | 'ephemeralcontainers' | 'approval' | 'all';
 
 /** Per-request settings that change how a write is done. */
 export interface WriteContext {
@@ -420,7 +420,7 @@ export class Registry {
     md.creationTimestamp = rfc3339();
     if (strategy.generationTracked) md.generation = 1;
     else delete md.generation;
-    strategy.prepareForCreate?.(obj);
+    strategy.prepareForCreate?.(obj, ctx);
 
     const generate = !md.name && typeof md.generateName === 'string' && md.generateName !== '';
     for (let attempt = 0; ; attempt++) {
@@ -509,7 +509,7 @@ export class Registry {
    * PUT of an object or its status. metadata.resourceVersion, when given, must be current (409).
    * Returns created=true when a PUT made a new object (resources that allow it).
    */
-  async update(rt: ResourceType, namespace: string | undefined, name: string, body: unknown, ctx: WriteContext = {}, subresource?: 'status' | 'ephemeralcontainers'): Promise<{ stored: StoredObject; created: boolean }> {
+  async update(rt: ResourceType, namespace: string | undefined, name: string, body: unknown, ctx: WriteContext = {}, subresource?: 'status' | 'ephemeralcontainers' | 'approval'): Promise<{ stored: StoredObject; created: boolean }> {
     const obj = this.decode(rt, body, ctx);
     const md = obj.metadata;
     if (md.name !== undefined && md.name !== name) throw errors.badRequest(`the name of the object (${String(md.name)}) does not match the name on the URL (${name})`);
@@ -557,6 +557,14 @@ export class Registry {
       next = copyStored(current);
       next.status = requested.status;
       if (next.status === undefined) delete next.status;
+    } else if (subresource === 'approval') {
+      // Writes to a CertificateSigningRequest's /approval change only its conditions (kube's
+      // csrApprovalStrategy): kubectl certificate approve and deny.
+      next = copyStored(current);
+      const status = isPlainObject(next.status) ? next.status : (next.status = {});
+      const wanted = isPlainObject(requested.status) ? requested.status.conditions : undefined;
+      if (wanted === undefined || wanted === null) delete status.conditions;
+      else status.conditions = wanted;
     } else if (subresource === 'ephemeralcontainers') {
       // Writes to a pod's /ephemeralcontainers change only spec.ephemeralContainers (kube's
       // ephemeralContainersStrategy): everything else stays as stored.
@@ -595,12 +603,13 @@ export class Registry {
     else md.managedFields = omd.managedFields;
     if (md.generateName === undefined && omd.generateName !== undefined) md.generateName = omd.generateName;
     const strategy = strategyFor(rt);
+    if (strategy.prepareForUpdate && subresource !== 'all' && !ctx.trusted) strategy.prepareForUpdate(next, old, subresource);
 
     // Only user writes to the main resource change its allocations (a Service's ClusterIP, NodePorts).
     const alloc = strategy.beginWrite && subresource === undefined && !ctx.trusted ? strategy.beginWrite(this, old) : undefined;
     try {
       const admission = ctx.trusted || this.admission.empty ? undefined : this.admissionAttributes('UPDATE', rt, subresource, next, old, ctx);
-      if (subresource !== 'status' && !ctx.trusted) {
+      if (subresource !== 'status' && subresource !== 'approval' && !ctx.trusted) {
         if (alloc) alloc.keepAllocations(next);
         applyDefaults(rt, next as Json, alloc ?? this.services.noAllocation);
         if (admission) await this.admission.admit(admission);

@@ -212,6 +212,8 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       metricsHost: '127.0.0.1',
       metricsServing: componentServing(pki, 'controller-manager', ctlClient),
       rootCAFile: pki.caFile,
+      // kubeadm's --cluster-signing-cert-file / --cluster-signing-key-file: the cluster CA signs approved CSRs.
+      clusterSigning: { certFile: pki.caFile, keyFile: path.join(pki.dir, 'ca.key') },
       leaderElect: false,
     });
     started.push({ name: 'controllers', stop: () => ctl.stop() });

@@ -91,6 +91,8 @@ export const Resources = {
   resourcequotas: rt('', 'v1', 'resourcequotas', 'ResourceQuota', true, ['quota'], [], ['status']),
   componentstatuses: readOnlyKind(rt('', 'v1', 'componentstatuses', 'ComponentStatus', false, ['cs'])),
   priorityclasses: rt('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, ['pc']),
+  // kubectl certificate approve/deny write /approval; signers write the certificate through /status.
+  certificatesigningrequests: rt('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false, ['csr'], [], ['status', 'approval']),
   // Create-only reviews, answered by the authorizer and never stored.
   selfsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false)),
   selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),

@@ -455,6 +455,7 @@ const resourceFields: Record<string, Record<string, FieldGetter>> = {
   secrets: { type: pathGetter('type') },
   namespaces: { 'status.phase': pathGetter('status.phase') },
   replicasets: { 'status.replicas': pathGetter('status.replicas', '0') },
+  certificatesigningrequests: { 'spec.signerName': pathGetter('spec.signerName') },
 };
 
 function fieldGetter(resource: string, field: string): FieldGetter | undefined {

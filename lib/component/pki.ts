@@ -34,13 +34,13 @@ export interface CertSpec {
 
 const DAY_MS = 24 * 3600 * 1000;
 const EC_KEY: wc.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
-const EC_SIGN: wc.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
+export const EC_SIGN: wc.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 
 type X509Module = typeof import('@peculiar/x509');
 let x509Module: X509Module | undefined;
 
 /** @peculiar/x509 with its reflect polyfill and Node's webcrypto, loaded on first use. */
-function x509(): X509Module {
+export function loadX509(): X509Module {
   if (!x509Module) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the polyfill must load before the library
     require('reflect-metadata');
@@ -57,7 +57,7 @@ function pem(label: string, der: ArrayBuffer): string {
 }
 
 /** A positive 128-bit serial number, hex (RFC 5280 wants them unique and at most 20 bytes). */
-function serialNumber(): string {
+export function serialNumber(): string {
   const b = randomBytes(16);
   b[0] &= 0x7f;
   if (b[0] === 0) b[0] = 1;
@@ -76,7 +76,7 @@ async function keyPem(key: wc.CryptoKey): Promise<string> {
   return pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', key));
 }
 
-async function importSigningKey(keyPemText: string): Promise<{ privateKey: wc.CryptoKey; publicKey: wc.CryptoKey }> {
+export async function importSigningKey(keyPemText: string): Promise<{ privateKey: wc.CryptoKey; publicKey: wc.CryptoKey }> {
   const der = createPrivateKey(keyPemText).export({ format: 'der', type: 'pkcs8' });
   const privateKey = await webcrypto.subtle.importKey('pkcs8', der, EC_KEY, true, ['sign']);
   const spki = createPublicKey(keyPemText).export({ format: 'der', type: 'spki' });
@@ -86,7 +86,7 @@ async function importSigningKey(keyPemText: string): Promise<{ privateKey: wc.Cr
 
 /** A cluster CA (kubeadm's "kubernetes" CA): 10 years by default. */
 export async function createCA(commonName = 'steer-ca', validityDays = 3650): Promise<CertKeyPem> {
-  const x = x509();
+  const x = loadX509();
   const keys = await newKeyPair();
   const now = Date.now();
   const cert = await x.X509CertificateGenerator.createSelfSigned({
@@ -123,7 +123,7 @@ function leafExtensions(x: X509Module, spec: CertSpec) {
 
 /** A leaf certificate signed by the CA: a serving certificate, a client identity, or both. */
 export async function issueCertificate(ca: CertKeyPem, spec: CertSpec): Promise<CertKeyPem> {
-  const x = x509();
+  const x = loadX509();
   const caCert = new x.X509Certificate(ca.cert);
   const caKeys = await importSigningKey(ca.key);
   const keys = await newKeyPair();
@@ -152,7 +152,7 @@ export async function issueCertificate(ca: CertKeyPem, spec: CertSpec): Promise<
  * kubelet's --cert-dir fallback): clients must skip verification or trust this very certificate.
  */
 export async function selfSignedServingCert(spec: Omit<CertSpec, 'usage'>): Promise<CertKeyPem> {
-  const x = x509();
+  const x = loadX509();
   const keys = await newKeyPair();
   const now = Date.now();
   const cert = await x.X509CertificateGenerator.createSelfSigned({

@@ -137,6 +137,10 @@ function controllerManagerRules(): PolicyRule[] {
     // Delegated authentication and authorization.
     rule(['create'], [authentication], ['tokenreviews']),
     rule(['create'], [authorization], ['subjectaccessreviews']),
+    // The CSR signer (kube's system:controller:certificate-controller): certificates for the well-known
+    // signers through /status, Failed conditions when a request breaks its signer's rules.
+    rule(['update'], [certificates], ['certificatesigningrequests/status']),
+    rule(['sign'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
   ];
 }
 

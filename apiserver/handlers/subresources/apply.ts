@@ -39,7 +39,7 @@ export async function serveApply({ req, res, registry, rt, namespace, name, subr
   md.name = name;
   if (rt.namespaced && md.namespace !== undefined && md.namespace !== namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   if (md.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil in an apply configuration');
-  const scope = subresource === 'status' ? 'status' : undefined;
+  const scope = subresource === 'status' || subresource === 'approval' ? subresource : undefined;
   const applyCtx: WriteContext = { ...ctx, fieldManager: manager };
 
   const existing = await registry.get(rt, namespace, name).catch((err: unknown) => {

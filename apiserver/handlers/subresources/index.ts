@@ -48,6 +48,7 @@ const subresources: Record<string, Subresource> = {
   '': { serve: serveObject },
   status: { serve: serveObject, discovery: (rt) => ({ kind: rt.kind, verbs: ['get', 'patch', 'update'] }) },
   ephemeralcontainers: { serve: serveObject, discovery: () => ({ kind: 'Pod', verbs: ['get', 'patch', 'update'] }) },
+  approval: { serve: serveObject, discovery: () => ({ kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] }) },
   binding: { serve: serveBinding, discovery: () => ({ kind: 'Binding', verbs: ['create'] }) },
   eviction: { serve: serveEviction, discovery: () => ({ kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' }) },
   scale: { serve: serveScale, discovery: () => ({ kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' }) },

@@ -1,6 +1,6 @@
 // The object itself (GET, PUT, PATCH, DELETE), its status subresource (GET, PUT, PATCH of status
-// alone) and a pod's ephemeralcontainers (GET, PUT, PATCH of spec.ephemeralContainers alone: kubectl
-// debug): the registry's get, update, guaranteedUpdate with a patch, and delete.
+// alone), a pod's ephemeralcontainers (GET, PUT, PATCH of spec.ephemeralContainers alone: kubectl
+// debug) and a CertificateSigningRequest's approval (its conditions alone: kubectl certificate approve): the registry's get, update, guaranteedUpdate with a patch, and delete.
 import { errors, successStatus } from '../../errors';
 import { strategyFor } from '../../kinds';
 import { isPlainObject } from '../../registry/objects';
@@ -11,7 +11,7 @@ import type { ObjectRequest } from '.';
 import { ApplyPatchMediaType, serveApply } from './apply';
 
 export async function serveObject({ req, res, registry, rt, namespace: ns, name, subresource }: ObjectRequest): Promise<void> {
-  const scope = subresource === 'status' || subresource === 'ephemeralcontainers' ? subresource : undefined;
+  const scope = subresource === 'status' || subresource === 'ephemeralcontainers' || subresource === 'approval' ? subresource : undefined;
   switch (req.method) {
     case 'GET':
       return sendObject(req, res, rt, 200, await registry.get(rt, ns, name, { resourceVersion: qs(req, 'resourceVersion') }));
