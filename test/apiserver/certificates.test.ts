@@ -121,6 +121,11 @@ describe.each(binaries)('$name: a new user through a CertificateSigningRequest',
     ]);
     const get = await kubectl(bin, ['get', 'csr', user]);
     expect(get.stdout).toMatch(new RegExp(`${user}\\s.*Approved,Issued`));
+    const describe = await kubectl(bin, ['describe', 'csr', user]);
+    expect(describe.stderr).toBe('');
+    expect(describe.stdout).toMatch(/Requesting User:\s+kubernetes-admin/);
+    expect(describe.stdout).toMatch(/Status:\s+Approved,Issued/);
+    expect(describe.stdout).toMatch(new RegExp(`Common Name:\\s+${user}`));
     const jsonpath = await kubectl(bin, ['get', 'csr', user, '-o', 'jsonpath={.status.certificate}']);
     const certPem = Buffer.from(jsonpath.stdout, 'base64').toString('utf8');
     const cert = new X509Certificate(certPem);
