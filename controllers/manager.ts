@@ -30,13 +30,13 @@ import { ReplicaSetController } from './replicaset';
 import { ReplicationControllerController } from './replicationcontroller';
 import { ResourceQuotaController } from './resourcequota';
 import { RootCAPublisher } from './root-ca-publisher';
-import { CertificateSigningController, type ClusterSigningOptions } from './certificates/controller';
+import { CertificateSigningController, CsrCleaner, type ClusterSigningOptions, type CsrCleanerOptions } from './certificates/controller';
 import { StatefulSetController } from './statefulset/controller';
 import { PersistentVolumeBinderController } from './persistentvolume/controller';
 import { VolumeProtectionController } from './persistentvolume/protection-controller';
 import { LocalPathProvisionerController } from './local-path-provisioner/controller';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota', 'csrsigning'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota', 'csrsigning', 'csrcleaner'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -80,6 +80,8 @@ export interface ControllerManagerOptions {
    * does not run (as in kube-controller-manager).
    */
   clusterSigning?: ClusterSigningOptions;
+  /** The CSR cleaner's period and clock (default an hour, the wall clock). */
+  csrCleaner?: CsrCleanerOptions;
   log?: (msg: string) => void;
 }
 
@@ -136,6 +138,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('replicationcontroller')) controllers.push(new ReplicationControllerController(ctx, w));
     if (enabled.has('resourcequota')) controllers.push(new ResourceQuotaController(ctx));
     if (enabled.has('csrsigning') && opts.clusterSigning) controllers.push(new CertificateSigningController(ctx, opts.clusterSigning));
+    if (enabled.has('csrcleaner')) controllers.push(new CsrCleaner(ctx, { log, ...opts.csrCleaner }));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

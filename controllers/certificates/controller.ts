@@ -6,12 +6,13 @@ import * as fs from 'node:fs';
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1';
 import { Resources } from '../../lib/api/resources';
 import { rfc3339 } from '../../lib/api/time';
-import { isNotFound } from '../../lib/client/client';
+import { isConflict, isNotFound } from '../../lib/client/client';
 import { type Controller, type ControllerContext, runWorkers } from '../../lib/client/controller';
 import type { Informer } from '../../lib/client/informer';
 import { WorkQueue } from '../../lib/client/workqueue';
 import { parseCertificateRequest, signCertificateRequest } from '../../lib/component/csr';
 import type { CertKeyPem } from '../../lib/component/pki';
+import { csrCleanupReason } from './cleaning';
 import { awaitsSigning, DEFAULT_SIGNING_DURATION_MS, planSigning } from './signing';
 
 export interface ClusterSigningOptions {
@@ -80,5 +81,60 @@ export class CertificateSigningController implements Controller {
       if (isNotFound(err)) return;
       throw err;
     }
+  }
+}
+
+export interface CsrCleanerOptions {
+  /** How often every request is looked at (kube: an hour). */
+  periodMs?: number;
+  now?: () => number;
+  log?: (msg: string) => void;
+}
+
+/**
+ * The CSR cleaner's loop (kube's csrcleaner): every period, the requests csrCleanupReason calls
+ * garbage are deleted (each on its own version: one changed meanwhile waits for the next round).
+ */
+export class CsrCleaner implements Controller {
+  readonly name = 'csrcleaner';
+  private readonly csrs: Informer<CertificateSigningRequest>;
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly o: CsrCleanerOptions = {},
+  ) {
+    this.csrs = ctx.informers.informerFor<CertificateSigningRequest>(Resources.certificatesigningrequests);
+  }
+
+  async start(): Promise<void> {
+    this.ctx.informers.start();
+    await this.csrs.start();
+    this.timer = setInterval(() => void this.sweep(), this.o.periodMs ?? 3600_000);
+    this.timer.unref();
+    void this.sweep();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One round; resolves when its deletes have been answered. */
+  sweep(): Promise<void> {
+    this.sweeping ??= (async () => {
+      const now = (this.o.now ?? Date.now)();
+      for (const csr of this.csrs.list()) {
+        const why = csrCleanupReason(csr, now);
+        if (!why) continue;
+        try {
+          await this.ctx.client.delete(Resources.certificatesigningrequests, undefined, csr.metadata!.name!, { preconditions: { uid: csr.metadata?.uid, resourceVersion: csr.metadata?.resourceVersion } });
+          this.o.log?.(`csrcleaner: deleted ${csr.metadata!.name!}: ${why}`);
+        } catch (err) {
+          if (!isNotFound(err) && !isConflict(err)) this.o.log?.(`csrcleaner: ${csr.metadata!.name!}: ${(err as Error).message}`);
+        }
+      }
+    })().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 }

@@ -39,6 +39,7 @@ let pki: ClusterPki;
 let api: RunningApiServer;
 let ctl: RunningControllers;
 let admin: KubeClient;
+let controllerManager: KubeClient;
 let kubeconfig: string;
 
 function kubectl(bin: string, args: string[], config = kubeconfig): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -80,13 +81,14 @@ beforeAll(async () => {
   admin = KubeClient.load({ kubeconfig });
   // The signer as steer up runs it: the controller manager's identity, the cluster CA.
   const cm = pki.client('controller-manager');
-  const cmClient = KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: cm.cert, key: cm.key });
-  ctl = await startControllers({ client: cmClient, controllers: ['csrsigning'], clusterSigning: { certFile: pki.caFile, keyFile: path.join(pki.dir, 'ca.key'), durationMs: 24 * 3600_000 }, leaderElect: false, log: () => undefined });
+  controllerManager = KubeClient.fromCredentials({ server: api.url, ca: pki.ca.cert, cert: cm.cert, key: cm.key });
+  ctl = await startControllers({ client: controllerManager, controllers: ['csrsigning'], clusterSigning: { certFile: pki.caFile, keyFile: path.join(pki.dir, 'ca.key'), durationMs: 24 * 3600_000 }, leaderElect: false, log: () => undefined });
 });
 
 afterAll(async () => {
   await ctl?.stop();
   admin?.close();
+  controllerManager?.close();
   await api?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -268,5 +270,20 @@ describe('what the API refuses', () => {
     // kube's field selector on the signer.
     const mine = await admin.list<CertificateSigningRequest>(CSRS, { fieldSelector: 'spec.signerName=example.com/my-signer' });
     expect(mine.items.map((c) => c.metadata?.name)).toEqual(['custom']);
+  });
+
+  test('the cleaner (two hours on): decided requests go, a fresh pending one stays', async () => {
+    await admin.create(CSRS, undefined, csr('fresh', opensslRequest('fresh', '/CN=fresh').request));
+    const before = (await admin.list<CertificateSigningRequest>(CSRS)).items.map((c) => c.metadata!.name!);
+    expect(before).toEqual(expect.arrayContaining(['fresh', 'serving', 'custom', 'needs-approver']));
+    const cleaner = await startControllers({ client: controllerManager, controllers: ['csrcleaner'], csrCleaner: { now: () => Date.now() + 2 * 3600_000, periodMs: 300 }, leaderElect: false, log: () => undefined });
+    try {
+      await waitFor('only the pending ones left', async () => (await admin.list<CertificateSigningRequest>(CSRS)).items.every((c) => !c.status?.conditions?.length), 10_000);
+      const left = (await admin.list<CertificateSigningRequest>(CSRS)).items.map((c) => c.metadata!.name!);
+      expect(left).toContain('fresh');
+      expect(left).not.toContain('serving');
+    } finally {
+      await cleaner.stop();
+    }
   });
 });
