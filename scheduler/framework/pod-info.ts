@@ -56,32 +56,59 @@ function containerRequests(c: Container): Resources {
   return { milliCpu: cpu !== undefined ? milliValue(cpu) : 0, memory: mem !== undefined ? value(mem) : 0 };
 }
 
+type Amounts = Map<string, number>;
+
+function addInto(into: Amounts, more: Amounts): void {
+  for (const [k, v] of more) into.set(k, (into.get(k) ?? 0) + v);
+}
+
+function maxInto(into: Amounts, other: Amounts): void {
+  for (const [k, v] of other) into.set(k, Math.max(into.get(k) ?? 0, v));
+}
+
 /**
- * The pod's effective requests: the sum over its containers, or the largest init container's if
- * larger (init containers run one at a time, before the others), plus the pod overhead.
+ * kube's PodRequests over any per-container amounts: the containers run together (summed); init
+ * container i runs beside the sidecars declared before it (restartable init containers, which keep
+ * running and so also add to the containers' sum); the pod needs the larger of the two.
+ */
+function podAmounts(pod: Pod, amountsOf: (c: Container) => Amounts): Amounts {
+  const total: Amounts = new Map();
+  for (const c of pod.spec?.containers ?? []) addInto(total, amountsOf(c));
+  const sidecars: Amounts = new Map();
+  const initPeak: Amounts = new Map();
+  for (const c of pod.spec?.initContainers ?? []) {
+    const own = amountsOf(c);
+    if (c.restartPolicy === 'Always') {
+      addInto(total, own);
+      addInto(sidecars, own);
+      maxInto(initPeak, sidecars);
+    } else {
+      const running = new Map(sidecars);
+      addInto(running, own);
+      maxInto(initPeak, running);
+    }
+  }
+  maxInto(total, initPeak);
+  return total;
+}
+
+/**
+ * The pod's effective cpu and memory requests (podAmounts) plus its overhead; with nonZero, a
+ * container that requests none counts kube's defaults (100m, 200 MiB), as scoring does.
  */
 export function computePodRequests(pod: Pod, nonZero: boolean): Resources {
-  const total: Resources = { milliCpu: 0, memory: 0 };
-  for (const c of pod.spec?.containers ?? []) {
+  const total = podAmounts(pod, (c) => {
     const r = containerRequests(c);
-    total.milliCpu += nonZero && r.milliCpu === 0 ? DefaultMilliCpuRequest : r.milliCpu;
-    total.memory += nonZero && r.memory === 0 ? DefaultMemoryRequest : r.memory;
-  }
-  for (const c of pod.spec?.initContainers ?? []) {
-    const r = containerRequests(c);
-    // A restartable init container (sidecar) keeps running: it adds to the total.
-    if (c.restartPolicy === 'Always') {
-      total.milliCpu += r.milliCpu;
-      total.memory += r.memory;
-      continue;
-    }
-    total.milliCpu = Math.max(total.milliCpu, r.milliCpu);
-    total.memory = Math.max(total.memory, r.memory);
-  }
+    return new Map([
+      ['cpu', nonZero && r.milliCpu === 0 ? DefaultMilliCpuRequest : r.milliCpu],
+      ['memory', nonZero && r.memory === 0 ? DefaultMemoryRequest : r.memory],
+    ]);
+  });
+  const out: Resources = { milliCpu: total.get('cpu') ?? 0, memory: total.get('memory') ?? 0 };
   const overhead = pod.spec?.overhead;
-  if (overhead?.cpu !== undefined) total.milliCpu += milliValue(overhead.cpu);
-  if (overhead?.memory !== undefined) total.memory += value(overhead.memory);
-  return total;
+  if (overhead?.cpu !== undefined) out.milliCpu += milliValue(overhead.cpu);
+  if (overhead?.memory !== undefined) out.memory += value(overhead.memory);
+  return out;
 }
 
 /** Whether the scheduler counts a resource besides cpu and memory. */
@@ -103,16 +130,7 @@ function containerScalars(c: Container): Map<string, number> {
 
 /** Effective requests of scalar resources, combined across containers like cpu and memory. */
 export function computeScalarRequests(pod: Pod): Map<string, number> {
-  const total = new Map<string, number>();
-  const add = (m: Map<string, number>) => {
-    for (const [k, v] of m) total.set(k, (total.get(k) ?? 0) + v);
-  };
-  for (const c of pod.spec?.containers ?? []) add(containerScalars(c));
-  for (const c of pod.spec?.initContainers ?? []) {
-    const m = containerScalars(c);
-    if (c.restartPolicy === 'Always') add(m);
-    else for (const [k, v] of m) total.set(k, Math.max(total.get(k) ?? 0, v));
-  }
+  const total = podAmounts(pod, containerScalars);
   for (const [k, v] of Object.entries(pod.spec?.overhead ?? {})) if (isScalarResource(k)) total.set(k, (total.get(k) ?? 0) + value(v));
   return total;
 }
