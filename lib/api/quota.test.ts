@@ -100,6 +100,17 @@ describe('quotaMatches', () => {
 describe('usage', () => {
   const now = Date.parse('2026-01-01T00:01:00Z');
 
+  it('charges sidecars beside the containers and an init container beside the sidecars before it', () => {
+    const c = (name: string, cpu: string, restartPolicy?: string) => ({ name, image: 'x', resources: { requests: { cpu }, limits: { cpu } }, ...(restartPolicy ? { restartPolicy } : {}) });
+    // containers 200m + sidecar 100m = 300m; the init container after the sidecar: 500m + 100m = 600m.
+    const p = pod({ containers: [c('app', '200m')], initContainers: [c('side', '100m', 'Always'), c('init', '500m')] });
+    const used = usageOf(Resources.pods, p as Record<string, unknown>, now);
+    for (const k of ['requests.cpu', 'limits.cpu', 'cpu']) expect(used[k]).toBeCloseTo(0.6, 9);
+    // Without the init container: the sidecar adds to the containers.
+    const q = pod({ containers: [c('app', '200m')], initContainers: [c('side', '100m', 'Always')] });
+    expect(usageOf(Resources.pods, q as Record<string, unknown>, now)['requests.cpu']).toBeCloseTo(0.3, 9);
+  });
+
   it('charges a finished pod only for count/pods', () => {
     const done = pod(withResources({ cpu: '1' }), { status: { phase: 'Succeeded' } });
     expect(usageOf(Resources.pods, done as Record<string, unknown>, now)).toEqual({ 'count/pods': 1 });

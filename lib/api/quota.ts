@@ -4,6 +4,7 @@
 // apiserver's ResourceQuota admission (refuse over-quota creates) and the resource quota controller
 // (keep status.used current), so both count the same way.
 import type { Container, Pod, PodAffinityTerm, ResourceQuota, ScopedResourceSelectorRequirement } from 'kubernetes-types/core/v1';
+import { podAmounts } from './pod-requests';
 import { formatQuantity, parseQuantity, type QuantityFormat } from './quantity';
 import { type ResourceType, Resources } from './resources';
 
@@ -35,12 +36,9 @@ function sumContainers(containers: Container[] | undefined, kind: 'requests' | '
   return total;
 }
 
-/** A pod's requests or limits of one resource: its containers' sum, at least its largest init container's. */
+/** A pod's requests or limits of one resource, as kube's quota charges them (sidecars counted: lib/api/pod-requests.ts). */
 export function podAmount(pod: Pod, kind: 'requests' | 'limits', name: string): number {
-  const sum = sumContainers(pod.spec?.containers, kind, name);
-  let init = 0;
-  for (const c of pod.spec?.initContainers ?? []) init = Math.max(init, sumContainers([c], kind, name));
-  return Math.max(sum, init);
+  return podAmounts(pod, (c) => new Map([[name, sumContainers([c], kind, name)]])).get(name) ?? 0;
 }
 
 /**

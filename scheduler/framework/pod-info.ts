@@ -1,6 +1,7 @@
 // PodInfo: a pod plus what the scheduler derives from it once (resource requests, host ports, owner),
 // so filters run over thousands of nodes without re-reading the spec.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
+import { podAmounts } from '../../lib/api/pod-requests';
 import { milliValue, value } from '../../lib/api/quantity';
 import { PodAffinityInfo, podAffinityInfo } from './pod-affinity';
 
@@ -54,42 +55,6 @@ function containerRequests(c: Container): Resources {
   const cpu = req.cpu ?? lim.cpu;
   const mem = req.memory ?? lim.memory;
   return { milliCpu: cpu !== undefined ? milliValue(cpu) : 0, memory: mem !== undefined ? value(mem) : 0 };
-}
-
-type Amounts = Map<string, number>;
-
-function addInto(into: Amounts, more: Amounts): void {
-  for (const [k, v] of more) into.set(k, (into.get(k) ?? 0) + v);
-}
-
-function maxInto(into: Amounts, other: Amounts): void {
-  for (const [k, v] of other) into.set(k, Math.max(into.get(k) ?? 0, v));
-}
-
-/**
- * kube's PodRequests over any per-container amounts: the containers run together (summed); init
- * container i runs beside the sidecars declared before it (restartable init containers, which keep
- * running and so also add to the containers' sum); the pod needs the larger of the two.
- */
-function podAmounts(pod: Pod, amountsOf: (c: Container) => Amounts): Amounts {
-  const total: Amounts = new Map();
-  for (const c of pod.spec?.containers ?? []) addInto(total, amountsOf(c));
-  const sidecars: Amounts = new Map();
-  const initPeak: Amounts = new Map();
-  for (const c of pod.spec?.initContainers ?? []) {
-    const own = amountsOf(c);
-    if (c.restartPolicy === 'Always') {
-      addInto(total, own);
-      addInto(sidecars, own);
-      maxInto(initPeak, sidecars);
-    } else {
-      const running = new Map(sidecars);
-      addInto(running, own);
-      maxInto(initPeak, running);
-    }
-  }
-  maxInto(total, initPeak);
-  return total;
 }
 
 /**
