@@ -194,6 +194,17 @@ export function strictDecoding(body: object, ctx: WriteContext, prune: () => str
   if (ctx.fieldValidation !== 'Ignore') for (const w of report.warnings) if (!ctx.warnings?.includes(w)) ctx.warnings?.push(w);
 }
 
+/** The stored object with `section.key` taken from the requested one (removed where it has none): a subresource that writes that one field. */
+function withFieldOf(current: StoredObject, requested: KObj, section: 'spec' | 'status', key: string): KObj {
+  const next = copyStored(current);
+  const into = isPlainObject(next[section]) ? next[section] : (next[section] = {});
+  const from = requested[section];
+  const wanted = isPlainObject(from) ? from[key] : undefined;
+  if (wanted === undefined || wanted === null) delete into[key];
+  else into[key] = wanted;
+  return next;
+}
+
 export class Registry {
   readonly services: ServiceAllocations;
   /** The kinds this server serves: built-in ones and those its CRDs register (apiserver/crd/). */
@@ -560,19 +571,11 @@ export class Registry {
     } else if (subresource === 'approval') {
       // Writes to a CertificateSigningRequest's /approval change only its conditions (kube's
       // csrApprovalStrategy): kubectl certificate approve and deny.
-      next = copyStored(current);
-      const status = isPlainObject(next.status) ? next.status : (next.status = {});
-      const wanted = isPlainObject(requested.status) ? requested.status.conditions : undefined;
-      if (wanted === undefined || wanted === null) delete status.conditions;
-      else status.conditions = wanted;
+      next = withFieldOf(current, requested, 'status', 'conditions');
     } else if (subresource === 'ephemeralcontainers') {
       // Writes to a pod's /ephemeralcontainers change only spec.ephemeralContainers (kube's
       // ephemeralContainersStrategy): everything else stays as stored.
-      next = copyStored(current);
-      const spec = isPlainObject(next.spec) ? next.spec : (next.spec = {});
-      const wanted = isPlainObject(requested.spec) ? requested.spec.ephemeralContainers : undefined;
-      if (wanted === undefined || wanted === null) delete spec.ephemeralContainers;
-      else spec.ephemeralContainers = wanted;
+      next = withFieldOf(current, requested, 'spec', 'ephemeralContainers');
     } else {
       next = requested;
       if (subresource !== 'all' && rt.subresources.includes('status')) {

@@ -7,7 +7,7 @@
 // system:masters refusal, validation's 422s, approval without the signer's `approve` verb (403), a
 // spec that cannot change, /status that cannot approve, a kubelet-serving request that breaks its
 // signer's rules (Failed), and a custom signer's request left alone.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,20 +19,13 @@ import { startControllers, type RunningControllers } from '../../controllers';
 import { Resources } from '../../lib/api/resources';
 import { KubeClient } from '../../lib/client/client';
 import { outcome } from '../helpers/identities';
+import { KUBECTL_120, kubectlBinaries, kubectlRunner, type KubectlResult } from '../helpers/kubectl';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(120_000);
 
-const ROOT = path.join(__dirname, '..', '..');
-const KUBECTL_120 = path.join(ROOT, 'tools', 'kubectl', 'usr', 'bin', 'kubectl');
 const CSRS = Resources.certificatesigningrequests;
-
-function runs(bin: string): boolean {
-  if (!fs.existsSync(bin)) return false;
-  return spawnSync(bin, ['version', '--client'], { timeout: 20_000, env: { ...process.env, HOME: os.tmpdir() } }).status === 0;
-}
-const binaries: Array<{ name: string; bin: string; current: boolean }> = [{ name: 'kubectl 1.20', bin: KUBECTL_120, current: false }];
-if (runs('/usr/bin/kubectl')) binaries.push({ name: '/usr/bin/kubectl', bin: '/usr/bin/kubectl', current: true });
+const binaries = kubectlBinaries('').map((b) => ({ ...b, current: b.bin !== KUBECTL_120 }));
 
 let dir: string;
 let pki: ClusterPki;
@@ -42,16 +35,10 @@ let admin: KubeClient;
 let controllerManager: KubeClient;
 let kubeconfig: string;
 
-function kubectl(bin: string, args: string[], config = kubeconfig): Promise<{ code: number; stdout: string; stderr: string }> {
+/** kubectl `bin` with the admin kubeconfig (or `config`), a HOME of its own. */
+function kubectl(bin: string, args: string[], config = kubeconfig): Promise<KubectlResult> {
   const home = fs.mkdtempSync(path.join(dir, 'home-'));
-  return new Promise((resolve) => {
-    const child = spawn(bin, ['--kubeconfig', config, ...args], { env: { ...process.env, HOME: home, KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return kubectlRunner(bin, () => config, () => home, 'k')(...args);
 }
 
 /** A key and a PKCS#10 request from openssl; returns the key file and the request's base64 (spec.request). */
