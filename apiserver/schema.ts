@@ -32,10 +32,13 @@ function fieldsOf(modelName: string): Map<string, Attribute> | undefined {
   return fields ?? undefined;
 }
 
-/** The client-node model class name for a resource: 'V1Pod', 'V1Deployment', 'CoreV1Event'. */
-export function modelNameFor(resource: Pick<ResourceType, 'version' | 'kind'>): string | undefined {
-  const version = resource.version.charAt(0).toUpperCase() + resource.version.slice(1);
-  for (const name of [`${version}${resource.kind}`, `Core${version}${resource.kind}`]) {
+/** The client-node model class name for a resource: 'V1Pod', 'V1Deployment', 'CoreV1Event', 'EventsV1Event'. */
+export function modelNameFor(resource: Pick<ResourceType, 'version' | 'kind'> & { group?: string }): string | undefined {
+  const title = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  const version = title(resource.version);
+  // A kind two groups share is named after its group (events.k8s.io: 'Events'; the core group: 'Core').
+  const group = title(resource.group?.split('.')[0] || 'core');
+  for (const name of [`${version}${resource.kind}`, `${group}${version}${resource.kind}`]) {
     if (fieldsOf(name)) return name;
   }
   return undefined;

@@ -24,6 +24,7 @@ import { kubeletClient, type KubeletClient, type KubeletClientOptions } from './
 import { MetricsApi } from './metrics-api';
 import { hpaV1Conversion } from './handlers/hpa-v1';
 import { cronJobV1beta1Conversion } from './handlers/cronjob-v1beta1';
+import { eventV1Conversion } from './handlers/events-v1';
 import { servedVersionsHandler } from './handlers/served-versions';
 import type { WatchHooks } from './handlers/watch';
 import { routeUpgrades, type UpgradeRouting } from './handlers/websocket';
@@ -354,7 +355,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     onEnd: (rt) => registeredWatchers.dec({ group: rt.group, version: rt.version, kind: rt.kind }),
     bookmarkIntervalMs: opts.watchBookmarkIntervalMs,
   };
-  app.use(servedVersionsHandler(registry, watchHooks, [hpaV1Conversion, cronJobV1beta1Conversion]));
+  app.use(servedVersionsHandler(registry, watchHooks, [hpaV1Conversion, cronJobV1beta1Conversion, eventV1Conversion]));
   app.use(resourceHandler(registry, watchHooks));
   app.use((_req: Request, res: Response) => sendError(res, errors.pathNotFound()));
   // Error handler: every failure becomes a metav1.Status.

@@ -10,6 +10,8 @@ import { compileSelectors, strictDecoding, type Registry, type WriteContext } fr
 import { orderObject, shapeOfKind } from '../registry/field-order';
 import { pruneUnknownFields } from '../schema';
 import type { KObj } from '../storage/types';
+import type { FieldCause } from '../validation/common';
+import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { toTable } from '../tables';
 import { patchKind, requestPatcher } from './patch';
 import type { RequestInfo } from './request-info';
@@ -29,6 +31,19 @@ export interface VersionConversion {
   toServed(stored: KObj): unknown;
   /** A decoded body of the served version → the stored version; `current` is the stored object on an update. */
   toStored(body: Record<string, unknown>, current?: KObj): KObj;
+  /** Rules of the served version beyond the stored kind's (a body of a create, or of an update of `current`). */
+  validate?(body: Record<string, unknown>, current?: KObj): FieldCause[];
+  /** Field selector labels of the served version that the stored kind names otherwise (events.k8s.io's regarding.name). */
+  fieldLabels?: Record<string, string>;
+}
+
+/** A field selector with the served version's labels turned into the stored kind's. */
+export function convertFieldSelector(selector: string | undefined, labels: Record<string, string> | undefined): string | undefined {
+  if (!selector || !labels) return selector;
+  return selector
+    .split(/(?<!\\),/)
+    .map((term) => term.replace(/^(\s*)([^=!\s]+)/, (all, space: string, key: string) => (Object.hasOwn(labels, key) ? space + labels[key] : all)))
+    .join(',');
 }
 
 /** The body of a write, checked as kube-apiserver's decoder does. */
@@ -61,21 +76,25 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
     const toStored = (body: unknown, ctx: WriteContext, current?: KObj) => {
       const decoded = decode(conv, body);
       strictDecoding(decoded, ctx, () => pruneUnknownFields(conv.schema ?? conv.served, decoded));
+      const causes = conv.validate?.(decoded, current) ?? [];
+      const md = isPlainObject(decoded.metadata) ? decoded.metadata : {};
+      if (causes.length) throw errors.invalid(conv.served, String(md.name ?? md.generateName ?? name ?? ''), causes as StatusCause[]);
       return conv.toStored(decoded, current);
     };
+    const fieldSelector = convertFieldSelector(qs(req, 'fieldSelector'), conv.fieldLabels);
     const answer = (code: number, body: unknown) => {
       flushWarnings(res);
       sendJSON(res, code, body);
     };
     if (info.subresource && info.subresource !== 'status') throw errors.pathNotFound();
     if (info.watch) {
-      const fields = [qs(req, 'fieldSelector'), name !== undefined ? `metadata.name=${name}` : ''].filter(Boolean).join(',');
+      const fields = [fieldSelector, name !== undefined ? `metadata.name=${name}` : ''].filter(Boolean).join(',');
       return serveWatch(req, res, registry, rt, ns, compileSelectors(rt, qs(req, 'labelSelector'), fields), watchHooks, { rt: conv.served, convert: out });
     }
     const ctx = writeContext(req, res);
     if (name === undefined) {
       if (req.method === 'GET') {
-        const page = await registry.list(rt, ns, { labelSelector: qs(req, 'labelSelector'), fieldSelector: qs(req, 'fieldSelector') });
+        const page = await registry.list(rt, ns, { labelSelector: qs(req, 'labelSelector'), fieldSelector });
         const metadata = { resourceVersion: String(page.rev) };
         if (wantsTable(req)) {
           const table = toTable(rt, page.items.map((s) => s.obj), { now: Date.now(), includeColumnDefinitions: true, includeObject: tableIncludeObject(req) });
@@ -115,7 +134,7 @@ export function servedVersionsHandler(registry: Registry, watchHooks: WatchHooks
       }
       case 'DELETE': {
         const r = await registry.delete(rt, ns, name, deleteOptions(req), ctx);
-        return sendJSON(res, 200, r.removed ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: rt.group, kind: rt.resource, uid: r.object.obj.metadata.uid } } : out(r.object.obj));
+        return sendJSON(res, 200, r.removed ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: conv.served.group, kind: rt.resource, uid: r.object.obj.metadata.uid } } : out(r.object.obj));
       }
       default:
         throw errors.methodNotAllowed(req.method, rt.resource);

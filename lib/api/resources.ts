@@ -124,9 +124,12 @@ export const HpaV1Resource: ResourceType = { ...Resources.horizontalpodautoscale
 /** batch/v1beta1 CronJobs: the batch/v1 objects, converted (kubectl 1.20's `create cronjob` writes v1beta1). */
 export const CronJobV1beta1Resource: ResourceType = { ...Resources.cronjobs, version: 'v1beta1' };
 
+/** events.k8s.io/v1 Events: the core/v1 Events, their fields renamed (client-go's newer event recorder writes them). */
+export const EventsV1Resource: ResourceType = rt('events.k8s.io', 'v1', 'events', 'Event', true, ['ev']);
+
 /** Every resource a path can name: the stored ones, the metrics API and the other served versions. */
 /** Served but not stored under their own bucket: the metrics API and the other served versions of stored kinds. */
-export const servedOnlyResources: ResourceType[] = [...Object.values(MetricsResources), HpaV1Resource, CronJobV1beta1Resource];
+export const servedOnlyResources: ResourceType[] = [...Object.values(MetricsResources), HpaV1Resource, CronJobV1beta1Resource, EventsV1Resource];
 export const servedResources: ResourceType[] = [...allResources, ...servedOnlyResources];
 
 /** 'apps/v1' or 'v1'. */

@@ -1,10 +1,15 @@
-// Other served versions of stored kinds: autoscaling/v1 HorizontalPodAutoscalers (stored as v2) and
-// batch/v1beta1 CronJobs (stored as batch/v1) — reads, writes, bad bodies and watches converted, while a
-// watcher of the stored version on the same events keeps getting the stored version.
+// Other served versions of stored kinds: autoscaling/v1 HorizontalPodAutoscalers (stored as v2),
+// batch/v1beta1 CronJobs (stored as batch/v1) and events.k8s.io/v1 Events (stored as core/v1 Events) —
+// reads, writes, bad bodies, field selectors and watches converted, while a watcher of the stored version
+// on the same events keeps getting the stored version.
 import * as http from 'node:http';
 import type { CronJob } from 'kubernetes-types/batch/v1';
 import { Resources } from '../../lib/api/resources';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { kubectlBinaries, kubectlRunner } from '../helpers/kubectl';
 
 let api: TestApiServer;
 beforeAll(async () => {
@@ -123,6 +128,109 @@ describe('autoscaling/v1 HorizontalPodAutoscalers', () => {
       ]);
     } finally {
       w.stop();
+    }
+  });
+});
+
+describe('events.k8s.io/v1 Events', () => {
+  const base = '/apis/events.k8s.io/v1/namespaces/default/events';
+  const now = new Date().toISOString().replace('Z', '000Z'); // a MicroTime
+  // What client-go's events.k8s.io recorder (k8s.io/client-go/tools/events) sends.
+  const v1Event = (name: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name, namespace: 'default' },
+    eventTime: now,
+    reportingController: 'example.com/scheduler',
+    reportingInstance: 'scheduler-1',
+    action: 'Binding',
+    reason: 'Scheduled',
+    regarding: { kind: 'Pod', namespace: 'default', name: 'web-1', apiVersion: 'v1' },
+    note: 'Successfully assigned default/web-1 to node-1',
+    type: 'Normal',
+    ...extra,
+  });
+
+  it('a v1 event is stored as the core Event and read back in either version', async () => {
+    const created = await api.client.request<Record<string, unknown>>('POST', base, { body: v1Event('sched.1') });
+    expect(created).toMatchObject({ apiVersion: 'events.k8s.io/v1', kind: 'Event', regarding: { name: 'web-1' }, note: 'Successfully assigned default/web-1 to node-1', reportingController: 'example.com/scheduler' });
+    const core = await api.client.get<Record<string, unknown>>(Resources.events, 'default', 'sched.1');
+    expect(core).toMatchObject({ apiVersion: 'v1', involvedObject: { kind: 'Pod', name: 'web-1' }, message: 'Successfully assigned default/web-1 to node-1', reportingComponent: 'example.com/scheduler', reportingInstance: 'scheduler-1', action: 'Binding' });
+    expect(core).not.toHaveProperty('note');
+  });
+
+  it('a core event (the older recorder) reads with the deprecated fields', async () => {
+    await api.client.create(Resources.events, 'default', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'old.1' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'web-2' },
+      reason: 'Pulled',
+      message: 'pulled',
+      source: { component: 'kubelet', host: 'node-1' },
+      count: 3,
+      type: 'Normal',
+    });
+    const got = await api.client.request<Record<string, unknown>>('GET', `${base}/old.1`);
+    expect(got).toMatchObject({ apiVersion: 'events.k8s.io/v1', regarding: { name: 'web-2' }, note: 'pulled', deprecatedSource: { component: 'kubelet', host: 'node-1' }, deprecatedCount: 3 });
+    expect(got).not.toHaveProperty('involvedObject');
+  });
+
+  it('field selectors speak the v1 labels', async () => {
+    const names = async (sel: string) => (await api.client.request<{ kind: string; items: Array<{ metadata: { name: string } }> }>('GET', `${base}?fieldSelector=${encodeURIComponent(sel)}`)).items.map((e) => e.metadata.name);
+    expect(await names('regarding.name=web-1')).toEqual(['sched.1']);
+    expect(await names('regarding.name=web-2,reason=Pulled')).toEqual(['old.1']);
+    expect(await names('reportingController=example.com/scheduler')).toEqual(['sched.1']);
+    const list = await api.client.request<{ kind: string; apiVersion: string }>('GET', base);
+    expect(list).toMatchObject({ kind: 'EventList', apiVersion: 'events.k8s.io/v1' });
+  });
+
+  it.each([
+    ['no eventTime', { eventTime: undefined }, 'eventTime: Required value'],
+    ['another type', { type: 'Info' }, 'type: Invalid value: "": has invalid value: Info'],
+    ['a deprecated field', { deprecatedCount: 2 }, 'deprecatedCount: Invalid value: "": needs to be unset'],
+    ['a series of one', { series: { count: 1, lastObservedTime: now } }, 'series.count: Invalid value: "": should be at least 2'],
+    ['no reportingController', { reportingController: undefined }, 'reportingController: Required value'],
+  ])('a create with %s: 422', async (_n, extra, message) => {
+    const err = await api.client.request('POST', base, { body: v1Event('bad', extra) }).catch((e: { code: number; message: string }) => e);
+    expect(err).toMatchObject({ code: 422 });
+    expect((err as { message: string }).message).toContain(message);
+  });
+
+  it('an update may change only the series', async () => {
+    const got = await api.client.request<Record<string, unknown>>('GET', `${base}/sched.1`);
+    const series = { count: 2, lastObservedTime: now };
+    const updated = await api.client.request<Record<string, unknown>>('PUT', `${base}/sched.1`, { body: { ...got, series } });
+    expect(updated).toMatchObject({ series: { count: 2 } });
+    const err = await api.client.request('PUT', `${base}/sched.1`, { body: { ...updated, note: 'changed' } }).catch((e: { code: number; message: string }) => e);
+    expect(err).toMatchObject({ code: 422 });
+    expect((err as { message: string }).message).toContain('note: Invalid value: "changed": field is immutable');
+  });
+
+  it('watches converted, and the group is in discovery', async () => {
+    const w = await watch(`${base}?watch=1&fieldSelector=regarding.name%3Dweb-3`);
+    try {
+      await api.client.request('POST', base, { body: v1Event('watched.1', { regarding: { kind: 'Pod', namespace: 'default', name: 'web-3' } }) });
+      await until(() => w.events.length === 1);
+      expect(w.events[0]).toMatchObject({ type: 'ADDED', object: { apiVersion: 'events.k8s.io/v1', metadata: { name: 'watched.1' } } });
+    } finally {
+      w.stop();
+    }
+    const groups = await api.client.request<{ groups: Array<{ name: string; preferredVersion: { version: string } }> }>('GET', '/apis');
+    expect(groups.groups.find((g) => g.name === 'events.k8s.io')?.preferredVersion.version).toBe('v1');
+    const resources = await api.client.request<{ resources: Array<{ name: string; kind: string; shortNames?: string[] }> }>('GET', '/apis/events.k8s.io/v1');
+    expect(resources.resources).toEqual([expect.objectContaining({ name: 'events', kind: 'Event', namespaced: true })]);
+  });
+
+  it.each(kubectlBinaries('ev'))('$name: get events.events.k8s.io prints the Event table', async ({ bin, ns }) => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-kubectl-events-'));
+    try {
+      const r = await kubectlRunner(bin, () => api.kubeconfigPath, () => home, ns)('get', 'events.events.k8s.io', '-n', 'default', '--field-selector', 'regarding.name=web-1');
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+      expect(r.stdout).toMatch(/Normal\s+Scheduled\s+pod\/web-1\s+Successfully assigned default\/web-1 to node-1/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
     }
   });
 });
