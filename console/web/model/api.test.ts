@@ -1,5 +1,6 @@
-// A read that got no answer (the browser's TypeError: Chromium's ERR_NETWORK_CHANGED when the host's
-// interfaces change) is sent again a few times; a write, an aborted read and an answered error are not.
+// A request that got no answer (the browser's TypeError: Chromium's ERR_NETWORK_CHANGED when the host's
+// interfaces change) is sent again a few times when that is safe — a read, a merge patch; a create, an
+// update, a delete, a JSON patch, an aborted read and an answered error are not.
 import { Api, ApiError, Fetch, NETWORK_RETRIES } from './api';
 
 /** A fetch that fails the first `failures` calls with `error`, then answers 200, and counts its calls. */
@@ -37,10 +38,22 @@ describe('the console API client over a network that drops requests', () => {
     expect(f.calls()).toBe(NETWORK_RETRIES + 1);
   });
 
-  test.each(['POST', 'PUT', 'PATCH', 'DELETE'])('a %s is not sent again: it may have reached the server', async (method) => {
+  test.each([
+    ['POST', undefined],
+    ['PUT', undefined],
+    ['DELETE', undefined],
+    ['PATCH', 'application/json-patch+json'],
+  ])('a %s (%s) is not sent again: it may have reached the server', async (method, contentType) => {
     const f = flakyFetch(1);
-    await expect(new Api('http://x', 't', f.fetch).fetch({ method, path: '/api/v1/namespaces/default/pods', body: {} })).rejects.toThrow(TypeError);
+    await expect(new Api('http://x', 't', f.fetch).fetch({ method, path: '/api/v1/namespaces/default/pods', body: {}, contentType })).rejects.toThrow(TypeError);
     expect(f.calls()).toBe(1);
+  });
+
+  test.each(['application/merge-patch+json', 'application/strategic-merge-patch+json'])('a PATCH as %s is sent again: twice does what once does', async (contentType) => {
+    const f = flakyFetch(1);
+    const res = await new Api('http://x', 't', f.fetch).fetch({ method: 'PATCH', path: '/apis/apps/v1/namespaces/default/deployments/web/scale', body: { spec: { replicas: 3 } }, contentType });
+    expect(res.status).toBe(200);
+    expect(f.calls()).toBe(2);
   });
 
   test('an aborted read is not sent again', async () => {

@@ -167,11 +167,12 @@ export class Api {
   }
 
   /**
-   * The raw response of a request (watch and log streams read its body as it comes). A read that fails
-   * before any answer (fetch's TypeError: Chromium fails the requests in flight when the host's
+   * The raw response of a request (watch and log streams read its body as it comes). A request that
+   * fails before any answer (fetch's TypeError: Chromium fails the requests in flight when the host's
    * network changes, ERR_NETWORK_CHANGED, as when a container's interface is added) is sent again, up
-   * to NETWORK_RETRIES times, a little later each time; a write is not, as it may have reached the
-   * server.
+   * to NETWORK_RETRIES times, a little later each time, when sending it twice does what sending it once
+   * does: a read, or a merge or strategic merge patch (scale, restart, apply). A create, an update, a
+   * delete or a JSON patch is not: it may have reached the server.
    */
   async fetch(r: ApiRequest, accept = 'application/json'): Promise<Response> {
     const hasBody = r.body !== undefined;
@@ -184,7 +185,8 @@ export class Api {
         credentials: 'omit',
         signal: r.signal,
       });
-    if (method !== 'GET' && method !== 'HEAD') return send();
+    const idempotent = method === 'GET' || method === 'HEAD' || (method === 'PATCH' && /merge-patch\+json$/.test(r.contentType ?? ''));
+    if (!idempotent) return send();
     for (let attempt = 0; ; attempt++) {
       try {
         return await send();
