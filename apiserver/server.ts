@@ -32,6 +32,9 @@ import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
 import { certificateAdmissionPlugins } from './admission/certificates';
+import { runtimeClassAdmission } from './admission/runtime-class';
+import type { RuntimeClass } from 'kubernetes-types/node/v1';
+import { Resources } from '../lib/api/resources';
 import { defaultAdvertiseAddress, KubernetesServiceReconciler } from './registry/kubernetes-service';
 import { loadEncryptionConfiguration } from './storage/encryption';
 import { ApiStatusError, errors } from './errors';
@@ -49,7 +52,7 @@ import { inflightRequests, objectCountSources, recordEtcdRequest, registeredWatc
 import { NamespaceCleaner } from './registry/namespaces';
 import { EventExpiry } from './registry/event-ttl';
 import { kindStrategies } from './kinds';
-import { apiserverBuckets, bucketOf } from './registry/keys';
+import { apiserverBuckets, bucketOf, keyOf } from './registry/keys';
 import { Registry } from './registry/registry';
 import { openStorage, StorageOptions, storageKind } from './storage/open';
 import { installHealthChecks, withTimeout } from './health';
@@ -232,6 +235,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   // Always on, as in kube-apiserver: they ask the authorizer, known once authorization is set up below.
   let serverAuthorizer: Authorizer = alwaysAllow;
   const certificates = certificateAdmissionPlugins(() => serverAuthorizer);
+  const runtimeClasses = runtimeClassAdmission(async (name) => (await storage.get(bucketOf(Resources.runtimeclasses), keyOf(Resources.runtimeclasses, undefined, name)))?.obj as RuntimeClass | undefined);
   let authz: Authorization | undefined;
   let startedRegistry: Registry | undefined;
   let crds: CrdServing | undefined;
@@ -243,7 +247,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       nodePortRange: opts.nodePortRange ?? '30000-32767',
       clusterDNSIP: opts.clusterDNSIP,
       componentTargets: opts.componentStatusTargets,
-      admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), ...builtin.last, ...certificates, ...(authz?.admissionLast ?? [])]),
+      admission: new AdmissionChain([...(authz?.admissionFirst ?? []), ...builtin.first, ...(opts.admission ?? []), runtimeClasses, ...builtin.last, ...certificates, ...(authz?.admissionLast ?? [])]),
     }));
     attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();

@@ -37,7 +37,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
-function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; dataGate?: Promise<void>; volumeRefreshIntervalMs?: number; hooks?: HookRunner } = {}): Harness {
+function harness(o: { images?: string[]; missingImages?: string[]; data?: PodData; dataGate?: Promise<void>; volumeRefreshIntervalMs?: number; hooks?: HookRunner; runtimeClasses?: Record<string, string> } = {}): Harness {
   const runtime = new FakeRuntime({ images: o.images ?? ['busybox:1.35'], missingImages: o.missingImages });
   const pleg = new Pleg({ runtime, nodeName: NODE, intervalMs: 1000, onChange: () => undefined });
   const probes = new ProbeManager({ nodeName: NODE, prober: { run: async () => ({ ok: true, output: '' }) }, onChange: () => undefined });
@@ -57,6 +57,11 @@ function harness(o: { images?: string[]; missingImages?: string[]; data?: PodDat
         dataCalls++;
         await o.dataGate;
         return o.data ?? { configMaps: {}, secrets: {} };
+      },
+      runtimeHandler: async (name) => {
+        const handler = o.runtimeClasses?.[name];
+        if (handler === undefined) throw new Error(`runtimeclasses.node.k8s.io "${name}" not found`);
+        return handler;
       },
     },
     deleter: { deletePod: async (p) => void deleted.push(p.metadata!.name!) },
@@ -189,6 +194,29 @@ describe('a sync that starts containers', () => {
     await h.actions.apply(p, { type: 'KillContainer', id: state.started[0].id, name: 'a', gracePeriodSeconds: 0, reason: 'SpecChanged', message: '' }, next);
     await h.actions.apply(p, start('a', 1), next);
     expect(h.dataCalls()).toBe(2);
+  });
+
+  test("the pod's RuntimeClass names the sandbox's handler; a class that does not exist creates no sandbox", async () => {
+    const h = harness({ runtimeClasses: { sandboxed: 'runsc' } });
+    const handlers: Array<string | undefined> = [];
+    const run = h.runtime.runPodSandbox.bind(h.runtime);
+    h.runtime.runPodSandbox = (cfg) => {
+      handlers.push(cfg.runtimeHandler);
+      return run(cfg);
+    };
+    const withClass = (name: string, uid: string): Pod => {
+      const p = pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' });
+      return { ...p, metadata: { ...p.metadata, name: uid, uid }, spec: { ...p.spec!, runtimeClassName: name } };
+    };
+    expect(await h.actions.apply(withClass('sandboxed', 'uid-rc'), { type: 'CreateSandbox', attempt: 0 }, newSyncState(emptyObserved('uid-rc')))).toEqual({ ok: true });
+    expect(handlers).toEqual(['runsc']);
+    const missing = await h.actions.apply(withClass('nope', 'uid-none'), { type: 'CreateSandbox', attempt: 0 }, newSyncState(emptyObserved('uid-none'))).catch((err: Error) => err);
+    expect(String(missing)).toContain('runtimeclasses.node.k8s.io "nope" not found');
+    expect(handlers).toEqual(['runsc']);
+    expect(h.events).toContain('Warning FailedCreatePodSandBox Failed to create pod sandbox: runtimeclasses.node.k8s.io "nope" not found');
+    // A pod without a class: the runtime's default handler.
+    await createAndStart(h, pod({ name: 'd', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }));
+    expect(handlers).toEqual(['runsc', undefined]);
   });
 
   test.each([

@@ -361,7 +361,9 @@ export class PodActions {
     let id: string;
     let t: number;
     try {
-      id = await this.runtime.runPodSandbox(cfg);
+      // kubelet's LookupRuntimeHandler: the pod's RuntimeClass names the CRI handler its sandbox runs with.
+      const className = pod.spec?.runtimeClassName;
+      id = await this.runtime.runPodSandbox(className ? { ...cfg, runtimeHandler: await this.o.data.runtimeHandler(className) } : cfg);
       if (attempt > 0) this.o.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       const st = await this.runtime.podSandboxStatus(id);
       this.o.pleg.remember(st);

@@ -5,13 +5,16 @@
 // every running pod's volumes are refreshed each minute, and the pods of a namespace all read its
 // kube-root-ca.crt, so a resync wave of 30 pods cost 30 GETs of one ConfigMap.
 import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1';
+import type { RuntimeClass } from 'kubernetes-types/node/v1';
 import { isNotFound, KubeClient } from '../lib/client/client';
 import { Resources, type ResourceType } from '../lib/api/resources';
 import { PodData, referencedData } from './podspec';
 
-/** Where the pod actions get a pod's ConfigMaps and Secrets (unit tests pass fixed data). */
+/** Where the pod actions get a pod's ConfigMaps and Secrets, and RuntimeClasses (unit tests pass fixed data). */
 export interface PodDataSource {
   podData(pod: Pod): Promise<PodData>;
+  /** The CRI handler of a RuntimeClass; throws when there is no such class (the sandbox is not created). */
+  runtimeHandler(runtimeClassName: string): Promise<string>;
 }
 
 /** Reads them from the API, each referenced object once, all at the same time. */
@@ -34,6 +37,10 @@ export class ApiPodData implements PodDataSource {
       this.inFlight.set(key, read);
     }
     return read;
+  }
+
+  async runtimeHandler(runtimeClassName: string): Promise<string> {
+    return (await this.get<RuntimeClass>(Resources.runtimeclasses, undefined, runtimeClassName)).handler;
   }
 
   async podData(pod: Pod): Promise<PodData> {

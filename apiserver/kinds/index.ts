@@ -14,6 +14,7 @@ import { coreKinds } from './core';
 import { coreLegacyKinds } from './core-legacy';
 import { discoveryKinds } from './discovery';
 import { networkingKinds } from './networking';
+import { nodeKinds } from './node';
 import { policyKinds } from './policy';
 import { rbacKinds } from './rbac';
 import { storageKinds } from './storage';
@@ -24,7 +25,7 @@ import type { KindStrategy } from './strategy';
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...networkingKinds, ...apiextensionsKinds, ...coreLegacyKinds, ...schedulingKinds, ...certificatesKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...networkingKinds, ...apiextensionsKinds, ...coreLegacyKinds, ...schedulingKinds, ...certificatesKinds, ...nodeKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

@@ -509,7 +509,7 @@ function validateProbe(probe: Probe, field: string, successMustBeOne: boolean): 
   return causes;
 }
 
-function validateToleration(t: Toleration, field: string): FieldCause[] {
+export function validateToleration(t: Toleration, field: string): FieldCause[] {
   const causes: FieldCause[] = [];
   if (t.key) for (const msg of validateQualifiedName(t.key)) causes.push(invalid(at(field, 'key'), t.key, msg));
   const operator = t.operator ?? 'Equal';

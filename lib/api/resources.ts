@@ -91,6 +91,8 @@ export const Resources = {
   resourcequotas: rt('', 'v1', 'resourcequotas', 'ResourceQuota', true, ['quota'], [], ['status']),
   componentstatuses: readOnlyKind(rt('', 'v1', 'componentstatuses', 'ComponentStatus', false, ['cs'])),
   priorityclasses: rt('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, ['pc']),
+  // A pod's runtimeClassName: the CRI runtime handler its sandbox runs with, its overhead and placement.
+  runtimeclasses: rt('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false),
   // kubectl certificate approve/deny write /approval; signers write the certificate through /status.
   certificatesigningrequests: rt('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false, ['csr'], [], ['status', 'approval']),
   // Create-only reviews, answered by the authorizer and never stored.

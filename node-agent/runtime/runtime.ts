@@ -63,6 +63,8 @@ export interface PodSandboxConfig {
   sharePidNamespace?: boolean;
   /** The node's namespaces the pod joins; the runtime then gives a host-network sandbox no IP. */
   hostNamespaces?: HostNamespaces;
+  /** The CRI runtime handler (the pod's RuntimeClass's `handler`); absent: the runtime's default. */
+  runtimeHandler?: string;
 }
 
 export interface ContainerConfig {

@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Cp, Exec, KubeConfig, PortForward } from '@kubernetes/client-node';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Event, Pod } from 'kubernetes-types/core/v1';
 import type { V1Status } from '@kubernetes/client-node';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import WebSocket from 'ws';
@@ -613,6 +613,31 @@ describe('exec, attach, port-forward and cp on real containerd', () => {
     expect(await ended('message-file')).toMatchObject({ exitCode: 3, message: 'bye from app\n' });
     expect(await ended('message-logs')).toMatchObject({ exitCode: 2, message: 'first\nit broke\n' });
     for (const name of ['message-file', 'message-logs']) await admin.delete(Resources.pods, ns, name);
+  });
+
+  test('a RuntimeClass names the CRI handler: runc runs the pod; a handler containerd lacks fails its sandbox', async () => {
+    const runtimeClass = (name: string, handler: string) => admin.create(Resources.runtimeclasses, undefined, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name }, handler });
+    await runtimeClass('e2e-runc', 'runc');
+    await runtimeClass('e2e-kata', 'kata');
+    const podWith = (name: string, runtimeClassName: string): Pod => ({
+      metadata: { name },
+      spec: { nodeName, runtimeClassName, terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: IMAGES.busybox, command: ['sleep', '3600'] }] },
+    });
+    try {
+      await admin.create<Pod>(Resources.pods, ns, podWith('rc-runc', 'e2e-runc'));
+      await admin.create<Pod>(Resources.pods, ns, podWith('rc-kata', 'e2e-kata'));
+      await waitFor('rc-runc running', async () => (await admin.get<Pod>(Resources.pods, ns, 'rc-runc')).status?.phase === 'Running', 60_000);
+      const failure = await waitFor('the sandbox failure of rc-kata', async () => {
+        const evs = await admin.list<Event>(Resources.events, { namespace: ns, fieldSelector: 'involvedObject.name=rc-kata,reason=FailedCreatePodSandBox' });
+        return evs.items[0]?.message;
+      }, 60_000);
+      // containerd's own refusal: it has no runtime of that name.
+      expect(failure).toMatch(/^Failed to create pod sandbox: .*"kata"/);
+      expect((await admin.get<Pod>(Resources.pods, ns, 'rc-kata')).status?.phase).toBe('Pending');
+    } finally {
+      for (const name of ['rc-runc', 'rc-kata']) await admin.delete(Resources.pods, ns, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
+      for (const name of ['e2e-runc', 'e2e-kata']) await admin.delete(Resources.runtimeclasses, undefined, name).catch(() => undefined);
+    }
   });
 
   test('kubectl cp of 50 MiB both ways is identical', async () => {

@@ -75,6 +75,8 @@ export function nodeRules(): PolicyRule[] {
     rule(Read, [core], ['endpoints']),
     rule(Read, [discovery], ['endpointslices']),
     rule(['create', 'get', 'list', 'watch'], [certificates], ['certificatesigningrequests']),
+    // RuntimeClasses: the handler of a pod's sandbox.
+    rule(Read, ['node.k8s.io'], ['runtimeclasses']),
     // Its Lease in kube-node-lease (the Node authorizer: its own name only).
     rule(['get', 'create', 'update', 'patch', 'delete'], [coordination], ['leases']),
     rule(['get'], [storage], ['volumeattachments']),

@@ -181,7 +181,7 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    const res = await this.rt('RunPodSandbox', { config: toWireSandboxConfig(config) });
+    const res = await this.rt('RunPodSandbox', { config: toWireSandboxConfig(config), runtime_handler: config.runtimeHandler ?? '' });
     if (config.cgroupParent) this.sandboxCgroupParents.set(res.pod_sandbox_id, config.cgroupParent);
     return res.pod_sandbox_id;
   }
