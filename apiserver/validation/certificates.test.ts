@@ -1,13 +1,11 @@
 // CertificateSigningRequest validation's update rules (kube's ValidateCertificateSigningRequest*Update):
 // which write may add, change or remove which condition, and set the certificate.
-import { execFileSync } from 'node:child_process';
 import type { CertificateSigningRequest, CertificateSigningRequestCondition } from 'kubernetes-types/certificates/v1';
+import { opensslCertificateBase64, opensslRequestBase64 } from '../../test/fixtures/certificates';
 import { validateCertificateSigningRequest, validateSignerName } from './certificates';
 
-const request = Buffer.from(execFileSync('sh', ['-c', 'openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj /CN=x 2>/dev/null'], { encoding: 'utf8' })).toString('base64');
-const certificate = Buffer.from(
-  execFileSync('sh', ['-c', 'openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj /CN=c -days 1 2>/dev/null'], { encoding: 'utf8' }),
-).toString('base64');
+const request = opensslRequestBase64('/CN=x');
+const certificate = opensslCertificateBase64();
 
 const cond = (type: string, status = 'True'): CertificateSigningRequestCondition => ({ type, status });
 function csr(conditions: CertificateSigningRequestCondition[] = [], cert?: string): CertificateSigningRequest {

@@ -1,6 +1,7 @@
 import { Resources, allResources, type ResourceType } from '../../lib/api/resources';
 import { applyDefaults } from '../defaults';
 import { causesToMessage, pruneUnknownFields, validate, type FieldCause } from '.';
+import { opensslRequestBase64 } from '../../test/fixtures/certificates';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test fixtures are edited freely
 
@@ -241,6 +242,13 @@ const valid: Record<string, Obj> = {
   resourcequotas: { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'default' }, spec: { hard: { pods: '10', 'requests.cpu': '4', 'count/configmaps': '20' } } },
   componentstatuses: { apiVersion: 'v1', kind: 'ComponentStatus', metadata: { name: 'scheduler' }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] },
   priorityclasses: { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, description: 'important' },
+  runtimeclasses: { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'sandboxed' }, handler: 'runsc', overhead: { podFixed: { cpu: '250m' } }, scheduling: { nodeSelector: { sandbox: 'yes' } } },
+  certificatesigningrequests: {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { name: 'jane' },
+    spec: { request: opensslRequestBase64('/CN=jane'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] },
+  },
   ingresses: {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',

@@ -1,6 +1,6 @@
 // The CSR cleaner's rule (csrCleanupReason), table-tested: kube's csrcleaner deadlines.
-import { execFileSync } from 'node:child_process';
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1';
+import { opensslCertificateBase64 } from '../../test/fixtures/certificates';
 import { csrCleanupReason } from './cleaning';
 
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -16,9 +16,7 @@ function csr(conditions: Array<[string, number]>, certificate?: string): Certifi
 }
 
 // A certificate valid for a day, looked at two days on.
-const shortCert = Buffer.from(
-  execFileSync('sh', ['-c', 'openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj /CN=c -days 1 2>/dev/null'], { encoding: 'utf8' }),
-).toString('base64');
+const shortCert = opensslCertificateBase64(1);
 
 describe('csrCleanupReason', () => {
   test.each<[string, CertificateSigningRequest, number, string | undefined]>([

@@ -10,6 +10,7 @@ import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { allResources, resourcePath, type ResourceType } from '../../lib/api/resources';
 import { modelNameFor } from '../../apiserver/schema';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { opensslRequestBase64 } from '../fixtures/certificates';
 
 type Json = Record<string, unknown>;
 const NS = 'roundtrip';
@@ -54,6 +55,8 @@ const samples: Record<string, Json> = {
   limitranges: { metadata: { name: 'rt' }, spec: { limits: [{ type: 'Container', max: { cpu: '2' } }] } },
   resourcequotas: { metadata: { name: 'rt' }, spec: { hard: { pods: '100' } } },
   priorityclasses: { metadata: { name: 'rt-pc' }, value: 10, description: 'round trip' },
+  runtimeclasses: { metadata: { name: 'rt-rc' }, handler: 'runc' },
+  certificatesigningrequests: { metadata: { name: 'rt-csr' }, spec: { request: opensslRequestBase64('/CN=rt'), signerName: 'example.com/rt', usages: ['client auth'] } },
   selfsubjectaccessreviews: { spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } },
   selfsubjectrulesreviews: { spec: { namespace: NS } },
   subjectaccessreviews: { spec: { user: 'u', resourceAttributes: { verb: 'get', resource: 'pods' } } },
