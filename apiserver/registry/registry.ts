@@ -30,7 +30,7 @@ import { deepEqual, goValueEqual } from '../../lib/api/json';
 import { checkRequestedManagedFields, type ManagedFieldsEntry, sameManagedFields, trackUpdate } from '../fieldmanager/managed-fields';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
-/** What a write may change: the main resource (not status), only status, only a pod's ephemeral containers, or both main and status (server-internal writes). */
+/** What a write may change: the main resource (not status), only status, only a pod's ephemeral containers, only a CertificateSigningRequest's conditions (approval), or both main and status (server-internal writes). */
 export type UpdateScope = 'status' | 'ephemeralcontainers' | 'approval' | 'all';
 
 /** Per-request settings that change how a write is done. */
