@@ -54,6 +54,9 @@ export const eventV1FieldLabels: Record<string, string> = {
   reportingController: 'reportingComponent',
 };
 
+/** Every field of a v1 Event but its metadata and series: what an update through events.k8s.io/v1 may not change. */
+const immutableFields: Array<keyof Event> = [...same, ...renamed.map(([v1]) => v1)].filter((k) => k !== 'metadata' && k !== 'series');
+
 function seriesCauses(ev: Event): FieldCause[] {
   if (!ev.series) return [];
   const causes: FieldCause[] = [];
@@ -66,9 +69,7 @@ function seriesCauses(ev: Event): FieldCause[] {
 export function validateEventV1(ev: Event, old?: Event): FieldCause[] {
   if (old) {
     const causes: FieldCause[] = [];
-    for (const k of ['regarding', 'note', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount', 'reason', 'type', 'eventTime', 'action', 'related', 'reportingController', 'reportingInstance'] as const) {
-      if (!goValueEqual(ev[k], old[k])) causes.push(invalid(k, ev[k] ?? '', 'field is immutable'));
-    }
+    for (const k of immutableFields) if (!goValueEqual(ev[k], old[k])) causes.push(invalid(k, ev[k] ?? '', 'field is immutable'));
     return [...causes, ...seriesCauses(ev)];
   }
   const causes = seriesCauses(ev);

@@ -81,6 +81,9 @@ const SIGNATURE_HASHES: Record<string, string | null> = {
   '1.3.101.112': null,
 };
 
+/** Node's key types by Go's names for them (x509.PublicKeyAlgorithm). */
+const KEY_ALGORITHMS: Record<string, string> = { ec: 'ECDSA', rsa: 'RSA', ed25519: 'Ed25519' };
+
 /**
  * The first CERTIFICATE REQUEST block of PEM text, parsed, its self-signature checked. Throws with
  * Go's messages where they are the ones users see.
@@ -112,8 +115,9 @@ export function parseCertificateRequest(pemText: string): CertificateRequestInfo
   }
   if (!(algorithm in SIGNATURE_HASHES)) throw new Error(`x509: cannot verify signature: algorithm unimplemented (${algorithm})`);
   const key = createPublicKey({ key: Buffer.from(req.publicKey.rawData), format: 'der', type: 'spki' });
+  const publicKeyAlgorithm = KEY_ALGORITHMS[key.asymmetricKeyType ?? ''] ?? String(key.asymmetricKeyType);
   if (!verifySignature(SIGNATURE_HASHES[algorithm], tbs, key, signature)) {
-    throw new Error(`x509: ${key.asymmetricKeyType === 'ec' ? 'ECDSA' : key.asymmetricKeyType === 'rsa' ? 'RSA' : 'Ed25519'} verification failure`);
+    throw new Error(`x509: ${publicKeyAlgorithm} verification failure`);
   }
   const san = req.getExtension('2.5.29.17');
   const names = san ? new x.SubjectAlternativeNameExtension(san.rawData).names.items : [];
@@ -126,7 +130,7 @@ export function parseCertificateRequest(pemText: string): CertificateRequestInfo
     ipAddresses: ofType('ip'),
     emailAddresses: ofType('email'),
     uris: ofType('url'),
-    publicKeyAlgorithm: key.asymmetricKeyType === 'ec' ? 'ECDSA' : key.asymmetricKeyType === 'rsa' ? 'RSA' : key.asymmetricKeyType === 'ed25519' ? 'Ed25519' : String(key.asymmetricKeyType),
+    publicKeyAlgorithm,
   };
 }
 
