@@ -64,6 +64,14 @@ export function preserveServiceAllocations(next: JsonMap, old: JsonMap): void {
 // ---- cluster objects ----
 
 export function defaultNamespace(ns: JsonMap): void {
+  // Every namespace carries its name as a label (SetDefaults_Namespace), so selectors (a webhook's
+  // namespaceSelector, a NetworkPolicy's) can pick namespaces by name. A nameless (generateName) one
+  // gets it once named: defaults run after the name is made.
+  const md = existingMap(ns, 'metadata');
+  if (md && typeof md.name === 'string' && md.name !== '') {
+    const labels = mapAt(md, 'labels');
+    if (labels) labels['kubernetes.io/metadata.name'] = md.name;
+  }
   const spec = mapAt(ns, 'spec');
   if (spec) setDefault(spec, 'finalizers', ['kubernetes']);
   const status = mapAt(ns, 'status');

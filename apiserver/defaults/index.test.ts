@@ -289,7 +289,7 @@ describe('applyDefaults: other kinds', () => {
   it('Namespace', () => {
     const ns = json({ metadata: { name: 'x' } });
     applyDefaults(Resources.namespaces, ns, allocator());
-    expect(ns).toEqual({ metadata: { name: 'x' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    expect(ns).toEqual({ metadata: { name: 'x', labels: { 'kubernetes.io/metadata.name': 'x' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
   });
   it('Node: allocatable from capacity', () => {
     const node = json({ status: { capacity: { cpu: '2', memory: '4Gi' } } });
