@@ -7,7 +7,7 @@ export { authorizationModes, parseAuthorizationModes } from './auth/authorizatio
 export type { AuthorizationMode } from './auth/authorization';
 export { clusterDnsIP } from './registry/cluster-dns-service';
 export { defaultAdvertiseAddress } from './registry/kubernetes-service';
-export { register as registerCommand, etcdFlags, storageFlags, storageOptions } from './command';
+export { register as registerCommand, defaultAdmissionPlugins, etcdFlags, storageFlags, storageOptions } from './command';
 export type { StorageFlags } from './command';
 export { openStorage, storageKind } from './storage/open';
 export type { StorageKind, StorageOptions } from './storage/open';

@@ -83,3 +83,26 @@ export const connectSessions = new client.Gauge({
   labelNames: ['subresource'] as const,
   registers,
 });
+
+// Admission webhooks, as kube-apiserver names them (type: admit for mutating, validating).
+export const webhookAdmissionDuration = new client.Histogram({
+  name: 'apiserver_admission_webhook_admission_duration_seconds',
+  help: 'Admission webhook latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).',
+  labelNames: ['name', 'type', 'operation', 'rejected'] as const,
+  buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 25],
+  registers,
+});
+
+export const webhookRejections = new client.Counter({
+  name: 'apiserver_admission_webhook_rejection_count',
+  help: 'Admission webhook rejection count, identified by name and broken out for each admission type (validating or admit) and operation. Additional labels specify an error type (calling_webhook_error or apiserver_internal_error if an error occurred; no_error otherwise) and optionally a non-zero rejection code if the webhook rejects the request with an HTTP status code (honored by the apiserver when the code is greater or equal to 400). Codes greater than 600 are truncated to 600, to keep the metrics cardinality bounded.',
+  labelNames: ['name', 'type', 'operation', 'error_type', 'rejection_code'] as const,
+  registers,
+});
+
+export const webhookFailOpen = new client.Counter({
+  name: 'apiserver_admission_webhook_fail_open_count',
+  help: 'Admission webhook fail open count, identified by name and broken out for each admission type (validating or mutating).',
+  labelNames: ['name', 'type'] as const,
+  registers,
+});

@@ -31,6 +31,7 @@ import { routeUpgrades, type UpgradeRouting } from './handlers/websocket';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
+import { WebhookConfigurations } from './admission/webhook';
 import { certificateAdmissionPlugins } from './admission/certificates';
 import { runtimeClassAdmission } from './admission/runtime-class';
 import type { RuntimeClass } from 'kubernetes-types/node/v1';
@@ -231,7 +232,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   });
   const uncachedBuckets = kindStrategies.filter((k) => k.cacheObjects === false).map((k) => bucketOf(k.resource));
   const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption, uncachedBuckets, recordEtcdRequest });
-  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions });
+  const webhookConfigurations = new WebhookConfigurations(storage);
+  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions, webhookConfigurations });
   // Always on, as in kube-apiserver: they ask the authorizer, known once authorization is set up below.
   let serverAuthorizer: Authorizer = alwaysAllow;
   const certificates = certificateAdmissionPlugins(() => serverAuthorizer);
@@ -251,6 +253,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     }));
     attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
+    await webhookConfigurations.start();
     crds = new CrdServing(registry);
     await crds.start();
     await authz?.bootstrap(registry);
@@ -259,6 +262,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     }
   } catch (err) {
     startedRegistry?.close();
+    webhookConfigurations.stop();
     authz?.stop();
     crds?.stop();
     await storage.close();
@@ -465,6 +469,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       cleaner.stop();
       eventExpiry.stop();
       registry.close();
+      webhookConfigurations.stop();
       crds?.stop();
       authz?.stop();
       await kubernetesService?.stop();

@@ -4,7 +4,8 @@
 // a class gets the default StorageClass), DefaultIngressClass (an Ingress without a class gets the
 // default IngressClass), PersistentVolumeClaimResize (validating: a claim grows only
 // when bound and its class allows expansion), PodSecurity (validating: the Pod Security Standards of the
-// namespace's labels) and ResourceQuota (refuses over-quota creates). They read the objects they need
+// namespace's labels), MutatingAdmissionWebhook and ValidatingAdmissionWebhook (the webhooks of the
+// admissionregistration.k8s.io configurations: webhook/) and ResourceQuota (refuses over-quota creates). They read the objects they need
 // straight from the apiserver's storage.
 import type { LimitRange, ResourceQuota } from 'kubernetes-types/core/v1';
 import type { IngressClass } from 'kubernetes-types/networking/v1';
@@ -24,14 +25,17 @@ import { PriorityAdmission } from './priority';
 import { ResourceQuotaAdmission } from './resource-quota';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './pod-security/admission';
 import { ServiceAccountAdmission } from './service-account';
+import { WebhookAdmission, type WebhookConfigurations } from './webhook';
 
-export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'DefaultIngressClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'ResourceQuota'] as const;
+export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'DefaultIngressClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook', 'ResourceQuota'] as const;
 
 export interface BuiltinAdmissionOptions {
   podSecurityExemptions?: PodSecurityExemptions;
+  /** The webhook configurations MutatingAdmissionWebhook and ValidatingAdmissionWebhook call (none: they do not run). */
+  webhookConfigurations?: WebhookConfigurations;
 }
 
-/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass, DefaultIngressClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, ResourceQuota). */
+/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass, DefaultIngressClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, the admission webhooks, ResourceQuota). */
 export function builtinAdmissionPlugins(names: string[], storage: Storage, o: BuiltinAdmissionOptions = {}): { first: AdmissionPlugin[]; last: AdmissionPlugin[] } {
   const unknown = names.filter((n) => !(builtinAdmissionPluginNames as readonly string[]).includes(n));
   if (unknown.length) throw new Error(`unknown admission plugins: ${unknown.join(', ')} (steer has ${builtinAdmissionPluginNames.join(', ')})`);
@@ -68,6 +72,10 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
       }),
     );
   }
+  // Where kube-apiserver runs them: after the other plugins, before ResourceQuota charges the object.
+  const mutating = names.includes('MutatingAdmissionWebhook');
+  const validating = names.includes('ValidatingAdmissionWebhook');
+  if (o.webhookConfigurations && (mutating || validating)) last.push(new WebhookAdmission({ configurations: o.webhookConfigurations, storage, mutating, validating }));
   if (names.includes('ResourceQuota')) {
     last.push(
       new ResourceQuotaAdmission({

@@ -72,6 +72,10 @@ export interface AdmissionAttributes {
   /** The stored object (UPDATE, DELETE). */
   oldObject?: KObj;
   dryRun: boolean;
+  /** The apiserver's own write (no client asked for it). */
+  internal?: boolean;
+  /** The write's field manager (the options admission webhooks are sent). */
+  fieldManager?: string;
   /** Warnings to send back in Warning headers (PodSecurity's warn mode). */
   warnings: string[];
   /** Audit annotations (PodSecurity's audit mode). */

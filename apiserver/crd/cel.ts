@@ -5,14 +5,15 @@
 // A failed rule is a field cause at the node (or its fieldPath) with the rule's message and reason; a
 // `messageExpression` (a CEL expression over the same variables giving a string) takes the message's
 // place, and as in Kubernetes falls back to `message` when it fails, gives no text or spans lines.
-import { parse } from '@marcbachmann/cel-js';
+import { parse, ParseError } from '@marcbachmann/cel-js';
 import { at, type CauseReason, type FieldCause, idx } from '../validation/common';
 import type { JSONSchemaProps } from './schema';
 
 type Compiled = ReturnType<typeof parse>;
 const compiled = new Map<string, Compiled | Error>();
 
-function compile(rule: string): Compiled | Error {
+/** A CEL expression compiled once and kept (the same text compiles to the same program); an Error when it does not compile. */
+export function compileCel(rule: string): Compiled | Error {
   let c = compiled.get(rule);
   if (!c) {
     try {
@@ -23,6 +24,22 @@ function compile(rule: string): Compiled | Error {
     compiled.set(rule, c);
   }
   return c;
+}
+
+/**
+ * Why an expression does not compile, in cel-go's words where the parser says where
+ * (`ERROR: <input>:1:24: Syntax error: Unexpected token: EOF`), or undefined when it compiles. Only the
+ * syntax is checked: cel-js has no declarations of Kubernetes' variables and libraries to type-check with.
+ */
+export function celCompileError(expression: string): string | undefined {
+  const c = compileCel(expression);
+  if (!(c instanceof Error)) return undefined;
+  const where = c instanceof ParseError ? c.node : undefined;
+  if (!where || typeof where.pos !== 'number') return c.message.split('\n')[0];
+  // cel-go prints lines and columns counting from 1.
+  const before = expression.slice(0, where.pos).split('\n');
+  const summary = (c as ParseError).summary || c.message.split('\n')[0];
+  return `ERROR: <input>:${before.length}:${before[before.length - 1].length + 1}: Syntax error: ${summary}`;
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -49,7 +66,7 @@ const usesOldSelf = (rule: string): boolean => /\boldSelf\b/.test(rule);
  */
 function expressionMessage(expression: string | undefined, vars: Record<string, unknown>): string | undefined {
   if (!expression) return undefined;
-  const c = compile(expression);
+  const c = compileCel(expression);
   if (c instanceof Error) return undefined;
   let text: unknown;
   try {
@@ -77,7 +94,7 @@ function walk(v: unknown, old: unknown, s: JSONSchemaProps | undefined, path: st
   for (const r of s['x-kubernetes-validations'] ?? []) {
     const transition = usesOldSelf(r.rule);
     if (transition && (old === undefined || old === null)) continue;
-    const c = compile(r.rule);
+    const c = compileCel(r.rule);
     if (c instanceof Error) continue; // refused when the CRD was written (celRuleViolations)
     let ok: unknown;
     try {
@@ -113,13 +130,13 @@ export function celRuleViolations(s: JSONSchemaProps, field: string): FieldCause
     (n['x-kubernetes-validations'] ?? []).forEach((r, i) => {
       const rf = `${idx(at(f, 'x-kubernetes-validations'), i)}.rule`;
       if (typeof r?.rule !== 'string' || r.rule === '') return out.push({ reason: 'FieldValueRequired', field: rf, message: 'Required value' });
-      const c = compile(r.rule);
+      const c = compileCel(r.rule);
       if (c instanceof Error) out.push({ reason: 'FieldValueInvalid', field: rf, message: `Invalid value: ${JSON.stringify(r.rule)}: compilation failed: ${c.message.split('\n')[0]}` });
       if (r.messageExpression !== undefined) {
         const mf = `${idx(at(f, 'x-kubernetes-validations'), i)}.messageExpression`;
         if (typeof r.messageExpression !== 'string' || r.messageExpression.trim() === '') out.push({ reason: 'FieldValueRequired', field: mf, message: 'Required value: must be non-empty if specified' });
         else {
-          const m = compile(r.messageExpression);
+          const m = compileCel(r.messageExpression);
           if (m instanceof Error) out.push({ reason: 'FieldValueInvalid', field: mf, message: `Invalid value: ${JSON.stringify(r.messageExpression)}: messageExpression compilation failed: ${m.message.split('\n')[0]}` });
         }
       }

@@ -191,6 +191,7 @@ export function writeContext(req: Request, res: Response): WriteContext {
   const fieldManager = qs(req, 'fieldManager');
   if (fieldManager !== undefined && Buffer.byteLength(fieldManager) > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
   return {
+    clientRequest: true,
     dryRun: dryRun === 'All',
     fieldValidation,
     warnings,

@@ -3,6 +3,7 @@
 // lib/api/resources.ts stays the list of names shared with clients, and the server refuses to start
 // when a resource there has no strategy here.
 import { allResources, type ResourceType } from '../../lib/api/resources';
+import { admissionregistrationKinds } from './admissionregistration';
 import { appsKinds } from './apps';
 import { authenticationKinds } from './authentication';
 import { authorizationKinds } from './authorization';
@@ -25,7 +26,7 @@ import type { KindStrategy } from './strategy';
 export type { KindStrategy, WriteAllocation } from './strategy';
 
 /** Every served kind's strategy, one file per API group. */
-export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...networkingKinds, ...apiextensionsKinds, ...coreLegacyKinds, ...schedulingKinds, ...certificatesKinds, ...nodeKinds];
+export const kindStrategies: readonly KindStrategy[] = [...coreKinds, ...appsKinds, ...batchKinds, ...coordinationKinds, ...discoveryKinds, ...rbacKinds, ...authorizationKinds, ...authenticationKinds, ...storageKinds, ...autoscalingKinds, ...policyKinds, ...networkingKinds, ...apiextensionsKinds, ...coreLegacyKinds, ...schedulingKinds, ...certificatesKinds, ...nodeKinds, ...admissionregistrationKinds];
 
 const keyOf = (rt: Pick<ResourceType, 'group' | 'resource'>): string => `${rt.group}/${rt.resource}`;
 

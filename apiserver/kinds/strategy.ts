@@ -39,6 +39,11 @@ export interface KindStrategy {
   readonly resource: ResourceType;
   /** metadata.generation counts changes of spec (and the start of a deletion). */
   readonly generationTracked: boolean;
+  /**
+   * The top-level fields whose changes generationTracked counts; default ['spec']. Kinds without a spec
+   * name theirs (webhook configurations: ['webhooks'], as their PrepareForUpdate compares).
+   */
+  readonly generationFields?: readonly string[];
   /** A PUT of a missing object creates it (AllowCreateOnUpdate). */
   readonly allowCreateOnUpdate: boolean;
   /** A DELETE answers with the object, even once it is gone, rather than a Status (ReturnDeletedObject). */

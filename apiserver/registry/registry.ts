@@ -35,6 +35,8 @@ export type UpdateScope = 'status' | 'ephemeralcontainers' | 'approval' | 'all';
 
 /** Per-request settings that change how a write is done. */
 export interface WriteContext {
+  /** A client's request, not the apiserver's own bookkeeping (admission webhooks see only these). */
+  clientRequest?: boolean;
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
   /** Warnings to send back in Warning headers. */
@@ -241,6 +243,8 @@ export class Registry {
       object,
       oldObject,
       dryRun: !!ctx.dryRun,
+      internal: !ctx.clientRequest,
+      fieldManager: ctx.fieldManager,
       warnings: ctx.warnings ?? [],
       auditAnnotations: ctx.auditAnnotations ?? {},
     };
@@ -621,7 +625,7 @@ export class Registry {
       // PrepareForUpdate's generation, on the defaulted and admitted spec (as kube decodes a body with its
       // defaults first): a patch that replaces a list with itself less its defaulted fields changes nothing.
       // As Go compares the specs: the stored one carries the fields Go always writes (`"resources":{}`), a PUT may leave them out.
-      if (strategy.generationTracked && !goValueEqual(old.spec, next.spec)) md.generation = ((omd.generation as number) || 0) + 1;
+      if (strategy.generationTracked && (strategy.generationFields ?? ['spec']).some((f) => !goValueEqual(old[f], next[f]))) md.generation = ((omd.generation as number) || 0) + 1;
       const causes = ctx.trusted ? [] : [...validate(rt, next, old, subresource === 'all' ? undefined : subresource), ...(alloc ? alloc.causes : [])];
       if (causes.length) throw errors.invalid(rt, String(md.name), causes as StatusCause[]);
       if (admission) await this.admission.validate(admission);

@@ -56,6 +56,10 @@ export function duplicate(field: string, value: unknown): FieldCause {
 export function tooLong(field: string, max: number): FieldCause {
   return { reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${max} bytes` };
 }
+/** field.TooMany: a list longer than its limit. */
+export function tooMany(field: string, actual: number, max: number): FieldCause {
+  return { reason: 'FieldValueTooMany', field, message: `Too many: ${actual}: must have at most ${max} ${max === 1 ? 'item' : 'items'}` };
+}
 export function forbidden(field: string, detail: string): FieldCause {
   return { reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` };
 }
@@ -325,6 +329,14 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
   } catch {
     return false;
   }
+}
+
+/**
+ * Go's `%#v` of a string slice, as field errors print a list value: `[]string{"a", "b"}`, a named
+ * element type as its Go name (`[]admissionregistration.OperationType{"*"}`), nil as `[]string(nil)`.
+ */
+export function goStrings(type: string, v: readonly string[] | undefined): string {
+  return v === undefined ? `${type}(nil)` : `${type}{${v.map((s) => JSON.stringify(s)).join(', ')}}`;
 }
 
 /** Go's %v of a map[string]string, as Kubernetes prints template labels: map[string]string{"a":"b"}. */

@@ -243,6 +243,40 @@ const valid: Record<string, Obj> = {
   componentstatuses: { apiVersion: 'v1', kind: 'ComponentStatus', metadata: { name: 'scheduler' }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] },
   priorityclasses: { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, description: 'important' },
   runtimeclasses: { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'sandboxed' }, handler: 'runsc', overhead: { podFixed: { cpu: '250m' } }, scheduling: { nodeSelector: { sandbox: 'yes' } } },
+  mutatingwebhookconfigurations: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: 'sidecar-injector' },
+    webhooks: [
+      {
+        name: 'inject.sidecar.example.com',
+        clientConfig: { service: { namespace: 'injector', name: 'webhook', path: '/mutate' }, caBundle: 'Y2EK' },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        namespaceSelector: { matchExpressions: [{ key: 'inject', operator: 'In', values: ['yes'] }] },
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        reinvocationPolicy: 'IfNeeded',
+        matchConditions: [{ name: 'not-privileged', expression: "!has(object.metadata.labels) || !('privileged' in object.metadata.labels)" }],
+      },
+    ],
+  },
+  validatingwebhookconfigurations: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: 'policy' },
+    webhooks: [
+      {
+        name: 'policy.example.com',
+        clientConfig: { url: 'https://policy.example.com:8443/validate' },
+        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['*'], resources: ['deployments', 'deployments/scale'], scope: 'Namespaced' }],
+        failurePolicy: 'Ignore',
+        matchPolicy: 'Exact',
+        sideEffects: 'NoneOnDryRun',
+        timeoutSeconds: 5,
+        admissionReviewVersions: ['v1', 'v1beta1'],
+      },
+    ],
+  },
   certificatesigningrequests: {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',

@@ -7,7 +7,7 @@ import { compareQuantities, isQuantity, quantityRegexMessage } from '../../lib/a
 import { JsonMap, mapAt, setDefault, isMap } from '../defaults/common';
 import { defaultPodSpec, defaultTemplate } from '../defaults/pod';
 import { validateSelectorAndTemplate, validateWorkloadStatus } from './apps';
-import { FieldCause, forbidden, invalid, invalidPrinted, notSupported, required, validateTemplateMeta } from './common';
+import { FieldCause, forbidden, goStrings, invalid, invalidPrinted, notSupported, required, validateTemplateMeta } from './common';
 import { validatePodSpec } from './pod';
 
 // ---- ReplicationController -------------------------------------------------------------------------
@@ -155,7 +155,6 @@ function scopeValidForResource(scope: string, resource: string): boolean {
 }
 
 // Field errors print their bad value with Go's %#v of kube's internal types (core.…), as kube-apiserver does.
-const goStrings = (type: string, v: readonly string[] | undefined): string => (v === undefined ? `${type}(nil)` : `${type}{${v.map((s) => JSON.stringify(s)).join(', ')}}`);
 const goScopes = (scopes: readonly string[] | undefined): string => goStrings('[]core.ResourceQuotaScope', scopes);
 function goScopeSelector(sel: NonNullable<NonNullable<ResourceQuota['spec']>['scopeSelector']>): string {
   const reqs = sel.matchExpressions;

@@ -2,21 +2,16 @@
 // and resources, or non-resource URLs only in ClusterRoles), aggregation rules, role references (the
 // group, Role or ClusterRole, and immutable once set) and subjects (User, Group, ServiceAccount).
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from 'kubernetes-types/rbac/v1';
-import { at, type FieldCause, idx, invalid, invalidPrinted, notSupported, pathSegmentName, required, validateLabelSelector, dns1123Subdomain } from './common';
+import { at, type FieldCause, goStrings, idx, invalid, invalidPrinted, notSupported, pathSegmentName, required, validateLabelSelector, dns1123Subdomain } from './common';
 
 export const RbacGroup = 'rbac.authorization.k8s.io';
-
-/** A Go `%#v` of a string slice, as field errors print it: `[]string{"/a", "/b"}`. */
-function goStringSlice(v: readonly string[]): string {
-  return `[]string{${v.map((s) => JSON.stringify(s)).join(', ')}}`;
-}
 
 /** ValidatePolicyRule. */
 function validatePolicyRule(rule: PolicyRule, namespaced: boolean, field: string): FieldCause[] {
   const causes: FieldCause[] = [];
   if (!rule.verbs?.length) causes.push(required(at(field, 'verbs'), 'verbs must contain at least one value'));
   if (rule.nonResourceURLs?.length) {
-    const printed = goStringSlice(rule.nonResourceURLs);
+    const printed = goStrings('[]string', rule.nonResourceURLs);
     if (namespaced) causes.push(invalidPrinted(at(field, 'nonResourceURLs'), printed, 'namespaced rules cannot apply to non-resource URLs'));
     if (rule.apiGroups?.length || rule.resources?.length || rule.resourceNames?.length) {
       causes.push(invalidPrinted(at(field, 'nonResourceURLs'), printed, 'rules cannot apply to both regular resources and non-resource URLs'));

@@ -14,7 +14,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterDnsIP, defaultAdvertiseAddress, startApiServer, type StorageOptions } from '../../apiserver';
+import { clusterDnsIP, defaultAdmissionPlugins, defaultAdvertiseAddress, startApiServer, type StorageOptions } from '../../apiserver';
 import { startControllers } from '../../controllers';
 import { KubeClient } from '../../lib/client/client';
 import { readKubeconfigCredentials } from '../../lib/client/kubeconfig';
@@ -161,7 +161,7 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       // Service-account tokens: pki.saKeyFile signs them and pki.saPubFile verifies them.
       serviceAccountSigningKeyFile: pki.saKeyFile,
       serviceAccountKeyFiles: [pki.saPubFile],
-      enableAdmissionPlugins: ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'DefaultIngressClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'ResourceQuota'],
+      enableAdmissionPlugins: [...defaultAdmissionPlugins],
       console: true,
       // `kubectl get cs`: the in-process scheduler and controller manager on their secure health ports.
       componentStatusTargets: [

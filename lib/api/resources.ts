@@ -95,6 +95,9 @@ export const Resources = {
   runtimeclasses: rt('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false),
   // kubectl certificate approve/deny write /approval; signers write the certificate through /status.
   certificatesigningrequests: rt('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false, ['csr'], [], ['status', 'approval']),
+  // Admission webhooks: the apiserver calls them on the writes their rules match (apiserver/admission/webhook/).
+  mutatingwebhookconfigurations: rt('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false, [], ['api-extensions']),
+  validatingwebhookconfigurations: rt('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false, [], ['api-extensions']),
   // Create-only reviews, answered by the authorizer and never stored.
   selfsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false)),
   selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),

@@ -8,10 +8,13 @@
 // /tmp/steer-e2e.lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
+import * as os from 'node:os';
+import type { ConfigMap, Endpoints, Pod } from 'kubernetes-types/core/v1';
 import type { Attributes } from '../../apiserver/auth/types';
 import { numberToIpv4, parseIpv4Cidr } from '../../lib/api/ip';
 import { Resources } from '../../lib/api/resources';
+import { createCA, issueCertificate } from '../../lib/component/pki';
+import { outcome } from '../helpers/identities';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import type { TestApiServer } from '../helpers/apiserver';
 import { makeTestPki, TestPki } from '../helpers/test-ca';
@@ -29,6 +32,7 @@ describe('a pod using its service account on real containerd', () => {
   let rt: TestRuntime;
   let pki: TestPki | undefined;
   let api: TestApiServer;
+  let hookDir: string | undefined;
   const seen: Attributes[] = [];
 
   beforeAll(async () => {
@@ -43,7 +47,7 @@ describe('a pod using its service account on real containerd', () => {
           host: '0.0.0.0',
           tlsCertFile: pki.certFile,
           tlsKeyFile: pki.keyFile,
-          enableAdmissionPlugins: ['ServiceAccount'],
+          enableAdmissionPlugins: ['ServiceAccount', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook'],
           advertiseAddress: gateway,
           authorizer: {
             authorize: (a) => {
@@ -54,7 +58,7 @@ describe('a pod using its service account on real containerd', () => {
         };
       },
       agent: ({ rt }) => ({ serviceProxy: { instance: rt.bridge, clusterCIDR: rt.podSubnet } }),
-      controllers: ['root-ca-cert-publisher'],
+      controllers: ['root-ca-cert-publisher', 'endpoints'],
       controllerOptions: () => ({ rootCAFile: pki!.caFile }),
     });
     ({ rt, api } = cluster);
@@ -65,6 +69,7 @@ describe('a pod using its service account on real containerd', () => {
   afterAll(async () => {
     await cluster?.stop();
     pki?.cleanup();
+    if (hookDir) fs.rmSync(hookDir, { recursive: true, force: true });
   });
 
   test('client-node loadFromCluster() in the pod lists ConfigMaps as the pod’s service account', async () => {
@@ -147,5 +152,81 @@ describe('a pod using its service account on real containerd', () => {
     await waitFor('the pod to be gone', () => api.client.get<Pod>(Resources.pods, 'insiders', 'scratch').then(() => undefined, () => true));
     await waitFor('its memory dir to be gone', async () => (fs.existsSync(path.join(cluster!.agentStateDir, 'memory', uid)) ? undefined : true));
     expect(mountedOnHost()).toBe(false);
+  });
+  test('admission webhooks served by a pod behind a Service: a mutating one labels ConfigMaps, a validating one refuses some', async () => {
+    // The webhook's serving certificate names the Service (hooks.insiders.svc), from a CA of this test.
+    const ca = await createCA('e2e-webhook-ca');
+    const serving = await issueCertificate(ca, { commonName: 'hooks', dnsNames: ['hooks.insiders.svc'], usage: 'server' });
+    hookDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steer-e2e-hooks-'));
+    fs.writeFileSync(path.join(hookDir, 'tls.crt'), serving.cert);
+    fs.writeFileSync(path.join(hookDir, 'tls.key'), serving.key);
+    const server = `
+      const fs = require('fs'), https = require('https');
+      https.createServer({ cert: fs.readFileSync('/certs/tls.crt'), key: fs.readFileSync('/certs/tls.key') }, (req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const review = JSON.parse(body), request = review.request, name = request.object.metadata.name;
+          const response = { uid: request.uid, allowed: true };
+          if (req.url.startsWith('/mutate')) {
+            response.patchType = 'JSONPatch';
+            response.patch = Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels', value: { 'checked-by': 'hooks' } }])).toString('base64');
+          } else if (name.startsWith('forbidden-')) {
+            Object.assign(response, { allowed: false, status: { code: 403, message: 'names starting with forbidden- are refused, ' + request.userInfo.username } });
+          }
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ apiVersion: review.apiVersion, kind: 'AdmissionReview', response }));
+        });
+      }).listen(8443);`;
+    const ro = (name: string, p: string, mountPath = p) => ({ volume: { name, hostPath: { path: p } }, mount: { name, mountPath, readOnly: true } });
+    const mounts = [ro('usr', '/usr'), ro('lib', '/usr/lib', '/lib'), ro('lib64', '/usr/lib64', '/lib64'), ro('certs', hookDir, '/certs')];
+    await api.client.create<Pod>(Resources.pods, 'insiders', {
+      metadata: { name: 'hooks', labels: { app: 'hooks' } },
+      spec: {
+        nodeName: 'e2e-sa-node',
+        volumes: mounts.map((m) => m.volume),
+        containers: [
+          {
+            name: 'hooks',
+            image: IMAGES.busybox,
+            command: ['/usr/bin/node', '-e', server],
+            ports: [{ name: 'https', containerPort: 8443 }],
+            readinessProbe: { tcpSocket: { port: 8443 }, periodSeconds: 1 },
+            volumeMounts: mounts.map((m) => m.mount),
+          },
+        ],
+      },
+    });
+    await api.client.create(Resources.services, 'insiders', { metadata: { name: 'hooks' }, spec: { selector: { app: 'hooks' }, ports: [{ port: 443, targetPort: 'https' }] } });
+    await waitFor('the webhook pod to be an endpoint of its Service', async () => {
+      const eps = await api.client.get<Endpoints>(Resources.endpoints, 'insiders', 'hooks').catch(() => undefined);
+      return eps?.subsets?.[0]?.addresses?.length ? true : undefined;
+    });
+    const caBundle = Buffer.from(ca.cert).toString('base64');
+    const webhook = (name: string, p: string) => ({
+      name,
+      clientConfig: { service: { namespace: 'insiders', name: 'hooks', path: p }, caBundle },
+      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }],
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'insiders' } },
+      sideEffects: 'None',
+      admissionReviewVersions: ['v1'],
+    });
+    await api.client.create(Resources.mutatingwebhookconfigurations, undefined, { metadata: { name: 'label-configmaps' }, webhooks: [webhook('label.hooks.test', '/mutate')] });
+    await api.client.create(Resources.validatingwebhookconfigurations, undefined, { metadata: { name: 'refuse-configmaps' }, webhooks: [webhook('refuse.hooks.test', '/validate')] });
+    try {
+      const created = await waitFor('the webhooks to take a ConfigMap', async () => {
+        const cm = await api.client.create<ConfigMap>(Resources.configmaps, 'insiders', { metadata: { generateName: 'allowed-' }, data: { a: '1' } });
+        return cm.metadata?.labels?.['checked-by'] === 'hooks' ? cm : undefined;
+      });
+      expect(created.metadata?.labels).toEqual({ 'checked-by': 'hooks' });
+      const refused = await outcome(api.client.create(Resources.configmaps, 'insiders', { metadata: { name: 'forbidden-1' }, data: { a: '1' } }));
+      expect(refused.code).toBe(403);
+      expect(refused.message).toMatch(/^admission webhook "refuse.hooks.test" denied the request: names starting with forbidden- are refused, \S+/);
+      // Another namespace is not selected.
+      await expect(api.client.create(Resources.configmaps, 'default', { metadata: { name: 'forbidden-2' }, data: { a: '1' } })).resolves.toBeTruthy();
+    } finally {
+      await api.client.delete(Resources.validatingwebhookconfigurations, undefined, 'refuse-configmaps');
+      await api.client.delete(Resources.mutatingwebhookconfigurations, undefined, 'label-configmaps');
+    }
   });
 });
