@@ -32,6 +32,7 @@ import type { AdmissionPlugin, Authenticator, Authorizer } from './auth/types';
 import { attachServiceAccountTokens, ServiceAccountTokens } from './auth/serviceaccount';
 import { builtinAdmissionPlugins, type PodSecurityExemptions } from './admission';
 import { WebhookConfigurations } from './admission/webhook';
+import { AdmissionPolicies, kindOf } from './admission/policy';
 import { certificateAdmissionPlugins } from './admission/certificates';
 import { runtimeClassAdmission } from './admission/runtime-class';
 import type { RuntimeClass } from 'kubernetes-types/node/v1';
@@ -233,7 +234,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const uncachedBuckets = kindStrategies.filter((k) => k.cacheObjects === false).map((k) => bucketOf(k.resource));
   const storage = await openStorage(opts, apiserverBuckets(), { transformer: encryption, uncachedBuckets, recordEtcdRequest });
   const webhookConfigurations = new WebhookConfigurations(storage);
-  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions, webhookConfigurations });
+  const admissionPolicies = new AdmissionPolicies(storage);
+  // A paramKind may name a CRD's kind: looked up among the kinds the registry serves once it runs.
+  const findKind = (apiVersion: string, kind: string) => kindOf(startedRegistry?.kinds.all() ?? [], apiVersion, kind);
+  const builtin = builtinAdmissionPlugins(opts.enableAdmissionPlugins ?? [], storage, { podSecurityExemptions: opts.podSecurityExemptions, webhookConfigurations, admissionPolicies: { policies: admissionPolicies, findKind } });
   // Always on, as in kube-apiserver: they ask the authorizer, known once authorization is set up below.
   let serverAuthorizer: Authorizer = alwaysAllow;
   const certificates = certificateAdmissionPlugins(() => serverAuthorizer);
@@ -254,6 +258,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     attachServiceAccountTokens(registry, serviceAccountTokens);
     await registry.init();
     await webhookConfigurations.start();
+    await admissionPolicies.start();
     crds = new CrdServing(registry);
     await crds.start();
     await authz?.bootstrap(registry);
@@ -263,6 +268,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   } catch (err) {
     startedRegistry?.close();
     webhookConfigurations.stop();
+    admissionPolicies.stop();
     authz?.stop();
     crds?.stop();
     await storage.close();
@@ -470,6 +476,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
       eventExpiry.stop();
       registry.close();
       webhookConfigurations.stop();
+      admissionPolicies.stop();
       crds?.stop();
       authz?.stop();
       await kubernetesService?.stop();

@@ -5,7 +5,8 @@
 // default IngressClass), PersistentVolumeClaimResize (validating: a claim grows only
 // when bound and its class allows expansion), PodSecurity (validating: the Pod Security Standards of the
 // namespace's labels), MutatingAdmissionWebhook and ValidatingAdmissionWebhook (the webhooks of the
-// admissionregistration.k8s.io configurations: webhook/) and ResourceQuota (refuses over-quota creates). They read the objects they need
+// admissionregistration.k8s.io configurations: webhook/), ValidatingAdmissionPolicy (CEL policies and
+// their bindings: policy/) and ResourceQuota (refuses over-quota creates). They read the objects they need
 // straight from the apiserver's storage.
 import type { LimitRange, ResourceQuota } from 'kubernetes-types/core/v1';
 import type { IngressClass } from 'kubernetes-types/networking/v1';
@@ -25,14 +26,18 @@ import { PriorityAdmission } from './priority';
 import { ResourceQuotaAdmission } from './resource-quota';
 import { PodSecurityAdmission, type PodSecurityExemptions } from './pod-security/admission';
 import { ServiceAccountAdmission } from './service-account';
+import { ValidatingAdmissionPolicyAdmission } from './policy';
+import type { PolicyDispatcherDeps } from './policy/dispatcher';
 import { WebhookAdmission, type WebhookConfigurations } from './webhook';
 
-export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'DefaultIngressClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook', 'ResourceQuota'] as const;
+export const builtinAdmissionPluginNames = ['ServiceAccount', 'LimitRanger', 'Priority', 'DefaultStorageClass', 'DefaultIngressClass', 'PersistentVolumeClaimResize', 'PodSecurity', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota'] as const;
 
 export interface BuiltinAdmissionOptions {
   podSecurityExemptions?: PodSecurityExemptions;
   /** The webhook configurations MutatingAdmissionWebhook and ValidatingAdmissionWebhook call (none: they do not run). */
   webhookConfigurations?: WebhookConfigurations;
+  /** The policies and bindings ValidatingAdmissionPolicy evaluates, and how it finds a paramKind's resource (none: it does not run). */
+  admissionPolicies?: Omit<PolicyDispatcherDeps, 'storage'>;
 }
 
 /** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass, DefaultIngressClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, the admission webhooks, ResourceQuota). */
@@ -75,6 +80,8 @@ export function builtinAdmissionPlugins(names: string[], storage: Storage, o: Bu
   // Where kube-apiserver runs them: after the other plugins, before ResourceQuota charges the object.
   const mutating = names.includes('MutatingAdmissionWebhook');
   const validating = names.includes('ValidatingAdmissionWebhook');
+  // ValidatingAdmissionPolicy validates before the validating webhooks are called, as in kube-apiserver.
+  if (o.admissionPolicies && names.includes('ValidatingAdmissionPolicy')) last.push(new ValidatingAdmissionPolicyAdmission({ ...o.admissionPolicies, storage }));
   if (o.webhookConfigurations && (mutating || validating)) last.push(new WebhookAdmission({ configurations: o.webhookConfigurations, storage, mutating, validating }));
   if (names.includes('ResourceQuota')) {
     last.push(

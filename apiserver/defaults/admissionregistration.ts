@@ -4,7 +4,14 @@
 // (empty selectors) and waits 10 s; a mutating one is not called again (reinvocationPolicy Never); every
 // rule covers both scopes (`*`); a service is reached on port 443. v1 leaves sideEffects and
 // admissionReviewVersions to the client (v1beta1 defaulted them): validation requires them.
-import { existingMap, type JsonMap, mapsIn, setDefault } from './common';
+//
+// ValidatingAdmissionPolicies and their bindings (zz_generated.defaults.go's SetObjectDefaults_*): a
+// policy fails closed (failurePolicy Fail; its spec is a Go struct, so even a policy without one gets
+// it); MatchResources (a policy's matchConstraints, a binding's matchResources) match equivalent
+// versions and every namespace and object, and their rules, included and excluded, both scopes. v1 gives
+// a binding's paramRef no parameterNotFoundAction (only v1alpha1 defaulted it to Deny): validation
+// requires it.
+import { existingMap, type JsonMap, mapAt, mapsIn, setDefault } from './common';
 
 function defaultWebhook(hook: JsonMap): void {
   setDefault(hook, 'failurePolicy', 'Fail');
@@ -26,4 +33,24 @@ export function defaultMutatingWebhookConfiguration(obj: JsonMap): void {
     defaultWebhook(hook);
     setDefault(hook, 'reinvocationPolicy', 'Never');
   }
+}
+
+/** SetDefaults_MatchResources, and SetDefaults_Rule on each of its rules. */
+function defaultMatchResources(match: JsonMap | undefined): void {
+  if (!match) return;
+  setDefault(match, 'matchPolicy', 'Equivalent');
+  setDefault(match, 'namespaceSelector', {});
+  setDefault(match, 'objectSelector', {});
+  for (const rule of [...mapsIn(match, 'resourceRules'), ...mapsIn(match, 'excludeResourceRules')]) setDefault(rule, 'scope', '*');
+}
+
+export function defaultValidatingAdmissionPolicy(obj: JsonMap): void {
+  const spec = mapAt(obj, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'failurePolicy', 'Fail');
+  defaultMatchResources(existingMap(spec, 'matchConstraints'));
+}
+
+export function defaultValidatingAdmissionPolicyBinding(obj: JsonMap): void {
+  defaultMatchResources(existingMap(existingMap(obj, 'spec') ?? {}, 'matchResources'));
 }

@@ -16,7 +16,7 @@ describe('the strategy table', () => {
   });
 
   it('carries the flags the registry used to keep in sets and branches', () => {
-    expect(withFlag('generationTracked')).toEqual(['cronjobs', 'customresourcedefinitions', 'daemonsets', 'deployments', 'ingressclasses', 'ingresses', 'jobs', 'mutatingwebhookconfigurations', 'networkpolicies', 'poddisruptionbudgets', 'replicasets', 'replicationcontrollers', 'statefulsets', 'validatingwebhookconfigurations']);
+    expect(withFlag('generationTracked')).toEqual(['cronjobs', 'customresourcedefinitions', 'daemonsets', 'deployments', 'ingressclasses', 'ingresses', 'jobs', 'mutatingwebhookconfigurations', 'networkpolicies', 'poddisruptionbudgets', 'replicasets', 'replicationcontrollers', 'statefulsets', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings', 'validatingwebhookconfigurations']);
     expect(withFlag('allowCreateOnUpdate')).toEqual(['endpoints', 'events', 'leases']);
     expect(withFlag('returnDeletedObject')).toEqual(['pods']);
     expect(withFlag('deletedByController')).toEqual(['namespaces']);

@@ -32,12 +32,14 @@ import {
 
 /** A rule as the API has it: kubernetes-types leaves out the Rule that RuleWithOperations inlines. */
 export type Rule = RuleWithOperations & { resources?: string[]; scope?: string };
+/** A policy's NamedRuleWithOperations as the API has it: a Rule (inlined Rule included) with resourceNames. */
+export type NamedRule = Rule & { resourceNames?: string[] };
 /** What the two kinds' webhooks share; a validating webhook has no reinvocationPolicy. */
 type Webhook = Omit<MutatingWebhook, 'rules'> & { rules?: Rule[] };
 
 // The supported values in kube's order (sets.String.List: sorted), which its messages list.
-const failurePolicies = ['Fail', 'Ignore'];
-const matchPolicies = ['Equivalent', 'Exact'];
+export const failurePolicies = ['Fail', 'Ignore'];
+export const matchPolicies = ['Equivalent', 'Exact'];
 // v1 accepts only webhooks without side effects on dry runs (v1beta1 also took Unknown and Some).
 const noSideEffectClasses = ['None', 'NoneOnDryRun'];
 const supportedOperations = ['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'];
@@ -297,7 +299,7 @@ function validateResources(resources: readonly string[], field: string): FieldCa
 }
 
 /** validateRuleWithOperations (with the inlined Rule's validateRule; subresources allowed). */
-function validateRule(rule: Rule, field: string): FieldCause[] {
+export function validateRule(rule: Rule, field: string): FieldCause[] {
   const causes: FieldCause[] = [];
   const ops = rule.operations ?? [];
   const opsField = at(field, 'operations');
@@ -339,8 +341,8 @@ function validateAdmissionReviewVersions(versions: readonly string[] | undefined
   return causes;
 }
 
-/** validateMatchConditions: named CEL conditions (webhooks have no params), compiled for their syntax. */
-function validateMatchConditions(conditions: readonly MatchCondition[], field: string): FieldCause[] {
+/** validateMatchConditions: named CEL conditions, compiled for their syntax (a policy's may use params). */
+export function validateMatchConditions(conditions: readonly MatchCondition[], field: string): FieldCause[] {
   const causes: FieldCause[] = [];
   if (conditions.length > maxMatchConditions) causes.push(tooMany(field, conditions.length, maxMatchConditions));
   const names = new Set<string>();

@@ -277,6 +277,37 @@ const valid: Record<string, Obj> = {
       },
     ],
   },
+  validatingadmissionpolicies: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: 'replica-limit.example.com' },
+    spec: {
+      failurePolicy: 'Fail',
+      paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+      matchConstraints: {
+        matchPolicy: 'Equivalent',
+        namespaceSelector: { matchExpressions: [{ key: 'environment', operator: 'In', values: ['test'] }] },
+        objectSelector: {},
+        resourceRules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'deployments/scale'] }],
+        excludeResourceRules: [{ operations: ['*'], apiGroups: ['apps'], apiVersions: ['*'], resources: ['deployments'], resourceNames: ['system-critical'], scope: 'Namespaced' }],
+      },
+      matchConditions: [{ name: 'not-system', expression: '!request.namespace.startsWith("kube-")' }],
+      variables: [{ name: 'replicas', expression: 'object.spec.replicas' }],
+      validations: [{ expression: 'variables.replicas <= int(params.data.maxReplicas)', messageExpression: "'at most ' + params.data.maxReplicas + ' replicas'", reason: 'Forbidden' }],
+      auditAnnotations: [{ key: 'high-replica-count', valueExpression: "'Deployment spec.replicas set to ' + string(variables.replicas)" }],
+    },
+  },
+  validatingadmissionpolicybindings: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: 'replica-limit-test.example.com' },
+    spec: {
+      policyName: 'replica-limit.example.com',
+      validationActions: ['Deny', 'Audit'],
+      paramRef: { name: 'replica-limit', namespace: 'default', parameterNotFoundAction: 'Deny' },
+      matchResources: { matchPolicy: 'Exact', namespaceSelector: { matchLabels: { environment: 'test' } }, objectSelector: {} },
+    },
+  },
   certificatesigningrequests: {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',

@@ -98,6 +98,10 @@ export const Resources = {
   // Admission webhooks: the apiserver calls them on the writes their rules match (apiserver/admission/webhook/).
   mutatingwebhookconfigurations: rt('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false, [], ['api-extensions']),
   validatingwebhookconfigurations: rt('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false, [], ['api-extensions']),
+  // CEL admission policies and their bindings (kube 1.30+): stored and served; the ValidatingAdmissionPolicy
+  // plugin evaluates them (apiserver/admission/policy/).
+  validatingadmissionpolicies: rt('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false, [], ['api-extensions'], ['status']),
+  validatingadmissionpolicybindings: rt('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false, [], ['api-extensions']),
   // Create-only reviews, answered by the authorizer and never stored.
   selfsubjectaccessreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false)),
   selfsubjectrulesreviews: reviewKind(rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false)),

@@ -5,8 +5,8 @@
 // decoded body is); a webhook with reinvocationPolicy IfNeeded is called once more when a later one
 // changed the object. Validating webhooks all at once; the first refusal wins. A webhook that cannot be
 // called, or answers wrongly, refuses the request (500) under failurePolicy Fail and is skipped under
-// Ignore. Webhooks see neither the webhook configurations themselves (as in kube) nor the apiserver's own
-// bookkeeping writes (steer's choice: a webhook that is down must not stop the apiserver's leases).
+// Ignore. Webhooks see neither the admission configurations themselves nor the apiserver's own writes
+// (matching.ts).
 import { randomUUID } from 'node:crypto';
 import * as jsonPatch from 'fast-json-patch';
 import type { MutatingWebhook } from 'kubernetes-types/admissionregistration/v1';
@@ -21,9 +21,10 @@ import { bucketOf, keyOf } from '../../registry/keys';
 import { isPlainObject } from '../../registry/objects';
 import { pruneUnknownFields } from '../../schema';
 import type { KObj, Storage } from '../../storage/types';
+import { celValue, matchConditions } from '../cel';
 import { postReview, resolveTarget, isInvalidResponse, type ServiceLookup } from './client';
 import type { ActiveWebhook, WebhookConfigurations } from './configurations';
-import { namespaceSelectorMatches, objectSelectorMatches, rulesMatch, type WebhookRequestFacts } from './matching';
+import { exemptFromAdmissionConfiguration, namespaceLabelsOf, namespaceSelectorMatches, objectSelectorMatches, requestFacts, rulesMatch, type WebhookRequestFacts } from '../matching';
 import { admissionRequest, admissionReview, chooseReviewVersion, verifyAdmissionResponse, type AdmissionRequest, type AdmissionResult } from './review';
 
 type HookType = 'admit' | 'validating';
@@ -53,14 +54,14 @@ export class WebhookAdmission implements AdmissionPlugin {
   }
 
   async admit(a: AdmissionAttributes): Promise<void> {
-    if (!this.deps.mutating || !this.deps.configurations.mutating.length || exempt(a)) return;
+    if (!this.deps.mutating || !this.deps.configurations.mutating.length || exemptFromAdmissionConfiguration(a)) return;
     await this.mutate(a, true);
   }
 
   async validate(a: AdmissionAttributes): Promise<void> {
     const mutating = this.deps.mutating ? this.deps.configurations.mutating : [];
     const validating = this.deps.validating ? this.deps.configurations.validating : [];
-    if ((!validating.length && !(a.operation === 'DELETE' && mutating.length)) || exempt(a)) return;
+    if ((!validating.length && !(a.operation === 'DELETE' && mutating.length)) || exemptFromAdmissionConfiguration(a)) return;
     // The registry asks for no mutation on a delete; kube-apiserver still calls mutating webhooks then.
     if (a.operation === 'DELETE' && mutating.length) await this.mutate(a, false);
     if (!validating.length) return;
@@ -107,30 +108,13 @@ export class WebhookAdmission implements AdmissionPlugin {
   private async selects(w: ActiveWebhook, a: AdmissionAttributes, facts: WebhookRequestFacts): Promise<boolean> {
     const hook = w.hook;
     if (!rulesMatch(hook.rules, facts)) return false;
-    const labels = async () => {
-      if (a.rt.resource === 'namespaces' && !a.subresource && (a.operation === 'CREATE' || a.operation === 'UPDATE')) return a.object?.metadata.labels as Record<string, string> | undefined;
-      return (await this.deps.storage.get(bucketOf(Resources.namespaces), facts.namespace))?.obj.metadata.labels as Record<string, string> | undefined;
-    };
-    if (!(await namespaceSelectorMatches(hook.namespaceSelector, facts, labels))) return false;
+    if (!(await namespaceSelectorMatches(hook.namespaceSelector, facts, namespaceLabelsOf(this.deps.storage, a, facts)))) return false;
     if (!objectSelectorMatches(hook.objectSelector, a.object, a.oldObject)) return false;
     if (!w.conditions.length) return true;
-    const vars = { object: celValue(a.object ?? null), oldObject: celValue(a.oldObject ?? null), request: celValue(this.requestOf(a, facts)) };
-    let failure: string | undefined;
-    for (const c of w.conditions) {
-      let value: unknown;
-      try {
-        if (c.program instanceof Error) throw c.program;
-        value = c.program(vars);
-      } catch (err) {
-        failure ??= `matchCondition ${JSON.stringify(c.name)}: ${(err as Error).message}`;
-        continue;
-      }
-      if (value === false) return false;
-      if (value !== true) failure ??= `matchCondition ${JSON.stringify(c.name)}: expression must evaluate to bool, got ${typeof value}`;
-    }
-    if (!failure) return true;
+    const matched = matchConditions(w.conditions, { object: celValue(a.object ?? null), oldObject: celValue(a.oldObject ?? null), request: celValue(this.requestOf(a, facts)) });
+    if (typeof matched === 'boolean') return matched;
     if (hook.failurePolicy === 'Ignore') return false;
-    throw errors.internal(`failed calling webhook ${JSON.stringify(hook.name)}: failed to evaluate match conditions: ${failure}`);
+    throw errors.internal(`failed calling webhook ${JSON.stringify(hook.name)}: failed to evaluate match conditions: ${matched.error}`);
   }
 
   private requestOf(a: AdmissionAttributes, facts: WebhookRequestFacts): AdmissionRequest {
@@ -204,17 +188,6 @@ export class WebhookAdmission implements AdmissionPlugin {
   }
 }
 
-/** Requests no webhook sees: the webhook configurations (as in kube) and the apiserver's own writes. */
-function exempt(a: AdmissionAttributes): boolean {
-  return a.rt.group === 'admissionregistration.k8s.io' || !!a.internal;
-}
-
-function requestFacts(a: AdmissionAttributes): WebhookRequestFacts {
-  // A Namespace is its own namespace in a request, as kube's RequestInfo has it.
-  const namespace = a.rt.resource === 'namespaces' ? a.name : a.namespace;
-  return { operation: a.operation, group: a.rt.group, version: a.rt.version, resource: a.rt.resource, subresource: a.subresource, namespace };
-}
-
 /** kube's webhookerrors.ToStatusErr: the webhook's status, at least a 400, its message after who refused. */
 function deniedError(name: string, result: AdmissionResult): ApiStatusError {
   const status = result.status ?? {};
@@ -263,15 +236,3 @@ const allocationsKept = {
     throw errors.internal('a mutating admission webhook removed a NodePort of a Service');
   },
 };
-
-/** A JSON value as CEL sees it: integers as CEL ints (BigInt), so `object.spec.replicas > 2` compares ints. */
-function celValue(v: unknown): unknown {
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-  if (Array.isArray(v)) return v.map(celValue);
-  if (isPlainObject(v)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = celValue(x);
-    return out;
-  }
-  return v;
-}

@@ -1,11 +1,16 @@
-// Which admission webhooks a request reaches, as k8s.io/apiserver's webhook dispatchers decide it
-// (pkg/admission/plugin/webhook/predicates): the rules (operation, group, version, resource with
-// subresource, scope), the namespace selector (the namespace's labels; a Namespace's own labels when it is
-// the object written) and the object selector (the new or the old object's labels). Pure: the namespace's
-// labels come from the caller.
+// Which admission webhooks and policies a request reaches, as k8s.io/apiserver decides it
+// (pkg/admission/plugin/webhook/predicates, shared by the policy plugins): the rules (operation, group,
+// version, resource with subresource, scope), the namespace selector (the namespace's labels; a
+// Namespace's own labels when it is the object written) and the object selector (the new or the old
+// object's labels). The requests neither ever see: the admission configurations themselves, and the
+// apiserver's own writes.
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
-import type { Rule } from '../../validation/admissionregistration';
-import { selectorMatches } from '../../validation/common';
+import { Resources } from '../../lib/api/resources';
+import type { AdmissionAttributes } from '../auth/types';
+import { bucketOf } from '../registry/keys';
+import type { Storage } from '../storage/types';
+import type { Rule } from '../validation/admissionregistration';
+import { selectorMatches } from '../validation/common';
 
 /** A request as the matchers see it: the resource in the version the object is handed to webhooks in. */
 export interface WebhookRequestFacts {
@@ -61,4 +66,27 @@ type Labelled = { metadata?: Record<string, unknown> } | undefined;
 export function objectSelectorMatches(sel: LabelSelector | undefined, object: Labelled, oldObject: Labelled): boolean {
   if (emptySelector(sel)) return true;
   return [object, oldObject].some((o) => !!o && selectorMatches(sel!, (o.metadata?.labels ?? {}) as Record<string, string>));
+}
+
+/** The request's facts; a Namespace is its own namespace in a request, as kube's RequestInfo has it. */
+export function requestFacts(a: AdmissionAttributes): WebhookRequestFacts {
+  const namespace = a.rt.resource === 'namespaces' ? a.name : a.namespace;
+  return { operation: a.operation, group: a.rt.group, version: a.rt.version, resource: a.rt.resource, subresource: a.subresource, namespace };
+}
+
+/**
+ * Requests no webhook or policy sees: the admission configurations (webhook configurations, policies and
+ * bindings, as in kube) and the apiserver's own writes (steer's choice: a webhook that is down must not
+ * stop the apiserver's leases).
+ */
+export function exemptFromAdmissionConfiguration(a: AdmissionAttributes): boolean {
+  return a.rt.group === 'admissionregistration.k8s.io' || !!a.internal;
+}
+
+/** The labels of the request's namespace: the object's own when a Namespace is written, else the stored namespace's. */
+export function namespaceLabelsOf(storage: Storage, a: AdmissionAttributes, facts: WebhookRequestFacts): () => Promise<Record<string, string> | undefined> {
+  return async () => {
+    if (a.rt.resource === 'namespaces' && !a.subresource && (a.operation === 'CREATE' || a.operation === 'UPDATE')) return a.object?.metadata.labels as Record<string, string> | undefined;
+    return (await storage.get(bucketOf(Resources.namespaces), facts.namespace))?.obj.metadata.labels as Record<string, string> | undefined;
+  };
 }
