@@ -3,9 +3,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
-export async function startApiServerChild(nodeArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+export async function startApiServerChild(nodeArgs: string[] = [], options: Record<string, unknown> = {}): Promise<{ url: string; child: ChildProcess }> {
   const serverModule = path.join(__dirname, '..', 'apiserver', 'server.js');
-  const script = `require(${JSON.stringify(serverModule)}).startApiServer({ host: '127.0.0.1', port: 0 })
+  const script = `require(${JSON.stringify(serverModule)}).startApiServer({ ...${JSON.stringify(options)}, host: '127.0.0.1', port: 0 })
     .then((s) => console.log('URL ' + s.url)).catch((e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, [...nodeArgs, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   return { url: await childUrl(child, 'apiserver'), child };
