@@ -123,9 +123,10 @@ export interface ApiServerOptions extends StorageOptions {
   /** --service-account-extend-token-expiration: kubelet pod tokens last a year, with warnafter (default true). */
   serviceAccountExtendTokenExpiration?: boolean;
   /**
-   * Built-in admission plugins by name, as --enable-admission-plugins: 'ServiceAccount' (default service
-   * account, token volume) and 'PodSecurity' (the pod-security.kubernetes.io namespace labels). Default
-   * none here (the CLI enables both); they run around `admission`: ServiceAccount first, PodSecurity last.
+   * Built-in admission plugins by name, as --enable-admission-plugins (builtinAdmissionPluginNames in
+   * admission/index.ts: ServiceAccount, LimitRanger, …, PodSecurity, MutatingAdmissionWebhook,
+   * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota). Default none here (the CLI and
+   * `steer up` enable them all); they run around `admission`, the mutating ones first, in kube's order.
    */
   enableAdmissionPlugins?: string[];
   /** What ComponentStatus probes (default: the scheduler and controller manager on kube's legacy loopback ports). */

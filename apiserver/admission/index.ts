@@ -40,7 +40,7 @@ export interface BuiltinAdmissionOptions {
   admissionPolicies?: Omit<PolicyDispatcherDeps, 'storage'>;
 }
 
-/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass, DefaultIngressClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, the admission webhooks, ResourceQuota). */
+/** The enabled built-in plugins: `first` run before any others (ServiceAccount, LimitRanger, Priority, DefaultStorageClass, DefaultIngressClass), `last` after them (PersistentVolumeClaimResize, PodSecurity, ValidatingAdmissionPolicy, the admission webhooks, ResourceQuota). */
 export function builtinAdmissionPlugins(names: string[], storage: Storage, o: BuiltinAdmissionOptions = {}): { first: AdmissionPlugin[]; last: AdmissionPlugin[] } {
   const unknown = names.filter((n) => !(builtinAdmissionPluginNames as readonly string[]).includes(n));
   if (unknown.length) throw new Error(`unknown admission plugins: ${unknown.join(', ')} (steer has ${builtinAdmissionPluginNames.join(', ')})`);
