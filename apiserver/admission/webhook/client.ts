@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
 import type { WebhookClientConfig } from 'kubernetes-types/admissionregistration/v1';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
+import { serviceCandidates } from '../../handlers/subresources/proxy';
 
 /** Where one call goes. */
 export interface WebhookTarget {
@@ -44,16 +45,13 @@ export async function resolveTarget(cc: WebhookClientConfig, timeoutSeconds: num
   const url = `https://${serverName}:${port}${path}`;
   const svc = await services.getService(ref.namespace, ref.name);
   if (!svc) throw new Error(`Post "${url}": service "${ref.name}" not found`);
-  const svcPort = (svc.spec?.ports ?? []).find((p) => p.port === port);
-  if (!svcPort) throw new Error(`Post "${url}": no service port ${port} found for service "${ref.name}"`);
-  const eps = await services.getEndpoints(ref.namespace, ref.name);
-  const ready: Array<{ ip: string; port: number }> = [];
-  for (const subset of eps?.subsets ?? []) {
-    const epPort = (subset.ports ?? []).find((p) => (p.name ?? '') === (svcPort.name ?? ''));
-    if (!epPort) continue;
-    for (const a of subset.addresses ?? []) ready.push({ ip: a.ip, port: epPort.port });
+  // The Service's port by number, then its ready addresses, as the proxy subresource picks them.
+  let ready: Array<{ ip: string; port: number }>;
+  try {
+    ready = serviceCandidates(svc, await services.getEndpoints(ref.namespace, ref.name), String(port));
+  } catch (err) {
+    throw new Error(`Post "${url}": ${(err as Error).message}`);
   }
-  if (!ready.length) throw new Error(`Post "${url}": no endpoints available for service "${ref.name}"`);
   const pick = ready[Math.floor(Math.random() * ready.length)];
   return { url, host: pick.ip, port: pick.port, path, serverName };
 }
