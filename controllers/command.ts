@@ -6,6 +6,7 @@ import { KubeClient } from '../lib/client/client';
 import { LEADER_ELECTION_DEFAULTS } from '../lib/client/leader-election';
 import { allControllerNames, ControllerName, startControllers } from './manager';
 import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS, DEFAULT_NODE_MONITOR_PERIOD_MS } from './node-lifecycle';
+import { DEFAULT_TERMINATED_POD_GC_THRESHOLD } from './podgc/gc';
 import { durationOption, intOption } from '../lib/component/flags';
 import { servingFromFlags, withServingFlags, type ServingFlags } from '../lib/component/serving-flags';
 
@@ -32,6 +33,7 @@ interface ControllersFlags extends ServingFlags {
   horizontalPodAutoscalerSyncPeriod: number;
   horizontalPodAutoscalerTolerance: number;
   horizontalPodAutoscalerDownscaleStabilization: number;
+  terminatedPodGcThreshold: number;
 }
 
 function ratioOption(v: string): number {
@@ -67,6 +69,7 @@ export function register(program: Command): void {
     .option('--cluster-signing-cert-file <file>', 'CA certificate (PEM) that signs approved CertificateSigningRequests of the kubernetes.io signers (with --cluster-signing-key-file; without both the csrsigning controller does not run)')
     .option('--cluster-signing-key-file <file>', 'the private key (PEM) of --cluster-signing-cert-file')
     .option('--cluster-signing-duration <d>', 'the longest certificate the csrsigning controller issues', durationOption('ms'), 365 * 24 * 3600_000)
+    .option('--terminated-pod-gc-threshold <n>', 'terminated (Succeeded/Failed) pods kept before the pod garbage collector deletes the oldest (0: never)', intOption(0, Number.MAX_SAFE_INTEGER, '--terminated-pod-gc-threshold'), DEFAULT_TERMINATED_POD_GC_THRESHOLD)
     .action(async (f: ControllersFlags) => {
       let controllers: ControllerName[] | undefined;
       if (f.controllers) {
@@ -95,6 +98,7 @@ export function register(program: Command): void {
         nodeLifecycle: { nodeMonitorGracePeriodSeconds: f.nodeMonitorGracePeriod, nodeMonitorPeriodMs: f.nodeMonitorPeriod * 1000 },
         rootCAFile: f.rootCaFile,
         clusterSigning: f.clusterSigningCertFile && f.clusterSigningKeyFile ? { certFile: f.clusterSigningCertFile, keyFile: f.clusterSigningKeyFile, durationMs: f.clusterSigningDuration } : undefined,
+        podGc: { terminatedPodThreshold: f.terminatedPodGcThreshold },
         podAutoscaler: {
           syncPeriodMs: f.horizontalPodAutoscalerSyncPeriod,
           tolerance: f.horizontalPodAutoscalerTolerance,

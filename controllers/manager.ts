@@ -35,8 +35,9 @@ import { StatefulSetController } from './statefulset/controller';
 import { PersistentVolumeBinderController } from './persistentvolume/controller';
 import { VolumeProtectionController } from './persistentvolume/protection-controller';
 import { LocalPathProvisionerController } from './local-path-provisioner/controller';
+import { PodGcController, type PodGcOptions } from './podgc/controller';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota', 'csrsigning', 'csrcleaner'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota', 'csrsigning', 'csrcleaner', 'podgc'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -82,6 +83,8 @@ export interface ControllerManagerOptions {
   clusterSigning?: ClusterSigningOptions;
   /** The CSR cleaner's period and clock (default an hour, the wall clock). */
   csrCleaner?: CsrCleanerOptions;
+  /** The pod garbage collector's threshold, periods and clock (default kube's: 12500, 20 s, 40 s). */
+  podGc?: PodGcOptions;
   log?: (msg: string) => void;
 }
 
@@ -139,6 +142,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('resourcequota')) controllers.push(new ResourceQuotaController(ctx));
     if (enabled.has('csrsigning') && opts.clusterSigning) controllers.push(new CertificateSigningController(ctx, opts.clusterSigning));
     if (enabled.has('csrcleaner')) controllers.push(new CsrCleaner(ctx, { log, ...opts.csrCleaner }));
+    if (enabled.has('podgc')) controllers.push(new PodGcController(ctx, { log, ...opts.podGc }));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -97,7 +97,7 @@ function controllerManagerRules(): PolicyRule[] {
     rule(Read, ['*'], ['*']),
     // Leader election.
     rule(['create', 'get', 'update', 'patch'], [coordination], ['leases']),
-    // ReplicaSet, Deployment, DaemonSet, Job controllers; garbage collector; node lifecycle evictions.
+    // ReplicaSet, Deployment, DaemonSet, Job controllers; garbage collectors (owners, pods); node lifecycle evictions.
     rule(Write, [core], ['pods']),
     rule(['update', 'patch'], [core], ['pods/status']),
     rule(['create'], [core], ['pods/eviction']),
