@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { etcHostsContent, podMemoryDir, prepareVolume, removePodDirs, writeEtcHosts } from './host-files';
+import { etcHostsContent, podMemoryDir, prepareVolume, removePodDirs, unmountableClaims, writeEtcHosts } from './host-files';
 import { unmountUnder } from './mounts';
 
 describe('prepareVolume for a local-path claim', () => {
@@ -143,5 +143,24 @@ describe("the pod's /etc/hosts, as the kubelet writes it", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('unmountableClaims', () => {
+  const pod: Pod = {
+    metadata: { name: 'web', namespace: 'default', uid: 'pod-uid' },
+    spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'] } } } }] },
+  };
+  const bound = (owner?: string) => ({
+    claim: { metadata: { name: 'web-scratch', namespace: 'default', ownerReferences: owner ? [{ apiVersion: 'v1', kind: 'Pod', name: 'web', uid: owner, controller: true }] : undefined }, status: { phase: 'Bound' } },
+    volume: { metadata: { name: 'pvc-1' }, spec: { local: { path: '/storage/pvc-1' } } },
+  });
+  test.each<[string, Parameters<typeof unmountableClaims>[1], string | undefined]>([
+    ['not made yet', { configMaps: {}, secrets: {}, claims: {} }, 'persistentvolumeclaim "web-scratch" not found'],
+    ["the pod's own, bound", { configMaps: {}, secrets: {}, claims: { 'web-scratch': bound('pod-uid') } }, undefined],
+    ['made by someone else', { configMaps: {}, secrets: {}, claims: { 'web-scratch': bound() } }, 'PVC default/web-scratch was not created for pod default/web (pod is not owner)'],
+    ['made for an earlier pod of that name', { configMaps: {}, secrets: {}, claims: { 'web-scratch': bound('old-uid') } }, 'PVC default/web-scratch was not created for pod default/web (pod is not owner)'],
+  ])("an ephemeral volume's claim %s", (_what, data, why) => {
+    expect(unmountableClaims(pod, data)).toBe(why);
   });
 });

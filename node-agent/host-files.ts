@@ -8,7 +8,7 @@ import type { Pod, Volume } from 'kubernetes-types/core/v1';
 import { claimVolumePath, emptyDirMemoryBytes, type PodData } from './podspec';
 import { isMountPoint, mountTmpfs, unmountUnder } from './mounts';
 import { writeAtomically } from './volumes/atomic-writer';
-import { LocalPathProvisioner, ProvisionedByAnnotation } from '../lib/api/storage';
+import { ephemeralClaimNotForPod, LocalPathProvisioner, ProvisionedByAnnotation, volumeClaimName } from '../lib/api/storage';
 import { volumePayload, type ProjectionContext } from './volumes/projection';
 
 export function podDir(stateDir: string, uid: string): string {
@@ -199,10 +199,12 @@ export async function removePodDirs(stateDir: string, uid: string): Promise<void
  */
 export function unmountableClaims(pod: Pod, data: PodData): string | undefined {
   for (const v of pod.spec?.volumes || []) {
-    const name = v.persistentVolumeClaim?.claimName;
+    const name = volumeClaimName(pod, v);
     if (!name) continue;
     const c = data.claims?.[name];
     if (!c) return `persistentvolumeclaim "${name}" not found`;
+    const foreign = v.ephemeral ? ephemeralClaimNotForPod(pod, c.claim) : undefined;
+    if (foreign) return foreign;
     if (c.claim.status?.phase !== 'Bound' || !c.volume) return `persistentvolumeclaim "${name}" is not bound`;
     if (!claimVolumePath(data, name)) return `volume "${c.volume.metadata?.name}" of claim "${name}" is neither a hostPath nor a local volume`;
   }

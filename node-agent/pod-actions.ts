@@ -15,7 +15,7 @@ import { HeldEvents, ImageManager, type PullResult } from './images';
 import { ObservedContainer, observedContainer, ObservedPod, ObservedSandbox, observedSandbox } from './observed';
 import type { Pleg } from './pleg';
 import type { PodDataSource } from './pod-data';
-import { containerConfig, containerMounts, PodData, podCgroupParent, podIPOf, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
+import { asMountedVolume, containerConfig, containerMounts, PodData, podCgroupParent, podIPOf, podLogDirectory, podSandboxConfig, resolveEnv, SandboxOptions, volumeHostPaths, volumeSupplementalGroups } from './podspec';
 import type { ProbeManager } from './probes';
 import { DefaultHookRunner, HookRunner, MIN_GRACE_SECONDS, runPreStop } from './lifecycle';
 import { prepareTerminationMessageFile, terminationMessageFile } from './termination-message';
@@ -426,7 +426,7 @@ export class PodActions {
     const fsGroupChangePolicy = pod.spec?.securityContext?.fsGroupChangePolicy;
     for (const [name, v] of paths) {
       if (only && !only(v.kind)) continue;
-      const vol = (pod.spec?.volumes || []).find((x) => x.name === name)!;
+      const vol = asMountedVolume(pod, (pod.spec?.volumes || []).find((x) => x.name === name)!);
       // Only a volume in the memory dir: one an earlier agent set up in the pod dir stays a plain directory.
       const memoryBacked = !!this.o.memoryBacked?.() && v.path.startsWith(memory + path.sep);
       await prepareVolume(vol, v.path, { pod, data, tokens: this.o.tokens }, { memoryBacked });

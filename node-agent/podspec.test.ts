@@ -14,6 +14,8 @@ import {
   resolveEnv,
   emptyDirMemoryBytes,
   volumeHostPaths,
+  asMountedVolume,
+  referencedData,
   volumeSupplementalGroups,
 } from './podspec';
 import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_UID } from './labels';
@@ -205,6 +207,28 @@ describe('env and command', () => {
       cache: '/state/pods/u1/volumes/kubernetes.io~empty-dir/cache',
       scratch: '/state/memory/u1/volumes/kubernetes.io~empty-dir/scratch',
     });
+  });
+
+  test("a generic ephemeral volume is its claim <pod>-<volume>: read with the pod's data, mounted at the bound volume's path", () => {
+    const withClaims: Pod = {
+      metadata: { name: 'web', namespace: 'default', uid: 'u1' },
+      spec: {
+        containers: [{ name: 'c', image: 'x' }],
+        volumes: [
+          { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } },
+          { name: 'shared', persistentVolumeClaim: { claimName: 'shared', readOnly: true } },
+        ],
+      },
+    };
+    expect(referencedData(withClaims).claims).toEqual(['web-scratch', 'shared']);
+    const local = (p: string) => ({ volume: { spec: { local: { path: p } } }, claim: {} });
+    const paths = volumeHostPaths(withClaims, '/state/pods/u1', '/state/memory/u1', { configMaps: {}, secrets: {}, claims: { 'web-scratch': local('/storage/pvc-1'), shared: local('/storage/pvc-2') } });
+    expect(Object.fromEntries(paths)).toEqual({
+      scratch: { path: '/storage/pvc-1', kind: 'persistentVolumeClaim', readOnly: false },
+      shared: { path: '/storage/pvc-2', kind: 'persistentVolumeClaim', readOnly: true },
+    });
+    expect(asMountedVolume(withClaims, withClaims.spec!.volumes![0])).toEqual({ name: 'scratch', persistentVolumeClaim: { claimName: 'web-scratch' } });
+    expect(asMountedVolume(withClaims, withClaims.spec!.volumes![1])).toBe(withClaims.spec!.volumes![1]);
   });
 
   describe("a Memory emptyDir's tmpfs size, as the kubelet's calculateEmptyDirMemorySize", () => {

@@ -2,7 +2,7 @@
 // cgroup parent, log directory), containers (command/args with $(VAR) expansion, env incl. valueFrom,
 // working dir, mounts, cgroup resources), plus the QoS class. No I/O: config maps, secrets and volume
 // paths are looked up by the caller and passed in.
-import type { Container, EnvVar, PersistentVolume, PersistentVolumeClaim, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
+import type { Container, EnvVar, PersistentVolume, PersistentVolumeClaim, Pod, ResourceRequirements, Volume } from 'kubernetes-types/core/v1';
 import type { ContainerConfig, DnsConfig, HostNamespaces, LinuxResources, Mount, PodSandboxConfig, PortMapping, ProcessIdentity } from './runtime/runtime';
 import {
   ANNOTATION_GRACE_PERIOD,
@@ -17,6 +17,7 @@ import {
 } from './labels';
 import { containerHash } from './sync';
 import { milliValue } from '../lib/api/quantity';
+import { podClaimNames, volumeClaimName } from '../lib/api/storage';
 
 /** A quantity as a number (cpu in cores, memory in bytes), exact via lib/api/quantity. */
 export function parseQuantity(q: string | number | undefined): number {
@@ -237,6 +238,14 @@ export interface PodData {
 }
 
 /** The host directory of a bound claim's volume (hostPath and local volumes, local-path's included). */
+/**
+ * The volume as the agent sets it up: a generic ephemeral volume is the claim its controller made for
+ * the pod (`<pod>-<volume>`), mounted as any persistentVolumeClaim volume.
+ */
+export function asMountedVolume(pod: Pod, v: Volume): Volume {
+  return v.ephemeral ? { name: v.name, persistentVolumeClaim: { claimName: volumeClaimName(pod, v)! } } : v;
+}
+
 export function claimVolumePath(data: PodData | undefined, claimName: string): string | undefined {
   const pv = data?.claims?.[claimName]?.volume;
   return pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
@@ -269,8 +278,8 @@ export function referencedData(pod: Pod): { configMaps: string[]; secrets: strin
       if (f.secretRef?.name) secrets.add(f.secretRef.name);
     }
   }
+  for (const name of podClaimNames(pod)) claims.add(name);
   for (const v of pod.spec?.volumes || []) {
-    if (v.persistentVolumeClaim?.claimName) claims.add(v.persistentVolumeClaim.claimName);
     if (v.configMap?.name) cms.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
     for (const src of v.projected?.sources || []) {
@@ -455,9 +464,10 @@ export function emptyDirMemoryBytes(pod: Pod, sizeLimit: string | number | undef
 export function volumeHostPaths(pod: Pod, podDir: string, memoryDir: string, data?: PodData): Map<string, { path: string; kind: string; readOnly: boolean }> {
   const out = new Map<string, { path: string; kind: string; readOnly: boolean }>();
   for (const v of pod.spec?.volumes || []) {
-    if (v.persistentVolumeClaim) {
-      const p = claimVolumePath(data, v.persistentVolumeClaim.claimName);
-      if (p) out.set(v.name, { path: p, kind: 'persistentVolumeClaim', readOnly: !!v.persistentVolumeClaim.readOnly });
+    const claim = volumeClaimName(pod, v);
+    if (claim) {
+      const p = claimVolumePath(data, claim);
+      if (p) out.set(v.name, { path: p, kind: 'persistentVolumeClaim', readOnly: !!v.persistentVolumeClaim?.readOnly });
       continue;
     }
     if (v.emptyDir) {

@@ -445,6 +445,19 @@ const cases: Case[] = [
   ['duplicate volume names', pod, (o) => o.spec.volumes.push({ name: 'data', emptyDir: {} }), [['spec.volumes[1].name', 'Duplicate value: "data"']]],
   ['a volume with two sources', pod, (o) => (o.spec.volumes[0].hostPath = { path: '/x' }), [['spec.volumes[0].hostPath', 'Forbidden: may not specify more than 1 volume type']]],
   ['a volume without a source', pod, (o) => (o.spec.volumes[0] = { name: 'data' }), [['spec.volumes[0]', 'Required value: must specify a volume type']]],
+  ['an ephemeral volume', pod, (o) => (o.spec.volumes[0] = { name: 'data', ephemeral: { volumeClaimTemplate: { metadata: { labels: { app: 'web' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }), []],
+  ['an ephemeral volume without a template', pod, (o) => (o.spec.volumes[0] = { name: 'data', ephemeral: {} }), [['spec.volumes[0].ephemeral.volumeClaimTemplate', 'Required value']]],
+  ['an ephemeral volume template naming its claim', pod, (o) => (o.spec.volumes[0] = { name: 'data', ephemeral: { volumeClaimTemplate: { metadata: { name: 'mine', labels: { 'a b': 'x' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }), [
+    ['spec.volumes[0].ephemeral.volumeClaimTemplate.metadata.labels', /^Invalid value: "a b": name part must consist of alphanumeric characters/],
+    ['spec.volumes[0].ephemeral.volumeClaimTemplate.metadata.name', 'Forbidden: cannot be set for an ephemeral volume'],
+  ]],
+  ['an ephemeral volume template with a bad claim spec', pod, (o) => (o.spec.volumes[0] = { name: 'data', ephemeral: { volumeClaimTemplate: { spec: { resources: { requests: { storage: '0' } } } } } }), [
+    ['spec.volumes[0].ephemeral.volumeClaimTemplate.spec.accessModes', 'Required value: at least 1 access mode is required'],
+    ['spec.volumes[0].ephemeral.volumeClaimTemplate.spec.resources[storage]', 'Invalid value: "0": must be greater than zero'],
+  ]],
+  ['an ephemeral volume whose claim name is too long', pod, (o) => { o.metadata.name = 'w'.repeat(250); o.spec.volumes[0] = { name: 'data', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }; }, [
+    ['spec.volumes[0].name', `Invalid value: "data": PVC name "${'w'.repeat(250)}-data": must be no more than 253 characters`],
+  ]],
   ['a mount of a missing volume', pod, (o) => (o.spec.containers[0].volumeMounts[0].name = 'nope'), [['spec.containers[0].volumeMounts[0].name', 'Not found: "nope"']]],
   ['a duplicate mountPath', pod, (o) => o.spec.containers[0].volumeMounts.push({ name: 'data', mountPath: '/data' }), [['spec.containers[0].volumeMounts[1].mountPath', 'Invalid value: "/data": must be unique']]],
   ['a bad toleration', pod, (o) => (o.spec.tolerations = [{ key: 'a', operator: 'Exists', value: 'x' }]), [['spec.tolerations[0].operator', `Invalid value: "x": value must be empty when \`operator\` is 'Exists'`]]],

@@ -38,10 +38,12 @@ import {
   portName,
   portRangeMessage,
   required,
+  validateAnnotations,
   validateLabelSelector,
   validateLabels,
 } from './common';
 import { goValueEqual, stableJson } from '../../lib/api/json';
+import { validateClaimSpec } from './storage';
 
 const restartPolicies = ['Always', 'OnFailure', 'Never'];
 const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -53,12 +55,15 @@ const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const podPhases = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 const standardResources = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage', 'pods']);
 
-/** Validates a pod spec at `field` ('spec' for pods, 'spec.template.spec' for templates). */
-export function validatePodSpec(spec: PodSpec | undefined, field: string): FieldCause[] {
+/**
+ * Validates a pod spec at `field` ('spec' for pods, 'spec.template.spec' for templates); `podName` (a pod's
+ * own spec) also checks the names of its ephemeral volumes' claims.
+ */
+export function validatePodSpec(spec: PodSpec | undefined, field: string, podName?: string): FieldCause[] {
   if (!spec) return [required(field)];
   const causes: FieldCause[] = [];
   const volumeNames = new Set<string>();
-  (spec.volumes ?? []).forEach((v, i) => causes.push(...validateVolume(v, idx(at(field, 'volumes'), i), volumeNames)));
+  (spec.volumes ?? []).forEach((v, i) => causes.push(...validateVolume(v, idx(at(field, 'volumes'), i), volumeNames, podName)));
 
   const containerNames = new Set<string>();
   const hostPorts = new Set<string>();
@@ -245,7 +250,31 @@ function validateAffinity(affinity: Affinity, field: string): FieldCause[] {
   return causes;
 }
 
-function validateVolume(v: Volume, field: string, names: Set<string>): FieldCause[] {
+/** ObjectMeta fields an ephemeral volume's claim template may set (kube's allowedTemplateObjectMetaFields). */
+const ephemeralTemplateMetaFields = new Set(['labels', 'annotations']);
+
+/** kube's validateEphemeralVolumeSource and ValidatePersistentVolumeClaimTemplate. */
+function validateEphemeralVolume(v: Volume, field: string, podName: string | undefined): FieldCause[] {
+  const base = at(field, 'ephemeral');
+  const template = v.ephemeral?.volumeClaimTemplate;
+  if (!template) return [required(at(base, 'volumeClaimTemplate'))];
+  const tField = at(base, 'volumeClaimTemplate');
+  const meta = template.metadata ?? {};
+  const causes: FieldCause[] = [...validateAnnotations(at(at(tField, 'metadata'), 'annotations'), meta.annotations), ...validateLabels(at(at(tField, 'metadata'), 'labels'), meta.labels)];
+  for (const [key, value] of Object.entries(meta)) {
+    const unset = value === undefined || value === null || value === '' || value === 0 || (Array.isArray(value) && value.length === 0) || (typeof value === 'object' && !Array.isArray(value) && Object.keys(value as object).length === 0);
+    if (!ephemeralTemplateMetaFields.has(key) && !unset) causes.push(forbidden(at(at(tField, 'metadata'), key), 'cannot be set for an ephemeral volume'));
+  }
+  causes.push(...validateClaimSpec(template.spec, at(tField, 'spec')));
+  // The claim the controller makes is named <pod>-<volume>: it must be a valid object name.
+  if (podName && v.name) {
+    const claimName = `${podName}-${v.name}`;
+    for (const msg of dns1123Subdomain(claimName)) causes.push(invalid(at(field, 'name'), v.name, `PVC name "${claimName}": ${msg}`));
+  }
+  return causes;
+}
+
+function validateVolume(v: Volume, field: string, names: Set<string>, podName?: string): FieldCause[] {
   const causes: FieldCause[] = [];
   if (!v.name) causes.push(required(at(field, 'name')));
   else {
@@ -273,6 +302,7 @@ function validateVolume(v: Volume, field: string, names: Set<string>): FieldCaus
     });
   }
   if (v.emptyDir?.sizeLimit !== undefined) causes.push(...validateQuantity(at(at(field, 'emptyDir'), 'sizeLimit'), v.emptyDir.sizeLimit));
+  if (v.ephemeral && sources.length === 1) causes.push(...validateEphemeralVolume(v, field, podName));
   return causes;
 }
 
@@ -531,7 +561,7 @@ export function validateToleration(t: Toleration, field: string): FieldCause[] {
 }
 
 export function validatePod(pod: Pod, old?: Pod, subresource?: string): FieldCause[] {
-  const causes = validatePodSpec(pod.spec, 'spec');
+  const causes = validatePodSpec(pod.spec, 'spec', pod.metadata?.name);
   const phase = pod.status?.phase;
   if (phase !== undefined && !podPhases.includes(phase)) causes.push(notSupported('status.phase', phase, podPhases));
   if (pod.status?.podIP && !isIPAddress(pod.status.podIP)) causes.push(invalid('status.podIP', pod.status.podIP, ipMessage));

@@ -57,14 +57,21 @@ export function validatePersistentVolume(pv: PersistentVolume, old?: PersistentV
   return causes;
 }
 
+/** A claim's spec at `field` ('spec', or a pod's ephemeral volume template's): kube's ValidatePersistentVolumeClaimSpec. */
+export function validateClaimSpec(spec: PersistentVolumeClaim['spec'], field: string): FieldCause[] {
+  if (!spec) return [required(field)];
+  const causes: FieldCause[] = [];
+  causes.push(...validateAccessModes(`${field}.accessModes`, spec.accessModes));
+  if (spec.selector) causes.push(...validateLabelSelector(`${field}.selector`, spec.selector));
+  causes.push(...validateStorageQuantity(`${field}.resources[storage]`, spec.resources?.requests?.storage));
+  if (spec.volumeMode !== undefined && !volumeModes.includes(spec.volumeMode)) causes.push(notSupported(`${field}.volumeMode`, spec.volumeMode, volumeModes));
+  return causes;
+}
+
 export function validatePersistentVolumeClaim(pvc: PersistentVolumeClaim, old?: PersistentVolumeClaim): FieldCause[] {
   const spec = pvc.spec;
   if (!spec) return [required('spec')];
-  const causes: FieldCause[] = [];
-  causes.push(...validateAccessModes('spec.accessModes', spec.accessModes));
-  if (spec.selector) causes.push(...validateLabelSelector('spec.selector', spec.selector));
-  causes.push(...validateStorageQuantity('spec.resources[storage]', spec.resources?.requests?.storage));
-  if (spec.volumeMode !== undefined && !volumeModes.includes(spec.volumeMode)) causes.push(notSupported('spec.volumeMode', spec.volumeMode, volumeModes));
+  const causes = validateClaimSpec(spec, 'spec');
   if (old && old.spec) {
     // Only resources.requests may change (expansion), and volumeName from empty (the binder binds).
     // storageClassName may go from unset to a class (the binder's retroactive default class).

@@ -82,14 +82,40 @@ export function claimKey(pvc: PersistentVolumeClaim): string {
   return `${pvc.metadata?.namespace ?? ''}/${pvc.metadata?.name ?? ''}`;
 }
 
+interface PodVolumesShape {
+  metadata?: { name?: string; uid?: string };
+  spec?: { volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string }; ephemeral?: unknown }> };
+}
+
+/**
+ * The claim behind one of a pod's volumes: a persistentVolumeClaim's claimName, or for a generic
+ * ephemeral volume the claim its controller makes, `<pod>-<volume>` (kube's ephemeral.VolumeClaimName);
+ * undefined for other volumes.
+ */
+export function volumeClaimName(pod: PodVolumesShape, v: { name: string; persistentVolumeClaim?: { claimName: string }; ephemeral?: unknown }): string | undefined {
+  if (v.persistentVolumeClaim?.claimName) return v.persistentVolumeClaim.claimName;
+  return v.ephemeral ? `${pod.metadata?.name ?? ''}-${v.name}` : undefined;
+}
+
 /** The claim names of a pod's PVC volumes (ephemeral volumes' claims are `<pod>-<volume>`). */
-export function podClaimNames(pod: { metadata?: { name?: string }; spec?: { volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string }; ephemeral?: unknown }> } }): string[] {
+export function podClaimNames(pod: PodVolumesShape): string[] {
   const out: string[] = [];
   for (const v of pod.spec?.volumes ?? []) {
-    if (v.persistentVolumeClaim?.claimName) out.push(v.persistentVolumeClaim.claimName);
-    else if (v.ephemeral) out.push(`${pod.metadata?.name ?? ''}-${v.name}`);
+    const name = volumeClaimName(pod, v);
+    if (name) out.push(name);
   }
   return out;
+}
+
+/**
+ * kube's ephemeral.VolumeIsForPod: an ephemeral volume's claim may be used only when the pod controls it
+ * (the ephemeral volume controller made it for this very pod), never a claim of the same name made by
+ * someone else or for an earlier pod of the same name. Undefined when it may be used, else kube's message.
+ */
+export function ephemeralClaimNotForPod(pod: { metadata?: { namespace?: string; name?: string; uid?: string } }, pvc: PersistentVolumeClaim): string | undefined {
+  const controller = pvc.metadata?.ownerReferences?.find((r) => r.controller);
+  if (controller?.uid && controller.uid === pod.metadata?.uid) return undefined;
+  return `PVC ${pvc.metadata?.namespace}/${pvc.metadata?.name} was not created for pod ${pod.metadata?.namespace}/${pod.metadata?.name} (pod is not owner)`;
 }
 
 /** The volume may be used on this node: its required node affinity (terms ORed) matches, or it has none. */

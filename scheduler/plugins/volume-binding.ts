@@ -13,10 +13,13 @@ import {
   claimClass,
   claimKey,
   defaultStorageClass,
+  ephemeralClaimNotForPod,
   findMatchingVolume,
   LocalPathProvisioner,
   LocalPathRootAnnotation,
+  podClaimNames,
   SelectedNodeAnnotation,
+  volumeClaimName,
   volumeNodeAffinityMatches,
 } from '../../lib/api/storage';
 import type { NodeInfo } from '../framework/node-info';
@@ -82,8 +85,8 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   }
 
   preFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null {
-    const volumes = pod.pod.spec?.volumes ?? [];
-    const claimNames = volumes.flatMap((v) => (v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : v.ephemeral ? [`${pod.pod.metadata?.name}-${v.name}`] : []));
+    const claimNames = podClaimNames(pod.pod);
+    const ephemeral = new Set((pod.pod.spec?.volumes ?? []).filter((v) => v.ephemeral).map((v) => volumeClaimName(pod.pod, v)));
     const listers = snapshot.listers;
     if (claimNames.length === 0 || !listers.claim || !listers.volumes) return skip();
     const ns = pod.pod.metadata?.namespace ?? 'default';
@@ -94,6 +97,9 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
       const pvc = listers.claim(ns, name);
       if (!pvc) return unresolvable(`persistentvolumeclaim "${name}" not found`);
       if (pvc.metadata?.deletionTimestamp) return unresolvable(`persistentvolumeclaim "${name}" is being deleted`);
+      // An ephemeral volume's claim of that name made by someone else, or for an earlier pod of that name.
+      const foreign = ephemeral.has(name) ? ephemeralClaimNotForPod(pod.pod, pvc) : undefined;
+      if (foreign) return unresolvable(foreign);
       if (pvc.spec?.volumeName) {
         const pv = byName.get(pvc.spec.volumeName);
         if (!pv) return unresolvable('pvc(s) bound to non-existent pv(s)');

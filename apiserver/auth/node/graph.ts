@@ -8,6 +8,7 @@ import type { Container, EphemeralContainer, Pod, Volume } from 'kubernetes-type
 import { Resources } from '../../../lib/api/resources';
 import { bucketOf } from '../../registry/keys';
 import type { KObj, Storage, StorageEvent, WatchSubscription } from '../../storage/types';
+import { volumeClaimName } from '../../../lib/api/storage';
 
 export type VertexType = 'secret' | 'configmap' | 'serviceaccount' | 'pvc';
 
@@ -58,8 +59,7 @@ function volumeReferences(v: Volume, pod: Pod, add: (t: VertexType, name: string
   for (const ref of [v.cephfs?.secretRef, v.cinder?.secretRef, v.flexVolume?.secretRef, v.iscsi?.secretRef, v.rbd?.secretRef, v.scaleIO?.secretRef, v.storageos?.secretRef, v.csi?.nodePublishSecretRef]) {
     add('secret', ref?.name);
   }
-  add('pvc', v.persistentVolumeClaim?.claimName);
-  if (v.ephemeral) add('pvc', `${pod.metadata?.name ?? ''}-${v.name}`);
+  add('pvc', volumeClaimName(pod, v));
 }
 
 export class NodeGraph {
