@@ -261,6 +261,54 @@ describe('reconcileJob: NonIndexed', () => {
     expect(cond(plan.status, 'Failed')?.reason).toBe('BackoffLimitExceeded');
   });
 
+  describe('podFailurePolicy', () => {
+    const withPolicy = (backoffLimit: number) =>
+      job({
+        backoffLimit,
+        podReplacementPolicy: 'Failed',
+        podFailurePolicy: {
+          rules: [
+            { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } },
+            { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          ],
+        },
+      });
+    const evicted = () => {
+      const p = pod('Failed', { finishedAgo: 30 });
+      p.status!.conditions = [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager' }];
+      return p;
+    };
+    const exited = (code: number) => {
+      const p = pod('Failed', { finishedAgo: 30 });
+      p.status!.containerStatuses![0].state = { terminated: { exitCode: code, finishedAt: iso(-30) } };
+      return p;
+    };
+
+    it('an Ignored failure is not counted against backoffLimit nor backed off from: the pod is replaced at once', () => {
+      const plan = reconcileJob(withPolicy(0), [evicted()], now);
+      expect(plan.status.failed).toBe(0);
+      expect(cond(plan.status, 'Failed')).toBeUndefined();
+      expect(plan.create).toHaveLength(1);
+    });
+
+    it('a counted failure still fails the Job past backoffLimit', () => {
+      const plan = reconcileJob(withPolicy(0), [exited(1)], now);
+      expect(plan.status.failed).toBe(1);
+      expect(cond(plan.status, 'Failed')?.reason).toBe('BackoffLimitExceeded');
+    });
+
+    it('a FailJob match ends the Job at once, with FailureTarget and Failed (PodFailurePolicy), deleting the running pods', () => {
+      const running = pod('Running');
+      const failing = exited(42);
+      const plan = reconcileJob({ ...withPolicy(6), spec: { ...withPolicy(6).spec!, parallelism: 2, completions: 2 } }, [failing, running], now);
+      const message = `Container c for pod default/${failing.metadata?.name} failed with exit code 42 matching FailJob rule at index 0`;
+      for (const type of ['FailureTarget', 'Failed']) expect(cond(plan.status, type)).toMatchObject({ status: 'True', reason: 'PodFailurePolicy', message });
+      expect(plan.delete).toEqual([running]);
+      expect(plan.create).toEqual([]);
+      expect(plan.events).toEqual([{ type: 'Warning', reason: 'PodFailurePolicy', message }]);
+    });
+  });
+
   it('completion sets completionTime, keeps startTime and emits Completed once', () => {
     const start = iso(-60);
     const plan = reconcileJob(job({}, { startTime: start }), [pod('Succeeded', { finishedAgo: 1 })], now);

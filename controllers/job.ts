@@ -2,7 +2,8 @@
 // claims pods, counts succeeded and failed ones, decides which pods to create (up to parallelism, never
 // more than the completions still missing; in Indexed mode one per missing index) or delete, and when the
 // Job is Complete, Failed (BackoffLimitExceeded, DeadlineExceeded), Suspended or due for deletion
-// (ttlSecondsAfterFinished). JobController wires it to informers and a work queue, with the shared
+// (ttlSecondsAfterFinished); a podFailurePolicy (job-failure-policy.ts) decides what each failed pod
+// means first. JobController wires it to informers and a work queue, with the shared
 // expectations so a slow watch never makes it create a pod twice, and writes pods through a PodControl.
 //
 // Unlike Kubernetes ≥ 1.26, pods carry no batch.kubernetes.io/job-tracking finalizer: counts come from
@@ -27,6 +28,7 @@ import { compareDeletionOrder } from './shared/pods';
 import { rfc3339 } from '../lib/api/time';
 import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
 import { goValueEqual } from '../lib/api/json';
+import { matchPodFailurePolicy } from './job-failure-policy';
 
 /** Annotation (and label) holding an Indexed Job pod's completion index. */
 export const CompletionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
@@ -178,7 +180,11 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
   } else {
     status.succeeded = Math.max(old.succeeded ?? 0, succeededPods.length);
   }
-  status.failed = Math.max(old.failed ?? 0, failedPods.length);
+  // podFailurePolicy: an Ignored failure is not counted (nor backed off from); a FailJob match ends the Job.
+  const verdicts = new Map(failedPods.map((p) => [p, matchPodFailurePolicy(spec.podFailurePolicy, p)]));
+  const countedFailures = failedPods.filter((p) => verdicts.get(p)!.counts);
+  const failJob = [...failedPods].sort((a, b) => finishedAt(a) - finishedAt(b)).map((p) => verdicts.get(p)!.failJob).find((m) => m !== undefined);
+  status.failed = Math.max(old.failed ?? 0, countedFailures.length);
   const succeeded = status.succeeded;
   const failed = status.failed;
 
@@ -202,7 +208,8 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
 
     const backoffLimit = spec.backoffLimit ?? 6;
     let failure: { reason: string; message: string } | undefined;
-    if (failed > backoffLimit) failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    if (failJob !== undefined) failure = { reason: 'PodFailurePolicy', message: failJob };
+    else if (failed > backoffLimit) failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
     else if (spec.template?.spec?.restartPolicy === 'OnFailure') {
       // Container restarts in place count as failures (pastBackoffLimitOnFailure); a pod being
       // deleted still counts, or a sync between its deletion and the Failed status would undercount.
@@ -226,6 +233,8 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
 
     if (failure) {
       deleteAllActive();
+      // kube records the interim FailureTarget before Failed when a pod failure policy decides.
+      if (failure.reason === 'PodFailurePolicy') conditions = setCondition(conditions, 'FailureTarget', 'True', failure.reason, failure.message, nowStr);
       conditions = setCondition(conditions, 'Failed', 'True', failure.reason, failure.message, nowStr);
       plan.events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
       plan.requeueAfterMs = undefined;
@@ -245,7 +254,7 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
     } else if (manage && !deleting) {
       manageActive(plan, { spec, active, terminating, completed, succeeded, burst });
       if (plan.create.length > 0) {
-        const wait = failureBackoffRemaining([...succeededPods, ...failedPods], nowMs, opts.backoffBaseMs ?? DefaultBackoffBaseMs, opts.backoffMaxMs ?? DefaultBackoffMaxMs);
+        const wait = failureBackoffRemaining([...succeededPods, ...countedFailures], nowMs, opts.backoffBaseMs ?? DefaultBackoffBaseMs, opts.backoffMaxMs ?? DefaultBackoffMaxMs);
         if (wait > 0) {
           plan.create = [];
           plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);

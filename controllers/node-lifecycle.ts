@@ -17,6 +17,8 @@ import type { Informer } from '../lib/client/informer';
 import { Resources } from '../lib/api/resources';
 import { rfc3339 } from '../lib/api/time';
 import { toleratesTaint } from '../lib/api/tolerations';
+import { disruptionTarget } from '../lib/api/pod';
+import { podStatusPatch } from './shared/pods';
 
 export const UnreachableTaintKey = 'node.kubernetes.io/unreachable';
 export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS = 40;
@@ -212,6 +214,10 @@ export class NodeLifecycleController implements Controller {
       if (this.evicting.has(key)) continue;
       this.evicting.add(key);
       try {
+        // kube's taint manager marks the pod first, so a Job's podFailurePolicy can tell a disruption
+        // (DisruptionTarget) from the pod's own failure.
+        const patch = podStatusPatch(pod, { condition: disruptionTarget('DeletionByTaintManager', 'Taint manager: deleting due to NoExecute taint', rfc3339(now)) });
+        if (patch) await this.ctx.client.patch(Resources.pods, pod.metadata?.namespace, pod.metadata?.name || '', patch, 'strategic', 'status');
         await this.ctx.client.delete(Resources.pods, pod.metadata?.namespace, pod.metadata?.name || '', {
           gracePeriodSeconds: 0,
           preconditions: pod.metadata?.uid ? { uid: pod.metadata.uid } : undefined,

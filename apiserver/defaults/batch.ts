@@ -1,6 +1,6 @@
 // Job defaulting (SetDefaults_Job and the Job strategy's generated selector), with the labels the
 // apiserver puts on a Job's pod template and selector.
-import { existingMap, JsonMap, mapAt, missing, setDefault } from './common';
+import { existingMap, JsonMap, mapAt, mapsIn, missing, setDefault } from './common';
 import { defaultTemplate } from './pod';
 
 // Labels the apiserver puts on a Job's pod template and selector (k8s.io/api/batch/v1).
@@ -40,7 +40,13 @@ export function defaultJob(job: JsonMap): void {
   setDefault(spec, 'backoffLimit', 6);
   setDefault(spec, 'completionMode', 'NonIndexed');
   setDefault(spec, 'suspend', false);
-  setDefault(spec, 'podReplacementPolicy', 'TerminatingOrFailed');
+  // With a pod failure policy a pod is replaced only once it has Failed (its exit code and conditions are final).
+  const failurePolicy = existingMap(spec, 'podFailurePolicy');
+  setDefault(spec, 'podReplacementPolicy', failurePolicy ? 'Failed' : 'TerminatingOrFailed');
+  // SetDefaults_PodFailurePolicyOnPodConditionsPattern: a pattern without a status matches status True.
+  for (const rule of failurePolicy ? mapsIn(failurePolicy, 'rules') : []) {
+    for (const pattern of mapsIn(rule, 'onPodConditions')) setDefault(pattern, 'status', 'True');
+  }
   // The Job's own labels default to its template's (as read back from storage, with the generated ones).
   const templateLabels = template && existingMap(existingMap(template, 'metadata') ?? {}, 'labels');
   if (md && templateLabels && Object.keys(templateLabels).length > 0) {

@@ -5,14 +5,17 @@ import { scheduleErrors, timeZoneErrors } from '../../lib/api/cron-schedule';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import {
   type FieldCause,
+  duplicate,
   goStringMap,
   invalid,
+  invalidOmitValue,
   invalidPrinted,
   key,
   nonNegative,
   notSupported,
   required,
   selectorMatches,
+  tooMany,
   validateLabelSelector,
   validateTemplateMeta,
 } from './common';
@@ -20,6 +23,7 @@ import { validatePodSpec } from './pod';
 import { ControllerUidLabel, LegacyControllerUidLabel } from '../defaults/batch';
 import { goValueEqual, stableJson } from '../../lib/api/json';
 import { parseIndexes } from '../../lib/api/job-indexes';
+import { validateQualifiedName } from '../../lib/api/selectors';
 
 const completionModes = ['NonIndexed', 'Indexed'];
 const jobRestartPolicies = ['OnFailure', 'Never'];
@@ -74,6 +78,75 @@ function validateJobSpec(spec: JobSpec): FieldCause[] {
   } else if (!jobRestartPolicies.includes(restartPolicy)) {
     causes.push(notSupported('spec.template.spec.restartPolicy', restartPolicy, jobRestartPolicies));
   }
+  if (spec.podFailurePolicy) {
+    if (restartPolicy !== undefined && restartPolicy !== 'Never' && jobRestartPolicies.includes(restartPolicy)) {
+      causes.push(invalid('spec.template.spec.restartPolicy', restartPolicy, 'only "Never" is supported when podFailurePolicy is specified'));
+    }
+    if (spec.podReplacementPolicy !== undefined && spec.podReplacementPolicy !== 'Failed' && podReplacementPolicies.includes(spec.podReplacementPolicy)) {
+      causes.push(notSupported('spec.podReplacementPolicy', spec.podReplacementPolicy, ['Failed']));
+    }
+    causes.push(...validatePodFailurePolicy(spec));
+  }
+  return causes;
+}
+
+const podFailurePolicyActions = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+const exitCodesOperators = ['In', 'NotIn'];
+const conditionStatuses = ['False', 'True', 'Unknown'];
+const maxPodFailurePolicyRules = 20;
+const maxOnExitCodesValues = 255;
+const maxOnPodConditionsPatterns = 20;
+
+/** Go's %#v of an []int32, as kube prints a bad exit code list. */
+const goInt32s = (values: readonly number[]): string => `[]int32{${values.join(', ')}}`;
+
+/** kube's validatePodFailurePolicy: its rules, their actions, exit code and pod condition requirements. */
+function validatePodFailurePolicy(spec: JobSpec): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const rules = spec.podFailurePolicy?.rules ?? [];
+  if (rules.length > maxPodFailurePolicyRules) causes.push(tooMany('spec.podFailurePolicy.rules', rules.length, maxPodFailurePolicyRules));
+  const containerNames = new Set([...(spec.template?.spec?.containers ?? []), ...(spec.template?.spec?.initContainers ?? [])].map((c) => c.name));
+  rules.forEach((rule, i) => {
+    const base = `spec.podFailurePolicy.rules[${i}]`;
+    if (!rule.action) causes.push(required(`${base}.action`, `valid values: [${podFailurePolicyActions.map((a) => JSON.stringify(a)).join(' ')}]`));
+    else if (!podFailurePolicyActions.includes(rule.action)) causes.push(notSupported(`${base}.action`, rule.action, podFailurePolicyActions));
+    else if (rule.action === 'FailIndex' && spec.backoffLimitPerIndex === undefined) causes.push(invalid(`${base}.action`, rule.action, 'requires the backoffLimitPerIndex to be set'));
+    const exit = rule.onExitCodes;
+    const patterns = rule.onPodConditions;
+    if (exit && patterns) causes.push(invalidOmitValue(base, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    else if (!exit && !patterns) causes.push(invalidOmitValue(base, 'specifying one of OnExitCodes and OnPodConditions is required'));
+    if (exit) {
+      const eBase = `${base}.onExitCodes`;
+      if (exit.containerName !== undefined && exit.containerName !== null && !containerNames.has(exit.containerName)) {
+        causes.push(invalid(`${eBase}.containerName`, exit.containerName, 'must be one of the container or initContainer names in the pod template'));
+      }
+      if (!exit.operator) causes.push(required(`${eBase}.operator`, `valid values: [${exitCodesOperators.map((o) => JSON.stringify(o)).join(' ')}]`));
+      else if (!exitCodesOperators.includes(exit.operator)) causes.push(notSupported(`${eBase}.operator`, exit.operator, exitCodesOperators));
+      const values = exit.values ?? [];
+      if (values.length === 0) causes.push(invalidPrinted(`${eBase}.values`, goInt32s(values), 'at least one value is required'));
+      else if (values.length > maxOnExitCodesValues) causes.push(tooMany(`${eBase}.values`, values.length, maxOnExitCodesValues));
+      else {
+        const seen = new Set<number>();
+        values.forEach((v, j) => {
+          if (exit.operator === 'In' && v === 0) causes.push(invalid(`${eBase}.values[${j}]`, v, 'must not be 0 for the In operator'));
+          if (seen.has(v)) causes.push(duplicate(`${eBase}.values[${j}]`, v));
+          else seen.add(v);
+          if (j > 0 && values[j - 1] > v) causes.push(invalidPrinted(`${eBase}.values`, goInt32s(values), 'must be ordered'));
+        });
+      }
+    }
+    if (patterns) {
+      if (patterns.length > maxOnPodConditionsPatterns) causes.push(tooMany(`${base}.onPodConditions`, patterns.length, maxOnPodConditionsPatterns));
+      else {
+        patterns.forEach((p, j) => {
+          const pBase = `${base}.onPodConditions[${j}]`;
+          for (const msg of validateQualifiedName(p.type ?? '')) causes.push(invalid(`${pBase}.type`, p.type ?? '', msg));
+          if (!p.status) causes.push(required(`${pBase}.status`, `valid values: [${conditionStatuses.map((s) => JSON.stringify(s)).join(' ')}]`));
+          else if (!conditionStatuses.includes(p.status)) causes.push(notSupported(`${pBase}.status`, p.status, conditionStatuses));
+        });
+      }
+    }
+  });
   return causes;
 }
 

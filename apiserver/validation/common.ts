@@ -43,6 +43,10 @@ export function invalid(field: string, value: unknown, detail: string): FieldCau
 export function invalidPrinted(field: string, printed: string, detail: string): FieldCause {
   return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${printed}: ${detail}` };
 }
+/** An Invalid cause without its value (Go's field.OmitValueType): `Invalid value: <detail>`. */
+export function invalidOmitValue(field: string, detail: string): FieldCause {
+  return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${detail}` };
+}
 export function required(field: string, detail = ''): FieldCause {
   return { reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' };
 }

@@ -12,8 +12,9 @@
 // A pod that is not yet Succeeded or Failed is marked Failed first (orphans also get the
 // DisruptionTarget condition), so whoever watches it sees it end instead of vanish while Running.
 import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1';
-import { isPodTerminal } from '../../lib/api/pod';
+import { disruptionTarget, isPodTerminal } from '../../lib/api/pod';
 import { byCreationTimestamp } from '../shared/creation-order';
+import { podStatusPatch } from '../shared/pods';
 
 /** kube's gcCheckPeriod and quarantineTime, and --terminated-pod-gc-threshold's default. */
 export const POD_GC_PERIOD_MS = 20_000;
@@ -109,22 +110,15 @@ export function planPodGc(input: PodGcInput): PodGcDeletion[] {
   for (const pod of input.pods) {
     const node = pod.spec?.nodeName;
     if (!node || !input.goneNodes.has(node) || nodes.has(node)) continue;
-    take(pod, 'orphaned', { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: input.now });
+    take(pod, 'orphaned', disruptionTarget('DeletionByPodGC', 'PodGC: node no longer exists', input.now));
   }
 
   for (const pod of input.pods) if (pod.metadata?.deletionTimestamp && !pod.spec?.nodeName) take(pod, 'terminating_unscheduled');
   return deletions;
 }
 
-/**
- * The strategic merge patch of the pod's status that marks it Failed (with the condition, if any)
- * before its deletion; undefined when it is already terminal. metadata.uid makes it apply only to this
- * pod, not to a replacement of the same name (a uid change is refused as immutable).
- */
+/** The status patch that marks the pod Failed (with the condition, if any) before its deletion; undefined when it is already terminal. */
 export function failedStatusPatch(d: PodGcDeletion): Record<string, unknown> | undefined {
   if (isPodTerminal(d.pod)) return undefined;
-  return {
-    metadata: { uid: d.pod.metadata?.uid },
-    status: { phase: 'Failed', ...(d.condition ? { conditions: [d.condition] } : {}) },
-  };
+  return podStatusPatch(d.pod, { phase: 'Failed', condition: d.condition });
 }

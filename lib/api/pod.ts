@@ -58,6 +58,22 @@ export function isPodTerminal(pod: Pod): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
+/**
+ * kube's UpdatePodCondition: the condition as it should be stored — a pod that already has it with the
+ * same status keeps that lastTransitionTime — or undefined when the pod already holds exactly it.
+ */
+export function podConditionUpdate(pod: Pod, condition: PodCondition): PodCondition | undefined {
+  const old = pod.status?.conditions?.find((c) => c.type === condition.type);
+  if (!old) return condition;
+  if (old.status === condition.status && old.reason === condition.reason && old.message === condition.message) return undefined;
+  return old.status === condition.status ? { ...condition, lastTransitionTime: old.lastTransitionTime } : condition;
+}
+
+/** The DisruptionTarget condition kube sets on a pod it is about to delete for someone else's reason. */
+export function disruptionTarget(reason: string, message: string, now: string): PodCondition {
+  return { type: 'DisruptionTarget', status: 'True', reason, message, lastTransitionTime: now };
+}
+
 type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
 function isSet(v: unknown): boolean {

@@ -7,7 +7,7 @@ import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 let srv: TestApiServer;
 beforeAll(async () => {
   srv = await startTestApiServer();
-  for (const name of ['evicted', 'bound', 'deleted']) {
+  for (const name of ['evicted', 'bound', 'deleted', 'drained']) {
     await srv.client.create(Resources.pods, 'default', { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } });
   }
   await srv.client.create(Resources.deployments, 'default', {
@@ -53,6 +53,15 @@ test('an eviction deletes the pod', async () => {
   expect(status).toBe(201);
   expect(json).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   expect((await call('GET', `${PODS}/evicted`)).status).toBe(404);
+});
+
+test('an eviction marks the pod DisruptionTarget (EvictionByEvictionAPI) before it deletes it: a bound pod shows it while it terminates', async () => {
+  await call('POST', '/api/v1/namespaces/default/bindings', { metadata: { name: 'drained' }, target: { kind: 'Node', name: 'n1' } });
+  const { status } = await call('POST', `${PODS}/drained/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'drained' } });
+  expect(status).toBe(201);
+  const pod = await srv.client.get<{ metadata: { deletionTimestamp?: string }; status: { conditions?: Array<Record<string, string>> } }>(Resources.pods, 'default', 'drained');
+  expect(pod.metadata.deletionTimestamp).toBeTruthy();
+  expect(pod.status.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
 });
 
 test('the legacy bindings collection binds the pod its Binding names', async () => {

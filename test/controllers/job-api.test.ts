@@ -69,6 +69,43 @@ describe('batch/v1 jobs in the apiserver', () => {
     );
   });
 
+  it('podFailurePolicy: defaults a pattern status to True and podReplacementPolicy to Failed', async () => {
+    const created = await api.client.create<Job>(Resources.jobs, ns, job('pfp', { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }, { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } }] } }));
+    expect(created.spec?.podFailurePolicy?.rules[0].onPodConditions?.[0]).toEqual({ type: 'DisruptionTarget', status: 'True' });
+    expect(created.spec?.podReplacementPolicy).toBe('Failed');
+  });
+
+  it('podFailurePolicy: kube-apiserver’s messages for its rules', async () => {
+    const causes = async (spec: Record<string, unknown>, templateSpec?: Record<string, unknown>) =>
+      (await createError(job('bad-pfp', spec, templateSpec))).status.details?.causes?.map((c) => `${c.field}: ${c.message}`);
+    expect(await causes({ podFailurePolicy: { rules: [] } }, { restartPolicy: 'OnFailure' })).toEqual(['spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified']);
+    expect(await causes({ podFailurePolicy: { rules: [{ action: 'FailJob' }] } })).toEqual(['spec.podFailurePolicy.rules[0]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required']);
+    expect(
+      await causes({
+        podFailurePolicy: {
+          rules: [
+            { action: 'Retry', onExitCodes: { containerName: 'xyz', operator: 'In', values: [19, 0, 11, 11] } },
+            { action: 'FailIndex', onPodConditions: [{ type: 'Invalid Condition Type', status: 'Maybe' }] },
+            { action: 'Count', onExitCodes: { operator: 'Between', values: [] }, onPodConditions: [{ type: 'Ready' }] },
+          ],
+        },
+      }),
+    ).toEqual([
+      'spec.podFailurePolicy.rules[0].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+      'spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "xyz": must be one of the container or initContainer names in the pod template',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[1]: Invalid value: 0: must not be 0 for the In operator',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{19, 0, 11, 11}: must be ordered',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[3]: Duplicate value: 11',
+      'spec.podFailurePolicy.rules[1].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+      expect.stringMatching(/^spec\.podFailurePolicy\.rules\[1\]\.onPodConditions\[0\]\.type: Invalid value: "Invalid Condition Type": name part must consist of alphanumeric characters/),
+      'spec.podFailurePolicy.rules[1].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
+      'spec.podFailurePolicy.rules[2]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+      'spec.podFailurePolicy.rules[2].onExitCodes.operator: Unsupported value: "Between": supported values: "In", "NotIn"',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values: Invalid value: []int32{}: at least one value is required',
+    ]);
+    expect(await causes({ podReplacementPolicy: 'TerminatingOrFailed', podFailurePolicy: { rules: [] } })).toEqual(['spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"']);
+  });
+
   it('refuses negative counts, unknown modes and Indexed without completions', async () => {
     const err = await createError(job('bad', { parallelism: 2, backoffLimit: -1, completionMode: 'Indexed' }));
     const causes = err.status.details?.causes?.map((c) => `${c.field}: ${c.message}`);

@@ -126,6 +126,40 @@ describe('Job controller with hollow nodes', () => {
     expect(await podsOf('three')).toHaveLength(3);
   }, 60_000);
 
+  it('podFailurePolicy: a failure with DisruptionTarget is Ignored (replaced, not counted); exit code 42 fails the Job at once', async () => {
+    await api.client.create(
+      Resources.jobs,
+      ns,
+      job('policy', {
+        backoffLimit: 0,
+        podFailurePolicy: {
+          rules: [
+            { action: 'FailJob', onExitCodes: { containerName: 'work', operator: 'In', values: [42] } },
+            // The pattern's status is left to the API's default (True).
+            { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' } as { type: string; status: string }] },
+          ],
+        },
+      }),
+    );
+    const first = await waitFor('the first pod', async () => (await podsOf('policy')).find(isActive));
+    // What a drain or a taint eviction leaves on a pod before it fails.
+    await api.client.patch(Resources.pods, ns, first.metadata!.name!, { status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' }] } }, 'strategic', 'status');
+    await finish(first, 1);
+    const second = await waitFor('a replacement despite backoffLimit 0', async () => (await podsOf('policy')).find((p) => isActive(p) && p.metadata?.name !== first.metadata?.name));
+    let j = await getJob('policy');
+    expect(condition(j, 'Failed')).toBeUndefined();
+    expect(j.status?.failed ?? 0).toBe(0);
+    await finish(second, 42);
+    j = await waitFor('policy Failed', async () => {
+      const current = await getJob('policy');
+      return condition(current, 'Failed') && current;
+    });
+    const message = `Container work for pod ${ns}/${second.metadata?.name} failed with exit code 42 matching FailJob rule at index 0`;
+    expect(condition(j, 'FailureTarget')).toMatchObject({ reason: 'PodFailurePolicy', message });
+    expect(condition(j, 'Failed')).toMatchObject({ reason: 'PodFailurePolicy', message });
+    expect(j.status?.failed).toBe(1);
+  }, 60_000);
+
   it('pods failing past backoffLimit: Failed with BackoffLimitExceeded', async () => {
     await api.client.create(Resources.jobs, ns, job('flaky', { backoffLimit: 1 }));
     const seen = new Set<string>();

@@ -1,7 +1,8 @@
 // The node lifecycle controller when every node goes silent at once — as when the apiserver was down
 // and no heartbeat could land (the chaos harness's apiserver kills: every pod of a Deployment on
 // healthy nodes evicted) — marks and evicts nothing, as Kubernetes in full disruption; once heartbeats
-// land again every node has a fresh grace period. One node silent alone is still evicted from.
+// land again every node has a fresh grace period. One node silent alone is still evicted from, its pods
+// marked DisruptionTarget (DeletionByTaintManager) first.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
 import { startControllers, RunningControllers } from '../../controllers/manager';
@@ -60,9 +61,19 @@ test('every node silent at once: no taint, no eviction, during it and after it; 
 
   // The controller still acts on one node going silent while the others renew.
   const victim = nodes.names[0];
+  // The evicted pod's last states, from a watch: marked DisruptionTarget before it was deleted.
+  const seen: Pod[] = [];
+  const watch = await api.client.watch<Pod>(Resources.pods, { namespace: ns, fieldSelector: 'metadata.name=p-0' }, (ev) => seen.push(ev.object), () => undefined);
   nodes.stopNode(victim);
   await waitFor('the silent node tainted', async () => (await tainted()).includes(victim), 30_000);
   await waitFor('its pod evicted', async () => !(await podNames()).includes('p-0'), 30_000);
   expect(await tainted()).toEqual([victim]);
+  await waitFor('the eviction watched', () => seen.some((p) => p.status?.conditions?.some((c) => c.type === 'DisruptionTarget')));
+  watch.stop();
+  expect(seen.flatMap((p) => p.status?.conditions ?? []).find((c) => c.type === 'DisruptionTarget')).toMatchObject({
+    status: 'True',
+    reason: 'DeletionByTaintManager',
+    message: 'Taint manager: deleting due to NoExecute taint',
+  });
   await nodes.resumeNode(victim);
 }, 90_000);

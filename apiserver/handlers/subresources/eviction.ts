@@ -7,6 +7,8 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { budgetsCovering, decideEviction, DisruptionBudgetCause } from '../../../lib/api/disruption';
 import { Resources } from '../../../lib/api/resources';
+import { disruptionTarget, podConditionUpdate } from '../../../lib/api/pod';
+import { rfc3339 } from '../../../lib/api/time';
 import { ApiStatusError, errors } from '../../errors';
 import { isPlainObject } from '../../registry/objects';
 import type { DeleteOptions, Registry, WriteContext } from '../../registry/registry';
@@ -52,6 +54,30 @@ async function checkBudgets(registry: Registry, namespace: string, name: string,
   throw new ApiStatusError(429, 'TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.', { causes: [{ reason: DisruptionBudgetCause, message: 'the disruption budget changed too often while the eviction was decided; try again' }] });
 }
 
+/**
+ * kube's eviction REST: the pod gets DisruptionTarget (EvictionByEvictionAPI) before it is deleted, so a
+ * Job's podFailurePolicy can tell a drain from the pod's own failure. A pod whose uid the eviction's
+ * preconditions do not name is left to the delete's own 409.
+ */
+async function markEvicted(registry: Registry, namespace: string, name: string, uid: string | undefined): Promise<void> {
+  await registry.guaranteedUpdate(
+    Resources.pods,
+    namespace,
+    name,
+    (copy) => {
+      const pod = copy as unknown as Pod;
+      if (uid && pod.metadata?.uid !== uid) return copy;
+      const condition = podConditionUpdate(pod, disruptionTarget('EvictionByEvictionAPI', 'Eviction API: evicting', rfc3339()));
+      if (!condition) return copy;
+      const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== condition.type), condition];
+      return { ...copy, status: { ...(copy.status as object), conditions } } as KObj;
+    },
+    // The apiserver's own write, as kube's eviction updates the store directly.
+    {},
+    'status',
+  );
+}
+
 export async function serveEviction({ req, res, registry, namespace, name }: ObjectRequest): Promise<void> {
   if (req.method !== 'POST') throw errors.methodNotAllowed(req.method, 'pods/eviction');
   const ctx = writeContext(req, res);
@@ -60,6 +86,7 @@ export async function serveEviction({ req, res, registry, namespace, name }: Obj
   if (typeof evictionName === 'string' && evictionName !== '' && evictionName !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
   const delOpts = isPlainObject(body) && isPlainObject(body.deleteOptions) ? (body.deleteOptions as DeleteOptions) : {};
   await checkBudgets(registry, namespace!, name, ctx);
+  if (!ctx.dryRun) await markEvicted(registry, namespace!, name, delOpts.preconditions?.uid);
   await registry.delete(Resources.pods, namespace, name, { gracePeriodSeconds: delOpts.gracePeriodSeconds, preconditions: delOpts.preconditions }, ctx);
   return sendCreatedStatus(res);
 }
