@@ -1,7 +1,8 @@
 // A Job's podFailurePolicy (kube's pkg/controller/job/pod_failure_policy.go): the first rule that matches a
 // failed pod decides what its failure means — FailJob ends the Job at once (reason PodFailurePolicy),
 // Ignore does not count it against backoffLimit (a node drained or the pod evicted: the DisruptionTarget
-// condition), Count counts it as any failure. A pod no rule matches is counted. Pure.
+// condition), Count counts it as any failure, FailIndex fails the pod's index (backoffLimitPerIndex). A
+// pod no rule matches is counted. Pure.
 import type { PodFailurePolicy } from 'kubernetes-types/batch/v1';
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
 
@@ -48,7 +49,7 @@ export function matchPodFailurePolicy(policy: PodFailurePolicy | undefined, pod:
         return { counts: false, action: rule.action };
       case 'FailJob':
         return { counts: true, failJob, action: rule.action };
-      // FailIndex needs backoffLimitPerIndex, which steer does not run: counted, as Count.
+      // FailIndex (backoffLimitPerIndex only): counted, and the caller fails the pod's index.
       case 'Count':
       case 'FailIndex':
         return { counts: true, action: rule.action };

@@ -6,6 +6,7 @@ import {
   CompletionIndexAnnotation,
   CompletionIndexEnv,
   failureBackoffRemaining,
+  IndexFailureCountAnnotation,
   JobController,
   jobStatusEqual,
   podForJob,
@@ -404,6 +405,58 @@ describe('reconcileJob: NonIndexed', () => {
 describe('reconcileJob: Indexed', () => {
   const indexed = (spec: Partial<NonNullable<Job['spec']>> = {}, status?: JobStatus) =>
     job({ completionMode: 'Indexed', completions: 5, parallelism: 2, ...spec }, status);
+
+  describe('backoffLimitPerIndex', () => {
+    const perIndex = (spec: Partial<NonNullable<Job['spec']>> = {}, status?: JobStatus) =>
+      indexed({ completions: 3, parallelism: 3, backoffLimit: 2147483647, backoffLimitPerIndex: 1, ...spec }, status);
+    /** A failed pod of the index that had `before` failures of its index before it. */
+    const failedOf = (index: number, before: number, o: { finishedAgo?: number; exit?: number } = {}) => {
+      const p = pod('Failed', { index, finishedAgo: o.finishedAgo ?? 60 });
+      p.metadata!.annotations = { ...p.metadata!.annotations, [IndexFailureCountAnnotation]: String(before) };
+      if (o.exit !== undefined) p.status!.containerStatuses![0].state = { terminated: { exitCode: o.exit, finishedAt: iso(-(o.finishedAgo ?? 60)) } };
+      return p;
+    };
+
+    it('a first failure of an index within its limit: the index is retried, its new pod carrying the failure count', () => {
+      const plan = reconcileJob(perIndex(), [pod('Running', { index: 0 }), failedOf(1, 0), pod('Running', { index: 2 })], now);
+      expect(plan.create).toEqual([1]);
+      expect(plan.indexFailureCounts).toEqual(new Map([[1, 1]]));
+      expect(plan.status.failedIndexes).toBe('');
+      expect(plan.status.failed).toBe(1);
+      expect(podForJob(perIndex(), 1, 1).metadata?.annotations?.[IndexFailureCountAnnotation]).toBe('1');
+    });
+
+    it('a failure past the index’s limit fails the index only: its siblings go on; the Job fails (FailedIndexes) once every index is done or failed', () => {
+      const running = reconcileJob(perIndex(), [pod('Running', { index: 0 }), failedOf(1, 0), failedOf(1, 1), pod('Running', { index: 2 })], now);
+      expect(running.status.failedIndexes).toBe('1');
+      expect(running.create).toEqual([]);
+      expect(cond(running.status, 'Failed')).toBeUndefined();
+      const done = reconcileJob(perIndex({}, running.status), [pod('Succeeded', { index: 0, finishedAgo: 1 }), failedOf(1, 0), failedOf(1, 1), pod('Succeeded', { index: 2, finishedAgo: 1 })], now);
+      expect(cond(done.status, 'Failed')).toMatchObject({ reason: 'FailedIndexes', message: 'Job has failed indexes' });
+      expect(done.status).toMatchObject({ completedIndexes: '0,2', failedIndexes: '1', succeeded: 2, failed: 2 });
+    });
+
+    it('more failed indexes than maxFailedIndexes: the Job fails at once, deleting the running pods', () => {
+      const running = pod('Running', { index: 0 });
+      const plan = reconcileJob(perIndex({ maxFailedIndexes: 0 }), [running, failedOf(1, 1)], now);
+      expect(cond(plan.status, 'Failed')).toMatchObject({ reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' });
+      expect(plan.delete).toEqual([running]);
+    });
+
+    it('a FailIndex rule fails the index at its first failure; an Ignored one is not counted for the index', () => {
+      const policy = { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [3] } }, { action: 'Ignore', onExitCodes: { operator: 'In', values: [4] } }] };
+      const plan = reconcileJob(perIndex({ podFailurePolicy: policy }), [failedOf(0, 0, { exit: 3 }), failedOf(1, 0, { exit: 4 }), pod('Running', { index: 2 })], now);
+      expect(plan.status.failedIndexes).toBe('0');
+      expect(plan.create).toEqual([1]);
+      expect(plan.indexFailureCounts).toEqual(new Map([[1, 0]]));
+    });
+
+    it('each index backs off from its own failures', () => {
+      const plan = reconcileJob(perIndex(), [failedOf(0, 0, { finishedAgo: 1 }), failedOf(1, 0, { finishedAgo: 60 })], now);
+      expect(plan.create).toEqual([1, 2]);
+      expect(plan.requeueAfterMs).toBe(9_000);
+    });
+  });
 
   it('creates the lowest missing indexes up to parallelism', () => {
     expect(reconcileJob(indexed(), [], now).create).toEqual([0, 1]);

@@ -33,6 +33,13 @@ import { matchPodFailurePolicy } from './job-failure-policy';
 /** Annotation (and label) holding an Indexed Job pod's completion index. */
 export const CompletionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
 export const CompletionIndexEnv = 'JOB_COMPLETION_INDEX';
+/** The failures of its index before this pod (backoffLimitPerIndex): the count survives the pods. */
+export const IndexFailureCountAnnotation = 'batch.kubernetes.io/job-index-failure-count';
+
+function indexFailureCount(p: Pod): number {
+  const raw = p.metadata?.annotations?.[IndexFailureCountAnnotation];
+  return raw !== undefined && /^(0|[1-9][0-9]*)$/.test(raw) ? Number(raw) : 0;
+}
 
 export interface JobEvent {
   type: 'Normal' | 'Warning';
@@ -47,6 +54,8 @@ export interface JobPlan {
   release: Pod[];
   /** Pods to create: a completion index each in Indexed mode, undefined otherwise. */
   create: (number | undefined)[];
+  /** With backoffLimitPerIndex: the failures so far of each index to create (its pod's failure-count annotation). */
+  indexFailureCounts?: Map<number, number>;
   /** Active pods to delete. */
   delete: Pod[];
   status: JobStatus;
@@ -188,6 +197,25 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
   const succeeded = status.succeeded;
   const failed = status.failed;
 
+  // backoffLimitPerIndex (Indexed): an index fails once a counted failure of it had used up the limit
+  // before (its pod's failure-count annotation), or a FailIndex rule matched; failed indexes never
+  // come back. The next pod of an index carries the index's failures so far.
+  const perIndexLimit = indexed ? (spec.backoffLimitPerIndex ?? undefined) : undefined;
+  const indexFailures = new Map<number, number>();
+  const failedIndexes = new Set<number>(perIndexLimit !== undefined ? (parseIndexes(old.failedIndexes ?? '') ?? []) : []);
+  if (perIndexLimit !== undefined) {
+    for (const p of owned) {
+      const i = podIndex(p);
+      if (i === undefined || completions === undefined || i >= completions) continue;
+      const before = indexFailureCount(p);
+      const verdict = verdicts.get(p);
+      indexFailures.set(i, Math.max(indexFailures.get(i) ?? 0, before + (verdict?.counts ? 1 : 0)));
+      if (verdict && (verdict.action === 'FailIndex' || (verdict.counts && before >= perIndexLimit))) failedIndexes.add(i);
+    }
+    for (const i of completed) failedIndexes.delete(i);
+    status.failedIndexes = formatIndexes(failedIndexes);
+  }
+
   const deleteAllActive = (): void => {
     plan.delete = [...active];
   };
@@ -225,6 +253,13 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
       if (remaining <= 0) failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
       else plan.requeueAfterMs = remaining;
     }
+    if (!failure && perIndexLimit !== undefined) {
+      if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes !== null && failedIndexes.size > spec.maxFailedIndexes) {
+        failure = { reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
+      } else if (failedIndexes.size > 0 && failedIndexes.size + completed.size >= (completions ?? 0)) {
+        failure = { reason: 'FailedIndexes', message: 'Job has failed indexes' };
+      }
+    }
 
     let complete = false;
     if (indexed) complete = completions !== undefined && completed.size >= completions;
@@ -252,9 +287,21 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
       }
       plan.requeueAfterMs = undefined;
     } else if (manage && !deleting) {
-      manageActive(plan, { spec, active, terminating, completed, succeeded, burst });
-      if (plan.create.length > 0) {
-        const wait = failureBackoffRemaining([...succeededPods, ...countedFailures], nowMs, opts.backoffBaseMs ?? DefaultBackoffBaseMs, opts.backoffMaxMs ?? DefaultBackoffMaxMs);
+      // A failed index is as done as a completed one: no pod of it runs again.
+      manageActive(plan, { spec, active, terminating, completed: failedIndexes.size ? new Set([...completed, ...failedIndexes]) : completed, succeeded, burst });
+      const backoff = (finished: Pod[]) => failureBackoffRemaining(finished, nowMs, opts.backoffBaseMs ?? DefaultBackoffBaseMs, opts.backoffMaxMs ?? DefaultBackoffMaxMs);
+      if (plan.create.length > 0 && perIndexLimit !== undefined) {
+        // Each index backs off from its own failures.
+        let wait = Infinity;
+        plan.create = plan.create.filter((i) => {
+          const left = backoff([...succeededPods, ...countedFailures].filter((p) => podIndex(p) === i));
+          if (left > 0) wait = Math.min(wait, left);
+          return left <= 0;
+        });
+        if (wait !== Infinity) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
+        plan.indexFailureCounts = new Map(plan.create.map((i) => [i!, indexFailures.get(i!) ?? 0]));
+      } else if (plan.create.length > 0) {
+        const wait = backoff([...succeededPods, ...countedFailures]);
         if (wait > 0) {
           plan.create = [];
           plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
@@ -271,6 +318,7 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
   status.terminating = terminating.length + plan.delete.length;
   if (conditions.length > 0) status.conditions = conditions;
   if (!indexed) delete status.completedIndexes;
+  if (perIndexLimit === undefined) delete status.failedIndexes;
   plan.status = status;
 
   // ttlSecondsAfterFinished: the finish time is the completion time or the Failed condition's.
@@ -340,7 +388,7 @@ function withIndexEnv(c: Container): Container {
 }
 
 /** The pod a Job creates: its template, owned by it; with index, an Indexed Job's pod for that index. */
-export function podForJob(job: Job, index?: number): Pod {
+export function podForJob(job: Job, index?: number, indexFailures?: number): Pod {
   const tmpl = job.spec?.template ?? {};
   const name = job.metadata?.name ?? '';
   const spec = JSON.parse(JSON.stringify(tmpl.spec ?? { containers: [] })) as NonNullable<Pod['spec']>;
@@ -348,6 +396,7 @@ export function podForJob(job: Job, index?: number): Pod {
   const annotations = { ...(tmpl.metadata?.annotations ?? {}) };
   if (index !== undefined) {
     annotations[CompletionIndexAnnotation] = String(index);
+    if (indexFailures !== undefined) annotations[IndexFailureCountAnnotation] = String(indexFailures);
     labels[CompletionIndexAnnotation] = String(index);
     spec.containers = spec.containers.map(withIndexEnv);
     if (spec.initContainers) spec.initContainers = spec.initContainers.map(withIndexEnv);
@@ -467,7 +516,7 @@ export class JobController implements Controller {
     });
     if (plan.delete.length) await this.deletePods(key, job, plan.delete);
     let createError: Error | undefined;
-    if (plan.create.length) createError = await this.createPods(key, job, plan.create);
+    if (plan.create.length) createError = await this.createPods(key, job, plan.create, plan.indexFailureCounts);
     if (!jobStatusEqual(job.status, plan.status)) {
       try {
         // Conditional on the Job this status was computed from, as Kubernetes' UpdateStatus is: a cache
@@ -488,8 +537,9 @@ export class JobController implements Controller {
     return requeueAfterMs !== Infinity ? { requeueAfterMs: Math.max(1, requeueAfterMs) } : undefined;
   }
 
-  private async createPods(key: string, job: Job, indexes: (number | undefined)[]): Promise<Error | undefined> {
-    return (await createExpectedPods(this.podControl, this.expectations, key, job, indexes.length, (i) => podForJob(job, indexes[i]))).error;
+  private async createPods(key: string, job: Job, indexes: (number | undefined)[], failures?: Map<number, number>): Promise<Error | undefined> {
+    const build = (i: number) => podForJob(job, indexes[i], indexes[i] === undefined ? undefined : failures?.get(indexes[i]!));
+    return (await createExpectedPods(this.podControl, this.expectations, key, job, indexes.length, build)).error;
   }
 
   private async deletePods(key: string, job: Job, pods: Pod[]): Promise<void> {

@@ -37,7 +37,8 @@ export function defaultJob(job: JsonMap): void {
   // Both unset: one pod, once. Parallelism alone: a work queue (completions stays unset).
   if (missing(spec.completions) && missing(spec.parallelism)) spec.completions = 1;
   setDefault(spec, 'parallelism', 1);
-  setDefault(spec, 'backoffLimit', 6);
+  // With a back-off limit per index the Job-wide limit is off unless set (kube: MaxInt32).
+  setDefault(spec, 'backoffLimit', missing(spec.backoffLimitPerIndex) ? 6 : 2147483647);
   setDefault(spec, 'completionMode', 'NonIndexed');
   setDefault(spec, 'suspend', false);
   // With a pod failure policy a pod is replaced only once it has Failed (its exit code and conditions are final).

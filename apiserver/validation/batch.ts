@@ -50,6 +50,7 @@ function validateJobSpec(spec: JobSpec): FieldCause[] {
       }
     }
   }
+  causes.push(...validateBackoffLimitPerIndex(spec));
   if (spec.podReplacementPolicy !== undefined && !podReplacementPolicies.includes(spec.podReplacementPolicy)) {
     causes.push(notSupported('spec.podReplacementPolicy', spec.podReplacementPolicy, podReplacementPolicies));
   }
@@ -86,6 +87,36 @@ function validateJobSpec(spec: JobSpec): FieldCause[] {
       causes.push(notSupported('spec.podReplacementPolicy', spec.podReplacementPolicy, ['Failed']));
     }
     causes.push(...validatePodFailurePolicy(spec));
+  }
+  return causes;
+}
+
+// kube's limits for Jobs with a back-off limit per index.
+const maxFailedIndexesLimit = 100_000;
+const completionsSoftLimit = 100_000;
+const parallelismLimitForHighCompletions = 10_000;
+const maxFailedIndexesLimitForHighCompletions = 10_000;
+
+/** kube's checks of backoffLimitPerIndex and maxFailedIndexes (Indexed Jobs only). */
+function validateBackoffLimitPerIndex(spec: JobSpec): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const perIndex = spec.backoffLimitPerIndex;
+  const maxFailed = spec.maxFailedIndexes;
+  if (perIndex !== undefined && perIndex !== null) {
+    causes.push(...nonNegative('spec.backoffLimitPerIndex', perIndex));
+    if (spec.completionMode !== 'Indexed') causes.push(invalid('spec.backoffLimitPerIndex', perIndex, 'requires indexed completion mode'));
+  }
+  if (maxFailed !== undefined && maxFailed !== null) {
+    causes.push(...nonNegative('spec.maxFailedIndexes', maxFailed));
+    if (perIndex === undefined || perIndex === null) causes.push(required('spec.backoffLimitPerIndex', 'when maxFailedIndexes is specified'));
+    if (spec.completions !== undefined && maxFailed > spec.completions) causes.push(invalid('spec.maxFailedIndexes', maxFailed, 'must be less than or equal to completions'));
+    if (maxFailed > maxFailedIndexesLimit) causes.push(invalid('spec.maxFailedIndexes', maxFailed, `must be less than or equal to ${maxFailedIndexesLimit}`));
+  }
+  if (perIndex !== undefined && perIndex !== null && spec.completionMode === 'Indexed' && (spec.completions ?? 0) > completionsSoftLimit) {
+    const high = `when completions are above ${completionsSoftLimit} and used with backoff limit per index`;
+    if (maxFailed === undefined || maxFailed === null) causes.push(required('spec.maxFailedIndexes', `must be specified when completions is above ${completionsSoftLimit}`));
+    else if (maxFailed > maxFailedIndexesLimitForHighCompletions) causes.push(invalid('spec.maxFailedIndexes', maxFailed, `must be less than or equal to ${maxFailedIndexesLimitForHighCompletions} ${high}`));
+    if ((spec.parallelism ?? 1) > parallelismLimitForHighCompletions) causes.push(invalid('spec.parallelism', spec.parallelism, `must be less than or equal to ${parallelismLimitForHighCompletions} ${high}`));
   }
   return causes;
 }

@@ -106,6 +106,19 @@ describe('batch/v1 jobs in the apiserver', () => {
     expect(await causes({ podReplacementPolicy: 'TerminatingOrFailed', podFailurePolicy: { rules: [] } })).toEqual(['spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"']);
   });
 
+  it('backoffLimitPerIndex: backoffLimit defaults to the largest int32; kube-apiserver’s messages', async () => {
+    const created = await api.client.create<Job>(Resources.jobs, ns, job('per-index', { completionMode: 'Indexed', completions: 3, backoffLimitPerIndex: 1, maxFailedIndexes: 1 }));
+    expect(created.spec?.backoffLimit).toBe(2147483647);
+    const causes = async (spec: Record<string, unknown>) => (await createError(job('bad-per-index', spec))).status.details?.causes?.map((c) => `${c.field}: ${c.message}`);
+    expect(await causes({ backoffLimitPerIndex: 1 })).toEqual(['spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode']);
+    expect(await causes({ completionMode: 'Indexed', completions: 10, maxFailedIndexes: 11, backoffLimitPerIndex: 1 })).toEqual(['spec.maxFailedIndexes: Invalid value: 11: must be less than or equal to completions']);
+    expect(await causes({ completionMode: 'Indexed', completions: 10, maxFailedIndexes: 1 })).toEqual(['spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified']);
+    expect(await causes({ completionMode: 'Indexed', completions: 100_001, parallelism: 50_000, backoffLimitPerIndex: 1 })).toEqual([
+      'spec.maxFailedIndexes: Required value: must be specified when completions is above 100000',
+      'spec.parallelism: Invalid value: 50000: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index',
+    ]);
+  });
+
   it('refuses negative counts, unknown modes and Indexed without completions', async () => {
     const err = await createError(job('bad', { parallelism: 2, backoffLimit: -1, completionMode: 'Indexed' }));
     const causes = err.status.details?.causes?.map((c) => `${c.field}: ${c.message}`);

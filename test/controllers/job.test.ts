@@ -9,7 +9,7 @@ import type { ControllerContext } from '../../lib/client/controller';
 import { EventRecorder } from '../../lib/client/events';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
-import { CompletionIndexAnnotation, JobController } from '../../controllers/job';
+import { CompletionIndexAnnotation, IndexFailureCountAnnotation, JobController } from '../../controllers/job';
 import { RunningControllers, startControllers } from '../../controllers/manager';
 import { LABEL_POD_UID } from '../../node-agent/labels';
 import { HollowNodes, startHollowNodes } from '../../node-agent/hollow';
@@ -158,6 +158,25 @@ describe('Job controller with hollow nodes', () => {
     expect(condition(j, 'FailureTarget')).toMatchObject({ reason: 'PodFailurePolicy', message });
     expect(condition(j, 'Failed')).toMatchObject({ reason: 'PodFailurePolicy', message });
     expect(j.status?.failed).toBe(1);
+  }, 60_000);
+
+  it('backoffLimitPerIndex: an index retried with its failure count, failed past its limit; the Job fails with FailedIndexes', async () => {
+    await api.client.create(Resources.jobs, ns, job('per-index', { completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimitPerIndex: 1 }));
+    const ofIndex = async (i: number, not: string[] = []) => (await podsOf('per-index')).find((p) => isActive(p) && p.metadata?.annotations?.[CompletionIndexAnnotation] === String(i) && !not.includes(p.metadata?.name ?? ''));
+    const first = await waitFor('index 0 running', () => ofIndex(0));
+    expect(first.metadata?.annotations?.[IndexFailureCountAnnotation]).toBe('0');
+    await finish(first, 1);
+    const retry = await waitFor('index 0 retried', () => ofIndex(0, [first.metadata!.name!]), 20_000);
+    expect(retry.metadata?.annotations?.[IndexFailureCountAnnotation]).toBe('1');
+    await finish(retry, 1);
+    await finish((await waitFor('index 1 running', () => ofIndex(1)))!, 0);
+    const j = await waitFor('per-index Failed', async () => {
+      const current = await getJob('per-index');
+      return condition(current, 'Failed') && current;
+    });
+    expect(condition(j, 'Failed')).toMatchObject({ reason: 'FailedIndexes', message: 'Job has failed indexes' });
+    expect(j.spec?.backoffLimit).toBe(2147483647);
+    expect(j.status).toMatchObject({ failedIndexes: '0', completedIndexes: '1', failed: 2, succeeded: 1 });
   }, 60_000);
 
   it('pods failing past backoffLimit: Failed with BackoffLimitExceeded', async () => {
