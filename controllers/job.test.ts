@@ -406,6 +406,19 @@ describe('reconcileJob: Indexed', () => {
   const indexed = (spec: Partial<NonNullable<Job['spec']>> = {}, status?: JobStatus) =>
     job({ completionMode: 'Indexed', completions: 5, parallelism: 2, ...spec }, status);
 
+  it('successPolicy: the Job completes once a rule holds (SuccessCriteriaMet, then Complete with reason SuccessPolicy), deleting the pods still running', () => {
+    const leader = job({ completionMode: 'Indexed', completions: 3, parallelism: 3, successPolicy: { rules: [{ succeededIndexes: '0' }] } });
+    const workers = [pod('Running', { index: 1 }), pod('Running', { index: 2 })];
+    const plan = reconcileJob(leader, [pod('Succeeded', { index: 0, finishedAgo: 1 }), ...workers], now);
+    for (const type of ['SuccessCriteriaMet', 'Complete']) expect(cond(plan.status, type)).toMatchObject({ status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0' });
+    expect(plan.delete).toEqual(workers);
+    expect(plan.status.completionTime).toBe(iso(0));
+    // Without the rule holding, nothing changes.
+    const waiting = reconcileJob(leader, [pod('Running', { index: 0 }), pod('Succeeded', { index: 1, finishedAgo: 1 })], now);
+    expect(cond(waiting.status, 'Complete')).toBeUndefined();
+    expect(waiting.create).toEqual([2]);
+  });
+
   describe('backoffLimitPerIndex', () => {
     const perIndex = (spec: Partial<NonNullable<Job['spec']>> = {}, status?: JobStatus) =>
       indexed({ completions: 3, parallelism: 3, backoffLimit: 2147483647, backoffLimitPerIndex: 1, ...spec }, status);

@@ -29,6 +29,7 @@ import { rfc3339 } from '../lib/api/time';
 import { formatIndexes, parseIndexes } from '../lib/api/job-indexes';
 import { goValueEqual } from '../lib/api/json';
 import { matchPodFailurePolicy } from './job-failure-policy';
+import { matchSuccessPolicy } from './job-success-policy';
 
 /** Annotation (and label) holding an Indexed Job pod's completion index. */
 export const CompletionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
@@ -261,6 +262,8 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
       }
     }
 
+    // successPolicy (Indexed): one rule holding completes the Job before every index has run.
+    const successPolicyMet = indexed && !failure ? matchSuccessPolicy(spec.successPolicy, completions ?? 0, completed) : undefined;
     let complete = false;
     if (indexed) complete = completions !== undefined && completed.size >= completions;
     else if (completions !== undefined) complete = succeeded >= completions;
@@ -272,6 +275,14 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
       if (failure.reason === 'PodFailurePolicy') conditions = setCondition(conditions, 'FailureTarget', 'True', failure.reason, failure.message, nowStr);
       conditions = setCondition(conditions, 'Failed', 'True', failure.reason, failure.message, nowStr);
       plan.events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
+      plan.requeueAfterMs = undefined;
+    } else if (successPolicyMet !== undefined) {
+      deleteAllActive();
+      // kube records SuccessCriteriaMet first; Complete carries its reason and message.
+      conditions = setCondition(conditions, 'SuccessCriteriaMet', 'True', 'SuccessPolicy', successPolicyMet, nowStr);
+      conditions = setCondition(conditions, 'Complete', 'True', 'SuccessPolicy', successPolicyMet, nowStr);
+      status.completionTime = nowStr;
+      plan.events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
       plan.requeueAfterMs = undefined;
     } else if (complete) {
       deleteAllActive();

@@ -15,6 +15,7 @@ import {
   notSupported,
   required,
   selectorMatches,
+  tooLong,
   tooMany,
   validateLabelSelector,
   validateTemplateMeta,
@@ -22,7 +23,7 @@ import {
 import { validatePodSpec } from './pod';
 import { ControllerUidLabel, LegacyControllerUidLabel } from '../defaults/batch';
 import { goValueEqual, stableJson } from '../../lib/api/json';
-import { parseIndexes } from '../../lib/api/job-indexes';
+import { checkIndexesFormat, parseIndexes } from '../../lib/api/job-indexes';
 import { validateQualifiedName } from '../../lib/api/selectors';
 
 const completionModes = ['NonIndexed', 'Indexed'];
@@ -51,6 +52,10 @@ function validateJobSpec(spec: JobSpec): FieldCause[] {
     }
   }
   causes.push(...validateBackoffLimitPerIndex(spec));
+  if (spec.successPolicy) {
+    if (spec.completionMode !== 'Indexed') causes.push(invalid('spec.successPolicy', spec.successPolicy, 'requires indexed completion mode'));
+    else causes.push(...validateSuccessPolicy(spec));
+  }
   if (spec.podReplacementPolicy !== undefined && !podReplacementPolicies.includes(spec.podReplacementPolicy)) {
     causes.push(notSupported('spec.podReplacementPolicy', spec.podReplacementPolicy, podReplacementPolicies));
   }
@@ -88,6 +93,37 @@ function validateJobSpec(spec: JobSpec): FieldCause[] {
     }
     causes.push(...validatePodFailurePolicy(spec));
   }
+  return causes;
+}
+
+const maxSuccessPolicyRules = 20;
+const maxSucceededIndexesLength = 64 * 1024;
+
+/** kube's validateSuccessPolicy: its rules' succeededIndexes (a valid list below completions) and succeededCount. */
+function validateSuccessPolicy(spec: JobSpec): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const rules = spec.successPolicy?.rules ?? [];
+  const completions = spec.completions ?? 0;
+  if (rules.length === 0) causes.push(required('spec.successPolicy.rules', 'at least one rules must be specified when the successPolicy is specified'));
+  if (rules.length > maxSuccessPolicyRules) causes.push(tooMany('spec.successPolicy.rules', rules.length, maxSuccessPolicyRules));
+  rules.forEach((rule, i) => {
+    const base = `spec.successPolicy.rules[${i}]`;
+    const indexes = rule.succeededIndexes ?? undefined;
+    const count = rule.succeededCount ?? undefined;
+    if (indexes === undefined && count === undefined) causes.push(required(base, 'at least one of succeededCount or succeededIndexes must be specified'));
+    let total = 0;
+    if (indexes !== undefined) {
+      if (indexes.length > maxSucceededIndexesLength) causes.push(tooLong(`${base}.succeededIndexes`, maxSucceededIndexesLength));
+      const checked = checkIndexesFormat(indexes, completions);
+      if ('error' in checked) causes.push(invalid(`${base}.succeededIndexes`, indexes, `error parsing succeededIndexes: ${checked.error}`));
+      else total = checked.total;
+    }
+    if (count !== undefined) {
+      causes.push(...nonNegative(`${base}.succeededCount`, count));
+      if (count > completions) causes.push(invalid(`${base}.succeededCount`, count, `must be less than or equal to ${completions} (the number of specified completions)`));
+      if (indexes !== undefined && count > total) causes.push(invalid(`${base}.succeededCount`, count, `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)`));
+    }
+  });
   return causes;
 }
 
@@ -277,6 +313,7 @@ export function validateJob(job: Job, old?: Job): FieldCause[] {
     causes.push(...immutable('spec.completionMode', spec.completionMode, old.spec.completionMode));
     causes.push(...immutable('spec.podFailurePolicy', spec.podFailurePolicy, old.spec.podFailurePolicy));
     causes.push(...immutable('spec.backoffLimitPerIndex', spec.backoffLimitPerIndex, old.spec.backoffLimitPerIndex));
+    causes.push(...immutable('spec.successPolicy', spec.successPolicy, old.spec.successPolicy));
     causes.push(...immutable('spec.managedBy', spec.managedBy, old.spec.managedBy));
   }
   return causes;

@@ -28,3 +28,29 @@ export function formatIndexes(indexes: Iterable<number>): string {
   }
   return parts.join(',');
 }
+
+/**
+ * kube's validateIndexesFormat: "1,3-5" for a Job of `completions` indexes — increasing, each below
+ * completions. The number of indexes, or kube's reason the text is malformed.
+ */
+export function checkIndexesFormat(text: string, completions: number): { total: number } | { error: string } {
+  if (text === '') return { total: 0 };
+  let last: number | undefined;
+  let total = 0;
+  const integer = (s: string): number | undefined => (/^[+-]?\d+$/.test(s) ? Number(s) : undefined);
+  for (const fragment of text.split(',')) {
+    const limits = fragment.split('-');
+    if (limits.length > 2) return { error: `the fragment ${JSON.stringify(fragment)} violates the requirement that an index interval can have at most two parts separated by '-'` };
+    const bounds: number[] = [];
+    for (const limit of limits) {
+      const x = integer(limit);
+      if (x === undefined) return { error: `cannot convert string to integer for index: ${JSON.stringify(limit)}` };
+      if (x >= completions) return { error: `too large index: ${JSON.stringify(limit)}` };
+      if (last !== undefined && last >= x) return { error: `non-increasing order, previous: ${last}, current: ${x}` };
+      bounds.push(x);
+      last = x;
+    }
+    total += bounds.length === 2 ? bounds[1] - bounds[0] + 1 : 1;
+  }
+  return { total };
+}

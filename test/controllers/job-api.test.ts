@@ -119,6 +119,19 @@ describe('batch/v1 jobs in the apiserver', () => {
     ]);
   });
 
+  it('successPolicy: kube-apiserver’s messages', async () => {
+    const causes = async (spec: Record<string, unknown>) => (await createError(job('bad-success', spec))).status.details?.causes?.map((c) => `${c.field}: ${c.message}`);
+    expect(await causes({ successPolicy: { rules: [{ succeededCount: 1 }] } })).toEqual(['spec.successPolicy: Invalid value: {"rules":[{"succeededCount":1}]}: requires indexed completion mode']);
+    expect(
+      await causes({ completionMode: 'Indexed', completions: 5, successPolicy: { rules: [{}, { succeededIndexes: '3,1' }, { succeededIndexes: '0-1', succeededCount: 3 }, { succeededCount: 6 }] } }),
+    ).toEqual([
+      'spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified',
+      'spec.successPolicy.rules[1].succeededIndexes: Invalid value: "3,1": error parsing succeededIndexes: non-increasing order, previous: 3, current: 1',
+      'spec.successPolicy.rules[2].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)',
+      'spec.successPolicy.rules[3].succeededCount: Invalid value: 6: must be less than or equal to 5 (the number of specified completions)',
+    ]);
+  });
+
   it('refuses negative counts, unknown modes and Indexed without completions', async () => {
     const err = await createError(job('bad', { parallelism: 2, backoffLimit: -1, completionMode: 'Indexed' }));
     const causes = err.status.details?.causes?.map((c) => `${c.field}: ${c.message}`);
