@@ -1,7 +1,8 @@
 // The real kubectl 1.20 (tools/kubectl, unpacked by scripts/install-deps.sh) with Jobs on a steer
 // apiserver, the Job controller, the scheduler and a hollow node: `kubectl create job`, `get jobs`
 // (server-side table, -o wide), `wait --for=condition=complete`, `apply -f manifests/job.yaml`, the
-// apiserver's validation message, and `delete job`.
+// apiserver's validation message, and `delete job`; a Job with a podFailurePolicy through kubectl 1.20
+// and the current kubectl.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,9 +28,10 @@ describe('kubectl 1.20 with Jobs', () => {
   let scheduler: { stop(): Promise<void> };
   let controllers: RunningControllers;
   let dir: string;
-  const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => kubectlOf(kubectlBin, ...args);
+  const kubectlOf = (bin: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      execFile(kubectlBin, [`--kubeconfig=${api.kubeconfigPath}`, `--cache-dir=${path.join(dir, 'cache')}`, ...args], { env: { ...process.env, HOME: dir } }, (err, stdout, stderr) =>
+      execFile(bin, [`--kubeconfig=${api.kubeconfigPath}`, `--cache-dir=${path.join(dir, 'cache')}`, ...args], { env: { ...process.env, HOME: dir } }, (err, stdout, stderr) =>
         resolve({ code: err ? 1 : 0, stdout: String(stdout), stderr: String(stderr) }),
       );
     });
@@ -126,5 +128,42 @@ describe('kubectl 1.20 with Jobs', () => {
     const refused = await kubectl('apply', '-f', bad);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('The Job "always" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"');
+  });
+
+  it.each([
+    ['1.20', kubectlBin],
+    ['current', '/usr/bin/kubectl'],
+  ])('kubectl %s: apply a Job with a podFailurePolicy; exit code 42 fails it (wait --for=condition=failed, reason PodFailurePolicy)', async (version, bin) => {
+    const name = `policy-${version.replace('.', '')}`;
+    const file = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(
+      file,
+      [
+        'apiVersion: batch/v1',
+        'kind: Job',
+        `metadata: {name: ${name}}`,
+        'spec:',
+        '  backoffLimit: 6',
+        '  podFailurePolicy:',
+        '    rules:',
+        '    - {action: FailJob, onExitCodes: {containerName: main, operator: In, values: [42]}}',
+        '    - {action: Ignore, onPodConditions: [{type: DisruptionTarget}]}',
+        '  template:',
+        '    spec:',
+        '      restartPolicy: Never',
+        '      containers: [{name: main, image: 127.0.0.1:5000/busybox:1.35, command: [sh, -c, "exit 42"]}]',
+        '',
+      ].join('\n'),
+    );
+    const applied = await kubectlOf(bin, 'apply', '-f', file);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toBe(`job.batch/${name} created\n`);
+    await waitFor('the pod running', async () => (await exitPods(name, 42)) > 0, 30_000, 100);
+    const waited = await kubectlOf(bin, 'wait', '--for=condition=failed', `job/${name}`, '--timeout=30s');
+    expect(waited.stdout).toBe(`job.batch/${name} condition met\n`);
+    const reason = await kubectlOf(bin, 'get', 'job', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}');
+    expect(reason.stdout).toBe('PodFailurePolicy');
+    const rules = await kubectlOf(bin, 'get', 'job', name, '-o', 'jsonpath={.spec.podFailurePolicy.rules[1].onPodConditions[0].status}');
+    expect(rules.stdout).toBe('True');
   });
 });
