@@ -4,8 +4,9 @@
 // address), verifies it with the projected CA and lists ConfigMaps as its service account.
 // The pod runs the host's node binary and this checkout's node_modules through read-only hostPath
 // mounts (steer's images have no node of their own). On the same cluster: an emptyDir of medium Memory
-// is a tmpfs of its sizeLimit in the pod, and its mount goes with the pod. Needs root; run under flock
-// /tmp/steer-e2e.lock.
+// is a tmpfs of its sizeLimit in the pod, and its mount goes with the pod; admission webhooks served by a
+// pod behind a Service (the endpoints controller fills its Endpoints) label and refuse ConfigMaps.
+// Needs root; run under flock /tmp/steer-e2e.lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
