@@ -89,6 +89,14 @@ function isTrue(status: JobStatus | undefined, type: string): boolean {
   return condition(status, type)?.status === 'True';
 }
 
+/** The value of spec.managedBy that means this controller (also the meaning of leaving it out). */
+export const JobControllerName = 'kubernetes.io/job-controller';
+
+export function isManagedByJobController(job: Job): boolean {
+  const by = job.spec?.managedBy;
+  return by === undefined || by === null || by === JobControllerName;
+}
+
 /** Complete or Failed: nothing more to run. */
 export function isJobFinished(job: Job): boolean {
   return isTrue(job.status, 'Complete') || isTrue(job.status, 'Failed');
@@ -501,6 +509,8 @@ export class JobController implements Controller {
       this.finished.delete(key);
       return;
     }
+    // spec.managedBy names another controller (e.g. MultiKueue's): the Job and its status are its to run.
+    if (!isManagedByJobController(cached)) return;
     const written = this.finished.get(key);
     let job = cached;
     if (written && written.uid === cached.metadata?.uid) {

@@ -5,6 +5,7 @@ import { scheduleErrors, timeZoneErrors } from '../../lib/api/cron-schedule';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import {
   type FieldCause,
+  dns1123Subdomain,
   duplicate,
   goStringMap,
   invalid,
@@ -52,6 +53,7 @@ function validateJobSpec(spec: JobSpec): FieldCause[] {
     }
   }
   causes.push(...validateBackoffLimitPerIndex(spec));
+  if (spec.managedBy !== undefined && spec.managedBy !== null) causes.push(...validateManagedBy(spec.managedBy));
   if (spec.successPolicy) {
     if (spec.completionMode !== 'Indexed') causes.push(invalid('spec.successPolicy', spec.successPolicy, 'requires indexed completion mode'));
     else causes.push(...validateSuccessPolicy(spec));
@@ -93,6 +95,28 @@ function validateJobSpec(spec: JobSpec): FieldCause[] {
     }
     causes.push(...validatePodFailurePolicy(spec));
   }
+  return causes;
+}
+
+const maxManagedByLength = 63;
+// apimachinery's httpPathFmt: the path part of a domain-prefixed path.
+const httpPathFmt = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+const httpPath = new RegExp(`^${httpPathFmt}$`);
+
+/** kube's checks of spec.managedBy: a domain-prefixed path (IsDomainPrefixedPath) of at most 63 bytes. */
+function validateManagedBy(value: string): FieldCause[] {
+  const field = 'spec.managedBy';
+  if (value === '') return [required(field)];
+  const causes: FieldCause[] = [];
+  const slash = value.indexOf('/');
+  const host = slash < 0 ? '' : value.slice(0, slash);
+  const path = slash < 0 ? '' : value.slice(slash + 1);
+  if (!host || !path) causes.push(invalid(field, value, 'must be a domain-prefixed path (such as "acme.io/foo")'));
+  else {
+    for (const msg of dns1123Subdomain(host)) causes.push(invalid(field, host, msg));
+    if (!httpPath.test(path)) causes.push(invalid(field, path, `Invalid path (regex used for validation is '${httpPathFmt}')`));
+  }
+  if (Buffer.byteLength(value) > maxManagedByLength) causes.push(tooLong(field, maxManagedByLength));
   return causes;
 }
 

@@ -132,6 +132,17 @@ describe('batch/v1 jobs in the apiserver', () => {
     ]);
   });
 
+  it('managedBy: a domain-prefixed path of at most 63 bytes, immutable', async () => {
+    const causes = async (managedBy: string) => (await createError(job('bad-managed', { managedBy }))).status.details?.causes?.map((c) => `${c.field}: ${c.message}`);
+    expect(await causes('multikueue')).toEqual(['spec.managedBy: Invalid value: "multikueue": must be a domain-prefixed path (such as "acme.io/foo")']);
+    expect(await causes('Example.com/x')).toEqual([expect.stringMatching(/^spec\.managedBy: Invalid value: "Example\.com": a lowercase RFC 1123 subdomain/)]);
+    expect(await causes(`example.com/${'x'.repeat(60)}`)).toEqual(['spec.managedBy: Too long: must have at most 63 bytes']);
+    const made = await api.client.create<Job>(Resources.jobs, ns, job('managed', { managedBy: 'example.com/multikueue' }));
+    expect(made.spec?.managedBy).toBe('example.com/multikueue');
+    const changed = await api.client.patch(Resources.jobs, ns, 'managed', { spec: { managedBy: 'example.com/other' } }, 'merge').catch((e: ApiError) => e);
+    expect((changed as ApiError).status?.details?.causes?.map((c) => c.field)).toEqual(['spec.managedBy']);
+  });
+
   it('refuses negative counts, unknown modes and Indexed without completions', async () => {
     const err = await createError(job('bad', { parallelism: 2, backoffLimit: -1, completionMode: 'Indexed' }));
     const causes = err.status.details?.causes?.map((c) => `${c.field}: ${c.message}`);

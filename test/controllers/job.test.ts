@@ -179,6 +179,15 @@ describe('Job controller with hollow nodes', () => {
     expect(j.status).toMatchObject({ failedIndexes: '0', completedIndexes: '1', failed: 2, succeeded: 1 });
   }, 60_000);
 
+  it('managedBy another controller: the Job controller leaves the Job alone (no pods, no status)', async () => {
+    await api.client.create(Resources.jobs, ns, job('elsewhere', { managedBy: 'example.com/multikueue' }));
+    await api.client.create(Resources.jobs, ns, job('here', { managedBy: 'kubernetes.io/job-controller' }));
+    await waitFor('the Job managed here runs', async () => (await podsOf('here')).length > 0);
+    await sleep(500);
+    expect(await podsOf('elsewhere')).toEqual([]);
+    expect((await getJob('elsewhere')).status ?? {}).toEqual({});
+  }, 30_000);
+
   it('pods failing past backoffLimit: Failed with BackoffLimitExceeded', async () => {
     await api.client.create(Resources.jobs, ns, job('flaky', { backoffLimit: 1 }));
     const seen = new Set<string>();
