@@ -17,8 +17,7 @@ import type { Informer } from '../lib/client/informer';
 import { Resources } from '../lib/api/resources';
 import { rfc3339 } from '../lib/api/time';
 import { toleratesTaint } from '../lib/api/tolerations';
-import { disruptionTarget } from '../lib/api/pod';
-import { podStatusPatch } from './shared/pods';
+import { disruptionTarget, podStatusPatch } from '../lib/api/pod';
 
 export const UnreachableTaintKey = 'node.kubernetes.io/unreachable';
 export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS = 40;

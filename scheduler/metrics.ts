@@ -27,6 +27,19 @@ export const podSchedulingDuration = histogram({
   buckets: exponentialBuckets(0.01, 2, 20),
 }, registry);
 
+export const preemptionAttempts = counter({
+  name: 'scheduler_preemption_attempts_total',
+  help: 'Total preemption attempts in the cluster till now',
+  labelNames: [] as const,
+}, registry);
+
+export const preemptionVictims = histogram({
+  name: 'scheduler_preemption_victims',
+  help: 'Number of selected preemption victims',
+  labelNames: [] as const,
+  buckets: exponentialBuckets(1, 2, 7),
+}, registry);
+
 type QueueLengths = () => Record<QueueName, number>;
 const pendingSources = new Set<QueueLengths>();
 

@@ -4,6 +4,7 @@ import type { KubeClient } from '../lib/client/client';
 import type { Profile, WeightedScorePlugin } from './framework/framework';
 import { NodeResourcesBalancedAllocation } from './plugins/balanced-allocation';
 import { DefaultBinder } from './plugins/default-binder';
+import { DefaultPreemption } from './plugins/default-preemption';
 import { NodeAffinity } from './plugins/node-affinity';
 import { NodeName } from './plugins/node-name';
 import { NodePorts } from './plugins/node-ports';
@@ -78,5 +79,6 @@ export function defaultProfile(client: KubeClient, opts: ProfileOptions = {}): P
     reserve: [volumes],
     preBind: [volumes],
     bind: [new DefaultBinder(client)],
+    postFilter: [new DefaultPreemption()],
   };
 }

@@ -6,15 +6,16 @@
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import { Resources } from '../lib/api/resources';
 import { rfc3339 } from '../lib/api/time';
+import { disruptionTarget, podStatusPatch } from '../lib/api/pod';
 import type { KubeClient } from '../lib/client/client';
 import { isNotFound } from '../lib/client/client';
 import type { EventRecorder } from '../lib/client/events';
 import type { SchedulerCache } from './cache';
 import { FitError, Framework } from './framework/framework';
 import { isBeingDeleted, newPodInfo } from './framework/pod-info';
-import type { ObjectListers, QueuedPodInfo } from './framework/types';
+import type { ObjectListers, PreemptionCandidate, QueuedPodInfo } from './framework/types';
 import { CycleState } from './framework/types';
-import { podSchedulingDuration, scheduleAttempts, schedulingAttemptDuration } from './metrics';
+import { podSchedulingDuration, preemptionAttempts, preemptionVictims, scheduleAttempts, schedulingAttemptDuration } from './metrics';
 import type { SchedulingQueue } from './queue/scheduling-queue';
 
 /** The scheduler's parts a cycle reads and writes. */
@@ -50,12 +51,16 @@ export function scheduleOne(ctx: CycleContext, q: QueuedPodInfo): Promise<void> 
   const cycle = queue.schedulingCycle;
   const state = new CycleState();
   let nodeName: string;
+  const snapshot = cache.snapshot(ctx.listers);
   try {
-    nodeName = framework.schedulePod(state, podInfo, cache.snapshot(ctx.listers)).nodeName;
+    nodeName = framework.schedulePod(state, podInfo, snapshot).nodeName;
   } catch (err) {
     const profile = ctx.schedulerName;
     if (err instanceof FitError) {
       scheduleAttempts.inc({ result: 'unschedulable', profile });
+      // Preemption: evicting lower-priority pods somewhere may make room; the pod waits for them to go.
+      const preemption = err.preFilterStatus ? undefined : framework.runPostFilter(state, podInfo, snapshot, err.nodeStatuses);
+      if (preemption && 'victims' in preemption) void preempt(ctx, current, preemption);
       schedulingAttemptDuration.observe({ result: 'unschedulable', profile }, (performance.now() - start) / 1000);
       q.unschedulablePlugins = err.unschedulablePlugins;
       queue.addUnschedulable(q, cycle);
@@ -115,6 +120,35 @@ async function bind(ctx: CycleContext, q: QueuedPodInfo, state: CycleState, node
   podSchedulingDuration.observe({ attempts: String(q.attempts) }, (Date.now() - q.initialAttemptTimestamp) / 1000);
   const md = pod.metadata ?? {};
   ctx.recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: md }, 'Normal', 'Scheduled', `Successfully assigned ${md.namespace}/${md.name} to ${nodeName}`);
+}
+
+/**
+ * Carries a preemption out, as kube's prepareCandidate: the preemptor's status.nominatedNodeName names
+ * the node it waits for, and each victim is marked DisruptionTarget (PreemptionByScheduler), deleted
+ * with its own grace period (conditional on its uid) and told why (a Preempted event).
+ */
+async function preempt(ctx: CycleContext, pod: Pod, c: PreemptionCandidate): Promise<void> {
+  const md = pod.metadata ?? {};
+  preemptionAttempts.inc();
+  preemptionVictims.observe(c.victims.length);
+  const logged = (what: string) => (err: unknown) => {
+    if (!isNotFound(err)) console.error(`scheduler: preemption for ${md.namespace}/${md.name}: ${what}: ${(err as Error).message}`);
+  };
+  await ctx.client.patch(Resources.pods, md.namespace, md.name ?? '', { status: { nominatedNodeName: c.nodeName } }, 'merge', 'status').catch(logged('nominate'));
+  const condition = disruptionTarget('PreemptionByScheduler', `${ctx.schedulerName}: preempting to accommodate a higher priority pod`, rfc3339());
+  await Promise.all(
+    c.victims.map(async (v) => {
+      const vmd = v.pod.metadata ?? {};
+      try {
+        const patch = podStatusPatch(v.pod, { condition });
+        if (patch) await ctx.client.patch(Resources.pods, vmd.namespace, vmd.name ?? '', patch, 'strategic', 'status');
+        await ctx.client.delete(Resources.pods, vmd.namespace, vmd.name ?? '', { preconditions: { uid: vmd.uid } });
+        ctx.recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: vmd }, 'Normal', 'Preempted', `Preempted by pod ${md.uid} on node ${c.nodeName}`);
+      } catch (err) {
+        logged(`evict ${vmd.namespace}/${vmd.name}`)(err);
+      }
+    }),
+  );
 }
 
 /** FailedScheduling event + PodScheduled=False condition (written only when it changed). */

@@ -7,6 +7,7 @@
 import * as os from 'node:os';
 import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1';
 import type { StorageClass } from 'kubernetes-types/storage/v1';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { KubeClient, KubeObject } from '../lib/client/client';
 import { EventRecorder } from '../lib/client/events';
@@ -66,6 +67,8 @@ export class Scheduler {
   private readonly claimInformer: Informer<PersistentVolumeClaim>;
   private readonly volumeInformer: Informer<PersistentVolume>;
   private readonly storageClassInformer: Informer<StorageClass>;
+  /** PodDisruptionBudgets: preemption spares the pods they protect when it can. */
+  private readonly budgetInformer: Informer<PodDisruptionBudget>;
   /** Set when the informers belong to the process (stop leaves them running). */
   private readonly sharedInformers?: SharedInformerFactory;
   readonly listers: ObjectListers;
@@ -105,6 +108,7 @@ export class Scheduler {
     this.claimInformer = informerFor<PersistentVolumeClaim>(Resources.persistentvolumeclaims);
     this.volumeInformer = informerFor<PersistentVolume>(Resources.persistentvolumes);
     this.storageClassInformer = informerFor<StorageClass>(Resources.storageclasses);
+    this.budgetInformer = informerFor<PodDisruptionBudget>(Resources.poddisruptionbudgets);
     // A claim, volume or class change may make a pod waiting on volumes schedulable.
     const volumeChange = () => this.queue.moveAllToActiveOrBackoff('VolumeChange');
     // Pre-bind waits for claims to be Bound: it hears of every claim change at once, no polling.
@@ -129,6 +133,7 @@ export class Scheduler {
       volumes: () => this.volumeInformer.list(),
       storageClass: (name) => this.storageClassInformer.get(undefined, name),
       storageClasses: () => this.storageClassInformer.list(),
+      podDisruptionBudgets: (namespace) => this.budgetInformer.list(namespace),
       onClaimChange: (fn) => {
         claimWatchers.add(fn);
         return () => claimWatchers.delete(fn);
@@ -163,6 +168,7 @@ export class Scheduler {
       this.claimInformer.start(),
       this.volumeInformer.start(),
       this.storageClassInformer.start(),
+      this.budgetInformer.start(),
     ]);
   }
 
@@ -198,7 +204,7 @@ export class Scheduler {
     await this.loopDone;
     await Promise.all([...this.allBindsDone]);
     if (!this.sharedInformers) {
-      for (const inf of [this.nodeInformer, this.podInformer, this.namespaceInformer, this.serviceInformer, this.replicaSetInformer, this.claimInformer, this.volumeInformer, this.storageClassInformer]) inf.stop();
+      for (const inf of [this.nodeInformer, this.podInformer, this.namespaceInformer, this.serviceInformer, this.replicaSetInformer, this.claimInformer, this.volumeInformer, this.storageClassInformer, this.budgetInformer]) inf.stop();
     }
     this.unregisterMetrics?.();
     // Give queued events a moment to be written, but never hang shutdown on them.

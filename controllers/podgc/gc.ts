@@ -12,9 +12,8 @@
 // A pod that is not yet Succeeded or Failed is marked Failed first (orphans also get the
 // DisruptionTarget condition), so whoever watches it sees it end instead of vanish while Running.
 import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1';
-import { disruptionTarget, isPodTerminal } from '../../lib/api/pod';
+import { disruptionTarget, isPodTerminal, podStatusPatch } from '../../lib/api/pod';
 import { byCreationTimestamp } from '../shared/creation-order';
-import { podStatusPatch } from '../shared/pods';
 
 /** kube's gcCheckPeriod and quarantineTime, and --terminated-pod-gc-threshold's default. */
 export const POD_GC_PERIOD_MS = 20_000;

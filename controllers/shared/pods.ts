@@ -1,8 +1,8 @@
 // Pod helpers every pod-owning controller shares (Kubernetes' pkg/controller/controller_utils.go):
 // which pods still count (IsPodActive) and which to delete first when scaling down (ActivePods'
 // ordering). Readiness and availability are API-wide and live in lib/api/pod.ts. Pure, no I/O.
-import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
-import { isPodReady, podConditionUpdate, podReadyCondition } from '../../lib/api/pod';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { isPodReady, podReadyCondition } from '../../lib/api/pod';
 
 /** Neither finished (Succeeded, Failed) nor being deleted: the pod still fills a replica's slot. */
 export function isPodActive(p: Pod): boolean {
@@ -49,17 +49,3 @@ export function compareDeletionOrder(a: Pod, b: Pod): number {
   if (at !== bt) return bt - at; // newer first
   return (a.metadata?.name || '').localeCompare(b.metadata?.name || '');
 }
-
-/**
- * kube's PatchPodStatus as the pod garbage collector and the taint manager use it before a delete: a
- * strategic merge patch of the pod's phase and one condition (merged by type); undefined when there is
- * nothing to change. metadata.uid makes it apply only to this pod, never to a replacement of the same
- * name (a changed uid is refused as immutable).
- */
-export function podStatusPatch(pod: Pod, change: { phase?: string; condition?: PodCondition }): Record<string, unknown> | undefined {
-  const condition = change.condition && podConditionUpdate(pod, change.condition);
-  const phase = change.phase !== undefined && change.phase !== pod.status?.phase ? change.phase : undefined;
-  if (!condition && phase === undefined) return undefined;
-  return { metadata: { uid: pod.metadata?.uid }, status: { ...(phase !== undefined ? { phase } : {}), ...(condition ? { conditions: [condition] } : {}) } };
-}
-

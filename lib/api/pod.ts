@@ -74,6 +74,19 @@ export function disruptionTarget(reason: string, message: string, now: string): 
   return { type: 'DisruptionTarget', status: 'True', reason, message, lastTransitionTime: now };
 }
 
+/**
+ * kube's PatchPodStatus as the pod garbage collector, the taint manager and preemption use it before a delete: a
+ * strategic merge patch of the pod's phase and one condition (merged by type); undefined when there is
+ * nothing to change. metadata.uid makes it apply only to this pod, never to a replacement of the same
+ * name (a changed uid is refused as immutable).
+ */
+export function podStatusPatch(pod: Pod, change: { phase?: string; condition?: PodCondition }): Record<string, unknown> | undefined {
+  const condition = change.condition && podConditionUpdate(pod, change.condition);
+  const phase = change.phase !== undefined && change.phase !== pod.status?.phase ? change.phase : undefined;
+  if (!condition && phase === undefined) return undefined;
+  return { metadata: { uid: pod.metadata?.uid }, status: { ...(phase !== undefined ? { phase } : {}), ...(condition ? { conditions: [condition] } : {}) } };
+}
+
 type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
 function isSet(v: unknown): boolean {

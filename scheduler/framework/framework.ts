@@ -8,6 +8,8 @@ import type { PodInfo } from './pod-info';
 import type {
   BindPlugin,
   PreBindPlugin,
+  PostFilterPlugin,
+  PreemptionCandidate,
   ClusterEvent,
   ClusterSnapshot,
   FilterPlugin,
@@ -37,6 +39,8 @@ export interface Profile {
   reserve: ReservePlugin[];
   preBind?: PreBindPlugin[];
   bind: BindPlugin[];
+  /** Run when no node fits (preemption). */
+  postFilter?: PostFilterPlugin[];
 }
 
 /** kube-scheduler's floor: never score fewer nodes than this (or all, if fewer exist). */
@@ -201,6 +205,20 @@ export class Framework {
 
   runUnreserve(state: CycleState, pod: PodInfo, nodeName: string): void {
     for (const p of [...this.profile.reserve].reverse()) p.unreserve(state, pod, nodeName);
+  }
+
+  /**
+   * The post-filter plugins, for a pod no node fits: the first preemption candidate one finds, or the
+   * last plugin's reason for finding none (undefined without post-filter plugins).
+   */
+  runPostFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, nodeStatuses: ReadonlyMap<string, Status>): PreemptionCandidate | Status | undefined {
+    let last: Status | undefined;
+    for (const p of this.profile.postFilter ?? []) {
+      const r = p.postFilter(state, pod, snapshot, nodeStatuses, (node) => this.runFilters(state, pod, node) === null);
+      if ('victims' in r) return r;
+      last = { ...r, plugin: p.name };
+    }
+    return last;
   }
 
   async runPreBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null> {

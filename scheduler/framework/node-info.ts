@@ -73,6 +73,13 @@ export class NodeInfo {
     if (p.affinity && p.affinity.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity.set(p.uid, p);
   }
 
+  /** A copy to change freely (preemption removes pods from it to see whether a pod would then fit). */
+  clone(): NodeInfo {
+    const copy = new NodeInfo(this.node);
+    for (const p of this.pods.values()) copy.addPod(p);
+    return copy;
+  }
+
   /** Removes a pod by uid; returns whether it was there. */
   removePod(uid: string): boolean {
     const p = this.pods.get(uid);

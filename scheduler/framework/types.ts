@@ -4,6 +4,7 @@
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1';
 import type { StorageClass } from 'kubernetes-types/storage/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 
@@ -69,6 +70,8 @@ export interface ObjectListers {
   storageClasses?(): StorageClass[];
   /** Calls fn after each claim add or update the listers have seen; returns the unsubscribe. */
   onClaimChange?(fn: () => void): () => void;
+  /** A namespace's PodDisruptionBudgets (preemption spares pods they protect when it can). */
+  podDisruptionBudgets?(namespace: string): PodDisruptionBudget[];
 }
 
 export const noObjectListers: ObjectListers = {
@@ -151,6 +154,22 @@ export interface ReservePlugin extends Plugin {
 export interface PreBindPlugin extends Plugin {
   /** Runs before binding (in the binding cycle): writes what the node choice means, e.g. volume bindings. */
   preBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null>;
+}
+
+/** Where preemption would make room for a pod no node fits: the node, and the pods to evict there. */
+export interface PreemptionCandidate {
+  nodeName: string;
+  victims: PodInfo[];
+  /** Victims whose eviction breaks a PodDisruptionBudget (taken only when no node spares them all). */
+  pdbViolations: number;
+}
+
+export interface PostFilterPlugin extends Plugin {
+  /**
+   * Runs when no node fits the pod (`nodeStatuses`: why each node refused it). A candidate when
+   * evicting lower-priority pods somewhere would make it fit; otherwise a status saying why not.
+   */
+  postFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, nodeStatuses: ReadonlyMap<string, Status>, fits: (node: NodeInfo) => boolean): PreemptionCandidate | Status;
 }
 
 export interface BindPlugin extends Plugin {
