@@ -284,17 +284,15 @@ export function reconcileJob(job: Job, pods: Pod[], now: Date, opts: JobReconcil
       conditions = setCondition(conditions, 'Failed', 'True', failure.reason, failure.message, nowStr);
       plan.events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
       plan.requeueAfterMs = undefined;
-    } else if (successPolicyMet !== undefined) {
+    } else if (successPolicyMet !== undefined || complete) {
       deleteAllActive();
-      // kube records SuccessCriteriaMet first; Complete carries its reason and message.
-      conditions = setCondition(conditions, 'SuccessCriteriaMet', 'True', 'SuccessPolicy', successPolicyMet, nowStr);
-      conditions = setCondition(conditions, 'Complete', 'True', 'SuccessPolicy', successPolicyMet, nowStr);
-      status.completionTime = nowStr;
-      plan.events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
-      plan.requeueAfterMs = undefined;
-    } else if (complete) {
-      deleteAllActive();
-      conditions = setCondition(conditions, 'Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', nowStr);
+      if (successPolicyMet !== undefined) {
+        // kube records SuccessCriteriaMet first; Complete carries its reason and message.
+        conditions = setCondition(conditions, 'SuccessCriteriaMet', 'True', 'SuccessPolicy', successPolicyMet, nowStr);
+        conditions = setCondition(conditions, 'Complete', 'True', 'SuccessPolicy', successPolicyMet, nowStr);
+      } else {
+        conditions = setCondition(conditions, 'Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', nowStr);
+      }
       status.completionTime = nowStr;
       plan.events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
       plan.requeueAfterMs = undefined;
