@@ -11,7 +11,6 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1';
@@ -21,6 +20,7 @@ import { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { chainTag } from '../../node-agent/network/proxy-rules';
 import { repo, run as runCommand, StepTimer } from './helpers/commands';
+import { freePort } from './helpers/net';
 import type { Run } from './helpers/commands';
 
 jest.setTimeout(240_000);
@@ -59,17 +59,6 @@ function background(cmd: string, args: string[]): { child: ChildProcess; output:
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
