@@ -188,6 +188,9 @@ const maxPodFailurePolicyRules = 20;
 const maxOnExitCodesValues = 255;
 const maxOnPodConditionsPatterns = 20;
 
+/** kube's Required detail for an enum: the values as Go's %q prints a []string. */
+const validValues = (values: readonly string[]): string => `valid values: [${values.map((v) => JSON.stringify(v)).join(' ')}]`;
+
 /** Go's %#v of an []int32, as kube prints a bad exit code list. */
 const goInt32s = (values: readonly number[]): string => `[]int32{${values.join(', ')}}`;
 
@@ -199,7 +202,7 @@ function validatePodFailurePolicy(spec: JobSpec): FieldCause[] {
   const containerNames = new Set([...(spec.template?.spec?.containers ?? []), ...(spec.template?.spec?.initContainers ?? [])].map((c) => c.name));
   rules.forEach((rule, i) => {
     const base = `spec.podFailurePolicy.rules[${i}]`;
-    if (!rule.action) causes.push(required(`${base}.action`, `valid values: [${podFailurePolicyActions.map((a) => JSON.stringify(a)).join(' ')}]`));
+    if (!rule.action) causes.push(required(`${base}.action`, validValues(podFailurePolicyActions)));
     else if (!podFailurePolicyActions.includes(rule.action)) causes.push(notSupported(`${base}.action`, rule.action, podFailurePolicyActions));
     else if (rule.action === 'FailIndex' && spec.backoffLimitPerIndex === undefined) causes.push(invalid(`${base}.action`, rule.action, 'requires the backoffLimitPerIndex to be set'));
     const exit = rule.onExitCodes;
@@ -211,7 +214,7 @@ function validatePodFailurePolicy(spec: JobSpec): FieldCause[] {
       if (exit.containerName !== undefined && exit.containerName !== null && !containerNames.has(exit.containerName)) {
         causes.push(invalid(`${eBase}.containerName`, exit.containerName, 'must be one of the container or initContainer names in the pod template'));
       }
-      if (!exit.operator) causes.push(required(`${eBase}.operator`, `valid values: [${exitCodesOperators.map((o) => JSON.stringify(o)).join(' ')}]`));
+      if (!exit.operator) causes.push(required(`${eBase}.operator`, validValues(exitCodesOperators)));
       else if (!exitCodesOperators.includes(exit.operator)) causes.push(notSupported(`${eBase}.operator`, exit.operator, exitCodesOperators));
       const values = exit.values ?? [];
       if (values.length === 0) causes.push(invalidPrinted(`${eBase}.values`, goInt32s(values), 'at least one value is required'));
@@ -232,7 +235,7 @@ function validatePodFailurePolicy(spec: JobSpec): FieldCause[] {
         patterns.forEach((p, j) => {
           const pBase = `${base}.onPodConditions[${j}]`;
           for (const msg of validateQualifiedName(p.type ?? '')) causes.push(invalid(`${pBase}.type`, p.type ?? '', msg));
-          if (!p.status) causes.push(required(`${pBase}.status`, `valid values: [${conditionStatuses.map((s) => JSON.stringify(s)).join(' ')}]`));
+          if (!p.status) causes.push(required(`${pBase}.status`, validValues(conditionStatuses)));
           else if (!conditionStatuses.includes(p.status)) causes.push(notSupported(`${pBase}.status`, p.status, conditionStatuses));
         });
       }

@@ -18,6 +18,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { writeFileAtomic } from '../../lib/component/pki';
 import { Resources } from '../../lib/api/resources';
+import { isNodeReady } from '../../lib/api/node';
 import { labelSelectorToString } from '../../lib/api/selectors';
 import { ensureRuntime } from '../../node-agent';
 import { Streams } from '../io';
@@ -263,7 +264,7 @@ export async function up(o: UpOptions, streams: Streams): Promise<UpResult> {
       await step(`node ${serverInfo.nodeName} Ready`, () =>
         waitFor(`waiting for node ${serverInfo.nodeName} to be Ready`, o.timeoutMs, async () => {
           const node = await client.get<Node>(Resources.nodes, undefined, serverInfo.nodeName);
-          return (node.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True') ? node : undefined;
+          return isNodeReady(node) ? node : undefined;
         }, progress),
       );
       let podIPs: string[] = [];

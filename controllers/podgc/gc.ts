@@ -12,6 +12,7 @@
 // A pod that is not yet Succeeded or Failed is marked Failed first (orphans also get the
 // DisruptionTarget condition), so whoever watches it sees it end instead of vanish while Running.
 import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1';
+import { isNodeReady } from '../../lib/api/node';
 import { disruptionTarget, isPodTerminal, podStatusPatch } from '../../lib/api/pod';
 import { byCreationTimestamp } from '../shared/creation-order';
 
@@ -27,7 +28,7 @@ export type PodGcReason = 'terminated' | 'orphaned' | 'terminating_out_of_servic
 export interface PodGcDeletion {
   pod: Pod;
   reason: PodGcReason;
-  /** Set on the pod (with phase Failed) before it is deleted, when it is not terminal yet. */
+  /** Set on the pod with phase Failed before it is deleted, unless it is terminal already (failedStatusPatch). */
   condition?: PodCondition;
 }
 
@@ -52,10 +53,6 @@ export function quarantineMissingNodes(pods: readonly Pod[], nodes: readonly Nod
   }
   const due = [...missingSince].filter(([, since]) => now - since >= quarantineMs).map(([name]) => name);
   return { missingSince, due };
-}
-
-function isNodeReady(node: Node): boolean {
-  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** kubelet's PodIsEvicted: Failed with reason Evicted. */
@@ -88,7 +85,7 @@ export function planPodGc(input: PodGcInput): PodGcDeletion[] {
   const take = (pod: Pod, reason: PodGcReason, condition?: PodCondition) => {
     if (taken.has(pod)) return;
     taken.add(pod);
-    deletions.push({ pod, reason, condition: isPodTerminal(pod) ? undefined : condition });
+    deletions.push({ pod, reason, condition });
   };
   if (input.terminatedPodThreshold > 0) {
     const terminated = input.pods.filter(isPodTerminal);

@@ -2,6 +2,7 @@
 // scheduler and not yet seen bound through the watch): requested resources, used host ports and pods
 // per owner. Filters and scores read these totals instead of summing pods each time.
 import type { Node, Taint } from 'kubernetes-types/core/v1';
+import { isNodeReady } from '../../lib/api/node';
 import { milliValue, value } from '../../lib/api/quantity';
 import { isScalarResource } from './pod-info';
 import { hasAnyAffinityTerm } from './pod-affinity';
@@ -56,7 +57,7 @@ export class NodeInfo {
     for (const [name, q] of Object.entries(alloc)) if (isScalarResource(name)) this.allocatableScalar.set(name, value(q));
     this.labels = node.metadata?.labels ?? {};
     this.taints = node.spec?.taints ?? [];
-    this.ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    this.ready = isNodeReady(node);
   }
 
   addPod(p: PodInfo): void {

@@ -86,9 +86,9 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
 
   preFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null {
     const claimNames = podClaimNames(pod.pod);
-    const ephemeral = new Set((pod.pod.spec?.volumes ?? []).filter((v) => v.ephemeral).map((v) => volumeClaimName(pod.pod, v)));
     const listers = snapshot.listers;
     if (claimNames.length === 0 || !listers.claim || !listers.volumes) return skip();
+    const ephemeral = new Set((pod.pod.spec?.volumes ?? []).filter((v) => v.ephemeral).map((v) => volumeClaimName(pod.pod, v)));
     const ns = pod.pod.metadata?.namespace ?? 'default';
     const all = listers.volumes();
     const byName = new Map(all.map((v) => [v.metadata?.name ?? '', v]));
