@@ -12,6 +12,7 @@ import type { Endpoints, Service } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
+import { BoundedRunner } from './bounded-runner';
 import { ChainNames, chainsInSave, chainTag, computeProxyRules, type HookRule, hookRules, recordedRouteLocalnet, restoreInput } from './proxy-rules';
 
 export interface CommandResult {
@@ -133,15 +134,11 @@ export class ServiceProxy {
   private readonly ipt: Iptables;
   private readonly names: ChainNames;
   private readonly localhostNodePorts: boolean;
-  private readonly minSyncIntervalMs: number;
   private readonly log: (msg: string) => void;
-  private timer?: NodeJS.Timeout;
+  private readonly runner: BoundedRunner;
   private resyncTimer?: NodeJS.Timeout;
   private checkTimer?: NodeJS.Timeout;
   private checking = false;
-  private syncing?: Promise<void>;
-  private dirty = false;
-  private lastSyncAt = 0;
   private stopped = false;
   /** Set once the caches are synced: events before that are covered by the first sync. */
   private ready = false;
@@ -156,8 +153,14 @@ export class ServiceProxy {
     this.ipt = new Iptables(o.commandPrefix);
     this.names = new ChainNames(chainTag(o.instance));
     this.localhostNodePorts = o.localhostNodePorts ?? true;
-    this.minSyncIntervalMs = o.minSyncIntervalMs ?? 250;
     this.log = o.log ?? ((m) => console.error(`service-proxy: ${m}`));
+    this.runner = new BoundedRunner(() => this.sync(), {
+      minIntervalMs: o.minSyncIntervalMs ?? 250,
+      onError: (err) => {
+        this.log(`sync failed: ${err.message}`);
+        this.lastApplied = '';
+      },
+    });
   }
 
   get chainPrefix(): string {
@@ -194,7 +197,7 @@ export class ServiceProxy {
       this.log('net.bridge.bridge-nf-call-iptables is not 1 (modprobe br_netfilter): pods reaching other pods through a ClusterIP will not get replies');
     }
     this.ready = true;
-    await this.sync(true);
+    await this.runner.runNow();
     const resync = this.o.resyncIntervalMs ?? 3_600_000;
     if (resync > 0) {
       this.resyncTimer = setInterval(() => this.resync(), resync);
@@ -213,7 +216,7 @@ export class ServiceProxy {
    * puts them back itself.
    */
   async checkRules(): Promise<boolean> {
-    if (this.stopped || !this.ready || this.syncing || this.checking) return false;
+    if (this.stopped || !this.ready || this.runner.busy || this.checking) return false;
     this.checking = true;
     try {
       const firstPerTable = new Map<string, HookRule>();
@@ -239,70 +242,35 @@ export class ServiceProxy {
 
   /** Asks for a sync; runs at most once per minSyncIntervalMs, never two at once. */
   request(): void {
-    if (this.stopped || !this.ready) return;
-    if (this.syncing) {
-      this.dirty = true;
-      return;
-    }
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastSyncAt + this.minSyncIntervalMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.sync(false);
-    }, wait);
+    this.runner.request();
   }
 
-  private async sync(initial: boolean): Promise<void> {
-    if (this.stopped) return;
-    if (this.syncing) {
-      // Informer events during start() may have scheduled one while the first sync runs.
-      this.dirty = true;
-      return this.syncing.catch(() => undefined);
+  private async sync(): Promise<void> {
+    const services = this.informers.informerFor<Service>(Resources.services).list();
+    const endpoints = this.informers.informerFor<Endpoints>(Resources.endpoints).list();
+    const rules = computeProxyRules(services, endpoints, {
+      tag: this.names.tag,
+      clusterCIDR: this.o.clusterCIDR,
+      localhostNodePorts: this.localhostNodePorts,
+      routeLocalnetBefore: this.routeLocalnetBefore,
+    });
+    const existing = { nat: chainsInSave(await this.ipt.save('nat'), this.names.prefix), filter: chainsInSave(await this.ipt.save('filter'), this.names.prefix) };
+    const input = restoreInput(rules, existing);
+    if (input !== this.lastApplied) {
+      await this.ipt.restore(input);
+      this.lastApplied = input;
     }
-    const run = async () => {
-      this.lastSyncAt = Date.now();
-      const services = this.informers.informerFor<Service>(Resources.services).list();
-      const endpoints = this.informers.informerFor<Endpoints>(Resources.endpoints).list();
-      const rules = computeProxyRules(services, endpoints, {
-        tag: this.names.tag,
-        clusterCIDR: this.o.clusterCIDR,
-        localhostNodePorts: this.localhostNodePorts,
-        routeLocalnetBefore: this.routeLocalnetBefore,
-      });
-      const existing = { nat: chainsInSave(await this.ipt.save('nat'), this.names.prefix), filter: chainsInSave(await this.ipt.save('filter'), this.names.prefix) };
-      const input = restoreInput(rules, existing);
-      if (input !== this.lastApplied) {
-        await this.ipt.restore(input);
-        this.lastApplied = input;
-      }
-      for (const h of hookRules(this.names, { localhostNodePorts: this.localhostNodePorts })) await this.ipt.ensure(h);
-      this.syncCount++;
-    };
-    this.syncing = run();
-    try {
-      await this.syncing;
-    } catch (err) {
-      if (initial) throw err;
-      this.log(`sync failed: ${(err as Error).message}`);
-      this.lastApplied = '';
-      this.dirty = true;
-    } finally {
-      this.syncing = undefined;
-    }
-    if (this.dirty && !this.stopped) {
-      this.dirty = false;
-      this.request();
-    }
+    for (const h of hookRules(this.names, { localhostNodePorts: this.localhostNodePorts })) await this.ipt.ensure(h);
+    this.syncCount++;
   }
 
   /** Stops watching and removes every rule and chain this proxy made. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
     clearInterval(this.resyncTimer);
     clearInterval(this.checkTimer);
     if (this.ownInformers) this.informers.stop();
-    await this.syncing?.catch(() => undefined);
+    await this.runner.stop();
     await removeProxyRules(this.o.instance, this.o.commandPrefix, this.routeLocalnetBefore);
   }
 }
