@@ -48,6 +48,7 @@ interface NodeAgentFlags {
   podCidr?: string;
   podRoutes?: boolean;
   serviceProxy?: boolean;
+  networkPolicy?: boolean;
   clusterCidr?: string;
   dnsServer: boolean;
   dnsBind?: ListenAddress;
@@ -131,6 +132,7 @@ export function register(program: Command): void {
     .option('--pod-cidr <cidr>', "this node's pod network, registered as the Node's spec.podCIDR (e.g. 10.88.1.0/24)", podCidr)
     .option('--service-proxy', 'route Service ClusterIPs and NodePorts to their endpoints with iptables (kube-proxy iptables mode)')
     .option('--cluster-cidr <cidr>', 'with --service-proxy: the pod network; ClusterIP traffic from outside it is masqueraded (default: all of it)', podCidr)
+    .option('--network-policy', "enforce NetworkPolicies on this node's pods with iptables (kube-router's policy controller, as k3s runs it)")
     .option('--pod-routes', "keep host routes to the other nodes' pod CIDRs via their InternalIPs (nodes on one L2 network)")
     .option('--tls-cert-file <file>', "the agent's serving certificate (default: self-signed, kept in --cert-dir)")
     .option('--tls-private-key-file <file>', 'key of --tls-cert-file')
@@ -190,6 +192,7 @@ export function register(program: Command): void {
           podCIDR: flags.podCidr,
           podRoutes: flags.podRoutes === true,
           serviceProxy: flags.serviceProxy ? { clusterCIDR: flags.clusterCidr } : false,
+          networkPolicy: flags.networkPolicy === true,
         });
         console.error(`steer node-agent: node ${running.nodeName} registered; serving on ${running.url || '(no server)'}`);
         stop = async () => {

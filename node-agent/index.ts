@@ -1,6 +1,6 @@
 // The node agent's face: starting agents (real or hollow), the container runtime behind them, the
-// host's runtime setup and teardown, what `steer down` cleans up after it (the service proxy's and the
-// cluster DNS redirect's leftover rules, the mounts under the state dir), and the cluster DNS server
+// host's runtime setup and teardown, what `steer down` cleans up after it (the service proxy's, the
+// network policy enforcer's and the cluster DNS redirect's leftover rules, the mounts under the state dir), and the cluster DNS server
 // (benchmarks run it on its own).
 export { startNodeAgent } from './start';
 export type { StartNodeAgentOptions, RunningNodeAgent } from './start';
@@ -15,6 +15,8 @@ export type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from './runt
 export { ensureRuntime, teardownRuntime, podCgroupParent, IMAGES, DEFAULT_BRIDGE, DEFAULT_POD_SUBNET, REGISTRY } from './runtime-setup';
 export type { RuntimeInfo, RuntimeOptions } from './runtime-setup';
 export { removeProxyRules } from './network/service-proxy';
+export { NetworkPolicyEnforcer, removeNetworkPolicyRules } from './network/network-policy';
+export { computeNetworkPolicyRules } from './network/network-policy-rules';
 export { mountPointsUnder, unmountUnder } from './mounts';
 export { removeDnsRedirect } from './network/dns/redirect';
 export { ClusterDns } from './network/dns/cluster-dns';

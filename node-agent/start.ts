@@ -11,6 +11,7 @@ import { agentServing, RunningAgentServer, startAgentServer } from './server';
 import type { StreamingLimits } from './streaming';
 import type { SecureServingOptions } from '../lib/component/secure-serving';
 import { ServiceProxy, ServiceProxyOptions } from './network/service-proxy';
+import { NetworkPolicyEnforcer, NetworkPolicyEnforcerOptions } from './network/network-policy';
 import { canonicalIPv4Cidr } from '../lib/api/ip';
 
 export interface StartNodeAgentOptions extends NodeAgentOptions {
@@ -43,6 +44,12 @@ export interface StartNodeAgentOptions extends NodeAgentOptions {
    * changes the host's nat table; `steer server` and `steer node-agent --cluster-dns` turn it on.
    */
   dnsServer?: boolean | Partial<Omit<ClusterDnsOptions, 'client' | 'informers'>>;
+  /**
+   * Enforce NetworkPolicies on this node's pods (network/network-policy.ts: iptables in the filter
+   * table's FORWARD chain). Off by default: it changes the host's filter table; `steer server` and
+   * `steer node-agent --network-policy` turn it on. instance defaults to the service proxy's.
+   */
+  networkPolicy?: boolean | Partial<Omit<NetworkPolicyEnforcerOptions, 'client' | 'nodeName' | 'informers'>>;
 }
 
 /** The host's nameservers (forwarding targets of the cluster DNS server). */
@@ -90,65 +97,69 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
     throw err;
   }
   const a = agent;
-  let routes: PodRouteSync | undefined;
+  const log = opts.log ?? console.error;
+  // What has started, stopped last first: on a failed start here, or by the returned stop().
+  const stops: { what: string; stop: () => Promise<void> }[] = [
+    { what: 'HTTP server', stop: async () => server?.close() },
+    { what: 'node agent', stop: () => a.stop() },
+  ];
+  const stopAll = async (quiet: boolean) => {
+    for (const s of stops.splice(0).reverse()) {
+      await s.stop().catch((err: Error) => {
+        if (!quiet) log(`${s.what}: stopping failed: ${err.message}`);
+      });
+    }
+  };
+  const startPart = async (what: string, start: () => Promise<void>, stop: () => Promise<void>) => {
+    stops.push({ what, stop });
+    try {
+      await start();
+    } catch (err) {
+      await stopAll(true);
+      throw err;
+    }
+  };
   if (opts.podRoutes) {
     const routeOpts = opts.podRoutes === true ? {} : opts.podRoutes;
-    routes = new PodRouteSync({ ...routeOpts, client: opts.client, nodeName: a.nodeName, log: routeOpts.log ?? opts.log });
-    try {
-      await routes.start();
-    } catch (err) {
-      await routes.stop();
-      await a.stop().catch(() => undefined);
-      await server?.close();
-      throw err;
-    }
+    const routes = new PodRouteSync({ ...routeOpts, client: opts.client, nodeName: a.nodeName, log: routeOpts.log ?? opts.log });
+    await startPart('pod routes', () => routes.start(), () => routes.stop());
   }
-  // The proxy and the DNS server watch the same Services and Endpoints: one watch each, shared (with the
-  // rest of the process when the caller shares its informers; those are the caller's to stop).
-  const ownInformers = !opts.informers && opts.serviceProxy && opts.dnsServer ? new SharedInformerFactory(opts.client) : undefined;
+  // The proxy, the DNS server and the policy enforcer watch the same kinds: one watch each, shared (with
+  // the rest of the process when the caller shares its informers; those are the caller's to stop).
+  const parts = [opts.serviceProxy, opts.dnsServer, opts.networkPolicy].filter((p) => !!p).length;
+  const ownInformers = !opts.informers && parts > 1 ? new SharedInformerFactory(opts.client) : undefined;
   const informers = opts.informers ?? ownInformers;
-  let proxy: ServiceProxy | undefined;
+  if (ownInformers) stops.push({ what: 'informers', stop: async () => ownInformers.stop() });
   const proxyOpts = opts.serviceProxy ? (opts.serviceProxy === true ? {} : opts.serviceProxy) : undefined;
+  // Chains named after the proxy's instance, so `steer down` finds all of them after a crash.
+  const instance = proxyOpts?.instance ?? a.nodeName;
   if (proxyOpts) {
-    proxy = new ServiceProxy({ ...proxyOpts, instance: proxyOpts.instance ?? a.nodeName, client: opts.client, informers, log: proxyOpts.log ?? opts.log });
-    try {
-      await proxy.start();
-    } catch (err) {
-      await proxy.stop().catch(() => undefined);
-      ownInformers?.stop();
-      await routes?.stop();
-      await a.stop().catch(() => undefined);
-      await server?.close();
-      throw err;
-    }
+    const proxy = new ServiceProxy({ ...proxyOpts, instance, client: opts.client, informers, log: proxyOpts.log ?? opts.log });
+    await startPart('service proxy (removing its rules)', () => proxy.start(), () => proxy.stop());
   }
   let dns: ClusterDns | undefined;
   if (opts.dnsServer) {
     const dnsOpts = opts.dnsServer === true ? {} : opts.dnsServer;
-    dns = new ClusterDns({
+    const clusterDns = new ClusterDns({
       nodeName: a.nodeName,
       clusterDomain: opts.clusterDomain || 'cluster.local',
       clusterIPs: opts.clusterDNS || [],
       listen: [{ host: address, port: 53 }],
       upstreams: hostNameservers(opts.resolvConf),
-      // Named like the proxy's chains, so `steer down` finds both after a crash.
-      redirect: { instance: proxyOpts?.instance ?? a.nodeName },
+      redirect: { instance },
       log: opts.log ? (m) => opts.log!(`cluster-dns: ${m}`) : undefined,
       ...dnsOpts,
       client: opts.client,
       informers,
     });
-    try {
-      await dns.start();
-    } catch (err) {
-      await dns.stop().catch(() => undefined);
-      ownInformers?.stop();
-      await proxy?.stop().catch(() => undefined);
-      await routes?.stop();
-      await a.stop().catch(() => undefined);
-      await server?.close();
-      throw err;
-    }
+    dns = clusterDns;
+    await startPart('cluster DNS', () => clusterDns.start(), () => clusterDns.stop());
+  }
+  if (opts.networkPolicy) {
+    const policyOpts = opts.networkPolicy === true ? {} : opts.networkPolicy;
+    // Started after the proxy: its jump goes first in FORWARD, before the proxy's accepts.
+    const enforcer = new NetworkPolicyEnforcer({ instance, ...policyOpts, client: opts.client, nodeName: a.nodeName, informers, log: policyOpts.log ?? (opts.log ? (m) => opts.log!(`network-policy: ${m}`) : undefined) });
+    await startPart('network policies (removing their rules)', () => enforcer.start(), () => enforcer.stop());
   }
   return {
     agent: a,
@@ -156,13 +167,6 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
     port: server?.port ?? 0,
     url: server?.url ?? '',
     dns,
-    stop: async () => {
-      await dns?.stop().catch((err: Error) => (opts.log ?? console.error)(`cluster DNS: stopping failed: ${err.message}`));
-      ownInformers?.stop();
-      await proxy?.stop().catch((err: Error) => (opts.log ?? console.error)(`service proxy: removing its rules failed: ${err.message}`));
-      await routes?.stop();
-      await a.stop();
-      await server?.close();
-    },
+    stop: () => stopAll(false),
   };
 }

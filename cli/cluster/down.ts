@@ -6,7 +6,7 @@
 // memory-backed volumes), and with --purge deletes the state directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeInfo, removeDnsRedirect, removeProxyRules, teardownRuntime, unmountUnder } from '../../node-agent';
+import { RuntimeInfo, removeDnsRedirect, removeNetworkPolicyRules, removeProxyRules, teardownRuntime, unmountUnder } from '../../node-agent';
 import { Streams } from '../io';
 import { Progress } from '../progress';
 import { readEtcdCluster, stopEtcd } from './etcd';
@@ -50,10 +50,11 @@ export async function down(o: DownOptions, streams: Streams): Promise<void> {
       const stopped = await stopEtcd(paths.etcd);
       progress.done(stopped.length ? `✓ stopped etcd (${stopped.join(', ')})` : undefined);
     }
-    // The server's service proxy and cluster DNS remove their iptables chains when they stop; after a
+    // The server's service proxy, policy enforcer and cluster DNS remove their iptables chains when they stop; after a
     // crash or SIGKILL they would stay, so they are removed here too (named after the runtime's bridge).
     const runtimeInfo = readJson<RuntimeInfo>(paths.runtimeInfo);
     if (runtimeInfo?.bridge) {
+      await removeNetworkPolicyRules(runtimeInfo.bridge).catch((err: Error) => streams.err(`could not remove the network policy chains: ${err.message}\n`));
       await removeProxyRules(runtimeInfo.bridge).catch((err: Error) => streams.err(`could not remove the service proxy's iptables chains: ${err.message}\n`));
       await removeDnsRedirect(runtimeInfo.bridge).catch((err: Error) => streams.err(`could not remove the cluster DNS redirect: ${err.message}\n`));
     }

@@ -248,6 +248,8 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       port: o.agentPort,
       // ClusterIPs and NodePorts; chains named after the bridge, which no other live runtime shares.
       serviceProxy: { instance: runtime.bridge, clusterCIDR: runtime.podSubnet },
+      // NetworkPolicies enforced on the node's pods (chains named after the bridge too).
+      networkPolicy: true,
       // Cluster DNS: ClusterFirst pods get nameserver <clusterDNS>, which this agent answers itself.
       clusterDNS: clusterDNS ? [clusterDNS] : [],
       clusterDomain: o.clusterDomain || 'cluster.local',

@@ -21,7 +21,12 @@ const DEFAULT_AFFINITY_SECONDS = 10800;
 
 /** Four characters naming one steer instance's chains (base32 of a hash of the instance name). */
 export function chainTag(instance: string): string {
-  return base32(createHash('sha256').update(instance).digest()).slice(0, 4);
+  return hashedId(instance, 4);
+}
+
+/** The first `length` base32 characters of a hash of `id`: a chain name's unique part. */
+export function hashedId(id: string, length: number): string {
+  return base32(createHash('sha256').update(id).digest()).slice(0, length);
 }
 
 function base32(buf: Buffer): string {
@@ -61,7 +66,7 @@ export class ChainNames {
   }
 
   private hashed(kind: string, id: string): string {
-    return `${this.prefix}${kind}-${base32(createHash('sha256').update(`${this.tag}/${id}`).digest()).slice(0, 12)}`;
+    return `${this.prefix}${kind}-${hashedId(`${this.tag}/${id}`, 12)}`;
   }
 
   svc(portName: string): string {
@@ -272,6 +277,7 @@ export function restoreInput(rules: ProxyRules, existing: { nat: string[]; filte
   for (const table of ['filter', 'nat'] as const) {
     const want = new Set(rules[table].chains);
     const stale = existing[table].filter((c) => !want.has(c));
+    if (want.size === 0 && stale.length === 0) continue; // a table with nothing of ours is left alone
     lines.push(`*${table}`);
     for (const c of [...want, ...stale]) lines.push(`:${c} - [0:0]`);
     lines.push(...rules[table].rules);

@@ -7,7 +7,8 @@
 // containers (cross-node pod routes) → a killed nginx process is restarted → a deleted pod is replaced
 // → a pod on each node resolves nginx and a headless Service spanning both nodes (cluster DNS) → a
 // local-path claim binds on the node its first pod landed on, later pods follow their data there, and
-// Delete reclaim removes the directory (issue 18) →
+// Delete reclaim removes the directory (issue 18) → a NetworkPolicy lets only labelled clients reach
+// nginx, from a pod on each node, to nginx pods on its own node and across →
 // `docker-compose down` leaves no pod cgroups and no mounts on the host → the engine is stopped by
 // its PID. Each step's time is printed at the end. Needs root, deploy/install-docker.sh's packages and
 // network access to the Debian mirror and the npm registry for the image builds (cached afterwards in
@@ -296,6 +297,57 @@ describe('a 2-node steer cluster from docker-compose', () => {
     });
     for (const node of NODES) await client!.delete(Resources.pods, 'default', `dns-${node}`);
     await client!.delete(Resources.services, 'default', 'web');
+  });
+
+  it('7f. a NetworkPolicy on both nodes: nginx refuses an unlabelled client and serves a labelled one, on its own node and across', async () => {
+    requireCluster();
+    const ctr = ['ctr', '--address', '/var/lib/steer/runtime/containerd/containerd.sock', '-n', 'k8s.io'];
+    const clients: { name: string; node: string; labels: Record<string, string> }[] = [
+      { name: 'np-allowed', node: 'node-1', labels: { access: 'nginx' } },
+      { name: 'np-denied', node: 'node-2', labels: {} },
+    ];
+    const nginx = await readyNginx(3, '3 nginx pods Ready');
+    // The nginx pods span both nodes (step 5), so each client reaches one on its own node and one across.
+    expect(new Set(nginx.map((p) => p.spec?.nodeName))).toEqual(new Set(NODES));
+    await client!.create(Resources.networkpolicies, 'default', {
+      metadata: { name: 'nginx-clients' },
+      spec: { podSelector: { matchLabels: { app: 'nginx' } }, ingress: [{ from: [{ podSelector: { matchLabels: { access: 'nginx' } } }] }] },
+    });
+    await timer.time('7f. network policy from a pod on each node', async () => {
+      for (const c of clients) {
+        await client!.create<Pod>(Resources.pods, 'default', {
+          metadata: { name: c.name, labels: c.labels },
+          spec: { nodeName: c.node, terminationGracePeriodSeconds: 1, containers: [{ name: 'bb', image: '127.0.0.1:5000/busybox:1.35', command: ['sleep', '3600'] }] },
+        });
+      }
+      for (const c of clients) {
+        const pod = await waitFor(`${c.name} Ready`, async () => {
+          const p = await client!.get<Pod>(Resources.pods, 'default', c.name);
+          return isReady(p) ? p : undefined;
+        }, 120_000, 250);
+        const cid = (pod.status?.containerStatuses?.[0]?.containerID || '').replace(/^containerd:\/\//, '');
+        const wget = async (ip: string) => compose.exec(c.node, [...ctr, 'tasks', 'exec', '--exec-id', `np-${Date.now()}`, cid, 'wget', '-q', '-O', '-', `http://${ip}/`]);
+        for (const target of nginx) {
+          const ip = target.status?.podIP || '';
+          const where = `${c.name} (${c.node}) → ${target.metadata?.name} (${target.spec?.nodeName})`;
+          if (c.labels.access) {
+            const r = await waitFor(`${where} served`, async () => {
+              const x = await wget(ip);
+              return x.code === 0 ? x : undefined;
+            }, 30_000, 500);
+            expect(r.stdout).toMatch(/nginx/i);
+          } else {
+            // Refused (REJECT), not timed out: the policy's chain on the nginx pod's node.
+            await waitFor(`${where} refused`, async () => {
+              const x = await wget(ip);
+              return x.code !== 0 && /refused/i.test(x.stdout + x.stderr) ? x : undefined;
+            }, 30_000, 500);
+          }
+        }
+      }
+    });
+    await client!.delete(Resources.networkpolicies, 'default', 'nginx-clients');
+    for (const c of clients) await client!.delete(Resources.pods, 'default', c.name);
   });
 
   it('7e. a local-path claim binds on the node where its pod landed; the pod comes back there with its data; Delete reclaim removes the directory', async () => {

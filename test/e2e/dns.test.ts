@@ -7,7 +7,9 @@
 // SRV; PTR; an ExternalName; a name outside the cluster through the host's resolver; NXDOMAIN at once;
 // a Service created after the pod started and one deleted, each answered within a second; the Default
 // and None dnsPolicy; and glibc's TCP retry for a 60-address answer, from a network namespace this test
-// creates (and deletes) on the host. Needs root; run under the e2e lock.
+// creates (and deletes) on the host. With the agent's NetworkPolicy enforcer on: a policy isolating
+// nginx refuses an unlabelled busybox by pod IP and ClusterIP, lets a labelled one in, and the node's
+// readiness probes still pass. Needs root; run under the e2e lock.
 import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -15,10 +17,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
+import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { Resources } from '../../lib/api/resources';
 import { agentRegistry } from '../../node-agent/metrics';
 import { defaultNodeAddress } from '../../node-agent/node-status';
 import { dnsChainName } from '../../node-agent/network/dns/redirect';
+import { chainTag } from '../../node-agent/network/proxy-rules';
 import { runCommand } from '../../node-agent/network/service-proxy';
 import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
@@ -137,6 +141,7 @@ beforeAll(async () => {
       clusterDomain: 'cluster.local',
       resolvConf: path.join(tmp, 'resolv.conf'),
       serviceProxy: { instance: rt.bridge, clusterCIDR: rt.podSubnet },
+      networkPolicy: true,
       // The node's address, as by default, but port 0: a free port (port 53 there may be a running
       // cluster's); the DNAT maps 53 to it.
       dnsServer: { listen: [{ host: defaultNodeAddress(), port: 0 }] },
@@ -312,6 +317,32 @@ describe('cluster DNS from pods on real containerd', () => {
     fs.rmSync(`/etc/netns/${clientNs}`, { recursive: true, force: true });
   });
 
+  test('a NetworkPolicy on real containerd: nginx only for labelled clients (pod IP, ClusterIP, by name), refused at once; its probes and DNS still pass', async () => {
+    const wget = (pod: string, url: string) => inPod(pod, ['wget', '-q', '-O', '-', url], 10);
+    await createPod({ ...busybox('bb-allowed'), metadata: { name: 'bb-allowed', namespace: 'default', labels: { access: 'nginx' } } });
+    await api.client.create<NetworkPolicy>(Resources.networkpolicies, 'default', {
+      metadata: { name: 'nginx-clients' },
+      spec: { podSelector: { matchLabels: { app: 'nginx' } }, ingress: [{ from: [{ podSelector: { matchLabels: { access: 'nginx' } } }], ports: [{ port: 80 }] }] },
+    });
+    const refused = await waitFor('bb refused by nginx', async () => {
+      const x = await wget('bb', `http://${nginxPodIP}/`);
+      return x.code !== 0 && x;
+    }, 10_000);
+    // REJECT: the client learns at once, it does not wait for a timeout.
+    expect(refused.out).toMatch(/refused/i);
+    expect((await wget('bb', `http://${nginxIP}/`)).code).not.toBe(0);
+    for (const url of [`http://${nginxPodIP}/`, `http://${nginxIP}/`, 'http://nginx.default.svc.cluster.local/']) {
+      expect((await wget('bb-allowed', url)).out).toContain('hello from nginx');
+    }
+    // The node's readiness probe (every second) is traffic from the node: never refused.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(isReady(await api.client.get<Pod>(Resources.pods, 'default', 'nginx-0'))).toBe(true);
+    const ep = await api.client.get<Endpoints>(Resources.endpoints, 'default', 'nginx');
+    expect(ep.subsets?.[0]?.addresses?.map((a) => a.ip)).toEqual([nginxPodIP]);
+    await api.client.delete(Resources.networkpolicies, 'default', 'nginx-clients');
+    await waitFor('bb let in again', async () => (await wget('bb', `http://${nginxPodIP}/`)).code === 0, 10_000);
+  });
+
   test("the agent's /metrics has the DNS series", async () => {
     const r = await httpGet('127.0.0.1', cluster!.agent.port, '/metrics');
     expect(r.body).toMatch(/steer_dns_requests_total\{node="dns-e2e-node",proto="udp",type="A"\} \d+/);
@@ -320,8 +351,9 @@ describe('cluster DNS from pods on real containerd', () => {
     expect(r.body).toMatch(/steer_dns_request_duration_seconds_count\{node="dns-e2e-node",source="cluster"\} [1-9]/);
   });
 
-  test('stopping the agent removes the redirect chain', async () => {
+  test('stopping the agent removes the redirect chain and the network policy chains', async () => {
     await cluster!.stopAgent();
     expect(sh('iptables-save', ['-t', 'nat'])).not.toContain(dnsChainName(rt.bridge));
+    expect(sh('iptables-save', ['-t', 'filter'])).not.toContain(`STEER-NP-${chainTag(rt.bridge)}-`);
   });
 });

@@ -74,6 +74,10 @@ export function nodeRules(): PolicyRule[] {
     // CoreDNS's rules in Kubernetes, where they run under identities of their own).
     rule(Read, [core], ['endpoints']),
     rule(Read, [discovery], ['endpointslices']),
+    // steer: the node agent's network policy enforcer reads policies and the namespaces' labels
+    // (kube-router's or Calico's agent in Kubernetes, under an identity of its own; pods are read above).
+    rule(Read, [networking], ['networkpolicies']),
+    rule(Read, [core], ['namespaces']),
     rule(['create', 'get', 'list', 'watch'], [certificates], ['certificatesigningrequests']),
     // RuntimeClasses: the handler of a pod's sandbox.
     rule(Read, ['node.k8s.io'], ['runtimeclasses']),
