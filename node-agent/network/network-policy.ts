@@ -15,7 +15,7 @@ import type { Informer } from '../../lib/client/informer';
 import { BoundedRunner } from './bounded-runner';
 import { computeNetworkPolicyRules, PolicyChainNames, podFingerprint, policyHookRule } from './network-policy-rules';
 import { chainsInSave, chainTag, restoreInput } from './proxy-rules';
-import { Iptables, runCommand } from './service-proxy';
+import { Iptables } from './iptables';
 
 /** Removes every chain of an instance and the jump to them from FORWARD (on stop; `steer down` after a crash). */
 export async function removeNetworkPolicyRules(instance: string, prefix: string[] = []): Promise<void> {
@@ -146,9 +146,7 @@ export class NetworkPolicyEnforcer {
   }
 
   private async hookIsFirst(): Promise<boolean> {
-    const r = await runCommand(this.o.commandPrefix ?? [], ['iptables', '-w', '5', '-t', 'filter', '-S', 'FORWARD']);
-    if (r.code !== 0) throw new Error(`iptables -S FORWARD failed: ${r.stderr.trim()}`);
-    const first = r.stdout.split('\n').find((l) => l.startsWith('-A FORWARD '));
+    const first = (await this.ipt.listRules('filter', 'FORWARD'))[0];
     return first !== undefined && first.endsWith(` -j ${this.names.forward}`);
   }
 

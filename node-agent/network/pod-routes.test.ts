@@ -2,7 +2,7 @@
 // we own, give add / replace / delete actions. No I/O; the real loop is tested in network namespaces
 // (test/e2e/pod-routes.test.ts).
 import type { Node } from 'kubernetes-types/core/v1';
-import { parseIpRouteJson, planPodRoutes, PodRoute, RouteAction } from './pod-routes';
+import { parseIpRouteJson, planPodRoutes, PodRoute, podSourceRules, RouteAction } from './pod-routes';
 import { canonicalIPv4Cidr, cidrsOverlap } from '../../lib/api/ip';
 
 function node(name: string, podCIDR?: string | string[], ip?: string, extra: Partial<Node> = {}): Node {
@@ -85,6 +85,15 @@ describe('planPodRoutes', () => {
   test('replace names the old gateway and the node', () => {
     const [a] = planPodRoutes([node('node-1', '10.88.1.0/24', '10.0.0.1'), node('node-2', '10.88.2.0/24', '10.0.0.2')], 'node-1', [r('10.88.2.0/24', '10.0.0.9')]).actions;
     expect(a).toEqual({ op: 'replace', route: r('10.88.2.0/24', '10.0.0.2'), node: 'node-2', was: '10.0.0.9' });
+  });
+});
+
+describe('podSourceRules', () => {
+  it("keeps this node's pod addresses towards every routed node's pods, and only those", () => {
+    const nodes = [node('a', '10.88.1.0/24', '192.0.2.1'), node('b', '10.88.2.0/24', '192.0.2.2'), node('c', undefined, '192.0.2.3'), node('d', '10.88.1.0/25', '192.0.2.4')];
+    expect(podSourceRules(nodes, 'a')).toEqual(['-A STEER-POD-ROUTES -s 10.88.1.0/24 -d 10.88.2.0/24 -m comment --comment "to the pods of b" -j ACCEPT']);
+    // A node without a pod CIDR of its own keeps nothing.
+    expect(podSourceRules(nodes, 'c')).toEqual([]);
   });
 });
 

@@ -5,13 +5,18 @@
 // by a Node informer and applying actions with `ip route`.
 //
 // Routes are tagged with their own routing protocol number (`proto 198`, default), so the loop only
-// ever lists, changes and removes routes it made, never a route someone else added.
+// ever lists, changes and removes routes it made, never a route someone else added. Beside the routes,
+// as flannel's masquerade rules do, a nat chain jumped to first from POSTROUTING keeps pods' addresses
+// on traffic to the other nodes' pods (the runtime setup masquerades everything leaving the node's pod
+// CIDR); it stays while the agent restarts, as the routes do.
 import { execFile } from 'node:child_process';
 import type { Node } from 'kubernetes-types/core/v1';
 import { KubeClient } from '../../lib/client/client';
 import { Informer } from '../../lib/client/informer';
 import { Resources } from '../../lib/api/resources';
 import { canonicalIPv4Cidr, cidrsOverlap, isIPv4 } from '../../lib/api/ip';
+import { Iptables } from './iptables';
+import type { HookRule } from './proxy-rules';
 
 /** Default route protocol number tagging steer's pod routes (unassigned in rt_protos). */
 export const DEFAULT_ROUTE_PROTO = 198;
@@ -119,6 +124,31 @@ export function planPodRoutes(nodes: Node[], selfName: string, observed: PodRout
   return { actions, skipped };
 }
 
+/** The nat chain of pod routes' masquerade exception (POSTROUTING jumps to it first). */
+export const PodSourceChain = 'STEER-POD-ROUTES';
+
+export const podSourceHook: HookRule = {
+  table: 'nat',
+  chain: 'POSTROUTING',
+  args: ['-m', 'comment', '--comment', "steer pod routes: pod addresses kept towards other nodes", '-j', PodSourceChain],
+};
+
+/**
+ * The nat rules that keep this node's pods' addresses on their way to the pods of the nodes it routes
+ * to: the runtime setup masquerades pod traffic leaving the node's own pod CIDR, which would make every
+ * pod on another node see the node's address instead (Kubernetes' network model wants none of that, and
+ * NetworkPolicies match peers by pod address). ACCEPT in nat ends SNAT for the connection.
+ */
+export function podSourceRules(nodes: Node[], selfName: string): string[] {
+  const self = nodes.find((n) => n.metadata?.name === selfName);
+  const own = (self ? nodePodCidrs(self) : []).map(canonicalIPv4Cidr).filter((c): c is string => !!c);
+  const rules: string[] = [];
+  for (const route of desiredPodRoutes(nodes, selfName).routes.values()) {
+    for (const src of own) rules.push(`-A ${PodSourceChain} -s ${src} -d ${route.dst} -m comment --comment "to the pods of ${route.node}" -j ACCEPT`);
+  }
+  return rules;
+}
+
 /** One route of `ip -j route show` (the fields we read). */
 interface IpJsonRoute {
   dst?: string;
@@ -157,6 +187,11 @@ export interface PodRouteSyncOptions {
   /** Delay after a failed sync (default 1 s, doubling up to 30 s). */
   retryMs?: number;
   ip?: IpRunner;
+  /**
+   * Where the masquerade exception for other nodes' pods lives (podSourceRules; default the host's
+   * iptables; false: none, for tests whose `ip` is not the host's).
+   */
+  iptables?: Iptables | false;
   log?: (msg: string) => void;
 }
 
@@ -174,6 +209,9 @@ export class PodRouteSync {
   private stopped = false;
   private failures = 0;
   private lastSkipped = '';
+  private readonly ipt: Iptables | undefined;
+  /** The masquerade exception's rules as last written ('' = unknown: write them). */
+  private lastSourceRules = '';
   /** Completed syncs (for tests and metrics). */
   syncs = 0;
   lastError?: string;
@@ -183,6 +221,7 @@ export class PodRouteSync {
     this.ip = o.ip || runIp;
     this.proto = String(o.proto ?? DEFAULT_ROUTE_PROTO);
     this.table = o.table || 'main';
+    this.ipt = o.iptables === false ? undefined : (o.iptables ?? new Iptables());
     this.log = o.log || ((msg) => console.error(`pod-routes: ${msg}`));
   }
 
@@ -209,9 +248,28 @@ export class PodRouteSync {
     await this.running?.catch(() => undefined);
   }
 
-  /** Deletes every route carrying our tag (for teardown). */
+  /** Deletes every route carrying our tag, and the masquerade exception (for teardown). */
   async removeAll(): Promise<void> {
     for (const r of await this.observed()) await this.ip(['route', 'del', r.dst, 'via', r.via, 'proto', this.proto, 'table', this.table]);
+    if (!this.ipt) return;
+    await this.ipt.remove(podSourceHook);
+    if (/^:STEER-POD-ROUTES /m.test(await this.ipt.save('nat'))) await this.ipt.restore(`*nat\n:${PodSourceChain} - [0:0]\n-X ${PodSourceChain}\nCOMMIT\n`);
+    this.lastSourceRules = '';
+  }
+
+  /** Writes the masquerade exception when it changed, and keeps the jump to it first in POSTROUTING. */
+  private async syncSourceRules(nodes: Node[]): Promise<void> {
+    if (!this.ipt) return;
+    const rules = podSourceRules(nodes, this.o.nodeName).join('\n');
+    if (rules !== this.lastSourceRules) {
+      await this.ipt.restore(`*nat\n:${PodSourceChain} - [0:0]\n${rules ? `${rules}\n` : ''}COMMIT\n`);
+      this.lastSourceRules = rules;
+    }
+    const first = (await this.ipt.listRules('nat', 'POSTROUTING'))[0];
+    if (!first?.endsWith(` -j ${PodSourceChain}`)) {
+      await this.ipt.remove(podSourceHook);
+      await this.ipt.ensure(podSourceHook);
+    }
   }
 
   /** Runs one sync now (coalescing with a running one); rejects when it failed. */
@@ -266,7 +324,8 @@ export class PodRouteSync {
   }
 
   private async syncOnce(): Promise<void> {
-    const plan = planPodRoutes(this.informer.list(), this.o.nodeName, await this.observed());
+    const nodes = this.informer.list();
+    const plan = planPodRoutes(nodes, this.o.nodeName, await this.observed());
     const skipped = plan.skipped.map((s) => `${s.node}: ${s.reason}`).join('; ');
     if (skipped !== this.lastSkipped) {
       if (skipped) this.log(`no route for ${skipped}`);
@@ -283,6 +342,12 @@ export class PodRouteSync {
       } catch (err) {
         errors.push(err instanceof Error ? err.message : String(err));
       }
+    }
+    try {
+      await this.syncSourceRules(nodes);
+    } catch (err) {
+      this.lastSourceRules = '';
+      errors.push(err instanceof Error ? err.message : String(err));
     }
     this.syncs++;
     if (errors.length) throw new Error(errors.join('; '));

@@ -23,7 +23,7 @@ import { agentRegistry } from '../../node-agent/metrics';
 import { defaultNodeAddress } from '../../node-agent/node-status';
 import { dnsChainName } from '../../node-agent/network/dns/redirect';
 import { chainTag } from '../../node-agent/network/proxy-rules';
-import { runCommand } from '../../node-agent/network/service-proxy';
+import { runCommand } from '../../node-agent/network/iptables';
 import type { CriRuntime } from '../../node-agent/runtime/cri/cri-runtime';
 import { IMAGES } from '../../node-agent/runtime-setup';
 import type { TestApiServer } from '../helpers/apiserver';

@@ -8,7 +8,7 @@ import type { Namespace, Pod } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { Resources } from '../../lib/api/resources';
 import { NetworkPolicyEnforcer } from '../../node-agent/network/network-policy';
-import { runCommand } from '../../node-agent/network/service-proxy';
+import { runCommand } from '../../node-agent/network/iptables';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitFor } from '../helpers/wait';
 

@@ -1,11 +1,13 @@
 // The pod route loop (node-agent/network/pod-routes.ts) for real: `ip route` in a network namespace created
 // here (a veth with 192.0.2.1/24 stands in for the node network), fed by Nodes in an in-process
 // apiserver. Nodes added, moved, re-addressed and deleted → routes follow; a route removed behind the
-// loop's back is repaired; a route of someone else's is never touched. Needs root.
+// loop's back is repaired; a route of someone else's is never touched; the nat exception that keeps pods'
+// addresses towards other nodes' pods follows the routes. Needs root.
 import { execFileSync } from 'node:child_process';
 import type { Node } from 'kubernetes-types/core/v1';
 import { isNotFound, KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
+import { Iptables } from '../../node-agent/network/iptables';
 import { parseIpRouteJson, PodRouteSync } from '../../node-agent/network/pod-routes';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitForWithin } from '../helpers/wait';
@@ -13,6 +15,11 @@ import { waitForWithin } from '../helpers/wait';
 const waitFor = waitForWithin(10_000);
 const NS = `steer-routes-${process.pid}`;
 const PROTO = 198;
+
+/** A nat chain's rules in the namespace, as `iptables -S` prints them. */
+function natRules(chain: string): string[] {
+  return execFileSync('ip', ['netns', 'exec', NS, 'iptables', '-w', '5', '-t', 'nat', '-S', chain], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('-A '));
+}
 
 function ip(...args: string[]): string {
   return execFileSync('ip', ['-n', NS, ...args], { encoding: 'utf8' });
@@ -70,11 +77,15 @@ test('routes follow the Node list; foreign routes are left alone', async () => {
     resyncIntervalMs: 300,
     retryMs: 100,
     ip: (args) => Promise.resolve(ip(...args)),
+    iptables: new Iptables(['ip', 'netns', 'exec', NS]),
     log: (m) => logs.push(m),
   });
   await sync.start();
-  // The first sync ran inside start(): the route is there at once.
+  // The first sync ran inside start(): the route is there at once…
   expect(routes()).toEqual(['10.88.2.0/24 via 192.0.2.2']);
+  // …and node-1's pods keep their address towards node-2's pods: first in POSTROUTING, before any masquerade.
+  expect(natRules('POSTROUTING')[0]).toMatch(/-j STEER-POD-ROUTES$/);
+  expect(natRules('STEER-POD-ROUTES')).toEqual(['-A STEER-POD-ROUTES -s 10.88.1.0/24 -d 10.88.2.0/24 -m comment --comment "to the pods of node-2" -j ACCEPT']);
 
   await putNode(client, 'node-3', '10.88.3.0/24', '192.0.2.3');
   await waitFor('a route to the new node-3', () => routes().includes('10.88.3.0/24 via 192.0.2.3'));
@@ -103,6 +114,10 @@ test('routes follow the Node list; foreign routes are left alone', async () => {
   ip('route', 'del', '10.88.30.0/24', 'via', '192.0.2.3', 'proto', String(PROTO));
   expect(routes()).toEqual([]);
   await waitFor('route repaired', () => routes().join() === '10.88.30.0/24 via 192.0.2.3');
+  expect(natRules('STEER-POD-ROUTES')).toEqual(['-A STEER-POD-ROUTES -s 10.88.1.0/24 -d 10.88.30.0/24 -m comment --comment "to the pods of node-3" -j ACCEPT']);
+  // A masquerade rule inserted before the jump (the runtime setup run again): the jump goes first again.
+  execFileSync('ip', ['netns', 'exec', NS, 'iptables', '-w', '5', '-t', 'nat', '-I', 'POSTROUTING', '1', '-s', '10.88.1.0/24', '-j', 'MASQUERADE']);
+  await waitFor('the jump first again', () => /-j STEER-POD-ROUTES$/.test(natRules('POSTROUTING')[0] ?? ''));
 
   // A gateway that is not on any connected network fails (the kernel refuses it) and is retried, and
   // the other routes are still kept; once the node's address is reachable, the route is added.
@@ -119,7 +134,9 @@ test('routes follow the Node list; foreign routes are left alone', async () => {
   // removeAll takes every route of ours away, and only ours.
   await sync.stop();
   expect(routes().length).toBe(2);
+  expect(natRules('STEER-POD-ROUTES')).toHaveLength(2);
   await sync.removeAll();
   expect(routes()).toEqual([]);
+  expect(execFileSync('ip', ['netns', 'exec', NS, 'iptables-save', '-t', 'nat'], { encoding: 'utf8' })).not.toContain('STEER-POD-ROUTES');
   expect(routes('static')).toEqual(['10.77.0.0/24 via 192.0.2.9']);
 });

@@ -5,7 +5,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
 import { chainTag } from '../../node-agent/network/proxy-rules';
-import { runCommand, ServiceProxy } from '../../node-agent/network/service-proxy';
+import { runCommand } from '../../node-agent/network/iptables';
+import { ServiceProxy } from '../../node-agent/network/service-proxy';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
 import { waitFor } from '../helpers/wait';
 

@@ -8,7 +8,7 @@
 // The rules live in one chain of their own, STEER-DNS-<tag> (the tag as the service proxy's, from the
 // instance name), refilled with one `iptables-restore --noflush`, plus the two jumps to it.
 import { chainTag, HookRule } from '../proxy-rules';
-import { Iptables } from '../service-proxy';
+import { Iptables } from '../iptables';
 
 export interface RedirectTarget {
   host: string;
