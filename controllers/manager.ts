@@ -37,8 +37,9 @@ import { VolumeProtectionController } from './persistentvolume/protection-contro
 import { LocalPathProvisionerController } from './local-path-provisioner/controller';
 import { PodGcController, type PodGcOptions } from './podgc/controller';
 import { EphemeralVolumeController } from './ephemeral-volume/controller';
+import { ServiceLbController } from './service-lb/controller';
 
-export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota', 'csrsigning', 'csrcleaner', 'podgc', 'ephemeral-volume'] as const;
+export const allControllerNames = ['deployment', 'replicaset', 'daemonset', 'garbage-collector', 'node-lifecycle', 'endpoints', 'job', 'root-ca-cert-publisher', 'clusterrole-aggregation', 'statefulset', 'persistentvolume-binder', 'persistentvolume-protection', 'local-path-provisioner', 'horizontalpodautoscaling', 'cronjob', 'disruption', 'replicationcontroller', 'resourcequota', 'csrsigning', 'csrcleaner', 'podgc', 'ephemeral-volume', 'service-lb'] as const;
 export type ControllerName = (typeof allControllerNames)[number];
 
 export interface ControllerManagerOptions {
@@ -145,6 +146,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     if (enabled.has('csrcleaner')) controllers.push(new CsrCleaner(ctx, { log, ...opts.csrCleaner }));
     if (enabled.has('podgc')) controllers.push(new PodGcController(ctx, { log, ...opts.podGc }));
     if (enabled.has('ephemeral-volume')) controllers.push(new EphemeralVolumeController(ctx, w));
+    if (enabled.has('service-lb')) controllers.push(new ServiceLbController(ctx));
     const deployments = informers.informerFor<Deployment>(Resources.deployments);
     const pods = informers.informerFor<Pod>(Resources.pods);
     const nodes = informers.informerFor<Node>(Resources.nodes);

@@ -134,7 +134,7 @@ export async function startNodeAgent(opts: StartNodeAgentOptions): Promise<Runni
   // Chains named after the proxy's instance, so `steer down` finds all of them after a crash.
   const instance = proxyOpts?.instance ?? a.nodeName;
   if (proxyOpts) {
-    const proxy = new ServiceProxy({ ...proxyOpts, instance, client: opts.client, informers, log: proxyOpts.log ?? opts.log });
+    const proxy = new ServiceProxy({ nodeName: a.nodeName, ...proxyOpts, instance, client: opts.client, informers, log: proxyOpts.log ?? opts.log });
     await startPart('service proxy (removing its rules)', () => proxy.start(), () => proxy.stop());
   }
   let dns: ClusterDns | undefined;

@@ -14,10 +14,12 @@ export function defaultService(svc: JsonMap, alloc: Allocator): void {
   }
   setDefault(spec, 'sessionAffinity', 'None');
   const needsNodePorts = type === 'NodePort' || type === 'LoadBalancer';
+  // A LoadBalancer may go without node ports (allocateLoadBalancerNodePorts: false), keeping those it names.
+  const allocatesNodePorts = type === 'NodePort' || (type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
   for (const port of mapsIn(spec, 'ports')) {
     setDefault(port, 'protocol', 'TCP');
     if (missing(port.targetPort) && port.port !== undefined) port.targetPort = port.port;
-    if (needsNodePorts && (missing(port.nodePort) || port.nodePort === 0)) port.nodePort = alloc.nodePort();
+    if (allocatesNodePorts && (missing(port.nodePort) || port.nodePort === 0)) port.nodePort = alloc.nodePort();
   }
   // ClusterIP: take it from clusterIPs, or allocate one; "None" means headless.
   if (missing(spec.clusterIP) || spec.clusterIP === '') {
@@ -32,6 +34,7 @@ export function defaultService(svc: JsonMap, alloc: Allocator): void {
   setDefault(spec, 'internalTrafficPolicy', 'Cluster');
   if (needsNodePorts) setDefault(spec, 'externalTrafficPolicy', 'Cluster');
   if (type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+  if (needsHealthCheckNodePort(spec) && (missing(spec.healthCheckNodePort) || spec.healthCheckNodePort === 0)) spec.healthCheckNodePort = alloc.nodePort();
   const status = mapAt(svc, 'status');
   if (status) setDefault(status, 'loadBalancer', {});
 }
@@ -41,6 +44,11 @@ export function defaultService(svc: JsonMap, alloc: Allocator): void {
  * them out (as Kubernetes does), so applyDefaults does not allocate them again. The registry's
  * Service write transaction calls it.
  */
+/** A LoadBalancer Service with externalTrafficPolicy Local gets a health check NodePort (kube's needsHCNodePort). */
+export function needsHealthCheckNodePort(spec: { type?: unknown; externalTrafficPolicy?: unknown }): boolean {
+  return spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
+}
+
 export function preserveServiceAllocations(next: JsonMap, old: JsonMap): void {
   const spec = existingMap(next, 'spec');
   const oldSpec = existingMap(old, 'spec');
@@ -49,9 +57,26 @@ export function preserveServiceAllocations(next: JsonMap, old: JsonMap): void {
     spec.clusterIP = oldSpec.clusterIP;
     if (missing(spec.clusterIPs) && Array.isArray(oldSpec.clusterIPs)) spec.clusterIPs = [...oldSpec.clusterIPs];
   }
-  // Only types that use node ports keep them: a NodePort turned ClusterIP releases its ports.
-  if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') return;
+  // The health check port follows kube's dropTypeDependentFields: kept while the Service needs one,
+  // dropped (and released) once it no longer does unless the write sets a new value.
+  if (needsHealthCheckNodePort(spec)) {
+    if ((missing(spec.healthCheckNodePort) || spec.healthCheckNodePort === 0) && typeof oldSpec.healthCheckNodePort === 'number') spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
+  } else if (spec.healthCheckNodePort === oldSpec.healthCheckNodePort) {
+    delete spec.healthCheckNodePort;
+  }
+  // Fields of the old type the write did not change go with it (kube's dropTypeDependentFields), so
+  // `kubectl edit` of the type alone is valid.
+  if (spec.type !== 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === oldSpec.allocateLoadBalancerNodePorts) delete spec.allocateLoadBalancerNodePorts;
+  if (spec.type !== 'LoadBalancer' && spec.loadBalancerClass === oldSpec.loadBalancerClass) delete spec.loadBalancerClass;
   const oldPorts = mapsIn(oldSpec, 'ports');
+  // Only types that use node ports keep them: a NodePort turned ClusterIP releases its ports.
+  if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') {
+    if (spec.externalTrafficPolicy === oldSpec.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+    for (const port of mapsIn(spec, 'ports')) {
+      if (!missing(port.nodePort) && oldPorts.some((o) => o.nodePort === port.nodePort)) delete port.nodePort;
+    }
+    return;
+  }
   for (const port of mapsIn(spec, 'ports')) {
     if (!missing(port.nodePort) && port.nodePort !== 0) continue;
     const match = oldPorts.find(

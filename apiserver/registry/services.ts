@@ -7,7 +7,7 @@
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { ClusterIPAllocator, NodePortAllocator } from '../allocators';
 import type { Allocator } from '../defaults';
-import { preserveServiceAllocations } from '../defaults/core';
+import { needsHealthCheckNodePort, preserveServiceAllocations } from '../defaults/core';
 import type { WriteAllocation } from '../kinds/strategy';
 import type { KObj, Storage, StoredObject } from '../storage/types';
 import { AllocationClaims, ClaimKind, ClaimOwner, ownerOf } from './allocation-claims';
@@ -34,9 +34,7 @@ export function usesOf(obj: KObj | undefined): Uses {
   const ips = new Set<string>();
   if (typeof spec.clusterIP === 'string' && spec.clusterIP && spec.clusterIP !== 'None') ips.add(spec.clusterIP);
   if (Array.isArray(spec.clusterIPs)) for (const ip of spec.clusterIPs) if (typeof ip === 'string' && ip && ip !== 'None') ips.add(ip);
-  const ports = portsOf(spec)
-    .map((p) => p.nodePort)
-    .filter((p): p is number => typeof p === 'number' && Number.isInteger(p) && p > 0);
+  const ports = [...portsOf(spec).map((p) => p.nodePort), spec.healthCheckNodePort].filter((p): p is number => typeof p === 'number' && Number.isInteger(p) && p > 0);
   return { ips: [...ips], ports };
 }
 
@@ -48,7 +46,17 @@ function replaceValue(obj: KObj, kind: ClaimKind, from: string | number, to: str
   if (kind === 'ip') {
     if (spec.clusterIP === from) spec.clusterIP = to;
     if (Array.isArray(spec.clusterIPs)) spec.clusterIPs = spec.clusterIPs.map((ip) => (ip === from ? to : ip));
-  } else for (const p of portsOf(spec)) if (p.nodePort === from) p.nodePort = to;
+  } else {
+    for (const p of portsOf(spec)) if (p.nodePort === from) p.nodePort = to;
+    if (spec.healthCheckNodePort === from) spec.healthCheckNodePort = to;
+  }
+}
+
+/** The field naming a node port of the Service (a port's nodePort, or the health check's). */
+function nodePortField(spec: Json, port: number): string {
+  const i = portsOf(spec).findIndex((p) => p.nodePort === port);
+  if (i < 0 && spec.healthCheckNodePort === port) return 'spec.healthCheckNodePort';
+  return `spec.ports[${Math.max(0, i)}].nodePort`;
 }
 
 export class ServiceAllocations {
@@ -226,9 +234,10 @@ export class ServiceAllocations {
           if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = tx.clusterIP();
           if (!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0) spec.clusterIPs = [spec.clusterIP];
         }
-        if (NEEDS_NODE_PORTS.has(type)) {
+        if (NEEDS_NODE_PORTS.has(type) && !(type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === false)) {
           for (const p of portsOf(spec)) if (p.nodePort === undefined || p.nodePort === 0) p.nodePort = tx.nodePort();
         }
+        if (needsHealthCheckNodePort(spec) && (spec.healthCheckNodePort === undefined || spec.healthCheckNodePort === 0)) spec.healthCheckNodePort = tx.nodePort();
         newUses = usesOf(obj);
         // Values the object names itself (not handed out above, not already its own) must be free.
         newUses.ips.forEach((ip, i) => {
@@ -244,13 +253,13 @@ export class ServiceAllocations {
             this.hold('ip', ip);
           }
         });
-        portsOf(spec).forEach((p, i) => {
-          const n = p.nodePort;
+        const named: [unknown, string][] = [...portsOf(spec).map((p, i): [unknown, string] => [p.nodePort, `spec.ports[${i}].nodePort`]), [spec.healthCheckNodePort, 'spec.healthCheckNodePort']];
+        named.forEach(([n, field]) => {
           if (typeof n !== 'number' || !n || fresh.ports.includes(n) || oldUses.ports.includes(n)) return;
           if (!this.ports.inRange(n)) {
-            tx.causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${n}: provided port is not in the valid range. The range of valid ports is ${this.ports.min}-${this.ports.max}` });
+            tx.causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${n}: provided port is not in the valid range. The range of valid ports is ${this.ports.min}-${this.ports.max}` });
           } else if (!this.ports.claim(n)) {
-            tx.causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${n}: provided port is already allocated` });
+            tx.causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${n}: provided port is already allocated` });
           } else {
             claimed.ports.push(n);
             this.hold('port', n);
@@ -296,8 +305,7 @@ export class ServiceAllocations {
           else {
             claimed.ports.splice(claimed.ports.indexOf(port), 1);
             this.unhold('port', port);
-            const i = portsOf(spec).findIndex((p) => p.nodePort === port);
-            causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${Math.max(0, i)}].nodePort`, message: `Invalid value: ${port}: provided port is already allocated` });
+            causes.push({ reason: 'FieldValueInvalid', field: nodePortField(spec, port), message: `Invalid value: ${port}: provided port is already allocated` });
           }
         }
         newUses = usesOf(obj);

@@ -37,6 +37,7 @@ import {
   validateLabels,
 } from './common';
 import { validateIntOrNamedPort } from './pod';
+import { needsHealthCheckNodePort } from '../defaults/core';
 import { stableJson } from '../../lib/api/json';
 
 const protocols = ['SCTP', 'TCP', 'UDP'];
@@ -92,6 +93,10 @@ export function validateService(svc: Service, old?: Service): FieldCause[] {
     } else if (type !== 'NodePort' && type !== 'LoadBalancer') {
       causes.push(invalid('spec.externalTrafficPolicy', spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
     }
+  }
+  // Its range and uniqueness are the allocator's to check, as a port's nodePort.
+  if (spec.healthCheckNodePort !== undefined && spec.healthCheckNodePort !== 0 && !needsHealthCheckNodePort(spec)) {
+    causes.push(invalid('spec.healthCheckNodePort', spec.healthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
   }
   if (spec.internalTrafficPolicy !== undefined && !trafficPolicies.includes(spec.internalTrafficPolicy)) {
     causes.push(notSupported('spec.internalTrafficPolicy', spec.internalTrafficPolicy, trafficPolicies));

@@ -111,19 +111,87 @@ describe('computeProxyRules', () => {
   });
 });
 
+describe('external addresses and traffic policies', () => {
+  /** Endpoints on two nodes: 10.88.0.2 on n1 (this node), 10.88.1.2 on n2. */
+  const twoNodes = (name: string): Endpoints => ({
+    metadata: { name, namespace: 'default' },
+    subsets: [{ addresses: [{ ip: '10.88.0.2', nodeName: 'n1' }, { ip: '10.88.1.2', nodeName: 'n2' }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }],
+  });
+  const lb = (extra: Partial<NonNullable<Service['spec']>> = {}, ingress = ['192.0.2.10']): Service => ({
+    metadata: { name: 'lb', namespace: 'default' },
+    spec: { type: 'LoadBalancer', clusterIP: '10.96.0.20', externalIPs: ['198.51.100.7'], ports: [{ name: 'http', port: 80, nodePort: 30080, protocol: 'TCP' }], ...extra },
+    status: { loadBalancer: { ingress: ingress.map((ip) => ({ ip })) } },
+  });
+  const id = 'default/lb:http/tcp';
+  const chain = (rules: string[], c: string) => rules.filter((r) => r.startsWith(`-A ${c} `)).map((r) => r.slice(c.length + 4).replace(/-m comment --comment "[^"]*" /g, ''));
+
+  it("externalIPs and a LoadBalancer's ingress IPs go to EXT at the Service's port, as its NodePort does", () => {
+    const rules = computeProxyRules([lb()], [twoNodes('lb')], { tag, clusterCIDR: '10.88.0.0/16', nodeName: 'n1' });
+    const services = chain(rules.nat.rules, names.services);
+    expect(services).toEqual(
+      expect.arrayContaining([`-d 198.51.100.7/32 -p tcp -m tcp --dport 80 -j ${names.ext(id)}`, `-d 192.0.2.10/32 -p tcp -m tcp --dport 80 -j ${names.ext(id)}`]),
+    );
+    expect(chain(rules.nat.rules, names.ext(id))).toEqual([`-j ${names.markMasq}`, `-j ${names.svc(id)}`]);
+    expect(rules.nat.chains).not.toContain(names.svl(id));
+  });
+
+  it('without endpoints every address of the Service refuses at once', () => {
+    const rules = computeProxyRules([lb()], [], { tag, nodeName: 'n1' });
+    expect(chain(rules.filter.rules, names.services)).toEqual([
+      '-d 10.96.0.20/32 -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+      '-d 198.51.100.7/32 -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+      '-d 192.0.2.10/32 -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+      '-m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -j REJECT --reject-with icmp-port-unreachable',
+    ]);
+  });
+
+  it('externalTrafficPolicy Local: outside traffic to this node\'s endpoints, unmasqueraded; pods and the node itself to all', () => {
+    const rules = computeProxyRules([lb({ externalTrafficPolicy: 'Local' })], [twoNodes('lb')], { tag, clusterCIDR: '10.88.0.0/16', nodeName: 'n1' });
+    expect(chain(rules.nat.rules, names.ext(id))).toEqual([
+      `-s 10.88.0.0/16 -j ${names.svc(id)}`,
+      `-m addrtype --src-type LOCAL -j ${names.markMasq}`,
+      `-m addrtype --src-type LOCAL -j ${names.svc(id)}`,
+      `-j ${names.svl(id)}`,
+    ]);
+    expect(chain(rules.nat.rules, names.svl(id))).toEqual([`-j ${names.sep(id, '10.88.0.2:8080')}`]);
+    expect(chain(rules.nat.rules, names.svc(id))).toHaveLength(3); // masquerade rule + both endpoints
+    // On n3, with no endpoint of its own: what is left of outside traffic is dropped.
+    const n3 = computeProxyRules([lb({ externalTrafficPolicy: 'Local' })], [twoNodes('lb')], { tag, clusterCIDR: '10.88.0.0/16', nodeName: 'n3' });
+    expect(chain(n3.nat.rules, names.ext(id))).not.toContain(`-j ${names.svl(id)}`);
+    expect(chain(n3.filter.rules, names.services)).toEqual([
+      '-d 198.51.100.7/32 -p tcp -m tcp --dport 80 -j DROP',
+      '-d 192.0.2.10/32 -p tcp -m tcp --dport 80 -j DROP',
+      '-m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -j DROP',
+    ]);
+  });
+
+  it('internalTrafficPolicy Local: the ClusterIP reaches this node\'s endpoints only, or is dropped', () => {
+    const svcLocal = svc('web', { type: 'ClusterIP', clusterIP: '10.96.0.10', internalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] });
+    const webId = 'default/web:http/tcp';
+    const rules = computeProxyRules([svcLocal], [twoNodes('web')], { tag, nodeName: 'n2' });
+    expect(chain(rules.nat.rules, names.services)[0]).toBe(`-d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j ${names.svl(webId)}`);
+    expect(chain(rules.nat.rules, names.svl(webId))).toEqual([`-d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j ${names.markMasq}`, `-j ${names.sep(webId, '10.88.1.2:8080')}`]);
+    const none = computeProxyRules([svcLocal], [twoNodes('web')], { tag, nodeName: 'n3' });
+    expect(chain(none.filter.rules, names.services)).toEqual(['-d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j DROP']);
+    expect(chain(none.nat.rules, names.services).filter((r) => r.includes('10.96.0.10'))).toEqual([]);
+  });
+});
+
 describe('endpointsFor', () => {
   it('takes ready addresses of the subsets whose port matches the service port by name and protocol', () => {
     const ep: Endpoints = {
       subsets: [
         { addresses: [{ ip: '10.0.0.2' }], notReadyAddresses: [{ ip: '10.0.0.9' }], ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9100 }] },
-        { addresses: [{ ip: '10.0.0.1' }], ports: [{ name: 'http', port: 8081 }] },
+        { addresses: [{ ip: '10.0.0.1', nodeName: 'n1' }], ports: [{ name: 'http', port: 8081 }] },
         { addresses: [{ ip: '10.0.0.3' }], ports: [{ name: 'http', port: 8080, protocol: 'UDP' }] },
       ],
     };
     expect(endpointsFor(ep, { name: 'http', port: 80 })).toEqual([
-      { ip: '10.0.0.1', port: 8081 },
-      { ip: '10.0.0.2', port: 8080 },
+      { ip: '10.0.0.1', port: 8081, local: false },
+      { ip: '10.0.0.2', port: 8080, local: false },
     ]);
+    // Local: the address names this node.
+    expect(endpointsFor(ep, { name: 'http', port: 80 }, 'n1').map((e) => e.local)).toEqual([true, false]);
     expect(endpointsFor(undefined, { port: 80 })).toEqual([]);
   });
 });

@@ -77,6 +77,11 @@ export class ChainNames {
     return this.hashed('EXT', portName);
   }
 
+  /** The endpoints on this node only (a traffic policy of Local). */
+  svl(portName: string): string {
+    return this.hashed('SVL', portName);
+  }
+
   sep(portName: string, endpoint: string): string {
     return this.hashed('SEP', `${portName}/${endpoint}`);
   }
@@ -93,6 +98,8 @@ export interface ProxyRulesOptions {
    * chain, so whichever steer proxy stops last on this machine can put it back.
    */
   routeLocalnetBefore?: string;
+  /** This node: its endpoints are the ones `Local` traffic policies keep (Endpoints' nodeName). */
+  nodeName?: string;
 }
 
 export interface ProxyRules {
@@ -126,10 +133,12 @@ export function hookRules(names: ChainNames, opts: { localhostNodePorts?: boolea
 interface EndpointAddr {
   ip: string;
   port: number;
+  /** On this node (its Endpoints address names this node). */
+  local: boolean;
 }
 
 /** The ready endpoints of one service port: addresses of the subsets whose port has its name and protocol. */
-export function endpointsFor(ep: Endpoints | undefined, sp: ServicePort): EndpointAddr[] {
+export function endpointsFor(ep: Endpoints | undefined, sp: ServicePort, nodeName?: string): EndpointAddr[] {
   const out: EndpointAddr[] = [];
   const seen = new Set<string>();
   const protocol = sp.protocol || 'TCP';
@@ -140,7 +149,7 @@ export function endpointsFor(ep: Endpoints | undefined, sp: ServicePort): Endpoi
       const key = `${a.ip}:${port.port}`;
       if (!IPV4.test(a.ip) || seen.has(key)) continue;
       seen.add(key);
-      out.push({ ip: a.ip, port: port.port });
+      out.push({ ip: a.ip, port: port.port, local: nodeName !== undefined && a.nodeName === nodeName });
     }
   }
   return out.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || a.port - b.port);
@@ -173,55 +182,91 @@ export function computeProxyRules(services: Service[], endpoints: Endpoints[], o
     if (!clusterIP || clusterIP === 'None' || !IPV4.test(clusterIP)) continue;
     const withNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : 0;
+    // Addresses outside the cluster the Service answers on at its own port: externalIPs, and a
+    // LoadBalancer's ingress IPs (the nodes' addresses, from the service load balancer).
+    const lbIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '') : [];
+    const externalIPs = [...new Set([...(spec.externalIPs ?? []), ...lbIPs])].filter((ip) => IPV4.test(ip));
+    const internalLocal = spec.internalTrafficPolicy === 'Local';
+    const externalLocal = withNodePorts && spec.externalTrafficPolicy === 'Local';
     for (const sp of spec.ports || []) {
       const protocol = (sp.protocol || 'TCP').toLowerCase();
       if (!['tcp', 'udp', 'sctp'].includes(protocol)) continue;
       const portName = `${objectKey(svc)}${sp.name ? `:${sp.name}` : ''}`;
       const id = `${portName}/${protocol}`;
       const match = (port: number) => ['-p', protocol, '-m', protocol, '--dport', String(port)].join(' ');
-      const eps = endpointsFor(epByKey.get(objectKey(svc)), sp);
+      const eps = endpointsFor(epByKey.get(objectKey(svc)), sp, opts.nodeName);
+      const localEps = eps.filter((e) => e.local);
       const nodePort = withNodePorts && sp.nodePort ? sp.nodePort : 0;
+      const filterRule = (dest: string, why: string, target: string) => filter.push(`-A ${names.services} ${dest} -m comment --comment ${quote(`${portName} ${why}`)} ${target}`);
+      const reject = '-j REJECT --reject-with icmp-port-unreachable';
       if (eps.length === 0) {
         // kube-proxy answers "connection refused" at once instead of letting the SYN time out.
-        filter.push(`-A ${names.services} -d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
-        if (nodePort) {
-          filter.push(`-A ${names.services} -m addrtype --dst-type LOCAL ${match(nodePort)} -m comment --comment ${quote(`${portName} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
-        }
+        filterRule(`-d ${clusterIP}/32 ${match(sp.port)}`, 'has no endpoints', reject);
+        for (const ip of externalIPs) filterRule(`-d ${ip}/32 ${match(sp.port)}`, 'has no endpoints', reject);
+        if (nodePort) filterRule(`-m addrtype --dst-type LOCAL ${match(nodePort)}`, 'has no endpoints', reject);
         continue;
       }
       const svcChain = names.svc(id);
+      const svlChain = names.svl(id);
       natChains.push(svcChain);
-      nat.push(`-A ${names.services} -d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} cluster IP`)} -j ${svcChain}`);
+      if (internalLocal || externalLocal) natChains.push(svlChain);
       // Callers outside the pod network (the host itself, other machines) are masqueraded so replies
       // come back through this node and get un-DNATed.
       const outside = opts.clusterCIDR ? `! -s ${opts.clusterCIDR} ` : '';
-      nat.push(`-A ${svcChain} ${outside}-d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} cluster IP`)} -j ${names.markMasq}`);
-      if (nodePort) {
+      const internalChain = internalLocal ? svlChain : svcChain;
+      if (internalLocal && localEps.length === 0) {
+        // internalTrafficPolicy Local without an endpoint here: dropped, as kube-proxy does.
+        filterRule(`-d ${clusterIP}/32 ${match(sp.port)}`, 'has no local endpoints', '-j DROP');
+      } else {
+        nat.push(`-A ${names.services} -d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} cluster IP`)} -j ${internalChain}`);
+        nat.push(`-A ${internalChain} ${outside}-d ${clusterIP}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} cluster IP`)} -j ${names.markMasq}`);
+      }
+      if (nodePort || externalIPs.length) {
         const extChain = names.ext(id);
         natChains.push(extChain);
-        nodePortRules.push(`-A ${names.nodePorts} ${match(nodePort)} -m comment --comment ${quote(portName)} -j ${extChain}`);
-        nat.push(`-A ${extChain} -m comment --comment ${quote('masquerade traffic for ' + portName + ' external destinations')} -j ${names.markMasq}`);
-        nat.push(`-A ${extChain} -j ${svcChain}`);
+        if (nodePort) nodePortRules.push(`-A ${names.nodePorts} ${match(nodePort)} -m comment --comment ${quote(portName)} -j ${extChain}`);
+        for (const ip of externalIPs) nat.push(`-A ${names.services} -d ${ip}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} external IP`)} -j ${extChain}`);
+        if (externalLocal) {
+          // Pods and the node itself still reach every endpoint; traffic from elsewhere goes to this
+          // node's endpoints only, unmasqueraded: the client's address is kept (kube-proxy's layout).
+          if (opts.clusterCIDR) nat.push(`-A ${extChain} -s ${opts.clusterCIDR} -m comment --comment ${quote(`pod traffic for ${portName} external destinations`)} -j ${svcChain}`);
+          nat.push(`-A ${extChain} -m comment --comment ${quote(`masquerade LOCAL traffic for ${portName} external destinations`)} -m addrtype --src-type LOCAL -j ${names.markMasq}`);
+          nat.push(`-A ${extChain} -m comment --comment ${quote(`route LOCAL traffic for ${portName} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`);
+          if (localEps.length) nat.push(`-A ${extChain} -j ${svlChain}`);
+          else {
+            // What reaches no chain above would go to the host itself: dropped, as kube-proxy does.
+            for (const ip of externalIPs) filterRule(`-d ${ip}/32 ${match(sp.port)}`, 'has no local endpoints', '-j DROP');
+            if (nodePort) filterRule(`-m addrtype --dst-type LOCAL ${match(nodePort)}`, 'has no local endpoints', '-j DROP');
+          }
+        } else {
+          nat.push(`-A ${extChain} -m comment --comment ${quote('masquerade traffic for ' + portName + ' external destinations')} -j ${names.markMasq}`);
+          nat.push(`-A ${extChain} -j ${svcChain}`);
+        }
       }
-      const sepChains = eps.map((e) => names.sep(id, `${e.ip}:${e.port}`));
-      if (affinity) {
-        eps.forEach((e, i) => {
-          nat.push(`-A ${svcChain} -m comment --comment ${quote(`${portName} -> ${e.ip}:${e.port}`)} -m recent --name ${sepChains[i]} --mask 255.255.255.255 --rsource --rcheck --seconds ${affinity} --reap -j ${sepChains[i]}`);
+      const sepChains = new Map(eps.map((e) => [e, names.sep(id, `${e.ip}:${e.port}`)]));
+      const balance = (chain: string, list: EndpointAddr[]) => {
+        if (affinity) {
+          for (const e of list) {
+            const sep = sepChains.get(e)!;
+            nat.push(`-A ${chain} -m comment --comment ${quote(`${portName} -> ${e.ip}:${e.port}`)} -m recent --name ${sep} --mask 255.255.255.255 --rsource --rcheck --seconds ${affinity} --reap -j ${sep}`);
+          }
+        }
+        list.forEach((e, i) => {
+          const remaining = list.length - i;
+          const pick = remaining > 1 ? `-m statistic --mode random --probability ${probability(remaining)} ` : '';
+          nat.push(`-A ${chain} -m comment --comment ${quote(`${portName} -> ${e.ip}:${e.port}`)} ${pick}-j ${sepChains.get(e)!}`);
         });
-      }
-      eps.forEach((e, i) => {
-        const remaining = eps.length - i;
-        const pick = remaining > 1 ? `-m statistic --mode random --probability ${probability(remaining)} ` : '';
-        nat.push(`-A ${svcChain} -m comment --comment ${quote(`${portName} -> ${e.ip}:${e.port}`)} ${pick}-j ${sepChains[i]}`);
-      });
-      eps.forEach((e, i) => {
-        const sep = sepChains[i];
+      };
+      balance(svcChain, eps);
+      if (internalLocal || externalLocal) balance(svlChain, localEps);
+      for (const e of eps) {
+        const sep = sepChains.get(e)!;
         natChains.push(sep);
         // A pod reaching itself through its Service (hairpin): masquerade, or its reply would bypass us.
         nat.push(`-A ${sep} -s ${e.ip}/32 -m comment --comment ${quote(portName)} -j ${names.markMasq}`);
         const recent = affinity ? `-m recent --name ${sep} --mask 255.255.255.255 --rsource --set ` : '';
         nat.push(`-A ${sep} -p ${protocol} -m comment --comment ${quote(portName)} ${recent}-m ${protocol} -j DNAT --to-destination ${e.ip}:${e.port}`);
-      });
+      }
     }
   }
   const localOnly = opts.localhostNodePorts ? '' : '! -d 127.0.0.0/8 ';

@@ -12,6 +12,7 @@ import type { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
 import { BoundedRunner } from './bounded-runner';
+import { HealthCheckPorts, healthCheckTargets } from './health-check-ports';
 import { Iptables, runCommand } from './iptables';
 import { ChainNames, chainsInSave, chainTag, computeProxyRules, type HookRule, hookRules, recordedRouteLocalnet, restoreInput } from './proxy-rules';
 
@@ -56,6 +57,13 @@ export interface ServiceProxyOptions {
   checkIntervalMs?: number;
   /** Runs every command through this prefix (tests: ['ip', 'netns', 'exec', NAME]). */
   commandPrefix?: string[];
+  /** This node: traffic policies of Local keep its endpoints (Endpoints' nodeName). */
+  nodeName?: string;
+  /**
+   * Where the health check ports of LoadBalancer Services with externalTrafficPolicy Local are served
+   * (health-check-ports.ts; default every address, as kube-proxy's; false: not served).
+   */
+  healthCheckBindAddress?: string | false;
   /** Informers to share (with the node's cluster DNS server); by default the proxy has its own. */
   informers?: SharedInformerFactory;
   log?: (msg: string) => void;
@@ -69,6 +77,7 @@ export class ServiceProxy {
   private readonly localhostNodePorts: boolean;
   private readonly log: (msg: string) => void;
   private readonly runner: BoundedRunner;
+  private readonly healthChecks?: HealthCheckPorts;
   private resyncTimer?: NodeJS.Timeout;
   private checkTimer?: NodeJS.Timeout;
   private checking = false;
@@ -87,6 +96,7 @@ export class ServiceProxy {
     this.names = new ChainNames(chainTag(o.instance));
     this.localhostNodePorts = o.localhostNodePorts ?? true;
     this.log = o.log ?? ((m) => console.error(`service-proxy: ${m}`));
+    if (o.healthCheckBindAddress !== false) this.healthChecks = new HealthCheckPorts(o.healthCheckBindAddress || undefined, this.log);
     this.runner = new BoundedRunner(() => this.sync(), {
       minIntervalMs: o.minSyncIntervalMs ?? 250,
       onError: (err) => {
@@ -94,6 +104,11 @@ export class ServiceProxy {
         this.lastApplied = '';
       },
     });
+  }
+
+  /** The health check ports served now (tests). */
+  get healthCheckPorts(): number[] {
+    return this.healthChecks?.ports ?? [];
   }
 
   get chainPrefix(): string {
@@ -186,6 +201,7 @@ export class ServiceProxy {
       clusterCIDR: this.o.clusterCIDR,
       localhostNodePorts: this.localhostNodePorts,
       routeLocalnetBefore: this.routeLocalnetBefore,
+      nodeName: this.o.nodeName,
     });
     const existing = { nat: chainsInSave(await this.ipt.save('nat'), this.names.prefix), filter: chainsInSave(await this.ipt.save('filter'), this.names.prefix) };
     const input = restoreInput(rules, existing);
@@ -194,6 +210,7 @@ export class ServiceProxy {
       this.lastApplied = input;
     }
     for (const h of hookRules(this.names, { localhostNodePorts: this.localhostNodePorts })) await this.ipt.ensure(h);
+    await this.healthChecks?.update(healthCheckTargets(services, endpoints, this.o.nodeName));
     this.syncCount++;
   }
 
@@ -204,6 +221,7 @@ export class ServiceProxy {
     clearInterval(this.checkTimer);
     if (this.ownInformers) this.informers.stop();
     await this.runner.stop();
+    await this.healthChecks?.close();
     await removeProxyRules(this.o.instance, this.o.commandPrefix, this.routeLocalnetBefore);
   }
 }

@@ -1,6 +1,8 @@
 // The service proxy for real, inside network namespaces this test creates: a "node" namespace where the
 // proxy's iptables rules live, and a "pod" namespace behind a veth pair where two tiny HTTP servers
-// play the endpoints. Services and Endpoints come from a real in-process apiserver. Needs root.
+// play the endpoints, and an "outside" namespace behind another veth plays a client from elsewhere
+// (LoadBalancer and external IPs, externalTrafficPolicy Local). Services and Endpoints come from a real
+// in-process apiserver. Needs root.
 import { ChildProcess, spawn } from 'node:child_process';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
@@ -8,6 +10,7 @@ import { chainTag } from '../../node-agent/network/proxy-rules';
 import { runCommand } from '../../node-agent/network/iptables';
 import { ServiceProxy } from '../../node-agent/network/service-proxy';
 import { startTestApiServer, TestApiServer } from '../helpers/apiserver';
+import { httpGet } from './helpers/net';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(90_000);
@@ -15,6 +18,9 @@ jest.setTimeout(90_000);
 const suffix = `${process.pid % 100000}`;
 const nodeNs = `steer-spn-${suffix}`;
 const podNs = `steer-spp-${suffix}`;
+/** A client outside the cluster, reaching the node through its own link (as a load balancer would). */
+const extNs = `steer-spe-${suffix}`;
+const extIP = '192.168.251.2';
 const nodeIP = '10.77.0.1';
 const podIP = '10.77.0.2';
 const instance = `service-proxy-test-${suffix}`;
@@ -64,6 +70,15 @@ beforeAll(async () => {
   await inNode('ip', 'link', 'set', 'uplink', 'up');
   await inNode('ip', 'route', 'add', 'default', 'dev', 'uplink');
   await inNode('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+  await sh(['ip', 'netns', 'add', extNs]);
+  await inNode('ip', 'link', 'add', 'veth-ext', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', extNs);
+  await inNode('ip', 'addr', 'add', '192.168.251.1/24', 'dev', 'veth-ext');
+  await inNode('ip', 'link', 'set', 'veth-ext', 'up');
+  const inExt = (...a: string[]) => sh(['ip', 'netns', 'exec', extNs, ...a]);
+  await inExt('ip', 'link', 'set', 'lo', 'up');
+  await inExt('ip', 'addr', 'add', `${extIP}/24`, 'dev', 'eth0');
+  await inExt('ip', 'link', 'set', 'eth0', 'up');
+  await inExt('ip', 'route', 'add', 'default', 'via', '192.168.251.1');
   // A new namespace may inherit the host's value; start from Linux's default so the restore is seen.
   await inNode('sysctl', '-q', '-w', 'net.ipv4.conf.all.route_localnet=0');
   for (const port of [8080, 8081]) {
@@ -81,6 +96,7 @@ afterAll(async () => {
   for (const s of servers) if (s.exitCode === null) s.kill('SIGKILL');
   await api?.stop();
   await runCommand([], ['ip', 'netns', 'del', podNs]);
+  await runCommand([], ['ip', 'netns', 'del', extNs]);
   await runCommand([], ['ip', 'netns', 'del', nodeNs]);
 });
 
@@ -157,4 +173,65 @@ it('routes ClusterIP, NodePort (node IP and 127.0.0.1) and hairpin traffic to re
   }
   expect((await sh(['ip', 'netns', 'exec', nodeNs, 'sysctl', '-n', 'net.ipv4.conf.all.route_localnet'])).trim()).toBe('0');
   expect(await curl(nodeNs, `http://${clusterIP}/`)).not.toMatch(/^pod:/);
+});
+
+it("LoadBalancer ingress IPs and externalIPs; externalTrafficPolicy Local keeps outside clients' addresses and this node's endpoints, with its health check port", async () => {
+  const svc = await api.client.create<Service>(Resources.services, 'default', {
+    metadata: { name: 'lb' },
+    spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', externalIPs: ['198.51.100.7'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  });
+  const healthPort = svc.spec!.healthCheckNodePort!;
+  // The service load balancer's part, written by hand: the node's address as ingress.
+  await api.client.update<Service>(Resources.services, { ...svc, status: { loadBalancer: { ingress: [{ ip: nodeIP, ipMode: 'VIP' }] } } }, 'status');
+  /** The endpoint on port 8080 on this node (when local), the one on 8081 on another. */
+  const lbEndpoints = (local: boolean): Endpoints => ({
+    metadata: { name: 'lb', namespace: 'default' },
+    subsets: [
+      ...(local ? [{ addresses: [{ ip: podIP, nodeName: 'proxy-node' }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }] : []),
+      { addresses: [{ ip: podIP, nodeName: 'other-node' }], ports: [{ name: 'http', port: 8081, protocol: 'TCP' }] },
+    ],
+  });
+  await api.client.create(Resources.endpoints, 'default', lbEndpoints(true));
+  proxy = new ServiceProxy({
+    client: api.client,
+    instance,
+    nodeName: 'proxy-node',
+    clusterCIDR: '10.77.0.0/24',
+    minSyncIntervalMs: 50,
+    checkIntervalMs: 0,
+    healthCheckBindAddress: '127.0.0.1',
+    commandPrefix: ['ip', 'netns', 'exec', nodeNs],
+    log: () => undefined,
+  });
+  await proxy.start();
+  expect(proxy.healthCheckPorts).toEqual([healthPort]);
+  const health = async () => {
+    const r = await httpGet('127.0.0.1', healthPort, '/');
+    return { status: r.status, local: (JSON.parse(r.body) as { localEndpoints: number }).localEndpoints };
+  };
+  expect(await health()).toEqual({ status: 200, local: 1 });
+
+  // From outside, at the LoadBalancer IP and the external IP: only this node's endpoint, the client's own address kept.
+  for (const target of [`http://${nodeIP}/`, 'http://198.51.100.7/']) {
+    for (let i = 0; i < 6; i++) expect(await curl(extNs, target)).toBe(`pod:8080 from ${extIP}`);
+  }
+  // From the node itself: every endpoint (masqueraded to the node's address).
+  const seen = new Set<string>();
+  for (let i = 0; i < 30; i++) seen.add((await curl(nodeNs, `http://${nodeIP}/`)).slice(0, 8));
+  expect([...seen].sort()).toEqual(['pod:8080', 'pod:8081']);
+
+  // No endpoint here any more: outside traffic dropped (a timeout, as kube-proxy's DROP), health 503.
+  await api.client.update<Endpoints>(Resources.endpoints, { ...(await api.client.get<Endpoints>(Resources.endpoints, 'default', 'lb')), subsets: lbEndpoints(false).subsets });
+  await waitFor('the health check to say 503', async () => (await health()).status === 503, 10_000);
+  expect(await curl(extNs, `http://${nodeIP}/`)).toBe('exit 28');
+  expect(await curl(nodeNs, `http://${nodeIP}/`)).toMatch(/^pod:8081/);
+
+  // Cluster policy: outside traffic to every endpoint, masqueraded; the health check port closes.
+  const current = await api.client.get<Service>(Resources.services, 'default', 'lb');
+  await api.client.update<Service>(Resources.services, { ...current, spec: { ...current.spec, externalTrafficPolicy: 'Cluster' } });
+  await waitFor('outside traffic served again', async () => (await curl(extNs, `http://${nodeIP}/`)).startsWith('pod:8081'), 10_000);
+  expect(await curl(extNs, 'http://198.51.100.7/')).toBe(`pod:8081 from ${nodeIP}`);
+  await waitFor('the health check port closed', async () => proxy!.healthCheckPorts.length === 0, 10_000);
+  await proxy.stop();
+  proxy = undefined;
 });

@@ -131,6 +131,8 @@ function controllerManagerRules(): PolicyRule[] {
     // Endpoints and EndpointSlices; the garbage collector on the kinds it collects.
     rule(Write, [core], ['endpoints', 'services', 'configmaps', 'secrets', 'serviceaccounts']),
     rule(Write, [discovery], ['endpointslices']),
+    // The service load balancer (k3s' ServiceLB; kube's service-controller role): LoadBalancer ingress.
+    rule(['update', 'patch'], [core], ['services/status']),
     rule(['create'], [core], ['serviceaccounts/token']),
     // Node lifecycle: taints, conditions, deleting gone nodes.
     rule(['update', 'patch', 'delete'], [core], ['nodes']),
