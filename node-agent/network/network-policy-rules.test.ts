@@ -143,6 +143,23 @@ describe('computeNetworkPolicyRules', () => {
     expect(rulesOf(r.rules, namedChain).map(stripComments)).toEqual([`-d 10.88.0.5/32 -p tcp -m tcp --dport 8080 -j ${mark}`, `-d 10.88.1.7/32 -p tcp -m tcp --dport 9090 -j ${mark}`]);
   });
 
+  it('many peer pods are grouped by /24 behind one rule per group (a connection walks groups, then one group)', () => {
+    const peersOf = (n: number, third: number, from = 0) => Array.from({ length: n }, (_, i) => pod('default', `p${third}-${from + i}`, `10.82.${third}.${from + i + 1}`, { app: 'client' }, { node: `n-${third}` }));
+    const many = [...peersOf(35, 0), ...peersOf(3, 1), ...peersOf(2, 2)];
+    const allow = policy('default', 'allow', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }] }] });
+    const r = compute([allow], [web, ...many]);
+    const peers = names.peers('ingress', 'default/allow', 0);
+    const g0 = names.peerGroup('ingress', 'default/allow', 0, '10.82.0.0/24');
+    const g1 = names.peerGroup('ingress', 'default/allow', 0, '10.82.1.0/24');
+    expect(rulesOf(r.rules, peers).map(stripComments)).toEqual([`-s 10.82.0.0/24 -j ${g0}`, `-s 10.82.1.0/24 -j ${g1}`, `-s 10.82.2.1/32 -j ${mark}`, `-s 10.82.2.2/32 -j ${mark}`]);
+    expect(rulesOf(r.rules, g0)).toHaveLength(35);
+    expect(rulesOf(r.rules, g1).map(stripComments)).toEqual([1, 2, 3].map((i) => `-s 10.82.1.${i}/32 -j ${mark}`));
+    // Few peers: one by one, no groups.
+    const few = compute([allow], [web, ...peersOf(3, 1)]);
+    expect(rulesOf(few.rules, peers)).toHaveLength(3);
+    expect(few.chains).not.toContain(g1);
+  });
+
   it('is deterministic whatever the order of its input', () => {
     const a = policy('default', 'a', { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] });
     const b = policy('default', 'b', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ namespaceSelector: {} }] }] });
@@ -152,7 +169,7 @@ describe('computeNetworkPolicyRules', () => {
   });
 
   it('chain names fit iptables (28 characters) and differ per pod, direction and rule', () => {
-    const all = [names.forward, names.pod('ingress', 'a/b'), names.pod('egress', 'a/b'), names.peers('ingress', 'a/p', 0), names.peers('ingress', 'a/p', 1), names.block('egress', 'a/p', 0, 2), names.namedPorts('a/p', 0)];
+    const all = [names.forward, names.pod('ingress', 'a/b'), names.pod('egress', 'a/b'), names.peers('ingress', 'a/p', 0), names.peers('ingress', 'a/p', 1), names.block('egress', 'a/p', 0, 2), names.namedPorts('a/p', 0), names.peerGroup('egress', 'a/p', 0, '10.88.1.0/24')];
     for (const c of all) expect(c.length).toBeLessThanOrEqual(28);
     expect(new Set(all).size).toBe(all.length);
   });

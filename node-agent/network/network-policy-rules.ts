@@ -52,6 +52,11 @@ export class PolicyChainNames {
     return this.hashed('B', `${direction}/${policyKey}/${rule}/${peer}`);
   }
 
+  /** The peer pods of a rule within one /24 (a node's pod CIDR, usually): see groupedPeerRules. */
+  peerGroup(direction: Direction, policyKey: string, rule: number, prefix: string): string {
+    return this.hashed('G', `${direction}/${policyKey}/${rule}/${prefix}`);
+  }
+
   /** An egress rule's named ports, resolved on each peer pod. */
   namedPorts(policyKey: string, rule: number): string {
     return this.hashed('N', `${policyKey}/${rule}`);
@@ -273,15 +278,11 @@ function peersChain(b: Builder, direction: Direction, policyKey: string, rule: n
   const chain = b.names.peers(direction, policyKey, rule);
   if (!b.chain(chain)) return chain;
   const addr = direction === 'ingress' ? '-s' : '-d';
-  const seen = new Set<string>();
+  const podPeers = new Map<string, ResolvedPod>();
   peers.forEach((peer, j) => {
     const pods = b.peerPods(peer, namespace);
     if (pods) {
-      for (const p of pods) {
-        if (seen.has(p.ip)) continue;
-        seen.add(p.ip);
-        b.rules.push(`-A ${chain} ${addr} ${p.ip}/32 -m comment --comment ${quote(p.key)} -j MARK --set-xmark ${AllowMark}/${AllowMark}`);
-      }
+      for (const p of pods) if (!podPeers.has(p.ip)) podPeers.set(p.ip, p);
       return;
     }
     const cidr = peer.ipBlock ? canonicalIPv4Cidr(peer.ipBlock.cidr) : undefined;
@@ -297,7 +298,43 @@ function peersChain(b: Builder, direction: Direction, policyKey: string, rule: n
     for (const e of except) b.rules.push(`-A ${block} ${addr} ${e} -j RETURN`);
     b.rules.push(`-A ${block} -j MARK --set-xmark ${AllowMark}/${AllowMark}`);
   });
+  groupedPeerRules(b, chain, addr, [...podPeers.values()], (prefix) => b.names.peerGroup(direction, policyKey, rule, prefix));
   return chain;
+}
+
+/** Below this many peer pods a rule's chain lists them one by one. */
+const GROUP_ABOVE = 32;
+
+/**
+ * A rule's peer pods. iptables matches a chain's rules one after another, so a new connection from
+ * the last of N peers walks N rules (5,000 peers: 3× a bare connect in bench/network-policy.ts). Many
+ * peers are grouped by /24 — a node's pod CIDR, usually — each group in a chain of its own behind one
+ * `-s prefix/24` rule, so a connection walks the groups and then one group's pods.
+ */
+function groupedPeerRules(b: Builder, chain: string, addr: string, pods: ResolvedPod[], groupChain: (prefix: string) => string): void {
+  const mark = `-j MARK --set-xmark ${AllowMark}/${AllowMark}`;
+  const rule = (c: string, p: ResolvedPod) => `-A ${c} ${addr} ${p.ip}/32 -m comment --comment ${quote(p.key)} ${mark}`;
+  if (pods.length <= GROUP_ABOVE) {
+    for (const p of pods) b.rules.push(rule(chain, p));
+    return;
+  }
+  const groups = new Map<string, ResolvedPod[]>();
+  for (const p of pods) {
+    const prefix = `${p.ip.slice(0, p.ip.lastIndexOf('.'))}.0/24`;
+    const list = groups.get(prefix);
+    if (list) list.push(p);
+    else groups.set(prefix, [p]);
+  }
+  for (const [prefix, members] of groups) {
+    if (members.length <= 2) {
+      for (const p of members) b.rules.push(rule(chain, p));
+      continue;
+    }
+    const group = groupChain(prefix);
+    b.chain(group);
+    b.rules.push(`-A ${chain} ${addr} ${prefix} -j ${group}`);
+    for (const p of members) b.rules.push(rule(group, p));
+  }
 }
 
 /**
