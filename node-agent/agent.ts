@@ -31,6 +31,7 @@ import { collectUsage, type PodUsage } from './stats';
 import { computePodStatus } from './status';
 import { StatusWriter } from './status-writer';
 import { computePodActions, SyncResult, Waiting } from './sync';
+import { DeadlineExceeded, endedByAgent, msUntilActiveDeadline } from './pod-termination';
 import { ServiceEnvSource } from './service-env';
 import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens';
 import { podTokenRequests } from './volumes/projection';
@@ -462,7 +463,13 @@ export class NodeAgent {
       if (retryAfterMs !== undefined) return { requeueAfterMs: retryAfterMs };
       return;
     }
-    const result = computePodActions(pod, observed, this.actions.syncContext());
+    // Past its active deadline, the pod is ended here: the sync sees it terminal, stops it and writes
+    // the terminal status; before it, the pod is synced again at the deadline.
+    const untilDeadline = msUntilActiveDeadline(pod, Date.now());
+    const subject = untilDeadline !== undefined && untilDeadline <= 0 ? endedByAgent(pod, DeadlineExceeded) : pod;
+    if (subject !== pod) this.recorder.event(pod, 'Normal', DeadlineExceeded.reason, DeadlineExceeded.message);
+    const result = computePodActions(subject, observed, this.actions.syncContext());
+    if (untilDeadline !== undefined && untilDeadline > 0) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? untilDeadline, untilDeadline);
     const state = newSyncState(observed);
     const firstAction = result.actions[0];
     const seen = this.firstSeen.get(uid);
@@ -470,15 +477,19 @@ export class NodeAgent {
     if (firstAction?.type === 'CreateSandbox' && firstAction.attempt === 0 && seen !== undefined && !this.startRecorded.has(uid)) state.phases = { queued: syncStart - seen };
     if (result.actions.some((x) => x.type === 'StartContainer')) state.startEvents = new HeldEvents();
     try {
-      return await this.act(uid, pod, observed, result, state);
+      return await this.act(uid, pod, observed, result, state, subject);
     } finally {
       // The last started container's Created and Started events: after the status write (or whatever ended the sync).
       state.startEvents?.release(this.recorder);
     }
   }
 
-  /** One sync's actions through PodActions, then the pod's status computed and written. */
-  private async act(uid: string, pod: Pod, observed: ObservedPod, result: SyncResult, state: SyncState): Promise<{ requeueAfterMs?: number } | void> {
+  /**
+   * One sync's actions through PodActions, then the pod's status computed and written. subject is the
+   * pod as the sync decides on it (the pod itself, or the pod as the agent ended it); the status is
+   * written against the pod as the API has it.
+   */
+  private async act(uid: string, pod: Pod, observed: ObservedPod, result: SyncResult, state: SyncState, subject: Pod = pod): Promise<{ requeueAfterMs?: number } | void> {
     // Waiting reasons of containers the actions could not start; they win over the core's.
     const waiting: Record<string, Waiting> = {};
     let changedRuntime = false;
@@ -546,7 +557,7 @@ export class NodeAgent {
       podIP,
     );
     after = await this.terminationMessages.fill(pod, after);
-    const status = computePodStatus(pod, after, {
+    const status = computePodStatus(subject, after, {
       now: Date.now(),
       runtimeName: this.nodeStatus.runtimeName,
       hostIP: this.facts.address,

@@ -199,6 +199,11 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
     status.podIP = podIP;
     status.podIPs = [{ ip: podIP }];
   }
+  // A terminal status keeps why it ended (the agent's DeadlineExceeded, an eviction's reason).
+  if (terminal && isPodTerminal(pod)) {
+    if (old.reason) status.reason = old.reason;
+    if (old.message) status.message = old.message;
+  }
   if (inits.length) status.initContainerStatuses = initStatuses;
   // Ephemeral containers are never ready and never count toward the phase or the conditions.
   const ephemeral = spec.ephemeralContainers || [];

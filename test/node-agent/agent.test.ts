@@ -308,6 +308,40 @@ describe('node agent on the fake runtime', () => {
     await waitFor('job gone', async () => getPod('job').then(() => false, (e) => isNotFound(e)));
   });
 
+  test('a pod past its activeDeadlineSeconds is stopped and Failed with DeadlineExceeded, and stays so', async () => {
+    await api.client.create(Resources.pods, 'default', {
+      metadata: { name: 'deadline', namespace: 'default' },
+      spec: { nodeName, activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox:1.35' }] },
+    } as Pod);
+    const running = await waitFor('deadline Running', async () => {
+      const p = await getPod('deadline');
+      return p.status?.phase === 'Running' && p;
+    });
+    const started = Date.parse(running.status!.startTime!);
+    const failed = await waitFor('deadline Failed', async () => {
+      const p = await getPod('deadline');
+      return p.status?.phase === 'Failed' && p;
+    });
+    // Not before the deadline, and soon after it (the agent syncs the pod again at the deadline).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(failed.status?.reason).toBe('DeadlineExceeded');
+    expect(failed.status?.message).toBe('Pod was active on the node longer than the specified deadline');
+    const stopped = await waitFor('its container stopped', async () => {
+      const p = await getPod('deadline');
+      return p.status?.containerStatuses?.[0].state?.terminated && p;
+    });
+    expect(stopped.status?.phase).toBe('Failed');
+    await waitFor('the DeadlineExceeded event', async () => (await api.client.list<CoreEvent>(Resources.events, { namespace: 'default' })).items.some((e) => e.involvedObject.name === 'deadline' && e.reason === 'DeadlineExceeded'));
+    // Never started again, and the reason stays through later syncs.
+    await new Promise((r) => setTimeout(r, 500));
+    const later = await getPod('deadline');
+    expect(later.status?.containerStatuses?.[0].state?.terminated).toBeDefined();
+    expect(later.status?.containerStatuses?.[0].restartCount).toBe(0);
+    expect(later.status?.reason).toBe('DeadlineExceeded');
+    await api.client.delete(Resources.pods, 'default', 'deadline');
+    await waitFor('deadline gone', async () => getPod('deadline').then(() => false, (e) => isNotFound(e)));
+  });
+
   test('a volume that cannot be set up: FailedMount, no sandbox, status ContainerCreating; the pod starts once its ConfigMap exists', async () => {
     await api.client.create(
       Resources.pods,
