@@ -1,6 +1,6 @@
 import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
 import { toleratesTaint } from '../lib/api/tolerations';
-import { evictionTime, isMarkedUnknown, unknownConditions, unreachableTaint, UnreachableTaintKey } from './node-lifecycle';
+import { evictionTime, isMarkedUnknown, pressureTaintsUpdate, unknownConditions, unreachableTaint, UnreachableTaintKey } from './node-lifecycle';
 
 const taint: Taint = { key: UnreachableTaintKey, effect: 'NoExecute' };
 const podWith = (tolerations?: Toleration[]): Pod => ({ metadata: { name: 'p' }, spec: { containers: [], tolerations } });
@@ -60,5 +60,29 @@ describe('node conditions and taint', () => {
   it('finds only the unreachable NoExecute taint', () => {
     expect(unreachableTaint(node)).toBeUndefined();
     expect(unreachableTaint({ ...node, spec: { taints: [taint] } })).toEqual(taint);
+  });
+});
+
+describe('pressure taints (TaintNodesByCondition)', () => {
+  const node = (conditions: [string, string][], taints: Taint[] = []): Node => ({
+    metadata: { name: 'n' },
+    spec: { taints },
+    status: { conditions: conditions.map(([type, status]) => ({ type, status })) },
+  });
+  const now = Date.parse('2026-12-05T10:00:00Z');
+
+  it('a True pressure condition adds its NoSchedule taint; others are kept', () => {
+    const other: Taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };
+    expect(pressureTaintsUpdate(node([['MemoryPressure', 'True'], ['DiskPressure', 'False']], [other]), now)).toEqual([
+      other,
+      { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule', timeAdded: '2026-12-05T10:00:00Z' },
+    ]);
+  });
+
+  it('a condition no longer True (False, Unknown, gone) takes its taint away; nothing to do gives undefined', () => {
+    const pid: Taint = { key: 'node.kubernetes.io/pid-pressure', effect: 'NoSchedule' };
+    expect(pressureTaintsUpdate(node([['PIDPressure', 'Unknown']], [pid]), now)).toEqual([]);
+    expect(pressureTaintsUpdate(node([['PIDPressure', 'True']], [pid]), now)).toBeUndefined();
+    expect(pressureTaintsUpdate(node([['Ready', 'True']]), now)).toBeUndefined();
   });
 });

@@ -4,7 +4,9 @@
 // node.kubernetes.io/unreachable:NoExecute. Pods on it that do not tolerate the taint are deleted at
 // once (after their tolerationSeconds if they tolerate it for a while) with gracePeriodSeconds 0, since
 // the node cannot confirm a graceful stop; their ReplicaSets then replace them on healthy nodes. When the
-// Lease renews again, the taint is removed and the conditions put back.
+// Lease renews again, the taint is removed and the conditions put back. A node's MemoryPressure,
+// DiskPressure and PIDPressure conditions (the agent's eviction manager) become NoSchedule taints
+// (kube's TaintNodesByCondition), which keep new pods off the node.
 // When every node is silent at once (none heard from for half the grace period), the control plane is
 // the likelier culprit (the apiserver was down or unreachable, so no heartbeat could land): as Kubernetes
 // does in full disruption, nothing is marked or evicted, and once heartbeats are seen again every node
@@ -68,6 +70,37 @@ export function unknownConditions(node: Node, nowMs: number): NodeCondition[] {
 export function isMarkedUnknown(node: Node): boolean {
   const ready = (node.status?.conditions || []).find((c) => c.type === 'Ready');
   return ready?.status === 'Unknown' && ready.reason === UnknownReason;
+}
+
+/** kube's TaintNodesByCondition for the pressure conditions the node agent reports: NoSchedule taints. */
+export const PressureTaintKeys: Record<string, string> = {
+  MemoryPressure: 'node.kubernetes.io/memory-pressure',
+  DiskPressure: 'node.kubernetes.io/disk-pressure',
+  PIDPressure: 'node.kubernetes.io/pid-pressure',
+};
+
+/**
+ * The node's taints with the pressure taints following its conditions (a True condition adds its
+ * NoSchedule taint, anything else removes it), or undefined when they already do.
+ */
+export function pressureTaintsUpdate(node: Node, nowMs: number): Taint[] | undefined {
+  const taints = node.spec?.taints ?? [];
+  const conditions = node.status?.conditions ?? [];
+  let changed = false;
+  const next = taints.filter((t) => {
+    const condition = Object.keys(PressureTaintKeys).find((c) => PressureTaintKeys[c] === t.key);
+    if (!condition || t.effect !== 'NoSchedule') return true;
+    const keep = conditions.some((c) => c.type === condition && c.status === 'True');
+    if (!keep) changed = true;
+    return keep;
+  });
+  for (const [condition, key] of Object.entries(PressureTaintKeys)) {
+    if (!conditions.some((c) => c.type === condition && c.status === 'True')) continue;
+    if (next.some((t) => t.key === key && t.effect === 'NoSchedule')) continue;
+    next.push({ key, effect: 'NoSchedule', timeAdded: rfc3339(nowMs) });
+    changed = true;
+  }
+  return changed ? next : undefined;
 }
 
 export function unreachableTaint(node: Node): Taint | undefined {
@@ -171,6 +204,12 @@ export class NodeLifecycleController implements Controller {
       const name = node.metadata?.name || '';
       if (silent(name)) await this.markUnreachable(node, now);
       else if (unreachableTaint(node) || isMarkedUnknown(node)) await this.markReachable(node);
+      else {
+        // Pressure taints follow the conditions (in a pass that changed nothing else: the node here
+        // would be stale after another patch).
+        const taints = pressureTaintsUpdate(node, now);
+        if (taints) await this.ignoreNotFound(() => this.ctx.client.patch(Resources.nodes, undefined, name, { spec: { taints: taints.length ? taints : null } }, 'merge'));
+      }
       const taint = unreachableTaint(node);
       if (taint) await this.evictPods(node, taint, now);
     }

@@ -31,7 +31,9 @@ import { collectUsage, type PodUsage } from './stats';
 import { computePodStatus } from './status';
 import { StatusWriter } from './status-writer';
 import { computePodActions, SyncResult, Waiting } from './sync';
-import { DeadlineExceeded, endedByAgent, msUntilActiveDeadline } from './pod-termination';
+import { isPodTerminal } from '../lib/api/pod';
+import { type AgentTermination, DeadlineExceeded, endedByAgent, msUntilActiveDeadline } from './pod-termination';
+import { EvictionManager, type EvictionOptions } from './eviction/manager';
 import { ServiceEnvSource } from './service-env';
 import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens';
 import { podTokenRequests } from './volumes/projection';
@@ -131,6 +133,13 @@ export interface NodeAgentOptions {
   tokens?: ServiceAccountTokenManager;
   /** How often running pods' configMap, secret, downwardAPI and projected volumes are rewritten (default 60 s). */
   volumeRefreshIntervalMs?: number;
+  /**
+   * Node-pressure eviction (eviction/manager.ts: thresholds, MemoryPressure/DiskPressure/PIDPressure,
+   * pods evicted). Off unless given: it reads the host's memory, disk and PIDs, which hollow nodes and
+   * test agents sharing one machine must not act on; `steer server` and `steer node-agent --runtime cri`
+   * turn it on with the kubelet's defaults.
+   */
+  eviction?: EvictionOptions;
   log?: (msg: string) => void;
 }
 
@@ -159,6 +168,9 @@ export class NodeAgent {
    */
   private readonly deletedFromApi = new Set<string>();
   private readonly startRecorded = new Set<string>();
+  /** Pods the agent ends itself (evictions), by uid, until they are gone. */
+  private readonly endings = new Map<string, AgentTermination>();
+  private readonly eviction?: EvictionManager;
   private readonly recorder: EventRecorder;
   private readonly ownRecorder: boolean;
   private readonly podSource: PodSource;
@@ -256,8 +268,20 @@ export class NodeAgent {
         this.firstSeen.delete(uid);
         this.startRecorded.delete(uid);
         this.recorder.forgetObject(uid);
+        this.endings.delete(uid);
       },
     });
+    if (o.eviction) {
+      this.eviction = new EvictionManager({ ...o.eviction, stateDir: o.stateDir }, {
+        activePods: () => [...this.pods.entries()].filter(([uid, p]) => !isPodTerminal(p) && !p.metadata?.deletionTimestamp && !this.endings.has(uid)).map(([, p]) => p),
+        usage: () => collectUsage(this.runtime, this.pleg.allPods(), (uid) => this.pods.get(uid)),
+        evict: (pod, e) => this.evict(pod, e),
+        pressureChanged: () => void this.syncNodeStatus(true).catch((err: Error) => this.log(`node status: ${err.message}`)),
+        log: this.log,
+      });
+      const eviction = this.eviction;
+      this.nodeStatus.pressures = () => eviction.pressures();
+    }
     this.heartbeat = new LeaseHeartbeat(o.client, o.nodeName, {
       durationSeconds: o.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS,
       renewIntervalMs: o.leaseRenewIntervalMs ?? DEFAULT_LEASE_RENEW_INTERVAL_MS,
@@ -338,12 +362,28 @@ export class NodeAgent {
       if (Date.now() - this.usageReadAt < 3 * statsEvery) await this.collectStats();
     });
     every(this.o.localPathSweepIntervalMs ?? 10_000, () => sweepLocalPathVolumes(localPathRoot(this.o.stateDir), this.o.client).then(() => undefined));
+    this.eviction?.start();
+  }
+
+  /** Ends a pod on the eviction manager's word: the next sync stops it and writes its Failed status. */
+  evict(pod: Pod, eviction: AgentTermination): void {
+    const uid = pod.metadata?.uid;
+    if (!uid) return;
+    this.endings.set(uid, eviction);
+    this.recorder.event(pod, 'Warning', eviction.reason, eviction.message);
+    this.queue.add(uid);
+  }
+
+  /** The eviction manager (when on): tests drive its passes. */
+  get evictionManager(): EvictionManager | undefined {
+    return this.eviction;
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.eviction?.stop();
     this.heartbeat.stop();
     this.pleg.stop();
     this.probes.stop();
@@ -463,11 +503,12 @@ export class NodeAgent {
       if (retryAfterMs !== undefined) return { requeueAfterMs: retryAfterMs };
       return;
     }
-    // Past its active deadline, the pod is ended here: the sync sees it terminal, stops it and writes
-    // the terminal status; before it, the pod is synced again at the deadline.
+    // An evicted pod, or one past its active deadline, is ended here: the sync sees it terminal, stops it
+    // and writes the terminal status; before the deadline, the pod is synced again at it.
     const untilDeadline = msUntilActiveDeadline(pod, Date.now());
-    const subject = untilDeadline !== undefined && untilDeadline <= 0 ? endedByAgent(pod, DeadlineExceeded) : pod;
-    if (subject !== pod) this.recorder.event(pod, 'Normal', DeadlineExceeded.reason, DeadlineExceeded.message);
+    const ending = isPodTerminal(pod) ? undefined : (this.endings.get(uid) ?? (untilDeadline !== undefined && untilDeadline <= 0 ? DeadlineExceeded : undefined));
+    const subject = ending ? endedByAgent(pod, ending) : pod;
+    if (ending === DeadlineExceeded) this.recorder.event(pod, 'Normal', DeadlineExceeded.reason, DeadlineExceeded.message);
     const result = computePodActions(subject, observed, this.actions.syncContext());
     if (untilDeadline !== undefined && untilDeadline > 0) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? untilDeadline, untilDeadline);
     const state = newSyncState(observed);

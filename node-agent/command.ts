@@ -21,6 +21,8 @@ import { boolOption } from '../lib/component/flags';
 import { ensureSelfSignedServingCert, localHostNames, splitSANs } from '../lib/component/pki';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../lib/component/secure-serving';
 import { defaultNodeAddress } from './node-status';
+import { evictionFromFlags, type EvictionOptions } from './eviction/manager';
+import { DefaultEvictionHard } from './eviction/thresholds';
 
 interface NodeAgentFlags {
   kubeconfig?: string;
@@ -60,6 +62,11 @@ interface NodeAgentFlags {
   anonymousAuth: boolean;
   authorizationMode: string;
   insecureServing?: boolean;
+  evictionHard: string;
+  evictionSoft?: string;
+  evictionSoftGracePeriod?: string;
+  evictionPressureTransitionPeriod: string;
+  evictionMaxPodGracePeriod: number;
 }
 
 function listenAddress(v: string): ListenAddress {
@@ -141,6 +148,11 @@ export function register(program: Command): void {
     .option('--anonymous-auth [bool]', 'requests without credentials run as system:anonymous (else 401)', boolOption, false)
     .option('--authorization-mode <mode>', 'Webhook (ask the apiserver: SubjectAccessReview) or AlwaysAllow', 'Webhook')
     .option('--insecure-serving', 'serve plain HTTP without authentication or authorization')
+    .option('--eviction-hard <thresholds>', 'with --runtime cri: node-pressure eviction thresholds, signal<quantity or signal<N% (memory.available, nodefs.available, nodefs.inodesFree, pid.available; empty: none)', DefaultEvictionHard)
+    .option('--eviction-soft <thresholds>', 'soft thresholds, acted on after their --eviction-soft-grace-period')
+    .option('--eviction-soft-grace-period <periods>', 'signal=duration,… for each soft threshold (e.g. memory.available=1m30s)')
+    .option('--eviction-pressure-transition-period <d>', 'how long a pressure condition stays after its last crossing', '5m')
+    .option('--eviction-max-pod-grace-period <s>', "a soft eviction's grace period cap in seconds (0: the pod's own)", intOption(0, Number.MAX_SAFE_INTEGER, '--eviction-max-pod-grace-period'), 0)
     .action(async (flags: NodeAgentFlags) => {
       const client = KubeClient.load({ kubeconfig: flags.kubeconfig, server: flags.server });
       if (flags.runtime !== 'cri' && flags.runtime !== 'fake') throw new InvalidArgumentError('--runtime must be cri or fake');
@@ -163,6 +175,12 @@ export function register(program: Command): void {
         else {
           if (!flags.criSocket) throw new InvalidArgumentError('--cri-socket is required with --runtime cri');
           runtime = new CriRuntime(flags.criSocket);
+        }
+        let eviction: EvictionOptions;
+        try {
+          eviction = evictionFromFlags(flags);
+        } catch (err) {
+          throw new InvalidArgumentError((err as Error).message);
         }
         const serving = await agentServingFromFlags(flags, client);
         const clusterDNS = flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()).filter(Boolean) : [];
@@ -193,6 +211,8 @@ export function register(program: Command): void {
           podRoutes: flags.podRoutes === true,
           serviceProxy: flags.serviceProxy ? { clusterCIDR: flags.clusterCidr } : false,
           networkPolicy: flags.networkPolicy === true,
+          // The host's memory, disk and PIDs: only a real node acts on them.
+          eviction: flags.runtime === 'cri' ? eviction : undefined,
         });
         console.error(`steer node-agent: node ${running.nodeName} registered; serving on ${running.url || '(no server)'}`);
         stop = async () => {

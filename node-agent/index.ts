@@ -3,6 +3,7 @@
 // network policy enforcer's and the cluster DNS redirect's leftover rules, the mounts under the state dir), and the cluster DNS server
 // (benchmarks run it on its own).
 export { startNodeAgent } from './start';
+export { defaultEviction } from './eviction/manager';
 export type { StartNodeAgentOptions, RunningNodeAgent } from './start';
 export { startHollowNodes } from './hollow';
 export { ServiceAccountTokenManager, apiTokenRequester } from './volumes/tokens';

@@ -98,7 +98,14 @@ function cond(type: string, ok: boolean, reason: string, message: string, now: n
   };
 }
 
-export function nodeStatus(f: NodeFacts, rv: RuntimeVersion, rs: RuntimeStatus, now: number, old?: NodeStatus): NodeStatus {
+/** The node conditions the eviction manager raises, with the kubelet's reasons and messages. */
+const PressureConditions = [
+  { type: 'MemoryPressure', no: ['KubeletHasSufficientMemory', 'kubelet has sufficient memory available'], yes: ['KubeletHasInsufficientMemory', 'kubelet has insufficient memory available'] },
+  { type: 'DiskPressure', no: ['KubeletHasNoDiskPressure', 'kubelet has no disk pressure'], yes: ['KubeletHasDiskPressure', 'kubelet has disk pressure'] },
+  { type: 'PIDPressure', no: ['KubeletHasSufficientPID', 'kubelet has sufficient PID available'], yes: ['KubeletHasInsufficientPID', 'kubelet has insufficient PID available'] },
+] as const;
+
+export function nodeStatus(f: NodeFacts, rv: RuntimeVersion, rs: RuntimeStatus, now: number, old?: NodeStatus, pressures: ReadonlySet<string> = new Set()): NodeStatus {
   const ready = rs.runtimeReady && rs.networkReady;
   const resources = {
     cpu: String(f.cpu),
@@ -113,9 +120,11 @@ export function nodeStatus(f: NodeFacts, rv: RuntimeVersion, rs: RuntimeStatus, 
     capacity: resources,
     allocatable: { ...resources },
     conditions: [
-      cond('MemoryPressure', false, 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available', now, old?.conditions),
-      cond('DiskPressure', false, 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', now, old?.conditions),
-      cond('PIDPressure', false, 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', now, old?.conditions),
+      ...PressureConditions.map((p) => {
+        const on = pressures.has(p.type);
+        const [reason, message] = on ? p.yes : p.no;
+        return cond(p.type, on, reason, message, now, old?.conditions);
+      }),
       cond('Ready', ready, ready ? 'KubeletReady' : 'KubeletNotReady', readyMessage, now, old?.conditions),
     ],
     addresses: [
@@ -208,6 +217,8 @@ export class NodeStatusManager {
   private lastFingerprint = '';
   private lastReport = 0;
   private paused = false;
+  /** The pressure conditions now (the eviction manager's; none without it). */
+  pressures: () => ReadonlySet<string> = () => new Set();
 
   constructor(
     private readonly client: KubeClient,
@@ -254,7 +265,7 @@ export class NodeStatusManager {
     } catch (err) {
       rs = { runtimeReady: false, networkReady: false, message: (err as Error).message };
     }
-    const s = nodeStatus(this.facts, this.runtimeVersion, rs, Date.now(), this.lastStatus);
+    const s = nodeStatus(this.facts, this.runtimeVersion, rs, Date.now(), this.lastStatus, this.pressures());
     this.lastStatus = s;
     return s;
   }

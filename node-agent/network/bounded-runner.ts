@@ -78,3 +78,16 @@ export class BoundedRunner {
     await this.running?.catch(() => undefined);
   }
 }
+
+/**
+ * The rule syncers' two timers, as kube-proxy has them: a full resync every resyncMs (someone may have
+ * changed our rules behind our back) and a cheap check every checkMs that the jumps into our chains are
+ * still in place (0: no timer). Returns what stops them.
+ */
+export function startRuleTimers(o: { resyncMs: number; checkMs: number; resync: () => void; check: () => Promise<unknown>; log: (msg: string) => void }): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  if (o.resyncMs > 0) timers.push(setInterval(o.resync, o.resyncMs));
+  if (o.checkMs > 0) timers.push(setInterval(() => void o.check().catch((err: Error) => o.log(`checking the rules failed: ${err.message}`)), o.checkMs));
+  for (const t of timers) t.unref();
+  return () => timers.forEach(clearInterval);
+}

@@ -12,7 +12,7 @@ import type { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
 import type { Informer } from '../../lib/client/informer';
-import { BoundedRunner } from './bounded-runner';
+import { BoundedRunner, startRuleTimers } from './bounded-runner';
 import { computeNetworkPolicyRules, PolicyChainNames, podFingerprint, policyHookRule } from './network-policy-rules';
 import { chainsInSave, chainTag, restoreInput } from './proxy-rules';
 import { Iptables } from './iptables';
@@ -54,8 +54,7 @@ export class NetworkPolicyEnforcer {
   private policies!: Informer<NetworkPolicy>;
   /** Pods and namespaces are watched only once some policy exists: without one they decide nothing. */
   private peers?: { pods: Informer<Pod>; namespaces: Informer<Namespace>; synced: boolean };
-  private resyncTimer?: NodeJS.Timeout;
-  private checkTimer?: NodeJS.Timeout;
+  private stopTimers?: () => void;
   private stopped = false;
   private lastApplied = '';
   /** Our chains as the last restore left them (read back from iptables-save when unknown). */
@@ -96,16 +95,7 @@ export class NetworkPolicyEnforcer {
     await this.policies.start();
     if (this.policies.list().length > 0) await this.watchPeers();
     await this.runner.runNow();
-    const resync = this.o.resyncIntervalMs ?? 3_600_000;
-    if (resync > 0) {
-      this.resyncTimer = setInterval(() => this.resync(), resync);
-      this.resyncTimer.unref();
-    }
-    const check = this.o.checkIntervalMs ?? 30_000;
-    if (check > 0) {
-      this.checkTimer = setInterval(() => void this.checkHook().catch((err: Error) => this.log(`checking the jump from FORWARD failed: ${err.message}`)), check);
-      this.checkTimer.unref();
-    }
+    this.stopTimers = startRuleTimers({ resyncMs: this.o.resyncIntervalMs ?? 3_600_000, checkMs: this.o.checkIntervalMs ?? 30_000, resync: () => this.resync(), check: () => this.checkHook(), log: this.log });
   }
 
   /** Starts the pod and namespace informers (once); resolves when both are synced. */
@@ -198,8 +188,7 @@ export class NetworkPolicyEnforcer {
   /** Stops watching and removes every rule and chain this enforcer made. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.resyncTimer);
-    clearInterval(this.checkTimer);
+    this.stopTimers?.();
     if (this.ownInformers) this.informers.stop();
     await this.runner.stop();
     await removeNetworkPolicyRules(this.o.instance, this.o.commandPrefix);

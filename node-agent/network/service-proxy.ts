@@ -11,7 +11,7 @@ import type { Endpoints, Service } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../lib/client/client';
 import { Resources } from '../../lib/api/resources';
 import { SharedInformerFactory } from '../../lib/client/shared-informers';
-import { BoundedRunner } from './bounded-runner';
+import { BoundedRunner, startRuleTimers } from './bounded-runner';
 import { HealthCheckPorts, healthCheckTargets } from './health-check-ports';
 import { Iptables, runCommand } from './iptables';
 import { ChainNames, chainsInSave, chainTag, computeProxyRules, type HookRule, hookRules, recordedRouteLocalnet, restoreInput } from './proxy-rules';
@@ -78,8 +78,7 @@ export class ServiceProxy {
   private readonly log: (msg: string) => void;
   private readonly runner: BoundedRunner;
   private readonly healthChecks?: HealthCheckPorts;
-  private resyncTimer?: NodeJS.Timeout;
-  private checkTimer?: NodeJS.Timeout;
+  private stopTimers?: () => void;
   private checking = false;
   private stopped = false;
   /** Set once the caches are synced: events before that are covered by the first sync. */
@@ -146,16 +145,7 @@ export class ServiceProxy {
     }
     this.ready = true;
     await this.runner.runNow();
-    const resync = this.o.resyncIntervalMs ?? 3_600_000;
-    if (resync > 0) {
-      this.resyncTimer = setInterval(() => this.resync(), resync);
-      this.resyncTimer.unref();
-    }
-    const check = this.o.checkIntervalMs ?? 30_000;
-    if (check > 0) {
-      this.checkTimer = setInterval(() => void this.checkRules(), check);
-      this.checkTimer.unref();
-    }
+    this.stopTimers = startRuleTimers({ resyncMs: this.o.resyncIntervalMs ?? 3_600_000, checkMs: this.o.checkIntervalMs ?? 30_000, resync: () => this.resync(), check: () => this.checkRules(), log: this.log });
   }
 
   /**
@@ -217,8 +207,7 @@ export class ServiceProxy {
   /** Stops watching and removes every rule and chain this proxy made. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.resyncTimer);
-    clearInterval(this.checkTimer);
+    this.stopTimers?.();
     if (this.ownInformers) this.informers.stop();
     await this.runner.stop();
     await this.healthChecks?.close();
