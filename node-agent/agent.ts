@@ -34,6 +34,7 @@ import { computePodActions, SyncResult, Waiting } from './sync';
 import { isPodTerminal } from '../lib/api/pod';
 import { type AgentTermination, DeadlineExceeded, endedByAgent, msUntilActiveDeadline } from './pod-termination';
 import { EvictionManager, type EvictionOptions } from './eviction/manager';
+import { DefaultImageGcPolicy, ImageGarbageCollector, type ImageGcPolicy } from './image-gc';
 import { ServiceEnvSource } from './service-env';
 import { apiTokenRequester, ServiceAccountTokenManager } from './volumes/tokens';
 import { podTokenRequests } from './volumes/projection';
@@ -140,6 +141,12 @@ export interface NodeAgentOptions {
    * turn it on with the kubelet's defaults.
    */
   eviction?: EvictionOptions;
+  /**
+   * Image garbage collection (image-gc.ts: unused images removed, least recently used first, when the
+   * image filesystem — the state dir's unless imageFsPath says — is fuller than the high threshold).
+   * Off unless given, as eviction; `steer server` and `steer node-agent --runtime cri` turn it on.
+   */
+  imageGc?: Partial<ImageGcPolicy> & { protectedImages?: string[]; imageFsPath?: string; intervalMs?: number };
   log?: (msg: string) => void;
 }
 
@@ -171,6 +178,8 @@ export class NodeAgent {
   /** Pods the agent ends itself (evictions), by uid, until they are gone. */
   private readonly endings = new Map<string, AgentTermination>();
   private readonly eviction?: EvictionManager;
+  private readonly imageGc?: ImageGarbageCollector;
+  private nodeUid = '';
   private readonly recorder: EventRecorder;
   private readonly ownRecorder: boolean;
   private readonly podSource: PodSource;
@@ -271,8 +280,24 @@ export class NodeAgent {
         this.endings.delete(uid);
       },
     });
+    if (o.imageGc) {
+      const fsPath = o.imageGc.imageFsPath ?? o.stateDir;
+      this.imageGc = new ImageGarbageCollector({ ...DefaultImageGcPolicy, ...o.imageGc }, {
+        runtime: this.runtime,
+        observed: () => this.pleg.allPods().values(),
+        filesystem: () => {
+          const st = fs.statfsSync(fsPath);
+          return { capacity: st.blocks * st.bsize, available: st.bavail * st.bsize };
+        },
+        protectedImages: o.imageGc.protectedImages ?? [],
+        failed: (message) => this.recorder.event({ apiVersion: 'v1', kind: 'Node', metadata: { name: this.nodeName, uid: this.nodeUid } }, 'Warning', 'FreeDiskSpaceFailed', message),
+        log: this.log,
+      });
+    }
     if (o.eviction) {
+      const imageGc = this.imageGc;
       this.eviction = new EvictionManager({ ...o.eviction, stateDir: o.stateDir }, {
+        reclaimDisk: imageGc ? () => imageGc.freeAll().then(() => undefined) : undefined,
         activePods: () => [...this.pods.entries()].filter(([uid, p]) => !isPodTerminal(p) && !p.metadata?.deletionTimestamp && !this.endings.has(uid)).map(([, p]) => p),
         usage: () => collectUsage(this.runtime, this.pleg.allPods(), (uid) => this.pods.get(uid)),
         evict: (pod, e) => this.evict(pod, e),
@@ -299,7 +324,8 @@ export class NodeAgent {
     fs.mkdirSync(this.logRoot, { recursive: true });
     this.memoryBacked = await ensureMemoryRoot(this.o.stateDir, !!this.o.tmpfsVolumes, this.log);
     const node = await this.nodeStatus.register();
-    this.heartbeat.setOwner(node.metadata?.uid || '');
+    this.nodeUid = node.metadata?.uid || '';
+    this.heartbeat.setOwner(this.nodeUid);
     await this.heartbeat.start();
     this.unregisterMetrics = registerAgentMetrics({
       nodeName: this.nodeName,
@@ -363,6 +389,16 @@ export class NodeAgent {
     });
     every(this.o.localPathSweepIntervalMs ?? 10_000, () => sweepLocalPathVolumes(localPathRoot(this.o.stateDir), this.o.client).then(() => undefined));
     this.eviction?.start();
+    // The kubelet's ImageGCPeriod.
+    if (this.imageGc) {
+      const gc = this.imageGc;
+      every(this.o.imageGc?.intervalMs ?? 5 * 60_000, () => gc.collect().then(() => undefined));
+    }
+  }
+
+  /** The image garbage collector (when on): tests drive its passes. */
+  get imageGarbageCollector(): ImageGarbageCollector | undefined {
+    return this.imageGc;
   }
 
   /** Ends a pod on the eviction manager's word: the next sync stops it and writes its Failed status. */

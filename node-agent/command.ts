@@ -23,6 +23,8 @@ import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureSer
 import { defaultNodeAddress } from './node-status';
 import { evictionFromFlags, type EvictionOptions } from './eviction/manager';
 import { DefaultEvictionHard } from './eviction/thresholds';
+import { DefaultImageGcPolicy, validateImageGcPolicy } from './image-gc';
+import { IMAGES } from './runtime-setup';
 
 interface NodeAgentFlags {
   kubeconfig?: string;
@@ -67,6 +69,10 @@ interface NodeAgentFlags {
   evictionSoftGracePeriod?: string;
   evictionPressureTransitionPeriod: string;
   evictionMaxPodGracePeriod: number;
+  imageGcHighThreshold: number;
+  imageGcLowThreshold: number;
+  imageMinimumGcAge: number;
+  podInfraContainerImage: string;
 }
 
 function listenAddress(v: string): ListenAddress {
@@ -152,6 +158,10 @@ export function register(program: Command): void {
     .option('--eviction-soft <thresholds>', 'soft thresholds, acted on after their --eviction-soft-grace-period')
     .option('--eviction-soft-grace-period <periods>', 'signal=duration,… for each soft threshold (e.g. memory.available=1m30s)')
     .option('--eviction-pressure-transition-period <d>', 'how long a pressure condition stays after its last crossing', '5m')
+    .option('--image-gc-high-threshold <percent>', 'with --runtime cri: image filesystem usage from which unused images are removed', intOption(0, 100, '--image-gc-high-threshold'), DefaultImageGcPolicy.highThresholdPercent)
+    .option('--image-gc-low-threshold <percent>', 'usage image garbage collection frees down to', intOption(0, 100, '--image-gc-low-threshold'), DefaultImageGcPolicy.lowThresholdPercent)
+    .option('--image-minimum-gc-age <d>', 'an unused image is kept at least this long after it was first seen', durationOption('s'), DefaultImageGcPolicy.minAgeMs)
+    .option('--pod-infra-container-image <image>', 'the sandbox image containerd uses, never removed by image garbage collection', IMAGES.pause)
     .option('--eviction-max-pod-grace-period <s>', "a soft eviction's grace period cap in seconds (0: the pod's own)", intOption(0, Number.MAX_SAFE_INTEGER, '--eviction-max-pod-grace-period'), 0)
     .action(async (flags: NodeAgentFlags) => {
       const client = KubeClient.load({ kubeconfig: flags.kubeconfig, server: flags.server });
@@ -177,8 +187,10 @@ export function register(program: Command): void {
           runtime = new CriRuntime(flags.criSocket);
         }
         let eviction: EvictionOptions;
+        const imageGc = { highThresholdPercent: flags.imageGcHighThreshold, lowThresholdPercent: flags.imageGcLowThreshold, minAgeMs: flags.imageMinimumGcAge };
         try {
           eviction = evictionFromFlags(flags);
+          validateImageGcPolicy(imageGc);
         } catch (err) {
           throw new InvalidArgumentError((err as Error).message);
         }
@@ -213,6 +225,7 @@ export function register(program: Command): void {
           networkPolicy: flags.networkPolicy === true,
           // The host's memory, disk and PIDs: only a real node acts on them.
           eviction: flags.runtime === 'cri' ? eviction : undefined,
+          imageGc: flags.runtime === 'cri' ? { ...imageGc, protectedImages: [flags.podInfraContainerImage] } : undefined,
         });
         console.error(`steer node-agent: node ${running.nodeName} registered; serving on ${running.url || '(no server)'}`);
         stop = async () => {

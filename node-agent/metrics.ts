@@ -136,6 +136,8 @@ export function instrumentRuntime(runtime: ContainerRuntime, nodeName: string): 
     status: timed('status', () => r.status()),
     pullImage: timed('pull_image', (image: string) => r.pullImage(image)),
     imageStatus: timed('image_status', (image: string) => r.imageStatus(image)),
+    listImages: timed('list_images', () => r.listImages()),
+    removeImage: timed('remove_image', (image: string) => r.removeImage(image)),
     runPodSandbox: timed('run_podsandbox', (c) => r.runPodSandbox(c)),
     stopPodSandbox: timed('stop_podsandbox', (id: string) => r.stopPodSandbox(id)),
     removePodSandbox: timed('remove_podsandbox', (id: string) => r.removePodSandbox(id)),

@@ -94,6 +94,13 @@ export function validateService(svc: Service, old?: Service): FieldCause[] {
       causes.push(invalid('spec.externalTrafficPolicy', spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
     }
   }
+  // kube's field path keeps its historical capital L; values may be space-padded (from the old annotation).
+  if (spec.loadBalancerSourceRanges?.length) {
+    if (type !== 'LoadBalancer') causes.push(forbidden('spec.LoadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
+    spec.loadBalancerSourceRanges.forEach((r, i) => {
+      if (!isCIDR(r.trim())) causes.push(invalid(idx('spec.LoadBalancerSourceRanges', i), r.trim(), 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+    });
+  }
   // Its range and uniqueness are the allocator's to check, as a port's nodePort.
   if (spec.healthCheckNodePort !== undefined && spec.healthCheckNodePort !== 0 && !needsHealthCheckNodePort(spec)) {
     causes.push(invalid('spec.healthCheckNodePort', spec.healthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));

@@ -23,7 +23,7 @@ import type { InProcessApi } from '../../lib/api/in-process';
 import type { UserInfo } from '../../apiserver/auth/types';
 import { writeFileAtomic } from '../../lib/component/pki';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator, type SecureServingOptions } from '../../lib/component/secure-serving';
-import { CriRuntime, RuntimeInfo, defaultEviction, ensureRuntime, startNodeAgent } from '../../node-agent';
+import { CriRuntime, IMAGES, RuntimeInfo, defaultEviction, ensureRuntime, startNodeAgent } from '../../node-agent';
 import { startScheduler } from '../../scheduler';
 import { CONSOLE_ADMIN, ensureConsoleAdmin, ensurePrometheusAccess } from './authorization';
 import { adminKubeconfig, certificateUser, PROMETHEUS_USER, serverPki, thisNode, writeComponentKubeconfigs, type ClusterPki } from './pki';
@@ -250,8 +250,9 @@ export async function startServer(o: ServerOptions): Promise<{ info: ServerInfo;
       serviceProxy: { instance: runtime.bridge, clusterCIDR: runtime.podSubnet },
       // NetworkPolicies enforced on the node's pods (chains named after the bridge too).
       networkPolicy: true,
-      // Node-pressure eviction with the kubelet's default thresholds.
+      // Node-pressure eviction and image garbage collection with the kubelet's defaults.
       eviction: defaultEviction(),
+      imageGc: { protectedImages: [IMAGES.pause], imageFsPath: runtime.stateDir },
       // Cluster DNS: ClusterFirst pods get nameserver <clusterDNS>, which this agent answers itself.
       clusterDNS: clusterDNS ? [clusterDNS] : [],
       clusterDomain: o.clusterDomain || 'cluster.local',

@@ -16,7 +16,7 @@ import { rfc3339 } from '../../lib/api/time';
 import { workingSetBytes } from '../host-stats';
 import type { PodUsage } from '../stats';
 import { parseDuration } from '../../lib/api/duration';
-import { DefaultEvictionHard, evictionMessage, type Observations, parseThresholds, type PodCandidate, type Pressure, rankForEviction, Signals, type Threshold, ThresholdState } from './thresholds';
+import { crossed, DefaultEvictionHard, evictionMessage, type Observations, parseThresholds, type PodCandidate, type Pressure, rankForEviction, Signals, type Threshold, ThresholdState } from './thresholds';
 
 /** Reads the node's signals from /proc and the state dir's filesystem. */
 export function readObservations(stateDir: string): Observations {
@@ -51,6 +51,8 @@ export interface EvictionHost {
   evict(pod: Pod, eviction: Eviction): void;
   /** The node conditions changed: send the node status now. */
   pressureChanged(): void;
+  /** Frees what the node can before a pod is evicted for disk (unused images); absent: nothing to free. */
+  reclaimDisk?(): Promise<void>;
   log(msg: string): void;
 }
 
@@ -129,7 +131,8 @@ export class EvictionManager {
     if (this.running) return undefined;
     this.running = true;
     try {
-      const obs = (this.o.observe ?? (() => readObservations(this.o.stateDir)))();
+      const observe = this.o.observe ?? (() => readObservations(this.o.stateDir));
+      const obs = observe();
       const met = this.state.observe(this.thresholds, obs, now);
       const pressures = [...this.pressures(now)].sort().join();
       if (pressures !== this.last) {
@@ -139,6 +142,14 @@ export class EvictionManager {
       if (!met.length) return undefined;
       // Hard thresholds first, then in kube's signal order (memory first).
       const t = [...met].sort((a, b) => Number(b.hard) - Number(a.hard) || Signals.indexOf(a.signal) - Signals.indexOf(b.signal))[0];
+      // Disk: node-level resources first (the kubelet's reclaimNodeLevelResources); no eviction if that was enough.
+      if (t.signal.startsWith('nodefs.') && this.host.reclaimDisk) {
+        await this.host.reclaimDisk();
+        if (!crossed([t], observe()).length) {
+          this.host.log(`eviction manager: ${t.signal} back above its threshold after freeing unused images; no pod evicted`);
+          return undefined;
+        }
+      }
       const usage = t.signal === 'memory.available' ? await this.host.usage() : [];
       const byPod = new Map<string, Map<string, number>>();
       for (const u of usage) {

@@ -135,6 +135,17 @@ describe('external addresses and traffic policies', () => {
     expect(rules.nat.chains).not.toContain(names.svl(id));
   });
 
+  it('loadBalancerSourceRanges: the LoadBalancer IP goes through FW, which lets only the ranges on to EXT; the rest is dropped', () => {
+    const rules = computeProxyRules([lb({ loadBalancerSourceRanges: ['10.0.0.0/8', ' 192.0.2.0/24 '] })], [twoNodes('lb')], { tag, clusterCIDR: '10.88.0.0/16', nodeName: 'n1' });
+    const fw = names.fw(id);
+    expect(chain(rules.nat.rules, names.services)).toEqual(
+      expect.arrayContaining([`-d 198.51.100.7/32 -p tcp -m tcp --dport 80 -j ${names.ext(id)}`, `-d 192.0.2.10/32 -p tcp -m tcp --dport 80 -j ${fw}`]),
+    );
+    // The node's own requests to its address (192.0.2.10, inside a range) come from that address.
+    expect(chain(rules.nat.rules, fw)).toEqual([`-s 10.0.0.0/8 -j ${names.ext(id)}`, `-s 192.0.2.0/24 -j ${names.ext(id)}`, `-s 192.0.2.10/32 -j ${names.ext(id)}`]);
+    expect(chain(rules.filter.rules, names.services)).toEqual(['-d 192.0.2.10/32 -p tcp -m tcp --dport 80 -j DROP']);
+  });
+
   it('without endpoints every address of the Service refuses at once', () => {
     const rules = computeProxyRules([lb()], [], { tag, nodeName: 'n1' });
     expect(chain(rules.filter.rules, names.services)).toEqual([

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Endpoints, Service, ServicePort } from 'kubernetes-types/core/v1';
 import { objectKey } from '../../lib/client/informer';
+import { canonicalIPv4Cidr, cidrContains } from '../../lib/api/ip';
 
 /** kube-proxy's masquerade mark bit. */
 export const MasqueradeMark = '0x4000';
@@ -75,6 +76,11 @@ export class ChainNames {
 
   ext(portName: string): string {
     return this.hashed('EXT', portName);
+  }
+
+  /** A LoadBalancer IP's allowed sources (loadBalancerSourceRanges). */
+  fw(portName: string): string {
+    return this.hashed('FW', portName);
   }
 
   /** The endpoints on this node only (a traffic policy of Local). */
@@ -186,6 +192,10 @@ export function computeProxyRules(services: Service[], endpoints: Endpoints[], o
     // LoadBalancer's ingress IPs (the nodes' addresses, from the service load balancer).
     const lbIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '') : [];
     const externalIPs = [...new Set([...(spec.externalIPs ?? []), ...lbIPs])].filter((ip) => IPV4.test(ip));
+    // loadBalancerSourceRanges: a LoadBalancer IP (not an externalIP) takes only these sources; the rest
+    // is not DNATed and is dropped in the filter table (kube-proxy's FW chain and KUBE-PROXY-FIREWALL).
+    const sourceRanges = (spec.loadBalancerSourceRanges ?? []).map((r) => canonicalIPv4Cidr(r.trim())).filter((r): r is string => !!r);
+    const firewalled = new Set(sourceRanges.length ? lbIPs.filter((ip) => IPV4.test(ip) && !(spec.externalIPs ?? []).includes(ip)) : []);
     const internalLocal = spec.internalTrafficPolicy === 'Local';
     const externalLocal = withNodePorts && spec.externalTrafficPolicy === 'Local';
     for (const sp of spec.ports || []) {
@@ -225,7 +235,21 @@ export function computeProxyRules(services: Service[], endpoints: Endpoints[], o
         const extChain = names.ext(id);
         natChains.push(extChain);
         if (nodePort) nodePortRules.push(`-A ${names.nodePorts} ${match(nodePort)} -m comment --comment ${quote(portName)} -j ${extChain}`);
-        for (const ip of externalIPs) nat.push(`-A ${names.services} -d ${ip}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} external IP`)} -j ${extChain}`);
+        for (const ip of externalIPs) {
+          if (!firewalled.has(ip)) {
+            nat.push(`-A ${names.services} -d ${ip}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} external IP`)} -j ${extChain}`);
+            continue;
+          }
+          const fwChain = names.fw(id);
+          if (!natChains.includes(fwChain)) {
+            natChains.push(fwChain);
+            for (const range of sourceRanges) nat.push(`-A ${fwChain} -s ${range} -m comment --comment ${quote(`${portName} loadbalancer IP`)} -j ${extChain}`);
+            // A request from the node to its own address comes from that address: let it in when a range holds it.
+            for (const lb of firewalled) if (sourceRanges.some((r) => cidrContains(r, lb))) nat.push(`-A ${fwChain} -s ${lb}/32 -m comment --comment ${quote(`${portName} loadbalancer IP`)} -j ${extChain}`);
+          }
+          nat.push(`-A ${names.services} -d ${ip}/32 ${match(sp.port)} -m comment --comment ${quote(`${portName} loadbalancer IP`)} -j ${fwChain}`);
+          filterRule(`-d ${ip}/32 ${match(sp.port)}`, 'loadbalancer IP: source not allowed', '-j DROP');
+        }
         if (externalLocal) {
           // Pods and the node itself still reach every endpoint; traffic from elsewhere goes to this
           // node's endpoints only, unmasqueraded: the client's address is kept (kube-proxy's layout).

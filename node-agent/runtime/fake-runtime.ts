@@ -18,6 +18,7 @@ import {
   RuntimeStatus,
   RuntimeVersion,
   StreamOptions,
+  RuntimeImage,
 } from './runtime';
 
 const NOT_FOUND = 5;
@@ -45,6 +46,7 @@ export interface FakeUsage {
 
 export type FakeOperation =
   | 'pullImage'
+  | 'removeImage'
   | 'runPodSandbox'
   | 'stopPodSandbox'
   | 'removePodSandbox'
@@ -88,6 +90,7 @@ export class FakeRuntime implements ContainerRuntime {
   private defaultUsage: FakeUsage = { milliCores: 1, memoryBytes: 4 * 1024 * 1024 };
   private readonly containers = new Map<string, FakeContainer>();
   private readonly images = new Map<string, string>();
+  private readonly imageSizes = new Map<string, number>();
   private readonly missing: Set<string>;
   private readonly failures = new Map<string, RuntimeError[]>();
   private nextId = 1;
@@ -165,6 +168,21 @@ export class FakeRuntime implements ContainerRuntime {
 
   async imageStatus(image: string): Promise<string | undefined> {
     return this.images.get(image);
+  }
+
+  async listImages(): Promise<RuntimeImage[]> {
+    return [...this.images].map(([name, digest]) => ({ id: digest, repoTags: [name], repoDigests: [`${name.split(':')[0]}@${digest}`], sizeBytes: this.imageSizes.get(name) ?? 10 * 1024 * 1024, pinned: false }));
+  }
+
+  async removeImage(image: string): Promise<void> {
+    this.maybeFail('removeImage');
+    for (const [name, digest] of [...this.images]) if (digest === image || name === image) this.images.delete(name);
+    this.record('removeImage', image);
+  }
+
+  /** An image's size as listImages reports it (default 10 MiB). */
+  setImageSize(image: string, bytes: number): void {
+    this.imageSizes.set(image, bytes);
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {

@@ -204,6 +204,16 @@ export interface ExecProcess {
   startedAtMs?: number;
 }
 
+/** An image the runtime holds (CRI's Image, the fields image garbage collection reads). */
+export interface RuntimeImage {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  sizeBytes: number;
+  /** The runtime keeps it whatever happens (containerd's sandbox image, from 1.7). */
+  pinned: boolean;
+}
+
 export interface ContainerRuntime {
   version(): Promise<RuntimeVersion>;
   status(): Promise<RuntimeStatus>;
@@ -212,6 +222,9 @@ export interface ContainerRuntime {
   pullImage(image: string): Promise<string>;
   /** The image's reference if present locally, else undefined. */
   imageStatus(image: string): Promise<string | undefined>;
+  listImages(): Promise<RuntimeImage[]>;
+  /** Removes an image (by id); removing one that is gone already is fine. */
+  removeImage(image: string): Promise<void>;
 
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
   stopPodSandbox(id: string): Promise<void>;

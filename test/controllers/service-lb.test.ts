@@ -107,6 +107,20 @@ it('externalTrafficPolicy Local gets a healthCheckNodePort, kept across updates,
   expect(again.spec?.healthCheckNodePort).toBe(hc);
 });
 
+it('loadBalancerSourceRanges: CIDRs, LoadBalancer Services only, with kube\'s field path and messages', async () => {
+  const bad = await client.create(Resources.services, 'default', lbService('ranges', 9200, { loadBalancerSourceRanges: ['10.0.0.0/8', '10.0.0.1'] })).catch((e: ApiError) => e);
+  expect((bad as ApiError).status.details?.causes).toEqual([
+    { reason: 'FieldValueInvalid', field: 'spec.LoadBalancerSourceRanges[1]', message: 'Invalid value: "10.0.0.1": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)' },
+  ]);
+  const np = await client
+    .create(Resources.services, 'default', { metadata: { name: 'np-ranges' }, spec: { type: 'NodePort', loadBalancerSourceRanges: ['10.0.0.0/8'], ports: [{ port: 80 }] } })
+    .catch((e: ApiError) => e);
+  expect((np as ApiError).status.details?.causes).toEqual([{ reason: 'FieldValueForbidden', field: 'spec.LoadBalancerSourceRanges', message: "Forbidden: may only be used when `type` is 'LoadBalancer'" }]);
+  // Space-padded values (from the old annotation) are accepted, as kube-apiserver accepts them.
+  const ok = await client.create<Service>(Resources.services, 'default', lbService('ranges', 9200, { loadBalancerSourceRanges: [' 10.0.0.0/8 '] }));
+  expect(ok.spec?.loadBalancerSourceRanges).toEqual([' 10.0.0.0/8 ']);
+});
+
 it('allocateLoadBalancerNodePorts: false allocates no node port', async () => {
   const svc = await client.create<Service>(Resources.services, 'default', lbService('nonp', 9000, { allocateLoadBalancerNodePorts: false }));
   expect(svc.spec?.ports?.[0].nodePort).toBeUndefined();

@@ -119,6 +119,16 @@ describe('CRI runtime on real containerd', () => {
     expect(await cri.imageStatus('127.0.0.1:5000/does-not-exist:1')).toBeUndefined();
   });
 
+  test('lists its images (id, tags, size) and removes one by id, as image garbage collection does', async () => {
+    const nginx = (await cri.listImages()).find((i) => i.repoTags.includes(IMAGES.nginx));
+    expect(nginx?.id).toBe(await cri.imageStatus(IMAGES.nginx));
+    expect(nginx!.sizeBytes).toBeGreaterThan(1024 * 1024);
+    const busybox = await cri.pullImage(IMAGES.busybox);
+    await cri.removeImage(busybox);
+    expect(await cri.imageStatus(IMAGES.busybox)).toBeUndefined();
+    expect((await cri.listImages()).some((i) => i.id === busybox)).toBe(false);
+  });
+
   test('runs a sandbox and an nginx container that answers on its pod IP and on the hostPort', async () => {
     sandboxId = await cri.runPodSandbox(sandboxConfig);
     const container: ContainerConfig = {

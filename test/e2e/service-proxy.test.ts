@@ -175,7 +175,7 @@ it('routes ClusterIP, NodePort (node IP and 127.0.0.1) and hairpin traffic to re
   expect(await curl(nodeNs, `http://${clusterIP}/`)).not.toMatch(/^pod:/);
 });
 
-it("LoadBalancer ingress IPs and externalIPs; externalTrafficPolicy Local keeps outside clients' addresses and this node's endpoints, with its health check port", async () => {
+it("LoadBalancer ingress IPs and externalIPs; externalTrafficPolicy Local keeps outside clients' addresses and this node's endpoints, with its health check port; loadBalancerSourceRanges", async () => {
   const svc = await api.client.create<Service>(Resources.services, 'default', {
     metadata: { name: 'lb' },
     spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', externalIPs: ['198.51.100.7'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
@@ -232,6 +232,14 @@ it("LoadBalancer ingress IPs and externalIPs; externalTrafficPolicy Local keeps 
   await waitFor('outside traffic served again', async () => (await curl(extNs, `http://${nodeIP}/`)).startsWith('pod:8081'), 10_000);
   expect(await curl(extNs, 'http://198.51.100.7/')).toBe(`pod:8081 from ${nodeIP}`);
   await waitFor('the health check port closed', async () => proxy!.healthCheckPorts.length === 0, 10_000);
+
+  // loadBalancerSourceRanges: only the pod network may use the LoadBalancer IP; the node itself (its
+  // address is in the range) still can; the external IP is not the load balancer's and stays open.
+  const ranged = await api.client.get<Service>(Resources.services, 'default', 'lb');
+  await api.client.update<Service>(Resources.services, { ...ranged, spec: { ...ranged.spec, loadBalancerSourceRanges: ['10.77.0.0/24'] } });
+  await waitFor('the outside client dropped at the LoadBalancer IP', async () => (await curl(extNs, `http://${nodeIP}/`)) === 'exit 28', 15_000);
+  expect(await curl(nodeNs, `http://${nodeIP}/`)).toMatch(/^pod:8081/);
+  expect(await curl(extNs, 'http://198.51.100.7/')).toBe(`pod:8081 from ${nodeIP}`);
   await proxy.stop();
   proxy = undefined;
 });

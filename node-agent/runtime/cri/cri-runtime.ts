@@ -30,6 +30,7 @@ import {
   RuntimeStatus,
   RuntimeVersion,
   StreamOptions,
+  RuntimeImage,
 } from '../runtime';
 export type { ContainerExitEvent } from '../runtime';
 import { fromWireContainer, fromWireSandbox, nsToMs, toWireContainerConfig, toWireResources, toWireSandboxConfig } from './convert';
@@ -178,6 +179,11 @@ export class CriRuntime implements ContainerRuntime {
 
   async removeImage(image: string): Promise<void> {
     await this.img('RemoveImage', { image: { image } });
+  }
+
+  async listImages(): Promise<RuntimeImage[]> {
+    const res = await this.img('ListImages', {});
+    return res.images.map((i) => ({ id: i.id, repoTags: i.repo_tags, repoDigests: i.repo_digests, sizeBytes: Number(i.size), pinned: i.pinned }));
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
