@@ -3,7 +3,7 @@
 // one Service's change can free or take another's — and patches `status.loadBalancer` of those whose
 // ingress differs, with kube's service controller events (EnsuringLoadBalancer, EnsuredLoadBalancer,
 // SyncLoadBalancerFailed for a taken port).
-import type { LoadBalancerIngress, Node, Service } from 'kubernetes-types/core/v1';
+import type { Node, Service } from 'kubernetes-types/core/v1';
 import { Resources } from '../../lib/api/resources';
 import { isNotFound } from '../../lib/client/client';
 import { type Controller, type ControllerContext, type ReconcileResult, runWorkers } from '../../lib/client/controller';
@@ -79,16 +79,15 @@ export class ServiceLbController implements Controller {
       this.ctx.recorder.event(svc, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: ${plan.conflict}`);
     }
     if (ingressMatches(svc, plan.ingress)) return;
-    const lb = svc.spec?.type === 'LoadBalancer';
-    if (lb && plan.ingress.length) this.ctx.recorder.event(svc, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
+    const ensuring = svc.spec?.type === 'LoadBalancer' && plan.ingress.length > 0;
+    if (ensuring) this.ctx.recorder.event(svc, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
     const { namespace, name } = splitKey(key);
-    const ingress: LoadBalancerIngress[] = plan.ingress;
     try {
-      await this.ctx.client.patch(Resources.services, namespace, name, { status: { loadBalancer: { ingress: ingress.length ? ingress : null } } }, 'merge', 'status');
+      await this.ctx.client.patch(Resources.services, namespace, name, { status: { loadBalancer: { ingress: plan.ingress.length ? plan.ingress : null } } }, 'merge', 'status');
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;
     }
-    if (lb && plan.ingress.length) this.ctx.recorder.event(svc, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
+    if (ensuring) this.ctx.recorder.event(svc, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
   }
 }

@@ -11,7 +11,8 @@
 // Not done: image and dead-container garbage collection before evicting for disk, per-pod disk and PID
 // usage in the ranking, minimum-reclaim amounts, memcg notifications between intervals.
 import * as fs from 'node:fs';
-import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { AgentTermination } from '../pod-termination';
 import { rfc3339 } from '../../lib/api/time';
 import { workingSetBytes } from '../host-stats';
 import type { PodUsage } from '../stats';
@@ -34,13 +35,8 @@ export function readObservations(stateDir: string): Observations {
   };
 }
 
-/** How the agent ends an evicted pod. */
-export interface Eviction {
-  reason: 'Evicted';
-  message: string;
-  condition: PodCondition;
-  gracePeriodSeconds: number;
-}
+/** How the agent ends an evicted pod: a termination with all its parts. */
+export type Eviction = Required<AgentTermination> & { reason: 'Evicted' };
 
 /** What the manager needs of the agent. */
 export interface EvictionHost {

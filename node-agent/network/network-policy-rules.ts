@@ -121,6 +121,11 @@ interface PortMatch {
   port?: string;
 }
 
+/** Code-unit order (not locale order): the same objects always give the same text, which the enforcer compares. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function quote(s: string): string {
   return `"${s.replace(/["\\]/g, '')}"`;
 }
@@ -181,9 +186,8 @@ class Builder {
       if (list) list.push(r);
       else this.podsByNamespace.set(namespace, [r]);
     }
-    // Deterministic output: the same objects always give the same text (the enforcer skips equal syncs).
-    this.allPods.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const list of this.podsByNamespace.values()) list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.allPods.sort((a, b) => compareKeys(a.key, b.key));
+    for (const list of this.podsByNamespace.values()) list.sort((a, b) => compareKeys(a.key, b.key));
   }
 
   chain(name: string): boolean {
@@ -217,10 +221,10 @@ export function computeNetworkPolicyRules(input: PolicyRulesInput): PolicyRules 
   const names = b.names;
   b.chain(names.forward);
   const forwardRules = [`-A ${names.forward} -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "replies of allowed connections" -j RETURN`];
-  const policies = [...input.policies].sort((x, y) => (objectKey(x) < objectKey(y) ? -1 : objectKey(x) > objectKey(y) ? 1 : 0));
+  const policies = [...input.policies].sort((x, y) => compareKeys(objectKey(x), objectKey(y)));
   const selectors = new Map(policies.map((p) => [p, selectorFromLabelSelector(p.spec?.podSelector ?? {})]));
   const local = input.pods.filter((p) => p.spec?.nodeName === input.nodeName && podAddress(p));
-  local.sort((x, y) => (objectKey(x) < objectKey(y) ? -1 : objectKey(x) > objectKey(y) ? 1 : 0));
+  local.sort((x, y) => compareKeys(objectKey(x), objectKey(y)));
   const egressJumps: string[] = [];
   const ingressJumps: string[] = [];
   const podRules: string[] = [];
@@ -347,7 +351,7 @@ function namedPortsChain(b: Builder, policyKey: string, rule: number, peers: Net
   const candidates = new Map<string, ResolvedPod>();
   const lists = peers.length === 0 ? [b.peerPods({ namespaceSelector: {} }, namespace)!] : peers.map((p) => b.peerPods(p, namespace) ?? []);
   for (const list of lists) for (const p of list) if (!candidates.has(p.key)) candidates.set(p.key, p);
-  for (const p of [...candidates.values()].sort((x, y) => (x.key < y.key ? -1 : 1))) {
+  for (const p of [...candidates.values()].sort((x, y) => compareKeys(x.key, y.key))) {
     for (const n of named) {
       const port = namedPort(p.pod, n.name, n.protocol);
       if (port === undefined) continue;

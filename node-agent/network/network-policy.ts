@@ -164,16 +164,18 @@ export class NetworkPolicyEnforcer {
     });
     const existing = this.ourChains ?? chainsInSave(await this.ipt.save('filter'), this.names.prefix);
     const input = restoreInput({ nat: { chains: [], rules: [] }, filter: rules }, { nat: [], filter: existing });
+    // Unchanged rules need no restore and no look at FORWARD (a resync forgets what was applied; the
+    // periodic check catches the jump being moved meanwhile).
     if (input !== this.lastApplied) {
       await this.ipt.restore(input);
       this.lastApplied = input;
       this.ourChains = rules.chains;
       this.restoreCount++;
-    }
-    if (!(await this.hookIsFirst())) {
-      const hook = policyHookRule(this.names);
-      await this.ipt.remove(hook);
-      await this.ipt.ensure(hook);
+      if (!(await this.hookIsFirst())) {
+        const hook = policyHookRule(this.names);
+        await this.ipt.remove(hook);
+        await this.ipt.ensure(hook);
+      }
     }
     this.syncCount++;
   }

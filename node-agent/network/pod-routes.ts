@@ -16,7 +16,7 @@ import { Informer } from '../../lib/client/informer';
 import { Resources } from '../../lib/api/resources';
 import { canonicalIPv4Cidr, cidrsOverlap, isIPv4 } from '../../lib/api/ip';
 import { Iptables } from './iptables';
-import type { HookRule } from './proxy-rules';
+import { chainsInSave, type HookRule, restoreInput } from './proxy-rules';
 
 /** Default route protocol number tagging steer's pod routes (unassigned in rt_protos). */
 export const DEFAULT_ROUTE_PROTO = 198;
@@ -210,7 +210,7 @@ export class PodRouteSync {
   private failures = 0;
   private lastSkipped = '';
   private readonly ipt: Iptables | undefined;
-  /** The masquerade exception's rules as last written ('' = unknown: write them). */
+  /** The masquerade exception's restore input as last written ('' = unknown: write it). */
   private lastSourceRules = '';
   /** Completed syncs (for tests and metrics). */
   syncs = 0;
@@ -253,17 +253,18 @@ export class PodRouteSync {
     for (const r of await this.observed()) await this.ip(['route', 'del', r.dst, 'via', r.via, 'proto', this.proto, 'table', this.table]);
     if (!this.ipt) return;
     await this.ipt.remove(podSourceHook);
-    if (/^:STEER-POD-ROUTES /m.test(await this.ipt.save('nat'))) await this.ipt.restore(`*nat\n:${PodSourceChain} - [0:0]\n-X ${PodSourceChain}\nCOMMIT\n`);
+    const existing = chainsInSave(await this.ipt.save('nat'), PodSourceChain);
+    if (existing.length) await this.ipt.restore(restoreInput({ nat: { chains: [], rules: [] }, filter: { chains: [], rules: [] } }, { nat: existing, filter: [] }));
     this.lastSourceRules = '';
   }
 
   /** Writes the masquerade exception when it changed, and keeps the jump to it first in POSTROUTING. */
   private async syncSourceRules(nodes: Node[]): Promise<void> {
     if (!this.ipt) return;
-    const rules = podSourceRules(nodes, this.o.nodeName).join('\n');
-    if (rules !== this.lastSourceRules) {
-      await this.ipt.restore(`*nat\n:${PodSourceChain} - [0:0]\n${rules ? `${rules}\n` : ''}COMMIT\n`);
-      this.lastSourceRules = rules;
+    const input = restoreInput({ nat: { chains: [PodSourceChain], rules: podSourceRules(nodes, this.o.nodeName) }, filter: { chains: [], rules: [] } }, { nat: [], filter: [] });
+    if (input !== this.lastSourceRules) {
+      await this.ipt.restore(input);
+      this.lastSourceRules = input;
     }
     const first = (await this.ipt.listRules('nat', 'POSTROUTING'))[0];
     if (!first?.endsWith(` -j ${PodSourceChain}`)) {
