@@ -6,7 +6,9 @@
 //   2. one untimed create 1 → running → removed per side (as the CRI floor's warm-up pod); then per run,
 //      on each side in turn (which side goes first alternates): create 1 replica → running, scale 1→3,
 //      3→30, 30→3 settled (exactly 3 left), a container killed from the host (SIGKILL) → serving HTTP
-//      again, (steer) a pod deleted → its replacement Ready, remove → nothing left.
+//      again, (steer) a pod deleted → its replacement Ready, remove → nothing left. After each step, until
+//      the side's processes are quiet (untilQuiet), so that a step's CPU holds the work it leaves behind
+//      and the next step starts on a quiet node.
 //      "Running" = every replica's container running (no probes on either side: Ready in steer, a
 //      running container with an address in Docker). Both sides are polled the same way (every 100 ms);
 //      steer's create is also timed to pod Ready from a pod watch, which is what the CRI floor (timed
@@ -45,6 +47,29 @@ const POLL_MS = 100;
 const KILL_POLL_MS = 5;
 const STEP_TIMEOUT_MS = 180_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * After a step, until the side's processes (its cgroup: server or dockerd, containerd, shims, runc, CNI)
+ * use under QUIET_CORES over a QUIET_WINDOW_MS window, at most QUIET_MAX_MS: work a step leaves behind
+ * (steer removes a deleted pod's sandbox after its object, Swarm its stopped tasks' containers) is
+ * counted in that step's CPU, and the next step starts on a quiet node, as its CRI floor does.
+ */
+const QUIET_CORES = 0.1;
+const QUIET_WINDOW_MS = 500;
+const QUIET_MAX_MS = 30_000;
+
+/** Waits until the side is quiet (see QUIET_CORES); returns the seconds waited. */
+async function untilQuiet(cpu: (() => number) | undefined): Promise<number> {
+  if (!cpu) return 0;
+  const t0 = performance.now();
+  let c0 = cpu();
+  while (performance.now() - t0 < QUIET_MAX_MS) {
+    await sleep(QUIET_WINDOW_MS);
+    const c1 = cpu();
+    if ((c1 - c0) / (QUIET_WINDOW_MS / 1000) < QUIET_CORES) break;
+    c0 = c1;
+  }
+  return (performance.now() - t0) / 1000;
+}
 
 /** One replica as the benchmark sees it, on either side. */
 interface Replica {
@@ -299,21 +324,29 @@ async function runSide(
   timeline?: PodTimeline,
   cpu?: () => number,
   serverCpu?: () => number,
-): Promise<{ out: Partial<Record<StepName, number>>; cpuOut: Partial<Record<StepName, number>>; serverCpuOut: Partial<Record<StepName, number>> }> {
+): Promise<{ out: Partial<Record<StepName, number>>; cpuOut: Partial<Record<StepName, number>>; serverCpuOut: Partial<Record<StepName, number>>; tailOut: Partial<Record<StepName, number>> }> {
   const out: Partial<Record<StepName, number>> = {};
   const cpuOut: Partial<Record<StepName, number>> = {};
   const serverCpuOut: Partial<Record<StepName, number>> = {};
+  const tailOut: Partial<Record<StepName, number>> = {};
   let stepCpu0 = 0;
   let stepServerCpu0 = 0;
   let timing: StepName | undefined;
+  /** A step's CPU runs until the side is quiet again, which is also where the next step starts. */
+  const stepEnd = async (c0: number | undefined, s0: number | undefined) => {
+    const tail = await untilQuiet(cpu);
+    if (!timing) return;
+    tailOut[timing] = tail;
+    if (c0 !== undefined && cpu) cpuOut[timing] = cpu() - c0;
+    if (s0 !== undefined && serverCpu) serverCpuOut[timing] = serverCpu() - s0;
+  };
   const timed = async (fn: () => Promise<unknown>): Promise<number> => {
     const c0 = cpu?.();
     const s0 = serverCpu?.();
     const t0 = process.hrtime.bigint();
     await fn();
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (c0 !== undefined && cpu && timing) cpuOut[timing] = cpu() - c0;
-    if (s0 !== undefined && serverCpu && timing) serverCpuOut[timing] = serverCpu() - s0;
+    await stepEnd(c0, s0);
     return seconds;
   };
   const step = (name: StepName) => (timing = name);
@@ -364,8 +397,8 @@ async function runSide(
     }, KILL_POLL_MS);
   }
   out['killed container → serving again'] = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (cpu) cpuOut['killed container → serving again'] = cpu() - stepCpu0;
-  if (serverCpu) serverCpuOut['killed container → serving again'] = serverCpu() - stepServerCpu0;
+  step('killed container → serving again');
+  await stepEnd(cpu && stepCpu0, serverCpu && stepServerCpu0);
   if (side.deleteReplica) {
     const now = await settled(side, 3);
     step('pod deleted → replacement running');
@@ -382,7 +415,7 @@ async function runSide(
     await side.remove();
     await until(`${side.name}: nothing left`, async () => ((await side.replicas()).length === 0 ? true : undefined));
   });
-  return { out, cpuOut, serverCpuOut };
+  return { out, cpuOut, serverCpuOut, tailOut };
 }
 
 // ------------------------------------------------------------------ the node agent's own breakdown
@@ -525,6 +558,7 @@ async function main(argv: string[]): Promise<void> {
   const dockerd = path.join(root, 'deploy', 'dockerd.sh');
   const results: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
   const cpuResults: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
+  const tailResults: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
   /** The steer server's or dockerd's own CPU per step (their process alone). */
   const serverCpuResults: Record<'steer' | 'swarm', Partial<Record<StepName, number[]>>> = { steer: {}, swarm: {} };
   let steerCpu: CpuGroup | undefined;
@@ -633,8 +667,9 @@ async function main(argv: string[]): Promise<void> {
               }
             : undefined;
         const group = side.name === 'steer' ? steerCpu : swarmCpu;
-        const { out: figures, cpuOut, serverCpuOut } = await runSide(side, idle, side.name === 'steer' ? timeline : undefined, group && (() => group.seconds()), () => cpuSeconds(pid));
+        const { out: figures, cpuOut, serverCpuOut, tailOut } = await runSide(side, idle, side.name === 'steer' ? timeline : undefined, group && (() => group.seconds()), () => cpuSeconds(pid));
         for (const [step, c] of Object.entries(cpuOut) as Array<[StepName, number]>) (cpuResults[side.name][step] ??= []).push(c);
+        for (const [step, t] of Object.entries(tailOut) as Array<[StepName, number]>) (tailResults[side.name][step] ??= []).push(t);
         for (const [step, c] of Object.entries(serverCpuOut) as Array<[StepName, number]>) (serverCpuResults[side.name][step] ??= []).push(c);
         const first = side.name === 'steer' ? timeline.first() : undefined;
         if (first) starts.push({ ...first, settled: (figures['create 1 replica → running'] ?? NaN) * 1000 });
@@ -664,8 +699,9 @@ async function main(argv: string[]): Promise<void> {
     const floors: Partial<Record<StepName, number>> = {
       'create 1 replica → running': floor.sequential.p50Ms / 1000,
       'scale 3→30': floor.concurrent.totalMs / 1000,
-      // the pods leave the API once stopped (their dead sandboxes are removed afterwards, as the kubelet's GC does)
-      'scale 30→3, settled to exactly 3': floor.concurrent.stopMs / 1000,
+      // The pods leave the API once their containers are stopped (their sandboxes are removed afterwards):
+      // the 27 containers stopped at once, the first phase of the teardown without StopPodSandbox.
+      'scale 30→3, settled to exactly 3': teardownWithoutStop instanceof Error ? undefined : teardownWithoutStop.phases[0].ms / 1000,
       'killed container → serving again': restart.p50Ms / 1000,
     };
 
@@ -697,7 +733,7 @@ async function main(argv: string[]): Promise<void> {
     };
     printTable(rows);
     if (steerCpu && swarmCpu) {
-      const cpuRows: string[][] = [['CPU core-s per step (min / median / max)', 'steer (server, containerd, shims, runc, CNI)', 'of which the server', 'Swarm (dockerd, containerd, shims, runc)', 'of which dockerd', 'steer / Swarm']];
+      const cpuRows: string[][] = [['CPU core-s per step, until the side is quiet (min / median / max)', 'steer (server, containerd, shims, runc, CNI)', 'of which the server', 'Swarm (dockerd, containerd, shims, runc)', 'of which dockerd', 'steer / Swarm']];
       for (const step of STEPS) {
         const s = cpuResults.steer[step];
         const w = cpuResults.swarm[step];
@@ -706,6 +742,9 @@ async function main(argv: string[]): Promise<void> {
         cpuRows.push([step, mmm(s), mmm(serverCpuResults.steer[step]), mmm(w), mmm(serverCpuResults.swarm[step]), sm !== undefined && wm ? `${(sm / wm).toFixed(2)}×` : '—']);
       }
       printTable(cpuRows);
+      const tailRows: string[][] = [[`after the step, until the side is quiet (under ${QUIET_CORES} core for ${QUIET_WINDOW_MS} ms; s, min / median / max)`, 'steer', 'Swarm']];
+      for (const step of STEPS) tailRows.push([step, mmm(tailResults.steer[step]), mmm(tailResults.swarm[step])]);
+      printTable(tailRows);
     }
     if (idleRows.length) {
       console.log(`\nwith 30 replicas, nothing changing: CPU (% of one core) over ${o.idle} s from 2 s after they run, and from ${o.idleSettle} s after (steady state); RSS`);

@@ -232,7 +232,7 @@ describe('a sync that starts containers', () => {
   });
 });
 
-test('a deleted pod: containers stopped with the grace period, then the sandbox removed with one network teardown; its object, directories and logs go', async () => {
+test('a deleted pod: containers stopped with the grace period; its directories and object go while its sandbox still runs, then the sandbox, with one network teardown, and its logs', async () => {
   const h = harness();
   const p: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: 'web', namespace: 'default', uid: 'uid-1', deletionTimestamp: '2026-01-01T00:00:00Z' } };
   await createAndStart(h, p);
@@ -247,22 +247,71 @@ test('a deleted pod: containers stopped with the grace period, then the sandbox 
   h.runtime.calls.length = 0;
   await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 30, reason: 'deleted' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
   expect(graces).toEqual([30]);
+  expect(h.runtime.calls.map((c) => c.split(' ')[0])).toEqual(['stopContainer']);
+  expect(h.events).toContain('Normal Killing Stopping container c');
+  // No container runs: the object goes, with the pod's directory; the sandbox is garbage from now on.
+  const after = await h.pleg.observe('uid-1', Date.now());
+  expect(after.sandboxes.map((s) => s.state)).toEqual(['SANDBOX_READY']);
+  expect(after.containers.filter((c) => c.state === 'CONTAINER_RUNNING')).toEqual([]);
+  await h.actions.finalizeDeletion(p, after);
+  expect(h.deleted).toEqual(['web']);
+  expect(h.forgotten).toEqual(['uid-1']);
+  expect(fs.existsSync(path.join(stateDir, 'pods', 'uid-1'))).toBe(false);
+  expect(h.runtime.networkTeardowns).toBe(0);
+  // The delete notification's sync removes the sandbox (one CNI DEL) and the logs.
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', Date.now()))).toEqual({});
+  expect(h.runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+  expect(h.runtime.calls.filter((c) => c.startsWith('removePodSandbox'))).toHaveLength(1);
+  expect(h.runtime.calls.filter((c) => c.startsWith('stopPodSandbox'))).toHaveLength(0);
+  expect(h.runtime.networkTeardowns).toBe(1);
+  expect(fs.existsSync(logDir)).toBe(false);
+});
+
+test("a deleted pod's sandbox waits for the kills and starts in flight, then goes even though it was never stopped", async () => {
+  const h = harness();
+  const p: Pod = { ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent' }), metadata: { name: 'web', namespace: 'default', uid: 'uid-1', deletionTimestamp: '2026-01-01T00:00:00Z' } };
+  await createAndStart(h, p);
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 0, reason: 'deleted' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
+  await h.actions.finalizeDeletion(p, await h.pleg.observe('uid-1', Date.now()));
+  // Another pod's sandbox is being created: the garbage waits.
+  let release = () => undefined as void;
+  const gate = new Promise<void>((r) => (release = r));
+  const run = h.runtime.runPodSandbox.bind(h.runtime);
+  h.runtime.runPodSandbox = async (...args) => {
+    await gate;
+    return run(...args);
+  };
+  const other: Pod = { ...pod({ name: 'c', image: 'busybox:1.35' }), metadata: { name: 'other', namespace: 'default', uid: 'uid-2' } };
+  const creating = h.actions.apply(other, { type: 'CreateSandbox', attempt: 0 }, newSyncState(emptyObserved('uid-2')));
+  const now = Date.now();
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', now), now)).toEqual({ retryAfterMs: expect.any(Number) });
+  expect(h.runtime.counts().sandboxes).toBe(1);
+  release();
+  expect(await creating).toEqual({ ok: true });
+  expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', Date.now()))).toEqual({});
+  expect(h.runtime.counts().sandboxes).toBe(1); // uid-2's
+});
+
+test("a deleted pod with host ports: its sandbox removed by the kill, with one network teardown, before its object goes (a replacement's DNAT rules must not find the old ones)", async () => {
+  const h = harness();
+  const p: Pod = {
+    ...pod({ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80, hostPort: 8080 }] }),
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', deletionTimestamp: '2026-01-01T00:00:00Z' },
+  };
+  await createAndStart(h, p);
+  h.runtime.calls.length = 0;
+  await h.actions.apply(p, { type: 'KillPod', gracePeriodSeconds: 30, reason: 'deleted' }, newSyncState(await h.pleg.observe('uid-1', Date.now())));
   expect(h.runtime.calls.map((c) => c.split(' ')[0])).toEqual(['stopContainer', 'removePodSandbox']);
   expect(h.runtime.networkTeardowns).toBe(1);
-  expect(h.events).toContain('Normal Killing Stopping container c');
-  // Nothing runs and nothing is left: the object goes, with the pod's directory and logs.
   const after = await h.pleg.observe('uid-1', Date.now());
   expect(after.sandboxes).toEqual([]);
   expect(after.containers).toEqual([]);
   await h.actions.finalizeDeletion(p, after);
   expect(h.deleted).toEqual(['web']);
-  expect(h.forgotten).toEqual(['uid-1']);
-  expect(fs.existsSync(logDir)).toBe(false);
-  expect(fs.existsSync(path.join(stateDir, 'pods', 'uid-1'))).toBe(false);
+  expect(fs.existsSync(path.join(stateDir, 'logs', 'default_web_uid-1'))).toBe(false);
   // The delete notification's sync finds nothing to remove.
   expect(await h.actions.cleanupOrphan('uid-1', await h.pleg.observe('uid-1', Date.now()))).toEqual({});
   expect(h.runtime.calls.filter((c) => c.startsWith('removePodSandbox'))).toHaveLength(1);
-  expect(h.runtime.networkTeardowns).toBe(1);
 });
 
 test('a completed pod is only stopped (its containers kept for logs); deleted later, its object goes at once and cleanupOrphan removes the dead sandbox without a second stop', async () => {

@@ -21,7 +21,7 @@ import { DefaultHookRunner, HookRunner, MIN_GRACE_SECONDS, runPreStop } from './
 import { prepareTerminationMessageFile, terminationMessageFile } from './termination-message';
 import { ContainerRuntime, PodSandboxConfig, RuntimeError } from './runtime/runtime';
 import type { PodDeleter } from './status-writer';
-import { gracePeriodSeconds, isSidecar, PodAction, StartBlock, SyncContext, Waiting } from './sync';
+import { gracePeriodSeconds, hasHostPorts, isSidecar, PodAction, StartBlock, SyncContext, Waiting } from './sync';
 import { removePodCgroups } from './runtime/cgroups';
 import { podContainer } from '../lib/api/pod';
 import type { ServiceAccountTokenManager } from './volumes/tokens';
@@ -32,10 +32,9 @@ const CREATE_RETRY_MS = 2000;
 /** A deleted pod's dead sandboxes wait at most this long for the kills and starts in flight before they are removed. */
 const REMOVAL_DEFER_MAX_MS = 10_000;
 /**
- * Dead sandboxes removed at once. Each removal runs the CNI chain again inside containerd (1.6 forces a
- * stop first): 27 at once took the machine's two cores for seconds, and a killed container's restart
- * right after a scale-down waited behind them (0.42 s → 1.1 s to serving again). A deleted pod's sandbox
- * is removed by its kill now (killPod), so these are dead sandboxes left from before (completed pods).
+ * Sandboxes of gone pods removed at once. Each removal runs the CNI chain inside containerd (1.6 forces
+ * a stop first): 27 at once took the machine's two cores for seconds, and a killed container's restart
+ * right after a scale-down waited behind them (0.42 s → 1.1 s to serving again).
  */
 const REMOVALS_AT_ONCE = 2;
 /** How often a put-off removal looks again. */
@@ -242,21 +241,22 @@ export class PodActions {
   }
 
   /**
-   * Everything is stopped (containers, sandbox, its network): the pod's directories and cgroups go, then
-   * the API object, as the kubelet deletes it once nothing runs and its volumes and cgroup are gone. The
-   * kill of a deleted pod removed its sandbox and containers already (killPod); dead ones left from
-   * before are garbage (the kubelet's container GC removes them later): the sync of the delete
-   * notification removes them through cleanupOrphan, after the kills and starts in flight, two at a time.
+   * No container runs: the pod's directories (volumes) go, and its cgroups unless its sandbox still runs
+   * in them, then the API object, as the kubelet deletes it once its containers are stopped and its
+   * volumes gone. What is left in the runtime (a deleted pod's sandbox, dead containers from before) is
+   * garbage (the kubelet's container GC removes it later): the sync of the delete notification removes
+   * it through cleanupOrphan, with the cgroups, after the kills and starts in flight, two at a time.
    */
   async finalizeDeletion(pod: Pod, observed: ObservedPod): Promise<void> {
     const uid = pod.metadata!.uid!;
-    if (observed.sandboxes.some((s) => s.state === 'SANDBOX_READY') || observed.containers.some((c) => c.state === 'CONTAINER_RUNNING')) {
-      // Not stopped after all (should not happen: the core finalizes only when nothing runs).
+    if (observed.containers.some((c) => c.state === 'CONTAINER_RUNNING')) {
+      // Not stopped after all (should not happen: the core finalizes only when no container runs).
       await this.removeAll(uid, observed, podCgroupParent(this.o.sandbox.cgroupRoot, uid), podLogDirectory(this.o.sandbox.logRoot, pod));
     } else {
       const cgroupFs = this.o.cgroupFs;
+      const sandboxRuns = observed.sandboxes.some((s) => s.state === 'SANDBOX_READY');
       await Promise.all([
-        cgroupFs && removePodCgroups(podCgroupParent(this.o.sandbox.cgroupRoot, uid), cgroupFs),
+        cgroupFs && !sandboxRuns && removePodCgroups(podCgroupParent(this.o.sandbox.cgroupRoot, uid), cgroupFs),
         removePodDirs(this.o.stateDir, uid),
         // Nothing of it left in the runtime: no later cleanupOrphan will remove its logs.
         !observed.sandboxes.length && !observed.containers.length && removeTree(podLogDirectory(this.o.sandbox.logRoot, pod)),
@@ -267,17 +267,19 @@ export class PodActions {
   }
 
   /**
-   * The runtime has objects of a pod the API no longer has: stop and remove them. Dead ones (a deleted
-   * pod finalizeDeletion stopped) are only garbage: their removal waits while other pods are being killed
-   * or started, up to REMOVAL_DEFER_MAX_MS, runs REMOVALS_AT_ONCE at a time, and otherwise asks to be
-   * called again after retryAfterMs.
+   * The runtime has objects of a pod the API no longer has: stop and remove them. When no container of
+   * it runs (what finalizeDeletion left of a deleted pod: its sandbox, dead containers) they are only
+   * garbage: their removal waits while other pods are being killed or started, up to
+   * REMOVAL_DEFER_MAX_MS, runs REMOVALS_AT_ONCE at a time, and otherwise asks to be called again after
+   * retryAfterMs.
    */
   async cleanupOrphan(uid: string, observed: ObservedPod, now = Date.now()): Promise<{ retryAfterMs?: number }> {
     if (!observed.sandboxes.length && !observed.containers.length) {
       this.forget(uid);
       return {};
     }
-    const running = observed.sandboxes.some((s) => s.state === 'SANDBOX_READY') || observed.containers.some((c) => c.state === 'CONTAINER_RUNNING');
+    // A sandbox with no container running is garbage too: a deleted pod's, left by finalizeDeletion.
+    const running = observed.containers.some((c) => c.state === 'CONTAINER_RUNNING');
     if (!running) {
       if (this.urgentInFlight > 0) {
         const since = this.removalDeferredAt.get(uid) ?? now;
@@ -580,17 +582,18 @@ export class PodActions {
 
   /**
    * Stops the pod's containers with the grace period, then its ready sandboxes. A deleted pod's (`remove`)
-   * sandboxes are removed instead of stopped: containerd 1.6's RemovePodSandbox stops the sandbox itself
-   * (the pause container, one CNI DEL) and removes it with its stopped containers, while removing a
-   * sandbox stopped before runs the whole CNI chain a second time (27 pods: 0.75 core-s of containerd's
-   * CPU, `node dist/bench/cri-floor.js --teardown-phases 27`). The containers are stopped by then, so the
-   * object still goes only once nothing runs, and nothing is left for cleanupOrphan.
+   * sandboxes are left to cleanupOrphan, after the object is gone (sync.ts says why), unless the pod has
+   * host ports: then they are removed here instead of stopped, as containerd 1.6's RemovePodSandbox stops
+   * the sandbox itself (the pause container, one CNI DEL) and removes it with its stopped containers,
+   * while removing a sandbox stopped before runs the whole CNI chain a second time (27 pods: 0.75 core-s
+   * of containerd's CPU, `node dist/bench/cri-floor.js --teardown-phases 27`).
    */
   private async killPod(pod: Pod, grace: number, remove: boolean): Promise<void> {
     const uid = pod.metadata?.uid || '';
     const obs = await this.o.pleg.observe(uid, Date.now());
     const running = obs.containers.filter((c) => c.state === 'CONTAINER_RUNNING');
-    this.o.pleg.expectExits([...running.map((c) => c.id), ...obs.sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id)]);
+    const sandboxes = remove && !hasHostPorts(pod) ? [] : obs.sandboxes.filter((s) => s.state === 'SANDBOX_READY');
+    this.o.pleg.expectExits([...running.map((c) => c.id), ...sandboxes.map((s) => s.id)]);
     const sandbox = obs.sandboxes.find((s) => s.state === 'SANDBOX_READY');
     const podIP = podIPOf(pod, sandbox?.ip ?? '', this.o.hostIP);
     const kill = async (c: ObservedContainer, seconds: number) => {
@@ -607,8 +610,7 @@ export class PodActions {
       const left = grace > 0 ? Math.max(MIN_GRACE_SECONDS, grace - Math.floor((Date.now() - started) / 1000)) : 0;
       await Promise.all(running.filter((c) => isSidecarContainer(c) && c.name === name).map((c) => kill(c, left)));
     }
-    for (const s of obs.sandboxes) {
-      if (s.state !== 'SANDBOX_READY') continue;
+    for (const s of sandboxes) {
       if (remove) await this.runtime.removePodSandbox(s.id).catch(ignoreNotFound);
       else await this.runtime.stopPodSandbox(s.id);
     }

@@ -218,6 +218,24 @@ describe('computePodActions', () => {
     },
     { name: 'deletion: nothing ever ran', pod: pod({ deleting: true }), obs: observed([], []), expect: ['FinalizeDeletion'] },
     {
+      name: 'deletion: no container runs, the sandbox does: finalized (the sandbox is garbage after the object)',
+      pod: pod({ deleting: true }),
+      obs: observed([sandbox()], [exited('app', 0)]),
+      expect: ['FinalizeDeletion'],
+    },
+    {
+      name: 'deletion: with host ports, a running sandbox is stopped first',
+      pod: pod({ deleting: true, containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80, hostPort: 8080 }] }] }),
+      obs: observed([sandbox()], [exited('app', 0)]),
+      expect: ['KillPod'],
+    },
+    {
+      name: 'deletion: with host ports, a stopped sandbox is finalized',
+      pod: pod({ deleting: true, containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80, hostPort: 8080 }] }] }),
+      obs: observed([sandbox({ state: 'SANDBOX_NOTREADY' })], [exited('app', 0)]),
+      expect: ['FinalizeDeletion'],
+    },
+    {
       name: 'terminal phase: running leftovers are stopped',
       pod: pod({ phase: 'Succeeded' }),
       obs: observed([sandbox()], [ctr('app')]),

@@ -8,7 +8,10 @@ import { stableJson } from '../lib/api/json';
 import { isPodTerminal } from '../lib/api/pod';
 
 export type PodAction =
-  /** Stop every running container (grace period) and every ready sandbox of the pod. */
+  /**
+   * Stop every running container (grace period) and every ready sandbox of the pod; a deleted pod's
+   * sandboxes only if it has host ports (otherwise they are removed after the object, as garbage).
+   */
   | { type: 'KillPod'; gracePeriodSeconds: number; reason: string }
   | { type: 'CreateSandbox'; attempt: number }
   /** Pull (per imagePullPolicy), create and start one container in the newest sandbox (ephemeral: one of spec.ephemeralContainers). */
@@ -16,7 +19,7 @@ export type PodAction =
   | { type: 'KillContainer'; id: string; name: string; gracePeriodSeconds: number; reason: string; message: string }
   | { type: 'RemoveContainer'; id: string; name: string }
   | { type: 'RemoveSandbox'; id: string }
-  /** Everything is stopped: remove sandboxes, containers, volumes and logs, then delete the pod object. */
+  /** No container runs: remove volumes (and what else nothing holds), then delete the pod object. */
   | { type: 'FinalizeDeletion' };
 
 export type ProbeResult = 'success' | 'failure' | 'unknown';
@@ -138,6 +141,11 @@ export function isPodFinished(pod: Pod, observed: ObservedPod): boolean {
   return true;
 }
 
+/** Does a container of the pod map a host port (the sandbox's portmap rules)? */
+export function hasHostPorts(pod: Pod): boolean {
+  return (pod.spec?.containers ?? []).some((c) => (c.ports ?? []).some((p) => !!p.hostPort));
+}
+
 /** Decides the next actions for one pod. */
 export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncContext): SyncResult {
   const result: SyncResult = { actions: [], waiting: {} };
@@ -148,9 +156,13 @@ export function computePodActions(pod: Pod, observed: ObservedPod, ctx: SyncCont
 
   gcDeadContainers(pod, observed, result);
 
-  // Deletion: stop everything with the grace period, then finalize.
+  // Deletion: stop the containers with the grace period, then finalize. The sandbox (pause container,
+  // network) is garbage once no container runs, torn down after the object is gone and behind the
+  // node's starts and kills (its CNI DEL and two runc runs are most of a pod's teardown: 27 at once took
+  // the two cores for seconds). A pod with host ports keeps the kubelet's order, its sandbox stopped
+  // first: a replacement on this node must not find the old DNAT rules in front of its own.
   if (pod.metadata?.deletionTimestamp || !spec) {
-    if (running.length || readySandboxes.length) {
+    if (running.length || (readySandboxes.length && hasHostPorts(pod))) {
       result.actions.push({ type: 'KillPod', gracePeriodSeconds: gracePeriodSeconds(pod), reason: 'deleted' });
     } else {
       result.actions.push({ type: 'FinalizeDeletion' });

@@ -2,7 +2,8 @@
 // bound to the node → Running with a podIP; the pod IP and a hostPort on 127.0.0.1 serve nginx's page;
 // the memory limit is in the container's cgroup; logs (agent endpoint and apiserver pods/log) show the
 // access line; killing nginx's host process → restarted, restartCount 1, Ready again; restarting the
-// agent → no duplicate containers; deleting the pod → sandbox, containers, cgroups and logs gone.
+// agent → no duplicate containers; deleting the pod → sandbox, containers, cgroups and logs gone (with
+// a host port, the sandbox before the object; without, right after it).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -143,7 +144,9 @@ describe('node agent on real containerd', () => {
     const uid = pod.metadata!.uid!;
     await api.client.delete(Resources.pods, 'default', 'nginx');
     await waitFor('pod object gone', async () => getPod().then(() => false, (e) => isNotFound(e)));
-    // As the kubelet: the object goes once nothing runs (sandbox stopped: its network torn down) and the cgroup is gone.
+    // A pod with a host port, as the kubelet: the object goes once nothing runs (sandbox stopped: its
+    // network and portmap rules torn down) and the cgroup is gone. (Without host ports the sandbox goes
+    // right after the object: scenario.test.ts.)
     expect((await podContainers(uid)).filter((c) => c.state === 'CONTAINER_RUNNING')).toEqual([]);
     expect((await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid && s.state === 'SANDBOX_READY')).toEqual([]);
     expect(fs.existsSync(path.join('/sys/fs/cgroup/memory', rt.cgroupRoot, `pod${uid}`))).toBe(false);
@@ -151,6 +154,34 @@ describe('node agent on real containerd', () => {
     await waitFor('sandbox, containers and logs removed', async () => {
       const sandboxes = (await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid);
       return !sandboxes.length && !(await podContainers(uid)).length && !fs.readdirSync(rt.podLogDir).some((d) => d.endsWith(uid));
+    });
+  });
+
+  test('a pod without host ports: its object goes once its containers are stopped; its sandbox (network), cgroups and logs right after', async () => {
+    const created = await api.client.create<Pod>(Resources.pods, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'plain', namespace: 'default' },
+      spec: { nodeName, terminationGracePeriodSeconds: 2, containers: [{ name: 'nginx', image: IMAGES.nginx }] },
+    });
+    const uid = created.metadata!.uid!;
+    const getPlain = () => api.client.get<Pod>(Resources.pods, 'default', 'plain');
+    const running = await waitFor('plain Running', async () => {
+      const p = await getPlain();
+      return p.status?.phase === 'Running' && !!p.status.podIP && p;
+    });
+    expect((await httpGet(running.status!.podIP!, 80)).status).toBe(200);
+    await api.client.delete(Resources.pods, 'default', 'plain');
+    await waitFor('plain gone', async () => getPlain().then(() => false, (e) => isNotFound(e)));
+    expect((await podContainers(uid)).filter((c) => c.state === 'CONTAINER_RUNNING')).toEqual([]);
+    await waitFor('its sandbox, containers, cgroups and logs removed', async () => {
+      const sandboxes = (await cri.listPodSandboxes()).filter((s) => s.labels[LABEL_POD_UID] === uid);
+      return (
+        !sandboxes.length &&
+        !(await podContainers(uid)).length &&
+        !fs.existsSync(path.join('/sys/fs/cgroup/memory', rt.cgroupRoot, `pod${uid}`)) &&
+        !fs.readdirSync(rt.podLogDir).some((d) => d.endsWith(uid))
+      );
     });
   });
 });

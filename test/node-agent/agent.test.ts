@@ -223,7 +223,7 @@ describe('node agent on the fake runtime', () => {
     expect(after.status?.phase).toBe('Running');
   });
 
-  test('deleting the pod stops it, removes sandbox and containers, then the object, with one final DELETE', async () => {
+  test('deleting the pod stops it, deletes the object with one final DELETE, and removes its sandbox and containers', async () => {
     // The agent's final deletes (grace 0, uid precondition) and how the apiserver answered them.
     const finalDeletes: Array<number | 'ok'> = [];
     const del = api.client.delete.bind(api.client);
@@ -248,7 +248,8 @@ describe('node agent on the fake runtime', () => {
           return isNotFound(err);
         }
       });
-      expect(runtime.counts()).toEqual({ sandboxes: 0, containers: 0, running: 0 });
+      // The sandbox goes after the object (the delete notification's sync), the containers with it.
+      await waitFor('sandbox and containers removed', async () => runtime.counts().sandboxes === 0 && runtime.counts().containers === 0);
       // Syncs after the final DELETE (the runtime's and the watch's late news of the pod) send no other.
       await new Promise((r) => setTimeout(r, 500));
       expect(finalDeletes).toEqual(['ok']);
