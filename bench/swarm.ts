@@ -6,9 +6,9 @@
 //   2. one untimed create 1 → running → removed per side (as the CRI floor's warm-up pod); then per run,
 //      on each side in turn (which side goes first alternates): create 1 replica → running, scale 1→3,
 //      3→30, 30→3 settled (exactly 3 left), a container killed from the host (SIGKILL) → serving HTTP
-//      again, (steer) a pod deleted → its replacement Ready, remove → nothing left. After each step, until
-//      the side's processes are quiet (untilQuiet), so that a step's CPU holds the work it leaves behind
-//      and the next step starts on a quiet node.
+//      again, (steer) a pod deleted → its replacement Ready, remove → nothing left. After each step the
+//      bench waits until the side's processes are quiet (untilQuiet): a step's CPU then holds the work
+//      it leaves behind, and the next step starts on a quiet node.
 //      "Running" = every replica's container running (no probes on either side: Ready in steer, a
 //      running container with an address in Docker). Both sides are polled the same way (every 100 ms);
 //      steer's create is also timed to pod Ready from a pod watch, which is what the CRI floor (timed
