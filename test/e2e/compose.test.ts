@@ -331,9 +331,11 @@ describe('a 2-node steer cluster from docker-compose', () => {
           const ip = target.status?.podIP || '';
           const where = `${c.name} (${c.node}) → ${target.metadata?.name} (${target.spec?.nodeName})`;
           if (c.labels.access) {
+            // Until the page is read: `ctr tasks exec` without a terminal can return before it has
+            // copied the process' output (a CI run saw exit 0 and no output once).
             const r = await waitFor(`${where} served`, async () => {
               const x = await wget(ip);
-              return x.code === 0 ? x : undefined;
+              return x.code === 0 && x.stdout ? x : undefined;
             }, 30_000, 500);
             expect(r.stdout).toMatch(/nginx/i);
           } else {
