@@ -329,8 +329,6 @@ async function runSide(
   const cpuOut: Partial<Record<StepName, number>> = {};
   const serverCpuOut: Partial<Record<StepName, number>> = {};
   const tailOut: Partial<Record<StepName, number>> = {};
-  let stepCpu0 = 0;
-  let stepServerCpu0 = 0;
   let timing: StepName | undefined;
   /** A step's CPU runs until the side is quiet again, which is also where the next step starts. */
   const stepEnd = async (c0: number | undefined, s0: number | undefined) => {
@@ -381,8 +379,9 @@ async function runSide(
   const victim = before[0];
   const pid = await victim.hostPid?.();
   if (!pid) throw new Error(`${side.name}: no host PID for ${victim.id}`);
-  stepCpu0 = cpu?.() ?? 0;
-  stepServerCpu0 = serverCpu?.() ?? 0;
+  step('killed container → serving again');
+  const killCpu0 = cpu?.();
+  const killServerCpu0 = serverCpu?.();
   const t0 = process.hrtime.bigint();
   process.kill(pid, 'SIGKILL');
   if (side.name === 'steer') {
@@ -397,8 +396,7 @@ async function runSide(
     }, KILL_POLL_MS);
   }
   out['killed container → serving again'] = Number(process.hrtime.bigint() - t0) / 1e9;
-  step('killed container → serving again');
-  await stepEnd(cpu && stepCpu0, serverCpu && stepServerCpu0);
+  await stepEnd(killCpu0, killServerCpu0);
   if (side.deleteReplica) {
     const now = await settled(side, 3);
     step('pod deleted → replacement running');
