@@ -7,16 +7,17 @@
 //      on each side in turn (which side goes first alternates): create 1 replica → running, scale 1→3,
 //      3→30, 30→3 settled (exactly 3 left), a container killed from the host (SIGKILL) → serving HTTP
 //      again, (steer) a pod deleted → its replacement Ready, remove → nothing left. After each step the
-//      bench waits until the side's processes are quiet (untilQuiet): a step's CPU then holds the work
-//      it leaves behind, and the next step starts on a quiet node.
+//      bench waits until the side's processes and the machine are quiet (untilQuiet): a step's CPU then
+//      holds the work it leaves behind, and the next step starts on a quiet node.
 //      "Running" = every replica's container running (no probes on either side: Ready in steer, a
 //      running container with an address in Docker). Both sides are polled the same way (every 100 ms);
-//      steer's create is also timed to pod Ready from a pod watch, which is what the CRI floor (timed
-//      at the CRI, no poll) is compared with;
 //   3. in the first run, with 30 replicas and nothing changing: CPU of the steer server against dockerd's,
 //      2 s after they run and once settled (--idle-settle s after: the start's tail over, the steady state);
-//   4. the raw CRI floor on the steer cluster's containerd (bench/cri-floor.ts): one pod start, 27 at
-//      once and their removal at once, kill → serving again, and 27 pods torn down phase by phase;
+//   4. steer's pod start and 3→30 next to the raw CRI floor of the same work on its containerd
+//      (bench/start-rounds.ts): --start-rounds creates of 1 replica → Ready and --scale-rounds 3→30 → all
+//      Ready, timed from watches (the floor is timed at the CRI, with no poll), each followed by a floor
+//      sample (one pod; 27 at once), each from a quiet node with Swarm's engine idle beside it; then the
+//      floors of kill → serving again and of 27 pods torn down phase by phase;
 //   5. a table: min/median/max per step and side, steer/Swarm of the medians, the floor, steer/floor;
 //   6. cleanup of everything it started, by PID: the service, the swarm, the engine (its PID file), its
 //      bridge and data, `steer down --purge`.
@@ -24,21 +25,21 @@
 // `--restart-delay 0s`, the default here (--swarm-restart-delay 5 gives Swarm's default).
 // Usage (root; run under the machine's runtime lock):
 //   npm run build && flock /tmp/steer-e2e.lock node dist/bench/swarm.js [--runs 3] [--idle 10]
-//        [--swarm-restart-delay 0] [--state-dir DIR] [--keep]
+//        [--swarm-restart-delay 0] [--start-rounds 5] [--scale-rounds 3] [--state-dir DIR] [--keep]
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { packageRoot } from '../cli/cluster';
 import { agentMetrics, cleanupOnSignal, downBenchCluster, histogramTotals, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
-import { formatTeardownPhases, measureCriFloor, measureRestartFloor, measureTeardownPhases, percentile } from './cri-floor';
+import { formatTeardownPhases, measureRestartFloor, measureTeardownPhases, percentile } from './cri-floor';
+import { benchDeployment, formatScaleRounds, formatStartRounds, type ScaleRoundsResult, StartRounds, type StartRoundsResult, processCpuMs, startRatios } from './start-rounds';
 
 const NS = 'default';
 const APP = 'bench-nginx';
@@ -49,24 +50,39 @@ const STEP_TIMEOUT_MS = 180_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * After a step, until the side's processes (its cgroup: server or dockerd, containerd, shims, runc, CNI)
- * use under QUIET_CORES over a QUIET_WINDOW_MS window, at most QUIET_MAX_MS: work a step leaves behind
- * (steer removes a deleted pod's sandbox after its object, Swarm its stopped tasks' containers) is
- * counted in that step's CPU, and the next step starts on a quiet node, as its CRI floor does.
+ * use under QUIET_CORES and the whole machine under MACHINE_QUIET_CORES over a QUIET_WINDOW_MS window,
+ * at most QUIET_MAX_MS: work a step leaves behind (steer removes a deleted pod's sandbox after its
+ * object, Swarm its stopped tasks' containers) is counted in that step's CPU, and the next step starts
+ * on a quiet node, as its CRI floor does. The machine-wide figure also catches what no cgroup is charged
+ * for: the kernel's workers tearing down removed network namespaces, which hold the locks a new pod's
+ * network setup needs.
  */
 const QUIET_CORES = 0.1;
+const MACHINE_QUIET_CORES = 0.15;
 const QUIET_WINDOW_MS = 500;
 const QUIET_MAX_MS = 30_000;
 
-/** Waits until the side is quiet (see QUIET_CORES); returns the seconds waited. */
+/** The whole machine's busy CPU seconds so far (/proc/stat: everything but idle and iowait). */
+function machineBusySeconds(): number {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+/** Waits until the side and the machine are quiet (see QUIET_CORES); returns the seconds waited. */
 async function untilQuiet(cpu: (() => number) | undefined): Promise<number> {
   if (!cpu) return 0;
   const t0 = performance.now();
   let c0 = cpu();
+  let m0 = machineBusySeconds();
   while (performance.now() - t0 < QUIET_MAX_MS) {
     await sleep(QUIET_WINDOW_MS);
     const c1 = cpu();
-    if ((c1 - c0) / (QUIET_WINDOW_MS / 1000) < QUIET_CORES) break;
+    const m1 = machineBusySeconds();
+    const window = QUIET_WINDOW_MS / 1000;
+    if ((c1 - c0) / window < QUIET_CORES && (m1 - m0) / window < MACHINE_QUIET_CORES) break;
     c0 = c1;
+    m0 = m1;
   }
   return (performance.now() - t0) / 1000;
 }
@@ -121,17 +137,7 @@ class SteerSide implements Side {
   ) {}
 
   async create(replicas: number): Promise<void> {
-    const d: Deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: APP, labels: { app: APP } },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: APP } },
-        template: { metadata: { labels: { app: APP } }, spec: { containers: [{ name: 'nginx', image: IMAGES.nginx, ports: [{ containerPort: 80 }] }] } },
-      },
-    };
-    await this.client.create(Resources.deployments, NS, d);
+    await this.client.create(Resources.deployments, NS, benchDeployment(APP, replicas));
   }
 
   async scale(replicas: number): Promise<void> {
@@ -161,17 +167,14 @@ class SteerSide implements Side {
 }
 
 /**
- * Where a steer pod's start goes, from a pod watch (the bench's clock, ms after the Deployment create
- * was sent): the pod created (Deployment → ReplicaSet → pod), bound (scheduler), its container running
- * and the pod Ready in the API (node agent: sandbox, container, status write). The Ready time is
- * precise (no poll), so it is what steer's pod start is compared with the CRI floor by.
+ * Where the runs' create step of steer went, from a pod watch (the bench's clock, ms after the Deployment
+ * create was sent): the pod bound (Deployment → ReplicaSet → pod → scheduler) and Ready in the API (node
+ * agent), against when the runs' 100 ms poll saw it.
  */
-class PodTimeline {
+class CreateTimeline {
   private t0 = 0;
-  private readonly seen = new Map<string, { created?: number; bound?: number; running?: number; ready?: number }>();
+  private readonly seen = new Map<string, { created: number; bound?: number; ready?: number }>();
   private handle?: { stop(): void };
-  /** The last pod seen: the floor starts its pods in the same shape. */
-  lastPod?: Pod;
   constructor(private readonly client: KubeClient) {}
 
   async start(): Promise<void> {
@@ -182,12 +185,9 @@ class PodTimeline {
       (e) => {
         if (!this.t0 || e.type === 'DELETED' || e.type === 'ERROR' || e.type === 'BOOKMARK') return;
         const p = e.object;
-        this.lastPod = p;
         const at = performance.now() - this.t0;
-        const r = this.seen.get(p.metadata?.name ?? '') ?? {};
-        r.created ??= at;
+        const r = this.seen.get(p.metadata?.name ?? '') ?? { created: at };
         if (p.spec?.nodeName) r.bound ??= at;
-        if (p.status?.containerStatuses?.[0]?.state?.running) r.running ??= at;
         if ((p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) r.ready ??= at;
         this.seen.set(p.metadata?.name ?? '', r);
       },
@@ -200,12 +200,9 @@ class PodTimeline {
     this.t0 = performance.now();
   }
 
-  /** The first pod's milestones, or undefined when one is missing. */
-  first(): { created: number; bound: number; running: number; ready: number } | undefined {
-    const all = [...this.seen.values()].filter((r) => r.created !== undefined).sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
-    const r = all[0];
-    if (r?.created === undefined || r.bound === undefined || r.running === undefined || r.ready === undefined) return undefined;
-    return { created: r.created, bound: r.bound, running: r.running, ready: r.ready };
+  /** The first pod's milestones. */
+  first(): { created: number; bound?: number; ready?: number } | undefined {
+    return [...this.seen.values()].sort((a, b) => a.created - b.created)[0];
   }
 
   stop(): void {
@@ -321,9 +318,9 @@ function settled(side: Side, n: number, not: Set<string> = new Set()): Promise<R
 async function runSide(
   side: Side,
   idle: (() => Promise<void>) | undefined,
-  timeline?: PodTimeline,
   cpu?: () => number,
   serverCpu?: () => number,
+  timeline?: CreateTimeline,
 ): Promise<{ out: Partial<Record<StepName, number>>; cpuOut: Partial<Record<StepName, number>>; serverCpuOut: Partial<Record<StepName, number>>; tailOut: Partial<Record<StepName, number>> }> {
   const out: Partial<Record<StepName, number>> = {};
   const cpuOut: Partial<Record<StepName, number>> = {};
@@ -441,9 +438,7 @@ function breakdown(before: string, after: string): string[] {
 // ------------------------------------------------------------------ processes
 
 function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return processCpuMs(pid) / 1000;
 }
 
 const CPUACCT = '/sys/fs/cgroup/cpuacct';
@@ -517,7 +512,9 @@ async function main(argv: string[]): Promise<void> {
     .option('--idle <s>', 'seconds of CPU sampling with 30 replicas and nothing changing (first run; 0 = skip)', '10')
     .option('--idle-settle <s>', 'the second idle sample begins this many seconds after the 30 replicas run', '45')
     .option('--swarm-restart-delay <s>', "Swarm's restart delay for the service (Swarm's default is 5)", '0')
-    .option('--floor-count <n>', 'CRI floor: single pod starts', '5')
+    .option('--floor-count <n>', 'CRI floor: kill → serving again samples', '5')
+    .option('--start-rounds <n>', 'steer create 1 → Ready rounds, each followed by a CRI floor sample', '5')
+    .option('--scale-rounds <n>', 'steer 3 → 30 rounds, each followed by the CRI floor of 27 at once', '3')
     .option('--state-dir <dir>', 'state dir of the steer cluster', '/var/lib/steer-bench/swarm')
     .option('--docker-dir <dir>', "the Docker engine's data (removed afterwards)", '/var/lib/steer-bench/swarm-docker')
     .option('--bridge <name>', 'steer CNI bridge', 'steerbswarm')
@@ -534,6 +531,8 @@ async function main(argv: string[]): Promise<void> {
     idleSettle: string;
     swarmRestartDelay: string;
     floorCount: string;
+    startRounds: string;
+    scaleRounds: string;
     stateDir: string;
     dockerDir: string;
     bridge: string;
@@ -629,8 +628,9 @@ async function main(argv: string[]): Promise<void> {
     const metricsBefore = await scrape();
 
     const sides: Side[] = [new SteerSide(client, cri), swarm];
-    const timeline = new PodTimeline(client);
-    const starts: Array<{ created: number; bound: number; running: number; ready: number; settled: number }> = [];
+    const timeline = new CreateTimeline(client);
+    /** Per run: steer's create step from the pod watch, and when the poll saw it running (ms). */
+    const runCreates: string[] = [];
     // One untimed create → running → removed per side first: the CRI floor starts an untimed pod too, and
     // the first pod on a fresh containerd (or engine) pays one-time costs (the CNI bridge, snapshots).
     for (const side of sides) {
@@ -665,12 +665,12 @@ async function main(argv: string[]): Promise<void> {
               }
             : undefined;
         const group = side.name === 'steer' ? steerCpu : swarmCpu;
-        const { out: figures, cpuOut, serverCpuOut, tailOut } = await runSide(side, idle, side.name === 'steer' ? timeline : undefined, group && (() => group.seconds()), () => cpuSeconds(pid));
+        const { out: figures, cpuOut, serverCpuOut, tailOut } = await runSide(side, idle, group && (() => group.seconds()), () => cpuSeconds(pid), side.name === 'steer' ? timeline : undefined);
+        const first = side.name === 'steer' ? timeline.first() : undefined;
+        if (first) runCreates.push(`run ${run + 1}: bound ${first.bound?.toFixed(0) ?? '—'}, Ready ${first.ready?.toFixed(0) ?? '—'}, seen by the poll ${((figures['create 1 replica → running'] ?? NaN) * 1000).toFixed(0)}`);
         for (const [step, c] of Object.entries(cpuOut) as Array<[StepName, number]>) (cpuResults[side.name][step] ??= []).push(c);
         for (const [step, t] of Object.entries(tailOut) as Array<[StepName, number]>) (tailResults[side.name][step] ??= []).push(t);
         for (const [step, c] of Object.entries(serverCpuOut) as Array<[StepName, number]>) (serverCpuResults[side.name][step] ??= []).push(c);
-        const first = side.name === 'steer' ? timeline.first() : undefined;
-        if (first) starts.push({ ...first, settled: (figures['create 1 replica → running'] ?? NaN) * 1000 });
         for (const [step, s] of Object.entries(figures) as Array<[StepName, number]>) (results[side.name][step] ??= []).push(s);
         console.log(`run ${run + 1} ${side.name}: ${STEPS.filter((s) => figures[s] !== undefined).map((s) => `${s} ${figures[s]?.toFixed(2)} s`).join(', ')}`);
       }
@@ -678,25 +678,44 @@ async function main(argv: string[]): Promise<void> {
 
     const metricsAfter = await scrape();
 
-    // 4. the raw CRI floor on the steer cluster's containerd
-    // In the shape the node agent gives the bench's pod (ImageStatus of the cached image, cluster DNS, the
-    // /etc/hosts and service-account token mounts): the same CRI work as steer's start of it. A floor that
-    // fails is reported, and the tables printed without it.
-    const steerShape = { clusterDns: true, tokenMount: (timeline.lastPod?.spec?.volumes ?? []).some((v) => !!v.projected) };
-    const floor = await measureCriFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, sequentialCount: Number(o.floorCount), concurrentCount: 27, steerShape }).catch((err: Error) => {
-      console.log(`CRI floor failed: ${err.message}`);
-      const nan = { count: 0, samplesMs: [], p50Ms: NaN, p99Ms: NaN, meanMs: NaN };
-      return { sequential: nan, concurrent: { count: 0, totalMs: NaN, perPodMs: NaN, stopMs: NaN, removeMs: NaN } };
+    // 4. steer's pod start and 3→30 next to the raw CRI floor of the same work on its containerd, rounds
+    // and floor samples alternating (bench/start-rounds.ts), each from a quiet node with Swarm's engine
+    // idle beside it: timed from watches, without the runs' 100 ms polls, as the floor is timed at the CRI.
+    // Then the other floors: kill → serving again, and 27 pods torn down phase by phase.
+    const steerQuiet = steerCpu ? () => steerCpu!.seconds() : undefined;
+    const rounds = await StartRounds.open({
+      client,
+      cri,
+      namespace: NS,
+      app: APP,
+      serverPid,
+      floorOpts: { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir },
+      between: async () => {
+        if (steerQuiet) await untilQuiet(steerQuiet);
+        else await sleep(1000);
+      },
+      scrape,
+      log: (line) => console.log(line),
     });
+    let startRounds: StartRoundsResult;
+    let scaleRounds: ScaleRoundsResult;
+    try {
+      startRounds = await rounds.startRounds(Number(o.startRounds));
+      scaleRounds = await rounds.scaleRounds(Number(o.scaleRounds));
+    } finally {
+      rounds.stop();
+    }
     const restart = await measureRestartFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: Number(o.floorCount) }).catch((err: Error) => {
       console.log(`CRI restart floor failed: ${err.message}`);
       return { count: 0, samplesMs: [], p50Ms: NaN, p99Ms: NaN, detection: 'events' as const };
     });
     const teardown = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27 }).catch((err: Error) => err);
     const teardownWithoutStop = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27, sandboxStop: false }).catch((err: Error) => err);
+    const startFloor = startRatios(startRounds).floorMs / 1000;
+    const scaleFloor = scaleRounds.floorMs.length ? percentile(scaleRounds.floorMs, 50) / 1000 : NaN;
     const floors: Partial<Record<StepName, number>> = {
-      'create 1 replica → running': floor.sequential.p50Ms / 1000,
-      'scale 3→30': floor.concurrent.totalMs / 1000,
+      'create 1 replica → running': startFloor,
+      'scale 3→30': scaleFloor,
       // The pods leave the API once their containers are stopped (their sandboxes are removed afterwards):
       // the 27 containers stopped at once, the first phase of the teardown without StopPodSandbox.
       'scale 30→3, settled to exactly 3': teardownWithoutStop instanceof Error ? undefined : teardownWithoutStop.phases[0].ms / 1000,
@@ -707,21 +726,24 @@ async function main(argv: string[]): Promise<void> {
     const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(2));
     const mmm = (xs: number[] | undefined) => (xs?.length ? `${f(Math.min(...xs))} / ${f(percentile(xs, 50))} / ${f(Math.max(...xs))}` : '—');
     const rows: string[][] = [['step (s; min / median / max)', 'steer', `Swarm (restart delay ${o.swarmRestartDelay} s)`, 'steer / Swarm', 'CRI floor', 'steer / floor']];
-    const CREATE: StepName = 'create 1 replica → running';
+    // The floor is timed at the CRI without a poll: steer's start and 3→30 are compared with it by the
+    // rounds timed from watches and alternating with it (the row under each), not by the runs' 100 ms poll.
+    const byRounds: Partial<Record<StepName, { label: string; seconds: number[] }>> = {
+      'create 1 replica → running': { label: '  create 1 → pod Ready (steer: watch, no poll; alternating with the floor)', seconds: startRounds.rounds.map((r) => (r.ready ?? NaN) / 1000) },
+      'scale 3→30': { label: '  3→30 all Ready (steer: watch, no poll; alternating with the floor)', seconds: scaleRounds.scaleMs.map((ms) => ms / 1000) },
+    };
     for (const step of STEPS) {
       const s = results.steer[step];
       const w = results.swarm[step];
       const sm = s?.length ? percentile(s, 50) : undefined;
       const wm = w?.length ? percentile(w, 50) : undefined;
       const fl = floors[step];
-      // The floor is timed at the CRI without a poll: steer's start is compared with it by the watch's
-      // precise Ready time (the next row), not by the 100 ms poll both sides share here.
-      const ratio = step === CREATE ? 'by watch ↓' : sm !== undefined && fl ? `${(sm / fl).toFixed(2)}×` : '—';
-      rows.push([step, mmm(s), mmm(w), sm !== undefined && wm !== undefined ? `${(sm / wm).toFixed(2)}×` : '—', step === CREATE ? '' : f(fl), ratio]);
-      if (step === CREATE && starts.length) {
-        const ready = starts.map((x) => x.ready / 1000);
-        const rm = percentile(ready, 50);
-        rows.push(['  create 1 → pod Ready (steer: pod watch, no poll)', mmm(ready), '—', '—', f(fl), fl ? `${(rm / fl).toFixed(2)}×` : '—']);
+      const sub = byRounds[step];
+      const ratio = sub ? 'by watch ↓' : sm !== undefined && fl ? `${(sm / fl).toFixed(2)}×` : '—';
+      rows.push([step, mmm(s), mmm(w), sm !== undefined && wm !== undefined ? `${(sm / wm).toFixed(2)}×` : '—', sub ? '' : f(fl), ratio]);
+      if (sub?.seconds.length) {
+        const rm = percentile(sub.seconds, 50);
+        rows.push([sub.label, mmm(sub.seconds), '—', '—', f(fl), fl ? `${(rm / fl).toFixed(2)}×` : '—']);
       }
     }
     const printTable = (t: string[][]) => {
@@ -740,7 +762,7 @@ async function main(argv: string[]): Promise<void> {
         cpuRows.push([step, mmm(s), mmm(serverCpuResults.steer[step]), mmm(w), mmm(serverCpuResults.swarm[step]), sm !== undefined && wm ? `${(sm / wm).toFixed(2)}×` : '—']);
       }
       printTable(cpuRows);
-      const tailRows: string[][] = [[`after the step, until the side is quiet (under ${QUIET_CORES} core for ${QUIET_WINDOW_MS} ms; s, min / median / max)`, 'steer', 'Swarm']];
+      const tailRows: string[][] = [[`after the step, until the side and the machine are quiet (under ${QUIET_CORES} and ${MACHINE_QUIET_CORES} core for ${QUIET_WINDOW_MS} ms; s, min / median / max)`, 'steer', 'Swarm']];
       for (const step of STEPS) tailRows.push([step, mmm(tailResults.steer[step]), mmm(tailResults.swarm[step])]);
       printTable(tailRows);
     }
@@ -748,17 +770,12 @@ async function main(argv: string[]): Promise<void> {
       console.log(`\nwith 30 replicas, nothing changing: CPU (% of one core) over ${o.idle} s from 2 s after they run, and from ${o.idleSettle} s after (steady state); RSS`);
       for (const r of idleRows) console.log(`  ${r.join('  ')}`);
     }
-    if (starts.length) {
-      const med = (k: keyof (typeof starts)[number]) => percentile(starts.map((x) => x[k]), 50);
-      console.log(
-        `\nsteer's create 1 → running, medians of ${starts.length} (ms after the Deployment create was sent, from a pod watch): pod created ${med('created').toFixed(0)} (controllers), ` +
-          `bound ${med('bound').toFixed(0)} (scheduler), container running in the API ${med('running').toFixed(0)}, Ready ${med('ready').toFixed(0)} (node agent), seen by the 100 ms poll ${med('settled').toFixed(0)}; ` +
-          `bound → Ready ${percentile(starts.map((x) => x.ready - x.bound), 50).toFixed(0)} against the CRI floor's ${floor.sequential.p50Ms.toFixed(0)}`,
-      );
-    }
+    if (runCreates.length) console.log(`\nsteer's create step in the runs (ms after the Deployment create was sent, from a pod watch): ${runCreates.join('; ')}`);
+    console.log(`\nsteer's pod start and 3→30 next to the CRI floor (rounds alternating with floor samples, each from a quiet node):`);
+    for (const line of [...formatStartRounds(startRounds), ...formatScaleRounds(scaleRounds)]) console.log(line);
     const rowsBreakdown = breakdown(metricsBefore, metricsAfter);
     if (rowsBreakdown.length) console.log(`\nsteer's node agent over the steer runs: CRI calls (kubelet_runtime_operations_duration_seconds)\n${rowsBreakdown.join('\n')}`);
-    console.log(`\nCRI floor (the bench pod's shape: ImageStatus, RunPodSandbox with cluster DNS, CreateContainer with /etc/hosts and token mounts, StartContainer): 1 pod ${floor.sequential.p50Ms.toFixed(0)} ms (p50 of ${floor.sequential.count}), 27 at once ${floor.concurrent.totalMs.toFixed(0)} ms, stopped at once ${floor.concurrent.stopMs.toFixed(0)} ms, removed ${floor.concurrent.removeMs.toFixed(0)} ms after the start of the stops, kill → serving ${restart.p50Ms.toFixed(0)} ms`);
+    console.log(`\nCRI floor of a killed container serving again: ${restart.p50Ms.toFixed(0)} ms (p50 of ${restart.count})`);
     console.log(teardown instanceof Error ? `\nCRI teardown phases failed: ${teardown.message}` : `\nCRI ${formatTeardownPhases(teardown)}`);
     console.log(teardownWithoutStop instanceof Error ? `CRI teardown without StopPodSandbox failed: ${teardownWithoutStop.message}` : `without StopPodSandbox (what the node agent does for a deleted pod): ${formatTeardownPhases(teardownWithoutStop)}`);
     console.log(`load average at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${os.cpus().length} cores`);
