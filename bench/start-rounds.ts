@@ -21,7 +21,7 @@ import { Resources } from '../lib/api/resources';
 import { IMAGES, type ContainerRuntime } from '../node-agent';
 import { measureCriFloor, percentile } from './cri-floor';
 
-export const MILESTONES = ['answered', 'replicaSet', 'pod', 'bound', 'running', 'ready'] as const;
+const MILESTONES = ['answered', 'replicaSet', 'pod', 'bound', 'running', 'ready'] as const;
 export type Milestone = (typeof MILESTONES)[number];
 const LABELS: Record<Milestone, string> = {
   answered: 'Deployment create answered',
@@ -37,7 +37,6 @@ class Round {
   t0 = 0;
   readonly at: Partial<Record<Milestone, number>> = {};
   private waiters: Array<() => void> = [];
-  podGone = false;
 
   mark(m: Milestone): void {
     if (!this.t0 || this.at[m] !== undefined) return;
@@ -140,7 +139,6 @@ export class StartRounds {
     if (type === 'DELETED') {
       this.live.delete(name);
       this.readyPods.delete(name);
-      round.podGone = true;
       round.wake();
       return;
     }

@@ -53,9 +53,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * use under QUIET_CORES and the whole machine under MACHINE_QUIET_CORES over a QUIET_WINDOW_MS window,
  * at most QUIET_MAX_MS: work a step leaves behind (steer removes a deleted pod's sandbox after its
  * object, Swarm its stopped tasks' containers) is counted in that step's CPU, and the next step starts
- * on a quiet node, as its CRI floor does. The machine-wide figure also catches what no cgroup is charged
- * for: the kernel's workers tearing down removed network namespaces, which hold the locks a new pod's
- * network setup needs.
+ * on a quiet node, as its CRI floor does. The machine-wide figure also catches work no cgroup is charged
+ * for, such as the kernel's workers tearing down removed network namespaces.
  */
 const QUIET_CORES = 0.1;
 const MACHINE_QUIET_CORES = 0.15;
@@ -682,28 +681,32 @@ async function main(argv: string[]): Promise<void> {
     // and floor samples alternating (bench/start-rounds.ts), each from a quiet node with Swarm's engine
     // idle beside it: timed from watches, without the runs' 100 ms polls, as the floor is timed at the CRI.
     // Then the other floors: kill → serving again, and 27 pods torn down phase by phase.
-    const steerQuiet = steerCpu ? () => steerCpu!.seconds() : undefined;
-    const rounds = await StartRounds.open({
-      client,
-      cri,
-      namespace: NS,
-      app: APP,
-      serverPid,
-      floorOpts: { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir },
-      between: async () => {
-        if (steerQuiet) await untilQuiet(steerQuiet);
-        else await sleep(1000);
-      },
-      scrape,
-      log: (line) => console.log(line),
-    });
-    let startRounds: StartRoundsResult;
-    let scaleRounds: ScaleRoundsResult;
+    // A failure here is reported, and the tables printed without these rows.
+    const steerGroup = steerCpu;
+    let startRounds: StartRoundsResult | undefined;
+    let scaleRounds: ScaleRoundsResult | undefined;
+    let rounds: StartRounds | undefined;
     try {
+      rounds = await StartRounds.open({
+        client,
+        cri,
+        namespace: NS,
+        app: APP,
+        serverPid,
+        floorOpts: { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir },
+        between: async () => {
+          if (steerGroup) await untilQuiet(() => steerGroup.seconds());
+          else await sleep(1000);
+        },
+        scrape,
+        log: (line) => console.log(line),
+      });
       startRounds = await rounds.startRounds(Number(o.startRounds));
       scaleRounds = await rounds.scaleRounds(Number(o.scaleRounds));
+    } catch (err) {
+      console.log(`steer's rounds against the CRI floor failed: ${(err as Error).message}`);
     } finally {
-      rounds.stop();
+      rounds?.stop();
     }
     const restart = await measureRestartFloor(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: Number(o.floorCount) }).catch((err: Error) => {
       console.log(`CRI restart floor failed: ${err.message}`);
@@ -711,8 +714,8 @@ async function main(argv: string[]): Promise<void> {
     });
     const teardown = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27 }).catch((err: Error) => err);
     const teardownWithoutStop = await measureTeardownPhases(cri, { cgroupRoot: runtimeInfo.cgroupRoot, podLogDir: runtimeInfo.podLogDir, count: 27, sandboxStop: false }).catch((err: Error) => err);
-    const startFloor = startRatios(startRounds).floorMs / 1000;
-    const scaleFloor = scaleRounds.floorMs.length ? percentile(scaleRounds.floorMs, 50) / 1000 : NaN;
+    const startFloor = startRounds?.floorMs.length ? startRatios(startRounds).floorMs / 1000 : NaN;
+    const scaleFloor = scaleRounds?.floorMs.length ? percentile(scaleRounds.floorMs, 50) / 1000 : NaN;
     const floors: Partial<Record<StepName, number>> = {
       'create 1 replica → running': startFloor,
       'scale 3→30': scaleFloor,
@@ -729,8 +732,8 @@ async function main(argv: string[]): Promise<void> {
     // The floor is timed at the CRI without a poll: steer's start and 3→30 are compared with it by the
     // rounds timed from watches and alternating with it (the row under each), not by the runs' 100 ms poll.
     const byRounds: Partial<Record<StepName, { label: string; seconds: number[] }>> = {
-      'create 1 replica → running': { label: '  create 1 → pod Ready (steer: watch, no poll; alternating with the floor)', seconds: startRounds.rounds.map((r) => (r.ready ?? NaN) / 1000) },
-      'scale 3→30': { label: '  3→30 all Ready (steer: watch, no poll; alternating with the floor)', seconds: scaleRounds.scaleMs.map((ms) => ms / 1000) },
+      'create 1 replica → running': { label: '  create 1 → pod Ready (steer: watch, no poll; alternating with the floor)', seconds: (startRounds?.rounds ?? []).map((r) => (r.ready ?? NaN) / 1000) },
+      'scale 3→30': { label: '  3→30 all Ready (steer: watch, no poll; alternating with the floor)', seconds: (scaleRounds?.scaleMs ?? []).map((ms) => ms / 1000) },
     };
     for (const step of STEPS) {
       const s = results.steer[step];
@@ -738,10 +741,10 @@ async function main(argv: string[]): Promise<void> {
       const sm = s?.length ? percentile(s, 50) : undefined;
       const wm = w?.length ? percentile(w, 50) : undefined;
       const fl = floors[step];
-      const sub = byRounds[step];
+      const sub = byRounds[step]?.seconds.length ? byRounds[step] : undefined;
       const ratio = sub ? 'by watch ↓' : sm !== undefined && fl ? `${(sm / fl).toFixed(2)}×` : '—';
       rows.push([step, mmm(s), mmm(w), sm !== undefined && wm !== undefined ? `${(sm / wm).toFixed(2)}×` : '—', sub ? '' : f(fl), ratio]);
-      if (sub?.seconds.length) {
+      if (sub) {
         const rm = percentile(sub.seconds, 50);
         rows.push([sub.label, mmm(sub.seconds), '—', '—', f(fl), fl ? `${(rm / fl).toFixed(2)}×` : '—']);
       }
@@ -771,8 +774,10 @@ async function main(argv: string[]): Promise<void> {
       for (const r of idleRows) console.log(`  ${r.join('  ')}`);
     }
     if (runCreates.length) console.log(`\nsteer's create step in the runs (ms after the Deployment create was sent, from a pod watch): ${runCreates.join('; ')}`);
-    console.log(`\nsteer's pod start and 3→30 next to the CRI floor (rounds alternating with floor samples, each from a quiet node):`);
-    for (const line of [...formatStartRounds(startRounds), ...formatScaleRounds(scaleRounds)]) console.log(line);
+    if (startRounds && scaleRounds) {
+      console.log(`\nsteer's pod start and 3→30 next to the CRI floor (rounds alternating with floor samples, each from a quiet node):`);
+      for (const line of [...formatStartRounds(startRounds), ...formatScaleRounds(scaleRounds)]) console.log(line);
+    }
     const rowsBreakdown = breakdown(metricsBefore, metricsAfter);
     if (rowsBreakdown.length) console.log(`\nsteer's node agent over the steer runs: CRI calls (kubelet_runtime_operations_duration_seconds)\n${rowsBreakdown.join('\n')}`);
     console.log(`\nCRI floor of a killed container serving again: ${restart.p50Ms.toFixed(0)} ms (p50 of ${restart.count})`);
