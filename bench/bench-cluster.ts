@@ -110,3 +110,14 @@ export function histogramTotals(text: string, name: string, label: string): Map<
   }
   return out;
 }
+
+/** What a histogram gained between two scrapes, per label value (only values observed meanwhile). */
+export function histogramDelta(before: string, after: string, name: string, label: string): Map<string, { sum: number; count: number }> {
+  const b = histogramTotals(before, name, label);
+  const out = new Map<string, { sum: number; count: number }>();
+  for (const [k, v] of histogramTotals(after, name, label)) {
+    const count = v.count - (b.get(k)?.count ?? 0);
+    if (count > 0) out.set(k, { sum: v.sum - (b.get(k)?.sum ?? 0), count });
+  }
+  return out;
+}

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { histogramTotals } from './bench-cluster';
+import { histogramDelta } from './bench-cluster';
 import type { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { IMAGES, type ContainerRuntime } from '../node-agent';
@@ -311,11 +311,7 @@ type Totals = Map<string, { sum: number; count: number }>;
 function startPhasesTotals(before: string, after: string): Totals {
   const out: Totals = new Map();
   const diff = (name: string, label: string, prefix: string) => {
-    const b = histogramTotals(before, name, label);
-    for (const [k, v] of histogramTotals(after, name, label)) {
-      const count = v.count - (b.get(k)?.count ?? 0);
-      if (count > 0) out.set(prefix + k, { sum: v.sum - (b.get(k)?.sum ?? 0), count });
-    }
+    for (const [k, v] of histogramDelta(before, after, name, label)) out.set(prefix + k, v);
   };
   diff('steer_node_agent_pod_start_phase_seconds', 'phase', 'phase:');
   diff('kubelet_pod_start_duration_seconds', 'node', 'total:');

@@ -34,7 +34,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { packageRoot } from '../cli/cluster';
-import { agentMetrics, cleanupOnSignal, downBenchCluster, histogramTotals, upBenchCluster } from './bench-cluster';
+import { agentMetrics, cleanupOnSignal, downBenchCluster, histogramDelta, upBenchCluster } from './bench-cluster';
 import { KubeClient } from '../lib/client/client';
 import { Resources } from '../lib/api/resources';
 import { CriRuntime, IMAGES } from '../node-agent';
@@ -416,21 +416,12 @@ async function runSide(
 
 /** Per runtime operation: calls and mean seconds between two scrapes. */
 function breakdown(before: string, after: string): string[] {
-  const b = histogramTotals(before, 'kubelet_runtime_operations_duration_seconds', 'operation_type');
-  const a = histogramTotals(after, 'kubelet_runtime_operations_duration_seconds', 'operation_type');
   const rows: string[] = [];
-  for (const [op, v] of [...a].sort((x, y) => y[1].sum - x[1].sum)) {
-    const count = v.count - (b.get(op)?.count ?? 0);
-    const sum = v.sum - (b.get(op)?.sum ?? 0);
-    if (count > 0) rows.push(`  ${op.padEnd(22)} ${String(count).padStart(6)} calls  mean ${(sum / count).toFixed(3)} s  total ${sum.toFixed(1)} s`);
+  for (const [op, { sum, count }] of [...histogramDelta(before, after, 'kubelet_runtime_operations_duration_seconds', 'operation_type')].sort((x, y) => y[1].sum - x[1].sum)) {
+    rows.push(`  ${op.padEnd(22)} ${String(count).padStart(6)} calls  mean ${(sum / count).toFixed(3)} s  total ${sum.toFixed(1)} s`);
   }
-  const starts = (t: string) => histogramTotals(t, 'kubelet_pod_start_duration_seconds', 'node');
-  const sa = [...starts(after).values()][0];
-  const sb = [...starts(before).values()][0];
-  if (sa) {
-    const n = sa.count - (sb?.count ?? 0);
-    if (n > 0) rows.push(`  pod start (agent: first seen → running) ${n} pods, mean ${((sa.sum - (sb?.sum ?? 0)) / n).toFixed(3)} s`);
-  }
+  const starts = [...histogramDelta(before, after, 'kubelet_pod_start_duration_seconds', 'node').values()][0];
+  if (starts) rows.push(`  pod start (agent: first seen → running) ${starts.count} pods, mean ${(starts.sum / starts.count).toFixed(3)} s`);
   return rows;
 }
 
